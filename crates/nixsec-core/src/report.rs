@@ -1,0 +1,558 @@
+//! The report: findings plus a summary, the hardening index, `--fail-on` and the exit status.
+//!
+//! `Report` derives `Serialize`; `--format json` is exactly its serde form, documented in
+//! `docs/json-output.md`. Renderers never filter and never pick the exit code: that is
+//! [`Report::exit_status`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::finding::{Finding, Ignored, Outcome, Remediation, Severity, Status};
+use crate::rule::{RuleMeta, Section};
+
+/// The tool that made the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// `nixsec`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// What makes a run fail: failures at or above a severity, and optionally `error` results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn {
+    /// Failures at or above this severity fail the run; `None` means none do.
+    pub threshold: Option<Severity>,
+    /// `error` results fail the run too.
+    pub errors: bool,
+}
+
+impl Default for FailOn {
+    fn default() -> Self {
+        FailOn {
+            threshold: Some(Severity::High),
+            errors: false,
+        }
+    }
+}
+
+impl FromStr for FailOn {
+    type Err = String;
+    /// A comma-separated list: one severity (`critical`…`info`) or `none`, and/or `error`.
+    /// Without a severity the default threshold (`high`) stays.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out = FailOn::default();
+        let mut seen_level = false;
+        for tok in s.split(',').map(str::trim) {
+            match tok {
+                "error" | "errors" => out.errors = true,
+                "none" | "never" => {
+                    out.threshold = None;
+                    seen_level = true;
+                }
+                t => {
+                    if seen_level {
+                        return Err(format!("`{s}`: give at most one severity"));
+                    }
+                    out.threshold = Some(t.parse().map_err(|_| {
+                        format!("unknown fail-on level `{t}` (expected critical, high, medium, low, info, none, error)")
+                    })?);
+                    seen_level = true;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl fmt::Display for FailOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = self.threshold.map_or("none", Severity::as_str);
+        if self.errors {
+            write!(f, "{level},error")
+        } else {
+            f.write_str(level)
+        }
+    }
+}
+
+/// How the process ends: 0, 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// No failing result at or above `--fail-on`.
+    Success,
+    /// At least one.
+    Failure,
+    /// Usage error, unreadable configuration, or no check could run at all.
+    Error,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+/// Failures per severity (active, i.e. not ignored).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SeverityCounts {
+    /// Critical failures.
+    pub critical: usize,
+    /// High failures.
+    pub high: usize,
+    /// Medium failures.
+    pub medium: usize,
+    /// Low failures.
+    pub low: usize,
+    /// Info failures.
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+            Severity::Info => self.info += 1,
+        }
+    }
+
+    /// The count for one severity.
+    #[must_use]
+    pub fn get(&self, s: Severity) -> usize {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+/// Counts, the hardening index and the outcome of `--fail-on`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Results in the report.
+    pub total: usize,
+    /// `pass` results.
+    pub pass: usize,
+    /// `fail` results not accepted by an ignore.
+    pub fail: usize,
+    /// `fail` results accepted by an ignore.
+    pub ignored: usize,
+    /// `skip` results.
+    pub skip: usize,
+    /// `error` results.
+    pub error: usize,
+    /// Active failures per severity.
+    pub fail_by_severity: SeverityCounts,
+    /// 0–100: points of passing rules over points of evaluated rules (see the README);
+    /// `null` when no weighted rule was evaluated.
+    pub hardening_index: Option<u32>,
+    /// The `--fail-on` in force.
+    pub fail_on: String,
+    /// Results that make the run fail under `--fail-on`.
+    pub failing: usize,
+    /// Configuration warnings: expired ignores, ignores that matched nothing.
+    pub warnings: Vec<String>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The tool.
+    pub tool: Tool,
+    /// The audited root directory.
+    pub root: String,
+    /// Start time, RFC 3339.
+    pub started: String,
+    /// Wall time of the audit in milliseconds.
+    pub duration_ms: u64,
+    /// One result per rule run, sorted by section then rule id.
+    pub findings: Vec<Finding>,
+    /// Counts and verdict.
+    pub summary: Summary,
+}
+
+impl Finding {
+    /// The finding for `meta`'s rule with this outcome (before configuration).
+    #[must_use]
+    pub fn from_outcome(meta: &RuleMeta, outcome: Outcome) -> Finding {
+        let (status, message, evidence, severity) = match outcome {
+            Outcome::Pass { message, evidence } => (Status::Pass, message, evidence, meta.severity),
+            Outcome::Fail {
+                message,
+                evidence,
+                severity,
+            } => (
+                Status::Fail,
+                message,
+                evidence,
+                severity.unwrap_or(meta.severity),
+            ),
+            Outcome::Skip { reason } => (Status::Skip, reason, Vec::new(), meta.severity),
+            Outcome::Error { reason, evidence } => (Status::Error, reason, evidence, meta.severity),
+        };
+        Finding {
+            rule: meta.id.to_string(),
+            title: meta.title.to_string(),
+            section: meta.section.as_str().to_string(),
+            severity,
+            status,
+            message,
+            evidence,
+            remediation: Remediation {
+                text: meta.fix.to_string(),
+                nixos: meta.nixos.to_string(),
+            },
+            ignored: None,
+        }
+    }
+}
+
+/// Apply severity overrides and ignores from `config` as of `today`; returns warnings.
+pub fn apply_config(findings: &mut [Finding], config: &Config, today: NaiveDate) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let file = config.path.as_deref().unwrap_or("nixsec.toml");
+    for f in findings.iter_mut() {
+        if let Some(s) = config.severity.get(&f.rule) {
+            f.severity = *s;
+        }
+    }
+    for ig in &config.ignores {
+        if let Some(until) = ig.until {
+            if until < today {
+                warnings.push(format!(
+                    "`{file}`: line {}: the ignore of `{}` expired on {until}; the finding is reported",
+                    ig.line, ig.rule
+                ));
+                continue;
+            }
+        }
+        let mut matched = false;
+        for f in findings.iter_mut().filter(|f| f.rule == ig.rule) {
+            if f.status == Status::Fail {
+                matched = true;
+                f.ignored = Some(Ignored {
+                    reason: ig.reason.clone(),
+                    until: ig.until.map(|d| d.to_string()),
+                });
+            }
+        }
+        if !matched && findings.iter().any(|f| f.rule == ig.rule) {
+            warnings.push(format!(
+                "`{file}`: line {}: the ignore of `{}` matched no failing result; remove it",
+                ig.line, ig.rule
+            ));
+        }
+    }
+    warnings
+}
+
+fn section_rank(name: &str) -> usize {
+    Section::ALL
+        .iter()
+        .position(|s| s.as_str() == name)
+        .unwrap_or(usize::MAX)
+}
+
+impl Report {
+    /// Build a report: sorts the findings and computes the summary.
+    #[must_use]
+    pub fn new(
+        tool: Tool,
+        root: String,
+        started: String,
+        duration_ms: u64,
+        mut findings: Vec<Finding>,
+        fail_on: FailOn,
+        warnings: Vec<String>,
+    ) -> Report {
+        findings.sort_by(|a, b| {
+            (section_rank(&a.section), &a.rule).cmp(&(section_rank(&b.section), &b.rule))
+        });
+        let summary = summarize(&findings, fail_on, warnings);
+        Report {
+            tool,
+            root,
+            started,
+            duration_ms,
+            findings,
+            summary,
+        }
+    }
+
+    /// The exit status under `fail_on`: 2 when no check could run at all, 1 when a result
+    /// fails the run, else 0.
+    #[must_use]
+    pub fn exit_status(&self, fail_on: FailOn) -> ExitStatus {
+        exit_status(&self.findings, fail_on)
+    }
+}
+
+fn fails_run(f: &Finding, fail_on: FailOn) -> bool {
+    match f.status {
+        Status::Fail => f.ignored.is_none() && fail_on.threshold.is_some_and(|t| f.severity >= t),
+        Status::Error => fail_on.errors,
+        Status::Pass | Status::Skip => false,
+    }
+}
+
+/// The exit status of a set of findings (see [`Report::exit_status`]).
+#[must_use]
+pub fn exit_status(findings: &[Finding], fail_on: FailOn) -> ExitStatus {
+    let ran = findings
+        .iter()
+        .any(|f| matches!(f.status, Status::Pass | Status::Fail));
+    let errored = findings.iter().any(|f| f.status == Status::Error);
+    if !ran && errored {
+        return ExitStatus::Error;
+    }
+    if findings.iter().any(|f| fails_run(f, fail_on)) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// The hardening index: `round(100 × earned / possible)`, where each evaluated rule (pass,
+/// fail or error; not skipped, not ignored) adds its severity's weight to `possible` and a
+/// passing rule adds it to `earned`. `None` when `possible` is 0.
+#[must_use]
+pub fn hardening_index(findings: &[Finding]) -> Option<u32> {
+    let mut earned = 0u32;
+    let mut possible = 0u32;
+    for f in findings {
+        if f.ignored.is_some() {
+            continue;
+        }
+        let w = f.severity.weight();
+        match f.status {
+            Status::Pass => {
+                earned += w;
+                possible += w;
+            }
+            Status::Fail | Status::Error => possible += w,
+            Status::Skip => {}
+        }
+    }
+    if possible == 0 {
+        None
+    } else {
+        Some((f64::from(earned) * 100.0 / f64::from(possible)).round() as u32)
+    }
+}
+
+fn summarize(findings: &[Finding], fail_on: FailOn, warnings: Vec<String>) -> Summary {
+    let mut s = Summary {
+        total: findings.len(),
+        fail_on: fail_on.to_string(),
+        warnings,
+        ..Summary::default()
+    };
+    for f in findings {
+        match f.status {
+            Status::Pass => s.pass += 1,
+            Status::Skip => s.skip += 1,
+            Status::Error => s.error += 1,
+            Status::Fail if f.ignored.is_some() => s.ignored += 1,
+            Status::Fail => {
+                s.fail += 1;
+                s.fail_by_severity.add(f.severity);
+            }
+        }
+        if fails_run(f, fail_on) {
+            s.failing += 1;
+        }
+    }
+    s.hardening_index = hardening_index(findings);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Evidence;
+
+    fn finding(rule: &str, status: Status, severity: Severity) -> Finding {
+        Finding {
+            rule: rule.into(),
+            title: "t".into(),
+            section: "multi-user".into(),
+            severity,
+            status,
+            message: "m".into(),
+            evidence: vec![Evidence::path("/etc/nix/nix.conf")],
+            remediation: Remediation {
+                text: "x".into(),
+                nixos: "y".into(),
+            },
+            ignored: None,
+        }
+    }
+
+    #[test]
+    fn fail_on_parses_lists() {
+        assert_eq!("high".parse::<FailOn>(), Ok(FailOn::default()));
+        assert_eq!(
+            "error".parse::<FailOn>(),
+            Ok(FailOn {
+                threshold: Some(Severity::High),
+                errors: true
+            })
+        );
+        assert_eq!(
+            "low,error".parse::<FailOn>(),
+            Ok(FailOn {
+                threshold: Some(Severity::Low),
+                errors: true
+            })
+        );
+        assert_eq!(
+            "none".parse::<FailOn>(),
+            Ok(FailOn {
+                threshold: None,
+                errors: false
+            })
+        );
+        assert!("high,low".parse::<FailOn>().is_err());
+        assert!("bad".parse::<FailOn>().is_err());
+        assert_eq!(
+            FailOn {
+                threshold: Some(Severity::Low),
+                errors: true
+            }
+            .to_string(),
+            "low,error"
+        );
+    }
+
+    #[test]
+    fn exit_codes() {
+        let d = FailOn::default();
+        assert_eq!(exit_status(&[], d), ExitStatus::Success);
+        assert_eq!(
+            exit_status(&[finding("A", Status::Pass, Severity::High)], d),
+            ExitStatus::Success
+        );
+        assert_eq!(
+            exit_status(&[finding("A", Status::Fail, Severity::High)], d),
+            ExitStatus::Failure
+        );
+        assert_eq!(
+            exit_status(&[finding("A", Status::Fail, Severity::Medium)], d),
+            ExitStatus::Success
+        );
+        let medium = FailOn {
+            threshold: Some(Severity::Medium),
+            errors: false,
+        };
+        assert_eq!(
+            exit_status(&[finding("A", Status::Fail, Severity::Medium)], medium),
+            ExitStatus::Failure
+        );
+        // Errors alone, nothing ran: 2. Errors beside a pass: 0, unless --fail-on error.
+        assert_eq!(
+            exit_status(&[finding("A", Status::Error, Severity::High)], d),
+            ExitStatus::Error
+        );
+        let mixed = [
+            finding("A", Status::Error, Severity::High),
+            finding("B", Status::Pass, Severity::Low),
+        ];
+        assert_eq!(exit_status(&mixed, d), ExitStatus::Success);
+        assert_eq!(
+            exit_status(&mixed, FailOn { errors: true, ..d }),
+            ExitStatus::Failure
+        );
+        // Skips alone are clean.
+        assert_eq!(
+            exit_status(&[finding("A", Status::Skip, Severity::High)], d),
+            ExitStatus::Success
+        );
+        // An ignored failure does not fail the run.
+        let mut f = finding("A", Status::Fail, Severity::Critical);
+        f.ignored = Some(Ignored {
+            reason: "r".into(),
+            until: None,
+        });
+        assert_eq!(exit_status(&[f], d), ExitStatus::Success);
+        assert_eq!(
+            [ExitStatus::Success, ExitStatus::Failure, ExitStatus::Error].map(ExitStatus::code),
+            [0, 1, 2]
+        );
+    }
+
+    #[test]
+    fn hardening_index_by_hand() {
+        // pass critical (10) + pass low (1) + fail high (5) + error medium (3) + skip high: 11/19.
+        let f = [
+            finding("A", Status::Pass, Severity::Critical),
+            finding("B", Status::Pass, Severity::Low),
+            finding("C", Status::Fail, Severity::High),
+            finding("D", Status::Error, Severity::Medium),
+            finding("E", Status::Skip, Severity::High),
+        ];
+        assert_eq!(hardening_index(&f), Some(58)); // 57.89 rounds to 58
+        assert_eq!(
+            hardening_index(&[finding("A", Status::Fail, Severity::Info)]),
+            None
+        );
+        assert_eq!(hardening_index(&[]), None);
+    }
+
+    #[test]
+    fn config_ignores_and_overrides() {
+        let mut fs = vec![
+            finding("NIX-012", Status::Fail, Severity::High),
+            finding("NIX-013", Status::Pass, Severity::Low),
+        ];
+        let cfg = Config {
+            path: Some("c.toml".into()),
+            fail_on: None,
+            ignores: vec![
+                crate::config::IgnoreEntry {
+                    rule: "NIX-012".into(),
+                    reason: "r".into(),
+                    until: NaiveDate::from_ymd_opt(2027, 1, 1),
+                    line: 1,
+                },
+                crate::config::IgnoreEntry {
+                    rule: "NIX-013".into(),
+                    reason: "r".into(),
+                    until: None,
+                    line: 5,
+                },
+            ],
+            severity: [("NIX-012".to_string(), Severity::Critical)]
+                .into_iter()
+                .collect(),
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
+        let w = apply_config(&mut fs, &cfg, today);
+        assert_eq!(fs[0].severity, Severity::Critical);
+        assert!(fs[0].ignored.is_some());
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("matched no failing result"), "{w:?}");
+        // Expired: reported, not honoured.
+        let mut fs = vec![finding("NIX-012", Status::Fail, Severity::High)];
+        let later = NaiveDate::from_ymd_opt(2027, 1, 2).expect("date");
+        let w = apply_config(&mut fs, &cfg, later);
+        assert!(fs[0].ignored.is_none());
+        assert!(w[0].contains("expired on 2027-01-01"), "{w:?}");
+    }
+}

@@ -1,0 +1,589 @@
+//! `Root`: the one way checks read host state.
+//!
+//! The audited system is a directory: `/` for the live host, or a mounted system given with
+//! `--root DIR`. Paths are written as the audited system sees them (`/etc/nix/nix.conf`) and
+//! resolved component by component: an absolute symlink restarts at the root (NixOS links
+//! `/etc/nix/nix.conf` to `/etc/static/nix/nix.conf`, which links into `/nix/store`), `..` stops
+//! at the root, and more than [`MAX_SYMLINKS`] links in one lookup is a loop error. Nothing is
+//! ever opened for writing, files are opened with `O_NOFOLLOW | O_NONBLOCK` (a FIFO planted
+//! where a config file should be cannot hang the audit), and reads are size-capped.
+
+use std::collections::VecDeque;
+use std::ffi::{OsStr, OsString};
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path, PathBuf};
+
+use crate::escape::escape_bytes;
+
+/// Most symlinks followed in one lookup, as Linux's `MAXSYMLINKS`.
+pub const MAX_SYMLINKS: usize = 40;
+
+/// Default cap on the size of a file read whole (configuration files, passwd, …).
+pub const DEFAULT_READ_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Why a path under the root could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RootError {
+    /// An I/O error on a path (not found, permission denied, …).
+    #[error("`{path}`: {}", io_message(source))]
+    Io {
+        /// The path inside the root.
+        path: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// Too many symlinks: a loop.
+    #[error("`{path}`: too many levels of symbolic links (a symlink loop)")]
+    Loop {
+        /// The path inside the root.
+        path: String,
+    },
+    /// A file was expected and something else is there.
+    #[error("`{path}`: not a regular file ({kind})")]
+    NotRegular {
+        /// The path inside the root.
+        path: String,
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// A file larger than the read limit.
+    #[error("`{path}`: larger than {limit} bytes, not read")]
+    TooLarge {
+        /// The path inside the root.
+        path: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// A text file that is not UTF-8.
+    #[error("`{path}`: not a text file (invalid UTF-8 at byte {offset})")]
+    NotText {
+        /// The path inside the root.
+        path: String,
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
+}
+
+fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::NotADirectory => "a path component is not a directory".into(),
+        _ => {
+            // std's message carries " (os error N)"; keep it short and lowercase.
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_lowercase(),
+                None => s,
+            }
+        }
+    }
+}
+
+impl RootError {
+    /// True when the file (or a parent directory) does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, RootError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+    }
+
+    /// The path inside the root the error is about.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        match self {
+            RootError::Io { path, .. }
+            | RootError::Loop { path }
+            | RootError::NotRegular { path, .. }
+            | RootError::TooLarge { path, .. }
+            | RootError::NotText { path, .. } => path,
+        }
+    }
+}
+
+/// A path resolved inside the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Where it is on this machine (`<root>/nix/store/...`).
+    pub host: PathBuf,
+    /// Where it is inside the audited system, after following links (`/nix/store/...`).
+    pub inner: PathBuf,
+}
+
+impl Resolved {
+    /// The inside path as text for evidence, with odd bytes escaped.
+    #[must_use]
+    pub fn display(&self) -> String {
+        display_inner(&self.inner)
+    }
+}
+
+/// Text form of a path inside the root, with control characters and invalid UTF-8 escaped.
+#[must_use]
+pub fn display_inner(p: &Path) -> String {
+    escape_bytes(p.as_os_str().as_bytes())
+}
+
+/// The audited system's file tree.
+#[derive(Debug, Clone)]
+pub struct Root {
+    dir: PathBuf,
+}
+
+impl Root {
+    /// The live host: `/`.
+    #[must_use]
+    pub fn host() -> Self {
+        Root {
+            dir: PathBuf::from("/"),
+        }
+    }
+
+    /// A mounted system at `dir`, which must be a directory.
+    ///
+    /// # Errors
+    /// When `dir` does not exist or is not a directory.
+    pub fn new(dir: impl AsRef<Path>) -> Result<Self, RootError> {
+        let given = dir.as_ref();
+        let shown = escape_bytes(given.as_os_str().as_bytes());
+        let dir = std::fs::canonicalize(given).map_err(|source| RootError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let md = std::fs::metadata(&dir).map_err(|source| RootError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        if !md.is_dir() {
+            return Err(RootError::NotRegular {
+                path: shown,
+                kind: "not a directory",
+            });
+        }
+        Ok(Root { dir })
+    }
+
+    /// The root directory on this machine.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// True when auditing the live host (`/`).
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        self.dir == Path::new("/")
+    }
+
+    fn host_path(&self, parts: &[OsString]) -> PathBuf {
+        let mut p = self.dir.clone();
+        for c in parts {
+            p.push(c);
+        }
+        p
+    }
+
+    fn inner_path(parts: &[OsString]) -> PathBuf {
+        let mut p = PathBuf::from("/");
+        for c in parts {
+            p.push(c);
+        }
+        p
+    }
+
+    /// Resolve `path` (absolute inside the root, or relative to it) following every symlink.
+    ///
+    /// The result may not exist; only a missing *parent* is an error.
+    ///
+    /// # Errors
+    /// A symlink loop, an unreadable or non-directory parent.
+    pub fn resolve(&self, path: impl AsRef<Path>) -> Result<Resolved, RootError> {
+        self.resolve_inner(path.as_ref(), true)
+    }
+
+    /// Resolve the parents of `path` but not its last component (as `lstat` does).
+    ///
+    /// # Errors
+    /// As [`Root::resolve`].
+    pub fn resolve_nofollow(&self, path: impl AsRef<Path>) -> Result<Resolved, RootError> {
+        self.resolve_inner(path.as_ref(), false)
+    }
+
+    fn resolve_inner(&self, path: &Path, follow_last: bool) -> Result<Resolved, RootError> {
+        let shown = display_inner(path);
+        let mut pending: VecDeque<OsString> = components(path).collect();
+        let mut parts: Vec<OsString> = Vec::new();
+        let mut links = 0usize;
+        while let Some(c) = pending.pop_front() {
+            if c == ".." {
+                parts.pop();
+                continue;
+            }
+            parts.push(c);
+            let is_last = pending.is_empty();
+            if is_last && !follow_last {
+                break;
+            }
+            let host = self.host_path(&parts);
+            let md = match std::fs::symlink_metadata(&host) {
+                Ok(md) => md,
+                Err(e) if e.kind() == io::ErrorKind::NotFound && is_last => break,
+                Err(source) => {
+                    return Err(RootError::Io {
+                        path: display_inner(&Self::inner_path(&parts)),
+                        source,
+                    })
+                }
+            };
+            if md.file_type().is_symlink() {
+                links += 1;
+                if links > MAX_SYMLINKS {
+                    return Err(RootError::Loop { path: shown });
+                }
+                let target = std::fs::read_link(&host).map_err(|source| RootError::Io {
+                    path: display_inner(&Self::inner_path(&parts)),
+                    source,
+                })?;
+                parts.pop();
+                if target.is_absolute() {
+                    parts.clear();
+                }
+                for t in components(&target).collect::<Vec<_>>().into_iter().rev() {
+                    pending.push_front(t);
+                }
+            } else if !is_last && !md.is_dir() {
+                return Err(RootError::Io {
+                    path: display_inner(&Self::inner_path(&parts)),
+                    source: io::Error::from(io::ErrorKind::NotADirectory),
+                });
+            }
+        }
+        Ok(Resolved {
+            host: self.host_path(&parts),
+            inner: Self::inner_path(&parts),
+        })
+    }
+
+    /// Metadata of `path`, following symlinks inside the root.
+    ///
+    /// # Errors
+    /// Not found, permission denied, a loop.
+    pub fn metadata(&self, path: impl AsRef<Path>) -> Result<(Resolved, Metadata), RootError> {
+        let r = self.resolve(path)?;
+        let md = std::fs::symlink_metadata(&r.host).map_err(|source| RootError::Io {
+            path: r.display(),
+            source,
+        })?;
+        Ok((r, md))
+    }
+
+    /// Metadata of `path` itself (a symlink is not followed).
+    ///
+    /// # Errors
+    /// Not found, permission denied, a loop in a parent.
+    pub fn symlink_metadata(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<(Resolved, Metadata), RootError> {
+        let r = self.resolve_nofollow(path)?;
+        let md = std::fs::symlink_metadata(&r.host).map_err(|source| RootError::Io {
+            path: r.display(),
+            source,
+        })?;
+        Ok((r, md))
+    }
+
+    /// `Ok(true)` when `path` exists (after following links), `Ok(false)` when it does not.
+    ///
+    /// # Errors
+    /// Anything but "not found" (a loop, permission denied).
+    pub fn try_exists(&self, path: impl AsRef<Path>) -> Result<bool, RootError> {
+        match self.metadata(path) {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// True when `path` exists; errors count as absent.
+    pub fn exists(&self, path: impl AsRef<Path>) -> bool {
+        self.try_exists(path).unwrap_or(false)
+    }
+
+    /// Open a regular file for reading (never for writing).
+    ///
+    /// # Errors
+    /// Not found, not a regular file, permission denied, a loop.
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<(Resolved, File, Metadata), RootError> {
+        let r = self.resolve(path)?;
+        let io_err = |source| RootError::Io {
+            path: r.display(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+            .open(&r.host)
+            .map_err(io_err)?;
+        let md = file.metadata().map_err(|source| RootError::Io {
+            path: r.display(),
+            source,
+        })?;
+        if !md.is_file() {
+            return Err(RootError::NotRegular {
+                path: r.display(),
+                kind: file_kind(&md),
+            });
+        }
+        Ok((r, file, md))
+    }
+
+    /// Read a whole file, up to `limit` bytes.
+    ///
+    /// # Errors
+    /// As [`Root::open`], or [`RootError::TooLarge`].
+    pub fn read_limited(
+        &self,
+        path: impl AsRef<Path>,
+        limit: u64,
+    ) -> Result<(Resolved, Vec<u8>), RootError> {
+        let (r, file, md) = self.open(path)?;
+        if md.len() > limit {
+            return Err(RootError::TooLarge {
+                path: r.display(),
+                limit,
+            });
+        }
+        let mut buf = Vec::with_capacity(usize::try_from(md.len()).unwrap_or(0));
+        file.take(limit + 1)
+            .read_to_end(&mut buf)
+            .map_err(|source| RootError::Io {
+                path: r.display(),
+                source,
+            })?;
+        if buf.len() as u64 > limit {
+            return Err(RootError::TooLarge {
+                path: r.display(),
+                limit,
+            });
+        }
+        Ok((r, buf))
+    }
+
+    /// Read a whole file (capped at [`DEFAULT_READ_LIMIT`]).
+    ///
+    /// # Errors
+    /// As [`Root::read_limited`].
+    pub fn read(&self, path: impl AsRef<Path>) -> Result<(Resolved, Vec<u8>), RootError> {
+        self.read_limited(path, DEFAULT_READ_LIMIT)
+    }
+
+    /// Read a whole text file; invalid UTF-8 is an error.
+    ///
+    /// # Errors
+    /// As [`Root::read`], or [`RootError::NotText`].
+    pub fn read_to_string(&self, path: impl AsRef<Path>) -> Result<(Resolved, String), RootError> {
+        let (r, bytes) = self.read(path)?;
+        match String::from_utf8(bytes) {
+            Ok(s) => Ok((r, s)),
+            Err(e) => Err(RootError::NotText {
+                path: r.display(),
+                offset: e.utf8_error().valid_up_to(),
+            }),
+        }
+    }
+
+    /// Names in a directory, sorted.
+    ///
+    /// # Errors
+    /// Not found, not a directory, permission denied, a loop.
+    pub fn read_dir(&self, path: impl AsRef<Path>) -> Result<(Resolved, Vec<OsString>), RootError> {
+        let r = self.resolve(path)?;
+        let rd = std::fs::read_dir(&r.host).map_err(|source| RootError::Io {
+            path: r.display(),
+            source,
+        })?;
+        let mut names = Vec::new();
+        for entry in rd {
+            let entry = entry.map_err(|source| RootError::Io {
+                path: r.display(),
+                source,
+            })?;
+            names.push(entry.file_name());
+        }
+        names.sort();
+        Ok((r, names))
+    }
+}
+
+/// A word for what a file is, for messages.
+#[must_use]
+pub fn file_kind(md: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let ft = md.file_type();
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_symlink() {
+        "a symlink"
+    } else if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else {
+        "a regular file"
+    }
+}
+
+fn components(path: &Path) -> impl Iterator<Item = OsString> + '_ {
+    path.components().filter_map(|c| match c {
+        Component::Normal(s) => Some(s.to_os_string()),
+        Component::ParentDir => Some(OsString::from("..")),
+        Component::RootDir | Component::CurDir | Component::Prefix(_) => None,
+    })
+}
+
+/// Join a path inside the root with a relative one, as the audited system would.
+#[must_use]
+pub fn inner_join(base_dir: &Path, rel: &OsStr) -> PathBuf {
+    let rel = Path::new(rel);
+    if rel.is_absolute() {
+        rel.to_path_buf()
+    } else {
+        base_dir.join(rel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn tree() -> (tempfile::TempDir, Root) {
+        let t = tempfile::tempdir().expect("tempdir");
+        let d = t.path();
+        std::fs::create_dir_all(d.join("etc/static/nix")).expect("mkdir");
+        std::fs::create_dir_all(d.join("nix/store/abc-nix.conf")).expect("mkdir");
+        std::fs::write(
+            d.join("nix/store/abc-nix.conf/nix.conf"),
+            "sandbox = true\n",
+        )
+        .expect("write");
+        symlink(
+            "/nix/store/abc-nix.conf/nix.conf",
+            d.join("etc/static/nix/nix.conf"),
+        )
+        .expect("ln");
+        std::fs::create_dir_all(d.join("etc/nix")).expect("mkdir");
+        symlink("/etc/static/nix/nix.conf", d.join("etc/nix/nix.conf")).expect("ln");
+        let root = Root::new(d).expect("root");
+        (t, root)
+    }
+
+    #[test]
+    fn absolute_links_resolve_inside_the_root() {
+        let (_t, root) = tree();
+        let (r, text) = root.read_to_string("/etc/nix/nix.conf").expect("read");
+        assert_eq!(text, "sandbox = true\n");
+        assert_eq!(r.inner, Path::new("/nix/store/abc-nix.conf/nix.conf"));
+        assert!(r.host.starts_with(root.dir()));
+    }
+
+    #[test]
+    fn dotdot_and_links_cannot_leave_the_root() {
+        let (t, root) = tree();
+        let d = t.path();
+        // A link to the real host's /etc/passwd and a run of `..` both stay inside.
+        symlink("/etc/passwd", d.join("etc/passwd-link")).expect("ln");
+        symlink("../../../../../../../../etc", d.join("etc/up")).expect("ln");
+        let r = root.resolve("/etc/passwd-link").expect("resolve");
+        assert_eq!(r.host, root.dir().join("etc/passwd"));
+        let r = root
+            .resolve("/../../../etc/nix/../up/nix")
+            .expect("resolve");
+        assert!(r.host.starts_with(root.dir()), "{:?}", r.host);
+        assert_eq!(r.inner, Path::new("/etc/nix"));
+    }
+
+    #[test]
+    fn loops_end_with_an_error() {
+        let (t, root) = tree();
+        let d = t.path();
+        symlink("/etc/b", d.join("etc/a")).expect("ln");
+        symlink("a", d.join("etc/b")).expect("ln");
+        symlink("self", d.join("etc/self")).expect("ln");
+        for p in ["/etc/a", "/etc/self", "/etc/a/x"] {
+            let e = root.read(p).expect_err(p);
+            assert!(matches!(e, RootError::Loop { .. }), "{e}");
+            assert!(e.to_string().contains("symbolic links"), "{e}");
+        }
+    }
+
+    #[test]
+    fn missing_files_and_parents() {
+        let (_t, root) = tree();
+        let e = root.read("/etc/nix/missing.conf").expect_err("missing");
+        assert!(e.is_not_found());
+        assert_eq!(
+            e.to_string(),
+            "`/etc/nix/missing.conf`: no such file or directory"
+        );
+        let e = root
+            .read("/etc/nix/nix.conf/below")
+            .expect_err("below a file");
+        assert!(
+            !e.is_not_found() || e.to_string().contains("not a directory"),
+            "{e}"
+        );
+        assert!(!root.exists("/nope"));
+        assert!(root.exists("/etc/nix/nix.conf"));
+    }
+
+    #[test]
+    fn fifos_and_directories_are_not_read() {
+        let (t, root) = tree();
+        let fifo = t.path().join("etc/fifo");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if status.map(|s| s.success()).unwrap_or(false) {
+            let e = root.read("/etc/fifo").expect_err("fifo");
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
+        let e = root.read("/etc").expect_err("dir");
+        assert!(
+            e.to_string().contains("a directory") || e.to_string().contains("directory"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn non_utf8_text_is_an_error_and_limits_hold() {
+        let (t, root) = tree();
+        std::fs::write(t.path().join("etc/bin"), b"ok\xff\xfe").expect("write");
+        let e = root.read_to_string("/etc/bin").expect_err("binary");
+        assert_eq!(
+            e.to_string(),
+            "`/etc/bin`: not a text file (invalid UTF-8 at byte 2)"
+        );
+        let e = root.read_limited("/etc/bin", 3).expect_err("limit");
+        assert!(matches!(e, RootError::TooLarge { .. }));
+    }
+
+    #[test]
+    fn nofollow_keeps_the_last_link() {
+        let (_t, root) = tree();
+        let (r, md) = root.symlink_metadata("/etc/nix/nix.conf").expect("lstat");
+        assert!(md.file_type().is_symlink());
+        assert_eq!(r.inner, Path::new("/etc/nix/nix.conf"));
+    }
+
+    #[test]
+    fn live_root_is_slash() {
+        assert!(Root::host().is_live());
+        assert!(Root::new("/definitely/not/here").is_err());
+    }
+}

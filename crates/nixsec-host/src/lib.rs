@@ -1,0 +1,121 @@
+//! nixsec-host: the host rules of `nixsec audit` and the host-file readers they share.
+//!
+//! Rules add themselves to `nixsec_core::HOST_RULES`; [`link`] exists so that the binary
+//! references this crate and the linker keeps every rule's registry entry.
+#![deny(missing_docs)]
+
+pub mod accounts;
+pub mod nix;
+pub mod perms;
+pub mod rules;
+
+/// Called by the binary so the linker keeps this crate (and its registry entries).
+#[must_use]
+pub fn link() -> usize {
+    nixsec_core::HOST_RULES.len()
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for rule tests.
+    pub use nixsec_core::{Outcome, Rule, Status};
+    pub use nixsec_testutil::RootBuilder;
+
+    /// Run `rule` on the root built by `b`.
+    pub fn run(rule: &dyn Rule, b: &RootBuilder) -> Outcome {
+        rule.check(&b.cx())
+    }
+
+    /// A multi-user root with this nix.conf.
+    pub fn root_with_conf(conf: &str) -> RootBuilder {
+        RootBuilder::new()
+            .multi_user_nix()
+            .file("/etc/nix/nix.conf", conf)
+    }
+
+    /// The message of any outcome.
+    pub fn message(o: &Outcome) -> &str {
+        match o {
+            Outcome::Pass { message, .. } | Outcome::Fail { message, .. } => message,
+            Outcome::Skip { reason } | Outcome::Error { reason, .. } => reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod registry_tests {
+    //! The registry against the catalogue: unique ids, catalogue ids, titles, sections and
+    //! severities, non-empty texts, every rule file registered, and the id list reviewed here.
+    use std::collections::BTreeSet;
+
+    const CATALOGUE: &str = include_str!("../catalogue.tsv");
+
+    /// Every registered rule id. Adding, renaming or dropping a rule shows up here in review.
+    const EXPECTED_IDS: &[&str] = &[
+        "NIX-010", "NIX-011", "NIX-012", "NIX-013", "NIX-014", "NIX-015", "NIX-016", "NIX-017",
+        "NIX-018", "NIX-020", "NIX-021", "NIX-022", "NIX-023",
+    ];
+
+    #[test]
+    fn registry_matches_the_catalogue() {
+        let rules = nixsec_core::host_rules();
+        let ids: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
+        assert_eq!(ids, EXPECTED_IDS);
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), ids.len(), "duplicate ids");
+        for r in &rules {
+            let m = r.meta();
+            let row = CATALOGUE
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.split('\t').collect::<Vec<_>>())
+                .find(|f| f[0] == m.id)
+                .unwrap_or_else(|| panic!("{} is not in the catalogue", m.id));
+            assert_eq!(row[1], m.section.as_str(), "{}: section", m.id);
+            assert_eq!(row[2], m.severity.as_str(), "{}: severity", m.id);
+            assert_eq!(row[3], m.title, "{}: title", m.id);
+            for (what, text) in [
+                ("checks", m.checks),
+                ("rationale", m.rationale),
+                ("fix", m.fix),
+                ("nixos", m.nixos),
+            ] {
+                assert!(!text.trim().is_empty(), "{}: empty {what}", m.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_file_is_registered() {
+        let sources: BTreeSet<String> = nixsec_core::host_rules()
+            .iter()
+            .map(|r| r.meta().source.replace('\\', "/"))
+            .collect();
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for section in std::fs::read_dir(base.join("src/rules")).expect("rules dir") {
+            let section = section.expect("entry").path();
+            if !section.is_dir() {
+                continue;
+            }
+            for f in std::fs::read_dir(&section).expect("section dir") {
+                let f = f.expect("entry").path();
+                if f.file_name().is_some_and(|n| n != "mod.rs") {
+                    files.push(f);
+                }
+            }
+        }
+        assert!(!files.is_empty());
+        for f in files {
+            let rel = f
+                .strip_prefix(base)
+                .expect("under crate")
+                .to_string_lossy()
+                .replace('\\', "/");
+            assert!(
+                sources.iter().any(|s| s.ends_with(&rel)),
+                "{rel} defines no registered rule"
+            );
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Host rules, one folder per catalogue section.
+
+pub mod multi_user;
+pub mod store_integrity;

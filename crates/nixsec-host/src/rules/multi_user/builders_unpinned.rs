@@ -1,0 +1,124 @@
+//! NIX-018: remote builders whose SSH host keys are not pinned.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_nixconf::machines::{parse_builders, Builder, DEFAULT_BUILDERS};
+use nixsec_nixconf::NIX_CONF;
+
+use crate::nix::with_conf;
+
+/// A remote builder without a public host key.
+pub struct BuildersUnpinned;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &BuildersUnpinned;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-018",
+    title: "Remote builders without pinned host keys",
+    section: Section::MultiUser,
+    severity: Severity::Medium,
+    checks: "The `builders` setting of the effective nix.conf (default `@/etc/nix/machines`) and the machines files it names. Fails for a remote builder whose eighth field (the base64 public host key) is missing or malformed and whose host is not listed in `/etc/ssh/ssh_known_hosts`.",
+    rationale: "Outputs built remotely are trusted as if built locally. Without a pinned host key, whoever answers on the builder's address (DNS spoofing, a hijacked network path, a replaced machine) can hand back arbitrary build outputs that enter the store unchallenged.",
+    fix: "Pin the SSH host key of every builder (the base64 of its `ssh-ed25519 ...` public key line).",
+    nixos: "nix.buildMachines = [ { hostName = \"builder\"; system = \"x86_64-linux\"; publicHostKey = \"<base64 of the host's ssh-ed25519 public key>\"; } ];",
+    references: &["nix.conf(5): builders", "Nix manual: Remote Builds"],
+    source: file!(),
+};
+
+fn known_hosts(cx: &HostCx) -> Vec<String> {
+    let Ok((_, text)) = cx.root().read_to_string("/etc/ssh/ssh_known_hosts") else { return Vec::new() };
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let first = f.next()?;
+            let hosts = if first.starts_with('@') { f.next()? } else { first };
+            Some(hosts.to_string())
+        })
+        .flat_map(|h| h.split(',').map(|x| x.trim_start_matches('[').split(']').next().unwrap_or("").to_string()).collect::<Vec<_>>())
+        .collect()
+}
+
+fn evidence(b: &Builder) -> Evidence {
+    Evidence { path: b.path.clone(), line: b.line, value: Some(nixsec_core::escape(&b.uri).into_owned()) }
+}
+
+impl Rule for BuildersUnpinned {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        with_conf(cx, |conf| {
+            let (value, at) = match conf.and_then(|c| c.get("builders")) {
+                Some(s) => (s.value(), s.sources.last().map_or_else(|| NIX_CONF.to_string(), |e| e.path.clone())),
+                None => (DEFAULT_BUILDERS.to_string(), NIX_CONF.to_string()),
+            };
+            let builders = match parse_builders(cx.root(), &value, &at) {
+                Ok(b) => b,
+                Err(e) => return Outcome::error(e.to_string()),
+            };
+            let remote: Vec<&Builder> = builders.iter().filter(|b| b.is_remote()).collect();
+            if remote.is_empty() {
+                return Outcome::skip("no remote builders are configured");
+            }
+            let pinned = known_hosts(cx);
+            let mut bad = Vec::new();
+            for b in &remote {
+                let in_known_hosts = b.host().is_some_and(|h| pinned.iter().any(|p| p == h));
+                if b.host_key_is_valid() || in_known_hosts {
+                    continue;
+                }
+                let why = if b.public_host_key.is_some() { "a malformed host key" } else { "no host key" };
+                bad.push((format!("`{}` ({why})", nixsec_core::escape(&b.uri)), evidence(b)));
+            }
+            if bad.is_empty() {
+                return Outcome::pass(format!("all {} remote builders have pinned host keys", remote.len()))
+                    .with_evidence(remote.iter().map(|b| evidence(b)));
+            }
+            let (names, ev): (Vec<String>, Vec<Evidence>) = bad.into_iter().unzip();
+            Outcome::fail(format!("remote builders without a pinned host key: {}", names.join(", "))).with_evidence(ev)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    // base64 of "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBuilderKeyForTestsOnly root@builder"
+    const KEY: &str = "c3NoLWVkMjU1MTkgQUFBQUMzTnphQzFsWkRJMU5URTVBQUFBSUJ1aWxkZXJLZXlGb3JUZXN0c09ubHkgcm9vdEBidWlsZGVy";
+
+    #[test]
+    fn no_builders_is_a_skip() {
+        assert_eq!(run(&BuildersUnpinned, &root_with_conf("")).status(), Status::Skip);
+    }
+
+    #[test]
+    fn missing_key_fails_with_the_machines_line() {
+        let b = root_with_conf("").file(
+            "/etc/nix/machines",
+            format!("ssh://a x86_64-linux - 1 1 - - {KEY}\nssh-ng://nix@b.example.org x86_64-linux\n"),
+        );
+        let o = run(&BuildersUnpinned, &b);
+        let Outcome::Fail { evidence, message, .. } = o else { panic!("expected fail") };
+        assert!(message.contains("b.example.org"), "{message}");
+        assert_eq!((evidence[0].path.as_str(), evidence[0].line), ("/etc/nix/machines", Some(2)));
+    }
+
+    #[test]
+    fn known_hosts_pins_too() {
+        let b = root_with_conf("builders = ssh://b.example.org x86_64-linux\n")
+            .file("/etc/ssh/ssh_known_hosts", "b.example.org,10.0.0.2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n");
+        assert_eq!(run(&BuildersUnpinned, &b).status(), Status::Pass);
+    }
+
+    #[test]
+    fn unreadable_machines_file_is_an_error() {
+        let b = root_with_conf("").symlink("/etc/nix/machines", "/etc/nix/machines");
+        let o = run(&BuildersUnpinned, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+    }
+}

@@ -1,0 +1,120 @@
+//! NIX-015: every local user may talk to the Nix daemon on a host with several users.
+
+use std::os::unix::fs::PermissionsExt;
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::accounts::Accounts;
+use crate::nix::{default_evidence, with_conf};
+use crate::perms::describe;
+
+/// `allowed-users = *` and the socket reachable by everyone, with several human accounts.
+pub struct DaemonOpenToAll;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &DaemonOpenToAll;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-015",
+    title: "Daemon open to every local user",
+    section: Section::MultiUser,
+    severity: Severity::Low,
+    checks: "`allowed-users` in the effective nix.conf (Nix's default is `*`), the mode of `/nix/var/nix/daemon-socket`, and the human accounts in `/etc/passwd` (uid 1000 or more, with a login shell). Fails when every user may connect, the socket directory does not restrict access by group, and the host has more than one human account.",
+    rationale: "Every user who can reach the daemon can build, fill the disk, run builds on the build users' accounts and exploit any daemon bug. On a multi-tenant host, restrict the daemon to the users who need Nix.",
+    fix: "Allow only a group of Nix users to connect to the daemon.",
+    nixos: "nix.settings.allowed-users = [ \"@wheel\" ];",
+    references: &["nix.conf(5): allowed-users"],
+    source: file!(),
+};
+
+impl Rule for DaemonOpenToAll {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        with_conf(cx, |conf| {
+            let setting = conf.and_then(|c| c.get("allowed-users"));
+            let (items, mut evidence) = match &setting {
+                Some(s) => (s.items.clone(), s.evidence()),
+                None => (vec!["*".to_string()], vec![default_evidence(conf, "allowed-users", "*")]),
+            };
+            if !items.iter().any(|u| u == "*") {
+                return Outcome::pass(format!(
+                    "only `{}` may use the daemon",
+                    nixsec_core::escape(&items.join(" "))
+                ))
+                .with_evidence(evidence);
+            }
+            let accounts = Accounts::of(cx);
+            match cx.root().metadata("/nix/var/nix/daemon-socket") {
+                Ok((_, md)) => {
+                    let dev = describe(&md, &accounts);
+                    if md.permissions().mode() & 0o001 == 0 {
+                        return Outcome::pass(format!(
+                            "`allowed-users` lets everyone in, but the socket directory is {dev}: only its group can connect"
+                        ))
+                        .with_evidence([Evidence::value("/nix/var/nix/daemon-socket", dev)]);
+                    }
+                    evidence.push(Evidence::value("/nix/var/nix/daemon-socket", dev));
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Outcome::error(e.to_string()),
+            }
+            let users = match &accounts.users {
+                Ok(u) => u,
+                Err(e) => return Outcome::error(e.clone()),
+            };
+            let humans: Vec<&str> = users
+                .iter()
+                .filter(|u| u.uid >= 1000 && u.uid != 65534 && u.has_login_shell() && !u.name.starts_with("nixbld"))
+                .map(|u| u.name.as_str())
+                .collect();
+            if humans.len() <= 1 {
+                return Outcome::pass(format!(
+                    "every user may use the daemon, but there {} (single-tenant)",
+                    if humans.is_empty() { "is no human account".to_string() } else { format!("is one human account, `{}`", nixsec_core::escape(humans[0])) }
+                ))
+                .with_evidence(evidence);
+            }
+            Outcome::fail(format!(
+                "every local user may use the daemon, and {} human accounts exist ({})",
+                humans.len(),
+                nixsec_core::escape(&humans.join(", "))
+            ))
+            .with_evidence(evidence)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn with_users(conf: &str, n: u32) -> RootBuilder {
+        let mut passwd = String::from("root:x:0:0::/root:/bin/bash\nnobody:x:65534:65534::/:/bin/sh\n");
+        for i in 0..n {
+            passwd.push_str(&format!("user{i}:x:{}:100::/home/user{i}:/bin/bash\n", 1000 + i));
+        }
+        root_with_conf(conf).file("/etc/passwd", passwd)
+    }
+
+    #[test]
+    fn multi_tenant_default_fails() {
+        let o = run(&DaemonOpenToAll, &with_users("", 3));
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("3 human accounts"));
+    }
+
+    #[test]
+    fn single_user_restricted_or_grouped_passes() {
+        assert_eq!(run(&DaemonOpenToAll, &with_users("", 1)).status(), Status::Pass);
+        assert_eq!(run(&DaemonOpenToAll, &with_users("allowed-users = @wheel\n", 3)).status(), Status::Pass);
+        // Debian restricts the socket directory to a group (0770 root:nix-users).
+        let b = with_users("", 3).chmod("/nix/var/nix/daemon-socket", 0o770);
+        let o = run(&DaemonOpenToAll, &b);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+    }
+}

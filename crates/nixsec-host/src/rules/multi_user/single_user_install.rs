@@ -1,0 +1,111 @@
+//! NIX-010: the store belongs to a regular user (a single-user install).
+
+use std::os::unix::fs::MetadataExt;
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::accounts::Accounts;
+use crate::nix::{nix_installed, NOT_INSTALLED};
+use crate::perms::describe;
+
+/// `/nix/store` or `/nix/var/nix/db` is not owned by root.
+pub struct SingleUserInstall;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &SingleUserInstall;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-010",
+    title: "Nix installed single-user",
+    section: Section::MultiUser,
+    severity: Severity::High,
+    checks: "The owners of `/nix/store` and `/nix/var/nix/db`, and whether the daemon socket `/nix/var/nix/daemon-socket/socket` exists. Fails when the store or the database belongs to a regular user (a single-user install).",
+    rationale: "In a single-user install the store is writable by one ordinary account: any process running as that user (a browser exploit, a malicious npm script) can rewrite any store path, and every program that user or root later runs from the store. Builds also run as that user, without build-user isolation.",
+    fix: "Reinstall Nix in multi-user (daemon) mode so that root owns the store and builds run as build users; on NixOS keep Nix enabled (it is always multi-user).",
+    nixos: "nix.enable = true;  # NixOS; elsewhere: reinstall with `--daemon`",
+    references: &["Nix manual: Multi-User Mode", "CWE-732"],
+    source: file!(),
+};
+
+impl Rule for SingleUserInstall {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        if !nix_installed(cx) {
+            return Outcome::skip(NOT_INSTALLED);
+        }
+        let accounts = Accounts::of(cx);
+        let mut seen = Vec::new();
+        let mut bad = Vec::new();
+        for p in ["/nix/store", "/nix/var/nix/db"] {
+            match cx.root().metadata(p) {
+                Ok((_, md)) => {
+                    let ev = Evidence::value(p, describe(&md, &accounts));
+                    if md.uid() != 0 {
+                        bad.push((p, accounts.user_name(md.uid()), md.uid(), ev));
+                    } else {
+                        seen.push(ev);
+                    }
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Outcome::error(e.to_string()),
+            }
+        }
+        if let Some((p, name, uid, _)) = bad.first() {
+            let evidence: Vec<Evidence> = bad.iter().map(|b| b.3.clone()).collect();
+            return Outcome::fail(format!(
+                "single-user install: `{p}` is owned by `{}` (uid {uid}), who can rewrite anything in the store",
+                nixsec_core::escape(name)
+            ))
+            .with_evidence(evidence);
+        }
+        if seen.is_empty() {
+            return Outcome::skip("Nix is installed but its store is not created yet (no `/nix/store`, no `/nix/var/nix/db`)");
+        }
+        let socket = if cx.root().exists("/nix/var/nix/daemon-socket/socket") {
+            "the daemon socket is present"
+        } else {
+            "no daemon socket yet (it appears when nix-daemon first starts)"
+        };
+        Outcome::pass(format!("the store and its database are owned by root; {socket}")).with_evidence(seen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn am_root() -> bool {
+        std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    }
+
+    #[test]
+    fn skip_without_nix_and_without_store() {
+        assert_eq!(run(&SingleUserInstall, &RootBuilder::new()).status(), Status::Skip);
+        let b = RootBuilder::new().file("/etc/nix/nix.conf", "");
+        let o = run(&SingleUserInstall, &b);
+        assert_eq!(o.status(), Status::Skip);
+        assert!(message(&o).contains("not created yet"));
+    }
+
+    #[test]
+    fn owner_decides() {
+        // The fixture is owned by whoever runs the tests: root passes, anyone else is exactly
+        // the single-user case.
+        let b = RootBuilder::new().multi_user_nix();
+        let o = run(&SingleUserInstall, &b);
+        if am_root() {
+            assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+            std::os::unix::fs::chown(b.path().join("nix/store"), Some(1000), Some(100)).expect("chown");
+            let o = run(&SingleUserInstall, &b);
+            assert_eq!(o.status(), Status::Fail);
+            assert!(message(&o).contains("uid 1000"), "{}", message(&o));
+        } else {
+            assert_eq!(o.status(), Status::Fail);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! NIX-014: `trusted-users` grants more than root.
+
+use linkme::distributed_slice;
+use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::nix::{default_evidence, with_conf};
+
+/// `trusted-users` lists anyone besides `root`.
+pub struct TrustedUsersBroad;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &TrustedUsersBroad;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-014",
+    title: "Over-broad `trusted-users`",
+    section: Section::MultiUser,
+    severity: Severity::Critical,
+    checks: "The `trusted-users` setting (with `extra-trusted-users` and includes) of the effective nix.conf. Fails for any entry besides `root`: critical for `*` or `@users` (every local user), high otherwise (for example `@wheel`). Nix's default is `root`.",
+    rationale: "A trusted user may add substituters, skip signature checks and import unsigned paths through the daemon, so they can put arbitrary binaries into any store path: that is root on the next rebuild or login. Listing a group makes every member of it root-equivalent.",
+    fix: "Trust only root; let users opt into vetted caches through `trusted-substituters`, and use sudo for the few who must administer Nix.",
+    nixos: "nix.settings.trusted-users = [ \"root\" ];\nnix.settings.trusted-substituters = [ \"https://example.cachix.org\" ];",
+    references: &["nix.conf(5): trusted-users", "CWE-269"],
+    source: file!(),
+};
+
+impl Rule for TrustedUsersBroad {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        with_conf(cx, |conf| {
+            let Some(s) = conf.and_then(|c| c.get("trusted-users")) else {
+                return Outcome::pass("`trusted-users` is unset; Nix's default is `root`")
+                    .with_evidence([default_evidence(conf, "trusted-users", "root")]);
+            };
+            let extra: Vec<&str> = s.items.iter().map(String::as_str).filter(|u| *u != "root").collect();
+            if extra.is_empty() {
+                return Outcome::pass("only `root` is trusted").with_evidence(s.evidence());
+            }
+            let everyone = extra.iter().any(|u| *u == "*" || *u == "@users");
+            let shown = nixsec_core::escape(&extra.join(" ")).into_owned();
+            let out = Outcome::fail(format!(
+                "trusted beyond root: {shown} (trusted users can bypass signature checks: root-equivalent{})",
+                if everyone { ", and this covers every local user" } else { "" }
+            ))
+            .with_evidence(s.evidence_for(|u| u != "root"));
+            if everyone {
+                out
+            } else {
+                out.with_severity(Severity::High)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn root_only_passes() {
+        assert_eq!(run(&TrustedUsersBroad, &root_with_conf("trusted-users = root\n")).status(), Status::Pass);
+        assert_eq!(run(&TrustedUsersBroad, &root_with_conf("")).status(), Status::Pass);
+    }
+
+    #[test]
+    fn groups_and_users_fail_high() {
+        let o = run(&TrustedUsersBroad, &root_with_conf("trusted-users = root @wheel\n"));
+        let Outcome::Fail { severity, evidence, message } = o else { panic!("expected fail") };
+        assert_eq!(severity, Some(Severity::High));
+        assert!(message.contains("@wheel"), "{message}");
+        assert_eq!(evidence[0].line, Some(1));
+        let o = run(&TrustedUsersBroad, &root_with_conf("trusted-users = root\nextra-trusted-users = alice\n"));
+        let Outcome::Fail { evidence, .. } = o else { panic!("expected fail") };
+        assert_eq!(evidence.len(), 1, "only the line that added alice");
+        assert_eq!(evidence[0].line, Some(2));
+    }
+
+    #[test]
+    fn everyone_is_critical() {
+        for v in ["*", "@users", "root *"] {
+            let o = run(&TrustedUsersBroad, &root_with_conf(&format!("trusted-users = {v}\n")));
+            assert!(matches!(o, Outcome::Fail { severity: None, .. }), "{v}: the rule's default, critical");
+        }
+    }
+
+    #[test]
+    fn later_plain_assignment_replaces() {
+        let o = run(&TrustedUsersBroad, &root_with_conf("trusted-users = @wheel\ntrusted-users = root\n"));
+        assert_eq!(o.status(), Status::Pass);
+    }
+}

@@ -1,0 +1,146 @@
+//! NIX-022: signing keys besides cache.nixos.org's are trusted.
+
+use std::collections::BTreeMap;
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::nix::with_conf;
+
+/// `trusted-public-keys` holds keys other than cache.nixos.org's.
+pub struct ThirdPartyKeys;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &ThirdPartyKeys;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-022",
+    title: "Third-party signing keys trusted",
+    section: Section::StoreIntegrity,
+    severity: Severity::Info,
+    checks: "The `trusted-public-keys` setting (with `extra-trusted-public-keys`) of the effective nix.conf. Reports every key besides `cache.nixos.org-1`; medium when a key's name matches no configured substituter, two keys share a name, or a key is not `NAME:BASE64` of 32 bytes.",
+    rationale: "The holder of any trusted key can supply any store path, including ones in the system closure. Every key is a party you trust as much as NixOS itself; a key with no matching cache is usually a leftover, and a malformed key is silently useless.",
+    fix: "Review each key; keep only keys of caches you use, and name each after its cache.",
+    nixos: "nix.settings.trusted-public-keys = [ \"cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=\" ];",
+    references: &["nix.conf(5): trusted-public-keys"],
+    source: file!(),
+};
+
+/// The key Nix trusts by default.
+pub const NIXOS_KEY: &str = "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=";
+
+fn key_is_wellformed(key: &str) -> bool {
+    use base64::Engine;
+    let Some((name, b64)) = key.split_once(':') else { return false };
+    !name.is_empty()
+        && base64::engine::general_purpose::STANDARD.decode(b64).is_ok_and(|k| k.len() == 32)
+}
+
+/// Strip a trailing `-N` generation suffix: `cache.example.org-1` → `cache.example.org`.
+fn base_name(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => name,
+    }
+}
+
+fn hosts(urls: &[String]) -> Vec<String> {
+    urls.iter()
+        .filter_map(|u| {
+            let rest = u.split_once("://")?.1;
+            let host = rest.split(['/', '?', ':']).next()?;
+            Some(host.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+impl Rule for ThirdPartyKeys {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        with_conf(cx, |conf| {
+            let Some(conf) = conf else {
+                return Outcome::pass("no nix.conf: only the cache.nixos.org key is trusted");
+            };
+            let Some(keys) = conf.get("trusted-public-keys") else {
+                return Outcome::pass("`trusted-public-keys` is unset: only the cache.nixos.org key is trusted");
+            };
+            let others: Vec<&String> = keys.items.iter().filter(|k| k.as_str() != NIXOS_KEY).collect();
+            if others.is_empty() {
+                return Outcome::pass("only the cache.nixos.org key is trusted").with_evidence(keys.evidence());
+            }
+            let mut urls = conf.list_or("substituters", &["https://cache.nixos.org/"]).0;
+            urls.extend(conf.list_or("trusted-substituters", &[]).0);
+            let hosts = hosts(&urls);
+            let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
+            for k in &keys.items {
+                *by_name.entry(k.split(':').next().unwrap_or("")).or_default() += 1;
+            }
+            let mut problems = Vec::new();
+            for k in &others {
+                let name = k.split(':').next().unwrap_or("");
+                if !key_is_wellformed(k) {
+                    problems.push(format!("`{name}` is not NAME:BASE64 of a 32-byte ed25519 key"));
+                } else if !hosts.iter().any(|h| h == &base_name(name).to_ascii_lowercase()) {
+                    problems.push(format!("`{name}` matches no configured substituter"));
+                }
+            }
+            for (name, n) in &by_name {
+                if *n > 1 {
+                    problems.push(format!("{n} keys share the name `{name}`"));
+                }
+            }
+            let names: Vec<&str> = others.iter().map(|k| k.split(':').next().unwrap_or("")).collect();
+            let evidence: Vec<Evidence> = keys.evidence_for(|i| i != NIXOS_KEY);
+            let mut msg = format!("{} third-party key{} trusted: {}", names.len(), if names.len() > 1 { "s" } else { "" }, names.join(", "));
+            let mut out = Outcome::fail(String::new()).with_evidence(evidence);
+            if !problems.is_empty() {
+                msg.push_str(&format!("; {}", problems.join("; ")));
+                out = out.with_severity(Severity::Medium);
+            }
+            if let Outcome::Fail { message, .. } = &mut out {
+                *message = nixsec_core::escape(&msg).into_owned();
+            }
+            out
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    const COMMUNITY: &str = "nix-community.cachix.org-1:mB9FSh9qf2dCimDSUo8Zy7bkq5CX+/rkCWyvRCYg3Fs=";
+
+    #[test]
+    fn default_key_only_passes() {
+        assert_eq!(run(&ThirdPartyKeys, &root_with_conf("")).status(), Status::Pass);
+        assert_eq!(run(&ThirdPartyKeys, &root_with_conf(&format!("trusted-public-keys = {NIXOS_KEY}\n"))).status(), Status::Pass);
+    }
+
+    #[test]
+    fn matching_third_party_key_is_info() {
+        let conf = format!("substituters = https://cache.nixos.org https://nix-community.cachix.org\ntrusted-public-keys = {NIXOS_KEY}\nextra-trusted-public-keys = {COMMUNITY}\n");
+        let o = run(&ThirdPartyKeys, &root_with_conf(&conf));
+        let Outcome::Fail { severity, evidence, message } = o else { panic!("expected fail") };
+        assert_eq!(severity, None, "{message}");
+        assert_eq!(evidence.len(), 1);
+        assert_eq!(evidence[0].line, Some(3));
+    }
+
+    #[test]
+    fn orphan_duplicate_and_malformed_keys_are_medium() {
+        for extra in [
+            COMMUNITY.to_string(),
+            "cache.nixos.org-1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_string(),
+            "nix-community.cachix.org-1:notbase64".to_string(),
+        ] {
+            let conf = format!("trusted-public-keys = {NIXOS_KEY} {extra}\nsubstituters = https://cache.nixos.org\n");
+            let o = run(&ThirdPartyKeys, &root_with_conf(&conf));
+            assert!(matches!(o, Outcome::Fail { severity: Some(Severity::Medium), .. }), "{extra}: {o:?}");
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The command line, defined once with clap; `--help`, completions and the man page come from it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nixsec_core::{FailOn, Section};
+use nixsec_report::Format;
+
+/// Security auditor for NixOS and Nix hosts.
+///
+/// nixsec checks the items of the NixOS wiki's Security page on the live host (`/`) or on a
+/// mounted system (`--root DIR`), and explains each finding with evidence and a fix written as
+/// NixOS configuration. It never writes to the system it audits.
+#[derive(Debug, Parser)]
+#[command(
+    name = "nixsec",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print only failures, errors and the summary.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Show passing results in detail and log what nixsec reads (-vv for more).
+    ///
+    /// `RUST_LOG` overrides the log level.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colours: auto (a terminal, and `NO_COLOR` unset), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colours on a terminal unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a host: run every host rule and report.
+    Audit(AuditArgs),
+    /// List every rule: id, section, severity and title.
+    Rules(RulesArgs),
+    /// Explain a rule: what it checks, why it matters and the NixOS fix.
+    Explain(ExplainArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+/// `nixsec audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The system to audit: `/` (the live host) or a mounted root.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a failure at or above this severity is found.
+    ///
+    /// A severity (critical, high, medium, low, info) or `none`, optionally with `error` to
+    /// fail on checks that could not run too, comma-separated: `--fail-on medium,error`.
+    /// Default: `fail-on` from the config file, else `high`.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+    /// Run only the rules of this section (repeatable).
+    #[arg(long = "section", value_name = "NAME", value_parser = parse_section)]
+    pub sections: Vec<Section>,
+    /// Run only this rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Configuration file (ignores, severity overrides); default `/etc/nixsec.toml` under the root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `nixsec rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format: text or json.
+    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_list_format)]
+    pub format: Format,
+}
+
+/// `nixsec explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id, such as NIX-012.
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+/// `nixsec completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_list_format(s: &str) -> Result<Format, String> {
+    match s.parse()? {
+        Format::Sarif => Err("`rules` prints text or json".into()),
+        f => Ok(f),
+    }
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_section(s: &str) -> Result<Section, String> {
+    s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,130 @@
+//! `nixsec audit`: run the selected host rules on a root and report.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use nixsec_core::audit::{run_rules, Selection};
+use nixsec_core::report::apply_config;
+use nixsec_core::{find_rule, host_rules, Config, ExitStatus, HostCx, Report, Root, Tool};
+use nixsec_report::{Format, Options};
+
+use crate::cli::{AuditArgs, GlobalArgs};
+use crate::printer::{use_color, warn_user};
+
+/// The configuration file looked for under the root when `--config` is not given.
+const DEFAULT_CONFIG: &str = "/etc/nixsec.toml";
+
+fn known_rule(id: &str) -> Option<&'static str> {
+    find_rule(id).map(|r| r.meta().id)
+}
+
+/// `--config FILE` (read from this machine) or `/etc/nixsec.toml` under the root.
+fn load_config(args: &AuditArgs, root: &Root) -> anyhow::Result<Config> {
+    if let Some(path) = &args.config {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("`{shown}`: cannot read the config file"))?;
+        return Ok(Config::parse(&text, &shown, &known_rule)?);
+    }
+    match root.read_to_string(DEFAULT_CONFIG) {
+        Ok((_, text)) => Ok(Config::parse(&text, DEFAULT_CONFIG, &known_rule)?),
+        Err(e) if e.is_not_found() => Ok(Config::default()),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot read the config file")),
+    }
+}
+
+pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let root = if args.root == Path::new("/") {
+        Root::host()
+    } else {
+        Root::new(&args.root).with_context(|| "cannot audit this root")?
+    };
+    for id in &args.rules {
+        if find_rule(id).is_none() {
+            bail!("unknown rule `{id}` (see `nixsec rules`)");
+        }
+    }
+    let config = load_config(args, &root)?;
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
+    let selection = Selection {
+        sections: args.sections.clone(),
+        rules: args
+            .rules
+            .iter()
+            .filter_map(|id| known_rule(id).map(str::to_string))
+            .collect(),
+    };
+    let rules: Vec<_> = host_rules()
+        .into_iter()
+        .filter(|r| selection.includes(*r))
+        .collect();
+    if rules.is_empty() {
+        bail!("no rule matches the given `--section`/`--rule` filters (see `nixsec rules`)");
+    }
+    tracing::info!(root = %root.dir().display(), rules = rules.len(), "auditing");
+    let cx = HostCx::new(root);
+    let mut findings = run_rules(&cx, &rules);
+    let warnings = apply_config(&mut findings, &config, chrono::Local::now().date_naive());
+    let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let report = Report::new(
+        Tool {
+            name: "nixsec".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        cx.root().dir().display().to_string(),
+        started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        duration_ms,
+        findings,
+        fail_on,
+        warnings,
+    );
+    if args.format != Format::Text && !global.quiet {
+        for w in &report.summary.warnings {
+            warn_user(w);
+        }
+    }
+    write_report(global, args, &report)?;
+    Ok(report.exit_status(fail_on))
+}
+
+fn write_report(global: &GlobalArgs, args: &AuditArgs, report: &Report) -> anyhow::Result<()> {
+    let mut opts = Options {
+        color: false,
+        verbose: global.verbose > 0,
+        quiet: global.quiet,
+    };
+    match &args.output {
+        Some(path) => {
+            opts.color = use_color(global.color, false);
+            let file = File::create(path)
+                .with_context(|| format!("`{}`: cannot write the report", path.display()))?;
+            let mut out = BufWriter::new(file);
+            nixsec_report::render(args.format, report, &opts, &mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("`{}`: cannot write the report", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            opts.color = use_color(global.color, stdout.is_terminal());
+            let mut out = BufWriter::new(stdout.lock());
+            nixsec_report::render(args.format, report, &opts, &mut out)
+                .and_then(|()| out.flush())?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use nixsec_core::FailOn;
+
+    #[test]
+    fn default_fail_on_is_high() {
+        assert_eq!(FailOn::default().to_string(), "high");
+    }
+}

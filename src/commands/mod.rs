@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod audit;
+pub mod explain;
+pub mod generate;
+pub mod rules;
