@@ -12,7 +12,10 @@ fn config(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 #[test]
 fn ignore_with_reason_accepts_a_failure() {
     let (_d, p) = config("[[ignore]]\nrule = \"NIX-012\"\nreason = \"Debian's Nix cannot sandbox here\"\nuntil = 2999-01-01\n");
-    let (code, r) = audit_json(&fixture("insecure"), &["--config", p.to_str().expect("utf8"), "--rule", "NIX-012"]);
+    let (code, r) = audit_json(
+        &fixture("insecure"),
+        &["--config", p.to_str().expect("utf8"), "--rule", "NIX-012"],
+    );
     assert_eq!(code, 0);
     let f = finding(&r, "NIX-012");
     assert_eq!(f["status"], "fail");
@@ -22,7 +25,8 @@ fn ignore_with_reason_accepts_a_failure() {
 
 #[test]
 fn expired_ignore_is_reported_not_honoured() {
-    let (_d, p) = config("[[ignore]]\nrule = \"NIX-012\"\nreason = \"temporary\"\nuntil = 2001-01-01\n");
+    let (_d, p) =
+        config("[[ignore]]\nrule = \"NIX-012\"\nreason = \"temporary\"\nuntil = 2001-01-01\n");
     let out = nixsec()
         .args(["audit", "--format", "json", "--rule", "NIX-012", "--config"])
         .arg(&p)
@@ -41,7 +45,10 @@ fn expired_ignore_is_reported_not_honoured() {
 #[test]
 fn severity_override_changes_the_exit_code() {
     let (_d, p) = config("[severity]\nNIX-012 = \"low\"\n");
-    let (code, r) = audit_json(&fixture("insecure"), &["--config", p.to_str().expect("utf8"), "--rule", "NIX-012"]);
+    let (code, r) = audit_json(
+        &fixture("insecure"),
+        &["--config", p.to_str().expect("utf8"), "--rule", "NIX-012"],
+    );
     assert_eq!(finding(&r, "NIX-012")["severity"], "low");
     assert_eq!(code, 0);
 }
@@ -66,7 +73,10 @@ fn bad_config_exits_2_with_the_line() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("line 4").and(predicates::str::contains("expires")));
-    nixsec().args(["audit", "--config", "/no/such/nixsec.toml"]).assert().code(2);
+    nixsec()
+        .args(["audit", "--config", "/no/such/nixsec.toml"])
+        .assert()
+        .code(2);
 }
 
 #[test]

@@ -4,7 +4,12 @@
 use crate::{audit_json, fixture, nixsec};
 
 fn text_of(args: &[&str]) -> String {
-    let out = nixsec().args(["audit", "--root"]).arg(fixture("insecure")).args(args).output().expect("run");
+    let out = nixsec()
+        .args(["audit", "--root"])
+        .arg(fixture("insecure"))
+        .args(args)
+        .output()
+        .expect("run");
     String::from_utf8(out.stdout).expect("utf8")
 }
 
@@ -24,7 +29,10 @@ fn text_lists_failures_first_with_evidence_and_fix() {
     let fail = text.find("FAIL").expect("a failure");
     let pass = text.find("pass").expect("a pass");
     assert!(fail < pass, "{text}");
-    assert!(text.contains("/etc/nix/nix.conf:4  sandbox = false"), "{text}");
+    assert!(
+        text.contains("/etc/nix/nix.conf:4  sandbox = false"),
+        "{text}"
+    );
     assert!(text.contains("nix.settings.sandbox = true;"), "{text}");
     assert!(text.contains("hardening index:"), "{text}");
 }
@@ -32,14 +40,35 @@ fn text_lists_failures_first_with_evidence_and_fix() {
 #[test]
 fn json_has_the_documented_shape() {
     let (_, r) = audit_json(&fixture("insecure"), &[]);
-    let keys: Vec<&str> = r.as_object().expect("object").keys().map(String::as_str).collect();
-    for k in ["tool", "root", "started", "duration_ms", "findings", "summary"] {
+    let keys: Vec<&str> = r
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in [
+        "tool",
+        "root",
+        "started",
+        "duration_ms",
+        "findings",
+        "summary",
+    ] {
         assert!(keys.contains(&k), "missing {k}");
     }
     assert_eq!(r["tool"]["name"], "nixsec");
     assert!(chrono_like(r["started"].as_str().expect("started")));
     for f in r["findings"].as_array().expect("findings") {
-        for k in ["rule", "title", "section", "severity", "status", "message", "evidence", "remediation"] {
+        for k in [
+            "rule",
+            "title",
+            "section",
+            "severity",
+            "status",
+            "message",
+            "evidence",
+            "remediation",
+        ] {
             assert!(f.get(k).is_some(), "finding lacks {k}: {f}");
         }
         assert!(f["remediation"]["text"].is_string() && f["remediation"]["nixos"].is_string());
@@ -48,10 +77,16 @@ fn json_has_the_documented_shape() {
         }
     }
     let s = &r["summary"];
-    let total = s["pass"].as_u64().unwrap_or(0) + s["fail"].as_u64().unwrap_or(0) + s["skip"].as_u64().unwrap_or(0)
-        + s["error"].as_u64().unwrap_or(0) + s["ignored"].as_u64().unwrap_or(0);
+    let total = s["pass"].as_u64().unwrap_or(0)
+        + s["fail"].as_u64().unwrap_or(0)
+        + s["skip"].as_u64().unwrap_or(0)
+        + s["error"].as_u64().unwrap_or(0)
+        + s["ignored"].as_u64().unwrap_or(0);
     assert_eq!(s["total"].as_u64(), Some(total));
-    assert_eq!(s["total"].as_u64(), Some(r["findings"].as_array().expect("findings").len() as u64));
+    assert_eq!(
+        s["total"].as_u64(),
+        Some(r["findings"].as_array().expect("findings").len() as u64)
+    );
     assert_eq!(s["fail_on"], "high");
 }
 
@@ -61,9 +96,14 @@ fn chrono_like(s: &str) -> bool {
 
 #[test]
 fn sarif_deserialises_and_is_consistent() {
-    let out = nixsec().args(["audit", "--format", "sarif", "--root"]).arg(fixture("insecure")).output().expect("run");
+    let out = nixsec()
+        .args(["audit", "--format", "sarif", "--root"])
+        .arg(fixture("insecure"))
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    let sarif: serde_sarif::sarif::Sarif = serde_json::from_slice(&out.stdout).expect("serde-sarif types");
+    let sarif: serde_sarif::sarif::Sarif =
+        serde_json::from_slice(&out.stdout).expect("serde-sarif types");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["version"], "2.1.0");
     assert_eq!(sarif.runs.len(), 1);
@@ -75,7 +115,10 @@ fn sarif_deserialises_and_is_consistent() {
         .map(|r| r["id"].as_str().expect("id"))
         .collect();
     let results = run["results"].as_array().expect("results");
-    let mut ids: Vec<&str> = results.iter().map(|r| r["ruleId"].as_str().expect("ruleId")).collect();
+    let mut ids: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().expect("ruleId"))
+        .collect();
     ids.sort_unstable();
     // Only failures are results: NIX-012, NIX-013, NIX-014, NIX-020 on this root (plus the
     // ownership rules when the checkout is not root's).
@@ -89,12 +132,23 @@ fn sarif_deserialises_and_is_consistent() {
         let idx = usize::try_from(r["ruleIndex"].as_u64().expect("ruleIndex")).expect("index");
         assert_eq!(rules[idx], id);
         for loc in r["locations"].as_array().into_iter().flatten() {
-            let uri = loc["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("uri");
-            assert!(!uri.starts_with('/') && !uri.contains("://"), "{uri} is not relative");
-            assert_eq!(loc["physicalLocation"]["artifactLocation"]["uriBaseId"], "ROOT");
+            let uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .expect("uri");
+            assert!(
+                !uri.starts_with('/') && !uri.contains("://"),
+                "{uri} is not relative"
+            );
+            assert_eq!(
+                loc["physicalLocation"]["artifactLocation"]["uriBaseId"],
+                "ROOT"
+            );
         }
     }
-    let sandbox = results.iter().find(|r| r["ruleId"] == "NIX-012").expect("NIX-012");
+    let sandbox = results
+        .iter()
+        .find(|r| r["ruleId"] == "NIX-012")
+        .expect("NIX-012");
     assert_eq!(sandbox["level"], "error");
     let loc = &sandbox["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "etc/nix/nix.conf");

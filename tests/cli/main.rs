@@ -13,13 +13,17 @@ use assert_cmd::Command;
 
 /// A committed fixture root.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roots").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/roots")
+        .join(name)
 }
 
 /// `nixsec` with a clean environment (no colour, no log filter).
 pub fn nixsec() -> Command {
     let mut c = Command::cargo_bin("nixsec").expect("binary");
-    c.env_remove("RUST_LOG").env_remove("NO_COLOR").env("TERM", "dumb");
+    c.env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .env("TERM", "dumb");
     c
 }
 
@@ -32,8 +36,13 @@ pub fn audit_json(root: &Path, args: &[&str]) -> (i32, serde_json::Value) {
         .output()
         .expect("run");
     let code = out.status.code().expect("exit code");
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     (code, v)
 }
 
