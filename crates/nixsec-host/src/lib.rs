@@ -33,6 +33,12 @@ pub(crate) mod testing {
             .file("/etc/nix/nix.conf", conf)
     }
 
+    /// True when the tests run as root (needed to give fixtures root-owned files).
+    pub fn am_root() -> bool {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    }
+
     /// The message of any outcome.
     pub fn message(o: &Outcome) -> &str {
         match o {

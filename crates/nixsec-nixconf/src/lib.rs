@@ -277,19 +277,24 @@ impl NixConf {
         out
     }
 
-    /// A list setting's items, or `default` when unset.
+    /// A list setting with Nix's default: `extra-NAME` lines before any plain `NAME` append to
+    /// `default` (Nix starts from the default value), and with no line at all the items are
+    /// `default` and `sources` is empty.
     #[must_use]
-    pub fn list_or(&self, name: &str, default: &[&str]) -> (Vec<String>, Vec<Evidence>) {
-        match self.get(name) {
-            Some(s) => {
-                let ev = s.evidence();
-                (s.items, ev)
-            }
-            None => (
-                default.iter().map(|s| (*s).to_string()).collect(),
-                Vec::new(),
-            ),
+    pub fn list<'a>(conf: Option<&'a NixConf>, name: &str, default: &[&str]) -> Setting<'a> {
+        let mut out = match conf.and_then(|c| c.get(name)) {
+            Some(s) => s,
+            None => Setting {
+                items: Vec::new(),
+                sources: Vec::new(),
+            },
+        };
+        if out.sources.first().is_none_or(|e| e.append) {
+            let mut items: Vec<String> = default.iter().map(|d| (*d).to_string()).collect();
+            items.append(&mut out.items);
+            out.items = items;
         }
+        out
     }
 
     /// A boolean setting as Nix parses it; `Ok(None)` when unset.

@@ -168,15 +168,14 @@ fn parse_into(
 mod tests {
     use super::*;
 
-    fn root_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-        let t = tempfile::tempdir().expect("tempdir");
-        for (p, c) in files {
-            let host = t.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(host.parent().expect("parent")).expect("mkdir");
-            std::fs::write(host, c).expect("write");
-        }
-        let r = Root::new(t.path()).expect("root");
-        (t, r)
+    fn root_with(files: &[(&str, &str)]) -> (nixsec_testutil::RootBuilder, Root) {
+        let b = files
+            .iter()
+            .fold(nixsec_testutil::RootBuilder::new(), |b, (p, c)| {
+                b.file(p, c)
+            });
+        let r = b.root();
+        (b, r)
     }
 
     #[test]

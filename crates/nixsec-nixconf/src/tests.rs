@@ -3,15 +3,14 @@
 use super::*;
 use std::os::unix::fs::symlink;
 
-fn root_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Root) {
-    let t = tempfile::tempdir().expect("tempdir");
-    for (p, c) in files {
-        let host = t.path().join(p.trim_start_matches('/'));
-        std::fs::create_dir_all(host.parent().expect("parent")).expect("mkdir");
-        std::fs::write(host, c).expect("write");
-    }
-    let r = Root::new(t.path()).expect("root");
-    (t, r)
+fn root_with(files: &[(&str, &str)]) -> (nixsec_testutil::RootBuilder, Root) {
+    let b = files
+        .iter()
+        .fold(nixsec_testutil::RootBuilder::new(), |b, (p, c)| {
+            b.file(p, c)
+        });
+    let r = b.root();
+    (b, r)
 }
 
 #[test]
@@ -194,4 +193,21 @@ fn absent_conf_means_defaults() {
     let (_t, root) = root_with(&[]);
     assert!(NixConf::load(&root, NIX_CONF).expect("load").is_none());
     assert!(matches!(SystemConf::load(&root), SystemConf::Absent));
+}
+
+#[test]
+fn extra_appends_to_the_default() {
+    let c = NixConf::parse_str("extra-allowed-users = @wheel\n", "/n").expect("parse");
+    assert_eq!(
+        NixConf::list(Some(&c), "allowed-users", &["*"]).items,
+        ["*", "@wheel"]
+    );
+    let c = NixConf::parse_str("allowed-users = @wheel\nextra-allowed-users = bob\n", "/n")
+        .expect("parse");
+    assert_eq!(
+        NixConf::list(Some(&c), "allowed-users", &["*"]).items,
+        ["@wheel", "bob"]
+    );
+    let s = NixConf::list(None, "trusted-users", &["root"]);
+    assert_eq!((s.items, s.sources.len()), (vec!["root".to_string()], 0));
 }

@@ -6,6 +6,8 @@ use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 
 use crate::accounts::Accounts;
+use nixsec_nixconf::NixConf;
+
 use crate::nix::{default_evidence, with_conf};
 use crate::perms::describe;
 
@@ -35,11 +37,10 @@ impl Rule for DaemonOpenToAll {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
-            let setting = conf.and_then(|c| c.get("allowed-users"));
-            let (items, mut evidence) = match &setting {
-                Some(s) => (s.items.clone(), s.evidence()),
-                None => (vec!["*".to_string()], vec![default_evidence(conf, "allowed-users", "*")]),
-            };
+            let setting = NixConf::list(conf, "allowed-users", &["*"]);
+            let items = setting.items.clone();
+            let mut evidence =
+                if setting.sources.is_empty() { vec![default_evidence(conf, "allowed-users", "*")] } else { setting.evidence() };
             if !items.iter().any(|u| u == "*") {
                 return Outcome::pass(format!(
                     "only `{}` may use the daemon",
@@ -112,6 +113,8 @@ mod tests {
     fn single_user_restricted_or_grouped_passes() {
         assert_eq!(run(&DaemonOpenToAll, &with_users("", 1)).status(), Status::Pass);
         assert_eq!(run(&DaemonOpenToAll, &with_users("allowed-users = @wheel\n", 3)).status(), Status::Pass);
+        // `extra-` adds to Nix's default `*`: still open to everyone.
+        assert_eq!(run(&DaemonOpenToAll, &with_users("extra-allowed-users = @wheel\n", 3)).status(), Status::Fail);
         // Debian restricts the socket directory to a group (0770 root:nix-users).
         let b = with_users("", 3).chmod("/nix/var/nix/daemon-socket", 0o770);
         let o = run(&DaemonOpenToAll, &b);

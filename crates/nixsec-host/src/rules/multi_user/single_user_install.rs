@@ -79,10 +79,6 @@ mod tests {
     use super::*;
     use crate::testing::*;
 
-    fn am_root() -> bool {
-        std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
-    }
-
     #[test]
     fn skip_without_nix_and_without_store() {
         assert_eq!(run(&SingleUserInstall, &RootBuilder::new()).status(), Status::Skip);

@@ -133,10 +133,6 @@ mod tests {
     use super::*;
     use crate::testing::*;
 
-    fn am_root() -> bool {
-        std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
-    }
-
     /// The multi-user fixture with the store given to the `nixbld` group, as Nix installs it.
     fn standard() -> RootBuilder {
         let b = RootBuilder::new().multi_user_nix();

@@ -3,6 +3,8 @@
 use linkme::distributed_slice;
 use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 
+use nixsec_nixconf::NixConf;
+
 use crate::nix::{default_evidence, with_conf};
 
 /// `trusted-users` lists anyone besides `root`.
@@ -31,10 +33,11 @@ impl Rule for TrustedUsersBroad {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
-            let Some(s) = conf.and_then(|c| c.get("trusted-users")) else {
+            let s = NixConf::list(conf, "trusted-users", &["root"]);
+            if s.sources.is_empty() {
                 return Outcome::pass("`trusted-users` is unset; Nix's default is `root`")
                     .with_evidence([default_evidence(conf, "trusted-users", "root")]);
-            };
+            }
             let extra: Vec<&str> = s.items.iter().map(String::as_str).filter(|u| *u != "root").collect();
             if extra.is_empty() {
                 return Outcome::pass("only `root` is trusted").with_evidence(s.evidence());

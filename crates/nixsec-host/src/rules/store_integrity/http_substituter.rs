@@ -57,7 +57,8 @@ fn plain_urls(conf: &NixConf) -> (Vec<String>, Vec<Evidence>) {
     let mut urls = Vec::new();
     let mut ev = Vec::new();
     for name in SETTINGS {
-        if let Some(s) = conf.get(name) {
+        {
+            let s = NixConf::list(Some(conf), name, &[]);
             for u in s.items.iter().filter(|u| is_plain_http(u)) {
                 if !urls.contains(u) {
                     urls.push(u.clone());

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 
+use nixsec_nixconf::NixConf;
+
 use crate::nix::with_conf;
 
 /// `trusted-public-keys` holds keys other than cache.nixos.org's.
@@ -64,15 +66,13 @@ impl Rule for ThirdPartyKeys {
             let Some(conf) = conf else {
                 return Outcome::pass("no nix.conf: only the cache.nixos.org key is trusted");
             };
-            let Some(keys) = conf.get("trusted-public-keys") else {
-                return Outcome::pass("`trusted-public-keys` is unset: only the cache.nixos.org key is trusted");
-            };
+            let keys = NixConf::list(Some(conf), "trusted-public-keys", &[NIXOS_KEY]);
             let others: Vec<&String> = keys.items.iter().filter(|k| k.as_str() != NIXOS_KEY).collect();
             if others.is_empty() {
                 return Outcome::pass("only the cache.nixos.org key is trusted").with_evidence(keys.evidence());
             }
-            let mut urls = conf.list_or("substituters", &["https://cache.nixos.org/"]).0;
-            urls.extend(conf.list_or("trusted-substituters", &[]).0);
+            let mut urls = NixConf::list(Some(conf), "substituters", &["https://cache.nixos.org/"]).items;
+            urls.extend(NixConf::list(Some(conf), "trusted-substituters", &[]).items);
             let hosts = hosts(&urls);
             let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
             for k in &keys.items {
@@ -129,6 +129,14 @@ mod tests {
         assert_eq!(severity, None, "{message}");
         assert_eq!(evidence.len(), 1);
         assert_eq!(evidence[0].line, Some(3));
+    }
+
+    #[test]
+    fn extra_keys_add_to_the_default() {
+        let conf = format!("extra-substituters = https://nix-community.cachix.org\nextra-trusted-public-keys = {COMMUNITY}\n");
+        let o = run(&ThirdPartyKeys, &root_with_conf(&conf));
+        assert!(matches!(o, Outcome::Fail { severity: None, .. }), "{o:?}");
+        assert!(message(&o).starts_with("1 third-party key trusted: nix-community.cachix.org-1"), "{}", message(&o));
     }
 
     #[test]
