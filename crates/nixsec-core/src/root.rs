@@ -581,6 +581,28 @@ mod tests {
         assert_eq!(r.inner, Path::new("/etc/nix/nix.conf"));
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// No path, however many `..` and links it walks through, resolves outside the root.
+            #[test]
+            fn resolution_stays_inside(parts in prop::collection::vec(prop::sample::select(vec!["..", ".", "etc", "nix", "up", "abs", "loop", "x"]), 0..12)) {
+                let (t, root) = tree();
+                let d = t.path();
+                let _ = symlink("../../..", d.join("etc/up"));
+                let _ = symlink("/../../etc", d.join("etc/abs"));
+                let _ = symlink("/etc/loop", d.join("etc/loop"));
+                let p = format!("/{}", parts.join("/"));
+                if let Ok(r) = root.resolve(&p) {
+                    prop_assert!(r.host.starts_with(root.dir()), "{} -> {:?}", p, r.host);
+                    prop_assert!(r.inner.is_absolute());
+                }
+            }
+        }
+    }
+
     #[test]
     fn live_root_is_slash() {
         assert!(Root::host().is_live());

@@ -211,3 +211,38 @@ fn extra_appends_to_the_default() {
     let s = NixConf::list(None, "trusted-users", &["root"]);
     assert_eq!((s.items, s.sources.len()), (vec!["root".to_string()], 0));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the bytes, the reader returns a value or an error naming the file.
+        #[test]
+        fn any_text_parses_or_errors(text in "\\PC*") {
+            match NixConf::parse_str(&text, "/etc/nix/nix.conf") {
+                Ok(_) => {}
+                Err(e) => prop_assert!(e.to_string().starts_with("`/etc/nix/nix.conf`: line ")),
+            }
+        }
+
+        /// `NAME = TOKENS` lines read back as the tokens, the last plain assignment winning.
+        #[test]
+        fn settings_round_trip(
+            lines in prop::collection::vec(("[a-z][a-z-]{0,12}", prop::collection::vec("[!-\"$-~]{1,8}", 0..4)), 1..8)
+        ) {
+            prop_assume!(lines.iter().all(|(k, _)| k != "include"));
+            let text: String = lines.iter().map(|(k, v)| format!("{k} = {}\n", v.join(" \t "))).collect();
+            let conf = NixConf::parse_str(&text, "/n").expect("well-formed");
+            for (k, _) in &lines {
+                let name = k.strip_prefix("extra-").unwrap_or(k);
+                let mut want: Vec<String> = Vec::new();
+                for (k2, v2) in &lines {
+                    if k2 == name { want = v2.clone(); }
+                    else if k2.strip_prefix("extra-") == Some(name) { want.extend(v2.iter().cloned()); }
+                }
+                prop_assert_eq!(&conf.get(name).expect("set").items, &want);
+            }
+        }
+    }
+}
