@@ -60,6 +60,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain a rule: what it checks, why it matters and the NixOS fix.
     Explain(ExplainArgs),
+    /// Nix store commands.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -94,6 +97,56 @@ pub struct AuditArgs {
     /// Configuration file (ignores, severity overrides); default `/etc/nixsec.toml` under the root.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Also hash the contents of every store path (NIX-026); slow on big stores.
+    #[arg(long)]
+    pub store_contents: bool,
+}
+
+/// `nixsec store ...`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Verify a local store: NAR hashes, sizes, references, signatures, content addresses,
+    /// and what Nix never checks (unregistered paths, setuid bits, writable files, owners).
+    Verify(StoreVerifyArgs),
+}
+
+/// `nixsec store verify`.
+#[derive(Debug, Args)]
+pub struct StoreVerifyArgs {
+    /// Store paths to check (default: every valid path).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// The audited system; its nix.conf supplies the default trusted keys.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// The directory holding `nix/store` and `nix/var/nix/db` (default: the root).
+    #[arg(long, value_name = "DIR")]
+    pub store_root: Option<PathBuf>,
+    /// Also check everything the given paths reference, transitively.
+    #[arg(long)]
+    pub closure: bool,
+    /// Hash the contents (without it: metadata, references and signatures only).
+    #[arg(long)]
+    pub check_contents: bool,
+    /// Valid signatures by trusted keys each path needs; 0 trusts paths built locally.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub sigs_needed: usize,
+    /// A trusted public key `NAME:BASE64` (repeatable; default: `trusted-public-keys` of the
+    /// root's nix.conf).
+    #[arg(long = "trusted-key", value_name = "NAME:KEY")]
+    pub trusted_keys: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a problem at or above this severity is found (see `nixsec audit --help`).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
 }
 
 /// `nixsec rules`.

@@ -6,6 +6,7 @@
 mod cli;
 mod commands;
 mod printer;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,9 @@ fn run(args: cli::Cli) -> anyhow::Result<ExitStatus> {
         cli::Command::Audit(a) => commands::audit::run(&args.global, &a),
         cli::Command::Rules(a) => commands::rules::run(&a),
         cli::Command::Explain(a) => commands::explain::run(&args.global, &a),
+        cli::Command::Store(cli::StoreCommand::Verify(a)) => {
+            commands::store::verify(&args.global, &a)
+        }
         cli::Command::Completions(a) => commands::generate::completions(&a),
         cli::Command::Man => commands::generate::man(),
     }

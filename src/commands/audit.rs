@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use nixsec_core::audit::{run_rules, Selection};
 use nixsec_core::report::apply_config;
-use nixsec_core::{find_rule, host_rules, Config, ExitStatus, HostCx, Report, Root, Tool};
+use nixsec_core::{
+    find_rule, host_rules, AuditOptions, Config, ExitStatus, HostCx, Report, Root, Tool,
+};
 use nixsec_report::{Format, Options};
 
 use crate::cli::{AuditArgs, GlobalArgs};
@@ -67,7 +69,9 @@ pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> 
         bail!("no rule matches the given `--section`/`--rule` filters (see `nixsec rules`)");
     }
     tracing::info!(root = %root.dir().display(), rules = rules.len(), "auditing");
-    let cx = HostCx::new(root);
+    let cx = HostCx::new(root).with_options(AuditOptions {
+        store_contents: args.store_contents,
+    });
     let mut findings = run_rules(&cx, &rules);
     let warnings = apply_config(&mut findings, &config, chrono::Local::now().date_naive());
     let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);

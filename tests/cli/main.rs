@@ -6,6 +6,7 @@ mod audit;
 mod config;
 mod formats;
 mod misc;
+mod store;
 
 use std::path::{Path, PathBuf};
 

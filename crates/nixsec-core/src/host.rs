@@ -47,12 +47,21 @@ impl HostInfo {
     }
 }
 
+/// Choices the user makes for an audit that some rules honour.
+#[derive(Debug, Clone, Default)]
+pub struct AuditOptions {
+    /// Hash the contents of every store path (NIX-026); without it, store rules check
+    /// metadata, references and signatures only.
+    pub store_contents: bool,
+}
+
 type Slot = Arc<dyn Any + Send + Sync>;
 
 /// The context a host rule runs in.
 pub struct HostCx {
     root: Root,
     info: HostInfo,
+    options: AuditOptions,
     cache: Mutex<HashMap<TypeId, Slot>>,
 }
 
@@ -64,8 +73,22 @@ impl HostCx {
         HostCx {
             root,
             info,
+            options: AuditOptions::default(),
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Set the audit options.
+    #[must_use]
+    pub fn with_options(mut self, options: AuditOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The audit options.
+    #[must_use]
+    pub fn options(&self) -> &AuditOptions {
+        &self.options
     }
 
     /// A context with given facts (tests).
@@ -74,6 +97,7 @@ impl HostCx {
         HostCx {
             root,
             info,
+            options: AuditOptions::default(),
             cache: Mutex::new(HashMap::new()),
         }
     }

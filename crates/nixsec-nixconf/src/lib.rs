@@ -17,6 +17,10 @@ use nixsec_core::{Evidence, Root, RootError};
 /// The system nix.conf inside the root.
 pub const NIX_CONF: &str = "/etc/nix/nix.conf";
 
+/// The key Nix trusts when `trusted-public-keys` is unset.
+pub const DEFAULT_TRUSTED_KEY: &str =
+    "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=";
+
 /// Nix stops nowhere on an include cycle; we stop at this depth.
 const MAX_INCLUDE_DEPTH: usize = 16;
 

@@ -120,6 +120,21 @@ pub struct TreeSnapshot(BTreeMap<PathBuf, Entry>);
 /// Mode, uid, gid, mtime (s, ns) and content of one path.
 type Entry = (u32, u32, u32, i64, i64, Vec<u8>);
 
+impl TreeSnapshot {
+    /// Paths that differ between two snapshots (added, removed or changed), for short messages.
+    #[must_use]
+    pub fn diff(&self, other: &TreeSnapshot) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
+            .0
+            .iter()
+            .filter(|(k, v)| other.0.get(*k) != Some(v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.extend(other.0.keys().filter(|k| !self.0.contains_key(*k)).cloned());
+        out
+    }
+}
+
 /// Snapshot a tree without following symlinks.
 #[must_use]
 pub fn snapshot(dir: &Path) -> TreeSnapshot {

@@ -29,7 +29,7 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// The key Nix trusts by default.
-pub const NIXOS_KEY: &str = "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=";
+pub use nixsec_nixconf::DEFAULT_TRUSTED_KEY as NIXOS_KEY;
 
 fn key_is_wellformed(key: &str) -> bool {
     use base64::Engine;

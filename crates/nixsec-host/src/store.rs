@@ -1,0 +1,82 @@
+//! The store verification shared by NIX-025 and NIX-026: run once per audit, metadata,
+//! references and signatures by default, contents when `--store-contents` is given.
+
+use std::sync::Arc;
+
+use nixsec_core::{Evidence, HostCx, Outcome};
+use nixsec_nar::sig::PublicKey;
+use nixsec_nixconf::{NixConf, SystemConf, DEFAULT_TRUSTED_KEY};
+use nixsec_store::{Kind, NoProgress, Options, Problem};
+
+use crate::nix::system_conf;
+
+/// The verifier's result for this audit, or why it could not run (`Ok(None)`: no store).
+pub struct StoreCheck(pub Result<Option<nixsec_store::Outcome>, String>);
+
+/// Run (once) the store verification of the audited root.
+#[must_use]
+pub fn store_check(cx: &HostCx) -> Arc<StoreCheck> {
+    cx.cached(|cx| {
+        let root = cx.root();
+        if !root.exists("/nix/var/nix/db/db.sqlite") || !root.exists("/nix/store") {
+            return StoreCheck(Ok(None));
+        }
+        let conf = system_conf(cx);
+        let conf = match &*conf {
+            SystemConf::Present(c) => Some(c),
+            SystemConf::Absent => None,
+            SystemConf::Broken(e) => {
+                return StoreCheck(Err(format!("cannot read the trusted keys: {e}")))
+            }
+        };
+        let keys: Vec<PublicKey> =
+            NixConf::list(conf, "trusted-public-keys", &[DEFAULT_TRUSTED_KEY])
+                .items
+                .iter()
+                .filter_map(|k| PublicKey::parse(k).ok())
+                .collect();
+        let opts = Options {
+            check_contents: cx.options().store_contents,
+            sigs_needed: 0,
+            trusted_keys: keys,
+            jobs: 0,
+            paths: None,
+            closure: false,
+        };
+        StoreCheck(
+            nixsec_store::verify(root.dir(), &opts, &NoProgress)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+        )
+    })
+}
+
+/// Evidence for up to `max` problems.
+#[must_use]
+pub fn evidence(problems: &[&Problem], max: usize) -> Vec<Evidence> {
+    problems
+        .iter()
+        .take(max)
+        .map(|p| Evidence::value(p.path.clone(), format!("{}: {}", p.kind.as_str(), p.detail)))
+        .collect()
+}
+
+/// Skip or error outcome when the verifier did not produce a result.
+pub fn unavailable(check: &StoreCheck) -> Option<Outcome> {
+    match &check.0 {
+        Ok(None) => Some(Outcome::skip(
+            "no Nix store with a database under this root",
+        )),
+        Err(e) => Some(Outcome::error(e.clone())),
+        Ok(Some(_)) => None,
+    }
+}
+
+/// Problems of the given kinds.
+#[must_use]
+pub fn of_kinds<'a>(o: &'a nixsec_store::Outcome, kinds: &[Kind]) -> Vec<&'a Problem> {
+    o.problems
+        .iter()
+        .filter(|p| kinds.contains(&p.kind))
+        .collect()
+}

@@ -1,0 +1,922 @@
+//! NAR serialisation: streaming SHA-256 of a filesystem tree ([`walk`]), writing the NAR
+//! ([`dump`]) and a strict streaming NAR parser ([`read`]).
+//!
+//! A NAR is a sequence of strings (8-byte little-endian length, bytes, zero padding to a
+//! multiple of 8):
+//!
+//! ```text
+//! nar   := "nix-archive-1" node
+//! node  := "(" "type" ( "regular" [ "executable" "" ] "contents" <bytes>
+//!                     | "symlink" "target" <target>
+//!                     | "directory" entry* ) ")"
+//! entry := "entry" "(" "name" <name> "node" node ")"
+//! ```
+//!
+//! Directory entries are sorted bytewise; a file is executable iff its owner-execute bit is
+//! set; nothing else (owner, times, other permission bits) is recorded. Everything here works
+//! in constant memory per directory level: file contents pass through one reused buffer.
+//! Directory nesting is handled with an explicit stack, never by recursion.
+
+use std::ffi::OsString;
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+
+use sha2::Digest as _;
+
+use crate::hash::{Algo, Hash, Hasher};
+
+/// Size of the buffer file contents are streamed through.
+pub const BUF_SIZE: usize = 256 * 1024;
+
+/// Longest entry name [`read`] accepts (Linux's `NAME_MAX`: no longer name can be restored).
+pub const MAX_NAME_LEN: usize = 255;
+
+/// Longest symlink target [`read`] accepts (Linux's `PATH_MAX` less the terminating NUL).
+pub const MAX_TARGET_LEN: usize = 4095;
+
+/// Deepest directory nesting [`read`] accepts (a path under `PATH_MAX` cannot be deeper).
+pub const MAX_DEPTH: usize = 2048;
+
+const MAGIC: &[u8] = b"nix-archive-1";
+
+/// What went wrong while serialising or parsing a NAR.
+#[derive(Debug, thiserror::Error)]
+pub enum NarError {
+    /// A filesystem operation failed.
+    #[error("cannot {op} `{}`: {source}", .path.display())]
+    Io {
+        /// What was attempted (`get the status of`, `open`, `read`, `list`, `read the link`).
+        op: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// A socket, FIFO or device node.
+    #[error("`{}` is a {kind}, which a NAR cannot hold", .path.display())]
+    Unsupported {
+        /// The path.
+        path: PathBuf,
+        /// `socket`, `FIFO`, `character device`, `block device` or `file of unknown type`.
+        kind: &'static str,
+    },
+    /// A file that changed while it was being read.
+    #[error("`{}` changed while being read: {what}", .path.display())]
+    Changed {
+        /// The path.
+        path: PathBuf,
+        /// How.
+        what: String,
+    },
+    /// A directory entry whose name Nix cannot have in a NAR.
+    #[error("`{}`: entry name {name:?} cannot be in a NAR ({why})", .path.display())]
+    BadName {
+        /// The directory.
+        path: PathBuf,
+        /// The name (lossily converted).
+        name: String,
+        /// Why.
+        why: &'static str,
+    },
+    /// Writing the NAR failed.
+    #[error("cannot write the NAR: {0}")]
+    Write(#[source] io::Error),
+    /// Reading the NAR input failed.
+    #[error("cannot read the NAR at byte {offset}: {source}")]
+    Read {
+        /// Bytes consumed before the failure.
+        offset: u64,
+        /// The error.
+        source: io::Error,
+    },
+    /// The input ended inside the NAR.
+    #[error("NAR is truncated: it ends at byte {offset}, inside {context}")]
+    Truncated {
+        /// Bytes consumed.
+        offset: u64,
+        /// What was being read.
+        context: &'static str,
+    },
+    /// The input breaks the NAR grammar.
+    #[error("invalid NAR at byte {offset}: {message}")]
+    Format {
+        /// Offset of the offending string (or byte).
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The NAR is longer than the limit given to [`read`].
+    #[error("NAR is larger than the limit of {limit} bytes")]
+    Limit {
+        /// The limit.
+        limit: u64,
+    },
+}
+
+/// Result of serialising a tree as a NAR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NarSummary {
+    /// SHA-256 of the whole NAR (Nix's `narHash`).
+    pub hash: [u8; 32],
+    /// Length of the NAR in bytes (Nix's `narSize`).
+    pub size: u64,
+}
+
+impl NarSummary {
+    /// The hash as a [`struct@Hash`].
+    #[must_use]
+    pub fn nar_hash(&self) -> Hash {
+        Hash::sha256(self.hash)
+    }
+}
+
+/// What a walk saw at one node.
+#[derive(Debug, Clone, Copy)]
+pub struct Node<'a> {
+    /// Path relative to the top (empty for the top itself).
+    pub rel: &'a Path,
+    /// Its `lstat`.
+    pub meta: &'a Metadata,
+}
+
+/// How [`walk`] works.
+pub struct Options<'a> {
+    /// `false`: only `lstat` every node (no file or link reading, no hashing); the result's
+    /// `nar` and `flat` are then `None`.
+    pub contents: bool,
+    /// Called for every node, in NAR order, with its `lstat` (for permission and ownership
+    /// checks by the caller).
+    pub on_node: Option<&'a mut dyn FnMut(Node<'_>)>,
+    /// Progress: called with the number of bytes of file content just read.
+    pub on_bytes: Option<&'a (dyn Fn(u64) + Sync)>,
+    /// Also hash the contents of the top-level regular file with this algorithm (for
+    /// `fixed:<algo>` and `text:` content-address checks); the result is
+    /// [`WalkResult::flat`], `None` when the top is not a regular file.
+    pub flat_hash: Option<Algo>,
+}
+
+/// Contents on, nothing else.
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            contents: true,
+            on_node: None,
+            on_bytes: None,
+            flat_hash: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("contents", &self.contents)
+            .field("on_node", &self.on_node.is_some())
+            .field("on_bytes", &self.on_bytes.is_some())
+            .field("flat_hash", &self.flat_hash)
+            .finish()
+    }
+}
+
+/// What [`walk`] and [`read`] computed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WalkResult {
+    /// Hash and size of the NAR (`None` when contents were not read).
+    pub nar: Option<NarSummary>,
+    /// Flat hash of the top-level regular file, when asked for and the top is one.
+    pub flat: Option<Hash>,
+}
+
+/// Why a name cannot be a NAR entry name, if it cannot.
+fn bad_name(name: &[u8]) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("empty")
+    } else if name == b"." || name == b".." {
+        Some("`.` and `..` are not entries")
+    } else if name.contains(&b'/') {
+        Some("contains `/`")
+    } else if name.contains(&0) {
+        Some("contains a NUL byte")
+    } else if name.len() > MAX_NAME_LEN {
+        Some("longer than 255 bytes")
+    } else {
+        None
+    }
+}
+
+fn padding(len: u64) -> usize {
+    // (8 - len % 8) % 8, always < 8.
+    usize::from((8 - (len % 8) as u8) % 8)
+}
+
+/// Where serialised bytes go.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), NarError>;
+
+    fn put_u64(&mut self, n: u64) -> Result<(), NarError> {
+        self.put(&n.to_le_bytes())
+    }
+
+    fn put_pad(&mut self, len: u64) -> Result<(), NarError> {
+        self.put(&[0u8; 8][..padding(len)])
+    }
+
+    fn put_str(&mut self, s: &[u8]) -> Result<(), NarError> {
+        let len = s.len() as u64;
+        self.put_u64(len)?;
+        self.put(s)?;
+        self.put_pad(len)
+    }
+}
+
+struct HashSink {
+    hasher: sha2::Sha256,
+    size: u64,
+}
+
+impl Sink for HashSink {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), NarError> {
+        self.hasher.update(bytes);
+        self.size += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+struct WriteSink<'w> {
+    out: BufWriter<&'w mut dyn Write>,
+    size: u64,
+}
+
+impl Sink for WriteSink<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), NarError> {
+        self.out.write_all(bytes).map_err(NarError::Write)?;
+        self.size += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+struct NullSink;
+
+impl Sink for NullSink {
+    fn put(&mut self, _: &[u8]) -> Result<(), NarError> {
+        Ok(())
+    }
+}
+
+fn io_err<'p>(op: &'static str, path: &'p Path) -> impl FnOnce(io::Error) -> NarError + 'p {
+    move |source| NarError::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+struct Walker<'o, S> {
+    sink: S,
+    contents: bool,
+    on_node: Option<&'o mut dyn FnMut(Node<'_>)>,
+    on_bytes: Option<&'o (dyn Fn(u64) + Sync)>,
+    flat_algo: Option<Algo>,
+    flat: Option<Hash>,
+    buf: Vec<u8>,
+}
+
+/// A directory being serialised: its sorted entry names and the next one to do.
+struct Frame {
+    names: std::vec::IntoIter<OsString>,
+}
+
+impl<S: Sink> Walker<'_, S> {
+    fn run(&mut self, top: &Path) -> Result<(), NarError> {
+        // `lstat("dir/")` would follow a symlink `dir`; dropping trailing slashes keeps the top
+        // node itself unfollowed.
+        let mut full: PathBuf = top.components().collect();
+        if full.as_os_str().is_empty() {
+            full = top.to_path_buf();
+        }
+        let mut rel = PathBuf::new();
+        self.sink.put_str(MAGIC)?;
+        let mut stack: Vec<Frame> = Vec::new();
+        if let Some(names) = self.node(&full, &rel, true)? {
+            stack.push(Frame {
+                names: names.into_iter(),
+            });
+        }
+        while let Some(frame) = stack.last_mut() {
+            if let Some(name) = frame.names.next() {
+                self.sink.put_str(b"entry")?;
+                self.sink.put_str(b"(")?;
+                self.sink.put_str(b"name")?;
+                self.sink.put_str(name.as_bytes())?;
+                self.sink.put_str(b"node")?;
+                full.push(&name);
+                rel.push(&name);
+                match self.node(&full, &rel, false)? {
+                    Some(names) => stack.push(Frame {
+                        names: names.into_iter(),
+                    }),
+                    None => {
+                        self.sink.put_str(b")")?;
+                        full.pop();
+                        rel.pop();
+                    }
+                }
+            } else {
+                stack.pop();
+                // Close the directory node, then the entry holding it (if not the top).
+                self.sink.put_str(b")")?;
+                if !stack.is_empty() {
+                    self.sink.put_str(b")")?;
+                    full.pop();
+                    rel.pop();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Serialise the start of one node; for a directory, return its sorted entry names and
+    /// leave the node open, otherwise close it.
+    fn node(
+        &mut self,
+        full: &Path,
+        rel: &Path,
+        is_top: bool,
+    ) -> Result<Option<Vec<OsString>>, NarError> {
+        let meta = fs::symlink_metadata(full).map_err(io_err("get the status of", full))?;
+        if let Some(cb) = self.on_node.as_mut() {
+            cb(Node { rel, meta: &meta });
+        }
+        let ft = meta.file_type();
+        let unsupported = |kind| {
+            Err(NarError::Unsupported {
+                path: full.to_path_buf(),
+                kind,
+            })
+        };
+        if ft.is_file() {
+            self.sink.put_str(b"(")?;
+            self.sink.put_str(b"type")?;
+            self.sink.put_str(b"regular")?;
+            if meta.mode() & 0o100 != 0 {
+                self.sink.put_str(b"executable")?;
+                self.sink.put_str(b"")?;
+            }
+            self.sink.put_str(b"contents")?;
+            if self.contents {
+                self.file_contents(full, &meta, is_top)?;
+            }
+            self.sink.put_str(b")")?;
+            Ok(None)
+        } else if ft.is_symlink() {
+            self.sink.put_str(b"(")?;
+            self.sink.put_str(b"type")?;
+            self.sink.put_str(b"symlink")?;
+            self.sink.put_str(b"target")?;
+            if self.contents {
+                let target = fs::read_link(full).map_err(io_err("read the link", full))?;
+                self.sink.put_str(target.as_os_str().as_bytes())?;
+            }
+            self.sink.put_str(b")")?;
+            Ok(None)
+        } else if ft.is_dir() {
+            self.sink.put_str(b"(")?;
+            self.sink.put_str(b"type")?;
+            self.sink.put_str(b"directory")?;
+            let mut names = Vec::new();
+            for entry in fs::read_dir(full).map_err(io_err("list", full))? {
+                let name = entry.map_err(io_err("list", full))?.file_name();
+                if let Some(why) = bad_name(name.as_bytes()) {
+                    return Err(NarError::BadName {
+                        path: full.to_path_buf(),
+                        name: name.to_string_lossy().into_owned(),
+                        why,
+                    });
+                }
+                names.push(name);
+            }
+            names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            Ok(Some(names))
+        } else if ft.is_socket() {
+            unsupported("socket")
+        } else if ft.is_fifo() {
+            unsupported("FIFO")
+        } else if ft.is_char_device() {
+            unsupported("character device")
+        } else if ft.is_block_device() {
+            unsupported("block device")
+        } else {
+            unsupported("file of unknown type")
+        }
+    }
+
+    /// Stream one regular file's contents (length, bytes, padding) through the sink.
+    fn file_contents(
+        &mut self,
+        full: &Path,
+        meta: &Metadata,
+        is_top: bool,
+    ) -> Result<(), NarError> {
+        // O_NOFOLLOW: a file swapped for a symlink after the lstat is not followed;
+        // O_NONBLOCK: one swapped for a FIFO does not hang the open.
+        let mut file: File = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(full)
+            .map_err(io_err("open", full))?;
+        let fmeta = file.metadata().map_err(io_err("get the status of", full))?;
+        let changed = |what: String| NarError::Changed {
+            path: full.to_path_buf(),
+            what,
+        };
+        if !fmeta.is_file() || fmeta.ino() != meta.ino() || fmeta.dev() != meta.dev() {
+            return Err(changed("it was replaced by another file".into()));
+        }
+        let size = meta.len();
+        self.sink.put_u64(size)?;
+        let mut flat = if is_top {
+            self.flat_algo.map(Hasher::new)
+        } else {
+            None
+        };
+        if self.buf.is_empty() {
+            self.buf = vec![0u8; BUF_SIZE];
+        }
+        let mut remaining = size;
+        loop {
+            let n = match file.read(&mut self.buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_err("read", full)(e)),
+            };
+            if n == 0 {
+                if remaining > 0 {
+                    return Err(changed(format!(
+                        "it shrank from {size} to {} bytes",
+                        size - remaining
+                    )));
+                }
+                break;
+            }
+            let chunk = self.buf.get(..n).unwrap_or_default();
+            if n as u64 > remaining {
+                return Err(changed(format!("it grew beyond {size} bytes")));
+            }
+            remaining -= n as u64;
+            self.sink.put(chunk)?;
+            if let Some(h) = flat.as_mut() {
+                h.update(chunk);
+            }
+            if let Some(cb) = self.on_bytes {
+                cb(n as u64);
+            }
+        }
+        self.sink.put_pad(size)?;
+        if let Some(h) = flat {
+            self.flat = Some(h.finish());
+        }
+        Ok(())
+    }
+}
+
+/// Walk `path` (never following symlinks, not even `path` itself) and compute its NAR hash and
+/// size, streaming file contents through SHA-256 with one reused [`BUF_SIZE`] buffer.
+/// Directory entries are sorted bytewise; a file is executable iff `S_IXUSR` is set.
+///
+/// Errors name the path and the problem: unreadable, a socket/FIFO/device, a file that changed
+/// size or identity while being read, a name Nix cannot have.
+pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
+    let Options {
+        contents,
+        on_node,
+        on_bytes,
+        flat_hash,
+    } = opts;
+    if contents {
+        let mut w = Walker {
+            sink: HashSink {
+                hasher: sha2::Sha256::new(),
+                size: 0,
+            },
+            contents,
+            on_node,
+            on_bytes,
+            flat_algo: flat_hash,
+            flat: None,
+            buf: Vec::new(),
+        };
+        w.run(path)?;
+        Ok(WalkResult {
+            nar: Some(NarSummary {
+                hash: w.sink.hasher.finalize().into(),
+                size: w.sink.size,
+            }),
+            flat: w.flat,
+        })
+    } else {
+        let mut w = Walker {
+            sink: NullSink,
+            contents,
+            on_node,
+            on_bytes,
+            flat_algo: None,
+            flat: None,
+            buf: Vec::new(),
+        };
+        w.run(path)?;
+        Ok(WalkResult::default())
+    }
+}
+
+/// Write the NAR of `path` to `out` (the serialiser of [`walk`]; `out` is buffered here).
+/// Returns the NAR size.
+pub fn dump(path: &Path, out: &mut dyn Write) -> Result<u64, NarError> {
+    let mut w = Walker {
+        sink: WriteSink {
+            out: BufWriter::with_capacity(64 * 1024, out),
+            size: 0,
+        },
+        contents: true,
+        on_node: None,
+        on_bytes: None,
+        flat_algo: None,
+        flat: None,
+        buf: Vec::new(),
+    };
+    w.run(path)?;
+    w.sink.out.flush().map_err(NarError::Write)?;
+    Ok(w.sink.size)
+}
+
+/// The input side of [`read`]: counts, limits and hashes every byte consumed.
+struct Source<'r> {
+    input: BufReader<&'r mut dyn Read>,
+    hasher: sha2::Sha256,
+    pos: u64,
+    limit: u64,
+}
+
+impl Source<'_> {
+    fn format<T>(&self, offset: u64, message: String) -> Result<T, NarError> {
+        Err(NarError::Format { offset, message })
+    }
+
+    fn take(&mut self, buf: &mut [u8], context: &'static str) -> Result<(), NarError> {
+        let len = buf.len() as u64;
+        if len > self.limit.saturating_sub(self.pos) {
+            return Err(NarError::Limit { limit: self.limit });
+        }
+        let mut got = 0;
+        while got < buf.len() {
+            let rest = buf.get_mut(got..).unwrap_or_default();
+            match self.input.read(rest) {
+                Ok(0) => {
+                    return Err(NarError::Truncated {
+                        offset: self.pos + got as u64,
+                        context,
+                    })
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(NarError::Read {
+                        offset: self.pos + got as u64,
+                        source,
+                    })
+                }
+            }
+        }
+        self.hasher.update(&*buf);
+        self.pos += len;
+        Ok(())
+    }
+
+    fn u64(&mut self, context: &'static str) -> Result<u64, NarError> {
+        let mut b = [0u8; 8];
+        self.take(&mut b, context)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn pad(&mut self, len: u64, context: &'static str) -> Result<(), NarError> {
+        let mut b = [0u8; 8];
+        let p = b.get_mut(..padding(len)).unwrap_or_default();
+        let at = self.pos;
+        self.take(p, context)?;
+        if p.iter().any(|&x| x != 0) {
+            return self.format(at, format!("non-zero padding after {context}"));
+        }
+        Ok(())
+    }
+
+    /// Read a string of at most `max` bytes into `out` (cleared first).
+    fn string(
+        &mut self,
+        out: &mut Vec<u8>,
+        max: usize,
+        context: &'static str,
+    ) -> Result<(), NarError> {
+        let at = self.pos;
+        let len = self.u64(context)?;
+        if len > max as u64 {
+            return self.format(
+                at,
+                format!("{context} is {len} bytes long, at most {max} allowed"),
+            );
+        }
+        out.clear();
+        out.resize(len as usize, 0);
+        self.take(out, context)?;
+        self.pad(len, context)
+    }
+
+    /// Read a short keyword string (at most 16 bytes); returns its offset and bytes.
+    fn token(&mut self, expected: &'static str) -> Result<(u64, Vec<u8>), NarError> {
+        let at = self.pos;
+        let len = self.u64(expected)?;
+        if len > 16 {
+            return self.format(
+                at,
+                format!("expected {expected}, found a string of {len} bytes"),
+            );
+        }
+        let mut out = vec![0u8; len as usize];
+        self.take(&mut out, expected)?;
+        self.pad(len, expected)?;
+        Ok((at, out))
+    }
+
+    fn expect(&mut self, tok: &'static [u8], expected: &'static str) -> Result<(), NarError> {
+        let (at, got) = self.token(expected)?;
+        if got != tok {
+            return self.format(
+                at,
+                format!(
+                    "expected {expected}, found {:?}",
+                    String::from_utf8_lossy(&got)
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A node just opened by [`parse_node`].
+enum Opened {
+    Leaf,
+    Directory,
+}
+
+struct Reader<'r> {
+    src: Source<'r>,
+    buf: Vec<u8>,
+    flat_algo: Option<Algo>,
+    flat: Option<Hash>,
+}
+
+impl Reader<'_> {
+    /// Parse `"(" "type" ...` up to the end of a regular or symlink node, or up to the entries
+    /// of a directory node.
+    fn node(&mut self, is_top: bool) -> Result<Opened, NarError> {
+        self.src.expect(b"(", "`(`")?;
+        self.src.expect(b"type", "`type`")?;
+        let (at, kind) = self.src.token("a node type")?;
+        match kind.as_slice() {
+            b"regular" => {
+                let (at2, mut next) = self.src.token("`executable` or `contents`")?;
+                if next == b"executable" {
+                    let (at3, empty) = self.src.token("`\"\"` after `executable`")?;
+                    if !empty.is_empty() {
+                        return self
+                            .src
+                            .format(at3, "expected an empty string after `executable`".into());
+                    }
+                    let (at4, n) = self.src.token("`contents`")?;
+                    if n != b"contents" {
+                        return self.src.format(
+                            at4,
+                            format!(
+                                "expected `contents`, found {:?}",
+                                String::from_utf8_lossy(&n)
+                            ),
+                        );
+                    }
+                    next = n;
+                }
+                if next != b"contents" {
+                    return self.src.format(
+                        at2,
+                        format!(
+                            "expected `executable` or `contents`, found {:?}",
+                            String::from_utf8_lossy(&next)
+                        ),
+                    );
+                }
+                self.contents(is_top)?;
+                self.src.expect(b")", "`)` closing a regular file")?;
+                Ok(Opened::Leaf)
+            }
+            b"symlink" => {
+                self.src.expect(b"target", "`target`")?;
+                let at = self.src.pos;
+                let mut target = std::mem::take(&mut self.buf);
+                let r = self
+                    .src
+                    .string(&mut target, MAX_TARGET_LEN, "symlink target");
+                let bad = if target.is_empty() {
+                    Some("empty symlink target")
+                } else if target.contains(&0) {
+                    Some("symlink target contains a NUL byte")
+                } else {
+                    None
+                };
+                self.buf = target;
+                r?;
+                if let Some(m) = bad {
+                    return self.src.format(at, m.into());
+                }
+                self.src.expect(b")", "`)` closing a symlink")?;
+                Ok(Opened::Leaf)
+            }
+            b"directory" => Ok(Opened::Directory),
+            other => self.src.format(
+                at,
+                format!(
+                    "unknown node type {:?} (expected `regular`, `symlink` or `directory`)",
+                    String::from_utf8_lossy(other)
+                ),
+            ),
+        }
+    }
+
+    /// Stream a file's contents through the hashers, never holding more than the buffer.
+    fn contents(&mut self, is_top: bool) -> Result<(), NarError> {
+        let len = self.src.u64("the file length")?;
+        if len > self.src.limit.saturating_sub(self.src.pos) {
+            return Err(NarError::Limit {
+                limit: self.src.limit,
+            });
+        }
+        let mut flat = if is_top {
+            self.flat_algo.map(Hasher::new)
+        } else {
+            None
+        };
+        if self.buf.len() < BUF_SIZE {
+            self.buf.resize(BUF_SIZE, 0);
+        }
+        let mut remaining = len;
+        while remaining > 0 {
+            let n = usize::try_from(remaining).map_or(BUF_SIZE, |r| r.min(BUF_SIZE));
+            let chunk = self.buf.get_mut(..n).unwrap_or_default();
+            self.src.take(chunk, "file contents")?;
+            if let Some(h) = flat.as_mut() {
+                h.update(chunk);
+            }
+            remaining -= n as u64;
+        }
+        self.src.pad(len, "file contents")?;
+        if let Some(h) = flat {
+            self.flat = Some(h.finish());
+        }
+        Ok(())
+    }
+}
+
+/// Parse a NAR from `input` (e.g. a decompressed binary-cache NAR), strictly: magic, keywords,
+/// zero padding, entries strictly sorted (so unique) with valid names (not empty, `.`, `..`, no
+/// `/` or NUL, at most [`MAX_NAME_LEN`] bytes), symlink targets non-empty without NUL and at
+/// most [`MAX_TARGET_LEN`] bytes, nesting at most [`MAX_DEPTH`], and nothing after the end.
+/// File contents are never buffered (constant memory). Returns the SHA-256 and size of the
+/// NAR, and with `flat_hash` also the flat hash of the top-level regular file.
+///
+/// Fails with [`NarError::Limit`] as soon as the NAR would be longer than `limit` bytes (to
+/// bound decompression bombs). `input` is read through an internal buffer, so bytes after the
+/// NAR may be consumed from it (they make the NAR invalid anyway).
+pub fn read(
+    input: &mut dyn Read,
+    limit: u64,
+    flat_hash: Option<Algo>,
+) -> Result<WalkResult, NarError> {
+    let mut r = Reader {
+        src: Source {
+            input: BufReader::with_capacity(64 * 1024, input),
+            hasher: sha2::Sha256::new(),
+            pos: 0,
+            limit,
+        },
+        buf: Vec::new(),
+        flat_algo: flat_hash,
+        flat: None,
+    };
+    {
+        let at = r.src.pos;
+        let len = r.src.u64("the NAR magic")?;
+        if len != MAGIC.len() as u64 {
+            return r.src.format(at, "not a NAR: bad magic".into());
+        }
+        let mut m = [0u8; 13];
+        r.src.take(&mut m, "the NAR magic")?;
+        r.src.pad(13, "the NAR magic")?;
+        if m != MAGIC {
+            return r.src.format(at, "not a NAR: bad magic".into());
+        }
+    }
+    // One entry per open directory: the previous entry name (for the sort check).
+    let mut stack: Vec<Vec<u8>> = Vec::new();
+    if let Opened::Directory = r.node(true)? {
+        stack.push(Vec::new());
+    }
+    let mut name = Vec::new();
+    while !stack.is_empty() {
+        let (at, tok) = r.src.token("`entry` or `)`")?;
+        match tok.as_slice() {
+            b")" => {
+                stack.pop();
+                if !stack.is_empty() {
+                    r.src.expect(b")", "`)` closing an entry")?;
+                }
+            }
+            b"entry" => {
+                r.src.expect(b"(", "`(`")?;
+                r.src.expect(b"name", "`name`")?;
+                let name_at = r.src.pos;
+                r.src.string(&mut name, MAX_NAME_LEN, "entry name")?;
+                if let Some(why) = bad_name(&name) {
+                    return r.src.format(
+                        name_at,
+                        format!("entry name {:?}: {why}", String::from_utf8_lossy(&name)),
+                    );
+                }
+                let Some(prev) = stack.last_mut() else {
+                    return r.src.format(at, "entry outside a directory".into());
+                };
+                if !prev.is_empty() && name.as_slice() <= prev.as_slice() {
+                    let why = if name == *prev {
+                        "duplicate"
+                    } else {
+                        "not sorted"
+                    };
+                    return r.src.format(
+                        name_at,
+                        format!(
+                            "directory entries {why}: {:?} after {:?}",
+                            String::from_utf8_lossy(&name),
+                            String::from_utf8_lossy(prev)
+                        ),
+                    );
+                }
+                std::mem::swap(prev, &mut name);
+                r.src.expect(b"node", "`node`")?;
+                match r.node(false)? {
+                    Opened::Directory => {
+                        if stack.len() >= MAX_DEPTH {
+                            return r
+                                .src
+                                .format(at, format!("directories nested deeper than {MAX_DEPTH}"));
+                        }
+                        stack.push(Vec::new());
+                    }
+                    Opened::Leaf => r.src.expect(b")", "`)` closing an entry")?,
+                }
+            }
+            other => {
+                return r.src.format(
+                    at,
+                    format!(
+                        "expected `entry` or `)`, found {:?}",
+                        String::from_utf8_lossy(other)
+                    ),
+                )
+            }
+        }
+    }
+    // Nothing may follow.
+    let mut one = [0u8; 1];
+    loop {
+        match r.src.input.read(&mut one) {
+            Ok(0) => break,
+            Ok(_) => {
+                return r
+                    .src
+                    .format(r.src.pos, "data after the end of the NAR".into())
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(NarError::Read {
+                    offset: r.src.pos,
+                    source,
+                })
+            }
+        }
+    }
+    Ok(WalkResult {
+        nar: Some(NarSummary {
+            hash: r.src.hasher.finalize().into(),
+            size: r.src.pos,
+        }),
+        flat: r.flat,
+    })
+}

@@ -1,0 +1,402 @@
+//! Ed25519 keys and signatures in Nix's `name:base64` form, and the signed fingerprint.
+//!
+//! Public key `NAME:base64(32 bytes)`, secret key `NAME:base64(seed || public)` (64 bytes),
+//! signature `NAME:base64(64 bytes)`. A signature counts only if a trusted key has its name and
+//! the ed25519 check of the fingerprint passes.
+
+use std::fmt;
+
+use base64::Engine as _;
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+
+use crate::hash::Hash;
+
+/// Why a key or signature string is malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigError {
+    /// No `name:` in front, or an empty name.
+    #[error("{what} `{input}` is not `name:base64`")]
+    Syntax {
+        /// `public key`, `secret key` or `signature`.
+        what: &'static str,
+        /// The input (not shown for secret keys).
+        input: String,
+    },
+    /// The part after the name is not base64.
+    #[error("{what} `{name}`: invalid base64: {message}")]
+    Base64 {
+        /// `public key`, `secret key` or `signature`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// The decoder's complaint.
+        message: String,
+    },
+    /// The decoded bytes have the wrong length.
+    #[error("{what} `{name}`: {len} bytes, expected {expected}")]
+    Length {
+        /// `public key`, `secret key` or `signature`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// Bytes decoded.
+        len: usize,
+        /// Bytes wanted.
+        expected: usize,
+    },
+    /// The bytes are not a valid ed25519 key.
+    #[error("{what} `{name}`: not a valid ed25519 key: {message}")]
+    BadKey {
+        /// `public key` or `secret key`.
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// Details.
+        message: String,
+    },
+}
+
+fn split<'a, const N: usize>(
+    what: &'static str,
+    s: &'a str,
+    show_input: bool,
+) -> Result<(&'a str, [u8; N]), SigError> {
+    let syntax = || SigError::Syntax {
+        what,
+        input: if show_input {
+            s.to_string()
+        } else {
+            "(not shown)".to_string()
+        },
+    };
+    let (name, b64) = s.split_once(':').ok_or_else(syntax)?;
+    if name.is_empty() {
+        return Err(syntax());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| SigError::Base64 {
+            what,
+            name: name.to_string(),
+            message: e.to_string(),
+        })?;
+    let len = bytes.len();
+    let arr: [u8; N] = bytes.try_into().map_err(|_| SigError::Length {
+        what,
+        name: name.to_string(),
+        len,
+        expected: N,
+    })?;
+    Ok((name, arr))
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A named ed25519 public key (an entry of `trusted-public-keys`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    /// The key name.
+    pub name: String,
+    key: VerifyingKey,
+}
+
+impl PublicKey {
+    /// Parse `name:base64(32 bytes)`.
+    pub fn parse(s: &str) -> Result<PublicKey, SigError> {
+        let (name, bytes) = split::<32>("public key", s.trim(), true)?;
+        let key = VerifyingKey::from_bytes(&bytes).map_err(|e| SigError::BadKey {
+            what: "public key",
+            name: name.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(PublicKey {
+            name: name.to_string(),
+            key,
+        })
+    }
+
+    /// The 32 key bytes.
+    #[must_use]
+    pub fn bytes(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    /// Whether `sig` (regardless of its name) is a valid signature of `message` by this key
+    /// (strict ed25519 verification).
+    #[must_use]
+    pub fn verify(&self, message: &[u8], sig: &Signature) -> bool {
+        let sig = ed25519_dalek::Signature::from_bytes(&sig.bytes);
+        self.key.verify_strict(message, &sig).is_ok()
+    }
+}
+
+/// Prints `name:base64`.
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.name, b64(self.key.as_bytes()))
+    }
+}
+
+/// A named ed25519 secret key (as `nix-store --generate-binary-cache-key` writes it).
+pub struct SecretKey {
+    /// The key name.
+    pub name: String,
+    key: SigningKey,
+}
+
+/// Shows the name only.
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretKey")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SecretKey {
+    /// Parse `name:base64(seed || public)`; the public half must match the seed.
+    pub fn parse(s: &str) -> Result<SecretKey, SigError> {
+        let (name, bytes) = split::<64>("secret key", s.trim(), false)?;
+        let key = SigningKey::from_keypair_bytes(&bytes).map_err(|e| SigError::BadKey {
+            what: "secret key",
+            name: name.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(SecretKey {
+            name: name.to_string(),
+            key,
+        })
+    }
+
+    /// A key from a 32-byte seed.
+    #[must_use]
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> SecretKey {
+        SecretKey {
+            name: name.to_string(),
+            key: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    /// The matching public key.
+    #[must_use]
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey {
+            name: self.name.clone(),
+            key: self.key.verifying_key(),
+        }
+    }
+
+    /// Sign a fingerprint.
+    #[must_use]
+    pub fn sign(&self, fingerprint: &str) -> Signature {
+        Signature {
+            name: self.name.clone(),
+            bytes: self.key.sign(fingerprint.as_bytes()).to_bytes(),
+        }
+    }
+
+    /// Nix's secret key file contents `name:base64(seed || public)`.
+    #[must_use]
+    pub fn to_nix_string(&self) -> String {
+        format!("{}:{}", self.name, b64(&self.key.to_keypair_bytes()))
+    }
+}
+
+/// A named detached signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// Name of the key that made it.
+    pub name: String,
+    /// The 64 signature bytes.
+    pub bytes: [u8; 64],
+}
+
+impl Signature {
+    /// Parse `name:base64(64 bytes)`.
+    pub fn parse(s: &str) -> Result<Signature, SigError> {
+        let (name, bytes) = split::<64>("signature", s, true)?;
+        Ok(Signature {
+            name: name.to_string(),
+            bytes,
+        })
+    }
+}
+
+/// Prints `name:base64`.
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.name, b64(&self.bytes))
+    }
+}
+
+/// The message Nix signs:
+/// `1;<path>;<narHash as sha256:nixbase32>;<narSize>;<refs sorted, comma-separated>`, without
+/// a trailing newline. The references (full store paths) are sorted and deduplicated, as in
+/// Nix's sorted set.
+#[must_use]
+pub fn fingerprint(path: &str, nar_hash: &Hash, nar_size: u64, references: &[String]) -> String {
+    let mut refs: Vec<&str> = references.iter().map(String::as_str).collect();
+    refs.sort_unstable();
+    refs.dedup();
+    format!(
+        "1;{path};{};{nar_size};{}",
+        nar_hash.to_nix32(),
+        refs.join(",")
+    )
+}
+
+/// Outcome of checking one signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// A trusted key of that name verifies it.
+    Valid,
+    /// A key of that name is trusted but the signature does not verify.
+    Invalid,
+    /// No trusted key has that name.
+    UntrustedKey,
+}
+
+/// Check one signature against the trusted keys (matched by name).
+#[must_use]
+pub fn check(sig: &Signature, keys: &[PublicKey], fingerprint: &str) -> Verdict {
+    let mut named = keys.iter().filter(|k| k.name == sig.name).peekable();
+    if named.peek().is_none() {
+        return Verdict::UntrustedKey;
+    }
+    if named.any(|k| k.verify(fingerprint.as_bytes(), sig)) {
+        Verdict::Valid
+    } else {
+        Verdict::Invalid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::Hash;
+
+    fn key() -> SecretKey {
+        SecretKey::from_seed("test-cache-1", [42; 32])
+    }
+
+    #[test]
+    fn fingerprint_layout() {
+        let h = Hash::parse("sha256:1apj20c582ry0pdxkl9nc1ds4dn6jlx8bxh8p11y1m79myf5mnf6")
+            .expect("should succeed");
+        let fp = fingerprint(
+            "/nix/store/06c5fhinx3mdanmvfmxzhhpdhyva7smj-openssl-3.0.7.drv",
+            &h,
+            1600,
+            &[
+                "/nix/store/zf5gypazk7n4d80iydm6gkhhg2dq8hr1-glibc-2.37.drv".into(),
+                "/nix/store/7qp931nyr7aa6afd4qppwh49gs0v9n8w-openssl-3.0.7.tar.gz.drv".into(),
+            ],
+        );
+        assert_eq!(
+            fp,
+            "1;/nix/store/06c5fhinx3mdanmvfmxzhhpdhyva7smj-openssl-3.0.7.drv;\
+             sha256:1apj20c582ry0pdxkl9nc1ds4dn6jlx8bxh8p11y1m79myf5mnf6;1600;\
+             /nix/store/7qp931nyr7aa6afd4qppwh49gs0v9n8w-openssl-3.0.7.tar.gz.drv,\
+             /nix/store/zf5gypazk7n4d80iydm6gkhhg2dq8hr1-glibc-2.37.drv"
+        );
+        assert_eq!(
+            fingerprint("/nix/store/x", &h, 1, &[]),
+            format!("1;/nix/store/x;{h};1;")
+        );
+    }
+
+    #[test]
+    fn valid_invalid_untrusted() {
+        let sk = key();
+        let pk = sk.public_key();
+        let fp = "1;/nix/store/00000000000000000000000000000000-x;sha256:0;1;";
+        let sig = sk.sign(fp);
+        assert_eq!(sig.name, "test-cache-1");
+        assert_eq!(check(&sig, std::slice::from_ref(&pk), fp), Verdict::Valid);
+        assert_eq!(
+            check(&sig, std::slice::from_ref(&pk), &format!("{fp}x")),
+            Verdict::Invalid
+        );
+        let mut flipped = sig.clone();
+        flipped.bytes[3] ^= 1;
+        assert_eq!(
+            check(&flipped, std::slice::from_ref(&pk), fp),
+            Verdict::Invalid
+        );
+        let other = SecretKey::from_seed("other", [1; 32]).public_key();
+        assert_eq!(
+            check(&sig, std::slice::from_ref(&other), fp),
+            Verdict::UntrustedKey
+        );
+        assert_eq!(check(&sig, &[], fp), Verdict::UntrustedKey);
+        // A second key with the same name but other bytes does not hide the right one.
+        let impostor = PublicKey::parse(&format!(
+            "test-cache-1:{}",
+            b64(&SecretKey::from_seed("x", [2; 32]).public_key().bytes())
+        ))
+        .expect("should succeed");
+        assert_eq!(
+            check(&sig, &[impostor.clone(), pk.clone()], fp),
+            Verdict::Valid
+        );
+        assert_eq!(check(&sig, &[impostor], fp), Verdict::Invalid);
+    }
+
+    #[test]
+    fn round_trips_through_text() {
+        let sk = key();
+        let pk = sk.public_key();
+        assert_eq!(
+            PublicKey::parse(&pk.to_string()).expect("should succeed"),
+            pk
+        );
+        let sk2 = SecretKey::parse(&sk.to_nix_string()).expect("should succeed");
+        assert_eq!(sk2.public_key(), pk);
+        let sig = sk.sign("m");
+        assert_eq!(
+            Signature::parse(&sig.to_string()).expect("should succeed"),
+            sig
+        );
+        assert!(!format!("{sk:?}").contains(&sk.to_nix_string()[13..]));
+    }
+
+    #[test]
+    fn malformed() {
+        assert!(matches!(
+            Signature::parse("nocolon"),
+            Err(SigError::Syntax { .. })
+        ));
+        assert!(matches!(
+            Signature::parse(":AAAA"),
+            Err(SigError::Syntax { .. })
+        ));
+        assert!(matches!(
+            Signature::parse("k:not base64!"),
+            Err(SigError::Base64 { .. })
+        ));
+        assert!(matches!(
+            Signature::parse("k:AAAA"),
+            Err(SigError::Length {
+                len: 3,
+                expected: 64,
+                ..
+            })
+        ));
+        assert!(matches!(
+            PublicKey::parse("k:AAAA"),
+            Err(SigError::Length { .. })
+        ));
+        // Secret key whose public half does not match its seed.
+        let mut kp = key().key.to_keypair_bytes();
+        kp[40] ^= 1;
+        let e = SecretKey::parse(&format!("k:{}", b64(&kp))).expect_err("should fail");
+        assert!(matches!(e, SigError::BadKey { .. }), "{e}");
+        // Secret material never appears in errors.
+        let e = SecretKey::parse("name:@@@hunter2").expect_err("should fail");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let e = SecretKey::parse("hunter2").expect_err("should fail");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+}

@@ -1,0 +1,259 @@
+//! Reading Nix's database (`nix/var/nix/db/db.sqlite`) without writing to it or locking it.
+//!
+//! The database is opened with SQLite's `immutable=1`: no locks are taken (a running
+//! nix-daemon is never blocked) and nothing is written, not even the WAL index. Nix keeps the
+//! database in WAL mode, and transactions that are still in `db.sqlite-wal` are invisible to
+//! an immutable reader; when that file is not empty, the database and its WAL are copied to a
+//! private temporary directory and the copy is opened instead, so the view is current and the
+//! host's files are still never touched.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+/// One row of `ValidPaths`, with its references resolved to paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidPath {
+    /// Row id.
+    pub id: i64,
+    /// Full store path as stored (`/nix/store/...`).
+    pub path: String,
+    /// The `hash` column as stored (`sha256:<base16>`).
+    pub hash: String,
+    /// `narSize`; `None` when NULL or 0 (very old databases).
+    pub nar_size: Option<u64>,
+    /// Built locally (`ultimate = 1`).
+    pub ultimate: bool,
+    /// Signatures (`sigs`, space-separated).
+    pub sigs: Vec<String>,
+    /// Content-address assertion.
+    pub ca: Option<String>,
+    /// Deriver.
+    pub deriver: Option<String>,
+    /// References as full store paths (may include the path itself).
+    pub references: Vec<String>,
+    /// Reference ids that name no valid path (a corrupted `Refs` table).
+    pub dangling: Vec<i64>,
+}
+
+/// Problems opening or reading the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The file is missing.
+    #[error("`{0}`: no Nix database here (is this the directory that holds `nix/store`?)")]
+    Missing(String),
+    /// SQLite refused the file or a query.
+    #[error("`{path}`: {message}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// What SQLite said, in words.
+        message: String,
+    },
+    /// Copying the WAL snapshot failed.
+    #[error("`{path}`: cannot copy the database for a consistent read: {source}")]
+    Copy {
+        /// The file being copied.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The whole `ValidPaths` table with references, read once.
+#[derive(Debug, Default)]
+pub struct Database {
+    /// Rows by path.
+    pub paths: Vec<ValidPath>,
+    /// Index into `paths` by full store path.
+    pub by_path: HashMap<String, usize>,
+    /// Schema version from `nix/var/nix/db/schema`, if readable.
+    pub schema: Option<String>,
+}
+
+fn sqlite_err(path: &Path, e: &rusqlite::Error) -> DbError {
+    let message = match e {
+        rusqlite::Error::SqliteFailure(f, Some(m))
+            if f.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            format!("not a SQLite database ({m}): truncated or garbage")
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+            "not a SQLite database: truncated or garbage".to_string()
+        }
+        rusqlite::Error::SqliteFailure(f, Some(m))
+            if f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+        {
+            format!("the database is corrupt ({m})")
+        }
+        other => other.to_string(),
+    };
+    DbError::Sqlite {
+        path: path.display().to_string(),
+        message,
+    }
+}
+
+/// Open `db_file` read-only without locks (see the module docs). The returned guard keeps a
+/// private copy alive when one was needed.
+fn open(db_file: &Path) -> Result<(Connection, Option<tempfile::TempDir>), DbError> {
+    if !db_file.exists() {
+        return Err(DbError::Missing(db_file.display().to_string()));
+    }
+    let wal = PathBuf::from(format!("{}-wal", db_file.display()));
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    if wal_len > 0 {
+        let dir = tempfile::tempdir().map_err(|source| DbError::Copy {
+            path: db_file.display().to_string(),
+            source,
+        })?;
+        let copy = dir.path().join("db.sqlite");
+        std::fs::copy(db_file, &copy).map_err(|source| DbError::Copy {
+            path: db_file.display().to_string(),
+            source,
+        })?;
+        std::fs::copy(&wal, dir.path().join("db.sqlite-wal")).map_err(|source| DbError::Copy {
+            path: wal.display().to_string(),
+            source,
+        })?;
+        let conn = Connection::open_with_flags(
+            &copy,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sqlite_err(db_file, &e))?;
+        return Ok((conn, Some(dir)));
+    }
+    let uri = format!("file:{}?immutable=1", uri_escape(db_file));
+    let conn = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| sqlite_err(db_file, &e))?;
+    Ok((conn, None))
+}
+
+/// Percent-encode what a SQLite URI filename cannot hold as is.
+fn uri_escape(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in p.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Database {
+    /// Read the database under `store_root` (the directory holding `nix/`).
+    ///
+    /// # Errors
+    /// A missing, truncated or garbage database, or an unexpected schema.
+    pub fn load(store_root: &Path) -> Result<Database, DbError> {
+        let db_file = store_root.join("nix/var/nix/db/db.sqlite");
+        let (conn, _copy) = open(&db_file)?;
+        let err = |e: rusqlite::Error| sqlite_err(&db_file, &e);
+        let mut stmt = conn
+            .prepare("SELECT id, path, hash, narSize, ultimate, sigs, ca, deriver FROM ValidPaths")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ValidPath {
+                    id: r.get(0)?,
+                    path: r.get(1)?,
+                    hash: r.get(2)?,
+                    nar_size: r
+                        .get::<_, Option<i64>>(3)?
+                        .and_then(|n| u64::try_from(n).ok())
+                        .filter(|n| *n > 0),
+                    ultimate: r.get::<_, Option<i64>>(4)?.unwrap_or(0) != 0,
+                    sigs: r
+                        .get::<_, Option<String>>(5)?
+                        .map(|s| s.split_whitespace().map(str::to_string).collect())
+                        .unwrap_or_default(),
+                    ca: r.get::<_, Option<String>>(6)?.filter(|s| !s.is_empty()),
+                    deriver: r.get(7)?,
+                    references: Vec::new(),
+                    dangling: Vec::new(),
+                })
+            })
+            .map_err(err)?;
+        let mut db = Database::default();
+        for row in rows {
+            let row = row.map_err(err)?;
+            db.by_path.insert(row.path.clone(), db.paths.len());
+            db.paths.push(row);
+        }
+        let by_id: HashMap<i64, usize> = db
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        let mut stmt = conn
+            .prepare("SELECT referrer, reference FROM Refs")
+            .map_err(err)?;
+        let refs = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(err)?;
+        for pair in refs {
+            let (from, to) = pair.map_err(err)?;
+            let Some(&fi) = by_id.get(&from) else {
+                continue;
+            };
+            match by_id.get(&to) {
+                Some(&ti) => {
+                    let target = db.paths[ti].path.clone();
+                    db.paths[fi].references.push(target);
+                }
+                None => db.paths[fi].dangling.push(to),
+            }
+        }
+        for p in &mut db.paths {
+            p.references.sort();
+        }
+        db.schema = std::fs::read_to_string(store_root.join("nix/var/nix/db/schema"))
+            .ok()
+            .map(|s| s.trim().to_string());
+        Ok(db)
+    }
+
+    /// The row of a path.
+    #[must_use]
+    pub fn get(&self, path: &str) -> Option<&ValidPath> {
+        self.by_path.get(path).map(|&i| &self.paths[i])
+    }
+
+    /// `roots` and everything they reference, transitively (paths that are not valid are
+    /// returned in the second list).
+    #[must_use]
+    pub fn closure(&self, roots: &[String]) -> (Vec<String>, Vec<String>) {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut invalid = Vec::new();
+        let mut stack: Vec<String> = roots.to_vec();
+        while let Some(p) = stack.pop() {
+            if !seen.insert(p.clone()) {
+                continue;
+            }
+            match self.get(&p) {
+                Some(row) => stack.extend(
+                    row.references
+                        .iter()
+                        .filter(|r| !seen.contains(*r))
+                        .cloned(),
+                ),
+                None => invalid.push(p),
+            }
+        }
+        let valid = seen
+            .into_iter()
+            .filter(|p| self.by_path.contains_key(p))
+            .collect();
+        (valid, invalid)
+    }
+}

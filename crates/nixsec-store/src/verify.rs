@@ -1,0 +1,651 @@
+//! The verifier: every selected valid path is checked in parallel (largest first, so one huge
+//! path starts early and does not leave a core idle at the end), each file streamed once.
+
+use std::collections::HashSet;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use nixsec_nar::ca::ContentAddress;
+use nixsec_nar::hash::{Algo, Hash};
+use nixsec_nar::nar::{self, Node};
+use nixsec_nar::path::{StorePath, STORE_DIR};
+use nixsec_nar::sig::{self, PublicKey, Signature, Verdict};
+use rayon::prelude::*;
+
+use crate::db::{Database, DbError, ValidPath};
+use crate::problem::{Kind, Problem};
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// NAR-hash the contents (otherwise metadata, references and signatures only).
+    pub check_contents: bool,
+    /// Valid signatures by trusted keys a path needs (Nix's `--sigs-needed`; 0 trusts paths
+    /// built locally).
+    pub sigs_needed: usize,
+    /// Trusted public keys.
+    pub trusted_keys: Vec<PublicKey>,
+    /// Worker threads (0: all cores).
+    pub jobs: usize,
+    /// Only these store paths (full paths); `None` for every valid path.
+    pub paths: Option<Vec<String>>,
+    /// Add everything the given paths reference, transitively.
+    pub closure: bool,
+}
+
+/// Progress callbacks (the binary draws a bar; libraries never depend on indicatif).
+pub trait Progress: Sync {
+    /// Checking starts: this many paths and, when hashing, this many NAR bytes.
+    fn start(&self, _paths: u64, _bytes: u64) {}
+    /// Bytes of file content read.
+    fn bytes(&self, _n: u64) {}
+    /// One path done.
+    fn path_done(&self) {}
+    /// All done.
+    fn finish(&self) {}
+}
+
+/// No progress output.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Why verification could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The database could not be read.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The store directory is missing or unreadable.
+    #[error("`{path}`: {message}")]
+    Store {
+        /// The store directory.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A path given on the command line is not a valid store path.
+    #[error("`{0}`: not a valid path in this store's database")]
+    NotValid(String),
+    /// The thread pool could not start.
+    #[error("cannot start {0} worker threads")]
+    Threads(usize),
+}
+
+/// What a run found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The store root as given.
+    pub store: String,
+    /// Valid paths checked.
+    pub paths_checked: u64,
+    /// Bytes of NAR serialisation hashed.
+    pub bytes_hashed: u64,
+    /// Problems, sorted by path then kind.
+    pub problems: Vec<Problem>,
+    /// Database schema version, if readable.
+    pub schema: Option<String>,
+}
+
+/// Map a path given by the user (`/nix/store/h-n`, `/nix/store/h-n/bin/x`, or the same under
+/// the store root on this machine) to its store path.
+#[must_use]
+pub fn normalize_path(store_root: &Path, given: &str) -> String {
+    let root = store_root.to_string_lossy();
+    let logical = if root != "/" {
+        given
+            .strip_prefix(root.trim_end_matches('/'))
+            .unwrap_or(given)
+    } else {
+        given
+    };
+    match logical.strip_prefix("/nix/store/") {
+        Some(rest) => format!("{STORE_DIR}/{}", rest.split('/').next().unwrap_or(rest)),
+        None => logical.to_string(),
+    }
+}
+
+struct Ctx<'a> {
+    store_dir: PathBuf,
+    opts: &'a Options,
+    multi_user: bool,
+    progress: &'a dyn Progress,
+    hashed: AtomicU64,
+}
+
+/// Verify the store under `store_root` (the directory holding `nix/`).
+///
+/// # Errors
+/// The database or store directory cannot be read, or a given path is not valid.
+pub fn verify(
+    store_root: &Path,
+    opts: &Options,
+    progress: &dyn Progress,
+) -> Result<Outcome, VerifyError> {
+    let store_dir = store_root.join("nix/store");
+    let store_md = std::fs::metadata(&store_dir).map_err(|e| VerifyError::Store {
+        path: store_dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let db = Database::load(store_root)?;
+    let selected: Vec<&ValidPath> = match &opts.paths {
+        None => db.paths.iter().collect(),
+        Some(given) => {
+            let given: Vec<String> = given
+                .iter()
+                .map(|p| normalize_path(store_root, p))
+                .collect();
+            for p in &given {
+                if db.get(p).is_none() {
+                    return Err(VerifyError::NotValid(p.clone()));
+                }
+            }
+            let list = if opts.closure {
+                db.closure(&given).0
+            } else {
+                given
+            };
+            list.iter().filter_map(|p| db.get(p)).collect()
+        }
+    };
+    let mut problems = store_dir_problems(&store_md);
+    let multi_user = store_md.uid() == 0;
+    if opts.paths.is_none() {
+        problems.extend(unregistered(&store_dir, &db)?);
+    }
+    let mut order = selected;
+    order.sort_by(|a, b| {
+        b.nar_size
+            .unwrap_or(0)
+            .cmp(&a.nar_size.unwrap_or(0))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    let total_bytes = if opts.check_contents {
+        order.iter().map(|p| p.nar_size.unwrap_or(0)).sum()
+    } else {
+        0
+    };
+    progress.start(order.len() as u64, total_bytes);
+    let cx = Ctx {
+        store_dir,
+        opts,
+        multi_user,
+        progress,
+        hashed: AtomicU64::new(0),
+    };
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    } else {
+        opts.jobs
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|_| VerifyError::Threads(jobs))?;
+    let work = || {
+        pool.install(|| {
+            order
+                .par_iter()
+                .with_max_len(1)
+                .flat_map_iter(|row| {
+                    let p = check_path(&cx, row);
+                    cx.progress.path_done();
+                    p
+                })
+                .collect::<Vec<Problem>>()
+        })
+    };
+    // Called from a worker of another rayon pool (the audit runs rules in parallel), a
+    // blocking `install` would let that worker steal other jobs while it waits, and a rule
+    // waiting on this result in a `OnceLock` could then be run on the same thread: a
+    // deadlock. A plain scoped thread waits without stealing.
+    let found: Vec<Problem> = if rayon::current_thread_index().is_some() {
+        std::thread::scope(|s| s.spawn(work).join()).map_err(|_| VerifyError::Threads(jobs))?
+    } else {
+        work()
+    };
+    progress.finish();
+    problems.extend(found);
+    problems.sort();
+    problems.dedup();
+    Ok(Outcome {
+        store: store_root.display().to_string(),
+        paths_checked: order.len() as u64,
+        bytes_hashed: cx.hashed.load(Ordering::Relaxed),
+        problems,
+        schema: db.schema.clone(),
+    })
+}
+
+fn store_dir_problems(md: &std::fs::Metadata) -> Vec<Problem> {
+    let mode = md.permissions().mode() & 0o7777;
+    let mut out = Vec::new();
+    if mode & 0o002 != 0 {
+        out.push(Problem {
+            path: STORE_DIR.into(),
+            kind: Kind::WorldWritable,
+            detail: format!("the store directory has mode {mode:04o}: every user can add or (without the sticky bit) remove store paths"),
+        });
+    } else if md.uid() == 0 && mode != 0o1775 && mode != 0o755 {
+        out.push(Problem {
+            path: STORE_DIR.into(),
+            kind: Kind::BadPermissions,
+            detail: format!("the store directory has mode {mode:04o}, expected 1775 (root:nixbld) on a multi-user store"),
+        });
+    }
+    out
+}
+
+/// Entries of the store directory that belong to no valid path. Lock files, the `.links`
+/// pool and sandbox build roots are Nix's own and are skipped.
+fn unregistered(store_dir: &Path, db: &Database) -> Result<Vec<Problem>, VerifyError> {
+    let rd = std::fs::read_dir(store_dir).map_err(|e| VerifyError::Store {
+        path: store_dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let known: HashSet<&str> = db
+        .paths
+        .iter()
+        .filter_map(|p| p.path.strip_prefix("/nix/store/"))
+        .collect();
+    let mut out = Vec::new();
+    for entry in rd.flatten() {
+        let name = entry.file_name();
+        let shown =
+            nixsec_core::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()));
+        let Some(s) = name.to_str() else {
+            out.push(Problem {
+                path: format!("{STORE_DIR}/{shown}"),
+                kind: Kind::Unregistered,
+                detail: "an entry whose name is not valid UTF-8 (no store path can have it)".into(),
+            });
+            continue;
+        };
+        if s == ".links" || s.ends_with(".lock") || s.ends_with(".chroot") || known.contains(s) {
+            continue;
+        }
+        let what = match StorePath::from_base_name(s) {
+            Ok(_) => "a store path not registered in the database (left by an interrupted build, or planted)",
+            Err(_) => "an entry that is not even a valid store path name",
+        };
+        out.push(Problem {
+            path: format!("{STORE_DIR}/{shown}"),
+            kind: Kind::Unregistered,
+            detail: what.into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Hygiene findings of one path, aggregated per kind.
+#[derive(Default)]
+struct Hygiene {
+    writable: Vec<String>,
+    setuid: Vec<String>,
+    bad_mode: Vec<String>,
+}
+
+impl Hygiene {
+    fn visit(&mut self, node: &Node<'_>, multi_user: bool) {
+        let md = node.meta;
+        let ft = md.file_type();
+        if ft.is_symlink() {
+            if multi_user && md.uid() != 0 {
+                self.writable.push(format!(
+                    "{} (symlink owned by uid {})",
+                    show(node.rel),
+                    md.uid()
+                ));
+            }
+            return;
+        }
+        let mode = md.permissions().mode() & 0o7777;
+        let at = show(node.rel);
+        if multi_user && md.uid() != 0 {
+            self.writable
+                .push(format!("{at} (owned by uid {})", md.uid()));
+        }
+        if mode & 0o022 != 0 {
+            self.writable.push(format!("{at} (mode {mode:04o})"));
+        }
+        if mode & 0o6000 != 0 {
+            self.setuid.push(format!("{at} (mode {mode:04o})"));
+        }
+        let canonical = if ft.is_dir() {
+            mode == 0o555
+        } else {
+            mode == 0o444 || mode == 0o555
+        };
+        if !canonical {
+            self.bad_mode.push(format!("{at} (mode {mode:04o})"));
+        }
+    }
+
+    fn into_problems(self, path: &str, out: &mut Vec<Problem>) {
+        for (kind, list) in [
+            (Kind::Writable, self.writable),
+            (Kind::Setuid, self.setuid),
+            (Kind::BadPermissions, self.bad_mode),
+        ] {
+            if !list.is_empty() {
+                out.push(Problem {
+                    path: path.to_string(),
+                    kind,
+                    detail: summarize(&list),
+                });
+            }
+        }
+    }
+}
+
+fn show(rel: &Path) -> String {
+    if rel.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        nixsec_core::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(rel.as_os_str()))
+    }
+}
+
+fn summarize(list: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let head = list
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > SHOWN {
+        format!(
+            "{} entries: {head}, and {} more",
+            list.len(),
+            list.len() - SHOWN
+        )
+    } else {
+        head
+    }
+}
+
+fn problem(row: &ValidPath, kind: Kind, detail: impl Into<String>) -> Problem {
+    Problem {
+        path: nixsec_core::escape(&row.path).into_owned(),
+        kind,
+        detail: detail.into(),
+    }
+}
+
+fn check_path(cx: &Ctx<'_>, row: &ValidPath) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let store_path = match StorePath::parse(&row.path) {
+        Ok(p) => p,
+        Err(e) => {
+            out.push(problem(
+                row,
+                Kind::BadMetadata,
+                format!("the path itself is malformed: {e}"),
+            ));
+            return out;
+        }
+    };
+    let db_hash = match Hash::parse(&row.hash) {
+        Ok(h) if h.algo == Algo::Sha256 => Some(h),
+        Ok(h) => {
+            out.push(problem(
+                row,
+                Kind::BadMetadata,
+                format!("the database hash uses {}, not sha256", h.algo.as_str()),
+            ));
+            None
+        }
+        Err(e) => {
+            out.push(problem(
+                row,
+                Kind::BadMetadata,
+                format!(
+                    "malformed hash `{}` in the database: {e}",
+                    nixsec_core::escape(&row.hash)
+                ),
+            ));
+            None
+        }
+    };
+    for id in &row.dangling {
+        out.push(problem(
+            row,
+            Kind::DanglingReference,
+            format!("references row id {id}, which is not a valid path"),
+        ));
+    }
+    let ca = match row.ca.as_deref().map(ContentAddress::parse) {
+        None => None,
+        Some(Ok(ca)) => Some(ca),
+        Some(Err(e)) => {
+            out.push(problem(
+                row,
+                Kind::BadMetadata,
+                format!(
+                    "malformed content address `{}`: {e}",
+                    nixsec_core::escape(row.ca.as_deref().unwrap_or(""))
+                ),
+            ));
+            None
+        }
+    };
+    // Content address: the store path must follow from `ca`, references and name.
+    let mut ca_ok = false;
+    if let Some(ca) = &ca {
+        match ca.store_path(store_path.name(), &row.references, &row.path) {
+            Ok(expected) if expected.to_full() == row.path => ca_ok = true,
+            Ok(expected) => out.push(problem(
+                row,
+                Kind::CaMismatch,
+                format!(
+                    "its content address `{}` gives the store path {}",
+                    row.ca.as_deref().unwrap_or(""),
+                    expected.to_full()
+                ),
+            )),
+            Err(e) => out.push(problem(
+                row,
+                Kind::BadMetadata,
+                format!("cannot compute the store path of its content address: {e}"),
+            )),
+        }
+        if let (
+            ContentAddress::Fixed {
+                recursive: true,
+                hash,
+            },
+            Some(db),
+        ) = (ca, &db_hash)
+        {
+            if hash.algo == Algo::Sha256 && hash != db {
+                out.push(problem(
+                    row,
+                    Kind::CaMismatch,
+                    format!(
+                        "`ca` claims NAR hash {} but the database records {}",
+                        hash.to_nix32(),
+                        db.to_nix32()
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(h) = &db_hash {
+        check_signatures(cx, row, h, ca_ok, &mut out);
+    }
+    // The files: metadata always, contents when asked.
+    let on_disk = cx.store_dir.join(store_path.base_name());
+    if let Err(e) = std::fs::symlink_metadata(&on_disk) {
+        let detail = if e.kind() == std::io::ErrorKind::NotFound {
+            "valid in the database but absent from the store directory".to_string()
+        } else {
+            format!("cannot be examined: {e}")
+        };
+        let kind = if e.kind() == std::io::ErrorKind::NotFound {
+            Kind::Missing
+        } else {
+            Kind::Unreadable
+        };
+        out.push(problem(row, kind, detail));
+        return out;
+    }
+    let flat_algo = match &ca {
+        Some(ContentAddress::Text { hash })
+        | Some(ContentAddress::Fixed {
+            recursive: false,
+            hash,
+        }) if cx.opts.check_contents => Some(hash.algo),
+        _ => None,
+    };
+    let mut hygiene = Hygiene::default();
+    let multi_user = cx.multi_user;
+    let mut on_node = |n: Node<'_>| hygiene.visit(&n, multi_user);
+    let on_bytes = |n: u64| cx.progress.bytes(n);
+    let walked = nar::walk(
+        &on_disk,
+        nar::Options {
+            contents: cx.opts.check_contents,
+            on_node: Some(&mut on_node),
+            on_bytes: Some(&on_bytes),
+            flat_hash: flat_algo,
+        },
+    );
+    hygiene.into_problems(&row.path, &mut out);
+    let walked = match walked {
+        Ok(w) => w,
+        Err(e) => {
+            out.push(problem(row, Kind::Unreadable, format!("{e}")));
+            return out;
+        }
+    };
+    if let Some(nar) = walked.nar {
+        cx.hashed.fetch_add(nar.size, Ordering::Relaxed);
+        let got = Hash::sha256(nar.hash);
+        if let Some(want) = &db_hash {
+            if &got != want {
+                out.push(problem(
+                    row,
+                    Kind::HashMismatch,
+                    format!("expected {}, got {}", want.to_nix32(), got.to_nix32()),
+                ));
+            }
+        }
+        if let Some(size) = row.nar_size {
+            if size != nar.size {
+                out.push(problem(
+                    row,
+                    Kind::SizeMismatch,
+                    format!("expected {size} bytes, got {}", nar.size),
+                ));
+            }
+        }
+        if let Some(ContentAddress::Fixed {
+            recursive: true,
+            hash,
+        }) = &ca
+        {
+            if hash.algo == Algo::Sha256 && hash != &got {
+                out.push(problem(
+                    row,
+                    Kind::CaMismatch,
+                    format!(
+                        "`ca` claims NAR hash {}, contents hash to {}",
+                        hash.to_nix32(),
+                        got.to_nix32()
+                    ),
+                ));
+            }
+        }
+    }
+    if let (
+        Some(flat),
+        Some(
+            ContentAddress::Text { hash }
+            | ContentAddress::Fixed {
+                recursive: false,
+                hash,
+            },
+        ),
+    ) = (&walked.flat, &ca)
+    {
+        if flat != hash {
+            out.push(problem(
+                row,
+                Kind::CaMismatch,
+                format!(
+                    "`ca` claims the file hashes to {}, it hashes to {}",
+                    hash.to_nix32(),
+                    flat.to_nix32()
+                ),
+            ));
+        }
+    } else if flat_algo.is_some() && walked.flat.is_none() && cx.opts.check_contents {
+        out.push(problem(
+            row,
+            Kind::CaMismatch,
+            "a flat content address, but the path is not a single regular file",
+        ));
+    }
+    out
+}
+
+fn check_signatures(
+    cx: &Ctx<'_>,
+    row: &ValidPath,
+    nar_hash: &Hash,
+    ca_ok: bool,
+    out: &mut Vec<Problem>,
+) {
+    let fingerprint = sig::fingerprint(
+        &row.path,
+        nar_hash,
+        row.nar_size.unwrap_or(0),
+        &row.references,
+    );
+    let mut valid = 0usize;
+    let mut untrusted_names = Vec::new();
+    let mut invalid = Vec::new();
+    for s in &row.sigs {
+        match Signature::parse(s) {
+            Ok(sig) => match sig::check(&sig, &cx.opts.trusted_keys, &fingerprint) {
+                Verdict::Valid => valid += 1,
+                Verdict::Invalid => invalid.push(format!(
+                    "`{}` does not verify",
+                    nixsec_core::escape(&sig.name)
+                )),
+                Verdict::UntrustedKey => {
+                    untrusted_names.push(nixsec_core::escape(&sig.name).into_owned())
+                }
+            },
+            Err(e) => invalid.push(format!(
+                "`{}` cannot be decoded ({e})",
+                nixsec_core::escape(s.split(':').next().unwrap_or(""))
+            )),
+        }
+    }
+    if !invalid.is_empty() {
+        out.push(problem(row, Kind::InvalidSignature, invalid.join("; ")));
+    }
+    let needed = cx.opts.sigs_needed.max(1);
+    let trusted = (row.ultimate && cx.opts.sigs_needed == 0) || ca_ok || valid >= needed;
+    if !trusted {
+        let mut why = vec![format!(
+            "{valid} valid signature{} by trusted keys, {needed} needed",
+            if valid == 1 { "" } else { "s" }
+        )];
+        if !untrusted_names.is_empty() {
+            why.push(format!(
+                "signed by untrusted keys: {}",
+                untrusted_names.join(", ")
+            ));
+        }
+        if !row.ultimate {
+            why.push("not built locally".into());
+        }
+        if row.ca.is_none() {
+            why.push("not content-addressed".into());
+        }
+        out.push(problem(row, Kind::Untrusted, why.join("; ")));
+    }
+}
