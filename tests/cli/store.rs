@@ -532,3 +532,20 @@ fn audit_reports_store_rules() {
     assert_eq!(f25["evidence"][0]["path"], unsigned);
     assert_eq!(crate::finding(&r, "NIX-026")["status"], "pass");
 }
+
+#[test]
+fn hostile_names_are_escaped() {
+    let Some(f) = fixture() else { return };
+    let t = copy(f);
+    let evil = t.path().join("nix/store/00000000000000000000000000000000-evil\x1b[2J\x07name");
+    std::fs::create_dir(&evil).expect("mkdir");
+    let out = nixsec()
+        .args(["store", "verify", "--color", "never", "--trusted-key", &f.key, "--store-root"])
+        .arg(t.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "an unregistered entry is low severity");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text}");
+    assert!(text.contains("-evil\\x1b[2J\\x07name"), "{text}");
+}
