@@ -113,9 +113,16 @@ pub enum StoreCommand {
 /// `nixsec store verify`.
 #[derive(Debug, Args)]
 pub struct StoreVerifyArgs {
-    /// Store paths to check (default: every valid path).
+    /// Store paths to check (default: every valid path, or every narinfo of a directory
+    /// cache; required with an HTTP cache).
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
+    /// Verify this binary cache instead of a local store: a directory, a `file://` URL or an
+    /// `http(s)://` URL. Every narinfo's signatures and content address are checked and its NAR
+    /// file is fetched, hashed as stored and decompressed (always: `--check-contents` is
+    /// implied).
+    #[arg(long, value_name = "DIR_OR_URL", conflicts_with_all = ["store_root", "closure"])]
+    pub cache: Option<String>,
     /// The audited system; its nix.conf supplies the default trusted keys.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,

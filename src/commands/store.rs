@@ -1,4 +1,5 @@
-//! `nixsec store verify`: verify a local Nix store and report problems by kind.
+//! `nixsec store verify`: verify a local Nix store (or, with `--cache`, a binary cache) and
+//! report problems by kind.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -11,7 +12,7 @@ use nixsec_core::report::FailOn;
 use nixsec_core::{escape, Evidence, ExitStatus, Finding, Remediation, Report, Root, Status, Tool};
 use nixsec_nar::sig::PublicKey;
 use nixsec_report::{Format, Options as RenderOptions};
-use nixsec_store::{Kind, Options, Outcome, Problem};
+use nixsec_store::{CacheOptions, Kind, Options, Outcome, Problem};
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, StoreVerifyArgs};
@@ -69,22 +70,35 @@ fn trusted_keys(args: &StoreVerifyArgs) -> anyhow::Result<Vec<PublicKey>> {
 pub fn verify(global: &GlobalArgs, args: &StoreVerifyArgs) -> anyhow::Result<ExitStatus> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
-    let store_root: PathBuf = args.store_root.clone().unwrap_or_else(|| args.root.clone());
-    let opts = Options {
-        check_contents: args.check_contents,
-        sigs_needed: args.sigs_needed,
-        trusted_keys: trusted_keys(args)?,
-        jobs: args.jobs,
-        paths: if args.paths.is_empty() {
-            None
-        } else {
-            Some(args.paths.clone())
-        },
-        closure: args.closure,
+    let paths = if args.paths.is_empty() {
+        None
+    } else {
+        Some(args.paths.clone())
     };
     let show_bar = !global.quiet && global.verbose == 0 && std::io::stderr().is_terminal();
-    let progress = BarProgress::new(show_bar, args.check_contents);
-    let outcome = nixsec_store::verify(&store_root, &opts, &progress)?;
+    let outcome = if let Some(cache) = &args.cache {
+        let opts = CacheOptions {
+            sigs_needed: args.sigs_needed,
+            trusted_keys: trusted_keys(args)?,
+            jobs: args.jobs,
+            paths,
+        };
+        // Narinfo sizes are known only once read: count paths, not bytes.
+        let progress = BarProgress::new(show_bar, false);
+        nixsec_store::verify_cache(cache, &opts, &progress)?
+    } else {
+        let store_root: PathBuf = args.store_root.clone().unwrap_or_else(|| args.root.clone());
+        let opts = Options {
+            check_contents: args.check_contents,
+            sigs_needed: args.sigs_needed,
+            trusted_keys: trusted_keys(args)?,
+            jobs: args.jobs,
+            paths,
+            closure: args.closure,
+        };
+        let progress = BarProgress::new(show_bar, args.check_contents);
+        nixsec_store::verify(&store_root, &opts, &progress)?
+    };
     let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     let fail_on = args.fail_on.unwrap_or_default();
     let failing = outcome.problems.iter().any(|p| {

@@ -3,9 +3,11 @@
 //! README there), never copied from nixsec's own output.
 
 mod audit;
+mod cache;
 mod config;
 mod formats;
 mod misc;
+mod nixstore;
 mod store;
 
 use std::path::{Path, PathBuf};

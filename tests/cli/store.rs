@@ -4,86 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use crate::nixsec;
-
-struct Fixture {
-    root: PathBuf,
-    key: String,
-}
-
-fn am_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// A small real store, built once and shared by every test process (nextest runs each test in
-/// its own process, and two Nix builds at once would fight over the same build users). Tests
-/// never change it: they work on copies.
-fn fixture() -> Option<&'static Fixture> {
-    static F: OnceLock<Option<Fixture>> = OnceLock::new();
-    F.get_or_init(|| {
-        if !am_root() || !have("nix-store") || !have("sqlite3") {
-            eprintln!("skipped: needs root, nix-store and sqlite3 (scripts/test installs them)");
-            return None;
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-nix-store.sh");
-        let script_text = std::fs::read(&script).expect("script");
-        let tag = script_text
-            .iter()
-            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b)));
-        let base =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("nix-store-fixture-{tag:016x}"));
-        let root = base.join("store");
-        let ready = base.join("ready");
-        let lock = PathBuf::from(format!("{}.lock", base.display()));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
-        while !ready.exists() {
-            if std::fs::create_dir(&lock).is_ok() {
-                let _ = std::fs::remove_dir_all(&base);
-                std::fs::create_dir_all(&base).expect("mkdir");
-                let out = Command::new("bash")
-                    .arg(&script)
-                    .arg(&root)
-                    .arg("4")
-                    .env("SOURCE_ROOTS", "/usr/share/doc")
-                    .output()
-                    .expect("run");
-                if out.status.success() {
-                    std::fs::write(&ready, "").expect("ready");
-                }
-                let _ = std::fs::remove_dir(&lock);
-                assert!(
-                    out.status.success(),
-                    "make-nix-store failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            } else {
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "waited too long for {}",
-                    lock.display()
-                );
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-        }
-        let key = std::fs::read_to_string(root.join("trusted-public-key"))
-            .expect("key")
-            .trim()
-            .to_string();
-        Some(Fixture { root, key })
-    })
-    .as_ref()
-}
+use crate::nixstore::{fixture, Fixture};
 
 /// A copy of the fixture store (owners, modes and links preserved) to plant problems in.
 fn copy(f: &Fixture) -> tempfile::TempDir {
@@ -537,14 +460,28 @@ fn audit_reports_store_rules() {
 fn hostile_names_are_escaped() {
     let Some(f) = fixture() else { return };
     let t = copy(f);
-    let evil = t.path().join("nix/store/00000000000000000000000000000000-evil\x1b[2J\x07name");
+    let evil = t
+        .path()
+        .join("nix/store/00000000000000000000000000000000-evil\x1b[2J\x07name");
     std::fs::create_dir(&evil).expect("mkdir");
     let out = nixsec()
-        .args(["store", "verify", "--color", "never", "--trusted-key", &f.key, "--store-root"])
+        .args([
+            "store",
+            "verify",
+            "--color",
+            "never",
+            "--trusted-key",
+            &f.key,
+            "--store-root",
+        ])
         .arg(t.path())
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(0), "an unregistered entry is low severity");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an unregistered entry is low severity"
+    );
     let text = String::from_utf8(out.stdout).expect("utf8");
     assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text}");
     assert!(text.contains("-evil\\x1b[2J\\x07name"), "{text}");

@@ -156,7 +156,16 @@ pub struct Options<'a> {
     /// `fixed:<algo>` and `text:` content-address checks); the result is
     /// [`WalkResult::flat`], `None` when the top is not a regular file.
     pub flat_hash: Option<Algo>,
+    /// Hash on a second thread while this one reads (for large paths: reading and hashing
+    /// then use two cores, so one huge path does not serialise the run). Memory stays bounded:
+    /// at most [`PIPE_DEPTH`] batches of [`PIPE_BATCH`] bytes are in flight.
+    pub pipeline: bool,
 }
+
+/// Bytes handed to the hashing thread at a time when [`Options::pipeline`] is set.
+pub const PIPE_BATCH: usize = 1024 * 1024;
+/// Batches in flight at most when [`Options::pipeline`] is set.
+pub const PIPE_DEPTH: usize = 4;
 
 /// Contents on, nothing else.
 impl Default for Options<'_> {
@@ -166,6 +175,7 @@ impl Default for Options<'_> {
             on_node: None,
             on_bytes: None,
             flat_hash: None,
+            pipeline: false,
         }
     }
 }
@@ -254,6 +264,39 @@ impl Sink for WriteSink<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), NarError> {
         self.out.write_all(bytes).map_err(NarError::Write)?;
         self.size += bytes.len() as u64;
+        Ok(())
+    }
+}
+
+/// Batches bytes and hands them to a hashing thread; spent buffers come back for reuse.
+struct PipeSink {
+    batch: Vec<u8>,
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    free: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl PipeSink {
+    fn flush(&mut self) -> Result<(), NarError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let next = self
+            .free
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(PIPE_BATCH));
+        let full = std::mem::replace(&mut self.batch, next);
+        self.tx
+            .send(full)
+            .map_err(|_| NarError::Write(io::Error::other("the hashing thread stopped")))
+    }
+}
+
+impl Sink for PipeSink {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), NarError> {
+        self.batch.extend_from_slice(bytes);
+        if self.batch.len() >= PIPE_BATCH {
+            self.flush()?;
+        }
         Ok(())
     }
 }
@@ -494,7 +537,52 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
         on_node,
         on_bytes,
         flat_hash,
+        pipeline,
     } = opts;
+    if contents && pipeline {
+        return std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_DEPTH);
+            let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+            let hasher = s.spawn(move || {
+                let mut h = sha2::Sha256::new();
+                let mut size = 0u64;
+                for mut b in rx {
+                    h.update(&b);
+                    size += b.len() as u64;
+                    b.clear();
+                    let _ = free_tx.send(b);
+                }
+                (h.finalize(), size)
+            });
+            let mut w = Walker {
+                sink: PipeSink {
+                    batch: Vec::with_capacity(PIPE_BATCH),
+                    tx,
+                    free: free_rx,
+                },
+                contents,
+                on_node,
+                on_bytes,
+                flat_algo: flat_hash,
+                flat: None,
+                buf: Vec::new(),
+            };
+            let walked = w.run(path).and_then(|()| w.sink.flush());
+            let flat = w.flat.take();
+            drop(w); // closes the channel: the hashing thread finishes
+            let (digest, size) = hasher
+                .join()
+                .map_err(|_| NarError::Write(io::Error::other("the hashing thread panicked")))?;
+            walked?;
+            Ok(WalkResult {
+                nar: Some(NarSummary {
+                    hash: digest.into(),
+                    size,
+                }),
+                flat,
+            })
+        });
+    }
     if contents {
         let mut w = Walker {
             sink: HashSink {

@@ -90,6 +90,7 @@ fn metadata_only_walk_reads_nothing() {
             on_node: Some(&mut cb),
             on_bytes: Some(&on_bytes),
             flat_hash: Some(Algo::Sha256),
+            pipeline: false,
         },
     )
     .expect("walk");
@@ -311,4 +312,28 @@ fn dump_write_errors_are_reported() {
     let (_d, p) = built(&sample());
     let e = nar::dump(&p, &mut Full).expect_err("write error");
     assert!(matches!(e, NarError::Write(_)), "{e}");
+}
+
+#[test]
+fn pipelined_hashing_gives_the_same_result() {
+    // A tree with many small entries and one file spanning several pipeline batches.
+    let big: Vec<u8> = (0..(3 * nar::PIPE_BATCH + 12_345))
+        .map(|i| (i % 251) as u8)
+        .collect();
+    for tree in [sample(), file(&big)] {
+        let (_d, p) = built(&tree);
+        let plain = nar::walk(&p, Options::default()).expect("walk");
+        let piped = nar::walk(
+            &p,
+            Options {
+                pipeline: true,
+                ..Options::default()
+            },
+        )
+        .expect("walk");
+        assert_eq!(plain.nar, piped.nar);
+        let mut out = Vec::new();
+        let size = nar::dump(&p, &mut out).expect("dump");
+        assert_eq!(piped.nar.map(|n| n.size), Some(size));
+    }
 }

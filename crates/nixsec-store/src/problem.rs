@@ -35,11 +35,21 @@ pub enum Kind {
     BadMetadata,
     /// Part of the path could not be read, so it could not be checked.
     Unreadable,
+    /// Binary cache: the stored (compressed) NAR file hashes differently from its `FileHash`.
+    FileHashMismatch,
+    /// Binary cache: the stored (compressed) NAR file's size differs from its `FileSize`.
+    FileSizeMismatch,
+    /// Binary cache: the NAR file cannot be decompressed, is truncated or malformed, or expands
+    /// past its `NarSize`.
+    CorruptNar,
 }
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 17] = [
+        Kind::FileHashMismatch,
+        Kind::FileSizeMismatch,
+        Kind::CorruptNar,
         Kind::HashMismatch,
         Kind::SizeMismatch,
         Kind::CaMismatch,
@@ -74,6 +84,9 @@ impl Kind {
             Kind::WorldWritable => "world-writable",
             Kind::BadMetadata => "bad-metadata",
             Kind::Unreadable => "unreadable",
+            Kind::FileHashMismatch => "file-hash-mismatch",
+            Kind::FileSizeMismatch => "file-size-mismatch",
+            Kind::CorruptNar => "corrupt-nar",
         }
     }
 
@@ -82,10 +95,10 @@ impl Kind {
     pub fn fix(self) -> &'static str {
         match self {
             Kind::HashMismatch | Kind::SizeMismatch => {
-                "contents changed since registration: treat the host as compromised; `nix-store --verify --check-contents --repair` restores from a substituter"
+                "contents changed since registration: treat the host as compromised; `nix-store --verify --check-contents --repair` restores from a substituter (in a binary cache: the NAR is not what was signed; stop substituting from it and re-upload the path)"
             }
             Kind::CaMismatch => "the content address is false: delete the path (`nix-store --delete`) and fetch or rebuild it",
-            Kind::Missing => "registered but gone: `nix-store --verify --repair` re-fetches it; find what deleted it",
+            Kind::Missing => "registered but gone: `nix-store --verify --repair` re-fetches it; find what deleted it (in a binary cache: re-upload the path with `nix copy --to`)",
             Kind::DanglingReference => "the database is inconsistent: back it up, then `nix-store --verify --repair`",
             Kind::InvalidSignature => "a forged or corrupted signature: delete the path and re-substitute it from a trusted cache",
             Kind::Untrusted => "nobody trusted vouches for it: delete and re-substitute it, or sign it if you built it (`nix store sign`)",
@@ -94,8 +107,11 @@ impl Kind {
             Kind::WorldWritable => "`chown root:nixbld /nix/store && chmod 1775 /nix/store`",
             Kind::BadPermissions => "canonical modes are 0444/0555 (files) and 0555 (directories): `nix-store --verify --check-contents --repair`",
             Kind::Unregistered => "not part of any valid path: `nix-store --gc` removes it; inspect it first",
-            Kind::BadMetadata => "a malformed database row: back up db.sqlite and re-register the path (`nix-store --verify --repair`)",
+            Kind::BadMetadata => "a malformed database row: back up db.sqlite and re-register the path (`nix-store --verify --repair`); a malformed narinfo: re-upload the path to the cache",
             Kind::Unreadable => "run as root, or fix the file's permissions, and verify again",
+            Kind::FileHashMismatch | Kind::FileSizeMismatch | Kind::CorruptNar => {
+                "the cache serves a NAR file other than the one its narinfo describes: stop substituting from it, then re-upload the path from a trusted store (`nix copy --to`)"
+            }
         }
     }
 }
@@ -119,6 +135,9 @@ impl Kind {
         match self {
             Kind::HashMismatch
             | Kind::SizeMismatch
+            | Kind::FileHashMismatch
+            | Kind::FileSizeMismatch
+            | Kind::CorruptNar
             | Kind::CaMismatch
             | Kind::InvalidSignature
             | Kind::Setuid => Severity::Critical,

@@ -105,6 +105,9 @@ pub fn normalize_path(store_root: &Path, given: &str) -> String {
     }
 }
 
+/// Paths at least this large are hashed on a second thread while their files are read.
+const PIPELINE_FROM: u64 = 32 * 1024 * 1024;
+
 struct Ctx<'a> {
     store_dir: PathBuf,
     opts: &'a Options,
@@ -509,6 +512,7 @@ fn check_path(cx: &Ctx<'_>, row: &ValidPath) -> Vec<Problem> {
             on_node: Some(&mut on_node),
             on_bytes: Some(&on_bytes),
             flat_hash: flat_algo,
+            pipeline: row.nar_size.unwrap_or(0) >= PIPELINE_FROM,
         },
     );
     hygiene.into_problems(&row.path, &mut out);
