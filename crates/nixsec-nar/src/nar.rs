@@ -18,10 +18,10 @@
 //! Directory nesting is handled with an explicit stack, never by recursion.
 
 use std::ffi::OsString;
-use std::fs::{self, File, Metadata, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::unix::ffi::OsStrExt as _;
-use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 use sha2::Digest as _;
@@ -133,13 +133,71 @@ impl NarSummary {
     }
 }
 
+/// The `lstat` of one node, as the walker saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// `st_mode`: file type and permission bits.
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// Inode.
+    pub ino: u64,
+    /// Device.
+    pub dev: u64,
+}
+
+impl Meta {
+    fn from_stat(st: &rustix::fs::Stat) -> Meta {
+        Meta {
+            mode: st.st_mode,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+            ino: st.st_ino,
+            dev: st.st_dev,
+        }
+    }
+
+    fn kind(&self) -> rustix::fs::FileType {
+        rustix::fs::FileType::from_raw_mode(self.mode)
+    }
+
+    /// A directory.
+    #[must_use]
+    pub fn is_dir(&self) -> bool {
+        self.kind() == rustix::fs::FileType::Directory
+    }
+
+    /// A regular file.
+    #[must_use]
+    pub fn is_file(&self) -> bool {
+        self.kind() == rustix::fs::FileType::RegularFile
+    }
+
+    /// A symbolic link.
+    #[must_use]
+    pub fn is_symlink(&self) -> bool {
+        self.kind() == rustix::fs::FileType::Symlink
+    }
+
+    /// Permission bits with setuid, setgid and sticky (`mode & 0o7777`).
+    #[must_use]
+    pub fn perm(&self) -> u32 {
+        self.mode & 0o7777
+    }
+}
+
 /// What a walk saw at one node.
 #[derive(Debug, Clone, Copy)]
 pub struct Node<'a> {
     /// Path relative to the top (empty for the top itself).
     pub rel: &'a Path,
     /// Its `lstat`.
-    pub meta: &'a Metadata,
+    pub meta: &'a Meta,
 }
 
 /// How [`walk`] works.
@@ -327,10 +385,16 @@ struct Walker<'o, S> {
     buf: Vec<u8>,
 }
 
-/// A directory being serialised: its sorted entry names and the next one to do.
+/// A directory being serialised: its open descriptor, its sorted entry names and the next one
+/// to do. Children are reached relative to the descriptor (`fstatat`, `openat`, `readlinkat`),
+/// so the kernel never walks the whole path again for each file.
 struct Frame {
+    dir: rustix::fd::OwnedFd,
     names: std::vec::IntoIter<OsString>,
 }
+
+/// An opened directory and its sorted entry names.
+type Listing = (rustix::fd::OwnedFd, Vec<OsString>);
 
 impl<S: Sink> Walker<'_, S> {
     fn run(&mut self, top: &Path) -> Result<(), NarError> {
@@ -340,11 +404,27 @@ impl<S: Sink> Walker<'_, S> {
         if full.as_os_str().is_empty() {
             full = top.to_path_buf();
         }
+        let parent = match full.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let top_name: OsString = full
+            .file_name()
+            .map_or_else(|| OsString::from("."), ToOwned::to_owned);
+        let parent_fd = rustix::fs::open(
+            &parent,
+            rustix::fs::OFlags::RDONLY
+                | rustix::fs::OFlags::DIRECTORY
+                | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|e| io_err("open", &parent)(io::Error::from(e)))?;
         let mut rel = PathBuf::new();
         self.sink.put_str(MAGIC)?;
         let mut stack: Vec<Frame> = Vec::new();
-        if let Some(names) = self.node(&full, &rel, true)? {
+        if let Some((dir, names)) = self.node(&parent_fd, &top_name, &full, &rel, true)? {
             stack.push(Frame {
+                dir,
                 names: names.into_iter(),
             });
         }
@@ -357,8 +437,13 @@ impl<S: Sink> Walker<'_, S> {
                 self.sink.put_str(b"node")?;
                 full.push(&name);
                 rel.push(&name);
-                match self.node(&full, &rel, false)? {
-                    Some(names) => stack.push(Frame {
+                let opened = {
+                    let dir = rustix::fd::AsFd::as_fd(&frame.dir);
+                    self.node(&dir, &name, &full, &rel, false)?
+                };
+                match opened {
+                    Some((dir, names)) => stack.push(Frame {
+                        dir,
                         names: names.into_iter(),
                     }),
                     None => {
@@ -381,104 +466,134 @@ impl<S: Sink> Walker<'_, S> {
         Ok(())
     }
 
-    /// Serialise the start of one node; for a directory, return its sorted entry names and
-    /// leave the node open, otherwise close it.
+    /// Serialise the start of one node (`name` in directory `dir`; `full` only names it in
+    /// errors); for a directory, return it opened with its sorted entry names and leave the
+    /// node open, otherwise close it.
     fn node(
         &mut self,
+        dir: &impl rustix::fd::AsFd,
+        name: &std::ffi::OsStr,
         full: &Path,
         rel: &Path,
         is_top: bool,
-    ) -> Result<Option<Vec<OsString>>, NarError> {
-        let meta = fs::symlink_metadata(full).map_err(io_err("get the status of", full))?;
+    ) -> Result<Option<Listing>, NarError> {
+        let st = rustix::fs::statat(dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| io_err("get the status of", full)(io::Error::from(e)))?;
+        let meta = Meta::from_stat(&st);
         if let Some(cb) = self.on_node.as_mut() {
             cb(Node { rel, meta: &meta });
         }
-        let ft = meta.file_type();
         let unsupported = |kind| {
             Err(NarError::Unsupported {
                 path: full.to_path_buf(),
                 kind,
             })
         };
-        if ft.is_file() {
-            self.sink.put_str(b"(")?;
-            self.sink.put_str(b"type")?;
-            self.sink.put_str(b"regular")?;
-            if meta.mode() & 0o100 != 0 {
-                self.sink.put_str(b"executable")?;
-                self.sink.put_str(b"")?;
-            }
-            self.sink.put_str(b"contents")?;
-            if self.contents {
-                self.file_contents(full, &meta, is_top)?;
-            }
-            self.sink.put_str(b")")?;
-            Ok(None)
-        } else if ft.is_symlink() {
-            self.sink.put_str(b"(")?;
-            self.sink.put_str(b"type")?;
-            self.sink.put_str(b"symlink")?;
-            self.sink.put_str(b"target")?;
-            if self.contents {
-                let target = fs::read_link(full).map_err(io_err("read the link", full))?;
-                self.sink.put_str(target.as_os_str().as_bytes())?;
-            }
-            self.sink.put_str(b")")?;
-            Ok(None)
-        } else if ft.is_dir() {
-            self.sink.put_str(b"(")?;
-            self.sink.put_str(b"type")?;
-            self.sink.put_str(b"directory")?;
-            let mut names = Vec::new();
-            for entry in fs::read_dir(full).map_err(io_err("list", full))? {
-                let name = entry.map_err(io_err("list", full))?.file_name();
-                if let Some(why) = bad_name(name.as_bytes()) {
-                    return Err(NarError::BadName {
-                        path: full.to_path_buf(),
-                        name: name.to_string_lossy().into_owned(),
-                        why,
-                    });
+        use rustix::fs::FileType;
+        match meta.kind() {
+            FileType::RegularFile => {
+                self.sink.put_str(b"(")?;
+                self.sink.put_str(b"type")?;
+                self.sink.put_str(b"regular")?;
+                if meta.mode & 0o100 != 0 {
+                    self.sink.put_str(b"executable")?;
+                    self.sink.put_str(b"")?;
                 }
-                names.push(name);
+                self.sink.put_str(b"contents")?;
+                if self.contents {
+                    self.file_contents(dir, name, full, &meta, is_top)?;
+                }
+                self.sink.put_str(b")")?;
+                Ok(None)
             }
-            names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-            Ok(Some(names))
-        } else if ft.is_socket() {
-            unsupported("socket")
-        } else if ft.is_fifo() {
-            unsupported("FIFO")
-        } else if ft.is_char_device() {
-            unsupported("character device")
-        } else if ft.is_block_device() {
-            unsupported("block device")
-        } else {
-            unsupported("file of unknown type")
+            FileType::Symlink => {
+                self.sink.put_str(b"(")?;
+                self.sink.put_str(b"type")?;
+                self.sink.put_str(b"symlink")?;
+                self.sink.put_str(b"target")?;
+                if self.contents {
+                    let target = rustix::fs::readlinkat(dir, name, Vec::new())
+                        .map_err(|e| io_err("read the link", full)(io::Error::from(e)))?;
+                    self.sink.put_str(target.as_bytes())?;
+                }
+                self.sink.put_str(b")")?;
+                Ok(None)
+            }
+            FileType::Directory => {
+                self.sink.put_str(b"(")?;
+                self.sink.put_str(b"type")?;
+                self.sink.put_str(b"directory")?;
+                let fd = rustix::fs::openat(
+                    dir,
+                    name,
+                    rustix::fs::OFlags::RDONLY
+                        | rustix::fs::OFlags::DIRECTORY
+                        | rustix::fs::OFlags::NOFOLLOW
+                        | rustix::fs::OFlags::CLOEXEC,
+                    rustix::fs::Mode::empty(),
+                )
+                .map_err(|e| io_err("open", full)(io::Error::from(e)))?;
+                let mut names = Vec::new();
+                let listing = rustix::fs::Dir::read_from(&fd)
+                    .map_err(|e| io_err("list", full)(io::Error::from(e)))?;
+                for entry in listing {
+                    let entry = entry.map_err(|e| io_err("list", full)(io::Error::from(e)))?;
+                    let bytes = entry.file_name().to_bytes();
+                    if bytes == b"." || bytes == b".." {
+                        continue;
+                    }
+                    if let Some(why) = bad_name(bytes) {
+                        return Err(NarError::BadName {
+                            path: full.to_path_buf(),
+                            name: String::from_utf8_lossy(bytes).into_owned(),
+                            why,
+                        });
+                    }
+                    names.push(std::ffi::OsStr::from_bytes(bytes).to_os_string());
+                }
+                names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+                Ok(Some((fd, names)))
+            }
+            FileType::Socket => unsupported("socket"),
+            FileType::Fifo => unsupported("FIFO"),
+            FileType::CharacterDevice => unsupported("character device"),
+            FileType::BlockDevice => unsupported("block device"),
+            FileType::Unknown => unsupported("file of unknown type"),
         }
     }
 
     /// Stream one regular file's contents (length, bytes, padding) through the sink.
     fn file_contents(
         &mut self,
+        dir: &impl rustix::fd::AsFd,
+        name: &std::ffi::OsStr,
         full: &Path,
-        meta: &Metadata,
+        meta: &Meta,
         is_top: bool,
     ) -> Result<(), NarError> {
         // O_NOFOLLOW: a file swapped for a symlink after the lstat is not followed;
         // O_NONBLOCK: one swapped for a FIFO does not hang the open.
-        let mut file: File = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
-            .open(full)
-            .map_err(io_err("open", full))?;
+        let fd = rustix::fs::openat(
+            dir,
+            name,
+            rustix::fs::OFlags::RDONLY
+                | rustix::fs::OFlags::NOFOLLOW
+                | rustix::fs::OFlags::NONBLOCK
+                | rustix::fs::OFlags::NOCTTY
+                | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|e| io_err("open", full)(io::Error::from(e)))?;
+        let mut file = File::from(fd);
         let fmeta = file.metadata().map_err(io_err("get the status of", full))?;
         let changed = |what: String| NarError::Changed {
             path: full.to_path_buf(),
             what,
         };
-        if !fmeta.is_file() || fmeta.ino() != meta.ino() || fmeta.dev() != meta.dev() {
+        if !fmeta.is_file() || fmeta.ino() != meta.ino || fmeta.dev() != meta.dev {
             return Err(changed("it was replaced by another file".into()));
         }
-        let size = meta.len();
+        let size = meta.size;
         self.sink.put_u64(size)?;
         let mut flat = if is_top {
             self.flat_algo.map(Hasher::new)
@@ -490,7 +605,11 @@ impl<S: Sink> Walker<'_, S> {
         }
         let mut remaining = size;
         loop {
-            let n = match file.read(&mut self.buf) {
+            // Ask for one byte more than should be left: a short read of a regular file means
+            // end of file, so the common small file takes one read, and growth still shows.
+            let want =
+                usize::try_from(remaining.saturating_add(1)).map_or(BUF_SIZE, |r| r.min(BUF_SIZE));
+            let n = match file.read(self.buf.get_mut(..want).unwrap_or_default()) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(io_err("read", full)(e)),
@@ -515,6 +634,9 @@ impl<S: Sink> Walker<'_, S> {
             }
             if let Some(cb) = self.on_bytes {
                 cb(n as u64);
+            }
+            if remaining == 0 && n < want {
+                break;
             }
         }
         self.sink.put_pad(size)?;

@@ -291,22 +291,21 @@ struct Hygiene {
 impl Hygiene {
     fn visit(&mut self, node: &Node<'_>, multi_user: bool) {
         let md = node.meta;
-        let ft = md.file_type();
-        if ft.is_symlink() {
-            if multi_user && md.uid() != 0 {
+        if md.is_symlink() {
+            if multi_user && md.uid != 0 {
                 self.writable.push(format!(
                     "{} (symlink owned by uid {})",
                     show(node.rel),
-                    md.uid()
+                    md.uid
                 ));
             }
             return;
         }
-        let mode = md.permissions().mode() & 0o7777;
+        let mode = md.perm();
         let at = show(node.rel);
-        if multi_user && md.uid() != 0 {
+        if multi_user && md.uid != 0 {
             self.writable
-                .push(format!("{at} (owned by uid {})", md.uid()));
+                .push(format!("{at} (owned by uid {})", md.uid));
         }
         if mode & 0o022 != 0 {
             self.writable.push(format!("{at} (mode {mode:04o})"));
@@ -314,7 +313,7 @@ impl Hygiene {
         if mode & 0o6000 != 0 {
             self.setuid.push(format!("{at} (mode {mode:04o})"));
         }
-        let canonical = if ft.is_dir() {
+        let canonical = if md.is_dir() {
             mode == 0o555
         } else {
             mode == 0o444 || mode == 0o555
