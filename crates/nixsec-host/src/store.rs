@@ -61,14 +61,13 @@ pub fn evidence(problems: &[&Problem], max: usize) -> Vec<Evidence> {
         .collect()
 }
 
-/// Skip or error outcome when the verifier did not produce a result.
-pub fn unavailable(check: &StoreCheck) -> Option<Outcome> {
-    match &check.0 {
-        Ok(None) => Some(Outcome::skip(
-            "no Nix store with a database under this root",
-        )),
-        Err(e) => Some(Outcome::error(e.clone())),
-        Ok(Some(_)) => None,
+/// Run a store rule on this audit's verification: skipped without a store, `error` when the
+/// verification could not run.
+pub fn with_store(cx: &HostCx, f: impl FnOnce(&nixsec_store::Outcome) -> Outcome) -> Outcome {
+    match &store_check(cx).0 {
+        Ok(None) => Outcome::skip("no Nix store with a database under this root"),
+        Err(e) => Outcome::error(e.clone()),
+        Ok(Some(outcome)) => f(outcome),
     }
 }
 

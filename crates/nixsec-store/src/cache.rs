@@ -18,7 +18,6 @@ use nixsec_nar::nar::{self, NarError};
 use nixsec_nar::narinfo::{self, NarInfo, NarInfoError};
 use nixsec_nar::path::{StorePath, STORE_DIR};
 use nixsec_nar::sig::{self, PublicKey, Signature, Verdict};
-use rayon::prelude::*;
 
 use crate::problem::{Kind, Problem};
 use crate::verify::{Outcome, Progress};
@@ -328,35 +327,9 @@ pub fn verify_cache(
         progress,
         hashed: AtomicU64::new(0),
     };
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-    } else {
-        opts.jobs
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|_| CacheError::Threads(jobs))?;
-    let work = || {
-        pool.install(|| {
-            items
-                .par_iter()
-                .with_max_len(1)
-                .flat_map_iter(|item| {
-                    let p = check_item(&cx, item);
-                    cx.progress.path_done();
-                    p
-                })
-                .collect::<Vec<Problem>>()
-        })
-    };
-    // As in `verify`: from a worker of another rayon pool, wait on a plain scoped thread so
-    // the waiting worker cannot steal (and deadlock on) other jobs.
-    let mut problems: Vec<Problem> = if rayon::current_thread_index().is_some() {
-        std::thread::scope(|s| s.spawn(work).join()).map_err(|_| CacheError::Threads(jobs))?
-    } else {
-        work()
-    };
+    let mut problems =
+        crate::parallel::run(&items, opts.jobs, progress, |item| check_item(&cx, item))
+            .map_err(CacheError::Threads)?;
     progress.finish();
     problems.sort();
     problems.dedup();

@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod db;
+mod parallel;
 pub mod problem;
 pub mod verify;
 

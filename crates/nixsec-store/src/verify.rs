@@ -11,7 +11,6 @@ use nixsec_nar::hash::{Algo, Hash};
 use nixsec_nar::nar::{self, Node};
 use nixsec_nar::path::{StorePath, STORE_DIR};
 use nixsec_nar::sig::{self, PublicKey, Signature, Verdict};
-use rayon::prelude::*;
 
 use crate::db::{Database, DbError, ValidPath};
 use crate::problem::{Kind, Problem};
@@ -176,37 +175,8 @@ pub fn verify(
         progress,
         hashed: AtomicU64::new(0),
     };
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-    } else {
-        opts.jobs
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|_| VerifyError::Threads(jobs))?;
-    let work = || {
-        pool.install(|| {
-            order
-                .par_iter()
-                .with_max_len(1)
-                .flat_map_iter(|row| {
-                    let p = check_path(&cx, row);
-                    cx.progress.path_done();
-                    p
-                })
-                .collect::<Vec<Problem>>()
-        })
-    };
-    // Called from a worker of another rayon pool (the audit runs rules in parallel), a
-    // blocking `install` would let that worker steal other jobs while it waits, and a rule
-    // waiting on this result in a `OnceLock` could then be run on the same thread: a
-    // deadlock. A plain scoped thread waits without stealing.
-    let found: Vec<Problem> = if rayon::current_thread_index().is_some() {
-        std::thread::scope(|s| s.spawn(work).join()).map_err(|_| VerifyError::Threads(jobs))?
-    } else {
-        work()
-    };
+    let found = crate::parallel::run(&order, opts.jobs, progress, |row| check_path(&cx, row))
+        .map_err(VerifyError::Threads)?;
     progress.finish();
     problems.extend(found);
     problems.sort();

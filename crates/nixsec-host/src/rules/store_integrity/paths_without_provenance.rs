@@ -4,7 +4,7 @@ use linkme::distributed_slice;
 use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 use nixsec_store::Kind;
 
-use crate::store::{evidence, of_kinds, store_check, unavailable};
+use crate::store::{evidence, of_kinds, with_store};
 
 /// Valid paths that are not built locally, not content-addressed and not signed by a trusted key.
 pub struct PathsWithoutProvenance;
@@ -31,19 +31,16 @@ impl Rule for PathsWithoutProvenance {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        let check = store_check(cx);
-        if let Some(o) = unavailable(&check) {
-            return o;
-        }
-        let Ok(Some(outcome)) = &check.0 else { return Outcome::error("store verification did not run") };
-        let bad = of_kinds(outcome, &[Kind::Untrusted]);
-        if bad.is_empty() {
-            return Outcome::pass(format!(
-                "all {} valid paths were built here, are content-addressed, or carry a trusted signature",
-                outcome.paths_checked
-            ));
-        }
-        Outcome::fail(format!("{} of {} valid paths have no trusted provenance", bad.len(), outcome.paths_checked))
-            .with_evidence(evidence(&bad, 20))
+        with_store(cx, |outcome| {
+            let bad = of_kinds(outcome, &[Kind::Untrusted]);
+            if bad.is_empty() {
+                return Outcome::pass(format!(
+                    "all {} valid paths were built here, are content-addressed, or carry a trusted signature",
+                    outcome.paths_checked
+                ));
+            }
+            Outcome::fail(format!("{} of {} valid paths have no trusted provenance", bad.len(), outcome.paths_checked))
+                .with_evidence(evidence(&bad, 20))
+        })
     }
 }

@@ -4,7 +4,7 @@ use linkme::distributed_slice;
 use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 use nixsec_store::Kind;
 
-use crate::store::{evidence, of_kinds, store_check, unavailable};
+use crate::store::{evidence, of_kinds, with_store};
 
 /// Store contents differ from what was registered, or their modes and owners are not Nix's.
 pub struct StoreContentsTampered;
@@ -44,25 +44,22 @@ impl Rule for StoreContentsTampered {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        let check = store_check(cx);
-        if let Some(o) = unavailable(&check) {
-            return o;
-        }
-        let Ok(Some(outcome)) = &check.0 else { return Outcome::error("store verification did not run") };
-        let bad = of_kinds(outcome, KINDS);
-        if !bad.is_empty() {
-            let mut kinds: Vec<&str> = bad.iter().map(|p| p.kind.as_str()).collect();
-            kinds.dedup();
-            kinds.sort_unstable();
-            kinds.dedup();
-            return Outcome::fail(format!("{} problems in the store: {}", bad.len(), kinds.join(", "))).with_evidence(evidence(&bad, 20));
-        }
-        let unreadable = of_kinds(outcome, &[Kind::Unreadable]);
-        if !unreadable.is_empty() {
-            return Outcome::error(format!("{} store paths could not be read (run as root)", unreadable.len()))
-                .with_evidence(evidence(&unreadable, 5));
-        }
-        let what = if cx.options().store_contents { "contents, modes and owners" } else { "modes, owners, signatures and references (contents not hashed: `--store-contents`)" };
-        Outcome::pass(format!("{} valid paths checked: {what} are as Nix registered them", outcome.paths_checked))
+        with_store(cx, |outcome| {
+            let bad = of_kinds(outcome, KINDS);
+            if !bad.is_empty() {
+                let mut kinds: Vec<&str> = bad.iter().map(|p| p.kind.as_str()).collect();
+                kinds.dedup();
+                kinds.sort_unstable();
+                kinds.dedup();
+                return Outcome::fail(format!("{} problems in the store: {}", bad.len(), kinds.join(", "))).with_evidence(evidence(&bad, 20));
+            }
+            let unreadable = of_kinds(outcome, &[Kind::Unreadable]);
+            if !unreadable.is_empty() {
+                return Outcome::error(format!("{} store paths could not be read (run as root)", unreadable.len()))
+                    .with_evidence(evidence(&unreadable, 5));
+            }
+            let what = if cx.options().store_contents { "contents, modes and owners" } else { "modes, owners, signatures and references (contents not hashed: `--store-contents`)" };
+            Outcome::pass(format!("{} valid paths checked: {what} are as Nix registered them", outcome.paths_checked))
+        })
     }
 }
