@@ -1,0 +1,22 @@
+//! systemd unit files and the `systemd-analyze security` exposure score, offline.
+//!
+//! [`unit`] parses the file syntax, [`load`] finds a unit and its drop-ins under a
+//! [`nixsec_core::Root`], [`score`] replays the settings and scores them with upstream's
+//! assessor table (systemd 252, x86_64). [`score_unit`] ties the three together.
+#![deny(missing_docs)]
+
+pub mod load;
+pub mod score;
+pub mod unit;
+
+pub use load::{list_units, load, LoadError, LoadedUnit, SEARCH_PATH};
+pub use score::{assess, level, Badness, CheckResult, UnitScore, ASSESSORS};
+pub use unit::{parse, Assignment, ParseError, UnitFile};
+
+/// Load `name` under `root` and score it.
+///
+/// # Errors
+/// The unit cannot be loaded (see [`LoadError`]).
+pub fn score_unit(root: &nixsec_core::Root, name: &str) -> Result<UnitScore, LoadError> {
+    load(root, name).map(|u| assess(&u))
+}

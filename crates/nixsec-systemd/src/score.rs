@@ -1,0 +1,1758 @@
+//! The exposure score of `systemd-analyze security --offline=true` (systemd 252, x86_64).
+//!
+//! [`Settings::from_unit`] replays the loaded unit's assignments through systemd's setting
+//! parsers and applies the post-load patch step; [`ASSESSORS`] is upstream's
+//! `security_assessor_table` in upstream's order; [`assess`] is the one scoring loop.
+//! "Not applicable" is [`Badness::NotApplicable`], never badness 0.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use crate::load::LoadedUnit;
+use crate::unit::{parse_bool, split_words};
+
+/// Capability names in bit order (`CAP_CHOWN` = bit 0 … `CAP_CHECKPOINT_RESTORE` = 40).
+const CAPS: &[&str] = &[
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
+];
+
+fn cap(name: &str) -> u64 {
+    CAPS.iter()
+        .position(|c| *c == name)
+        .map_or(0, |i| 1u64 << i)
+}
+
+fn cap_from_name(w: &str) -> Option<u64> {
+    let l = w.to_ascii_lowercase();
+    let l = l.strip_prefix("cap_").unwrap_or(&l);
+    if let Some(i) = CAPS.iter().position(|c| *c == l) {
+        return Some(1u64 << i);
+    }
+    match w.parse::<u32>() {
+        Ok(n) if n < 63 => Some(1u64 << n),
+        _ => None,
+    }
+}
+
+/// Namespace types as in `namespace_info` (name, clone flag).
+const NAMESPACES: &[(&str, u64)] = &[
+    ("cgroup", 0x0200_0000),
+    ("ipc", 0x0800_0000),
+    ("net", 0x4000_0000),
+    ("mnt", 0x0002_0000),
+    ("pid", 0x2000_0000),
+    ("user", 0x1000_0000),
+    ("uts", 0x0400_0000),
+];
+const NS_ALL: u64 =
+    0x0200_0000 | 0x0800_0000 | 0x4000_0000 | 0x0002_0000 | 0x2000_0000 | 0x1000_0000 | 0x0400_0000;
+
+/// Architectures `seccomp_arch_from_string()` knows.
+const ARCHS: &[&str] = &[
+    "native",
+    "x86",
+    "x86-64",
+    "x32",
+    "arm",
+    "arm64",
+    "loongarch64",
+    "mips",
+    "mips64",
+    "mips64-n32",
+    "mips-le",
+    "mips64-le",
+    "mips64-le-n32",
+    "parisc",
+    "parisc64",
+    "ppc",
+    "ppc64",
+    "ppc64-le",
+    "riscv64",
+    "s390",
+    "s390x",
+];
+
+/// Address families `af_from_name()` knows (without the `AF_` prefix), v252 / glibc.
+const FAMILIES: &[&str] = &[
+    "UNIX",
+    "LOCAL",
+    "INET",
+    "AX25",
+    "IPX",
+    "APPLETALK",
+    "NETROM",
+    "BRIDGE",
+    "ATMPVC",
+    "X25",
+    "INET6",
+    "ROSE",
+    "DECnet",
+    "NETBEUI",
+    "SECURITY",
+    "KEY",
+    "NETLINK",
+    "ROUTE",
+    "PACKET",
+    "ASH",
+    "ECONET",
+    "ATMSVC",
+    "RDS",
+    "SNA",
+    "IRDA",
+    "PPPOX",
+    "WANPIPE",
+    "LLC",
+    "IB",
+    "MPLS",
+    "CAN",
+    "TIPC",
+    "BLUETOOTH",
+    "IUCV",
+    "RXRPC",
+    "ISDN",
+    "PHONET",
+    "IEEE802154",
+    "CAIF",
+    "ALG",
+    "NFC",
+    "VSOCK",
+    "KCM",
+    "QIPCRTR",
+    "SMC",
+    "XDP",
+    "MCTP",
+];
+
+struct SyscallData {
+    groups: BTreeMap<String, Vec<String>>,
+    checked: BTreeMap<String, Vec<String>>,
+    unresolvable: BTreeSet<String>,
+    known: BTreeSet<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct GroupJson {
+    members: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct DataJson {
+    groups: BTreeMap<String, GroupJson>,
+    checked_groups_expanded_resolvable_x86_64: BTreeMap<String, Vec<String>>,
+    not_resolvable_on_x86_64: Vec<String>,
+}
+
+fn syscalls() -> &'static SyscallData {
+    static DATA: OnceLock<SyscallData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let text = include_str!("../data/systemd-252-syscall-groups.json");
+        // The file is part of the crate; a parse failure is caught by the tests. Fall back to
+        // empty tables rather than panic.
+        let d: Option<DataJson> = serde_json::from_str(text).ok();
+        match d {
+            Some(d) => SyscallData {
+                known: d
+                    .groups
+                    .values()
+                    .flat_map(|g| g.members.iter().cloned())
+                    .collect(),
+                groups: d.groups.into_iter().map(|(k, v)| (k, v.members)).collect(),
+                checked: d.checked_groups_expanded_resolvable_x86_64,
+                unresolvable: d.not_resolvable_on_x86_64.into_iter().collect(),
+            },
+            None => SyscallData {
+                groups: BTreeMap::new(),
+                checked: BTreeMap::new(),
+                unresolvable: BTreeSet::new(),
+                known: BTreeSet::new(),
+            },
+        }
+    })
+}
+
+/// Expand a syscall or `@group` into resolvable syscall names (recursively).
+fn expand(word: &str, out: &mut Vec<String>, depth: usize) {
+    let d = syscalls();
+    if depth > 16 {
+        return;
+    }
+    if word.starts_with('@') {
+        if let Some(m) = d.groups.get(word) {
+            for w in m {
+                expand(w, out, depth + 1);
+            }
+        }
+    } else if !d.unresolvable.contains(word) && d.known.contains(word) {
+        out.push(word.to_string());
+    }
+}
+
+/// `ProtectHome=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtectHome {
+    /// `no`.
+    No,
+    /// `yes`.
+    Yes,
+    /// `read-only`.
+    ReadOnly,
+    /// `tmpfs`.
+    Tmpfs,
+}
+
+/// `ProtectSystem=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtectSystem {
+    /// `no`.
+    No,
+    /// `yes`.
+    Yes,
+    /// `full`.
+    Full,
+    /// `strict`.
+    Strict,
+}
+
+/// The flat record the assessors read: the loaded unit after the patch step.
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct Settings {
+    pub unit: String,
+    pub unit_type: String,
+    pub has_exec: bool,
+    pub default_dependencies: bool,
+    pub user: Option<String>,
+    pub dynamic_user: bool,
+    pub supplementary_groups: Vec<String>,
+    pub private_devices: bool,
+    pub private_mounts: bool,
+    pub private_network: bool,
+    pub private_tmp: bool,
+    pub private_users: bool,
+    pub protect_control_groups: bool,
+    pub protect_kernel_modules: bool,
+    pub protect_kernel_tunables: bool,
+    pub protect_kernel_logs: bool,
+    pub protect_clock: bool,
+    pub protect_hostname: bool,
+    pub protect_home: ProtectHome,
+    pub protect_system: ProtectSystem,
+    pub root_directory: String,
+    pub root_image: String,
+    pub lock_personality: bool,
+    pub memory_deny_write_execute: bool,
+    pub no_new_privileges: bool,
+    pub capability_bounding_set: u64,
+    pub ambient_capabilities: u64,
+    pub umask: u32,
+    pub keyring_mode: String,
+    pub protect_proc: String,
+    pub proc_subset: String,
+    pub notify_access: String,
+    pub remove_ipc: bool,
+    pub delegate: bool,
+    pub restrict_realtime: bool,
+    pub restrict_suid_sgid: bool,
+    /// Allowed namespace flags; `None` = never set (everything allowed).
+    pub restrict_namespaces: Option<u64>,
+    /// `None` = unset; `Some((allow_list, families))`.
+    pub address_families: Option<(bool, BTreeSet<String>)>,
+    pub address_families_allow_list: bool,
+    pub syscall_archs: BTreeSet<String>,
+    /// Syscall name → errno (`None` = no errno); `None` = no filter.
+    pub syscall_filter: Option<BTreeMap<String, Option<String>>>,
+    pub syscall_allow_list: bool,
+    pub ip_allow: Vec<String>,
+    pub ip_deny: Vec<String>,
+    pub ip_ingress_filter: bool,
+    pub ip_egress_filter: bool,
+    pub device_policy: String,
+    pub device_allow: Vec<String>,
+    pub encrypted_credentials: bool,
+    pub mount_images: bool,
+}
+
+/// Expand the specifiers that matter for the assessed settings; others stay as written.
+fn specifiers(v: &str, unit: &str) -> String {
+    let (stem, _) = unit.rsplit_once('.').unwrap_or((unit, ""));
+    let (prefix, instance) = stem.split_once('@').unwrap_or((stem, ""));
+    let mut out = String::new();
+    let mut it = v.chars();
+    while let Some(c) = it.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match it.next() {
+            Some('%') => out.push('%'),
+            Some('n') => out.push_str(unit),
+            Some('N') => out.push_str(stem),
+            Some('p') | Some('P') => out.push_str(prefix),
+            Some('i') | Some('I') => out.push_str(instance),
+            Some('j') | Some('J') => {
+                out.push_str(prefix.rsplit_once('-').map_or(prefix, |(_, j)| j));
+            }
+            Some(o) => {
+                out.push('%');
+                out.push(o);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
+fn valid_user_name(u: &str) -> bool {
+    if u.is_empty() || u.len() > 31 {
+        return u.parse::<u32>().is_ok();
+    }
+    if u.parse::<u32>().is_ok() {
+        return true;
+    }
+    let mut chars = u.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    first_ok
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn is_localhost(entry: &str) -> bool {
+    let addr = entry.split('/').next().unwrap_or("");
+    if let Ok(v4) = addr.parse::<std::net::Ipv4Addr>() {
+        return v4.octets()[0] == 127;
+    }
+    addr.parse::<std::net::Ipv6Addr>()
+        .is_ok_and(|a| a == std::net::Ipv6Addr::LOCALHOST)
+}
+
+fn ip_entries(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in words {
+        match w.as_str() {
+            "any" => out.extend(["0.0.0.0/0".to_string(), "::/0".to_string()]),
+            "localhost" => out.extend(["127.0.0.0/8".to_string(), "::1/128".to_string()]),
+            "link-local" => out.extend(["169.254.0.0/16".to_string(), "fe80::/64".to_string()]),
+            "multicast" => out.extend(["224.0.0.0/4".to_string(), "ff00::/8".to_string()]),
+            w => {
+                let addr = w.split('/').next().unwrap_or("");
+                if addr.parse::<std::net::IpAddr>().is_ok() {
+                    out.push(w.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn prefix_zero(entries: &[String], v6: bool) -> bool {
+    entries.iter().any(|e| {
+        let (a, p) = e.split_once('/').unwrap_or((e, ""));
+        let is6 = a.contains(':');
+        is6 == v6 && p == "0"
+    })
+}
+
+impl Settings {
+    /// Defaults of a system-manager unit of this name.
+    fn defaults(unit: &str) -> Self {
+        let ty = unit.rsplit_once('.').map_or("", |(_, t)| t).to_string();
+        let has_exec = matches!(ty.as_str(), "service" | "socket" | "mount" | "swap");
+        Settings {
+            unit: unit.into(),
+            keyring_mode: if ty == "service" { "private" } else { "shared" }.into(),
+            unit_type: ty,
+            has_exec,
+            default_dependencies: true,
+            user: None,
+            dynamic_user: false,
+            supplementary_groups: Vec::new(),
+            private_devices: false,
+            private_mounts: false,
+            private_network: false,
+            private_tmp: false,
+            private_users: false,
+            protect_control_groups: false,
+            protect_kernel_modules: false,
+            protect_kernel_tunables: false,
+            protect_kernel_logs: false,
+            protect_clock: false,
+            protect_hostname: false,
+            protect_home: ProtectHome::No,
+            protect_system: ProtectSystem::No,
+            root_directory: String::new(),
+            root_image: String::new(),
+            lock_personality: false,
+            memory_deny_write_execute: false,
+            no_new_privileges: false,
+            capability_bounding_set: u64::MAX,
+            ambient_capabilities: 0,
+            umask: 0o022,
+            protect_proc: "default".into(),
+            proc_subset: "all".into(),
+            notify_access: "none".into(),
+            remove_ipc: false,
+            delegate: false,
+            restrict_realtime: false,
+            restrict_suid_sgid: false,
+            restrict_namespaces: None,
+            address_families: None,
+            address_families_allow_list: false,
+            syscall_archs: BTreeSet::new(),
+            syscall_filter: None,
+            syscall_allow_list: false,
+            ip_allow: Vec::new(),
+            ip_deny: Vec::new(),
+            ip_ingress_filter: false,
+            ip_egress_filter: false,
+            device_policy: "auto".into(),
+            device_allow: Vec::new(),
+            encrypted_credentials: false,
+            mount_images: false,
+        }
+    }
+
+    /// Replay the unit's assignments and apply systemd's patch step.
+    #[must_use]
+    pub fn from_unit(u: &LoadedUnit) -> Self {
+        let mut s = Settings::defaults(&u.name);
+        let exec_section = match s.unit_type.as_str() {
+            "service" => "Service",
+            "socket" => "Socket",
+            "mount" => "Mount",
+            "swap" => "Swap",
+            _ => "",
+        };
+        let cgroup_section = matches!(
+            s.unit_type.as_str(),
+            "service" | "socket" | "mount" | "swap" | "slice" | "scope"
+        );
+        for a in &u.assignments {
+            if a.section == "Unit" {
+                if a.key == "DefaultDependencies" {
+                    if let Some(b) = parse_bool(&a.value) {
+                        s.default_dependencies = b;
+                    }
+                }
+                continue;
+            }
+            if !exec_section.is_empty() && a.section == exec_section {
+                s.apply_exec(&a.key, &a.value);
+            }
+            let section_ok = a.section == exec_section
+                || (cgroup_section && a.section.eq_ignore_ascii_case(&s.unit_type));
+            if cgroup_section && section_ok {
+                s.apply_cgroup(&a.key, &a.value);
+            }
+        }
+        s.patch();
+        s
+    }
+
+    fn set_bool(field: &mut bool, v: &str) {
+        if let Some(b) = parse_bool(v) {
+            *field = b;
+        }
+    }
+
+    fn apply_cgroup(&mut self, key: &str, v: &str) {
+        let words = || split_words(v).unwrap_or_default();
+        match key {
+            "Delegate" => {
+                self.delegate = parse_bool(v).unwrap_or(true);
+            }
+            "DevicePolicy" => {
+                if matches!(v, "auto" | "closed" | "strict") {
+                    self.device_policy = v.into();
+                }
+            }
+            "DeviceAllow" => {
+                if v.is_empty() {
+                    self.device_allow.clear();
+                } else if let Some(p) = words().first() {
+                    if p.starts_with("/dev/")
+                        || p.starts_with("char-")
+                        || p.starts_with("block-")
+                        || p.starts_with("/run/systemd/inaccessible/")
+                    {
+                        self.device_allow.push(v.into());
+                    }
+                }
+            }
+            "IPAddressAllow" | "IPAddressDeny" => {
+                let list = if key == "IPAddressAllow" {
+                    &mut self.ip_allow
+                } else {
+                    &mut self.ip_deny
+                };
+                if v.is_empty() {
+                    list.clear();
+                } else {
+                    list.extend(ip_entries(&words()));
+                }
+            }
+            // Offline the tool only looks at whether any path is configured.
+            "IPIngressFilterPath" => self.ip_ingress_filter = !v.is_empty(),
+            "IPEgressFilterPath" => self.ip_egress_filter = !v.is_empty(),
+            _ => {}
+        }
+    }
+
+    fn apply_exec(&mut self, key: &str, v: &str) {
+        let unit = self.unit.clone();
+        let words = || split_words(v).unwrap_or_default();
+        match key {
+            "User" => {
+                if v.is_empty() {
+                    self.user = None;
+                } else {
+                    let u = specifiers(v, &unit);
+                    if valid_user_name(&u) {
+                        self.user = Some(u);
+                    }
+                }
+            }
+            "DynamicUser" => Self::set_bool(&mut self.dynamic_user, v),
+            "SupplementaryGroups" => {
+                if v.is_empty() {
+                    self.supplementary_groups.clear();
+                } else {
+                    for w in words() {
+                        let g = specifiers(&w, &unit);
+                        if valid_user_name(&g) {
+                            self.supplementary_groups.push(g);
+                        }
+                    }
+                }
+            }
+            "PrivateDevices" => Self::set_bool(&mut self.private_devices, v),
+            "PrivateMounts" => Self::set_bool(&mut self.private_mounts, v),
+            "PrivateNetwork" => Self::set_bool(&mut self.private_network, v),
+            "PrivateTmp" => Self::set_bool(&mut self.private_tmp, v),
+            "PrivateUsers" => Self::set_bool(&mut self.private_users, v),
+            "ProtectControlGroups" => Self::set_bool(&mut self.protect_control_groups, v),
+            "ProtectKernelModules" => Self::set_bool(&mut self.protect_kernel_modules, v),
+            "ProtectKernelTunables" => Self::set_bool(&mut self.protect_kernel_tunables, v),
+            "ProtectKernelLogs" => Self::set_bool(&mut self.protect_kernel_logs, v),
+            "ProtectClock" => Self::set_bool(&mut self.protect_clock, v),
+            "ProtectHostname" => Self::set_bool(&mut self.protect_hostname, v),
+            "LockPersonality" => Self::set_bool(&mut self.lock_personality, v),
+            "MemoryDenyWriteExecute" => Self::set_bool(&mut self.memory_deny_write_execute, v),
+            "NoNewPrivileges" => Self::set_bool(&mut self.no_new_privileges, v),
+            "RemoveIPC" => Self::set_bool(&mut self.remove_ipc, v),
+            "RestrictRealtime" => Self::set_bool(&mut self.restrict_realtime, v),
+            "RestrictSUIDSGID" => Self::set_bool(&mut self.restrict_suid_sgid, v),
+            "ProtectHome" => match (parse_bool(v), v) {
+                (Some(true), _) => self.protect_home = ProtectHome::Yes,
+                (Some(false), _) => self.protect_home = ProtectHome::No,
+                (None, "read-only") => self.protect_home = ProtectHome::ReadOnly,
+                (None, "tmpfs") => self.protect_home = ProtectHome::Tmpfs,
+                _ => {}
+            },
+            "ProtectSystem" => match (parse_bool(v), v) {
+                (Some(true), _) => self.protect_system = ProtectSystem::Yes,
+                (Some(false), _) => self.protect_system = ProtectSystem::No,
+                (None, "full") => self.protect_system = ProtectSystem::Full,
+                (None, "strict") => self.protect_system = ProtectSystem::Strict,
+                _ => {}
+            },
+            "RootDirectory" => self.root_directory = specifiers(v, &unit),
+            "RootImage" => self.root_image = specifiers(v, &unit),
+            "MountImages" => self.mount_images = !v.is_empty(),
+            "LoadCredentialEncrypted" | "SetCredentialEncrypted" => {
+                self.encrypted_credentials = !v.is_empty();
+            }
+            "CapabilityBoundingSet" | "AmbientCapabilities" => {
+                let (inv, rest) = match v.strip_prefix('~') {
+                    Some(r) => (true, r),
+                    None => (false, v),
+                };
+                let Some(ws) = split_words(rest) else { return };
+                let mut sum = 0u64;
+                for w in &ws {
+                    match cap_from_name(w) {
+                        Some(b) => sum |= b,
+                        None => return,
+                    }
+                }
+                let (set, initial) = if key == "CapabilityBoundingSet" {
+                    (&mut self.capability_bounding_set, u64::MAX)
+                } else {
+                    (&mut self.ambient_capabilities, 0)
+                };
+                if sum == 0 || *set == initial {
+                    *set = if inv { !sum } else { sum };
+                } else if inv {
+                    *set &= !sum;
+                } else {
+                    *set |= sum;
+                }
+            }
+            "UMask" => {
+                if let Ok(m) = u32::from_str_radix(v, 8) {
+                    if m <= 0o777 {
+                        self.umask = m;
+                    }
+                }
+            }
+            "KeyringMode" => {
+                if matches!(v, "inherit" | "private" | "shared") {
+                    self.keyring_mode = v.into();
+                }
+            }
+            "ProtectProc" => {
+                if matches!(v, "noaccess" | "invisible" | "ptraceable" | "default") {
+                    self.protect_proc = v.into();
+                }
+            }
+            "ProcSubset" => {
+                if matches!(v, "all" | "pid") {
+                    self.proc_subset = v.into();
+                }
+            }
+            "NotifyAccess" => {
+                if matches!(v, "none" | "main" | "exec" | "all") {
+                    self.notify_access = v.into();
+                }
+            }
+            "RestrictNamespaces" => {
+                if v.is_empty() {
+                    self.restrict_namespaces = None;
+                    return;
+                }
+                match parse_bool(v) {
+                    Some(true) => self.restrict_namespaces = Some(0),
+                    Some(false) => self.restrict_namespaces = Some(NS_ALL),
+                    None => {
+                        let (inv, rest) = match v.strip_prefix('~') {
+                            Some(r) => (true, r),
+                            None => (false, v),
+                        };
+                        let mut flags = 0u64;
+                        for w in rest.split_whitespace() {
+                            match NAMESPACES.iter().find(|(n, _)| *n == w) {
+                                Some((_, f)) => flags |= f,
+                                None => return,
+                            }
+                        }
+                        self.restrict_namespaces = Some(match self.restrict_namespaces {
+                            None if inv => !flags & NS_ALL,
+                            None => flags,
+                            Some(cur) if inv => cur & !flags,
+                            Some(cur) => cur | flags,
+                        });
+                    }
+                }
+            }
+            "RestrictAddressFamilies" => {
+                if v.is_empty() {
+                    self.address_families = None;
+                    self.address_families_allow_list = false;
+                    return;
+                }
+                if v == "none" {
+                    self.address_families = None;
+                    self.address_families_allow_list = true;
+                    return;
+                }
+                let (inv, rest) = match v.strip_prefix('~') {
+                    Some(r) => (true, r),
+                    None => (false, v),
+                };
+                if self.address_families.is_none() {
+                    self.address_families = Some((!inv, BTreeSet::new()));
+                    self.address_families_allow_list = !inv;
+                }
+                let allow = self.address_families_allow_list;
+                let Some(ws) = split_words(rest) else { return };
+                if let Some((_, set)) = self.address_families.as_mut() {
+                    for w in ws {
+                        let Some(f) = w.strip_prefix("AF_") else {
+                            continue;
+                        };
+                        if !FAMILIES.contains(&f) {
+                            continue;
+                        }
+                        let f = match f {
+                            "LOCAL" => "UNIX",
+                            "ROUTE" => "NETLINK",
+                            o => o,
+                        };
+                        if inv != allow {
+                            set.insert(f.to_string());
+                        } else {
+                            set.remove(f);
+                        }
+                    }
+                }
+            }
+            "SystemCallArchitectures" => {
+                if v.is_empty() {
+                    self.syscall_archs.clear();
+                    return;
+                }
+                for w in words() {
+                    if ARCHS.contains(&w.as_str()) {
+                        self.syscall_archs.insert(w);
+                    }
+                }
+            }
+            "SystemCallFilter" => self.apply_syscall_filter(v),
+            _ => {}
+        }
+    }
+
+    fn apply_syscall_filter(&mut self, v: &str) {
+        if v.is_empty() {
+            self.syscall_filter = None;
+            self.syscall_allow_list = false;
+            return;
+        }
+        let (inv, rest) = match v.strip_prefix('~') {
+            Some(r) => (true, r),
+            None => (false, v),
+        };
+        if self.syscall_filter.is_none() {
+            self.syscall_allow_list = !inv;
+            let mut m = BTreeMap::new();
+            if !inv {
+                let mut names = Vec::new();
+                expand("@default", &mut names, 0);
+                for n in names {
+                    m.insert(n, None);
+                }
+            }
+            self.syscall_filter = Some(m);
+        }
+        let allow = self.syscall_allow_list;
+        let Some(ws) = split_words(rest) else { return };
+        let Some(map) = self.syscall_filter.as_mut() else {
+            return;
+        };
+        for w in ws {
+            let (name, errno) = match w.split_once(':') {
+                Some((n, e)) => (n.to_string(), Some(e.to_string())),
+                None => (w, None),
+            };
+            if !inv && errno.is_some() {
+                continue;
+            }
+            let mut names = Vec::new();
+            expand(&name, &mut names, 0);
+            for n in names {
+                if inv != allow || (inv && allow && errno.is_some()) {
+                    map.insert(n, errno.clone());
+                } else {
+                    map.remove(&n);
+                }
+            }
+        }
+    }
+
+    /// systemd's `unit_patch_contexts()`.
+    fn patch(&mut self) {
+        if !self.has_exec {
+            return;
+        }
+        if self.private_devices {
+            self.capability_bounding_set &= !(cap("mknod") | cap("sys_rawio"));
+        }
+        if self.protect_kernel_modules {
+            self.capability_bounding_set &= !cap("sys_module");
+        }
+        if self.protect_kernel_logs {
+            self.capability_bounding_set &= !cap("syslog");
+        }
+        if self.protect_clock {
+            self.capability_bounding_set &= !(cap("sys_time") | cap("wake_alarm"));
+        }
+        if self.dynamic_user {
+            if self.user.is_none() {
+                let stem = self
+                    .unit
+                    .rsplit_once('.')
+                    .map_or(self.unit.as_str(), |(s, _)| s);
+                let prefix = stem.split_once('@').map_or(stem, |(p, _)| p);
+                self.user = Some(
+                    if valid_user_name(prefix) && prefix.parse::<u32>().is_err() {
+                        prefix.to_string()
+                    } else {
+                        "_du0000000000000000".to_string()
+                    },
+                );
+            }
+            self.private_tmp = true;
+            self.remove_ipc = true;
+            self.protect_system = ProtectSystem::Strict;
+            if self.protect_home == ProtectHome::No {
+                self.protect_home = ProtectHome::ReadOnly;
+            }
+            self.no_new_privileges = true;
+            self.restrict_suid_sgid = true;
+        }
+        if self.private_devices && self.device_policy == "auto" {
+            self.device_policy = "closed".into();
+        }
+        let has_devices = self.device_policy != "auto" || !self.device_allow.is_empty();
+        if (!self.root_image.is_empty() || self.mount_images) && has_devices {
+            self.device_allow.push("/dev/loop-control rw".into());
+        }
+        if self.encrypted_credentials && has_devices {
+            self.device_allow.push("/dev/tpmrm0 rw".into());
+        }
+        if self.protect_clock && (self.device_policy != "auto" || !self.device_allow.is_empty()) {
+            self.device_allow.push("char-rtc r".into());
+        }
+    }
+
+    fn runs_privileged(&self) -> bool {
+        match self.user.as_deref() {
+            Some("0" | "root") => true,
+            _ if self.dynamic_user => false,
+            u => u.is_none_or(str::is_empty),
+        }
+    }
+
+    fn family_restricted(&self, bucket: &str) -> bool {
+        let allow = self.address_families_allow_list;
+        let mut flag = allow;
+        if let Some((_, set)) = &self.address_families {
+            for f in set {
+                let b = match f.as_str() {
+                    "INET" | "INET6" => "inet",
+                    "UNIX" => "unix",
+                    "NETLINK" => "netlink",
+                    "PACKET" => "packet",
+                    _ => "other",
+                };
+                if b == bucket {
+                    flag = !allow;
+                }
+            }
+        }
+        flag
+    }
+}
+
+/// Badness of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Badness {
+    /// The check does not apply to this unit (upstream's `UINT64_MAX`).
+    NotApplicable,
+    /// 0 (good) up to the row's range.
+    Value(u64),
+}
+
+/// How a row computes its badness.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    User,
+    SupplementaryGroups,
+    Bool(fn(&Settings) -> bool),
+    BootPhase(fn(&Settings) -> u64),
+    ProtectHome,
+    ProtectSystem,
+    RootDirectory,
+    Caps(u64),
+    Umask,
+    KeyringMode,
+    ProtectProc,
+    ProcSubset,
+    NotifyAccess,
+    RemoveIpc,
+    Delegate,
+    Namespace(u64),
+    Family(&'static str),
+    Archs,
+    Syscalls(&'static str),
+    IpAddressDeny,
+    DeviceAllow,
+    Ambient,
+}
+
+/// One row of upstream's `security_assessor_table`.
+#[derive(Debug, Clone, Copy)]
+pub struct Assessor {
+    /// The name printed (`ProtectSystem=`).
+    pub id: &'static str,
+    /// The JSON field (also the `--security-policy` key).
+    pub json_field: &'static str,
+    /// Weight.
+    pub weight: u64,
+    /// Range: the largest badness.
+    pub range: u64,
+    rule: Rule,
+}
+
+const fn row(
+    id: &'static str,
+    json_field: &'static str,
+    weight: u64,
+    range: u64,
+    rule: Rule,
+) -> Assessor {
+    Assessor {
+        id,
+        json_field,
+        weight,
+        range,
+        rule,
+    }
+}
+
+macro_rules! b {
+    ($f:ident) => {
+        Rule::Bool(|s: &Settings| s.$f)
+    };
+}
+
+const fn caps2(a: u32, b: u32) -> u64 {
+    (1u64 << a) | (1u64 << b)
+}
+
+/// The 81 checks of systemd 252 (x86_64, seccomp), in upstream's order.
+pub const ASSESSORS: &[Assessor] = &[
+    row(
+        "User=/DynamicUser=",
+        "UserOrDynamicUser",
+        2000,
+        10,
+        Rule::User,
+    ),
+    row(
+        "SupplementaryGroups=",
+        "SupplementaryGroups",
+        200,
+        1,
+        Rule::SupplementaryGroups,
+    ),
+    row(
+        "PrivateDevices=",
+        "PrivateDevices",
+        1000,
+        1,
+        b!(private_devices),
+    ),
+    row(
+        "PrivateMounts=",
+        "PrivateMounts",
+        1000,
+        1,
+        b!(private_mounts),
+    ),
+    row(
+        "PrivateNetwork=",
+        "PrivateNetwork",
+        2500,
+        1,
+        b!(private_network),
+    ),
+    row(
+        "PrivateTmp=",
+        "PrivateTmp",
+        1000,
+        1,
+        Rule::BootPhase(|s| u64::from(!s.private_tmp)),
+    ),
+    row("PrivateUsers=", "PrivateUsers", 1000, 1, b!(private_users)),
+    row(
+        "ProtectControlGroups=",
+        "ProtectControlGroups",
+        1000,
+        1,
+        b!(protect_control_groups),
+    ),
+    row(
+        "ProtectKernelModules=",
+        "ProtectKernelModules",
+        1000,
+        1,
+        b!(protect_kernel_modules),
+    ),
+    row(
+        "ProtectKernelTunables=",
+        "ProtectKernelTunables",
+        1000,
+        1,
+        b!(protect_kernel_tunables),
+    ),
+    row(
+        "ProtectKernelLogs=",
+        "ProtectKernelLogs",
+        1000,
+        1,
+        b!(protect_kernel_logs),
+    ),
+    row("ProtectClock=", "ProtectClock", 1000, 1, b!(protect_clock)),
+    row("ProtectHome=", "ProtectHome", 1000, 10, Rule::ProtectHome),
+    row(
+        "ProtectHostname=",
+        "ProtectHostname",
+        50,
+        1,
+        b!(protect_hostname),
+    ),
+    row(
+        "ProtectSystem=",
+        "ProtectSystem",
+        1000,
+        10,
+        Rule::ProtectSystem,
+    ),
+    row(
+        "RootDirectory=/RootImage=",
+        "RootDirectoryOrRootImage",
+        200,
+        1,
+        Rule::RootDirectory,
+    ),
+    row(
+        "LockPersonality=",
+        "LockPersonality",
+        100,
+        1,
+        b!(lock_personality),
+    ),
+    row(
+        "MemoryDenyWriteExecute=",
+        "MemoryDenyWriteExecute",
+        100,
+        1,
+        b!(memory_deny_write_execute),
+    ),
+    row(
+        "NoNewPrivileges=",
+        "NoNewPrivileges",
+        1000,
+        1,
+        b!(no_new_privileges),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_ADMIN",
+        "CapabilityBoundingSet_CAP_SYS_ADMIN",
+        1500,
+        1,
+        Rule::Caps(1 << 21),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)",
+        "CapabilityBoundingSet_CAP_SET_UID_GID_PCAP",
+        1500,
+        1,
+        Rule::Caps((1 << 7) | (1 << 6) | (1 << 8)),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_PTRACE",
+        "CapabilityBoundingSet_CAP_SYS_PTRACE",
+        1500,
+        1,
+        Rule::Caps(1 << 19),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_TIME",
+        "CapabilityBoundingSet_CAP_SYS_TIME",
+        1000,
+        1,
+        Rule::Caps(1 << 25),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_NET_ADMIN",
+        "CapabilityBoundingSet_CAP_NET_ADMIN",
+        1000,
+        1,
+        Rule::Caps(1 << 12),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_RAWIO",
+        "CapabilityBoundingSet_CAP_SYS_RAWIO",
+        1000,
+        1,
+        Rule::Caps(1 << 17),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_MODULE",
+        "CapabilityBoundingSet_CAP_SYS_MODULE",
+        1000,
+        1,
+        Rule::Caps(1 << 16),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_AUDIT_*",
+        "CapabilityBoundingSet_CAP_AUDIT",
+        500,
+        1,
+        Rule::Caps((1 << 30) | (1 << 37) | (1 << 29)),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYSLOG",
+        "CapabilityBoundingSet_CAP_SYSLOG",
+        500,
+        1,
+        Rule::Caps(1 << 34),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_(NICE|RESOURCE)",
+        "CapabilityBoundingSet_CAP_SYS_NICE_RESOURCE",
+        500,
+        1,
+        Rule::Caps(caps2(23, 24)),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_MKNOD",
+        "CapabilityBoundingSet_CAP_MKNOD",
+        500,
+        1,
+        Rule::Caps(1 << 27),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_(CHOWN|FSETID|SETFCAP)",
+        "CapabilityBoundingSet_CAP_CHOWN_FSETID_SETFCAP",
+        1000,
+        1,
+        Rule::Caps((1 << 0) | (1 << 4) | (1 << 31)),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)",
+        "CapabilityBoundingSet_CAP_DAC_FOWNER_IPC_OWNER",
+        1000,
+        1,
+        Rule::Caps((1 << 1) | (1 << 2) | (1 << 3) | (1 << 15)),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_KILL",
+        "CapabilityBoundingSet_CAP_KILL",
+        500,
+        1,
+        Rule::Caps(1 << 5),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)",
+        "CapabilityBoundingSet_CAP_NET_BIND_SERVICE_BROADCAST_RAW)",
+        500,
+        1,
+        Rule::Caps((1 << 10) | (1 << 11) | (1 << 13)),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_BOOT",
+        "CapabilityBoundingSet_CAP_SYS_BOOT",
+        100,
+        1,
+        Rule::Caps(1 << 22),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_MAC_*",
+        "CapabilityBoundingSet_CAP_MAC",
+        100,
+        1,
+        Rule::Caps(caps2(33, 32)),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_LINUX_IMMUTABLE",
+        "CapabilityBoundingSet_CAP_LINUX_IMMUTABLE",
+        75,
+        1,
+        Rule::Caps(1 << 9),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_IPC_LOCK",
+        "CapabilityBoundingSet_CAP_IPC_LOCK",
+        50,
+        1,
+        Rule::Caps(1 << 14),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_CHROOT",
+        "CapabilityBoundingSet_CAP_SYS_CHROOT",
+        50,
+        1,
+        Rule::Caps(1 << 18),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_BLOCK_SUSPEND",
+        "CapabilityBoundingSet_CAP_BLOCK_SUSPEND",
+        25,
+        1,
+        Rule::Caps(1 << 36),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_WAKE_ALARM",
+        "CapabilityBoundingSet_CAP_WAKE_ALARM",
+        25,
+        1,
+        Rule::Caps(1 << 35),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_LEASE",
+        "CapabilityBoundingSet_CAP_LEASE",
+        25,
+        1,
+        Rule::Caps(1 << 28),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_TTY_CONFIG",
+        "CapabilityBoundingSet_CAP_SYS_TTY_CONFIG",
+        25,
+        1,
+        Rule::Caps(1 << 26),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_SYS_PACCT",
+        "CapabilityBoundingSet_CAP_SYS_PACCT",
+        25,
+        1,
+        Rule::Caps(1 << 20),
+    ),
+    row(
+        "CapabilityBoundingSet=~CAP_BPF",
+        "CapabilityBoundingSet_CAP_BPF",
+        25,
+        1,
+        Rule::Caps(1 << 39),
+    ),
+    row("UMask=", "UMask", 100, 10, Rule::Umask),
+    row("KeyringMode=", "KeyringMode", 1000, 1, Rule::KeyringMode),
+    row("ProtectProc=", "ProtectProc", 1000, 3, Rule::ProtectProc),
+    row("ProcSubset=", "ProcSubset", 10, 1, Rule::ProcSubset),
+    row("NotifyAccess=", "NotifyAccess", 1000, 1, Rule::NotifyAccess),
+    row("RemoveIPC=", "RemoveIPC", 100, 1, Rule::RemoveIpc),
+    row("Delegate=", "Delegate", 100, 1, Rule::Delegate),
+    row(
+        "RestrictRealtime=",
+        "RestrictRealtime",
+        500,
+        1,
+        b!(restrict_realtime),
+    ),
+    row(
+        "RestrictSUIDSGID=",
+        "RestrictSUIDSGID",
+        1000,
+        1,
+        b!(restrict_suid_sgid),
+    ),
+    row(
+        "RestrictNamespaces=~user",
+        "RestrictNamespaces_user",
+        1500,
+        1,
+        Rule::Namespace(0x1000_0000),
+    ),
+    row(
+        "RestrictNamespaces=~mnt",
+        "RestrictNamespaces_mnt",
+        500,
+        1,
+        Rule::Namespace(0x0002_0000),
+    ),
+    row(
+        "RestrictNamespaces=~ipc",
+        "RestrictNamespaces_ipc",
+        500,
+        1,
+        Rule::Namespace(0x0800_0000),
+    ),
+    row(
+        "RestrictNamespaces=~pid",
+        "RestrictNamespaces_pid",
+        500,
+        1,
+        Rule::Namespace(0x2000_0000),
+    ),
+    row(
+        "RestrictNamespaces=~cgroup",
+        "RestrictNamespaces_cgroup",
+        500,
+        1,
+        Rule::Namespace(0x0200_0000),
+    ),
+    row(
+        "RestrictNamespaces=~net",
+        "RestrictNamespaces_net",
+        500,
+        1,
+        Rule::Namespace(0x4000_0000),
+    ),
+    row(
+        "RestrictNamespaces=~uts",
+        "RestrictNamespaces_uts",
+        100,
+        1,
+        Rule::Namespace(0x0400_0000),
+    ),
+    row(
+        "RestrictAddressFamilies=~AF_(INET|INET6)",
+        "RestrictAddressFamilies_AF_INET_INET6",
+        1500,
+        1,
+        Rule::Family("inet"),
+    ),
+    row(
+        "RestrictAddressFamilies=~AF_UNIX",
+        "RestrictAddressFamilies_AF_UNIX",
+        25,
+        1,
+        Rule::Family("unix"),
+    ),
+    row(
+        "RestrictAddressFamilies=~AF_NETLINK",
+        "RestrictAddressFamilies_AF_NETLINK",
+        200,
+        1,
+        Rule::Family("netlink"),
+    ),
+    row(
+        "RestrictAddressFamilies=~AF_PACKET",
+        "RestrictAddressFamilies_AF_PACKET",
+        1000,
+        1,
+        Rule::Family("packet"),
+    ),
+    row(
+        "RestrictAddressFamilies=~\u{2026}",
+        "RestrictAddressFamilies_OTHER",
+        1250,
+        1,
+        Rule::Family("other"),
+    ),
+    row(
+        "SystemCallArchitectures=",
+        "SystemCallArchitectures",
+        1000,
+        10,
+        Rule::Archs,
+    ),
+    row(
+        "SystemCallFilter=~@swap",
+        "SystemCallFilter_swap",
+        1000,
+        10,
+        Rule::Syscalls("@swap"),
+    ),
+    row(
+        "SystemCallFilter=~@obsolete",
+        "SystemCallFilter_obsolete",
+        250,
+        10,
+        Rule::Syscalls("@obsolete"),
+    ),
+    row(
+        "SystemCallFilter=~@clock",
+        "SystemCallFilter_clock",
+        1000,
+        10,
+        Rule::Syscalls("@clock"),
+    ),
+    row(
+        "SystemCallFilter=~@cpu-emulation",
+        "SystemCallFilter_cpu_emulation",
+        250,
+        10,
+        Rule::Syscalls("@cpu-emulation"),
+    ),
+    row(
+        "SystemCallFilter=~@debug",
+        "SystemCallFilter_debug",
+        1000,
+        10,
+        Rule::Syscalls("@debug"),
+    ),
+    row(
+        "SystemCallFilter=~@mount",
+        "SystemCallFilter_mount",
+        1000,
+        10,
+        Rule::Syscalls("@mount"),
+    ),
+    row(
+        "SystemCallFilter=~@module",
+        "SystemCallFilter_module",
+        1000,
+        10,
+        Rule::Syscalls("@module"),
+    ),
+    row(
+        "SystemCallFilter=~@raw-io",
+        "SystemCallFilter_raw_io",
+        1000,
+        10,
+        Rule::Syscalls("@raw-io"),
+    ),
+    row(
+        "SystemCallFilter=~@reboot",
+        "SystemCallFilter_reboot",
+        1000,
+        10,
+        Rule::Syscalls("@reboot"),
+    ),
+    row(
+        "SystemCallFilter=~@privileged",
+        "SystemCallFilter_privileged",
+        700,
+        10,
+        Rule::Syscalls("@privileged"),
+    ),
+    row(
+        "SystemCallFilter=~@resources",
+        "SystemCallFilter_resources",
+        700,
+        10,
+        Rule::Syscalls("@resources"),
+    ),
+    row(
+        "IPAddressDeny=",
+        "IPAddressDeny",
+        1000,
+        10,
+        Rule::IpAddressDeny,
+    ),
+    row("DeviceAllow=", "DeviceAllow", 1000, 10, Rule::DeviceAllow),
+    row(
+        "AmbientCapabilities=",
+        "AmbientCapabilities",
+        500,
+        1,
+        Rule::Ambient,
+    ),
+];
+
+impl Assessor {
+    /// Badness of this row for `s`.
+    #[must_use]
+    pub fn assess(&self, s: &Settings) -> Badness {
+        use Badness::{NotApplicable as Na, Value as V};
+        let boot = |b: u64| if s.default_dependencies { V(b) } else { Na };
+        match self.rule {
+            Rule::User => V(match s.user.as_deref() {
+                Some("nobody") => 9,
+                u if s.dynamic_user && !matches!(u, Some("0" | "root")) => 0,
+                Some(u) if !matches!(u, "0" | "root" | "") => 0,
+                _ => 10,
+            }),
+            Rule::SupplementaryGroups => {
+                if s.runs_privileged() {
+                    Na
+                } else {
+                    V(u64::from(!s.supplementary_groups.is_empty()))
+                }
+            }
+            Rule::Bool(f) => V(u64::from(!f(s))),
+            Rule::BootPhase(f) => boot(f(s)),
+            Rule::ProtectHome => boot(match s.protect_home {
+                ProtectHome::Yes => 0,
+                ProtectHome::Tmpfs => 1,
+                ProtectHome::ReadOnly => 5,
+                ProtectHome::No => 10,
+            }),
+            Rule::ProtectSystem => boot(match s.protect_system {
+                ProtectSystem::Strict => 0,
+                ProtectSystem::Full => 3,
+                ProtectSystem::Yes => 5,
+                ProtectSystem::No => 10,
+            }),
+            Rule::RootDirectory => {
+                let empty = |p: &str| p.is_empty() || p == "/";
+                boot(u64::from(empty(&s.root_directory) && empty(&s.root_image)))
+            }
+            Rule::Caps(mask) => V(u64::from(s.capability_bounding_set & mask != 0)),
+            Rule::Umask => V(if s.umask & 0o002 == 0 {
+                10
+            } else if s.umask & 0o004 == 0 {
+                5
+            } else if s.umask & 0o020 == 0 {
+                2
+            } else if s.umask & 0o040 == 0 {
+                1
+            } else {
+                0
+            }),
+            Rule::KeyringMode => V(u64::from(s.keyring_mode != "private")),
+            Rule::ProtectProc => V(match s.protect_proc.as_str() {
+                "invisible" | "ptraceable" => 0,
+                "noaccess" => 1,
+                _ => 3,
+            }),
+            Rule::ProcSubset => V(u64::from(s.proc_subset != "pid")),
+            Rule::NotifyAccess => V(u64::from(
+                s.unit_type == "service" && s.notify_access == "all",
+            )),
+            Rule::RemoveIpc => {
+                if s.runs_privileged() {
+                    Na
+                } else {
+                    V(u64::from(!s.remove_ipc))
+                }
+            }
+            Rule::Delegate => V(u64::from(s.delegate)),
+            Rule::Namespace(flag) => V(u64::from(
+                s.restrict_namespaces.unwrap_or(u64::MAX) & flag != 0,
+            )),
+            Rule::Family(bucket) => V(u64::from(!s.family_restricted(bucket))),
+            Rule::Archs => V(if s.syscall_archs.is_empty() {
+                10
+            } else if s.syscall_archs.len() == 1 && s.syscall_archs.contains("native") {
+                0
+            } else {
+                8
+            }),
+            Rule::Syscalls(group) => {
+                let allow = s.syscall_allow_list;
+                let set: BTreeSet<&str> = s
+                    .syscall_filter
+                    .iter()
+                    .flatten()
+                    .filter(|(_, e)| !(allow && e.is_some()))
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                if !allow && set.is_empty() {
+                    return V(10);
+                }
+                let members = syscalls().checked.get(group);
+                let bad = members
+                    .into_iter()
+                    .flatten()
+                    .any(|m| set.contains(m.as_str()) == allow);
+                V(match (allow, bad) {
+                    (_, false) => 0,
+                    (true, true) => 9,
+                    (false, true) => 10,
+                })
+            }
+            Rule::IpAddressDeny => V(if s.ip_ingress_filter || s.ip_egress_filter {
+                0
+            } else if !(prefix_zero(&s.ip_deny, false) && prefix_zero(&s.ip_deny, true)) {
+                10
+            } else if s.ip_allow.iter().any(|e| !is_localhost(e)) {
+                5
+            } else if s.ip_allow.iter().any(|e| is_localhost(e)) {
+                2
+            } else {
+                0
+            }),
+            Rule::DeviceAllow => V(if matches!(s.device_policy.as_str(), "strict" | "closed") {
+                if s.device_allow.is_empty() {
+                    0
+                } else {
+                    5
+                }
+            } else {
+                10
+            }),
+            Rule::Ambient => V(u64::from(s.ambient_capabilities != 0)),
+        }
+    }
+}
+
+/// One check's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    /// The JSON field of the row (`ProtectSystem`).
+    pub id: &'static str,
+    /// The setting as printed (`ProtectSystem=`).
+    pub setting: &'static str,
+    /// Weight.
+    pub weight: u64,
+    /// Range.
+    pub range: u64,
+    /// Badness, `null` when not applicable.
+    pub badness: Option<u64>,
+    /// `true` when badness is 0, `null` when not applicable.
+    pub pass: Option<bool>,
+}
+
+/// A unit's score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitScore {
+    /// The unit as analysed (`getty@i.service`).
+    pub unit: String,
+    /// Exposure 0.0–10.0 with one decimal.
+    pub exposure: f64,
+    /// The exposure as systemd's integer 0–100.
+    #[serde(skip)]
+    pub exposure_int: u64,
+    /// `PERFECT`, `SAFE`, `OK`, `MEDIUM`, `EXPOSED`, `UNSAFE` or `DANGEROUS`.
+    pub level: &'static str,
+    /// Every check in table order.
+    pub checks: Vec<CheckResult>,
+}
+
+impl UnitScore {
+    /// The exposure as systemd prints it (`8.4`).
+    #[must_use]
+    pub fn exposure_str(&self) -> String {
+        format!("{}.{}", self.exposure_int / 10, self.exposure_int % 10)
+    }
+}
+
+/// systemd's level name for an exposure 0–100.
+#[must_use]
+pub fn level(exposure: u64) -> &'static str {
+    const LEVELS: &[(u64, &str)] = &[
+        (100, "DANGEROUS"),
+        (90, "UNSAFE"),
+        (75, "EXPOSED"),
+        (50, "MEDIUM"),
+        (10, "OK"),
+        (1, "SAFE"),
+        (0, "PERFECT"),
+    ];
+    LEVELS
+        .iter()
+        .find(|(t, _)| exposure >= *t)
+        .map_or("PERFECT", |(_, n)| n)
+}
+
+/// Score a loaded unit: the one loop over [`ASSESSORS`].
+#[must_use]
+pub fn assess(u: &LoadedUnit) -> UnitScore {
+    let s = Settings::from_unit(u);
+    let mut badness_sum = 0u64;
+    let mut weight_sum = 0u64;
+    let mut checks = Vec::with_capacity(ASSESSORS.len());
+    for a in ASSESSORS {
+        let b = a.assess(&s);
+        let badness = match b {
+            Badness::NotApplicable => None,
+            Badness::Value(v) => {
+                badness_sum += (v * a.weight).div_ceil(a.range);
+                weight_sum += a.weight;
+                Some(v)
+            }
+        };
+        checks.push(CheckResult {
+            id: a.json_field,
+            setting: a.id,
+            weight: a.weight,
+            range: a.range,
+            badness,
+            pass: badness.map(|v| v == 0),
+        });
+    }
+    let exposure_int = if weight_sum == 0 {
+        0
+    } else {
+        (badness_sum * 100).div_ceil(weight_sum).min(100)
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let exposure = (exposure_int as f64) / 10.0;
+    UnitScore {
+        unit: s.unit,
+        exposure,
+        exposure_int,
+        level: level(exposure_int),
+        checks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::parse;
+
+    fn loaded(name: &str, text: &str) -> LoadedUnit {
+        LoadedUnit {
+            name: name.into(),
+            fragment: format!("/etc/systemd/system/{name}"),
+            dropins: Vec::new(),
+            assignments: parse(text, name).map(|u| u.assignments).unwrap_or_default(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn table_shape() {
+        assert_eq!(ASSESSORS.len(), 81);
+        assert_eq!(ASSESSORS.iter().map(|a| a.weight).sum::<u64>(), 56_460);
+    }
+
+    #[test]
+    fn levels() {
+        assert_eq!(level(100), "DANGEROUS");
+        assert_eq!(level(96), "UNSAFE");
+        assert_eq!(level(75), "EXPOSED");
+        assert_eq!(level(74), "MEDIUM");
+        assert_eq!(level(10), "OK");
+        assert_eq!(level(9), "SAFE");
+        assert_eq!(level(0), "PERFECT");
+    }
+
+    #[test]
+    fn json_shape_and_not_applicable() {
+        let s = assess(&loaded(
+            "x.service",
+            "[Unit]\nDefaultDependencies=no\n[Service]\n",
+        ));
+        let v = serde_json::to_value(&s).unwrap_or_default();
+        assert_eq!(v["unit"], "x.service");
+        assert!(v["exposure"].is_number());
+        assert!(v["level"].is_string());
+        let pt = s.checks.iter().find(|c| c.id == "PrivateTmp");
+        assert_eq!(pt.map(|c| (c.badness, c.pass)), Some((None, None)));
+        let row = &v["checks"][0];
+        for k in ["id", "setting", "weight", "range", "badness", "pass"] {
+            assert!(row.get(k).is_some(), "{k}");
+        }
+    }
+
+    #[test]
+    fn continued_tilde_is_not_inversion() {
+        let s = Settings::from_unit(&loaded(
+            "x.service",
+            "[Service]\nSystemCallFilter=@system-service \\\n ~@privileged\n",
+        ));
+        assert!(s.syscall_allow_list);
+        let map = s.syscall_filter.unwrap_or_default();
+        assert!(map.contains_key("setuid"));
+    }
+
+    #[test]
+    fn capability_replace_then_merge() {
+        let s = Settings::from_unit(&loaded(
+            "x.service",
+            "[Service]\nCapabilityBoundingSet=\nCapabilityBoundingSet=CAP_CHOWN\nCapabilityBoundingSet=bogus CAP_KILL\n",
+        ));
+        assert_eq!(s.capability_bounding_set, 1);
+    }
+}
