@@ -17,7 +17,9 @@ use nixsec_nar::hash::{Algo, Hash, Hasher};
 use nixsec_nar::nar::{self, NarError};
 use nixsec_nar::narinfo::{self, NarInfo, NarInfoError};
 use nixsec_nar::path::{StorePath, STORE_DIR};
-use nixsec_nar::sig::{self, PublicKey, Signature, Verdict};
+use nixsec_nar::sig::PublicKey;
+
+use crate::trust::Tally;
 
 use crate::problem::{Kind, Problem};
 use crate::verify::{Outcome, Progress};
@@ -625,13 +627,11 @@ fn check_signatures(
 ) {
     let fingerprint = info.fingerprint();
     let trusted_name = |name: &str| cx.opts.trusted_keys.iter().any(|k| k.name == name);
-    let mut valid = 0usize;
-    let mut untrusted_names = Vec::new();
-    let mut invalid = Vec::new();
+    let mut t = Tally::of(&info.sigs, &cx.opts.trusted_keys, &fingerprint);
     for (line, value, why) in bad_sigs {
         let name = value.split_once(':').map_or("", |(n, _)| n);
         if !name.is_empty() && trusted_name(name) {
-            invalid.push(format!(
+            t.invalid.push(format!(
                 "`{}` (line {line}) cannot be decoded ({why})",
                 nixsec_core::escape(name)
             ));
@@ -643,43 +643,21 @@ fn check_signatures(
             ));
         }
     }
-    for s in &info.sigs {
-        match Signature::parse(s) {
-            Ok(sig) => match sig::check(&sig, &cx.opts.trusted_keys, &fingerprint) {
-                Verdict::Valid => valid += 1,
-                Verdict::Invalid => invalid.push(format!(
-                    "`{}` does not verify",
-                    nixsec_core::escape(&sig.name)
-                )),
-                Verdict::UntrustedKey => {
-                    untrusted_names.push(nixsec_core::escape(&sig.name).into_owned());
-                }
-            },
-            Err(e) => invalid.push(format!(
-                "`{}` cannot be decoded ({e})",
-                nixsec_core::escape(s.split(':').next().unwrap_or(""))
-            )),
-        }
-    }
-    if !invalid.is_empty() {
-        out.push(problem(path, Kind::InvalidSignature, invalid.join("; ")));
+    if !t.invalid.is_empty() {
+        out.push(problem(path, Kind::InvalidSignature, t.invalid.join("; ")));
     }
     let needed = cx.opts.sigs_needed.max(1);
-    if !(ca_ok || valid >= needed) {
-        let mut why = vec![format!(
-            "{valid} valid signature{} by trusted keys, {needed} needed",
-            if valid == 1 { "" } else { "s" }
-        )];
-        if !untrusted_names.is_empty() {
-            why.push(format!(
-                "signed by untrusted keys: {}",
-                untrusted_names.join(", ")
-            ));
-        }
-        if info.ca.is_none() {
-            why.push("not content-addressed".into());
-        }
-        out.push(problem(path, Kind::Untrusted, why.join("; ")));
+    if !(ca_ok || t.valid >= needed) {
+        let reasons: &[&str] = if info.ca.is_none() {
+            &["not content-addressed"]
+        } else {
+            &[]
+        };
+        out.push(problem(
+            path,
+            Kind::Untrusted,
+            t.untrusted_detail(needed, reasons),
+        ));
     }
 }
 
@@ -1211,7 +1189,7 @@ mod tests {
             let file = compress(&nar, compression);
             let nar_hash = Hash::of(Algo::Sha256, &nar);
             let file_hash = Hash::of(Algo::Sha256, &file);
-            let fp = sig::fingerprint(&path, &nar_hash, nar.len() as u64, &[]);
+            let fp = nixsec_nar::sig::fingerprint(&path, &nar_hash, nar.len() as u64, &[]);
             let ext = match compression {
                 "xz" => ".xz",
                 "zstd" => ".zst",

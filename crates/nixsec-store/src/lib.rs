@@ -10,6 +10,7 @@ pub mod cache;
 pub mod db;
 mod parallel;
 pub mod problem;
+mod trust;
 pub mod verify;
 
 pub use cache::{verify_cache, CacheError, CacheOptions};

@@ -10,7 +10,9 @@ use nixsec_nar::ca::ContentAddress;
 use nixsec_nar::hash::{Algo, Hash};
 use nixsec_nar::nar::{self, Node};
 use nixsec_nar::path::{StorePath, STORE_DIR};
-use nixsec_nar::sig::{self, PublicKey, Signature, Verdict};
+use nixsec_nar::sig::{self, PublicKey};
+
+use crate::trust::Tally;
 
 use crate::db::{Database, DbError, ValidPath};
 use crate::problem::{Kind, Problem};
@@ -576,49 +578,24 @@ fn check_signatures(
         row.nar_size.unwrap_or(0),
         &row.references,
     );
-    let mut valid = 0usize;
-    let mut untrusted_names = Vec::new();
-    let mut invalid = Vec::new();
-    for s in &row.sigs {
-        match Signature::parse(s) {
-            Ok(sig) => match sig::check(&sig, &cx.opts.trusted_keys, &fingerprint) {
-                Verdict::Valid => valid += 1,
-                Verdict::Invalid => invalid.push(format!(
-                    "`{}` does not verify",
-                    nixsec_core::escape(&sig.name)
-                )),
-                Verdict::UntrustedKey => {
-                    untrusted_names.push(nixsec_core::escape(&sig.name).into_owned())
-                }
-            },
-            Err(e) => invalid.push(format!(
-                "`{}` cannot be decoded ({e})",
-                nixsec_core::escape(s.split(':').next().unwrap_or(""))
-            )),
-        }
-    }
-    if !invalid.is_empty() {
-        out.push(problem(row, Kind::InvalidSignature, invalid.join("; ")));
+    let t = Tally::of(&row.sigs, &cx.opts.trusted_keys, &fingerprint);
+    if !t.invalid.is_empty() {
+        out.push(problem(row, Kind::InvalidSignature, t.invalid.join("; ")));
     }
     let needed = cx.opts.sigs_needed.max(1);
-    let trusted = (row.ultimate && cx.opts.sigs_needed == 0) || ca_ok || valid >= needed;
+    let trusted = (row.ultimate && cx.opts.sigs_needed == 0) || ca_ok || t.valid >= needed;
     if !trusted {
-        let mut why = vec![format!(
-            "{valid} valid signature{} by trusted keys, {needed} needed",
-            if valid == 1 { "" } else { "s" }
-        )];
-        if !untrusted_names.is_empty() {
-            why.push(format!(
-                "signed by untrusted keys: {}",
-                untrusted_names.join(", ")
-            ));
-        }
+        let mut reasons = Vec::new();
         if !row.ultimate {
-            why.push("not built locally".into());
+            reasons.push("not built locally");
         }
         if row.ca.is_none() {
-            why.push("not content-addressed".into());
+            reasons.push("not content-addressed");
         }
-        out.push(problem(row, Kind::Untrusted, why.join("; ")));
+        out.push(problem(
+            row,
+            Kind::Untrusted,
+            t.untrusted_detail(needed, &reasons),
+        ));
     }
 }
