@@ -63,6 +63,8 @@ pub enum Command {
     /// Nix store commands.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Score systemd service units like `systemd-analyze security`, offline.
+    Units(UnitsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -156,6 +158,46 @@ pub struct StoreVerifyArgs {
     pub fail_on: Option<FailOn>,
 }
 
+/// `nixsec units`.
+#[derive(Debug, Args)]
+pub struct UnitsArgs {
+    /// Units to score (default: every service unit under the root); a name without a type
+    /// gets `.service`.
+    #[arg(value_name = "UNIT")]
+    pub units: Vec<String>,
+    /// The system whose unit files are read: `/` (the live host) or a mounted root.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// Exit 1 when a unit's exposure is at or above X (0.0-10.0; default 9.0, systemd's
+    /// UNSAFE level).
+    #[arg(long, value_name = "X", default_value = "9.0", value_parser = parse_threshold)]
+    pub threshold: u64,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
+    pub format: Format,
+    /// List the failing checks of UNIT with their descriptions and the NixOS option for each.
+    #[arg(long, value_name = "UNIT", conflicts_with_all = ["units", "format"])]
+    pub explain: Option<String>,
+}
+
+/// `--threshold`: an exposure 0.0-10.0 with at most one decimal, as systemd's integer 0-100.
+fn parse_threshold(s: &str) -> Result<u64, String> {
+    let x: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if !(0.0..=10.0).contains(&x) {
+        return Err(format!("`{s}` is not between 0.0 and 10.0"));
+    }
+    let tenths = (x * 10.0).round();
+    if (x * 10.0 - tenths).abs() > 1e-6 {
+        return Err(format!("`{s}` has more than one decimal"));
+    }
+    // In 0..=100 after the range check.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(tenths as u64)
+}
+
 /// `nixsec rules`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
@@ -207,5 +249,17 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn thresholds_parse_to_tenths() {
+        assert_eq!(parse_threshold("9"), Ok(90));
+        assert_eq!(parse_threshold("7.5"), Ok(75));
+        assert_eq!(parse_threshold("0"), Ok(0));
+        assert_eq!(parse_threshold("10.0"), Ok(100));
+        assert!(parse_threshold("10.1").is_err());
+        assert!(parse_threshold("-1").is_err());
+        assert!(parse_threshold("7.25").is_err());
+        assert!(parse_threshold("high").is_err());
     }
 }

@@ -5,3 +5,4 @@ pub mod explain;
 pub mod generate;
 pub mod rules;
 pub mod store;
+pub mod units;

@@ -9,6 +9,7 @@ mod formats;
 mod misc;
 mod nixstore;
 mod store;
+mod units;
 
 use std::path::{Path, PathBuf};
 

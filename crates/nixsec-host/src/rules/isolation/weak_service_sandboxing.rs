@@ -1,0 +1,208 @@
+//! NIX-061: an enabled service whose `systemd-analyze security` exposure is above 7.0.
+
+use std::collections::BTreeSet;
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_systemd::LoadError;
+
+/// Enabled or wanted service units scored above 7.0 (EXPOSED or UNSAFE) by the offline
+/// `systemd-analyze security` assessor table.
+pub struct WeakServiceSandboxing;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &WeakServiceSandboxing;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-061",
+    title: "Network-facing service with weak sandboxing",
+    section: Section::Isolation,
+    severity: Severity::Medium,
+    checks: "Every service unit linked into a `*.wants/` or `*.requires/` directory of `/etc/systemd/system` (on NixOS a link into the `system-units` store path), loaded with its drop-ins from systemd's unit search path and scored with the assessor table of `systemd-analyze security --offline=true` (systemd 252). Fails for a unit whose exposure is above 7.0 (EXPOSED or UNSAFE). Until listening sockets are mapped to units, every enabled service counts as network-facing.",
+    rationale: "A service that runs as root with the whole file system, every capability and every system call available turns any bug in it into a compromise of the host. systemd's sandboxing options cost little and confine what an attacker who takes over the service can reach.",
+    fix: "Add systemd's sandboxing options to the service (`nixsec units --explain UNIT` lists the failing checks and the option for each), test that it still works, and rebuild.",
+    nixos: "systemd.services.<name>.serviceConfig = { ProtectSystem = \"strict\"; ProtectHome = true; PrivateTmp = true; NoNewPrivileges = true; DynamicUser = true; CapabilityBoundingSet = [ \"\" ]; };",
+    references: &[
+        "systemd-analyze(1): security",
+        "systemd.exec(5)",
+        "nixsec units --explain",
+    ],
+    source: file!(),
+};
+
+/// Exposure (systemd's integer 0–100) above which a unit fails: 7.0.
+const THRESHOLD: u64 = 70;
+
+/// The systemd directory whose `*.wants/` and `*.requires/` links enable units.
+const ETC_UNITS: &str = "/etc/systemd/system";
+
+/// Service units linked into a `*.wants/` or `*.requires/` directory of `/etc/systemd/system`.
+fn wanted_services(cx: &HostCx) -> Result<BTreeSet<String>, String> {
+    let mut out = BTreeSet::new();
+    let entries = match cx.root().read_dir(ETC_UNITS) {
+        Ok((_, e)) => e,
+        Err(e) if e.is_not_found() => return Ok(out),
+        Err(e) => return Err(e.to_string()),
+    };
+    for dir in entries {
+        let Some(dir) = dir.to_str() else { continue };
+        if !(dir.ends_with(".wants") || dir.ends_with(".requires")) {
+            continue;
+        }
+        let path = format!("{ETC_UNITS}/{dir}");
+        match cx.root().read_dir(&path) {
+            Ok((_, names)) => out.extend(
+                names
+                    .iter()
+                    .filter_map(|n| n.to_str())
+                    .filter(|n| n.ends_with(".service"))
+                    .map(str::to_string),
+            ),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(out)
+}
+
+impl Rule for WeakServiceSandboxing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        if !nixsec_systemd::SEARCH_PATH
+            .iter()
+            .any(|d| cx.root().exists(d))
+        {
+            return Outcome::skip("no systemd unit directories under this root");
+        }
+        let wanted = match wanted_services(cx) {
+            Ok(w) => w,
+            Err(e) => return Outcome::error(e),
+        };
+        let mut bad = Vec::new();
+        let mut names = Vec::new();
+        let mut errors = Vec::new();
+        let mut scored = 0usize;
+        for name in &wanted {
+            match nixsec_systemd::load(cx.root(), name) {
+                Ok(u) => {
+                    let s = nixsec_systemd::assess(&u);
+                    scored += 1;
+                    if s.exposure_int > THRESHOLD {
+                        names.push(format!(
+                            "`{}` ({} {})",
+                            nixsec_core::escape(&s.unit),
+                            s.exposure_str(),
+                            s.level
+                        ));
+                        bad.push(Evidence::value(
+                            u.fragment,
+                            format!("{} {}", s.exposure_str(), s.level),
+                        ));
+                    }
+                }
+                // Dangling or masked links: nothing runs.
+                Err(LoadError::NotFound { .. } | LoadError::Masked { .. }) => {}
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        if !bad.is_empty() {
+            return Outcome::fail(format!(
+                "{} of {scored} enabled services have an exposure above 7.0: {}",
+                bad.len(),
+                names.join(", ")
+            ))
+            .with_evidence(bad);
+        }
+        if !errors.is_empty() {
+            return Outcome::error(errors.join("; "));
+        }
+        Outcome::pass(format!(
+            "{scored} enabled services scored, none with an exposure above 7.0"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    /// Scores from `crates/nixsec-systemd/tests/fixtures/expected.json` (the real tool):
+    /// `dnsmasq.service` 9.1 UNSAFE, `vaultwarden.service` 1.6 OK.
+    const DNSMASQ: &str =
+        include_str!("../../../../nixsec-systemd/tests/fixtures/roots/nixos/etc/systemd/system/dnsmasq.service");
+    const VAULTWARDEN: &str = include_str!(
+        "../../../../nixsec-systemd/tests/fixtures/roots/nixos/etc/systemd/system/vaultwarden.service"
+    );
+
+    fn units() -> RootBuilder {
+        RootBuilder::new()
+            .file("/etc/systemd/system/dnsmasq.service", DNSMASQ)
+            .file("/etc/systemd/system/vaultwarden.service", VAULTWARDEN)
+    }
+
+    #[test]
+    fn no_unit_directories_skips() {
+        let o = run(&WeakServiceSandboxing, &RootBuilder::new().dir("/etc", 0o755));
+        assert_eq!(o.status(), Status::Skip, "{}", message(&o));
+    }
+
+    #[test]
+    fn wanted_exposed_service_fails_with_evidence() {
+        let b = units()
+            .symlink("/etc/systemd/system/multi-user.target.wants/dnsmasq.service", "../dnsmasq.service")
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/vaultwarden.service",
+                "../vaultwarden.service",
+            );
+        let o = run(&WeakServiceSandboxing, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("`dnsmasq.service` (9.1 UNSAFE)"), "{}", message(&o));
+        assert!(!message(&o).contains("vaultwarden"), "{}", message(&o));
+        let Outcome::Fail { evidence, .. } = o else { unreachable!() };
+        assert_eq!(
+            evidence,
+            vec![Evidence::value("/etc/systemd/system/dnsmasq.service", "9.1 UNSAFE")]
+        );
+    }
+
+    #[test]
+    fn exposed_service_that_is_not_enabled_passes() {
+        let b = units().symlink(
+            "/etc/systemd/system/multi-user.target.wants/vaultwarden.service",
+            "../vaultwarden.service",
+        );
+        let o = run(&WeakServiceSandboxing, &b);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).starts_with("1 enabled"), "{}", message(&o));
+    }
+
+    #[test]
+    fn unreadable_unit_is_an_error() {
+        let b = units()
+            .file("/etc/systemd/system/garbage.service", b"\x00\xff\xfe[Service]\x00")
+            .symlink("/etc/systemd/system/multi-user.target.wants/garbage.service", "../garbage.service")
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/vaultwarden.service",
+                "../vaultwarden.service",
+            );
+        let o = run(&WeakServiceSandboxing, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("garbage.service"), "{}", message(&o));
+    }
+
+    #[test]
+    fn masked_and_dangling_links_are_ignored() {
+        let b = RootBuilder::new()
+            .file("/etc/systemd/system/vaultwarden.service", VAULTWARDEN)
+            .symlink("/etc/systemd/system/dnsmasq.service", "/dev/null")
+            .symlink("/etc/systemd/system/multi-user.target.wants/dnsmasq.service", "../dnsmasq.service")
+            .symlink("/etc/systemd/system/multi-user.target.wants/gone.service", "../gone.service");
+        let o = run(&WeakServiceSandboxing, &b);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).starts_with("0 enabled"), "{}", message(&o));
+    }
+}
