@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod nix;
 pub mod perms;
+pub mod procnet;
 pub mod rules;
 pub mod store;
 

@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     title: "Network-facing service with weak sandboxing",
     section: Section::Isolation,
     severity: Severity::Medium,
-    checks: "Every service unit linked into a `*.wants/` or `*.requires/` directory of `/etc/systemd/system` (on NixOS a link into the `system-units` store path), loaded with its drop-ins from systemd's unit search path and scored with the assessor table of `systemd-analyze security --offline=true` (systemd 252). Fails for a unit whose exposure is above 7.0 (EXPOSED or UNSAFE). Until listening sockets are mapped to units, every enabled service counts as network-facing.",
+    checks: "Service units, loaded with its drop-ins from systemd's unit search path and scored with the assessor table of `systemd-analyze security --offline=true` (systemd 252). On the running system the units are those owning a socket that listens on a non-loopback address (`/proc/net/{tcp,tcp6,udp,udp6}`, mapped through `/proc/<pid>/fd` and `/proc/<pid>/cgroup`); under a mounted root, where no socket can be seen, every enabled service counts. Fails for a unit whose exposure is above 7.0 (EXPOSED or UNSAFE).",
     rationale: "A service that runs as root with the whole file system, every capability and every system call available turns any bug in it into a compromise of the host. systemd's sandboxing options cost little and confine what an attacker who takes over the service can reach.",
     fix: "Add systemd's sandboxing options to the service (`nixsec units --explain UNIT` lists the failing checks and the option for each), test that it still works, and rebuild.",
     nixos: "systemd.services.<name>.serviceConfig = { ProtectSystem = \"strict\"; ProtectHome = true; PrivateTmp = true; NoNewPrivileges = true; DynamicUser = true; CapabilityBoundingSet = [ \"\" ]; };",
@@ -77,9 +77,26 @@ impl Rule for WeakServiceSandboxing {
         {
             return Outcome::skip("no systemd unit directories under this root");
         }
-        let wanted = match wanted_services(cx) {
-            Ok(w) => w,
-            Err(e) => return Outcome::error(e),
+        let listening = crate::procnet::listeners(cx.root());
+        let wanted: BTreeSet<String> = match &listening {
+            Some(map) => map.keys().cloned().collect(),
+            None => match wanted_services(cx) {
+                Ok(w) => w,
+                Err(e) => return Outcome::error(e),
+            },
+        };
+        let what = if listening.is_some() { "services listening on the network" } else { "enabled services (an offline root shows no sockets)" };
+        let ports = |unit: &str| -> String {
+            listening
+                .as_ref()
+                .and_then(|m| m.get(unit))
+                .map(|ls| {
+                    let mut v: Vec<String> = ls.iter().map(|l| format!("{} {}:{}", l.proto, l.addr, l.port)).collect();
+                    v.sort();
+                    v.dedup();
+                    format!(", listens on {}", v.join(" "))
+                })
+                .unwrap_or_default()
         };
         let mut bad = Vec::new();
         let mut names = Vec::new();
@@ -99,7 +116,7 @@ impl Rule for WeakServiceSandboxing {
                         ));
                         bad.push(Evidence::value(
                             u.fragment,
-                            format!("{} {}", s.exposure_str(), s.level),
+                            format!("{} {}{}", s.exposure_str(), s.level, ports(name)),
                         ));
                     }
                 }
@@ -110,7 +127,7 @@ impl Rule for WeakServiceSandboxing {
         }
         if !bad.is_empty() {
             return Outcome::fail(format!(
-                "{} of {scored} enabled services have an exposure above 7.0: {}",
+                "{} of {scored} {what} have an exposure above 7.0: {}",
                 bad.len(),
                 names.join(", ")
             ))
@@ -120,7 +137,7 @@ impl Rule for WeakServiceSandboxing {
             return Outcome::error(errors.join("; "));
         }
         Outcome::pass(format!(
-            "{scored} enabled services scored, none with an exposure above 7.0"
+            "{scored} {what} scored, none with an exposure above 7.0"
         ))
     }
 }
