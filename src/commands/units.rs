@@ -449,8 +449,8 @@ fn unit_name(arg: &str) -> String {
     }
 }
 
-fn score(root: &Root, name: &str) -> Result<Scored, LoadError> {
-    nixsec_systemd::load(root, name).map(|u| Scored {
+fn score(loader: &nixsec_systemd::Loader<'_>, name: &str) -> Result<Scored, LoadError> {
+    loader.load(name).map(|u| Scored {
         score: nixsec_systemd::assess(&u),
         fragment: u.fragment,
     })
@@ -496,15 +496,16 @@ pub fn run(args: &UnitsArgs) -> anyhow::Result<ExitStatus> {
     if let Some(unit) = &args.explain {
         return explain(&root, &unit_name(unit), args.threshold);
     }
+    let loader = nixsec_systemd::Loader::new(&root);
     let names: Vec<String> = if args.units.is_empty() {
-        nixsec_systemd::list_units(&root, "service")
+        loader.list("service")
     } else {
         args.units.iter().map(|u| unit_name(u)).collect()
     };
     let mut scored = Vec::new();
     let mut errors = Vec::new();
     for name in &names {
-        match score(&root, name) {
+        match score(&loader, name) {
             Ok(s) => scored.push(s),
             Err(e) => {
                 eprintln!("nixsec: {}", escape(&e.to_string()));
@@ -634,7 +635,7 @@ fn as_report(
 
 /// `--explain UNIT`: every failing check with its weight, description and NixOS fix.
 fn explain(root: &Root, unit: &str, threshold: u64) -> anyhow::Result<ExitStatus> {
-    let s = match score(root, unit) {
+    let s = match score(&nixsec_systemd::Loader::new(root), unit) {
         Ok(s) => s.score,
         Err(e) => {
             eprintln!("nixsec: {}", escape(&e.to_string()));

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use nixsec_core::Root;
-use nixsec_systemd::{list_units, score_unit};
+use nixsec_systemd::{assess, Loader};
 
 fn main() {
     let Some(dir) = std::env::args_os().nth(1) else {
@@ -21,7 +21,8 @@ fn main() {
         }
     };
     // One process, every core: units are independent, output stays in list order.
-    let units = list_units(&root, "service");
+    let loader = Loader::new(&root);
+    let units = loader.list("service");
     let workers = std::env::var("SCORE_ALL_THREADS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
@@ -34,10 +35,10 @@ fn main() {
         let handles: Vec<_> = units
             .chunks(chunk)
             .map(|part| {
-                let root = &root;
+                let loader = &loader;
                 s.spawn(move || {
                     part.iter()
-                        .map(|name| match score_unit(root, name) {
+                        .map(|name| match loader.load(name).map(|u| assess(&u)) {
                             Ok(s) => format!("{name} {}", s.exposure_str()),
                             Err(e) => format!("{name} error: {e}"),
                         })

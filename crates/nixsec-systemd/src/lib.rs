@@ -9,7 +9,7 @@ pub mod load;
 pub mod score;
 pub mod unit;
 
-pub use load::{list_units, load, LoadError, LoadedUnit, SEARCH_PATH};
+pub use load::{list_units, load, Index, LoadError, LoadedUnit, Loader, SEARCH_PATH};
 pub use score::{assess, level, Badness, CheckResult, UnitScore, ASSESSORS};
 pub use unit::{parse, Assignment, ParseError, UnitFile};
 

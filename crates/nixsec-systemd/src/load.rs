@@ -107,6 +107,79 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || ":-_.\\@".contains(c))
 }
 
+/// The entries of every search directory, listed once, so that looking a unit or a drop-in
+/// directory up costs no system call when it is not there (most lookups).
+#[derive(Debug, Default, Clone)]
+pub struct Index {
+    dirs: Vec<(&'static str, std::collections::HashSet<String>)>,
+}
+
+impl Index {
+    /// List the search directories under `root` (missing or unreadable ones are empty).
+    #[must_use]
+    pub fn build(root: &Root) -> Index {
+        let dirs = SEARCH_PATH
+            .iter()
+            .map(|d| {
+                let names = root
+                    .read_dir(d)
+                    .map(|(_, e)| e.into_iter().filter_map(|n| n.into_string().ok()).collect())
+                    .unwrap_or_default();
+                (*d, names)
+            })
+            .collect();
+        Index { dirs }
+    }
+
+    fn has(&self, dir: &str, name: &str) -> bool {
+        self.dirs
+            .iter()
+            .any(|(d, names)| *d == dir && names.contains(name))
+    }
+}
+
+/// Loads many units of one root with one [`Index`].
+#[derive(Debug)]
+pub struct Loader<'r> {
+    root: &'r Root,
+    index: Index,
+}
+
+impl<'r> Loader<'r> {
+    /// Index the search path of `root`.
+    #[must_use]
+    pub fn new(root: &'r Root) -> Self {
+        Loader {
+            root,
+            index: Index::build(root),
+        }
+    }
+
+    /// Load one unit (see [`load`]).
+    ///
+    /// # Errors
+    /// See [`LoadError`].
+    pub fn load(&self, name: &str) -> Result<LoadedUnit, LoadError> {
+        load_indexed(self.root, &self.index, name)
+    }
+
+    /// Every unit of type `ty`, as [`list_units`].
+    #[must_use]
+    pub fn list(&self, ty: &str) -> Vec<String> {
+        let suffix = format!(".{ty}");
+        let mut out = std::collections::BTreeSet::new();
+        for (_, names) in &self.index.dirs {
+            out.extend(
+                names
+                    .iter()
+                    .filter(|n| n.ends_with(&suffix) && valid_name(n))
+                    .cloned(),
+            );
+        }
+        out.into_iter().collect()
+    }
+}
+
 /// True when `path` is (a chain of symlinks ending in) a link to `/dev/null`, the way units
 /// and drop-ins are masked. `/dev/null` itself need not exist inside the root.
 fn is_dev_null(root: &Root, path: &Path) -> Result<bool, RootError> {
@@ -136,6 +209,10 @@ fn is_dev_null(root: &Root, path: &Path) -> Result<bool, RootError> {
 /// # Errors
 /// See [`LoadError`]; each error concerns this unit only.
 pub fn load(root: &Root, name: &str) -> Result<LoadedUnit, LoadError> {
+    load_indexed(root, &Index::build(root), name)
+}
+
+fn load_indexed(root: &Root, index: &Index, name: &str) -> Result<LoadedUnit, LoadError> {
     if !valid_name(name) {
         return Err(LoadError::BadName { unit: name.into() });
     }
@@ -159,16 +236,10 @@ pub fn load(root: &Root, name: &str) -> Result<LoadedUnit, LoadError> {
     let mut found: Option<(PathBuf, String)> = None;
     'outer: for cand in &candidates {
         for dir in SEARCH_PATH {
-            let p = Path::new(dir).join(cand);
-            match root.symlink_metadata(&p) {
-                Ok(_) => {
-                    found = Some((p, cand.clone()));
-                    break 'outer;
-                }
-                Err(e) if e.is_not_found() => {}
-                Err(RootError::Io { source, .. })
-                    if source.kind() == std::io::ErrorKind::NotADirectory => {}
-                Err(e) => return Err(read_err(e)),
+            // The index was listed from these directories: a name it holds is the fragment.
+            if index.has(dir, cand) {
+                found = Some((Path::new(dir).join(cand), cand.clone()));
+                break 'outer;
             }
         }
     }
@@ -227,6 +298,9 @@ pub fn load(root: &Root, name: &str) -> Result<LoadedUnit, LoadError> {
     let mut chosen: BTreeMap<String, PathBuf> = BTreeMap::new();
     for sdir in SEARCH_PATH {
         for d in &dirs {
+            if !index.has(sdir, d) {
+                continue;
+            }
             let dir = Path::new(sdir).join(d);
             let entries = match root.read_dir(&dir) {
                 Ok((_, e)) => e,
@@ -269,18 +343,5 @@ pub fn load(root: &Root, name: &str) -> Result<LoadedUnit, LoadError> {
 /// templates are listed as written (`getty@.service`).
 #[must_use]
 pub fn list_units(root: &Root, ty: &str) -> Vec<String> {
-    let suffix = format!(".{ty}");
-    let mut out = std::collections::BTreeSet::new();
-    for dir in SEARCH_PATH {
-        if let Ok((_, entries)) = root.read_dir(dir) {
-            for e in entries {
-                if let Some(n) = e.to_str() {
-                    if n.ends_with(&suffix) && valid_name(n) {
-                        out.insert(n.to_string());
-                    }
-                }
-            }
-        }
-    }
-    out.into_iter().collect()
+    Loader::new(root).list(ty)
 }

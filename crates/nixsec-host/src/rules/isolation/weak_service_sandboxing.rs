@@ -98,12 +98,13 @@ impl Rule for WeakServiceSandboxing {
                 })
                 .unwrap_or_default()
         };
+        let loader = nixsec_systemd::Loader::new(cx.root());
         let mut bad = Vec::new();
         let mut names = Vec::new();
         let mut errors = Vec::new();
         let mut scored = 0usize;
         for name in &wanted {
-            match nixsec_systemd::load(cx.root(), name) {
+            match loader.load(name) {
                 Ok(u) => {
                     let s = nixsec_systemd::assess(&u);
                     scored += 1;
