@@ -168,30 +168,22 @@ fn nixsec_np() -> assert_cmd::Command {
 }
 
 fn verify_json(cache: &str, key: &str, extra: &[&str]) -> (i32, serde_json::Value) {
-    let out = nixsec_np()
-        .args([
-            "store",
-            "verify",
-            "--format",
-            "json",
-            "--trusted-key",
-            key,
-            "--sigs-needed",
-            "1",
-            "--cache",
-            cache,
-        ])
-        .args(extra)
-        .output()
-        .expect("run");
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().expect("code"), v)
+    crate::run_json(
+        nixsec_np()
+            .args([
+                "store",
+                "verify",
+                "--format",
+                "json",
+                "--trusted-key",
+                key,
+                "--sigs-needed",
+                "1",
+                "--cache",
+                cache,
+            ])
+            .args(extra),
+    )
 }
 
 /// The kinds reported for `path`, sorted.

@@ -31,15 +31,10 @@ pub fn nixsec() -> Command {
     c
 }
 
-/// Run `nixsec audit --root ROOT --format json ARGS...` and parse the report.
-pub fn audit_json(root: &Path, args: &[&str]) -> (i32, serde_json::Value) {
-    let out = nixsec()
-        .args(["audit", "--format", "json", "--root"])
-        .arg(root)
-        .args(args)
-        .output()
-        .expect("run");
-    let code = out.status.code().expect("exit code");
+/// Run a command that prints JSON; its exit code and the parsed document (a test failure,
+/// with both output streams, when stdout is not JSON).
+pub fn run_json(cmd: &mut Command) -> (i32, serde_json::Value) {
+    let out = cmd.output().expect("run");
     let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "not JSON ({e}): {}\nstderr: {}",
@@ -47,7 +42,17 @@ pub fn audit_json(root: &Path, args: &[&str]) -> (i32, serde_json::Value) {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    (code, v)
+    (out.status.code().expect("exit code"), v)
+}
+
+/// Run `nixsec audit --root ROOT --format json ARGS...` and parse the report.
+pub fn audit_json(root: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    run_json(
+        nixsec()
+            .args(["audit", "--format", "json", "--root"])
+            .arg(root)
+            .args(args),
+    )
 }
 
 /// The finding of `rule` in a JSON report.

@@ -10,10 +10,15 @@ use crate::nixstore::{fixture, Fixture};
 
 /// A copy of the fixture store (owners, modes and links preserved) to plant problems in.
 fn copy(f: &Fixture) -> tempfile::TempDir {
+    copy_dir(&f.root)
+}
+
+/// A copy of the store under `root` (Nix's own verifiers write to what they check).
+fn copy_dir(root: &Path) -> tempfile::TempDir {
     let t = tempfile::tempdir().expect("tempdir");
     let st = Command::new("cp")
         .arg("-a")
-        .arg(f.root.join("nix"))
+        .arg(root.join("nix"))
         .arg(t.path())
         .status()
         .expect("cp");
@@ -39,28 +44,20 @@ fn sql(root: &Path, q: &str) -> String {
 }
 
 fn verify_json(root: &Path, key: &str, extra: &[&str]) -> (i32, serde_json::Value) {
-    let out = nixsec()
-        .args([
-            "store",
-            "verify",
-            "--format",
-            "json",
-            "--trusted-key",
-            key,
-            "--store-root",
-        ])
-        .arg(root)
-        .args(extra)
-        .output()
-        .expect("run");
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().expect("code"), v)
+    crate::run_json(
+        nixsec()
+            .args([
+                "store",
+                "verify",
+                "--format",
+                "json",
+                "--trusted-key",
+                key,
+                "--store-root",
+            ])
+            .arg(root)
+            .args(extra),
+    )
 }
 
 fn kinds_of(v: &serde_json::Value, path: &str) -> Vec<String> {
@@ -221,18 +218,6 @@ fn modified_missing_and_unsigned_paths_match_nix() {
         old.contains(&format!("path '{missing}' disappeared")),
         "{old}"
     );
-}
-
-fn copy_dir(root: &Path) -> tempfile::TempDir {
-    let t = tempfile::tempdir().expect("tempdir");
-    assert!(Command::new("cp")
-        .arg("-a")
-        .arg(root.join("nix"))
-        .arg(t.path())
-        .status()
-        .expect("cp")
-        .success());
-    t
 }
 
 #[test]

@@ -396,7 +396,25 @@ struct Frame {
 /// An opened directory and its sorted entry names.
 type Listing = (rustix::fd::OwnedFd, Vec<OsString>);
 
-impl<S: Sink> Walker<'_, S> {
+impl<'o, S: Sink> Walker<'o, S> {
+    fn new(
+        sink: S,
+        contents: bool,
+        on_node: Option<&'o mut dyn FnMut(Node<'_>)>,
+        on_bytes: Option<&'o (dyn Fn(u64) + Sync)>,
+        flat_algo: Option<Algo>,
+    ) -> Self {
+        Walker {
+            sink,
+            contents,
+            on_node,
+            on_bytes,
+            flat_algo,
+            flat: None,
+            buf: Vec::new(),
+        }
+    }
+
     fn run(&mut self, top: &Path) -> Result<(), NarError> {
         // `lstat("dir/")` would follow a symlink `dir`; dropping trailing slashes keeps the top
         // node itself unfollowed.
@@ -676,8 +694,8 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
                 }
                 (h.finalize(), size)
             });
-            let mut w = Walker {
-                sink: PipeSink {
+            let mut w = Walker::new(
+                PipeSink {
                     batch: Vec::with_capacity(PIPE_BATCH),
                     tx,
                     free: free_rx,
@@ -685,10 +703,8 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
                 contents,
                 on_node,
                 on_bytes,
-                flat_algo: flat_hash,
-                flat: None,
-                buf: Vec::new(),
-            };
+                flat_hash,
+            );
             let walked = w.run(path).and_then(|()| w.sink.flush());
             let flat = w.flat.take();
             drop(w); // closes the channel: the hashing thread finishes
@@ -706,18 +722,16 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
         });
     }
     if contents {
-        let mut w = Walker {
-            sink: HashSink {
+        let mut w = Walker::new(
+            HashSink {
                 hasher: sha2::Sha256::new(),
                 size: 0,
             },
             contents,
             on_node,
             on_bytes,
-            flat_algo: flat_hash,
-            flat: None,
-            buf: Vec::new(),
-        };
+            flat_hash,
+        );
         w.run(path)?;
         Ok(WalkResult {
             nar: Some(NarSummary {
@@ -727,15 +741,7 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
             flat: w.flat,
         })
     } else {
-        let mut w = Walker {
-            sink: NullSink,
-            contents,
-            on_node,
-            on_bytes,
-            flat_algo: None,
-            flat: None,
-            buf: Vec::new(),
-        };
+        let mut w = Walker::new(NullSink, contents, on_node, on_bytes, None);
         w.run(path)?;
         Ok(WalkResult::default())
     }
@@ -744,18 +750,16 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
 /// Write the NAR of `path` to `out` (the serialiser of [`walk`]; `out` is buffered here).
 /// Returns the NAR size.
 pub fn dump(path: &Path, out: &mut dyn Write) -> Result<u64, NarError> {
-    let mut w = Walker {
-        sink: WriteSink {
+    let mut w = Walker::new(
+        WriteSink {
             out: BufWriter::with_capacity(64 * 1024, out),
             size: 0,
         },
-        contents: true,
-        on_node: None,
-        on_bytes: None,
-        flat_algo: None,
-        flat: None,
-        buf: Vec::new(),
-    };
+        true,
+        None,
+        None,
+        None,
+    );
     w.run(path)?;
     w.sink.out.flush().map_err(NarError::Write)?;
     Ok(w.sink.size)

@@ -1,11 +1,13 @@
 //! Edge cases, with hand-written expectations, and a comparison against the real
 //! `systemd-analyze security --offline=true` wherever it is installed.
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use nixsec_core::Root;
 use nixsec_systemd::{score_unit, LoadError, UnitScore};
 use nixsec_testutil::RootBuilder;
+
+mod common;
+use common::run_tool;
 
 const D: &str = "/etc/systemd/system";
 
@@ -194,51 +196,6 @@ fn tool() -> Option<PathBuf> {
         .split(':')
         .map(|d| Path::new(d).join("systemd-analyze"))
         .find(|p| p.is_file())
-}
-
-/// `(exposure_str, [(json_field, badness or None)])`, or `None` when the tool rejects the unit.
-/// The tool's verdict: printed exposure and `(json_field, badness)` rows (`None` = N/A).
-type ToolScore = (String, Vec<(String, Option<u64>)>);
-
-fn run_tool(bin: &Path, root: &Path, unit: &str) -> Option<ToolScore> {
-    let cwd = tempfile::tempdir().expect("tempdir");
-    let base = |json: bool| {
-        let mut c = Command::new(bin);
-        c.current_dir(cwd.path())
-            .env("SYSTEMD_COLORS", "0")
-            .env("SYSTEMD_PAGER", "cat")
-            .env("LC_ALL", "C.UTF-8")
-            .args(["security", "--no-pager", "--offline=true"])
-            .arg(format!("--root={}", root.display()));
-        if json {
-            c.env("SYSTEMD_ANALYZE_DEBUG", "1").arg("--json=short");
-        }
-        c.arg(unit);
-        c
-    };
-    let text = base(false).output().expect("run systemd-analyze");
-    let out = String::from_utf8_lossy(&text.stdout);
-    let line = out
-        .lines()
-        .find(|l| l.contains("Overall exposure level for"))?;
-    let exposure = line
-        .split(": ")
-        .nth(1)?
-        .split_whitespace()
-        .next()?
-        .to_string();
-    let json = base(true).output().expect("run systemd-analyze --json");
-    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json rows");
-    let checks = rows
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|r| {
-            let b = r["badness"].as_u64().filter(|b| *b != u64::MAX);
-            (r["json_field"].as_str().unwrap_or_default().to_string(), b)
-        })
-        .collect();
-    Some((exposure, checks))
 }
 
 fn compare(bin: &Path, root_dir: &Path, unit: &str) -> Result<(), String> {
