@@ -70,6 +70,11 @@ mod registry_tests {
         "NIX-043",
         "NIX-044",
         "NIX-061",
+        "NIX-090",
+        "NIX-091",
+        "NIX-092",
+        "NIX-093",
+        "NIX-094",
     ];
 
     #[test]

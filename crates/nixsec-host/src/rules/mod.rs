@@ -3,4 +3,5 @@
 pub mod encryption;
 pub mod isolation;
 pub mod multi_user;
+pub mod secure_boot;
 pub mod store_integrity;
