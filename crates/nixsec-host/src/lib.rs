@@ -75,6 +75,9 @@ mod registry_tests {
         "NIX-092",
         "NIX-093",
         "NIX-094",
+        "NIX-100",
+        "NIX-101",
+        "NIX-102",
     ];
 
     #[test]

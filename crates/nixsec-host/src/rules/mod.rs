@@ -2,6 +2,7 @@
 
 pub mod encryption;
 pub mod isolation;
+pub mod mac;
 pub mod multi_user;
 pub mod secure_boot;
 pub mod store_integrity;
