@@ -418,6 +418,40 @@ impl Root {
         Ok((r, buf))
     }
 
+    /// Read the first `len` bytes (fewer if it is shorter) of a regular file or a **block
+    /// device** (a LUKS header on `/dev/NAME`), opened read-only like [`Root::open`].
+    ///
+    /// # Errors
+    /// Not found, permission denied (reading a disk needs root), neither a regular file nor a
+    /// block device, a loop, an I/O error.
+    pub fn read_head(
+        &self,
+        path: impl AsRef<Path>,
+        len: u64,
+    ) -> Result<(Resolved, Vec<u8>), RootError> {
+        use std::os::unix::fs::FileTypeExt;
+        let r = self.resolve(path)?;
+        let io_err = |source| RootError::Io {
+            path: r.display(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+            .open(&r.host)
+            .map_err(io_err)?;
+        let md = file.metadata().map_err(io_err)?;
+        if !md.is_file() && !md.file_type().is_block_device() {
+            return Err(RootError::NotRegular {
+                path: r.display(),
+                kind: file_kind(&md),
+            });
+        }
+        let mut buf = Vec::new();
+        file.take(len).read_to_end(&mut buf).map_err(io_err)?;
+        Ok((r, buf))
+    }
+
     /// Read a whole file (capped at [`DEFAULT_READ_LIMIT`]).
     ///
     /// # Errors
