@@ -102,6 +102,10 @@ pub struct AuditArgs {
     /// Also hash the contents of every store path (NIX-026); slow on big stores.
     #[arg(long)]
     pub store_contents: bool,
+    /// The host's role where the catalogue's verdict differs (nix-ld, SSH forwarding, USB
+    /// storage): server or desktop.
+    #[arg(long, value_name = "ROLE", default_value = "server", value_parser = parse_profile)]
+    pub profile: nixsec_core::Profile,
 }
 
 /// `nixsec store ...`.
@@ -234,6 +238,10 @@ fn parse_list_format(s: &str) -> Result<Format, String> {
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_profile(s: &str) -> Result<nixsec_core::Profile, String> {
     s.parse()
 }
 

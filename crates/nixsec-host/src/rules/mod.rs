@@ -1,5 +1,9 @@
 //! Host rules, one folder per catalogue section.
 
+pub mod accounts;
 pub mod isolation;
+pub mod kernel;
 pub mod multi_user;
+pub mod runtime_search_paths;
+pub mod ssh;
 pub mod store_integrity;
