@@ -102,6 +102,11 @@ pub struct AuditArgs {
     /// Also hash the contents of every store path (NIX-026); slow on big stores.
     #[arg(long)]
     pub store_contents: bool,
+    /// The host's role where the catalogue's verdict differs (nix-ld, SSH forwarding, USB
+    /// storage): server or desktop.
+    /// Not given: server, except for verdicts the catalogue changes only for a declared role.
+    #[arg(long, value_name = "ROLE", value_parser = parse_profile)]
+    pub profile: Option<nixsec_core::Profile>,
 }
 
 /// `nixsec store ...`.
@@ -234,6 +239,10 @@ fn parse_list_format(s: &str) -> Result<Format, String> {
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_profile(s: &str) -> Result<nixsec_core::Profile, String> {
     s.parse()
 }
 

@@ -25,7 +25,8 @@ fn text_report_shape() {
 
 #[test]
 fn text_lists_failures_first_with_evidence_and_fix() {
-    let text = text_of(&[]);
+    // Within a section failures come first (sections keep catalogue order).
+    let text = text_of(&["--section", "multi-user"]);
     let fail = text.find("FAIL").expect("a failure");
     let pass = text.find("pass").expect("a pass");
     assert!(fail < pass, "{text}");

@@ -7,6 +7,7 @@ mod boot_chain;
 mod cache;
 mod config;
 mod formats;
+mod host_hardening;
 mod misc;
 mod nixstore;
 mod store;

@@ -59,14 +59,40 @@ pub struct AuditOptions {
     pub profile: Option<Profile>,
 }
 
-/// The role of the audited host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The role of the audited host (`nixsec audit --profile`). The rule catalogue is stricter on
+/// servers (nix-ld, SSH forwarding, USB storage); the default is `server`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Profile {
-    /// A server (the default).
+    /// A server: no desktop conveniences expected.
     #[default]
     Server,
-    /// A desktop or laptop.
+    /// A desktop or laptop used by people at the console.
     Desktop,
+}
+
+impl Profile {
+    /// `server` or `desktop`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Server => "server",
+            Profile::Desktop => "desktop",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "server" => Ok(Profile::Server),
+            "desktop" => Ok(Profile::Desktop),
+            _ => Err(format!(
+                "unknown profile `{s}` (expected server or desktop)"
+            )),
+        }
+    }
 }
 
 impl AuditOptions {

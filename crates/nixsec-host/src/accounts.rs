@@ -21,6 +21,8 @@ pub struct User {
     pub shell: String,
     /// 1-based line.
     pub line: u32,
+    /// Home directory.
+    pub home: String,
 }
 
 impl User {
@@ -103,6 +105,7 @@ pub fn parse_passwd(text: &str) -> Vec<User> {
                 gid: f[3].parse().ok()?,
                 shell: f[6].to_string(),
                 line,
+                home: f[5].to_string(),
             })
         })
         .collect()
@@ -189,6 +192,62 @@ impl Accounts {
             .and_then(|us| us.iter().find(|u| u.uid == uid))
             .map_or_else(|| uid.to_string(), |u| u.name.clone())
     }
+}
+
+/// One `/etc/login.defs` setting: key, value, 1-based line.
+pub type LoginDef = (String, String, u32);
+
+/// `/etc/login.defs`: `KEY value` lines, `#` comments; the last value of a key wins (shadow's
+/// `getdef` keeps the last). `Ok(None)` when the file does not exist.
+///
+/// # Errors
+/// Unreadable or not text.
+pub fn login_defs(cx: &HostCx) -> Result<Option<Vec<LoginDef>>, String> {
+    match cx.root().read_to_string("/etc/login.defs") {
+        Ok((_, t)) => Ok(Some(
+            t.lines()
+                .enumerate()
+                .filter_map(|(i, l)| {
+                    let l = l.trim();
+                    if l.is_empty() || l.starts_with('#') {
+                        return None;
+                    }
+                    let (k, v) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+                    Some((
+                        k.to_string(),
+                        v.trim().trim_matches('"').to_string(),
+                        u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    ))
+                })
+                .collect(),
+        )),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// NixOS's declarative user database: the `users-groups.json` store file that
+/// `/run/current-system/activate` hands to `update-users-groups.pl`. `Ok(None)` when there is
+/// no such activation script (not NixOS, a mounted root without `/run`, or userborn/sysusers).
+///
+/// # Errors
+/// The activation script or the JSON file is unreadable or not valid JSON.
+pub fn users_groups_json(cx: &HostCx) -> Result<Option<(String, serde_json::Value)>, String> {
+    let script = match cx.root().read_to_string("/run/current-system/activate") {
+        Ok((_, t)) => t,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let Some(path) = script
+        .split(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+        .find(|w| w.starts_with("/nix/store/") && w.ends_with("-users-groups.json"))
+    else {
+        return Ok(None);
+    };
+    let (_, text) = cx.root().read_to_string(path).map_err(|e| e.to_string())?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("`{path}`: not valid JSON: {e}"))?;
+    Ok(Some((path.to_string(), v)))
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! Host rules, one folder per catalogue section.
 
+pub mod accounts;
 pub mod encryption;
 pub mod isolation;
+pub mod kernel;
 pub mod mac;
 pub mod multi_user;
+pub mod runtime_search_paths;
 pub mod secure_boot;
+pub mod ssh;
 pub mod store_integrity;

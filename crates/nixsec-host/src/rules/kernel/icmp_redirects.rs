@@ -1,0 +1,95 @@
+//! NIX-115: ICMP redirects, source routing and other legacy IPv4/IPv6 knobs left open.
+
+use linkme::distributed_slice;
+use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::kernel::{sysctl_rule, Absent, IntCheck};
+
+/// Redirect or source-route keys ≠ 0, martians not logged, no SYN cookies, broadcast echo.
+pub struct IcmpRedirects;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &IcmpRedirects;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-115",
+    title: "ICMP redirects and source routing accepted",
+    section: Section::Kernel,
+    severity: Severity::Low,
+    checks: "Under `/proc/sys/net`: `ipv4/conf/{all,default}/{accept_redirects,secure_redirects,send_redirects,accept_source_route,log_martians}`, `ipv6/conf/{all,default}/{accept_redirects,accept_source_route}`, `ipv4/tcp_syncookies`, `ipv4/icmp_echo_ignore_broadcasts`, `ipv4/icmp_ignore_bogus_error_responses`. Fails when a redirect or source-route key is not 0, `log_martians` is not 1, `tcp_syncookies` is not 1, or broadcast echo or bogus ICMP errors are not ignored. An absent IPv6 file means IPv6 is off (nothing to accept); an absent IPv4 file takes the kernel default (redirects accepted, martians not logged). Skipped under a root without `/proc/sys`.",
+    rationale: "Accepted redirects let anyone on the local network reroute the host's traffic through themselves; source routing lets remote senders choose the path; sending redirects is only for routers. Martian logging shows spoofing, SYN cookies keep the host reachable under a SYN flood.",
+    fix: "Set the keys as NixOS's hardened profile does (research note 4.1).",
+    nixos: "boot.kernel.sysctl = {\n  \"net.ipv4.conf.all.accept_redirects\" = false; \"net.ipv4.conf.default.accept_redirects\" = false;\n  \"net.ipv4.conf.all.secure_redirects\" = false; \"net.ipv4.conf.default.secure_redirects\" = false;\n  \"net.ipv4.conf.all.send_redirects\" = false; \"net.ipv4.conf.default.send_redirects\" = false;\n  \"net.ipv6.conf.all.accept_redirects\" = false; \"net.ipv6.conf.default.accept_redirects\" = false;\n  \"net.ipv4.conf.all.log_martians\" = true; \"net.ipv4.conf.default.log_martians\" = true;\n  \"net.ipv4.icmp_echo_ignore_broadcasts\" = true;\n};",
+    references: &["Documentation/networking/ip-sysctl.rst", "DevSec sysctl-03, -04, -11, -13, -14, -15, -16, -17, -20", "lynis KRNL-6000"],
+    source: file!(),
+};
+
+const V4: Absent = Absent::Default(1, "kernel default");
+const V6: Absent = Absent::Safe("IPv6 off");
+
+const CHECKS: &[IntCheck] = &[
+    IntCheck::new("net.ipv4.conf.all.accept_redirects", |v| v == 0, "0", V4),
+    IntCheck::new("net.ipv4.conf.default.accept_redirects", |v| v == 0, "0", V4),
+    IntCheck::new("net.ipv4.conf.all.secure_redirects", |v| v == 0, "0", V4),
+    IntCheck::new("net.ipv4.conf.default.secure_redirects", |v| v == 0, "0", V4),
+    IntCheck::new("net.ipv4.conf.all.send_redirects", |v| v == 0, "0", V4),
+    IntCheck::new("net.ipv4.conf.default.send_redirects", |v| v == 0, "0", V4),
+    IntCheck::new("net.ipv4.conf.all.accept_source_route", |v| v == 0, "0", Absent::Default(0, "kernel default")),
+    IntCheck::new("net.ipv4.conf.default.accept_source_route", |v| v == 0, "0", Absent::Default(0, "kernel default")),
+    IntCheck::new("net.ipv4.conf.all.log_martians", |v| v == 1, "1", Absent::Default(0, "kernel default")),
+    IntCheck::new("net.ipv4.conf.default.log_martians", |v| v == 1, "1", Absent::Default(0, "kernel default")),
+    IntCheck::new("net.ipv6.conf.all.accept_redirects", |v| v == 0, "0", V6),
+    IntCheck::new("net.ipv6.conf.default.accept_redirects", |v| v == 0, "0", V6),
+    IntCheck::new("net.ipv6.conf.all.accept_source_route", |v| v <= 0, "0 or -1", V6),
+    IntCheck::new("net.ipv6.conf.default.accept_source_route", |v| v <= 0, "0 or -1", V6),
+    IntCheck::new("net.ipv4.tcp_syncookies", |v| v == 1, "1", Absent::Default(1, "kernel default")),
+    IntCheck::new("net.ipv4.icmp_echo_ignore_broadcasts", |v| v == 1, "1", Absent::Default(1, "kernel default")),
+    IntCheck::new("net.ipv4.icmp_ignore_bogus_error_responses", |v| v == 1, "1", Absent::Default(1, "kernel default")),
+];
+
+impl Rule for IcmpRedirects {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        sysctl_rule(cx, CHECKS, META.severity, "redirects and source routing are refused, martians logged, SYN cookies on")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::fixtures::proc_sys;
+    use crate::testing::*;
+
+    #[test]
+    fn captured_debian_values_fail() {
+        // proc-sys-captured: accept/secure/send_redirects 1, log_martians 0 (all), ipv6
+        // accept_redirects 1; default/{secure,send}_redirects and default/log_martians are absent
+        // there and take the kernel defaults 1, 1 and 0.
+        let o = run(&IcmpRedirects, &proc_sys("proc-sys-captured"));
+        assert_eq!(o.status(), Status::Fail);
+        assert_eq!(
+            message(&o),
+            "net.ipv4.conf.all.accept_redirects = 1 (want 0); net.ipv4.conf.default.accept_redirects = 1 (want 0); \
+             net.ipv4.conf.all.secure_redirects = 1 (want 0); net.ipv4.conf.default.secure_redirects = 1 (want 0); \
+             net.ipv4.conf.all.send_redirects = 1 (want 0); net.ipv4.conf.default.send_redirects = 1 (want 0); \
+             net.ipv4.conf.all.log_martians = 0 (want 1); net.ipv4.conf.default.log_martians = 0 (want 1); \
+             net.ipv6.conf.all.accept_redirects = 1 (want 0); net.ipv6.conf.default.accept_redirects = 1 (want 0)"
+        );
+    }
+
+    #[test]
+    fn hardened_values_pass() {
+        let o = run(&IcmpRedirects, &proc_sys("proc-sys-hardened"));
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+    }
+
+    #[test]
+    fn skip_and_garbage() {
+        assert_eq!(run(&IcmpRedirects, &RootBuilder::new()).status(), Status::Skip);
+        let b = proc_sys("proc-sys-hardened").file("/proc/sys/net/ipv4/tcp_syncookies", "on\n");
+        assert_eq!(run(&IcmpRedirects, &b).status(), Status::Error);
+    }
+}

@@ -1,0 +1,99 @@
+//! NIX-116: link and FIFO protections off, or setuid programs dump core where users can read it.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::kernel::{have_proc_sys, read_int, read_sysctl, Absent, IntCheck, Verdict, NO_PROC};
+
+/// `fs.protected_*` below target, or `fs.suid_dumpable` 1 (or 2 with a relative core pattern).
+pub struct LinkProtections;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &LinkProtections;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-116",
+    title: "Link protections or setuid core dumps",
+    section: Section::Kernel,
+    severity: Severity::Low,
+    checks: "`/proc/sys/fs/protected_{hardlinks,symlinks,fifos,regular}`, `/proc/sys/fs/suid_dumpable` and `/proc/sys/kernel/core_pattern`. Fails when `protected_hardlinks` or `protected_symlinks` ≠ 1, `protected_fifos` < 1, `protected_regular` < 2, `suid_dumpable` = 1, or `suid_dumpable` = 2 with a `core_pattern` that is neither absolute nor a pipe. Absent files take the kernel defaults (0 for each protection, 0 for `suid_dumpable`). Skipped under a root without `/proc/sys`.",
+    rationale: "Without these protections, the classic /tmp races work: a user plants a symlink, hard link or FIFO where a root process will write, and redirects the write to `/etc/shadow`. Core dumps of setuid programs written into the current directory leak their memory (password hashes, keys) to the user who crashed them.",
+    fix: "Turn on all link protections and do not dump setuid programs (or dump them only through systemd-coredump).",
+    nixos: "boot.kernel.sysctl = { \"fs.protected_regular\" = 2; \"fs.protected_fifos\" = 2; \"fs.suid_dumpable\" = 0; };\nsystemd.coredump.extraConfig = \"Storage=none\";",
+    references: &["Documentation/admin-guide/sysctl/fs.rst", "DevSec sysctl-31a, -31b, -34", "lynis KRNL-6000, KRNL-5820", "CWE-59"],
+    source: file!(),
+};
+
+const CHECKS: &[IntCheck] = &[
+    IntCheck::new("fs.protected_hardlinks", |v| v == 1, "1", Absent::Default(0, "kernel default")),
+    IntCheck::new("fs.protected_symlinks", |v| v == 1, "1", Absent::Default(0, "kernel default")),
+    IntCheck::new("fs.protected_fifos", |v| v >= 1, "1 or 2", Absent::Default(0, "kernel default")),
+    IntCheck::new("fs.protected_regular", |v| v >= 2, "2", Absent::Default(0, "kernel default")),
+    IntCheck::new("fs.suid_dumpable", |v| v != 1, "0 (or 2 with an absolute core_pattern)", Absent::Default(0, "kernel default")),
+];
+
+impl Rule for LinkProtections {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        if !have_proc_sys(cx) {
+            return Outcome::skip(NO_PROC);
+        }
+        let mut v = Verdict::run(cx, CHECKS);
+        if let Ok(Some(2)) = read_int(cx, "fs.suid_dumpable") {
+            match read_sysctl(cx, "kernel.core_pattern") {
+                Ok(Some(p)) => {
+                    v.evidence.push(Evidence::value("/proc/sys/kernel/core_pattern", p.clone()));
+                    if !(p.starts_with('/') || p.starts_with('|')) {
+                        v.fail(format!("fs.suid_dumpable = 2 with a relative kernel.core_pattern `{}` (setuid dumps land in the user's directory)", nixsec_core::escape(&p)), None);
+                    }
+                }
+                Ok(None) => v.fail("fs.suid_dumpable = 2 and kernel.core_pattern absent (default `core`, relative)".into(), None),
+                Err(e) => v.errors.push(e),
+            }
+        }
+        v.outcome(META.severity, "link protections are on and setuid programs do not dump core")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::fixtures::proc_sys;
+    use crate::testing::*;
+
+    #[test]
+    fn captured_values_fail() {
+        // proc-sys-captured: hardlinks 1, symlinks 0, fifos 0, regular 0, suid_dumpable 0.
+        let o = run(&LinkProtections, &proc_sys("proc-sys-captured"));
+        assert_eq!(
+            message(&o),
+            "fs.protected_symlinks = 0 (want 1); fs.protected_fifos = 0 (want 1 or 2); fs.protected_regular = 0 (want 2)"
+        );
+    }
+
+    #[test]
+    fn hardened_passes() {
+        assert_eq!(run(&LinkProtections, &proc_sys("proc-sys-hardened")).status(), Status::Pass);
+    }
+
+    #[test]
+    fn suid_dumpable_two_needs_an_absolute_pattern() {
+        let b = proc_sys("proc-sys-hardened").file("/proc/sys/fs/suid_dumpable", "2\n");
+        assert_eq!(run(&LinkProtections, &b).status(), Status::Pass, "core_pattern is a pipe");
+        let b = b.file("/proc/sys/kernel/core_pattern", "core.%p\n");
+        let o = run(&LinkProtections, &b);
+        assert!(message(&o).contains("relative kernel.core_pattern `core.%p`"), "{}", message(&o));
+        let b = proc_sys("proc-sys-hardened").file("/proc/sys/fs/suid_dumpable", "1\n");
+        assert_eq!(message(&run(&LinkProtections, &b)), "fs.suid_dumpable = 1 (want 0 (or 2 with an absolute core_pattern))");
+    }
+
+    #[test]
+    fn skip_and_garbage() {
+        assert_eq!(run(&LinkProtections, &RootBuilder::new()).status(), Status::Skip);
+        let b = proc_sys("proc-sys-hardened").file("/proc/sys/fs/protected_regular", "");
+        assert_eq!(run(&LinkProtections, &b).status(), Status::Error);
+    }
+}

@@ -1,0 +1,3 @@
+//! Kernel, sysctl and mounts (catalogue section 10, NIX-110..120).
+
+automod::dir!(pub "src/rules/kernel");

@@ -1,0 +1,80 @@
+//! NIX-110: kernel pointers or the kernel log are readable by unprivileged users.
+
+use linkme::distributed_slice;
+use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::kernel::{sysctl_rule, Absent, IntCheck};
+
+/// `kernel.kptr_restrict` < 1 or `kernel.dmesg_restrict` ≠ 1.
+pub struct PointersExposed;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &PointersExposed;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-110",
+    title: "Kernel pointers or log exposed",
+    section: Section::Kernel,
+    severity: Severity::Medium,
+    checks: "`/proc/sys/kernel/kptr_restrict` and `/proc/sys/kernel/dmesg_restrict` of the running kernel. Fails when `kptr_restrict` < 1 (NixOS sets 1 by default, 2 is recommended) or `dmesg_restrict` ≠ 1. Skipped under a root without `/proc/sys`.",
+    rationale: "Kernel addresses in `/proc/kallsyms`, `/proc/modules` and the kernel log defeat KASLR, the first step of most kernel exploits; the log also leaks hardware, network and crash details to every local user.",
+    fix: "Hide kernel pointers from everyone (2) and restrict the kernel log to CAP_SYSLOG.",
+    nixos: "boot.kernel.sysctl = { \"kernel.kptr_restrict\" = 2; \"kernel.dmesg_restrict\" = 1; };",
+    references: &["Documentation/admin-guide/sysctl/kernel.rst: kptr_restrict, dmesg_restrict", "lynis KRNL-6000", "CWE-200"],
+    source: file!(),
+};
+
+const CHECKS: &[IntCheck] = &[
+    IntCheck::new("kernel.kptr_restrict", |v| v >= 1, "≥ 1, 2 recommended", Absent::Default(0, "kernel without the knob shows pointers")),
+    IntCheck::new("kernel.dmesg_restrict", |v| v == 1, "1", Absent::Default(0, "CONFIG_SECURITY_DMESG_RESTRICT off")),
+];
+
+impl Rule for PointersExposed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        sysctl_rule(cx, CHECKS, META.severity, "kernel pointers are hidden and the kernel log is restricted")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::fixtures::proc_sys;
+    use crate::testing::*;
+
+    #[test]
+    fn captured_debian_kernel_fails_on_kptr_restrict() {
+        // tests/fixtures/kernel/proc-sys-captured: kptr_restrict 0, dmesg_restrict 1.
+        let o = run(&PointersExposed, &proc_sys("proc-sys-captured"));
+        assert_eq!(o.status(), Status::Fail);
+        assert_eq!(message(&o), "kernel.kptr_restrict = 0 (want ≥ 1, 2 recommended)");
+    }
+
+    #[test]
+    fn hardened_values_pass() {
+        assert_eq!(run(&PointersExposed, &proc_sys("proc-sys-hardened")).status(), Status::Pass);
+    }
+
+    #[test]
+    fn skipped_without_proc() {
+        assert_eq!(run(&PointersExposed, &RootBuilder::new().file("/etc/NIXOS", "")).status(), Status::Skip);
+    }
+
+    #[test]
+    fn garbage_value_is_an_error() {
+        let b = RootBuilder::new().file("/proc/sys/kernel/kptr_restrict", "two\n").file("/proc/sys/kernel/dmesg_restrict", "1\n");
+        let o = run(&PointersExposed, &b);
+        assert_eq!(o.status(), Status::Error);
+        assert_eq!(message(&o), "`/proc/sys/kernel/kptr_restrict`: not an integer: `two`");
+    }
+
+    #[test]
+    fn absent_key_uses_the_kernel_default() {
+        let o = run(&PointersExposed, &RootBuilder::new().file("/proc/sys/kernel/kptr_restrict", "2\n"));
+        assert_eq!(o.status(), Status::Fail);
+        assert!(message(&o).starts_with("kernel.dmesg_restrict = 0"), "{}", message(&o));
+    }
+}

@@ -1,0 +1,158 @@
+//! NIX-004: the system profile or root's profile can be changed by someone other than root.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::accounts::Accounts;
+use crate::perms::describe;
+
+/// A profile link, its directory or its target is not root's alone.
+pub struct ProfileWritable;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &ProfileWritable;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-004",
+    title: "System or root profile writable by non-root",
+    section: Section::RuntimeSearchPaths,
+    severity: Severity::Critical,
+    checks: "`/nix/var/nix/profiles/system` and its `system-*-link` generations, `/nix/var/nix/profiles/default`, `/nix/var/nix/profiles/per-user/root` (its links), `/root/.nix-profile`: each link (owner, as `lstat` sees it), the directory holding it, and its resolved target. Fails when any is owned by a user other than root, or the directory or the target is writable by group or others. Skipped when none of these profiles exists.",
+    rationale: "Whoever can repoint `/nix/var/nix/profiles/system` decides what boots next and what `/run/current-system` runs; whoever can change root's profile puts programs first in root's `PATH`. Either is root on the next boot or login.",
+    fix: "Give the links and their directories back to root and remove group/other write; treat the host as compromised until the change is explained.",
+    nixos: "chown -h root:root /nix/var/nix/profiles/system* && chmod go-w /nix/var/nix/profiles",
+    references: &["nix-env(1): profiles", "CWE-732"],
+    source: file!(),
+};
+
+fn candidates(cx: &HostCx) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok((_, names)) = cx.root().read_dir("/nix/var/nix/profiles") {
+        for n in names {
+            let n = n.to_string_lossy().into_owned();
+            if n == "system" || n == "default" || (n.starts_with("system-") && n.ends_with("-link")) || (n.starts_with("default-") && n.ends_with("-link")) {
+                out.push(format!("/nix/var/nix/profiles/{n}"));
+            }
+        }
+    }
+    if let Ok((_, names)) = cx.root().read_dir("/nix/var/nix/profiles/per-user/root") {
+        out.extend(names.iter().map(|n| format!("/nix/var/nix/profiles/per-user/root/{}", n.to_string_lossy())));
+    }
+    out.push("/root/.nix-profile".into());
+    out
+}
+
+impl Rule for ProfileWritable {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let accounts = Accounts::of(cx);
+        let mut problems = Vec::new();
+        let mut evidence = Vec::new();
+        let mut errors = Vec::new();
+        let mut seen = 0;
+        for p in candidates(cx) {
+            let (_, lmd) = match cx.root().symlink_metadata(&p) {
+                Ok(x) => x,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    errors.push(e.to_string());
+                    continue;
+                }
+            };
+            seen += 1;
+            let mut bad = Vec::new();
+            if lmd.uid() != 0 {
+                bad.push(format!("the link is owned by `{}`", accounts.user_name(lmd.uid())));
+            }
+            let dir = p.rsplit_once('/').map_or("/", |(d, _)| d).to_string();
+            match cx.root().metadata(&dir) {
+                Ok((_, md)) => {
+                    if md.uid() != 0 || md.permissions().mode() & 0o022 != 0 {
+                        bad.push(format!("its directory {dir} is {}", describe(&md, &accounts)));
+                    }
+                }
+                Err(e) => errors.push(e.to_string()),
+            }
+            if lmd.file_type().is_symlink() {
+                match cx.root().metadata(&p) {
+                    Ok((r, md)) => {
+                        if md.uid() != 0 || md.permissions().mode() & 0o022 != 0 {
+                            bad.push(format!("its target {} is {}", r.display(), describe(&md, &accounts)));
+                        }
+                    }
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+            if !bad.is_empty() {
+                evidence.push(Evidence::value(&p, describe(&lmd, &accounts)));
+                problems.push(format!("{p}: {}", bad.join(", ")));
+            }
+        }
+        if !problems.is_empty() {
+            return Outcome::fail(problems.join("; ")).with_evidence(evidence);
+        }
+        if !errors.is_empty() {
+            return Outcome::error(errors.join("; "));
+        }
+        if seen == 0 {
+            return Outcome::skip("no system, default or root profile under /nix/var/nix/profiles or /root/.nix-profile");
+        }
+        Outcome::pass(format!("{seen} profile links, their directories and targets belong to root alone"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn nixos() -> RootBuilder {
+        RootBuilder::new()
+            .dir("/nix/store/aaaa-nixos-system-host-24.11", 0o555)
+            .dir("/nix/var/nix/profiles", 0o755)
+            .symlink("/nix/var/nix/profiles/system-42-link", "/nix/store/aaaa-nixos-system-host-24.11")
+            .symlink("/nix/var/nix/profiles/system", "system-42-link")
+    }
+
+    #[test]
+    fn root_owned_profiles_pass() {
+        if !am_root() {
+            eprintln!("skipped: needs root-owned fixtures");
+            return;
+        }
+        let o = run(&ProfileWritable, &nixos());
+        assert_eq!(message(&o), "2 profile links, their directories and targets belong to root alone");
+    }
+
+    #[test]
+    fn writable_directory_or_target_fails() {
+        if !am_root() {
+            eprintln!("skipped: needs root-owned fixtures");
+            return;
+        }
+        let o = run(&ProfileWritable, &nixos().chmod("/nix/var/nix/profiles", 0o777));
+        assert!(message(&o).starts_with("/nix/var/nix/profiles/system: its directory /nix/var/nix/profiles is drwxrwxrwx"), "{}", message(&o));
+        let b = nixos().chmod("/nix/store/aaaa-nixos-system-host-24.11", 0o777);
+        let o = run(&ProfileWritable, &b);
+        assert!(message(&o).contains("its target /nix/store/aaaa-nixos-system-host-24.11 is drwxrwxrwx"), "{}", message(&o));
+        let b = nixos();
+        std::os::unix::fs::lchown(b.path().join("nix/var/nix/profiles/system"), Some(1000), None).expect("lchown");
+        assert!(message(&run(&ProfileWritable, &b)).contains("the link is owned by `1000`"));
+    }
+
+    #[test]
+    fn skip_and_loop() {
+        assert_eq!(run(&ProfileWritable, &RootBuilder::new()).status(), Status::Skip);
+        if !am_root() {
+            return;
+        }
+        let b = RootBuilder::new().dir("/nix/var/nix/profiles", 0o755).symlink("/nix/var/nix/profiles/system", "/nix/var/nix/profiles/system");
+        assert_eq!(run(&ProfileWritable, &b).status(), Status::Error);
+    }
+}

@@ -1,0 +1,167 @@
+//! NIX-007: setuid/setgid programs outside `/run/wrappers`, or extra root setuid wrappers.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::accounts::Accounts;
+use crate::perms::describe;
+
+/// A setuid/setgid file outside the wrapper directory, or a root setuid wrapper NixOS does not
+/// install by default.
+pub struct SetuidOutsideWrappers;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &SetuidOutsideWrappers;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-007",
+    title: "Setuid/setgid program outside the wrapper set",
+    section: Section::RuntimeSearchPaths,
+    severity: Severity::High,
+    checks: "On NixOS: every file on the root filesystem (as `find / -xdev -perm /6000`, not descending into other filesystems, `/nix/store` (NIX-026), `/proc`, `/sys`, `/dev` or `/run/wrappers`) that is setuid or setgid; and the setuid-root files in `/run/wrappers/bin` compared with the wrappers NixOS and its common modules install (sudo, su, passwd, mount, …). Fails on any setuid/setgid file outside `/run/wrappers`, and on an extra root setuid wrapper. Skipped off NixOS, where setuid programs live in FHS paths by design.",
+    rationale: "NixOS keeps every privileged program in one place, generated from `security.wrappers`; a setuid file elsewhere was put there by hand (or by an attacker keeping a way back to root), and an extra setuid-root wrapper is privileged attack surface nobody reviewed.",
+    fix: "Remove the file; grant capabilities instead of setuid, or use a polkit/sudo rule.",
+    nixos: "security.wrappers.<name> = { source = \"${pkgs.foo}/bin/foo\"; owner = \"root\"; group = \"root\"; capabilities = \"cap_net_raw+ep\"; };",
+    references: &["NixOS option security.wrappers", "DevSec os-06 (FHS list, vacuous on NixOS)", "CWE-250"],
+    source: file!(),
+};
+
+/// Wrappers NixOS modules install by default or through common options.
+const DEFAULT_WRAPPERS: &[&str] = &[
+    "chsh", "dbus-daemon-launch-helper", "fusermount", "fusermount3", "mount", "umount", "newgidmap", "newgrp", "newuidmap", "passwd", "pkexec",
+    "polkit-agent-helper-1", "sg", "su", "sudo", "sudoedit", "unix_chkpwd", "crontab", "at", "atq", "atrm", "batch", "doas", "ping", "ping6", "kcheckpass",
+    "start_kdeinit", "Xorg.wrap", "firejail", "bwrap", "spice-client-glib-usb-acl-helper", "usernetctl", "wireshark", "dumpcap", "mtr-packet", "traceroute",
+];
+
+const SKIP_DIRS: &[&str] = &["/nix/store", "/proc", "/sys", "/dev", "/run/wrappers"];
+
+/// Most entries walked before giving up (a runaway tree).
+const MAX_ENTRIES: usize = 2_000_000;
+
+impl Rule for SetuidOutsideWrappers {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        if !cx.info().is_nixos {
+            return Outcome::skip("not a NixOS system: setuid programs live in FHS paths by design (see DevSec os-06)");
+        }
+        let accounts = Accounts::of(cx);
+        let mut found = Vec::new();
+        let mut errors = Vec::new();
+        let root_dev = match cx.root().metadata("/") {
+            Ok((_, md)) => md.dev(),
+            Err(e) => return Outcome::error(e.to_string()),
+        };
+        let mut stack = vec!["/".to_string()];
+        let mut walked = 0usize;
+        while let Some(dir) = stack.pop() {
+            let names = match cx.root().read_dir(&dir) {
+                Ok((_, n)) => n,
+                Err(e) => {
+                    errors.push(e.to_string());
+                    continue;
+                }
+            };
+            for n in names {
+                walked += 1;
+                if walked > MAX_ENTRIES {
+                    return Outcome::error(format!("more than {MAX_ENTRIES} files outside the store: walk stopped"));
+                }
+                let p = if dir == "/" { format!("/{}", n.to_string_lossy()) } else { format!("{dir}/{}", n.to_string_lossy()) };
+                if SKIP_DIRS.contains(&p.as_str()) {
+                    continue;
+                }
+                let md = match cx.root().symlink_metadata(&p) {
+                    Ok((_, md)) => md,
+                    Err(e) if e.is_not_found() => continue,
+                    Err(e) => {
+                        errors.push(e.to_string());
+                        continue;
+                    }
+                };
+                if md.is_dir() {
+                    if md.dev() == root_dev {
+                        stack.push(p);
+                    }
+                } else if md.is_file() && md.permissions().mode() & 0o6000 != 0 {
+                    found.push((p, describe(&md, &accounts)));
+                }
+            }
+        }
+        let mut problems: Vec<String> = found.iter().map(|(p, _)| p.clone()).collect();
+        let mut evidence: Vec<Evidence> = found.iter().map(|(p, d)| Evidence::value(p, d.clone())).collect();
+        if let Ok((_, names)) = cx.root().read_dir("/run/wrappers/bin") {
+            for n in names {
+                let n = n.to_string_lossy().into_owned();
+                let p = format!("/run/wrappers/bin/{n}");
+                if let Ok((_, md)) = cx.root().symlink_metadata(&p) {
+                    if md.is_file() && md.permissions().mode() & 0o4000 != 0 && md.uid() == 0 && !DEFAULT_WRAPPERS.contains(&n.as_str()) {
+                        problems.push(format!("{p} (extra setuid-root wrapper)"));
+                        evidence.push(Evidence::value(&p, describe(&md, &accounts)));
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            let shown: Vec<&str> = problems.iter().take(10).map(String::as_str).collect();
+            let more = if problems.len() > 10 { format!(" and {} more", problems.len() - 10) } else { String::new() };
+            evidence.truncate(10);
+            return Outcome::fail(format!("setuid/setgid outside the wrapper set: {}{more}", shown.join(", "))).with_evidence(evidence);
+        }
+        if !errors.is_empty() {
+            return Outcome::error(format!("could not read every directory: {}", errors.iter().take(3).cloned().collect::<Vec<_>>().join("; ")));
+        }
+        Outcome::pass(format!("no setuid/setgid file outside /run/wrappers ({walked} entries walked) and no extra root wrapper"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn nixos() -> RootBuilder {
+        RootBuilder::new().file("/etc/NIXOS", "").file("/run/wrappers/bin/sudo", "").chmod("/run/wrappers/bin/sudo", 0o4511).file("/usr/bin/env", "")
+    }
+
+    #[test]
+    fn clean_tree_passes() {
+        let o = run(&SetuidOutsideWrappers, &nixos());
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+    }
+
+    #[test]
+    fn planted_setuid_file_fails() {
+        let b = nixos().file("/var/tmp/.x/bash", "").chmod("/var/tmp/.x/bash", 0o4755).file("/home/a/tool", "").chmod("/home/a/tool", 0o2755);
+        let m = message(&run(&SetuidOutsideWrappers, &b)).to_string();
+        assert!(m.starts_with("setuid/setgid outside the wrapper set: "), "{m}");
+        assert!(m.contains("/var/tmp/.x/bash") && m.contains("/home/a/tool"), "{m}");
+    }
+
+    #[test]
+    fn extra_root_wrapper_fails() {
+        if !am_root() {
+            eprintln!("skipped: needs a root-owned wrapper");
+            return;
+        }
+        let b = nixos().file("/run/wrappers/bin/nmap", "").chmod("/run/wrappers/bin/nmap", 0o4555);
+        assert_eq!(message(&run(&SetuidOutsideWrappers, &b)), "setuid/setgid outside the wrapper set: /run/wrappers/bin/nmap (extra setuid-root wrapper)");
+    }
+
+    #[test]
+    fn skip_and_unreadable_dir() {
+        assert_eq!(run(&SetuidOutsideWrappers, &RootBuilder::new()).status(), Status::Skip);
+        let b = nixos().dir("/var/secret", 0o000);
+        let o = run(&SetuidOutsideWrappers, &b);
+        if am_root() {
+            // Root reads mode-000 directories: nothing to report.
+            assert_eq!(o.status(), Status::Pass);
+        } else {
+            assert_eq!(o.status(), Status::Error);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! NIX-080: SSH forwarding, tunnels, user environment, auth tries, logging and user
+//! restrictions looser than a hardened server needs.
+
+use linkme::distributed_slice;
+use nixsec_core::{HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::sshd::{bad_value, with_sshd, SshdConfig, Value};
+
+/// One of the forwarding/session settings is loose.
+pub struct ForwardingLimits;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &ForwardingLimits;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-080",
+    title: "SSH forwarding and session limits loose",
+    section: Section::Firewall,
+    severity: Severity::Low,
+    checks: "`X11Forwarding`, `AllowTcpForwarding`, `AllowAgentForwarding`, `PermitTunnel`, `PermitUserEnvironment`, `MaxAuthTries`, `LogLevel`, `AllowUsers`/`AllowGroups` in `/etc/ssh/sshd_config` as sshd reads them (unset = sshd's compiled-in defaults: no, yes, yes, no, no, 6, INFO, none). Fails on `X11Forwarding yes`; TCP/agent forwarding or a tunnel allowed with `--profile server` (the default; desktops may forward); `PermitUserEnvironment` other than `no`; `MaxAuthTries` above 4; `LogLevel` QUIET or FATAL; no `AllowUsers`/`AllowGroups`. `Match` blocks that turn X11 forwarding on are reported too. Skipped without an sshd_config.",
+    rationale: "Forwarding turns an SSH login into a network pivot (TCP), a way to hijack the connecting user's other sessions (agent) or their display (X11); `PermitUserEnvironment` lets users set `LD_PRELOAD` for sshd-spawned processes; many auth tries and quiet logs help brute force; without an allow-list every local account with a key or password can log in.",
+    fix: "Turn forwarding off on servers, cap authentication attempts, keep INFO or VERBOSE logs and name who may log in.",
+    nixos: "services.openssh.settings = { X11Forwarding = false; AllowTcpForwarding = \"no\"; AllowAgentForwarding = false; MaxAuthTries = 3; AllowGroups = [ \"ssh-users\" ]; };",
+    references: &["sshd_config(5)", "lynis SSH-7408, SSH-7440", "CIS 5.2.x"],
+    source: file!(),
+};
+
+fn eff<'a>(c: &'a SshdConfig, k: &str, d: &'static str) -> Value<'a> {
+    c.effective(k).unwrap_or(Value::Default(d))
+}
+
+impl Rule for ForwardingLimits {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let server = cx.options().profile() == Profile::Server;
+        with_sshd(cx, |c| {
+            let mut problems = Vec::new();
+            let mut evidence = Vec::new();
+            macro_rules! bad {
+                ($v:expr, $k:expr) => {
+                    return Outcome::error(bad_value(&$v, $k, &$v.value())).with_evidence([$v.evidence($k)])
+                };
+            }
+            let x11 = eff(c, "X11Forwarding", "no");
+            evidence.push(x11.evidence("X11Forwarding"));
+            match x11.value().as_str() {
+                "yes" => problems.push(format!("X11Forwarding is {}", x11.describe())),
+                "no" => {}
+                _ => bad!(x11, "X11Forwarding"),
+            }
+            for (block, d) in c.overrides("X11Forwarding") {
+                if d.value() == "yes" && x11.value() != "yes" {
+                    problems.push(format!("`Match {}` ({}:{}) sets X11Forwarding `yes`", nixsec_core::escape(&block.criteria), block.file, block.line));
+                    evidence.push(d.evidence());
+                }
+            }
+            for (k, def, ok) in [
+                ("AllowTcpForwarding", "yes", &["no"][..]),
+                ("AllowAgentForwarding", "yes", &["no"][..]),
+                ("PermitTunnel", "no", &["no"][..]),
+            ] {
+                let v = eff(c, k, def);
+                evidence.push(v.evidence(k));
+                let known: &[&str] = match k {
+                    "AllowTcpForwarding" => &["yes", "no", "all", "local", "remote"],
+                    "AllowAgentForwarding" => &["yes", "no"],
+                    _ => &["yes", "no", "point-to-point", "ethernet"],
+                };
+                if !known.contains(&v.value().as_str()) {
+                    bad!(v, k);
+                }
+                if server && !ok.contains(&v.value().as_str()) {
+                    problems.push(format!("{k} is {} on a server", v.describe()));
+                }
+            }
+            let env = eff(c, "PermitUserEnvironment", "no");
+            evidence.push(env.evidence("PermitUserEnvironment"));
+            if env.value() != "no" {
+                problems.push(format!("PermitUserEnvironment is {}", env.describe()));
+            }
+            let tries = eff(c, "MaxAuthTries", "6");
+            evidence.push(tries.evidence("MaxAuthTries"));
+            match tries.value().parse::<u32>() {
+                Ok(n) if n > 4 => problems.push(format!("MaxAuthTries is {} (want ≤ 4)", tries.describe())),
+                Ok(_) => {}
+                Err(_) => bad!(tries, "MaxAuthTries"),
+            }
+            let log = eff(c, "LogLevel", "INFO");
+            evidence.push(log.evidence("LogLevel"));
+            match log.value().as_str() {
+                "quiet" | "fatal" => problems.push(format!("LogLevel is {}: failed logins are not logged", log.describe())),
+                "error" | "info" | "verbose" | "debug" | "debug1" | "debug2" | "debug3" => {}
+                _ => bad!(log, "LogLevel"),
+            }
+            let allow: Vec<_> = c.all_global("AllowUsers").into_iter().chain(c.all_global("AllowGroups")).collect();
+            if allow.is_empty() {
+                problems.push("no AllowUsers or AllowGroups: every account may log in".into());
+            } else {
+                evidence.extend(allow.iter().map(|d| d.evidence()));
+            }
+            if problems.is_empty() {
+                Outcome::pass("forwarding, tunnels, user environment, auth tries, logging and the user allow-list are tight").with_evidence(evidence)
+            } else {
+                Outcome::fail(problems.join("; ")).with_evidence(evidence)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sshd::fixtures::{nixos, plain};
+    use crate::testing::*;
+    use nixsec_core::AuditOptions;
+
+    #[test]
+    fn nixos_default_on_a_server() {
+        let o = run(&ForwardingLimits, &nixos("nixos-default.sshd_config"));
+        assert_eq!(
+            message(&o),
+            "AllowTcpForwarding is `yes` (unset: sshd's compiled-in default) on a server; AllowAgentForwarding is `yes` (unset: sshd's compiled-in default) on a server; MaxAuthTries is `6` (unset: sshd's compiled-in default) (want ≤ 4); no AllowUsers or AllowGroups: every account may log in"
+        );
+    }
+
+    #[test]
+    fn desktop_profile_allows_forwarding() {
+        let b = plain("MaxAuthTries 3\nAllowUsers alice\n");
+        assert_eq!(run(&ForwardingLimits, &b).status(), Status::Fail);
+        let cx = b.cx().with_options(AuditOptions { profile: Some(Profile::Desktop), ..Default::default() });
+        let o = ForwardingLimits.check(&cx);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+    }
+
+    #[test]
+    fn hardened_passes() {
+        assert_eq!(run(&ForwardingLimits, &nixos("hardened.sshd_config")).status(), Status::Pass);
+    }
+
+    #[test]
+    fn x11_user_env_and_logging() {
+        let o = run(&ForwardingLimits, &plain("AllowTcpForwarding no\nAllowAgentForwarding no\nMaxAuthTries 3\nAllowGroups ssh\nPermitUserEnvironment LANG,LC_*\nLogLevel QUIET\nMatch Group x\n X11Forwarding yes\n"));
+        assert_eq!(
+            message(&o),
+            "`Match Group x` (/etc/ssh/sshd_config:7) sets X11Forwarding `yes`; PermitUserEnvironment is `LANG,LC_*` (/etc/ssh/sshd_config:5); LogLevel is `QUIET` (/etc/ssh/sshd_config:6): failed logins are not logged"
+        );
+    }
+
+    #[test]
+    fn skip_and_garbage() {
+        assert_eq!(run(&ForwardingLimits, &RootBuilder::new()).status(), Status::Skip);
+        let o = run(&ForwardingLimits, &plain("MaxAuthTries lots\n"));
+        assert_eq!(o.status(), Status::Error);
+        assert_eq!(message(&o), "`/etc/ssh/sshd_config` line 1: `MaxAuthTries lots` is not a value sshd accepts");
+    }
+}

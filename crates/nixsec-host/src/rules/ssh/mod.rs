@@ -1,0 +1,3 @@
+//! SSH server rules (catalogue section 7, NIX-078..082).
+
+automod::dir!(pub "src/rules/ssh");

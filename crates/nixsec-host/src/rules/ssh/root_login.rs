@@ -1,0 +1,132 @@
+//! NIX-078: sshd lets root log in (with a password, or at all).
+
+use linkme::distributed_slice;
+use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::sshd::{bad_value, with_sshd, Value};
+
+/// `PermitRootLogin` is `yes` (high) or `prohibit-password` (low), globally or in a `Match` block.
+pub struct RootLogin;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &RootLogin;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-078",
+    title: "SSH root login permitted",
+    section: Section::Firewall,
+    severity: Severity::High,
+    checks: "`PermitRootLogin` in `/etc/ssh/sshd_config` as sshd reads it (includes expanded in place, first value wins, sshd's compiled-in default `prohibit-password` when unset). Fails high for `yes`, low for `prohibit-password`/`without-password` (the default); `forced-commands-only` and `no` pass. A `Match` block that sets a weaker value than the global one is reported with its criteria. Skipped without an sshd_config.",
+    rationale: "Direct root login removes the accountability of named accounts and gives password guessing the one account that exists everywhere; even key-only root login means a stolen key is immediately root.",
+    fix: "Log in as a named user and escalate with sudo.",
+    nixos: "services.openssh.settings.PermitRootLogin = \"no\";",
+    references: &["sshd_config(5): PermitRootLogin", "lynis SSH-7408", "CWE-250"],
+    source: file!(),
+};
+
+/// 0 = no … 3 = yes; `None` for a value sshd rejects.
+fn weakness(v: &str) -> Option<u8> {
+    Some(match v {
+        "no" => 0,
+        "forced-commands-only" => 1,
+        "prohibit-password" | "without-password" => 2,
+        "yes" => 3,
+        _ => return None,
+    })
+}
+
+fn severity(w: u8) -> Option<Severity> {
+    match w {
+        3 => Some(Severity::High),
+        2 => Some(Severity::Low),
+        _ => None,
+    }
+}
+
+impl Rule for RootLogin {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        with_sshd(cx, |c| {
+            let eff = c.effective("PermitRootLogin").unwrap_or(Value::Default("prohibit-password"));
+            let Some(w) = weakness(&eff.value()) else {
+                return Outcome::error(bad_value(&eff, "PermitRootLogin", &eff.value())).with_evidence([eff.evidence("PermitRootLogin")]);
+            };
+            let mut evidence = vec![eff.evidence("PermitRootLogin")];
+            let mut problems = Vec::new();
+            let mut worst = severity(w);
+            if let Some(s) = worst {
+                problems.push(format!("PermitRootLogin is {}{}", eff.describe(), if s == Severity::High { "" } else { ": root may log in with a key" }));
+            }
+            for (block, d) in c.overrides("PermitRootLogin") {
+                let v = d.value();
+                let Some(mw) = weakness(&v) else {
+                    return Outcome::error(format!("`{}` line {}: `PermitRootLogin {}` is not a value sshd accepts", d.file, d.line, nixsec_core::escape(&v)));
+                };
+                if mw > w {
+                    problems.push(format!("`Match {}` ({}:{}) sets PermitRootLogin `{v}`", nixsec_core::escape(&block.criteria), block.file, block.line));
+                    evidence.push(d.evidence());
+                    worst = worst.max(severity(mw));
+                }
+            }
+            match worst {
+                Some(s) => {
+                    let o = Outcome::fail(problems.join("; ")).with_evidence(evidence);
+                    if s == META.severity { o } else { o.with_severity(s) }
+                }
+                None => Outcome::pass(format!("PermitRootLogin is {}", eff.describe())).with_evidence(evidence),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sshd::fixtures::{nixos, plain};
+    use crate::testing::*;
+
+    #[test]
+    fn nixos_default_is_low() {
+        let o = run(&RootLogin, &nixos("nixos-default.sshd_config"));
+        assert!(matches!(o, Outcome::Fail { severity: Some(Severity::Low), .. }), "{o:?}");
+        assert_eq!(message(&o), "PermitRootLogin is `prohibit-password` (/etc/ssh/sshd_config:19): root may log in with a key");
+    }
+
+    #[test]
+    fn unset_means_the_compiled_in_default() {
+        let o = run(&RootLogin, &plain("Port 22\n"));
+        assert_eq!(message(&o), "PermitRootLogin is `prohibit-password` (unset: sshd's compiled-in default): root may log in with a key");
+    }
+
+    #[test]
+    fn yes_is_high_and_first_value_wins() {
+        let o = run(&RootLogin, &plain("PermitRootLogin yes\nPermitRootLogin no\n"));
+        assert!(matches!(o, Outcome::Fail { severity: None, .. }));
+        assert_eq!(run(&RootLogin, &plain("permitrootlogin NO\nPermitRootLogin yes\n")).status(), Status::Pass);
+    }
+
+    #[test]
+    fn hardened_passes_and_a_loosening_match_fails() {
+        assert_eq!(run(&RootLogin, &nixos("hardened.sshd_config")).status(), Status::Pass);
+        let o = run(&RootLogin, &plain("PermitRootLogin no\nMatch Address 10.0.0.0/8,192.168.1.*\n  PermitRootLogin yes\n"));
+        assert!(matches!(o, Outcome::Fail { severity: None, .. }));
+        assert_eq!(message(&o), "`Match Address 10.0.0.0/8,192.168.1.*` (/etc/ssh/sshd_config:2) sets PermitRootLogin `yes`");
+    }
+
+    #[test]
+    fn skip_garbage_and_unreadable_include() {
+        assert_eq!(run(&RootLogin, &RootBuilder::new()).status(), Status::Skip);
+        let o = run(&RootLogin, &plain("PermitRootLogin maybe\n"));
+        assert_eq!(o.status(), Status::Error);
+        assert_eq!(message(&o), "`/etc/ssh/sshd_config` line 1: `PermitRootLogin maybe` is not a value sshd accepts");
+        let b = plain("Include /etc/ssh/x.conf\nPermitRootLogin no\n").dir("/etc/ssh/x.conf", 0o755);
+        let o = run(&RootLogin, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("/etc/ssh/x.conf"));
+        let o = run(&RootLogin, &plain("").file("/etc/ssh/sshd_config", b"PermitRootLogin \xff\n".as_slice()));
+        assert!(message(&o).contains("not a text file"), "{}", message(&o));
+    }
+}
