@@ -1,0 +1,16 @@
+//! nixsec-isolation: readers for the isolation checks of `nixsec audit` (catalogue section 6).
+//!
+//! * [`keyfile`]: GKeyFile parsing (Flatpak metadata, overrides, OSTree repo configs).
+//! * [`flatpak`]: every installed app's effective sandbox, merged as `flatpak info
+//!   --show-permissions` does, the permissions that break out of it, and remotes.
+//! * [`nixos_containers`], [`nspawn`], [`lxc`]: NixOS declarative containers, systemd-nspawn
+//!   settings and LXC configs (with includes).
+//! * [`docker`]: daemon.json, the API endpoints, and each container's host config.
+//! * [`libvirt`]: who QEMU runs as.
+//!
+//! Everything is read through [`nixsec_core::Root`]; nothing is executed or written.
+#![deny(missing_docs)]
+
+pub mod flatpak;
+pub mod keyfile;
+pub mod passwd;
