@@ -4,12 +4,39 @@
 use std::sync::Arc;
 
 use nixsec_core::HostCx;
-use nixsec_isolation::flatpak;
+use nixsec_isolation::{docker, flatpak};
 
 /// Every Flatpak installation, app view and remote under the root.
 #[must_use]
 pub fn flatpak_scan(cx: &HostCx) -> Arc<flatpak::Scan> {
     cx.cached(|cx| flatpak::scan(cx.root()))
+}
+
+/// The Docker daemon's settings and every container it keeps.
+#[derive(Debug)]
+pub struct Docker {
+    /// Daemon settings and the evidence of a rootful daemon.
+    pub daemon: docker::Daemon,
+    /// Containers of every data root.
+    pub containers: docker::Containers,
+}
+
+impl Docker {
+    /// True when a rootful daemon or any container data is present.
+    #[must_use]
+    pub fn present(&self) -> bool {
+        !self.daemon.rootful.is_empty() || !self.containers.roots.is_empty()
+    }
+}
+
+/// Docker under the root, read once per audit.
+#[must_use]
+pub fn docker_state(cx: &HostCx) -> Arc<Docker> {
+    cx.cached(|cx| {
+        let daemon = docker::daemon(cx.root());
+        let containers = docker::containers(cx.root(), &daemon.settings);
+        Docker { daemon, containers }
+    })
 }
 
 #[cfg(test)]
@@ -28,6 +55,28 @@ pub(crate) mod fixtures {
 
     /// passwd with root, alice (a desktop user) and nobody.
     pub const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:100::/home/alice:/bin/bash\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n";
+
+    /// The Docker fixtures: the four containers of a real dockerd, the remapped one, and
+    /// `daemon` as `/etc/docker/daemon.json`.
+    pub fn docker_root(daemon: &str) -> RootBuilder {
+        let d = dir("containers/docker");
+        RootBuilder::new()
+            .file("/etc/passwd", PASSWD)
+            .tree(
+                "/var/lib/docker/containers",
+                &d.join("var-lib-docker-containers"),
+            )
+            .tree(
+                "/var/lib/docker/100000.100000/containers",
+                &d.join("userns-remap/var-lib-docker-100000.100000-containers"),
+            )
+            .file("/etc/docker/daemon.json", daemon)
+    }
+
+    /// The text of a fixture file.
+    pub fn text(rel: &str) -> String {
+        std::fs::read_to_string(dir(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
 
     /// The Flatpak fixtures: four system apps, one of alice's, overrides at both levels.
     pub fn flatpak_root() -> RootBuilder {

@@ -11,6 +11,7 @@
 //! Everything is read through [`nixsec_core::Root`]; nothing is executed or written.
 #![deny(missing_docs)]
 
+pub mod docker;
 pub mod flatpak;
 pub mod keyfile;
 pub mod passwd;
