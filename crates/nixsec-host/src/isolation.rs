@@ -4,12 +4,66 @@
 use std::sync::Arc;
 
 use nixsec_core::HostCx;
-use nixsec_isolation::{docker, flatpak};
+use nixsec_isolation::{docker, flatpak, nspawn};
 
 /// Every Flatpak installation, app view and remote under the root.
 #[must_use]
 pub fn flatpak_scan(cx: &HostCx) -> Arc<flatpak::Scan> {
     cx.cached(|cx| flatpak::scan(cx.root()))
+}
+
+/// NixOS declarative containers and `.nspawn` files.
+#[must_use]
+pub fn nspawn_scan(cx: &HostCx) -> Arc<nspawn::Scan> {
+    cx.cached(|cx| nspawn::scan(cx.root()))
+}
+
+/// One outcome over every nspawn container: fail with the evidence `check` returns for each
+/// container, error when a file could not be read and nothing failed, skip without containers.
+pub fn over_nspawn(
+    cx: &HostCx,
+    what: &str,
+    check: impl Fn(&nspawn::Container) -> Vec<nixsec_core::Evidence>,
+) -> nixsec_core::Outcome {
+    use nixsec_core::Outcome;
+    let scan = nspawn_scan(cx);
+    if scan.containers.is_empty() && scan.errors.is_empty() {
+        return Outcome::skip("no NixOS container (/etc/nixos-containers) or .nspawn file");
+    }
+    let mut evidence = Vec::new();
+    let mut names = Vec::new();
+    for c in &scan.containers {
+        let e = check(c);
+        if !e.is_empty() {
+            names.push(c.name.clone());
+            evidence.extend(e);
+        }
+    }
+    let errs = if scan.errors.is_empty() {
+        String::new()
+    } else {
+        format!("; not read: {}", scan.errors.join("; "))
+    };
+    if !names.is_empty() {
+        return Outcome::fail(
+            nixsec_core::escape(&format!("{what}: {}{errs}", names.join(", "))).into_owned(),
+        )
+        .with_evidence(evidence);
+    }
+    if !scan.errors.is_empty() {
+        return Outcome::error(scan.errors.join("; "));
+    }
+    Outcome::pass(format!("{} container(s) checked", scan.containers.len()))
+}
+
+/// Evidence at a setting (line 0 = the file as a whole).
+#[must_use]
+pub fn at_evidence(at: &nspawn::At, value: String) -> nixsec_core::Evidence {
+    if at.line == 0 {
+        nixsec_core::Evidence::value(at.path.clone(), value)
+    } else {
+        nixsec_core::Evidence::line(at.path.clone(), at.line, value)
+    }
 }
 
 /// The Docker daemon's settings and every container it keeps.
@@ -76,6 +130,11 @@ pub(crate) mod fixtures {
     /// The text of a fixture file.
     pub fn text(rel: &str) -> String {
         std::fs::read_to_string(dir(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// The three modelled NixOS container files as `/etc/nixos-containers/<name>.conf`.
+    pub fn nixos_containers_root() -> RootBuilder {
+        RootBuilder::new().tree("/etc/nixos-containers", &dir("containers/nixos-containers"))
     }
 
     /// The Flatpak fixtures: four system apps, one of alice's, overrides at both levels.

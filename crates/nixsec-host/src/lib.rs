@@ -65,6 +65,9 @@ mod registry_tests {
         "NIX-018", "NIX-020", "NIX-021", "NIX-022", "NIX-023", "NIX-024", "NIX-025", "NIX-026",
         "NIX-050", // Flatpak app sandbox (issue 8)
         "NIX-051", // Flatpak remotes (issue 8)
+        "NIX-052", // container on the host network (issue 8)
+        "NIX-053", // container root is host root (issue 8)
+        "NIX-054", // container capabilities, devices, binds (issue 8)
         "NIX-055", // container API on TCP (issue 8)
         "NIX-056", // container/VM admin groups (issue 8)
         "NIX-057", // published container ports (issue 8)

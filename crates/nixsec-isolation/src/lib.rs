@@ -3,10 +3,8 @@
 //! * [`keyfile`]: GKeyFile parsing (Flatpak metadata, overrides, OSTree repo configs).
 //! * [`flatpak`]: every installed app's effective sandbox, merged as `flatpak info
 //!   --show-permissions` does, the permissions that break out of it, and remotes.
-//! * [`nixos_containers`], [`nspawn`], [`lxc`]: NixOS declarative containers, systemd-nspawn
-//!   settings and LXC configs (with includes).
+//! * [`nspawn`]: NixOS declarative containers and systemd-nspawn settings.
 //! * [`docker`]: daemon.json, the API endpoints, and each container's host config.
-//! * [`libvirt`]: who QEMU runs as.
 //!
 //! Everything is read through [`nixsec_core::Root`]; nothing is executed or written.
 #![deny(missing_docs)]
@@ -14,4 +12,5 @@
 pub mod docker;
 pub mod flatpak;
 pub mod keyfile;
+pub mod nspawn;
 pub mod passwd;
