@@ -158,10 +158,8 @@ fn apply_flags(words: &[String], at: &At, c: &mut Container) {
                     c.capabilities.push((cap, at.clone()));
                 }
             }
-            "-U" | "--private-users" => {
-                if !matches!(val.as_deref(), Some("no" | "false" | "0")) {
-                    c.host_root = None;
-                }
+            "-U" | "--private-users" if !matches!(val.as_deref(), Some("no" | "false" | "0")) => {
+                c.host_root = None;
             }
             "--private-network"
             | "-n"
