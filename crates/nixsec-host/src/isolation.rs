@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use nixsec_core::HostCx;
-use nixsec_isolation::{docker, flatpak, nspawn};
+use nixsec_isolation::{docker, flatpak, lxc, nspawn};
 
 /// Every Flatpak installation, app view and remote under the root.
 #[must_use]
@@ -64,6 +64,12 @@ pub fn at_evidence(at: &nspawn::At, value: String) -> nixsec_core::Evidence {
     } else {
         nixsec_core::Evidence::line(at.path.clone(), at.line, value)
     }
+}
+
+/// LXC containers, read once per audit.
+#[must_use]
+pub fn lxc_scan(cx: &HostCx) -> Arc<lxc::Scan> {
+    cx.cached(|cx| lxc::scan(cx.root()))
 }
 
 /// The Docker daemon's settings and every container it keeps.
@@ -135,6 +141,22 @@ pub(crate) mod fixtures {
     /// The three modelled NixOS container files as `/etc/nixos-containers/<name>.conf`.
     pub fn nixos_containers_root() -> RootBuilder {
         RootBuilder::new().tree("/etc/nixos-containers", &dir("containers/nixos-containers"))
+    }
+
+    /// The LXC fixtures: four containers made by lxc-create under `/var/lib/lxc`, Debian's
+    /// `/etc/lxc/default.conf` and `/usr/share/lxc/config`.
+    pub fn lxc_root() -> RootBuilder {
+        RootBuilder::new()
+            .file("/etc/passwd", PASSWD)
+            .tree("/var/lib/lxc", &dir("containers/lxc/var-lib-lxc"))
+            .tree(
+                "/etc/lxc/default.conf",
+                &dir("containers/lxc/etc-lxc-default.conf"),
+            )
+            .tree(
+                "/usr/share/lxc/config",
+                &dir("containers/lxc/usr-share-lxc-config"),
+            )
     }
 
     /// The Flatpak fixtures: four system apps, one of alice's, overrides at both levels.

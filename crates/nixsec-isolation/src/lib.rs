@@ -4,6 +4,7 @@
 //! * [`flatpak`]: every installed app's effective sandbox, merged as `flatpak info
 //!   --show-permissions` does, the permissions that break out of it, and remotes.
 //! * [`nspawn`]: NixOS declarative containers and systemd-nspawn settings.
+//! * [`lxc`]: LXC configs with their includes.
 //! * [`docker`]: daemon.json, the API endpoints, and each container's host config.
 //!
 //! Everything is read through [`nixsec_core::Root`]; nothing is executed or written.
@@ -12,5 +13,6 @@
 pub mod docker;
 pub mod flatpak;
 pub mod keyfile;
+pub mod lxc;
 pub mod nspawn;
 pub mod passwd;
