@@ -328,10 +328,10 @@ fn lxcpath(root: &Root) -> String {
         .ok()
         .and_then(|(_, t)| {
             t.lines()
+                .rev()
                 .filter_map(|l| l.split_once('='))
-                .filter(|(k, _)| k.trim() == "lxc.lxcpath")
+                .find(|(k, _)| k.trim() == "lxc.lxcpath")
                 .map(|(_, v)| v.trim().to_string())
-                .last()
         })
         .unwrap_or_else(|| "/var/lib/lxc".to_string())
 }
