@@ -5,6 +5,7 @@
 //!   --show-permissions` does, the permissions that break out of it, and remotes.
 //! * [`nspawn`]: NixOS declarative containers and systemd-nspawn settings.
 //! * [`lxc`]: LXC configs with their includes.
+//! * [`libvirt`]: who QEMU runs as.
 //! * [`docker`]: daemon.json, the API endpoints, and each container's host config.
 //!
 //! Everything is read through [`nixsec_core::Root`]; nothing is executed or written.
@@ -13,6 +14,7 @@
 pub mod docker;
 pub mod flatpak;
 pub mod keyfile;
+pub mod libvirt;
 pub mod lxc;
 pub mod nspawn;
 pub mod passwd;
