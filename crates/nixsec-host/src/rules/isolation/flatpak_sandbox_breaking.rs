@@ -48,8 +48,8 @@ static META: RuleMeta = RuleMeta {
     source: file!(),
 };
 
-/// One table row: the app and what breaks its sandbox.
-fn row(a: &AppView) -> Evidence {
+/// What breaks one view's sandbox, in words.
+fn verdict(a: &AppView) -> String {
     let mut parts = Vec::new();
     let list = |g: Grade| {
         a.breaches
@@ -68,13 +68,26 @@ fn row(a: &AppView) -> Evidence {
         parts.push(format!("weakens {weak}"));
     }
     if parts.is_empty() {
-        parts.push("no sandbox-breaking permission".into());
+        parts.push("confined".into());
     }
-    let who = match &a.as_user {
-        Some(u) => format!("{}, {u}'s overrides", a.installation),
+    parts.join("; ")
+}
+
+/// The table of apps: one evidence row per app view, on the installation's `app` directory,
+/// with the app id and the view padded into columns (`ID  VIEW  VERDICT`).
+fn table(apps: &[AppView]) -> Vec<Evidence> {
+    let view = |a: &AppView| match &a.as_user {
+        Some(u) => format!("{} + {u}'s overrides", a.installation),
         None => a.installation.clone(),
     };
-    Evidence::value(a.app_dir.clone(), format!("[{who}] {}", parts.join("; ")))
+    let w_id = apps.iter().map(|a| a.id.chars().count()).max().unwrap_or(0);
+    let w_view = apps.iter().map(|a| view(a).chars().count()).max().unwrap_or(0);
+    apps.iter()
+        .map(|a| {
+            let dir = a.app_dir.rsplit_once('/').map_or(a.app_dir.as_str(), |(d, _)| d);
+            Evidence::value(dir, format!("{:<w_id$}  {:<w_view$}  {}", a.id, view(a), verdict(a)))
+        })
+        .collect()
 }
 
 impl Rule for FlatpakSandboxBreaking {
@@ -98,13 +111,13 @@ impl Rule for FlatpakSandboxBreaking {
         };
         if bad.is_empty() {
             if !scan.errors.is_empty() {
-                return Outcome::error(scan.errors.join("; ")).with_evidence(scan.apps.iter().map(row));
+                return Outcome::error(scan.errors.join("; ")).with_evidence(table(&scan.apps));
             }
             return Outcome::pass(format!(
                 "{} Flatpak app view(s) checked, none with a sandbox-breaking permission",
                 scan.apps.len()
             ))
-            .with_evidence(scan.apps.iter().map(row));
+            .with_evidence(table(&scan.apps));
         }
         let escaping: Vec<&&AppView> = bad.iter().filter(|a| a.breaches.iter().any(|b| b.grade == Grade::Escape)).collect();
         let mut ids: Vec<&str> = bad.iter().map(|a| a.id.as_str()).collect();
@@ -121,7 +134,7 @@ impl Rule for FlatpakSandboxBreaking {
                 format!(", {} can run code outside the sandbox ({})", esc_ids.len(), esc_ids.join(", "))
             }
         );
-        let out = Outcome::fail(nixsec_core::escape(&msg).into_owned()).with_evidence(scan.apps.iter().map(row));
+        let out = Outcome::fail(nixsec_core::escape(&msg).into_owned()).with_evidence(table(&scan.apps));
         if escaping.is_empty() {
             out
         } else {
@@ -143,27 +156,33 @@ mod tests {
         assert_eq!(severity, Some(Severity::High));
         assert!(message.contains("org.example.SandboxEscape"), "{message}");
         assert!(!message.contains("org.gnome.Calculator"), "{message}");
-        let find = |path: &str, who: &str| {
-            evidence
-                .iter()
-                .find(|e| e.path == path && e.value.as_deref().is_some_and(|v| v.starts_with(who)))
-                .and_then(|e| e.value.clone())
-                .unwrap_or_else(|| panic!("{path} {who}: {evidence:?}"))
+        let rows: Vec<(String, String)> =
+            evidence.iter().map(|e| (e.path.clone(), e.value.clone().unwrap_or_default())).collect();
+        let row = |id: &str, view: &str| {
+            rows.iter()
+                .find(|(_, v)| {
+                    let cols: Vec<&str> = v.split("  ").filter(|c| !c.is_empty()).map(str::trim).collect();
+                    cols[0] == id && cols[1] == view
+                })
+                .unwrap_or_else(|| panic!("{id} {view}: {rows:#?}"))
         };
-        assert_eq!(
-            find("/var/lib/flatpak/app/com.spotify.Client", "[system]"),
-            "[system] ESCAPE filesystems=home sockets=session-bus; weakens sockets=x11"
-        );
-        assert_eq!(
-            find("/var/lib/flatpak/app/com.spotify.Client", "[system, alice"),
-            "[system, alice's overrides] ESCAPE filesystems=home sockets=session-bus"
-        );
-        assert_eq!(
-            find("/var/lib/flatpak/app/org.gnome.Calculator", "[system]"),
-            "[system] no sandbox-breaking permission"
-        );
-        let escape = find("/home/alice/.local/share/flatpak/app/org.example.SandboxEscape", "[user alice]");
-        assert!(escape.contains("filesystems=/run/docker.sock"), "{escape}");
+        let (path, v) = row("com.spotify.Client", "system");
+        assert_eq!(path, "/var/lib/flatpak/app");
+        assert!(v.ends_with("  ESCAPE filesystems=home sockets=session-bus; weakens sockets=x11"), "{v}");
+        let (_, v) = row("com.spotify.Client", "system + alice's overrides");
+        assert!(v.ends_with("  ESCAPE filesystems=home sockets=session-bus"), "{v}");
+        let (_, v) = row("org.gnome.Calculator", "system");
+        assert!(v.ends_with("  confined"), "{v}");
+        let (path, v) = row("org.example.SandboxEscape", "user alice");
+        assert_eq!(path, "/home/alice/.local/share/flatpak/app");
+        assert!(v.contains("filesystems=/run/docker.sock"), "{v}");
+        // Columns line up: every verdict starts at the same offset.
+        let starts: Vec<usize> = rows
+            .iter()
+            .filter(|(p, _)| p == "/var/lib/flatpak/app")
+            .map(|(_, v)| v.find("ESCAPE").or_else(|| v.find("confined")).or_else(|| v.find("weakens")).unwrap_or(0))
+            .collect();
+        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{rows:#?}");
     }
 
     #[test]
