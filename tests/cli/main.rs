@@ -6,6 +6,7 @@ mod audit;
 mod cache;
 mod config;
 mod formats;
+mod isolation;
 mod misc;
 mod nixstore;
 mod store;
