@@ -146,3 +146,28 @@ fn verdicts_name_each_breach() {
         ]
     );
 }
+
+/// Each override file, read as a layer with its negations, equals flatpak's own
+/// `flatpak override --show` of it (`--system` and `--user`).
+#[test]
+fn override_files_read_as_flatpak_override_show() {
+    use nixsec_isolation::flatpak::Context;
+    use nixsec_isolation::keyfile::KeyFile;
+    let layer = |text: &str| Context::from_keyfile(&KeyFile::parse(text).unwrap()).unwrap();
+    for id in [
+        "com.visualstudio.code",
+        "com.spotify.Client",
+        "com.github.tchx84.Flatseal",
+        "org.gnome.Calculator",
+    ] {
+        for (level, dir) in [("system", "var-lib-flatpak"), ("user", "user-data-flatpak")] {
+            let shown = std::fs::read_to_string(
+                fixtures().join(format!("expected/{id}.override-{level}-show.txt")),
+            )
+            .unwrap();
+            let file = std::fs::read_to_string(fixtures().join(format!("{dir}/overrides/{id}")))
+                .unwrap_or_default();
+            assert_eq!(layer(&file), layer(&shown), "{id} {level}");
+        }
+    }
+}
