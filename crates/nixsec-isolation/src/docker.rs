@@ -518,7 +518,8 @@ pub fn parse_container(
 }
 
 /// Every container under the data roots: `<data-root>/containers/*`, remapped
-/// `<data-root>/<uid>.<gid>/containers/*`, and rootless `~/.local/share/docker/containers/*`.
+/// `<data-root>/<uid>.<gid>/containers/*`, rootless `~/.local/share/docker/containers/*`, and
+/// Podman's `overlay-containers/*` (rootful and rootless).
 #[derive(Debug, Clone, Default)]
 pub struct Containers {
     /// Containers read.
@@ -635,7 +636,149 @@ pub fn containers(root: &Root, settings: &DaemonSettings) -> Containers {
         }
         Err(e) => out.errors.push(e),
     }
+    podman_containers(root, &mut out);
     out
+}
+
+/// A Podman container from its OCI runtime spec (`overlay-containers/<ID>/userdata/config.json`,
+/// written by Podman for the runtime): host namespaces are the ones missing from
+/// `linux.namespaces`, capabilities are `process.capabilities.bounding`, no `linux.seccomp`
+/// means unconfined, and `mounts` of type `bind` are host paths.
+///
+/// # Errors
+/// Invalid JSON or not an object.
+pub fn parse_oci_spec(dir: &str, text: &str) -> Result<Container, String> {
+    let path = format!("{dir}/userdata/config.json");
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| format!("`{path}`: not valid JSON: {e}"))?;
+    if !v.is_object() {
+        return Err(format!("`{path}`: not a JSON object"));
+    }
+    let mut c = Container {
+        id: dir.rsplit('/').next().unwrap_or_default().to_string(),
+        dir: dir.to_string(),
+        ..Container::default()
+    };
+    c.name = v
+        .pointer("/annotations/io.podman.annotations.name")
+        .or_else(|| v.pointer("/hostname"))
+        .and_then(Value::as_str)
+        .unwrap_or(&c.id)
+        .to_string();
+    let namespaces: Vec<&str> = v
+        .pointer("/linux/namespaces")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.get("type").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mode = |ns: &str| {
+        if namespaces.contains(&ns) {
+            String::new()
+        } else {
+            "host".to_string()
+        }
+    };
+    c.pid_mode = mode("pid");
+    c.network_mode = mode("network");
+    c.ipc_mode = mode("ipc");
+    c.cap_add = strs(v.pointer("/process/capabilities/bounding"))
+        .into_iter()
+        .map(|x| {
+            x.to_ascii_uppercase()
+                .trim_start_matches("CAP_")
+                .to_string()
+        })
+        .collect();
+    if v.pointer("/linux/seccomp").is_none_or(Value::is_null) {
+        c.security_opt.push("seccomp=unconfined".into());
+    }
+    if v.pointer("/process/apparmorProfile")
+        .and_then(Value::as_str)
+        == Some("unconfined")
+    {
+        c.security_opt.push("apparmor=unconfined".into());
+    }
+    if let Some(ms) = v.get("mounts").and_then(Value::as_array) {
+        for m in ms {
+            let opts = strs(m.get("options"));
+            let is_bind = m.get("type").and_then(Value::as_str) == Some("bind")
+                || opts.iter().any(|o| o == "bind" || o == "rbind");
+            if !is_bind {
+                continue;
+            }
+            c.mounts.push(HostMount {
+                source: m
+                    .get("source")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                target: m
+                    .get("destination")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                read_only: opts.iter().any(|o| o == "ro"),
+            });
+        }
+    }
+    Ok(c)
+}
+
+/// Podman containers of rootful (`/var/lib/containers/storage`) and rootless
+/// (`~/.local/share/containers/storage`) storage.
+pub fn podman_containers(root: &Root, out: &mut Containers) {
+    let mut places = vec![(
+        "/var/lib/containers/storage/overlay-containers".to_string(),
+        None,
+    )];
+    if let Ok(homes) = passwd::homes(root) {
+        places.extend(homes.into_iter().map(|h| {
+            (
+                format!(
+                    "{}/.local/share/containers/storage/overlay-containers",
+                    h.dir.trim_end_matches('/')
+                ),
+                Some(h.user),
+            )
+        }));
+    }
+    for (dir, user) in places {
+        let ids = match list_dir(root, &dir) {
+            Ok(i) => i,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        if ids.is_empty() {
+            continue;
+        }
+        out.roots.push(dir.clone());
+        for id in ids
+            .into_iter()
+            .filter(|i| i.len() == 64 && i.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            let cdir = format!("{dir}/{id}");
+            let text = match root.read_to_string(format!("{cdir}/userdata/config.json")) {
+                Ok((_, t)) => t,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    out.errors.push(e.to_string());
+                    continue;
+                }
+            };
+            match parse_oci_spec(&cdir, &text) {
+                Ok(mut c) => {
+                    c.rootless_user.clone_from(&user);
+                    out.containers.push(c);
+                }
+                Err(e) => out.errors.push(e),
+            }
+        }
+    }
 }
 
 /// Host paths whose bind gives a container control of the host.

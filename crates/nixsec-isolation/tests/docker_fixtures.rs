@@ -98,3 +98,43 @@ fn daemon_json_fixtures() {
     assert!(docker::unauthenticated_tcp(&read("hardened.json")).is_empty());
     assert!(docker::unauthenticated_tcp(&read("empty.json")).is_empty());
 }
+
+/// A Podman OCI runtime spec (modelled on the runtime-spec format Podman writes to
+/// `overlay-containers/<ID>/userdata/config.json` for `podman run --pid=host --network=host
+/// -v /run/podman/podman.sock:/sock --cap-add=SYS_ADMIN --security-opt seccomp=unconfined`).
+#[test]
+fn podman_runtime_spec() {
+    let spec = r#"{"ociVersion":"1.0.2-dev","hostname":"web",
+      "annotations":{"io.podman.annotations.name":"sockpod"},
+      "process":{"capabilities":{"bounding":["CAP_CHOWN","CAP_SYS_ADMIN","CAP_NET_BIND_SERVICE"]}},
+      "mounts":[{"destination":"/proc","type":"proc","source":"proc"},
+                {"destination":"/sock","type":"bind","source":"/run/podman/podman.sock","options":["rbind","rw"]}],
+      "linux":{"namespaces":[{"type":"mount"},{"type":"ipc"},{"type":"uts"}]}}"#;
+    let id = "c".repeat(64);
+    let b = RootBuilder::new()
+        .file(
+            &format!("/var/lib/containers/storage/overlay-containers/{id}/userdata/config.json"),
+            spec,
+        )
+        .file(
+            &format!(
+                "/var/lib/containers/storage/overlay-containers/{}/userdata/config.json",
+                "d".repeat(64)
+            ),
+            "{\"linux\": ",
+        );
+    let cs = docker::containers(&b.root(), &docker::DaemonSettings::default());
+    assert_eq!(cs.errors.len(), 1, "the truncated spec: {:?}", cs.errors);
+    let c = &cs.containers[0];
+    assert_eq!(c.name, "sockpod");
+    assert_eq!(
+        docker::problems(c),
+        [
+            "--cap-add=SYS_ADMIN",
+            "--pid=host",
+            "--network=host",
+            "--security-opt seccomp=unconfined",
+            "-v /run/podman/podman.sock:/sock"
+        ]
+    );
+}

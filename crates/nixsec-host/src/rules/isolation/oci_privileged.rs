@@ -3,7 +3,7 @@
 //! ## What it checks
 //! Every container under Docker's data roots (`/var/lib/docker/containers/*/hostconfig.json`,
 //! remapped `/var/lib/docker/<uid>.<gid>/containers/`, rootless
-//! `~/.local/share/docker/containers/`).
+//! `~/.local/share/docker/containers/`) and Podman's OCI runtime specs.
 //!
 //! ## Why it matters
 //! A privileged container, one with `CAP_SYS_ADMIN`, the host's PID or network namespace, no
@@ -33,7 +33,7 @@ static META: RuleMeta = RuleMeta {
     title: "Privileged or host-namespace OCI containers",
     section: Section::Isolation,
     severity: Severity::High,
-    checks: "Each Docker container's `hostconfig.json` under the data root (`/var/lib/docker/containers/`, or `data-root` from daemon.json), the user-namespace-remapped roots `<data-root>/<uid>.<gid>/containers/` and rootless `~/.local/share/docker/containers/`. Fails for `Privileged`, `CapAdd` of ALL, SYS_ADMIN, SYS_MODULE, SYS_PTRACE, SYS_RAWIO, DAC_READ_SEARCH, NET_ADMIN or BPF, `PidMode`/`NetworkMode`/`IpcMode` `host`, `SecurityOpt` `seccomp=unconfined`/`apparmor=unconfined`, a bind or mount of `/`, `/run`, `/var/run` or a Docker, containerd or Podman socket, a writable bind of `/etc`, `/root`, `/home`, `/nix`, `/boot`, `/usr`, `/var/lib`, `/dev`, `/proc` or `/sys`, or raw disk or memory devices. Containers whose root is not host root (remapped without `--userns=host`, or rootless) fail at medium.",
+    checks: "Each Docker container's `hostconfig.json` under the data root (`/var/lib/docker/containers/`, or `data-root` from daemon.json), the user-namespace-remapped roots `<data-root>/<uid>.<gid>/containers/` and rootless `~/.local/share/docker/containers/`. Fails for `Privileged`, `CapAdd` of ALL, SYS_ADMIN, SYS_MODULE, SYS_PTRACE, SYS_RAWIO, DAC_READ_SEARCH, NET_ADMIN or BPF, `PidMode`/`NetworkMode`/`IpcMode` `host`, `SecurityOpt` `seccomp=unconfined`/`apparmor=unconfined`, a bind or mount of `/`, `/run`, `/var/run` or a Docker, containerd or Podman socket, a writable bind of `/etc`, `/root`, `/home`, `/nix`, `/boot`, `/usr`, `/var/lib`, `/dev`, `/proc` or `/sys`, or raw disk or memory devices. Podman containers are read from the OCI runtime spec Podman writes (`/var/lib/containers/storage/overlay-containers/<ID>/userdata/config.json`, rootless under `~/.local/share/containers/storage/`): a namespace missing from `linux.namespaces` is the host's, `process.capabilities.bounding` holds the capabilities, no `linux.seccomp` is unconfined. Containers whose root is not host root (remapped without `--userns=host`, or rootless) fail at medium.",
     rationale: "Each of these flags removes a wall between the container and the host: a privileged container can load kernel modules and mount the host's disks, the Docker socket lets it start a privileged sibling, and the host's PID namespace lets it ptrace host processes.",
     fix: "Remove the flags; grant single capabilities only where needed, and mount only the paths the service uses, read-only.",
     nixos: "virtualisation.oci-containers.containers.<name> = {\n  extraOptions = [ \"--cap-drop=ALL\" \"--security-opt=no-new-privileges\" ];  # no --privileged, --pid=host, --network=host\n  volumes = [ \"/srv/app:/data:ro\" ];  # no /var/run/docker.sock\n};",
@@ -53,7 +53,7 @@ impl Rule for OciPrivileged {
             if let Some(e) = cs.errors.first() {
                 return Outcome::error(e.clone());
             }
-            return Outcome::skip("no Docker container data (/var/lib/docker/containers)");
+            return Outcome::skip("no Docker or Podman container data (/var/lib/docker/containers, /var/lib/containers/storage)");
         }
         let mut evidence = Vec::new();
         let mut names = Vec::new();
