@@ -58,6 +58,9 @@ pub struct Daemon {
     pub settings: DaemonSettings,
     /// Evidence that a rootful daemon is installed here (unit, config, data root, socket).
     pub rootful: Vec<String>,
+    /// Evidence of rootless Docker (the user unit NixOS installs for
+    /// `virtualisation.docker.rootless`, or a user's `~/.local/share/docker`).
+    pub rootless: Vec<String>,
     /// Problems (unreadable or invalid files), each naming the file.
     pub errors: Vec<String>,
 }
@@ -313,6 +316,22 @@ pub fn daemon(root: &Root) -> Daemon {
         .is_ok_and(|(_, m)| m.is_dir())
     {
         d.rootful.push(data_root);
+    }
+    for p in [
+        "/etc/systemd/user/docker.service",
+        "/usr/lib/systemd/user/docker.service",
+    ] {
+        if root.exists(p) {
+            d.rootless.push(p.to_string());
+        }
+    }
+    if let Ok(homes) = passwd::homes(root) {
+        for h in homes.iter().filter(|h| h.uid != 0) {
+            let p = format!("{}/.local/share/docker", h.dir.trim_end_matches('/'));
+            if root.exists(&p) {
+                d.rootless.push(p);
+            }
+        }
     }
     d
 }

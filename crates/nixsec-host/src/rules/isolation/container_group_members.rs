@@ -33,7 +33,7 @@ static META: RuleMeta = RuleMeta {
     title: "Users with root-equivalent container or VM access",
     section: Section::Isolation,
     severity: Severity::High,
-    checks: "`/etc/group` members (and users whose primary group it is, from `/etc/passwd`) of `docker` when a rootful Docker daemon is present (docker.service, daemon.json, `/run/docker.sock` or `/var/lib/docker`), of the group that owns `/run/docker.sock` or `/run/podman/podman.sock`, of `podman` when the rootful Podman socket exists, of `libvirtd`/`libvirt` with libvirt present (`/var/lib/libvirt`, `/etc/libvirt`), `lxd` with `/var/lib/lxd`, and `incus-admin` with `/var/lib/incus`. Fails for any member other than root; also for a daemon socket writable by everyone.",
+    checks: "`/etc/group` members (and users whose primary group it is, from `/etc/passwd`) of `docker` when a rootful Docker daemon is present (docker.service, daemon.json, `/run/docker.sock` or `/var/lib/docker`), of the group that owns `/run/docker.sock` (or `/var/run/docker.sock`) or the rootful Podman socket `/run/podman/podman.sock` (such as `podman`), of `libvirtd`/`libvirt` with libvirt present (`/var/lib/libvirt`, `/etc/libvirt`), `lxd` with `/var/lib/lxd`, and `incus-admin` with `/var/lib/incus`. Fails for any member other than root; also for a daemon socket writable by everyone.",
     rationale: "The API of a rootful container or VM daemon can start a privileged container or a VM with the host's disks: membership in its group is root without a password or a log entry in sudo.",
     fix: "Use rootless Docker or Podman for users, and remove the group from their accounts; administer the daemon with sudo.",
     nixos: "virtualisation.docker.rootless = { enable = true; setSocketVariable = true; };\nusers.users.<name>.extraGroups = lib.mkForce [ \"wheel\" ];  # without docker / libvirtd",
@@ -54,7 +54,8 @@ impl Rule for ContainerGroupMembers {
         if !d.daemon.rootful.is_empty() {
             wanted.push(("docker".into(), "rootful Docker".into()));
         }
-        for (sock, what) in [("/run/docker.sock", "Docker socket"), ("/run/podman/podman.sock", "rootful Podman socket")] {
+        let docker_sock = if root.exists("/run/docker.sock") { "/run/docker.sock" } else { "/var/run/docker.sock" };
+        for (sock, what) in [(docker_sock, "Docker socket"), ("/run/podman/podman.sock", "rootful Podman socket")] {
             if let Ok((_, md)) = root.metadata(sock) {
                 let accounts = crate::accounts::Accounts::of(cx);
                 let g = accounts.group_name(md.gid());
@@ -145,6 +146,18 @@ mod tests {
     fn libvirtd_member_fails() {
         let b = RootBuilder::new().file("/etc/passwd", PASSWD).dir("/var/lib/libvirt", 0o755).file("/etc/group", "libvirtd:x:67:alice\n");
         assert_eq!(run(&ContainerGroupMembers, &b).status(), Status::Fail);
+    }
+
+    #[test]
+    fn world_writable_socket_fails() {
+        use std::os::unix::fs::PermissionsExt;
+        let b = RootBuilder::new().file("/etc/passwd", PASSWD).file("/etc/group", "root:x:0:\n").dir("/run", 0o755);
+        let sock = b.path().join("run/docker.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind a socket in the fixture root");
+        std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        let o = run(&ContainerGroupMembers, &b);
+        let Outcome::Fail { evidence, .. } = o else { panic!("{o:?}") };
+        assert_eq!(evidence[0], Evidence::value("/run/docker.sock", "Docker socket writable by everyone (mode 666)"));
     }
 
     #[test]

@@ -32,7 +32,7 @@ static META: RuleMeta = RuleMeta {
     title: "Docker daemon without user-namespace remap or no-new-privileges",
     section: Section::Isolation,
     severity: Severity::Low,
-    checks: "The rootful dockerd's settings from its configuration file (`/etc/docker/daemon.json` or the `--config-file` of `docker.service`, as on NixOS) and its command line. Fails when `userns-remap` is unset, when `no-new-privileges` is not true, or when `icc` is not false. Skipped when no rootful daemon is configured (rootless Docker runs in a user namespace already).",
+    checks: "The rootful dockerd's settings from its configuration file (`/etc/docker/daemon.json` or the `--config-file` of `docker.service`, as on NixOS) and its command line. Fails when `userns-remap` is unset, when `no-new-privileges` is not true, or when `icc` is not false. Passes with rootless Docker only (`/etc/systemd/user/docker.service` as NixOS installs it, or a user's `~/.local/share/docker`), which runs in a user namespace already; skipped without Docker.",
     rationale: "With remapping, container root is an unprivileged host uid, so an escape does not land as root; `no-new-privileges` stops setuid binaries inside images from gaining privileges; `icc: false` stops containers on the default bridge from reaching each other.",
     fix: "Enable user-namespace remapping, no-new-privileges and icc=false in the daemon settings, or use rootless Docker.",
     nixos: "virtualisation.docker.daemon.settings = {\n  userns-remap = \"default\";\n  no-new-privileges = true;\n  icc = false;\n};",
@@ -51,6 +51,10 @@ impl Rule for DockerDaemonHardening {
             return Outcome::error(d.daemon.errors.join("; "));
         }
         if d.daemon.rootful.is_empty() {
+            if !d.daemon.rootless.is_empty() {
+                return Outcome::pass("only rootless Docker: the daemon runs as its user, in a user namespace")
+                    .with_evidence(d.daemon.rootless.iter().map(|p| Evidence::path(p.clone())));
+            }
             return Outcome::skip("no rootful Docker daemon configured (no docker.service, daemon.json or socket)");
         }
         let s = &d.daemon.settings;
@@ -99,6 +103,9 @@ mod tests {
     #[test]
     fn no_daemon_skips_and_garbage_errors() {
         assert_eq!(run(&DockerDaemonHardening, &RootBuilder::new()).status(), Status::Skip);
+        // Rootless only (NixOS `virtualisation.docker.rootless.enable`): nothing to remap.
+        let b = RootBuilder::new().file("/etc/systemd/user/docker.service", "[Service]\nExecStart=/nix/store/x-docker/bin/dockerd-rootless\n");
+        assert_eq!(run(&DockerDaemonHardening, &b).status(), Status::Pass);
         let o = run(&DockerDaemonHardening, &with("garbage"));
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("/etc/docker/daemon.json"), "{}", message(&o));
