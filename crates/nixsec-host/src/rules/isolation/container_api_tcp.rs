@@ -33,7 +33,7 @@ static META: RuleMeta = RuleMeta {
     title: "Container API on TCP without TLS client auth",
     section: Section::Isolation,
     severity: Severity::Critical,
-    checks: "The API endpoints of dockerd: `hosts` in its configuration file (`/etc/docker/daemon.json`, or the file given with `--config-file`, as NixOS does), `-H`/`--host` in `docker.service`'s `ExecStart` and on the command line of running `dockerd` processes; `ListenStream=` of `podman.socket`; and TCP sockets listening on port 2375 on a non-loopback address (`/proc/net/tcp*`). Fails for a `tcp://` endpoint when `tlsverify` is not true (`tls` alone encrypts but accepts any client), for a TCP `ListenStream` of the Podman API (which has no TLS), and for a listener on port 2375.",
+    checks: "The API endpoints of dockerd: `hosts` in its configuration file (`/etc/docker/daemon.json`, or the file given with `--config-file`, as NixOS does), `-H`/`--host` in `docker.service`'s `ExecStart` and on the command line of running `dockerd` processes; TCP `ListenStream=` of `docker.socket` (NixOS `virtualisation.docker.listenOptions`; served by dockerd through `-H fd://`) and of `podman.socket`; and TCP sockets listening on port 2375 on a non-loopback address (`/proc/net/tcp*`). Fails for a `tcp://` endpoint or a TCP `ListenStream` of `docker.socket` when `tlsverify` is not true (`tls` alone encrypts but accepts any client), for a TCP `ListenStream` of the Podman API (which has no TLS), and for a listener on port 2375.",
     rationale: "The Docker API of a rootful daemon is root on the host: a client can start a privileged container with `/` mounted. Without TLS client certificates anyone who can reach the port is that client.",
     fix: "Remove the TCP endpoint and reach the daemon over SSH (`DOCKER_HOST=ssh://user@host`), or require client certificates with `tlsverify` and a CA.",
     nixos: "virtualisation.docker.daemon.settings = {\n  hosts = [ \"fd://\" ];  # no tcp://\n  # or: tlsverify = true; tlscacert = \"/etc/docker/ca.pem\"; tlscert = ...; tlskey = ...;\n};",
@@ -41,16 +41,25 @@ static META: RuleMeta = RuleMeta {
     source: file!(),
 };
 
-/// TCP `ListenStream=` entries of `podman.socket`.
-fn podman_tcp(cx: &HostCx) -> Result<Vec<Evidence>, String> {
-    let u = match nixsec_systemd::load(cx.root(), "podman.socket") {
+/// TCP `ListenStream=` entries of a socket unit (`docker.socket`: NixOS's
+/// `virtualisation.docker.listenOptions`; `podman.socket`).
+fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<Evidence>, String> {
+    let u = match nixsec_systemd::load(cx.root(), unit) {
         Ok(u) => u,
         Err(nixsec_systemd::LoadError::NotFound { .. } | nixsec_systemd::LoadError::Masked { .. }) => return Ok(Vec::new()),
         Err(e) => return Err(e.to_string()),
     };
-    Ok(u.assignments
-        .iter()
-        .filter(|a| a.section == "Socket" && a.key == "ListenStream" && !a.value.is_empty())
+    // An empty `ListenStream=` resets the list (a drop-in replacing the unit's sockets).
+    let mut live = Vec::new();
+    for a in u.assignments.iter().filter(|a| a.section == "Socket" && a.key == "ListenStream") {
+        if a.value.is_empty() {
+            live.clear();
+        } else {
+            live.push(a);
+        }
+    }
+    Ok(live
+        .into_iter()
         .filter(|a| {
             let v = a.value.as_str();
             v.parse::<u16>().is_ok() || (v.contains(':') && !v.starts_with(['/', '@', '%']) && !v.starts_with("vsock:"))
@@ -99,7 +108,15 @@ impl Rule for ContainerApiTcp {
             })
             .collect();
         let mut errors = d.daemon.errors.clone();
-        match podman_tcp(cx) {
+        // Socket activation: dockerd serves what docker.socket listens on (`-H fd://`), with
+        // its TLS settings; the Podman API has no TLS at all.
+        let docker_socket = socket_tcp(cx, "docker.socket");
+        match docker_socket {
+            Ok(e) if d.daemon.settings.tlsverify != Some(true) => evidence.extend(e),
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+        match socket_tcp(cx, "podman.socket") {
             Ok(e) => evidence.extend(e),
             Err(e) => errors.push(e),
         }
@@ -114,7 +131,7 @@ impl Rule for ContainerApiTcp {
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
         }
-        if d.daemon.rootful.is_empty() && !cx.root().exists("/etc/systemd/system/podman.socket") {
+        if d.daemon.rootful.is_empty() && !["docker.socket", "podman.socket"].iter().any(|u| cx.root().exists(format!("/etc/systemd/system/{u}"))) {
             return Outcome::skip("no Docker daemon configured (no docker.service, daemon.json or socket)");
         }
         let hosts: Vec<&str> = d.daemon.settings.hosts.iter().map(|(h, _)| h.as_str()).collect();
@@ -171,6 +188,19 @@ mod tests {
         assert_eq!(evidence[0].path, "/etc/systemd/system/docker.service.d/overrides.conf");
         assert_eq!(evidence[0].line, Some(3));
         assert_eq!(evidence[0].value.as_deref(), Some("tcp://0.0.0.0:2376 (tlsverify unset, tls only)"));
+    }
+
+    #[test]
+    fn nixos_listen_options_on_tcp_fail() {
+        // virtualisation.docker.listenOptions = [ "/run/docker.sock" "0.0.0.0:2375" ];
+        let b = RootBuilder::new()
+            .file("/etc/systemd/system/docker.socket", "[Socket]\nListenStream=\nListenStream=/run/docker.sock\nListenStream=0.0.0.0:2375\nSocketGroup=docker\n");
+        let o = run(&ContainerApiTcp, &b);
+        let Outcome::Fail { evidence, .. } = &o else { panic!("{o:?}") };
+        assert_eq!(evidence[0], Evidence::line("/etc/systemd/system/docker.socket", 4, "ListenStream=0.0.0.0:2375"));
+        // With tlsverify in the daemon settings the socket's TCP endpoint needs client certs.
+        let b = b.file("/etc/docker/daemon.json", "{\"tlsverify\": true, \"tlscacert\": \"/etc/docker/ca.pem\"}");
+        assert_eq!(run(&ContainerApiTcp, &b).status(), Status::Pass);
     }
 
     #[test]
