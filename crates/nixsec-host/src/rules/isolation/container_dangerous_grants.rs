@@ -96,6 +96,12 @@ mod tests {
     }
 
     #[test]
+    fn no_container_skips() {
+        let b = RootBuilder::new().dir("/etc/nixos-containers", 0o755);
+        assert_eq!(run(&ContainerDangerousGrants, &b).status(), Status::Skip);
+    }
+
+    #[test]
     fn include_free_garbage_errors() {
         let b = RootBuilder::new().file("/etc/nixos-containers/x.conf", "\u{0}\u{0}garbage without assignments");
         assert_eq!(run(&ContainerDangerousGrants, &b).status(), Status::Error);
