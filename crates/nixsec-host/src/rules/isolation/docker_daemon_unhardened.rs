@@ -22,10 +22,10 @@ use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, 
 use crate::isolation::docker_state;
 
 /// Rootful dockerd without the isolation defaults.
-pub struct DockerDaemonHardening;
+pub struct DockerDaemonUnhardened;
 
 #[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &DockerDaemonHardening;
+static RULE: &dyn Rule = &DockerDaemonUnhardened;
 
 static META: RuleMeta = RuleMeta {
     id: "NIX-059",
@@ -40,7 +40,7 @@ static META: RuleMeta = RuleMeta {
     source: file!(),
 };
 
-impl Rule for DockerDaemonHardening {
+impl Rule for DockerDaemonUnhardened {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
@@ -88,25 +88,25 @@ mod tests {
 
     #[test]
     fn hardened_passes() {
-        let o = run(&DockerDaemonHardening, &with(&text("containers/docker/daemon-json/hardened.json")));
+        let o = run(&DockerDaemonUnhardened, &with(&text("containers/docker/daemon-json/hardened.json")));
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
 
     #[test]
     fn remapped_without_icc_and_empty_fail() {
-        let o = run(&DockerDaemonHardening, &with(&text("containers/docker/userns-remap/daemon.json")));
+        let o = run(&DockerDaemonUnhardened, &with(&text("containers/docker/userns-remap/daemon.json")));
         assert_eq!(message(&o), "rootful dockerd with icc not false");
-        let o = run(&DockerDaemonHardening, &with(&text("containers/docker/daemon-json/empty.json")));
+        let o = run(&DockerDaemonUnhardened, &with(&text("containers/docker/daemon-json/empty.json")));
         assert_eq!(message(&o), "rootful dockerd with userns-remap unset, no-new-privileges not true, icc not false");
     }
 
     #[test]
     fn no_daemon_skips_and_garbage_errors() {
-        assert_eq!(run(&DockerDaemonHardening, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(run(&DockerDaemonUnhardened, &RootBuilder::new()).status(), Status::Skip);
         // Rootless only (NixOS `virtualisation.docker.rootless.enable`): nothing to remap.
         let b = RootBuilder::new().file("/etc/systemd/user/docker.service", "[Service]\nExecStart=/nix/store/x-docker/bin/dockerd-rootless\n");
-        assert_eq!(run(&DockerDaemonHardening, &b).status(), Status::Pass);
-        let o = run(&DockerDaemonHardening, &with("garbage"));
+        assert_eq!(run(&DockerDaemonUnhardened, &b).status(), Status::Pass);
+        let o = run(&DockerDaemonUnhardened, &with("garbage"));
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("/etc/docker/daemon.json"), "{}", message(&o));
     }
