@@ -235,7 +235,7 @@ fn unit_command(root: &Root) -> Result<Option<(Vec<String>, Source)>, String> {
     )))
 }
 
-/// Command lines of running `dockerd` processes (live host only; empty elsewhere).
+/// Command lines of running `dockerd` processes of root (live host only; empty elsewhere).
 fn process_commands(root: &Root) -> Vec<(Vec<String>, Source)> {
     let mut out = Vec::new();
     let Ok((_, pids)) = root.read_dir("/proc") else {
@@ -255,10 +255,23 @@ fn process_commands(root: &Root) -> Vec<(Vec<String>, Source)> {
             .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        if args
+        if !args
             .first()
             .is_some_and(|a| a.rsplit('/').next() == Some("dockerd"))
         {
+            continue;
+        }
+        // A rootless dockerd (under rootlesskit) runs as its user: not the rootful daemon.
+        let uid = root
+            .read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|(_, st)| {
+                st.lines()
+                    .find_map(|l| l.strip_prefix("Uid:"))
+                    .and_then(|r| r.split_whitespace().nth(1))
+                    .and_then(|u| u.parse::<u32>().ok())
+            });
+        if uid == Some(0) {
             out.push((args, Source { path, line: None }));
         }
     }

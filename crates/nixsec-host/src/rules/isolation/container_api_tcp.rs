@@ -204,6 +204,20 @@ mod tests {
     }
 
     #[test]
+    fn running_dockerd_command_line() {
+        // /proc as a live host shows it: root's dockerd with -H tcp, a rootless one ignored.
+        let b = RootBuilder::new()
+            .file("/proc/100/cmdline", "/usr/bin/dockerd\0-H\0tcp://0.0.0.0:2375\0")
+            .file("/proc/100/status", "Name:\tdockerd\nUid:\t0\t0\t0\t0\n")
+            .file("/proc/200/cmdline", "dockerd\0--host=tcp://0.0.0.0:2376\0")
+            .file("/proc/200/status", "Name:\tdockerd\nUid:\t1000\t1000\t1000\t1000\n");
+        let o = run(&ContainerApiTcp, &b);
+        let Outcome::Fail { evidence, .. } = &o else { panic!("{o:?}") };
+        assert_eq!(evidence.len(), 1, "{evidence:?}");
+        assert_eq!(evidence[0], Evidence::value("/proc/100/cmdline", "tcp://0.0.0.0:2375 (tlsverify unset)"));
+    }
+
+    #[test]
     fn podman_tcp_socket_fails() {
         let b = RootBuilder::new().file("/etc/systemd/system/podman.socket", "[Socket]\nListenStream=%t/podman/podman.sock\nListenStream=0.0.0.0:8080\n");
         let o = run(&ContainerApiTcp, &b);
