@@ -255,9 +255,9 @@ fn process_commands(root: &Root) -> Vec<(Vec<String>, Source)> {
             .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        if !args
+        if args
             .first()
-            .is_some_and(|a| a.rsplit('/').next() == Some("dockerd"))
+            .is_none_or(|a| a.rsplit('/').next() != Some("dockerd"))
         {
             continue;
         }
