@@ -74,7 +74,8 @@ mod registry_tests {
         "NIX-058", // privileged OCI containers (issue 8)
         "NIX-059", // Docker daemon hardening (issue 8)
         "NIX-060", // QEMU under libvirt runs as root (issue 8)
-        "NIX-061", "NIX-064", // privileged LXC container (issue 8)
+        "NIX-061", // (issue 8)
+        "NIX-064", // privileged LXC container (issue 8)
     ];
 
     #[test]
