@@ -673,7 +673,17 @@ pub fn breaches(p: &Permissions) -> Vec<Breach> {
             why,
         })
     };
-    if sock("x11") && !(sock("fallback-x11") && sock("wayland")) {
+    // As flatpak-run decides: with `fallback-x11` the app gets X11 exactly when it has no
+    // Wayland socket (the `x11` flag is then irrelevant); otherwise when `x11` is set.
+    if sock("fallback-x11") {
+        if !sock("wayland") {
+            push(
+                "sockets=fallback-x11 (without wayland)".into(),
+                Grade::Weakening,
+                "X11 has no client isolation: keylogging, input injection",
+            );
+        }
+    } else if sock("x11") {
         push(
             "sockets=x11".into(),
             Grade::Weakening,
@@ -1253,6 +1263,13 @@ mod tests {
         let p = ctx("[Context]\nsockets=x11;wayland;fallback-x11;\n").permissions();
         assert!(breaches(&p).is_empty());
         let p = ctx("[Context]\nsockets=x11;fallback-x11;\n").permissions();
+        assert_eq!(
+            breaches(&p)[0].permission,
+            "sockets=fallback-x11 (without wayland)"
+        );
+        let p = ctx("[Context]\nsockets=fallback-x11;\n").permissions();
+        assert_eq!(breaches(&p).len(), 1, "fallback without wayland is X11");
+        let p = ctx("[Context]\nsockets=x11;pulseaudio;\n").permissions();
         assert_eq!(breaches(&p)[0].permission, "sockets=x11");
     }
 }
