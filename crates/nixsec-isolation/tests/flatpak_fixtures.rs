@@ -171,3 +171,30 @@ fn override_files_read_as_flatpak_override_show() {
         }
     }
 }
+
+/// Extra system installations from `/etc/flatpak/installations.d/*.conf` are scanned too, with
+/// the default system installation's overrides.
+#[test]
+fn extra_system_installation() {
+    let b = RootBuilder::new()
+        .file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n")
+        .file(
+            "/etc/flatpak/installations.d/extra.conf",
+            "[Installation \"extra\"]\nPath=/opt/flatpak\nDisplayName=Extra\nStorageType=harddisk\n",
+        )
+        .tree("/opt/flatpak/app/com.spotify.Client", &fixtures().join("var-lib-flatpak/app/com.spotify.Client"))
+        .tree("/var/lib/flatpak/overrides", &fixtures().join("var-lib-flatpak/overrides"));
+    let scan = flatpak::scan(&b.root());
+    assert!(scan.errors.is_empty(), "{:?}", scan.errors);
+    let a = scan
+        .apps
+        .iter()
+        .find(|a| a.id == "com.spotify.Client")
+        .unwrap();
+    assert_eq!(a.installation, "system (extra)");
+    assert_eq!(a.app_dir, "/opt/flatpak/app/com.spotify.Client");
+    assert!(
+        a.permissions.filesystems.contains_key("home"),
+        "system override applied"
+    );
+}
