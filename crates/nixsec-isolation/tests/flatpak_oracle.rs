@@ -198,6 +198,46 @@ fn setup() -> Option<Env> {
         "--nofilesystem=xdg-config/autostart",
         "--filesystem=xdg-config/autostart:ro",
     ]);
+    // An extra system installation (installations.d): its apps get the default system
+    // installation's overrides. The conf names a host path; inside the audited root that path
+    // is made to lead back to the root itself.
+    let extra = e.root.join("opt/flatpak");
+    std::fs::create_dir_all(e.root.join("etc/flatpak/installations.d")).unwrap();
+    std::fs::write(
+        e.root.join("etc/flatpak/installations.d/extra.conf"),
+        format!("[Installation \"extra\"]\nPath={}\n", extra.display()),
+    )
+    .unwrap();
+    let inner = e.root.join(e.root.strip_prefix("/").unwrap());
+    std::fs::create_dir_all(inner.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("/", &inner).unwrap();
+    e.flatpak(&[
+        "--installation=extra",
+        "remote-add",
+        "--no-gpg-verify",
+        "localrepo",
+        &url,
+    ]);
+    e.flatpak(&[
+        "--installation=extra",
+        "install",
+        "-y",
+        "--noninteractive",
+        "localrepo",
+        "org.nixsec.Platform",
+    ]);
+    e.app(
+        "org.test.Extra",
+        "--installation=extra",
+        &["--socket=x11", "--share=network"],
+    );
+    e.flatpak(&[
+        "override",
+        "--system",
+        "org.test.Extra",
+        "--nosocket=x11",
+        "--filesystem=home:ro",
+    ]);
     // A remote without verification on a loopback URL (flatpak tries to fetch its metadata;
     // nothing listens there).
     e.flatpak(&[
@@ -215,7 +255,12 @@ fn effective_permissions_equal_flatpak_info() {
     let Some(e) = setup() else { return };
     let scan = flatpak::scan(&Root::new(&e.root).unwrap());
     assert!(scan.errors.is_empty(), "{:?}", scan.errors);
-    for id in ["org.test.Reset", "org.test.Host", "org.test.User"] {
+    for id in [
+        "org.test.Reset",
+        "org.test.Host",
+        "org.test.User",
+        "org.test.Extra",
+    ] {
         let want = Permissions::parse(&e.flatpak(&["info", "--show-permissions", id])).unwrap();
         // u runs `flatpak info`: the view with u's overrides, or the system view when they
         // change nothing.
@@ -235,5 +280,9 @@ fn effective_permissions_equal_flatpak_info() {
         .map(|r| r.name.as_str())
         .collect();
     assert_eq!(unverified, ["mirror"]);
+    assert!(scan
+        .apps
+        .iter()
+        .any(|a| a.id == "org.test.Extra" && a.installation == "system (extra)"));
     std::fs::remove_dir_all(&e.root).ok();
 }
