@@ -548,7 +548,7 @@ impl fmt::Display for Permissions {
         if !self.env.is_empty() {
             group(f, "Environment")?;
             for (k, v) in &self.env {
-                writeln!(f, "{k}={v}")?;
+                writeln!(f, "{k}={}", crate::keyfile::escape_string(v))?;
             }
         }
         Ok(())
@@ -1242,6 +1242,16 @@ mod tests {
         assert!(Context::from_keyfile(&kf).is_err());
         let kf = KeyFile::parse("[Session Bus Policy]\nnot a name=talk\n").expect("kf");
         assert!(Context::from_keyfile(&kf).is_err());
+    }
+
+    #[test]
+    fn printed_view_reads_back() {
+        let c =
+            ctx("[Context]\nfilesystems=/a\\;b;~/x y;\n[Environment]\nA=x\\ny\\\\z\nB=\\slead\n");
+        let p = c.permissions();
+        assert_eq!(p.env["A"], "x\ny\\z");
+        assert_eq!(p.env["B"], " lead");
+        assert_eq!(Permissions::parse(&p.to_string()).expect("reads back"), p);
     }
 
     #[test]

@@ -235,10 +235,28 @@ pub fn split_list(raw: &str) -> Vec<String> {
     items
 }
 
-/// Escape a list item for writing (`;` and `\`).
+/// Escape a string value for writing, as `g_key_file_set_string` does (`\\`, newline, tab,
+/// carriage return, and a leading space as `\s`).
+#[must_use]
+pub fn escape_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            ' ' if i == 0 => out.push_str("\\s"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escape a list item for writing (as [`escape_string`], and `;`).
 #[must_use]
 pub fn escape_list_item(s: &str) -> String {
-    s.replace('\\', "\\\\").replace(';', "\\;")
+    escape_string(s).replace(';', "\\;")
 }
 
 impl fmt::Display for KeyFile {
