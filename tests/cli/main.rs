@@ -8,6 +8,7 @@ mod cache;
 mod config;
 mod formats;
 mod host_hardening;
+mod isolation;
 mod misc;
 mod nixstore;
 mod store;

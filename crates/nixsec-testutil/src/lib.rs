@@ -66,6 +66,13 @@ impl RootBuilder {
         self
     }
 
+    /// Copy the fixture tree `src` into the root at `p` (symlinks kept as links).
+    #[must_use]
+    pub fn tree(self, p: &str, src: &Path) -> Self {
+        copy_into(src, &self.host(p));
+        self
+    }
+
     /// The common multi-user layout: `/nix/store` 1775, db, daemon socket dir, profiles, and
     /// `nixbld` with ten build users in passwd/group/shadow.
     #[must_use]
@@ -176,6 +183,25 @@ pub fn snapshot(dir: &Path) -> TreeSnapshot {
     let mut out = BTreeMap::new();
     walk(dir, dir, &mut out);
     TreeSnapshot(out)
+}
+
+/// Copy `src` to `dst` (parents created, symlinks kept as links).
+fn copy_into(src: &Path, dst: &Path) {
+    let md = fs::symlink_metadata(src).unwrap();
+    if let Some(parent) = dst.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    if md.file_type().is_symlink() {
+        symlink(fs::read_link(src).unwrap(), dst).unwrap();
+    } else if md.is_dir() {
+        fs::create_dir_all(dst).unwrap();
+        for e in fs::read_dir(src).unwrap() {
+            let e = e.unwrap();
+            copy_into(&e.path(), &dst.join(e.file_name()));
+        }
+    } else {
+        fs::copy(src, dst).unwrap();
+    }
 }
 
 /// Copy a fixture tree (symlinks kept as links) into a fresh tempdir.

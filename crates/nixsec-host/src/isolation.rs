@@ -1,0 +1,172 @@
+//! What the isolation rules share: the Flatpak scan, container and Docker readers, computed
+//! once per audit through [`HostCx::cached`].
+
+use std::sync::Arc;
+
+use nixsec_core::HostCx;
+use nixsec_isolation::{docker, flatpak, lxc, nspawn};
+
+/// Every Flatpak installation, app view and remote under the root.
+#[must_use]
+pub fn flatpak_scan(cx: &HostCx) -> Arc<flatpak::Scan> {
+    cx.cached(|cx| flatpak::scan(cx.root()))
+}
+
+/// NixOS declarative containers and `.nspawn` files.
+#[must_use]
+pub fn nspawn_scan(cx: &HostCx) -> Arc<nspawn::Scan> {
+    cx.cached(|cx| nspawn::scan(cx.root()))
+}
+
+/// One outcome over every nspawn container: fail with the evidence `check` returns for each
+/// container, error when a file could not be read and nothing failed, skip without containers.
+pub fn over_nspawn(
+    cx: &HostCx,
+    what: &str,
+    check: impl Fn(&nspawn::Container) -> Vec<nixsec_core::Evidence>,
+) -> nixsec_core::Outcome {
+    use nixsec_core::Outcome;
+    let scan = nspawn_scan(cx);
+    if scan.containers.is_empty() && scan.errors.is_empty() {
+        return Outcome::skip("no NixOS container (/etc/nixos-containers) or .nspawn file");
+    }
+    let mut evidence = Vec::new();
+    let mut names = Vec::new();
+    for c in &scan.containers {
+        let e = check(c);
+        if !e.is_empty() {
+            names.push(c.name.clone());
+            evidence.extend(e);
+        }
+    }
+    let errs = if scan.errors.is_empty() {
+        String::new()
+    } else {
+        format!("; not read: {}", scan.errors.join("; "))
+    };
+    if !names.is_empty() {
+        return Outcome::fail(
+            nixsec_core::escape(&format!("{what}: {}{errs}", names.join(", "))).into_owned(),
+        )
+        .with_evidence(evidence);
+    }
+    if !scan.errors.is_empty() {
+        return Outcome::error(scan.errors.join("; "));
+    }
+    Outcome::pass(format!("{} container(s) checked", scan.containers.len()))
+}
+
+/// Evidence at a setting (line 0 = the file as a whole).
+#[must_use]
+pub fn at_evidence(at: &nspawn::At, value: String) -> nixsec_core::Evidence {
+    if at.line == 0 {
+        nixsec_core::Evidence::value(at.path.clone(), value)
+    } else {
+        nixsec_core::Evidence::line(at.path.clone(), at.line, value)
+    }
+}
+
+/// LXC containers, read once per audit.
+#[must_use]
+pub fn lxc_scan(cx: &HostCx) -> Arc<lxc::Scan> {
+    cx.cached(|cx| lxc::scan(cx.root()))
+}
+
+/// The Docker daemon's settings and every container it keeps.
+#[derive(Debug)]
+pub struct Docker {
+    /// Daemon settings and the evidence of a rootful daemon.
+    pub daemon: docker::Daemon,
+    /// Containers of every data root.
+    pub containers: docker::Containers,
+}
+
+impl Docker {
+    /// True when a rootful daemon or any container data is present.
+    #[must_use]
+    pub fn present(&self) -> bool {
+        !self.daemon.rootful.is_empty() || !self.containers.roots.is_empty()
+    }
+}
+
+/// Docker under the root, read once per audit.
+#[must_use]
+pub fn docker_state(cx: &HostCx) -> Arc<Docker> {
+    cx.cached(|cx| {
+        let daemon = docker::daemon(cx.root());
+        let containers = docker::containers(cx.root(), &daemon.settings);
+        Docker { daemon, containers }
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! The isolation fixtures copied into the project (`tests/fixtures/isolation/`).
+    use std::path::{Path, PathBuf};
+
+    use nixsec_testutil::RootBuilder;
+
+    /// `tests/fixtures/isolation/<rel>` of the repository.
+    pub fn dir(rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/isolation")
+            .join(rel)
+    }
+
+    /// passwd with root, alice (a desktop user) and nobody.
+    pub const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:100::/home/alice:/bin/bash\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n";
+
+    /// The Docker fixtures: the four containers of a real dockerd, the remapped one, and
+    /// `daemon` as `/etc/docker/daemon.json`.
+    pub fn docker_root(daemon: &str) -> RootBuilder {
+        let d = dir("containers/docker");
+        RootBuilder::new()
+            .file("/etc/passwd", PASSWD)
+            .tree(
+                "/var/lib/docker/containers",
+                &d.join("var-lib-docker-containers"),
+            )
+            .tree(
+                "/var/lib/docker/100000.100000/containers",
+                &d.join("userns-remap/var-lib-docker-100000.100000-containers"),
+            )
+            .file("/etc/docker/daemon.json", daemon)
+    }
+
+    /// The text of a fixture file.
+    pub fn text(rel: &str) -> String {
+        std::fs::read_to_string(dir(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// The three modelled NixOS container files as `/etc/nixos-containers/<name>.conf`.
+    pub fn nixos_containers_root() -> RootBuilder {
+        RootBuilder::new().tree("/etc/nixos-containers", &dir("containers/nixos-containers"))
+    }
+
+    /// The LXC fixtures: four containers made by lxc-create under `/var/lib/lxc`, Debian's
+    /// `/etc/lxc/default.conf` and `/usr/share/lxc/config`.
+    pub fn lxc_root() -> RootBuilder {
+        RootBuilder::new()
+            .file("/etc/passwd", PASSWD)
+            .tree("/var/lib/lxc", &dir("containers/lxc/var-lib-lxc"))
+            .tree(
+                "/etc/lxc/default.conf",
+                &dir("containers/lxc/etc-lxc-default.conf"),
+            )
+            .tree(
+                "/usr/share/lxc/config",
+                &dir("containers/lxc/usr-share-lxc-config"),
+            )
+    }
+
+    /// The Flatpak fixtures: four system apps, one of alice's, overrides at both levels.
+    pub fn flatpak_root() -> RootBuilder {
+        RootBuilder::new()
+            .file("/etc/passwd", PASSWD)
+            .tree("/var/lib/flatpak", &dir("flatpak/var-lib-flatpak"))
+            .tree(
+                "/home/alice/.local/share/flatpak",
+                &dir("flatpak/user-data-flatpak"),
+            )
+    }
+}

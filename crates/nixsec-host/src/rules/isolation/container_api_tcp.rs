@@ -1,0 +1,233 @@
+//! NIX-055: the Docker (or Podman) API on TCP without TLS client authentication.
+//!
+//! ## What it checks
+//! dockerd's `hosts` from its configuration file (`/etc/docker/daemon.json`, or the file named
+//! by `--config-file` as on NixOS), `-H` flags of `docker.service`'s `ExecStart` and of running
+//! `dockerd` processes, with `tlsverify`; Podman's `podman.socket` `ListenStream=`; and
+//! sockets listening on port 2375 (Docker's plain-text API port) on non-loopback addresses.
+//!
+//! ## Why it matters
+//! The API of a rootful daemon is root on the host: anyone who reaches the port can start a
+//! privileged container that mounts `/`.
+//!
+//! ## Fix (NixOS)
+//! Remove `tcp://` hosts; use `DOCKER_HOST=ssh://host`, or set `tlsverify` with a CA.
+//!
+//! ## References
+//! dockerd(8) `--tlsverify`, <https://docs.docker.com/engine/security/protect-access/>.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_isolation::docker;
+
+use crate::isolation::docker_state;
+
+/// A container API on TCP that lets any client in.
+pub struct ContainerApiTcp;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &ContainerApiTcp;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-055",
+    title: "Container API on TCP without TLS client auth",
+    section: Section::Isolation,
+    severity: Severity::Critical,
+    checks: "The API endpoints of dockerd: `hosts` in its configuration file (`/etc/docker/daemon.json`, or the file given with `--config-file`, as NixOS does), `-H`/`--host` in `docker.service`'s `ExecStart` and on the command line of running `dockerd` processes; TCP `ListenStream=` of `docker.socket` (NixOS `virtualisation.docker.listenOptions`; served by dockerd through `-H fd://`) and of `podman.socket`; and TCP sockets listening on port 2375 on a non-loopback address (`/proc/net/tcp*`). Fails for a `tcp://` endpoint or a TCP `ListenStream` of `docker.socket` when `tlsverify` is not true (`tls` alone encrypts but accepts any client), for a TCP `ListenStream` of the Podman API (which has no TLS), and for a listener on port 2375.",
+    rationale: "The Docker API of a rootful daemon is root on the host: a client can start a privileged container with `/` mounted. Without TLS client certificates anyone who can reach the port is that client.",
+    fix: "Remove the TCP endpoint and reach the daemon over SSH (`DOCKER_HOST=ssh://user@host`), or require client certificates with `tlsverify` and a CA.",
+    nixos: "virtualisation.docker.daemon.settings = {\n  hosts = [ \"fd://\" ];  # no tcp://\n  # or: tlsverify = true; tlscacert = \"/etc/docker/ca.pem\"; tlscert = ...; tlskey = ...;\n};",
+    references: &["dockerd(8)", "https://docs.docker.com/engine/security/protect-access/", "CWE-306"],
+    source: file!(),
+};
+
+/// TCP `ListenStream=` entries of a socket unit (`docker.socket`: NixOS's
+/// `virtualisation.docker.listenOptions`; `podman.socket`).
+fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<Evidence>, String> {
+    let u = match nixsec_systemd::load(cx.root(), unit) {
+        Ok(u) => u,
+        Err(nixsec_systemd::LoadError::NotFound { .. } | nixsec_systemd::LoadError::Masked { .. }) => return Ok(Vec::new()),
+        Err(e) => return Err(e.to_string()),
+    };
+    // An empty `ListenStream=` resets the list (a drop-in replacing the unit's sockets).
+    let mut live = Vec::new();
+    for a in u.assignments.iter().filter(|a| a.section == "Socket" && a.key == "ListenStream") {
+        if a.value.is_empty() {
+            live.clear();
+        } else {
+            live.push(a);
+        }
+    }
+    Ok(live
+        .into_iter()
+        .filter(|a| {
+            let v = a.value.as_str();
+            v.parse::<u16>().is_ok() || (v.contains(':') && !v.starts_with(['/', '@', '%']) && !v.starts_with("vsock:"))
+        })
+        .map(|a| Evidence::line(a.file.clone(), u32::try_from(a.line).unwrap_or(0), format!("ListenStream={}", a.value)))
+        .collect())
+}
+
+/// Non-loopback TCP listeners on 2375.
+fn plain_port(cx: &HostCx) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    for (file, proto) in [("/proc/net/tcp", "tcp"), ("/proc/net/tcp6", "tcp6")] {
+        if let Ok((_, t)) = cx.root().read_to_string(file) {
+            for l in crate::procnet::parse_table(&t, proto, "0A") {
+                if l.port == 2375 && !(l.addr.starts_with("127.") || l.addr == "::1") {
+                    out.push(Evidence::value(file, format!("{proto} {}:{} listening (Docker's plain-text API port)", l.addr, l.port)));
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Rule for ContainerApiTcp {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let d = docker_state(cx);
+        let mut evidence: Vec<Evidence> = docker::unauthenticated_tcp(&d.daemon.settings)
+            .into_iter()
+            .map(|(h, src)| {
+                let v = format!(
+                    "{h} (tlsverify {})",
+                    match d.daemon.settings.tlsverify {
+                        Some(false) => "false",
+                        _ if d.daemon.settings.tls == Some(true) => "unset, tls only",
+                        _ => "unset",
+                    }
+                );
+                match src.line {
+                    Some(l) => Evidence::line(src.path.clone(), l, v),
+                    None => Evidence::value(src.path.clone(), v),
+                }
+            })
+            .collect();
+        let mut errors = d.daemon.errors.clone();
+        // Socket activation: dockerd serves what docker.socket listens on (`-H fd://`), with
+        // its TLS settings; the Podman API has no TLS at all.
+        let docker_socket = socket_tcp(cx, "docker.socket");
+        match docker_socket {
+            Ok(e) if d.daemon.settings.tlsverify != Some(true) => evidence.extend(e),
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+        match socket_tcp(cx, "podman.socket") {
+            Ok(e) => evidence.extend(e),
+            Err(e) => errors.push(e),
+        }
+        evidence.extend(plain_port(cx));
+        if !evidence.is_empty() {
+            return Outcome::fail(format!(
+                "the container API accepts unauthenticated TCP clients ({} endpoint(s)): root on this host for anyone who reaches it",
+                evidence.len()
+            ))
+            .with_evidence(evidence);
+        }
+        if !errors.is_empty() {
+            return Outcome::error(errors.join("; "));
+        }
+        if d.daemon.rootful.is_empty() && !["docker.socket", "podman.socket"].iter().any(|u| cx.root().exists(format!("/etc/systemd/system/{u}"))) {
+            return Outcome::skip("no Docker daemon configured (no docker.service, daemon.json or socket)");
+        }
+        let hosts: Vec<&str> = d.daemon.settings.hosts.iter().map(|(h, _)| h.as_str()).collect();
+        Outcome::pass(if hosts.is_empty() {
+            "dockerd listens on its default unix socket only".to_string()
+        } else {
+            format!("API endpoints: {} (TCP only with tlsverify)", nixsec_core::escape(&hosts.join(" ")))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isolation::fixtures::text;
+    use crate::testing::*;
+
+    fn with_daemon(json: &str) -> RootBuilder {
+        RootBuilder::new().file("/etc/docker/daemon.json", json)
+    }
+
+    #[test]
+    fn tcp_without_tlsverify_fails() {
+        for f in ["insecure-tcp.json", "tcp-tls-no-verify.json"] {
+            let o = run(&ContainerApiTcp, &with_daemon(&text(&format!("containers/docker/daemon-json/{f}"))));
+            let Outcome::Fail { evidence, .. } = &o else { panic!("{f}: {o:?}") };
+            assert_eq!(evidence[0].path, "/etc/docker/daemon.json", "{f}");
+            assert!(evidence[0].value.as_deref().unwrap_or("").starts_with("tcp://"), "{f}");
+        }
+    }
+
+    #[test]
+    fn tlsverify_and_unix_sockets_pass() {
+        for f in ["tcp-with-tls.json", "hardened.json", "empty.json", "as-used-here-vfs-no-iptables.json"] {
+            let o = run(&ContainerApiTcp, &with_daemon(&text(&format!("containers/docker/daemon-json/{f}"))));
+            assert_eq!(o.status(), Status::Pass, "{f}: {}", message(&o));
+        }
+        assert_eq!(run(&ContainerApiTcp, &RootBuilder::new()).status(), Status::Skip);
+    }
+
+    #[test]
+    fn nixos_unit_with_config_file_and_extra_options() {
+        // As NixOS renders `virtualisation.docker`: the settings file in the store, extraOptions
+        // appended to ExecStart in a drop-in.
+        let b = RootBuilder::new()
+            .file("/nix/store/aaaa-daemon-settings.json", "{\"hosts\": [\"fd://\"], \"tls\": true}")
+            .file("/etc/systemd/system/docker.service", "[Service]\nExecStart=/nix/store/bbbb-docker/bin/dockerd\n")
+            .file(
+                "/etc/systemd/system/docker.service.d/overrides.conf",
+                "[Service]\nExecStart=\nExecStart=/nix/store/bbbb-docker/bin/dockerd --config-file=/nix/store/aaaa-daemon-settings.json -H tcp://0.0.0.0:2376\n",
+            );
+        let o = run(&ContainerApiTcp, &b);
+        let Outcome::Fail { evidence, .. } = &o else { panic!("{o:?}") };
+        assert_eq!(evidence[0].path, "/etc/systemd/system/docker.service.d/overrides.conf");
+        assert_eq!(evidence[0].line, Some(3));
+        assert_eq!(evidence[0].value.as_deref(), Some("tcp://0.0.0.0:2376 (tlsverify unset, tls only)"));
+    }
+
+    #[test]
+    fn nixos_listen_options_on_tcp_fail() {
+        // virtualisation.docker.listenOptions = [ "/run/docker.sock" "0.0.0.0:2375" ];
+        let b = RootBuilder::new()
+            .file("/etc/systemd/system/docker.socket", "[Socket]\nListenStream=\nListenStream=/run/docker.sock\nListenStream=0.0.0.0:2375\nSocketGroup=docker\n");
+        let o = run(&ContainerApiTcp, &b);
+        let Outcome::Fail { evidence, .. } = &o else { panic!("{o:?}") };
+        assert_eq!(evidence[0], Evidence::line("/etc/systemd/system/docker.socket", 4, "ListenStream=0.0.0.0:2375"));
+        // With tlsverify in the daemon settings the socket's TCP endpoint needs client certs.
+        let b = b.file("/etc/docker/daemon.json", "{\"tlsverify\": true, \"tlscacert\": \"/etc/docker/ca.pem\"}");
+        assert_eq!(run(&ContainerApiTcp, &b).status(), Status::Pass);
+    }
+
+    #[test]
+    fn running_dockerd_command_line() {
+        // /proc as a live host shows it: root's dockerd with -H tcp, a rootless one ignored.
+        let b = RootBuilder::new()
+            .file("/proc/100/cmdline", "/usr/bin/dockerd\0-H\0tcp://0.0.0.0:2375\0")
+            .file("/proc/100/status", "Name:\tdockerd\nUid:\t0\t0\t0\t0\n")
+            .file("/proc/200/cmdline", "dockerd\0--host=tcp://0.0.0.0:2376\0")
+            .file("/proc/200/status", "Name:\tdockerd\nUid:\t1000\t1000\t1000\t1000\n");
+        let o = run(&ContainerApiTcp, &b);
+        let Outcome::Fail { evidence, .. } = &o else { panic!("{o:?}") };
+        assert_eq!(evidence.len(), 1, "{evidence:?}");
+        assert_eq!(evidence[0], Evidence::value("/proc/100/cmdline", "tcp://0.0.0.0:2375 (tlsverify unset)"));
+    }
+
+    #[test]
+    fn podman_tcp_socket_fails() {
+        let b = RootBuilder::new().file("/etc/systemd/system/podman.socket", "[Socket]\nListenStream=%t/podman/podman.sock\nListenStream=0.0.0.0:8080\n");
+        let o = run(&ContainerApiTcp, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+    }
+
+    #[test]
+    fn garbage_daemon_json_is_an_error() {
+        let o = run(&ContainerApiTcp, &with_daemon("{\"hosts\": [\"unix:///run/docker.sock\""));
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("/etc/docker/daemon.json"), "{}", message(&o));
+    }
+}

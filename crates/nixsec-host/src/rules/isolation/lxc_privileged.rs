@@ -1,0 +1,139 @@
+//! NIX-064: a privileged or unconfined LXC container.
+//!
+//! ## What it checks
+//! `<lxcpath>/<name>/config` (lxcpath from `/etc/lxc/lxc.conf`, default `/var/lib/lxc`) and
+//! users' `~/.local/share/lxc/<name>/config`, with every `lxc.include` resolved.
+//!
+//! ## Why it matters
+//! Without an id map the container's root is the host's root: LXC's own documentation calls
+//! such containers unsafe.
+//!
+//! ## Fix (NixOS)
+//! `lxc.idmap` in `virtualisation.lxc.defaultConfig`, with `/etc/subuid` ranges.
+//!
+//! ## References
+//! lxc.container.conf(5), <https://linuxcontainers.org/lxc/security/>.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::isolation::lxc_scan;
+
+/// Privileged or unconfined LXC containers.
+pub struct LxcPrivileged;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &LxcPrivileged;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-064",
+    title: "Privileged LXC container",
+    section: Section::Isolation,
+    severity: Severity::High,
+    checks: "Every LXC container config (`<lxcpath>/<name>/config`, lxcpath from `/etc/lxc/lxc.conf` or `/var/lib/lxc`; users' `~/.local/share/lxc/<name>/config`), with `lxc.include` files and directories resolved in order (an include loop or a missing include is an error), list keys cleared by empty values, and LXC 2.x names (`lxc.id_map`, `lxc.aa_profile`) read as the 3.0 ones. Fails for a system container without both `u 0` and `g 0` `lxc.idmap` entries (container root is host root; also reported: no `lxc.cap.drop`, `proc:rw`/`sys:rw`/`cgroup:rw` auto-mounts), an `lxc.apparmor.profile` of `unconfined`, a writable bind (`lxc.mount.entry` without `ro`) of `/`, `/etc`, `/nix`, `/boot`, `/usr`, `/run`, `/dev`, `/proc`, `/sys`, a home or a socket, or `devices.allow = a`.",
+    rationale: "A privileged LXC container runs its root as the host's uid 0; LXC's own security notes call them unsafe (\"root in the container is root on the host\") and rely on AppArmor and dropped capabilities alone. Turning AppArmor off or binding host directories read-write removes what is left.",
+    fix: "Make the container unprivileged with an id map into a subordinate range, keep the generated AppArmor profile, and bind host paths read-only.",
+    nixos: "virtualisation.lxc.defaultConfig = ''\n  lxc.idmap = u 0 100000 65536\n  lxc.idmap = g 0 100000 65536\n  lxc.apparmor.profile = generated\n'';\nusers.users.root.subUidRanges = [ { startUid = 100000; count = 65536; } ];\nusers.users.root.subGidRanges = [ { startGid = 100000; count = 65536; } ];",
+    references: &["lxc.container.conf(5)", "https://linuxcontainers.org/lxc/security/", "CWE-250"],
+    source: file!(),
+};
+
+impl Rule for LxcPrivileged {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let scan = lxc_scan(cx);
+        if scan.containers.is_empty() && scan.errors.is_empty() {
+            return Outcome::skip("no LXC container (/var/lib/lxc, ~/.local/share/lxc)");
+        }
+        let mut evidence = Vec::new();
+        let mut names = Vec::new();
+        for c in &scan.containers {
+            if c.problems.is_empty() {
+                continue;
+            }
+            names.push(format!("{}{}", c.name, if c.privileged { " (privileged)" } else { "" }));
+            for (what, at) in &c.problems {
+                evidence.push(match at {
+                    Some(s) => Evidence::line(s.path.clone(), s.line, format!("{}: {what} ({} = {})", c.name, s.key, s.value)),
+                    None => Evidence::value(c.config.clone(), format!("{}: {what}", c.name)),
+                });
+            }
+        }
+        let errs = if scan.errors.is_empty() { String::new() } else { format!("; not read: {}", scan.errors.join("; ")) };
+        if !names.is_empty() {
+            return Outcome::fail(nixsec_core::escape(&format!("{} LXC container(s) not confined: {}{errs}", names.len(), names.join(", "))).into_owned())
+                .with_evidence(evidence);
+        }
+        if !scan.errors.is_empty() {
+            return Outcome::error(scan.errors.join("; "));
+        }
+        Outcome::pass(format!("{} LXC container(s), all unprivileged and confined", scan.containers.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isolation::fixtures::{dir, lxc_root, text, PASSWD};
+    use crate::testing::*;
+
+    #[test]
+    fn lxc_create_fixtures() {
+        let o = run(&LxcPrivileged, &lxc_root());
+        let Outcome::Fail { message, evidence, .. } = o else { panic!("{o:?}") };
+        assert!(message.starts_with("2 LXC container(s) not confined: busybox-priv (privileged), none-priv (privileged)"), "{message}");
+        assert!(evidence.iter().any(|e| e.path == "/var/lib/lxc/none-priv/config" && e.value.as_deref() == Some("none-priv: no lxc.idmap: container root is host uid 0")), "{evidence:?}");
+    }
+
+    #[test]
+    fn unprivileged_passes() {
+        let b = RootBuilder::new()
+            .file("/etc/passwd", PASSWD)
+            .tree("/var/lib/lxc/none-unpriv", &dir("containers/lxc/var-lib-lxc/none-unpriv"))
+            .tree("/etc/lxc/default.conf", &dir("containers/lxc/etc-lxc-default.conf"));
+        let o = run(&LxcPrivileged, &b);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert_eq!(run(&LxcPrivileged, &RootBuilder::new()).status(), Status::Skip);
+    }
+
+    #[test]
+    fn legacy_keys_are_read() {
+        // 2.x names: lxc.id_map makes it unprivileged, lxc.aa_profile = unconfined still fails.
+        for f in ["legacy-2x.conf", "legacy-2x.updated.conf"] {
+            let b = RootBuilder::new().file("/var/lib/lxc/legacy1/config", text(&format!("containers/lxc/{f}")));
+            let o = run(&LxcPrivileged, &b);
+            let Outcome::Fail { message, evidence, .. } = o else { panic!("{f}: {o:?}") };
+            assert!(message.ends_with("legacy1"), "{f}: {message}");
+            assert_eq!(evidence.len(), 1, "{f}: {evidence:?}");
+            assert!(evidence[0].value.as_deref().unwrap_or("").contains("AppArmor profile unconfined"), "{f}");
+        }
+    }
+
+    #[test]
+    fn include_loop_and_missing_include_are_errors() {
+        let b = RootBuilder::new()
+            .file("/var/lib/lxc/a/config", "lxc.include = /etc/lxc/one.conf\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n")
+            .file("/etc/lxc/one.conf", "lxc.include = /etc/lxc/two.conf\n")
+            .file("/etc/lxc/two.conf", "lxc.include = /etc/lxc/one.conf\n");
+        let o = run(&LxcPrivileged, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("lxc.include loop"), "{}", message(&o));
+        let b = RootBuilder::new().file("/var/lib/lxc/a/config", "lxc.include = /etc/lxc/missing.conf\n");
+        assert_eq!(run(&LxcPrivileged, &b).status(), Status::Error);
+        let b = RootBuilder::new().file("/var/lib/lxc/a/config", "{\"lxc\": true}\n");
+        assert_eq!(run(&LxcPrivileged, &b).status(), Status::Error);
+    }
+
+    #[test]
+    fn empty_value_clears_a_list() {
+        let b = RootBuilder::new().file(
+            "/var/lib/lxc/a/config",
+            "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\nlxc.idmap =\nlxc.cap.drop = sys_module\n",
+        );
+        let o = run(&LxcPrivileged, &b);
+        assert!(message(&o).contains("a (privileged)"), "{}", message(&o));
+    }
+}
