@@ -102,6 +102,10 @@ pub struct AuditArgs {
     /// Also hash the contents of every store path (NIX-026); slow on big stores.
     #[arg(long)]
     pub store_contents: bool,
+    /// The live nftables ruleset, saved with `nft -j list ruleset > FILE` (read from this
+    /// machine); the firewall rules use it with the rules saved under the root.
+    #[arg(long, value_name = "FILE")]
+    pub nft_json: Option<PathBuf>,
 }
 
 /// `nixsec store ...`.

@@ -1,5 +1,6 @@
 //! Host rules, one folder per catalogue section.
 
+pub mod firewall;
 pub mod isolation;
 pub mod multi_user;
 pub mod store_integrity;
