@@ -573,8 +573,7 @@ impl Ruleset {
                 }
             }
         }
-        let unnamed = (40_000u16..=65_535).find(|p| !candidates.contains(p));
-        candidates.extend(unnamed);
+        candidates.insert(self.unnamed_port());
         let mut out: Vec<OpenPort> = Vec::new();
         for ver in [IpVer::V4, IpVer::V6] {
             for l4 in [L4::Tcp, L4::Udp] {
@@ -642,6 +641,36 @@ impl Ruleset {
             }
         }
         None
+    }
+
+    /// A port that no `dport` match names or covers: only rules that ignore the port admit
+    /// a packet to it.
+    #[must_use]
+    pub fn unnamed_port(&self) -> u16 {
+        let mut pats: Vec<&Pat> = Vec::new();
+        for c in &self.chains {
+            for r in &c.rules {
+                for cond in &r.conds {
+                    for (i, k) in cond.keys.iter().enumerate() {
+                        if *k == Key::Dport {
+                            pats.extend(cond.alts.iter().filter_map(|a| a.get(i)));
+                        }
+                    }
+                }
+            }
+        }
+        let covered = |p: u16| {
+            let p = u64::from(p);
+            pats.iter().any(|pat| match pat {
+                Pat::Int(n) => *n == p,
+                Pat::Range(lo, hi) => *lo <= p && p <= *hi,
+                _ => false,
+            })
+        };
+        (40_000u16..=u16::MAX)
+            .chain(1..40_000)
+            .find(|p| !covered(*p))
+            .unwrap_or(40_000)
     }
 
     /// Interface names (and `*`-patterns) that input rules match on, without negation.

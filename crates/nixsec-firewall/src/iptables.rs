@@ -156,6 +156,8 @@ pub(crate) fn parse_rule_args(args: &[String]) -> Result<(Vec<Cond>, Target), St
     let mut i = 0;
     let mut module = String::new();
     let mut l4: Option<String> = None;
+    // Options after `-j TARGET` that no match knows are the target's (`--log-prefix`, …).
+    let mut after_target = false;
     while i < args.len() {
         let mut neg = false;
         if args[i] == "!" {
@@ -210,9 +212,7 @@ pub(crate) fn parse_rule_args(args: &[String]) -> Result<(Vec<Cond>, Target), St
             }
             "-j" | "--jump" => {
                 target = Target::Jump(val(1)?);
-                // Target options follow; none of them changes whether the rule matches.
-                i = args.len();
-                continue;
+                after_target = true;
             }
             "-g" | "--goto" => {
                 target = Target::Goto(val(1)?);
@@ -312,6 +312,11 @@ pub(crate) fn parse_rule_args(args: &[String]) -> Result<(Vec<Cond>, Target), St
                     .is_some_and(|n| !n.starts_with('-') && n != "!")
                 {
                     step += 1;
+                }
+                if after_target {
+                    // A target option: it does not change whether the rule matches.
+                    i += step;
+                    continue;
                 }
                 let what = if module.is_empty() {
                     opt.to_string()
