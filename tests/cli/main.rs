@@ -5,6 +5,7 @@
 mod audit;
 mod cache;
 mod config;
+mod firewall;
 mod formats;
 mod misc;
 mod nixstore;
