@@ -5,7 +5,9 @@
 //! * `iptables-save`/`ip6tables-save` text of either backend ([`iptables`]), from the files
 //!   distributions restore at boot ([`SAVED_IPTABLES`]);
 //! * the NixOS iptables firewall's `firewall-start` script in the system closure, replayed
-//!   ([`nixos`]), found through `firewall.service`.
+//!   ([`nixos`]), found through `firewall.service`;
+//! * nftables ruleset files (`nft -f` syntax, [`nfttext`]) that `nftables.service` loads:
+//!   NixOS's `nftables-rules` (the nftables firewall backend) or `/etc/nftables.conf`.
 //!
 //! All become one [`Ruleset`] model; [`Ruleset::decide`] follows a packet through every
 //! input-hook base chain, [`Ruleset::default_deny`] says whether inbound is denied by default.
@@ -20,6 +22,7 @@ pub mod eval;
 pub mod iptables;
 pub mod model;
 pub mod nftjson;
+pub mod nfttext;
 pub mod nixos;
 
 pub use eval::{Decision, OpenPort, Packet, Tri};
@@ -73,6 +76,16 @@ pub const FIREWALL_UNITS: &[&str] = &[
     "/run/current-system/etc/systemd/system/firewall.service",
 ];
 
+/// Where an nftables unit that loads a ruleset file at boot is found: NixOS's
+/// `nftables.service` (`networking.nftables.enable`, also the nftables firewall backend), or
+/// a distribution's unit enabled through a `.wants` link (Debian: `nft -f /etc/nftables.conf`).
+pub const NFTABLES_UNITS: &[&str] = &[
+    "/etc/systemd/system/nftables.service",
+    "/etc/systemd/system/sysinit.target.wants/nftables.service",
+    "/etc/systemd/system/multi-user.target.wants/nftables.service",
+    "/run/current-system/etc/systemd/system/nftables.service",
+];
+
 /// Largest ruleset file read.
 const MAX_RULESET: u64 = 64 * 1024 * 1024;
 
@@ -104,6 +117,38 @@ impl Loaded {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// The files `nft -f` loads in a unit's `ExecStart=` lines: the argument of `-f`, or a
+/// program that is itself an `nft -f` script (NixOS's `nftables-rules`).
+fn nft_files(root: &Root, unit: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for l in unit.lines() {
+        let Some(v) = l.trim().strip_prefix("ExecStart=") else {
+            continue;
+        };
+        let words: Vec<&str> = v
+            .trim_start_matches(['@', '-', '+', '!', ':'])
+            .split_whitespace()
+            .collect();
+        if let Some(i) = words.iter().position(|w| *w == "-f" || *w == "--file") {
+            if let Some(f) = words.get(i + 1) {
+                out.push((*f).to_string());
+            }
+            continue;
+        }
+        if let Some(first) = words.first() {
+            let shebang = read_root(root, first).ok().flatten().is_some_and(|(_, t)| {
+                t.lines()
+                    .next()
+                    .is_some_and(|l| l.starts_with("#!") && l.contains("nft") && l.contains("-f"))
+            });
+            if shebang {
+                out.push((*first).to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The script a unit's `ExecStart=` runs (prefixes `@-+!:` and the `@` argv0 dropped).
@@ -141,7 +186,13 @@ fn read_root(root: &Root, path: &str) -> Result<Option<(String, String)>, Error>
             Err(_) => Err(Error::new(path, None, "not a text file")),
         },
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(Error::new(path, None, e.to_string())),
+        Err(e) => {
+            let m = e.to_string();
+            let m = m
+                .split_once("`: ")
+                .map_or(m.clone(), |(_, r)| r.to_string());
+            Err(Error::new(e.path(), None, m))
+        }
     }
 }
 
@@ -209,6 +260,45 @@ pub fn load(root: &Root, nft_json: Option<&Path>) -> Loaded {
             Err(e) => out.errors.push(e),
         }
         break;
+    }
+    // nftables files loaded at boot; the live ruleset of `--nft-json` supersedes them.
+    if nft_json.is_none() {
+        for unit in NFTABLES_UNITS {
+            let text = match read_root(root, unit) {
+                Ok(Some((_, t))) => t,
+                Ok(None) => continue,
+                Err(e) => {
+                    out.errors.push(e);
+                    break;
+                }
+            };
+            let files = nft_files(root, &text);
+            if files.is_empty() {
+                out.errors.push(Error::new(
+                    unit,
+                    None,
+                    "no `ExecStart=` that loads a ruleset with `nft -f`",
+                ));
+            }
+            for f in files {
+                match read_root(root, &f) {
+                    Ok(Some((shown, body))) => {
+                        let mut reader = |inc: &str| read_root(root, inc);
+                        match nfttext::parse_with_includes(&body, &shown, &mut reader) {
+                            Ok(rs) => out.ruleset.merge(rs),
+                            Err(e) => out.errors.push(e),
+                        }
+                    }
+                    Ok(None) => out.errors.push(Error::new(
+                        &f,
+                        None,
+                        format!("the ruleset `{unit}` loads is missing from the root"),
+                    )),
+                    Err(e) => out.errors.push(e),
+                }
+            }
+            break;
+        }
     }
     match nft_json.map(read_nft_json_file) {
         Some(Ok(mut nft)) => {

@@ -3,7 +3,7 @@
 //! which ports are accepted and by which rule, in both iptables backends.
 
 use nixsec_firewall::model::RuleRef;
-use nixsec_firewall::{iptables, nftjson, nixos, IpVer, Packet, Ruleset, Tri, L4};
+use nixsec_firewall::{iptables, nftjson, nfttext, nixos, IpVer, Packet, Ruleset, Tri, L4};
 
 fn fixture(name: &str) -> String {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -385,6 +385,85 @@ fn malformed_inputs_are_errors_naming_the_file() {
     ] {
         let e = iptables::parse_save(text, "rules.v4", None).expect_err(text);
         assert!(e.to_string().starts_with("`rules.v4`"), "{e}");
+        assert!(e.msg.contains(want), "{text}: {e}");
+    }
+}
+
+/// Decisions on a grid of packets (both versions and protocols, the ports the fixtures use,
+/// a few interfaces and a link-local destination), for comparing two readings of one ruleset.
+type Case = (IpVer, L4, u16, Option<&'static str>, bool, Tri);
+
+fn decisions(rs: &Ruleset) -> Vec<Case> {
+    let mut out = Vec::new();
+    for ver in [IpVer::V4, IpVer::V6] {
+        for l4 in [L4::Tcp, L4::Udp] {
+            for port in [22, 53, 67, 68, 80, 546, 5432, 40_000, 65_535] {
+                for iif in [None, Some("lo"), Some("eth0"), Some("ve-x")] {
+                    for ll in [false, true] {
+                        let mut p = Packet::new(ver, l4, port);
+                        p.iif = iif.map(str::to_string);
+                        if ll && ver == IpVer::V6 {
+                            p.daddr = "fe80::1".parse().ok();
+                        }
+                        out.push((ver, l4, port, iif, ll, rs.decide(&p).accepted));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn nft_files_read_like_their_json() {
+    // The `.nft` inputs were loaded with real `nft -f` and listed with `nft -j`: reading the
+    // file must decide every packet as reading nft's own JSON does.
+    for base in [
+        "debian-default-open",
+        "default-deny",
+        "input-accept-explicit",
+        "nixos-fw-nftables",
+    ] {
+        let f = format!("{base}.nft");
+        let text = nfttext::parse(&fixture(&f), &f).unwrap_or_else(|e| panic!("{e}"));
+        let json = nft(&format!("{base}.json"));
+        assert_eq!(decisions(&text), decisions(&json), "{base}");
+        for v in [IpVer::V4, IpVer::V6] {
+            assert_eq!(
+                text.default_deny(v).is_some(),
+                json.default_deny(v).is_some(),
+                "{base} {v:?}"
+            );
+        }
+        let labels = |rs: &Ruleset| -> Vec<String> {
+            rs.open_ports(None)
+                .iter()
+                .map(|o| format!("{:?} {}", o.ver, o.label()))
+                .collect()
+        };
+        assert_eq!(labels(&text), labels(&json), "{base}");
+    }
+}
+
+#[test]
+fn nft_text_errors_name_the_line() {
+    for (text, want) in [
+        (
+            "table inet t {\n  chain c {\n    tcp dport 22 accept\n",
+            "unterminated",
+        ),
+        (
+            "table inet t {\n  chain c {\n    policy drop;\n  }\n}\n",
+            "`policy` in a chain without a hook",
+        ),
+        ("include \"/etc/other.nft\"\n", "`include` is not followed"),
+        (
+            "table inet t { chain c { comment \"x }\n",
+            "unterminated string",
+        ),
+    ] {
+        let e = nfttext::parse(text, "nftables.conf").expect_err(text);
+        assert!(e.to_string().starts_with("`nftables.conf` line "), "{e}");
         assert!(e.msg.contains(want), "{text}: {e}");
     }
 }

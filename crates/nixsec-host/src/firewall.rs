@@ -42,7 +42,7 @@ impl Firewall {
         if self.loaded.ruleset.sources.is_empty() && !self.nixos_disabled {
             if self.nixos_nftables {
                 return Err(Outcome::error(format!(
-                    "NixOS's nftables firewall is enabled (`{NIXOS_NFTABLES_UNIT}`) but its rules are in nft syntax, which nixsec does not read: save them with `nft -j list ruleset > FILE` and pass `--nft-json FILE`"
+                    "NixOS's nftables service (`{NIXOS_NFTABLES_UNIT}`) loads no ruleset nixsec can find: save the live rules with `nft -j list ruleset > FILE` and pass `--nft-json FILE`"
                 )));
             }
             if !self.live {

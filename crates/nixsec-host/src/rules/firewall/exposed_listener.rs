@@ -174,6 +174,18 @@ mod tests {
     }
 
     #[test]
+    fn nixos_nftables_backend_admits_only_ssh() {
+        let o = run(&ExposedListener, &with_proc_net(nixos_nftables_root()));
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let rows = exposed_rows(&o);
+        assert_eq!(rows.len(), 2, "{rows:#?}");
+        assert!(
+            rows[0].ends_with("EXPOSED: IPv4 admitted by `inet nixos-fw input-allow: tcp dport { 22 } accept` (/nix/store/33333333333333333333333333333333-nftables-rules:42)"),
+            "{rows:#?}"
+        );
+    }
+
+    #[test]
     fn open_host_exposes_every_public_listener() {
         let o = run_with_nft(
             &ExposedListener,

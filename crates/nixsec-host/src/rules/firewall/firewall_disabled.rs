@@ -161,12 +161,25 @@ mod tests {
     }
 
     #[test]
-    fn nixos_nftables_backend_without_json_is_an_error() {
+    fn nixos_nftables_backend_from_the_closure_passes() {
+        let o = run(&FirewallDisabled, &nixos_nftables_root());
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("IPv4: policy drop of `inet nixos-fw input`"), "{}", message(&o));
+    }
+
+    #[test]
+    fn nixos_nftables_unit_whose_ruleset_is_missing_is_an_error() {
         let b = RootBuilder::new()
             .file("/etc/NIXOS", "")
             .file("/etc/systemd/system/nftables.service", "[Service]\nExecStart=/nix/store/x-nftables-rules\n");
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        assert!(message(&o).contains("--nft-json"), "{}", message(&o));
+        let b = RootBuilder::new()
+            .file("/etc/NIXOS", "")
+            .file("/etc/systemd/system/nftables.service", "[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n")
+            .file("/etc/nftables.conf", "table inet filter {\n  chain input {\n    type filter hook input priority filter; policy drop;\n");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("`/etc/nftables.conf` line"), "{}", message(&o));
     }
 }

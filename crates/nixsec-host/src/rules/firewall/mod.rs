@@ -59,6 +59,32 @@ pub(crate) mod testing {
             .file(SCRIPT, fw_fixture("nixos-firewall-start.sh"))
     }
 
+    /// A NixOS root with the nftables firewall backend: `nftables.service` runs the
+    /// `nftables-rules` script nixpkgs' `nftables.nix` writes (deletion includes, then the
+    /// `nixos-fw` table of the `nixos-fw-nftables.nft` fixture: tcp/22 open).
+    pub fn nixos_nftables_root() -> RootBuilder {
+        let unit =
+            "/nix/store/22222222222222222222222222222222-unit-nftables.service/nftables.service";
+        let rules = "/nix/store/33333333333333333333333333333333-nftables-rules";
+        let deletions = "/nix/store/44444444444444444444444444444444-nftables-deletions";
+        let table: String = fw_fixture("nixos-fw-nftables.nft");
+        RootBuilder::new()
+            .file("/etc/NIXOS", "")
+            .file(
+                unit,
+                format!("[Service]\nExecStartPre=/nix/store/55555555555555555555555555555555-nftables-ensure-deletions\nExecStart={rules}\nExecReload={rules}\n"),
+            )
+            .symlink("/etc/systemd/system/nftables.service", unit)
+            .file(
+                rules,
+                format!("#! /nix/store/66666666666666666666666666666666-nftables-1.1.1/bin/nft -f\n# previous deletions, if any\ninclude \"/var/lib/nftables/deletions.nft\"\n# current deletions\ninclude \"{deletions}\"\n{table}"),
+            )
+            .file(
+                deletions,
+                "#! /nix/store/66666666666666666666666666666666-nftables-1.1.1/bin/nft -f\ntable inet nixos-fw\ndelete table inet nixos-fw\n",
+            )
+    }
+
     /// Add the `/proc/net` capture (python3 pid 10926 holding every socket) to `b`.
     pub fn with_proc_net(mut b: RootBuilder) -> RootBuilder {
         for f in ["tcp", "tcp6", "udp", "udp6"] {

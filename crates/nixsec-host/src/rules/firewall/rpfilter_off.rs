@@ -136,6 +136,9 @@ mod tests {
         let o = run_with_nft(&RpfilterOff, &RootBuilder::new(), &fw_fixture_path("nixos-fw-nftables.json"));
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(message(&o).contains("inet nixos-fw rpfilter"), "{}", message(&o));
+        let o = run(&RpfilterOff, &nixos_nftables_root());
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("`inet nixos-fw rpfilter: fib saddr . mark . iif oif exists accept`"), "{}", message(&o));
     }
 
     #[test]
