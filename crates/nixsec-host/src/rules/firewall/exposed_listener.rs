@@ -93,7 +93,11 @@ impl Rule for ExposedListener {
                     )
                 })
                 .collect();
+            let firewall_off = [nixsec_firewall::IpVer::V4, nixsec_firewall::IpVer::V6]
+                .into_iter()
+                .any(|v| rs.default_deny(v).is_none());
             let risky = fw.nixos_disabled
+                || firewall_off
                 || exposed.iter().any(|l| RISK_PORTS.contains(&l.socket.port));
             let mut msg = format!(
                 "{} of {} listeners reachable from other hosts: {}",
@@ -199,6 +203,7 @@ mod tests {
             .collect();
         assert_eq!(rows, ["tcp 0.0.0.0:22", "tcp6 [::]:22", "tcp6 [::]:9000", "udp 0.0.0.0:68", "udp6 [::]:5353"]);
         assert!(message(&o).contains("IPv6 admitted by no input-hook chain filters it; IPv4 admitted by"), "{}", message(&o));
+        assert!(matches!(o, Outcome::Fail { severity: None, .. }), "the firewall is off: medium");
     }
 
     #[test]
