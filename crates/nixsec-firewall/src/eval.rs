@@ -720,7 +720,7 @@ impl OpenPort {
     /// Number of ports in the range.
     #[must_use]
     pub fn width(&self) -> u32 {
-        u32::from(self.hi) - u32::from(self.lo) + 1
+        (u32::from(self.hi) + 1).saturating_sub(u32::from(self.lo))
     }
 
     /// `tcp/22`, `tcp/1000-2000`, `tcp/all ports`.

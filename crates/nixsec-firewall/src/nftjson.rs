@@ -391,7 +391,7 @@ fn match_cond(rs: &Ruleset, ci: usize, m: &Value) -> Vec<Cond> {
             let alt = numeric(right).map(|x| match op {
                 "<" => Pat::Range(0, x.saturating_sub(1)),
                 "<=" => Pat::Range(0, x),
-                ">" => Pat::Range(x + 1, u64::from(u16::MAX)),
+                ">" => Pat::Range(x.saturating_add(1), u64::from(u16::MAX)),
                 _ => Pat::Range(x, u64::from(u16::MAX)),
             });
             (false, alt.map(|a| vec![vec![a]]))

@@ -827,7 +827,7 @@ fn rule_body(toks: &[Tok]) -> (Vec<Cond>, Option<Action>) {
                 let range = match (&alts[0][0], op) {
                     (Pat::Int(x), "<") => Pat::Range(0, x.saturating_sub(1)),
                     (Pat::Int(x), "<=") => Pat::Range(0, *x),
-                    (Pat::Int(x), ">") => Pat::Range(x + 1, u64::from(u16::MAX)),
+                    (Pat::Int(x), ">") => Pat::Range(x.saturating_add(1), u64::from(u16::MAX)),
                     (Pat::Int(x), _) => Pat::Range(*x, u64::from(u16::MAX)),
                     _ => Pat::Name("?".into()),
                 };

@@ -467,3 +467,49 @@ fn nft_text_errors_name_the_line() {
         assert!(e.msg.contains(want), "{text}: {e}");
     }
 }
+
+#[test]
+fn truncated_and_mangled_inputs_never_panic() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| !n.ends_with(".md"))
+        .collect();
+    names.sort();
+    let probe = |rs: &Ruleset| {
+        for v in [IpVer::V4, IpVer::V6] {
+            let _ = rs.default_deny(v);
+            let _ = rs.decide(&Packet::new(v, L4::Tcp, 22));
+        }
+        let _ = rs.open_ports(Some("eth0"));
+    };
+    for name in names {
+        let text = fixture(&name);
+        let mut cuts: Vec<usize> = (0..text.len()).step_by(29).collect();
+        cuts.push(text.len());
+        for cut in cuts {
+            let Some(prefix) = text.get(..cut) else {
+                continue;
+            };
+            // Also with a byte of garbage spliced in where the cut is.
+            for t in [
+                prefix.to_string(),
+                format!("{prefix}}}{{\"!-A\n{}", &text[cut..]),
+            ] {
+                if let Ok(rs) = nftjson::parse(&t, &name) {
+                    probe(&rs);
+                }
+                if let Ok(rs) = nfttext::parse(&t, &name) {
+                    probe(&rs);
+                }
+                if let Ok(rs) = iptables::parse_save(&t, &name, None) {
+                    probe(&rs);
+                }
+                if let Ok(run) = nixos::replay_script(&t, &name) {
+                    probe(&run.ruleset);
+                }
+            }
+        }
+    }
+}
