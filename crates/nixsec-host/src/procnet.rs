@@ -488,6 +488,109 @@ mod tests {
         );
     }
 
+    fn capture(name: &str) -> String {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/proc-net")
+            .join(name);
+        std::fs::read_to_string(p).expect("fixture")
+    }
+
+    /// The real capture of `tests/fixtures/proc-net` (its README lists the sockets).
+    #[test]
+    fn real_capture_sockets_and_owners() {
+        let mut all = Vec::new();
+        for (f, proto) in [
+            ("tcp", "tcp"),
+            ("tcp6", "tcp6"),
+            ("udp", "udp"),
+            ("udp6", "udp6"),
+        ] {
+            let text = capture(&format!("proc-net-{f}.txt"));
+            let socks = parse_sockets(&text, proto, f).expect("parses");
+            all.extend(
+                socks
+                    .into_iter()
+                    .map(|s| format!("{} {}", s.proto, s.endpoint())),
+            );
+        }
+        assert_eq!(
+            all,
+            [
+                "tcp 0.0.0.0:22",
+                "tcp 127.0.0.1:5432",
+                "tcp 127.0.0.1:8080",
+                "tcp6 [::]:22",
+                "tcp6 [::]:9000",
+                "tcp6 [::1]:631",
+                "udp 127.0.0.53:53",
+                "udp 0.0.0.0:68",
+                "udp6 [::1]:323",
+                "udp6 [::]:5353",
+            ],
+            "the ESTABLISHED pair on 8080 is not listening"
+        );
+        let mut b = nixsec_testutil::RootBuilder::new();
+        for f in ["tcp", "tcp6", "udp", "udp6"] {
+            b = b.file(
+                &format!("/proc/net/{f}"),
+                capture(&format!("proc-net-{f}.txt")),
+            );
+        }
+        for line in capture("proc-pid-fd.txt").lines() {
+            if let Some((fd, target)) = line.split_once(" -> ") {
+                b = b.symlink(&format!("/proc/10926/fd/{fd}"), target);
+            }
+        }
+        let b = b
+            .file("/proc/10926/comm", "python3\n")
+            .file("/proc/10926/cmdline", "python3\0listeners.py\0");
+        let t = read_sockets(&b.root())
+            .expect("reads")
+            .expect("has /proc/net/tcp");
+        assert_eq!(t.sockets.len(), 10);
+        assert!(t.sockets.iter().all(|(_, o)| o.len() == 1
+            && o[0].pid == 10926
+            && o[0].comm == "python3"
+            && o[0].cmdline == "python3 listeners.py"));
+        let dual: Vec<String> = t
+            .sockets
+            .iter()
+            .filter(|(s, _)| t.dual_stack(s))
+            .map(|(s, _)| format!("{} {}", s.proto, s.endpoint()))
+            .collect();
+        // [::]:22 is not: 0.0.0.0:22 is bound too. (/proc cannot show IPV6_V6ONLY: 5353 was
+        // opened V6ONLY but counts as dual-stack, the conservative reading.)
+        assert_eq!(dual, ["tcp6 [::]:9000", "udp6 [::]:5353"]);
+    }
+
+    #[test]
+    fn truncated_tables_are_errors_never_panics() {
+        for f in ["tcp", "tcp6", "udp", "udp6"] {
+            let text = capture(&format!("proc-net-{f}.txt"));
+            for cut in 0..text.len() {
+                let Some(prefix) = text.get(..cut) else {
+                    continue;
+                };
+                let _ = parse_sockets(prefix, "tcp6", f);
+                let _ = parse_sockets(prefix, "udp", f);
+            }
+        }
+        let e = parse_sockets(
+            "hdr\n   0: 0100007F:1538 00000000:0000 0A 00000000:00000000\n",
+            "tcp",
+            "/proc/net/tcp",
+        )
+        .expect_err("short line");
+        assert_eq!(e, "`/proc/net/tcp` line 2: 5 fields, expected at least 10");
+        let e = parse_sockets(
+            "hdr\n   0: 0100007G:1538 00000000:0000 0A 0 0 0 0 0 1 1\n",
+            "tcp",
+            "/proc/net/tcp",
+        )
+        .expect_err("bad hex");
+        assert!(e.contains("bad local address `0100007G:1538`"), "{e}");
+    }
+
     #[test]
     fn offline_root_has_no_listeners() {
         let b = nixsec_testutil::RootBuilder::new().file("/etc/passwd", "");
