@@ -141,7 +141,7 @@ impl Rule for ExposedListener {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::firewall::testing::*;
+    use crate::firewall::testing::*;
     use crate::testing::*;
 
     fn exposed_rows(o: &Outcome) -> Vec<String> {

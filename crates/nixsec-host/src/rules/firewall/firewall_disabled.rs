@@ -98,7 +98,7 @@ impl Rule for FirewallDisabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::firewall::testing::*;
+    use crate::firewall::testing::*;
     use crate::testing::*;
 
     #[test]

@@ -101,7 +101,7 @@ impl Rule for PermissiveRules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::firewall::testing::*;
+    use crate::firewall::testing::*;
     use crate::testing::*;
 
     fn nixos_with(extra: &str) -> RootBuilder {

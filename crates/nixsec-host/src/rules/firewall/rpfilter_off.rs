@@ -120,7 +120,7 @@ impl Rule for RpfilterOff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::firewall::testing::*;
+    use crate::firewall::testing::*;
     use crate::testing::*;
 
     fn sysctl(b: RootBuilder, all: &str, default: &str) -> RootBuilder {
