@@ -643,6 +643,54 @@ impl Ruleset {
         None
     }
 
+    /// The first destination-NAT rule reached from a `prerouting` NAT chain that rewrites
+    /// `p` (Docker's published ports): such packets leave the input path for the forward
+    /// path, so the input chains do not filter them (host-formats 3.3). The flag is false when
+    /// the way there depends on conditions nixsec cannot evaluate (iptables-nft's opaque
+    /// `addrtype` match).
+    #[must_use]
+    pub fn dnat_rule(&self, p: &Packet) -> Option<(RuleRef, bool)> {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<(usize, bool)> = (0..self.chains.len())
+            .filter(|&i| {
+                let c = &self.chains[i];
+                c.family.sees(p.ver)
+                    && c.hook.as_ref().is_some_and(|h| {
+                        h.hook == "prerouting" && (h.kind == "nat" || c.table == "nat")
+                    })
+            })
+            .map(|i| (i, true))
+            .collect();
+        while let Some((ci, certain)) = todo.pop() {
+            if !seen.insert(ci) {
+                continue;
+            }
+            let chain = &self.chains[ci];
+            for (ri, rule) in chain.rules.iter().enumerate() {
+                let holds = conds_hold(&rule.conds, p);
+                if holds == Tri::No {
+                    continue;
+                }
+                let certain = certain && holds == Tri::Yes;
+                if rule.dnat {
+                    return Some((
+                        RuleRef {
+                            chain: ci,
+                            rule: ri,
+                        },
+                        certain,
+                    ));
+                }
+                if let Some(Action::Jump(t) | Action::Goto(t)) = &rule.action {
+                    if let Some(next) = self.find_chain(chain, t) {
+                        todo.push((next, certain));
+                    }
+                }
+            }
+        }
+        None
+    }
+
     /// A port that no `dport` match names or covers: only rules that ignore the port admit
     /// a packet to it.
     #[must_use]

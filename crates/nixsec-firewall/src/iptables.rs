@@ -283,6 +283,10 @@ pub(crate) fn parse_rule_args(args: &[String]) -> Result<(Vec<Cond>, Target), St
                     conds.push(Cond::opaque(format!("--tcp-flags {mask} {comp}")));
                 }
             }
+            "--dst-type" if !neg && val(1)? == "LOCAL" => {
+                // `-m addrtype --dst-type LOCAL`: every packet to this host (Docker's
+                // PREROUTING rule).
+            }
             "--icmp-type" | "--icmpv6-type" => {
                 let _ = take(1, &mut neg)?;
             }
@@ -441,6 +445,7 @@ pub(crate) fn build(
             for (args, line) in rules {
                 let (conds, target) = parse_rule_args(args)
                     .map_err(|m| Error::new(path, *line, format!("`-A {name}`: {m}")))?;
+                let dnat = matches!(&target, Target::Jump(t) if t == "DNAT" || t == "REDIRECT");
                 let action = match target {
                     Target::None => None,
                     Target::Goto(c) => Some(Action::Goto(c)),
@@ -459,6 +464,7 @@ pub(crate) fn build(
                     line: *line,
                     conds,
                     action,
+                    dnat,
                 });
             }
             out.push(Chain {

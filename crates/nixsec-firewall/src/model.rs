@@ -245,6 +245,9 @@ pub struct Rule {
     pub conds: Vec<Cond>,
     /// The verdict; `None` for rules that only count or log.
     pub action: Option<Action>,
+    /// The rule rewrites the destination (`DNAT`, `dnat to`, `redirect`): in a `prerouting`
+    /// chain its packets go on to the forward path or another port, not this one's input.
+    pub dnat: bool,
 }
 
 /// A base chain's hook.

@@ -113,6 +113,7 @@ fn convert_rule(rs: &Ruleset, ci: usize, exprs: &[Value], r: &Value) -> Rule {
     let mut conds = Vec::new();
     let mut action = None;
     let mut words = Vec::new();
+    let mut dnat = false;
     for e in exprs {
         let Some(obj) = e.as_object() else { continue };
         let Some((kind, body)) = obj.iter().next() else {
@@ -141,8 +142,15 @@ fn convert_rule(rs: &Ruleset, ci: usize, exprs: &[Value], r: &Value) -> Rule {
                 }
             }
             "vmap" => action = Some(vmap(rs, ci, body)),
+            "dnat" | "redirect" => {
+                dnat = true;
+                words.push(kind.clone());
+            }
             "xt" => {
                 let name = s(body, "name").unwrap_or("?");
+                if name == "DNAT" || name == "REDIRECT" {
+                    dnat = true;
+                }
                 if s(body, "type") == Some("match") {
                     conds.push(Cond::opaque(format!("iptables-nft `{name}` match")));
                 }
@@ -163,6 +171,7 @@ fn convert_rule(rs: &Ruleset, ci: usize, exprs: &[Value], r: &Value) -> Rule {
         line: None,
         conds,
         action,
+        dnat,
     }
 }
 
@@ -370,6 +379,20 @@ fn match_cond(rs: &Ruleset, ci: usize, m: &Value) -> Vec<Cond> {
             return vec![Cond::one(Key::TcpSyn, false, vec![]).with_req(Req::L4("tcp".into()))];
         }
         return vec![Cond::opaque(describe_match(m))];
+    }
+    // `fib daddr type local`: every packet to this host.
+    if let Some(f) = left.get("fib") {
+        let daddr_only = f
+            .get("flags")
+            .and_then(Value::as_array)
+            .is_some_and(|fl| fl.len() == 1 && fl[0].as_str() == Some("daddr"));
+        if s(f, "result") == Some("type")
+            && daddr_only
+            && right.as_str() == Some("local")
+            && op == "=="
+        {
+            return Vec::new();
+        }
     }
     let Some((keys, requires)) = left_keys(left) else {
         return vec![Cond::opaque(describe_match(m))];

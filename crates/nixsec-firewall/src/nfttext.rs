@@ -474,11 +474,15 @@ fn chain_body(p: &mut P, cx: &TableCx, name: String, rs: &mut Ruleset) -> Result
             Some(_) => {
                 let text = words.join(" ").replace(" , ", ", ");
                 let (conds, action) = rule_body(&st);
+                let dnat = st
+                    .iter()
+                    .any(|t| matches!(t, Tok::Word(w) if w == "dnat" || w == "redirect"));
                 chain.rules.push(Rule {
                     text,
                     line: Some(line),
                     conds,
                     action,
+                    dnat,
                 });
             }
         }
@@ -698,6 +702,8 @@ fn rule_body(toks: &[Tok]) -> (Vec<Cond>, Option<Action>) {
                 k += 2;
                 continue;
             }
+            // `dnat to ADDR:PORT`, `redirect to :PORT`: a NAT statement ends the matches.
+            "dnat" | "snat" | "masquerade" | "redirect" => return (conds, None),
             "limit" => {
                 // limit rate [over] N/unit [burst N packets|bytes]
                 k += 2;
@@ -709,6 +715,15 @@ fn rule_body(toks: &[Tok]) -> (Vec<Cond>, Option<Action>) {
                 if matches!(toks.get(k), Some(Tok::Word(x)) if x == "burst") {
                     k += 3;
                 }
+                continue;
+            }
+            "fib"
+                if toks.get(k + 1) == Some(&Tok::Word("daddr".into()))
+                    && toks.get(k + 2) == Some(&Tok::Word("type".into()))
+                    && toks.get(k + 3) == Some(&Tok::Word("local".into())) =>
+            {
+                // `fib daddr type local`: every packet to this host.
+                k += 4;
                 continue;
             }
             "fib" => {

@@ -174,3 +174,28 @@ fn saved_iptables_files_of_both_versions_are_read() {
         assert!(loaded.ruleset.default_deny(v).is_some());
     }
 }
+
+#[test]
+fn docker_published_port_bypasses_input() {
+    let f = "docker-published.iptables-save.txt";
+    let rs = iptables::parse_save(&fixture(f), f, None).unwrap_or_else(|e| panic!("{e}"));
+    let p = Packet::new(IpVer::V4, L4::Tcp, 8080);
+    assert_eq!(rs.decide(&p).accepted, Tri::No, "INPUT drops 8080");
+    let (r, certain) = rs.dnat_rule(&p).expect("8080 is DNATed");
+    assert!(certain);
+    assert_eq!(
+        rs.describe(r),
+        format!("`-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80` ({f}:27)")
+    );
+    assert_eq!(rs.dnat_rule(&Packet::new(IpVer::V4, L4::Tcp, 22)), None);
+    // From the bridge itself the DOCKER chain returns first.
+    let mut from_bridge = p.clone();
+    from_bridge.iif = Some("docker0".into());
+    assert_eq!(rs.dnat_rule(&from_bridge), None);
+    // nft's JSON of the same hides `-m addrtype`: published, but not for certain.
+    let json = "docker-published.nft.json";
+    let rs = nftjson::parse(&fixture(json), json).unwrap_or_else(|e| panic!("{e}"));
+    let (r, certain) = rs.dnat_rule(&p).expect("8080 is DNATed");
+    assert!(!certain);
+    assert!(rs.describe(r).contains("xt DNAT"), "{}", rs.describe(r));
+}

@@ -205,6 +205,27 @@ pub fn exposures(table: &SocketTable, rs: &Ruleset) -> Vec<Listener> {
                     iif: None,
                 };
                 let d = rs.decide(&p);
+                if d.accepted != Tri::Yes {
+                    match rs.dnat_rule(&p) {
+                        Some((r, true)) => {
+                            exposed.push(format!(
+                                "{} published by {} (destination NAT in prerouting: the input chains never see it)",
+                                v.as_str(),
+                                rs.describe(r)
+                            ));
+                            continue;
+                        }
+                        Some((r, false)) => {
+                            unknown.push(format!(
+                                "{} published by {} if the rules leading there match",
+                                v.as_str(),
+                                rs.describe(r)
+                            ));
+                            continue;
+                        }
+                        None => {}
+                    }
+                }
                 match d.accepted {
                     Tri::Yes => {
                         exposed.push(format!("{} admitted by {}", v.as_str(), d.admitted_by(rs)))

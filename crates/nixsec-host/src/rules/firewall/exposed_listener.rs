@@ -6,6 +6,8 @@
 //! `/proc/<pid>/comm`/`cmdline`, each decided on the firewall ruleset as a new connection
 //! from another host (a `::` socket also for IPv4 when it is dual-stack). Every listener is
 //! listed with its exposure; each one the firewall admits is named with the admitting rule.
+//! A port that destination NAT in `prerouting` rewrites (Docker's `-p` ports) never reaches
+//! the input chains and counts as exposed, naming the NAT rule.
 //!
 //! ## Why it matters
 //! A service bound to all addresses and let through by the firewall is reachable by anyone
@@ -35,7 +37,7 @@ static META: RuleMeta = RuleMeta {
     title: "Exposed listener with no firewall coverage",
     section: Section::Firewall,
     severity: Severity::Medium,
-    checks: "Listening sockets in `/proc/net/{tcp,tcp6,udp,udp6}` with their processes (`/proc/<pid>/fd` socket links, `/proc/<pid>/comm`, `cmdline`), each decided as a new inbound connection on the firewall ruleset (see NIX-070 for its sources; a `::` socket also for IPv4 unless it is IPv6-only). Fails for every listener on a non-loopback address that the firewall admits, naming port, address, process and the admitting rule; at medium severity when one is on a risk port (2375, 2376, 2379, 3306, 5432, 5984, 6379, 8500, 9200, 11211, 27017, 5900, 3389) or the firewall is off, low otherwise.",
+    checks: "Listening sockets in `/proc/net/{tcp,tcp6,udp,udp6}` with their processes (`/proc/<pid>/fd` socket links, `/proc/<pid>/comm`, `cmdline`), each decided as a new inbound connection on the firewall ruleset (see NIX-070 for its sources; a `::` socket also for IPv4 unless it is IPv6-only); a port rewritten by destination NAT in a `prerouting` NAT chain (Docker's published ports) is reachable whatever the input chains say. Fails for every listener on a non-loopback address that the firewall admits, naming port, address, process and the admitting rule; at medium severity when one is on a risk port (2375, 2376, 2379, 3306, 5432, 5984, 6379, 8500, 9200, 11211, 27017, 5900, 3389) or the firewall is off, low otherwise.",
     rationale: "A service bound to all addresses and let through by the firewall is reachable by anyone on the network. Databases, container APIs and remote desktops exposed this way are a common way in, and a firewall rule opened for one service silently covers any other that later binds the same port.",
     fix: "Bind the service to 127.0.0.1 or a VPN address, or close its port in the firewall (open it only on the interface that needs it).",
     nixos: "networking.firewall.interfaces.wg0.allowedTCPPorts = [ 5432 ];  # instead of allowedTCPPorts\nservices.postgresql.settings.listen_addresses = lib.mkForce \"127.0.0.1\";",
@@ -236,6 +238,23 @@ mod tests {
         let o = run_with_nft(&ExposedListener, &b, &fw_fixture_path("nixos-fw-iptables.nft.nft.json"));
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("tcp [::]:9000"), "{}", message(&o));
+    }
+
+    #[test]
+    fn docker_published_port_is_exposed_despite_input_drop() {
+        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n";
+        let b = RootBuilder::new()
+            .file("/etc/iptables/rules.v4", fw_fixture("docker-published.iptables-save.txt"))
+            .file("/proc/net/tcp", tcp)
+            .symlink("/proc/901/fd/4", "socket:[4242]")
+            .file("/proc/901/comm", "docker-proxy\n");
+        let o = run(&ExposedListener, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(
+            message(&o).contains("tcp 0.0.0.0:8080 (docker-proxy (pid 901)) IPv4 published by `-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80` (/etc/iptables/rules.v4:27) (destination NAT in prerouting: the input chains never see it)"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
