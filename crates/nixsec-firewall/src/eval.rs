@@ -587,6 +587,25 @@ impl Ruleset {
                     };
                     let d = self.decide(&p);
                     if d.accepted == Tri::No {
+                        // Published by destination NAT (Docker): reachable all the same.
+                        if let Some((r, certain)) = self.dnat_rule(&p) {
+                            let (lo, hi) = self.dport_range(r, port).unwrap_or((0, 65_535));
+                            let op = OpenPort {
+                                ver,
+                                l4,
+                                lo,
+                                hi,
+                                rule: Some(r),
+                                certain,
+                                admitted_by: format!(
+                                    "{} (destination NAT in prerouting)",
+                                    self.describe(r)
+                                ),
+                            };
+                            if !out.contains(&op) {
+                                out.push(op);
+                            }
+                        }
                         continue;
                     }
                     let rule = d.admitting_rule(self);

@@ -326,6 +326,29 @@ pub fn load(root: &Root, nft_json: Option<&Path>) -> Loaded {
         None => {}
     }
     out.ruleset.merge(ipt);
+    // Legacy iptables tables in use that no saved file or script accounts for.
+    let has_ipt = |v: IpVer| {
+        out.ruleset.sources.iter().any(|s| match s.kind {
+            SourceKind::IptablesSave { ver, .. } => ver == v,
+            SourceKind::NixosFirewallScript => true,
+            _ => false,
+        })
+    };
+    for (file, v) in [
+        ("/proc/net/ip_tables_names", IpVer::V4),
+        ("/proc/net/ip6_tables_names", IpVer::V6),
+    ] {
+        if let Ok(Some((_, names))) = read_root(root, file) {
+            let names: Vec<&str> = names.split_whitespace().collect();
+            if !names.is_empty() && !has_ipt(v) {
+                out.notes.push(format!(
+                    "legacy {} tables are loaded (`{file}`: {}) but no saved rules describe them, so their rules are not seen",
+                    if v == IpVer::V4 { "iptables" } else { "ip6tables" },
+                    names.join(", ")
+                ));
+            }
+        }
+    }
     out
 }
 

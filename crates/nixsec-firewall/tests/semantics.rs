@@ -199,3 +199,33 @@ fn docker_published_port_bypasses_input() {
     assert!(!certain);
     assert!(rs.describe(r).contains("xt DNAT"), "{}", rs.describe(r));
 }
+
+#[test]
+fn published_ports_are_open_ports_and_unseen_legacy_tables_are_noted() {
+    let b = RootBuilder::new()
+        .file(
+            "/etc/iptables/rules.v4",
+            fixture("docker-published.iptables-save.txt"),
+        )
+        .file("/proc/net/ip6_tables_names", "filter\nmangle\n");
+    let loaded = load(&b.root(), None);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let open: Vec<String> = loaded
+        .ruleset
+        .open_ports(None)
+        .iter()
+        .filter(|o| o.ver == IpVer::V4)
+        .map(|o| format!("{} {}", o.label(), o.admitted_by))
+        .collect();
+    assert_eq!(
+        open,
+        [
+            "tcp/22 `-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT` (/etc/iptables/rules.v4:9)",
+            "tcp/8080 `-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80` (/etc/iptables/rules.v4:27) (destination NAT in prerouting)",
+        ]
+    );
+    assert_eq!(
+        loaded.notes,
+        ["legacy ip6tables tables are loaded (`/proc/net/ip6_tables_names`: filter, mangle) but no saved rules describe them, so their rules are not seen"]
+    );
+}
