@@ -95,6 +95,23 @@ pub fn firewall(cx: &HostCx) -> Arc<Firewall> {
     })
 }
 
+/// The IP versions the host speaks: IPv6 is left out on a running system whose kernel has it
+/// off (`/proc/sys/net/ipv6` missing with `ipv6.disable=1`, or `conf/all/disable_ipv6` = 1).
+#[must_use]
+pub fn ip_versions(cx: &HostCx) -> Vec<IpVer> {
+    let root = cx.root();
+    let v6_off = root.exists("/proc/sys/net/ipv4")
+        && (!root.exists("/proc/sys/net/ipv6")
+            || root
+                .read_to_string("/proc/sys/net/ipv6/conf/all/disable_ipv6")
+                .is_ok_and(|(_, t)| t.trim() == "1"));
+    if v6_off {
+        vec![IpVer::V4]
+    } else {
+        vec![IpVer::V4, IpVer::V6]
+    }
+}
+
 /// How reachable a listening socket is from outside.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exposure {

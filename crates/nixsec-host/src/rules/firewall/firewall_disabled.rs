@@ -19,9 +19,8 @@
 
 use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
-use nixsec_firewall::IpVer;
 
-use crate::firewall::firewall;
+use crate::firewall::{firewall, ip_versions};
 
 /// Inbound traffic not denied by default.
 pub struct FirewallDisabled;
@@ -55,7 +54,11 @@ impl Rule for FirewallDisabled {
         };
         let mut open = Vec::new();
         let mut denied = Vec::new();
-        for v in [IpVer::V4, IpVer::V6] {
+        let vers = ip_versions(cx);
+        if vers.len() == 1 {
+            denied.push("IPv6 is off in the kernel".to_string());
+        }
+        for v in vers {
             match rs.default_deny(v) {
                 Some(why) => denied.push(format!("{}: {why}", v.as_str())),
                 None => {
@@ -109,6 +112,21 @@ mod tests {
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("IPv4: no drop at the end of `ip filter INPUT`"), "{}", message(&o));
+    }
+
+    #[test]
+    fn ipv6_off_in_the_kernel_is_not_checked() {
+        let b = RootBuilder::new()
+            .file("/etc/iptables/rules.v4", fw_fixture("default-deny-iptables.legacy.iptables-save.txt"))
+            .file("/proc/sys/net/ipv4/ip_forward", "0\n");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("IPv6 is off in the kernel"), "{}", message(&o));
+        let b = b
+            .file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0\n");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("IPv6: no input-hook chain filters it"), "{}", message(&o));
     }
 
     #[test]
