@@ -3,6 +3,7 @@
 //! README there), never copied from nixsec's own output.
 
 mod audit;
+mod boot_chain;
 mod cache;
 mod config;
 mod firewall;

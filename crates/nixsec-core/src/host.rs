@@ -56,6 +56,28 @@ pub struct AuditOptions {
     /// `nft -j list ruleset` output saved on this machine (`--nft-json FILE`): the live
     /// nftables ruleset for the firewall rules.
     pub nft_json: Option<std::path::PathBuf>,
+    /// The host's role, where the catalogue's verdict differs by role (`--profile`). `None`:
+    /// not declared; rules then use [`Profile::Server`] except where the catalogue changes a
+    /// verdict only "if declared" (NIX-040).
+    pub profile: Option<Profile>,
+}
+
+/// The role of the audited host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// A server (the default).
+    #[default]
+    Server,
+    /// A desktop or laptop.
+    Desktop,
+}
+
+impl AuditOptions {
+    /// The declared profile, or [`Profile::Server`].
+    #[must_use]
+    pub fn profile(&self) -> Profile {
+        self.profile.unwrap_or_default()
+    }
 }
 
 type Slot = Arc<dyn Any + Send + Sync>;

@@ -16,7 +16,7 @@ pub mod rule;
 pub use config::{Config, ConfigError};
 pub use escape::{escape, escape_bytes};
 pub use finding::{Evidence, Finding, Ignored, Outcome, Remediation, Severity, Status};
-pub use host::{AuditOptions, HostCx, HostInfo};
+pub use host::{AuditOptions, HostCx, HostInfo, Profile};
 pub use report::{ExitStatus, FailOn, Report, Summary, Tool};
 pub use root::{Root, RootError};
 pub use rule::{find_rule, host_rules, Rule, RuleMeta, Section, HOST_RULES};

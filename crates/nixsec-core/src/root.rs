@@ -103,6 +103,9 @@ impl RootError {
     }
 }
 
+/// A directory entry's name and its type as the listing gives it (`None`: unknown).
+pub type DirEntryTyped = (OsString, Option<std::fs::FileType>);
+
 /// A path resolved inside the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
@@ -113,6 +116,16 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// The entry `name` of this (resolved) directory, itself not followed: right when the
+    /// directory listing says `name` is not a symlink, and `name` is one component.
+    #[must_use]
+    pub fn child(&self, name: &std::ffi::OsStr) -> Resolved {
+        Resolved {
+            host: self.host.join(name),
+            inner: self.inner.join(name),
+        }
+    }
+
     /// The inside path as text for evidence, with odd bytes escaped.
     #[must_use]
     pub fn display(&self) -> String {
@@ -318,6 +331,15 @@ impl Root {
     /// Not found, not a regular file, permission denied, a loop.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<(Resolved, File, Metadata), RootError> {
         let r = self.resolve(path)?;
+        let (file, md) = Self::open_resolved(&r)?;
+        Ok((r, file, md))
+    }
+
+    /// Open a path already resolved inside this root (its last component is not followed).
+    ///
+    /// # Errors
+    /// Not found, a symlink, not a regular file, permission denied.
+    pub fn open_resolved(r: &Resolved) -> Result<(File, Metadata), RootError> {
         let io_err = |source| RootError::Io {
             path: r.display(),
             source,
@@ -337,19 +359,29 @@ impl Root {
                 kind: file_kind(&md),
             });
         }
-        Ok((r, file, md))
+        Ok((file, md))
     }
 
-    /// Read a whole file, up to `limit` bytes.
+    /// Read a whole text file already resolved inside this root (see [`Root::open_resolved`]),
+    /// capped at [`DEFAULT_READ_LIMIT`]; invalid UTF-8 is an error.
     ///
     /// # Errors
-    /// As [`Root::open`], or [`RootError::TooLarge`].
-    pub fn read_limited(
-        &self,
-        path: impl AsRef<Path>,
+    /// As [`Root::open_resolved`], [`RootError::TooLarge`] or [`RootError::NotText`].
+    pub fn read_resolved_to_string(r: &Resolved) -> Result<String, RootError> {
+        let (file, md) = Self::open_resolved(r)?;
+        let bytes = Self::read_file(r, file, &md, DEFAULT_READ_LIMIT)?;
+        String::from_utf8(bytes).map_err(|e| RootError::NotText {
+            path: r.display(),
+            offset: e.utf8_error().valid_up_to(),
+        })
+    }
+
+    fn read_file(
+        r: &Resolved,
+        file: File,
+        md: &Metadata,
         limit: u64,
-    ) -> Result<(Resolved, Vec<u8>), RootError> {
-        let (r, file, md) = self.open(path)?;
+    ) -> Result<Vec<u8>, RootError> {
         if md.len() > limit {
             return Err(RootError::TooLarge {
                 path: r.display(),
@@ -369,6 +401,54 @@ impl Root {
                 limit,
             });
         }
+        Ok(buf)
+    }
+
+    /// Read a whole file, up to `limit` bytes.
+    ///
+    /// # Errors
+    /// As [`Root::open`], or [`RootError::TooLarge`].
+    pub fn read_limited(
+        &self,
+        path: impl AsRef<Path>,
+        limit: u64,
+    ) -> Result<(Resolved, Vec<u8>), RootError> {
+        let (r, file, md) = self.open(path)?;
+        let buf = Self::read_file(&r, file, &md, limit)?;
+        Ok((r, buf))
+    }
+
+    /// Read the first `len` bytes (fewer if it is shorter) of a regular file or a **block
+    /// device** (a LUKS header on `/dev/NAME`), opened read-only like [`Root::open`].
+    ///
+    /// # Errors
+    /// Not found, permission denied (reading a disk needs root), neither a regular file nor a
+    /// block device, a loop, an I/O error.
+    pub fn read_head(
+        &self,
+        path: impl AsRef<Path>,
+        len: u64,
+    ) -> Result<(Resolved, Vec<u8>), RootError> {
+        use std::os::unix::fs::FileTypeExt;
+        let r = self.resolve(path)?;
+        let io_err = |source| RootError::Io {
+            path: r.display(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+            .open(&r.host)
+            .map_err(io_err)?;
+        let md = file.metadata().map_err(io_err)?;
+        if !md.is_file() && !md.file_type().is_block_device() {
+            return Err(RootError::NotRegular {
+                path: r.display(),
+                kind: file_kind(&md),
+            });
+        }
+        let mut buf = Vec::new();
+        file.take(len).read_to_end(&mut buf).map_err(io_err)?;
         Ok((r, buf))
     }
 
@@ -415,6 +495,41 @@ impl Root {
         }
         names.sort();
         Ok((r, names))
+    }
+
+    /// Entries of a directory with their types as the directory lists them (`d_type`; a
+    /// symlink is reported as a symlink, not followed), sorted by name.
+    ///
+    /// # Errors
+    /// As [`Root::read_dir`].
+    pub fn read_dir_typed(
+        &self,
+        path: impl AsRef<Path>,
+    ) -> Result<(Resolved, Vec<DirEntryTyped>), RootError> {
+        let r = self.resolve(path)?;
+        let entries = Self::read_dir_resolved(&r)?;
+        Ok((r, entries))
+    }
+
+    /// [`Root::read_dir_typed`] of a directory already resolved inside this root.
+    ///
+    /// # Errors
+    /// Not found, not a directory, permission denied.
+    pub fn read_dir_resolved(r: &Resolved) -> Result<Vec<DirEntryTyped>, RootError> {
+        let rd = std::fs::read_dir(&r.host).map_err(|source| RootError::Io {
+            path: r.display(),
+            source,
+        })?;
+        let mut out = Vec::new();
+        for entry in rd {
+            let entry = entry.map_err(|source| RootError::Io {
+                path: r.display(),
+                source,
+            })?;
+            out.push((entry.file_name(), entry.file_type().ok()));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 }
 
@@ -483,6 +598,28 @@ mod tests {
         symlink("/etc/static/nix/nix.conf", d.join("etc/nix/nix.conf")).expect("ln");
         let root = Root::new(d).expect("root");
         (t, root)
+    }
+
+    #[test]
+    fn typed_listing_and_reading_in_place() {
+        let (_t, root) = tree();
+        let (dir, entries) = root.read_dir_typed("/etc/static/nix").expect("list");
+        assert_eq!(dir.inner, Path::new("/etc/static/nix"));
+        let (name, ft) = &entries[0];
+        assert_eq!(name, "nix.conf");
+        // The listing does not follow the link: reading it in place is refused.
+        assert!(ft.is_some_and(|t| t.is_symlink()));
+        assert!(Root::read_resolved_to_string(&dir.child(name)).is_err());
+        let (store, entries) = root
+            .read_dir_typed("/nix/store/abc-nix.conf")
+            .expect("list");
+        assert!(entries[0].1.is_some_and(|t| t.is_file()));
+        let file = store.child(&entries[0].0);
+        assert_eq!(file.inner, Path::new("/nix/store/abc-nix.conf/nix.conf"));
+        assert_eq!(
+            Root::read_resolved_to_string(&file).expect("read"),
+            "sandbox = true\n"
+        );
     }
 
     #[test]

@@ -382,19 +382,54 @@ struct Walker<'o, S> {
     on_bytes: Option<&'o (dyn Fn(u64) + Sync)>,
     flat_algo: Option<Algo>,
     flat: Option<Hash>,
-    buf: Vec<u8>,
+    bufs: Bufs,
 }
+
+thread_local! {
+    /// A finished walk's read and listing buffers, kept for the next walk on this thread.
+    static SPARE_BUFS: std::cell::Cell<(Vec<u8>, Vec<std::mem::MaybeUninit<u8>>)> =
+        const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+/// A walk's read and listing buffers, taken from and given back to [`SPARE_BUFS`].
+struct Bufs {
+    read: Vec<u8>,
+    dir: Vec<std::mem::MaybeUninit<u8>>,
+}
+
+impl Bufs {
+    fn take() -> Bufs {
+        let (read, dir) = SPARE_BUFS.with(std::cell::Cell::take);
+        Bufs { read, dir }
+    }
+}
+
+impl Drop for Bufs {
+    fn drop(&mut self) {
+        let bufs = (
+            std::mem::take(&mut self.read),
+            std::mem::take(&mut self.dir),
+        );
+        SPARE_BUFS.with(|b| b.set(bufs));
+    }
+}
+
+/// The buffer for one `getdents64` call.
+const DIR_BUF_SIZE: usize = 32 * 1024;
+
+use rustix::fs::FileType;
 
 /// A directory being serialised: its open descriptor, its sorted entry names and the next one
 /// to do. Children are reached relative to the descriptor (`fstatat`, `openat`, `readlinkat`),
 /// so the kernel never walks the whole path again for each file.
 struct Frame {
     dir: rustix::fd::OwnedFd,
-    names: std::vec::IntoIter<OsString>,
+    names: std::vec::IntoIter<(OsString, bool)>,
 }
 
-/// An opened directory and its sorted entry names.
-type Listing = (rustix::fd::OwnedFd, Vec<OsString>);
+/// An opened directory and its sorted entry names, each with whether the listing says it is a
+/// regular file (a hint, checked on the opened file).
+type Listing = (rustix::fd::OwnedFd, Vec<(OsString, bool)>);
 
 impl<'o, S: Sink> Walker<'o, S> {
     fn new(
@@ -411,8 +446,22 @@ impl<'o, S: Sink> Walker<'o, S> {
             on_bytes,
             flat_algo,
             flat: None,
-            buf: Vec::new(),
+            // This thread's buffers from its previous walk: a store of thousands of paths
+            // allocates (and the kernel zeroes) them once per thread, not once per path.
+            bufs: Bufs::take(),
         }
+    }
+
+    /// `lstat` of `name` in `dir`.
+    fn lstat(
+        &self,
+        dir: &impl rustix::fd::AsFd,
+        name: &std::ffi::OsStr,
+        full: &Path,
+    ) -> Result<Meta, NarError> {
+        let st = rustix::fs::statat(dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| io_err("get the status of", full)(io::Error::from(e)))?;
+        Ok(Meta::from_stat(&st))
     }
 
     fn run(&mut self, top: &Path) -> Result<(), NarError> {
@@ -440,14 +489,14 @@ impl<'o, S: Sink> Walker<'o, S> {
         let mut rel = PathBuf::new();
         self.sink.put_str(MAGIC)?;
         let mut stack: Vec<Frame> = Vec::new();
-        if let Some((dir, names)) = self.node(&parent_fd, &top_name, &full, &rel, true)? {
+        if let Some((dir, names)) = self.node(&parent_fd, &top_name, false, &full, &rel, true)? {
             stack.push(Frame {
                 dir,
                 names: names.into_iter(),
             });
         }
         while let Some(frame) = stack.last_mut() {
-            if let Some(name) = frame.names.next() {
+            if let Some((name, hint_file)) = frame.names.next() {
                 self.sink.put_str(b"entry")?;
                 self.sink.put_str(b"(")?;
                 self.sink.put_str(b"name")?;
@@ -457,7 +506,7 @@ impl<'o, S: Sink> Walker<'o, S> {
                 rel.push(&name);
                 let opened = {
                     let dir = rustix::fd::AsFd::as_fd(&frame.dir);
-                    self.node(&dir, &name, &full, &rel, false)?
+                    self.node(&dir, &name, hint_file, &full, &rel, false)?
                 };
                 match opened {
                     Some((dir, names)) => stack.push(Frame {
@@ -491,13 +540,39 @@ impl<'o, S: Sink> Walker<'o, S> {
         &mut self,
         dir: &impl rustix::fd::AsFd,
         name: &std::ffi::OsStr,
+        hint_file: bool,
         full: &Path,
         rel: &Path,
         is_top: bool,
     ) -> Result<Option<Listing>, NarError> {
-        let st = rustix::fs::statat(dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
-            .map_err(|e| io_err("get the status of", full)(io::Error::from(e)))?;
-        let meta = Meta::from_stat(&st);
+        // A regular file by the listing, when its contents are wanted: open it and take the
+        // status of what was opened (no `lstat` first, and nothing can be swapped in between).
+        // O_NOFOLLOW: a symlink is not followed; O_NONBLOCK: a FIFO does not hang the open.
+        let mut opened: Option<File> = None;
+        let meta = if hint_file && self.contents {
+            let fd = rustix::fs::openat(
+                dir,
+                name,
+                rustix::fs::OFlags::RDONLY
+                    | rustix::fs::OFlags::NOFOLLOW
+                    | rustix::fs::OFlags::NONBLOCK
+                    | rustix::fs::OFlags::NOCTTY
+                    | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .ok();
+            match fd.map(|fd| (rustix::fs::fstat(&fd), fd)) {
+                Some((Ok(st), fd))
+                    if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile =>
+                {
+                    opened = Some(File::from(fd));
+                    Meta::from_stat(&st)
+                }
+                _ => self.lstat(dir, name, full)?,
+            }
+        } else {
+            self.lstat(dir, name, full)?
+        };
         if let Some(cb) = self.on_node.as_mut() {
             cb(Node { rel, meta: &meta });
         }
@@ -507,7 +582,6 @@ impl<'o, S: Sink> Walker<'o, S> {
                 kind,
             })
         };
-        use rustix::fs::FileType;
         match meta.kind() {
             FileType::RegularFile => {
                 self.sink.put_str(b"(")?;
@@ -519,7 +593,7 @@ impl<'o, S: Sink> Walker<'o, S> {
                 }
                 self.sink.put_str(b"contents")?;
                 if self.contents {
-                    self.file_contents(dir, name, full, &meta, is_top)?;
+                    self.file_contents(dir, name, opened, full, &meta, is_top)?;
                 }
                 self.sink.put_str(b")")?;
                 Ok(None)
@@ -552,9 +626,12 @@ impl<'o, S: Sink> Walker<'o, S> {
                 )
                 .map_err(|e| io_err("open", full)(io::Error::from(e)))?;
                 let mut names = Vec::new();
-                let listing = rustix::fs::Dir::read_from(&fd)
-                    .map_err(|e| io_err("list", full)(io::Error::from(e)))?;
-                for entry in listing {
+                if self.bufs.dir.is_empty() {
+                    self.bufs.dir = vec![std::mem::MaybeUninit::uninit(); DIR_BUF_SIZE];
+                }
+                // getdents64 on the descriptor itself: children are then opened relative to it.
+                let mut listing = rustix::fs::RawDir::new(&fd, &mut self.bufs.dir);
+                while let Some(entry) = listing.next() {
                     let entry = entry.map_err(|e| io_err("list", full)(io::Error::from(e)))?;
                     let bytes = entry.file_name().to_bytes();
                     if bytes == b"." || bytes == b".." {
@@ -567,9 +644,12 @@ impl<'o, S: Sink> Walker<'o, S> {
                             why,
                         });
                     }
-                    names.push(std::ffi::OsStr::from_bytes(bytes).to_os_string());
+                    names.push((
+                        std::ffi::OsStr::from_bytes(bytes).to_os_string(),
+                        entry.file_type() == FileType::RegularFile,
+                    ));
                 }
-                names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+                names.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
                 Ok(Some((fd, names)))
             }
             FileType::Socket => unsupported("socket"),
@@ -585,32 +665,38 @@ impl<'o, S: Sink> Walker<'o, S> {
         &mut self,
         dir: &impl rustix::fd::AsFd,
         name: &std::ffi::OsStr,
+        opened: Option<File>,
         full: &Path,
         meta: &Meta,
         is_top: bool,
     ) -> Result<(), NarError> {
-        // O_NOFOLLOW: a file swapped for a symlink after the lstat is not followed;
-        // O_NONBLOCK: one swapped for a FIFO does not hang the open.
-        let fd = rustix::fs::openat(
-            dir,
-            name,
-            rustix::fs::OFlags::RDONLY
-                | rustix::fs::OFlags::NOFOLLOW
-                | rustix::fs::OFlags::NONBLOCK
-                | rustix::fs::OFlags::NOCTTY
-                | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        )
-        .map_err(|e| io_err("open", full)(io::Error::from(e)))?;
-        let mut file = File::from(fd);
-        let fmeta = file.metadata().map_err(io_err("get the status of", full))?;
         let changed = |what: String| NarError::Changed {
             path: full.to_path_buf(),
             what,
         };
-        if !fmeta.is_file() || fmeta.ino() != meta.ino || fmeta.dev() != meta.dev {
-            return Err(changed("it was replaced by another file".into()));
-        }
+        let mut file = if let Some(f) = opened {
+            f
+        } else {
+            // O_NOFOLLOW: a file swapped for a symlink after the lstat is not followed;
+            // O_NONBLOCK: one swapped for a FIFO does not hang the open.
+            let fd = rustix::fs::openat(
+                dir,
+                name,
+                rustix::fs::OFlags::RDONLY
+                    | rustix::fs::OFlags::NOFOLLOW
+                    | rustix::fs::OFlags::NONBLOCK
+                    | rustix::fs::OFlags::NOCTTY
+                    | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .map_err(|e| io_err("open", full)(io::Error::from(e)))?;
+            let file = File::from(fd);
+            let fmeta = file.metadata().map_err(io_err("get the status of", full))?;
+            if !fmeta.is_file() || fmeta.ino() != meta.ino || fmeta.dev() != meta.dev {
+                return Err(changed("it was replaced by another file".into()));
+            }
+            file
+        };
         let size = meta.size;
         self.sink.put_u64(size)?;
         let mut flat = if is_top {
@@ -618,8 +704,8 @@ impl<'o, S: Sink> Walker<'o, S> {
         } else {
             None
         };
-        if self.buf.is_empty() {
-            self.buf = vec![0u8; BUF_SIZE];
+        if self.bufs.read.is_empty() {
+            self.bufs.read = vec![0u8; BUF_SIZE];
         }
         let mut remaining = size;
         loop {
@@ -627,7 +713,7 @@ impl<'o, S: Sink> Walker<'o, S> {
             // end of file, so the common small file takes one read, and growth still shows.
             let want =
                 usize::try_from(remaining.saturating_add(1)).map_or(BUF_SIZE, |r| r.min(BUF_SIZE));
-            let n = match file.read(self.buf.get_mut(..want).unwrap_or_default()) {
+            let n = match file.read(self.bufs.read.get_mut(..want).unwrap_or_default()) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(io_err("read", full)(e)),
@@ -641,7 +727,7 @@ impl<'o, S: Sink> Walker<'o, S> {
                 }
                 break;
             }
-            let chunk = self.buf.get(..n).unwrap_or_default();
+            let chunk = self.bufs.read.get(..n).unwrap_or_default();
             if n as u64 > remaining {
                 return Err(changed(format!("it grew beyond {size} bytes")));
             }

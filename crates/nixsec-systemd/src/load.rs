@@ -8,9 +8,10 @@
 //! lexicographic order of basename after the fragment. Every path is resolved inside the
 //! [`Root`], so NixOS links into `/nix/store` work on a mounted closure.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use nixsec_core::root::Resolved;
 use nixsec_core::{Root, RootError};
 
 use crate::unit::{self, Assignment, ParseError};
@@ -107,11 +108,41 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || ":-_.\\@".contains(c))
 }
 
+/// What a directory listing says an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A regular file: read it in place, nothing to follow.
+    File,
+    /// A directory.
+    Dir,
+    /// A symlink, or unknown: resolve it inside the root.
+    Other,
+}
+
+impl Kind {
+    fn of(ft: Option<std::fs::FileType>) -> Kind {
+        match ft {
+            Some(t) if t.is_file() => Kind::File,
+            Some(t) if t.is_dir() => Kind::Dir,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// One search directory: where it resolved to and what it holds.
+#[derive(Debug, Clone)]
+struct IndexedDir {
+    path: &'static str,
+    resolved: Option<Resolved>,
+    entries: HashMap<String, Kind>,
+}
+
 /// The entries of every search directory, listed once, so that looking a unit or a drop-in
-/// directory up costs no system call when it is not there (most lookups).
+/// directory up costs no system call when it is not there (most lookups), and a unit file
+/// that is a plain file is read without resolving its path again.
 #[derive(Debug, Default, Clone)]
 pub struct Index {
-    dirs: Vec<(&'static str, std::collections::HashSet<String>)>,
+    dirs: Vec<IndexedDir>,
 }
 
 impl Index {
@@ -120,21 +151,39 @@ impl Index {
     pub fn build(root: &Root) -> Index {
         let dirs = SEARCH_PATH
             .iter()
-            .map(|d| {
-                let names = root
-                    .read_dir(d)
-                    .map(|(_, e)| e.into_iter().filter_map(|n| n.into_string().ok()).collect())
-                    .unwrap_or_default();
-                (*d, names)
+            .map(|d| match root.read_dir_typed(d) {
+                Ok((r, e)) => IndexedDir {
+                    path: d,
+                    resolved: Some(r),
+                    entries: e
+                        .into_iter()
+                        .filter_map(|(n, t)| Some((n.into_string().ok()?, Kind::of(t))))
+                        .collect(),
+                },
+                Err(_) => IndexedDir {
+                    path: d,
+                    resolved: None,
+                    entries: HashMap::new(),
+                },
             })
             .collect();
         Index { dirs }
     }
 
-    fn has(&self, dir: &str, name: &str) -> bool {
+    fn get(&self, dir: &str, name: &str) -> Option<(Kind, Option<&Resolved>)> {
         self.dirs
             .iter()
-            .any(|(d, names)| *d == dir && names.contains(name))
+            .find(|d| d.path == dir)
+            .and_then(|d| d.entries.get(name).map(|k| (*k, d.resolved.as_ref())))
+    }
+}
+
+/// A file found by listing its directory: resolved already when it is a plain file in a
+/// resolved directory, else to be resolved inside the root.
+fn fast_path(kind: Kind, dir: Option<&Resolved>, name: &str) -> Option<Resolved> {
+    match (kind, dir) {
+        (Kind::File, Some(d)) => Some(d.child(std::ffi::OsStr::new(name))),
+        _ => None,
     }
 }
 
@@ -168,10 +217,10 @@ impl<'r> Loader<'r> {
     pub fn list(&self, ty: &str) -> Vec<String> {
         let suffix = format!(".{ty}");
         let mut out = std::collections::BTreeSet::new();
-        for (_, names) in &self.index.dirs {
+        for d in &self.index.dirs {
             out.extend(
-                names
-                    .iter()
+                d.entries
+                    .keys()
                     .filter(|n| n.ends_with(&suffix) && valid_name(n))
                     .cloned(),
             );
@@ -233,28 +282,35 @@ fn load_indexed(root: &Root, index: &Index, name: &str) -> Result<LoadedUnit, Lo
 
     let mut candidates = vec![name.clone()];
     candidates.extend(template.clone());
-    let mut found: Option<(PathBuf, String)> = None;
+    let mut found: Option<(PathBuf, Option<Resolved>)> = None;
     'outer: for cand in &candidates {
         for dir in SEARCH_PATH {
             // The index was listed from these directories: a name it holds is the fragment.
-            if index.has(dir, cand) {
-                found = Some((Path::new(dir).join(cand), cand.clone()));
+            if let Some((kind, rdir)) = index.get(dir, cand) {
+                found = Some((Path::new(dir).join(cand), fast_path(kind, rdir, cand)));
                 break 'outer;
             }
         }
     }
-    let Some((frag, _frag_name)) = found else {
+    let Some((frag, fast)) = found else {
         return Err(LoadError::NotFound { unit: name });
     };
     let shown = frag.display().to_string();
-    if is_dev_null(root, &frag).map_err(read_err)? {
-        return Err(LoadError::Masked {
-            unit: name,
-            path: shown,
-        });
-    }
-    let resolved = root.resolve(&frag).map_err(read_err)?;
-    let (_, text) = root.read_to_string(&frag).map_err(read_err)?;
+    let (resolved, text) = if let Some(r) = fast {
+        // A plain file: not a link to /dev/null, and its own resolved path.
+        let text = Root::read_resolved_to_string(&r).map_err(read_err)?;
+        (r, text)
+    } else {
+        if is_dev_null(root, &frag).map_err(read_err)? {
+            return Err(LoadError::Masked {
+                unit: name,
+                path: shown,
+            });
+        }
+        let resolved = root.resolve(&frag).map_err(read_err)?;
+        let (_, text) = root.read_to_string(&frag).map_err(read_err)?;
+        (resolved, text)
+    };
     if text.trim().is_empty() {
         return Err(LoadError::Masked {
             unit: name,
@@ -295,33 +351,42 @@ fn load_indexed(root: &Root, index: &Index, name: &str) -> Result<LoadedUnit, Lo
             dirs.push(ty_dir);
         }
     }
-    let mut chosen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut chosen: BTreeMap<String, (PathBuf, Option<Resolved>)> = BTreeMap::new();
     for sdir in SEARCH_PATH {
         for d in &dirs {
-            if !index.has(sdir, d) {
+            let Some((kind, rdir)) = index.get(sdir, d) else {
                 continue;
-            }
-            let dir = Path::new(sdir).join(d);
-            let entries = match root.read_dir(&dir) {
-                Ok((_, e)) => e,
-                Err(_) => continue,
             };
-            for e in entries {
+            let dir = Path::new(sdir).join(d);
+            let listed = match (kind, rdir) {
+                (Kind::Dir, Some(rd)) => {
+                    let rd = rd.child(std::ffi::OsStr::new(d));
+                    Root::read_dir_resolved(&rd).map(|e| (rd, e))
+                }
+                _ => root.read_dir_typed(&dir),
+            };
+            let Ok((rd, entries)) = listed else { continue };
+            for (e, t) in entries {
                 let Some(base) = e.to_str() else { continue };
                 if !base.ends_with(".conf") || chosen.contains_key(base) {
                     continue;
                 }
-                chosen.insert(base.to_string(), dir.join(base));
+                let fast = fast_path(Kind::of(t), Some(&rd), base);
+                chosen.insert(base.to_string(), (dir.join(base), fast));
             }
         }
     }
     let mut dropins = Vec::new();
-    for path in chosen.values() {
-        if is_dev_null(root, path).map_err(read_err)? {
-            continue;
-        }
+    for (path, fast) in chosen.values() {
         let shown = path.display().to_string();
-        let (_, text) = root.read_to_string(path).map_err(read_err)?;
+        let text = if let Some(r) = fast {
+            Root::read_resolved_to_string(r).map_err(read_err)?
+        } else {
+            if is_dev_null(root, path).map_err(read_err)? {
+                continue;
+            }
+            root.read_to_string(path).map_err(read_err)?.1
+        };
         let p = unit::parse(&text, &shown).map_err(|source| LoadError::Parse {
             unit: name.clone(),
             source,

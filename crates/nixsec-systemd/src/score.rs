@@ -165,11 +165,14 @@ const FAMILIES: &[&str] = &[
     "MCTP",
 ];
 
+/// Syscall names interned as indices, groups expanded once: filters are bit sets.
 struct SyscallData {
-    groups: BTreeMap<String, Vec<String>>,
-    checked: BTreeMap<String, Vec<String>>,
-    unresolvable: BTreeSet<String>,
-    known: BTreeSet<String>,
+    /// Resolvable, known syscall name → its bit.
+    index: std::collections::HashMap<String, u16>,
+    /// `@group` → its members expanded (recursively) to resolvable syscalls.
+    groups: std::collections::HashMap<String, Vec<u16>>,
+    /// Checked group → its members; `None` for a member no filter can contain.
+    checked: std::collections::HashMap<String, Vec<Option<u16>>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -184,48 +187,143 @@ struct DataJson {
     not_resolvable_on_x86_64: Vec<String>,
 }
 
+/// Expand a syscall or `@group` into resolvable syscall names, as systemd does (recursively).
+fn expand_names<'a>(
+    word: &'a str,
+    groups: &'a BTreeMap<String, GroupJson>,
+    resolvable: &dyn Fn(&str) -> bool,
+    out: &mut Vec<&'a str>,
+    depth: usize,
+) {
+    if depth > 16 {
+        return;
+    }
+    if word.starts_with('@') {
+        if let Some(g) = groups.get(word) {
+            for w in &g.members {
+                expand_names(w, groups, resolvable, out, depth + 1);
+            }
+        }
+    } else if resolvable(word) {
+        out.push(word);
+    }
+}
+
 fn syscalls() -> &'static SyscallData {
     static DATA: OnceLock<SyscallData> = OnceLock::new();
     DATA.get_or_init(|| {
         let text = include_str!("../data/systemd-252-syscall-groups.json");
         // The file is part of the crate; a parse failure is caught by the tests. Fall back to
         // empty tables rather than panic.
-        let d: Option<DataJson> = serde_json::from_str(text).ok();
-        match d {
-            Some(d) => SyscallData {
-                known: d
-                    .groups
-                    .values()
-                    .flat_map(|g| g.members.iter().cloned())
-                    .collect(),
-                groups: d.groups.into_iter().map(|(k, v)| (k, v.members)).collect(),
-                checked: d.checked_groups_expanded_resolvable_x86_64,
-                unresolvable: d.not_resolvable_on_x86_64.into_iter().collect(),
-            },
-            None => SyscallData {
-                groups: BTreeMap::new(),
-                checked: BTreeMap::new(),
-                unresolvable: BTreeSet::new(),
-                known: BTreeSet::new(),
-            },
+        let d: DataJson = serde_json::from_str(text).unwrap_or(DataJson {
+            groups: BTreeMap::new(),
+            checked_groups_expanded_resolvable_x86_64: BTreeMap::new(),
+            not_resolvable_on_x86_64: Vec::new(),
+        });
+        let unresolvable: BTreeSet<&str> = d
+            .not_resolvable_on_x86_64
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let known: BTreeSet<&str> = d
+            .groups
+            .values()
+            .flat_map(|g| g.members.iter().map(String::as_str))
+            .filter(|m| !m.starts_with('@') && !unresolvable.contains(m))
+            .collect();
+        let index: std::collections::HashMap<String, u16> = known
+            .iter()
+            .enumerate()
+            .map(|(i, n)| ((*n).to_string(), u16::try_from(i).unwrap_or(u16::MAX)))
+            .collect();
+        let resolvable = |w: &str| index.contains_key(w);
+        let groups = d
+            .groups
+            .keys()
+            .map(|g| {
+                let mut names = Vec::new();
+                expand_names(g, &d.groups, &resolvable, &mut names, 0);
+                let bits = names
+                    .iter()
+                    .filter_map(|n| index.get(*n).copied())
+                    .collect();
+                (g.clone(), bits)
+            })
+            .collect();
+        let checked = d
+            .checked_groups_expanded_resolvable_x86_64
+            .iter()
+            .map(|(g, ms)| {
+                (
+                    g.clone(),
+                    ms.iter().map(|m| index.get(m).copied()).collect(),
+                )
+            })
+            .collect();
+        SyscallData {
+            index,
+            groups,
+            checked,
         }
     })
 }
 
-/// Expand a syscall or `@group` into resolvable syscall names (recursively).
-fn expand(word: &str, out: &mut Vec<String>, depth: usize) {
-    let d = syscalls();
-    if depth > 16 {
-        return;
-    }
-    if word.starts_with('@') {
-        if let Some(m) = d.groups.get(word) {
-            for w in m {
-                expand(w, out, depth + 1);
-            }
+/// A set of syscalls (bits from [`syscalls`]'s index).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyscallSet(Vec<u64>);
+
+impl SyscallSet {
+    fn insert(&mut self, bit: u16) {
+        let (w, b) = (usize::from(bit / 64), bit % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
         }
-    } else if !d.unresolvable.contains(word) && d.known.contains(word) {
-        out.push(word.to_string());
+        self.0[w] |= 1 << b;
+    }
+
+    fn remove(&mut self, bit: u16) {
+        if let Some(word) = self.0.get_mut(usize::from(bit / 64)) {
+            *word &= !(1 << (bit % 64));
+        }
+    }
+
+    fn contains(&self, bit: u16) -> bool {
+        self.0
+            .get(usize::from(bit / 64))
+            .is_some_and(|w| w & (1 << (bit % 64)) != 0)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+
+    /// Whether the syscall `name` is in the set.
+    #[must_use]
+    pub fn contains_name(&self, name: &str) -> bool {
+        syscalls()
+            .index
+            .get(name)
+            .is_some_and(|b| self.contains(*b))
+    }
+}
+
+/// `SystemCallFilter=` after every assignment: the listed syscalls, and those listed with an
+/// errno (`name:EPERM`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyscallFilter {
+    /// The syscalls in the filter.
+    pub set: SyscallSet,
+    /// Those of them that carry an errno action.
+    pub errno: SyscallSet,
+}
+
+/// The bits of a syscall name or `@group`, resolvable ones only.
+fn expand(word: &str) -> Vec<u16> {
+    let d = syscalls();
+    if word.starts_with('@') {
+        d.groups.get(word).cloned().unwrap_or_default()
+    } else {
+        d.index.get(word).map(|b| vec![*b]).unwrap_or_default()
     }
 }
 
@@ -302,7 +400,7 @@ pub struct Settings {
     pub address_families_allow_list: bool,
     pub syscall_archs: BTreeSet<String>,
     /// Syscall name → errno (`None` = no errno); `None` = no filter.
-    pub syscall_filter: Option<BTreeMap<String, Option<String>>>,
+    pub syscall_filter: Option<SyscallFilter>,
     pub syscall_allow_list: bool,
     pub ip_allow: Vec<String>,
     pub ip_deny: Vec<String>,
@@ -757,36 +855,39 @@ impl Settings {
         };
         if self.syscall_filter.is_none() {
             self.syscall_allow_list = !inv;
-            let mut m = BTreeMap::new();
+            let mut f = SyscallFilter::default();
             if !inv {
-                let mut names = Vec::new();
-                expand("@default", &mut names, 0);
-                for n in names {
-                    m.insert(n, None);
+                for b in expand("@default") {
+                    f.set.insert(b);
+                    f.errno.remove(b);
                 }
             }
-            self.syscall_filter = Some(m);
+            self.syscall_filter = Some(f);
         }
         let allow = self.syscall_allow_list;
         let Some(ws) = split_words(rest) else { return };
-        let Some(map) = self.syscall_filter.as_mut() else {
+        let Some(f) = self.syscall_filter.as_mut() else {
             return;
         };
         for w in ws {
-            let (name, errno) = match w.split_once(':') {
-                Some((n, e)) => (n.to_string(), Some(e.to_string())),
-                None => (w, None),
+            let (name, has_errno) = match w.split_once(':') {
+                Some((n, _)) => (n, true),
+                None => (w.as_str(), false),
             };
-            if !inv && errno.is_some() {
+            if !inv && has_errno {
                 continue;
             }
-            let mut names = Vec::new();
-            expand(&name, &mut names, 0);
-            for n in names {
-                if inv != allow || (inv && allow && errno.is_some()) {
-                    map.insert(n, errno.clone());
+            for b in expand(name) {
+                if inv != allow || (inv && allow && has_errno) {
+                    f.set.insert(b);
+                    if has_errno {
+                        f.errno.insert(b);
+                    } else {
+                        f.errno.remove(b);
+                    }
                 } else {
-                    map.remove(&n);
+                    f.set.remove(b);
+                    f.errno.remove(b);
                 }
             }
         }
@@ -1539,21 +1640,18 @@ impl Assessor {
             }),
             Rule::Syscalls(group) => {
                 let allow = s.syscall_allow_list;
-                let set: BTreeSet<&str> = s
-                    .syscall_filter
-                    .iter()
-                    .flatten()
-                    .filter(|(_, e)| !(allow && e.is_some()))
-                    .map(|(n, _)| n.as_str())
-                    .collect();
-                if !allow && set.is_empty() {
+                let empty = SyscallFilter::default();
+                let f = s.syscall_filter.as_ref().unwrap_or(&empty);
+                // In an allow list, a syscall listed with an errno is not allowed.
+                let has = |b: u16| f.set.contains(b) && !(allow && f.errno.contains(b));
+                if !allow && f.set.is_empty() {
                     return V(10);
                 }
                 let members = syscalls().checked.get(group);
                 let bad = members
                     .into_iter()
                     .flatten()
-                    .any(|m| set.contains(m.as_str()) == allow);
+                    .any(|m| m.is_some_and(has) == allow);
                 V(match (allow, bad) {
                     (_, false) => 0,
                     (true, true) => 9,
@@ -1743,8 +1841,8 @@ mod tests {
             "[Service]\nSystemCallFilter=@system-service \\\n ~@privileged\n",
         ));
         assert!(s.syscall_allow_list);
-        let map = s.syscall_filter.unwrap_or_default();
-        assert!(map.contains_key("setuid"));
+        let f = s.syscall_filter.unwrap_or_default();
+        assert!(f.set.contains_name("setuid"));
     }
 
     #[test]

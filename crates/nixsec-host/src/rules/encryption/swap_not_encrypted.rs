@@ -1,0 +1,154 @@
+//! NIX-041: a disk-backed swap area is not on dm-crypt.
+//!
+//! ## What it checks
+//! Every line of `/proc/swaps`. A `partition` must be a device with a dm-crypt layer below it
+//! (`/sys/block/dm-N/dm/uuid` `CRYPT-*`, e.g. `CRYPT-PLAIN-` from random-key swap); a `file`
+//! must live on a filesystem whose device is on dm-crypt; `/dev/zram*` is RAM and fine.
+//!
+//! ## Why it matters
+//! Swap receives whatever the kernel pages out: decrypted secrets, keys, session tokens. On a
+//! plain disk it survives power-off and defeats an encrypted root.
+//!
+//! ## Fix (NixOS)
+//! `swapDevices = [ { device = "/dev/disk/by-partuuid/..."; randomEncryption.enable = true; } ];`
+//! or swap inside the LUKS volume, or `zramSwap.enable = true;`.
+//!
+//! ## References
+//! lynis CRYP-7931; crypttab(5) `swap`; NixOS option swapDevices.*.randomEncryption.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::blockdev::{self, Protection};
+
+/// A swap area on a plain disk.
+pub struct SwapNotEncrypted;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &SwapNotEncrypted;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-041",
+    title: "Swap not encrypted",
+    section: Section::Encryption,
+    severity: Severity::Medium,
+    checks: "Each swap area in /proc/swaps: a partition must have a dm-crypt layer below it (/sys/block/dm-N/dm/uuid `CRYPT-*`, including random-key `CRYPT-PLAIN-` swap); a swap file must be on a filesystem whose device is on dm-crypt; zram is RAM and passes. Fails for any disk-backed swap without dm-crypt.",
+    rationale: "The kernel pages out whatever is in memory, including decrypted secrets, private keys and session tokens. Plain swap keeps them on disk after power-off, which defeats an encrypted root.",
+    fix: "Use random-key encrypted swap, put swap inside the LUKS volume, or use zram.",
+    nixos: "swapDevices = [ { device = \"/dev/disk/by-partuuid/...\"; randomEncryption.enable = true; } ];\n# or: zramSwap.enable = true;",
+    references: &["lynis CRYP-7931", "crypttab(5): swap", "NixOS option swapDevices.*.randomEncryption.enable"],
+    source: file!(),
+};
+
+impl Rule for SwapNotEncrypted {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let root = cx.root();
+        let swaps = match root.read_to_string("/proc/swaps") {
+            Ok((_, t)) => match blockdev::parse_swaps(&t) {
+                Ok(s) => s,
+                Err(e) => return Outcome::error(format!("`/proc/swaps`: {e}")),
+            },
+            Err(e) if e.is_not_found() => return Outcome::skip("no /proc/swaps under the root (an offline root): active swap cannot be read"),
+            Err(e) => return Outcome::error(e.to_string()),
+        };
+        if swaps.is_empty() {
+            return Outcome::pass("no swap is active").with_evidence([Evidence::path("/proc/swaps")]);
+        }
+        let mounts = blockdev::mounts(cx);
+        let mut plain = Vec::new();
+        let mut ok = Vec::new();
+        let mut errors = Vec::new();
+        for s in &swaps {
+            let name = s.filename.as_str();
+            if name.starts_with("/dev/zram") {
+                ok.push(format!("{name} (zram, in RAM)"));
+                continue;
+            }
+            let prot = if s.kind == "file" {
+                match &*mounts {
+                    Err(e) => Err(e.clone()),
+                    Ok(None) => Err(format!("swap file `{name}`: no mount table to find its filesystem")),
+                    Ok(Some(m)) => match m.holding(name) {
+                        Some(mount) => blockdev::protection(root, mount),
+                        None => Err(format!("swap file `{name}`: no mount holds it")),
+                    },
+                }
+            } else {
+                blockdev::device_name(root, None, name).and_then(|d| match d {
+                    Some(d) => blockdev::stack(root, &d).map(|st| if st.encrypted() { Protection::Encrypted(st) } else { Protection::Plain(st) }),
+                    None => Ok(Protection::Unknown(format!("cannot map swap device `{name}` to a block device"))),
+                })
+            };
+            match prot {
+                Ok(Protection::Encrypted(st)) => ok.push(format!("{name} ({})", st.describe())),
+                Ok(Protection::Plain(st)) => plain.push(format!("{name} ({} on {})", s.kind, st.describe())),
+                Ok(Protection::NotPersistent) => ok.push(format!("{name} (on a non-disk filesystem)")),
+                Ok(Protection::Unknown(why)) | Err(why) => errors.push(why),
+            }
+        }
+        let ev = Evidence::value("/proc/swaps", swaps.iter().map(|s| s.filename.clone()).collect::<Vec<_>>().join(", "));
+        if !plain.is_empty() {
+            let mut msg = format!("swap without dm-crypt: {}", plain.join("; "));
+            if !errors.is_empty() {
+                msg.push_str(&format!(" (also not checked: {})", errors.join("; ")));
+            }
+            return Outcome::fail(msg).with_evidence([ev]);
+        }
+        if !errors.is_empty() {
+            return Outcome::error(errors.join("; ")).with_evidence([ev]);
+        }
+        Outcome::pass(format!("every swap area is encrypted or in RAM: {}", ok.join("; "))).with_evidence([ev])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::encryption::fixtures::*;
+    use crate::testing::*;
+
+    #[test]
+    fn random_key_swap_passes() {
+        let o = run(&SwapNotEncrypted, &luks_host());
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("CRYPT-PLAIN"), "{}", message(&o));
+    }
+
+    #[test]
+    fn plain_partition_fails() {
+        let o = run(&SwapNotEncrypted, &plain_host());
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("/dev/nvme0n1p3"), "{}", message(&o));
+    }
+
+    #[test]
+    fn swap_files_follow_their_filesystem_and_zram_passes() {
+        // The real capture: a swap file on `/` and a loop device.
+        let captured = std::fs::read_to_string(live("proc-swaps.captured.txt")).expect("fixture");
+        let o = run(&SwapNotEncrypted, &luks_host().file("/proc/swaps", captured.clone()));
+        // /swapfile is on the LUKS root; /dev/loop1 is a plain loop device.
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("/dev/loop1") && !message(&o).contains("/swapfile ("), "{}", message(&o));
+        let o = run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", captured));
+        assert!(message(&o).contains("/swapfile (file on nvme0n1p2)"), "{}", message(&o));
+        let zram = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t8388604\t\t0\t\t100\n";
+        assert_eq!(run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", zram)).status(), Status::Pass);
+        let none = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+        assert_eq!(run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", none)).status(), Status::Pass);
+    }
+
+    #[test]
+    fn skip_and_errors() {
+        assert_eq!(run(&SwapNotEncrypted, &RootBuilder::new()).status(), Status::Skip);
+        let o = run(&SwapNotEncrypted, &RootBuilder::new().file("/proc/swaps", "\u{1}garbage"));
+        assert_eq!(o.status(), Status::Error);
+        assert!(message(&o).contains("/proc/swaps"), "{}", message(&o));
+        let file_only = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swapfile                               file\t\t16380\t\t0\t\t-2\n";
+        let o = run(&SwapNotEncrypted, &RootBuilder::new().file("/proc/swaps", file_only));
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+    }
+}

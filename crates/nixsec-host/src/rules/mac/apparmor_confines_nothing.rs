@@ -1,0 +1,168 @@
+//! NIX-101: AppArmor is active but no profile enforces anything.
+//!
+//! ## What it checks
+//! When AppArmor is active (`apparmor` in `/sys/kernel/security/lsm`, or its module parameter
+//! `Y`): `/sys/kernel/security/apparmor/profiles`, one `NAME (MODE)` per loaded profile (split
+//! on the last ` (`; names may hold spaces, `//` children, `:NS://` namespaces). Fails when no
+//! profile is in `enforce` or `kill` mode (none loaded, or all `complain`/`unconfined`).
+//! Reading the list needs root.
+//!
+//! ## Why it matters
+//! AppArmor without enforcing profiles only logs: every process runs unconfined.
+//!
+//! ## Fix (NixOS)
+//! `security.apparmor.packages = [ pkgs.apparmor-profiles ];`,
+//! `security.apparmor.policies.<n>.state = "enforce";` and
+//! `security.apparmor.killUnconfinedConfinables = true;`.
+//!
+//! ## References
+//! lynis MACF-6208; apparmor(7); NixOS options security.apparmor.policies.
+
+use std::collections::BTreeMap;
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use super::{apparmor_param, lsm_list};
+
+/// AppArmor loaded without enforcing profiles.
+pub struct AppArmorConfinesNothing;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &AppArmorConfinesNothing;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-101",
+    title: "AppArmor active but confines nothing",
+    section: Section::Mac,
+    severity: Severity::Low,
+    checks: "When AppArmor is active (apparmor in /sys/kernel/security/lsm, or /sys/module/apparmor/parameters/enabled = Y): /sys/kernel/security/apparmor/profiles, one `NAME (MODE)` line per loaded profile. Fails when no profile is in enforce (or kill) mode: none loaded, or all complain/unconfined. Whether network-facing processes are confined is not checked. Reading the list needs root.",
+    rationale: "AppArmor with no enforcing profile only logs: every process, including network services, runs unconfined, so enabling it bought nothing.",
+    fix: "Load profiles in enforce mode for exposed services and kill processes that should be confined but are not.",
+    nixos: "security.apparmor.packages = [ pkgs.apparmor-profiles ];\nsecurity.apparmor.policies.<name>.state = \"enforce\";\nsecurity.apparmor.killUnconfinedConfinables = true;",
+    references: &["lynis MACF-6208", "apparmor(7)", "NixOS option security.apparmor.policies"],
+    source: file!(),
+};
+
+const PROFILES: &str = "/sys/kernel/security/apparmor/profiles";
+
+/// Count the loaded profiles per mode.
+///
+/// # Errors
+/// A line that is not `NAME (MODE)` (1-based line number).
+pub fn count_modes(text: &str) -> Result<BTreeMap<String, usize>, (u32, String)> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let Some((name, mode)) = line.rsplit_once(" (") else {
+            return Err((n, line.to_string()));
+        };
+        let Some(mode) = mode.strip_suffix(')') else {
+            return Err((n, line.to_string()));
+        };
+        if name.is_empty() || mode.is_empty() || !mode.bytes().all(|b| b.is_ascii_lowercase()) {
+            return Err((n, line.to_string()));
+        }
+        *out.entry(mode.to_string()).or_insert(0) += 1;
+    }
+    Ok(out)
+}
+
+impl Rule for AppArmorConfinesNothing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let root = cx.root();
+        let active = match (lsm_list(root), apparmor_param(root)) {
+            (Err(e), _) | (_, Err(e)) => return Outcome::error(e),
+            (Ok(Some(list)), _) => list.iter().any(|l| l == "apparmor"),
+            (Ok(None), Ok(p)) => p == Some(true),
+        };
+        if !active {
+            return Outcome::skip("AppArmor is not active (see NIX-100)");
+        }
+        let text = match root.read_to_string(PROFILES) {
+            Ok((_, t)) => t,
+            Err(e) if e.is_not_found() => return Outcome::error(format!("`{PROFILES}` is missing although AppArmor is active (securityfs not mounted?)")),
+            Err(e) => return Outcome::error(format!("{e} (reading the AppArmor profile list needs root)")),
+        };
+        let counts = match count_modes(&text) {
+            Ok(c) => c,
+            Err((n, line)) => {
+                return Outcome::error(format!("`{PROFILES}`: line {n}: `{}` is not `NAME (MODE)`", nixsec_core::escape(&line)))
+                    .with_evidence([Evidence::line(PROFILES, n, nixsec_core::escape(&line))])
+            }
+        };
+        let total: usize = counts.values().sum();
+        let summary = counts.iter().map(|(m, c)| format!("{c} {m}")).collect::<Vec<_>>().join(", ");
+        let enforcing = counts.get("enforce").copied().unwrap_or(0) + counts.get("kill").copied().unwrap_or(0);
+        let ev = Evidence::value(PROFILES, if summary.is_empty() { "no profiles".to_string() } else { summary.clone() });
+        if total == 0 {
+            return Outcome::fail("AppArmor is active but no profile is loaded: nothing is confined").with_evidence([ev]);
+        }
+        if enforcing == 0 {
+            return Outcome::fail(format!("AppArmor is active but no profile enforces ({summary}): it only logs")).with_evidence([ev]);
+        }
+        Outcome::pass(format!("{total} AppArmor profiles loaded: {summary}")).with_evidence([ev])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::mac::fixtures::mac;
+    use crate::rules::mac::LSM;
+    use crate::testing::*;
+
+    fn apparmor(profiles: impl AsRef<[u8]>) -> RootBuilder {
+        RootBuilder::new().file(LSM, mac("lsm/lsm.apparmor")).file(PROFILES, profiles)
+    }
+
+    #[test]
+    fn counts_the_fixture() {
+        let c = count_modes(&String::from_utf8(mac("apparmor/profiles")).expect("utf8")).expect("parse");
+        assert_eq!(c.get("enforce"), Some(&7));
+        assert_eq!(c.get("complain"), Some(&1));
+        assert_eq!(c.get("kill"), Some(&1));
+        assert_eq!(c.get("unconfined"), Some(&2));
+        assert_eq!(count_modes("name with (parens) (enforce)\n").expect("parse").get("enforce"), Some(&1));
+    }
+
+    #[test]
+    fn enforcing_profiles_pass() {
+        let o = run(&AppArmorConfinesNothing, &apparmor(mac("apparmor/profiles")));
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert_eq!(message(&o), "11 AppArmor profiles loaded: 1 complain, 7 enforce, 1 kill, 2 unconfined");
+    }
+
+    #[test]
+    fn empty_or_complain_only_fails() {
+        let o = run(&AppArmorConfinesNothing, &apparmor(mac("apparmor/profiles.empty")));
+        assert_eq!(o.status(), Status::Fail);
+        let o = run(&AppArmorConfinesNothing, &apparmor("lsb_release (complain)\nx (unconfined)\n"));
+        assert_eq!(o.status(), Status::Fail);
+        assert!(message(&o).contains("only logs"));
+    }
+
+    #[test]
+    fn skipped_without_apparmor() {
+        let b = RootBuilder::new().file(LSM, mac("lsm/lsm.none"));
+        assert_eq!(run(&AppArmorConfinesNothing, &b).status(), Status::Skip);
+        assert_eq!(run(&AppArmorConfinesNothing, &RootBuilder::new()).status(), Status::Skip);
+    }
+
+    #[test]
+    fn unreadable_or_garbage_is_an_error() {
+        let o = run(&AppArmorConfinesNothing, &RootBuilder::new().file(LSM, mac("lsm/lsm.apparmor")));
+        assert_eq!(o.status(), Status::Error);
+        assert!(message(&o).contains(PROFILES), "{}", message(&o));
+        let o = run(&AppArmorConfinesNothing, &apparmor("ping (enforce)\ngarbage\n"));
+        assert_eq!(o.status(), Status::Error);
+        assert!(message(&o).contains("line 2"), "{}", message(&o));
+    }
+}

@@ -1,0 +1,145 @@
+//! NIX-100: no mandatory-access-control LSM is active.
+//!
+//! ## What it checks
+//! `/sys/kernel/security/lsm` (the active LSMs): passes when it names `apparmor`, `selinux`,
+//! `smack` or `tomoyo`. Without that file (kernels before 5.1, securityfs not mounted), AppArmor's
+//! `/sys/module/apparmor/parameters/enabled` = `Y` or an existing `/sys/fs/selinux/enforce`
+//! count. `apparmor=`, `selinux=`, `security=`, `lsm=` on `/proc/cmdline` are quoted in the
+//! result. Skipped on an offline root (no `/sys/kernel`).
+//!
+//! ## Why it matters
+//! Without MAC, a compromised service has every permission its Unix user has; AppArmor confines
+//! it to the files and capabilities its profile allows.
+//!
+//! ## Fix (NixOS)
+//! `security.apparmor.enable = true;` (and profiles, NIX-101).
+//!
+//! ## References
+//! lynis MACF-6208, MACF-6290; NixOS option security.apparmor.enable.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use super::{apparmor_param, cmdline_mac_params, lsm_list, selinux_enforce, APPARMOR_ENABLED, LSM, SELINUX_ENFORCE};
+
+/// No AppArmor, SELinux, Smack or TOMOYO.
+pub struct NoMacLsm;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &NoMacLsm;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-100",
+    title: "No MAC LSM active",
+    section: Section::Mac,
+    severity: Severity::Medium,
+    checks: "/sys/kernel/security/lsm (active LSMs, comma list): passes when it names apparmor, selinux, smack or tomoyo. Without that file, /sys/module/apparmor/parameters/enabled = Y or an existing /sys/fs/selinux/enforce count. MAC-related /proc/cmdline parameters (apparmor=, selinux=, security=, lsm=) are quoted. Skipped on an offline root without /sys/kernel.",
+    rationale: "Without mandatory access control a compromised service can do everything its Unix user can: read every world-readable file, open any socket, execute any binary. An LSM such as AppArmor limits it to what its profile allows.",
+    fix: "Enable AppArmor (the MAC LSM NixOS supports) and load profiles for exposed services.",
+    nixos: "security.apparmor.enable = true;",
+    references: &["lynis MACF-6208", "lynis MACF-6290", "NixOS option security.apparmor.enable"],
+    source: file!(),
+};
+
+const MAC: [&str; 4] = ["apparmor", "selinux", "smack", "tomoyo"];
+
+impl Rule for NoMacLsm {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let root = cx.root();
+        let hints = cmdline_mac_params(root);
+        let hint = if hints.is_empty() { String::new() } else { format!(" (/proc/cmdline: {})", hints.join(" ")) };
+        let mut ev: Vec<Evidence> = hints.iter().map(|h| Evidence::value("/proc/cmdline", h.clone())).collect();
+        match lsm_list(root) {
+            Err(e) => return Outcome::error(e),
+            Ok(Some(list)) => {
+                ev.insert(0, Evidence::value(LSM, list.join(",")));
+                let active: Vec<&str> = list.iter().map(String::as_str).filter(|l| MAC.contains(l)).collect();
+                return if active.is_empty() {
+                    Outcome::fail(format!("no MAC LSM among the active LSMs `{}`{hint}", list.join(","))).with_evidence(ev)
+                } else {
+                    Outcome::pass(format!("MAC LSM active: {}", active.join(", "))).with_evidence(ev)
+                };
+            }
+            Ok(None) => {}
+        }
+        let aa = match apparmor_param(root) {
+            Ok(v) => v,
+            Err(e) => return Outcome::error(e),
+        };
+        let se = match selinux_enforce(root) {
+            Ok(v) => v,
+            Err(e) => return Outcome::error(e),
+        };
+        if aa == Some(true) {
+            return Outcome::pass("AppArmor is enabled (module parameter)").with_evidence([Evidence::value(APPARMOR_ENABLED, "Y")]);
+        }
+        if let Some(enforcing) = se {
+            return Outcome::pass(format!("SELinux is active ({})", if enforcing { "enforcing" } else { "permissive" }))
+                .with_evidence([Evidence::value(SELINUX_ENFORCE, if enforcing { "1" } else { "0" })]);
+        }
+        if !root.exists("/sys/kernel") {
+            return Outcome::skip("no /sys/kernel under the root (an offline root): the active LSMs cannot be read");
+        }
+        ev.insert(0, Evidence::value(LSM, "absent"));
+        if aa == Some(false) {
+            ev.push(Evidence::value(APPARMOR_ENABLED, "N"));
+        }
+        Outcome::fail(format!(
+            "no MAC LSM: {LSM} is absent (securityfs not mounted or a kernel before 5.1), AppArmor is {}, and there is no selinuxfs{hint}",
+            if aa == Some(false) { "disabled" } else { "not built in" }
+        ))
+        .with_evidence(ev)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::mac::fixtures::mac;
+    use crate::testing::*;
+
+    #[test]
+    fn apparmor_or_selinux_pass() {
+        for f in ["lsm/lsm.apparmor", "lsm/lsm.selinux"] {
+            let o = run(&NoMacLsm, &RootBuilder::new().file(LSM, mac(f)));
+            assert_eq!(o.status(), Status::Pass, "{f}");
+        }
+        let b = RootBuilder::new().file(APPARMOR_ENABLED, mac("apparmor/module-parameter-enabled"));
+        assert_eq!(run(&NoMacLsm, &b).status(), Status::Pass);
+        let b = RootBuilder::new().file(SELINUX_ENFORCE, mac("selinux/enforce.permissive"));
+        assert!(message(&run(&NoMacLsm, &b)).contains("permissive"));
+    }
+
+    #[test]
+    fn no_mac_fails() {
+        let b = RootBuilder::new().file(LSM, mac("lsm/lsm.none")).file("/proc/cmdline", mac("cmdline/nixos-grub-weakened"));
+        let o = run(&NoMacLsm, &b);
+        assert_eq!(o.status(), Status::Fail);
+        assert!(message(&o).contains("apparmor=0") && message(&o).contains("selinux=0"), "{}", message(&o));
+        // This machine's state: securityfs not mounted, no AppArmor module.
+        let b = RootBuilder::new().dir("/sys/kernel/security", 0o755);
+        assert_eq!(run(&NoMacLsm, &b).status(), Status::Fail);
+        let b = RootBuilder::new().dir("/sys/kernel", 0o755).file(APPARMOR_ENABLED, mac("apparmor/module-parameter-enabled.disabled"));
+        assert!(message(&run(&NoMacLsm, &b)).contains("AppArmor is disabled"));
+    }
+
+    #[test]
+    fn offline_root_skips() {
+        assert_eq!(run(&NoMacLsm, &RootBuilder::new()).status(), Status::Skip);
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        for g in [&b"\xff\xfe"[..], b"capability,,bpf", b"capability, bpf"] {
+            let o = run(&NoMacLsm, &RootBuilder::new().file(LSM, g));
+            assert_eq!(o.status(), Status::Error, "{g:?}");
+            assert!(message(&o).contains(LSM), "{}", message(&o));
+        }
+        let o = run(&NoMacLsm, &RootBuilder::new().file(APPARMOR_ENABLED, "maybe"));
+        assert_eq!(o.status(), Status::Error);
+    }
+}

@@ -1,0 +1,212 @@
+//! NIX-091: Secure Boot is not enforced.
+//!
+//! ## What it checks
+//! efivarfs (`/sys/firmware/efi/efivars`): `SecureBoot`, `SetupMode`, `AuditMode`,
+//! `DeployedMode` and shim's `MokSBStateRT`, each checked for its 4-byte attribute prefix. Fails
+//! when the firmware does not enforce signatures (disabled, setup or audit mode, no Secure Boot
+//! support) or shim's validation is off. With Secure Boot on, the EFI binaries that boot (the
+//! loader, and the selected or default entry's UKI or kernel on the ESP) must carry an
+//! Authenticode signature whose digest matches the image (checked natively, as
+//! `sbverify` does; the chain to `db` is not verified). A BIOS boot is reported as info.
+//!
+//! ## Why it matters
+//! Without enforced Secure Boot, anyone who can write to the ESP (or boot another medium)
+//! replaces the kernel or initrd, and with it everything the encrypted root trusts.
+//!
+//! ## Fix (NixOS)
+//! lanzaboote: `boot.lanzaboote = { enable = true; pkiBundle = "/var/lib/sbctl"; };` with
+//! `boot.loader.systemd-boot.enable = lib.mkForce false;`, then enrol the keys (`sbctl
+//! enroll-keys`) and turn Secure Boot on in the firmware.
+//!
+//! ## References
+//! lynis BOOT-5116; UEFI specification 2.10 section 32; lanzaboote's Quick Start.
+
+use linkme::distributed_slice;
+use nixsec_boot::efivars::{self, SbState};
+use nixsec_boot::SignatureCheck;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+/// Secure Boot is off, in setup/audit mode, or the booted binaries are unsigned.
+pub struct NotEnforced;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &NotEnforced;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-091",
+    title: "Secure Boot not enforced",
+    section: Section::SecureBoot,
+    severity: Severity::Medium,
+    checks: "efivarfs: SecureBoot, SetupMode, AuditMode, DeployedMode (8be4df61-...) and shim's MokSBStateRT (605dab50-...), each with its 4-byte attribute prefix checked. Fails when Secure Boot is disabled, in setup or audit mode, unsupported by the firmware, or shim's validation is off. With Secure Boot on, the EFI binaries that boot (loader, and the selected/default entry's UKI or kernel on the ESP) must carry an Authenticode signature whose digest matches the image (certificate chain to db not verified). A BIOS-booted host (no /sys/firmware/efi) fails as info.",
+    rationale: "Without enforced Secure Boot, anyone who can write to the ESP or boot another medium can replace the kernel or initrd, and with it everything the encrypted root and the running system trust.",
+    fix: "Sign the boot chain with lanzaboote, enrol the keys and enable Secure Boot in the firmware (user or deployed mode); do not disable shim's validation.",
+    nixos: "boot.lanzaboote = { enable = true; pkiBundle = \"/var/lib/sbctl\"; };\nboot.loader.systemd-boot.enable = lib.mkForce false;",
+    references: &["lynis BOOT-5116", "UEFI specification: Secure Boot and Driver Signing", "sbverify(1)", "lanzaboote Quick Start"],
+    source: file!(),
+};
+
+fn var_evidence(name: &str, guid: &str, value: Option<bool>) -> Evidence {
+    Evidence::value(
+        efivars::var_path(name, guid),
+        match value {
+            Some(true) => "1",
+            Some(false) => "0",
+            None => "absent",
+        },
+    )
+}
+
+impl Rule for NotEnforced {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let root = cx.root();
+        let state = match efivars::secure_boot_state(root) {
+            Ok(s) => s,
+            Err(e) => return Outcome::error(e),
+        };
+        if state == SbState::LegacyBios {
+            return Outcome::fail(state.describe())
+                .with_evidence([Evidence::value("/sys/firmware/efi", "absent")])
+                .with_severity(Severity::Info);
+        }
+        let g = efivars::EFI_GLOBAL;
+        let ev: Vec<Evidence> = [("SecureBoot", g), ("SetupMode", g), ("AuditMode", g), ("DeployedMode", g), ("MokSBStateRT", efivars::SHIM_LOCK)]
+            .into_iter()
+            .filter_map(|(n, guid)| efivars::read_flag(root, n, guid).ok().flatten().map(|v| var_evidence(n, guid, Some(v))))
+            .collect();
+        if !state.enforced() {
+            return Outcome::fail(state.describe()).with_evidence(ev);
+        }
+        // Enforced by the firmware: are the binaries that boot signed?
+        let esp = match nixsec_boot::esp::find(root) {
+            Ok(Some(e)) => e,
+            Ok(None) => return Outcome::pass(format!("{}; no ESP found under /boot, /efi or /boot/efi to check the booted binaries", state.describe())).with_evidence(ev),
+            Err(e) => return Outcome::error(e),
+        };
+        let selected = efivars::read_string(root, "LoaderEntrySelected", efivars::LOADER).ok().flatten();
+        let mut binaries: Vec<String> = Vec::new();
+        match efivars::read_string(root, "LoaderImageIdentifier", efivars::LOADER).ok().flatten() {
+            Some(id) => binaries.push(format!("{}/{}", esp.dir, id.trim_start_matches(['\\', '/']).replace('\\', "/"))),
+            None => binaries.extend(esp.loaders.first().cloned()),
+        }
+        for e in esp.booting_entries(selected.as_deref()) {
+            binaries.extend(e.binary.clone());
+        }
+        let (mut bad, mut good, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+        for path in &binaries {
+            let bytes = match root.read_limited(path, 1 << 30) {
+                Ok((_, b)) => b,
+                Err(e) => {
+                    errors.push(e.to_string());
+                    continue;
+                }
+            };
+            match nixsec_boot::inspect(&bytes) {
+                Ok(img) => match img.signature {
+                    SignatureCheck::DigestMatches => good.push(path.clone()),
+                    SignatureCheck::Malformed(why) => errors.push(format!("`{path}`: signature table malformed: {why}")),
+                    other => bad.push(format!("`{path}`: {}", other.describe())),
+                },
+                Err(e) => errors.push(format!("`{path}`: {e}")),
+            }
+        }
+        if !bad.is_empty() {
+            let mut msg = format!("{}, but the boot chain is not signed: {}", state.describe(), bad.join("; "));
+            if !errors.is_empty() {
+                msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
+            }
+            return Outcome::fail(msg).with_evidence(ev);
+        }
+        if !errors.is_empty() {
+            return Outcome::error(errors.join("; ")).with_evidence(ev);
+        }
+        if good.is_empty() {
+            return Outcome::pass(format!("{}; no boot binaries found on the ESP at {}", state.describe(), esp.dir)).with_evidence(ev);
+        }
+        Outcome::pass(format!("{}; signed with matching Authenticode digests: {}", state.describe(), good.join(", "))).with_evidence(ev)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::secure_boot::fixtures::*;
+    use crate::testing::*;
+
+    #[test]
+    fn unenforced_states_fail() {
+        for (state, words) in [
+            ("setup-mode", "setup mode"),
+            ("audit-mode", "audit mode"),
+            ("disabled-user-mode", "disabled in firmware"),
+            ("no-secureboot-variable", "no Secure Boot support"),
+            ("enabled-shim-validation-disabled", "MokSBStateRT=1"),
+        ] {
+            let o = run(&NotEnforced, &efivars(RootBuilder::new(), state));
+            assert_eq!(o.status(), Status::Fail, "{state}");
+            assert!(message(&o).contains(words), "{state}: {}", message(&o));
+        }
+    }
+
+    #[test]
+    fn bios_boot_is_info() {
+        let Outcome::Fail { severity, message, .. } = run(&NotEnforced, &RootBuilder::new()) else { panic!() };
+        assert_eq!(severity, Some(Severity::Info));
+        assert!(message.contains("legacy BIOS"));
+    }
+
+    #[test]
+    fn enabled_with_signed_lanzaboote_chain_passes() {
+        for state in ["enabled-user-mode", "enabled-deployed-mode"] {
+            let b = esp(efivars(RootBuilder::new(), state), "esp-lanzaboote")
+                .file("/sys/firmware/efi/efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", utf16("nixos-generation-42.efi"));
+            let o = run(&NotEnforced, &b);
+            assert_eq!(o.status(), Status::Pass, "{state}: {}", message(&o));
+            assert!(message(&o).contains("nixos-generation-42.efi"), "{}", message(&o));
+        }
+    }
+
+    fn utf16(s: &str) -> Vec<u8> {
+        let mut v = vec![6, 0, 0, 0];
+        for u in s.encode_utf16().chain([0]) {
+            v.extend(u.to_le_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn unsigned_or_tampered_boot_binaries_fail() {
+        // Without LoaderEntrySelected every lanzaboote entry counts: generation 41 is unsigned.
+        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote");
+        let o = run(&NotEnforced, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("nixos-generation-41.efi`: unsigned"), "{}", message(&o));
+        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote")
+            .file("/boot/EFI/Linux/nixos-generation-41.efi", pe("tiny-signed-tampered.efi"));
+        let o = run(&NotEnforced, &b);
+        assert!(message(&o).contains("does not match"), "{}", message(&o));
+    }
+
+    #[test]
+    fn garbage_efivars_and_binaries_are_errors() {
+        let b = efivars(RootBuilder::new(), "enabled-user-mode").file("/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", b"\x06\x00\x00\x00\x01\x00\x00");
+        let o = run(&NotEnforced, &b);
+        assert_eq!(o.status(), Status::Error);
+        assert!(message(&o).contains("SecureBoot-8be4df61"), "{}", message(&o));
+        // A type #1 entry whose kernel is not a PE image (the fixture's text stand-ins).
+        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-systemd-boot-editor-off");
+        let o = run(&NotEnforced, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote")
+            .file("/boot/EFI/Linux/nixos-generation-41.efi", pe("tiny-signed.efi"))
+            .file("/boot/EFI/Linux/nixos-generation-42.efi", "not a PE\n");
+        let o = run(&NotEnforced, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("not a PE image"), "{}", message(&o));
+        let b = RootBuilder::new().dir("/sys/firmware/efi", 0o755);
+        assert_eq!(run(&NotEnforced, &b).status(), Status::Error);
+    }
+}

@@ -1,0 +1,202 @@
+//! NIX-094: a kernel parameter that gives a root shell at boot.
+//!
+//! ## What it checks
+//! The running kernel's `/proc/cmdline` and the `options` of the systemd-boot type #1 entries on
+//! the ESP (the next boots). Fails on `init=`/`rdinit=` pointing at a shell, `rd.shell`,
+//! `rd.break`, `rd.emergency` without `reboot`/`poweroff`/`halt`, NixOS stage 1's
+//! `boot.shell_on_fail` and `boot.debug1*`, and `systemd.debug_shell`/`systemd.debug-shell`
+//! (a root shell on tty9). Parameters after `--` belong to init and are ignored.
+//!
+//! ## Why it matters
+//! Each of these opens a root shell on the console without a password, before or beside the
+//! normal login: physical or KVM access becomes root.
+//!
+//! ## Fix (NixOS)
+//! Remove the parameter from `boot.kernelParams` (or the boot entry) and keep
+//! `boot.initrd.systemd.emergencyAccess = false;` (the default).
+//!
+//! ## References
+//! lynis AUTH-9308 (partial); kernel-command-line(7); dracut.cmdline(7); NixOS stage-1
+//! `boot.shell_on_fail`.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+/// A boot parameter that opens a root shell.
+pub struct RootShellAtBoot;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &RootShellAtBoot;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-094",
+    title: "Boot-time root shell available",
+    section: Section::SecureBoot,
+    severity: Severity::High,
+    checks: "/proc/cmdline and the `options` lines of the systemd-boot entries on the ESP (loader/entries/*.conf). Fails on init=/rdinit= pointing at a shell, rd.shell, rd.break, rd.emergency (unless reboot/poweroff/halt), NixOS stage-1 boot.shell_on_fail and boot.debug1/boot.debug1devices/boot.debug1mounts, or systemd.debug_shell/systemd.debug-shell. Parameters after `--` are ignored. The initrd's emergencyAccess setting is not readable on the host (configuration linter).",
+    rationale: "Each of these parameters opens a root shell on the console without a password, so anyone with physical or KVM access becomes root.",
+    fix: "Remove the parameter from the kernel command line and keep emergency access in the initrd off.",
+    nixos: "# remove it from boot.kernelParams, and:\nboot.initrd.systemd.emergencyAccess = false;",
+    references: &["lynis AUTH-9308 (partial)", "kernel-command-line(7)", "dracut.cmdline(7)", "NixOS option boot.initrd.systemd.emergencyAccess"],
+    source: file!(),
+};
+
+const SHELLS: [&str; 11] = ["sh", "bash", "dash", "zsh", "ash", "ksh", "mksh", "fish", "csh", "tcsh", "busybox"];
+
+/// Split a kernel command line into parameters (double quotes group), stopping at `--`.
+#[must_use]
+pub fn split_cmdline(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in s.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    if cur == "--" {
+                        return out;
+                    }
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any && cur != "--" {
+        out.push(cur);
+    }
+    out
+}
+
+fn truthy(v: Option<&str>) -> bool {
+    !matches!(v.map(str::to_ascii_lowercase).as_deref(), Some("0" | "no" | "false" | "off" | "n"))
+}
+
+/// Why a parameter opens a root shell, or `None`.
+#[must_use]
+pub fn shell_param(p: &str) -> Option<String> {
+    let (k, v) = p.split_once('=').map_or((p, None), |(k, v)| (k, Some(v)));
+    match k {
+        "init" | "rdinit" => {
+            let v = v.unwrap_or("");
+            let base = v.rsplit('/').next().unwrap_or(v);
+            SHELLS.contains(&base).then(|| format!("`{p}` starts a shell as PID 1"))
+        }
+        "rd.shell" | "rd.break" if truthy(v) => Some(format!("`{p}` drops to a shell in the initrd")),
+        "rd.emergency" if !matches!(v, Some("reboot" | "poweroff" | "halt")) => Some(format!("`{p}` opens the initrd emergency shell")),
+        "boot.shell_on_fail" => Some(format!("`{p}` lets NixOS stage 1 start a root shell on failure")),
+        "boot.debug1" | "boot.debug1devices" | "boot.debug1mounts" => Some(format!("`{p}` starts a root shell in NixOS stage 1")),
+        "systemd.debug_shell" | "systemd.debug-shell" if truthy(v) => Some(format!("`{p}` starts a root shell on tty9")),
+        _ => None,
+    }
+}
+
+impl Rule for RootShellAtBoot {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let root = cx.root();
+        let mut sources: Vec<(String, Option<u32>, String)> = Vec::new();
+        let mut errors = Vec::new();
+        match root.read_to_string("/proc/cmdline") {
+            Ok((_, t)) => sources.push(("/proc/cmdline".into(), None, t.trim_end_matches('\n').to_string())),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => errors.push(e.to_string()),
+        }
+        match nixsec_boot::esp::find(root) {
+            Ok(Some(esp)) => {
+                for e in esp.entries.iter().filter(|e| !e.uki) {
+                    if let Some((n, o)) = &e.options {
+                        sources.push((e.path.clone(), Some(*n), o.clone()));
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+        if sources.is_empty() && errors.is_empty() {
+            return Outcome::skip("no /proc/cmdline and no boot entries on an ESP");
+        }
+        let (mut bad, mut evidence) = (Vec::new(), Vec::new());
+        for (path, line, cmdline) in &sources {
+            for p in split_cmdline(cmdline) {
+                if let Some(why) = shell_param(&p) {
+                    bad.push(format!("{path}: {why}"));
+                    evidence.push(match line {
+                        Some(n) => Evidence::line(path.clone(), *n, p.clone()),
+                        None => Evidence::value(path.clone(), p.clone()),
+                    });
+                }
+            }
+        }
+        if !bad.is_empty() {
+            let mut msg = bad.join("; ");
+            if !errors.is_empty() {
+                msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
+            }
+            return Outcome::fail(msg).with_evidence(evidence);
+        }
+        if !errors.is_empty() {
+            return Outcome::error(errors.join("; "));
+        }
+        let names: Vec<&str> = sources.iter().map(|(p, _, _)| p.as_str()).collect();
+        Outcome::pass(format!("no root-shell parameter in {}", names.join(", "))).with_evidence(names.iter().map(|p| Evidence::path(*p)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::secure_boot::fixtures::*;
+    use crate::testing::*;
+
+    #[test]
+    fn parameters() {
+        assert_eq!(split_cmdline("a \"b c\" d=\"e f\" -- init=/bin/sh\n"), ["a", "b c", "d=e f"]);
+        for bad in ["init=/bin/sh", "rdinit=/bin/busybox", "rd.shell", "rd.shell=1", "rd.break", "rd.emergency", "boot.shell_on_fail", "boot.debug1", "systemd.debug_shell", "systemd.debug-shell=yes"] {
+            assert!(shell_param(bad).is_some(), "{bad}");
+        }
+        for ok in ["init=/nix/store/abc-nixos-system-x/init", "rd.shell=0", "rd.emergency=reboot", "systemd.debug_shell=0", "quiet", "initrd=/x"] {
+            assert!(shell_param(ok).is_none(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn shell_parameters_fail() {
+        let b = RootBuilder::new().file("/proc/cmdline", "init=/nix/store/x-nixos-system/init boot.shell_on_fail loglevel=4\n");
+        let o = run(&RootShellAtBoot, &b);
+        assert_eq!(o.status(), Status::Fail);
+        assert!(message(&o).contains("boot.shell_on_fail"), "{}", message(&o));
+        let b = esp(RootBuilder::new(), "esp-systemd-boot").file("/boot/loader/entries/nixos-generation-43.conf", "title NixOS\nlinux /EFI/nixos/k.efi\noptions init=/bin/sh\n");
+        let Outcome::Fail { evidence, .. } = run(&RootShellAtBoot, &b) else { panic!() };
+        assert_eq!(evidence[0].path, "/boot/loader/entries/nixos-generation-43.conf");
+        assert_eq!(evidence[0].line, Some(3));
+    }
+
+    #[test]
+    fn nixos_cmdlines_pass() {
+        let b = esp(RootBuilder::new(), "esp-systemd-boot").file("/proc/cmdline", "initrd=\\EFI\\nixos\\x.efi init=/nix/store/1sd2-nixos-system/init loglevel=4 -- init=/bin/sh\n");
+        let o = run(&RootShellAtBoot, &b);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("nixos-generation-42.conf"), "{}", message(&o));
+    }
+
+    #[test]
+    fn skip_and_errors() {
+        assert_eq!(run(&RootShellAtBoot, &RootBuilder::new()).status(), Status::Skip);
+        let o = run(&RootShellAtBoot, &RootBuilder::new().file("/proc/cmdline", b"\xff\xfe"));
+        assert_eq!(o.status(), Status::Error);
+        assert!(message(&o).contains("/proc/cmdline"), "{}", message(&o));
+    }
+}

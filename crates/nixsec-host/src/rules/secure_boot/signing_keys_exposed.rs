@@ -1,0 +1,175 @@
+//! NIX-092: Secure Boot signing keys readable by non-root users.
+//!
+//! ## What it checks
+//! The private keys of the PKI bundle lanzaboote/sbctl use: `/var/lib/sbctl/keys/*/*.key`
+//! (and the older `/etc/secureboot/keys/*/*.key`). Fails when a key is owned by a non-root user,
+//! or is group- or world-readable while every directory above it lets that class through.
+//!
+//! ## Why it matters
+//! Whoever holds the db (or KEK/PK) key signs their own kernel or bootkit, and the firmware
+//! boots it as trusted: Secure Boot then protects nothing.
+//!
+//! ## Fix (NixOS)
+//! `chmod 0600` and root ownership for the keys (`chown -R root:root /var/lib/sbctl; chmod -R
+//! go-rwx /var/lib/sbctl`); give lanzaboote the bundle as a string,
+//! `boot.lanzaboote.pkiBundle = "/var/lib/sbctl";`, never as a path literal (copied into the
+//! world-readable store).
+//!
+//! ## References
+//! sbctl(8); lanzaboote's Quick Start; NixOS option boot.lanzaboote.pkiBundle.
+
+use std::os::unix::fs::MetadataExt;
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+/// Secure Boot private keys readable by others.
+pub struct SigningKeysExposed;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &SigningKeysExposed;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-092",
+    title: "Secure Boot signing keys exposed",
+    section: Section::SecureBoot,
+    severity: Severity::Critical,
+    checks: "The private keys of the Secure Boot PKI bundle: /var/lib/sbctl/keys/*/*.key (lanzaboote, sbctl) and /etc/secureboot/keys/*/*.key (older layout). Fails when a key is owned by a non-root user, or is group- or world-readable and every directory above it is searchable by that class. Skipped when no bundle exists. A pkiBundle given as a path literal (copied into the store) is a configuration finding.",
+    rationale: "Whoever can read the db, KEK or PK private key can sign their own kernel, initrd or bootkit, and the firmware will boot it as trusted.",
+    fix: "Make the keys root-owned and mode 0600 (directories 0700), and keep the bundle out of the Nix store.",
+    nixos: "chown -R root:root /var/lib/sbctl && chmod -R go-rwx /var/lib/sbctl\nboot.lanzaboote.pkiBundle = \"/var/lib/sbctl\";",
+    references: &["sbctl(8)", "NixOS option boot.lanzaboote.pkiBundle"],
+    source: file!(),
+};
+
+const BUNDLES: [&str; 2] = ["/var/lib/sbctl", "/etc/secureboot"];
+
+/// Which classes (group 0o040 / other 0o004) can search every directory from `/` down to `dir`.
+fn reachable(root: &Root, dir: &str) -> (bool, bool) {
+    let mut group = true;
+    let mut other = true;
+    let mut cur = String::new();
+    for part in std::iter::once("").chain(dir.split('/').filter(|p| !p.is_empty())) {
+        if !part.is_empty() {
+            cur.push('/');
+            cur.push_str(part);
+        }
+        let path = if cur.is_empty() { "/" } else { cur.as_str() };
+        if let Ok((_, md)) = root.metadata(path) {
+            let m = md.mode();
+            group &= m & 0o010 != 0;
+            other &= m & 0o001 != 0;
+        }
+    }
+    (group, other)
+}
+
+impl Rule for SigningKeysExposed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let root = cx.root();
+        let (mut bad, mut ok, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+        let mut any_bundle = false;
+        for bundle in BUNDLES {
+            let keys = format!("{bundle}/keys");
+            let kinds = match root.read_dir(&keys) {
+                Ok((_, v)) => v,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    errors.push(e.to_string());
+                    continue;
+                }
+            };
+            any_bundle = true;
+            for kind in kinds.iter().filter_map(|k| k.to_str()) {
+                let dir = format!("{keys}/{kind}");
+                let Ok((_, files)) = root.read_dir(&dir) else { continue };
+                let (group_ok, other_ok) = reachable(root, &dir);
+                for f in files.iter().filter_map(|f| f.to_str()).filter(|f| f.ends_with(".key")) {
+                    let path = format!("{dir}/{f}");
+                    match root.metadata(&path) {
+                        Ok((_, md)) => {
+                            let mode = md.mode() & 0o7777;
+                            let readable_by_group = mode & 0o040 != 0 && md.gid() != 0 && group_ok;
+                            let readable_by_other = mode & 0o004 != 0 && other_ok;
+                            if md.uid() != 0 || readable_by_group || readable_by_other {
+                                bad.push((path, format!("mode {mode:04o}, uid {}, gid {}", md.uid(), md.gid())));
+                            } else {
+                                ok.push(path);
+                            }
+                        }
+                        Err(e) => errors.push(e.to_string()),
+                    }
+                }
+            }
+        }
+        if !any_bundle && errors.is_empty() {
+            return Outcome::skip("no Secure Boot PKI bundle (/var/lib/sbctl/keys, /etc/secureboot/keys)");
+        }
+        if !bad.is_empty() {
+            let msg = format!(
+                "Secure Boot private keys readable by non-root users: {}",
+                bad.iter().map(|(p, m)| format!("`{p}` ({m})")).collect::<Vec<_>>().join(", ")
+            );
+            return Outcome::fail(msg).with_evidence(bad.into_iter().map(|(p, m)| Evidence::value(p, m)));
+        }
+        if !errors.is_empty() {
+            return Outcome::error(errors.join("; "));
+        }
+        if ok.is_empty() {
+            return Outcome::pass("the PKI bundle holds no private keys");
+        }
+        Outcome::pass(format!("{} Secure Boot private keys, root-only", ok.len())).with_evidence(ok.into_iter().map(Evidence::path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn bundle(mode: u32) -> RootBuilder {
+        let mut b = RootBuilder::new().dir("/var/lib/sbctl/keys", 0o755);
+        for k in ["PK", "KEK", "db"] {
+            b = b.file(&format!("/var/lib/sbctl/keys/{k}/{k}.key"), "-----BEGIN PRIVATE KEY-----\n").file(&format!("/var/lib/sbctl/keys/{k}/{k}.pem"), "cert").chmod(&format!("/var/lib/sbctl/keys/{k}/{k}.key"), mode);
+        }
+        b
+    }
+
+    #[test]
+    fn world_readable_keys_fail() {
+        let o = run(&SigningKeysExposed, &bundle(0o644));
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("/var/lib/sbctl/keys/db/db.key"), "{}", message(&o));
+        assert!(!message(&o).contains(".pem"), "{}", message(&o));
+    }
+
+    #[test]
+    fn root_only_keys_pass() {
+        if !am_root() {
+            eprintln!("skipping: needs root-owned fixture files");
+            return;
+        }
+        let o = run(&SigningKeysExposed, &bundle(0o600));
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        // A 0644 key behind a 0700 directory is not reachable.
+        let o = run(&SigningKeysExposed, &bundle(0o644).chmod("/var/lib/sbctl", 0o700));
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+    }
+
+    #[test]
+    fn skipped_without_bundle() {
+        assert_eq!(run(&SigningKeysExposed, &RootBuilder::new()).status(), Status::Skip);
+    }
+
+    #[test]
+    fn unreadable_bundle_is_an_error() {
+        let b = RootBuilder::new().file("/var/lib/sbctl/keys", "not a directory");
+        let o = run(&SigningKeysExposed, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("/var/lib/sbctl/keys"), "{}", message(&o));
+    }
+}
