@@ -107,6 +107,10 @@ pub struct AuditArgs {
     /// Not given: server, except for verdicts the catalogue changes only for a declared role.
     #[arg(long, value_name = "ROLE", value_parser = parse_profile)]
     pub profile: Option<nixsec_core::Profile>,
+    /// The live nftables ruleset, saved with `nft -j list ruleset > FILE` (read from this
+    /// machine); the firewall rules use it with the rules saved under the root.
+    #[arg(long, value_name = "FILE")]
+    pub nft_json: Option<PathBuf>,
 }
 
 /// `nixsec store ...`.

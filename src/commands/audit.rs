@@ -72,6 +72,7 @@ pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> 
     let cx = HostCx::new(root).with_options(AuditOptions {
         store_contents: args.store_contents,
         profile: args.profile,
+        nft_json: args.nft_json.clone(),
     });
     let mut findings = run_rules(&cx, &rules);
     let warnings = apply_config(&mut findings, &config, chrono::Local::now().date_naive());

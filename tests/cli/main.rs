@@ -6,6 +6,7 @@ mod audit;
 mod boot_chain;
 mod cache;
 mod config;
+mod firewall;
 mod formats;
 mod host_hardening;
 mod isolation;

@@ -53,6 +53,9 @@ pub struct AuditOptions {
     /// Hash the contents of every store path (NIX-026); without it, store rules check
     /// metadata, references and signatures only.
     pub store_contents: bool,
+    /// `nft -j list ruleset` output saved on this machine (`--nft-json FILE`): the live
+    /// nftables ruleset for the firewall rules.
+    pub nft_json: Option<std::path::PathBuf>,
     /// The host's role, where the catalogue's verdict differs by role (`--profile`). `None`:
     /// not declared; rules then use [`Profile::Server`] except where the catalogue changes a
     /// verdict only "if declared" (NIX-040).

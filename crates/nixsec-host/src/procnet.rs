@@ -160,6 +160,273 @@ pub fn listeners(root: &Root) -> Option<BTreeMap<String, Vec<Listener>>> {
     Some(out)
 }
 
+/// One listening socket on any address: TCP in `LISTEN`, UDP bound and unconnected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Socket {
+    /// `tcp`, `tcp6`, `udp` or `udp6`.
+    pub proto: &'static str,
+    /// Local address.
+    pub addr: std::net::IpAddr,
+    /// Local port.
+    pub port: u16,
+    /// Owner uid.
+    pub uid: u32,
+    /// Socket inode (0 for sockets no process holds).
+    pub inode: u64,
+}
+
+impl Socket {
+    /// `tcp` or `udp`.
+    #[must_use]
+    pub fn transport(&self) -> &'static str {
+        if self.proto.starts_with("tcp") {
+            "tcp"
+        } else {
+            "udp"
+        }
+    }
+
+    /// True for `127.0.0.0/8`, `::1` and `::ffff:127.0.0.0/104`.
+    #[must_use]
+    pub fn is_loopback(&self) -> bool {
+        match self.addr {
+            std::net::IpAddr::V4(a) => a.is_loopback(),
+            std::net::IpAddr::V6(a) => {
+                a.is_loopback() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+        }
+    }
+
+    /// True for `0.0.0.0` and `::`.
+    #[must_use]
+    pub fn is_wildcard(&self) -> bool {
+        self.addr.is_unspecified()
+    }
+
+    /// `0.0.0.0:22`, `[::]:9000`.
+    #[must_use]
+    pub fn endpoint(&self) -> String {
+        match self.addr {
+            std::net::IpAddr::V4(a) => format!("{a}:{}", self.port),
+            std::net::IpAddr::V6(a) => format!("[{a}]:{}", self.port),
+        }
+    }
+}
+
+/// Parse one `/proc/net/{tcp,tcp6,udp,udp6}` table strictly: every line after the header
+/// must have the kernel's fields. `path` names the file in errors.
+///
+/// # Errors
+/// A line with fewer than 10 fields, or an address, port, state, uid or inode that does not
+/// parse.
+pub fn parse_sockets(text: &str, proto: &'static str, path: &str) -> Result<Vec<Socket>, String> {
+    let v6 = proto.ends_with('6');
+    let tcp = proto.starts_with("tcp");
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |what: &str| format!("`{path}` line {}: {what}", n + 1);
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 10 {
+            return Err(bad(&format!("{} fields, expected at least 10", f.len())));
+        }
+        let endpoint = |s: &str| -> Option<(std::net::IpAddr, u16)> {
+            let (a, p) = s.split_once(':')?;
+            let port = u16::from_str_radix(p, 16).ok()?;
+            let addr = if v6 {
+                std::net::IpAddr::V6(std::net::Ipv6Addr::from(ipv6(a)?))
+            } else if a.len() == 8 {
+                std::net::IpAddr::V4(std::net::Ipv4Addr::from(ipv4(a)?))
+            } else {
+                return None;
+            };
+            Some((addr, port))
+        };
+        let (addr, port) =
+            endpoint(f[1]).ok_or_else(|| bad(&format!("bad local address `{}`", f[1])))?;
+        let (rem, rport) =
+            endpoint(f[2]).ok_or_else(|| bad(&format!("bad remote address `{}`", f[2])))?;
+        let st = u8::from_str_radix(f[3], 16).map_err(|_| bad(&format!("bad state `{}`", f[3])))?;
+        let uid = f[7]
+            .parse::<u32>()
+            .map_err(|_| bad(&format!("bad uid `{}`", f[7])))?;
+        let inode = f[9]
+            .parse::<u64>()
+            .map_err(|_| bad(&format!("bad inode `{}`", f[9])))?;
+        let listening = if tcp {
+            st == 0x0A
+        } else {
+            st == 0x07 && rem.is_unspecified() && rport == 0
+        };
+        if listening {
+            out.push(Socket {
+                proto,
+                addr,
+                port,
+                uid,
+                inode,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A process holding a socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    /// Process id.
+    pub pid: u32,
+    /// `/proc/<pid>/comm`.
+    pub comm: String,
+    /// `/proc/<pid>/cmdline`, arguments joined with spaces.
+    pub cmdline: String,
+}
+
+impl Process {
+    /// `postgres (pid 812)`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        let name = if self.comm.is_empty() {
+            self.cmdline.split(' ').next().unwrap_or("?")
+        } else {
+            &self.comm
+        };
+        format!("{name} (pid {})", self.pid)
+    }
+}
+
+/// Socket inode → processes holding it, from every `/proc/<pid>/fd/*` link
+/// (`socket:[INODE]`). Processes that vanish or cannot be read are left out.
+#[must_use]
+pub fn socket_owners(root: &Root) -> HashMap<u64, Vec<Process>> {
+    let mut out: HashMap<u64, Vec<Process>> = HashMap::new();
+    let Ok((_, pids)) = root.read_dir("/proc") else {
+        return out;
+    };
+    for pid in pids
+        .iter()
+        .filter_map(|p| p.to_str())
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let Ok(pid_n) = pid.parse::<u32>() else {
+            continue;
+        };
+        let Ok((fd_dir, fds)) = root.read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        let mut inodes = Vec::new();
+        for fd in &fds {
+            let Ok(target) = std::fs::read_link(fd_dir.host.join(fd)) else {
+                continue;
+            };
+            let t = target.to_string_lossy();
+            if let Some(inode) = t
+                .strip_prefix("socket:[")
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                inodes.push(inode);
+            }
+        }
+        if inodes.is_empty() {
+            continue;
+        }
+        let comm = root
+            .read_to_string(format!("/proc/{pid}/comm"))
+            .map(|(_, c)| c.trim_end_matches('\n').to_string())
+            .unwrap_or_default();
+        let cmdline = root
+            .read(format!("/proc/{pid}/cmdline"))
+            .map(|(_, b)| {
+                String::from_utf8_lossy(&b)
+                    .split('\0')
+                    .filter(|a| !a.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        let proc_ = Process {
+            pid: pid_n,
+            comm,
+            cmdline,
+        };
+        for inode in inodes {
+            let e = out.entry(inode).or_default();
+            if !e.iter().any(|p| p.pid == pid_n) {
+                e.push(proc_.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Every listening socket of `/proc/net/{tcp,tcp6,udp,udp6}` with the processes holding it.
+#[derive(Debug, Clone, Default)]
+pub struct SocketTable {
+    /// Sockets and their owners, in file order (tcp, tcp6, udp, udp6).
+    pub sockets: Vec<(Socket, Vec<Process>)>,
+    /// `/proc/sys/net/ipv6/bindv6only` is 1: `::` sockets take IPv6 only by default.
+    pub bindv6only: bool,
+}
+
+impl SocketTable {
+    /// True when a `::` socket also takes IPv4: not V6ONLY by default, and the port is not
+    /// also bound on `0.0.0.0` (host-formats 3.5).
+    #[must_use]
+    pub fn dual_stack(&self, s: &Socket) -> bool {
+        s.proto.ends_with('6')
+            && s.is_wildcard()
+            && !self.bindv6only
+            && !self.sockets.iter().any(|(o, _)| {
+                o.transport() == s.transport()
+                    && !o.proto.ends_with('6')
+                    && o.is_wildcard()
+                    && o.port == s.port
+            })
+    }
+}
+
+/// Read the socket tables and their owners; `Ok(None)` when `/proc/net/tcp` does not exist
+/// under this root (not the running system).
+///
+/// # Errors
+/// A table that exists but cannot be read or parsed (naming the file and line).
+pub fn read_sockets(root: &Root) -> Result<Option<SocketTable>, String> {
+    let mut table = SocketTable::default();
+    for (file, proto) in [
+        ("/proc/net/tcp", "tcp"),
+        ("/proc/net/tcp6", "tcp6"),
+        ("/proc/net/udp", "udp"),
+        ("/proc/net/udp6", "udp6"),
+    ] {
+        let text = match root.read_to_string(file) {
+            Ok((_, t)) => t,
+            Err(e) if e.is_not_found() => {
+                if proto == "tcp" {
+                    return Ok(None);
+                }
+                continue;
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        for s in parse_sockets(&text, proto, file)? {
+            table.sockets.push((s, Vec::new()));
+        }
+    }
+    table.bindv6only = root
+        .read_to_string("/proc/sys/net/ipv6/bindv6only")
+        .is_ok_and(|(_, t)| t.trim() == "1");
+    let owners = socket_owners(root);
+    for (s, procs) in &mut table.sockets {
+        if let Some(p) = owners.get(&s.inode) {
+            procs.clone_from(p);
+        }
+    }
+    Ok(Some(table))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +486,109 @@ mod tests {
             unit_of_cgroup("0::/user.slice/user-1000.slice/session-2.scope\n"),
             None
         );
+    }
+
+    fn capture(name: &str) -> String {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/proc-net")
+            .join(name);
+        std::fs::read_to_string(p).expect("fixture")
+    }
+
+    /// The real capture of `tests/fixtures/proc-net` (its README lists the sockets).
+    #[test]
+    fn real_capture_sockets_and_owners() {
+        let mut all = Vec::new();
+        for (f, proto) in [
+            ("tcp", "tcp"),
+            ("tcp6", "tcp6"),
+            ("udp", "udp"),
+            ("udp6", "udp6"),
+        ] {
+            let text = capture(&format!("proc-net-{f}.txt"));
+            let socks = parse_sockets(&text, proto, f).expect("parses");
+            all.extend(
+                socks
+                    .into_iter()
+                    .map(|s| format!("{} {}", s.proto, s.endpoint())),
+            );
+        }
+        assert_eq!(
+            all,
+            [
+                "tcp 0.0.0.0:22",
+                "tcp 127.0.0.1:5432",
+                "tcp 127.0.0.1:8080",
+                "tcp6 [::]:22",
+                "tcp6 [::]:9000",
+                "tcp6 [::1]:631",
+                "udp 127.0.0.53:53",
+                "udp 0.0.0.0:68",
+                "udp6 [::1]:323",
+                "udp6 [::]:5353",
+            ],
+            "the ESTABLISHED pair on 8080 is not listening"
+        );
+        let mut b = nixsec_testutil::RootBuilder::new();
+        for f in ["tcp", "tcp6", "udp", "udp6"] {
+            b = b.file(
+                &format!("/proc/net/{f}"),
+                capture(&format!("proc-net-{f}.txt")),
+            );
+        }
+        for line in capture("proc-pid-fd.txt").lines() {
+            if let Some((fd, target)) = line.split_once(" -> ") {
+                b = b.symlink(&format!("/proc/10926/fd/{fd}"), target);
+            }
+        }
+        let b = b
+            .file("/proc/10926/comm", "python3\n")
+            .file("/proc/10926/cmdline", "python3\0listeners.py\0");
+        let t = read_sockets(&b.root())
+            .expect("reads")
+            .expect("has /proc/net/tcp");
+        assert_eq!(t.sockets.len(), 10);
+        assert!(t.sockets.iter().all(|(_, o)| o.len() == 1
+            && o[0].pid == 10926
+            && o[0].comm == "python3"
+            && o[0].cmdline == "python3 listeners.py"));
+        let dual: Vec<String> = t
+            .sockets
+            .iter()
+            .filter(|(s, _)| t.dual_stack(s))
+            .map(|(s, _)| format!("{} {}", s.proto, s.endpoint()))
+            .collect();
+        // [::]:22 is not: 0.0.0.0:22 is bound too. (/proc cannot show IPV6_V6ONLY: 5353 was
+        // opened V6ONLY but counts as dual-stack, the conservative reading.)
+        assert_eq!(dual, ["tcp6 [::]:9000", "udp6 [::]:5353"]);
+    }
+
+    #[test]
+    fn truncated_tables_are_errors_never_panics() {
+        for f in ["tcp", "tcp6", "udp", "udp6"] {
+            let text = capture(&format!("proc-net-{f}.txt"));
+            for cut in 0..text.len() {
+                let Some(prefix) = text.get(..cut) else {
+                    continue;
+                };
+                let _ = parse_sockets(prefix, "tcp6", f);
+                let _ = parse_sockets(prefix, "udp", f);
+            }
+        }
+        let e = parse_sockets(
+            "hdr\n   0: 0100007F:1538 00000000:0000 0A 00000000:00000000\n",
+            "tcp",
+            "/proc/net/tcp",
+        )
+        .expect_err("short line");
+        assert_eq!(e, "`/proc/net/tcp` line 2: 5 fields, expected at least 10");
+        let e = parse_sockets(
+            "hdr\n   0: 0100007G:1538 00000000:0000 0A 0 0 0 0 0 1 1\n",
+            "tcp",
+            "/proc/net/tcp",
+        )
+        .expect_err("bad hex");
+        assert!(e.contains("bad local address `0100007G:1538`"), "{e}");
     }
 
     #[test]

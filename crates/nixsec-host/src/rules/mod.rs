@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod encryption;
+pub mod firewall;
 pub mod isolation;
 pub mod kernel;
 pub mod mac;

@@ -1,0 +1,203 @@
+//! NIX-070: no default-deny path for inbound traffic.
+//!
+//! ## What it checks
+//! The host's ruleset (`--nft-json`, saved iptables rules, the NixOS firewall script of the
+//! system closure) for IPv4 and IPv6 separately: inbound is default-deny when at least one
+//! input-hook base chain ends in drop (policy drop, or a last unconditional drop/reject,
+//! following unconditional jumps such as NixOS's `nixos-fw` → `nixos-fw-log-refuse` →
+//! `nixos-fw-refuse`).
+//!
+//! ## Why it matters
+//! Without a default-deny input path every service that listens on a public address is
+//! reachable, including the ones meant for localhost or a VPN.
+//!
+//! ## Fix (NixOS)
+//! `networking.firewall.enable = true;`
+//!
+//! ## References
+//! lynis FIRE-4512, FIRE-4540, FIRE-4590; nixpkgs `firewall-iptables.nix`, `firewall-nftables.nix`.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+
+use crate::firewall::{firewall, ip_versions};
+
+/// Inbound traffic not denied by default.
+pub struct FirewallDisabled;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &FirewallDisabled;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-070",
+    title: "Firewall disabled",
+    section: Section::Firewall,
+    severity: Severity::High,
+    checks: "The firewall ruleset (`--nft-json FILE` from `nft -j list ruleset`, saved `iptables-save` rules in `/etc/iptables/rules.v{4,6}` or `/etc/sysconfig/ip{,6}tables`, and NixOS's `firewall-start` script replayed from the system closure), for IPv4 and IPv6: fails when no input-hook base chain ends in drop (policy drop, or an unconditional final drop/reject reached through unconditional jumps), or when NixOS has neither `firewall.service` nor `nftables.service`.",
+    rationale: "Without a default-deny input path every service that listens on a public address is reachable from the network, including services meant only for localhost or a VPN.",
+    fix: "Enable the NixOS firewall and open only the ports that must be reachable.",
+    nixos: "networking.firewall.enable = true;",
+    references: &["lynis FIRE-4512, FIRE-4540, FIRE-4590", "networking.firewall.enable"],
+    source: file!(),
+};
+
+impl Rule for FirewallDisabled {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let fw = firewall(cx);
+        let rs = match fw.ruleset() {
+            Ok(rs) => rs,
+            Err(o) => return o,
+        };
+        let mut open = Vec::new();
+        let mut denied = Vec::new();
+        let vers = ip_versions(cx);
+        if vers.len() == 1 {
+            denied.push("IPv6 is off in the kernel".to_string());
+        }
+        for v in vers {
+            match rs.default_deny(v) {
+                Some(why) => denied.push(format!("{}: {why}", v.as_str())),
+                None => {
+                    let chains = rs.input_chains(v);
+                    let why = if chains.is_empty() {
+                        "no input-hook chain filters it".to_string()
+                    } else {
+                        let names: Vec<String> = chains
+                            .iter()
+                            .map(|&c| format!("`{}`", rs.chains[c].label()))
+                            .collect();
+                        format!("no drop at the end of {}", names.join(", "))
+                    };
+                    open.push(format!("{}: {why}", v.as_str()));
+                }
+            }
+        }
+        let evidence: Vec<Evidence> = rs
+            .sources
+            .iter()
+            .map(|s| Evidence::path(s.path.clone()))
+            .collect();
+        if !open.is_empty() {
+            return Outcome::fail(format!(
+                "inbound traffic is not denied by default ({}); {}",
+                open.join("; "),
+                fw.origin()
+            ))
+            .with_evidence(evidence);
+        }
+        Outcome::pass(format!(
+            "inbound traffic is denied by default ({}); {}",
+            denied.join("; "),
+            fw.origin()
+        ))
+        .with_evidence(evidence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::testing::*;
+    use crate::testing::*;
+
+    #[test]
+    fn open_iptables_host_fails() {
+        let b = RootBuilder::new()
+            .file("/etc/iptables/rules.v4", fw_fixture("open-host.legacy.iptables-save.txt"))
+            .file("/etc/iptables/rules.v6", fw_fixture("open-host.legacy.ip6tables-save.txt"));
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("IPv4: no drop at the end of `ip filter INPUT`"), "{}", message(&o));
+    }
+
+    #[test]
+    fn ipv6_off_in_the_kernel_is_not_checked() {
+        let b = RootBuilder::new()
+            .file("/etc/iptables/rules.v4", fw_fixture("default-deny-iptables.legacy.iptables-save.txt"))
+            .file("/proc/sys/net/ipv4/ip_forward", "0\n");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("IPv6 is off in the kernel"), "{}", message(&o));
+        let b = b
+            .file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0\n");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("IPv6: no input-hook chain filters it"), "{}", message(&o));
+    }
+
+    #[test]
+    fn nixos_without_firewall_units_fails() {
+        let b = RootBuilder::new().file("/etc/NIXOS", "");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("NixOS firewall disabled"), "{}", message(&o));
+    }
+
+    #[test]
+    fn debian_default_nft_json_fails() {
+        let o = run_with_nft(&FirewallDisabled, &RootBuilder::new(), &fw_fixture_path("debian-default-open.json"));
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+    }
+
+    #[test]
+    fn nixos_firewall_script_passes() {
+        let o = run(&FirewallDisabled, &nixos_iptables_root());
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("IPv6: `-A INPUT -j nixos-fw`"), "{}", message(&o));
+    }
+
+    #[test]
+    fn nft_json_default_deny_passes() {
+        for f in ["default-deny.json", "nixos-fw-nftables.json", "input-accept-explicit.json"] {
+            let o = run_with_nft(&FirewallDisabled, &RootBuilder::new(), &fw_fixture_path(f));
+            assert_eq!(o.status(), Status::Pass, "{f}: {}", message(&o));
+        }
+    }
+
+    #[test]
+    fn mounted_root_without_rules_skips() {
+        let o = run(&FirewallDisabled, &RootBuilder::new().file("/etc/hostname", "x\n"));
+        assert_eq!(o.status(), Status::Skip, "{}", message(&o));
+    }
+
+    #[test]
+    fn malformed_rules_are_errors() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let garbage = t.path().join("ruleset.json");
+        std::fs::write(&garbage, "{\"nftables\": [ {\"chain\": ").expect("write");
+        let o = run_with_nft(&FirewallDisabled, &RootBuilder::new(), &garbage);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("not valid JSON"), "{}", message(&o));
+        let b = RootBuilder::new().file("/etc/iptables/rules.v4", "*filter\n-A INPUT -j ACCEPT\n");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("/etc/iptables/rules.v4"), "{}", message(&o));
+    }
+
+    #[test]
+    fn nixos_nftables_backend_from_the_closure_passes() {
+        let o = run(&FirewallDisabled, &nixos_nftables_root());
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("IPv4: policy drop of `inet nixos-fw input`"), "{}", message(&o));
+    }
+
+    #[test]
+    fn nixos_nftables_unit_whose_ruleset_is_missing_is_an_error() {
+        let b = RootBuilder::new()
+            .file("/etc/NIXOS", "")
+            .file("/etc/systemd/system/nftables.service", "[Service]\nExecStart=/nix/store/x-nftables-rules\n");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        let b = RootBuilder::new()
+            .file("/etc/NIXOS", "")
+            .file("/etc/systemd/system/nftables.service", "[Service]\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n")
+            .file("/etc/nftables.conf", "table inet filter {\n  chain input {\n    type filter hook input priority filter; policy drop;\n");
+        let o = run(&FirewallDisabled, &b);
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        assert!(message(&o).contains("`/etc/nftables.conf` line"), "{}", message(&o));
+    }
+}

@@ -1,0 +1,159 @@
+//! NIX-076: a hand-written rule that accepts new connections to every port.
+//!
+//! ## What it checks
+//! On the host, the effect of `networking.firewall.extraCommands`, `extraInputRules`,
+//! `networking.nftables.ruleset` and `.tables`, which NixOS copies verbatim into the firewall
+//! script and the nftables rules file: a new connection to a port no rule names, from an
+//! interface no rule names, is decided on the ruleset; when it is accepted although inbound is
+//! denied by default, the admitting rule accepts without a port, interface or source match.
+//!
+//! ## Why it matters
+//! One `-j ACCEPT` or `accept` without a match placed before NixOS's final refuse rule opens
+//! every port while the firewall still looks enabled.
+//!
+//! ## Fix (NixOS)
+//! Express the rule with `networking.firewall.interfaces.<if>.allowedTCPPorts` or restrict it
+//! to a source address.
+//!
+//! ## References
+//! `networking.firewall.extraCommands`, `networking.firewall.extraInputRules`,
+//! `networking.nftables.ruleset`.
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_firewall::{IpVer, Packet, Tri, L4};
+
+use crate::firewall::firewall;
+
+/// A rule accepting every port behind a default deny.
+pub struct PermissiveRules;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &PermissiveRules;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-076",
+    title: "Permissive hand-written firewall rules",
+    section: Section::Firewall,
+    severity: Severity::Medium,
+    checks: "The firewall ruleset (see NIX-070 for its sources), where NixOS puts `networking.firewall.extraCommands`/`extraInputRules` and `networking.nftables.ruleset`/`tables` verbatim: a new TCP and UDP connection to a port no rule names, from an interface no rule names, is decided for IPv4 and IPv6. Fails when one is accepted although inbound is denied by default, naming the rule that accepts it (an accept without a port, interface or source match). Skipped when inbound is not denied by default (NIX-070).",
+    rationale: "A single `-j ACCEPT` or `accept` without a match, placed before NixOS's final refuse rule, opens every port while the firewall still looks enabled and default-deny.",
+    fix: "Restrict the rule to the ports and interfaces that need it, or to a source address; prefer the firewall's per-interface port options over hand-written rules.",
+    nixos: "networking.firewall.interfaces.wg0.allowedTCPPorts = [ 8080 ];\n# or in extraCommands: iptables -A nixos-fw -s 10.0.0.0/24 -p tcp --dport 8080 -j nixos-fw-accept",
+    references: &["networking.firewall.extraCommands", "networking.firewall.extraInputRules", "networking.nftables.ruleset"],
+    source: file!(),
+};
+
+impl Rule for PermissiveRules {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let fw = firewall(cx);
+        let rs = match fw.ruleset() {
+            Ok(rs) => rs,
+            Err(o) => return o,
+        };
+        let vers: Vec<IpVer> = [IpVer::V4, IpVer::V6]
+            .into_iter()
+            .filter(|v| rs.default_deny(*v).is_some())
+            .collect();
+        if vers.is_empty() {
+            return Outcome::skip("inbound traffic is not denied by default (NIX-070)");
+        }
+        let port = rs.unnamed_port();
+        let mut bad: Vec<(String, String)> = Vec::new();
+        for &v in &vers {
+            for l4 in [L4::Tcp, L4::Udp] {
+                let d = rs.decide(&Packet::new(v, l4, port));
+                if d.accepted == Tri::Yes {
+                    let by = d.admitted_by(rs);
+                    let what = format!("{} {}", v.as_str(), l4.as_str());
+                    match bad.iter_mut().find(|(_, b)| *b == by) {
+                        Some((w, _)) => {
+                            w.push_str(", ");
+                            w.push_str(&what);
+                        }
+                        None => bad.push((what, by)),
+                    }
+                }
+            }
+        }
+        if bad.is_empty() {
+            return Outcome::pass(format!(
+                "no rule accepts new connections to every port ({} checked)",
+                fw.origin()
+            ));
+        }
+        let path = rs.sources.first().map(|s| s.path.clone()).unwrap_or_default();
+        Outcome::fail(format!(
+            "every port accepted from any host despite the default deny: {}",
+            bad.iter()
+                .map(|(w, by)| format!("{w} by {by}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+        .with_evidence(bad.into_iter().map(|(w, by)| Evidence::value(path.clone(), format!("{w}: {by}"))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::testing::*;
+    use crate::testing::*;
+
+    fn nixos_with(extra: &str) -> RootBuilder {
+        let script = fw_fixture("nixos-firewall-start.sh").replace(
+            "# Reject/drop everything else.",
+            &format!("{extra}\n# Reject/drop everything else."),
+        );
+        nixos_iptables_root().file(SCRIPT, script)
+    }
+
+    #[test]
+    fn unconditional_accept_in_extra_commands_fails() {
+        let o = run(&PermissiveRules, &nixos_with("iptables -A nixos-fw -j ACCEPT"));
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert_eq!(
+            message(&o),
+            format!("every port accepted from any host despite the default deny: IPv4 tcp, IPv4 udp by `-A nixos-fw -j ACCEPT` ({SCRIPT}:115)")
+        );
+    }
+
+    #[test]
+    fn nftables_input_rule_without_match_fails() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let f = t.path().join("ruleset.json");
+        // `tcp dport 22 ct state new accept` without its port: `ct state new accept`.
+        let json = fw_fixture("default-deny.json").replace(
+            "{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"tcp\", \"field\": \"dport\"}}, \"right\": 22}}, ",
+            "",
+        );
+        std::fs::write(&f, json).expect("write");
+        let o = run_with_nft(&PermissiveRules, &RootBuilder::new(), &f);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("IPv4 tcp, IPv4 udp, IPv6 tcp, IPv6 udp by `inet filter input: ct state new accept # handle 9`"), "{}", message(&o));
+    }
+
+    #[test]
+    fn source_restricted_accept_passes() {
+        let o = run(&PermissiveRules, &nixos_with("iptables -A nixos-fw -s 10.0.0.0/24 -j nixos-fw-accept"));
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        let o = run(&PermissiveRules, &nixos_iptables_root());
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+    }
+
+    #[test]
+    fn open_host_skips() {
+        let o = run_with_nft(&PermissiveRules, &RootBuilder::new(), &fw_fixture_path("empty-ruleset.json"));
+        assert_eq!(o.status(), Status::Skip, "{}", message(&o));
+    }
+
+    #[test]
+    fn unreadable_script_is_an_error() {
+        let o = run(&PermissiveRules, &nixos_with("iptables -A nixos-fw -p tcp --dport 1:2:3 -j ACCEPT"));
+        assert_eq!(o.status(), Status::Error, "{}", message(&o));
+    }
+}

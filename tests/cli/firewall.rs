@@ -1,0 +1,219 @@
+//! The firewall section end to end: `--nft-json` on the real fixture rulesets, and a live
+//! network namespace made by the test (real `nft`, real listeners, real `/proc`), whose saved
+//! state nixsec must read back naming exactly the listener the ruleset exposes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Std;
+
+use crate::{audit_json, finding};
+
+fn fw_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/nixsec-firewall/tests/fixtures")
+        .join(name)
+}
+
+fn tool(name: &str) -> bool {
+    Std::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn nft_json_option_feeds_the_firewall_rules() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let nft = fw_fixture("default-deny.json");
+    let (_, report) = audit_json(
+        t.path(),
+        &[
+            "--section",
+            "firewall",
+            "--nft-json",
+            nft.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(finding(&report, "NIX-070")["status"], "pass");
+    let m = finding(&report, "NIX-071")["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        m,
+        "2 port(s) accepted from other hosts, none sensitive or broad: IPv4 tcp/22, IPv6 tcp/22"
+    );
+    let (code, report) = audit_json(
+        t.path(),
+        &[
+            "--rule",
+            "NIX-070",
+            "--nft-json",
+            fw_fixture("debian-default-open.json")
+                .to_str()
+                .expect("utf-8"),
+        ],
+    );
+    assert_eq!(finding(&report, "NIX-070")["status"], "fail");
+    assert_eq!(code, 1, "a high failure fails the run");
+}
+
+#[test]
+fn nft_json_that_is_garbage_is_an_error_not_a_pass() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let bad = t.path().join("ruleset.json");
+    std::fs::write(&bad, "{\"nftables\": [ {\"table\": ").expect("write");
+    let (_, report) = audit_json(
+        t.path(),
+        &[
+            "--section",
+            "firewall",
+            "--nft-json",
+            bad.to_str().expect("utf-8"),
+        ],
+    );
+    let f = finding(&report, "NIX-070");
+    assert_eq!(f["status"], "error");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ruleset.json`: not valid JSON"),
+        "{f}"
+    );
+}
+
+/// The script run inside `unshare -n`: a veth pair with 192.0.2.1 (TEST-NET-1) on one end,
+/// the ruleset loaded with `nft -f`, listeners started, the state saved into `$1`.
+const NETNS_SCRIPT: &str = r#"set -eu
+out=$1
+ip link set lo up
+ip link add nxs0 type veth peer name nxs1
+ip addr add 192.0.2.1/24 dev nxs0
+ip link set nxs0 up
+ip link set nxs1 up
+nft -f "$out/ruleset.nft"
+python3 "$out/listen.py" > "$out/ready" &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$out/ready" ] && break; sleep 0.05; done
+nft -j list ruleset > "$out/ruleset.json"
+mkdir -p "$out/root/proc/net" "$out/root/proc/$pid/fd" "$out/root/proc/sys/net/ipv6"
+for f in tcp tcp6 udp udp6; do cat /proc/net/$f > "$out/root/proc/net/$f"; done
+cat /proc/sys/net/ipv6/bindv6only > "$out/root/proc/sys/net/ipv6/bindv6only"
+for fd in /proc/$pid/fd/*; do ln -s "$(readlink "$fd")" "$out/root/proc/$pid/fd/${fd##*/}"; done
+cat /proc/$pid/comm > "$out/root/proc/$pid/comm"
+cat /proc/$pid/cmdline > "$out/root/proc/$pid/cmdline"
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+echo "$pid" > "$out/pid"
+"#;
+
+const RULESET: &str = "table inet filter {
+\tchain input {
+\t\ttype filter hook input priority filter; policy drop;
+\t\tiifname \"lo\" accept
+\t\tct state established,related accept
+\t\ttcp dport { 22, 5432 } accept
+\t}
+}
+";
+
+/// Binds only to loopback and the namespace's own test address.
+const LISTEN_PY: &str = "import socket, sys, time
+socks = []
+def tcp(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind((addr, port)); s.listen(4); socks.append(s)
+tcp('127.0.0.1', 8080)      # loopback only
+tcp('192.0.2.1', 5432)      # on the veth address, port accepted: exposed
+tcp('192.0.2.1', 6379)      # on the veth address, port not accepted: blocked
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(('192.0.2.1', 5353)); socks.append(u)  # UDP, not accepted: blocked
+print('ready'); sys.stdout.flush()
+time.sleep(60)
+";
+
+#[test]
+fn network_namespace_end_to_end() {
+    let missing: Vec<&str> = ["unshare", "ip", "nft", "python3"]
+        .into_iter()
+        .filter(|t| !tool(t))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("skipped: {} not installed", missing.join(", "));
+        return;
+    }
+    let probe = Std::new("unshare").args(["-n", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: `unshare -n` is not permitted here");
+        return;
+    }
+    let t = tempfile::tempdir().expect("tempdir");
+    let out = t.path();
+    std::fs::write(out.join("ruleset.nft"), RULESET).expect("write");
+    std::fs::write(out.join("listen.py"), LISTEN_PY).expect("write");
+    std::fs::write(out.join("netns.sh"), NETNS_SCRIPT).expect("write");
+    let run = Std::new("unshare")
+        .args(["-n", "bash"])
+        .arg(out.join("netns.sh"))
+        .arg(out)
+        .output()
+        .expect("unshare");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    if !run.status.success() && stderr.contains("Unknown device type") {
+        eprintln!("skipped: no veth support in this kernel: {stderr}");
+        return;
+    }
+    assert!(run.status.success(), "namespace script failed: {stderr}");
+    let pid = std::fs::read_to_string(out.join("pid")).expect("pid");
+    let pid = pid.trim();
+    let nft = out.join("ruleset.json");
+    let (code, report) = audit_json(
+        &out.join("root"),
+        &[
+            "--rule",
+            "NIX-074",
+            "--nft-json",
+            nft.to_str().expect("utf-8"),
+        ],
+    );
+    let f = finding(&report, "NIX-074");
+    assert_eq!(f["status"], "fail", "{f}");
+    assert_eq!(f["severity"], "medium", "5432 is a risk port: {f}");
+    assert_eq!(code, 0, "medium is below the default fail-on threshold");
+    let rows: Vec<&str> = f["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|e| e["value"].as_str())
+        .collect();
+    let exposed: Vec<&&str> = rows.iter().filter(|r| r.contains("EXPOSED")).collect();
+    assert_eq!(exposed.len(), 1, "{rows:#?}");
+    let want = format!("tcp   192.0.2.1:5432         python3 (pid {pid})");
+    assert!(exposed[0].starts_with(&want), "{rows:#?}");
+    assert!(
+        exposed[0].contains("IPv4 admitted by `inet filter input: tcp dport { 22, 5432 } accept"),
+        "{rows:#?}"
+    );
+    for (endpoint, word) in [
+        ("127.0.0.1:8080", "loopback only"),
+        ("192.0.2.1:6379", "blocked"),
+        ("192.0.2.1:5353", "blocked"),
+    ] {
+        assert!(
+            rows.iter()
+                .any(|r| r.contains(endpoint) && r.contains(word)),
+            "{endpoint} {word}: {rows:#?}"
+        );
+    }
+    assert_eq!(rows.len(), 4, "{rows:#?}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with(&format!(
+            "1 of 4 listeners reachable from other hosts: tcp 192.0.2.1:5432 (python3 (pid {pid}))"
+        )),
+        "{f}"
+    );
+}
