@@ -53,27 +53,44 @@ pub struct AuditOptions {
     /// Hash the contents of every store path (NIX-026); without it, store rules check
     /// metadata, references and signatures only.
     pub store_contents: bool,
-    /// The host's role, where the catalogue's verdict differs by role (`--profile`). `None`:
-    /// not declared; rules then use [`Profile::Server`] except where the catalogue changes a
-    /// verdict only "if declared" (NIX-040).
-    pub profile: Option<Profile>,
+    /// The host's role, for the rules whose verdict differs between servers and desktops
+    /// (`--profile`).
+    pub profile: Profile,
 }
 
-/// The role of the audited host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The role of the audited host (`nixsec audit --profile`). The rule catalogue is stricter on
+/// servers (nix-ld, SSH forwarding, USB storage); the default is `server`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Profile {
-    /// A server (the default).
+    /// A server: no desktop conveniences expected.
     #[default]
     Server,
-    /// A desktop or laptop.
+    /// A desktop or laptop used by people at the console.
     Desktop,
 }
 
-impl AuditOptions {
-    /// The declared profile, or [`Profile::Server`].
+impl Profile {
+    /// `server` or `desktop`.
     #[must_use]
-    pub fn profile(&self) -> Profile {
-        self.profile.unwrap_or_default()
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Server => "server",
+            Profile::Desktop => "desktop",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "server" => Ok(Profile::Server),
+            "desktop" => Ok(Profile::Desktop),
+            _ => Err(format!(
+                "unknown profile `{s}` (expected server or desktop)"
+            )),
+        }
     }
 }
 
