@@ -86,6 +86,9 @@ pub struct PeImage {
     pub signature: SignatureCheck,
     /// The image's SHA-256 Authenticode digest (hex).
     pub authenticode_sha256: String,
+    /// A UKI's built-in kernel command line (the `.cmdline` section, trailing NULs and
+    /// whitespace removed).
+    pub cmdline: Option<String>,
 }
 
 impl PeImage {
@@ -164,7 +167,7 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
     } else {
         (0, 0)
     };
-    let sections = pe
+    let sections: Vec<String> = pe
         .sections
         .iter()
         .map(|s| {
@@ -173,6 +176,21 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
                 .to_string()
         })
         .collect();
+    let cmdline = pe
+        .sections
+        .iter()
+        .zip(&sections)
+        .find(|(_, n)| *n == ".cmdline")
+        .and_then(|(s, _)| {
+            let start = s.pointer_to_raw_data as usize;
+            let len = s.size_of_raw_data.min(s.virtual_size.max(1)) as usize;
+            b.get(start..start.checked_add(len)?)
+        })
+        .map(|raw| {
+            String::from_utf8_lossy(raw)
+                .trim_end_matches(['\0', '\n', ' '])
+                .to_string()
+        });
     let sha256_all = |off: usize, size: usize| {
         hex(&hash_ranges::<sha2::Sha256>(
             b,
@@ -186,6 +204,7 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
         certificates: Vec::new(),
         signature: SignatureCheck::Unsigned,
         authenticode_sha256: sha256_all(cert_off as usize, cert_size as usize),
+        cmdline,
     };
     if cert_size == 0 {
         return Ok(image);

@@ -258,3 +258,37 @@ fn live_sbverify_agrees() {
         );
     }
 }
+
+/// A UKI's `.cmdline` equals what `objcopy --dump-section .cmdline=FILE` extracts.
+#[test]
+fn uki_cmdline_equals_objcopy() {
+    let img = inspect(&std::fs::read(fixture("uki-signed.efi")).unwrap()).unwrap();
+    let cmdline = img.cmdline.clone().unwrap();
+    assert!(cmdline.starts_with("init=/nix/store/"), "{cmdline}");
+    assert_eq!(
+        inspect(&std::fs::read(fixture("tiny-signed.efi")).unwrap())
+            .unwrap()
+            .cmdline,
+        None
+    );
+    let Some(objcopy) = tool("objcopy") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(objcopy)
+        .arg(format!(
+            "--dump-section=.cmdline={}",
+            dir.path().join("c").display()
+        ))
+        .arg(fixture("uki-signed.efi"))
+        .arg(dir.path().join("copy.efi"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let raw = std::fs::read_to_string(dir.path().join("c")).unwrap();
+    assert_eq!(cmdline, raw.trim_end_matches(['\0', '\n', ' ']));
+}
