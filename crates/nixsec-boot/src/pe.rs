@@ -84,7 +84,9 @@ pub struct PeImage {
     pub certificates: Vec<WinCertificate>,
     /// The Authenticode verdict.
     pub signature: SignatureCheck,
-    /// The image's SHA-256 Authenticode digest (hex).
+    /// The image's SHA-256 Authenticode digest (hex); for an unsigned image whose size is not a
+    /// multiple of 8, computed over the image padded with zeros (as sbsign and efitools do), so
+    /// it can be looked up in `dbx`.
     pub authenticode_sha256: String,
     /// A UKI's built-in kernel command line (the `.cmdline` section, trailing NULs and
     /// whitespace removed).
@@ -191,11 +193,20 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
                 .trim_end_matches(['\0', '\n', ' '])
                 .to_string()
         });
+    // An unsigned image is hashed as if padded with zeros to 8 bytes, as sbsign and efitools
+    // (`hash-to-efi-sig-list`, which makes dbx entries) do: the digest then equals that of the
+    // signed image.
     let sha256_all = |off: usize, size: usize| {
-        hex(&hash_ranges::<sha2::Sha256>(
-            b,
-            &digest_ranges(b.len(), opt, pe64, off, size),
-        ))
+        let mut d = sha2::Sha256::new();
+        for (s, e) in digest_ranges(b.len(), opt, pe64, off, size) {
+            if s < e {
+                d.update(&b[s..e]);
+            }
+        }
+        if size == 0 && b.len() % 8 != 0 {
+            d.update(&[0u8; 8][..8 - b.len() % 8]);
+        }
+        hex(&d.finalize())
     };
     let mut image = PeImage {
         machine: pe.header.coff_header.machine,
@@ -273,7 +284,9 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
     Ok(image)
 }
 
-pub(crate) fn hex(b: &[u8]) -> String {
+/// Lower-case hex of bytes.
+#[must_use]
+pub fn hex(b: &[u8]) -> String {
     use std::fmt::Write;
     b.iter()
         .fold(String::with_capacity(b.len() * 2), |mut s, x| {
