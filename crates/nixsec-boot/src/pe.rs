@@ -203,7 +203,7 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
                 d.update(&b[s..e]);
             }
         }
-        if size == 0 && b.len() % 8 != 0 {
+        if size == 0 && !b.len().is_multiple_of(8) {
             d.update(&[0u8; 8][..8 - b.len() % 8]);
         }
         hex(&d.finalize())
