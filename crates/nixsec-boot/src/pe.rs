@@ -134,6 +134,7 @@ fn digest_ranges(
 fn hash_ranges<D: Digest>(b: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
     let mut d = D::new();
     for &(s, e) in ranges {
+        let e = e.min(b.len());
         if s < e {
             d.update(&b[s..e]);
         }
@@ -199,6 +200,7 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
     let sha256_all = |off: usize, size: usize| {
         let mut d = sha2::Sha256::new();
         for (s, e) in digest_ranges(b.len(), opt, pe64, off, size) {
+            let e = e.min(b.len());
             if s < e {
                 d.update(&b[s..e]);
             }
