@@ -91,6 +91,11 @@ fn laptop() -> tempfile::TempDir {
         sel,
     );
     copy_dir(&boot.join("esp-lanzaboote"), &r.join("boot"));
+    // The fixture dbx revokes the test loader's hash (NIX-091 tests that); an empty dbx here.
+    std::fs::remove_file(
+        r.join("sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f"),
+    )
+    .expect("rm dbx");
     let mac = crate_fixtures("nixsec-host").join("mac");
     write(
         r,

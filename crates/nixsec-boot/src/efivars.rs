@@ -87,6 +87,63 @@ pub fn read_string(root: &Root, name: &str, guid: &str) -> Result<Option<String>
     Ok(Some(s.trim_end_matches('\0').to_string()))
 }
 
+/// Vendor GUID of `db` and `dbx`.
+pub const IMAGE_SECURITY: &str = "d719b2cb-3d3a-4596-a3bc-dad00e67656f";
+
+/// EFI_CERT_SHA256_GUID, c1c41626-504c-4092-aca9-41f936934328, as stored (mixed-endian).
+const CERT_SHA256: [u8; 16] = [
+    0x26, 0x16, 0xc4, 0xc1, 0x4c, 0x50, 0x92, 0x40, 0xac, 0xa9, 0x41, 0xf9, 0x36, 0x93, 0x43, 0x28,
+];
+
+/// The SHA-256 entries of a signature database variable's data (a run of EFI_SIGNATURE_LISTs).
+/// Lists of other types (X.509 certificates) are skipped.
+///
+/// # Errors
+/// A list header or size that runs past the data.
+pub fn sha256_entries(data: &[u8]) -> Result<Vec<[u8; 32]>, String> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let h = data
+            .get(pos..pos + 28)
+            .ok_or_else(|| format!("EFI_SIGNATURE_LIST header at offset {pos} is truncated"))?;
+        let u32at = |o: usize| u32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]) as usize;
+        let (list_size, header_size, sig_size) = (u32at(16), u32at(20), u32at(24));
+        if list_size < 28 + header_size || pos + list_size > data.len() || sig_size < 16 {
+            return Err(format!(
+                "EFI_SIGNATURE_LIST at offset {pos}: size {list_size} does not fit the data"
+            ));
+        }
+        if h[..16] == CERT_SHA256 && sig_size == 48 {
+            let body = &data[pos + 28 + header_size..pos + list_size];
+            for e in body.chunks_exact(sig_size) {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(&e[16..48]);
+                out.push(a);
+            }
+        }
+        pos += list_size;
+    }
+    Ok(out)
+}
+
+/// The SHA-256 image hashes in `dbx` (`None` when the variable is absent).
+///
+/// # Errors
+/// Unreadable, bad attributes, or malformed lists (the file is named).
+pub fn dbx_hashes(root: &Root) -> Result<Option<Vec<[u8; 32]>>, String> {
+    let path = var_path("dbx", IMAGE_SECURITY);
+    let bytes = match root.read_limited(&path, 1 << 20) {
+        Ok((_, b)) => b,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let (_, data) = split(&bytes).map_err(|e| format!("`{path}`: {e}"))?;
+    sha256_entries(data)
+        .map(Some)
+        .map_err(|e| format!("`{path}`: {e}"))
+}
+
 /// The firmware's Secure Boot state (host-formats 2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SbState {

@@ -84,8 +84,13 @@ pub struct PeImage {
     pub certificates: Vec<WinCertificate>,
     /// The Authenticode verdict.
     pub signature: SignatureCheck,
-    /// The image's SHA-256 Authenticode digest (hex).
+    /// The image's SHA-256 Authenticode digest (hex); for an unsigned image whose size is not a
+    /// multiple of 8, computed over the image padded with zeros (as sbsign and efitools do), so
+    /// it can be looked up in `dbx`.
     pub authenticode_sha256: String,
+    /// A UKI's built-in kernel command line (the `.cmdline` section, trailing NULs and
+    /// whitespace removed).
+    pub cmdline: Option<String>,
 }
 
 impl PeImage {
@@ -129,6 +134,7 @@ fn digest_ranges(
 fn hash_ranges<D: Digest>(b: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
     let mut d = D::new();
     for &(s, e) in ranges {
+        let e = e.min(b.len());
         if s < e {
             d.update(&b[s..e]);
         }
@@ -164,7 +170,7 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
     } else {
         (0, 0)
     };
-    let sections = pe
+    let sections: Vec<String> = pe
         .sections
         .iter()
         .map(|s| {
@@ -173,11 +179,36 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
                 .to_string()
         })
         .collect();
+    let cmdline = pe
+        .sections
+        .iter()
+        .zip(&sections)
+        .find(|(_, n)| *n == ".cmdline")
+        .and_then(|(s, _)| {
+            let start = s.pointer_to_raw_data as usize;
+            let len = s.size_of_raw_data.min(s.virtual_size.max(1)) as usize;
+            b.get(start..start.checked_add(len)?)
+        })
+        .map(|raw| {
+            String::from_utf8_lossy(raw)
+                .trim_end_matches(['\0', '\n', ' '])
+                .to_string()
+        });
+    // An unsigned image is hashed as if padded with zeros to 8 bytes, as sbsign and efitools
+    // (`hash-to-efi-sig-list`, which makes dbx entries) do: the digest then equals that of the
+    // signed image.
     let sha256_all = |off: usize, size: usize| {
-        hex(&hash_ranges::<sha2::Sha256>(
-            b,
-            &digest_ranges(b.len(), opt, pe64, off, size),
-        ))
+        let mut d = sha2::Sha256::new();
+        for (s, e) in digest_ranges(b.len(), opt, pe64, off, size) {
+            let e = e.min(b.len());
+            if s < e {
+                d.update(&b[s..e]);
+            }
+        }
+        if size == 0 && !b.len().is_multiple_of(8) {
+            d.update(&[0u8; 8][..8 - b.len() % 8]);
+        }
+        hex(&d.finalize())
     };
     let mut image = PeImage {
         machine: pe.header.coff_header.machine,
@@ -186,6 +217,7 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
         certificates: Vec::new(),
         signature: SignatureCheck::Unsigned,
         authenticode_sha256: sha256_all(cert_off as usize, cert_size as usize),
+        cmdline,
     };
     if cert_size == 0 {
         return Ok(image);
@@ -254,7 +286,9 @@ pub fn inspect(b: &[u8]) -> Result<PeImage, PeError> {
     Ok(image)
 }
 
-pub(crate) fn hex(b: &[u8]) -> String {
+/// Lower-case hex of bytes.
+#[must_use]
+pub fn hex(b: &[u8]) -> String {
     use std::fmt::Write;
     b.iter()
         .fold(String::with_capacity(b.len() * 2), |mut s, x| {

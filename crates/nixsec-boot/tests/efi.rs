@@ -189,3 +189,37 @@ fn lanzaboote_layout() {
     assert!(!esp::glob_match("nixos-?", "nixos-42"));
     assert!(esp::find(&RootBuilder::new().root()).unwrap().is_none());
 }
+
+/// The fixture's dbx was made by efitools' `hash-to-efi-sig-list tiny-unsigned.efi`: its one
+/// entry is that image's Authenticode hash as efitools computes it, which must equal ours (and
+/// the digest sbsign signed into tiny-signed.efi).
+#[test]
+fn dbx_holds_the_efitools_hash_of_tiny_unsigned() {
+    let b = with_efivars("enabled-user-mode");
+    let dbx = efivars::dbx_hashes(&b.root()).unwrap().unwrap();
+    assert_eq!(dbx.len(), 1);
+    let pe = |n: &str| {
+        nixsec_boot::inspect(&std::fs::read(fixtures().join("pe").join(n)).unwrap()).unwrap()
+    };
+    assert_eq!(
+        hex::encode(dbx[0]),
+        pe("tiny-unsigned.efi").authenticode_sha256
+    );
+    assert_eq!(
+        hex::encode(dbx[0]),
+        pe("tiny-signed.efi").authenticode_sha256
+    );
+    // sbsign signed the padded unsigned UKI's digest too.
+    assert_eq!(
+        pe("uki-unsigned.efi").authenticode_sha256,
+        pe("uki-signed.efi").authenticode_sha256
+    );
+    assert!(efivars::sha256_entries(&[0u8; 10]).is_err());
+    let garbage = b.file(
+        "/sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f",
+        b"\x27\x00\x00\x00\x26\x16\xc4\xc1\xff\xff\xff\xff",
+    );
+    assert!(efivars::dbx_hashes(&garbage.root())
+        .unwrap_err()
+        .contains("dbx-d719b2cb"));
+}

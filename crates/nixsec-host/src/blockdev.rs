@@ -250,7 +250,7 @@ pub struct Stack {
     pub devices: Vec<String>,
     /// The dm-crypt layers.
     pub crypt: Vec<CryptLayer>,
-    /// True when a `CRYPT-INTEGRITY`-only or other non-confidential dm layer was seen.
+    /// The dm uuid of each device-mapper device in the stack (`dm-2`, `LVM-...`).
     pub uuids: Vec<(String, String)>,
 }
 

@@ -270,7 +270,8 @@ pub fn parse(bytes: &[u8]) -> Result<Header, LuksError> {
         return match version {
             1 => luks1::parse(bytes),
             2 => luks2::parse(bytes),
-            v => Err(LuksError::Version(v)),
+            // A damaged version field: a LUKS2 secondary copy may still be intact.
+            v => luks2::parse(bytes).map_err(|_| LuksError::Version(v)),
         };
     }
     if bytes.len() < 8 {

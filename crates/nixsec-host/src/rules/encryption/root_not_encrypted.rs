@@ -5,7 +5,9 @@
 //! (`/sys/dev/block/MAJ:MIN/uevent`, or the `/dev/mapper/NAME` source), and the device-mapper
 //! stack below it (`/sys/block/dm-N/dm/uuid`, `slaves/`, recursively: LVM on LUKS). Fails when no
 //! `CRYPT-*` mapping is below `/`. A `tmpfs` root (impermanence) passes; ZFS/bcachefs roots
-//! without dm-crypt are an error (native encryption is not visible in /proc or /sys).
+//! without dm-crypt are an error (native encryption is not visible in /proc or /sys). The
+//! catalogue makes the finding info "on the server role if declared": with `--profile server`
+//! the failure is info; undeclared or `--profile desktop`, it keeps its high severity.
 //!
 //! ## Why it matters
 //! A stolen or discarded disk, or a cloud snapshot, gives away every file on a plain root:
@@ -34,7 +36,7 @@ static META: RuleMeta = RuleMeta {
     title: "Root filesystem not encrypted",
     section: Section::Encryption,
     severity: Severity::High,
-    checks: "The device chain of `/`: the mount from /proc/self/mountinfo (or /proc/mounts), its block device, and the device-mapper stack below it (/sys/block/dm-N/dm/uuid `CRYPT-LUKS1-`/`CRYPT-LUKS2-`/`CRYPT-PLAIN-`, and slaves/ recursively for LVM on LUKS). Fails when no dm-crypt layer is below `/`. A tmpfs root passes. With `--profile server` declared, a failure is reported as info (servers in a locked data centre often boot unattended).",
+    checks: "The device chain of `/`: the mount from /proc/self/mountinfo (or /proc/mounts), its block device, and the device-mapper stack below it (/sys/block/dm-N/dm/uuid `CRYPT-LUKS1-`/`CRYPT-LUKS2-`/`CRYPT-PLAIN-`, and slaves/ recursively for LVM on LUKS). Fails when no dm-crypt layer is below `/`. A tmpfs root passes. For a declared server (`--profile server`) a failure is reported as info (servers in a locked data centre often boot unattended); for `--profile desktop` it is high.",
     rationale: "A stolen, returned or discarded disk, or a copied VM image, gives away everything on a plain root filesystem: /etc/shadow hashes, SSH host keys, service data under /var/lib, and secrets in the Nix store.",
     fix: "Put `/` on a LUKS device opened in the initrd (reinstall, or `cryptsetup reencrypt --encrypt` offline).",
     nixos: "boot.initrd.luks.devices.cryptroot.device = \"/dev/disk/by-uuid/...\";\nfileSystems.\"/\".device = \"/dev/mapper/cryptroot\";",
@@ -77,16 +79,16 @@ impl Rule for RootNotEncrypted {
                     .with_evidence([seen, Evidence::value(format!("/sys/block/{}/dm/uuid", c.dm), format!("CRYPT-{}", c.kind))])
             }
             Ok(Protection::Plain(st)) => {
-                let declared_server = cx.options().profile == Some(Profile::Server);
+                let server = cx.options().profile == Some(Profile::Server);
                 let o = Outcome::fail(format!(
                     "`/` ({} on `{}`) has no dm-crypt layer below it ({}){}",
                     m.fstype,
                     m.source,
                     st.describe(),
-                    if declared_server { "; reported as info for the declared server profile" } else { "" }
+                    if server { "; reported as info for a declared server (`--profile server`)" } else { "" }
                 ))
                 .with_evidence([seen]);
-                if declared_server {
+                if server {
                     o.with_severity(Severity::Info)
                 } else {
                     o
@@ -124,6 +126,9 @@ mod tests {
         let o = run(&RootNotEncrypted, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("nvme0n1p2"), "{}", message(&o));
+        // No declared role: the catalogue's severity.
+        let Outcome::Fail { severity, .. } = o else { panic!("not a failure") };
+        assert_eq!(severity, None);
         let cx = b.cx().with_options(AuditOptions { profile: Some(Profile::Server), ..AuditOptions::default() });
         let Outcome::Fail { severity, .. } = RootNotEncrypted.check(&cx) else { panic!("not a failure") };
         assert_eq!(severity, Some(Severity::Info));

@@ -7,7 +7,7 @@
 //! support) or shim's validation is off. With Secure Boot on, the EFI binaries that boot (the
 //! loader, and the selected or default entry's UKI or kernel on the ESP) must carry an
 //! Authenticode signature whose digest matches the image (checked natively, as
-//! `sbverify` does; the chain to `db` is not verified). A BIOS boot is reported as info.
+//! `sbverify` does; the chain to `db` is not verified) and its hash must not be in `dbx`. A BIOS boot is reported as info.
 //!
 //! ## Why it matters
 //! Without enforced Secure Boot, anyone who can write to the ESP (or boot another medium)
@@ -37,7 +37,7 @@ static META: RuleMeta = RuleMeta {
     title: "Secure Boot not enforced",
     section: Section::SecureBoot,
     severity: Severity::Medium,
-    checks: "efivarfs: SecureBoot, SetupMode, AuditMode, DeployedMode (8be4df61-...) and shim's MokSBStateRT (605dab50-...), each with its 4-byte attribute prefix checked. Fails when Secure Boot is disabled, in setup or audit mode, unsupported by the firmware, or shim's validation is off. With Secure Boot on, the EFI binaries that boot (loader, and the selected/default entry's UKI or kernel on the ESP) must carry an Authenticode signature whose digest matches the image (certificate chain to db not verified). A BIOS-booted host (no /sys/firmware/efi) fails as info.",
+    checks: "efivarfs: SecureBoot, SetupMode, AuditMode, DeployedMode (8be4df61-...) and shim's MokSBStateRT (605dab50-...), each with its 4-byte attribute prefix checked. Fails when Secure Boot is disabled, in setup or audit mode, unsupported by the firmware, or shim's validation is off. With Secure Boot on, the EFI binaries that boot (loader, and the selected/default entry's UKI or kernel on the ESP) must carry an Authenticode signature whose digest matches the image (certificate chain to db not verified), and their Authenticode hash must not be listed in dbx. A BIOS-booted host (no /sys/firmware/efi) fails as info.",
     rationale: "Without enforced Secure Boot, anyone who can write to the ESP or boot another medium can replace the kernel or initrd, and with it everything the encrypted root and the running system trust.",
     fix: "Sign the boot chain with lanzaboote, enrol the keys and enable Secure Boot in the firmware (user or deployed mode); do not disable shim's validation.",
     nixos: "boot.lanzaboote = { enable = true; pkiBundle = \"/var/lib/sbctl\"; };\nboot.loader.systemd-boot.enable = lib.mkForce false;",
@@ -96,6 +96,13 @@ impl Rule for NotEnforced {
             binaries.extend(e.binary.clone());
         }
         let (mut bad, mut good, mut errors) = (Vec::new(), Vec::new(), Vec::new());
+        let dbx = match efivars::dbx_hashes(root) {
+            Ok(d) => d.unwrap_or_default(),
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+        };
         for path in &binaries {
             let bytes = match root.read_limited(path, 1 << 30) {
                 Ok((_, b)) => b,
@@ -105,6 +112,9 @@ impl Rule for NotEnforced {
                 }
             };
             match nixsec_boot::inspect(&bytes) {
+                Ok(img) if dbx.iter().any(|h| nixsec_boot::pe::hex(h) == img.authenticode_sha256) => {
+                    bad.push(format!("`{path}`: its Authenticode hash {} is revoked in dbx", img.authenticode_sha256));
+                }
                 Ok(img) => match img.signature {
                     SignatureCheck::DigestMatches => good.push(path.clone()),
                     SignatureCheck::Malformed(why) => errors.push(format!("`{path}`: signature table malformed: {why}")),
@@ -114,7 +124,7 @@ impl Rule for NotEnforced {
             }
         }
         if !bad.is_empty() {
-            let mut msg = format!("{}, but the boot chain is not signed: {}", state.describe(), bad.join("; "));
+            let mut msg = format!("{}, but the boot chain does not verify: {}", state.describe(), bad.join("; "));
             if !errors.is_empty() {
                 msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
             }
@@ -163,6 +173,9 @@ mod tests {
         for state in ["enabled-user-mode", "enabled-deployed-mode"] {
             let b = esp(efivars(RootBuilder::new(), state), "esp-lanzaboote")
                 .file("/sys/firmware/efi/efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", utf16("nixos-generation-42.efi"));
+            // The fixture dbx revokes the test loader's hash (see below): a firmware with an
+            // empty dbx here.
+            std::fs::remove_file(b.path().join("sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f")).expect("rm dbx");
             let o = run(&NotEnforced, &b);
             assert_eq!(o.status(), Status::Pass, "{state}: {}", message(&o));
             assert!(message(&o).contains("nixos-generation-42.efi"), "{}", message(&o));
@@ -188,6 +201,13 @@ mod tests {
             .file("/boot/EFI/Linux/nixos-generation-41.efi", pe("tiny-signed-tampered.efi"));
         let o = run(&NotEnforced, &b);
         assert!(message(&o).contains("does not match"), "{}", message(&o));
+        // The fixture's dbx (efitools' hash of tiny-unsigned.efi) revokes the signed test loader
+        // `EFI/systemd/systemd-bootx64.efi` (tiny-signed.efi, same Authenticode hash).
+        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote")
+            .file("/sys/firmware/efi/efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", utf16("nixos-generation-42.efi"));
+        let o = run(&NotEnforced, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("revoked in dbx"), "{}", message(&o));
     }
 
     #[test]
@@ -203,6 +223,7 @@ mod tests {
         let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote")
             .file("/boot/EFI/Linux/nixos-generation-41.efi", pe("tiny-signed.efi"))
             .file("/boot/EFI/Linux/nixos-generation-42.efi", "not a PE\n");
+        std::fs::remove_file(b.path().join("sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f")).expect("rm dbx");
         let o = run(&NotEnforced, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("not a PE image"), "{}", message(&o));

@@ -1,8 +1,8 @@
 //! NIX-094: a kernel parameter that gives a root shell at boot.
 //!
 //! ## What it checks
-//! The running kernel's `/proc/cmdline` and the `options` of the systemd-boot type #1 entries on
-//! the ESP (the next boots). Fails on `init=`/`rdinit=` pointing at a shell, `rd.shell`,
+//! The running kernel's `/proc/cmdline`, the `options` of the systemd-boot type #1 entries on
+//! the ESP, and the `.cmdline` section of the UKIs (lanzaboote) that boot next. Fails on `init=`/`rdinit=` pointing at a shell, `rd.shell`,
 //! `rd.break`, `rd.emergency` without `reboot`/`poweroff`/`halt`, NixOS stage 1's
 //! `boot.shell_on_fail` and `boot.debug1*`, and `systemd.debug_shell`/`systemd.debug-shell`
 //! (a root shell on tty9). Parameters after `--` belong to init and are ignored.
@@ -33,7 +33,7 @@ static META: RuleMeta = RuleMeta {
     title: "Boot-time root shell available",
     section: Section::SecureBoot,
     severity: Severity::High,
-    checks: "/proc/cmdline and the `options` lines of the systemd-boot entries on the ESP (loader/entries/*.conf). Fails on init=/rdinit= pointing at a shell, rd.shell, rd.break, rd.emergency (unless reboot/poweroff/halt), NixOS stage-1 boot.shell_on_fail and boot.debug1/boot.debug1devices/boot.debug1mounts, or systemd.debug_shell/systemd.debug-shell. Parameters after `--` are ignored. The initrd's emergencyAccess setting is not readable on the host (configuration linter).",
+    checks: "/proc/cmdline, the `options` lines of the systemd-boot entries on the ESP (loader/entries/*.conf), and the `.cmdline` section of the UKIs in EFI/Linux that boot next (selected or default entry). Fails on init=/rdinit= pointing at a shell, rd.shell, rd.break, rd.emergency (unless reboot/poweroff/halt), NixOS stage-1 boot.shell_on_fail and boot.debug1/boot.debug1devices/boot.debug1mounts, or systemd.debug_shell/systemd.debug-shell. Parameters after `--` are ignored. The initrd's emergencyAccess setting is not readable on the host (configuration linter).",
     rationale: "Each of these parameters opens a root shell on the console without a password, so anyone with physical or KVM access becomes root.",
     fix: "Remove the parameter from the kernel command line and keep emergency access in the initrd off.",
     nixos: "# remove it from boot.kernelParams, and:\nboot.initrd.systemd.emergencyAccess = false;",
@@ -121,6 +121,18 @@ impl Rule for RootShellAtBoot {
                         sources.push((e.path.clone(), Some(*n), o.clone()));
                     }
                 }
+                // UKIs (lanzaboote) carry their command line in the `.cmdline` section; read the
+                // ones that boot next (the selected or default entry, else all).
+                let selected = nixsec_boot::efivars::read_string(root, "LoaderEntrySelected", nixsec_boot::efivars::LOADER).ok().flatten();
+                for e in esp.booting_entries(selected.as_deref()).into_iter().filter(|e| e.uki) {
+                    match root.read_limited(&e.path, 512 << 20) {
+                        Ok((_, bytes)) => match nixsec_boot::inspect(&bytes) {
+                            Ok(img) => sources.extend(img.cmdline.map(|c| (format!("{} (.cmdline)", e.path), None, c))),
+                            Err(err) => errors.push(format!("`{}`: {err}", e.path)),
+                        },
+                        Err(err) => errors.push(err.to_string()),
+                    }
+                }
             }
             Ok(None) => {}
             Err(e) => errors.push(e),
@@ -190,6 +202,21 @@ mod tests {
         let o = run(&RootShellAtBoot, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(message(&o).contains("nixos-generation-42.conf"), "{}", message(&o));
+    }
+
+    #[test]
+    fn uki_cmdlines_are_read() {
+        let b = esp(RootBuilder::new(), "esp-lanzaboote").file("/boot/EFI/Linux/nixos-generation-41.efi", pe("tiny-signed.efi"));
+        let o = run(&RootShellAtBoot, &b);
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(message(&o).contains("nixos-generation-42.efi (.cmdline)"), "{}", message(&o));
+        let mut uki = pe("uki-unsigned.efi");
+        let at = uki.windows(10).position(|w| w == b"loglevel=4").expect("cmdline in the fixture");
+        uki[at..at + 10].copy_from_slice(b"rd.shell  ");
+        let b = esp(RootBuilder::new(), "esp-lanzaboote").file("/boot/EFI/Linux/nixos-generation-42.efi", uki);
+        let o = run(&RootShellAtBoot, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert!(message(&o).contains("nixos-generation-42.efi (.cmdline): `rd.shell`"), "{}", message(&o));
     }
 
     #[test]
