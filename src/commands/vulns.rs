@@ -272,7 +272,10 @@ fn manifest_paths(store_root: &Path, profile_path: &str) -> Option<anyhow::Resul
         let elements: Vec<&serde_json::Value> = match &v["elements"] {
             serde_json::Value::Array(a) => a.iter().collect(),
             serde_json::Value::Object(m) => m.values().collect(),
-            _ => bail!("`{}`: no `elements` (not a nix profile manifest)", file.display()),
+            _ => bail!(
+                "`{}`: no `elements` (not a nix profile manifest)",
+                file.display()
+            ),
         };
         Ok(elements
             .iter()
@@ -296,14 +299,15 @@ fn resolve_targets(a: &ScanArgs, store_root: &Path) -> anyhow::Result<Vec<String
         let p = Path::new(t);
         let sp = if t.starts_with("/nix/store/") {
             to_store_path(Path::new("/"), p)
-        } else if root != Path::new("/") && p.is_absolute() && root.join(&t[1..]).exists() {
+        } else if root != Path::new("/")
+            && p.is_absolute()
+            && root.join(&t[1..]).symlink_metadata().is_ok()
+        {
             to_store_path(root, p)
         } else {
             to_store_path(Path::new("/"), &absolute(p))
         };
-        out.push(sp.with_context(|| {
-            format!("`{t}`: not a store path or a symlink to one")
-        })?);
+        out.push(sp.with_context(|| format!("`{t}`: not a store path or a symlink to one"))?);
     }
     if a.system {
         out.push(
@@ -321,7 +325,12 @@ fn resolve_targets(a: &ScanArgs, store_root: &Path) -> anyhow::Result<Vec<String
         } else {
             to_store_path(Path::new("/"), &absolute(prof))
         }
-        .with_context(|| format!("`{}`: not a profile (no link into the store)", prof.display()))?;
+        .with_context(|| {
+            format!(
+                "`{}`: not a profile (no link into the store)",
+                prof.display()
+            )
+        })?;
         match manifest_paths(store_root, &sp) {
             Some(paths) => out.extend(paths?),
             None => out.push(sp),
@@ -342,7 +351,9 @@ fn resolve_targets(a: &ScanArgs, store_root: &Path) -> anyhow::Result<Vec<String
                         // A link to a directory of roots (`profiles`) or a plain directory.
                         let mut cur = lp.clone();
                         for _ in 0..8 {
-                            match std::fs::read_link(root.join(cur.strip_prefix("/").unwrap_or(&cur))) {
+                            match std::fs::read_link(
+                                root.join(cur.strip_prefix("/").unwrap_or(&cur)),
+                            ) {
                                 Ok(t) if t.is_absolute() => cur = t,
                                 Ok(t) => cur = cur.parent().unwrap_or(Path::new("/")).join(t),
                                 Err(_) => break,
@@ -440,7 +451,10 @@ fn scan_cmd(global: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<ExitStatus> {
             "index {} ({} CVEs, updated {})",
             index::index_path(&dir).display(),
             ix.len(),
-            updated.map_or_else(|| "never".into(), |u| u.format("%Y-%m-%d %H:%M UTC").to_string())
+            updated.map_or_else(
+                || "never".into(),
+                |u| u.format("%Y-%m-%d %H:%M UTC").to_string()
+            )
         );
         (Data::Index(ix), note)
     } else {
@@ -454,7 +468,11 @@ fn scan_cmd(global: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<ExitStatus> {
             }
             bail!(
                 "no NVD data in {}",
-                a.nvd.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+                a.nvd
+                    .iter()
+                    .map(|p| format!("`{}`", p.display()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         let n = merged.problems.len();
@@ -464,7 +482,15 @@ fn scan_cmd(global: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<ExitStatus> {
         if n > 20 {
             warnings.push(format!("... and {} more problems in the NVD data", n - 20));
         }
-        let note = format!("{} CVEs from {}", merged.by_id.len(), a.nvd.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        let note = format!(
+            "{} CVEs from {}",
+            merged.by_id.len(),
+            a.nvd
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         (Data::memory(merged), note)
     };
     let targets = resolve_targets(a, &store_root)?;
@@ -503,9 +529,11 @@ fn scan_cmd(global: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<ExitStatus> {
     });
     let report = as_report(a, &outcome, &store_root, started, duration_ms, fail_on);
     let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| {
-            format!("`{}`: cannot write the report", p.display())
-        })?)),
+        Some(p) => {
+            Box::new(BufWriter::new(File::create(p).with_context(|| {
+                format!("`{}`: cannot write the report", p.display())
+            })?))
+        }
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
     match a.format {
@@ -572,7 +600,15 @@ fn text(a: &ScanArgs, o: &Outcome, duration_ms: u64, out: &mut dyn Write) -> std
             n_cves += affected.len();
         }
         let pk = &p.package;
-        writeln!(out, "{}  ({} {}, {}; {})", pk.name, pk.pname, pk.version, scope(p), p.cpes.join(" "))?;
+        writeln!(
+            out,
+            "{}  ({} {}, {}; {})",
+            pk.name,
+            pk.pname,
+            pk.version,
+            scope(p),
+            p.cpes.join(" ")
+        )?;
         for path in &pk.paths {
             writeln!(out, "  {path}")?;
         }
@@ -580,7 +616,13 @@ fn text(a: &ScanArgs, o: &Outcome, duration_ms: u64, out: &mut dyn Write) -> std
             writeln!(out, "  {d}")?;
         }
         for h in &affected {
-            writeln!(out, "  {:<16} {}  https://nvd.nist.gov/vuln/detail/{}", h.id, score_text(h), h.id)?;
+            writeln!(
+                out,
+                "  {:<16} {}  https://nvd.nist.gov/vuln/detail/{}",
+                h.id,
+                score_text(h),
+                h.id
+            )?;
             if !h.description.is_empty() {
                 writeln!(out, "      {}", h.description)?;
             }
@@ -606,7 +648,12 @@ fn text(a: &ScanArgs, o: &Outcome, duration_ms: u64, out: &mut dyn Write) -> std
         }
         if show_p {
             for h in &patched {
-                writeln!(out, "  {:<16} {}  patched (a patch of the derivation names it)", h.id, score_text(h))?;
+                writeln!(
+                    out,
+                    "  {:<16} {}  patched (a patch of the derivation names it)",
+                    h.id,
+                    score_text(h)
+                )?;
             }
         }
         writeln!(out)?;
@@ -681,7 +728,9 @@ fn vulnix_json<'a>(a: &ScanArgs, o: &'a Outcome) -> Vec<VulnixEntry<'a>> {
                         .map(|c| (h.id.as_str(), c.score))
                 })
                 .collect(),
-            description: all.map(|h| (h.id.as_str(), h.description.as_str())).collect(),
+            description: all
+                .map(|h| (h.id.as_str(), h.description.as_str()))
+                .collect(),
         });
     }
     out
@@ -696,16 +745,28 @@ fn as_report(
     fail_on: FailOn,
 ) -> Report {
     let meta = nixsec_core::find_rule(RULE).map(|r| r.meta());
-    let title = meta.map_or("Known-vulnerable packages in the system closure", |m| m.title);
+    let title = meta.map_or("Known-vulnerable packages in the system closure", |m| {
+        m.title
+    });
     let nixos = meta.map_or("", |m| m.nixos);
     let finding = |p: &PackageResult, h: &Hit, status: Status, note: &str| {
         let pk = &p.package;
-        let mut evidence: Vec<Evidence> = pk.paths.iter().map(|x| Evidence::value(x.clone(), pk.name.clone())).collect();
+        let mut evidence: Vec<Evidence> = pk
+            .paths
+            .iter()
+            .map(|x| Evidence::value(x.clone(), pk.name.clone()))
+            .collect();
         if let Some(d) = &pk.drv {
-            evidence.push(Evidence::value(d.clone(), format!("pname {} version {}", pk.pname, pk.version)));
+            evidence.push(Evidence::value(
+                d.clone(),
+                format!("pname {} version {}", pk.pname, pk.version),
+            ));
         }
         for c in &h.criteria {
-            evidence.push(Evidence::value(format!("https://nvd.nist.gov/vuln/detail/{}", h.id), c.clone()));
+            evidence.push(Evidence::value(
+                format!("https://nvd.nist.gov/vuln/detail/{}", h.id),
+                c.clone(),
+            ));
         }
         Finding {
             rule: RULE.into(),
@@ -780,7 +841,10 @@ fn as_report(
             ignored: None,
         });
     }
-    if !findings.iter().any(|f| f.status == Status::Fail && f.ignored.is_none()) {
+    if !findings
+        .iter()
+        .any(|f| f.status == Status::Fail && f.ignored.is_none())
+    {
         findings.push(Finding {
             rule: RULE.into(),
             title: title.into(),

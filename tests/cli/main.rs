@@ -10,6 +10,7 @@ mod misc;
 mod nixstore;
 mod store;
 mod units;
+mod vulns;
 
 use std::path::{Path, PathBuf};
 

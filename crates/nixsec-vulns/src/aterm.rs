@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn parses_a_derivation() {
-        let d = parse(DRV.as_bytes()).unwrap();
+        let d = parse(DRV.as_bytes()).expect("test");
         assert_eq!(d.outputs["out"].0, "/nix/store/aaaa-openssl-3.0.8");
         assert_eq!(d.input_drvs.len(), 2);
         assert_eq!(d.input_srcs, ["/nix/store/dddd-x"]);
@@ -243,7 +243,7 @@ mod tests {
     #[test]
     fn structured_attrs() {
         let drv = r#"Derive([("out","/nix/store/a-x-1","","")],[],[],"x","/bin/bash",[],[("__json","{\"name\":\"x-1\",\"pname\":\"x\",\"version\":\"1\",\"patches\":[\"/nix/store/p-CVE-2024-1.patch\"]}"),("out","/nix/store/a-x-1")])"#;
-        let i = parse(drv.as_bytes()).unwrap().info();
+        let i = parse(drv.as_bytes()).expect("test").info();
         assert_eq!(i.name, "x-1");
         assert_eq!(i.patches, ["/nix/store/p-CVE-2024-1.patch"]);
     }
@@ -253,7 +253,7 @@ mod tests {
         assert!(parse(b"").is_err());
         assert!(parse(b"{\"json\": 1}").is_err());
         assert!(parse(&DRV.as_bytes()[..DRV.len() - 10]).is_err());
-        let e = parse(b"Derive([(\"out\",").unwrap_err();
+        let e = parse(b"Derive([(\"out\",").expect_err("test");
         assert!(e.0.contains("byte"), "{e}");
         assert!(parse(format!("{DRV}x").as_bytes()).is_err());
     }

@@ -170,29 +170,29 @@ mod tests {
 
     #[test]
     fn parses_plain_names() {
-        let c = Cpe::parse("cpe:2.3:a:openssl:openssl:3.0.6:*:*:*:*:*:*:*").unwrap();
+        let c = Cpe::parse("cpe:2.3:a:openssl:openssl:3.0.6:*:*:*:*:*:*:*").expect("test");
         assert_eq!(c.part, 'a');
         assert_eq!(c.vendor.get(), Some("openssl"));
         assert_eq!(c.version.get(), Some("3.0.6"));
         assert_eq!(c.update, Value::Any);
-        let c = Cpe::parse("cpe:2.3:a:jenkins:git:*:*:*:*:*:jenkins:*:*").unwrap();
+        let c = Cpe::parse("cpe:2.3:a:jenkins:git:*:*:*:*:*:jenkins:*:*").expect("test");
         assert_eq!(c.target_sw.get(), Some("jenkins"));
-        let c = Cpe::parse("cpe:2.3:o:linux:linux_kernel:6.1:-:*:*:*:*:*:*").unwrap();
+        let c = Cpe::parse("cpe:2.3:o:linux:linux_kernel:6.1:-:*:*:*:*:*:*").expect("test");
         assert_eq!(c.part, 'o');
         assert_eq!(c.update, Value::Na);
-        let c = Cpe::parse("cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*").unwrap();
+        let c = Cpe::parse("cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*").expect("test");
         assert_eq!(c.update.get(), Some("p1"));
     }
 
     #[test]
     fn unescapes_values() {
-        let c = Cpe::parse(r"cpe:2.3:a:nodejs:node\.js:18.0.0:*:*:*:*:*:*:*").unwrap();
+        let c = Cpe::parse(r"cpe:2.3:a:nodejs:node\.js:18.0.0:*:*:*:*:*:*:*").expect("test");
         assert_eq!(c.product.get(), Some("node.js"));
-        let c = Cpe::parse(r"cpe:2.3:a:foo\:bar:baz\!:1\:2:*:*:*:*:*:*:*").unwrap();
+        let c = Cpe::parse(r"cpe:2.3:a:foo\:bar:baz\!:1\:2:*:*:*:*:*:*:*").expect("test");
         assert_eq!(c.vendor.get(), Some("foo:bar"));
         assert_eq!(c.product.get(), Some("baz!"));
         assert_eq!(c.version.get(), Some("1:2"));
-        let c = Cpe::parse(r"cpe:2.3:a:Microsoft:IE\\x:*:*:*:*:*:*:*:*").unwrap();
+        let c = Cpe::parse(r"cpe:2.3:a:Microsoft:IE\\x:*:*:*:*:*:*:*:*").expect("test");
         assert_eq!(c.vendor.get(), Some("microsoft"));
         assert_eq!(c.product.get(), Some(r"ie\x"));
     }

@@ -120,9 +120,9 @@ impl Writer<'_> {
         self.tx
             .prepare_cached("INSERT OR REPLACE INTO cves (id, modified, data) VALUES (?1, ?2, ?3)")?
             .execute(params![a.id, a.modified, data])?;
-        let mut ins = self
-            .tx
-            .prepare_cached("INSERT OR IGNORE INTO cpes (cve, vendor, product) VALUES (?1, ?2, ?3)")?;
+        let mut ins = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO cpes (cve, vendor, product) VALUES (?1, ?2, ?3)",
+        )?;
         for (vendor, product) in a.products() {
             ins.execute(params![a.id, vendor, product])?;
         }

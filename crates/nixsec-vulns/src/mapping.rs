@@ -31,15 +31,17 @@ pub struct MappingError {
 fn parse_identity(s: &str) -> Result<Identity, String> {
     let f: Vec<&str> = s.split(':').collect();
     if !(3..=4).contains(&f.len()) {
-        return Err(format!(
-            "`{s}`: expected part:vendor:product[:target_sw]"
-        ));
+        return Err(format!("`{s}`: expected part:vendor:product[:target_sw]"));
     }
     let part = match f[0] {
         "a" => 'a',
         "o" => 'o',
         "h" => 'h',
-        p => return Err(format!("`{s}`: unknown CPE part `{p}` (expected a, o or h)")),
+        p => {
+            return Err(format!(
+                "`{s}`: unknown CPE part `{p}` (expected a, o or h)"
+            ))
+        }
     };
     if f[1].is_empty() || f[2].is_empty() {
         return Err(format!("`{s}`: empty vendor or product"));
@@ -81,7 +83,9 @@ impl Mapping {
                 message,
             };
             if rest.is_empty() {
-                return Err(err(format!("`{pname}` has no CPE identity (use `-` for none)")));
+                return Err(err(format!(
+                    "`{pname}` has no CPE identity (use `-` for none)"
+                )));
             }
             let ids = if rest == ["-"] {
                 Vec::new()
@@ -170,7 +174,7 @@ mod tests {
     #[test]
     fn builtin_table_parses() {
         let mut m = Mapping::default();
-        m.merge("builtin", BUILTIN).unwrap();
+        m.merge("builtin", BUILTIN).expect("test");
         assert!(m.by_pname.len() > 80);
         let (ids, mapped) = m.identities("nodejs", "nodejs-18.17.1");
         assert!(mapped);
@@ -203,10 +207,13 @@ mod tests {
     #[test]
     fn user_files_override_and_errors_name_the_line() {
         let mut m = Mapping::builtin();
-        m.merge("u", "git -\nfoo a:acme:foo\n").unwrap();
+        m.merge("u", "git -\nfoo a:acme:foo\n").expect("test");
         assert!(m.identities("git", "git-1").0.is_empty());
-        assert_eq!(m.identities("foo", "foo-1").0[0].vendor.as_deref(), Some("acme"));
-        let e = m.merge("u", "ok a:b:c\nbad x:y:z\n").unwrap_err();
+        assert_eq!(
+            m.identities("foo", "foo-1").0[0].vendor.as_deref(),
+            Some("acme")
+        );
+        let e = m.merge("u", "ok a:b:c\nbad x:y:z\n").expect_err("test");
         assert_eq!(e.line, 2);
         assert!(e.to_string().contains("unknown CPE part"));
         assert!(m.merge("u", "lonely\n").is_err());

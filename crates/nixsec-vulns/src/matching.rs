@@ -213,7 +213,7 @@ mod tests {
     fn ranges_combine_all_bounds() {
         let any = "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*";
         let r = m(true, any, [Some("3.0.0"), None, None, Some("3.0.7")]);
-        let cpe = Cpe::parse(any).unwrap();
+        let cpe = Cpe::parse(any).expect("test");
         assert!(version_matches(&r, &cpe, "3.0.6"));
         assert!(!version_matches(&r, &cpe, "3.0.7"));
         assert!(!version_matches(&r, &cpe, "1.1.1"));
@@ -229,16 +229,37 @@ mod tests {
     #[test]
     fn exact_versions_fold_updates() {
         let check = |c: &str, v: &str| {
-            let cpe = Cpe::parse(c).unwrap();
+            let cpe = Cpe::parse(c).expect("test");
             version_matches(&m(true, c, [None; 4]), &cpe, v)
         };
-        assert!(check("cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*", "1.9.5p1"));
-        assert!(!check("cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*", "1.9.5p2"));
-        assert!(!check("cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*", "1.9.5"));
-        assert!(check("cpe:2.3:a:todd_miller:sudo:1.9.5:*:*:*:*:*:*:*", "1.9.5p1"));
-        assert!(check("cpe:2.3:a:todd_miller:sudo:1.9.5:*:*:*:*:*:*:*", "1.9.5"));
-        assert!(!check("cpe:2.3:a:todd_miller:sudo:1.9.5:-:*:*:*:*:*:*", "1.9.5p1"));
-        assert!(!check("cpe:2.3:a:todd_miller:sudo:1.9.5:*:*:*:*:*:*:*", "1.9.51"));
+        assert!(check(
+            "cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*",
+            "1.9.5p1"
+        ));
+        assert!(!check(
+            "cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*",
+            "1.9.5p2"
+        ));
+        assert!(!check(
+            "cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*",
+            "1.9.5"
+        ));
+        assert!(check(
+            "cpe:2.3:a:todd_miller:sudo:1.9.5:*:*:*:*:*:*:*",
+            "1.9.5p1"
+        ));
+        assert!(check(
+            "cpe:2.3:a:todd_miller:sudo:1.9.5:*:*:*:*:*:*:*",
+            "1.9.5"
+        ));
+        assert!(!check(
+            "cpe:2.3:a:todd_miller:sudo:1.9.5:-:*:*:*:*:*:*",
+            "1.9.5p1"
+        ));
+        assert!(!check(
+            "cpe:2.3:a:todd_miller:sudo:1.9.5:*:*:*:*:*:*:*",
+            "1.9.51"
+        ));
         assert!(check("cpe:2.3:a:tukaani:xz:5.6.0:*:*:*:*:*:*:*", "5.6.0"));
         assert!(!check("cpe:2.3:a:tukaani:xz:5.6.0:*:*:*:*:*:*:*", "5.6.1"));
         assert!(check("cpe:2.3:a:x:y:2.0:rc1:*:*:*:*:*:*", "2.0rc1"));

@@ -364,11 +364,10 @@ fn severity_of(score: f64) -> &'static str {
 }
 
 fn cvss(d: &CvssData, sev: Option<&String>, default_version: &str) -> Cvss {
-    let severity = d
-        .base_severity
-        .as_ref()
-        .or(sev)
-        .map_or_else(|| severity_of(d.base_score).to_string(), |s| s.to_uppercase());
+    let severity = d.base_severity.as_ref().or(sev).map_or_else(
+        || severity_of(d.base_score).to_string(),
+        |s| s.to_uppercase(),
+    );
     Cvss {
         version: if d.version.is_empty() {
             default_version.into()
@@ -383,7 +382,9 @@ fn cvss(d: &CvssData, sev: Option<&String>, default_version: &str) -> Cvss {
 
 /// The primary (NVD's own) metric of a list, else the first.
 fn pick(ms: &[V20Metric]) -> Option<&V20Metric> {
-    ms.iter().find(|m| m.kind == "Primary").or_else(|| ms.first())
+    ms.iter()
+        .find(|m| m.kind == "Primary")
+        .or_else(|| ms.first())
 }
 
 /// Keep the matches whose CPE parses; report the others.
@@ -658,8 +659,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Merged {
             Err(e) => merged.errors.push(e),
         }
     }
-    let results: Vec<Result<Loaded, FeedError>> =
-        files.par_iter().map(|f| read_file(f)).collect();
+    let results: Vec<Result<Loaded, FeedError>> = files.par_iter().map(|f| read_file(f)).collect();
     for r in results {
         match r {
             Ok(l) => merged.add(l),
@@ -682,11 +682,11 @@ mod tests {
 
     #[test]
     fn reads_json_20() {
-        let l = parse_bytes("x.json", V20.as_bytes()).unwrap();
+        let l = parse_bytes("x.json", V20.as_bytes()).expect("test");
         assert_eq!(l.advisories.len(), 2);
         let a = &l.advisories[0];
         assert_eq!(a.description, "desc");
-        assert_eq!(a.cvss.as_ref().unwrap().score, 9.8);
+        assert_eq!(a.cvss.as_ref().expect("test").score, 9.8);
         assert!(a.configs[0].and);
         assert_eq!(a.configs[0].nodes[0].matches.len(), 1);
         assert_eq!(l.unconfigured, 1);
@@ -697,20 +697,26 @@ mod tests {
 
     #[test]
     fn bad_files_are_clear_errors() {
-        let e = parse_bytes("f.json.gz", b"{}").unwrap_err();
+        let e = parse_bytes("f.json.gz", b"{}").expect_err("test");
         assert!(e.to_string().contains("not a gzip file"), "{e}");
         let gz = {
             use std::io::Write;
             let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            w.write_all(V20.as_bytes()).unwrap();
-            w.finish().unwrap()
+            w.write_all(V20.as_bytes()).expect("test");
+            w.finish().expect("test")
         };
-        assert_eq!(parse_bytes("f.json.gz", &gz).unwrap().advisories.len(), 2);
-        let e = parse_bytes("f.json.gz", &gz[..gz.len() / 2]).unwrap_err();
+        assert_eq!(
+            parse_bytes("f.json.gz", &gz)
+                .expect("test")
+                .advisories
+                .len(),
+            2
+        );
+        let e = parse_bytes("f.json.gz", &gz[..gz.len() / 2]).expect_err("test");
         assert!(e.to_string().contains("truncated or corrupt gzip"), "{e}");
-        let e = parse_bytes("f.json", &V20.as_bytes()[..100]).unwrap_err();
+        let e = parse_bytes("f.json", &V20.as_bytes()[..100]).expect_err("test");
         assert!(e.to_string().contains("truncated JSON"), "{e}");
-        let e = parse_bytes("f.json", b"{\"a\": 1}").unwrap_err();
+        let e = parse_bytes("f.json", b"{\"a\": 1}").expect_err("test");
         assert!(e.to_string().contains("not an NVD"), "{e}");
     }
 }

@@ -53,15 +53,49 @@ pub enum SelectError {
 
 /// File name endings of derivations that are not packages (sources, patches).
 const NOT_PACKAGES: &[&str] = &[
-    ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.lz", ".tar.zst", ".tgz", ".tbz2", ".txz", ".zip",
-    ".gem", ".patch", ".patch.gz", ".patch.xz", ".diff", ".diff.gz", ".jar", ".whl", ".crate",
-    ".deb", ".rpm", ".sh", ".conf", ".json", ".nix",
+    ".tar.gz",
+    ".tar.bz2",
+    ".tar.xz",
+    ".tar.lz",
+    ".tar.zst",
+    ".tgz",
+    ".tbz2",
+    ".txz",
+    ".zip",
+    ".gem",
+    ".patch",
+    ".patch.gz",
+    ".patch.xz",
+    ".diff",
+    ".diff.gz",
+    ".jar",
+    ".whl",
+    ".crate",
+    ".deb",
+    ".rpm",
+    ".sh",
+    ".conf",
+    ".json",
+    ".nix",
 ];
 
 /// Output names nixpkgs appends to store path names (`openssl-3.0.6-dev`).
 const OUTPUT_SUFFIXES: &[&str] = &[
-    "-bin", "-dev", "-lib", "-out", "-man", "-doc", "-info", "-devdoc", "-debug", "-static",
-    "-modules", "-py", "-data", "-lib32", "-terminfo",
+    "-bin",
+    "-dev",
+    "-lib",
+    "-out",
+    "-man",
+    "-doc",
+    "-info",
+    "-devdoc",
+    "-debug",
+    "-static",
+    "-modules",
+    "-py",
+    "-data",
+    "-lib32",
+    "-terminfo",
 ];
 
 /// The name part of a store path (after the hash).
@@ -69,7 +103,7 @@ const OUTPUT_SUFFIXES: &[&str] = &[
 pub fn path_name(path: &str) -> &str {
     let base = path.rsplit('/').next().unwrap_or(path);
     match base.find('-') {
-        Some(i) if i == 32 => &base[33..],
+        Some(32) => &base[33..],
         _ => base,
     }
 }

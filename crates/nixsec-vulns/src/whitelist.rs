@@ -60,7 +60,9 @@ fn strings(v: &toml::Value, key: &str, section: &str) -> Result<Vec<String>, Str
                     .ok_or_else(|| format!("[\"{section}\"] {key}: expected strings"))
             })
             .collect(),
-        _ => Err(format!("[\"{section}\"] {key}: expected a string or a list of strings")),
+        _ => Err(format!(
+            "[\"{section}\"] {key}: expected a string or a list of strings"
+        )),
     }
 }
 
@@ -179,7 +181,7 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test")
     }
 
     #[test]
@@ -202,18 +204,28 @@ cve = "CVE-2024-3094"
 until = 2026-01-01
 "#,
         )
-        .unwrap();
+        .expect("test");
         assert_eq!(w.rules.len(), 3);
         let today = d("2026-11-28");
-        assert!(w.masks("openssl", "3.0.6", "CVE-2022-3786", today).is_some());
-        assert!(w.masks("openssl", "3.0.8", "CVE-2022-3786", today).is_none());
-        assert!(w.masks("openssl", "3.0.6", "CVE-2023-0286", today).is_none());
+        assert!(w
+            .masks("openssl", "3.0.6", "CVE-2022-3786", today)
+            .is_some());
+        assert!(w
+            .masks("openssl", "3.0.8", "CVE-2022-3786", today)
+            .is_none());
+        assert!(w
+            .masks("openssl", "3.0.6", "CVE-2023-0286", today)
+            .is_none());
         assert!(w.masks("zlib", "1.2.11", "CVE-2018-25032", today).is_some());
         // expired (until <= today) does not mask
         assert!(w.masks("xz", "5.6.0", "CVE-2024-3094", today).is_none());
-        assert!(w.masks("xz", "5.6.0", "CVE-2024-3094", d("2025-12-31")).is_some());
+        assert!(w
+            .masks("xz", "5.6.0", "CVE-2024-3094", d("2025-12-31"))
+            .is_some());
         assert_eq!(w.expired(today).len(), 1);
-        assert!(w.masks("openssl", "3.0.6", "CVE-2022-3602", d("2027-01-31")).is_none());
+        assert!(w
+            .masks("openssl", "3.0.6", "CVE-2022-3602", d("2027-01-31"))
+            .is_none());
     }
 
     #[test]
@@ -227,7 +239,7 @@ until = 2026-01-01
             "[\"a-1\"]\ncve = [\"GHSA-1\"]\n",
         ] {
             let mut w = Whitelist::default();
-            let e = w.add_text("w.toml", bad).unwrap_err();
+            let e = w.add_text("w.toml", bad).expect_err("test");
             assert!(e.to_string().starts_with("whitelist `w.toml`: "), "{e}");
         }
     }

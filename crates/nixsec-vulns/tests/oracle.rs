@@ -6,7 +6,9 @@ use std::cmp::Ordering;
 use nixsec_vulns::version::{compare_versions, parse_drv_name};
 
 fn table(name: &str) -> Vec<Vec<String>> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
     std::fs::read_to_string(&path)
         .expect("oracle table")
         .lines()
@@ -41,7 +43,10 @@ fn parse_drv_name_matches_nix() {
     for r in &rows {
         let got = parse_drv_name(&r[0]);
         if got != (r[1].as_str(), r[2].as_str()) {
-            bad.push(format!("{:?}: nix says ({:?}, {:?}), got {got:?}", r[0], r[1], r[2]));
+            bad.push(format!(
+                "{:?}: nix says ({:?}, {:?}), got {got:?}",
+                r[0], r[1], r[2]
+            ));
         }
     }
     assert!(bad.is_empty(), "{} differ:\n{}", bad.len(), bad.join("\n"));
