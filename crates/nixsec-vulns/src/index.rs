@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use crate::nvd::{self, Advisory, FeedError, Loaded};
 
@@ -96,34 +96,72 @@ CREATE TABLE IF NOT EXISTS cpes (cve TEXT NOT NULL, vendor TEXT NOT NULL, produc
   PRIMARY KEY (cve, vendor, product)) WITHOUT ROWID;
 ";
 
+/// One advisory ready to store (serialised by the parsing threads).
+struct Row {
+    id: String,
+    modified: String,
+    data: Vec<u8>,
+    products: Vec<(String, String)>,
+}
+
+impl Row {
+    fn of(a: &Advisory) -> Row {
+        Row {
+            id: a.id.clone(),
+            modified: a.modified.clone(),
+            data: serde_json::to_vec(a).unwrap_or_default(),
+            products: a.products(),
+        }
+    }
+}
+
+/// What one feed gave, prepared for the writer.
+struct Prepared {
+    rows: Vec<Row>,
+    unconfigured: usize,
+    problems: Vec<String>,
+    timestamp: Option<String>,
+}
+
+fn prepare(l: Loaded) -> Prepared {
+    Prepared {
+        rows: l.advisories.iter().map(Row::of).collect(),
+        unconfigured: l.unconfigured,
+        problems: l.problems,
+        timestamp: l.timestamp,
+    }
+}
+
 /// Write advisories in one transaction, keeping the newer copy of a CVE seen twice.
 struct Writer<'c> {
     tx: rusqlite::Transaction<'c>,
 }
 
 impl Writer<'_> {
-    fn put(&mut self, a: &Advisory) -> rusqlite::Result<bool> {
-        let old: Option<String> = self
+    fn put(&mut self, a: &Row) -> rusqlite::Result<bool> {
+        let inserted = self
             .tx
-            .prepare_cached("SELECT modified FROM cves WHERE id = ?1")?
-            .query_row([&a.id], |r| r.get(0))
-            .optional()?;
-        if let Some(old) = &old {
-            if *old > a.modified {
+            .prepare_cached("INSERT OR IGNORE INTO cves (id, modified, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![a.id, a.modified, a.data])?;
+        if inserted == 0 {
+            let old: String = self
+                .tx
+                .prepare_cached("SELECT modified FROM cves WHERE id = ?1")?
+                .query_row([&a.id], |r| r.get(0))?;
+            if old > a.modified {
                 return Ok(false);
             }
             self.tx
                 .prepare_cached("DELETE FROM cpes WHERE cve = ?1")?
                 .execute([&a.id])?;
+            self.tx
+                .prepare_cached("UPDATE cves SET modified = ?2, data = ?3 WHERE id = ?1")?
+                .execute(params![a.id, a.modified, a.data])?;
         }
-        let data = serde_json::to_vec(a).unwrap_or_default();
-        self.tx
-            .prepare_cached("INSERT OR REPLACE INTO cves (id, modified, data) VALUES (?1, ?2, ?3)")?
-            .execute(params![a.id, a.modified, data])?;
         let mut ins = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO cpes (cve, vendor, product) VALUES (?1, ?2, ?3)",
         )?;
-        for (vendor, product) in a.products() {
+        for (vendor, product) in &a.products {
             ins.execute(params![a.id, vendor, product])?;
         }
         Ok(true)
@@ -164,7 +202,11 @@ fn agent() -> ureq::Agent {
 }
 
 /// Fetch and parse one feed; `Ok(None)` when a mirror does not have it (404).
-fn fetch(agent: &ureq::Agent, f: &Feed) -> Result<Option<Loaded>, FeedError> {
+fn fetch(agent: &ureq::Agent, f: &Feed) -> Result<Option<Prepared>, FeedError> {
+    fetch_loaded(agent, f).map(|o| o.map(prepare))
+}
+
+fn fetch_loaded(agent: &ureq::Agent, f: &Feed) -> Result<Option<Loaded>, FeedError> {
     match f {
         Feed::File(p) => nvd::read_file(p).map(Some),
         Feed::Url(u) => {
@@ -198,7 +240,7 @@ fn ingest(
 ) -> Result<Option<String>, IndexError> {
     use rayon::prelude::*;
     let agent = agent();
-    let (tx, rx) = mpsc::sync_channel::<(String, Result<Option<Loaded>, FeedError>)>(2);
+    let (tx, rx) = mpsc::sync_channel::<(String, Result<Option<Prepared>, FeedError>)>(1);
     let mut first_err = None;
     let mut timestamp: Option<String> = None;
     std::thread::scope(|s| -> Result<(), IndexError> {
@@ -218,7 +260,7 @@ fn ingest(
                     if l.timestamp > timestamp {
                         timestamp = l.timestamp;
                     }
-                    for a in &l.advisories {
+                    for a in &l.rows {
                         if w.put(a).map_err(sq(path))? {
                             report.written += 1;
                         }
