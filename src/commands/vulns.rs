@@ -167,16 +167,10 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     s.parse()
 }
 
-/// `$XDG_CACHE_HOME/nixsec`, else `~/.cache/nixsec`.
+/// `--cache-dir`, else the default (`$NIXSEC_CACHE_DIR`, `$XDG_CACHE_HOME/nixsec`, `~/.cache/nixsec`).
 fn cache_dir(arg: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
-    if let Some(d) = arg {
-        return Ok(d.clone());
-    }
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
-        return Ok(PathBuf::from(x).join("nixsec"));
-    }
-    match std::env::var_os("HOME").filter(|x| !x.is_empty()) {
-        Some(h) => Ok(PathBuf::from(h).join(".cache/nixsec")),
+    match arg.cloned().or_else(index::default_cache_dir) {
+        Some(d) => Ok(d),
         None => bail!("no cache directory: set --cache-dir, NIXSEC_CACHE_DIR or HOME"),
     }
 }
@@ -474,6 +468,12 @@ fn scan_cmd(global: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<ExitStatus> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+        }
+        if merged.unconfigured > 0 {
+            warnings.push(format!(
+                "{} CVEs have no CPE configurations (not analysed by NVD yet, or only malformed CPEs) and cannot be matched",
+                merged.unconfigured
+            ));
         }
         let n = merged.problems.len();
         for p in merged.problems.iter().take(20) {

@@ -769,6 +769,7 @@ fn bad_feeds_are_clear_errors_and_the_rest_goes_on() {
         ),
         "{text}"
     );
+    assert!(text.contains("warning: 1 CVEs have no CPE configurations"), "{text}");
     // The rest was scanned: zlib-1.2.11 still has its 2022 and 2023 CVEs, not the 2018 one.
     assert!(
         text.contains("CVE-2022-37434") && !text.contains("CVE-2018-25032"),

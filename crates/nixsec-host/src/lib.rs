@@ -62,7 +62,7 @@ mod registry_tests {
     const EXPECTED_IDS: &[&str] = &[
         "NIX-010", "NIX-011", "NIX-012", "NIX-013", "NIX-014", "NIX-015", "NIX-016", "NIX-017",
         "NIX-018", "NIX-020", "NIX-021", "NIX-022", "NIX-023", "NIX-024", "NIX-025", "NIX-026",
-        "NIX-061",
+        "NIX-061", "NIX-150",
     ];
 
     #[test]

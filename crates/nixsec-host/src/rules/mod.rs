@@ -3,3 +3,4 @@
 pub mod isolation;
 pub mod multi_user;
 pub mod store_integrity;
+pub mod vulnerabilities;
