@@ -769,7 +769,10 @@ fn bad_feeds_are_clear_errors_and_the_rest_goes_on() {
         ),
         "{text}"
     );
-    assert!(text.contains("warning: 1 CVEs have no CPE configurations"), "{text}");
+    assert!(
+        text.contains("warning: 1 CVEs have no CPE configurations"),
+        "{text}"
+    );
     // The rest was scanned: zlib-1.2.11 still has its 2022 and 2023 CVEs, not the 2018 one.
     assert!(
         text.contains("CVE-2022-37434") && !text.contains("CVE-2018-25032"),
@@ -981,4 +984,61 @@ fn aterm_parser_agrees_with_nix_show_derivation() {
         }
     }
     assert!(checked >= 40, "{checked}");
+}
+
+#[test]
+fn audit_runs_nix_150_when_an_index_exists() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    // A root holding the store, with the fixture's top level as the current system.
+    let root = tmp.path().join("root");
+    copy_store(&f.store, &root);
+    std::fs::create_dir_all(root.join("run")).expect("mkdir");
+    std::os::unix::fs::symlink(&f.top, root.join("run/current-system")).expect("link");
+    let cache = tmp.path().join("cache");
+    let audit = || {
+        crate::run_json(
+            nixsec()
+                .env("NIXSEC_CACHE_DIR", &cache)
+                .args(["audit", "--rule", "NIX-150", "--format", "json", "--root"])
+                .arg(&root),
+        )
+    };
+    let (_, v) = audit();
+    let x = crate::finding(&v, "NIX-150");
+    assert_eq!(x["status"], "skip");
+    assert_eq!(
+        x["message"],
+        "no NVD index (run `nixsec vulns update` first)"
+    );
+    let out = nixsec()
+        .args(["vulns", "update", "--cache-dir"])
+        .arg(&cache)
+        .arg("--from")
+        .arg(f.nvd.join("feeds-2.0"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let (code, v) = audit();
+    assert_eq!(code, 1);
+    let x = crate::finding(&v, "NIX-150");
+    assert_eq!(x["status"], "fail");
+    assert_eq!(x["severity"], "critical", "CVE-2024-3094 scores 10.0");
+    assert_eq!(
+        x["message"],
+        "7 packages of the system closure have 19 known CVEs (highest CVSS 10.0)"
+    );
+    let mut got: Findings = BTreeMap::new();
+    for e in x["evidence"].as_array().expect("evidence") {
+        let v = e["value"].as_str().expect("value");
+        let mut w = v.split(' ');
+        let (name, id) = (w.next().expect("name"), w.next().expect("id"));
+        got.entry(name.to_string())
+            .or_default()
+            .push(id.to_string());
+    }
+    for ids in got.values_mut() {
+        ids.sort();
+    }
+    assert_eq!(got, expected_public());
 }

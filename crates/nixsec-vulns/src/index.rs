@@ -27,7 +27,11 @@ pub fn index_path(cache_dir: &Path) -> PathBuf {
 /// `~/.cache/nixsec`.
 #[must_use]
 pub fn default_cache_dir() -> Option<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|x| !x.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|x| !x.is_empty())
+            .map(PathBuf::from)
+    };
     var("NIXSEC_CACHE_DIR")
         .or_else(|| var("XDG_CACHE_HOME").map(|x| x.join("nixsec")))
         .or_else(|| var("HOME").map(|h| h.join(".cache/nixsec")))

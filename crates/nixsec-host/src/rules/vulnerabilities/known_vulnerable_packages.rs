@@ -61,7 +61,7 @@ impl Rule for KnownVulnerablePackages {
             .filter(|d| *d > 7)
             .map(|d| format!("; the NVD index is {d} days old, run `nixsec vulns update`"))
             .unwrap_or_default();
-        let sel = match packages::select(root.dir(), &[top.clone()], false) {
+        let sel = match packages::select(root.dir(), std::slice::from_ref(&top), false) {
             Ok(s) => s,
             Err(e) => return Outcome::error(e.to_string()),
         };
