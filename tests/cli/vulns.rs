@@ -256,9 +256,9 @@ fn extra_fixture_general_rules() {
         ]);
         assert_eq!(got, want, "NVD data {data}; stderr: {stderr}");
         assert_eq!(code, 1);
-        // hub: two vendors, no mapping: reported as ambiguous, not guessed.
+        // widget: two vendors, no mapping: reported as ambiguous, not guessed.
         assert!(
-            stderr.contains("hub-2.14.2") && stderr.contains("several vendors (github, jetbrains)"),
+            stderr.contains("widget-2.14.2") && stderr.contains("several vendors (acme, globex)"),
             "{stderr}"
         );
     }
@@ -291,7 +291,7 @@ fn extra_fixture_general_rules() {
     // A user mapping resolves the ambiguity.
     let tmp = tempfile::tempdir().expect("tmp");
     let map = tmp.path().join("map.tsv");
-    std::fs::write(&map, "hub a:github:hub\n").expect("write");
+    std::fs::write(&map, "widget a:globex:widget\n").expect("write");
     let (_, got, _) = vulnix_json(&[
         os("--cpe-map"),
         map.as_os_str(),
@@ -301,7 +301,7 @@ fn extra_fixture_general_rules() {
         f.nvdx.join("feeds-2.0").as_os_str(),
         os(&f.extra_top),
     ]);
-    assert_eq!(got["hub-2.14.2"], ["CVE-2025-90009"]);
+    assert_eq!(got["widget-2.14.2"], ["CVE-2025-90009"]);
 }
 
 #[test]

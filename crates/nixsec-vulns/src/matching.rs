@@ -358,4 +358,47 @@ mod tests {
         assert!(affects(&with_d, &s, &[]).is_empty());
         assert_eq!(affects(&with_d, &s, &env).len(), 1);
     }
+
+    #[test]
+    fn negated_nodes_invert() {
+        let ids = [id("a", "b")];
+        let s = Subject {
+            ids: &ids,
+            version: "1",
+        };
+        let not_on = |os: &str| {
+            adv(vec![Config {
+                and: true,
+                negate: false,
+                nodes: vec![
+                    Node {
+                        and: false,
+                        negate: false,
+                        matches: vec![m(true, "cpe:2.3:a:a:b:*:*:*:*:*:*:*:*", [None; 4])],
+                    },
+                    Node {
+                        and: false,
+                        negate: true,
+                        matches: vec![m(false, os, [None; 4])],
+                    },
+                ],
+            }])
+        };
+        // "b, except on Linux": not on NixOS.
+        assert!(affects(
+            &not_on("cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"),
+            &s,
+            &[]
+        )
+        .is_empty());
+        assert_eq!(
+            affects(
+                &not_on("cpe:2.3:o:microsoft:windows:*:*:*:*:*:*:*:*"),
+                &s,
+                &[]
+            )
+            .len(),
+            1
+        );
+    }
 }
