@@ -108,14 +108,15 @@ pub fn path_name(path: &str) -> &str {
     }
 }
 
-/// CVE ids (`CVE-YYYY-NNNN...`, any case) in a string, uppercased.
+/// CVE ids (`CVE-YYYY-NNNN...`, any case, `_` also accepted as separator) in a string,
+/// uppercased.
 #[must_use]
 pub fn cve_ids(s: &str) -> Vec<String> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i + 4 <= b.len() {
-        if b[i..i + 4].eq_ignore_ascii_case(b"cve-") {
+        if b[i..i + 3].eq_ignore_ascii_case(b"cve") && (b[i + 3] == b'-' || b[i + 3] == b'_') {
             let y = i + 4;
             let ye = y + b[y..].iter().take_while(|c| c.is_ascii_digit()).count();
             if ye - y == 4 && b.get(ye).is_some_and(|c| *c == b'-' || *c == b'_') {
@@ -339,8 +340,10 @@ mod tests {
             ["CVE-2023-0464"]
         );
         assert_eq!(
-            cve_ids("fix-cve-2021-3156_and-CVE-2024-123456.diff CVE-20-1 cve-2022-12"),
-            ["CVE-2021-3156", "CVE-2024-123456"]
+            cve_ids(
+                "fix-cve-2021-3156_and-CVE-2024-123456.diff CVE-20-1 cve-2022-12 CVE_2023_4567"
+            ),
+            ["CVE-2021-3156", "CVE-2024-123456", "CVE-2023-4567"]
         );
     }
 
