@@ -65,6 +65,8 @@ pub enum Command {
     Store(StoreCommand),
     /// Score systemd service units like `systemd-analyze security`, offline.
     Units(UnitsArgs),
+    /// Known CVEs in store closures, profiles or the system (vulnix-compatible).
+    Vulns(crate::commands::vulns::VulnsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).

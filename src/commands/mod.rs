@@ -6,3 +6,4 @@ pub mod generate;
 pub mod rules;
 pub mod store;
 pub mod units;
+pub mod vulns;

@@ -11,3 +11,4 @@ pub mod runtime_search_paths;
 pub mod secure_boot;
 pub mod ssh;
 pub mod store_integrity;
+pub mod vulnerabilities;

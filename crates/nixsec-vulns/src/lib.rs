@@ -1,0 +1,22 @@
+//! nixsec-vulns: CVE scanning of Nix closures, compatible with vulnix's whitelists and JSON.
+//!
+//! - [`version`]: Nix's `builtins.compareVersions` and `builtins.parseDrvName`;
+//! - [`aterm`]: `.drv` files (pname, version, name, patches, structured attrs);
+//! - [`cpe`]: CPE 2.3 formatted strings; [`matching`]: configurations (AND/OR nodes,
+//!   `vulnerable` flags, version ranges, update folding, `target_sw`);
+//! - [`mapping`]: the pname → CPE vendor:product table (`data/cpe-map.tsv`);
+//! - [`nvd`]: NVD JSON 2.0 feeds, API 2.0 pages and JSON 1.1 feeds; [`index`]: the local index;
+//! - [`packages`]: the runtime (and build-time) closure from `db.sqlite` and `.drv` files;
+//! - [`whitelist`]: vulnix's TOML whitelist; [`scan`]: putting it together.
+#![deny(missing_docs)]
+
+pub mod aterm;
+pub mod cpe;
+pub mod index;
+pub mod mapping;
+pub mod matching;
+pub mod nvd;
+pub mod packages;
+pub mod scan;
+pub mod version;
+pub mod whitelist;

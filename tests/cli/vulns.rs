@@ -1,0 +1,1044 @@
+//! `nixsec vulns` on real Nix stores built from `tests/fixtures/cve` (the public CVE fixture)
+//! and `tests/fixtures/cve-extra` (nixsec's own hand-written cases), with NVD data rendered in
+//! every format by `tests/fixtures/cve/make-nvd.py`. Expected findings are the fixtures'
+//! `expected.json` files (written by hand), never nixsec's own output.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command as Std;
+use std::sync::OnceLock;
+
+use crate::nixsec;
+use crate::nixstore::{am_root, have};
+
+/// Both stores and the rendered NVD data.
+struct Cve {
+    /// Public store root (holds `nix/`).
+    store: PathBuf,
+    /// Its top-level path.
+    top: String,
+    /// Extra store root.
+    extra: PathBuf,
+    /// Its top-level path.
+    extra_top: String,
+    /// make-nvd.py output for the public CVEs.
+    nvd: PathBuf,
+    /// make-nvd.py output for the extra CVEs.
+    nvdx: PathBuf,
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn build_all(base: &Path) -> Result<(), String> {
+    let cve = fixtures().join("cve");
+    let run = |c: &mut Std| -> Result<(), String> {
+        let out = c.output().map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    };
+    for (dir, expr) in [
+        ("store", cve.join("packages.nix")),
+        ("extra", fixtures().join("cve-extra/packages.nix")),
+    ] {
+        // One retry: another build on the machine can make a sandboxed build fail once.
+        let build = || {
+            run(Std::new("bash")
+                .arg(cve.join("build-store.sh"))
+                .arg(base.join(dir))
+                .env("EXPR", &expr))
+        };
+        build().or_else(|_| build())?;
+    }
+    for (dir, facts) in [
+        ("nvd", cve.join("cves.json")),
+        ("nvdx", fixtures().join("cve-extra/cves.json")),
+    ] {
+        run(Std::new("python3")
+            .arg(cve.join("make-nvd.py"))
+            .arg(base.join(dir))
+            .arg(facts)
+            .env("TIMESTAMP", "2026-11-28T00:00:00"))?;
+    }
+    Ok(())
+}
+
+/// Built once per test run under `CARGO_TARGET_TMPDIR`, with a mkdir lock for concurrent test
+/// processes; `None` (skip) without root or Nix.
+fn cve() -> Option<&'static Cve> {
+    static F: OnceLock<Option<Cve>> = OnceLock::new();
+    F.get_or_init(|| {
+        if !am_root() || !have("nix-build") || !have("python3") {
+            eprintln!("skipped: needs root, nix-build and python3 (scripts/test installs them)");
+            return None;
+        }
+        let mut tag = 0u64;
+        for f in [
+            "cve/build-store.sh",
+            "cve/lib.nix",
+            "cve/packages.nix",
+            "cve/cves.json",
+            "cve/make-nvd.py",
+            "cve-extra/packages.nix",
+            "cve-extra/cves.json",
+        ] {
+            for b in std::fs::read(fixtures().join(f)).expect("fixture") {
+                tag = tag.wrapping_mul(31).wrapping_add(u64::from(b));
+            }
+        }
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cve-fixture-{tag:016x}"));
+        let ready = base.join("ready");
+        let lock = PathBuf::from(format!("{}.lock", base.display()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+        while !ready.exists() {
+            if std::fs::create_dir(&lock).is_ok() {
+                let _ = std::fs::remove_dir_all(&base);
+                std::fs::create_dir_all(&base).expect("mkdir");
+                let r = build_all(&base);
+                if r.is_ok() {
+                    std::fs::write(&ready, "").expect("ready");
+                }
+                let _ = std::fs::remove_dir(&lock);
+                if let Err(e) = r {
+                    panic!("building the CVE fixture failed: {e}");
+                }
+            } else {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "waited too long for {}",
+                    lock.display()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        }
+        let top = |d: &str| {
+            std::fs::read_to_string(base.join(d).join("roots.txt"))
+                .expect("roots.txt")
+                .trim()
+                .to_string()
+        };
+        Some(Cve {
+            top: top("store"),
+            extra_top: top("extra"),
+            store: base.join("store"),
+            extra: base.join("extra"),
+            nvd: base.join("nvd"),
+            nvdx: base.join("nvdx"),
+        })
+    })
+    .as_ref()
+}
+
+type Findings = BTreeMap<String, Vec<String>>;
+
+/// `name -> affected_by` from the public expected.json (packages with findings only).
+fn expected_public() -> Findings {
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fixtures().join("cve/expected.json")).expect("expected.json"),
+    )
+    .expect("json");
+    v["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter_map(|p| {
+            let ids: Vec<String> = p["affected_by"]
+                .as_array()?
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect();
+            (!ids.is_empty()).then(|| (p["name"].as_str().unwrap_or("").to_string(), ids))
+        })
+        .collect()
+}
+
+fn expected_extra(key: &str) -> Findings {
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fixtures().join("cve-extra/expected.json")).expect("expected.json"),
+    )
+    .expect("json");
+    v[key]
+        .as_object()
+        .expect(key)
+        .iter()
+        .map(|(k, p)| {
+            (
+                k.clone(),
+                p["affected_by"]
+                    .as_array()
+                    .expect("affected_by")
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Run `nixsec vulns --format vulnix-json ARGS` and return (exit code, name -> affected_by,
+/// stderr).
+fn vulnix_json(args: &[&std::ffi::OsStr]) -> (i32, Findings, String) {
+    let out = nixsec()
+        .args(["vulns", "--format", "vulnix-json"])
+        .args(args)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    let mut m = Findings::new();
+    for e in v.as_array().expect("array") {
+        let mut ids: Vec<String> = e["affected_by"]
+            .as_array()
+            .expect("affected_by")
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect();
+        ids.sort();
+        m.insert(e["name"].as_str().expect("name").to_string(), ids);
+    }
+    (out.status.code().expect("code"), m, stderr)
+}
+
+fn os(s: &str) -> &std::ffi::OsStr {
+    std::ffi::OsStr::new(s)
+}
+
+#[test]
+fn public_fixture_matches_expected_in_every_nvd_format() {
+    let Some(f) = cve() else { return };
+    let want = expected_public();
+    assert_eq!(want.len(), 7);
+    for data in [
+        "feeds-2.0",
+        "feeds-1.1",
+        "api-2.0/cves.json",
+        "cves-2.0.json",
+        "cves-1.1.json",
+        "feeds-2.0/nvdcve-2.0-modified.json.gz",
+        "feeds-1.1/nvdcve-1.1-modified.json.gz",
+        "",
+    ] {
+        let nvd = f.nvd.join(data);
+        let (code, got, stderr) = vulnix_json(&[
+            os("--store-root"),
+            f.store.as_os_str(),
+            os("--nvd"),
+            nvd.as_os_str(),
+            os(&f.top),
+        ]);
+        assert_eq!(got, want, "NVD data {data:?}; stderr: {stderr}");
+        assert_eq!(code, 1, "{data}");
+    }
+}
+
+#[test]
+fn extra_fixture_general_rules() {
+    let Some(f) = cve() else { return };
+    let want = expected_extra("packages");
+    for data in ["feeds-2.0", "feeds-1.1", "api-2.0/cves.json"] {
+        let nvd = f.nvdx.join(data);
+        let (code, got, stderr) = vulnix_json(&[
+            os("--store-root"),
+            f.extra.as_os_str(),
+            os("--nvd"),
+            nvd.as_os_str(),
+            os(&f.extra_top),
+        ]);
+        assert_eq!(got, want, "NVD data {data}; stderr: {stderr}");
+        assert_eq!(code, 1);
+        // widget: two vendors, no mapping: reported as ambiguous, not guessed.
+        assert!(
+            stderr.contains("widget-2.14.2") && stderr.contains("several vendors (acme, globex)"),
+            "{stderr}"
+        );
+    }
+    // --build-time adds perl, a build input of sudo only, marked build-only.
+    let out = nixsec()
+        .args(["vulns", "--build-time", "--store-root"])
+        .arg(&f.extra)
+        .arg("--nvd")
+        .arg(f.nvdx.join("feeds-2.0"))
+        .arg(&f.extra_top)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("perl-5.36.0  (perl 5.36.0, build-only; a:perl:perl)"),
+        "{text}"
+    );
+    assert!(text.contains("CVE-2025-90013"));
+    let (_, got, _) = vulnix_json(&[
+        os("--build-time"),
+        os("--store-root"),
+        f.extra.as_os_str(),
+        os("--nvd"),
+        f.nvdx.join("feeds-2.0").as_os_str(),
+        os(&f.extra_top),
+    ]);
+    let mut want = want;
+    want.extend(expected_extra("build_time"));
+    assert_eq!(got, want);
+    // A user mapping resolves the ambiguity.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let map = tmp.path().join("map.tsv");
+    std::fs::write(&map, "widget a:globex:widget\n").expect("write");
+    let (_, got, _) = vulnix_json(&[
+        os("--cpe-map"),
+        map.as_os_str(),
+        os("--store-root"),
+        f.extra.as_os_str(),
+        os("--nvd"),
+        f.nvdx.join("feeds-2.0").as_os_str(),
+        os(&f.extra_top),
+    ]);
+    assert_eq!(got["widget-2.14.2"], ["CVE-2025-90009"]);
+}
+
+#[test]
+fn json_sarif_and_text_reports() {
+    let Some(f) = cve() else { return };
+    let base = |fmt: &str| {
+        let mut c = nixsec();
+        c.args(["vulns", "--show-patched", "--format", fmt, "--store-root"])
+            .arg(&f.store)
+            .arg("--nvd")
+            .arg(f.nvd.join("feeds-2.0"))
+            .arg(&f.top);
+        c
+    };
+    let (code, v) = crate::run_json(&mut base("json"));
+    assert_eq!(code, 1);
+    let mut fails: Findings = BTreeMap::new();
+    let mut patched = Vec::new();
+    for x in v["findings"].as_array().expect("findings") {
+        assert_eq!(x["rule"], "NIX-150");
+        assert_eq!(x["section"], "vulnerabilities");
+        let msg = x["message"].as_str().expect("message");
+        let (name, rest) = msg.split_once(": ").expect("name: CVE");
+        let id = rest.split(' ').next().expect("id").to_string();
+        match x["status"].as_str() {
+            Some("fail") => fails.entry(name.to_string()).or_default().push(id.clone()),
+            Some("pass") => patched.push(format!("{name} {id}")),
+            other => panic!("unexpected status {other:?}: {msg}"),
+        }
+        if id == "CVE-2024-3094" {
+            assert_eq!(x["severity"], "critical");
+        }
+    }
+    for ids in fails.values_mut() {
+        ids.sort();
+    }
+    assert_eq!(fails, expected_public());
+    assert_eq!(patched, ["openssl-3.0.8 CVE-2023-0464"]);
+    let (code, s) = crate::run_json(&mut base("sarif"));
+    assert_eq!(code, 1);
+    let results = s["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r["ruleId"] == "NIX-150" && r["level"] != "none" && r["kind"] != "pass")
+            .count(),
+        19
+    );
+    let out = base("text").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("openssl-3.0.6  (openssl 3.0.6, runtime; a:openssl:openssl)"),
+        "{text}"
+    );
+    assert!(text.contains("  CVE-2024-3094    10.0 CRITICAL (CVSS 3.1)  https://nvd.nist.gov/vuln/detail/CVE-2024-3094"), "{text}");
+    assert!(
+        text.contains("CVE-2023-0464    7.5 HIGH (CVSS 3.1)  patched"),
+        "{text}"
+    );
+    assert!(
+        text.contains("7 packages with 19 known CVEs (0 whitelisted, 1 patched) among 12 packages"),
+        "{text}"
+    );
+}
+
+#[test]
+fn severity_filters_and_exit_codes() {
+    let Some(f) = cve() else { return };
+    let run = |extra: &[&str], target: &str| {
+        let mut args = vec![
+            os("--store-root"),
+            f.store.as_os_str(),
+            os("--nvd"),
+            f.nvd.as_os_str(),
+        ];
+        args.extend(extra.iter().map(|s| os(s)));
+        args.push(os(target));
+        vulnix_json(&args)
+    };
+    let (code, got, _) = run(&["--min-cvss", "9.9"], &f.top);
+    assert_eq!(code, 1);
+    assert_eq!(got.keys().collect::<Vec<_>>(), ["xz-5.6.0"]);
+    let (_, got, _) = run(&["--min-severity", "critical"], &f.top);
+    let n: usize = got.values().map(Vec::len).sum();
+    // 9.0 and above in cves.json: 38545, 41903, 5535 (x2), 37434, 45853, 3094.
+    assert_eq!(n, 7, "{got:?}");
+    // Only fixed versions: zlib-1.3.1 has no CVE in the data.
+    let zlib = std::fs::read_dir(f.store.join("nix/store"))
+        .expect("store")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with("-zlib-1.3.1"))
+        .expect("zlib-1.3.1");
+    let (code, got, _) = run(&[], &format!("/nix/store/{zlib}"));
+    assert_eq!((code, got.len()), (0, 0));
+    // --fail-on critical: findings below it do not fail the run.
+    let (code, got, _) = run(
+        &[
+            "--fail-on",
+            "critical",
+            "--min-cvss",
+            "7.0",
+            "--min-severity",
+            "high",
+        ],
+        &f.top,
+    );
+    assert!(!got.is_empty());
+    assert_eq!(code, 1, "CRITICAL ones remain");
+    let (code, _, _) = run(
+        &["--fail-on", "critical", "--min-cvss", "7.0"],
+        &format!("/nix/store/{zlib}"),
+    );
+    assert_eq!(code, 0);
+    // Usage errors and missing data: 2, one clear line.
+    let out = nixsec()
+        .args(["vulns", "--nvd"])
+        .arg(&f.nvd)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to scan"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = nixsec()
+        .args(["vulns", "--cache-dir"])
+        .arg(tmp.path())
+        .arg("--store-root")
+        .arg(&f.store)
+        .arg(&f.top)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no NVD index (run `nixsec vulns update`")
+    );
+    let out = nixsec()
+        .args(["vulns", "--store-root"])
+        .arg(&f.store)
+        .arg("--nvd")
+        .arg(&f.nvd)
+        .arg("/nix/store/00000000000000000000000000000000-nothing-1.0")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a valid path"));
+}
+
+#[test]
+fn whitelist_masks_reports_unused_and_expired_entries() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let wl = tmp.path().join("whitelist.toml");
+    let feeds = f.nvd.join("feeds-2.0");
+    std::fs::write(
+        &wl,
+        r#"
+["openssl-3.0.6"]
+cve = ["CVE-2022-3602", "CVE-2022-3786"]
+until = "2099-01-01"
+issue_url = "https://example.org/issues/1"
+comment = "only 3.0.6's name constraints"
+
+["zlib"]
+comment = "all of zlib"
+
+["*"]
+cve = ["CVE-2024-3094"]
+until = "2020-01-01"
+
+["nothing-1.0"]
+"#,
+    )
+    .expect("write");
+    let args = [
+        os("-w"),
+        wl.as_os_str(),
+        os("--store-root"),
+        f.store.as_os_str(),
+        os("--nvd"),
+        feeds.as_os_str(),
+        os(&f.top),
+    ];
+    let (code, got, stderr) = vulnix_json(&args);
+    let mut want = expected_public();
+    want.remove("zlib-1.2.11");
+    want.get_mut("openssl-3.0.6")
+        .expect("openssl")
+        .retain(|c| c != "CVE-2022-3602" && c != "CVE-2022-3786");
+    assert_eq!(got, want);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("[\"*\"] expired on 2020-01-01"), "{stderr}");
+    assert!(
+        stderr.contains("[\"nothing-1.0\"] matched nothing"),
+        "{stderr}"
+    );
+    // -s shows the whitelisted ones, as vulnix does.
+    let out = nixsec()
+        .args(["vulns", "-s"])
+        .args(args)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("CVE-2022-3602    7.5 HIGH (CVSS 3.1)  whitelisted by [\"openssl-3.0.6\"]"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "until 2099-01-01; only 3.0.6's name constraints; https://example.org/issues/1"
+        ),
+        "{text}"
+    );
+    // In the JSON report they are ignored failures.
+    let (_, v) = crate::run_json(nixsec().args(["vulns", "--format", "json"]).args(args));
+    let ignored = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|x| x["ignored"].is_object())
+        .count();
+    assert_eq!(ignored, 5, "3 zlib + 2 openssl");
+    // Whitelisting everything that is found: exit 0.
+    let all = tmp.path().join("all.toml");
+    let mut text = String::new();
+    for name in expected_public().keys() {
+        text.push_str(&format!("[\"{name}\"]\n"));
+    }
+    std::fs::write(&all, text).expect("write");
+    let (code, got, _) = vulnix_json(&[
+        os("-w"),
+        all.as_os_str(),
+        os("--store-root"),
+        f.store.as_os_str(),
+        os("--nvd"),
+        f.nvd.join("feeds-2.0").as_os_str(),
+        os(&f.top),
+    ]);
+    assert_eq!((code, got.len()), (0, 0));
+    // An invalid or missing whitelist is an error (vulnix only warns).
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "[\"*\"]\ncomment = \"no cve list\"\n").expect("write");
+    for w in [bad, tmp.path().join("missing.toml")] {
+        let out = nixsec()
+            .args(["vulns", "-w"])
+            .arg(&w)
+            .arg("--store-root")
+            .arg(&f.store)
+            .arg("--nvd")
+            .arg(&f.nvd)
+            .arg(&f.top)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("whitelist `{}`", w.display())),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// A one-file-per-request HTTP server on 127.0.0.1 serving `dir`; returns the base URL and
+/// the list of paths requested.
+fn serve(dir: PathBuf) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log2 = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]);
+            let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
+            log2.lock().expect("lock").push(path.clone());
+            let file = dir.join(path.trim_start_matches('/'));
+            let resp = match std::fs::read(&file) {
+                Ok(body) => {
+                    let mut r = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend(body);
+                    r
+                }
+                Err(_) => {
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_vec()
+                }
+            };
+            let _ = s.write_all(&resp);
+        }
+    });
+    (url, log)
+}
+
+#[test]
+fn index_from_dir_and_mirror_incremental_and_stale() {
+    let Some(f) = cve() else { return };
+    let want = expected_public();
+    // --from DIR
+    let cache = tempfile::tempdir().expect("tmp");
+    let update = |extra: &[&std::ffi::OsStr]| {
+        let out = nixsec()
+            .args(["vulns", "update", "--cache-dir"])
+            .arg(cache.path())
+            .args(extra)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = update(&[os("--from"), f.nvd.join("feeds-2.0").as_os_str()]);
+    assert!(
+        text.starts_with("built ") && text.contains(": 20 CVEs"),
+        "{text}"
+    );
+    let scan = |cache: &Path, extra: &[&str]| {
+        let mut args = vec![
+            os("--cache-dir"),
+            cache.as_os_str(),
+            os("--store-root"),
+            f.store.as_os_str(),
+            os(&f.top),
+        ];
+        args.extend(extra.iter().map(|s| os(s)));
+        vulnix_json(&args)
+    };
+    let (code, got, stderr) = scan(cache.path(), &[]);
+    assert_eq!(got, want, "{stderr}");
+    assert_eq!(code, 1);
+    assert!(!stderr.contains("days old"), "{stderr}");
+    // Recent index: the second update reads only the modified and recent feeds.
+    let text = update(&[os("--from"), f.nvd.join("feeds-2.0").as_os_str()]);
+    assert!(
+        text.starts_with("updated ") && text.contains("from 2 feeds"),
+        "{text}"
+    );
+    assert_eq!(scan(cache.path(), &[]).1, want);
+    // Stale data is a warning in the report.
+    let (_, _, stderr) = scan(cache.path(), &["--max-age", "0"]);
+    assert!(stderr.contains("the NVD index is 0 days old"), "{stderr}");
+    let out = nixsec()
+        .args(["vulns", "--max-age", "0", "--cache-dir"])
+        .arg(cache.path())
+        .arg("--store-root")
+        .arg(&f.store)
+        .arg(&f.top)
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("warning: the NVD index is 0 days old"));
+
+    // --mirror URL served on 127.0.0.1: every year plus modified, then modified only.
+    let (url, log) = serve(f.nvd.join("feeds-2.0"));
+    let cache2 = tempfile::tempdir().expect("tmp");
+    let out = nixsec()
+        .args(["vulns", "update", "--mirror", &url, "--cache-dir"])
+        .arg(cache2.path())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first: BTreeSet<String> = log.lock().expect("lock").drain(..).collect();
+    assert!(
+        first.contains("/nvdcve-2.0-2002.json.gz") && first.contains("/nvdcve-2.0-2018.json.gz")
+    );
+    assert!(first.contains("/nvdcve-2.0-modified.json.gz"));
+    assert_eq!(scan(cache2.path(), &[]).1, want);
+    let out = nixsec()
+        .args(["vulns", "update", "--mirror", &url, "--cache-dir"])
+        .arg(cache2.path())
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("updated "));
+    let second: Vec<String> = log.lock().expect("lock").drain(..).collect();
+    assert_eq!(second, ["/nvdcve-2.0-modified.json.gz"]);
+    // A mirror that fails leaves the index as it was.
+    let out = nixsec()
+        .args([
+            "vulns",
+            "update",
+            "--full",
+            "--mirror",
+            "http://127.0.0.1:9/",
+            "--cache-dir",
+        ])
+        .arg(cache2.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("http://127.0.0.1:9/nvdcve-2.0-"));
+    assert_eq!(scan(cache2.path(), &[]).1, want);
+}
+
+#[test]
+fn bad_feeds_are_clear_errors_and_the_rest_goes_on() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    for e in std::fs::read_dir(f.nvd.join("feeds-2.0"))
+        .expect("feeds")
+        .flatten()
+    {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.ends_with(".json.gz") && !n.contains("modified") && !n.contains("2018") {
+            std::fs::copy(e.path(), d.join(&n)).expect("copy");
+        }
+    }
+    // 2018 (zlib's CVE-2018-25032) truncated; one file that is not gzip; one garbage JSON.
+    let gz = std::fs::read(f.nvd.join("feeds-2.0/nvdcve-2.0-2018.json.gz")).expect("read");
+    std::fs::write(d.join("nvdcve-2.0-2018.json.gz"), &gz[..gz.len() / 2]).expect("write");
+    std::fs::write(d.join("nvdcve-2.0-1999.json.gz"), "plain text").expect("write");
+    std::fs::write(d.join("garbage.json"), "{\"vulnerabilities\": [").expect("write");
+    // A CVE without configurations, a CPE with too few fields, one with escapes.
+    std::fs::write(
+        d.join("odd.json"),
+        r#"{"vulnerabilities":[
+  {"cve":{"id":"CVE-2025-1","vulnStatus":"Awaiting Analysis","descriptions":[{"lang":"en","value":"no configurations"}]}},
+  {"cve":{"id":"CVE-2025-2","descriptions":[{"lang":"en","value":"short CPE"}],"configurations":[{"nodes":[{"operator":"OR","cpeMatch":[
+     {"vulnerable":true,"criteria":"cpe:2.3:a:git-scm:git:2.35.1"},
+     {"vulnerable":true,"criteria":"cpe:2.3:a:git-scm:git\\:scm:2.35.1:*:*:*:*:*:*:*"}]}]}]}}]}"#,
+    )
+    .expect("write");
+    let out = nixsec()
+        .args(["vulns", "--store-root"])
+        .arg(&f.store)
+        .arg("--nvd")
+        .arg(d)
+        .arg(&f.top)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let d = d.display();
+    assert!(
+        text.contains(&format!(
+            "error: `{d}/nvdcve-2.0-2018.json.gz`: truncated or corrupt gzip data"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "error: `{d}/nvdcve-2.0-1999.json.gz`: not a gzip file"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("error: `{d}/garbage.json`: truncated JSON")),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "warning: CVE-2025-2: `cpe:2.3:a:git-scm:git:2.35.1`: 6 fields, a CPE 2.3 name has 13"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: 1 CVEs have no CPE configurations"),
+        "{text}"
+    );
+    // The rest was scanned: zlib-1.2.11 still has its 2022 and 2023 CVEs, not the 2018 one.
+    assert!(
+        text.contains("CVE-2022-37434") && !text.contains("CVE-2018-25032"),
+        "{text}"
+    );
+    assert!(
+        text.contains("git-2.35.1") && !text.contains("CVE-2025-2 "),
+        "{text}"
+    );
+}
+
+/// Copy a store (small) so a test can damage it.
+fn copy_store(from: &Path, to: &Path) {
+    let st = Std::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("cp");
+    assert!(st.success());
+}
+
+#[test]
+fn a_drv_that_is_not_aterm_falls_back_to_the_name() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("s");
+    copy_store(&f.store, &store);
+    let drv = std::fs::read_dir(store.join("nix/store"))
+        .expect("store")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with("-openssl-3.0.8.drv"))
+        .expect("drv");
+    std::fs::write(&drv, "{ not an ATerm }").expect("write");
+    let out = nixsec()
+        .args(["vulns", "--store-root"])
+        .arg(&store)
+        .arg("--nvd")
+        .arg(f.nvd.join("feeds-2.0"))
+        .arg(&f.top)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.contains(&format!("error: `{}`: not a derivation in ATerm format: expected `Derive(` at byte 0; using the store path name instead", drv.display())),
+        "{text}"
+    );
+    // Without the .drv its patch is unknown: CVE-2023-0464 is reported for 3.0.8 now.
+    assert!(
+        text.contains("openssl-3.0.8  (openssl 3.0.8, runtime"),
+        "{text}"
+    );
+    let (_, got, _) = vulnix_json(&[
+        os("--store-root"),
+        store.as_os_str(),
+        os("--nvd"),
+        f.nvd.join("feeds-2.0").as_os_str(),
+        os(&f.top),
+    ]);
+    assert_eq!(got["openssl-3.0.8"], ["CVE-2023-0464", "CVE-2024-5535"]);
+    assert_eq!(got["git-2.35.1"], expected_public()["git-2.35.1"]);
+}
+
+#[test]
+fn targets_system_profiles_gc_roots_and_result_links() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().join("root");
+    let git = std::fs::read_dir(f.store.join("nix/store"))
+        .expect("store")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with("-git-2.35.1"))
+        .map(|n| format!("/nix/store/{n}"))
+        .expect("git");
+    // git's runtime closure: git, curl-8.3.0, openssl-3.0.6, openssl-3.0.8, zlib-1.2.11, zlib-1.3.1.
+    let all = expected_public();
+    let want: Findings = all
+        .iter()
+        .filter(|(k, _)| {
+            [
+                "git-2.35.1",
+                "curl-8.3.0",
+                "openssl-3.0.6",
+                "openssl-3.0.8",
+                "zlib-1.2.11",
+            ]
+            .contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    std::fs::create_dir_all(root.join("run")).expect("mkdir");
+    std::os::unix::fs::symlink(&f.top, root.join("run/current-system")).expect("link");
+    std::fs::create_dir_all(root.join("nix/var/nix/gcroots/auto")).expect("mkdir");
+    std::fs::create_dir_all(root.join("home/u")).expect("mkdir");
+    std::os::unix::fs::symlink(&git, root.join("home/u/result")).expect("link");
+    std::os::unix::fs::symlink("/home/u/result", root.join("nix/var/nix/gcroots/auto/abc"))
+        .expect("link");
+    std::fs::create_dir_all(root.join("nix/var/nix/profiles")).expect("mkdir");
+    std::os::unix::fs::symlink("profile-1-link", root.join("nix/var/nix/profiles/profile"))
+        .expect("link");
+    std::os::unix::fs::symlink(&git, root.join("nix/var/nix/profiles/profile-1-link"))
+        .expect("link");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let mut v = vec![
+            os("--root"),
+            root.as_os_str(),
+            os("--store-root"),
+            f.store.as_os_str(),
+            os("--nvd"),
+            f.nvd.as_os_str(),
+        ];
+        v.extend_from_slice(args);
+        vulnix_json(&v)
+    };
+    assert_eq!(run(&[os("--system")]).1, all);
+    assert_eq!(run(&[os("--gc-roots")]).1, want);
+    assert_eq!(
+        run(&[os("--profile"), os("/nix/var/nix/profiles/profile")]).1,
+        want
+    );
+    assert_eq!(run(&[os("/home/u/result")]).1, want);
+    // A ./result link on the invoking host.
+    let result = tmp.path().join("result");
+    std::os::unix::fs::symlink(&git, &result).expect("link");
+    assert_eq!(run(&[result.as_os_str()]).1, want);
+    // A `nix profile` manifest (version 2) in a copy of the store.
+    let store = tmp.path().join("s");
+    copy_store(&f.store, &store);
+    let prof = "/nix/store/11111111111111111111111111111111-profile";
+    std::fs::create_dir_all(store.join(&prof[1..])).expect("mkdir");
+    let zlib_old = std::fs::read_dir(store.join("nix/store"))
+        .expect("store")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with("-zlib-1.2.11"))
+        .expect("zlib");
+    std::fs::write(
+        store.join(&prof[1..]).join("manifest.json"),
+        format!(r#"{{"version": 2, "elements": [{{"active": true, "storePaths": ["/nix/store/{zlib_old}"]}}]}}"#),
+    )
+    .expect("write");
+    let link = tmp.path().join("nixprofile");
+    std::os::unix::fs::symlink(prof, &link).expect("link");
+    let (_, got, stderr) = vulnix_json(&[
+        os("--store-root"),
+        store.as_os_str(),
+        os("--nvd"),
+        f.nvd.as_os_str(),
+        os("--profile"),
+        link.as_os_str(),
+    ]);
+    assert_eq!(got.keys().collect::<Vec<_>>(), ["zlib-1.2.11"], "{stderr}");
+}
+
+#[test]
+fn aterm_parser_agrees_with_nix_show_derivation() {
+    let Some(f) = cve() else { return };
+    let mut checked = 0;
+    for (root, _) in [(&f.store, &f.top), (&f.extra, &f.extra_top)] {
+        let drvs: Vec<String> = std::fs::read_dir(root.join("nix/store"))
+            .expect("store")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".drv"))
+            .map(|n| format!("/nix/store/{n}"))
+            .collect();
+        let out = Std::new("nix")
+            .args([
+                "--experimental-features",
+                "nix-command",
+                "show-derivation",
+                "--store",
+            ])
+            .arg(format!("local?root={}", root.display()))
+            .args(&drvs)
+            .output()
+            .expect("nix show-derivation");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let nix: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        for d in &drvs {
+            let ours = nixsec_vulns::aterm::parse(&std::fs::read(root.join(&d[1..])).expect("drv"))
+                .unwrap_or_else(|e| panic!("{d}: {e}"));
+            let n = &nix[d];
+            for (name, (path, _, _)) in &ours.outputs {
+                assert_eq!(n["outputs"][name]["path"], path.as_str(), "{d}");
+            }
+            assert_eq!(
+                n["outputs"].as_object().expect("outputs").len(),
+                ours.outputs.len()
+            );
+            let inputs: BTreeMap<String, Vec<String>> =
+                serde_json::from_value(n["inputDrvs"].clone()).expect("inputDrvs");
+            assert_eq!(inputs, ours.input_drvs, "{d}");
+            assert_eq!(n["inputSrcs"], serde_json::json!(ours.input_srcs), "{d}");
+            assert_eq!(n["system"], ours.system.as_str());
+            assert_eq!(n["builder"], ours.builder.as_str());
+            assert_eq!(n["args"], serde_json::json!(ours.args), "{d}");
+            let env: BTreeMap<String, String> =
+                serde_json::from_value(n["env"].clone()).expect("env");
+            assert_eq!(env, ours.env, "{d}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+}
+
+#[test]
+fn audit_runs_nix_150_when_an_index_exists() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    // A root holding the store, with the fixture's top level as the current system.
+    let root = tmp.path().join("root");
+    copy_store(&f.store, &root);
+    std::fs::create_dir_all(root.join("run")).expect("mkdir");
+    std::os::unix::fs::symlink(&f.top, root.join("run/current-system")).expect("link");
+    let cache = tmp.path().join("cache");
+    let audit = || {
+        crate::run_json(
+            nixsec()
+                .env("NIXSEC_CACHE_DIR", &cache)
+                .args(["audit", "--rule", "NIX-150", "--format", "json", "--root"])
+                .arg(&root),
+        )
+    };
+    let (_, v) = audit();
+    let x = crate::finding(&v, "NIX-150");
+    assert_eq!(x["status"], "skip");
+    assert_eq!(
+        x["message"],
+        "no NVD index (run `nixsec vulns update` first)"
+    );
+    let out = nixsec()
+        .args(["vulns", "update", "--cache-dir"])
+        .arg(&cache)
+        .arg("--from")
+        .arg(f.nvd.join("feeds-2.0"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let (code, v) = audit();
+    assert_eq!(code, 1);
+    let x = crate::finding(&v, "NIX-150");
+    assert_eq!(x["status"], "fail");
+    assert_eq!(x["severity"], "critical", "CVE-2024-3094 scores 10.0");
+    assert_eq!(
+        x["message"],
+        "7 packages of the system closure have 19 known CVEs (highest CVSS 10.0)"
+    );
+    let mut got: Findings = BTreeMap::new();
+    for e in x["evidence"].as_array().expect("evidence") {
+        let v = e["value"].as_str().expect("value");
+        let mut w = v.split(' ');
+        let (name, id) = (w.next().expect("name"), w.next().expect("id"));
+        got.entry(name.to_string())
+            .or_default()
+            .push(id.to_string());
+    }
+    for ids in got.values_mut() {
+        ids.sort();
+    }
+    assert_eq!(got, expected_public());
+}
