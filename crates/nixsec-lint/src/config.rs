@@ -263,3 +263,140 @@ fn follow(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{lint, LintOptions};
+    use nixsec_core::{LintFinding, Severity, Status};
+    use std::path::Path;
+
+    fn write(root: &Path, name: &str, text: &str) {
+        let p = root.join(name);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).expect("mkdir");
+        }
+        std::fs::write(p, text).expect("write");
+    }
+
+    /// `(rule, file relative to root, line, entry point)` of active failures.
+    fn run(root: &Path) -> (Vec<(String, String, u32, Option<String>)>, crate::engine::LintOutput) {
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let prefix = format!("{}/", root.display());
+        let strip = |s: &str| s.strip_prefix(&prefix).unwrap_or(s).to_string();
+        let mut v: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f: &&LintFinding| f.finding.status == Status::Fail && f.finding.ignored.is_none())
+            .map(|f| {
+                (
+                    f.finding.rule.clone(),
+                    strip(&f.file),
+                    f.line,
+                    f.entry_point.as_deref().map(strip),
+                )
+            })
+            .collect();
+        v.sort();
+        (v, out)
+    }
+
+    #[test]
+    fn configuration_nix_follows_imports_and_applies_defaults() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path().join("etc-nixos");
+        write(&root, "configuration.nix", "{ ... }: {\n  imports = [ ./ssh.nix ./boot ../outside.nix ];\n}\n");
+        write(&root, "ssh.nix", "{\n  services.openssh.enable = true;\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n}\n");
+        write(&root, "boot/default.nix", "{\n  boot.loader.systemd-boot.enable = true;\n}\n");
+        write(d.path(), "outside.nix", "{ services.openssh.settings.PasswordAuthentication = false; }");
+        let (hits, out) = run(&root);
+        assert_eq!(
+            hits,
+            [
+                ("NIX-078".into(), "ssh.nix".into(), 2, Some("configuration.nix".into())),
+                ("NIX-079".into(), "ssh.nix".into(), 2, Some("configuration.nix".into())),
+                ("NIX-090".into(), "boot/default.nix".into(), 2, Some("configuration.nix".into())),
+            ]
+        );
+        let f = out.findings.iter().find(|f| f.finding.rule == "NIX-079").expect("079");
+        assert!(f.finding.message.contains("`PasswordAuthentication` is never set"), "{}", f.finding.message);
+        assert_eq!(f.finding.remediation.nixos, "services.openssh.settings.PasswordAuthentication = false;");
+        assert_eq!(f.finding.severity, Severity::Medium);
+        let r078 = out.findings.iter().find(|f| f.finding.rule == "NIX-078").expect("078");
+        assert_eq!(r078.finding.severity, Severity::Low);
+        // The import outside the given path is noted, not read.
+        assert_eq!(out.configurations.len(), 1);
+        assert_eq!(out.configurations[0].modules.len(), 3);
+        assert_eq!(out.configurations[0].not_followed.len(), 1);
+        assert!(out.configurations[0].not_followed[0].starts_with("../outside.nix"));
+    }
+
+    #[test]
+    fn settings_anywhere_in_the_configuration_count() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path();
+        write(root, "configuration.nix", "{ imports = [ ./a.nix ./b.nix ]; }");
+        write(root, "a.nix", "{ services.openssh.enable = true; boot.loader.systemd-boot = { enable = true; editor = false; }; }");
+        write(root, "b.nix", "{ lib, ... }: { services.openssh.settings = { PasswordAuthentication = lib.mkDefault false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }");
+        let (hits, _) = run(root);
+        assert_eq!(hits, []);
+    }
+
+    #[test]
+    fn flake_systems_inline_modules_and_home_manager() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path();
+        write(
+            root,
+            "flake.nix",
+            r#"{
+  outputs = { nixpkgs, home-manager, ... }: {
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem {
+      modules = [
+        ./hosts/box.nix
+        { services.openssh.enable = true; }
+        home-manager.nixosModules.home-manager
+        { home-manager.users.alice = import ./home.nix; }
+      ];
+    };
+  };
+}
+"#,
+        );
+        write(root, "hosts/box.nix", "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }");
+        // A home-manager module with a NixOS look-alike: not judged as NixOS.
+        write(root, "home.nix", "{ pkgs, ... }: { imports = [ ./hm/extra.nix ]; networking.firewall.enable = false; }");
+        write(root, "hm/extra.nix", "{ nix.settings.trusted-users = [ \"alice\" ]; }");
+        let (hits, out) = run(root);
+        assert_eq!(hits, []);
+        assert_eq!(out.configurations.len(), 1);
+        assert!(out.configurations[0]
+            .entry_point
+            .ends_with("/flake.nix#nixosConfigurations.box"));
+        assert!(out.configurations[0].not_followed.iter().any(|n| n.starts_with("home-manager.nixosModules.home-manager")));
+        // Without the PasswordAuthentication line the inline module's enable is reported.
+        write(root, "hosts/box.nix", "{ }");
+        let (hits, _) = run(root);
+        let entry = Some("flake.nix#nixosConfigurations.box".to_string());
+        assert_eq!(
+            hits,
+            [
+                ("NIX-078".into(), "flake.nix".into(), 6, entry.clone()),
+                ("NIX-079".into(), "flake.nix".into(), 6, entry),
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_errors_are_errors_and_the_rest_goes_on() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path();
+        write(root, "bad.nix", "{\n  a = 1;\n  b = ;\n}\n");
+        write(root, "good.nix", "{ networking.firewall.enable = false; }");
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let err = out.findings.iter().find(|f| f.finding.status == Status::Error).expect("error");
+        assert!(err.file.ends_with("bad.nix"));
+        assert_eq!((err.line, err.column), (3, 7));
+        assert!(err.finding.message.starts_with("does not parse: unexpected `;`"), "{}", err.finding.message);
+        assert!(out.findings.iter().any(|f| f.finding.rule == "NIX-070"));
+    }
+}
