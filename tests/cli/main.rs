@@ -6,6 +6,7 @@ mod audit;
 mod cache;
 mod config;
 mod formats;
+mod lint;
 mod misc;
 mod nixstore;
 mod store;

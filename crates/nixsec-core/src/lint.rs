@@ -83,6 +83,7 @@ pub struct LintConfiguration {
 impl LintReport {
     /// Build a report: sorts findings by place and computes the summary.
     #[must_use]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         tool: Tool,
         paths: Vec<String>,

@@ -278,15 +278,19 @@ mod tests {
         std::fs::write(p, text).expect("write");
     }
 
+    type Row = (String, String, u32, Option<String>);
+
     /// `(rule, file relative to root, line, entry point)` of active failures.
-    fn run(root: &Path) -> (Vec<(String, String, u32, Option<String>)>, crate::engine::LintOutput) {
+    fn run(root: &Path) -> (Vec<Row>, crate::engine::LintOutput) {
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
         let prefix = format!("{}/", root.display());
         let strip = |s: &str| s.strip_prefix(&prefix).unwrap_or(s).to_string();
         let mut v: Vec<_> = out
             .findings
             .iter()
-            .filter(|f: &&LintFinding| f.finding.status == Status::Fail && f.finding.ignored.is_none())
+            .filter(|f: &&LintFinding| {
+                f.finding.status == Status::Fail && f.finding.ignored.is_none()
+            })
             .map(|f| {
                 (
                     f.finding.rule.clone(),
@@ -304,24 +308,68 @@ mod tests {
     fn configuration_nix_follows_imports_and_applies_defaults() {
         let d = tempfile::tempdir().expect("tempdir");
         let root = d.path().join("etc-nixos");
-        write(&root, "configuration.nix", "{ ... }: {\n  imports = [ ./ssh.nix ./boot ../outside.nix ];\n}\n");
+        write(
+            &root,
+            "configuration.nix",
+            "{ ... }: {\n  imports = [ ./ssh.nix ./boot ../outside.nix ];\n}\n",
+        );
         write(&root, "ssh.nix", "{\n  services.openssh.enable = true;\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n}\n");
-        write(&root, "boot/default.nix", "{\n  boot.loader.systemd-boot.enable = true;\n}\n");
-        write(d.path(), "outside.nix", "{ services.openssh.settings.PasswordAuthentication = false; }");
+        write(
+            &root,
+            "boot/default.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        write(
+            d.path(),
+            "outside.nix",
+            "{ services.openssh.settings.PasswordAuthentication = false; }",
+        );
         let (hits, out) = run(&root);
         assert_eq!(
             hits,
             [
-                ("NIX-078".into(), "ssh.nix".into(), 2, Some("configuration.nix".into())),
-                ("NIX-079".into(), "ssh.nix".into(), 2, Some("configuration.nix".into())),
-                ("NIX-090".into(), "boot/default.nix".into(), 2, Some("configuration.nix".into())),
+                (
+                    "NIX-078".into(),
+                    "ssh.nix".into(),
+                    2,
+                    Some("configuration.nix".into())
+                ),
+                (
+                    "NIX-079".into(),
+                    "ssh.nix".into(),
+                    2,
+                    Some("configuration.nix".into())
+                ),
+                (
+                    "NIX-090".into(),
+                    "boot/default.nix".into(),
+                    2,
+                    Some("configuration.nix".into())
+                ),
             ]
         );
-        let f = out.findings.iter().find(|f| f.finding.rule == "NIX-079").expect("079");
-        assert!(f.finding.message.contains("`PasswordAuthentication` is never set"), "{}", f.finding.message);
-        assert_eq!(f.finding.remediation.nixos, "services.openssh.settings.PasswordAuthentication = false;");
+        let f = out
+            .findings
+            .iter()
+            .find(|f| f.finding.rule == "NIX-079")
+            .expect("079");
+        assert!(
+            f.finding
+                .message
+                .contains("`PasswordAuthentication` is never set"),
+            "{}",
+            f.finding.message
+        );
+        assert_eq!(
+            f.finding.remediation.nixos,
+            "services.openssh.settings.PasswordAuthentication = false;"
+        );
         assert_eq!(f.finding.severity, Severity::Medium);
-        let r078 = out.findings.iter().find(|f| f.finding.rule == "NIX-078").expect("078");
+        let r078 = out
+            .findings
+            .iter()
+            .find(|f| f.finding.rule == "NIX-078")
+            .expect("078");
         assert_eq!(r078.finding.severity, Severity::Low);
         // The import outside the given path is noted, not read.
         assert_eq!(out.configurations.len(), 1);
@@ -334,7 +382,11 @@ mod tests {
     fn settings_anywhere_in_the_configuration_count() {
         let d = tempfile::tempdir().expect("tempdir");
         let root = d.path();
-        write(root, "configuration.nix", "{ imports = [ ./a.nix ./b.nix ]; }");
+        write(
+            root,
+            "configuration.nix",
+            "{ imports = [ ./a.nix ./b.nix ]; }",
+        );
         write(root, "a.nix", "{ services.openssh.enable = true; boot.loader.systemd-boot = { enable = true; editor = false; }; }");
         write(root, "b.nix", "{ lib, ... }: { services.openssh.settings = { PasswordAuthentication = lib.mkDefault false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }");
         let (hits, _) = run(root);
@@ -364,15 +416,26 @@ mod tests {
         );
         write(root, "hosts/box.nix", "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }");
         // A home-manager module with a NixOS look-alike: not judged as NixOS.
-        write(root, "home.nix", "{ pkgs, ... }: { imports = [ ./hm/extra.nix ]; networking.firewall.enable = false; }");
-        write(root, "hm/extra.nix", "{ nix.settings.trusted-users = [ \"alice\" ]; }");
+        write(
+            root,
+            "home.nix",
+            "{ pkgs, ... }: { imports = [ ./hm/extra.nix ]; networking.firewall.enable = false; }",
+        );
+        write(
+            root,
+            "hm/extra.nix",
+            "{ nix.settings.trusted-users = [ \"alice\" ]; }",
+        );
         let (hits, out) = run(root);
         assert_eq!(hits, []);
         assert_eq!(out.configurations.len(), 1);
         assert!(out.configurations[0]
             .entry_point
             .ends_with("/flake.nix#nixosConfigurations.box"));
-        assert!(out.configurations[0].not_followed.iter().any(|n| n.starts_with("home-manager.nixosModules.home-manager")));
+        assert!(out.configurations[0]
+            .not_followed
+            .iter()
+            .any(|n| n.starts_with("home-manager.nixosModules.home-manager")));
         // Without the PasswordAuthentication line the inline module's enable is reported.
         write(root, "hosts/box.nix", "{ }");
         let (hits, _) = run(root);
@@ -393,10 +456,20 @@ mod tests {
         write(root, "bad.nix", "{\n  a = 1;\n  b = ;\n}\n");
         write(root, "good.nix", "{ networking.firewall.enable = false; }");
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
-        let err = out.findings.iter().find(|f| f.finding.status == Status::Error).expect("error");
+        let err = out
+            .findings
+            .iter()
+            .find(|f| f.finding.status == Status::Error)
+            .expect("error");
         assert!(err.file.ends_with("bad.nix"));
         assert_eq!((err.line, err.column), (3, 7));
-        assert!(err.finding.message.starts_with("does not parse: unexpected `;`"), "{}", err.finding.message);
+        assert!(
+            err.finding
+                .message
+                .starts_with("does not parse: unexpected `;`"),
+            "{}",
+            err.finding.message
+        );
         assert!(out.findings.iter().any(|f| f.finding.rule == "NIX-070"));
     }
 }

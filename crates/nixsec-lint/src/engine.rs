@@ -223,8 +223,10 @@ pub fn lint(
                 }
             }
         }
+        merge_entry_points(&mut findings);
         let mut warnings = Vec::new();
-        apply_suppressions(&files, &mut findings, &mut warnings);
+        let active: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
+        apply_suppressions(&files, &mut findings, &mut warnings, &active);
         LintOutput {
             files: files.len(),
             bytes: files.iter().map(|f| f.src.len() as u64).sum(),
@@ -511,9 +513,47 @@ fn located(
     }
 }
 
+/// A configuration-level finding at the same place in several configurations (a shared
+/// module) is reported once, naming every entry point.
+fn merge_entry_points(findings: &mut Vec<LintFinding>) {
+    let mut seen: HashMap<(String, String, u32, u32, String), usize> = HashMap::new();
+    let mut out: Vec<LintFinding> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        let Some(entry) = f.entry_point.clone() else {
+            out.push(f);
+            continue;
+        };
+        let key = (
+            f.finding.rule.clone(),
+            f.file.clone(),
+            f.line,
+            f.column,
+            f.finding.message.clone(),
+        );
+        match seen.get(&key) {
+            Some(&i) => {
+                if let Some(e) = out[i].entry_point.as_mut() {
+                    e.push_str(", ");
+                    e.push_str(&entry);
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
+    *findings = out;
+}
+
 /// `# nixsec: ignore ID -- reason` on the line of a finding (at its end) or on the line
 /// above accepts the finding. Without a reason it is not honoured, and a warning says so.
-fn apply_suppressions(files: &[Indexed], findings: &mut [LintFinding], warnings: &mut Vec<String>) {
+fn apply_suppressions(
+    files: &[Indexed],
+    findings: &mut [LintFinding],
+    warnings: &mut Vec<String>,
+    active: &[&str],
+) {
     let by_name: HashMap<&str, &Indexed> = files.iter().map(|f| (f.display.as_str(), f)).collect();
     let mut used: HashMap<(&str, usize), bool> = HashMap::new();
     for f in files {
@@ -573,7 +613,13 @@ fn apply_suppressions(files: &[Indexed], findings: &mut [LintFinding], warnings:
     for (name, i) in unused {
         let Some(f) = by_name.get(name) else { continue };
         let s = &f.index.suppressions[i];
-        if s.reason.is_none() {
+        // Without a reason it was already reported; for rules not run it could not match.
+        if s.reason.is_none()
+            || !s
+                .ids
+                .iter()
+                .any(|id| active.iter().any(|a| a.eq_ignore_ascii_case(id)))
+        {
             continue;
         }
         let (line, _) = f.lines.line_col(&f.src, s.range.start());
@@ -594,7 +640,10 @@ pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
         None,
     );
     let mut out = check_file(&f, &lint_rules());
+
     let mut warnings = Vec::new();
-    apply_suppressions(std::slice::from_ref(&f), &mut out, &mut warnings);
+    let rules = lint_rules();
+    let active: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
+    apply_suppressions(std::slice::from_ref(&f), &mut out, &mut warnings, &active);
     out
 }

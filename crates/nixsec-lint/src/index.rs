@@ -62,7 +62,7 @@ pub mod priority {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
     /// Option path components (`["services", "openssh", "enable"]`); a dynamic attribute
-    /// name that could not be resolved is `"<name>"`.
+    /// name that could not be resolved is written as in the source (`"${name}"`).
     pub path: Vec<String>,
     /// The value after unwrapping `mk*` wrappers.
     pub value: Val,
@@ -512,13 +512,17 @@ impl Walker {
             .map(|a| match &a {
                 ast::Attr::Ident(i) => ident_text(i).unwrap_or_default(),
                 ast::Attr::Str(s) => match self.string(s, &self.scope, self.depth).v {
-                    Value::Str(s) => s,
-                    _ => "<name>".to_string(),
+                    Value::Str(s) | Value::Interp(s) => s,
+                    _ => "${…}".to_string(),
                 },
                 ast::Attr::Dynamic(d) => {
-                    match d.expr().map(|e| self.eval(&e, &self.scope, self.depth).v) {
-                        Some(Value::Str(s)) => s,
-                        _ => "<name>".to_string(),
+                    match d
+                        .expr()
+                        .map(|e| (self.eval(&e, &self.scope, self.depth).v, e))
+                    {
+                        Some((Value::Str(s), _)) => s,
+                        Some((_, e)) => format!("${{{}}}", snippet(&e.syntax().text().to_string())),
+                        None => "${…}".to_string(),
                     }
                 }
             })
@@ -1239,10 +1243,10 @@ fn ancestor_scope(node: &SyntaxNode) -> Vec<Frame> {
     for anc in node.ancestors().skip(1) {
         match anc.kind() {
             SyntaxKind::NODE_LET_IN => frames.push(Frame::Binds(anc)),
-            SyntaxKind::NODE_ATTR_SET => {
-                if ast::AttrSet::cast(anc.clone()).is_some_and(|s| s.rec_token().is_some()) {
-                    frames.push(Frame::Binds(anc));
-                }
+            SyntaxKind::NODE_ATTR_SET
+                if ast::AttrSet::cast(anc.clone()).is_some_and(|s| s.rec_token().is_some()) =>
+            {
+                frames.push(Frame::Binds(anc));
             }
             SyntaxKind::NODE_LAMBDA => {
                 if let Some(l) = ast::Lambda::cast(anc) {

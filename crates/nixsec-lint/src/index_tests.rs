@@ -207,7 +207,7 @@ fn quoted_and_dynamic_attribute_names() {
         [
             plain(r#"boot.kernel.sysctl."net.ipv4.conf.all.rp_filter""#, "0"),
             plain(r#"boot.kernel.sysctl."net.ipv4.ip_forward""#, "1"),
-            plain(r#"users.users."<name>".password"#, "\"x\""),
+            plain(r#"users.users."${name}".password"#, "\"x\""),
         ]
     );
 }

@@ -43,21 +43,35 @@ static META: RuleMeta = RuleMeta {
 #[distributed_slice(LINT_RULES)]
 static RULE: &dyn LintRule = &BroadNopasswdRules;
 
-const ROOTISH: &[&str] = &[
-    "sh", "bash", "zsh", "fish", "dash", "su", "sudo", "vi", "vim", "nvim", "nano", "emacs",
-    "sudoedit", "nix", "nix-env", "nix-shell", "nixos-rebuild", "systemctl", "env", "tee", "cp",
-    "mv", "chmod", "chown", "python", "python3", "perl",
+/// Root shells whatever their arguments: shells, editors (`:!sh`), interpreters, `env`.
+const ALWAYS: &[&str] = &[
+    "sh", "bash", "zsh", "fish", "dash", "su", "sudo", "sudoedit", "vi", "vim", "nvim", "nano",
+    "emacs", "env", "python", "python3", "perl", "nix-shell",
+];
+/// Root shells when any arguments are allowed (none given, or a `*` wildcard).
+const ANY_ARGS: &[&str] = &[
+    "nix", "nix-env", "nixos-rebuild", "systemctl", "tee", "cp", "mv", "chmod", "chown",
+    "journalctl", "less", "find",
 ];
 
-/// Why a command is root-equivalent, if it is.
+/// Why a command is root-equivalent, if it is. In sudoers a command without arguments allows
+/// any arguments; `*` matches any.
 fn rootish(cmd: &str) -> Option<String> {
     let cmd = cmd.trim();
     if cmd.is_empty() || cmd == "ALL" {
         return Some("any command".into());
     }
-    let prog = cmd.split_whitespace().next().unwrap_or("");
+    let mut words = cmd.split_whitespace();
+    let prog = words.next().unwrap_or("");
     let base = prog.rsplit('/').next().unwrap_or(prog);
-    ROOTISH.contains(&base).then(|| format!("`{base}`"))
+    let args: Vec<&str> = words.collect();
+    if ALWAYS.contains(&base) {
+        return Some(format!("`{base}`"));
+    }
+    if ANY_ARGS.contains(&base) && (args.is_empty() || args.iter().any(|a| a.contains('*'))) {
+        return Some(format!("`{base}` with any arguments"));
+    }
+    None
 }
 
 /// `SETENV: NOEXEC: cmd` -> `cmd`.
@@ -178,7 +192,10 @@ mod tests {
   security.sudo.extraRules = [
     { users = [ "deploy" ]; commands = [
       { command = "ALL"; options = [ "NOPASSWD" ]; }
-      { command = "/run/current-system/sw/bin/systemctl restart app"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/systemctl"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/systemctl restart app.service"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/vim /etc/hosts"; options = [ "NOPASSWD" ]; }
       { command = "/run/current-system/sw/bin/reboot"; options = [ "NOPASSWD" ]; }
       { command = "ALL"; options = [ "SETENV" ]; }
     ]; }
@@ -188,7 +205,9 @@ mod tests {
             hits(src, ID),
             [
                 h(r#"{ command = "ALL"; options = [ "NOPASSWD" ]; }"#, 4, Medium),
-                h(r#"{ command = "/run/current-system/sw/bin/systemctl restart app"; options = [ "NOPASSWD" ]; }"#, 5, Medium),
+                h(r#"{ command = "/run/current-system/sw/bin/systemctl"; options = [ "NOPASSWD" ]; }"#, 5, Medium),
+                h(r#"{ command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }"#, 7, Medium),
+                h(r#"{ command = "/run/current-system/sw/bin/vim /etc/hosts"; options = [ "NOPASSWD" ]; }"#, 8, Medium),
             ]
         );
         let doas = r#"{ security.doas.extraRules = [ { groups = [ "wheel" ]; noPass = true; } { users = [ "a" ]; noPass = true; cmd = "reboot"; } ]; }"#;

@@ -56,7 +56,7 @@ impl LintRule for SshRootLogin {
         match &a.value.v {
             Value::Str(s) if s == "yes" => out.push(Hit::new(
                 a.value.range,
-                "root may log in over SSH, with a password too",
+                "root may log in over SSH (`yes` allows every authentication method)",
             )),
             Value::Bool(true) => out.push(Hit::new(a.value.range, "root may log in over SSH")),
             Value::Str(s) if s == "prohibit-password" || s == "without-password" => out.push(
