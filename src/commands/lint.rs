@@ -13,21 +13,20 @@ use nixsec_report::{Format, Options};
 use crate::cli::{GlobalArgs, LintArgs};
 use crate::printer::{use_color, warn_user};
 
-/// A byte bar on stderr while files are parsed (hidden off a terminal, under `-q`/`-v`).
+/// A file counter on stderr while files are parsed (hidden off a terminal, under `-q`/`-v`).
 struct Bar(ProgressBar);
 
 impl nixsec_lint::Progress for Bar {
-    fn start(&self, files: u64, bytes: u64) {
-        self.0.set_length(bytes);
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} linting {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
-        ) {
+    fn start(&self, files: u64, _bytes: u64) {
+        self.0.set_length(files);
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} linting [{bar:30}] {pos}/{len} files {per_sec}")
+        {
             self.0.set_style(style.progress_chars("=> "));
         }
-        self.0.set_message(format!("{files} files"));
     }
-    fn file_done(&self, bytes: u64) {
-        self.0.inc(bytes);
+    fn file_done(&self, _bytes: u64) {
+        self.0.inc(1);
     }
     fn finish(&self) {
         self.0.finish_and_clear();

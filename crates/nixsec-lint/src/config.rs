@@ -116,7 +116,7 @@ pub fn path_map(files: &[Indexed]) -> HashMap<PathBuf, usize> {
     files
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| f.path.canonicalize().ok().map(|p| (p, i)))
+        .map(|(i, f)| (f.path.clone(), i))
         .collect()
 }
 
@@ -135,7 +135,7 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
-/// Where a path literal written in `from` points, when it is a file under one of `roots`
+/// Where a path literal written in `from` (a canonical path) points, when it is a file under one of `roots`
 /// (a directory means its `default.nix`). `None` for anything outside the given paths or
 /// missing.
 #[must_use]
@@ -143,8 +143,7 @@ pub fn resolve(from: &Path, written: &str, roots: &[PathBuf]) -> Option<PathBuf>
     if !(written.starts_with("./") || written.starts_with("../")) {
         return None;
     }
-    let base = from.canonicalize().ok()?;
-    let target = normalize(&base.parent()?.join(written));
+    let target = normalize(&from.parent()?.join(written));
     // Checked lexically first, so nothing outside the given paths is even looked at.
     if !roots.iter().any(|r| target.starts_with(r)) {
         return None;

@@ -24,7 +24,7 @@ pub const PARSE_ERROR: &str = "parse-error";
 
 /// Progress of a run (the binary shows it with a bar; the library never draws).
 pub trait Progress: Send + Sync {
-    /// The walk found `files` files of `bytes` bytes.
+    /// The walk found `files` files (`bytes` is their size when known, else 0).
     fn start(&self, files: u64, bytes: u64);
     /// One file of `bytes` bytes was indexed.
     fn file_done(&self, bytes: u64);
@@ -78,7 +78,7 @@ pub enum LintError {
 /// One file, read and indexed.
 #[derive(Debug)]
 pub struct Indexed {
-    /// Where it is.
+    /// Where it is (canonical).
     pub path: PathBuf,
     /// How it is reported.
     pub display: String,
@@ -109,7 +109,7 @@ impl Indexed {
             },
             Err(e) => (String::new(), Some(format!("cannot read: {e}"))),
         };
-        Indexed::from_source(f.path.clone(), f.display.clone(), src, read_error)
+        Indexed::from_source(f.canon.clone(), f.display.clone(), src, read_error)
     }
 
     /// Index `src` as the file `display`.
@@ -188,12 +188,8 @@ pub fn lint(
                     .any(|id| id.eq_ignore_ascii_case(r.meta().id))
         })
         .collect();
-    let bytes_total: u64 = sources
-        .iter()
-        .filter_map(|s| std::fs::metadata(&s.path).ok())
-        .map(|m| m.len())
-        .sum();
-    progress.start(sources.len() as u64, bytes_total);
+    progress.start(sources.len() as u64, 0);
+    let clock = std::time::Instant::now();
     let mut out = pool.install(|| {
         let mut files: Vec<Indexed> = sources
             .par_iter()
@@ -203,12 +199,20 @@ pub fn lint(
                 f
             })
             .collect();
+        tracing::debug!(ms = clock.elapsed().as_millis(), "read and indexed");
         assign_kinds(&mut files, &roots);
+        tracing::debug!(ms = clock.elapsed().as_millis(), "module kinds");
         let mut findings: Vec<LintFinding> = files
             .par_iter()
             .flat_map_iter(|f| check_file(f, &rules))
             .collect();
+        tracing::debug!(ms = clock.elapsed().as_millis(), "file rules");
         let configs = config::gather(&files, &roots);
+        tracing::debug!(
+            ms = clock.elapsed().as_millis(),
+            configurations = configs.len(),
+            "configurations gathered"
+        );
         for c in &configs {
             let view = ConfigView {
                 files: &files,
@@ -223,6 +227,7 @@ pub fn lint(
                 }
             }
         }
+        tracing::debug!(ms = clock.elapsed().as_millis(), "configuration rules");
         merge_entry_points(&mut findings);
         let mut warnings = Vec::new();
         let active: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();

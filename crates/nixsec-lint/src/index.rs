@@ -196,7 +196,8 @@ impl FileIndex {
 
 fn describe_error(e: &rnix::ParseError, src: &str) -> (TextRange, String) {
     use rnix::ParseError as P;
-    let eof = TextRange::empty(rnix::TextSize::of(src));
+    // Nix reports an early end of file after the last token, not after trailing whitespace.
+    let eof = TextRange::empty(rnix::TextSize::of(src.trim_end()));
     let text = |r: TextRange| snippet(src.get(r.start().into()..r.end().into()).unwrap_or(""));
     match e {
         P::Unexpected(r) | P::UnexpectedExtra(r) => (*r, format!("unexpected `{}`", text(*r))),
@@ -267,7 +268,7 @@ fn lookup(scope: &[Frame], name: &str) -> Found {
                         let Some(ap) = apv.attrpath() else { continue };
                         let mut attrs = ap.attrs();
                         let Some(first) = attrs.next() else { continue };
-                        if attr_ident(&first).as_deref() == Some(name) {
+                        if attr_is(&first, name) {
                             if attrs.next().is_some() {
                                 return Found::Opaque;
                             }
@@ -309,6 +310,14 @@ fn binds_param(l: &ast::Lambda, name: &str) -> bool {
                 .is_some_and(|t| t.text() == name)
         }
         None => false,
+    }
+}
+
+/// True when `a` is the plain identifier `name` (no allocation).
+fn attr_is(a: &ast::Attr, name: &str) -> bool {
+    match a {
+        ast::Attr::Ident(i) => i.ident_token().is_some_and(|t| t.text() == name),
+        _ => false,
     }
 }
 
@@ -369,7 +378,46 @@ enum Wrap {
     Import(ast::Expr),
 }
 
+/// The identifier token naming a function head (`mkForce`, the `mkForce` of `lib.mkForce`).
+fn head_token(e: &ast::Expr) -> Option<rnix::SyntaxToken> {
+    match e {
+        ast::Expr::Ident(i) => i.ident_token(),
+        ast::Expr::Select(s) if s.default_expr().is_none() => match s.attrpath()?.attrs().last()? {
+            ast::Attr::Ident(i) => i.ident_token(),
+            _ => None,
+        },
+        ast::Expr::Paren(p) => head_token(&p.expr()?),
+        _ => None,
+    }
+}
+
+/// Module-system functions the index sees through.
+const WRAPPERS: &[&str] = &[
+    "mkForce",
+    "mkDefault",
+    "mkImageMediaOverride",
+    "mkVMOverride",
+    "mkOptionDefault",
+    "mkOverride",
+    "mkBefore",
+    "mkAfter",
+    "mkOrder",
+    "mkIf",
+    "optionalAttrs",
+    "mkMerge",
+    "import",
+];
+
 fn wrapper(a: &ast::Apply) -> Option<Wrap> {
+    // Most applications are ordinary calls: look at the head before collecting arguments.
+    let mut cur = a.lambda()?;
+    while let ast::Expr::Apply(ap) = &cur {
+        cur = ap.lambda()?;
+    }
+    let head = head_token(&cur)?;
+    if !WRAPPERS.contains(&head.text()) {
+        return None;
+    }
     let (name, mut args) = unroll(a)?;
     let n = args.len();
     Some(match (name.as_str(), n) {
@@ -408,7 +456,23 @@ fn int_literal(l: &ast::Literal) -> Option<i32> {
 }
 
 fn cond_text(e: &ast::Expr) -> String {
-    snippet(&e.syntax().text().to_string())
+    node_snippet(e.syntax())
+}
+
+/// [`snippet`] of a node's source text, reading only as many tokens as the snippet needs
+/// (an unknown value may be a large expression).
+fn node_snippet(n: &SyntaxNode) -> String {
+    let mut text = String::new();
+    for t in n
+        .descendants_with_tokens()
+        .filter_map(rnix::NodeOrToken::into_token)
+    {
+        text.push_str(t.text());
+        if text.len() > 256 {
+            break;
+        }
+    }
+    snippet(&text)
 }
 
 struct Walker {
@@ -464,17 +528,11 @@ impl Walker {
         if set.rec_token().is_some() {
             self.scope.push(Frame::Binds(set.syntax().clone()));
         }
-        let first_names: Vec<Option<String>> = set
-            .attrpath_values()
-            .map(|apv| {
-                apv.attrpath()
-                    .and_then(|p| p.attrs().next())
-                    .and_then(|a| attr_ident(&a))
-            })
-            .collect();
-        let explicit = first_names
-            .iter()
-            .any(|n| matches!(n.as_deref(), Some("config" | "options")));
+        let explicit = set.attrpath_values().any(|apv| {
+            apv.attrpath()
+                .and_then(|p| p.attrs().next())
+                .is_some_and(|a| attr_is(&a, "config") || attr_is(&a, "options"))
+        });
         for entry in set.entries() {
             match entry {
                 ast::Entry::AttrpathValue(apv) => {
@@ -521,7 +579,7 @@ impl Walker {
                         .map(|e| (self.eval(&e, &self.scope, self.depth).v, e))
                     {
                         Some((Value::Str(s), _)) => s,
-                        Some((_, e)) => format!("${{{}}}", snippet(&e.syntax().text().to_string())),
+                        Some((_, e)) => format!("${{{}}}", node_snippet(e.syntax())),
                         None => "${…}".to_string(),
                     }
                 }
@@ -562,7 +620,7 @@ impl Walker {
     fn walk(&mut self, e: &ast::Expr, key_range: TextRange) {
         if self.depth > MAX_DEPTH {
             let v = Val {
-                v: Value::Unknown(snippet(&e.syntax().text().to_string())),
+                v: Value::Unknown(node_snippet(e.syntax())),
                 range: e.syntax().text_range(),
             };
             self.record(v, key_range);
@@ -642,11 +700,33 @@ impl Walker {
                 }
             }
             ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
+                // `a // b` is shallow: a key of `b` replaces the whole value of that key in `a`.
+                let depth = self.prefix.len();
+                let start = self.out.assignments.len();
                 if let Some(l) = b.lhs() {
                     self.walk(&l, key_range);
                 }
+                let mid = self.out.assignments.len();
                 if let Some(r) = b.rhs() {
                     self.walk(&r, key_range);
+                }
+                let right: Vec<String> = self.out.assignments[mid..]
+                    .iter()
+                    .filter_map(|a| a.path.get(depth).cloned())
+                    .collect();
+                let mut i = start;
+                let mut end = mid;
+                while i < end {
+                    if self.out.assignments[i]
+                        .path
+                        .get(depth)
+                        .is_some_and(|k| right.contains(k))
+                    {
+                        self.out.assignments.remove(i);
+                        end -= 1;
+                        continue;
+                    }
+                    i += 1;
                 }
             }
             ast::Expr::Ident(i) => {
@@ -741,10 +821,9 @@ impl Walker {
             other => {
                 let r = other.syntax().text_range();
                 let m = self.module;
-                self.out.modules[m].imports.push(ModuleRef::External(
-                    snippet(&other.syntax().text().to_string()),
-                    r,
-                ));
+                self.out.modules[m]
+                    .imports
+                    .push(ModuleRef::External(node_snippet(other.syntax()), r));
             }
         }
     }
@@ -781,16 +860,10 @@ impl Walker {
             | ast::Expr::PathSearch(_)
             | ast::Expr::Str(_)
             | ast::Expr::Select(_)
-            | ast::Expr::BinOp(_) => Some(ModuleRef::External(
-                snippet(&item.syntax().text().to_string()),
-                range,
-            )),
+            | ast::Expr::BinOp(_) => Some(ModuleRef::External(node_snippet(item.syntax()), range)),
             ast::Expr::Apply(a) => match wrapper(a) {
                 Some(Wrap::Import(x)) => self.module_ref(&x),
-                _ => Some(ModuleRef::External(
-                    snippet(&item.syntax().text().to_string()),
-                    range,
-                )),
+                _ => Some(ModuleRef::External(node_snippet(item.syntax()), range)),
             },
             ast::Expr::Ident(i) => {
                 let name = ident_text(i).unwrap_or_default();
@@ -818,10 +891,7 @@ impl Walker {
                 self.prio = saved_prio;
                 None
             }
-            _ => Some(ModuleRef::External(
-                snippet(&item.syntax().text().to_string()),
-                range,
-            )),
+            _ => Some(ModuleRef::External(node_snippet(item.syntax()), range)),
         }
     }
 
@@ -900,7 +970,7 @@ impl Walker {
                 }
             }
             other => refs.push(ModuleRef::External(
-                snippet(&other.syntax().text().to_string()),
+                node_snippet(other.syntax()),
                 other.syntax().text_range(),
             )),
         }
@@ -936,7 +1006,7 @@ impl Walker {
     fn eval(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Val {
         let range = e.syntax().text_range();
         let unknown = || Val {
-            v: Value::Unknown(snippet(&e.syntax().text().to_string())),
+            v: Value::Unknown(node_snippet(e.syntax())),
             range,
         };
         if depth > MAX_DEPTH {
@@ -1075,7 +1145,7 @@ impl Walker {
                             },
                             (Value::Int(a), Value::Int(b)) => Val {
                                 v: a.checked_add(*b).map_or_else(
-                                    || Value::Unknown(snippet(&e.syntax().text().to_string())),
+                                    || Value::Unknown(node_snippet(e.syntax())),
                                     Value::Int,
                                 ),
                                 range,

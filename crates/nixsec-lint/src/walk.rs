@@ -9,6 +9,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// How it is reported: the given path, joined with the path below it.
     pub display: String,
+    /// Its canonical path (the canonical given path joined with the path below it; the
+    /// walk does not enter symbolic links to directories, so no further resolution is needed).
+    pub canon: PathBuf,
 }
 
 /// Why the walk could not start.
@@ -55,6 +58,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
             files.push(SourceFile {
                 path: given.clone(),
                 display: display(given),
+                canon: canon.clone(),
             });
             continue;
         }
@@ -78,10 +82,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
             let Some(ft) = entry.file_type() else {
                 continue;
             };
-            if ft.is_symlink() {
+            let file_canon = if ft.is_symlink() {
                 // Read a link only when it stays inside this root.
                 match p.canonicalize() {
-                    Ok(t) if t.starts_with(&canon) && t.is_file() => {}
+                    Ok(t) if t.starts_with(&canon) && t.is_file() => t,
                     Ok(_) | Err(_) => {
                         skipped.push((
                             display(p),
@@ -92,10 +96,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
                 }
             } else if !ft.is_file() {
                 continue;
-            }
+            } else {
+                match p.strip_prefix(given) {
+                    Ok(rel) => canon.join(rel),
+                    Err(_) => continue,
+                }
+            };
             files.push(SourceFile {
                 path: p.to_path_buf(),
                 display: display(p),
+                canon: file_canon,
             });
         }
     }
