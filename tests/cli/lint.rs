@@ -248,3 +248,19 @@ fn one_and_two_workers_agree() {
     };
     assert_eq!(strip(&a), strip(&b));
 }
+
+#[test]
+fn explain_knows_configuration_rules() {
+    let out = nixsec().args(["explain", "nix-070"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert!(text.starts_with("NIX-070  Firewall disabled\n"), "{text}");
+    assert!(
+        text.contains("  networking.firewall.enable = true;\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("crates/nixsec-lint/src/rules/firewall/firewall_disabled.rs"),
+        "{text}"
+    );
+}
