@@ -181,11 +181,26 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             out.push(c);
         }
     }
+    // A `configuration.nix` that another module imports is part of that module's system
+    // (for example a flake-parts host directory), not an entry point of its own.
+    let mut imported: HashSet<usize> = HashSet::new();
+    for f in files {
+        for m in &f.index.modules {
+            for r in &m.imports {
+                if let ModuleRef::Path(p, _) = r {
+                    if let Some(j) = resolve(&f.path, p, roots).and_then(|t| by_path.get(&t)) {
+                        imported.insert(*j);
+                    }
+                }
+            }
+        }
+    }
     for (fi, f) in files.iter().enumerate() {
         let is_entry = f.path.file_name().is_some_and(|n| n == "configuration.nix")
             && f.index.modules[0].is_module
             && f.index.errors.is_empty()
-            && !in_systems.contains(&fi);
+            && !in_systems.contains(&fi)
+            && !imported.contains(&fi);
         if !is_entry {
             continue;
         }
@@ -446,6 +461,25 @@ mod tests {
                 ("NIX-079".into(), "flake.nix".into(), 6, entry),
             ]
         );
+    }
+
+    #[test]
+    fn an_imported_configuration_nix_is_not_an_entry_point() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path();
+        write(
+            root,
+            "host/default.nix",
+            "{ imports = [ ./configuration.nix ]; }",
+        );
+        write(
+            root,
+            "host/configuration.nix",
+            "{ services.openssh.enable = true; }",
+        );
+        let (hits, out) = run(root);
+        assert_eq!(hits, []);
+        assert!(out.configurations.is_empty());
     }
 
     #[test]
