@@ -82,12 +82,14 @@ pub struct Indexed {
     pub path: PathBuf,
     /// How it is reported.
     pub display: String,
-    /// Its text (empty when it could not be read).
+    /// Its text (empty when it could not be read, or when nothing in it can produce a finding).
     pub src: String,
     /// Its index.
     pub index: FileIndex,
     /// Line starts.
     pub lines: LineIndex,
+    /// Size of the file in bytes.
+    pub size: usize,
     /// Why it could not be read, if so.
     pub read_error: Option<String>,
     /// Kind of each of its modules.
@@ -120,20 +122,39 @@ impl Indexed {
         src: String,
         read_error: Option<String>,
     ) -> Indexed {
-        let index = FileIndex::build(&src);
-        let lines = LineIndex::new(&src);
+        let size = src.len();
+        let mut index = FileIndex::build(&src);
         let kinds = index
             .modules
             .iter()
             .enumerate()
             .map(|(i, _)| content_kind(&index, i))
             .collect();
+        // Keep only what a rule can look at, so a large tree is not held in memory whole.
+        index.assignments.retain(|a| {
+            a.path.first().is_some_and(|p| p == "home-manager")
+                || crate::rules::LINT_RULES
+                    .iter()
+                    .any(|r| r.options().iter().chain(r.also_reads()).any(|p| a.is(p)))
+        });
+        let (src, lines) = if index.assignments.is_empty()
+            && index.suppressions.is_empty()
+            && index.errors.is_empty()
+            && index.systems.is_empty()
+            && read_error.is_none()
+        {
+            (String::new(), LineIndex::new(""))
+        } else {
+            let lines = LineIndex::new(&src);
+            (src, lines)
+        };
         Indexed {
             path,
             display,
             src,
             index,
             lines,
+            size,
             read_error,
             kinds,
         }
@@ -195,7 +216,7 @@ pub fn lint(
             .par_iter()
             .map(|s| {
                 let f = Indexed::read(s);
-                progress.file_done(f.src.len() as u64);
+                progress.file_done(f.size as u64);
                 f
             })
             .collect();
@@ -234,7 +255,7 @@ pub fn lint(
         apply_suppressions(&files, &mut findings, &mut warnings, &active);
         LintOutput {
             files: files.len(),
-            bytes: files.iter().map(|f| f.src.len() as u64).sum(),
+            bytes: files.iter().map(|f| f.size as u64).sum(),
             findings,
             configurations: configs.iter().map(|c| c.summary(&files)).collect(),
             warnings,

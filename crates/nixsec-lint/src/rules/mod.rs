@@ -84,6 +84,11 @@ pub trait LintRule: Sync {
     fn options(&self) -> &'static [&'static [&'static str]];
     /// Check one assignment to one of [`LintRule::options`].
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>);
+    /// Other option paths the rule reads, in [`LintRule::check`] through the file's index or in
+    /// [`LintRule::check_config`] (assignments matching no rule are not kept after indexing).
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[]
+    }
     /// Check a whole configuration (for rules that depend on NixOS defaults).
     fn check_config(&self, _cfg: &ConfigView<'_>, _out: &mut Vec<crate::config::ConfigHit>) {}
 }

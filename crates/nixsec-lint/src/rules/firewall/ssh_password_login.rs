@@ -58,6 +58,9 @@ impl LintRule for SshPasswordLogin {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[&["services", "openssh", "enable"]]
+    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["services", "openssh", "settings", "PasswordAuthentication"],

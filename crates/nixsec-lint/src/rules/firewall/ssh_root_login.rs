@@ -49,6 +49,9 @@ impl LintRule for SshRootLogin {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[&["services", "openssh", "enable"]]
+    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[SETTING, LEGACY]
     }

@@ -53,6 +53,9 @@ impl LintRule for ContainerAdminGroup {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[&["virtualisation", "podman", "dockerSocket", "enable"]]
+    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["users", "users", "*", "extraGroups"],

@@ -44,6 +44,9 @@ impl LintRule for BootEditorEnabled {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[&["boot", "loader", "systemd-boot", "enable"], &["boot", "lanzaboote", "enable"]]
+    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["boot", "loader", "systemd-boot", "editor"],
