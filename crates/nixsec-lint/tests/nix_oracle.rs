@@ -47,7 +47,10 @@ fn nix_eval(file: &Path, path: &[String]) -> Json {
     let sel: Vec<String> = path.iter().map(|c| format!("\"{c}\"")).collect();
     let expr = format!("(import {}).{}", file.display(), sel.join("."));
     let out = Command::new("nix-instantiate")
-        .args(["--eval", "--strict", "--json", "-E", &expr])
+        // The dummy store: evaluation without a store, so no test touches `/nix`.
+        .args([
+            "--store", "dummy://", "--eval", "--strict", "--json", "-E", &expr,
+        ])
         .output()
         .expect("nix-instantiate");
     assert!(
@@ -119,7 +122,7 @@ fn parse_errors_match_nix() {
         let file = d.path().join("bad.nix");
         std::fs::write(&file, src).expect("write");
         let out = Command::new("nix-instantiate")
-            .arg("--parse")
+            .args(["--store", "dummy://", "--parse"])
             .arg(&file)
             .output()
             .expect("nix-instantiate");
