@@ -67,6 +67,8 @@ pub enum Command {
     Units(UnitsArgs),
     /// Known CVEs in store closures, profiles or the system (vulnix-compatible).
     Vulns(crate::commands::vulns::VulnsArgs),
+    /// Lint NixOS configuration files for security problems, without evaluating them.
+    Lint(LintArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -207,6 +209,29 @@ fn parse_threshold(s: &str) -> Result<u64, String> {
     // In 0..=100 after the range check.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(tenths as u64)
+}
+
+/// `nixsec lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint (directories: every `.nix` file, `.gitignore` respected).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is found (see `nixsec audit --help`).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+    /// Run only this rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
 }
 
 /// `nixsec rules`.

@@ -9,13 +9,17 @@ use crate::cli::{ExplainArgs, GlobalArgs};
 use crate::printer::use_color;
 
 pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
-    let Some(rule) = find_rule(&args.id) else {
+    // A catalogue id may have a host rule, a configuration rule (`nixsec lint`), or both.
+    let lint = nixsec_lint::lint_rules()
+        .into_iter()
+        .map(|r| r.meta())
+        .find(|m| m.id.eq_ignore_ascii_case(&args.id));
+    let Some(m) = find_rule(&args.id).map(|r| r.meta()).or(lint) else {
         bail!(
             "unknown rule `{}` (see `nixsec rules`)",
             nixsec_core::escape(&args.id)
         );
     };
-    let m = rule.meta();
     let stdout = std::io::stdout();
     let color = use_color(global.color, stdout.is_terminal());
     let bold = if color {
@@ -49,6 +53,14 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<ExitStatus
         }
     }
     writeln!(out, "\nDefined in {}", m.source)?;
+    if let Some(l) = lint.filter(|l| !std::ptr::eq(*l, m)) {
+        writeln!(
+            out,
+            "\n{bold}In configuration (nixsec lint){bold:#}\n  {}",
+            l.checks
+        )?;
+        writeln!(out, "  Defined in {}", l.source)?;
+    }
     out.flush()?;
     Ok(ExitStatus::Success)
 }

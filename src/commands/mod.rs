@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod explain;
 pub mod generate;
+pub mod lint;
 pub mod rules;
 pub mod store;
 pub mod units;

@@ -10,6 +10,7 @@ mod firewall;
 mod formats;
 mod host_hardening;
 mod isolation;
+mod lint;
 mod misc;
 mod nixstore;
 mod store;

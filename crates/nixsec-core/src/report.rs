@@ -357,7 +357,8 @@ pub fn hardening_index(findings: &[Finding]) -> Option<u32> {
     }
 }
 
-fn summarize(findings: &[Finding], fail_on: FailOn, warnings: Vec<String>) -> Summary {
+/// Counts and the `--fail-on` verdict of a set of findings.
+pub(crate) fn summarize(findings: &[Finding], fail_on: FailOn, warnings: Vec<String>) -> Summary {
     let mut s = Summary {
         total: findings.len(),
         fail_on: fail_on.to_string(),

@@ -13,6 +13,7 @@ use std::str::FromStr;
 use nixsec_core::Report;
 
 pub mod json;
+pub mod lint;
 pub mod sarif;
 #[cfg(test)]
 mod testdata;

@@ -1,0 +1,675 @@
+//! The lint run: find files, parse and index each once (in parallel), tell module kinds apart,
+//! run every rule over each index in one pass, gather configurations and run the rules that
+//! depend on NixOS defaults, then apply `# nixsec: ignore` comments.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use nixsec_core::{
+    Evidence, Finding, Ignored, LintConfiguration, LintFinding, Remediation, RuleMeta, Severity,
+    Status,
+};
+use rayon::prelude::*;
+use rnix::TextRange;
+
+use crate::config::{self, ConfigHit, ConfigView};
+use crate::index::{Assignment, FileIndex, ModuleKind, ModuleRef};
+use crate::lines::LineIndex;
+use crate::rules::{lint_rules, FileCx, Hit, LintRule};
+use crate::value::{path_string, snippet};
+use crate::walk::{self, SourceFile};
+
+/// Rule id of the result for a file that does not parse or cannot be read.
+pub const PARSE_ERROR: &str = "parse-error";
+
+/// Progress of a run (the binary shows it with a bar; the library never draws).
+pub trait Progress: Send + Sync {
+    /// The walk found `files` files (`bytes` is their size when known, else 0).
+    fn start(&self, files: u64, bytes: u64);
+    /// One file of `bytes` bytes was indexed.
+    fn file_done(&self, bytes: u64);
+    /// The run is over.
+    fn finish(&self);
+}
+
+/// No progress.
+impl Progress for () {
+    fn start(&self, _: u64, _: u64) {}
+    fn file_done(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// Worker threads; 0 means rayon's default (all cores).
+    pub jobs: usize,
+    /// Only these rule ids (empty: all).
+    pub rules: Vec<String>,
+}
+
+/// The result of a run, before the report is built.
+#[derive(Debug, Clone, Default)]
+pub struct LintOutput {
+    /// Files read.
+    pub files: usize,
+    /// Their total size.
+    pub bytes: u64,
+    /// Results, unsorted.
+    pub findings: Vec<LintFinding>,
+    /// Configurations found.
+    pub configurations: Vec<LintConfiguration>,
+    /// Things worth a warning: suppressions without a reason, suppressions that matched
+    /// nothing, files skipped by the walk.
+    pub warnings: Vec<String>,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LintError {
+    /// A given path is missing or unreadable.
+    #[error(transparent)]
+    Walk(#[from] walk::WalkError),
+    /// The worker pool could not start.
+    #[error("cannot start {0} worker threads")]
+    Pool(usize),
+}
+
+/// One file, read and indexed.
+#[derive(Debug)]
+pub struct Indexed {
+    /// Where it is (canonical).
+    pub path: PathBuf,
+    /// How it is reported.
+    pub display: String,
+    /// Its text (empty when it could not be read, or when nothing in it can produce a finding).
+    pub src: String,
+    /// Its index.
+    pub index: FileIndex,
+    /// Line starts.
+    pub lines: LineIndex,
+    /// Size of the file in bytes.
+    pub size: usize,
+    /// Why it could not be read, if so.
+    pub read_error: Option<String>,
+    /// Kind of each of its modules.
+    pub kinds: Vec<ModuleKind>,
+}
+
+impl Indexed {
+    fn read(f: &SourceFile) -> Indexed {
+        let (src, read_error) = match std::fs::read(&f.path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(s) => (s, None),
+                Err(e) => (
+                    String::new(),
+                    Some(format!(
+                        "not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    )),
+                ),
+            },
+            Err(e) => (String::new(), Some(format!("cannot read: {e}"))),
+        };
+        Indexed::from_source(f.canon.clone(), f.display.clone(), src, read_error)
+    }
+
+    /// Index `src` as the file `display`.
+    #[must_use]
+    pub fn from_source(
+        path: PathBuf,
+        display: String,
+        src: String,
+        read_error: Option<String>,
+    ) -> Indexed {
+        let size = src.len();
+        let mut index = FileIndex::build(&src);
+        let kinds = index
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, _)| content_kind(&index, i))
+            .collect();
+        // Keep only what a rule can look at, so a large tree is not held in memory whole.
+        index.assignments.retain(|a| {
+            a.path.first().is_some_and(|p| p == "home-manager")
+                || crate::rules::LINT_RULES
+                    .iter()
+                    .any(|r| r.options().iter().chain(r.also_reads()).any(|p| a.is(p)))
+        });
+        let (src, lines) = if index.assignments.is_empty()
+            && index.suppressions.is_empty()
+            && index.errors.is_empty()
+            && index.systems.is_empty()
+            && read_error.is_none()
+        {
+            (String::new(), LineIndex::new(""))
+        } else {
+            let lines = LineIndex::new(&src);
+            (src, lines)
+        };
+        Indexed {
+            path,
+            display,
+            src,
+            index,
+            lines,
+            size,
+            read_error,
+            kinds,
+        }
+    }
+}
+
+/// A module's kind from what it sets: `home.*` and `xdg.configFile` are home-manager's;
+/// `homebrew`, `launchd`, `system.defaults` and `services.nix-daemon` are nix-darwin's.
+fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
+    let mut darwin = false;
+    for a in idx.assignments.iter().filter(|a| a.module == module) {
+        let p: Vec<&str> = a.path.iter().take(2).map(String::as_str).collect();
+        match p.as_slice() {
+            ["home", _] | ["xdg", "configFile" | "dataFile"] | ["programs", "home-manager"] => {
+                return ModuleKind::HomeManager;
+            }
+            ["homebrew" | "launchd", _] | ["system", "defaults"] | ["services", "nix-daemon"] => {
+                darwin = true;
+            }
+            _ => {}
+        }
+    }
+    if darwin {
+        ModuleKind::Darwin
+    } else {
+        ModuleKind::NixOS
+    }
+}
+
+/// Lint the `.nix` files under `paths`.
+///
+/// # Errors
+///
+/// A given path that does not exist, or no worker threads.
+pub fn lint(
+    paths: &[PathBuf],
+    opts: &LintOptions,
+    progress: &dyn Progress,
+) -> Result<LintOutput, LintError> {
+    let (sources, roots, skipped) = walk::discover(paths)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|_| LintError::Pool(opts.jobs))?;
+    let rules: Vec<&'static dyn LintRule> = lint_rules()
+        .into_iter()
+        .filter(|r| {
+            opts.rules.is_empty()
+                || opts
+                    .rules
+                    .iter()
+                    .any(|id| id.eq_ignore_ascii_case(r.meta().id))
+        })
+        .collect();
+    progress.start(sources.len() as u64, 0);
+    let clock = std::time::Instant::now();
+    let mut out = pool.install(|| {
+        let mut files: Vec<Indexed> = sources
+            .par_iter()
+            .map(|s| {
+                let f = Indexed::read(s);
+                progress.file_done(f.size as u64);
+                f
+            })
+            .collect();
+        tracing::debug!(ms = clock.elapsed().as_millis(), "read and indexed");
+        assign_kinds(&mut files, &roots);
+        tracing::debug!(ms = clock.elapsed().as_millis(), "module kinds");
+        let mut findings: Vec<LintFinding> = files
+            .par_iter()
+            .flat_map_iter(|f| check_file(f, &rules))
+            .collect();
+        tracing::debug!(ms = clock.elapsed().as_millis(), "file rules");
+        let configs = config::gather(&files, &roots);
+        tracing::debug!(
+            ms = clock.elapsed().as_millis(),
+            configurations = configs.len(),
+            "configurations gathered"
+        );
+        for c in &configs {
+            let view = ConfigView {
+                files: &files,
+                cfg: c,
+            };
+            let mut hits = Vec::new();
+            for r in &rules {
+                hits.clear();
+                r.check_config(&view, &mut hits);
+                for h in hits.drain(..) {
+                    findings.push(config_finding(r.meta(), &files, &c.entry, h));
+                }
+            }
+        }
+        tracing::debug!(ms = clock.elapsed().as_millis(), "configuration rules");
+        merge_entry_points(&mut findings);
+        let mut warnings = Vec::new();
+        let active: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
+        apply_suppressions(&files, &mut findings, &mut warnings, &active);
+        LintOutput {
+            files: files.len(),
+            bytes: files.iter().map(|f| f.size as u64).sum(),
+            findings,
+            configurations: configs.iter().map(|c| c.summary(&files)).collect(),
+            warnings,
+        }
+    });
+    for (p, why) in skipped {
+        out.warnings.push(format!("`{p}`: {why}"));
+    }
+    progress.finish();
+    Ok(out)
+}
+
+/// Module kinds: from content, then from how modules are used: files a home-manager user
+/// imports are home-manager modules, modules of a `darwinSystem` are nix-darwin modules.
+fn assign_kinds(files: &mut [Indexed], roots: &[PathBuf]) {
+    let by_path = config::path_map(files);
+    let mut hm: Vec<usize> = Vec::new();
+    for f in files.iter() {
+        for a in &f.index.assignments {
+            let is_hm_ref = matches!(a.path.first().map(String::as_str), Some("home-manager"))
+                && (a.is(&["home-manager", "users", "*"])
+                    || a.is(&["home-manager", "users", "*", "imports"])
+                    || a.is(&["home-manager", "sharedModules"]));
+            if !is_hm_ref {
+                continue;
+            }
+            let mut paths = Vec::new();
+            collect_paths(&a.value.v, &mut paths);
+            for p in paths {
+                if let Some(i) = config::resolve(&f.path, &p, roots).and_then(|t| by_path.get(&t)) {
+                    hm.push(*i);
+                }
+            }
+        }
+    }
+    // Home-manager modules and what they import.
+    let mut seen = vec![false; files.len()];
+    while let Some(i) = hm.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        files[i].kinds[0] = ModuleKind::HomeManager;
+        for r in &files[i].index.modules[0].imports {
+            if let ModuleRef::Path(p, _) = r {
+                if let Some(j) =
+                    config::resolve(&files[i].path, p, roots).and_then(|t| by_path.get(&t))
+                {
+                    hm.push(*j);
+                }
+            }
+        }
+    }
+    // nix-darwin systems: inline modules and the files they reach.
+    let mut darwin: Vec<(usize, usize)> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        for s in f
+            .index
+            .systems
+            .iter()
+            .filter(|s| s.kind == ModuleKind::Darwin)
+        {
+            for m in &s.modules {
+                match m {
+                    ModuleRef::Inline(k) => darwin.push((fi, *k)),
+                    ModuleRef::Path(p, _) => {
+                        if let Some(j) =
+                            config::resolve(&f.path, p, roots).and_then(|t| by_path.get(&t))
+                        {
+                            darwin.push((*j, 0));
+                        }
+                    }
+                    ModuleRef::External(..) => {}
+                }
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    while let Some((fi, m)) = darwin.pop() {
+        if !seen.insert((fi, m)) {
+            continue;
+        }
+        if files[fi].kinds[m] == ModuleKind::NixOS {
+            files[fi].kinds[m] = ModuleKind::Darwin;
+        }
+        let imports = files[fi].index.modules[m].imports.clone();
+        for r in imports {
+            if let ModuleRef::Path(p, _) = r {
+                if let Some(j) =
+                    config::resolve(&files[fi].path, &p, roots).and_then(|t| by_path.get(&t))
+                {
+                    darwin.push((*j, 0));
+                }
+            }
+        }
+    }
+}
+
+fn collect_paths(v: &crate::value::Value, out: &mut Vec<String>) {
+    match v {
+        crate::value::Value::Path(p) => out.push(p.clone()),
+        crate::value::Value::List(items) => {
+            for i in items {
+                collect_paths(&i.v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every per-file rule over one file's index, in one pass over its assignments.
+#[must_use]
+pub fn check_file(f: &Indexed, rules: &[&'static dyn LintRule]) -> Vec<LintFinding> {
+    let mut out = Vec::new();
+    if let Some(why) = &f.read_error {
+        out.push(error_finding(f, TextRange::empty(0.into()), why));
+        return out;
+    }
+    if let Some((range, msg)) = f.index.errors.first() {
+        let more = f.index.errors.len() - 1;
+        let msg = if more > 0 {
+            format!("does not parse: {msg} (and {more} more parse errors)")
+        } else {
+            format!("does not parse: {msg}")
+        };
+        out.push(error_finding(f, *range, &msg));
+        // Settings after an error may be attached to the wrong attribute set: the file's
+        // rules are not run (its other findings would not be trustworthy).
+        return out;
+    }
+    let mut hits = Vec::new();
+    for a in &f.index.assignments {
+        let kind = f.kinds.get(a.module).copied().unwrap_or(ModuleKind::NixOS);
+        let cx = FileCx {
+            file: &f.display,
+            src: &f.src,
+            index: &f.index,
+            kind,
+        };
+        for r in rules {
+            if !r.kinds().contains(&kind) || !r.options().iter().any(|p| a.is(p)) {
+                continue;
+            }
+            r.check(a, &cx, &mut hits);
+            for h in hits.drain(..) {
+                out.push(finding(r.meta(), f, a, h, None));
+            }
+        }
+    }
+    out
+}
+
+fn error_finding(f: &Indexed, range: TextRange, msg: &str) -> LintFinding {
+    let meta_title = "Nix file could not be checked";
+    let (line, column) = f.lines.line_col(&f.src, range.start());
+    let (end_line, end_column) = f.lines.line_col(&f.src, range.end());
+    LintFinding {
+        finding: Finding {
+            rule: PARSE_ERROR.to_string(),
+            title: meta_title.to_string(),
+            section: "lint".to_string(),
+            severity: Severity::High,
+            status: Status::Error,
+            message: msg.to_string(),
+            evidence: vec![Evidence {
+                path: f.display.clone(),
+                line: Some(line),
+                value: None,
+            }],
+            remediation: Remediation {
+                text: "Fix the syntax error (`nix-instantiate --parse FILE` shows it too); no rule was run on this file".to_string(),
+                nixos: String::new(),
+            },
+            ignored: None,
+        },
+        file: f.display.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+        option: None,
+        value: None,
+        conditional: false,
+        condition: None,
+        entry_point: None,
+        source_line: f.lines.line_text(&f.src, (line as usize).saturating_sub(1)).to_string(),
+    }
+}
+
+/// A finding for a hit of `meta`'s rule on assignment `a` of file `f`.
+fn finding(
+    meta: &RuleMeta,
+    f: &Indexed,
+    a: &Assignment,
+    h: Hit,
+    entry: Option<&str>,
+) -> LintFinding {
+    located(
+        meta,
+        f,
+        h.range,
+        h.message,
+        h.severity,
+        h.fix,
+        Some(path_string(&a.path)),
+        Some(a.value.v.to_string()),
+        a.condition.clone(),
+        entry,
+    )
+}
+
+fn config_finding(meta: &RuleMeta, files: &[Indexed], entry: &str, h: ConfigHit) -> LintFinding {
+    let f = &files[h.file];
+    located(
+        meta,
+        f,
+        h.range,
+        h.message,
+        h.severity,
+        h.fix,
+        Some(h.option),
+        h.value,
+        h.condition,
+        Some(entry),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn located(
+    meta: &RuleMeta,
+    f: &Indexed,
+    range: TextRange,
+    message: String,
+    severity: Option<Severity>,
+    fix: Option<String>,
+    option: Option<String>,
+    value: Option<String>,
+    condition: Option<String>,
+    entry: Option<&str>,
+) -> LintFinding {
+    let (line, column) = f.lines.line_col(&f.src, range.start());
+    let (end_line, end_column) = f.lines.line_col(&f.src, range.end());
+    let value = value.map(|v| snippet(&v));
+    let shown = match (&option, &value) {
+        (Some(o), Some(v)) => Some(format!("{o} = {v}")),
+        (Some(o), None) => Some(o.clone()),
+        _ => None,
+    };
+    LintFinding {
+        finding: Finding {
+            rule: meta.id.to_string(),
+            title: meta.title.to_string(),
+            section: meta.section.as_str().to_string(),
+            severity: severity.unwrap_or(meta.severity),
+            status: Status::Fail,
+            message,
+            evidence: vec![Evidence {
+                path: f.display.clone(),
+                line: Some(line),
+                value: shown,
+            }],
+            remediation: Remediation {
+                text: meta.fix.to_string(),
+                nixos: fix.unwrap_or_else(|| meta.nixos.to_string()),
+            },
+            ignored: None,
+        },
+        file: f.display.clone(),
+        line,
+        column,
+        end_line,
+        end_column,
+        option,
+        value,
+        conditional: condition.is_some(),
+        condition,
+        entry_point: entry.map(str::to_string),
+        source_line: f
+            .lines
+            .line_text(&f.src, (line as usize).saturating_sub(1))
+            .to_string(),
+    }
+}
+
+/// A configuration-level finding at the same place in several configurations (a shared
+/// module) is reported once, naming every entry point.
+fn merge_entry_points(findings: &mut Vec<LintFinding>) {
+    let mut seen: HashMap<(String, String, u32, u32, String), usize> = HashMap::new();
+    let mut out: Vec<LintFinding> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        let Some(entry) = f.entry_point.clone() else {
+            out.push(f);
+            continue;
+        };
+        let key = (
+            f.finding.rule.clone(),
+            f.file.clone(),
+            f.line,
+            f.column,
+            f.finding.message.clone(),
+        );
+        match seen.get(&key) {
+            Some(&i) => {
+                if let Some(e) = out[i].entry_point.as_mut() {
+                    e.push_str(", ");
+                    e.push_str(&entry);
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
+    *findings = out;
+}
+
+/// `# nixsec: ignore ID -- reason` on the line of a finding (at its end) or on the line
+/// above accepts the finding. Without a reason it is not honoured, and a warning says so.
+fn apply_suppressions(
+    files: &[Indexed],
+    findings: &mut [LintFinding],
+    warnings: &mut Vec<String>,
+    active: &[&str],
+) {
+    let by_name: HashMap<&str, &Indexed> = files.iter().map(|f| (f.display.as_str(), f)).collect();
+    let mut used: HashMap<(&str, usize), bool> = HashMap::new();
+    for f in files {
+        for (i, s) in f.index.suppressions.iter().enumerate() {
+            used.insert((f.display.as_str(), i), false);
+            if s.reason.is_none() {
+                let (line, _) = f.lines.line_col(&f.src, s.range.start());
+                warnings.push(format!(
+                    "`{}`:{line}: `nixsec: ignore {}` has no reason (write `-- reason`); it is not honoured",
+                    f.display,
+                    s.ids.join(", ")
+                ));
+            }
+        }
+    }
+    for fd in findings.iter_mut() {
+        if fd.finding.status != Status::Fail {
+            continue;
+        }
+        let Some(f) = by_name.get(fd.file.as_str()) else {
+            continue;
+        };
+        let line0 = fd.line as usize - 1;
+        for (i, s) in f.index.suppressions.iter().enumerate() {
+            let sline = f.lines.line0(s.range.start());
+            // On the finding's line, or on the line above it with nothing but the comment.
+            let above = sline + 1 == line0
+                && f.lines
+                    .line_text(&f.src, sline)
+                    .trim_start()
+                    .starts_with('#');
+            if !(sline == line0 || above) {
+                continue;
+            }
+            if !s
+                .ids
+                .iter()
+                .any(|id| id.eq_ignore_ascii_case(&fd.finding.rule))
+            {
+                continue;
+            }
+            if let Some(reason) = &s.reason {
+                fd.finding.ignored = Some(Ignored {
+                    reason: reason.clone(),
+                    until: None,
+                });
+                used.insert((f.display.as_str(), i), true);
+            }
+        }
+    }
+    let mut unused: Vec<_> = used
+        .into_iter()
+        .filter(|(_, u)| !u)
+        .map(|(k, _)| k)
+        .collect();
+    unused.sort_unstable();
+    for (name, i) in unused {
+        let Some(f) = by_name.get(name) else { continue };
+        let s = &f.index.suppressions[i];
+        // Without a reason it was already reported; for rules not run it could not match.
+        if s.reason.is_none()
+            || !s
+                .ids
+                .iter()
+                .any(|id| active.iter().any(|a| a.eq_ignore_ascii_case(id)))
+        {
+            continue;
+        }
+        let (line, _) = f.lines.line_col(&f.src, s.range.start());
+        warnings.push(format!(
+            "`{name}`:{line}: `nixsec: ignore {}` matched no finding; remove it",
+            s.ids.join(", ")
+        ));
+    }
+}
+
+/// Lint one source text as a standalone file (tests, editors): per-file rules only.
+#[must_use]
+pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
+    let f = Indexed::from_source(
+        Path::new(display).to_path_buf(),
+        display.to_string(),
+        src.to_string(),
+        None,
+    );
+    let mut out = check_file(&f, &lint_rules());
+
+    let mut warnings = Vec::new();
+    let rules = lint_rules();
+    let active: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
+    apply_suppressions(std::slice::from_ref(&f), &mut out, &mut warnings, &active);
+    out
+}

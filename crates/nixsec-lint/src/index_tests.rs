@@ -1,0 +1,474 @@
+//! The index on every spelling of an option. Expected paths and values are written by hand
+//! from the Nix semantics of each snippet.
+
+use super::*;
+use crate::value::path_string;
+
+/// `(path, value, condition, priority)` of every assignment, in order.
+fn opts(src: &str) -> Vec<(String, String, Option<String>, i32)> {
+    let idx = FileIndex::build(src);
+    assert!(idx.errors.is_empty(), "parse errors: {:?}", idx.errors);
+    idx.assignments
+        .iter()
+        .map(|a| {
+            (
+                path_string(&a.path),
+                a.value.v.to_string(),
+                a.condition.clone(),
+                a.priority,
+            )
+        })
+        .collect()
+}
+
+/// The value of the one assignment to `path` (a test failure when there is not exactly one).
+fn one(src: &str, path: &str) -> String {
+    let all = opts(src);
+    let hits: Vec<_> = all.iter().filter(|(p, ..)| p == path).collect();
+    assert_eq!(hits.len(), 1, "{path} in {all:?}");
+    hits[0].1.clone()
+}
+
+fn plain(p: &str, v: &str) -> (String, String, Option<String>, i32) {
+    (p.to_string(), v.to_string(), None, 100)
+}
+
+#[test]
+fn dotted_path() {
+    assert_eq!(
+        opts("{ networking.firewall.enable = false; }"),
+        [plain("networking.firewall.enable", "false")]
+    );
+}
+
+#[test]
+fn nested_sets_any_depth() {
+    let src =
+        r#"{ services = { openssh = { settings.PermitRootLogin = "yes"; enable = true; }; }; }"#;
+    assert_eq!(
+        opts(src),
+        [
+            plain("services.openssh.settings.PermitRootLogin", "\"yes\""),
+            plain("services.openssh.enable", "true"),
+        ]
+    );
+}
+
+#[test]
+fn function_form_and_config_form() {
+    let f = r#"{ config, lib, pkgs, ... }: { services.openssh.enable = true; }"#;
+    assert_eq!(opts(f), [plain("services.openssh.enable", "true")]);
+    // A module that declares options keeps its settings under `config`.
+    let m = r#"{ config, lib, ... }: {
+      options.my.enable = lib.mkEnableOption "x";
+      config = { networking.firewall.enable = false; };
+    }"#;
+    assert_eq!(opts(m), [plain("networking.firewall.enable", "false")]);
+    let idx = FileIndex::build(m);
+    assert!(idx.modules[0].declares_options);
+    // `config.x = ...` dotted.
+    assert_eq!(
+        opts("{ config.networking.firewall.enable = false; }"),
+        [plain("networking.firewall.enable", "false")]
+    );
+}
+
+#[test]
+fn config_under_mkif_is_conditional() {
+    let m = r#"{ config, lib, ... }: let cfg = config.my; in {
+      options.my.enable = lib.mkEnableOption "x";
+      config = lib.mkIf cfg.enable { services.openssh.settings.PasswordAuthentication = true; };
+    }"#;
+    assert_eq!(
+        opts(m),
+        [(
+            "services.openssh.settings.PasswordAuthentication".into(),
+            "true".into(),
+            Some("cfg.enable".into()),
+            100
+        )]
+    );
+}
+
+#[test]
+fn rec_sets_bind_their_names() {
+    let src = r#"rec { off = false; networking.firewall.enable = off; }"#;
+    assert_eq!(one(src, "networking.firewall.enable"), "false");
+}
+
+#[test]
+fn let_in_and_inherit() {
+    let src = r#"{ ... }: let
+      root = "yes";
+      enable = false;
+    in {
+      services.openssh.settings.PermitRootLogin = root;
+      networking.firewall = { inherit enable; };
+    }"#;
+    assert_eq!(
+        opts(src),
+        [
+            plain("services.openssh.settings.PermitRootLogin", "\"yes\""),
+            plain("networking.firewall.enable", "false"),
+        ]
+    );
+    // The use site is where the finding points.
+    let idx = FileIndex::build(src);
+    let a = &idx.assignments[0];
+    assert_eq!(&src[a.value.range], "root");
+}
+
+#[test]
+fn let_chains_and_shadowing() {
+    let src = r#"let a = b; b = "yes"; in let b = "no"; in {
+      x.one = a;
+      x.two = b;
+    }"#;
+    assert_eq!(one(src, "x.one"), "\"yes\"");
+    assert_eq!(one(src, "x.two"), "\"no\"");
+    // A cycle is not followed forever.
+    let cyc = "let a = b; b = a; in { x = a; }";
+    assert!(matches!(one(cyc, "x").as_str(), "a" | "b"));
+}
+
+#[test]
+fn with_lib_names_are_unknown_but_let_wins() {
+    let src = r#"{ lib, ... }: with lib; let p = "yes"; in {
+      services.openssh.settings.PermitRootLogin = p;
+      services.openssh.settings.X11Forwarding = someFlag;
+      networking.firewall.enable = mkForce false;
+    }"#;
+    assert_eq!(
+        opts(src),
+        [
+            plain("services.openssh.settings.PermitRootLogin", "\"yes\""),
+            plain("services.openssh.settings.X11Forwarding", "someFlag"),
+            (
+                "networking.firewall.enable".into(),
+                "false".into(),
+                None,
+                50
+            ),
+        ]
+    );
+    // `true` is in Nix's base scope, which `with` cannot override
+    // (`nix-instantiate --eval -E 'with { true = 1; }; true'` gives `true`).
+    let w = "with lib; { x = true; }";
+    assert_eq!(one(w, "x"), "true");
+}
+
+#[test]
+fn lists_and_concat() {
+    let src = r#"let extra = [ "@wheel" ]; in {
+      nix.settings.trusted-users = [ "root" ] ++ extra ++ [ "alice" ];
+      networking.firewall.allowedTCPPorts = [ 22 80 ] ++ cfg.ports;
+    }"#;
+    assert_eq!(
+        one(src, "nix.settings.trusted-users"),
+        r#"[ "root" "@wheel" "alice" ]"#
+    );
+    assert_eq!(
+        one(src, "networking.firewall.allowedTCPPorts"),
+        "[ 22 80 cfg.ports ]"
+    );
+}
+
+#[test]
+fn strings_indented_and_interpolated() {
+    let src = r#"let host = "cache.example"; in {
+      a = ''
+        %wheel ALL=(ALL) NOPASSWD: ALL
+          indented
+      '';
+      b = "http://${host}/";
+      c = "http://${config.x}/";
+      d = "tab\there";
+      e = ''a ''${b} c''''';
+    }"#;
+    assert_eq!(
+        one(src, "a"),
+        r#""%wheel ALL=(ALL) NOPASSWD: ALL\n  indented\n""#
+    );
+    assert_eq!(one(src, "b"), r#""http://cache.example/""#);
+    assert_eq!(one(src, "c"), r#""http://${…}/""#);
+    assert_eq!(one(src, "d"), r#""tab\there""#);
+    assert_eq!(one(src, "e"), r#""a ${b} c''""#);
+}
+
+#[test]
+fn quoted_and_dynamic_attribute_names() {
+    let src = r#"let k = "net.ipv4.ip_forward"; in {
+      boot.kernel.sysctl."net.ipv4.conf.all.rp_filter" = 0;
+      boot.kernel.sysctl.${k} = 1;
+      users.users.${name}.password = "x";
+    }"#;
+    assert_eq!(
+        opts(src),
+        [
+            plain(r#"boot.kernel.sysctl."net.ipv4.conf.all.rp_filter""#, "0"),
+            plain(r#"boot.kernel.sysctl."net.ipv4.ip_forward""#, "1"),
+            plain(r#"users.users."${name}".password"#, "\"x\""),
+        ]
+    );
+}
+
+#[test]
+fn priority_wrappers() {
+    let src = r#"{ lib, ... }: {
+      a = lib.mkForce false;
+      b = lib.mkDefault false;
+      c = lib.mkOverride 10 false;
+      d = lib.mkBefore [ "x" ];
+      e = lib.mkAfter [ "y" ];
+      f = lib.mkOrder 500 [ "z" ];
+      g = lib.modules.mkForce (lib.mkDefault true);
+    }"#;
+    assert_eq!(
+        opts(src),
+        [
+            ("a".into(), "false".into(), None, 50),
+            ("b".into(), "false".into(), None, 1000),
+            ("c".into(), "false".into(), None, 10),
+            ("d".into(), r#"[ "x" ]"#.into(), None, 100),
+            ("e".into(), r#"[ "y" ]"#.into(), None, 100),
+            ("f".into(), r#"[ "z" ]"#.into(), None, 100),
+            ("g".into(), "true".into(), None, 1000),
+        ]
+    );
+}
+
+#[test]
+fn mkif_mkmerge_and_if_then_else() {
+    let src = r#"{ config, lib, ... }: {
+      config = lib.mkMerge [
+        { networking.firewall.enable = true; }
+        (lib.mkIf config.services.foo.enable {
+          networking.firewall.allowedTCPPorts = [ 5432 ];
+        })
+      ];
+      services.x = if config.y then { enable = true; } else { enable = false; };
+    }"#;
+    // `services.x` is outside `config` in a module that has `config`: NixOS rejects it, and
+    // the index ignores it.
+    assert_eq!(
+        opts(src),
+        [
+            plain("networking.firewall.enable", "true"),
+            (
+                "networking.firewall.allowedTCPPorts".into(),
+                "[ 5432 ]".into(),
+                Some("config.services.foo.enable".into()),
+                100
+            ),
+        ]
+    );
+    let ite = r#"{ config, ... }: {
+      networking.firewall = if config.y then { enable = true; } else { enable = false; };
+    }"#;
+    assert_eq!(
+        opts(ite),
+        [
+            (
+                "networking.firewall.enable".into(),
+                "true".into(),
+                Some("config.y".into()),
+                100
+            ),
+            (
+                "networking.firewall.enable".into(),
+                "false".into(),
+                Some("!(config.y)".into()),
+                100
+            ),
+        ]
+    );
+}
+
+#[test]
+fn nested_conditions_join() {
+    let src = r#"{ lib, ... }: lib.mkIf a { x = lib.mkIf b (lib.mkForce 1); }"#;
+    // A top-level mkIf is not a module attribute set: nothing is indexed (NixOS would need
+    // the module to be a set).
+    assert!(opts(src).is_empty());
+    let src = r#"{ lib, ... }: { config = lib.mkIf a { x = lib.mkIf b (lib.mkForce 1); }; }"#;
+    assert_eq!(
+        opts(src),
+        [("x".into(), "1".into(), Some("a && b".into()), 50)]
+    );
+}
+
+#[test]
+fn update_operator_and_names_bound_to_sets() {
+    let src = r#"let ssh = { enable = true; settings.PermitRootLogin = "yes"; }; in {
+      services.openssh = ssh // { settings.X11Forwarding = true; };
+    }"#;
+    // `//` is shallow: the right side's `settings` replaces the left one whole
+    // (`nix-instantiate --eval` agrees, see tests/nix_oracle.rs).
+    assert_eq!(
+        opts(src),
+        [
+            plain("services.openssh.enable", "true"),
+            plain("services.openssh.settings.X11Forwarding", "true"),
+        ]
+    );
+}
+
+#[test]
+fn attrsets_inside_lists() {
+    let src = r#"{
+      security.sudo.extraRules = [
+        { users = [ "alice" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; }
+      ];
+    }"#;
+    assert_eq!(
+        one(src, "security.sudo.extraRules"),
+        r#"[ { users = [ "alice" ]; commands = [ { command = "ALL"; options = [ "NOPASSWD" ]; } ]; } ]"#
+    );
+}
+
+#[test]
+fn comments_are_not_assignments() {
+    let src = "{\n  # networking.firewall.enable = false;\n  /* services.openssh.enable = true; */\n  x = 1;\n}";
+    assert_eq!(opts(src), [plain("x", "1")]);
+}
+
+#[test]
+fn imports_are_recorded() {
+    let src = r#"{ modulesPath, inputs, ... }: {
+      imports = [
+        ./hardware-configuration.nix
+        ../common
+        (import ./x.nix)
+        (modulesPath + "/profiles/hardened.nix")
+        inputs.sops.nixosModules.sops
+        { networking.firewall.enable = false; }
+      ];
+    }"#;
+    let idx = FileIndex::build(src);
+    let m = &idx.modules[0];
+    let kinds: Vec<String> = m
+        .imports
+        .iter()
+        .map(|r| match r {
+            ModuleRef::Path(p, _) => format!("path {p}"),
+            ModuleRef::External(t, _) => format!("ext {t}"),
+            ModuleRef::Inline(i) => format!("inline {i}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "path ./hardware-configuration.nix",
+            "path ../common",
+            "path ./x.nix",
+            r#"ext modulesPath + "/profiles/hardened.nix""#,
+            "ext inputs.sops.nixosModules.sops",
+        ]
+    );
+    assert!(m.hardened_profile);
+    // The inline module's settings are indexed with the file's module.
+    assert_eq!(
+        idx.assignments
+            .iter()
+            .map(|a| path_string(&a.path))
+            .collect::<Vec<_>>(),
+        ["networking.firewall.enable"]
+    );
+}
+
+#[test]
+fn flake_systems_and_inline_modules() {
+    let src = r#"{
+      inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+      outputs = { self, nixpkgs, ... }@inputs: let common = ./common.nix; in {
+        nixosConfigurations.laptop = nixpkgs.lib.nixosSystem {
+          system = "x86_64-linux";
+          modules = [
+            ./hosts/laptop/configuration.nix
+            common
+            { services.openssh.settings.PermitRootLogin = "yes"; }
+            inputs.home-manager.nixosModules.home-manager
+          ];
+        };
+        darwinConfigurations.mac = darwin.lib.darwinSystem { modules = [ ./mac.nix ]; };
+      };
+    }"#;
+    let idx = FileIndex::build(src);
+    assert_eq!(idx.systems.len(), 2);
+    let s = &idx.systems[0];
+    assert_eq!(s.name, "nixosConfigurations.laptop");
+    assert_eq!(s.kind, ModuleKind::NixOS);
+    assert!(
+        matches!(&s.modules[0], ModuleRef::Path(p, _) if p == "./hosts/laptop/configuration.nix")
+    );
+    assert!(matches!(&s.modules[1], ModuleRef::Path(p, _) if p == "./common.nix"));
+    assert!(matches!(&s.modules[2], ModuleRef::Inline(1)));
+    assert!(matches!(&s.modules[3], ModuleRef::External(..)));
+    let inline: Vec<_> = idx.assignments.iter().filter(|a| a.module == 1).collect();
+    assert_eq!(inline.len(), 1);
+    assert_eq!(
+        path_string(&inline[0].path),
+        "services.openssh.settings.PermitRootLogin"
+    );
+    assert_eq!(idx.systems[1].kind, ModuleKind::Darwin);
+    assert_eq!(idx.systems[1].name, "darwinConfigurations.mac");
+}
+
+#[test]
+fn not_a_module() {
+    let src = r#"{ stdenv, fetchurl }: stdenv.mkDerivation { pname = "x"; version = "1"; }"#;
+    let idx = FileIndex::build(src);
+    assert!(!idx.modules[0].is_module);
+    assert!(idx.assignments.is_empty());
+}
+
+#[test]
+fn parse_errors_are_kept_with_a_place() {
+    let src = "{ a = 1;\n  b = ;\n}";
+    let idx = FileIndex::build(src);
+    assert!(!idx.errors.is_empty());
+    let (r, msg) = &idx.errors[0];
+    assert!(u32::from(r.start()) >= 11, "{r:?} {msg}");
+    let eof = FileIndex::build("{ a = 1;");
+    assert!(
+        eof.errors.iter().any(|(_, m)| m.contains("end of file")),
+        "{:?}",
+        eof.errors
+    );
+}
+
+#[test]
+fn suppression_comments() {
+    let src = "{\n  # nixsec: ignore NIX-070 -- lab box\n  networking.firewall.enable = false; # nixsec: ignore nix-071, NIX-073\n}";
+    let idx = FileIndex::build(src);
+    assert_eq!(idx.suppressions.len(), 2);
+    assert_eq!(idx.suppressions[0].ids, ["NIX-070"]);
+    assert_eq!(idx.suppressions[0].reason.as_deref(), Some("lab box"));
+    assert_eq!(idx.suppressions[1].ids, ["NIX-071", "NIX-073"]);
+    assert_eq!(idx.suppressions[1].reason, None);
+}
+
+#[test]
+fn hostile_input_never_panics() {
+    for src in [
+        "",
+        "{",
+        "}}}}",
+        "{ a.${",
+        "''",
+        "\"\\",
+        "let in",
+        "{ x = ''${''${''${",
+        "{ a = mkIf; b = mkForce; c = mkOverride x; }",
+        "rec { a = a; b = a; }",
+        "{ imports = imports; }",
+        "\u{0}\u{feff}{ a = 1; }",
+    ] {
+        let _ = FileIndex::build(src);
+    }
+    // Deep nesting.
+    let deep = format!("{}1{}", "[".repeat(3000), "]".repeat(3000));
+    let _ = FileIndex::build(&deep);
+    let deep = format!("{{ x = {}1{}; }}", "(".repeat(3000), ")".repeat(3000));
+    let _ = FileIndex::build(&deep);
+}

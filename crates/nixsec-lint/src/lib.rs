@@ -1,0 +1,22 @@
+//! nixsec-lint: static security lint of NixOS configuration, without evaluating anything.
+//!
+//! Each `.nix` file is parsed once with `rnix` (a lossless rowan syntax tree) and walked once
+//! into an attribute-path [`index::FileIndex`]: every option assignment, whatever its spelling,
+//! with its value, place, priority and condition. Every rule then runs over that index in one
+//! pass ([`rules`]). Configurations (a `configuration.nix`, or each `nixosSystem` of a
+//! `flake.nix`) are gathered by following relative `imports` inside the given paths, and the
+//! rules that depend on NixOS defaults run over each ([`config`]). Nothing is evaluated,
+//! executed or read outside the given paths.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod engine;
+pub mod index;
+pub mod lines;
+pub mod rules;
+pub mod value;
+pub mod walk;
+
+pub use engine::{lint, LintOptions, LintOutput, Progress};
+pub use index::{Assignment, FileIndex, ModuleKind};
+pub use rules::{lint_rules, LintRule, LINT_RULES};

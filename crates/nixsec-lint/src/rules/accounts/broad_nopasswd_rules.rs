@@ -1,0 +1,224 @@
+//! NIX-133: NOPASSWD sudo/doas rules for commands that amount to root.
+
+use linkme::distributed_slice;
+use nixsec_core::{RuleMeta, Section, Severity};
+
+use crate::index::Assignment;
+use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::value::{Val, Value};
+
+/// ## What it checks
+/// `security.sudo.extraRules` / `security.sudo-rs.extraRules` entries whose `commands` carry
+/// the `NOPASSWD` option, `security.doas.extraRules` entries with `noPass = true`, and
+/// `NOPASSWD:` lines of a literal `security.sudo.extraConfig` — when the command is `ALL`,
+/// missing, a shell, an editor, `nix`, `nixos-rebuild`, `systemctl` or `env`.
+///
+/// ## Why it matters
+/// Each of these commands gives a root shell; without a password any process of that user
+/// becomes root.
+///
+/// ## Fix (NixOS)
+/// Restrict the rule to the exact store path and arguments, and keep the password:
+/// `{ command = "/run/current-system/sw/bin/systemctl restart foo"; options = [ "NOPASSWD" ]; }`
+///
+/// ## References
+/// sudoers(5); doas.conf(5); GTFOBins.
+pub struct BroadNopasswdRules;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-133",
+    title: "Broad NOPASSWD rules",
+    section: Section::Accounts,
+    severity: Severity::Medium,
+    checks: "NOPASSWD (doas noPass) for ALL, a shell, an editor, nix, nixos-rebuild, systemctl, env, or no command",
+    rationale: "These commands give a root shell; without a password any process of that user becomes root.",
+    fix: "Allow only exact commands with fixed arguments without a password",
+    nixos: "security.sudo.extraRules = [ { users = [ \"deploy\" ]; commands = [ { command = \"/run/current-system/sw/bin/systemctl restart app.service\"; options = [ \"NOPASSWD\" ]; } ]; } ];",
+    references: &["sudoers(5)", "doas.conf(5)", "https://gtfobins.github.io"],
+    source: file!(),
+};
+
+// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
+#[allow(unsafe_code)]
+#[distributed_slice(LINT_RULES)]
+static RULE: &dyn LintRule = &BroadNopasswdRules;
+
+/// Root shells whatever their arguments: shells, editors (`:!sh`), interpreters, `env`.
+const ALWAYS: &[&str] = &[
+    "sh", "bash", "zsh", "fish", "dash", "su", "sudo", "sudoedit", "vi", "vim", "nvim", "nano",
+    "emacs", "env", "python", "python3", "perl", "nix-shell",
+];
+/// Root shells when any arguments are allowed (none given, or a `*` wildcard).
+const ANY_ARGS: &[&str] = &[
+    "nix", "nix-env", "nixos-rebuild", "systemctl", "tee", "cp", "mv", "chmod", "chown",
+    "journalctl", "less", "find",
+];
+
+/// Why a command is root-equivalent, if it is. In sudoers a command without arguments allows
+/// any arguments; `*` matches any.
+fn rootish(cmd: &str) -> Option<String> {
+    let cmd = cmd.trim();
+    if cmd.is_empty() || cmd == "ALL" {
+        return Some("any command".into());
+    }
+    let mut words = cmd.split_whitespace();
+    let prog = words.next().unwrap_or("");
+    let base = prog.rsplit('/').next().unwrap_or(prog);
+    let args: Vec<&str> = words.collect();
+    if ALWAYS.contains(&base) {
+        return Some(format!("`{base}`"));
+    }
+    if ANY_ARGS.contains(&base) && (args.is_empty() || args.iter().any(|a| a.contains('*'))) {
+        return Some(format!("`{base}` with any arguments"));
+    }
+    None
+}
+
+/// `SETENV: NOEXEC: cmd` -> `cmd`.
+fn strip_tags(mut c: &str) -> &str {
+    c = c.trim();
+    while let Some((tag, rest)) = c.split_once(':') {
+        if tag.is_empty() || !tag.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_') {
+            break;
+        }
+        c = rest.trim();
+    }
+    c
+}
+
+fn has_nopasswd(v: Option<&Val>) -> bool {
+    match v.map(|v| &v.v) {
+        Some(Value::List(items)) => items
+            .iter()
+            .any(|i| i.v.as_str() == Some("NOPASSWD")),
+        Some(Value::Str(s)) => s == "NOPASSWD",
+        _ => false,
+    }
+}
+
+impl LintRule for BroadNopasswdRules {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["security", "sudo", "extraRules"],
+            &["security", "sudo-rs", "extraRules"],
+            &["security", "doas", "extraRules"],
+            &["security", "sudo", "extraConfig"],
+            &["security", "sudo-rs", "extraConfig"],
+        ]
+    }
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        let tool = a.path[1].as_str();
+        if a.path[2] == "extraConfig" {
+            self.check_text(a, cx, out);
+            return;
+        }
+        let Value::List(rules) = &a.value.v else { return };
+        for rule in rules {
+            if tool == "doas" {
+                if rule.v.attr("noPass").and_then(|v| v.v.as_bool()) != Some(true) {
+                    continue;
+                }
+                let why = match rule.v.attr("cmd").map(|c| &c.v) {
+                    None => Some("any command".to_string()),
+                    Some(Value::Str(c)) => rootish(c),
+                    Some(_) => None,
+                };
+                if let Some(why) = why {
+                    out.push(Hit::new(rule.range, format!("doas runs {why} as root without a password")));
+                }
+                continue;
+            }
+            let Some(Value::List(cmds)) = rule.v.attr("commands").map(|c| &c.v) else {
+                continue;
+            };
+            for c in cmds {
+                let (cmd, opts) = match &c.v {
+                    Value::Str(s) => (Some(s.as_str()), None),
+                    Value::Attrs(_) => (c.v.attr("command").and_then(|x| x.v.as_str()), c.v.attr("options")),
+                    _ => continue,
+                };
+                if !has_nopasswd(opts) {
+                    continue;
+                }
+                if let Some(why) = cmd.and_then(rootish) {
+                    out.push(Hit::new(c.range, format!("{tool} runs {why} as root without a password")));
+                }
+            }
+        }
+    }
+}
+
+impl BroadNopasswdRules {
+    /// `... NOPASSWD: cmd, cmd` lines of a literal sudoers text.
+    fn check_text(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        let Some(text) = a.value.v.text() else { return };
+        let start = usize::from(a.value.range.start());
+        let raw = cx.src.get(start..usize::from(a.value.range.end())).unwrap_or("");
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('#') {
+                continue;
+            }
+            let Some(p) = line.find("NOPASSWD:") else { continue };
+            let cmds = &line[p + "NOPASSWD:".len()..];
+            let why = cmds.split(',').find_map(|c| rootish(strip_tags(c)));
+            let Some(why) = why else { continue };
+            let range = match raw.find(line) {
+                Some(q) => {
+                    let s = u32::try_from(start + q).unwrap_or(u32::MAX);
+                    let e = u32::try_from(start + q + line.len()).unwrap_or(u32::MAX);
+                    rnix::TextRange::new(s.into(), e.into())
+                }
+                None => a.value.range,
+            };
+            out.push(Hit::new(range, format!("sudoers line runs {why} as root without a password")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{h, hits};
+    use nixsec_core::Severity::Medium;
+
+    const ID: &str = "NIX-133";
+
+    #[test]
+    fn extra_rules() {
+        let src = r#"{
+  security.sudo.extraRules = [
+    { users = [ "deploy" ]; commands = [
+      { command = "ALL"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/systemctl"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/systemctl restart app.service"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/vim /etc/hosts"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/reboot"; options = [ "NOPASSWD" ]; }
+      { command = "ALL"; options = [ "SETENV" ]; }
+    ]; }
+  ];
+}"#;
+        assert_eq!(
+            hits(src, ID),
+            [
+                h(r#"{ command = "ALL"; options = [ "NOPASSWD" ]; }"#, 4, Medium),
+                h(r#"{ command = "/run/current-system/sw/bin/systemctl"; options = [ "NOPASSWD" ]; }"#, 5, Medium),
+                h(r#"{ command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }"#, 7, Medium),
+                h(r#"{ command = "/run/current-system/sw/bin/vim /etc/hosts"; options = [ "NOPASSWD" ]; }"#, 8, Medium),
+            ]
+        );
+        let doas = r#"{ security.doas.extraRules = [ { groups = [ "wheel" ]; noPass = true; } { users = [ "a" ]; noPass = true; cmd = "reboot"; } ]; }"#;
+        assert_eq!(hits(doas, ID), [h(r#"{ groups = [ "wheel" ]; noPass = true; }"#, 1, Medium)]);
+    }
+
+    #[test]
+    fn extra_config() {
+        let src = "{\n  security.sudo.extraConfig = ''\n    Defaults lecture = never\n    %wheel ALL=(ALL) NOPASSWD: ALL\n    bob ALL=(root) NOPASSWD: /run/current-system/sw/bin/reboot\n  '';\n}";
+        assert_eq!(hits(src, ID), [h("%wheel ALL=(ALL) NOPASSWD: ALL", 4, Medium)]);
+        let commented = "{ security.sudo.extraConfig = \"# %wheel ALL=(ALL) NOPASSWD: ALL\"; }";
+        assert!(hits(commented, ID).is_empty());
+    }
+}

@@ -1,0 +1,137 @@
+//! NIX-070: the NixOS firewall switched off.
+
+use linkme::distributed_slice;
+use nixsec_core::{RuleMeta, Section, Severity};
+
+use crate::index::Assignment;
+use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+
+/// ## What it checks
+/// `networking.firewall.enable = false` in any spelling (nested sets, `mkForce`, `let`
+/// values, under `mkIf` — then marked conditional).
+///
+/// ## Why it matters
+/// Without the firewall every listening socket is reachable from every network the host is on;
+/// NixOS modules open only the ports they declare, but only when the firewall is on.
+///
+/// ## Fix (NixOS)
+/// `networking.firewall.enable = true;`
+///
+/// ## References
+/// NixOS option `networking.firewall.enable`; CWE-284.
+pub struct FirewallDisabled;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-070",
+    title: "Firewall disabled",
+    section: Section::Firewall,
+    severity: Severity::High,
+    checks: "`networking.firewall.enable = false`",
+    rationale: "Without the firewall every listening socket is reachable from every network the host is on.",
+    fix: "Keep the firewall on and open only the ports a service needs",
+    nixos: "networking.firewall.enable = true;",
+    references: &["NixOS option networking.firewall.enable", "CWE-284"],
+    source: file!(),
+};
+
+// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
+#[allow(unsafe_code)]
+#[distributed_slice(LINT_RULES)]
+static RULE: &dyn LintRule = &FirewallDisabled;
+
+impl LintRule for FirewallDisabled {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[&["networking", "firewall", "enable"]]
+    }
+    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if a.value.v.as_bool() == Some(false) {
+            out.push(Hit::new(a.value.range, "the firewall is disabled"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{h, hc, hits};
+    use nixsec_core::Severity::High;
+
+    const ID: &str = "NIX-070";
+
+    #[test]
+    fn every_spelling() {
+        for (src, text, line) in [
+            ("{ networking.firewall.enable = false; }", "false", 1),
+            ("{ networking = { firewall = { enable = false; }; }; }", "false", 1),
+            ("{ lib, ... }: { networking.firewall.enable = lib.mkForce false; }", "false", 1),
+            ("{ lib, ... }: with lib; { networking.firewall.enable = mkDefault false; }", "false", 1),
+            ("{ config, ... }: { options.x = 1; config.networking.firewall.enable = false; }", "false", 1),
+            ("let fw = false; in { networking.firewall.enable = fw; }", "fw", 1),
+            ("let fw = { enable = false; }; in { networking.firewall = fw; }", "false", 1),
+            ("rec { off = false; networking.firewall.enable = off; }", "off", 1),
+            ("let enable = false; in { networking.firewall = { inherit enable; }; }", "enable", 1),
+            ("{ lib, ... }: { config = lib.mkMerge [ { networking.firewall.enable = false; } ]; }", "false", 1),
+            ("{\n  networking.firewall.enable =\n    false;\n}", "false", 3),
+        ] {
+            assert_eq!(hits(src, ID), [h(text, line, High)], "{src}");
+        }
+    }
+
+    #[test]
+    fn conditional() {
+        let src = "{ lib, config, ... }: {\n  config = lib.mkIf config.lab { networking.firewall.enable = false; };\n}";
+        assert_eq!(hits(src, ID), [hc("false", 2, High)]);
+        // Each branch of an `if` is an assignment under its condition.
+        let ite = "{ config, ... }: { networking.firewall.enable = if config.lab then false else true; }";
+        assert_eq!(hits(ite, ID), [hc("false", 1, High)]);
+        let ite = "{ config, ... }: { networking.firewall = if config.lab then { enable = false; } else { }; }";
+        assert_eq!(hits(ite, ID), [hc("false", 1, High)]);
+    }
+
+    #[test]
+    fn negatives() {
+        for src in [
+            "{ networking.firewall.enable = true; }",
+            "{\n  # networking.firewall.enable = false;\n}",
+            "{ /* networking.firewall.enable = false; */ }",
+            "{ config, ... }: { networking.firewall.enable = config.x; }",
+            "{ lib, ... }: with lib; { networking.firewall.enable = someFlag; }",
+            "{ networking.firewall.allowedTCPPorts = [ 22 ]; }",
+            // Not an option assignment: a string that mentions it.
+            "{ environment.etc.x.text = \"networking.firewall.enable = false;\"; }",
+            // Outside `config` in a module with `options`: NixOS would reject it; not indexed.
+            "{ options.x = 1; networking.firewall.enable = false; }",
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn home_manager_and_darwin_modules_are_not_nixos() {
+        let hm = "{ home.stateVersion = \"24.05\"; networking.firewall.enable = false; }";
+        assert!(hits(hm, ID).is_empty());
+        let darwin = "{ homebrew.enable = true; networking.firewall.enable = false; }";
+        assert!(hits(darwin, ID).is_empty());
+    }
+
+    #[test]
+    fn suppressed_with_a_reason_only() {
+        let ok = "{\n  # nixsec: ignore NIX-070 -- isolated lab network\n  networking.firewall.enable = false;\n}";
+        assert!(hits(ok, ID).is_empty());
+        let f = crate::rules::testing::findings(ok, ID);
+        assert_eq!(
+            f[0].finding.ignored.as_ref().map(|i| i.reason.as_str()),
+            Some("isolated lab network")
+        );
+        let trailing = "{ networking.firewall.enable = false; # nixsec: ignore NIX-070 -- lab\n}";
+        assert!(hits(trailing, ID).is_empty());
+        let no_reason = "{\n  # nixsec: ignore NIX-070\n  networking.firewall.enable = false;\n}";
+        assert_eq!(hits(no_reason, ID), [h("false", 3, High)]);
+        let other_id = "{\n  # nixsec: ignore NIX-071 -- x\n  networking.firewall.enable = false;\n}";
+        assert_eq!(hits(other_id, ID), [h("false", 3, High)]);
+        let two_above = "{\n  # nixsec: ignore NIX-070 -- x\n\n  networking.firewall.enable = false;\n}";
+        assert_eq!(hits(two_above, ID), [h("false", 4, High)]);
+    }
+}

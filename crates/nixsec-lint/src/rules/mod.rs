@@ -1,0 +1,228 @@
+//! Configuration rules: one small module per catalogue id, registered in [`LINT_RULES`].
+//!
+//! A rule names the option paths it looks at ([`LintRule::options`]); the engine walks a
+//! file's index once and hands each matching assignment to the rule ([`LintRule::check`]).
+//! Rules that depend on NixOS defaults also look at a whole configuration
+//! ([`LintRule::check_config`]).
+
+use nixsec_core::{RuleMeta, Severity};
+use rnix::TextRange;
+
+use crate::config::ConfigView;
+use crate::index::{Assignment, FileIndex, ModuleKind};
+use crate::value::{Val, Value};
+
+pub mod accounts;
+pub mod firewall;
+pub mod isolation;
+pub mod multi_user;
+pub mod secure_boot;
+pub mod store_integrity;
+pub mod store_secrets;
+pub mod vulnerabilities;
+
+/// What a rule sees of one file.
+pub struct FileCx<'a> {
+    /// The file's name as reported.
+    pub file: &'a str,
+    /// Its text.
+    pub src: &'a str,
+    /// Its index.
+    pub index: &'a FileIndex,
+    /// NixOS, nix-darwin or home-manager.
+    pub kind: ModuleKind,
+}
+
+/// One problem a rule found at a place in the file being checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Where (the value, or the list element, at fault).
+    pub range: TextRange,
+    /// What is wrong, one line.
+    pub message: String,
+    /// Severity when it differs from the rule's default.
+    pub severity: Option<Severity>,
+    /// The exact NixOS line to write, when it differs from the rule's generic fix.
+    pub fix: Option<String>,
+}
+
+impl Hit {
+    /// A hit with the rule's default severity and fix.
+    pub fn new(range: TextRange, message: impl Into<String>) -> Hit {
+        Hit {
+            range,
+            message: message.into(),
+            severity: None,
+            fix: None,
+        }
+    }
+
+    /// With a severity of its own.
+    #[must_use]
+    pub fn severity(mut self, s: Severity) -> Hit {
+        self.severity = Some(s);
+        self
+    }
+
+    /// With a specific fix.
+    #[must_use]
+    pub fn fix(mut self, f: impl Into<String>) -> Hit {
+        self.fix = Some(f.into());
+        self
+    }
+}
+
+/// A configuration rule.
+pub trait LintRule: Sync {
+    /// The rule's catalogue entry.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Module kinds the rule applies to (NixOS only unless said otherwise).
+    fn kinds(&self) -> &'static [ModuleKind] {
+        &[ModuleKind::NixOS]
+    }
+    /// Option paths the rule looks at (`*` matches one component).
+    fn options(&self) -> &'static [&'static [&'static str]];
+    /// Check one assignment to one of [`LintRule::options`].
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>);
+    /// Other option paths the rule reads, in [`LintRule::check`] through the file's index or in
+    /// [`LintRule::check_config`] (assignments matching no rule are not kept after indexing).
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[]
+    }
+    /// Check a whole configuration (for rules that depend on NixOS defaults).
+    fn check_config(&self, _cfg: &ConfigView<'_>, _out: &mut Vec<crate::config::ConfigHit>) {}
+}
+
+/// Every configuration rule, added by the rule files themselves.
+#[linkme::distributed_slice]
+pub static LINT_RULES: [&'static dyn LintRule];
+
+/// The registered configuration rules, sorted by id.
+#[must_use]
+pub fn lint_rules() -> Vec<&'static dyn LintRule> {
+    let mut v: Vec<&'static dyn LintRule> = LINT_RULES.iter().copied().collect();
+    v.sort_by_key(|r| r.meta().id);
+    v
+}
+
+/// Nix's and sshd's spellings of yes/no: `true`/`false`, `"yes"`/`"no"`.
+#[must_use]
+pub fn yes_no(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Str(s) if s.eq_ignore_ascii_case("yes") => Some(true),
+        Value::Str(s) if s.eq_ignore_ascii_case("no") => Some(false),
+        _ => None,
+    }
+}
+
+/// The known string elements of a list value (or of a single string), with their places.
+#[must_use]
+pub fn strings(v: &Val) -> Vec<(&str, TextRange)> {
+    match &v.v {
+        Value::List(items) => items
+            .iter()
+            .filter_map(|i| i.v.text().map(|s| (s, i.range)))
+            .collect(),
+        Value::Str(s) | Value::Interp(s) => s.split_whitespace().map(|w| (w, v.range)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `key = value` lines of a literal `nix.extraOptions` string whose key is one of `keys`
+/// (or its `extra-` form): `(key, value, place of the line in the source)`.
+#[must_use]
+pub fn nix_conf_lines(
+    a: &Assignment,
+    cx: &FileCx<'_>,
+    keys: &[&str],
+) -> Vec<(String, String, TextRange)> {
+    let Some(text) = a.value.v.text() else {
+        return Vec::new();
+    };
+    let raw_start = usize::from(a.value.range.start());
+    let raw = cx
+        .src
+        .get(raw_start..usize::from(a.value.range.end()))
+        .unwrap_or("");
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim();
+        let base = k.strip_prefix("extra-").unwrap_or(k);
+        if !keys.contains(&base) {
+            continue;
+        }
+        // Point at the line inside the string when it is written literally there.
+        let range = match raw.find(k) {
+            Some(p) => {
+                let end = raw[p..]
+                    .find(['\n', '\\', '"', '\''])
+                    .map_or(raw.len(), |e| p + e);
+                let s = u32::try_from(raw_start + p).unwrap_or(u32::MAX);
+                let e = u32::try_from(raw_start + end).unwrap_or(u32::MAX);
+                TextRange::new(s.into(), e.into())
+            }
+            None => a.value.range,
+        };
+        out.push((k.to_string(), v.trim().to_string(), range));
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    /// Catalogue ids and severities of the configuration rules, by hand from
+    /// `rules-catalogue.md`.
+    const EXPECTED: &[(&str, Severity)] = &[
+        ("NIX-012", Severity::High),
+        ("NIX-014", Severity::High),
+        ("NIX-020", Severity::Critical),
+        ("NIX-021", Severity::Medium),
+        ("NIX-030", Severity::High),
+        ("NIX-031", Severity::Medium),
+        ("NIX-056", Severity::High),
+        ("NIX-070", Severity::High),
+        ("NIX-071", Severity::High),
+        ("NIX-073", Severity::Low),
+        ("NIX-075", Severity::Low),
+        ("NIX-078", Severity::High),
+        ("NIX-079", Severity::Medium),
+        ("NIX-080", Severity::Low),
+        ("NIX-090", Severity::High),
+        ("NIX-130", Severity::Critical),
+        ("NIX-132", Severity::Medium),
+        ("NIX-133", Severity::Medium),
+        ("NIX-153", Severity::Medium),
+    ];
+
+    #[test]
+    fn registry_matches_the_catalogue() {
+        let got: Vec<(&str, Severity)> = lint_rules()
+            .iter()
+            .map(|r| (r.meta().id, r.meta().severity))
+            .collect();
+        assert_eq!(got, EXPECTED);
+        for r in lint_rules() {
+            let m = r.meta();
+            assert!(
+                !m.rationale.is_empty() && !m.fix.is_empty() && !m.nixos.is_empty(),
+                "{}",
+                m.id
+            );
+            assert!(m.source.contains("src/rules/"), "{}", m.source);
+            assert!(!r.options().is_empty(), "{}", m.id);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! NIX-014: users other than root trusted by the Nix daemon (root-equivalent).
+
+use linkme::distributed_slice;
+use nixsec_core::{RuleMeta, Section, Severity};
+
+use crate::index::{Assignment, ModuleKind};
+use crate::rules::{nix_conf_lines, strings, FileCx, Hit, LintRule, LINT_RULES};
+
+/// ## What it checks
+/// `nix.settings.trusted-users` / `extra-trusted-users` (old `nix.trustedUsers`) and
+/// `trusted-users` lines of a literal `nix.extraOptions`, for any entry but `root`. `*` and
+/// `@users` are critical, other users and groups (`@wheel`) high.
+///
+/// ## Why it matters
+/// A trusted user can add substituters and import unsigned store paths, so can replace any
+/// program root runs: it is root-equivalent.
+///
+/// ## Fix (NixOS)
+/// `nix.settings.trusted-users = [ "root" ];` and opt-in caches with
+/// `nix.settings.trusted-substituters`.
+///
+/// ## References
+/// nix.conf(5) trusted-users.
+pub struct TrustedUsers;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-014",
+    title: "Over-broad `trusted-users`",
+    section: Section::MultiUser,
+    severity: Severity::High,
+    checks: "entries other than `root` in `nix.settings.trusted-users`",
+    rationale: "Trusted users can choose substituters and skip signature checks: they are root-equivalent.",
+    fix: "Trust only root; let users opt in to vetted caches with trusted-substituters",
+    nixos: "nix.settings.trusted-users = [ \"root\" ];",
+    references: &["nix.conf(5): trusted-users"],
+    source: file!(),
+};
+
+// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
+#[allow(unsafe_code)]
+#[distributed_slice(LINT_RULES)]
+static RULE: &dyn LintRule = &TrustedUsers;
+
+fn severity(who: &str) -> Severity {
+    if who == "*" || who == "@users" {
+        Severity::Critical
+    } else {
+        Severity::High
+    }
+}
+
+impl LintRule for TrustedUsers {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn kinds(&self) -> &'static [ModuleKind] {
+        &[ModuleKind::NixOS, ModuleKind::Darwin]
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["nix", "settings", "trusted-users"],
+            &["nix", "settings", "extra-trusted-users"],
+            &["nix", "trustedUsers"],
+            &["nix", "extraOptions"],
+        ]
+    }
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        let mut found: Vec<(String, rnix::TextRange)> = Vec::new();
+        if a.path[1] == "extraOptions" {
+            for (_, v, range) in nix_conf_lines(a, cx, &["trusted-users"]) {
+                found.extend(v.split_whitespace().map(|w| (w.to_string(), range)));
+            }
+        } else {
+            found.extend(strings(&a.value).into_iter().map(|(s, r)| (s.to_string(), r)));
+        }
+        let extra: Vec<&(String, rnix::TextRange)> = found.iter().filter(|(w, _)| w != "root").collect();
+        let Some(worst) = extra.iter().max_by_key(|(w, _)| severity(w)) else {
+            return;
+        };
+        let names: Vec<&str> = extra.iter().map(|(w, _)| w.as_str()).collect();
+        out.push(
+            Hit::new(
+                worst.1,
+                format!(
+                    "trusted by the Nix daemon (root-equivalent): {}",
+                    names.join(", ")
+                ),
+            )
+            .severity(severity(&worst.0)),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{h, hc, hits};
+    use nixsec_core::Severity::{Critical, High};
+
+    const ID: &str = "NIX-014";
+
+    #[test]
+    fn spellings() {
+        assert_eq!(hits(r#"{ nix.settings.trusted-users = [ "root" "@wheel" ]; }"#, ID), [h("\"@wheel\"", 1, High)]);
+        assert_eq!(hits(r#"{ nix.settings.trusted-users = [ "root" "alice" "*" ]; }"#, ID), [h("\"*\"", 1, Critical)]);
+        assert_eq!(hits(r#"{ nix.trustedUsers = [ "@users" ]; }"#, ID), [h("\"@users\"", 1, Critical)]);
+        assert_eq!(
+            hits(r#"let me = "alice"; in { nix.settings.extra-trusted-users = [ me ]; }"#, ID),
+            [h("me", 1, High)]
+        );
+        assert_eq!(
+            hits(r#"{ lib, ... }: { nix.settings.trusted-users = lib.mkAfter [ "alice" ]; }"#, ID),
+            [h("\"alice\"", 1, High)]
+        );
+        assert_eq!(
+            hits("{ nix.extraOptions = ''\n  trusted-users = root bob\n''; }", ID),
+            [h("trusted-users = root bob", 2, High)]
+        );
+        assert_eq!(
+            hits(r#"{ config, lib, ... }: { options = {}; config = lib.mkIf config.dev { nix.settings.trusted-users = [ "@wheel" ]; }; }"#, ID),
+            [hc("\"@wheel\"", 1, High)]
+        );
+    }
+
+    #[test]
+    fn negatives() {
+        for src in [
+            r#"{ nix.settings.trusted-users = [ "root" ]; }"#,
+            r#"{ nix.settings.allowed-users = [ "@wheel" ]; }"#,
+            r#"{ config, ... }: { nix.settings.trusted-users = config.x; }"#,
+            // home-manager writes a user nix.conf; the daemon ignores trusted-users there.
+            r#"{ home.stateVersion = "24.05"; nix.settings.trusted-users = [ "alice" ]; }"#,
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
+        }
+    }
+}

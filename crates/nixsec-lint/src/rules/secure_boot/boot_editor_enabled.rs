@@ -1,0 +1,105 @@
+//! NIX-090: the systemd-boot menu lets anyone at the console edit the kernel command line.
+
+use linkme::distributed_slice;
+use nixsec_core::{RuleMeta, Section, Severity};
+
+use crate::config::{ConfigHit, ConfigView};
+use crate::index::Assignment;
+use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+
+/// ## What it checks
+/// `boot.loader.systemd-boot.editor = true` and `boot.lanzaboote.settings.editor = true`; in a
+/// configuration that enables systemd-boot and never sets `editor`, NixOS's default (`true`)
+/// applies, and the finding points at the `enable` line.
+///
+/// ## Why it matters
+/// Anyone at the console can boot with `init=/bin/sh` and get a root shell without a password.
+///
+/// ## Fix (NixOS)
+/// `boot.loader.systemd-boot.editor = false;`
+///
+/// ## References
+/// loader.conf(5) editor; NixOS option `boot.loader.systemd-boot.editor`.
+pub struct BootEditorEnabled;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-090",
+    title: "Boot-menu kernel command line editable",
+    section: Section::SecureBoot,
+    severity: Severity::High,
+    checks: "`boot.loader.systemd-boot.editor` true, or unset while systemd-boot is enabled (default true)",
+    rationale: "Anyone at the console can boot with init=/bin/sh and get a root shell without a password.",
+    fix: "Turn the boot-menu editor off",
+    nixos: "boot.loader.systemd-boot.editor = false;",
+    references: &["loader.conf(5): editor", "NixOS option boot.loader.systemd-boot.editor"],
+    source: file!(),
+};
+
+// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
+#[allow(unsafe_code)]
+#[distributed_slice(LINT_RULES)]
+static RULE: &dyn LintRule = &BootEditorEnabled;
+
+impl LintRule for BootEditorEnabled {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[&["boot", "loader", "systemd-boot", "enable"], &["boot", "lanzaboote", "enable"]]
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["boot", "loader", "systemd-boot", "editor"],
+            &["boot", "lanzaboote", "settings", "editor"],
+        ]
+    }
+    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if a.value.v.as_bool() == Some(true) {
+            let fix = if a.path[1] == "lanzaboote" {
+                "boot.lanzaboote.settings.editor = false;"
+            } else {
+                "boot.loader.systemd-boot.editor = false;"
+            };
+            out.push(Hit::new(a.value.range, "the boot menu's kernel command line is editable").fix(fix));
+        }
+    }
+    fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
+        let Some((file, enable)) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"]) else {
+            return;
+        };
+        // Lanzaboote replaces systemd-boot (`enable = mkForce false` beside it).
+        if cfg.enabled(&["boot", "lanzaboote", "enable"]).is_some()
+            || cfg.is_set(&[&["boot", "loader", "systemd-boot", "editor"]])
+        {
+            return;
+        }
+        out.push(ConfigHit {
+            file,
+            range: enable.value.range,
+            message: "systemd-boot is enabled and `editor` is never set: the NixOS default (`true`) lets anyone at the console edit the kernel command line".into(),
+            severity: None,
+            fix: None,
+            option: "boot.loader.systemd-boot.editor".into(),
+            value: None,
+            condition: enable.condition.clone(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{h, hits};
+    use nixsec_core::Severity::High;
+
+    const ID: &str = "NIX-090";
+
+    #[test]
+    fn explicit_true() {
+        assert_eq!(hits("{ boot.loader.systemd-boot.editor = true; }", ID), [h("true", 1, High)]);
+        assert_eq!(hits("{ boot.loader = { systemd-boot = { enable = true; editor = true; }; }; }", ID), [h("true", 1, High)]);
+        assert_eq!(hits("{ boot.lanzaboote.settings.editor = true; }", ID), [h("true", 1, High)]);
+        assert!(hits("{ boot.loader.systemd-boot.editor = false; }", ID).is_empty());
+        // The default is a configuration-level question.
+        assert!(hits("{ boot.loader.systemd-boot.enable = true; }", ID).is_empty());
+    }
+}

@@ -1,0 +1,2 @@
+//! Rules of the catalogue section `store_secrets`; one file per rule.
+automod::dir!("src/rules/store_secrets");

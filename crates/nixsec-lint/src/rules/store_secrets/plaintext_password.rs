@@ -1,0 +1,116 @@
+//! NIX-030: a plaintext password in the configuration (it lands in the world-readable store).
+
+use linkme::distributed_slice;
+use nixsec_core::{RuleMeta, Section, Severity};
+
+use crate::index::Assignment;
+use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::value::Value;
+
+/// ## What it checks
+/// `users.users.<n>.password` and `users.users.<n>.initialPassword` (also under
+/// `users.extraUsers`) set to anything but `null` (an empty string is NIX-130 instead).
+///
+/// ## Why it matters
+/// The value is written into the system's store paths, which every local user and process can
+/// read, and which are copied to every cache the system is pushed to.
+///
+/// ## Fix (NixOS)
+/// `users.users.<n>.hashedPasswordFile = "/run/secrets/<n>-password";` (a string path, filled
+/// by sops-nix or agenix).
+///
+/// ## References
+/// NixOS option `users.users.<name>.password`; CWE-256.
+pub struct PlaintextPassword;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-030",
+    title: "Plaintext password in configuration",
+    section: Section::StoreSecrets,
+    severity: Severity::High,
+    checks: "`users.users.<n>.password` or `initialPassword` set",
+    rationale: "The password is written into world-readable store paths and copied to every cache the system is pushed to.",
+    fix: "Keep the hash in a file outside the store (sops-nix, agenix)",
+    nixos: "users.users.<name>.hashedPasswordFile = \"/run/secrets/<name>-password\";",
+    references: &["NixOS option users.users.<name>.password", "CWE-256"],
+    source: file!(),
+};
+
+// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
+#[allow(unsafe_code)]
+#[distributed_slice(LINT_RULES)]
+static RULE: &dyn LintRule = &PlaintextPassword;
+
+impl LintRule for PlaintextPassword {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["users", "users", "*", "password"],
+            &["users", "users", "*", "initialPassword"],
+            &["users", "extraUsers", "*", "password"],
+            &["users", "extraUsers", "*", "initialPassword"],
+        ]
+    }
+    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        let user = &a.path[2];
+        let key = &a.path[3];
+        let what = match &a.value.v {
+            Value::Null => return,
+            Value::Str(s) if s.is_empty() => return,
+            Value::Str(_) | Value::Interp(_) => "a plaintext password",
+            Value::Unknown(_) => "a password computed at evaluation (still stored in plain text)",
+            _ => "a password",
+        };
+        out.push(
+            Hit::new(
+                a.value.range,
+                format!("`{key}` of user `{user}` is {what}, readable by every local user in the store"),
+            )
+            .fix(format!(
+                "users.users.{user}.hashedPasswordFile = \"/run/secrets/{user}-password\";"
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{findings, h, hits};
+    use nixsec_core::Severity::High;
+
+    const ID: &str = "NIX-030";
+
+    #[test]
+    fn spellings() {
+        assert_eq!(hits(r#"{ users.users.alice.password = "hunter2"; }"#, ID), [h("\"hunter2\"", 1, High)]);
+        assert_eq!(hits(r#"{ users.users.alice = { isNormalUser = true; initialPassword = "changeme"; }; }"#, ID), [h("\"changeme\"", 1, High)]);
+        assert_eq!(hits(r#"{ users.extraUsers.root.password = "x"; }"#, ID).len(), 1);
+        assert_eq!(
+            hits(r#"let pw = "x"; in { users.users = { bob = { password = pw; }; }; }"#, ID),
+            [h("pw", 1, High)]
+        );
+        assert_eq!(hits(r#"{ users.users.bob.password = builtins.readFile ./pw; }"#, ID).len(), 1);
+        let f = findings(r#"{ users.users.alice.password = "x"; }"#, ID);
+        assert_eq!(
+            f[0].finding.remediation.nixos,
+            r#"users.users.alice.hashedPasswordFile = "/run/secrets/alice-password";"#
+        );
+    }
+
+    #[test]
+    fn negatives() {
+        for src in [
+            "{ users.users.alice.password = null; }",
+            r#"{ users.users.alice.hashedPasswordFile = "/run/secrets/pw"; }"#,
+            r#"{ users.users.alice.passwordFile = "/run/secrets/pw"; }"#,
+            // Empty passwords are NIX-130.
+            r#"{ users.users.alice.password = ""; }"#,
+            // A home-manager module has no users.users.
+            r#"{ home.stateVersion = "24.05"; users.users.alice.password = "x"; }"#,
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! Values known without evaluation: literals, lists of them, attribute sets of them, and what
+//! could not be known (kept as short source text so a message can show it).
+
+use std::fmt::{self, Write as _};
+
+use rnix::TextRange;
+
+/// A value and where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Val {
+    /// What it is.
+    pub v: Value,
+    /// Where it is written (for values reached through a `let` name, the use site).
+    pub range: TextRange,
+}
+
+/// A statically known value, or the reason it is not known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer literal.
+    Int(i64),
+    /// A float literal.
+    Float(f64),
+    /// A string with no interpolation (escapes and indentation already processed).
+    Str(String),
+    /// A string with interpolations that could not be resolved; each is written `${…}`.
+    Interp(String),
+    /// A path literal as written (`./secrets/pw`, `/etc/x`, `<nixpkgs>`).
+    Path(String),
+    /// A list literal (`++` of lists is concatenated).
+    List(Vec<Val>),
+    /// An attribute set literal inside a value (for example a `security.sudo.extraRules`
+    /// entry); keys are dotted paths.
+    Attrs(Vec<(String, Val)>),
+    /// A function.
+    Lambda,
+    /// Anything evaluation would be needed for; the (shortened) source text.
+    Unknown(String),
+}
+
+impl Value {
+    /// The string, when fully known.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The string's text, also when parts are interpolations (written `${…}`).
+    #[must_use]
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) | Value::Interp(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean, when known.
+    #[must_use]
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// True for a value that could not be known.
+    #[must_use]
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+
+    /// The entry `key` of an attribute set value.
+    #[must_use]
+    pub fn attr(&self, key: &str) -> Option<&Val> {
+        match self {
+            Value::Attrs(kv) => kv.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+/// Quote a string as a Nix string literal.
+#[must_use]
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '$' => out.push('$'),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Str(s) | Value::Interp(s) => f.write_str(&quote(s)),
+            Value::Path(p) => f.write_str(p),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for it in items {
+                    write!(f, " {}", it.v)?;
+                }
+                f.write_str(" ]")
+            }
+            Value::Attrs(kv) => {
+                f.write_str("{")?;
+                for (k, v) in kv {
+                    write!(f, " {k} = {};", v.v)?;
+                }
+                f.write_str(" }")
+            }
+            Value::Lambda => f.write_str("<function>"),
+            Value::Unknown(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Shorten source text for messages: whitespace runs become one space, at most 60 characters.
+#[must_use]
+pub fn snippet(text: &str) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        if out.chars().count() >= 60 {
+            out.push('…');
+            return out;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Decode the raw text of one string-content token: `"` strings (`\n`, `\t`, `\r`, `\x`) or
+/// indented strings (`'''`, `''$`, `''\n`, `''\t`, `''\r`, `''\x`).
+pub fn unescape(raw: &str, indented: bool, out: &mut String) {
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if indented {
+            if c == '\'' && chars.peek() == Some(&'\'') {
+                chars.next();
+                match chars.next() {
+                    Some('\'') => out.push_str("''"),
+                    Some('$') => out.push('$'),
+                    Some('\\') => match chars.next() {
+                        Some('n') => out.push('\n'),
+                        Some('t') => out.push('\t'),
+                        Some('r') => out.push('\r'),
+                        Some(x) => out.push(x),
+                        None => {}
+                    },
+                    Some(x) => {
+                        out.push_str("''");
+                        out.push(x);
+                    }
+                    None => out.push_str("''"),
+                }
+            } else {
+                out.push(c);
+            }
+        } else if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some(x) => out.push(x),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Strip the common indentation of an indented string, as Nix does: the smallest indentation
+/// of the non-blank lines is removed from every line, and a first line of only spaces is
+/// dropped. Interpolations count as text (`marker` positions are never whitespace).
+#[must_use]
+pub fn strip_indent(s: &str) -> String {
+    let body = match s.find('\n') {
+        Some(p) if s[..p].chars().all(|c| c == ' ') => &s[p + 1..],
+        _ => s,
+    };
+    let min = body
+        .split('\n')
+        .filter(|l| !l.chars().all(|c| c == ' '))
+        .map(|l| l.chars().take_while(|c| *c == ' ').count())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::with_capacity(body.len());
+    for (i, line) in body.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let n = line.chars().take_while(|c| *c == ' ').count();
+        let skip = n.min(min);
+        out.push_str(&line[skip..]);
+    }
+    // A last line of only spaces is dropped to an empty line, as Nix does.
+    if let Some(p) = out.rfind('\n') {
+        if out[p + 1..].chars().all(|c| c == ' ') {
+            out.truncate(p + 1);
+        }
+    }
+    out
+}
+
+/// Render a dotted option path, quoting components that are not plain identifiers.
+#[must_use]
+pub fn path_string(path: &[String]) -> String {
+    let mut out = String::new();
+    for (i, c) in path.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let plain = !c.is_empty()
+            && c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '\''))
+            && !c.starts_with(|ch: char| ch.is_ascii_digit() || ch == '-' || ch == '\'');
+        if plain {
+            out.push_str(c);
+        } else {
+            let _ = write!(out, "{}", quote(c));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_plain_strings() {
+        let mut s = String::new();
+        unescape(r#"a\"b\\c\nd\$e"#, false, &mut s);
+        assert_eq!(s, "a\"b\\c\nd$e");
+    }
+
+    #[test]
+    fn unescape_indented_strings() {
+        let mut s = String::new();
+        unescape("x '''y''' ''${z} ''\\n", true, &mut s);
+        assert_eq!(s, "x ''y'' ${z} \n");
+    }
+
+    #[test]
+    fn indentation_is_stripped_like_nix() {
+        // nix-instantiate --eval -E "''\n    a\n      b\n    c\n  ''" gives "a\n  b\nc\n".
+        assert_eq!(strip_indent("\n    a\n      b\n    c\n  "), "a\n  b\nc\n");
+        assert_eq!(strip_indent("  x\n  y"), "x\ny");
+    }
+
+    #[test]
+    fn paths_quote_odd_components() {
+        let p: Vec<String> = ["boot", "kernel", "sysctl", "net.ipv4.ip_forward"]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
+        assert_eq!(
+            path_string(&p),
+            r#"boot.kernel.sysctl."net.ipv4.ip_forward""#
+        );
+        let p: Vec<String> = ["security", "sudo-rs", "enable"]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
+        assert_eq!(path_string(&p), "security.sudo-rs.enable");
+    }
+
+    #[test]
+    fn snippets_are_short() {
+        assert_eq!(snippet("a\n   b"), "a b");
+        assert_eq!(snippet(&"x".repeat(100)).chars().count(), 61);
+    }
+}

@@ -1,0 +1,156 @@
+//! Finding the `.nix` files under the given paths, with `.gitignore` (and `.ignore`) honoured.
+
+use std::path::{Path, PathBuf};
+
+/// A file to lint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// How it is reported: the given path, joined with the path below it.
+    pub display: String,
+    /// Its canonical path (the canonical given path joined with the path below it; the
+    /// walk does not enter symbolic links to directories, so no further resolution is needed).
+    pub canon: PathBuf,
+}
+
+/// Why the walk could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    /// A given path does not exist or cannot be read.
+    #[error("`{path}`: {source}")]
+    Path {
+        /// The path as given.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Problems met while walking that do not stop it (an unreadable directory, a symlink that
+/// leads outside the given paths).
+pub type Skipped = Vec<(String, String)>;
+
+/// The display form of a path: no leading `./`.
+#[must_use]
+pub fn display(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// The `.nix` files under `paths` (a given file is taken whatever its name), sorted and
+/// de-duplicated, and the canonical roots nothing may be read outside of.
+///
+/// # Errors
+///
+/// A given path that does not exist.
+pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Skipped), WalkError> {
+    let mut files = Vec::new();
+    let mut roots = Vec::new();
+    let mut skipped = Vec::new();
+    for given in paths {
+        let canon = given.canonicalize().map_err(|source| WalkError::Path {
+            path: display(given),
+            source,
+        })?;
+        roots.push(canon.clone());
+        if canon.is_file() {
+            files.push(SourceFile {
+                path: given.clone(),
+                display: display(given),
+                canon: canon.clone(),
+            });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(given)
+            .standard_filters(true)
+            .require_git(false)
+            .follow_links(false)
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    skipped.push((display(given), e.to_string()));
+                    continue;
+                }
+            };
+            let p = entry.path();
+            if p.extension().is_none_or(|x| x != "nix") {
+                continue;
+            }
+            let Some(ft) = entry.file_type() else {
+                continue;
+            };
+            let file_canon = if ft.is_symlink() {
+                // Read a link only when it stays inside this root.
+                match p.canonicalize() {
+                    Ok(t) if t.starts_with(&canon) && t.is_file() => t,
+                    Ok(_) | Err(_) => {
+                        skipped.push((
+                            display(p),
+                            "symbolic link to outside the given path, not read".to_string(),
+                        ));
+                        continue;
+                    }
+                }
+            } else if !ft.is_file() {
+                continue;
+            } else {
+                match p.strip_prefix(given) {
+                    Ok(rel) => canon.join(rel),
+                    Err(_) => continue,
+                }
+            };
+            files.push(SourceFile {
+                path: p.to_path_buf(),
+                display: display(p),
+                canon: file_canon,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.display.cmp(&b.display));
+    files.dedup_by(|a, b| a.display == b.display);
+    Ok((files, roots, skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gitignore_is_respected_and_only_nix_files_are_taken() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path();
+        std::fs::create_dir_all(root.join("hosts/a")).expect("mkdir");
+        std::fs::create_dir_all(root.join("result")).expect("mkdir");
+        std::fs::write(root.join(".gitignore"), "result\nsecret.nix\n").expect("write");
+        std::fs::write(root.join("flake.nix"), "{}").expect("write");
+        std::fs::write(root.join("secret.nix"), "{}").expect("write");
+        std::fs::write(root.join("README.md"), "x").expect("write");
+        std::fs::write(root.join("hosts/a/configuration.nix"), "{}").expect("write");
+        std::fs::write(root.join("result/x.nix"), "{}").expect("write");
+        let (files, roots, _) = discover(&[root.to_path_buf()]).expect("walk");
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["flake.nix", "hosts/a/configuration.nix"]);
+        assert_eq!(roots.len(), 1);
+    }
+
+    #[test]
+    fn missing_paths_are_an_error() {
+        let err = discover(&[PathBuf::from("/nonexistent/nixsec-lint")]).expect_err("missing");
+        assert!(
+            err.to_string().contains("/nonexistent/nixsec-lint"),
+            "{err}"
+        );
+    }
+}

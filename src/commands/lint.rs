@@ -1,0 +1,106 @@
+//! `nixsec lint`: static security lint of NixOS configuration files (nothing is evaluated).
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nixsec_core::{ExitStatus, LintReport, Tool};
+use nixsec_lint::{lint_rules, LintOptions};
+use nixsec_report::{Format, Options};
+
+use crate::cli::{GlobalArgs, LintArgs};
+use crate::printer::{use_color, warn_user};
+
+/// A file counter on stderr while files are parsed (hidden off a terminal, under `-q`/`-v`).
+struct Bar(ProgressBar);
+
+impl nixsec_lint::Progress for Bar {
+    fn start(&self, files: u64, _bytes: u64) {
+        self.0.set_length(files);
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} linting [{bar:30}] {pos}/{len} files {per_sec}")
+        {
+            self.0.set_style(style.progress_chars("=> "));
+        }
+    }
+    fn file_done(&self, _bytes: u64) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    for id in &args.rules {
+        if !lint_rules()
+            .iter()
+            .any(|r| r.meta().id.eq_ignore_ascii_case(id))
+        {
+            bail!("unknown configuration rule `{id}` (see `nixsec rules`)");
+        }
+    }
+    let visible = std::io::stderr().is_terminal() && !global.quiet && global.verbose == 0;
+    let bar = Bar(ProgressBar::with_draw_target(
+        None,
+        if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    ));
+    let opts = LintOptions {
+        jobs: args.jobs,
+        rules: args.rules.clone(),
+    };
+    let out = nixsec_lint::lint(&args.paths, &opts, &bar).context("cannot lint")?;
+    tracing::info!(files = out.files, bytes = out.bytes, "linted");
+    let fail_on = args.fail_on.unwrap_or_default();
+    let report = LintReport::new(
+        Tool {
+            name: "nixsec".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        args.paths.iter().map(|p| p.display().to_string()).collect(),
+        started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        out.files,
+        out.configurations,
+        out.findings,
+        fail_on,
+        out.warnings,
+    );
+    if args.format != Format::Text && !global.quiet {
+        for w in &report.summary.warnings {
+            warn_user(w);
+        }
+    }
+    let mut ropts = Options {
+        color: false,
+        verbose: global.verbose > 0,
+        quiet: global.quiet,
+    };
+    match &args.output {
+        Some(path) => {
+            ropts.color = use_color(global.color, false);
+            let file = File::create(path)
+                .with_context(|| format!("`{}`: cannot write the report", path.display()))?;
+            let mut w = BufWriter::new(file);
+            nixsec_report::lint::render(args.format, &report, &ropts, &mut w)
+                .and_then(|()| w.flush())
+                .with_context(|| format!("`{}`: cannot write the report", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            ropts.color = use_color(global.color, stdout.is_terminal());
+            let mut w = BufWriter::new(stdout.lock());
+            nixsec_report::lint::render(args.format, &report, &ropts, &mut w)
+                .and_then(|()| w.flush())?;
+        }
+    }
+    Ok(report.exit_status(fail_on))
+}
