@@ -4,5 +4,6 @@ pub mod audit;
 pub mod explain;
 pub mod generate;
 pub mod rules;
+pub mod scan;
 pub mod store;
 pub mod units;

@@ -2,4 +2,6 @@
 
 pub mod isolation;
 pub mod multi_user;
+pub mod runtime_search_paths;
 pub mod store_integrity;
+pub mod store_secrets;
