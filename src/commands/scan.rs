@@ -30,6 +30,8 @@ struct ScanReport<'a> {
     findings: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     elf: Option<&'a [ElfRecord]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secrets: Option<&'a [nixsec_scan::SecretRecord]>,
     skipped_too_large: &'a [String],
     errors: Vec<ErrorEntry<'a>>,
     summary: BTreeMap<String, usize>,
@@ -95,6 +97,7 @@ pub fn store_scan(global: &GlobalArgs, args: &StoreScanArgs) -> anyhow::Result<E
         &outcome,
         &target,
         elf,
+        secrets,
         args.format,
         args.output.as_deref(),
         args.fail_on.unwrap_or_default(),
@@ -132,6 +135,7 @@ pub fn elf(global: &GlobalArgs, args: &ElfArgs) -> anyhow::Result<ExitStatus> {
         &outcome,
         "elf",
         true,
+        false,
         args.format,
         None,
         nixsec_core::report::FailOn::default(),
@@ -186,6 +190,7 @@ fn emit(
     outcome: &Outcome,
     target: &str,
     with_elf: bool,
+    with_secrets: bool,
     format: Format,
     output: Option<&Path>,
     fail_on: nixsec_core::report::FailOn,
@@ -225,6 +230,7 @@ fn emit(
                 duration_ms,
                 findings: &list,
                 elf: with_elf.then_some(outcome.elf.as_slice()),
+                secrets: with_secrets.then_some(outcome.secrets.as_slice()),
                 skipped_too_large: &outcome.too_large,
                 errors: outcome
                     .errors

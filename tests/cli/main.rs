@@ -8,6 +8,7 @@ mod config;
 mod formats;
 mod misc;
 mod nixstore;
+mod scan;
 mod store;
 mod units;
 

@@ -528,6 +528,24 @@ impl Scanner {
                 }
             }
         }
+        // An assignment on a line that already holds a token or key of a documented format
+        // is the same secret: keep the specific hit.
+        let specific: Vec<u32> = hits
+            .iter()
+            .filter(|h| {
+                !matches!(
+                    h.kind,
+                    "password-assignment" | "secret-assignment" | "url-credentials"
+                )
+            })
+            .map(|h| h.line)
+            .collect();
+        hits.retain(|h| {
+            !matches!(
+                h.kind,
+                "password-assignment" | "secret-assignment" | "url-credentials"
+            ) || !specific.contains(&h.line)
+        });
         hits
     }
 
@@ -581,6 +599,9 @@ impl Scanner {
                 ))
             }
             Check::Password | Check::Entropic => {
+                if name.ends_with("users-groups.json") {
+                    return None; // reported field by field as NIX-030/031
+                }
                 let key = text(1)?;
                 let v = text(2).or_else(|| text(3)).or_else(|| text(4))?;
                 if is_placeholder(&v) || v.eq_ignore_ascii_case(&key) {
@@ -638,7 +659,7 @@ impl Scanner {
             Check::UsersGroups => {
                 let field = text(1)?;
                 let v = text(2)?;
-                let hashed = field.contains("Hashed");
+                let hashed = field.to_ascii_lowercase().contains("hashed");
                 if hashed
                     && (v.is_empty() || v == "!" || v == "*" || v.starts_with("!") && v.len() < 3)
                 {
@@ -675,12 +696,17 @@ impl Scanner {
 
 /// The `"name"` of the user object before `at` in a users-groups.json.
 fn user_before(bytes: &[u8], at: usize) -> Option<String> {
-    let before = &bytes[at.saturating_sub(4096)..at];
-    let obj = before
+    let lo = at.saturating_sub(4096);
+    let start = bytes[lo..at]
         .iter()
         .rposition(|&b| b == b'{')
-        .map_or(before, |i| &before[i..]);
-    let text = String::from_utf8_lossy(obj);
+        .map_or(lo, |i| lo + i);
+    let hi = bytes.len().min(at + 4096);
+    let end = bytes[at..hi]
+        .iter()
+        .position(|&b| b == b'}')
+        .map_or(hi, |i| at + i);
+    let text = String::from_utf8_lossy(&bytes[start..end]);
     let i = text.find("\"name\"")?;
     let rest = text[i + 6..]
         .trim_start()
