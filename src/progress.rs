@@ -98,7 +98,7 @@ impl nixsec_scan::Progress for ScanBar {
         use std::sync::atomic::Ordering;
         self.bar.inc(bytes);
         let done = self.files.fetch_add(1, Ordering::Relaxed) + 1;
-        if done % 64 == 0 {
+        if done.is_multiple_of(64) {
             let total = self.total.load(Ordering::Relaxed);
             self.bar.set_message(format!("{done}/{total} files"));
         }

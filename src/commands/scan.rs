@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use nixsec_core::{escape, ExitStatus, Finding, Report, Status, Tool};
 use nixsec_report::{Format, Options as RenderOptions};
-use nixsec_scan::{findings, ElfRecord, NoProgress, Options, Outcome, Source};
+use nixsec_scan::{findings, ElfRecord, Options, Outcome, Source};
 use nixsec_store::db::Database;
 use serde::Serialize;
 
@@ -118,7 +118,6 @@ pub fn elf(global: &GlobalArgs, args: &ElfArgs) -> anyhow::Result<ExitStatus> {
     for p in &args.paths {
         std::fs::symlink_metadata(p).with_context(|| format!("`{}`", p.display()))?;
     }
-    let _ = NoProgress;
     let bar = ScanBar::new(!global.quiet && global.verbose == 0 && std::io::stderr().is_terminal());
     let outcome = nixsec_scan::scan(&Source::Files(&args.paths), &opts, &bar);
     if args.format == Format::Text {

@@ -142,11 +142,7 @@ pub fn parse(bytes: &[u8]) -> Result<Elf, ElfError> {
     for ph in &elf.program_headers {
         match ph.p_type {
             PT_GNU_RELRO => relro_hdr = true,
-            PT_GNU_STACK => {
-                if stack.is_none() {
-                    stack = Some(ph.p_flags);
-                }
-            }
+            PT_GNU_STACK if stack.is_none() => stack = Some(ph.p_flags),
             PT_INTERP => {
                 // goblin reads it too, but only when it is valid UTF-8 and NUL-terminated.
                 let start = usize::try_from(ph.p_offset).unwrap_or(usize::MAX);

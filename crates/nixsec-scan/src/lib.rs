@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use nixsec_core::Root;
-use nixsec_elf::{Escape, Pie, Relro};
+use nixsec_elf::Escape;
 use nixsec_secrets::{Hit, Scanner};
 use nixsec_store::db::Database;
 use rayon::prelude::*;
@@ -189,6 +189,13 @@ pub enum Source<'a> {
     Files(&'a [PathBuf]),
 }
 
+/// A file that could not be read or parsed, and why.
+type FileError = (String, String);
+/// The files of one root and the problems met listing it.
+type Listing = (Vec<Item>, Vec<FileError>);
+/// What one file gave.
+type FileResult = (Option<ElfRecord>, Vec<SecretRecord>, Option<FileError>);
+
 struct Item {
     /// Path on this machine.
     real: PathBuf,
@@ -292,7 +299,7 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
             .map(|f| (f.clone(), f.to_string_lossy().into_owned(), String::new()))
             .collect(),
     };
-    let listed: Vec<(Vec<Item>, Vec<(String, String)>)> = roots
+    let listed: Vec<Listing> = roots
         .par_iter()
         .enumerate()
         .map(|(i, (real, logical, rel))| {
@@ -350,11 +357,7 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
         Vec::new()
     };
     let bytes_read = AtomicU64::new(0);
-    let results: Vec<(
-        Option<ElfRecord>,
-        Vec<SecretRecord>,
-        Option<(String, String)>,
-    )> = items
+    let results: Vec<FileResult> = items
         .par_iter()
         .map_init(Vec::new, |buf: &mut Vec<u8>, item| {
             let r = read_into(&item.real, buf);
@@ -417,7 +420,6 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
                             hardening_disable: None,
                             store_path: store_path.clone(),
                         });
-                        let _ = (Pie::Yes, Relro::Full);
                     }
                     Err(e) => err = Some((item.logical.clone(), e.to_string())),
                 }
