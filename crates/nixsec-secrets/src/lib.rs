@@ -273,6 +273,13 @@ const PATTERNS: &[Pattern] = &[
     },
 ];
 
+/// Every pattern's regex (Rust `regex` syntax, as ripgrep uses), for benchmarks that run
+/// another tool with the same patterns.
+#[must_use]
+pub fn pattern_regexes() -> Vec<&'static str> {
+    PATTERNS.iter().map(|p| p.regex).collect()
+}
+
 /// Values vendors publish as examples, and common placeholders (compared lowercase).
 pub const ALLOWLIST: &[&str] = &[
     "akiaiosfodnn7example",
