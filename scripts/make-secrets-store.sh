@@ -96,7 +96,7 @@ for v in "$AKID" "$ASK" "$GHP" "$GLPAT" "$XOXB" "$AIZA" "$STRIPE" "$NPM" "$GOCSP
 
 # --- passwords in generated configs -----------------------------------------------------------
 mkdir -p "$T/configs/etc/nix" "$T/configs/srv/app"
-PSK=$(rnd 16 'A-Za-z0-9'); DBPW=$(rnd 14 'A-Za-z0-9'); APITOK=$(rnd 32 'A-Za-z0-9')
+PSK="$(rnd 14 'A-Za-z0-9')4u"; DBPW="$(rnd 12 'A-Za-z0-9')9z"; APITOK="$(rnd 30 'A-Za-z0-9')7q"
 INIPW="Xy7-$(rnd 10 'A-Za-z0-9')"; URLPW=$(rnd 12 'A-Za-z0-9'); NIXTOK="ghp_$(rnd 36 'A-Za-z0-9')"
 cat > "$T/configs/etc/wpa_supplicant.conf" <<EOF
 network={

@@ -272,12 +272,24 @@ fn store_name(path: &str) -> &str {
 /// Run the scan.
 #[must_use]
 pub fn scan(source: &Source<'_>, opts: &Options, progress: &dyn Progress) -> Outcome {
-    let pool = rayon::ThreadPoolBuilder::new()
+    let work = || match rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
-        .build();
-    match pool {
+        .build()
+    {
         Ok(pool) => pool.install(|| scan_in_pool(source, opts, progress)),
         Err(_) => scan_in_pool(source, opts, progress),
+    };
+    // Called from a worker of another rayon pool (the audit runs its rules in parallel), a
+    // blocking `install` would let that worker steal other jobs while it waits, and a rule
+    // waiting on this result in the audit's cache could then run on the same thread: a
+    // deadlock. The wait happens on a plain scoped thread, which never steals.
+    if rayon::current_thread_index().is_some() {
+        std::thread::scope(|s| s.spawn(work).join()).unwrap_or_else(|_| Outcome {
+            errors: vec![(String::new(), "the scan panicked".to_string())],
+            ..Outcome::default()
+        })
+    } else {
+        work()
     }
 }
 
@@ -360,7 +372,9 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
     let results: Vec<FileResult> = items
         .par_iter()
         .map_init(Vec::new, |buf: &mut Vec<u8>, item| {
-            let r = read_into(&item.real, buf);
+            let r = read_into(&item.real, buf, |first| {
+                opts.secrets || nixsec_elf::is_elf(first)
+            });
             progress.file(item.size);
             if let Err(e) = r {
                 return (
@@ -472,7 +486,9 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
     out
 }
 
-fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
+/// Read a file into `buf`: its first 64 KiB, and the rest only when `rest(first)` says so
+/// (an ELF-only scan stops at files that do not start like ELF).
+fn read_into(path: &Path, buf: &mut Vec<u8>, rest: impl Fn(&[u8]) -> bool) -> std::io::Result<()> {
     buf.clear();
     let mut f = std::fs::OpenOptions::new()
         .read(true)
@@ -481,7 +497,10 @@ fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
     if !f.metadata()?.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
-    f.read_to_end(buf)?;
+    (&mut f).take(64 * 1024).read_to_end(buf)?;
+    if buf.len() == 64 * 1024 && rest(buf) {
+        f.read_to_end(buf)?;
+    }
     Ok(())
 }
 

@@ -128,7 +128,7 @@ const PATTERNS: &[Pattern] = &[
             "aws-secret-access-key",
             "secretaccesskey",
         ],
-        regex: r#"(?i)(?:aws_secret_access_key|aws-secret-access-key|secretaccesskey)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})\b"#,
+        regex: r#"(?i)(?:aws_secret_access_key|aws-secret-access-key|secretaccesskey)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?:$|[^A-Za-z0-9/+=])"#,
         check: Check::Token,
         keep: 0,
         config_only: false,
@@ -227,7 +227,7 @@ const PATTERNS: &[Pattern] = &[
         kind: "password-assignment",
         description: "password or pre-shared key assignment",
         anchors: &["password", "passwd", "psk", "passphrase"],
-        regex: r#"(?i)(?:^|[\s;,{"'])((?:[\w.-]*_)?(?:password|passwd|psk|passphrase|pass))["']?[ \t]*(?:=|:|[ \t])[ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'#;,]+))"#,
+        regex: r#"(?i)(?:^|[\s;,{"'])((?:[\w.-]*_)?(?:password|passwd|psk|passphrase|pass))["']?[ \t]*[:=][ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'#;,]+))"#,
         check: Check::Password,
         keep: 0,
         config_only: true,
@@ -314,7 +314,12 @@ pub const ALLOWLIST: &[&str] = &[
     "redacted",
     "hunter2",
     "dummy",
+    "xyzzy",
 ];
+
+/// Files that packages ship with public keys in them, by file name (documented: the Google
+/// Cloud SDK's crash-reporting API keys in `googlecloudsdk/command_lib/crash_handling.py`).
+const PUBLIC_FILES: &[&str] = &["crash_handling.py", "crash_handling.cpython-"];
 
 /// Path components under which packages ship documentation, examples and test data.
 const DOC_DIRS: &[&str] = &[
@@ -339,14 +344,17 @@ const SOURCE_EXT: &[&str] = &[
     "py", "pyc", "pl", "pm", "rb", "js", "mjs", "cjs", "ts", "c", "h", "cc", "cpp", "hpp", "rs",
     "go", "java", "php", "lua", "tcl", "el", "elc", "scm", "nix", "md", "rst", "txt", "html",
     "htm", "1", "3", "5", "8", "gz", "so", "a", "o", "pod", "hs", "ml", "kt", "swift", "cs", "vim",
-    "sh", "bash", "zsh", "fish", "awk", "m4", "in", "am", "ac", "texi", "tex",
+    "sh", "bash", "zsh", "fish", "awk", "m4", "in", "am", "ac", "texi", "tex", "tm",
 ];
 
 /// True when a file path (inside a store path) is under a documentation or test-data directory.
 #[must_use]
 pub fn allowlisted_path(rel: &str) -> bool {
-    rel.split('/')
-        .any(|c| DOC_DIRS.contains(&c) || c.ends_with(".dist-info"))
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    PUBLIC_FILES.iter().any(|p| name.starts_with(p))
+        || rel
+            .split('/')
+            .any(|c| DOC_DIRS.contains(&c) || c.ends_with(".dist-info"))
 }
 
 fn is_config_like(rel: &str) -> bool {
@@ -614,8 +622,16 @@ impl Scanner {
                 if is_placeholder(&v) || v.eq_ignore_ascii_case(&key) {
                     return None;
                 }
-                if p.check == Check::Entropic && (v.len() < 12 || entropy(&v) < 3.0) {
+                if p.check == Check::Entropic
+                    && (v.len() < 16 || entropy(&v) < 3.5 || !v.bytes().any(|b| b.is_ascii_digit()))
+                {
                     return None;
+                }
+                if p.check == Check::Password
+                    && v.len() < 16
+                    && v.bytes().all(|b| b.is_ascii_alphabetic())
+                {
+                    return None; // a word (`Password=Required`), not a password
                 }
                 if p.check == Check::Password && looks_like_code(&v) {
                     return None;
@@ -732,30 +748,63 @@ fn looks_like_code(v: &str) -> bool {
         || v.starts_with("os.")
 }
 
-/// A private key body: at least 64 base64 characters (PEM) or a `Private-Lines:` block
-/// (PuTTY) within the next lines, and not a documentation ellipsis.
+/// A private key body: the lines after the header (JSON `\\n` escapes undone) are base64 of at
+/// least 64 characters in all, each content line only base64 and at least 40 long (the last
+/// may be shorter), PEM headers (`Proc-Type:`, `DEK-Info:`, `Version:`, `Comment:`) and blank
+/// lines aside; for PuTTY, a `Private-Lines:` line followed by base64. A documentation
+/// ellipsis or `EXAMPLE` rejects it.
 fn key_body_is_real(after: &[u8]) -> bool {
     let text = String::from_utf8_lossy(after);
-    // JSON-embedded keys use `\n` escapes.
     let text = text.replace("\\n", "\n");
-    let mut b64 = 0usize;
-    for line in text.lines().skip(1).take(60) {
-        let l = line.trim();
+    let b64 = |l: &str| {
+        !l.is_empty()
+            && l.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=')
+    };
+    let mut lines = text.lines().skip(1).take(80).map(str::trim);
+    let mut total = 0usize;
+    let mut putty = false;
+    for l in lines.by_ref() {
+        if l.contains("...") || l.contains('\u{2026}') || l.to_ascii_lowercase().contains("example")
+        {
+            return false;
+        }
+        if l.starts_with("Private-Lines:") {
+            putty = true;
+            continue;
+        }
+        if putty {
+            return b64(l) && l.len() >= 40;
+        }
+        if l.is_empty() || l.contains(':') {
+            // PEM/PGP/PuTTY headers and blank separators.
+            if l.contains(':')
+                && !(l.starts_with("Proc-Type")
+                    || l.starts_with("DEK-Info")
+                    || l.starts_with("Version")
+                    || l.starts_with("Comment")
+                    || l.starts_with("Encryption")
+                    || l.starts_with("Public-Lines"))
+            {
+                return false;
+            }
+            continue;
+        }
         if l.starts_with("-----END") {
             break;
         }
-        if l.contains("...") || l.contains('…') || l.to_ascii_lowercase().contains("example") {
+        if !b64(l) {
             return false;
         }
-        if l.contains(':') && !l.starts_with("Private-Lines") && !l.starts_with("Public-Lines") {
-            continue; // PEM headers (Proc-Type:), PuTTY headers
+        total += l.len();
+        if l.len() < 40 {
+            break;
         }
-        b64 += l
-            .bytes()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/' || *c == b'=')
-            .count();
+        if total >= 64 {
+            return true;
+        }
     }
-    b64 >= 64
+    total >= 64
 }
 
 /// The NixOS option that writes a file with this name, where it is well known.
