@@ -279,6 +279,35 @@ fn elf_search_paths_in_a_real_store() {
         String::from_utf8_lossy(&out.stderr)
     );
     let sp = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    // A deriver with `hardeningDisable`, registered as the package's deriver (as a build
+    // would), so that NIX-009 cites it.
+    // (Nix validates files named `.drv` on `--add`; the reader does not care about the name.)
+    let drv_file = tmp.path().join("pkg-deriver");
+    std::fs::write(
+        &drv_file,
+        format!(r#"Derive([("out","{sp}","","")],[],[],"x86_64-linux","/bin/sh",["-c","true"],[("hardeningDisable","pie stackprotector"),("name","pkg"),("out","{sp}")])"#),
+    )
+    .expect("drv");
+    let out = Command::new("nix-store")
+        .arg("--store")
+        .arg(&store)
+        .arg("--add")
+        .arg(&drv_file)
+        .env("NIX_CONF_DIR", tmp.path())
+        .output()
+        .expect("nix-store");
+    assert!(out.status.success());
+    let drv = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if have("sqlite3") {
+        let st = Command::new("sqlite3")
+            .arg(store.join("nix/var/nix/db/db.sqlite"))
+            .arg(format!(
+                "update ValidPaths set deriver = '{drv}' where path = '{sp}'"
+            ))
+            .status()
+            .expect("sqlite3");
+        assert!(st.success());
+    }
     let (code, v) = run_json(
         nixsec()
             .args([
@@ -377,6 +406,21 @@ fn elf_search_paths_in_a_real_store() {
         good_values.iter().all(|x| x.starts_with("interpreter")),
         "{good_values:?}"
     );
+    if have("sqlite3") {
+        assert_eq!(
+            get("soft")["hardening_disable"],
+            serde_json::json!(["pie", "stackprotector"])
+        );
+        assert!(v["findings"]
+            .as_array()
+            .expect("f")
+            .iter()
+            .any(|f| f["rule"] == "NIX-009"
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("/bin/soft")
+                        && m.contains("hardeningDisable = [ pie stackprotector ]"))));
+    }
     // NIX-009 for the soft program.
     assert!(v["findings"]
         .as_array()

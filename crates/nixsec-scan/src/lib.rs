@@ -478,7 +478,8 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
                 let drv = db.get(&r.store_path)?.deriver.clone()?;
                 let text =
                     std::fs::read_to_string(store_root.join(drv.trim_start_matches('/'))).ok()?;
-                nixsec_elf::hardening_disable(&text)
+                // A readable `.drv` without the attribute disables nothing.
+                nixsec_elf::hardening_disable(&text).or(Some(Vec::new()))
             });
             r.hardening_disable.clone_from(hd);
         }
