@@ -323,6 +323,7 @@ const PUBLIC_FILES: &[&str] = &["crash_handling.py", "crash_handling.cpython-"];
 
 /// Path components under which packages ship documentation, examples and test data.
 const DOC_DIRS: &[&str] = &[
+    "dummyserver", // urllib3's test server certificates and keys
     "doc",
     "docs",
     "man",
@@ -377,6 +378,10 @@ pub fn is_placeholder(v: &str) -> bool {
         || l.contains("changeme")
         || l.contains("placeholder")
         || l.contains("xxxx")
+        || l.contains("my-secret")
+        || l.contains("my-project")
+        || l.contains("your-")
+        || l.ends_with('=')
         || l.contains("****")
         || l.contains("...")
         || l.contains("${")
@@ -623,7 +628,10 @@ impl Scanner {
                     return None;
                 }
                 if p.check == Check::Entropic
-                    && (v.len() < 16 || entropy(&v) < 3.5 || !v.bytes().any(|b| b.is_ascii_digit()))
+                    && (v.len() < 16
+                        || entropy(&v) < 3.5
+                        || !v.bytes().any(|b| b.is_ascii_digit())
+                        || v.contains(char::is_whitespace))
                 {
                     return None;
                 }
