@@ -69,6 +69,8 @@ pub enum Command {
     Vulns(crate::commands::vulns::VulnsArgs),
     /// Lint NixOS configuration files for security problems, without evaluating them.
     Lint(LintArgs),
+    /// Inspect ELF files or directories: search paths, needed libraries and hardening.
+    Elf(ElfArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -123,6 +125,64 @@ pub enum StoreCommand {
     /// Verify a local store: NAR hashes, sizes, references, signatures, content addresses,
     /// and what Nix never checks (unregistered paths, setuid bits, writable files, owners).
     Verify(StoreVerifyArgs),
+    /// Scan store paths for ELF search paths escaping the store, missing hardening, and
+    /// secrets in the world-readable store (one parallel pass).
+    Scan(StoreScanArgs),
+}
+
+/// `nixsec store scan`.
+#[derive(Debug, Args)]
+pub struct StoreScanArgs {
+    /// The directory holding `nix/store` and `nix/var/nix/db`.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub store_root: PathBuf,
+    /// Scan these store paths and everything they reference (repeatable).
+    #[arg(long, value_name = "PATH", num_args = 1.., conflicts_with_all = ["system", "all"])]
+    pub closure: Vec<String>,
+    /// Scan the closure of `/run/current-system` under the store root (the default).
+    #[arg(long, conflicts_with = "all")]
+    pub system: bool,
+    /// Scan every valid store path.
+    #[arg(long)]
+    pub all: bool,
+    /// Look at ELF files (search paths, hardening); with neither flag, both run.
+    #[arg(long)]
+    pub elf: bool,
+    /// Look for secrets; with neither flag, both run.
+    #[arg(long)]
+    pub secrets: bool,
+    /// Skip files larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub max_size: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is found (see `nixsec audit --help`).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+}
+
+/// `nixsec elf`.
+#[derive(Debug, Args)]
+pub struct ElfArgs {
+    /// Files or directories (directories are walked; links are not followed).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Skip files larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub max_size: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
+    pub format: Format,
 }
 
 /// `nixsec store verify`.

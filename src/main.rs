@@ -42,6 +42,10 @@ fn run(args: cli::Cli) -> anyhow::Result<ExitStatus> {
         cli::Command::Store(cli::StoreCommand::Verify(a)) => {
             commands::store::verify(&args.global, &a)
         }
+        cli::Command::Store(cli::StoreCommand::Scan(a)) => {
+            commands::scan::store_scan(&args.global, &a)
+        }
+        cli::Command::Elf(a) => commands::scan::elf(&args.global, &a),
         cli::Command::Units(a) => commands::units::run(&a),
         cli::Command::Vulns(a) => commands::vulns::run(&args.global, &a),
         cli::Command::Lint(a) => commands::lint::run(&args.global, &a),

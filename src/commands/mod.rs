@@ -5,6 +5,7 @@ pub mod explain;
 pub mod generate;
 pub mod lint;
 pub mod rules;
+pub mod scan;
 pub mod store;
 pub mod units;
 pub mod vulns;

@@ -13,6 +13,7 @@ mod isolation;
 mod lint;
 mod misc;
 mod nixstore;
+mod scan;
 mod store;
 mod units;
 mod vulns;

@@ -14,6 +14,7 @@ pub mod nix;
 pub mod perms;
 pub mod procnet;
 pub mod rules;
+pub mod scan;
 pub mod sshd;
 pub mod store;
 pub mod sudoers;
@@ -68,17 +69,18 @@ mod registry_tests {
     /// Every registered rule id. Adding, renaming or dropping a rule shows up here in review.
     #[rustfmt::skip]
     const EXPECTED_IDS: &[&str] = &[
-        "NIX-001", "NIX-002", "NIX-003", "NIX-004", "NIX-005", "NIX-006", "NIX-007", "NIX-010",
-        "NIX-011", "NIX-012", "NIX-013", "NIX-014", "NIX-015", "NIX-016", "NIX-017", "NIX-018",
-        "NIX-020", "NIX-021", "NIX-022", "NIX-023", "NIX-024", "NIX-025", "NIX-026", "NIX-040",
-        "NIX-041", "NIX-042", "NIX-043", "NIX-044", "NIX-050", "NIX-051", "NIX-052", "NIX-053",
-        "NIX-054", "NIX-055", "NIX-056", "NIX-057", "NIX-058", "NIX-059", "NIX-060", "NIX-061",
-        "NIX-064", "NIX-070", "NIX-071", "NIX-072", "NIX-074", "NIX-075", "NIX-076", "NIX-077",
-        "NIX-078", "NIX-079", "NIX-080", "NIX-081", "NIX-082", "NIX-090", "NIX-091", "NIX-092",
-        "NIX-093", "NIX-094", "NIX-100", "NIX-101", "NIX-102", "NIX-110", "NIX-111", "NIX-112",
-        "NIX-113", "NIX-114", "NIX-115", "NIX-116", "NIX-117", "NIX-118", "NIX-120", "NIX-130",
-        "NIX-131", "NIX-132", "NIX-133", "NIX-134", "NIX-135", "NIX-136", "NIX-137", "NIX-138",
-        "NIX-139", "NIX-150",
+        "NIX-001", "NIX-002", "NIX-003", "NIX-004", "NIX-005", "NIX-006", "NIX-007", "NIX-008",
+        "NIX-009", "NIX-010", "NIX-011", "NIX-012", "NIX-013", "NIX-014", "NIX-015", "NIX-016",
+        "NIX-017", "NIX-018", "NIX-020", "NIX-021", "NIX-022", "NIX-023", "NIX-024", "NIX-025",
+        "NIX-026", "NIX-030", "NIX-031", "NIX-032", "NIX-033", "NIX-034", "NIX-035", "NIX-036",
+        "NIX-037", "NIX-040", "NIX-041", "NIX-042", "NIX-043", "NIX-044", "NIX-050", "NIX-051",
+        "NIX-052", "NIX-053", "NIX-054", "NIX-055", "NIX-056", "NIX-057", "NIX-058", "NIX-059",
+        "NIX-060", "NIX-061", "NIX-064", "NIX-070", "NIX-071", "NIX-072", "NIX-074", "NIX-075",
+        "NIX-076", "NIX-077", "NIX-078", "NIX-079", "NIX-080", "NIX-081", "NIX-082", "NIX-090",
+        "NIX-091", "NIX-092", "NIX-093", "NIX-094", "NIX-100", "NIX-101", "NIX-102", "NIX-110",
+        "NIX-111", "NIX-112", "NIX-113", "NIX-114", "NIX-115", "NIX-116", "NIX-117", "NIX-118",
+        "NIX-120", "NIX-130", "NIX-131", "NIX-132", "NIX-133", "NIX-134", "NIX-135", "NIX-136",
+        "NIX-137", "NIX-138", "NIX-139", "NIX-150",
     ];
 
     #[test]

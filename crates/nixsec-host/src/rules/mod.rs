@@ -11,4 +11,5 @@ pub mod runtime_search_paths;
 pub mod secure_boot;
 pub mod ssh;
 pub mod store_integrity;
+pub mod store_secrets;
 pub mod vulnerabilities;

@@ -1,0 +1,66 @@
+//! NIX-031: Password hash in the store.
+//!
+//! ## What it checks
+//! The `users-groups.json` files of the system closure: a `hashedPassword` or `initialHashedPassword` other than `!` or `*`; high for weak schemes (`$1$` MD5, `$5$` SHA-256, DES).
+//!
+//! ## Why it matters
+//! The Nix store is readable by every local user and by every cache it is pushed to: a secret
+//! that a configuration turns into a store path is no longer secret.
+//!
+//! ## Fix (NixOS)
+//! Use `hashedPasswordFile` with a secrets manager, so the hash never enters the store.
+//!
+//! ## References
+//! NixOS wiki, Security: "Obscurity of the Nix store"; CWE-312.
+
+use linkme::distributed_slice;
+use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_scan::findings;
+
+use crate::scan::{fail_with, with_scan};
+
+/// Password hash in the store.
+pub struct PasswordHash;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &PasswordHash;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-031",
+    title: "Password hash in the store",
+    section: Section::StoreSecrets,
+    severity: Severity::Medium,
+    checks: "The `users-groups.json` files of the system closure: a `hashedPassword` or `initialHashedPassword` other than `!` or `*`; high for weak schemes (`$1$` MD5, `$5$` SHA-256, DES).",
+    rationale: "The Nix store is world-readable (and is copied to binary caches): every local user can read a secret that a configuration put there, and it stays in old generations until garbage-collected.",
+    fix: "Use `hashedPasswordFile` with a secrets manager, so the hash never enters the store.",
+    nixos: "users.users.<n>.hashedPasswordFile = \"/run/secrets/<n>-pw\";",
+    references: &["NixOS wiki: Security, Obscurity of the Nix store", "CWE-312"],
+    source: file!(),
+};
+
+impl Rule for PasswordHash {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        with_scan(cx, |o| {
+            let found: Vec<_> = o
+                .secrets
+                .iter()
+                .filter(|s| s.hit.rule == "NIX-031")
+                .map(findings::secret)
+                .collect();
+            if found.is_empty() {
+                return Outcome::pass(format!("{} files of the system closure read: none found", o.files));
+            }
+            let high = found.iter().any(|f| f.severity > META.severity);
+            let out = fail_with(&found, "found in the system closure", 20);
+            if high {
+                out.with_severity(Severity::High)
+            } else {
+                out
+            }
+        })
+    }
+}

@@ -1,0 +1,66 @@
+//! NIX-030: Plaintext password in configuration.
+//!
+//! ## What it checks
+//! The `users-groups.json` files of the system closure (written by the NixOS user activation): a non-null `password` or `initialPassword` of any user.
+//!
+//! ## Why it matters
+//! The Nix store is readable by every local user and by every cache it is pushed to: a secret
+//! that a configuration turns into a store path is no longer secret.
+//!
+//! ## Fix (NixOS)
+//! Set `hashedPasswordFile` to a path outside the store, managed by a secrets tool (sops-nix, agenix).
+//!
+//! ## References
+//! NixOS wiki, Security: "Obscurity of the Nix store"; CWE-312.
+
+use linkme::distributed_slice;
+use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_scan::findings;
+
+use crate::scan::{fail_with, with_scan};
+
+/// Plaintext password in configuration.
+pub struct PlaintextPassword;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &PlaintextPassword;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-030",
+    title: "Plaintext password in configuration",
+    section: Section::StoreSecrets,
+    severity: Severity::High,
+    checks: "The `users-groups.json` files of the system closure (written by the NixOS user activation): a non-null `password` or `initialPassword` of any user.",
+    rationale: "The Nix store is world-readable (and is copied to binary caches): every local user can read a secret that a configuration put there, and it stays in old generations until garbage-collected.",
+    fix: "Set `hashedPasswordFile` to a path outside the store, managed by a secrets tool (sops-nix, agenix).",
+    nixos: "users.users.<n>.hashedPasswordFile = \"/run/secrets/<n>-pw\";",
+    references: &["NixOS wiki: Security, Obscurity of the Nix store", "CWE-312"],
+    source: file!(),
+};
+
+impl Rule for PlaintextPassword {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        with_scan(cx, |o| {
+            let found: Vec<_> = o
+                .secrets
+                .iter()
+                .filter(|s| s.hit.rule == "NIX-030")
+                .map(findings::secret)
+                .collect();
+            if found.is_empty() {
+                return Outcome::pass(format!("{} files of the system closure read: none found", o.files));
+            }
+            let high = found.iter().any(|f| f.severity > META.severity);
+            let out = fail_with(&found, "found in the system closure", 20);
+            if high {
+                out.with_severity(Severity::High)
+            } else {
+                out
+            }
+        })
+    }
+}
