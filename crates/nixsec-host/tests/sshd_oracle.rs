@@ -71,12 +71,7 @@ impl Sshd {
         Some(Sshd { bin, dir, wrap })
     }
 
-    /// `sshd -T` (with `-C spec` when given): keyword (lower-case) → value line.
-    fn effective(
-        &self,
-        config: &Path,
-        conn: Option<&str>,
-    ) -> std::collections::BTreeMap<String, String> {
+    fn run(&self, config: &Path, conn: Option<&str>) -> std::process::Output {
         let key = self.dir.path().join("hostkey");
         let mut args: Vec<String> = vec![
             "-T".into(),
@@ -89,11 +84,9 @@ impl Sshd {
             args.push("-C".into());
             args.push(c.into());
         }
-        let out = if self.wrap {
+        if self.wrap {
             let d = self.dir.path().display();
-            let script = format!(
-                "mount --bind {d}/passwd /etc/passwd && mount --bind {d}/run /run && exec \"$0\" \"$@\""
-            );
+            let script = format!("mount --bind {d}/passwd /etc/passwd && mount --bind {d}/run /run && exec \"$0\" \"$@\"");
             Command::new("unshare")
                 .args(["-m", "sh", "-c", &script])
                 .arg(&self.bin)
@@ -102,7 +95,33 @@ impl Sshd {
                 .unwrap()
         } else {
             Command::new(&self.bin).args(&args).output().unwrap()
-        };
+        }
+    }
+
+    /// Can `sshd -T` run here at all (namespace, or the real privsep user and `/run/sshd`)?
+    /// Falls back from the namespace to a direct run; the error when neither works.
+    fn probe(&mut self) -> Result<(), String> {
+        let empty = self.dir.path().join("probe_config");
+        std::fs::write(&empty, "").unwrap();
+        if self.run(&empty, None).status.success() {
+            return Ok(());
+        }
+        self.wrap = false;
+        let out = self.run(&empty, None);
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+
+    /// `sshd -T` (with `-C spec` when given): keyword (lower-case) → value line.
+    fn effective(
+        &self,
+        config: &Path,
+        conn: Option<&str>,
+    ) -> std::collections::BTreeMap<String, String> {
+        let out = self.run(config, conn);
         assert!(
             out.status.success(),
             "sshd -T failed: {}",
