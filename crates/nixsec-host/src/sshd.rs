@@ -32,6 +32,8 @@ const MAX_DEPTH: usize = 16;
 pub struct Directive {
     /// Keyword, lower-case.
     pub keyword: String,
+    /// Keyword as written (for evidence).
+    pub written: String,
     /// Arguments as sshd splits them.
     pub args: Vec<String>,
     /// File (inside the root, as named by the config or the include).
@@ -427,6 +429,7 @@ impl Parser<'_> {
                 }
                 _ => self.out.directives.push(Directive {
                     keyword,
+                    written: kw.clone(),
                     args,
                     file: path.to_string(),
                     line,

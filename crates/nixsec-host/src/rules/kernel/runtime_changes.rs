@@ -50,7 +50,7 @@ impl Rule for RuntimeChanges {
             Ok(None) => {}
             Err(e) => v.errors.push(e),
         }
-        v.outcome(META.severity, "module loading and kexec are locked")
+        v.outcome(META.severity, "neither module loading nor kexec can change the running kernel")
     }
 }
 
@@ -65,7 +65,7 @@ mod tests {
         let b = proc_sys("proc-sys-hardened").file("/proc/cmdline", text("cmdline/nixos-hardened"));
         let o = run(&RuntimeChanges, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert_eq!(message(&o), "module loading and kexec are locked");
+        assert_eq!(message(&o), "neither module loading nor kexec can change the running kernel");
     }
 
     #[test]
