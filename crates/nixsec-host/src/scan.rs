@@ -61,3 +61,29 @@ pub fn fail_with(found: &[Finding], what: &str, max: usize) -> Outcome {
     let first = found.first().map(|f| f.message.clone()).unwrap_or_default();
     Outcome::fail(format!("{} {what}; first: {first}", found.len())).with_evidence(evidence)
 }
+
+/// The check of a secrets rule of the system closure: the scan's secrets of rule `meta.id`,
+/// failing with up to 20 of them (high when any is more severe than the rule), passing with
+/// the number of files read.
+pub fn closure_secrets_check(cx: &HostCx, meta: &nixsec_core::RuleMeta) -> Outcome {
+    with_scan(cx, |o| {
+        let found: Vec<_> = o
+            .secrets
+            .iter()
+            .filter(|s| s.hit.rule == meta.id)
+            .map(nixsec_scan::findings::secret)
+            .collect();
+        if found.is_empty() {
+            return Outcome::pass(format!(
+                "{} files of the system closure read: none found",
+                o.files
+            ));
+        }
+        let out = fail_with(&found, "found in the system closure", 20);
+        if found.iter().any(|f| f.severity > meta.severity) {
+            out.with_severity(nixsec_core::Severity::High)
+        } else {
+            out
+        }
+    })
+}

@@ -15,9 +15,8 @@
 
 use linkme::distributed_slice;
 use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
-use nixsec_scan::findings;
 
-use crate::scan::{fail_with, with_scan};
+use crate::scan::closure_secrets_check;
 
 /// Password hash in the store.
 pub struct PasswordHash;
@@ -44,23 +43,6 @@ impl Rule for PasswordHash {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        with_scan(cx, |o| {
-            let found: Vec<_> = o
-                .secrets
-                .iter()
-                .filter(|s| s.hit.rule == "NIX-031")
-                .map(findings::secret)
-                .collect();
-            if found.is_empty() {
-                return Outcome::pass(format!("{} files of the system closure read: none found", o.files));
-            }
-            let high = found.iter().any(|f| f.severity > META.severity);
-            let out = fail_with(&found, "found in the system closure", 20);
-            if high {
-                out.with_severity(Severity::High)
-            } else {
-                out
-            }
-        })
+        closure_secrets_check(cx, &META)
     }
 }
