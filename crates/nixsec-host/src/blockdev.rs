@@ -33,55 +33,27 @@ pub struct Swap {
     pub kind: String,
 }
 
-/// Undo the kernel's octal escapes (`\040` for a space).
-#[must_use]
-pub fn unescape(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\'
-            && i + 3 < b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
-            out.push(v);
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use crate::kernel::unescape_octal as unescape;
 
-/// Parse `/proc/self/mountinfo`.
+/// Parse `/proc/self/mountinfo` (with [`crate::kernel::parse_mountinfo`]).
 ///
 /// # Errors
-/// A line without the ` - ` separator or with too few fields (line number in the message).
+/// A malformed line (its number in the message).
 pub fn parse_mountinfo(text: &str) -> Result<Vec<Mount>, String> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (pre, post) = line
-            .split_once(" - ")
-            .ok_or_else(|| format!("line {}: no ` - ` separator", i + 1))?;
-        let pre: Vec<&str> = pre.split(' ').collect();
-        let post: Vec<&str> = post.split(' ').collect();
-        if pre.len() < 6 || post.len() < 2 {
-            return Err(format!("line {}: too few fields", i + 1));
-        }
-        out.push(Mount {
-            dev: Some(pre[2].to_string()),
-            fs_root: unescape(pre[3]),
-            mount_point: unescape(pre[4]),
-            fstype: post[0].to_string(),
-            source: unescape(post[1]),
-        });
+    let (mounts, bad) = crate::kernel::parse_mountinfo(text);
+    if let Some(line) = bad.first() {
+        return Err(format!("line {line}: not a mountinfo line"));
     }
-    Ok(out)
+    Ok(mounts
+        .into_iter()
+        .map(|m| Mount {
+            dev: Some(m.dev),
+            fs_root: m.fs_root,
+            mount_point: m.point,
+            fstype: m.fstype,
+            source: m.source,
+        })
+        .collect())
 }
 
 /// Parse `/proc/mounts` (`source mountpoint fstype options 0 0`).

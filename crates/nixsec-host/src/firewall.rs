@@ -57,6 +57,24 @@ impl Firewall {
         Ok(&self.loaded.ruleset)
     }
 
+    /// [`Firewall::ruleset`] and the IP versions whose inbound default is deny, for the rules
+    /// that judge what a default-deny firewall still admits.
+    ///
+    /// # Errors
+    /// As [`Firewall::ruleset`]; and `skip` with `not_denied` (NIX-070's concern) when neither
+    /// IPv4 nor IPv6 is denied by default.
+    pub fn deny_ruleset(&self, not_denied: &str) -> Result<(&Ruleset, Vec<IpVer>), Outcome> {
+        let rs = self.ruleset()?;
+        let vers: Vec<IpVer> = [IpVer::V4, IpVer::V6]
+            .into_iter()
+            .filter(|v| rs.default_deny(*v).is_some())
+            .collect();
+        if vers.is_empty() {
+            return Err(Outcome::skip(format!("{not_denied} (NIX-070)")));
+        }
+        Ok((rs, vers))
+    }
+
     /// Where the ruleset came from, for messages.
     #[must_use]
     pub fn origin(&self) -> String {

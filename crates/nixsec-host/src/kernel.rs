@@ -283,6 +283,10 @@ pub fn cmdline(cx: &HostCx) -> Result<Option<Vec<Param>>, String> {
 /// One `/proc/self/mountinfo` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {
+    /// `major:minor` of the filesystem's device.
+    pub dev: String,
+    /// The root of the mount within its filesystem (`/` unless a bind mount), unescaped.
+    pub fs_root: String,
     /// Mount point, unescaped.
     pub point: String,
     /// Per-mount options (`rw,nosuid,nodev,relatime`).
@@ -329,25 +333,27 @@ pub fn unescape_octal(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Parse mountinfo; malformed lines are counted, not fatal.
+/// Parse mountinfo; malformed lines are not fatal: their 1-based numbers are returned.
 #[must_use]
-pub fn parse_mountinfo(text: &str) -> (Vec<Mount>, usize) {
+pub fn parse_mountinfo(text: &str) -> (Vec<Mount>, Vec<usize>) {
     let mut out = Vec::new();
-    let mut bad = 0;
+    let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let f: Vec<&str> = line.split(' ').collect();
         let Some(sep) = f.iter().position(|x| *x == "-") else {
-            bad += 1;
+            bad.push(i + 1);
             continue;
         };
         if sep < 6 || f.len() < sep + 3 {
-            bad += 1;
+            bad.push(i + 1);
             continue;
         }
         out.push(Mount {
+            dev: f[2].to_string(),
+            fs_root: unescape_octal(f[3]),
             point: unescape_octal(f[4]),
             options: f[5].split(',').map(str::to_string).collect(),
             fstype: f[sep + 1].to_string(),
@@ -370,9 +376,10 @@ pub fn mounts(cx: &HostCx) -> Result<Option<Vec<Mount>>, String> {
     match cx.root().read_to_string("/proc/self/mountinfo") {
         Ok((_, t)) => {
             let (m, bad) = parse_mountinfo(&t);
-            if m.is_empty() && bad > 0 {
+            if m.is_empty() && !bad.is_empty() {
                 return Err(format!(
-                    "`/proc/self/mountinfo`: no valid line ({bad} malformed)"
+                    "`/proc/self/mountinfo`: no valid line ({} malformed)",
+                    bad.len()
                 ));
             }
             Ok(Some(m))
@@ -406,7 +413,7 @@ mod tests {
     #[test]
     fn mountinfo_lines() {
         let (m, bad) = parse_mountinfo("25 24 0:23 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw,size=1k\n36 35 98:0 /mnt1 /mnt/my\\040disk rw,noatime master:1 - ext3 /dev/root rw,errors=continue\ngarbage\n");
-        assert_eq!(bad, 1);
+        assert_eq!(bad, vec![3]);
         assert_eq!(m[0].point, "/dev/shm");
         assert!(m[0].has("nosuid") && !m[0].has("noexec"));
         assert_eq!(m[1].point, "/mnt/my disk");

@@ -18,12 +18,12 @@ pub struct SourceFile {
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     /// A given path does not exist or cannot be read.
-    #[error("`{path}`: {source}")]
+    #[error("`{path}`: {cause}")]
     Path {
         /// The path as given.
         path: String,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message, not chained: the error stays one line).
+        cause: std::io::Error,
     },
 }
 
@@ -49,9 +49,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
     let mut roots = Vec::new();
     let mut skipped = Vec::new();
     for given in paths {
-        let canon = given.canonicalize().map_err(|source| WalkError::Path {
+        let canon = given.canonicalize().map_err(|cause| WalkError::Path {
             path: display(given),
-            source,
+            cause,
         })?;
         roots.push(canon.clone());
         if canon.is_file() {

@@ -52,12 +52,12 @@ pub enum IndexError {
     #[error(transparent)]
     Feed(#[from] FeedError),
     /// I/O on the cache directory.
-    #[error("`{path}`: {source}")]
+    #[error("`{path}`: {cause}")]
     Io {
         /// The path.
         path: String,
-        /// The error.
-        source: std::io::Error,
+        /// The error (in the message, not chained: the error stays one line).
+        cause: std::io::Error,
     },
     /// Nothing to build from.
     #[error("{0}")]
@@ -330,7 +330,7 @@ pub fn update(
 ) -> Result<UpdateReport, IndexError> {
     std::fs::create_dir_all(cache_dir).map_err(|e| IndexError::Io {
         path: cache_dir.display().to_string(),
-        source: e,
+        cause: e,
     })?;
     let path = index_path(cache_dir);
     let recent = !force_full
@@ -410,7 +410,7 @@ pub fn update(
     }
     std::fs::rename(&tmp, &path).map_err(|e| IndexError::Io {
         path: path.display().to_string(),
-        source: e,
+        cause: e,
     })?;
     Ok(report)
 }

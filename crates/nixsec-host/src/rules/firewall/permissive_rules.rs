@@ -21,7 +21,7 @@
 
 use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
-use nixsec_firewall::{IpVer, Packet, Tri, L4};
+use nixsec_firewall::{Packet, Tri, L4};
 
 use crate::firewall::firewall;
 
@@ -51,17 +51,10 @@ impl Rule for PermissiveRules {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
-        let rs = match fw.ruleset() {
-            Ok(rs) => rs,
+        let (rs, vers) = match fw.deny_ruleset("inbound traffic is not denied by default") {
+            Ok(r) => r,
             Err(o) => return o,
         };
-        let vers: Vec<IpVer> = [IpVer::V4, IpVer::V6]
-            .into_iter()
-            .filter(|v| rs.default_deny(*v).is_some())
-            .collect();
-        if vers.is_empty() {
-            return Outcome::skip("inbound traffic is not denied by default (NIX-070)");
-        }
         let port = rs.unnamed_port();
         let mut bad: Vec<(String, String)> = Vec::new();
         for &v in &vers {

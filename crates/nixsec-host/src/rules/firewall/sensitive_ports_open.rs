@@ -18,7 +18,7 @@
 
 use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
-use nixsec_firewall::{IpVer, OpenPort};
+use nixsec_firewall::OpenPort;
 
 use crate::firewall::{firewall, is_uplink_interface, RISK_PORTS};
 
@@ -52,17 +52,10 @@ impl Rule for SensitivePortsOpen {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
-        let rs = match fw.ruleset() {
-            Ok(rs) => rs,
+        let (rs, vers) = match fw.deny_ruleset("inbound traffic is not denied by default, so every port is open") {
+            Ok(r) => r,
             Err(o) => return o,
         };
-        let vers: Vec<IpVer> = [IpVer::V4, IpVer::V6]
-            .into_iter()
-            .filter(|v| rs.default_deny(*v).is_some())
-            .collect();
-        if vers.is_empty() {
-            return Outcome::skip("inbound traffic is not denied by default, so every port is open (NIX-070)");
-        }
         let mut open: Vec<(Option<String>, OpenPort)> = rs
             .open_ports(None)
             .into_iter()
