@@ -234,38 +234,51 @@ pub fn sysctl_rule(cx: &HostCx, checks: &[IntCheck], severity: Severity, pass: &
 /// One kernel parameter: `key` or `key=value`.
 pub type Param = (String, Option<String>);
 
-/// `/proc/cmdline` split as the kernel does: spaces separate, `"` quotes (spaces inside),
-/// and `--` ends the kernel's parameters. Each item is `(key, value)`.
+/// Split a kernel command line as the kernel does: whitespace separates, double quotes group
+/// (and are dropped; `""` is an empty parameter), `--` ends the kernel's parameters.
 #[must_use]
-pub fn parse_cmdline(text: &str) -> Vec<Param> {
+pub fn split_cmdline(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
-    let mut items = Vec::new();
-    for c in text.trim_end_matches('\n').chars() {
+    let mut any = false;
+    for c in s.chars() {
         match c {
-            '"' => quoted = !quoted,
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
             c if c.is_whitespace() && !quoted => {
-                if !cur.is_empty() {
-                    items.push(std::mem::take(&mut cur));
+                if any {
+                    if cur == "--" {
+                        return out;
+                    }
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
                 }
             }
-            c => cur.push(c),
+            c => {
+                cur.push(c);
+                any = true;
+            }
         }
     }
-    if !cur.is_empty() {
-        items.push(cur);
-    }
-    for item in items {
-        if item == "--" {
-            break;
-        }
-        match item.split_once('=') {
-            Some((k, v)) => out.push((k.to_string(), Some(v.to_string()))),
-            None => out.push((item, None)),
-        }
+    if any && cur != "--" {
+        out.push(cur);
     }
     out
+}
+
+/// `/proc/cmdline` as `(key, value)` parameters (see [`split_cmdline`]).
+#[must_use]
+pub fn parse_cmdline(text: &str) -> Vec<Param> {
+    split_cmdline(text)
+        .into_iter()
+        .map(|item| match item.split_once('=') {
+            Some((k, v)) => (k.to_string(), Some(v.to_string())),
+            None => (item, None),
+        })
+        .collect()
 }
 
 /// The kernel command line: `Ok(None)` when `/proc/cmdline` does not exist under the root.

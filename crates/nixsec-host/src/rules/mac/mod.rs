@@ -84,7 +84,7 @@ pub(crate) fn cmdline_mac_params(root: &Root) -> Vec<String> {
     let Ok((_, t)) = root.read_to_string("/proc/cmdline") else {
         return Vec::new();
     };
-    crate::rules::secure_boot::root_shell_at_boot::split_cmdline(&t)
+    crate::kernel::split_cmdline(&t)
         .into_iter()
         .filter(|p| {
             ["apparmor=", "selinux=", "security=", "lsm="]

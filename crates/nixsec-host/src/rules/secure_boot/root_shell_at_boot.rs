@@ -43,39 +43,7 @@ static META: RuleMeta = RuleMeta {
 
 const SHELLS: [&str; 11] = ["sh", "bash", "dash", "zsh", "ash", "ksh", "mksh", "fish", "csh", "tcsh", "busybox"];
 
-/// Split a kernel command line into parameters (double quotes group), stopping at `--`.
-#[must_use]
-pub fn split_cmdline(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut any = false;
-    for c in s.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                any = true;
-            }
-            c if c.is_whitespace() && !quoted => {
-                if any {
-                    if cur == "--" {
-                        return out;
-                    }
-                    out.push(std::mem::take(&mut cur));
-                    any = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                any = true;
-            }
-        }
-    }
-    if any && cur != "--" {
-        out.push(cur);
-    }
-    out
-}
+use crate::kernel::split_cmdline;
 
 fn truthy(v: Option<&str>) -> bool {
     !matches!(v.map(str::to_ascii_lowercase).as_deref(), Some("0" | "no" | "false" | "off" | "n"))
