@@ -1,5 +1,6 @@
 //! SHA-256 throughput check: hashes 512 MiB in memory with `sha2` (which picks SHA-NI at run
-//! time when the CPU has it), then the same amount through `nar::read` and `nar::walk`.
+//! time when the CPU has it), the same split into 1 to 4 messages hashed together by
+//! [`nixsec_nar::sha256x`], then the same amount through `nar::read` and `nar::walk`.
 //!
 //! `cargo run --release -p nixsec-nar --example sha256_bench [MiB]`
 #![allow(clippy::print_stdout)]
@@ -35,6 +36,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rate(len, secs),
         hex::encode(digest)
     );
+
+    // The same bytes split into 1 to 4 independent messages compressed together.
+    use nixsec_nar::sha256x;
+    let usable = len - len % (sha256x::LANES * sha256x::BLOCK);
+    for lanes in 1..=sha256x::LANES {
+        let per = usable / lanes / sha256x::BLOCK * sha256x::BLOCK;
+        let msgs: Vec<&[u8]> = data.chunks_exact(per).take(lanes).collect();
+        let mut states = vec![sha256x::H0; lanes];
+        let t = Instant::now();
+        for at in (0..per).step_by(256 * 1024) {
+            let end = (at + 256 * 1024).min(per);
+            let part: Vec<&[u8]> = msgs.iter().map(|m| &m[at..end]).collect();
+            sha256x::compress(&mut states, &part);
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "sha256x, {lanes} lane(s) together: {secs:.3} s, {} in all",
+            rate(per * lanes, secs)
+        );
+    }
 
     // The same bytes as the contents of a single-file NAR, parsed by the streaming reader.
     let mut nar = Vec::with_capacity(len + 200);

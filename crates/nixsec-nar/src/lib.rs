@@ -7,10 +7,12 @@
 
 pub mod ca;
 pub mod hash;
+pub mod lanes;
 pub mod nar;
 pub mod narinfo;
 pub mod nixbase32;
 pub mod path;
+pub mod sha256x;
 pub mod sig;
 
 pub use ca::{CaError, ContentAddress};

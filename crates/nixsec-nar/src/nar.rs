@@ -21,6 +21,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::ffi::OsStringExt as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
@@ -214,16 +215,13 @@ pub struct Options<'a> {
     /// `fixed:<algo>` and `text:` content-address checks); the result is
     /// [`WalkResult::flat`], `None` when the top is not a regular file.
     pub flat_hash: Option<Algo>,
-    /// Hash on a second thread while this one reads (for large paths: reading and hashing
-    /// then use two cores, so one huge path does not serialise the run). Memory stays bounded:
-    /// at most [`PIPE_DEPTH`] batches of [`PIPE_BATCH`] bytes are in flight.
-    pub pipeline: bool,
+    /// Take a directory listing (`getdents64`) that left room in its buffer for another entry
+    /// as the whole listing, instead of asking again for the end: one system call less per
+    /// directory. Linux's local filesystems fill the buffer while entries remain, but POSIX
+    /// does not promise it, so a caller setting this must check the result against a known
+    /// NAR hash and walk again without it when they differ.
+    pub one_read_listings: bool,
 }
-
-/// Bytes handed to the hashing thread at a time when [`Options::pipeline`] is set.
-pub const PIPE_BATCH: usize = 1024 * 1024;
-/// Batches in flight at most when [`Options::pipeline`] is set.
-pub const PIPE_DEPTH: usize = 4;
 
 /// Contents on, nothing else.
 impl Default for Options<'_> {
@@ -233,7 +231,7 @@ impl Default for Options<'_> {
             on_node: None,
             on_bytes: None,
             flat_hash: None,
-            pipeline: false,
+            one_read_listings: false,
         }
     }
 }
@@ -284,6 +282,19 @@ fn padding(len: u64) -> usize {
 trait Sink {
     fn put(&mut self, bytes: &[u8]) -> Result<(), NarError>;
 
+    /// A sink with buffers of its own reads file contents straight into them: `Some` with the
+    /// bytes just read (none at the end of the file) and how many were asked for, to be
+    /// followed by [`Sink::settle`]. `None`: the caller reads into its own buffer and calls
+    /// [`Sink::put`].
+    fn read_into(&mut self, _file: &File) -> Option<io::Result<(&[u8], usize)>> {
+        None
+    }
+
+    /// After [`Sink::read_into`]: pass on a buffer that is full.
+    fn settle(&mut self) -> Result<(), NarError> {
+        Ok(())
+    }
+
     fn put_u64(&mut self, n: u64) -> Result<(), NarError> {
         self.put(&n.to_le_bytes())
     }
@@ -326,34 +337,77 @@ impl Sink for WriteSink<'_> {
     }
 }
 
-/// Batches bytes and hands them to a hashing thread; spent buffers come back for reuse.
-struct PipeSink {
-    batch: Vec<u8>,
-    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
-    free: std::sync::mpsc::Receiver<Vec<u8>>,
+/// Fills [`lanes::CHUNK`](crate::lanes::CHUNK)-byte buffers and sends them to a hashing
+/// service ([`crate::lanes::serve`]).
+struct FeedSink<'a> {
+    feed: crate::lanes::Feed<'a>,
+    buf: Vec<u8>,
+    size: u64,
 }
 
-impl PipeSink {
-    fn flush(&mut self) -> Result<(), NarError> {
-        if self.batch.is_empty() {
-            return Ok(());
-        }
-        let next = self
-            .free
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(PIPE_BATCH));
-        let full = std::mem::replace(&mut self.batch, next);
-        self.tx
-            .send(full)
-            .map_err(|_| NarError::Write(io::Error::other("the hashing thread stopped")))
+impl FeedSink<'_> {
+    fn send(&mut self, last: bool) -> Result<(), NarError> {
+        use crate::lanes::Msg;
+        let next = if last {
+            Vec::new()
+        } else {
+            self.feed.hub.buffer()
+        };
+        let buf = std::mem::replace(&mut self.buf, next);
+        let id = self.feed.id;
+        let msg = if last {
+            Msg::End { id, buf }
+        } else {
+            Msg::Data { id, buf }
+        };
+        self.feed
+            .hub
+            .send(msg)
+            .map_err(|e| NarError::Write(io::Error::other(e)))
     }
 }
 
-impl Sink for PipeSink {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), NarError> {
-        self.batch.extend_from_slice(bytes);
-        if self.batch.len() >= PIPE_BATCH {
-            self.flush()?;
+impl Sink for FeedSink<'_> {
+    fn put(&mut self, mut bytes: &[u8]) -> Result<(), NarError> {
+        self.size += bytes.len() as u64;
+        if self.buf.len() + bytes.len() < crate::lanes::CHUNK {
+            self.buf.extend_from_slice(bytes);
+            return Ok(());
+        }
+        while !bytes.is_empty() {
+            let room = crate::lanes::CHUNK.saturating_sub(self.buf.len());
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            self.buf.extend_from_slice(now);
+            bytes = later;
+            self.settle()?;
+        }
+        Ok(())
+    }
+
+    fn read_into(&mut self, file: &File) -> Option<io::Result<(&[u8], usize)>> {
+        let before = self.buf.len();
+        let asked = self.buf.capacity() - before;
+        if asked == 0 {
+            return None;
+        }
+        let read = loop {
+            match rustix::io::read(file, rustix::buffer::spare_capacity(&mut self.buf)) {
+                Err(rustix::io::Errno::INTR) => continue,
+                other => break other,
+            }
+        };
+        Some(match read {
+            Ok(n) => {
+                self.size += n as u64;
+                Ok((self.buf.get(before..before + n).unwrap_or_default(), asked))
+            }
+            Err(e) => Err(io::Error::from(e)),
+        })
+    }
+
+    fn settle(&mut self) -> Result<(), NarError> {
+        if self.buf.len() >= crate::lanes::CHUNK {
+            self.send(false)?;
         }
         Ok(())
     }
@@ -381,6 +435,7 @@ struct Walker<'o, S> {
     on_node: Option<&'o mut dyn FnMut(Node<'_>)>,
     on_bytes: Option<&'o (dyn Fn(u64) + Sync)>,
     flat_algo: Option<Algo>,
+    one_read_listings: bool,
     flat: Option<Hash>,
     bufs: Bufs,
 }
@@ -417,6 +472,9 @@ impl Drop for Bufs {
 /// The buffer for one `getdents64` call.
 const DIR_BUF_SIZE: usize = 32 * 1024;
 
+/// The largest `getdents64` record: header, a 255-byte name and its NUL, aligned to 8.
+const MAX_DIRENT: usize = (19 + 255 + 1usize).next_multiple_of(8);
+
 use rustix::fs::FileType;
 
 /// A directory being serialised: its open descriptor, its sorted entry names and the next one
@@ -424,12 +482,47 @@ use rustix::fs::FileType;
 /// so the kernel never walks the whole path again for each file.
 struct Frame {
     dir: rustix::fd::OwnedFd,
-    names: std::vec::IntoIter<(OsString, bool)>,
+    names: Names,
+    /// Lengths of the full and relative paths before this directory's name was added.
+    lens: (usize, usize),
 }
 
-/// An opened directory and its sorted entry names, each with whether the listing says it is a
-/// regular file (a hint, checked on the opened file).
-type Listing = (rustix::fd::OwnedFd, Vec<(OsString, bool)>);
+/// A directory's entry names, sorted, in one buffer (no allocation per name), each with the
+/// type the listing gives it (a hint, checked on what is then opened).
+#[derive(Default)]
+struct Names {
+    bytes: Vec<u8>,
+    /// Start and end in `bytes`, and the hint.
+    entries: Vec<(usize, usize, FileType)>,
+    next: usize,
+}
+
+impl Names {
+    fn push(&mut self, name: &[u8], hint: FileType) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(name);
+        self.entries.push((start, self.bytes.len(), hint));
+    }
+
+    fn sort(&mut self) {
+        let bytes = &self.bytes;
+        self.entries
+            .sort_unstable_by(|a, b| bytes[a.0..a.1].cmp(&bytes[b.0..b.1]));
+    }
+
+    /// The next name and its hint.
+    fn next(&mut self) -> Option<(&std::ffi::OsStr, FileType)> {
+        let &(start, end, hint) = self.entries.get(self.next)?;
+        self.next += 1;
+        Some((
+            std::ffi::OsStr::from_bytes(self.bytes.get(start..end)?),
+            hint,
+        ))
+    }
+}
+
+/// An opened directory and its sorted entry names.
+type Listing = (rustix::fd::OwnedFd, Names);
 
 impl<'o, S: Sink> Walker<'o, S> {
     fn new(
@@ -438,6 +531,7 @@ impl<'o, S: Sink> Walker<'o, S> {
         on_node: Option<&'o mut dyn FnMut(Node<'_>)>,
         on_bytes: Option<&'o (dyn Fn(u64) + Sync)>,
         flat_algo: Option<Algo>,
+        one_read_listings: bool,
     ) -> Self {
         Walker {
             sink,
@@ -445,6 +539,7 @@ impl<'o, S: Sink> Walker<'o, S> {
             on_node,
             on_bytes,
             flat_algo,
+            one_read_listings,
             flat: None,
             // This thread's buffers from its previous walk: a store of thousands of paths
             // allocates (and the kernel zeroes) them once per thread, not once per path.
@@ -486,47 +581,68 @@ impl<'o, S: Sink> Walker<'o, S> {
             rustix::fs::Mode::empty(),
         )
         .map_err(|e| io_err("open", &parent)(io::Error::from(e)))?;
-        let mut rel = PathBuf::new();
+        // The node's path, in full (for errors) and from the top (for `on_node`), grown and cut
+        // back as bytes: cheaper than `PathBuf::push`/`pop`, which re-parse the path.
+        let mut full = full.into_os_string().into_vec();
+        let mut rel: Vec<u8> = Vec::new();
         self.sink.put_str(MAGIC)?;
         let mut stack: Vec<Frame> = Vec::new();
-        if let Some((dir, names)) = self.node(&parent_fd, &top_name, false, &full, &rel, true)? {
+        if let Some((dir, names)) = self.node(
+            &parent_fd,
+            &top_name,
+            FileType::Unknown,
+            Path::new(std::ffi::OsStr::from_bytes(&full)),
+            Path::new(""),
+            true,
+        )? {
             stack.push(Frame {
                 dir,
-                names: names.into_iter(),
+                names,
+                lens: (full.len(), 0),
             });
         }
         while let Some(frame) = stack.last_mut() {
-            if let Some((name, hint_file)) = frame.names.next() {
+            if let Some((name, hint)) = frame.names.next() {
                 self.sink.put_str(b"entry")?;
                 self.sink.put_str(b"(")?;
                 self.sink.put_str(b"name")?;
                 self.sink.put_str(name.as_bytes())?;
                 self.sink.put_str(b"node")?;
-                full.push(&name);
-                rel.push(&name);
+                let lens = (full.len(), rel.len());
+                if full.last() != Some(&b'/') {
+                    full.push(b'/');
+                }
+                full.extend_from_slice(name.as_bytes());
+                if !rel.is_empty() {
+                    rel.push(b'/');
+                }
+                rel.extend_from_slice(name.as_bytes());
                 let opened = {
                     let dir = rustix::fd::AsFd::as_fd(&frame.dir);
-                    self.node(&dir, &name, hint_file, &full, &rel, false)?
+                    self.node(
+                        &dir,
+                        name,
+                        hint,
+                        Path::new(std::ffi::OsStr::from_bytes(&full)),
+                        Path::new(std::ffi::OsStr::from_bytes(&rel)),
+                        false,
+                    )?
                 };
                 match opened {
-                    Some((dir, names)) => stack.push(Frame {
-                        dir,
-                        names: names.into_iter(),
-                    }),
+                    Some((dir, names)) => stack.push(Frame { dir, names, lens }),
                     None => {
                         self.sink.put_str(b")")?;
-                        full.pop();
-                        rel.pop();
+                        full.truncate(lens.0);
+                        rel.truncate(lens.1);
                     }
                 }
-            } else {
-                stack.pop();
+            } else if let Some(done) = stack.pop() {
                 // Close the directory node, then the entry holding it (if not the top).
                 self.sink.put_str(b")")?;
                 if !stack.is_empty() {
                     self.sink.put_str(b")")?;
-                    full.pop();
-                    rel.pop();
+                    full.truncate(done.lens.0);
+                    rel.truncate(done.lens.1);
                 }
             }
         }
@@ -540,38 +656,45 @@ impl<'o, S: Sink> Walker<'o, S> {
         &mut self,
         dir: &impl rustix::fd::AsFd,
         name: &std::ffi::OsStr,
-        hint_file: bool,
+        hint: FileType,
         full: &Path,
         rel: &Path,
         is_top: bool,
     ) -> Result<Option<Listing>, NarError> {
-        // A regular file by the listing, when its contents are wanted: open it and take the
-        // status of what was opened (no `lstat` first, and nothing can be swapped in between).
-        // O_NOFOLLOW: a symlink is not followed; O_NONBLOCK: a FIFO does not hang the open.
+        // A regular file by the listing, when its contents are wanted, or a directory: open it
+        // and take the status of what was opened (no `lstat` first, and nothing can be swapped
+        // in between). O_NOFOLLOW: a symlink is not followed; O_NONBLOCK: a FIFO does not hang
+        // the open. Anything else, or an open that fails, gets an `lstat`.
         let mut opened: Option<File> = None;
-        let meta = if hint_file && self.contents {
-            let fd = rustix::fs::openat(
-                dir,
-                name,
+        let mut opened_dir: Option<rustix::fd::OwnedFd> = None;
+        let flags = match hint {
+            FileType::RegularFile if self.contents => Some(
                 rustix::fs::OFlags::RDONLY
                     | rustix::fs::OFlags::NOFOLLOW
                     | rustix::fs::OFlags::NONBLOCK
                     | rustix::fs::OFlags::NOCTTY
                     | rustix::fs::OFlags::CLOEXEC,
-                rustix::fs::Mode::empty(),
-            )
-            .ok();
-            match fd.map(|fd| (rustix::fs::fstat(&fd), fd)) {
-                Some((Ok(st), fd))
-                    if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile =>
-                {
+            ),
+            FileType::Directory => Some(
+                rustix::fs::OFlags::RDONLY
+                    | rustix::fs::OFlags::DIRECTORY
+                    | rustix::fs::OFlags::NOFOLLOW
+                    | rustix::fs::OFlags::CLOEXEC,
+            ),
+            _ => None,
+        };
+        let fd =
+            flags.and_then(|f| rustix::fs::openat(dir, name, f, rustix::fs::Mode::empty()).ok());
+        let meta = match fd.map(|fd| (rustix::fs::fstat(&fd), fd)) {
+            Some((Ok(st), fd)) if FileType::from_raw_mode(st.st_mode) == hint => {
+                if hint == FileType::Directory {
+                    opened_dir = Some(fd);
+                } else {
                     opened = Some(File::from(fd));
-                    Meta::from_stat(&st)
                 }
-                _ => self.lstat(dir, name, full)?,
+                Meta::from_stat(&st)
             }
-        } else {
-            self.lstat(dir, name, full)?
+            _ => self.lstat(dir, name, full)?,
         };
         if let Some(cb) = self.on_node.as_mut() {
             cb(Node { rel, meta: &meta });
@@ -615,25 +738,41 @@ impl<'o, S: Sink> Walker<'o, S> {
                 self.sink.put_str(b"(")?;
                 self.sink.put_str(b"type")?;
                 self.sink.put_str(b"directory")?;
-                let fd = rustix::fs::openat(
-                    dir,
-                    name,
-                    rustix::fs::OFlags::RDONLY
-                        | rustix::fs::OFlags::DIRECTORY
-                        | rustix::fs::OFlags::NOFOLLOW
-                        | rustix::fs::OFlags::CLOEXEC,
-                    rustix::fs::Mode::empty(),
-                )
-                .map_err(|e| io_err("open", full)(io::Error::from(e)))?;
-                let mut names = Vec::new();
+                let fd = match opened_dir {
+                    Some(fd) => fd,
+                    None => rustix::fs::openat(
+                        dir,
+                        name,
+                        rustix::fs::OFlags::RDONLY
+                            | rustix::fs::OFlags::DIRECTORY
+                            | rustix::fs::OFlags::NOFOLLOW
+                            | rustix::fs::OFlags::CLOEXEC,
+                        rustix::fs::Mode::empty(),
+                    )
+                    .map_err(|e| io_err("open", full)(io::Error::from(e)))?,
+                };
+                let mut names = Names::default();
                 if self.bufs.dir.is_empty() {
                     self.bufs.dir = vec![std::mem::MaybeUninit::uninit(); DIR_BUF_SIZE];
                 }
                 // getdents64 on the descriptor itself: children are then opened relative to it.
                 let mut listing = rustix::fs::RawDir::new(&fd, &mut self.bufs.dir);
-                while let Some(entry) = listing.next() {
+                // Bytes of the entries taken from the last `getdents64` (each record: 19 bytes
+                // of header, the name, a NUL, aligned to 8).
+                let mut used = 0usize;
+                let mut any = false;
+                loop {
+                    if any && listing.is_buffer_empty() {
+                        if self.one_read_listings && used + MAX_DIRENT <= DIR_BUF_SIZE {
+                            break;
+                        }
+                        used = 0;
+                    }
+                    let Some(entry) = listing.next() else { break };
+                    any = true;
                     let entry = entry.map_err(|e| io_err("list", full)(io::Error::from(e)))?;
                     let bytes = entry.file_name().to_bytes();
+                    used += (19 + bytes.len() + 1).next_multiple_of(8);
                     if bytes == b"." || bytes == b".." {
                         continue;
                     }
@@ -644,12 +783,9 @@ impl<'o, S: Sink> Walker<'o, S> {
                             why,
                         });
                     }
-                    names.push((
-                        std::ffi::OsStr::from_bytes(bytes).to_os_string(),
-                        entry.file_type() == FileType::RegularFile,
-                    ));
+                    names.push(bytes, entry.file_type());
                 }
-                names.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+                names.sort();
                 Ok(Some((fd, names)))
             }
             FileType::Socket => unsupported("socket"),
@@ -704,19 +840,43 @@ impl<'o, S: Sink> Walker<'o, S> {
         } else {
             None
         };
-        if self.bufs.read.is_empty() {
-            self.bufs.read = vec![0u8; BUF_SIZE];
-        }
         let mut remaining = size;
         loop {
             // Ask for one byte more than should be left: a short read of a regular file means
             // end of file, so the common small file takes one read, and growth still shows.
             let want =
                 usize::try_from(remaining.saturating_add(1)).map_or(BUF_SIZE, |r| r.min(BUF_SIZE));
-            let n = match file.read(self.bufs.read.get_mut(..want).unwrap_or_default()) {
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_err("read", full)(e)),
+            // Straight into the sink's buffer when it has one (a short read there is not the
+            // end of the file: the buffer may just have been nearly full).
+            let (n, asked) = if let Some(read) = self.sink.read_into(&file) {
+                let (chunk, asked) = read.map_err(io_err("read", full))?;
+                let n = chunk.len();
+                if n as u64 > remaining {
+                    return Err(changed(format!("it grew beyond {size} bytes")));
+                }
+                if let Some(h) = flat.as_mut() {
+                    h.update(chunk);
+                }
+                self.sink.settle()?;
+                (n, asked)
+            } else {
+                if self.bufs.read.is_empty() {
+                    self.bufs.read = vec![0u8; BUF_SIZE];
+                }
+                let n = match file.read(self.bufs.read.get_mut(..want).unwrap_or_default()) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(io_err("read", full)(e)),
+                };
+                let chunk = self.bufs.read.get(..n).unwrap_or_default();
+                if n as u64 > remaining {
+                    return Err(changed(format!("it grew beyond {size} bytes")));
+                }
+                self.sink.put(chunk)?;
+                if let Some(h) = flat.as_mut() {
+                    h.update(chunk);
+                }
+                (n, want)
             };
             if n == 0 {
                 if remaining > 0 {
@@ -727,19 +887,11 @@ impl<'o, S: Sink> Walker<'o, S> {
                 }
                 break;
             }
-            let chunk = self.bufs.read.get(..n).unwrap_or_default();
-            if n as u64 > remaining {
-                return Err(changed(format!("it grew beyond {size} bytes")));
-            }
             remaining -= n as u64;
-            self.sink.put(chunk)?;
-            if let Some(h) = flat.as_mut() {
-                h.update(chunk);
-            }
             if let Some(cb) = self.on_bytes {
                 cb(n as u64);
             }
-            if remaining == 0 && n < want {
+            if remaining == 0 && n < asked {
                 break;
             }
         }
@@ -763,50 +915,8 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
         on_node,
         on_bytes,
         flat_hash,
-        pipeline,
+        one_read_listings,
     } = opts;
-    if contents && pipeline {
-        return std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_DEPTH);
-            let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-            let hasher = s.spawn(move || {
-                let mut h = sha2::Sha256::new();
-                let mut size = 0u64;
-                for mut b in rx {
-                    h.update(&b);
-                    size += b.len() as u64;
-                    b.clear();
-                    let _ = free_tx.send(b);
-                }
-                (h.finalize(), size)
-            });
-            let mut w = Walker::new(
-                PipeSink {
-                    batch: Vec::with_capacity(PIPE_BATCH),
-                    tx,
-                    free: free_rx,
-                },
-                contents,
-                on_node,
-                on_bytes,
-                flat_hash,
-            );
-            let walked = w.run(path).and_then(|()| w.sink.flush());
-            let flat = w.flat.take();
-            drop(w); // closes the channel: the hashing thread finishes
-            let (digest, size) = hasher
-                .join()
-                .map_err(|_| NarError::Write(io::Error::other("the hashing thread panicked")))?;
-            walked?;
-            Ok(WalkResult {
-                nar: Some(NarSummary {
-                    hash: digest.into(),
-                    size,
-                }),
-                flat,
-            })
-        });
-    }
     if contents {
         let mut w = Walker::new(
             HashSink {
@@ -817,6 +927,7 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
             on_node,
             on_bytes,
             flat_hash,
+            one_read_listings,
         );
         w.run(path)?;
         Ok(WalkResult {
@@ -827,9 +938,57 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
             flat: w.flat,
         })
     } else {
-        let mut w = Walker::new(NullSink, contents, on_node, on_bytes, None);
+        let mut w = Walker::new(
+            NullSink,
+            contents,
+            on_node,
+            on_bytes,
+            None,
+            one_read_listings,
+        );
         w.run(path)?;
         Ok(WalkResult::default())
+    }
+}
+
+/// [`walk`] with contents, except that the NAR is not hashed here: it goes as stream
+/// `feed.id` to a hashing service ([`crate::lanes::serve`]), which hashes many at once. Returns
+/// what [`walk`] does with `nar` left `None` (the service has the hash), and the NAR size.
+/// When the walk fails the stream is aborted, so the service forgets it.
+///
+/// # Errors
+/// As [`walk`]; also when the service has stopped.
+pub fn walk_feed(
+    path: &Path,
+    opts: Options<'_>,
+    feed: crate::lanes::Feed<'_>,
+) -> Result<(WalkResult, u64), NarError> {
+    let mut w = Walker::new(
+        FeedSink {
+            feed,
+            buf: feed.hub.buffer(),
+            size: 0,
+        },
+        true,
+        opts.on_node,
+        opts.on_bytes,
+        opts.flat_hash,
+        opts.one_read_listings,
+    );
+    match w.run(path).and_then(|()| w.sink.send(true)) {
+        Ok(()) => Ok((
+            WalkResult {
+                nar: None,
+                flat: w.flat.take(),
+            },
+            w.sink.size,
+        )),
+        Err(e) => {
+            let spent = std::mem::take(&mut w.sink.buf);
+            feed.hub.recycle(spent);
+            let _ = feed.hub.send(crate::lanes::Msg::Abort { id: feed.id });
+            Err(e)
+        }
     }
 }
 
@@ -845,6 +1004,7 @@ pub fn dump(path: &Path, out: &mut dyn Write) -> Result<u64, NarError> {
         None,
         None,
         None,
+        false,
     );
     w.run(path)?;
     w.sink.out.flush().map_err(NarError::Write)?;

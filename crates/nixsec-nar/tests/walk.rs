@@ -90,7 +90,7 @@ fn metadata_only_walk_reads_nothing() {
             on_node: Some(&mut cb),
             on_bytes: Some(&on_bytes),
             flat_hash: Some(Algo::Sha256),
-            pipeline: false,
+            one_read_listings: false,
         },
     )
     .expect("walk");
@@ -315,25 +315,49 @@ fn dump_write_errors_are_reported() {
 }
 
 #[test]
-fn pipelined_hashing_gives_the_same_result() {
-    // A tree with many small entries and one file spanning several pipeline batches.
-    let big: Vec<u8> = (0..(3 * nar::PIPE_BATCH + 12_345))
+fn one_read_listings_and_the_lanes_give_the_same_result() {
+    // A tree with many small entries, a directory whose listing needs several `getdents64`
+    // calls, and one file spanning several hashing buffers: `walk`, `walk` trusting short
+    // listings, and `walk_feed` through a hub all agree with `dump`.
+    let big: Vec<u8> = (0..(3 * nixsec_nar::lanes::CHUNK + 12_345))
         .map(|i| (i % 251) as u8)
         .collect();
-    for tree in [sample(), file(&big)] {
+    let wide = Tree::Dir(
+        (0..3000u32)
+            .map(|i| {
+                (
+                    format!("entry-with-a-longish-name-{i:05}").into_bytes(),
+                    file(&i.to_le_bytes()),
+                )
+            })
+            .collect(),
+    );
+    for tree in [sample(), file(&big), wide] {
         let (_d, p) = built(&tree);
         let plain = nar::walk(&p, Options::default()).expect("walk");
-        let piped = nar::walk(
+        let short = nar::walk(
             &p,
             Options {
-                pipeline: true,
+                one_read_listings: true,
                 ..Options::default()
             },
         )
         .expect("walk");
-        assert_eq!(plain.nar, piped.nar);
+        assert_eq!(plain.nar, short.nar);
+        let hub = nixsec_nar::lanes::Hub::new();
+        let (fed, size) = nar::walk_feed(
+            &p,
+            Options::default(),
+            nixsec_nar::lanes::Feed { id: 7, hub: &hub },
+        )
+        .expect("walk_feed");
+        assert_eq!(fed.nar, None);
+        let done = hub.finish();
+        assert_eq!(done.len(), 1);
+        assert_eq!(Some(done[0].hash), plain.nar.map(|n| n.hash));
+        assert_eq!(Some(size), plain.nar.map(|n| n.size));
         let mut out = Vec::new();
-        let size = nar::dump(&p, &mut out).expect("dump");
-        assert_eq!(piped.nar.map(|n| n.size), Some(size));
+        let dumped = nar::dump(&p, &mut out).expect("dump");
+        assert_eq!(short.nar.map(|n| n.size), Some(dumped));
     }
 }

@@ -329,9 +329,12 @@ pub fn verify_cache(
         progress,
         hashed: AtomicU64::new(0),
     };
-    let mut problems =
+    let mut problems: Vec<Problem> =
         crate::parallel::run(&items, opts.jobs, progress, |item| check_item(&cx, item))
-            .map_err(CacheError::Threads)?;
+            .map_err(CacheError::Threads)?
+            .into_iter()
+            .flatten()
+            .collect();
     progress.finish();
     problems.sort();
     problems.dedup();

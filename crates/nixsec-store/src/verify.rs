@@ -106,9 +106,6 @@ pub fn normalize_path(store_root: &Path, given: &str) -> String {
     }
 }
 
-/// Paths at least this large are hashed on a second thread while their files are read.
-const PIPELINE_FROM: u64 = 32 * 1024 * 1024;
-
 struct Ctx<'a> {
     store_dir: PathBuf,
     opts: &'a Options,
@@ -177,8 +174,17 @@ pub fn verify(
         progress,
         hashed: AtomicU64::new(0),
     };
-    let found = crate::parallel::run(&order, opts.jobs, progress, |row| check_path(&cx, row))
-        .map_err(VerifyError::Threads)?;
+    let found = if opts.check_contents {
+        hash_all(&cx, &order)?
+    } else {
+        crate::parallel::run(&order, opts.jobs, progress, |row| {
+            check_path(&cx, row, None).0
+        })
+        .map_err(VerifyError::Threads)?
+        .into_iter()
+        .flatten()
+        .collect()
+    };
     progress.finish();
     problems.extend(found);
     problems.sort();
@@ -190,6 +196,60 @@ pub fn verify(
         problems,
         schema: db.schema.clone(),
     })
+}
+
+/// Check every path with its contents. Walker threads (two per job: their time goes mostly to
+/// system calls, and more streams in flight keep the hashing lanes full) serialise the paths
+/// into hubs ([`nixsec_nar::lanes`], one per two jobs), which hash several NARs at once; each
+/// NAR hash is then compared with the database.
+fn hash_all(cx: &Ctx<'_>, order: &[&ValidPath]) -> Result<Vec<Problem>, VerifyError> {
+    use nixsec_nar::lanes::{Feed, Hub};
+    let jobs = crate::parallel::threads(cx.opts.jobs);
+    let hubs: Vec<Hub> = (0..jobs.div_ceil(2)).map(|_| Hub::new()).collect();
+    let indexed: Vec<(usize, &ValidPath)> = order.iter().copied().enumerate().collect();
+    let walked = crate::parallel::run(&indexed, 2 * jobs, cx.progress, |&(id, row)| {
+        let feed = Feed {
+            id,
+            hub: &hubs[id % hubs.len()],
+        };
+        check_path(cx, row, Some(feed))
+    });
+    let mut hashes = vec![None; order.len()];
+    for hub in &hubs {
+        for done in hub.finish() {
+            if let Some(slot) = hashes.get_mut(done.id) {
+                *slot = Some(done);
+            }
+        }
+    }
+    let walked = walked.map_err(VerifyError::Threads)?;
+    let mut out = Vec::new();
+    let mut again = Vec::new();
+    for ((mut problems, fed), &(id, row)) in walked.into_iter().zip(&indexed) {
+        // The walk took one-read directory listings on trust; only a NAR hash and size equal
+        // to the database's show that nothing was missed. Any other path is walked again,
+        // strictly (and hashed by its walker), and that walk's findings are the ones reported.
+        let got = match (fed, hashes.get(id).copied().flatten()) {
+            (Some(size), Some(done)) if done.size == size => Some((Hash::sha256(done.hash), size)),
+            _ => None,
+        };
+        match got {
+            Some((hash, size))
+                if row.nar_size == Some(size)
+                    && Hash::parse(&row.hash).ok().as_ref() == Some(&hash) =>
+            {
+                check_nar(cx, row, hash, size, &mut problems);
+                out.extend(problems);
+            }
+            _ => again.push(row),
+        }
+    }
+    let strict = crate::parallel::run(&again, jobs, &crate::verify::NoProgress, |row| {
+        check_path(cx, row, None).0
+    })
+    .map_err(VerifyError::Threads)?;
+    out.extend(strict.into_iter().flatten());
+    Ok(out)
 }
 
 fn store_dir_problems(md: &std::fs::Metadata) -> Vec<Problem> {
@@ -274,16 +334,17 @@ impl Hygiene {
             return;
         }
         let mode = md.perm();
-        let at = show(node.rel);
         if multi_user && md.uid != 0 {
             self.writable
-                .push(format!("{at} (owned by uid {})", md.uid));
+                .push(format!("{} (owned by uid {})", show(node.rel), md.uid));
         }
         if mode & 0o022 != 0 {
-            self.writable.push(format!("{at} (mode {mode:04o})"));
+            self.writable
+                .push(format!("{} (mode {mode:04o})", show(node.rel)));
         }
         if mode & 0o6000 != 0 {
-            self.setuid.push(format!("{at} (mode {mode:04o})"));
+            self.setuid
+                .push(format!("{} (mode {mode:04o})", show(node.rel)));
         }
         let canonical = if md.is_dir() {
             mode == 0o555
@@ -291,7 +352,8 @@ impl Hygiene {
             mode == 0o444 || mode == 0o555
         };
         if !canonical {
-            self.bad_mode.push(format!("{at} (mode {mode:04o})"));
+            self.bad_mode
+                .push(format!("{} (mode {mode:04o})", show(node.rel)));
         }
     }
 
@@ -347,7 +409,13 @@ fn problem(row: &ValidPath, kind: Kind, detail: impl Into<String>) -> Problem {
     }
 }
 
-fn check_path(cx: &Ctx<'_>, row: &ValidPath) -> Vec<Problem> {
+/// Everything about one path but its NAR hash when the contents go to a hashing service
+/// (`feed`): then the NAR size is returned too, for [`check_nar`] once the hash is known.
+fn check_path(
+    cx: &Ctx<'_>,
+    row: &ValidPath,
+    feed: Option<nixsec_nar::lanes::Feed<'_>>,
+) -> (Vec<Problem>, Option<u64>) {
     let mut out = Vec::new();
     let store_path = match StorePath::parse(&row.path) {
         Ok(p) => p,
@@ -357,7 +425,7 @@ fn check_path(cx: &Ctx<'_>, row: &ValidPath) -> Vec<Problem> {
                 Kind::BadMetadata,
                 format!("the path itself is malformed: {e}"),
             ));
-            return out;
+            return (out, None);
         }
     };
     let db_hash = match Hash::parse(&row.hash) {
@@ -462,7 +530,7 @@ fn check_path(cx: &Ctx<'_>, row: &ValidPath) -> Vec<Problem> {
             Kind::Unreadable
         };
         out.push(problem(row, kind, detail));
-        return out;
+        return (out, None);
     }
     let flat_algo = match &ca {
         Some(ContentAddress::Text { hash })
@@ -476,62 +544,30 @@ fn check_path(cx: &Ctx<'_>, row: &ValidPath) -> Vec<Problem> {
     let multi_user = cx.multi_user;
     let mut on_node = |n: Node<'_>| hygiene.visit(&n, multi_user);
     let on_bytes = |n: u64| cx.progress.bytes(n);
-    let walked = nar::walk(
-        &on_disk,
-        nar::Options {
-            contents: cx.opts.check_contents,
-            on_node: Some(&mut on_node),
-            on_bytes: Some(&on_bytes),
-            flat_hash: flat_algo,
-            pipeline: row.nar_size.unwrap_or(0) >= PIPELINE_FROM,
-        },
-    );
+    let options = nar::Options {
+        contents: cx.opts.check_contents,
+        on_node: Some(&mut on_node),
+        on_bytes: Some(&on_bytes),
+        flat_hash: flat_algo,
+        // Checked: `hash_all` walks the path again without it unless the NAR hash matches.
+        one_read_listings: feed.is_some(),
+    };
+    let walked = match feed {
+        Some(feed) if cx.opts.check_contents => {
+            nar::walk_feed(&on_disk, options, feed).map(|(w, size)| (w, Some(size)))
+        }
+        _ => nar::walk(&on_disk, options).map(|w| (w, None)),
+    };
     hygiene.into_problems(&row.path, &mut out);
-    let walked = match walked {
+    let (walked, fed) = match walked {
         Ok(w) => w,
         Err(e) => {
             out.push(problem(row, Kind::Unreadable, format!("{e}")));
-            return out;
+            return (out, None);
         }
     };
     if let Some(nar) = walked.nar {
-        cx.hashed.fetch_add(nar.size, Ordering::Relaxed);
-        let got = Hash::sha256(nar.hash);
-        if let Some(want) = &db_hash {
-            if &got != want {
-                out.push(problem(
-                    row,
-                    Kind::HashMismatch,
-                    format!("expected {}, got {}", want.to_nix32(), got.to_nix32()),
-                ));
-            }
-        }
-        if let Some(size) = row.nar_size {
-            if size != nar.size {
-                out.push(problem(
-                    row,
-                    Kind::SizeMismatch,
-                    format!("expected {size} bytes, got {}", nar.size),
-                ));
-            }
-        }
-        if let Some(ContentAddress::Fixed {
-            recursive: true,
-            hash,
-        }) = &ca
-        {
-            if hash.algo == Algo::Sha256 && hash != &got {
-                out.push(problem(
-                    row,
-                    Kind::CaMismatch,
-                    format!(
-                        "`ca` claims NAR hash {}, contents hash to {}",
-                        hash.to_nix32(),
-                        got.to_nix32()
-                    ),
-                ));
-            }
-        }
+        check_nar(cx, row, Hash::sha256(nar.hash), nar.size, &mut out);
     }
     if let (
         Some(flat),
@@ -562,7 +598,48 @@ fn check_path(cx: &Ctx<'_>, row: &ValidPath) -> Vec<Problem> {
             "a flat content address, but the path is not a single regular file",
         ));
     }
-    out
+    (out, fed)
+}
+
+/// Compare a path's NAR hash and size, as computed from its contents, with the database and
+/// with its content address.
+fn check_nar(cx: &Ctx<'_>, row: &ValidPath, got: Hash, size: u64, out: &mut Vec<Problem>) {
+    cx.hashed.fetch_add(size, Ordering::Relaxed);
+    if let Ok(want) = Hash::parse(&row.hash) {
+        if want.algo == Algo::Sha256 && got != want {
+            out.push(problem(
+                row,
+                Kind::HashMismatch,
+                format!("expected {}, got {}", want.to_nix32(), got.to_nix32()),
+            ));
+        }
+    }
+    if let Some(expected) = row.nar_size {
+        if expected != size {
+            out.push(problem(
+                row,
+                Kind::SizeMismatch,
+                format!("expected {expected} bytes, got {size}"),
+            ));
+        }
+    }
+    if let Some(Ok(ContentAddress::Fixed {
+        recursive: true,
+        hash,
+    })) = row.ca.as_deref().map(ContentAddress::parse)
+    {
+        if hash.algo == Algo::Sha256 && hash != got {
+            out.push(problem(
+                row,
+                Kind::CaMismatch,
+                format!(
+                    "`ca` claims NAR hash {}, contents hash to {}",
+                    hash.to_nix32(),
+                    got.to_nix32()
+                ),
+            ));
+        }
+    }
 }
 
 fn check_signatures(
