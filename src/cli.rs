@@ -217,7 +217,8 @@ pub struct StoreVerifyArgs {
     /// root's nix.conf).
     #[arg(long = "trusted-key", value_name = "NAME:KEY")]
     pub trusted_keys: Vec<String>,
-    /// Worker threads (default: all cores).
+    /// Cores to use (default: all); with --check-contents, two walker threads per core read
+    /// the paths and share the hashing.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,
     /// Output format.

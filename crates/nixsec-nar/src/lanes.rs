@@ -477,6 +477,70 @@ mod tests {
 
     /// Streams of many lengths, cut into buffers of many sizes (aligned and not), sent
     /// interleaved from several threads: every hash equals `sha2`'s of the whole stream.
+    /// One stream for the tests: its id, its bytes, the size it is cut into, and whether its
+    /// walker gives up halfway (an `Abort` after half its buffers).
+    type Job = (usize, Vec<u8>, usize, bool);
+
+    /// Send `jobs` from `threads` walker threads, each taking the next job from a shared
+    /// counter (as the verifier does), and check every finished stream against `sha2`.
+    fn run_streams(jobs: &[Job], threads: usize) {
+        let hub = Hub::new();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let got = std::thread::scope(|s| {
+            let walkers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((id, d, cut, abort)) = jobs.get(i) else {
+                            break;
+                        };
+                        let pieces: Vec<&[u8]> = d.chunks(*cut).collect();
+                        let sent = if *abort {
+                            pieces.len() / 2
+                        } else {
+                            pieces.len()
+                        };
+                        for p in &pieces[..sent] {
+                            hub.send(Msg::Data {
+                                id: *id,
+                                buf: p.to_vec(),
+                            })
+                            .expect("send");
+                        }
+                        let last = if *abort {
+                            Msg::Abort { id: *id }
+                        } else {
+                            Msg::End {
+                                id: *id,
+                                buf: Vec::new(),
+                            }
+                        };
+                        hub.send(last).expect("send");
+                    })
+                })
+                .collect();
+            for w in walkers {
+                w.join().expect("walker");
+            }
+            hub.finish()
+        });
+        let aborted = jobs.iter().filter(|j| j.3).count();
+        assert_eq!(got.len(), jobs.len() - aborted);
+        for d in got {
+            let (_, bytes, _, abort) = jobs.iter().find(|j| j.0 == d.id).expect("a known id");
+            assert!(!abort, "aborted stream {} came back", d.id);
+            assert_eq!(
+                d.hash.as_slice(),
+                sha2::Sha256::digest(bytes).as_slice(),
+                "stream {}",
+                d.id
+            );
+            assert_eq!(d.size, bytes.len() as u64);
+        }
+    }
+
+    /// Streams of many lengths, cut into buffers of many sizes (aligned and not), sent
+    /// interleaved from several threads, some aborted halfway: every hash equals `sha2`'s.
     #[test]
     fn interleaved_streams_hash_like_sha2() {
         let lens = [
@@ -499,58 +563,29 @@ mod tests {
             700_001,
         ];
         let cuts = [CHUNK, 64, 1000, 7, CHUNK - 64];
-        let mut want = std::collections::HashMap::new();
         let mut jobs = Vec::new();
-        let mut id = 0;
         for (k, &len) in lens.iter().enumerate() {
             for &cut in &cuts {
-                let d = data(id as u64 + 1, len);
-                want.insert(id, (sha2::Sha256::digest(&d).to_vec(), len as u64));
-                jobs.push((id, d, cut, k % 3 == 0 && cut == 7));
-                id += 1;
+                let id = jobs.len();
+                jobs.push((id, data(id as u64 + 1, len), cut, k % 3 == 0 && cut == 7));
             }
         }
-        let hub = Hub::new();
-        let got = std::thread::scope(|s| {
-            let per = jobs.len().div_ceil(3);
-            let mut walkers = Vec::new();
-            for part in jobs.chunks(per) {
-                let tx = &hub;
-                walkers.push(s.spawn(move || {
-                    for (id, d, cut, abort) in part {
-                        let pieces: Vec<&[u8]> = d.chunks(*cut).collect();
-                        for p in &pieces {
-                            tx.send(Msg::Data {
-                                id: *id,
-                                buf: p.to_vec(),
-                            })
-                            .expect("send");
-                        }
-                        if *abort {
-                            tx.send(Msg::Abort { id: *id }).expect("send");
-                        } else {
-                            tx.send(Msg::End {
-                                id: *id,
-                                buf: Vec::new(),
-                            })
-                            .expect("send");
-                        }
-                    }
-                }));
-            }
-            for w in walkers {
-                w.join().expect("walker");
-            }
-            hub.finish()
-        });
-        let aborted: Vec<usize> = jobs.iter().filter(|j| j.3).map(|j| j.0).collect();
-        assert_eq!(got.len(), jobs.len() - aborted.len());
-        for d in got {
-            assert!(!aborted.contains(&d.id));
-            let (h, len) = &want[&d.id];
-            assert_eq!(d.hash.as_slice(), h.as_slice(), "stream {}", d.id);
-            assert_eq!(d.size, *len);
-        }
+        run_streams(&jobs, 3);
+    }
+
+    /// Many walkers on many streams of many buffers each (far more than the credit allows),
+    /// largest first as in the verifier, a tenth aborted halfway: the lanes, the credit waits
+    /// and the aborts of streams being hashed all hold.
+    #[test]
+    fn many_walkers_on_long_streams() {
+        let mut jobs: Vec<Job> = (0..120)
+            .map(|id| {
+                let len = (id * 7919 % 37) * 5000 + id * 131;
+                (id, data(id as u64 + 1000, len), 4096, id % 10 == 3)
+            })
+            .collect();
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.1.len()));
+        run_streams(&jobs, 8);
     }
 
     #[test]

@@ -27,7 +27,8 @@ pub struct Options {
     pub sigs_needed: usize,
     /// Trusted public keys.
     pub trusted_keys: Vec<PublicKey>,
-    /// Worker threads (0: all cores).
+    /// Cores to use (0: all). With contents, two walker threads per core read the paths and
+    /// share the hashing.
     pub jobs: usize,
     /// Only these store paths (full paths); `None` for every valid path.
     pub paths: Option<Vec<String>>,
