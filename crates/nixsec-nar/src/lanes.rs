@@ -7,11 +7,12 @@
 //!
 //! There is no hashing thread: a walker that may not send (its stream already has
 //! [`PER_STREAM`] buffers in flight, or all streams together [`MAX_HELD`]) hashes a round
-//! itself instead of waiting, unless another walker is doing so. Memory stays bounded, one huge
-//! path cannot crowd the others out (it is hashed alongside them, a buffer at a time), no
-//! thread sleeps while there is hashing to do, and the bytes are mostly hashed by the core that
-//! just read them. [`Hub::finish`] hashes what is left once the walkers are done. Spent buffers
-//! are kept for reuse.
+//! itself instead of waiting: it takes the front buffers of up to [`LANES`] streams that no
+//! other round is hashing (oldest streams first), hashes them outside the lock, and puts them
+//! back. It waits only when every stream with data is already being hashed. So memory stays
+//! bounded, one huge path cannot crowd the others out (it is hashed alongside them, a buffer at
+//! a time), and no thread sleeps while there is hashing to do. [`Hub::finish`] hashes what is
+//! left once the walkers are done. Spent buffers are kept for reuse.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -21,7 +22,8 @@ use crate::sha256x::{self, BLOCK, H0, LANES};
 /// Size of the buffers walkers fill (a multiple of [`BLOCK`]).
 pub const CHUNK: usize = 512 * 1024;
 
-/// Buffers in flight (sent, not yet hashed) at most, all streams together.
+/// Buffers in flight (sent, not yet hashed) at most, all streams together, unless the hub is
+/// made with another limit ([`Hub::with_limit`]).
 pub const MAX_HELD: usize = 64;
 
 /// Buffers in flight at most for one stream.
@@ -63,10 +65,11 @@ pub struct Done {
     pub size: u64,
 }
 
-/// Spent buffers, kept for the walkers to fill again.
+/// Spent buffers, kept for the walkers to fill again (at most `keep`).
 #[derive(Debug, Default)]
 struct Pool {
     free: Mutex<Vec<Vec<u8>>>,
+    keep: usize,
 }
 
 impl Pool {
@@ -84,7 +87,7 @@ impl Pool {
         }
         buf.clear();
         if let Ok(mut f) = self.free.lock() {
-            if f.len() < MAX_HELD {
+            if f.len() < self.keep {
                 f.push(buf);
             }
         }
@@ -97,8 +100,10 @@ impl Pool {
 pub struct Stopped;
 
 /// Where walkers send their streams, and where they are hashed (see the module documentation).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hub {
+    /// Buffers in flight at most, all streams together.
+    max_held: usize,
     state: Mutex<State>,
     /// Walkers out of credit wait here while others hash.
     walkers: Condvar,
@@ -321,11 +326,35 @@ impl State {
     }
 }
 
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub::new()
+    }
+}
+
 impl Hub {
     /// An empty hub.
     #[must_use]
     pub fn new() -> Hub {
-        Hub::default()
+        Hub::with_limit(MAX_HELD)
+    }
+
+    /// An empty hub holding at most `max_held` buffers in flight (at least one), for callers
+    /// that share a memory budget between several hubs.
+    #[must_use]
+    pub fn with_limit(max_held: usize) -> Hub {
+        let max_held = max_held.max(1);
+        Hub {
+            max_held,
+            state: Mutex::default(),
+            walkers: Condvar::new(),
+            // Enough spare buffers that walkers rarely wait for fresh (zeroed) pages, few
+            // enough that the pool never doubles the memory in flight.
+            pool: Pool {
+                free: Mutex::default(),
+                keep: max_held.div_ceil(2),
+            },
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -379,7 +408,7 @@ impl Hub {
                 return Err(Stopped);
             }
             let mine = st.in_flight.get(&id).copied().unwrap_or(0);
-            if mine < PER_STREAM && st.total < MAX_HELD {
+            if mine < PER_STREAM && st.total < self.max_held {
                 break;
             }
             if st.hashable() {

@@ -338,7 +338,7 @@ impl Sink for WriteSink<'_> {
 }
 
 /// Fills [`lanes::CHUNK`](crate::lanes::CHUNK)-byte buffers and sends them to a hashing
-/// service ([`crate::lanes::serve`]).
+/// hub ([`crate::lanes::Hub`]).
 struct FeedSink<'a> {
     feed: crate::lanes::Feed<'a>,
     buf: Vec<u8>,
@@ -952,12 +952,12 @@ pub fn walk(path: &Path, opts: Options<'_>) -> Result<WalkResult, NarError> {
 }
 
 /// [`walk`] with contents, except that the NAR is not hashed here: it goes as stream
-/// `feed.id` to a hashing service ([`crate::lanes::serve`]), which hashes many at once. Returns
-/// what [`walk`] does with `nar` left `None` (the service has the hash), and the NAR size.
-/// When the walk fails the stream is aborted, so the service forgets it.
+/// `feed.id` to a hub ([`crate::lanes::Hub`]), which hashes many at once. Returns what
+/// [`walk`] does with `nar` left `None` (the hub has the hash), and the NAR size. When the walk
+/// fails the stream is aborted, so the hub forgets it.
 ///
 /// # Errors
-/// As [`walk`]; also when the service has stopped.
+/// As [`walk`]; also when the hub has stopped (a hashing round panicked).
 pub fn walk_feed(
     path: &Path,
     opts: Options<'_>,

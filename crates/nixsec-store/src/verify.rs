@@ -199,16 +199,25 @@ pub fn verify(
     })
 }
 
+/// Walker threads at most when hashing contents.
+const MAX_WALKERS: usize = 16;
+
 /// Check every path with its contents. Walker threads (two per job: their time goes mostly to
 /// system calls, and more streams in flight keep the hashing lanes full) serialise the paths
-/// into hubs ([`nixsec_nar::lanes`], one per two jobs), which hash several NARs at once; each
-/// NAR hash is then compared with the database.
+/// into hubs ([`nixsec_nar::lanes`], one per four walkers), which hash several NARs at once;
+/// each NAR hash is then compared with the database.
 fn hash_all(cx: &Ctx<'_>, order: &[&ValidPath]) -> Result<Vec<Problem>, VerifyError> {
-    use nixsec_nar::lanes::{Feed, Hub};
+    use nixsec_nar::lanes::{self, Feed, Hub};
     let jobs = crate::parallel::threads(cx.opts.jobs);
-    let hubs: Vec<Hub> = (0..jobs.div_ceil(2)).map(|_| Hub::new()).collect();
+    // Memory: every walker fills one buffer and the hubs share `MAX_HELD` in flight (each
+    // keeping at least enough for its lanes), so about 50 MiB on a small machine and under
+    // 100 MiB on any: walkers stop at `MAX_WALKERS`, where the disk is the limit anyway.
+    let walkers = (2 * jobs).min(MAX_WALKERS);
+    let hub_count = walkers.div_ceil(4);
+    let limit = (lanes::MAX_HELD / hub_count).max(2 * nixsec_nar::sha256x::LANES);
+    let hubs: Vec<Hub> = (0..hub_count).map(|_| Hub::with_limit(limit)).collect();
     let indexed: Vec<(usize, &ValidPath)> = order.iter().copied().enumerate().collect();
-    let walked = crate::parallel::run(&indexed, 2 * jobs, cx.progress, |&(id, row)| {
+    let walked = crate::parallel::run(&indexed, walkers, cx.progress, |&(id, row)| {
         let feed = Feed {
             id,
             hub: &hubs[id % hubs.len()],
@@ -227,18 +236,15 @@ fn hash_all(cx: &Ctx<'_>, order: &[&ValidPath]) -> Result<Vec<Problem>, VerifyEr
     let mut out = Vec::new();
     let mut again = Vec::new();
     for ((mut problems, fed), &(id, row)) in walked.into_iter().zip(&indexed) {
-        // The walk took one-read directory listings on trust; only a NAR hash and size equal
-        // to the database's show that nothing was missed. Any other path is walked again,
-        // strictly (and hashed by its walker), and that walk's findings are the ones reported.
+        // The walk took one-read directory listings on trust; only a NAR hash equal to the
+        // database's shows that nothing was missed. Any other path is walked again, strictly
+        // (and hashed by its walker), and that walk's findings are the ones reported.
         let got = match (fed, hashes.get(id).copied().flatten()) {
             (Some(size), Some(done)) if done.size == size => Some((Hash::sha256(done.hash), size)),
             _ => None,
         };
         match got {
-            Some((hash, size))
-                if row.nar_size == Some(size)
-                    && Hash::parse(&row.hash).ok().as_ref() == Some(&hash) =>
-            {
+            Some((hash, size)) if Hash::parse(&row.hash).ok().as_ref() == Some(&hash) => {
                 check_nar(cx, row, hash, size, &mut problems);
                 out.extend(problems);
             }
@@ -410,8 +416,8 @@ fn problem(row: &ValidPath, kind: Kind, detail: impl Into<String>) -> Problem {
     }
 }
 
-/// Everything about one path but its NAR hash when the contents go to a hashing service
-/// (`feed`): then the NAR size is returned too, for [`check_nar`] once the hash is known.
+/// Everything about one path but its NAR hash when the contents go to a hub (`feed`): then the
+/// NAR size is returned too, for [`check_nar`] once the hub has the hash.
 fn check_path(
     cx: &Ctx<'_>,
     row: &ValidPath,
