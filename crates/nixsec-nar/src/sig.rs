@@ -132,6 +132,42 @@ impl PublicKey {
     }
 }
 
+/// Verify many signatures at once: one verdict per `(key, message, signature)`, as
+/// [`PublicKey::verify`] would give, in about half its time per signature.
+///
+/// The signatures are checked in batches of [`BATCH`] (ed25519 batch verification: one random
+/// linear combination of the verification equations, coefficients derived from the inputs). A
+/// batch that verifies is accepted whole; one that does not is verified signature by signature,
+/// strictly, so a bad signature is always named. The batch equation is not the strict one
+/// exactly: it does not reject a signature whose `R` has small order, but only the owner of the
+/// secret key can make such a signature, so it forges nothing. Keys of small order (with which
+/// anyone could forge) never go into a batch: their signatures get the strict check, which
+/// rejects them.
+#[must_use]
+pub fn verify_many(items: &[(&PublicKey, &[u8], &Signature)]) -> Vec<bool> {
+    let mut out = Vec::with_capacity(items.len());
+    for batch in items.chunks(BATCH) {
+        let batchable = batch.len() > 1 && batch.iter().all(|(k, _, _)| !k.key.is_weak());
+        if batchable {
+            let messages: Vec<&[u8]> = batch.iter().map(|(_, m, _)| *m).collect();
+            let sigs: Vec<ed25519_dalek::Signature> = batch
+                .iter()
+                .map(|(_, _, s)| ed25519_dalek::Signature::from_bytes(&s.bytes))
+                .collect();
+            let keys: Vec<VerifyingKey> = batch.iter().map(|(k, _, _)| k.key).collect();
+            if ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok() {
+                out.extend(std::iter::repeat_n(true, batch.len()));
+                continue;
+            }
+        }
+        out.extend(batch.iter().map(|(k, m, s)| k.verify(m, s)));
+    }
+    out
+}
+
+/// Signatures per batch in [`verify_many`].
+pub const BATCH: usize = 64;
+
 /// Prints `name:base64`.
 impl fmt::Display for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -342,6 +378,72 @@ mod tests {
             Verdict::Valid
         );
         assert_eq!(check(&sig, &[impostor], fp), Verdict::Invalid);
+    }
+
+    /// Batches give the verdicts of one-by-one strict verification: all good, one bad among
+    /// many (in a full batch and in a short last one), a signature by another key, and keys
+    /// of small order (the identity: anyone could "sign" for it), which must never pass.
+    #[test]
+    fn verify_many_matches_strict_verification() {
+        let a = SecretKey::from_seed("a", [1; 32]);
+        let b = SecretKey::from_seed("b", [2; 32]);
+        let (pa, pb) = (a.public_key(), b.public_key());
+        let msgs: Vec<String> = (0..150).map(|i| format!("message {i}")).collect();
+        let mut items: Vec<(PublicKey, String, Signature)> = msgs
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let (sk, pk) = if i % 3 == 0 { (&a, &pa) } else { (&b, &pb) };
+                (pk.clone(), m.clone(), sk.sign(m))
+            })
+            .collect();
+        // A signature over another message, one by the wrong key, one with a flipped bit.
+        items[10].2 = a.sign("something else");
+        items[70].2 = b.sign(&msgs[70]);
+        items[70].0 = pa.clone();
+        items[140].2.bytes[5] ^= 1;
+        // The identity as a key, with the forgery it allows: R = B (the base point), s = 1.
+        let identity = PublicKey::parse(&format!(
+            "weak:{}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, {
+                let mut y = [0u8; 32];
+                y[0] = 1;
+                y
+            })
+        ))
+        .expect("the identity decodes");
+        let mut forged = [0u8; 64];
+        forged[..32].copy_from_slice(&curve_base_point());
+        forged[32] = 1;
+        // It is a forgery plain (non-strict) verification accepts.
+        assert!(ed25519_dalek::Verifier::verify(
+            &identity.key,
+            msgs[120].as_bytes(),
+            &ed25519_dalek::Signature::from_bytes(&forged)
+        )
+        .is_ok());
+        items[120] = (
+            identity,
+            msgs[120].clone(),
+            Signature {
+                name: "weak".into(),
+                bytes: forged,
+            },
+        );
+        let refs: Vec<(&PublicKey, &[u8], &Signature)> =
+            items.iter().map(|(k, m, s)| (k, m.as_bytes(), s)).collect();
+        let got = verify_many(&refs);
+        let want: Vec<bool> = refs.iter().map(|(k, m, s)| k.verify(m, s)).collect();
+        assert_eq!(got, want);
+        assert!(!got[10] && !got[70] && !got[140] && !got[120]);
+        assert_eq!(got.iter().filter(|ok| **ok).count(), 146);
+    }
+
+    /// The compressed base point of ed25519 (y = 4/5, x positive).
+    fn curve_base_point() -> [u8; 32] {
+        let mut b = [0x66u8; 32];
+        b[0] = 0x58;
+        b
     }
 
     #[test]

@@ -113,6 +113,9 @@ struct Ctx<'a> {
     multi_user: bool,
     progress: &'a dyn Progress,
     hashed: AtomicU64,
+    /// The signature tallies of the paths checked, by their place in the order (`None` where
+    /// the database hash does not parse, so there is no fingerprint to sign).
+    tallies: Vec<Option<Tally>>,
 }
 
 /// Verify the store under `store_root` (the directory holding `nix/`).
@@ -168,18 +171,21 @@ pub fn verify(
         0
     };
     progress.start(order.len() as u64, total_bytes);
+    let tallies = tallies(&order, opts)?;
     let cx = Ctx {
         store_dir,
         opts,
         multi_user,
         progress,
         hashed: AtomicU64::new(0),
+        tallies,
     };
+    let indexed: Vec<(usize, &ValidPath)> = order.iter().copied().enumerate().collect();
     let found = if opts.check_contents {
-        hash_all(&cx, &order)?
+        hash_all(&cx, &indexed)?
     } else {
-        crate::parallel::run(&order, opts.jobs, progress, |row| {
-            check_path(&cx, row, None).0
+        crate::parallel::run(&indexed, opts.jobs, progress, |&(id, row)| {
+            check_path(&cx, id, row, None).0
         })
         .map_err(VerifyError::Threads)?
         .into_iter()
@@ -206,7 +212,7 @@ const MAX_WALKERS: usize = 16;
 /// system calls, and more streams in flight keep the hashing lanes full) serialise the paths
 /// into hubs ([`nixsec_nar::lanes`], one per four walkers), which hash several NARs at once;
 /// each NAR hash is then compared with the database.
-fn hash_all(cx: &Ctx<'_>, order: &[&ValidPath]) -> Result<Vec<Problem>, VerifyError> {
+fn hash_all(cx: &Ctx<'_>, indexed: &[(usize, &ValidPath)]) -> Result<Vec<Problem>, VerifyError> {
     use nixsec_nar::lanes::{self, Feed, Hub};
     let jobs = crate::parallel::threads(cx.opts.jobs);
     // Memory: every walker fills one buffer and the hubs share `MAX_HELD` in flight (each
@@ -216,15 +222,14 @@ fn hash_all(cx: &Ctx<'_>, order: &[&ValidPath]) -> Result<Vec<Problem>, VerifyEr
     let hub_count = walkers.div_ceil(4);
     let limit = (lanes::MAX_HELD / hub_count).max(2 * nixsec_nar::sha256x::LANES);
     let hubs: Vec<Hub> = (0..hub_count).map(|_| Hub::with_limit(limit)).collect();
-    let indexed: Vec<(usize, &ValidPath)> = order.iter().copied().enumerate().collect();
-    let walked = crate::parallel::run(&indexed, walkers, cx.progress, |&(id, row)| {
+    let walked = crate::parallel::run(indexed, walkers, cx.progress, |&(id, row)| {
         let feed = Feed {
             id,
             hub: &hubs[id % hubs.len()],
         };
-        check_path(cx, row, Some(feed))
+        check_path(cx, id, row, Some(feed))
     });
-    let mut hashes = vec![None; order.len()];
+    let mut hashes = vec![None; indexed.len()];
     for hub in &hubs {
         for done in hub.finish() {
             if let Some(slot) = hashes.get_mut(done.id) {
@@ -235,7 +240,7 @@ fn hash_all(cx: &Ctx<'_>, order: &[&ValidPath]) -> Result<Vec<Problem>, VerifyEr
     let walked = walked.map_err(VerifyError::Threads)?;
     let mut out = Vec::new();
     let mut again = Vec::new();
-    for ((mut problems, fed), &(id, row)) in walked.into_iter().zip(&indexed) {
+    for ((mut problems, fed), &(id, row)) in walked.into_iter().zip(indexed) {
         // The walk took one-read directory listings on trust; only a NAR hash equal to the
         // database's shows that nothing was missed. Any other path is walked again, strictly
         // (and hashed by its walker), and that walk's findings are the ones reported.
@@ -248,15 +253,52 @@ fn hash_all(cx: &Ctx<'_>, order: &[&ValidPath]) -> Result<Vec<Problem>, VerifyEr
                 check_nar(cx, row, hash, size, &mut problems);
                 out.extend(problems);
             }
-            _ => again.push(row),
+            _ => again.push((id, row)),
         }
     }
-    let strict = crate::parallel::run(&again, jobs, &crate::verify::NoProgress, |row| {
-        check_path(cx, row, None).0
+    let strict = crate::parallel::run(&again, jobs, &NoProgress, |&(id, row)| {
+        check_path(cx, id, row, None).0
     })
     .map_err(VerifyError::Threads)?;
     out.extend(strict.into_iter().flatten());
     Ok(out)
+}
+
+/// What a path's signatures sign.
+fn fingerprint(row: &ValidPath, nar_hash: &Hash) -> String {
+    sig::fingerprint(
+        &row.path,
+        nar_hash,
+        row.nar_size.unwrap_or(0),
+        &row.references,
+    )
+}
+
+/// The signature tallies of `order`, verified a batch of paths at a time on every core
+/// (batch ed25519 verification takes about half the time per signature).
+fn tallies(order: &[&ValidPath], opts: &Options) -> Result<Vec<Option<Tally>>, VerifyError> {
+    let batches: Vec<&[&ValidPath]> = order.chunks(sig::BATCH).collect();
+    let per_batch = crate::parallel::run(&batches, opts.jobs, &NoProgress, |rows| {
+        let prints: Vec<Option<String>> = rows
+            .iter()
+            .map(|row| match Hash::parse(&row.hash) {
+                Ok(h) if h.algo == Algo::Sha256 => Some(fingerprint(row, &h)),
+                _ => None,
+            })
+            .collect();
+        let signed: Vec<(&[String], &str)> = rows
+            .iter()
+            .zip(&prints)
+            .filter_map(|(row, fp)| Some((row.sigs.as_slice(), fp.as_deref()?)))
+            .collect();
+        let mut t = Tally::of_many(&signed, &opts.trusted_keys).into_iter();
+        prints
+            .iter()
+            .map(|fp| fp.as_ref().and_then(|_| t.next()))
+            .collect::<Vec<_>>()
+    })
+    .map_err(VerifyError::Threads)?;
+    Ok(per_batch.into_iter().flatten().collect())
 }
 
 fn store_dir_problems(md: &std::fs::Metadata) -> Vec<Problem> {
@@ -420,6 +462,7 @@ fn problem(row: &ValidPath, kind: Kind, detail: impl Into<String>) -> Problem {
 /// NAR size is returned too, for [`check_nar`] once the hub has the hash.
 fn check_path(
     cx: &Ctx<'_>,
+    id: usize,
     row: &ValidPath,
     feed: Option<nixsec_nar::lanes::Feed<'_>>,
 ) -> (Vec<Problem>, Option<u64>) {
@@ -521,7 +564,7 @@ fn check_path(
         }
     }
     if let Some(h) = &db_hash {
-        check_signatures(cx, row, h, ca_ok, &mut out);
+        check_signatures(cx, id, row, h, ca_ok, &mut out);
     }
     // The files: metadata always, contents when asked.
     let on_disk = cx.store_dir.join(store_path.base_name());
@@ -651,18 +694,20 @@ fn check_nar(cx: &Ctx<'_>, row: &ValidPath, got: Hash, size: u64, out: &mut Vec<
 
 fn check_signatures(
     cx: &Ctx<'_>,
+    id: usize,
     row: &ValidPath,
     nar_hash: &Hash,
     ca_ok: bool,
     out: &mut Vec<Problem>,
 ) {
-    let fingerprint = sig::fingerprint(
-        &row.path,
-        nar_hash,
-        row.nar_size.unwrap_or(0),
-        &row.references,
-    );
-    let t = Tally::of(&row.sigs, &cx.opts.trusted_keys, &fingerprint);
+    let t = match cx.tallies.get(id) {
+        Some(Some(t)) => t.clone(),
+        _ => Tally::of(
+            &row.sigs,
+            &cx.opts.trusted_keys,
+            &fingerprint(row, nar_hash),
+        ),
+    };
     if !t.invalid.is_empty() {
         out.push(problem(row, Kind::InvalidSignature, t.invalid.join("; ")));
     }
