@@ -135,34 +135,46 @@ impl PublicKey {
 /// Verify many signatures at once: one verdict per `(key, message, signature)`, as
 /// [`PublicKey::verify`] would give, in about half its time per signature.
 ///
-/// The signatures are checked in batches of [`BATCH`] (ed25519 batch verification: one random
-/// linear combination of the verification equations, coefficients derived from the inputs). A
-/// batch that verifies is accepted whole; one that does not is verified signature by signature,
-/// strictly, so a bad signature is always named. The batch equation is not the strict one
-/// exactly: it does not reject a signature whose `R` has small order, but only the owner of the
-/// secret key can make such a signature, so it forges nothing. Keys of small order (with which
-/// anyone could forge) never go into a batch: their signatures get the strict check, which
-/// rejects them.
+/// First the checks of strict verification that batching would skip: a signature whose `R`
+/// does not decode or has small order is rejected, and keys of small order (with which anyone
+/// could forge) are left to the strict check, which rejects them. The rest are checked in
+/// batches of [`BATCH`] (ed25519 batch verification: one random linear combination of the
+/// verification equations, coefficients derived from the inputs). A batch that verifies is
+/// accepted whole; one that does not is verified signature by signature, strictly, so a bad
+/// signature is always named.
 #[must_use]
 pub fn verify_many(items: &[(&PublicKey, &[u8], &Signature)]) -> Vec<bool> {
-    let mut out = Vec::with_capacity(items.len());
-    for batch in items.chunks(BATCH) {
-        let batchable = batch.len() > 1 && batch.iter().all(|(k, _, _)| !k.key.is_weak());
-        if batchable {
-            let messages: Vec<&[u8]> = batch.iter().map(|(_, m, _)| *m).collect();
-            let sigs: Vec<ed25519_dalek::Signature> = batch
-                .iter()
-                .map(|(_, _, s)| ed25519_dalek::Signature::from_bytes(&s.bytes))
-                .collect();
-            let keys: Vec<VerifyingKey> = batch.iter().map(|(k, _, _)| k.key).collect();
-            if ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok() {
-                out.extend(std::iter::repeat_n(true, batch.len()));
-                continue;
+    let mut out: Vec<Option<bool>> = items
+        .iter()
+        .map(|(key, message, sig)| {
+            let r_ok = curve25519_dalek::edwards::CompressedEdwardsY::from_slice(&sig.bytes[..32])
+                .ok()
+                .and_then(|r| r.decompress())
+                .is_some_and(|r| !r.is_small_order());
+            if !r_ok {
+                Some(false)
+            } else if key.key.is_weak() {
+                Some(key.verify(message, sig))
+            } else {
+                None // to batch
             }
+        })
+        .collect();
+    let pending: Vec<usize> = (0..items.len()).filter(|&i| out[i].is_none()).collect();
+    for batch in pending.chunks(BATCH) {
+        let messages: Vec<&[u8]> = batch.iter().map(|&i| items[i].1).collect();
+        let sigs: Vec<ed25519_dalek::Signature> = batch
+            .iter()
+            .map(|&i| ed25519_dalek::Signature::from_bytes(&items[i].2.bytes))
+            .collect();
+        let keys: Vec<VerifyingKey> = batch.iter().map(|&i| items[i].0.key).collect();
+        let whole = batch.len() > 1 && ed25519_dalek::verify_batch(&messages, &sigs, &keys).is_ok();
+        for &i in batch {
+            let (key, message, sig) = items[i];
+            out[i] = Some(whole || key.verify(message, sig));
         }
-        out.extend(batch.iter().map(|(k, m, s)| k.verify(m, s)));
     }
-    out
+    out.into_iter().map(|v| v.unwrap_or(false)).collect()
 }
 
 /// Signatures per batch in [`verify_many`].
@@ -437,6 +449,53 @@ mod tests {
         assert_eq!(got, want);
         assert!(!got[10] && !got[70] && !got[140] && !got[120]);
         assert_eq!(got.iter().filter(|ok| **ok).count(), 146);
+    }
+
+    /// A key's owner can sign with `R` the identity (s = k·a): plain verification and batch
+    /// verification accept it, strict verification (and Nix, through libsodium) rejects it, and
+    /// so must `verify_many`, alone or in a batch of good signatures.
+    #[test]
+    fn small_order_r_is_rejected_as_strict_verification_does() {
+        use sha2::Digest as _;
+        let sk = SecretKey::from_seed("owner", [9; 32]);
+        let pk = sk.public_key();
+        let secret = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        assert_eq!(secret.verifying_key().to_bytes(), pk.bytes());
+        let message = b"a fingerprint";
+        let mut r = [0u8; 32];
+        r[0] = 1; // the identity
+        let k = curve25519_dalek::Scalar::from_bytes_mod_order_wide(
+            &sha2::Sha512::new()
+                .chain_update(r)
+                .chain_update(pk.bytes())
+                .chain_update(message)
+                .finalize()
+                .into(),
+        );
+        let s = k * secret.to_scalar();
+        let mut bytes = [0u8; 64];
+        bytes[..32].copy_from_slice(&r);
+        bytes[32..].copy_from_slice(s.as_bytes());
+        let odd = Signature {
+            name: "owner".into(),
+            bytes,
+        };
+        assert!(ed25519_dalek::Verifier::verify(
+            &pk.key,
+            message,
+            &ed25519_dalek::Signature::from_bytes(&bytes)
+        )
+        .is_ok());
+        assert!(!pk.verify(message, &odd));
+        let good: Vec<(String, Signature)> = (0..10)
+            .map(|i| (format!("m{i}"), sk.sign(&format!("m{i}"))))
+            .collect();
+        let mut items: Vec<(&PublicKey, &[u8], &Signature)> =
+            good.iter().map(|(m, s)| (&pk, m.as_bytes(), s)).collect();
+        items.insert(4, (&pk, message, &odd));
+        let got = verify_many(&items);
+        assert_eq!(got.iter().filter(|ok| **ok).count(), 10);
+        assert!(!got[4]);
     }
 
     /// The compressed base point of ed25519 (y = 4/5, x positive).
