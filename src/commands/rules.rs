@@ -1,21 +1,39 @@
-//! `nixsec rules`: every registered rule, as a table or JSON.
+//! `nixsec rules`: every registered rule, host checks (`nixsec audit`) and configuration checks
+//! (`nixsec lint`), as a table or JSON.
 
 use std::io::Write;
 
-use nixsec_core::{host_rules, ExitStatus};
+use nixsec_core::{host_rules, ExitStatus, RuleMeta};
 use nixsec_report::Format;
 use serde_json::json;
 
 use crate::cli::RulesArgs;
 
+/// Every rule once, by id: its catalogue entry (the host rule's where both exist) and where it
+/// runs.
+fn catalogue() -> Vec<(&'static RuleMeta, Vec<&'static str>)> {
+    let mut rules: Vec<(&'static RuleMeta, Vec<&'static str>)> = host_rules()
+        .iter()
+        .map(|r| (r.meta(), vec!["audit"]))
+        .collect();
+    for l in nixsec_lint::lint_rules() {
+        let m = l.meta();
+        match rules.iter_mut().find(|(h, _)| h.id == m.id) {
+            Some((_, runs)) => runs.push("lint"),
+            None => rules.push((m, vec!["lint"])),
+        }
+    }
+    rules.sort_by(|a, b| a.0.id.cmp(b.0.id));
+    rules
+}
+
 pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
-    let rules = host_rules();
+    let rules = catalogue();
     let mut out = std::io::stdout().lock();
     if args.format == Format::Json {
         let list: Vec<_> = rules
             .iter()
-            .map(|r| {
-                let m = r.meta();
+            .map(|(m, runs)| {
                 json!({
                     "id": m.id,
                     "title": m.title,
@@ -26,6 +44,7 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
                     "remediation": { "text": m.fix, "nixos": m.nixos },
                     "references": m.references,
                     "source": m.source,
+                    "runs_in": runs,
                 })
             })
             .collect();
@@ -37,8 +56,7 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
             "{:<8}  {:<16}  {:<8}  TITLE",
             "ID", "SECTION", "SEVERITY"
         )?;
-        for r in &rules {
-            let m = r.meta();
+        for (m, _) in &rules {
             writeln!(
                 out,
                 "{:<8}  {:<16}  {:<8}  {}",

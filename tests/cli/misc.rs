@@ -22,6 +22,28 @@ fn rules_lists_every_rule() {
     ] {
         assert!(ids.contains(&id), "{id}");
     }
+    // Configuration rules are listed too, once per id, with where each rule runs.
+    let runs = |id: &str| -> Vec<String> {
+        let rule = v
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} listed"));
+        rule["runs_in"]
+            .as_array()
+            .expect("runs_in")
+            .iter()
+            .map(|x| x.as_str().expect("str").to_string())
+            .collect()
+    };
+    assert_eq!(runs("NIX-012"), ["audit", "lint"]);
+    assert_eq!(runs("NIX-010"), ["audit"]);
+    assert_eq!(runs("NIX-073"), ["lint"]);
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted, ids, "one entry per id, in id order");
     let text = nixsec().arg("rules").output().expect("run");
     let text = String::from_utf8(text.stdout).expect("utf8");
     assert!(
