@@ -41,11 +41,17 @@ fn generation(name: &str) -> Option<u32> {
     name.strip_prefix("system-")?.strip_suffix("-link")?.parse().ok()
 }
 
+/// The number `text` starts with.
+fn leading_number(text: &str) -> Option<u32> {
+    let end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    text.get(..end)?.parse().ok()
+}
+
 /// `N` of a boot entry named `nixos-generation-N…` (`.conf`, `-specialisation-….conf`, `.efi`).
 fn entry_generation(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix("nixos-generation-")?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    leading_number(name.strip_prefix("nixos-generation-")?)
 }
 
 /// The generations the boot loader offers, and where that was read; `None` when no boot loader
@@ -77,14 +83,9 @@ fn bootable(root: &Root) -> Result<Option<(BTreeSet<u32>, String)>, String> {
     match root.read_to_string(GRUB) {
         Ok((_, text)) => {
             let found = text
-                .match_indices("Generation ")
-                .filter_map(|(i, m)| {
-                    let digits: String = text[i + m.len()..]
-                        .chars()
-                        .take_while(char::is_ascii_digit)
-                        .collect();
-                    digits.parse().ok()
-                })
+                .split("Generation ")
+                .skip(1)
+                .filter_map(leading_number)
                 .collect();
             Ok(Some((found, GRUB.to_string())))
         }
