@@ -80,7 +80,8 @@ mod registry_tests {
         "NIX-091", "NIX-092", "NIX-093", "NIX-094", "NIX-100", "NIX-101", "NIX-102", "NIX-110",
         "NIX-111", "NIX-112", "NIX-113", "NIX-114", "NIX-115", "NIX-116", "NIX-117", "NIX-118",
         "NIX-120", "NIX-130", "NIX-131", "NIX-132", "NIX-133", "NIX-134", "NIX-135", "NIX-136",
-        "NIX-137", "NIX-138", "NIX-139", "NIX-150", "NIX-151", "NIX-154", "NIX-157",
+        "NIX-137", "NIX-138", "NIX-139", "NIX-150", "NIX-151", "NIX-152", "NIX-154", "NIX-155",
+        "NIX-157",
     ];
 
     #[test]

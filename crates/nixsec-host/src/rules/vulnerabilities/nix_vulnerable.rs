@@ -1,0 +1,579 @@
+//! NIX-155: the Nix (or Lix) that runs the daemon has published vulnerabilities, from a bundled
+//! table of the Nix and Lix security advisories.
+
+use std::cmp::Ordering;
+
+use linkme::distributed_slice;
+use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_vulns::version::{compare_versions, parse_drv_name};
+
+/// Nix with known vulnerabilities.
+pub struct NixVulnerable;
+
+#[distributed_slice(HOST_RULES)]
+static RULE: &dyn Rule = &NixVulnerable;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-155",
+    title: "Nix itself has known vulnerabilities",
+    section: Section::Vulnerabilities,
+    severity: Severity::High,
+    checks: "The version of the Nix daemon: the running `nix-daemon` (`/proc/<pid>/exe`, live host only), else the store path of the `nix-daemon.service` `ExecStart`, `/run/current-system/sw/bin/nix-daemon` or `/nix/var/nix/profiles/default/bin/nix-daemon`, else a distribution package (`nix-bin` in the dpkg database). It is matched against a bundled table of the Nix and Lix security advisories (the CVE-2024-27297 sandbox escape, CVE-2024-45593, CVE-2024-47174, the June 2025 privilege escalations CVE-2025-46415/46416/52991/52992/52993, CVE-2026-39860 and CVE-2026-44028): a version is vulnerable when it is below the fixed release of its series, or its series never got the fix. Skipped when no Nix is found or its version cannot be told.",
+    rationale: "The Nix daemon runs as root and, by default, takes builds from every local user: a flaw in it is a local privilege escalation for anyone who can log in. nixpkgs' own vulnerability data (and so a closure scan) does not cover the daemon a host is running, and a host keeps running an old daemon until `nix.package` moves and the daemon restarts.",
+    fix: "Update Nix to a release that carries the fixes (the newest of its series, or a newer series) and restart the daemon; until then, restrict who may talk to the daemon with `allowed-users`.",
+    nixos: "nix.package = pkgs.nixVersions.latest;  # or a newer stable nixpkgs\nnix.settings.allowed-users = [ \"@wheel\" ];\n# then: nixos-rebuild switch && systemctl restart nix-daemon",
+    references: &[
+        "https://github.com/NixOS/nix/security/advisories",
+        "https://discourse.nixos.org/c/announcements/security/56",
+    ],
+    source: file!(),
+};
+
+/// Which releases of one implementation an advisory affects.
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    /// The first affected release of each series that has one (the bug came with it); empty:
+    /// every release before the fix.
+    introduced: &'static [&'static str],
+    /// The fixed release of each series that got the fix. A series newer than all of them came
+    /// out after the fix; a series between them never got it.
+    fixed: &'static [&'static str],
+}
+
+impl Range {
+    /// Not affected at all.
+    const NONE: Range = Range {
+        introduced: &[],
+        fixed: &[],
+    };
+}
+
+/// One advisory of the bundled table.
+#[derive(Debug)]
+struct Advisory {
+    ids: &'static str,
+    what: &'static str,
+    severity: Severity,
+    nix: Range,
+    lix: Range,
+}
+
+/// The Nix and Lix advisories nixsec knows (as of May 2026), newest first.
+static ADVISORIES: &[Advisory] = &[
+    Advisory {
+        ids: "CVE-2026-44028 (GHSA-vh5x-56v6-4368)",
+        what: "unbounded recursion in the NAR parser overflows the daemon's coroutine stack into the heap; any user who can reach the daemon may run code as root",
+        severity: Severity::High,
+        nix: Range {
+            introduced: &["2.24.4"],
+            fixed: &[
+                "2.28.7", "2.29.4", "2.30.5", "2.31.5", "2.32.8", "2.33.6", "2.34.7",
+            ],
+        },
+        lix: Range {
+            introduced: &["2.93.0"],
+            fixed: &["2.93.4", "2.94.2", "2.95.2"],
+        },
+    },
+    Advisory {
+        ids: "CVE-2026-39860 (GHSA-g3g9-5vj6-r3gj)",
+        what: "a fixed-output derivation can make the daemon follow a symlink while registering its output and overwrite any file as root",
+        severity: Severity::Critical,
+        nix: Range {
+            introduced: &["2.18.2", "2.19.4", "2.20.5", "2.21.0"],
+            fixed: &[
+                "2.28.6", "2.29.3", "2.30.4", "2.31.4", "2.32.7", "2.33.4", "2.34.5",
+            ],
+        },
+        lix: Range::NONE,
+    },
+    Advisory {
+        ids: "CVE-2025-46415, CVE-2025-46416, CVE-2025-52991, CVE-2025-52992, CVE-2025-52993",
+        what: "build directories handled by path and abstract sockets let cooperating builds and local users escalate to root (the June 2025 advisories)",
+        severity: Severity::High,
+        nix: Range {
+            introduced: &[],
+            fixed: &["2.24.15", "2.26.4", "2.28.4", "2.29.1"],
+        },
+        lix: Range {
+            introduced: &[],
+            fixed: &["2.91.2", "2.92.2", "2.93.1"],
+        },
+    },
+    Advisory {
+        ids: "CVE-2024-47174 (GHSA-6fjr-mq49-mm2c)",
+        what: "`<nix/fetchurl.nix>` did not verify TLS certificates",
+        severity: Severity::High,
+        nix: Range {
+            introduced: &[],
+            fixed: &["2.18.8", "2.24.8"],
+        },
+        lix: Range::NONE,
+    },
+    Advisory {
+        ids: "CVE-2024-45593 (GHSA-h4vv-h3jq-v493)",
+        what: "unpacking a crafted NAR can write outside the store path",
+        severity: Severity::High,
+        nix: Range {
+            introduced: &["2.24.0"],
+            fixed: &["2.24.6"],
+        },
+        lix: Range::NONE,
+    },
+    Advisory {
+        ids: "CVE-2024-27297 (GHSA-2ffj-w4mj-pg37)",
+        what: "fixed-output derivations can pass file descriptors out of the sandbox and change a store path after it is registered",
+        severity: Severity::Medium,
+        nix: Range {
+            introduced: &[],
+            fixed: &["2.3.18", "2.18.2", "2.19.4", "2.20.5"],
+        },
+        lix: Range::NONE,
+    },
+];
+
+/// `MAJOR.MINOR` of a version.
+fn series(v: &str) -> &str {
+    let mut dots = v.match_indices('.').map(|(i, _)| i);
+    dots.nth(1).map_or(v, |i| &v[..i])
+}
+
+fn same_series<'a>(list: &'a [&'static str], v: &str) -> Option<&'a str> {
+    list.iter().copied().find(|x| series(x) == series(v))
+}
+
+impl Range {
+    /// True when `version` is affected.
+    fn affects(&self, version: &str) -> bool {
+        if self.fixed.is_empty() {
+            return false;
+        }
+        if !self.introduced.is_empty() {
+            let from = same_series(self.introduced, version).or_else(|| {
+                self.introduced
+                    .iter()
+                    .copied()
+                    .min_by(|a, b| compare_versions(a, b))
+            });
+            if from.is_some_and(|f| compare_versions(version, f) == Ordering::Less) {
+                return false;
+            }
+        }
+        if let Some(fix) = same_series(self.fixed, version) {
+            return compare_versions(version, fix) == Ordering::Less;
+        }
+        // No fix in this series: vulnerable unless the series came out after every fix.
+        let newest = self
+            .fixed
+            .iter()
+            .map(|f| series(f))
+            .max_by(|a, b| compare_versions(a, b))
+            .unwrap_or("");
+        compare_versions(series(version), newest) != Ordering::Greater
+    }
+}
+
+/// Which implementation, from a package name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Implementation {
+    Nix,
+    Lix,
+}
+
+impl Implementation {
+    fn from_pname(pname: &str) -> Option<Self> {
+        match pname {
+            "nix" | "nix-cli" | "nix-everything" | "nix-bin" => Some(Implementation::Nix),
+            "lix" => Some(Implementation::Lix),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Implementation::Nix => "Nix",
+            Implementation::Lix => "Lix",
+        }
+    }
+}
+
+/// The daemon found: implementation, version, where it was found and how it was told.
+#[derive(Debug)]
+struct Found {
+    implementation: Implementation,
+    version: String,
+    evidence: Evidence,
+    /// A distribution package, whose maintainers may backport fixes.
+    distro_package: Option<String>,
+}
+
+/// The Nix package a store path belongs to: `/nix/store/<hash>-nix-2.24.14/bin/nix-daemon`.
+fn from_store_path(path: &str) -> Option<(Implementation, String)> {
+    let rest = path.strip_prefix("/nix/store/")?;
+    let name = rest.split('/').next()?;
+    let (_, name) = name.split_once('-')?;
+    let (pname, version) = parse_drv_name(name);
+    let implementation = Implementation::from_pname(pname)?;
+    if version.is_empty() || !version.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((implementation, version.to_string()))
+}
+
+/// Follow `path` inside the root; the store path it ends in, when it names a Nix package.
+fn resolve_store(root: &Root, path: &str) -> Option<(Implementation, String, String)> {
+    let inner = root.resolve(path).ok()?.inner;
+    let inner = inner.to_str()?.trim_end_matches(" (deleted)").to_string();
+    let (i, v) = from_store_path(&inner)?;
+    Some((i, v, inner))
+}
+
+/// The running daemon (live host only).
+fn running(root: &Root) -> Option<Found> {
+    if !root.is_live() {
+        return None;
+    }
+    let (_, pids) = root.read_dir("/proc").ok()?;
+    let mut pids: Vec<u32> = pids
+        .iter()
+        .filter_map(|p| p.to_str()?.parse().ok())
+        .collect();
+    pids.sort_unstable();
+    pids.into_iter().find_map(|pid| {
+        let (_, comm) = root.read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        if comm.trim() != "nix-daemon" {
+            return None;
+        }
+        let exe = format!("/proc/{pid}/exe");
+        let (implementation, version, target) = resolve_store(root, &exe)?;
+        Some(Found {
+            implementation,
+            version,
+            evidence: Evidence::value(exe, format!("running nix-daemon: {target}")),
+            distro_package: None,
+        })
+    })
+}
+
+/// The program of a unit's first `ExecStart=` (prefixes `@-:+!` dropped).
+fn exec_start(unit: &str) -> Option<String> {
+    unit.lines().find_map(|l| {
+        let v = l.trim().strip_prefix("ExecStart=")?;
+        let v = v.trim_start_matches(['@', '-', ':', '+', '!']);
+        v.split_whitespace().next().map(str::to_string)
+    })
+}
+
+/// The daemon a unit file or a profile link names.
+fn installed(root: &Root) -> Option<Found> {
+    for unit in [
+        "/etc/systemd/system/nix-daemon.service",
+        "/usr/lib/systemd/system/nix-daemon.service",
+        "/lib/systemd/system/nix-daemon.service",
+    ] {
+        let Ok((_, text)) = root.read_to_string(unit) else {
+            continue;
+        };
+        if let Some(program) = exec_start(&text) {
+            if let Some((implementation, version, target)) = resolve_store(root, &program) {
+                return Some(Found {
+                    implementation,
+                    version,
+                    evidence: Evidence::value(unit, format!("ExecStart: {target}")),
+                    distro_package: None,
+                });
+            }
+        }
+    }
+    for link in [
+        "/run/current-system/sw/bin/nix-daemon",
+        "/nix/var/nix/profiles/default/bin/nix-daemon",
+    ] {
+        if let Some((implementation, version, target)) = resolve_store(root, link) {
+            return Some(Found {
+                implementation,
+                version,
+                evidence: Evidence::value(link, target),
+                distro_package: None,
+            });
+        }
+    }
+    None
+}
+
+/// `nix-bin` in the dpkg database: the upstream version and the whole package version.
+fn dpkg(status: &str) -> Option<(String, String)> {
+    for para in status.split("\n\n") {
+        let field = |name: &str| {
+            para.lines().find_map(|l| {
+                l.strip_prefix(name)
+                    .and_then(|r| r.strip_prefix(':'))
+                    .map(|v| v.trim().to_string())
+            })
+        };
+        if field("Package").as_deref() != Some("nix-bin") {
+            continue;
+        }
+        if !field("Status").is_some_and(|s| s.ends_with(" installed")) {
+            continue;
+        }
+        let full = field("Version")?;
+        let no_epoch = full.split_once(':').map_or(full.as_str(), |(_, v)| v);
+        let upstream = no_epoch
+            .rsplit_once('-')
+            .map_or(no_epoch, |(u, _)| u)
+            .split("+dfsg")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        return Some((upstream, full));
+    }
+    None
+}
+
+fn distro(root: &Root) -> Option<Found> {
+    const STATUS: &str = "/var/lib/dpkg/status";
+    let (_, text) = root.read_to_string(STATUS).ok()?;
+    let (version, full) = dpkg(&text)?;
+    Some(Found {
+        implementation: Implementation::Nix,
+        version,
+        evidence: Evidence::value(STATUS, format!("nix-bin {full}")),
+        distro_package: Some(format!("nix-bin {full}")),
+    })
+}
+
+/// The advisories that affect `version`.
+fn affecting(implementation: Implementation, version: &str) -> Vec<&'static Advisory> {
+    ADVISORIES
+        .iter()
+        .filter(|a| match implementation {
+            Implementation::Nix => a.nix.affects(version),
+            Implementation::Lix => a.lix.affects(version),
+        })
+        .collect()
+}
+
+fn verdict(found: &Found) -> Outcome {
+    let name = found.implementation.name();
+    let version = nixsec_core::escape(&found.version).into_owned();
+    let hits = affecting(found.implementation, &found.version);
+    if hits.is_empty() {
+        return Outcome::pass(format!(
+            "{name} {version} is not affected by any of the {} Nix/Lix advisories nixsec knows (to May 2026)",
+            ADVISORIES.len()
+        ))
+        .with_evidence([found.evidence.clone()]);
+    }
+    let severity = hits
+        .iter()
+        .map(|a| a.severity)
+        .max()
+        .unwrap_or(Severity::High);
+    let ids: Vec<&str> = hits.iter().map(|a| a.ids).collect();
+    let mut message = format!(
+        "the Nix daemon is {name} {version}, affected by {}",
+        ids.join("; ")
+    );
+    if let Some(pkg) = &found.distro_package {
+        message.push_str(&format!(
+            " (a distribution package, {pkg}: its maintainers may have backported fixes; check the distribution's security tracker)"
+        ));
+    }
+    let mut evidence = vec![found.evidence.clone()];
+    evidence.extend(hits.iter().map(|a| {
+        Evidence::value(
+            "nixsec advisory table",
+            format!("{} [{}]: {}", a.ids, a.severity.as_str(), a.what),
+        )
+    }));
+    Outcome::fail(message)
+        .with_severity(severity)
+        .with_evidence(evidence)
+}
+
+impl Rule for NixVulnerable {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &HostCx) -> Outcome {
+        let root = cx.root();
+        let found = running(root)
+            .or_else(|| installed(root))
+            .or_else(|| distro(root));
+        match found {
+            Some(f) => verdict(&f),
+            None if crate::nix::nix_installed(cx) => Outcome::skip(
+                "Nix is installed but the daemon's version could not be told (no nix-daemon unit or profile link naming a store path, no nix-bin package)",
+            ),
+            None => Outcome::skip(crate::nix::NOT_INSTALLED),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn nix(v: &str) -> Vec<&'static str> {
+        affecting(Implementation::Nix, v)
+            .iter()
+            .map(|a| a.ids.split(' ').next().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn series_are_the_first_two_components() {
+        assert_eq!(series("2.24.14"), "2.24");
+        assert_eq!(series("2.3.18"), "2.3");
+        assert_eq!(series("2.31.0pre20250712_abc"), "2.31");
+        assert_eq!(series("2"), "2");
+    }
+
+    // Expected sets from the advisories' own affected/patched lists (see the table's sources).
+    #[test]
+    fn versions_against_the_advisories() {
+        // Debian 12's nix-bin: before every 2024 fix, before the 39860/44028 regressions.
+        assert_eq!(
+            nix("2.8.0"),
+            ["CVE-2025-46415,", "CVE-2024-47174", "CVE-2024-27297"]
+        );
+        // 2.3.18 got the 27297 backport; 2.3 never got the others.
+        assert_eq!(nix("2.3.18"), ["CVE-2025-46415,", "CVE-2024-47174"]);
+        assert_eq!(
+            nix("2.3.17"),
+            ["CVE-2025-46415,", "CVE-2024-47174", "CVE-2024-27297"]
+        );
+        // 2.18.1: 27297 not yet fixed, 39860 not yet introduced (it came with 2.18.2).
+        assert_eq!(
+            nix("2.18.1"),
+            ["CVE-2025-46415,", "CVE-2024-47174", "CVE-2024-27297"]
+        );
+        assert_eq!(nix("2.18.8"), ["CVE-2026-39860", "CVE-2025-46415,"]);
+        assert_eq!(
+            nix("2.24.5"),
+            [
+                "CVE-2026-44028",
+                "CVE-2026-39860",
+                "CVE-2025-46415,",
+                "CVE-2024-47174",
+                "CVE-2024-45593"
+            ]
+        );
+        assert_eq!(nix("2.24.3"), nix("2.24.5")[1..].to_vec());
+        assert_eq!(nix("2.24.15"), ["CVE-2026-44028", "CVE-2026-39860"]);
+        // 2.25 and 2.27 never got the June 2025 fix.
+        assert_eq!(
+            nix("2.25.5"),
+            ["CVE-2026-44028", "CVE-2026-39860", "CVE-2025-46415,"]
+        );
+        assert_eq!(nix("2.28.6"), ["CVE-2026-44028"]);
+        assert_eq!(nix("2.28.7"), Vec::<&str>::new());
+        assert_eq!(nix("2.29.3"), ["CVE-2026-44028"]);
+        assert_eq!(nix("2.34.4"), ["CVE-2026-44028", "CVE-2026-39860"]);
+        assert_eq!(nix("2.34.7"), Vec::<&str>::new());
+        assert_eq!(nix("2.35.0"), Vec::<&str>::new());
+        // A git build before the series' fix release counts as before it.
+        assert_eq!(nix("2.34.0pre20260101_abcdef"), nix("2.34.4"));
+        let lix = |v| affecting(Implementation::Lix, v).len();
+        assert_eq!(lix("2.90.0"), 1);
+        assert_eq!(lix("2.91.2"), 0);
+        assert_eq!(lix("2.93.1"), 1); // 44028 came with 2.93.0
+        assert_eq!(lix("2.93.4"), 0);
+        assert_eq!(lix("2.95.2"), 0);
+    }
+
+    #[test]
+    fn store_names_and_dpkg_versions() {
+        assert_eq!(
+            from_store_path("/nix/store/abc-nix-2.24.14/bin/nix-daemon"),
+            Some((Implementation::Nix, "2.24.14".into()))
+        );
+        assert_eq!(
+            from_store_path("/nix/store/abc-nix-cli-2.28.3/bin/nix"),
+            Some((Implementation::Nix, "2.28.3".into()))
+        );
+        assert_eq!(
+            from_store_path("/nix/store/abc-lix-2.93.3/bin/nix-daemon"),
+            Some((Implementation::Lix, "2.93.3".into()))
+        );
+        assert_eq!(from_store_path("/nix/store/abc-bash-5.2/bin/bash"), None);
+        assert_eq!(from_store_path("/usr/bin/nix-daemon"), None);
+        let status = "Package: nix-setup-systemd\nStatus: install ok installed\nVersion: 2.8.0-1.1\n\nPackage: nix-bin\nStatus: install ok installed\nVersion: 2.8.0-1.1+b1\n";
+        assert_eq!(
+            dpkg(status),
+            Some(("2.8.0".into(), "2.8.0-1.1+b1".into()))
+        );
+        assert_eq!(
+            dpkg("Package: nix-bin\nStatus: deinstall ok config-files\nVersion: 2.8.0-1\n"),
+            None
+        );
+        assert_eq!(
+            exec_start("[Service]\nExecStart=@/nix/store/x-nix-2.24.1/bin/nix-daemon nix-daemon --daemon\n"),
+            Some("/nix/store/x-nix-2.24.1/bin/nix-daemon".into())
+        );
+    }
+
+    const DAEMON: &str = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nix-2.24.14/bin/nix-daemon";
+
+    #[test]
+    fn the_unit_names_a_vulnerable_daemon() {
+        let unit = format!("[Service]\nExecStart=@{DAEMON} nix-daemon --daemon\n");
+        let b = RootBuilder::new()
+            .multi_user_nix()
+            .file(DAEMON, "#!/bin/sh\n")
+            .file("/nix/store/u-unit-nix-daemon.service/nix-daemon.service", &unit)
+            .symlink(
+                "/etc/systemd/system/nix-daemon.service",
+                "/nix/store/u-unit-nix-daemon.service/nix-daemon.service",
+            );
+        let o = run(&NixVulnerable, &b);
+        assert!(
+            matches!(
+                o,
+                Outcome::Fail {
+                    severity: Some(Severity::Critical),
+                    ..
+                }
+            ),
+            "{o:?}"
+        );
+        assert!(message(&o).contains("Nix 2.24.14"), "{o:?}");
+        assert!(message(&o).contains("CVE-2026-39860"), "{o:?}");
+        assert!(!message(&o).contains("CVE-2024-27297"), "{o:?}");
+    }
+
+    #[test]
+    fn a_patched_daemon_through_the_system_profile_passes() {
+        let daemon = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nix-2.34.7/bin/nix-daemon";
+        let b = RootBuilder::new()
+            .multi_user_nix()
+            .file(daemon, "#!/bin/sh\n")
+            .symlink("/run/current-system/sw/bin/nix-daemon", daemon);
+        let o = run(&NixVulnerable, &b);
+        assert_eq!(o.status(), Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_debian_package_is_flagged_with_a_backport_caveat() {
+        let b = RootBuilder::new().multi_user_nix().file(
+            "/var/lib/dpkg/status",
+            "Package: nix-bin\nStatus: install ok installed\nVersion: 2.8.0-1.1+b1\n",
+        );
+        let o = run(&NixVulnerable, &b);
+        assert_eq!(o.status(), Status::Fail, "{o:?}");
+        assert!(message(&o).contains("backported"), "{o:?}");
+        assert!(message(&o).contains("CVE-2024-27297"), "{o:?}");
+    }
+
+    #[test]
+    fn skipped_without_nix_or_without_a_version() {
+        let o = run(&NixVulnerable, &RootBuilder::new());
+        assert_eq!(o.status(), Status::Skip, "{o:?}");
+        let o = run(&NixVulnerable, &RootBuilder::new().multi_user_nix());
+        assert_eq!(o.status(), Status::Skip, "{o:?}");
+        assert!(message(&o).contains("could not be told"), "{o:?}");
+    }
+}
