@@ -290,6 +290,10 @@ pub struct LintArgs {
     /// Run only this rule (repeatable).
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
+    /// Configuration file (ignores, severity overrides, `fail-on`); default `nixsec.toml` in
+    /// the first PATH when it is a directory and has one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use nixsec_core::{ExitStatus, LintReport, Tool};
+use nixsec_core::report::apply_config;
+use nixsec_core::{find_rule, Config, ExitStatus, Finding, LintReport, Tool};
 use nixsec_lint::{lint_rules, LintOptions};
 use nixsec_report::{Format, Options};
 
@@ -33,6 +34,35 @@ impl nixsec_lint::Progress for Bar {
     }
 }
 
+/// The configuration file looked for in the first PATH when `--config` is not given.
+const DEFAULT_CONFIG: &str = "nixsec.toml";
+
+/// A rule id of the linter or of the audit (one `nixsec.toml` may serve both).
+fn known_rule(id: &str) -> Option<&'static str> {
+    lint_rules()
+        .iter()
+        .map(|r| r.meta().id)
+        .find(|r| r.eq_ignore_ascii_case(id))
+        .or_else(|| find_rule(id).map(|r| r.meta().id))
+}
+
+/// `--config FILE`, else `nixsec.toml` in the first PATH when that is a directory.
+fn load_config(args: &LintArgs) -> anyhow::Result<Config> {
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None => match args.paths.first() {
+            Some(dir) if dir.is_dir() && dir.join(DEFAULT_CONFIG).exists() => {
+                dir.join(DEFAULT_CONFIG)
+            }
+            _ => return Ok(Config::default()),
+        },
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("`{shown}`: cannot read the config file"))?;
+    Ok(Config::parse(&text, &shown, &known_rule)?)
+}
+
 pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
@@ -57,9 +87,16 @@ pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
         jobs: args.jobs,
         rules: args.rules.clone(),
     };
-    let out = nixsec_lint::lint(&args.paths, &opts, &bar).context("cannot lint")?;
+    let config = load_config(args)?;
+    let mut out = nixsec_lint::lint(&args.paths, &opts, &bar).context("cannot lint")?;
     tracing::info!(files = out.files, bytes = out.bytes, "linted");
-    let fail_on = args.fail_on.unwrap_or_default();
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or_default();
+    let mut plain: Vec<Finding> = out.findings.iter().map(|f| f.finding.clone()).collect();
+    let config_warnings = apply_config(&mut plain, &config, chrono::Local::now().date_naive());
+    for (f, p) in out.findings.iter_mut().zip(plain) {
+        f.finding = p;
+    }
+    out.warnings.extend(config_warnings);
     let report = LintReport::new(
         Tool {
             name: "nixsec".into(),

@@ -264,3 +264,56 @@ fn explain_knows_configuration_rules() {
         "{text}"
     );
 }
+
+#[test]
+fn nixsec_toml_ignores_overrides_and_fail_on() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("a.nix"),
+        "{\n  networking.firewall.enable = false;\n  nix.settings.sandbox = false;\n}\n",
+    )
+    .expect("write");
+    // Found in the directory linted: NIX-070 accepted, NIX-012 lowered to low.
+    std::fs::write(
+        d.path().join("nixsec.toml"),
+        "fail-on = \"medium\"\n\n[[ignore]]\nrule = \"NIX-070\"\nreason = \"lab network\"\n\n[[ignore]]\nrule = \"NIX-014\"\nreason = \"old\"\nuntil = 2020-01-01\n\n[severity]\nNIX-012 = \"low\"\n",
+    )
+    .expect("write");
+    let (code, v) = run_json(
+        nixsec()
+            .current_dir(d.path())
+            .args(["lint", "--format", "json", "."]),
+    );
+    assert_eq!(
+        rows(&v),
+        [
+            row("NIX-070", "a.nix", 2, 32, "fail", true),
+            row("NIX-012", "a.nix", 3, 26, "fail", false),
+        ]
+    );
+    assert_eq!(v["findings"][0]["ignored"]["reason"], "lab network");
+    assert_eq!(v["findings"][1]["severity"], "low");
+    assert_eq!(code, 0, "only a low finding is left, below fail-on medium");
+    let w = v["summary"]["warnings"].to_string();
+    assert!(w.contains("expired on 2020-01-01"), "{w}");
+    // The command line wins over the file.
+    let out = nixsec()
+        .current_dir(d.path())
+        .args(["lint", "--fail-on", "low", "."])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    // --config names another file; a bad one is an error naming its line.
+    let bad = d.path().join("bad.toml");
+    std::fs::write(&bad, "fail-on = \"high\"\nbogus = 1\n").expect("write");
+    let out = nixsec()
+        .current_dir(d.path())
+        .args(["lint", "--config"])
+        .arg(&bad)
+        .arg(".")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("line 2"), "{err}");
+}
