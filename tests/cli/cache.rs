@@ -697,7 +697,12 @@ fn serve(mut conn: TcpStream, dir: &Path) {
     let head = String::from_utf8_lossy(&req);
     let mut words = head.split_whitespace();
     let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
-    let rel = target.trim_start_matches('/');
+    // Like harmonia, the query (`?hash=...`) does not change the file served.
+    let rel = target
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('/');
     let body = (method == "GET" && !rel.split('/').any(|s| s.is_empty() || s == ".."))
         .then(|| dir.join(rel))
         .filter(|p| p.is_file())
@@ -769,6 +774,32 @@ fn http_cache_with_explicit_store_paths() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nix-cache-info"), "{err}");
+}
+
+/// harmonia's narinfos name the NAR with a query (`URL: nar/<narhash>.nar?hash=<path hash>`,
+/// `Compression: none`); an HTTP cache's query is requested as written.
+#[test]
+fn http_cache_with_harmonia_style_urls() {
+    let Some(c) = caches() else { return };
+    let t = copy_cache(&c.of("none"));
+    let dir = t.path();
+    let all = entries(dir);
+    for e in &all {
+        let hash_part = e.info.store_path.base_name();
+        let hash_part = hash_part.split('-').next().expect("hash");
+        let url = format!("{}?hash={hash_part}", e.info.url);
+        std::fs::write(&e.file, set_field(&e.text, "URL", Some(&url))).expect("write");
+    }
+    let server = Server::start(dir);
+    let args: Vec<String> = all.iter().map(Entry::path).collect();
+    let mut extra = vec!["--jobs", "2"];
+    extra.extend(args.iter().map(String::as_str));
+    let (code, v) = verify_json(&server.url(), &c.key, &extra);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["paths_checked"], all.len());
+    assert!(problems(&v).is_empty(), "{v:#}");
+    let hashed: u64 = all.iter().map(|e| e.info.nar_size).sum();
+    assert_eq!(v["bytes_hashed"], hashed);
 }
 
 /// Usage errors need neither Nix nor root.

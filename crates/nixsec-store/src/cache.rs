@@ -179,6 +179,24 @@ impl Root {
                 Err("is an absolute URL, but this cache is a directory: not fetched".into())
             };
         }
+        // An HTTP cache may hand out a query string (harmonia: `nar/<narhash>.nar?hash=<path
+        // hash>`); Nix requests it as written. A directory cache has no queries.
+        if let (true, Some((path, query))) = (self.is_http(), url.split_once('?')) {
+            let rel = relative_url(path)?;
+            if query
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '#')
+            {
+                return Err(format!(
+                    "`{}` has an odd query string: not fetched",
+                    nixsec_core::escape(url)
+                ));
+            }
+            return Ok(match self.at(rel) {
+                Locator::Url(u) => Locator::Url(format!("{u}?{query}")),
+                other => other,
+            });
+        }
         relative_url(url).map(|rel| self.at(rel))
     }
 
@@ -1010,6 +1028,26 @@ mod tests {
         ] {
             assert!(relative_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn http_caches_may_use_queries_directories_may_not() {
+        let http = Root::open("http://127.0.0.1:1/cache/").expect("no network needed");
+        match http.nar_locator("nar/abc.nar?hash=xyz") {
+            Ok(Locator::Url(u)) => assert_eq!(u, "http://127.0.0.1:1/cache/nar/abc.nar?hash=xyz"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        for bad in [
+            "nar/abc.nar?a b",
+            "nar/abc.nar?x#y",
+            "../x.nar?hash=1",
+            "nar/x?\u{1}",
+        ] {
+            assert!(http.nar_locator(bad).is_err(), "{bad}");
+        }
+        let t = tempfile::tempdir().expect("tempdir");
+        let dir = Root::open(&t.path().display().to_string()).expect("dir");
+        assert!(dir.nar_locator("nar/abc.nar?hash=xyz").is_err());
     }
 
     #[test]
