@@ -7,7 +7,8 @@
 //! - [`mapping`]: the pname → CPE vendor:product table (`data/cpe-map.tsv`);
 //! - [`nvd`]: NVD JSON 2.0 feeds, API 2.0 pages and JSON 1.1 feeds; [`index`]: the local index;
 //! - [`packages`]: the runtime (and build-time) closure from `db.sqlite` and `.drv` files;
-//! - [`whitelist`]: vulnix's TOML whitelist; [`scan`]: putting it together.
+//! - [`whitelist`]: vulnix's TOML whitelist; [`scan`]: putting it together;
+//! - [`support`]: NixOS release and kernel series ends, Nix and Lix advisories (bundled).
 #![deny(missing_docs)]
 
 pub mod aterm;
@@ -18,5 +19,6 @@ pub mod matching;
 pub mod nvd;
 pub mod packages;
 pub mod scan;
+pub mod support;
 pub mod version;
 pub mod whitelist;

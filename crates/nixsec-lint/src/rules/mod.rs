@@ -204,7 +204,9 @@ mod registry_tests {
         ("NIX-130", Severity::Critical),
         ("NIX-132", Severity::Medium),
         ("NIX-133", Severity::Medium),
+        ("NIX-152", Severity::High),
         ("NIX-153", Severity::Medium),
+        ("NIX-155", Severity::High),
     ];
 
     #[test]

@@ -1,11 +1,10 @@
 //! NIX-155: the Nix (or Lix) that runs the daemon has published vulnerabilities, from a bundled
 //! table of the Nix and Lix security advisories.
 
-use std::cmp::Ordering;
-
 use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
-use nixsec_vulns::version::{compare_versions, parse_drv_name};
+use nixsec_vulns::support::{affecting, Implementation, ADVISORIES};
+use nixsec_vulns::version::parse_drv_name;
 
 /// Nix with known vulnerabilities.
 pub struct NixVulnerable;
@@ -28,174 +27,6 @@ static META: RuleMeta = RuleMeta {
     ],
     source: file!(),
 };
-
-/// Which releases of one implementation an advisory affects.
-#[derive(Debug, Clone, Copy)]
-struct Range {
-    /// The first affected release of each series that has one (the bug came with it); empty:
-    /// every release before the fix.
-    introduced: &'static [&'static str],
-    /// The fixed release of each series that got the fix. A series newer than all of them came
-    /// out after the fix; a series between them never got it.
-    fixed: &'static [&'static str],
-}
-
-impl Range {
-    /// Not affected at all.
-    const NONE: Range = Range {
-        introduced: &[],
-        fixed: &[],
-    };
-}
-
-/// One advisory of the bundled table.
-#[derive(Debug)]
-struct Advisory {
-    ids: &'static str,
-    what: &'static str,
-    severity: Severity,
-    nix: Range,
-    lix: Range,
-}
-
-/// The Nix and Lix advisories nixsec knows (as of May 2026), newest first.
-static ADVISORIES: &[Advisory] = &[
-    Advisory {
-        ids: "CVE-2026-44028 (GHSA-vh5x-56v6-4368)",
-        what: "unbounded recursion in the NAR parser overflows the daemon's coroutine stack into the heap; any user who can reach the daemon may run code as root",
-        severity: Severity::High,
-        nix: Range {
-            introduced: &["2.24.4"],
-            fixed: &[
-                "2.28.7", "2.29.4", "2.30.5", "2.31.5", "2.32.8", "2.33.6", "2.34.7",
-            ],
-        },
-        lix: Range {
-            introduced: &["2.93.0"],
-            fixed: &["2.93.4", "2.94.2", "2.95.2"],
-        },
-    },
-    Advisory {
-        ids: "CVE-2026-39860 (GHSA-g3g9-5vj6-r3gj)",
-        what: "a fixed-output derivation can make the daemon follow a symlink while registering its output and overwrite any file as root",
-        severity: Severity::Critical,
-        nix: Range {
-            introduced: &["2.18.2", "2.19.4", "2.20.5", "2.21.0"],
-            fixed: &[
-                "2.28.6", "2.29.3", "2.30.4", "2.31.4", "2.32.7", "2.33.4", "2.34.5",
-            ],
-        },
-        lix: Range::NONE,
-    },
-    Advisory {
-        ids: "CVE-2025-46415, CVE-2025-46416, CVE-2025-52991, CVE-2025-52992, CVE-2025-52993",
-        what: "build directories handled by path and abstract sockets let cooperating builds and local users escalate to root (the June 2025 advisories)",
-        severity: Severity::High,
-        nix: Range {
-            introduced: &[],
-            fixed: &["2.24.15", "2.26.4", "2.28.4", "2.29.1"],
-        },
-        lix: Range {
-            introduced: &[],
-            fixed: &["2.91.2", "2.92.2", "2.93.1"],
-        },
-    },
-    Advisory {
-        ids: "CVE-2024-47174 (GHSA-6fjr-mq49-mm2c)",
-        what: "`<nix/fetchurl.nix>` did not verify TLS certificates",
-        severity: Severity::High,
-        nix: Range {
-            introduced: &[],
-            fixed: &["2.18.8", "2.24.8"],
-        },
-        lix: Range::NONE,
-    },
-    Advisory {
-        ids: "CVE-2024-45593 (GHSA-h4vv-h3jq-v493)",
-        what: "unpacking a crafted NAR can write outside the store path",
-        severity: Severity::High,
-        nix: Range {
-            introduced: &["2.24.0"],
-            fixed: &["2.24.6"],
-        },
-        lix: Range::NONE,
-    },
-    Advisory {
-        ids: "CVE-2024-27297 (GHSA-2ffj-w4mj-pg37)",
-        what: "fixed-output derivations can pass file descriptors out of the sandbox and change a store path after it is registered",
-        severity: Severity::Medium,
-        nix: Range {
-            introduced: &[],
-            fixed: &["2.3.18", "2.18.2", "2.19.4", "2.20.5"],
-        },
-        lix: Range::NONE,
-    },
-];
-
-/// `MAJOR.MINOR` of a version.
-fn series(v: &str) -> &str {
-    let mut dots = v.match_indices('.').map(|(i, _)| i);
-    dots.nth(1).map_or(v, |i| &v[..i])
-}
-
-fn same_series<'a>(list: &'a [&'static str], v: &str) -> Option<&'a str> {
-    list.iter().copied().find(|x| series(x) == series(v))
-}
-
-impl Range {
-    /// True when `version` is affected.
-    fn affects(&self, version: &str) -> bool {
-        if self.fixed.is_empty() {
-            return false;
-        }
-        if !self.introduced.is_empty() {
-            let from = same_series(self.introduced, version).or_else(|| {
-                self.introduced
-                    .iter()
-                    .copied()
-                    .min_by(|a, b| compare_versions(a, b))
-            });
-            if from.is_some_and(|f| compare_versions(version, f) == Ordering::Less) {
-                return false;
-            }
-        }
-        if let Some(fix) = same_series(self.fixed, version) {
-            return compare_versions(version, fix) == Ordering::Less;
-        }
-        // No fix in this series: vulnerable unless the series came out after every fix.
-        let newest = self
-            .fixed
-            .iter()
-            .map(|f| series(f))
-            .max_by(|a, b| compare_versions(a, b))
-            .unwrap_or("");
-        compare_versions(series(version), newest) != Ordering::Greater
-    }
-}
-
-/// Which implementation, from a package name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Implementation {
-    Nix,
-    Lix,
-}
-
-impl Implementation {
-    fn from_pname(pname: &str) -> Option<Self> {
-        match pname {
-            "nix" | "nix-cli" | "nix-everything" | "nix-bin" => Some(Implementation::Nix),
-            "lix" => Some(Implementation::Lix),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Implementation::Nix => "Nix",
-            Implementation::Lix => "Lix",
-        }
-    }
-}
 
 /// The daemon found: implementation, version, where it was found and how it was told.
 #[derive(Debug)]
@@ -343,17 +174,6 @@ fn distro(root: &Root) -> Option<Found> {
     })
 }
 
-/// The advisories that affect `version`.
-fn affecting(implementation: Implementation, version: &str) -> Vec<&'static Advisory> {
-    ADVISORIES
-        .iter()
-        .filter(|a| match implementation {
-            Implementation::Nix => a.nix.affects(version),
-            Implementation::Lix => a.lix.affects(version),
-        })
-        .collect()
-}
-
 fn verdict(found: &Found) -> Outcome {
     let name = found.implementation.name();
     let version = nixsec_core::escape(&found.version).into_owned();
@@ -416,74 +236,6 @@ impl Rule for NixVulnerable {
 mod tests {
     use super::*;
     use crate::testing::*;
-
-    fn nix(v: &str) -> Vec<&'static str> {
-        affecting(Implementation::Nix, v)
-            .iter()
-            .map(|a| a.ids.split(' ').next().unwrap_or_default())
-            .collect()
-    }
-
-    #[test]
-    fn series_are_the_first_two_components() {
-        assert_eq!(series("2.24.14"), "2.24");
-        assert_eq!(series("2.3.18"), "2.3");
-        assert_eq!(series("2.31.0pre20250712_abc"), "2.31");
-        assert_eq!(series("2"), "2");
-    }
-
-    // Expected sets from the advisories' own affected/patched lists (see the table's sources).
-    #[test]
-    fn versions_against_the_advisories() {
-        // Debian 12's nix-bin: before every 2024 fix, before the 39860/44028 regressions.
-        assert_eq!(
-            nix("2.8.0"),
-            ["CVE-2025-46415,", "CVE-2024-47174", "CVE-2024-27297"]
-        );
-        // 2.3.18 got the 27297 backport; 2.3 never got the others.
-        assert_eq!(nix("2.3.18"), ["CVE-2025-46415,", "CVE-2024-47174"]);
-        assert_eq!(
-            nix("2.3.17"),
-            ["CVE-2025-46415,", "CVE-2024-47174", "CVE-2024-27297"]
-        );
-        // 2.18.1: 27297 not yet fixed, 39860 not yet introduced (it came with 2.18.2).
-        assert_eq!(
-            nix("2.18.1"),
-            ["CVE-2025-46415,", "CVE-2024-47174", "CVE-2024-27297"]
-        );
-        assert_eq!(nix("2.18.8"), ["CVE-2026-39860", "CVE-2025-46415,"]);
-        assert_eq!(
-            nix("2.24.5"),
-            [
-                "CVE-2026-44028",
-                "CVE-2026-39860",
-                "CVE-2025-46415,",
-                "CVE-2024-47174",
-                "CVE-2024-45593"
-            ]
-        );
-        assert_eq!(nix("2.24.3"), nix("2.24.5")[1..].to_vec());
-        assert_eq!(nix("2.24.15"), ["CVE-2026-44028", "CVE-2026-39860"]);
-        // 2.25 and 2.27 never got the June 2025 fix.
-        assert_eq!(
-            nix("2.25.5"),
-            ["CVE-2026-44028", "CVE-2026-39860", "CVE-2025-46415,"]
-        );
-        assert_eq!(nix("2.28.6"), ["CVE-2026-44028"]);
-        assert_eq!(nix("2.28.7"), Vec::<&str>::new());
-        assert_eq!(nix("2.29.3"), ["CVE-2026-44028"]);
-        assert_eq!(nix("2.34.4"), ["CVE-2026-44028", "CVE-2026-39860"]);
-        assert_eq!(nix("2.34.7"), Vec::<&str>::new());
-        assert_eq!(nix("2.35.0"), Vec::<&str>::new());
-        // A git build before the series' fix release counts as before it.
-        assert_eq!(nix("2.34.0pre20260101_abcdef"), nix("2.34.4"));
-        let lix = |v| affecting(Implementation::Lix, v).len();
-        assert_eq!(lix("2.90.0"), 1);
-        assert_eq!(lix("2.91.2"), 0);
-        assert_eq!(lix("2.93.1"), 1); // 44028 came with 2.93.0
-        assert_eq!(lix("2.93.4"), 0);
-        assert_eq!(lix("2.95.2"), 0);
-    }
 
     #[test]
     fn store_names_and_dpkg_versions() {

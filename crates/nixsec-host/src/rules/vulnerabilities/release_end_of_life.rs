@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
-use nixsec_vulns::version::compare_versions;
+use nixsec_vulns::support::{kernel_verdict, release_end};
 
 /// A NixOS release or kernel past its end of life.
 pub struct ReleaseEndOfLife;
@@ -26,83 +26,6 @@ static META: RuleMeta = RuleMeta {
     ],
     source: file!(),
 };
-
-/// The last day a NixOS release `YY.MM` is supported: `YY.05` to the end of December,
-/// `YY.11` to the end of June of the next year (a month's overlap with the next release).
-#[must_use]
-pub fn release_end(release: &str) -> Option<NaiveDate> {
-    let mut parts = release.trim().split('.');
-    let yy: i32 = parts.next()?.parse().ok()?;
-    let mm = parts.next()?;
-    let mm: u32 = mm.get(..2)?.parse().ok()?;
-    let year = 2000 + yy;
-    match mm {
-        5 => NaiveDate::from_ymd_opt(year, 12, 31),
-        11 => NaiveDate::from_ymd_opt(year + 1, 6, 30),
-        // Releases to 20.09 were `.03`/`.09` (all long gone): taken as three months.
-        3 | 9 => NaiveDate::from_ymd_opt(year, mm + 3, 30),
-        _ => None,
-    }
-}
-
-/// kernel.org's longterm series and the last day of their projected end-of-life month.
-const LONGTERM: &[(&str, (i32, u32, u32))] = &[
-    ("6.18", (2027, 12, 31)),
-    ("6.12", (2026, 12, 31)),
-    ("6.6", (2026, 12, 31)),
-    ("6.1", (2027, 12, 31)),
-    ("5.15", (2026, 12, 31)),
-    ("5.10", (2026, 12, 31)),
-    ("5.4", (2025, 12, 31)),
-    ("4.19", (2024, 12, 31)),
-    ("4.14", (2024, 1, 31)),
-    ("4.9", (2023, 1, 31)),
-    ("4.4", (2022, 2, 28)),
-];
-
-/// The newest longterm series in [`LONGTERM`]: a stable series older than it is past its end.
-const NEWEST_LONGTERM: &str = "6.18";
-
-/// `MAJOR.MINOR` of a kernel release (`6.6.52`, `6.1.0-27-amd64`, `6.6.52-hardened1`).
-fn kernel_series(release: &str) -> Option<String> {
-    let mut parts = release.split(['.', '-']);
-    let major: u32 = parts.next()?.parse().ok()?;
-    let minor: u32 = parts.next()?.parse().ok()?;
-    Some(format!("{major}.{minor}"))
-}
-
-/// What the table says of a kernel release: `Ok(message)` supported, `Err(message)` not.
-fn kernel_verdict(release: &str, today: NaiveDate) -> Option<Result<String, String>> {
-    let series = kernel_series(release)?;
-    if release.contains("hardened") {
-        return Some(Err(format!(
-            "the kernel {release} is a linux_hardened kernel: the package was removed from nixpkgs in March 2026 and gets no more updates"
-        )));
-    }
-    if let Some((_, (y, m, d))) = LONGTERM.iter().find(|(s, _)| *s == series) {
-        let end = NaiveDate::from_ymd_opt(*y, *m, *d)?;
-        return Some(if today > end {
-            Err(format!(
-                "the kernel {release} is of the longterm series {series}, which reached its end of life on {end}"
-            ))
-        } else {
-            Ok(format!(
-                "the kernel {release} is of the longterm series {series}, supported to {end}"
-            ))
-        });
-    }
-    Some(
-        if compare_versions(&series, NEWEST_LONGTERM) == std::cmp::Ordering::Less {
-            Err(format!(
-            "the kernel {release} is of the stable series {series}, which is not longterm and older than {NEWEST_LONGTERM}: it gets no more fixes"
-        ))
-        } else {
-            Ok(format!(
-            "the kernel {release} is of the stable series {series} (not longterm: fixed only until the next series is out)"
-        ))
-        },
-    )
-}
 
 /// `VERSION_ID` or `BUILD_ID`-like fields of an os-release file, when it is NixOS.
 fn os_release_field(text: &str, field: &str) -> Option<String> {
@@ -223,35 +146,6 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("date")
-    }
-
-    // NixOS announcements: 24.05 supported to 2024-12-31, 24.11 to 2025-06-30, 25.05 to
-    // 2025-12-31, 25.11 to 2026-06-30.
-    #[test]
-    fn release_ends() {
-        assert_eq!(release_end("24.05"), Some(day(2024, 12, 31)));
-        assert_eq!(release_end("24.11.20250101.abc"), Some(day(2025, 6, 30)));
-        assert_eq!(release_end("25.05"), Some(day(2025, 12, 31)));
-        assert_eq!(release_end("25.11pre-git"), Some(day(2026, 6, 30)));
-        assert_eq!(release_end("19.09"), Some(day(2019, 12, 30)));
-        assert_eq!(release_end("garbage"), None);
-        assert_eq!(release_end(""), None);
-    }
-
-    #[test]
-    fn kernels() {
-        let today = day(2026, 11, 28);
-        let is_ok = |r: &str| kernel_verdict(r, today).map(|v| v.is_ok());
-        assert_eq!(is_ok("6.6.52"), Some(true));
-        assert_eq!(is_ok("6.1.0-27-amd64"), Some(true));
-        assert_eq!(is_ok("5.4.280"), Some(false)); // EOL December 2025
-        assert_eq!(is_ok("4.19.300"), Some(false));
-        assert_eq!(is_ok("6.9.12"), Some(false)); // stable, not longterm, older than 6.18
-        assert_eq!(is_ok("6.19.3"), Some(true)); // a newer stable series
-        assert_eq!(is_ok("6.6.52-hardened1"), Some(false));
-        assert_eq!(is_ok("nonsense"), None);
-        // 6.12 is fine until its date passes.
-        assert_eq!(kernel_verdict("6.12.9", day(2027, 1, 1)).map(|v| v.is_ok()), Some(false));
     }
 
     #[test]
