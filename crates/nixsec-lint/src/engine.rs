@@ -404,6 +404,30 @@ pub fn check_file(f: &Indexed, rules: &[&'static dyn LintRule]) -> Vec<LintFindi
             }
         }
     }
+    let kind = f.kinds.first().copied().unwrap_or(ModuleKind::NixOS);
+    let cx = FileCx {
+        file: &f.display,
+        src: &f.src,
+        index: &f.index,
+        kind,
+    };
+    for r in rules {
+        r.check_file(&cx, &mut hits);
+        for h in hits.drain(..) {
+            out.push(located(
+                r.meta(),
+                f,
+                h.range,
+                h.message,
+                h.severity,
+                h.fix,
+                None,
+                None,
+                None,
+                None,
+            ));
+        }
+    }
     out
 }
 

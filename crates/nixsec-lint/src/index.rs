@@ -151,6 +151,8 @@ pub struct FileIndex {
     pub errors: Vec<(TextRange, String)>,
     /// Suppression comments.
     pub suppressions: Vec<Suppression>,
+    /// Builtin fetcher calls and flake input URLs.
+    pub fetches: Vec<crate::fetches::Fetch>,
 }
 
 impl FileIndex {
@@ -185,6 +187,7 @@ impl FileIndex {
         if src.contains("nixsec:") {
             w.out.suppressions = suppressions(root.syntax());
         }
+        w.out.fetches = crate::fetches::fetches(root.syntax(), src);
         w.out
     }
 
@@ -334,7 +337,7 @@ fn ident_text(i: &ast::Ident) -> Option<String> {
 }
 
 /// The last name of a function head: `mkForce`, `lib.mkForce`, `lib.modules.mkForce`.
-fn head_name(e: &ast::Expr) -> Option<String> {
+pub(crate) fn head_name(e: &ast::Expr) -> Option<String> {
     match e {
         ast::Expr::Ident(i) => ident_text(i),
         ast::Expr::Select(s) => {
@@ -349,7 +352,7 @@ fn head_name(e: &ast::Expr) -> Option<String> {
 }
 
 /// An application unrolled: the head's last name and the arguments in order.
-fn unroll(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
+pub(crate) fn unroll(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
     let mut args = Vec::new();
     let mut cur = ast::Expr::Apply(a.clone());
     loop {

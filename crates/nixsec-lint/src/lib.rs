@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod engine;
+pub mod fetches;
 pub mod index;
 pub mod lines;
 pub mod rules;

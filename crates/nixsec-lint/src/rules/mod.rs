@@ -91,6 +91,9 @@ pub trait LintRule: Sync {
     }
     /// Check a whole configuration (for rules that depend on NixOS defaults).
     fn check_config(&self, _cfg: &ConfigView<'_>, _out: &mut Vec<crate::config::ConfigHit>) {}
+    /// Check what a file does outside option assignments (its fetches), once per file; `cx.kind`
+    /// is the kind of the file's own module.
+    fn check_file(&self, _cx: &FileCx<'_>, _out: &mut Vec<Hit>) {}
 }
 
 /// Every configuration rule, added by the rule files themselves.
@@ -190,9 +193,12 @@ mod registry_tests {
         ("NIX-014", Severity::High),
         ("NIX-020", Severity::Critical),
         ("NIX-021", Severity::Medium),
+        ("NIX-027", Severity::High),
         ("NIX-030", Severity::High),
         ("NIX-031", Severity::Medium),
         ("NIX-056", Severity::High),
+        ("NIX-062", Severity::Medium),
+        ("NIX-063", Severity::Medium),
         ("NIX-070", Severity::High),
         ("NIX-071", Severity::High),
         ("NIX-073", Severity::Low),

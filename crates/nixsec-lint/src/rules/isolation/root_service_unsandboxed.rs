@@ -1,0 +1,175 @@
+//! NIX-062: a service the configuration defines itself runs as root with no sandboxing.
+
+use linkme::distributed_slice;
+use nixsec_core::{RuleMeta, Section, Severity};
+
+use crate::index::{priority, Assignment};
+use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::value::Value;
+
+/// ## What it checks
+/// `systemd.services.<n>` whose command the file defines (`script` or
+/// `serviceConfig.ExecStart`) with neither a non-root `serviceConfig.User` nor
+/// `DynamicUser = true`, and none of `ProtectSystem`, `ProtectHome`, `PrivateTmp`,
+/// `NoNewPrivileges`, `CapabilityBoundingSet` (nor `confinement.enable`). A service whose
+/// `serviceConfig` is computed (not an attribute set the linter can read) is not judged, nor
+/// one whose command is forced or reset (`ExecStart = [ "" ... ]`): that overrides a NixOS
+/// module's service.
+///
+/// ## Why it matters
+/// Services written in a configuration run as root with the whole system writable unless
+/// told otherwise; a bug in the script or the program is a root compromise.
+///
+/// ## Fix (NixOS)
+/// `serviceConfig = { DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true;
+/// PrivateTmp = true; NoNewPrivileges = true; };`
+pub struct RootServiceUnsandboxed;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-062",
+    title: "Custom service runs as root without sandboxing",
+    section: Section::Isolation,
+    severity: Severity::Medium,
+    checks: "`systemd.services.<n>` defined with `script`/`serviceConfig.ExecStart`, with no non-root `User` or `DynamicUser = true` and none of `ProtectSystem`, `ProtectHome`, `PrivateTmp`, `NoNewPrivileges`, `CapabilityBoundingSet`",
+    rationale: "A service written in the configuration runs as root with the whole system writable unless told otherwise: any bug in it is a root compromise.",
+    fix: "Run it as an unprivileged (dynamic) user and turn on the basic sandboxing switches",
+    nixos: "serviceConfig = {\n  DynamicUser = true;\n  ProtectSystem = \"strict\";\n  ProtectHome = true;\n  PrivateTmp = true;\n  NoNewPrivileges = true;\n};",
+    references: &["systemd.exec(5)", "systemd-analyze security"],
+    source: file!(),
+};
+
+// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
+#[allow(unsafe_code)]
+#[distributed_slice(LINT_RULES)]
+static RULE: &dyn LintRule = &RootServiceUnsandboxed;
+
+/// Settings any one of which counts as sandboxing.
+const SANDBOX: &[&str] = &[
+    "ProtectSystem",
+    "ProtectHome",
+    "PrivateTmp",
+    "NoNewPrivileges",
+    "CapabilityBoundingSet",
+];
+
+/// True for a command assignment: `script` or `serviceConfig.ExecStart`.
+fn is_command(a: &Assignment) -> bool {
+    a.path.len() >= 4
+        && (a.path[3..] == ["script"] || a.path[3..] == ["serviceConfig", "ExecStart"])
+}
+
+impl LintRule for RootServiceUnsandboxed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["systemd", "services", "*", "script"],
+            &["systemd", "services", "*", "serviceConfig", "ExecStart"],
+        ]
+    }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["systemd", "services", "*", "serviceConfig"],
+            &["systemd", "services", "*", "serviceConfig", "*"],
+            &["systemd", "services", "*", "confinement", "enable"],
+        ]
+    }
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        let service = a.path[2].as_str();
+        let mine: Vec<&Assignment> = cx
+            .index
+            .assignments
+            .iter()
+            .filter(|b| {
+                b.path.len() >= 4
+                    && b.path[0] == "systemd"
+                    && b.path[1] == "services"
+                    && b.path[2] == service
+                    && b.module == a.module
+            })
+            .collect();
+        // Report once per service, at its first command.
+        if mine
+            .iter()
+            .find(|b| is_command(b))
+            .is_some_and(|first| first.key_range != a.key_range)
+        {
+            return;
+        }
+        // A forced command, or an `ExecStart` list that first resets the unit's, replaces the
+        // command of a service a NixOS module defines (with its own user and sandboxing).
+        if mine.iter().any(|b| {
+            is_command(b)
+                && (b.priority < priority::NORMAL
+                    || matches!(&b.value.v, Value::List(items)
+                        if items.first().is_some_and(|i| matches!(&i.v, Value::Str(x) if x.is_empty()))))
+        }) {
+            return;
+        }
+        let mut judged = true;
+        let mut sandboxed = false;
+        for b in &mine {
+            match &b.path[3..] {
+                [k] if k == "serviceConfig" => judged = false, // computed: not read
+                [c, e] if c == "confinement" && e == "enable" => {
+                    sandboxed |= b.value.v.as_bool() != Some(false);
+                }
+                [s, k] if s == "serviceConfig" => match k.as_str() {
+                    "User" => match &b.value.v {
+                        Value::Str(u) if u == "root" || u == "0" => {}
+                        _ => sandboxed = true,
+                    },
+                    "DynamicUser" => sandboxed |= b.value.v.as_bool() != Some(false),
+                    k if SANDBOX.contains(&k) => sandboxed = true,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        if judged && !sandboxed {
+            out.push(Hit::new(
+                a.key_range,
+                format!("service `{service}` runs as root with no sandboxing (no User/DynamicUser, ProtectSystem, ProtectHome, PrivateTmp, NoNewPrivileges or CapabilityBoundingSet)"),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{h, hits};
+    use nixsec_core::Severity::Medium;
+
+    const ID: &str = "NIX-062";
+
+    #[test]
+    fn root_services() {
+        assert_eq!(
+            hits("{ systemd.services.backup.script = \"rsync -a /srv /mnt\"; }", ID),
+            [h("systemd.services.backup.script", 1, Medium)]
+        );
+        assert_eq!(
+            hits("{ systemd.services.sync = {\n  serviceConfig.ExecStart = \"/bin/sync\";\n  serviceConfig.User = \"root\";\n};\n}", ID).len(),
+            1
+        );
+        // Reported once, also with both a script and an ExecStart.
+        assert_eq!(
+            hits("{ systemd.services.x = { script = \"a\"; serviceConfig.ExecStart = \"b\"; }; }", ID).len(),
+            1
+        );
+        for fine in [
+            "{ systemd.services.x = { script = \"a\"; serviceConfig.DynamicUser = true; }; }",
+            "{ systemd.services.x = { script = \"a\"; serviceConfig.User = \"backup\"; }; }",
+            "{ systemd.services.x = { script = \"a\"; serviceConfig = { ProtectSystem = \"strict\"; }; }; }",
+            "{ systemd.services.x = { script = \"a\"; confinement.enable = true; }; }",
+            "{ systemd.services.x = { script = \"a\"; serviceConfig = common // { Type = \"oneshot\"; }; }; }",
+            "{ systemd.services.nginx.serviceConfig.LimitNOFILE = 4096; }",
+            // Overrides of a module's command.
+            "{ lib, ... }: { systemd.services.telegraf.serviceConfig.ExecStart = lib.mkForce \"x\"; }",
+            "{ systemd.services.telegraf.serviceConfig.ExecStart = [ \"\" \"x\" ]; }",
+        ] {
+            assert!(hits(fine, ID).is_empty(), "{fine}");
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! NIX-027: Nix code fetched over plain HTTP, or without pinning its content.
+
+use linkme::distributed_slice;
+use nixsec_core::{RuleMeta, Section, Severity};
+
+use crate::fetches::FetchKind;
+use crate::index::Assignment;
+use crate::rules::{strings, FileCx, Hit, LintRule, LINT_RULES};
+
+/// ## What it checks
+/// Flake `inputs.<name>.url` with `http://` (also `git+http://`, `tarball+http://`); builtin
+/// `fetchTarball`/`fetchGit`/`fetchurl` calls over `http://`, or without `sha256`/`hash`/
+/// `narHash`/`rev` (`imports = [ (builtins.fetchTarball "https://.../master.tar.gz") ]`);
+/// `nix.nixPath` entries with `http://` URLs. A URL naming a 40-hex commit counts as pinned.
+///
+/// ## Why it matters
+/// Code fetched without a hash is whatever the server (or anyone on the path, over HTTP)
+/// returns at build time, and it runs as part of the system's configuration.
+///
+/// ## Fix (NixOS)
+/// Use `https://` and a flake input (pinned by `flake.lock`), or give the fetcher a `sha256`
+/// (`rev` for `fetchGit`).
+pub struct InsecureFetch;
+
+static META: RuleMeta = RuleMeta {
+    id: "NIX-027",
+    title: "Unpinned or insecure fetches of Nix code",
+    section: Section::StoreIntegrity,
+    severity: Severity::High,
+    checks: "flake input URLs and `nix.nixPath` entries over `http://`; builtin `fetchTarball`/`fetchGit`/`fetchurl` over `http://` or without `sha256`/`hash`/`narHash`/`rev`",
+    rationale: "Code fetched without a hash is whatever the server, or anyone on the path over HTTP, returns at build time, and it becomes part of the system.",
+    fix: "Use `https://` and flake inputs pinned by `flake.lock`, or give the fetcher a `sha256` (`rev` for `fetchGit`)",
+    nixos: "imports = [ \"${builtins.fetchTarball { url = \"https://...\"; sha256 = \"...\"; }}/module.nix\" ];",
+    references: &["https://nix.dev/manual/nix/latest/language/builtins.html#builtins-fetchTarball"],
+    source: file!(),
+};
+
+// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
+#[allow(unsafe_code)]
+#[distributed_slice(LINT_RULES)]
+static RULE: &dyn LintRule = &InsecureFetch;
+
+/// True for a plain-HTTP URL, also behind a flake scheme (`git+http://`).
+fn plain_http(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let scheme = lower.split("://").next().unwrap_or("");
+    lower.contains("://") && (scheme == "http" || scheme.ends_with("+http"))
+}
+
+/// A URL that names a full commit id (`.../archive/<40 hex>.tar.gz`, `?rev=<40 hex>`).
+fn names_commit(url: &str) -> bool {
+    url.split(|c: char| !c.is_ascii_hexdigit())
+        .any(|w| w.len() == 40)
+}
+
+impl LintRule for InsecureFetch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+    fn kinds(&self) -> &'static [crate::index::ModuleKind] {
+        use crate::index::ModuleKind;
+        &[ModuleKind::NixOS, ModuleKind::Darwin, ModuleKind::HomeManager]
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[&["nix", "nixPath"]]
+    }
+    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        for (entry, range) in strings(&a.value) {
+            let url = entry.split_once('=').map_or(entry, |(_, u)| u);
+            if plain_http(url) {
+                out.push(Hit::new(
+                    range,
+                    format!("nix.nixPath fetches `{entry}` over plain HTTP"),
+                ));
+            }
+        }
+    }
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        for f in &cx.index.fetches {
+            let url = f.url.as_deref();
+            let http = url.is_some_and(plain_http);
+            let shown = url.map_or_else(|| "a computed URL".to_string(), |u| format!("`{u}`"));
+            match &f.kind {
+                FetchKind::FlakeInput { name } if http => out.push(
+                    Hit::new(f.range, format!("flake input `{name}` is fetched over plain HTTP: {shown}"))
+                        .fix(format!("inputs.{name}.url = \"{}\";", url.unwrap_or_default().replacen("http://", "https://", 1))),
+                ),
+                FetchKind::FlakeInput { .. } => {}
+                FetchKind::Call { builtin, .. } if http => out.push(Hit::new(
+                    f.range,
+                    format!("builtins.{builtin} fetches {shown} over plain HTTP"),
+                )),
+                FetchKind::Call { builtin, pinned } => {
+                    // Judged only on a known, remote URL (a computed one often interpolates a
+                    // pinned revision; a local path is not fetched).
+                    let remote = url.is_some_and(|u| !u.starts_with(['/', '.', '~']));
+                    if !pinned && remote && !url.is_some_and(names_commit) {
+                        let what = if builtin == "fetchGit" { "`rev`" } else { "`sha256`" };
+                        out.push(Hit::new(
+                            f.range,
+                            format!("builtins.{builtin} of {shown} has no {what}: its content is whatever the server returns at evaluation time"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::hits;
+
+    const ID: &str = "NIX-027";
+
+    #[test]
+    fn fetches() {
+        let n = |src: &str| hits(src, ID).len();
+        assert_eq!(n(r#"{ imports = [ (builtins.fetchTarball "https://github.com/nix-community/home-manager/archive/master.tar.gz") ]; }"#), 1);
+        assert_eq!(n(r#"{ imports = [ "${builtins.fetchTarball { url = "https://x/a.tar.gz"; sha256 = "0abc"; }}/m.nix" ]; }"#), 0);
+        assert_eq!(n(r#"{ imports = [ (builtins.fetchTarball "https://github.com/o/r/archive/0123456789abcdef0123456789abcdef01234567.tar.gz") ]; }"#), 0);
+        assert_eq!(n(r#"{ imports = [ (builtins.fetchTarball { url = "http://x/a.tar.gz"; sha256 = "0abc"; }) ]; }"#), 1);
+        assert_eq!(n(r#"let hm = builtins.fetchGit { url = "https://g/hm"; ref = "master"; }; in { imports = [ "${hm}/nixos" ]; }"#), 1);
+        assert_eq!(n(r#"let hm = builtins.fetchGit { url = "https://g/hm"; rev = "0123"; }; in { imports = [ "${hm}/nixos" ]; }"#), 0);
+        assert_eq!(
+            n(r#"{ inputs.a.url = "github:NixOS/nixpkgs"; inputs.b.url = "git+http://git.example.org/b"; outputs = _: { }; }"#),
+            1
+        );
+        assert_eq!(n(r#"{ nix.nixPath = [ "nixpkgs=http://example.org/nixpkgs.tar.gz" "nixos-config=/etc/nixos/configuration.nix" ]; }"#), 1);
+        assert_eq!(n(r#"{ nix.nixPath = [ "nixpkgs=https://example.org/nixpkgs.tar.gz" ]; }"#), 0);
+        // Local paths and computed URLs are not judged.
+        assert_eq!(n(r#"let src = builtins.fetchGit ./.; in { }"#), 0);
+        assert_eq!(n(r#"let src = builtins.fetchGit { url = "/home/me/repo"; }; in { }"#), 0);
+        assert_eq!(n(r#"{ rev, ... }: { imports = [ (fetchTarball "https://github.com/o/r/archive/${rev}.tar.gz") ]; }"#), 0);
+    }
+}
