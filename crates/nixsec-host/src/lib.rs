@@ -72,7 +72,7 @@ mod registry_tests {
         "NIX-001", "NIX-002", "NIX-003", "NIX-004", "NIX-005", "NIX-006", "NIX-007", "NIX-008",
         "NIX-009", "NIX-010", "NIX-011", "NIX-012", "NIX-013", "NIX-014", "NIX-015", "NIX-016",
         "NIX-017", "NIX-018", "NIX-020", "NIX-021", "NIX-022", "NIX-023", "NIX-024", "NIX-025",
-        "NIX-026", "NIX-030", "NIX-031", "NIX-032", "NIX-033", "NIX-034", "NIX-035", "NIX-036",
+        "NIX-026", "NIX-027", "NIX-030", "NIX-031", "NIX-032", "NIX-033", "NIX-034", "NIX-035", "NIX-036",
         "NIX-037", "NIX-040", "NIX-041", "NIX-042", "NIX-043", "NIX-044", "NIX-050", "NIX-051",
         "NIX-052", "NIX-053", "NIX-054", "NIX-055", "NIX-056", "NIX-057", "NIX-058", "NIX-059",
         "NIX-060", "NIX-061", "NIX-064", "NIX-070", "NIX-071", "NIX-072", "NIX-074", "NIX-075",
