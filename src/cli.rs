@@ -117,6 +117,10 @@ pub struct AuditArgs {
     /// machine); the firewall rules use it with the rules saved under the root.
     #[arg(long, value_name = "FILE")]
     pub nft_json: Option<PathBuf>,
+    /// A vulnix whitelist (TOML) for the known-CVE check NIX-150 (repeatable; read from this
+    /// machine); `vulns-whitelist` in the config file adds more.
+    #[arg(short = 'w', long = "whitelist", value_name = "FILE")]
+    pub whitelists: Vec<PathBuf>,
 }
 
 /// `nixsec store ...`.

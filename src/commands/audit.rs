@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -38,6 +38,29 @@ fn load_config(args: &AuditArgs, root: &Root) -> anyhow::Result<Config> {
     }
 }
 
+/// `--whitelist` files, then the config file's `vulns-whitelist`: relative to the file given
+/// with `--config`, or for `/etc/nixsec.toml` inside the audited root (relative to its `/etc`).
+fn whitelists(args: &AuditArgs, config: &Config, root: &Root) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = args.whitelists.clone();
+    for w in &config.vulns_whitelist {
+        let p = Path::new(w);
+        match &args.config {
+            Some(file) => out.push(
+                file.parent()
+                    .map_or_else(|| p.to_path_buf(), |dir| dir.join(p)),
+            ),
+            None => {
+                let inner = Path::new("/etc").join(p);
+                let r = root.resolve(&inner).with_context(|| {
+                    format!("`{DEFAULT_CONFIG}`: vulns-whitelist `{w}` cannot be resolved")
+                })?;
+                out.push(r.host);
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
@@ -69,10 +92,12 @@ pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> 
         bail!("no rule matches the given `--section`/`--rule` filters (see `nixsec rules`)");
     }
     tracing::info!(root = %root.dir().display(), rules = rules.len(), "auditing");
+    let vulns_whitelists = whitelists(args, &config, &root)?;
     let cx = HostCx::new(root).with_options(AuditOptions {
         store_contents: args.store_contents,
         profile: args.profile,
         nft_json: args.nft_json.clone(),
+        vulns_whitelists,
     });
     let mut findings = run_rules(&cx, &rules);
     let warnings = apply_config(&mut findings, &config, chrono::Local::now().date_naive());

@@ -1046,4 +1046,62 @@ fn audit_runs_nix_150_when_an_index_exists() {
         ids.sort();
     }
     assert_eq!(got, expected_public());
+
+    // A vulnix whitelist, given with -w or named by nixsec.toml, masks what it names.
+    std::fs::write(
+        tmp.path().join("wl.toml"),
+        "[\"zlib\"]\ncomment = \"all of zlib\"\n\n[\"openssl-3.0.6\"]\ncve = [\"CVE-2022-3602\"]\n",
+    )
+    .expect("write");
+    let mut want = expected_public();
+    let zlib = want.remove("zlib-1.2.11").expect("zlib").len();
+    want.get_mut("openssl-3.0.6")
+        .expect("openssl")
+        .retain(|c| c != "CVE-2022-3602");
+    let left: usize = want.values().map(Vec::len).sum();
+    let expect = format!(
+        "{} packages of the system closure have {left} known CVEs (highest CVSS 10.0); {} whitelisted",
+        want.len(),
+        zlib + 1
+    );
+    let (code, v) = crate::run_json(
+        nixsec()
+            .env("NIXSEC_CACHE_DIR", &cache)
+            .args(["audit", "--rule", "NIX-150", "--format", "json", "-w"])
+            .arg(tmp.path().join("wl.toml"))
+            .arg("--root")
+            .arg(&root),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(crate::finding(&v, "NIX-150")["message"], expect.as_str());
+    std::fs::write(
+        tmp.path().join("nixsec.toml"),
+        "vulns-whitelist = [\"wl.toml\"]\n",
+    )
+    .expect("write");
+    let (_, v) = crate::run_json(
+        nixsec()
+            .env("NIXSEC_CACHE_DIR", &cache)
+            .args(["audit", "--rule", "NIX-150", "--format", "json", "--config"])
+            .arg(tmp.path().join("nixsec.toml"))
+            .arg("--root")
+            .arg(&root),
+    );
+    assert_eq!(crate::finding(&v, "NIX-150")["message"], expect.as_str());
+    // An invalid whitelist makes the check an error, naming the file.
+    std::fs::write(tmp.path().join("wl.toml"), "[broken").expect("write");
+    let (_, v) = crate::run_json(
+        nixsec()
+            .env("NIXSEC_CACHE_DIR", &cache)
+            .args(["audit", "--rule", "NIX-150", "--format", "json", "-w"])
+            .arg(tmp.path().join("wl.toml"))
+            .arg("--root")
+            .arg(&root),
+    );
+    let x = crate::finding(&v, "NIX-150");
+    assert_eq!(x["status"], "error");
+    assert!(
+        x["message"].as_str().expect("message").contains("wl.toml"),
+        "{x}"
+    );
 }

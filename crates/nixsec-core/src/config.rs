@@ -12,6 +12,9 @@
 //! [severity]
 //! NIX-015 = "medium"
 //! ```
+//!
+//! `vulns-whitelist = ["vulnix-whitelist.toml"]` names vulnix whitelists for the audit's NIX-150
+//! (relative to the file's directory).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -69,6 +72,9 @@ pub struct Config {
     pub ignores: Vec<IgnoreEntry>,
     /// Severity overrides by rule id.
     pub severity: BTreeMap<String, Severity>,
+    /// vulnix whitelists for the audit's NIX-150 (`vulns-whitelist = [ ... ]`), as written;
+    /// a relative path is relative to the configuration file's directory.
+    pub vulns_whitelist: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +86,8 @@ struct RawConfig {
     ignore: Vec<Spanned<RawIgnore>>,
     #[serde(default)]
     severity: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    vulns_whitelist: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +137,7 @@ impl Config {
         })?;
         let mut cfg = Config {
             path: Some(path.to_string()),
+            vulns_whitelist: raw.vulns_whitelist.clone(),
             ..Config::default()
         };
         if let Some(f) = raw.fail_on {
@@ -216,6 +225,20 @@ mod tests {
         assert_eq!(c.ignores[0].until, NaiveDate::from_ymd_opt(2027, 3, 31));
         assert_eq!(c.ignores[1].until, NaiveDate::from_ymd_opt(2026, 1, 1));
         assert_eq!(c.severity.get("NIX-015"), Some(&Severity::Medium));
+    }
+
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("## Configuration: `nixsec.toml`")
+            .expect("section");
+        let block = &readme[start..];
+        let body = &block[block.find("```toml\n").expect("toml block") + 8..];
+        let text = &body[..body.find("```").expect("end")];
+        let c = Config::parse(text, "nixsec.toml", &known).expect("the README's example");
+        assert_eq!(c.vulns_whitelist, ["vulnix-whitelist.toml"]);
+        assert_eq!(c.ignores.len(), 1);
     }
 
     #[test]

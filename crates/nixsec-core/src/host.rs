@@ -60,6 +60,9 @@ pub struct AuditOptions {
     /// not declared; rules then use [`Profile::Server`] except where the catalogue changes a
     /// verdict only "if declared" (NIX-040).
     pub profile: Option<Profile>,
+    /// vulnix whitelists (TOML, on this machine) NIX-150 honours (`--whitelist`, and
+    /// `vulns-whitelist` of nixsec.toml).
+    pub vulns_whitelists: Vec<std::path::PathBuf>,
 }
 
 /// The role of the audited host (`nixsec audit --profile`). The rule catalogue is stricter on

@@ -542,6 +542,7 @@ mod tests {
             severity: [("NIX-012".to_string(), Severity::Critical)]
                 .into_iter()
                 .collect(),
+            vulns_whitelist: Vec::new(),
         };
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
         let w = apply_config(&mut fs, &cfg, today);

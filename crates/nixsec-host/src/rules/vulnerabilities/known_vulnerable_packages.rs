@@ -20,9 +20,9 @@ static META: RuleMeta = RuleMeta {
     title: "Known-vulnerable packages in the system closure",
     section: Section::Vulnerabilities,
     severity: Severity::High,
-    checks: "The runtime closure of `/run/current-system` (references in `/nix/var/nix/db/db.sqlite`), each output identified by its deriver's `.drv` (`pname`, `version`, patches) or its store path name, matched by CPE vendor and product with Nix version ordering against the local NVD index built by `nixsec vulns update` (skipped when there is none). Fails for a CVE that no patch of the package names. Severity by CVSS: 9.0 and above critical, 7.0 and above high, else medium. `nixsec vulns --system` gives the full report, with whitelists.",
+    checks: "The runtime closure of `/run/current-system` (references in `/nix/var/nix/db/db.sqlite`), each output identified by its deriver's `.drv` (`pname`, `version`, patches) or its store path name, matched by CPE vendor and product with Nix version ordering against the local NVD index built by `nixsec vulns update` (skipped when there is none). Fails for a CVE that no patch of the package names. Severity by CVSS: 9.0 and above critical, 7.0 and above high, else medium. vulnix whitelists given with `-w FILE` or `vulns-whitelist` in nixsec.toml are honoured (an unreadable or invalid one is an error). `nixsec vulns --system` gives the full report.",
     rationale: "A package with a published, unpatched vulnerability is the most direct way in; NixOS makes the fix one channel update and rebuild away, but nothing tells the administrator it is needed.",
-    fix: "Update nixpkgs and rebuild; for a CVE that does not apply, record it in a vulnix whitelist with an `until` date and scan with `nixsec vulns --system -w FILE`.",
+    fix: "Update nixpkgs and rebuild; for a CVE that does not apply, record it in a vulnix whitelist with an `until` date and give it to the audit (`nixsec audit -w FILE`, or `vulns-whitelist` in nixsec.toml).",
     nixos: "nix flake update nixpkgs && nixos-rebuild switch   # or: system.autoUpgrade = { enable = true; flake = \"...\"; };",
     references: &["nixsec vulns --help", "vulnix(1)", "https://nvd.nist.gov/vuln/data-feeds"],
     source: file!(),
@@ -65,14 +65,25 @@ impl Rule for KnownVulnerablePackages {
             Ok(s) => s,
             Err(e) => return Outcome::error(e.to_string()),
         };
+        let mut whitelist = Whitelist::default();
+        for w in &cx.options().vulns_whitelists {
+            if let Err(e) = whitelist.add_file(w) {
+                return Outcome::error(e.to_string());
+            }
+        }
+        let today = now.date_naive();
+        let expired: Vec<String> = whitelist
+            .expired(today)
+            .iter()
+            .map(|r| format!("{} (expired {})", r.pname, r.until.map(|d| d.to_string()).unwrap_or_default()))
+            .collect();
+        let expired = if expired.is_empty() {
+            String::new()
+        } else {
+            format!("; whitelist entries no longer honoured: {}", expired.join(", "))
+        };
         let data = Data::Index(ix);
-        let r = scan::scan(
-            &sel,
-            &data,
-            &Mapping::builtin(),
-            &Whitelist::default(),
-            now.date_naive(),
-        );
+        let r = scan::scan(&sel, &data, &Mapping::builtin(), &whitelist, today);
         if let Some(p) = r.problems.first() {
             return Outcome::error(p.clone());
         }
@@ -81,9 +92,15 @@ impl Rule for KnownVulnerablePackages {
             .iter()
             .flat_map(|p| p.affected.iter().map(move |h| (p, h)))
             .collect();
+        let whitelisted: usize = r.packages.iter().map(|p| p.whitelisted.len()).sum();
+        let whitelisted = if whitelisted == 0 {
+            String::new()
+        } else {
+            format!("; {whitelisted} whitelisted")
+        };
         if hits.is_empty() {
             return Outcome::pass(format!(
-                "no known CVE among {} packages of the closure of {top}{age}",
+                "no known CVE among {} packages of the closure of {top}{whitelisted}{expired}{age}",
                 sel.packages.len()
             ));
         }
@@ -100,7 +117,7 @@ impl Rule for KnownVulnerablePackages {
         };
         let n_pkgs = r.packages.iter().filter(|p| !p.affected.is_empty()).count();
         Outcome::fail(format!(
-            "{n_pkgs} packages of the system closure have {} known CVEs (highest CVSS {max:.1}){age}",
+            "{n_pkgs} packages of the system closure have {} known CVEs (highest CVSS {max:.1}){whitelisted}{expired}{age}",
             hits.len()
         ))
         .with_severity(sev)
