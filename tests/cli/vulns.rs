@@ -1064,40 +1064,27 @@ fn audit_runs_nix_150_when_an_index_exists() {
         want.len(),
         zlib + 1
     );
-    let (code, v) = crate::run_json(
-        nixsec()
-            .env("NIXSEC_CACHE_DIR", &cache)
-            .args(["audit", "--rule", "NIX-150", "--format", "json", "-w"])
-            .arg(tmp.path().join("wl.toml"))
-            .arg("--root")
-            .arg(&root),
-    );
+    let wl = tmp.path().join("wl.toml");
+    let audit_with = |extra: &[&std::ffi::OsStr]| {
+        crate::run_json(
+            nixsec()
+                .env("NIXSEC_CACHE_DIR", &cache)
+                .args(["audit", "--rule", "NIX-150", "--format", "json"])
+                .args(extra)
+                .arg("--root")
+                .arg(&root),
+        )
+    };
+    let (code, v) = audit_with(&[os("-w"), wl.as_os_str()]);
     assert_eq!(code, 1);
     assert_eq!(crate::finding(&v, "NIX-150")["message"], expect.as_str());
-    std::fs::write(
-        tmp.path().join("nixsec.toml"),
-        "vulns-whitelist = [\"wl.toml\"]\n",
-    )
-    .expect("write");
-    let (_, v) = crate::run_json(
-        nixsec()
-            .env("NIXSEC_CACHE_DIR", &cache)
-            .args(["audit", "--rule", "NIX-150", "--format", "json", "--config"])
-            .arg(tmp.path().join("nixsec.toml"))
-            .arg("--root")
-            .arg(&root),
-    );
+    let toml = tmp.path().join("nixsec.toml");
+    std::fs::write(&toml, "vulns-whitelist = [\"wl.toml\"]\n").expect("write");
+    let (_, v) = audit_with(&[os("--config"), toml.as_os_str()]);
     assert_eq!(crate::finding(&v, "NIX-150")["message"], expect.as_str());
     // An invalid whitelist makes the check an error, naming the file.
-    std::fs::write(tmp.path().join("wl.toml"), "[broken").expect("write");
-    let (_, v) = crate::run_json(
-        nixsec()
-            .env("NIXSEC_CACHE_DIR", &cache)
-            .args(["audit", "--rule", "NIX-150", "--format", "json", "-w"])
-            .arg(tmp.path().join("wl.toml"))
-            .arg("--root")
-            .arg(&root),
-    );
+    std::fs::write(&wl, "[broken").expect("write");
+    let (_, v) = audit_with(&[os("-w"), wl.as_os_str()]);
     let x = crate::finding(&v, "NIX-150");
     assert_eq!(x["status"], "error");
     assert!(

@@ -386,14 +386,19 @@ pub fn check_file(f: &Indexed, rules: &[&'static dyn LintRule]) -> Vec<LintFindi
         return out;
     }
     let mut hits = Vec::new();
-    for a in &f.index.assignments {
-        let kind = f.kinds.get(a.module).copied().unwrap_or(ModuleKind::NixOS);
-        let cx = FileCx {
+    // What a rule sees of the file, for the module `module` of it.
+    let cx_for = |module: usize| {
+        let kind = f.kinds.get(module).copied().unwrap_or(ModuleKind::NixOS);
+        FileCx {
             file: &f.display,
             src: &f.src,
             index: &f.index,
             kind,
-        };
+        }
+    };
+    for a in &f.index.assignments {
+        let cx = cx_for(a.module);
+        let kind = cx.kind;
         for r in rules {
             if !r.kinds().contains(&kind) || !r.options().iter().any(|p| a.is(p)) {
                 continue;
@@ -404,13 +409,7 @@ pub fn check_file(f: &Indexed, rules: &[&'static dyn LintRule]) -> Vec<LintFindi
             }
         }
     }
-    let kind = f.kinds.first().copied().unwrap_or(ModuleKind::NixOS);
-    let cx = FileCx {
-        file: &f.display,
-        src: &f.src,
-        index: &f.index,
-        kind,
-    };
+    let cx = cx_for(0);
     for r in rules {
         r.check_file(&cx, &mut hits);
         for h in hits.drain(..) {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 
 /// A system built from an old nixpkgs revision.
 pub struct NixpkgsOutOfDate;
@@ -42,37 +42,6 @@ pub fn revision_date(version: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(date, "%Y%m%d").ok()
 }
 
-/// `BUILD_ID` of an os-release file.
-fn build_id(os_release: &str) -> Option<String> {
-    os_release.lines().find_map(|l| {
-        let v = l.strip_prefix("BUILD_ID=")?;
-        Some(v.trim().trim_matches('"').trim_matches('\'').to_string())
-    })
-}
-
-/// The version and the file it came from.
-fn version(root: &Root) -> Result<Option<(String, &'static str)>, String> {
-    const VERSION: &str = "/run/current-system/nixos-version";
-    const OS_RELEASE: &str = "/etc/os-release";
-    match root.read_to_string(VERSION) {
-        Ok((_, v)) => return Ok(Some((v.trim().to_string(), VERSION))),
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e.to_string()),
-    }
-    match root.read_to_string(OS_RELEASE) {
-        Ok((_, text)) => {
-            let nixos = text
-                .lines()
-                .any(|l| l.trim() == "ID=nixos" || l.trim() == "ID=\"nixos\"");
-            Ok(build_id(&text)
-                .filter(|_| nixos)
-                .map(|v| (v, OS_RELEASE)))
-        }
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// The verdict for a revision `days` old.
 fn verdict(days: i64, auto_upgrade: bool, version: &str) -> Outcome {
     let upgrades = if auto_upgrade {
@@ -103,7 +72,7 @@ impl Rule for NixpkgsOutOfDate {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
-        let (version, from) = match version(root) {
+        let (version, from) = match crate::nix::nixos_version(root, "BUILD_ID") {
             Ok(Some(v)) => v,
             Ok(None) => return Outcome::skip("no NixOS version (not NixOS)"),
             Err(e) => return Outcome::error(e),

@@ -27,36 +27,6 @@ static META: RuleMeta = RuleMeta {
     source: file!(),
 };
 
-/// `VERSION_ID` or `BUILD_ID`-like fields of an os-release file, when it is NixOS.
-fn os_release_field(text: &str, field: &str) -> Option<String> {
-    let nixos = text
-        .lines()
-        .any(|l| l.trim() == "ID=nixos" || l.trim() == "ID=\"nixos\"");
-    if !nixos {
-        return None;
-    }
-    text.lines().find_map(|l| {
-        let v = l.strip_prefix(field)?.strip_prefix('=')?;
-        Some(v.trim().trim_matches('"').trim_matches('\'').to_string())
-    })
-}
-
-/// The NixOS version and where it was read; `Ok(None)` when this is not NixOS.
-fn nixos_version(root: &Root) -> Result<Option<(String, &'static str)>, String> {
-    const VERSION: &str = "/run/current-system/nixos-version";
-    const OS_RELEASE: &str = "/etc/os-release";
-    match root.read_to_string(VERSION) {
-        Ok((_, v)) => return Ok(Some((v.trim().to_string(), VERSION))),
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e.to_string()),
-    }
-    match root.read_to_string(OS_RELEASE) {
-        Ok((_, text)) => Ok(os_release_field(&text, "VERSION_ID").map(|v| (v, OS_RELEASE))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// The kernel release the system boots and where it was read.
 fn kernel(root: &Root) -> Option<(String, String)> {
     for link in ["/run/booted-system/kernel", "/run/current-system/kernel"] {
@@ -91,7 +61,7 @@ impl Rule for ReleaseEndOfLife {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
-        let (version, from) = match nixos_version(root) {
+        let (version, from) = match crate::nix::nixos_version(root, "VERSION_ID") {
             Ok(Some(v)) => v,
             Ok(None) => return Outcome::skip("not NixOS (no NixOS version)"),
             Err(e) => return Outcome::error(e),
