@@ -58,6 +58,12 @@ fn whitelists(args: &AuditArgs, config: &Config, root: &Root) -> anyhow::Result<
             }
         }
     }
+    // Read now, so that a bad whitelist is a usage error even when NIX-150 does not run.
+    for w in &out {
+        nixsec_vulns::whitelist::Whitelist::default()
+            .add_file(w)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
     Ok(out)
 }
 

@@ -1082,13 +1082,20 @@ fn audit_runs_nix_150_when_an_index_exists() {
     std::fs::write(&toml, "vulns-whitelist = [\"wl.toml\"]\n").expect("write");
     let (_, v) = audit_with(&[os("--config"), toml.as_os_str()]);
     assert_eq!(crate::finding(&v, "NIX-150")["message"], expect.as_str());
-    // An invalid whitelist makes the check an error, naming the file.
+    // An invalid whitelist is an input error, naming the file, before any rule runs.
     std::fs::write(&wl, "[broken").expect("write");
-    let (_, v) = audit_with(&[os("-w"), wl.as_os_str()]);
-    let x = crate::finding(&v, "NIX-150");
-    assert_eq!(x["status"], "error");
+    let out = nixsec()
+        .env("NIXSEC_CACHE_DIR", &cache)
+        .args(["audit", "--rule", "NIX-150", "-w"])
+        .arg(&wl)
+        .arg("--root")
+        .arg(&root)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        x["message"].as_str().expect("message").contains("wl.toml"),
-        "{x}"
+        err.contains("wl.toml") && err.contains("TOML parse error"),
+        "{err}"
     );
 }

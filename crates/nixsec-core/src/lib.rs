@@ -13,6 +13,7 @@ pub mod lint;
 pub mod report;
 pub mod root;
 pub mod rule;
+pub mod url;
 
 pub use config::{Config, ConfigError};
 pub use escape::{escape, escape_bytes};

@@ -297,6 +297,26 @@ impl Process {
     }
 }
 
+/// Every process under `/proc` with its `comm` (trailing newline dropped), in pid order;
+/// processes that vanish or cannot be read are left out.
+#[must_use]
+pub fn processes(root: &Root) -> Vec<(u32, String)> {
+    let Ok((_, entries)) = root.read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = entries
+        .iter()
+        .filter_map(|p| p.to_str()?.parse().ok())
+        .collect();
+    pids.sort_unstable();
+    pids.into_iter()
+        .filter_map(|pid| {
+            let (_, comm) = root.read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            Some((pid, comm.trim_end_matches('\n').to_string()))
+        })
+        .collect()
+}
+
 /// Socket inode → processes holding it, from every `/proc/<pid>/fd/*` link
 /// (`socket:[INODE]`). Processes that vanish or cannot be read are left out.
 #[must_use]

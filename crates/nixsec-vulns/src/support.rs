@@ -53,35 +53,42 @@ pub fn kernel_series(release: &str) -> Option<String> {
     Some(format!("{major}.{minor}"))
 }
 
-/// What the table says of a kernel release: `Ok(message)` supported, `Err(message)` not.
-pub fn kernel_verdict(release: &str, today: NaiveDate) -> Option<Result<String, String>> {
-    let series = kernel_series(release)?;
+/// What the table says of a kernel `release` (`6.6.52`, `6.1.0-27-amd64`, `6.6.52-hardened1`, or
+/// just `hardened`): `Ok` supported, `Err` not, each a sentence about `subject` (`the kernel
+/// 6.6.52`); `None` when the release names no series.
+#[must_use]
+pub fn kernel_verdict(
+    subject: &str,
+    release: &str,
+    today: NaiveDate,
+) -> Option<Result<String, String>> {
     if release.contains("hardened") {
         return Some(Err(format!(
-            "the kernel {release} is a linux_hardened kernel: the package was removed from nixpkgs in March 2026 and gets no more updates"
+            "{subject} is a linux_hardened kernel: the package was removed from nixpkgs in March 2026 and gets no more updates"
         )));
     }
+    let series = kernel_series(release)?;
     if let Some((_, (y, m, d))) = LONGTERM.iter().find(|(s, _)| *s == series) {
         let end = NaiveDate::from_ymd_opt(*y, *m, *d)?;
         return Some(if today > end {
             Err(format!(
-                "the kernel {release} is of the longterm series {series}, which reached its end of life on {end}"
+                "{subject} is of the longterm series {series}, which reached its end of life on {end}"
             ))
         } else {
             Ok(format!(
-                "the kernel {release} is of the longterm series {series}, supported to {end}"
+                "{subject} is of the longterm series {series}, supported to {end}"
             ))
         });
     }
     Some(
-        if compare_versions(&series, NEWEST_LONGTERM) == std::cmp::Ordering::Less {
+        if compare_versions(&series, NEWEST_LONGTERM) == Ordering::Less {
             Err(format!(
-            "the kernel {release} is of the stable series {series}, which is not longterm and older than {NEWEST_LONGTERM}: it gets no more fixes"
-        ))
+                "{subject} is of the stable series {series}, which is not longterm and older than {NEWEST_LONGTERM}: it gets no more fixes"
+            ))
         } else {
             Ok(format!(
-            "the kernel {release} is of the stable series {series} (not longterm: fixed only until the next series is out)"
-        ))
+                "{subject} is of the stable series {series} (not longterm: fixed only until the next series is out)"
+            ))
         },
     )
 }
@@ -245,11 +252,11 @@ pub enum Implementation {
 }
 
 impl Implementation {
-    /// The implementation a package name (`nix`, `nix-cli`, `lix`, Debian's `nix-bin`) is.
+    /// The implementation a store path's package name (`nix`, `nix-cli`, `lix`) is.
     #[must_use]
     pub fn from_pname(pname: &str) -> Option<Self> {
         match pname {
-            "nix" | "nix-cli" | "nix-everything" | "nix-bin" => Some(Implementation::Nix),
+            "nix" | "nix-cli" | "nix-everything" => Some(Implementation::Nix),
             "lix" => Some(Implementation::Lix),
             _ => None,
         }
@@ -308,7 +315,7 @@ mod tests {
     #[test]
     fn kernels() {
         let today = day(2026, 11, 28);
-        let is_ok = |r: &str| kernel_verdict(r, today).map(|v| v.is_ok());
+        let is_ok = |r: &str| kernel_verdict("k", r, today).map(|v| v.is_ok());
         assert_eq!(is_ok("6.6.52"), Some(true));
         assert_eq!(is_ok("6.1.0-27-amd64"), Some(true));
         assert_eq!(is_ok("5.4.280"), Some(false)); // EOL December 2025
@@ -317,9 +324,10 @@ mod tests {
         assert_eq!(is_ok("6.19.3"), Some(true)); // a newer stable series
         assert_eq!(is_ok("6.6.52-hardened1"), Some(false));
         assert_eq!(is_ok("nonsense"), None);
+        assert_eq!(is_ok("hardened"), Some(false));
         // 6.12 is fine until its date passes.
         assert_eq!(
-            kernel_verdict("6.12.9", day(2027, 1, 1)).map(|v| v.is_ok()),
+            kernel_verdict("k", "6.12.9", day(2027, 1, 1)).map(|v| v.is_ok()),
             Some(false)
         );
     }

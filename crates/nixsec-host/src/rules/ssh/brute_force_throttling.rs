@@ -38,17 +38,11 @@ fn throttler(cx: &HostCx) -> Option<Evidence> {
             }
         }
     }
-    if let Ok((_, pids)) = cx.root().read_dir("/proc") {
-        for pid in pids.iter().filter_map(|p| p.to_str()).filter(|p| p.bytes().all(|b| b.is_ascii_digit())) {
-            if let Ok((_, comm)) = cx.root().read_to_string(format!("/proc/{pid}/comm")) {
-                let comm = comm.trim();
-                if comm.starts_with("fail2ban") || comm == "sshguard" || comm.starts_with("endlessh") {
-                    return Some(Evidence::value(format!("/proc/{pid}/comm"), comm));
-                }
-            }
-        }
-    }
-    None
+    crate::procnet::processes(cx.root()).into_iter().find_map(|(pid, comm)| {
+        let comm = comm.trim();
+        (comm.starts_with("fail2ban") || comm == "sshguard" || comm.starts_with("endlessh"))
+            .then(|| Evidence::value(format!("/proc/{pid}/comm"), comm))
+    })
 }
 
 fn loopback(addr: &str) -> bool {

@@ -2,6 +2,7 @@
 
 use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::url::is_plain_http;
 use nixsec_nixconf::NixConf;
 
 use crate::nix::{bool_setting, with_conf};
@@ -27,31 +28,6 @@ static META: RuleMeta = RuleMeta {
 
 /// Names whose items are substituter URLs (the `extra-` forms merge into these).
 const SETTINGS: [&str; 2] = ["substituters", "trusted-substituters"];
-
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if let Some(h) = host.strip_prefix('[') {
-        h.split(']').next().unwrap_or(h)
-    } else {
-        host.split(':').next().unwrap_or(host)
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let h = host.to_ascii_lowercase();
-    h == "localhost" || h.ends_with(".localhost") || h == "::1" || h.starts_with("127.")
-}
-
-/// True when `url` is fetched over plain HTTP from a non-loopback host.
-#[must_use]
-pub fn is_plain_http(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let plain = lower.starts_with("http://")
-        || (lower.starts_with("s3://") && lower.split(['?', '&']).any(|p| p == "scheme=http"));
-    plain && !is_loopback(host_of(url))
-}
 
 fn plain_urls(conf: &NixConf) -> (Vec<String>, Vec<Evidence>) {
     let mut urls = Vec::new();
@@ -103,19 +79,6 @@ impl Rule for HttpSubstituter {
 mod tests {
     use super::*;
     use crate::testing::*;
-
-    #[test]
-    fn url_classification() {
-        assert!(is_plain_http("http://cache.example.org"));
-        assert!(is_plain_http("HTTP://cache.example.org/"));
-        assert!(is_plain_http("s3://bucket?endpoint=minio.lan&scheme=http"));
-        assert!(!is_plain_http("http://localhost:5000"));
-        assert!(!is_plain_http("http://127.0.0.1:8080/"));
-        assert!(!is_plain_http("http://[::1]:8080/"));
-        assert!(!is_plain_http("https://cache.nixos.org/"));
-        assert!(!is_plain_http("file:///srv/cache"));
-        assert!(!is_plain_http("ssh-ng://builder"));
-    }
 
     #[test]
     fn verdicts_and_severity() {

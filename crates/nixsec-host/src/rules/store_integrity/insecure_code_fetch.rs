@@ -2,11 +2,11 @@
 //! `nix-path` and the system flake registry.
 
 use linkme::distributed_slice;
+use nixsec_core::url::is_plain_http;
 use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 use nixsec_nixconf::{NixConf, SystemConf};
 
 use crate::accounts::Accounts;
-use crate::rules::store_integrity::http_substituter::is_plain_http;
 
 /// Channels, search paths and registry entries over plain HTTP.
 pub struct InsecureCodeFetch;
@@ -26,19 +26,6 @@ static META: RuleMeta = RuleMeta {
     references: &["nix-channel(1)", "nix.conf(5): nix-path", "CWE-494"],
     source: file!(),
 };
-
-/// `is_plain_http` also behind a flake scheme prefix (`git+http://`).
-fn insecure(url: &str) -> bool {
-    let u = url.trim();
-    let bare = match u.split_once("://") {
-        Some((scheme, rest)) => match scheme.rsplit_once('+') {
-            Some((_, inner)) => format!("{inner}://{rest}"),
-            None => u.to_string(),
-        },
-        None => return false,
-    };
-    is_plain_http(&bare)
-}
 
 /// URLs inside a `NIX_PATH`-like value (`nixpkgs=http://h/n.tar.gz:nixos-config=/x`): each runs
 /// from its scheme to whitespace, a quote, or a `:` that does not start a port.
@@ -121,7 +108,7 @@ impl Rule for InsecureCodeFetch {
             let Some(text) = read(&path) else { continue };
             for (i, line) in text.lines().enumerate() {
                 let url = line.split_whitespace().next().unwrap_or("");
-                if insecure(url) {
+                if is_plain_http(url) {
                     bad.push(Evidence::line(
                         path.clone(),
                         u32::try_from(i + 1).unwrap_or(u32::MAX),
@@ -138,7 +125,7 @@ impl Rule for InsecureCodeFetch {
                 if !line.contains("NIX_PATH") {
                     continue;
                 }
-                if urls_in(line).iter().any(|u| insecure(u)) {
+                if urls_in(line).iter().any(|u| is_plain_http(u)) {
                     bad.push(Evidence::line(
                         path,
                         u32::try_from(i + 1).unwrap_or(u32::MAX),
@@ -152,7 +139,7 @@ impl Rule for InsecureCodeFetch {
         match &*crate::nix::system_conf(cx) {
             SystemConf::Present(conf) => {
                 let s = NixConf::list(Some(conf), "nix-path", &[]);
-                bad.extend(s.evidence_for(|item| urls_in(item).iter().any(|u| insecure(u))));
+                bad.extend(s.evidence_for(|item| urls_in(item).iter().any(|u| is_plain_http(u))));
             }
             SystemConf::Broken(reason) => errors.borrow_mut().push(reason.clone()),
             SystemConf::Absent => {}
@@ -165,7 +152,7 @@ impl Rule for InsecureCodeFetch {
                 Ok(v) => {
                     let mut strings = Vec::new();
                     json_strings(&v, &mut strings);
-                    for s in strings.iter().filter(|s| insecure(s)) {
+                    for s in strings.iter().filter(|s| is_plain_http(s)) {
                         bad.push(Evidence::value(REGISTRY, nixsec_core::escape(s).into_owned()));
                     }
                 }
@@ -197,11 +184,6 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert!(insecure("http://nixos.org/channels/nixos-24.05"));
-        assert!(insecure("git+http://git.example.org/nixpkgs"));
-        assert!(!insecure("https://nixos.org/channels/nixos-24.05"));
-        assert!(!insecure("http://localhost:8080/x"));
-        assert!(!insecure("/nix/var/nix/profiles/per-user/root/channels"));
         assert_eq!(
             urls_in("export NIX_PATH=\"nixpkgs=http://example.org/n.tar.gz:nixos-config=/etc/nixos/configuration.nix\""),
             ["http://example.org/n.tar.gz"]

@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     title: "Nix itself has known vulnerabilities",
     section: Section::Vulnerabilities,
     severity: Severity::High,
-    checks: "The version of the Nix daemon: the running `nix-daemon` (`/proc/<pid>/exe`, live host only), else the store path of the `nix-daemon.service` `ExecStart`, `/run/current-system/sw/bin/nix-daemon` or `/nix/var/nix/profiles/default/bin/nix-daemon`, else a distribution package (`nix-bin` in the dpkg database). It is matched against a bundled table of the Nix and Lix security advisories (the CVE-2024-27297 sandbox escape, CVE-2024-45593, CVE-2024-47174, the June 2025 privilege escalations CVE-2025-46415/46416/52991/52992/52993, CVE-2026-39860 and CVE-2026-44028): a version is vulnerable when it is below the fixed release of its series, or its series never got the fix. Skipped when no Nix is found or its version cannot be told.",
+    checks: "The version of the Nix daemon: the running `nix-daemon` (`/proc/<pid>/exe`, live host only), else the store path of the `ExecStart` of `nix-daemon.service` as systemd loads it (search path, drop-ins), `/run/current-system/sw/bin/nix-daemon` or `/nix/var/nix/profiles/default/bin/nix-daemon`, else a distribution package (`nix-bin` in the dpkg database). It is matched against a bundled table of the Nix and Lix security advisories (the CVE-2024-27297 sandbox escape, CVE-2024-45593, CVE-2024-47174, the June 2025 privilege escalations CVE-2025-46415/46416/52991/52992/52993, CVE-2026-39860 and CVE-2026-44028): a version is vulnerable when it is below the fixed release of its series, or its series never got the fix. Skipped when no Nix is found or its version cannot be told.",
     rationale: "The Nix daemon runs as root and, by default, takes builds from every local user: a flaw in it is a local privilege escalation for anyone who can log in. nixpkgs' own vulnerability data (and so a closure scan) does not cover the daemon a host is running, and a host keeps running an old daemon until `nix.package` moves and the daemon restarts.",
     fix: "Update Nix to a release that carries the fixes (the newest of its series, or a newer series) and restart the daemon; until then, restrict who may talk to the daemon with `allowed-users`.",
     nixos: "nix.package = pkgs.nixVersions.latest;  # or a newer stable nixpkgs\nnix.settings.allowed-users = [ \"@wheel\" ];\n# then: nixos-rebuild switch && systemctl restart nix-daemon",
@@ -52,9 +52,13 @@ fn from_store_path(path: &str) -> Option<(Implementation, String)> {
 }
 
 /// Follow `path` inside the root; the store path it ends in, when it names a Nix package.
+/// A store path named directly counts even when it is not under this root (a partial copy).
 fn resolve_store(root: &Root, path: &str) -> Option<(Implementation, String, String)> {
-    let inner = root.resolve(path).ok()?.inner;
-    let inner = inner.to_str()?.trim_end_matches(" (deleted)").to_string();
+    let inner = match root.resolve(path) {
+        Ok(r) => r.inner.to_str()?.to_string(),
+        Err(_) => path.to_string(),
+    };
+    let inner = inner.trim_end_matches(" (deleted)").to_string();
     let (i, v) = from_store_path(&inner)?;
     Some((i, v, inner))
 }
@@ -64,15 +68,8 @@ fn running(root: &Root) -> Option<Found> {
     if !root.is_live() {
         return None;
     }
-    let (_, pids) = root.read_dir("/proc").ok()?;
-    let mut pids: Vec<u32> = pids
-        .iter()
-        .filter_map(|p| p.to_str()?.parse().ok())
-        .collect();
-    pids.sort_unstable();
-    pids.into_iter().find_map(|pid| {
-        let (_, comm) = root.read_to_string(format!("/proc/{pid}/comm")).ok()?;
-        if comm.trim() != "nix-daemon" {
+    crate::procnet::processes(root).into_iter().find_map(|(pid, comm)| {
+        if comm != "nix-daemon" {
             return None;
         }
         let exe = format!("/proc/{pid}/exe");
@@ -86,34 +83,39 @@ fn running(root: &Root) -> Option<Found> {
     })
 }
 
-/// The program of a unit's first `ExecStart=` (prefixes `@-:+!` dropped).
-fn exec_start(unit: &str) -> Option<String> {
-    unit.lines().find_map(|l| {
-        let v = l.trim().strip_prefix("ExecStart=")?;
-        let v = v.trim_start_matches(['@', '-', ':', '+', '!']);
-        v.split_whitespace().next().map(str::to_string)
-    })
+/// The program of the effective `ExecStart=` of `nix-daemon.service` as systemd loads it
+/// (search path, drop-ins; an empty `ExecStart=` resets), with where it is written.
+fn unit_program(root: &Root) -> Option<(String, Evidence)> {
+    let unit = nixsec_systemd::load(root, "nix-daemon.service").ok()?;
+    let mut program = None;
+    for a in unit
+        .assignments
+        .iter()
+        .filter(|a| a.section == "Service" && a.key == "ExecStart")
+    {
+        let word = a
+            .value
+            .trim_start_matches(['@', '-', ':', '+', '!'])
+            .split_whitespace()
+            .next();
+        program = word.map(|w| {
+            let line = u32::try_from(a.line).unwrap_or(u32::MAX);
+            (w.to_string(), Evidence::line(a.file.clone(), line, a.value.clone()))
+        });
+    }
+    program
 }
 
-/// The daemon a unit file or a profile link names.
+/// The daemon the unit or a profile link names.
 fn installed(root: &Root) -> Option<Found> {
-    for unit in [
-        "/etc/systemd/system/nix-daemon.service",
-        "/usr/lib/systemd/system/nix-daemon.service",
-        "/lib/systemd/system/nix-daemon.service",
-    ] {
-        let Ok((_, text)) = root.read_to_string(unit) else {
-            continue;
-        };
-        if let Some(program) = exec_start(&text) {
-            if let Some((implementation, version, target)) = resolve_store(root, &program) {
-                return Some(Found {
-                    implementation,
-                    version,
-                    evidence: Evidence::value(unit, format!("ExecStart: {target}")),
-                    distro_package: None,
-                });
-            }
+    if let Some((program, evidence)) = unit_program(root) {
+        if let Some((implementation, version, _)) = resolve_store(root, &program) {
+            return Some(Found {
+                implementation,
+                version,
+                evidence,
+                distro_package: None,
+            });
         }
     }
     for link in [
@@ -262,10 +264,6 @@ mod tests {
             dpkg("Package: nix-bin\nStatus: deinstall ok config-files\nVersion: 2.8.0-1\n"),
             None
         );
-        assert_eq!(
-            exec_start("[Service]\nExecStart=@/nix/store/x-nix-2.24.1/bin/nix-daemon nix-daemon --daemon\n"),
-            Some("/nix/store/x-nix-2.24.1/bin/nix-daemon".into())
-        );
     }
 
     const DAEMON: &str = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nix-2.24.14/bin/nix-daemon";
@@ -295,6 +293,24 @@ mod tests {
         assert!(message(&o).contains("Nix 2.24.14"), "{o:?}");
         assert!(message(&o).contains("CVE-2026-39860"), "{o:?}");
         assert!(!message(&o).contains("CVE-2024-27297"), "{o:?}");
+    }
+
+    #[test]
+    fn a_drop_in_that_resets_exec_start_wins() {
+        let new = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nix-2.34.7/bin/nix-daemon";
+        let b = RootBuilder::new()
+            .multi_user_nix()
+            .file(
+                "/etc/systemd/system/nix-daemon.service",
+                format!("[Service]\nExecStart=@{DAEMON} nix-daemon --daemon\n"),
+            )
+            .file(
+                "/etc/systemd/system/nix-daemon.service.d/override.conf",
+                format!("[Service]\nExecStart=\nExecStart=@{new} nix-daemon --daemon\n"),
+            );
+        let o = run(&NixVulnerable, &b);
+        assert_eq!(o.status(), Status::Pass, "{o:?}");
+        assert!(message(&o).contains("Nix 2.34.7"), "{o:?}");
     }
 
     #[test]

@@ -94,7 +94,7 @@ fn check_at(
         Some((release, source)) => {
             let release = nixsec_core::escape(&release).into_owned();
             evidence.push(Evidence::value(source, release.clone()));
-            match kernel_verdict(&release, today) {
+            match kernel_verdict(&format!("the kernel {release}"), &release, today) {
                 Some(Err(m)) => bad.push(m),
                 Some(Ok(m)) => good.push(m),
                 None => good.push(format!("the kernel release `{release}` was not understood")),

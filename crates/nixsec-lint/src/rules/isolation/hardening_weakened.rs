@@ -85,9 +85,7 @@ fn defined_here(cx: &FileCx<'_>, service: &str) -> bool {
             && a.path[0] == "systemd"
             && a.path[1] == "services"
             && a.path[2] == service
-            && (a.path[3..] == ["script"]
-                || a.path[3..] == ["serviceConfig", "ExecStart"]
-                || a.path[3..] == ["ExecStart"])
+            && (a.path[3..] == ["script"] || a.path[3..] == ["serviceConfig", "ExecStart"])
     })
 }
 
@@ -99,10 +97,7 @@ impl LintRule for HardeningWeakened {
         &[&["systemd", "services", "*", "serviceConfig", "*"]]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
-        &[
-            &["systemd", "services", "*", "script"],
-            &["systemd", "services", "*", "ExecStart"],
-        ]
+        &[&["systemd", "services", "*", "script"]]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let key = a.path[4].as_str();

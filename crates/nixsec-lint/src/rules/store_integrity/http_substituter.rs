@@ -1,6 +1,7 @@
 //! NIX-021: a binary cache reached over plain HTTP.
 
 use linkme::distributed_slice;
+use nixsec_core::url::is_plain_http;
 use nixsec_core::{RuleMeta, Section, Severity};
 
 use crate::index::{Assignment, ModuleKind};
@@ -43,14 +44,6 @@ static RULE: &dyn LintRule = &HttpSubstituter;
 
 const KEYS: &[&str] = &["substituters", "trusted-substituters", "binary-caches", "trusted-binary-caches"];
 
-fn insecure(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
-    let host = rest.split(['/', ':']).next().unwrap_or("");
-    !(host == "localhost" || host.starts_with("127.") || host == "[" || host == "[::1]")
-}
-
 impl LintRule for HttpSubstituter {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -74,14 +67,14 @@ impl LintRule for HttpSubstituter {
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         if a.path[1] == "extraOptions" {
             for (k, v, range) in nix_conf_lines(a, cx, KEYS) {
-                for url in v.split_whitespace().filter(|u| insecure(u)) {
+                for url in v.split_whitespace().filter(|u| is_plain_http(u)) {
                     out.push(Hit::new(range, format!("`{k}` has a plain-HTTP cache: {url}")));
                 }
             }
             return;
         }
         for (url, range) in strings(&a.value) {
-            if insecure(url) {
+            if is_plain_http(url) {
                 out.push(
                     Hit::new(range, format!("plain-HTTP cache: {url}"))
                         .fix(format!("\"{}\"", url.replacen("http://", "https://", 1))),

@@ -1,6 +1,7 @@
 //! NIX-027: Nix code fetched over plain HTTP, or without pinning its content.
 
 use linkme::distributed_slice;
+use nixsec_core::url::is_plain_http;
 use nixsec_core::{RuleMeta, Section, Severity};
 
 use crate::fetches::FetchKind;
@@ -40,13 +41,6 @@ static META: RuleMeta = RuleMeta {
 #[distributed_slice(LINT_RULES)]
 static RULE: &dyn LintRule = &InsecureFetch;
 
-/// True for a plain-HTTP URL, also behind a flake scheme (`git+http://`).
-fn plain_http(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    let scheme = lower.split("://").next().unwrap_or("");
-    lower.contains("://") && (scheme == "http" || scheme.ends_with("+http"))
-}
-
 /// A URL that names a full commit id (`.../archive/<40 hex>.tar.gz`, `?rev=<40 hex>`).
 fn names_commit(url: &str) -> bool {
     url.split(|c: char| !c.is_ascii_hexdigit())
@@ -67,7 +61,7 @@ impl LintRule for InsecureFetch {
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         for (entry, range) in strings(&a.value) {
             let url = entry.split_once('=').map_or(entry, |(_, u)| u);
-            if plain_http(url) {
+            if is_plain_http(url) {
                 out.push(Hit::new(
                     range,
                     format!("nix.nixPath fetches `{entry}` over plain HTTP"),
@@ -78,7 +72,7 @@ impl LintRule for InsecureFetch {
     fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         for f in &cx.index.fetches {
             let url = f.url.as_deref();
-            let http = url.is_some_and(plain_http);
+            let http = url.is_some_and(is_plain_http);
             let shown = url.map_or_else(|| "a computed URL".to_string(), |u| format!("`{u}`"));
             match &f.kind {
                 FetchKind::FlakeInput { name } if http => out.push(

@@ -62,7 +62,7 @@ fn named_kernel(expr: &str) -> Option<String> {
                     && !major.is_empty()
                     && !minor.is_empty() =>
             {
-                Some(format!("{major}.{minor}.0"))
+                Some(format!("{major}.{minor}"))
             }
             _ => None,
         };
@@ -91,18 +91,10 @@ impl LintRule for KernelSeriesEndOfLife {
             return;
         };
         let today = chrono::Utc::now().date_naive();
-        let message = if kernel == "hardened" {
-            "boot.kernelPackages uses linux_hardened, removed from nixpkgs in March 2026: it gets no more updates".to_string()
-        } else {
-            match kernel_verdict(&kernel, today) {
-                Some(Err(m)) => format!(
-                    "boot.kernelPackages pins {}",
-                    m.trim_start_matches("the kernel ")
-                        .replace(".0 is", " is")
-                        .replace(".0-hardened is", " (hardened) is")
-                ),
-                _ => return,
-            }
+        let Some(Err(message)) =
+            kernel_verdict("the kernel boot.kernelPackages names", &kernel, today)
+        else {
+            return;
         };
         out.push(Hit::new(a.value.range, message));
     }
@@ -118,10 +110,10 @@ mod tests {
 
     #[test]
     fn kernel_names() {
-        assert_eq!(named_kernel("pkgs.linuxPackages_5_4").as_deref(), Some("5.4.0"));
-        assert_eq!(named_kernel("pkgs.linuxKernel.packages.linux_5_10").as_deref(), Some("5.10.0"));
-        assert_eq!(named_kernel("pkgs.linuxPackagesFor pkgs.linux_6_9").as_deref(), Some("6.9.0"));
-        assert_eq!(named_kernel("pkgs.linuxPackages_6_6_hardened").as_deref(), Some("6.6.0-hardened"));
+        assert_eq!(named_kernel("pkgs.linuxPackages_5_4").as_deref(), Some("5.4"));
+        assert_eq!(named_kernel("pkgs.linuxKernel.packages.linux_5_10").as_deref(), Some("5.10"));
+        assert_eq!(named_kernel("pkgs.linuxPackagesFor pkgs.linux_6_9").as_deref(), Some("6.9"));
+        assert_eq!(named_kernel("pkgs.linuxPackages_6_6_hardened").as_deref(), Some("6.6-hardened"));
         assert_eq!(named_kernel("pkgs.linuxPackages_hardened").as_deref(), Some("hardened"));
         assert_eq!(named_kernel("pkgs.linuxPackages_latest"), None);
         assert_eq!(named_kernel("pkgs.linuxPackages"), None);
