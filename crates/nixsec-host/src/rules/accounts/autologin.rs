@@ -31,7 +31,9 @@ fn getty_user(text: &str) -> Option<String> {
                 return Some(u.to_string());
             }
             if *x == "--autologin" || *x == "-a" {
-                return w.get(i + 1).map(|u| u.trim_matches(['\'', '"']).to_string());
+                return w
+                    .get(i + 1)
+                    .map(|u| u.trim_matches(['\'', '"']).to_string());
             }
         }
     }
@@ -48,7 +50,10 @@ fn ini_value(text: &str, section: Option<&str>, key: &str) -> Option<(u32, Strin
         }
         if let Some((k, v)) = l.split_once('=') {
             if k.trim() == key && section.is_none_or(|s| s.eq_ignore_ascii_case(&cur)) {
-                return Some((u32::try_from(i + 1).unwrap_or(u32::MAX), v.trim().to_string()));
+                return Some((
+                    u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    v.trim().to_string(),
+                ));
             }
         }
     }
@@ -78,7 +83,12 @@ impl Rule for Autologin {
         for unit in ["getty@", "autovt@", "serial-getty@", "console-getty"] {
             files.push(format!("/etc/systemd/system/{unit}.service"));
             if let Ok((_, names)) = root.read_dir(format!("/etc/systemd/system/{unit}.service.d")) {
-                files.extend(names.iter().map(|n| format!("/etc/systemd/system/{unit}.service.d/{}", n.to_string_lossy())));
+                files.extend(names.iter().map(|n| {
+                    format!(
+                        "/etc/systemd/system/{unit}.service.d/{}",
+                        n.to_string_lossy()
+                    )
+                }));
             }
         }
         for f in &files {
@@ -89,31 +99,60 @@ impl Rule for Autologin {
             }
         }
         if let Some(t) = read("/etc/gdm/custom.conf") {
-            if ini_value(&t, Some("daemon"), "AutomaticLoginEnable").is_some_and(|(_, v)| v.eq_ignore_ascii_case("true")) {
-                let (line, u) = ini_value(&t, Some("daemon"), "AutomaticLogin").unwrap_or((0, "?".into()));
-                found.push((u.clone(), Evidence::line("/etc/gdm/custom.conf", line, format!("AutomaticLogin={u}"))));
+            if ini_value(&t, Some("daemon"), "AutomaticLoginEnable")
+                .is_some_and(|(_, v)| v.eq_ignore_ascii_case("true"))
+            {
+                let (line, u) =
+                    ini_value(&t, Some("daemon"), "AutomaticLogin").unwrap_or((0, "?".into()));
+                found.push((
+                    u.clone(),
+                    Evidence::line("/etc/gdm/custom.conf", line, format!("AutomaticLogin={u}")),
+                ));
             }
         }
         let mut sddm = vec!["/etc/sddm.conf".to_string()];
         if let Ok((_, names)) = root.read_dir("/etc/sddm.conf.d") {
-            sddm.extend(names.iter().map(|n| format!("/etc/sddm.conf.d/{}", n.to_string_lossy())));
+            sddm.extend(
+                names
+                    .iter()
+                    .map(|n| format!("/etc/sddm.conf.d/{}", n.to_string_lossy())),
+            );
         }
         for f in &sddm {
             if let Some(t) = read(f) {
-                if let Some((line, u)) = ini_value(&t, Some("Autologin"), "User").filter(|(_, u)| !u.is_empty()) {
+                if let Some((line, u)) =
+                    ini_value(&t, Some("Autologin"), "User").filter(|(_, u)| !u.is_empty())
+                {
                     found.push((u.clone(), Evidence::line(f, line, format!("User={u}"))));
                 }
             }
         }
         if let Some(t) = read("/etc/lightdm/lightdm.conf") {
-            if let Some((line, u)) = ini_value(&t, None, "autologin-user").filter(|(_, u)| !u.is_empty()) {
-                found.push((u.clone(), Evidence::line("/etc/lightdm/lightdm.conf", line, format!("autologin-user={u}"))));
+            if let Some((line, u)) =
+                ini_value(&t, None, "autologin-user").filter(|(_, u)| !u.is_empty())
+            {
+                found.push((
+                    u.clone(),
+                    Evidence::line(
+                        "/etc/lightdm/lightdm.conf",
+                        line,
+                        format!("autologin-user={u}"),
+                    ),
+                ));
             }
         }
         if !found.is_empty() {
-            let names: Vec<String> = found.iter().map(|(u, _)| format!("`{}`", nixsec_core::escape(u))).collect();
-            let o = Outcome::fail(format!("automatic login as {}", names.join(", "))).with_evidence(found.iter().map(|(_, e)| e.clone()));
-            return if found.iter().any(|(u, _)| u == "root") { o.with_severity(Severity::High) } else { o };
+            let names: Vec<String> = found
+                .iter()
+                .map(|(u, _)| format!("`{}`", nixsec_core::escape(u)))
+                .collect();
+            let o = Outcome::fail(format!("automatic login as {}", names.join(", ")))
+                .with_evidence(found.iter().map(|(_, e)| e.clone()));
+            return if found.iter().any(|(u, _)| u == "root") {
+                o.with_severity(Severity::High)
+            } else {
+                o
+            };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -136,24 +175,42 @@ mod tests {
         );
         let o = run(&Autologin, &b);
         assert_eq!(message(&o), "automatic login as `root`");
-        assert!(matches!(o, Outcome::Fail { severity: Some(Severity::High), .. }));
+        assert!(matches!(
+            o,
+            Outcome::Fail {
+                severity: Some(Severity::High),
+                ..
+            }
+        ));
     }
 
     #[test]
     fn display_managers() {
-        let b = RootBuilder::new().file("/etc/sddm.conf", "[Autologin]\nRelogin=false\nSession=plasma\nUser=alice\n");
+        let b = RootBuilder::new().file(
+            "/etc/sddm.conf",
+            "[Autologin]\nRelogin=false\nSession=plasma\nUser=alice\n",
+        );
         let o = run(&Autologin, &b);
         assert_eq!(message(&o), "automatic login as `alice`");
         assert!(matches!(o, Outcome::Fail { severity: None, .. }));
-        let b = RootBuilder::new().file("/etc/gdm/custom.conf", "[daemon]\nAutomaticLoginEnable=True\nAutomaticLogin=bob\n");
+        let b = RootBuilder::new().file(
+            "/etc/gdm/custom.conf",
+            "[daemon]\nAutomaticLoginEnable=True\nAutomaticLogin=bob\n",
+        );
         assert_eq!(message(&run(&Autologin, &b)), "automatic login as `bob`");
-        let b = RootBuilder::new().file("/etc/gdm/custom.conf", "[daemon]\nAutomaticLoginEnable=false\nAutomaticLogin=bob\n");
+        let b = RootBuilder::new().file(
+            "/etc/gdm/custom.conf",
+            "[daemon]\nAutomaticLoginEnable=false\nAutomaticLogin=bob\n",
+        );
         assert_eq!(run(&Autologin, &b).status(), Status::Pass);
     }
 
     #[test]
     fn nothing_passes_and_unreadable_is_an_error() {
-        let b = RootBuilder::new().file("/etc/systemd/system/getty@.service", "[Service]\nExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM\n");
+        let b = RootBuilder::new().file(
+            "/etc/systemd/system/getty@.service",
+            "[Service]\nExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM\n",
+        );
         assert_eq!(run(&Autologin, &b).status(), Status::Pass);
         let b = RootBuilder::new().dir("/etc/sddm.conf", 0o700);
         assert_eq!(run(&Autologin, &b).status(), Status::Error);

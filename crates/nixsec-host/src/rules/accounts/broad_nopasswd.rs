@@ -39,9 +39,18 @@ impl Rule for BroadNopasswd {
             Ok(Some(s)) => {
                 any = true;
                 errors.extend(s.unreadable.iter().cloned());
-                for r in s.rules.iter().filter(|r| r.nopasswd && !r.command.starts_with('!')) {
+                for r in s
+                    .rules
+                    .iter()
+                    .filter(|r| r.nopasswd && !r.command.starts_with('!'))
+                {
                     if let Some(what) = broad_command(&r.command) {
-                        problems.push(format!("{} may run {what} without a password ({}:{})", r.users.join(","), r.file, r.line));
+                        problems.push(format!(
+                            "{} may run {what} without a password ({}:{})",
+                            r.users.join(","),
+                            r.file,
+                            r.line
+                        ));
                         evidence.push(r.evidence());
                     }
                 }
@@ -58,7 +67,10 @@ impl Rule for BroadNopasswd {
                         Some(c) => broad_command(c),
                     };
                     if let Some(what) = what {
-                        problems.push(format!("{} may run {what} without a password (doas)", r.identity));
+                        problems.push(format!(
+                            "{} may run {what} without a password (doas)",
+                            r.identity
+                        ));
                         evidence.push(r.evidence.clone());
                     }
                 }
@@ -105,13 +117,29 @@ mod tests {
 
     #[test]
     fn doas_without_cmd_fails() {
-        let o = run(&BroadNopasswd, &RootBuilder::new().file("/etc/doas.conf", "permit nopass backup as root cmd /bin/sh\npermit nopass alice\n"));
+        let o = run(
+            &BroadNopasswd,
+            &RootBuilder::new().file(
+                "/etc/doas.conf",
+                "permit nopass backup as root cmd /bin/sh\npermit nopass alice\n",
+            ),
+        );
         assert_eq!(message(&o), "backup may run a shell without a password (doas); alice may run any command (no `cmd`) without a password (doas)");
     }
 
     #[test]
     fn skip_and_unreadable() {
-        assert_eq!(run(&BroadNopasswd, &RootBuilder::new()).status(), Status::Skip);
-        assert_eq!(run(&BroadNopasswd, &RootBuilder::new().dir("/etc/doas.conf", 0o700)).status(), Status::Error);
+        assert_eq!(
+            run(&BroadNopasswd, &RootBuilder::new()).status(),
+            Status::Skip
+        );
+        assert_eq!(
+            run(
+                &BroadNopasswd,
+                &RootBuilder::new().dir("/etc/doas.conf", 0o700)
+            )
+            .status(),
+            Status::Error
+        );
     }
 }

@@ -37,7 +37,12 @@ impl Rule for DatabasePermissions {
         let accounts = Accounts::of(cx);
         let mut problems = Vec::new();
         let mut evidence = Vec::new();
-        for (path, required) in [("/etc/shadow", true), ("/etc/passwd", true), ("/etc/group", true), ("/etc/sudoers", false)] {
+        for (path, required) in [
+            ("/etc/shadow", true),
+            ("/etc/passwd", true),
+            ("/etc/group", true),
+            ("/etc/sudoers", false),
+        ] {
             let md = match cx.root().metadata(path) {
                 Ok((_, md)) => md,
                 Err(e) if e.is_not_found() && !required => continue,
@@ -124,7 +129,10 @@ mod tests {
             eprintln!("skipped: needs root-owned fixture files");
             return;
         }
-        let b = good().chmod("/etc/shadow", 0o604).chmod("/etc/passwd", 0o666).chmod("/etc/sudoers", 0o640);
+        let b = good()
+            .chmod("/etc/shadow", 0o604)
+            .chmod("/etc/passwd", 0o666)
+            .chmod("/etc/sudoers", 0o640);
         assert_eq!(
             message(&run(&DatabasePermissions, &b)),
             "/etc/shadow is readable by others; /etc/passwd is writable by group or others; /etc/sudoers is mode 0640, not 0440"
@@ -133,7 +141,9 @@ mod tests {
 
     #[test]
     fn missing_shadow_is_an_error() {
-        let b = RootBuilder::new().file("/etc/passwd", "").file("/etc/group", "");
+        let b = RootBuilder::new()
+            .file("/etc/passwd", "")
+            .file("/etc/group", "");
         let o = run(&DatabasePermissions, &b);
         assert_eq!(o.status(), Status::Error);
         assert_eq!(message(&o), "`/etc/shadow`: no such file or directory");

@@ -41,7 +41,11 @@ impl Rule for DuplicateIds {
         let mut evidence = Vec::new();
         for u in users.iter().filter(|u| u.uid == 0 && u.name != "root") {
             problems.push(format!("`{}` has uid 0", nixsec_core::escape(&u.name)));
-            evidence.push(Evidence::line("/etc/passwd", u.line, format!("{}:x:0:{}", u.name, u.gid)));
+            evidence.push(Evidence::line(
+                "/etc/passwd",
+                u.line,
+                format!("{}:x:0:{}", u.name, u.gid),
+            ));
         }
         let mut by_uid: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
         for u in users.iter() {
@@ -51,7 +55,11 @@ impl Rule for DuplicateIds {
             if *uid != 0 || names.iter().filter(|n| **n != "root").count() > 1 {
                 problems.push(format!("uid {uid} is shared by {}", names.join(", ")));
             }
-            evidence.extend(users.iter().filter(|u| u.uid == *uid).map(|u| Evidence::line("/etc/passwd", u.line, format!("{}:x:{}", u.name, u.uid))));
+            evidence.extend(
+                users.iter().filter(|u| u.uid == *uid).map(|u| {
+                    Evidence::line("/etc/passwd", u.line, format!("{}:x:{}", u.name, u.uid))
+                }),
+            );
         }
         let mut by_gid: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
         for g in groups.iter() {
@@ -59,10 +67,18 @@ impl Rule for DuplicateIds {
         }
         for (gid, names) in by_gid.iter().filter(|(_, n)| n.len() > 1) {
             problems.push(format!("gid {gid} is shared by {}", names.join(", ")));
-            evidence.extend(groups.iter().filter(|g| g.gid == *gid).map(|g| Evidence::line("/etc/group", g.line, format!("{}:x:{}", g.name, g.gid))));
+            evidence.extend(
+                groups.iter().filter(|g| g.gid == *gid).map(|g| {
+                    Evidence::line("/etc/group", g.line, format!("{}:x:{}", g.name, g.gid))
+                }),
+            );
         }
         if problems.is_empty() {
-            Outcome::pass(format!("{} accounts and {} groups, ids unique, only root has uid 0", users.len(), groups.len()))
+            Outcome::pass(format!(
+                "{} accounts and {} groups, ids unique, only root has uid 0",
+                users.len(),
+                groups.len()
+            ))
         } else {
             Outcome::fail(problems.join("; ")).with_evidence(evidence)
         }
@@ -76,7 +92,10 @@ mod tests {
 
     #[test]
     fn default_layout_passes() {
-        assert_eq!(run(&DuplicateIds, &RootBuilder::new().multi_user_nix()).status(), Status::Pass);
+        assert_eq!(
+            run(&DuplicateIds, &RootBuilder::new().multi_user_nix()).status(),
+            Status::Pass
+        );
     }
 
     #[test]
@@ -85,14 +104,19 @@ mod tests {
             .file("/etc/passwd", "root:x:0:0::/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nalice:x:1000:100::/home/alice:/bin/bash\nbob:x:1000:100::/home/bob:/bin/bash\n")
             .file("/etc/group", "root:x:0:\nusers:x:100:\nstaff:x:100:\n");
         let o = run(&DuplicateIds, &b);
-        assert_eq!(message(&o), "`toor` has uid 0; uid 1000 is shared by alice, bob; gid 100 is shared by users, staff");
+        assert_eq!(
+            message(&o),
+            "`toor` has uid 0; uid 1000 is shared by alice, bob; gid 100 is shared by users, staff"
+        );
     }
 
     #[test]
     fn missing_group_file_is_an_error() {
         let b = RootBuilder::new().file("/etc/passwd", "root:x:0:0::/root:/bin/bash\n");
         assert_eq!(run(&DuplicateIds, &b).status(), Status::Error);
-        let b = RootBuilder::new().file("/etc/passwd", b"\xff\xfe".as_slice()).file("/etc/group", "root:x:0:\n");
+        let b = RootBuilder::new()
+            .file("/etc/passwd", b"\xff\xfe".as_slice())
+            .file("/etc/group", "root:x:0:\n");
         assert_eq!(run(&DuplicateIds, &b).status(), Status::Error);
     }
 }

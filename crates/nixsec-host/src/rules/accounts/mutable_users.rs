@@ -33,7 +33,9 @@ impl Rule for MutableUsers {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         if !cx.info().is_nixos {
-            return Outcome::skip("not a NixOS system: accounts are not declared in a configuration");
+            return Outcome::skip(
+                "not a NixOS system: accounts are not declared in a configuration",
+            );
         }
         let (path, v) = match users_groups_json(cx) {
             Ok(Some(x)) => x,
@@ -43,21 +45,33 @@ impl Rule for MutableUsers {
         let Some(mutable) = v.get("mutableUsers").and_then(serde_json::Value::as_bool) else {
             return Outcome::error(format!("`{path}`: no boolean `mutableUsers`"));
         };
-        let declared: BTreeSet<&str> = v.get("users").and_then(|u| u.as_array()).map(|a| a.iter().filter_map(|u| u.get("name")?.as_str()).collect()).unwrap_or_default();
+        let declared: BTreeSet<&str> = v
+            .get("users")
+            .and_then(|u| u.as_array())
+            .map(|a| a.iter().filter_map(|u| u.get("name")?.as_str()).collect())
+            .unwrap_or_default();
         let accounts = Accounts::of(cx);
         let undeclared: Vec<String> = match &accounts.users {
-            Ok(us) => us.iter().filter(|u| !declared.contains(u.name.as_str())).map(|u| u.name.clone()).collect(),
+            Ok(us) => us
+                .iter()
+                .filter(|u| !declared.contains(u.name.as_str()))
+                .map(|u| u.name.clone())
+                .collect(),
             Err(_) => Vec::new(),
         };
         let ev = Evidence::value(&path, format!("mutableUsers = {mutable}"));
         if mutable {
             let mut msg = "`users.mutableUsers` is true: account and password changes made with useradd/passwd persist".to_string();
             if !undeclared.is_empty() {
-                msg.push_str(&format!("; accounts not in the configuration: {}", undeclared.join(", ")));
+                msg.push_str(&format!(
+                    "; accounts not in the configuration: {}",
+                    undeclared.join(", ")
+                ));
             }
             Outcome::fail(msg).with_evidence([ev])
         } else {
-            Outcome::pass("accounts are declarative (`users.mutableUsers = false`)").with_evidence([ev])
+            Outcome::pass("accounts are declarative (`users.mutableUsers = false`)")
+                .with_evidence([ev])
         }
     }
 }
@@ -80,19 +94,37 @@ mod tests {
 
     #[test]
     fn mutable_fails_with_drift() {
-        let o = run(&MutableUsers, &nixos(r#"{"mutableUsers":true,"users":[{"name":"root"},{"name":"alice"}],"groups":[]}"#));
+        let o = run(
+            &MutableUsers,
+            &nixos(
+                r#"{"mutableUsers":true,"users":[{"name":"root"},{"name":"alice"}],"groups":[]}"#,
+            ),
+        );
         assert_eq!(message(&o), "`users.mutableUsers` is true: account and password changes made with useradd/passwd persist; accounts not in the configuration: mallory");
     }
 
     #[test]
     fn immutable_passes() {
-        assert_eq!(run(&MutableUsers, &nixos(r#"{"mutableUsers":false,"users":[],"groups":[]}"#)).status(), Status::Pass);
+        assert_eq!(
+            run(
+                &MutableUsers,
+                &nixos(r#"{"mutableUsers":false,"users":[],"groups":[]}"#)
+            )
+            .status(),
+            Status::Pass
+        );
     }
 
     #[test]
     fn skips() {
-        assert_eq!(run(&MutableUsers, &RootBuilder::new()).status(), Status::Skip);
-        assert_eq!(run(&MutableUsers, &RootBuilder::new().file("/etc/NIXOS", "")).status(), Status::Skip);
+        assert_eq!(
+            run(&MutableUsers, &RootBuilder::new()).status(),
+            Status::Skip
+        );
+        assert_eq!(
+            run(&MutableUsers, &RootBuilder::new().file("/etc/NIXOS", "")).status(),
+            Status::Skip
+        );
     }
 
     #[test]

@@ -39,16 +39,24 @@ impl Rule for RootPassword {
         let Some(root) = shadow.iter().find(|s| s.name == "root") else {
             return Outcome::pass("root has no `/etc/shadow` entry (no password)");
         };
-        let ev = Evidence::line("/etc/shadow", root.line, format!("root:{}…", root.hash.chars().take(3).collect::<String>()));
+        let ev = Evidence::line(
+            "/etc/shadow",
+            root.line,
+            format!("root:{}…", root.hash.chars().take(3).collect::<String>()),
+        );
         if !root.password_usable() || root.hash.is_empty() {
             return Outcome::pass("root's password is locked").with_evidence([ev]);
         }
         let p = Policies::of(cx);
         let other = matches!(p.sudoers, Ok(Some(_))) || matches!(p.doas, Ok(Some(_)));
         if !other {
-            return Outcome::pass("root has a password, and no sudo or doas offers admins another way").with_evidence([ev]);
+            return Outcome::pass(
+                "root has a password, and no sudo or doas offers admins another way",
+            )
+            .with_evidence([ev]);
         }
-        Outcome::fail("root has a usable password although sudo/doas is configured for admins").with_evidence([ev])
+        Outcome::fail("root has a usable password although sudo/doas is configured for admins")
+            .with_evidence([ev])
     }
 }
 
@@ -61,13 +69,20 @@ mod tests {
 
     #[test]
     fn usable_root_hash_with_sudo_fails() {
-        let b = RootBuilder::new().file("/etc/shadow", "root:$y$j9T$salt$hash:19000::::::\n").file("/etc/sudoers", SUDOERS);
-        assert_eq!(message(&run(&RootPassword, &b)), "root has a usable password although sudo/doas is configured for admins");
+        let b = RootBuilder::new()
+            .file("/etc/shadow", "root:$y$j9T$salt$hash:19000::::::\n")
+            .file("/etc/sudoers", SUDOERS);
+        assert_eq!(
+            message(&run(&RootPassword, &b)),
+            "root has a usable password although sudo/doas is configured for admins"
+        );
     }
 
     #[test]
     fn locked_or_no_alternative_passes() {
-        let b = RootBuilder::new().file("/etc/shadow", "root:!:19000::::::\n").file("/etc/sudoers", SUDOERS);
+        let b = RootBuilder::new()
+            .file("/etc/shadow", "root:!:19000::::::\n")
+            .file("/etc/sudoers", SUDOERS);
         assert_eq!(run(&RootPassword, &b).status(), Status::Pass);
         let b = RootBuilder::new().file("/etc/shadow", "root:$6$x$y:19000::::::\n");
         assert_eq!(run(&RootPassword, &b).status(), Status::Pass);
@@ -75,7 +90,9 @@ mod tests {
 
     #[test]
     fn unreadable_shadow_is_an_error() {
-        let b = RootBuilder::new().dir("/etc/shadow", 0o700).file("/etc/sudoers", SUDOERS);
+        let b = RootBuilder::new()
+            .dir("/etc/shadow", 0o700)
+            .file("/etc/sudoers", SUDOERS);
         assert_eq!(run(&RootPassword, &b).status(), Status::Error);
     }
 }

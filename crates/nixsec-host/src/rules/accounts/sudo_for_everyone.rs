@@ -46,11 +46,21 @@ impl Rule for SudoForEveryone {
                 return Outcome::pass(format!("{path} is not setuid root")).with_evidence([ev]);
             }
             if mode & 0o001 != 0 {
-                return Outcome::fail(format!("{path} is setuid root and executable by every user ({:04o})", mode & 0o7777)).with_evidence([ev]);
+                return Outcome::fail(format!(
+                    "{path} is setuid root and executable by every user ({:04o})",
+                    mode & 0o7777
+                ))
+                .with_evidence([ev]);
             }
-            return Outcome::pass(format!("{path} is executable only by its owner and group `{}`", accounts.group_name(md.gid()))).with_evidence([ev]);
+            return Outcome::pass(format!(
+                "{path} is executable only by its owner and group `{}`",
+                accounts.group_name(md.gid())
+            ))
+            .with_evidence([ev]);
         }
-        Outcome::skip("sudo is not installed (no /run/wrappers/bin/sudo, /usr/bin/sudo or /bin/sudo)")
+        Outcome::skip(
+            "sudo is not installed (no /run/wrappers/bin/sudo, /usr/bin/sudo or /bin/sudo)",
+        )
     }
 }
 
@@ -65,23 +75,34 @@ mod tests {
             eprintln!("skipped: needs root to create a root-owned setuid fixture");
             return;
         }
-        let b = RootBuilder::new().multi_user_nix().file("/run/wrappers/bin/sudo", "").chmod("/run/wrappers/bin/sudo", 0o4511);
+        let b = RootBuilder::new()
+            .multi_user_nix()
+            .file("/run/wrappers/bin/sudo", "")
+            .chmod("/run/wrappers/bin/sudo", 0o4511);
         let o = run(&SudoForEveryone, &b);
-        assert_eq!(message(&o), "/run/wrappers/bin/sudo is setuid root and executable by every user (4511)");
+        assert_eq!(
+            message(&o),
+            "/run/wrappers/bin/sudo is setuid root and executable by every user (4511)"
+        );
         let b = b.chmod("/run/wrappers/bin/sudo", 0o4510);
         assert_eq!(run(&SudoForEveryone, &b).status(), Status::Pass);
     }
 
     #[test]
     fn no_sudo_skips_and_a_loop_is_an_error() {
-        assert_eq!(run(&SudoForEveryone, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&SudoForEveryone, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = RootBuilder::new().symlink("/run/wrappers/bin/sudo", "/run/wrappers/bin/sudo");
         assert_eq!(run(&SudoForEveryone, &b).status(), Status::Error);
     }
 
     #[test]
     fn not_setuid_passes() {
-        let b = RootBuilder::new().file("/usr/bin/sudo", "").chmod("/usr/bin/sudo", 0o755);
+        let b = RootBuilder::new()
+            .file("/usr/bin/sudo", "")
+            .chmod("/usr/bin/sudo", 0o755);
         assert_eq!(run(&SudoForEveryone, &b).status(), Status::Pass);
     }
 }

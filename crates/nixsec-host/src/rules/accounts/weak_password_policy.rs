@@ -31,7 +31,10 @@ fn weak_hash(h: &str) -> Option<&'static str> {
         Some("SHA-256")
     } else if h.starts_with('_') && h.len() == 20 {
         Some("BSDi DES")
-    } else if h.len() == 13 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/') {
+    } else if h.len() == 13
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
+    {
         Some("DES")
     } else {
         None
@@ -50,30 +53,52 @@ impl Rule for WeakPasswordPolicy {
             Ok(d) => d,
             Err(e) => return Outcome::error(e),
         };
-        let get = |k: &str| defs.as_ref().and_then(|d| d.iter().rev().find(|(key, _, _)| key == k).cloned());
+        let get = |k: &str| {
+            defs.as_ref()
+                .and_then(|d| d.iter().rev().find(|(key, _, _)| key == k).cloned())
+        };
         match get("ENCRYPT_METHOD") {
             Some((_, v, line)) => {
-                evidence.push(Evidence::line("/etc/login.defs", line, format!("ENCRYPT_METHOD {v}")));
+                evidence.push(Evidence::line(
+                    "/etc/login.defs",
+                    line,
+                    format!("ENCRYPT_METHOD {v}"),
+                ));
                 if !matches!(v.to_ascii_uppercase().as_str(), "YESCRYPT" | "SHA512") {
                     problems.push(format!("ENCRYPT_METHOD is {v}"));
                 }
             }
             None => {
-                evidence.push(Evidence::value("/etc/login.defs", "ENCRYPT_METHOD unset: shadow's default DES"));
+                evidence.push(Evidence::value(
+                    "/etc/login.defs",
+                    "ENCRYPT_METHOD unset: shadow's default DES",
+                ));
                 problems.push("ENCRYPT_METHOD unset (shadow's default is DES)".into());
             }
         }
         match get("UMASK") {
             Some((_, v, line)) => {
-                evidence.push(Evidence::line("/etc/login.defs", line, format!("UMASK {v}")));
+                evidence.push(Evidence::line(
+                    "/etc/login.defs",
+                    line,
+                    format!("UMASK {v}"),
+                ));
                 match u32::from_str_radix(&v, 8) {
                     Ok(m) if m & 0o027 == 0o027 => {}
                     Ok(_) => problems.push(format!("UMASK {v} is looser than 027")),
-                    Err(_) => return Outcome::error(format!("`/etc/login.defs` line {line}: UMASK `{}` is not an octal mask", nixsec_core::escape(&v))),
+                    Err(_) => {
+                        return Outcome::error(format!(
+                            "`/etc/login.defs` line {line}: UMASK `{}` is not an octal mask",
+                            nixsec_core::escape(&v)
+                        ))
+                    }
                 }
             }
             None => {
-                evidence.push(Evidence::value("/etc/login.defs", "UMASK unset: default 022"));
+                evidence.push(Evidence::value(
+                    "/etc/login.defs",
+                    "UMASK unset: default 022",
+                ));
                 problems.push("UMASK unset (default 022 is looser than 027)".into());
             }
         }
@@ -82,15 +107,26 @@ impl Rule for WeakPasswordPolicy {
                 evidence.push(Evidence::line("/etc/login.defs", line, format!("{k} {v}")));
             }
         }
-        for f in ["/etc/pam.d/passwd", "/etc/pam.d/chpasswd", "/etc/pam.d/common-password"] {
+        for f in [
+            "/etc/pam.d/passwd",
+            "/etc/pam.d/chpasswd",
+            "/etc/pam.d/common-password",
+        ] {
             match cx.root().read_to_string(f) {
                 Ok((_, t)) => {
                     for (i, l) in t.lines().enumerate() {
                         let w: Vec<&str> = l.split_whitespace().collect();
-                        if w.first() == Some(&"password") && w.iter().any(|x| x.ends_with("pam_unix.so")) {
-                            if let Some(weak) = w.iter().find(|x| matches!(**x, "md5" | "bigcrypt")) {
+                        if w.first() == Some(&"password")
+                            && w.iter().any(|x| x.ends_with("pam_unix.so"))
+                        {
+                            if let Some(weak) = w.iter().find(|x| matches!(**x, "md5" | "bigcrypt"))
+                            {
                                 problems.push(format!("{f} hashes new passwords with {weak}"));
-                                evidence.push(Evidence::line(f, u32::try_from(i + 1).unwrap_or(u32::MAX), l.trim()));
+                                evidence.push(Evidence::line(
+                                    f,
+                                    u32::try_from(i + 1).unwrap_or(u32::MAX),
+                                    l.trim(),
+                                ));
                             }
                         }
                     }
@@ -102,9 +138,16 @@ impl Rule for WeakPasswordPolicy {
         let a = Accounts::of(cx);
         match &a.shadow {
             Ok(s) => {
-                let weak: Vec<String> = s.iter().filter_map(|e| weak_hash(&e.hash).map(|w| format!("{} ({w})", e.name))).collect();
+                let weak: Vec<String> = s
+                    .iter()
+                    .filter_map(|e| weak_hash(&e.hash).map(|w| format!("{} ({w})", e.name)))
+                    .collect();
                 for e in s.iter().filter(|e| weak_hash(&e.hash).is_some()) {
-                    evidence.push(Evidence::line("/etc/shadow", e.line, format!("{}:{}…", e.name, e.hash.chars().take(3).collect::<String>())));
+                    evidence.push(Evidence::line(
+                        "/etc/shadow",
+                        e.line,
+                        format!("{}:{}…", e.name, e.hash.chars().take(3).collect::<String>()),
+                    ));
                 }
                 if !weak.is_empty() {
                     problems.push(format!("weak password hashes: {}", weak.join(", ")));
@@ -130,11 +173,15 @@ mod tests {
     use super::*;
     use crate::testing::*;
 
-    const GOOD: &str = "# NixOS security.loginDefs\nENCRYPT_METHOD YESCRYPT\nUMASK 077\nPASS_MAX_DAYS 99999\n";
+    const GOOD: &str =
+        "# NixOS security.loginDefs\nENCRYPT_METHOD YESCRYPT\nUMASK 077\nPASS_MAX_DAYS 99999\n";
 
     #[test]
     fn strong_policy_passes() {
-        let b = RootBuilder::new().file("/etc/login.defs", GOOD).file("/etc/shadow", "root:!:1::::::\nalice:$y$j9T$abc$def:1::::::\nbob:$6$rounds=5000$x$y:1::::::\n");
+        let b = RootBuilder::new().file("/etc/login.defs", GOOD).file(
+            "/etc/shadow",
+            "root:!:1::::::\nalice:$y$j9T$abc$def:1::::::\nbob:$6$rounds=5000$x$y:1::::::\n",
+        );
         let o = run(&WeakPasswordPolicy, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
@@ -160,11 +207,18 @@ mod tests {
 
     #[test]
     fn broken_inputs_are_errors() {
-        let b = RootBuilder::new().file("/etc/login.defs", GOOD).dir("/etc/shadow", 0o700);
+        let b = RootBuilder::new()
+            .file("/etc/login.defs", GOOD)
+            .dir("/etc/shadow", 0o700);
         assert_eq!(run(&WeakPasswordPolicy, &b).status(), Status::Error);
-        let b = RootBuilder::new().file("/etc/login.defs", "ENCRYPT_METHOD YESCRYPT\nUMASK 09x\n").file("/etc/shadow", "");
+        let b = RootBuilder::new()
+            .file("/etc/login.defs", "ENCRYPT_METHOD YESCRYPT\nUMASK 09x\n")
+            .file("/etc/shadow", "");
         let o = run(&WeakPasswordPolicy, &b);
         assert_eq!(o.status(), Status::Error);
-        assert_eq!(message(&o), "`/etc/login.defs` line 2: UMASK `09x` is not an octal mask");
+        assert_eq!(
+            message(&o),
+            "`/etc/login.defs` line 2: UMASK `09x` is not an octal mask"
+        );
     }
 }

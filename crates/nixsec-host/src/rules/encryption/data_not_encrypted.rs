@@ -64,20 +64,32 @@ impl Rule for DataNotEncrypted {
         }
         let (mut plain, mut ok, mut errors) = (Vec::new(), Vec::new(), Vec::new());
         for m in &mounts.list {
-            if m.mount_point == "/" || BOOT_MOUNTS.contains(&m.mount_point.as_str()) || !blockdev::is_persistent_local(&m.fstype) {
+            if m.mount_point == "/"
+                || BOOT_MOUNTS.contains(&m.mount_point.as_str())
+                || !blockdev::is_persistent_local(&m.fstype)
+            {
                 continue;
             }
             // One verdict per device: bind mounts, btrfs subvolumes and the root's own device
             // (NIX-040) are not repeated.
             let key = (m.dev.clone(), m.source.clone());
-            let same_dev = seen.iter().any(|(d, s)| (d.is_some() && *d == m.dev) || *s == m.source);
+            let same_dev = seen
+                .iter()
+                .any(|(d, s)| (d.is_some() && *d == m.dev) || *s == m.source);
             if same_dev {
                 continue;
             }
             seen.insert(key);
             match blockdev::protection(cx.root(), m) {
-                Ok(Protection::Encrypted(st)) => ok.push(format!("{} ({})", m.mount_point, st.describe())),
-                Ok(Protection::Plain(st)) => plain.push(format!("{} ({} on {})", m.mount_point, m.fstype, st.describe())),
+                Ok(Protection::Encrypted(st)) => {
+                    ok.push(format!("{} ({})", m.mount_point, st.describe()))
+                }
+                Ok(Protection::Plain(st)) => plain.push(format!(
+                    "{} ({} on {})",
+                    m.mount_point,
+                    m.fstype,
+                    st.describe()
+                )),
                 Ok(Protection::NotPersistent) => {}
                 Ok(Protection::Unknown(why)) => errors.push(format!("{}: {why}", m.mount_point)),
                 Err(e) => errors.push(e),
@@ -85,7 +97,10 @@ impl Rule for DataNotEncrypted {
         }
         let ev = Evidence::path(&mounts.path);
         if !plain.is_empty() {
-            let mut msg = format!("persistent filesystems without dm-crypt: {}", plain.join("; "));
+            let mut msg = format!(
+                "persistent filesystems without dm-crypt: {}",
+                plain.join("; ")
+            );
             if !errors.is_empty() {
                 msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
             }
@@ -95,9 +110,14 @@ impl Rule for DataNotEncrypted {
             return Outcome::error(errors.join("; ")).with_evidence([ev]);
         }
         if ok.is_empty() {
-            return Outcome::pass("no persistent filesystem besides `/` and the boot partition").with_evidence([ev]);
+            return Outcome::pass("no persistent filesystem besides `/` and the boot partition")
+                .with_evidence([ev]);
         }
-        Outcome::pass(format!("every other persistent filesystem is on dm-crypt: {}", ok.join("; "))).with_evidence([ev])
+        Outcome::pass(format!(
+            "every other persistent filesystem is on dm-crypt: {}",
+            ok.join("; ")
+        ))
+        .with_evidence([ev])
     }
 }
 
@@ -111,7 +131,10 @@ mod tests {
     fn plain_srv_fails_lvm_home_is_fine() {
         let o = run(&DataNotEncrypted, &luks_host());
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert_eq!(message(&o), "persistent filesystems without dm-crypt: /srv (ext4 on sda1)");
+        assert_eq!(
+            message(&o),
+            "persistent filesystems without dm-crypt: /srv (ext4 on sda1)"
+        );
     }
 
     #[test]
@@ -126,14 +149,24 @@ mod tests {
     fn plain_home_fails_root_device_not_repeated() {
         let o = run(&DataNotEncrypted, &plain_host());
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("/home (xfs on nvme0n1p4)"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/home (xfs on nvme0n1p4)"),
+            "{}",
+            message(&o)
+        );
         assert!(!message(&o).contains("/boot"), "{}", message(&o));
     }
 
     #[test]
     fn skip_and_errors() {
-        assert_eq!(run(&DataNotEncrypted, &RootBuilder::new()).status(), Status::Skip);
-        let b = RootBuilder::new().file("/proc/mounts", "/dev/sda1 / ext4 rw 0 0\ntank/data /data zfs rw 0 0\n");
+        assert_eq!(
+            run(&DataNotEncrypted, &RootBuilder::new()).status(),
+            Status::Skip
+        );
+        let b = RootBuilder::new().file(
+            "/proc/mounts",
+            "/dev/sda1 / ext4 rw 0 0\ntank/data /data zfs rw 0 0\n",
+        );
         let o = run(&DataNotEncrypted, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("/data"), "{}", message(&o));

@@ -47,7 +47,10 @@ static META: RuleMeta = RuleMeta {
 
 /// Key-file values that are not key files.
 fn is_not_a_key_file(k: &str) -> bool {
-    matches!(k, "" | "-" | "none" | "/dev/urandom" | "/dev/random" | "/dev/hw_random")
+    matches!(
+        k,
+        "" | "-" | "none" | "/dev/urandom" | "/dev/random" | "/dev/hw_random"
+    )
 }
 
 impl Rule for LuksKeyFileExposed {
@@ -63,7 +66,8 @@ impl Rule for LuksKeyFileExposed {
             Err(e) => return Outcome::error(e.to_string()),
         };
         let mounts = blockdev::mounts(cx);
-        let (mut bad, mut ok, mut errors, mut evidence) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut bad, mut ok, mut errors, mut evidence) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (i, line) in text.lines().enumerate() {
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
             let line = line.trim();
@@ -84,7 +88,9 @@ impl Rule for LuksKeyFileExposed {
             }
             let ev = Evidence::line("/etc/crypttab", n, format!("{name} {key}"));
             if key.starts_with("/nix/store/") {
-                bad.push(format!("`{name}`: key file `{key}` is in the world-readable Nix store"));
+                bad.push(format!(
+                    "`{name}`: key file `{key}` is in the world-readable Nix store"
+                ));
                 evidence.push(ev);
                 continue;
             }
@@ -92,16 +98,29 @@ impl Rule for LuksKeyFileExposed {
             match root.metadata(key) {
                 Ok((_, md)) => {
                     if md.mode() & 0o077 != 0 || md.uid() != 0 {
-                        problems.push(format!("mode {:04o}, owner uid {}", md.mode() & 0o7777, md.uid()));
+                        problems.push(format!(
+                            "mode {:04o}, owner uid {}",
+                            md.mode() & 0o7777,
+                            md.uid()
+                        ));
                     }
                 }
                 Err(e) if e.is_not_found() => {}
                 Err(e) => errors.push(e.to_string()),
             }
             match &*mounts {
-                Ok(Some(m)) => match m.holding(key).map(|mount| (mount, blockdev::protection(root, mount))) {
-                    Some((mount, Ok(Protection::Plain(st)))) => problems.push(format!("on the unencrypted filesystem `{}` ({})", mount.mount_point, st.describe())),
-                    Some((_, Ok(Protection::Unknown(why)))) => errors.push(format!("`{name}`: {why}")),
+                Ok(Some(m)) => match m
+                    .holding(key)
+                    .map(|mount| (mount, blockdev::protection(root, mount)))
+                {
+                    Some((mount, Ok(Protection::Plain(st)))) => problems.push(format!(
+                        "on the unencrypted filesystem `{}` ({})",
+                        mount.mount_point,
+                        st.describe()
+                    )),
+                    Some((_, Ok(Protection::Unknown(why)))) => {
+                        errors.push(format!("`{name}`: {why}"))
+                    }
                     Some((_, Err(e))) => errors.push(e),
                     _ => {}
                 },
@@ -111,7 +130,10 @@ impl Rule for LuksKeyFileExposed {
             if problems.is_empty() {
                 ok.push(format!("`{name}`: {key}"));
             } else {
-                bad.push(format!("`{name}`: key file `{key}` {}", problems.join(", ")));
+                bad.push(format!(
+                    "`{name}`: key file `{key}` {}",
+                    problems.join(", ")
+                ));
                 evidence.push(ev);
             }
         }
@@ -126,9 +148,16 @@ impl Rule for LuksKeyFileExposed {
             return Outcome::error(errors.join("; "));
         }
         if ok.is_empty() {
-            return Outcome::pass("/etc/crypttab names no key files (passphrase, token or random-key entries only)").with_evidence([Evidence::path("/etc/crypttab")]);
+            return Outcome::pass(
+                "/etc/crypttab names no key files (passphrase, token or random-key entries only)",
+            )
+            .with_evidence([Evidence::path("/etc/crypttab")]);
         }
-        Outcome::pass(format!("key files are root-only on encrypted filesystems: {}", ok.join("; "))).with_evidence([Evidence::path("/etc/crypttab")])
+        Outcome::pass(format!(
+            "key files are root-only on encrypted filesystems: {}",
+            ok.join("; ")
+        ))
+        .with_evidence([Evidence::path("/etc/crypttab")])
     }
 }
 
@@ -139,7 +168,10 @@ mod tests {
     use crate::testing::*;
 
     fn keys(b: RootBuilder, mode: u32) -> RootBuilder {
-        b.file("/etc/keys/data.key", "k").chmod("/etc/keys/data.key", mode).file("/etc/keys/old.key", "k").chmod("/etc/keys/old.key", mode)
+        b.file("/etc/keys/data.key", "k")
+            .chmod("/etc/keys/data.key", mode)
+            .file("/etc/keys/old.key", "k")
+            .chmod("/etc/keys/old.key", mode)
     }
 
     #[test]
@@ -150,7 +182,11 @@ mod tests {
         }
         let o = run(&LuksKeyFileExposed, &keys(luks_host(), 0o400));
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("`cryptdata`: /etc/keys/data.key"), "{}", message(&o));
+        assert!(
+            message(&o).contains("`cryptdata`: /etc/keys/data.key"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -158,31 +194,58 @@ mod tests {
         let o = run(&LuksKeyFileExposed, &keys(luks_host(), 0o644));
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("mode 0644"), "{}", message(&o));
-        let store = "cryptdata /dev/sdb1 /nix/store/0123456789abcdfghijklmnpqrsvwxyz-data.key luks\n";
-        let o = run(&LuksKeyFileExposed, &luks_host().file("/etc/crypttab", store));
-        assert!(message(&o).contains("world-readable Nix store"), "{}", message(&o));
-        let Outcome::Fail { evidence, .. } = o else { panic!() };
+        let store =
+            "cryptdata /dev/sdb1 /nix/store/0123456789abcdfghijklmnpqrsvwxyz-data.key luks\n";
+        let o = run(
+            &LuksKeyFileExposed,
+            &luks_host().file("/etc/crypttab", store),
+        );
+        assert!(
+            message(&o).contains("world-readable Nix store"),
+            "{}",
+            message(&o)
+        );
+        let Outcome::Fail { evidence, .. } = o else {
+            panic!()
+        };
         assert_eq!(evidence[0].line, Some(1));
         let boot = "cryptdata /dev/sdb1 /boot/data.key luks\n";
-        let b = keys(luks_host(), 0o400).file("/etc/crypttab", boot).file("/boot/data.key", "k").chmod("/boot/data.key", 0o400).file("/sys/class/none", "");
+        let b = keys(luks_host(), 0o400)
+            .file("/etc/crypttab", boot)
+            .file("/boot/data.key", "k")
+            .chmod("/boot/data.key", 0o400)
+            .file("/sys/class/none", "");
         let o = run(&LuksKeyFileExposed, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("unencrypted filesystem `/boot` (nvme0n1p1)"), "{}", message(&o));
+        assert!(
+            message(&o).contains("unencrypted filesystem `/boot` (nvme0n1p1)"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn no_key_files_pass_no_crypttab_skips() {
         let b = RootBuilder::new().file("/etc/crypttab", "# none\ncryptroot UUID=x none luks\nswap /dev/sda2 /dev/urandom swap\nhome /dev/sda3 - luks\n");
         assert_eq!(run(&LuksKeyFileExposed, &b).status(), Status::Pass);
-        assert_eq!(run(&LuksKeyFileExposed, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&LuksKeyFileExposed, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
     fn garbage_is_an_error() {
-        let o = run(&LuksKeyFileExposed, &RootBuilder::new().file("/etc/crypttab", b"\xff\xfe"));
+        let o = run(
+            &LuksKeyFileExposed,
+            &RootBuilder::new().file("/etc/crypttab", b"\xff\xfe"),
+        );
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("/etc/crypttab"), "{}", message(&o));
-        let o = run(&LuksKeyFileExposed, &RootBuilder::new().file("/etc/crypttab", "lonely\n"));
+        let o = run(
+            &LuksKeyFileExposed,
+            &RootBuilder::new().file("/etc/crypttab", "lonely\n"),
+        );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
     }
 }

@@ -21,7 +21,9 @@
 //! lynis CRYP-7930; cryptsetup(8); NixOS manual "LUKS-Encrypted File Systems".
 
 use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{
+    Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES,
+};
 
 use crate::blockdev::{self, Protection};
 
@@ -71,12 +73,27 @@ impl Rule for RootNotEncrypted {
         }
         match blockdev::protection(cx.root(), m) {
             Err(e) => Outcome::error(e),
-            Ok(Protection::Unknown(why)) => Outcome::error(format!("`/`: {why}")).with_evidence([seen]),
-            Ok(Protection::NotPersistent) => Outcome::skip(format!("`/` is {}, not a local disk filesystem", m.fstype)),
+            Ok(Protection::Unknown(why)) => {
+                Outcome::error(format!("`/`: {why}")).with_evidence([seen])
+            }
+            Ok(Protection::NotPersistent) => {
+                Outcome::skip(format!("`/` is {}, not a local disk filesystem", m.fstype))
+            }
             Ok(Protection::Encrypted(st)) => {
                 let c = &st.crypt[0];
-                Outcome::pass(format!("`/` is on dm-crypt {} `{}` ({})", c.kind, c.mapper, st.describe()))
-                    .with_evidence([seen, Evidence::value(format!("/sys/block/{}/dm/uuid", c.dm), format!("CRYPT-{}", c.kind))])
+                Outcome::pass(format!(
+                    "`/` is on dm-crypt {} `{}` ({})",
+                    c.kind,
+                    c.mapper,
+                    st.describe()
+                ))
+                .with_evidence([
+                    seen,
+                    Evidence::value(
+                        format!("/sys/block/{}/dm/uuid", c.dm),
+                        format!("CRYPT-{}", c.kind),
+                    ),
+                ])
             }
             Ok(Protection::Plain(st)) => {
                 let server = cx.options().profile == Some(Profile::Server);
@@ -85,7 +102,11 @@ impl Rule for RootNotEncrypted {
                     m.fstype,
                     m.source,
                     st.describe(),
-                    if server { "; reported as info for a declared server (`--profile server`)" } else { "" }
+                    if server {
+                        "; reported as info for a declared server (`--profile server`)"
+                    } else {
+                        ""
+                    }
                 ))
                 .with_evidence([seen]);
                 if server {
@@ -127,13 +148,25 @@ mod tests {
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("nvme0n1p2"), "{}", message(&o));
         // No declared role: the catalogue's severity.
-        let Outcome::Fail { severity, .. } = o else { panic!("not a failure") };
+        let Outcome::Fail { severity, .. } = o else {
+            panic!("not a failure")
+        };
         assert_eq!(severity, None);
-        let cx = b.cx().with_options(AuditOptions { profile: Some(Profile::Server), ..AuditOptions::default() });
-        let Outcome::Fail { severity, .. } = RootNotEncrypted.check(&cx) else { panic!("not a failure") };
+        let cx = b.cx().with_options(AuditOptions {
+            profile: Some(Profile::Server),
+            ..AuditOptions::default()
+        });
+        let Outcome::Fail { severity, .. } = RootNotEncrypted.check(&cx) else {
+            panic!("not a failure")
+        };
         assert_eq!(severity, Some(Severity::Info));
-        let cx = b.cx().with_options(AuditOptions { profile: Some(Profile::Desktop), ..AuditOptions::default() });
-        let Outcome::Fail { severity, .. } = RootNotEncrypted.check(&cx) else { panic!("not a failure") };
+        let cx = b.cx().with_options(AuditOptions {
+            profile: Some(Profile::Desktop),
+            ..AuditOptions::default()
+        });
+        let Outcome::Fail { severity, .. } = RootNotEncrypted.check(&cx) else {
+            panic!("not a failure")
+        };
         assert_eq!(severity, None);
     }
 
@@ -141,7 +174,10 @@ mod tests {
     fn tmpfs_root_passes_offline_root_skips() {
         let b = RootBuilder::new().file("/proc/mounts", "tmpfs / tmpfs rw 0 0\n");
         assert_eq!(run(&RootNotEncrypted, &b).status(), Status::Pass);
-        assert_eq!(run(&RootNotEncrypted, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&RootNotEncrypted, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
@@ -149,7 +185,11 @@ mod tests {
         let b = RootBuilder::new().file("/proc/self/mountinfo", "garbage\n");
         let o = run(&RootNotEncrypted, &b);
         assert_eq!(o.status(), Status::Error);
-        assert!(message(&o).contains("/proc/self/mountinfo"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/proc/self/mountinfo"),
+            "{}",
+            message(&o)
+        );
         let b = RootBuilder::new().file("/proc/mounts", "rpool/root / zfs rw 0 0\n");
         let o = run(&RootNotEncrypted, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));

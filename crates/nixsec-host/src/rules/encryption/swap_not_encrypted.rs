@@ -47,16 +47,20 @@ impl Rule for SwapNotEncrypted {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
-        let swaps = match root.read_to_string("/proc/swaps") {
-            Ok((_, t)) => match blockdev::parse_swaps(&t) {
-                Ok(s) => s,
-                Err(e) => return Outcome::error(format!("`/proc/swaps`: {e}")),
-            },
-            Err(e) if e.is_not_found() => return Outcome::skip("no /proc/swaps under the root (an offline root): active swap cannot be read"),
-            Err(e) => return Outcome::error(e.to_string()),
-        };
+        let swaps =
+            match root.read_to_string("/proc/swaps") {
+                Ok((_, t)) => match blockdev::parse_swaps(&t) {
+                    Ok(s) => s,
+                    Err(e) => return Outcome::error(format!("`/proc/swaps`: {e}")),
+                },
+                Err(e) if e.is_not_found() => return Outcome::skip(
+                    "no /proc/swaps under the root (an offline root): active swap cannot be read",
+                ),
+                Err(e) => return Outcome::error(e.to_string()),
+            };
         if swaps.is_empty() {
-            return Outcome::pass("no swap is active").with_evidence([Evidence::path("/proc/swaps")]);
+            return Outcome::pass("no swap is active")
+                .with_evidence([Evidence::path("/proc/swaps")]);
         }
         let mounts = blockdev::mounts(cx);
         let mut plain = Vec::new();
@@ -71,7 +75,9 @@ impl Rule for SwapNotEncrypted {
             let prot = if s.kind == "file" {
                 match &*mounts {
                     Err(e) => Err(e.clone()),
-                    Ok(None) => Err(format!("swap file `{name}`: no mount table to find its filesystem")),
+                    Ok(None) => Err(format!(
+                        "swap file `{name}`: no mount table to find its filesystem"
+                    )),
                     Ok(Some(m)) => match m.holding(name) {
                         Some(mount) => blockdev::protection(root, mount),
                         None => Err(format!("swap file `{name}`: no mount holds it")),
@@ -79,18 +85,37 @@ impl Rule for SwapNotEncrypted {
                 }
             } else {
                 blockdev::device_name(root, None, name).and_then(|d| match d {
-                    Some(d) => blockdev::stack(root, &d).map(|st| if st.encrypted() { Protection::Encrypted(st) } else { Protection::Plain(st) }),
-                    None => Ok(Protection::Unknown(format!("cannot map swap device `{name}` to a block device"))),
+                    Some(d) => blockdev::stack(root, &d).map(|st| {
+                        if st.encrypted() {
+                            Protection::Encrypted(st)
+                        } else {
+                            Protection::Plain(st)
+                        }
+                    }),
+                    None => Ok(Protection::Unknown(format!(
+                        "cannot map swap device `{name}` to a block device"
+                    ))),
                 })
             };
             match prot {
                 Ok(Protection::Encrypted(st)) => ok.push(format!("{name} ({})", st.describe())),
-                Ok(Protection::Plain(st)) => plain.push(format!("{name} ({} on {})", s.kind, st.describe())),
-                Ok(Protection::NotPersistent) => ok.push(format!("{name} (on a non-disk filesystem)")),
+                Ok(Protection::Plain(st)) => {
+                    plain.push(format!("{name} ({} on {})", s.kind, st.describe()))
+                }
+                Ok(Protection::NotPersistent) => {
+                    ok.push(format!("{name} (on a non-disk filesystem)"))
+                }
                 Ok(Protection::Unknown(why)) | Err(why) => errors.push(why),
             }
         }
-        let ev = Evidence::value("/proc/swaps", swaps.iter().map(|s| s.filename.clone()).collect::<Vec<_>>().join(", "));
+        let ev = Evidence::value(
+            "/proc/swaps",
+            swaps
+                .iter()
+                .map(|s| s.filename.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         if !plain.is_empty() {
             let mut msg = format!("swap without dm-crypt: {}", plain.join("; "));
             if !errors.is_empty() {
@@ -101,7 +126,11 @@ impl Rule for SwapNotEncrypted {
         if !errors.is_empty() {
             return Outcome::error(errors.join("; ")).with_evidence([ev]);
         }
-        Outcome::pass(format!("every swap area is encrypted or in RAM: {}", ok.join("; "))).with_evidence([ev])
+        Outcome::pass(format!(
+            "every swap area is encrypted or in RAM: {}",
+            ok.join("; ")
+        ))
+        .with_evidence([ev])
     }
 }
 
@@ -129,26 +158,55 @@ mod tests {
     fn swap_files_follow_their_filesystem_and_zram_passes() {
         // The real capture: a swap file on `/` and a loop device.
         let captured = std::fs::read_to_string(live("proc-swaps.captured.txt")).expect("fixture");
-        let o = run(&SwapNotEncrypted, &luks_host().file("/proc/swaps", captured.clone()));
+        let o = run(
+            &SwapNotEncrypted,
+            &luks_host().file("/proc/swaps", captured.clone()),
+        );
         // /swapfile is on the LUKS root; /dev/loop1 is a plain loop device.
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("/dev/loop1") && !message(&o).contains("/swapfile ("), "{}", message(&o));
-        let o = run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", captured));
-        assert!(message(&o).contains("/swapfile (file on nvme0n1p2)"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/dev/loop1") && !message(&o).contains("/swapfile ("),
+            "{}",
+            message(&o)
+        );
+        let o = run(
+            &SwapNotEncrypted,
+            &plain_host().file("/proc/swaps", captured),
+        );
+        assert!(
+            message(&o).contains("/swapfile (file on nvme0n1p2)"),
+            "{}",
+            message(&o)
+        );
         let zram = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t8388604\t\t0\t\t100\n";
-        assert_eq!(run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", zram)).status(), Status::Pass);
+        assert_eq!(
+            run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", zram)).status(),
+            Status::Pass
+        );
         let none = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
-        assert_eq!(run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", none)).status(), Status::Pass);
+        assert_eq!(
+            run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", none)).status(),
+            Status::Pass
+        );
     }
 
     #[test]
     fn skip_and_errors() {
-        assert_eq!(run(&SwapNotEncrypted, &RootBuilder::new()).status(), Status::Skip);
-        let o = run(&SwapNotEncrypted, &RootBuilder::new().file("/proc/swaps", "\u{1}garbage"));
+        assert_eq!(
+            run(&SwapNotEncrypted, &RootBuilder::new()).status(),
+            Status::Skip
+        );
+        let o = run(
+            &SwapNotEncrypted,
+            &RootBuilder::new().file("/proc/swaps", "\u{1}garbage"),
+        );
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("/proc/swaps"), "{}", message(&o));
         let file_only = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swapfile                               file\t\t16380\t\t0\t\t-2\n";
-        let o = run(&SwapNotEncrypted, &RootBuilder::new().file("/proc/swaps", file_only));
+        let o = run(
+            &SwapNotEncrypted,
+            &RootBuilder::new().file("/proc/swaps", file_only),
+        );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
     }
 }

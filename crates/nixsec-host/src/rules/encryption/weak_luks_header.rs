@@ -66,24 +66,33 @@ impl Rule for WeakLuksHeader {
             .and_then(|(_, t)| blockdev::parse_swaps(&t).ok())
             .map(|v| v.into_iter().map(|s| s.filename).collect())
             .unwrap_or_default();
-        let (mut weak, mut good, mut errors, mut evidence) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut weak, mut good, mut errors, mut evidence) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut severity = Severity::Low;
         for l in &layers {
             let uuid_path = format!("/sys/block/{}/dm/uuid", l.dm);
             match l.kind.as_str() {
                 "LUKS1" | "LUKS2" => {}
                 "PLAIN" => {
-                    let is_swap = swaps.iter().any(|s| *s == format!("/dev/{}", l.dm) || *s == format!("/dev/mapper/{}", l.mapper));
+                    let is_swap = swaps.iter().any(|s| {
+                        *s == format!("/dev/{}", l.dm) || *s == format!("/dev/mapper/{}", l.mapper)
+                    });
                     if is_swap {
                         good.push(format!("{} `{}`: random-key plain swap", l.dm, l.mapper));
                     } else {
-                        weak.push(format!("{} `{}`: plain dm-crypt (no header, salt or KDF)", l.dm, l.mapper));
+                        weak.push(format!(
+                            "{} `{}`: plain dm-crypt (no header, salt or KDF)",
+                            l.dm, l.mapper
+                        ));
                         evidence.push(Evidence::value(uuid_path, "CRYPT-PLAIN"));
                     }
                     continue;
                 }
                 _ => {
-                    good.push(format!("{} `{}`: {} mapping (not LUKS, not checked)", l.dm, l.mapper, l.kind));
+                    good.push(format!(
+                        "{} `{}`: {} mapping (not LUKS, not checked)",
+                        l.dm, l.mapper, l.kind
+                    ));
                     continue;
                 }
             }
@@ -96,13 +105,30 @@ impl Rule for WeakLuksHeader {
             };
             let ws = header.weaknesses();
             let serious: Vec<_> = ws.iter().filter(|w| !w.kind.is_note()).collect();
-            let notes: Vec<_> = ws.iter().filter(|w| w.kind.is_note()).map(|w| w.detail.clone()).collect();
-            let copies: Vec<String> = header.copy_problems.iter().map(|(c, why)| format!("{} header copy: {why}", c.as_str())).collect();
+            let notes: Vec<_> = ws
+                .iter()
+                .filter(|w| w.kind.is_note())
+                .map(|w| w.detail.clone())
+                .collect();
+            let copies: Vec<String> = header
+                .copy_problems
+                .iter()
+                .map(|(c, why)| format!("{} header copy: {why}", c.as_str()))
+                .collect();
             let summary = format!(
                 "LUKS{} {}{}",
                 header.version,
-                header.segments.first().map(|s| s.encryption.as_str()).unwrap_or("?"),
-                header.segments.first().and_then(|s| s.key_bits).map(|b| format!(" {b}-bit")).unwrap_or_default()
+                header
+                    .segments
+                    .first()
+                    .map(|s| s.encryption.as_str())
+                    .unwrap_or("?"),
+                header
+                    .segments
+                    .first()
+                    .and_then(|s| s.key_bits)
+                    .map(|b| format!(" {b}-bit"))
+                    .unwrap_or_default()
             );
             if serious.is_empty() {
                 let mut s = format!("`{path}` ({} `{}`): {summary}", l.dm, l.mapper);
@@ -115,8 +141,18 @@ impl Rule for WeakLuksHeader {
             if serious.iter().any(|w| w.kind == WeaknessKind::NullCipher) {
                 severity = Severity::High;
             }
-            let details: Vec<String> = serious.iter().map(|w| w.detail.clone()).chain(notes).chain(copies).collect();
-            weak.push(format!("`{path}` ({} `{}`, {summary}): {}", l.dm, l.mapper, details.join(", ")));
+            let details: Vec<String> = serious
+                .iter()
+                .map(|w| w.detail.clone())
+                .chain(notes)
+                .chain(copies)
+                .collect();
+            weak.push(format!(
+                "`{path}` ({} `{}`, {summary}): {}",
+                l.dm,
+                l.mapper,
+                details.join(", ")
+            ));
             evidence.push(Evidence::value(path, summary));
         }
         if !weak.is_empty() {
@@ -125,7 +161,11 @@ impl Rule for WeakLuksHeader {
                 msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
             }
             let o = Outcome::fail(msg).with_evidence(evidence);
-            return if severity == Severity::High { o.with_severity(Severity::High) } else { o };
+            return if severity == Severity::High {
+                o.with_severity(Severity::High)
+            } else {
+                o
+            };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -148,18 +188,42 @@ mod tests {
     fn weak_headers_fail() {
         let o = run(&WeakLuksHeader, &luks_host());
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("cipher mode `cbc-plain`") && message(&o).contains("128-bit key"), "{}", message(&o));
-        let o = run(&WeakLuksHeader, &with_header("luks1-pbkdf2-sha1-1000iter.hdr4k"));
-        assert!(message(&o).contains("LUKS1 header") && message(&o).contains("1000 iterations"), "{}", message(&o));
-        let o = run(&WeakLuksHeader, &with_header("luks2-argon2i-weak-mem.hdr32k"));
+        assert!(
+            message(&o).contains("cipher mode `cbc-plain`") && message(&o).contains("128-bit key"),
+            "{}",
+            message(&o)
+        );
+        let o = run(
+            &WeakLuksHeader,
+            &with_header("luks1-pbkdf2-sha1-1000iter.hdr4k"),
+        );
+        assert!(
+            message(&o).contains("LUKS1 header") && message(&o).contains("1000 iterations"),
+            "{}",
+            message(&o)
+        );
+        let o = run(
+            &WeakLuksHeader,
+            &with_header("luks2-argon2i-weak-mem.hdr32k"),
+        );
         assert!(message(&o).contains("32 KiB"), "{}", message(&o));
     }
 
     #[test]
     fn cipher_null_is_high() {
-        for h in ["luks2-cipher-null-patched.hdr32k", "luks1-cipher-null-patched.hdr4k"] {
+        for h in [
+            "luks2-cipher-null-patched.hdr32k",
+            "luks1-cipher-null-patched.hdr4k",
+        ] {
             let o = run(&WeakLuksHeader, &with_header(h));
-            let Outcome::Fail { severity, ref message, .. } = o else { panic!("{h}: {o:?}") };
+            let Outcome::Fail {
+                severity,
+                ref message,
+                ..
+            } = o
+            else {
+                panic!("{h}: {o:?}")
+            };
             assert_eq!(severity, Some(Severity::High), "{h}");
             assert!(message.contains("cipher_null"), "{message}");
         }
@@ -167,17 +231,27 @@ mod tests {
 
     #[test]
     fn good_headers_and_tpm2_tokens_pass() {
-        for h in ["luks2-argon2id-aes-xts-512.hdr32k", "luks2-tpm2-token.hdr32k"] {
+        for h in [
+            "luks2-argon2id-aes-xts-512.hdr32k",
+            "luks2-tpm2-token.hdr32k",
+        ] {
             let o = run(&WeakLuksHeader, &with_header(h));
             assert_eq!(o.status(), Status::Pass, "{h}: {}", message(&o));
-            assert!(message(&o).contains("random-key plain swap"), "{}", message(&o));
+            assert!(
+                message(&o).contains("random-key plain swap"),
+                "{}",
+                message(&o)
+            );
         }
     }
 
     #[test]
     fn skipped_without_dm_crypt() {
         assert_eq!(run(&WeakLuksHeader, &plain_host()).status(), Status::Skip);
-        assert_eq!(run(&WeakLuksHeader, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&WeakLuksHeader, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
@@ -186,10 +260,18 @@ mod tests {
         let mut bad = h.clone();
         bad[4096 + 20] ^= 1;
         bad[16384 + 4096 + 20] ^= 1;
-        for (what, bytes) in [("truncated", h[..3000].to_vec()), ("checksum mismatch", bad), ("not a LUKS header", vec![0u8; 8192])] {
+        for (what, bytes) in [
+            ("truncated", h[..3000].to_vec()),
+            ("checksum mismatch", bad),
+            ("not a LUKS header", vec![0u8; 8192]),
+        ] {
             let o = run(&WeakLuksHeader, &luks_host().file("/dev/nvme0n1p2", bytes));
             assert_eq!(o.status(), Status::Error, "{what}: {}", message(&o));
-            assert!(message(&o).contains("/dev/nvme0n1p2") && message(&o).contains(what), "{}", message(&o));
+            assert!(
+                message(&o).contains("/dev/nvme0n1p2") && message(&o).contains(what),
+                "{}",
+                message(&o)
+            );
         }
         // The backing device is missing.
         let b = luks_host();
@@ -205,6 +287,10 @@ mod tests {
         h[16384 + 4096 + 20] ^= 1;
         let o = run(&WeakLuksHeader, &luks_host().file("/dev/nvme0n1p2", h));
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("secondary header copy: sha256 checksum mismatch"), "{}", message(&o));
+        assert!(
+            message(&o).contains("secondary header copy: sha256 checksum mismatch"),
+            "{}",
+            message(&o)
+        );
     }
 }

@@ -53,11 +53,9 @@ impl Rule for ExposedListener {
     fn check(&self, cx: &HostCx) -> Outcome {
         let table = match read_sockets(cx.root()) {
             Ok(Some(t)) => t,
-            Ok(None) => {
-                return Outcome::skip(
-                    "no `/proc/net/tcp` under this root (not the running system): no sockets to see",
-                )
-            }
+            Ok(None) => return Outcome::skip(
+                "no `/proc/net/tcp` under this root (not the running system): no sockets to see",
+            ),
             Err(e) => return Outcome::error(e),
         };
         let fw = firewall(cx);
@@ -115,7 +113,11 @@ impl Rule for ExposedListener {
             }
             msg.push_str(&format!(" ({origin})"));
             let o = Outcome::fail(msg).with_evidence(evidence);
-            return if risky { o } else { o.with_severity(Severity::Low) };
+            return if risky {
+                o
+            } else {
+                o.with_severity(Severity::Low)
+            };
         }
         if !unknown.is_empty() {
             let names: Vec<String> = unknown
@@ -148,7 +150,9 @@ mod tests {
 
     fn exposed_rows(o: &Outcome) -> Vec<String> {
         let ev = match o {
-            Outcome::Fail { evidence, .. } | Outcome::Pass { evidence, .. } | Outcome::Error { evidence, .. } => evidence,
+            Outcome::Fail { evidence, .. }
+            | Outcome::Pass { evidence, .. }
+            | Outcome::Error { evidence, .. } => evidence,
             Outcome::Skip { .. } => return Vec::new(),
         };
         ev.iter()
@@ -168,15 +172,35 @@ mod tests {
         assert_eq!(rows.len(), 2, "{rows:#?}");
         assert!(rows[0].starts_with("tcp   0.0.0.0:22"), "{rows:#?}");
         assert!(rows[0].contains("python3 (pid 10926)"), "{rows:#?}");
-        assert!(rows[0].contains(&format!("IPv4 admitted by `-A nixos-fw -p tcp --dport 22 -j nixos-fw-accept` ({SCRIPT}:")), "{rows:#?}");
+        assert!(
+            rows[0].contains(&format!(
+                "IPv4 admitted by `-A nixos-fw -p tcp --dport 22 -j nixos-fw-accept` ({SCRIPT}:"
+            )),
+            "{rows:#?}"
+        );
         assert!(rows[1].starts_with("tcp6  [::]:22"), "{rows:#?}");
         assert!(rows[1].contains("IPv6 admitted by"), "{rows:#?}");
         // ssh is not a risk port: reported at low severity.
-        assert!(matches!(o, Outcome::Fail { severity: Some(Severity::Low), .. }));
-        let Outcome::Fail { evidence, .. } = &o else { unreachable!() };
+        assert!(matches!(
+            o,
+            Outcome::Fail {
+                severity: Some(Severity::Low),
+                ..
+            }
+        ));
+        let Outcome::Fail { evidence, .. } = &o else {
+            unreachable!()
+        };
         assert_eq!(evidence.len(), 10, "every listener is listed");
-        assert!(evidence.iter().any(|e| e.value.as_deref().is_some_and(|v| v.starts_with("tcp6  [::]:9000") && v.contains("blocked"))));
-        assert!(evidence.iter().any(|e| e.value.as_deref().is_some_and(|v| v.starts_with("tcp   127.0.0.1:5432") && v.contains("loopback only"))));
+        assert!(evidence.iter().any(|e| e
+            .value
+            .as_deref()
+            .is_some_and(|v| v.starts_with("tcp6  [::]:9000") && v.contains("blocked"))));
+        assert!(evidence.iter().any(|e| {
+            e.value.as_deref().is_some_and(|v| {
+                v.starts_with("tcp   127.0.0.1:5432") && v.contains("loopback only")
+            })
+        }));
     }
 
     #[test]
@@ -203,17 +227,42 @@ mod tests {
             .iter()
             .map(|r| r.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
             .collect();
-        assert_eq!(rows, ["tcp 0.0.0.0:22", "tcp6 [::]:22", "tcp6 [::]:9000", "udp 0.0.0.0:68", "udp6 [::]:5353"]);
-        assert!(message(&o).contains("IPv6 admitted by no input-hook chain filters it; IPv4 admitted by"), "{}", message(&o));
-        assert!(matches!(o, Outcome::Fail { severity: None, .. }), "the firewall is off: medium");
+        assert_eq!(
+            rows,
+            [
+                "tcp 0.0.0.0:22",
+                "tcp6 [::]:22",
+                "tcp6 [::]:9000",
+                "udp 0.0.0.0:68",
+                "udp6 [::]:5353"
+            ]
+        );
+        assert!(
+            message(&o)
+                .contains("IPv6 admitted by no input-hook chain filters it; IPv4 admitted by"),
+            "{}",
+            message(&o)
+        );
+        assert!(
+            matches!(o, Outcome::Fail { severity: None, .. }),
+            "the firewall is off: medium"
+        );
     }
 
     #[test]
     fn default_deny_without_listeners_on_open_ports_passes() {
         let b = with_proc_net(RootBuilder::new());
-        let o = run_with_nft(&ExposedListener, &b, &fw_fixture_path("input-accept-explicit.json"));
+        let o = run_with_nft(
+            &ExposedListener,
+            &b,
+            &fw_fixture_path("input-accept-explicit.json"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).starts_with("10 listeners, 5 on non-loopback addresses, none reachable"), "{}", message(&o));
+        assert!(
+            message(&o).starts_with("10 listeners, 5 on non-loopback addresses, none reachable"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -223,7 +272,11 @@ mod tests {
             .file("/proc/net/tcp", tcp)
             .symlink("/proc/812/fd/5", "socket:[777]")
             .file("/proc/812/comm", "postgres\n");
-        let o = run_with_nft(&ExposedListener, &b, &fw_fixture_path("debian-default-open.json"));
+        let o = run_with_nft(
+            &ExposedListener,
+            &b,
+            &fw_fixture_path("debian-default-open.json"),
+        );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(matches!(o, Outcome::Fail { severity: None, .. }), "{o:?}");
         assert!(message(&o).contains("tcp 0.0.0.0:5432 (postgres (pid 812)) IPv4 admitted by policy accept of `inet filter input`"), "{}", message(&o));
@@ -233,9 +286,28 @@ mod tests {
     fn opaque_rules_make_it_an_error() {
         // iptables-nft's JSON hides the conntrack rule's arguments: 9000 may be accepted.
         let b = with_proc_net(RootBuilder::new());
-        let tcp6_9000_only = procnet_fixture("proc-net-tcp6.txt").lines().take(1).chain(procnet_fixture("proc-net-tcp6.txt").lines().skip(2).take(1)).collect::<Vec<_>>().join("\n");
-        let b = b.file("/proc/net/tcp6", tcp6_9000_only).file("/proc/net/tcp", procnet_fixture("proc-net-tcp.txt").lines().next().unwrap_or_default()).file("/proc/net/udp", "").file("/proc/net/udp6", "");
-        let o = run_with_nft(&ExposedListener, &b, &fw_fixture_path("nixos-fw-iptables.nft.nft.json"));
+        let tcp6_9000_only = procnet_fixture("proc-net-tcp6.txt")
+            .lines()
+            .take(1)
+            .chain(procnet_fixture("proc-net-tcp6.txt").lines().skip(2).take(1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let b = b
+            .file("/proc/net/tcp6", tcp6_9000_only)
+            .file(
+                "/proc/net/tcp",
+                procnet_fixture("proc-net-tcp.txt")
+                    .lines()
+                    .next()
+                    .unwrap_or_default(),
+            )
+            .file("/proc/net/udp", "")
+            .file("/proc/net/udp6", "");
+        let o = run_with_nft(
+            &ExposedListener,
+            &b,
+            &fw_fixture_path("nixos-fw-iptables.nft.nft.json"),
+        );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("tcp [::]:9000"), "{}", message(&o));
     }
@@ -244,7 +316,10 @@ mod tests {
     fn docker_published_port_is_exposed_despite_input_drop() {
         let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n";
         let b = RootBuilder::new()
-            .file("/etc/iptables/rules.v4", fw_fixture("docker-published.iptables-save.txt"))
+            .file(
+                "/etc/iptables/rules.v4",
+                fw_fixture("docker-published.iptables-save.txt"),
+            )
             .file("/proc/net/tcp", tcp)
             .symlink("/proc/901/fd/4", "socket:[4242]")
             .file("/proc/901/comm", "docker-proxy\n");
@@ -271,7 +346,10 @@ mod tests {
         let b = with_proc_net(nixos_iptables_root()).file("/proc/net/tcp", lines.join("\n"));
         let o = run(&ExposedListener, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        assert_eq!(message(&o), "`/proc/net/tcp` line 3: 5 fields, expected at least 10");
+        assert_eq!(
+            message(&o),
+            "`/proc/net/tcp` line 3: 5 fields, expected at least 10"
+        );
     }
 
     #[test]
@@ -279,7 +357,11 @@ mod tests {
         let t = tempfile::tempdir().expect("tempdir");
         let garbage = t.path().join("ruleset.json");
         std::fs::write(&garbage, "not json").expect("write");
-        let o = run_with_nft(&ExposedListener, &with_proc_net(RootBuilder::new()), &garbage);
+        let o = run_with_nft(
+            &ExposedListener,
+            &with_proc_net(RootBuilder::new()),
+            &garbage,
+        );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
     }
 }

@@ -107,26 +107,46 @@ mod tests {
     #[test]
     fn open_iptables_host_fails() {
         let b = RootBuilder::new()
-            .file("/etc/iptables/rules.v4", fw_fixture("open-host.legacy.iptables-save.txt"))
-            .file("/etc/iptables/rules.v6", fw_fixture("open-host.legacy.ip6tables-save.txt"));
+            .file(
+                "/etc/iptables/rules.v4",
+                fw_fixture("open-host.legacy.iptables-save.txt"),
+            )
+            .file(
+                "/etc/iptables/rules.v6",
+                fw_fixture("open-host.legacy.ip6tables-save.txt"),
+            );
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("IPv4: no drop at the end of `ip filter INPUT`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("IPv4: no drop at the end of `ip filter INPUT`"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn ipv6_off_in_the_kernel_is_not_checked() {
         let b = RootBuilder::new()
-            .file("/etc/iptables/rules.v4", fw_fixture("default-deny-iptables.legacy.iptables-save.txt"))
+            .file(
+                "/etc/iptables/rules.v4",
+                fw_fixture("default-deny-iptables.legacy.iptables-save.txt"),
+            )
             .file("/proc/sys/net/ipv4/ip_forward", "0\n");
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("IPv6 is off in the kernel"), "{}", message(&o));
-        let b = b
-            .file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0\n");
+        assert!(
+            message(&o).contains("IPv6 is off in the kernel"),
+            "{}",
+            message(&o)
+        );
+        let b = b.file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0\n");
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("IPv6: no input-hook chain filters it"), "{}", message(&o));
+        assert!(
+            message(&o).contains("IPv6: no input-hook chain filters it"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -134,12 +154,20 @@ mod tests {
         let b = RootBuilder::new().file("/etc/NIXOS", "");
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("NixOS firewall disabled"), "{}", message(&o));
+        assert!(
+            message(&o).contains("NixOS firewall disabled"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn debian_default_nft_json_fails() {
-        let o = run_with_nft(&FirewallDisabled, &RootBuilder::new(), &fw_fixture_path("debian-default-open.json"));
+        let o = run_with_nft(
+            &FirewallDisabled,
+            &RootBuilder::new(),
+            &fw_fixture_path("debian-default-open.json"),
+        );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
     }
 
@@ -147,12 +175,20 @@ mod tests {
     fn nixos_firewall_script_passes() {
         let o = run(&FirewallDisabled, &nixos_iptables_root());
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("IPv6: `-A INPUT -j nixos-fw`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("IPv6: `-A INPUT -j nixos-fw`"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn nft_json_default_deny_passes() {
-        for f in ["default-deny.json", "nixos-fw-nftables.json", "input-accept-explicit.json"] {
+        for f in [
+            "default-deny.json",
+            "nixos-fw-nftables.json",
+            "input-accept-explicit.json",
+        ] {
             let o = run_with_nft(&FirewallDisabled, &RootBuilder::new(), &fw_fixture_path(f));
             assert_eq!(o.status(), Status::Pass, "{f}: {}", message(&o));
         }
@@ -160,7 +196,10 @@ mod tests {
 
     #[test]
     fn mounted_root_without_rules_skips() {
-        let o = run(&FirewallDisabled, &RootBuilder::new().file("/etc/hostname", "x\n"));
+        let o = run(
+            &FirewallDisabled,
+            &RootBuilder::new().file("/etc/hostname", "x\n"),
+        );
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
     }
 
@@ -175,21 +214,30 @@ mod tests {
         let b = RootBuilder::new().file("/etc/iptables/rules.v4", "*filter\n-A INPUT -j ACCEPT\n");
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        assert!(message(&o).contains("/etc/iptables/rules.v4"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/etc/iptables/rules.v4"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn nixos_nftables_backend_from_the_closure_passes() {
         let o = run(&FirewallDisabled, &nixos_nftables_root());
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("IPv4: policy drop of `inet nixos-fw input`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("IPv4: policy drop of `inet nixos-fw input`"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn nixos_nftables_unit_whose_ruleset_is_missing_is_an_error() {
-        let b = RootBuilder::new()
-            .file("/etc/NIXOS", "")
-            .file("/etc/systemd/system/nftables.service", "[Service]\nExecStart=/nix/store/x-nftables-rules\n");
+        let b = RootBuilder::new().file("/etc/NIXOS", "").file(
+            "/etc/systemd/system/nftables.service",
+            "[Service]\nExecStart=/nix/store/x-nftables-rules\n",
+        );
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         let b = RootBuilder::new()
@@ -198,6 +246,10 @@ mod tests {
             .file("/etc/nftables.conf", "table inet filter {\n  chain input {\n    type filter hook input priority filter; policy drop;\n");
         let o = run(&FirewallDisabled, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        assert!(message(&o).contains("`/etc/nftables.conf` line"), "{}", message(&o));
+        assert!(
+            message(&o).contains("`/etc/nftables.conf` line"),
+            "{}",
+            message(&o)
+        );
     }
 }

@@ -55,19 +55,27 @@ impl Rule for IpForwarding {
             match cx.root().read_to_string(f) {
                 Ok((_, t)) => match t.trim().parse::<u8>() {
                     Ok(v) => seen.push((f, v)),
-                    Err(_) => return Outcome::error(format!("`{f}`: not a number: `{}`", t.trim())),
+                    Err(_) => {
+                        return Outcome::error(format!("`{f}`: not a number: `{}`", t.trim()))
+                    }
                 },
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Outcome::error(e.to_string()),
             }
         }
         if seen.is_empty() {
-            return Outcome::skip("no `/proc/sys/net` forwarding settings under this root (not the running system)");
+            return Outcome::skip(
+                "no `/proc/sys/net` forwarding settings under this root (not the running system)",
+            );
         }
         let on: Vec<&(&str, u8)> = seen.iter().filter(|(_, v)| *v != 0).collect();
-        let evidence: Vec<Evidence> = seen.iter().map(|(f, v)| Evidence::value(*f, v.to_string())).collect();
+        let evidence: Vec<Evidence> = seen
+            .iter()
+            .map(|(f, v)| Evidence::value(*f, v.to_string()))
+            .collect();
         if on.is_empty() {
-            return Outcome::pass(format!("forwarding is off ({} settings read)", seen.len())).with_evidence(evidence);
+            return Outcome::pass(format!("forwarding is off ({} settings read)", seen.len()))
+                .with_evidence(evidence);
         }
         let names: Vec<String> = on.iter().map(|(f, v)| format!("`{f}` is {v}")).collect();
         Outcome::fail(format!(
@@ -107,7 +115,10 @@ mod tests {
 
     #[test]
     fn no_proc_sys_skips() {
-        let o = run(&IpForwarding, &RootBuilder::new().file("/etc/hostname", "x\n"));
+        let o = run(
+            &IpForwarding,
+            &RootBuilder::new().file("/etc/hostname", "x\n"),
+        );
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
     }
 
@@ -115,6 +126,10 @@ mod tests {
     fn garbage_is_an_error() {
         let o = run(&IpForwarding, &proc_sys("on\n", "0\n", "0\n"));
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        assert!(message(&o).contains("/proc/sys/net/ipv4/ip_forward"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/proc/sys/net/ipv4/ip_forward"),
+            "{}",
+            message(&o)
+        );
     }
 }

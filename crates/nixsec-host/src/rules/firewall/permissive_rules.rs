@@ -79,7 +79,11 @@ impl Rule for PermissiveRules {
                 fw.origin()
             ));
         }
-        let path = rs.sources.first().map(|s| s.path.clone()).unwrap_or_default();
+        let path = rs
+            .sources
+            .first()
+            .map(|s| s.path.clone())
+            .unwrap_or_default();
         Outcome::fail(format!(
             "every port accepted from any host despite the default deny: {}",
             bad.iter()
@@ -87,7 +91,10 @@ impl Rule for PermissiveRules {
                 .collect::<Vec<_>>()
                 .join("; ")
         ))
-        .with_evidence(bad.into_iter().map(|(w, by)| Evidence::value(path.clone(), format!("{w}: {by}"))))
+        .with_evidence(
+            bad.into_iter()
+                .map(|(w, by)| Evidence::value(path.clone(), format!("{w}: {by}"))),
+        )
     }
 }
 
@@ -107,7 +114,10 @@ mod tests {
 
     #[test]
     fn unconditional_accept_in_extra_commands_fails() {
-        let o = run(&PermissiveRules, &nixos_with("iptables -A nixos-fw -j ACCEPT"));
+        let o = run(
+            &PermissiveRules,
+            &nixos_with("iptables -A nixos-fw -j ACCEPT"),
+        );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert_eq!(
             message(&o),
@@ -132,7 +142,10 @@ mod tests {
 
     #[test]
     fn source_restricted_accept_passes() {
-        let o = run(&PermissiveRules, &nixos_with("iptables -A nixos-fw -s 10.0.0.0/24 -j nixos-fw-accept"));
+        let o = run(
+            &PermissiveRules,
+            &nixos_with("iptables -A nixos-fw -s 10.0.0.0/24 -j nixos-fw-accept"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         let o = run(&PermissiveRules, &nixos_iptables_root());
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
@@ -140,13 +153,20 @@ mod tests {
 
     #[test]
     fn open_host_skips() {
-        let o = run_with_nft(&PermissiveRules, &RootBuilder::new(), &fw_fixture_path("empty-ruleset.json"));
+        let o = run_with_nft(
+            &PermissiveRules,
+            &RootBuilder::new(),
+            &fw_fixture_path("empty-ruleset.json"),
+        );
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
     }
 
     #[test]
     fn unreadable_script_is_an_error() {
-        let o = run(&PermissiveRules, &nixos_with("iptables -A nixos-fw -p tcp --dport 1:2:3 -j ACCEPT"));
+        let o = run(
+            &PermissiveRules,
+            &nixos_with("iptables -A nixos-fw -p tcp --dport 1:2:3 -j ACCEPT"),
+        );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
     }
 }

@@ -48,7 +48,12 @@ static META: RuleMeta = RuleMeta {
 fn firewall_rpfilter(rs: &Ruleset) -> Option<String> {
     let mut seen = BTreeSet::new();
     let mut todo: Vec<usize> = (0..rs.chains.len())
-        .filter(|&i| rs.chains[i].hook.as_ref().is_some_and(|h| h.hook == "prerouting"))
+        .filter(|&i| {
+            rs.chains[i]
+                .hook
+                .as_ref()
+                .is_some_and(|h| h.hook == "prerouting")
+        })
         .collect();
     while let Some(ci) = todo.pop() {
         if !seen.insert(ci) {
@@ -56,11 +61,15 @@ fn firewall_rpfilter(rs: &Ruleset) -> Option<String> {
         }
         let chain = &rs.chains[ci];
         for (ri, rule) in chain.rules.iter().enumerate() {
-            let rp = rule.conds.iter().flat_map(|c| &c.keys).any(|k| {
-                matches!(k, Key::Opaque(t) if t == "rpfilter" || t.starts_with("fib"))
-            });
+            let rp =
+                rule.conds.iter().flat_map(|c| &c.keys).any(
+                    |k| matches!(k, Key::Opaque(t) if t == "rpfilter" || t.starts_with("fib")),
+                );
             if rp {
-                return Some(rs.describe(nixsec_firewall::model::RuleRef { chain: ci, rule: ri }));
+                return Some(rs.describe(nixsec_firewall::model::RuleRef {
+                    chain: ci,
+                    rule: ri,
+                }));
             }
             if let Some(Action::Jump(t) | Action::Goto(t)) = &rule.action {
                 if let Some(next) = rs.find_chain(chain, t) {
@@ -84,7 +93,9 @@ impl Rule for RpfilterOff {
             match cx.root().read_to_string(&path) {
                 Ok((_, t)) => match t.trim().parse::<u8>() {
                     Ok(v) => sysctl.push((path, v)),
-                    Err(_) => return Outcome::error(format!("`{path}`: not a number: `{}`", t.trim())),
+                    Err(_) => {
+                        return Outcome::error(format!("`{path}`: not a number: `{}`", t.trim()))
+                    }
                 },
                 Err(e) if e.is_not_found() => {}
                 Err(e) => return Outcome::error(e.to_string()),
@@ -92,8 +103,10 @@ impl Rule for RpfilterOff {
         }
         if let Some((path, v)) = sysctl.iter().find(|(_, v)| *v > 0) {
             let mode = if *v == 2 { "loose" } else { "strict" };
-            return Outcome::pass(format!("the kernel filters by reverse path ({mode}: `{path}` is {v})"))
-                .with_evidence([Evidence::value(path.clone(), v.to_string())]);
+            return Outcome::pass(format!(
+                "the kernel filters by reverse path ({mode}: `{path}` is {v})"
+            ))
+            .with_evidence([Evidence::value(path.clone(), v.to_string())]);
         }
         let fw = firewall(cx);
         let rule = match fw.ruleset() {
@@ -108,12 +121,23 @@ impl Rule for RpfilterOff {
         if let Some(r) = rule {
             return Outcome::pass(format!("the firewall filters by reverse path: {r}"));
         }
-        let shown: Vec<String> = sysctl.iter().map(|(p, v)| format!("`{p}` is {v}")).collect();
+        let shown: Vec<String> = sysctl
+            .iter()
+            .map(|(p, v)| format!("`{p}` is {v}"))
+            .collect();
         Outcome::fail(format!(
             "no reverse-path filtering: no rpfilter rule in the firewall's prerouting chains{}",
-            if shown.is_empty() { String::new() } else { format!(", and {}", shown.join(", ")) }
+            if shown.is_empty() {
+                String::new()
+            } else {
+                format!(", and {}", shown.join(", "))
+            }
         ))
-        .with_evidence(sysctl.into_iter().map(|(p, v)| Evidence::value(p, v.to_string())))
+        .with_evidence(
+            sysctl
+                .into_iter()
+                .map(|(p, v)| Evidence::value(p, v.to_string())),
+        )
     }
 }
 
@@ -132,13 +156,30 @@ mod tests {
     fn nixos_firewall_rpfilter_passes() {
         let o = run(&RpfilterOff, &sysctl(nixos_iptables_root(), "0\n", "0\n"));
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("`-A nixos-fw-rpfilter -m rpfilter --validmark -j RETURN`"), "{}", message(&o));
-        let o = run_with_nft(&RpfilterOff, &RootBuilder::new(), &fw_fixture_path("nixos-fw-nftables.json"));
+        assert!(
+            message(&o).contains("`-A nixos-fw-rpfilter -m rpfilter --validmark -j RETURN`"),
+            "{}",
+            message(&o)
+        );
+        let o = run_with_nft(
+            &RpfilterOff,
+            &RootBuilder::new(),
+            &fw_fixture_path("nixos-fw-nftables.json"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("inet nixos-fw rpfilter"), "{}", message(&o));
+        assert!(
+            message(&o).contains("inet nixos-fw rpfilter"),
+            "{}",
+            message(&o)
+        );
         let o = run(&RpfilterOff, &nixos_nftables_root());
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("`inet nixos-fw rpfilter: fib saddr . mark . iif oif exists accept`"), "{}", message(&o));
+        assert!(
+            message(&o)
+                .contains("`inet nixos-fw rpfilter: fib saddr . mark . iif oif exists accept`"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -150,20 +191,30 @@ mod tests {
 
     #[test]
     fn neither_fails() {
-        let o = run_with_nft(&RpfilterOff, &sysctl(RootBuilder::new(), "0\n", "0\n"), &fw_fixture_path("default-deny.json"));
+        let o = run_with_nft(
+            &RpfilterOff,
+            &sysctl(RootBuilder::new(), "0\n", "0\n"),
+            &fw_fixture_path("default-deny.json"),
+        );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         let script = fw_fixture("nixos-firewall-start.sh")
             .lines()
             .filter(|l| !l.contains("mangle"))
             .collect::<Vec<_>>()
             .join("\n");
-        let o = run(&RpfilterOff, &sysctl(nixos_iptables_root().file(SCRIPT, script), "0", "0"));
+        let o = run(
+            &RpfilterOff,
+            &sysctl(nixos_iptables_root().file(SCRIPT, script), "0", "0"),
+        );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
     }
 
     #[test]
     fn nothing_to_read_skips() {
-        let o = run(&RpfilterOff, &RootBuilder::new().file("/etc/hostname", "x\n"));
+        let o = run(
+            &RpfilterOff,
+            &RootBuilder::new().file("/etc/hostname", "x\n"),
+        );
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
     }
 

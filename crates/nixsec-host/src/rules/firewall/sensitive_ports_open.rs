@@ -52,7 +52,9 @@ impl Rule for SensitivePortsOpen {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
-        let (rs, vers) = match fw.deny_ruleset("inbound traffic is not denied by default, so every port is open") {
+        let (rs, vers) = match fw
+            .deny_ruleset("inbound traffic is not denied by default, so every port is open")
+        {
             Ok(r) => r,
             Err(o) => return o,
         };
@@ -62,21 +64,49 @@ impl Rule for SensitivePortsOpen {
             .filter(|o| vers.contains(&o.ver))
             .map(|o| (None, o))
             .collect();
-        for iface in rs.named_interfaces().into_iter().filter(|i| is_uplink_interface(i)) {
+        for iface in rs
+            .named_interfaces()
+            .into_iter()
+            .filter(|i| is_uplink_interface(i))
+        {
             let concrete = iface.replace('*', "0");
             for o in rs.open_ports(Some(&concrete)) {
-                if vers.contains(&o.ver) && !open.iter().any(|(_, g)| g.l4 == o.l4 && g.ver == o.ver && g.lo == o.lo && g.hi == o.hi) {
+                if vers.contains(&o.ver)
+                    && !open.iter().any(|(_, g)| {
+                        g.l4 == o.l4 && g.ver == o.ver && g.lo == o.lo && g.hi == o.hi
+                    })
+                {
                     open.push((Some(iface.clone()), o));
                 }
             }
         }
         let describe = |(iface, o): &(Option<String>, OpenPort)| {
-            let on = iface.as_ref().map(|i| format!(" on `{i}`")).unwrap_or_default();
-            let unsure = if o.certain { "" } else { " (depends on rules nixsec cannot evaluate)" };
-            format!("{} {}{on} admitted by {}{unsure}", o.ver.as_str(), o.label(), o.admitted_by)
+            let on = iface
+                .as_ref()
+                .map(|i| format!(" on `{i}`"))
+                .unwrap_or_default();
+            let unsure = if o.certain {
+                ""
+            } else {
+                " (depends on rules nixsec cannot evaluate)"
+            };
+            format!(
+                "{} {}{on} admitted by {}{unsure}",
+                o.ver.as_str(),
+                o.label(),
+                o.admitted_by
+            )
         };
-        let bad: Vec<String> = open.iter().filter(|(_, o)| is_bad(o)).map(describe).collect();
-        let path = rs.sources.first().map(|s| s.path.clone()).unwrap_or_default();
+        let bad: Vec<String> = open
+            .iter()
+            .filter(|(_, o)| is_bad(o))
+            .map(describe)
+            .collect();
+        let path = rs
+            .sources
+            .first()
+            .map(|s| s.path.clone())
+            .unwrap_or_default();
         if !bad.is_empty() {
             return Outcome::fail(format!(
                 "{} sensitive or broad port(s) accepted from other hosts: {}",
@@ -93,7 +123,11 @@ impl Rule for SensitivePortsOpen {
         Outcome::pass(format!(
             "{} port(s) accepted from other hosts, none sensitive or broad{}",
             open.len(),
-            if labels.is_empty() { String::new() } else { format!(": {}", labels.join(", ")) }
+            if labels.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", labels.join(", "))
+            }
         ))
     }
 }
@@ -117,26 +151,48 @@ mod tests {
         let b = nixos_with("ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept");
         let o = run(&SensitivePortsOpen, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("IPv4 tcp/5432 admitted by `-A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept`"), "{}", message(&o));
+        assert!(
+            message(&o).contains(
+                "IPv4 tcp/5432 admitted by `-A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept`"
+            ),
+            "{}",
+            message(&o)
+        );
         assert!(message(&o).contains("IPv6 tcp/5432"), "{}", message(&o));
     }
 
     #[test]
     fn broad_range_fails_and_narrow_range_passes() {
-        let o = run(&SensitivePortsOpen, &nixos_with("ip46tables -A nixos-fw -p udp --dport 60000:61000 -j nixos-fw-accept"));
+        let o = run(
+            &SensitivePortsOpen,
+            &nixos_with("ip46tables -A nixos-fw -p udp --dport 60000:61000 -j nixos-fw-accept"),
+        );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("udp/60000-61000"), "{}", message(&o));
-        let o = run(&SensitivePortsOpen, &nixos_with("ip46tables -A nixos-fw -p udp --dport 60000:60999 -j nixos-fw-accept"));
+        let o = run(
+            &SensitivePortsOpen,
+            &nixos_with("ip46tables -A nixos-fw -p udp --dport 60000:60999 -j nixos-fw-accept"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
 
     #[test]
     fn risk_port_only_on_a_vpn_passes_and_on_an_uplink_fails() {
-        let o = run(&SensitivePortsOpen, &nixos_with("ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept -i wg0"));
+        let o = run(
+            &SensitivePortsOpen,
+            &nixos_with("ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept -i wg0"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        let o = run(&SensitivePortsOpen, &nixos_with("ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept -i eth0"));
+        let o = run(
+            &SensitivePortsOpen,
+            &nixos_with("ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept -i eth0"),
+        );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("IPv4 tcp/5432 on `eth0` admitted by"), "{}", message(&o));
+        assert!(
+            message(&o).contains("IPv4 tcp/5432 on `eth0` admitted by"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -148,13 +204,20 @@ mod tests {
 
     #[test]
     fn open_host_skips() {
-        let o = run_with_nft(&SensitivePortsOpen, &RootBuilder::new(), &fw_fixture_path("empty-ruleset.json"));
+        let o = run_with_nft(
+            &SensitivePortsOpen,
+            &RootBuilder::new(),
+            &fw_fixture_path("empty-ruleset.json"),
+        );
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
     }
 
     #[test]
     fn malformed_script_is_an_error() {
-        let o = run(&SensitivePortsOpen, &nixos_with("ip46tables -A nixos-fw -p tcp --dport lots -j nixos-fw-accept"));
+        let o = run(
+            &SensitivePortsOpen,
+            &nixos_with("ip46tables -A nixos-fw -p tcp --dport lots -j nixos-fw-accept"),
+        );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains(SCRIPT), "{}", message(&o));
     }

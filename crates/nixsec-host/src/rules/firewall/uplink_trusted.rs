@@ -49,7 +49,9 @@ impl Rule for UplinkTrusted {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
-        let (rs, vers) = match fw.deny_ruleset("inbound traffic is not denied by default, so every interface is open") {
+        let (rs, vers) = match fw
+            .deny_ruleset("inbound traffic is not denied by default, so every interface is open")
+        {
             Ok(r) => r,
             Err(o) => return o,
         };
@@ -72,7 +74,11 @@ impl Rule for UplinkTrusted {
         if !bad.is_empty() {
             let mut ifaces: Vec<String> = bad.iter().map(|(i, _, _)| format!("`{i}`")).collect();
             ifaces.dedup();
-            let path = rs.sources.first().map(|s| s.path.clone()).unwrap_or_default();
+            let path = rs
+                .sources
+                .first()
+                .map(|s| s.path.clone())
+                .unwrap_or_default();
             return Outcome::fail(format!(
                 "uplink interface {} trusted: every port is open on it ({})",
                 ifaces.join(", "),
@@ -81,10 +87,9 @@ impl Rule for UplinkTrusted {
                     .collect::<Vec<_>>()
                     .join("; ")
             ))
-            .with_evidence(
-                bad.into_iter()
-                    .map(|(i, v, by)| Evidence::value(path.clone(), format!("{} `{i}`: {by}", v.as_str()))),
-            );
+            .with_evidence(bad.into_iter().map(|(i, v, by)| {
+                Evidence::value(path.clone(), format!("{} `{i}`: {by}", v.as_str()))
+            }));
         }
         let list: Vec<String> = named.iter().map(|i| format!("`{i}`")).collect();
         Outcome::pass(format!(
@@ -114,36 +119,68 @@ mod tests {
 
     #[test]
     fn trusted_ethernet_fails() {
-        let o = run(&UplinkTrusted, &nixos_with("ip46tables -A nixos-fw -i enp3s0 -j nixos-fw-accept"));
+        let o = run(
+            &UplinkTrusted,
+            &nixos_with("ip46tables -A nixos-fw -i enp3s0 -j nixos-fw-accept"),
+        );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).starts_with("uplink interface `enp3s0` trusted"), "{}", message(&o));
-        assert!(message(&o).contains("IPv4 on `enp3s0` admitted by `-A nixos-fw -i enp3s0 -j nixos-fw-accept`"), "{}", message(&o));
+        assert!(
+            message(&o).starts_with("uplink interface `enp3s0` trusted"),
+            "{}",
+            message(&o)
+        );
+        assert!(
+            message(&o).contains(
+                "IPv4 on `enp3s0` admitted by `-A nixos-fw -i enp3s0 -j nixos-fw-accept`"
+            ),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn trusted_vpn_and_container_dhcp_pass() {
-        let o = run(&UplinkTrusted, &nixos_with("ip46tables -A nixos-fw -i wg0 -j nixos-fw-accept"));
+        let o = run(
+            &UplinkTrusted,
+            &nixos_with("ip46tables -A nixos-fw -i wg0 -j nixos-fw-accept"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("`lo`, `ve-*`, `vz-*`, `wg0`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("`lo`, `ve-*`, `vz-*`, `wg0`"),
+            "{}",
+            message(&o)
+        );
         // A single port on an uplink is not trust.
-        let o = run(&UplinkTrusted, &nixos_with("ip46tables -A nixos-fw -i eth0 -p tcp --dport 443 -j nixos-fw-accept"));
+        let o = run(
+            &UplinkTrusted,
+            &nixos_with("ip46tables -A nixos-fw -i eth0 -p tcp --dport 443 -j nixos-fw-accept"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
 
     #[test]
     fn nft_iifname_accept_fails() {
         let t = tempfile::tempdir().expect("tempdir");
-        let json = fw_fixture("nixos-fw-nftables.json").replace("\"right\": \"lo\"", "\"right\": \"wlan0\"");
+        let json = fw_fixture("nixos-fw-nftables.json")
+            .replace("\"right\": \"lo\"", "\"right\": \"wlan0\"");
         let f = t.path().join("ruleset.json");
         std::fs::write(&f, json).expect("write");
         let o = run_with_nft(&UplinkTrusted, &RootBuilder::new(), &f);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("`inet nixos-fw input: meta iifname wlan0 accept # handle 10`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("`inet nixos-fw input: meta iifname wlan0 accept # handle 10`"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn open_host_skips() {
-        let o = run_with_nft(&UplinkTrusted, &RootBuilder::new(), &fw_fixture_path("debian-default-open.json"));
+        let o = run_with_nft(
+            &UplinkTrusted,
+            &RootBuilder::new(),
+            &fw_fixture_path("debian-default-open.json"),
+        );
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
     }
 

@@ -46,12 +46,18 @@ static META: RuleMeta = RuleMeta {
 fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<Evidence>, String> {
     let u = match nixsec_systemd::load(cx.root(), unit) {
         Ok(u) => u,
-        Err(nixsec_systemd::LoadError::NotFound { .. } | nixsec_systemd::LoadError::Masked { .. }) => return Ok(Vec::new()),
+        Err(
+            nixsec_systemd::LoadError::NotFound { .. } | nixsec_systemd::LoadError::Masked { .. },
+        ) => return Ok(Vec::new()),
         Err(e) => return Err(e.to_string()),
     };
     // An empty `ListenStream=` resets the list (a drop-in replacing the unit's sockets).
     let mut live = Vec::new();
-    for a in u.assignments.iter().filter(|a| a.section == "Socket" && a.key == "ListenStream") {
+    for a in u
+        .assignments
+        .iter()
+        .filter(|a| a.section == "Socket" && a.key == "ListenStream")
+    {
         if a.value.is_empty() {
             live.clear();
         } else {
@@ -62,9 +68,16 @@ fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<Evidence>, String> {
         .into_iter()
         .filter(|a| {
             let v = a.value.as_str();
-            v.parse::<u16>().is_ok() || (v.contains(':') && !v.starts_with(['/', '@', '%']) && !v.starts_with("vsock:"))
+            v.parse::<u16>().is_ok()
+                || (v.contains(':') && !v.starts_with(['/', '@', '%']) && !v.starts_with("vsock:"))
         })
-        .map(|a| Evidence::line(a.file.clone(), u32::try_from(a.line).unwrap_or(0), format!("ListenStream={}", a.value)))
+        .map(|a| {
+            Evidence::line(
+                a.file.clone(),
+                u32::try_from(a.line).unwrap_or(0),
+                format!("ListenStream={}", a.value),
+            )
+        })
         .collect())
 }
 
@@ -75,7 +88,13 @@ fn plain_port(cx: &HostCx) -> Vec<Evidence> {
         if let Ok((_, t)) = cx.root().read_to_string(file) {
             for l in crate::procnet::parse_table(&t, proto, "0A") {
                 if l.port == 2375 && !(l.addr.starts_with("127.") || l.addr == "::1") {
-                    out.push(Evidence::value(file, format!("{proto} {}:{} listening (Docker's plain-text API port)", l.addr, l.port)));
+                    out.push(Evidence::value(
+                        file,
+                        format!(
+                            "{proto} {}:{} listening (Docker's plain-text API port)",
+                            l.addr, l.port
+                        ),
+                    ));
                 }
             }
         }
@@ -131,14 +150,29 @@ impl Rule for ContainerApiTcp {
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
         }
-        if d.daemon.rootful.is_empty() && !["docker.socket", "podman.socket"].iter().any(|u| cx.root().exists(format!("/etc/systemd/system/{u}"))) {
-            return Outcome::skip("no Docker daemon configured (no docker.service, daemon.json or socket)");
+        if d.daemon.rootful.is_empty()
+            && !["docker.socket", "podman.socket"]
+                .iter()
+                .any(|u| cx.root().exists(format!("/etc/systemd/system/{u}")))
+        {
+            return Outcome::skip(
+                "no Docker daemon configured (no docker.service, daemon.json or socket)",
+            );
         }
-        let hosts: Vec<&str> = d.daemon.settings.hosts.iter().map(|(h, _)| h.as_str()).collect();
+        let hosts: Vec<&str> = d
+            .daemon
+            .settings
+            .hosts
+            .iter()
+            .map(|(h, _)| h.as_str())
+            .collect();
         Outcome::pass(if hosts.is_empty() {
             "dockerd listens on its default unix socket only".to_string()
         } else {
-            format!("API endpoints: {} (TCP only with tlsverify)", nixsec_core::escape(&hosts.join(" ")))
+            format!(
+                "API endpoints: {} (TCP only with tlsverify)",
+                nixsec_core::escape(&hosts.join(" "))
+            )
         })
     }
 }
@@ -156,20 +190,43 @@ mod tests {
     #[test]
     fn tcp_without_tlsverify_fails() {
         for f in ["insecure-tcp.json", "tcp-tls-no-verify.json"] {
-            let o = run(&ContainerApiTcp, &with_daemon(&text(&format!("containers/docker/daemon-json/{f}"))));
-            let Outcome::Fail { evidence, .. } = &o else { panic!("{f}: {o:?}") };
+            let o = run(
+                &ContainerApiTcp,
+                &with_daemon(&text(&format!("containers/docker/daemon-json/{f}"))),
+            );
+            let Outcome::Fail { evidence, .. } = &o else {
+                panic!("{f}: {o:?}")
+            };
             assert_eq!(evidence[0].path, "/etc/docker/daemon.json", "{f}");
-            assert!(evidence[0].value.as_deref().unwrap_or("").starts_with("tcp://"), "{f}");
+            assert!(
+                evidence[0]
+                    .value
+                    .as_deref()
+                    .unwrap_or("")
+                    .starts_with("tcp://"),
+                "{f}"
+            );
         }
     }
 
     #[test]
     fn tlsverify_and_unix_sockets_pass() {
-        for f in ["tcp-with-tls.json", "hardened.json", "empty.json", "as-used-here-vfs-no-iptables.json"] {
-            let o = run(&ContainerApiTcp, &with_daemon(&text(&format!("containers/docker/daemon-json/{f}"))));
+        for f in [
+            "tcp-with-tls.json",
+            "hardened.json",
+            "empty.json",
+            "as-used-here-vfs-no-iptables.json",
+        ] {
+            let o = run(
+                &ContainerApiTcp,
+                &with_daemon(&text(&format!("containers/docker/daemon-json/{f}"))),
+            );
             assert_eq!(o.status(), Status::Pass, "{f}: {}", message(&o));
         }
-        assert_eq!(run(&ContainerApiTcp, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&ContainerApiTcp, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
@@ -184,10 +241,18 @@ mod tests {
                 "[Service]\nExecStart=\nExecStart=/nix/store/bbbb-docker/bin/dockerd --config-file=/nix/store/aaaa-daemon-settings.json -H tcp://0.0.0.0:2376\n",
             );
         let o = run(&ContainerApiTcp, &b);
-        let Outcome::Fail { evidence, .. } = &o else { panic!("{o:?}") };
-        assert_eq!(evidence[0].path, "/etc/systemd/system/docker.service.d/overrides.conf");
+        let Outcome::Fail { evidence, .. } = &o else {
+            panic!("{o:?}")
+        };
+        assert_eq!(
+            evidence[0].path,
+            "/etc/systemd/system/docker.service.d/overrides.conf"
+        );
         assert_eq!(evidence[0].line, Some(3));
-        assert_eq!(evidence[0].value.as_deref(), Some("tcp://0.0.0.0:2376 (tlsverify unset, tls only)"));
+        assert_eq!(
+            evidence[0].value.as_deref(),
+            Some("tcp://0.0.0.0:2376 (tlsverify unset, tls only)")
+        );
     }
 
     #[test]
@@ -196,10 +261,22 @@ mod tests {
         let b = RootBuilder::new()
             .file("/etc/systemd/system/docker.socket", "[Socket]\nListenStream=\nListenStream=/run/docker.sock\nListenStream=0.0.0.0:2375\nSocketGroup=docker\n");
         let o = run(&ContainerApiTcp, &b);
-        let Outcome::Fail { evidence, .. } = &o else { panic!("{o:?}") };
-        assert_eq!(evidence[0], Evidence::line("/etc/systemd/system/docker.socket", 4, "ListenStream=0.0.0.0:2375"));
+        let Outcome::Fail { evidence, .. } = &o else {
+            panic!("{o:?}")
+        };
+        assert_eq!(
+            evidence[0],
+            Evidence::line(
+                "/etc/systemd/system/docker.socket",
+                4,
+                "ListenStream=0.0.0.0:2375"
+            )
+        );
         // With tlsverify in the daemon settings the socket's TCP endpoint needs client certs.
-        let b = b.file("/etc/docker/daemon.json", "{\"tlsverify\": true, \"tlscacert\": \"/etc/docker/ca.pem\"}");
+        let b = b.file(
+            "/etc/docker/daemon.json",
+            "{\"tlsverify\": true, \"tlscacert\": \"/etc/docker/ca.pem\"}",
+        );
         assert_eq!(run(&ContainerApiTcp, &b).status(), Status::Pass);
     }
 
@@ -207,27 +284,48 @@ mod tests {
     fn running_dockerd_command_line() {
         // /proc as a live host shows it: root's dockerd with -H tcp, a rootless one ignored.
         let b = RootBuilder::new()
-            .file("/proc/100/cmdline", "/usr/bin/dockerd\0-H\0tcp://0.0.0.0:2375\0")
+            .file(
+                "/proc/100/cmdline",
+                "/usr/bin/dockerd\0-H\0tcp://0.0.0.0:2375\0",
+            )
             .file("/proc/100/status", "Name:\tdockerd\nUid:\t0\t0\t0\t0\n")
             .file("/proc/200/cmdline", "dockerd\0--host=tcp://0.0.0.0:2376\0")
-            .file("/proc/200/status", "Name:\tdockerd\nUid:\t1000\t1000\t1000\t1000\n");
+            .file(
+                "/proc/200/status",
+                "Name:\tdockerd\nUid:\t1000\t1000\t1000\t1000\n",
+            );
         let o = run(&ContainerApiTcp, &b);
-        let Outcome::Fail { evidence, .. } = &o else { panic!("{o:?}") };
+        let Outcome::Fail { evidence, .. } = &o else {
+            panic!("{o:?}")
+        };
         assert_eq!(evidence.len(), 1, "{evidence:?}");
-        assert_eq!(evidence[0], Evidence::value("/proc/100/cmdline", "tcp://0.0.0.0:2375 (tlsverify unset)"));
+        assert_eq!(
+            evidence[0],
+            Evidence::value("/proc/100/cmdline", "tcp://0.0.0.0:2375 (tlsverify unset)")
+        );
     }
 
     #[test]
     fn podman_tcp_socket_fails() {
-        let b = RootBuilder::new().file("/etc/systemd/system/podman.socket", "[Socket]\nListenStream=%t/podman/podman.sock\nListenStream=0.0.0.0:8080\n");
+        let b = RootBuilder::new().file(
+            "/etc/systemd/system/podman.socket",
+            "[Socket]\nListenStream=%t/podman/podman.sock\nListenStream=0.0.0.0:8080\n",
+        );
         let o = run(&ContainerApiTcp, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
     }
 
     #[test]
     fn garbage_daemon_json_is_an_error() {
-        let o = run(&ContainerApiTcp, &with_daemon("{\"hosts\": [\"unix:///run/docker.sock\""));
+        let o = run(
+            &ContainerApiTcp,
+            &with_daemon("{\"hosts\": [\"unix:///run/docker.sock\""),
+        );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        assert!(message(&o).contains("/etc/docker/daemon.json"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/etc/docker/daemon.json"),
+            "{}",
+            message(&o)
+        );
     }
 }

@@ -45,23 +45,38 @@ impl Rule for ContainerDangerousGrants {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        over_nspawn(cx, "container(s) with dangerous capabilities, devices or binds", |c| {
-            let mut e = Vec::new();
-            for (cap, at) in &c.capabilities {
-                if DANGEROUS_CAPS.contains(&cap.as_str()) {
-                    e.push(at_evidence(at, format!("{}: capability {cap}", c.name)));
+        over_nspawn(
+            cx,
+            "container(s) with dangerous capabilities, devices or binds",
+            |c| {
+                let mut e = Vec::new();
+                for (cap, at) in &c.capabilities {
+                    if DANGEROUS_CAPS.contains(&cap.as_str()) {
+                        e.push(at_evidence(at, format!("{}: capability {cap}", c.name)));
+                    }
                 }
-            }
-            for b in c.binds.iter().filter(|b| dangerous_bind(b)) {
-                e.push(at_evidence(&b.at, format!("{}: {} bind of {}", c.name, if b.read_only { "read-only" } else { "writable" }, b.source)));
-            }
-            for (dev, access, at) in &c.devices {
-                if dangerous_device(dev, access) {
-                    e.push(at_evidence(at, format!("{}: device {dev} {access}", c.name)));
+                for b in c.binds.iter().filter(|b| dangerous_bind(b)) {
+                    e.push(at_evidence(
+                        &b.at,
+                        format!(
+                            "{}: {} bind of {}",
+                            c.name,
+                            if b.read_only { "read-only" } else { "writable" },
+                            b.source
+                        ),
+                    ));
                 }
-            }
-            e
-        })
+                for (dev, access, at) in &c.devices {
+                    if dangerous_device(dev, access) {
+                        e.push(at_evidence(
+                            at,
+                            format!("{}: device {dev} {access}", c.name),
+                        ));
+                    }
+                }
+                e
+            },
+        )
     }
 }
 
@@ -74,10 +89,22 @@ mod tests {
     #[test]
     fn risky_binds_fixture_fails() {
         let o = run(&ContainerDangerousGrants, &nixos_containers_root());
-        let Outcome::Fail { message, evidence, .. } = o else { panic!("{o:?}") };
+        let Outcome::Fail {
+            message, evidence, ..
+        } = o
+        else {
+            panic!("{o:?}")
+        };
         assert!(message.ends_with(": risky-binds"), "{message}");
         let v: Vec<&str> = evidence.iter().filter_map(|e| e.value.as_deref()).collect();
-        assert_eq!(v, ["risky-binds: capability ALL", "risky-binds: writable bind of /var/run/docker.sock", "risky-binds: writable bind of /home/alice"]);
+        assert_eq!(
+            v,
+            [
+                "risky-binds: capability ALL",
+                "risky-binds: writable bind of /var/run/docker.sock",
+                "risky-binds: writable bind of /home/alice"
+            ]
+        );
     }
 
     #[test]
@@ -90,7 +117,9 @@ mod tests {
             "[Service]\nEnvironment=\"EXTRA_NSPAWN_FLAGS=--capability=CAP_SYS_ADMIN,CAP_CHOWN\"\nDeviceAllow=/dev/sda rw\n",
         );
         let o = run(&ContainerDangerousGrants, &b);
-        let Outcome::Fail { evidence, .. } = o else { panic!("{o:?}") };
+        let Outcome::Fail { evidence, .. } = o else {
+            panic!("{o:?}")
+        };
         assert_eq!(evidence.len(), 2, "{evidence:?}");
         assert_eq!(evidence[0].path, "/etc/systemd/system/container@db.service");
     }
@@ -103,7 +132,10 @@ mod tests {
 
     #[test]
     fn include_free_garbage_errors() {
-        let b = RootBuilder::new().file("/etc/nixos-containers/x.conf", "\u{0}\u{0}garbage without assignments");
+        let b = RootBuilder::new().file(
+            "/etc/nixos-containers/x.conf",
+            "\u{0}\u{0}garbage without assignments",
+        );
         assert_eq!(run(&ContainerDangerousGrants, &b).status(), Status::Error);
     }
 }

@@ -54,13 +54,26 @@ impl Rule for ContainerGroupMembers {
         if !d.daemon.rootful.is_empty() {
             wanted.push(("docker".into(), "rootful Docker".into()));
         }
-        let docker_sock = if root.exists("/run/docker.sock") { "/run/docker.sock" } else { "/var/run/docker.sock" };
-        for (sock, what) in [(docker_sock, "Docker socket"), ("/run/podman/podman.sock", "rootful Podman socket")] {
+        let docker_sock = if root.exists("/run/docker.sock") {
+            "/run/docker.sock"
+        } else {
+            "/var/run/docker.sock"
+        };
+        for (sock, what) in [
+            (docker_sock, "Docker socket"),
+            ("/run/podman/podman.sock", "rootful Podman socket"),
+        ] {
             if let Ok((_, md)) = root.metadata(sock) {
                 let accounts = crate::accounts::Accounts::of(cx);
                 let g = accounts.group_name(md.gid());
                 if md.mode() & 0o002 != 0 {
-                    evidence.push(Evidence::value(sock, format!("{what} writable by everyone (mode {:o})", md.mode() & 0o7777)));
+                    evidence.push(Evidence::value(
+                        sock,
+                        format!(
+                            "{what} writable by everyone (mode {:o})",
+                            md.mode() & 0o7777
+                        ),
+                    ));
                 }
                 if g != "root" {
                     wanted.push((g, format!("owns the {what}")));
@@ -68,8 +81,16 @@ impl Rule for ContainerGroupMembers {
             }
         }
         for (group, dirs, why) in [
-            ("libvirtd", &["/var/lib/libvirt", "/etc/libvirt"][..], "libvirt"),
-            ("libvirt", &["/var/lib/libvirt", "/etc/libvirt"][..], "libvirt"),
+            (
+                "libvirtd",
+                &["/var/lib/libvirt", "/etc/libvirt"][..],
+                "libvirt",
+            ),
+            (
+                "libvirt",
+                &["/var/lib/libvirt", "/etc/libvirt"][..],
+                "libvirt",
+            ),
             ("lxd", &["/var/lib/lxd"][..], "LXD"),
             ("incus-admin", &["/var/lib/incus"][..], "Incus"),
         ] {
@@ -89,7 +110,9 @@ impl Rule for ContainerGroupMembers {
         let mut who = Vec::new();
         wanted.dedup_by(|a, b| a.0 == b.0);
         for (g, why) in &wanted {
-            let Some((line, gid, members)) = groups.get(g) else { continue };
+            let Some((line, gid, members)) = groups.get(g) else {
+                continue;
+            };
             let mut m: Vec<String> = members.iter().filter(|u| *u != "root").cloned().collect();
             if let Some(us) = passwd {
                 let primary: Vec<String> = us
@@ -103,10 +126,18 @@ impl Rule for ContainerGroupMembers {
                 continue;
             }
             who.push(format!("{g}: {}", m.join(", ")));
-            evidence.push(Evidence::line("/etc/group", *line, format!("{g} ({why}): {}", m.join(","))));
+            evidence.push(Evidence::line(
+                "/etc/group",
+                *line,
+                format!("{g} ({why}): {}", m.join(",")),
+            ));
         }
         if !evidence.is_empty() {
-            let msg = if who.is_empty() { "a daemon socket is writable by every user".to_string() } else { format!("root-equivalent through a daemon group: {}", who.join("; ")) };
+            let msg = if who.is_empty() {
+                "a daemon socket is writable by every user".to_string()
+            } else {
+                format!("root-equivalent through a daemon group: {}", who.join("; "))
+            };
             return Outcome::fail(nixsec_core::escape(&msg).into_owned()).with_evidence(evidence);
         }
         let names: Vec<&str> = wanted.iter().map(|(g, _)| g.as_str()).collect();
@@ -129,40 +160,75 @@ mod tests {
 
     #[test]
     fn docker_group_member_fails() {
-        let o = run(&ContainerGroupMembers, &root("root:x:0:\nwheel:x:1:alice\ndocker:x:131:alice\n"));
-        let Outcome::Fail { evidence, message, .. } = o else { panic!("{o:?}") };
+        let o = run(
+            &ContainerGroupMembers,
+            &root("root:x:0:\nwheel:x:1:alice\ndocker:x:131:alice\n"),
+        );
+        let Outcome::Fail {
+            evidence, message, ..
+        } = o
+        else {
+            panic!("{o:?}")
+        };
         assert!(message.contains("docker: alice"), "{message}");
-        assert_eq!(evidence[0], Evidence::line("/etc/group", 3, "docker (rootful Docker): alice"));
+        assert_eq!(
+            evidence[0],
+            Evidence::line("/etc/group", 3, "docker (rootful Docker): alice")
+        );
     }
 
     #[test]
     fn empty_group_passes_and_no_daemon_skips() {
-        assert_eq!(run(&ContainerGroupMembers, &root("root:x:0:\ndocker:x:131:\n")).status(), Status::Pass);
+        assert_eq!(
+            run(&ContainerGroupMembers, &root("root:x:0:\ndocker:x:131:\n")).status(),
+            Status::Pass
+        );
         let b = RootBuilder::new().file("/etc/group", "docker:x:131:alice\n");
-        assert_eq!(run(&ContainerGroupMembers, &b).status(), Status::Skip, "group without a daemon");
+        assert_eq!(
+            run(&ContainerGroupMembers, &b).status(),
+            Status::Skip,
+            "group without a daemon"
+        );
     }
 
     #[test]
     fn libvirtd_member_fails() {
-        let b = RootBuilder::new().file("/etc/passwd", PASSWD).dir("/var/lib/libvirt", 0o755).file("/etc/group", "libvirtd:x:67:alice\n");
+        let b = RootBuilder::new()
+            .file("/etc/passwd", PASSWD)
+            .dir("/var/lib/libvirt", 0o755)
+            .file("/etc/group", "libvirtd:x:67:alice\n");
         assert_eq!(run(&ContainerGroupMembers, &b).status(), Status::Fail);
     }
 
     #[test]
     fn world_writable_socket_fails() {
         use std::os::unix::fs::PermissionsExt;
-        let b = RootBuilder::new().file("/etc/passwd", PASSWD).file("/etc/group", "root:x:0:\n").dir("/run", 0o755);
+        let b = RootBuilder::new()
+            .file("/etc/passwd", PASSWD)
+            .file("/etc/group", "root:x:0:\n")
+            .dir("/run", 0o755);
         let sock = b.path().join("run/docker.sock");
-        let _listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind a socket in the fixture root");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock)
+            .expect("bind a socket in the fixture root");
         std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).expect("chmod");
         let o = run(&ContainerGroupMembers, &b);
-        let Outcome::Fail { evidence, .. } = o else { panic!("{o:?}") };
-        assert_eq!(evidence[0], Evidence::value("/run/docker.sock", "Docker socket writable by everyone (mode 666)"));
+        let Outcome::Fail { evidence, .. } = o else {
+            panic!("{o:?}")
+        };
+        assert_eq!(
+            evidence[0],
+            Evidence::value(
+                "/run/docker.sock",
+                "Docker socket writable by everyone (mode 666)"
+            )
+        );
     }
 
     #[test]
     fn unreadable_group_is_an_error() {
-        let b = RootBuilder::new().file("/etc/docker/daemon.json", "{}").symlink("/etc/group", "/etc/group");
+        let b = RootBuilder::new()
+            .file("/etc/docker/daemon.json", "{}")
+            .symlink("/etc/group", "/etc/group");
         assert_eq!(run(&ContainerGroupMembers, &b).status(), Status::Error);
     }
 }

@@ -46,7 +46,20 @@ impl Rule for ContainerHostNetwork {
         over_nspawn(cx, "container(s) in the host network namespace", |c| {
             c.host_network
                 .iter()
-                .map(|at| at_evidence(at, format!("{}: {}", c.name, if at.text.is_empty() { "no private network" } else { &at.text })))
+                .map(|at| {
+                    at_evidence(
+                        at,
+                        format!(
+                            "{}: {}",
+                            c.name,
+                            if at.text.is_empty() {
+                                "no private network"
+                            } else {
+                                &at.text
+                            }
+                        ),
+                    )
+                })
                 .collect()
         })
     }
@@ -61,9 +74,17 @@ mod tests {
     #[test]
     fn fixture_containers() {
         let o = run(&ContainerHostNetwork, &nixos_containers_root());
-        let Outcome::Fail { message, evidence, .. } = o else { panic!("{o:?}") };
+        let Outcome::Fail {
+            message, evidence, ..
+        } = o
+        else {
+            panic!("{o:?}")
+        };
         // shared-net-root and risky-binds have no PRIVATE_NETWORK; private-net-userns has it.
-        assert!(message.ends_with("risky-binds, shared-net-root"), "{message}");
+        assert!(
+            message.ends_with("risky-binds, shared-net-root"),
+            "{message}"
+        );
         assert_eq!(evidence[0].path, "/etc/nixos-containers/risky-binds.conf");
     }
 
@@ -75,13 +96,19 @@ mod tests {
         );
         assert_eq!(run(&ContainerHostNetwork, &b).status(), Status::Pass);
         // Podman's files in /etc/containers are not NixOS containers.
-        let b = RootBuilder::new().file("/etc/containers/containers.conf", "[containers]\nnetns = \"host\"\n");
+        let b = RootBuilder::new().file(
+            "/etc/containers/containers.conf",
+            "[containers]\nnetns = \"host\"\n",
+        );
         assert_eq!(run(&ContainerHostNetwork, &b).status(), Status::Skip);
     }
 
     #[test]
     fn garbage_conf_is_an_error() {
-        let b = RootBuilder::new().file("/etc/nixos-containers/bad.conf", "{\"PRIVATE_NETWORK\": 1}\n");
+        let b = RootBuilder::new().file(
+            "/etc/nixos-containers/bad.conf",
+            "{\"PRIVATE_NETWORK\": 1}\n",
+        );
         let o = run(&ContainerHostNetwork, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("/etc/nixos-containers/bad.conf"));

@@ -45,7 +45,10 @@ impl Rule for ContainerRootIsHostRoot {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         over_nspawn(cx, "container(s) whose root is host uid 0", |c| {
-            c.host_root.iter().map(|at| at_evidence(at, format!("{}: {}", c.name, at.text))).collect()
+            c.host_root
+                .iter()
+                .map(|at| at_evidence(at, format!("{}: {}", c.name, at.text)))
+                .collect()
         })
     }
 }
@@ -59,17 +62,31 @@ mod tests {
     #[test]
     fn fixture_containers() {
         let o = run(&ContainerRootIsHostRoot, &nixos_containers_root());
-        let Outcome::Fail { message, evidence, .. } = o else { panic!("{o:?}") };
-        assert!(message.ends_with("risky-binds, shared-net-root"), "{message}");
+        let Outcome::Fail {
+            message, evidence, ..
+        } = o
+        else {
+            panic!("{o:?}")
+        };
+        assert!(
+            message.ends_with("risky-binds, shared-net-root"),
+            "{message}"
+        );
         assert_eq!(evidence[0].line, Some(5));
-        assert_eq!(evidence[0].value.as_deref(), Some("risky-binds: PRIVATE_USERS=no"));
+        assert_eq!(
+            evidence[0].value.as_deref(),
+            Some("risky-binds: PRIVATE_USERS=no")
+        );
     }
 
     #[test]
     fn private_users_flag_passes() {
         let b = RootBuilder::new().file("/etc/nixos-containers/a.conf", "SYSTEM_PATH=/nix/store/x\nPRIVATE_NETWORK=1\nEXTRA_NSPAWN_FLAGS=\"--private-users=pick\"\n");
         assert_eq!(run(&ContainerRootIsHostRoot, &b).status(), Status::Pass);
-        assert_eq!(run(&ContainerRootIsHostRoot, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&ContainerRootIsHostRoot, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]

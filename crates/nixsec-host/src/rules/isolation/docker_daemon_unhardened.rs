@@ -52,10 +52,14 @@ impl Rule for DockerDaemonUnhardened {
         }
         if d.daemon.rootful.is_empty() {
             if !d.daemon.rootless.is_empty() {
-                return Outcome::pass("only rootless Docker: the daemon runs as its user, in a user namespace")
-                    .with_evidence(d.daemon.rootless.iter().map(|p| Evidence::path(p.clone())));
+                return Outcome::pass(
+                    "only rootless Docker: the daemon runs as its user, in a user namespace",
+                )
+                .with_evidence(d.daemon.rootless.iter().map(|p| Evidence::path(p.clone())));
             }
-            return Outcome::skip("no rootful Docker daemon configured (no docker.service, daemon.json or socket)");
+            return Outcome::skip(
+                "no rootful Docker daemon configured (no docker.service, daemon.json or socket)",
+            );
         }
         let s = &d.daemon.settings;
         let mut missing = Vec::new();
@@ -68,11 +72,16 @@ impl Rule for DockerDaemonUnhardened {
         if s.icc != Some(false) {
             missing.push("icc not false");
         }
-        let path = s.config_file.clone().unwrap_or_else(|| d.daemon.rootful[0].clone());
+        let path = s
+            .config_file
+            .clone()
+            .unwrap_or_else(|| d.daemon.rootful[0].clone());
         if missing.is_empty() {
-            return Outcome::pass("userns-remap, no-new-privileges and icc=false are set").with_evidence([Evidence::path(path)]);
+            return Outcome::pass("userns-remap, no-new-privileges and icc=false are set")
+                .with_evidence([Evidence::path(path)]);
         }
-        Outcome::fail(format!("rootful dockerd with {}", missing.join(", "))).with_evidence([Evidence::value(path, missing.join("; "))])
+        Outcome::fail(format!("rootful dockerd with {}", missing.join(", ")))
+            .with_evidence([Evidence::value(path, missing.join("; "))])
     }
 }
 
@@ -88,26 +97,48 @@ mod tests {
 
     #[test]
     fn hardened_passes() {
-        let o = run(&DockerDaemonUnhardened, &with(&text("containers/docker/daemon-json/hardened.json")));
+        let o = run(
+            &DockerDaemonUnhardened,
+            &with(&text("containers/docker/daemon-json/hardened.json")),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
 
     #[test]
     fn remapped_without_icc_and_empty_fail() {
-        let o = run(&DockerDaemonUnhardened, &with(&text("containers/docker/userns-remap/daemon.json")));
+        let o = run(
+            &DockerDaemonUnhardened,
+            &with(&text("containers/docker/userns-remap/daemon.json")),
+        );
         assert_eq!(message(&o), "rootful dockerd with icc not false");
-        let o = run(&DockerDaemonUnhardened, &with(&text("containers/docker/daemon-json/empty.json")));
-        assert_eq!(message(&o), "rootful dockerd with userns-remap unset, no-new-privileges not true, icc not false");
+        let o = run(
+            &DockerDaemonUnhardened,
+            &with(&text("containers/docker/daemon-json/empty.json")),
+        );
+        assert_eq!(
+            message(&o),
+            "rootful dockerd with userns-remap unset, no-new-privileges not true, icc not false"
+        );
     }
 
     #[test]
     fn no_daemon_skips_and_garbage_errors() {
-        assert_eq!(run(&DockerDaemonUnhardened, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&DockerDaemonUnhardened, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         // Rootless only (NixOS `virtualisation.docker.rootless.enable`): nothing to remap.
-        let b = RootBuilder::new().file("/etc/systemd/user/docker.service", "[Service]\nExecStart=/nix/store/x-docker/bin/dockerd-rootless\n");
+        let b = RootBuilder::new().file(
+            "/etc/systemd/user/docker.service",
+            "[Service]\nExecStart=/nix/store/x-docker/bin/dockerd-rootless\n",
+        );
         assert_eq!(run(&DockerDaemonUnhardened, &b).status(), Status::Pass);
         let o = run(&DockerDaemonUnhardened, &with("garbage"));
         assert_eq!(o.status(), Status::Error);
-        assert!(message(&o).contains("/etc/docker/daemon.json"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/etc/docker/daemon.json"),
+            "{}",
+            message(&o)
+        );
     }
 }

@@ -54,23 +54,45 @@ impl Rule for LxcPrivileged {
             if c.problems.is_empty() {
                 continue;
             }
-            names.push(format!("{}{}", c.name, if c.privileged { " (privileged)" } else { "" }));
+            names.push(format!(
+                "{}{}",
+                c.name,
+                if c.privileged { " (privileged)" } else { "" }
+            ));
             for (what, at) in &c.problems {
                 evidence.push(match at {
-                    Some(s) => Evidence::line(s.path.clone(), s.line, format!("{}: {what} ({} = {})", c.name, s.key, s.value)),
+                    Some(s) => Evidence::line(
+                        s.path.clone(),
+                        s.line,
+                        format!("{}: {what} ({} = {})", c.name, s.key, s.value),
+                    ),
                     None => Evidence::value(c.config.clone(), format!("{}: {what}", c.name)),
                 });
             }
         }
-        let errs = if scan.errors.is_empty() { String::new() } else { format!("; not read: {}", scan.errors.join("; ")) };
+        let errs = if scan.errors.is_empty() {
+            String::new()
+        } else {
+            format!("; not read: {}", scan.errors.join("; "))
+        };
         if !names.is_empty() {
-            return Outcome::fail(nixsec_core::escape(&format!("{} LXC container(s) not confined: {}{errs}", names.len(), names.join(", "))).into_owned())
-                .with_evidence(evidence);
+            return Outcome::fail(
+                nixsec_core::escape(&format!(
+                    "{} LXC container(s) not confined: {}{errs}",
+                    names.len(),
+                    names.join(", ")
+                ))
+                .into_owned(),
+            )
+            .with_evidence(evidence);
         }
         if !scan.errors.is_empty() {
             return Outcome::error(scan.errors.join("; "));
         }
-        Outcome::pass(format!("{} LXC container(s), all unprivileged and confined", scan.containers.len()))
+        Outcome::pass(format!(
+            "{} LXC container(s), all unprivileged and confined",
+            scan.containers.len()
+        ))
     }
 }
 
@@ -83,32 +105,68 @@ mod tests {
     #[test]
     fn lxc_create_fixtures() {
         let o = run(&LxcPrivileged, &lxc_root());
-        let Outcome::Fail { message, evidence, .. } = o else { panic!("{o:?}") };
+        let Outcome::Fail {
+            message, evidence, ..
+        } = o
+        else {
+            panic!("{o:?}")
+        };
         assert!(message.starts_with("2 LXC container(s) not confined: busybox-priv (privileged), none-priv (privileged)"), "{message}");
-        assert!(evidence.iter().any(|e| e.path == "/var/lib/lxc/none-priv/config" && e.value.as_deref() == Some("none-priv: no lxc.idmap: container root is host uid 0")), "{evidence:?}");
+        assert!(
+            evidence
+                .iter()
+                .any(|e| e.path == "/var/lib/lxc/none-priv/config"
+                    && e.value.as_deref()
+                        == Some("none-priv: no lxc.idmap: container root is host uid 0")),
+            "{evidence:?}"
+        );
     }
 
     #[test]
     fn unprivileged_passes() {
         let b = RootBuilder::new()
             .file("/etc/passwd", PASSWD)
-            .tree("/var/lib/lxc/none-unpriv", &dir("containers/lxc/var-lib-lxc/none-unpriv"))
-            .tree("/etc/lxc/default.conf", &dir("containers/lxc/etc-lxc-default.conf"));
+            .tree(
+                "/var/lib/lxc/none-unpriv",
+                &dir("containers/lxc/var-lib-lxc/none-unpriv"),
+            )
+            .tree(
+                "/etc/lxc/default.conf",
+                &dir("containers/lxc/etc-lxc-default.conf"),
+            );
         let o = run(&LxcPrivileged, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert_eq!(run(&LxcPrivileged, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&LxcPrivileged, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
     fn legacy_keys_are_read() {
         // 2.x names: lxc.id_map makes it unprivileged, lxc.aa_profile = unconfined still fails.
         for f in ["legacy-2x.conf", "legacy-2x.updated.conf"] {
-            let b = RootBuilder::new().file("/var/lib/lxc/legacy1/config", text(&format!("containers/lxc/{f}")));
+            let b = RootBuilder::new().file(
+                "/var/lib/lxc/legacy1/config",
+                text(&format!("containers/lxc/{f}")),
+            );
             let o = run(&LxcPrivileged, &b);
-            let Outcome::Fail { message, evidence, .. } = o else { panic!("{f}: {o:?}") };
+            let Outcome::Fail {
+                message, evidence, ..
+            } = o
+            else {
+                panic!("{f}: {o:?}")
+            };
             assert!(message.ends_with("legacy1"), "{f}: {message}");
             assert_eq!(evidence.len(), 1, "{f}: {evidence:?}");
-            assert!(evidence[0].value.as_deref().unwrap_or("").contains("AppArmor profile unconfined"), "{f}");
+            assert!(
+                evidence[0]
+                    .value
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("AppArmor profile unconfined"),
+                "{f}"
+            );
         }
     }
 
@@ -121,7 +179,10 @@ mod tests {
         let o = run(&LxcPrivileged, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("lxc.include loop"), "{}", message(&o));
-        let b = RootBuilder::new().file("/var/lib/lxc/a/config", "lxc.include = /etc/lxc/missing.conf\n");
+        let b = RootBuilder::new().file(
+            "/var/lib/lxc/a/config",
+            "lxc.include = /etc/lxc/missing.conf\n",
+        );
         assert_eq!(run(&LxcPrivileged, &b).status(), Status::Error);
         let b = RootBuilder::new().file("/var/lib/lxc/a/config", "{\"lxc\": true}\n");
         assert_eq!(run(&LxcPrivileged, &b).status(), Status::Error);

@@ -71,18 +71,39 @@ impl Rule for OciPrivileged {
                 _ => String::new(),
             };
             names.push(format!("{}{who}", c.name));
-            evidence.push(Evidence::value(format!("{}/hostconfig.json", c.dir), format!("{}{who}: {}", c.name, p.join(" "))));
+            evidence.push(Evidence::value(
+                format!("{}/hostconfig.json", c.dir),
+                format!("{}{who}: {}", c.name, p.join(" ")),
+            ));
         }
-        let errs = if cs.errors.is_empty() { String::new() } else { format!("; not read: {}", cs.errors.join("; ")) };
+        let errs = if cs.errors.is_empty() {
+            String::new()
+        } else {
+            format!("; not read: {}", cs.errors.join("; "))
+        };
         if !evidence.is_empty() {
-            let out = Outcome::fail(nixsec_core::escape(&format!("{} container(s) can reach the host: {}{errs}", names.len(), names.join(", "))).into_owned())
-                .with_evidence(evidence);
-            return if host_root { out } else { out.with_severity(Severity::Medium) };
+            let out = Outcome::fail(
+                nixsec_core::escape(&format!(
+                    "{} container(s) can reach the host: {}{errs}",
+                    names.len(),
+                    names.join(", ")
+                ))
+                .into_owned(),
+            )
+            .with_evidence(evidence);
+            return if host_root {
+                out
+            } else {
+                out.with_severity(Severity::Medium)
+            };
         }
         if !cs.errors.is_empty() {
             return Outcome::error(cs.errors.join("; "));
         }
-        Outcome::pass(format!("{} container(s), none privileged or sharing host namespaces", cs.containers.len()))
+        Outcome::pass(format!(
+            "{} container(s), none privileged or sharing host namespaces",
+            cs.containers.len()
+        ))
     }
 }
 
@@ -95,13 +116,27 @@ mod tests {
     #[test]
     fn fixture_containers_fail_with_their_flags() {
         let o = run(&OciPrivileged, &docker_root("{}"));
-        let Outcome::Fail { message, evidence, severity } = o else { panic!("{o:?}") };
+        let Outcome::Fail {
+            message,
+            evidence,
+            severity,
+        } = o
+        else {
+            panic!("{o:?}")
+        };
         assert_eq!(severity, None, "host root: high");
         assert!(message.starts_with("2 container(s)"), "{message}");
         let v: Vec<&str> = evidence.iter().filter_map(|e| e.value.as_deref()).collect();
         assert!(v.contains(&"privileged-sock: --privileged --pid=host --network=host --ipc=host -v /var/run/docker.sock:/var/run/docker.sock"), "{v:?}");
-        assert!(v.iter().any(|x| x.starts_with("caps-unconfined: --cap-add=NET_ADMIN --cap-add=SYS_ADMIN")), "{v:?}");
-        assert!(!message.contains("hardened") && !message.contains("web-default"), "{message}");
+        assert!(
+            v.iter()
+                .any(|x| x.starts_with("caps-unconfined: --cap-add=NET_ADMIN --cap-add=SYS_ADMIN")),
+            "{v:?}"
+        );
+        assert!(
+            !message.contains("hardened") && !message.contains("web-default"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -112,13 +147,19 @@ mod tests {
             &dir(&format!("containers/docker/var-lib-docker-containers/{id}")),
         );
         assert_eq!(run(&OciPrivileged, &b).status(), Status::Pass);
-        assert_eq!(run(&OciPrivileged, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&OciPrivileged, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
     fn garbage_hostconfig_is_an_error() {
         let id = "a".repeat(64);
-        let b = RootBuilder::new().file(&format!("/var/lib/docker/containers/{id}/hostconfig.json"), "{\"Privileged\": tru");
+        let b = RootBuilder::new().file(
+            &format!("/var/lib/docker/containers/{id}/hostconfig.json"),
+            "{\"Privileged\": tru",
+        );
         let o = run(&OciPrivileged, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("hostconfig.json"), "{}", message(&o));

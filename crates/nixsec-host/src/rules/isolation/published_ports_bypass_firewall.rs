@@ -58,23 +58,46 @@ impl Rule for PublishedPortsBypassFirewall {
         let mut evidence = Vec::new();
         for c in cs.containers.iter().filter(|c| c.rootless_user.is_none()) {
             for p in docker::published_on_all(c, ip) {
-                let host_ip = if p.host_ip.is_empty() { "0.0.0.0" } else { p.host_ip.as_str() };
-                evidence.push(Evidence::value(format!("{}/hostconfig.json", c.dir), format!("{}: {host_ip}:{} -> {}", c.name, p.host_port, p.container_port)));
+                let host_ip = if p.host_ip.is_empty() {
+                    "0.0.0.0"
+                } else {
+                    p.host_ip.as_str()
+                };
+                evidence.push(Evidence::value(
+                    format!("{}/hostconfig.json", c.dir),
+                    format!(
+                        "{}: {host_ip}:{} -> {}",
+                        c.name, p.host_port, p.container_port
+                    ),
+                ));
             }
         }
         if !evidence.is_empty() && d.daemon.settings.iptables == Some(false) {
             return Outcome::pass(format!("{} port(s) published on all addresses, but the daemon runs with `iptables: false`: the host firewall filters them", evidence.len()))
                 .with_evidence(evidence);
         }
-        let errs = if cs.errors.is_empty() { String::new() } else { format!("; not read: {}", cs.errors.join("; ")) };
+        let errs = if cs.errors.is_empty() {
+            String::new()
+        } else {
+            format!("; not read: {}", cs.errors.join("; "))
+        };
         if !evidence.is_empty() {
-            return Outcome::fail(nixsec_core::escape(&format!("{} container port(s) published on every address, past nixos-fw{errs}", evidence.len())).into_owned())
-                .with_evidence(evidence);
+            return Outcome::fail(
+                nixsec_core::escape(&format!(
+                    "{} container port(s) published on every address, past nixos-fw{errs}",
+                    evidence.len()
+                ))
+                .into_owned(),
+            )
+            .with_evidence(evidence);
         }
         if !cs.errors.is_empty() {
             return Outcome::error(cs.errors.join("; "));
         }
-        Outcome::pass(format!("{} container(s), no port published on every address", cs.containers.len()))
+        Outcome::pass(format!(
+            "{} container(s), no port published on every address",
+            cs.containers.len()
+        ))
     }
 }
 
@@ -87,21 +110,52 @@ mod tests {
     #[test]
     fn web_default_fails() {
         let o = run(&PublishedPortsBypassFirewall, &docker_root("{}"));
-        let Outcome::Fail { evidence, .. } = o else { panic!("{o:?}") };
+        let Outcome::Fail { evidence, .. } = o else {
+            panic!("{o:?}")
+        };
         assert_eq!(evidence.len(), 1);
-        assert_eq!(evidence[0].value.as_deref(), Some("web-default: 0.0.0.0:8080 -> 80/tcp"));
+        assert_eq!(
+            evidence[0].value.as_deref(),
+            Some("web-default: 0.0.0.0:8080 -> 80/tcp")
+        );
     }
 
     #[test]
     fn loopback_default_or_no_iptables_passes() {
-        assert_eq!(run(&PublishedPortsBypassFirewall, &docker_root("{\"ip\": \"127.0.0.1\"}")).status(), Status::Pass);
-        assert_eq!(run(&PublishedPortsBypassFirewall, &docker_root("{\"iptables\": false}")).status(), Status::Pass);
-        assert_eq!(run(&PublishedPortsBypassFirewall, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(
+                &PublishedPortsBypassFirewall,
+                &docker_root("{\"ip\": \"127.0.0.1\"}")
+            )
+            .status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(
+                &PublishedPortsBypassFirewall,
+                &docker_root("{\"iptables\": false}")
+            )
+            .status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(&PublishedPortsBypassFirewall, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
     fn garbage_hostconfig_is_an_error() {
-        let b = RootBuilder::new().file(&format!("/var/lib/docker/containers/{}/hostconfig.json", "b".repeat(64)), "\u{0}\u{1}garbage");
-        assert_eq!(run(&PublishedPortsBypassFirewall, &b).status(), Status::Error);
+        let b = RootBuilder::new().file(
+            &format!(
+                "/var/lib/docker/containers/{}/hostconfig.json",
+                "b".repeat(64)
+            ),
+            "\u{0}\u{1}garbage",
+        );
+        assert_eq!(
+            run(&PublishedPortsBypassFirewall, &b).status(),
+            Status::Error
+        );
     }
 }

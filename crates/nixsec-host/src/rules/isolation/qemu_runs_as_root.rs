@@ -48,20 +48,33 @@ impl Rule for QemuRunsAsRoot {
             .processes
             .iter()
             .filter(|(_, _, uid)| *uid == 0)
-            .map(|(pid, comm, _)| Evidence::value(format!("/proc/{pid}/status"), format!("{comm} runs as uid 0")))
+            .map(|(pid, comm, _)| {
+                Evidence::value(
+                    format!("/proc/{pid}/status"),
+                    format!("{comm} runs as uid 0"),
+                )
+            })
             .collect();
         if let (Some(conf), Some(u)) = (&q.conf, &q.user) {
             if libvirt::is_root(&u.value) {
-                evidence.push(Evidence::line(conf.clone(), u.line, format!("user = \"{}\"", u.value)));
+                evidence.push(Evidence::line(
+                    conf.clone(),
+                    u.line,
+                    format!("user = \"{}\"", u.value),
+                ));
             }
         }
         if let (Some(conf), None, None) = (&q.conf, &q.user, &q.error) {
             if cx.info().is_nixos {
-                evidence.push(Evidence::value(conf.clone(), "no `user` line: NixOS's runAsRoot = true (the default)"));
+                evidence.push(Evidence::value(
+                    conf.clone(),
+                    "no `user` line: NixOS's runAsRoot = true (the default)",
+                ));
             }
         }
         if !evidence.is_empty() {
-            return Outcome::fail("QEMU runs as root: a guest escape is root on the host").with_evidence(evidence);
+            return Outcome::fail("QEMU runs as root: a guest escape is root on the host")
+                .with_evidence(evidence);
         }
         if let Some(e) = q.error {
             return Outcome::error(e);
@@ -84,7 +97,13 @@ mod tests {
     use nixsec_core::{HostCx, HostInfo};
 
     fn nixos(b: &RootBuilder) -> Outcome {
-        QemuRunsAsRoot.check(&HostCx::with_info(b.root(), HostInfo { is_nixos: true, os_name: None }))
+        QemuRunsAsRoot.check(&HostCx::with_info(
+            b.root(),
+            HostInfo {
+                is_nixos: true,
+                os_name: None,
+            },
+        ))
     }
 
     #[test]
@@ -92,17 +111,31 @@ mod tests {
         // NixOS's generated qemu.conf with runAsRoot = true: no user line.
         let b = RootBuilder::new().file("/var/lib/libvirt/qemu.conf", "namespaces = []\n");
         assert_eq!(nixos(&b).status(), Status::Fail);
-        let b = RootBuilder::new().file("/etc/libvirt/qemu.conf", "user = \"root\"\ngroup = \"root\"\n");
+        let b = RootBuilder::new().file(
+            "/etc/libvirt/qemu.conf",
+            "user = \"root\"\ngroup = \"root\"\n",
+        );
         let o = run(&QemuRunsAsRoot, &b);
-        let Outcome::Fail { evidence, .. } = o else { panic!("{o:?}") };
-        assert_eq!(evidence[0], Evidence::line("/etc/libvirt/qemu.conf", 1, "user = \"root\""));
+        let Outcome::Fail { evidence, .. } = o else {
+            panic!("{o:?}")
+        };
+        assert_eq!(
+            evidence[0],
+            Evidence::line("/etc/libvirt/qemu.conf", 1, "user = \"root\"")
+        );
     }
 
     #[test]
     fn unprivileged_user_passes() {
-        let b = RootBuilder::new().file("/var/lib/libvirt/qemu.conf", "user = \"qemu-libvirtd\"\ngroup = \"qemu-libvirtd\"\nnamespaces = []\n");
+        let b = RootBuilder::new().file(
+            "/var/lib/libvirt/qemu.conf",
+            "user = \"qemu-libvirtd\"\ngroup = \"qemu-libvirtd\"\nnamespaces = []\n",
+        );
         assert_eq!(nixos(&b).status(), Status::Pass);
-        assert_eq!(run(&QemuRunsAsRoot, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&QemuRunsAsRoot, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         // Not NixOS, no user line, nothing running: unknown, skipped.
         let b = RootBuilder::new().file("/etc/libvirt/qemu.conf", "# all defaults\n");
         assert_eq!(run(&QemuRunsAsRoot, &b).status(), Status::Skip);
@@ -113,7 +146,10 @@ mod tests {
         let b = RootBuilder::new()
             .file("/etc/libvirt/qemu.conf", "user = \"libvirt-qemu\"\n")
             .file("/proc/4242/comm", "qemu-system-x86\n")
-            .file("/proc/4242/status", "Name:\tqemu-system-x86\nUid:\t0\t0\t0\t0\n");
+            .file(
+                "/proc/4242/status",
+                "Name:\tqemu-system-x86\nUid:\t0\t0\t0\t0\n",
+            );
         let o = run(&QemuRunsAsRoot, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
     }

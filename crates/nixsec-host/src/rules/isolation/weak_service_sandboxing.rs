@@ -85,13 +85,20 @@ impl Rule for WeakServiceSandboxing {
                 Err(e) => return Outcome::error(e),
             },
         };
-        let what = if listening.is_some() { "services listening on the network" } else { "enabled services (an offline root shows no sockets)" };
+        let what = if listening.is_some() {
+            "services listening on the network"
+        } else {
+            "enabled services (an offline root shows no sockets)"
+        };
         let ports = |unit: &str| -> String {
             listening
                 .as_ref()
                 .and_then(|m| m.get(unit))
                 .map(|ls| {
-                    let mut v: Vec<String> = ls.iter().map(|l| format!("{} {}:{}", l.proto, l.addr, l.port)).collect();
+                    let mut v: Vec<String> = ls
+                        .iter()
+                        .map(|l| format!("{} {}:{}", l.proto, l.addr, l.port))
+                        .collect();
                     v.sort();
                     v.dedup();
                     format!(", listens on {}", v.join(" "))
@@ -150,8 +157,9 @@ mod tests {
 
     /// Scores from `crates/nixsec-systemd/tests/fixtures/expected.json` (the real tool):
     /// `dnsmasq.service` 9.1 UNSAFE, `vaultwarden.service` 1.6 OK.
-    const DNSMASQ: &str =
-        include_str!("../../../../nixsec-systemd/tests/fixtures/roots/nixos/etc/systemd/system/dnsmasq.service");
+    const DNSMASQ: &str = include_str!(
+        "../../../../nixsec-systemd/tests/fixtures/roots/nixos/etc/systemd/system/dnsmasq.service"
+    );
     const VAULTWARDEN: &str = include_str!(
         "../../../../nixsec-systemd/tests/fixtures/roots/nixos/etc/systemd/system/vaultwarden.service"
     );
@@ -164,26 +172,41 @@ mod tests {
 
     #[test]
     fn no_unit_directories_skips() {
-        let o = run(&WeakServiceSandboxing, &RootBuilder::new().dir("/etc", 0o755));
+        let o = run(
+            &WeakServiceSandboxing,
+            &RootBuilder::new().dir("/etc", 0o755),
+        );
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
     }
 
     #[test]
     fn wanted_exposed_service_fails_with_evidence() {
         let b = units()
-            .symlink("/etc/systemd/system/multi-user.target.wants/dnsmasq.service", "../dnsmasq.service")
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/dnsmasq.service",
+                "../dnsmasq.service",
+            )
             .symlink(
                 "/etc/systemd/system/multi-user.target.wants/vaultwarden.service",
                 "../vaultwarden.service",
             );
         let o = run(&WeakServiceSandboxing, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("`dnsmasq.service` (9.1 UNSAFE)"), "{}", message(&o));
+        assert!(
+            message(&o).contains("`dnsmasq.service` (9.1 UNSAFE)"),
+            "{}",
+            message(&o)
+        );
         assert!(!message(&o).contains("vaultwarden"), "{}", message(&o));
-        let Outcome::Fail { evidence, .. } = o else { unreachable!() };
+        let Outcome::Fail { evidence, .. } = o else {
+            unreachable!()
+        };
         assert_eq!(
             evidence,
-            vec![Evidence::value("/etc/systemd/system/dnsmasq.service", "9.1 UNSAFE")]
+            vec![Evidence::value(
+                "/etc/systemd/system/dnsmasq.service",
+                "9.1 UNSAFE"
+            )]
         );
     }
 
@@ -201,8 +224,14 @@ mod tests {
     #[test]
     fn unreadable_unit_is_an_error() {
         let b = units()
-            .file("/etc/systemd/system/garbage.service", b"\x00\xff\xfe[Service]\x00")
-            .symlink("/etc/systemd/system/multi-user.target.wants/garbage.service", "../garbage.service")
+            .file(
+                "/etc/systemd/system/garbage.service",
+                b"\x00\xff\xfe[Service]\x00",
+            )
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/garbage.service",
+                "../garbage.service",
+            )
             .symlink(
                 "/etc/systemd/system/multi-user.target.wants/vaultwarden.service",
                 "../vaultwarden.service",
@@ -217,8 +246,14 @@ mod tests {
         let b = RootBuilder::new()
             .file("/etc/systemd/system/vaultwarden.service", VAULTWARDEN)
             .symlink("/etc/systemd/system/dnsmasq.service", "/dev/null")
-            .symlink("/etc/systemd/system/multi-user.target.wants/dnsmasq.service", "../dnsmasq.service")
-            .symlink("/etc/systemd/system/multi-user.target.wants/gone.service", "../gone.service");
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/dnsmasq.service",
+                "../dnsmasq.service",
+            )
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/gone.service",
+                "../gone.service",
+            );
         let o = run(&WeakServiceSandboxing, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(message(&o).starts_with("0 enabled"), "{}", message(&o));

@@ -25,9 +25,25 @@ static META: RuleMeta = RuleMeta {
 };
 
 const CHECKS: &[IntCheck] = &[
-    IntCheck::new("kernel.unprivileged_bpf_disabled", |v| v >= 1, "1 or 2", Absent::Safe("no BPF syscall in this kernel")),
-    IntCheck::new("net.core.bpf_jit_harden", |v| v >= 2, "2", Absent::Safe("no BPF JIT in this kernel")),
-    IntCheck::new("kernel.io_uring_disabled", |v| v >= 1, "1 or 2", Absent::Default(0, "kernel before 6.6 or without io_uring")).at(Severity::Low),
+    IntCheck::new(
+        "kernel.unprivileged_bpf_disabled",
+        |v| v >= 1,
+        "1 or 2",
+        Absent::Safe("no BPF syscall in this kernel"),
+    ),
+    IntCheck::new(
+        "net.core.bpf_jit_harden",
+        |v| v >= 2,
+        "2",
+        Absent::Safe("no BPF JIT in this kernel"),
+    ),
+    IntCheck::new(
+        "kernel.io_uring_disabled",
+        |v| v >= 1,
+        "1 or 2",
+        Absent::Default(0, "kernel before 6.6 or without io_uring"),
+    )
+    .at(Severity::Low),
 ];
 
 impl Rule for BpfIoUring {
@@ -36,7 +52,12 @@ impl Rule for BpfIoUring {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        sysctl_rule(cx, CHECKS, META.severity, "unprivileged BPF is off, the JIT is hardened and io_uring is restricted")
+        sysctl_rule(
+            cx,
+            CHECKS,
+            META.severity,
+            "unprivileged BPF is off, the JIT is hardened and io_uring is restricted",
+        )
     }
 }
 
@@ -51,8 +72,14 @@ mod tests {
         // proc-sys-captured: unprivileged_bpf_disabled 2, bpf_jit_harden 0, io_uring_disabled 0.
         let o = run(&BpfIoUring, &proc_sys("proc-sys-captured"));
         assert_eq!(o.status(), Status::Fail);
-        assert_eq!(message(&o), "net.core.bpf_jit_harden = 0 (want 2); kernel.io_uring_disabled = 0 (want 1 or 2)");
-        assert!(matches!(o, Outcome::Fail { severity: None, .. }), "the medium key decides");
+        assert_eq!(
+            message(&o),
+            "net.core.bpf_jit_harden = 0 (want 2); kernel.io_uring_disabled = 0 (want 1 or 2)"
+        );
+        assert!(
+            matches!(o, Outcome::Fail { severity: None, .. }),
+            "the medium key decides"
+        );
     }
 
     #[test]
@@ -62,7 +89,16 @@ mod tests {
             .file("/proc/sys/net/core/bpf_jit_harden", "2\n")
             .file("/proc/sys/kernel/io_uring_disabled", "0\n");
         let o = run(&BpfIoUring, &b);
-        assert!(matches!(o, Outcome::Fail { severity: Some(Severity::Low), .. }), "{o:?}");
+        assert!(
+            matches!(
+                o,
+                Outcome::Fail {
+                    severity: Some(Severity::Low),
+                    ..
+                }
+            ),
+            "{o:?}"
+        );
     }
 
     #[test]
@@ -85,7 +121,9 @@ mod tests {
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(message(&o).contains("no BPF syscall"));
         assert_eq!(run(&BpfIoUring, &RootBuilder::new()).status(), Status::Skip);
-        let b = RootBuilder::new().file("/proc/sys/kernel/unprivileged_bpf_disabled", "1 2\n").file("/proc/sys/kernel/io_uring_disabled", "2\n");
+        let b = RootBuilder::new()
+            .file("/proc/sys/kernel/unprivileged_bpf_disabled", "1 2\n")
+            .file("/proc/sys/kernel/io_uring_disabled", "2\n");
         assert_eq!(run(&BpfIoUring, &b).status(), Status::Error);
     }
 }

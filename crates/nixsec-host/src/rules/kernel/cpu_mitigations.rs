@@ -30,8 +30,23 @@ fn weakening(key: &str, value: Option<&str>) -> bool {
     matches!(
         (key, value),
         ("mitigations", Some("off"))
-            | ("nopti" | "nospectre_v1" | "nospectre_v2" | "nospec_store_bypass_disable", None)
-            | ("pti" | "spectre_v2" | "spectre_v2_user" | "spec_store_bypass_disable" | "mds" | "l1tf" | "retbleed" | "mmio_stale_data" | "tsx_async_abort" | "srbds", Some("off"))
+            | (
+                "nopti" | "nospectre_v1" | "nospectre_v2" | "nospec_store_bypass_disable",
+                None
+            )
+            | (
+                "pti"
+                    | "spectre_v2"
+                    | "spectre_v2_user"
+                    | "spec_store_bypass_disable"
+                    | "mds"
+                    | "l1tf"
+                    | "retbleed"
+                    | "mmio_stale_data"
+                    | "tsx_async_abort"
+                    | "srbds",
+                Some("off")
+            )
             | ("tsx", Some("on"))
     )
 }
@@ -52,7 +67,10 @@ impl Rule for CpuMitigations {
                 for (k, v) in &items {
                     if weakening(k, v.as_deref()) {
                         let item = v.as_ref().map_or_else(|| k.clone(), |v| format!("{k}={v}"));
-                        failures.push(format!("`{}` on the kernel command line", nixsec_core::escape(&item)));
+                        failures.push(format!(
+                            "`{}` on the kernel command line",
+                            nixsec_core::escape(&item)
+                        ));
                         evidence.push(Evidence::value("/proc/cmdline", item));
                     }
                 }
@@ -118,8 +136,14 @@ mod tests {
     fn default_cmdline_and_mitigated_cpu_pass() {
         let b = RootBuilder::new()
             .file("/proc/cmdline", text("cmdline/nixos-systemd-boot-default"))
-            .file("/sys/devices/system/cpu/vulnerabilities/meltdown", "Not affected\n")
-            .file("/sys/devices/system/cpu/vulnerabilities/spectre_v2", "Mitigation: Enhanced / Automatic IBRS; IBPB: conditional; RSB filling\n");
+            .file(
+                "/sys/devices/system/cpu/vulnerabilities/meltdown",
+                "Not affected\n",
+            )
+            .file(
+                "/sys/devices/system/cpu/vulnerabilities/spectre_v2",
+                "Mitigation: Enhanced / Automatic IBRS; IBPB: conditional; RSB filling\n",
+            );
         assert_eq!(run(&CpuMitigations, &b).status(), Status::Pass);
         // A parameter after `--` belongs to init, not the kernel.
         let b = RootBuilder::new().file("/proc/cmdline", "quiet -- mitigations=off\n");
@@ -128,13 +152,19 @@ mod tests {
 
     #[test]
     fn vulnerable_cpu_fails() {
-        let b = RootBuilder::new().file("/sys/devices/system/cpu/vulnerabilities/mds", "Vulnerable: Clear CPU buffers attempted, no microcode; SMT vulnerable\n");
+        let b = RootBuilder::new().file(
+            "/sys/devices/system/cpu/vulnerabilities/mds",
+            "Vulnerable: Clear CPU buffers attempted, no microcode; SMT vulnerable\n",
+        );
         assert!(message(&run(&CpuMitigations, &b)).starts_with("mds: Vulnerable"));
     }
 
     #[test]
     fn skip_and_error() {
-        assert_eq!(run(&CpuMitigations, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&CpuMitigations, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = RootBuilder::new().file("/proc/cmdline", b"\xff\xfe".as_slice());
         assert_eq!(run(&CpuMitigations, &b).status(), Status::Error);
     }

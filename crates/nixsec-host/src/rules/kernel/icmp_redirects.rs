@@ -29,22 +29,82 @@ const V6: Absent = Absent::Safe("IPv6 off");
 
 const CHECKS: &[IntCheck] = &[
     IntCheck::new("net.ipv4.conf.all.accept_redirects", |v| v == 0, "0", V4),
-    IntCheck::new("net.ipv4.conf.default.accept_redirects", |v| v == 0, "0", V4),
+    IntCheck::new(
+        "net.ipv4.conf.default.accept_redirects",
+        |v| v == 0,
+        "0",
+        V4,
+    ),
     IntCheck::new("net.ipv4.conf.all.secure_redirects", |v| v == 0, "0", V4),
-    IntCheck::new("net.ipv4.conf.default.secure_redirects", |v| v == 0, "0", V4),
+    IntCheck::new(
+        "net.ipv4.conf.default.secure_redirects",
+        |v| v == 0,
+        "0",
+        V4,
+    ),
     IntCheck::new("net.ipv4.conf.all.send_redirects", |v| v == 0, "0", V4),
     IntCheck::new("net.ipv4.conf.default.send_redirects", |v| v == 0, "0", V4),
-    IntCheck::new("net.ipv4.conf.all.accept_source_route", |v| v == 0, "0", Absent::Default(0, "kernel default")),
-    IntCheck::new("net.ipv4.conf.default.accept_source_route", |v| v == 0, "0", Absent::Default(0, "kernel default")),
-    IntCheck::new("net.ipv4.conf.all.log_martians", |v| v == 1, "1", Absent::Default(0, "kernel default")),
-    IntCheck::new("net.ipv4.conf.default.log_martians", |v| v == 1, "1", Absent::Default(0, "kernel default")),
+    IntCheck::new(
+        "net.ipv4.conf.all.accept_source_route",
+        |v| v == 0,
+        "0",
+        Absent::Default(0, "kernel default"),
+    ),
+    IntCheck::new(
+        "net.ipv4.conf.default.accept_source_route",
+        |v| v == 0,
+        "0",
+        Absent::Default(0, "kernel default"),
+    ),
+    IntCheck::new(
+        "net.ipv4.conf.all.log_martians",
+        |v| v == 1,
+        "1",
+        Absent::Default(0, "kernel default"),
+    ),
+    IntCheck::new(
+        "net.ipv4.conf.default.log_martians",
+        |v| v == 1,
+        "1",
+        Absent::Default(0, "kernel default"),
+    ),
     IntCheck::new("net.ipv6.conf.all.accept_redirects", |v| v == 0, "0", V6),
-    IntCheck::new("net.ipv6.conf.default.accept_redirects", |v| v == 0, "0", V6),
-    IntCheck::new("net.ipv6.conf.all.accept_source_route", |v| v <= 0, "0 or -1", V6),
-    IntCheck::new("net.ipv6.conf.default.accept_source_route", |v| v <= 0, "0 or -1", V6),
-    IntCheck::new("net.ipv4.tcp_syncookies", |v| v == 1, "1", Absent::Default(1, "kernel default")),
-    IntCheck::new("net.ipv4.icmp_echo_ignore_broadcasts", |v| v == 1, "1", Absent::Default(1, "kernel default")),
-    IntCheck::new("net.ipv4.icmp_ignore_bogus_error_responses", |v| v == 1, "1", Absent::Default(1, "kernel default")),
+    IntCheck::new(
+        "net.ipv6.conf.default.accept_redirects",
+        |v| v == 0,
+        "0",
+        V6,
+    ),
+    IntCheck::new(
+        "net.ipv6.conf.all.accept_source_route",
+        |v| v <= 0,
+        "0 or -1",
+        V6,
+    ),
+    IntCheck::new(
+        "net.ipv6.conf.default.accept_source_route",
+        |v| v <= 0,
+        "0 or -1",
+        V6,
+    ),
+    IntCheck::new(
+        "net.ipv4.tcp_syncookies",
+        |v| v == 1,
+        "1",
+        Absent::Default(1, "kernel default"),
+    ),
+    IntCheck::new(
+        "net.ipv4.icmp_echo_ignore_broadcasts",
+        |v| v == 1,
+        "1",
+        Absent::Default(1, "kernel default"),
+    ),
+    IntCheck::new(
+        "net.ipv4.icmp_ignore_bogus_error_responses",
+        |v| v == 1,
+        "1",
+        Absent::Default(1, "kernel default"),
+    ),
 ];
 
 impl Rule for IcmpRedirects {
@@ -53,7 +113,12 @@ impl Rule for IcmpRedirects {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        sysctl_rule(cx, CHECKS, META.severity, "redirects and source routing are refused, martians logged, SYN cookies on")
+        sysctl_rule(
+            cx,
+            CHECKS,
+            META.severity,
+            "redirects and source routing are refused, martians logged, SYN cookies on",
+        )
     }
 }
 
@@ -88,7 +153,10 @@ mod tests {
 
     #[test]
     fn skip_and_garbage() {
-        assert_eq!(run(&IcmpRedirects, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&IcmpRedirects, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = proc_sys("proc-sys-hardened").file("/proc/sys/net/ipv4/tcp_syncookies", "on\n");
         assert_eq!(run(&IcmpRedirects, &b).status(), Status::Error);
     }

@@ -25,11 +25,36 @@ static META: RuleMeta = RuleMeta {
 };
 
 const CHECKS: &[IntCheck] = &[
-    IntCheck::new("fs.protected_hardlinks", |v| v == 1, "1", Absent::Default(0, "kernel default")),
-    IntCheck::new("fs.protected_symlinks", |v| v == 1, "1", Absent::Default(0, "kernel default")),
-    IntCheck::new("fs.protected_fifos", |v| v >= 1, "1 or 2", Absent::Default(0, "kernel default")),
-    IntCheck::new("fs.protected_regular", |v| v >= 2, "2", Absent::Default(0, "kernel default")),
-    IntCheck::new("fs.suid_dumpable", |v| v != 1, "0 (or 2 with an absolute core_pattern)", Absent::Default(0, "kernel default")),
+    IntCheck::new(
+        "fs.protected_hardlinks",
+        |v| v == 1,
+        "1",
+        Absent::Default(0, "kernel default"),
+    ),
+    IntCheck::new(
+        "fs.protected_symlinks",
+        |v| v == 1,
+        "1",
+        Absent::Default(0, "kernel default"),
+    ),
+    IntCheck::new(
+        "fs.protected_fifos",
+        |v| v >= 1,
+        "1 or 2",
+        Absent::Default(0, "kernel default"),
+    ),
+    IntCheck::new(
+        "fs.protected_regular",
+        |v| v >= 2,
+        "2",
+        Absent::Default(0, "kernel default"),
+    ),
+    IntCheck::new(
+        "fs.suid_dumpable",
+        |v| v != 1,
+        "0 (or 2 with an absolute core_pattern)",
+        Absent::Default(0, "kernel default"),
+    ),
 ];
 
 impl Rule for LinkProtections {
@@ -54,7 +79,10 @@ impl Rule for LinkProtections {
                 Err(e) => v.errors.push(e),
             }
         }
-        v.outcome(META.severity, "link protections are on and setuid programs do not dump core")
+        v.outcome(
+            META.severity,
+            "link protections are on and setuid programs do not dump core",
+        )
     }
 }
 
@@ -76,23 +104,40 @@ mod tests {
 
     #[test]
     fn hardened_passes() {
-        assert_eq!(run(&LinkProtections, &proc_sys("proc-sys-hardened")).status(), Status::Pass);
+        assert_eq!(
+            run(&LinkProtections, &proc_sys("proc-sys-hardened")).status(),
+            Status::Pass
+        );
     }
 
     #[test]
     fn suid_dumpable_two_needs_an_absolute_pattern() {
         let b = proc_sys("proc-sys-hardened").file("/proc/sys/fs/suid_dumpable", "2\n");
-        assert_eq!(run(&LinkProtections, &b).status(), Status::Pass, "core_pattern is a pipe");
+        assert_eq!(
+            run(&LinkProtections, &b).status(),
+            Status::Pass,
+            "core_pattern is a pipe"
+        );
         let b = b.file("/proc/sys/kernel/core_pattern", "core.%p\n");
         let o = run(&LinkProtections, &b);
-        assert!(message(&o).contains("relative kernel.core_pattern `core.%p`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("relative kernel.core_pattern `core.%p`"),
+            "{}",
+            message(&o)
+        );
         let b = proc_sys("proc-sys-hardened").file("/proc/sys/fs/suid_dumpable", "1\n");
-        assert_eq!(message(&run(&LinkProtections, &b)), "fs.suid_dumpable = 1 (want 0 (or 2 with an absolute core_pattern))");
+        assert_eq!(
+            message(&run(&LinkProtections, &b)),
+            "fs.suid_dumpable = 1 (want 0 (or 2 with an absolute core_pattern))"
+        );
     }
 
     #[test]
     fn skip_and_garbage() {
-        assert_eq!(run(&LinkProtections, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&LinkProtections, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = proc_sys("proc-sys-hardened").file("/proc/sys/fs/protected_regular", "");
         assert_eq!(run(&LinkProtections, &b).status(), Status::Error);
     }

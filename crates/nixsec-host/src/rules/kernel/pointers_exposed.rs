@@ -25,8 +25,18 @@ static META: RuleMeta = RuleMeta {
 };
 
 const CHECKS: &[IntCheck] = &[
-    IntCheck::new("kernel.kptr_restrict", |v| v >= 1, "≥ 1, 2 recommended", Absent::Default(0, "kernel without the knob shows pointers")),
-    IntCheck::new("kernel.dmesg_restrict", |v| v == 1, "1", Absent::Default(0, "CONFIG_SECURITY_DMESG_RESTRICT off")),
+    IntCheck::new(
+        "kernel.kptr_restrict",
+        |v| v >= 1,
+        "≥ 1, 2 recommended",
+        Absent::Default(0, "kernel without the knob shows pointers"),
+    ),
+    IntCheck::new(
+        "kernel.dmesg_restrict",
+        |v| v == 1,
+        "1",
+        Absent::Default(0, "CONFIG_SECURITY_DMESG_RESTRICT off"),
+    ),
 ];
 
 impl Rule for PointersExposed {
@@ -35,7 +45,12 @@ impl Rule for PointersExposed {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        sysctl_rule(cx, CHECKS, META.severity, "kernel pointers are hidden and the kernel log is restricted")
+        sysctl_rule(
+            cx,
+            CHECKS,
+            META.severity,
+            "kernel pointers are hidden and the kernel log is restricted",
+        )
     }
 }
 
@@ -50,31 +65,52 @@ mod tests {
         // tests/fixtures/kernel/proc-sys-captured: kptr_restrict 0, dmesg_restrict 1.
         let o = run(&PointersExposed, &proc_sys("proc-sys-captured"));
         assert_eq!(o.status(), Status::Fail);
-        assert_eq!(message(&o), "kernel.kptr_restrict = 0 (want ≥ 1, 2 recommended)");
+        assert_eq!(
+            message(&o),
+            "kernel.kptr_restrict = 0 (want ≥ 1, 2 recommended)"
+        );
     }
 
     #[test]
     fn hardened_values_pass() {
-        assert_eq!(run(&PointersExposed, &proc_sys("proc-sys-hardened")).status(), Status::Pass);
+        assert_eq!(
+            run(&PointersExposed, &proc_sys("proc-sys-hardened")).status(),
+            Status::Pass
+        );
     }
 
     #[test]
     fn skipped_without_proc() {
-        assert_eq!(run(&PointersExposed, &RootBuilder::new().file("/etc/NIXOS", "")).status(), Status::Skip);
+        assert_eq!(
+            run(&PointersExposed, &RootBuilder::new().file("/etc/NIXOS", "")).status(),
+            Status::Skip
+        );
     }
 
     #[test]
     fn garbage_value_is_an_error() {
-        let b = RootBuilder::new().file("/proc/sys/kernel/kptr_restrict", "two\n").file("/proc/sys/kernel/dmesg_restrict", "1\n");
+        let b = RootBuilder::new()
+            .file("/proc/sys/kernel/kptr_restrict", "two\n")
+            .file("/proc/sys/kernel/dmesg_restrict", "1\n");
         let o = run(&PointersExposed, &b);
         assert_eq!(o.status(), Status::Error);
-        assert_eq!(message(&o), "`/proc/sys/kernel/kptr_restrict`: not an integer: `two`");
+        assert_eq!(
+            message(&o),
+            "`/proc/sys/kernel/kptr_restrict`: not an integer: `two`"
+        );
     }
 
     #[test]
     fn absent_key_uses_the_kernel_default() {
-        let o = run(&PointersExposed, &RootBuilder::new().file("/proc/sys/kernel/kptr_restrict", "2\n"));
+        let o = run(
+            &PointersExposed,
+            &RootBuilder::new().file("/proc/sys/kernel/kptr_restrict", "2\n"),
+        );
         assert_eq!(o.status(), Status::Fail);
-        assert!(message(&o).starts_with("kernel.dmesg_restrict = 0"), "{}", message(&o));
+        assert!(
+            message(&o).starts_with("kernel.dmesg_restrict = 0"),
+            "{}",
+            message(&o)
+        );
     }
 }

@@ -52,7 +52,10 @@ mod tests {
         // proc-sys-captured.missing.txt: kernel.yama.ptrace_scope does not exist there.
         let o = run(&PtraceUnrestricted, &proc_sys("proc-sys-captured"));
         assert_eq!(o.status(), Status::Fail);
-        assert_eq!(message(&o), "kernel.yama.ptrace_scope = 0 (want ≥ 1, 2 on servers)");
+        assert_eq!(
+            message(&o),
+            "kernel.yama.ptrace_scope = 0 (want ≥ 1, 2 on servers)"
+        );
         match &o {
             Outcome::Fail { evidence, .. } => assert_eq!(
                 evidence[0].value.as_deref(),
@@ -64,14 +67,20 @@ mod tests {
 
     #[test]
     fn hardened_passes_and_zero_fails() {
-        assert_eq!(run(&PtraceUnrestricted, &proc_sys("proc-sys-hardened")).status(), Status::Pass);
+        assert_eq!(
+            run(&PtraceUnrestricted, &proc_sys("proc-sys-hardened")).status(),
+            Status::Pass
+        );
         let b = RootBuilder::new().file("/proc/sys/kernel/yama/ptrace_scope", "0\n");
         assert_eq!(run(&PtraceUnrestricted, &b).status(), Status::Fail);
     }
 
     #[test]
     fn skip_and_garbage() {
-        assert_eq!(run(&PtraceUnrestricted, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&PtraceUnrestricted, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = RootBuilder::new().file("/proc/sys/kernel/yama/ptrace_scope", "\u{0}\u{7f}");
         assert_eq!(run(&PtraceUnrestricted, &b).status(), Status::Error);
     }

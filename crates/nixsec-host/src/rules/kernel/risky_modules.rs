@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 
 use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{
+    Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES,
+};
 
 use crate::kernel::{have_proc_sys, read_int, NO_PROC};
 
@@ -26,9 +28,27 @@ static META: RuleMeta = RuleMeta {
     source: file!(),
 };
 
-const RISKY: &[&str] = &["cramfs", "freevxfs", "jffs2", "hfs", "hfsplus", "squashfs", "udf", "dccp", "sctp", "rds", "tipc", "firewire_core"];
+const RISKY: &[&str] = &[
+    "cramfs",
+    "freevxfs",
+    "jffs2",
+    "hfs",
+    "hfsplus",
+    "squashfs",
+    "udf",
+    "dccp",
+    "sctp",
+    "rds",
+    "tipc",
+    "firewire_core",
+];
 
-const MODPROBE_DIRS: &[&str] = &["/etc/modprobe.d", "/run/modprobe.d", "/usr/lib/modprobe.d", "/lib/modprobe.d"];
+const MODPROBE_DIRS: &[&str] = &[
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/lib/modprobe.d",
+    "/lib/modprobe.d",
+];
 
 fn norm(m: &str) -> String {
     m.replace('-', "_")
@@ -98,7 +118,11 @@ impl Rule for RiskyModules {
             risky.push("usb_storage".into());
         }
         let loaded: BTreeSet<String> = match cx.root().read_to_string("/proc/modules") {
-            Ok((_, t)) => t.lines().filter_map(|l| l.split_whitespace().next()).map(norm).collect(),
+            Ok((_, t)) => t
+                .lines()
+                .filter_map(|l| l.split_whitespace().next())
+                .map(norm)
+                .collect(),
             Err(e) if e.is_not_found() => BTreeSet::new(),
             Err(e) => return Outcome::error(e.to_string()),
         };
@@ -109,32 +133,70 @@ impl Rule for RiskyModules {
         }
         let locked = match read_int(cx, "kernel.modules_disabled") {
             Ok(Some(1)) => Some("`kernel.modules_disabled` = 1"),
-            Ok(None) if !cx.root().exists("/proc/modules") => Some("the kernel has no loadable-module support"),
+            Ok(None) if !cx.root().exists("/proc/modules") => {
+                Some("the kernel has no loadable-module support")
+            }
             Ok(_) => None,
             Err(e) => return Outcome::error(e),
         };
         if let Some(why) = locked {
             if now_loaded.is_empty() {
-                return Outcome::pass(format!("no risky module is loaded and none can be: {why}")).with_evidence(evidence);
+                return Outcome::pass(format!("no risky module is loaded and none can be: {why}"))
+                    .with_evidence(evidence);
             }
             let names: Vec<&str> = now_loaded.iter().map(|s| s.as_str()).collect();
             return Outcome::fail(format!("loaded: {}", names.join(", "))).with_evidence(evidence);
         }
         let blocks = modprobe(cx);
-        let open: Vec<&String> = risky.iter().filter(|m| !loaded.contains(*m) && !blocks.blacklisted.contains(*m) && !blocks.installed_away.contains(*m)).collect();
-        let only_blacklisted: Vec<&String> = risky.iter().filter(|m| blocks.blacklisted.contains(*m) && !blocks.installed_away.contains(*m)).collect();
+        let open: Vec<&String> = risky
+            .iter()
+            .filter(|m| {
+                !loaded.contains(*m)
+                    && !blocks.blacklisted.contains(*m)
+                    && !blocks.installed_away.contains(*m)
+            })
+            .collect();
+        let only_blacklisted: Vec<&String> = risky
+            .iter()
+            .filter(|m| blocks.blacklisted.contains(*m) && !blocks.installed_away.contains(*m))
+            .collect();
         let mut parts = Vec::new();
         if !now_loaded.is_empty() {
-            parts.push(format!("loaded: {}", now_loaded.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+            parts.push(format!(
+                "loaded: {}",
+                now_loaded
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         if !open.is_empty() {
-            parts.push(format!("not blocked: {}", open.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
-            evidence.push(Evidence::value("/etc/modprobe.d", format!("no blacklist/install line for {}", open.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))));
+            parts.push(format!(
+                "not blocked: {}",
+                open.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            evidence.push(Evidence::value(
+                "/etc/modprobe.d",
+                format!(
+                    "no blacklist/install line for {}",
+                    open.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         if !parts.is_empty() {
             let mut msg = parts.join("; ");
             if !blocks.errors.is_empty() {
-                msg.push_str(&format!("; also could not read: {}", blocks.errors.join("; ")));
+                msg.push_str(&format!(
+                    "; also could not read: {}",
+                    blocks.errors.join("; ")
+                ));
             }
             return Outcome::fail(msg).with_evidence(evidence);
         }
@@ -143,7 +205,14 @@ impl Rule for RiskyModules {
         }
         let mut msg = "every risky module is blocked".to_string();
         if !only_blacklisted.is_empty() {
-            msg.push_str(&format!(" (only `blacklist`ed, an explicit `modprobe` still loads: {})", only_blacklisted.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+            msg.push_str(&format!(
+                " (only `blacklist`ed, an explicit `modprobe` still loads: {})",
+                only_blacklisted
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         Outcome::pass(msg).with_evidence(evidence)
     }
@@ -165,7 +234,10 @@ mod tests {
 
     #[test]
     fn everything_blocked_passes_with_the_blacklist_note() {
-        let o = run(&RiskyModules, &with_modules(ALL_BLOCKED, "ext4 1 2 - Live 0x0\n"));
+        let o = run(
+            &RiskyModules,
+            &with_modules(ALL_BLOCKED, "ext4 1 2 - Live 0x0\n"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(message(&o).contains("an explicit `modprobe` still loads: cramfs"));
         assert!(!message(&o).contains("dccp"));
@@ -173,10 +245,17 @@ mod tests {
 
     #[test]
     fn loaded_or_unblocked_fails() {
-        let o = run(&RiskyModules, &with_modules(ALL_BLOCKED, "sctp 409600 4 - Live 0x0\n"));
+        let o = run(
+            &RiskyModules,
+            &with_modules(ALL_BLOCKED, "sctp 409600 4 - Live 0x0\n"),
+        );
         assert_eq!(message(&o), "loaded: sctp");
         let o = run(&RiskyModules, &with_modules("blacklist cramfs\n", ""));
-        assert!(message(&o).starts_with("not blocked: freevxfs, jffs2"), "{}", message(&o));
+        assert!(
+            message(&o).starts_with("not blocked: freevxfs, jffs2"),
+            "{}",
+            message(&o)
+        );
         assert!(message(&o).ends_with("usb_storage"));
     }
 
@@ -185,7 +264,10 @@ mod tests {
         let conf = ALL_BLOCKED.replace("blacklist usb-storage\n", "");
         let b = with_modules(&conf, "");
         assert_eq!(run(&RiskyModules, &b).status(), Status::Fail);
-        let cx = b.cx().with_options(nixsec_core::AuditOptions { profile: Some(Profile::Desktop), ..Default::default() });
+        let cx = b.cx().with_options(nixsec_core::AuditOptions {
+            profile: Some(Profile::Desktop),
+            ..Default::default()
+        });
         assert_eq!(RiskyModules.check(&cx).status(), Status::Pass);
     }
 
@@ -196,7 +278,10 @@ mod tests {
         let o = run(&RiskyModules, &b);
         assert_eq!(o.status(), Status::Pass);
         assert!(message(&o).contains("no loadable-module support"));
-        assert_eq!(run(&RiskyModules, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&RiskyModules, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]

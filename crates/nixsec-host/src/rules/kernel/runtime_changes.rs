@@ -25,8 +25,18 @@ static META: RuleMeta = RuleMeta {
 };
 
 const CHECKS: &[IntCheck] = &[
-    IntCheck::new("kernel.modules_disabled", |v| v == 1, "1", Absent::Safe("kernel without loadable-module support")),
-    IntCheck::new("kernel.kexec_load_disabled", |v| v == 1, "1", Absent::Safe("kernel without kexec")),
+    IntCheck::new(
+        "kernel.modules_disabled",
+        |v| v == 1,
+        "1",
+        Absent::Safe("kernel without loadable-module support"),
+    ),
+    IntCheck::new(
+        "kernel.kexec_load_disabled",
+        |v| v == 1,
+        "1",
+        Absent::Safe("kernel without kexec"),
+    ),
 ];
 
 impl Rule for RuntimeChanges {
@@ -42,15 +52,26 @@ impl Rule for RuntimeChanges {
         match cmdline(cx) {
             Ok(Some(items)) => {
                 let nohib = items.iter().any(|(k, _)| k == "nohibernate");
-                v.evidence.push(Evidence::value("/proc/cmdline", if nohib { "nohibernate" } else { "no nohibernate" }));
+                v.evidence.push(Evidence::value(
+                    "/proc/cmdline",
+                    if nohib {
+                        "nohibernate"
+                    } else {
+                        "no nohibernate"
+                    },
+                ));
                 if !nohib {
-                    v.notes.push("hibernation not disabled (`nohibernate` absent)".into());
+                    v.notes
+                        .push("hibernation not disabled (`nohibernate` absent)".into());
                 }
             }
             Ok(None) => {}
             Err(e) => v.errors.push(e),
         }
-        v.outcome(META.severity, "neither module loading nor kexec can change the running kernel")
+        v.outcome(
+            META.severity,
+            "neither module loading nor kexec can change the running kernel",
+        )
     }
 }
 
@@ -65,7 +86,10 @@ mod tests {
         let b = proc_sys("proc-sys-hardened").file("/proc/cmdline", text("cmdline/nixos-hardened"));
         let o = run(&RuntimeChanges, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert_eq!(message(&o), "neither module loading nor kexec can change the running kernel");
+        assert_eq!(
+            message(&o),
+            "neither module loading nor kexec can change the running kernel"
+        );
     }
 
     #[test]
@@ -73,7 +97,11 @@ mod tests {
         // proc-sys-captured.missing.txt: both files are absent on this kernel.
         let o = run(&RuntimeChanges, &proc_sys("proc-sys-captured"));
         assert_eq!(o.status(), Status::Pass);
-        assert!(message(&o).contains("kernel without loadable-module support"), "{}", message(&o));
+        assert!(
+            message(&o).contains("kernel without loadable-module support"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -88,7 +116,10 @@ mod tests {
 
     #[test]
     fn skip_and_error() {
-        assert_eq!(run(&RuntimeChanges, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&RuntimeChanges, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = RootBuilder::new().file("/proc/sys/kernel/modules_disabled", "yes\n");
         assert_eq!(run(&RuntimeChanges, &b).status(), Status::Error);
     }

@@ -25,7 +25,15 @@ static META: RuleMeta = RuleMeta {
     source: file!(),
 };
 
-const POINTS: &[(&str, bool)] = &[("/tmp", true), ("/var/tmp", true), ("/dev/shm", true), ("/home", false), ("/var", false), ("/boot", true), ("/var/log", false)];
+const POINTS: &[(&str, bool)] = &[
+    ("/tmp", true),
+    ("/var/tmp", true),
+    ("/dev/shm", true),
+    ("/home", false),
+    ("/var", false),
+    ("/boot", true),
+    ("/var/log", false),
+];
 
 fn tmp_cleaned(cx: &HostCx) -> Result<Option<Evidence>, String> {
     for dir in ["/etc/tmpfiles.d", "/usr/lib/tmpfiles.d"] {
@@ -36,11 +44,17 @@ fn tmp_cleaned(cx: &HostCx) -> Result<Option<Evidence>, String> {
         };
         for n in names {
             let path = format!("{dir}/{}", n.to_string_lossy());
-            let Ok((_, t)) = cx.root().read_to_string(&path) else { continue };
+            let Ok((_, t)) = cx.root().read_to_string(&path) else {
+                continue;
+            };
             for (i, l) in t.lines().enumerate() {
                 let w: Vec<&str> = l.split_whitespace().collect();
                 if w.len() >= 2 && matches!(w[0], "D" | "D!" | "R" | "R!") && w[1] == "/tmp" {
-                    return Ok(Some(Evidence::line(&path, u32::try_from(i + 1).unwrap_or(u32::MAX), l.trim())));
+                    return Ok(Some(Evidence::line(
+                        &path,
+                        u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        l.trim(),
+                    )));
                 }
             }
         }
@@ -62,12 +76,21 @@ impl Rule for TempMounts {
         let mut problems = Vec::new();
         let mut evidence = Vec::new();
         for (point, want_noexec) in POINTS {
-            let Some(m) = mount_at(&all, point) else { continue };
-            let mut missing: Vec<&str> = ["nosuid", "nodev"].into_iter().filter(|o| !m.has(o)).collect();
+            let Some(m) = mount_at(&all, point) else {
+                continue;
+            };
+            let mut missing: Vec<&str> = ["nosuid", "nodev"]
+                .into_iter()
+                .filter(|o| !m.has(o))
+                .collect();
             if *want_noexec && !m.has("noexec") {
                 missing.push("noexec");
             }
-            evidence.push(Evidence::line("/proc/self/mountinfo", m.line, format!("{} {} {}", m.point, m.fstype, m.options.join(","))));
+            evidence.push(Evidence::line(
+                "/proc/self/mountinfo",
+                m.line,
+                format!("{} {} {}", m.point, m.fstype, m.options.join(",")),
+            ));
             if !missing.is_empty() {
                 problems.push(format!("{point} lacks {}", missing.join(",")));
             }
@@ -76,8 +99,14 @@ impl Rule for TempMounts {
             match tmp_cleaned(cx) {
                 Ok(Some(ev)) => evidence.push(ev),
                 Ok(None) => {
-                    problems.push("/tmp is persistent (not a tmpfs) and no tmpfiles rule cleans it at boot".into());
-                    evidence.push(Evidence::value("/etc/tmpfiles.d", "no `D /tmp` or `D! /tmp` rule"));
+                    problems.push(
+                        "/tmp is persistent (not a tmpfs) and no tmpfiles rule cleans it at boot"
+                            .into(),
+                    );
+                    evidence.push(Evidence::value(
+                        "/etc/tmpfiles.d",
+                        "no `D /tmp` or `D! /tmp` rule",
+                    ));
                 }
                 Err(e) => return Outcome::error(e),
             }
@@ -101,34 +130,59 @@ mod tests {
 
     #[test]
     fn hardened_layout_passes() {
-        let o = run(&TempMounts, &RootBuilder::new().file("/proc/self/mountinfo", format!("{ROOT}{GOOD}")));
+        let o = run(
+            &TempMounts,
+            &RootBuilder::new().file("/proc/self/mountinfo", format!("{ROOT}{GOOD}")),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
 
     #[test]
     fn this_machines_layout_fails() {
         // As this Debian machine: /dev/shm rw,relatime and /tmp on the root filesystem.
-        let b = RootBuilder::new().file("/proc/self/mountinfo", format!("{ROOT}25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24684084k\n"));
+        let b = RootBuilder::new().file(
+            "/proc/self/mountinfo",
+            format!("{ROOT}25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24684084k\n"),
+        );
         assert_eq!(
             message(&run(&TempMounts, &b)),
             "/dev/shm lacks nosuid,nodev,noexec; /tmp is persistent (not a tmpfs) and no tmpfiles rule cleans it at boot"
         );
         // boot.tmp.cleanOnBoot's tmpfiles rule makes a persistent /tmp acceptable.
-        let b = b.file("/proc/self/mountinfo", format!("{ROOT}{}", &GOOD[GOOD.find("25 24").unwrap_or(0)..])).file("/etc/tmpfiles.d/00-nixos.conf", "D! /tmp 1777 root root\n");
-        assert_eq!(run(&TempMounts, &b).status(), Status::Pass, "{}", message(&run(&TempMounts, &b)));
+        let b = b
+            .file(
+                "/proc/self/mountinfo",
+                format!("{ROOT}{}", &GOOD[GOOD.find("25 24").unwrap_or(0)..]),
+            )
+            .file("/etc/tmpfiles.d/00-nixos.conf", "D! /tmp 1777 root root\n");
+        assert_eq!(
+            run(&TempMounts, &b).status(),
+            Status::Pass,
+            "{}",
+            message(&run(&TempMounts, &b))
+        );
     }
 
     #[test]
     fn topmost_mount_decides() {
-        let b = RootBuilder::new().file("/proc/self/mountinfo", format!("{ROOT}{GOOD}70 62 0:50 / /home rw,relatime - ext4 /dev/sdb1 rw\n"));
+        let b = RootBuilder::new().file(
+            "/proc/self/mountinfo",
+            format!("{ROOT}{GOOD}70 62 0:50 / /home rw,relatime - ext4 /dev/sdb1 rw\n"),
+        );
         assert_eq!(message(&run(&TempMounts, &b)), "/home lacks nosuid,nodev");
     }
 
     #[test]
     fn skip_and_garbage() {
         assert_eq!(run(&TempMounts, &RootBuilder::new()).status(), Status::Skip);
-        let o = run(&TempMounts, &RootBuilder::new().file("/proc/self/mountinfo", "garbage\nmore garbage\n"));
+        let o = run(
+            &TempMounts,
+            &RootBuilder::new().file("/proc/self/mountinfo", "garbage\nmore garbage\n"),
+        );
         assert_eq!(o.status(), Status::Error);
-        assert_eq!(message(&o), "`/proc/self/mountinfo`: no valid line (2 malformed)");
+        assert_eq!(
+            message(&o),
+            "`/proc/self/mountinfo`: no valid line (2 malformed)"
+        );
     }
 }

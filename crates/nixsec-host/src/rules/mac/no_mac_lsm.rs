@@ -20,7 +20,10 @@
 use linkme::distributed_slice;
 use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 
-use super::{apparmor_param, cmdline_mac_params, lsm_list, selinux_enforce, APPARMOR_ENABLED, LSM, SELINUX_ENFORCE};
+use super::{
+    apparmor_param, cmdline_mac_params, lsm_list, selinux_enforce, APPARMOR_ENABLED, LSM,
+    SELINUX_ENFORCE,
+};
 
 /// No AppArmor, SELinux, Smack or TOMOYO.
 pub struct NoMacLsm;
@@ -51,17 +54,33 @@ impl Rule for NoMacLsm {
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let hints = cmdline_mac_params(root);
-        let hint = if hints.is_empty() { String::new() } else { format!(" (/proc/cmdline: {})", hints.join(" ")) };
-        let mut ev: Vec<Evidence> = hints.iter().map(|h| Evidence::value("/proc/cmdline", h.clone())).collect();
+        let hint = if hints.is_empty() {
+            String::new()
+        } else {
+            format!(" (/proc/cmdline: {})", hints.join(" "))
+        };
+        let mut ev: Vec<Evidence> = hints
+            .iter()
+            .map(|h| Evidence::value("/proc/cmdline", h.clone()))
+            .collect();
         match lsm_list(root) {
             Err(e) => return Outcome::error(e),
             Ok(Some(list)) => {
                 ev.insert(0, Evidence::value(LSM, list.join(",")));
-                let active: Vec<&str> = list.iter().map(String::as_str).filter(|l| MAC.contains(l)).collect();
+                let active: Vec<&str> = list
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|l| MAC.contains(l))
+                    .collect();
                 return if active.is_empty() {
-                    Outcome::fail(format!("no MAC LSM among the active LSMs `{}`{hint}", list.join(","))).with_evidence(ev)
+                    Outcome::fail(format!(
+                        "no MAC LSM among the active LSMs `{}`{hint}",
+                        list.join(",")
+                    ))
+                    .with_evidence(ev)
                 } else {
-                    Outcome::pass(format!("MAC LSM active: {}", active.join(", "))).with_evidence(ev)
+                    Outcome::pass(format!("MAC LSM active: {}", active.join(", ")))
+                        .with_evidence(ev)
                 };
             }
             Ok(None) => {}
@@ -75,14 +94,23 @@ impl Rule for NoMacLsm {
             Err(e) => return Outcome::error(e),
         };
         if aa == Some(true) {
-            return Outcome::pass("AppArmor is enabled (module parameter)").with_evidence([Evidence::value(APPARMOR_ENABLED, "Y")]);
+            return Outcome::pass("AppArmor is enabled (module parameter)")
+                .with_evidence([Evidence::value(APPARMOR_ENABLED, "Y")]);
         }
         if let Some(enforcing) = se {
-            return Outcome::pass(format!("SELinux is active ({})", if enforcing { "enforcing" } else { "permissive" }))
-                .with_evidence([Evidence::value(SELINUX_ENFORCE, if enforcing { "1" } else { "0" })]);
+            return Outcome::pass(format!(
+                "SELinux is active ({})",
+                if enforcing { "enforcing" } else { "permissive" }
+            ))
+            .with_evidence([Evidence::value(
+                SELINUX_ENFORCE,
+                if enforcing { "1" } else { "0" },
+            )]);
         }
         if !root.exists("/sys/kernel") {
-            return Outcome::skip("no /sys/kernel under the root (an offline root): the active LSMs cannot be read");
+            return Outcome::skip(
+                "no /sys/kernel under the root (an offline root): the active LSMs cannot be read",
+            );
         }
         ev.insert(0, Evidence::value(LSM, "absent"));
         if aa == Some(false) {
@@ -116,14 +144,23 @@ mod tests {
 
     #[test]
     fn no_mac_fails() {
-        let b = RootBuilder::new().file(LSM, mac("lsm/lsm.none")).file("/proc/cmdline", mac("cmdline/nixos-grub-weakened"));
+        let b = RootBuilder::new()
+            .file(LSM, mac("lsm/lsm.none"))
+            .file("/proc/cmdline", mac("cmdline/nixos-grub-weakened"));
         let o = run(&NoMacLsm, &b);
         assert_eq!(o.status(), Status::Fail);
-        assert!(message(&o).contains("apparmor=0") && message(&o).contains("selinux=0"), "{}", message(&o));
+        assert!(
+            message(&o).contains("apparmor=0") && message(&o).contains("selinux=0"),
+            "{}",
+            message(&o)
+        );
         // This machine's state: securityfs not mounted, no AppArmor module.
         let b = RootBuilder::new().dir("/sys/kernel/security", 0o755);
         assert_eq!(run(&NoMacLsm, &b).status(), Status::Fail);
-        let b = RootBuilder::new().dir("/sys/kernel", 0o755).file(APPARMOR_ENABLED, mac("apparmor/module-parameter-enabled.disabled"));
+        let b = RootBuilder::new().dir("/sys/kernel", 0o755).file(
+            APPARMOR_ENABLED,
+            mac("apparmor/module-parameter-enabled.disabled"),
+        );
         assert!(message(&run(&NoMacLsm, &b)).contains("AppArmor is disabled"));
     }
 
@@ -139,7 +176,10 @@ mod tests {
             assert_eq!(o.status(), Status::Error, "{g:?}");
             assert!(message(&o).contains(LSM), "{}", message(&o));
         }
-        let o = run(&NoMacLsm, &RootBuilder::new().file(APPARMOR_ENABLED, "maybe"));
+        let o = run(
+            &NoMacLsm,
+            &RootBuilder::new().file(APPARMOR_ENABLED, "maybe"),
+        );
         assert_eq!(o.status(), Status::Error);
     }
 }

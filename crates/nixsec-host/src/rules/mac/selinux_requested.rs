@@ -54,12 +54,17 @@ impl Rule for SelinuxRequested {
         let root = cx.root();
         let mut ev = Vec::new();
         match selinux_enforce(root) {
-            Ok(Some(e)) => ev.push(Evidence::value(SELINUX_ENFORCE, if e { "1 (enforcing)" } else { "0 (permissive)" })),
+            Ok(Some(e)) => ev.push(Evidence::value(
+                SELINUX_ENFORCE,
+                if e { "1 (enforcing)" } else { "0 (permissive)" },
+            )),
             Ok(None) => {}
             Err(e) => return Outcome::error(e),
         }
         match lsm_list(root) {
-            Ok(Some(l)) if l.iter().any(|x| x == "selinux") => ev.push(Evidence::value(LSM, l.join(","))),
+            Ok(Some(l)) if l.iter().any(|x| x == "selinux") => {
+                ev.push(Evidence::value(LSM, l.join(",")))
+            }
             Ok(_) => {}
             Err(e) => return Outcome::error(e),
         }
@@ -69,7 +74,11 @@ impl Rule for SelinuxRequested {
                     let v = line.trim();
                     if let Some(mode) = v.strip_prefix("SELINUX=") {
                         if matches!(mode, "enforcing" | "permissive") {
-                            ev.push(Evidence::line(CONFIG, u32::try_from(i + 1).unwrap_or(u32::MAX), v.to_string()));
+                            ev.push(Evidence::line(
+                                CONFIG,
+                                u32::try_from(i + 1).unwrap_or(u32::MAX),
+                                v.to_string(),
+                            ));
                         }
                     }
                 }
@@ -78,15 +87,25 @@ impl Rule for SelinuxRequested {
             Err(e) => return Outcome::error(e.to_string()),
         }
         for p in cmdline_mac_params(root) {
-            if p == "security=selinux" || p == "selinux=1" || (p.starts_with("lsm=") && p.split([',', '=']).any(|x| x == "selinux")) {
+            if p == "security=selinux"
+                || p == "selinux=1"
+                || (p.starts_with("lsm=") && p.split([',', '=']).any(|x| x == "selinux"))
+            {
                 ev.push(Evidence::value("/proc/cmdline", p));
             }
         }
         if ev.is_empty() {
             return Outcome::pass("SELinux is neither active nor configured");
         }
-        let what: Vec<String> = ev.iter().map(|e| format!("{} {}", e.path, e.value.clone().unwrap_or_default())).collect();
-        Outcome::fail(format!("SELinux is requested but NixOS ships no policy or labelling: {}", what.join("; "))).with_evidence(ev)
+        let what: Vec<String> = ev
+            .iter()
+            .map(|e| format!("{} {}", e.path, e.value.clone().unwrap_or_default()))
+            .collect();
+        Outcome::fail(format!(
+            "SELinux is requested but NixOS ships no policy or labelling: {}",
+            what.join("; ")
+        ))
+        .with_evidence(ev)
     }
 }
 
@@ -111,13 +130,20 @@ mod tests {
             let o = run(&SelinuxRequested, &b);
             assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         }
-        let Outcome::Fail { evidence, .. } = run(&SelinuxRequested, &nixos().file(CONFIG, mac("selinux/etc-selinux-config"))) else { panic!() };
+        let Outcome::Fail { evidence, .. } = run(
+            &SelinuxRequested,
+            &nixos().file(CONFIG, mac("selinux/etc-selinux-config")),
+        ) else {
+            panic!()
+        };
         assert_eq!(evidence[0].line, Some(2));
     }
 
     #[test]
     fn no_selinux_passes_other_distros_skip() {
-        let b = nixos().file(LSM, mac("lsm/lsm.apparmor")).file("/proc/cmdline", mac("cmdline/nixos-hardened"));
+        let b = nixos()
+            .file(LSM, mac("lsm/lsm.apparmor"))
+            .file("/proc/cmdline", mac("cmdline/nixos-hardened"));
         assert_eq!(run(&SelinuxRequested, &b).status(), Status::Pass);
         let b = RootBuilder::new().file(SELINUX_ENFORCE, "1");
         assert_eq!(run(&SelinuxRequested, &b).status(), Status::Skip);

@@ -27,21 +27,41 @@ static META: RuleMeta = RuleMeta {
 };
 
 fn known_hosts(cx: &HostCx) -> Vec<String> {
-    let Ok((_, text)) = cx.root().read_to_string("/etc/ssh/ssh_known_hosts") else { return Vec::new() };
+    let Ok((_, text)) = cx.root().read_to_string("/etc/ssh/ssh_known_hosts") else {
+        return Vec::new();
+    };
     text.lines()
         .filter(|l| !l.trim_start().starts_with('#'))
         .filter_map(|l| {
             let mut f = l.split_whitespace();
             let first = f.next()?;
-            let hosts = if first.starts_with('@') { f.next()? } else { first };
+            let hosts = if first.starts_with('@') {
+                f.next()?
+            } else {
+                first
+            };
             Some(hosts.to_string())
         })
-        .flat_map(|h| h.split(',').map(|x| x.trim_start_matches('[').split(']').next().unwrap_or("").to_string()).collect::<Vec<_>>())
+        .flat_map(|h| {
+            h.split(',')
+                .map(|x| {
+                    x.trim_start_matches('[')
+                        .split(']')
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
 fn evidence(b: &Builder) -> Evidence {
-    Evidence { path: b.path.clone(), line: b.line, value: Some(nixsec_core::escape(&b.uri).into_owned()) }
+    Evidence {
+        path: b.path.clone(),
+        line: b.line,
+        value: Some(nixsec_core::escape(&b.uri).into_owned()),
+    }
 }
 
 impl Rule for BuildersUnpinned {
@@ -52,7 +72,12 @@ impl Rule for BuildersUnpinned {
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let (value, at) = match conf.and_then(|c| c.get("builders")) {
-                Some(s) => (s.value(), s.sources.last().map_or_else(|| NIX_CONF.to_string(), |e| e.path.clone())),
+                Some(s) => (
+                    s.value(),
+                    s.sources
+                        .last()
+                        .map_or_else(|| NIX_CONF.to_string(), |e| e.path.clone()),
+                ),
                 None => (DEFAULT_BUILDERS.to_string(), NIX_CONF.to_string()),
             };
             let builders = match parse_builders(cx.root(), &value, &at) {
@@ -70,15 +95,29 @@ impl Rule for BuildersUnpinned {
                 if b.host_key_is_valid() || in_known_hosts {
                     continue;
                 }
-                let why = if b.public_host_key.is_some() { "a malformed host key" } else { "no host key" };
-                bad.push((format!("`{}` ({why})", nixsec_core::escape(&b.uri)), evidence(b)));
+                let why = if b.public_host_key.is_some() {
+                    "a malformed host key"
+                } else {
+                    "no host key"
+                };
+                bad.push((
+                    format!("`{}` ({why})", nixsec_core::escape(&b.uri)),
+                    evidence(b),
+                ));
             }
             if bad.is_empty() {
-                return Outcome::pass(format!("all {} remote builders have pinned host keys", remote.len()))
-                    .with_evidence(remote.iter().map(|b| evidence(b)));
+                return Outcome::pass(format!(
+                    "all {} remote builders have pinned host keys",
+                    remote.len()
+                ))
+                .with_evidence(remote.iter().map(|b| evidence(b)));
             }
             let (names, ev): (Vec<String>, Vec<Evidence>) = bad.into_iter().unzip();
-            Outcome::fail(format!("remote builders without a pinned host key: {}", names.join(", "))).with_evidence(ev)
+            Outcome::fail(format!(
+                "remote builders without a pinned host key: {}",
+                names.join(", ")
+            ))
+            .with_evidence(ev)
         })
     }
 }
@@ -93,25 +132,40 @@ mod tests {
 
     #[test]
     fn no_builders_is_a_skip() {
-        assert_eq!(run(&BuildersUnpinned, &root_with_conf("")).status(), Status::Skip);
+        assert_eq!(
+            run(&BuildersUnpinned, &root_with_conf("")).status(),
+            Status::Skip
+        );
     }
 
     #[test]
     fn missing_key_fails_with_the_machines_line() {
         let b = root_with_conf("").file(
             "/etc/nix/machines",
-            format!("ssh://a x86_64-linux - 1 1 - - {KEY}\nssh-ng://nix@b.example.org x86_64-linux\n"),
+            format!(
+                "ssh://a x86_64-linux - 1 1 - - {KEY}\nssh-ng://nix@b.example.org x86_64-linux\n"
+            ),
         );
         let o = run(&BuildersUnpinned, &b);
-        let Outcome::Fail { evidence, message, .. } = o else { panic!("expected fail") };
+        let Outcome::Fail {
+            evidence, message, ..
+        } = o
+        else {
+            panic!("expected fail")
+        };
         assert!(message.contains("b.example.org"), "{message}");
-        assert_eq!((evidence[0].path.as_str(), evidence[0].line), ("/etc/nix/machines", Some(2)));
+        assert_eq!(
+            (evidence[0].path.as_str(), evidence[0].line),
+            ("/etc/nix/machines", Some(2))
+        );
     }
 
     #[test]
     fn known_hosts_pins_too() {
-        let b = root_with_conf("builders = ssh://b.example.org x86_64-linux\n")
-            .file("/etc/ssh/ssh_known_hosts", "b.example.org,10.0.0.2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n");
+        let b = root_with_conf("builders = ssh://b.example.org x86_64-linux\n").file(
+            "/etc/ssh/ssh_known_hosts",
+            "b.example.org,10.0.0.2 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n",
+        );
         assert_eq!(run(&BuildersUnpinned, &b).status(), Status::Pass);
     }
 

@@ -33,17 +33,25 @@ impl Rule for BuildsNotIsolated {
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let setting = conf.and_then(|c| c.get("build-users-group"));
-            let group_name = setting.as_ref().map_or_else(|| "nixbld".to_string(), |s| s.value());
-            let mut evidence: Vec<Evidence> = setting.as_ref().map(|s| s.evidence()).unwrap_or_default();
+            let group_name = setting
+                .as_ref()
+                .map_or_else(|| "nixbld".to_string(), |s| s.value());
+            let mut evidence: Vec<Evidence> =
+                setting.as_ref().map(|s| s.evidence()).unwrap_or_default();
             let auto = match bool_setting(conf, "auto-allocate-uids") {
                 Ok(v) => v.is_some_and(|(b, _)| b),
                 Err(bad) => return Outcome::error(bad.message).with_evidence(bad.evidence),
             };
             if auto {
-                return Outcome::pass("`auto-allocate-uids` is on: each build gets its own uid range");
+                return Outcome::pass(
+                    "`auto-allocate-uids` is on: each build gets its own uid range",
+                );
             }
             if group_name.is_empty() {
-                return Outcome::fail("`build-users-group` is empty: builds run as the daemon's user (root)").with_evidence(evidence);
+                return Outcome::fail(
+                    "`build-users-group` is empty: builds run as the daemon's user (root)",
+                )
+                .with_evidence(evidence);
             }
             let accounts = Accounts::of(cx);
             let groups = match &accounts.groups {
@@ -57,9 +65,17 @@ impl Rule for BuildsNotIsolated {
                 ))
                 .with_evidence(evidence);
             };
-            evidence.push(Evidence::line("/etc/group", group.line, format!("{}:{}:{}", group.name, group.gid, group.members.join(","))));
+            evidence.push(Evidence::line(
+                "/etc/group",
+                group.line,
+                format!("{}:{}:{}", group.name, group.gid, group.members.join(",")),
+            ));
             if group.members.is_empty() {
-                return Outcome::fail(format!("the build users group `{}` has no members", group.name)).with_evidence(evidence);
+                return Outcome::fail(format!(
+                    "the build users group `{}` has no members",
+                    group.name
+                ))
+                .with_evidence(evidence);
             }
             let users = match &accounts.users {
                 Ok(u) => u,
@@ -69,7 +85,10 @@ impl Rule for BuildsNotIsolated {
             let mut unknown = false;
             for m in &group.members {
                 let Some(u) = users.iter().find(|u| &u.name == m) else {
-                    problems.push(format!("`{}` is not in /etc/passwd", nixsec_core::escape(m)));
+                    problems.push(format!(
+                        "`{}` is not in /etc/passwd",
+                        nixsec_core::escape(m)
+                    ));
                     continue;
                 };
                 let mut bad = Vec::new();
@@ -77,13 +96,23 @@ impl Rule for BuildsNotIsolated {
                     bad.push("uid 0".to_string());
                 }
                 if u.has_login_shell() {
-                    bad.push(format!("login shell `{}`", if u.shell.is_empty() { "/bin/sh" } else { &u.shell }));
+                    bad.push(format!(
+                        "login shell `{}`",
+                        if u.shell.is_empty() {
+                            "/bin/sh"
+                        } else {
+                            &u.shell
+                        }
+                    ));
                 }
                 if u.gid != group.gid {
                     bad.push(format!("primary group `{}`", accounts.group_name(u.gid)));
                 }
-                let others: Vec<&str> =
-                    groups.iter().filter(|g| g.gid != group.gid && g.members.contains(m)).map(|g| g.name.as_str()).collect();
+                let others: Vec<&str> = groups
+                    .iter()
+                    .filter(|g| g.gid != group.gid && g.members.contains(m))
+                    .map(|g| g.name.as_str())
+                    .collect();
                 if !others.is_empty() {
                     bad.push(format!("also in {}", others.join(", ")));
                 }
@@ -100,16 +129,31 @@ impl Rule for BuildsNotIsolated {
                     Err(_) => unknown = true,
                 }
                 if !bad.is_empty() {
-                    evidence.push(Evidence::line("/etc/passwd", u.line, format!("{}:{}:{}:{}", u.name, u.uid, u.gid, u.shell)));
-                    problems.push(format!("`{}` has {}", nixsec_core::escape(m), bad.join(", ")));
+                    evidence.push(Evidence::line(
+                        "/etc/passwd",
+                        u.line,
+                        format!("{}:{}:{}:{}", u.name, u.uid, u.gid, u.shell),
+                    ));
+                    problems.push(format!(
+                        "`{}` has {}",
+                        nixsec_core::escape(m),
+                        bad.join(", ")
+                    ));
                 }
             }
             if !problems.is_empty() {
-                return Outcome::fail(format!("build users are not locked down: {}", problems.join("; "))).with_evidence(evidence);
+                return Outcome::fail(format!(
+                    "build users are not locked down: {}",
+                    problems.join("; ")
+                ))
+                .with_evidence(evidence);
             }
             if unknown {
                 let reason = accounts.shadow.as_ref().err().cloned().unwrap_or_default();
-                return Outcome::error(format!("cannot tell whether build users have passwords: {reason}")).with_evidence(evidence);
+                return Outcome::error(format!(
+                    "cannot tell whether build users have passwords: {reason}"
+                ))
+                .with_evidence(evidence);
             }
             Outcome::pass(format!(
                 "builds run as the {} locked members of `{}`",
@@ -134,10 +178,23 @@ mod tests {
 
     #[test]
     fn empty_or_missing_group_fails() {
-        assert_eq!(run(&BuildsNotIsolated, &root_with_conf("build-users-group =\n")).status(), Status::Fail);
-        let o = run(&BuildsNotIsolated, &root_with_conf("build-users-group = builders\n"));
+        assert_eq!(
+            run(&BuildsNotIsolated, &root_with_conf("build-users-group =\n")).status(),
+            Status::Fail
+        );
+        let o = run(
+            &BuildsNotIsolated,
+            &root_with_conf("build-users-group = builders\n"),
+        );
         assert!(message(&o).contains("does not exist"), "{}", message(&o));
-        assert_eq!(run(&BuildsNotIsolated, &root_with_conf("build-users-group =\nauto-allocate-uids = true\n")).status(), Status::Pass);
+        assert_eq!(
+            run(
+                &BuildsNotIsolated,
+                &root_with_conf("build-users-group =\nauto-allocate-uids = true\n")
+            )
+            .status(),
+            Status::Pass
+        );
     }
 
     #[test]
@@ -150,7 +207,10 @@ mod tests {
         let m = message(&o).to_string();
         assert_eq!(o.status(), Status::Fail, "{m}");
         assert!(m.contains("`nixbld1` has login shell `/bin/bash`"), "{m}");
-        assert!(m.contains("`nixbld2` has also in wheel, an empty password"), "{m}");
+        assert!(
+            m.contains("`nixbld2` has also in wheel, an empty password"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -39,8 +39,11 @@ impl Rule for DaemonOpenToAll {
         with_conf(cx, |conf| {
             let setting = NixConf::list(conf, "allowed-users", &["*"]);
             let items = setting.items.clone();
-            let mut evidence =
-                if setting.sources.is_empty() { vec![default_evidence(conf, "allowed-users", "*")] } else { setting.evidence() };
+            let mut evidence = if setting.sources.is_empty() {
+                vec![default_evidence(conf, "allowed-users", "*")]
+            } else {
+                setting.evidence()
+            };
             if !items.iter().any(|u| u == "*") {
                 return Outcome::pass(format!(
                     "only `{}` may use the daemon",
@@ -69,13 +72,22 @@ impl Rule for DaemonOpenToAll {
             };
             let humans: Vec<&str> = users
                 .iter()
-                .filter(|u| u.uid >= 1000 && u.uid != 65534 && u.has_login_shell() && !u.name.starts_with("nixbld"))
+                .filter(|u| {
+                    u.uid >= 1000
+                        && u.uid != 65534
+                        && u.has_login_shell()
+                        && !u.name.starts_with("nixbld")
+                })
                 .map(|u| u.name.as_str())
                 .collect();
             if humans.len() <= 1 {
                 return Outcome::pass(format!(
                     "every user may use the daemon, but there {} (single-tenant)",
-                    if humans.is_empty() { "is no human account".to_string() } else { format!("is one human account, `{}`", nixsec_core::escape(humans[0])) }
+                    if humans.is_empty() {
+                        "is no human account".to_string()
+                    } else {
+                        format!("is one human account, `{}`", nixsec_core::escape(humans[0]))
+                    }
                 ))
                 .with_evidence(evidence);
             }
@@ -95,9 +107,13 @@ mod tests {
     use crate::testing::*;
 
     fn with_users(conf: &str, n: u32) -> RootBuilder {
-        let mut passwd = String::from("root:x:0:0::/root:/bin/bash\nnobody:x:65534:65534::/:/bin/sh\n");
+        let mut passwd =
+            String::from("root:x:0:0::/root:/bin/bash\nnobody:x:65534:65534::/:/bin/sh\n");
         for i in 0..n {
-            passwd.push_str(&format!("user{i}:x:{}:100::/home/user{i}:/bin/bash\n", 1000 + i));
+            passwd.push_str(&format!(
+                "user{i}:x:{}:100::/home/user{i}:/bin/bash\n",
+                1000 + i
+            ));
         }
         root_with_conf(conf).file("/etc/passwd", passwd)
     }
@@ -111,10 +127,23 @@ mod tests {
 
     #[test]
     fn single_user_restricted_or_grouped_passes() {
-        assert_eq!(run(&DaemonOpenToAll, &with_users("", 1)).status(), Status::Pass);
-        assert_eq!(run(&DaemonOpenToAll, &with_users("allowed-users = @wheel\n", 3)).status(), Status::Pass);
+        assert_eq!(
+            run(&DaemonOpenToAll, &with_users("", 1)).status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(&DaemonOpenToAll, &with_users("allowed-users = @wheel\n", 3)).status(),
+            Status::Pass
+        );
         // `extra-` adds to Nix's default `*`: still open to everyone.
-        assert_eq!(run(&DaemonOpenToAll, &with_users("extra-allowed-users = @wheel\n", 3)).status(), Status::Fail);
+        assert_eq!(
+            run(
+                &DaemonOpenToAll,
+                &with_users("extra-allowed-users = @wheel\n", 3)
+            )
+            .status(),
+            Status::Fail
+        );
         // Debian restricts the socket directory to a group (0770 root:nix-users).
         let b = with_users("", 3).chmod("/nix/var/nix/daemon-socket", 0o770);
         let o = run(&DaemonOpenToAll, &b);

@@ -64,9 +64,14 @@ mod tests {
     #[test]
     fn false_and_relaxed_fail() {
         for v in ["false", "relaxed"] {
-            let o = run(&SandboxDisabled, &root_with_conf(&format!("# x\nsandbox = {v}\n")));
+            let o = run(
+                &SandboxDisabled,
+                &root_with_conf(&format!("# x\nsandbox = {v}\n")),
+            );
             assert_eq!(o.status(), Status::Fail, "{v}");
-            let Outcome::Fail { evidence, .. } = o else { unreachable!() };
+            let Outcome::Fail { evidence, .. } = o else {
+                unreachable!()
+            };
             assert_eq!(evidence[0].line, Some(2));
             assert_eq!(evidence[0].path, "/etc/nix/nix.conf");
         }
@@ -74,9 +79,18 @@ mod tests {
 
     #[test]
     fn true_and_unset_pass() {
-        assert_eq!(run(&SandboxDisabled, &root_with_conf("sandbox = true\n")).status(), Status::Pass);
-        assert_eq!(run(&SandboxDisabled, &root_with_conf("trusted-users = root\n")).status(), Status::Pass);
-        assert_eq!(run(&SandboxDisabled, &RootBuilder::new().multi_user_nix()).status(), Status::Pass);
+        assert_eq!(
+            run(&SandboxDisabled, &root_with_conf("sandbox = true\n")).status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(&SandboxDisabled, &root_with_conf("trusted-users = root\n")).status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(&SandboxDisabled, &RootBuilder::new().multi_user_nix()).status(),
+            Status::Pass
+        );
     }
 
     #[test]
@@ -86,19 +100,34 @@ mod tests {
         assert!(message(&o).contains("line 1"), "{}", message(&o));
         let o = run(&SandboxDisabled, &root_with_conf("\u{0}\u{1}\u{2}binary\n"));
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        let o = run(&SandboxDisabled, &RootBuilder::new().multi_user_nix().file("/etc/nix/nix.conf", b"\xff\xfe\xfd"));
+        let o = run(
+            &SandboxDisabled,
+            &RootBuilder::new()
+                .multi_user_nix()
+                .file("/etc/nix/nix.conf", b"\xff\xfe\xfd"),
+        );
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("/etc/nix/nix.conf"), "{}", message(&o));
     }
 
     #[test]
     fn skipped_without_nix() {
-        assert_eq!(run(&SandboxDisabled, &RootBuilder::new().file("/etc/passwd", "")).status(), Status::Skip);
+        assert_eq!(
+            run(
+                &SandboxDisabled,
+                &RootBuilder::new().file("/etc/passwd", "")
+            )
+            .status(),
+            Status::Skip
+        );
     }
 
     #[test]
     fn symlink_loop_is_an_error() {
-        let b = RootBuilder::new().multi_user_nix().symlink("/etc/nix/nix.conf", "/etc/nix/other").symlink("/etc/nix/other", "nix.conf");
+        let b = RootBuilder::new()
+            .multi_user_nix()
+            .symlink("/etc/nix/nix.conf", "/etc/nix/other")
+            .symlink("/etc/nix/other", "nix.conf");
         let o = run(&SandboxDisabled, &b);
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("symbolic links"), "{}", message(&o));

@@ -30,7 +30,8 @@ impl Rule for SandboxFallback {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        with_conf(cx, |conf| match bool_setting(conf, "sandbox-fallback") {
+        with_conf(cx, |conf| {
+            match bool_setting(conf, "sandbox-fallback") {
             Err(bad) => Outcome::error(bad.message).with_evidence(bad.evidence),
             Ok(Some((false, s))) => Outcome::pass("`sandbox-fallback = false`: builds fail rather than run unsandboxed")
                 .with_evidence(s.evidence()),
@@ -42,6 +43,7 @@ impl Rule for SandboxFallback {
                 "`sandbox-fallback` is unset (Nix default `true`): builds run unsandboxed when the sandbox cannot be set up",
             )
             .with_evidence([default_evidence(conf, "sandbox-fallback", "true")]),
+        }
         })
     }
 }
@@ -53,9 +55,29 @@ mod tests {
 
     #[test]
     fn default_and_true_fail_false_passes() {
-        assert_eq!(run(&SandboxFallback, &root_with_conf("")).status(), Status::Fail);
-        assert_eq!(run(&SandboxFallback, &root_with_conf("sandbox-fallback = yes\n")).status(), Status::Fail);
-        assert_eq!(run(&SandboxFallback, &root_with_conf("sandbox-fallback = 0\n")).status(), Status::Pass);
-        assert_eq!(run(&SandboxFallback, &root_with_conf("sandbox-fallback = maybe\n")).status(), Status::Error);
+        assert_eq!(
+            run(&SandboxFallback, &root_with_conf("")).status(),
+            Status::Fail
+        );
+        assert_eq!(
+            run(
+                &SandboxFallback,
+                &root_with_conf("sandbox-fallback = yes\n")
+            )
+            .status(),
+            Status::Fail
+        );
+        assert_eq!(
+            run(&SandboxFallback, &root_with_conf("sandbox-fallback = 0\n")).status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(
+                &SandboxFallback,
+                &root_with_conf("sandbox-fallback = maybe\n")
+            )
+            .status(),
+            Status::Error
+        );
     }
 }

@@ -47,7 +47,10 @@ fn host_side(entry: &str) -> &str {
 }
 
 fn normalize(p: &str) -> String {
-    let parts: Vec<&str> = p.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    let parts: Vec<&str> = p
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
     format!("/{}", parts.join("/"))
 }
 
@@ -58,7 +61,10 @@ fn within(p: &str, dir: &str) -> bool {
 /// The sensitive path an entry exposes, if any.
 fn exposed(entry: &str) -> Option<&'static str> {
     let host = normalize(host_side(entry));
-    SENSITIVE.iter().copied().find(|s| within(&host, s) || within(s, &host))
+    SENSITIVE
+        .iter()
+        .copied()
+        .find(|s| within(&host, s) || within(s, &host))
 }
 
 impl Rule for SecretsExposedToBuilds {
@@ -69,15 +75,20 @@ impl Rule for SecretsExposedToBuilds {
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let Some(s) = conf.and_then(|c| c.get("sandbox-paths")) else {
-                return Outcome::pass("no `sandbox-paths` configured beyond Nix's default (`/bin/sh`)");
+                return Outcome::pass(
+                    "no `sandbox-paths` configured beyond Nix's default (`/bin/sh`)",
+                );
             };
             let bad: Vec<String> = s
                 .items
                 .iter()
-                .filter_map(|e| exposed(e).map(|what| format!("`{}` (exposes {what})", nixsec_core::escape(e))))
+                .filter_map(|e| {
+                    exposed(e).map(|what| format!("`{}` (exposes {what})", nixsec_core::escape(e)))
+                })
                 .collect();
             if bad.is_empty() {
-                Outcome::pass("no secret-bearing path is mounted into builds").with_evidence(s.evidence())
+                Outcome::pass("no secret-bearing path is mounted into builds")
+                    .with_evidence(s.evidence())
             } else {
                 Outcome::fail(format!("builds can read: {}", bad.join(", ")))
                     .with_evidence(s.evidence_for(|e| exposed(e).is_some()))
@@ -96,8 +107,15 @@ mod tests {
         assert_eq!(exposed("/run/secrets"), Some("/run/secrets"));
         assert_eq!(exposed("/secrets=/run/secrets/db?"), Some("/run/secrets"));
         assert_eq!(exposed("/home/alice/.aws"), Some("/home"));
-        assert_eq!(exposed("/var/run/docker.sock"), Some("/var/run/docker.sock"));
-        assert_eq!(exposed("/etc"), Some("/etc/ssh"), "an ancestor exposes what is under it");
+        assert_eq!(
+            exposed("/var/run/docker.sock"),
+            Some("/var/run/docker.sock")
+        );
+        assert_eq!(
+            exposed("/etc"),
+            Some("/etc/ssh"),
+            "an ancestor exposes what is under it"
+        );
         assert_eq!(exposed("/"), Some("/run/secrets"));
         assert_eq!(exposed("/bin/sh=/nix/store/abc-busybox/bin/busybox"), None);
         assert_eq!(exposed("/dev/kvm"), None);
@@ -106,10 +124,25 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        assert_eq!(run(&SecretsExposedToBuilds, &root_with_conf("")).status(), Status::Pass);
-        assert_eq!(run(&SecretsExposedToBuilds, &root_with_conf("extra-sandbox-paths = /dev/kvm /ccache?\n")).status(), Status::Pass);
-        let o = run(&SecretsExposedToBuilds, &root_with_conf("extra-sandbox-paths = /dev/kvm\nextra-sandbox-paths = /run/agenix\n"));
-        let Outcome::Fail { evidence, .. } = o else { panic!("expected fail") };
+        assert_eq!(
+            run(&SecretsExposedToBuilds, &root_with_conf("")).status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(
+                &SecretsExposedToBuilds,
+                &root_with_conf("extra-sandbox-paths = /dev/kvm /ccache?\n")
+            )
+            .status(),
+            Status::Pass
+        );
+        let o = run(
+            &SecretsExposedToBuilds,
+            &root_with_conf("extra-sandbox-paths = /dev/kvm\nextra-sandbox-paths = /run/agenix\n"),
+        );
+        let Outcome::Fail { evidence, .. } = o else {
+            panic!("expected fail")
+        };
         assert_eq!(evidence.len(), 1);
         assert_eq!(evidence[0].line, Some(2));
     }

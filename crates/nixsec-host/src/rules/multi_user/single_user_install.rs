@@ -70,7 +70,10 @@ impl Rule for SingleUserInstall {
         } else {
             "no daemon socket yet (it appears when nix-daemon first starts)"
         };
-        Outcome::pass(format!("the store and its database are owned by root; {socket}")).with_evidence(seen)
+        Outcome::pass(format!(
+            "the store and its database are owned by root; {socket}"
+        ))
+        .with_evidence(seen)
     }
 }
 
@@ -81,7 +84,10 @@ mod tests {
 
     #[test]
     fn skip_without_nix_and_without_store() {
-        assert_eq!(run(&SingleUserInstall, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&SingleUserInstall, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = RootBuilder::new().file("/etc/nix/nix.conf", "");
         let o = run(&SingleUserInstall, &b);
         assert_eq!(o.status(), Status::Skip);
@@ -96,7 +102,8 @@ mod tests {
         let o = run(&SingleUserInstall, &b);
         if am_root() {
             assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-            std::os::unix::fs::chown(b.path().join("nix/store"), Some(1000), Some(100)).expect("chown");
+            std::os::unix::fs::chown(b.path().join("nix/store"), Some(1000), Some(100))
+                .expect("chown");
             let o = run(&SingleUserInstall, &b);
             assert_eq!(o.status(), Status::Fail);
             assert!(message(&o).contains("uid 1000"), "{}", message(&o));

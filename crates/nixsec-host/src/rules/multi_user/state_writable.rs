@@ -88,7 +88,10 @@ impl Rule for StateWritable {
             let shown = describe(&md, &accounts);
             let mut why = Vec::new();
             if md.uid() != 0 {
-                why.push(format!("owned by `{}`", nixsec_core::escape(&accounts.user_name(md.uid()))));
+                why.push(format!(
+                    "owned by `{}`",
+                    nixsec_core::escape(&accounts.user_name(md.uid()))
+                ));
             }
             if mode & 0o002 != 0 {
                 why.push("writable by every user".to_string());
@@ -100,7 +103,9 @@ impl Rule for StateWritable {
                     Expect::SocketDir => {}
                     Expect::Store => {
                         if Some(md.gid()) != nixbld {
-                            why.push(format!("writable by group `{group}`, not the build users group"));
+                            why.push(format!(
+                                "writable by group `{group}`, not the build users group"
+                            ));
                         } else if mode & 0o1000 == 0 {
                             why.push("group-writable without the sticky bit (build users can delete paths)".to_string());
                         }
@@ -137,7 +142,8 @@ mod tests {
     fn standard() -> RootBuilder {
         let b = RootBuilder::new().multi_user_nix();
         if am_root() {
-            std::os::unix::fs::chown(b.path().join("nix/store"), Some(0), Some(30000)).expect("chown");
+            std::os::unix::fs::chown(b.path().join("nix/store"), Some(0), Some(30000))
+                .expect("chown");
         }
         b
     }
@@ -157,7 +163,12 @@ mod tests {
         let b = standard().chmod("/nix/var/nix/db", 0o777);
         let o = run(&StateWritable, &b);
         assert_eq!(o.status(), Status::Fail);
-        assert!(message(&o).contains("`/nix/var/nix/db` is") && message(&o).contains("writable by every user"), "{}", message(&o));
+        assert!(
+            message(&o).contains("`/nix/var/nix/db` is")
+                && message(&o).contains("writable by every user"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -171,7 +182,11 @@ mod tests {
         let b = standard();
         std::os::unix::fs::chown(b.path().join("nix/store"), Some(0), Some(100)).expect("chown");
         let o = run(&StateWritable, &b);
-        assert!(message(&o).contains("writable by group `users`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("writable by group `users`"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -179,9 +194,15 @@ mod tests {
         if !am_root() {
             return;
         }
-        let o = run(&StateWritable, &standard().chmod("/nix/var/nix/daemon-socket", 0o770));
+        let o = run(
+            &StateWritable,
+            &standard().chmod("/nix/var/nix/daemon-socket", 0o770),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        let o = run(&StateWritable, &standard().chmod("/nix/var/nix/daemon-socket", 0o777));
+        let o = run(
+            &StateWritable,
+            &standard().chmod("/nix/var/nix/daemon-socket", 0o777),
+        );
         assert_eq!(o.status(), Status::Fail);
     }
 }

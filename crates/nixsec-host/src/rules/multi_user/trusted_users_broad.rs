@@ -38,7 +38,12 @@ impl Rule for TrustedUsersBroad {
                 return Outcome::pass("`trusted-users` is unset; Nix's default is `root`")
                     .with_evidence([default_evidence(conf, "trusted-users", "root")]);
             }
-            let extra: Vec<&str> = s.items.iter().map(String::as_str).filter(|u| *u != "root").collect();
+            let extra: Vec<&str> = s
+                .items
+                .iter()
+                .map(String::as_str)
+                .filter(|u| *u != "root")
+                .collect();
             if extra.is_empty() {
                 return Outcome::pass("only `root` is trusted").with_evidence(s.evidence());
             }
@@ -65,19 +70,44 @@ mod tests {
 
     #[test]
     fn root_only_passes() {
-        assert_eq!(run(&TrustedUsersBroad, &root_with_conf("trusted-users = root\n")).status(), Status::Pass);
-        assert_eq!(run(&TrustedUsersBroad, &root_with_conf("")).status(), Status::Pass);
+        assert_eq!(
+            run(
+                &TrustedUsersBroad,
+                &root_with_conf("trusted-users = root\n")
+            )
+            .status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(&TrustedUsersBroad, &root_with_conf("")).status(),
+            Status::Pass
+        );
     }
 
     #[test]
     fn groups_and_users_fail_high() {
-        let o = run(&TrustedUsersBroad, &root_with_conf("trusted-users = root @wheel\n"));
-        let Outcome::Fail { severity, evidence, message } = o else { panic!("expected fail") };
+        let o = run(
+            &TrustedUsersBroad,
+            &root_with_conf("trusted-users = root @wheel\n"),
+        );
+        let Outcome::Fail {
+            severity,
+            evidence,
+            message,
+        } = o
+        else {
+            panic!("expected fail")
+        };
         assert_eq!(severity, Some(Severity::High));
         assert!(message.contains("@wheel"), "{message}");
         assert_eq!(evidence[0].line, Some(1));
-        let o = run(&TrustedUsersBroad, &root_with_conf("trusted-users = root\nextra-trusted-users = alice\n"));
-        let Outcome::Fail { evidence, .. } = o else { panic!("expected fail") };
+        let o = run(
+            &TrustedUsersBroad,
+            &root_with_conf("trusted-users = root\nextra-trusted-users = alice\n"),
+        );
+        let Outcome::Fail { evidence, .. } = o else {
+            panic!("expected fail")
+        };
         assert_eq!(evidence.len(), 1, "only the line that added alice");
         assert_eq!(evidence[0].line, Some(2));
     }
@@ -85,14 +115,23 @@ mod tests {
     #[test]
     fn everyone_is_critical() {
         for v in ["*", "@users", "root *"] {
-            let o = run(&TrustedUsersBroad, &root_with_conf(&format!("trusted-users = {v}\n")));
-            assert!(matches!(o, Outcome::Fail { severity: None, .. }), "{v}: the rule's default, critical");
+            let o = run(
+                &TrustedUsersBroad,
+                &root_with_conf(&format!("trusted-users = {v}\n")),
+            );
+            assert!(
+                matches!(o, Outcome::Fail { severity: None, .. }),
+                "{v}: the rule's default, critical"
+            );
         }
     }
 
     #[test]
     fn later_plain_assignment_replaces() {
-        let o = run(&TrustedUsersBroad, &root_with_conf("trusted-users = @wheel\ntrusted-users = root\n"));
+        let o = run(
+            &TrustedUsersBroad,
+            &root_with_conf("trusted-users = @wheel\ntrusted-users = root\n"),
+        );
         assert_eq!(o.status(), Status::Pass);
     }
 }

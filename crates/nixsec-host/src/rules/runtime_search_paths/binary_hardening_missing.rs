@@ -50,7 +50,10 @@ impl Rule for BinaryHardeningMissing {
         with_scan(cx, |o| {
             let found: Vec<_> = o.elf.iter().filter_map(findings::hardening).collect();
             if found.is_empty() {
-                return Outcome::pass(format!("{} ELF files in the system closure are fully hardened", o.elf.len()));
+                return Outcome::pass(format!(
+                    "{} ELF files in the system closure are fully hardened",
+                    o.elf.len()
+                ));
             }
             let setuid = found.iter().any(|f| f.severity == Severity::Medium);
             let out = fail_with(&found, "ELF files lack hardening", 20);

@@ -51,7 +51,10 @@ impl Rule for ElfSearchPathEscapes {
         with_scan(cx, |o| {
             let found: Vec<_> = o.elf.iter().filter_map(findings::search_path).collect();
             if found.is_empty() {
-                Outcome::pass(format!("{} ELF files in the system closure: every search path stays in the store", o.elf.len()))
+                Outcome::pass(format!(
+                    "{} ELF files in the system closure: every search path stays in the store",
+                    o.elf.len()
+                ))
             } else {
                 fail_with(&found, "ELF files search outside the store", 20)
             }

@@ -35,13 +35,27 @@ impl Rule for FhsPopulated {
             return Outcome::skip("not a NixOS system: FHS directories are populated by design");
         }
         if let Ok(Some(m)) = mounts(cx) {
-            if let Some(e) = m.iter().find(|m| (m.point == "/usr/bin" || m.point == "/bin") && m.fstype.contains("envfs")) {
-                return Outcome::pass(format!("envfs is mounted on {}", e.point)).with_evidence([Evidence::line("/proc/self/mountinfo", e.line, format!("{} {}", e.point, e.fstype))]);
+            if let Some(e) = m.iter().find(|m| {
+                (m.point == "/usr/bin" || m.point == "/bin") && m.fstype.contains("envfs")
+            }) {
+                return Outcome::pass(format!("envfs is mounted on {}", e.point)).with_evidence([
+                    Evidence::line(
+                        "/proc/self/mountinfo",
+                        e.line,
+                        format!("{} {}", e.point, e.fstype),
+                    ),
+                ]);
             }
         }
         let mut unexpected = Vec::new();
         let mut errors = Vec::new();
-        for (dir, expected) in [("/bin", &["sh"][..]), ("/usr/bin", &["env"][..]), ("/lib", &[][..]), ("/usr/lib", &[][..]), ("/lib64", &[][..])] {
+        for (dir, expected) in [
+            ("/bin", &["sh"][..]),
+            ("/usr/bin", &["env"][..]),
+            ("/lib", &[][..]),
+            ("/usr/lib", &[][..]),
+            ("/lib64", &[][..]),
+        ] {
             let names = match cx.root().read_dir(dir) {
                 Ok((_, n)) => n,
                 Err(e) if e.is_not_found() => continue,
@@ -60,9 +74,22 @@ impl Rule for FhsPopulated {
         }
         if !unexpected.is_empty() {
             let shown: Vec<&str> = unexpected.iter().take(10).map(String::as_str).collect();
-            let more = if unexpected.len() > 10 { format!(" and {} more", unexpected.len() - 10) } else { String::new() };
-            return Outcome::fail(format!("{} unexpected entries in FHS directories: {}{more}", unexpected.len(), shown.join(", ")))
-                .with_evidence(unexpected.iter().take(10).map(|p| Evidence::path(p.clone())));
+            let more = if unexpected.len() > 10 {
+                format!(" and {} more", unexpected.len() - 10)
+            } else {
+                String::new()
+            };
+            return Outcome::fail(format!(
+                "{} unexpected entries in FHS directories: {}{more}",
+                unexpected.len(),
+                shown.join(", ")
+            ))
+            .with_evidence(
+                unexpected
+                    .iter()
+                    .take(10)
+                    .map(|p| Evidence::path(p.clone())),
+            );
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -81,7 +108,10 @@ mod tests {
             .file("/etc/NIXOS", "")
             .symlink("/bin/sh", "/nix/store/aaaa-bash-5.2/bin/sh")
             .symlink("/usr/bin/env", "/nix/store/bbbb-coreutils-9.5/bin/env")
-            .symlink("/lib64/ld-linux-x86-64.so.2", "/nix/store/cccc-stub-ld-x86_64-linux/lib/ld-linux-x86-64.so.2")
+            .symlink(
+                "/lib64/ld-linux-x86-64.so.2",
+                "/nix/store/cccc-stub-ld-x86_64-linux/lib/ld-linux-x86-64.so.2",
+            )
     }
 
     #[test]
@@ -91,16 +121,29 @@ mod tests {
 
     #[test]
     fn dropped_files_fail_unless_envfs() {
-        let b = nixos().file("/usr/bin/python3", "#!/bin/sh\n").file("/lib/libfoo.so.1", "");
-        assert_eq!(message(&run(&FhsPopulated, &b)), "2 unexpected entries in FHS directories: /usr/bin/python3, /lib/libfoo.so.1");
-        let b = b.file("/proc/self/mountinfo", "80 27 0:60 / /usr/bin rw,nosuid,nodev - fuse.envfs envfs rw\n");
+        let b = nixos()
+            .file("/usr/bin/python3", "#!/bin/sh\n")
+            .file("/lib/libfoo.so.1", "");
+        assert_eq!(
+            message(&run(&FhsPopulated, &b)),
+            "2 unexpected entries in FHS directories: /usr/bin/python3, /lib/libfoo.so.1"
+        );
+        let b = b.file(
+            "/proc/self/mountinfo",
+            "80 27 0:60 / /usr/bin rw,nosuid,nodev - fuse.envfs envfs rw\n",
+        );
         assert_eq!(run(&FhsPopulated, &b).status(), Status::Pass);
     }
 
     #[test]
     fn skip_and_error() {
-        assert_eq!(run(&FhsPopulated, &RootBuilder::new()).status(), Status::Skip);
-        let b = RootBuilder::new().file("/etc/NIXOS", "").file("/lib", "not a directory");
+        assert_eq!(
+            run(&FhsPopulated, &RootBuilder::new()).status(),
+            Status::Skip
+        );
+        let b = RootBuilder::new()
+            .file("/etc/NIXOS", "")
+            .file("/lib", "not a directory");
         assert_eq!(run(&FhsPopulated, &b).status(), Status::Error);
     }
 }

@@ -33,16 +33,40 @@ impl Rule for LdLibraryPath {
         let env = EnvFiles::of(cx);
         let hits = env.assignments("LD_LIBRARY_PATH");
         if !hits.is_empty() {
-            let places: Vec<String> = hits.iter().map(|a| format!("{}:{} (`{}`)", a.file, a.line, nixsec_core::escape(&a.value))).collect();
-            return Outcome::fail(format!("LD_LIBRARY_PATH is set for every login: {}", places.join(", "))).with_evidence(hits.iter().map(|a| a.evidence()));
+            let places: Vec<String> = hits
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}:{} (`{}`)",
+                        a.file,
+                        a.line,
+                        nixsec_core::escape(&a.value)
+                    )
+                })
+                .collect();
+            return Outcome::fail(format!(
+                "LD_LIBRARY_PATH is set for every login: {}",
+                places.join(", ")
+            ))
+            .with_evidence(hits.iter().map(|a| a.evidence()));
         }
         if !env.errors.is_empty() {
             return Outcome::error(env.errors.join("; "));
         }
         if env.texts.is_empty() {
-            return Outcome::skip(format!("no system-wide environment file ({})", FILES.join(", ")));
+            return Outcome::skip(format!(
+                "no system-wide environment file ({})",
+                FILES.join(", ")
+            ));
         }
-        Outcome::pass(format!("no global LD_LIBRARY_PATH in {}", env.texts.iter().map(|(f, _)| *f).collect::<Vec<_>>().join(", ")))
+        Outcome::pass(format!(
+            "no global LD_LIBRARY_PATH in {}",
+            env.texts
+                .iter()
+                .map(|(f, _)| *f)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
 }
 
@@ -59,14 +83,22 @@ mod tests {
 
     #[test]
     fn unset_passes_and_no_files_skip() {
-        let b = RootBuilder::new().file("/etc/set-environment", "export PATH=\"/run/wrappers/bin\"\n# LD_LIBRARY_PATH=/x\n");
+        let b = RootBuilder::new().file(
+            "/etc/set-environment",
+            "export PATH=\"/run/wrappers/bin\"\n# LD_LIBRARY_PATH=/x\n",
+        );
         assert_eq!(run(&LdLibraryPath, &b).status(), Status::Pass);
-        assert_eq!(run(&LdLibraryPath, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&LdLibraryPath, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
     fn unreadable_file_is_an_error() {
-        let b = RootBuilder::new().file("/etc/profile", "PATH=/bin\n").dir("/etc/set-environment", 0o700);
+        let b = RootBuilder::new()
+            .file("/etc/profile", "PATH=/bin\n")
+            .dir("/etc/set-environment", 0o700);
         assert_eq!(run(&LdLibraryPath, &b).status(), Status::Error);
     }
 }

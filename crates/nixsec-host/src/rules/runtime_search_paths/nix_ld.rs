@@ -1,7 +1,9 @@
 //! NIX-006: nix-ld's loader shim lets foreign (FHS) binaries run on a server.
 
 use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{
+    Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES,
+};
 
 use crate::environment::EnvFiles;
 
@@ -39,7 +41,9 @@ impl Rule for NixLd {
             // The link text (the store path may be absent from a partial root), then the fully
             // resolved path when it exists.
             let first = match cx.root().resolve_nofollow(p) {
-                Ok(r) => std::fs::read_link(&r.host).ok().map(|t| t.to_string_lossy().into_owned()),
+                Ok(r) => std::fs::read_link(&r.host)
+                    .ok()
+                    .map(|t| t.to_string_lossy().into_owned()),
                 Err(e) if e.is_not_found() => None,
                 Err(e) => return Outcome::error(e.to_string()),
             };
@@ -62,12 +66,15 @@ impl Rule for NixLd {
             evidence.push(a.evidence());
         }
         if !enabled {
-            return Outcome::pass("nix-ld is not enabled (no nix-ld loader, no NIX_LD)").with_evidence(evidence);
+            return Outcome::pass("nix-ld is not enabled (no nix-ld loader, no NIX_LD)")
+                .with_evidence(evidence);
         }
         if cx.options().profile() == Profile::Desktop {
-            return Outcome::pass("nix-ld is enabled (accepted with --profile desktop)").with_evidence(evidence);
+            return Outcome::pass("nix-ld is enabled (accepted with --profile desktop)")
+                .with_evidence(evidence);
         }
-        Outcome::fail("nix-ld is enabled on a server: foreign FHS binaries run here").with_evidence(evidence)
+        Outcome::fail("nix-ld is enabled on a server: foreign FHS binaries run here")
+            .with_evidence(evidence)
     }
 }
 
@@ -78,29 +85,45 @@ mod tests {
     use nixsec_core::AuditOptions;
 
     fn with_loader(target: &str) -> RootBuilder {
-        RootBuilder::new().file("/etc/NIXOS", "").symlink("/lib64/ld-linux-x86-64.so.2", target)
+        RootBuilder::new()
+            .file("/etc/NIXOS", "")
+            .symlink("/lib64/ld-linux-x86-64.so.2", target)
     }
 
     #[test]
     fn stub_ld_passes() {
-        let o = run(&NixLd, &with_loader("/nix/store/aaaa-stub-ld-x86_64-linux/lib/ld-linux-x86-64.so.2"));
+        let o = run(
+            &NixLd,
+            &with_loader("/nix/store/aaaa-stub-ld-x86_64-linux/lib/ld-linux-x86-64.so.2"),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
 
     #[test]
     fn nix_ld_fails_on_servers_only() {
         let b = with_loader("/nix/store/bbbb-nix-ld-2.0.3/libexec/nix-ld");
-        assert_eq!(message(&run(&NixLd, &b)), "nix-ld is enabled on a server: foreign FHS binaries run here");
-        let cx = b.cx().with_options(AuditOptions { profile: Some(Profile::Desktop), ..Default::default() });
+        assert_eq!(
+            message(&run(&NixLd, &b)),
+            "nix-ld is enabled on a server: foreign FHS binaries run here"
+        );
+        let cx = b.cx().with_options(AuditOptions {
+            profile: Some(Profile::Desktop),
+            ..Default::default()
+        });
         assert_eq!(NixLd.check(&cx).status(), Status::Pass);
-        let b = RootBuilder::new().file("/etc/NIXOS", "").file("/etc/set-environment", "export NIX_LD=\"/nix/store/cccc-glibc/lib/ld-linux-x86-64.so.2\"\n");
+        let b = RootBuilder::new().file("/etc/NIXOS", "").file(
+            "/etc/set-environment",
+            "export NIX_LD=\"/nix/store/cccc-glibc/lib/ld-linux-x86-64.so.2\"\n",
+        );
         assert_eq!(run(&NixLd, &b).status(), Status::Fail);
     }
 
     #[test]
     fn skip_and_loop() {
         assert_eq!(run(&NixLd, &RootBuilder::new()).status(), Status::Skip);
-        let b = RootBuilder::new().file("/etc/NIXOS", "").symlink("/lib64", "/lib64");
+        let b = RootBuilder::new()
+            .file("/etc/NIXOS", "")
+            .symlink("/lib64", "/lib64");
         assert_eq!(run(&NixLd, &b).status(), Status::Error);
     }
 }

@@ -25,7 +25,13 @@ static META: RuleMeta = RuleMeta {
     source: file!(),
 };
 
-const ALLOCATORS: &[&str] = &["scudo", "jemalloc", "hardened_malloc", "graphene-hardened", "mimalloc"];
+const ALLOCATORS: &[&str] = &[
+    "scudo",
+    "jemalloc",
+    "hardened_malloc",
+    "graphene-hardened",
+    "mimalloc",
+];
 
 fn entries(text: &str) -> Vec<String> {
     text.lines()
@@ -54,10 +60,19 @@ impl Rule for Preload {
             for e in entries(&text) {
                 let name = e.rsplit('/').next().unwrap_or(&e);
                 if !e.starts_with("/nix/store/") {
-                    problems.push(format!("{f} preloads `{}` (outside /nix/store)", nixsec_core::escape(&e)));
+                    problems.push(format!(
+                        "{f} preloads `{}` (outside /nix/store)",
+                        nixsec_core::escape(&e)
+                    ));
                     evidence.push(Evidence::value(f, e.clone()));
-                } else if !ALLOCATORS.iter().any(|a| name.contains(a) || e.contains(&format!("-{a}"))) {
-                    problems.push(format!("{f} preloads `{}`, which is not a memory allocator", nixsec_core::escape(&e)));
+                } else if !ALLOCATORS
+                    .iter()
+                    .any(|a| name.contains(a) || e.contains(&format!("-{a}")))
+                {
+                    problems.push(format!(
+                        "{f} preloads `{}`, which is not a memory allocator",
+                        nixsec_core::escape(&e)
+                    ));
                     evidence.push(Evidence::value(f, e.clone()));
                 } else {
                     allowed.push(e.clone());
@@ -67,7 +82,10 @@ impl Rule for Preload {
         }
         let env = EnvFiles::of(cx);
         for a in env.assignments("LD_PRELOAD") {
-            problems.push(format!("LD_PRELOAD is set for every login at {}:{}", a.file, a.line));
+            problems.push(format!(
+                "LD_PRELOAD is set for every login at {}:{}",
+                a.file, a.line
+            ));
             evidence.push(a.evidence());
         }
         if !problems.is_empty() {
@@ -79,7 +97,11 @@ impl Rule for Preload {
         if allowed.is_empty() {
             Outcome::pass("nothing is preloaded")
         } else {
-            Outcome::pass(format!("only the hardened allocator is preloaded ({})", allowed.join(", "))).with_evidence(evidence)
+            Outcome::pass(format!(
+                "only the hardened allocator is preloaded ({})",
+                allowed.join(", ")
+            ))
+            .with_evidence(evidence)
         }
     }
 }
@@ -94,24 +116,62 @@ mod tests {
 
     #[test]
     fn allocator_passes_and_nothing_passes() {
-        let o = run(&Preload, &RootBuilder::new().file("/etc/ld-nix.so.preload", SCUDO));
+        let o = run(
+            &Preload,
+            &RootBuilder::new().file("/etc/ld-nix.so.preload", SCUDO),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert_eq!(message(&run(&Preload, &RootBuilder::new())), "nothing is preloaded");
+        assert_eq!(
+            message(&run(&Preload, &RootBuilder::new())),
+            "nothing is preloaded"
+        );
     }
 
     #[test]
     fn rootkit_style_preload_fails() {
-        let o = run(&Preload, &RootBuilder::new().file("/etc/ld.so.preload", "/usr/local/lib/libprocesshider.so\n"));
-        assert_eq!(message(&o), "/etc/ld.so.preload preloads `/usr/local/lib/libprocesshider.so` (outside /nix/store)");
-        let o = run(&Preload, &RootBuilder::new().file("/etc/ld-nix.so.preload", "/nix/store/aaaa-evil/lib/libhook.so\n"));
+        let o = run(
+            &Preload,
+            &RootBuilder::new().file("/etc/ld.so.preload", "/usr/local/lib/libprocesshider.so\n"),
+        );
+        assert_eq!(
+            message(&o),
+            "/etc/ld.so.preload preloads `/usr/local/lib/libprocesshider.so` (outside /nix/store)"
+        );
+        let o = run(
+            &Preload,
+            &RootBuilder::new().file(
+                "/etc/ld-nix.so.preload",
+                "/nix/store/aaaa-evil/lib/libhook.so\n",
+            ),
+        );
         assert!(message(&o).ends_with("which is not a memory allocator"));
-        let o = run(&Preload, &RootBuilder::new().file("/etc/set-environment", "export LD_PRELOAD=/x.so\n"));
-        assert_eq!(message(&o), "LD_PRELOAD is set for every login at /etc/set-environment:1");
+        let o = run(
+            &Preload,
+            &RootBuilder::new().file("/etc/set-environment", "export LD_PRELOAD=/x.so\n"),
+        );
+        assert_eq!(
+            message(&o),
+            "LD_PRELOAD is set for every login at /etc/set-environment:1"
+        );
     }
 
     #[test]
     fn unreadable_preload_is_an_error() {
-        assert_eq!(run(&Preload, &RootBuilder::new().dir("/etc/ld.so.preload", 0o700)).status(), Status::Error);
-        assert_eq!(run(&Preload, &RootBuilder::new().file("/etc/ld.so.preload", b"\xff\xff".as_slice())).status(), Status::Error);
+        assert_eq!(
+            run(
+                &Preload,
+                &RootBuilder::new().dir("/etc/ld.so.preload", 0o700)
+            )
+            .status(),
+            Status::Error
+        );
+        assert_eq!(
+            run(
+                &Preload,
+                &RootBuilder::new().file("/etc/ld.so.preload", b"\xff\xff".as_slice())
+            )
+            .status(),
+            Status::Error
+        );
     }
 }

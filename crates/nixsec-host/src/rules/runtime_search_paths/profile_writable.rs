@@ -32,13 +32,22 @@ fn candidates(cx: &HostCx) -> Vec<String> {
     if let Ok((_, names)) = cx.root().read_dir("/nix/var/nix/profiles") {
         for n in names {
             let n = n.to_string_lossy().into_owned();
-            if n == "system" || n == "default" || (n.starts_with("system-") && n.ends_with("-link")) || (n.starts_with("default-") && n.ends_with("-link")) {
+            if n == "system"
+                || n == "default"
+                || (n.starts_with("system-") && n.ends_with("-link"))
+                || (n.starts_with("default-") && n.ends_with("-link"))
+            {
                 out.push(format!("/nix/var/nix/profiles/{n}"));
             }
         }
     }
     if let Ok((_, names)) = cx.root().read_dir("/nix/var/nix/profiles/per-user/root") {
-        out.extend(names.iter().map(|n| format!("/nix/var/nix/profiles/per-user/root/{}", n.to_string_lossy())));
+        out.extend(names.iter().map(|n| {
+            format!(
+                "/nix/var/nix/profiles/per-user/root/{}",
+                n.to_string_lossy()
+            )
+        }));
     }
     out.push("/root/.nix-profile".into());
     out
@@ -67,13 +76,19 @@ impl Rule for ProfileWritable {
             seen += 1;
             let mut bad = Vec::new();
             if lmd.uid() != 0 {
-                bad.push(format!("the link is owned by `{}`", accounts.user_name(lmd.uid())));
+                bad.push(format!(
+                    "the link is owned by `{}`",
+                    accounts.user_name(lmd.uid())
+                ));
             }
             let dir = p.rsplit_once('/').map_or("/", |(d, _)| d).to_string();
             match cx.root().metadata(&dir) {
                 Ok((_, md)) => {
                     if md.uid() != 0 || md.permissions().mode() & 0o022 != 0 {
-                        bad.push(format!("its directory {dir} is {}", describe(&md, &accounts)));
+                        bad.push(format!(
+                            "its directory {dir} is {}",
+                            describe(&md, &accounts)
+                        ));
                     }
                 }
                 Err(e) => errors.push(e.to_string()),
@@ -82,7 +97,11 @@ impl Rule for ProfileWritable {
                 match cx.root().metadata(&p) {
                     Ok((r, md)) => {
                         if md.uid() != 0 || md.permissions().mode() & 0o022 != 0 {
-                            bad.push(format!("its target {} is {}", r.display(), describe(&md, &accounts)));
+                            bad.push(format!(
+                                "its target {} is {}",
+                                r.display(),
+                                describe(&md, &accounts)
+                            ));
                         }
                     }
                     Err(e) if e.is_not_found() => {}
@@ -103,7 +122,9 @@ impl Rule for ProfileWritable {
         if seen == 0 {
             return Outcome::skip("no system, default or root profile under /nix/var/nix/profiles or /root/.nix-profile");
         }
-        Outcome::pass(format!("{seen} profile links, their directories and targets belong to root alone"))
+        Outcome::pass(format!(
+            "{seen} profile links, their directories and targets belong to root alone"
+        ))
     }
 }
 
@@ -116,7 +137,10 @@ mod tests {
         RootBuilder::new()
             .dir("/nix/store/aaaa-nixos-system-host-24.11", 0o555)
             .dir("/nix/var/nix/profiles", 0o755)
-            .symlink("/nix/var/nix/profiles/system-42-link", "/nix/store/aaaa-nixos-system-host-24.11")
+            .symlink(
+                "/nix/var/nix/profiles/system-42-link",
+                "/nix/store/aaaa-nixos-system-host-24.11",
+            )
             .symlink("/nix/var/nix/profiles/system", "system-42-link")
     }
 
@@ -127,7 +151,10 @@ mod tests {
             return;
         }
         let o = run(&ProfileWritable, &nixos());
-        assert_eq!(message(&o), "2 profile links, their directories and targets belong to root alone");
+        assert_eq!(
+            message(&o),
+            "2 profile links, their directories and targets belong to root alone"
+        );
     }
 
     #[test]
@@ -136,23 +163,50 @@ mod tests {
             eprintln!("skipped: needs root-owned fixtures");
             return;
         }
-        let o = run(&ProfileWritable, &nixos().chmod("/nix/var/nix/profiles", 0o777));
-        assert!(message(&o).starts_with("/nix/var/nix/profiles/system: its directory /nix/var/nix/profiles is drwxrwxrwx"), "{}", message(&o));
+        let o = run(
+            &ProfileWritable,
+            &nixos().chmod("/nix/var/nix/profiles", 0o777),
+        );
+        assert!(
+            message(&o).starts_with(
+                "/nix/var/nix/profiles/system: its directory /nix/var/nix/profiles is drwxrwxrwx"
+            ),
+            "{}",
+            message(&o)
+        );
         let b = nixos().chmod("/nix/store/aaaa-nixos-system-host-24.11", 0o777);
         let o = run(&ProfileWritable, &b);
-        assert!(message(&o).contains("its target /nix/store/aaaa-nixos-system-host-24.11 is drwxrwxrwx"), "{}", message(&o));
+        assert!(
+            message(&o)
+                .contains("its target /nix/store/aaaa-nixos-system-host-24.11 is drwxrwxrwx"),
+            "{}",
+            message(&o)
+        );
         let b = nixos();
-        std::os::unix::fs::lchown(b.path().join("nix/var/nix/profiles/system"), Some(1000), None).expect("lchown");
+        std::os::unix::fs::lchown(
+            b.path().join("nix/var/nix/profiles/system"),
+            Some(1000),
+            None,
+        )
+        .expect("lchown");
         assert!(message(&run(&ProfileWritable, &b)).contains("the link is owned by `1000`"));
     }
 
     #[test]
     fn skip_and_loop() {
-        assert_eq!(run(&ProfileWritable, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&ProfileWritable, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         if !am_root() {
             return;
         }
-        let b = RootBuilder::new().dir("/nix/var/nix/profiles", 0o755).symlink("/nix/var/nix/profiles/system", "/nix/var/nix/profiles/system");
+        let b = RootBuilder::new()
+            .dir("/nix/var/nix/profiles", 0o755)
+            .symlink(
+                "/nix/var/nix/profiles/system",
+                "/nix/var/nix/profiles/system",
+            );
         assert_eq!(run(&ProfileWritable, &b).status(), Status::Error);
     }
 }

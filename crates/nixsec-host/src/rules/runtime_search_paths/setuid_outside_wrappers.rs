@@ -30,9 +30,42 @@ static META: RuleMeta = RuleMeta {
 
 /// Wrappers NixOS modules install by default or through common options.
 const DEFAULT_WRAPPERS: &[&str] = &[
-    "chsh", "dbus-daemon-launch-helper", "fusermount", "fusermount3", "mount", "umount", "newgidmap", "newgrp", "newuidmap", "passwd", "pkexec",
-    "polkit-agent-helper-1", "sg", "su", "sudo", "sudoedit", "unix_chkpwd", "crontab", "at", "atq", "atrm", "batch", "doas", "ping", "ping6", "kcheckpass",
-    "start_kdeinit", "Xorg.wrap", "firejail", "bwrap", "spice-client-glib-usb-acl-helper", "usernetctl", "wireshark", "dumpcap", "mtr-packet", "traceroute",
+    "chsh",
+    "dbus-daemon-launch-helper",
+    "fusermount",
+    "fusermount3",
+    "mount",
+    "umount",
+    "newgidmap",
+    "newgrp",
+    "newuidmap",
+    "passwd",
+    "pkexec",
+    "polkit-agent-helper-1",
+    "sg",
+    "su",
+    "sudo",
+    "sudoedit",
+    "unix_chkpwd",
+    "crontab",
+    "at",
+    "atq",
+    "atrm",
+    "batch",
+    "doas",
+    "ping",
+    "ping6",
+    "kcheckpass",
+    "start_kdeinit",
+    "Xorg.wrap",
+    "firejail",
+    "bwrap",
+    "spice-client-glib-usb-acl-helper",
+    "usernetctl",
+    "wireshark",
+    "dumpcap",
+    "mtr-packet",
+    "traceroute",
 ];
 
 const SKIP_DIRS: &[&str] = &["/nix/store", "/proc", "/sys", "/dev", "/run/wrappers"];
@@ -69,9 +102,15 @@ impl Rule for SetuidOutsideWrappers {
             for n in names {
                 walked += 1;
                 if walked > MAX_ENTRIES {
-                    return Outcome::error(format!("more than {MAX_ENTRIES} files outside the store: walk stopped"));
+                    return Outcome::error(format!(
+                        "more than {MAX_ENTRIES} files outside the store: walk stopped"
+                    ));
                 }
-                let p = if dir == "/" { format!("/{}", n.to_string_lossy()) } else { format!("{dir}/{}", n.to_string_lossy()) };
+                let p = if dir == "/" {
+                    format!("/{}", n.to_string_lossy())
+                } else {
+                    format!("{dir}/{}", n.to_string_lossy())
+                };
                 if SKIP_DIRS.contains(&p.as_str()) {
                     continue;
                 }
@@ -93,13 +132,20 @@ impl Rule for SetuidOutsideWrappers {
             }
         }
         let mut problems: Vec<String> = found.iter().map(|(p, _)| p.clone()).collect();
-        let mut evidence: Vec<Evidence> = found.iter().map(|(p, d)| Evidence::value(p, d.clone())).collect();
+        let mut evidence: Vec<Evidence> = found
+            .iter()
+            .map(|(p, d)| Evidence::value(p, d.clone()))
+            .collect();
         if let Ok((_, names)) = cx.root().read_dir("/run/wrappers/bin") {
             for n in names {
                 let n = n.to_string_lossy().into_owned();
                 let p = format!("/run/wrappers/bin/{n}");
                 if let Ok((_, md)) = cx.root().symlink_metadata(&p) {
-                    if md.is_file() && md.permissions().mode() & 0o4000 != 0 && md.uid() == 0 && !DEFAULT_WRAPPERS.contains(&n.as_str()) {
+                    if md.is_file()
+                        && md.permissions().mode() & 0o4000 != 0
+                        && md.uid() == 0
+                        && !DEFAULT_WRAPPERS.contains(&n.as_str())
+                    {
                         problems.push(format!("{p} (extra setuid-root wrapper)"));
                         evidence.push(Evidence::value(&p, describe(&md, &accounts)));
                     }
@@ -108,12 +154,28 @@ impl Rule for SetuidOutsideWrappers {
         }
         if !problems.is_empty() {
             let shown: Vec<&str> = problems.iter().take(10).map(String::as_str).collect();
-            let more = if problems.len() > 10 { format!(" and {} more", problems.len() - 10) } else { String::new() };
+            let more = if problems.len() > 10 {
+                format!(" and {} more", problems.len() - 10)
+            } else {
+                String::new()
+            };
             evidence.truncate(10);
-            return Outcome::fail(format!("setuid/setgid outside the wrapper set: {}{more}", shown.join(", "))).with_evidence(evidence);
+            return Outcome::fail(format!(
+                "setuid/setgid outside the wrapper set: {}{more}",
+                shown.join(", ")
+            ))
+            .with_evidence(evidence);
         }
         if !errors.is_empty() {
-            return Outcome::error(format!("could not read every directory: {}", errors.iter().take(3).cloned().collect::<Vec<_>>().join("; ")));
+            return Outcome::error(format!(
+                "could not read every directory: {}",
+                errors
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
         }
         Outcome::pass(format!("no setuid/setgid file outside /run/wrappers ({walked} entries walked) and no extra root wrapper"))
     }
@@ -125,7 +187,11 @@ mod tests {
     use crate::testing::*;
 
     fn nixos() -> RootBuilder {
-        RootBuilder::new().file("/etc/NIXOS", "").file("/run/wrappers/bin/sudo", "").chmod("/run/wrappers/bin/sudo", 0o4511).file("/usr/bin/env", "")
+        RootBuilder::new()
+            .file("/etc/NIXOS", "")
+            .file("/run/wrappers/bin/sudo", "")
+            .chmod("/run/wrappers/bin/sudo", 0o4511)
+            .file("/usr/bin/env", "")
     }
 
     #[test]
@@ -136,10 +202,20 @@ mod tests {
 
     #[test]
     fn planted_setuid_file_fails() {
-        let b = nixos().file("/var/tmp/.x/bash", "").chmod("/var/tmp/.x/bash", 0o4755).file("/home/a/tool", "").chmod("/home/a/tool", 0o2755);
+        let b = nixos()
+            .file("/var/tmp/.x/bash", "")
+            .chmod("/var/tmp/.x/bash", 0o4755)
+            .file("/home/a/tool", "")
+            .chmod("/home/a/tool", 0o2755);
         let m = message(&run(&SetuidOutsideWrappers, &b)).to_string();
-        assert!(m.starts_with("setuid/setgid outside the wrapper set: "), "{m}");
-        assert!(m.contains("/var/tmp/.x/bash") && m.contains("/home/a/tool"), "{m}");
+        assert!(
+            m.starts_with("setuid/setgid outside the wrapper set: "),
+            "{m}"
+        );
+        assert!(
+            m.contains("/var/tmp/.x/bash") && m.contains("/home/a/tool"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -148,13 +224,18 @@ mod tests {
             eprintln!("skipped: needs a root-owned wrapper");
             return;
         }
-        let b = nixos().file("/run/wrappers/bin/nmap", "").chmod("/run/wrappers/bin/nmap", 0o4555);
+        let b = nixos()
+            .file("/run/wrappers/bin/nmap", "")
+            .chmod("/run/wrappers/bin/nmap", 0o4555);
         assert_eq!(message(&run(&SetuidOutsideWrappers, &b)), "setuid/setgid outside the wrapper set: /run/wrappers/bin/nmap (extra setuid-root wrapper)");
     }
 
     #[test]
     fn skip_and_unreadable_dir() {
-        assert_eq!(run(&SetuidOutsideWrappers, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&SetuidOutsideWrappers, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = nixos().dir("/var/secret", 0o000);
         let o = run(&SetuidOutsideWrappers, &b);
         if am_root() {

@@ -62,8 +62,17 @@ impl Rule for UnsafePath {
                             checked += 1;
                             let mode = md.permissions().mode();
                             if md.uid() != 0 || mode & 0o022 != 0 {
-                                evidence.push(Evidence::value(r.display(), describe(&md, &accounts)));
-                                Some(format!("`{}` is {}", nixsec_core::escape(entry), if md.uid() != 0 { format!("owned by `{}`", accounts.user_name(md.uid())) } else { "writable by group or others".to_string() }))
+                                evidence
+                                    .push(Evidence::value(r.display(), describe(&md, &accounts)));
+                                Some(format!(
+                                    "`{}` is {}",
+                                    nixsec_core::escape(entry),
+                                    if md.uid() != 0 {
+                                        format!("owned by `{}`", accounts.user_name(md.uid()))
+                                    } else {
+                                        "writable by group or others".to_string()
+                                    }
+                                ))
                             } else {
                                 None
                             }
@@ -87,7 +96,10 @@ impl Rule for UnsafePath {
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
         }
-        Outcome::pass(format!("{checked} PATH directories, all root-owned and not writable by others")).with_evidence(sets.iter().map(|a| a.evidence()))
+        Outcome::pass(format!(
+            "{checked} PATH directories, all root-owned and not writable by others"
+        ))
+        .with_evidence(sets.iter().map(|a| a.evidence()))
     }
 }
 
@@ -105,23 +117,49 @@ mod tests {
             eprintln!("skipped: needs root-owned fixture directories");
             return;
         }
-        let b = RootBuilder::new().file("/etc/set-environment", NIXOS).dir("/run/wrappers/bin", 0o755).dir("/nix/store/aaaa-system-path/bin", 0o555).symlink("/run/current-system", "/nix/store/bbbb-nixos-system").symlink("/nix/store/bbbb-nixos-system/sw", "/nix/store/aaaa-system-path");
+        let b = RootBuilder::new()
+            .file("/etc/set-environment", NIXOS)
+            .dir("/run/wrappers/bin", 0o755)
+            .dir("/nix/store/aaaa-system-path/bin", 0o555)
+            .symlink("/run/current-system", "/nix/store/bbbb-nixos-system")
+            .symlink(
+                "/nix/store/bbbb-nixos-system/sw",
+                "/nix/store/aaaa-system-path",
+            );
         let o = run(&UnsafePath, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert_eq!(message(&o), "2 PATH directories, all root-owned and not writable by others");
+        assert_eq!(
+            message(&o),
+            "2 PATH directories, all root-owned and not writable by others"
+        );
     }
 
     #[test]
     fn empty_relative_and_writable_entries_fail() {
-        let b = RootBuilder::new().file("/etc/profile", "PATH=\"/usr/bin::bin:/tmp/x\"\nexport PATH\n").dir("/usr/bin", 0o755).dir("/tmp/x", 0o777);
+        let b = RootBuilder::new()
+            .file(
+                "/etc/profile",
+                "PATH=\"/usr/bin::bin:/tmp/x\"\nexport PATH\n",
+            )
+            .dir("/usr/bin", 0o755)
+            .dir("/tmp/x", 0o777);
         let m = message(&run(&UnsafePath, &b)).to_string();
         assert!(m.starts_with("an empty entry (the current directory) (/etc/profile:1); relative entry `bin` (/etc/profile:1); `/tmp/x` is"), "{m}");
     }
 
     #[test]
     fn skip_and_error() {
-        assert_eq!(run(&UnsafePath, &RootBuilder::new().file("/etc/profile", "umask 022\n")).status(), Status::Skip);
-        let b = RootBuilder::new().file("/etc/profile", "PATH=/loop/bin\n").symlink("/loop", "/loop");
+        assert_eq!(
+            run(
+                &UnsafePath,
+                &RootBuilder::new().file("/etc/profile", "umask 022\n")
+            )
+            .status(),
+            Status::Skip
+        );
+        let b = RootBuilder::new()
+            .file("/etc/profile", "PATH=/loop/bin\n")
+            .symlink("/loop", "/loop");
         assert_eq!(run(&UnsafePath, &b).status(), Status::Error);
     }
 }

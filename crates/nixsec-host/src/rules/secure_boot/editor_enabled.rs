@@ -47,19 +47,29 @@ impl Rule for EditorEnabled {
     fn check(&self, cx: &HostCx) -> Outcome {
         let esp = match nixsec_boot::esp::find(cx.root()) {
             Ok(Some(e)) => e,
-            Ok(None) => return Outcome::skip("no ESP with an EFI or loader directory at /boot, /efi or /boot/efi"),
+            Ok(None) => {
+                return Outcome::skip(
+                    "no ESP with an EFI or loader directory at /boot, /efi or /boot/efi",
+                )
+            }
             Err(e) => return Outcome::error(e),
         };
         if !esp.systemd_boot {
-            return Outcome::skip(format!("systemd-boot is not installed on the ESP at {}", esp.dir));
+            return Outcome::skip(format!(
+                "systemd-boot is not installed on the ESP at {}",
+                esp.dir
+            ));
         }
         let Some(conf) = esp.loader_conf else {
             return Outcome::fail(format!("{}/loader/loader.conf is missing: systemd-boot's default lets the kernel command line be edited", esp.dir))
                 .with_evidence([Evidence::path(format!("{}/loader", esp.dir))]);
         };
         if let Some((n, line)) = conf.invalid.first() {
-            return Outcome::error(format!("`{}`: line {n}: `{line}` is not a boolean systemd-boot accepts", conf.path))
-                .with_evidence([Evidence::line(conf.path.clone(), *n, line.clone())]);
+            return Outcome::error(format!(
+                "`{}`: line {n}: `{line}` is not a boolean systemd-boot accepts",
+                conf.path
+            ))
+            .with_evidence([Evidence::line(conf.path.clone(), *n, line.clone())]);
         }
         match conf.editor {
             None => Outcome::fail("loader.conf has no `editor` line: systemd-boot's default lets the kernel command line be edited at the boot menu")
@@ -83,8 +93,11 @@ mod tests {
         let o = run(&EditorEnabled, &esp(RootBuilder::new(), "esp-systemd-boot"));
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("no `editor` line"));
-        let b = esp(RootBuilder::new(), "esp-systemd-boot").file("/boot/loader/loader.conf", "timeout 3\neditor yes\n");
-        let Outcome::Fail { evidence, .. } = run(&EditorEnabled, &b) else { panic!() };
+        let b = esp(RootBuilder::new(), "esp-systemd-boot")
+            .file("/boot/loader/loader.conf", "timeout 3\neditor yes\n");
+        let Outcome::Fail { evidence, .. } = run(&EditorEnabled, &b) else {
+            panic!()
+        };
         assert_eq!(evidence[0].line, Some(2));
     }
 
@@ -98,18 +111,23 @@ mod tests {
 
     #[test]
     fn skips_without_esp_or_systemd_boot() {
-        assert_eq!(run(&EditorEnabled, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&EditorEnabled, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let grub_only = RootBuilder::new().file("/boot/EFI/nixos/grubx64.efi", "x");
         assert_eq!(run(&EditorEnabled, &grub_only).status(), Status::Skip);
     }
 
     #[test]
     fn broken_input_is_an_error() {
-        let b = esp(RootBuilder::new(), "esp-systemd-boot").file("/boot/loader/loader.conf", "editor maybe\n");
+        let b = esp(RootBuilder::new(), "esp-systemd-boot")
+            .file("/boot/loader/loader.conf", "editor maybe\n");
         let o = run(&EditorEnabled, &b);
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("line 1"), "{}", message(&o));
-        let b = esp(RootBuilder::new(), "esp-systemd-boot").file("/boot/loader/loader.conf", b"\xff\xfe");
+        let b = esp(RootBuilder::new(), "esp-systemd-boot")
+            .file("/boot/loader/loader.conf", b"\xff\xfe");
         assert_eq!(run(&EditorEnabled, &b).status(), Status::Error);
     }
 }

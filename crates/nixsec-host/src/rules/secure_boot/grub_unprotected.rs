@@ -51,7 +51,9 @@ impl Rule for GrubUnprotected {
         let root = cx.root();
         if let Some(loader) = super::loader_info(cx) {
             if !loader.to_ascii_lowercase().contains("grub") {
-                return Outcome::skip(format!("the firmware booted `{loader}` (LoaderInfo), not GRUB"));
+                return Outcome::skip(format!(
+                    "the firmware booted `{loader}` (LoaderInfo), not GRUB"
+                ));
             }
         }
         let mut found = None;
@@ -79,9 +81,14 @@ impl Rule for GrubUnprotected {
             if superusers.is_none() && t.starts_with("set superusers=") {
                 superusers = Some((n, t.to_string()));
             }
-            if password.is_none() && (t.starts_with("password_pbkdf2 ") || t.starts_with("password ")) {
+            if password.is_none()
+                && (t.starts_with("password_pbkdf2 ") || t.starts_with("password "))
+            {
                 let user = t.split_whitespace().nth(1).unwrap_or("").to_string();
-                password = Some((n, format!("{} {user} ...", t.split_whitespace().next().unwrap_or(""))));
+                password = Some((
+                    n,
+                    format!("{} {user} ...", t.split_whitespace().next().unwrap_or("")),
+                ));
             }
         }
         match (superusers, password) {
@@ -104,36 +111,71 @@ mod tests {
 
     #[test]
     fn unprotected_grub_fails() {
-        let b = RootBuilder::new().file("/boot/grub/grub.cfg", "set timeout=5\nmenuentry \"NixOS\" {\n}\n");
+        let b = RootBuilder::new().file(
+            "/boot/grub/grub.cfg",
+            "set timeout=5\nmenuentry \"NixOS\" {\n}\n",
+        );
         let o = run(&GrubUnprotected, &b);
         assert_eq!(o.status(), Status::Fail);
-        let b = RootBuilder::new().file("/boot/grub/grub.cfg", "set superusers=\"root\"\n# password_pbkdf2 root x\n");
+        let b = RootBuilder::new().file(
+            "/boot/grub/grub.cfg",
+            "set superusers=\"root\"\n# password_pbkdf2 root x\n",
+        );
         let o = run(&GrubUnprotected, &b);
         assert_eq!(o.status(), Status::Fail);
-        assert!(message(&o).contains("no `password_pbkdf2`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("no `password_pbkdf2`"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn protected_grub_passes() {
-        let o = run(&GrubUnprotected, &RootBuilder::new().file("/boot/grub/grub.cfg", PROTECTED));
+        let o = run(
+            &GrubUnprotected,
+            &RootBuilder::new().file("/boot/grub/grub.cfg", PROTECTED),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        let Outcome::Pass { evidence, .. } = o else { panic!() };
+        let Outcome::Pass { evidence, .. } = o else {
+            panic!()
+        };
         assert_eq!(evidence[1].line, Some(3));
-        assert!(!evidence[1].value.as_deref().unwrap_or("").contains("pbkdf2.sha512"), "no hash in the report");
+        assert!(
+            !evidence[1]
+                .value
+                .as_deref()
+                .unwrap_or("")
+                .contains("pbkdf2.sha512"),
+            "no hash in the report"
+        );
     }
 
     #[test]
     fn skipped_without_grub_or_under_systemd_boot() {
-        assert_eq!(run(&GrubUnprotected, &RootBuilder::new()).status(), Status::Skip);
-        let b = crate::rules::secure_boot::fixtures::efivars(RootBuilder::new().file("/boot/grub/grub.cfg", "x\n"), "enabled-user-mode");
+        assert_eq!(
+            run(&GrubUnprotected, &RootBuilder::new()).status(),
+            Status::Skip
+        );
+        let b = crate::rules::secure_boot::fixtures::efivars(
+            RootBuilder::new().file("/boot/grub/grub.cfg", "x\n"),
+            "enabled-user-mode",
+        );
         let o = run(&GrubUnprotected, &b);
         assert_eq!(o.status(), Status::Skip);
-        assert!(message(&o).contains("systemd-boot 255.9"), "{}", message(&o));
+        assert!(
+            message(&o).contains("systemd-boot 255.9"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn unreadable_config_is_an_error() {
-        let o = run(&GrubUnprotected, &RootBuilder::new().file("/boot/grub/grub.cfg", b"\xff\xfe\x00"));
+        let o = run(
+            &GrubUnprotected,
+            &RootBuilder::new().file("/boot/grub/grub.cfg", b"\xff\xfe\x00"),
+        );
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("/boot/grub/grub.cfg"));
         let b = RootBuilder::new().symlink("/boot/grub/grub.cfg", "/boot/grub/grub.cfg");

@@ -73,23 +73,49 @@ impl Rule for NotEnforced {
                 .with_severity(Severity::Info);
         }
         let g = efivars::EFI_GLOBAL;
-        let ev: Vec<Evidence> = [("SecureBoot", g), ("SetupMode", g), ("AuditMode", g), ("DeployedMode", g), ("MokSBStateRT", efivars::SHIM_LOCK)]
-            .into_iter()
-            .filter_map(|(n, guid)| efivars::read_flag(root, n, guid).ok().flatten().map(|v| var_evidence(n, guid, Some(v))))
-            .collect();
+        let ev: Vec<Evidence> = [
+            ("SecureBoot", g),
+            ("SetupMode", g),
+            ("AuditMode", g),
+            ("DeployedMode", g),
+            ("MokSBStateRT", efivars::SHIM_LOCK),
+        ]
+        .into_iter()
+        .filter_map(|(n, guid)| {
+            efivars::read_flag(root, n, guid)
+                .ok()
+                .flatten()
+                .map(|v| var_evidence(n, guid, Some(v)))
+        })
+        .collect();
         if !state.enforced() {
             return Outcome::fail(state.describe()).with_evidence(ev);
         }
         // Enforced by the firmware: are the binaries that boot signed?
         let esp = match nixsec_boot::esp::find(root) {
             Ok(Some(e)) => e,
-            Ok(None) => return Outcome::pass(format!("{}; no ESP found under /boot, /efi or /boot/efi to check the booted binaries", state.describe())).with_evidence(ev),
+            Ok(None) => {
+                return Outcome::pass(format!(
+                    "{}; no ESP found under /boot, /efi or /boot/efi to check the booted binaries",
+                    state.describe()
+                ))
+                .with_evidence(ev)
+            }
             Err(e) => return Outcome::error(e),
         };
-        let selected = efivars::read_string(root, "LoaderEntrySelected", efivars::LOADER).ok().flatten();
+        let selected = efivars::read_string(root, "LoaderEntrySelected", efivars::LOADER)
+            .ok()
+            .flatten();
         let mut binaries: Vec<String> = Vec::new();
-        match efivars::read_string(root, "LoaderImageIdentifier", efivars::LOADER).ok().flatten() {
-            Some(id) => binaries.push(format!("{}/{}", esp.dir, id.trim_start_matches(['\\', '/']).replace('\\', "/"))),
+        match efivars::read_string(root, "LoaderImageIdentifier", efivars::LOADER)
+            .ok()
+            .flatten()
+        {
+            Some(id) => binaries.push(format!(
+                "{}/{}",
+                esp.dir,
+                id.trim_start_matches(['\\', '/']).replace('\\', "/")
+            )),
             None => binaries.extend(esp.loaders.first().cloned()),
         }
         for e in esp.booting_entries(selected.as_deref()) {
@@ -112,19 +138,32 @@ impl Rule for NotEnforced {
                 }
             };
             match nixsec_boot::inspect(&bytes) {
-                Ok(img) if dbx.iter().any(|h| nixsec_boot::pe::hex(h) == img.authenticode_sha256) => {
-                    bad.push(format!("`{path}`: its Authenticode hash {} is revoked in dbx", img.authenticode_sha256));
+                Ok(img)
+                    if dbx
+                        .iter()
+                        .any(|h| nixsec_boot::pe::hex(h) == img.authenticode_sha256) =>
+                {
+                    bad.push(format!(
+                        "`{path}`: its Authenticode hash {} is revoked in dbx",
+                        img.authenticode_sha256
+                    ));
                 }
                 Ok(img) => match img.signature {
                     SignatureCheck::DigestMatches => good.push(path.clone()),
-                    SignatureCheck::Malformed(why) => errors.push(format!("`{path}`: signature table malformed: {why}")),
+                    SignatureCheck::Malformed(why) => {
+                        errors.push(format!("`{path}`: signature table malformed: {why}"))
+                    }
                     other => bad.push(format!("`{path}`: {}", other.describe())),
                 },
                 Err(e) => errors.push(format!("`{path}`: {e}")),
             }
         }
         if !bad.is_empty() {
-            let mut msg = format!("{}, but the boot chain does not verify: {}", state.describe(), bad.join("; "));
+            let mut msg = format!(
+                "{}, but the boot chain does not verify: {}",
+                state.describe(),
+                bad.join("; ")
+            );
             if !errors.is_empty() {
                 msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
             }
@@ -134,9 +173,19 @@ impl Rule for NotEnforced {
             return Outcome::error(errors.join("; ")).with_evidence(ev);
         }
         if good.is_empty() {
-            return Outcome::pass(format!("{}; no boot binaries found on the ESP at {}", state.describe(), esp.dir)).with_evidence(ev);
+            return Outcome::pass(format!(
+                "{}; no boot binaries found on the ESP at {}",
+                state.describe(),
+                esp.dir
+            ))
+            .with_evidence(ev);
         }
-        Outcome::pass(format!("{}; signed with matching Authenticode digests: {}", state.describe(), good.join(", "))).with_evidence(ev)
+        Outcome::pass(format!(
+            "{}; signed with matching Authenticode digests: {}",
+            state.describe(),
+            good.join(", ")
+        ))
+        .with_evidence(ev)
     }
 }
 
@@ -163,7 +212,12 @@ mod tests {
 
     #[test]
     fn bios_boot_is_info() {
-        let Outcome::Fail { severity, message, .. } = run(&NotEnforced, &RootBuilder::new()) else { panic!() };
+        let Outcome::Fail {
+            severity, message, ..
+        } = run(&NotEnforced, &RootBuilder::new())
+        else {
+            panic!()
+        };
         assert_eq!(severity, Some(Severity::Info));
         assert!(message.contains("legacy BIOS"));
     }
@@ -175,10 +229,18 @@ mod tests {
                 .file("/sys/firmware/efi/efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", utf16("nixos-generation-42.efi"));
             // The fixture dbx revokes the test loader's hash (see below): a firmware with an
             // empty dbx here.
-            std::fs::remove_file(b.path().join("sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f")).expect("rm dbx");
+            std::fs::remove_file(
+                b.path()
+                    .join("sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f"),
+            )
+            .expect("rm dbx");
             let o = run(&NotEnforced, &b);
             assert_eq!(o.status(), Status::Pass, "{state}: {}", message(&o));
-            assert!(message(&o).contains("nixos-generation-42.efi"), "{}", message(&o));
+            assert!(
+                message(&o).contains("nixos-generation-42.efi"),
+                "{}",
+                message(&o)
+            );
         }
     }
 
@@ -193,18 +255,37 @@ mod tests {
     #[test]
     fn unsigned_or_tampered_boot_binaries_fail() {
         // Without LoaderEntrySelected every lanzaboote entry counts: generation 41 is unsigned.
-        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote");
+        let b = esp(
+            efivars(RootBuilder::new(), "enabled-user-mode"),
+            "esp-lanzaboote",
+        );
         let o = run(&NotEnforced, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("nixos-generation-41.efi`: unsigned"), "{}", message(&o));
-        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote")
-            .file("/boot/EFI/Linux/nixos-generation-41.efi", pe("tiny-signed-tampered.efi"));
+        assert!(
+            message(&o).contains("nixos-generation-41.efi`: unsigned"),
+            "{}",
+            message(&o)
+        );
+        let b = esp(
+            efivars(RootBuilder::new(), "enabled-user-mode"),
+            "esp-lanzaboote",
+        )
+        .file(
+            "/boot/EFI/Linux/nixos-generation-41.efi",
+            pe("tiny-signed-tampered.efi"),
+        );
         let o = run(&NotEnforced, &b);
         assert!(message(&o).contains("does not match"), "{}", message(&o));
         // The fixture's dbx (efitools' hash of tiny-unsigned.efi) revokes the signed test loader
         // `EFI/systemd/systemd-bootx64.efi` (tiny-signed.efi, same Authenticode hash).
-        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote")
-            .file("/sys/firmware/efi/efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", utf16("nixos-generation-42.efi"));
+        let b = esp(
+            efivars(RootBuilder::new(), "enabled-user-mode"),
+            "esp-lanzaboote",
+        )
+        .file(
+            "/sys/firmware/efi/efivars/LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
+            utf16("nixos-generation-42.efi"),
+        );
         let o = run(&NotEnforced, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("revoked in dbx"), "{}", message(&o));
@@ -212,18 +293,38 @@ mod tests {
 
     #[test]
     fn garbage_efivars_and_binaries_are_errors() {
-        let b = efivars(RootBuilder::new(), "enabled-user-mode").file("/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", b"\x06\x00\x00\x00\x01\x00\x00");
+        let b = efivars(RootBuilder::new(), "enabled-user-mode").file(
+            "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c",
+            b"\x06\x00\x00\x00\x01\x00\x00",
+        );
         let o = run(&NotEnforced, &b);
         assert_eq!(o.status(), Status::Error);
-        assert!(message(&o).contains("SecureBoot-8be4df61"), "{}", message(&o));
+        assert!(
+            message(&o).contains("SecureBoot-8be4df61"),
+            "{}",
+            message(&o)
+        );
         // A type #1 entry whose kernel is not a PE image (the fixture's text stand-ins).
-        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-systemd-boot-editor-off");
+        let b = esp(
+            efivars(RootBuilder::new(), "enabled-user-mode"),
+            "esp-systemd-boot-editor-off",
+        );
         let o = run(&NotEnforced, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        let b = esp(efivars(RootBuilder::new(), "enabled-user-mode"), "esp-lanzaboote")
-            .file("/boot/EFI/Linux/nixos-generation-41.efi", pe("tiny-signed.efi"))
-            .file("/boot/EFI/Linux/nixos-generation-42.efi", "not a PE\n");
-        std::fs::remove_file(b.path().join("sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f")).expect("rm dbx");
+        let b = esp(
+            efivars(RootBuilder::new(), "enabled-user-mode"),
+            "esp-lanzaboote",
+        )
+        .file(
+            "/boot/EFI/Linux/nixos-generation-41.efi",
+            pe("tiny-signed.efi"),
+        )
+        .file("/boot/EFI/Linux/nixos-generation-42.efi", "not a PE\n");
+        std::fs::remove_file(
+            b.path()
+                .join("sys/firmware/efi/efivars/dbx-d719b2cb-3d3a-4596-a3bc-dad00e67656f"),
+        )
+        .expect("rm dbx");
         let o = run(&NotEnforced, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("not a PE image"), "{}", message(&o));

@@ -41,12 +41,17 @@ static META: RuleMeta = RuleMeta {
     source: file!(),
 };
 
-const SHELLS: [&str; 11] = ["sh", "bash", "dash", "zsh", "ash", "ksh", "mksh", "fish", "csh", "tcsh", "busybox"];
+const SHELLS: [&str; 11] = [
+    "sh", "bash", "dash", "zsh", "ash", "ksh", "mksh", "fish", "csh", "tcsh", "busybox",
+];
 
 use crate::kernel::split_cmdline;
 
 fn truthy(v: Option<&str>) -> bool {
-    !matches!(v.map(str::to_ascii_lowercase).as_deref(), Some("0" | "no" | "false" | "off" | "n"))
+    !matches!(
+        v.map(str::to_ascii_lowercase).as_deref(),
+        Some("0" | "no" | "false" | "off" | "n")
+    )
 }
 
 /// Why a parameter opens a root shell, or `None`.
@@ -57,13 +62,25 @@ pub fn shell_param(p: &str) -> Option<String> {
         "init" | "rdinit" => {
             let v = v.unwrap_or("");
             let base = v.rsplit('/').next().unwrap_or(v);
-            SHELLS.contains(&base).then(|| format!("`{p}` starts a shell as PID 1"))
+            SHELLS
+                .contains(&base)
+                .then(|| format!("`{p}` starts a shell as PID 1"))
         }
-        "rd.shell" | "rd.break" if truthy(v) => Some(format!("`{p}` drops to a shell in the initrd")),
-        "rd.emergency" if !matches!(v, Some("reboot" | "poweroff" | "halt")) => Some(format!("`{p}` opens the initrd emergency shell")),
-        "boot.shell_on_fail" => Some(format!("`{p}` lets NixOS stage 1 start a root shell on failure")),
-        "boot.debug1" | "boot.debug1devices" | "boot.debug1mounts" => Some(format!("`{p}` starts a root shell in NixOS stage 1")),
-        "systemd.debug_shell" | "systemd.debug-shell" if truthy(v) => Some(format!("`{p}` starts a root shell on tty9")),
+        "rd.shell" | "rd.break" if truthy(v) => {
+            Some(format!("`{p}` drops to a shell in the initrd"))
+        }
+        "rd.emergency" if !matches!(v, Some("reboot" | "poweroff" | "halt")) => {
+            Some(format!("`{p}` opens the initrd emergency shell"))
+        }
+        "boot.shell_on_fail" => Some(format!(
+            "`{p}` lets NixOS stage 1 start a root shell on failure"
+        )),
+        "boot.debug1" | "boot.debug1devices" | "boot.debug1mounts" => {
+            Some(format!("`{p}` starts a root shell in NixOS stage 1"))
+        }
+        "systemd.debug_shell" | "systemd.debug-shell" if truthy(v) => {
+            Some(format!("`{p}` starts a root shell on tty9"))
+        }
         _ => None,
     }
 }
@@ -78,7 +95,11 @@ impl Rule for RootShellAtBoot {
         let mut sources: Vec<(String, Option<u32>, String)> = Vec::new();
         let mut errors = Vec::new();
         match root.read_to_string("/proc/cmdline") {
-            Ok((_, t)) => sources.push(("/proc/cmdline".into(), None, t.trim_end_matches('\n').to_string())),
+            Ok((_, t)) => sources.push((
+                "/proc/cmdline".into(),
+                None,
+                t.trim_end_matches('\n').to_string(),
+            )),
             Err(e) if e.is_not_found() => {}
             Err(e) => errors.push(e.to_string()),
         }
@@ -91,11 +112,24 @@ impl Rule for RootShellAtBoot {
                 }
                 // UKIs (lanzaboote) carry their command line in the `.cmdline` section; read the
                 // ones that boot next (the selected or default entry, else all).
-                let selected = nixsec_boot::efivars::read_string(root, "LoaderEntrySelected", nixsec_boot::efivars::LOADER).ok().flatten();
-                for e in esp.booting_entries(selected.as_deref()).into_iter().filter(|e| e.uki) {
+                let selected = nixsec_boot::efivars::read_string(
+                    root,
+                    "LoaderEntrySelected",
+                    nixsec_boot::efivars::LOADER,
+                )
+                .ok()
+                .flatten();
+                for e in esp
+                    .booting_entries(selected.as_deref())
+                    .into_iter()
+                    .filter(|e| e.uki)
+                {
                     match root.read_limited(&e.path, 512 << 20) {
                         Ok((_, bytes)) => match nixsec_boot::inspect(&bytes) {
-                            Ok(img) => sources.extend(img.cmdline.map(|c| (format!("{} (.cmdline)", e.path), None, c))),
+                            Ok(img) => sources.extend(
+                                img.cmdline
+                                    .map(|c| (format!("{} (.cmdline)", e.path), None, c)),
+                            ),
                             Err(err) => errors.push(format!("`{}`: {err}", e.path)),
                         },
                         Err(err) => errors.push(err.to_string()),
@@ -131,7 +165,8 @@ impl Rule for RootShellAtBoot {
             return Outcome::error(errors.join("; "));
         }
         let names: Vec<&str> = sources.iter().map(|(p, _, _)| p.as_str()).collect();
-        Outcome::pass(format!("no root-shell parameter in {}", names.join(", "))).with_evidence(names.iter().map(|p| Evidence::path(*p)))
+        Outcome::pass(format!("no root-shell parameter in {}", names.join(", ")))
+            .with_evidence(names.iter().map(|p| Evidence::path(*p)))
     }
 }
 
@@ -143,24 +178,60 @@ mod tests {
 
     #[test]
     fn parameters() {
-        assert_eq!(split_cmdline("a \"b c\" d=\"e f\" -- init=/bin/sh\n"), ["a", "b c", "d=e f"]);
-        for bad in ["init=/bin/sh", "rdinit=/bin/busybox", "rd.shell", "rd.shell=1", "rd.break", "rd.emergency", "boot.shell_on_fail", "boot.debug1", "systemd.debug_shell", "systemd.debug-shell=yes"] {
+        assert_eq!(
+            split_cmdline("a \"b c\" d=\"e f\" -- init=/bin/sh\n"),
+            ["a", "b c", "d=e f"]
+        );
+        for bad in [
+            "init=/bin/sh",
+            "rdinit=/bin/busybox",
+            "rd.shell",
+            "rd.shell=1",
+            "rd.break",
+            "rd.emergency",
+            "boot.shell_on_fail",
+            "boot.debug1",
+            "systemd.debug_shell",
+            "systemd.debug-shell=yes",
+        ] {
             assert!(shell_param(bad).is_some(), "{bad}");
         }
-        for ok in ["init=/nix/store/abc-nixos-system-x/init", "rd.shell=0", "rd.emergency=reboot", "systemd.debug_shell=0", "quiet", "initrd=/x"] {
+        for ok in [
+            "init=/nix/store/abc-nixos-system-x/init",
+            "rd.shell=0",
+            "rd.emergency=reboot",
+            "systemd.debug_shell=0",
+            "quiet",
+            "initrd=/x",
+        ] {
             assert!(shell_param(ok).is_none(), "{ok}");
         }
     }
 
     #[test]
     fn shell_parameters_fail() {
-        let b = RootBuilder::new().file("/proc/cmdline", "init=/nix/store/x-nixos-system/init boot.shell_on_fail loglevel=4\n");
+        let b = RootBuilder::new().file(
+            "/proc/cmdline",
+            "init=/nix/store/x-nixos-system/init boot.shell_on_fail loglevel=4\n",
+        );
         let o = run(&RootShellAtBoot, &b);
         assert_eq!(o.status(), Status::Fail);
-        assert!(message(&o).contains("boot.shell_on_fail"), "{}", message(&o));
-        let b = esp(RootBuilder::new(), "esp-systemd-boot").file("/boot/loader/entries/nixos-generation-43.conf", "title NixOS\nlinux /EFI/nixos/k.efi\noptions init=/bin/sh\n");
-        let Outcome::Fail { evidence, .. } = run(&RootShellAtBoot, &b) else { panic!() };
-        assert_eq!(evidence[0].path, "/boot/loader/entries/nixos-generation-43.conf");
+        assert!(
+            message(&o).contains("boot.shell_on_fail"),
+            "{}",
+            message(&o)
+        );
+        let b = esp(RootBuilder::new(), "esp-systemd-boot").file(
+            "/boot/loader/entries/nixos-generation-43.conf",
+            "title NixOS\nlinux /EFI/nixos/k.efi\noptions init=/bin/sh\n",
+        );
+        let Outcome::Fail { evidence, .. } = run(&RootShellAtBoot, &b) else {
+            panic!()
+        };
+        assert_eq!(
+            evidence[0].path,
+            "/boot/loader/entries/nixos-generation-43.conf"
+        );
         assert_eq!(evidence[0].line, Some(3));
     }
 
@@ -169,28 +240,53 @@ mod tests {
         let b = esp(RootBuilder::new(), "esp-systemd-boot").file("/proc/cmdline", "initrd=\\EFI\\nixos\\x.efi init=/nix/store/1sd2-nixos-system/init loglevel=4 -- init=/bin/sh\n");
         let o = run(&RootShellAtBoot, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("nixos-generation-42.conf"), "{}", message(&o));
+        assert!(
+            message(&o).contains("nixos-generation-42.conf"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn uki_cmdlines_are_read() {
-        let b = esp(RootBuilder::new(), "esp-lanzaboote").file("/boot/EFI/Linux/nixos-generation-41.efi", pe("tiny-signed.efi"));
+        let b = esp(RootBuilder::new(), "esp-lanzaboote").file(
+            "/boot/EFI/Linux/nixos-generation-41.efi",
+            pe("tiny-signed.efi"),
+        );
         let o = run(&RootShellAtBoot, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
-        assert!(message(&o).contains("nixos-generation-42.efi (.cmdline)"), "{}", message(&o));
+        assert!(
+            message(&o).contains("nixos-generation-42.efi (.cmdline)"),
+            "{}",
+            message(&o)
+        );
         let mut uki = pe("uki-unsigned.efi");
-        let at = uki.windows(10).position(|w| w == b"loglevel=4").expect("cmdline in the fixture");
+        let at = uki
+            .windows(10)
+            .position(|w| w == b"loglevel=4")
+            .expect("cmdline in the fixture");
         uki[at..at + 10].copy_from_slice(b"rd.shell  ");
-        let b = esp(RootBuilder::new(), "esp-lanzaboote").file("/boot/EFI/Linux/nixos-generation-42.efi", uki);
+        let b = esp(RootBuilder::new(), "esp-lanzaboote")
+            .file("/boot/EFI/Linux/nixos-generation-42.efi", uki);
         let o = run(&RootShellAtBoot, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("nixos-generation-42.efi (.cmdline): `rd.shell`"), "{}", message(&o));
+        assert!(
+            message(&o).contains("nixos-generation-42.efi (.cmdline): `rd.shell`"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
     fn skip_and_errors() {
-        assert_eq!(run(&RootShellAtBoot, &RootBuilder::new()).status(), Status::Skip);
-        let o = run(&RootShellAtBoot, &RootBuilder::new().file("/proc/cmdline", b"\xff\xfe"));
+        assert_eq!(
+            run(&RootShellAtBoot, &RootBuilder::new()).status(),
+            Status::Skip
+        );
+        let o = run(
+            &RootShellAtBoot,
+            &RootBuilder::new().file("/proc/cmdline", b"\xff\xfe"),
+        );
         assert_eq!(o.status(), Status::Error);
         assert!(message(&o).contains("/proc/cmdline"), "{}", message(&o));
     }

@@ -86,9 +86,15 @@ impl Rule for SigningKeysExposed {
             any_bundle = true;
             for kind in kinds.iter().filter_map(|k| k.to_str()) {
                 let dir = format!("{keys}/{kind}");
-                let Ok((_, files)) = root.read_dir(&dir) else { continue };
+                let Ok((_, files)) = root.read_dir(&dir) else {
+                    continue;
+                };
                 let (group_ok, other_ok) = reachable(root, &dir);
-                for f in files.iter().filter_map(|f| f.to_str()).filter(|f| f.ends_with(".key")) {
+                for f in files
+                    .iter()
+                    .filter_map(|f| f.to_str())
+                    .filter(|f| f.ends_with(".key"))
+                {
                     let path = format!("{dir}/{f}");
                     match root.metadata(&path) {
                         Ok((_, md)) => {
@@ -96,7 +102,10 @@ impl Rule for SigningKeysExposed {
                             let readable_by_group = mode & 0o040 != 0 && md.gid() != 0 && group_ok;
                             let readable_by_other = mode & 0o004 != 0 && other_ok;
                             if md.uid() != 0 || readable_by_group || readable_by_other {
-                                bad.push((path, format!("mode {mode:04o}, uid {}, gid {}", md.uid(), md.gid())));
+                                bad.push((
+                                    path,
+                                    format!("mode {mode:04o}, uid {}, gid {}", md.uid(), md.gid()),
+                                ));
                             } else {
                                 ok.push(path);
                             }
@@ -107,14 +116,20 @@ impl Rule for SigningKeysExposed {
             }
         }
         if !any_bundle && errors.is_empty() {
-            return Outcome::skip("no Secure Boot PKI bundle (/var/lib/sbctl/keys, /etc/secureboot/keys)");
+            return Outcome::skip(
+                "no Secure Boot PKI bundle (/var/lib/sbctl/keys, /etc/secureboot/keys)",
+            );
         }
         if !bad.is_empty() {
             let msg = format!(
                 "Secure Boot private keys readable by non-root users: {}",
-                bad.iter().map(|(p, m)| format!("`{p}` ({m})")).collect::<Vec<_>>().join(", ")
+                bad.iter()
+                    .map(|(p, m)| format!("`{p}` ({m})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
-            return Outcome::fail(msg).with_evidence(bad.into_iter().map(|(p, m)| Evidence::value(p, m)));
+            return Outcome::fail(msg)
+                .with_evidence(bad.into_iter().map(|(p, m)| Evidence::value(p, m)));
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -122,7 +137,8 @@ impl Rule for SigningKeysExposed {
         if ok.is_empty() {
             return Outcome::pass("the PKI bundle holds no private keys");
         }
-        Outcome::pass(format!("{} Secure Boot private keys, root-only", ok.len())).with_evidence(ok.into_iter().map(Evidence::path))
+        Outcome::pass(format!("{} Secure Boot private keys, root-only", ok.len()))
+            .with_evidence(ok.into_iter().map(Evidence::path))
     }
 }
 
@@ -134,7 +150,13 @@ mod tests {
     fn bundle(mode: u32) -> RootBuilder {
         let mut b = RootBuilder::new().dir("/var/lib/sbctl/keys", 0o755);
         for k in ["PK", "KEK", "db"] {
-            b = b.file(&format!("/var/lib/sbctl/keys/{k}/{k}.key"), "-----BEGIN PRIVATE KEY-----\n").file(&format!("/var/lib/sbctl/keys/{k}/{k}.pem"), "cert").chmod(&format!("/var/lib/sbctl/keys/{k}/{k}.key"), mode);
+            b = b
+                .file(
+                    &format!("/var/lib/sbctl/keys/{k}/{k}.key"),
+                    "-----BEGIN PRIVATE KEY-----\n",
+                )
+                .file(&format!("/var/lib/sbctl/keys/{k}/{k}.pem"), "cert")
+                .chmod(&format!("/var/lib/sbctl/keys/{k}/{k}.key"), mode);
         }
         b
     }
@@ -143,7 +165,11 @@ mod tests {
     fn world_readable_keys_fail() {
         let o = run(&SigningKeysExposed, &bundle(0o644));
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("/var/lib/sbctl/keys/db/db.key"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/var/lib/sbctl/keys/db/db.key"),
+            "{}",
+            message(&o)
+        );
         assert!(!message(&o).contains(".pem"), "{}", message(&o));
     }
 
@@ -156,13 +182,19 @@ mod tests {
         let o = run(&SigningKeysExposed, &bundle(0o600));
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         // A 0644 key behind a 0700 directory is not reachable.
-        let o = run(&SigningKeysExposed, &bundle(0o644).chmod("/var/lib/sbctl", 0o700));
+        let o = run(
+            &SigningKeysExposed,
+            &bundle(0o644).chmod("/var/lib/sbctl", 0o700),
+        );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
 
     #[test]
     fn skipped_without_bundle() {
-        assert_eq!(run(&SigningKeysExposed, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&SigningKeysExposed, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]
@@ -170,6 +202,10 @@ mod tests {
         let b = RootBuilder::new().file("/var/lib/sbctl/keys", "not a directory");
         let o = run(&SigningKeysExposed, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        assert!(message(&o).contains("/var/lib/sbctl/keys"), "{}", message(&o));
+        assert!(
+            message(&o).contains("/var/lib/sbctl/keys"),
+            "{}",
+            message(&o)
+        );
     }
 }

@@ -29,7 +29,11 @@ const THROTTLERS: &[&str] = &["fail2ban", "sshguard", "endlessh", "endlessh-go"]
 
 fn throttler(cx: &HostCx) -> Option<Evidence> {
     if let Ok((_, dirs)) = cx.root().read_dir("/etc/systemd/system") {
-        for d in dirs.iter().map(|d| d.to_string_lossy().into_owned()).filter(|d| d.ends_with(".wants")) {
+        for d in dirs
+            .iter()
+            .map(|d| d.to_string_lossy().into_owned())
+            .filter(|d| d.ends_with(".wants"))
+        {
             for t in THROTTLERS {
                 let p = format!("/etc/systemd/system/{d}/{t}.service");
                 if cx.root().symlink_metadata(&p).is_ok() {
@@ -38,17 +42,30 @@ fn throttler(cx: &HostCx) -> Option<Evidence> {
             }
         }
     }
-    crate::procnet::processes(cx.root()).into_iter().find_map(|(pid, comm)| {
-        let comm = comm.trim();
-        (comm.starts_with("fail2ban") || comm == "sshguard" || comm.starts_with("endlessh"))
-            .then(|| Evidence::value(format!("/proc/{pid}/comm"), comm))
-    })
+    crate::procnet::processes(cx.root())
+        .into_iter()
+        .find_map(|(pid, comm)| {
+            let comm = comm.trim();
+            (comm.starts_with("fail2ban") || comm == "sshguard" || comm.starts_with("endlessh"))
+                .then(|| Evidence::value(format!("/proc/{pid}/comm"), comm))
+        })
 }
 
 fn loopback(addr: &str) -> bool {
-    let host = addr.trim_start_matches('[').split(']').next().unwrap_or(addr);
-    let host = if host.matches(':').count() == 1 { host.split(':').next().unwrap_or(host) } else { host };
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    let host = addr
+        .trim_start_matches('[')
+        .split(']')
+        .next()
+        .unwrap_or(addr);
+    let host = if host.matches(':').count() == 1 {
+        host.split(':').next().unwrap_or(host)
+    } else {
+        host
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Rule for BruteForceThrottling {
@@ -59,7 +76,11 @@ impl Rule for BruteForceThrottling {
     fn check(&self, cx: &HostCx) -> Outcome {
         with_sshd(cx, |c| {
             let ports: Vec<u16> = {
-                let mut p: Vec<u16> = c.all_global("Port").iter().filter_map(|d| d.args.first()?.parse().ok()).collect();
+                let mut p: Vec<u16> = c
+                    .all_global("Port")
+                    .iter()
+                    .filter_map(|d| d.args.first()?.parse().ok())
+                    .collect();
                 if p.is_empty() {
                     p.push(22);
                 }
@@ -74,14 +95,24 @@ impl Rule for BruteForceThrottling {
                     }
                     let hit = all.iter().find(|l| ports.contains(&l.port));
                     if let Some(l) = hit {
-                        evidence.push(Evidence::value(if l.proto == "tcp" { "/proc/net/tcp" } else { "/proc/net/tcp6" }, format!("listening on {}:{}", l.addr, l.port)));
+                        evidence.push(Evidence::value(
+                            if l.proto == "tcp" {
+                                "/proc/net/tcp"
+                            } else {
+                                "/proc/net/tcp6"
+                            },
+                            format!("listening on {}:{}", l.addr, l.port),
+                        ));
                     }
                     hit.is_some()
                 }
                 Err(_) => {
                     let listen = c.all_global("ListenAddress");
                     evidence.extend(listen.iter().map(|d| d.evidence()));
-                    listen.is_empty() || listen.iter().any(|d| d.args.first().is_some_and(|a| !loopback(a)))
+                    listen.is_empty()
+                        || listen
+                            .iter()
+                            .any(|d| d.args.first().is_some_and(|a| !loopback(a)))
                 }
             };
             if !exposed {
@@ -89,7 +120,8 @@ impl Rule for BruteForceThrottling {
             }
             if let Some(ev) = throttler(cx) {
                 evidence.push(ev);
-                return Outcome::pass("a brute-force throttling service is enabled").with_evidence(evidence);
+                return Outcome::pass("a brute-force throttling service is enabled")
+                    .with_evidence(evidence);
             }
             let mut msg = format!("sshd is reachable on port {} and no fail2ban, sshguard or endlessh service is enabled", ports.iter().map(u16::to_string).collect::<Vec<_>>().join(","));
             if let Some(d) = c.global("PerSourcePenalties") {
@@ -115,8 +147,14 @@ mod tests {
 
     #[test]
     fn exposed_without_throttling_fails() {
-        let o = run(&BruteForceThrottling, &nixos("nixos-default.sshd_config").file("/proc/net/tcp", TCP));
-        assert_eq!(message(&o), "sshd is reachable on port 22 and no fail2ban, sshguard or endlessh service is enabled");
+        let o = run(
+            &BruteForceThrottling,
+            &nixos("nixos-default.sshd_config").file("/proc/net/tcp", TCP),
+        );
+        assert_eq!(
+            message(&o),
+            "sshd is reachable on port 22 and no fail2ban, sshguard or endlessh service is enabled"
+        );
     }
 
     #[test]
@@ -124,17 +162,40 @@ mod tests {
         let b = nixos("nixos-default.sshd_config")
             .file("/proc/net/tcp", TCP)
             .file("/etc/systemd/system/fail2ban.service", "[Service]\n")
-            .symlink("/etc/systemd/system/multi-user.target.wants/fail2ban.service", "../fail2ban.service");
+            .symlink(
+                "/etc/systemd/system/multi-user.target.wants/fail2ban.service",
+                "../fail2ban.service",
+            );
         assert_eq!(run(&BruteForceThrottling, &b).status(), Status::Pass);
     }
 
     #[test]
     fn loopback_only_is_skipped() {
-        assert_eq!(run(&BruteForceThrottling, &nixos("nixos-default.sshd_config").file("/proc/net/tcp", TCP_LO)).status(), Status::Skip);
+        assert_eq!(
+            run(
+                &BruteForceThrottling,
+                &nixos("nixos-default.sshd_config").file("/proc/net/tcp", TCP_LO)
+            )
+            .status(),
+            Status::Skip
+        );
         // Mounted root: decided by ListenAddress.
-        assert_eq!(run(&BruteForceThrottling, &plain("ListenAddress 127.0.0.1:22\nListenAddress [::1]:2222\n")).status(), Status::Skip);
-        assert_eq!(run(&BruteForceThrottling, &plain("ListenAddress 192.0.2.1\n")).status(), Status::Fail);
-        assert_eq!(run(&BruteForceThrottling, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(
+                &BruteForceThrottling,
+                &plain("ListenAddress 127.0.0.1:22\nListenAddress [::1]:2222\n")
+            )
+            .status(),
+            Status::Skip
+        );
+        assert_eq!(
+            run(&BruteForceThrottling, &plain("ListenAddress 192.0.2.1\n")).status(),
+            Status::Fail
+        );
+        assert_eq!(
+            run(&BruteForceThrottling, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 
     #[test]

@@ -41,7 +41,8 @@ impl Rule for ForwardingLimits {
             let mut evidence = Vec::new();
             macro_rules! bad {
                 ($v:expr, $k:expr) => {
-                    return Outcome::error(bad_value(&$v, $k, &$v.value())).with_evidence([$v.evidence($k)])
+                    return Outcome::error(bad_value(&$v, $k, &$v.value()))
+                        .with_evidence([$v.evidence($k)])
                 };
             }
             let x11 = eff(c, "X11Forwarding", "no");
@@ -53,7 +54,12 @@ impl Rule for ForwardingLimits {
             }
             for (block, d) in c.overrides("X11Forwarding") {
                 if d.value() == "yes" && x11.value() != "yes" {
-                    problems.push(format!("`Match {}` ({}:{}) sets X11Forwarding `yes`", nixsec_core::escape(&block.criteria), block.file, block.line));
+                    problems.push(format!(
+                        "`Match {}` ({}:{}) sets X11Forwarding `yes`",
+                        nixsec_core::escape(&block.criteria),
+                        block.file,
+                        block.line
+                    ));
                     evidence.push(d.evidence());
                 }
             }
@@ -84,18 +90,27 @@ impl Rule for ForwardingLimits {
             let tries = eff(c, "MaxAuthTries", "6");
             evidence.push(tries.evidence("MaxAuthTries"));
             match tries.value().parse::<u32>() {
-                Ok(n) if n > 4 => problems.push(format!("MaxAuthTries is {} (want ≤ 4)", tries.describe())),
+                Ok(n) if n > 4 => {
+                    problems.push(format!("MaxAuthTries is {} (want ≤ 4)", tries.describe()))
+                }
                 Ok(_) => {}
                 Err(_) => bad!(tries, "MaxAuthTries"),
             }
             let log = eff(c, "LogLevel", "INFO");
             evidence.push(log.evidence("LogLevel"));
             match log.value().as_str() {
-                "quiet" | "fatal" => problems.push(format!("LogLevel is {}: failed logins are not logged", log.describe())),
+                "quiet" | "fatal" => problems.push(format!(
+                    "LogLevel is {}: failed logins are not logged",
+                    log.describe()
+                )),
                 "error" | "info" | "verbose" | "debug" | "debug1" | "debug2" | "debug3" => {}
                 _ => bad!(log, "LogLevel"),
             }
-            let allow: Vec<_> = c.all_global("AllowUsers").into_iter().chain(c.all_global("AllowGroups")).collect();
+            let allow: Vec<_> = c
+                .all_global("AllowUsers")
+                .into_iter()
+                .chain(c.all_global("AllowGroups"))
+                .collect();
             if allow.is_empty() {
                 problems.push("no AllowUsers or AllowGroups: every account may log in".into());
             } else {
@@ -130,14 +145,20 @@ mod tests {
     fn desktop_profile_allows_forwarding() {
         let b = plain("MaxAuthTries 3\nAllowUsers alice\n");
         assert_eq!(run(&ForwardingLimits, &b).status(), Status::Fail);
-        let cx = b.cx().with_options(AuditOptions { profile: Some(Profile::Desktop), ..Default::default() });
+        let cx = b.cx().with_options(AuditOptions {
+            profile: Some(Profile::Desktop),
+            ..Default::default()
+        });
         let o = ForwardingLimits.check(&cx);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
     }
 
     #[test]
     fn hardened_passes() {
-        assert_eq!(run(&ForwardingLimits, &nixos("hardened.sshd_config")).status(), Status::Pass);
+        assert_eq!(
+            run(&ForwardingLimits, &nixos("hardened.sshd_config")).status(),
+            Status::Pass
+        );
     }
 
     #[test]
@@ -151,9 +172,15 @@ mod tests {
 
     #[test]
     fn skip_and_garbage() {
-        assert_eq!(run(&ForwardingLimits, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&ForwardingLimits, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let o = run(&ForwardingLimits, &plain("MaxAuthTries lots\n"));
         assert_eq!(o.status(), Status::Error);
-        assert_eq!(message(&o), "`/etc/ssh/sshd_config` line 1: `MaxAuthTries lots` is not a value sshd accepts");
+        assert_eq!(
+            message(&o),
+            "`/etc/ssh/sshd_config` line 1: `MaxAuthTries lots` is not a value sshd accepts"
+        );
     }
 }

@@ -37,7 +37,10 @@ fn keys(text: &str) -> BTreeSet<String> {
             continue;
         }
         let w: Vec<&str> = l.split_whitespace().collect();
-        if let Some(i) = w.iter().position(|x| x.starts_with("ssh-") || x.starts_with("ecdsa-") || x.starts_with("sk-")) {
+        if let Some(i) = w
+            .iter()
+            .position(|x| x.starts_with("ssh-") || x.starts_with("ecdsa-") || x.starts_with("sk-"))
+        {
             if let Some(blob) = w.get(i + 1) {
                 out.insert(format!("{} {blob}", w[i]));
             }
@@ -68,7 +71,9 @@ impl Rule for HomeAuthorizedKeys {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         with_sshd(cx, |c| {
-            let eff = c.effective("AuthorizedKeysFile").unwrap_or(Value::Default(".ssh/authorized_keys .ssh/authorized_keys2"));
+            let eff = c
+                .effective("AuthorizedKeysFile")
+                .unwrap_or(Value::Default(".ssh/authorized_keys .ssh/authorized_keys2"));
             let args: Vec<String> = match &eff {
                 Value::Set(d) => d.args.clone(),
                 Value::Default(v) => v.split_whitespace().map(str::to_string).collect(),
@@ -85,7 +90,11 @@ impl Rule for HomeAuthorizedKeys {
             entries.sort();
             entries.dedup();
             if entries.is_empty() {
-                return Outcome::pass(format!("AuthorizedKeysFile is {}: no key file in home directories is honoured", eff.describe())).with_evidence(evidence);
+                return Outcome::pass(format!(
+                    "AuthorizedKeysFile is {}: no key file in home directories is honoured",
+                    eff.describe()
+                ))
+                .with_evidence(evidence);
             }
             let accounts = Accounts::of(cx);
             let users = match &accounts.users {
@@ -94,8 +103,14 @@ impl Rule for HomeAuthorizedKeys {
             };
             let mut problems = Vec::new();
             let mut errors = Vec::new();
-            for u in users.iter().filter(|u| u.has_login_shell() && u.home.starts_with('/')) {
-                let declared = match cx.root().read_to_string(format!("/etc/ssh/authorized_keys.d/{}", u.name)) {
+            for u in users
+                .iter()
+                .filter(|u| u.has_login_shell() && u.home.starts_with('/'))
+            {
+                let declared = match cx
+                    .root()
+                    .read_to_string(format!("/etc/ssh/authorized_keys.d/{}", u.name))
+                {
                     Ok((_, t)) => keys(&t),
                     Err(e) if e.is_not_found() => BTreeSet::new(),
                     Err(e) => {
@@ -111,7 +126,10 @@ impl Rule for HomeAuthorizedKeys {
                             let extra = keys(&t).difference(&declared).count();
                             if extra > 0 {
                                 problems.push(format!("{path}: {extra} key(s) of `{}` not declared in /etc/ssh/authorized_keys.d/{}", nixsec_core::escape(&u.name), nixsec_core::escape(&u.name)));
-                                evidence.push(Evidence::value(&path, format!("{extra} undeclared key(s)")));
+                                evidence.push(Evidence::value(
+                                    &path,
+                                    format!("{extra} undeclared key(s)"),
+                                ));
                             }
                         }
                         Err(e) if e.is_not_found() => {}
@@ -129,7 +147,11 @@ impl Rule for HomeAuthorizedKeys {
             if !errors.is_empty() {
                 return Outcome::error(errors.join("; ")).with_evidence(evidence);
             }
-            Outcome::pass(format!("home-directory key files are honoured ({}) but hold no undeclared key", entries.join(", "))).with_evidence(evidence)
+            Outcome::pass(format!(
+                "home-directory key files are honoured ({}) but hold no undeclared key",
+                entries.join(", ")
+            ))
+            .with_evidence(evidence)
         })
     }
 }
@@ -149,7 +171,10 @@ mod tests {
         let b = nixos("nixos-default.sshd_config")
             .file("/etc/passwd", ALICE)
             .file("/etc/ssh/authorized_keys.d/alice", format!("{KEY_A}\n"))
-            .file("/home/alice/.ssh/authorized_keys", format!("# mine\n{KEY_A}\nno-pty,from=\"10.0.0.1\" {KEY_B}\n"));
+            .file(
+                "/home/alice/.ssh/authorized_keys",
+                format!("# mine\n{KEY_A}\nno-pty,from=\"10.0.0.1\" {KEY_B}\n"),
+            );
         let o = run(&HomeAuthorizedKeys, &b);
         assert_eq!(message(&o), "/home/alice/.ssh/authorized_keys: 1 key(s) of `alice` not declared in /etc/ssh/authorized_keys.d/alice");
     }
@@ -159,7 +184,10 @@ mod tests {
         let b = nixos("nixos-default.sshd_config")
             .file("/etc/passwd", ALICE)
             .file("/etc/ssh/authorized_keys.d/alice", format!("{KEY_A}\n"))
-            .file("/home/alice/.ssh/authorized_keys", format!("{KEY_A} other comment\n"));
+            .file(
+                "/home/alice/.ssh/authorized_keys",
+                format!("{KEY_A} other comment\n"),
+            );
         let o = run(&HomeAuthorizedKeys, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(message(&o).contains("honoured (.ssh/authorized_keys)"));
@@ -167,18 +195,28 @@ mod tests {
 
     #[test]
     fn store_only_key_files_pass() {
-        let b = nixos("hardened.sshd_config").file("/etc/passwd", ALICE).file("/home/alice/.ssh/authorized_keys", format!("{KEY_B}\n"));
+        let b = nixos("hardened.sshd_config")
+            .file("/etc/passwd", ALICE)
+            .file("/home/alice/.ssh/authorized_keys", format!("{KEY_B}\n"));
         let o = run(&HomeAuthorizedKeys, &b);
         assert_eq!(message(&o), "AuthorizedKeysFile is `/etc/ssh/authorized_keys.d/%u` (/etc/ssh/sshd_config:5): no key file in home directories is honoured");
         // Unset: sshd's default reads .ssh/authorized_keys and .ssh/authorized_keys2.
-        let b = plain("").file("/etc/passwd", ALICE).file("/home/alice/.ssh/authorized_keys2", format!("{KEY_B}\n"));
-        assert!(message(&run(&HomeAuthorizedKeys, &b)).starts_with("/home/alice/.ssh/authorized_keys2: 1 key(s)"));
+        let b = plain("")
+            .file("/etc/passwd", ALICE)
+            .file("/home/alice/.ssh/authorized_keys2", format!("{KEY_B}\n"));
+        assert!(message(&run(&HomeAuthorizedKeys, &b))
+            .starts_with("/home/alice/.ssh/authorized_keys2: 1 key(s)"));
     }
 
     #[test]
     fn skip_and_unreadable() {
-        assert_eq!(run(&HomeAuthorizedKeys, &RootBuilder::new()).status(), Status::Skip);
-        let b = plain("").file("/etc/passwd", ALICE).dir("/home/alice/.ssh/authorized_keys", 0o755);
+        assert_eq!(
+            run(&HomeAuthorizedKeys, &RootBuilder::new()).status(),
+            Status::Skip
+        );
+        let b = plain("")
+            .file("/etc/passwd", ALICE)
+            .dir("/home/alice/.ssh/authorized_keys", 0o755);
         let o = run(&HomeAuthorizedKeys, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         let o = run(&HomeAuthorizedKeys, &plain(""));

@@ -32,25 +32,52 @@ impl Rule for PasswordLogin {
     fn check(&self, cx: &HostCx) -> Outcome {
         with_sshd(cx, |c| {
             let get = |k: &str| c.effective(k).unwrap_or(Value::Default("yes"));
-            let (pw, kbd, pam) = (get("PasswordAuthentication"), get("KbdInteractiveAuthentication"), get("UsePAM"));
-            let evidence = vec![pw.evidence("PasswordAuthentication"), kbd.evidence("KbdInteractiveAuthentication"), pam.evidence("UsePAM")];
-            let (pw_on, kbd_on, pam_on) = match (yes_no(&pw, "PasswordAuthentication"), yes_no(&kbd, "KbdInteractiveAuthentication"), yes_no(&pam, "UsePAM")) {
+            let (pw, kbd, pam) = (
+                get("PasswordAuthentication"),
+                get("KbdInteractiveAuthentication"),
+                get("UsePAM"),
+            );
+            let evidence = vec![
+                pw.evidence("PasswordAuthentication"),
+                kbd.evidence("KbdInteractiveAuthentication"),
+                pam.evidence("UsePAM"),
+            ];
+            let (pw_on, kbd_on, pam_on) = match (
+                yes_no(&pw, "PasswordAuthentication"),
+                yes_no(&kbd, "KbdInteractiveAuthentication"),
+                yes_no(&pam, "UsePAM"),
+            ) {
                 (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Outcome::error(e).with_evidence(evidence),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                    return Outcome::error(e).with_evidence(evidence)
+                }
             };
             let mut problems = Vec::new();
             if pw_on {
                 problems.push(format!("PasswordAuthentication is {}", pw.describe()));
             }
             if kbd_on && pam_on {
-                problems.push(format!("KbdInteractiveAuthentication is {} with UsePAM {}: PAM asks for the password", kbd.describe(), pam.describe()));
+                problems.push(format!(
+                    "KbdInteractiveAuthentication is {} with UsePAM {}: PAM asks for the password",
+                    kbd.describe(),
+                    pam.describe()
+                ));
             }
             let mut evidence = evidence;
             for k in ["PasswordAuthentication", "KbdInteractiveAuthentication"] {
                 for (block, d) in c.overrides(k) {
-                    let loosens = if k == "PasswordAuthentication" { !pw_on } else { pam_on && !kbd_on };
+                    let loosens = if k == "PasswordAuthentication" {
+                        !pw_on
+                    } else {
+                        pam_on && !kbd_on
+                    };
                     if d.value() == "yes" && loosens {
-                        problems.push(format!("`Match {}` ({}:{}) sets {k} `yes`", nixsec_core::escape(&block.criteria), block.file, block.line));
+                        problems.push(format!(
+                            "`Match {}` ({}:{}) sets {k} `yes`",
+                            nixsec_core::escape(&block.criteria),
+                            block.file,
+                            block.line
+                        ));
                         evidence.push(d.evidence());
                     }
                 }
@@ -82,25 +109,57 @@ mod tests {
     #[test]
     fn keyboard_interactive_without_pam_accepts_no_password() {
         let o = run(&PasswordLogin, &plain("PasswordAuthentication no\n"));
-        assert_eq!(o.status(), Status::Pass, "UsePAM defaults to no: {}", message(&o));
-        let o = run(&PasswordLogin, &plain("PasswordAuthentication no\nUsePAM yes\n"));
-        assert!(message(&o).starts_with("KbdInteractiveAuthentication is `yes` (unset"), "{}", message(&o));
+        assert_eq!(
+            o.status(),
+            Status::Pass,
+            "UsePAM defaults to no: {}",
+            message(&o)
+        );
+        let o = run(
+            &PasswordLogin,
+            &plain("PasswordAuthentication no\nUsePAM yes\n"),
+        );
+        assert!(
+            message(&o).starts_with("KbdInteractiveAuthentication is `yes` (unset"),
+            "{}",
+            message(&o)
+        );
         // The old name is the same keyword.
-        assert_eq!(run(&PasswordLogin, &plain("PasswordAuthentication no\nUsePAM yes\nChallengeResponseAuthentication no\n")).status(), Status::Pass);
+        assert_eq!(
+            run(
+                &PasswordLogin,
+                &plain(
+                    "PasswordAuthentication no\nUsePAM yes\nChallengeResponseAuthentication no\n"
+                )
+            )
+            .status(),
+            Status::Pass
+        );
     }
 
     #[test]
     fn hardened_passes_and_match_loosening_fails() {
-        assert_eq!(run(&PasswordLogin, &nixos("hardened.sshd_config")).status(), Status::Pass);
+        assert_eq!(
+            run(&PasswordLogin, &nixos("hardened.sshd_config")).status(),
+            Status::Pass
+        );
         let o = run(&PasswordLogin, &plain("PasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch User backup\n PasswordAuthentication yes\n"));
-        assert_eq!(message(&o), "`Match User backup` (/etc/ssh/sshd_config:3) sets PasswordAuthentication `yes`");
+        assert_eq!(
+            message(&o),
+            "`Match User backup` (/etc/ssh/sshd_config:3) sets PasswordAuthentication `yes`"
+        );
     }
 
     #[test]
     fn skip_and_garbage() {
-        assert_eq!(run(&PasswordLogin, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&PasswordLogin, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let o = run(&PasswordLogin, &plain("PasswordAuthentication perhaps\n"));
         assert_eq!(o.status(), Status::Error);
-        assert!(message(&o).contains("`PasswordAuthentication perhaps` is not a value sshd accepts"));
+        assert!(
+            message(&o).contains("`PasswordAuthentication perhaps` is not a value sshd accepts")
+        );
     }
 }

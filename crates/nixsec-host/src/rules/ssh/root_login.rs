@@ -50,23 +50,44 @@ impl Rule for RootLogin {
 
     fn check(&self, cx: &HostCx) -> Outcome {
         with_sshd(cx, |c| {
-            let eff = c.effective("PermitRootLogin").unwrap_or(Value::Default("prohibit-password"));
+            let eff = c
+                .effective("PermitRootLogin")
+                .unwrap_or(Value::Default("prohibit-password"));
             let Some(w) = weakness(&eff.value()) else {
-                return Outcome::error(bad_value(&eff, "PermitRootLogin", &eff.value())).with_evidence([eff.evidence("PermitRootLogin")]);
+                return Outcome::error(bad_value(&eff, "PermitRootLogin", &eff.value()))
+                    .with_evidence([eff.evidence("PermitRootLogin")]);
             };
             let mut evidence = vec![eff.evidence("PermitRootLogin")];
             let mut problems = Vec::new();
             let mut worst = severity(w);
             if let Some(s) = worst {
-                problems.push(format!("PermitRootLogin is {}{}", eff.describe(), if s == Severity::High { "" } else { ": root may log in with a key" }));
+                problems.push(format!(
+                    "PermitRootLogin is {}{}",
+                    eff.describe(),
+                    if s == Severity::High {
+                        ""
+                    } else {
+                        ": root may log in with a key"
+                    }
+                ));
             }
             for (block, d) in c.overrides("PermitRootLogin") {
                 let v = d.value();
                 let Some(mw) = weakness(&v) else {
-                    return Outcome::error(format!("`{}` line {}: `PermitRootLogin {}` is not a value sshd accepts", d.file, d.line, nixsec_core::escape(&v)));
+                    return Outcome::error(format!(
+                        "`{}` line {}: `PermitRootLogin {}` is not a value sshd accepts",
+                        d.file,
+                        d.line,
+                        nixsec_core::escape(&v)
+                    ));
                 };
                 if mw > w {
-                    problems.push(format!("`Match {}` ({}:{}) sets PermitRootLogin `{v}`", nixsec_core::escape(&block.criteria), block.file, block.line));
+                    problems.push(format!(
+                        "`Match {}` ({}:{}) sets PermitRootLogin `{v}`",
+                        nixsec_core::escape(&block.criteria),
+                        block.file,
+                        block.line
+                    ));
                     evidence.push(d.evidence());
                     worst = worst.max(severity(mw));
                 }
@@ -74,9 +95,14 @@ impl Rule for RootLogin {
             match worst {
                 Some(s) => {
                     let o = Outcome::fail(problems.join("; ")).with_evidence(evidence);
-                    if s == META.severity { o } else { o.with_severity(s) }
+                    if s == META.severity {
+                        o
+                    } else {
+                        o.with_severity(s)
+                    }
                 }
-                None => Outcome::pass(format!("PermitRootLogin is {}", eff.describe())).with_evidence(evidence),
+                None => Outcome::pass(format!("PermitRootLogin is {}", eff.describe()))
+                    .with_evidence(evidence),
             }
         })
     }
@@ -91,7 +117,16 @@ mod tests {
     #[test]
     fn nixos_default_is_low() {
         let o = run(&RootLogin, &nixos("nixos-default.sshd_config"));
-        assert!(matches!(o, Outcome::Fail { severity: Some(Severity::Low), .. }), "{o:?}");
+        assert!(
+            matches!(
+                o,
+                Outcome::Fail {
+                    severity: Some(Severity::Low),
+                    ..
+                }
+            ),
+            "{o:?}"
+        );
         assert_eq!(message(&o), "PermitRootLogin is `prohibit-password` (/etc/ssh/sshd_config:19): root may log in with a key");
     }
 
@@ -103,15 +138,33 @@ mod tests {
 
     #[test]
     fn yes_is_high_and_first_value_wins() {
-        let o = run(&RootLogin, &plain("PermitRootLogin yes\nPermitRootLogin no\n"));
+        let o = run(
+            &RootLogin,
+            &plain("PermitRootLogin yes\nPermitRootLogin no\n"),
+        );
         assert!(matches!(o, Outcome::Fail { severity: None, .. }));
-        assert_eq!(run(&RootLogin, &plain("permitrootlogin NO\nPermitRootLogin yes\n")).status(), Status::Pass);
+        assert_eq!(
+            run(
+                &RootLogin,
+                &plain("permitrootlogin NO\nPermitRootLogin yes\n")
+            )
+            .status(),
+            Status::Pass
+        );
     }
 
     #[test]
     fn hardened_passes_and_a_loosening_match_fails() {
-        assert_eq!(run(&RootLogin, &nixos("hardened.sshd_config")).status(), Status::Pass);
-        let o = run(&RootLogin, &plain("PermitRootLogin no\nMatch Address 10.0.0.0/8,192.168.1.*\n  PermitRootLogin yes\n"));
+        assert_eq!(
+            run(&RootLogin, &nixos("hardened.sshd_config")).status(),
+            Status::Pass
+        );
+        let o = run(
+            &RootLogin,
+            &plain(
+                "PermitRootLogin no\nMatch Address 10.0.0.0/8,192.168.1.*\n  PermitRootLogin yes\n",
+            ),
+        );
         assert!(matches!(o, Outcome::Fail { severity: None, .. }));
         assert_eq!(message(&o), "`Match Address 10.0.0.0/8,192.168.1.*` (/etc/ssh/sshd_config:2) sets PermitRootLogin `yes`");
     }
@@ -121,12 +174,19 @@ mod tests {
         assert_eq!(run(&RootLogin, &RootBuilder::new()).status(), Status::Skip);
         let o = run(&RootLogin, &plain("PermitRootLogin maybe\n"));
         assert_eq!(o.status(), Status::Error);
-        assert_eq!(message(&o), "`/etc/ssh/sshd_config` line 1: `PermitRootLogin maybe` is not a value sshd accepts");
-        let b = plain("Include /etc/ssh/x.conf\nPermitRootLogin no\n").dir("/etc/ssh/x.conf", 0o755);
+        assert_eq!(
+            message(&o),
+            "`/etc/ssh/sshd_config` line 1: `PermitRootLogin maybe` is not a value sshd accepts"
+        );
+        let b =
+            plain("Include /etc/ssh/x.conf\nPermitRootLogin no\n").dir("/etc/ssh/x.conf", 0o755);
         let o = run(&RootLogin, &b);
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
         assert!(message(&o).contains("/etc/ssh/x.conf"));
-        let o = run(&RootLogin, &plain("").file("/etc/ssh/sshd_config", b"PermitRootLogin \xff\n".as_slice()));
+        let o = run(
+            &RootLogin,
+            &plain("").file("/etc/ssh/sshd_config", b"PermitRootLogin \xff\n".as_slice()),
+        );
         assert!(message(&o).contains("not a text file"), "{}", message(&o));
     }
 }

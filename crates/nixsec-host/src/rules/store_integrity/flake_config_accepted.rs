@@ -30,7 +30,8 @@ impl Rule for FlakeConfigAccepted {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        with_conf(cx, |conf| match bool_setting(conf, "accept-flake-config") {
+        with_conf(cx, |conf| {
+            match bool_setting(conf, "accept-flake-config") {
             Err(bad) => Outcome::error(bad.message).with_evidence(bad.evidence),
             Ok(Some((true, s))) => Outcome::fail(
                 "`accept-flake-config` is on: a flake's `nixConfig` can add substituters and keys without a prompt",
@@ -39,6 +40,7 @@ impl Rule for FlakeConfigAccepted {
             Ok(Some((false, s))) => Outcome::pass("`accept-flake-config` is off").with_evidence(s.evidence()),
             Ok(None) => Outcome::pass("`accept-flake-config` is unset; Nix's default is `false`")
                 .with_evidence([default_evidence(conf, "accept-flake-config", "false")]),
+        }
         })
     }
 }
@@ -50,8 +52,25 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        assert_eq!(run(&FlakeConfigAccepted, &root_with_conf("accept-flake-config = true\n")).status(), Status::Fail);
-        assert_eq!(run(&FlakeConfigAccepted, &root_with_conf("accept-flake-config = false\n")).status(), Status::Pass);
-        assert_eq!(run(&FlakeConfigAccepted, &root_with_conf("")).status(), Status::Pass);
+        assert_eq!(
+            run(
+                &FlakeConfigAccepted,
+                &root_with_conf("accept-flake-config = true\n")
+            )
+            .status(),
+            Status::Fail
+        );
+        assert_eq!(
+            run(
+                &FlakeConfigAccepted,
+                &root_with_conf("accept-flake-config = false\n")
+            )
+            .status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(&FlakeConfigAccepted, &root_with_conf("")).status(),
+            Status::Pass
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! NIX-021: a substituter reached over plain HTTP.
 
 use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 use nixsec_core::url::is_plain_http;
+use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
 use nixsec_nixconf::NixConf;
 
 use crate::nix::{bool_setting, with_conf};
@@ -54,17 +54,28 @@ impl Rule for HttpSubstituter {
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let Some(conf) = conf else {
-                return Outcome::pass("no nix.conf: the default substituter is `https://cache.nixos.org/`");
+                return Outcome::pass(
+                    "no nix.conf: the default substituter is `https://cache.nixos.org/`",
+                );
             };
             let (urls, evidence) = plain_urls(conf);
             if urls.is_empty() {
                 return Outcome::pass("every substituter uses HTTPS, a local store or loopback");
             }
-            let sigs_off = matches!(bool_setting(Some(conf), "require-sigs"), Ok(Some((false, _))));
-            let mut msg = format!("plain-HTTP substituter{}: {}", if urls.len() > 1 { "s" } else { "" }, urls.join(", "));
+            let sigs_off = matches!(
+                bool_setting(Some(conf), "require-sigs"),
+                Ok(Some((false, _)))
+            );
+            let mut msg = format!(
+                "plain-HTTP substituter{}: {}",
+                if urls.len() > 1 { "s" } else { "" },
+                urls.join(", ")
+            );
             let mut out = Outcome::fail(String::new()).with_evidence(evidence);
             if sigs_off {
-                msg.push_str(" (and `require-sigs` is off: a network attacker can serve any binary)");
+                msg.push_str(
+                    " (and `require-sigs` is off: a network attacker can serve any binary)",
+                );
                 out = out.with_severity(Severity::High);
             }
             if let Outcome::Fail { message, .. } = &mut out {
@@ -83,13 +94,37 @@ mod tests {
     #[test]
     fn verdicts_and_severity() {
         let o = run(&HttpSubstituter, &root_with_conf("substituters = https://cache.nixos.org/\nextra-trusted-substituters = http://cache.lan\n"));
-        let Outcome::Fail { severity, evidence, .. } = o else { panic!("expected fail") };
+        let Outcome::Fail {
+            severity, evidence, ..
+        } = o
+        else {
+            panic!("expected fail")
+        };
         assert_eq!(severity, None);
         assert_eq!(evidence.len(), 1);
         assert_eq!(evidence[0].line, Some(2));
-        let o = run(&HttpSubstituter, &root_with_conf("substituters = http://cache.lan\nrequire-sigs = false\n"));
-        assert!(matches!(o, Outcome::Fail { severity: Some(Severity::High), .. }));
-        assert_eq!(run(&HttpSubstituter, &root_with_conf("substituters = https://a http://localhost\n")).status(), Status::Pass);
-        assert_eq!(run(&HttpSubstituter, &root_with_conf("")).status(), Status::Pass);
+        let o = run(
+            &HttpSubstituter,
+            &root_with_conf("substituters = http://cache.lan\nrequire-sigs = false\n"),
+        );
+        assert!(matches!(
+            o,
+            Outcome::Fail {
+                severity: Some(Severity::High),
+                ..
+            }
+        ));
+        assert_eq!(
+            run(
+                &HttpSubstituter,
+                &root_with_conf("substituters = https://a http://localhost\n")
+            )
+            .status(),
+            Status::Pass
+        );
+        assert_eq!(
+            run(&HttpSubstituter, &root_with_conf("")).status(),
+            Status::Pass
+        );
     }
 }

@@ -35,7 +35,8 @@ fn urls_in(value: &str) -> Vec<String> {
     let mut from = 0;
     while let Some(p) = value[from..].find("://").map(|p| p + from) {
         let mut start = p;
-        while start > 0 && (b[start - 1].is_ascii_alphanumeric() || b"+.-".contains(&b[start - 1])) {
+        while start > 0 && (b[start - 1].is_ascii_alphanumeric() || b"+.-".contains(&b[start - 1]))
+        {
             start -= 1;
         }
         let mut end = p + 3;
@@ -45,7 +46,10 @@ fn urls_in(value: &str) -> Vec<String> {
                 break;
             }
             if c == b':' {
-                let digits = b[end + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+                let digits = b[end + 1..]
+                    .iter()
+                    .take_while(|d| d.is_ascii_digit())
+                    .count();
                 let after = b.get(end + 1 + digits);
                 if digits == 0 || !matches!(after, None | Some(b'/')) {
                     break;
@@ -153,7 +157,10 @@ impl Rule for InsecureCodeFetch {
                     let mut strings = Vec::new();
                     json_strings(&v, &mut strings);
                     for s in strings.iter().filter(|s| is_plain_http(s)) {
-                        bad.push(Evidence::value(REGISTRY, nixsec_core::escape(s).into_owned()));
+                        bad.push(Evidence::value(
+                            REGISTRY,
+                            nixsec_core::escape(s).into_owned(),
+                        ));
                     }
                 }
                 Err(e) => errors
@@ -206,9 +213,10 @@ mod tests {
         let o = run(&InsecureCodeFetch, &b);
         assert_eq!(o.status(), Status::Fail, "{o:?}");
         assert!(message(&o).starts_with("3 places"), "{o:?}");
-        let clean = RootBuilder::new()
-            .multi_user_nix()
-            .file("/root/.nix-channels", "https://nixos.org/channels/nixos-24.05 nixos\n");
+        let clean = RootBuilder::new().multi_user_nix().file(
+            "/root/.nix-channels",
+            "https://nixos.org/channels/nixos-24.05 nixos\n",
+        );
         assert_eq!(run(&InsecureCodeFetch, &clean).status(), Status::Pass);
         let garbage = RootBuilder::new()
             .multi_user_nix()
@@ -216,6 +224,9 @@ mod tests {
         let o = run(&InsecureCodeFetch, &garbage);
         assert_eq!(o.status(), Status::Error, "{o:?}");
         assert!(message(&o).contains("registry.json"), "{o:?}");
-        assert_eq!(run(&InsecureCodeFetch, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&InsecureCodeFetch, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 }

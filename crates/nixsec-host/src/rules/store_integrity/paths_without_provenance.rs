@@ -39,8 +39,12 @@ impl Rule for PathsWithoutProvenance {
                     outcome.paths_checked
                 ));
             }
-            Outcome::fail(format!("{} of {} valid paths have no trusted provenance", bad.len(), outcome.paths_checked))
-                .with_evidence(evidence(&bad, 20))
+            Outcome::fail(format!(
+                "{} of {} valid paths have no trusted provenance",
+                bad.len(),
+                outcome.paths_checked
+            ))
+            .with_evidence(evidence(&bad, 20))
         })
     }
 }

@@ -30,7 +30,8 @@ impl Rule for SignatureCheckingDisabled {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        with_conf(cx, |conf| match bool_setting(conf, "require-sigs") {
+        with_conf(cx, |conf| {
+            match bool_setting(conf, "require-sigs") {
             Err(bad) => Outcome::error(bad.message).with_evidence(bad.evidence),
             Ok(Some((true, s))) => Outcome::pass("`require-sigs` is on").with_evidence(s.evidence()),
             Ok(Some((false, s))) => {
@@ -39,6 +40,7 @@ impl Rule for SignatureCheckingDisabled {
             }
             Ok(None) => Outcome::pass("`require-sigs` is unset; Nix's default is `true`")
                 .with_evidence([default_evidence(conf, "require-sigs", "true")]),
+        }
         })
     }
 }
@@ -58,7 +60,11 @@ mod tests {
             ("", Status::Pass),
             ("require-sigs = False\n", Status::Error),
         ] {
-            assert_eq!(run(&SignatureCheckingDisabled, &root_with_conf(conf)).status(), status, "{conf}");
+            assert_eq!(
+                run(&SignatureCheckingDisabled, &root_with_conf(conf)).status(),
+                status,
+                "{conf}"
+            );
         }
     }
 }

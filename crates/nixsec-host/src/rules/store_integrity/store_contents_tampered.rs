@@ -51,15 +51,30 @@ impl Rule for StoreContentsTampered {
                 kinds.dedup();
                 kinds.sort_unstable();
                 kinds.dedup();
-                return Outcome::fail(format!("{} problems in the store: {}", bad.len(), kinds.join(", "))).with_evidence(evidence(&bad, 20));
+                return Outcome::fail(format!(
+                    "{} problems in the store: {}",
+                    bad.len(),
+                    kinds.join(", ")
+                ))
+                .with_evidence(evidence(&bad, 20));
             }
             let unreadable = of_kinds(outcome, &[Kind::Unreadable]);
             if !unreadable.is_empty() {
-                return Outcome::error(format!("{} store paths could not be read (run as root)", unreadable.len()))
-                    .with_evidence(evidence(&unreadable, 5));
+                return Outcome::error(format!(
+                    "{} store paths could not be read (run as root)",
+                    unreadable.len()
+                ))
+                .with_evidence(evidence(&unreadable, 5));
             }
-            let what = if cx.options().store_contents { "contents, modes and owners" } else { "modes, owners, signatures and references (contents not hashed: `--store-contents`)" };
-            Outcome::pass(format!("{} valid paths checked: {what} are as Nix registered them", outcome.paths_checked))
+            let what = if cx.options().store_contents {
+                "contents, modes and owners"
+            } else {
+                "modes, owners, signatures and references (contents not hashed: `--store-contents`)"
+            };
+            Outcome::pass(format!(
+                "{} valid paths checked: {what} are as Nix registered them",
+                outcome.paths_checked
+            ))
         })
     }
 }

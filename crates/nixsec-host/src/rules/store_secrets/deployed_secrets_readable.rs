@@ -42,7 +42,13 @@ static META: RuleMeta = RuleMeta {
 
 const DIRS: &[&str] = &["/run/secrets", "/run/agenix", "/run/credentials"];
 
-fn walk(cx: &HostCx, dir: &str, depth: u32, files: &mut Vec<(String, std::fs::Metadata)>, errors: &mut Vec<String>) {
+fn walk(
+    cx: &HostCx,
+    dir: &str,
+    depth: u32,
+    files: &mut Vec<(String, std::fs::Metadata)>,
+    errors: &mut Vec<String>,
+) {
     let names = match cx.root().read_dir(dir) {
         Ok((_, n)) => n,
         Err(e) => {
@@ -67,9 +73,15 @@ impl Rule for DeployedSecretsReadable {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        let present: Vec<&str> = DIRS.iter().copied().filter(|d| cx.root().exists(d)).collect();
+        let present: Vec<&str> = DIRS
+            .iter()
+            .copied()
+            .filter(|d| cx.root().exists(d))
+            .collect();
         if present.is_empty() {
-            return Outcome::skip("no /run/secrets, /run/agenix or /run/credentials under this root");
+            return Outcome::skip(
+                "no /run/secrets, /run/agenix or /run/credentials under this root",
+            );
         }
         let accounts = Accounts::of(cx);
         let mut files = Vec::new();
@@ -96,17 +108,30 @@ impl Rule for DeployedSecretsReadable {
             if let Some(why) = why {
                 bad.push(Evidence::value(
                     p.clone(),
-                    format!("mode {mode:04o} group {}: {why}", accounts.group_name(md.gid())),
+                    format!(
+                        "mode {mode:04o} group {}: {why}",
+                        accounts.group_name(md.gid())
+                    ),
                 ));
             }
         }
         if !bad.is_empty() {
-            return Outcome::fail(format!("{} deployed secret(s) readable by others", bad.len())).with_evidence(bad.into_iter().take(20));
+            return Outcome::fail(format!(
+                "{} deployed secret(s) readable by others",
+                bad.len()
+            ))
+            .with_evidence(bad.into_iter().take(20));
         }
         if !errors.is_empty() && files.is_empty() {
-            return Outcome::error(format!("cannot read the secrets directories: {}", errors.join("; ")));
+            return Outcome::error(format!(
+                "cannot read the secrets directories: {}",
+                errors.join("; ")
+            ));
         }
-        Outcome::pass(format!("{} deployed secret files, none readable by others", files.len()))
+        Outcome::pass(format!(
+            "{} deployed secret files, none readable by others",
+            files.len()
+        ))
     }
 }
 
@@ -117,14 +142,27 @@ mod tests {
 
     #[test]
     fn world_readable_secret_fails() {
-        let b = RootBuilder::new().file("/run/secrets/db", "x").file("/run/secrets/ok", "y");
+        let b = RootBuilder::new()
+            .file("/run/secrets/db", "x")
+            .file("/run/secrets/ok", "y");
         let dir = b.path().join("run/secrets");
-        std::fs::set_permissions(dir.join("db"), std::os::unix::fs::PermissionsExt::from_mode(0o644)).expect("chmod");
-        std::fs::set_permissions(dir.join("ok"), std::os::unix::fs::PermissionsExt::from_mode(0o400)).expect("chmod");
+        std::fs::set_permissions(
+            dir.join("db"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .expect("chmod");
+        std::fs::set_permissions(
+            dir.join("ok"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o400),
+        )
+        .expect("chmod");
         let o = run(&DeployedSecretsReadable, &b);
         assert_eq!(o.status(), Status::Fail, "{o:?}");
         assert!(format!("{o:?}").contains("/run/secrets/db"));
         assert!(!format!("{o:?}").contains("/run/secrets/ok"));
-        assert_eq!(run(&DeployedSecretsReadable, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&DeployedSecretsReadable, &RootBuilder::new()).status(),
+            Status::Skip
+        );
     }
 }

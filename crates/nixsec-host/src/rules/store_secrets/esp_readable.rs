@@ -53,18 +53,21 @@ impl Rule for EspReadable {
     }
 
     fn check(&self, cx: &HostCx) -> Outcome {
-        let text = match cx.root().read_to_string("/proc/self/mountinfo") {
-            Ok((_, t)) => t,
-            Err(e) if e.is_not_found() => {
-                return Outcome::skip("no `/proc` under this root: mounts can only be checked on the running system")
-            }
-            Err(e) => return Outcome::error(e.to_string()),
-        };
+        let text =
+            match cx.root().read_to_string("/proc/self/mountinfo") {
+                Ok((_, t)) => t,
+                Err(e) if e.is_not_found() => return Outcome::skip(
+                    "no `/proc` under this root: mounts can only be checked on the running system",
+                ),
+                Err(e) => return Outcome::error(e.to_string()),
+            };
         let mut seen = Vec::new();
         let mut bad = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let f: Vec<&str> = line.split(' ').collect();
-            let Some(dash) = f.iter().position(|x| *x == "-") else { continue };
+            let Some(dash) = f.iter().position(|x| *x == "-") else {
+                continue;
+            };
             if f.len() < dash + 4 || f.len() < 5 {
                 continue;
             }
@@ -74,7 +77,11 @@ impl Rule for EspReadable {
             }
             let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
             let mask = file_mask(f[dash + 3]);
-            let ev = Evidence::line("/proc/self/mountinfo", line_no, format!("{mp} vfat {}", f[dash + 3]));
+            let ev = Evidence::line(
+                "/proc/self/mountinfo",
+                line_no,
+                format!("{mp} vfat {}", f[dash + 3]),
+            );
             if mask & 0o077 == 0o077 {
                 seen.push(ev);
             } else {
@@ -82,7 +89,10 @@ impl Rule for EspReadable {
             }
         }
         if !bad.is_empty() {
-            return Outcome::fail("the ESP is mounted with files readable by group or others (fmask lacks 0077)").with_evidence(bad);
+            return Outcome::fail(
+                "the ESP is mounted with files readable by group or others (fmask lacks 0077)",
+            )
+            .with_evidence(bad);
         }
         if seen.is_empty() {
             return Outcome::skip("no vfat ESP mounted at /boot, /boot/efi or /efi");
@@ -101,11 +111,20 @@ mod tests {
 
     #[test]
     fn masks() {
-        let o = run(&EspReadable, &RootBuilder::new().file("/proc/self/mountinfo", OPEN));
+        let o = run(
+            &EspReadable,
+            &RootBuilder::new().file("/proc/self/mountinfo", OPEN),
+        );
         assert_eq!(o.status(), Status::Fail);
-        let o = run(&EspReadable, &RootBuilder::new().file("/proc/self/mountinfo", CLOSED));
+        let o = run(
+            &EspReadable,
+            &RootBuilder::new().file("/proc/self/mountinfo", CLOSED),
+        );
         assert_eq!(o.status(), Status::Pass);
-        assert_eq!(run(&EspReadable, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&EspReadable, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         assert_eq!(file_mask("rw,umask=0077"), 0o077);
     }
 }

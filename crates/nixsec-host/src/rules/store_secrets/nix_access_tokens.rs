@@ -65,9 +65,19 @@ impl Rule for NixAccessTokens {
             let ev: Vec<Evidence> = s
                 .sources
                 .iter()
-                .map(|e| Evidence::line(e.path.clone(), e.line, format!("access-tokens = {}", redacted(&e.value))))
+                .map(|e| {
+                    Evidence::line(
+                        e.path.clone(),
+                        e.line,
+                        format!("access-tokens = {}", redacted(&e.value)),
+                    )
+                })
                 .collect();
-            Outcome::fail(format!("{} access token(s) written in nix.conf, readable by every user", s.items.len())).with_evidence(ev)
+            Outcome::fail(format!(
+                "{} access token(s) written in nix.conf, readable by every user",
+                s.items.len()
+            ))
+            .with_evidence(ev)
         })
     }
 }
@@ -79,7 +89,8 @@ mod tests {
 
     #[test]
     fn tokens_fail_redacted() {
-        let b = root_with_conf("access-tokens = github.com=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n");
+        let b =
+            root_with_conf("access-tokens = github.com=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n");
         let o = run(&NixAccessTokens, &b);
         assert_eq!(o.status(), Status::Fail);
         let text = format!("{o:?}");

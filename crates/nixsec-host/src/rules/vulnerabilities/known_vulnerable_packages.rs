@@ -75,12 +75,21 @@ impl Rule for KnownVulnerablePackages {
         let expired: Vec<String> = whitelist
             .expired(today)
             .iter()
-            .map(|r| format!("{} (expired {})", r.pname, r.until.map(|d| d.to_string()).unwrap_or_default()))
+            .map(|r| {
+                format!(
+                    "{} (expired {})",
+                    r.pname,
+                    r.until.map(|d| d.to_string()).unwrap_or_default()
+                )
+            })
             .collect();
         let expired = if expired.is_empty() {
             String::new()
         } else {
-            format!("; whitelist entries no longer honoured: {}", expired.join(", "))
+            format!(
+                "; whitelist entries no longer honoured: {}",
+                expired.join(", ")
+            )
         };
         let data = Data::Index(ix);
         let r = scan::scan(&sel, &data, &Mapping::builtin(), &whitelist, today);

@@ -68,19 +68,21 @@ fn running(root: &Root) -> Option<Found> {
     if !root.is_live() {
         return None;
     }
-    crate::procnet::processes(root).into_iter().find_map(|(pid, comm)| {
-        if comm != "nix-daemon" {
-            return None;
-        }
-        let exe = format!("/proc/{pid}/exe");
-        let (implementation, version, target) = resolve_store(root, &exe)?;
-        Some(Found {
-            implementation,
-            version,
-            evidence: Evidence::value(exe, format!("running nix-daemon: {target}")),
-            distro_package: None,
+    crate::procnet::processes(root)
+        .into_iter()
+        .find_map(|(pid, comm)| {
+            if comm != "nix-daemon" {
+                return None;
+            }
+            let exe = format!("/proc/{pid}/exe");
+            let (implementation, version, target) = resolve_store(root, &exe)?;
+            Some(Found {
+                implementation,
+                version,
+                evidence: Evidence::value(exe, format!("running nix-daemon: {target}")),
+                distro_package: None,
+            })
         })
-    })
 }
 
 /// The program of the effective `ExecStart=` of `nix-daemon.service` as systemd loads it
@@ -100,7 +102,10 @@ fn unit_program(root: &Root) -> Option<(String, Evidence)> {
             .next();
         program = word.map(|w| {
             let line = u32::try_from(a.line).unwrap_or(u32::MAX);
-            (w.to_string(), Evidence::line(a.file.clone(), line, a.value.clone()))
+            (
+                w.to_string(),
+                Evidence::line(a.file.clone(), line, a.value.clone()),
+            )
         });
     }
     program
@@ -256,10 +261,7 @@ mod tests {
         assert_eq!(from_store_path("/nix/store/abc-bash-5.2/bin/bash"), None);
         assert_eq!(from_store_path("/usr/bin/nix-daemon"), None);
         let status = "Package: nix-setup-systemd\nStatus: install ok installed\nVersion: 2.8.0-1.1\n\nPackage: nix-bin\nStatus: install ok installed\nVersion: 2.8.0-1.1+b1\n";
-        assert_eq!(
-            dpkg(status),
-            Some(("2.8.0".into(), "2.8.0-1.1+b1".into()))
-        );
+        assert_eq!(dpkg(status), Some(("2.8.0".into(), "2.8.0-1.1+b1".into())));
         assert_eq!(
             dpkg("Package: nix-bin\nStatus: deinstall ok config-files\nVersion: 2.8.0-1\n"),
             None
@@ -274,7 +276,10 @@ mod tests {
         let b = RootBuilder::new()
             .multi_user_nix()
             .file(DAEMON, "#!/bin/sh\n")
-            .file("/nix/store/u-unit-nix-daemon.service/nix-daemon.service", &unit)
+            .file(
+                "/nix/store/u-unit-nix-daemon.service/nix-daemon.service",
+                &unit,
+            )
             .symlink(
                 "/etc/systemd/system/nix-daemon.service",
                 "/nix/store/u-unit-nix-daemon.service/nix-daemon.service",

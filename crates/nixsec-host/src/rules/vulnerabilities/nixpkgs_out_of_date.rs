@@ -117,14 +117,28 @@ mod tests {
         assert!(matches!(o, Outcome::Fail { severity: None, .. }), "{o:?}");
         assert!(message(&o).contains("no automatic upgrades"));
         let o = verdict(91, true, "v");
-        assert!(matches!(o, Outcome::Fail { severity: Some(Severity::High), .. }), "{o:?}");
+        assert!(
+            matches!(
+                o,
+                Outcome::Fail {
+                    severity: Some(Severity::High),
+                    ..
+                }
+            ),
+            "{o:?}"
+        );
         assert!(message(&o).contains("nixos-upgrade"));
     }
 
     /// A version dated `days` ago.
     fn dated(days: i64) -> String {
         let d = chrono::Utc::now().date_naive() - chrono::Duration::days(days);
-        format!("{}.{}.{}.0123abc", d.format("%y"), d.format("%m"), d.format("%Y%m%d"))
+        format!(
+            "{}.{}.{}.0123abc",
+            d.format("%y"),
+            d.format("%m"),
+            d.format("%Y%m%d")
+        )
     }
 
     #[test]
@@ -142,7 +156,10 @@ mod tests {
         let o = run(&NixpkgsOutOfDate, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         let b = RootBuilder::new()
-            .file("/etc/os-release", format!("ID=nixos\nBUILD_ID={}\n", dated(45)))
+            .file(
+                "/etc/os-release",
+                format!("ID=nixos\nBUILD_ID={}\n", dated(45)),
+            )
             .file("/etc/systemd/system/nixos-upgrade.timer", "[Timer]\n");
         let o = run(&NixpkgsOutOfDate, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
@@ -153,7 +170,10 @@ mod tests {
     fn other_systems_and_undated_builds_are_skipped() {
         let b = RootBuilder::new().file("/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
         assert_eq!(run(&NixpkgsOutOfDate, &b).status(), Status::Skip);
-        assert_eq!(run(&NixpkgsOutOfDate, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&NixpkgsOutOfDate, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = RootBuilder::new().file("/etc/os-release", "ID=nixos\nBUILD_ID=24.11pre-git\n");
         assert_eq!(run(&NixpkgsOutOfDate, &b).status(), Status::Skip);
     }

@@ -38,7 +38,10 @@ const PROFILES: &str = "/nix/var/nix/profiles";
 
 /// `N` of `system-N-link`.
 fn generation(name: &str) -> Option<u32> {
-    name.strip_prefix("system-")?.strip_suffix("-link")?.parse().ok()
+    name.strip_prefix("system-")?
+        .strip_suffix("-link")?
+        .parse()
+        .ok()
 }
 
 /// The number `text` starts with.
@@ -129,7 +132,10 @@ impl Rule for OldGenerationsBootable {
         }
         let (offered, from) = match bootable(root) {
             Ok(Some((set, from))) => (Some(set), from),
-            Ok(None) => (None, "no boot loader found: every generation counted".to_string()),
+            Ok(None) => (
+                None,
+                "no boot loader found: every generation counted".to_string(),
+            ),
             Err(e) => return Outcome::error(e),
         };
         let boot: Vec<(u32, u64)> = generations
@@ -182,7 +188,9 @@ mod tests {
         }
         let past = std::time::SystemTime::now() - std::time::Duration::from_secs(200 * 86_400);
         for g in 1..=old {
-            let link = b.path().join(format!("nix/var/nix/profiles/system-{g}-link"));
+            let link = b
+                .path()
+                .join(format!("nix/var/nix/profiles/system-{g}-link"));
             set_link_mtime(&link, past);
         }
         b
@@ -208,7 +216,10 @@ mod tests {
         assert_eq!(generation("system-link"), None);
         assert_eq!(generation("per-user"), None);
         assert_eq!(entry_generation("nixos-generation-17.conf"), Some(17));
-        assert_eq!(entry_generation("nixos-generation-17-specialisation-gpu.conf"), Some(17));
+        assert_eq!(
+            entry_generation("nixos-generation-17-specialisation-gpu.conf"),
+            Some(17)
+        );
         assert_eq!(entry_generation("nixos-generation-9-abc123.efi"), Some(9));
         assert_eq!(entry_generation("memtest86.conf"), None);
     }
@@ -223,10 +234,18 @@ mod tests {
     fn too_many_or_too_old_fail() {
         let o = run(&OldGenerationsBootable, &profiles(14, 0));
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("14 generations are bootable"), "{}", message(&o));
+        assert!(
+            message(&o).contains("14 generations are bootable"),
+            "{}",
+            message(&o)
+        );
         let o = run(&OldGenerationsBootable, &profiles(3, 1));
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("generation 1, 200 days old"), "{}", message(&o));
+        assert!(
+            message(&o).contains("generation 1, 200 days old"),
+            "{}",
+            message(&o)
+        );
     }
 
     #[test]
@@ -234,7 +253,10 @@ mod tests {
         // 14 generations, the old one among them, but systemd-boot lists only the last 5.
         let mut b = profiles(14, 1).dir("/boot/loader/entries", 0o755);
         for g in 10..=14 {
-            b = b.file(&format!("/boot/loader/entries/nixos-generation-{g}.conf"), "title NixOS\n");
+            b = b.file(
+                &format!("/boot/loader/entries/nixos-generation-{g}.conf"),
+                "title NixOS\n",
+            );
         }
         let o = run(&OldGenerationsBootable, &b);
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
@@ -249,7 +271,10 @@ mod tests {
 
     #[test]
     fn other_systems_are_skipped() {
-        assert_eq!(run(&OldGenerationsBootable, &RootBuilder::new()).status(), Status::Skip);
+        assert_eq!(
+            run(&OldGenerationsBootable, &RootBuilder::new()).status(),
+            Status::Skip
+        );
         let b = RootBuilder::new().symlink(&format!("{PROFILES}/default"), "/nix/store/x-profile");
         assert_eq!(run(&OldGenerationsBootable, &b).status(), Status::Skip);
     }

@@ -81,7 +81,9 @@ impl Rule for RebootPending {
             return Outcome::skip("neither system has a kernel (a container?)");
         }
         if differ.is_empty() {
-            return Outcome::pass("the running kernel, initrd and modules are the current system's");
+            return Outcome::pass(
+                "the running kernel, initrd and modules are the current system's",
+            );
         }
         let what = match differ.split_last() {
             Some((last, [])) => (*last).to_string(),
@@ -107,16 +109,31 @@ mod tests {
         b.file(&format!("/nix/store/{kernel}/bzImage"), "kernel")
             .file(&format!("/nix/store/{initrd}/initrd"), "initrd")
             .dir(&format!("/nix/store/{kernel}-modules/lib/modules"), 0o755)
-            .symlink(&format!("{top}/kernel"), &format!("/nix/store/{kernel}/bzImage"))
-            .symlink(&format!("{top}/initrd"), &format!("/nix/store/{initrd}/initrd"))
-            .symlink(&format!("{top}/kernel-modules"), &format!("/nix/store/{kernel}-modules"))
+            .symlink(
+                &format!("{top}/kernel"),
+                &format!("/nix/store/{kernel}/bzImage"),
+            )
+            .symlink(
+                &format!("{top}/initrd"),
+                &format!("/nix/store/{initrd}/initrd"),
+            )
+            .symlink(
+                &format!("{top}/kernel-modules"),
+                &format!("/nix/store/{kernel}-modules"),
+            )
     }
 
     fn host(booted: &str, current: &str) -> RootBuilder {
         let b = system(RootBuilder::new(), "aaa", "k1-linux-6.6.1", "i1-initrd");
         let b = system(b, "bbb", "k2-linux-6.6.9", "i2-initrd");
-        b.symlink("/run/booted-system", &format!("/nix/store/{booted}-nixos-system"))
-            .symlink("/run/current-system", &format!("/nix/store/{current}-nixos-system"))
+        b.symlink(
+            "/run/booted-system",
+            &format!("/nix/store/{booted}-nixos-system"),
+        )
+        .symlink(
+            "/run/current-system",
+            &format!("/nix/store/{current}-nixos-system"),
+        )
     }
 
     #[test]
@@ -152,7 +169,10 @@ mod tests {
 
     #[test]
     fn mounted_roots_and_containers_are_skipped() {
-        let o = run(&RebootPending, &RootBuilder::new().file("/etc/os-release", "ID=nixos\n"));
+        let o = run(
+            &RebootPending,
+            &RootBuilder::new().file("/etc/os-release", "ID=nixos\n"),
+        );
         assert_eq!(o.status(), Status::Skip);
         let b = RootBuilder::new()
             .dir("/nix/store/ccc-nixos-system/sw", 0o755)

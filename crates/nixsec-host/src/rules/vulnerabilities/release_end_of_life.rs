@@ -136,7 +136,10 @@ mod tests {
     fn fixture_roots() {
         let b = RootBuilder::new()
             .file("/etc/os-release", "ID=nixos\nVERSION_ID=\"23.11\"\n")
-            .file("/nix/store/0123456789abcdfghijklmnpqrsvwxyz-linux-6.1.90/bzImage", "k")
+            .file(
+                "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-linux-6.1.90/bzImage",
+                "k",
+            )
             .symlink(
                 "/run/booted-system",
                 "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nixos-system-x",
@@ -147,7 +150,10 @@ mod tests {
             );
         let o = run(&ReleaseEndOfLife, &b);
         assert_eq!(o.status(), Status::Fail, "{o:?}");
-        assert!(message(&o).contains("NixOS 23.11 reached its end of life on 2024-06-30"), "{o:?}");
+        assert!(
+            message(&o).contains("NixOS 23.11 reached its end of life on 2024-06-30"),
+            "{o:?}"
+        );
         assert!(!message(&o).contains("6.1.90"), "{o:?}");
         let o = run(
             &ReleaseEndOfLife,

@@ -45,13 +45,39 @@ static RULE: &dyn LintRule = &BroadNopasswdRules;
 
 /// Root shells whatever their arguments: shells, editors (`:!sh`), interpreters, `env`.
 const ALWAYS: &[&str] = &[
-    "sh", "bash", "zsh", "fish", "dash", "su", "sudo", "sudoedit", "vi", "vim", "nvim", "nano",
-    "emacs", "env", "python", "python3", "perl", "nix-shell",
+    "sh",
+    "bash",
+    "zsh",
+    "fish",
+    "dash",
+    "su",
+    "sudo",
+    "sudoedit",
+    "vi",
+    "vim",
+    "nvim",
+    "nano",
+    "emacs",
+    "env",
+    "python",
+    "python3",
+    "perl",
+    "nix-shell",
 ];
 /// Root shells when any arguments are allowed (none given, or a `*` wildcard).
 const ANY_ARGS: &[&str] = &[
-    "nix", "nix-env", "nixos-rebuild", "systemctl", "tee", "cp", "mv", "chmod", "chown",
-    "journalctl", "less", "find",
+    "nix",
+    "nix-env",
+    "nixos-rebuild",
+    "systemctl",
+    "tee",
+    "cp",
+    "mv",
+    "chmod",
+    "chown",
+    "journalctl",
+    "less",
+    "find",
 ];
 
 /// Why a command is root-equivalent, if it is. In sudoers a command without arguments allows
@@ -88,9 +114,7 @@ fn strip_tags(mut c: &str) -> &str {
 
 fn has_nopasswd(v: Option<&Val>) -> bool {
     match v.map(|v| &v.v) {
-        Some(Value::List(items)) => items
-            .iter()
-            .any(|i| i.v.as_str() == Some("NOPASSWD")),
+        Some(Value::List(items)) => items.iter().any(|i| i.v.as_str() == Some("NOPASSWD")),
         Some(Value::Str(s)) => s == "NOPASSWD",
         _ => false,
     }
@@ -115,7 +139,9 @@ impl LintRule for BroadNopasswdRules {
             self.check_text(a, cx, out);
             return;
         }
-        let Value::List(rules) = &a.value.v else { return };
+        let Value::List(rules) = &a.value.v else {
+            return;
+        };
         for rule in rules {
             if tool == "doas" {
                 if rule.v.attr("noPass").and_then(|v| v.v.as_bool()) != Some(true) {
@@ -127,7 +153,10 @@ impl LintRule for BroadNopasswdRules {
                     Some(_) => None,
                 };
                 if let Some(why) = why {
-                    out.push(Hit::new(rule.range, format!("doas runs {why} as root without a password")));
+                    out.push(Hit::new(
+                        rule.range,
+                        format!("doas runs {why} as root without a password"),
+                    ));
                 }
                 continue;
             }
@@ -137,14 +166,20 @@ impl LintRule for BroadNopasswdRules {
             for c in cmds {
                 let (cmd, opts) = match &c.v {
                     Value::Str(s) => (Some(s.as_str()), None),
-                    Value::Attrs(_) => (c.v.attr("command").and_then(|x| x.v.as_str()), c.v.attr("options")),
+                    Value::Attrs(_) => (
+                        c.v.attr("command").and_then(|x| x.v.as_str()),
+                        c.v.attr("options"),
+                    ),
                     _ => continue,
                 };
                 if !has_nopasswd(opts) {
                     continue;
                 }
                 if let Some(why) = cmd.and_then(rootish) {
-                    out.push(Hit::new(c.range, format!("{tool} runs {why} as root without a password")));
+                    out.push(Hit::new(
+                        c.range,
+                        format!("{tool} runs {why} as root without a password"),
+                    ));
                 }
             }
         }
@@ -156,13 +191,18 @@ impl BroadNopasswdRules {
     fn check_text(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let Some(text) = a.value.v.text() else { return };
         let start = usize::from(a.value.range.start());
-        let raw = cx.src.get(start..usize::from(a.value.range.end())).unwrap_or("");
+        let raw = cx
+            .src
+            .get(start..usize::from(a.value.range.end()))
+            .unwrap_or("");
         for line in text.lines() {
             let line = line.trim();
             if line.starts_with('#') {
                 continue;
             }
-            let Some(p) = line.find("NOPASSWD:") else { continue };
+            let Some(p) = line.find("NOPASSWD:") else {
+                continue;
+            };
             let cmds = &line[p + "NOPASSWD:".len()..];
             let why = cmds.split(',').find_map(|c| rootish(strip_tags(c)));
             let Some(why) = why else { continue };
@@ -174,7 +214,10 @@ impl BroadNopasswdRules {
                 }
                 None => a.value.range,
             };
-            out.push(Hit::new(range, format!("sudoers line runs {why} as root without a password")));
+            out.push(Hit::new(
+                range,
+                format!("sudoers line runs {why} as root without a password"),
+            ));
         }
     }
 }
@@ -204,20 +247,42 @@ mod tests {
         assert_eq!(
             hits(src, ID),
             [
-                h(r#"{ command = "ALL"; options = [ "NOPASSWD" ]; }"#, 4, Medium),
-                h(r#"{ command = "/run/current-system/sw/bin/systemctl"; options = [ "NOPASSWD" ]; }"#, 5, Medium),
-                h(r#"{ command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }"#, 7, Medium),
-                h(r#"{ command = "/run/current-system/sw/bin/vim /etc/hosts"; options = [ "NOPASSWD" ]; }"#, 8, Medium),
+                h(
+                    r#"{ command = "ALL"; options = [ "NOPASSWD" ]; }"#,
+                    4,
+                    Medium
+                ),
+                h(
+                    r#"{ command = "/run/current-system/sw/bin/systemctl"; options = [ "NOPASSWD" ]; }"#,
+                    5,
+                    Medium
+                ),
+                h(
+                    r#"{ command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }"#,
+                    7,
+                    Medium
+                ),
+                h(
+                    r#"{ command = "/run/current-system/sw/bin/vim /etc/hosts"; options = [ "NOPASSWD" ]; }"#,
+                    8,
+                    Medium
+                ),
             ]
         );
         let doas = r#"{ security.doas.extraRules = [ { groups = [ "wheel" ]; noPass = true; } { users = [ "a" ]; noPass = true; cmd = "reboot"; } ]; }"#;
-        assert_eq!(hits(doas, ID), [h(r#"{ groups = [ "wheel" ]; noPass = true; }"#, 1, Medium)]);
+        assert_eq!(
+            hits(doas, ID),
+            [h(r#"{ groups = [ "wheel" ]; noPass = true; }"#, 1, Medium)]
+        );
     }
 
     #[test]
     fn extra_config() {
         let src = "{\n  security.sudo.extraConfig = ''\n    Defaults lecture = never\n    %wheel ALL=(ALL) NOPASSWD: ALL\n    bob ALL=(root) NOPASSWD: /run/current-system/sw/bin/reboot\n  '';\n}";
-        assert_eq!(hits(src, ID), [h("%wheel ALL=(ALL) NOPASSWD: ALL", 4, Medium)]);
+        assert_eq!(
+            hits(src, ID),
+            [h("%wheel ALL=(ALL) NOPASSWD: ALL", 4, Medium)]
+        );
         let commented = "{ security.sudo.extraConfig = \"# %wheel ALL=(ALL) NOPASSWD: ALL\"; }";
         assert!(hits(commented, ID).is_empty());
     }

@@ -60,8 +60,11 @@ impl LintRule for EmptyPassword {
         }
         let user = &a.path[2];
         out.push(
-            Hit::new(a.value.range, format!("user `{user}` has an empty password"))
-                .fix(format!("users.users.{user}.hashedPassword = \"!\";")),
+            Hit::new(
+                a.value.range,
+                format!("user `{user}` has an empty password"),
+            )
+            .fix(format!("users.users.{user}.hashedPassword = \"!\";")),
         );
     }
 }
@@ -75,11 +78,22 @@ mod tests {
 
     #[test]
     fn empty_in_each_option() {
-        for key in ["hashedPassword", "initialHashedPassword", "password", "initialPassword"] {
+        for key in [
+            "hashedPassword",
+            "initialHashedPassword",
+            "password",
+            "initialPassword",
+        ] {
             let src = format!(r#"{{ users.users.guest.{key} = ""; }}"#);
             assert_eq!(hits(&src, ID), [h("\"\"", 1, Critical)], "{src}");
         }
-        assert_eq!(hits("let e = ''''; in { users.users.guest = { hashedPassword = e; }; }", ID), [h("e", 1, Critical)]);
+        assert_eq!(
+            hits(
+                "let e = ''''; in { users.users.guest = { hashedPassword = e; }; }",
+                ID
+            ),
+            [h("e", 1, Critical)]
+        );
         for src in [
             r#"{ users.users.guest.hashedPassword = "!"; }"#,
             r#"{ users.users.guest.hashedPassword = null; }"#,

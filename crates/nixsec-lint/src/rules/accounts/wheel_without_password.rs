@@ -56,8 +56,11 @@ impl LintRule for WheelWithoutPassword {
         }
         let tool = &a.path[1];
         out.push(
-            Hit::new(a.value.range, format!("wheel users run {tool} as root without a password"))
-                .fix(format!("security.{tool}.wheelNeedsPassword = true;")),
+            Hit::new(
+                a.value.range,
+                format!("wheel users run {tool} as root without a password"),
+            )
+            .fix(format!("security.{tool}.wheelNeedsPassword = true;")),
         );
     }
 }
@@ -78,7 +81,10 @@ mod tests {
         let nested = "{ security = { sudo = { enable = true; wheelNeedsPassword = false; }; }; }";
         assert_eq!(hits(nested, ID), [h("false", 1, Medium)]);
         let f = findings("{ security.doas.wheelNeedsPassword = false; }", ID);
-        assert_eq!(f[0].finding.remediation.nixos, "security.doas.wheelNeedsPassword = true;");
+        assert_eq!(
+            f[0].finding.remediation.nixos,
+            "security.doas.wheelNeedsPassword = true;"
+        );
         assert!(hits("{ security.sudo.wheelNeedsPassword = true; }", ID).is_empty());
         assert!(hits("{ security.sudo.execWheelOnly = false; }", ID).is_empty());
     }

@@ -84,7 +84,8 @@ mod tests {
         let src = "{ lib, config, ... }: {\n  config = lib.mkIf config.lab { networking.firewall.enable = false; };\n}";
         assert_eq!(hits(src, ID), [hc("false", 2, High)]);
         // Each branch of an `if` is an assignment under its condition.
-        let ite = "{ config, ... }: { networking.firewall.enable = if config.lab then false else true; }";
+        let ite =
+            "{ config, ... }: { networking.firewall.enable = if config.lab then false else true; }";
         assert_eq!(hits(ite, ID), [hc("false", 1, High)]);
         let ite = "{ config, ... }: { networking.firewall = if config.lab then { enable = false; } else { }; }";
         assert_eq!(hits(ite, ID), [hc("false", 1, High)]);
@@ -129,9 +130,11 @@ mod tests {
         assert!(hits(trailing, ID).is_empty());
         let no_reason = "{\n  # nixsec: ignore NIX-070\n  networking.firewall.enable = false;\n}";
         assert_eq!(hits(no_reason, ID), [h("false", 3, High)]);
-        let other_id = "{\n  # nixsec: ignore NIX-071 -- x\n  networking.firewall.enable = false;\n}";
+        let other_id =
+            "{\n  # nixsec: ignore NIX-071 -- x\n  networking.firewall.enable = false;\n}";
         assert_eq!(hits(other_id, ID), [h("false", 3, High)]);
-        let two_above = "{\n  # nixsec: ignore NIX-070 -- x\n\n  networking.firewall.enable = false;\n}";
+        let two_above =
+            "{\n  # nixsec: ignore NIX-070 -- x\n\n  networking.firewall.enable = false;\n}";
         assert_eq!(hits(two_above, ID), [h("false", 4, High)]);
     }
 }

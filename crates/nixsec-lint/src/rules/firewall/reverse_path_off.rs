@@ -28,10 +28,14 @@ static META: RuleMeta = RuleMeta {
     section: Section::Firewall,
     severity: Severity::Low,
     checks: "`networking.firewall.checkReversePath = false`; `rp_filter` sysctls set to 0",
-    rationale: "Without reverse-path filtering the host accepts packets with spoofed source addresses.",
+    rationale:
+        "Without reverse-path filtering the host accepts packets with spoofed source addresses.",
     fix: "Keep reverse-path filtering on (`\"loose\"` where routing is asymmetric)",
     nixos: "networking.firewall.checkReversePath = true;",
-    references: &["NixOS option networking.firewall.checkReversePath", "RFC 3704"],
+    references: &[
+        "NixOS option networking.firewall.checkReversePath",
+        "RFC 3704",
+    ],
     source: file!(),
 };
 
@@ -48,7 +52,12 @@ impl LintRule for ReversePathOff {
         &[
             &["networking", "firewall", "checkReversePath"],
             &["boot", "kernel", "sysctl", "net.ipv4.conf.all.rp_filter"],
-            &["boot", "kernel", "sysctl", "net.ipv4.conf.default.rp_filter"],
+            &[
+                "boot",
+                "kernel",
+                "sysctl",
+                "net.ipv4.conf.default.rp_filter",
+            ],
         ]
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -61,7 +70,10 @@ impl LintRule for ReversePathOff {
             return;
         }
         if a.path[0] == "networking" {
-            out.push(Hit::new(a.value.range, "the firewall's reverse-path filter is off"));
+            out.push(Hit::new(
+                a.value.range,
+                "the firewall's reverse-path filter is off",
+            ));
         } else {
             out.push(
                 Hit::new(a.value.range, format!("`{}` is 0", a.path[3]))
@@ -85,15 +97,24 @@ mod tests {
             [h("false", 1, Low)]
         );
         assert_eq!(
-            hits("{ networking.firewall = { checkReversePath = false; }; }", ID),
+            hits(
+                "{ networking.firewall = { checkReversePath = false; }; }",
+                ID
+            ),
             [h("false", 1, Low)]
         );
         assert_eq!(
-            hits(r#"{ boot.kernel.sysctl."net.ipv4.conf.all.rp_filter" = 0; }"#, ID),
+            hits(
+                r#"{ boot.kernel.sysctl."net.ipv4.conf.all.rp_filter" = 0; }"#,
+                ID
+            ),
             [h("0", 1, Low)]
         );
         assert_eq!(
-            hits(r#"{ boot.kernel.sysctl = { "net.ipv4.conf.default.rp_filter" = "0"; }; }"#, ID),
+            hits(
+                r#"{ boot.kernel.sysctl = { "net.ipv4.conf.default.rp_filter" = "0"; }; }"#,
+                ID
+            ),
             [h("\"0\"", 1, Low)]
         );
     }

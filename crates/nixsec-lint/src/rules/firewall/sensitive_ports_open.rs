@@ -62,7 +62,9 @@ const RISKY: &[(i64, &str)] = &[
 ];
 
 fn physical(ifname: &str) -> bool {
-    ["eth", "en", "wl", "ww"].iter().any(|p| ifname.starts_with(p))
+    ["eth", "en", "wl", "ww"]
+        .iter()
+        .any(|p| ifname.starts_with(p))
 }
 
 impl LintRule for SensitivePortsOpen {
@@ -72,36 +74,66 @@ impl LintRule for SensitivePortsOpen {
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["networking", "firewall", "allowedTCPPorts"],
-            &["networking", "firewall", "interfaces", "*", "allowedTCPPorts"],
+            &[
+                "networking",
+                "firewall",
+                "interfaces",
+                "*",
+                "allowedTCPPorts",
+            ],
             &["networking", "firewall", "allowedTCPPortRanges"],
             &["networking", "firewall", "allowedUDPPortRanges"],
-            &["networking", "firewall", "interfaces", "*", "allowedTCPPortRanges"],
-            &["networking", "firewall", "interfaces", "*", "allowedUDPPortRanges"],
+            &[
+                "networking",
+                "firewall",
+                "interfaces",
+                "*",
+                "allowedTCPPortRanges",
+            ],
+            &[
+                "networking",
+                "firewall",
+                "interfaces",
+                "*",
+                "allowedUDPPortRanges",
+            ],
         ]
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         if a.path.len() == 5 && !physical(&a.path[3]) {
             return;
         }
-        let Value::List(items) = &a.value.v else { return };
+        let Value::List(items) = &a.value.v else {
+            return;
+        };
         let ranges = a.path.last().is_some_and(|l| l.ends_with("Ranges"));
         for item in items {
             if ranges {
                 let (Some(from), Some(to)) = (item.v.attr("from"), item.v.attr("to")) else {
                     continue;
                 };
-                let (Value::Int(from), Value::Int(to)) = (&from.v, &to.v) else { continue };
+                let (Value::Int(from), Value::Int(to)) = (&from.v, &to.v) else {
+                    continue;
+                };
                 if to - from + 1 > 1000 {
                     out.push(Hit::new(
                         item.range,
                         format!("ports {from}-{to} ({} ports) are open", to - from + 1),
                     ));
-                } else if let Some((p, what)) = RISKY.iter().find(|(p, _)| (*from..=*to).contains(p)) {
-                    out.push(Hit::new(item.range, format!("the range {from}-{to} opens {what} ({p})")));
+                } else if let Some((p, what)) =
+                    RISKY.iter().find(|(p, _)| (*from..=*to).contains(p))
+                {
+                    out.push(Hit::new(
+                        item.range,
+                        format!("the range {from}-{to} opens {what} ({p})"),
+                    ));
                 }
             } else if let Value::Int(p) = item.v {
                 if let Some((_, what)) = RISKY.iter().find(|(r, _)| *r == p) {
-                    out.push(Hit::new(item.range, format!("{what} port {p} is open to every network")));
+                    out.push(Hit::new(
+                        item.range,
+                        format!("{what} port {p} is open to every network"),
+                    ));
                 }
             }
         }
@@ -118,11 +150,17 @@ mod tests {
     #[test]
     fn risky_ports_each_spelling() {
         assert_eq!(
-            hits("{ networking.firewall.allowedTCPPorts = [ 22 5432 80 2375 ]; }", ID),
+            hits(
+                "{ networking.firewall.allowedTCPPorts = [ 22 5432 80 2375 ]; }",
+                ID
+            ),
             [h("5432", 1, High), h("2375", 1, High)]
         );
         assert_eq!(
-            hits("let db = 3306; in { networking.firewall.allowedTCPPorts = [ 22 ] ++ [ db ]; }", ID),
+            hits(
+                "let db = 3306; in { networking.firewall.allowedTCPPorts = [ 22 ] ++ [ db ]; }",
+                ID
+            ),
             [h("db", 1, High)]
         );
         assert_eq!(
@@ -130,7 +168,10 @@ mod tests {
             [hc("6379", 1, High)]
         );
         assert_eq!(
-            hits("{ networking.firewall.interfaces.eth0.allowedTCPPorts = [ 27017 ]; }", ID),
+            hits(
+                "{ networking.firewall.interfaces.eth0.allowedTCPPorts = [ 27017 ]; }",
+                ID
+            ),
             [h("27017", 1, High)]
         );
     }
@@ -138,14 +179,25 @@ mod tests {
     #[test]
     fn ranges() {
         assert_eq!(
-            hits("{ networking.firewall.allowedTCPPortRanges = [ { from = 1000; to = 65535; } ]; }", ID),
+            hits(
+                "{ networking.firewall.allowedTCPPortRanges = [ { from = 1000; to = 65535; } ]; }",
+                ID
+            ),
             [h("{ from = 1000; to = 65535; }", 1, High)]
         );
         assert_eq!(
-            hits("{ networking.firewall.allowedUDPPortRanges = [ { from = 60000; to = 61000; } ]; }", ID).len(),
+            hits(
+                "{ networking.firewall.allowedUDPPortRanges = [ { from = 60000; to = 61000; } ]; }",
+                ID
+            )
+            .len(),
             1
         );
-        assert!(hits("{ networking.firewall.allowedUDPPortRanges = [ { from = 60000; to = 60999; } ]; }", ID).is_empty());
+        assert!(hits(
+            "{ networking.firewall.allowedUDPPortRanges = [ { from = 60000; to = 60999; } ]; }",
+            ID
+        )
+        .is_empty());
     }
 
     #[test]

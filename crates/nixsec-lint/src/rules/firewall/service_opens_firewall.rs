@@ -74,11 +74,18 @@ mod tests {
     #[test]
     fn positives_and_negatives() {
         assert_eq!(
-            hits("{ services.jellyfin = { enable = true; openFirewall = true; }; }", ID),
+            hits(
+                "{ services.jellyfin = { enable = true; openFirewall = true; }; }",
+                ID
+            ),
             [h("true", 1, Low)]
         );
         let f = findings("{ services.grafana.openFirewall = true; }", ID);
-        assert!(f[0].finding.remediation.nixos.starts_with("services.grafana.openFirewall = false;"));
+        assert!(f[0]
+            .finding
+            .remediation
+            .nixos
+            .starts_with("services.grafana.openFirewall = false;"));
         for src in [
             "{ services.openssh.openFirewall = true; }",
             "{ services.jellyfin.openFirewall = false; }",

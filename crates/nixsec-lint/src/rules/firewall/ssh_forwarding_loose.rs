@@ -61,7 +61,10 @@ impl LintRule for SshForwardingLoose {
                 "services.openssh.settings.PermitUserEnvironment = false;",
             ),
             "forwardX11" => ("sshd forwards X11", "services.openssh.forwardX11 = false;"),
-            _ => ("sshd forwards X11", "services.openssh.settings.X11Forwarding = false;"),
+            _ => (
+                "sshd forwards X11",
+                "services.openssh.settings.X11Forwarding = false;",
+            ),
         };
         out.push(Hit::new(a.value.range, msg).fix(fix));
     }
@@ -76,9 +79,21 @@ mod tests {
 
     #[test]
     fn positives_and_negatives() {
-        assert_eq!(hits("{ services.openssh.settings.X11Forwarding = true; }", ID), [h("true", 1, Low)]);
-        assert_eq!(hits("{ services.openssh.forwardX11 = true; }", ID), [h("true", 1, Low)]);
-        assert_eq!(hits(r#"{ services.openssh.settings.PermitUserEnvironment = "yes"; }"#, ID), [h("\"yes\"", 1, Low)]);
+        assert_eq!(
+            hits("{ services.openssh.settings.X11Forwarding = true; }", ID),
+            [h("true", 1, Low)]
+        );
+        assert_eq!(
+            hits("{ services.openssh.forwardX11 = true; }", ID),
+            [h("true", 1, Low)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ services.openssh.settings.PermitUserEnvironment = "yes"; }"#,
+                ID
+            ),
+            [h("\"yes\"", 1, Low)]
+        );
         for src in [
             "{ services.openssh.settings.X11Forwarding = false; }",
             // home-manager's ssh client option of the same name.

@@ -48,8 +48,18 @@ const PASSWORD: &[&[&str]] = &[
     &["services", "openssh", "passwordAuthentication"],
 ];
 const KBD: &[&[&str]] = &[
-    &["services", "openssh", "settings", "KbdInteractiveAuthentication"],
-    &["services", "openssh", "settings", "ChallengeResponseAuthentication"],
+    &[
+        "services",
+        "openssh",
+        "settings",
+        "KbdInteractiveAuthentication",
+    ],
+    &[
+        "services",
+        "openssh",
+        "settings",
+        "ChallengeResponseAuthentication",
+    ],
     &["services", "openssh", "kbdInteractiveAuthentication"],
     &["services", "openssh", "challengeResponseAuthentication"],
 ];
@@ -65,8 +75,18 @@ impl LintRule for SshPasswordLogin {
         &[
             &["services", "openssh", "settings", "PasswordAuthentication"],
             &["services", "openssh", "passwordAuthentication"],
-            &["services", "openssh", "settings", "KbdInteractiveAuthentication"],
-            &["services", "openssh", "settings", "ChallengeResponseAuthentication"],
+            &[
+                "services",
+                "openssh",
+                "settings",
+                "KbdInteractiveAuthentication",
+            ],
+            &[
+                "services",
+                "openssh",
+                "settings",
+                "ChallengeResponseAuthentication",
+            ],
             &["services", "openssh", "kbdInteractiveAuthentication"],
             &["services", "openssh", "challengeResponseAuthentication"],
         ]
@@ -109,7 +129,8 @@ impl LintRule for SshPasswordLogin {
                 "sshd is enabled and {} never set: the NixOS default (`true`) accepts passwords",
                 match unset.as_slice() {
                     [one] => format!("`{one}` is"),
-                    _ => "`PasswordAuthentication` and `KbdInteractiveAuthentication` are".to_string(),
+                    _ => "`PasswordAuthentication` and `KbdInteractiveAuthentication` are"
+                        .to_string(),
                 }
             ),
             severity: None,

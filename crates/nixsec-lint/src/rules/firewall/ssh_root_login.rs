@@ -108,11 +108,17 @@ mod tests {
             assert_eq!(hits(src, ID), [h("\"yes\"", 1, High)], "{src}");
         }
         assert_eq!(
-            hits(r#"let r = "yes"; in { services.openssh.settings.PermitRootLogin = r; }"#, ID),
+            hits(
+                r#"let r = "yes"; in { services.openssh.settings.PermitRootLogin = r; }"#,
+                ID
+            ),
             [h("r", 1, High)]
         );
         assert_eq!(
-            hits(r#"{ services.openssh.settings.PermitRootLogin = "prohibit-password"; }"#, ID),
+            hits(
+                r#"{ services.openssh.settings.PermitRootLogin = "prohibit-password"; }"#,
+                ID
+            ),
             [h("\"prohibit-password\"", 1, Low)]
         );
     }

@@ -100,19 +100,32 @@ mod tests {
     #[test]
     fn groups() {
         assert_eq!(
-            hits(r#"{ users.users.alice.extraGroups = [ "wheel" "docker" "networkmanager" ]; }"#, ID),
+            hits(
+                r#"{ users.users.alice.extraGroups = [ "wheel" "docker" "networkmanager" ]; }"#,
+                ID
+            ),
             [h("\"docker\"", 1, High)]
         );
         assert_eq!(
-            hits(r#"{ users.users.alice = { extraGroups = [ "libvirtd" ] ++ [ "lxd" ]; }; }"#, ID),
+            hits(
+                r#"{ users.users.alice = { extraGroups = [ "libvirtd" ] ++ [ "lxd" ]; }; }"#,
+                ID
+            ),
             [h("\"libvirtd\"", 1, High), h("\"lxd\"", 1, High)]
         );
-        assert_eq!(hits(r#"{ users.groups.docker.members = [ "bob" ]; }"#, ID), [h("\"bob\"", 1, High)]);
+        assert_eq!(
+            hits(r#"{ users.groups.docker.members = [ "bob" ]; }"#, ID),
+            [h("\"bob\"", 1, High)]
+        );
         assert!(hits(r#"{ users.users.a.extraGroups = [ "podman" ]; }"#, ID).is_empty());
         assert_eq!(
             hits(r#"{ virtualisation.podman.dockerSocket.enable = true; users.users.a.extraGroups = [ "podman" ]; }"#, ID).len(),
             1
         );
-        assert!(hits(r#"{ users.users.a.extraGroups = [ "wheel" "video" ]; }"#, ID).is_empty());
+        assert!(hits(
+            r#"{ users.users.a.extraGroups = [ "wheel" "video" ]; }"#,
+            ID
+        )
+        .is_empty());
     }
 }

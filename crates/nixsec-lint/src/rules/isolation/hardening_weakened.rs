@@ -73,7 +73,10 @@ fn weakest(key: &str, v: &Value) -> bool {
         ("SystemCallFilter", Value::Str(s)) => s.trim().is_empty(),
         ("SystemCallFilter", _) => false,
         (_, Value::Bool(b)) => !b,
-        (_, Value::Str(s)) => matches!(s.to_ascii_lowercase().as_str(), "no" | "false" | "0" | "off"),
+        (_, Value::Str(s)) => matches!(
+            s.to_ascii_lowercase().as_str(),
+            "no" | "false" | "0" | "off"
+        ),
         _ => false,
     }
 }
@@ -144,7 +147,11 @@ mod tests {
             1
         );
         assert_eq!(
-            hits("{ systemd.services.gitea.serviceConfig.DynamicUser = false; }", ID).len(),
+            hits(
+                "{ systemd.services.gitea.serviceConfig.DynamicUser = false; }",
+                ID
+            )
+            .len(),
             1
         );
         // Stronger values, other keys, and a service defined in the same file are quiet.

@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn root_services() {
         assert_eq!(
-            hits("{ systemd.services.backup.script = \"rsync -a /srv /mnt\"; }", ID),
+            hits(
+                "{ systemd.services.backup.script = \"rsync -a /srv /mnt\"; }",
+                ID
+            ),
             [h("systemd.services.backup.script", 1, Medium)]
         );
         assert_eq!(
@@ -155,7 +158,11 @@ mod tests {
         );
         // Reported once, also with both a script and an ExecStart.
         assert_eq!(
-            hits("{ systemd.services.x = { script = \"a\"; serviceConfig.ExecStart = \"b\"; }; }", ID).len(),
+            hits(
+                "{ systemd.services.x = { script = \"a\"; serviceConfig.ExecStart = \"b\"; }; }",
+                ID
+            )
+            .len(),
             1
         );
         for fine in [

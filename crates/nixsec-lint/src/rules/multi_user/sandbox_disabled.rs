@@ -48,19 +48,28 @@ impl LintRule for SandboxDisabled {
         &[ModuleKind::NixOS, ModuleKind::Darwin]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
-        &[&["nix", "settings", "sandbox"], &["nix", "useSandbox"], &["nix", "extraOptions"]]
+        &[
+            &["nix", "settings", "sandbox"],
+            &["nix", "useSandbox"],
+            &["nix", "extraOptions"],
+        ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         if a.path[1] == "extraOptions" {
             for (_, v, range) in nix_conf_lines(a, cx, &["sandbox"]) {
                 if v == "false" || v == "relaxed" {
-                    out.push(Hit::new(range, format!("`sandbox = {v}` in nix.extraOptions")));
+                    out.push(Hit::new(
+                        range,
+                        format!("`sandbox = {v}` in nix.extraOptions"),
+                    ));
                 }
             }
             return;
         }
         match &a.value.v {
-            Value::Bool(false) => out.push(Hit::new(a.value.range, "builds run without the sandbox")),
+            Value::Bool(false) => {
+                out.push(Hit::new(a.value.range, "builds run without the sandbox"))
+            }
             Value::Str(s) if s == "relaxed" => out.push(Hit::new(
                 a.value.range,
                 "relaxed sandbox: derivations with `__noChroot` build outside it",
@@ -79,13 +88,30 @@ mod tests {
 
     #[test]
     fn spellings() {
-        assert_eq!(hits("{ nix.settings.sandbox = false; }", ID), [h("false", 1, High)]);
-        assert_eq!(hits(r#"{ nix.settings = { sandbox = "relaxed"; }; }"#, ID), [h("\"relaxed\"", 1, High)]);
-        assert_eq!(hits("{ nix.useSandbox = false; }", ID), [h("false", 1, High)]);
-        let extra = "{\n  nix.extraOptions = ''\n    keep-outputs = true\n    sandbox = false\n  '';\n}";
+        assert_eq!(
+            hits("{ nix.settings.sandbox = false; }", ID),
+            [h("false", 1, High)]
+        );
+        assert_eq!(
+            hits(r#"{ nix.settings = { sandbox = "relaxed"; }; }"#, ID),
+            [h("\"relaxed\"", 1, High)]
+        );
+        assert_eq!(
+            hits("{ nix.useSandbox = false; }", ID),
+            [h("false", 1, High)]
+        );
+        let extra =
+            "{\n  nix.extraOptions = ''\n    keep-outputs = true\n    sandbox = false\n  '';\n}";
         assert_eq!(hits(extra, ID), [h("sandbox = false", 4, High)]);
         // nix-darwin has the same option.
-        assert_eq!(hits("{ homebrew.enable = true; nix.settings.sandbox = false; }", ID).len(), 1);
+        assert_eq!(
+            hits(
+                "{ homebrew.enable = true; nix.settings.sandbox = false; }",
+                ID
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -29,7 +29,8 @@ static META: RuleMeta = RuleMeta {
     section: Section::MultiUser,
     severity: Severity::High,
     checks: "entries other than `root` in `nix.settings.trusted-users`",
-    rationale: "Trusted users can choose substituters and skip signature checks: they are root-equivalent.",
+    rationale:
+        "Trusted users can choose substituters and skip signature checks: they are root-equivalent.",
     fix: "Trust only root; let users opt in to vetted caches with trusted-substituters",
     nixos: "nix.settings.trusted-users = [ \"root\" ];",
     references: &["nix.conf(5): trusted-users"],
@@ -71,9 +72,14 @@ impl LintRule for TrustedUsers {
                 found.extend(v.split_whitespace().map(|w| (w.to_string(), range)));
             }
         } else {
-            found.extend(strings(&a.value).into_iter().map(|(s, r)| (s.to_string(), r)));
+            found.extend(
+                strings(&a.value)
+                    .into_iter()
+                    .map(|(s, r)| (s.to_string(), r)),
+            );
         }
-        let extra: Vec<&(String, rnix::TextRange)> = found.iter().filter(|(w, _)| w != "root").collect();
+        let extra: Vec<&(String, rnix::TextRange)> =
+            found.iter().filter(|(w, _)| w != "root").collect();
         let Some(worst) = extra.iter().max_by_key(|(w, _)| severity(w)) else {
             return;
         };
@@ -100,23 +106,50 @@ mod tests {
 
     #[test]
     fn spellings() {
-        assert_eq!(hits(r#"{ nix.settings.trusted-users = [ "root" "@wheel" ]; }"#, ID), [h("\"@wheel\"", 1, High)]);
-        assert_eq!(hits(r#"{ nix.settings.trusted-users = [ "root" "alice" "*" ]; }"#, ID), [h("\"*\"", 1, Critical)]);
-        assert_eq!(hits(r#"{ nix.trustedUsers = [ "@users" ]; }"#, ID), [h("\"@users\"", 1, Critical)]);
         assert_eq!(
-            hits(r#"let me = "alice"; in { nix.settings.extra-trusted-users = [ me ]; }"#, ID),
+            hits(
+                r#"{ nix.settings.trusted-users = [ "root" "@wheel" ]; }"#,
+                ID
+            ),
+            [h("\"@wheel\"", 1, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ nix.settings.trusted-users = [ "root" "alice" "*" ]; }"#,
+                ID
+            ),
+            [h("\"*\"", 1, Critical)]
+        );
+        assert_eq!(
+            hits(r#"{ nix.trustedUsers = [ "@users" ]; }"#, ID),
+            [h("\"@users\"", 1, Critical)]
+        );
+        assert_eq!(
+            hits(
+                r#"let me = "alice"; in { nix.settings.extra-trusted-users = [ me ]; }"#,
+                ID
+            ),
             [h("me", 1, High)]
         );
         assert_eq!(
-            hits(r#"{ lib, ... }: { nix.settings.trusted-users = lib.mkAfter [ "alice" ]; }"#, ID),
+            hits(
+                r#"{ lib, ... }: { nix.settings.trusted-users = lib.mkAfter [ "alice" ]; }"#,
+                ID
+            ),
             [h("\"alice\"", 1, High)]
         );
         assert_eq!(
-            hits("{ nix.extraOptions = ''\n  trusted-users = root bob\n''; }", ID),
+            hits(
+                "{ nix.extraOptions = ''\n  trusted-users = root bob\n''; }",
+                ID
+            ),
             [h("trusted-users = root bob", 2, High)]
         );
         assert_eq!(
-            hits(r#"{ config, lib, ... }: { options = {}; config = lib.mkIf config.dev { nix.settings.trusted-users = [ "@wheel" ]; }; }"#, ID),
+            hits(
+                r#"{ config, lib, ... }: { options = {}; config = lib.mkIf config.dev { nix.settings.trusted-users = [ "@wheel" ]; }; }"#,
+                ID
+            ),
             [hc("\"@wheel\"", 1, High)]
         );
     }

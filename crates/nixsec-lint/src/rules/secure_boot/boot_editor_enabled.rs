@@ -45,7 +45,10 @@ impl LintRule for BootEditorEnabled {
         &META
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
-        &[&["boot", "loader", "systemd-boot", "enable"], &["boot", "lanzaboote", "enable"]]
+        &[
+            &["boot", "loader", "systemd-boot", "enable"],
+            &["boot", "lanzaboote", "enable"],
+        ]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
@@ -60,11 +63,18 @@ impl LintRule for BootEditorEnabled {
             } else {
                 "boot.loader.systemd-boot.editor = false;"
             };
-            out.push(Hit::new(a.value.range, "the boot menu's kernel command line is editable").fix(fix));
+            out.push(
+                Hit::new(
+                    a.value.range,
+                    "the boot menu's kernel command line is editable",
+                )
+                .fix(fix),
+            );
         }
     }
     fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
-        let Some((file, enable)) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"]) else {
+        let Some((file, enable)) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"])
+        else {
             return;
         };
         // Lanzaboote replaces systemd-boot (`enable = mkForce false` beside it).
@@ -95,9 +105,21 @@ mod tests {
 
     #[test]
     fn explicit_true() {
-        assert_eq!(hits("{ boot.loader.systemd-boot.editor = true; }", ID), [h("true", 1, High)]);
-        assert_eq!(hits("{ boot.loader = { systemd-boot = { enable = true; editor = true; }; }; }", ID), [h("true", 1, High)]);
-        assert_eq!(hits("{ boot.lanzaboote.settings.editor = true; }", ID), [h("true", 1, High)]);
+        assert_eq!(
+            hits("{ boot.loader.systemd-boot.editor = true; }", ID),
+            [h("true", 1, High)]
+        );
+        assert_eq!(
+            hits(
+                "{ boot.loader = { systemd-boot = { enable = true; editor = true; }; }; }",
+                ID
+            ),
+            [h("true", 1, High)]
+        );
+        assert_eq!(
+            hits("{ boot.lanzaboote.settings.editor = true; }", ID),
+            [h("true", 1, High)]
+        );
         assert!(hits("{ boot.loader.systemd-boot.editor = false; }", ID).is_empty());
         // The default is a configuration-level question.
         assert!(hits("{ boot.loader.systemd-boot.enable = true; }", ID).is_empty());

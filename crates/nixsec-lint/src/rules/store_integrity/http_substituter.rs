@@ -30,7 +30,8 @@ static META: RuleMeta = RuleMeta {
     section: Section::StoreIntegrity,
     severity: Severity::Medium,
     checks: "`http://` URLs in the substituter settings",
-    rationale: "Anyone on the network path sees what the host installs and can replay stale signed paths.",
+    rationale:
+        "Anyone on the network path sees what the host installs and can replay stale signed paths.",
     fix: "Use https:// for every substituter",
     nixos: "nix.settings.substituters = [ \"https://cache.nixos.org/\" ];",
     references: &["nix.conf(5): substituters", "CWE-319"],
@@ -42,7 +43,12 @@ static META: RuleMeta = RuleMeta {
 #[distributed_slice(LINT_RULES)]
 static RULE: &dyn LintRule = &HttpSubstituter;
 
-const KEYS: &[&str] = &["substituters", "trusted-substituters", "binary-caches", "trusted-binary-caches"];
+const KEYS: &[&str] = &[
+    "substituters",
+    "trusted-substituters",
+    "binary-caches",
+    "trusted-binary-caches",
+];
 
 impl LintRule for HttpSubstituter {
     fn meta(&self) -> &'static RuleMeta {
@@ -68,7 +74,10 @@ impl LintRule for HttpSubstituter {
         if a.path[1] == "extraOptions" {
             for (k, v, range) in nix_conf_lines(a, cx, KEYS) {
                 for url in v.split_whitespace().filter(|u| is_plain_http(u)) {
-                    out.push(Hit::new(range, format!("`{k}` has a plain-HTTP cache: {url}")));
+                    out.push(Hit::new(
+                        range,
+                        format!("`{k}` has a plain-HTTP cache: {url}"),
+                    ));
                 }
             }
             return;
@@ -94,15 +103,31 @@ mod tests {
     #[test]
     fn spellings_and_negatives() {
         assert_eq!(
-            hits(r#"{ nix.settings.substituters = [ "https://cache.nixos.org" "http://cache.lan:5000" ]; }"#, ID),
+            hits(
+                r#"{ nix.settings.substituters = [ "https://cache.nixos.org" "http://cache.lan:5000" ]; }"#,
+                ID
+            ),
             [h("\"http://cache.lan:5000\"", 1, Medium)]
         );
         assert_eq!(
-            hits(r#"let host = "cache.lan"; in { nix.settings.extra-substituters = [ "http://${host}" ]; }"#, ID),
+            hits(
+                r#"let host = "cache.lan"; in { nix.settings.extra-substituters = [ "http://${host}" ]; }"#,
+                ID
+            ),
             [h("\"http://${host}\"", 1, Medium)]
         );
-        assert_eq!(hits(r#"{ nix.binaryCaches = [ "http://x.example" ]; }"#, ID).len(), 1);
-        assert_eq!(hits(r#"{ nixConfig.extra-substituters = [ "http://x.example" ]; outputs = _: {}; }"#, ID).len(), 1);
+        assert_eq!(
+            hits(r#"{ nix.binaryCaches = [ "http://x.example" ]; }"#, ID).len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                r#"{ nixConfig.extra-substituters = [ "http://x.example" ]; outputs = _: {}; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
         for src in [
             r#"{ nix.settings.substituters = [ "https://cache.nixos.org" ]; }"#,
             r#"{ nix.settings.substituters = [ "http://localhost:5000" "http://127.0.0.1" ]; }"#,

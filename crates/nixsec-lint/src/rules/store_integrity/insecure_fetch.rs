@@ -53,7 +53,11 @@ impl LintRule for InsecureFetch {
     }
     fn kinds(&self) -> &'static [crate::index::ModuleKind] {
         use crate::index::ModuleKind;
-        &[ModuleKind::NixOS, ModuleKind::Darwin, ModuleKind::HomeManager]
+        &[
+            ModuleKind::NixOS,
+            ModuleKind::Darwin,
+            ModuleKind::HomeManager,
+        ]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["nix", "nixPath"]]
@@ -76,8 +80,14 @@ impl LintRule for InsecureFetch {
             let shown = url.map_or_else(|| "a computed URL".to_string(), |u| format!("`{u}`"));
             match &f.kind {
                 FetchKind::FlakeInput { name } if http => out.push(
-                    Hit::new(f.range, format!("flake input `{name}` is fetched over plain HTTP: {shown}"))
-                        .fix(format!("inputs.{name}.url = \"{}\";", url.unwrap_or_default().replacen("http://", "https://", 1))),
+                    Hit::new(
+                        f.range,
+                        format!("flake input `{name}` is fetched over plain HTTP: {shown}"),
+                    )
+                    .fix(format!(
+                        "inputs.{name}.url = \"{}\";",
+                        url.unwrap_or_default().replacen("http://", "https://", 1)
+                    )),
                 ),
                 FetchKind::FlakeInput { .. } => {}
                 FetchKind::Call { builtin, .. } if http => out.push(Hit::new(
@@ -89,7 +99,11 @@ impl LintRule for InsecureFetch {
                     // pinned revision; a local path is not fetched).
                     let remote = url.is_some_and(|u| !u.starts_with(['/', '.', '~']));
                     if !pinned && remote && !url.is_some_and(names_commit) {
-                        let what = if builtin == "fetchGit" { "`rev`" } else { "`sha256`" };
+                        let what = if builtin == "fetchGit" {
+                            "`rev`"
+                        } else {
+                            "`sha256`"
+                        };
                         out.push(Hit::new(
                             f.range,
                             format!("builtins.{builtin} of {shown} has no {what}: its content is whatever the server returns at evaluation time"),
@@ -110,21 +124,69 @@ mod tests {
     #[test]
     fn fetches() {
         let n = |src: &str| hits(src, ID).len();
-        assert_eq!(n(r#"{ imports = [ (builtins.fetchTarball "https://github.com/nix-community/home-manager/archive/master.tar.gz") ]; }"#), 1);
-        assert_eq!(n(r#"{ imports = [ "${builtins.fetchTarball { url = "https://x/a.tar.gz"; sha256 = "0abc"; }}/m.nix" ]; }"#), 0);
-        assert_eq!(n(r#"{ imports = [ (builtins.fetchTarball "https://github.com/o/r/archive/0123456789abcdef0123456789abcdef01234567.tar.gz") ]; }"#), 0);
-        assert_eq!(n(r#"{ imports = [ (builtins.fetchTarball { url = "http://x/a.tar.gz"; sha256 = "0abc"; }) ]; }"#), 1);
-        assert_eq!(n(r#"let hm = builtins.fetchGit { url = "https://g/hm"; ref = "master"; }; in { imports = [ "${hm}/nixos" ]; }"#), 1);
-        assert_eq!(n(r#"let hm = builtins.fetchGit { url = "https://g/hm"; rev = "0123"; }; in { imports = [ "${hm}/nixos" ]; }"#), 0);
         assert_eq!(
-            n(r#"{ inputs.a.url = "github:NixOS/nixpkgs"; inputs.b.url = "git+http://git.example.org/b"; outputs = _: { }; }"#),
+            n(
+                r#"{ imports = [ (builtins.fetchTarball "https://github.com/nix-community/home-manager/archive/master.tar.gz") ]; }"#
+            ),
             1
         );
-        assert_eq!(n(r#"{ nix.nixPath = [ "nixpkgs=http://example.org/nixpkgs.tar.gz" "nixos-config=/etc/nixos/configuration.nix" ]; }"#), 1);
-        assert_eq!(n(r#"{ nix.nixPath = [ "nixpkgs=https://example.org/nixpkgs.tar.gz" ]; }"#), 0);
+        assert_eq!(
+            n(
+                r#"{ imports = [ "${builtins.fetchTarball { url = "https://x/a.tar.gz"; sha256 = "0abc"; }}/m.nix" ]; }"#
+            ),
+            0
+        );
+        assert_eq!(
+            n(
+                r#"{ imports = [ (builtins.fetchTarball "https://github.com/o/r/archive/0123456789abcdef0123456789abcdef01234567.tar.gz") ]; }"#
+            ),
+            0
+        );
+        assert_eq!(
+            n(
+                r#"{ imports = [ (builtins.fetchTarball { url = "http://x/a.tar.gz"; sha256 = "0abc"; }) ]; }"#
+            ),
+            1
+        );
+        assert_eq!(
+            n(
+                r#"let hm = builtins.fetchGit { url = "https://g/hm"; ref = "master"; }; in { imports = [ "${hm}/nixos" ]; }"#
+            ),
+            1
+        );
+        assert_eq!(
+            n(
+                r#"let hm = builtins.fetchGit { url = "https://g/hm"; rev = "0123"; }; in { imports = [ "${hm}/nixos" ]; }"#
+            ),
+            0
+        );
+        assert_eq!(
+            n(
+                r#"{ inputs.a.url = "github:NixOS/nixpkgs"; inputs.b.url = "git+http://git.example.org/b"; outputs = _: { }; }"#
+            ),
+            1
+        );
+        assert_eq!(
+            n(
+                r#"{ nix.nixPath = [ "nixpkgs=http://example.org/nixpkgs.tar.gz" "nixos-config=/etc/nixos/configuration.nix" ]; }"#
+            ),
+            1
+        );
+        assert_eq!(
+            n(r#"{ nix.nixPath = [ "nixpkgs=https://example.org/nixpkgs.tar.gz" ]; }"#),
+            0
+        );
         // Local paths and computed URLs are not judged.
         assert_eq!(n(r#"let src = builtins.fetchGit ./.; in { }"#), 0);
-        assert_eq!(n(r#"let src = builtins.fetchGit { url = "/home/me/repo"; }; in { }"#), 0);
-        assert_eq!(n(r#"{ rev, ... }: { imports = [ (fetchTarball "https://github.com/o/r/archive/${rev}.tar.gz") ]; }"#), 0);
+        assert_eq!(
+            n(r#"let src = builtins.fetchGit { url = "/home/me/repo"; }; in { }"#),
+            0
+        );
+        assert_eq!(
+            n(
+                r#"{ rev, ... }: { imports = [ (fetchTarball "https://github.com/o/r/archive/${rev}.tar.gz") ]; }"#
+            ),
+            0
+        );
     }
 }

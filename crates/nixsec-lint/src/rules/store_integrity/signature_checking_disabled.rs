@@ -57,11 +57,17 @@ impl LintRule for SignatureCheckingDisabled {
         if a.path[1] == "extraOptions" {
             for (_, v, range) in nix_conf_lines(a, cx, &["require-sigs"]) {
                 if v == "false" {
-                    out.push(Hit::new(range, "`require-sigs = false` in nix.extraOptions"));
+                    out.push(Hit::new(
+                        range,
+                        "`require-sigs = false` in nix.extraOptions",
+                    ));
                 }
             }
         } else if a.value.v.as_bool() == Some(false) {
-            out.push(Hit::new(a.value.range, "unsigned store paths are accepted from substituters"));
+            out.push(Hit::new(
+                a.value.range,
+                "unsigned store paths are accepted from substituters",
+            ));
         }
     }
 }
@@ -75,11 +81,26 @@ mod tests {
 
     #[test]
     fn spellings_and_negatives() {
-        assert_eq!(hits("{ nix.settings.require-sigs = false; }", ID), [h("false", 1, Critical)]);
-        assert_eq!(hits("{ nix.requireSignedBinaryCaches = false; }", ID), [h("false", 1, Critical)]);
-        assert_eq!(hits("{ nix.settings = { \"require-sigs\" = false; }; }", ID), [h("false", 1, Critical)]);
-        assert_eq!(hits("{ nix.extraOptions = \"require-sigs = false\\n\"; }", ID), [h("require-sigs = false", 1, Critical)]);
-        for src in ["{ nix.settings.require-sigs = true; }", "{ nix.settings.require-sigs = cfg.x; }"] {
+        assert_eq!(
+            hits("{ nix.settings.require-sigs = false; }", ID),
+            [h("false", 1, Critical)]
+        );
+        assert_eq!(
+            hits("{ nix.requireSignedBinaryCaches = false; }", ID),
+            [h("false", 1, Critical)]
+        );
+        assert_eq!(
+            hits("{ nix.settings = { \"require-sigs\" = false; }; }", ID),
+            [h("false", 1, Critical)]
+        );
+        assert_eq!(
+            hits("{ nix.extraOptions = \"require-sigs = false\\n\"; }", ID),
+            [h("require-sigs = false", 1, Critical)]
+        );
+        for src in [
+            "{ nix.settings.require-sigs = true; }",
+            "{ nix.settings.require-sigs = cfg.x; }",
+        ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }
     }

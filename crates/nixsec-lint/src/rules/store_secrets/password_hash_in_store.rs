@@ -28,10 +28,15 @@ static META: RuleMeta = RuleMeta {
     section: Section::StoreSecrets,
     severity: Severity::Medium,
     checks: "`hashedPassword` / `initialHashedPassword` set to a real hash",
-    rationale: "The hash is world-readable in the store and can be cracked offline by any local user.",
+    rationale:
+        "The hash is world-readable in the store and can be cracked offline by any local user.",
     fix: "Keep the hash in a file outside the store",
     nixos: "users.users.<name>.hashedPasswordFile = \"/run/secrets/<name>-password\";",
-    references: &["NixOS option users.users.<name>.hashedPassword", "crypt(5)", "CWE-916"],
+    references: &[
+        "NixOS option users.users.<name>.hashedPassword",
+        "crypt(5)",
+        "CWE-916",
+    ],
     source: file!(),
 };
 
@@ -98,14 +103,23 @@ mod tests {
     #[test]
     fn hashes() {
         assert_eq!(
-            hits(r#"{ users.users.alice.hashedPassword = "$y$j9T$abc$def"; }"#, ID),
+            hits(
+                r#"{ users.users.alice.hashedPassword = "$y$j9T$abc$def"; }"#,
+                ID
+            ),
             [h("\"$y$j9T$abc$def\"", 1, Medium)]
         );
         assert_eq!(
-            hits(r#"{ users.users.root.initialHashedPassword = "$1$salt$hash"; }"#, ID),
+            hits(
+                r#"{ users.users.root.initialHashedPassword = "$1$salt$hash"; }"#,
+                ID
+            ),
             [h("\"$1$salt$hash\"", 1, High)]
         );
-        assert_eq!(hits(r#"{ users.users.a.hashedPassword = "abDEFghIJklMN"; }"#, ID)[0].2, High);
+        assert_eq!(
+            hits(r#"{ users.users.a.hashedPassword = "abDEFghIJklMN"; }"#, ID)[0].2,
+            High
+        );
         for src in [
             r#"{ users.users.root.hashedPassword = "!"; }"#,
             r#"{ users.users.root.hashedPassword = "*"; }"#,

@@ -66,7 +66,9 @@ impl LintRule for PlaintextPassword {
         out.push(
             Hit::new(
                 a.value.range,
-                format!("`{key}` of user `{user}` is {what}, readable by every local user in the store"),
+                format!(
+                    "`{key}` of user `{user}` is {what}, readable by every local user in the store"
+                ),
             )
             .fix(format!(
                 "users.users.{user}.hashedPasswordFile = \"/run/secrets/{user}-password\";"
@@ -84,14 +86,36 @@ mod tests {
 
     #[test]
     fn spellings() {
-        assert_eq!(hits(r#"{ users.users.alice.password = "hunter2"; }"#, ID), [h("\"hunter2\"", 1, High)]);
-        assert_eq!(hits(r#"{ users.users.alice = { isNormalUser = true; initialPassword = "changeme"; }; }"#, ID), [h("\"changeme\"", 1, High)]);
-        assert_eq!(hits(r#"{ users.extraUsers.root.password = "x"; }"#, ID).len(), 1);
         assert_eq!(
-            hits(r#"let pw = "x"; in { users.users = { bob = { password = pw; }; }; }"#, ID),
+            hits(r#"{ users.users.alice.password = "hunter2"; }"#, ID),
+            [h("\"hunter2\"", 1, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ users.users.alice = { isNormalUser = true; initialPassword = "changeme"; }; }"#,
+                ID
+            ),
+            [h("\"changeme\"", 1, High)]
+        );
+        assert_eq!(
+            hits(r#"{ users.extraUsers.root.password = "x"; }"#, ID).len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                r#"let pw = "x"; in { users.users = { bob = { password = pw; }; }; }"#,
+                ID
+            ),
             [h("pw", 1, High)]
         );
-        assert_eq!(hits(r#"{ users.users.bob.password = builtins.readFile ./pw; }"#, ID).len(), 1);
+        assert_eq!(
+            hits(
+                r#"{ users.users.bob.password = builtins.readFile ./pw; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
         let f = findings(r#"{ users.users.alice.password = "x"; }"#, ID);
         assert_eq!(
             f[0].finding.remediation.nixos,

@@ -46,7 +46,11 @@ impl LintRule for InsecurePackagesAllowed {
         &META
     }
     fn kinds(&self) -> &'static [ModuleKind] {
-        &[ModuleKind::NixOS, ModuleKind::Darwin, ModuleKind::HomeManager]
+        &[
+            ModuleKind::NixOS,
+            ModuleKind::Darwin,
+            ModuleKind::HomeManager,
+        ]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
@@ -62,7 +66,10 @@ impl LintRule for InsecurePackagesAllowed {
                 Value::List(items) if items.is_empty() => {}
                 Value::List(items) => {
                     for i in items {
-                        out.push(Hit::new(i.range, format!("insecure package allowed: {}", i.v)));
+                        out.push(Hit::new(
+                            i.range,
+                            format!("insecure package allowed: {}", i.v),
+                        ));
                     }
                 }
                 _ => out.push(Hit::new(a.value.range, "insecure packages allowed")),
@@ -78,8 +85,14 @@ impl LintRule for InsecurePackagesAllowed {
             _ => {
                 if !matches!(&a.value.v, Value::Str(s) if s == "0" || s.is_empty()) {
                     out.push(
-                        Hit::new(a.value.range, "NIXPKGS_ALLOW_INSECURE is set for every session")
-                            .fix(format!("# remove environment.{}.NIXPKGS_ALLOW_INSECURE", a.path[1])),
+                        Hit::new(
+                            a.value.range,
+                            "NIXPKGS_ALLOW_INSECURE is set for every session",
+                        )
+                        .fix(format!(
+                            "# remove environment.{}.NIXPKGS_ALLOW_INSECURE",
+                            a.path[1]
+                        )),
                     );
                 }
             }
@@ -97,15 +110,28 @@ mod tests {
     #[test]
     fn spellings() {
         assert_eq!(
-            hits(r#"{ nixpkgs.config.permittedInsecurePackages = [ "openssl-1.1.1w" ]; }"#, ID),
+            hits(
+                r#"{ nixpkgs.config.permittedInsecurePackages = [ "openssl-1.1.1w" ]; }"#,
+                ID
+            ),
             [h("\"openssl-1.1.1w\"", 1, Medium)]
         );
         assert_eq!(
             hits(r#"{ nixpkgs.config = { allowUnfree = true; permittedInsecurePackages = [ "a" "b" ]; }; }"#, ID).len(),
             2
         );
-        assert_eq!(hits("{ nixpkgs.config.allowInsecurePredicate = pkg: true; }", ID).len(), 1);
-        assert_eq!(hits(r#"{ environment.variables.NIXPKGS_ALLOW_INSECURE = "1"; }"#, ID).len(), 1);
+        assert_eq!(
+            hits("{ nixpkgs.config.allowInsecurePredicate = pkg: true; }", ID).len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                r#"{ environment.variables.NIXPKGS_ALLOW_INSECURE = "1"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
         // Home-manager modules can set nixpkgs.config too.
         assert_eq!(hits(r#"{ home.stateVersion = "x"; nixpkgs.config.permittedInsecurePackages = [ "a" ]; }"#, ID).len(), 1);
         assert!(hits("{ nixpkgs.config.permittedInsecurePackages = [ ]; }", ID).is_empty());

@@ -58,10 +58,7 @@ fn pinned_series(expr: &str) -> Option<(Implementation, String)> {
                 continue;
             };
             let minor: String = minor.chars().take_while(char::is_ascii_digit).collect();
-            if major.is_empty()
-                || minor.is_empty()
-                || !major.bytes().all(|b| b.is_ascii_digit())
-            {
+            if major.is_empty() || minor.is_empty() || !major.bytes().all(|b| b.is_ascii_digit()) {
                 continue;
             }
             return Some((implementation, format!("{major}.{minor}")));
@@ -121,7 +118,10 @@ mod tests {
             pinned_series("pkgs.nixVersions.nix_2_18"),
             Some((Implementation::Nix, "2.18".into()))
         );
-        assert_eq!(pinned_series("pkgs.nix_2_3"), Some((Implementation::Nix, "2.3".into())));
+        assert_eq!(
+            pinned_series("pkgs.nix_2_3"),
+            Some((Implementation::Nix, "2.3".into()))
+        );
         assert_eq!(
             pinned_series("pkgs.lixPackageSets.lix_2_90.lix"),
             Some((Implementation::Lix, "2.90".into()))
@@ -134,11 +134,18 @@ mod tests {
     fn unfixed_series_are_flagged() {
         // 2.18 never got the CVE-2026-39860 fix (critical).
         assert_eq!(
-            hits("{ pkgs, ... }: { nix.package = pkgs.nixVersions.nix_2_18; }", ID),
+            hits(
+                "{ pkgs, ... }: { nix.package = pkgs.nixVersions.nix_2_18; }",
+                ID
+            ),
             [h("pkgs.nixVersions.nix_2_18", 1, Critical)]
         );
         assert_eq!(
-            hits("{ pkgs, ... }: { nix.package = pkgs.nixVersions.nix_2_24; }", ID).len(),
+            hits(
+                "{ pkgs, ... }: { nix.package = pkgs.nixVersions.nix_2_24; }",
+                ID
+            )
+            .len(),
             1
         );
         for fine in [

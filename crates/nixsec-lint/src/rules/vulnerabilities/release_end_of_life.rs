@@ -110,11 +110,26 @@ mod tests {
 
     #[test]
     fn kernel_names() {
-        assert_eq!(named_kernel("pkgs.linuxPackages_5_4").as_deref(), Some("5.4"));
-        assert_eq!(named_kernel("pkgs.linuxKernel.packages.linux_5_10").as_deref(), Some("5.10"));
-        assert_eq!(named_kernel("pkgs.linuxPackagesFor pkgs.linux_6_9").as_deref(), Some("6.9"));
-        assert_eq!(named_kernel("pkgs.linuxPackages_6_6_hardened").as_deref(), Some("6.6-hardened"));
-        assert_eq!(named_kernel("pkgs.linuxPackages_hardened").as_deref(), Some("hardened"));
+        assert_eq!(
+            named_kernel("pkgs.linuxPackages_5_4").as_deref(),
+            Some("5.4")
+        );
+        assert_eq!(
+            named_kernel("pkgs.linuxKernel.packages.linux_5_10").as_deref(),
+            Some("5.10")
+        );
+        assert_eq!(
+            named_kernel("pkgs.linuxPackagesFor pkgs.linux_6_9").as_deref(),
+            Some("6.9")
+        );
+        assert_eq!(
+            named_kernel("pkgs.linuxPackages_6_6_hardened").as_deref(),
+            Some("6.6-hardened")
+        );
+        assert_eq!(
+            named_kernel("pkgs.linuxPackages_hardened").as_deref(),
+            Some("hardened")
+        );
         assert_eq!(named_kernel("pkgs.linuxPackages_latest"), None);
         assert_eq!(named_kernel("pkgs.linuxPackages"), None);
         assert_eq!(named_kernel("pkgs.linuxPackages_zen"), None);
@@ -123,7 +138,10 @@ mod tests {
     #[test]
     fn end_of_life_series() {
         assert_eq!(
-            hits("{ pkgs, ... }: { boot.kernelPackages = pkgs.linuxPackages_5_4; }", ID),
+            hits(
+                "{ pkgs, ... }: { boot.kernelPackages = pkgs.linuxPackages_5_4; }",
+                ID
+            ),
             [h("pkgs.linuxPackages_5_4", 1, High)]
         );
         assert_eq!(
@@ -131,7 +149,11 @@ mod tests {
             1
         );
         assert_eq!(
-            hits("{ pkgs, ... }: { boot.kernelPackages = pkgs.linuxPackages_hardened; }", ID).len(),
+            hits(
+                "{ pkgs, ... }: { boot.kernelPackages = pkgs.linuxPackages_hardened; }",
+                ID
+            )
+            .len(),
             1
         );
         // Non-longterm series older than the newest longterm one.
