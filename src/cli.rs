@@ -306,9 +306,20 @@ pub struct LintArgs {
 /// `nixsec rules`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// Output format: text or json.
-    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_list_format)]
-    pub format: Format,
+    /// Output format: text, json, or markdown (the coverage table of the README).
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+/// What `nixsec rules` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    /// One line per rule.
+    Text,
+    /// Every catalogue field.
+    Json,
+    /// The coverage table (README), one row per rule.
+    Markdown,
 }
 
 /// `nixsec explain`.
@@ -331,22 +342,15 @@ fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
 
-fn parse_list_format(s: &str) -> Result<Format, String> {
-    match s.parse()? {
-        Format::Sarif => Err("`rules` prints text or json".into()),
-        f => Ok(f),
-    }
-}
-
-fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+fn parse_fail_on(s: &str) -> Result<FailOn, nixsec_core::ParseError> {
     s.parse()
 }
 
-fn parse_profile(s: &str) -> Result<nixsec_core::Profile, String> {
+fn parse_profile(s: &str) -> Result<nixsec_core::Profile, nixsec_core::ParseError> {
     s.parse()
 }
 
-fn parse_section(s: &str) -> Result<Section, String> {
+fn parse_section(s: &str) -> Result<Section, nixsec_core::ParseError> {
     s.parse()
 }
 

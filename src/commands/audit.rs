@@ -6,11 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use nixsec_core::audit::{run_rules, Selection};
 use nixsec_core::report::apply_config;
-use nixsec_core::{
-    find_rule, host_rules, AuditOptions, Config, ExitStatus, HostCx, Report, Root, Tool,
-};
+use nixsec_core::{AuditOptions, Config, ExitStatus, Report, Root, Tool};
+use nixsec_host::{find_rule, host_rules, run_rules, HostCx, Selection};
 use nixsec_report::{Format, Options};
 
 use crate::cli::{AuditArgs, GlobalArgs};
@@ -20,7 +18,7 @@ use crate::printer::{use_color, warn_user};
 const DEFAULT_CONFIG: &str = "/etc/nixsec.toml";
 
 fn known_rule(id: &str) -> Option<&'static str> {
-    find_rule(id).map(|r| r.meta().id)
+    find_rule(id).map(|r| r.id)
 }
 
 /// `--config FILE` (read from this machine) or `/etc/nixsec.toml` under the root.
@@ -92,7 +90,7 @@ pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> 
     };
     let rules: Vec<_> = host_rules()
         .into_iter()
-        .filter(|r| selection.includes(*r))
+        .filter(|r| selection.includes(r))
         .collect();
     if rules.is_empty() {
         bail!("no rule matches the given `--section`/`--rule` filters (see `nixsec rules`)");

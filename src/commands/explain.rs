@@ -1,20 +1,16 @@
-//! `nixsec explain ID`: what a rule checks, why it matters, and the NixOS fix.
+//! `nixsec explain ID`: what a rule checks, why it matters, the NixOS fix, and where other
+//! tools check the same thing; all from the rule's catalogue entry.
 
 use std::io::{IsTerminal, Write};
 
 use anyhow::bail;
-use nixsec_core::{find_rule, ExitStatus};
+use nixsec_core::ExitStatus;
 
 use crate::cli::{ExplainArgs, GlobalArgs};
 use crate::printer::use_color;
 
 pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<ExitStatus> {
-    // A catalogue id may have a host rule, a configuration rule (`nixsec lint`), or both.
-    let lint = nixsec_lint::lint_rules()
-        .into_iter()
-        .map(|r| r.meta())
-        .find(|m| m.id.eq_ignore_ascii_case(&args.id));
-    let Some(m) = find_rule(&args.id).map(|r| r.meta()).or(lint) else {
+    let Some(e) = nixsec_catalogue::get(&args.id) else {
         bail!(
             "unknown rule `{}` (see `nixsec rules`)",
             nixsec_core::escape(&args.id)
@@ -28,38 +24,65 @@ pub fn run(global: &GlobalArgs, args: &ExplainArgs) -> anyhow::Result<ExitStatus
         anstyle::Style::new()
     };
     let mut out = stdout.lock();
-    writeln!(out, "{bold}{}  {}{bold:#}", m.id, m.title)?;
+    writeln!(out, "{bold}{}  {}{bold:#}", e.id, e.title)?;
     writeln!(
         out,
-        "section: {} · severity: {}",
-        m.section.as_str(),
-        m.severity.as_str()
+        "section: {} · severity: {} · runs in: {}",
+        e.section.as_str(),
+        e.severity.as_str(),
+        e.runs_in().join(", ")
     )?;
-    for (heading, text) in [
-        ("What it checks", m.checks),
-        ("Why it matters", m.rationale),
-        ("Fix", m.fix),
-    ] {
+    if let Some(checks) = e.audit {
+        writeln!(
+            out,
+            "\n{bold}What it checks (nixsec audit){bold:#}\n  {checks}"
+        )?;
+    }
+    if let Some(checks) = e.lint {
+        writeln!(
+            out,
+            "\n{bold}What it checks in configuration (nixsec lint){bold:#}\n  {checks}"
+        )?;
+    }
+    for (heading, text) in [("Why it matters", e.rationale), ("Fix", e.fix)] {
         writeln!(out, "\n{bold}{heading}{bold:#}\n  {text}")?;
     }
     writeln!(out, "\n{bold}Fix (NixOS){bold:#}")?;
-    for line in m.nixos.lines() {
+    for line in e.nixos.lines() {
         writeln!(out, "  {line}")?;
     }
-    if !m.references.is_empty() {
+    if !e.references.is_empty() {
         writeln!(out, "\n{bold}References{bold:#}")?;
-        for r in m.references {
+        for r in e.references {
             writeln!(out, "  - {r}")?;
         }
     }
-    writeln!(out, "\nDefined in {}", m.source)?;
-    if let Some(l) = lint.filter(|l| !std::ptr::eq(*l, m)) {
-        writeln!(
-            out,
-            "\n{bold}In configuration (nixsec lint){bold:#}\n  {}",
-            l.checks
-        )?;
-        writeln!(out, "  Defined in {}", l.source)?;
+    let o = &e.others;
+    if !o.lynis.is_empty() || !o.devsec.is_empty() || !o.cis.is_empty() || o.note.is_some() {
+        writeln!(out, "\n{bold}Other tools and baselines{bold:#}")?;
+        if !o.lynis.is_empty() {
+            writeln!(out, "  lynis: {}", o.lynis.join(", "))?;
+        }
+        if !o.devsec.is_empty() {
+            writeln!(out, "  DevSec baseline: {}", o.devsec.join(", "))?;
+        }
+        if !o.cis.is_empty() {
+            writeln!(
+                out,
+                "  CIS Distribution Independent Linux v2.0.0: {}",
+                o.cis.join(", ")
+            )?;
+        }
+        if let Some(note) = o.note {
+            writeln!(out, "  {note}")?;
+        }
+    }
+    writeln!(out, "\nCatalogue entry: {}", e.file)?;
+    if let Some(r) = nixsec_host::find_rule(e.id) {
+        writeln!(out, "Host check: {}", r.source)?;
+    }
+    if let Some(r) = nixsec_lint::lint_rules().into_iter().find(|r| r.id == e.id) {
+        writeln!(out, "Configuration check: {}", r.source)?;
     }
     out.flush()?;
     Ok(ExitStatus::Success)

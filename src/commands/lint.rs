@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nixsec_core::report::apply_config;
-use nixsec_core::{find_rule, Config, ExitStatus, Finding, LintReport, Tool};
+use nixsec_core::{Config, ExitStatus, Finding, LintReport, Tool};
 use nixsec_lint::{lint_rules, LintOptions};
 use nixsec_report::{Format, Options};
 
@@ -39,11 +39,7 @@ const DEFAULT_CONFIG: &str = "nixsec.toml";
 
 /// A rule id of the linter or of the audit (one `nixsec.toml` may serve both).
 fn known_rule(id: &str) -> Option<&'static str> {
-    lint_rules()
-        .iter()
-        .map(|r| r.meta().id)
-        .find(|r| r.eq_ignore_ascii_case(id))
-        .or_else(|| find_rule(id).map(|r| r.meta().id))
+    nixsec_catalogue::get(id).map(|e| e.id)
 }
 
 /// `--config FILE`, else `nixsec.toml` in the first PATH when that is a directory.
@@ -67,10 +63,7 @@ pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
     for id in &args.rules {
-        if !lint_rules()
-            .iter()
-            .any(|r| r.meta().id.eq_ignore_ascii_case(id))
-        {
+        if !lint_rules().iter().any(|r| r.id.eq_ignore_ascii_case(id)) {
             bail!("unknown configuration rule `{id}` (see `nixsec rules`)");
         }
     }

@@ -1,70 +1,86 @@
-//! `nixsec rules`: every registered rule, host checks (`nixsec audit`) and configuration checks
-//! (`nixsec lint`), as a table or JSON.
+//! `nixsec rules`: every catalogue entry once, with where it runs (`nixsec audit`, `nixsec
+//! lint` or both), as a table, JSON or the README's Markdown coverage table.
 
 use std::io::Write;
 
-use nixsec_core::{host_rules, ExitStatus, RuleMeta};
-use nixsec_report::Format;
+use nixsec_core::ExitStatus;
 use serde_json::json;
 
-use crate::cli::RulesArgs;
+use crate::cli::{RulesArgs, RulesFormat};
 
-/// Every rule once, by id: its catalogue entry (the host rule's where both exist) and where it
-/// runs.
-fn catalogue() -> Vec<(&'static RuleMeta, Vec<&'static str>)> {
-    let mut rules: Vec<(&'static RuleMeta, Vec<&'static str>)> = host_rules()
-        .iter()
-        .map(|r| (r.meta(), vec!["audit"]))
-        .collect();
-    for l in nixsec_lint::lint_rules() {
-        let m = l.meta();
-        match rules.iter_mut().find(|(h, _)| h.id == m.id) {
-            Some((_, runs)) => runs.push("lint"),
-            None => rules.push((m, vec!["lint"])),
-        }
+/// The coverage table the README carries between `<!-- rules:begin -->` and
+/// `<!-- rules:end -->` (a test keeps them equal).
+#[must_use]
+pub fn markdown() -> String {
+    let mut s = String::from(
+        "| Id | Section | Severity | Title | audit | lint | lynis | CIS |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for e in nixsec_catalogue::all() {
+        let mark = |b: bool| if b { "✓" } else { "" };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            e.id,
+            e.section.as_str(),
+            e.severity.as_str(),
+            e.title.replace('|', "\\|"),
+            mark(e.audit.is_some()),
+            mark(e.lint.is_some()),
+            e.others.lynis.join(", "),
+            e.others.cis.join(", "),
+        ));
     }
-    rules.sort_by(|a, b| a.0.id.cmp(b.0.id));
-    rules
+    s
 }
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
-    let rules = catalogue();
     let mut out = std::io::stdout().lock();
-    if args.format == Format::Json {
-        let list: Vec<_> = rules
-            .iter()
-            .map(|(m, runs)| {
-                json!({
-                    "id": m.id,
-                    "title": m.title,
-                    "section": m.section,
-                    "severity": m.severity,
-                    "checks": m.checks,
-                    "rationale": m.rationale,
-                    "remediation": { "text": m.fix, "nixos": m.nixos },
-                    "references": m.references,
-                    "source": m.source,
-                    "runs_in": runs,
+    match args.format {
+        RulesFormat::Json => {
+            let list: Vec<_> = nixsec_catalogue::all()
+                .iter()
+                .map(|e| {
+                    json!({
+                        "id": e.id,
+                        "title": e.title,
+                        "section": e.section,
+                        "severity": e.severity,
+                        "checks": e.audit.or(e.lint),
+                        "checks_audit": e.audit,
+                        "checks_lint": e.lint,
+                        "rationale": e.rationale,
+                        "remediation": { "text": e.fix, "nixos": e.nixos },
+                        "references": e.references,
+                        "others": {
+                            "lynis": e.others.lynis,
+                            "devsec": e.others.devsec,
+                            "cis": e.others.cis,
+                            "note": e.others.note,
+                        },
+                        "source": e.file,
+                        "runs_in": e.runs_in(),
+                    })
                 })
-            })
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &list)?;
-        writeln!(out)?;
-    } else {
-        writeln!(
-            out,
-            "{:<8}  {:<16}  {:<8}  TITLE",
-            "ID", "SECTION", "SEVERITY"
-        )?;
-        for (m, _) in &rules {
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &list)?;
+            writeln!(out)?;
+        }
+        RulesFormat::Markdown => out.write_all(markdown().as_bytes())?,
+        RulesFormat::Text => {
             writeln!(
                 out,
-                "{:<8}  {:<16}  {:<8}  {}",
-                m.id,
-                m.section.as_str(),
-                m.severity.as_str(),
-                m.title
+                "{:<8}  {:<16}  {:<8}  TITLE",
+                "ID", "SECTION", "SEVERITY"
             )?;
+            for e in nixsec_catalogue::all() {
+                writeln!(
+                    out,
+                    "{:<8}  {:<16}  {:<8}  {}",
+                    e.id,
+                    e.section.as_str(),
+                    e.severity.as_str(),
+                    e.title
+                )?;
+            }
         }
     }
     out.flush()?;

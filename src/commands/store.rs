@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use nixsec_core::report::FailOn;
-use nixsec_core::{escape, Evidence, ExitStatus, Finding, Remediation, Report, Root, Status, Tool};
+use nixsec_core::{escape, Evidence, ExitStatus, Report, Root, Status, Tool};
 use nixsec_nar::sig::PublicKey;
 use nixsec_report::{Format, Options as RenderOptions};
 use nixsec_store::{CacheOptions, Kind, Options, Outcome, Problem};
@@ -162,28 +162,20 @@ fn as_report(
         .problems
         .iter()
         .map(|p| {
-            let rule = nixsec_core::find_rule(p.kind.rule());
-            Finding {
-                rule: p.kind.rule().to_string(),
-                title: rule.map_or_else(
-                    || p.kind.as_str().to_string(),
-                    |r| r.meta().title.to_string(),
-                ),
-                section: "store-integrity".into(),
-                severity: p.kind.severity(),
-                status: if p.kind.is_error() {
-                    Status::Error
-                } else {
-                    Status::Fail
-                },
-                message: format!("{}: {}: {}", p.path, p.kind.as_str(), p.detail),
-                evidence: vec![Evidence::value(p.path.clone(), p.kind.as_str())],
-                remediation: Remediation {
-                    text: p.kind.fix().to_string(),
-                    nixos: rule.map_or("", |r| r.meta().nixos).to_string(),
-                },
-                ignored: None,
-            }
+            let status = if p.kind.is_error() {
+                Status::Error
+            } else {
+                Status::Fail
+            };
+            let mut f = nixsec_catalogue::entry(p.kind.rule()).finding(
+                status,
+                format!("{}: {}: {}", p.path, p.kind.as_str(), p.detail),
+            );
+            f.subject = Some(format!("{} {}", p.kind.as_str(), p.path));
+            f.severity = p.kind.severity();
+            f.evidence = vec![Evidence::value(p.path.clone(), p.kind.as_str())];
+            f.remediation.text = p.kind.fix().to_string();
+            f
         })
         .collect();
     Report::new(

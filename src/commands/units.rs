@@ -5,10 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use nixsec_core::{
-    escape, Evidence, ExitStatus, FailOn, Finding, Remediation, Report, Root, Severity, Status,
-    Tool,
-};
+use nixsec_core::{escape, Evidence, ExitStatus, FailOn, Finding, Report, Root, Status, Tool};
 use nixsec_report::{Format, Options as RenderOptions};
 use nixsec_systemd::{LoadError, UnitScore};
 use serde::Serialize;
@@ -577,22 +574,12 @@ fn as_report(
     started: chrono::DateTime<chrono::Utc>,
     duration_ms: u64,
 ) -> Report {
-    let meta = nixsec_core::find_rule(RULE).map(|r| r.meta());
-    let title = meta.map_or("Network-facing service with weak sandboxing", |m| m.title);
-    let fix = meta.map_or("", |m| m.fix);
-    let finding = |status, message: String, evidence, nixos: String| Finding {
-        rule: RULE.into(),
-        title: title.into(),
-        section: "isolation".into(),
-        severity: meta.map_or(Severity::Medium, |m| m.severity),
-        status,
-        message,
-        evidence,
-        remediation: Remediation {
-            text: fix.into(),
-            nixos,
-        },
-        ignored: None,
+    let entry = nixsec_catalogue::entry(RULE);
+    let finding = |status, message: String, evidence, nixos: String| {
+        let mut f = entry.finding(status, message);
+        f.evidence = evidence;
+        f.remediation.nixos = nixos;
+        f
     };
     let mut findings: Vec<Finding> = scored
         .iter()
@@ -616,7 +603,7 @@ fn as_report(
             Status::Error,
             e.error.clone(),
             Vec::new(),
-            meta.map_or(String::new(), |m| m.nixos.to_string()),
+            entry.nixos.to_string(),
         )
     }));
     Report::new(

@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use nixsec_core::{
-    Evidence, ExitStatus, FailOn, Finding, Ignored, Remediation, Report, Severity, Status, Tool,
+    Evidence, ExitStatus, FailOn, Ignored, Remediation, Report, Severity, Status, Tool,
 };
 use nixsec_report::{Format, Options as RenderOptions};
 use nixsec_vulns::index::{self, Index, Source};
@@ -163,7 +163,7 @@ pub struct ScanArgs {
     pub output: Option<PathBuf>,
 }
 
-fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+fn parse_fail_on(s: &str) -> Result<FailOn, nixsec_core::ParseError> {
     s.parse()
 }
 
@@ -744,11 +744,7 @@ fn as_report(
     duration_ms: u64,
     fail_on: FailOn,
 ) -> Report {
-    let meta = nixsec_core::find_rule(RULE).map(|r| r.meta());
-    let title = meta.map_or("Known-vulnerable packages in the system closure", |m| {
-        m.title
-    });
-    let nixos = meta.map_or("", |m| m.nixos);
+    let entry = nixsec_catalogue::entry(RULE);
     let finding = |p: &PackageResult, h: &Hit, status: Status, note: &str| {
         let pk = &p.package;
         let mut evidence: Vec<Evidence> = pk
@@ -768,13 +764,9 @@ fn as_report(
                 c.clone(),
             ));
         }
-        Finding {
-            rule: RULE.into(),
-            title: title.into(),
-            section: "vulnerabilities".into(),
-            severity: finding_severity(h),
+        let mut f = entry.finding(
             status,
-            message: format!(
+            format!(
                 "{}: {} ({}{}){}: {}",
                 pk.name,
                 h.id,
@@ -783,16 +775,15 @@ fn as_report(
                 note,
                 h.description
             ),
-            evidence,
-            remediation: Remediation {
-                text: format!(
-                    "Update {} past the fixed version (update nixpkgs and rebuild), or apply the upstream fix as a patch named after {}; if it does not apply, whitelist it with an `until` date.",
-                    pk.pname, h.id
-                ),
-                nixos: nixos.into(),
-            },
-            ignored: None,
-        }
+        );
+        f.subject = Some(format!("{} {}", pk.name, h.id));
+        f.severity = finding_severity(h);
+        f.evidence = evidence;
+        f.remediation.text = format!(
+            "Update {} past the fixed version (update nixpkgs and rebuild), or apply the upstream fix as a patch named after {}; if it does not apply, whitelist it with an `until` date.",
+            pk.pname, h.id
+        );
+        f
     };
     let mut findings = Vec::new();
     for p in &o.result.packages {
@@ -826,42 +817,28 @@ fn as_report(
         }
     }
     for e in &o.errors {
-        findings.push(Finding {
-            rule: RULE.into(),
-            title: title.into(),
-            section: "vulnerabilities".into(),
-            severity: Severity::High,
-            status: Status::Error,
-            message: e.clone(),
-            evidence: Vec::new(),
-            remediation: Remediation {
-                text: "Fix or replace the file named; the rest was scanned.".into(),
-                nixos: String::new(),
-            },
-            ignored: None,
-        });
+        let mut f = entry.finding(Status::Error, e.clone());
+        f.severity = Severity::High;
+        f.remediation = Remediation {
+            text: "Fix or replace the file named; the rest was scanned.".into(),
+            nixos: String::new(),
+        };
+        findings.push(f);
     }
     if !findings
         .iter()
         .any(|f| f.status == Status::Fail && f.ignored.is_none())
     {
-        findings.push(Finding {
-            rule: RULE.into(),
-            title: title.into(),
-            section: "vulnerabilities".into(),
-            severity: Severity::High,
-            status: Status::Pass,
-            message: format!(
+        let mut f = entry.finding(
+            Status::Pass,
+            format!(
                 "no known CVE in {} packages of {} store paths ({})",
                 o.result.examined, o.selection.paths, o.data_note
             ),
-            evidence: Vec::new(),
-            remediation: Remediation {
-                text: String::new(),
-                nixos: nixos.into(),
-            },
-            ignored: None,
-        });
+        );
+        f.severity = Severity::High;
+        f.remediation.text = String::new();
+        findings.push(f);
     }
     Report::new(
         Tool {

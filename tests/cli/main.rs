@@ -14,6 +14,7 @@ mod lint;
 mod misc;
 mod nixstore;
 mod scan;
+mod schema_v1;
 mod store;
 mod units;
 mod vulns;

@@ -9,6 +9,11 @@
 //! reason = "fallback needed on the CI builders, see INFRA-12"
 //! until = 2027-03-31
 //!
+//! [[ignore]]
+//! rule = "NIX-074"
+//! subject = "tcp/8080"      # one problem of the rule, not all of them
+//! reason = "the staging app, behind the VPN"
+//!
 //! [severity]
 //! NIX-015 = "medium"
 //! ```
@@ -53,6 +58,8 @@ impl std::error::Error for ConfigError {}
 pub struct IgnoreEntry {
     /// Rule id as in the registry (`NIX-013`).
     pub rule: String,
+    /// Only the finding about this subject (`tcp/8080`, `alice`); all of the rule's when unset.
+    pub subject: Option<String>,
     /// Why it is accepted (mandatory, non-empty).
     pub reason: String,
     /// Last day the ignore holds.
@@ -94,6 +101,8 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawIgnore {
     rule: Spanned<String>,
+    #[serde(default)]
+    subject: Option<Spanned<String>>,
     reason: Spanned<String>,
     #[serde(default)]
     until: Option<Spanned<RawDate>>,
@@ -144,7 +153,7 @@ impl Config {
             let v: FailOn = f
                 .get_ref()
                 .parse()
-                .map_err(|m| err(Some(f.span().start), m))?;
+                .map_err(|m: crate::error::ParseError| err(Some(f.span().start), m.to_string()))?;
             cfg.fail_on = Some(v);
         }
         for ig in raw.ignore {
@@ -180,8 +189,19 @@ impl Config {
                     Some(d)
                 }
             };
+            let subject = match ig.subject {
+                Some(sub) if sub.get_ref().trim().is_empty() => {
+                    return Err(err(
+                        Some(sub.span().start),
+                        format!("the ignore of `{id}` has an empty `subject`"),
+                    ));
+                }
+                Some(sub) => Some(sub.into_inner()),
+                None => None,
+            };
             cfg.ignores.push(IgnoreEntry {
                 rule: id.to_string(),
+                subject,
                 reason: ig.reason.into_inner(),
                 until,
                 line: line_of(text, start),
@@ -191,7 +211,10 @@ impl Config {
             let at = Some(sev.span().start);
             let id = known_rule(&rule)
                 .ok_or_else(|| err(at, format!("unknown rule `{rule}` in [severity]")))?;
-            let s: Severity = sev.get_ref().parse().map_err(|m| err(at, m))?;
+            let s: Severity = sev
+                .get_ref()
+                .parse()
+                .map_err(|m: crate::error::ParseError| err(at, m.to_string()))?;
             cfg.severity.insert(id.to_string(), s);
         }
         Ok(cfg)
@@ -225,6 +248,21 @@ mod tests {
         assert_eq!(c.ignores[0].until, NaiveDate::from_ymd_opt(2027, 3, 31));
         assert_eq!(c.ignores[1].until, NaiveDate::from_ymd_opt(2026, 1, 1));
         assert_eq!(c.severity.get("NIX-015"), Some(&Severity::Medium));
+        assert_eq!(c.ignores[0].subject, None);
+    }
+
+    #[test]
+    fn ignores_may_name_a_subject() {
+        let text = "[[ignore]]\nrule = \"NIX-012\"\nsubject = \"tcp/8080\"\nreason = \"r\"\n";
+        let c = Config::parse(text, "c.toml", &known).expect("parse");
+        assert_eq!(c.ignores[0].subject.as_deref(), Some("tcp/8080"));
+        let e = Config::parse(
+            "[[ignore]]\nrule = \"NIX-012\"\nsubject = \"\"\nreason = \"r\"\n",
+            "c.toml",
+            &known,
+        )
+        .expect_err("empty subject");
+        assert_eq!(e.line, Some(3), "{e}");
     }
 
     #[test]

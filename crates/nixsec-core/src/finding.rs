@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use crate::error::ParseError;
+
 /// How bad a failing rule is. Ordered, so `--fail-on high` is a plain `>=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,7 +65,7 @@ impl fmt::Display for Severity {
 }
 
 impl FromStr for Severity {
-    type Err = String;
+    type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "info" => Ok(Severity::Info),
@@ -71,9 +73,11 @@ impl FromStr for Severity {
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
             "critical" => Ok(Severity::Critical),
-            _ => Err(format!(
-                "unknown severity `{s}` (expected critical, high, medium, low or info)"
-            )),
+            _ => Err(ParseError::Unknown {
+                what: "severity",
+                value: s.to_string(),
+                expected: "critical, high, medium, low or info".into(),
+            }),
         }
     }
 }
@@ -157,6 +161,79 @@ pub struct Remediation {
     pub nixos: String,
 }
 
+/// One problem a checker found: its own message, what it is about, where, and how bad when
+/// that differs from the rule's default. The engine reports one finding per problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What is wrong, one line.
+    pub message: String,
+    /// What this problem is about: the unit, port, path, user or setting (`tcp/8080`,
+    /// `PermitRootLogin`, `alice`). Ignores may name it; two problems of one rule never share one.
+    pub subject: Option<String>,
+    /// Where it was found.
+    pub evidence: Vec<Evidence>,
+    /// Severity when it differs from the rule's default.
+    pub severity: Option<Severity>,
+    /// The exact NixOS configuration that fixes this problem, when it differs from the rule's
+    /// generic fix.
+    pub nixos: Option<String>,
+}
+
+impl Problem {
+    /// A problem with a message and nothing else.
+    pub fn new(message: impl Into<String>) -> Self {
+        Problem {
+            message: message.into(),
+            subject: None,
+            evidence: Vec::new(),
+            severity: None,
+            nixos: None,
+        }
+    }
+
+    /// A problem about `subject`.
+    pub fn about(subject: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem::new(message).subject(subject)
+    }
+
+    /// Set what the problem is about.
+    #[must_use]
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Add evidence.
+    #[must_use]
+    pub fn with_evidence(mut self, more: impl IntoIterator<Item = Evidence>) -> Self {
+        self.evidence.extend(more);
+        self
+    }
+
+    /// Set the severity.
+    #[must_use]
+    pub fn with_severity(mut self, sev: Severity) -> Self {
+        self.severity = Some(sev);
+        self
+    }
+
+    /// Set the severity when `sev` is `Some`.
+    #[must_use]
+    pub fn with_severity_opt(mut self, sev: Option<Severity>) -> Self {
+        if sev.is_some() {
+            self.severity = sev;
+        }
+        self
+    }
+
+    /// Set the exact NixOS fix.
+    #[must_use]
+    pub fn with_fix(mut self, nixos: impl Into<String>) -> Self {
+        self.nixos = Some(nixos.into());
+        self
+    }
+}
+
 /// What a rule's check returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -167,14 +244,10 @@ pub enum Outcome {
         /// Where it was seen.
         evidence: Vec<Evidence>,
     },
-    /// The bad state was found.
+    /// The bad state was found: one or more problems (never empty).
     Fail {
-        /// What is wrong, one line.
-        message: String,
-        /// Where it was found.
-        evidence: Vec<Evidence>,
-        /// Severity for this result when it differs from the rule's default.
-        severity: Option<Severity>,
+        /// Each problem, reported as its own finding.
+        problems: Vec<Problem>,
     },
     /// The rule does not apply here.
     Skip {
@@ -198,12 +271,24 @@ impl Outcome {
             evidence: Vec::new(),
         }
     }
-    /// A failure with a message; add evidence with [`Outcome::with_evidence`].
+    /// A failure with one problem; add evidence with [`Outcome::with_evidence`].
     pub fn fail(message: impl Into<String>) -> Self {
         Outcome::Fail {
-            message: message.into(),
-            evidence: Vec::new(),
-            severity: None,
+            problems: vec![Problem::new(message)],
+        }
+    }
+    /// A failure with one problem about `subject`.
+    pub fn fail_about(subject: impl Into<String>, message: impl Into<String>) -> Self {
+        Outcome::Fail {
+            problems: vec![Problem::about(subject, message)],
+        }
+    }
+    /// A failure with these problems, or `pass()` when there are none.
+    pub fn problems_or(problems: Vec<Problem>, pass: impl FnOnce() -> Outcome) -> Self {
+        if problems.is_empty() {
+            pass()
+        } else {
+            Outcome::Fail { problems }
         }
     }
     /// Not applicable here.
@@ -220,25 +305,83 @@ impl Outcome {
         }
     }
 
-    /// Add evidence (ignored for `Skip`).
+    /// Add evidence: to a pass or an error, or to every problem of a failure (ignored for
+    /// `Skip`).
     #[must_use]
     pub fn with_evidence(mut self, more: impl IntoIterator<Item = Evidence>) -> Self {
         match &mut self {
-            Outcome::Pass { evidence, .. }
-            | Outcome::Fail { evidence, .. }
-            | Outcome::Error { evidence, .. } => evidence.extend(more),
+            Outcome::Pass { evidence, .. } | Outcome::Error { evidence, .. } => {
+                evidence.extend(more);
+            }
+            Outcome::Fail { problems } => {
+                let more: Vec<Evidence> = more.into_iter().collect();
+                for p in problems {
+                    p.evidence.extend(more.iter().cloned());
+                }
+            }
             Outcome::Skip { .. } => {}
         }
         self
     }
 
-    /// Set the severity of a failure (no effect on other outcomes).
+    /// Set the severity of every problem of a failure that has none of its own (no effect on
+    /// other outcomes).
     #[must_use]
     pub fn with_severity(mut self, sev: Severity) -> Self {
-        if let Outcome::Fail { severity, .. } = &mut self {
-            *severity = Some(sev);
+        if let Outcome::Fail { problems } = &mut self {
+            for p in problems {
+                p.severity.get_or_insert(sev);
+            }
         }
         self
+    }
+
+    /// Set the subject of every problem of a failure that has none.
+    #[must_use]
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        if let Outcome::Fail { problems } = &mut self {
+            let subject = subject.into();
+            for p in problems {
+                p.subject.get_or_insert_with(|| subject.clone());
+            }
+        }
+        self
+    }
+
+    /// Set the exact NixOS fix of every problem of a failure that has none.
+    #[must_use]
+    pub fn with_fix(mut self, nixos: impl Into<String>) -> Self {
+        if let Outcome::Fail { problems } = &mut self {
+            let nixos = nixos.into();
+            for p in problems {
+                p.nixos.get_or_insert_with(|| nixos.clone());
+            }
+        }
+        self
+    }
+
+    /// The problems of a failure (empty for other outcomes).
+    #[must_use]
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            Outcome::Fail { problems } => problems,
+            _ => &[],
+        }
+    }
+
+    /// The message of a pass, skip or error, or the messages of a failure's problems joined
+    /// with newlines (for tests and logs).
+    #[must_use]
+    pub fn message(&self) -> String {
+        match self {
+            Outcome::Pass { message, .. } => message.clone(),
+            Outcome::Skip { reason } | Outcome::Error { reason, .. } => reason.clone(),
+            Outcome::Fail { problems } => problems
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
     }
 
     /// The status this outcome reports as.
@@ -263,7 +406,8 @@ pub struct Ignored {
     pub until: Option<String>,
 }
 
-/// One rule's result on one host: what every renderer consumes.
+/// One result: a problem of a failing rule, or a rule's pass, skip or error. What every
+/// renderer consumes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// Catalogue id, such as `NIX-012`.
@@ -272,6 +416,10 @@ pub struct Finding {
     pub title: String,
     /// Section name, such as `multi-user`.
     pub section: String,
+    /// What this finding is about (the unit, port, path, user or setting), for a failure of a
+    /// rule that can find several problems; ignores may name it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub subject: Option<String>,
     /// Effective severity (rule default, the result's own, or the configured override).
     pub severity: Severity,
     /// fail, pass, skip or error.
@@ -319,11 +467,10 @@ mod tests {
             .with_evidence([Evidence::line("/etc/nix/nix.conf", 3, "sandbox = false")])
             .with_severity(Severity::Critical);
         match o {
-            Outcome::Fail {
-                evidence, severity, ..
-            } => {
-                assert_eq!(evidence.len(), 1);
-                assert_eq!(severity, Some(Severity::Critical));
+            Outcome::Fail { problems } => {
+                assert_eq!(problems.len(), 1);
+                assert_eq!(problems[0].evidence.len(), 1);
+                assert_eq!(problems[0].severity, Some(Severity::Critical));
             }
             _ => panic!("not a failure"),
         }

@@ -1,10 +1,7 @@
-//! `HostCx`: what a host rule gets: the root, facts about the host, and a shared cache so that
-//! files several rules read (nix.conf, /etc/passwd) are parsed once per audit.
+//! What an audit knows before any rule runs: facts about the audited system ([`HostInfo`]) and
+//! the user's choices ([`AuditOptions`], [`Profile`]).
 
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
+use crate::error::ParseError;
 use crate::root::Root;
 
 /// Facts about the audited system that many rules ask for.
@@ -89,14 +86,16 @@ impl Profile {
 }
 
 impl std::str::FromStr for Profile {
-    type Err = String;
+    type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "server" => Ok(Profile::Server),
             "desktop" => Ok(Profile::Desktop),
-            _ => Err(format!(
-                "unknown profile `{s}` (expected server or desktop)"
-            )),
+            _ => Err(ParseError::Unknown {
+                what: "profile",
+                value: s.to_string(),
+                expected: "server or desktop".into(),
+            }),
         }
     }
 }
@@ -109,110 +108,9 @@ impl AuditOptions {
     }
 }
 
-type Slot = Arc<dyn Any + Send + Sync>;
-
-/// The context a host rule runs in.
-pub struct HostCx {
-    root: Root,
-    info: HostInfo,
-    options: AuditOptions,
-    cache: Mutex<HashMap<TypeId, Slot>>,
-}
-
-impl HostCx {
-    /// A context for `root`, detecting [`HostInfo`].
-    #[must_use]
-    pub fn new(root: Root) -> Self {
-        let info = HostInfo::detect(&root);
-        HostCx {
-            root,
-            info,
-            options: AuditOptions::default(),
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Set the audit options.
-    #[must_use]
-    pub fn with_options(mut self, options: AuditOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// The audit options.
-    #[must_use]
-    pub fn options(&self) -> &AuditOptions {
-        &self.options
-    }
-
-    /// A context with given facts (tests).
-    #[must_use]
-    pub fn with_info(root: Root, info: HostInfo) -> Self {
-        HostCx {
-            root,
-            info,
-            options: AuditOptions::default(),
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The audited system's files.
-    #[must_use]
-    pub fn root(&self) -> &Root {
-        &self.root
-    }
-
-    /// Facts about the audited system.
-    #[must_use]
-    pub fn info(&self) -> &HostInfo {
-        &self.info
-    }
-
-    /// The value of type `T` for this audit, computed once by `init` and shared by every rule.
-    ///
-    /// Rules run in parallel; the map lock is held only to find the slot, so `init` may itself
-    /// ask for other cached values.
-    pub fn cached<T, F>(&self, init: F) -> Arc<T>
-    where
-        T: Send + Sync + 'static,
-        F: FnOnce(&HostCx) -> T,
-    {
-        let slot = {
-            let mut map = self
-                .cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            Arc::clone(
-                map.entry(TypeId::of::<T>())
-                    .or_insert_with(|| Arc::new(OnceLock::<Arc<T>>::new()) as Slot),
-            )
-        };
-        match slot.downcast_ref::<OnceLock<Arc<T>>>() {
-            Some(cell) => Arc::clone(cell.get_or_init(|| Arc::new(init(self)))),
-            // Unreachable: the slot for `TypeId::of::<T>()` always holds a `OnceLock<Arc<T>>`.
-            None => Arc::new(init(self)),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    #[test]
-    fn cache_computes_once() {
-        let t = tempfile::tempdir().expect("tempdir");
-        let cx = HostCx::new(Root::new(t.path()).expect("root"));
-        let calls = AtomicUsize::new(0);
-        let a = cx.cached(|_| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            41u32 + 1
-        });
-        let b = cx.cached::<u32, _>(|_| unreachable!());
-        assert_eq!((*a, *b), (42, 42));
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
-    }
 
     #[test]
     fn nixos_detection() {

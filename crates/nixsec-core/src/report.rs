@@ -11,8 +11,13 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::finding::{Finding, Ignored, Outcome, Remediation, Severity, Status};
-use crate::rule::{RuleMeta, Section};
+use crate::error::ParseError;
+use crate::finding::{Finding, Ignored, Severity, Status};
+use crate::section::Section;
+
+/// The version of the JSON report's shape (`"schema"` in `--format json`). 2: one finding per
+/// problem, with `subject`; `summary.rules` (see `docs/json-output.md`).
+pub const SCHEMA: u32 = 2;
 
 /// The tool that made the report.
 #[derive(Debug, Clone, Serialize)]
@@ -42,7 +47,7 @@ impl Default for FailOn {
 }
 
 impl FromStr for FailOn {
-    type Err = String;
+    type Err = ParseError;
     /// A comma-separated list: one severity (`critical`…`info`) or `none`, and/or `error`.
     /// Without a severity the default threshold (`high`) stays.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -57,10 +62,12 @@ impl FromStr for FailOn {
                 }
                 t => {
                     if seen_level {
-                        return Err(format!("`{s}`: give at most one severity"));
+                        return Err(ParseError::TwoSeverities(s.to_string()));
                     }
-                    out.threshold = Some(t.parse().map_err(|_| {
-                        format!("unknown fail-on level `{t}` (expected critical, high, medium, low, info, none, error)")
+                    out.threshold = Some(t.parse().map_err(|_| ParseError::Unknown {
+                        what: "fail-on level",
+                        value: t.to_string(),
+                        expected: "critical, high, medium, low, info, none, error".into(),
                     })?);
                     seen_level = true;
                 }
@@ -143,6 +150,23 @@ impl SeverityCounts {
     }
 }
 
+/// Rules per status (a rule with several findings counts once).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RuleCounts {
+    /// Rules that ran.
+    pub total: usize,
+    /// Rules that passed.
+    pub pass: usize,
+    /// Rules with at least one active failure.
+    pub fail: usize,
+    /// Rules whose failures are all ignored.
+    pub ignored: usize,
+    /// Rules that did not apply.
+    pub skip: usize,
+    /// Rules that could not run.
+    pub error: usize,
+}
+
 /// Counts, the hardening index and the outcome of `--fail-on`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
@@ -160,6 +184,9 @@ pub struct Summary {
     pub error: usize,
     /// Active failures per severity.
     pub fail_by_severity: SeverityCounts,
+    /// The same counts by rule: a rule fails when it has an active failing finding, is
+    /// `ignored` when all its failing findings are ignored.
+    pub rules: RuleCounts,
     /// 0–100: points of passing rules over points of evaluated rules (see the README);
     /// `null` when no weighted rule was evaluated.
     pub hardening_index: Option<u32>,
@@ -174,6 +201,8 @@ pub struct Summary {
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The shape of this JSON ([`SCHEMA`]).
+    pub schema: u32,
     /// The tool.
     pub tool: Tool,
     /// The audited root directory.
@@ -182,46 +211,11 @@ pub struct Report {
     pub started: String,
     /// Wall time of the audit in milliseconds.
     pub duration_ms: u64,
-    /// One result per rule run, sorted by section then rule id.
+    /// One result per problem of a failing rule, and one per rule that passed, was skipped or
+    /// could not run; sorted by section, rule id and subject.
     pub findings: Vec<Finding>,
     /// Counts and verdict.
     pub summary: Summary,
-}
-
-impl Finding {
-    /// The finding for `meta`'s rule with this outcome (before configuration).
-    #[must_use]
-    pub fn from_outcome(meta: &RuleMeta, outcome: Outcome) -> Finding {
-        let (status, message, evidence, severity) = match outcome {
-            Outcome::Pass { message, evidence } => (Status::Pass, message, evidence, meta.severity),
-            Outcome::Fail {
-                message,
-                evidence,
-                severity,
-            } => (
-                Status::Fail,
-                message,
-                evidence,
-                severity.unwrap_or(meta.severity),
-            ),
-            Outcome::Skip { reason } => (Status::Skip, reason, Vec::new(), meta.severity),
-            Outcome::Error { reason, evidence } => (Status::Error, reason, evidence, meta.severity),
-        };
-        Finding {
-            rule: meta.id.to_string(),
-            title: meta.title.to_string(),
-            section: meta.section.as_str().to_string(),
-            severity,
-            status,
-            message,
-            evidence,
-            remediation: Remediation {
-                text: meta.fix.to_string(),
-                nixos: meta.nixos.to_string(),
-            },
-            ignored: None,
-        }
-    }
 }
 
 /// Apply severity overrides and ignores from `config` as of `today`; returns warnings.
@@ -244,7 +238,14 @@ pub fn apply_config(findings: &mut [Finding], config: &Config, today: NaiveDate)
             }
         }
         let mut matched = false;
-        for f in findings.iter_mut().filter(|f| f.rule == ig.rule) {
+        let subject_matches = |f: &Finding| match &ig.subject {
+            None => true,
+            Some(want) => f.subject.as_deref() == Some(want.as_str()),
+        };
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.rule == ig.rule && subject_matches(f))
+        {
             if f.status == Status::Fail {
                 matched = true;
                 f.ignored = Some(Ignored {
@@ -254,9 +255,13 @@ pub fn apply_config(findings: &mut [Finding], config: &Config, today: NaiveDate)
             }
         }
         if !matched && findings.iter().any(|f| f.rule == ig.rule) {
+            let what = match &ig.subject {
+                Some(s) => format!("`{}` (subject `{s}`)", ig.rule),
+                None => format!("`{}`", ig.rule),
+            };
             warnings.push(format!(
-                "`{file}`: line {}: the ignore of `{}` matched no failing result; remove it",
-                ig.line, ig.rule
+                "`{file}`: line {}: the ignore of {what} matched no failing result; remove it",
+                ig.line
             ));
         }
     }
@@ -282,11 +287,13 @@ impl Report {
         fail_on: FailOn,
         warnings: Vec<String>,
     ) -> Report {
+        // Stable: a rule's problems keep the order its checker gave them.
         findings.sort_by(|a, b| {
             (section_rank(&a.section), &a.rule).cmp(&(section_rank(&b.section), &b.rule))
         });
         let summary = summarize(&findings, fail_on, warnings);
         Report {
+            schema: SCHEMA,
             tool,
             root,
             started,
@@ -329,19 +336,48 @@ pub fn exit_status(findings: &[Finding], fail_on: FailOn) -> ExitStatus {
     }
 }
 
+/// How one rule ended, from its findings: its status (a rule fails when one of its findings is
+/// an active failure; it is ignored when every failing finding is), and its weight in the
+/// hardening index (the highest severity among its active failures, else its severity).
+fn rule_verdicts(findings: &[Finding]) -> Vec<(Status, bool, Severity)> {
+    let mut out: Vec<(Status, bool, Severity)> = Vec::new();
+    let mut i = 0;
+    while i < findings.len() {
+        let rule = &findings[i].rule;
+        let mut j = i;
+        while j < findings.len() && findings[j].rule == *rule {
+            j += 1;
+        }
+        let group = &findings[i..j];
+        let active: Vec<&Finding> = group.iter().filter(|f| f.is_active_failure()).collect();
+        let verdict = if let Some(worst) = active.iter().map(|f| f.severity).max() {
+            (Status::Fail, false, worst)
+        } else if group.iter().any(|f| f.status == Status::Fail) {
+            (Status::Fail, true, group[0].severity)
+        } else {
+            (group[0].status, false, group[0].severity)
+        };
+        out.push(verdict);
+        i = j;
+    }
+    out
+}
+
 /// The hardening index: `round(100 × earned / possible)`, where each evaluated rule (pass,
-/// fail or error; not skipped, not ignored) adds its severity's weight to `possible` and a
-/// passing rule adds it to `earned`. `None` when `possible` is 0.
+/// fail or error; not skipped, not entirely ignored) adds its weight to `possible` and a passing
+/// rule adds it to `earned`. A rule counts once however many problems it found, with the weight
+/// of its worst active problem. `None` when `possible` is 0. `findings` are grouped by rule
+/// (as [`Report::new`] sorts them).
 #[must_use]
 pub fn hardening_index(findings: &[Finding]) -> Option<u32> {
     let mut earned = 0u32;
     let mut possible = 0u32;
-    for f in findings {
-        if f.ignored.is_some() {
+    for (status, ignored, severity) in rule_verdicts(findings) {
+        if ignored {
             continue;
         }
-        let w = f.severity.weight();
-        match f.status {
+        let w = severity.weight();
+        match status {
             Status::Pass => {
                 earned += w;
                 possible += w;
@@ -380,6 +416,16 @@ pub(crate) fn summarize(findings: &[Finding], fail_on: FailOn, warnings: Vec<Str
             s.failing += 1;
         }
     }
+    for (status, ignored, _) in rule_verdicts(findings) {
+        s.rules.total += 1;
+        match status {
+            Status::Pass => s.rules.pass += 1,
+            Status::Skip => s.rules.skip += 1,
+            Status::Error => s.rules.error += 1,
+            Status::Fail if ignored => s.rules.ignored += 1,
+            Status::Fail => s.rules.fail += 1,
+        }
+    }
     s.hardening_index = hardening_index(findings);
     s
 }
@@ -387,13 +433,14 @@ pub(crate) fn summarize(findings: &[Finding], fail_on: FailOn, warnings: Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Evidence;
+    use crate::finding::{Evidence, Remediation};
 
     fn finding(rule: &str, status: Status, severity: Severity) -> Finding {
         Finding {
             rule: rule.into(),
             title: "t".into(),
             section: "multi-user".into(),
+            subject: None,
             severity,
             status,
             message: "m".into(),
@@ -528,12 +575,14 @@ mod tests {
             ignores: vec![
                 crate::config::IgnoreEntry {
                     rule: "NIX-012".into(),
+                    subject: None,
                     reason: "r".into(),
                     until: NaiveDate::from_ymd_opt(2027, 1, 1),
                     line: 1,
                 },
                 crate::config::IgnoreEntry {
                     rule: "NIX-013".into(),
+                    subject: None,
                     reason: "r".into(),
                     until: None,
                     line: 5,

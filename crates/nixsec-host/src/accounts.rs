@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use nixsec_core::HostCx;
+use crate::cx::HostCx;
 
 /// One `/etc/passwd` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,19 +152,22 @@ impl Accounts {
     /// The accounts of the audited root, parsed once per audit.
     #[must_use]
     pub fn of(cx: &HostCx) -> Arc<Accounts> {
-        cx.cached(|cx| {
-            let read = |p: &str| {
-                cx.root()
-                    .read_to_string(p)
-                    .map(|(_, t)| t)
-                    .map_err(|e| e.to_string())
-            };
-            Accounts {
-                users: read("/etc/passwd").map(|t| parse_passwd(&t)),
-                groups: read("/etc/group").map(|t| parse_group(&t)),
-                shadow: read("/etc/shadow").map(|t| parse_shadow(&t)),
-            }
-        })
+        cx.fact(
+            |f| &f.accounts,
+            |cx| {
+                let read = |p: &str| {
+                    cx.root()
+                        .read_to_string(p)
+                        .map(|(_, t)| t)
+                        .map_err(|e| e.to_string())
+                };
+                Accounts {
+                    users: read("/etc/passwd").map(|t| parse_passwd(&t)),
+                    groups: read("/etc/group").map(|t| parse_group(&t)),
+                    shadow: read("/etc/shadow").map(|t| parse_shadow(&t)),
+                }
+            },
+        )
     }
 
     /// The group named `name`.

@@ -7,7 +7,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use nixsec_core::{HostCx, Root};
+use crate::cx::HostCx;
+use nixsec_core::Root;
 
 /// One mounted filesystem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +200,7 @@ pub fn read_mounts(root: &Root) -> Result<Option<Mounts>, String> {
 /// The cached mounts of this audit.
 #[must_use]
 pub fn mounts(cx: &HostCx) -> Arc<Result<Option<Mounts>, String>> {
-    cx.cached(|cx| read_mounts(cx.root()))
+    cx.fact(|f| &f.mounts, |cx| read_mounts(cx.root()))
 }
 
 /// A dm-crypt mapping in a device's stack.

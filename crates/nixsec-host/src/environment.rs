@@ -8,7 +8,8 @@
 //!
 //! Only literal assignments are read; a value computed by the shell is kept as written.
 
-use nixsec_core::{Evidence, HostCx};
+use crate::cx::HostCx;
+use nixsec_core::Evidence;
 
 /// The files read, in this order.
 pub const FILES: &[&str] = &[
@@ -62,17 +63,20 @@ impl EnvFiles {
     /// Read the files once per audit.
     #[must_use]
     pub fn of(cx: &HostCx) -> std::sync::Arc<EnvFiles> {
-        cx.cached(|cx| {
-            let mut e = EnvFiles::default();
-            for f in FILES {
-                match cx.root().read_to_string(f) {
-                    Ok((_, t)) => e.texts.push((f, t)),
-                    Err(err) if err.is_not_found() => {}
-                    Err(err) => e.errors.push(err.to_string()),
+        cx.fact(
+            |f| &f.env_files,
+            |cx| {
+                let mut e = EnvFiles::default();
+                for f in FILES {
+                    match cx.root().read_to_string(f) {
+                        Ok((_, t)) => e.texts.push((f, t)),
+                        Err(err) if err.is_not_found() => {}
+                        Err(err) => e.errors.push(err.to_string()),
+                    }
                 }
-            }
-            e
-        })
+                e
+            },
+        )
     }
 
     /// Every assignment of `name`.
@@ -134,7 +138,7 @@ mod tests {
         let b = RootBuilder::new()
             .file("/etc/set-environment", "# generated\nexport LD_LIBRARY_PATH=\"/opt/lib\"\nexport PATH=\"/run/wrappers/bin:$HOME/.nix-profile/bin\"\n")
             .file("/etc/pam/environment", "LD_PRELOAD DEFAULT=/a.so OVERRIDE=\"/b.so\"\nXDG_DATA_DIRS DEFAULT=x\n");
-        let e = EnvFiles::of(&b.cx());
+        let e = EnvFiles::of(&crate::testing::cx(&b));
         let l = e.assignments("LD_LIBRARY_PATH");
         assert_eq!(
             (l[0].file, l[0].line, l[0].value.as_str()),

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use nixsec_core::{HostCx, Outcome};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 use nixsec_firewall::{IpVer, Loaded, Packet, Ruleset, Tri, L4};
 
 use crate::procnet::{Process, Socket, SocketTable};
@@ -95,22 +96,25 @@ impl Firewall {
 /// The firewall of the audited host, read once per audit.
 #[must_use]
 pub fn firewall(cx: &HostCx) -> Arc<Firewall> {
-    cx.cached(|cx| {
-        let loaded = nixsec_firewall::load(cx.root(), cx.options().nft_json.as_deref());
-        let root = cx.root();
-        let has_fw = root.exists(NIXOS_FIREWALL_UNIT);
-        let has_nft = root.exists(NIXOS_NFTABLES_UNIT);
-        Firewall {
-            nixos_disabled: cx.info().is_nixos
-                && !has_fw
-                && !has_nft
-                && loaded.ruleset.sources.is_empty()
-                && loaded.errors.is_empty(),
-            nixos_nftables: has_nft,
-            live: root.is_live(),
-            loaded,
-        }
-    })
+    cx.fact(
+        |f| &f.firewall,
+        |cx| {
+            let loaded = nixsec_firewall::load(cx.root(), cx.options().nft_json.as_deref());
+            let root = cx.root();
+            let has_fw = root.exists(NIXOS_FIREWALL_UNIT);
+            let has_nft = root.exists(NIXOS_NFTABLES_UNIT);
+            Firewall {
+                nixos_disabled: cx.info().is_nixos
+                    && !has_fw
+                    && !has_nft
+                    && loaded.ruleset.sources.is_empty()
+                    && loaded.errors.is_empty(),
+                nixos_nftables: has_nft,
+                live: root.is_live(),
+                loaded,
+            }
+        },
+    )
 }
 
 /// The IP versions the host speaks: IPv6 is left out on a running system whose kernel has it
@@ -317,7 +321,8 @@ pub(crate) mod testing {
     //! fixtures and the real `/proc/net` capture of `tests/fixtures/proc-net`.
     use std::path::PathBuf;
 
-    use nixsec_core::{AuditOptions, Outcome, Rule};
+    use crate::engine::Rule;
+    use nixsec_core::{AuditOptions, Outcome};
     use nixsec_testutil::RootBuilder;
 
     /// Path of a ruleset fixture of `nixsec-firewall`.
@@ -342,7 +347,7 @@ pub(crate) mod testing {
 
     /// Run `rule` with `--nft-json FILE`.
     pub fn run_with_nft(rule: &dyn Rule, b: &RootBuilder, nft: &std::path::Path) -> Outcome {
-        let cx = b.cx().with_options(AuditOptions {
+        let cx = crate::testing::cx(b).with_options(AuditOptions {
             nft_json: Some(nft.to_path_buf()),
             ..AuditOptions::default()
         });

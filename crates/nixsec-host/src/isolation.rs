@@ -1,21 +1,21 @@
 //! What the isolation rules share: the Flatpak scan, container and Docker readers, computed
-//! once per audit through [`HostCx::cached`].
+//! once per audit through the typed facts of [`HostCx`].
 
 use std::sync::Arc;
 
-use nixsec_core::HostCx;
+use crate::cx::HostCx;
 use nixsec_isolation::{docker, flatpak, lxc, nspawn};
 
 /// Every Flatpak installation, app view and remote under the root.
 #[must_use]
 pub fn flatpak_scan(cx: &HostCx) -> Arc<flatpak::Scan> {
-    cx.cached(|cx| flatpak::scan(cx.root()))
+    cx.fact(|f| &f.flatpak, |cx| flatpak::scan(cx.root()))
 }
 
 /// NixOS declarative containers and `.nspawn` files.
 #[must_use]
 pub fn nspawn_scan(cx: &HostCx) -> Arc<nspawn::Scan> {
-    cx.cached(|cx| nspawn::scan(cx.root()))
+    cx.fact(|f| &f.nspawn, |cx| nspawn::scan(cx.root()))
 }
 
 /// One outcome over every nspawn container: fail with the evidence `check` returns for each
@@ -69,7 +69,7 @@ pub fn at_evidence(at: &nspawn::At, value: String) -> nixsec_core::Evidence {
 /// LXC containers, read once per audit.
 #[must_use]
 pub fn lxc_scan(cx: &HostCx) -> Arc<lxc::Scan> {
-    cx.cached(|cx| lxc::scan(cx.root()))
+    cx.fact(|f| &f.lxc, |cx| lxc::scan(cx.root()))
 }
 
 /// The Docker daemon's settings and every container it keeps.
@@ -92,11 +92,14 @@ impl Docker {
 /// Docker under the root, read once per audit.
 #[must_use]
 pub fn docker_state(cx: &HostCx) -> Arc<Docker> {
-    cx.cached(|cx| {
-        let daemon = docker::daemon(cx.root());
-        let containers = docker::containers(cx.root(), &daemon.settings);
-        Docker { daemon, containers }
-    })
+    cx.fact(
+        |f| &f.docker,
+        |cx| {
+            let daemon = docker::daemon(cx.root());
+            let containers = docker::containers(cx.root(), &daemon.settings);
+            Docker { daemon, containers }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! (no Yama, no module support, …): each check says what that means, usually the kernel's
 //! built-in behaviour, and never turns "absent" into "unknown" silently.
 
-use nixsec_core::{Evidence, HostCx, Outcome, Severity};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Severity};
 
 /// Why the kernel rules skip under a root without a live `/proc/sys`.
 pub const NO_PROC: &str =

@@ -1,11 +1,13 @@
 //! nixsec-host: the host rules of `nixsec audit` and the host-file readers they share.
 //!
-//! Rules add themselves to `nixsec_core::HOST_RULES`; [`link`] exists so that the binary
-//! references this crate and the linker keeps every rule's registry entry.
+//! Checkers attach to catalogue ids with [`host_rule!`] and land in [`HOST_RULES`]; [`link`]
+//! exists so that the binary references this crate and the linker keeps every entry.
 #![deny(missing_docs)]
 
 pub mod accounts;
 pub mod blockdev;
+pub mod cx;
+pub mod engine;
 pub mod environment;
 pub mod firewall;
 pub mod isolation;
@@ -19,21 +21,32 @@ pub mod sshd;
 pub mod store;
 pub mod sudoers;
 
+pub use cx::HostCx;
+pub use engine::{find_rule, host_rules, run_rules, HostRule, Rule, Selection, HOST_RULES};
+
 /// Called by the binary so the linker keeps this crate (and its registry entries).
 #[must_use]
 pub fn link() -> usize {
-    nixsec_core::HOST_RULES.len()
+    HOST_RULES.len()
 }
 
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers for rule tests.
-    pub use nixsec_core::{Outcome, Rule, Status};
+    pub use crate::engine::Rule;
+    pub use nixsec_core::{Outcome, Status};
     pub use nixsec_testutil::RootBuilder;
+
+    use crate::cx::HostCx;
+
+    /// A context on the root built by `b`.
+    pub fn cx(b: &RootBuilder) -> HostCx {
+        HostCx::new(b.root())
+    }
 
     /// Run `rule` on the root built by `b`.
     pub fn run(rule: &dyn Rule, b: &RootBuilder) -> Outcome {
-        rule.check(&b.cx())
+        rule.check(&cx(b))
     }
 
     /// A multi-user root with this nix.conf.
@@ -49,75 +62,81 @@ pub(crate) mod testing {
         std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
     }
 
-    /// The message of any outcome.
-    pub fn message(o: &Outcome) -> &str {
-        match o {
-            Outcome::Pass { message, .. } | Outcome::Fail { message, .. } => message,
-            Outcome::Skip { reason } | Outcome::Error { reason, .. } => reason,
-        }
+    /// The message of a pass, skip or error; a failure's problems, one per line.
+    pub fn message(o: &Outcome) -> String {
+        o.message()
+    }
+
+    /// A failure seen whole: its problems' messages (one per line), all their evidence, and
+    /// the highest severity any problem sets (`None` when none sets one).
+    #[derive(Debug)]
+    pub struct Failed {
+        /// The problems' messages, one per line.
+        pub message: String,
+        /// Every problem's evidence, in order.
+        pub evidence: Vec<nixsec_core::Evidence>,
+        /// The highest severity a problem sets.
+        pub severity: Option<nixsec_core::Severity>,
+        /// The problems.
+        #[allow(dead_code)]
+        pub problems: Vec<nixsec_core::Problem>,
+    }
+
+    /// The failure `o` is, if it is one.
+    pub fn failed(o: &Outcome) -> Option<Failed> {
+        let Outcome::Fail { problems } = o else {
+            return None;
+        };
+        Some(Failed {
+            message: o.message(),
+            evidence: problems.iter().flat_map(|p| p.evidence.clone()).collect(),
+            severity: problems.iter().filter_map(|p| p.severity).max(),
+            problems: problems.clone(),
+        })
     }
 }
 
 #[cfg(test)]
 mod registry_tests {
-    //! The registry against the catalogue: unique ids, catalogue ids, titles, sections and
-    //! severities, non-empty texts, every rule file registered, and the id list reviewed here.
+    //! The registry against the catalogue: every host checker attaches to a catalogue entry
+    //! with an `[audit]` part, one checker per id, and every rule file registers one.
     use std::collections::BTreeSet;
 
-    const CATALOGUE: &str = include_str!("../catalogue.tsv");
-
-    /// Every registered rule id. Adding, renaming or dropping a rule shows up here in review.
-    #[rustfmt::skip]
-    const EXPECTED_IDS: &[&str] = &[
-        "NIX-001", "NIX-002", "NIX-003", "NIX-004", "NIX-005", "NIX-006", "NIX-007", "NIX-008",
-        "NIX-009", "NIX-010", "NIX-011", "NIX-012", "NIX-013", "NIX-014", "NIX-015", "NIX-016",
-        "NIX-017", "NIX-018", "NIX-020", "NIX-021", "NIX-022", "NIX-023", "NIX-024", "NIX-025",
-        "NIX-026", "NIX-027", "NIX-030", "NIX-031", "NIX-032", "NIX-033", "NIX-034", "NIX-035", "NIX-036",
-        "NIX-037", "NIX-040", "NIX-041", "NIX-042", "NIX-043", "NIX-044", "NIX-050", "NIX-051",
-        "NIX-052", "NIX-053", "NIX-054", "NIX-055", "NIX-056", "NIX-057", "NIX-058", "NIX-059",
-        "NIX-060", "NIX-061", "NIX-064", "NIX-070", "NIX-071", "NIX-072", "NIX-074", "NIX-075",
-        "NIX-076", "NIX-077", "NIX-078", "NIX-079", "NIX-080", "NIX-081", "NIX-082", "NIX-090",
-        "NIX-091", "NIX-092", "NIX-093", "NIX-094", "NIX-100", "NIX-101", "NIX-102", "NIX-110",
-        "NIX-111", "NIX-112", "NIX-113", "NIX-114", "NIX-115", "NIX-116", "NIX-117", "NIX-118",
-        "NIX-120", "NIX-130", "NIX-131", "NIX-132", "NIX-133", "NIX-134", "NIX-135", "NIX-136",
-        "NIX-137", "NIX-138", "NIX-139", "NIX-150", "NIX-151", "NIX-152", "NIX-154", "NIX-155",
-        "NIX-157",
-    ];
-
     #[test]
-    fn registry_matches_the_catalogue() {
-        let rules = nixsec_core::host_rules();
-        let ids: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
-        assert_eq!(ids, EXPECTED_IDS);
+    fn one_checker_per_audit_entry() {
+        let ids: Vec<&str> = crate::host_rules().iter().map(|r| r.id).collect();
         let unique: BTreeSet<&str> = ids.iter().copied().collect();
-        assert_eq!(unique.len(), ids.len(), "duplicate ids");
-        for r in &rules {
-            let m = r.meta();
-            let row = CATALOGUE
-                .lines()
-                .filter(|l| !l.starts_with('#'))
-                .map(|l| l.split('\t').collect::<Vec<_>>())
-                .find(|f| f[0] == m.id)
-                .unwrap_or_else(|| panic!("{} is not in the catalogue", m.id));
-            assert_eq!(row[1], m.section.as_str(), "{}: section", m.id);
-            assert_eq!(row[2], m.severity.as_str(), "{}: severity", m.id);
-            assert_eq!(row[3], m.title, "{}: title", m.id);
-            for (what, text) in [
-                ("checks", m.checks),
-                ("rationale", m.rationale),
-                ("fix", m.fix),
-                ("nixos", m.nixos),
-            ] {
-                assert!(!text.trim().is_empty(), "{}: empty {what}", m.id);
-            }
+        assert_eq!(
+            unique.len(),
+            ids.len(),
+            "two host checkers claim one id: {ids:?}"
+        );
+        let audit: BTreeSet<&str> = nixsec_catalogue::all()
+            .iter()
+            .filter(|e| e.audit.is_some())
+            .map(|e| e.id)
+            .collect();
+        for id in &unique {
+            let e = nixsec_catalogue::get(id).unwrap_or_else(|| panic!("{id}: no catalogue entry"));
+            assert!(
+                e.audit.is_some(),
+                "{id}: a host checker, but no `[audit]` in {}",
+                e.file
+            );
+        }
+        for id in &audit {
+            assert!(
+                unique.contains(id),
+                "{id}: `[audit]` in the catalogue, but no host checker"
+            );
         }
     }
 
     #[test]
     fn every_rule_file_is_registered() {
-        let sources: BTreeSet<String> = nixsec_core::host_rules()
+        let sources: BTreeSet<String> = crate::host_rules()
             .iter()
-            .map(|r| r.meta().source.replace('\\', "/"))
+            .map(|r| r.source.replace('\\', "/"))
             .collect();
         let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();

@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use nixsec_core::{Evidence, HostCx, Outcome, Root};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Root};
 use nixsec_nixconf::{NixConf, SystemConf, NIX_CONF};
 
 /// The system nix.conf of the audited root, parsed once per audit.
 #[must_use]
 pub fn system_conf(cx: &HostCx) -> Arc<SystemConf> {
-    cx.cached(|cx| SystemConf::load(cx.root()))
+    cx.fact(|f| &f.nix_conf, |cx| SystemConf::load(cx.root()))
 }
 
 /// True when the root has a Nix installation: `/nix` or `/etc/nix/nix.conf`.

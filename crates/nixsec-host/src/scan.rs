@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use nixsec_core::{Evidence, Finding, HostCx, Outcome};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Finding, Outcome};
 use nixsec_scan::Options;
 use nixsec_store::db::Database;
 
@@ -15,28 +16,31 @@ pub struct SystemScan(pub Result<Option<(String, nixsec_scan::Outcome)>, String>
 /// Run (once) the scan of the audited system's closure.
 #[must_use]
 pub fn system_scan(cx: &HostCx) -> Arc<SystemScan> {
-    cx.cached(|cx| {
-        let root = cx.root();
-        if !root.exists("/nix/var/nix/db/db.sqlite") || !root.exists("/run/current-system") {
-            return SystemScan(Ok(None));
-        }
-        let db = match Database::load(root.dir()) {
-            Ok(db) => db,
-            Err(e) => return SystemScan(Err(e.to_string())),
-        };
-        let paths = match nixsec_scan::system_closure(root.dir(), &db, None) {
-            Ok(p) => p,
-            Err(e) => return SystemScan(Err(e)),
-        };
-        let system = paths.first().cloned().unwrap_or_default();
-        let source = nixsec_scan::Source::Store {
-            store_root: root.dir(),
-            paths: &paths,
-            db: Some(&db),
-        };
-        let out = nixsec_scan::scan(&source, &Options::default(), &nixsec_scan::NoProgress);
-        SystemScan(Ok(Some((system, out))))
-    })
+    cx.fact(
+        |f| &f.system_scan,
+        |cx| {
+            let root = cx.root();
+            if !root.exists("/nix/var/nix/db/db.sqlite") || !root.exists("/run/current-system") {
+                return SystemScan(Ok(None));
+            }
+            let db = match Database::load(root.dir()) {
+                Ok(db) => db,
+                Err(e) => return SystemScan(Err(e.to_string())),
+            };
+            let paths = match nixsec_scan::system_closure(root.dir(), &db, None) {
+                Ok(p) => p,
+                Err(e) => return SystemScan(Err(e)),
+            };
+            let system = paths.first().cloned().unwrap_or_default();
+            let source = nixsec_scan::Source::Store {
+                store_root: root.dir(),
+                paths: &paths,
+                db: Some(&db),
+            };
+            let out = nixsec_scan::scan(&source, &Options::default(), &nixsec_scan::NoProgress);
+            SystemScan(Ok(Some((system, out))))
+        },
+    )
 }
 
 /// Run a scan rule: skipped without a store or system, `error` when the scan failed.
@@ -62,10 +66,11 @@ pub fn fail_with(found: &[Finding], what: &str, max: usize) -> Outcome {
     Outcome::fail(format!("{} {what}; first: {first}", found.len())).with_evidence(evidence)
 }
 
-/// The check of a secrets rule of the system closure: the scan's secrets of rule `meta.id`,
+/// The check of a secrets rule of the system closure: the scan's secrets of rule `id`,
 /// failing with up to 20 of them (high when any is more severe than the rule), passing with
 /// the number of files read.
-pub fn closure_secrets_check(cx: &HostCx, meta: &nixsec_core::RuleMeta) -> Outcome {
+pub fn closure_secrets_check(cx: &HostCx, id: &str) -> Outcome {
+    let meta = nixsec_catalogue::entry(id);
     with_scan(cx, |o| {
         let found: Vec<_> = o
             .secrets

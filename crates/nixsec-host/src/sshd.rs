@@ -19,7 +19,8 @@
 
 use std::sync::Arc;
 
-use nixsec_core::{Evidence, HostCx};
+use crate::cx::HostCx;
+use nixsec_core::Evidence;
 
 /// The main configuration file.
 pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
@@ -457,14 +458,17 @@ pub fn parse(cx: &HostCx, path: &str, text: &str) -> Result<SshdConfig, String> 
 /// The sshd configuration of the audited root, read once per audit.
 #[must_use]
 pub fn load(cx: &HostCx) -> Arc<Load> {
-    cx.cached(|cx| match cx.root().read_to_string(SSHD_CONFIG) {
-        Ok((_, text)) => match parse(cx, SSHD_CONFIG, &text) {
-            Ok(c) => Load::Present(c),
-            Err(e) => Load::Broken(e),
+    cx.fact(
+        |f| &f.sshd,
+        |cx| match cx.root().read_to_string(SSHD_CONFIG) {
+            Ok((_, text)) => match parse(cx, SSHD_CONFIG, &text) {
+                Ok(c) => Load::Present(c),
+                Err(e) => Load::Broken(e),
+            },
+            Err(e) if e.is_not_found() => Load::Absent,
+            Err(e) => Load::Broken(e.to_string()),
         },
-        Err(e) if e.is_not_found() => Load::Absent,
-        Err(e) => Load::Broken(e.to_string()),
-    })
+    )
 }
 
 /// Why SSH rules skip without a configuration.
@@ -500,7 +504,7 @@ mod tests {
     use nixsec_testutil::RootBuilder;
 
     fn load_from(b: &RootBuilder) -> SshdConfig {
-        match &*load(&b.cx()) {
+        match &*load(&crate::testing::cx(b)) {
             Load::Present(c) => c.clone(),
             other => panic!("{other:?}"),
         }
@@ -612,7 +616,9 @@ mod tests {
             "prohibit-password"
         );
         let b = RootBuilder::new().file(SSHD_CONFIG, "Include sshd_config\n");
-        assert!(matches!(&*load(&b.cx()), Load::Broken(e) if e.contains("nested more than 16")));
+        assert!(
+            matches!(&*load(&crate::testing::cx(&b)), Load::Broken(e) if e.contains("nested more than 16"))
+        );
     }
 }
 

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use nixsec_core::{Evidence, HostCx, Outcome};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_nar::sig::PublicKey;
 use nixsec_nixconf::{NixConf, SystemConf, DEFAULT_TRUSTED_KEY};
 use nixsec_store::{Kind, NoProgress, Options, Problem};
@@ -16,39 +17,42 @@ pub struct StoreCheck(pub Result<Option<nixsec_store::Outcome>, String>);
 /// Run (once) the store verification of the audited root.
 #[must_use]
 pub fn store_check(cx: &HostCx) -> Arc<StoreCheck> {
-    cx.cached(|cx| {
-        let root = cx.root();
-        if !root.exists("/nix/var/nix/db/db.sqlite") || !root.exists("/nix/store") {
-            return StoreCheck(Ok(None));
-        }
-        let conf = system_conf(cx);
-        let conf = match &*conf {
-            SystemConf::Present(c) => Some(c),
-            SystemConf::Absent => None,
-            SystemConf::Broken(e) => {
-                return StoreCheck(Err(format!("cannot read the trusted keys: {e}")))
+    cx.fact(
+        |f| &f.store_check,
+        |cx| {
+            let root = cx.root();
+            if !root.exists("/nix/var/nix/db/db.sqlite") || !root.exists("/nix/store") {
+                return StoreCheck(Ok(None));
             }
-        };
-        let keys: Vec<PublicKey> =
-            NixConf::list(conf, "trusted-public-keys", &[DEFAULT_TRUSTED_KEY])
-                .items
-                .iter()
-                .filter_map(|k| PublicKey::parse(k).ok())
-                .collect();
-        let opts = Options {
-            check_contents: cx.options().store_contents,
-            sigs_needed: 0,
-            trusted_keys: keys,
-            jobs: 0,
-            paths: None,
-            closure: false,
-        };
-        StoreCheck(
-            nixsec_store::verify(root.dir(), &opts, &NoProgress)
-                .map(Some)
-                .map_err(|e| e.to_string()),
-        )
-    })
+            let conf = system_conf(cx);
+            let conf = match &*conf {
+                SystemConf::Present(c) => Some(c),
+                SystemConf::Absent => None,
+                SystemConf::Broken(e) => {
+                    return StoreCheck(Err(format!("cannot read the trusted keys: {e}")))
+                }
+            };
+            let keys: Vec<PublicKey> =
+                NixConf::list(conf, "trusted-public-keys", &[DEFAULT_TRUSTED_KEY])
+                    .items
+                    .iter()
+                    .filter_map(|k| PublicKey::parse(k).ok())
+                    .collect();
+            let opts = Options {
+                check_contents: cx.options().store_contents,
+                sigs_needed: 0,
+                trusted_keys: keys,
+                jobs: 0,
+                paths: None,
+                closure: false,
+            };
+            StoreCheck(
+                nixsec_store::verify(root.dir(), &opts, &NoProgress)
+                    .map(Some)
+                    .map_err(|e| e.to_string()),
+            )
+        },
+    )
 }
 
 /// Evidence for up to `max` problems.

@@ -13,7 +13,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use nixsec_core::{Evidence, HostCx};
+use crate::cx::HostCx;
+use nixsec_core::Evidence;
 
 /// One command of a user specification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,14 +91,17 @@ impl Policies {
     /// The policies of the audited root, read once per audit.
     #[must_use]
     pub fn of(cx: &HostCx) -> Arc<Policies> {
-        cx.cached(|cx| Policies {
-            sudoers: load_sudoers(cx),
-            doas: match cx.root().read_to_string("/etc/doas.conf") {
-                Ok((_, t)) => Ok(Some(parse_doas(&t))),
-                Err(e) if e.is_not_found() => Ok(None),
-                Err(e) => Err(e.to_string()),
+        cx.fact(
+            |f| &f.sudoers,
+            |cx| Policies {
+                sudoers: load_sudoers(cx),
+                doas: match cx.root().read_to_string("/etc/doas.conf") {
+                    Ok((_, t)) => Ok(Some(parse_doas(&t))),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e.to_string()),
+                },
             },
-        })
+        )
     }
 }
 
@@ -446,7 +450,7 @@ mod tests {
     use nixsec_testutil::RootBuilder;
 
     fn sudoers(b: &RootBuilder) -> Sudoers {
-        match &Policies::of(&b.cx()).sudoers {
+        match &Policies::of(&crate::testing::cx(b)).sudoers {
             Ok(Some(s)) => s.clone(),
             other => panic!("{other:?}"),
         }

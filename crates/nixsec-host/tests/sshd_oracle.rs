@@ -12,8 +12,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use nixsec_core::{HostCx, Root};
+use nixsec_core::Root;
 use nixsec_host::sshd::{parse, SshdConfig, Value};
+use nixsec_host::HostCx;
 
 const KEYS: &[&str] = &[
     "PermitRootLogin",

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use nixsec_core::{
-    Evidence, Finding, Ignored, LintConfiguration, LintFinding, Remediation, RuleMeta, Severity,
-    Status,
+    Evidence, Finding, Ignored, LintConfiguration, LintFinding, Remediation, Severity, Status,
 };
 use rayon::prelude::*;
 use rnix::TextRange;
@@ -15,9 +14,10 @@ use rnix::TextRange;
 use crate::config::{self, ConfigHit, ConfigView};
 use crate::index::{Assignment, FileIndex, ModuleKind, ModuleRef};
 use crate::lines::LineIndex;
-use crate::rules::{lint_rules, FileCx, Hit, LintRule};
+use crate::rules::{lint_rules, FileCx, Hit, LintReg};
 use crate::value::{path_string, snippet};
 use crate::walk::{self, SourceFile};
+use nixsec_catalogue::Entry;
 
 /// Rule id of the result for a file that does not parse or cannot be read.
 pub const PARSE_ERROR: &str = "parse-error";
@@ -199,14 +199,10 @@ pub fn lint(
         .num_threads(opts.jobs)
         .build()
         .map_err(|_| LintError::Pool(opts.jobs))?;
-    let rules: Vec<&'static dyn LintRule> = lint_rules()
+    let rules: Vec<&'static LintReg> = lint_rules()
         .into_iter()
         .filter(|r| {
-            opts.rules.is_empty()
-                || opts
-                    .rules
-                    .iter()
-                    .any(|id| id.eq_ignore_ascii_case(r.meta().id))
+            opts.rules.is_empty() || opts.rules.iter().any(|id| id.eq_ignore_ascii_case(r.id))
         })
         .collect();
     progress.start(sources.len() as u64, 0);
@@ -244,14 +240,14 @@ pub fn lint(
                 hits.clear();
                 r.check_config(&view, &mut hits);
                 for h in hits.drain(..) {
-                    findings.push(config_finding(r.meta(), &files, &c.entry, h));
+                    findings.push(config_finding(r.entry(), &files, &c.entry, h));
                 }
             }
         }
         tracing::debug!(ms = clock.elapsed().as_millis(), "configuration rules");
         merge_entry_points(&mut findings);
         let mut warnings = Vec::new();
-        let active: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
+        let active: Vec<&str> = rules.iter().map(|r| r.id).collect();
         apply_suppressions(&files, &mut findings, &mut warnings, &active);
         LintOutput {
             files: files.len(),
@@ -367,7 +363,7 @@ fn collect_paths(v: &crate::value::Value, out: &mut Vec<String>) {
 
 /// Every per-file rule over one file's index, in one pass over its assignments.
 #[must_use]
-pub fn check_file(f: &Indexed, rules: &[&'static dyn LintRule]) -> Vec<LintFinding> {
+pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
     let mut out = Vec::new();
     if let Some(why) = &f.read_error {
         out.push(error_finding(f, TextRange::empty(0.into()), why));
@@ -405,7 +401,7 @@ pub fn check_file(f: &Indexed, rules: &[&'static dyn LintRule]) -> Vec<LintFindi
             }
             r.check(a, &cx, &mut hits);
             for h in hits.drain(..) {
-                out.push(finding(r.meta(), f, a, h, None));
+                out.push(finding(r.entry(), f, a, h, None));
             }
         }
     }
@@ -414,7 +410,7 @@ pub fn check_file(f: &Indexed, rules: &[&'static dyn LintRule]) -> Vec<LintFindi
         r.check_file(&cx, &mut hits);
         for h in hits.drain(..) {
             out.push(located(
-                r.meta(),
+                r.entry(),
                 f,
                 h.range,
                 h.message,
@@ -439,6 +435,7 @@ fn error_finding(f: &Indexed, range: TextRange, msg: &str) -> LintFinding {
             rule: PARSE_ERROR.to_string(),
             title: meta_title.to_string(),
             section: "lint".to_string(),
+            subject: None,
             severity: Severity::High,
             status: Status::Error,
             message: msg.to_string(),
@@ -468,13 +465,7 @@ fn error_finding(f: &Indexed, range: TextRange, msg: &str) -> LintFinding {
 }
 
 /// A finding for a hit of `meta`'s rule on assignment `a` of file `f`.
-fn finding(
-    meta: &RuleMeta,
-    f: &Indexed,
-    a: &Assignment,
-    h: Hit,
-    entry: Option<&str>,
-) -> LintFinding {
+fn finding(meta: &Entry, f: &Indexed, a: &Assignment, h: Hit, entry: Option<&str>) -> LintFinding {
     located(
         meta,
         f,
@@ -489,7 +480,7 @@ fn finding(
     )
 }
 
-fn config_finding(meta: &RuleMeta, files: &[Indexed], entry: &str, h: ConfigHit) -> LintFinding {
+fn config_finding(meta: &Entry, files: &[Indexed], entry: &str, h: ConfigHit) -> LintFinding {
     let f = &files[h.file];
     located(
         meta,
@@ -507,7 +498,7 @@ fn config_finding(meta: &RuleMeta, files: &[Indexed], entry: &str, h: ConfigHit)
 
 #[allow(clippy::too_many_arguments)]
 fn located(
-    meta: &RuleMeta,
+    meta: &Entry,
     f: &Indexed,
     range: TextRange,
     message: String,
@@ -527,23 +518,18 @@ fn located(
         _ => None,
     };
     LintFinding {
-        finding: Finding {
-            rule: meta.id.to_string(),
-            title: meta.title.to_string(),
-            section: meta.section.as_str().to_string(),
-            severity: severity.unwrap_or(meta.severity),
-            status: Status::Fail,
-            message,
-            evidence: vec![Evidence {
+        finding: {
+            let mut finding = meta.finding(Status::Fail, message);
+            finding.severity = severity.unwrap_or(meta.severity);
+            finding.evidence = vec![Evidence {
                 path: f.display.clone(),
                 line: Some(line),
                 value: shown,
-            }],
-            remediation: Remediation {
-                text: meta.fix.to_string(),
-                nixos: fix.unwrap_or_else(|| meta.nixos.to_string()),
-            },
-            ignored: None,
+            }];
+            if let Some(fix) = fix {
+                finding.remediation.nixos = fix;
+            }
+            finding
         },
         file: f.display.clone(),
         line,
@@ -692,7 +678,7 @@ pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
 
     let mut warnings = Vec::new();
     let rules = lint_rules();
-    let active: Vec<&str> = rules.iter().map(|r| r.meta().id).collect();
+    let active: Vec<&str> = rules.iter().map(|r| r.id).collect();
     apply_suppressions(std::slice::from_ref(&f), &mut out, &mut warnings, &active);
     out
 }

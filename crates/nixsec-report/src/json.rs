@@ -50,6 +50,7 @@ mod tests {
                 "duration_ms",
                 "findings",
                 "root",
+                "schema",
                 "started",
                 "summary",
                 "tool"
@@ -58,6 +59,7 @@ mod tests {
         assert_eq!(v["tool"], json!({"name": "nixsec", "version": "0.1.0"}));
         assert_eq!(v["root"], "/mnt/host root");
         assert_eq!(v["duration_ms"], 42);
+        assert_eq!(v["schema"], 2);
     }
 
     #[test]
@@ -68,6 +70,7 @@ mod tests {
             json!({
                 "total": 7, "pass": 2, "fail": 2, "ignored": 1, "skip": 1, "error": 1,
                 "fail_by_severity": {"critical": 1, "high": 0, "medium": 1, "low": 0, "info": 0},
+                "rules": {"total": 7, "pass": 2, "fail": 2, "ignored": 1, "skip": 1, "error": 1},
                 "hardening_index": 27,
                 "fail_on": "high",
                 "failing": 1,

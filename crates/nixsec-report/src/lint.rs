@@ -384,6 +384,7 @@ mod tests {
                 rule: "NIX-070".into(),
                 title: "Firewall disabled".into(),
                 section: "firewall".into(),
+                subject: None,
                 severity: Severity::High,
                 status: Status::Fail,
                 message: "the firewall is disabled".into(),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use nixsec_core::{find_rule, Finding, Report, Severity, Status};
+use nixsec_core::{Finding, Report, Severity, Status};
 use serde_json::{json, Value};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, PhysicalLocation,
@@ -102,24 +102,40 @@ fn text(s: impl Into<String>) -> MultiformatMessageString {
 }
 
 fn descriptor(f: &Finding) -> ReportingDescriptor {
-    let full =
-        find_rule(&f.rule).map_or_else(|| f.title.clone(), |r| r.meta().rationale.to_string());
-    let help = format!("{}\n\nNixOS:\n{}", f.remediation.text, f.remediation.nixos);
-    let help_md = format!(
-        "{}\n\n**NixOS:**\n\n```nix\n{}\n```",
-        f.remediation.text, f.remediation.nixos
+    // The catalogue describes the rule (its default severity and generic fix); a finding's own
+    // severity and exact fix belong to its result.
+    let entry = nixsec_catalogue::get(&f.rule);
+    let title = entry.map_or(f.title.as_str(), |e| e.title);
+    let full = entry.map_or(title, |e| e.rationale);
+    let (fix, nixos) = entry.map_or(
+        (f.remediation.text.as_str(), f.remediation.nixos.as_str()),
+        |e| (e.fix, e.nixos),
     );
-    let props = BTreeMap::from([
+    let severity = entry.map_or(f.severity, |e| e.severity);
+    let help = format!("{fix}\n\nNixOS:\n{nixos}");
+    let help_md = format!("{fix}\n\n**NixOS:**\n\n```nix\n{nixos}\n```");
+    let mut props = BTreeMap::from([
         ("section".to_string(), json!(f.section)),
         (
             "security-severity".to_string(),
-            json!(security_severity(f.severity)),
+            json!(security_severity(severity)),
         ),
     ]);
+    if let Some(e) = entry {
+        for (k, v) in [
+            ("lynis", e.others.lynis),
+            ("devsec", e.others.devsec),
+            ("cis", e.others.cis),
+        ] {
+            if !v.is_empty() {
+                props.insert(k.to_string(), json!(v));
+            }
+        }
+    }
     ReportingDescriptor::builder()
         .id(f.rule.clone())
-        .name(f.title.clone())
-        .short_description(text(f.title.clone()))
+        .name(title)
+        .short_description(text(title))
         .full_description(text(full))
         .help(
             MultiformatMessageString::builder()
@@ -129,7 +145,7 @@ fn descriptor(f: &Finding) -> ReportingDescriptor {
         )
         .default_configuration(
             ReportingConfiguration::builder()
-                .level(json!(level_name(f.severity)))
+                .level(json!(level_name(severity)))
                 .build(),
         )
         .properties(
@@ -149,6 +165,10 @@ fn result(f: &Finding, rule_index: usize) -> io::Result<SarifResult> {
         ),
         ("severity".to_string(), json!(f.severity.as_str())),
     ]);
+    let mut props = props;
+    if let Some(subject) = &f.subject {
+        props.insert("subject".to_string(), json!(subject));
+    }
     let mut r = SarifResult::builder()
         .rule_id(f.rule.clone())
         .rule_index(i64::try_from(rule_index).unwrap_or(i64::MAX))
@@ -298,22 +318,25 @@ mod tests {
             ids,
             ["NIX-011", "NIX-012", "NIX-013", "NIX-050", "NIX-071", "NIX-072", "NIX-110"]
         );
+        // A catalogue rule is described by its catalogue entry (its default severity, its
+        // generic fix), whatever a finding of it says.
         let crit = &v["runs"][0]["tool"]["driver"]["rules"][1];
+        let e = nixsec_catalogue::entry("NIX-012");
         assert_eq!(
             crit,
             &json!({
                 "id": "NIX-012",
-                "name": "Title of NIX-012",
-                "shortDescription": {"text": "Title of NIX-012"},
-                "fullDescription": {"text": "Title of NIX-012"},
+                "name": e.title,
+                "shortDescription": {"text": e.title},
+                "fullDescription": {"text": e.rationale},
                 "help": {
-                    "text": "Fix NIX-012.\n\nNixOS:\n# NIX-012\nnix.settings.option = true;",
-                    "markdown": "Fix NIX-012.\n\n**NixOS:**\n\n```nix\n# NIX-012\nnix.settings.option = true;\n```",
+                    "text": format!("{}\n\nNixOS:\n{}", e.fix, e.nixos),
+                    "markdown": format!("{}\n\n**NixOS:**\n\n```nix\n{}\n```", e.fix, e.nixos),
                 },
                 "defaultConfiguration": {"level": "error"},
                 "properties": {
                     "section": "multi-user",
-                    "security-severity": "9.5",
+                    "security-severity": "7.5",
                     "tags": ["security", "multi-user"],
                 },
             })
@@ -331,16 +354,18 @@ mod tests {
                 )
             })
             .collect();
+        // The catalogue's default severities: NIX-011, 012, 071, 072 high; 050, 110 medium;
+        // 013 low.
         assert_eq!(
             levels,
             [
-                ("NIX-011", "note", "2.5"),
-                ("NIX-012", "error", "9.5"),
-                ("NIX-013", "error", "7.5"),
-                ("NIX-050", "note", "2.5"),
-                ("NIX-071", "warning", "5.0"),
-                ("NIX-072", "warning", "5.0"),
-                ("NIX-110", "error", "7.5"),
+                ("NIX-011", "error", "7.5"),
+                ("NIX-012", "error", "7.5"),
+                ("NIX-013", "note", "2.5"),
+                ("NIX-050", "warning", "5.0"),
+                ("NIX-071", "error", "7.5"),
+                ("NIX-072", "error", "7.5"),
+                ("NIX-110", "warning", "5.0"),
             ]
         );
     }

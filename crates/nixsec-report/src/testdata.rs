@@ -15,6 +15,7 @@ fn finding(
         rule: rule.into(),
         title: format!("Title of {rule}"),
         section: section.into(),
+        subject: None,
         severity,
         status,
         message: message.into(),

@@ -107,13 +107,22 @@ fn groups(report: &Report) -> Vec<(String, Vec<&Finding>)> {
         out.push((escape(name).into_owned(), fs));
     }
     for (_, fs) in &mut out {
-        fs.sort_by(|a, b| {
-            (status_rank(a), Reverse(a.severity), &a.rule).cmp(&(
-                status_rank(b),
-                Reverse(b.severity),
-                &b.rule,
-            ))
-        });
+        // A rule's findings of one kind stay together (in the order its checker gave them),
+        // ranked by the worst of them.
+        let worst = |f: &Finding, fs: &[&Finding]| {
+            fs.iter()
+                .filter(|g| g.rule == f.rule && status_rank(g) == status_rank(f))
+                .map(|g| g.severity)
+                .max()
+                .unwrap_or(f.severity)
+        };
+        let keys: Vec<(u8, Reverse<Severity>, String)> = fs
+            .iter()
+            .map(|f| (status_rank(f), Reverse(worst(f, fs)), f.rule.clone()))
+            .collect();
+        let mut order: Vec<usize> = (0..fs.len()).collect();
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        *fs = order.into_iter().map(|i| fs[i]).collect();
     }
     out.retain(|(_, fs)| !fs.is_empty());
     out
@@ -148,8 +157,24 @@ pub fn render(report: &Report, opts: &Options, out: &mut dyn Write) -> io::Resul
         }
         writeln!(out)?;
         writeln!(out, "{h}{heading}{h:#}", h = p.heading)?;
-        for f in shown {
-            finding(out, f, opts, &p)?;
+        let mut i = 0;
+        while i < shown.len() {
+            let f = shown[i];
+            let mut j = i + 1;
+            while j < shown.len()
+                && shown[j].rule == f.rule
+                && status_rank(shown[j]) == status_rank(f)
+            {
+                j += 1;
+            }
+            if j - i > 1 && f.status == Status::Fail {
+                problems(out, &shown[i..j], &p)?;
+            } else {
+                for g in &shown[i..j] {
+                    finding(out, g, opts, &p)?;
+                }
+            }
+            i = j;
         }
     }
     writeln!(out)?;
@@ -202,19 +227,95 @@ fn finding(out: &mut dyn Write, f: &Finding, opts: &Options, p: &Palette) -> io:
     Ok(())
 }
 
+/// Several failing findings of one rule (of one kind: active or ignored): the rule's line once
+/// with the worst severity and the count, then each problem, then the fix (once when every
+/// problem shares it, else under each problem).
+fn problems(out: &mut dyn Write, fs: &[&Finding], p: &Palette) -> io::Result<()> {
+    let first = fs[0];
+    let worst = fs
+        .iter()
+        .map(|f| f.severity)
+        .max()
+        .unwrap_or(first.severity);
+    let (label, style) = if first.ignored.is_some() {
+        ("IGNORED", p.ignored)
+    } else {
+        ("FAIL", p.fail)
+    };
+    let sev = p.severity(worst);
+    writeln!(
+        out,
+        "  {style}{label:<7}{style:#}  {sev}{:<8}{sev:#}  {}  {} {d}({} problems){d:#}",
+        worst.as_str(),
+        escape(&first.rule),
+        escape(&first.title),
+        fs.len(),
+        d = p.dim
+    )?;
+    let shared_fix = fs
+        .iter()
+        .all(|f| f.remediation.nixos == first.remediation.nixos);
+    for f in fs {
+        write!(out, "{DETAIL}- ")?;
+        if f.severity != worst {
+            let s = p.severity(f.severity);
+            write!(out, "{s}[{}]{s:#} ", f.severity.as_str())?;
+        }
+        writeln!(out, "{}", escape(&f.message))?;
+        for e in &f.evidence {
+            evidence_line(out, e, "  ")?;
+        }
+        if let Some(ig) = &f.ignored {
+            write!(
+                out,
+                "{DETAIL}  {s}ignored:{s:#} {}",
+                escape(&ig.reason),
+                s = p.ignored
+            )?;
+            if let Some(until) = &ig.until {
+                write!(out, " (until {})", escape(until))?;
+            }
+            writeln!(out)?;
+        } else if !shared_fix && !f.remediation.nixos.trim().is_empty() {
+            writeln!(out, "{DETAIL}  nixos:")?;
+            for line in f.remediation.nixos.lines() {
+                writeln!(out, "{DETAIL}    {}", escape(line))?;
+            }
+        }
+    }
+    if first.ignored.is_none() {
+        if shared_fix {
+            remediation(out, first)?;
+        } else {
+            let mut lines = first.remediation.text.lines();
+            if let Some(line) = lines.next() {
+                writeln!(out, "{DETAIL}fix: {}", escape(line))?;
+                for line in lines {
+                    writeln!(out, "{DETAIL}     {}", escape(line))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn evidence_line(out: &mut dyn Write, e: &nixsec_core::Evidence, indent: &str) -> io::Result<()> {
+    write!(out, "{DETAIL}{indent}{}", escape(&e.path))?;
+    if let Some(line) = e.line {
+        write!(out, ":{line}")?;
+    }
+    if let Some(value) = &e.value {
+        write!(out, "  {}", escape(value))?;
+    }
+    writeln!(out)
+}
+
 fn message_and_evidence(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     if !f.message.is_empty() {
         writeln!(out, "{DETAIL}{}", escape(&f.message))?;
     }
     for e in &f.evidence {
-        write!(out, "{DETAIL}{}", escape(&e.path))?;
-        if let Some(line) = e.line {
-            write!(out, ":{line}")?;
-        }
-        if let Some(value) = &e.value {
-            write!(out, "  {}", escape(value))?;
-        }
-        writeln!(out)?;
+        evidence_line(out, e, "")?;
     }
     Ok(())
 }
@@ -250,6 +351,14 @@ fn summary(out: &mut dyn Write, report: &Report, p: &Palette) -> io::Result<()> 
         "{fail}{} fail{fail:#} ({} critical, {} high, {} medium, {} low, {} info), {} error, {} pass, {} skip, {} ignored",
         s.fail, by.critical, by.high, by.medium, by.low, by.info, s.error, s.pass, s.skip, s.ignored
     )?;
+    let r = &s.rules;
+    if r.fail + r.ignored != s.fail + s.ignored {
+        writeln!(
+            out,
+            "rules: {} failing ({} problems), {} ignored, {} error, {} pass, {} skip",
+            r.fail, s.fail, r.ignored, r.error, r.pass, r.skip
+        )?;
+    }
     match s.hardening_index {
         Some(i) => writeln!(out, "hardening index: {i}/100")?,
         None => writeln!(out, "hardening index: n/a")?,

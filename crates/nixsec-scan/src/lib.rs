@@ -542,9 +542,9 @@ pub fn all_paths(db: &Database) -> Vec<String> {
 }
 
 /// The evidence and message of each result, as findings of their catalogue rules (titles,
-/// sections and fixes come from the rule registry; a rule that is not linked in keeps its id).
+/// sections and fixes come from the catalogue); the subject is the file.
 pub mod findings {
-    use nixsec_core::{find_rule, Evidence, Finding, Remediation, Severity, Status};
+    use nixsec_core::{Evidence, Finding, Severity, Status};
 
     use super::{ElfRecord, Outcome, SecretRecord};
 
@@ -554,22 +554,13 @@ pub mod findings {
         message: String,
         evidence: Vec<Evidence>,
     ) -> Finding {
-        let rule = find_rule(id);
-        Finding {
-            rule: id.to_string(),
-            title: rule.map_or_else(|| id.to_string(), |r| r.meta().title.to_string()),
-            section: rule.map_or("", |r| r.meta().section.as_str()).to_string(),
-            severity: severity
-                .unwrap_or_else(|| rule.map_or(Severity::High, |r| r.meta().severity)),
-            status: Status::Fail,
-            message,
-            evidence,
-            remediation: Remediation {
-                text: rule.map_or("", |r| r.meta().fix).to_string(),
-                nixos: rule.map_or("", |r| r.meta().nixos).to_string(),
-            },
-            ignored: None,
+        let mut f = nixsec_catalogue::entry(id).finding(Status::Fail, message);
+        f.subject = evidence.first().map(|e| e.path.clone());
+        f.evidence = evidence;
+        if let Some(s) = severity {
+            f.severity = s;
         }
+        f
     }
 
     /// NIX-008 for one ELF file, if its search path escapes the store.

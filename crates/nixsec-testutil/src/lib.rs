@@ -6,7 +6,7 @@ use std::fs;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use nixsec_core::{HostCx, Root};
+use nixsec_core::Root;
 
 /// A root directory built file by file in a tempdir.
 pub struct RootBuilder {
@@ -111,12 +111,6 @@ impl RootBuilder {
     #[must_use]
     pub fn root(&self) -> Root {
         Root::new(self.dir.path()).unwrap()
-    }
-
-    /// A `HostCx` on it.
-    #[must_use]
-    pub fn cx(&self) -> HostCx {
-        HostCx::new(self.root())
     }
 }
 

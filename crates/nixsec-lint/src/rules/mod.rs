@@ -5,7 +5,8 @@
 //! Rules that depend on NixOS defaults also look at a whole configuration
 //! ([`LintRule::check_config`]).
 
-use nixsec_core::{RuleMeta, Severity};
+use nixsec_catalogue::Entry;
+use nixsec_core::Severity;
 use rnix::TextRange;
 
 use crate::config::ConfigView;
@@ -74,8 +75,6 @@ impl Hit {
 
 /// A configuration rule.
 pub trait LintRule: Sync {
-    /// The rule's catalogue entry.
-    fn meta(&self) -> &'static RuleMeta;
     /// Module kinds the rule applies to (NixOS only unless said otherwise).
     fn kinds(&self) -> &'static [ModuleKind] {
         &[ModuleKind::NixOS]
@@ -96,15 +95,56 @@ pub trait LintRule: Sync {
     fn check_file(&self, _cx: &FileCx<'_>, _out: &mut Vec<Hit>) {}
 }
 
-/// Every configuration rule, added by the rule files themselves.
-#[linkme::distributed_slice]
-pub static LINT_RULES: [&'static dyn LintRule];
+/// One registered configuration checker: the catalogue id it attaches to, where it is defined,
+/// and the check (reached through `Deref`).
+pub struct LintReg {
+    /// Catalogue id (`NIX-012`).
+    pub id: &'static str,
+    /// The checker's source file (`file!()`).
+    pub source: &'static str,
+    /// The check.
+    pub rule: &'static dyn LintRule,
+}
 
-/// The registered configuration rules, sorted by id.
+impl LintReg {
+    /// The rule's catalogue entry.
+    #[must_use]
+    pub fn entry(&self) -> &'static Entry {
+        nixsec_catalogue::entry(self.id)
+    }
+}
+
+impl std::ops::Deref for LintReg {
+    type Target = dyn LintRule;
+    fn deref(&self) -> &Self::Target {
+        self.rule
+    }
+}
+
+/// Every configuration checker, added by the checker files themselves with [`lint_rule!`].
+#[linkme::distributed_slice]
+pub static LINT_RULES: [LintReg];
+
+/// Register a configuration checker for a catalogue id: `lint_rule!("NIX-012", SandboxDisabled);`.
+#[macro_export]
+macro_rules! lint_rule {
+    ($id:literal, $rule:expr) => {
+        // linkme places the entry with `#[link_section]`, which `unsafe_code` flags.
+        #[allow(unsafe_code)]
+        #[linkme::distributed_slice($crate::rules::LINT_RULES)]
+        static LINT_RULE: $crate::rules::LintReg = $crate::rules::LintReg {
+            id: $id,
+            source: file!(),
+            rule: &$rule,
+        };
+    };
+}
+
+/// The registered configuration checkers, sorted by id.
 #[must_use]
-pub fn lint_rules() -> Vec<&'static dyn LintRule> {
-    let mut v: Vec<&'static dyn LintRule> = LINT_RULES.iter().copied().collect();
-    v.sort_by_key(|r| r.meta().id);
+pub fn lint_rules() -> Vec<&'static LintReg> {
+    let mut v: Vec<&'static LintReg> = LINT_RULES.iter().collect();
+    v.sort_by_key(|r| r.id);
     v
 }
 
@@ -190,7 +230,7 @@ mod registry_tests {
     /// `rules-catalogue.md`.
     const EXPECTED: &[(&str, Severity)] = &[
         ("NIX-012", Severity::High),
-        ("NIX-014", Severity::High),
+        ("NIX-014", Severity::Critical),
         ("NIX-020", Severity::Critical),
         ("NIX-021", Severity::Medium),
         ("NIX-027", Severity::High),
@@ -219,18 +259,29 @@ mod registry_tests {
     fn registry_matches_the_catalogue() {
         let got: Vec<(&str, Severity)> = lint_rules()
             .iter()
-            .map(|r| (r.meta().id, r.meta().severity))
+            .map(|r| (r.id, r.entry().severity))
             .collect();
         assert_eq!(got, EXPECTED);
+        let ids: Vec<&str> = got.iter().map(|(id, _)| *id).collect();
+        let mut unique = ids.clone();
+        unique.dedup();
+        assert_eq!(ids, unique, "two configuration checkers claim one id");
         for r in lint_rules() {
-            let m = r.meta();
             assert!(
-                !m.rationale.is_empty() && !m.fix.is_empty() && !m.nixos.is_empty(),
-                "{}",
-                m.id
+                r.entry().lint.is_some(),
+                "{}: no `[lint]` in {}",
+                r.id,
+                r.entry().file
             );
-            assert!(m.source.contains("src/rules/"), "{}", m.source);
-            assert!(!r.options().is_empty(), "{}", m.id);
+            assert!(r.source.contains("src/rules/"), "{}", r.source);
+            assert!(!r.options().is_empty(), "{}", r.id);
+        }
+        for e in nixsec_catalogue::all().iter().filter(|e| e.lint.is_some()) {
+            assert!(
+                ids.contains(&e.id),
+                "{}: `[lint]` in the catalogue, no checker",
+                e.id
+            );
         }
     }
 }

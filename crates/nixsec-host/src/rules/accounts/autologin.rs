@@ -1,27 +1,14 @@
 //! NIX-136: a console or display manager logs a user in automatically.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome, Severity};
 
 /// getty `--autologin`, GDM `AutomaticLoginEnable`, SDDM `[Autologin] User=`, LightDM
 /// `autologin-user=`.
 pub struct Autologin;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &Autologin;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-136",
-    title: "Automatic login",
-    section: Section::Accounts,
-    severity: Severity::Medium,
-    checks: "getty units and drop-ins under `/etc/systemd/system` (`getty@`, `autovt@`, `serial-getty@`, `console-getty`; NixOS writes `services.getty.autologinUser` into `getty@.service.d/overrides.conf`) for `--autologin USER` / `-a USER`; `/etc/gdm/custom.conf` (`AutomaticLoginEnable=true` with `AutomaticLogin=`); `/etc/sddm.conf` and `/etc/sddm.conf.d/*.conf` (`[Autologin]` `User=`); `/etc/lightdm/lightdm.conf` (`autologin-user=`). Fails when any logs a user in; high when the user is root. Passes when none does.",
-    rationale: "Automatic login hands the session (and the user's keys, browser sessions and sudo rights) to whoever touches the keyboard or the serial console; for root it is an unlocked root shell.",
-    fix: "Turn automatic login off; rely on disk encryption and a lock screen.",
-    nixos: "services.getty.autologinUser = null;\nservices.displayManager.autoLogin.enable = false;",
-    references: &["agetty(8): --autologin", "NixOS options services.getty.autologinUser, services.displayManager.autoLogin", "CWE-287"],
-    source: file!(),
-};
+crate::host_rule!("NIX-136", Autologin);
 
 fn getty_user(text: &str) -> Option<String> {
     for l in text.lines() {
@@ -61,10 +48,6 @@ fn ini_value(text: &str, section: Option<&str>, key: &str) -> Option<(u32, Strin
 }
 
 impl Rule for Autologin {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let mut found: Vec<(String, Evidence)> = Vec::new();
@@ -176,11 +159,11 @@ mod tests {
         let o = run(&Autologin, &b);
         assert_eq!(message(&o), "automatic login as `root`");
         assert!(matches!(
-            o,
-            Outcome::Fail {
+            crate::testing::failed(&o),
+            Some(crate::testing::Failed {
                 severity: Some(Severity::High),
                 ..
-            }
+            })
         ));
     }
 
@@ -192,7 +175,10 @@ mod tests {
         );
         let o = run(&Autologin, &b);
         assert_eq!(message(&o), "automatic login as `alice`");
-        assert!(matches!(o, Outcome::Fail { severity: None, .. }));
+        assert!(matches!(
+            crate::testing::failed(&o),
+            Some(crate::testing::Failed { severity: None, .. })
+        ));
         let b = RootBuilder::new().file(
             "/etc/gdm/custom.conf",
             "[daemon]\nAutomaticLoginEnable=True\nAutomaticLogin=bob\n",

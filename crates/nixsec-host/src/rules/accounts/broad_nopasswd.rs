@@ -1,34 +1,17 @@
 //! NIX-133: NOPASSWD rules that amount to a root shell.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::sudoers::{broad_command, Policies};
 
 /// A passwordless rule for `ALL`, a shell, an editor, nix, nixos-rebuild, systemctl or env.
 pub struct BroadNopasswd;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &BroadNopasswd;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-133",
-    title: "Broad NOPASSWD rules",
-    section: Section::Accounts,
-    severity: Severity::Medium,
-    checks: "Every command of every user specification in `/etc/sudoers` and its included files (aliases expanded, tags carried as sudo does), and every `permit nopass` line of `/etc/doas.conf`. Fails when a `NOPASSWD` command (or doas `nopass`) is `ALL`, a shell, `su`, an editor or pager, a Nix command, `nixos-rebuild`, `systemctl` or `env`, or when a doas `nopass` rule has no `cmd` restriction. Skipped when neither sudo nor doas is configured.",
-    rationale: "Each of these commands runs arbitrary code as root (an editor's shell escape, `systemctl` starting a unit, `nix` building and running anything, `nixos-rebuild` installing any configuration): a passwordless rule for them is a passwordless root shell for whoever controls the account.",
-    fix: "Restrict NOPASSWD to exact store paths with fixed arguments, or keep the password.",
-    nixos: "security.sudo.extraRules = [ { users = [ \"backup\" ]; commands = [ { command = \"${pkgs.restic}/bin/restic snapshots\"; options = [ \"NOPASSWD\" ]; } ]; } ];",
-    references: &["sudoers(5)", "doas.conf(5)", "GTFOBins", "CWE-269"],
-    source: file!(),
-};
+crate::host_rule!("NIX-133", BroadNopasswd);
 
 impl Rule for BroadNopasswd {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let p = Policies::of(cx);
         let mut problems = Vec::new();

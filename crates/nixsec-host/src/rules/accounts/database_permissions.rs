@@ -2,37 +2,20 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::perms::describe;
 
 /// Shadow readable beyond root and group `shadow`; passwd/group writable by non-root; sudoers
 /// not 0440 root.
 pub struct DatabasePermissions;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &DatabasePermissions;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-139",
-    title: "Permissions of account databases",
-    section: Section::Accounts,
-    severity: Severity::Medium,
-    checks: "Owner, group and mode of `/etc/shadow` (NixOS and Debian: 0640 root:shadow), `/etc/passwd` and `/etc/group` (0644 root:root; NixOS store links resolve to 0444 files), and `/etc/sudoers` (0440 root). Fails when shadow is not owned by root, readable by others, group-readable by a group other than `shadow`, or writable by anyone but root; passwd or group are not owned by root or are group/other writable; sudoers is not 0440 (or stricter) root-owned. Missing passwd/shadow is an error; a missing sudoers is fine.",
-    rationale: "A readable shadow hands every password hash to offline cracking; a writable passwd or group lets a user make themselves uid 0 or a wheel member; sudo refuses a sudoers file with the wrong mode, and a writable one is root for its writer.",
-    fix: "Restore the modes (a NixOS rebuild does), and find out how they changed.",
-    nixos: "# nixos-rebuild switch restores them; by hand:\nchown root:shadow /etc/shadow && chmod 0640 /etc/shadow\nchown root:root /etc/passwd /etc/group && chmod 0644 /etc/passwd /etc/group",
-    references: &["shadow(5)", "sudoers(5)", "DevSec os-02 (expects group root), os-03", "lynis AUTH-9252", "CWE-732"],
-    source: file!(),
-};
+crate::host_rule!("NIX-139", DatabasePermissions);
 
 impl Rule for DatabasePermissions {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let accounts = Accounts::of(cx);
         let mut problems = Vec::new();

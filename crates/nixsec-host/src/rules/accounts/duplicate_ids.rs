@@ -2,35 +2,18 @@
 
 use std::collections::BTreeMap;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 
 /// A non-root uid 0, a duplicate uid or a duplicate gid.
 pub struct DuplicateIds;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &DuplicateIds;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-131",
-    title: "Extra UID 0 or duplicate ids",
-    section: Section::Accounts,
-    severity: Severity::Critical,
-    checks: "`/etc/passwd` and `/etc/group`. Fails when an account other than `root` has uid 0, two accounts share a uid, or two groups share a gid.",
-    rationale: "A second uid-0 account is a root backdoor with its own password; shared ids merge two identities, so files, processes and audit records of one belong to the other.",
-    fix: "Give every account and group a unique id; use sudo for privilege.",
-    nixos: "users.users.<name>.uid = <unique>;  # or leave uid unset and let NixOS allocate",
-    references: &["passwd(5)", "group(5)", "lynis AUTH-9204, AUTH-9208", "DevSec os-07"],
-    source: file!(),
-};
+crate::host_rule!("NIX-131", DuplicateIds);
 
 impl Rule for DuplicateIds {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let a = Accounts::of(cx);
         let (users, groups) = match (&a.users, &a.groups) {

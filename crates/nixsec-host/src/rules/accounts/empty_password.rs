@@ -1,34 +1,17 @@
 //! NIX-130: an account that can log in has an empty password field.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 
 /// `/etc/shadow` field 2 empty (or `/etc/passwd` field 2 empty) for an account with a shell.
 pub struct EmptyPassword;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &EmptyPassword;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-130",
-    title: "Account with an empty password",
-    section: Section::Accounts,
-    severity: Severity::Critical,
-    checks: "`/etc/shadow` (second field) and `/etc/passwd` (second field, which overrides shadow when it is not `x`) for every account with a login shell (not `nologin` or `false`). Fails when the password field is empty: `login`, `su` and (with `PermitEmptyPasswords`) sshd accept it without a password. An unreadable `/etc/shadow` is an error, never a pass.",
-    rationale: "An empty password field means no password: anyone at the console, or any local user through `su`, becomes that account without knowing anything.",
-    fix: "Set a password through a secret file, or lock the account.",
-    nixos: "users.users.<name>.hashedPasswordFile = \"/run/secrets/<name>-password\";\n# or lock it:\nusers.users.<name>.hashedPassword = \"!\";",
-    references: &["shadow(5)", "lynis AUTH-9283", "DevSec os-03b", "CWE-258"],
-    source: file!(),
-};
+crate::host_rule!("NIX-130", EmptyPassword);
 
 impl Rule for EmptyPassword {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let a = Accounts::of(cx);
         let users = match &a.users {

@@ -2,35 +2,18 @@
 
 use std::collections::BTreeSet;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::{users_groups_json, Accounts};
+use crate::engine::Rule;
 
 /// `mutableUsers` is true in the system's `users-groups.json`.
 pub struct MutableUsers;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &MutableUsers;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-135",
-    title: "Users and passwords mutable outside the config",
-    section: Section::Accounts,
-    severity: Severity::Low,
-    checks: "On NixOS, the `users-groups.json` store file that `/run/current-system/activate` passes to `update-users-groups.pl`: its `mutableUsers` flag (`users.mutableUsers`, default `true`), and which accounts of `/etc/passwd` it does not declare (drift). Fails when `mutableUsers` is true. Skipped off NixOS or when the activation script does not use `users-groups.json` (userborn, systemd-sysusers, a mounted root without `/run`).",
-    rationale: "With mutable users, `useradd`, `passwd` and `usermod` changes persist across rebuilds: the configuration no longer says who can log in, and an attacker's added account or changed password survives a redeploy.",
-    fix: "Make accounts declarative and give human users password files.",
-    nixos: "users.mutableUsers = false;\nusers.users.<name>.hashedPasswordFile = \"/run/secrets/<name>-password\";",
-    references: &["NixOS option users.mutableUsers", "nixos/modules/config/update-users-groups.pl"],
-    source: file!(),
-};
+crate::host_rule!("NIX-135", MutableUsers);
 
 impl Rule for MutableUsers {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !cx.info().is_nixos {
             return Outcome::skip(

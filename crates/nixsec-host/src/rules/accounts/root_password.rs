@@ -1,35 +1,18 @@
 //! NIX-137: root can log in with a password although admins have sudo or doas.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::sudoers::Policies;
 
 /// root's shadow field is a usable hash while a sudo/doas path exists.
 pub struct RootPassword;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &RootPassword;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-137",
-    title: "Root account has a usable password",
-    section: Section::Accounts,
-    severity: Severity::Low,
-    checks: "root's password field in `/etc/shadow`, and whether admins have another way up (`/etc/sudoers` or `/etc/doas.conf` exists). Fails when root's field does not start with `!` or `*` (an empty field is NIX-130) while sudo or doas is configured. Passes when root is locked, or when there is no other way to administer the host. An unreadable shadow is an error.",
-    rationale: "A root password is one more secret to guess, phish or leak, usable at the console and through `su` by anyone who learns it, and logs say only \"root\". With sudo, admins authenticate as themselves.",
-    fix: "Lock root's password.",
-    nixos: "users.users.root.hashedPassword = \"!\";",
-    references: &["shadow(5)", "lynis AUTH-9284", "CWE-521"],
-    source: file!(),
-};
+crate::host_rule!("NIX-137", RootPassword);
 
 impl Rule for RootPassword {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let a = Accounts::of(cx);
         let shadow = match &a.shadow {

@@ -2,36 +2,19 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::perms::describe;
 
 /// The sudo wrapper (or binary) is executable by "other".
 pub struct SudoForEveryone;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SudoForEveryone;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-134",
-    title: "sudo executable by every user",
-    section: Section::Accounts,
-    severity: Severity::Low,
-    checks: "The mode and group of `/run/wrappers/bin/sudo` (NixOS's setuid wrapper; `/usr/bin/sudo` or `/bin/sudo` on other systems). Fails when the file is executable by \"other\" (NixOS default 4511) instead of only by its group (4510 root:wheel with `security.sudo.execWheelOnly = true`). Skipped when there is no sudo.",
-    rationale: "A setuid-root binary that every user can run exposes its bugs to every user: CVE-2021-3156 (Baron Samedit) gave root to any local account, with or without a sudoers entry. Restricting execution to wheel shrinks that to the admins.",
-    fix: "Let only wheel execute sudo.",
-    nixos: "security.sudo.execWheelOnly = true;",
-    references: &["NixOS option security.sudo.execWheelOnly", "CVE-2021-3156", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-134", SudoForEveryone);
 
 impl Rule for SudoForEveryone {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let accounts = Accounts::of(cx);
         for path in ["/run/wrappers/bin/sudo", "/usr/bin/sudo", "/bin/sudo"] {

@@ -1,28 +1,15 @@
 //! NIX-138: weak password hashing or a loose default umask.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::{login_defs, Accounts};
+use crate::engine::Rule;
 
 /// Weak `ENCRYPT_METHOD`, weak hashes in shadow, `UMASK` looser than 027, or a PAM `md5` hash.
 pub struct WeakPasswordPolicy;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &WeakPasswordPolicy;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-138",
-    title: "Weak password policy or hashing",
-    section: Section::Accounts,
-    severity: Severity::Low,
-    checks: "`/etc/login.defs` (`ENCRYPT_METHOD`, `UMASK`; `PASS_MAX_DAYS`, `PASS_MIN_DAYS`, `PASS_WARN_AGE` are reported), the hash scheme of every password in `/etc/shadow`, and `pam_unix` password lines in `/etc/pam.d/{passwd,chpasswd,common-password}`. Fails when `ENCRYPT_METHOD` is not YESCRYPT or SHA512 (unset: shadow's default DES), a shadow hash is MD5 (`$1$`), SHA-256 (`$5$`) or DES, `UMASK` lets group or others write or others read (looser than 027; unset: 022), or `pam_unix` hashes with `md5` or `bigcrypt`. An unreadable shadow is an error.",
-    rationale: "MD5, SHA-256 crypt and DES hashes fall to GPU cracking in hours once the shadow file leaks (backups, a read-only root exploit); a loose umask makes new files of every user readable (or writable) by others.",
-    fix: "Hash with yescrypt, re-set old passwords, and use umask 027.",
-    nixos: "security.loginDefs.settings = { ENCRYPT_METHOD = \"YESCRYPT\"; UMASK = \"027\"; };",
-    references: &["login.defs(5)", "crypt(5)", "lynis AUTH-9229, AUTH-9230, AUTH-9286, AUTH-9328", "DevSec os-05", "CWE-916"],
-    source: file!(),
-};
+crate::host_rule!("NIX-138", WeakPasswordPolicy);
 
 fn weak_hash(h: &str) -> Option<&'static str> {
     if h.starts_with("$1$") || h.starts_with("$md5") {
@@ -42,10 +29,6 @@ fn weak_hash(h: &str) -> Option<&'static str> {
 }
 
 impl Rule for WeakPasswordPolicy {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let mut problems = Vec::new();
         let mut evidence = Vec::new();

@@ -1,34 +1,17 @@
 //! NIX-132: members of wheel become root without a password (sudo or doas).
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::sudoers::Policies;
 
 /// `%wheel ... NOPASSWD: ALL`, `Defaults:%wheel !authenticate`, or doas `permit nopass :wheel`.
 pub struct WheelNopasswd;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &WheelNopasswd;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-132",
-    title: "Passwordless privilege escalation for wheel",
-    section: Section::Accounts,
-    severity: Severity::Medium,
-    checks: "`/etc/sudoers` with its `@include`/`@includedir` files (NixOS: a store file written from `security.sudo.*`), and `/etc/doas.conf`. Fails when the last sudoers rule for `%wheel` with command `ALL` carries `NOPASSWD` (as NixOS writes it for `security.sudo.wheelNeedsPassword = false`), a `Defaults` line disables authentication for everyone or for `%wheel`, or doas has `permit nopass :wheel` without a `cmd` restriction. Skipped when neither sudo nor doas is configured.",
-    rationale: "Without a password, any code running as an admin user (a malicious dependency, a browser exploit) becomes root silently; the password prompt is the one barrier between the admin's account and the system.",
-    fix: "Require the password for wheel.",
-    nixos: "security.sudo.wheelNeedsPassword = true;  # and security.doas.wheelNeedsPassword, security.sudo-rs.wheelNeedsPassword",
-    references: &["sudoers(5): NOPASSWD, authenticate", "doas.conf(5)", "NixOS option security.sudo.wheelNeedsPassword", "CWE-306"],
-    source: file!(),
-};
+crate::host_rule!("NIX-132", WheelNopasswd);
 
 impl Rule for WheelNopasswd {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let p = Policies::of(cx);
         let mut problems = Vec::new();

@@ -1,55 +1,21 @@
 //! NIX-042: other persistent filesystems (`/home`, `/var`, `/srv`, data disks) are plain.
-//!
-//! ## What it checks
-//! Every mount of a local disk filesystem (ext2/3/4, xfs, btrfs, f2fs, jfs, reiserfs, nilfs2,
-//! zfs, bcachefs, vfat/exfat/ntfs) other than `/` (NIX-040) and the boot/ESP mounts (`/boot`,
-//! `/efi`, `/boot/efi`; see NIX-044), on a device other than the root's, followed down the
-//! device-mapper stack as in NIX-040. Bind mounts of an already checked device are skipped.
-//!
-//! ## Why it matters
-//! User homes, service state under `/var/lib`, databases and backups on a plain disk are readable
-//! by whoever holds the disk, even when `/` is encrypted.
-//!
-//! ## Fix (NixOS)
-//! Add a LUKS device for it: `boot.initrd.luks.devices.<name>.device = ...;` (or an
-//! `environment.etc.crypttab` entry for non-boot volumes) and mount `/dev/mapper/<name>`.
-//!
-//! ## References
-//! lynis CRYP-7930 (partial); crypttab(5).
 
 use std::collections::BTreeSet;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::blockdev::{self, Protection};
+use crate::engine::Rule;
 
 /// A persistent data filesystem without dm-crypt.
 pub struct DataNotEncrypted;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &DataNotEncrypted;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-042",
-    title: "Other persistent filesystems not encrypted",
-    section: Section::Encryption,
-    severity: Severity::Medium,
-    checks: "Every mounted local disk filesystem (ext4, xfs, btrfs, f2fs, zfs, bcachefs, vfat, ...) other than `/` and the boot/ESP mounts, on a device other than the root's: its block device and device-mapper stack (/sys/block/dm-N/dm/uuid, slaves/). Fails when one has no dm-crypt layer below it. Bind mounts of a checked device are skipped; removable media are not told apart.",
-    rationale: "Home directories, service state in /var/lib, databases and backups on a plain disk can be read by anyone holding the disk, even when the root filesystem is encrypted.",
-    fix: "Move the data onto a LUKS volume (or encrypt the partition offline with `cryptsetup reencrypt --encrypt`) and mount the mapper device.",
-    nixos: "boot.initrd.luks.devices.cryptdata.device = \"/dev/disk/by-uuid/...\";\nfileSystems.\"/srv\".device = \"/dev/mapper/cryptdata\";",
-    references: &["lynis CRYP-7930 (partial)", "crypttab(5)", "NixOS option boot.initrd.luks.devices"],
-    source: file!(),
-};
+crate::host_rule!("NIX-042", DataNotEncrypted);
 
 const BOOT_MOUNTS: [&str; 3] = ["/boot", "/efi", "/boot/efi"];
 
 impl Rule for DataNotEncrypted {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let mounts = blockdev::mounts(cx);
         let mounts = match &*mounts {

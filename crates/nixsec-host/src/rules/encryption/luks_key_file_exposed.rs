@@ -1,49 +1,17 @@
 //! NIX-044: a LUKS key file in the Nix store or on an unencrypted filesystem such as `/boot`.
-//!
-//! ## What it checks
-//! The key-file column of `/etc/crypttab` (`none`, `-`, absent and `/dev/urandom`-style random
-//! keys are passphrase or swap entries and skipped). Fails when a key file is under
-//! `/nix/store` (world-readable, copied there by a path literal), or lives on a filesystem
-//! without dm-crypt below it (typically an unencrypted `/boot`), or is readable by group or
-//! others.
-//!
-//! ## Why it matters
-//! A key file next to the volume it unlocks, readable by anyone or stored in the clear, is the
-//! same as no encryption.
-//!
-//! ## Fix (NixOS)
-//! Keep key files on an encrypted device (root-owned, mode 0400), or unlock with TPM2/FIDO2:
-//! `boot.initrd.systemd.enable = true;` and
-//! `boot.initrd.luks.devices.<n>.crypttabExtraOpts = [ "tpm2-device=auto" ];`.
-//!
-//! ## References
-//! crypttab(5); systemd-cryptenroll(1); NixOS option boot.initrd.luks.devices.<name>.keyFile.
 
 use std::os::unix::fs::MetadataExt;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::blockdev::{self, Protection};
+use crate::engine::Rule;
 
 /// A LUKS key file stored where others can read it.
 pub struct LuksKeyFileExposed;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &LuksKeyFileExposed;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-044",
-    title: "LUKS key file in the store or on an unencrypted `/boot`",
-    section: Section::Encryption,
-    severity: Severity::High,
-    checks: "The key files named in /etc/crypttab (third column; `none`, `-`, absent and /dev/urandom random keys are skipped). Fails when a key file is in /nix/store (world-readable), lives on a filesystem with no dm-crypt layer below it (an unencrypted /boot), or is readable by group or others. Keys given only to the initrd (boot.initrd.luks.devices.<n>.keyFile) are not visible on the running host; the configuration linter checks them.",
-    rationale: "A key file that is stored in the clear next to the volume it unlocks, or that any user can read, unlocks the volume for whoever holds the disk or an account: the encryption protects nothing.",
-    fix: "Keep key files on an encrypted filesystem, owned by root with mode 0400, or unlock with TPM2/FIDO2 instead of a key file.",
-    nixos: "boot.initrd.systemd.enable = true;\nboot.initrd.luks.devices.cryptroot.crypttabExtraOpts = [ \"tpm2-device=auto\" ];",
-    references: &["crypttab(5)", "systemd-cryptenroll(1)", "NixOS option boot.initrd.luks.devices.<name>.keyFile", "NixOS option boot.loader.grub.enableCryptodisk"],
-    source: file!(),
-};
+crate::host_rule!("NIX-044", LuksKeyFileExposed);
 
 /// Key-file values that are not key files.
 fn is_not_a_key_file(k: &str) -> bool {
@@ -54,10 +22,6 @@ fn is_not_a_key_file(k: &str) -> bool {
 }
 
 impl Rule for LuksKeyFileExposed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let text = match root.read_to_string("/etc/crypttab") {
@@ -205,7 +169,7 @@ mod tests {
             "{}",
             message(&o)
         );
-        let Outcome::Fail { evidence, .. } = o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!()
         };
         assert_eq!(evidence[0].line, Some(1));

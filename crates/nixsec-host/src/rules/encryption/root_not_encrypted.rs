@@ -1,56 +1,17 @@
 //! NIX-040: the root filesystem is not on dm-crypt.
-//!
-//! ## What it checks
-//! The mount at `/` from `/proc/self/mountinfo` (or `/proc/mounts`), its block device
-//! (`/sys/dev/block/MAJ:MIN/uevent`, or the `/dev/mapper/NAME` source), and the device-mapper
-//! stack below it (`/sys/block/dm-N/dm/uuid`, `slaves/`, recursively: LVM on LUKS). Fails when no
-//! `CRYPT-*` mapping is below `/`. A `tmpfs` root (impermanence) passes; ZFS/bcachefs roots
-//! without dm-crypt are an error (native encryption is not visible in /proc or /sys). The
-//! catalogue makes the finding info "on the server role if declared": with `--profile server`
-//! the failure is info; undeclared or `--profile desktop`, it keeps its high severity.
-//!
-//! ## Why it matters
-//! A stolen or discarded disk, or a cloud snapshot, gives away every file on a plain root:
-//! `/etc/shadow`, SSH host keys, `/var/lib` service data, the Nix store's secrets.
-//!
-//! ## Fix (NixOS)
-//! `boot.initrd.luks.devices.cryptroot.device = "/dev/disk/by-uuid/...";` with `/` on
-//! `/dev/mapper/cryptroot` (reinstall or `cryptsetup reencrypt --encrypt`).
-//!
-//! ## References
-//! lynis CRYP-7930; cryptsetup(8); NixOS manual "LUKS-Encrypted File Systems".
 
-use linkme::distributed_slice;
-use nixsec_core::{
-    Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES,
-};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Profile, Severity};
 
 use crate::blockdev::{self, Protection};
+use crate::engine::Rule;
 
 /// `/` is not on a dm-crypt device.
 pub struct RootNotEncrypted;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &RootNotEncrypted;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-040",
-    title: "Root filesystem not encrypted",
-    section: Section::Encryption,
-    severity: Severity::High,
-    checks: "The device chain of `/`: the mount from /proc/self/mountinfo (or /proc/mounts), its block device, and the device-mapper stack below it (/sys/block/dm-N/dm/uuid `CRYPT-LUKS1-`/`CRYPT-LUKS2-`/`CRYPT-PLAIN-`, and slaves/ recursively for LVM on LUKS). Fails when no dm-crypt layer is below `/`. A tmpfs root passes. For a declared server (`--profile server`) a failure is reported as info (servers in a locked data centre often boot unattended); for `--profile desktop` it is high.",
-    rationale: "A stolen, returned or discarded disk, or a copied VM image, gives away everything on a plain root filesystem: /etc/shadow hashes, SSH host keys, service data under /var/lib, and secrets in the Nix store.",
-    fix: "Put `/` on a LUKS device opened in the initrd (reinstall, or `cryptsetup reencrypt --encrypt` offline).",
-    nixos: "boot.initrd.luks.devices.cryptroot.device = \"/dev/disk/by-uuid/...\";\nfileSystems.\"/\".device = \"/dev/mapper/cryptroot\";",
-    references: &["lynis CRYP-7930", "cryptsetup(8)", "NixOS option boot.initrd.luks.devices"],
-    source: file!(),
-};
+crate::host_rule!("NIX-040", RootNotEncrypted);
 
 impl Rule for RootNotEncrypted {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let mounts = blockdev::mounts(cx);
         let mounts = match &*mounts {
@@ -148,23 +109,27 @@ mod tests {
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("nvme0n1p2"), "{}", message(&o));
         // No declared role: the catalogue's severity.
-        let Outcome::Fail { severity, .. } = o else {
+        let Some(crate::testing::Failed { severity, .. }) = crate::testing::failed(&o) else {
             panic!("not a failure")
         };
         assert_eq!(severity, None);
-        let cx = b.cx().with_options(AuditOptions {
+        let cx = crate::testing::cx(&b).with_options(AuditOptions {
             profile: Some(Profile::Server),
             ..AuditOptions::default()
         });
-        let Outcome::Fail { severity, .. } = RootNotEncrypted.check(&cx) else {
+        let Some(crate::testing::Failed { severity, .. }) =
+            crate::testing::failed(&RootNotEncrypted.check(&cx))
+        else {
             panic!("not a failure")
         };
         assert_eq!(severity, Some(Severity::Info));
-        let cx = b.cx().with_options(AuditOptions {
+        let cx = crate::testing::cx(&b).with_options(AuditOptions {
             profile: Some(Profile::Desktop),
             ..AuditOptions::default()
         });
-        let Outcome::Fail { severity, .. } = RootNotEncrypted.check(&cx) else {
+        let Some(crate::testing::Failed { severity, .. }) =
+            crate::testing::failed(&RootNotEncrypted.check(&cx))
+        else {
             panic!("not a failure")
         };
         assert_eq!(severity, None);

@@ -1,50 +1,17 @@
 //! NIX-041: a disk-backed swap area is not on dm-crypt.
-//!
-//! ## What it checks
-//! Every line of `/proc/swaps`. A `partition` must be a device with a dm-crypt layer below it
-//! (`/sys/block/dm-N/dm/uuid` `CRYPT-*`, e.g. `CRYPT-PLAIN-` from random-key swap); a `file`
-//! must live on a filesystem whose device is on dm-crypt; `/dev/zram*` is RAM and fine.
-//!
-//! ## Why it matters
-//! Swap receives whatever the kernel pages out: decrypted secrets, keys, session tokens. On a
-//! plain disk it survives power-off and defeats an encrypted root.
-//!
-//! ## Fix (NixOS)
-//! `swapDevices = [ { device = "/dev/disk/by-partuuid/..."; randomEncryption.enable = true; } ];`
-//! or swap inside the LUKS volume, or `zramSwap.enable = true;`.
-//!
-//! ## References
-//! lynis CRYP-7931; crypttab(5) `swap`; NixOS option swapDevices.*.randomEncryption.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::blockdev::{self, Protection};
+use crate::engine::Rule;
 
 /// A swap area on a plain disk.
 pub struct SwapNotEncrypted;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SwapNotEncrypted;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-041",
-    title: "Swap not encrypted",
-    section: Section::Encryption,
-    severity: Severity::Medium,
-    checks: "Each swap area in /proc/swaps: a partition must have a dm-crypt layer below it (/sys/block/dm-N/dm/uuid `CRYPT-*`, including random-key `CRYPT-PLAIN-` swap); a swap file must be on a filesystem whose device is on dm-crypt; zram is RAM and passes. Fails for any disk-backed swap without dm-crypt.",
-    rationale: "The kernel pages out whatever is in memory, including decrypted secrets, private keys and session tokens. Plain swap keeps them on disk after power-off, which defeats an encrypted root.",
-    fix: "Use random-key encrypted swap, put swap inside the LUKS volume, or use zram.",
-    nixos: "swapDevices = [ { device = \"/dev/disk/by-partuuid/...\"; randomEncryption.enable = true; } ];\n# or: zramSwap.enable = true;",
-    references: &["lynis CRYP-7931", "crypttab(5): swap", "NixOS option swapDevices.*.randomEncryption.enable"],
-    source: file!(),
-};
+crate::host_rule!("NIX-041", SwapNotEncrypted);
 
 impl Rule for SwapNotEncrypted {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let swaps =

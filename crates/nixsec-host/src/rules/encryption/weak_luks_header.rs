@@ -1,56 +1,18 @@
 //! NIX-043: a LUKS header with weak parameters.
-//!
-//! ## What it checks
-//! Every dm-crypt mapping in `/sys/block/dm-*/dm/uuid`. For `CRYPT-LUKS1-`/`CRYPT-LUKS2-`, the
-//! header is read from the backing device `/dev/NAME` (from `slaves/`) and parsed natively
-//! (LUKS2: both metadata copies, checksums verified). Fails on `cipher_null` (high), `ecb` or
-//! `cbc-plain` modes, `cbc-essiv`, an XTS key under 512 bits (AES-128) or another key under 256
-//! bits, a LUKS1 header, PBKDF2 under 100 000 iterations or Argon2 under 64 MiB / time cost 2
-//! (low). Keyslots bound to a systemd-cryptenroll token (TPM2, FIDO2, PKCS#11, recovery) are
-//! exempt from the KDF checks: their PBKDF2-1000 is by design. `CRYPT-PLAIN-` mappings other
-//! than swap fail too (no header, no salt, no KDF).
-//!
-//! ## Why it matters
-//! A cheap KDF lets an attacker who copied the header brute-force the passphrase offline; a null
-//! cipher or a watermarkable mode leaves the data readable or recognisable.
-//!
-//! ## Fix (NixOS)
-//! `cryptsetup convert --type luks2 DEV`, `cryptsetup luksConvertKey --pbkdf argon2id DEV`, and
-//! `cryptsetup reencrypt --cipher aes-xts-plain64 --key-size 512 DEV` for cipher or key size.
-//!
-//! ## References
-//! cryptsetup(8); LUKS2 on-disk format specification.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Severity};
 use nixsec_luks::WeaknessKind;
 
 use crate::blockdev;
+use crate::engine::Rule;
 
 /// Weak LUKS parameters.
 pub struct WeakLuksHeader;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &WeakLuksHeader;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-043",
-    title: "Weak LUKS header parameters",
-    section: Section::Encryption,
-    severity: Severity::Low,
-    checks: "The LUKS header of every dm-crypt mapping (/sys/block/dm-*/dm/uuid `CRYPT-LUKS1-`/`CRYPT-LUKS2-`), read from the backing device /dev/NAME and parsed natively (LUKS2: both metadata copies, checksums verified). Fails on cipher_null (high), ecb/cbc-plain/cbc-essiv modes, an XTS key under 512 bits or another key under 256 bits, a LUKS1 header, PBKDF2 under 100000 iterations, or Argon2 under 64 MiB or time cost 2. Keyslots bound to a systemd-cryptenroll token (systemd-tpm2, -fido2, -pkcs11, -recovery) are exempt from the KDF checks (their PBKDF2-1000 is by design). Plain dm-crypt mappings that are not swap also fail.",
-    rationale: "Anyone who copies the header can try passphrases offline at the speed the KDF allows: PBKDF2 with few iterations or Argon2 with little memory makes that cheap. A null cipher stores data in the clear; ECB and plain-IV CBC let an attacker recognise or watermark content.",
-    fix: "Convert LUKS1 to LUKS2 and re-key with Argon2id; re-encrypt for a different cipher or key size.",
-    nixos: "cryptsetup convert --type luks2 /dev/DEV\ncryptsetup luksConvertKey --pbkdf argon2id /dev/DEV\ncryptsetup reencrypt --cipher aes-xts-plain64 --key-size 512 /dev/DEV",
-    references: &["cryptsetup(8): luksConvertKey, reencrypt", "LUKS2 on-disk format specification", "systemd-cryptenroll(1)"],
-    source: file!(),
-};
+crate::host_rule!("NIX-043", WeakLuksHeader);
 
 impl Rule for WeakLuksHeader {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let layers = match blockdev::all_crypt_layers(root) {
@@ -216,11 +178,11 @@ mod tests {
             "luks1-cipher-null-patched.hdr4k",
         ] {
             let o = run(&WeakLuksHeader, &with_header(h));
-            let Outcome::Fail {
+            let Some(crate::testing::Failed {
                 severity,
                 ref message,
                 ..
-            } = o
+            }) = crate::testing::failed(&o)
             else {
                 panic!("{h}: {o:?}")
             };

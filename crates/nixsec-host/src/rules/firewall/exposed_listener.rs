@@ -1,55 +1,18 @@
 //! NIX-074: a listening socket on a non-loopback address that the firewall lets through.
-//!
-//! ## What it checks
-//! Listening sockets of `/proc/net/{tcp,tcp6,udp,udp6}` (TCP `LISTEN`, UDP bound and
-//! unconnected), their processes through `/proc/<pid>/fd` socket links and
-//! `/proc/<pid>/comm`/`cmdline`, each decided on the firewall ruleset as a new connection
-//! from another host (a `::` socket also for IPv4 when it is dual-stack). Every listener is
-//! listed with its exposure; each one the firewall admits is named with the admitting rule.
-//! A port that destination NAT in `prerouting` rewrites (Docker's `-p` ports) never reaches
-//! the input chains and counts as exposed, naming the NAT rule.
-//!
-//! ## Why it matters
-//! A service bound to all addresses and let through by the firewall is reachable by anyone
-//! on the network; databases, container APIs and remote desktops are common ways in.
-//!
-//! ## Fix (NixOS)
-//! Bind the service to `127.0.0.1` or a VPN address, or close its port:
-//! `networking.firewall.interfaces.wg0.allowedTCPPorts = [ 5432 ];`
-//!
-//! ## References
-//! lynis NETW-3012 (lists ports only); proc(5) `/proc/net/tcp`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Severity};
 
+use crate::engine::Rule;
 use crate::firewall::{exposures, firewall, Exposure, RISK_PORTS};
 use crate::procnet::read_sockets;
 
 /// Listeners the firewall lets through.
 pub struct ExposedListener;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ExposedListener;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-074",
-    title: "Exposed listener with no firewall coverage",
-    section: Section::Firewall,
-    severity: Severity::Medium,
-    checks: "Listening sockets in `/proc/net/{tcp,tcp6,udp,udp6}` with their processes (`/proc/<pid>/fd` socket links, `/proc/<pid>/comm`, `cmdline`), each decided as a new inbound connection on the firewall ruleset (see NIX-070 for its sources; a `::` socket also for IPv4 unless it is IPv6-only); a port rewritten by destination NAT in a `prerouting` NAT chain (Docker's published ports) is reachable whatever the input chains say. Fails for every listener on a non-loopback address that the firewall admits, naming port, address, process and the admitting rule; at medium severity when one is on a risk port (2375, 2376, 2379, 3306, 5432, 5984, 6379, 8500, 9200, 11211, 27017, 5900, 3389) or the firewall is off, low otherwise.",
-    rationale: "A service bound to all addresses and let through by the firewall is reachable by anyone on the network. Databases, container APIs and remote desktops exposed this way are a common way in, and a firewall rule opened for one service silently covers any other that later binds the same port.",
-    fix: "Bind the service to 127.0.0.1 or a VPN address, or close its port in the firewall (open it only on the interface that needs it).",
-    nixos: "networking.firewall.interfaces.wg0.allowedTCPPorts = [ 5432 ];  # instead of allowedTCPPorts\nservices.postgresql.settings.listen_addresses = lib.mkForce \"127.0.0.1\";",
-    references: &["lynis NETW-3012", "proc(5): /proc/net/tcp", "networking.firewall.interfaces"],
-    source: file!(),
-};
+crate::host_rule!("NIX-074", ExposedListener);
 
 impl Rule for ExposedListener {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let table = match read_sockets(cx.root()) {
             Ok(Some(t)) => t,
@@ -149,10 +112,11 @@ mod tests {
     use crate::testing::*;
 
     fn exposed_rows(o: &Outcome) -> Vec<String> {
-        let ev = match o {
-            Outcome::Fail { evidence, .. }
-            | Outcome::Pass { evidence, .. }
-            | Outcome::Error { evidence, .. } => evidence,
+        let ev: Vec<nixsec_core::Evidence> = match o {
+            Outcome::Fail { problems } => {
+                problems.iter().flat_map(|p| p.evidence.clone()).collect()
+            }
+            Outcome::Pass { evidence, .. } | Outcome::Error { evidence, .. } => evidence.clone(),
             Outcome::Skip { .. } => return Vec::new(),
         };
         ev.iter()
@@ -182,13 +146,13 @@ mod tests {
         assert!(rows[1].contains("IPv6 admitted by"), "{rows:#?}");
         // ssh is not a risk port: reported at low severity.
         assert!(matches!(
-            o,
-            Outcome::Fail {
+            crate::testing::failed(&o),
+            Some(crate::testing::Failed {
                 severity: Some(Severity::Low),
                 ..
-            }
+            })
         ));
-        let Outcome::Fail { evidence, .. } = &o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             unreachable!()
         };
         assert_eq!(evidence.len(), 10, "every listener is listed");
@@ -244,7 +208,10 @@ mod tests {
             message(&o)
         );
         assert!(
-            matches!(o, Outcome::Fail { severity: None, .. }),
+            matches!(
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed { severity: None, .. })
+            ),
             "the firewall is off: medium"
         );
     }
@@ -278,7 +245,13 @@ mod tests {
             &fw_fixture_path("debian-default-open.json"),
         );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(matches!(o, Outcome::Fail { severity: None, .. }), "{o:?}");
+        assert!(
+            matches!(
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed { severity: None, .. })
+            ),
+            "{o:?}"
+        );
         assert!(message(&o).contains("tcp 0.0.0.0:5432 (postgres (pid 812)) IPv4 admitted by policy accept of `inet filter input`"), "{}", message(&o));
     }
 

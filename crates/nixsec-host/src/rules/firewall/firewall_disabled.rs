@@ -1,51 +1,17 @@
 //! NIX-070: no default-deny path for inbound traffic.
-//!
-//! ## What it checks
-//! The host's ruleset (`--nft-json`, saved iptables rules, the NixOS firewall script of the
-//! system closure) for IPv4 and IPv6 separately: inbound is default-deny when at least one
-//! input-hook base chain ends in drop (policy drop, or a last unconditional drop/reject,
-//! following unconditional jumps such as NixOS's `nixos-fw` → `nixos-fw-log-refuse` →
-//! `nixos-fw-refuse`).
-//!
-//! ## Why it matters
-//! Without a default-deny input path every service that listens on a public address is
-//! reachable, including the ones meant for localhost or a VPN.
-//!
-//! ## Fix (NixOS)
-//! `networking.firewall.enable = true;`
-//!
-//! ## References
-//! lynis FIRE-4512, FIRE-4540, FIRE-4590; nixpkgs `firewall-iptables.nix`, `firewall-nftables.nix`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::firewall::{firewall, ip_versions};
 
 /// Inbound traffic not denied by default.
 pub struct FirewallDisabled;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &FirewallDisabled;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-070",
-    title: "Firewall disabled",
-    section: Section::Firewall,
-    severity: Severity::High,
-    checks: "The firewall ruleset (`--nft-json FILE` from `nft -j list ruleset`, saved `iptables-save` rules in `/etc/iptables/rules.v{4,6}` or `/etc/sysconfig/ip{,6}tables`, and NixOS's `firewall-start` script replayed from the system closure), for IPv4 and IPv6: fails when no input-hook base chain ends in drop (policy drop, or an unconditional final drop/reject reached through unconditional jumps), or when NixOS has neither `firewall.service` nor `nftables.service`.",
-    rationale: "Without a default-deny input path every service that listens on a public address is reachable from the network, including services meant only for localhost or a VPN.",
-    fix: "Enable the NixOS firewall and open only the ports that must be reachable.",
-    nixos: "networking.firewall.enable = true;",
-    references: &["lynis FIRE-4512, FIRE-4540, FIRE-4590", "networking.firewall.enable"],
-    source: file!(),
-};
+crate::host_rule!("NIX-070", FirewallDisabled);
 
 impl Rule for FirewallDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
         let rs = match fw.ruleset() {

@@ -1,42 +1,13 @@
 //! NIX-077: the kernel forwards packets between interfaces.
-//!
-//! ## What it checks
-//! `/proc/sys/net/ipv4/ip_forward`, `/proc/sys/net/ipv4/conf/all/forwarding` and
-//! `/proc/sys/net/ipv6/conf/all/forwarding`.
-//!
-//! ## Why it matters
-//! A forwarding host routes traffic between its networks; unless it is meant to be a router
-//! or container host, that can bridge a private network to the outside, and NixOS's firewall
-//! filters only the input path.
-//!
-//! ## Fix (NixOS)
-//! Remove the sysctl (`boot.kernel.sysctl."net.ipv4.ip_forward"`); where NAT is needed keep it
-//! and filter the `FORWARD` path.
-//!
-//! ## References
-//! ip-sysctl: `ip_forward`, `forwarding`; DevSec sysctl-01, sysctl-19; lynis KRNL-6000.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome};
 
 /// IP forwarding on.
 pub struct IpForwarding;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &IpForwarding;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-077",
-    title: "IP forwarding enabled",
-    section: Section::Firewall,
-    severity: Severity::Low,
-    checks: "`/proc/sys/net/ipv4/ip_forward`, `/proc/sys/net/ipv4/conf/all/forwarding` and `/proc/sys/net/ipv6/conf/all/forwarding`: fails when any is 1 (accept it in nixsec.toml on a router or container host); skipped when none exists under the root.",
-    rationale: "A host that forwards packets routes traffic between its networks. Unless it is meant to be a router or container host this can connect a private network to the outside, and an input-only firewall such as NixOS's does not filter the forward path.",
-    fix: "Turn forwarding off unless the host routes; where NAT for containers or VMs needs it, keep it and filter the FORWARD path.",
-    nixos: "boot.kernel.sysctl.\"net.ipv4.ip_forward\" = 0;  # or remove networking.nat.enable\n# where needed: networking.nat.enable = true; with networking.firewall.filterForward = true;",
-    references: &["ip-sysctl: ip_forward, forwarding", "DevSec sysctl-01, sysctl-19", "lynis KRNL-6000"],
-    source: file!(),
-};
+crate::host_rule!("NIX-077", IpForwarding);
 
 const FILES: [&str; 3] = [
     "/proc/sys/net/ipv4/ip_forward",
@@ -45,10 +16,6 @@ const FILES: [&str; 3] = [
 ];
 
 impl Rule for IpForwarding {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let mut seen = Vec::new();
         for f in FILES {

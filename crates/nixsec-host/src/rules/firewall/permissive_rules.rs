@@ -1,54 +1,18 @@
 //! NIX-076: a hand-written rule that accepts new connections to every port.
-//!
-//! ## What it checks
-//! On the host, the effect of `networking.firewall.extraCommands`, `extraInputRules`,
-//! `networking.nftables.ruleset` and `.tables`, which NixOS copies verbatim into the firewall
-//! script and the nftables rules file: a new connection to a port no rule names, from an
-//! interface no rule names, is decided on the ruleset; when it is accepted although inbound is
-//! denied by default, the admitting rule accepts without a port, interface or source match.
-//!
-//! ## Why it matters
-//! One `-j ACCEPT` or `accept` without a match placed before NixOS's final refuse rule opens
-//! every port while the firewall still looks enabled.
-//!
-//! ## Fix (NixOS)
-//! Express the rule with `networking.firewall.interfaces.<if>.allowedTCPPorts` or restrict it
-//! to a source address.
-//!
-//! ## References
-//! `networking.firewall.extraCommands`, `networking.firewall.extraInputRules`,
-//! `networking.nftables.ruleset`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_firewall::{Packet, Tri, L4};
 
+use crate::engine::Rule;
 use crate::firewall::firewall;
 
 /// A rule accepting every port behind a default deny.
 pub struct PermissiveRules;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &PermissiveRules;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-076",
-    title: "Permissive hand-written firewall rules",
-    section: Section::Firewall,
-    severity: Severity::Medium,
-    checks: "The firewall ruleset (see NIX-070 for its sources), where NixOS puts `networking.firewall.extraCommands`/`extraInputRules` and `networking.nftables.ruleset`/`tables` verbatim: a new TCP and UDP connection to a port no rule names, from an interface no rule names, is decided for IPv4 and IPv6. Fails when one is accepted although inbound is denied by default, naming the rule that accepts it (an accept without a port, interface or source match). Skipped when inbound is not denied by default (NIX-070).",
-    rationale: "A single `-j ACCEPT` or `accept` without a match, placed before NixOS's final refuse rule, opens every port while the firewall still looks enabled and default-deny.",
-    fix: "Restrict the rule to the ports and interfaces that need it, or to a source address; prefer the firewall's per-interface port options over hand-written rules.",
-    nixos: "networking.firewall.interfaces.wg0.allowedTCPPorts = [ 8080 ];\n# or in extraCommands: iptables -A nixos-fw -s 10.0.0.0/24 -p tcp --dport 8080 -j nixos-fw-accept",
-    references: &["networking.firewall.extraCommands", "networking.firewall.extraInputRules", "networking.nftables.ruleset"],
-    source: file!(),
-};
+crate::host_rule!("NIX-076", PermissiveRules);
 
 impl Rule for PermissiveRules {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
         let (rs, vers) = match fw.deny_ruleset("inbound traffic is not denied by default") {

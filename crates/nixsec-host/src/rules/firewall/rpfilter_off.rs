@@ -1,48 +1,19 @@
 //! NIX-075: neither the firewall nor the kernel filters packets with spoofed source addresses.
-//!
-//! ## What it checks
-//! A reverse-path rule in a chain reached from a `prerouting` base chain of the firewall
-//! ruleset (NixOS's `nixos-fw-rpfilter` with `-m rpfilter`, or nftables' `fib saddr . iif
-//! oif` in the `rpfilter` chain), and the kernel's `/proc/sys/net/ipv4/conf/{all,default}/rp_filter`
-//! (1 strict, 2 loose; an interface uses the larger of `all` and its own value).
-//!
-//! ## Why it matters
-//! Without reverse-path filtering a host accepts packets whose source address could not have
-//! come in on that interface, which helps spoofing and lets traffic meant to be internal in.
-//!
-//! ## Fix (NixOS)
-//! `networking.firewall.checkReversePath = true;` (or `"loose"` with asymmetric routing)
-//!
-//! ## References
-//! `networking.firewall.checkReversePath`; ip-sysctl.rst `rp_filter`; DevSec sysctl-02.
 
 use std::collections::BTreeSet;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_firewall::model::{Action, Key};
 use nixsec_firewall::Ruleset;
 
+use crate::engine::Rule;
 use crate::firewall::firewall;
 
 /// Reverse-path filtering off.
 pub struct RpfilterOff;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &RpfilterOff;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-075",
-    title: "Reverse-path filtering off",
-    section: Section::Firewall,
-    severity: Severity::Low,
-    checks: "A reverse-path rule (`-m rpfilter`, nftables `fib saddr . iif oif`) in a chain reached from a `prerouting` base chain of the firewall ruleset (see NIX-070 for its sources), and `/proc/sys/net/ipv4/conf/{all,default}/rp_filter`. Fails when neither is active; skipped when neither the ruleset nor the sysctl files are there.",
-    rationale: "Without reverse-path filtering the host accepts packets whose source address could not have arrived on that interface: spoofed packets get answers and traffic that claims to be internal comes in from outside.",
-    fix: "Turn on the firewall's reverse-path check (loose mode where routing is asymmetric), or set the `rp_filter` sysctl.",
-    nixos: "networking.firewall.checkReversePath = true;  # or \"loose\"",
-    references: &["networking.firewall.checkReversePath", "ip-sysctl: rp_filter", "DevSec sysctl-02", "lynis KRNL-6000"],
-    source: file!(),
-};
+crate::host_rule!("NIX-075", RpfilterOff);
 
 /// The first reverse-path rule reached from a prerouting base chain, as text.
 fn firewall_rpfilter(rs: &Ruleset) -> Option<String> {
@@ -82,10 +53,6 @@ fn firewall_rpfilter(rs: &Ruleset) -> Option<String> {
 }
 
 impl Rule for RpfilterOff {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let mut sysctl = Vec::new();
         for key in ["all", "default"] {

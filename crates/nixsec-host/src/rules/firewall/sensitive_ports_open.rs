@@ -1,55 +1,22 @@
 //! NIX-071: a sensitive port or a broad port range accepted from outside.
-//!
-//! ## What it checks
-//! The ports the firewall accepts from another host (each port or range named in a `dport`
-//! match is tried as a new connection through every input-hook chain), on any interface and
-//! on each uplink interface (`eth*`, `en*`, `wl*`, `ww*`) the rules name.
-//!
-//! ## Why it matters
-//! Database, container-API, cache and remote-desktop ports are meant for localhost or a
-//! private network; a wide range opened for one service opens it for every other.
-//!
-//! ## Fix (NixOS)
-//! Remove the port, or open it only on a VPN interface:
-//! `networking.firewall.interfaces.wg0.allowedTCPPorts = [ 5432 ];`
-//!
-//! ## References
-//! `networking.firewall.allowedTCPPorts`, `allowedTCPPortRanges`, `interfaces.<if>`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_firewall::OpenPort;
 
+use crate::engine::Rule;
 use crate::firewall::{firewall, is_uplink_interface, RISK_PORTS};
 
 /// Sensitive or broad ports accepted from outside.
 pub struct SensitivePortsOpen;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SensitivePortsOpen;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-071",
-    title: "Sensitive or broad ports open",
-    section: Section::Firewall,
-    severity: Severity::High,
-    checks: "The ports the firewall ruleset accepts from another host (see NIX-070 for its sources), on any interface and on each uplink interface (`eth*`, `en*`, `wl*`, `ww*`) its rules name. Fails for an accepted range wider than 1000 ports, or an accepted port in the risk list (2375, 2376, 2379, 3306, 5432, 5984, 6379, 8500, 9200, 11211, 27017, 5900, 3389). Skipped when inbound is not denied by default (NIX-070).",
-    rationale: "Docker and etcd APIs, databases, caches and remote desktops are meant for localhost or a private network: opened in the firewall they are one weak password or unauthenticated API away from a compromise. A wide range opened for one service opens it for every other service that binds a port in it.",
-    fix: "Remove the port from the firewall, or open it only on the interface that needs it (a VPN), and bind the service to that address.",
-    nixos: "networking.firewall.interfaces.wg0.allowedTCPPorts = [ 5432 ];  # instead of networking.firewall.allowedTCPPorts",
-    references: &["networking.firewall.allowedTCPPorts", "networking.firewall.allowedTCPPortRanges", "networking.firewall.interfaces"],
-    source: file!(),
-};
+crate::host_rule!("NIX-071", SensitivePortsOpen);
 
 fn is_bad(o: &OpenPort) -> bool {
     o.width() > 1000 || RISK_PORTS.iter().any(|p| o.lo <= *p && *p <= o.hi)
 }
 
 impl Rule for SensitivePortsOpen {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
         let (rs, vers) = match fw

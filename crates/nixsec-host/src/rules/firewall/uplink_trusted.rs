@@ -1,52 +1,18 @@
 //! NIX-072: a physical or uplink interface the firewall trusts.
-//!
-//! ## What it checks
-//! Every interface name (or `*` pattern) the input rules match on that looks like an uplink
-//! (`eth*`, `en*`, `wl*`, `ww*`): a new connection to a port no rule opens is decided as
-//! arriving on it; when the firewall accepts it there (and not on other interfaces), the
-//! interface is trusted, as `networking.firewall.trustedInterfaces` makes it.
-//!
-//! ## Why it matters
-//! A trusted interface bypasses the firewall completely: on an uplink that is the same as
-//! having no firewall towards that network.
-//!
-//! ## Fix (NixOS)
-//! Keep only internal or virtual interfaces trusted:
-//! `networking.firewall.trustedInterfaces = [ "wg0" ];`
-//!
-//! ## References
-//! `networking.firewall.trustedInterfaces`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_firewall::{Packet, Tri, L4};
 
+use crate::engine::Rule;
 use crate::firewall::{firewall, is_uplink_interface};
 
 /// An uplink interface trusted by the firewall.
 pub struct UplinkTrusted;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &UplinkTrusted;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-072",
-    title: "External interface trusted",
-    section: Section::Firewall,
-    severity: Severity::High,
-    checks: "Interface names and `*` patterns in the input rules of the firewall ruleset (see NIX-070 for its sources) that look like uplinks (`eth*`, `en*`, `wl*`, `ww*`): fails when a new connection to a port no rule opens is accepted when it arrives on that interface (as `networking.firewall.trustedInterfaces` does with `-i IF -j nixos-fw-accept` or `iifname IF accept`). Skipped when inbound is not denied by default (NIX-070).",
-    rationale: "A trusted interface bypasses the firewall completely. Trusting a physical or wireless uplink is the same as having no firewall towards that network, usually by mistake when the interface was meant to be a bridge or VPN.",
-    fix: "Trust only internal or virtual interfaces (loopback, VPNs, container bridges); open individual ports per interface instead.",
-    nixos: "networking.firewall.trustedInterfaces = [ \"wg0\" ];\nnetworking.firewall.interfaces.eth0.allowedTCPPorts = [ 443 ];",
-    references: &["networking.firewall.trustedInterfaces"],
-    source: file!(),
-};
+crate::host_rule!("NIX-072", UplinkTrusted);
 
 impl Rule for UplinkTrusted {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
         let (rs, vers) = match fw

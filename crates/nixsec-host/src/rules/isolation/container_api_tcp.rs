@@ -1,45 +1,16 @@
 //! NIX-055: the Docker (or Podman) API on TCP without TLS client authentication.
-//!
-//! ## What it checks
-//! dockerd's `hosts` from its configuration file (`/etc/docker/daemon.json`, or the file named
-//! by `--config-file` as on NixOS), `-H` flags of `docker.service`'s `ExecStart` and of running
-//! `dockerd` processes, with `tlsverify`; Podman's `podman.socket` `ListenStream=`; and
-//! sockets listening on port 2375 (Docker's plain-text API port) on non-loopback addresses.
-//!
-//! ## Why it matters
-//! The API of a rootful daemon is root on the host: anyone who reaches the port can start a
-//! privileged container that mounts `/`.
-//!
-//! ## Fix (NixOS)
-//! Remove `tcp://` hosts; use `DOCKER_HOST=ssh://host`, or set `tlsverify` with a CA.
-//!
-//! ## References
-//! dockerd(8) `--tlsverify`, <https://docs.docker.com/engine/security/protect-access/>.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_isolation::docker;
 
+use crate::engine::Rule;
 use crate::isolation::docker_state;
 
 /// A container API on TCP that lets any client in.
 pub struct ContainerApiTcp;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ContainerApiTcp;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-055",
-    title: "Container API on TCP without TLS client auth",
-    section: Section::Isolation,
-    severity: Severity::Critical,
-    checks: "The API endpoints of dockerd: `hosts` in its configuration file (`/etc/docker/daemon.json`, or the file given with `--config-file`, as NixOS does), `-H`/`--host` in `docker.service`'s `ExecStart` and on the command line of running `dockerd` processes; TCP `ListenStream=` of `docker.socket` (NixOS `virtualisation.docker.listenOptions`; served by dockerd through `-H fd://`) and of `podman.socket`; and TCP sockets listening on port 2375 on a non-loopback address (`/proc/net/tcp*`). Fails for a `tcp://` endpoint or a TCP `ListenStream` of `docker.socket` when `tlsverify` is not true (`tls` alone encrypts but accepts any client), for a TCP `ListenStream` of the Podman API (which has no TLS), and for a listener on port 2375.",
-    rationale: "The Docker API of a rootful daemon is root on the host: a client can start a privileged container with `/` mounted. Without TLS client certificates anyone who can reach the port is that client.",
-    fix: "Remove the TCP endpoint and reach the daemon over SSH (`DOCKER_HOST=ssh://user@host`), or require client certificates with `tlsverify` and a CA.",
-    nixos: "virtualisation.docker.daemon.settings = {\n  hosts = [ \"fd://\" ];  # no tcp://\n  # or: tlsverify = true; tlscacert = \"/etc/docker/ca.pem\"; tlscert = ...; tlskey = ...;\n};",
-    references: &["dockerd(8)", "https://docs.docker.com/engine/security/protect-access/", "CWE-306"],
-    source: file!(),
-};
+crate::host_rule!("NIX-055", ContainerApiTcp);
 
 /// TCP `ListenStream=` entries of a socket unit (`docker.socket`: NixOS's
 /// `virtualisation.docker.listenOptions`; `podman.socket`).
@@ -103,10 +74,6 @@ fn plain_port(cx: &HostCx) -> Vec<Evidence> {
 }
 
 impl Rule for ContainerApiTcp {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let d = docker_state(cx);
         let mut evidence: Vec<Evidence> = docker::unauthenticated_tcp(&d.daemon.settings)
@@ -194,7 +161,7 @@ mod tests {
                 &ContainerApiTcp,
                 &with_daemon(&text(&format!("containers/docker/daemon-json/{f}"))),
             );
-            let Outcome::Fail { evidence, .. } = &o else {
+            let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
                 panic!("{f}: {o:?}")
             };
             assert_eq!(evidence[0].path, "/etc/docker/daemon.json", "{f}");
@@ -241,7 +208,7 @@ mod tests {
                 "[Service]\nExecStart=\nExecStart=/nix/store/bbbb-docker/bin/dockerd --config-file=/nix/store/aaaa-daemon-settings.json -H tcp://0.0.0.0:2376\n",
             );
         let o = run(&ContainerApiTcp, &b);
-        let Outcome::Fail { evidence, .. } = &o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("{o:?}")
         };
         assert_eq!(
@@ -261,7 +228,7 @@ mod tests {
         let b = RootBuilder::new()
             .file("/etc/systemd/system/docker.socket", "[Socket]\nListenStream=\nListenStream=/run/docker.sock\nListenStream=0.0.0.0:2375\nSocketGroup=docker\n");
         let o = run(&ContainerApiTcp, &b);
-        let Outcome::Fail { evidence, .. } = &o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("{o:?}")
         };
         assert_eq!(
@@ -295,7 +262,7 @@ mod tests {
                 "Name:\tdockerd\nUid:\t1000\t1000\t1000\t1000\n",
             );
         let o = run(&ContainerApiTcp, &b);
-        let Outcome::Fail { evidence, .. } = &o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("{o:?}")
         };
         assert_eq!(evidence.len(), 1, "{evidence:?}");

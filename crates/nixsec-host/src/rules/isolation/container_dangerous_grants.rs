@@ -1,49 +1,18 @@
 //! NIX-054: a NixOS (nspawn) container with dangerous capabilities, devices or binds.
-//!
-//! ## What it checks
-//! `--capability=`, `--bind=` in `EXTRA_NSPAWN_FLAGS` and `container@<n>.service`;
-//! `DeviceAllow=`; `Capability=`/`Bind=` of `.nspawn` files.
-//!
-//! ## Why it matters
-//! `CAP_SYS_ADMIN` or a writable bind of `/etc`, a home or the Docker socket is root on the
-//! host from inside the container.
-//!
-//! ## Fix (NixOS)
-//! Remove the capability; `bindMounts.<p>.isReadOnly = true;`.
-//!
-//! ## References
-//! systemd-nspawn(1) `--capability`, `--bind`; systemd.resource-control(5) `DeviceAllow=`.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 use nixsec_isolation::nspawn::{dangerous_bind, dangerous_device, DANGEROUS_CAPS};
 
+use crate::engine::Rule;
 use crate::isolation::{at_evidence, over_nspawn};
 
 /// Containers with dangerous grants.
 pub struct ContainerDangerousGrants;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ContainerDangerousGrants;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-054",
-    title: "Container with dangerous capabilities, devices or binds",
-    section: Section::Isolation,
-    severity: Severity::High,
-    checks: "Every NixOS declarative container's `EXTRA_NSPAWN_FLAGS` (`--capability=`, `--bind=`, `--bind-ro=`) and its `container@<n>.service` unit (`--capability=` in its commands or environment, `DeviceAllow=`), and `.nspawn` files (`Capability=`, `Bind=`, `BindReadOnly=`). Fails for the capabilities `all`, CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_NET_ADMIN, CAP_SYS_PTRACE, CAP_SYS_RAWIO, CAP_DAC_READ_SEARCH or CAP_BPF; a writable bind of `/`, `/etc`, `/nix`, `/nix/var`, `/boot`, `/usr`, `/root`, `/home` or below them, `/dev`; any bind of `/run`, `/var/run` or a Docker, Podman, containerd or libvirt socket; a block device or `/dev/mem` allowed with write access.",
-    rationale: "These grants undo the container boundary: CAP_SYS_ADMIN allows mounts and more, a writable `/home/<user>` lets the container plant code in shell start-up files, and the Docker socket starts a privileged container on the host.",
-    fix: "Remove the capability or device, and make bind mounts read-only; never bind a container daemon's socket.",
-    nixos: "containers.<name> = {\n  additionalCapabilities = [ ];\n  allowedDevices = [ ];\n  bindMounts.\"/data\" = { hostPath = \"/srv/data\"; isReadOnly = true; };\n};",
-    references: &["systemd-nspawn(1): --capability, --bind", "systemd.resource-control(5): DeviceAllow=", "capabilities(7)", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-054", ContainerDangerousGrants);
 
 impl Rule for ContainerDangerousGrants {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         over_nspawn(
             cx,
@@ -89,9 +58,9 @@ mod tests {
     #[test]
     fn risky_binds_fixture_fails() {
         let o = run(&ContainerDangerousGrants, &nixos_containers_root());
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             message, evidence, ..
-        } = o
+        }) = crate::testing::failed(&o)
         else {
             panic!("{o:?}")
         };
@@ -117,7 +86,7 @@ mod tests {
             "[Service]\nEnvironment=\"EXTRA_NSPAWN_FLAGS=--capability=CAP_SYS_ADMIN,CAP_CHOWN\"\nDeviceAllow=/dev/sda rw\n",
         );
         let o = run(&ContainerDangerousGrants, &b);
-        let Outcome::Fail { evidence, .. } = o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("{o:?}")
         };
         assert_eq!(evidence.len(), 2, "{evidence:?}");

@@ -1,51 +1,20 @@
 //! NIX-056: users whose group gives them root-equivalent container or VM access.
-//!
-//! ## What it checks
-//! Members of `docker`, `podman`, `libvirtd`, `lxd`, `incus-admin` (and of the group owning the
-//! Docker socket) in `/etc/group`, when the matching daemon is present.
-//!
-//! ## Why it matters
-//! `docker run -v /:/host --privileged` needs no password: a member of the group is root.
-//!
-//! ## Fix (NixOS)
-//! Rootless Docker (`virtualisation.docker.rootless`), and drop the group from
-//! `users.users.<n>.extraGroups`.
-//!
-//! ## References
-//! <https://docs.docker.com/engine/security/#docker-daemon-attack-surface>, CWE-269.
 
 use std::os::unix::fs::MetadataExt;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_isolation::docker::group_members;
 
+use crate::engine::Rule;
 use crate::isolation::docker_state;
 
 /// Members of container/VM admin groups.
 pub struct ContainerGroupMembers;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ContainerGroupMembers;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-056",
-    title: "Users with root-equivalent container or VM access",
-    section: Section::Isolation,
-    severity: Severity::High,
-    checks: "`/etc/group` members (and users whose primary group it is, from `/etc/passwd`) of `docker` when a rootful Docker daemon is present (docker.service, daemon.json, `/run/docker.sock` or `/var/lib/docker`), of the group that owns `/run/docker.sock` (or `/var/run/docker.sock`) or the rootful Podman socket `/run/podman/podman.sock` (such as `podman`), of `libvirtd`/`libvirt` with libvirt present (`/var/lib/libvirt`, `/etc/libvirt`), `lxd` with `/var/lib/lxd`, and `incus-admin` with `/var/lib/incus`. Fails for any member other than root; also for a daemon socket writable by everyone.",
-    rationale: "The API of a rootful container or VM daemon can start a privileged container or a VM with the host's disks: membership in its group is root without a password or a log entry in sudo.",
-    fix: "Use rootless Docker or Podman for users, and remove the group from their accounts; administer the daemon with sudo.",
-    nixos: "virtualisation.docker.rootless = { enable = true; setSocketVariable = true; };\nusers.users.<name>.extraGroups = lib.mkForce [ \"wheel\" ];  # without docker / libvirtd",
-    references: &["https://docs.docker.com/engine/security/#docker-daemon-attack-surface", "CWE-269"],
-    source: file!(),
-};
+crate::host_rule!("NIX-056", ContainerGroupMembers);
 
 impl Rule for ContainerGroupMembers {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let d = docker_state(cx);
@@ -164,9 +133,9 @@ mod tests {
             &ContainerGroupMembers,
             &root("root:x:0:\nwheel:x:1:alice\ndocker:x:131:alice\n"),
         );
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             evidence, message, ..
-        } = o
+        }) = crate::testing::failed(&o)
         else {
             panic!("{o:?}")
         };
@@ -212,7 +181,7 @@ mod tests {
             .expect("bind a socket in the fixture root");
         std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).expect("chmod");
         let o = run(&ContainerGroupMembers, &b);
-        let Outcome::Fail { evidence, .. } = o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("{o:?}")
         };
         assert_eq!(

@@ -1,47 +1,17 @@
 //! NIX-052: a NixOS (nspawn) container that shares the host's network namespace.
-//!
-//! ## What it checks
-//! `PRIVATE_NETWORK` in `/etc/nixos-containers/<n>.conf` (and `/etc/containers/` for older
-//! releases); `[Network]` of `.nspawn` files.
-//!
-//! ## Why it matters
-//! Without a private network the container binds host ports and sees every host interface.
-//!
-//! ## Fix (NixOS)
-//! `containers.<n>.privateNetwork = true;` with `hostAddress`/`localAddress`.
-//!
-//! ## References
-//! systemd-nspawn(1) `--private-network`, NixOS manual "Container Networking".
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::isolation::{at_evidence, over_nspawn};
 
 /// Containers in the host network namespace.
 pub struct ContainerHostNetwork;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ContainerHostNetwork;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-052",
-    title: "Container shares the host network",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "Every NixOS declarative container: `/etc/nixos-containers/<n>.conf` (`/etc/containers/<n>.conf` before NixOS 22.05), the environment file of `container@<n>.service`. Fails when `PRIVATE_NETWORK=1` is absent and neither `NETWORK_NAMESPACE_PATH` nor a `--private-network`/`--network-*` flag in `EXTRA_NSPAWN_FLAGS` gives it a network of its own. Also `.nspawn` files in `/etc/systemd/nspawn`, `/run/systemd/nspawn` and `/var/lib/machines` that turn off `VirtualEthernet=` without `Private=`, `Zone=`, `Bridge=` or an interface.",
-    rationale: "A container in the host's network namespace can bind any host port, reach services bound to the host's loopback, and see and sniff every interface; a compromise of the container is a compromise of the host's network position.",
-    fix: "Give the container a private network with a veth pair.",
-    nixos: "containers.<name> = {\n  privateNetwork = true;\n  hostAddress = \"10.233.0.1\";\n  localAddress = \"10.233.0.2\";\n};",
-    references: &["systemd-nspawn(1): --private-network", "NixOS manual: Containers", "CWE-653"],
-    source: file!(),
-};
+crate::host_rule!("NIX-052", ContainerHostNetwork);
 
 impl Rule for ContainerHostNetwork {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         over_nspawn(cx, "container(s) in the host network namespace", |c| {
             c.host_network
@@ -74,9 +44,9 @@ mod tests {
     #[test]
     fn fixture_containers() {
         let o = run(&ContainerHostNetwork, &nixos_containers_root());
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             message, evidence, ..
-        } = o
+        }) = crate::testing::failed(&o)
         else {
             panic!("{o:?}")
         };

@@ -1,48 +1,17 @@
 //! NIX-053: a NixOS (nspawn) container without a user namespace.
-//!
-//! ## What it checks
-//! `PRIVATE_USERS` and `EXTRA_NSPAWN_FLAGS` of `/etc/nixos-containers/<n>.conf`;
-//! `PrivateUsers=` of `.nspawn` files.
-//!
-//! ## Why it matters
-//! Without a user namespace, root in the container is uid 0 on the host: any escape (a kernel
-//! bug, a writable bind, a capability) lands as root.
-//!
-//! ## Fix (NixOS)
-//! `containers.<n>.privateUsers = "pick";`
-//!
-//! ## References
-//! systemd-nspawn(1) `--private-users`.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::isolation::{at_evidence, over_nspawn};
 
 /// Containers whose root is host root.
 pub struct ContainerRootIsHostRoot;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ContainerRootIsHostRoot;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-053",
-    title: "Container root is host root",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "Every NixOS declarative container (`/etc/nixos-containers/<n>.conf`, `/etc/containers/<n>.conf` before 22.05): fails when `PRIVATE_USERS` is `no` or unset (the NixOS default) and `EXTRA_NSPAWN_FLAGS` has no `--private-users`/`-U`. `.nspawn` files fail with `PrivateUsers=no` (`systemd-nspawn@.service` uses `-U` otherwise).",
-    rationale: "systemd-nspawn without a user namespace runs the container's root as the host's uid 0 with a reduced capability set; a single escape (kernel bug, writable bind, added capability) is full root on the host.",
-    fix: "Run the container in a user namespace; give bind-mounted data the container's uid range (`idmap` binds) where needed.",
-    nixos: "containers.<name>.privateUsers = \"pick\";",
-    references: &["systemd-nspawn(1): --private-users", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-053", ContainerRootIsHostRoot);
 
 impl Rule for ContainerRootIsHostRoot {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         over_nspawn(cx, "container(s) whose root is host uid 0", |c| {
             c.host_root
@@ -62,9 +31,9 @@ mod tests {
     #[test]
     fn fixture_containers() {
         let o = run(&ContainerRootIsHostRoot, &nixos_containers_root());
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             message, evidence, ..
-        } = o
+        }) = crate::testing::failed(&o)
         else {
             panic!("{o:?}")
         };

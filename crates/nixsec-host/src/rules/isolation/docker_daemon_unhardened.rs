@@ -1,50 +1,18 @@
 //! NIX-059: a rootful Docker daemon without user-namespace remapping, `no-new-privileges` or
 //! `icc: false`.
-//!
-//! ## What it checks
-//! The daemon's configuration file and command line.
-//!
-//! ## Why it matters
-//! Without remapping, root in a container is root on the host once it escapes; without
-//! `no-new-privileges` setuid binaries in images gain privileges; with `icc` every container
-//! on the default bridge can reach every other.
-//!
-//! ## Fix (NixOS)
-//! `virtualisation.docker.daemon.settings = { userns-remap = "default"; no-new-privileges =
-//! true; icc = false; };` or rootless Docker.
-//!
-//! ## References
-//! dockerd(8) `--userns-remap`, `--no-new-privileges`, `--icc`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::isolation::docker_state;
 
 /// Rootful dockerd without the isolation defaults.
 pub struct DockerDaemonUnhardened;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &DockerDaemonUnhardened;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-059",
-    title: "Docker daemon without user-namespace remap or no-new-privileges",
-    section: Section::Isolation,
-    severity: Severity::Low,
-    checks: "The rootful dockerd's settings from its configuration file (`/etc/docker/daemon.json` or the `--config-file` of `docker.service`, as on NixOS) and its command line. Fails when `userns-remap` is unset, when `no-new-privileges` is not true, or when `icc` is not false. Passes with rootless Docker only (`/etc/systemd/user/docker.service` as NixOS installs it, or a user's `~/.local/share/docker`), which runs in a user namespace already; skipped without Docker.",
-    rationale: "With remapping, container root is an unprivileged host uid, so an escape does not land as root; `no-new-privileges` stops setuid binaries inside images from gaining privileges; `icc: false` stops containers on the default bridge from reaching each other.",
-    fix: "Enable user-namespace remapping, no-new-privileges and icc=false in the daemon settings, or use rootless Docker.",
-    nixos: "virtualisation.docker.daemon.settings = {\n  userns-remap = \"default\";\n  no-new-privileges = true;\n  icc = false;\n};",
-    references: &["dockerd(8)", "https://docs.docker.com/engine/security/userns-remap/", "CIS Docker Benchmark 2.8, 2.14, 2.1"],
-    source: file!(),
-};
+crate::host_rule!("NIX-059", DockerDaemonUnhardened);
 
 impl Rule for DockerDaemonUnhardened {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let d = docker_state(cx);
         if !d.daemon.errors.is_empty() {

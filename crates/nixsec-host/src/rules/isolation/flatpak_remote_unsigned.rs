@@ -1,49 +1,17 @@
 //! NIX-051: a Flatpak remote that does not verify signatures.
-//!
-//! ## What it checks
-//! The `[remote "NAME"]` groups of each installation's OSTree `repo/config`
-//! (`/var/lib/flatpak/repo/config`, `~/.local/share/flatpak/repo/config`).
-//!
-//! ## Why it matters
-//! Without GPG verification of commits and the summary, whoever controls the network path or
-//! the server can ship any app or runtime update.
-//!
-//! ## Fix (NixOS)
-//! `flatpak remote-modify --gpg-verify --gpg-import=KEYFILE <remote>`; prefer remotes added
-//! from a `.flatpakrepo` file that carries the key.
-//!
-//! ## References
-//! flatpak-remote-modify(1), ostree.repo-config(5).
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::isolation::flatpak_scan;
 
 /// Non-local Flatpak remotes with `gpg-verify=false` or `gpg-verify-summary=false`.
 pub struct FlatpakRemoteUnsigned;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &FlatpakRemoteUnsigned;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-051",
-    title: "Flatpak remote without signature verification",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "The `[remote \"NAME\"]` sections of every Flatpak installation's `repo/config` (`/var/lib/flatpak/repo/config`, extra system installations, each user's `~/.local/share/flatpak/repo/config`). Fails for a remote whose URL is not a local `file://` path and that sets `gpg-verify=false` or `gpg-verify-summary=false` (both default to true).",
-    rationale: "Flatpak trusts what a remote serves only because commits and the summary are signed. A remote without verification installs and updates apps and runtimes from whoever answers for its URL.",
-    fix: "Turn verification back on and import the remote's key, or remove the remote and add it again from its `.flatpakrepo` file.",
-    nixos: "# host command:\nflatpak remote-modify --gpg-verify --gpg-import=/path/to/key.gpg <remote>",
-    references: &["flatpak-remote-modify(1)", "ostree.repo-config(5)", "CWE-494"],
-    source: file!(),
-};
+crate::host_rule!("NIX-051", FlatpakRemoteUnsigned);
 
 impl Rule for FlatpakRemoteUnsigned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let scan = flatpak_scan(cx);
         if scan.installations.is_empty() {
@@ -141,9 +109,9 @@ mod tests {
         let cfg = "[core]\nrepo_version=1\n\n[remote \"mirror\"]\nurl=http://mirror.example/repo/\ngpg-verify=false\n";
         let b = root(FLATHUB).file("/home/alice/.local/share/flatpak/repo/config", cfg);
         let o = run(&FlatpakRemoteUnsigned, &b);
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             message, evidence, ..
-        } = o
+        }) = crate::testing::failed(&o)
         else {
             panic!("{o:?}")
         };

@@ -1,52 +1,16 @@
 //! NIX-050: a Flatpak app whose effective sandbox has sandbox-breaking permissions.
-//!
-//! ## What it checks
-//! Every app of every Flatpak installation (`/var/lib/flatpak`, extra system installations,
-//! `~/.local/share/flatpak` of each home in `/etc/passwd`), with its `metadata` merged with the
-//! override files in Flatpak's order (system `global`, system `<ID>`, user `global`, user
-//! `<ID>`), one view per user whose overrides change the result.
-//!
-//! ## Why it matters
-//! A Flatpak is only as confined as its permissions: write access to the home directory, the
-//! unfiltered session bus or `org.freedesktop.Flatpak` let the app run code outside the
-//! sandbox; X11, SSH agent, all devices weaken it.
-//!
-//! ## Fix (NixOS)
-//! `flatpak override --nofilesystem=host --nosocket=x11 <app>` (or `--user`), or a declarative
-//! override file through `environment.etc` / home-manager.
-//!
-//! ## References
-//! flatpak-metadata(5), flatpak-override(1), flatpak(1) `info --show-permissions`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Severity};
 use nixsec_isolation::flatpak::{AppView, Grade};
 
+use crate::engine::Rule;
 use crate::isolation::flatpak_scan;
 
 /// Flatpak apps with sandbox-breaking effective permissions.
 pub struct FlatpakSandboxBreaking;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &FlatpakSandboxBreaking;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-050",
-    title: "Flatpak app with sandbox-breaking permissions",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "Every installed Flatpak app (system and per-user installations) with its effective permissions: the app's `metadata` merged with `/var/lib/flatpak/overrides/{global,<ID>}` and each user's `~/.local/share/flatpak/overrides/{global,<ID>}` in Flatpak's order, as `flatpak info --show-permissions` computes them. Fails when an app can write the home directory or the host (`filesystems=host`/`home`/`~`, autostart, shell rc files, Flatpak overrides), reach a container daemon socket, talk on the unfiltered session bus, to `org.freedesktop.Flatpak` or to the user's systemd (high: code runs outside the sandbox), or has `host-os`/`host-etc`/read-only home access, `sockets=x11` (not `fallback-x11` with Wayland), the system bus, the SSH or GPG agent, `devices=all` or `features=devel` (medium). The evidence lists every app with its sandbox-breaking permissions.",
-    rationale: "Most Flatpaks do not make meaningful use of the sandbox. An app that can write `~/.bashrc` or autostart entries, or ask `org.freedesktop.Flatpak` to spawn a host command, is not sandboxed at all; X11 lets any client log keystrokes of every other window.",
-    fix: "Remove the permission with an override for the app (system-wide with `--system`, or per user), or replace the app with one that uses portals.",
-    nixos: "# host command (no NixOS option manages per-app overrides):\nflatpak override --system --nofilesystem=host --nofilesystem=home --nosocket=x11 --nosocket=session-bus --no-talk-name=org.freedesktop.Flatpak <app-id>",
-    references: &[
-        "flatpak-metadata(5)",
-        "flatpak-override(1)",
-        "https://docs.flatpak.org/en/latest/sandbox-permissions.html",
-        "CWE-653",
-    ],
-    source: file!(),
-};
+crate::host_rule!("NIX-050", FlatpakSandboxBreaking);
 
 /// What breaks one view's sandbox, in words.
 fn verdict(a: &AppView) -> String {
@@ -101,10 +65,6 @@ fn table(apps: &[AppView]) -> Vec<Evidence> {
 }
 
 impl Rule for FlatpakSandboxBreaking {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let scan = flatpak_scan(cx);
         if scan.installations.is_empty() {
@@ -176,11 +136,12 @@ mod tests {
     #[test]
     fn fixture_apps_fail_high_with_a_row_per_view() {
         let o = run(&FlatpakSandboxBreaking, &flatpak_root());
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             message,
             evidence,
             severity,
-        } = o
+            ..
+        }) = crate::testing::failed(&o)
         else {
             panic!("{o:?}")
         };

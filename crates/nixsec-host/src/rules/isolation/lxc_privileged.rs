@@ -1,48 +1,17 @@
 //! NIX-064: a privileged or unconfined LXC container.
-//!
-//! ## What it checks
-//! `<lxcpath>/<name>/config` (lxcpath from `/etc/lxc/lxc.conf`, default `/var/lib/lxc`) and
-//! users' `~/.local/share/lxc/<name>/config`, with every `lxc.include` resolved.
-//!
-//! ## Why it matters
-//! Without an id map the container's root is the host's root: LXC's own documentation calls
-//! such containers unsafe.
-//!
-//! ## Fix (NixOS)
-//! `lxc.idmap` in `virtualisation.lxc.defaultConfig`, with `/etc/subuid` ranges.
-//!
-//! ## References
-//! lxc.container.conf(5), <https://linuxcontainers.org/lxc/security/>.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::isolation::lxc_scan;
 
 /// Privileged or unconfined LXC containers.
 pub struct LxcPrivileged;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &LxcPrivileged;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-064",
-    title: "Privileged LXC container",
-    section: Section::Isolation,
-    severity: Severity::High,
-    checks: "Every LXC container config (`<lxcpath>/<name>/config`, lxcpath from `/etc/lxc/lxc.conf` or `/var/lib/lxc`; users' `~/.local/share/lxc/<name>/config`), with `lxc.include` files and directories resolved in order (an include loop or a missing include is an error), list keys cleared by empty values, and LXC 2.x names (`lxc.id_map`, `lxc.aa_profile`) read as the 3.0 ones. Fails for a system container without both `u 0` and `g 0` `lxc.idmap` entries (container root is host root; also reported: no `lxc.cap.drop`, `proc:rw`/`sys:rw`/`cgroup:rw` auto-mounts), an `lxc.apparmor.profile` of `unconfined`, a writable bind (`lxc.mount.entry` without `ro`) of `/`, `/etc`, `/nix`, `/boot`, `/usr`, `/run`, `/dev`, `/proc`, `/sys`, a home or a socket, or `devices.allow = a`.",
-    rationale: "A privileged LXC container runs its root as the host's uid 0; LXC's own security notes call them unsafe (\"root in the container is root on the host\") and rely on AppArmor and dropped capabilities alone. Turning AppArmor off or binding host directories read-write removes what is left.",
-    fix: "Make the container unprivileged with an id map into a subordinate range, keep the generated AppArmor profile, and bind host paths read-only.",
-    nixos: "virtualisation.lxc.defaultConfig = ''\n  lxc.idmap = u 0 100000 65536\n  lxc.idmap = g 0 100000 65536\n  lxc.apparmor.profile = generated\n'';\nusers.users.root.subUidRanges = [ { startUid = 100000; count = 65536; } ];\nusers.users.root.subGidRanges = [ { startGid = 100000; count = 65536; } ];",
-    references: &["lxc.container.conf(5)", "https://linuxcontainers.org/lxc/security/", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-064", LxcPrivileged);
 
 impl Rule for LxcPrivileged {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let scan = lxc_scan(cx);
         if scan.containers.is_empty() && scan.errors.is_empty() {
@@ -105,9 +74,9 @@ mod tests {
     #[test]
     fn lxc_create_fixtures() {
         let o = run(&LxcPrivileged, &lxc_root());
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             message, evidence, ..
-        } = o
+        }) = crate::testing::failed(&o)
         else {
             panic!("{o:?}")
         };
@@ -151,9 +120,9 @@ mod tests {
                 text(&format!("containers/lxc/{f}")),
             );
             let o = run(&LxcPrivileged, &b);
-            let Outcome::Fail {
+            let Some(crate::testing::Failed {
                 message, evidence, ..
-            } = o
+            }) = crate::testing::failed(&o)
             else {
                 panic!("{f}: {o:?}")
             };

@@ -1,51 +1,18 @@
 //! NIX-058: Docker containers that are privileged or share host namespaces.
-//!
-//! ## What it checks
-//! Every container under Docker's data roots (`/var/lib/docker/containers/*/hostconfig.json`,
-//! remapped `/var/lib/docker/<uid>.<gid>/containers/`, rootless
-//! `~/.local/share/docker/containers/`) and Podman's OCI runtime specs.
-//!
-//! ## Why it matters
-//! A privileged container, one with `CAP_SYS_ADMIN`, the host's PID or network namespace, no
-//! seccomp or AppArmor profile, or the Docker socket mounted is root on the host.
-//!
-//! ## Fix (NixOS)
-//! Drop the flags from `virtualisation.oci-containers.containers.<n>.extraOptions` and mount
-//! only what the service needs, read-only.
-//!
-//! ## References
-//! docker-run(1) `--privileged`, `--cap-add`, `--pid`, `--security-opt`; CWE-250.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Severity};
 use nixsec_isolation::docker;
 
+use crate::engine::Rule;
 use crate::isolation::docker_state;
 
 /// Privileged or host-namespace OCI containers.
 pub struct OciPrivileged;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &OciPrivileged;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-058",
-    title: "Privileged or host-namespace OCI containers",
-    section: Section::Isolation,
-    severity: Severity::High,
-    checks: "Each Docker container's `hostconfig.json` under the data root (`/var/lib/docker/containers/`, or `data-root` from daemon.json), the user-namespace-remapped roots `<data-root>/<uid>.<gid>/containers/` and rootless `~/.local/share/docker/containers/`. Fails for `Privileged`, `CapAdd` of ALL, SYS_ADMIN, SYS_MODULE, SYS_PTRACE, SYS_RAWIO, DAC_READ_SEARCH, NET_ADMIN or BPF, `PidMode`/`NetworkMode`/`IpcMode` `host`, `SecurityOpt` `seccomp=unconfined`/`apparmor=unconfined`, a bind or mount of `/`, `/run`, `/var/run` or a Docker, containerd or Podman socket, a writable bind of `/etc`, `/root`, `/home`, `/nix`, `/boot`, `/usr`, `/var/lib`, `/dev`, `/proc` or `/sys`, or raw disk or memory devices. Podman containers are read from the OCI runtime spec Podman writes (`/var/lib/containers/storage/overlay-containers/<ID>/userdata/config.json`, rootless under `~/.local/share/containers/storage/`): a namespace missing from `linux.namespaces` is the host's, `process.capabilities.bounding` holds the capabilities, no `linux.seccomp` is unconfined. Containers whose root is not host root (remapped without `--userns=host`, or rootless) fail at medium.",
-    rationale: "Each of these flags removes a wall between the container and the host: a privileged container can load kernel modules and mount the host's disks, the Docker socket lets it start a privileged sibling, and the host's PID namespace lets it ptrace host processes.",
-    fix: "Remove the flags; grant single capabilities only where needed, and mount only the paths the service uses, read-only.",
-    nixos: "virtualisation.oci-containers.containers.<name> = {\n  extraOptions = [ \"--cap-drop=ALL\" \"--security-opt=no-new-privileges\" ];  # no --privileged, --pid=host, --network=host\n  volumes = [ \"/srv/app:/data:ro\" ];  # no /var/run/docker.sock\n};",
-    references: &["docker-run(1)", "https://docs.docker.com/engine/security/", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-058", OciPrivileged);
 
 impl Rule for OciPrivileged {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let d = docker_state(cx);
         let cs = &d.containers;
@@ -116,11 +83,12 @@ mod tests {
     #[test]
     fn fixture_containers_fail_with_their_flags() {
         let o = run(&OciPrivileged, &docker_root("{}"));
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             message,
             evidence,
             severity,
-        } = o
+            ..
+        }) = crate::testing::failed(&o)
         else {
             panic!("{o:?}")
         };

@@ -1,50 +1,19 @@
 //! NIX-057: container ports published on every address, which Docker's NAT rules let in
 //! before the NixOS firewall sees them.
-//!
-//! ## What it checks
-//! `PortBindings` of each Docker container's `hostconfig.json`, with the daemon's `ip` and
-//! `iptables` settings.
-//!
-//! ## Why it matters
-//! Docker DNATs published ports in `PREROUTING`, so the packets are forwarded and never reach
-//! `nixos-fw`'s INPUT chain: `networking.firewall` does not protect them.
-//!
-//! ## Fix (NixOS)
-//! Publish on loopback (`127.0.0.1:8080:80`) or set the daemon's default `ip`.
-//!
-//! ## References
-//! <https://docs.docker.com/network/packet-filtering-firewalls/>.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_isolation::docker;
 
+use crate::engine::Rule;
 use crate::isolation::docker_state;
 
 /// Published container ports on all addresses.
 pub struct PublishedPortsBypassFirewall;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &PublishedPortsBypassFirewall;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-057",
-    title: "Published container ports bypass the firewall",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "`PortBindings` of every Docker container's `hostconfig.json`: a binding with an empty `HostIp` (when the daemon's `ip` setting is unset or `0.0.0.0`) or `0.0.0.0`/`::` is published on every address. Fails for such a port unless the daemon runs with `iptables: false` (then Docker adds no NAT rules and the host firewall applies). Whether `networking.firewall.allowedTCPPorts` also opens the port is not read here: the finding lists every port published this way.",
-    rationale: "Docker inserts DNAT rules in the `nat` table's PREROUTING chain; the packets are forwarded to the container and never pass `nixos-fw` in INPUT, so a port the firewall does not allow is still reachable from the network.",
-    fix: "Publish on loopback and put a reverse proxy in front, or set the daemon's default bind address.",
-    nixos: "virtualisation.oci-containers.containers.<name>.ports = [ \"127.0.0.1:8080:80\" ];\n# or for every container:\nvirtualisation.docker.daemon.settings.ip = \"127.0.0.1\";",
-    references: &["https://docs.docker.com/network/packet-filtering-firewalls/", "CWE-284"],
-    source: file!(),
-};
+crate::host_rule!("NIX-057", PublishedPortsBypassFirewall);
 
 impl Rule for PublishedPortsBypassFirewall {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let d = docker_state(cx);
         let cs = &d.containers;
@@ -110,7 +79,7 @@ mod tests {
     #[test]
     fn web_default_fails() {
         let o = run(&PublishedPortsBypassFirewall, &docker_root("{}"));
-        let Outcome::Fail { evidence, .. } = o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("{o:?}")
         };
         assert_eq!(evidence.len(), 1);

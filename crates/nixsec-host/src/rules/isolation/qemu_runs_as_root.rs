@@ -1,47 +1,16 @@
 //! NIX-060: QEMU under libvirt runs as root.
-//!
-//! ## What it checks
-//! `user` in libvirt's `qemu.conf` (NixOS: `/var/lib/libvirt/qemu.conf`, a link to the
-//! generated file; elsewhere `/etc/libvirt/qemu.conf`) and the uid of running
-//! `qemu-system-*` processes.
-//!
-//! ## Why it matters
-//! A guest that escapes QEMU (a device-emulation bug) is root on the host.
-//!
-//! ## Fix (NixOS)
-//! `virtualisation.libvirtd.qemu.runAsRoot = false;`
-//!
-//! ## References
-//! libvirt `qemu.conf` `user`/`group`; NixOS option `virtualisation.libvirtd.qemu.runAsRoot`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_isolation::libvirt;
 
 /// QEMU processes of libvirt run as uid 0.
 pub struct QemuRunsAsRoot;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &QemuRunsAsRoot;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-060",
-    title: "QEMU under libvirt runs as root",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "The `user` setting of libvirt's `qemu.conf` (`/var/lib/libvirt/qemu.conf` where NixOS links the generated file, else `/etc/libvirt/qemu.conf`) and the uid of running `qemu-system-*` processes (`/proc/<pid>/status`). Fails when `user` is `root`/`+0`, when it is unset on NixOS (`virtualisation.libvirtd.qemu.runAsRoot` defaults to true and then writes no `user` line), or when a QEMU process runs as uid 0. Unset on another distribution with no QEMU running: skipped, the default is compiled into libvirt.",
-    rationale: "QEMU emulates devices for untrusted guest code; an escape through an emulation bug runs with QEMU's privileges. As root, it owns the host; as a dedicated user, it meets the DAC and sVirt labels that separate guests.",
-    fix: "Run QEMU as the unprivileged `qemu-libvirtd` user.",
-    nixos: "virtualisation.libvirtd.qemu.runAsRoot = false;",
-    references: &["qemu.conf: user, group", "NixOS option virtualisation.libvirtd.qemu.runAsRoot", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-060", QemuRunsAsRoot);
 
 impl Rule for QemuRunsAsRoot {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let q = libvirt::qemu(cx.root());
         let mut evidence: Vec<Evidence> = q
@@ -93,8 +62,9 @@ impl Rule for QemuRunsAsRoot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cx::HostCx;
     use crate::testing::*;
-    use nixsec_core::{HostCx, HostInfo};
+    use nixsec_core::HostInfo;
 
     fn nixos(b: &RootBuilder) -> Outcome {
         QemuRunsAsRoot.check(&HostCx::with_info(
@@ -116,7 +86,7 @@ mod tests {
             "user = \"root\"\ngroup = \"root\"\n",
         );
         let o = run(&QemuRunsAsRoot, &b);
-        let Outcome::Fail { evidence, .. } = o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("{o:?}")
         };
         assert_eq!(

@@ -2,33 +2,16 @@
 
 use std::collections::BTreeSet;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_systemd::LoadError;
 
 /// Enabled or wanted service units scored above 7.0 (EXPOSED or UNSAFE) by the offline
 /// `systemd-analyze security` assessor table.
 pub struct WeakServiceSandboxing;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &WeakServiceSandboxing;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-061",
-    title: "Network-facing service with weak sandboxing",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "Service units, loaded with its drop-ins from systemd's unit search path and scored with the assessor table of `systemd-analyze security --offline=true` (systemd 252). On the running system the units are those owning a socket that listens on a non-loopback address (`/proc/net/{tcp,tcp6,udp,udp6}`, mapped through `/proc/<pid>/fd` and `/proc/<pid>/cgroup`); under a mounted root, where no socket can be seen, every enabled service counts. Fails for a unit whose exposure is above 7.0 (EXPOSED or UNSAFE).",
-    rationale: "A service that runs as root with the whole file system, every capability and every system call available turns any bug in it into a compromise of the host. systemd's sandboxing options cost little and confine what an attacker who takes over the service can reach.",
-    fix: "Add systemd's sandboxing options to the service (`nixsec units --explain UNIT` lists the failing checks and the option for each), test that it still works, and rebuild.",
-    nixos: "systemd.services.<name>.serviceConfig = { ProtectSystem = \"strict\"; ProtectHome = true; PrivateTmp = true; NoNewPrivileges = true; DynamicUser = true; CapabilityBoundingSet = [ \"\" ]; };",
-    references: &[
-        "systemd-analyze(1): security",
-        "systemd.exec(5)",
-        "nixsec units --explain",
-    ],
-    source: file!(),
-};
+crate::host_rule!("NIX-061", WeakServiceSandboxing);
 
 /// Exposure (systemd's integer 0–100) above which a unit fails: 7.0.
 const THRESHOLD: u64 = 70;
@@ -66,10 +49,6 @@ fn wanted_services(cx: &HostCx) -> Result<BTreeSet<String>, String> {
 }
 
 impl Rule for WeakServiceSandboxing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !nixsec_systemd::SEARCH_PATH
             .iter()
@@ -198,7 +177,7 @@ mod tests {
             message(&o)
         );
         assert!(!message(&o).contains("vaultwarden"), "{}", message(&o));
-        let Outcome::Fail { evidence, .. } = o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             unreachable!()
         };
         assert_eq!(

@@ -1,28 +1,15 @@
 //! NIX-112: unprivileged BPF, an unhardened BPF JIT, or io_uring open to every user.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Outcome, Severity};
 
+use crate::engine::Rule;
 use crate::kernel::{sysctl_rule, Absent, IntCheck};
 
 /// `unprivileged_bpf_disabled` = 0, `bpf_jit_harden` < 2, or `io_uring_disabled` = 0 (low).
 pub struct BpfIoUring;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &BpfIoUring;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-112",
-    title: "Unprivileged BPF or io_uring attack surface",
-    section: Section::Kernel,
-    severity: Severity::Medium,
-    checks: "`/proc/sys/kernel/unprivileged_bpf_disabled`, `/proc/sys/net/core/bpf_jit_harden` and `/proc/sys/kernel/io_uring_disabled`. Fails when unprivileged BPF is allowed (0) or the JIT is not hardened for everyone (< 2); `io_uring_disabled` = 0 is reported as low. An absent BPF file means the kernel has no BPF syscall or JIT (nothing to harden); an absent `io_uring_disabled` (kernels before 6.6) means the kernel default 0 applies if io_uring is built. Skipped under a root without `/proc/sys`.",
-    rationale: "The BPF verifier and io_uring are the two largest sources of recent local privilege escalations; letting every user reach them turns any code execution into a kernel exploit attempt. JIT hardening blinds constants so that JIT spraying does not work.",
-    fix: "Disable unprivileged BPF, harden the JIT for all users, and restrict io_uring to privileged processes (1) or turn it off (2).",
-    nixos: "boot.kernel.sysctl = { \"kernel.unprivileged_bpf_disabled\" = 1; \"net.core.bpf_jit_harden\" = 2; \"kernel.io_uring_disabled\" = 2; };",
-    references: &["Documentation/admin-guide/sysctl/kernel.rst: unprivileged_bpf_disabled, io_uring_disabled", "Documentation/admin-guide/sysctl/net.rst: bpf_jit_harden", "lynis KRNL-6000"],
-    source: file!(),
-};
+crate::host_rule!("NIX-112", BpfIoUring);
 
 const CHECKS: &[IntCheck] = &[
     IntCheck::new(
@@ -47,15 +34,11 @@ const CHECKS: &[IntCheck] = &[
 ];
 
 impl Rule for BpfIoUring {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         sysctl_rule(
             cx,
             CHECKS,
-            META.severity,
+            nixsec_catalogue::entry("NIX-112").severity,
             "unprivileged BPF is off, the JIT is hardened and io_uring is restricted",
         )
     }
@@ -77,7 +60,10 @@ mod tests {
             "net.core.bpf_jit_harden = 0 (want 2); kernel.io_uring_disabled = 0 (want 1 or 2)"
         );
         assert!(
-            matches!(o, Outcome::Fail { severity: None, .. }),
+            matches!(
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed { severity: None, .. })
+            ),
             "the medium key decides"
         );
     }
@@ -91,11 +77,11 @@ mod tests {
         let o = run(&BpfIoUring, &b);
         assert!(
             matches!(
-                o,
-                Outcome::Fail {
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed {
                     severity: Some(Severity::Low),
                     ..
-                }
+                })
             ),
             "{o:?}"
         );

@@ -1,30 +1,17 @@
 //! NIX-118: CPU vulnerability mitigations turned off on the command line, or reported
 //! vulnerable by the kernel.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::kernel::cmdline;
 
 /// A mitigation-disabling parameter, or a `Vulnerable` line under
 /// `/sys/devices/system/cpu/vulnerabilities`.
 pub struct CpuMitigations;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &CpuMitigations;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-118",
-    title: "CPU vulnerability mitigations disabled",
-    section: Section::Kernel,
-    severity: Severity::High,
-    checks: "`/proc/cmdline` and every file in `/sys/devices/system/cpu/vulnerabilities/`. Fails when the command line has `mitigations=off`, `nopti`, `pti=off`, `nospectre_v1`, `nospectre_v2`, `spectre_v2=off`, `spectre_v2_user=off`, `spec_store_bypass_disable=off`, `mds=off`, `tsx=on`, `l1tf=off`, `retbleed=off` or `mmio_stale_data=off`, or a vulnerabilities file starts with `Vulnerable`. Skipped when neither exists under the root (not the running system).",
-    rationale: "Without the mitigations, unprivileged code (including JavaScript in a browser and other tenants' VMs) can read kernel and other processes' memory through speculative-execution side channels.",
-    fix: "Remove the parameters and keep microcode up to date.",
-    nixos: "boot.kernelParams = lib.mkForce [ ];  # drop mitigations=off & co.\nhardware.cpu.intel.updateMicrocode = true;  # or hardware.cpu.amd.updateMicrocode",
-    references: &["Documentation/admin-guide/kernel-parameters.txt: mitigations=", "Documentation/admin-guide/hw-vuln/", "DevSec os-12"],
-    source: file!(),
-};
+crate::host_rule!("NIX-118", CpuMitigations);
 
 fn weakening(key: &str, value: Option<&str>) -> bool {
     matches!(
@@ -52,10 +39,6 @@ fn weakening(key: &str, value: Option<&str>) -> bool {
 }
 
 impl Rule for CpuMitigations {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let mut failures = Vec::new();
         let mut evidence = Vec::new();

@@ -1,28 +1,15 @@
 //! NIX-115: ICMP redirects, source routing and other legacy IPv4/IPv6 knobs left open.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::kernel::{sysctl_rule, Absent, IntCheck};
 
 /// Redirect or source-route keys ≠ 0, martians not logged, no SYN cookies, broadcast echo.
 pub struct IcmpRedirects;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &IcmpRedirects;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-115",
-    title: "ICMP redirects and source routing accepted",
-    section: Section::Kernel,
-    severity: Severity::Low,
-    checks: "Under `/proc/sys/net`: `ipv4/conf/{all,default}/{accept_redirects,secure_redirects,send_redirects,accept_source_route,log_martians}`, `ipv6/conf/{all,default}/{accept_redirects,accept_source_route}`, `ipv4/tcp_syncookies`, `ipv4/icmp_echo_ignore_broadcasts`, `ipv4/icmp_ignore_bogus_error_responses`. Fails when a redirect or source-route key is not 0, `log_martians` is not 1, `tcp_syncookies` is not 1, or broadcast echo or bogus ICMP errors are not ignored. An absent IPv6 file means IPv6 is off (nothing to accept); an absent IPv4 file takes the kernel default (redirects accepted, martians not logged). Skipped under a root without `/proc/sys`.",
-    rationale: "Accepted redirects let anyone on the local network reroute the host's traffic through themselves; source routing lets remote senders choose the path; sending redirects is only for routers. Martian logging shows spoofing, SYN cookies keep the host reachable under a SYN flood.",
-    fix: "Set the keys as NixOS's hardened profile does (research note 4.1).",
-    nixos: "boot.kernel.sysctl = {\n  \"net.ipv4.conf.all.accept_redirects\" = false; \"net.ipv4.conf.default.accept_redirects\" = false;\n  \"net.ipv4.conf.all.secure_redirects\" = false; \"net.ipv4.conf.default.secure_redirects\" = false;\n  \"net.ipv4.conf.all.send_redirects\" = false; \"net.ipv4.conf.default.send_redirects\" = false;\n  \"net.ipv6.conf.all.accept_redirects\" = false; \"net.ipv6.conf.default.accept_redirects\" = false;\n  \"net.ipv4.conf.all.log_martians\" = true; \"net.ipv4.conf.default.log_martians\" = true;\n  \"net.ipv4.icmp_echo_ignore_broadcasts\" = true;\n};",
-    references: &["Documentation/networking/ip-sysctl.rst", "DevSec sysctl-03, -04, -11, -13, -14, -15, -16, -17, -20", "lynis KRNL-6000"],
-    source: file!(),
-};
+crate::host_rule!("NIX-115", IcmpRedirects);
 
 const V4: Absent = Absent::Default(1, "kernel default");
 const V6: Absent = Absent::Safe("IPv6 off");
@@ -108,15 +95,11 @@ const CHECKS: &[IntCheck] = &[
 ];
 
 impl Rule for IcmpRedirects {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         sysctl_rule(
             cx,
             CHECKS,
-            META.severity,
+            nixsec_catalogue::entry("NIX-115").severity,
             "redirects and source routing are refused, martians logged, SYN cookies on",
         )
     }

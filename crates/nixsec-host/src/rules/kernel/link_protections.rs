@@ -1,28 +1,15 @@
 //! NIX-116: link and FIFO protections off, or setuid programs dump core where users can read it.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::kernel::{have_proc_sys, read_int, read_sysctl, Absent, IntCheck, Verdict, NO_PROC};
 
 /// `fs.protected_*` below target, or `fs.suid_dumpable` 1 (or 2 with a relative core pattern).
 pub struct LinkProtections;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &LinkProtections;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-116",
-    title: "Link protections or setuid core dumps",
-    section: Section::Kernel,
-    severity: Severity::Low,
-    checks: "`/proc/sys/fs/protected_{hardlinks,symlinks,fifos,regular}`, `/proc/sys/fs/suid_dumpable` and `/proc/sys/kernel/core_pattern`. Fails when `protected_hardlinks` or `protected_symlinks` ≠ 1, `protected_fifos` < 1, `protected_regular` < 2, `suid_dumpable` = 1, or `suid_dumpable` = 2 with a `core_pattern` that is neither absolute nor a pipe. Absent files take the kernel defaults (0 for each protection, 0 for `suid_dumpable`). Skipped under a root without `/proc/sys`.",
-    rationale: "Without these protections, the classic /tmp races work: a user plants a symlink, hard link or FIFO where a root process will write, and redirects the write to `/etc/shadow`. Core dumps of setuid programs written into the current directory leak their memory (password hashes, keys) to the user who crashed them.",
-    fix: "Turn on all link protections and do not dump setuid programs (or dump them only through systemd-coredump).",
-    nixos: "boot.kernel.sysctl = { \"fs.protected_regular\" = 2; \"fs.protected_fifos\" = 2; \"fs.suid_dumpable\" = 0; };\nsystemd.coredump.extraConfig = \"Storage=none\";",
-    references: &["Documentation/admin-guide/sysctl/fs.rst", "DevSec sysctl-31a, -31b, -34", "lynis KRNL-6000, KRNL-5820", "CWE-59"],
-    source: file!(),
-};
+crate::host_rule!("NIX-116", LinkProtections);
 
 const CHECKS: &[IntCheck] = &[
     IntCheck::new(
@@ -58,10 +45,6 @@ const CHECKS: &[IntCheck] = &[
 ];
 
 impl Rule for LinkProtections {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !have_proc_sys(cx) {
             return Outcome::skip(NO_PROC);
@@ -80,7 +63,7 @@ impl Rule for LinkProtections {
             }
         }
         v.outcome(
-            META.severity,
+            nixsec_catalogue::entry("NIX-116").severity,
             "link protections are on and setuid programs do not dump core",
         )
     }

@@ -1,28 +1,15 @@
 //! NIX-110: kernel pointers or the kernel log are readable by unprivileged users.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::kernel::{sysctl_rule, Absent, IntCheck};
 
 /// `kernel.kptr_restrict` < 1 or `kernel.dmesg_restrict` ≠ 1.
 pub struct PointersExposed;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &PointersExposed;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-110",
-    title: "Kernel pointers or log exposed",
-    section: Section::Kernel,
-    severity: Severity::Medium,
-    checks: "`/proc/sys/kernel/kptr_restrict` and `/proc/sys/kernel/dmesg_restrict` of the running kernel. Fails when `kptr_restrict` < 1 (NixOS sets 1 by default, 2 is recommended) or `dmesg_restrict` ≠ 1. Skipped under a root without `/proc/sys`.",
-    rationale: "Kernel addresses in `/proc/kallsyms`, `/proc/modules` and the kernel log defeat KASLR, the first step of most kernel exploits; the log also leaks hardware, network and crash details to every local user.",
-    fix: "Hide kernel pointers from everyone (2) and restrict the kernel log to CAP_SYSLOG.",
-    nixos: "boot.kernel.sysctl = { \"kernel.kptr_restrict\" = 2; \"kernel.dmesg_restrict\" = 1; };",
-    references: &["Documentation/admin-guide/sysctl/kernel.rst: kptr_restrict, dmesg_restrict", "lynis KRNL-6000", "CWE-200"],
-    source: file!(),
-};
+crate::host_rule!("NIX-110", PointersExposed);
 
 const CHECKS: &[IntCheck] = &[
     IntCheck::new(
@@ -40,15 +27,11 @@ const CHECKS: &[IntCheck] = &[
 ];
 
 impl Rule for PointersExposed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         sysctl_rule(
             cx,
             CHECKS,
-            META.severity,
+            nixsec_catalogue::entry("NIX-110").severity,
             "kernel pointers are hidden and the kernel log is restricted",
         )
     }

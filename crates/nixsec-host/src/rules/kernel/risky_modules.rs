@@ -2,31 +2,16 @@
 
 use std::collections::BTreeSet;
 
-use linkme::distributed_slice;
-use nixsec_core::{
-    Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES,
-};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Profile};
 
+use crate::engine::Rule;
 use crate::kernel::{have_proc_sys, read_int, NO_PROC};
 
 /// A risky module is loaded, or neither blacklisted nor blocked with an `install` line.
 pub struct RiskyModules;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &RiskyModules;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-114",
-    title: "Risky filesystems and protocols loadable",
-    section: Section::Kernel,
-    severity: Severity::Low,
-    checks: "`/proc/modules` and the modprobe configuration (`/etc/modprobe.d/*.conf`, NixOS's `/etc/modprobe.d/nixos.conf`, `/run/modprobe.d`, `/usr/lib/modprobe.d`, `/lib/modprobe.d`) for cramfs, freevxfs, jffs2, hfs, hfsplus, squashfs, udf, dccp, sctp, rds, tipc, firewire-core, and usb-storage with `--profile server`. Fails when one is loaded, or is neither `blacklist`ed nor blocked by an `install <mod> /bin/false`-style line. A `blacklist` line only stops alias-based autoloading, not an explicit `modprobe`; that is noted. Passes when module loading is off (`kernel.modules_disabled` = 1, or no module support) and none is loaded. Skipped under a root without `/proc`.",
-    rationale: "Each of these is a large, rarely audited parser or protocol stack that an unprivileged user can get autoloaded (mounting a crafted image, opening a socket of that family); they have a long record of local root exploits.",
-    fix: "Blacklist the modules and make explicit loads fail.",
-    nixos: "boot.blacklistedKernelModules = [ \"dccp\" \"sctp\" \"rds\" \"tipc\" \"cramfs\" \"freevxfs\" \"jffs2\" \"hfs\" \"hfsplus\" \"udf\" ];\nboot.extraModprobeConfig = \"install dccp ${pkgs.coreutils}/bin/false\";",
-    references: &["modprobe.d(5)", "DevSec os-10 (broken on NixOS)", "lynis NETW-3200, USB-1000, STRG-1846", "CIS 1.1.1"],
-    source: file!(),
-};
+crate::host_rule!("NIX-114", RiskyModules);
 
 const RISKY: &[&str] = &[
     "cramfs",
@@ -105,10 +90,6 @@ fn modprobe(cx: &HostCx) -> Blocks {
 }
 
 impl Rule for RiskyModules {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !have_proc_sys(cx) {
             return Outcome::skip(NO_PROC);
@@ -264,7 +245,7 @@ mod tests {
         let conf = ALL_BLOCKED.replace("blacklist usb-storage\n", "");
         let b = with_modules(&conf, "");
         assert_eq!(run(&RiskyModules, &b).status(), Status::Fail);
-        let cx = b.cx().with_options(nixsec_core::AuditOptions {
+        let cx = crate::testing::cx(&b).with_options(nixsec_core::AuditOptions {
             profile: Some(Profile::Desktop),
             ..Default::default()
         });

@@ -1,28 +1,15 @@
 //! NIX-113: the running kernel can still be changed (module loading, kexec).
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::kernel::{cmdline, have_proc_sys, Absent, IntCheck, Verdict, NO_PROC};
 
 /// `kernel.modules_disabled` or `kernel.kexec_load_disabled` is 0.
 pub struct RuntimeChanges;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &RuntimeChanges;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-113",
-    title: "Kernel can be changed at runtime",
-    section: Section::Kernel,
-    severity: Severity::Low,
-    checks: "`/proc/sys/kernel/modules_disabled` and `/proc/sys/kernel/kexec_load_disabled`, and `nohibernate` in `/proc/cmdline`. Fails when modules can still be loaded after boot or kexec is allowed. An absent `modules_disabled` means the kernel has no loadable-module support, an absent `kexec_load_disabled` no kexec: nothing to lock. Whether `nohibernate` is set is reported (hibernation lets the resume image replace the running kernel). Skipped under a root without `/proc/sys`.",
-    rationale: "Root (or anything that gains root) can load a rootkit module or kexec into another kernel, bypassing everything the booted kernel enforces (lockdown, LSMs, signed modules). Locking both after boot makes kernel compromise need a kernel bug.",
-    fix: "Load every needed module at boot, then forbid module loading and kexec.",
-    nixos: "security.lockKernelModules = true;\nsecurity.protectKernelImage = true;",
-    references: &["Documentation/admin-guide/sysctl/kernel.rst: modules_disabled, kexec_load_disabled", "DevSec sysctl-29", "lynis KRNL-6000"],
-    source: file!(),
-};
+crate::host_rule!("NIX-113", RuntimeChanges);
 
 const CHECKS: &[IntCheck] = &[
     IntCheck::new(
@@ -40,10 +27,6 @@ const CHECKS: &[IntCheck] = &[
 ];
 
 impl Rule for RuntimeChanges {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !have_proc_sys(cx) {
             return Outcome::skip(NO_PROC);
@@ -69,7 +52,7 @@ impl Rule for RuntimeChanges {
             Err(e) => v.errors.push(e),
         }
         v.outcome(
-            META.severity,
+            nixsec_catalogue::entry("NIX-113").severity,
             "neither module loading nor kexec can change the running kernel",
         )
     }

@@ -1,29 +1,16 @@
 //! NIX-117: other kernel self-protection knobs (SysRq, ASLR, perf, line disciplines,
 //! userfaultfd, low mappings, lockdown with debugfs).
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::kernel::{have_proc_sys, mounts, Absent, IntCheck, Verdict, NO_PROC};
 
 /// One of the knobs is below its target, or lockdown is `none` while debugfs is mounted.
 pub struct SelfProtection;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SelfProtection;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-117",
-    title: "Other kernel self-protection knobs",
-    section: Section::Kernel,
-    severity: Severity::Low,
-    checks: "`/proc/sys/kernel/{sysrq,randomize_va_space,perf_event_paranoid}`, `/proc/sys/dev/tty/ldisc_autoload`, `/proc/sys/vm/{unprivileged_userfaultfd,mmap_min_addr}`; `/sys/kernel/security/lockdown` and a `debugfs` mount in `/proc/self/mountinfo`. Fails when `sysrq` ≠ 0 (systemd's default is 16), `randomize_va_space` ≠ 2, `perf_event_paranoid` < 2, `ldisc_autoload` ≠ 0, `unprivileged_userfaultfd` ≠ 0, `mmap_min_addr` < 65536, or lockdown is `[none]` (or absent) while debugfs is mounted. Absent files: no SysRq or perf support (safe); `ldisc_autoload` and `unprivileged_userfaultfd` take the kernel default 1. `ftrace_enabled` and `mmap_rnd_bits` are reported as evidence. Skipped under a root without `/proc/sys`.",
-    rationale: "Each knob removes a tool that local kernel exploits rely on: SysRq lets the console kill processes or reboot; weak ASLR and low mappings ease memory corruption; perf events, line-discipline autoloading and userfaultfd have been the entry point or the race-widening primitive of many kernel exploits; debugfs without lockdown exposes kernel internals to root processes.",
-    fix: "Set the keys to their hardened values and boot with lockdown and without debugfs.",
-    nixos: "boot.kernel.sysctl = { \"kernel.sysrq\" = 0; \"kernel.perf_event_paranoid\" = 3; \"dev.tty.ldisc_autoload\" = 0; \"vm.unprivileged_userfaultfd\" = 0; \"vm.mmap_min_addr\" = 65536; };\nboot.kernelParams = [ \"lockdown=integrity\" \"debugfs=off\" ];",
-    references: &["Documentation/admin-guide/sysctl/kernel.rst", "Documentation/admin-guide/sysctl/vm.rst", "kernel_lockdown(7)", "DevSec sysctl-30, -32", "lynis KRNL-6000"],
-    source: file!(),
-};
+crate::host_rule!("NIX-117", SelfProtection);
 
 const CHECKS: &[IntCheck] = &[
     IntCheck::new(
@@ -65,10 +52,6 @@ const CHECKS: &[IntCheck] = &[
 ];
 
 impl Rule for SelfProtection {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !have_proc_sys(cx) {
             return Outcome::skip(NO_PROC);
@@ -132,7 +115,7 @@ impl Rule for SelfProtection {
             }
         }
         v.outcome(
-            META.severity,
+            nixsec_catalogue::entry("NIX-117").severity,
             "SysRq, ASLR, perf, line disciplines, userfaultfd and low mappings are hardened",
         )
     }

@@ -1,29 +1,16 @@
 //! NIX-120: writable and temporary filesystems mounted without nosuid/nodev/noexec, or a
 //! persistent /tmp that is never cleaned.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::kernel::{mount_at, mounts};
 
 /// A listed mount point lacks the options it should have.
 pub struct TempMounts;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &TempMounts;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-120",
-    title: "Writable temp filesystems allow exec/suid/devices",
-    section: Section::Kernel,
-    severity: Severity::Low,
-    checks: "The topmost mount of `/tmp`, `/var/tmp`, `/dev/shm`, `/home`, `/var`, `/boot` and `/var/log` in `/proc/self/mountinfo` (points that are not separate mounts are not checked, except `/tmp`). Fails when one lacks `nosuid` or `nodev`, when `/tmp`, `/var/tmp`, `/dev/shm` or `/boot` lacks `noexec`, or when `/tmp` is not a tmpfs and no tmpfiles rule (`D /tmp` or `D! /tmp` in `/etc/tmpfiles.d`, as `boot.tmp.cleanOnBoot` writes) cleans it at boot. Skipped under a root without `/proc/self/mountinfo`.",
-    rationale: "World-writable places are where an attacker drops a payload: `noexec` stops running it directly, `nosuid` stops a planted or copied setuid binary from gaining privileges, `nodev` stops device nodes that bypass file permissions. A persistent, never-cleaned /tmp keeps planted files and symlink traps across reboots.",
-    fix: "Mount the temp directories with nosuid,nodev(,noexec); use a tmpfs or clean /tmp on boot. Never put noexec on /nix/store.",
-    nixos: "boot.tmp.useTmpfs = true;  # or boot.tmp.cleanOnBoot = true;\nfileSystems.\"/home\".options = [ \"nosuid\" \"nodev\" ];\nfileSystems.\"/boot\".options = [ \"nosuid\" \"nodev\" \"noexec\" \"umask=0077\" ];",
-    references: &["mount(8)", "DevSec os-14, os-15, os-16", "lynis FILE-6310, FILE-6374", "CIS 1.1.x"],
-    source: file!(),
-};
+crate::host_rule!("NIX-120", TempMounts);
 
 const POINTS: &[(&str, bool)] = &[
     ("/tmp", true),
@@ -63,10 +50,6 @@ fn tmp_cleaned(cx: &HostCx) -> Result<Option<Evidence>, String> {
 }
 
 impl Rule for TempMounts {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let all = match mounts(cx) {
             Ok(Some(m)) => m,

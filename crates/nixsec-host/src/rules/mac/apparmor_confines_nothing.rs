@@ -1,48 +1,17 @@
 //! NIX-101: AppArmor is active but no profile enforces anything.
-//!
-//! ## What it checks
-//! When AppArmor is active (`apparmor` in `/sys/kernel/security/lsm`, or its module parameter
-//! `Y`): `/sys/kernel/security/apparmor/profiles`, one `NAME (MODE)` per loaded profile (split
-//! on the last ` (`; names may hold spaces, `//` children, `:NS://` namespaces). Fails when no
-//! profile is in `enforce` or `kill` mode (none loaded, or all `complain`/`unconfined`).
-//! Reading the list needs root.
-//!
-//! ## Why it matters
-//! AppArmor without enforcing profiles only logs: every process runs unconfined.
-//!
-//! ## Fix (NixOS)
-//! `security.apparmor.packages = [ pkgs.apparmor-profiles ];`,
-//! `security.apparmor.policies.<n>.state = "enforce";` and
-//! `security.apparmor.killUnconfinedConfinables = true;`.
-//!
-//! ## References
-//! lynis MACF-6208; apparmor(7); NixOS options security.apparmor.policies.
 
 use std::collections::BTreeMap;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use super::{apparmor_param, lsm_list};
+use crate::engine::Rule;
 
 /// AppArmor loaded without enforcing profiles.
 pub struct AppArmorConfinesNothing;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &AppArmorConfinesNothing;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-101",
-    title: "AppArmor active but confines nothing",
-    section: Section::Mac,
-    severity: Severity::Low,
-    checks: "When AppArmor is active (apparmor in /sys/kernel/security/lsm, or /sys/module/apparmor/parameters/enabled = Y): /sys/kernel/security/apparmor/profiles, one `NAME (MODE)` line per loaded profile. Fails when no profile is in enforce (or kill) mode: none loaded, or all complain/unconfined. Whether network-facing processes are confined is not checked. Reading the list needs root.",
-    rationale: "AppArmor with no enforcing profile only logs: every process, including network services, runs unconfined, so enabling it bought nothing.",
-    fix: "Load profiles in enforce mode for exposed services and kill processes that should be confined but are not.",
-    nixos: "security.apparmor.packages = [ pkgs.apparmor-profiles ];\nsecurity.apparmor.policies.<name>.state = \"enforce\";\nsecurity.apparmor.killUnconfinedConfinables = true;",
-    references: &["lynis MACF-6208", "apparmor(7)", "NixOS option security.apparmor.policies"],
-    source: file!(),
-};
+crate::host_rule!("NIX-101", AppArmorConfinesNothing);
 
 const PROFILES: &str = "/sys/kernel/security/apparmor/profiles";
 
@@ -72,10 +41,6 @@ pub fn count_modes(text: &str) -> Result<BTreeMap<String, usize>, (u32, String)>
 }
 
 impl Rule for AppArmorConfinesNothing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let active = match (lsm_list(root), apparmor_param(root)) {

@@ -1,56 +1,22 @@
 //! NIX-100: no mandatory-access-control LSM is active.
-//!
-//! ## What it checks
-//! `/sys/kernel/security/lsm` (the active LSMs): passes when it names `apparmor`, `selinux`,
-//! `smack` or `tomoyo`. Without that file (kernels before 5.1, securityfs not mounted), AppArmor's
-//! `/sys/module/apparmor/parameters/enabled` = `Y` or an existing `/sys/fs/selinux/enforce`
-//! count. `apparmor=`, `selinux=`, `security=`, `lsm=` on `/proc/cmdline` are quoted in the
-//! result. Skipped on an offline root (no `/sys/kernel`).
-//!
-//! ## Why it matters
-//! Without MAC, a compromised service has every permission its Unix user has; AppArmor confines
-//! it to the files and capabilities its profile allows.
-//!
-//! ## Fix (NixOS)
-//! `security.apparmor.enable = true;` (and profiles, NIX-101).
-//!
-//! ## References
-//! lynis MACF-6208, MACF-6290; NixOS option security.apparmor.enable.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use super::{
     apparmor_param, cmdline_mac_params, lsm_list, selinux_enforce, APPARMOR_ENABLED, LSM,
     SELINUX_ENFORCE,
 };
+use crate::engine::Rule;
 
 /// No AppArmor, SELinux, Smack or TOMOYO.
 pub struct NoMacLsm;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &NoMacLsm;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-100",
-    title: "No MAC LSM active",
-    section: Section::Mac,
-    severity: Severity::Medium,
-    checks: "/sys/kernel/security/lsm (active LSMs, comma list): passes when it names apparmor, selinux, smack or tomoyo. Without that file, /sys/module/apparmor/parameters/enabled = Y or an existing /sys/fs/selinux/enforce count. MAC-related /proc/cmdline parameters (apparmor=, selinux=, security=, lsm=) are quoted. Skipped on an offline root without /sys/kernel.",
-    rationale: "Without mandatory access control a compromised service can do everything its Unix user can: read every world-readable file, open any socket, execute any binary. An LSM such as AppArmor limits it to what its profile allows.",
-    fix: "Enable AppArmor (the MAC LSM NixOS supports) and load profiles for exposed services.",
-    nixos: "security.apparmor.enable = true;",
-    references: &["lynis MACF-6208", "lynis MACF-6290", "NixOS option security.apparmor.enable"],
-    source: file!(),
-};
+crate::host_rule!("NIX-100", NoMacLsm);
 
 const MAC: [&str; 4] = ["apparmor", "selinux", "smack", "tomoyo"];
 
 impl Rule for NoMacLsm {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let hints = cmdline_mac_params(root);

@@ -1,52 +1,19 @@
 //! NIX-102: SELinux asked for on NixOS, which ships no SELinux policy.
-//!
-//! ## What it checks
-//! On NixOS: `/sys/fs/selinux/enforce` (selinuxfs present), `selinux` in
-//! `/sys/kernel/security/lsm`, `/etc/selinux/config` `SELINUX=enforcing|permissive`, and
-//! `security=selinux` / `selinux=1` on `/proc/cmdline`. Any of them fails (info). Other
-//! distributions ship policies and are skipped.
-//!
-//! ## Why it matters
-//! NixOS has no SELinux policy or file labelling, so SELinux there is permissive or unlabelled at
-//! best: it gives a false sense of confinement.
-//!
-//! ## Fix (NixOS)
-//! Use AppArmor (`security.apparmor.enable = true;`, NIX-100) and drop the SELinux parameters.
-//!
-//! ## References
-//! lynis MACF-6232, MACF-6234; selinux(8).
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use super::{cmdline_mac_params, lsm_list, selinux_enforce, LSM, SELINUX_ENFORCE};
+use crate::engine::Rule;
 
 /// SELinux on NixOS.
 pub struct SelinuxRequested;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SelinuxRequested;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-102",
-    title: "SELinux requested on NixOS",
-    section: Section::Mac,
-    severity: Severity::Info,
-    checks: "On NixOS: /sys/fs/selinux/enforce (selinuxfs present), `selinux` in /sys/kernel/security/lsm, SELINUX=enforcing|permissive in /etc/selinux/config, and security=selinux or selinux=1 on /proc/cmdline. Any of them fails. Skipped on other distributions, which ship SELinux policies.",
-    rationale: "NixOS ships no SELinux policy and does not label its files, so SELinux there is permissive or unlabelled at best and gives a false sense of confinement.",
-    fix: "Use AppArmor instead and remove the SELinux kernel parameters and configuration.",
-    nixos: "security.apparmor.enable = true;\n# and drop security=selinux / selinux=1 from boot.kernelParams",
-    references: &["lynis MACF-6232", "lynis MACF-6234", "selinux(8)"],
-    source: file!(),
-};
+crate::host_rule!("NIX-102", SelinuxRequested);
 
 const CONFIG: &str = "/etc/selinux/config";
 
 impl Rule for SelinuxRequested {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !cx.info().is_nixos {
             return Outcome::skip("not NixOS: the distribution ships its own SELinux policy");
@@ -130,10 +97,10 @@ mod tests {
             let o = run(&SelinuxRequested, &b);
             assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         }
-        let Outcome::Fail { evidence, .. } = run(
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&run(
             &SelinuxRequested,
             &nixos().file(CONFIG, mac("selinux/etc-selinux-config")),
-        ) else {
+        )) else {
             panic!()
         };
         assert_eq!(evidence[0].line, Some(2));

@@ -1,30 +1,17 @@
 //! NIX-018: remote builders whose SSH host keys are not pinned.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 use nixsec_nixconf::machines::{parse_builders, Builder, DEFAULT_BUILDERS};
 use nixsec_nixconf::NIX_CONF;
 
+use crate::engine::Rule;
 use crate::nix::with_conf;
 
 /// A remote builder without a public host key.
 pub struct BuildersUnpinned;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &BuildersUnpinned;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-018",
-    title: "Remote builders without pinned host keys",
-    section: Section::MultiUser,
-    severity: Severity::Medium,
-    checks: "The `builders` setting of the effective nix.conf (default `@/etc/nix/machines`) and the machines files it names. Fails for a remote builder whose eighth field (the base64 public host key) is missing or malformed and whose host is not listed in `/etc/ssh/ssh_known_hosts`.",
-    rationale: "Outputs built remotely are trusted as if built locally. Without a pinned host key, whoever answers on the builder's address (DNS spoofing, a hijacked network path, a replaced machine) can hand back arbitrary build outputs that enter the store unchallenged.",
-    fix: "Pin the SSH host key of every builder (the base64 of its `ssh-ed25519 ...` public key line).",
-    nixos: "nix.buildMachines = [ { hostName = \"builder\"; system = \"x86_64-linux\"; publicHostKey = \"<base64 of the host's ssh-ed25519 public key>\"; } ];",
-    references: &["nix.conf(5): builders", "Nix manual: Remote Builds"],
-    source: file!(),
-};
+crate::host_rule!("NIX-018", BuildersUnpinned);
 
 fn known_hosts(cx: &HostCx) -> Vec<String> {
     let Ok((_, text)) = cx.root().read_to_string("/etc/ssh/ssh_known_hosts") else {
@@ -65,10 +52,6 @@ fn evidence(b: &Builder) -> Evidence {
 }
 
 impl Rule for BuildersUnpinned {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let (value, at) = match conf.and_then(|c| c.get("builders")) {
@@ -147,9 +130,9 @@ mod tests {
             ),
         );
         let o = run(&BuildersUnpinned, &b);
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             evidence, message, ..
-        } = o
+        }) = crate::testing::failed(&o)
         else {
             panic!("expected fail")
         };

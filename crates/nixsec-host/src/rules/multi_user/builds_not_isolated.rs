@@ -1,35 +1,18 @@
 //! NIX-011: builds do not run as dedicated, locked-down build users.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::nix::{bool_setting, with_conf};
 
 /// `build-users-group` is empty, missing, or its users could log in.
 pub struct BuildsNotIsolated;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &BuildsNotIsolated;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-011",
-    title: "Builds not run as dedicated build users",
-    section: Section::MultiUser,
-    severity: Severity::High,
-    checks: "`build-users-group` in the effective nix.conf (Nix's default for a root daemon is `nixbld`), `auto-allocate-uids`, and the group's members in `/etc/group`, `/etc/passwd` and `/etc/shadow`. Fails when the group is empty or missing (and uids are not auto-allocated), or a build user is root, has a login shell, a usable or empty password, or belongs to another group.",
-    rationale: "Without build users every build runs as the daemon's user, root: a build can then tamper with the store, other builds and the host. A build user that can log in, or that is in another group, gives builds (and whoever controls a derivation) a way out of their isolation.",
-    fix: "Keep `build-users-group = nixbld` with locked `nixbld*` users that have no login shell and no other groups (or enable `auto-allocate-uids`).",
-    nixos: "nix.settings.build-users-group = \"nixbld\";",
-    references: &["nix.conf(5): build-users-group, auto-allocate-uids", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-011", BuildsNotIsolated);
 
 impl Rule for BuildsNotIsolated {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let setting = conf.and_then(|c| c.get("build-users-group"));

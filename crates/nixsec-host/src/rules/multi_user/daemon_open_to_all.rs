@@ -2,39 +2,22 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
 use nixsec_nixconf::NixConf;
 
+use crate::engine::Rule;
 use crate::nix::{default_evidence, with_conf};
 use crate::perms::describe;
 
 /// `allowed-users = *` and the socket reachable by everyone, with several human accounts.
 pub struct DaemonOpenToAll;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &DaemonOpenToAll;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-015",
-    title: "Daemon open to every local user",
-    section: Section::MultiUser,
-    severity: Severity::Low,
-    checks: "`allowed-users` in the effective nix.conf (Nix's default is `*`), the mode of `/nix/var/nix/daemon-socket`, and the human accounts in `/etc/passwd` (uid 1000 or more, with a login shell). Fails when every user may connect, the socket directory does not restrict access by group, and the host has more than one human account.",
-    rationale: "Every user who can reach the daemon can build, fill the disk, run builds on the build users' accounts and exploit any daemon bug. On a multi-tenant host, restrict the daemon to the users who need Nix.",
-    fix: "Allow only a group of Nix users to connect to the daemon.",
-    nixos: "nix.settings.allowed-users = [ \"@wheel\" ];",
-    references: &["nix.conf(5): allowed-users"],
-    source: file!(),
-};
+crate::host_rule!("NIX-015", DaemonOpenToAll);
 
 impl Rule for DaemonOpenToAll {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let setting = NixConf::list(conf, "allowed-users", &["*"]);

@@ -1,34 +1,17 @@
 //! NIX-012: the build sandbox is off (`sandbox = false` or `relaxed`).
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::nix::{default_evidence, with_conf};
 
 /// `sandbox` is `false` or `relaxed` in the effective nix.conf.
 pub struct SandboxDisabled;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SandboxDisabled;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-012",
-    title: "Build sandbox disabled",
-    section: Section::MultiUser,
-    severity: Severity::High,
-    checks: "The `sandbox` setting of the effective `/etc/nix/nix.conf` (with its includes). Fails when it is `false` or `relaxed`. Unset means Nix's default on Linux, `true`. Debian's packaged Nix ships `sandbox = false`.",
-    rationale: "Without the sandbox a build runs with the build user's view of the whole host: it can read world-readable files outside its inputs, reach the network, and leave processes behind. A hostile or compromised derivation can then exfiltrate data or poison other builds, and builds stop being reproducible.",
-    fix: "Turn the sandbox on (on non-NixOS hosts: `sandbox = true` in /etc/nix/nix.conf, then restart nix-daemon).",
-    nixos: "nix.settings.sandbox = true;",
-    references: &["nix.conf(5): sandbox", "NixOS option nix.settings.sandbox"],
-    source: file!(),
-};
+crate::host_rule!("NIX-012", SandboxDisabled);
 
 impl Rule for SandboxDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let Some(s) = conf.and_then(|c| c.get("sandbox")) else {
@@ -69,7 +52,7 @@ mod tests {
                 &root_with_conf(&format!("# x\nsandbox = {v}\n")),
             );
             assert_eq!(o.status(), Status::Fail, "{v}");
-            let Outcome::Fail { evidence, .. } = o else {
+            let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
                 unreachable!()
             };
             assert_eq!(evidence[0].line, Some(2));

@@ -1,34 +1,17 @@
 //! NIX-013: Nix silently builds without the sandbox when it cannot set one up.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::nix::{bool_setting, default_evidence, with_conf};
 
 /// `sandbox-fallback` is not `false`.
 pub struct SandboxFallback;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SandboxFallback;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-013",
-    title: "Silent fallback to unsandboxed builds",
-    section: Section::MultiUser,
-    severity: Severity::Low,
-    checks: "The `sandbox-fallback` setting of the effective nix.conf. Fails unless it is `false`; Nix's default is `true`.",
-    rationale: "With the fallback on, a daemon that cannot create namespaces (a missing kernel feature, a container, a seccomp policy) builds without the sandbox and only logs a warning. Turning it off makes such builds fail loudly instead of running unconfined.",
-    fix: "Set `sandbox-fallback = false` so builds fail instead of running without the sandbox.",
-    nixos: "nix.settings.sandbox-fallback = false;",
-    references: &["nix.conf(5): sandbox-fallback"],
-    source: file!(),
-};
+crate::host_rule!("NIX-013", SandboxFallback);
 
 impl Rule for SandboxFallback {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             match bool_setting(conf, "sandbox-fallback") {

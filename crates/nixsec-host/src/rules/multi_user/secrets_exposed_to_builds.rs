@@ -1,28 +1,15 @@
 //! NIX-016: secret-bearing host paths are bind-mounted into every build sandbox.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::nix::with_conf;
 
 /// `sandbox-paths`/`extra-sandbox-paths` exposes secrets to builds.
 pub struct SecretsExposedToBuilds;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SecretsExposedToBuilds;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-016",
-    title: "Secrets exposed to builds",
-    section: Section::MultiUser,
-    severity: Severity::Medium,
-    checks: "Each entry of `sandbox-paths` (and `extra-sandbox-paths`) in the effective nix.conf, as `PATH`, `INSIDE=OUTSIDE` or with a trailing `?`. Fails when the host side is, lies under, or contains a secret-bearing path: `/run/secrets`, `/run/agenix`, `/run/keys`, `/run/credentials`, `/etc/ssh`, `/etc/nix` (signing keys), `/root`, `/home`, `/var/lib`, or a Docker or Podman socket.",
-    rationale: "Sandbox paths are visible to every build of every user, including builds of untrusted derivations. A secret there can be copied into a build output, which lands world-readable in the store and may be pushed to caches; a container socket there is root on the host.",
-    fix: "Remove the path from the sandbox; pass data to builds as fixed-output inputs or fetch it at run time.",
-    nixos: "nix.settings.extra-sandbox-paths = [ ];  # remove the secret path",
-    references: &["nix.conf(5): sandbox-paths", "CWE-200"],
-    source: file!(),
-};
+crate::host_rule!("NIX-016", SecretsExposedToBuilds);
 
 const SENSITIVE: &[&str] = &[
     "/run/secrets",
@@ -68,10 +55,6 @@ fn exposed(entry: &str) -> Option<&'static str> {
 }
 
 impl Rule for SecretsExposedToBuilds {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let Some(s) = conf.and_then(|c| c.get("sandbox-paths")) else {
@@ -140,7 +123,7 @@ mod tests {
             &SecretsExposedToBuilds,
             &root_with_conf("extra-sandbox-paths = /dev/kvm\nextra-sandbox-paths = /run/agenix\n"),
         );
-        let Outcome::Fail { evidence, .. } = o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("expected fail")
         };
         assert_eq!(evidence.len(), 1);

@@ -2,37 +2,20 @@
 
 use std::os::unix::fs::MetadataExt;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::nix::{nix_installed, NOT_INSTALLED};
 use crate::perms::describe;
 
 /// `/nix/store` or `/nix/var/nix/db` is not owned by root.
 pub struct SingleUserInstall;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SingleUserInstall;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-010",
-    title: "Nix installed single-user",
-    section: Section::MultiUser,
-    severity: Severity::High,
-    checks: "The owners of `/nix/store` and `/nix/var/nix/db`, and whether the daemon socket `/nix/var/nix/daemon-socket/socket` exists. Fails when the store or the database belongs to a regular user (a single-user install).",
-    rationale: "In a single-user install the store is writable by one ordinary account: any process running as that user (a browser exploit, a malicious npm script) can rewrite any store path, and every program that user or root later runs from the store. Builds also run as that user, without build-user isolation.",
-    fix: "Reinstall Nix in multi-user (daemon) mode so that root owns the store and builds run as build users; on NixOS keep Nix enabled (it is always multi-user).",
-    nixos: "nix.enable = true;  # NixOS; elsewhere: reinstall with `--daemon`",
-    references: &["Nix manual: Multi-User Mode", "CWE-732"],
-    source: file!(),
-};
+crate::host_rule!("NIX-010", SingleUserInstall);
 
 impl Rule for SingleUserInstall {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !nix_installed(cx) {
             return Outcome::skip(NOT_INSTALLED);

@@ -2,10 +2,11 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::nix::{nix_installed, system_conf, NOT_INSTALLED};
 use crate::perms::describe;
 
@@ -13,21 +14,7 @@ use crate::perms::describe;
 /// a user or group that should not write there.
 pub struct StateWritable;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &StateWritable;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-017",
-    title: "Store or Nix state writable by others",
-    section: Section::MultiUser,
-    severity: Severity::High,
-    checks: "Owner and mode of `/nix`, `/nix/store` (expected `1775 root:nixbld`: only the build users group may write, and the sticky bit must be set), `/nix/var`, `/nix/var/nix`, `/nix/var/nix/db` and `db.sqlite` (root, no group or other write), `/nix/var/nix/daemon-socket` (root, no other write; a group may be given access as Debian does), `/nix/var/nix/profiles` and `/nix/var/nix/gcroots` (root, no group or other write). Fails when any existing one is owned by a user other than root or writable by a user or group it should not be.",
-    rationale: "Whoever can write to the store or the database can replace any program the system runs or make Nix trust a forged path; whoever can write the socket directory can put a fake daemon in front of other users; writable profiles and gcroots let a user swap the system profile or pin garbage.",
-    fix: "Give the directories back to root and remove the extra write bits (`chown root:nixbld /nix/store; chmod 1775 /nix/store; chmod go-w ...`), then investigate how they changed.",
-    nixos: "# host command: chown root:nixbld /nix/store && chmod 1775 /nix/store && chmod -R go-w /nix/var/nix/db",
-    references: &["CWE-732"],
-    source: file!(),
-};
+crate::host_rule!("NIX-017", StateWritable);
 
 #[derive(Clone, Copy)]
 enum Expect {
@@ -61,10 +48,6 @@ fn build_gid(cx: &HostCx, accounts: &Accounts) -> Option<u32> {
 }
 
 impl Rule for StateWritable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !nix_installed(cx) {
             return Outcome::skip(NOT_INSTALLED);

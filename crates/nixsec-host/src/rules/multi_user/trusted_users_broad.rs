@@ -1,36 +1,19 @@
 //! NIX-014: `trusted-users` grants more than root.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Outcome, Severity};
 
 use nixsec_nixconf::NixConf;
 
+use crate::engine::Rule;
 use crate::nix::{default_evidence, with_conf};
 
 /// `trusted-users` lists anyone besides `root`.
 pub struct TrustedUsersBroad;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &TrustedUsersBroad;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-014",
-    title: "Over-broad `trusted-users`",
-    section: Section::MultiUser,
-    severity: Severity::Critical,
-    checks: "The `trusted-users` setting (with `extra-trusted-users` and includes) of the effective nix.conf. Fails for any entry besides `root`: critical for `*` or `@users` (every local user), high otherwise (for example `@wheel`). Nix's default is `root`.",
-    rationale: "A trusted user may add substituters, skip signature checks and import unsigned paths through the daemon, so they can put arbitrary binaries into any store path: that is root on the next rebuild or login. Listing a group makes every member of it root-equivalent.",
-    fix: "Trust only root; let users opt into vetted caches through `trusted-substituters`, and use sudo for the few who must administer Nix.",
-    nixos: "nix.settings.trusted-users = [ \"root\" ];\nnix.settings.trusted-substituters = [ \"https://example.cachix.org\" ];",
-    references: &["nix.conf(5): trusted-users", "CWE-269"],
-    source: file!(),
-};
+crate::host_rule!("NIX-014", TrustedUsersBroad);
 
 impl Rule for TrustedUsersBroad {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let s = NixConf::list(conf, "trusted-users", &["root"]);
@@ -90,11 +73,12 @@ mod tests {
             &TrustedUsersBroad,
             &root_with_conf("trusted-users = root @wheel\n"),
         );
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             severity,
             evidence,
             message,
-        } = o
+            ..
+        }) = crate::testing::failed(&o)
         else {
             panic!("expected fail")
         };
@@ -105,7 +89,7 @@ mod tests {
             &TrustedUsersBroad,
             &root_with_conf("trusted-users = root\nextra-trusted-users = alice\n"),
         );
-        let Outcome::Fail { evidence, .. } = o else {
+        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
             panic!("expected fail")
         };
         assert_eq!(evidence.len(), 1, "only the line that added alice");
@@ -120,7 +104,10 @@ mod tests {
                 &root_with_conf(&format!("trusted-users = {v}\n")),
             );
             assert!(
-                matches!(o, Outcome::Fail { severity: None, .. }),
+                matches!(
+                    crate::testing::failed(&o),
+                    Some(crate::testing::Failed { severity: None, .. })
+                ),
                 "{v}: the rule's default, critical"
             );
         }

@@ -1,35 +1,18 @@
 //! NIX-005: FHS directories on a NixOS system hold files (programs and libraries outside the
 //! store, found by every hard-coded `/usr/bin/...` path).
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::kernel::mounts;
 
 /// `/bin`, `/usr/bin`, `/lib`, `/lib64`, `/usr/lib` hold more than NixOS puts there.
 pub struct FhsPopulated;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &FhsPopulated;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-005",
-    title: "FHS directories populated",
-    section: Section::RuntimeSearchPaths,
-    severity: Severity::Low,
-    checks: "On NixOS: entries of `/bin` other than `sh`, of `/usr/bin` other than `env`, and anything in `/lib`, `/usr/lib` and `/lib64` except the loader stub `/lib64/ld-linux-*.so.2` (`environment.stub-ld`, or nix-ld's shim: NIX-006). Fails on unexpected entries, unless envfs is mounted on `/usr/bin` or `/bin` (`services.envfs.enable`, seen in `/proc/self/mountinfo`). Skipped off NixOS.",
-    rationale: "NixOS's non-FHS layout means a script or exploit that hard-codes `/usr/bin/python` or `/lib/libc.so.6` finds nothing. Files dropped there undo that, and are managed by nothing: they survive rebuilds and are never updated.",
-    fix: "Remove the files and install the programs through the configuration.",
-    nixos: "environment.systemPackages = [ pkgs.foo ];  # then remove the files from /bin, /usr/bin, /lib",
-    references: &["NixOS manual: the Nix store and FHS", "NixOS option environment.stub-ld.enable, services.envfs.enable"],
-    source: file!(),
-};
+crate::host_rule!("NIX-005", FhsPopulated);
 
 impl Rule for FhsPopulated {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !cx.info().is_nixos {
             return Outcome::skip("not a NixOS system: FHS directories are populated by design");

@@ -1,34 +1,17 @@
 //! NIX-001: `LD_LIBRARY_PATH` set for every login, overriding the store RPATHs.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::environment::{EnvFiles, FILES};
 
 /// A system-wide environment file assigns `LD_LIBRARY_PATH`.
 pub struct LdLibraryPath;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &LdLibraryPath;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-001",
-    title: "Global `LD_LIBRARY_PATH` overrides store RPATHs",
-    section: Section::RuntimeSearchPaths,
-    severity: Severity::Medium,
-    checks: "`/etc/set-environment` (NixOS `environment.variables`, `extraInit`), `/etc/pam/environment` (`environment.sessionVariables`), `/etc/environment` and `/etc/profile`. Fails when any of them assigns `LD_LIBRARY_PATH` (any value). Skipped when none of the files exists.",
-    rationale: "Nix programs find their exact libraries through RPATHs into `/nix/store`; a global `LD_LIBRARY_PATH` is searched first, so every program of every user may load a different (possibly user-writable) library of the same name: version mix-ups at best, library hijacking at worst.",
-    fix: "Remove the global variable; wrap the one program that needs it.",
-    nixos: "# drop environment.variables.LD_LIBRARY_PATH; for one program:\nmakeWrapper ${prog}/bin/x $out/bin/x --prefix LD_LIBRARY_PATH : ${lib.makeLibraryPath [ dep ]}",
-    references: &["ld.so(8): LD_LIBRARY_PATH", "CWE-427"],
-    source: file!(),
-};
+crate::host_rule!("NIX-001", LdLibraryPath);
 
 impl Rule for LdLibraryPath {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let env = EnvFiles::of(cx);
         let hits = env.assignments("LD_LIBRARY_PATH");

@@ -1,36 +1,17 @@
 //! NIX-006: nix-ld's loader shim lets foreign (FHS) binaries run on a server.
 
-use linkme::distributed_slice;
-use nixsec_core::{
-    Evidence, HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES,
-};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Profile};
 
+use crate::engine::Rule;
 use crate::environment::EnvFiles;
 
 /// `/lib64/ld-linux-x86-64.so.2` resolves to nix-ld, or `NIX_LD` is set, with `--profile server`.
 pub struct NixLd;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &NixLd;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-006",
-    title: "nix-ld loader shim enabled",
-    section: Section::RuntimeSearchPaths,
-    severity: Severity::Low,
-    checks: "On NixOS: where `/lib64/ld-linux-x86-64.so.2` (or `/lib/ld-linux-aarch64.so.1`) resolves inside the root: a `nix-ld` store path means `programs.nix-ld.enable` (the default `stub-ld` only prints an error); also `NIX_LD` in `/etc/set-environment`. Fails when nix-ld is enabled with `--profile server` (the default); on a desktop it passes with a note. Skipped off NixOS.",
-    rationale: "nix-ld makes binaries downloaded from the internet (pre-built FHS programs, language-server blobs, malware) run on NixOS, which otherwise refuses them because there is no `/lib64/ld-linux` loader. On a server that convenience is attack surface.",
-    fix: "Turn nix-ld off on servers (or keep its library list minimal).",
-    nixos: "programs.nix-ld.enable = lib.mkForce false;",
-    references: &["NixOS option programs.nix-ld.enable", "https://github.com/nix-community/nix-ld"],
-    source: file!(),
-};
+crate::host_rule!("NIX-006", NixLd);
 
 impl Rule for NixLd {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !cx.info().is_nixos {
             return Outcome::skip("not a NixOS system: the FHS loader is the distribution's own");
@@ -106,7 +87,7 @@ mod tests {
             message(&run(&NixLd, &b)),
             "nix-ld is enabled on a server: foreign FHS binaries run here"
         );
-        let cx = b.cx().with_options(AuditOptions {
+        let cx = crate::testing::cx(&b).with_options(AuditOptions {
             profile: Some(Profile::Desktop),
             ..Default::default()
         });

@@ -1,29 +1,16 @@
 //! NIX-002: a library preloaded into every process that is not the configured allocator.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::environment::EnvFiles;
 
 /// `/etc/ld-nix.so.preload` or `/etc/ld.so.preload` lists a non-allocator or non-store library,
 /// or `LD_PRELOAD` is set globally.
 pub struct Preload;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &Preload;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-002",
-    title: "Unexpected preload library",
-    section: Section::RuntimeSearchPaths,
-    severity: Severity::High,
-    checks: "`/etc/ld-nix.so.preload` (read by NixOS's patched loader; written by `environment.memoryAllocator.provider`), `/etc/ld.so.preload`, and `LD_PRELOAD` in the system-wide environment files. Fails when a preload file lists a library outside `/nix/store`, or one that is not a hardened allocator NixOS offers (scudo, jemalloc, graphene-hardened, mimalloc), or when `LD_PRELOAD` is set globally. Passes when there is no preload or only the allocator.",
-    rationale: "A preloaded library runs inside every dynamically linked process, including setuid programs' children and daemons: it is the classic userland rootkit hook (`/etc/ld.so.preload` is what Azazel, Jynx and the XOR DDoS family write).",
-    fix: "Remove hand-written preloads; choose the allocator through its option.",
-    nixos: "environment.memoryAllocator.provider = \"scudo\";  # or \"libc\" for none",
-    references: &["ld.so(8): /etc/ld.so.preload, LD_PRELOAD", "NixOS option environment.memoryAllocator.provider", "MITRE ATT&CK T1574.006"],
-    source: file!(),
-};
+crate::host_rule!("NIX-002", Preload);
 
 const ALLOCATORS: &[&str] = &[
     "scudo",
@@ -43,10 +30,6 @@ fn entries(text: &str) -> Vec<String> {
 }
 
 impl Rule for Preload {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let mut problems = Vec::new();
         let mut evidence = Vec::new();

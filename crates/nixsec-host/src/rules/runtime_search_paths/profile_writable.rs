@@ -2,30 +2,17 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::perms::describe;
 
 /// A profile link, its directory or its target is not root's alone.
 pub struct ProfileWritable;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ProfileWritable;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-004",
-    title: "System or root profile writable by non-root",
-    section: Section::RuntimeSearchPaths,
-    severity: Severity::Critical,
-    checks: "`/nix/var/nix/profiles/system` and its `system-*-link` generations, `/nix/var/nix/profiles/default`, `/nix/var/nix/profiles/per-user/root` (its links), `/root/.nix-profile`: each link (owner, as `lstat` sees it), the directory holding it, and its resolved target. Fails when any is owned by a user other than root, or the directory or the target is writable by group or others. Skipped when none of these profiles exists.",
-    rationale: "Whoever can repoint `/nix/var/nix/profiles/system` decides what boots next and what `/run/current-system` runs; whoever can change root's profile puts programs first in root's `PATH`. Either is root on the next boot or login.",
-    fix: "Give the links and their directories back to root and remove group/other write; treat the host as compromised until the change is explained.",
-    nixos: "chown -h root:root /nix/var/nix/profiles/system* && chmod go-w /nix/var/nix/profiles",
-    references: &["nix-env(1): profiles", "CWE-732"],
-    source: file!(),
-};
+crate::host_rule!("NIX-004", ProfileWritable);
 
 fn candidates(cx: &HostCx) -> Vec<String> {
     let mut out = Vec::new();
@@ -54,10 +41,6 @@ fn candidates(cx: &HostCx) -> Vec<String> {
 }
 
 impl Rule for ProfileWritable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let accounts = Accounts::of(cx);
         let mut problems = Vec::new();

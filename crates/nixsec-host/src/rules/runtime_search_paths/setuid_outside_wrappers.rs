@@ -2,31 +2,18 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::perms::describe;
 
 /// A setuid/setgid file outside the wrapper directory, or a root setuid wrapper NixOS does not
 /// install by default.
 pub struct SetuidOutsideWrappers;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SetuidOutsideWrappers;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-007",
-    title: "Setuid/setgid program outside the wrapper set",
-    section: Section::RuntimeSearchPaths,
-    severity: Severity::High,
-    checks: "On NixOS: every file on the root filesystem (as `find / -xdev -perm /6000`, not descending into other filesystems, `/nix/store` (NIX-026), `/proc`, `/sys`, `/dev` or `/run/wrappers`) that is setuid or setgid; and the setuid-root files in `/run/wrappers/bin` compared with the wrappers NixOS and its common modules install (sudo, su, passwd, mount, …). Fails on any setuid/setgid file outside `/run/wrappers`, and on an extra root setuid wrapper. Skipped off NixOS, where setuid programs live in FHS paths by design.",
-    rationale: "NixOS keeps every privileged program in one place, generated from `security.wrappers`; a setuid file elsewhere was put there by hand (or by an attacker keeping a way back to root), and an extra setuid-root wrapper is privileged attack surface nobody reviewed.",
-    fix: "Remove the file; grant capabilities instead of setuid, or use a polkit/sudo rule.",
-    nixos: "security.wrappers.<name> = { source = \"${pkgs.foo}/bin/foo\"; owner = \"root\"; group = \"root\"; capabilities = \"cap_net_raw+ep\"; };",
-    references: &["NixOS option security.wrappers", "DevSec os-06 (FHS list, vacuous on NixOS)", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-007", SetuidOutsideWrappers);
 
 /// Wrappers NixOS modules install by default or through common options.
 const DEFAULT_WRAPPERS: &[&str] = &[
@@ -74,10 +61,6 @@ const SKIP_DIRS: &[&str] = &["/nix/store", "/proc", "/sys", "/dev", "/run/wrappe
 const MAX_ENTRIES: usize = 2_000_000;
 
 impl Rule for SetuidOutsideWrappers {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !cx.info().is_nixos {
             return Outcome::skip("not a NixOS system: setuid programs live in FHS paths by design (see DevSec os-06)");

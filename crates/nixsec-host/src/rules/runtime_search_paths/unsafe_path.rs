@@ -2,37 +2,20 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::environment::EnvFiles;
 use crate::perms::describe;
 
 /// An empty entry, `.`, a relative directory, or a directory writable by non-root.
 pub struct UnsafePath;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &UnsafePath;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-003",
-    title: "Unsafe `PATH` entries",
-    section: Section::RuntimeSearchPaths,
-    severity: Severity::Medium,
-    checks: "Every `PATH` assignment in `/etc/set-environment` (NixOS), `/etc/pam/environment`, `/etc/environment` and `/etc/profile`. Fails on an empty entry (means the current directory), `.`, a relative directory, or an existing directory (after following links inside the root) that is owned by a user other than root or writable by group or others. Entries built from `$HOME`, `$USER` or `$PATH` are per-user by design and not checked. Skipped when no file sets `PATH`.",
-    rationale: "The shell runs the first match in `PATH`: a writable or relative directory early in it lets another user (or any program that can write there) plant `ls` or `sudo` and run code as whoever types it, root included.",
-    fix: "Drop the entry; install programs through the system packages.",
-    nixos: "# remove the entry from environment.variables.PATH / extraInit and use:\nenvironment.systemPackages = [ pkgs.foo ];",
-    references: &["DevSec os-04", "lynis (PATH scan in include/binaries)", "CWE-427"],
-    source: file!(),
-};
+crate::host_rule!("NIX-003", UnsafePath);
 
 impl Rule for UnsafePath {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let env = EnvFiles::of(cx);
         let sets = env.assignments("PATH");

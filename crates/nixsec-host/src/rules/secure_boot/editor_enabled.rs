@@ -1,49 +1,15 @@
 //! NIX-090: systemd-boot lets anyone at the console edit the kernel command line.
-//!
-//! ## What it checks
-//! The ESP (`/boot`, `/efi` or `/boot/efi`): when systemd-boot is installed (its EFI binary or
-//! `loader/loader.conf`), the `editor` line of `loader/loader.conf`. systemd-boot's default is
-//! editable, so an absent line fails, as does a true value; NixOS writes `editor 0` only with
-//! `boot.loader.systemd-boot.editor = false`.
-//!
-//! ## Why it matters
-//! With the editor on, anyone at the console (or a remote KVM) appends `init=/bin/sh` and gets a
-//! root shell without a password, bypassing disk-encryption prompts' protection of the running
-//! system.
-//!
-//! ## Fix (NixOS)
-//! `boot.loader.systemd-boot.editor = false;` (lanzaboote: `boot.lanzaboote.settings.editor = false;`).
-//!
-//! ## References
-//! loader.conf(5): editor; NixOS option boot.loader.systemd-boot.editor.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome};
 
 /// The systemd-boot editor is enabled.
 pub struct EditorEnabled;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &EditorEnabled;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-090",
-    title: "Boot-menu kernel command line editable",
-    section: Section::SecureBoot,
-    severity: Severity::High,
-    checks: "On the ESP (/boot, /efi or /boot/efi), when systemd-boot is installed: the `editor` line of loader/loader.conf. Fails when it is true or absent (systemd-boot's default is editable; NixOS writes `editor 0` only when boot.loader.systemd-boot.editor = false). Skipped without an ESP or without systemd-boot.",
-    rationale: "With the boot-menu editor on, anyone at the console or a remote KVM can append `init=/bin/sh` or `rd.emergency` and get a root shell without a password.",
-    fix: "Disable the systemd-boot editor.",
-    nixos: "boot.loader.systemd-boot.editor = false;\n# lanzaboote: boot.lanzaboote.settings.editor = false;",
-    references: &["loader.conf(5): editor", "NixOS option boot.loader.systemd-boot.editor"],
-    source: file!(),
-};
+crate::host_rule!("NIX-090", EditorEnabled);
 
 impl Rule for EditorEnabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let esp = match nixsec_boot::esp::find(cx.root()) {
             Ok(Some(e)) => e,
@@ -95,7 +61,9 @@ mod tests {
         assert!(message(&o).contains("no `editor` line"));
         let b = esp(RootBuilder::new(), "esp-systemd-boot")
             .file("/boot/loader/loader.conf", "timeout 3\neditor yes\n");
-        let Outcome::Fail { evidence, .. } = run(&EditorEnabled, &b) else {
+        let Some(crate::testing::Failed { evidence, .. }) =
+            crate::testing::failed(&run(&EditorEnabled, &b))
+        else {
             panic!()
         };
         assert_eq!(evidence[0].line, Some(2));

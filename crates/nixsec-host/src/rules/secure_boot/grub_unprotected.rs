@@ -1,52 +1,17 @@
 //! NIX-093: GRUB boots without a superuser password.
-//!
-//! ## What it checks
-//! When GRUB is the boot loader (`/boot/grub/grub.cfg` or `/boot/grub2/grub.cfg`, and systemd's
-//! `LoaderInfo` efivar does not name another loader): the configuration must set
-//! `set superusers=` and a `password_pbkdf2` (or `password`) line. NixOS writes both from
-//! `boot.loader.grub.users`.
-//!
-//! ## Why it matters
-//! Without a superuser anyone at the console edits a menu entry (`e`) or opens the GRUB shell
-//! (`c`), appends `init=/bin/sh`, and has root.
-//!
-//! ## Fix (NixOS)
-//! `boot.loader.grub.users.root.hashedPasswordFile = "/var/lib/grub-pw";` (hash made with
-//! `grub-mkpasswd-pbkdf2`).
-//!
-//! ## References
-//! lynis BOOT-5122; GRUB manual "Authentication and authorisation"; NixOS option
-//! boot.loader.grub.users.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome};
 
 /// GRUB without a superuser.
 pub struct GrubUnprotected;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &GrubUnprotected;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-093",
-    title: "GRUB menu unprotected",
-    section: Section::SecureBoot,
-    severity: Severity::Medium,
-    checks: "When GRUB is the boot loader (/boot/grub/grub.cfg or /boot/grub2/grub.cfg present, and the LoaderInfo efivar does not name systemd-boot): grub.cfg must contain `set superusers=` and a `password_pbkdf2` (or `password`) line. Skipped when GRUB is not in use.",
-    rationale: "Without a GRUB superuser anyone at the console can edit a menu entry or open the GRUB shell, append `init=/bin/sh`, and get root.",
-    fix: "Set a GRUB superuser with a PBKDF2 password hash.",
-    nixos: "boot.loader.grub.users.root.hashedPasswordFile = \"/var/lib/grub-pw\";",
-    references: &["lynis BOOT-5122", "GRUB manual: Authentication and authorisation", "NixOS option boot.loader.grub.users"],
-    source: file!(),
-};
+crate::host_rule!("NIX-093", GrubUnprotected);
 
 const GRUB_CFGS: [&str; 2] = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg"];
 
 impl Rule for GrubUnprotected {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         if let Some(loader) = super::loader_info(cx) {

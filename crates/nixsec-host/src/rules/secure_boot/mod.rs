@@ -2,7 +2,7 @@
 
 automod::dir!(pub "src/rules/secure_boot");
 
-use nixsec_core::HostCx;
+use crate::cx::HostCx;
 
 /// The loader and stub nixsec-boot reads from efivarfs (`LoaderInfo`, `StubInfo`), if any.
 pub(crate) fn loader_info(cx: &HostCx) -> Option<String> {

@@ -1,49 +1,15 @@
 //! NIX-091: Secure Boot is not enforced.
-//!
-//! ## What it checks
-//! efivarfs (`/sys/firmware/efi/efivars`): `SecureBoot`, `SetupMode`, `AuditMode`,
-//! `DeployedMode` and shim's `MokSBStateRT`, each checked for its 4-byte attribute prefix. Fails
-//! when the firmware does not enforce signatures (disabled, setup or audit mode, no Secure Boot
-//! support) or shim's validation is off. With Secure Boot on, the EFI binaries that boot (the
-//! loader, and the selected or default entry's UKI or kernel on the ESP) must carry an
-//! Authenticode signature whose digest matches the image (checked natively, as
-//! `sbverify` does; the chain to `db` is not verified) and its hash must not be in `dbx`. A BIOS boot is reported as info.
-//!
-//! ## Why it matters
-//! Without enforced Secure Boot, anyone who can write to the ESP (or boot another medium)
-//! replaces the kernel or initrd, and with it everything the encrypted root trusts.
-//!
-//! ## Fix (NixOS)
-//! lanzaboote: `boot.lanzaboote = { enable = true; pkiBundle = "/var/lib/sbctl"; };` with
-//! `boot.loader.systemd-boot.enable = lib.mkForce false;`, then enrol the keys (`sbctl
-//! enroll-keys`) and turn Secure Boot on in the firmware.
-//!
-//! ## References
-//! lynis BOOT-5116; UEFI specification 2.10 section 32; lanzaboote's Quick Start.
 
-use linkme::distributed_slice;
+use crate::cx::HostCx;
+use crate::engine::Rule;
 use nixsec_boot::efivars::{self, SbState};
 use nixsec_boot::SignatureCheck;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{Evidence, Outcome, Severity};
 
 /// Secure Boot is off, in setup/audit mode, or the booted binaries are unsigned.
 pub struct NotEnforced;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &NotEnforced;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-091",
-    title: "Secure Boot not enforced",
-    section: Section::SecureBoot,
-    severity: Severity::Medium,
-    checks: "efivarfs: SecureBoot, SetupMode, AuditMode, DeployedMode (8be4df61-...) and shim's MokSBStateRT (605dab50-...), each with its 4-byte attribute prefix checked. Fails when Secure Boot is disabled, in setup or audit mode, unsupported by the firmware, or shim's validation is off. With Secure Boot on, the EFI binaries that boot (loader, and the selected/default entry's UKI or kernel on the ESP) must carry an Authenticode signature whose digest matches the image (certificate chain to db not verified), and their Authenticode hash must not be listed in dbx. A BIOS-booted host (no /sys/firmware/efi) fails as info.",
-    rationale: "Without enforced Secure Boot, anyone who can write to the ESP or boot another medium can replace the kernel or initrd, and with it everything the encrypted root and the running system trust.",
-    fix: "Sign the boot chain with lanzaboote, enrol the keys and enable Secure Boot in the firmware (user or deployed mode); do not disable shim's validation.",
-    nixos: "boot.lanzaboote = { enable = true; pkiBundle = \"/var/lib/sbctl\"; };\nboot.loader.systemd-boot.enable = lib.mkForce false;",
-    references: &["lynis BOOT-5116", "UEFI specification: Secure Boot and Driver Signing", "sbverify(1)", "lanzaboote Quick Start"],
-    source: file!(),
-};
+crate::host_rule!("NIX-091", NotEnforced);
 
 fn var_evidence(name: &str, guid: &str, value: Option<bool>) -> Evidence {
     Evidence::value(
@@ -57,10 +23,6 @@ fn var_evidence(name: &str, guid: &str, value: Option<bool>) -> Evidence {
 }
 
 impl Rule for NotEnforced {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let state = match efivars::secure_boot_state(root) {
@@ -212,9 +174,9 @@ mod tests {
 
     #[test]
     fn bios_boot_is_info() {
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             severity, message, ..
-        } = run(&NotEnforced, &RootBuilder::new())
+        }) = crate::testing::failed(&run(&NotEnforced, &RootBuilder::new()))
         else {
             panic!()
         };

@@ -1,50 +1,18 @@
 //! NIX-094: a kernel parameter that gives a root shell at boot.
-//!
-//! ## What it checks
-//! The running kernel's `/proc/cmdline`, the `options` of the systemd-boot type #1 entries on
-//! the ESP, and the `.cmdline` section of the UKIs (lanzaboote) that boot next. Fails on `init=`/`rdinit=` pointing at a shell, `rd.shell`,
-//! `rd.break`, `rd.emergency` without `reboot`/`poweroff`/`halt`, NixOS stage 1's
-//! `boot.shell_on_fail` and `boot.debug1*`, and `systemd.debug_shell`/`systemd.debug-shell`
-//! (a root shell on tty9). Parameters after `--` belong to init and are ignored.
-//!
-//! ## Why it matters
-//! Each of these opens a root shell on the console without a password, before or beside the
-//! normal login: physical or KVM access becomes root.
-//!
-//! ## Fix (NixOS)
-//! Remove the parameter from `boot.kernelParams` (or the boot entry) and keep
-//! `boot.initrd.systemd.emergencyAccess = false;` (the default).
-//!
-//! ## References
-//! lynis AUTH-9308 (partial); kernel-command-line(7); dracut.cmdline(7); NixOS stage-1
-//! `boot.shell_on_fail`.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 /// A boot parameter that opens a root shell.
 pub struct RootShellAtBoot;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &RootShellAtBoot;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-094",
-    title: "Boot-time root shell available",
-    section: Section::SecureBoot,
-    severity: Severity::High,
-    checks: "/proc/cmdline, the `options` lines of the systemd-boot entries on the ESP (loader/entries/*.conf), and the `.cmdline` section of the UKIs in EFI/Linux that boot next (selected or default entry). Fails on init=/rdinit= pointing at a shell, rd.shell, rd.break, rd.emergency (unless reboot/poweroff/halt), NixOS stage-1 boot.shell_on_fail and boot.debug1/boot.debug1devices/boot.debug1mounts, or systemd.debug_shell/systemd.debug-shell. Parameters after `--` are ignored. The initrd's emergencyAccess setting is not readable on the host (configuration linter).",
-    rationale: "Each of these parameters opens a root shell on the console without a password, so anyone with physical or KVM access becomes root.",
-    fix: "Remove the parameter from the kernel command line and keep emergency access in the initrd off.",
-    nixos: "# remove it from boot.kernelParams, and:\nboot.initrd.systemd.emergencyAccess = false;",
-    references: &["lynis AUTH-9308 (partial)", "kernel-command-line(7)", "dracut.cmdline(7)", "NixOS option boot.initrd.systemd.emergencyAccess"],
-    source: file!(),
-};
+crate::host_rule!("NIX-094", RootShellAtBoot);
 
 const SHELLS: [&str; 11] = [
     "sh", "bash", "dash", "zsh", "ash", "ksh", "mksh", "fish", "csh", "tcsh", "busybox",
 ];
 
+use crate::engine::Rule;
 use crate::kernel::split_cmdline;
 
 fn truthy(v: Option<&str>) -> bool {
@@ -86,10 +54,6 @@ pub fn shell_param(p: &str) -> Option<String> {
 }
 
 impl Rule for RootShellAtBoot {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let mut sources: Vec<(String, Option<u32>, String)> = Vec::new();
@@ -225,7 +189,9 @@ mod tests {
             "/boot/loader/entries/nixos-generation-43.conf",
             "title NixOS\nlinux /EFI/nixos/k.efi\noptions init=/bin/sh\n",
         );
-        let Outcome::Fail { evidence, .. } = run(&RootShellAtBoot, &b) else {
+        let Some(crate::testing::Failed { evidence, .. }) =
+            crate::testing::failed(&run(&RootShellAtBoot, &b))
+        else {
             panic!()
         };
         assert_eq!(

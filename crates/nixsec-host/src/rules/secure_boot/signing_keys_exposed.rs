@@ -1,46 +1,15 @@
 //! NIX-092: Secure Boot signing keys readable by non-root users.
-//!
-//! ## What it checks
-//! The private keys of the PKI bundle lanzaboote/sbctl use: `/var/lib/sbctl/keys/*/*.key`
-//! (and the older `/etc/secureboot/keys/*/*.key`). Fails when a key is owned by a non-root user,
-//! or is group- or world-readable while every directory above it lets that class through.
-//!
-//! ## Why it matters
-//! Whoever holds the db (or KEK/PK) key signs their own kernel or bootkit, and the firmware
-//! boots it as trusted: Secure Boot then protects nothing.
-//!
-//! ## Fix (NixOS)
-//! `chmod 0600` and root ownership for the keys (`chown -R root:root /var/lib/sbctl; chmod -R
-//! go-rwx /var/lib/sbctl`); give lanzaboote the bundle as a string,
-//! `boot.lanzaboote.pkiBundle = "/var/lib/sbctl";`, never as a path literal (copied into the
-//! world-readable store).
-//!
-//! ## References
-//! sbctl(8); lanzaboote's Quick Start; NixOS option boot.lanzaboote.pkiBundle.
 
 use std::os::unix::fs::MetadataExt;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome, Root};
 
 /// Secure Boot private keys readable by others.
 pub struct SigningKeysExposed;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SigningKeysExposed;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-092",
-    title: "Secure Boot signing keys exposed",
-    section: Section::SecureBoot,
-    severity: Severity::Critical,
-    checks: "The private keys of the Secure Boot PKI bundle: /var/lib/sbctl/keys/*/*.key (lanzaboote, sbctl) and /etc/secureboot/keys/*/*.key (older layout). Fails when a key is owned by a non-root user, or is group- or world-readable and every directory above it is searchable by that class. Skipped when no bundle exists. A pkiBundle given as a path literal (copied into the store) is a configuration finding.",
-    rationale: "Whoever can read the db, KEK or PK private key can sign their own kernel, initrd or bootkit, and the firmware will boot it as trusted.",
-    fix: "Make the keys root-owned and mode 0600 (directories 0700), and keep the bundle out of the Nix store.",
-    nixos: "chown -R root:root /var/lib/sbctl && chmod -R go-rwx /var/lib/sbctl\nboot.lanzaboote.pkiBundle = \"/var/lib/sbctl\";",
-    references: &["sbctl(8)", "NixOS option boot.lanzaboote.pkiBundle"],
-    source: file!(),
-};
+crate::host_rule!("NIX-092", SigningKeysExposed);
 
 const BUNDLES: [&str; 2] = ["/var/lib/sbctl", "/etc/secureboot"];
 
@@ -65,10 +34,6 @@ fn reachable(root: &Root, dir: &str) -> (bool, bool) {
 }
 
 impl Rule for SigningKeysExposed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let (mut bad, mut ok, mut errors) = (Vec::new(), Vec::new(), Vec::new());

@@ -1,29 +1,16 @@
 //! NIX-082: sshd reachable from the network with nothing throttling password guessing.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::procnet::parse_table;
 use crate::sshd::with_sshd;
 
 /// sshd listens on a non-loopback address and no fail2ban/sshguard/endlessh runs.
 pub struct BruteForceThrottling;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &BruteForceThrottling;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-082",
-    title: "No brute-force throttling on exposed SSH",
-    section: Section::Firewall,
-    severity: Severity::Low,
-    checks: "Whether sshd is exposed: on the running system, a non-loopback TCP listener on one of its `Port`s in `/proc/net/tcp{,6}`; on a mounted root, a `ListenAddress` that is not loopback (or none). Then whether a throttling service is enabled: `fail2ban`, `sshguard`, `endlessh` or `endlessh-go` linked in a `*.wants` directory under `/etc/systemd/system`, or running (`/proc/<pid>/comm`). Fails when exposed and none is found. Skipped without an sshd_config, or when sshd only listens on loopback. The firewall rules (NIX-070..076) judge whether the port is open to all; OpenSSH ≥ 9.8's own `PerSourcePenalties` is noted when set.",
-    rationale: "An internet-facing sshd receives thousands of login attempts a day; without throttling, weak passwords and user-name enumeration are only a matter of time, and the log noise hides real attacks.",
-    fix: "Run fail2ban (or sshguard) with the sshd jail, or move sshd behind a VPN.",
-    nixos: "services.fail2ban.enable = true;",
-    references: &["fail2ban(1)", "sshd_config(5): PerSourcePenalties", "lynis TOOL-5102"],
-    source: file!(),
-};
+crate::host_rule!("NIX-082", BruteForceThrottling);
 
 const THROTTLERS: &[&str] = &["fail2ban", "sshguard", "endlessh", "endlessh-go"];
 
@@ -69,10 +56,6 @@ fn loopback(addr: &str) -> bool {
 }
 
 impl Rule for BruteForceThrottling {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_sshd(cx, |c| {
             let ports: Vec<u16> = {

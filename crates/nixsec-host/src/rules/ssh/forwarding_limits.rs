@@ -1,39 +1,22 @@
 //! NIX-080: SSH forwarding, tunnels, user environment, auth tries, logging and user
 //! restrictions looser than a hardened server needs.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Profile, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Outcome, Profile};
 
+use crate::engine::Rule;
 use crate::sshd::{bad_value, with_sshd, SshdConfig, Value};
 
 /// One of the forwarding/session settings is loose.
 pub struct ForwardingLimits;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ForwardingLimits;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-080",
-    title: "SSH forwarding and session limits loose",
-    section: Section::Firewall,
-    severity: Severity::Low,
-    checks: "`X11Forwarding`, `AllowTcpForwarding`, `AllowAgentForwarding`, `PermitTunnel`, `PermitUserEnvironment`, `MaxAuthTries`, `LogLevel`, `AllowUsers`/`AllowGroups` in `/etc/ssh/sshd_config` as sshd reads them (unset = sshd's compiled-in defaults: no, yes, yes, no, no, 6, INFO, none). Fails on `X11Forwarding yes`; TCP/agent forwarding or a tunnel allowed with `--profile server` (the default; desktops may forward); `PermitUserEnvironment` other than `no`; `MaxAuthTries` above 4; `LogLevel` QUIET or FATAL; no `AllowUsers`/`AllowGroups`. `Match` blocks that turn X11 forwarding on are reported too. Skipped without an sshd_config.",
-    rationale: "Forwarding turns an SSH login into a network pivot (TCP), a way to hijack the connecting user's other sessions (agent) or their display (X11); `PermitUserEnvironment` lets users set `LD_PRELOAD` for sshd-spawned processes; many auth tries and quiet logs help brute force; without an allow-list every local account with a key or password can log in.",
-    fix: "Turn forwarding off on servers, cap authentication attempts, keep INFO or VERBOSE logs and name who may log in.",
-    nixos: "services.openssh.settings = { X11Forwarding = false; AllowTcpForwarding = \"no\"; AllowAgentForwarding = false; MaxAuthTries = 3; AllowGroups = [ \"ssh-users\" ]; };",
-    references: &["sshd_config(5)", "lynis SSH-7408, SSH-7440", "CIS 5.2.x"],
-    source: file!(),
-};
+crate::host_rule!("NIX-080", ForwardingLimits);
 
 fn eff<'a>(c: &'a SshdConfig, k: &str, d: &'static str) -> Value<'a> {
     c.effective(k).unwrap_or(Value::Default(d))
 }
 
 impl Rule for ForwardingLimits {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let server = cx.options().profile() == Profile::Server;
         with_sshd(cx, |c| {
@@ -145,7 +128,7 @@ mod tests {
     fn desktop_profile_allows_forwarding() {
         let b = plain("MaxAuthTries 3\nAllowUsers alice\n");
         assert_eq!(run(&ForwardingLimits, &b).status(), Status::Fail);
-        let cx = b.cx().with_options(AuditOptions {
+        let cx = crate::testing::cx(&b).with_options(AuditOptions {
             profile: Some(Profile::Desktop),
             ..Default::default()
         });

@@ -3,30 +3,17 @@
 
 use std::collections::BTreeSet;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 use crate::sshd::{with_sshd, Value};
 
 /// Home-directory key files are honoured and contain undeclared keys.
 pub struct HomeAuthorizedKeys;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &HomeAuthorizedKeys;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-081",
-    title: "SSH keys accepted from mutable home directories",
-    section: Section::Firewall,
-    severity: Severity::Low,
-    checks: "`AuthorizedKeysFile` in `/etc/ssh/sshd_config` (sshd default `.ssh/authorized_keys .ssh/authorized_keys2`; NixOS writes `%h/.ssh/authorized_keys /etc/ssh/authorized_keys.d/%u`), globally and in `Match` blocks. When an entry lies in the home directory (relative, `%h/` or `~/`), each account with a login shell is checked: keys in its home-directory key files that are not in `/etc/ssh/authorized_keys.d/<user>` (NixOS's declared keys) fail the rule. Keys are compared by type and base64 blob, ignoring options and comments. Skipped without an sshd_config.",
-    rationale: "A key in `~/.ssh/authorized_keys` survives rebuilds and is invisible in the NixOS configuration: anyone who once had write access to the account (a compromised process running as the user, an old admin) keeps a login that no review of the configuration shows.",
-    fix: "Declare keys in the configuration and stop honouring home-directory files.",
-    nixos: "services.openssh.authorizedKeysInHomedir = false;\nusers.users.<name>.openssh.authorizedKeys.keys = [ \"ssh-ed25519 AAAA...\" ];",
-    references: &["sshd_config(5): AuthorizedKeysFile", "sshd(8): AUTHORIZED_KEYS FILE FORMAT", "NixOS option services.openssh.authorizedKeysInHomedir"],
-    source: file!(),
-};
+crate::host_rule!("NIX-081", HomeAuthorizedKeys);
 
 /// The `type blob` of each key line (options and comments dropped).
 fn keys(text: &str) -> BTreeSet<String> {
@@ -65,10 +52,6 @@ fn home_entries(args: &[String]) -> Vec<String> {
 }
 
 impl Rule for HomeAuthorizedKeys {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_sshd(cx, |c| {
             let eff = c

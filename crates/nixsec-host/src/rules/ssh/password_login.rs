@@ -1,34 +1,17 @@
 //! NIX-079: sshd accepts passwords (password or keyboard-interactive authentication via PAM).
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::sshd::{with_sshd, yes_no, Value};
 
 /// `PasswordAuthentication yes`, or `KbdInteractiveAuthentication yes` with `UsePAM yes`.
 pub struct PasswordLogin;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &PasswordLogin;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-079",
-    title: "SSH password login possible",
-    section: Section::Firewall,
-    severity: Severity::Medium,
-    checks: "`PasswordAuthentication`, `KbdInteractiveAuthentication` (old name `ChallengeResponseAuthentication`) and `UsePAM` in `/etc/ssh/sshd_config` as sshd reads it (first value wins; unset means sshd's compiled-in defaults: `yes`, `yes`, `no`). Fails when `PasswordAuthentication` is `yes`, or keyboard-interactive is `yes` while `UsePAM` is `yes` (PAM then asks for the password even with `PasswordAuthentication no`), or a `Match` block turns either on. Skipped without an sshd_config.",
-    rationale: "Passwords can be guessed, phished and reused; an SSH server that accepts them is brute-forced from the whole internet within minutes of being exposed. Keys (or certificates, or FIDO2 keys) cannot be guessed.",
-    fix: "Allow public-key authentication only.",
-    nixos: "services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; };",
-    references: &["sshd_config(5): PasswordAuthentication, KbdInteractiveAuthentication, UsePAM", "CWE-307"],
-    source: file!(),
-};
+crate::host_rule!("NIX-079", PasswordLogin);
 
 impl Rule for PasswordLogin {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_sshd(cx, |c| {
             let get = |k: &str| c.effective(k).unwrap_or(Value::Default("yes"));

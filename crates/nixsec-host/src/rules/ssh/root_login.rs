@@ -1,28 +1,15 @@
 //! NIX-078: sshd lets root log in (with a password, or at all).
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Outcome, Severity};
 
+use crate::engine::Rule;
 use crate::sshd::{bad_value, with_sshd, Value};
 
 /// `PermitRootLogin` is `yes` (high) or `prohibit-password` (low), globally or in a `Match` block.
 pub struct RootLogin;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &RootLogin;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-078",
-    title: "SSH root login permitted",
-    section: Section::Firewall,
-    severity: Severity::High,
-    checks: "`PermitRootLogin` in `/etc/ssh/sshd_config` as sshd reads it (includes expanded in place, first value wins, sshd's compiled-in default `prohibit-password` when unset). Fails high for `yes`, low for `prohibit-password`/`without-password` (the default); `forced-commands-only` and `no` pass. A `Match` block that sets a weaker value than the global one is reported with its criteria. Skipped without an sshd_config.",
-    rationale: "Direct root login removes the accountability of named accounts and gives password guessing the one account that exists everywhere; even key-only root login means a stolen key is immediately root.",
-    fix: "Log in as a named user and escalate with sudo.",
-    nixos: "services.openssh.settings.PermitRootLogin = \"no\";",
-    references: &["sshd_config(5): PermitRootLogin", "lynis SSH-7408", "CWE-250"],
-    source: file!(),
-};
+crate::host_rule!("NIX-078", RootLogin);
 
 /// 0 = no … 3 = yes; `None` for a value sshd rejects.
 fn weakness(v: &str) -> Option<u8> {
@@ -44,10 +31,6 @@ fn severity(w: u8) -> Option<Severity> {
 }
 
 impl Rule for RootLogin {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_sshd(cx, |c| {
             let eff = c
@@ -95,7 +78,7 @@ impl Rule for RootLogin {
             match worst {
                 Some(s) => {
                     let o = Outcome::fail(problems.join("; ")).with_evidence(evidence);
-                    if s == META.severity {
+                    if s == nixsec_catalogue::entry("NIX-078").severity {
                         o
                     } else {
                         o.with_severity(s)
@@ -119,11 +102,11 @@ mod tests {
         let o = run(&RootLogin, &nixos("nixos-default.sshd_config"));
         assert!(
             matches!(
-                o,
-                Outcome::Fail {
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed {
                     severity: Some(Severity::Low),
                     ..
-                }
+                })
             ),
             "{o:?}"
         );
@@ -142,7 +125,10 @@ mod tests {
             &RootLogin,
             &plain("PermitRootLogin yes\nPermitRootLogin no\n"),
         );
-        assert!(matches!(o, Outcome::Fail { severity: None, .. }));
+        assert!(matches!(
+            crate::testing::failed(&o),
+            Some(crate::testing::Failed { severity: None, .. })
+        ));
         assert_eq!(
             run(
                 &RootLogin,
@@ -165,7 +151,10 @@ mod tests {
                 "PermitRootLogin no\nMatch Address 10.0.0.0/8,192.168.1.*\n  PermitRootLogin yes\n",
             ),
         );
-        assert!(matches!(o, Outcome::Fail { severity: None, .. }));
+        assert!(matches!(
+            crate::testing::failed(&o),
+            Some(crate::testing::Failed { severity: None, .. })
+        ));
         assert_eq!(message(&o), "`Match Address 10.0.0.0/8,192.168.1.*` (/etc/ssh/sshd_config:2) sets PermitRootLogin `yes`");
     }
 

@@ -1,30 +1,17 @@
 //! NIX-021: a substituter reached over plain HTTP.
 
-use linkme::distributed_slice;
+use crate::cx::HostCx;
 use nixsec_core::url::is_plain_http;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{Evidence, Outcome, Severity};
 use nixsec_nixconf::NixConf;
 
+use crate::engine::Rule;
 use crate::nix::{bool_setting, with_conf};
 
 /// A `substituters`/`trusted-substituters` URL uses `http://` to a non-loopback host.
 pub struct HttpSubstituter;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &HttpSubstituter;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-021",
-    title: "Substituter over plain HTTP",
-    section: Section::StoreIntegrity,
-    severity: Severity::Medium,
-    checks: "Every URL in `substituters` and `trusted-substituters` (with their `extra-` forms) of the effective nix.conf. Fails for an `http://` URL (or an `s3://` URL with `scheme=http`) whose host is not loopback. High when `require-sigs` is also off (NIX-020).",
-    rationale: "Over plain HTTP anyone on the path sees which store paths the host fetches (its exact software versions) and can tamper with narinfo files and NARs. Signatures still protect the content when `require-sigs` is on; with it off, a network attacker can substitute arbitrary binaries.",
-    fix: "Use `https://` for every substituter.",
-    nixos: "nix.settings.substituters = [ \"https://cache.nixos.org/\" ];",
-    references: &["nix.conf(5): substituters", "CWE-319"],
-    source: file!(),
-};
+crate::host_rule!("NIX-021", HttpSubstituter);
 
 /// Names whose items are substituter URLs (the `extra-` forms merge into these).
 const SETTINGS: [&str; 2] = ["substituters", "trusted-substituters"];
@@ -47,10 +34,6 @@ fn plain_urls(conf: &NixConf) -> (Vec<String>, Vec<Evidence>) {
 }
 
 impl Rule for HttpSubstituter {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let Some(conf) = conf else {
@@ -78,8 +61,10 @@ impl Rule for HttpSubstituter {
                 );
                 out = out.with_severity(Severity::High);
             }
-            if let Outcome::Fail { message, .. } = &mut out {
-                *message = msg;
+            if let Outcome::Fail { problems } = &mut out {
+                for p in problems {
+                    p.message.clone_from(&msg);
+                }
             }
             out
         })
@@ -94,9 +79,9 @@ mod tests {
     #[test]
     fn verdicts_and_severity() {
         let o = run(&HttpSubstituter, &root_with_conf("substituters = https://cache.nixos.org/\nextra-trusted-substituters = http://cache.lan\n"));
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             severity, evidence, ..
-        } = o
+        }) = crate::testing::failed(&o)
         else {
             panic!("expected fail")
         };
@@ -108,11 +93,11 @@ mod tests {
             &root_with_conf("substituters = http://cache.lan\nrequire-sigs = false\n"),
         );
         assert!(matches!(
-            o,
-            Outcome::Fail {
+            crate::testing::failed(&o),
+            Some(crate::testing::Failed {
                 severity: Some(Severity::High),
                 ..
-            }
+            })
         ));
         assert_eq!(
             run(

@@ -1,31 +1,18 @@
 //! NIX-027 (host side): Nix code fetched over plain HTTP: channels, `NIX_PATH`, nix.conf
 //! `nix-path` and the system flake registry.
 
-use linkme::distributed_slice;
+use crate::cx::HostCx;
 use nixsec_core::url::is_plain_http;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{Evidence, Outcome};
 use nixsec_nixconf::{NixConf, SystemConf};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 
 /// Channels, search paths and registry entries over plain HTTP.
 pub struct InsecureCodeFetch;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &InsecureCodeFetch;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-027",
-    title: "Unpinned or insecure fetches of Nix code",
-    section: Section::StoreIntegrity,
-    severity: Severity::High,
-    checks: "Where the host fetches Nix code from: the channels of root and of every account with a home directory (`~/.nix-channels`), `NIX_PATH` set system-wide (`/etc/set-environment`, `/etc/environment`), nix.conf `nix-path`, and the system flake registry (`/etc/nix/registry.json`). Fails for a URL over plain HTTP (also `git+http://`, `tarball+http://`) to a non-loopback host. Configuration files are checked by `nixsec lint` for unpinned `fetchTarball`/`fetchGit` calls.",
-    rationale: "Channels, search-path entries and registry entries are Nix expressions the system evaluates as root at the next rebuild: over plain HTTP anyone on the network path can replace nixpkgs itself.",
-    fix: "Use `https://` URLs (channels from `https://nixos.org/channels/...`), or flakes pinned by a lock file.",
-    nixos: "nix-channel --add https://nixos.org/channels/nixos-unstable nixos\nnix.nixPath = [ \"nixpkgs=flake:nixpkgs\" ];",
-    references: &["nix-channel(1)", "nix.conf(5): nix-path", "CWE-494"],
-    source: file!(),
-};
+crate::host_rule!("NIX-027", InsecureCodeFetch);
 
 /// URLs inside a `NIX_PATH`-like value (`nixpkgs=http://h/n.tar.gz:nixos-config=/x`): each runs
 /// from its scheme to whitespace, a quote, or a `:` that does not start a port.
@@ -76,10 +63,6 @@ fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 impl Rule for InsecureCodeFetch {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !crate::nix::nix_installed(cx) {
             return Outcome::skip(crate::nix::NOT_INSTALLED);

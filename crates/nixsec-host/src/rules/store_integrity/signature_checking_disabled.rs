@@ -1,34 +1,17 @@
 //! NIX-020: `require-sigs = false` lets unsigned paths into the store.
 
-use linkme::distributed_slice;
-use nixsec_core::{HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::Outcome;
 
+use crate::engine::Rule;
 use crate::nix::{bool_setting, default_evidence, with_conf};
 
 /// `require-sigs` is false.
 pub struct SignatureCheckingDisabled;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &SignatureCheckingDisabled;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-020",
-    title: "Signature checking disabled",
-    section: Section::StoreIntegrity,
-    severity: Severity::Critical,
-    checks: "The `require-sigs` setting of the effective nix.conf. Fails when it is false (`false`, `no` or `0`); Nix's default is `true`.",
-    rationale: "With signatures off, the daemon accepts any store path a substituter or a `nix copy` sends, signed or not. Whoever controls a substituter, the network path to a plain-HTTP cache, or a user allowed to import paths can put arbitrary binaries into the system closure.",
-    fix: "Require signatures (`require-sigs = true`, Nix's default) and trust only the keys of the caches you use.",
-    nixos: "nix.settings.require-sigs = true;",
-    references: &["nix.conf(5): require-sigs", "CWE-347"],
-    source: file!(),
-};
+crate::host_rule!("NIX-020", SignatureCheckingDisabled);
 
 impl Rule for SignatureCheckingDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             match bool_setting(conf, "require-sigs") {

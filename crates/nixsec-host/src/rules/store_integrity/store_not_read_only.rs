@@ -1,32 +1,15 @@
 //! NIX-024: the store is not a read-only, nosuid, nodev bind mount (NixOS).
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome};
 
 /// `/nix/store` is writable through its mount, or allows setuid or device files.
 pub struct StoreNotReadOnly;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &StoreNotReadOnly;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-024",
-    title: "Store not mounted read-only",
-    section: Section::StoreIntegrity,
-    severity: Severity::Medium,
-    checks: "On a running NixOS system, the last `/nix/store` entry of `/proc/self/mountinfo` (the mount on top). Fails when its per-mount options lack `ro`, `nosuid` or `nodev`. NixOS makes this bind mount by default (`boot.readOnlyNixStore`); other hosts and mounted roots are skipped.",
-    rationale: "A read-only bind mount means that even root's processes (and anything that gains root) cannot modify store paths in place by accident or by a simple write: the daemon remounts privately to add paths. `nosuid` and `nodev` keep a path that slipped into the store from becoming a setuid root binary or a device node.",
-    fix: "Keep NixOS's read-only store mount with `nosuid` and `nodev`.",
-    nixos: "boot.readOnlyNixStore = true;\nboot.nixStoreMountOpts = [ \"nodev\" \"nosuid\" ];",
-    references: &["NixOS option boot.readOnlyNixStore", "proc(5): mountinfo"],
-    source: file!(),
-};
+crate::host_rule!("NIX-024", StoreNotReadOnly);
 
 impl Rule for StoreNotReadOnly {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         if !cx.info().is_nixos {
             return Outcome::skip("not a NixOS system: the read-only store mount is a NixOS feature (`boot.readOnlyNixStore`)");

@@ -2,31 +2,18 @@
 
 use std::collections::BTreeMap;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome, Severity};
 
 use nixsec_nixconf::NixConf;
 
+use crate::engine::Rule;
 use crate::nix::with_conf;
 
 /// `trusted-public-keys` holds keys other than cache.nixos.org's.
 pub struct ThirdPartyKeys;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ThirdPartyKeys;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-022",
-    title: "Third-party signing keys trusted",
-    section: Section::StoreIntegrity,
-    severity: Severity::Info,
-    checks: "The `trusted-public-keys` setting (with `extra-trusted-public-keys`) of the effective nix.conf. Reports every key besides `cache.nixos.org-1`; medium when a key's name matches no configured substituter, two keys share a name, or a key is not `NAME:BASE64` of 32 bytes.",
-    rationale: "The holder of any trusted key can supply any store path, including ones in the system closure. Every key is a party you trust as much as NixOS itself; a key with no matching cache is usually a leftover, and a malformed key is silently useless.",
-    fix: "Review each key; keep only keys of caches you use, and name each after its cache.",
-    nixos: "nix.settings.trusted-public-keys = [ \"cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=\" ];",
-    references: &["nix.conf(5): trusted-public-keys"],
-    source: file!(),
-};
+crate::host_rule!("NIX-022", ThirdPartyKeys);
 
 /// The key Nix trusts by default.
 pub use nixsec_nixconf::DEFAULT_TRUSTED_KEY as NIXOS_KEY;
@@ -61,10 +48,6 @@ fn hosts(urls: &[String]) -> Vec<String> {
 }
 
 impl Rule for ThirdPartyKeys {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let Some(conf) = conf else {
@@ -125,8 +108,10 @@ impl Rule for ThirdPartyKeys {
                 msg.push_str(&format!("; {}", problems.join("; ")));
                 out = out.with_severity(Severity::Medium);
             }
-            if let Outcome::Fail { message, .. } = &mut out {
-                *message = nixsec_core::escape(&msg).into_owned();
+            if let Outcome::Fail { problems } = &mut out {
+                for p in problems {
+                    p.message = nixsec_core::escape(&msg).into_owned();
+                }
             }
             out
         })
@@ -161,11 +146,12 @@ mod tests {
     fn matching_third_party_key_is_info() {
         let conf = format!("substituters = https://cache.nixos.org https://nix-community.cachix.org\ntrusted-public-keys = {NIXOS_KEY}\nextra-trusted-public-keys = {COMMUNITY}\n");
         let o = run(&ThirdPartyKeys, &root_with_conf(&conf));
-        let Outcome::Fail {
+        let Some(crate::testing::Failed {
             severity,
             evidence,
             message,
-        } = o
+            ..
+        }) = crate::testing::failed(&o)
         else {
             panic!("expected fail")
         };
@@ -178,7 +164,13 @@ mod tests {
     fn extra_keys_add_to_the_default() {
         let conf = format!("extra-substituters = https://nix-community.cachix.org\nextra-trusted-public-keys = {COMMUNITY}\n");
         let o = run(&ThirdPartyKeys, &root_with_conf(&conf));
-        assert!(matches!(o, Outcome::Fail { severity: None, .. }), "{o:?}");
+        assert!(
+            matches!(
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed { severity: None, .. })
+            ),
+            "{o:?}"
+        );
         assert!(
             message(&o).starts_with("1 third-party key trusted: nix-community.cachix.org-1"),
             "{}",
@@ -197,11 +189,11 @@ mod tests {
             let o = run(&ThirdPartyKeys, &root_with_conf(&conf));
             assert!(
                 matches!(
-                    o,
-                    Outcome::Fail {
+                    crate::testing::failed(&o),
+                    Some(crate::testing::Failed {
                         severity: Some(Severity::Medium),
                         ..
-                    }
+                    })
                 ),
                 "{extra}: {o:?}"
             );

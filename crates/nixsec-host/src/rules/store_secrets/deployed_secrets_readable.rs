@@ -1,44 +1,18 @@
 //! NIX-036: secrets deployed by sops-nix, agenix or systemd credentials are readable by others.
-//!
-//! ## What it checks
-//! Files under `/run/secrets`, `/run/agenix` and `/run/credentials` (links resolved inside the
-//! root, three levels deep): other-readable, or group-readable by a group with members.
-//!
-//! ## Why it matters
-//! Secrets managers keep secrets out of the store; a world-readable decrypted copy undoes that.
-//!
-//! ## Fix (NixOS)
-//! `sops.secrets.<n>.mode = "0400";` (or `age.secrets.<n>.mode`) with `owner` set.
-//!
-//! ## References
-//! sops-nix, agenix documentation; CWE-732.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
 use crate::accounts::Accounts;
+use crate::engine::Rule;
 
 /// Deployed secrets readable by others.
 pub struct DeployedSecretsReadable;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &DeployedSecretsReadable;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-036",
-    title: "Deployed secrets readable by others",
-    section: Section::StoreSecrets,
-    severity: Severity::High,
-    checks: "Regular files under `/run/secrets`, `/run/agenix` and `/run/credentials` (three levels, links resolved inside the root): fails when one is readable by others, or readable by a group that has members in `/etc/group`.",
-    rationale: "sops-nix, agenix and systemd credentials keep secrets out of the world-readable store by decrypting them to `/run` at boot; a decrypted file that other users can read is as exposed as one in the store.",
-    fix: "Give each secret mode 0400 (or 0440 for a dedicated service group) and an owner.",
-    nixos: "sops.secrets.<n>.mode = \"0400\";\nsops.secrets.<n>.owner = \"<service user>\";",
-    references: &["sops-nix: sops.secrets.<name>.mode", "agenix: age.secrets.<name>.mode", "CWE-732"],
-    source: file!(),
-};
+crate::host_rule!("NIX-036", DeployedSecretsReadable);
 
 const DIRS: &[&str] = &["/run/secrets", "/run/agenix", "/run/credentials"];
 
@@ -68,10 +42,6 @@ fn walk(
 }
 
 impl Rule for DeployedSecretsReadable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let present: Vec<&str> = DIRS
             .iter()

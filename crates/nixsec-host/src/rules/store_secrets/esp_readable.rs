@@ -1,40 +1,13 @@
 //! NIX-037: the EFI system partition (and the initrd on it) is readable by every user.
-//!
-//! ## What it checks
-//! `/proc/self/mountinfo` entries for `/boot`, `/boot/efi` and `/efi` with filesystem `vfat`:
-//! their `fmask` (or `umask`) must hide files from group and others (`0077`).
-//!
-//! ## Why it matters
-//! `boot.initrd.secrets` are appended to the initrd on the ESP; vfat has no owners, so its mask
-//! decides who reads them.
-//!
-//! ## Fix (NixOS)
-//! `fileSystems."/boot".options = [ "fmask=0077" "dmask=0077" ];`
-//!
-//! ## References
-//! mount(8): vfat fmask/umask; CWE-732.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome};
 
 /// ESP and initrd readable by all users.
 pub struct EspReadable;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &EspReadable;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-037",
-    title: "ESP and initrd readable by all users",
-    section: Section::StoreSecrets,
-    severity: Severity::Medium,
-    checks: "On the running system, `/proc/self/mountinfo` entries for `/boot`, `/boot/efi` and `/efi` whose filesystem is `vfat`: fails when neither `fmask` nor `umask` hides files from group and others (`0077`); vfat's default follows the mounting process's umask (022), so files are world-readable.",
-    rationale: "vfat has no owners or modes: the mount mask decides who reads the ESP. NixOS appends `boot.initrd.secrets` (LUKS key files, SSH host keys of the initrd) to the initrd there, so a world-readable ESP gives those secrets to every user.",
-    fix: "Mount the ESP with `fmask=0077` and `dmask=0077`.",
-    nixos: "fileSystems.\"/boot\".options = [ \"fmask=0077\" \"dmask=0077\" ];",
-    references: &["mount(8): vfat fmask, umask", "NixOS option boot.initrd.secrets", "CWE-732"],
-    source: file!(),
-};
+crate::host_rule!("NIX-037", EspReadable);
 
 /// The mask of a vfat mount's super options (`fmask`, else `umask`, else the default 022).
 fn file_mask(super_opts: &str) -> u32 {
@@ -48,10 +21,6 @@ fn file_mask(super_opts: &str) -> u32 {
 }
 
 impl Rule for EspReadable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let text =
             match cx.root().read_to_string("/proc/self/mountinfo") {

@@ -1,41 +1,15 @@
 //! NIX-035: `access-tokens` written in nix.conf, a world-readable store file on NixOS.
-//!
-//! ## What it checks
-//! `access-tokens` (and `extra-access-tokens`) in the effective `/etc/nix/nix.conf` and the
-//! files it includes; with a literal token value the rule fails. Tokens are redacted.
-//!
-//! ## Why it matters
-//! On NixOS nix.conf is a store file (mode 0444): every local user can read the tokens.
-//!
-//! ## Fix (NixOS)
-//! `nix.extraOptions = "!include /run/secrets/nix-access-tokens";`
-//!
-//! ## References
-//! nix.conf(5): access-tokens; CWE-312.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use nixsec_core::{Evidence, Outcome};
 
+use crate::engine::Rule;
 use crate::nix::with_conf;
 
 /// Access tokens in nix.conf.
 pub struct NixAccessTokens;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &NixAccessTokens;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-035",
-    title: "Access tokens in nix.conf",
-    section: Section::StoreSecrets,
-    severity: Severity::High,
-    checks: "`access-tokens` and `extra-access-tokens` in the effective `/etc/nix/nix.conf` (with its `include`/`!include` files): fails when a token is written there literally. Values are redacted in the evidence.",
-    rationale: "On NixOS `/etc/nix/nix.conf` is a store file, readable by every user (and pushed to caches with the system closure): a GitHub or GitLab token there is everyone's token.",
-    fix: "Keep the tokens in a root-only file and include it.",
-    nixos: "nix.extraOptions = \"!include /run/secrets/nix-access-tokens\";",
-    references: &["nix.conf(5): access-tokens", "CWE-312"],
-    source: file!(),
-};
+crate::host_rule!("NIX-035", NixAccessTokens);
 
 /// `host=token ...` with each token redacted.
 fn redacted(value: &str) -> String {
@@ -50,10 +24,6 @@ fn redacted(value: &str) -> String {
 }
 
 impl Rule for NixAccessTokens {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         with_conf(cx, |conf| {
             let Some(s) = conf.and_then(|c| c.get("access-tokens")) else {

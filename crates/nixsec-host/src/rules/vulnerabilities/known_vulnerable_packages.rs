@@ -1,8 +1,9 @@
 //! NIX-150: known CVEs in the runtime closure of the current system, from the local NVD index
 //! that `nixsec vulns update` builds.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome, Severity};
 use nixsec_vulns::index::{self, Index};
 use nixsec_vulns::mapping::Mapping;
 use nixsec_vulns::packages;
@@ -12,27 +13,9 @@ use nixsec_vulns::whitelist::Whitelist;
 /// Packages of the system closure with an unpatched CVE in the NVD index.
 pub struct KnownVulnerablePackages;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &KnownVulnerablePackages;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-150",
-    title: "Known-vulnerable packages in the system closure",
-    section: Section::Vulnerabilities,
-    severity: Severity::High,
-    checks: "The runtime closure of `/run/current-system` (references in `/nix/var/nix/db/db.sqlite`), each output identified by its deriver's `.drv` (`pname`, `version`, patches) or its store path name, matched by CPE vendor and product with Nix version ordering against the local NVD index built by `nixsec vulns update` (skipped when there is none). Fails for a CVE that no patch of the package names. Severity by CVSS: 9.0 and above critical, 7.0 and above high, else medium. vulnix whitelists given with `-w FILE` or `vulns-whitelist` in nixsec.toml are honoured (an unreadable or invalid one is an error). `nixsec vulns --system` gives the full report.",
-    rationale: "A package with a published, unpatched vulnerability is the most direct way in; NixOS makes the fix one channel update and rebuild away, but nothing tells the administrator it is needed.",
-    fix: "Update nixpkgs and rebuild; for a CVE that does not apply, record it in a vulnix whitelist with an `until` date and give it to the audit (`nixsec audit -w FILE`, or `vulns-whitelist` in nixsec.toml).",
-    nixos: "nix flake update nixpkgs && nixos-rebuild switch   # or: system.autoUpgrade = { enable = true; flake = \"...\"; };",
-    references: &["nixsec vulns --help", "vulnix(1)", "https://nvd.nist.gov/vuln/data-feeds"],
-    source: file!(),
-};
+crate::host_rule!("NIX-150", KnownVulnerablePackages);
 
 impl Rule for KnownVulnerablePackages {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let Ok(system) = root.resolve("/run/current-system") else {

@@ -1,32 +1,16 @@
 //! NIX-155: the Nix (or Lix) that runs the daemon has published vulnerabilities, from a bundled
 //! table of the Nix and Lix security advisories.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome, Root, Severity};
 use nixsec_vulns::support::{affecting, Implementation, ADVISORIES};
 use nixsec_vulns::version::parse_drv_name;
 
 /// Nix with known vulnerabilities.
 pub struct NixVulnerable;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &NixVulnerable;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-155",
-    title: "Nix itself has known vulnerabilities",
-    section: Section::Vulnerabilities,
-    severity: Severity::High,
-    checks: "The version of the Nix daemon: the running `nix-daemon` (`/proc/<pid>/exe`, live host only), else the store path of the `ExecStart` of `nix-daemon.service` as systemd loads it (search path, drop-ins), `/run/current-system/sw/bin/nix-daemon` or `/nix/var/nix/profiles/default/bin/nix-daemon`, else a distribution package (`nix-bin` in the dpkg database). It is matched against a bundled table of the Nix and Lix security advisories (the CVE-2024-27297 sandbox escape, CVE-2024-45593, CVE-2024-47174, the June 2025 privilege escalations CVE-2025-46415/46416/52991/52992/52993, CVE-2026-39860 and CVE-2026-44028): a version is vulnerable when it is below the fixed release of its series, or its series never got the fix. Skipped when no Nix is found or its version cannot be told.",
-    rationale: "The Nix daemon runs as root and, by default, takes builds from every local user: a flaw in it is a local privilege escalation for anyone who can log in. nixpkgs' own vulnerability data (and so a closure scan) does not cover the daemon a host is running, and a host keeps running an old daemon until `nix.package` moves and the daemon restarts.",
-    fix: "Update Nix to a release that carries the fixes (the newest of its series, or a newer series) and restart the daemon; until then, restrict who may talk to the daemon with `allowed-users`.",
-    nixos: "nix.package = pkgs.nixVersions.latest;  # or a newer stable nixpkgs\nnix.settings.allowed-users = [ \"@wheel\" ];\n# then: nixos-rebuild switch && systemctl restart nix-daemon",
-    references: &[
-        "https://github.com/NixOS/nix/security/advisories",
-        "https://discourse.nixos.org/c/announcements/security/56",
-    ],
-    source: file!(),
-};
+crate::host_rule!("NIX-155", NixVulnerable);
 
 /// The daemon found: implementation, version, where it was found and how it was told.
 #[derive(Debug)]
@@ -220,10 +204,6 @@ fn verdict(found: &Found) -> Outcome {
 }
 
 impl Rule for NixVulnerable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let found = running(root)
@@ -287,11 +267,11 @@ mod tests {
         let o = run(&NixVulnerable, &b);
         assert!(
             matches!(
-                o,
-                Outcome::Fail {
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed {
                     severity: Some(Severity::Critical),
                     ..
-                }
+                })
             ),
             "{o:?}"
         );

@@ -1,31 +1,15 @@
 //! NIX-151: the system was built from a nixpkgs revision more than 30 days old (90: high), so
 //! every security fix since is missing.
 
+use crate::cx::HostCx;
+use crate::engine::Rule;
 use chrono::NaiveDate;
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{Evidence, Outcome, Severity};
 
 /// A system built from an old nixpkgs revision.
 pub struct NixpkgsOutOfDate;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &NixpkgsOutOfDate;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-151",
-    title: "nixpkgs revision out of date",
-    section: Section::Vulnerabilities,
-    severity: Severity::Medium,
-    checks: "The date in the NixOS version of the current system (`/run/current-system/nixos-version`, else `BUILD_ID` of `/etc/os-release`: `YY.MM.YYYYMMDD.rev`, the date of the nixpkgs commit) against today. Fails when it is more than 30 days old (medium) or more than 90 (high), and says whether automatic upgrades (`nixos-upgrade.timer`) are set up. Skipped when neither file exists or the version carries no date (a build from a local checkout).",
-    rationale: "NixOS gets its security fixes through nixpkgs: a system built from an old revision lacks every fix published since, whatever the vulnerability scanner's data says, and one that was meant to upgrade itself and has not is failing silently.",
-    fix: "Update the nixpkgs input (or channel) and rebuild; set up automatic upgrades so it does not fall behind again.",
-    nixos: "nix flake update nixpkgs && nixos-rebuild switch\n# or:\nsystem.autoUpgrade = {\n  enable = true;\n  flake = \"github:owner/config\";\n  dates = \"04:00\";\n};",
-    references: &[
-        "https://search.nixos.org/options?query=system.autoUpgrade",
-        "lynis PKGS-7420",
-    ],
-    source: file!(),
-};
+crate::host_rule!("NIX-151", NixpkgsOutOfDate);
 
 /// Days past which the revision is out of date (medium), and very (high).
 const OLD: i64 = 30;
@@ -66,10 +50,6 @@ fn verdict(days: i64, auto_upgrade: bool, version: &str) -> Outcome {
 }
 
 impl Rule for NixpkgsOutOfDate {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let (version, from) = match crate::nix::nixos_version(root, "BUILD_ID") {
@@ -114,16 +94,22 @@ mod tests {
         assert_eq!(verdict(10, false, "v").status(), Status::Pass);
         assert_eq!(verdict(30, false, "v").status(), Status::Pass);
         let o = verdict(31, false, "v");
-        assert!(matches!(o, Outcome::Fail { severity: None, .. }), "{o:?}");
+        assert!(
+            matches!(
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed { severity: None, .. })
+            ),
+            "{o:?}"
+        );
         assert!(message(&o).contains("no automatic upgrades"));
         let o = verdict(91, true, "v");
         assert!(
             matches!(
-                o,
-                Outcome::Fail {
+                crate::testing::failed(&o),
+                Some(crate::testing::Failed {
                     severity: Some(Severity::High),
                     ..
-                }
+                })
             ),
             "{o:?}"
         );

@@ -4,30 +4,14 @@
 use std::collections::BTreeSet;
 use std::time::SystemTime;
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome, Root};
 
 /// Too many, or too old, bootable system generations.
 pub struct OldGenerationsBootable;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &OldGenerationsBootable;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-157",
-    title: "Vulnerable generations still bootable",
-    section: Section::Vulnerabilities,
-    severity: Severity::Low,
-    checks: "The system generations (`/nix/var/nix/profiles/system-N-link`, dated by the link) that the boot loader offers: systemd-boot entries (`loader/entries/nixos-generation-N*.conf`), lanzaboote images (`EFI/Linux/nixos-generation-N*.efi`) under `/boot`, `/efi` or `/boot/efi`, or GRUB's `Generation N` menu entries in `/boot/grub/grub.cfg`; every generation when no boot loader is found. Fails when more than 10 are bootable or one older than 90 days is. Skipped without a system profile.",
-    rationale: "Each bootable generation keeps its whole closure in the store and in the boot menu: the kernel, OpenSSL and services an update replaced are one boot choice or `--rollback` away, and the garbage collector cannot free them.",
-    fix: "Limit the boot menu and collect old generations automatically.",
-    nixos: "boot.loader.systemd-boot.configurationLimit = 10;   # or boot.loader.grub.configurationLimit\nnix.gc = {\n  automatic = true;\n  options = \"--delete-older-than 30d\";\n};",
-    references: &[
-        "https://search.nixos.org/options?query=configurationLimit",
-        "https://search.nixos.org/options?query=nix.gc",
-    ],
-    source: file!(),
-};
+crate::host_rule!("NIX-157", OldGenerationsBootable);
 
 /// Bootable generations allowed at most.
 const MAX_BOOTABLE: usize = 10;
@@ -98,10 +82,6 @@ fn bootable(root: &Root) -> Result<Option<(BTreeSet<u32>, String)>, String> {
 }
 
 impl Rule for OldGenerationsBootable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let names = match root.read_dir(PROFILES) {

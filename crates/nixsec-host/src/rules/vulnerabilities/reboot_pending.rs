@@ -1,30 +1,14 @@
 //! NIX-154: the running kernel, initrd or kernel modules are not those of the current system,
 //! so an update that changed them is not in effect until a reboot.
 
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use crate::cx::HostCx;
+use crate::engine::Rule;
+use nixsec_core::{Evidence, Outcome, Root};
 
 /// A switch to a new generation that changed the kernel, initrd or modules, without a reboot.
 pub struct RebootPending;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &RebootPending;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-154",
-    title: "Reboot pending after update",
-    section: Section::Vulnerabilities,
-    severity: Severity::Low,
-    checks: "`/run/booted-system/{kernel,initrd,kernel-modules}` against `/run/current-system/{kernel,initrd,kernel-modules}`, each followed to its store path (what NixOS's own `system.autoUpgrade.allowReboot` compares). Fails when any differs; skipped when either link is absent (a mounted root, or not NixOS) or neither system has a kernel (a container).",
-    rationale: "`nixos-rebuild switch` activates new services at once, but the kernel and its modules are the ones the machine booted: a kernel security update is not in effect, and the running kernel's modules may no longer be loadable, until the next reboot.",
-    fix: "Reboot into the current generation at a convenient time, or let automatic upgrades reboot within a maintenance window.",
-    nixos: "system.autoUpgrade = {\n  enable = true;\n  allowReboot = true;\n  rebootWindow = { lower = \"02:00\"; upper = \"05:00\"; };\n};",
-    references: &[
-        "https://search.nixos.org/options?query=system.autoUpgrade.allowReboot",
-        "lynis KRNL-5830",
-    ],
-    source: file!(),
-};
+crate::host_rule!("NIX-154", RebootPending);
 
 /// The parts of a system whose change needs a reboot.
 const PARTS: [&str; 3] = ["kernel", "initrd", "kernel-modules"];
@@ -39,10 +23,6 @@ fn target(root: &Root, path: &str) -> Result<Option<String>, String> {
 }
 
 impl Rule for RebootPending {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         for system in ["/run/booted-system", "/run/current-system"] {

@@ -1,31 +1,15 @@
 //! NIX-152: the NixOS release, or the kernel series it boots, no longer gets security fixes.
 
+use crate::cx::HostCx;
+use crate::engine::Rule;
 use chrono::NaiveDate;
-use linkme::distributed_slice;
-use nixsec_core::{Evidence, HostCx, Outcome, Root, Rule, RuleMeta, Section, Severity, HOST_RULES};
+use nixsec_core::{Evidence, Outcome, Root};
 use nixsec_vulns::support::{kernel_verdict, release_end};
 
 /// A NixOS release or kernel past its end of life.
 pub struct ReleaseEndOfLife;
 
-#[distributed_slice(HOST_RULES)]
-static RULE: &dyn Rule = &ReleaseEndOfLife;
-
-static META: RuleMeta = RuleMeta {
-    id: "NIX-152",
-    title: "NixOS release or kernel series end-of-life",
-    section: Section::Vulnerabilities,
-    severity: Severity::High,
-    checks: "The NixOS release (`/run/current-system/nixos-version`, else `VERSION_ID` of `/etc/os-release`) against its end of support: a `YY.05` release is supported to the end of December of that year, a `YY.11` release to the end of June of the next. The kernel the system booted (`/run/booted-system/kernel`, else `/run/current-system/kernel`, else the running kernel's `/proc/sys/kernel/osrelease`) against kernel.org's longterm series and their end-of-life dates (bundled, to 2026): a longterm series past its date, a stable series older than the newest longterm one, or a `linux_hardened` kernel (removed from nixpkgs in March 2026) fails. Skipped on systems that are not NixOS (their kernel's support follows the distribution).",
-    rationale: "Once a NixOS release reaches its end of life its channel stops getting security fixes, and so does every package built from it; a kernel series past its end of life gets no more fixes from kernel.org, so every kernel vulnerability found since stays open, whatever else is updated.",
-    fix: "Move to a supported NixOS release (change the nixpkgs input or channel and rebuild) and boot a maintained kernel series, such as the default longterm one.",
-    nixos: "# flake.nix: inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-<current release>\";\nboot.kernelPackages = pkgs.linuxPackages;  # the default longterm series\n# then: nixos-rebuild switch && reboot",
-    references: &[
-        "https://nixos.org/blog/announcements/",
-        "https://www.kernel.org/category/releases.html",
-    ],
-    source: file!(),
-};
+crate::host_rule!("NIX-152", ReleaseEndOfLife);
 
 /// The kernel release the system boots and where it was read.
 fn kernel(root: &Root) -> Option<(String, String)> {
@@ -55,10 +39,6 @@ fn kernel(root: &Root) -> Option<(String, String)> {
 }
 
 impl Rule for ReleaseEndOfLife {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let (version, from) = match crate::nix::nixos_version(root, "VERSION_ID") {

@@ -1,47 +1,12 @@
 //! NIX-133: NOPASSWD sudo/doas rules for commands that amount to root.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::{Val, Value};
 
-/// ## What it checks
-/// `security.sudo.extraRules` / `security.sudo-rs.extraRules` entries whose `commands` carry
-/// the `NOPASSWD` option, `security.doas.extraRules` entries with `noPass = true`, and
-/// `NOPASSWD:` lines of a literal `security.sudo.extraConfig` — when the command is `ALL`,
-/// missing, a shell, an editor, `nix`, `nixos-rebuild`, `systemctl` or `env`.
-///
-/// ## Why it matters
-/// Each of these commands gives a root shell; without a password any process of that user
-/// becomes root.
-///
-/// ## Fix (NixOS)
-/// Restrict the rule to the exact store path and arguments, and keep the password:
-/// `{ command = "/run/current-system/sw/bin/systemctl restart foo"; options = [ "NOPASSWD" ]; }`
-///
-/// ## References
-/// sudoers(5); doas.conf(5); GTFOBins.
-pub struct BroadNopasswdRules;
+struct BroadNopasswdRules;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-133",
-    title: "Broad NOPASSWD rules",
-    section: Section::Accounts,
-    severity: Severity::Medium,
-    checks: "NOPASSWD (doas noPass) for ALL, a shell, an editor, nix, nixos-rebuild, systemctl, env, or no command",
-    rationale: "These commands give a root shell; without a password any process of that user becomes root.",
-    fix: "Allow only exact commands with fixed arguments without a password",
-    nixos: "security.sudo.extraRules = [ { users = [ \"deploy\" ]; commands = [ { command = \"/run/current-system/sw/bin/systemctl restart app.service\"; options = [ \"NOPASSWD\" ]; } ]; } ];",
-    references: &["sudoers(5)", "doas.conf(5)", "https://gtfobins.github.io"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &BroadNopasswdRules;
+crate::lint_rule!("NIX-133", BroadNopasswdRules);
 
 /// Root shells whatever their arguments: shells, editors (`:!sh`), interpreters, `env`.
 const ALWAYS: &[&str] = &[
@@ -121,9 +86,6 @@ fn has_nopasswd(v: Option<&Val>) -> bool {
 }
 
 impl LintRule for BroadNopasswdRules {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["security", "sudo", "extraRules"],

@@ -1,49 +1,14 @@
 //! NIX-130: an account with an empty password.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `users.users.<n>.hashedPassword`, `initialHashedPassword`, `password` or
-/// `initialPassword` set to `""`.
-///
-/// ## Why it matters
-/// An empty password logs in without any secret wherever password logins are allowed
-/// (console, su, display managers, sshd with `PermitEmptyPasswords`).
-///
-/// ## Fix (NixOS)
-/// `users.users.<n>.hashedPassword = "!";` (locked) or a `hashedPasswordFile`.
-///
-/// ## References
-/// shadow(5); CWE-258.
-pub struct EmptyPassword;
+struct EmptyPassword;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-130",
-    title: "Account with an empty password",
-    section: Section::Accounts,
-    severity: Severity::Critical,
-    checks: "a password or password hash option set to the empty string",
-    rationale: "An empty password logs in without any secret wherever password logins are allowed.",
-    fix: "Lock the account or give it a real password through a file",
-    nixos: "users.users.<name>.hashedPassword = \"!\";",
-    references: &["shadow(5)", "CWE-258"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &EmptyPassword;
+crate::lint_rule!("NIX-130", EmptyPassword);
 
 impl LintRule for EmptyPassword {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["users", "users", "*", "hashedPassword"],

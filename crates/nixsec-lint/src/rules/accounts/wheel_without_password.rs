@@ -1,48 +1,13 @@
 //! NIX-132: wheel may become root without a password (sudo, sudo-rs, doas).
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `security.sudo.wheelNeedsPassword`, `security.sudo-rs.wheelNeedsPassword` and
-/// `security.doas.wheelNeedsPassword` set to `false`.
-///
-/// ## Why it matters
-/// Any process running as a wheel user (a browser exploit, a malicious npm package) becomes
-/// root silently.
-///
-/// ## Fix (NixOS)
-/// `security.sudo.wheelNeedsPassword = true;`
-///
-/// ## References
-/// sudoers(5) NOPASSWD; CWE-269.
-pub struct WheelWithoutPassword;
+struct WheelWithoutPassword;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-132",
-    title: "Passwordless privilege escalation for wheel",
-    section: Section::Accounts,
-    severity: Severity::Medium,
-    checks: "`wheelNeedsPassword = false` for sudo, sudo-rs or doas",
-    rationale: "Any process running as a wheel user becomes root silently.",
-    fix: "Ask wheel users for their password",
-    nixos: "security.sudo.wheelNeedsPassword = true;",
-    references: &["sudoers(5): NOPASSWD", "CWE-269"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &WheelWithoutPassword;
+crate::lint_rule!("NIX-132", WheelWithoutPassword);
 
 impl LintRule for WheelWithoutPassword {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["security", "sudo", "wheelNeedsPassword"],

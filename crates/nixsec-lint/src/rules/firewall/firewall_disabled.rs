@@ -1,48 +1,13 @@
 //! NIX-070: the NixOS firewall switched off.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `networking.firewall.enable = false` in any spelling (nested sets, `mkForce`, `let`
-/// values, under `mkIf` — then marked conditional).
-///
-/// ## Why it matters
-/// Without the firewall every listening socket is reachable from every network the host is on;
-/// NixOS modules open only the ports they declare, but only when the firewall is on.
-///
-/// ## Fix (NixOS)
-/// `networking.firewall.enable = true;`
-///
-/// ## References
-/// NixOS option `networking.firewall.enable`; CWE-284.
-pub struct FirewallDisabled;
+struct FirewallDisabled;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-070",
-    title: "Firewall disabled",
-    section: Section::Firewall,
-    severity: Severity::High,
-    checks: "`networking.firewall.enable = false`",
-    rationale: "Without the firewall every listening socket is reachable from every network the host is on.",
-    fix: "Keep the firewall on and open only the ports a service needs",
-    nixos: "networking.firewall.enable = true;",
-    references: &["NixOS option networking.firewall.enable", "CWE-284"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &FirewallDisabled;
+crate::lint_rule!("NIX-070", FirewallDisabled);
 
 impl LintRule for FirewallDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["networking", "firewall", "enable"]]
     }

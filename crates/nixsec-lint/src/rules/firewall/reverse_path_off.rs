@@ -1,53 +1,14 @@
 //! NIX-075: reverse-path filtering switched off in the NixOS firewall.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `networking.firewall.checkReversePath = false`, and `rp_filter` sysctls set to 0
-/// (`boot.kernel.sysctl."net.ipv4.conf.all.rp_filter"`, `...default.rp_filter`).
-///
-/// ## Why it matters
-/// Without reverse-path filtering the host accepts packets with spoofed source addresses on
-/// interfaces they could never have come from.
-///
-/// ## Fix (NixOS)
-/// `networking.firewall.checkReversePath = true;` (or `"loose"` with asymmetric routing)
-///
-/// ## References
-/// NixOS option `networking.firewall.checkReversePath`; RFC 3704.
-pub struct ReversePathOff;
+struct ReversePathOff;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-075",
-    title: "Reverse-path filtering off",
-    section: Section::Firewall,
-    severity: Severity::Low,
-    checks: "`networking.firewall.checkReversePath = false`; `rp_filter` sysctls set to 0",
-    rationale:
-        "Without reverse-path filtering the host accepts packets with spoofed source addresses.",
-    fix: "Keep reverse-path filtering on (`\"loose\"` where routing is asymmetric)",
-    nixos: "networking.firewall.checkReversePath = true;",
-    references: &[
-        "NixOS option networking.firewall.checkReversePath",
-        "RFC 3704",
-    ],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &ReversePathOff;
+crate::lint_rule!("NIX-075", ReversePathOff);
 
 impl LintRule for ReversePathOff {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["networking", "firewall", "checkReversePath"],

@@ -1,48 +1,12 @@
 //! NIX-071: database, cache and container-API ports (or huge ranges) opened in the firewall.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `networking.firewall.allowedTCPPorts` (and the per-interface lists of physical interfaces,
-/// `eth*`, `en*`, `wl*`, `ww*`) containing a port of the risk list — Docker API 2375/2376,
-/// etcd 2379, MySQL 3306, PostgreSQL 5432, CouchDB 5984, Redis 6379, Consul 8500,
-/// Elasticsearch 9200, memcached 11211, MongoDB 27017, VNC 5900, RDP 3389 — and
-/// `allowedTCPPortRanges`/`allowedUDPPortRanges` wider than 1000 ports.
-///
-/// ## Why it matters
-/// These services are meant for a private network: most have no or weak authentication by
-/// default, and an exposed Docker API is root on the host.
-///
-/// ## Fix (NixOS)
-/// Remove the port; open it on a VPN interface only:
-/// `networking.firewall.interfaces.wg0.allowedTCPPorts = [ 5432 ];`
-///
-/// ## References
-/// NixOS option `networking.firewall.allowedTCPPorts`; CWE-668.
-pub struct SensitivePortsOpen;
+struct SensitivePortsOpen;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-071",
-    title: "Sensitive or broad ports open",
-    section: Section::Firewall,
-    severity: Severity::High,
-    checks: "risk-list ports in `allowedTCPPorts` (global or of a physical interface); port ranges wider than 1000",
-    rationale: "Databases, caches and container APIs are meant for private networks; an exposed Docker API is root on the host.",
-    fix: "Remove the port; bind the service to loopback or open it only on a VPN interface",
-    nixos: "networking.firewall.interfaces.wg0.allowedTCPPorts = [ 5432 ];",
-    references: &["NixOS option networking.firewall.allowedTCPPorts", "CWE-668"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &SensitivePortsOpen;
+crate::lint_rule!("NIX-071", SensitivePortsOpen);
 
 /// Port, service.
 const RISKY: &[(i64, &str)] = &[
@@ -68,9 +32,6 @@ fn physical(ifname: &str) -> bool {
 }
 
 impl LintRule for SensitivePortsOpen {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["networking", "firewall", "allowedTCPPorts"],

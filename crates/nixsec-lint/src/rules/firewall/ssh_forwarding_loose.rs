@@ -1,48 +1,13 @@
 //! NIX-080: sshd X11 forwarding or user environments enabled.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{yes_no, FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{yes_no, FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `services.openssh.settings.X11Forwarding` (old `services.openssh.forwardX11`) and
-/// `PermitUserEnvironment` set to true/`"yes"`.
-///
-/// ## Why it matters
-/// X11 forwarding lets the server side reach the client's X display (keystrokes, screen);
-/// `PermitUserEnvironment` lets users set `LD_PRELOAD` for sshd's children.
-///
-/// ## Fix (NixOS)
-/// `services.openssh.settings.X11Forwarding = false;`
-///
-/// ## References
-/// sshd_config(5) X11Forwarding, PermitUserEnvironment.
-pub struct SshForwardingLoose;
+struct SshForwardingLoose;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-080",
-    title: "SSH forwarding and session limits loose",
-    section: Section::Firewall,
-    severity: Severity::Low,
-    checks: "`X11Forwarding` or `PermitUserEnvironment` enabled",
-    rationale: "X11 forwarding exposes the client's display to the server; user environments let users set LD_PRELOAD for sshd's children.",
-    fix: "Turn X11 forwarding and user environments off",
-    nixos: "services.openssh.settings.X11Forwarding = false;",
-    references: &["sshd_config(5): X11Forwarding, PermitUserEnvironment"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &SshForwardingLoose;
+crate::lint_rule!("NIX-080", SshForwardingLoose);
 
 impl LintRule for SshForwardingLoose {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["services", "openssh", "settings", "X11Forwarding"],

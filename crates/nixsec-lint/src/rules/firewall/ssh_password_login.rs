@@ -1,47 +1,12 @@
 //! NIX-079: sshd accepts passwords (password or keyboard-interactive authentication).
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::config::{ConfigHit, ConfigView};
 use crate::index::Assignment;
-use crate::rules::{yes_no, FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{yes_no, FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `services.openssh.settings.PasswordAuthentication` or `KbdInteractiveAuthentication`
-/// (also `ChallengeResponseAuthentication` and the old `services.openssh.passwordAuthentication`,
-/// `kbdInteractiveAuthentication`, `challengeResponseAuthentication`) set to true/`"yes"`.
-/// In a configuration that enables sshd and never sets them, NixOS's defaults (both `true`)
-/// apply, and the finding points at the `enable` line.
-///
-/// ## Why it matters
-/// Passwords can be guessed and phished; keyboard-interactive with PAM accepts passwords even
-/// when `PasswordAuthentication` is off.
-///
-/// ## Fix (NixOS)
-/// `services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; };`
-///
-/// ## References
-/// sshd_config(5); CWE-307.
-pub struct SshPasswordLogin;
+struct SshPasswordLogin;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-079",
-    title: "SSH password login possible",
-    section: Section::Firewall,
-    severity: Severity::Medium,
-    checks: "`PasswordAuthentication` or `KbdInteractiveAuthentication` true, or never set while sshd is enabled (NixOS default true)",
-    rationale: "Passwords can be guessed and phished; keyboard-interactive with PAM accepts passwords even when PasswordAuthentication is off.",
-    fix: "Allow keys only",
-    nixos: "services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; };",
-    references: &["sshd_config(5): PasswordAuthentication, KbdInteractiveAuthentication", "CWE-307"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &SshPasswordLogin;
+crate::lint_rule!("NIX-079", SshPasswordLogin);
 
 const PASSWORD: &[&[&str]] = &[
     &["services", "openssh", "settings", "PasswordAuthentication"],
@@ -65,9 +30,6 @@ const KBD: &[&[&str]] = &[
 ];
 
 impl LintRule for SshPasswordLogin {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[&["services", "openssh", "enable"]]
     }

@@ -1,54 +1,20 @@
 //! NIX-078: sshd lets root log in.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
+use nixsec_core::Severity;
 
 use crate::config::{ConfigHit, ConfigView};
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `services.openssh.settings.PermitRootLogin` (old `services.openssh.permitRootLogin`):
-/// `"yes"` is high; `"prohibit-password"`/`"without-password"` is low. In a configuration
-/// that enables sshd and never sets it, NixOS's default `"prohibit-password"` applies (low).
-///
-/// ## Why it matters
-/// A root login is root with no audit trail of which person logged in; with passwords it
-/// is a brute-force target.
-///
-/// ## Fix (NixOS)
-/// `services.openssh.settings.PermitRootLogin = "no";`
-///
-/// ## References
-/// sshd_config(5) PermitRootLogin; NixOS option `services.openssh.settings.PermitRootLogin`.
-pub struct SshRootLogin;
+struct SshRootLogin;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-078",
-    title: "SSH root login permitted",
-    section: Section::Firewall,
-    severity: Severity::High,
-    checks: "`services.openssh.settings.PermitRootLogin` is `yes` (high) or `prohibit-password` (low, also the NixOS default)",
-    rationale: "A root login leaves no trail of which person logged in; with passwords it is a brute-force target.",
-    fix: "Log in as a user and use sudo",
-    nixos: "services.openssh.settings.PermitRootLogin = \"no\";",
-    references: &["sshd_config(5): PermitRootLogin", "NixOS option services.openssh.settings.PermitRootLogin"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &SshRootLogin;
+crate::lint_rule!("NIX-078", SshRootLogin);
 
 const SETTING: &[&str] = &["services", "openssh", "settings", "PermitRootLogin"];
 const LEGACY: &[&str] = &["services", "openssh", "permitRootLogin"];
 
 impl LintRule for SshRootLogin {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[&["services", "openssh", "enable"]]
     }

@@ -1,45 +1,11 @@
 //! NIX-056: users in groups that give root through a container or VM daemon.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{strings, FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{strings, FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `users.users.<n>.extraGroups` (and `users.groups.<g>.members`) containing `docker`, `lxd`,
-/// `incus-admin` or `libvirtd`, and `podman` when the same file turns on
-/// `virtualisation.podman.dockerSocket.enable`.
-///
-/// ## Why it matters
-/// Access to a rootful container daemon's socket is root: `docker run -v /:/host` mounts the
-/// host's file system writable.
-///
-/// ## Fix (NixOS)
-/// `virtualisation.docker.rootless = { enable = true; setSocketVariable = true; };` and drop the
-/// group.
-///
-/// ## References
-/// Docker "daemon attack surface"; CWE-250.
-pub struct ContainerAdminGroup;
+struct ContainerAdminGroup;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-056",
-    title: "Users with root-equivalent container or VM access",
-    section: Section::Isolation,
-    severity: Severity::High,
-    checks: "`docker`, `lxd`, `incus-admin`, `libvirtd` (or `podman` with its docker socket) in a user's groups",
-    rationale: "Access to a rootful container daemon's socket is root: `docker run -v /:/host` mounts the host writable.",
-    fix: "Use rootless Docker or Podman and drop the group",
-    nixos: "virtualisation.docker.rootless = { enable = true; setSocketVariable = true; };",
-    references: &["https://docs.docker.com/engine/security/#docker-daemon-attack-surface", "CWE-250"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &ContainerAdminGroup;
+crate::lint_rule!("NIX-056", ContainerAdminGroup);
 
 const GROUPS: &[&str] = &["docker", "lxd", "incus-admin", "libvirtd"];
 
@@ -50,9 +16,6 @@ fn podman_socket(cx: &FileCx<'_>) -> bool {
 }
 
 impl LintRule for ContainerAdminGroup {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[&["virtualisation", "podman", "dockerSocket", "enable"]]
     }

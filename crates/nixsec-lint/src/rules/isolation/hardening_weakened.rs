@@ -1,47 +1,13 @@
 //! NIX-063: a service's systemd hardening turned off, typically with `lib.mkForce` over what a
 //! NixOS module set.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::{priority, Assignment};
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `systemd.services.<n>.serviceConfig.<Key>` set to its weakest value, for the sandboxing keys
-/// (`ProtectSystem`, `ProtectHome`, `PrivateTmp`, `NoNewPrivileges`, `PrivateDevices`,
-/// `RestrictNamespaces`, `SystemCallFilter = [ ]`, `DynamicUser = false`, and the other
-/// boolean `Protect*`/`Restrict*` switches), when it is forced (`lib.mkForce`, `mkOverride`
-/// below 100) or the service is not defined in the same file (no `script`/`ExecStart`
-/// there): an override of a module's hardening.
-///
-/// ## Why it matters
-/// NixOS modules ship services sandboxed; turning one switch off to make something work
-/// silently gives the service back the whole file system, the devices or root's privileges.
-///
-/// ## Fix (NixOS)
-/// Remove the override and grant only what is needed, for example
-/// `systemd.services.<n>.serviceConfig.ReadWritePaths = [ "/var/lib/x" ];`.
-pub struct HardeningWeakened;
+struct HardeningWeakened;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-063",
-    title: "Module hardening weakened by override",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "`systemd.services.<n>.serviceConfig` sandboxing switches (`ProtectSystem`, `ProtectHome`, `PrivateTmp`, `NoNewPrivileges`, `PrivateDevices`, `RestrictNamespaces`, `SystemCallFilter = [ ]`, `DynamicUser = false`, ...) set to their weakest value with `mkForce`/`mkOverride`, or on a service this file does not define",
-    rationale: "NixOS modules ship services sandboxed; switching the sandbox off to make one thing work gives the service back the whole file system, the devices or root's privileges.",
-    fix: "Remove the override; grant the one path or capability needed instead",
-    nixos: "systemd.services.<name>.serviceConfig.ReadWritePaths = [ \"/var/lib/<name>\" ];",
-    references: &["systemd.exec(5)", "https://nixos.org/manual/nixos/stable/#sec-option-definitions-setting-priorities"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &HardeningWeakened;
+crate::lint_rule!("NIX-063", HardeningWeakened);
 
 /// Boolean sandboxing switches whose `false` turns the protection off.
 const SWITCHES: &[&str] = &[
@@ -93,9 +59,6 @@ fn defined_here(cx: &FileCx<'_>, service: &str) -> bool {
 }
 
 impl LintRule for HardeningWeakened {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["systemd", "services", "*", "serviceConfig", "*"]]
     }

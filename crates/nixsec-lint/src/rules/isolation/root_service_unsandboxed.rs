@@ -1,47 +1,12 @@
 //! NIX-062: a service the configuration defines itself runs as root with no sandboxing.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::{priority, Assignment};
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `systemd.services.<n>` whose command the file defines (`script` or
-/// `serviceConfig.ExecStart`) with neither a non-root `serviceConfig.User` nor
-/// `DynamicUser = true`, and none of `ProtectSystem`, `ProtectHome`, `PrivateTmp`,
-/// `NoNewPrivileges`, `CapabilityBoundingSet` (nor `confinement.enable`). A service whose
-/// `serviceConfig` is computed (not an attribute set the linter can read) is not judged, nor
-/// one whose command is forced or reset (`ExecStart = [ "" ... ]`): that overrides a NixOS
-/// module's service.
-///
-/// ## Why it matters
-/// Services written in a configuration run as root with the whole system writable unless
-/// told otherwise; a bug in the script or the program is a root compromise.
-///
-/// ## Fix (NixOS)
-/// `serviceConfig = { DynamicUser = true; ProtectSystem = "strict"; ProtectHome = true;
-/// PrivateTmp = true; NoNewPrivileges = true; };`
-pub struct RootServiceUnsandboxed;
+struct RootServiceUnsandboxed;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-062",
-    title: "Custom service runs as root without sandboxing",
-    section: Section::Isolation,
-    severity: Severity::Medium,
-    checks: "`systemd.services.<n>` defined with `script`/`serviceConfig.ExecStart`, with no non-root `User` or `DynamicUser = true` and none of `ProtectSystem`, `ProtectHome`, `PrivateTmp`, `NoNewPrivileges`, `CapabilityBoundingSet`",
-    rationale: "A service written in the configuration runs as root with the whole system writable unless told otherwise: any bug in it is a root compromise.",
-    fix: "Run it as an unprivileged (dynamic) user and turn on the basic sandboxing switches",
-    nixos: "serviceConfig = {\n  DynamicUser = true;\n  ProtectSystem = \"strict\";\n  ProtectHome = true;\n  PrivateTmp = true;\n  NoNewPrivileges = true;\n};",
-    references: &["systemd.exec(5)", "systemd-analyze security"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &RootServiceUnsandboxed;
+crate::lint_rule!("NIX-062", RootServiceUnsandboxed);
 
 /// Settings any one of which counts as sandboxing.
 const SANDBOX: &[&str] = &[
@@ -59,9 +24,6 @@ fn is_command(a: &Assignment) -> bool {
 }
 
 impl LintRule for RootServiceUnsandboxed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["systemd", "services", "*", "script"],

@@ -1,49 +1,14 @@
 //! NIX-012: the Nix build sandbox switched off or relaxed.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::{Assignment, ModuleKind};
-use crate::rules::{nix_conf_lines, FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{nix_conf_lines, FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `nix.settings.sandbox` (old `nix.useSandbox`) set to `false` or `"relaxed"`, and a
-/// `sandbox = false|relaxed` line in a literal `nix.extraOptions`.
-///
-/// ## Why it matters
-/// Without the sandbox a build sees the host's files and the network; a hostile derivation can
-/// read secrets and poison other builds.
-///
-/// ## Fix (NixOS)
-/// `nix.settings.sandbox = true;`
-///
-/// ## References
-/// nix.conf(5) sandbox.
-pub struct SandboxDisabled;
+struct SandboxDisabled;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-012",
-    title: "Build sandbox disabled",
-    section: Section::MultiUser,
-    severity: Severity::High,
-    checks: "`nix.settings.sandbox` false or relaxed",
-    rationale: "Without the sandbox a build sees the host's files and the network; a hostile derivation can read secrets and poison other builds.",
-    fix: "Build in the sandbox",
-    nixos: "nix.settings.sandbox = true;",
-    references: &["nix.conf(5): sandbox", "NixOS option nix.settings.sandbox"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &SandboxDisabled;
+crate::lint_rule!("NIX-012", SandboxDisabled);
 
 impl LintRule for SandboxDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn kinds(&self) -> &'static [ModuleKind] {
         &[ModuleKind::NixOS, ModuleKind::Darwin]
     }

@@ -1,46 +1,13 @@
 //! NIX-014: users other than root trusted by the Nix daemon (root-equivalent).
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
+use nixsec_core::Severity;
 
 use crate::index::{Assignment, ModuleKind};
-use crate::rules::{nix_conf_lines, strings, FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{nix_conf_lines, strings, FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `nix.settings.trusted-users` / `extra-trusted-users` (old `nix.trustedUsers`) and
-/// `trusted-users` lines of a literal `nix.extraOptions`, for any entry but `root`. `*` and
-/// `@users` are critical, other users and groups (`@wheel`) high.
-///
-/// ## Why it matters
-/// A trusted user can add substituters and import unsigned store paths, so can replace any
-/// program root runs: it is root-equivalent.
-///
-/// ## Fix (NixOS)
-/// `nix.settings.trusted-users = [ "root" ];` and opt-in caches with
-/// `nix.settings.trusted-substituters`.
-///
-/// ## References
-/// nix.conf(5) trusted-users.
-pub struct TrustedUsers;
+struct TrustedUsers;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-014",
-    title: "Over-broad `trusted-users`",
-    section: Section::MultiUser,
-    severity: Severity::High,
-    checks: "entries other than `root` in `nix.settings.trusted-users`",
-    rationale:
-        "Trusted users can choose substituters and skip signature checks: they are root-equivalent.",
-    fix: "Trust only root; let users opt in to vetted caches with trusted-substituters",
-    nixos: "nix.settings.trusted-users = [ \"root\" ];",
-    references: &["nix.conf(5): trusted-users"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &TrustedUsers;
+crate::lint_rule!("NIX-014", TrustedUsers);
 
 fn severity(who: &str) -> Severity {
     if who == "*" || who == "@users" {
@@ -51,9 +18,6 @@ fn severity(who: &str) -> Severity {
 }
 
 impl LintRule for TrustedUsers {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn kinds(&self) -> &'static [ModuleKind] {
         &[ModuleKind::NixOS, ModuleKind::Darwin]
     }

@@ -1,49 +1,14 @@
 //! NIX-090: the systemd-boot menu lets anyone at the console edit the kernel command line.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::config::{ConfigHit, ConfigView};
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `boot.loader.systemd-boot.editor = true` and `boot.lanzaboote.settings.editor = true`; in a
-/// configuration that enables systemd-boot and never sets `editor`, NixOS's default (`true`)
-/// applies, and the finding points at the `enable` line.
-///
-/// ## Why it matters
-/// Anyone at the console can boot with `init=/bin/sh` and get a root shell without a password.
-///
-/// ## Fix (NixOS)
-/// `boot.loader.systemd-boot.editor = false;`
-///
-/// ## References
-/// loader.conf(5) editor; NixOS option `boot.loader.systemd-boot.editor`.
-pub struct BootEditorEnabled;
+struct BootEditorEnabled;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-090",
-    title: "Boot-menu kernel command line editable",
-    section: Section::SecureBoot,
-    severity: Severity::High,
-    checks: "`boot.loader.systemd-boot.editor` true, or unset while systemd-boot is enabled (default true)",
-    rationale: "Anyone at the console can boot with init=/bin/sh and get a root shell without a password.",
-    fix: "Turn the boot-menu editor off",
-    nixos: "boot.loader.systemd-boot.editor = false;",
-    references: &["loader.conf(5): editor", "NixOS option boot.loader.systemd-boot.editor"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &BootEditorEnabled;
+crate::lint_rule!("NIX-090", BootEditorEnabled);
 
 impl LintRule for BootEditorEnabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[
             &["boot", "loader", "systemd-boot", "enable"],

@@ -1,47 +1,13 @@
 //! NIX-021: a binary cache reached over plain HTTP.
 
-use linkme::distributed_slice;
 use nixsec_core::url::is_plain_http;
-use nixsec_core::{RuleMeta, Section, Severity};
 
 use crate::index::{Assignment, ModuleKind};
-use crate::rules::{nix_conf_lines, strings, FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{nix_conf_lines, strings, FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `http://` URLs (to hosts other than loopback) in `nix.settings.substituters`,
-/// `extra-substituters`, `trusted-substituters` (old `nix.binaryCaches`,
-/// `nix.trustedBinaryCaches`), in the same keys of a literal `nix.extraOptions`, and in a
-/// flake's `nixConfig`.
-///
-/// ## Why it matters
-/// Anyone on the network path sees what the host installs and can serve stale (vulnerable)
-/// signed paths; without signature checks (NIX-020) they can serve anything.
-///
-/// ## Fix (NixOS)
-/// Use `https://`.
-///
-/// ## References
-/// nix.conf(5) substituters; CWE-319.
-pub struct HttpSubstituter;
+struct HttpSubstituter;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-021",
-    title: "Substituter over plain HTTP",
-    section: Section::StoreIntegrity,
-    severity: Severity::Medium,
-    checks: "`http://` URLs in the substituter settings",
-    rationale:
-        "Anyone on the network path sees what the host installs and can replay stale signed paths.",
-    fix: "Use https:// for every substituter",
-    nixos: "nix.settings.substituters = [ \"https://cache.nixos.org/\" ];",
-    references: &["nix.conf(5): substituters", "CWE-319"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &HttpSubstituter;
+crate::lint_rule!("NIX-021", HttpSubstituter);
 
 const KEYS: &[&str] = &[
     "substituters",
@@ -51,9 +17,6 @@ const KEYS: &[&str] = &[
 ];
 
 impl LintRule for HttpSubstituter {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn kinds(&self) -> &'static [ModuleKind] {
         &[ModuleKind::NixOS, ModuleKind::Darwin]
     }

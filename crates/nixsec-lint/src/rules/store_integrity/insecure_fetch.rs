@@ -1,45 +1,14 @@
 //! NIX-027: Nix code fetched over plain HTTP, or without pinning its content.
 
-use linkme::distributed_slice;
 use nixsec_core::url::is_plain_http;
-use nixsec_core::{RuleMeta, Section, Severity};
 
 use crate::fetches::FetchKind;
 use crate::index::Assignment;
-use crate::rules::{strings, FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{strings, FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// Flake `inputs.<name>.url` with `http://` (also `git+http://`, `tarball+http://`); builtin
-/// `fetchTarball`/`fetchGit`/`fetchurl` calls over `http://`, or without `sha256`/`hash`/
-/// `narHash`/`rev` (`imports = [ (builtins.fetchTarball "https://.../master.tar.gz") ]`);
-/// `nix.nixPath` entries with `http://` URLs. A URL naming a 40-hex commit counts as pinned.
-///
-/// ## Why it matters
-/// Code fetched without a hash is whatever the server (or anyone on the path, over HTTP)
-/// returns at build time, and it runs as part of the system's configuration.
-///
-/// ## Fix (NixOS)
-/// Use `https://` and a flake input (pinned by `flake.lock`), or give the fetcher a `sha256`
-/// (`rev` for `fetchGit`).
-pub struct InsecureFetch;
+struct InsecureFetch;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-027",
-    title: "Unpinned or insecure fetches of Nix code",
-    section: Section::StoreIntegrity,
-    severity: Severity::High,
-    checks: "flake input URLs and `nix.nixPath` entries over `http://`; builtin `fetchTarball`/`fetchGit`/`fetchurl` over `http://` or without `sha256`/`hash`/`narHash`/`rev`",
-    rationale: "Code fetched without a hash is whatever the server, or anyone on the path over HTTP, returns at build time, and it becomes part of the system.",
-    fix: "Use `https://` and flake inputs pinned by `flake.lock`, or give the fetcher a `sha256` (`rev` for `fetchGit`)",
-    nixos: "imports = [ \"${builtins.fetchTarball { url = \"https://...\"; sha256 = \"...\"; }}/module.nix\" ];",
-    references: &["https://nix.dev/manual/nix/latest/language/builtins.html#builtins-fetchTarball"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &InsecureFetch;
+crate::lint_rule!("NIX-027", InsecureFetch);
 
 /// A URL that names a full commit id (`.../archive/<40 hex>.tar.gz`, `?rev=<40 hex>`).
 fn names_commit(url: &str) -> bool {
@@ -48,9 +17,6 @@ fn names_commit(url: &str) -> bool {
 }
 
 impl LintRule for InsecureFetch {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn kinds(&self) -> &'static [crate::index::ModuleKind] {
         use crate::index::ModuleKind;
         &[

@@ -1,48 +1,13 @@
 //! NIX-020: `require-sigs = false`.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::{Assignment, ModuleKind};
-use crate::rules::{nix_conf_lines, FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{nix_conf_lines, FileCx, Hit, LintRule};
 
-/// ## What it checks
-/// `nix.settings.require-sigs = false` (old `nix.requireSignedBinaryCaches = false`) and a
-/// `require-sigs = false` line in a literal `nix.extraOptions`.
-///
-/// ## Why it matters
-/// Store paths from any substituter are then accepted unsigned: whoever controls a cache or
-/// the network path to it controls the system.
-///
-/// ## Fix (NixOS)
-/// `nix.settings.require-sigs = true;`
-///
-/// ## References
-/// nix.conf(5) require-sigs; CWE-347.
-pub struct SignatureCheckingDisabled;
+struct SignatureCheckingDisabled;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-020",
-    title: "Signature checking disabled",
-    section: Section::StoreIntegrity,
-    severity: Severity::Critical,
-    checks: "`nix.settings.require-sigs = false`",
-    rationale: "Unsigned store paths are accepted from any substituter: whoever controls a cache or the path to it controls the system.",
-    fix: "Require signatures",
-    nixos: "nix.settings.require-sigs = true;",
-    references: &["nix.conf(5): require-sigs", "CWE-347"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &SignatureCheckingDisabled;
+crate::lint_rule!("NIX-020", SignatureCheckingDisabled);
 
 impl LintRule for SignatureCheckingDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn kinds(&self) -> &'static [ModuleKind] {
         &[ModuleKind::NixOS, ModuleKind::Darwin]
     }

@@ -1,49 +1,14 @@
 //! NIX-031: a password hash written into the configuration.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
+use nixsec_core::Severity;
 
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `users.users.<n>.hashedPassword` / `initialHashedPassword` set to a real hash (not `!`,
-/// `*` or a locked `!...`). MD5 (`$1$`), SHA-256 (`$5$`) and DES (13 characters) hashes are
-/// high; others medium. Empty strings are NIX-130.
-///
-/// ## Why it matters
-/// The hash is world-readable in the store: any local user can crack it offline.
-///
-/// ## Fix (NixOS)
-/// `users.users.<n>.hashedPasswordFile = "/run/secrets/<n>-password";`
-///
-/// ## References
-/// NixOS option `users.users.<name>.hashedPassword`; crypt(5); CWE-916.
-pub struct PasswordHashInStore;
+struct PasswordHashInStore;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-031",
-    title: "Password hash in the store",
-    section: Section::StoreSecrets,
-    severity: Severity::Medium,
-    checks: "`hashedPassword` / `initialHashedPassword` set to a real hash",
-    rationale:
-        "The hash is world-readable in the store and can be cracked offline by any local user.",
-    fix: "Keep the hash in a file outside the store",
-    nixos: "users.users.<name>.hashedPasswordFile = \"/run/secrets/<name>-password\";",
-    references: &[
-        "NixOS option users.users.<name>.hashedPassword",
-        "crypt(5)",
-        "CWE-916",
-    ],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &PasswordHashInStore;
+crate::lint_rule!("NIX-031", PasswordHashInStore);
 
 /// A weak crypt scheme, by prefix (or DES by shape).
 fn weak(h: &str) -> Option<&'static str> {
@@ -59,9 +24,6 @@ fn weak(h: &str) -> Option<&'static str> {
 }
 
 impl LintRule for PasswordHashInStore {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["users", "users", "*", "hashedPassword"],

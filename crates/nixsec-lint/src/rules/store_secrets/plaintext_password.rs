@@ -1,50 +1,14 @@
 //! NIX-030: a plaintext password in the configuration (it lands in the world-readable store).
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `users.users.<n>.password` and `users.users.<n>.initialPassword` (also under
-/// `users.extraUsers`) set to anything but `null` (an empty string is NIX-130 instead).
-///
-/// ## Why it matters
-/// The value is written into the system's store paths, which every local user and process can
-/// read, and which are copied to every cache the system is pushed to.
-///
-/// ## Fix (NixOS)
-/// `users.users.<n>.hashedPasswordFile = "/run/secrets/<n>-password";` (a string path, filled
-/// by sops-nix or agenix).
-///
-/// ## References
-/// NixOS option `users.users.<name>.password`; CWE-256.
-pub struct PlaintextPassword;
+struct PlaintextPassword;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-030",
-    title: "Plaintext password in configuration",
-    section: Section::StoreSecrets,
-    severity: Severity::High,
-    checks: "`users.users.<n>.password` or `initialPassword` set",
-    rationale: "The password is written into world-readable store paths and copied to every cache the system is pushed to.",
-    fix: "Keep the hash in a file outside the store (sops-nix, agenix)",
-    nixos: "users.users.<name>.hashedPasswordFile = \"/run/secrets/<name>-password\";",
-    references: &["NixOS option users.users.<name>.password", "CWE-256"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &PlaintextPassword;
+crate::lint_rule!("NIX-030", PlaintextPassword);
 
 impl LintRule for PlaintextPassword {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["users", "users", "*", "password"],

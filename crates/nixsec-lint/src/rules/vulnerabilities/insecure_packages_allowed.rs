@@ -1,50 +1,14 @@
 //! NIX-153: packages marked insecure by nixpkgs explicitly allowed.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
-
 use crate::index::{Assignment, ModuleKind};
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// A non-empty `nixpkgs.config.permittedInsecurePackages`, any
-/// `nixpkgs.config.allowInsecurePredicate`, and `NIXPKGS_ALLOW_INSECURE` in
-/// `environment.variables`/`environment.sessionVariables`.
-///
-/// ## Why it matters
-/// nixpkgs marks a package insecure when it has known, unfixed vulnerabilities; allowing it
-/// installs them knowingly and hides them from later updates.
-///
-/// ## Fix (NixOS)
-/// Remove the entry; upgrade or replace the package.
-///
-/// ## References
-/// nixpkgs manual, "Installing insecure packages".
-pub struct InsecurePackagesAllowed;
+struct InsecurePackagesAllowed;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-153",
-    title: "Insecure packages explicitly allowed",
-    section: Section::Vulnerabilities,
-    severity: Severity::Medium,
-    checks: "`nixpkgs.config.permittedInsecurePackages` non-empty, `allowInsecurePredicate` set, `NIXPKGS_ALLOW_INSECURE` set",
-    rationale: "nixpkgs marks a package insecure when it has known, unfixed vulnerabilities.",
-    fix: "Remove the exception; upgrade or replace the package",
-    nixos: "nixpkgs.config.permittedInsecurePackages = [ ];",
-    references: &["nixpkgs manual: Installing insecure packages"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &InsecurePackagesAllowed;
+crate::lint_rule!("NIX-153", InsecurePackagesAllowed);
 
 impl LintRule for InsecurePackagesAllowed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn kinds(&self) -> &'static [ModuleKind] {
         &[
             ModuleKind::NixOS,

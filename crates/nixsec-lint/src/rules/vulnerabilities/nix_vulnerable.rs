@@ -1,44 +1,15 @@
 //! NIX-155 (configuration side): `nix.package` pins a Nix or Lix series that never got the fix
 //! for a published advisory.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
 use nixsec_vulns::support::{unfixed_in_series, Implementation};
 
 use crate::index::{Assignment, ModuleKind};
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `nix.package` naming a release series (`pkgs.nixVersions.nix_2_18`, `pkgs.nix_2_3`,
-/// `pkgs.lixPackageSets.lix_2_90.lix`) that no fixed release exists for, for one of the Nix
-/// and Lix advisories nixsec knows.
-///
-/// ## Why it matters
-/// The Nix daemon runs as root and takes builds from every local user by default; a series
-/// that never got a security fix keeps that hole whatever nixpkgs revision builds it.
-///
-/// ## Fix (NixOS)
-/// `nix.package = pkgs.nixVersions.latest;` (or drop the line: nixpkgs' default Nix).
-pub struct NixSeriesVulnerable;
+struct NixSeriesVulnerable;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-155",
-    title: "Nix itself has known vulnerabilities",
-    section: Section::Vulnerabilities,
-    severity: Severity::High,
-    checks: "`nix.package` pins a Nix or Lix release series (`nixVersions.nix_2_X`, `nix_2_X`, `lix_2_X`) that no fixed release exists for, for an advisory of the bundled table (CVE-2024-27297 to CVE-2026-44028)",
-    rationale: "The Nix daemon runs as root and, by default, takes builds from every local user: a series that never got a fix keeps the privilege escalation open.",
-    fix: "Use a maintained Nix series, or nixpkgs' default",
-    nixos: "nix.package = pkgs.nixVersions.latest;",
-    references: &["https://github.com/NixOS/nix/security/advisories"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &NixSeriesVulnerable;
+crate::lint_rule!("NIX-155", NixSeriesVulnerable);
 
 /// The implementation and series an expression pins: `nix_2_18` → Nix `2.18`.
 fn pinned_series(expr: &str) -> Option<(Implementation, String)> {
@@ -68,9 +39,6 @@ fn pinned_series(expr: &str) -> Option<(Implementation, String)> {
 }
 
 impl LintRule for NixSeriesVulnerable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn kinds(&self) -> &'static [ModuleKind] {
         &[ModuleKind::NixOS, ModuleKind::Darwin]
     }

@@ -1,43 +1,15 @@
 //! NIX-152 (configuration side): `boot.kernelPackages` pins a kernel series past its end of
 //! life, or the removed `linux_hardened`.
 
-use linkme::distributed_slice;
-use nixsec_core::{RuleMeta, Section, Severity};
 use nixsec_vulns::support::kernel_verdict;
 
 use crate::index::Assignment;
-use crate::rules::{FileCx, Hit, LintRule, LINT_RULES};
+use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
-/// ## What it checks
-/// `boot.kernelPackages` naming a kernel series (`pkgs.linuxPackages_5_4`,
-/// `pkgs.linuxKernel.packages.linux_5_10`, `pkgs.linuxPackagesFor pkgs.linux_6_9`) that
-/// kernel.org no longer maintains, or a `linux_hardened` kernel (removed from nixpkgs).
-///
-/// ## Why it matters
-/// A kernel series past its end of life gets no more security fixes, whatever else is updated.
-///
-/// ## Fix (NixOS)
-/// `boot.kernelPackages = pkgs.linuxPackages;` (the default longterm series).
-pub struct KernelSeriesEndOfLife;
+struct KernelSeriesEndOfLife;
 
-static META: RuleMeta = RuleMeta {
-    id: "NIX-152",
-    title: "NixOS release or kernel series end-of-life",
-    section: Section::Vulnerabilities,
-    severity: Severity::High,
-    checks: "`boot.kernelPackages` pins a kernel series past kernel.org's end of life (a longterm series past its date, a stable series older than the newest longterm one) or a `linux_hardened` kernel, removed from nixpkgs in March 2026",
-    rationale: "A kernel series past its end of life gets no more security fixes from kernel.org, so every kernel vulnerability found since stays open.",
-    fix: "Use a maintained series, such as the default longterm one",
-    nixos: "boot.kernelPackages = pkgs.linuxPackages;",
-    references: &["https://www.kernel.org/category/releases.html"],
-    source: file!(),
-};
-
-// linkme places the entry with `#[link_section]`, which the workspace's `unsafe_code` lint flags.
-#[allow(unsafe_code)]
-#[distributed_slice(LINT_RULES)]
-static RULE: &dyn LintRule = &KernelSeriesEndOfLife;
+crate::lint_rule!("NIX-152", KernelSeriesEndOfLife);
 
 /// The kernel series (`5.4`) or `hardened` an expression names: `linuxPackages_5_4`,
 /// `linux_5_10`, `linuxPackages_6_6_hardened`, `linuxPackages_hardened`.
@@ -77,9 +49,6 @@ fn named_kernel(expr: &str) -> Option<String> {
 }
 
 impl LintRule for KernelSeriesEndOfLife {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["boot", "kernelPackages"]]
     }

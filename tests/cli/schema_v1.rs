@@ -1,0 +1,157 @@
+//! The redesign from one finding per rule (JSON schema 1) to one finding per problem (schema 2)
+//! changes no verdict: on every fixture root, each rule ends with the status the schema-1
+//! binary gave it (`tests/fixtures/audit-v1/*.json`, written by nixsec before the change), and
+//! the rules that used to join several problems into one message now report each on its own,
+//! with a subject.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::{audit_json, fixture};
+
+/// rule → status, folded from a report's findings (a rule fails when any finding fails).
+fn statuses(v: &serde_json::Value) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for f in v["findings"].as_array().expect("findings") {
+        let rule = f["rule"].as_str().expect("rule").to_string();
+        let status = f["status"].as_str().expect("status").to_string();
+        match out.get(&rule) {
+            Some(s) if s == "fail" => {}
+            _ => {
+                out.insert(rule, status);
+            }
+        }
+    }
+    out
+}
+
+fn old(root: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/audit-v1")
+        .join(format!("{root}.json"));
+    let text = std::fs::read_to_string(&path).expect("baseline");
+    serde_json::from_str(&text).expect("baseline JSON")
+}
+
+#[test]
+fn every_rule_keeps_its_status_on_every_fixture_root() {
+    for root in ["broken", "insecure", "loop", "nixos", "weak"] {
+        let (_, new) = audit_json(&fixture(root), &["--fail-on", "none"]);
+        assert_eq!(new["schema"], 2);
+        let before = statuses(&old(root));
+        let after = statuses(&new);
+        let diff: Vec<String> = before
+            .iter()
+            .filter(|(rule, s)| after.get(*rule) != Some(s))
+            .map(|(rule, s)| format!("{rule}: {s} before, {:?} now", after.get(rule)))
+            .collect();
+        assert!(diff.is_empty(), "{root}: {diff:#?}");
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>(),
+            "{root}: the same rules run"
+        );
+    }
+}
+
+/// The rules of the `weak` root whose schema-1 message joined several problems, with the
+/// number of problems each finds there (counted by hand from the fixture; see
+/// `tests/fixtures/roots/README.md`).
+const WEAK_PROBLEMS: &[(&str, usize)] = &[
+    ("NIX-002", 3),
+    ("NIX-003", 4),
+    ("NIX-011", 4),
+    ("NIX-022", 4),
+    ("NIX-030", 2),
+    ("NIX-031", 2),
+    ("NIX-034", 2),
+    ("NIX-041", 2),
+    ("NIX-042", 4),
+    ("NIX-043", 3),
+    ("NIX-044", 3),
+    ("NIX-056", 4),
+    ("NIX-057", 2),
+    ("NIX-058", 2),
+    ("NIX-064", 3),
+    ("NIX-071", 6),
+    ("NIX-072", 2),
+    ("NIX-074", 10),
+    ("NIX-078", 3),
+    ("NIX-079", 4),
+    ("NIX-080", 9),
+    ("NIX-081", 5),
+    ("NIX-094", 9),
+    ("NIX-102", 3),
+    ("NIX-110", 2),
+    ("NIX-112", 3),
+    ("NIX-113", 2),
+    ("NIX-114", 9),
+    ("NIX-115", 17),
+    ("NIX-116", 5),
+    ("NIX-117", 7),
+    ("NIX-118", 8),
+    ("NIX-120", 7),
+    ("NIX-131", 4),
+    ("NIX-132", 4),
+    ("NIX-133", 14),
+    ("NIX-135", 2),
+    ("NIX-138", 5),
+    ("NIX-139", 2),
+    ("NIX-152", 2),
+    ("NIX-155", 3),
+];
+
+#[test]
+fn joined_problems_are_one_finding_each_with_a_subject() {
+    let (_, v) = audit_json(&fixture("weak"), &["--fail-on", "none"]);
+    let findings = v["findings"].as_array().expect("findings");
+    let mut wrong = Vec::new();
+    for (rule, want) in WEAK_PROBLEMS {
+        let of: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["rule"] == *rule && f["status"] == "fail")
+            .collect();
+        let subjects: BTreeSet<&str> = of.iter().filter_map(|f| f["subject"].as_str()).collect();
+        if of.len() != *want || subjects.len() != of.len() {
+            wrong.push(format!(
+                "{rule}: {} findings ({} distinct subjects), want {want}: {:#?}",
+                of.len(),
+                subjects.len(),
+                of.iter()
+                    .map(|f| format!("{} | {}", f["subject"], f["message"]))
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Every failing finding of a rule with several names what it is about, uniquely.
+    let mut by_rule: BTreeMap<&str, Vec<&serde_json::Value>> = BTreeMap::new();
+    for f in findings.iter().filter(|f| f["status"] == "fail") {
+        by_rule
+            .entry(f["rule"].as_str().expect("rule"))
+            .or_default()
+            .push(f);
+    }
+    for (rule, fs) in by_rule.iter().filter(|(_, fs)| fs.len() > 1) {
+        let subjects: BTreeSet<&str> = fs.iter().filter_map(|f| f["subject"].as_str()).collect();
+        assert_eq!(subjects.len(), fs.len(), "{rule}: subjects {subjects:?}");
+    }
+}
+
+#[test]
+fn hardening_index_counts_rules_once() {
+    // The schema-1 index of each root (one finding per rule) is the schema-2 index.
+    for root in ["broken", "insecure", "loop", "nixos", "weak"] {
+        let (_, new) = audit_json(&fixture(root), &["--fail-on", "none"]);
+        assert_eq!(
+            new["summary"]["hardening_index"],
+            old(root)["summary"]["hardening_index"],
+            "{root}"
+        );
+        assert_eq!(
+            new["summary"]["rules"]["fail"],
+            old(root)["summary"]["fail"],
+            "{root}: failing rules"
+        );
+    }
+}
