@@ -101,3 +101,30 @@ fn help_snapshots() {
         insta::assert_snapshot!(name, String::from_utf8(out.stdout).expect("utf8"));
     }
 }
+
+#[test]
+fn readme_coverage_table_is_the_catalogue() {
+    let out = nixsec()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).expect("utf8");
+    let readme = include_str!("../../README.md");
+    let start = readme.find("<!-- rules:begin -->\n").expect("begin marker") + 21;
+    let end = readme.find("<!-- rules:end -->").expect("end marker");
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "README's coverage table differs from the catalogue: regenerate it with \
+         `nixsec rules --format markdown`"
+    );
+    // One row per catalogue id.
+    let rows = table.lines().filter(|l| l.starts_with("| NIX-")).count();
+    let json = nixsec()
+        .args(["rules", "--format", "json"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(rows, v.as_array().expect("array").len());
+}
