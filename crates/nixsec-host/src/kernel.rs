@@ -7,7 +7,7 @@
 //! built-in behaviour, and never turns "absent" into "unknown" silently.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{Evidence, Outcome, Problem, Severity};
 
 /// Why the kernel rules skip under a root without a live `/proc/sys`.
 pub const NO_PROC: &str =
@@ -119,15 +119,14 @@ impl IntCheck {
 /// The result of a list of sysctl checks.
 #[derive(Debug, Default)]
 pub struct Verdict {
-    /// `key = value (want …)` for each failing key.
-    pub failures: Vec<String>,
-    /// Highest severity among failures with their own severity, and whether any failure uses
-    /// the rule's own severity.
-    pub severities: Vec<Option<Severity>>,
-    /// Files that could not be read or parsed.
-    pub errors: Vec<String>,
-    /// What was seen.
+    /// One problem per failing key (subject: the key), or per failure found by other means.
+    pub problems: Vec<Problem>,
+    /// Keys or files that could not be read or parsed: `(subject, error)`.
+    pub errors: Vec<(String, String)>,
+    /// What was seen of each key (a failing key's line is also its problem's evidence).
     pub evidence: Vec<Evidence>,
+    /// Seen but not about one key (reported with a pass, and with every problem).
+    pub context: Vec<Evidence>,
     /// Notes on absent keys.
     pub notes: Vec<String>,
 }
@@ -146,11 +145,8 @@ impl Verdict {
     /// Add one check.
     pub fn check(&mut self, cx: &HostCx, c: &IntCheck) {
         let path = sysctl_path(c.key);
-        let value = match read_int(cx, c.key) {
-            Ok(Some(x)) => {
-                self.evidence.push(Evidence::value(&path, x.to_string()));
-                x
-            }
+        let (value, seen) = match read_int(cx, c.key) {
+            Ok(Some(x)) => (x, Evidence::value(&path, x.to_string())),
             Ok(None) => match c.absent {
                 Absent::Safe(why) => {
                     self.evidence
@@ -159,77 +155,97 @@ impl Verdict {
                     return;
                 }
                 Absent::Default(d, why) => {
-                    self.evidence.push(Evidence::value(
-                        &path,
-                        format!("absent: kernel default {d} applies ({why})"),
-                    ));
                     self.notes.push(format!(
                         "{} absent: kernel default {d} applies ({why})",
                         c.key
                     ));
-                    d
+                    (
+                        d,
+                        Evidence::value(
+                            &path,
+                            format!("absent: kernel default {d} applies ({why})"),
+                        ),
+                    )
                 }
             },
             Err(e) => {
-                self.errors.push(e);
+                self.errors.push((c.key.to_string(), e));
                 return;
             }
         };
+        self.evidence.push(seen.clone());
         if !(c.ok)(value) {
-            self.failures
-                .push(format!("{} = {value} (want {})", c.key, c.want));
-            self.severities.push(c.severity);
+            self.problems.push(
+                Problem::about(c.key, format!("`{} = {value}` (want {})", c.key, c.want))
+                    .with_evidence([seen])
+                    .with_severity_opt(c.severity),
+            );
         }
     }
 
     /// Add a failure found by other means.
-    pub fn fail(&mut self, text: String, severity: Option<Severity>) {
-        self.failures.push(text);
-        self.severities.push(severity);
+    pub fn fail(&mut self, problem: Problem) {
+        self.problems.push(problem);
     }
 
-    /// The outcome: failures first (with any unreadable keys named), then errors, then a pass.
+    /// Add a key or file that could not be read.
+    pub fn error(&mut self, subject: impl Into<String>, error: impl Into<String>) {
+        self.errors.push((subject.into(), error.into()));
+    }
+
+    /// The outcome: the problems (each unreadable key or file its own problem beside them),
+    /// else an error naming what could not be read, else a pass with the notes on absent keys.
     #[must_use]
-    pub fn outcome(self, rule_severity: Severity, pass: &str) -> Outcome {
-        if !self.failures.is_empty() {
-            let sev = self
-                .severities
-                .iter()
-                .map(|s| s.unwrap_or(rule_severity))
-                .max()
-                .unwrap_or(rule_severity);
-            let mut msg = self.failures.join("; ");
-            if !self.errors.is_empty() {
-                msg.push_str(&format!(
-                    "; also could not read: {}",
-                    self.errors.join("; ")
-                ));
-            }
-            let o = Outcome::fail(msg).with_evidence(self.evidence);
-            return if sev == rule_severity {
-                o
-            } else {
-                o.with_severity(sev)
-            };
+    pub fn outcome(self, pass: &str) -> Outcome {
+        let mut evidence = self.evidence;
+        evidence.extend(self.context.iter().cloned());
+        if !self.problems.is_empty() {
+            let mut problems = self.problems;
+            problems.extend(
+                self.errors
+                    .iter()
+                    .map(|(subject, e)| not_checked(e).subject(subject.as_str())),
+            );
+            return Outcome::Fail { problems }.with_evidence(self.context);
         }
         if !self.errors.is_empty() {
-            return Outcome::error(self.errors.join("; ")).with_evidence(self.evidence);
+            let errors: Vec<&str> = self.errors.iter().map(|(_, e)| e.as_str()).collect();
+            return Outcome::error(errors.join("; ")).with_evidence(evidence);
         }
         let mut msg = pass.to_string();
         if !self.notes.is_empty() {
             msg.push_str(&format!(" ({})", self.notes.join("; ")));
         }
-        Outcome::pass(msg).with_evidence(self.evidence)
+        Outcome::pass(msg).with_evidence(evidence)
+    }
+}
+
+/// A file that could not be read while other problems were found, as its own problem (so that
+/// nothing unverified looks clean). `error` is a reader's message, `` `path`: why ``; the
+/// problem is about that path (or the whole message when it names none; set another subject
+/// with [`Problem::subject`]).
+#[must_use]
+pub fn not_checked(error: &str) -> Problem {
+    match error
+        .strip_prefix('`')
+        .and_then(|r| r.split_once("`: "))
+        .filter(|(path, _)| !path.contains('`'))
+    {
+        Some((path, why)) => Problem::about(
+            path,
+            format!("`{path}` could not be read: {why}; not checked"),
+        ),
+        None => Problem::about(error, format!("could not read: {error}; not checked")),
     }
 }
 
 /// Run a sysctl rule: skip without `/proc/sys`.
 #[must_use]
-pub fn sysctl_rule(cx: &HostCx, checks: &[IntCheck], severity: Severity, pass: &str) -> Outcome {
+pub fn sysctl_rule(cx: &HostCx, checks: &[IntCheck], pass: &str) -> Outcome {
     if !have_proc_sys(cx) {
         return Outcome::skip(NO_PROC);
     }
-    Verdict::run(cx, checks).outcome(severity, pass)
+    Verdict::run(cx, checks).outcome(pass)
 }
 
 /// One kernel parameter: `key` or `key=value`.
@@ -442,7 +458,32 @@ pub(crate) mod fixtures {
     //! `/proc/sys` files of this Debian machine, and the hardened profile's values).
     use std::path::Path;
 
+    use nixsec_core::{Outcome, Severity};
     use nixsec_testutil::RootBuilder;
+
+    /// A failure's problems as `(subject, message, severity)` (empty for other outcomes).
+    pub fn problems(o: &Outcome) -> Vec<(String, String, Option<Severity>)> {
+        o.problems()
+            .iter()
+            .map(|p| {
+                (
+                    p.subject.clone().unwrap_or_default(),
+                    p.message.clone(),
+                    p.severity,
+                )
+            })
+            .collect()
+    }
+
+    /// A failure's problems as `(subject, message)`.
+    pub fn pairs(o: &Outcome) -> Vec<(String, String)> {
+        problems(o).into_iter().map(|(s, m, _)| (s, m)).collect()
+    }
+
+    /// The subjects of a failure's problems.
+    pub fn subjects(o: &Outcome) -> Vec<String> {
+        problems(o).into_iter().map(|(s, _, _)| s).collect()
+    }
 
     fn copy_into(b: RootBuilder, src: &Path, dst: &str) -> RootBuilder {
         let mut b = b;

@@ -420,6 +420,26 @@ pub fn parse_doas(text: &str) -> Vec<DoasRule> {
     out
 }
 
+/// What a problem about one command of a sudo rule is about: `sudo %wheel ALL`, `sudo alice
+/// /run/current-system/sw/bin/systemctl` (the users as written, the command after alias
+/// expansion, whitespace collapsed).
+#[must_use]
+pub fn sudo_subject(r: &SudoRule) -> String {
+    let text = format!("sudo {} {}", r.users.join(","), r.command);
+    nixsec_core::escape(&text.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
+}
+
+/// What a problem about a doas rule is about: `doas :wheel`, `doas carol /bin/sh` (the
+/// identity, and the command when the rule names one).
+#[must_use]
+pub fn doas_subject(r: &DoasRule) -> String {
+    let text = match &r.cmd {
+        Some(c) => format!("doas {} {c}", r.identity),
+        None => format!("doas {}", r.identity),
+    };
+    nixsec_core::escape(&text).into_owned()
+}
+
 /// Commands that give a root shell (or the equivalent) when allowed without a password.
 #[must_use]
 pub fn broad_command(cmd: &str) -> Option<&'static str> {
@@ -505,6 +525,27 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert!(r[0].nopass && r[0].identity == ":wheel" && r[0].cmd.is_none());
         assert_eq!(r[1].cmd.as_deref(), Some("/usr/bin/reboot"));
+    }
+
+    #[test]
+    fn subjects_name_the_principal_and_the_command() {
+        let s = sudoers(&RootBuilder::new().file(
+            "/etc/sudoers",
+            "Cmnd_Alias SHELLS = /bin/sh, /bin/bash\nalice, bob   ALL = (root) NOPASSWD: /usr/bin/systemctl   restart app, SHELLS\n%wheel ALL=(ALL:ALL) ALL\n",
+        ));
+        let subjects: Vec<String> = s.rules.iter().map(sudo_subject).collect();
+        assert_eq!(
+            subjects,
+            [
+                "sudo alice,bob /usr/bin/systemctl restart app",
+                "sudo alice,bob /bin/sh",
+                "sudo alice,bob /bin/bash",
+                "sudo %wheel ALL"
+            ]
+        );
+        let r = parse_doas("permit nopass :wheel\npermit nopass carol cmd /bin/bash -l\n");
+        let subjects: Vec<String> = r.iter().map(doas_subject).collect();
+        assert_eq!(subjects, ["doas :wheel", "doas carol /bin/bash"]);
     }
 
     #[test]

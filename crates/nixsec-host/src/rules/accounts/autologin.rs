@@ -2,7 +2,8 @@
 
 use crate::cx::HostCx;
 use crate::engine::Rule;
-use nixsec_core::{Evidence, Outcome, Severity};
+use crate::kernel::not_checked;
+use nixsec_core::{Evidence, Outcome, Problem, Severity};
 
 /// getty `--autologin`, GDM `AutomaticLoginEnable`, SDDM `[Autologin] User=`, LightDM
 /// `autologin-user=`.
@@ -125,17 +126,24 @@ impl Rule for Autologin {
             }
         }
         if !found.is_empty() {
-            let names: Vec<String> = found
-                .iter()
-                .map(|(u, _)| format!("`{}`", nixsec_core::escape(u)))
-                .collect();
-            let o = Outcome::fail(format!("automatic login as {}", names.join(", ")))
-                .with_evidence(found.iter().map(|(_, e)| e.clone()));
-            return if found.iter().any(|(u, _)| u == "root") {
-                o.with_severity(Severity::High)
-            } else {
-                o
-            };
+            // One problem per user, with every place that logs them in.
+            let mut problems: Vec<Problem> = Vec::new();
+            for (u, ev) in found {
+                let name = nixsec_core::escape(&u).into_owned();
+                match problems
+                    .iter_mut()
+                    .find(|p| p.subject.as_deref() == Some(name.as_str()))
+                {
+                    Some(p) => p.evidence.push(ev),
+                    None => problems.push(
+                        Problem::about(name.as_str(), format!("automatic login as `{name}`"))
+                            .with_evidence([ev])
+                            .with_severity_opt((u == "root").then_some(Severity::High)),
+                    ),
+                }
+            }
+            problems.extend(errors.iter().map(|e| not_checked(e)));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -147,6 +155,7 @@ impl Rule for Autologin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::{pairs, problems};
     use crate::testing::*;
 
     #[test]
@@ -157,14 +166,48 @@ mod tests {
             "[Service]\nExecStart=\nExecStart=@/nix/store/x-util-linux/sbin/agetty agetty --login-program /nix/store/y-shadow/bin/login --autologin root --noclear --keep-baud %I 115200,38400,9600 $TERM\n",
         );
         let o = run(&Autologin, &b);
-        assert_eq!(message(&o), "automatic login as `root`");
-        assert!(matches!(
-            crate::testing::failed(&o),
-            Some(crate::testing::Failed {
-                severity: Some(Severity::High),
-                ..
-            })
-        ));
+        assert_eq!(
+            problems(&o),
+            [(
+                "root".into(),
+                "automatic login as `root`".into(),
+                Some(Severity::High)
+            )]
+        );
+    }
+
+    #[test]
+    fn each_user_is_its_own_problem() {
+        // As the weak fixture root: getty logs root in, SDDM alice; GDM alice again.
+        let b = RootBuilder::new()
+            .file(
+                "/etc/systemd/system/getty@.service.d/overrides.conf",
+                "[Service]\nExecStart=\nExecStart=@agetty agetty --autologin root --noclear %I $TERM\n",
+            )
+            .file("/etc/sddm.conf", "[Autologin]\nUser=alice\n")
+            .file(
+                "/etc/gdm/custom.conf",
+                "[daemon]\nAutomaticLoginEnable=true\nAutomaticLogin=alice\n",
+            );
+        let o = run(&Autologin, &b);
+        assert_eq!(
+            problems(&o),
+            [
+                (
+                    "root".into(),
+                    "automatic login as `root`".into(),
+                    Some(Severity::High)
+                ),
+                ("alice".into(), "automatic login as `alice`".into(), None)
+            ]
+        );
+        assert_eq!(
+            o.problems()[1].evidence,
+            [
+                Evidence::line("/etc/gdm/custom.conf", 3, "AutomaticLogin=alice"),
+                Evidence::line("/etc/sddm.conf", 2, "User=alice")
+            ]
+        );
     }
 
     #[test]
@@ -174,16 +217,18 @@ mod tests {
             "[Autologin]\nRelogin=false\nSession=plasma\nUser=alice\n",
         );
         let o = run(&Autologin, &b);
-        assert_eq!(message(&o), "automatic login as `alice`");
-        assert!(matches!(
-            crate::testing::failed(&o),
-            Some(crate::testing::Failed { severity: None, .. })
-        ));
+        assert_eq!(
+            problems(&o),
+            [("alice".into(), "automatic login as `alice`".into(), None)]
+        );
         let b = RootBuilder::new().file(
             "/etc/gdm/custom.conf",
             "[daemon]\nAutomaticLoginEnable=True\nAutomaticLogin=bob\n",
         );
-        assert_eq!(message(&run(&Autologin, &b)), "automatic login as `bob`");
+        assert_eq!(
+            pairs(&run(&Autologin, &b)),
+            [("bob".into(), "automatic login as `bob`".into())]
+        );
         let b = RootBuilder::new().file(
             "/etc/gdm/custom.conf",
             "[daemon]\nAutomaticLoginEnable=false\nAutomaticLogin=bob\n",

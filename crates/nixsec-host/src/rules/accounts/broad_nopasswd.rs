@@ -1,21 +1,30 @@
 //! NIX-133: NOPASSWD rules that amount to a root shell.
 
 use crate::cx::HostCx;
-use nixsec_core::Outcome;
+use nixsec_core::{Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::sudoers::{broad_command, Policies};
+use crate::kernel::not_checked;
+use crate::sudoers::{broad_command, doas_subject, sudo_subject, Policies};
 
 /// A passwordless rule for `ALL`, a shell, an editor, nix, nixos-rebuild, systemctl or env.
 pub struct BroadNopasswd;
 
 crate::host_rule!("NIX-133", BroadNopasswd);
 
+/// Add `p`, or merge its evidence into the problem with the same subject (the same command
+/// granted twice).
+fn push(problems: &mut Vec<Problem>, p: Problem) {
+    match problems.iter_mut().find(|q| q.subject == p.subject) {
+        Some(q) => q.evidence.extend(p.evidence),
+        None => problems.push(p),
+    }
+}
+
 impl Rule for BroadNopasswd {
     fn check(&self, cx: &HostCx) -> Outcome {
         let p = Policies::of(cx);
         let mut problems = Vec::new();
-        let mut evidence = Vec::new();
         let mut errors = Vec::new();
         let mut any = false;
         match &p.sudoers {
@@ -28,13 +37,24 @@ impl Rule for BroadNopasswd {
                     .filter(|r| r.nopasswd && !r.command.starts_with('!'))
                 {
                     if let Some(what) = broad_command(&r.command) {
-                        problems.push(format!(
-                            "{} may run {what} without a password ({}:{})",
-                            r.users.join(","),
-                            r.file,
-                            r.line
-                        ));
-                        evidence.push(r.evidence());
+                        let command = if r.command == "ALL" {
+                            String::new()
+                        } else {
+                            format!(": `{}`", nixsec_core::escape(&r.command))
+                        };
+                        push(
+                            &mut problems,
+                            Problem::about(
+                                sudo_subject(r),
+                                format!(
+                                    "`{}` may run {what} without a password{command} ({}:{})",
+                                    nixsec_core::escape(&r.users.join(",")),
+                                    r.file,
+                                    r.line
+                                ),
+                            )
+                            .with_evidence([r.evidence()]),
+                        );
                     }
                 }
             }
@@ -50,11 +70,24 @@ impl Rule for BroadNopasswd {
                         Some(c) => broad_command(c),
                     };
                     if let Some(what) = what {
-                        problems.push(format!(
-                            "{} may run {what} without a password (doas)",
-                            r.identity
-                        ));
-                        evidence.push(r.evidence.clone());
+                        let command = r
+                            .cmd
+                            .as_ref()
+                            .map(|c| format!(": `{}`", nixsec_core::escape(c)))
+                            .unwrap_or_default();
+                        push(
+                            &mut problems,
+                            Problem::about(
+                                doas_subject(r),
+                                format!(
+                                    "`{}` may run {what} without a password{command} (doas, {}:{})",
+                                    nixsec_core::escape(&r.identity),
+                                    r.evidence.path,
+                                    r.evidence.line.unwrap_or(0)
+                                ),
+                            )
+                            .with_evidence([r.evidence.clone()]),
+                        );
                     }
                 }
             }
@@ -62,7 +95,8 @@ impl Rule for BroadNopasswd {
             Err(e) => errors.push(e.clone()),
         }
         if !problems.is_empty() {
-            return Outcome::fail(problems.join("; ")).with_evidence(evidence);
+            problems.extend(errors.iter().map(|e| not_checked(e)));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -77,6 +111,7 @@ impl Rule for BroadNopasswd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::{pairs, subjects};
     use crate::testing::*;
 
     #[test]
@@ -87,8 +122,41 @@ mod tests {
         );
         let o = run(&BroadNopasswd, &b);
         assert_eq!(
-            message(&o),
-            "deploy may run `systemctl` (starts any unit) without a password (/etc/sudoers:2); deploy may run `nixos-rebuild` (installs any configuration) without a password (/etc/sudoers:2)"
+            pairs(&o),
+            [
+                (
+                    "sudo deploy /run/current-system/sw/bin/systemctl restart app".into(),
+                    "`deploy` may run `systemctl` (starts any unit) without a password: `/run/current-system/sw/bin/systemctl restart app` (/etc/sudoers:2)".into()
+                ),
+                (
+                    "sudo deploy /run/current-system/sw/bin/nixos-rebuild".into(),
+                    "`deploy` may run `nixos-rebuild` (installs any configuration) without a password: `/run/current-system/sw/bin/nixos-rebuild` (/etc/sudoers:2)".into()
+                )
+            ]
+        );
+        assert_eq!(o.problems()[1].evidence[0].line, Some(2));
+    }
+
+    #[test]
+    fn an_alias_gives_one_problem_per_command_and_a_repeated_grant_is_one() {
+        let b = RootBuilder::new().file(
+            "/etc/sudoers",
+            "Cmnd_Alias SHELLS = /bin/sh, /run/current-system/sw/bin/bash\nbob ALL=(ALL) NOPASSWD: SHELLS\nbob  ALL=(ALL) NOPASSWD: /bin/sh\n%wheel ALL=(ALL:ALL) NOPASSWD:SETENV: ALL\n",
+        );
+        let o = run(&BroadNopasswd, &b);
+        assert_eq!(
+            subjects(&o),
+            [
+                "sudo bob /bin/sh",
+                "sudo bob /run/current-system/sw/bin/bash",
+                "sudo %wheel ALL"
+            ]
+        );
+        let lines: Vec<Option<u32>> = o.problems()[0].evidence.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(2), Some(3)]);
+        assert_eq!(
+            o.problems()[2].message,
+            "`%wheel` may run any command (`ALL`) without a password (/etc/sudoers:4)"
         );
     }
 
@@ -107,7 +175,21 @@ mod tests {
                 "permit nopass backup as root cmd /bin/sh\npermit nopass alice\n",
             ),
         );
-        assert_eq!(message(&o), "backup may run a shell without a password (doas); alice may run any command (no `cmd`) without a password (doas)");
+        assert_eq!(
+            pairs(&o),
+            [
+                (
+                    "doas backup /bin/sh".into(),
+                    "`backup` may run a shell without a password: `/bin/sh` (doas, /etc/doas.conf:1)"
+                        .into()
+                ),
+                (
+                    "doas alice".into(),
+                    "`alice` may run any command (no `cmd`) without a password (doas, /etc/doas.conf:2)"
+                        .into()
+                )
+            ]
+        );
     }
 
     #[test]

@@ -3,10 +3,11 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
+use crate::kernel::not_checked;
 use crate::perms::describe;
 
 /// Shadow readable beyond root and group `shadow`; passwd/group writable by non-root; sudoers
@@ -15,11 +16,20 @@ pub struct DatabasePermissions;
 
 crate::host_rule!("NIX-139", DatabasePermissions);
 
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 impl Rule for DatabasePermissions {
     fn check(&self, cx: &HostCx) -> Outcome {
         let accounts = Accounts::of(cx);
         let mut problems = Vec::new();
-        let mut evidence = Vec::new();
+        let mut errors = Vec::new();
         for (path, required) in [
             ("/etc/shadow", true),
             ("/etc/passwd", true),
@@ -29,10 +39,16 @@ impl Rule for DatabasePermissions {
             let md = match cx.root().metadata(path) {
                 Ok((_, md)) => md,
                 Err(e) if e.is_not_found() && !required => continue,
-                Err(e) => return Outcome::error(e.to_string()),
+                // A missing account database is an error whatever else is found.
+                Err(e) if e.is_not_found() => return Outcome::error(e.to_string()),
+                Err(e) => {
+                    errors.push(e.to_string());
+                    continue;
+                }
             };
             let mode = md.permissions().mode() & 0o7777;
             let group = accounts.group_name(md.gid());
+            // What is wrong with this one file (one problem: restoring its owner and mode).
             let mut bad = Vec::new();
             if md.uid() != 0 {
                 bad.push(format!("owned by `{}`", accounts.user_name(md.uid())));
@@ -61,21 +77,27 @@ impl Rule for DatabasePermissions {
                 }
             }
             if !bad.is_empty() {
-                problems.push(format!("{path} is {}", bad.join(", ")));
-                evidence.push(Evidence::value(path, describe(&md, &accounts)));
+                problems.push(
+                    Problem::about(path, format!("`{path}` is {}", and_list(&bad)))
+                        .with_evidence([Evidence::value(path, describe(&md, &accounts))]),
+                );
             }
         }
-        if problems.is_empty() {
-            Outcome::pass("shadow, passwd, group and sudoers have safe owners and modes")
-        } else {
-            Outcome::fail(problems.join("; ")).with_evidence(evidence)
+        if !problems.is_empty() {
+            problems.extend(errors.iter().map(|e| not_checked(e)));
+            return Outcome::Fail { problems };
         }
+        if !errors.is_empty() {
+            return Outcome::error(errors.join("; "));
+        }
+        Outcome::pass("shadow, passwd, group and sudoers have safe owners and modes")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::pairs;
     use crate::testing::*;
 
     fn good() -> RootBuilder {
@@ -103,7 +125,13 @@ mod tests {
         // Group-readable by group root (gid 0) instead of shadow.
         std::os::unix::fs::chown(b.path().join("etc/shadow"), None, Some(0)).expect("chgrp");
         let o = run(&DatabasePermissions, &b);
-        assert_eq!(message(&o), "/etc/shadow is readable by group `root`");
+        assert_eq!(
+            pairs(&o),
+            [(
+                "/etc/shadow".into(),
+                "`/etc/shadow` is readable by group `root`".into()
+            )]
+        );
     }
 
     #[test]
@@ -116,9 +144,40 @@ mod tests {
             .chmod("/etc/shadow", 0o604)
             .chmod("/etc/passwd", 0o666)
             .chmod("/etc/sudoers", 0o640);
+        let o = run(&DatabasePermissions, &b);
         assert_eq!(
-            message(&run(&DatabasePermissions, &b)),
-            "/etc/shadow is readable by others; /etc/passwd is writable by group or others; /etc/sudoers is mode 0640, not 0440"
+            pairs(&o),
+            [
+                (
+                    "/etc/shadow".into(),
+                    "`/etc/shadow` is readable by others".into()
+                ),
+                (
+                    "/etc/passwd".into(),
+                    "`/etc/passwd` is writable by group or others".into()
+                ),
+                (
+                    "/etc/sudoers".into(),
+                    "`/etc/sudoers` is mode 0640, not 0440".into()
+                )
+            ]
+        );
+        assert_eq!(
+            o.problems()[1].evidence,
+            [Evidence::value(
+                "/etc/passwd",
+                "-rw-rw-rw- root:root (0666)"
+            )]
+        );
+        // As the weak fixture root: shadow 0644 root:root is wrong in two ways, one problem.
+        let b = good().chmod("/etc/shadow", 0o644);
+        std::os::unix::fs::chown(b.path().join("etc/shadow"), None, Some(0)).expect("chgrp");
+        assert_eq!(
+            pairs(&run(&DatabasePermissions, &b)),
+            [(
+                "/etc/shadow".into(),
+                "`/etc/shadow` is readable by others and readable by group `root`".into()
+            )]
         );
     }
 

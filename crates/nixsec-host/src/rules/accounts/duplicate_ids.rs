@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
@@ -21,14 +21,18 @@ impl Rule for DuplicateIds {
             (Err(e), _) | (_, Err(e)) => return Outcome::error(e.clone()),
         };
         let mut problems = Vec::new();
-        let mut evidence = Vec::new();
         for u in users.iter().filter(|u| u.uid == 0 && u.name != "root") {
-            problems.push(format!("`{}` has uid 0", nixsec_core::escape(&u.name)));
-            evidence.push(Evidence::line(
-                "/etc/passwd",
-                u.line,
-                format!("{}:x:0:{}", u.name, u.gid),
-            ));
+            problems.push(
+                Problem::about(
+                    nixsec_core::escape(&u.name),
+                    format!("`{}` has uid 0", nixsec_core::escape(&u.name)),
+                )
+                .with_evidence([Evidence::line(
+                    "/etc/passwd",
+                    u.line,
+                    format!("{}:x:0:{}", u.name, u.gid),
+                )]),
+            );
         }
         let mut by_uid: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
         for u in users.iter() {
@@ -36,41 +40,57 @@ impl Rule for DuplicateIds {
         }
         for (uid, names) in by_uid.iter().filter(|(_, n)| n.len() > 1) {
             if *uid != 0 || names.iter().filter(|n| **n != "root").count() > 1 {
-                problems.push(format!("uid {uid} is shared by {}", names.join(", ")));
+                problems.push(
+                    Problem::about(
+                        format!("uid {uid}"),
+                        format!("uid {uid} is shared by {}", quoted(names)),
+                    )
+                    .with_evidence(users.iter().filter(|u| u.uid == *uid).map(
+                        |u| {
+                            Evidence::line("/etc/passwd", u.line, format!("{}:x:{}", u.name, u.uid))
+                        },
+                    )),
+                );
             }
-            evidence.extend(
-                users.iter().filter(|u| u.uid == *uid).map(|u| {
-                    Evidence::line("/etc/passwd", u.line, format!("{}:x:{}", u.name, u.uid))
-                }),
-            );
         }
         let mut by_gid: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
         for g in groups.iter() {
             by_gid.entry(g.gid).or_default().push(&g.name);
         }
         for (gid, names) in by_gid.iter().filter(|(_, n)| n.len() > 1) {
-            problems.push(format!("gid {gid} is shared by {}", names.join(", ")));
-            evidence.extend(
-                groups.iter().filter(|g| g.gid == *gid).map(|g| {
+            problems.push(
+                Problem::about(
+                    format!("gid {gid}"),
+                    format!("gid {gid} is shared by {}", quoted(names)),
+                )
+                .with_evidence(groups.iter().filter(|g| g.gid == *gid).map(|g| {
                     Evidence::line("/etc/group", g.line, format!("{}:x:{}", g.name, g.gid))
-                }),
+                })),
             );
         }
-        if problems.is_empty() {
+        Outcome::problems_or(problems, || {
             Outcome::pass(format!(
                 "{} accounts and {} groups, ids unique, only root has uid 0",
                 users.len(),
                 groups.len()
             ))
-        } else {
-            Outcome::fail(problems.join("; ")).with_evidence(evidence)
-        }
+        })
     }
+}
+
+/// `` `a`, `b` ``: the names sharing one id.
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{}`", nixsec_core::escape(n)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::{pairs, subjects};
     use crate::testing::*;
 
     #[test]
@@ -88,8 +108,49 @@ mod tests {
             .file("/etc/group", "root:x:0:\nusers:x:100:\nstaff:x:100:\n");
         let o = run(&DuplicateIds, &b);
         assert_eq!(
-            message(&o),
-            "`toor` has uid 0; uid 1000 is shared by alice, bob; gid 100 is shared by users, staff"
+            pairs(&o),
+            [
+                ("toor".into(), "`toor` has uid 0".into()),
+                (
+                    "uid 1000".into(),
+                    "uid 1000 is shared by `alice`, `bob`".into()
+                ),
+                (
+                    "gid 100".into(),
+                    "gid 100 is shared by `users`, `staff`".into()
+                )
+            ]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::line("/etc/passwd", 2, "toor:x:0:0")]
+        );
+        assert_eq!(
+            o.problems()[1].evidence,
+            [
+                Evidence::line("/etc/passwd", 3, "alice:x:1000"),
+                Evidence::line("/etc/passwd", 4, "bob:x:1000")
+            ]
+        );
+        assert_eq!(
+            o.problems()[2].evidence,
+            [
+                Evidence::line("/etc/group", 2, "users:x:100"),
+                Evidence::line("/etc/group", 3, "staff:x:100")
+            ]
+        );
+    }
+
+    #[test]
+    fn two_extra_roots_also_share_uid_0() {
+        let b = RootBuilder::new()
+            .file("/etc/passwd", "root:x:0:0::/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nadmin:x:0:0::/root:/bin/sh\n")
+            .file("/etc/group", "root:x:0:\n");
+        let o = run(&DuplicateIds, &b);
+        assert_eq!(subjects(&o), ["toor", "admin", "uid 0"]);
+        assert_eq!(
+            o.problems()[2].message,
+            "uid 0 is shared by `root`, `toor`, `admin`"
         );
     }
 

@@ -1,15 +1,25 @@
 //! NIX-130: an account that can log in has an empty password field.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
+use crate::kernel::not_checked;
 
 /// `/etc/shadow` field 2 empty (or `/etc/passwd` field 2 empty) for an account with a shell.
 pub struct EmptyPassword;
 
 crate::host_rule!("NIX-130", EmptyPassword);
+
+/// The problem of one account with an empty password.
+fn empty(name: &str, evidence: Evidence) -> Problem {
+    Problem::about(
+        nixsec_core::escape(name),
+        format!("`{}` has an empty password", nixsec_core::escape(name)),
+    )
+    .with_evidence([evidence])
+}
 
 impl Rule for EmptyPassword {
     fn check(&self, cx: &HostCx) -> Outcome {
@@ -22,8 +32,7 @@ impl Rule for EmptyPassword {
             Ok((_, t)) => t,
             Err(e) => return Outcome::error(e.to_string()),
         };
-        let mut bad = Vec::new();
-        let mut evidence = Vec::new();
+        let mut problems = Vec::new();
         // A passwd field other than `x` is used instead of shadow: empty there means no password.
         for u in users.iter().filter(|u| u.has_login_shell()) {
             let field = passwd_fields
@@ -32,59 +41,52 @@ impl Rule for EmptyPassword {
                 .and_then(|l| l.split(':').nth(1))
                 .unwrap_or("x");
             if field.is_empty() {
-                bad.push(u.name.clone());
-                evidence.push(Evidence::line(
-                    "/etc/passwd",
-                    u.line,
-                    format!("{}::{}:{}", u.name, u.uid, u.gid),
+                problems.push(empty(
+                    &u.name,
+                    Evidence::line(
+                        "/etc/passwd",
+                        u.line,
+                        format!("{}::{}:{}", u.name, u.uid, u.gid),
+                    ),
                 ));
             }
         }
         let shadow = match &a.shadow {
             Ok(s) => s,
             Err(e) => {
-                if bad.is_empty() {
+                if problems.is_empty() {
                     return Outcome::error(format!(
                         "cannot tell which accounts have empty passwords: {e}"
                     ));
                 }
-                return Outcome::fail(format!(
-                    "empty password for {} (and /etc/shadow unreadable: {e})",
-                    bad.join(", ")
-                ))
-                .with_evidence(evidence);
+                problems.push(not_checked(e));
+                return Outcome::Fail { problems };
             }
         };
         for u in users.iter().filter(|u| u.has_login_shell()) {
             if let Some(s) = shadow.iter().find(|s| s.name == u.name) {
-                if s.hash.is_empty() && !bad.contains(&u.name) {
-                    bad.push(u.name.clone());
-                    evidence.push(Evidence::line(
-                        "/etc/shadow",
-                        s.line,
-                        format!("{}::…", s.name),
+                if s.hash.is_empty()
+                    && !problems
+                        .iter()
+                        .any(|p| p.subject.as_deref() == Some(&*nixsec_core::escape(&u.name)))
+                {
+                    problems.push(empty(
+                        &u.name,
+                        Evidence::line("/etc/shadow", s.line, format!("{}::…", s.name)),
                     ));
                 }
             }
         }
-        if bad.is_empty() {
+        Outcome::problems_or(problems, || {
             Outcome::pass("no account with a login shell has an empty password")
-        } else {
-            Outcome::fail(format!(
-                "empty password for {}",
-                bad.iter()
-                    .map(|b| format!("`{}`", nixsec_core::escape(b)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .with_evidence(evidence)
-        }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::{pairs, subjects};
     use crate::testing::*;
 
     const PASSWD: &str = "root:x:0:0::/root:/bin/bash\nalice:x:1000:100::/home/alice:/bin/bash\nsvc:x:990:990::/var/empty:/sbin/nologin\n";
@@ -101,11 +103,53 @@ mod tests {
             &EmptyPassword,
             &root("root:!:1::::::\nalice::19000:0:99999:7:::\nsvc::1::::::\n"),
         );
-        assert_eq!(message(&o), "empty password for `alice`");
-        let b = root("root:!:1::::::\n").file("/etc/passwd", "root::0:0::/root:/bin/bash\n");
         assert_eq!(
-            message(&run(&EmptyPassword, &b)),
-            "empty password for `root`"
+            pairs(&o),
+            [("alice".into(), "`alice` has an empty password".into())]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::line("/etc/shadow", 2, "alice::…")]
+        );
+        let b = root("root:!:1::::::\n").file("/etc/passwd", "root::0:0::/root:/bin/bash\n");
+        let o = run(&EmptyPassword, &b);
+        assert_eq!(
+            pairs(&o),
+            [("root".into(), "`root` has an empty password".into())]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::line("/etc/passwd", 1, "root::0:0")]
+        );
+    }
+
+    #[test]
+    fn each_account_is_its_own_problem() {
+        // root empty in passwd and in shadow: one problem; alice empty in shadow.
+        let b = root("root::1::::::\nalice::19000::::::\nsvc::1::::::\n")
+            .file("/etc/passwd", PASSWD.replacen("root:x:", "root::", 1));
+        let o = run(&EmptyPassword, &b);
+        assert_eq!(
+            pairs(&o),
+            [
+                ("root".into(), "`root` has an empty password".into()),
+                ("alice".into(), "`alice` has an empty password".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_shadow_beside_an_empty_passwd_field_is_its_own_problem() {
+        let b = RootBuilder::new()
+            .file("/etc/passwd", PASSWD.replacen("alice:x:", "alice::", 1))
+            .dir("/etc/shadow", 0o700);
+        let o = run(&EmptyPassword, &b);
+        assert_eq!(subjects(&o), ["alice", "/etc/shadow"]);
+        assert!(
+            o.problems()[1]
+                .message
+                .starts_with("`/etc/shadow` could not be read: "),
+            "{o:?}"
         );
     }
 

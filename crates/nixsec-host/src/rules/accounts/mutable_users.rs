@@ -34,24 +34,34 @@ impl Rule for MutableUsers {
             .map(|a| a.iter().filter_map(|u| u.get("name")?.as_str()).collect())
             .unwrap_or_default();
         let accounts = Accounts::of(cx);
-        let undeclared: Vec<String> = match &accounts.users {
+        // Drift: accounts of /etc/passwd the configuration does not declare. Not a problem of
+        // its own (it passes with mutableUsers false), but what mutability has already let in.
+        let undeclared: Vec<Evidence> = match &accounts.users {
             Ok(us) => us
                 .iter()
                 .filter(|u| !declared.contains(u.name.as_str()))
-                .map(|u| u.name.clone())
+                .map(|u| {
+                    Evidence::line(
+                        "/etc/passwd",
+                        u.line,
+                        format!("{}: not in the configuration", u.name),
+                    )
+                })
                 .collect(),
             Err(_) => Vec::new(),
         };
         let ev = Evidence::value(&path, format!("mutableUsers = {mutable}"));
         if mutable {
             let mut msg = "`users.mutableUsers` is true: account and password changes made with useradd/passwd persist".to_string();
-            if !undeclared.is_empty() {
-                msg.push_str(&format!(
-                    "; accounts not in the configuration: {}",
-                    undeclared.join(", ")
-                ));
+            match undeclared.len() {
+                0 => {}
+                1 => msg.push_str(" (1 account of `/etc/passwd` is not in the configuration)"),
+                n => msg.push_str(&format!(
+                    " ({n} accounts of `/etc/passwd` are not in the configuration)"
+                )),
             }
-            Outcome::fail(msg).with_evidence([ev])
+            Outcome::fail_about("users.mutableUsers", msg)
+                .with_evidence(std::iter::once(ev).chain(undeclared))
         } else {
             Outcome::pass("accounts are declarative (`users.mutableUsers = false`)")
                 .with_evidence([ev])
@@ -62,6 +72,7 @@ impl Rule for MutableUsers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::pairs;
     use crate::testing::*;
 
     const JSON: &str = "/nix/store/3v1y3ncb3yllqcz6q8x5fnzcqh1g9jl8-users-groups.json";
@@ -83,7 +94,31 @@ mod tests {
                 r#"{"mutableUsers":true,"users":[{"name":"root"},{"name":"alice"}],"groups":[]}"#,
             ),
         );
-        assert_eq!(message(&o), "`users.mutableUsers` is true: account and password changes made with useradd/passwd persist; accounts not in the configuration: mallory");
+        // One problem: the undeclared account is what mutability let in, shown as evidence.
+        assert_eq!(
+            pairs(&o),
+            [(
+                "users.mutableUsers".into(),
+                "`users.mutableUsers` is true: account and password changes made with useradd/passwd persist (1 account of `/etc/passwd` is not in the configuration)".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [
+                Evidence::value(JSON, "mutableUsers = true"),
+                Evidence::line("/etc/passwd", 3, "mallory: not in the configuration")
+            ]
+        );
+        let o = run(
+            &MutableUsers,
+            &nixos(
+                r#"{"mutableUsers":true,"users":[{"name":"root"},{"name":"alice"},{"name":"mallory"}],"groups":[]}"#,
+            ),
+        );
+        assert_eq!(
+            message(&o),
+            "`users.mutableUsers` is true: account and password changes made with useradd/passwd persist"
+        );
     }
 
     #[test]

@@ -1,21 +1,30 @@
 //! NIX-132: members of wheel become root without a password (sudo or doas).
 
 use crate::cx::HostCx;
-use nixsec_core::Outcome;
+use nixsec_core::{Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::sudoers::Policies;
+use crate::kernel::not_checked;
+use crate::sudoers::{doas_subject, sudo_subject, Policies};
 
 /// `%wheel ... NOPASSWD: ALL`, `Defaults:%wheel !authenticate`, or doas `permit nopass :wheel`.
 pub struct WheelNopasswd;
 
 crate::host_rule!("NIX-132", WheelNopasswd);
 
+/// Add `p`, or merge its evidence into the problem with the same subject (the same rule
+/// written twice).
+fn push(problems: &mut Vec<Problem>, p: Problem) {
+    match problems.iter_mut().find(|q| q.subject == p.subject) {
+        Some(q) => q.evidence.extend(p.evidence),
+        None => problems.push(p),
+    }
+}
+
 impl Rule for WheelNopasswd {
     fn check(&self, cx: &HostCx) -> Outcome {
         let p = Policies::of(cx);
         let mut problems = Vec::new();
-        let mut evidence = Vec::new();
         let mut errors = Vec::new();
         let mut any = false;
         match &p.sudoers {
@@ -29,13 +38,19 @@ impl Rule for WheelNopasswd {
                     .find(|r| r.users.iter().any(|u| u == "%wheel") && r.command == "ALL")
                 {
                     if r.nopasswd {
-                        problems.push(format!(
-                            "sudo: `{}` ({}:{})",
-                            nixsec_core::escape(r.text.trim()),
-                            r.file,
-                            r.line
-                        ));
-                        evidence.push(r.evidence());
+                        push(
+                            &mut problems,
+                            Problem::about(
+                                sudo_subject(r),
+                                format!(
+                                    "wheel escalates without a password: sudo `{}` ({}:{})",
+                                    nixsec_core::escape(r.text.trim()),
+                                    r.file,
+                                    r.line
+                                ),
+                            )
+                            .with_evidence([r.evidence()]),
+                        );
                     }
                 }
                 for n in s
@@ -43,11 +58,23 @@ impl Rule for WheelNopasswd {
                     .iter()
                     .filter(|n| n.binding.as_deref().is_none_or(|b| b == "%wheel"))
                 {
-                    problems.push(format!(
-                        "sudo: `{}` turns authentication off",
-                        nixsec_core::escape(n.evidence.value.as_deref().unwrap_or(""))
-                    ));
-                    evidence.push(n.evidence.clone());
+                    let subject = match &n.binding {
+                        Some(b) => format!("sudo Defaults:{b} !authenticate"),
+                        None => "sudo Defaults !authenticate".to_string(),
+                    };
+                    push(
+                        &mut problems,
+                        Problem::about(
+                            subject,
+                            format!(
+                                "wheel escalates without a password: sudo `{}` turns authentication off ({}:{})",
+                                nixsec_core::escape(n.evidence.value.as_deref().unwrap_or("")),
+                                n.evidence.path,
+                                n.evidence.line.unwrap_or(0)
+                            ),
+                        )
+                        .with_evidence([n.evidence.clone()]),
+                    );
                 }
             }
             Ok(None) => {}
@@ -62,11 +89,17 @@ impl Rule for WheelNopasswd {
                     .find(|r| r.identity == ":wheel" && r.cmd.is_none())
                 {
                     if r.permit && r.nopass {
-                        problems.push(format!(
-                            "doas: `{}`",
-                            nixsec_core::escape(r.evidence.value.as_deref().unwrap_or(""))
-                        ));
-                        evidence.push(r.evidence.clone());
+                        push(
+                            &mut problems,
+                            Problem::about(
+                                doas_subject(r),
+                                format!(
+                                    "wheel escalates without a password: doas `{}`",
+                                    nixsec_core::escape(r.evidence.value.as_deref().unwrap_or(""))
+                                ),
+                            )
+                            .with_evidence([r.evidence.clone()]),
+                        );
                     }
                 }
             }
@@ -74,11 +107,8 @@ impl Rule for WheelNopasswd {
             Err(e) => errors.push(e.clone()),
         }
         if !problems.is_empty() {
-            return Outcome::fail(format!(
-                "wheel escalates without a password: {}",
-                problems.join("; ")
-            ))
-            .with_evidence(evidence);
+            problems.extend(errors.iter().map(|e| not_checked(e)));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -93,6 +123,7 @@ impl Rule for WheelNopasswd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::{pairs, subjects};
     use crate::testing::*;
 
     // The lines NixOS's sudo module writes (nixos/modules/security/sudo.nix).
@@ -115,7 +146,21 @@ mod tests {
             &WheelNopasswd,
             &RootBuilder::new().file("/etc/sudoers", NIXOS_NOPW),
         );
-        assert_eq!(message(&o), "wheel escalates without a password: sudo: `%wheel  ALL=(ALL:ALL)    NOPASSWD:SETENV: ALL` (/etc/sudoers:2)");
+        assert_eq!(
+            pairs(&o),
+            [(
+                "sudo %wheel ALL".into(),
+                "wheel escalates without a password: sudo `%wheel  ALL=(ALL:ALL)    NOPASSWD:SETENV: ALL` (/etc/sudoers:2)".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [nixsec_core::Evidence::line(
+                "/etc/sudoers",
+                2,
+                "%wheel  ALL=(ALL:ALL)    NOPASSWD:SETENV: ALL"
+            )]
+        );
     }
 
     #[test]
@@ -133,7 +178,60 @@ mod tests {
                 format!("{NIXOS}#includedir /etc/sudoers.d\n"),
             )
             .file("/etc/sudoers.d/admins", "Defaults:%wheel !authenticate\n");
-        assert!(message(&run(&WheelNopasswd, &b)).contains("turns authentication off"));
+        assert_eq!(
+            pairs(&run(&WheelNopasswd, &b)),
+            [(
+                "sudo Defaults:%wheel !authenticate".into(),
+                "wheel escalates without a password: sudo `Defaults:%wheel !authenticate` turns authentication off (/etc/sudoers.d/admins:1)".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn each_way_is_its_own_problem() {
+        // As the weak fixture root: the NOPASSWD rule, a wheel and a global `!authenticate`,
+        // and doas; `Defaults:bob` is not about wheel.
+        let b = RootBuilder::new()
+            .file(
+                "/etc/sudoers",
+                format!("Defaults:%wheel !authenticate\nDefaults:bob !authenticate\n{NIXOS_NOPW}@includedir /etc/sudoers.d\n"),
+            )
+            .file("/etc/sudoers.d/ops", "Defaults !authenticate\n")
+            .file("/etc/sudoers.d/more", "Defaults !authenticate\n")
+            .file("/etc/doas.conf", "permit nopass :wheel\n");
+        let o = run(&WheelNopasswd, &b);
+        assert_eq!(
+            subjects(&o),
+            [
+                "sudo %wheel ALL",
+                "sudo Defaults:%wheel !authenticate",
+                "sudo Defaults !authenticate",
+                "doas :wheel"
+            ]
+        );
+        // The same line in two files is one problem with both.
+        let paths: Vec<&str> = o.problems()[2]
+            .evidence
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        assert_eq!(paths, ["/etc/sudoers.d/more", "/etc/sudoers.d/ops"]);
+    }
+
+    #[test]
+    fn an_unreadable_include_beside_a_problem_is_its_own_problem() {
+        let b = RootBuilder::new()
+            .file(
+                "/etc/sudoers",
+                format!("{NIXOS_NOPW}@include /etc/sudoers.local\n"),
+            )
+            .dir("/etc/sudoers.local", 0o700);
+        let o = run(&WheelNopasswd, &b);
+        assert_eq!(subjects(&o), ["sudo %wheel ALL", "/etc/sudoers.local"]);
+        assert_eq!(
+            o.problems()[1].message,
+            "`/etc/sudoers.local` could not be read: not a regular file (a directory); not checked"
+        );
     }
 
     #[test]
@@ -143,8 +241,11 @@ mod tests {
             &RootBuilder::new().file("/etc/doas.conf", "permit nopass :wheel\n"),
         );
         assert_eq!(
-            message(&o),
-            "wheel escalates without a password: doas: `permit nopass :wheel`"
+            pairs(&o),
+            [(
+                "doas :wheel".into(),
+                "wheel escalates without a password: doas `permit nopass :wheel`".into()
+            )]
         );
         assert_eq!(
             run(

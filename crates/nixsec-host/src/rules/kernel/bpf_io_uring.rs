@@ -38,7 +38,6 @@ impl Rule for BpfIoUring {
         sysctl_rule(
             cx,
             CHECKS,
-            nixsec_catalogue::entry("NIX-112").severity,
             "unprivileged BPF is off, the JIT is hardened and io_uring is restricted",
         )
     }
@@ -47,7 +46,7 @@ impl Rule for BpfIoUring {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::fixtures::proc_sys;
+    use crate::kernel::fixtures::{pairs, problems, proc_sys};
     use crate::testing::*;
 
     #[test]
@@ -55,16 +54,21 @@ mod tests {
         // proc-sys-captured: unprivileged_bpf_disabled 2, bpf_jit_harden 0, io_uring_disabled 0.
         let o = run(&BpfIoUring, &proc_sys("proc-sys-captured"));
         assert_eq!(o.status(), Status::Fail);
+        // The JIT at the rule's severity (medium), io_uring at its own (low).
         assert_eq!(
-            message(&o),
-            "net.core.bpf_jit_harden = 0 (want 2); kernel.io_uring_disabled = 0 (want 1 or 2)"
-        );
-        assert!(
-            matches!(
-                crate::testing::failed(&o),
-                Some(crate::testing::Failed { severity: None, .. })
-            ),
-            "the medium key decides"
+            problems(&o),
+            [
+                (
+                    "net.core.bpf_jit_harden".into(),
+                    "`net.core.bpf_jit_harden = 0` (want 2)".into(),
+                    None
+                ),
+                (
+                    "kernel.io_uring_disabled".into(),
+                    "`kernel.io_uring_disabled = 0` (want 1 or 2)".into(),
+                    Some(Severity::Low)
+                )
+            ]
         );
     }
 
@@ -75,15 +79,30 @@ mod tests {
             .file("/proc/sys/net/core/bpf_jit_harden", "2\n")
             .file("/proc/sys/kernel/io_uring_disabled", "0\n");
         let o = run(&BpfIoUring, &b);
-        assert!(
-            matches!(
-                crate::testing::failed(&o),
-                Some(crate::testing::Failed {
-                    severity: Some(Severity::Low),
-                    ..
-                })
-            ),
-            "{o:?}"
+        assert_eq!(
+            problems(&o),
+            [(
+                "kernel.io_uring_disabled".into(),
+                "`kernel.io_uring_disabled = 0` (want 1 or 2)".into(),
+                Some(Severity::Low)
+            )]
+        );
+    }
+
+    #[test]
+    fn unprivileged_bpf_is_its_own_problem() {
+        let b = RootBuilder::new()
+            .file("/proc/sys/kernel/unprivileged_bpf_disabled", "0\n")
+            .file("/proc/sys/net/core/bpf_jit_harden", "2\n")
+            .file("/proc/sys/kernel/io_uring_disabled", "2\n");
+        let o = run(&BpfIoUring, &b);
+        assert_eq!(
+            problems(&o),
+            [(
+                "kernel.unprivileged_bpf_disabled".into(),
+                "`kernel.unprivileged_bpf_disabled = 0` (want 1 or 2)".into(),
+                None
+            )]
         );
     }
 
@@ -91,7 +110,13 @@ mod tests {
     fn hardened_profile_value_1_for_the_jit_still_fails() {
         // The hardened fixture has bpf_jit_harden = 1; the catalogue wants 2.
         let o = run(&BpfIoUring, &proc_sys("proc-sys-hardened"));
-        assert_eq!(message(&o), "net.core.bpf_jit_harden = 1 (want 2)");
+        assert_eq!(
+            pairs(&o),
+            [(
+                "net.core.bpf_jit_harden".into(),
+                "`net.core.bpf_jit_harden = 1` (want 2)".into()
+            )]
+        );
     }
 
     #[test]

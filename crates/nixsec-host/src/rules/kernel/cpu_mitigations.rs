@@ -2,10 +2,10 @@
 //! vulnerable by the kernel.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::kernel::cmdline;
+use crate::kernel::{cmdline, not_checked};
 
 /// A mitigation-disabling parameter, or a `Vulnerable` line under
 /// `/sys/devices/system/cpu/vulnerabilities`.
@@ -38,10 +38,17 @@ fn weakening(key: &str, value: Option<&str>) -> bool {
     )
 }
 
+/// Add `p`, or merge its evidence into the problem with the same subject.
+fn push(problems: &mut Vec<Problem>, p: Problem) {
+    match problems.iter_mut().find(|q| q.subject == p.subject) {
+        Some(q) => q.evidence.extend(p.evidence),
+        None => problems.push(p),
+    }
+}
+
 impl Rule for CpuMitigations {
     fn check(&self, cx: &HostCx) -> Outcome {
-        let mut failures = Vec::new();
-        let mut evidence = Vec::new();
+        let mut problems = Vec::new();
         let mut errors = Vec::new();
         let mut seen_any = false;
         match cmdline(cx) {
@@ -50,11 +57,15 @@ impl Rule for CpuMitigations {
                 for (k, v) in &items {
                     if weakening(k, v.as_deref()) {
                         let item = v.as_ref().map_or_else(|| k.clone(), |v| format!("{k}={v}"));
-                        failures.push(format!(
-                            "`{}` on the kernel command line",
-                            nixsec_core::escape(&item)
-                        ));
-                        evidence.push(Evidence::value("/proc/cmdline", item));
+                        let shown = nixsec_core::escape(&item).into_owned();
+                        push(
+                            &mut problems,
+                            Problem::about(
+                                shown.clone(),
+                                format!("`{shown}` on the kernel command line"),
+                            )
+                            .with_evidence([Evidence::value("/proc/cmdline", item)]),
+                        );
                     }
                 }
             }
@@ -72,8 +83,18 @@ impl Rule for CpuMitigations {
                         Ok((_, t)) => {
                             let t = t.trim_end_matches('\n');
                             if t.starts_with("Vulnerable") {
-                                failures.push(format!("{n}: {}", nixsec_core::escape(t)));
-                                evidence.push(Evidence::value(&path, t));
+                                let name = nixsec_core::escape(&n).into_owned();
+                                push(
+                                    &mut problems,
+                                    Problem::about(
+                                        name.clone(),
+                                        format!(
+                                            "the kernel reports the CPU vulnerability `{name}` unmitigated: {}",
+                                            nixsec_core::escape(t)
+                                        ),
+                                    )
+                                    .with_evidence([Evidence::value(&path, t)]),
+                                );
                             }
                         }
                         Err(e) => errors.push(e.to_string()),
@@ -86,12 +107,9 @@ impl Rule for CpuMitigations {
         if !seen_any && errors.is_empty() {
             return Outcome::skip("no `/proc/cmdline` or `/sys/devices/system/cpu/vulnerabilities` under this root: only the running system can be checked");
         }
-        if !failures.is_empty() {
-            let mut msg = failures.join("; ");
-            if !errors.is_empty() {
-                msg.push_str(&format!("; also could not read: {}", errors.join("; ")));
-            }
-            return Outcome::fail(msg).with_evidence(evidence);
+        if !problems.is_empty() {
+            problems.extend(errors.iter().map(|e| not_checked(e)));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -103,7 +121,7 @@ impl Rule for CpuMitigations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::fixtures::text;
+    use crate::kernel::fixtures::{pairs, text};
     use crate::testing::*;
 
     #[test]
@@ -112,7 +130,63 @@ mod tests {
         let b = RootBuilder::new().file("/proc/cmdline", text("cmdline/nixos-grub-weakened"));
         let o = run(&CpuMitigations, &b);
         assert_eq!(o.status(), Status::Fail);
-        assert_eq!(message(&o), "`mitigations=off` on the kernel command line");
+        assert_eq!(
+            pairs(&o),
+            [(
+                "mitigations=off".into(),
+                "`mitigations=off` on the kernel command line".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::value("/proc/cmdline", "mitigations=off")]
+        );
+    }
+
+    #[test]
+    fn each_parameter_and_vulnerability_is_its_own_problem() {
+        let b = RootBuilder::new()
+            .file(
+                "/proc/cmdline",
+                "quiet nopti mitigations=off nopti tsx=on\n",
+            )
+            .file(
+                "/sys/devices/system/cpu/vulnerabilities/meltdown",
+                "Vulnerable\n",
+            )
+            .file(
+                "/sys/devices/system/cpu/vulnerabilities/spectre_v1",
+                "Mitigation: usercopy/swapgs barriers and __user pointer sanitization\n",
+            );
+        let o = run(&CpuMitigations, &b);
+        assert_eq!(
+            pairs(&o),
+            [
+                ("nopti".into(), "`nopti` on the kernel command line".into()),
+                (
+                    "mitigations=off".into(),
+                    "`mitigations=off` on the kernel command line".into()
+                ),
+                (
+                    "tsx=on".into(),
+                    "`tsx=on` on the kernel command line".into()
+                ),
+                (
+                    "meltdown".into(),
+                    "the kernel reports the CPU vulnerability `meltdown` unmitigated: Vulnerable"
+                        .into()
+                ),
+            ]
+        );
+        // A parameter given twice is one problem with both.
+        assert_eq!(o.problems()[0].evidence.len(), 2);
+        assert_eq!(
+            o.problems()[3].evidence,
+            [Evidence::value(
+                "/sys/devices/system/cpu/vulnerabilities/meltdown",
+                "Vulnerable"
+            )]
+        );
     }
 
     #[test]
@@ -139,7 +213,13 @@ mod tests {
             "/sys/devices/system/cpu/vulnerabilities/mds",
             "Vulnerable: Clear CPU buffers attempted, no microcode; SMT vulnerable\n",
         );
-        assert!(message(&run(&CpuMitigations, &b)).starts_with("mds: Vulnerable"));
+        assert_eq!(
+            pairs(&run(&CpuMitigations, &b)),
+            [(
+                "mds".into(),
+                "the kernel reports the CPU vulnerability `mds` unmitigated: Vulnerable: Clear CPU buffers attempted, no microcode; SMT vulnerable".into()
+            )]
+        );
     }
 
     #[test]

@@ -99,7 +99,6 @@ impl Rule for IcmpRedirects {
         sysctl_rule(
             cx,
             CHECKS,
-            nixsec_catalogue::entry("NIX-115").severity,
             "redirects and source routing are refused, martians logged, SYN cookies on",
         )
     }
@@ -108,7 +107,7 @@ impl Rule for IcmpRedirects {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::fixtures::proc_sys;
+    use crate::kernel::fixtures::{problems, proc_sys};
     use crate::testing::*;
 
     #[test]
@@ -118,13 +117,33 @@ mod tests {
         // there and take the kernel defaults 1, 1 and 0.
         let o = run(&IcmpRedirects, &proc_sys("proc-sys-captured"));
         assert_eq!(o.status(), Status::Fail);
+        let want = [
+            ("net.ipv4.conf.all.accept_redirects", 1, "0"),
+            ("net.ipv4.conf.default.accept_redirects", 1, "0"),
+            ("net.ipv4.conf.all.secure_redirects", 1, "0"),
+            ("net.ipv4.conf.default.secure_redirects", 1, "0"),
+            ("net.ipv4.conf.all.send_redirects", 1, "0"),
+            ("net.ipv4.conf.default.send_redirects", 1, "0"),
+            ("net.ipv4.conf.all.log_martians", 0, "1"),
+            ("net.ipv4.conf.default.log_martians", 0, "1"),
+            ("net.ipv6.conf.all.accept_redirects", 1, "0"),
+            ("net.ipv6.conf.default.accept_redirects", 1, "0"),
+        ];
+        let want: Vec<(String, String, Option<nixsec_core::Severity>)> = want
+            .iter()
+            .map(|(k, v, w)| (k.to_string(), format!("`{k} = {v}` (want {w})"), None))
+            .collect();
+        assert_eq!(problems(&o), want);
+        // Each problem has its own key's evidence; an absent key says the default applied.
+        let ev = &o.problems()[3].evidence;
+        assert_eq!(ev.len(), 1);
         assert_eq!(
-            message(&o),
-            "net.ipv4.conf.all.accept_redirects = 1 (want 0); net.ipv4.conf.default.accept_redirects = 1 (want 0); \
-             net.ipv4.conf.all.secure_redirects = 1 (want 0); net.ipv4.conf.default.secure_redirects = 1 (want 0); \
-             net.ipv4.conf.all.send_redirects = 1 (want 0); net.ipv4.conf.default.send_redirects = 1 (want 0); \
-             net.ipv4.conf.all.log_martians = 0 (want 1); net.ipv4.conf.default.log_martians = 0 (want 1); \
-             net.ipv6.conf.all.accept_redirects = 1 (want 0); net.ipv6.conf.default.accept_redirects = 1 (want 0)"
+            ev[0].path,
+            "/proc/sys/net/ipv4/conf/default/secure_redirects"
+        );
+        assert_eq!(
+            ev[0].value.as_deref(),
+            Some("absent: kernel default 1 applies (kernel default)")
         );
     }
 

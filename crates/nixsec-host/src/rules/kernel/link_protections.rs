@@ -1,7 +1,7 @@
 //! NIX-116: link and FIFO protections off, or setuid programs dump core where users can read it.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::kernel::{have_proc_sys, read_int, read_sysctl, Absent, IntCheck, Verdict, NO_PROC};
@@ -51,28 +51,45 @@ impl Rule for LinkProtections {
         }
         let mut v = Verdict::run(cx, CHECKS);
         if let Ok(Some(2)) = read_int(cx, "fs.suid_dumpable") {
+            let dumpable = Evidence::value("/proc/sys/fs/suid_dumpable", "2");
             match read_sysctl(cx, "kernel.core_pattern") {
                 Ok(Some(p)) => {
-                    v.evidence.push(Evidence::value("/proc/sys/kernel/core_pattern", p.clone()));
+                    let pattern = Evidence::value("/proc/sys/kernel/core_pattern", p.clone());
+                    v.evidence.push(pattern.clone());
                     if !(p.starts_with('/') || p.starts_with('|')) {
-                        v.fail(format!("fs.suid_dumpable = 2 with a relative kernel.core_pattern `{}` (setuid dumps land in the user's directory)", nixsec_core::escape(&p)), None);
+                        v.fail(
+                            Problem::about(
+                                "fs.suid_dumpable",
+                                format!(
+                                    "`fs.suid_dumpable = 2` with a relative `kernel.core_pattern` `{}`: setuid programs dump core into the user's directory",
+                                    nixsec_core::escape(&p)
+                                ),
+                            )
+                            .with_evidence([dumpable, pattern]),
+                        );
                     }
                 }
-                Ok(None) => v.fail("fs.suid_dumpable = 2 and kernel.core_pattern absent (default `core`, relative)".into(), None),
-                Err(e) => v.errors.push(e),
+                Ok(None) => v.fail(
+                    Problem::about(
+                        "fs.suid_dumpable",
+                        "`fs.suid_dumpable = 2` and `kernel.core_pattern` absent (default `core`, relative): setuid programs dump core into the user's directory",
+                    )
+                    .with_evidence([
+                        dumpable,
+                        Evidence::value("/proc/sys/kernel/core_pattern", "absent"),
+                    ]),
+                ),
+                Err(e) => v.error("kernel.core_pattern", e),
             }
         }
-        v.outcome(
-            nixsec_catalogue::entry("NIX-116").severity,
-            "link protections are on and setuid programs do not dump core",
-        )
+        v.outcome("link protections are on and setuid programs do not dump core")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::fixtures::proc_sys;
+    use crate::kernel::fixtures::{pairs, proc_sys};
     use crate::testing::*;
 
     #[test]
@@ -80,8 +97,21 @@ mod tests {
         // proc-sys-captured: hardlinks 1, symlinks 0, fifos 0, regular 0, suid_dumpable 0.
         let o = run(&LinkProtections, &proc_sys("proc-sys-captured"));
         assert_eq!(
-            message(&o),
-            "fs.protected_symlinks = 0 (want 1); fs.protected_fifos = 0 (want 1 or 2); fs.protected_regular = 0 (want 2)"
+            pairs(&o),
+            [
+                (
+                    "fs.protected_symlinks".into(),
+                    "`fs.protected_symlinks = 0` (want 1)".into()
+                ),
+                (
+                    "fs.protected_fifos".into(),
+                    "`fs.protected_fifos = 0` (want 1 or 2)".into()
+                ),
+                (
+                    "fs.protected_regular".into(),
+                    "`fs.protected_regular = 0` (want 2)".into()
+                ),
+            ]
         );
     }
 
@@ -103,15 +133,27 @@ mod tests {
         );
         let b = b.file("/proc/sys/kernel/core_pattern", "core.%p\n");
         let o = run(&LinkProtections, &b);
-        assert!(
-            message(&o).contains("relative kernel.core_pattern `core.%p`"),
-            "{}",
-            message(&o)
+        assert_eq!(
+            pairs(&o),
+            [(
+                "fs.suid_dumpable".into(),
+                "`fs.suid_dumpable = 2` with a relative `kernel.core_pattern` `core.%p`: setuid programs dump core into the user's directory".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [
+                Evidence::value("/proc/sys/fs/suid_dumpable", "2"),
+                Evidence::value("/proc/sys/kernel/core_pattern", "core.%p")
+            ]
         );
         let b = proc_sys("proc-sys-hardened").file("/proc/sys/fs/suid_dumpable", "1\n");
         assert_eq!(
-            message(&run(&LinkProtections, &b)),
-            "fs.suid_dumpable = 1 (want 0 (or 2 with an absolute core_pattern))"
+            pairs(&run(&LinkProtections, &b)),
+            [(
+                "fs.suid_dumpable".into(),
+                "`fs.suid_dumpable = 1` (want 0 (or 2 with an absolute core_pattern))".into()
+            )]
         );
     }
 

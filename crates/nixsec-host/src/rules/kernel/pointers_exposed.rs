@@ -31,7 +31,6 @@ impl Rule for PointersExposed {
         sysctl_rule(
             cx,
             CHECKS,
-            nixsec_catalogue::entry("NIX-110").severity,
             "kernel pointers are hidden and the kernel log is restricted",
         )
     }
@@ -40,7 +39,7 @@ impl Rule for PointersExposed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::fixtures::proc_sys;
+    use crate::kernel::fixtures::{problems, proc_sys};
     use crate::testing::*;
 
     #[test]
@@ -49,8 +48,67 @@ mod tests {
         let o = run(&PointersExposed, &proc_sys("proc-sys-captured"));
         assert_eq!(o.status(), Status::Fail);
         assert_eq!(
-            message(&o),
-            "kernel.kptr_restrict = 0 (want ≥ 1, 2 recommended)"
+            problems(&o),
+            [(
+                "kernel.kptr_restrict".into(),
+                "`kernel.kptr_restrict = 0` (want ≥ 1, 2 recommended)".into(),
+                None
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [nixsec_core::Evidence::value(
+                "/proc/sys/kernel/kptr_restrict",
+                "0"
+            )]
+        );
+    }
+
+    #[test]
+    fn each_key_is_its_own_problem() {
+        let b = RootBuilder::new()
+            .file("/proc/sys/kernel/kptr_restrict", "0\n")
+            .file("/proc/sys/kernel/dmesg_restrict", "0\n");
+        let o = run(&PointersExposed, &b);
+        assert_eq!(
+            problems(&o),
+            [
+                (
+                    "kernel.kptr_restrict".into(),
+                    "`kernel.kptr_restrict = 0` (want ≥ 1, 2 recommended)".into(),
+                    None
+                ),
+                (
+                    "kernel.dmesg_restrict".into(),
+                    "`kernel.dmesg_restrict = 0` (want 1)".into(),
+                    None
+                )
+            ]
+        );
+        assert_eq!(
+            o.problems()[1].evidence,
+            [nixsec_core::Evidence::value(
+                "/proc/sys/kernel/dmesg_restrict",
+                "0"
+            )]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_key_beside_a_failing_one_is_its_own_problem() {
+        let b = RootBuilder::new()
+            .file("/proc/sys/kernel/kptr_restrict", "0\n")
+            .file("/proc/sys/kernel/dmesg_restrict", "one\n");
+        let o = run(&PointersExposed, &b);
+        assert_eq!(o.status(), Status::Fail);
+        assert_eq!(
+            problems(&o)[1],
+            (
+                "kernel.dmesg_restrict".into(),
+                "`/proc/sys/kernel/dmesg_restrict` could not be read: not an integer: `one`; not checked"
+                    .into(),
+                None
+            )
         );
     }
 
@@ -90,10 +148,17 @@ mod tests {
             &RootBuilder::new().file("/proc/sys/kernel/kptr_restrict", "2\n"),
         );
         assert_eq!(o.status(), Status::Fail);
-        assert!(
-            message(&o).starts_with("kernel.dmesg_restrict = 0"),
-            "{}",
-            message(&o)
+        assert_eq!(
+            problems(&o),
+            [(
+                "kernel.dmesg_restrict".into(),
+                "`kernel.dmesg_restrict = 0` (want 1)".into(),
+                None
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence[0].value.as_deref(),
+            Some("absent: kernel default 0 applies (CONFIG_SECURITY_DMESG_RESTRICT off)")
         );
     }
 }

@@ -20,19 +20,14 @@ const CHECKS: &[IntCheck] = &[IntCheck::new(
 
 impl Rule for PtraceUnrestricted {
     fn check(&self, cx: &HostCx) -> Outcome {
-        sysctl_rule(
-            cx,
-            CHECKS,
-            nixsec_catalogue::entry("NIX-111").severity,
-            "ptrace is restricted by Yama",
-        )
+        sysctl_rule(cx, CHECKS, "ptrace is restricted by Yama")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::fixtures::proc_sys;
+    use crate::kernel::fixtures::{pairs, proc_sys};
     use crate::testing::*;
 
     #[test]
@@ -41,8 +36,11 @@ mod tests {
         let o = run(&PtraceUnrestricted, &proc_sys("proc-sys-captured"));
         assert_eq!(o.status(), Status::Fail);
         assert_eq!(
-            message(&o),
-            "kernel.yama.ptrace_scope = 0 (want ≥ 1, 2 on servers)"
+            pairs(&o),
+            [(
+                "kernel.yama.ptrace_scope".into(),
+                "`kernel.yama.ptrace_scope = 0` (want ≥ 1, 2 on servers)".into()
+            )]
         );
         match failed(&o) {
             Some(Failed { evidence, .. }) => assert_eq!(

@@ -3,10 +3,10 @@
 use std::collections::BTreeSet;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome, Profile};
+use nixsec_core::{Evidence, Outcome, Problem, Profile};
 
 use crate::engine::Rule;
-use crate::kernel::{have_proc_sys, read_int, NO_PROC};
+use crate::kernel::{have_proc_sys, not_checked, read_int, NO_PROC};
 
 /// A risky module is loaded, or neither blacklisted nor blocked with an `install` line.
 pub struct RiskyModules;
@@ -89,6 +89,12 @@ fn modprobe(cx: &HostCx) -> Blocks {
     b
 }
 
+/// A loaded risky module.
+fn loaded_problem(m: &str) -> Problem {
+    Problem::about(m, format!("`{m}` is loaded"))
+        .with_evidence([Evidence::value("/proc/modules", m)])
+}
+
 impl Rule for RiskyModules {
     fn check(&self, cx: &HostCx) -> Outcome {
         if !have_proc_sys(cx) {
@@ -107,11 +113,11 @@ impl Rule for RiskyModules {
             Err(e) if e.is_not_found() => BTreeSet::new(),
             Err(e) => return Outcome::error(e.to_string()),
         };
-        let mut evidence = Vec::new();
         let now_loaded: Vec<&String> = risky.iter().filter(|m| loaded.contains(*m)).collect();
-        for m in &now_loaded {
-            evidence.push(Evidence::value("/proc/modules", (*m).clone()));
-        }
+        let evidence: Vec<Evidence> = now_loaded
+            .iter()
+            .map(|m| Evidence::value("/proc/modules", m.as_str()))
+            .collect();
         let locked = match read_int(cx, "kernel.modules_disabled") {
             Ok(Some(1)) => Some("`kernel.modules_disabled` = 1"),
             Ok(None) if !cx.root().exists("/proc/modules") => {
@@ -121,12 +127,13 @@ impl Rule for RiskyModules {
             Err(e) => return Outcome::error(e),
         };
         if let Some(why) = locked {
-            if now_loaded.is_empty() {
-                return Outcome::pass(format!("no risky module is loaded and none can be: {why}"))
-                    .with_evidence(evidence);
-            }
-            let names: Vec<&str> = now_loaded.iter().map(|s| s.as_str()).collect();
-            return Outcome::fail(format!("loaded: {}", names.join(", "))).with_evidence(evidence);
+            return Outcome::problems_or(
+                now_loaded.iter().map(|m| loaded_problem(m)).collect(),
+                || {
+                    Outcome::pass(format!("no risky module is loaded and none can be: {why}"))
+                        .with_evidence(evidence)
+                },
+            );
         }
         let blocks = modprobe(cx);
         let open: Vec<&String> = risky
@@ -141,45 +148,20 @@ impl Rule for RiskyModules {
             .iter()
             .filter(|m| blocks.blacklisted.contains(*m) && !blocks.installed_away.contains(*m))
             .collect();
-        let mut parts = Vec::new();
-        if !now_loaded.is_empty() {
-            parts.push(format!(
-                "loaded: {}",
-                now_loaded
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if !open.is_empty() {
-            parts.push(format!(
-                "not blocked: {}",
-                open.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            evidence.push(Evidence::value(
+        let mut problems: Vec<Problem> = now_loaded.iter().map(|m| loaded_problem(m)).collect();
+        problems.extend(open.iter().map(|m| {
+            Problem::about(
+                m.as_str(),
+                format!("`{m}` can be loaded: no `blacklist` or `install` line blocks it"),
+            )
+            .with_evidence([Evidence::value(
                 "/etc/modprobe.d",
-                format!(
-                    "no blacklist/install line for {}",
-                    open.iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        if !parts.is_empty() {
-            let mut msg = parts.join("; ");
-            if !blocks.errors.is_empty() {
-                msg.push_str(&format!(
-                    "; also could not read: {}",
-                    blocks.errors.join("; ")
-                ));
-            }
-            return Outcome::fail(msg).with_evidence(evidence);
+                format!("no blacklist/install line for {m}"),
+            )])
+        }));
+        if !problems.is_empty() {
+            problems.extend(blocks.errors.iter().map(|e| not_checked(e)));
+            return Outcome::Fail { problems };
         }
         if !blocks.errors.is_empty() {
             return Outcome::error(blocks.errors.join("; "));
@@ -202,6 +184,7 @@ impl Rule for RiskyModules {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::{pairs, subjects};
     use crate::testing::*;
 
     const ALL_BLOCKED: &str = "blacklist cramfs\nblacklist freevxfs\nblacklist jffs2\nblacklist hfs\nblacklist hfsplus\nblacklist squashfs\nblacklist udf\ninstall dccp /nix/store/x-coreutils/bin/false\nblacklist sctp\nblacklist rds\nblacklist tipc\nblacklist firewire-core\nblacklist usb-storage\n";
@@ -230,14 +213,69 @@ mod tests {
             &RiskyModules,
             &with_modules(ALL_BLOCKED, "sctp 409600 4 - Live 0x0\n"),
         );
-        assert_eq!(message(&o), "loaded: sctp");
-        let o = run(&RiskyModules, &with_modules("blacklist cramfs\n", ""));
-        assert!(
-            message(&o).starts_with("not blocked: freevxfs, jffs2"),
-            "{}",
-            message(&o)
+        assert_eq!(pairs(&o), [("sctp".into(), "`sctp` is loaded".into())]);
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::value("/proc/modules", "sctp")]
         );
-        assert!(message(&o).ends_with("usb_storage"));
+        // One problem per module that nothing blocks (cramfs is blacklisted).
+        let o = run(&RiskyModules, &with_modules("blacklist cramfs\n", ""));
+        let open = [
+            "freevxfs",
+            "jffs2",
+            "hfs",
+            "hfsplus",
+            "squashfs",
+            "udf",
+            "dccp",
+            "sctp",
+            "rds",
+            "tipc",
+            "firewire_core",
+            "usb_storage",
+        ];
+        assert_eq!(subjects(&o), open);
+        assert_eq!(
+            o.problems()[1].message,
+            "`jffs2` can be loaded: no `blacklist` or `install` line blocks it"
+        );
+        assert_eq!(
+            o.problems()[1].evidence,
+            [Evidence::value(
+                "/etc/modprobe.d",
+                "no blacklist/install line for jffs2"
+            )]
+        );
+    }
+
+    #[test]
+    fn loaded_modules_come_first_and_an_unreadable_file_is_its_own_problem() {
+        let conf = ALL_BLOCKED.replace("blacklist rds\n", "");
+        let b = with_modules(&conf, "dccp 1 0 - Live 0x0\n");
+        std::fs::create_dir(b.path().join("etc/modprobe.d/broken.conf")).expect("dir in the way");
+        let o = run(&RiskyModules, &b);
+        assert_eq!(
+            pairs(&o),
+            [
+                ("dccp".into(), "`dccp` is loaded".into()),
+                (
+                    "rds".into(),
+                    "`rds` can be loaded: no `blacklist` or `install` line blocks it".into()
+                ),
+                (
+                    "/etc/modprobe.d/broken.conf".into(),
+                    "`/etc/modprobe.d/broken.conf` could not be read: not a regular file (a directory); not checked".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn with_loading_locked_only_loaded_modules_fail() {
+        let b = with_modules("", "tipc 1 0 - Live 0x0\nhfs 1 0 - Live 0x0\n")
+            .file("/proc/sys/kernel/modules_disabled", "1\n");
+        let o = run(&RiskyModules, &b);
+        assert_eq!(subjects(&o), ["hfs", "tipc"]);
     }
 
     #[test]

@@ -35,7 +35,7 @@ impl Rule for RuntimeChanges {
         match cmdline(cx) {
             Ok(Some(items)) => {
                 let nohib = items.iter().any(|(k, _)| k == "nohibernate");
-                v.evidence.push(Evidence::value(
+                v.context.push(Evidence::value(
                     "/proc/cmdline",
                     if nohib {
                         "nohibernate"
@@ -49,19 +49,16 @@ impl Rule for RuntimeChanges {
                 }
             }
             Ok(None) => {}
-            Err(e) => v.errors.push(e),
+            Err(e) => v.error("/proc/cmdline", e),
         }
-        v.outcome(
-            nixsec_catalogue::entry("NIX-113").severity,
-            "neither module loading nor kexec can change the running kernel",
-        )
+        v.outcome("neither module loading nor kexec can change the running kernel")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::fixtures::{proc_sys, text};
+    use crate::kernel::fixtures::{pairs, proc_sys, text};
     use crate::testing::*;
 
     #[test]
@@ -94,7 +91,42 @@ mod tests {
             .file("/proc/sys/kernel/kexec_load_disabled", "1\n")
             .file("/proc/cmdline", text("cmdline/nixos-systemd-boot-default"));
         let o = run(&RuntimeChanges, &b);
-        assert_eq!(message(&o), "kernel.modules_disabled = 0 (want 1)");
+        assert_eq!(
+            pairs(&o),
+            [(
+                "kernel.modules_disabled".into(),
+                "`kernel.modules_disabled = 0` (want 1)".into()
+            )]
+        );
+        // Whether hibernation is off is context of every problem.
+        assert_eq!(
+            o.problems()[0].evidence,
+            [
+                Evidence::value("/proc/sys/kernel/modules_disabled", "0"),
+                Evidence::value("/proc/cmdline", "no nohibernate")
+            ]
+        );
+    }
+
+    #[test]
+    fn modules_and_kexec_are_two_problems() {
+        let b = RootBuilder::new()
+            .file("/proc/sys/kernel/modules_disabled", "0\n")
+            .file("/proc/sys/kernel/kexec_load_disabled", "0\n");
+        let o = run(&RuntimeChanges, &b);
+        assert_eq!(
+            pairs(&o),
+            [
+                (
+                    "kernel.modules_disabled".into(),
+                    "`kernel.modules_disabled = 0` (want 1)".into()
+                ),
+                (
+                    "kernel.kexec_load_disabled".into(),
+                    "`kernel.kexec_load_disabled = 0` (want 1)".into()
+                )
+            ]
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! userfaultfd, low mappings, lockdown with debugfs).
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::kernel::{have_proc_sys, mounts, Absent, IntCheck, Verdict, NO_PROC};
@@ -59,11 +59,12 @@ impl Rule for SelfProtection {
         let mut v = Verdict::run(cx, CHECKS);
         for key in ["kernel.ftrace_enabled", "vm.mmap_rnd_bits"] {
             if let Ok(Some(x)) = crate::kernel::read_sysctl(cx, key) {
-                v.evidence
+                v.context
                     .push(Evidence::value(crate::kernel::sysctl_path(key), x));
             }
         }
-        let lockdown = match cx.root().read_to_string("/sys/kernel/security/lockdown") {
+        const LOCKDOWN: &str = "/sys/kernel/security/lockdown";
+        let lockdown = match cx.root().read_to_string(LOCKDOWN) {
             Ok((_, t)) => {
                 let active = t
                     .split_whitespace()
@@ -72,59 +73,61 @@ impl Rule for SelfProtection {
                 match active {
                     Some(a) => Some(a),
                     None => {
-                        v.errors.push(format!(
-                            "`/sys/kernel/security/lockdown`: no active mode in `{}`",
-                            nixsec_core::escape(t.trim())
-                        ));
+                        v.error(
+                            LOCKDOWN,
+                            format!(
+                                "`{LOCKDOWN}`: no active mode in `{}`",
+                                nixsec_core::escape(t.trim())
+                            ),
+                        );
                         None
                     }
                 }
             }
             Err(e) if e.is_not_found() => Some("none".to_string()),
             Err(e) => {
-                v.errors.push(e.to_string());
+                v.error(LOCKDOWN, e.to_string());
                 None
             }
         };
         if let Some(mode) = &lockdown {
-            v.evidence.push(Evidence::value(
-                "/sys/kernel/security/lockdown",
-                format!("[{mode}]"),
-            ));
+            let seen = Evidence::value(LOCKDOWN, format!("[{mode}]"));
+            v.evidence.push(seen.clone());
             if mode == "none" {
                 match mounts(cx) {
                     Ok(Some(m)) => {
                         if let Some(d) = m.iter().find(|m| m.fstype == "debugfs") {
-                            v.evidence.push(Evidence::line(
+                            let mounted = Evidence::line(
                                 "/proc/self/mountinfo",
                                 d.line,
                                 format!("{} debugfs", d.point),
-                            ));
+                            );
+                            v.evidence.push(mounted.clone());
                             v.fail(
-                                format!(
-                                    "debugfs is mounted at {} and kernel lockdown is `none`",
-                                    d.point
-                                ),
-                                None,
+                                Problem::about(
+                                    "debugfs",
+                                    format!(
+                                        "debugfs is mounted at `{}` and kernel lockdown is `none`",
+                                        nixsec_core::escape(&d.point)
+                                    ),
+                                )
+                                .with_evidence([seen, mounted]),
                             );
                         }
                     }
                     Ok(None) => {}
-                    Err(e) => v.errors.push(e),
+                    Err(e) => v.error("/proc/self/mountinfo", e),
                 }
             }
         }
-        v.outcome(
-            nixsec_catalogue::entry("NIX-117").severity,
-            "SysRq, ASLR, perf, line disciplines, userfaultfd and low mappings are hardened",
-        )
+        v.outcome("SysRq, ASLR, perf, line disciplines, userfaultfd and low mappings are hardened")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::fixtures::{proc_sys, text};
+    use crate::kernel::fixtures::{pairs, proc_sys, text};
     use crate::testing::*;
 
     #[test]
@@ -133,8 +136,31 @@ mod tests {
         // ldisc_autoload 1, unprivileged_userfaultfd 0, mmap_min_addr 4096.
         let o = run(&SelfProtection, &proc_sys("proc-sys-captured"));
         assert_eq!(
-            message(&o),
-            "dev.tty.ldisc_autoload = 1 (want 0); vm.mmap_min_addr = 4096 (want ≥ 65536)"
+            pairs(&o),
+            [
+                (
+                    "dev.tty.ldisc_autoload".into(),
+                    "`dev.tty.ldisc_autoload = 1` (want 0)".into()
+                ),
+                (
+                    "vm.mmap_min_addr".into(),
+                    "`vm.mmap_min_addr = 4096` (want ≥ 65536)".into()
+                )
+            ]
+        );
+        // ftrace_enabled and mmap_rnd_bits are reported with every problem.
+        let paths: Vec<&str> = o.problems()[1]
+            .evidence
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/proc/sys/vm/mmap_min_addr",
+                "/proc/sys/kernel/ftrace_enabled",
+                "/proc/sys/vm/mmap_rnd_bits"
+            ]
         );
     }
 
@@ -152,9 +178,20 @@ mod tests {
         let b = proc_sys("proc-sys-hardened")
             .file("/sys/kernel/security/lockdown", text("lockdown/none"))
             .file("/proc/self/mountinfo", "40 23 0:7 / /sys/kernel/debug rw,nosuid,nodev,noexec,relatime - debugfs debugfs rw\n");
+        let o = run(&SelfProtection, &b);
         assert_eq!(
-            message(&run(&SelfProtection, &b)),
-            "debugfs is mounted at /sys/kernel/debug and kernel lockdown is `none`"
+            pairs(&o),
+            [(
+                "debugfs".into(),
+                "debugfs is mounted at `/sys/kernel/debug` and kernel lockdown is `none`".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence[..2],
+            [
+                Evidence::value("/sys/kernel/security/lockdown", "[none]"),
+                Evidence::line("/proc/self/mountinfo", 1, "/sys/kernel/debug debugfs")
+            ]
         );
     }
 

@@ -2,10 +2,10 @@
 //! persistent /tmp that is never cleaned.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::kernel::{mount_at, mounts};
+use crate::kernel::{mount_at, mounts, not_checked};
 
 /// A listed mount point lacks the options it should have.
 pub struct TempMounts;
@@ -69,13 +69,20 @@ impl Rule for TempMounts {
             if *want_noexec && !m.has("noexec") {
                 missing.push("noexec");
             }
-            evidence.push(Evidence::line(
+            let seen = Evidence::line(
                 "/proc/self/mountinfo",
                 m.line,
                 format!("{} {} {}", m.point, m.fstype, m.options.join(",")),
-            ));
+            );
+            evidence.push(seen.clone());
             if !missing.is_empty() {
-                problems.push(format!("{point} lacks {}", missing.join(",")));
+                problems.push(
+                    Problem::about(
+                        *point,
+                        format!("`{point}` is mounted without `{}`", missing.join(",")),
+                    )
+                    .with_evidence([seen]),
+                );
             }
         }
         if mount_at(&all, "/tmp").is_none_or(|m| m.fstype != "tmpfs") {
@@ -83,28 +90,34 @@ impl Rule for TempMounts {
                 Ok(Some(ev)) => evidence.push(ev),
                 Ok(None) => {
                     problems.push(
-                        "/tmp is persistent (not a tmpfs) and no tmpfiles rule cleans it at boot"
-                            .into(),
+                        Problem::about(
+                            "persistent /tmp",
+                            "`/tmp` is persistent (not a tmpfs) and no tmpfiles rule cleans it at boot",
+                        )
+                        .with_evidence([Evidence::value(
+                            "/etc/tmpfiles.d",
+                            "no `D /tmp` or `D! /tmp` rule",
+                        )]),
                     );
-                    evidence.push(Evidence::value(
-                        "/etc/tmpfiles.d",
-                        "no `D /tmp` or `D! /tmp` rule",
-                    ));
                 }
-                Err(e) => return Outcome::error(e),
+                Err(e) => {
+                    if problems.is_empty() {
+                        return Outcome::error(e);
+                    }
+                    problems.push(not_checked(&e).subject("persistent /tmp"));
+                }
             }
         }
-        if problems.is_empty() {
+        Outcome::problems_or(problems, || {
             Outcome::pass("temporary and writable filesystems are mounted nosuid,nodev (noexec where expected)").with_evidence(evidence)
-        } else {
-            Outcome::fail(problems.join("; ")).with_evidence(evidence)
-        }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::pairs;
     use crate::testing::*;
 
     // Lines in the format of this machine's /proc/self/mountinfo.
@@ -127,9 +140,28 @@ mod tests {
             "/proc/self/mountinfo",
             format!("{ROOT}25 24 0:23 / /dev/shm rw,relatime - tmpfs tmpfs rw,size=24684084k\n"),
         );
+        let o = run(&TempMounts, &b);
         assert_eq!(
-            message(&run(&TempMounts, &b)),
-            "/dev/shm lacks nosuid,nodev,noexec; /tmp is persistent (not a tmpfs) and no tmpfiles rule cleans it at boot"
+            pairs(&o),
+            [
+                (
+                    "/dev/shm".into(),
+                    "`/dev/shm` is mounted without `nosuid,nodev,noexec`".into()
+                ),
+                (
+                    "persistent /tmp".into(),
+                    "`/tmp` is persistent (not a tmpfs) and no tmpfiles rule cleans it at boot"
+                        .into()
+                )
+            ]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::line(
+                "/proc/self/mountinfo",
+                2,
+                "/dev/shm tmpfs rw,relatime"
+            )]
         );
         // boot.tmp.cleanOnBoot's tmpfiles rule makes a persistent /tmp acceptable.
         let b = b
@@ -152,7 +184,15 @@ mod tests {
             "/proc/self/mountinfo",
             format!("{ROOT}{GOOD}70 62 0:50 / /home rw,relatime - ext4 /dev/sdb1 rw\n"),
         );
-        assert_eq!(message(&run(&TempMounts, &b)), "/home lacks nosuid,nodev");
+        let o = run(&TempMounts, &b);
+        assert_eq!(
+            pairs(&o),
+            [(
+                "/home".into(),
+                "`/home` is mounted without `nosuid,nodev`".into()
+            )]
+        );
+        assert_eq!(o.problems()[0].evidence[0].line, Some(6));
     }
 
     #[test]

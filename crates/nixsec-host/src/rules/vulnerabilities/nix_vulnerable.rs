@@ -3,7 +3,7 @@
 
 use crate::cx::HostCx;
 use crate::engine::Rule;
-use nixsec_core::{Evidence, Outcome, Root, Severity};
+use nixsec_core::{Evidence, Outcome, Problem, Root};
 use nixsec_vulns::support::{affecting, Implementation, ADVISORIES};
 use nixsec_vulns::version::parse_drv_name;
 
@@ -176,31 +176,32 @@ fn verdict(found: &Found) -> Outcome {
         ))
         .with_evidence([found.evidence.clone()]);
     }
-    let severity = hits
+    let default = nixsec_catalogue::entry("NIX-155").severity;
+    // One problem per advisory (a group of CVEs fixed together is one advisory).
+    let problems = hits
         .iter()
-        .map(|a| a.severity)
-        .max()
-        .unwrap_or(Severity::High);
-    let ids: Vec<&str> = hits.iter().map(|a| a.ids).collect();
-    let mut message = format!(
-        "the Nix daemon is {name} {version}, affected by {}",
-        ids.join("; ")
-    );
-    if let Some(pkg) = &found.distro_package {
-        message.push_str(&format!(
-            " (a distribution package, {pkg}: its maintainers may have backported fixes; check the distribution's security tracker)"
-        ));
-    }
-    let mut evidence = vec![found.evidence.clone()];
-    evidence.extend(hits.iter().map(|a| {
-        Evidence::value(
-            "nixsec advisory table",
-            format!("{} [{}]: {}", a.ids, a.severity.as_str(), a.what),
-        )
-    }));
-    Outcome::fail(message)
-        .with_severity(severity)
-        .with_evidence(evidence)
+        .map(|a| {
+            let mut message = format!(
+                "the Nix daemon is {name} {version}, affected by {}: {}",
+                a.ids, a.what
+            );
+            if let Some(pkg) = &found.distro_package {
+                message.push_str(&format!(
+                    " (a distribution package, {pkg}: its maintainers may have backported the fix; check the distribution's security tracker)"
+                ));
+            }
+            Problem::about(a.ids, message)
+                .with_evidence([
+                    found.evidence.clone(),
+                    Evidence::value(
+                        "nixsec advisory table",
+                        format!("{} [{}]: {}", a.ids, a.severity.as_str(), a.what),
+                    ),
+                ])
+                .with_severity_opt((a.severity != default).then_some(a.severity))
+        })
+        .collect();
+    Outcome::Fail { problems }
 }
 
 impl Rule for NixVulnerable {
@@ -222,7 +223,9 @@ impl Rule for NixVulnerable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::problems;
     use crate::testing::*;
+    use nixsec_core::Severity;
 
     #[test]
     fn store_names_and_dpkg_versions() {
@@ -265,19 +268,47 @@ mod tests {
                 "/nix/store/u-unit-nix-daemon.service/nix-daemon.service",
             );
         let o = run(&NixVulnerable, &b);
-        assert!(
-            matches!(
-                crate::testing::failed(&o),
-                Some(crate::testing::Failed {
-                    severity: Some(Severity::Critical),
-                    ..
-                })
-            ),
-            "{o:?}"
+        // By hand from the advisory table: 2.24.14 is after CVE-2026-44028's introduction
+        // (2.24.4) and CVE-2026-39860's (2.18.2), and neither was fixed in 2.24; the June 2025
+        // group was fixed in 2.24.15. CVE-2024-47174 (2.24.8), CVE-2024-45593 (2.24.6) and
+        // CVE-2024-27297 (no fix after 2.20, so 2.24 came out fixed) do not apply. One problem
+        // per advisory, its severity set where it is not the rule's high.
+        assert_eq!(
+            problems(&o)
+                .into_iter()
+                .map(|(s, _, sev)| (s, sev))
+                .collect::<Vec<_>>(),
+            [
+                ("CVE-2026-44028 (GHSA-vh5x-56v6-4368)".into(), None),
+                (
+                    "CVE-2026-39860 (GHSA-g3g9-5vj6-r3gj)".into(),
+                    Some(Severity::Critical)
+                ),
+                (
+                    "CVE-2025-46415, CVE-2025-46416, CVE-2025-52991, CVE-2025-52992, CVE-2025-52993"
+                        .into(),
+                    None
+                ),
+            ]
         );
-        assert!(message(&o).contains("Nix 2.24.14"), "{o:?}");
-        assert!(message(&o).contains("CVE-2026-39860"), "{o:?}");
-        assert!(!message(&o).contains("CVE-2024-27297"), "{o:?}");
+        let p = &o.problems()[1];
+        assert!(
+            p.message.starts_with(
+                "the Nix daemon is Nix 2.24.14, affected by CVE-2026-39860 (GHSA-g3g9-5vj6-r3gj): a fixed-output derivation"
+            ),
+            "{}",
+            p.message
+        );
+        assert_eq!(p.evidence.len(), 2);
+        assert_eq!(p.evidence[0].path, "/etc/systemd/system/nix-daemon.service");
+        assert_eq!(p.evidence[1].path, "nixsec advisory table");
+        assert!(
+            p.evidence[1]
+                .value
+                .as_deref()
+                .is_some_and(|v| v.starts_with("CVE-2026-39860 (GHSA-g3g9-5vj6-r3gj) [critical]: ")),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -317,8 +348,20 @@ mod tests {
         );
         let o = run(&NixVulnerable, &b);
         assert_eq!(o.status(), Status::Fail, "{o:?}");
-        assert!(message(&o).contains("backported"), "{o:?}");
-        assert!(message(&o).contains("CVE-2024-27297"), "{o:?}");
+        // Every advisory of 2.8.0 carries the caveat.
+        assert!(
+            o.problems()
+                .iter()
+                .all(|p| p.message.contains("backported")),
+            "{o:?}"
+        );
+        assert!(
+            o.problems().iter().any(|p| p
+                .subject
+                .as_deref()
+                .is_some_and(|s| s.starts_with("CVE-2024-27297"))),
+            "{o:?}"
+        );
     }
 
     #[test]

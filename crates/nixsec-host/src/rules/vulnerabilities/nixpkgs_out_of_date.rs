@@ -26,21 +26,22 @@ pub fn revision_date(version: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(date, "%Y%m%d").ok()
 }
 
-/// The verdict for a revision `days` old.
+/// The verdict for a revision `days` old: one problem, whether automatic upgrades are set up
+/// being context (the advice that goes with it), not a problem of its own.
 fn verdict(days: i64, auto_upgrade: bool, version: &str) -> Outcome {
     let upgrades = if auto_upgrade {
-        "automatic upgrades (nixos-upgrade.timer) are set up but have not brought a newer revision: see `systemctl status nixos-upgrade`"
+        "although automatic upgrades (nixos-upgrade.timer) are set up: see `systemctl status nixos-upgrade`"
     } else {
-        "no automatic upgrades are set up (system.autoUpgrade)"
+        "and no automatic upgrades are set up (system.autoUpgrade)"
     };
     if days > VERY_OLD {
         Outcome::fail(format!(
-            "the system's nixpkgs revision ({version}) is {days} days old; {upgrades}"
+            "the system's nixpkgs revision ({version}) is {days} days old, {upgrades}"
         ))
         .with_severity(Severity::High)
     } else if days > OLD {
         Outcome::fail(format!(
-            "the system's nixpkgs revision ({version}) is {days} days old; {upgrades}"
+            "the system's nixpkgs revision ({version}) is {days} days old, {upgrades}"
         ))
     } else {
         Outcome::pass(format!(

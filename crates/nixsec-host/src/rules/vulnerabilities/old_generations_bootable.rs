@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use crate::cx::HostCx;
 use crate::engine::Rule;
-use nixsec_core::{Evidence, Outcome, Root};
+use nixsec_core::{Evidence, Outcome, Problem, Root};
 
 /// Too many, or too old, bootable system generations.
 pub struct OldGenerationsBootable;
@@ -129,32 +129,52 @@ impl Rule for OldGenerationsBootable {
         )];
         evidence.push(Evidence::value(from, format!("{} bootable", boot.len())));
         let oldest = boot.iter().max_by_key(|(_, age)| *age).copied();
-        let mut why = Vec::new();
+        // Two problems, each ignorable on its own: the length of the boot menu, and the age of
+        // what it still offers.
+        let mut problems = Vec::new();
         if boot.len() > MAX_BOOTABLE {
-            why.push(format!(
-                "{} generations are bootable (more than {MAX_BOOTABLE})",
-                boot.len()
-            ));
+            problems.push(
+                Problem::about(
+                    "bootable generations",
+                    format!(
+                        "{} generations are bootable (more than {MAX_BOOTABLE})",
+                        boot.len()
+                    ),
+                )
+                .with_evidence(evidence.clone()),
+            );
         }
         if let Some((n, age)) = oldest.filter(|(_, age)| *age > MAX_AGE_DAYS) {
-            why.push(format!(
-                "generation {n}, {age} days old, is still bootable (more than {MAX_AGE_DAYS} days)"
-            ));
+            problems.push(
+                Problem::about(
+                    "oldest bootable generation",
+                    format!(
+                        "generation {n}, {age} days old, is still bootable (more than {MAX_AGE_DAYS} days)"
+                    ),
+                )
+                .with_evidence([
+                    Evidence::value(
+                        format!("{PROFILES}/system-{n}-link"),
+                        format!("{age} days old"),
+                    ),
+                    evidence[1].clone(),
+                ]),
+            );
         }
-        if why.is_empty() {
-            return Outcome::pass(format!(
+        Outcome::problems_or(problems, || {
+            Outcome::pass(format!(
                 "{} bootable generations, none older than {MAX_AGE_DAYS} days",
                 boot.len()
             ))
-            .with_evidence(evidence);
-        }
-        Outcome::fail(why.join("; ")).with_evidence(evidence)
+            .with_evidence(evidence)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::{pairs, subjects};
     use crate::testing::*;
 
     /// A root with system generations `1..=n`; `old` of them (the first) dated 200 days ago.
@@ -213,18 +233,40 @@ mod tests {
     #[test]
     fn too_many_or_too_old_fail() {
         let o = run(&OldGenerationsBootable, &profiles(14, 0));
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(
-            message(&o).contains("14 generations are bootable"),
-            "{}",
-            message(&o)
+        assert_eq!(
+            pairs(&o),
+            [(
+                "bootable generations".into(),
+                "14 generations are bootable (more than 10)".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [
+                Evidence::value(PROFILES, "14 system generations"),
+                Evidence::value(
+                    "no boot loader found: every generation counted",
+                    "14 bootable"
+                )
+            ]
         );
         let o = run(&OldGenerationsBootable, &profiles(3, 1));
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(
-            message(&o).contains("generation 1, 200 days old"),
-            "{}",
-            message(&o)
+        assert_eq!(
+            pairs(&o),
+            [(
+                "oldest bootable generation".into(),
+                "generation 1, 200 days old, is still bootable (more than 90 days)".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence[0],
+            Evidence::value(format!("{PROFILES}/system-1-link"), "200 days old")
+        );
+        // Both at once: two problems.
+        let o = run(&OldGenerationsBootable, &profiles(12, 2));
+        assert_eq!(
+            subjects(&o),
+            ["bootable generations", "oldest bootable generation"]
         );
     }
 

@@ -3,8 +3,8 @@
 use crate::cx::HostCx;
 use crate::engine::Rule;
 use chrono::NaiveDate;
-use nixsec_core::{Evidence, Outcome, Root};
-use nixsec_vulns::support::{kernel_verdict, release_end};
+use nixsec_core::{Evidence, Outcome, Problem, Root};
+use nixsec_vulns::support::{kernel_series, kernel_verdict, release_end};
 
 /// A NixOS release or kernel past its end of life.
 pub struct ReleaseEndOfLife;
@@ -51,6 +51,22 @@ impl Rule for ReleaseEndOfLife {
     }
 }
 
+/// `NixOS 23.05` for `23.05.20230601.abcdef0`: what a problem about the release is about.
+fn release_subject(version: &str) -> String {
+    let release: Vec<&str> = version.trim().splitn(3, '.').take(2).collect();
+    format!("NixOS {}", nixsec_core::escape(&release.join(".")))
+}
+
+/// `kernel 4.19` (the series), `kernel 6.6-hardened`: what a problem about the kernel is about.
+fn kernel_subject(release: &str) -> String {
+    let series = kernel_series(release).unwrap_or_else(|| release.to_string());
+    if release.contains("hardened") && !series.contains("hardened") {
+        format!("kernel {series}-hardened")
+    } else {
+        format!("kernel {series}")
+    }
+}
+
 fn check_at(
     version: &str,
     from: &str,
@@ -58,13 +74,20 @@ fn check_at(
     today: NaiveDate,
 ) -> Outcome {
     let shown = nixsec_core::escape(version).into_owned();
-    let mut evidence = vec![Evidence::value(from, shown.clone())];
-    let mut bad = Vec::new();
+    let version_ev = Evidence::value(from, shown.clone());
+    let mut evidence = vec![version_ev.clone()];
+    let mut problems = Vec::new();
     let mut good = Vec::new();
     match release_end(version) {
-        Some(end) if today > end => bad.push(format!(
-            "NixOS {shown} reached its end of life on {end}: its channel gets no more security fixes"
-        )),
+        Some(end) if today > end => problems.push(
+            Problem::about(
+                release_subject(version),
+                format!(
+                    "NixOS {shown} reached its end of life on {end}: its channel gets no more security fixes"
+                ),
+            )
+            .with_evidence([version_ev]),
+        ),
         Some(end) => good.push(format!("NixOS {shown} is supported to {end}")),
         None => good.push(format!(
             "the NixOS version `{shown}` names no release (a local build?)"
@@ -73,25 +96,26 @@ fn check_at(
     match kernel {
         Some((release, source)) => {
             let release = nixsec_core::escape(&release).into_owned();
-            evidence.push(Evidence::value(source, release.clone()));
+            let kernel_ev = Evidence::value(source, release.clone());
+            evidence.push(kernel_ev.clone());
             match kernel_verdict(&format!("the kernel {release}"), &release, today) {
-                Some(Err(m)) => bad.push(m),
+                Some(Err(m)) => problems
+                    .push(Problem::about(kernel_subject(&release), m).with_evidence([kernel_ev])),
                 Some(Ok(m)) => good.push(m),
                 None => good.push(format!("the kernel release `{release}` was not understood")),
             }
         }
         None => good.push("the booted kernel could not be found".into()),
     }
-    if bad.is_empty() {
+    Outcome::problems_or(problems, || {
         Outcome::pass(good.join("; ")).with_evidence(evidence)
-    } else {
-        Outcome::fail(bad.join("; ")).with_evidence(evidence)
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::fixtures::{pairs, subjects};
     use crate::testing::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -105,11 +129,48 @@ mod tests {
         let o = check_at("26.05.20261101.abcdef", "v", k("6.12.9"), today);
         assert_eq!(o.status(), Status::Pass, "{o:?}");
         let o = check_at("25.05.20251201.abcdef", "v", k("6.12.9"), today);
-        assert_eq!(o.status(), Status::Fail, "{o:?}");
-        assert!(message(&o).contains("2025-12-31"), "{o:?}");
+        assert_eq!(
+            pairs(&o),
+            [(
+                "NixOS 25.05".into(),
+                "NixOS 25.05.20251201.abcdef reached its end of life on 2025-12-31: its channel gets no more security fixes".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::value("v", "25.05.20251201.abcdef")]
+        );
         let o = check_at("26.05.20261101.abcdef", "v", k("5.4.280"), today);
-        assert_eq!(o.status(), Status::Fail, "{o:?}");
-        assert!(message(&o).contains("longterm series 5.4"), "{o:?}");
+        assert_eq!(
+            pairs(&o),
+            [(
+                "kernel 5.4".into(),
+                "the kernel 5.4.280 is of the longterm series 5.4, which reached its end of life on 2025-12-31".into()
+            )]
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::value("/run/booted-system/kernel", "5.4.280")]
+        );
+    }
+
+    #[test]
+    fn release_and_kernel_are_two_problems() {
+        // As the weak fixture root: NixOS 23.05 booted into 4.19.316.
+        let o = check_at(
+            "23.05.20230601.abcdef0",
+            "/run/current-system/nixos-version",
+            Some(("4.19.316".into(), "/run/booted-system/kernel".into())),
+            day(2026, 11, 28),
+        );
+        assert_eq!(subjects(&o), ["NixOS 23.05", "kernel 4.19"]);
+        let o = check_at(
+            "26.05.20261101.abcdef",
+            "v",
+            Some(("6.6.52-hardened1".into(), "k".into())),
+            day(2026, 11, 28),
+        );
+        assert_eq!(subjects(&o), ["kernel 6.6-hardened"]);
     }
 
     #[test]
