@@ -142,10 +142,12 @@ fn laptop_fixture_verdicts_and_nothing_written() {
     }
     // The only failure is medium: below the default `--fail-on high`.
     assert_eq!(code, 0);
+    let f = finding(&r, "NIX-042");
     assert_eq!(
-        finding(&r, "NIX-042")["message"],
-        "persistent filesystems without dm-crypt: /srv (ext4 on sda1)"
+        f["message"],
+        "`/srv` (ext4 on `/dev/sda1`) has no dm-crypt layer below it (sda1)"
     );
+    assert_eq!(f["subject"], "/srv");
     let changed = before.diff(&snapshot(t.path()));
     assert!(changed.is_empty(), "changed by the audit: {changed:?}");
 }

@@ -438,6 +438,18 @@ fn audit_reports_store_rules() {
     let f25 = crate::finding(&r, "NIX-025");
     assert_eq!(f25["status"], "fail", "{f25:#}");
     assert_eq!(f25["evidence"][0]["path"], unsigned);
+    // One finding per path, about it, with the command for it.
+    let all25 = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-025")
+        .count();
+    assert_eq!(all25, 1, "{r:#}");
+    assert_eq!(f25["subject"], unsigned);
+    assert!(f25["remediation"]["nixos"]
+        .as_str()
+        .is_some_and(|n| n.contains(&format!("nix-store --delete {unsigned}"))));
     assert_eq!(crate::finding(&r, "NIX-026")["status"], "pass");
 }
 

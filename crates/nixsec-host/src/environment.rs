@@ -9,7 +9,7 @@
 //! Only literal assignments are read; a value computed by the shell is kept as written.
 
 use crate::cx::HostCx;
-use nixsec_core::Evidence;
+use nixsec_core::{Evidence, Problem};
 
 /// The files read, in this order.
 pub const FILES: &[&str] = &[
@@ -38,6 +38,17 @@ impl Assignment {
     pub fn evidence(&self) -> Evidence {
         Evidence::line(self.file, self.line, self.text.trim())
     }
+}
+
+/// `line 3` or `lines 3, 7`: where a file assigns a variable.
+#[must_use]
+pub fn lines(hits: &[Assignment]) -> String {
+    let n: Vec<String> = hits.iter().map(|a| a.line.to_string()).collect();
+    format!(
+        "line{} {}",
+        if n.len() > 1 { "s" } else { "" },
+        n.join(", ")
+    )
 }
 
 /// What the environment files say.
@@ -77,6 +88,29 @@ impl EnvFiles {
                 e
             },
         )
+    }
+
+    /// One problem per file that exists but could not be read, for a rule that found other
+    /// problems.
+    #[must_use]
+    pub fn unreadable(&self) -> Vec<Problem> {
+        self.errors
+            .iter()
+            .map(|e| crate::perms::unreadable(e, "environment file"))
+            .collect()
+    }
+
+    /// The assignments of `name`, grouped by file (in [`FILES`] order).
+    #[must_use]
+    pub fn assignments_by_file(&self, name: &str) -> Vec<(&'static str, Vec<Assignment>)> {
+        let mut out: Vec<(&'static str, Vec<Assignment>)> = Vec::new();
+        for a in self.assignments(name) {
+            match out.iter_mut().find(|(f, _)| *f == a.file) {
+                Some((_, v)) => v.push(a),
+                None => out.push((a.file, vec![a])),
+            }
+        }
+        out
     }
 
     /// Every assignment of `name`.

@@ -24,7 +24,8 @@ pub const NOT_INSTALLED: &str =
     "Nix is not installed under this root (no `/nix` and no `/etc/nix/nix.conf`)";
 
 /// Run a nix.conf rule: skip when Nix is absent, `error` when nix.conf is broken, defaults when
-/// it is absent (`None`), and `error` instead of `pass` when an included file could not be read.
+/// it is absent (`None`), and `error` instead of `pass` when an included file could not be read
+/// (next to a failure's problems, each such file is a problem of its own).
 pub fn with_conf(cx: &HostCx, f: impl FnOnce(Option<&NixConf>) -> Outcome) -> Outcome {
     if !nix_installed(cx) {
         return Outcome::skip(NOT_INSTALLED);
@@ -33,12 +34,19 @@ pub fn with_conf(cx: &HostCx, f: impl FnOnce(Option<&NixConf>) -> Outcome) -> Ou
         SystemConf::Broken(reason) => Outcome::error(reason.clone()),
         SystemConf::Absent => f(None),
         SystemConf::Present(conf) => {
-            let out = f(Some(conf));
+            let mut out = f(Some(conf));
             if matches!(out, Outcome::Pass { .. }) && !conf.unreadable.is_empty() {
                 return Outcome::error(format!(
                     "an included file could not be read, so its settings are unknown: {}",
                     conf.unreadable.join("; ")
                 ));
+            }
+            if let Outcome::Fail { problems } = &mut out {
+                problems.extend(
+                    conf.unreadable
+                        .iter()
+                        .map(|e| crate::perms::unreadable(e, "included nix.conf file")),
+                );
             }
             out
         }
@@ -103,5 +111,34 @@ pub fn nixos_version(root: &Root, field: &str) -> Result<Option<(String, &'stati
         Ok((_, text)) => Ok(nixos_os_release_field(&text, field).map(|v| (v, OS_RELEASE))),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::multi_user::sandbox_disabled::SandboxDisabled;
+    use crate::testing::*;
+
+    #[test]
+    fn an_unreadable_include_is_an_error_or_a_problem_of_its_own() {
+        let b = root_with_conf("sandbox = true\ninclude /etc/nix/extra.conf\n")
+            .dir("/etc/nix/extra.conf", 0o700);
+        assert_eq!(run(&SandboxDisabled, &b).status(), Status::Error);
+        let b = b.file(
+            "/etc/nix/nix.conf",
+            "sandbox = false\ninclude /etc/nix/extra.conf\n",
+        );
+        let o = run(&SandboxDisabled, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("sandbox"));
+        assert_eq!(p[1].subject.as_deref(), Some("/etc/nix/extra.conf"));
+        assert!(
+            p[1].message
+                .starts_with("`/etc/nix/extra.conf` could not be read: ")
+                && p[1].message.ends_with("; not checked"),
+            "{}",
+            p[1].message
+        );
     }
 }

@@ -3,6 +3,8 @@
 use std::fs::Metadata;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
+use nixsec_core::{Evidence, Problem};
+
 use crate::accounts::Accounts;
 
 /// `drwxrwxr-t` style text for a mode.
@@ -54,6 +56,37 @@ pub fn describe(md: &Metadata, accounts: &Accounts) -> String {
     )
 }
 
+/// A file or directory that could not be read while other problems were found, as a problem of
+/// its own about that path, so that nothing unverified looks clean. `err` is a root error's
+/// text (`` `PATH`: reason ``); any other text is about `fallback`.
+#[must_use]
+pub fn unreadable(err: &str, fallback: &str) -> Problem {
+    let (path, reason) = match err.strip_prefix('`').and_then(|r| r.split_once("`: ")) {
+        Some((p, r)) => (p, r),
+        None => (fallback, err),
+    };
+    Problem::about(
+        path,
+        format!("`{path}` could not be read: {reason}; not checked"),
+    )
+    .with_evidence([Evidence::path(path)])
+}
+
+/// At most `max` problems: when there are more, the last one listed says how many more `what`
+/// were found (a note, not a problem of its own).
+#[must_use]
+pub fn capped(mut problems: Vec<Problem>, max: usize, what: &str) -> Vec<Problem> {
+    if problems.len() > max && max > 0 {
+        let more = problems.len() - max;
+        problems.truncate(max);
+        if let Some(last) = problems.last_mut() {
+            last.message
+                .push_str(&format!(" ({more} more {what} found, not listed)"));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +105,22 @@ mod tests {
         fs::write(&f, "").expect("write");
         fs::set_permissions(&f, fs::Permissions::from_mode(0o4755)).expect("chmod");
         assert_eq!(mode_string(&fs::metadata(&f).expect("md")), "-rwsr-xr-x");
+    }
+
+    #[test]
+    fn unreadable_and_capped() {
+        let p = unreadable("`/etc/shadow`: permission denied", "x");
+        assert_eq!(p.subject.as_deref(), Some("/etc/shadow"));
+        assert_eq!(
+            p.message,
+            "`/etc/shadow` could not be read: permission denied; not checked"
+        );
+        let p = unreadable("no mount table", "/proc/self/mountinfo");
+        assert_eq!(p.subject.as_deref(), Some("/proc/self/mountinfo"));
+        let many: Vec<Problem> = (0..5).map(|i| Problem::about(i.to_string(), "m")).collect();
+        let c = capped(many.clone(), 3, "files");
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[2].message, "m (2 more files found, not listed)");
+        assert_eq!(capped(many, 5, "files").len(), 5);
     }
 }

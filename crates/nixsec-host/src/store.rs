@@ -65,6 +65,38 @@ pub fn evidence(problems: &[&Problem], max: usize) -> Vec<Evidence> {
         .collect()
 }
 
+/// Most store problems reported one by one.
+pub const MAX_LISTED: usize = 20;
+
+/// One problem per store path and kind, about the path (`PATH (kind)` when the path has
+/// problems of several of the kinds listed), up to `max`, the last one saying how many more
+/// were found.
+#[must_use]
+pub fn problems(found: &[&Problem], max: usize) -> Vec<nixsec_core::Problem> {
+    let out = found
+        .iter()
+        .map(|p| {
+            let kind = p.kind.as_str();
+            let several = found.iter().any(|q| q.path == p.path && q.kind != p.kind);
+            let subject = if several {
+                format!("{} ({kind})", p.path)
+            } else {
+                p.path.clone()
+            };
+            nixsec_core::Problem::about(
+                subject,
+                format!(
+                    "`{}`: {kind}: {}",
+                    nixsec_core::escape(&p.path),
+                    nixsec_core::escape(&p.detail)
+                ),
+            )
+            .with_evidence(evidence(&[p], 1))
+        })
+        .collect();
+    crate::perms::capped(out, max, "store problems")
+}
+
 /// Run a store rule on this audit's verification: skipped without a store, `error` when the
 /// verification could not run.
 pub fn with_store(cx: &HostCx, f: impl FnOnce(&nixsec_store::Outcome) -> Outcome) -> Outcome {
@@ -82,4 +114,44 @@ pub fn of_kinds<'a>(o: &'a nixsec_store::Outcome, kinds: &[Kind]) -> Vec<&'a Pro
         .iter()
         .filter(|p| kinds.contains(&p.kind))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_problem_per_path_and_kind() {
+        let p = |path: &str, kind: Kind| Problem {
+            path: path.to_string(),
+            kind,
+            detail: "d".to_string(),
+        };
+        let all = [
+            p("/nix/store/a", Kind::InvalidSignature),
+            p("/nix/store/a", Kind::BadPermissions),
+            p("/nix/store/b", Kind::BadPermissions),
+            p("/nix/store/c", Kind::Missing),
+        ];
+        let found: Vec<&Problem> = all.iter().collect();
+        let out = problems(&found, 3);
+        let subjects: Vec<&str> = out.iter().filter_map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "/nix/store/a (invalid-signature)",
+                "/nix/store/a (bad-permissions)",
+                "/nix/store/b"
+            ]
+        );
+        assert_eq!(out[0].message, "`/nix/store/a`: invalid-signature: d");
+        assert_eq!(
+            out[2].message,
+            "`/nix/store/b`: bad-permissions: d (1 more store problems found, not listed)"
+        );
+        assert_eq!(
+            out[2].evidence[0].value.as_deref(),
+            Some("bad-permissions: d")
+        );
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::blockdev::{self, Protection};
 use crate::engine::Rule;
@@ -46,34 +46,52 @@ impl Rule for DataNotEncrypted {
                 continue;
             }
             seen.insert(key);
+            let ev = Evidence::value(
+                &mounts.path,
+                format!("{} {} {}", m.mount_point, m.fstype, m.source),
+            );
+            let mp = nixsec_core::escape(&m.mount_point).into_owned();
             match blockdev::protection(cx.root(), m) {
                 Ok(Protection::Encrypted(st)) => {
                     ok.push(format!("{} ({})", m.mount_point, st.describe()))
                 }
-                Ok(Protection::Plain(st)) => plain.push(format!(
-                    "{} ({} on {})",
-                    m.mount_point,
-                    m.fstype,
-                    st.describe()
-                )),
+                Ok(Protection::Plain(st)) => plain.push(
+                    Problem::about(
+                        m.mount_point.clone(),
+                        format!(
+                            "`{mp}` ({} on `{}`) has no dm-crypt layer below it ({})",
+                            m.fstype,
+                            nixsec_core::escape(&m.source),
+                            st.describe()
+                        ),
+                    )
+                    .with_evidence([ev]),
+                ),
                 Ok(Protection::NotPersistent) => {}
-                Ok(Protection::Unknown(why)) => errors.push(format!("{}: {why}", m.mount_point)),
-                Err(e) => errors.push(e),
+                Ok(Protection::Unknown(why)) | Err(why) => {
+                    errors.push((m.mount_point.clone(), why, ev))
+                }
             }
         }
         let ev = Evidence::path(&mounts.path);
         if !plain.is_empty() {
-            let mut msg = format!(
-                "persistent filesystems without dm-crypt: {}",
-                plain.join("; ")
-            );
-            if !errors.is_empty() {
-                msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
-            }
-            return Outcome::fail(msg).with_evidence([ev]);
+            // One problem per filesystem; one that could not be checked is a problem too.
+            let mut problems = plain;
+            problems.extend(errors.into_iter().map(|(mp, why, ev)| {
+                Problem::about(
+                    mp.clone(),
+                    format!("`{}` could not be checked: {why}", nixsec_core::escape(&mp)),
+                )
+                .with_evidence([ev])
+            }));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
-            return Outcome::error(errors.join("; ")).with_evidence([ev]);
+            let why: Vec<String> = errors
+                .into_iter()
+                .map(|(mp, why, _)| format!("{mp}: {why}"))
+                .collect();
+            return Outcome::error(why.join("; ")).with_evidence([ev]);
         }
         if ok.is_empty() {
             return Outcome::pass("no persistent filesystem besides `/` and the boot partition")
@@ -99,8 +117,10 @@ mod tests {
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert_eq!(
             message(&o),
-            "persistent filesystems without dm-crypt: /srv (ext4 on sda1)"
+            "`/srv` (ext4 on `/dev/sda1`) has no dm-crypt layer below it (sda1)"
         );
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("/srv"));
+        assert!(o.problems()[0].severity.is_none());
     }
 
     #[test]
@@ -116,7 +136,9 @@ mod tests {
         let o = run(&DataNotEncrypted, &plain_host());
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(
-            message(&o).contains("/home (xfs on nvme0n1p4)"),
+            message(&o).contains(
+                "`/home` (xfs on `/dev/nvme0n1p4`) has no dm-crypt layer below it (nvme0n1p4)"
+            ),
             "{}",
             message(&o)
         );
@@ -138,5 +160,24 @@ mod tests {
         assert!(message(&o).contains("/data"), "{}", message(&o));
         let b = RootBuilder::new().file("/proc/self/mountinfo", "1 2 3\n");
         assert_eq!(run(&DataNotEncrypted, &b).status(), Status::Error);
+        // Next to a plain filesystem, the one that could not be checked is a problem too.
+        let b = RootBuilder::new().file(
+            "/proc/mounts",
+            "/dev/sda1 / ext4 rw 0 0\n/dev/sdb1 /home ext4 rw 0 0\ntank/data /data zfs rw 0 0\n",
+        );
+        let o = run(&DataNotEncrypted, &b);
+        let subjects: Vec<&str> = o
+            .problems()
+            .iter()
+            .filter_map(|p| p.subject.as_deref())
+            .collect();
+        assert_eq!(subjects, ["/home", "/data"], "{o:?}");
+        assert!(
+            o.problems()[1]
+                .message
+                .starts_with("`/data` could not be checked: "),
+            "{}",
+            o.problems()[1].message
+        );
     }
 }

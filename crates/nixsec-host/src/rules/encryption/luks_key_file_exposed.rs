@@ -3,7 +3,7 @@
 use std::os::unix::fs::MetadataExt;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::blockdev::{self, Protection};
 use crate::engine::Rule;
@@ -30,8 +30,10 @@ impl Rule for LuksKeyFileExposed {
             Err(e) => return Outcome::error(e.to_string()),
         };
         let mounts = blockdev::mounts(cx);
-        let (mut bad, mut ok, mut errors, mut evidence) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // One problem per crypttab entry: its key file is moved or re-moded on its own.
+        let (mut bad, mut ok) = (Vec::new(), Vec::new());
+        // Entries that could not be checked: name, why, evidence.
+        let mut errors: Vec<(String, String, Option<Evidence>)> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
             let line = line.trim();
@@ -40,76 +42,95 @@ impl Rule for LuksKeyFileExposed {
             }
             let f: Vec<&str> = line.split_whitespace().collect();
             if f.len() < 2 {
-                errors.push(format!("`/etc/crypttab`: line {n}: fewer than two fields"));
+                errors.push((
+                    nixsec_core::escape(f[0]).into_owned(),
+                    format!("`/etc/crypttab`: line {n}: fewer than two fields"),
+                    Some(Evidence::line(
+                        "/etc/crypttab",
+                        n,
+                        nixsec_core::escape(line),
+                    )),
+                ));
                 continue;
             }
-            let name = f[0];
+            let name = nixsec_core::escape(f[0]).into_owned();
             // systemd accepts `keyfile:device` (the key on another device): the path part.
             let key = f.get(2).copied().unwrap_or("");
             let key = key.split_once(':').map_or(key, |(p, _)| p);
             if is_not_a_key_file(key) {
                 continue;
             }
-            let ev = Evidence::line("/etc/crypttab", n, format!("{name} {key}"));
+            let shown = nixsec_core::escape(key);
+            let ev = Evidence::line("/etc/crypttab", n, format!("{name} {shown}"));
             if key.starts_with("/nix/store/") {
-                bad.push(format!(
-                    "`{name}`: key file `{key}` is in the world-readable Nix store"
-                ));
-                evidence.push(ev);
+                bad.push(
+                    Problem::about(
+                        name.clone(),
+                        format!("`{name}`: key file `{shown}` is in the world-readable Nix store"),
+                    )
+                    .with_evidence([ev]),
+                );
                 continue;
             }
-            let mut problems = Vec::new();
+            let mut issues = Vec::new();
+            let mut unknown = Vec::new();
             match root.metadata(key) {
                 Ok((_, md)) => {
                     if md.mode() & 0o077 != 0 || md.uid() != 0 {
-                        problems.push(format!(
-                            "mode {:04o}, owner uid {}",
+                        issues.push(format!(
+                            "has mode {:04o} (owner uid {})",
                             md.mode() & 0o7777,
                             md.uid()
                         ));
                     }
                 }
                 Err(e) if e.is_not_found() => {}
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => unknown.push(e.to_string()),
             }
             match &*mounts {
                 Ok(Some(m)) => match m
                     .holding(key)
                     .map(|mount| (mount, blockdev::protection(root, mount)))
                 {
-                    Some((mount, Ok(Protection::Plain(st)))) => problems.push(format!(
-                        "on the unencrypted filesystem `{}` ({})",
+                    Some((mount, Ok(Protection::Plain(st)))) => issues.push(format!(
+                        "is on the unencrypted filesystem `{}` ({})",
                         mount.mount_point,
                         st.describe()
                     )),
-                    Some((_, Ok(Protection::Unknown(why)))) => {
-                        errors.push(format!("`{name}`: {why}"))
-                    }
-                    Some((_, Err(e))) => errors.push(e),
+                    Some((_, Ok(Protection::Unknown(why)))) => unknown.push(why),
+                    Some((_, Err(e))) => unknown.push(e),
                     _ => {}
                 },
                 Ok(None) => {}
-                Err(e) => errors.push(e.clone()),
+                Err(e) => unknown.push(e.clone()),
             }
-            if problems.is_empty() {
-                ok.push(format!("`{name}`: {key}"));
-            } else {
-                bad.push(format!(
-                    "`{name}`: key file `{key}` {}",
-                    problems.join(", ")
+            if !issues.is_empty() {
+                let mut msg = format!("`{name}`: key file `{shown}` {}", issues.join(" and "));
+                if !unknown.is_empty() {
+                    msg.push_str(&format!(" (not checked: {})", unknown.join("; ")));
+                }
+                bad.push(Problem::about(name, msg).with_evidence([ev]));
+            } else if !unknown.is_empty() {
+                errors.push((
+                    name.clone(),
+                    format!("`{name}`: {}", unknown.join("; ")),
+                    Some(ev),
                 ));
-                evidence.push(ev);
+            } else {
+                ok.push(format!("`{name}`: {key}"));
             }
         }
         if !bad.is_empty() {
-            let mut msg = bad.join("; ");
-            if !errors.is_empty() {
-                msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
-            }
-            return Outcome::fail(msg).with_evidence(evidence);
+            // An entry that could not be checked is a problem too.
+            let mut problems = bad;
+            problems.extend(errors.into_iter().map(|(name, why, ev)| {
+                Problem::about(name, format!("{why}; not checked")).with_evidence(ev)
+            }));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
-            return Outcome::error(errors.join("; "));
+            let why: Vec<String> = errors.into_iter().map(|(_, why, _)| why).collect();
+            return Outcome::error(why.join("; "));
         }
         if ok.is_empty() {
             return Outcome::pass(
@@ -158,6 +179,19 @@ mod tests {
         let o = run(&LuksKeyFileExposed, &keys(luks_host(), 0o644));
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("mode 0644"), "{}", message(&o));
+        // One problem per crypttab entry with a key file.
+        let p = o.problems();
+        let subjects: Vec<&str> = p.iter().filter_map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, ["cryptdata", "plainold"], "{o:?}");
+        assert!(
+            p[0].message.starts_with(
+                "`cryptdata`: key file `/etc/keys/data.key` has mode 0644 (owner uid "
+            ),
+            "{}",
+            p[0].message
+        );
+        assert_eq!(p[0].evidence[0].line, Some(4));
+        assert!(p.iter().all(|p| p.severity.is_none()));
         let store =
             "cryptdata /dev/sdb1 /nix/store/0123456789abcdfghijklmnpqrsvwxyz-data.key luks\n";
         let o = run(
@@ -181,11 +215,11 @@ mod tests {
             .file("/sys/class/none", "");
         let o = run(&LuksKeyFileExposed, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(
-            message(&o).contains("unencrypted filesystem `/boot` (nvme0n1p1)"),
-            "{}",
-            message(&o)
+        assert_eq!(
+            message(&o),
+            "`cryptdata`: key file `/boot/data.key` is on the unencrypted filesystem `/boot` (nvme0n1p1)"
         );
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("cryptdata"));
     }
 
     #[test]
@@ -211,5 +245,23 @@ mod tests {
             &RootBuilder::new().file("/etc/crypttab", "lonely\n"),
         );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
+        // Next to an exposed key, the line that could not be read is a problem too.
+        let o = run(
+            &LuksKeyFileExposed,
+            &RootBuilder::new().file(
+                "/etc/crypttab",
+                "lonely\ndata /dev/sdb1 /nix/store/0123456789abcdfghijklmnpqrsvwxyz-data.key\n",
+            ),
+        );
+        let subjects: Vec<&str> = o
+            .problems()
+            .iter()
+            .filter_map(|p| p.subject.as_deref())
+            .collect();
+        assert_eq!(subjects, ["data", "lonely"], "{o:?}");
+        assert_eq!(
+            o.problems()[1].message,
+            "`/etc/crypttab`: line 1: fewer than two fields; not checked"
+        );
     }
 }

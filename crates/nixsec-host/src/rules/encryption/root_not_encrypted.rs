@@ -58,17 +58,20 @@ impl Rule for RootNotEncrypted {
             }
             Ok(Protection::Plain(st)) => {
                 let server = cx.options().profile == Some(Profile::Server);
-                let o = Outcome::fail(format!(
-                    "`/` ({} on `{}`) has no dm-crypt layer below it ({}){}",
-                    m.fstype,
-                    m.source,
-                    st.describe(),
-                    if server {
-                        "; reported as info for a declared server (`--profile server`)"
-                    } else {
-                        ""
-                    }
-                ))
+                let o = Outcome::fail_about(
+                    "/",
+                    format!(
+                        "`/` ({} on `{}`) has no dm-crypt layer below it ({}){}",
+                        m.fstype,
+                        m.source,
+                        st.describe(),
+                        if server {
+                            "; reported as info for a declared server (`--profile server`)"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
                 .with_evidence([seen]);
                 if server {
                     o.with_severity(Severity::Info)
@@ -108,6 +111,7 @@ mod tests {
         let o = run(&RootNotEncrypted, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("nvme0n1p2"), "{}", message(&o));
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("/"));
         // No declared role: the catalogue's severity.
         let Some(crate::testing::Failed { severity, .. }) = crate::testing::failed(&o) else {
             panic!("not a failure")

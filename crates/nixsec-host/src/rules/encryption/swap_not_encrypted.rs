@@ -1,7 +1,7 @@
 //! NIX-041: a disk-backed swap area is not on dm-crypt.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::blockdev::{self, Protection};
 use crate::engine::Rule;
@@ -64,16 +64,41 @@ impl Rule for SwapNotEncrypted {
                     ))),
                 })
             };
+            let ev = Evidence::value("/proc/swaps", format!("{name} {}", s.kind));
             match prot {
                 Ok(Protection::Encrypted(st)) => ok.push(format!("{name} ({})", st.describe())),
-                Ok(Protection::Plain(st)) => {
-                    plain.push(format!("{name} ({} on {})", s.kind, st.describe()))
-                }
+                Ok(Protection::Plain(st)) => plain.push(
+                    Problem::about(
+                        name,
+                        format!(
+                            "swap {} `{}` has no dm-crypt layer below it ({})",
+                            s.kind,
+                            nixsec_core::escape(name),
+                            st.describe()
+                        ),
+                    )
+                    .with_evidence([ev]),
+                ),
                 Ok(Protection::NotPersistent) => {
                     ok.push(format!("{name} (on a non-disk filesystem)"))
                 }
-                Ok(Protection::Unknown(why)) | Err(why) => errors.push(why),
+                Ok(Protection::Unknown(why)) | Err(why) => errors.push((name, why, ev)),
             }
+        }
+        if !plain.is_empty() {
+            // One problem per swap area; one that could not be checked is a problem too.
+            let mut problems = plain;
+            problems.extend(errors.into_iter().map(|(name, why, ev)| {
+                Problem::about(
+                    name,
+                    format!(
+                        "swap `{}` could not be checked: {why}",
+                        nixsec_core::escape(name)
+                    ),
+                )
+                .with_evidence([ev])
+            }));
+            return Outcome::Fail { problems };
         }
         let ev = Evidence::value(
             "/proc/swaps",
@@ -83,15 +108,9 @@ impl Rule for SwapNotEncrypted {
                 .collect::<Vec<_>>()
                 .join(", "),
         );
-        if !plain.is_empty() {
-            let mut msg = format!("swap without dm-crypt: {}", plain.join("; "));
-            if !errors.is_empty() {
-                msg.push_str(&format!(" (also not checked: {})", errors.join("; ")));
-            }
-            return Outcome::fail(msg).with_evidence([ev]);
-        }
         if !errors.is_empty() {
-            return Outcome::error(errors.join("; ")).with_evidence([ev]);
+            let why: Vec<String> = errors.into_iter().map(|(_, why, _)| why).collect();
+            return Outcome::error(why.join("; ")).with_evidence([ev]);
         }
         Outcome::pass(format!(
             "every swap area is encrypted or in RAM: {}",
@@ -119,6 +138,7 @@ mod tests {
         let o = run(&SwapNotEncrypted, &plain_host());
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("/dev/nvme0n1p3"), "{}", message(&o));
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("/dev/nvme0n1p3"));
     }
 
     #[test]
@@ -140,11 +160,15 @@ mod tests {
             &SwapNotEncrypted,
             &plain_host().file("/proc/swaps", captured),
         );
-        assert!(
-            message(&o).contains("/swapfile (file on nvme0n1p2)"),
-            "{}",
-            message(&o)
+        // One problem per swap area.
+        let p = o.problems();
+        let subjects: Vec<&str> = p.iter().filter_map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, ["/swapfile", "/dev/loop1"], "{o:?}");
+        assert_eq!(
+            p[0].message,
+            "swap file `/swapfile` has no dm-crypt layer below it (nvme0n1p2)"
         );
+        assert_eq!(p[0].evidence[0].value.as_deref(), Some("/swapfile file"));
         let zram = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t8388604\t\t0\t\t100\n";
         assert_eq!(
             run(&SwapNotEncrypted, &plain_host().file("/proc/swaps", zram)).status(),

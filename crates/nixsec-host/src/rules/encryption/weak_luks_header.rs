@@ -1,7 +1,7 @@
 //! NIX-043: a LUKS header with weak parameters.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{Evidence, Outcome, Problem, Severity};
 use nixsec_luks::WeaknessKind;
 
 use crate::blockdev;
@@ -28,11 +28,16 @@ impl Rule for WeakLuksHeader {
             .and_then(|(_, t)| blockdev::parse_swaps(&t).ok())
             .map(|v| v.into_iter().map(|s| s.filename).collect())
             .unwrap_or_default();
-        let (mut weak, mut good, mut errors, mut evidence) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut severity = Severity::Low;
+        // One problem per mapping: a header's weaknesses are fixed together (convert, re-key,
+        // re-encrypt).
+        let (mut weak, mut good, mut errors) = (Vec::new(), Vec::new(), Vec::new());
         for l in &layers {
             let uuid_path = format!("/sys/block/{}/dm/uuid", l.dm);
+            let subject = if l.mapper.is_empty() {
+                l.dm.clone()
+            } else {
+                nixsec_core::escape(&l.mapper).into_owned()
+            };
             match l.kind.as_str() {
                 "LUKS1" | "LUKS2" => {}
                 "PLAIN" => {
@@ -42,11 +47,17 @@ impl Rule for WeakLuksHeader {
                     if is_swap {
                         good.push(format!("{} `{}`: random-key plain swap", l.dm, l.mapper));
                     } else {
-                        weak.push(format!(
-                            "{} `{}`: plain dm-crypt (no header, salt or KDF)",
-                            l.dm, l.mapper
-                        ));
-                        evidence.push(Evidence::value(uuid_path, "CRYPT-PLAIN"));
+                        weak.push(
+                            Problem::about(
+                                subject,
+                                format!(
+                                    "{} `{}`: plain dm-crypt (no header, salt or KDF)",
+                                    l.dm,
+                                    nixsec_core::escape(&l.mapper)
+                                ),
+                            )
+                            .with_evidence([Evidence::value(uuid_path, "CRYPT-PLAIN")]),
+                        );
                     }
                     continue;
                 }
@@ -61,7 +72,7 @@ impl Rule for WeakLuksHeader {
             let (path, header) = match blockdev::luks_header(root, l) {
                 Ok(x) => x,
                 Err(e) => {
-                    errors.push(e);
+                    errors.push((subject, e));
                     continue;
                 }
             };
@@ -100,37 +111,46 @@ impl Rule for WeakLuksHeader {
                 good.push(s);
                 continue;
             }
-            if serious.iter().any(|w| w.kind == WeaknessKind::NullCipher) {
-                severity = Severity::High;
-            }
+            let null = serious.iter().any(|w| w.kind == WeaknessKind::NullCipher);
             let details: Vec<String> = serious
                 .iter()
                 .map(|w| w.detail.clone())
                 .chain(notes)
                 .chain(copies)
                 .collect();
-            weak.push(format!(
-                "`{path}` ({} `{}`, {summary}): {}",
-                l.dm,
-                l.mapper,
-                details.join(", ")
-            ));
-            evidence.push(Evidence::value(path, summary));
+            weak.push(
+                Problem::about(
+                    subject,
+                    format!(
+                        "`{path}` ({} `{}`, {summary}): {}",
+                        l.dm,
+                        nixsec_core::escape(&l.mapper),
+                        details.join(", ")
+                    ),
+                )
+                .with_evidence([Evidence::value(path.clone(), summary)])
+                // The catalogue's commands, on this device.
+                .with_fix(
+                    nixsec_catalogue::entry("NIX-043")
+                        .nixos
+                        .replace("/dev/DEV", &path),
+                )
+                .with_severity_opt(null.then_some(Severity::High)),
+            );
         }
         if !weak.is_empty() {
-            let mut msg = weak.join("; ");
-            if !errors.is_empty() {
-                msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
-            }
-            let o = Outcome::fail(msg).with_evidence(evidence);
-            return if severity == Severity::High {
-                o.with_severity(Severity::High)
-            } else {
-                o
-            };
+            // A header that could not be read is a problem too (not checked).
+            let mut problems = weak;
+            problems.extend(
+                errors
+                    .into_iter()
+                    .map(|(subject, e)| Problem::about(subject, format!("{e}; not checked"))),
+            );
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
-            return Outcome::error(errors.join("; "));
+            let e: Vec<String> = errors.into_iter().map(|(_, e)| e).collect();
+            return Outcome::error(e.join("; "));
         }
         Outcome::pass(good.join("; "))
     }
@@ -155,6 +175,24 @@ mod tests {
             "{}",
             message(&o)
         );
+        // One header, one problem about its mapping, with the commands for its device.
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("cryptroot"));
+        assert!(
+            p[0].message
+                .starts_with("`/dev/nvme0n1p2` (dm-0 `cryptroot`, LUKS2 "),
+            "{}",
+            p[0].message
+        );
+        assert_eq!(p[0].severity, None);
+        assert!(
+            p[0].nixos
+                .as_deref()
+                .is_some_and(|f| f.contains("cryptsetup convert --type luks2 /dev/nvme0n1p2")),
+            "{:?}",
+            p[0].nixos
+        );
         let o = run(
             &WeakLuksHeader,
             &with_header("luks1-pbkdf2-sha1-1000iter.hdr4k"),
@@ -169,6 +207,28 @@ mod tests {
             &with_header("luks2-argon2i-weak-mem.hdr32k"),
         );
         assert!(message(&o).contains("32 KiB"), "{}", message(&o));
+    }
+
+    #[test]
+    fn plain_mapping_and_unread_header_are_one_problem_each() {
+        // No swap is active: the random-key mapping is plain dm-crypt holding data; the LUKS
+        // header cannot be read.
+        let none = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+        let b = luks_host().file("/proc/swaps", none);
+        std::fs::remove_file(b.path().join("dev/nvme0n1p2")).expect("rm");
+        let o = run(&WeakLuksHeader, &b);
+        let p = o.problems();
+        let subjects: Vec<&str> = p.iter().filter_map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, ["cryptswap", "cryptroot"], "{o:?}");
+        assert_eq!(
+            p[0].message,
+            "dm-1 `cryptswap`: plain dm-crypt (no header, salt or KDF)"
+        );
+        assert!(
+            p[1].message.contains("/dev/nvme0n1p2") && p[1].message.ends_with("; not checked"),
+            "{}",
+            p[1].message
+        );
     }
 
     #[test]

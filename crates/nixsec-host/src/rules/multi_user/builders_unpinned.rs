@@ -1,7 +1,7 @@
 //! NIX-018: remote builders whose SSH host keys are not pinned.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 use nixsec_nixconf::machines::{parse_builders, Builder, DEFAULT_BUILDERS};
 use nixsec_nixconf::NIX_CONF;
 
@@ -72,35 +72,38 @@ impl Rule for BuildersUnpinned {
                 return Outcome::skip("no remote builders are configured");
             }
             let pinned = known_hosts(cx);
-            let mut bad = Vec::new();
+            // One problem per builder: each gets its key on its own.
+            let mut problems: Vec<Problem> = Vec::new();
             for b in &remote {
                 let in_known_hosts = b.host().is_some_and(|h| pinned.iter().any(|p| p == h));
                 if b.host_key_is_valid() || in_known_hosts {
                     continue;
                 }
+                let uri = nixsec_core::escape(&b.uri).into_owned();
+                if let Some(p) = problems
+                    .iter_mut()
+                    .find(|p| p.subject.as_deref() == Some(uri.as_str()))
+                {
+                    p.evidence.push(evidence(b));
+                    continue;
+                }
                 let why = if b.public_host_key.is_some() {
-                    "a malformed host key"
+                    "a malformed host key (not pinned)"
                 } else {
-                    "no host key"
+                    "no pinned host key"
                 };
-                bad.push((
-                    format!("`{}` ({why})", nixsec_core::escape(&b.uri)),
-                    evidence(b),
-                ));
+                problems.push(
+                    Problem::about(uri.clone(), format!("remote builder `{uri}` has {why}"))
+                        .with_evidence([evidence(b)]),
+                );
             }
-            if bad.is_empty() {
-                return Outcome::pass(format!(
+            Outcome::problems_or(problems, || {
+                Outcome::pass(format!(
                     "all {} remote builders have pinned host keys",
                     remote.len()
                 ))
-                .with_evidence(remote.iter().map(|b| evidence(b)));
-            }
-            let (names, ev): (Vec<String>, Vec<Evidence>) = bad.into_iter().unzip();
-            Outcome::fail(format!(
-                "remote builders without a pinned host key: {}",
-                names.join(", ")
-            ))
-            .with_evidence(ev)
+                .with_evidence(remote.iter().map(|b| evidence(b)))
+            })
         })
     }
 }
@@ -136,11 +139,38 @@ mod tests {
         else {
             panic!("expected fail")
         };
-        assert!(message.contains("b.example.org"), "{message}");
+        assert_eq!(
+            message,
+            "remote builder `ssh-ng://nix@b.example.org` has no pinned host key"
+        );
         assert_eq!(
             (evidence[0].path.as_str(), evidence[0].line),
             ("/etc/nix/machines", Some(2))
         );
+        assert_eq!(
+            o.problems()[0].subject.as_deref(),
+            Some("ssh-ng://nix@b.example.org")
+        );
+    }
+
+    #[test]
+    fn one_problem_per_builder() {
+        let b = root_with_conf("").file(
+            "/etc/nix/machines",
+            "ssh://a x86_64-linux\nssh://b x86_64-linux - 1 1 - - bm90LWEta2V5\nssh://a aarch64-linux\n",
+        );
+        let o = run(&BuildersUnpinned, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("ssh://a"));
+        // Listed twice (two systems): one problem, both lines.
+        assert_eq!(p[0].evidence.len(), 2);
+        assert_eq!(p[1].subject.as_deref(), Some("ssh://b"));
+        assert_eq!(
+            p[1].message,
+            "remote builder `ssh://b` has a malformed host key (not pinned)"
+        );
+        assert!(p.iter().all(|p| p.severity.is_none()));
     }
 
     #[test]

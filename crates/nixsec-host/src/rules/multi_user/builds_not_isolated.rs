@@ -1,11 +1,12 @@
 //! NIX-011: builds do not run as dedicated, locked-down build users.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::nix::{bool_setting, with_conf};
+use crate::perms::unreadable;
 
 /// `build-users-group` is empty, missing, or its users could log in.
 pub struct BuildsNotIsolated;
@@ -31,7 +32,8 @@ impl Rule for BuildsNotIsolated {
                 );
             }
             if group_name.is_empty() {
-                return Outcome::fail(
+                return Outcome::fail_about(
+                    "build-users-group",
                     "`build-users-group` is empty: builds run as the daemon's user (root)",
                 )
                 .with_evidence(evidence);
@@ -42,10 +44,13 @@ impl Rule for BuildsNotIsolated {
                 Err(e) => return Outcome::error(e.clone()),
             };
             let Some(group) = groups.iter().find(|g| g.name == group_name) else {
-                return Outcome::fail(format!(
-                    "the build users group `{}` does not exist in `/etc/group` (the daemon cannot build)",
-                    nixsec_core::escape(&group_name)
-                ))
+                return Outcome::fail_about(
+                    "build-users-group",
+                    format!(
+                        "the build users group `{}` does not exist in `/etc/group` (the daemon cannot build)",
+                        nixsec_core::escape(&group_name)
+                    ),
+                )
                 .with_evidence(evidence);
             };
             evidence.push(Evidence::line(
@@ -54,33 +59,43 @@ impl Rule for BuildsNotIsolated {
                 format!("{}:{}:{}", group.name, group.gid, group.members.join(",")),
             ));
             if group.members.is_empty() {
-                return Outcome::fail(format!(
-                    "the build users group `{}` has no members",
-                    group.name
-                ))
+                return Outcome::fail_about(
+                    "build-users-group",
+                    format!(
+                        "the build users group `{}` has no members",
+                        nixsec_core::escape(&group.name)
+                    ),
+                )
                 .with_evidence(evidence);
             }
             let users = match &accounts.users {
                 Ok(u) => u,
                 Err(e) => return Outcome::error(e.clone()),
             };
+            // One problem per member: each is locked down on its own.
             let mut problems = Vec::new();
             let mut unknown = false;
             for m in &group.members {
                 let Some(u) = users.iter().find(|u| &u.name == m) else {
-                    problems.push(format!(
-                        "`{}` is not in /etc/passwd",
-                        nixsec_core::escape(m)
-                    ));
+                    problems.push(
+                        Problem::about(
+                            m.clone(),
+                            format!(
+                                "build user `{}` is not in /etc/passwd",
+                                nixsec_core::escape(m)
+                            ),
+                        )
+                        .with_evidence(evidence.iter().cloned()),
+                    );
                     continue;
                 };
                 let mut bad = Vec::new();
                 if u.uid == 0 {
-                    bad.push("uid 0".to_string());
+                    bad.push("has uid 0".to_string());
                 }
                 if u.has_login_shell() {
                     bad.push(format!(
-                        "login shell `{}`",
+                        "has login shell `{}`",
                         if u.shell.is_empty() {
                             "/bin/sh"
                         } else {
@@ -89,47 +104,58 @@ impl Rule for BuildsNotIsolated {
                     ));
                 }
                 if u.gid != group.gid {
-                    bad.push(format!("primary group `{}`", accounts.group_name(u.gid)));
+                    bad.push(format!(
+                        "has primary group `{}`",
+                        nixsec_core::escape(&accounts.group_name(u.gid))
+                    ));
                 }
-                let others: Vec<&str> = groups
+                let others: Vec<String> = groups
                     .iter()
                     .filter(|g| g.gid != group.gid && g.members.contains(m))
-                    .map(|g| g.name.as_str())
+                    .map(|g| format!("`{}`", nixsec_core::escape(&g.name)))
                     .collect();
                 if !others.is_empty() {
-                    bad.push(format!("also in {}", others.join(", ")));
+                    bad.push(format!("is also in {}", others.join(", ")));
                 }
                 match &accounts.shadow {
                     Ok(sh) => {
                         if let Some(s) = sh.iter().find(|s| &s.name == m) {
                             if s.hash.is_empty() {
-                                bad.push("an empty password".into());
+                                bad.push("has an empty password".into());
                             } else if s.password_usable() {
-                                bad.push("a usable password".into());
+                                bad.push("has a usable password".into());
                             }
                         }
                     }
                     Err(_) => unknown = true,
                 }
                 if !bad.is_empty() {
-                    evidence.push(Evidence::line(
-                        "/etc/passwd",
-                        u.line,
-                        format!("{}:{}:{}:{}", u.name, u.uid, u.gid, u.shell),
-                    ));
-                    problems.push(format!(
-                        "`{}` has {}",
-                        nixsec_core::escape(m),
-                        bad.join(", ")
-                    ));
+                    let last = bad.pop().unwrap_or_default();
+                    let said = if bad.is_empty() {
+                        last
+                    } else {
+                        format!("{} and {last}", bad.join(", "))
+                    };
+                    problems.push(
+                        Problem::about(
+                            m.clone(),
+                            format!("build user `{}` {said}", nixsec_core::escape(m)),
+                        )
+                        .with_evidence(evidence.iter().cloned().chain([
+                            Evidence::line(
+                                "/etc/passwd",
+                                u.line,
+                                format!("{}:{}:{}:{}", u.name, u.uid, u.gid, u.shell),
+                            ),
+                        ])),
+                    );
                 }
             }
             if !problems.is_empty() {
-                return Outcome::fail(format!(
-                    "build users are not locked down: {}",
-                    problems.join("; ")
-                ))
-                .with_evidence(evidence);
+                if let Err(e) = &accounts.shadow {
+                    problems.push(unreadable(e, "/etc/shadow"));
+                }
+                return Outcome::Fail { problems };
             }
             if unknown {
                 let reason = accounts.shadow.as_ref().err().cloned().unwrap_or_default();
@@ -171,6 +197,10 @@ mod tests {
         );
         assert!(message(&o).contains("does not exist"), "{}", message(&o));
         assert_eq!(
+            o.problems()[0].subject.as_deref(),
+            Some("build-users-group")
+        );
+        assert_eq!(
             run(
                 &BuildsNotIsolated,
                 &root_with_conf("build-users-group =\nauto-allocate-uids = true\n")
@@ -187,13 +217,51 @@ mod tests {
             .file("/etc/group", "wheel:x:1:nixbld2\nnixbld:x:30000:nixbld1,nixbld2\n")
             .file("/etc/shadow", "nixbld1:!:1::::::\nnixbld2::1::::::\n");
         let o = run(&BuildsNotIsolated, &b);
-        let m = message(&o).to_string();
-        assert_eq!(o.status(), Status::Fail, "{m}");
-        assert!(m.contains("`nixbld1` has login shell `/bin/bash`"), "{m}");
-        assert!(
-            m.contains("`nixbld2` has also in wheel, an empty password"),
-            "{m}"
+        assert_eq!(o.status(), Status::Fail, "{o:?}");
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("nixbld1"));
+        assert_eq!(
+            p[0].message,
+            "build user `nixbld1` has login shell `/bin/bash`"
         );
+        assert_eq!(p[1].subject.as_deref(), Some("nixbld2"));
+        assert_eq!(
+            p[1].message,
+            "build user `nixbld2` is also in `wheel` and has an empty password"
+        );
+        // The group's line and the user's.
+        assert_eq!(p[1].evidence.last().map(|e| e.line), Some(Some(3)));
+        assert!(p.iter().all(|p| p.severity.is_none()));
+    }
+
+    #[test]
+    fn every_member_is_its_own_problem() {
+        let b = root_with_conf("")
+            .file(
+                "/etc/passwd",
+                "root:x:0:0::/root:/bin/bash\nnixbld1:x:30001:100::/var/empty:/bin/bash\n",
+            )
+            .file("/etc/group", "users:x:100:\nnixbld:x:30000:nixbld1,ghost\n");
+        std::fs::remove_file(b.path().join("etc/shadow")).expect("rm");
+        std::fs::create_dir(b.path().join("etc/shadow")).expect("dir in the way");
+        let o = run(&BuildsNotIsolated, &b);
+        let subjects: Vec<&str> = o
+            .problems()
+            .iter()
+            .filter_map(|p| p.subject.as_deref())
+            .collect();
+        // The unreadable shadow file is a problem of its own: passwords were not checked.
+        assert_eq!(subjects, ["nixbld1", "ghost", "/etc/shadow"], "{o:?}");
+        assert_eq!(
+            o.problems()[0].message,
+            "build user `nixbld1` has login shell `/bin/bash` and has primary group `users`"
+        );
+        assert_eq!(
+            o.problems()[1].message,
+            "build user `ghost` is not in /etc/passwd"
+        );
+        assert!(o.problems()[2].message.ends_with("; not checked"));
     }
 
     #[test]

@@ -74,11 +74,14 @@ impl Rule for DaemonOpenToAll {
                 ))
                 .with_evidence(evidence);
             }
-            Outcome::fail(format!(
-                "every local user may use the daemon, and {} human accounts exist ({})",
-                humans.len(),
-                nixsec_core::escape(&humans.join(", "))
-            ))
+            Outcome::fail_about(
+                "allowed-users",
+                format!(
+                    "every local user may use the daemon, and {} human accounts exist ({})",
+                    humans.len(),
+                    nixsec_core::escape(&humans.join(", "))
+                ),
+            )
             .with_evidence(evidence)
         })
     }
@@ -106,6 +109,7 @@ mod tests {
         let o = run(&DaemonOpenToAll, &with_users("", 3));
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
         assert!(message(&o).contains("3 human accounts"));
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("allowed-users"));
     }
 
     #[test]

@@ -21,9 +21,9 @@ impl Rule for SandboxDisabled {
             let value = s.value();
             match value.as_str() {
                 "true" => Outcome::pass("`sandbox = true`: builds run in the sandbox").with_evidence(s.evidence()),
-                "false" => Outcome::fail("`sandbox = false`: builds run unsandboxed, with access to the host and the network")
+                "false" => Outcome::fail_about("sandbox", "`sandbox = false`: builds run unsandboxed, with access to the host and the network")
                     .with_evidence(s.evidence()),
-                "relaxed" => Outcome::fail("`sandbox = relaxed`: derivations marked `__noChroot` build outside the sandbox")
+                "relaxed" => Outcome::fail_about("sandbox", "`sandbox = relaxed`: derivations marked `__noChroot` build outside the sandbox")
                     .with_evidence(s.evidence()),
                 other => {
                     let e: Vec<Evidence> = s.evidence();
@@ -57,6 +57,7 @@ mod tests {
             };
             assert_eq!(evidence[0].line, Some(2));
             assert_eq!(evidence[0].path, "/etc/nix/nix.conf");
+            assert_eq!(o.problems()[0].subject.as_deref(), Some("sandbox"));
         }
     }
 

@@ -19,10 +19,11 @@ impl Rule for SandboxFallback {
             Ok(Some((false, s))) => Outcome::pass("`sandbox-fallback = false`: builds fail rather than run unsandboxed")
                 .with_evidence(s.evidence()),
             Ok(Some((true, s))) => {
-                Outcome::fail("`sandbox-fallback` is on: builds run unsandboxed when the sandbox cannot be set up")
+                Outcome::fail_about("sandbox-fallback", "`sandbox-fallback` is on: builds run unsandboxed when the sandbox cannot be set up")
                     .with_evidence(s.evidence())
             }
-            Ok(None) => Outcome::fail(
+            Ok(None) => Outcome::fail_about(
+                "sandbox-fallback",
                 "`sandbox-fallback` is unset (Nix default `true`): builds run unsandboxed when the sandbox cannot be set up",
             )
             .with_evidence([default_evidence(conf, "sandbox-fallback", "true")]),
@@ -38,10 +39,9 @@ mod tests {
 
     #[test]
     fn default_and_true_fail_false_passes() {
-        assert_eq!(
-            run(&SandboxFallback, &root_with_conf("")).status(),
-            Status::Fail
-        );
+        let o = run(&SandboxFallback, &root_with_conf(""));
+        assert_eq!(o.status(), Status::Fail);
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("sandbox-fallback"));
         assert_eq!(
             run(
                 &SandboxFallback,

@@ -1,7 +1,7 @@
 //! NIX-016: secret-bearing host paths are bind-mounted into every build sandbox.
 
 use crate::cx::HostCx;
-use nixsec_core::Outcome;
+use nixsec_core::{Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::nix::with_conf;
@@ -62,20 +62,29 @@ impl Rule for SecretsExposedToBuilds {
                     "no `sandbox-paths` configured beyond Nix's default (`/bin/sh`)",
                 );
             };
-            let bad: Vec<String> = s
-                .items
-                .iter()
-                .filter_map(|e| {
-                    exposed(e).map(|what| format!("`{}` (exposes {what})", nixsec_core::escape(e)))
-                })
-                .collect();
-            if bad.is_empty() {
+            // One problem per entry: each is removed on its own.
+            let mut problems: Vec<Problem> = Vec::new();
+            for e in &s.items {
+                let Some(what) = exposed(e) else { continue };
+                let entry = nixsec_core::escape(e).into_owned();
+                if problems
+                    .iter()
+                    .any(|p| p.subject.as_deref() == Some(entry.as_str()))
+                {
+                    continue;
+                }
+                problems.push(
+                    Problem::about(
+                        entry.clone(),
+                        format!("builds can read `{entry}` (it exposes {what})"),
+                    )
+                    .with_evidence(s.evidence_for(|i| i == e)),
+                );
+            }
+            Outcome::problems_or(problems, || {
                 Outcome::pass("no secret-bearing path is mounted into builds")
                     .with_evidence(s.evidence())
-            } else {
-                Outcome::fail(format!("builds can read: {}", bad.join(", ")))
-                    .with_evidence(s.evidence_for(|e| exposed(e).is_some()))
-            }
+            })
         })
     }
 }
@@ -128,5 +137,32 @@ mod tests {
         };
         assert_eq!(evidence.len(), 1);
         assert_eq!(evidence[0].line, Some(2));
+    }
+
+    #[test]
+    fn one_problem_per_entry() {
+        let o = run(
+            &SecretsExposedToBuilds,
+            &root_with_conf("sandbox-paths = /bin/sh /run/secrets /root/.aws=/root/.aws\nextra-sandbox-paths = /dev/kvm /etc/ssh/ssh_host_ed25519_key? /run/secrets\n"),
+        );
+        let p = o.problems();
+        let subjects: Vec<&str> = p.iter().filter_map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "/run/secrets",
+                "/root/.aws=/root/.aws",
+                "/etc/ssh/ssh_host_ed25519_key?"
+            ],
+            "{o:?}"
+        );
+        assert_eq!(
+            p[1].message,
+            "builds can read `/root/.aws=/root/.aws` (it exposes /root)"
+        );
+        // Set on both lines: both cited.
+        assert_eq!(p[0].evidence.len(), 2);
+        assert_eq!(p[2].evidence[0].line, Some(2));
+        assert!(p.iter().all(|p| p.severity.is_none()));
     }
 }

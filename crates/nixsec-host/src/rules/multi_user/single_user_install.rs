@@ -3,7 +3,7 @@
 use std::os::unix::fs::MetadataExt;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
@@ -37,13 +37,21 @@ impl Rule for SingleUserInstall {
                 Err(e) => return Outcome::error(e.to_string()),
             }
         }
-        if let Some((p, name, uid, _)) = bad.first() {
-            let evidence: Vec<Evidence> = bad.iter().map(|b| b.3.clone()).collect();
-            return Outcome::fail(format!(
-                "single-user install: `{p}` is owned by `{}` (uid {uid}), who can rewrite anything in the store",
-                nixsec_core::escape(name)
-            ))
-            .with_evidence(evidence);
+        if !bad.is_empty() {
+            let problems = bad
+                .into_iter()
+                .map(|(p, name, uid, ev)| {
+                    Problem::about(
+                        p,
+                        format!(
+                            "single-user install: `{p}` is owned by `{}` (uid {uid}), who can rewrite anything in the store",
+                            nixsec_core::escape(&name)
+                        ),
+                    )
+                    .with_evidence([ev])
+                })
+                .collect();
+            return Outcome::Fail { problems };
         }
         if seen.is_empty() {
             return Outcome::skip("Nix is installed but its store is not created yet (no `/nix/store`, no `/nix/var/nix/db`)");
@@ -90,6 +98,21 @@ mod tests {
             let o = run(&SingleUserInstall, &b);
             assert_eq!(o.status(), Status::Fail);
             assert!(message(&o).contains("uid 1000"), "{}", message(&o));
+            assert_eq!(o.problems()[0].subject.as_deref(), Some("/nix/store"));
+            // The database too: one problem each.
+            std::os::unix::fs::chown(b.path().join("nix/var/nix/db"), Some(1000), Some(100))
+                .expect("chown");
+            let o = run(&SingleUserInstall, &b);
+            let subjects: Vec<&str> = o
+                .problems()
+                .iter()
+                .filter_map(|p| p.subject.as_deref())
+                .collect();
+            assert_eq!(subjects, ["/nix/store", "/nix/var/nix/db"]);
+            assert_eq!(
+                o.problems()[1].message,
+                "single-user install: `/nix/var/nix/db` is owned by `1000` (uid 1000), who can rewrite anything in the store"
+            );
         } else {
             assert_eq!(o.status(), Status::Fail);
         }

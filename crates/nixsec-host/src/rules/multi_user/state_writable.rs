@@ -3,12 +3,12 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::nix::{nix_installed, system_conf, NOT_INSTALLED};
-use crate::perms::describe;
+use crate::perms::{describe, unreadable};
 
 /// `/nix/store`, the database, the daemon socket directory, profiles or gcroots are writable by
 /// a user or group that should not write there.
@@ -55,7 +55,6 @@ impl Rule for StateWritable {
         let accounts = Accounts::of(cx);
         let nixbld = build_gid(cx, &accounts);
         let mut problems = Vec::new();
-        let mut bad_ev = Vec::new();
         let mut ok_ev = Vec::new();
         let mut errors = Vec::new();
         for (path, expect) in TARGETS {
@@ -98,12 +97,16 @@ impl Rule for StateWritable {
             if why.is_empty() {
                 ok_ev.push(Evidence::value(*path, shown));
             } else {
-                problems.push(format!("`{path}` is {}", why.join(" and ")));
-                bad_ev.push(Evidence::value(*path, shown));
+                // One problem per path: its owner and mode are one fix.
+                problems.push(
+                    Problem::about(*path, format!("`{path}` is {}", why.join(" and ")))
+                        .with_evidence([Evidence::value(*path, shown)]),
+                );
             }
         }
         if !problems.is_empty() {
-            return Outcome::fail(problems.join("; ")).with_evidence(bad_ev);
+            problems.extend(errors.iter().map(|e| unreadable(e, "Nix directory")));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -143,15 +146,26 @@ mod tests {
 
     #[test]
     fn world_writable_db_fails() {
-        let b = standard().chmod("/nix/var/nix/db", 0o777);
+        let b = standard()
+            .chmod("/nix/var/nix/db", 0o777)
+            .chmod("/nix/var/nix/profiles", 0o777);
         let o = run(&StateWritable, &b);
         assert_eq!(o.status(), Status::Fail);
+        // One problem per path (when not root, the fixture's owner is one more problem each).
+        let p: Vec<&nixsec_core::Problem> = o
+            .problems()
+            .iter()
+            .filter(|p| p.message.contains("writable by every user"))
+            .collect();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("/nix/var/nix/db"));
         assert!(
-            message(&o).contains("`/nix/var/nix/db` is")
-                && message(&o).contains("writable by every user"),
+            p[0].message.starts_with("`/nix/var/nix/db` is"),
             "{}",
-            message(&o)
+            p[0].message
         );
+        assert_eq!(p[1].subject.as_deref(), Some("/nix/var/nix/profiles"));
+        assert_eq!(p[1].evidence[0].path, "/nix/var/nix/profiles");
     }
 
     #[test]

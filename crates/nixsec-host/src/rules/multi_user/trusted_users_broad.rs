@@ -1,7 +1,7 @@
 //! NIX-014: `trusted-users` grants more than root.
 
 use crate::cx::HostCx;
-use nixsec_core::{Outcome, Severity};
+use nixsec_core::{Outcome, Problem, Severity};
 
 use nixsec_nixconf::NixConf;
 
@@ -30,18 +30,34 @@ impl Rule for TrustedUsersBroad {
             if extra.is_empty() {
                 return Outcome::pass("only `root` is trusted").with_evidence(s.evidence());
             }
-            let everyone = extra.iter().any(|u| *u == "*" || *u == "@users");
-            let shown = nixsec_core::escape(&extra.join(" ")).into_owned();
-            let out = Outcome::fail(format!(
-                "trusted beyond root: {shown} (trusted users can bypass signature checks: root-equivalent{})",
-                if everyone { ", and this covers every local user" } else { "" }
-            ))
-            .with_evidence(s.evidence_for(|u| u != "root"));
-            if everyone {
-                out
-            } else {
-                out.with_severity(Severity::High)
+            // One problem per user or group besides root: each is removed on its own.
+            let mut problems = Vec::new();
+            for (i, u) in extra.iter().copied().enumerate() {
+                if extra[..i].contains(&u) {
+                    continue;
+                }
+                let everyone = u == "*" || u == "@users";
+                let who = if everyone {
+                    "every local user"
+                } else if u.starts_with('@') {
+                    "each of its members"
+                } else {
+                    "this user"
+                };
+                problems.push(
+                    Problem::about(
+                        nixsec_core::escape(u).into_owned(),
+                        format!(
+                            "`{}` is trusted beyond root: {who} can bypass signature checks (root-equivalent)",
+                            nixsec_core::escape(u)
+                        ),
+                    )
+                    .with_evidence(s.evidence_for(|i| i == u))
+                    // Critical (the rule's) when it covers everyone, else high.
+                    .with_severity_opt((!everyone).then_some(Severity::High)),
+                );
             }
+            Outcome::Fail { problems }
         })
     }
 }
@@ -94,6 +110,42 @@ mod tests {
         };
         assert_eq!(evidence.len(), 1, "only the line that added alice");
         assert_eq!(evidence[0].line, Some(2));
+    }
+
+    #[test]
+    fn one_problem_per_user_or_group() {
+        let o = run(
+            &TrustedUsersBroad,
+            &root_with_conf("trusted-users = root alice @wheel\nextra-trusted-users = bob *\n"),
+        );
+        let p = o.problems();
+        let subjects: Vec<&str> = p.iter().filter_map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, ["alice", "@wheel", "bob", "*"], "{o:?}");
+        assert_eq!(
+            p[0].message,
+            "`alice` is trusted beyond root: this user can bypass signature checks (root-equivalent)"
+        );
+        assert_eq!(
+            p[1].message,
+            "`@wheel` is trusted beyond root: each of its members can bypass signature checks (root-equivalent)"
+        );
+        assert_eq!(
+            p[3].message,
+            "`*` is trusted beyond root: every local user can bypass signature checks (root-equivalent)"
+        );
+        let sev: Vec<Option<Severity>> = p.iter().map(|p| p.severity).collect();
+        assert_eq!(
+            sev,
+            [
+                Some(Severity::High),
+                Some(Severity::High),
+                Some(Severity::High),
+                None
+            ]
+        );
+        // Each problem cites the line that added it.
+        assert_eq!(p[0].evidence[0].line, Some(1));
+        assert_eq!(p[2].evidence[0].line, Some(2));
     }
 
     #[test]

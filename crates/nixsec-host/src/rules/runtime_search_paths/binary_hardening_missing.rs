@@ -1,11 +1,11 @@
 //! NIX-009: programs of the system closure built without the usual hardening.
 
 use crate::cx::HostCx;
-use nixsec_core::{Outcome, Severity};
+use nixsec_core::Outcome;
 use nixsec_scan::findings;
 
 use crate::engine::Rule;
-use crate::scan::{fail_with, with_scan};
+use crate::scan::{fail_with, with_scan, MAX_LISTED};
 
 /// Binary hardening missing.
 pub struct BinaryHardeningMissing;
@@ -22,13 +22,8 @@ impl Rule for BinaryHardeningMissing {
                     o.elf.len()
                 ));
             }
-            let setuid = found.iter().any(|f| f.severity == Severity::Medium);
-            let out = fail_with(&found, "ELF files lack hardening", 20);
-            if setuid {
-                out.with_severity(Severity::Medium)
-            } else {
-                out
-            }
+            // One problem per file; medium for a setuid/setgid one.
+            fail_with(&found, "ELF files lacking hardening", MAX_LISTED)
         })
     }
 }

@@ -5,7 +5,7 @@ use nixsec_core::Outcome;
 use nixsec_scan::findings;
 
 use crate::engine::Rule;
-use crate::scan::{fail_with, with_scan};
+use crate::scan::{fail_with, with_scan, MAX_LISTED};
 
 /// ELF search path escapes the store.
 pub struct ElfSearchPathEscapes;
@@ -22,7 +22,7 @@ impl Rule for ElfSearchPathEscapes {
                     o.elf.len()
                 ))
             } else {
-                fail_with(&found, "ELF files search outside the store", 20)
+                fail_with(&found, "ELF files searching outside the store", MAX_LISTED)
             }
         })
     }

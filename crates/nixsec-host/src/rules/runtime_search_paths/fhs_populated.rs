@@ -2,10 +2,14 @@
 //! store, found by every hard-coded `/usr/bin/...` path).
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::kernel::mounts;
+use crate::perms::{capped, unreadable};
+
+/// Most entries reported one by one.
+const MAX_LISTED: usize = 10;
 
 /// `/bin`, `/usr/bin`, `/lib`, `/lib64`, `/usr/lib` hold more than NixOS puts there.
 pub struct FhsPopulated;
@@ -56,23 +60,22 @@ impl Rule for FhsPopulated {
             }
         }
         if !unexpected.is_empty() {
-            let shown: Vec<&str> = unexpected.iter().take(10).map(String::as_str).collect();
-            let more = if unexpected.len() > 10 {
-                format!(" and {} more", unexpected.len() - 10)
-            } else {
-                String::new()
-            };
-            return Outcome::fail(format!(
-                "{} unexpected entries in FHS directories: {}{more}",
-                unexpected.len(),
-                shown.join(", ")
-            ))
-            .with_evidence(
-                unexpected
-                    .iter()
-                    .take(10)
-                    .map(|p| Evidence::path(p.clone())),
-            );
+            let problems = unexpected
+                .iter()
+                .map(|p| {
+                    Problem::about(
+                        p.clone(),
+                        format!(
+                            "unexpected entry `{}` in an FHS directory",
+                            nixsec_core::escape(p)
+                        ),
+                    )
+                    .with_evidence([Evidence::path(p.clone())])
+                })
+                .collect();
+            let mut problems = capped(problems, MAX_LISTED, "entries");
+            problems.extend(errors.iter().map(|e| unreadable(e, "FHS directory")));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -107,15 +110,37 @@ mod tests {
         let b = nixos()
             .file("/usr/bin/python3", "#!/bin/sh\n")
             .file("/lib/libfoo.so.1", "");
+        let o = run(&FhsPopulated, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("/usr/bin/python3"));
         assert_eq!(
-            message(&run(&FhsPopulated, &b)),
-            "2 unexpected entries in FHS directories: /usr/bin/python3, /lib/libfoo.so.1"
+            p[0].message,
+            "unexpected entry `/usr/bin/python3` in an FHS directory"
         );
+        assert_eq!(p[1].subject.as_deref(), Some("/lib/libfoo.so.1"));
+        assert!(p.iter().all(|p| p.severity.is_none()));
         let b = b.file(
             "/proc/self/mountinfo",
             "80 27 0:60 / /usr/bin rw,nosuid,nodev - fuse.envfs envfs rw\n",
         );
         assert_eq!(run(&FhsPopulated, &b).status(), Status::Pass);
+    }
+
+    #[test]
+    fn ten_are_listed_then_a_count() {
+        let mut b = nixos();
+        for i in 0..12 {
+            b = b.file(&format!("/usr/lib/lib{i:02}.so"), "");
+        }
+        let o = run(&FhsPopulated, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 10, "{o:?}");
+        assert!(
+            p[9].message.ends_with("(2 more entries found, not listed)"),
+            "{}",
+            p[9].message
+        );
     }
 
     #[test]

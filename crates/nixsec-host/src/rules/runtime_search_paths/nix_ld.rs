@@ -54,8 +54,11 @@ impl Rule for NixLd {
             return Outcome::pass("nix-ld is enabled (accepted with --profile desktop)")
                 .with_evidence(evidence);
         }
-        Outcome::fail("nix-ld is enabled on a server: foreign FHS binaries run here")
-            .with_evidence(evidence)
+        Outcome::fail_about(
+            "nix-ld",
+            "nix-ld is enabled on a server: foreign FHS binaries run here",
+        )
+        .with_evidence(evidence)
     }
 }
 
@@ -83,10 +86,12 @@ mod tests {
     #[test]
     fn nix_ld_fails_on_servers_only() {
         let b = with_loader("/nix/store/bbbb-nix-ld-2.0.3/libexec/nix-ld");
+        let o = run(&NixLd, &b);
         assert_eq!(
-            message(&run(&NixLd, &b)),
+            message(&o),
             "nix-ld is enabled on a server: foreign FHS binaries run here"
         );
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("nix-ld"));
         let cx = crate::testing::cx(&b).with_options(AuditOptions {
             profile: Some(Profile::Desktop),
             ..Default::default()

@@ -3,11 +3,11 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
-use crate::perms::describe;
+use crate::perms::{describe, unreadable};
 
 /// A profile link, its directory or its target is not root's alone.
 pub struct ProfileWritable;
@@ -40,11 +40,22 @@ fn candidates(cx: &HostCx) -> Vec<String> {
     out
 }
 
+/// Add a problem about `subject` unless one exists (a directory or target shared by several
+/// links is one problem).
+fn add(problems: &mut Vec<Problem>, subject: String, message: String, ev: Evidence) {
+    if problems
+        .iter()
+        .all(|p| p.subject.as_deref() != Some(subject.as_str()))
+    {
+        problems.push(Problem::about(subject, message).with_evidence([ev]));
+    }
+}
+
 impl Rule for ProfileWritable {
     fn check(&self, cx: &HostCx) -> Outcome {
         let accounts = Accounts::of(cx);
+        // One problem per link, directory or target that is not root's alone.
         let mut problems = Vec::new();
-        let mut evidence = Vec::new();
         let mut errors = Vec::new();
         let mut seen = 0;
         for p in candidates(cx) {
@@ -57,21 +68,28 @@ impl Rule for ProfileWritable {
                 }
             };
             seen += 1;
-            let mut bad = Vec::new();
             if lmd.uid() != 0 {
-                bad.push(format!(
-                    "the link is owned by `{}`",
-                    accounts.user_name(lmd.uid())
-                ));
+                add(
+                    &mut problems,
+                    p.clone(),
+                    format!(
+                        "the profile link `{p}` is owned by `{}`",
+                        accounts.user_name(lmd.uid())
+                    ),
+                    Evidence::value(&p, describe(&lmd, &accounts)),
+                );
             }
             let dir = p.rsplit_once('/').map_or("/", |(d, _)| d).to_string();
             match cx.root().metadata(&dir) {
                 Ok((_, md)) => {
                     if md.uid() != 0 || md.permissions().mode() & 0o022 != 0 {
-                        bad.push(format!(
-                            "its directory {dir} is {}",
-                            describe(&md, &accounts)
-                        ));
+                        let shown = describe(&md, &accounts);
+                        add(
+                            &mut problems,
+                            dir.clone(),
+                            format!("`{dir}`, the directory of the profile link `{p}`, is {shown}"),
+                            Evidence::value(&dir, shown.clone()),
+                        );
                     }
                 }
                 Err(e) => errors.push(e.to_string()),
@@ -80,24 +98,26 @@ impl Rule for ProfileWritable {
                 match cx.root().metadata(&p) {
                     Ok((r, md)) => {
                         if md.uid() != 0 || md.permissions().mode() & 0o022 != 0 {
-                            bad.push(format!(
-                                "its target {} is {}",
-                                r.display(),
-                                describe(&md, &accounts)
-                            ));
+                            let target = r.display();
+                            let shown = describe(&md, &accounts);
+                            add(
+                                &mut problems,
+                                target.clone(),
+                                format!(
+                                    "`{target}`, the target of the profile link `{p}`, is {shown}"
+                                ),
+                                Evidence::value(&target, shown.clone()),
+                            );
                         }
                     }
                     Err(e) if e.is_not_found() => {}
                     Err(e) => errors.push(e.to_string()),
                 }
             }
-            if !bad.is_empty() {
-                evidence.push(Evidence::value(&p, describe(&lmd, &accounts)));
-                problems.push(format!("{p}: {}", bad.join(", ")));
-            }
         }
         if !problems.is_empty() {
-            return Outcome::fail(problems.join("; ")).with_evidence(evidence);
+            problems.extend(errors.iter().map(|e| unreadable(e, "profile")));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -146,24 +166,35 @@ mod tests {
             eprintln!("skipped: needs root-owned fixtures");
             return;
         }
+        // Both links live in the writable directory: one problem about it.
         let o = run(
             &ProfileWritable,
             &nixos().chmod("/nix/var/nix/profiles", 0o777),
         );
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("/nix/var/nix/profiles"));
         assert!(
-            message(&o).starts_with(
-                "/nix/var/nix/profiles/system: its directory /nix/var/nix/profiles is drwxrwxrwx"
-            ),
+            p[0].message.starts_with(
+                "`/nix/var/nix/profiles`, the directory of the profile link `/nix/var/nix/profiles/system"
+            ) && p[0].message.contains("is drwxrwxrwx"),
             "{}",
-            message(&o)
+            p[0].message
         );
+        // Both links lead to the writable target: one problem about it.
         let b = nixos().chmod("/nix/store/aaaa-nixos-system-host-24.11", 0o777);
         let o = run(&ProfileWritable, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(
+            p[0].subject.as_deref(),
+            Some("/nix/store/aaaa-nixos-system-host-24.11")
+        );
         assert!(
-            message(&o)
-                .contains("its target /nix/store/aaaa-nixos-system-host-24.11 is drwxrwxrwx"),
+            p[0].message.contains("the target of the profile link")
+                && p[0].message.contains("is drwxrwxrwx"),
             "{}",
-            message(&o)
+            p[0].message
         );
         let b = nixos();
         std::os::unix::fs::lchown(
@@ -172,7 +203,18 @@ mod tests {
             None,
         )
         .expect("lchown");
-        assert!(message(&run(&ProfileWritable, &b)).contains("the link is owned by `1000`"));
+        let o = run(&ProfileWritable, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(
+            p[0].subject.as_deref(),
+            Some("/nix/var/nix/profiles/system")
+        );
+        assert_eq!(
+            p[0].message,
+            "the profile link `/nix/var/nix/profiles/system` is owned by `1000`"
+        );
+        assert!(p.iter().all(|p| p.severity.is_none()));
     }
 
     #[test]

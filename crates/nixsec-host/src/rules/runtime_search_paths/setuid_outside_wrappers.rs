@@ -3,11 +3,11 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
-use crate::perms::describe;
+use crate::perms::{capped, describe, unreadable};
 
 /// A setuid/setgid file outside the wrapper directory, or a root setuid wrapper NixOS does not
 /// install by default.
@@ -56,6 +56,9 @@ const DEFAULT_WRAPPERS: &[&str] = &[
 ];
 
 const SKIP_DIRS: &[&str] = &["/nix/store", "/proc", "/sys", "/dev", "/run/wrappers"];
+
+/// Most files reported one by one.
+const MAX_LISTED: usize = 10;
 
 /// Most entries walked before giving up (a runaway tree).
 const MAX_ENTRIES: usize = 2_000_000;
@@ -114,10 +117,18 @@ impl Rule for SetuidOutsideWrappers {
                 }
             }
         }
-        let mut problems: Vec<String> = found.iter().map(|(p, _)| p.clone()).collect();
-        let mut evidence: Vec<Evidence> = found
+        let mut problems: Vec<Problem> = found
             .iter()
-            .map(|(p, d)| Evidence::value(p, d.clone()))
+            .map(|(p, d)| {
+                Problem::about(
+                    p.clone(),
+                    format!(
+                        "`{}` is setuid/setgid outside the wrapper set",
+                        nixsec_core::escape(p)
+                    ),
+                )
+                .with_evidence([Evidence::value(p, d.clone())])
+            })
             .collect();
         if let Ok((_, names)) = cx.root().read_dir("/run/wrappers/bin") {
             for n in names {
@@ -129,25 +140,28 @@ impl Rule for SetuidOutsideWrappers {
                         && md.uid() == 0
                         && !DEFAULT_WRAPPERS.contains(&n.as_str())
                     {
-                        problems.push(format!("{p} (extra setuid-root wrapper)"));
-                        evidence.push(Evidence::value(&p, describe(&md, &accounts)));
+                        problems.push(
+                            Problem::about(
+                                p.clone(),
+                                format!(
+                                    "`{}` is an extra setuid-root wrapper",
+                                    nixsec_core::escape(&p)
+                                ),
+                            )
+                            .with_evidence([Evidence::value(&p, describe(&md, &accounts))]),
+                        );
                     }
                 }
             }
         }
         if !problems.is_empty() {
-            let shown: Vec<&str> = problems.iter().take(10).map(String::as_str).collect();
-            let more = if problems.len() > 10 {
-                format!(" and {} more", problems.len() - 10)
-            } else {
-                String::new()
-            };
-            evidence.truncate(10);
-            return Outcome::fail(format!(
-                "setuid/setgid outside the wrapper set: {}{more}",
-                shown.join(", ")
-            ))
-            .with_evidence(evidence);
+            let mut problems = capped(problems, MAX_LISTED, "setuid/setgid files");
+            problems.extend(capped(
+                errors.iter().map(|e| unreadable(e, "directory")).collect(),
+                3,
+                "unreadable directories",
+            ));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(format!(
@@ -190,15 +204,21 @@ mod tests {
             .chmod("/var/tmp/.x/bash", 0o4755)
             .file("/home/a/tool", "")
             .chmod("/home/a/tool", 0o2755);
-        let m = message(&run(&SetuidOutsideWrappers, &b)).to_string();
-        assert!(
-            m.starts_with("setuid/setgid outside the wrapper set: "),
-            "{m}"
+        let o = run(&SetuidOutsideWrappers, &b);
+        let mut p = o.problems().to_vec();
+        p.sort_by(|a, b| a.subject.cmp(&b.subject));
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("/home/a/tool"));
+        assert_eq!(
+            p[0].message,
+            "`/home/a/tool` is setuid/setgid outside the wrapper set"
         );
-        assert!(
-            m.contains("/var/tmp/.x/bash") && m.contains("/home/a/tool"),
-            "{m}"
-        );
+        assert_eq!(p[1].subject.as_deref(), Some("/var/tmp/.x/bash"));
+        assert!(p[1].evidence[0]
+            .value
+            .as_deref()
+            .is_some_and(|v| v.starts_with("-rwsr-xr-x")));
+        assert!(p.iter().all(|p| p.severity.is_none()));
     }
 
     #[test]
@@ -210,7 +230,15 @@ mod tests {
         let b = nixos()
             .file("/run/wrappers/bin/nmap", "")
             .chmod("/run/wrappers/bin/nmap", 0o4555);
-        assert_eq!(message(&run(&SetuidOutsideWrappers, &b)), "setuid/setgid outside the wrapper set: /run/wrappers/bin/nmap (extra setuid-root wrapper)");
+        let o = run(&SetuidOutsideWrappers, &b);
+        assert_eq!(
+            message(&o),
+            "`/run/wrappers/bin/nmap` is an extra setuid-root wrapper"
+        );
+        assert_eq!(
+            o.problems()[0].subject.as_deref(),
+            Some("/run/wrappers/bin/nmap")
+        );
     }
 
     #[test]

@@ -3,17 +3,42 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::environment::EnvFiles;
-use crate::perms::describe;
+use crate::perms::{describe, unreadable};
 
 /// An empty entry, `.`, a relative directory, or a directory writable by non-root.
 pub struct UnsafePath;
 
 crate::host_rule!("NIX-003", UnsafePath);
+
+/// One unsafe entry: what is wrong with it and every place that puts it in `PATH`.
+struct Bad {
+    entry: String,
+    why: String,
+    places: Vec<(&'static str, u32)>,
+    evidence: Vec<Evidence>,
+}
+
+impl Bad {
+    fn problem(self) -> Problem {
+        let places: Vec<String> = self
+            .places
+            .iter()
+            .map(|(f, l)| format!("`{f}` (line {l})"))
+            .collect();
+        let subject = if self.entry.is_empty() {
+            "(empty)".to_string()
+        } else {
+            nixsec_core::escape(&self.entry).into_owned()
+        };
+        Problem::about(subject, format!("{} in {}", self.why, places.join(" and ")))
+            .with_evidence(self.evidence)
+    }
+}
 
 impl Rule for UnsafePath {
     fn check(&self, cx: &HostCx) -> Outcome {
@@ -26,8 +51,8 @@ impl Rule for UnsafePath {
             return Outcome::skip("no system-wide environment file sets PATH");
         }
         let accounts = Accounts::of(cx);
-        let mut problems = Vec::new();
-        let mut evidence = Vec::new();
+        // One problem per distinct entry, wherever it is set.
+        let mut bad: Vec<Bad> = Vec::new();
         let mut errors = Vec::new();
         let mut checked = 0;
         for a in &sets {
@@ -35,10 +60,21 @@ impl Rule for UnsafePath {
                 if entry.contains('$') || entry.contains('`') {
                     continue;
                 }
-                let bad = if entry.is_empty() {
-                    Some("an empty entry (the current directory)".to_string())
+                if let Some(b) = bad.iter_mut().find(|b| b.entry == entry) {
+                    if !b.places.contains(&(a.file, a.line)) {
+                        b.places.push((a.file, a.line));
+                        b.evidence.push(a.evidence());
+                    }
+                    continue;
+                }
+                let mut evidence = Vec::new();
+                let why = if entry.is_empty() {
+                    Some("an empty `PATH` entry (the current directory)".to_string())
                 } else if entry == "." || !entry.starts_with('/') {
-                    Some(format!("relative entry `{}`", nixsec_core::escape(entry)))
+                    Some(format!(
+                        "relative `PATH` entry `{}`",
+                        nixsec_core::escape(entry)
+                    ))
                 } else {
                     match cx.root().metadata(entry) {
                         Ok((r, md)) => {
@@ -48,7 +84,7 @@ impl Rule for UnsafePath {
                                 evidence
                                     .push(Evidence::value(r.display(), describe(&md, &accounts)));
                                 Some(format!(
-                                    "`{}` is {}",
+                                    "`PATH` entry `{}` is {}",
                                     nixsec_core::escape(entry),
                                     if md.uid() != 0 {
                                         format!("owned by `{}`", accounts.user_name(md.uid()))
@@ -62,22 +98,35 @@ impl Rule for UnsafePath {
                         }
                         Err(e) if e.is_not_found() => None,
                         Err(e) => {
-                            errors.push(e.to_string());
+                            errors.push((entry.to_string(), e.to_string()));
                             None
                         }
                     }
                 };
-                if let Some(b) = bad {
-                    problems.push(format!("{b} ({}:{})", a.file, a.line));
+                if let Some(why) = why {
                     evidence.push(a.evidence());
+                    bad.push(Bad {
+                        entry: entry.to_string(),
+                        why,
+                        places: vec![(a.file, a.line)],
+                        evidence,
+                    });
                 }
             }
         }
-        if !problems.is_empty() {
-            return Outcome::fail(problems.join("; ")).with_evidence(evidence);
+        if !bad.is_empty() {
+            let mut problems: Vec<Problem> = bad.into_iter().map(Bad::problem).collect();
+            problems.extend(errors.iter().map(|(entry, e)| unreadable(e, entry)));
+            problems.extend(env.unreadable());
+            return Outcome::Fail { problems };
         }
-        if !errors.is_empty() {
-            return Outcome::error(errors.join("; "));
+        if !errors.is_empty() || !env.errors.is_empty() {
+            let all: Vec<String> = errors
+                .into_iter()
+                .map(|(_, e)| e)
+                .chain(env.errors.iter().cloned())
+                .collect();
+            return Outcome::error(all.join("; "));
         }
         Outcome::pass(format!(
             "{checked} PATH directories, all root-owned and not writable by others"
@@ -126,8 +175,51 @@ mod tests {
             )
             .dir("/usr/bin", 0o755)
             .dir("/tmp/x", 0o777);
-        let m = message(&run(&UnsafePath, &b)).to_string();
-        assert!(m.starts_with("an empty entry (the current directory) (/etc/profile:1); relative entry `bin` (/etc/profile:1); `/tmp/x` is"), "{m}");
+        let o = run(&UnsafePath, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 3, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("(empty)"));
+        assert_eq!(
+            p[0].message,
+            "an empty `PATH` entry (the current directory) in `/etc/profile` (line 1)"
+        );
+        assert_eq!(p[1].subject.as_deref(), Some("bin"));
+        assert_eq!(
+            p[1].message,
+            "relative `PATH` entry `bin` in `/etc/profile` (line 1)"
+        );
+        assert_eq!(p[2].subject.as_deref(), Some("/tmp/x"));
+        assert!(
+            p[2].message.starts_with("`PATH` entry `/tmp/x` is ")
+                && p[2].message.ends_with(" in `/etc/profile` (line 1)"),
+            "{}",
+            p[2].message
+        );
+        // The directory's mode, then the line.
+        assert_eq!(p[2].evidence.len(), 2);
+        assert!(p.iter().all(|p| p.severity.is_none()));
+    }
+
+    #[test]
+    fn an_entry_set_in_two_files_is_one_problem() {
+        let b = RootBuilder::new()
+            .file(
+                "/etc/set-environment",
+                "export PATH=\"/run/wrappers/bin::.:bin\"\n",
+            )
+            .file("/etc/profile", "PATH=/usr/local/bin:./scripts:.:$PATH\n");
+        let o = run(&UnsafePath, &b);
+        let subjects: Vec<&str> = o
+            .problems()
+            .iter()
+            .filter_map(|p| p.subject.as_deref())
+            .collect();
+        assert_eq!(subjects, ["(empty)", ".", "bin", "./scripts"], "{o:?}");
+        assert_eq!(
+            o.problems()[1].message,
+            "relative `PATH` entry `.` in `/etc/set-environment` (line 1) and `/etc/profile` (line 1)"
+        );
+        assert_eq!(o.problems()[1].evidence.len(), 2);
     }
 
     #[test]
@@ -144,5 +236,12 @@ mod tests {
             .file("/etc/profile", "PATH=/loop/bin\n")
             .symlink("/loop", "/loop");
         assert_eq!(run(&UnsafePath, &b).status(), Status::Error);
+        // Next to a problem, the entry that could not be checked is a problem of its own.
+        let b = b.file("/etc/profile", "PATH=/loop/bin:bin\n");
+        let o = run(&UnsafePath, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[1].subject.as_deref(), Some("/loop/bin"));
+        assert!(p[1].message.ends_with("; not checked"), "{}", p[1].message);
     }
 }

@@ -16,7 +16,8 @@ impl Rule for FlakeConfigAccepted {
         with_conf(cx, |conf| {
             match bool_setting(conf, "accept-flake-config") {
             Err(bad) => Outcome::error(bad.message).with_evidence(bad.evidence),
-            Ok(Some((true, s))) => Outcome::fail(
+            Ok(Some((true, s))) => Outcome::fail_about(
+                "accept-flake-config",
                 "`accept-flake-config` is on: a flake's `nixConfig` can add substituters and keys without a prompt",
             )
             .with_evidence(s.evidence()),
@@ -35,13 +36,14 @@ mod tests {
 
     #[test]
     fn verdicts() {
+        let o = run(
+            &FlakeConfigAccepted,
+            &root_with_conf("accept-flake-config = true\n"),
+        );
+        assert_eq!(o.status(), Status::Fail);
         assert_eq!(
-            run(
-                &FlakeConfigAccepted,
-                &root_with_conf("accept-flake-config = true\n")
-            )
-            .status(),
-            Status::Fail
+            o.problems()[0].subject.as_deref(),
+            Some("accept-flake-config")
         );
         assert_eq!(
             run(

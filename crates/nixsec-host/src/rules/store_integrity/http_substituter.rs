@@ -2,7 +2,7 @@
 
 use crate::cx::HostCx;
 use nixsec_core::url::is_plain_http;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{Evidence, Outcome, Problem, Severity};
 use nixsec_nixconf::NixConf;
 
 use crate::engine::Rule;
@@ -16,21 +16,26 @@ crate::host_rule!("NIX-021", HttpSubstituter);
 /// Names whose items are substituter URLs (the `extra-` forms merge into these).
 const SETTINGS: [&str; 2] = ["substituters", "trusted-substituters"];
 
-fn plain_urls(conf: &NixConf) -> (Vec<String>, Vec<Evidence>) {
-    let mut urls = Vec::new();
-    let mut ev = Vec::new();
+/// Each plain-HTTP URL once, with the lines that set it.
+fn plain_urls(conf: &NixConf) -> Vec<(String, Vec<Evidence>)> {
+    let mut urls: Vec<(String, Vec<Evidence>)> = Vec::new();
     for name in SETTINGS {
-        {
-            let s = NixConf::list(Some(conf), name, &[]);
-            for u in s.items.iter().filter(|u| is_plain_http(u)) {
-                if !urls.contains(u) {
-                    urls.push(u.clone());
+        let s = NixConf::list(Some(conf), name, &[]);
+        for u in s.items.iter().filter(|u| is_plain_http(u)) {
+            let ev = s.evidence_for(|i| i == u);
+            match urls.iter_mut().find(|(x, _)| x == u) {
+                Some((_, e)) => {
+                    for x in ev {
+                        if !e.contains(&x) {
+                            e.push(x);
+                        }
+                    }
                 }
+                None => urls.push((u.clone(), ev)),
             }
-            ev.extend(s.evidence_for(is_plain_http));
         }
     }
-    (urls, ev)
+    urls
 }
 
 impl Rule for HttpSubstituter {
@@ -41,7 +46,7 @@ impl Rule for HttpSubstituter {
                     "no nix.conf: the default substituter is `https://cache.nixos.org/`",
                 );
             };
-            let (urls, evidence) = plain_urls(conf);
+            let urls = plain_urls(conf);
             if urls.is_empty() {
                 return Outcome::pass("every substituter uses HTTPS, a local store or loopback");
             }
@@ -49,24 +54,23 @@ impl Rule for HttpSubstituter {
                 bool_setting(Some(conf), "require-sigs"),
                 Ok(Some((false, _)))
             );
-            let mut msg = format!(
-                "plain-HTTP substituter{}: {}",
-                if urls.len() > 1 { "s" } else { "" },
-                urls.join(", ")
-            );
-            let mut out = Outcome::fail(String::new()).with_evidence(evidence);
-            if sigs_off {
-                msg.push_str(
-                    " (and `require-sigs` is off: a network attacker can serve any binary)",
-                );
-                out = out.with_severity(Severity::High);
-            }
-            if let Outcome::Fail { problems } = &mut out {
-                for p in problems {
-                    p.message.clone_from(&msg);
-                }
-            }
-            out
+            // One problem per URL: each is switched to HTTPS or dropped on its own.
+            let problems = urls
+                .into_iter()
+                .map(|(u, ev)| {
+                    let u = nixsec_core::escape(&u).into_owned();
+                    let mut msg = format!("plain-HTTP substituter `{u}`");
+                    if sigs_off {
+                        msg.push_str(
+                            " (and `require-sigs` is off: a network attacker can serve any binary)",
+                        );
+                    }
+                    Problem::about(u, msg)
+                        .with_evidence(ev)
+                        .with_severity_opt(sigs_off.then_some(Severity::High))
+                })
+                .collect();
+            Outcome::Fail { problems }
         })
     }
 }
@@ -107,6 +111,22 @@ mod tests {
             .status(),
             Status::Pass
         );
+        let o = run(
+            &HttpSubstituter,
+            &root_with_conf("substituters = https://cache.nixos.org/ http://a.example http://b.example:5000\ntrusted-substituters = http://a.example\nrequire-sigs = false\n"),
+        );
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("http://a.example"));
+        assert_eq!(
+            p[0].message,
+            "plain-HTTP substituter `http://a.example` (and `require-sigs` is off: a network attacker can serve any binary)"
+        );
+        // In both settings: both lines.
+        assert_eq!(p[0].evidence.len(), 2);
+        assert_eq!(p[1].subject.as_deref(), Some("http://b.example:5000"));
+        assert_eq!(p[1].evidence.len(), 1);
+        assert!(p.iter().all(|p| p.severity == Some(Severity::High)));
         assert_eq!(
             run(&HttpSubstituter, &root_with_conf("")).status(),
             Status::Pass

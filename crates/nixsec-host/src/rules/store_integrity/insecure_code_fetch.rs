@@ -3,11 +3,12 @@
 
 use crate::cx::HostCx;
 use nixsec_core::url::is_plain_http;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 use nixsec_nixconf::{NixConf, SystemConf};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
+use crate::perms::unreadable;
 
 /// Channels, search paths and registry entries over plain HTTP.
 pub struct InsecureCodeFetch;
@@ -62,13 +63,58 @@ fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
+/// One place that fetches Nix code over plain HTTP.
+struct Place {
+    /// What sets it (`a channel`, `` `NIX_PATH` ``).
+    what: &'static str,
+    /// The file.
+    file: String,
+    /// The URL.
+    url: String,
+    /// The line or value.
+    evidence: Evidence,
+}
+
+/// One problem per place: about its file, or, when the file has several, its file and URL
+/// (`/etc/nix/registry.json (http://…)`); one URL set twice in one file is one problem.
+fn problems(places: Vec<Place>) -> Vec<Problem> {
+    let mut out: Vec<Problem> = Vec::new();
+    for p in &places {
+        let several = places.iter().any(|q| q.file == p.file && q.url != p.url);
+        let url = nixsec_core::escape(&p.url).into_owned();
+        let subject = if several {
+            format!("{} ({url})", p.file)
+        } else {
+            p.file.clone()
+        };
+        match out
+            .iter_mut()
+            .find(|x| x.subject.as_deref() == Some(subject.as_str()))
+        {
+            Some(x) => x.evidence.push(p.evidence.clone()),
+            None => out.push(
+                Problem::about(
+                    subject,
+                    format!(
+                        "{} in `{}` fetches Nix code over plain HTTP: `{url}`",
+                        p.what,
+                        nixsec_core::escape(&p.file)
+                    ),
+                )
+                .with_evidence([p.evidence.clone()]),
+            ),
+        }
+    }
+    out
+}
+
 impl Rule for InsecureCodeFetch {
     fn check(&self, cx: &HostCx) -> Outcome {
         if !crate::nix::nix_installed(cx) {
             return Outcome::skip(crate::nix::NOT_INSTALLED);
         }
         let root = cx.root();
-        let mut bad: Vec<Evidence> = Vec::new();
+        let mut bad: Vec<Place> = Vec::new();
         let errors: std::cell::RefCell<Vec<String>> = std::cell::RefCell::default();
         let read = |path: &str| -> Option<String> {
             match root.read_to_string(path) {
@@ -80,6 +126,7 @@ impl Rule for InsecureCodeFetch {
                 }
             }
         };
+        let line_no = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
 
         // Channels: root's and every account's with a home directory.
         let mut homes = vec!["/root".to_string()];
@@ -96,11 +143,16 @@ impl Rule for InsecureCodeFetch {
             for (i, line) in text.lines().enumerate() {
                 let url = line.split_whitespace().next().unwrap_or("");
                 if is_plain_http(url) {
-                    bad.push(Evidence::line(
-                        path.clone(),
-                        u32::try_from(i + 1).unwrap_or(u32::MAX),
-                        nixsec_core::escape(line.trim()).into_owned(),
-                    ));
+                    bad.push(Place {
+                        what: "a channel",
+                        file: path.clone(),
+                        url: url.to_string(),
+                        evidence: Evidence::line(
+                            path.clone(),
+                            line_no(i),
+                            nixsec_core::escape(line.trim()).into_owned(),
+                        ),
+                    });
                 }
             }
         }
@@ -112,12 +164,17 @@ impl Rule for InsecureCodeFetch {
                 if !line.contains("NIX_PATH") {
                     continue;
                 }
-                if urls_in(line).iter().any(|u| is_plain_http(u)) {
-                    bad.push(Evidence::line(
-                        path,
-                        u32::try_from(i + 1).unwrap_or(u32::MAX),
-                        nixsec_core::escape(line.trim()).into_owned(),
-                    ));
+                for url in urls_in(line).into_iter().filter(|u| is_plain_http(u)) {
+                    bad.push(Place {
+                        what: "`NIX_PATH`",
+                        file: path.to_string(),
+                        url,
+                        evidence: Evidence::line(
+                            path,
+                            line_no(i),
+                            nixsec_core::escape(line.trim()).into_owned(),
+                        ),
+                    });
                 }
             }
         }
@@ -126,7 +183,18 @@ impl Rule for InsecureCodeFetch {
         match &*crate::nix::system_conf(cx) {
             SystemConf::Present(conf) => {
                 let s = NixConf::list(Some(conf), "nix-path", &[]);
-                bad.extend(s.evidence_for(|item| urls_in(item).iter().any(|u| is_plain_http(u))));
+                for item in &s.items {
+                    for url in urls_in(item).into_iter().filter(|u| is_plain_http(u)) {
+                        for ev in s.evidence_for(|i| i == item) {
+                            bad.push(Place {
+                                what: "`nix-path`",
+                                file: ev.path.clone(),
+                                url: url.clone(),
+                                evidence: ev,
+                            });
+                        }
+                    }
+                }
             }
             SystemConf::Broken(reason) => errors.borrow_mut().push(reason.clone()),
             SystemConf::Absent => {}
@@ -139,11 +207,16 @@ impl Rule for InsecureCodeFetch {
                 Ok(v) => {
                     let mut strings = Vec::new();
                     json_strings(&v, &mut strings);
-                    for s in strings.iter().filter(|s| is_plain_http(s)) {
-                        bad.push(Evidence::value(
-                            REGISTRY,
-                            nixsec_core::escape(s).into_owned(),
-                        ));
+                    for s in strings.into_iter().filter(|s| is_plain_http(s)) {
+                        bad.push(Place {
+                            what: "the flake registry",
+                            file: REGISTRY.to_string(),
+                            evidence: Evidence::value(
+                                REGISTRY,
+                                nixsec_core::escape(&s).into_owned(),
+                            ),
+                            url: s,
+                        });
                     }
                 }
                 Err(e) => errors
@@ -152,15 +225,13 @@ impl Rule for InsecureCodeFetch {
             }
         }
 
+        let errors = errors.into_inner();
         if !bad.is_empty() {
-            return Outcome::fail(format!(
-                "{} place{} fetch Nix code over plain HTTP",
-                bad.len(),
-                if bad.len() == 1 { "" } else { "s" }
-            ))
-            .with_evidence(bad);
+            let mut problems = problems(bad);
+            problems.extend(errors.iter().map(|e| unreadable(e, "file")));
+            return Outcome::Fail { problems };
         }
-        if let Some(e) = errors.borrow().first() {
+        if let Some(e) = errors.first() {
             return Outcome::error(e.clone());
         }
         Outcome::pass("channels, NIX_PATH, nix-path and the flake registry use no plain-HTTP URL")
@@ -195,7 +266,43 @@ mod tests {
             .file("/etc/nix/registry.json", r#"{"version":2,"flakes":[{"from":{"type":"indirect","id":"x"},"to":{"type":"tarball","url":"http://example.org/x.tar.gz"}}]}"#);
         let o = run(&InsecureCodeFetch, &b);
         assert_eq!(o.status(), Status::Fail, "{o:?}");
-        assert!(message(&o).starts_with("3 places"), "{o:?}");
+        let p = o.problems();
+        let subjects: Vec<&str> = p.iter().filter_map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "/home/alice/.nix-channels",
+                "/etc/set-environment",
+                "/etc/nix/registry.json"
+            ],
+            "{o:?}"
+        );
+        assert_eq!(
+            p[0].message,
+            "a channel in `/home/alice/.nix-channels` fetches Nix code over plain HTTP: `http://nixos.org/channels/nixpkgs-unstable`"
+        );
+        assert_eq!(
+            p[1].message,
+            "`NIX_PATH` in `/etc/set-environment` fetches Nix code over plain HTTP: `http://mirror.example/n.tar.gz`"
+        );
+        assert_eq!(p[1].evidence[0].line, Some(1));
+        assert!(p.iter().all(|p| p.severity.is_none()));
+        // Two URLs in one file: the URL tells them apart.
+        let b = b.file("/etc/nix/registry.json", r#"{"version":2,"flakes":[{"from":{"type":"indirect","id":"x"},"to":{"type":"tarball","url":"http://example.org/x.tar.gz"}},{"from":{"type":"indirect","id":"y"},"to":{"type":"git","url":"git+http://example.org/y.git"}}]}"#);
+        let o = run(&InsecureCodeFetch, &b);
+        let subjects: Vec<&str> = o
+            .problems()
+            .iter()
+            .filter_map(|p| p.subject.as_deref())
+            .collect();
+        assert_eq!(
+            &subjects[2..],
+            [
+                "/etc/nix/registry.json (http://example.org/x.tar.gz)",
+                "/etc/nix/registry.json (git+http://example.org/y.git)"
+            ],
+            "{o:?}"
+        );
         let clean = RootBuilder::new().multi_user_nix().file(
             "/root/.nix-channels",
             "https://nixos.org/channels/nixos-24.05 nixos\n",

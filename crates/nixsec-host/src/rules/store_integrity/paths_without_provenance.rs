@@ -5,7 +5,7 @@ use nixsec_core::Outcome;
 use nixsec_store::Kind;
 
 use crate::engine::Rule;
-use crate::store::{evidence, of_kinds, with_store};
+use crate::store::{of_kinds, problems, with_store, MAX_LISTED};
 
 /// Valid paths that are not built locally, not content-addressed and not signed by a trusted key.
 pub struct PathsWithoutProvenance;
@@ -22,12 +22,15 @@ impl Rule for PathsWithoutProvenance {
                     outcome.paths_checked
                 ));
             }
-            Outcome::fail(format!(
-                "{} of {} valid paths have no trusted provenance",
-                bad.len(),
-                outcome.paths_checked
-            ))
-            .with_evidence(evidence(&bad, 20))
+            // One problem per path: each is signed, rebuilt or deleted on its own (the
+            // catalogue's command, on this path).
+            let fix = nixsec_catalogue::entry("NIX-025").nixos;
+            let problems = problems(&bad, MAX_LISTED)
+                .into_iter()
+                .zip(&bad)
+                .map(|(p, b)| p.with_fix(fix.replace("<path>", &b.path)))
+                .collect();
+            Outcome::Fail { problems }
         })
     }
 }

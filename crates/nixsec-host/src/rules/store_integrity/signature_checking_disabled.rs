@@ -18,7 +18,7 @@ impl Rule for SignatureCheckingDisabled {
             Err(bad) => Outcome::error(bad.message).with_evidence(bad.evidence),
             Ok(Some((true, s))) => Outcome::pass("`require-sigs` is on").with_evidence(s.evidence()),
             Ok(Some((false, s))) => {
-                Outcome::fail("`require-sigs` is off: the daemon accepts unsigned store paths from substituters and imports")
+                Outcome::fail_about("require-sigs", "`require-sigs` is off: the daemon accepts unsigned store paths from substituters and imports")
                     .with_evidence(s.evidence())
             }
             Ok(None) => Outcome::pass("`require-sigs` is unset; Nix's default is `true`")
@@ -49,5 +49,10 @@ mod tests {
                 "{conf}"
             );
         }
+        let o = run(
+            &SignatureCheckingDisabled,
+            &root_with_conf("require-sigs = false\n"),
+        );
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("require-sigs"));
     }
 }

@@ -5,7 +5,7 @@ use nixsec_core::Outcome;
 use nixsec_store::Kind;
 
 use crate::engine::Rule;
-use crate::store::{evidence, of_kinds, with_store};
+use crate::store::{evidence, of_kinds, problems, with_store, MAX_LISTED};
 
 /// Store contents differ from what was registered, or their modes and owners are not Nix's.
 pub struct StoreContentsTampered;
@@ -29,19 +29,15 @@ impl Rule for StoreContentsTampered {
     fn check(&self, cx: &HostCx) -> Outcome {
         with_store(cx, |outcome| {
             let bad = of_kinds(outcome, KINDS);
-            if !bad.is_empty() {
-                let mut kinds: Vec<&str> = bad.iter().map(|p| p.kind.as_str()).collect();
-                kinds.dedup();
-                kinds.sort_unstable();
-                kinds.dedup();
-                return Outcome::fail(format!(
-                    "{} problems in the store: {}",
-                    bad.len(),
-                    kinds.join(", ")
-                ))
-                .with_evidence(evidence(&bad, 20));
-            }
             let unreadable = of_kinds(outcome, &[Kind::Unreadable]);
+            if !bad.is_empty() {
+                // One problem per path and kind; paths that could not be read are problems
+                // too (not checked).
+                let all: Vec<_> = bad.iter().chain(&unreadable).copied().collect();
+                return Outcome::Fail {
+                    problems: problems(&all, MAX_LISTED),
+                };
+            }
             if !unreadable.is_empty() {
                 return Outcome::error(format!(
                     "{} store paths could not be read (run as root)",

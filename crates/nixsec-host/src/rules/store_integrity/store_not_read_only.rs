@@ -23,7 +23,8 @@ impl Rule for StoreNotReadOnly {
                 Err(e) => return Outcome::error(e),
             };
         let Some(m) = crate::kernel::mount_at(&mounts, "/nix/store") else {
-            return Outcome::fail(
+            return Outcome::fail_about(
+                "/nix/store",
                 "`/nix/store` is not a mount of its own: it is writable wherever its filesystem is",
             )
             .with_evidence([Evidence::value(
@@ -41,10 +42,11 @@ impl Rule for StoreNotReadOnly {
         if missing.is_empty() {
             Outcome::pass("`/nix/store` is mounted ro,nosuid,nodev").with_evidence([ev])
         } else {
-            Outcome::fail(format!(
-                "`/nix/store` is mounted without {}",
-                missing.join(", ")
-            ))
+            // One mount, fixed by one option (`boot.readOnlyNixStore`): one problem.
+            Outcome::fail_about(
+                "/nix/store",
+                format!("`/nix/store` is mounted without {}", missing.join(", ")),
+            )
             .with_evidence([ev])
         }
     }
@@ -99,6 +101,7 @@ mod tests {
             message(&o),
             "`/nix/store` is mounted without ro, nosuid, nodev"
         );
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("/nix/store"));
         let o = run(
             &StoreNotReadOnly,
             &nixos("22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/x rw\n"),

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{Outcome, Problem, Severity};
 
 use nixsec_nixconf::NixConf;
 
@@ -67,53 +67,60 @@ impl Rule for ThirdPartyKeys {
                 NixConf::list(Some(conf), "substituters", &["https://cache.nixos.org/"]).items;
             urls.extend(NixConf::list(Some(conf), "trusted-substituters", &[]).items);
             let hosts = hosts(&urls);
-            let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
+            let name_of = |k: &str| k.split(':').next().unwrap_or("").to_string();
+            let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
             for k in &keys.items {
-                *by_name
-                    .entry(k.split(':').next().unwrap_or(""))
-                    .or_default() += 1;
+                *by_name.entry(name_of(k)).or_default() += 1;
             }
-            let mut problems = Vec::new();
+            // One problem per key name (the keys sharing a name are one thing to sort out).
+            let mut names: Vec<String> = Vec::new();
             for k in &others {
-                let name = k.split(':').next().unwrap_or("");
-                if !key_is_wellformed(k) {
-                    problems.push(format!(
-                        "`{name}` is not NAME:BASE64 of a 32-byte ed25519 key"
-                    ));
-                } else if !hosts
-                    .iter()
-                    .any(|h| h == &base_name(name).to_ascii_lowercase())
-                {
-                    problems.push(format!("`{name}` matches no configured substituter"));
+                let n = name_of(k);
+                if !names.contains(&n) {
+                    names.push(n);
                 }
             }
-            for (name, n) in &by_name {
-                if *n > 1 {
-                    problems.push(format!("{n} keys share the name `{name}`"));
-                }
-            }
-            let names: Vec<&str> = others
+            let problems = names
                 .iter()
-                .map(|k| k.split(':').next().unwrap_or(""))
+                .map(|name| {
+                    let mine: Vec<&&String> =
+                        others.iter().filter(|k| name_of(k) == *name).collect();
+                    let shown = nixsec_core::escape(name);
+                    let mut issues = Vec::new();
+                    if mine.iter().any(|k| !key_is_wellformed(k)) {
+                        issues.push("is not NAME:BASE64 of a 32-byte ed25519 key".to_string());
+                    } else if !hosts
+                        .iter()
+                        .any(|h| h == &base_name(name).to_ascii_lowercase())
+                    {
+                        issues.push("matches no configured substituter".to_string());
+                    }
+                    let n = by_name.get(name).copied().unwrap_or(0);
+                    if n > 1 {
+                        issues.push(format!(
+                            "shares its name with {} other key{}",
+                            n - 1,
+                            if n > 2 { "s" } else { "" }
+                        ));
+                    }
+                    let evidence = keys.evidence_for(|i| name_of(i) == *name);
+                    if issues.is_empty() {
+                        Problem::about(
+                            name.clone(),
+                            format!("third-party key `{shown}` is trusted"),
+                        )
+                        .with_evidence(evidence)
+                    } else {
+                        Problem::about(
+                            name.clone(),
+                            format!("trusted key `{shown}` {}", issues.join(" and ")),
+                        )
+                        .with_evidence(evidence)
+                        .with_severity(Severity::Medium)
+                    }
+                })
                 .collect();
-            let evidence: Vec<Evidence> = keys.evidence_for(|i| i != NIXOS_KEY);
-            let mut msg = format!(
-                "{} third-party key{} trusted: {}",
-                names.len(),
-                if names.len() > 1 { "s" } else { "" },
-                names.join(", ")
-            );
-            let mut out = Outcome::fail(String::new()).with_evidence(evidence);
-            if !problems.is_empty() {
-                msg.push_str(&format!("; {}", problems.join("; ")));
-                out = out.with_severity(Severity::Medium);
-            }
-            if let Outcome::Fail { problems } = &mut out {
-                for p in problems {
-                    p.message = nixsec_core::escape(&msg).into_owned();
-                }
-            }
-            out
+            Outcome::Fail { problems }
         })
     }
 }
@@ -171,10 +178,13 @@ mod tests {
             ),
             "{o:?}"
         );
-        assert!(
-            message(&o).starts_with("1 third-party key trusted: nix-community.cachix.org-1"),
-            "{}",
-            message(&o)
+        assert_eq!(
+            message(&o),
+            "third-party key `nix-community.cachix.org-1` is trusted"
+        );
+        assert_eq!(
+            o.problems()[0].subject.as_deref(),
+            Some("nix-community.cachix.org-1")
         );
     }
 
@@ -198,5 +208,38 @@ mod tests {
                 "{extra}: {o:?}"
             );
         }
+    }
+
+    #[test]
+    fn one_problem_per_key_name() {
+        let conf = format!(
+            "substituters = https://cache.nixos.org/ https://cache.example.org\ntrusted-public-keys = {NIXOS_KEY} cache.example.org-1:TFJQE9JolF0YFbMKkZ0R4OrNzZBRXnT+pi8Cqjs0A9E= cache.example.org-1:cYgKSAZOWiaQ/A639nfaE2DJuP56J9NBPLj07b5QX9g= broken-key:bm90LWEta2V5\nextra-trusted-public-keys = {COMMUNITY}\n"
+        );
+        let o = run(&ThirdPartyKeys, &root_with_conf(&conf));
+        let p = o.problems();
+        let subjects: Vec<&str> = p.iter().filter_map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "cache.example.org-1",
+                "broken-key",
+                "nix-community.cachix.org-1"
+            ],
+            "{o:?}"
+        );
+        assert_eq!(
+            p[0].message,
+            "trusted key `cache.example.org-1` shares its name with 1 other key"
+        );
+        assert_eq!(
+            p[1].message,
+            "trusted key `broken-key` is not NAME:BASE64 of a 32-byte ed25519 key"
+        );
+        assert_eq!(
+            p[2].message,
+            "trusted key `nix-community.cachix.org-1` matches no configured substituter"
+        );
+        assert!(p.iter().all(|p| p.severity == Some(Severity::Medium)));
+        assert_eq!(p[2].evidence[0].line, Some(3));
     }
 }

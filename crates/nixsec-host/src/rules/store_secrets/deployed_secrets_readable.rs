@@ -4,10 +4,14 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
+use crate::perms::{capped, unreadable};
+
+/// Most files reported one by one.
+const MAX_LISTED: usize = 20;
 
 /// Deployed secrets readable by others.
 pub struct DeployedSecretsReadable;
@@ -76,21 +80,28 @@ impl Rule for DeployedSecretsReadable {
                 None
             };
             if let Some(why) = why {
-                bad.push(Evidence::value(
-                    p.clone(),
-                    format!(
-                        "mode {mode:04o} group {}: {why}",
-                        accounts.group_name(md.gid())
-                    ),
-                ));
+                let group = accounts.group_name(md.gid());
+                bad.push(
+                    Problem::about(
+                        p.clone(),
+                        format!(
+                            "the deployed secret `{}` is {why} (mode {mode:04o}, group `{}`)",
+                            nixsec_core::escape(p),
+                            nixsec_core::escape(&group)
+                        ),
+                    )
+                    .with_evidence([Evidence::value(
+                        p.clone(),
+                        format!("mode {mode:04o} group {group}: {why}"),
+                    )]),
+                );
             }
         }
         if !bad.is_empty() {
-            return Outcome::fail(format!(
-                "{} deployed secret(s) readable by others",
-                bad.len()
-            ))
-            .with_evidence(bad.into_iter().take(20));
+            // One problem per file; directories that could not be read are problems too.
+            let mut problems = capped(bad, MAX_LISTED, "readable secrets");
+            problems.extend(errors.iter().map(|e| unreadable(e, "secrets directory")));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() && files.is_empty() {
             return Outcome::error(format!(
@@ -130,6 +141,15 @@ mod tests {
         assert_eq!(o.status(), Status::Fail, "{o:?}");
         assert!(format!("{o:?}").contains("/run/secrets/db"));
         assert!(!format!("{o:?}").contains("/run/secrets/ok"));
+        let p = o.problems();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].subject.as_deref(), Some("/run/secrets/db"));
+        assert!(
+            p[0].message
+                .starts_with("the deployed secret `/run/secrets/db` is readable by every user (mode 0644, group "),
+            "{}",
+            p[0].message
+        );
         assert_eq!(
             run(&DeployedSecretsReadable, &RootBuilder::new()).status(),
             Status::Skip

@@ -2,7 +2,7 @@
 
 use crate::cx::HostCx;
 use crate::engine::Rule;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 /// ESP and initrd readable by all users.
 pub struct EspReadable;
@@ -53,15 +53,29 @@ impl Rule for EspReadable {
             );
             if mask & 0o077 == 0o077 {
                 seen.push(ev);
+            } else if let Some((_, e)) = bad.iter_mut().find(|(m, _)| m == mp) {
+                // Mounted again on the same point: the last mount is the one seen.
+                *e = ev;
             } else {
-                bad.push(ev);
+                bad.push((mp.to_string(), ev));
             }
         }
         if !bad.is_empty() {
-            return Outcome::fail(
-                "the ESP is mounted with files readable by group or others (fmask lacks 0077)",
-            )
-            .with_evidence(bad);
+            // One problem per mount point.
+            let problems = bad
+                .into_iter()
+                .map(|(mp, ev)| {
+                    Problem::about(
+                        mp.clone(),
+                        format!(
+                            "the ESP at `{}` is mounted with files readable by group or others (fmask lacks 0077)",
+                            nixsec_core::escape(&mp)
+                        ),
+                    )
+                    .with_evidence([ev])
+                })
+                .collect();
+            return Outcome::Fail { problems };
         }
         if seen.is_empty() {
             return Outcome::skip("no vfat ESP mounted at /boot, /boot/efi or /efi");
@@ -85,6 +99,22 @@ mod tests {
             &RootBuilder::new().file("/proc/self/mountinfo", OPEN),
         );
         assert_eq!(o.status(), Status::Fail);
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("/boot"));
+        assert_eq!(
+            message(&o),
+            "the ESP at `/boot` is mounted with files readable by group or others (fmask lacks 0077)"
+        );
+        let two = format!("{OPEN}{}", OPEN.replace("/boot ", "/efi "));
+        let o = run(
+            &EspReadable,
+            &RootBuilder::new().file("/proc/self/mountinfo", two),
+        );
+        let subjects: Vec<&str> = o
+            .problems()
+            .iter()
+            .filter_map(|p| p.subject.as_deref())
+            .collect();
+        assert_eq!(subjects, ["/boot", "/efi"]);
         let o = run(
             &EspReadable,
             &RootBuilder::new().file("/proc/self/mountinfo", CLOSED),

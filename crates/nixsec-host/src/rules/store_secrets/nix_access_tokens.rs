@@ -1,7 +1,7 @@
 //! NIX-035: `access-tokens` written in nix.conf, a world-readable store file on NixOS.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::nix::with_conf;
@@ -32,22 +32,49 @@ impl Rule for NixAccessTokens {
             if s.items.is_empty() {
                 return Outcome::pass("`access-tokens` is empty");
             }
-            let ev: Vec<Evidence> = s
-                .sources
-                .iter()
-                .map(|e| {
-                    Evidence::line(
-                        e.path.clone(),
-                        e.line,
-                        format!("access-tokens = {}", redacted(&e.value)),
-                    )
-                })
-                .collect();
-            Outcome::fail(format!(
-                "{} access token(s) written in nix.conf, readable by every user",
-                s.items.len()
-            ))
-            .with_evidence(ev)
+            // One problem per token: each is revoked and moved out on its own.
+            let mut problems: Vec<Problem> = Vec::new();
+            for item in &s.items {
+                let host = item.split_once('=').map_or("", |(h, _)| h);
+                let subject = if host.is_empty() {
+                    "access-tokens".to_string()
+                } else {
+                    nixsec_core::escape(host).into_owned()
+                };
+                let evidence = s
+                    .sources
+                    .iter()
+                    .filter(|e| e.value.split_whitespace().any(|t| t == item))
+                    .map(|e| {
+                        Evidence::line(
+                            e.path.clone(),
+                            e.line,
+                            format!("access-tokens = {}", redacted(item)),
+                        )
+                    });
+                match problems
+                    .iter_mut()
+                    .find(|p| p.subject.as_deref() == Some(subject.as_str()))
+                {
+                    Some(p) => p.evidence.extend(evidence),
+                    None => problems.push(
+                        Problem::about(
+                            subject,
+                            if host.is_empty() {
+                                "an access token is written in nix.conf, readable by every user"
+                                    .to_string()
+                            } else {
+                                format!(
+                                    "the access token for `{}` is written in nix.conf, readable by every user",
+                                    nixsec_core::escape(host)
+                                )
+                            },
+                        )
+                        .with_evidence(evidence),
+                    ),
+                }
+            }
+            Outcome::Fail { problems }
         })
     }
 }
@@ -68,5 +95,26 @@ mod tests {
         assert!(text.contains("github.com="), "{text}");
         let o = run(&NixAccessTokens, &root_with_conf("sandbox = true\n"));
         assert_eq!(o.status(), Status::Pass);
+    }
+
+    #[test]
+    fn one_problem_per_token() {
+        let b = root_with_conf(
+            "access-tokens = github.com=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 gitlab.example.org=PAT:glpat-zYxWvUtSrQpOnMlKjIhG\n",
+        );
+        let o = run(&NixAccessTokens, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("github.com"));
+        assert_eq!(
+            p[0].message,
+            "the access token for `github.com` is written in nix.conf, readable by every user"
+        );
+        assert_eq!(p[1].subject.as_deref(), Some("gitlab.example.org"));
+        // Each problem cites its own token, redacted.
+        let v = p[1].evidence[0].value.as_deref().unwrap_or_default();
+        assert!(v.starts_with("access-tokens = gitlab.example.org="), "{v}");
+        assert!(!v.contains("zYxWvUt") && !v.contains("github"), "{v}");
+        assert!(p.iter().all(|p| p.severity.is_none()));
     }
 }
