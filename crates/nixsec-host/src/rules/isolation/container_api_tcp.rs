@@ -103,7 +103,7 @@ impl Rule for ContainerApiTcp {
                     Some(l) => Evidence::line(src.path.clone(), l, v),
                     None => Evidence::value(src.path.clone(), v),
                 };
-                let h = escape(&h);
+                let h = escape(h);
                 (
                     port_of(&h),
                     Problem::about(
