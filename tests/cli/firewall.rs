@@ -1,6 +1,7 @@
 //! The firewall section end to end: `--nft-json` on the real fixture rulesets, and a live
 //! network namespace made by the test (real `nft`, real listeners, real `/proc`), whose saved
-//! state nixsec must read back naming exactly the listener the ruleset exposes.
+//! state nixsec must read back naming exactly the listener the ruleset exposes, and with the
+//! same ruleset minus that port, none.
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Std;
@@ -97,6 +98,8 @@ pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$out/ready" ] && break; sleep 0.05; done
 nft -j list ruleset > "$out/ruleset.json"
+nft -f "$out/ruleset-closed.nft"
+nft -j list ruleset > "$out/ruleset-closed.json"
 mkdir -p "$out/root/proc/net" "$out/root/proc/$pid/fd" "$out/root/proc/sys/net/ipv6"
 for f in tcp tcp6 udp udp6; do cat /proc/net/$f > "$out/root/proc/net/$f"; done
 cat /proc/sys/net/ipv6/bindv6only > "$out/root/proc/sys/net/ipv6/bindv6only"
@@ -117,6 +120,14 @@ const RULESET: &str = "table inet filter {
 \t}
 }
 ";
+
+/// [`RULESET`] without 5432: every listener outside loopback is blocked.
+fn ruleset_closed() -> String {
+    format!(
+        "flush ruleset\n{}",
+        RULESET.replace("tcp dport { 22, 5432 }", "tcp dport { 22 }")
+    )
+}
 
 /// Binds only to loopback and the namespace's own test address.
 const LISTEN_PY: &str = "import socket, sys, time
@@ -156,6 +167,7 @@ fn network_namespace_end_to_end() {
     let t = tempfile::tempdir().expect("tempdir");
     let out = t.path();
     std::fs::write(out.join("ruleset.nft"), RULESET).expect("write");
+    std::fs::write(out.join("ruleset-closed.nft"), ruleset_closed()).expect("write");
     std::fs::write(out.join("listen.py"), LISTEN_PY).expect("write");
     std::fs::write(out.join("netns.sh"), NETNS_SCRIPT).expect("write");
     let run = Std::new("unshare")
@@ -182,26 +194,64 @@ fn network_namespace_end_to_end() {
             nft.to_str().expect("utf-8"),
         ],
     );
-    let f = finding(&report, "NIX-074");
+    // One finding: the exposed port. 8080 (loopback), 6379 and 5353 (not accepted) are none.
+    let fs: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-074")
+        .collect();
+    assert_eq!(fs.len(), 1, "{fs:#?}");
+    let f = fs[0];
     assert_eq!(f["status"], "fail", "{f}");
+    assert_eq!(f["subject"], "tcp/5432", "{f}");
     assert_eq!(f["severity"], "medium", "5432 is a risk port: {f}");
     assert_eq!(code, 0, "medium is below the default fail-on threshold");
-    let rows: Vec<&str> = f["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .filter_map(|e| e["value"].as_str())
-        .collect();
-    let exposed: Vec<&&str> = rows.iter().filter(|r| r.contains("EXPOSED")).collect();
-    assert_eq!(exposed.len(), 1, "{rows:#?}");
+    let rows = |f: &serde_json::Value| -> Vec<String> {
+        f["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .filter_map(|e| e["value"].as_str().map(str::to_string))
+            .collect()
+    };
+    let exposed = rows(f);
+    assert_eq!(exposed.len(), 1, "{exposed:#?}");
     let want = format!("tcp   192.0.2.1:5432         python3 (pid {pid})");
-    assert!(exposed[0].starts_with(&want), "{rows:#?}");
+    assert!(exposed[0].starts_with(&want), "{exposed:#?}");
     assert!(
-        exposed[0].contains("IPv4 admitted by `inet filter input: tcp dport { 22, 5432 } accept"),
-        "{rows:#?}"
+        exposed[0].contains(
+            "EXPOSED: IPv4 admitted by `inet filter input: tcp dport { 22, 5432 } accept"
+        ),
+        "{exposed:#?}"
     );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with(&format!(
+                "`tcp/5432` of python3 (pid {pid}) on 192.0.2.1:5432 is reachable from other hosts"
+            )),
+        "{f}"
+    );
+    // The same ruleset without 5432: nothing is reachable, and every listener is listed with
+    // what the firewall does with it.
+    let closed = out.join("ruleset-closed.json");
+    let (_, report) = audit_json(
+        &out.join("root"),
+        &[
+            "--rule",
+            "NIX-074",
+            "--nft-json",
+            closed.to_str().expect("utf-8"),
+        ],
+    );
+    let f = finding(&report, "NIX-074");
+    assert_eq!(f["status"], "pass", "{f}");
+    let rows = rows(f);
     for (endpoint, word) in [
         ("127.0.0.1:8080", "loopback only"),
+        ("192.0.2.1:5432", "blocked"),
         ("192.0.2.1:6379", "blocked"),
         ("192.0.2.1:5353", "blocked"),
     ] {
@@ -212,13 +262,4 @@ fn network_namespace_end_to_end() {
         );
     }
     assert_eq!(rows.len(), 4, "{rows:#?}");
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with(&format!(
-            "1 of 4 listeners reachable from other hosts: tcp 192.0.2.1:5432 (python3 (pid {pid}))"
-        )),
-        "{f}"
-    );
 }

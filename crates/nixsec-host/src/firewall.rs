@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::cx::HostCx;
 use nixsec_core::Outcome;
+use nixsec_firewall::model::RuleRef;
 use nixsec_firewall::{IpVer, Loaded, Packet, Ruleset, Tri, L4};
 
 use crate::procnet::{Process, Socket, SocketTable};
@@ -90,6 +91,27 @@ impl Firewall {
             s.push_str(n);
         }
         s
+    }
+}
+
+/// Evidence for a verdict of `rs`: the source file of the rule `r` (at its line, when the source
+/// has lines), else the ruleset's first source, with `value` as what was seen there.
+#[must_use]
+pub fn rule_evidence(rs: &Ruleset, r: Option<RuleRef>, value: String) -> nixsec_core::Evidence {
+    let rule = r.and_then(|r| {
+        let chain = rs.chains.get(r.chain)?;
+        Some((rs.sources.get(chain.source)?, chain.rules.get(r.rule)?.line))
+    });
+    match rule {
+        Some((src, Some(line))) => nixsec_core::Evidence::line(src.path.clone(), line, value),
+        Some((src, None)) => nixsec_core::Evidence::value(src.path.clone(), value),
+        None => nixsec_core::Evidence::value(
+            rs.sources
+                .first()
+                .map(|s| s.path.clone())
+                .unwrap_or_default(),
+            value,
+        ),
     }
 }
 

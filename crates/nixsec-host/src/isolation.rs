@@ -18,42 +18,81 @@ pub fn nspawn_scan(cx: &HostCx) -> Arc<nspawn::Scan> {
     cx.fact(|f| &f.nspawn, |cx| nspawn::scan(cx.root()))
 }
 
-/// One outcome over every nspawn container: fail with the evidence `check` returns for each
-/// container, error when a file could not be read and nothing failed, skip without containers.
+/// The problem for a file that could not be read while other problems were found, so that
+/// nothing unverified looks clean: about the file a reader's error names first (`` `PATH`:
+/// why ``), or about the whole error when it names none.
+#[must_use]
+pub fn unread(error: &str) -> nixsec_core::Problem {
+    let error = nixsec_core::escape(error);
+    let named = error
+        .strip_prefix('`')
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(path, why)| (path, why.trim_start_matches(':').trim_start()));
+    match named {
+        Some((path, why)) if !path.is_empty() => nixsec_core::Problem::about(
+            path,
+            format!("`{path}` could not be read: {why}; not checked"),
+        )
+        .with_evidence([nixsec_core::Evidence::path(path)]),
+        _ => nixsec_core::Problem::about(error.as_ref(), format!("not checked: {error}")),
+    }
+}
+
+/// `problems` with those about one subject merged into the first of them (its message, every
+/// one's evidence), so that no two problems of a rule share a subject.
+#[must_use]
+pub fn merged(problems: Vec<nixsec_core::Problem>) -> Vec<nixsec_core::Problem> {
+    let mut out: Vec<nixsec_core::Problem> = Vec::new();
+    for p in problems {
+        match out
+            .iter_mut()
+            .find(|q| q.subject.is_some() && q.subject == p.subject)
+        {
+            Some(q) => {
+                for e in p.evidence {
+                    if !q.evidence.contains(&e) {
+                        q.evidence.push(e);
+                    }
+                }
+            }
+            None => out.push(p),
+        }
+    }
+    out
+}
+
+/// One outcome over every nspawn container: one problem per container for which `check`
+/// returns evidence (`container `NAME` {what}`), one per file that could not be read; `error`
+/// when a file could not be read and nothing failed, skip without containers.
 pub fn over_nspawn(
     cx: &HostCx,
     what: &str,
     check: impl Fn(&nspawn::Container) -> Vec<nixsec_core::Evidence>,
 ) -> nixsec_core::Outcome {
-    use nixsec_core::Outcome;
+    use nixsec_core::{Outcome, Problem};
     let scan = nspawn_scan(cx);
     if scan.containers.is_empty() && scan.errors.is_empty() {
         return Outcome::skip("no NixOS container (/etc/nixos-containers) or .nspawn file");
     }
-    let mut evidence = Vec::new();
-    let mut names = Vec::new();
+    let mut problems = Vec::new();
     for c in &scan.containers {
         let e = check(c);
         if !e.is_empty() {
-            names.push(c.name.clone());
-            evidence.extend(e);
+            let name = nixsec_core::escape(&c.name);
+            problems.push(
+                Problem::about(name.as_ref(), format!("container `{name}` {what}"))
+                    .with_evidence(e),
+            );
         }
     }
-    let errs = if scan.errors.is_empty() {
-        String::new()
-    } else {
-        format!("; not read: {}", scan.errors.join("; "))
-    };
-    if !names.is_empty() {
-        return Outcome::fail(
-            nixsec_core::escape(&format!("{what}: {}{errs}", names.join(", "))).into_owned(),
-        )
-        .with_evidence(evidence);
+    if problems.is_empty() {
+        if !scan.errors.is_empty() {
+            return Outcome::error(scan.errors.join("; "));
+        }
+        return Outcome::pass(format!("{} container(s) checked", scan.containers.len()));
     }
-    if !scan.errors.is_empty() {
-        return Outcome::error(scan.errors.join("; "));
-    }
-    Outcome::pass(format!("{} container(s) checked", scan.containers.len()))
+    problems.extend(scan.errors.iter().map(|e| unread(e)));
+    Outcome::Fail { problems }
 }
 
 /// Evidence at a setting (line 0 = the file as a whole).

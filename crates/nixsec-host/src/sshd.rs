@@ -475,8 +475,33 @@ pub fn load(cx: &HostCx) -> Arc<Load> {
 pub const NO_SSHD: &str =
     "no `/etc/ssh/sshd_config`: the OpenSSH server is not configured on this system";
 
-/// Run an SSH rule: skip without sshd_config, `error` when it is broken, and `error` instead of
-/// `pass` when an included file could not be read.
+/// The subject of a `Match` block's weaker value for `keyword`:
+/// `PermitRootLogin (Match User deploy,backup)`.
+#[must_use]
+pub fn match_subject(keyword: &str, block: &MatchBlock) -> String {
+    format!("{keyword} (Match {})", nixsec_core::escape(&block.criteria))
+}
+
+/// A problem for a `Match` block that sets `keyword` to `value` (weaker than the global one),
+/// about [`match_subject`], with the line as evidence.
+#[must_use]
+pub fn match_problem(keyword: &str, block: &MatchBlock, d: &Directive) -> nixsec_core::Problem {
+    nixsec_core::Problem::about(
+        match_subject(keyword, block),
+        format!(
+            "`Match {}` ({}:{}) sets {keyword} `{}`",
+            nixsec_core::escape(&block.criteria),
+            block.file,
+            block.line,
+            nixsec_core::escape(&d.value())
+        ),
+    )
+    .with_evidence([d.evidence()])
+}
+
+/// Run an SSH rule: skip without sshd_config, `error` when it is broken, `error` instead of
+/// `pass` when an included file could not be read, and with a failure, each such file as a
+/// problem of its own.
 pub fn with_sshd(
     cx: &HostCx,
     f: impl FnOnce(&SshdConfig) -> nixsec_core::Outcome,
@@ -487,13 +512,22 @@ pub fn with_sshd(
         Load::Broken(e) => Outcome::error(e.clone()),
         Load::Present(c) => {
             let out = f(c);
-            if matches!(out, Outcome::Pass { .. }) && !c.unreadable.is_empty() {
-                return Outcome::error(format!(
+            if c.unreadable.is_empty() {
+                return out;
+            }
+            match out {
+                Outcome::Pass { .. } => Outcome::error(format!(
                     "an included sshd_config file could not be read, so its settings are unknown: {}",
                     c.unreadable.join("; ")
-                ));
+                )),
+                Outcome::Fail { mut problems } => {
+                    problems.extend(c.unreadable.iter().map(|e| crate::isolation::unread(e)));
+                    Outcome::Fail {
+                        problems: crate::isolation::merged(problems),
+                    }
+                }
+                other => other,
             }
-            out
         }
     }
 }

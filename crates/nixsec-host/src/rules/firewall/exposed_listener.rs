@@ -1,16 +1,62 @@
 //! NIX-074: a listening socket on a non-loopback address that the firewall lets through.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{escape, Evidence, Outcome, Problem, Severity};
 
 use crate::engine::Rule;
-use crate::firewall::{exposures, firewall, Exposure, RISK_PORTS};
+use crate::firewall::{exposures, firewall, Exposure, Listener, RISK_PORTS};
 use crate::procnet::read_sockets;
 
 /// Listeners the firewall lets through.
 pub struct ExposedListener;
 
 crate::host_rule!("NIX-074", ExposedListener);
+
+/// The problem of the listeners of one protocol and port (`tcp/22`: its IPv4 and IPv6
+/// sockets, every address), with a row per listener; `None` when none is reachable or
+/// undecided.
+fn port_problem(group: &[&Listener], origin: &str) -> Option<Problem> {
+    let s = &group[0].socket;
+    let subject = format!("{}/{}", s.transport(), s.port);
+    let mut owners: Vec<String> = Vec::new();
+    let mut endpoints: Vec<String> = Vec::new();
+    let exposed = group
+        .iter()
+        .any(|l| matches!(l.exposure, Exposure::Exposed(_)));
+    for l in group.iter().filter(|l| {
+        if exposed {
+            matches!(l.exposure, Exposure::Exposed(_))
+        } else {
+            matches!(l.exposure, Exposure::Unknown(_))
+        }
+    }) {
+        let o = l.owner_label();
+        if !owners.contains(&o) {
+            owners.push(o);
+        }
+        endpoints.push(l.socket.endpoint());
+    }
+    if endpoints.is_empty() {
+        return None;
+    }
+    let who = format!(
+        "`{subject}` of {} on {}",
+        escape(&owners.join(", ")),
+        endpoints.join(", ")
+    );
+    let message = if exposed {
+        format!("{who} is reachable from other hosts ({origin})")
+    } else {
+        format!("cannot tell whether {who} is reachable from other hosts: the ruleset has rules nixsec cannot evaluate ({origin})")
+    };
+    Some(
+        Problem::about(subject, message).with_evidence(
+            group
+                .iter()
+                .map(|l| Evidence::value(format!("/proc/net/{}", l.socket.proto), l.row())),
+        ),
+    )
+}
 
 impl Rule for ExposedListener {
     fn check(&self, cx: &HostCx) -> Outcome {
@@ -31,56 +77,46 @@ impl Rule for ExposedListener {
             .iter()
             .map(|l| Evidence::value(format!("/proc/net/{}", l.socket.proto), l.row()))
             .collect();
-        let exposed: Vec<_> = listeners
+        let exposed = listeners
             .iter()
             .filter(|l| matches!(l.exposure, Exposure::Exposed(_)))
-            .collect();
+            .count();
         let unknown: Vec<_> = listeners
             .iter()
             .filter(|l| matches!(l.exposure, Exposure::Unknown(_)))
             .collect();
         let origin = fw.origin();
-        if !exposed.is_empty() {
-            let names: Vec<String> = exposed
-                .iter()
-                .map(|l| {
-                    let why = match &l.exposure {
-                        Exposure::Exposed(d) => d.as_str(),
-                        _ => "",
-                    };
-                    format!(
-                        "{} {} ({}) {why}",
-                        l.socket.transport(),
-                        l.socket.endpoint(),
-                        l.owner_label()
-                    )
-                })
-                .collect();
+        if exposed > 0 {
             let firewall_off = [nixsec_firewall::IpVer::V4, nixsec_firewall::IpVer::V6]
                 .into_iter()
                 .any(|v| rs.default_deny(v).is_none());
-            let risky = fw.nixos_disabled
-                || firewall_off
-                || exposed.iter().any(|l| RISK_PORTS.contains(&l.socket.port));
-            let mut msg = format!(
-                "{} of {} listeners reachable from other hosts: {}",
-                exposed.len(),
-                listeners.len(),
-                names.join("; ")
-            );
-            if !unknown.is_empty() {
-                msg.push_str(&format!(
-                    "; {} more depend on rules nixsec cannot read",
-                    unknown.len()
-                ));
+            // One problem per protocol and port, in the order the sockets were read; a port
+            // nixsec cannot decide next to exposed ones is a problem too, so it does not look
+            // closed.
+            let mut groups: Vec<Vec<&Listener>> = Vec::new();
+            for l in &listeners {
+                match groups.iter_mut().find(|g| {
+                    g[0].socket.transport() == l.socket.transport()
+                        && g[0].socket.port == l.socket.port
+                }) {
+                    Some(g) => g.push(l),
+                    None => groups.push(vec![l]),
+                }
             }
-            msg.push_str(&format!(" ({origin})"));
-            let o = Outcome::fail(msg).with_evidence(evidence);
-            return if risky {
-                o
-            } else {
-                o.with_severity(Severity::Low)
-            };
+            let problems = groups
+                .iter()
+                .filter_map(|g| {
+                    let p = port_problem(g, &origin)?;
+                    let risky =
+                        fw.nixos_disabled || firewall_off || RISK_PORTS.contains(&g[0].socket.port);
+                    Some(if risky {
+                        p
+                    } else {
+                        p.with_severity(Severity::Low)
+                    })
+                })
+                .collect();
+            return Outcome::Fail { problems };
         }
         if !unknown.is_empty() {
             let names: Vec<String> = unknown
@@ -144,27 +180,76 @@ mod tests {
         );
         assert!(rows[1].starts_with("tcp6  [::]:22"), "{rows:#?}");
         assert!(rows[1].contains("IPv6 admitted by"), "{rows:#?}");
-        // ssh is not a risk port: reported at low severity.
-        assert!(matches!(
-            crate::testing::failed(&o),
-            Some(crate::testing::Failed {
-                severity: Some(Severity::Low),
-                ..
-            })
-        ));
-        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
-            unreachable!()
-        };
-        assert_eq!(evidence.len(), 10, "every listener is listed");
-        assert!(evidence.iter().any(|e| e
-            .value
-            .as_deref()
-            .is_some_and(|v| v.starts_with("tcp6  [::]:9000") && v.contains("blocked"))));
-        assert!(evidence.iter().any(|e| {
-            e.value.as_deref().is_some_and(|v| {
-                v.starts_with("tcp   127.0.0.1:5432") && v.contains("loopback only")
-            })
-        }));
+        // One problem for both sockets of tcp/22; ssh is not a risk port: low severity.
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("tcp/22"));
+        assert_eq!(p[0].severity, Some(Severity::Low));
+        assert!(
+            p[0].message.starts_with(
+                "`tcp/22` of python3 (pid 10926) on 0.0.0.0:22, [::]:22 is reachable from other hosts (rules from `"
+            ),
+            "{}",
+            p[0].message
+        );
+        assert_eq!(p[0].evidence.len(), 2, "{:?}", p[0].evidence);
+        // The table behind it: every listener, decided.
+        let all = table(&with_proc_net(nixos_iptables_root()));
+        assert_eq!(all.len(), 10, "every listener is decided: {all:#?}");
+        assert!(all
+            .iter()
+            .any(|v| v.starts_with("tcp6  [::]:9000") && v.contains("blocked")));
+        assert!(all
+            .iter()
+            .any(|v| v.starts_with("tcp   127.0.0.1:5432") && v.contains("loopback only")));
+    }
+
+    /// The rows of every listener as the rule decides them on `b`.
+    fn table(b: &RootBuilder) -> Vec<String> {
+        let cx = crate::testing::cx(b);
+        let sockets = read_sockets(cx.root())
+            .expect("sockets")
+            .expect("a /proc/net");
+        let fw = firewall(&cx);
+        let rs = fw.ruleset().expect("a ruleset");
+        exposures(&sockets, rs).iter().map(Listener::row).collect()
+    }
+
+    #[test]
+    fn each_port_has_its_own_severity() {
+        let script = fw_fixture("nixos-firewall-start.sh").replace(
+            "# Reject/drop everything else.",
+            "ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept\n# Reject/drop everything else.",
+        );
+        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 701 1 0000000000000000 100 0 0 10 0\n   1: 00000000:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000   114        0 702 1 0000000000000000 100 0 0 10 0\n";
+        let b = nixos_iptables_root()
+            .file(SCRIPT, script)
+            .file("/proc/net/tcp", tcp)
+            .file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0\n")
+            .symlink("/proc/700/fd/3", "socket:[701]")
+            .file("/proc/700/comm", "sshd\n")
+            .symlink("/proc/812/fd/5", "socket:[702]")
+            .file("/proc/812/comm", "postgres\n");
+        let o = run(&ExposedListener, &b);
+        let got: Vec<(Option<&str>, Option<Severity>)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.severity))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("tcp/22"), Some(Severity::Low)),
+                (Some("tcp/5432"), None)
+            ],
+            "5432 is a risk port: the catalogue's medium; {o:?}"
+        );
+        assert!(
+            o.problems()[1]
+                .message
+                .starts_with("`tcp/5432` of postgres (pid 812) on 0.0.0.0:5432 is reachable"),
+            "{o:?}"
+        );
     }
 
     #[test]
@@ -202,16 +287,27 @@ mod tests {
             ]
         );
         assert!(
-            message(&o)
-                .contains("IPv6 admitted by no input-hook chain filters it; IPv4 admitted by"),
-            "{}",
-            message(&o)
+            exposed_rows(&o)
+                .iter()
+                .any(|r| r.starts_with("tcp6  [::]:9000")
+                    && r.contains(
+                        "IPv6 admitted by no input-hook chain filters it; IPv4 admitted by"
+                    )),
+            "{o:?}"
+        );
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("tcp/22"),
+                Some("tcp/9000"),
+                Some("udp/68"),
+                Some("udp/5353")
+            ],
+            "{o:?}"
         );
         assert!(
-            matches!(
-                crate::testing::failed(&o),
-                Some(crate::testing::Failed { severity: None, .. })
-            ),
+            o.problems().iter().all(|p| p.severity.is_none()),
             "the firewall is off: medium"
         );
     }
@@ -245,14 +341,22 @@ mod tests {
             &fw_fixture_path("debian-default-open.json"),
         );
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("tcp/5432"));
+        assert_eq!(p[0].severity, None, "{o:?}");
         assert!(
-            matches!(
-                crate::testing::failed(&o),
-                Some(crate::testing::Failed { severity: None, .. })
+            p[0].message.starts_with(
+                "`tcp/5432` of postgres (pid 812) on 0.0.0.0:5432 is reachable from other hosts ("
             ),
+            "{}",
+            p[0].message
+        );
+        assert!(
+            exposed_rows(&o)[0]
+                .ends_with("EXPOSED: IPv4 admitted by policy accept of `inet filter input`"),
             "{o:?}"
         );
-        assert!(message(&o).contains("tcp 0.0.0.0:5432 (postgres (pid 812)) IPv4 admitted by policy accept of `inet filter input`"), "{}", message(&o));
     }
 
     #[test]
@@ -286,6 +390,34 @@ mod tests {
     }
 
     #[test]
+    fn undecided_ports_next_to_an_exposed_one_are_problems_too() {
+        // iptables-nft's opaque conntrack rule: 22 is admitted by it outright, the others only
+        // if it matches.
+        let o = run_with_nft(
+            &ExposedListener,
+            &with_proc_net(RootBuilder::new()),
+            &fw_fixture_path("nixos-fw-iptables.nft.nft.json"),
+        );
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("tcp/22"),
+                Some("tcp/9000"),
+                Some("udp/68"),
+                Some("udp/5353")
+            ],
+            "{o:?}"
+        );
+        assert!(
+            o.problems()[1].message.starts_with(
+                "cannot tell whether `tcp/9000` of python3 (pid 10926) on [::]:9000 is reachable from other hosts: the ruleset has rules nixsec cannot evaluate"
+            ),
+            "{o:?}"
+        );
+    }
+
+    #[test]
     fn docker_published_port_is_exposed_despite_input_drop() {
         let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n";
         let b = RootBuilder::new()
@@ -298,10 +430,13 @@ mod tests {
             .file("/proc/901/comm", "docker-proxy\n");
         let o = run(&ExposedListener, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("tcp/8080"));
         assert!(
-            message(&o).contains("tcp 0.0.0.0:8080 (docker-proxy (pid 901)) IPv4 published by `-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80` (/etc/iptables/rules.v4:27) (destination NAT in prerouting: the input chains never see it)"),
-            "{}",
-            message(&o)
+            exposed_rows(&o)[0].contains("docker-proxy (pid 901)")
+                && exposed_rows(&o)[0].ends_with("EXPOSED: IPv4 published by `-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80` (/etc/iptables/rules.v4:27) (destination NAT in prerouting: the input chains never see it)"),
+            "{o:?}"
         );
     }
 

@@ -1,7 +1,7 @@
 //! NIX-070: no default-deny path for inbound traffic.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::firewall::{firewall, ip_versions};
@@ -38,7 +38,7 @@ impl Rule for FirewallDisabled {
                             .collect();
                         format!("no drop at the end of {}", names.join(", "))
                     };
-                    open.push(format!("{}: {why}", v.as_str()));
+                    open.push((v.as_str(), why));
                 }
             }
         }
@@ -48,12 +48,29 @@ impl Rule for FirewallDisabled {
             .map(|s| Evidence::path(s.path.clone()))
             .collect();
         if !open.is_empty() {
-            return Outcome::fail(format!(
-                "inbound traffic is not denied by default ({}); {}",
-                open.join("; "),
-                fw.origin()
-            ))
-            .with_evidence(evidence);
+            if fw.nixos_disabled && rs.sources.is_empty() {
+                // One setting leaves both IP versions open.
+                return Outcome::fail_about(
+                    "NixOS firewall",
+                    format!("inbound traffic is not denied by default: {}", fw.origin()),
+                );
+            }
+            // One problem per IP version; where the rules come from is context of each.
+            let origin = fw.origin();
+            return Outcome::Fail {
+                problems: open
+                    .into_iter()
+                    .map(|(v, why)| {
+                        Problem::about(
+                            v,
+                            format!(
+                                "{v} inbound traffic is not denied by default: {why} ({origin})"
+                            ),
+                        )
+                        .with_evidence(evidence.clone())
+                    })
+                    .collect(),
+            };
         }
         Outcome::pass(format!(
             "inbound traffic is denied by default ({}); {}",
@@ -82,11 +99,19 @@ mod tests {
                 fw_fixture("open-host.legacy.ip6tables-save.txt"),
             );
         let o = run(&FirewallDisabled, &b);
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(
-            message(&o).contains("IPv4: no drop at the end of `ip filter INPUT`"),
-            "{}",
-            message(&o)
+        let p = o.problems();
+        let subjects: Vec<_> = p.iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, [Some("IPv4"), Some("IPv6")], "{o:?}");
+        assert_eq!(
+            p[0].message,
+            "IPv4 inbound traffic is not denied by default: no drop at the end of `ip filter INPUT` (rules from `/etc/iptables/rules.v4`, `/etc/iptables/rules.v6`)"
+        );
+        assert_eq!(
+            p[0].evidence,
+            [
+                Evidence::path("/etc/iptables/rules.v4"),
+                Evidence::path("/etc/iptables/rules.v6")
+            ]
         );
     }
 
@@ -107,11 +132,14 @@ mod tests {
         );
         let b = b.file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0\n");
         let o = run(&FirewallDisabled, &b);
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("IPv6"));
         assert!(
-            message(&o).contains("IPv6: no input-hook chain filters it"),
+            p[0].message
+                .starts_with("IPv6 inbound traffic is not denied by default: no input-hook chain filters it (rules from `/etc/iptables/rules.v4`)"),
             "{}",
-            message(&o)
+            p[0].message
         );
     }
 
@@ -119,11 +147,14 @@ mod tests {
     fn nixos_without_firewall_units_fails() {
         let b = RootBuilder::new().file("/etc/NIXOS", "");
         let o = run(&FirewallDisabled, &b);
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "one setting for both IP versions: {o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("NixOS firewall"));
         assert!(
-            message(&o).contains("NixOS firewall disabled"),
+            p[0].message
+                .starts_with("inbound traffic is not denied by default: NixOS firewall disabled"),
             "{}",
-            message(&o)
+            p[0].message
         );
     }
 

@@ -2,7 +2,7 @@
 
 use crate::cx::HostCx;
 use crate::engine::Rule;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 /// IP forwarding on.
 pub struct IpForwarding;
@@ -44,12 +44,30 @@ impl Rule for IpForwarding {
             return Outcome::pass(format!("forwarding is off ({} settings read)", seen.len()))
                 .with_evidence(evidence);
         }
-        let names: Vec<String> = on.iter().map(|(f, v)| format!("`{f}` is {v}")).collect();
-        Outcome::fail(format!(
-            "the kernel forwards packets: {} (accept this in nixsec.toml if the host is a router or container host)",
-            names.join(", ")
-        ))
-        .with_evidence(evidence)
+        // One problem per IP version: `ip_forward` and `conf/all/forwarding` are one IPv4 knob.
+        let mut problems = Vec::new();
+        for (ver, key) in [
+            ("IPv4", "net.ipv4.ip_forward"),
+            ("IPv6", "net.ipv6.conf.all.forwarding"),
+        ] {
+            let dir = if ver == "IPv4" { "/ipv4/" } else { "/ipv6/" };
+            let mine: Vec<&&(&str, u8)> = on.iter().filter(|(f, _)| f.contains(dir)).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = mine.iter().map(|(f, v)| format!("`{f}` is {v}")).collect();
+            problems.push(
+                Problem::about(
+                    key,
+                    format!(
+                        "the kernel forwards {ver} packets: {} (accept this in nixsec.toml if the host is a router or container host)",
+                        names.join(", ")
+                    ),
+                )
+                .with_evidence(mine.iter().map(|(f, v)| Evidence::value(*f, v.to_string()))),
+            );
+        }
+        Outcome::Fail { problems }
     }
 }
 
@@ -68,10 +86,22 @@ mod tests {
     #[test]
     fn forwarding_on_fails() {
         let o = run(&IpForwarding, &proc_sys("1\n", "1\n", "0\n"));
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).starts_with("the kernel forwards packets: `/proc/sys/net/ipv4/ip_forward` is 1, `/proc/sys/net/ipv4/conf/all/forwarding` is 1"), "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "one IPv4 knob: {o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("net.ipv4.ip_forward"));
+        assert_eq!(p[0].message, "the kernel forwards IPv4 packets: `/proc/sys/net/ipv4/ip_forward` is 1, `/proc/sys/net/ipv4/conf/all/forwarding` is 1 (accept this in nixsec.toml if the host is a router or container host)");
+        assert_eq!(
+            p[0].evidence,
+            [
+                Evidence::value(FILES[0], "1"),
+                Evidence::value(FILES[1], "1")
+            ]
+        );
         let o = run(&IpForwarding, &proc_sys("0\n", "0\n", "1\n"));
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, [Some("net.ipv6.conf.all.forwarding")], "{o:?}");
+        let o = run(&IpForwarding, &proc_sys("1\n", "1\n", "1\n"));
+        assert_eq!(o.problems().len(), 2, "{o:?}");
     }
 
     #[test]

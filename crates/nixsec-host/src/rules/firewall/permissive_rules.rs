@@ -1,11 +1,11 @@
 //! NIX-076: a hand-written rule that accepts new connections to every port.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Outcome, Problem};
 use nixsec_firewall::{Packet, Tri, L4};
 
 use crate::engine::Rule;
-use crate::firewall::firewall;
+use crate::firewall::{firewall, rule_evidence};
 
 /// A rule accepting every port behind a default deny.
 pub struct PermissiveRules;
@@ -20,45 +20,48 @@ impl Rule for PermissiveRules {
             Err(o) => return o,
         };
         let port = rs.unnamed_port();
-        let mut bad: Vec<(String, String)> = Vec::new();
+        // (what it admits, the admitting rule as text, the rule)
+        let mut bad: Vec<(String, String, Option<nixsec_firewall::model::RuleRef>)> = Vec::new();
         for &v in &vers {
             for l4 in [L4::Tcp, L4::Udp] {
                 let d = rs.decide(&Packet::new(v, l4, port));
                 if d.accepted == Tri::Yes {
                     let by = d.admitted_by(rs);
                     let what = format!("{} {}", v.as_str(), l4.as_str());
-                    match bad.iter_mut().find(|(_, b)| *b == by) {
-                        Some((w, _)) => {
+                    match bad.iter_mut().find(|(_, b, _)| *b == by) {
+                        Some((w, _, _)) => {
                             w.push_str(", ");
                             w.push_str(&what);
                         }
-                        None => bad.push((what, by)),
+                        None => bad.push((what, by, d.admitting_rule(rs))),
                     }
                 }
             }
         }
-        if bad.is_empty() {
-            return Outcome::pass(format!(
+        // One problem per admitting rule, about the rule as written (without its place).
+        let problems: Vec<Problem> = bad
+            .into_iter()
+            .map(|(w, by, r)| {
+                let written = by
+                    .strip_prefix('`')
+                    .and_then(|rest| rest.split_once('`'))
+                    .map_or(by.as_str(), |(text, _)| text);
+                let subject = written.split_whitespace().collect::<Vec<_>>().join(" ");
+                Problem::about(
+                    nixsec_core::escape(&subject).as_ref(),
+                    format!(
+                        "every port accepted from any host despite the default deny: {w} by {by}"
+                    ),
+                )
+                .with_evidence([rule_evidence(rs, r, format!("{w}: {by}"))])
+            })
+            .collect();
+        Outcome::problems_or(crate::isolation::merged(problems), || {
+            Outcome::pass(format!(
                 "no rule accepts new connections to every port ({} checked)",
                 fw.origin()
-            ));
-        }
-        let path = rs
-            .sources
-            .first()
-            .map(|s| s.path.clone())
-            .unwrap_or_default();
-        Outcome::fail(format!(
-            "every port accepted from any host despite the default deny: {}",
-            bad.iter()
-                .map(|(w, by)| format!("{w} by {by}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-        .with_evidence(
-            bad.into_iter()
-                .map(|(w, by)| Evidence::value(path.clone(), format!("{w}: {by}"))),
-        )
+            ))
+        })
     }
 }
 
@@ -86,6 +89,38 @@ mod tests {
         assert_eq!(
             message(&o),
             format!("every port accepted from any host despite the default deny: IPv4 tcp, IPv4 udp by `-A nixos-fw -j ACCEPT` ({SCRIPT}:115)")
+        );
+        let p = o.problems();
+        assert_eq!(p[0].subject.as_deref(), Some("-A nixos-fw -j ACCEPT"));
+        assert_eq!(p[0].evidence[0].path, SCRIPT);
+        assert_eq!(p[0].evidence[0].line, Some(115));
+    }
+
+    #[test]
+    fn each_permissive_rule_is_a_problem() {
+        let o = run(
+            &PermissiveRules,
+            &nixos_with(
+                "iptables -A nixos-fw -p udp -j ACCEPT\nip6tables -A nixos-fw -p tcp -j ACCEPT",
+            ),
+        );
+        let got: Vec<(Option<&str>, &str)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 2, "{o:?}");
+        assert_eq!(got[0].0, Some("-A nixos-fw -p udp -j ACCEPT"));
+        assert!(
+            got[0].1.starts_with("every port accepted from any host despite the default deny: IPv4 udp by `-A nixos-fw -p udp -j ACCEPT`"),
+            "{o:?}"
+        );
+        assert_eq!(got[1].0, Some("-A nixos-fw -p tcp -j ACCEPT"));
+        assert!(
+            got[1]
+                .1
+                .contains(": IPv6 tcp by `-A nixos-fw -p tcp -j ACCEPT`"),
+            "{o:?}"
         );
     }
 

@@ -1,11 +1,11 @@
 //! NIX-071: a sensitive port or a broad port range accepted from outside.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Outcome, Problem};
 use nixsec_firewall::OpenPort;
 
 use crate::engine::Rule;
-use crate::firewall::{firewall, is_uplink_interface, RISK_PORTS};
+use crate::firewall::{firewall, is_uplink_interface, rule_evidence, RISK_PORTS};
 
 /// Sensitive or broad ports accepted from outside.
 pub struct SensitivePortsOpen;
@@ -31,6 +31,8 @@ impl Rule for SensitivePortsOpen {
             .filter(|o| vers.contains(&o.ver))
             .map(|o| (None, o))
             .collect();
+        // An uplink adds the ports it opens beyond those open on every interface.
+        let global = open.clone();
         for iface in rs
             .named_interfaces()
             .into_iter()
@@ -39,7 +41,7 @@ impl Rule for SensitivePortsOpen {
             let concrete = iface.replace('*', "0");
             for o in rs.open_ports(Some(&concrete)) {
                 if vers.contains(&o.ver)
-                    && !open.iter().any(|(_, g)| {
+                    && !global.iter().any(|(_, g)| {
                         g.l4 == o.l4 && g.ver == o.ver && g.lo == o.lo && g.hi == o.hi
                     })
                 {
@@ -47,40 +49,66 @@ impl Rule for SensitivePortsOpen {
                 }
             }
         }
-        let describe = |(iface, o): &(Option<String>, OpenPort)| {
+        // One problem per port or range (and interface): its IP versions are one problem.
+        let mut problems: Vec<Problem> = Vec::new();
+        for (iface, o) in open.iter().filter(|(_, o)| is_bad(o)) {
+            let range = if o.lo == 0 && o.hi == u16::MAX {
+                "*".to_string()
+            } else if o.lo == o.hi {
+                o.lo.to_string()
+            } else {
+                format!("{}-{}", o.lo, o.hi)
+            };
             let on = iface
                 .as_ref()
-                .map(|i| format!(" on `{i}`"))
+                .map(|i| format!("@{}", escape(i)))
                 .unwrap_or_default();
+            let subject = format!("{}/{range}{on}", o.l4.as_str());
             let unsure = if o.certain {
                 ""
             } else {
                 " (depends on rules nixsec cannot evaluate)"
             };
-            format!(
-                "{} {}{on} admitted by {}{unsure}",
-                o.ver.as_str(),
-                o.label(),
-                o.admitted_by
-            )
-        };
-        let bad: Vec<String> = open
-            .iter()
-            .filter(|(_, o)| is_bad(o))
-            .map(describe)
-            .collect();
-        let path = rs
-            .sources
-            .first()
-            .map(|s| s.path.clone())
-            .unwrap_or_default();
-        if !bad.is_empty() {
-            return Outcome::fail(format!(
-                "{} sensitive or broad port(s) accepted from other hosts: {}",
-                bad.len(),
-                bad.join("; ")
-            ))
-            .with_evidence(bad.iter().map(|b| Evidence::value(path.clone(), b.clone())));
+            let why = format!("{} admitted by {}{unsure}", o.ver.as_str(), o.admitted_by);
+            let evidence = rule_evidence(
+                rs,
+                o.rule,
+                format!(
+                    "{} {}{} admitted by {}{unsure}",
+                    o.ver.as_str(),
+                    o.label(),
+                    iface
+                        .as_ref()
+                        .map(|i| format!(" on `{i}`"))
+                        .unwrap_or_default(),
+                    o.admitted_by
+                ),
+            );
+            match problems
+                .iter_mut()
+                .find(|p| p.subject.as_deref() == Some(subject.as_str()))
+            {
+                Some(p) => {
+                    p.message.push_str(&format!(", {why}"));
+                    p.evidence.push(evidence);
+                }
+                None => {
+                    let what = match iface {
+                        Some(i) => format!("`{}` on `{}`", o.label(), escape(i)),
+                        None => format!("`{}`", o.label()),
+                    };
+                    problems.push(
+                        Problem::about(
+                            subject.as_str(),
+                            format!("{what} is accepted from other hosts: {why}"),
+                        )
+                        .with_evidence([evidence]),
+                    );
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Outcome::Fail { problems };
         }
         let mut labels: Vec<String> = open
             .iter()
@@ -117,15 +145,34 @@ mod tests {
     fn database_port_fails() {
         let b = nixos_with("ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept");
         let o = run(&SensitivePortsOpen, &b);
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "IPv4 and IPv6 are one problem: {o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("tcp/5432"));
         assert!(
-            message(&o).contains(
-                "IPv4 tcp/5432 admitted by `-A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept`"
+            p[0].message.starts_with(
+                "`tcp/5432` is accepted from other hosts: IPv4 admitted by `-A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept`"
             ),
             "{}",
-            message(&o)
+            p[0].message
         );
-        assert!(message(&o).contains("IPv6 tcp/5432"), "{}", message(&o));
+        assert!(
+            p[0].message.contains(
+                ", IPv6 admitted by `-A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept`"
+            ),
+            "{}",
+            p[0].message
+        );
+        assert_eq!(p[0].evidence.len(), 2);
+        assert_eq!(p[0].evidence[0].path, SCRIPT);
+        assert!(p[0].evidence[0].line.is_some(), "{:?}", p[0].evidence);
+        assert!(
+            p[0].evidence[1]
+                .value
+                .as_deref()
+                .is_some_and(|v| v.starts_with("IPv6 tcp/5432 admitted by")),
+            "{:?}",
+            p[0].evidence
+        );
     }
 
     #[test]
@@ -134,8 +181,8 @@ mod tests {
             &SensitivePortsOpen,
             &nixos_with("ip46tables -A nixos-fw -p udp --dport 60000:61000 -j nixos-fw-accept"),
         );
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(message(&o).contains("udp/60000-61000"), "{}", message(&o));
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, [Some("udp/60000-61000")], "{o:?}");
         let o = run(
             &SensitivePortsOpen,
             &nixos_with("ip46tables -A nixos-fw -p udp --dport 60000:60999 -j nixos-fw-accept"),
@@ -154,11 +201,35 @@ mod tests {
             &SensitivePortsOpen,
             &nixos_with("ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept -i eth0"),
         );
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("tcp/5432@eth0"));
         assert!(
-            message(&o).contains("IPv4 tcp/5432 on `eth0` admitted by"),
+            p[0].message
+                .starts_with("`tcp/5432` on `eth0` is accepted from other hosts: IPv4 admitted by"),
             "{}",
-            message(&o)
+            p[0].message
+        );
+    }
+
+    #[test]
+    fn every_trusted_uplink_is_a_problem_of_its_own() {
+        let o = run(
+            &SensitivePortsOpen,
+            &nixos_with(
+                "ip46tables -A nixos-fw -i eth0 -j nixos-fw-accept\nip46tables -A nixos-fw -i wlan+ -j nixos-fw-accept",
+            ),
+        );
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("tcp/*@eth0"),
+                Some("udp/*@eth0"),
+                Some("tcp/*@wlan*"),
+                Some("udp/*@wlan*")
+            ],
+            "{o:?}"
         );
     }
 

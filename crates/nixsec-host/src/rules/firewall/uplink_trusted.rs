@@ -1,11 +1,11 @@
 //! NIX-072: a physical or uplink interface the firewall trusts.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Outcome, Problem};
 use nixsec_firewall::{Packet, Tri, L4};
 
 use crate::engine::Rule;
-use crate::firewall::{firewall, is_uplink_interface};
+use crate::firewall::{firewall, is_uplink_interface, rule_evidence};
 
 /// An uplink interface trusted by the firewall.
 pub struct UplinkTrusted;
@@ -24,38 +24,42 @@ impl Rule for UplinkTrusted {
         // A port no rule names: only a rule that accepts regardless of the port admits it.
         let probe = rs.unnamed_port();
         let named = rs.named_interfaces();
-        let mut bad = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
         for iface in named.iter().filter(|i| is_uplink_interface(i)) {
             let concrete = iface.replace('*', "0");
+            let mut why = Vec::new();
+            let mut evidence = Vec::new();
             for &v in &vers {
                 let generic = rs.decide(&Packet::new(v, L4::Tcp, probe)).accepted;
                 let mut p = Packet::new(v, L4::Tcp, probe);
                 p.iif = Some(concrete.clone());
                 let d = rs.decide(&p);
                 if d.accepted == Tri::Yes && generic != Tri::Yes {
-                    bad.push((iface.clone(), v, d.admitted_by(rs)));
+                    let by = d.admitted_by(rs);
+                    why.push(format!("{} admitted by {by}", v.as_str()));
+                    evidence.push(rule_evidence(
+                        rs,
+                        d.admitting_rule(rs),
+                        format!("{} `{iface}`: {by}", v.as_str()),
+                    ));
                 }
             }
+            if !why.is_empty() {
+                let name = escape(iface);
+                problems.push(
+                    Problem::about(
+                        name.as_ref(),
+                        format!(
+                            "uplink interface `{name}` is trusted: every port is open on it ({})",
+                            why.join(", ")
+                        ),
+                    )
+                    .with_evidence(evidence),
+                );
+            }
         }
-        if !bad.is_empty() {
-            let mut ifaces: Vec<String> = bad.iter().map(|(i, _, _)| format!("`{i}`")).collect();
-            ifaces.dedup();
-            let path = rs
-                .sources
-                .first()
-                .map(|s| s.path.clone())
-                .unwrap_or_default();
-            return Outcome::fail(format!(
-                "uplink interface {} trusted: every port is open on it ({})",
-                ifaces.join(", "),
-                bad.iter()
-                    .map(|(i, v, by)| format!("{} on `{i}` admitted by {by}", v.as_str()))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))
-            .with_evidence(bad.into_iter().map(|(i, v, by)| {
-                Evidence::value(path.clone(), format!("{} `{i}`: {by}", v.as_str()))
-            }));
+        if !problems.is_empty() {
+            return Outcome::Fail { problems };
         }
         let list: Vec<String> = named.iter().map(|i| format!("`{i}`")).collect();
         Outcome::pass(format!(
@@ -89,19 +93,43 @@ mod tests {
             &UplinkTrusted,
             &nixos_with("ip46tables -A nixos-fw -i enp3s0 -j nixos-fw-accept"),
         );
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "IPv4 and IPv6 are one problem: {o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("enp3s0"));
         assert!(
-            message(&o).starts_with("uplink interface `enp3s0` trusted"),
-            "{}",
-            message(&o)
-        );
-        assert!(
-            message(&o).contains(
-                "IPv4 on `enp3s0` admitted by `-A nixos-fw -i enp3s0 -j nixos-fw-accept`"
+            p[0].message.starts_with(
+                "uplink interface `enp3s0` is trusted: every port is open on it (IPv4 admitted by `-A nixos-fw -i enp3s0 -j nixos-fw-accept`"
             ),
             "{}",
-            message(&o)
+            p[0].message
         );
+        assert!(
+            p[0].message
+                .contains(", IPv6 admitted by `-A nixos-fw -i enp3s0 -j nixos-fw-accept`"),
+            "{}",
+            p[0].message
+        );
+        assert_eq!(p[0].evidence.len(), 2);
+        assert_eq!(p[0].evidence[0].path, SCRIPT);
+        assert!(
+            p[0].evidence[0].value.as_deref().is_some_and(
+                |v| v.starts_with("IPv4 `enp3s0`: `-A nixos-fw -i enp3s0 -j nixos-fw-accept`")
+            ),
+            "{:?}",
+            p[0].evidence
+        );
+    }
+
+    #[test]
+    fn each_trusted_uplink_is_a_problem() {
+        let o = run(
+            &UplinkTrusted,
+            &nixos_with(
+                "ip46tables -A nixos-fw -i eth0 -j nixos-fw-accept\nip46tables -A nixos-fw -i wlan+ -j nixos-fw-accept\nip46tables -A nixos-fw -i wg0 -j nixos-fw-accept",
+            ),
+        );
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, [Some("eth0"), Some("wlan*")], "{o:?}");
     }
 
     #[test]

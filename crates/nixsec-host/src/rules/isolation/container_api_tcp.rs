@@ -1,11 +1,11 @@
 //! NIX-055: the Docker (or Podman) API on TCP without TLS client authentication.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 use nixsec_isolation::docker;
 
 use crate::engine::Rule;
-use crate::isolation::docker_state;
+use crate::isolation::{docker_state, merged};
 
 /// A container API on TCP that lets any client in.
 pub struct ContainerApiTcp;
@@ -13,8 +13,8 @@ pub struct ContainerApiTcp;
 crate::host_rule!("NIX-055", ContainerApiTcp);
 
 /// TCP `ListenStream=` entries of a socket unit (`docker.socket`: NixOS's
-/// `virtualisation.docker.listenOptions`; `podman.socket`).
-fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<Evidence>, String> {
+/// `virtualisation.docker.listenOptions`; `podman.socket`): the address and its line.
+fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<(String, Evidence)>, String> {
     let u = match nixsec_systemd::load(cx.root(), unit) {
         Ok(u) => u,
         Err(
@@ -43,10 +43,13 @@ fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<Evidence>, String> {
                 || (v.contains(':') && !v.starts_with(['/', '@', '%']) && !v.starts_with("vsock:"))
         })
         .map(|a| {
-            Evidence::line(
-                a.file.clone(),
-                u32::try_from(a.line).unwrap_or(0),
-                format!("ListenStream={}", a.value),
+            (
+                a.value.clone(),
+                Evidence::line(
+                    a.file.clone(),
+                    u32::try_from(a.line).unwrap_or(0),
+                    format!("ListenStream={}", a.value),
+                ),
             )
         })
         .collect())
@@ -73,46 +76,97 @@ fn plain_port(cx: &HostCx) -> Vec<Evidence> {
     out
 }
 
+/// The port of an endpoint (`tcp://0.0.0.0:2375`, `0.0.0.0:2375`, `2375`).
+fn port_of(endpoint: &str) -> Option<u16> {
+    endpoint
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+}
+
+const ROOT_FOR_ANYONE: &str = "root on this host for anyone who reaches it";
+
 impl Rule for ContainerApiTcp {
     fn check(&self, cx: &HostCx) -> Outcome {
         let d = docker_state(cx);
-        let mut evidence: Vec<Evidence> = docker::unauthenticated_tcp(&d.daemon.settings)
+        let tls = match d.daemon.settings.tlsverify {
+            Some(false) => "tlsverify false",
+            _ if d.daemon.settings.tls == Some(true) => "tlsverify unset, tls only",
+            _ => "tlsverify unset",
+        };
+        // (port, problem): one per endpoint, the port to file a live listener under.
+        let mut endpoints: Vec<(Option<u16>, Problem)> = docker::unauthenticated_tcp(&d.daemon.settings)
             .into_iter()
             .map(|(h, src)| {
-                let v = format!(
-                    "{h} (tlsverify {})",
-                    match d.daemon.settings.tlsverify {
-                        Some(false) => "false",
-                        _ if d.daemon.settings.tls == Some(true) => "unset, tls only",
-                        _ => "unset",
-                    }
-                );
-                match src.line {
+                let v = format!("{h} ({tls})");
+                let ev = match src.line {
                     Some(l) => Evidence::line(src.path.clone(), l, v),
                     None => Evidence::value(src.path.clone(), v),
-                }
+                };
+                let h = escape(h);
+                (
+                    port_of(&h),
+                    Problem::about(
+                        h.as_ref(),
+                        format!("dockerd serves its API on `{h}` without client certificates ({tls}): {ROOT_FOR_ANYONE}"),
+                    )
+                    .with_evidence([ev]),
+                )
             })
             .collect();
         let mut errors = d.daemon.errors.clone();
         // Socket activation: dockerd serves what docker.socket listens on (`-H fd://`), with
         // its TLS settings; the Podman API has no TLS at all.
-        let docker_socket = socket_tcp(cx, "docker.socket");
-        match docker_socket {
-            Ok(e) if d.daemon.settings.tlsverify != Some(true) => evidence.extend(e),
+        match socket_tcp(cx, "docker.socket") {
+            Ok(e) if d.daemon.settings.tlsverify != Some(true) => {
+                endpoints.extend(e.into_iter().map(|(addr, ev)| {
+                    let addr = escape(&addr);
+                    (
+                        port_of(&addr),
+                        Problem::about(
+                            format!("docker.socket {addr}"),
+                            format!("`docker.socket` serves the Docker API on `{addr}` without client certificates ({tls}): {ROOT_FOR_ANYONE}"),
+                        )
+                        .with_evidence([ev]),
+                    )
+                }));
+            }
             Ok(_) => {}
             Err(e) => errors.push(e),
         }
         match socket_tcp(cx, "podman.socket") {
-            Ok(e) => evidence.extend(e),
+            Ok(e) => endpoints.extend(e.into_iter().map(|(addr, ev)| {
+                let addr = escape(&addr);
+                (
+                    port_of(&addr),
+                    Problem::about(
+                        format!("podman.socket {addr}"),
+                        format!("`podman.socket` serves the Podman API, which has no TLS, on `{addr}`: {ROOT_FOR_ANYONE}"),
+                    )
+                    .with_evidence([ev]),
+                )
+            })),
             Err(e) => errors.push(e),
         }
-        evidence.extend(plain_port(cx));
-        if !evidence.is_empty() {
-            return Outcome::fail(format!(
-                "the container API accepts unauthenticated TCP clients ({} endpoint(s)): root on this host for anyone who reaches it",
-                evidence.len()
-            ))
-            .with_evidence(evidence);
+        // A listener on 2375 belongs to the endpoint configured on that port, if any.
+        for ev in plain_port(cx) {
+            match endpoints.iter_mut().find(|(p, _)| *p == Some(2375)) {
+                Some((_, p)) => p.evidence.push(ev),
+                None => endpoints.push((
+                    Some(2375),
+                    Problem::about(
+                        "tcp/2375",
+                        format!("a process listens on TCP port 2375, Docker's plain-text API port, on a non-loopback address: {ROOT_FOR_ANYONE} if it is the Docker API"),
+                    )
+                    .with_evidence([ev]),
+                )),
+            }
+        }
+        let problems = merged(endpoints.into_iter().map(|(_, p)| p).collect());
+        if !problems.is_empty() {
+            let mut problems = problems;
+            problems.extend(errors.iter().map(|e| crate::isolation::unread(e)));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -280,6 +334,62 @@ mod tests {
         );
         let o = run(&ContainerApiTcp, &b);
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+    }
+
+    #[test]
+    fn each_endpoint_is_a_problem_and_a_listener_joins_its_port() {
+        let tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:0947 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 20401 1 0000000000000000 100 0 0 10 0\n";
+        let b = with_daemon("{\"hosts\": [\"unix:///run/docker.sock\", \"tcp://0.0.0.0:2375\"]}")
+            .file(
+                "/etc/systemd/system/podman.socket",
+                "[Socket]\nListenStream=0.0.0.0:8080\n",
+            )
+            .file("/proc/net/tcp", tcp);
+        let o = run(&ContainerApiTcp, &b);
+        let p = o.problems();
+        let subjects: Vec<_> = p.iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("tcp://0.0.0.0:2375"),
+                Some("podman.socket 0.0.0.0:8080")
+            ],
+            "{o:?}"
+        );
+        assert_eq!(
+            p[0].message,
+            "dockerd serves its API on `tcp://0.0.0.0:2375` without client certificates (tlsverify unset): root on this host for anyone who reaches it"
+        );
+        assert_eq!(
+            p[0].evidence,
+            [
+                Evidence::value(
+                    "/etc/docker/daemon.json",
+                    "tcp://0.0.0.0:2375 (tlsverify unset)"
+                ),
+                Evidence::value(
+                    "/proc/net/tcp",
+                    "tcp 0.0.0.0:2375 listening (Docker's plain-text API port)"
+                ),
+            ]
+        );
+        assert_eq!(
+            p[1].evidence,
+            [Evidence::line(
+                "/etc/systemd/system/podman.socket",
+                2,
+                "ListenStream=0.0.0.0:8080"
+            )]
+        );
+        // Without a configured endpoint on 2375 the listener is a problem of its own.
+        let b = RootBuilder::new()
+            .file("/etc/docker/daemon.json", "{}")
+            .file("/proc/net/tcp", tcp);
+        let o = run(&ContainerApiTcp, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("tcp/2375"));
+        assert_eq!(p[0].severity, None);
     }
 
     #[test]

@@ -14,38 +14,34 @@ crate::host_rule!("NIX-054", ContainerDangerousGrants);
 
 impl Rule for ContainerDangerousGrants {
     fn check(&self, cx: &HostCx) -> Outcome {
-        over_nspawn(
-            cx,
-            "container(s) with dangerous capabilities, devices or binds",
-            |c| {
-                let mut e = Vec::new();
-                for (cap, at) in &c.capabilities {
-                    if DANGEROUS_CAPS.contains(&cap.as_str()) {
-                        e.push(at_evidence(at, format!("{}: capability {cap}", c.name)));
-                    }
+        over_nspawn(cx, "has dangerous capabilities, devices or binds", |c| {
+            let mut e = Vec::new();
+            for (cap, at) in &c.capabilities {
+                if DANGEROUS_CAPS.contains(&cap.as_str()) {
+                    e.push(at_evidence(at, format!("{}: capability {cap}", c.name)));
                 }
-                for b in c.binds.iter().filter(|b| dangerous_bind(b)) {
+            }
+            for b in c.binds.iter().filter(|b| dangerous_bind(b)) {
+                e.push(at_evidence(
+                    &b.at,
+                    format!(
+                        "{}: {} bind of {}",
+                        c.name,
+                        if b.read_only { "read-only" } else { "writable" },
+                        b.source
+                    ),
+                ));
+            }
+            for (dev, access, at) in &c.devices {
+                if dangerous_device(dev, access) {
                     e.push(at_evidence(
-                        &b.at,
-                        format!(
-                            "{}: {} bind of {}",
-                            c.name,
-                            if b.read_only { "read-only" } else { "writable" },
-                            b.source
-                        ),
+                        at,
+                        format!("{}: device {dev} {access}", c.name),
                     ));
                 }
-                for (dev, access, at) in &c.devices {
-                    if dangerous_device(dev, access) {
-                        e.push(at_evidence(
-                            at,
-                            format!("{}: device {dev} {access}", c.name),
-                        ));
-                    }
-                }
-                e
-            },
-        )
+            }
+            e
+        })
     }
 }
 
@@ -58,14 +54,18 @@ mod tests {
     #[test]
     fn risky_binds_fixture_fails() {
         let o = run(&ContainerDangerousGrants, &nixos_containers_root());
-        let Some(crate::testing::Failed {
-            message, evidence, ..
-        }) = crate::testing::failed(&o)
-        else {
-            panic!("{o:?}")
-        };
-        assert!(message.ends_with(": risky-binds"), "{message}");
-        let v: Vec<&str> = evidence.iter().filter_map(|e| e.value.as_deref()).collect();
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("risky-binds"));
+        assert_eq!(
+            p[0].message,
+            "container `risky-binds` has dangerous capabilities, devices or binds"
+        );
+        let v: Vec<&str> = p[0]
+            .evidence
+            .iter()
+            .filter_map(|e| e.value.as_deref())
+            .collect();
         assert_eq!(
             v,
             [

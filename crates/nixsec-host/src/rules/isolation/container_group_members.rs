@@ -3,7 +3,7 @@
 use std::os::unix::fs::MetadataExt;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 use nixsec_isolation::docker::group_members;
 
 use crate::engine::Rule;
@@ -19,7 +19,7 @@ impl Rule for ContainerGroupMembers {
         let root = cx.root();
         let d = docker_state(cx);
         let mut wanted: Vec<(String, String)> = Vec::new(); // (group, why)
-        let mut evidence = Vec::new();
+        let mut problems = Vec::new();
         if !d.daemon.rootful.is_empty() {
             wanted.push(("docker".into(), "rootful Docker".into()));
         }
@@ -36,13 +36,19 @@ impl Rule for ContainerGroupMembers {
                 let accounts = crate::accounts::Accounts::of(cx);
                 let g = accounts.group_name(md.gid());
                 if md.mode() & 0o002 != 0 {
-                    evidence.push(Evidence::value(
-                        sock,
-                        format!(
-                            "{what} writable by everyone (mode {:o})",
-                            md.mode() & 0o7777
-                        ),
-                    ));
+                    problems.push(
+                        Problem::about(
+                            sock,
+                            format!("the {what} `{sock}` is writable by every user"),
+                        )
+                        .with_evidence([Evidence::value(
+                            sock,
+                            format!(
+                                "{what} writable by everyone (mode {:o})",
+                                md.mode() & 0o7777
+                            ),
+                        )]),
+                    );
                 }
                 if g != "root" {
                     wanted.push((g, format!("owns the {what}")));
@@ -67,7 +73,7 @@ impl Rule for ContainerGroupMembers {
                 wanted.push((group.into(), why.into()));
             }
         }
-        if wanted.is_empty() && evidence.is_empty() {
+        if wanted.is_empty() && problems.is_empty() {
             return Outcome::skip("no rootful Docker, Podman, libvirt, LXD or Incus daemon here");
         }
         let groups = match root.read_to_string("/etc/group") {
@@ -76,41 +82,55 @@ impl Rule for ContainerGroupMembers {
         };
         let users = crate::accounts::Accounts::of(cx);
         let passwd = users.users.as_ref().ok();
-        let mut who = Vec::new();
-        wanted.dedup_by(|a, b| a.0 == b.0);
+        let mut seen: Vec<&str> = Vec::new();
         for (g, why) in &wanted {
+            if seen.contains(&g.as_str()) {
+                continue;
+            }
+            seen.push(g.as_str());
             let Some((line, gid, members)) = groups.get(g) else {
                 continue;
             };
-            let mut m: Vec<String> = members.iter().filter(|u| *u != "root").cloned().collect();
+            // (user, by primary group)
+            let mut m: Vec<(&str, bool)> = members
+                .iter()
+                .filter(|u| *u != "root")
+                .map(|u| (u.as_str(), false))
+                .collect();
             if let Some(us) = passwd {
-                let primary: Vec<String> = us
-                    .iter()
-                    .filter(|u| u.gid == *gid && u.uid != 0 && !m.contains(&u.name))
-                    .map(|u| format!("{} (primary group)", u.name))
-                    .collect();
-                m.extend(primary);
+                for u in us {
+                    if u.gid == *gid && u.uid != 0 && !m.iter().any(|(n, _)| *n == u.name) {
+                        m.push((u.name.as_str(), true));
+                    }
+                }
             }
-            if m.is_empty() {
-                continue;
+            let g = escape(g);
+            for (user, primary) in m {
+                let user = escape(user);
+                let (msg, value) = if primary {
+                    (
+                        format!("`{user}` has `{g}` ({why}) as primary group: root-equivalent"),
+                        format!("{g} ({why}): {user} (primary group)"),
+                    )
+                } else {
+                    (
+                        format!("`{user}` is in `{g}` ({why}): root-equivalent"),
+                        format!("{g} ({why}): {user}"),
+                    )
+                };
+                problems.push(
+                    Problem::about(format!("{g}:{user}"), msg).with_evidence([Evidence::line(
+                        "/etc/group",
+                        *line,
+                        value,
+                    )]),
+                );
             }
-            who.push(format!("{g}: {}", m.join(", ")));
-            evidence.push(Evidence::line(
-                "/etc/group",
-                *line,
-                format!("{g} ({why}): {}", m.join(",")),
-            ));
-        }
-        if !evidence.is_empty() {
-            let msg = if who.is_empty() {
-                "a daemon socket is writable by every user".to_string()
-            } else {
-                format!("root-equivalent through a daemon group: {}", who.join("; "))
-            };
-            return Outcome::fail(nixsec_core::escape(&msg).into_owned()).with_evidence(evidence);
         }
         let names: Vec<&str> = wanted.iter().map(|(g, _)| g.as_str()).collect();
-        Outcome::pass(format!("no user besides root in {}", names.join(", ")))
+        Outcome::problems_or(problems, || {
+            Outcome::pass(format!("no user besides root in {}", names.join(", ")))
+        })
     }
 }
 
@@ -133,16 +153,57 @@ mod tests {
             &ContainerGroupMembers,
             &root("root:x:0:\nwheel:x:1:alice\ndocker:x:131:alice\n"),
         );
-        let Some(crate::testing::Failed {
-            evidence, message, ..
-        }) = crate::testing::failed(&o)
-        else {
-            panic!("{o:?}")
-        };
-        assert!(message.contains("docker: alice"), "{message}");
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("docker:alice"));
         assert_eq!(
-            evidence[0],
-            Evidence::line("/etc/group", 3, "docker (rootful Docker): alice")
+            p[0].message,
+            "`alice` is in `docker` (rootful Docker): root-equivalent"
+        );
+        assert_eq!(p[0].severity, None);
+        assert_eq!(
+            p[0].evidence,
+            [Evidence::line(
+                "/etc/group",
+                3,
+                "docker (rootful Docker): alice"
+            )]
+        );
+    }
+
+    #[test]
+    fn each_member_and_primary_group_user_is_a_problem() {
+        // bob's primary group is docker (gid 131); alice and root are listed members.
+        let b = RootBuilder::new()
+            .file(
+                "/etc/passwd",
+                "root:x:0:0::/root:/bin/sh\nalice:x:1000:100::/home/alice:/bin/sh\nbob:x:1001:131::/home/bob:/bin/sh\n",
+            )
+            .file("/etc/group", "root:x:0:\ndocker:x:131:root,alice\n")
+            .file("/etc/docker/daemon.json", "{}")
+            .dir("/var/lib/lxd", 0o755);
+        let o = run(&ContainerGroupMembers, &b);
+        let got: Vec<(Option<&str>, &str)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("docker:alice"),
+                    "`alice` is in `docker` (rootful Docker): root-equivalent"
+                ),
+                (
+                    Some("docker:bob"),
+                    "`bob` has `docker` (rootful Docker) as primary group: root-equivalent"
+                ),
+            ]
+        );
+        assert_eq!(
+            o.problems()[1].evidence[0].value.as_deref(),
+            Some("docker (rootful Docker): bob (primary group)")
         );
     }
 
@@ -181,11 +242,15 @@ mod tests {
             .expect("bind a socket in the fixture root");
         std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).expect("chmod");
         let o = run(&ContainerGroupMembers, &b);
-        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
-            panic!("{o:?}")
-        };
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("/run/docker.sock"));
         assert_eq!(
-            evidence[0],
+            p[0].message,
+            "the Docker socket `/run/docker.sock` is writable by every user"
+        );
+        assert_eq!(
+            p[0].evidence[0],
             Evidence::value(
                 "/run/docker.sock",
                 "Docker socket writable by everyone (mode 666)"

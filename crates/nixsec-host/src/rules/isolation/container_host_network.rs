@@ -13,7 +13,7 @@ crate::host_rule!("NIX-052", ContainerHostNetwork);
 
 impl Rule for ContainerHostNetwork {
     fn check(&self, cx: &HostCx) -> Outcome {
-        over_nspawn(cx, "container(s) in the host network namespace", |c| {
+        over_nspawn(cx, "shares the host's network namespace", |c| {
             c.host_network
                 .iter()
                 .map(|at| {
@@ -44,18 +44,47 @@ mod tests {
     #[test]
     fn fixture_containers() {
         let o = run(&ContainerHostNetwork, &nixos_containers_root());
-        let Some(crate::testing::Failed {
-            message, evidence, ..
-        }) = crate::testing::failed(&o)
-        else {
-            panic!("{o:?}")
-        };
-        // shared-net-root and risky-binds have no PRIVATE_NETWORK; private-net-userns has it.
-        assert!(
-            message.ends_with("risky-binds, shared-net-root"),
-            "{message}"
+        let p = o.problems();
+        // risky-binds and shared-net-root set no PRIVATE_NETWORK; private-net-userns has it.
+        let subjects: Vec<_> = p.iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [Some("risky-binds"), Some("shared-net-root")],
+            "{o:?}"
         );
-        assert_eq!(evidence[0].path, "/etc/nixos-containers/risky-binds.conf");
+        assert_eq!(
+            p[0].message,
+            "container `risky-binds` shares the host's network namespace"
+        );
+        assert_eq!(
+            p[0].evidence[0].path,
+            "/etc/nixos-containers/risky-binds.conf"
+        );
+        assert_eq!(p[0].severity, None);
+        assert_eq!(p[1].evidence.len(), 1);
+        assert_eq!(
+            p[1].evidence[0].path,
+            "/etc/nixos-containers/shared-net-root.conf"
+        );
+    }
+
+    #[test]
+    fn unreadable_file_is_its_own_problem_next_to_a_failure() {
+        let b = nixos_containers_root().file("/etc/nixos-containers/bin.conf", b"\xff\xfe\x00");
+        let o = run(&ContainerHostNetwork, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 3, "{o:?}");
+        assert_eq!(
+            p[2].subject.as_deref(),
+            Some("/etc/nixos-containers/bin.conf")
+        );
+        assert!(
+            p[2].message
+                .starts_with("`/etc/nixos-containers/bin.conf` could not be read: ")
+                && p[2].message.ends_with("; not checked"),
+            "{}",
+            p[2].message
+        );
     }
 
     #[test]

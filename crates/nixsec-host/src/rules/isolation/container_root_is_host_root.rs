@@ -13,7 +13,7 @@ crate::host_rule!("NIX-053", ContainerRootIsHostRoot);
 
 impl Rule for ContainerRootIsHostRoot {
     fn check(&self, cx: &HostCx) -> Outcome {
-        over_nspawn(cx, "container(s) whose root is host uid 0", |c| {
+        over_nspawn(cx, "has no user namespace: its root is host uid 0", |c| {
             c.host_root
                 .iter()
                 .map(|at| at_evidence(at, format!("{}: {}", c.name, at.text)))
@@ -31,21 +31,23 @@ mod tests {
     #[test]
     fn fixture_containers() {
         let o = run(&ContainerRootIsHostRoot, &nixos_containers_root());
-        let Some(crate::testing::Failed {
-            message, evidence, ..
-        }) = crate::testing::failed(&o)
-        else {
-            panic!("{o:?}")
-        };
-        assert!(
-            message.ends_with("risky-binds, shared-net-root"),
-            "{message}"
-        );
-        assert_eq!(evidence[0].line, Some(5));
+        let p = o.problems();
+        let subjects: Vec<_> = p.iter().map(|p| p.subject.as_deref()).collect();
         assert_eq!(
-            evidence[0].value.as_deref(),
+            subjects,
+            [Some("risky-binds"), Some("shared-net-root")],
+            "{o:?}"
+        );
+        assert_eq!(
+            p[0].message,
+            "container `risky-binds` has no user namespace: its root is host uid 0"
+        );
+        assert_eq!(p[0].evidence[0].line, Some(5));
+        assert_eq!(
+            p[0].evidence[0].value.as_deref(),
             Some("risky-binds: PRIVATE_USERS=no")
         );
+        assert_eq!(p[1].evidence[0].line, Some(6));
     }
 
     #[test]

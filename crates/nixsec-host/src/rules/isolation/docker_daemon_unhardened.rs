@@ -2,7 +2,7 @@
 //! `icc: false`.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::isolation::docker_state;
@@ -30,26 +30,32 @@ impl Rule for DockerDaemonUnhardened {
             );
         }
         let s = &d.daemon.settings;
-        let mut missing = Vec::new();
-        if s.userns_remap.is_none() {
-            missing.push("userns-remap unset");
-        }
-        if s.no_new_privileges != Some(true) {
-            missing.push("no-new-privileges not true");
-        }
-        if s.icc != Some(false) {
-            missing.push("icc not false");
-        }
         let path = s
             .config_file
             .clone()
             .unwrap_or_else(|| d.daemon.rootful[0].clone());
-        if missing.is_empty() {
-            return Outcome::pass("userns-remap, no-new-privileges and icc=false are set")
-                .with_evidence([Evidence::path(path)]);
+        // (setting, what is wrong with it)
+        let mut missing = Vec::new();
+        if s.userns_remap.is_none() {
+            missing.push(("userns-remap", "unset"));
         }
-        Outcome::fail(format!("rootful dockerd with {}", missing.join(", ")))
-            .with_evidence([Evidence::value(path, missing.join("; "))])
+        if s.no_new_privileges != Some(true) {
+            missing.push(("no-new-privileges", "not true"));
+        }
+        if s.icc != Some(false) {
+            missing.push(("icc", "not false"));
+        }
+        let problems: Vec<Problem> = missing
+            .into_iter()
+            .map(|(k, why)| {
+                Problem::about(k, format!("rootful dockerd with `{k}` {why}"))
+                    .with_evidence([Evidence::value(path.clone(), format!("{k} {why}"))])
+            })
+            .collect();
+        Outcome::problems_or(problems, || {
+            Outcome::pass("userns-remap, no-new-privileges and icc=false are set")
+                .with_evidence([Evidence::path(path.clone())])
+        })
     }
 }
 
@@ -78,14 +84,34 @@ mod tests {
             &DockerDaemonUnhardened,
             &with(&text("containers/docker/userns-remap/daemon.json")),
         );
-        assert_eq!(message(&o), "rootful dockerd with icc not false");
+        assert_eq!(message(&o), "rootful dockerd with `icc` not false");
+        assert_eq!(o.problems()[0].subject.as_deref(), Some("icc"));
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::value("/etc/docker/daemon.json", "icc not false")]
+        );
         let o = run(
             &DockerDaemonUnhardened,
             &with(&text("containers/docker/daemon-json/empty.json")),
         );
+        let got: Vec<(Option<&str>, &str)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
         assert_eq!(
-            message(&o),
-            "rootful dockerd with userns-remap unset, no-new-privileges not true, icc not false"
+            got,
+            [
+                (
+                    Some("userns-remap"),
+                    "rootful dockerd with `userns-remap` unset"
+                ),
+                (
+                    Some("no-new-privileges"),
+                    "rootful dockerd with `no-new-privileges` not true"
+                ),
+                (Some("icc"), "rootful dockerd with `icc` not false"),
+            ]
         );
     }
 

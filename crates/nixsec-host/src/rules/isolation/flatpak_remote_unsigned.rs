@@ -1,10 +1,10 @@
 //! NIX-051: a Flatpak remote that does not verify signatures.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::isolation::flatpak_scan;
+use crate::isolation::{flatpak_scan, merged, unread};
 
 /// Non-local Flatpak remotes with `gpg-verify=false` or `gpg-verify-summary=false`.
 pub struct FlatpakRemoteUnsigned;
@@ -19,8 +19,7 @@ impl Rule for FlatpakRemoteUnsigned {
                 "no Flatpak installation (/var/lib/flatpak or ~/.local/share/flatpak)",
             );
         }
-        let mut bad = Vec::new();
-        let mut names = Vec::new();
+        let mut problems = Vec::new();
         for r in &scan.remotes {
             if (r.gpg_verify && r.gpg_verify_summary) || r.is_local() {
                 continue;
@@ -33,32 +32,32 @@ impl Rule for FlatpakRemoteUnsigned {
             .filter(|(_, v)| !v)
             .map(|(k, _)| *k)
             .collect();
-            names.push(format!(
-                "`{}` ({})",
-                nixsec_core::escape(&r.name),
-                r.installation
-            ));
+            let subject = format!("{} ({})", escape(&r.name), escape(&r.installation));
             let value = format!(
                 "[remote \"{}\"] url={} {}=false",
                 r.name,
                 r.url,
                 off.join("=false ")
             );
-            bad.push(match r.line {
-                Some(l) => Evidence::line(r.config.clone(), l, value),
-                None => Evidence::value(r.config.clone(), value),
-            });
-        }
-        if !bad.is_empty() {
-            let mut msg = format!(
-                "{} remote(s) without signature verification: {}",
-                bad.len(),
-                names.join(", ")
+            problems.push(
+                Problem::about(
+                    subject.as_str(),
+                    format!(
+                        "Flatpak remote `{}` ({}) does not verify signatures",
+                        escape(&r.name),
+                        escape(&r.installation)
+                    ),
+                )
+                .with_evidence([match r.line {
+                    Some(l) => Evidence::line(r.config.clone(), l, value),
+                    None => Evidence::value(r.config.clone(), value),
+                }]),
             );
-            if !scan.remote_errors.is_empty() {
-                msg.push_str(&format!("; not read: {}", scan.remote_errors.join("; ")));
-            }
-            return Outcome::fail(msg).with_evidence(bad);
+        }
+        let mut problems = merged(problems);
+        if !problems.is_empty() {
+            problems.extend(scan.remote_errors.iter().map(|e| unread(e)));
+            return Outcome::Fail { problems };
         }
         if !scan.remote_errors.is_empty() {
             return Outcome::error(scan.remote_errors.join("; "));
@@ -109,25 +108,47 @@ mod tests {
         let cfg = "[core]\nrepo_version=1\n\n[remote \"mirror\"]\nurl=http://mirror.example/repo/\ngpg-verify=false\n";
         let b = root(FLATHUB).file("/home/alice/.local/share/flatpak/repo/config", cfg);
         let o = run(&FlatpakRemoteUnsigned, &b);
-        let Some(crate::testing::Failed {
-            message, evidence, ..
-        }) = crate::testing::failed(&o)
-        else {
-            panic!("{o:?}")
-        };
-        assert!(message.contains("`mirror` (user alice)"), "{message}");
-        assert_eq!(evidence.len(), 1);
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("mirror (user alice)"));
         assert_eq!(
-            evidence[0].path,
-            "/home/alice/.local/share/flatpak/repo/config"
+            p[0].message,
+            "Flatpak remote `mirror` (user alice) does not verify signatures"
         );
-        assert_eq!(evidence[0].line, Some(6));
+        assert_eq!(
+            p[0].evidence,
+            [Evidence::line(
+                "/home/alice/.local/share/flatpak/repo/config",
+                6,
+                "[remote \"mirror\"] url=http://mirror.example/repo/ gpg-verify=false"
+            )]
+        );
         // Summary verification off alone also fails.
         let o = run(
             &FlatpakRemoteUnsigned,
             &root("[remote \"x\"]\nurl=https://x.example/\ngpg-verify-summary=false\n"),
         );
         assert_eq!(o.status(), Status::Fail);
+    }
+
+    #[test]
+    fn each_remote_is_a_problem_and_an_unreadable_config_too() {
+        let cfg = "[remote \"a\"]\nurl=https://a.example/\ngpg-verify=false\n\n[remote \"b\"]\nurl=https://b.example/\ngpg-verify-summary=false\n";
+        let b = root(cfg).file(
+            "/home/alice/.local/share/flatpak/repo/config",
+            "{\"remotes\": [}\n",
+        );
+        let o = run(&FlatpakRemoteUnsigned, &b);
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("a (system)"),
+                Some("b (system)"),
+                Some("/home/alice/.local/share/flatpak/repo/config")
+            ],
+            "{o:?}"
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! NIX-050: a Flatpak app whose effective sandbox has sandbox-breaking permissions.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{escape, Evidence, Outcome, Problem, Severity};
 use nixsec_isolation::flatpak::{AppView, Grade};
 
 use crate::engine::Rule;
-use crate::isolation::flatpak_scan;
+use crate::isolation::{flatpak_scan, unread};
 
 /// Flatpak apps with sandbox-breaking effective permissions.
 pub struct FlatpakSandboxBreaking;
@@ -75,55 +75,57 @@ impl Rule for FlatpakSandboxBreaking {
                 "no Flatpak installation (/var/lib/flatpak or ~/.local/share/flatpak)",
             );
         }
-        let bad: Vec<&AppView> = scan
+        let rows = table(&scan.apps);
+        let mut ids: Vec<&str> = scan
             .apps
             .iter()
             .filter(|a| !a.breaches.is_empty())
+            .map(|a| a.id.as_str())
             .collect();
-        let errors = if scan.errors.is_empty() {
-            String::new()
-        } else {
-            format!("; not assessed: {}", scan.errors.join("; "))
-        };
-        if bad.is_empty() {
+        ids.dedup();
+        if ids.is_empty() {
             if !scan.errors.is_empty() {
-                return Outcome::error(scan.errors.join("; ")).with_evidence(table(&scan.apps));
+                return Outcome::error(scan.errors.join("; ")).with_evidence(rows);
             }
             return Outcome::pass(format!(
                 "{} Flatpak app view(s) checked, none with a sandbox-breaking permission",
                 scan.apps.len()
             ))
-            .with_evidence(table(&scan.apps));
+            .with_evidence(rows);
         }
-        let escaping: Vec<&&AppView> = bad
-            .iter()
-            .filter(|a| a.breaches.iter().any(|b| b.grade == Grade::Escape))
-            .collect();
-        let mut ids: Vec<&str> = bad.iter().map(|a| a.id.as_str()).collect();
-        ids.dedup();
-        let mut esc_ids: Vec<&str> = escaping.iter().map(|a| a.id.as_str()).collect();
-        esc_ids.dedup();
-        let msg = format!(
-            "{} Flatpak app(s) with sandbox-breaking permissions ({}){}{errors}",
-            ids.len(),
-            ids.join(", "),
-            if esc_ids.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", {} can run code outside the sandbox ({})",
-                    esc_ids.len(),
-                    esc_ids.join(", ")
-                )
+        // One problem per app, with a row per view of it (the columns line up across apps).
+        let mut problems: Vec<Problem> = Vec::new();
+        for id in ids {
+            if problems.iter().any(|p| p.subject.as_deref() == Some(id)) {
+                continue;
             }
-        );
-        let out =
-            Outcome::fail(nixsec_core::escape(&msg).into_owned()).with_evidence(table(&scan.apps));
-        if escaping.is_empty() {
-            out
-        } else {
-            out.with_severity(Severity::High)
+            let views: Vec<usize> = (0..scan.apps.len())
+                .filter(|&i| scan.apps[i].id == id)
+                .collect();
+            let escapes = views.iter().any(|&i| {
+                scan.apps[i]
+                    .breaches
+                    .iter()
+                    .any(|b| b.grade == Grade::Escape)
+            });
+            let name = escape(id);
+            let p = Problem::about(
+                name.as_ref(),
+                if escapes {
+                    format!("Flatpak app `{name}` can run code outside its sandbox")
+                } else {
+                    format!("Flatpak app `{name}` has sandbox-weakening permissions")
+                },
+            )
+            .with_evidence(views.iter().map(|&i| rows[i].clone()));
+            problems.push(if escapes {
+                p.with_severity(Severity::High)
+            } else {
+                p
+            });
         }
+        problems.extend(scan.errors.iter().map(|e| unread(e)));
+        Outcome::Fail { problems }
     }
 }
 
@@ -136,78 +138,147 @@ mod tests {
     #[test]
     fn fixture_apps_fail_high_with_a_row_per_view() {
         let o = run(&FlatpakSandboxBreaking, &flatpak_root());
-        let Some(crate::testing::Failed {
-            message,
-            evidence,
-            severity,
-            ..
-        }) = crate::testing::failed(&o)
-        else {
-            panic!("{o:?}")
-        };
-        assert_eq!(severity, Some(Severity::High));
-        assert!(message.contains("org.example.SandboxEscape"), "{message}");
-        assert!(!message.contains("org.gnome.Calculator"), "{message}");
-        let rows: Vec<(String, String)> = evidence
-            .iter()
-            .map(|e| (e.path.clone(), e.value.clone().unwrap_or_default()))
-            .collect();
-        let row = |id: &str, view: &str| {
-            rows.iter()
-                .find(|(_, v)| {
-                    let cols: Vec<&str> = v
-                        .split("  ")
-                        .filter(|c| !c.is_empty())
-                        .map(str::trim)
-                        .collect();
-                    cols[0] == id && cols[1] == view
-                })
-                .unwrap_or_else(|| panic!("{id} {view}: {rows:#?}"))
-        };
-        let (path, v) = row("com.spotify.Client", "system");
-        assert_eq!(path, "/var/lib/flatpak/app");
-        assert!(
-            v.ends_with("  ESCAPE filesystems=home sockets=session-bus; weakens sockets=x11"),
-            "{v}"
+        let p = o.problems();
+        let mut subjects: Vec<&str> = p.iter().filter_map(|p| p.subject.as_deref()).collect();
+        subjects.sort_unstable();
+        // org.gnome.Calculator is confined in every view.
+        assert_eq!(
+            subjects,
+            [
+                "com.github.tchx84.Flatseal",
+                "com.spotify.Client",
+                "com.visualstudio.code",
+                "org.example.SandboxEscape"
+            ],
+            "{o:?}"
         );
-        let (_, v) = row("com.spotify.Client", "system + alice's overrides");
         assert!(
-            v.ends_with("  ESCAPE filesystems=home sockets=session-bus"),
-            "{v}"
+            p.iter().all(|p| p.severity == Some(Severity::High)),
+            "{p:?}"
         );
-        let (_, v) = row("org.gnome.Calculator", "system");
-        assert!(v.ends_with("  confined"), "{v}");
-        let (path, v) = row("org.example.SandboxEscape", "user alice");
-        assert_eq!(path, "/home/alice/.local/share/flatpak/app");
-        assert!(v.contains("filesystems=/run/docker.sock"), "{v}");
-        // Columns line up: every verdict starts at the same offset.
-        let starts: Vec<usize> = rows
+        let app = |id: &str| {
+            p.iter()
+                .find(|p| p.subject.as_deref() == Some(id))
+                .unwrap_or_else(|| panic!("{id}: {p:#?}"))
+        };
+        let rows = |id: &str| -> Vec<(String, String)> {
+            app(id)
+                .evidence
+                .iter()
+                .map(|e| (e.path.clone(), e.value.clone().unwrap_or_default()))
+                .collect()
+        };
+        let spotify = rows("com.spotify.Client");
+        assert_eq!(
+            app("com.spotify.Client").message,
+            "Flatpak app `com.spotify.Client` can run code outside its sandbox"
+        );
+        assert_eq!(spotify.len(), 2, "{spotify:#?}");
+        let view = |v: &str| {
+            let cols: Vec<String> = v
+                .split("  ")
+                .filter(|c| !c.is_empty())
+                .map(|c| c.trim().to_string())
+                .collect();
+            (cols[0].clone(), cols[1].clone())
+        };
+        assert_eq!(spotify[0].0, "/var/lib/flatpak/app");
+        assert_eq!(
+            view(&spotify[0].1),
+            ("com.spotify.Client".to_string(), "system".to_string())
+        );
+        assert!(
+            spotify[0]
+                .1
+                .ends_with("  ESCAPE filesystems=home sockets=session-bus; weakens sockets=x11"),
+            "{spotify:#?}"
+        );
+        assert_eq!(
+            view(&spotify[1].1),
+            (
+                "com.spotify.Client".to_string(),
+                "system + alice's overrides".to_string()
+            )
+        );
+        assert!(
+            spotify[1]
+                .1
+                .ends_with("  ESCAPE filesystems=home sockets=session-bus"),
+            "{spotify:#?}"
+        );
+        let escape = rows("org.example.SandboxEscape");
+        assert_eq!(escape.len(), 1);
+        assert_eq!(escape[0].0, "/home/alice/.local/share/flatpak/app");
+        assert!(
+            escape[0].1.contains("filesystems=/run/docker.sock"),
+            "{escape:?}"
+        );
+        // Columns line up across the apps: every verdict starts at the same offset.
+        let starts: Vec<usize> = p
             .iter()
-            .filter(|(p, _)| p == "/var/lib/flatpak/app")
-            .map(|(_, v)| {
+            .flat_map(|p| p.evidence.iter())
+            .filter(|e| e.path == "/var/lib/flatpak/app")
+            .filter_map(|e| e.value.as_deref())
+            .map(|v| {
                 v.find("ESCAPE")
                     .or_else(|| v.find("confined"))
                     .or_else(|| v.find("weakens"))
                     .unwrap_or(0)
             })
             .collect();
-        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{rows:#?}");
+        assert_eq!(starts.len(), 6, "three system apps, two views each");
+        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{p:#?}");
     }
 
     #[test]
-    fn confined_apps_pass() {
-        let b = RootBuilder::new().file("/etc/passwd", PASSWD).tree(
-            "/var/lib/flatpak/app/org.gnome.Calculator",
-            &crate::isolation::fixtures::dir("flatpak/var-lib-flatpak/app/org.gnome.Calculator"),
+    fn weakening_only_is_medium_and_a_confined_app_has_a_row_in_the_pass() {
+        let calculator = || {
+            RootBuilder::new().file("/etc/passwd", PASSWD).tree(
+                "/var/lib/flatpak/app/org.gnome.Calculator",
+                &crate::isolation::fixtures::dir(
+                    "flatpak/var-lib-flatpak/app/org.gnome.Calculator",
+                ),
+            )
+        };
+        let o = run(&FlatpakSandboxBreaking, &calculator());
+        let Outcome::Pass { evidence, .. } = &o else {
+            panic!("{o:?}")
+        };
+        assert_eq!(evidence.len(), 1, "{evidence:?}");
+        assert!(
+            evidence[0]
+                .value
+                .as_deref()
+                .is_some_and(|v| v.starts_with("org.gnome.Calculator  system  ")
+                    && v.ends_with("  confined")),
+            "{evidence:?}"
         );
-        let o = run(&FlatpakSandboxBreaking, &b);
-        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         // Without an installation the rule does not apply.
         let o = run(
             &FlatpakSandboxBreaking,
             &RootBuilder::new().file("/etc/passwd", PASSWD),
         );
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
+        let b = calculator().file(
+            "/var/lib/flatpak/overrides/org.gnome.Calculator",
+            "[Context]\ndevices=all;\n",
+        );
+        let o = run(&FlatpakSandboxBreaking, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("org.gnome.Calculator"));
+        assert_eq!(
+            p[0].message,
+            "Flatpak app `org.gnome.Calculator` has sandbox-weakening permissions"
+        );
+        assert_eq!(p[0].severity, None, "the catalogue's medium");
+        assert!(
+            p[0].evidence[0]
+                .value
+                .as_deref()
+                .is_some_and(|v| v.ends_with("  weakens devices=all")),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! NIX-064: a privileged or unconfined LXC container.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::isolation::lxc_scan;
+use crate::isolation::{lxc_scan, merged, unread};
 
 /// Privileged or unconfined LXC containers.
 pub struct LxcPrivileged;
@@ -17,43 +17,39 @@ impl Rule for LxcPrivileged {
         if scan.containers.is_empty() && scan.errors.is_empty() {
             return Outcome::skip("no LXC container (/var/lib/lxc, ~/.local/share/lxc)");
         }
-        let mut evidence = Vec::new();
-        let mut names = Vec::new();
+        let mut problems = Vec::new();
         for c in &scan.containers {
             if c.problems.is_empty() {
                 continue;
             }
-            names.push(format!(
-                "{}{}",
-                c.name,
-                if c.privileged { " (privileged)" } else { "" }
-            ));
-            for (what, at) in &c.problems {
-                evidence.push(match at {
-                    Some(s) => Evidence::line(
-                        s.path.clone(),
-                        s.line,
-                        format!("{}: {what} ({} = {})", c.name, s.key, s.value),
+            let name = escape(&c.name);
+            let subject = match &c.user {
+                Some(u) => format!("{name} (user {})", escape(u)),
+                None => name.to_string(),
+            };
+            let evidence = c.problems.iter().map(|(what, at)| match at {
+                Some(s) => Evidence::line(
+                    s.path.clone(),
+                    s.line,
+                    format!("{}: {what} ({} = {})", c.name, s.key, s.value),
+                ),
+                None => Evidence::value(c.config.clone(), format!("{}: {what}", c.name)),
+            });
+            problems.push(
+                Problem::about(
+                    subject.as_str(),
+                    format!(
+                        "{}LXC container `{subject}` is not confined",
+                        if c.privileged { "privileged " } else { "" }
                     ),
-                    None => Evidence::value(c.config.clone(), format!("{}: {what}", c.name)),
-                });
-            }
+                )
+                .with_evidence(evidence),
+            );
         }
-        let errs = if scan.errors.is_empty() {
-            String::new()
-        } else {
-            format!("; not read: {}", scan.errors.join("; "))
-        };
-        if !names.is_empty() {
-            return Outcome::fail(
-                nixsec_core::escape(&format!(
-                    "{} LXC container(s) not confined: {}{errs}",
-                    names.len(),
-                    names.join(", ")
-                ))
-                .into_owned(),
-            )
-            .with_evidence(evidence);
+        let mut problems = merged(problems);
+        if !problems.is_empty() {
+            problems.extend(scan.errors.iter().map(|e| unread(e)));
+            return Outcome::Fail { problems };
         }
         if !scan.errors.is_empty() {
             return Outcome::error(scan.errors.join("; "));
@@ -74,20 +70,60 @@ mod tests {
     #[test]
     fn lxc_create_fixtures() {
         let o = run(&LxcPrivileged, &lxc_root());
-        let Some(crate::testing::Failed {
-            message, evidence, ..
-        }) = crate::testing::failed(&o)
-        else {
-            panic!("{o:?}")
-        };
-        assert!(message.starts_with("2 LXC container(s) not confined: busybox-priv (privileged), none-priv (privileged)"), "{message}");
+        let p = o.problems();
+        let got: Vec<(Option<&str>, &str)> = p
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("busybox-priv"),
+                    "privileged LXC container `busybox-priv` is not confined"
+                ),
+                (
+                    Some("none-priv"),
+                    "privileged LXC container `none-priv` is not confined"
+                ),
+            ],
+            "{o:?}"
+        );
         assert!(
-            evidence
+            p[1].evidence
                 .iter()
                 .any(|e| e.path == "/var/lib/lxc/none-priv/config"
                     && e.value.as_deref()
                         == Some("none-priv: no lxc.idmap: container root is host uid 0")),
-            "{evidence:?}"
+            "{p:?}"
+        );
+        assert!(
+            p[0].evidence.iter().all(|e| e
+                .value
+                .as_deref()
+                .is_some_and(|v| v.starts_with("busybox-priv: "))),
+            "each container's evidence is its own: {p:?}"
+        );
+    }
+
+    #[test]
+    fn missing_include_is_its_own_problem_next_to_a_failure() {
+        let b = lxc_root().file(
+            "/var/lib/lxc/broken/config",
+            "lxc.include = /usr/share/lxc/config/missing.conf\n",
+        );
+        let o = run(&LxcPrivileged, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 3, "{o:?}");
+        assert_eq!(
+            p[2].subject.as_deref(),
+            Some("/usr/share/lxc/config/missing.conf")
+        );
+        assert!(
+            p[2].message
+                .starts_with("`/usr/share/lxc/config/missing.conf` could not be read: "),
+            "{}",
+            p[2].message
         );
     }
 
@@ -126,7 +162,8 @@ mod tests {
             else {
                 panic!("{f}: {o:?}")
             };
-            assert!(message.ends_with("legacy1"), "{f}: {message}");
+            assert_eq!(message, "LXC container `legacy1` is not confined", "{f}");
+            assert_eq!(o.problems()[0].subject.as_deref(), Some("legacy1"), "{f}");
             assert_eq!(evidence.len(), 1, "{f}: {evidence:?}");
             assert!(
                 evidence[0]
@@ -164,6 +201,11 @@ mod tests {
             "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\nlxc.idmap =\nlxc.cap.drop = sys_module\n",
         );
         let o = run(&LxcPrivileged, &b);
-        assert!(message(&o).contains("a (privileged)"), "{}", message(&o));
+        assert_eq!(
+            message(&o),
+            "privileged LXC container `a` is not confined",
+            "{}",
+            message(&o)
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! NIX-058: Docker containers that are privileged or share host namespaces.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{escape, Evidence, Outcome, Problem, Severity};
 use nixsec_isolation::docker;
 
 use crate::engine::Rule;
-use crate::isolation::docker_state;
+use crate::isolation::{docker_state, merged, unread};
 
 /// Privileged or host-namespace OCI containers.
 pub struct OciPrivileged;
@@ -22,47 +22,37 @@ impl Rule for OciPrivileged {
             }
             return Outcome::skip("no Docker or Podman container data (/var/lib/docker/containers, /var/lib/containers/storage)");
         }
-        let mut evidence = Vec::new();
-        let mut names = Vec::new();
-        let mut host_root = false;
+        let mut problems = Vec::new();
         for c in &cs.containers {
             let p = docker::problems(c);
             if p.is_empty() {
                 continue;
             }
             let userns = docker::in_user_namespace(c);
-            host_root |= !userns;
             let who = match (&c.rootless_user, userns) {
                 (Some(u), _) => format!(" (rootless, {u})"),
                 (None, true) => " (user-namespace remapped)".to_string(),
                 _ => String::new(),
             };
-            names.push(format!("{}{who}", c.name));
-            evidence.push(Evidence::value(
-                format!("{}/hostconfig.json", c.dir),
-                format!("{}{who}: {}", c.name, p.join(" ")),
-            ));
+            let name = escape(&c.name);
+            // A container whose root is not host root reaches less of the host: medium.
+            let severity = userns.then_some(Severity::Medium);
+            problems.push(
+                Problem::about(
+                    name.as_ref(),
+                    format!("container `{name}`{} can reach the host", escape(&who)),
+                )
+                .with_evidence([Evidence::value(
+                    format!("{}/hostconfig.json", c.dir),
+                    format!("{}{who}: {}", c.name, p.join(" ")),
+                )])
+                .with_severity_opt(severity),
+            );
         }
-        let errs = if cs.errors.is_empty() {
-            String::new()
-        } else {
-            format!("; not read: {}", cs.errors.join("; "))
-        };
-        if !evidence.is_empty() {
-            let out = Outcome::fail(
-                nixsec_core::escape(&format!(
-                    "{} container(s) can reach the host: {}{errs}",
-                    names.len(),
-                    names.join(", ")
-                ))
-                .into_owned(),
-            )
-            .with_evidence(evidence);
-            return if host_root {
-                out
-            } else {
-                out.with_severity(Severity::Medium)
-            };
+        let mut problems = merged(problems);
+        if !problems.is_empty() {
+            problems.extend(cs.errors.iter().map(|e| unread(e)));
+            return Outcome::Fail { problems };
         }
         if !cs.errors.is_empty() {
             return Outcome::error(cs.errors.join("; "));
@@ -83,28 +73,57 @@ mod tests {
     #[test]
     fn fixture_containers_fail_with_their_flags() {
         let o = run(&OciPrivileged, &docker_root("{}"));
-        let Some(crate::testing::Failed {
-            message,
-            evidence,
-            severity,
-            ..
-        }) = crate::testing::failed(&o)
-        else {
-            panic!("{o:?}")
-        };
-        assert_eq!(severity, None, "host root: high");
-        assert!(message.starts_with("2 container(s)"), "{message}");
-        let v: Vec<&str> = evidence.iter().filter_map(|e| e.value.as_deref()).collect();
-        assert!(v.contains(&"privileged-sock: --privileged --pid=host --network=host --ipc=host -v /var/run/docker.sock:/var/run/docker.sock"), "{v:?}");
-        assert!(
-            v.iter()
-                .any(|x| x.starts_with("caps-unconfined: --cap-add=NET_ADMIN --cap-add=SYS_ADMIN")),
-            "{v:?}"
+        let mut p: Vec<&nixsec_core::Problem> = o.problems().iter().collect();
+        p.sort_by_key(|p| p.subject.clone());
+        let subjects: Vec<_> = p.iter().map(|p| p.subject.as_deref()).collect();
+        // hardened, web-default and the remapped container share nothing with the host.
+        assert_eq!(
+            subjects,
+            [Some("caps-unconfined"), Some("privileged-sock")],
+            "{o:?}"
         );
-        assert!(
-            !message.contains("hardened") && !message.contains("web-default"),
-            "{message}"
+        assert_eq!(
+            p[0].message,
+            "container `caps-unconfined` can reach the host"
         );
+        assert_eq!(p[0].severity, None, "host root: high");
+        assert!(
+            p[0].evidence[0]
+                .value
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("caps-unconfined: --cap-add=NET_ADMIN --cap-add=SYS_ADMIN"),
+            "{p:?}"
+        );
+        assert_eq!(p[1].evidence[0].value.as_deref(), Some("privileged-sock: --privileged --pid=host --network=host --ipc=host -v /var/run/docker.sock:/var/run/docker.sock"));
+        assert_eq!(p[1].severity, None);
+    }
+
+    #[test]
+    fn a_remapped_privileged_container_is_medium_on_its_own() {
+        let id = "7400db4bcfa9203521073607812a03f5c9bb52c966f1c0ad641d1934cdfd3c44";
+        let rel = format!(
+            "containers/docker/userns-remap/var-lib-docker-100000.100000-containers/{id}/hostconfig.json"
+        );
+        let hc = crate::isolation::fixtures::text(&rel)
+            .replace("\"Privileged\":false", "\"Privileged\":true");
+        let b = docker_root("{}").file(
+            &format!("/var/lib/docker/100000.100000/containers/{id}/hostconfig.json"),
+            hc,
+        );
+        let o = run(&OciPrivileged, &b);
+        let remapped: Vec<_> = o
+            .problems()
+            .iter()
+            .filter(|p| p.subject.as_deref() == Some("remapped"))
+            .collect();
+        assert_eq!(remapped.len(), 1, "{o:?}");
+        assert_eq!(
+            remapped[0].message,
+            "container `remapped` (user-namespace remapped) can reach the host"
+        );
+        assert_eq!(remapped[0].severity, Some(Severity::Medium));
+        assert_eq!(o.problems().len(), 3, "the host-root ones stay high: {o:?}");
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! before the NixOS firewall sees them.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 use nixsec_isolation::docker;
 
 use crate::engine::Rule;
-use crate::isolation::docker_state;
+use crate::isolation::{docker_state, merged, unread};
 
 /// Published container ports on all addresses.
 pub struct PublishedPortsBypassFirewall;
@@ -24,7 +24,7 @@ impl Rule for PublishedPortsBypassFirewall {
             return Outcome::skip("no Docker container data (/var/lib/docker/containers)");
         }
         let ip = d.daemon.settings.ip.as_deref();
-        let mut evidence = Vec::new();
+        let mut problems = Vec::new();
         for c in cs.containers.iter().filter(|c| c.rootless_user.is_none()) {
             for p in docker::published_on_all(c, ip) {
                 let host_ip = if p.host_ip.is_empty() {
@@ -32,33 +32,45 @@ impl Rule for PublishedPortsBypassFirewall {
                 } else {
                     p.host_ip.as_str()
                 };
-                evidence.push(Evidence::value(
-                    format!("{}/hostconfig.json", c.dir),
-                    format!(
-                        "{}: {host_ip}:{} -> {}",
-                        c.name, p.host_port, p.container_port
-                    ),
-                ));
+                let name = escape(&c.name);
+                let proto = p
+                    .container_port
+                    .rsplit_once('/')
+                    .map_or("tcp", |(_, proto)| proto);
+                // Several addresses of one host port are one problem; a port Docker picks at
+                // random is the container's.
+                let subject = if p.host_port.is_empty() {
+                    format!("{name} {}", p.container_port)
+                } else {
+                    format!("{proto}/{}", p.host_port)
+                };
+                problems.push(
+                    Problem::about(
+                        escape(&subject).as_ref(),
+                        format!(
+                            "container `{name}` publishes `{}` on every address (`{}`), past nixos-fw",
+                            escape(&p.container_port),
+                            escape(&format!("{host_ip}:{}", p.host_port))
+                        ),
+                    )
+                    .with_evidence([Evidence::value(
+                        format!("{}/hostconfig.json", c.dir),
+                        format!(
+                            "{}: {host_ip}:{} -> {}",
+                            c.name, p.host_port, p.container_port
+                        ),
+                    )]),
+                );
             }
         }
-        if !evidence.is_empty() && d.daemon.settings.iptables == Some(false) {
-            return Outcome::pass(format!("{} port(s) published on all addresses, but the daemon runs with `iptables: false`: the host firewall filters them", evidence.len()))
-                .with_evidence(evidence);
+        let mut problems = merged(problems);
+        if !problems.is_empty() && d.daemon.settings.iptables == Some(false) {
+            return Outcome::pass(format!("{} port(s) published on all addresses, but the daemon runs with `iptables: false`: the host firewall filters them", problems.len()))
+                .with_evidence(problems.into_iter().flat_map(|p| p.evidence));
         }
-        let errs = if cs.errors.is_empty() {
-            String::new()
-        } else {
-            format!("; not read: {}", cs.errors.join("; "))
-        };
-        if !evidence.is_empty() {
-            return Outcome::fail(
-                nixsec_core::escape(&format!(
-                    "{} container port(s) published on every address, past nixos-fw{errs}",
-                    evidence.len()
-                ))
-                .into_owned(),
-            )
-            .with_evidence(evidence);
+        if !problems.is_empty() {
+            problems.extend(cs.errors.iter().map(|e| unread(e)));
+            return Outcome::Fail { problems };
         }
         if !cs.errors.is_empty() {
             return Outcome::error(cs.errors.join("; "));
@@ -79,14 +91,38 @@ mod tests {
     #[test]
     fn web_default_fails() {
         let o = run(&PublishedPortsBypassFirewall, &docker_root("{}"));
-        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
-            panic!("{o:?}")
-        };
-        assert_eq!(evidence.len(), 1);
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("tcp/8080"));
         assert_eq!(
-            evidence[0].value.as_deref(),
+            p[0].message,
+            "container `web-default` publishes `80/tcp` on every address (`0.0.0.0:8080`), past nixos-fw"
+        );
+        assert_eq!(p[0].evidence.len(), 1);
+        assert_eq!(
+            p[0].evidence[0].value.as_deref(),
             Some("web-default: 0.0.0.0:8080 -> 80/tcp")
         );
+    }
+
+    #[test]
+    fn unreadable_container_is_its_own_problem_next_to_a_port() {
+        let b = docker_root("{}").file(
+            &format!(
+                "/var/lib/docker/containers/{}/hostconfig.json",
+                "b".repeat(64)
+            ),
+            "{\"PortBindings\": ",
+        );
+        let o = run(&PublishedPortsBypassFirewall, &b);
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        let path = format!(
+            "/var/lib/docker/containers/{}/hostconfig.json",
+            "b".repeat(64)
+        );
+        assert_eq!(p[1].subject.as_deref(), Some(path.as_str()));
+        assert!(p[1].message.ends_with("; not checked"), "{}", p[1].message);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! NIX-102: SELinux asked for on NixOS, which ships no SELinux policy.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 
 use super::{cmdline_mac_params, lsm_list, selinux_enforce, LSM, SELINUX_ENFORCE};
 use crate::engine::Rule;
@@ -19,19 +19,33 @@ impl Rule for SelinuxRequested {
             return Outcome::skip("not NixOS: the distribution ships its own SELinux policy");
         }
         let root = cx.root();
-        let mut ev = Vec::new();
+        // One problem per place that asks for SELinux.
+        let mut problems: Vec<Problem> = Vec::new();
         match selinux_enforce(root) {
-            Ok(Some(e)) => ev.push(Evidence::value(
-                SELINUX_ENFORCE,
-                if e { "1 (enforcing)" } else { "0 (permissive)" },
-            )),
+            Ok(Some(e)) => problems.push(
+                Problem::about(
+                    SELINUX_ENFORCE,
+                    format!(
+                        "SELinux is active ({}) but NixOS ships no policy or labelling",
+                        if e { "enforcing" } else { "permissive" }
+                    ),
+                )
+                .with_evidence([Evidence::value(
+                    SELINUX_ENFORCE,
+                    if e { "1 (enforcing)" } else { "0 (permissive)" },
+                )]),
+            ),
             Ok(None) => {}
             Err(e) => return Outcome::error(e),
         }
         match lsm_list(root) {
-            Ok(Some(l)) if l.iter().any(|x| x == "selinux") => {
-                ev.push(Evidence::value(LSM, l.join(",")))
-            }
+            Ok(Some(l)) if l.iter().any(|x| x == "selinux") => problems.push(
+                Problem::about(
+                    LSM,
+                    "SELinux is an active LSM but NixOS ships no policy or labelling",
+                )
+                .with_evidence([Evidence::value(LSM, l.join(","))]),
+            ),
             Ok(_) => {}
             Err(e) => return Outcome::error(e),
         }
@@ -41,11 +55,17 @@ impl Rule for SelinuxRequested {
                     let v = line.trim();
                     if let Some(mode) = v.strip_prefix("SELINUX=") {
                         if matches!(mode, "enforcing" | "permissive") {
-                            ev.push(Evidence::line(
-                                CONFIG,
-                                u32::try_from(i + 1).unwrap_or(u32::MAX),
-                                v.to_string(),
-                            ));
+                            problems.push(
+                                Problem::about(
+                                    CONFIG,
+                                    format!("`{CONFIG}` sets `{v}` but NixOS ships no SELinux policy or labelling"),
+                                )
+                                .with_evidence([Evidence::line(
+                                    CONFIG,
+                                    u32::try_from(i + 1).unwrap_or(u32::MAX),
+                                    v.to_string(),
+                                )]),
+                            );
                         }
                     }
                 }
@@ -58,21 +78,19 @@ impl Rule for SelinuxRequested {
                 || p == "selinux=1"
                 || (p.starts_with("lsm=") && p.split([',', '=']).any(|x| x == "selinux"))
             {
-                ev.push(Evidence::value("/proc/cmdline", p));
+                let shown = escape(&p).into_owned();
+                problems.push(
+                    Problem::about(
+                        shown.as_str(),
+                        format!("the kernel command line asks for SELinux with `{shown}` but NixOS ships no policy or labelling"),
+                    )
+                    .with_evidence([Evidence::value("/proc/cmdline", p)]),
+                );
             }
         }
-        if ev.is_empty() {
-            return Outcome::pass("SELinux is neither active nor configured");
-        }
-        let what: Vec<String> = ev
-            .iter()
-            .map(|e| format!("{} {}", e.path, e.value.clone().unwrap_or_default()))
-            .collect();
-        Outcome::fail(format!(
-            "SELinux is requested but NixOS ships no policy or labelling: {}",
-            what.join("; ")
-        ))
-        .with_evidence(ev)
+        Outcome::problems_or(crate::isolation::merged(problems), || {
+            Outcome::pass("SELinux is neither active nor configured")
+        })
     }
 }
 
@@ -104,6 +122,44 @@ mod tests {
             panic!()
         };
         assert_eq!(evidence[0].line, Some(2));
+    }
+
+    #[test]
+    fn each_request_is_a_problem() {
+        let b = nixos()
+            .file(SELINUX_ENFORCE, mac("selinux/enforce.permissive"))
+            .file(LSM, mac("lsm/lsm.selinux"))
+            .file(CONFIG, mac("selinux/etc-selinux-config"))
+            .file(
+                "/proc/cmdline",
+                "init=/nix/store/x/init security=selinux selinux=1 lsm=landlock,selinux\n",
+            );
+        let o = run(&SelinuxRequested, &b);
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some(SELINUX_ENFORCE),
+                Some(LSM),
+                Some(CONFIG),
+                Some("security=selinux"),
+                Some("selinux=1"),
+                Some("lsm=landlock,selinux"),
+            ],
+            "{o:?}"
+        );
+        assert_eq!(
+            o.problems()[0].message,
+            "SELinux is active (permissive) but NixOS ships no policy or labelling"
+        );
+        assert_eq!(
+            o.problems()[3].message,
+            "the kernel command line asks for SELinux with `security=selinux` but NixOS ships no policy or labelling"
+        );
+        assert_eq!(
+            o.problems()[3].evidence,
+            [Evidence::value("/proc/cmdline", "security=selinux")]
+        );
     }
 
     #[test]

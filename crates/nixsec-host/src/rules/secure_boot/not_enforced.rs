@@ -4,7 +4,7 @@ use crate::cx::HostCx;
 use crate::engine::Rule;
 use nixsec_boot::efivars::{self, SbState};
 use nixsec_boot::SignatureCheck;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{escape, Evidence, Outcome, Problem, Severity};
 
 /// Secure Boot is off, in setup/audit mode, or the booted binaries are unsigned.
 pub struct NotEnforced;
@@ -105,9 +105,12 @@ impl Rule for NotEnforced {
                         .iter()
                         .any(|h| nixsec_boot::pe::hex(h) == img.authenticode_sha256) =>
                 {
-                    bad.push(format!(
-                        "`{path}`: its Authenticode hash {} is revoked in dbx",
-                        img.authenticode_sha256
+                    bad.push((
+                        path.clone(),
+                        format!(
+                            "its Authenticode hash {} is revoked in dbx",
+                            img.authenticode_sha256
+                        ),
                     ));
                 }
                 Ok(img) => match img.signature {
@@ -115,21 +118,30 @@ impl Rule for NotEnforced {
                     SignatureCheck::Malformed(why) => {
                         errors.push(format!("`{path}`: signature table malformed: {why}"))
                     }
-                    other => bad.push(format!("`{path}`: {}", other.describe())),
+                    other => bad.push((path.clone(), other.describe())),
                 },
                 Err(e) => errors.push(format!("`{path}`: {e}")),
             }
         }
         if !bad.is_empty() {
-            let mut msg = format!(
-                "{}, but the boot chain does not verify: {}",
-                state.describe(),
-                bad.join("; ")
-            );
-            if !errors.is_empty() {
-                msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
-            }
-            return Outcome::fail(msg).with_evidence(ev);
+            // One problem per boot binary that does not verify.
+            let mut problems: Vec<Problem> = bad
+                .into_iter()
+                .map(|(path, why)| {
+                    let shown = escape(&path);
+                    Problem::about(
+                        shown.as_ref(),
+                        format!(
+                            "{}, but the boot chain does not verify: `{shown}`: {why}",
+                            state.describe()
+                        ),
+                    )
+                    .with_evidence(std::iter::once(Evidence::path(path.clone())).chain(ev.clone()))
+                })
+                .collect();
+            problems = crate::isolation::merged(problems);
+            problems.extend(errors.iter().map(|e| crate::isolation::unread(e)));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; ")).with_evidence(ev);
@@ -228,6 +240,26 @@ mod tests {
             "{}",
             message(&o)
         );
+        let p = o
+            .problems()
+            .iter()
+            .find(|p| p.subject.as_deref() == Some("/boot/EFI/Linux/nixos-generation-41.efi"))
+            .unwrap_or_else(|| panic!("{o:?}"));
+        assert!(
+            p.message.ends_with(
+                "`/boot/EFI/Linux/nixos-generation-41.efi`: unsigned (no signature table)"
+            ),
+            "{}",
+            p.message
+        );
+        assert_eq!(
+            p.evidence[0],
+            Evidence::path("/boot/EFI/Linux/nixos-generation-41.efi")
+        );
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        let mut unique = subjects.clone();
+        unique.dedup();
+        assert_eq!(subjects, unique, "one problem per binary");
         let b = esp(
             efivars(RootBuilder::new(), "enabled-user-mode"),
             "esp-lanzaboote",

@@ -1,7 +1,7 @@
 //! NIX-094: a kernel parameter that gives a root shell at boot.
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 
 /// A boot parameter that opens a root shell.
 pub struct RootShellAtBoot;
@@ -53,16 +53,28 @@ pub fn shell_param(p: &str) -> Option<String> {
     }
 }
 
+/// A boot entry as people name it: `11` for `nixos-generation-11.conf`, else its id without
+/// the extension.
+fn entry_name(id: &str) -> String {
+    let stem = id
+        .strip_suffix(".conf")
+        .or_else(|| id.strip_suffix(".efi"))
+        .unwrap_or(id);
+    escape(stem.strip_prefix("nixos-generation-").unwrap_or(stem)).into_owned()
+}
+
 impl Rule for RootShellAtBoot {
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
-        let mut sources: Vec<(String, Option<u32>, String)> = Vec::new();
+        // (file, line, command line, the boot entry it belongs to)
+        let mut sources: Vec<(String, Option<u32>, String, Option<String>)> = Vec::new();
         let mut errors = Vec::new();
         match root.read_to_string("/proc/cmdline") {
             Ok((_, t)) => sources.push((
                 "/proc/cmdline".into(),
                 None,
                 t.trim_end_matches('\n').to_string(),
+                None,
             )),
             Err(e) if e.is_not_found() => {}
             Err(e) => errors.push(e.to_string()),
@@ -71,7 +83,12 @@ impl Rule for RootShellAtBoot {
             Ok(Some(esp)) => {
                 for e in esp.entries.iter().filter(|e| !e.uki) {
                     if let Some((n, o)) = &e.options {
-                        sources.push((e.path.clone(), Some(*n), o.clone()));
+                        sources.push((
+                            e.path.clone(),
+                            Some(*n),
+                            o.clone(),
+                            Some(entry_name(&e.id)),
+                        ));
                     }
                 }
                 // UKIs (lanzaboote) carry their command line in the `.cmdline` section; read the
@@ -90,10 +107,14 @@ impl Rule for RootShellAtBoot {
                 {
                     match root.read_limited(&e.path, 512 << 20) {
                         Ok((_, bytes)) => match nixsec_boot::inspect(&bytes) {
-                            Ok(img) => sources.extend(
-                                img.cmdline
-                                    .map(|c| (format!("{} (.cmdline)", e.path), None, c)),
-                            ),
+                            Ok(img) => sources.extend(img.cmdline.map(|c| {
+                                (
+                                    format!("{} (.cmdline)", e.path),
+                                    None,
+                                    c,
+                                    Some(entry_name(&e.id)),
+                                )
+                            })),
                             Err(err) => errors.push(format!("`{}`: {err}", e.path)),
                         },
                         Err(err) => errors.push(err.to_string()),
@@ -106,29 +127,36 @@ impl Rule for RootShellAtBoot {
         if sources.is_empty() && errors.is_empty() {
             return Outcome::skip("no /proc/cmdline and no boot entries on an ESP");
         }
-        let (mut bad, mut evidence) = (Vec::new(), Vec::new());
-        for (path, line, cmdline) in &sources {
+        // One problem per parameter and where it is: the running kernel's, or a boot entry's.
+        let mut problems: Vec<Problem> = Vec::new();
+        for (path, line, cmdline, entry) in &sources {
             for p in split_cmdline(cmdline) {
                 if let Some(why) = shell_param(&p) {
-                    bad.push(format!("{path}: {why}"));
-                    evidence.push(match line {
+                    let shown = escape(&p);
+                    let subject = match entry {
+                        Some(n) => format!("boot entry {n}: {shown}"),
+                        None => shown.to_string(),
+                    };
+                    let evidence = match line {
                         Some(n) => Evidence::line(path.clone(), *n, p.clone()),
                         None => Evidence::value(path.clone(), p.clone()),
-                    });
+                    };
+                    problems.push(
+                        Problem::about(subject, format!("{path}: {}", escape(&why)))
+                            .with_evidence([evidence]),
+                    );
                 }
             }
         }
-        if !bad.is_empty() {
-            let mut msg = bad.join("; ");
-            if !errors.is_empty() {
-                msg.push_str(&format!(" (not checked: {})", errors.join("; ")));
-            }
-            return Outcome::fail(msg).with_evidence(evidence);
+        if !problems.is_empty() {
+            let mut problems = crate::isolation::merged(problems);
+            problems.extend(errors.iter().map(|e| crate::isolation::unread(e)));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
         }
-        let names: Vec<&str> = sources.iter().map(|(p, _, _)| p.as_str()).collect();
+        let names: Vec<&str> = sources.iter().map(|(p, _, _, _)| p.as_str()).collect();
         Outcome::pass(format!("no root-shell parameter in {}", names.join(", ")))
             .with_evidence(names.iter().map(|p| Evidence::path(*p)))
     }
@@ -199,6 +227,60 @@ mod tests {
             "/boot/loader/entries/nixos-generation-43.conf"
         );
         assert_eq!(evidence[0].line, Some(3));
+    }
+
+    #[test]
+    fn each_parameter_of_each_source_is_a_problem() {
+        let b = esp(RootBuilder::new(), "esp-systemd-boot")
+            .file(
+                "/proc/cmdline",
+                "init=/nix/store/x-nixos-system/init rd.shell boot.shell_on_fail rd.shell\n",
+            )
+            .file(
+                "/boot/loader/entries/nixos-generation-43.conf",
+                "title NixOS\nlinux /EFI/nixos/k.efi\noptions init=/bin/sh rd.shell\n",
+            );
+        let o = run(&RootShellAtBoot, &b);
+        let got: Vec<(Option<&str>, &str)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("rd.shell"),
+                    "/proc/cmdline: `rd.shell` drops to a shell in the initrd"
+                ),
+                (
+                    Some("boot.shell_on_fail"),
+                    "/proc/cmdline: `boot.shell_on_fail` lets NixOS stage 1 start a root shell on failure"
+                ),
+                (
+                    Some("boot entry 43: init=/bin/sh"),
+                    "/boot/loader/entries/nixos-generation-43.conf: `init=/bin/sh` starts a shell as PID 1"
+                ),
+                (
+                    Some("boot entry 43: rd.shell"),
+                    "/boot/loader/entries/nixos-generation-43.conf: `rd.shell` drops to a shell in the initrd"
+                ),
+            ],
+            "{o:?}"
+        );
+        assert_eq!(
+            o.problems()[0].evidence,
+            [Evidence::value("/proc/cmdline", "rd.shell")],
+            "the same parameter twice is one problem"
+        );
+        assert_eq!(
+            o.problems()[3].evidence,
+            [Evidence::line(
+                "/boot/loader/entries/nixos-generation-43.conf",
+                3,
+                "rd.shell"
+            )]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::os::unix::fs::MetadataExt;
 
 use crate::cx::HostCx;
 use crate::engine::Rule;
-use nixsec_core::{Evidence, Outcome, Root};
+use nixsec_core::{escape, Evidence, Outcome, Problem, Root};
 
 /// Secure Boot private keys readable by others.
 pub struct SigningKeysExposed;
@@ -86,15 +86,22 @@ impl Rule for SigningKeysExposed {
             );
         }
         if !bad.is_empty() {
-            let msg = format!(
-                "Secure Boot private keys readable by non-root users: {}",
-                bad.iter()
-                    .map(|(p, m)| format!("`{p}` ({m})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            return Outcome::fail(msg)
-                .with_evidence(bad.into_iter().map(|(p, m)| Evidence::value(p, m)));
+            // One problem per key; a key or bundle that could not be read is one too.
+            let mut problems: Vec<Problem> = bad
+                .into_iter()
+                .map(|(p, m)| {
+                    let shown = escape(&p).into_owned();
+                    Problem::about(
+                        shown.as_str(),
+                        format!(
+                            "Secure Boot private key `{shown}` is readable by non-root users ({m})"
+                        ),
+                    )
+                    .with_evidence([Evidence::value(p, m)])
+                })
+                .collect();
+            problems.extend(errors.iter().map(|e| crate::isolation::unread(e)));
+            return Outcome::Fail { problems };
         }
         if !errors.is_empty() {
             return Outcome::error(errors.join("; "));
@@ -130,12 +137,35 @@ mod tests {
     fn world_readable_keys_fail() {
         let o = run(&SigningKeysExposed, &bundle(0o644));
         assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(
-            message(&o).contains("/var/lib/sbctl/keys/db/db.key"),
-            "{}",
-            message(&o)
+        let mut subjects: Vec<&str> = o
+            .problems()
+            .iter()
+            .filter_map(|p| p.subject.as_deref())
+            .collect();
+        subjects.sort_unstable();
+        assert_eq!(
+            subjects,
+            [
+                "/var/lib/sbctl/keys/KEK/KEK.key",
+                "/var/lib/sbctl/keys/PK/PK.key",
+                "/var/lib/sbctl/keys/db/db.key"
+            ],
+            "one problem per key, no certificate: {o:?}"
         );
-        assert!(!message(&o).contains(".pem"), "{}", message(&o));
+        let db = o
+            .problems()
+            .iter()
+            .find(|p| p.subject.as_deref() == Some("/var/lib/sbctl/keys/db/db.key"))
+            .expect("db.key");
+        assert!(
+            db.message.starts_with(
+                "Secure Boot private key `/var/lib/sbctl/keys/db/db.key` is readable by non-root users (mode 0644, uid "
+            ),
+            "{}",
+            db.message
+        );
+        assert_eq!(db.evidence.len(), 1);
+        assert_eq!(db.evidence[0].path, "/var/lib/sbctl/keys/db/db.key");
     }
 
     #[test]

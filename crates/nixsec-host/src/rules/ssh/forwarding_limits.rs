@@ -2,10 +2,10 @@
 //! restrictions looser than a hardened server needs.
 
 use crate::cx::HostCx;
-use nixsec_core::{Outcome, Profile};
+use nixsec_core::{Outcome, Problem, Profile};
 
 use crate::engine::Rule;
-use crate::sshd::{bad_value, with_sshd, SshdConfig, Value};
+use crate::sshd::{bad_value, match_problem, with_sshd, SshdConfig, Value};
 
 /// One of the forwarding/session settings is loose.
 pub struct ForwardingLimits;
@@ -31,19 +31,19 @@ impl Rule for ForwardingLimits {
             let x11 = eff(c, "X11Forwarding", "no");
             evidence.push(x11.evidence("X11Forwarding"));
             match x11.value().as_str() {
-                "yes" => problems.push(format!("X11Forwarding is {}", x11.describe())),
+                "yes" => problems.push(
+                    Problem::about(
+                        "X11Forwarding",
+                        format!("X11Forwarding is {}", x11.describe()),
+                    )
+                    .with_evidence([x11.evidence("X11Forwarding")]),
+                ),
                 "no" => {}
                 _ => bad!(x11, "X11Forwarding"),
             }
             for (block, d) in c.overrides("X11Forwarding") {
                 if d.value() == "yes" && x11.value() != "yes" {
-                    problems.push(format!(
-                        "`Match {}` ({}:{}) sets X11Forwarding `yes`",
-                        nixsec_core::escape(&block.criteria),
-                        block.file,
-                        block.line
-                    ));
-                    evidence.push(d.evidence());
+                    problems.push(match_problem("X11Forwarding", block, d));
                 }
             }
             for (k, def, ok) in [
@@ -62,30 +62,49 @@ impl Rule for ForwardingLimits {
                     bad!(v, k);
                 }
                 if server && !ok.contains(&v.value().as_str()) {
-                    problems.push(format!("{k} is {} on a server", v.describe()));
+                    problems.push(
+                        Problem::about(k, format!("{k} is {} on a server", v.describe()))
+                            .with_evidence([v.evidence(k)]),
+                    );
                 }
             }
             let env = eff(c, "PermitUserEnvironment", "no");
             evidence.push(env.evidence("PermitUserEnvironment"));
             if env.value() != "no" {
-                problems.push(format!("PermitUserEnvironment is {}", env.describe()));
+                problems.push(
+                    Problem::about(
+                        "PermitUserEnvironment",
+                        format!("PermitUserEnvironment is {}", env.describe()),
+                    )
+                    .with_evidence([env.evidence("PermitUserEnvironment")]),
+                );
             }
             let tries = eff(c, "MaxAuthTries", "6");
             evidence.push(tries.evidence("MaxAuthTries"));
             match tries.value().parse::<u32>() {
-                Ok(n) if n > 4 => {
-                    problems.push(format!("MaxAuthTries is {} (want ≤ 4)", tries.describe()))
-                }
+                Ok(n) if n > 4 => problems.push(
+                    Problem::about(
+                        "MaxAuthTries",
+                        format!("MaxAuthTries is {} (want ≤ 4)", tries.describe()),
+                    )
+                    .with_evidence([tries.evidence("MaxAuthTries")]),
+                ),
                 Ok(_) => {}
                 Err(_) => bad!(tries, "MaxAuthTries"),
             }
             let log = eff(c, "LogLevel", "INFO");
             evidence.push(log.evidence("LogLevel"));
             match log.value().as_str() {
-                "quiet" | "fatal" => problems.push(format!(
-                    "LogLevel is {}: failed logins are not logged",
-                    log.describe()
-                )),
+                "quiet" | "fatal" => problems.push(
+                    Problem::about(
+                        "LogLevel",
+                        format!(
+                            "LogLevel is {}: failed logins are not logged",
+                            log.describe()
+                        ),
+                    )
+                    .with_evidence([log.evidence("LogLevel")]),
+                ),
                 "error" | "info" | "verbose" | "debug" | "debug1" | "debug2" | "debug3" => {}
                 _ => bad!(log, "LogLevel"),
             }
@@ -95,15 +114,22 @@ impl Rule for ForwardingLimits {
                 .chain(c.all_global("AllowGroups"))
                 .collect();
             if allow.is_empty() {
-                problems.push("no AllowUsers or AllowGroups: every account may log in".into());
+                problems.push(
+                    Problem::about(
+                        "AllowUsers/AllowGroups",
+                        "no AllowUsers or AllowGroups: every account may log in",
+                    )
+                    .with_evidence([nixsec_core::Evidence::value(
+                        crate::sshd::SSHD_CONFIG,
+                        "AllowUsers, AllowGroups: unset",
+                    )]),
+                );
             } else {
                 evidence.extend(allow.iter().map(|d| d.evidence()));
             }
-            if problems.is_empty() {
+            Outcome::problems_or(crate::isolation::merged(problems), || {
                 Outcome::pass("forwarding, tunnels, user environment, auth tries, logging and the user allow-list are tight").with_evidence(evidence)
-            } else {
-                Outcome::fail(problems.join("; ")).with_evidence(evidence)
-            }
+            })
         })
     }
 }
@@ -118,9 +144,38 @@ mod tests {
     #[test]
     fn nixos_default_on_a_server() {
         let o = run(&ForwardingLimits, &nixos("nixos-default.sshd_config"));
+        let got: Vec<(Option<&str>, &str)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
         assert_eq!(
-            message(&o),
-            "AllowTcpForwarding is `yes` (unset: sshd's compiled-in default) on a server; AllowAgentForwarding is `yes` (unset: sshd's compiled-in default) on a server; MaxAuthTries is `6` (unset: sshd's compiled-in default) (want ≤ 4); no AllowUsers or AllowGroups: every account may log in"
+            got,
+            [
+                (
+                    Some("AllowTcpForwarding"),
+                    "AllowTcpForwarding is `yes` (unset: sshd's compiled-in default) on a server"
+                ),
+                (
+                    Some("AllowAgentForwarding"),
+                    "AllowAgentForwarding is `yes` (unset: sshd's compiled-in default) on a server"
+                ),
+                (
+                    Some("MaxAuthTries"),
+                    "MaxAuthTries is `6` (unset: sshd's compiled-in default) (want ≤ 4)"
+                ),
+                (
+                    Some("AllowUsers/AllowGroups"),
+                    "no AllowUsers or AllowGroups: every account may log in"
+                ),
+            ]
+        );
+        assert_eq!(
+            o.problems()[2].evidence,
+            [nixsec_core::Evidence::value(
+                "/etc/ssh/sshd_config",
+                "MaxAuthTries: unset, sshd default `6`"
+            )]
         );
     }
 
@@ -147,10 +202,29 @@ mod tests {
     #[test]
     fn x11_user_env_and_logging() {
         let o = run(&ForwardingLimits, &plain("AllowTcpForwarding no\nAllowAgentForwarding no\nMaxAuthTries 3\nAllowGroups ssh\nPermitUserEnvironment LANG,LC_*\nLogLevel QUIET\nMatch Group x\n X11Forwarding yes\n"));
+        let got: Vec<(Option<&str>, &str)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
         assert_eq!(
-            message(&o),
-            "`Match Group x` (/etc/ssh/sshd_config:7) sets X11Forwarding `yes`; PermitUserEnvironment is `LANG,LC_*` (/etc/ssh/sshd_config:5); LogLevel is `QUIET` (/etc/ssh/sshd_config:6): failed logins are not logged"
+            got,
+            [
+                (
+                    Some("X11Forwarding (Match Group x)"),
+                    "`Match Group x` (/etc/ssh/sshd_config:7) sets X11Forwarding `yes`"
+                ),
+                (
+                    Some("PermitUserEnvironment"),
+                    "PermitUserEnvironment is `LANG,LC_*` (/etc/ssh/sshd_config:5)"
+                ),
+                (
+                    Some("LogLevel"),
+                    "LogLevel is `QUIET` (/etc/ssh/sshd_config:6): failed logins are not logged"
+                ),
+            ]
         );
+        assert_eq!(o.problems()[0].evidence[0].line, Some(8));
     }
 
     #[test]

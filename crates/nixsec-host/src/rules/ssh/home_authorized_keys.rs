@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 
 use crate::accounts::Accounts;
 use crate::engine::Rule;
@@ -108,11 +108,18 @@ impl Rule for HomeAuthorizedKeys {
                         Ok((_, t)) => {
                             let extra = keys(&t).difference(&declared).count();
                             if extra > 0 {
-                                problems.push(format!("{path}: {extra} key(s) of `{}` not declared in /etc/ssh/authorized_keys.d/{}", nixsec_core::escape(&u.name), nixsec_core::escape(&u.name)));
-                                evidence.push(Evidence::value(
-                                    &path,
-                                    format!("{extra} undeclared key(s)"),
-                                ));
+                                // One file may serve two accounts (root and a uid-0 alias).
+                                let (shown, user) = (escape(&path), escape(&u.name));
+                                problems.push(
+                                    Problem::about(
+                                        format!("{shown} ({user})"),
+                                        format!("{shown}: {extra} key(s) of `{user}` not declared in /etc/ssh/authorized_keys.d/{user}"),
+                                    )
+                                    .with_evidence([Evidence::value(
+                                        &path,
+                                        format!("{extra} undeclared key(s)"),
+                                    )]),
+                                );
                             }
                         }
                         Err(e) if e.is_not_found() => {}
@@ -121,11 +128,10 @@ impl Rule for HomeAuthorizedKeys {
                 }
             }
             if !problems.is_empty() {
-                let mut msg = problems.join("; ");
-                if !errors.is_empty() {
-                    msg.push_str(&format!("; also could not read: {}", errors.join("; ")));
-                }
-                return Outcome::fail(msg).with_evidence(evidence);
+                problems.extend(errors.iter().map(|e| crate::isolation::unread(e)));
+                return Outcome::Fail {
+                    problems: crate::isolation::merged(problems),
+                };
             }
             if !errors.is_empty() {
                 return Outcome::error(errors.join("; ")).with_evidence(evidence);
@@ -159,7 +165,51 @@ mod tests {
                 format!("# mine\n{KEY_A}\nno-pty,from=\"10.0.0.1\" {KEY_B}\n"),
             );
         let o = run(&HomeAuthorizedKeys, &b);
-        assert_eq!(message(&o), "/home/alice/.ssh/authorized_keys: 1 key(s) of `alice` not declared in /etc/ssh/authorized_keys.d/alice");
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(
+            p[0].subject.as_deref(),
+            Some("/home/alice/.ssh/authorized_keys (alice)")
+        );
+        assert_eq!(p[0].message, "/home/alice/.ssh/authorized_keys: 1 key(s) of `alice` not declared in /etc/ssh/authorized_keys.d/alice");
+        assert_eq!(
+            p[0].evidence,
+            [Evidence::value(
+                "/home/alice/.ssh/authorized_keys",
+                "1 undeclared key(s)"
+            )]
+        );
+    }
+
+    #[test]
+    fn each_account_and_key_file_is_a_problem() {
+        // toor shares root's home; alice has keys in both default files, one unreadable file.
+        let passwd = "root:x:0:0::/root:/bin/bash\ntoor:x:0:0::/root:/bin/sh\nalice:x:1000:100::/home/alice:/bin/bash\nbob:x:1001:100::/home/bob:/bin/bash\n";
+        let b = plain("")
+            .file("/etc/passwd", passwd)
+            .file("/root/.ssh/authorized_keys", format!("{KEY_A}\n"))
+            .file("/home/alice/.ssh/authorized_keys", format!("{KEY_A}\n"))
+            .file("/home/alice/.ssh/authorized_keys2", format!("{KEY_B}\n"))
+            .dir("/home/bob/.ssh/authorized_keys", 0o755);
+        let o = run(&HomeAuthorizedKeys, &b);
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("/root/.ssh/authorized_keys (root)"),
+                Some("/root/.ssh/authorized_keys (toor)"),
+                Some("/home/alice/.ssh/authorized_keys (alice)"),
+                Some("/home/alice/.ssh/authorized_keys2 (alice)"),
+                Some("/home/bob/.ssh/authorized_keys"),
+            ],
+            "{o:?}"
+        );
+        assert!(
+            o.problems()[4]
+                .message
+                .starts_with("`/home/bob/.ssh/authorized_keys` could not be read: "),
+            "{o:?}"
+        );
     }
 
     #[test]

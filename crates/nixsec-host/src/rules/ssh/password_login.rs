@@ -1,10 +1,10 @@
 //! NIX-079: sshd accepts passwords (password or keyboard-interactive authentication via PAM).
 
 use crate::cx::HostCx;
-use nixsec_core::Outcome;
+use nixsec_core::{Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::sshd::{with_sshd, yes_no, Value};
+use crate::sshd::{match_problem, with_sshd, yes_no, Value};
 
 /// `PasswordAuthentication yes`, or `KbdInteractiveAuthentication yes` with `UsePAM yes`.
 pub struct PasswordLogin;
@@ -37,16 +37,30 @@ impl Rule for PasswordLogin {
             };
             let mut problems = Vec::new();
             if pw_on {
-                problems.push(format!("PasswordAuthentication is {}", pw.describe()));
+                problems.push(
+                    Problem::about(
+                        "PasswordAuthentication",
+                        format!("PasswordAuthentication is {}", pw.describe()),
+                    )
+                    .with_evidence([pw.evidence("PasswordAuthentication")]),
+                );
             }
             if kbd_on && pam_on {
-                problems.push(format!(
-                    "KbdInteractiveAuthentication is {} with UsePAM {}: PAM asks for the password",
-                    kbd.describe(),
-                    pam.describe()
-                ));
+                problems.push(
+                    Problem::about(
+                        "KbdInteractiveAuthentication",
+                        format!(
+                            "KbdInteractiveAuthentication is {} with UsePAM {}: PAM asks for the password",
+                            kbd.describe(),
+                            pam.describe()
+                        ),
+                    )
+                    .with_evidence([
+                        kbd.evidence("KbdInteractiveAuthentication"),
+                        pam.evidence("UsePAM"),
+                    ]),
+                );
             }
-            let mut evidence = evidence;
             for k in ["PasswordAuthentication", "KbdInteractiveAuthentication"] {
                 for (block, d) in c.overrides(k) {
                     let loosens = if k == "PasswordAuthentication" {
@@ -55,21 +69,13 @@ impl Rule for PasswordLogin {
                         pam_on && !kbd_on
                     };
                     if d.value() == "yes" && loosens {
-                        problems.push(format!(
-                            "`Match {}` ({}:{}) sets {k} `yes`",
-                            nixsec_core::escape(&block.criteria),
-                            block.file,
-                            block.line
-                        ));
-                        evidence.push(d.evidence());
+                        problems.push(match_problem(k, block, d));
                     }
                 }
             }
-            if problems.is_empty() {
+            Outcome::problems_or(crate::isolation::merged(problems), || {
                 Outcome::pass("sshd accepts no passwords (password and keyboard-interactive authentication are off)").with_evidence(evidence)
-            } else {
-                Outcome::fail(problems.join("; ")).with_evidence(evidence)
-            }
+            })
         })
     }
 }
@@ -83,10 +89,26 @@ mod tests {
     #[test]
     fn nixos_default_fails_on_both() {
         let o = run(&PasswordLogin, &nixos("nixos-default.sshd_config"));
+        let got: Vec<(Option<&str>, &str)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
         assert_eq!(
-            message(&o),
-            "PasswordAuthentication is `yes` (/etc/ssh/sshd_config:18); KbdInteractiveAuthentication is `yes` (/etc/ssh/sshd_config:16) with UsePAM `yes` (/etc/ssh/sshd_config:8): PAM asks for the password"
+            got,
+            [
+                (
+                    Some("PasswordAuthentication"),
+                    "PasswordAuthentication is `yes` (/etc/ssh/sshd_config:18)"
+                ),
+                (
+                    Some("KbdInteractiveAuthentication"),
+                    "KbdInteractiveAuthentication is `yes` (/etc/ssh/sshd_config:16) with UsePAM `yes` (/etc/ssh/sshd_config:8): PAM asks for the password"
+                ),
+            ]
         );
+        let lines: Vec<Option<u32>> = o.problems()[1].evidence.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(16), Some(8)]);
     }
 
     #[test]
@@ -126,10 +148,24 @@ mod tests {
             run(&PasswordLogin, &nixos("hardened.sshd_config")).status(),
             Status::Pass
         );
-        let o = run(&PasswordLogin, &plain("PasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch User backup\n PasswordAuthentication yes\n"));
+        let o = run(&PasswordLogin, &plain("PasswordAuthentication no\nKbdInteractiveAuthentication no\nMatch User backup\n PasswordAuthentication yes\nMatch Address 10.0.0.0/8\n PasswordAuthentication yes\n"));
+        let got: Vec<(Option<&str>, &str)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.message.as_str()))
+            .collect();
         assert_eq!(
-            message(&o),
-            "`Match User backup` (/etc/ssh/sshd_config:3) sets PasswordAuthentication `yes`"
+            got,
+            [
+                (
+                    Some("PasswordAuthentication (Match User backup)"),
+                    "`Match User backup` (/etc/ssh/sshd_config:3) sets PasswordAuthentication `yes`"
+                ),
+                (
+                    Some("PasswordAuthentication (Match Address 10.0.0.0/8)"),
+                    "`Match Address 10.0.0.0/8` (/etc/ssh/sshd_config:5) sets PasswordAuthentication `yes`"
+                ),
+            ]
         );
     }
 

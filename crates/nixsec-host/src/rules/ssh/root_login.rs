@@ -1,10 +1,10 @@
 //! NIX-078: sshd lets root log in (with a password, or at all).
 
 use crate::cx::HostCx;
-use nixsec_core::{Outcome, Severity};
+use nixsec_core::{Outcome, Problem, Severity};
 
 use crate::engine::Rule;
-use crate::sshd::{bad_value, with_sshd, Value};
+use crate::sshd::{bad_value, match_problem, with_sshd, Value};
 
 /// `PermitRootLogin` is `yes` (high) or `prohibit-password` (low), globally or in a `Match` block.
 pub struct RootLogin;
@@ -40,19 +40,27 @@ impl Rule for RootLogin {
                 return Outcome::error(bad_value(&eff, "PermitRootLogin", &eff.value()))
                     .with_evidence([eff.evidence("PermitRootLogin")]);
             };
-            let mut evidence = vec![eff.evidence("PermitRootLogin")];
+            let default = nixsec_catalogue::entry("NIX-078").severity;
+            // The catalogue's severity (high) for `yes`; others carry their own.
+            let own = |w: u8| severity(w).filter(|s| *s != default);
             let mut problems = Vec::new();
-            let mut worst = severity(w);
-            if let Some(s) = worst {
-                problems.push(format!(
-                    "PermitRootLogin is {}{}",
-                    eff.describe(),
-                    if s == Severity::High {
-                        ""
-                    } else {
-                        ": root may log in with a key"
-                    }
-                ));
+            if let Some(s) = severity(w) {
+                problems.push(
+                    Problem::about(
+                        "PermitRootLogin",
+                        format!(
+                            "PermitRootLogin is {}{}",
+                            eff.describe(),
+                            if s == Severity::High {
+                                ""
+                            } else {
+                                ": root may log in with a key"
+                            }
+                        ),
+                    )
+                    .with_evidence([eff.evidence("PermitRootLogin")])
+                    .with_severity_opt(own(w)),
+                );
             }
             for (block, d) in c.overrides("PermitRootLogin") {
                 let v = d.value();
@@ -65,28 +73,15 @@ impl Rule for RootLogin {
                     ));
                 };
                 if mw > w {
-                    problems.push(format!(
-                        "`Match {}` ({}:{}) sets PermitRootLogin `{v}`",
-                        nixsec_core::escape(&block.criteria),
-                        block.file,
-                        block.line
-                    ));
-                    evidence.push(d.evidence());
-                    worst = worst.max(severity(mw));
+                    problems.push(
+                        match_problem("PermitRootLogin", block, d).with_severity_opt(own(mw)),
+                    );
                 }
             }
-            match worst {
-                Some(s) => {
-                    let o = Outcome::fail(problems.join("; ")).with_evidence(evidence);
-                    if s == nixsec_catalogue::entry("NIX-078").severity {
-                        o
-                    } else {
-                        o.with_severity(s)
-                    }
-                }
-                None => Outcome::pass(format!("PermitRootLogin is {}", eff.describe()))
-                    .with_evidence(evidence),
-            }
+            Outcome::problems_or(crate::isolation::merged(problems), || {
+                Outcome::pass(format!("PermitRootLogin is {}", eff.describe()))
+                    .with_evidence([eff.evidence("PermitRootLogin")])
+            })
         })
     }
 }
@@ -151,11 +146,63 @@ mod tests {
                 "PermitRootLogin no\nMatch Address 10.0.0.0/8,192.168.1.*\n  PermitRootLogin yes\n",
             ),
         );
-        assert!(matches!(
-            crate::testing::failed(&o),
-            Some(crate::testing::Failed { severity: None, .. })
-        ));
-        assert_eq!(message(&o), "`Match Address 10.0.0.0/8,192.168.1.*` (/etc/ssh/sshd_config:2) sets PermitRootLogin `yes`");
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(
+            p[0].subject.as_deref(),
+            Some("PermitRootLogin (Match Address 10.0.0.0/8,192.168.1.*)")
+        );
+        assert_eq!(p[0].message, "`Match Address 10.0.0.0/8,192.168.1.*` (/etc/ssh/sshd_config:2) sets PermitRootLogin `yes`");
+        assert_eq!(p[0].severity, None, "yes: the catalogue's high");
+        assert_eq!(
+            p[0].evidence,
+            [nixsec_core::Evidence::line(
+                "/etc/ssh/sshd_config",
+                3,
+                "permitrootlogin yes"
+            )]
+        );
+    }
+
+    #[test]
+    fn the_global_default_and_each_weaker_match_are_problems_with_their_own_severity() {
+        let o = run(
+            &RootLogin,
+            &plain("Match User deploy,backup\n  PermitRootLogin yes\nMatch Group admins\n  PermitRootLogin forced-commands-only\nMatch Address 10.0.0.0/8\n  PermitRootLogin yes\n"),
+        );
+        let got: Vec<(Option<&str>, Option<Severity>)> = o
+            .problems()
+            .iter()
+            .map(|p| (p.subject.as_deref(), p.severity))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("PermitRootLogin"), Some(Severity::Low)),
+                (Some("PermitRootLogin (Match User deploy,backup)"), None),
+                (Some("PermitRootLogin (Match Address 10.0.0.0/8)"), None),
+            ],
+            "forced-commands-only is stricter than the default: {o:?}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_include_next_to_a_problem_is_its_own() {
+        let b =
+            plain("Include /etc/ssh/x.conf\nPermitRootLogin yes\n").dir("/etc/ssh/x.conf", 0o755);
+        let o = run(&RootLogin, &b);
+        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [Some("PermitRootLogin"), Some("/etc/ssh/x.conf")],
+            "{o:?}"
+        );
+        assert!(
+            o.problems()[1]
+                .message
+                .starts_with("`/etc/ssh/x.conf` could not be read: "),
+            "{o:?}"
+        );
     }
 
     #[test]
