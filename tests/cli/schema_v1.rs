@@ -110,12 +110,37 @@ const WEAK_PROBLEMS: &[(&str, usize)] = &[
     ("NIX-155", 3),
 ];
 
+/// Rules of the `weak` root whose schema-1 message listed several things with commas; counted
+/// by hand from the fixture (see its README row).
+const WEAK_LISTS: &[(&str, usize)] = &[
+    ("NIX-001", 2),
+    ("NIX-005", 4),
+    ("NIX-014", 3),
+    ("NIX-016", 5),
+    ("NIX-018", 3),
+    ("NIX-021", 4),
+    ("NIX-025", 20),
+    ("NIX-026", 20),
+    ("NIX-027", 6),
+    ("NIX-035", 2),
+    ("NIX-036", 3),
+    ("NIX-050", 4),
+    ("NIX-051", 3),
+    ("NIX-052", 3),
+    ("NIX-053", 3),
+    ("NIX-054", 2),
+    ("NIX-055", 3),
+    ("NIX-059", 3),
+    ("NIX-077", 2),
+    ("NIX-092", 3),
+];
+
 #[test]
 fn joined_problems_are_one_finding_each_with_a_subject() {
     let (_, v) = audit_json(&fixture("weak"), &["--fail-on", "none"]);
     let findings = v["findings"].as_array().expect("findings");
     let mut wrong = Vec::new();
-    for (rule, want) in WEAK_PROBLEMS {
+    for (rule, want) in WEAK_PROBLEMS.iter().chain(WEAK_LISTS) {
         let of: Vec<&serde_json::Value> = findings
             .iter()
             .filter(|f| f["rule"] == *rule && f["status"] == "fail")
