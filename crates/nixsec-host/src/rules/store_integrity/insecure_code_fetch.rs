@@ -128,7 +128,7 @@ impl Rule for InsecureCodeFetch {
                 let s = NixConf::list(Some(conf), "nix-path", &[]);
                 bad.extend(s.evidence_for(|item| urls_in(item).iter().any(|u| is_plain_http(u))));
             }
-            SystemConf::Broken(reason) => errors.borrow_mut().push(reason.clone()),
+            SystemConf::Broken(reason) => errors.borrow_mut().push(reason.to_string()),
             SystemConf::Absent => {}
         }
 
