@@ -1,7 +1,7 @@
 //! efivarfs: `/sys/firmware/efi/efivars/<Name>-<vendor guid>`, a 4-byte little-endian
 //! attribute word followed by the variable's data.
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
 
 /// EFI global variable vendor GUID (SecureBoot, SetupMode, AuditMode, DeployedMode, PK, KEK).
 pub const EFI_GLOBAL: &str = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
@@ -16,6 +16,106 @@ pub const EFIVARS_DIR: &str = "/sys/firmware/efi/efivars";
 /// Attribute bits that the UEFI specification defines.
 const KNOWN_ATTRS: u32 = 0x7f;
 
+/// Why the bytes of a variable are not a well-formed variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VarFormatError {
+    /// Fewer than 4 bytes.
+    #[error("{len} bytes, shorter than the 4-byte attribute prefix")]
+    Short {
+        /// The file's length.
+        len: usize,
+    },
+    /// Zero, or attribute bits the specification does not define.
+    #[error("invalid attribute word {attrs:#010x}")]
+    Attributes {
+        /// The attribute word.
+        attrs: u32,
+    },
+    /// An `EFI_SIGNATURE_LIST` header cut short.
+    #[error("EFI_SIGNATURE_LIST header at offset {offset} is truncated")]
+    ListHeader {
+        /// Offset of the list in the variable's data.
+        offset: usize,
+    },
+    /// An `EFI_SIGNATURE_LIST` whose sizes do not fit the data.
+    #[error("EFI_SIGNATURE_LIST at offset {offset}: size {size} does not fit the data")]
+    ListSize {
+        /// Offset of the list in the variable's data.
+        offset: usize,
+        /// Its `SignatureListSize`.
+        size: usize,
+    },
+}
+
+/// Why an EFI variable could not be read; the message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum EfiVarError {
+    /// The variable's file (or efivarfs) could not be read.
+    #[error(transparent)]
+    Read(#[from] RootError),
+    /// `/sys/firmware/efi` is there but efivarfs is not mounted.
+    #[error(
+        "`{EFIVARS_DIR}` is missing: efivarfs is not mounted, the Secure Boot state cannot be read"
+    )]
+    NotMounted {
+        /// The error listing [`EFIVARS_DIR`].
+        source: RootError,
+    },
+    /// The attribute prefix or the data is malformed.
+    #[error("`{path}`: {source}")]
+    Format {
+        /// The variable's file.
+        path: String,
+        /// What is wrong.
+        source: VarFormatError,
+    },
+    /// A boolean variable whose data is not one byte 0 or 1.
+    #[error(
+        "`{path}`: expected one data byte 0 or 1 after the attributes, found {len} bytes ({head})"
+    )]
+    NotBoolean {
+        /// The variable's file.
+        path: String,
+        /// The data length.
+        len: usize,
+        /// Its first bytes (at most 8) in hex.
+        head: String,
+    },
+    /// A string variable of odd length.
+    #[error("`{path}`: odd length for a UTF-16 string")]
+    OddLength {
+        /// The variable's file.
+        path: String,
+    },
+    /// A string variable that is not UTF-16.
+    #[error("`{path}`: invalid UTF-16")]
+    Utf16 {
+        /// The variable's file.
+        path: String,
+        /// The decoding error.
+        source: std::string::FromUtf16Error,
+    },
+}
+
+impl EfiVarError {
+    /// True when a file or directory the read needed does not exist (efivarfs not mounted
+    /// included).
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            EfiVarError::Read(e) | EfiVarError::NotMounted { source: e } => e.is_not_found(),
+            _ => false,
+        }
+    }
+}
+
+fn format_error(path: &str) -> impl Fn(VarFormatError) -> EfiVarError + '_ {
+    move |source| EfiVarError::Format {
+        path: path.to_string(),
+        source,
+    }
+}
+
 /// The path of a variable.
 #[must_use]
 pub fn var_path(name: &str, guid: &str) -> String {
@@ -26,16 +126,13 @@ pub fn var_path(name: &str, guid: &str) -> String {
 ///
 /// # Errors
 /// Shorter than the 4-byte attribute word, or attribute bits the specification does not define.
-pub fn split(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
+pub fn split(bytes: &[u8]) -> Result<(u32, &[u8]), VarFormatError> {
     if bytes.len() < 4 {
-        return Err(format!(
-            "{} bytes, shorter than the 4-byte attribute prefix",
-            bytes.len()
-        ));
+        return Err(VarFormatError::Short { len: bytes.len() });
     }
     let attrs = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     if attrs & !KNOWN_ATTRS != 0 || attrs == 0 {
-        return Err(format!("invalid attribute word {attrs:#010x}"));
+        return Err(VarFormatError::Attributes { attrs });
     }
     Ok((attrs, &bytes[4..]))
 }
@@ -44,22 +141,22 @@ pub fn split(bytes: &[u8]) -> Result<(u32, &[u8]), String> {
 ///
 /// # Errors
 /// Unreadable, or not a 4-byte attribute word + one byte 0 or 1; the message names the file.
-pub fn read_flag(root: &Root, name: &str, guid: &str) -> Result<Option<bool>, String> {
+pub fn read_flag(root: &Root, name: &str, guid: &str) -> Result<Option<bool>, EfiVarError> {
     let path = var_path(name, guid);
     let bytes = match root.read_limited(&path, 4096) {
         Ok((_, b)) => b,
         Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
-    let (_, data) = split(&bytes).map_err(|e| format!("`{path}`: {e}"))?;
+    let (_, data) = split(&bytes).map_err(format_error(&path))?;
     match data {
         [0] => Ok(Some(false)),
         [1] => Ok(Some(true)),
-        _ => Err(format!(
-            "`{path}`: expected one data byte 0 or 1 after the attributes, found {} bytes ({})",
-            data.len(),
-            crate::pe::hex(&data[..data.len().min(8)])
-        )),
+        _ => Err(EfiVarError::NotBoolean {
+            len: data.len(),
+            head: crate::pe::hex(&data[..data.len().min(8)]),
+            path,
+        }),
     }
 }
 
@@ -68,22 +165,25 @@ pub fn read_flag(root: &Root, name: &str, guid: &str) -> Result<Option<bool>, St
 ///
 /// # Errors
 /// Unreadable, bad attributes, odd length or invalid UTF-16.
-pub fn read_string(root: &Root, name: &str, guid: &str) -> Result<Option<String>, String> {
+pub fn read_string(root: &Root, name: &str, guid: &str) -> Result<Option<String>, EfiVarError> {
     let path = var_path(name, guid);
     let bytes = match root.read_limited(&path, 65536) {
         Ok((_, b)) => b,
         Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
-    let (_, data) = split(&bytes).map_err(|e| format!("`{path}`: {e}"))?;
+    let (_, data) = split(&bytes).map_err(format_error(&path))?;
     if data.len() % 2 != 0 {
-        return Err(format!("`{path}`: odd length for a UTF-16 string"));
+        return Err(EfiVarError::OddLength { path });
     }
     let units: Vec<u16> = data
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
         .collect();
-    let s = String::from_utf16(&units).map_err(|_| format!("`{path}`: invalid UTF-16"))?;
+    let s = match String::from_utf16(&units) {
+        Ok(s) => s,
+        Err(source) => return Err(EfiVarError::Utf16 { path, source }),
+    };
     Ok(Some(s.trim_end_matches('\0').to_string()))
 }
 
@@ -100,19 +200,20 @@ const CERT_SHA256: [u8; 16] = [
 ///
 /// # Errors
 /// A list header or size that runs past the data.
-pub fn sha256_entries(data: &[u8]) -> Result<Vec<[u8; 32]>, String> {
+pub fn sha256_entries(data: &[u8]) -> Result<Vec<[u8; 32]>, VarFormatError> {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < data.len() {
         let h = data
             .get(pos..pos + 28)
-            .ok_or_else(|| format!("EFI_SIGNATURE_LIST header at offset {pos} is truncated"))?;
+            .ok_or(VarFormatError::ListHeader { offset: pos })?;
         let u32at = |o: usize| u32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]) as usize;
         let (list_size, header_size, sig_size) = (u32at(16), u32at(20), u32at(24));
         if list_size < 28 + header_size || pos + list_size > data.len() || sig_size < 16 {
-            return Err(format!(
-                "EFI_SIGNATURE_LIST at offset {pos}: size {list_size} does not fit the data"
-            ));
+            return Err(VarFormatError::ListSize {
+                offset: pos,
+                size: list_size,
+            });
         }
         if h[..16] == CERT_SHA256 && sig_size == 48 {
             let body = &data[pos + 28 + header_size..pos + list_size];
@@ -131,17 +232,15 @@ pub fn sha256_entries(data: &[u8]) -> Result<Vec<[u8; 32]>, String> {
 ///
 /// # Errors
 /// Unreadable, bad attributes, or malformed lists (the file is named).
-pub fn dbx_hashes(root: &Root) -> Result<Option<Vec<[u8; 32]>>, String> {
+pub fn dbx_hashes(root: &Root) -> Result<Option<Vec<[u8; 32]>>, EfiVarError> {
     let path = var_path("dbx", IMAGE_SECURITY);
     let bytes = match root.read_limited(&path, 1 << 20) {
         Ok((_, b)) => b,
         Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
-    let (_, data) = split(&bytes).map_err(|e| format!("`{path}`: {e}"))?;
-    sha256_entries(data)
-        .map(Some)
-        .map_err(|e| format!("`{path}`: {e}"))
+    let (_, data) = split(&bytes).map_err(format_error(&path))?;
+    sha256_entries(data).map(Some).map_err(format_error(&path))
 }
 
 /// The firmware's Secure Boot state (host-formats 2.3).
@@ -200,17 +299,17 @@ impl SbState {
 ///
 /// # Errors
 /// `/sys/firmware/efi` present but efivarfs unreadable, or a garbage variable (named).
-pub fn secure_boot_state(root: &Root) -> Result<SbState, String> {
+pub fn secure_boot_state(root: &Root) -> Result<SbState, EfiVarError> {
     match root.try_exists("/sys/firmware/efi") {
         Ok(false) => return Ok(SbState::LegacyBios),
         Ok(true) => {}
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     }
     if let Err(e) = root.read_dir(EFIVARS_DIR) {
         return Err(if e.is_not_found() {
-            format!("`{EFIVARS_DIR}` is missing: efivarfs is not mounted, the Secure Boot state cannot be read")
+            EfiVarError::NotMounted { source: e }
         } else {
-            e.to_string()
+            e.into()
         });
     }
     let sb = read_flag(root, "SecureBoot", EFI_GLOBAL)?;

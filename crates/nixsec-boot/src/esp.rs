@@ -6,7 +6,7 @@
 
 use std::ffi::OsString;
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
 
 /// Where NixOS mounts the ESP (`boot.loader.efi.efiSysMountPoint`), in the order tried.
 pub const ESP_CANDIDATES: [&str; 3] = ["/boot", "/efi", "/boot/efi"];
@@ -165,7 +165,7 @@ fn parse_entry(root: &Root, esp: &str, id: String, path: String, text: &str) -> 
 ///
 /// # Errors
 /// An unreadable `loader.conf` or entry file (named in the message).
-pub fn find(root: &Root) -> Result<Option<Esp>, String> {
+pub fn find(root: &Root) -> Result<Option<Esp>, RootError> {
     let Some(dir) = ESP_CANDIDATES
         .iter()
         .find(|d| child(root, d, "EFI").is_some() || child(root, d, "loader").is_some())
@@ -175,7 +175,7 @@ pub fn find(root: &Root) -> Result<Option<Esp>, String> {
     let dir = (*dir).to_string();
     let loader_conf = match path_ci(root, &dir, "loader/loader.conf") {
         Some(p) => {
-            let (_, text) = root.read_to_string(&p).map_err(|e| e.to_string())?;
+            let (_, text) = root.read_to_string(&p)?;
             Some(parse_loader_conf(p, &text))
         }
         None => None,
@@ -202,7 +202,7 @@ pub fn find(root: &Root) -> Result<Option<Esp>, String> {
                 continue;
             }
             let p = format!("{edir}/{name}");
-            let (_, text) = root.read_to_string(&p).map_err(|e| e.to_string())?;
+            let (_, text) = root.read_to_string(&p)?;
             entries.push(parse_entry(root, &dir, name, p, &text));
         }
     }

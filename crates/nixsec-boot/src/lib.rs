@@ -14,5 +14,5 @@ pub mod efivars;
 pub mod esp;
 pub mod pe;
 
-pub use efivars::{secure_boot_state, SbState};
+pub use efivars::{secure_boot_state, EfiVarError, SbState};
 pub use pe::{inspect, PeError, PeImage, SignatureCheck};

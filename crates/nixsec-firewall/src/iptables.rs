@@ -8,12 +8,23 @@ use crate::model::{
 };
 use crate::Error;
 
+/// A line whose quote does not close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum QuoteError {
+    /// A `"` without its closing `"`.
+    #[error("unterminated double quote")]
+    Double,
+    /// A `'` without its closing `'`.
+    #[error("unterminated single quote")]
+    Single,
+}
+
 /// Split a line like a POSIX shell does for simple words: whitespace, `"…"` (with `\"` and
 /// `\\`), `'…'`; a word starting with `#` ends the line.
 ///
 /// # Errors
 /// An unterminated quote.
-pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
+pub fn shell_words(line: &str) -> Result<Vec<String>, QuoteError> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
@@ -38,10 +49,10 @@ pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
                                 cur.push('\\');
                                 cur.push(n);
                             }
-                            None => return Err("unterminated double quote".into()),
+                            None => return Err(QuoteError::Double),
                         },
                         Some(ch) => cur.push(ch),
-                        None => return Err("unterminated double quote".into()),
+                        None => return Err(QuoteError::Double),
                     }
                 }
             }
@@ -51,7 +62,7 @@ pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
                     match chars.next() {
                         Some('\'') => break,
                         Some(ch) => cur.push(ch),
-                        None => return Err("unterminated single quote".into()),
+                        None => return Err(QuoteError::Single),
                     }
                 }
             }
@@ -560,7 +571,7 @@ pub fn parse_save(text: &str, path: &str, ver: Option<IpVer>) -> Result<Ruleset,
         } else {
             line
         };
-        let words = shell_words(body).map_err(&err)?;
+        let words = shell_words(body).map_err(|e| err(e.to_string()))?;
         let (Some(op), Some(chain)) = (words.first(), words.get(1)) else {
             return Err(err(format!("unexpected line `{line}`")));
         };

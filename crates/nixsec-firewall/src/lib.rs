@@ -15,8 +15,9 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
 
 pub mod eval;
 pub mod iptables;
@@ -29,7 +30,7 @@ pub use eval::{Decision, OpenPort, Packet, Tri};
 pub use model::{IpVer, Ruleset, Source, SourceKind, L4};
 
 /// A ruleset file that could not be read or parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Error {
     /// The file.
     pub path: String,
@@ -37,7 +38,18 @@ pub struct Error {
     pub line: Option<u32>,
     /// What is wrong.
     pub msg: String,
+    /// The I/O error (a [`RootError`] or an [`std::io::Error`]) when the file could not be read.
+    cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+impl PartialEq for Error {
+    /// Equal when they say the same thing about the same place (the cause is not compared).
+    fn eq(&self, other: &Self) -> bool {
+        (&self.path, self.line, &self.msg) == (&other.path, other.line, &other.msg)
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     /// An error about `path` (at `line`).
@@ -46,7 +58,44 @@ impl Error {
             path: path.to_string(),
             line,
             msg: msg.into(),
+            cause: None,
         }
+    }
+
+    /// A file under the root that could not be read, keeping the error as its source.
+    fn read(e: RootError) -> Self {
+        let whole = e.to_string();
+        // RootError's message is "`path`: what"; the path is shown once, by this error.
+        let msg = whole
+            .split_once("`: ")
+            .map_or(whole.clone(), |(_, r)| r.to_string());
+        Error {
+            path: e.path().to_string(),
+            line: None,
+            msg,
+            cause: Some(Arc::new(e)),
+        }
+    }
+
+    /// A file of this machine that could not be read.
+    fn io(path: &str, e: std::io::Error) -> Self {
+        Error::new(path, None, format!("cannot read it ({e})")).caused_by(e)
+    }
+
+    fn caused_by(mut self, e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.cause = Some(Arc::new(e));
+        self
+    }
+
+    /// True when the file (or a parent directory) does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        let Some(c) = &self.cause else { return false };
+        if let Some(e) = c.downcast_ref::<RootError>() {
+            return e.is_not_found();
+        }
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     }
 }
 
@@ -59,7 +108,13 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Saved iptables rules that distributions restore at boot, and the IP version of each
 /// (Debian/Ubuntu `iptables-persistent`, RHEL/Fedora `iptables-services`).
@@ -167,7 +222,7 @@ fn exec_start(unit: &str) -> Option<String> {
 pub fn read_nft_json_file(path: &Path) -> Result<Ruleset, Error> {
     use std::io::Read;
     let shown = path.display().to_string();
-    let io = |e: std::io::Error| Error::new(&shown, None, format!("cannot read it ({e})"));
+    let io = |e: std::io::Error| Error::io(&shown, e);
     let f = std::fs::File::open(path).map_err(io)?;
     let mut text = String::new();
     f.take(MAX_RULESET + 1)
@@ -183,16 +238,10 @@ fn read_root(root: &Root, path: &str) -> Result<Option<(String, String)>, Error>
     match root.read_limited(path, MAX_RULESET) {
         Ok((r, bytes)) => match String::from_utf8(bytes) {
             Ok(s) => Ok(Some((r.display(), s))),
-            Err(_) => Err(Error::new(path, None, "not a text file")),
+            Err(e) => Err(Error::new(path, None, "not a text file").caused_by(e.utf8_error())),
         },
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => {
-            let m = e.to_string();
-            let m = m
-                .split_once("`: ")
-                .map_or(m.clone(), |(_, r)| r.to_string());
-            Err(Error::new(e.path(), None, m))
-        }
+        Err(e) => Err(Error::read(e)),
     }
 }
 
@@ -364,5 +413,34 @@ mod tests {
             Some("/nix/store/abc-firewall-start/bin/firewall-start")
         );
         assert_eq!(exec_start("[Unit]\n"), None);
+    }
+
+    #[test]
+    fn read_errors_keep_their_cause() {
+        use std::error::Error as _;
+        let b = nixsec_testutil::RootBuilder::new()
+            .dir("/etc/iptables/rules.v4", 0o755)
+            .file("/etc/iptables/rules.v6", b"\xff\n".as_slice());
+        let loaded = load(&b.root(), Some(Path::new("/definitely/not/here.json")));
+        let shown: Vec<String> = loaded.errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "`/etc/iptables/rules.v4`: not a regular file (a directory)",
+                "`/etc/iptables/rules.v6`: not a text file",
+                "`/definitely/not/here.json`: cannot read it (No such file or directory (os error 2))",
+            ]
+        );
+        assert!(loaded.errors.iter().all(|e| e.source().is_some()));
+        assert!(!loaded.errors[0].is_not_found());
+        assert!(loaded.errors[2].is_not_found());
+        assert_eq!(
+            loaded.errors[0],
+            Error::new(
+                "/etc/iptables/rules.v4",
+                None,
+                "not a regular file (a directory)"
+            )
+        );
     }
 }

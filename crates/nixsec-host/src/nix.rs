@@ -31,7 +31,7 @@ pub fn with_conf(cx: &HostCx, f: impl FnOnce(Option<&NixConf>) -> Outcome) -> Ou
         return Outcome::skip(NOT_INSTALLED);
     }
     match &*system_conf(cx) {
-        SystemConf::Broken(reason) => Outcome::error(reason.clone()),
+        SystemConf::Broken(reason) => Outcome::error(reason.to_string()),
         SystemConf::Absent => f(None),
         SystemConf::Present(conf) => {
             let mut out = f(Some(conf));

@@ -31,7 +31,7 @@ pub fn system_scan(cx: &HostCx) -> Arc<SystemScan> {
             };
             let paths = match nixsec_scan::system_closure(root.dir(), &db, None) {
                 Ok(p) => p,
-                Err(e) => return SystemScan(Err(e)),
+                Err(e) => return SystemScan(Err(e.to_string())),
             };
             let system = paths.first().cloned().unwrap_or_default();
             let source = nixsec_scan::Source::Store {

@@ -9,10 +9,76 @@
 
 use std::collections::BTreeMap;
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
 use serde_json::Value;
 
 use crate::passwd;
+
+/// Why a Docker or Podman file could not be read, or holds what dockerd would refuse; the
+/// message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// A file under the root could not be read.
+    #[error(transparent)]
+    Read(#[from] RootError),
+    /// `docker.service` could not be loaded (a file unreadable or refused by systemd).
+    #[error(transparent)]
+    Unit(#[from] nixsec_systemd::LoadError),
+    /// The `ExecStart=` of `docker.service` has unbalanced quotes.
+    #[error("{file}:{line}: unbalanced quotes in ExecStart")]
+    ExecStart {
+        /// The unit file.
+        file: String,
+        /// 1-based line.
+        line: usize,
+    },
+    /// Not JSON.
+    #[error("`{path}`: not valid JSON: {source}")]
+    Json {
+        /// The file.
+        path: String,
+        /// What the JSON parser said.
+        source: serde_json::Error,
+    },
+    /// JSON, but not an object.
+    #[error("`{path}`: not a JSON object")]
+    NotObject {
+        /// The file.
+        path: String,
+    },
+    /// A key whose value has the wrong type.
+    #[error("`{path}`: `{key}` is not {expected} ({found})")]
+    WrongType {
+        /// The file.
+        path: String,
+        /// The key.
+        key: &'static str,
+        /// What it should be (`a boolean`, `a string`, `a list`).
+        expected: &'static str,
+        /// The value found, as JSON.
+        found: String,
+    },
+    /// An entry of `hosts` that is not a string.
+    #[error("`{path}`: `hosts` holds a non-string ({found})")]
+    HostNotString {
+        /// The file.
+        path: String,
+        /// The entry, as JSON.
+        found: String,
+    },
+}
+
+impl DockerError {
+    /// True when a file (or a parent directory) the read needed does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            DockerError::Read(e) => e.is_not_found(),
+            DockerError::Unit(e) => e.is_not_found(),
+            _ => false,
+        }
+    }
+}
 
 /// Where a daemon setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,27 +131,43 @@ pub struct Daemon {
     pub errors: Vec<String>,
 }
 
+fn wrong_type(path: &str, key: &'static str, expected: &'static str, found: &Value) -> DockerError {
+    DockerError::WrongType {
+        path: path.to_string(),
+        key,
+        expected,
+        found: found.to_string(),
+    }
+}
+
+fn json(path: &str, text: &str) -> Result<Value, DockerError> {
+    serde_json::from_str(text).map_err(|source| DockerError::Json {
+        path: path.to_string(),
+        source,
+    })
+}
+
 fn bool_field(
     obj: &serde_json::Map<String, Value>,
-    key: &str,
+    key: &'static str,
     path: &str,
-) -> Result<Option<bool>, String> {
+) -> Result<Option<bool>, DockerError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(format!("`{path}`: `{key}` is not a boolean ({other})")),
+        Some(other) => Err(wrong_type(path, key, "a boolean", other)),
     }
 }
 
 fn str_field(
     obj: &serde_json::Map<String, Value>,
-    key: &str,
+    key: &'static str,
     path: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, DockerError> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!("`{path}`: `{key}` is not a string ({other})")),
+        Some(other) => Err(wrong_type(path, key, "a string", other)),
     }
 }
 
@@ -93,11 +175,11 @@ fn str_field(
 ///
 /// # Errors
 /// Not JSON, not an object, or a key of the wrong type (dockerd refuses to start then).
-pub fn parse_daemon_json(text: &str, path: &str) -> Result<DaemonSettings, String> {
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| format!("`{path}`: not valid JSON: {e}"))?;
-    let Value::Object(obj) = v else {
-        return Err(format!("`{path}`: not a JSON object"));
+pub fn parse_daemon_json(text: &str, path: &str) -> Result<DaemonSettings, DockerError> {
+    let Value::Object(obj) = json(path, text)? else {
+        return Err(DockerError::NotObject {
+            path: path.to_string(),
+        });
     };
     let mut s = DaemonSettings {
         config_file: Some(path.to_string()),
@@ -108,7 +190,10 @@ pub fn parse_daemon_json(text: &str, path: &str) -> Result<DaemonSettings, Strin
         Some(Value::Array(a)) => {
             for h in a {
                 let Value::String(h) = h else {
-                    return Err(format!("`{path}`: `hosts` holds a non-string ({h})"));
+                    return Err(DockerError::HostNotString {
+                        path: path.to_string(),
+                        found: h.to_string(),
+                    });
                 };
                 s.hosts.push((
                     h.clone(),
@@ -119,7 +204,7 @@ pub fn parse_daemon_json(text: &str, path: &str) -> Result<DaemonSettings, Strin
                 ));
             }
         }
-        Some(other) => return Err(format!("`{path}`: `hosts` is not a list ({other})")),
+        Some(other) => return Err(wrong_type(path, "hosts", "a list", other)),
     }
     s.tls = bool_field(&obj, "tls", path)?;
     s.tlsverify = bool_field(&obj, "tlsverify", path)?;
@@ -196,13 +281,13 @@ pub fn apply_args(args: &[String], src: &Source, s: &mut DaemonSettings) -> Opti
 }
 
 /// The last `ExecStart=` of `docker.service` (fragment and drop-ins), split into words.
-fn unit_command(root: &Root) -> Result<Option<(Vec<String>, Source)>, String> {
+fn unit_command(root: &Root) -> Result<Option<(Vec<String>, Source)>, DockerError> {
     let u = match nixsec_systemd::load(root, "docker.service") {
         Ok(u) => u,
         Err(
             nixsec_systemd::LoadError::NotFound { .. } | nixsec_systemd::LoadError::Masked { .. },
         ) => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     let mut last = None;
     for a in u
@@ -217,8 +302,11 @@ fn unit_command(root: &Root) -> Result<Option<(Vec<String>, Source)>, String> {
         last = Some(a);
     }
     let Some(a) = last else { return Ok(None) };
-    let words = nixsec_systemd::unit::split_words(&a.value)
-        .ok_or_else(|| format!("{}:{}: unbalanced quotes in ExecStart", a.file, a.line))?;
+    let words =
+        nixsec_systemd::unit::split_words(&a.value).ok_or_else(|| DockerError::ExecStart {
+            file: a.file.clone(),
+            line: a.line,
+        })?;
     // Only the command word carries systemd's `@-:+!` prefixes.
     let mut words = words;
     if let Some(first) = words.first_mut() {
@@ -289,7 +377,7 @@ pub fn daemon(root: &Root) -> Daemon {
             commands.push(c);
         }
         Ok(None) => {}
-        Err(e) => d.errors.push(e),
+        Err(e) => d.errors.push(e.to_string()),
     }
     commands.extend(process_commands(root));
     // The configuration file: the one named by --config-file, else /etc/docker/daemon.json.
@@ -305,7 +393,7 @@ pub fn daemon(root: &Root) -> Daemon {
                 d.rootful.push(config_path.clone());
                 d.settings = s;
             }
-            Err(e) => d.errors.push(e),
+            Err(e) => d.errors.push(e.to_string()),
         },
         Err(e) if e.is_not_found() => {}
         Err(e) => d.errors.push(e.to_string()),
@@ -442,12 +530,10 @@ pub fn parse_container(
     dir: &str,
     hostconfig: &str,
     config: Option<&str>,
-) -> Result<Container, String> {
+) -> Result<Container, DockerError> {
     let hp = format!("{dir}/hostconfig.json");
-    let h: Value =
-        serde_json::from_str(hostconfig).map_err(|e| format!("`{hp}`: not valid JSON: {e}"))?;
-    let Value::Object(h) = h else {
-        return Err(format!("`{hp}`: not a JSON object"));
+    let Value::Object(h) = json(&hp, hostconfig)? else {
+        return Err(DockerError::NotObject { path: hp });
     };
     let mut c = Container {
         id: dir.rsplit('/').next().unwrap_or_default().to_string(),
@@ -456,8 +542,7 @@ pub fn parse_container(
     };
     if let Some(text) = config {
         let cp = format!("{dir}/config.v2.json");
-        let v: Value =
-            serde_json::from_str(text).map_err(|e| format!("`{cp}`: not valid JSON: {e}"))?;
+        let v = json(&cp, text)?;
         if let Some(n) = v.get("Name").and_then(Value::as_str) {
             c.name = n.trim_start_matches('/').to_string();
         }
@@ -562,11 +647,11 @@ pub struct Containers {
     pub errors: Vec<String>,
 }
 
-fn list_dir(root: &Root, dir: &str) -> Result<Vec<String>, String> {
+fn list_dir(root: &Root, dir: &str) -> Result<Vec<String>, RootError> {
     match root.read_dir(dir) {
         Ok((_, n)) => Ok(n.into_iter().filter_map(|s| s.into_string().ok()).collect()),
         Err(e) if e.is_not_found() => Ok(Vec::new()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     }
 }
 
@@ -580,7 +665,7 @@ fn read_containers(
     let ids = match list_dir(root, dir) {
         Ok(i) => i,
         Err(e) => {
-            out.errors.push(e);
+            out.errors.push(e.to_string());
             return;
         }
     };
@@ -612,7 +697,7 @@ fn read_containers(
                 c.rootless_user = rootless.map(str::to_string);
                 out.containers.push(c);
             }
-            Err(e) => out.errors.push(e),
+            Err(e) => out.errors.push(e.to_string()),
         }
     }
 }
@@ -652,7 +737,7 @@ pub fn containers(root: &Root, settings: &DaemonSettings) -> Containers {
                 }
             }
         }
-        Err(e) => out.errors.push(e),
+        Err(e) => out.errors.push(e.to_string()),
     }
     match passwd::homes(root) {
         Ok(homes) => {
@@ -666,7 +751,7 @@ pub fn containers(root: &Root, settings: &DaemonSettings) -> Containers {
                 }
             }
         }
-        Err(e) => out.errors.push(e),
+        Err(e) => out.errors.push(e.to_string()),
     }
     podman_containers(root, &mut out);
     out
@@ -679,12 +764,11 @@ pub fn containers(root: &Root, settings: &DaemonSettings) -> Containers {
 ///
 /// # Errors
 /// Invalid JSON or not an object.
-pub fn parse_oci_spec(dir: &str, text: &str) -> Result<Container, String> {
+pub fn parse_oci_spec(dir: &str, text: &str) -> Result<Container, DockerError> {
     let path = format!("{dir}/userdata/config.json");
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| format!("`{path}`: not valid JSON: {e}"))?;
+    let v = json(&path, text)?;
     if !v.is_object() {
-        return Err(format!("`{path}`: not a JSON object"));
+        return Err(DockerError::NotObject { path });
     }
     let mut c = Container {
         id: dir.rsplit('/').next().unwrap_or_default().to_string(),
@@ -781,7 +865,7 @@ pub fn podman_containers(root: &Root, out: &mut Containers) {
         let ids = match list_dir(root, &dir) {
             Ok(i) => i,
             Err(e) => {
-                out.errors.push(e);
+                out.errors.push(e.to_string());
                 continue;
             }
         };
@@ -807,7 +891,7 @@ pub fn podman_containers(root: &Root, out: &mut Containers) {
                     c.rootless_user.clone_from(&user);
                     out.containers.push(c);
                 }
-                Err(e) => out.errors.push(e),
+                Err(e) => out.errors.push(e.to_string()),
             }
         }
     }
@@ -987,5 +1071,37 @@ mod tests {
         let s =
             parse_daemon_json("{\"userns-remap\": \"default\", \"icc\": false}", "/d").expect("ok");
         assert_eq!(s.userns_remap.as_deref(), Some("default"));
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let msg = |text: &str| {
+            parse_daemon_json(text, "/d")
+                .expect_err("invalid")
+                .to_string()
+        };
+        assert_eq!(
+            msg("{\"icc\": \"no\"}"),
+            "`/d`: `icc` is not a boolean (\"no\")"
+        );
+        assert_eq!(msg("{\"ip\": 1}"), "`/d`: `ip` is not a string (1)");
+        assert_eq!(
+            msg("{\"hosts\": \"tcp://x\"}"),
+            "`/d`: `hosts` is not a list (\"tcp://x\")"
+        );
+        assert_eq!(
+            msg("{\"hosts\": [1]}"),
+            "`/d`: `hosts` holds a non-string (1)"
+        );
+        assert_eq!(msg("[1]"), "`/d`: not a JSON object");
+        assert!(msg("{not json").starts_with("`/d`: not valid JSON: "));
+        let e = parse_container("/c", "{}", Some("[")).expect_err("bad config");
+        assert!(matches!(&e, DockerError::Json { path, .. } if path == "/c/config.v2.json"));
+        let e = parse_oci_spec("/c", "1").expect_err("not an object");
+        assert_eq!(
+            e.to_string(),
+            "`/c/userdata/config.json`: not a JSON object"
+        );
+        assert!(!e.is_not_found());
     }
 }

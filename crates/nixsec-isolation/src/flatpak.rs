@@ -21,8 +21,58 @@ use std::fmt;
 
 use nixsec_core::{Root, RootError};
 
-use crate::keyfile::{escape_list_item, KeyFile};
+use crate::keyfile::{escape_list_item, KeyFile, KeyFileError};
 use crate::passwd;
+
+/// A metadata or override file Flatpak refuses: a bus policy it does not know or an invalid
+/// D-Bus name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContextError {
+    /// A policy other than `none`, `see`, `talk` and `own`.
+    #[error("line {line}: unknown policy `{}` for `{}` in [{group}]", nixsec_core::escape(.policy), nixsec_core::escape(.name))]
+    Policy {
+        /// 1-based line.
+        line: u32,
+        /// The group (`Session Bus Policy`, `System Bus Policy`).
+        group: &'static str,
+        /// The bus name.
+        name: String,
+        /// The policy as written.
+        policy: String,
+    },
+    /// A bus name that is not a valid D-Bus name.
+    #[error("line {line}: invalid D-Bus name `{}` in [{group}]", nixsec_core::escape(.name))]
+    BusName {
+        /// 1-based line.
+        line: u32,
+        /// The group (`Session Bus Policy`, `System Bus Policy`).
+        group: &'static str,
+        /// The bus name.
+        name: String,
+    },
+}
+
+/// Why a flattened permissions view ([`Permissions::parse`]) could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PermissionsError {
+    /// Not a key file GLib would load.
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    /// A bus policy or name Flatpak refuses.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+}
+
+/// Why a Flatpak file could not be used; the message names the file.
+#[derive(Debug, thiserror::Error)]
+enum FileError {
+    #[error(transparent)]
+    Read(#[from] RootError),
+    #[error("`{path}`: {source}")]
+    KeyFile { path: String, source: KeyFileError },
+    #[error("`{path}`: {source}")]
+    Context { path: String, source: ContextError },
+}
 
 /// The `shared` flags, in Flatpak's order.
 pub const SHARES: &[&str] = &["network", "ipc"];
@@ -281,7 +331,7 @@ impl Context {
     ///
     /// # Errors
     /// An invalid bus name or policy (Flatpak refuses such a file).
-    pub fn from_keyfile(kf: &KeyFile) -> Result<Context, String> {
+    pub fn from_keyfile(kf: &KeyFile) -> Result<Context, ContextError> {
         let mut c = Context::default();
         c.apply_keyfile(kf)?;
         Ok(c)
@@ -291,7 +341,7 @@ impl Context {
     ///
     /// # Errors
     /// As [`Context::from_keyfile`].
-    pub fn apply_keyfile(&mut self, kf: &KeyFile) -> Result<(), String> {
+    pub fn apply_keyfile(&mut self, kf: &KeyFile) -> Result<(), ContextError> {
         let list = |k: &str| kf.list("Context", k).unwrap_or_default();
         apply_flags(&mut self.shared, SHARES, &list("shared"));
         apply_flags(&mut self.sockets, SOCKETS, &list("sockets"));
@@ -316,19 +366,19 @@ impl Context {
             for e in &g.entries {
                 let value = crate::keyfile::unescape_string(&e.raw);
                 let Some(p) = Policy::parse(value.trim_end()) else {
-                    return Err(format!(
-                        "line {}: unknown policy `{}` for `{}` in [{group}]",
-                        e.line,
-                        nixsec_core::escape(&value),
-                        nixsec_core::escape(&e.key)
-                    ));
+                    return Err(ContextError::Policy {
+                        line: e.line,
+                        group,
+                        name: e.key.clone(),
+                        policy: value,
+                    });
                 };
                 if !valid_bus_name(&e.key) {
-                    return Err(format!(
-                        "line {}: invalid D-Bus name `{}` in [{group}]",
-                        e.line,
-                        nixsec_core::escape(&e.key)
-                    ));
+                    return Err(ContextError::BusName {
+                        line: e.line,
+                        group,
+                        name: e.key.clone(),
+                    });
                 }
                 map.insert(e.key.clone(), p);
             }
@@ -464,8 +514,8 @@ impl Permissions {
     ///
     /// # Errors
     /// Unparsable text.
-    pub fn parse(text: &str) -> Result<Permissions, String> {
-        let kf = KeyFile::parse(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Permissions, PermissionsError> {
+        let kf = KeyFile::parse(text)?;
         Ok(Context::from_keyfile(&kf)?.permissions())
     }
 }
@@ -855,21 +905,27 @@ pub struct Scan {
     pub remote_errors: Vec<String>,
 }
 
-fn read_keyfile(root: &Root, path: &str) -> Result<Option<KeyFile>, String> {
+fn read_keyfile(root: &Root, path: &str) -> Result<Option<KeyFile>, FileError> {
     match root.read_to_string(path) {
         Ok((_, text)) => KeyFile::parse(&text)
             .map(Some)
-            .map_err(|e| format!("`{path}`: {e}")),
+            .map_err(|source| FileError::KeyFile {
+                path: path.to_string(),
+                source,
+            }),
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
-fn read_context(root: &Root, path: &str) -> Result<Option<Context>, String> {
+fn read_context(root: &Root, path: &str) -> Result<Option<Context>, FileError> {
     match read_keyfile(root, path)? {
         Some(kf) => Context::from_keyfile(&kf)
             .map(Some)
-            .map_err(|e| format!("`{path}`: {e}")),
+            .map_err(|source| FileError::Context {
+                path: path.to_string(),
+                source,
+            }),
         None => Ok(None),
     }
 }
@@ -887,7 +943,7 @@ fn is_dir(root: &Root, path: &str) -> bool {
 }
 
 /// Override layers of one installation: `global` then `<ID>`, each with its path.
-fn override_layers(root: &Root, inst: &str, id: &str) -> Result<Vec<(String, Context)>, String> {
+fn override_layers(root: &Root, inst: &str, id: &str) -> Result<Vec<(String, Context)>, FileError> {
     let mut out = Vec::new();
     for name in ["global", id] {
         let path = format!("{inst}/overrides/{name}");
@@ -985,7 +1041,7 @@ fn installations(root: &Root, errors: &mut Vec<String>) -> Vec<Installation> {
                         }
                     }
                     Ok(None) => {}
-                    Err(e) => errors.push(e),
+                    Err(e) => errors.push(e.to_string()),
                 }
             }
         }
@@ -1004,7 +1060,7 @@ fn installations(root: &Root, errors: &mut Vec<String>) -> Vec<Installation> {
                 }
             }
         }
-        Err(e) => errors.push(e),
+        Err(e) => errors.push(e.to_string()),
     }
     out
 }
@@ -1049,7 +1105,7 @@ pub fn scan(root: &Root) -> Scan {
                     continue;
                 }
                 Err(e) => {
-                    s.errors.push(e);
+                    s.errors.push(e.to_string());
                     continue;
                 }
             };
@@ -1068,7 +1124,7 @@ pub fn scan(root: &Root) -> Scan {
                 match override_layers(root, default_system, &id) {
                     Ok(l) => l,
                     Err(e) => {
-                        s.errors.push(e);
+                        s.errors.push(e.to_string());
                         continue;
                     }
                 }
@@ -1104,7 +1160,7 @@ pub fn scan(root: &Root) -> Scan {
                 let layers = match override_layers(root, &u.path, &id) {
                     Ok(l) => l,
                     Err(e) => {
-                        s.errors.push(e);
+                        s.errors.push(e.to_string());
                         continue;
                     }
                 };
@@ -1143,7 +1199,7 @@ fn remotes(root: &Root, inst: &Installation, out: &mut Vec<Remote>, errors: &mut
         Ok(Some(kf)) => kf,
         Ok(None) => return,
         Err(e) => {
-            errors.push(e);
+            errors.push(e.to_string());
             return;
         }
     };
@@ -1239,9 +1295,26 @@ mod tests {
     #[test]
     fn bad_bus_policy_is_an_error() {
         let kf = KeyFile::parse("[Session Bus Policy]\norg.foo.Bar=sideways\n").expect("kf");
-        assert!(Context::from_keyfile(&kf).is_err());
-        let kf = KeyFile::parse("[Session Bus Policy]\nnot a name=talk\n").expect("kf");
-        assert!(Context::from_keyfile(&kf).is_err());
+        assert_eq!(
+            Context::from_keyfile(&kf).expect_err("policy").to_string(),
+            "line 2: unknown policy `sideways` for `org.foo.Bar` in [Session Bus Policy]"
+        );
+        let kf = KeyFile::parse("[System Bus Policy]\nnot a name=talk\n").expect("kf");
+        assert_eq!(
+            Context::from_keyfile(&kf).expect_err("name").to_string(),
+            "line 2: invalid D-Bus name `not a name` in [System Bus Policy]"
+        );
+        assert!(matches!(
+            Permissions::parse("[Session Bus Policy]\norg.foo.Bar=sideways\n"),
+            Err(PermissionsError::Context(ContextError::Policy {
+                line: 2,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            Permissions::parse("no group\n"),
+            Err(PermissionsError::KeyFile(_))
+        ));
     }
 
     #[test]

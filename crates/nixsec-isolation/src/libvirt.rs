@@ -7,6 +7,44 @@
 
 use nixsec_core::Root;
 
+/// A line of a libvirt config file that libvirt would refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfError {
+    /// Not `key = value`.
+    #[error("line {line}: expected `key = value`, found `{}`", nixsec_core::escape(.text))]
+    NotKeyValue {
+        /// 1-based line.
+        line: u32,
+        /// The line, without its comment, trimmed.
+        text: String,
+    },
+    /// A key with characters other than letters, digits, `_` and `.`.
+    #[error("line {line}: invalid key `{}`", nixsec_core::escape(.key))]
+    Key {
+        /// 1-based line.
+        line: u32,
+        /// The key.
+        key: String,
+    },
+    /// A string without its closing quote.
+    #[error("line {line}: unterminated string")]
+    UnterminatedString {
+        /// 1-based line.
+        line: u32,
+    },
+    /// Neither a string, a number nor a list.
+    #[error("line {line}: invalid value `{}`", nixsec_core::escape(.value))]
+    Value {
+        /// 1-based line.
+        line: u32,
+        /// The value.
+        value: String,
+    },
+    /// A list without its closing `]`.
+    #[error("unterminated list")]
+    UnterminatedList,
+}
+
 /// A `key = value` of a libvirt config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfValue {
@@ -21,7 +59,7 @@ pub struct ConfValue {
 ///
 /// # Errors
 /// A line that is not `key = value`, an unterminated string or list.
-pub fn parse_conf(text: &str) -> Result<Vec<(String, ConfValue)>, String> {
+pub fn parse_conf(text: &str) -> Result<Vec<(String, ConfValue)>, ConfError> {
     let mut out = Vec::new();
     let mut in_list = false;
     for (i, raw) in text.lines().enumerate() {
@@ -37,10 +75,7 @@ pub fn parse_conf(text: &str) -> Result<Vec<(String, ConfValue)>, String> {
             continue;
         }
         let Some((k, v)) = l.split_once('=') else {
-            return Err(format!(
-                "line {line}: expected `key = value`, found `{}`",
-                nixsec_core::escape(&l)
-            ));
+            return Err(ConfError::NotKeyValue { line, text: l });
         };
         let k = k.trim();
         if k.is_empty()
@@ -48,15 +83,15 @@ pub fn parse_conf(text: &str) -> Result<Vec<(String, ConfValue)>, String> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
         {
-            return Err(format!(
-                "line {line}: invalid key `{}`",
-                nixsec_core::escape(k)
-            ));
+            return Err(ConfError::Key {
+                line,
+                key: k.to_string(),
+            });
         }
         let v = v.trim();
         let value = if let Some(rest) = v.strip_prefix('"') {
             let Some(end) = rest.find('"') else {
-                return Err(format!("line {line}: unterminated string"));
+                return Err(ConfError::UnterminatedString { line });
             };
             rest[..end].to_string()
         } else if v.starts_with('[') {
@@ -65,15 +100,15 @@ pub fn parse_conf(text: &str) -> Result<Vec<(String, ConfValue)>, String> {
         } else if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
             v.to_string()
         } else {
-            return Err(format!(
-                "line {line}: invalid value `{}`",
-                nixsec_core::escape(v)
-            ));
+            return Err(ConfError::Value {
+                line,
+                value: v.to_string(),
+            });
         };
         out.push((k.to_string(), ConfValue { value, line }));
     }
     if in_list {
-        return Err("unterminated list".into());
+        return Err(ConfError::UnterminatedList);
     }
     Ok(out)
 }
@@ -181,5 +216,18 @@ mod tests {
         assert!(parse_conf("user = root\n").is_err(), "unquoted string");
         assert!(parse_conf("{\"user\": 1}").is_err());
         assert!(parse_conf("list = [\n\"a\",\n").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let msg = |text: &str| parse_conf(text).expect_err("invalid").to_string();
+        assert_eq!(msg("\nuser = root\n"), "line 2: invalid value `root`");
+        assert_eq!(
+            msg("user\n"),
+            "line 1: expected `key = value`, found `user`"
+        );
+        assert_eq!(msg("a b = 1\n"), "line 1: invalid key `a b`");
+        assert_eq!(msg("user = \"x\n"), "line 1: unterminated string");
+        assert_eq!(msg("l = [\n"), "unterminated list");
     }
 }

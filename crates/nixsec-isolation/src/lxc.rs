@@ -7,9 +7,83 @@
 //! (default `/var/lib/lxc`), and users' `~/.local/share/lxc/<name>/config` (unprivileged by
 //! construction: they run as the user).
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
 
 use crate::passwd;
+
+/// Why an LXC config (with its includes) could not be read; the message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LxcError {
+    /// A file or an included directory could not be read.
+    #[error(transparent)]
+    Read(#[from] RootError),
+    /// A file includes itself, directly or through others.
+    #[error("`{path}`: lxc.include loop ({})", .chain.join(" -> "))]
+    IncludeLoop {
+        /// The file included again.
+        path: String,
+        /// The files open when it was, ending with it again.
+        chain: Vec<String>,
+    },
+    /// Includes nested too deep.
+    #[error("`{path}`: lxc.include nested more than {MAX_INCLUDE_DEPTH} deep")]
+    IncludeDepth {
+        /// The file that would be one too many.
+        path: String,
+    },
+    /// A line that is not `key = value`.
+    #[error("`{path}`:{line}: not a `key = value` line: `{}`", nixsec_core::escape(.text))]
+    Syntax {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u32,
+        /// The line, trimmed.
+        text: String,
+    },
+    /// A key that is not an `lxc.` key.
+    #[error("`{path}`:{line}: unknown key `{}`", nixsec_core::escape(.key))]
+    UnknownKey {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: u32,
+        /// The key.
+        key: String,
+    },
+    /// An error in an included file, with the `lxc.include` that led to it.
+    #[error("{source} (lxc.include at `{path}`:{line})")]
+    Included {
+        /// The including file.
+        path: String,
+        /// 1-based line of its `lxc.include`.
+        line: u32,
+        /// The error in the included file or directory.
+        source: Box<LxcError>,
+    },
+}
+
+impl LxcError {
+    /// True when a file (or a parent directory) the read needed does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            LxcError::Read(e) => e.is_not_found(),
+            LxcError::Included { source, .. } => source.is_not_found(),
+            _ => false,
+        }
+    }
+
+    /// True when the message already says which `lxc.include` led to the error.
+    fn names_include(&self) -> bool {
+        matches!(
+            self,
+            LxcError::IncludeLoop { .. }
+                | LxcError::IncludeDepth { .. }
+                | LxcError::Included { .. }
+        )
+    }
+}
 
 /// One setting after includes, with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,22 +172,22 @@ fn read_into(
     path: &str,
     stack: &mut Vec<String>,
     cfg: &mut Config,
-) -> Result<(), String> {
-    let resolved = root.resolve(path).map_err(|e| e.to_string())?.display();
+) -> Result<(), LxcError> {
+    let resolved = root.resolve(path)?.display();
     if stack.contains(&resolved) {
         let mut chain = stack.clone();
         chain.push(resolved);
-        return Err(format!(
-            "`{path}`: lxc.include loop ({})",
-            chain.join(" -> ")
-        ));
+        return Err(LxcError::IncludeLoop {
+            path: path.to_string(),
+            chain,
+        });
     }
     if stack.len() >= MAX_INCLUDE_DEPTH {
-        return Err(format!(
-            "`{path}`: lxc.include nested more than {MAX_INCLUDE_DEPTH} deep"
-        ));
+        return Err(LxcError::IncludeDepth {
+            path: path.to_string(),
+        });
     }
-    let (_, text) = root.read_to_string(path).map_err(|e| e.to_string())?;
+    let (_, text) = root.read_to_string(path)?;
     stack.push(resolved);
     for (i, raw) in text.lines().enumerate() {
         let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -123,18 +197,20 @@ fn read_into(
         }
         let Some((k, v)) = l.split_once('=') else {
             stack.pop();
-            return Err(format!(
-                "`{path}`:{line}: not a `key = value` line: `{}`",
-                nixsec_core::escape(l)
-            ));
+            return Err(LxcError::Syntax {
+                path: path.to_string(),
+                line,
+                text: l.to_string(),
+            });
         };
         let key = modern_key(k.trim());
         if !key.starts_with("lxc.") {
             stack.pop();
-            return Err(format!(
-                "`{path}`:{line}: unknown key `{}`",
-                nixsec_core::escape(k.trim())
-            ));
+            return Err(LxcError::UnknownKey {
+                path: path.to_string(),
+                line,
+                key: k.trim().to_string(),
+            });
         }
         let value = v.trim().trim_matches('"').to_string();
         if key == "lxc.include" {
@@ -146,7 +222,11 @@ fn read_into(
             if is_dir {
                 let names = root
                     .read_dir(&value)
-                    .map_err(|e| format!("{e} (lxc.include at `{path}`:{line})"))?
+                    .map_err(|e| LxcError::Included {
+                        path: path.to_string(),
+                        line,
+                        source: Box::new(e.into()),
+                    })?
                     .1;
                 for n in names
                     .iter()
@@ -161,10 +241,14 @@ fn read_into(
                 }
             } else if let Err(e) = read_into(root, &value, stack, cfg) {
                 stack.pop();
-                return Err(if e.contains("lxc.include") {
+                return Err(if e.names_include() {
                     e
                 } else {
-                    format!("{e} (lxc.include at `{path}`:{line})")
+                    LxcError::Included {
+                        path: path.to_string(),
+                        line,
+                        source: Box::new(e),
+                    }
                 });
             }
             continue;
@@ -191,7 +275,7 @@ fn read_into(
 ///
 /// # Errors
 /// As `read_into`: unreadable file, include loop, invalid line.
-pub fn read_config(root: &Root, path: &str) -> Result<Config, String> {
+pub fn read_config(root: &Root, path: &str) -> Result<Config, LxcError> {
     let mut cfg = Config::default();
     read_into(root, path, &mut Vec::new(), &mut cfg)?;
     Ok(cfg)
@@ -314,11 +398,11 @@ pub struct Scan {
     pub errors: Vec<String>,
 }
 
-fn dirs(root: &Root, dir: &str) -> Result<Vec<String>, String> {
+fn dirs(root: &Root, dir: &str) -> Result<Vec<String>, RootError> {
     match root.read_dir(dir) {
         Ok((_, n)) => Ok(n.into_iter().filter_map(|s| s.into_string().ok()).collect()),
         Err(e) if e.is_not_found() => Ok(Vec::new()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     }
 }
 
@@ -348,13 +432,13 @@ pub fn scan(root: &Root) -> Scan {
                 Some(h.user),
             )
         })),
-        Err(e) => s.errors.push(e),
+        Err(e) => s.errors.push(e.to_string()),
     }
     for (dir, user) in places {
         let names = match dirs(root, &dir) {
             Ok(n) => n,
             Err(e) => {
-                s.errors.push(e);
+                s.errors.push(e.to_string());
                 continue;
             }
         };
@@ -372,9 +456,52 @@ pub fn scan(root: &Root) -> Scan {
                 Ok(cfg) => s
                     .containers
                     .push(assess(&n, &config, user.as_deref(), &cfg)),
-                Err(e) => s.errors.push(e),
+                Err(e) => s.errors.push(e.to_string()),
             }
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nixsec_testutil::RootBuilder;
+
+    fn error(b: &RootBuilder) -> LxcError {
+        read_config(&b.root(), "/var/lib/lxc/c/config").expect_err("invalid")
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_include() {
+        const CONFIG: &str = "/var/lib/lxc/c/config";
+        let b = RootBuilder::new()
+            .dir("/etc/lxc", 0o755)
+            .file(CONFIG, "lxc.include = /etc/lxc/a.conf\n");
+        let e = error(&b);
+        assert!(e.is_not_found());
+        assert_eq!(
+            e.to_string(),
+            "`/etc/lxc/a.conf`: no such file or directory (lxc.include at `/var/lib/lxc/c/config`:1)"
+        );
+        let b = b.file("/etc/lxc/a.conf", "\nlxc.include = /var/lib/lxc/c/config\n");
+        assert_eq!(
+            error(&b).to_string(),
+            "`/var/lib/lxc/c/config`: lxc.include loop (/var/lib/lxc/c/config -> /etc/lxc/a.conf -> /var/lib/lxc/c/config)"
+        );
+        let b = RootBuilder::new().file(CONFIG, "# c\nlxc.arch = x86_64\nnonsense\n");
+        assert_eq!(
+            error(&b).to_string(),
+            "`/var/lib/lxc/c/config`:3: not a `key = value` line: `nonsense`"
+        );
+        let b = RootBuilder::new()
+            .file(CONFIG, "lxc.include = /etc/lxc/b.conf\n")
+            .file("/etc/lxc/b.conf", "foo = bar\n");
+        let e = error(&b);
+        assert!(!e.is_not_found());
+        assert_eq!(
+            e.to_string(),
+            "`/etc/lxc/b.conf`:1: unknown key `foo` (lxc.include at `/var/lib/lxc/c/config`:1)"
+        );
+    }
 }

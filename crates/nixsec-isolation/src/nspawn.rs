@@ -11,7 +11,9 @@
 //! `.nspawn` files are read as `systemd-nspawn@.service` starts machines: with
 //! `--network-veth -U` unless the file says otherwise.
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
+use nixsec_systemd::unit::ParseError;
+use nixsec_systemd::LoadError;
 
 /// Where a setting was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,14 +243,12 @@ pub fn nixos_container(name: &str, path: &str, text: &str) -> Option<Container> 
 
 /// Add what `container@<name>.service` (with drop-ins) says: `--capability=` words in its
 /// command lines and environment, `DeviceAllow=`.
-fn apply_unit(root: &Root, c: &mut Container) -> Result<(), String> {
+fn apply_unit(root: &Root, c: &mut Container) -> Result<(), LoadError> {
     let unit = format!("container@{}.service", c.name);
     let u = match nixsec_systemd::load(root, &unit) {
         Ok(u) => u,
-        Err(
-            nixsec_systemd::LoadError::NotFound { .. } | nixsec_systemd::LoadError::Masked { .. },
-        ) => return Ok(()),
-        Err(e) => return Err(e.to_string()),
+        Err(LoadError::NotFound { .. } | LoadError::Masked { .. }) => return Ok(()),
+        Err(e) => return Err(e),
     };
     // The template `container@.service` is shared by every container: only the instance's
     // own files describe this one.
@@ -289,9 +289,9 @@ fn apply_unit(root: &Root, c: &mut Container) -> Result<(), String> {
 /// A `.nspawn` file's container.
 ///
 /// # Errors
-/// A file systemd refuses to parse.
-pub fn nspawn_container(name: &str, path: &str, text: &str) -> Result<Container, String> {
-    let f = nixsec_systemd::unit::parse(text, path).map_err(|e| e.to_string())?;
+/// A file systemd refuses to parse (the error names the file and the line).
+pub fn nspawn_container(name: &str, path: &str, text: &str) -> Result<Container, ParseError> {
+    let f = nixsec_systemd::unit::parse(text, path)?;
     let mut c = Container {
         kind: "nspawn",
         name: name.to_string(),
@@ -355,7 +355,7 @@ pub struct Scan {
     pub errors: Vec<String>,
 }
 
-fn list(root: &Root, dir: &str, ext: &str) -> Result<Vec<String>, String> {
+fn list(root: &Root, dir: &str, ext: &str) -> Result<Vec<String>, RootError> {
     match root.read_dir(dir) {
         Ok((_, n)) => Ok(n
             .into_iter()
@@ -363,7 +363,7 @@ fn list(root: &Root, dir: &str, ext: &str) -> Result<Vec<String>, String> {
             .filter(|n| n.ends_with(ext))
             .collect()),
         Err(e) if e.is_not_found() => Ok(Vec::new()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     }
 }
 
@@ -375,7 +375,7 @@ pub fn scan(root: &Root) -> Scan {
         let files = match list(root, dir, ".conf") {
             Ok(f) => f,
             Err(e) => {
-                s.errors.push(e);
+                s.errors.push(e.to_string());
                 continue;
             }
         };
@@ -405,7 +405,7 @@ pub fn scan(root: &Root) -> Scan {
             match nixos_container(name, &path, &text) {
                 Some(mut c) => {
                     if let Err(e) = apply_unit(root, &mut c) {
-                        s.errors.push(e);
+                        s.errors.push(e.to_string());
                     }
                     s.containers.push(c);
                 }
@@ -425,7 +425,7 @@ pub fn scan(root: &Root) -> Scan {
         let files = match list(root, dir, ".nspawn") {
             Ok(f) => f,
             Err(e) => {
-                s.errors.push(e);
+                s.errors.push(e.to_string());
                 continue;
             }
         };
@@ -438,11 +438,11 @@ pub fn scan(root: &Root) -> Scan {
             {
                 continue; // a higher-priority directory already had it
             }
-            match root
-                .read_to_string(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|(_, t)| nspawn_container(name, &path, &t))
-            {
+            let parsed = match root.read_to_string(&path) {
+                Ok((_, t)) => nspawn_container(name, &path, &t).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match parsed {
                 Ok(c) => s.containers.push(c),
                 Err(e) => s.errors.push(e),
             }

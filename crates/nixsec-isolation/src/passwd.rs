@@ -1,7 +1,7 @@
 //! Home directories from `/etc/passwd` (name, uid, home), for per-user Flatpak installations,
 //! LXC user containers and rootless Docker.
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
 
 /// A user and their home directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +40,12 @@ pub fn parse(text: &str) -> Vec<Home> {
 /// (the first user listed wins).
 ///
 /// # Errors
-/// `/etc/passwd` exists but cannot be read.
-pub fn homes(root: &Root) -> Result<Vec<Home>, String> {
+/// `/etc/passwd` exists but cannot be read (a missing one is no homes).
+pub fn homes(root: &Root) -> Result<Vec<Home>, RootError> {
     let text = match root.read_to_string("/etc/passwd") {
         Ok((_, t)) => t,
         Err(e) if e.is_not_found() => return Ok(Vec::new()),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e),
     };
     let mut out: Vec<Home> = Vec::new();
     for h in parse(&text) {

@@ -32,6 +32,7 @@ pub const H0: [u32; 8] = [
 /// Compress `blocks[i]` into `states[i]` for every lane. Every slice must have the same length,
 /// a multiple of [`BLOCK`]; at most [`LANES`] lanes. Anything else is a caller bug and is
 /// answered by compressing lane by lane what whole blocks there are.
+#[allow(unsafe_code)] // the call into `x86::compress`, whose precondition is checked here
 pub fn compress(states: &mut [[u32; 8]], blocks: &[&[u8]]) {
     let n = states.len();
     let len = blocks.first().map_or(0, |b| b.len());
@@ -40,7 +41,9 @@ pub fn compress(states: &mut [[u32; 8]], blocks: &[&[u8]]) {
         && blocks.iter().all(|b| b.len() == len)
         && (2..=LANES).contains(&n);
     if uniform && x86::available() {
-        x86::compress(states, blocks);
+        // SAFETY: `x86::available()` just said the CPU has every feature `x86::compress` is
+        // compiled for, and `uniform` checked its lane count and lengths.
+        unsafe { x86::compress(states, blocks) };
         return;
     }
     for (state, data) in states.iter_mut().zip(blocks) {
@@ -94,7 +97,6 @@ pub fn finish(mut state: [u32; 8], absorbed: u64, rest: &[u8]) -> [u8; 32] {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
 mod x86 {
     use std::arch::x86_64::{
         __m128i, _mm_add_epi32, _mm_alignr_epi8, _mm_blend_epi16, _mm_set_epi32, _mm_setzero_si128,
@@ -178,10 +180,22 @@ mod x86 {
             && std::is_x86_feature_detected!("ssse3")
     }
 
-    /// `states.len()` lanes (2 to [`LANES`]) of equal, block-multiple length.
-    pub(super) fn compress(states: &mut [[u32; 8]], blocks: &[&[u8]]) {
-        // SAFETY: the caller checked `available()`: the CPU has every feature the functions
-        // are compiled for. They read memory only through bounds-checked slices.
+    /// Compress `blocks[j]` into `states[j]` for `states.len()` lanes (2 to [`LANES`]), every
+    /// block slice of the same length, a multiple of [`BLOCK`].
+    ///
+    /// # Safety
+    /// The CPU must have the `sha`, `sse2`, `ssse3` and `sse4.1` features: call it only after
+    /// [`available`] returned true. Executing these instructions on a CPU without them is
+    /// undefined behaviour.
+    ///
+    /// The lengths are not a safety condition (memory is only reached through bounds-checked
+    /// slices), but `blocks` must hold at least `states.len()` slices of the first one's
+    /// length or the function panics, and bytes past the last whole block are ignored.
+    #[allow(unsafe_code)]
+    pub(super) unsafe fn compress(states: &mut [[u32; 8]], blocks: &[&[u8]]) {
+        debug_assert!((2..=LANES).contains(&states.len()) && blocks.len() == states.len());
+        debug_assert!(blocks.iter().all(|b| b.len() == blocks[0].len()));
+        // SAFETY: the caller guarantees the target features `lanes` is compiled for.
         unsafe {
             match states.len() {
                 2 => lanes::<2>(states, blocks),
@@ -221,6 +235,7 @@ mod x86 {
 
     #[inline]
     #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    #[allow(unsafe_code)] // the unaligned stores
     fn join(abef: __m128i, cdgh: __m128i, s: &mut [u32; 8]) {
         let feba = _mm_shuffle_epi32::<0x1B>(abef);
         let dchg = _mm_shuffle_epi32::<0xB1>(cdgh);
@@ -300,7 +315,13 @@ mod x86 {
     pub(super) fn available() -> bool {
         false
     }
-    pub(super) fn compress(_: &mut [[u32; 8]], _: &[&[u8]]) {}
+
+    /// Never called: [`available`] is false.
+    ///
+    /// # Safety
+    /// None needed; `unsafe` only to match the x86-64 version.
+    #[allow(unsafe_code)]
+    pub(super) unsafe fn compress(_: &mut [[u32; 8]], _: &[&[u8]]) {}
 }
 
 #[cfg(test)]

@@ -42,6 +42,14 @@ pub enum NixConfError {
     },
 }
 
+impl NixConfError {
+    /// True when the file (or a parent directory) does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, NixConfError::Read(e) if e.is_not_found())
+    }
+}
+
 /// One `NAME = VALUE` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -338,7 +346,7 @@ pub enum SystemConf {
     /// Parsed.
     Present(NixConf),
     /// Nix could not start with this file, or we could not read it.
-    Broken(String),
+    Broken(NixConfError),
 }
 
 impl SystemConf {
@@ -348,7 +356,7 @@ impl SystemConf {
         match NixConf::load(root, NIX_CONF) {
             Ok(None) => SystemConf::Absent,
             Ok(Some(c)) => SystemConf::Present(c),
-            Err(e) => SystemConf::Broken(e.to_string()),
+            Err(e) => SystemConf::Broken(e),
         }
     }
 }

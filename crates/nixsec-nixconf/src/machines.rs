@@ -83,6 +83,14 @@ pub enum MachinesError {
     Loop(String),
 }
 
+impl MachinesError {
+    /// True when a machines file (or a parent directory) does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, MachinesError::Read(e) if e.is_not_found())
+    }
+}
+
 /// All builders configured by a `builders` value (as in nix.conf, or the default).
 ///
 /// A missing machines file named by the default value means "no builders" (Nix ignores it).

@@ -185,7 +185,11 @@ fn binary_garbage_and_loops_are_errors() {
     symlink("nix.conf", t.path().join("etc/nix/nix.conf")).expect("ln");
     let e = NixConf::load(&root, NIX_CONF).expect_err("loop");
     assert!(e.to_string().contains("symbolic links"), "{e}");
-    assert!(matches!(SystemConf::load(&root), SystemConf::Broken(_)));
+    assert!(!e.is_not_found());
+    assert!(matches!(
+        SystemConf::load(&root),
+        SystemConf::Broken(NixConfError::Read(RootError::Loop { .. }))
+    ));
 }
 
 #[test]

@@ -15,7 +15,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
 use nixsec_elf::Escape;
 use nixsec_secrets::{Hit, Scanner};
 use nixsec_store::db::Database;
@@ -505,6 +505,38 @@ fn read_into(path: &Path, buf: &mut Vec<u8>, rest: impl Fn(&[u8]) -> bool) -> st
     Ok(())
 }
 
+/// Why a system's closure could not be found.
+#[derive(Debug, thiserror::Error)]
+pub enum ClosureError {
+    /// The store root is not a directory that can be read.
+    #[error(transparent)]
+    Root(RootError),
+    /// `/run/current-system` could not be resolved.
+    #[error("/run/current-system: {source}")]
+    CurrentSystem {
+        /// The error resolving it.
+        source: RootError,
+    },
+    /// The system is not a valid path of the store's database.
+    #[error("`{path}` is not a valid store path")]
+    NotValid {
+        /// The store path.
+        path: String,
+    },
+}
+
+impl ClosureError {
+    /// True when the store root or a directory on the way to `/run/current-system` does not
+    /// exist (a dangling `/run/current-system` is [`ClosureError::NotValid`]).
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            ClosureError::Root(e) | ClosureError::CurrentSystem { source: e } => e.is_not_found(),
+            ClosureError::NotValid { .. } => false,
+        }
+    }
+}
+
 /// The store paths of a system's closure: `/run/current-system` (or `system`) resolved inside
 /// `store_root`, then every reference in the database, transitively.
 ///
@@ -514,21 +546,21 @@ pub fn system_closure(
     store_root: &Path,
     db: &Database,
     system: Option<&str>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, ClosureError> {
     let top = match system {
         Some(s) => s.to_string(),
         None => {
-            let root = Root::new(store_root).map_err(|e| e.to_string())?;
+            let root = Root::new(store_root).map_err(ClosureError::Root)?;
             let r = root
                 .resolve("/run/current-system")
-                .map_err(|e| format!("/run/current-system: {e}"))?;
+                .map_err(|source| ClosureError::CurrentSystem { source })?;
             let shown = r.display();
             nixsec_store::verify::normalize_path(store_root, &shown)
         }
     };
     let top = nixsec_store::verify::normalize_path(store_root, &top);
     if db.get(&top).is_none() {
-        return Err(format!("`{top}` is not a valid store path"));
+        return Err(ClosureError::NotValid { path: top });
     }
     Ok(db.closure(&[top]).0)
 }

@@ -55,12 +55,12 @@ pub enum CacheError {
     #[error("`{0}`: unsupported cache URL (give a directory, a file:// URL or an http(s):// URL)")]
     Scheme(String),
     /// The cache root or its `nix-cache-info` cannot be read.
-    #[error("`{location}`: {message}")]
+    #[error("`{location}`: {source}")]
     Source {
         /// The directory or URL.
         location: String,
         /// What went wrong.
-        message: String,
+        source: FetchError,
     },
     /// No `nix-cache-info` at the root.
     #[error("`{0}`: not a binary cache (it has no nix-cache-info)")]
@@ -87,6 +87,67 @@ pub enum CacheError {
     /// The thread pool could not start.
     #[error("cannot start {0} worker threads")]
     Threads(usize),
+}
+
+impl CacheError {
+    /// True when the cache directory (or a parent of it) does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, CacheError::Source { source, .. } if source.is_not_found())
+    }
+}
+
+/// Why a directory or file of a cache could not be read (the error that holds it names it).
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The cache directory's status could not be read.
+    #[error("{0}")]
+    Stat(io::Error),
+    /// The cache is not a directory.
+    #[error("not a directory")]
+    NotADirectory,
+    /// The cache directory could not be listed.
+    #[error("cannot list it: {0}")]
+    List(io::Error),
+    /// A file could not be opened.
+    #[error("cannot open it: {0}")]
+    Open(io::Error),
+    /// An opened file's status could not be read.
+    #[error("cannot get its status: {0}")]
+    Status(io::Error),
+    /// Something other than a regular file.
+    #[error("not a regular file")]
+    NotRegular,
+    /// A file could not be read.
+    #[error("cannot read it: {0}")]
+    Read(io::Error),
+    /// A metadata file larger than [`MAX_METADATA_SIZE`].
+    #[error("larger than {MAX_METADATA_SIZE} bytes")]
+    TooLarge,
+    /// An HTTP status other than success or absence (404, 403, 410).
+    #[error("HTTP status {0}")]
+    HttpStatus(u16),
+    /// The HTTP request failed (connection, TLS, timeout, …).
+    #[error(transparent)]
+    Http(Box<ureq::Error>),
+    /// A URL of a directory cache (nothing is fetched over the network for it).
+    #[error("not fetched from a directory cache")]
+    NotLocal,
+}
+
+impl FetchError {
+    /// True when the file or directory does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            FetchError::Stat(e)
+            | FetchError::List(e)
+            | FetchError::Open(e)
+            | FetchError::Status(e)
+            | FetchError::Read(e) => e.kind() == io::ErrorKind::NotFound,
+            _ => false,
+        }
+    }
 }
 
 /// Where a file of the cache is.
@@ -146,11 +207,11 @@ impl Root {
             Ok(m) if m.is_dir() => Ok(Root::Dir(dir)),
             Ok(_) => Err(CacheError::Source {
                 location: nixsec_core::escape_bytes(dir.as_os_str().as_bytes()),
-                message: "not a directory".into(),
+                source: FetchError::NotADirectory,
             }),
             Err(e) => Err(CacheError::Source {
                 location: nixsec_core::escape_bytes(dir.as_os_str().as_bytes()),
-                message: e.to_string(),
+                source: FetchError::Stat(e),
             }),
         }
     }
@@ -201,7 +262,7 @@ impl Root {
     }
 
     /// Open a file for reading.
-    fn fetch(&self, loc: &Locator) -> Result<Fetched, String> {
+    fn fetch(&self, loc: &Locator) -> Result<Fetched, FetchError> {
         match (self, loc) {
             (_, Locator::File(p)) => {
                 // O_NONBLOCK: a FIFO planted in the cache does not hang the open.
@@ -212,28 +273,26 @@ impl Root {
                 {
                     Ok(f) => f,
                     Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(format!("cannot open it: {e}")),
+                    Err(e) => return Err(FetchError::Open(e)),
                 };
-                let md = file
-                    .metadata()
-                    .map_err(|e| format!("cannot get its status: {e}"))?;
+                let md = file.metadata().map_err(FetchError::Status)?;
                 if !md.is_file() {
-                    return Err("not a regular file".into());
+                    return Err(FetchError::NotRegular);
                 }
                 Ok(Some(Box::new(file)))
             }
             (Root::Http { agent, .. }, Locator::Url(u)) => match agent.get(u).call() {
                 Ok(resp) => Ok(Some(Box::new(resp.into_body().into_reader()))),
                 Err(ureq::Error::StatusCode(404 | 403 | 410)) => Ok(None),
-                Err(ureq::Error::StatusCode(code)) => Err(format!("HTTP status {code}")),
-                Err(e) => Err(e.to_string()),
+                Err(ureq::Error::StatusCode(code)) => Err(FetchError::HttpStatus(code)),
+                Err(e) => Err(FetchError::Http(Box::new(e))),
             },
-            (Root::Dir(_), Locator::Url(_)) => Err("not fetched from a directory cache".into()),
+            (Root::Dir(_), Locator::Url(_)) => Err(FetchError::NotLocal),
         }
     }
 
     /// Read a small text file whole (at most [`MAX_METADATA_SIZE`] bytes).
-    fn read_small(&self, loc: &Locator) -> Result<Option<Vec<u8>>, String> {
+    fn read_small(&self, loc: &Locator) -> Result<Option<Vec<u8>>, FetchError> {
         let Some(reader) = self.fetch(loc)? else {
             return Ok(None);
         };
@@ -241,9 +300,9 @@ impl Root {
         reader
             .take(MAX_METADATA_SIZE + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read it: {e}"))?;
+            .map_err(FetchError::Read)?;
         if buf.len() as u64 > MAX_METADATA_SIZE {
-            return Err(format!("larger than {MAX_METADATA_SIZE} bytes"));
+            return Err(FetchError::TooLarge);
         }
         Ok(Some(buf))
     }
@@ -389,10 +448,10 @@ fn check_cache_info(root: &Root) -> Result<(), CacheError> {
             };
             return Err(CacheError::NotACache(shown));
         }
-        Err(message) => {
+        Err(source) => {
             return Err(CacheError::Source {
                 location: loc.show(),
-                message,
+                source,
             })
         }
     };
@@ -414,7 +473,7 @@ fn check_cache_info(root: &Root) -> Result<(), CacheError> {
 fn list_dir(dir: &Path) -> Result<Vec<Item>, CacheError> {
     let source_err = |e: io::Error| CacheError::Source {
         location: nixsec_core::escape_bytes(dir.as_os_str().as_bytes()),
-        message: format!("cannot list it: {e}"),
+        source: FetchError::List(e),
     };
     let mut items = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(source_err)? {
@@ -1118,11 +1177,34 @@ mod tests {
             Root::open("s3://bucket"),
             Err(CacheError::Scheme(_))
         ));
-        assert!(matches!(
-            Root::open("/nonexistent/cache/dir"),
-            Err(CacheError::Source { .. })
-        ));
+        let e = Root::open("/nonexistent/cache/dir").err().expect("missing");
+        assert!(
+            matches!(
+                &e,
+                CacheError::Source {
+                    source: FetchError::Stat(_),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.is_not_found());
+        assert_eq!(
+            e.to_string(),
+            "`/nonexistent/cache/dir`: No such file or directory (os error 2)"
+        );
         let t = tempfile::tempdir().expect("tempdir");
+        let file = t.path().join("nix-cache-info");
+        std::fs::write(&file, "").expect("write");
+        let e = Root::open(&file.display().to_string())
+            .err()
+            .expect("a file");
+        assert_eq!(
+            e.to_string(),
+            format!("`{}`: not a directory", file.display())
+        );
+        assert!(!e.is_not_found());
+        std::fs::remove_file(&file).expect("rm");
         let url = format!("file://{}?compression=xz", t.path().display());
         assert!(matches!(Root::open(&url), Ok(Root::Dir(d)) if d == t.path()));
         let opts = CacheOptions::default();

@@ -44,12 +44,12 @@ pub enum DbError {
     #[error("`{0}`: no Nix database here (is this the directory that holds `nix/store`?)")]
     Missing(String),
     /// SQLite refused the file or a query.
-    #[error("`{path}`: {message}")]
+    #[error("`{path}`: {}", sqlite_message(.source))]
     Sqlite {
         /// The database file.
         path: String,
-        /// What SQLite said, in words.
-        message: String,
+        /// What SQLite said.
+        source: rusqlite::Error,
     },
     /// Copying the WAL snapshot failed.
     #[error("`{path}`: cannot copy the database for a consistent read: {source}")]
@@ -72,8 +72,9 @@ pub struct Database {
     pub schema: Option<String>,
 }
 
-fn sqlite_err(path: &Path, e: &rusqlite::Error) -> DbError {
-    let message = match e {
+/// What SQLite said, in words: a file that is not a database or is corrupt says so.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
         rusqlite::Error::SqliteFailure(f, Some(m))
             if f.code == rusqlite::ErrorCode::NotADatabase =>
         {
@@ -88,10 +89,13 @@ fn sqlite_err(path: &Path, e: &rusqlite::Error) -> DbError {
             format!("the database is corrupt ({m})")
         }
         other => other.to_string(),
-    };
+    }
+}
+
+fn sqlite_err(path: &Path, e: rusqlite::Error) -> DbError {
     DbError::Sqlite {
         path: path.display().to_string(),
-        message,
+        source: e,
     }
 }
 
@@ -121,7 +125,7 @@ fn open(db_file: &Path) -> Result<(Connection, Option<tempfile::TempDir>), DbErr
             &copy,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| sqlite_err(db_file, &e))?;
+        .map_err(|e| sqlite_err(db_file, e))?;
         return Ok((conn, Some(dir)));
     }
     let uri = format!("file:{}?immutable=1", uri_escape(db_file));
@@ -131,7 +135,7 @@ fn open(db_file: &Path) -> Result<(Connection, Option<tempfile::TempDir>), DbErr
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| sqlite_err(db_file, &e))?;
+    .map_err(|e| sqlite_err(db_file, e))?;
     Ok((conn, None))
 }
 
@@ -157,7 +161,7 @@ impl Database {
     pub fn load(store_root: &Path) -> Result<Database, DbError> {
         let db_file = store_root.join("nix/var/nix/db/db.sqlite");
         let (conn, _copy) = open(&db_file)?;
-        let err = |e: rusqlite::Error| sqlite_err(&db_file, &e);
+        let err = |e: rusqlite::Error| sqlite_err(&db_file, e);
         let mut stmt = conn
             .prepare("SELECT id, path, hash, narSize, ultimate, sigs, ca, deriver FROM ValidPaths")
             .map_err(err)?;

@@ -13,6 +13,6 @@ pub mod problem;
 mod trust;
 pub mod verify;
 
-pub use cache::{verify_cache, CacheError, CacheOptions};
+pub use cache::{verify_cache, CacheError, CacheOptions, FetchError};
 pub use problem::{Kind, Problem};
 pub use verify::{verify, NoProgress, Options, Outcome, Progress, VerifyError};

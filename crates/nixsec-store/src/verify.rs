@@ -59,12 +59,12 @@ pub enum VerifyError {
     #[error(transparent)]
     Db(#[from] DbError),
     /// The store directory is missing or unreadable.
-    #[error("`{path}`: {message}")]
+    #[error("`{path}`: {source}")]
     Store {
         /// The store directory.
         path: String,
-        /// What is wrong.
-        message: String,
+        /// The I/O error.
+        source: std::io::Error,
     },
     /// A path given on the command line is not a valid store path.
     #[error("`{0}`: not a valid path in this store's database")]
@@ -128,9 +128,9 @@ pub fn verify(
     progress: &dyn Progress,
 ) -> Result<Outcome, VerifyError> {
     let store_dir = store_root.join("nix/store");
-    let store_md = std::fs::metadata(&store_dir).map_err(|e| VerifyError::Store {
+    let store_md = std::fs::metadata(&store_dir).map_err(|source| VerifyError::Store {
         path: store_dir.display().to_string(),
-        message: e.to_string(),
+        source,
     })?;
     let db = Database::load(store_root)?;
     let selected: Vec<&ValidPath> = match &opts.paths {
@@ -323,9 +323,9 @@ fn store_dir_problems(md: &std::fs::Metadata) -> Vec<Problem> {
 /// Entries of the store directory that belong to no valid path. Lock files, the `.links`
 /// pool and sandbox build roots are Nix's own and are skipped.
 fn unregistered(store_dir: &Path, db: &Database) -> Result<Vec<Problem>, VerifyError> {
-    let rd = std::fs::read_dir(store_dir).map_err(|e| VerifyError::Store {
+    let rd = std::fs::read_dir(store_dir).map_err(|source| VerifyError::Store {
         path: store_dir.display().to_string(),
-        message: e.to_string(),
+        source,
     })?;
     let known: HashSet<&str> = db
         .paths

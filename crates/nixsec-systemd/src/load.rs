@@ -71,6 +71,18 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// True when the unit has no fragment, or a file it needs does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            LoadError::NotFound { .. } => true,
+            LoadError::Read { source, .. } => source.is_not_found(),
+            _ => false,
+        }
+    }
+}
+
 /// A unit with its fragment and drop-ins merged in application order.
 #[derive(Debug, Clone)]
 pub struct LoadedUnit {

@@ -18,7 +18,7 @@ impl Rule for EditorEnabled {
                     "no ESP with an EFI or loader directory at /boot, /efi or /boot/efi",
                 )
             }
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         if !esp.systemd_boot {
             return Outcome::skip(format!(

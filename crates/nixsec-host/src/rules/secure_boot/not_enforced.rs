@@ -27,7 +27,7 @@ impl Rule for NotEnforced {
         let root = cx.root();
         let state = match efivars::secure_boot_state(root) {
             Ok(s) => s,
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         if state == SbState::LegacyBios {
             return Outcome::fail(state.describe())
@@ -63,7 +63,7 @@ impl Rule for NotEnforced {
                 ))
                 .with_evidence(ev)
             }
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let selected = efivars::read_string(root, "LoaderEntrySelected", efivars::LOADER)
             .ok()
@@ -87,7 +87,7 @@ impl Rule for NotEnforced {
         let dbx = match efivars::dbx_hashes(root) {
             Ok(d) => d.unwrap_or_default(),
             Err(e) => {
-                errors.push(e);
+                errors.push(e.to_string());
                 Vec::new()
             }
         };

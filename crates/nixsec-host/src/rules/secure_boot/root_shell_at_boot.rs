@@ -122,7 +122,7 @@ impl Rule for RootShellAtBoot {
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(e.to_string()),
         }
         if sources.is_empty() && errors.is_empty() {
             return Outcome::skip("no /proc/cmdline and no boot entries on an ESP");

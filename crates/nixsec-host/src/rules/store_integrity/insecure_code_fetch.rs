@@ -196,7 +196,7 @@ impl Rule for InsecureCodeFetch {
                     }
                 }
             }
-            SystemConf::Broken(reason) => errors.borrow_mut().push(reason.clone()),
+            SystemConf::Broken(reason) => errors.borrow_mut().push(reason.to_string()),
             SystemConf::Absent => {}
         }
 
