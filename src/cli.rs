@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nixsec_core::{FailOn, Section};
 use nixsec_report::Format;
+use nixsec_vulns::policy::NvdSeverity;
 
 /// Security auditor for NixOS and Nix hosts.
 ///
@@ -66,7 +67,7 @@ pub enum Command {
     /// Score systemd service units like `systemd-analyze security`, offline.
     Units(UnitsArgs),
     /// Known CVEs in store closures, profiles or the system (vulnix-compatible).
-    Vulns(crate::commands::vulns::VulnsArgs),
+    Vulns(VulnsArgs),
     /// Lint NixOS configuration files for security problems, without evaluating them.
     Lint(LintArgs),
     /// Inspect ELF files or directories: search paths, needed libraries and hardening.
@@ -274,6 +275,151 @@ fn parse_threshold(s: &str) -> Result<u64, String> {
     // In 0..=100 after the range check.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(tenths as u64)
+}
+
+/// `nixsec vulns`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct VulnsArgs {
+    #[command(subcommand)]
+    pub command: Option<VulnsCommand>,
+    #[command(flatten)]
+    pub scan: VulnsScanArgs,
+}
+
+/// `nixsec vulns ...`.
+#[derive(Debug, Subcommand)]
+pub enum VulnsCommand {
+    /// Build or update the local NVD index (in the cache directory) from NVD JSON feeds.
+    ///
+    /// Downloads `nvdcve-2.0-<YEAR>.json.gz` for every year and `nvdcve-2.0-modified.json.gz`
+    /// from the mirror (default: NVD), or reads every feed file of `--from DIR` (JSON 2.0
+    /// feeds, API 2.0 pages, JSON 1.1 feeds; gzipped or not). When the index was updated within
+    /// `--max-age` days, only the `-modified` (and `-recent`) feeds are read and applied.
+    Update(VulnsUpdateArgs),
+}
+
+/// `nixsec vulns update`.
+#[derive(Debug, Args)]
+pub struct VulnsUpdateArgs {
+    /// Base URL serving the feeds (`nvdcve-2.0-<YEAR>.json.gz`, `-modified`).
+    #[arg(long, value_name = "URL", conflicts_with = "from")]
+    pub mirror: Option<String>,
+    /// Read the feeds from a directory instead of downloading them.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+    /// The cache directory holding the index (default: `$XDG_CACHE_HOME/nixsec` or
+    /// `~/.cache/nixsec`).
+    #[arg(long, value_name = "DIR", env = "NIXSEC_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// An index updated less than this many days ago is updated from the modified feeds only.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub max_age: u32,
+    /// Rebuild from every feed even when the index is recent.
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// `--format` of `nixsec vulns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VulnsFormat {
+    /// Grouped by package, for people.
+    Text,
+    /// nixsec's report (findings of NIX-150), as `nixsec audit --format json`.
+    Json,
+    /// vulnix's `--json` array, for existing pipelines.
+    VulnixJson,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// `--min-severity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum MinSeverity {
+    /// Everything.
+    Low,
+    /// MEDIUM, HIGH and CRITICAL.
+    Medium,
+    /// HIGH and CRITICAL.
+    High,
+    /// CRITICAL only.
+    Critical,
+}
+
+impl From<MinSeverity> for NvdSeverity {
+    fn from(m: MinSeverity) -> Self {
+        match m {
+            MinSeverity::Low => NvdSeverity::Low,
+            MinSeverity::Medium => NvdSeverity::Medium,
+            MinSeverity::High => NvdSeverity::High,
+            MinSeverity::Critical => NvdSeverity::Critical,
+        }
+    }
+}
+
+/// Scanning options of `nixsec vulns`.
+#[derive(Debug, Args)]
+pub struct VulnsScanArgs {
+    /// Store paths, `.drv` paths or symlinks to them (`./result`) to scan with their runtime
+    /// closure.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// The system whose store, profiles and `/run/current-system` are scanned.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// The directory holding `nix/store` and `nix/var/nix/db` (default: the root).
+    #[arg(long, value_name = "DIR")]
+    pub store_root: Option<PathBuf>,
+    /// Scan a profile: a `nix profile` manifest's store paths, or an `nix-env` profile's
+    /// closure (repeatable).
+    #[arg(long = "profile", short = 'p', value_name = "PATH")]
+    pub profiles: Vec<PathBuf>,
+    /// Scan the root's current system (`/run/current-system`).
+    #[arg(long, short = 'S')]
+    pub system: bool,
+    /// Scan everything reachable from the root's garbage-collector roots.
+    #[arg(long, short = 'G')]
+    pub gc_roots: bool,
+    /// Also scan the derivations' build-time inputs (findings marked build-only).
+    #[arg(long)]
+    pub build_time: bool,
+    /// Read NVD data from these feed files or directories instead of the index (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub nvd: Vec<PathBuf>,
+    /// The cache directory holding the index (see `nixsec vulns update --help`).
+    #[arg(long, value_name = "DIR", env = "NIXSEC_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Warn when the index is older than this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub max_age: u32,
+    /// A vulnix TOML whitelist (repeatable); an unreadable or invalid file is an error.
+    #[arg(long, short = 'w', value_name = "FILE")]
+    pub whitelist: Vec<PathBuf>,
+    /// Extra pname to CPE lines (format of the built-in table, `nixsec-vulns/data/cpe-map.tsv`);
+    /// they replace the built-in lines of the same pnames (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub cpe_map: Vec<PathBuf>,
+    /// Also list CVEs fixed by a patch named after them.
+    #[arg(long)]
+    pub show_patched: bool,
+    /// Also list whitelisted CVEs (text and vulnix-json; json always has them, as ignored).
+    #[arg(long, short = 's')]
+    pub show_whitelisted: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VulnsFormat::Text)]
+    pub format: VulnsFormat,
+    /// Report only CVEs of at least this NVD severity.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_severity: Option<MinSeverity>,
+    /// Report only CVEs with at least this CVSS base score.
+    #[arg(long, value_name = "SCORE")]
+    pub min_cvss: Option<f64>,
+    /// Exit 1 when a reported CVE's finding is at or above this severity (default: any).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `nixsec lint`.

@@ -72,6 +72,7 @@ const WEAK_PROBLEMS: &[(&str, usize)] = &[
     ("NIX-056", 6),
     ("NIX-057", 2),
     ("NIX-058", 3),
+    ("NIX-061", 6),
     ("NIX-064", 3),
     ("NIX-070", 1),
     ("NIX-071", 7),

@@ -1014,7 +1014,21 @@ enum Rule {
     Ambient,
 }
 
-/// One row of upstream's `security_assessor_table`.
+/// The NixOS `serviceConfig` option and value that make a check pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fix {
+    /// The `serviceConfig` option (`ProtectSystem`).
+    pub option: &'static str,
+    /// Its value, as Nix (`"strict"`, `true`, `[ "" ]`).
+    pub value: &'static str,
+}
+
+const fn nixos(option: &'static str, value: &'static str) -> Fix {
+    Fix { option, value }
+}
+
+/// One row of upstream's `security_assessor_table`, with what a failure means and the NixOS
+/// option that fixes it.
 #[derive(Debug, Clone, Copy)]
 pub struct Assessor {
     /// The name printed (`ProtectSystem=`).
@@ -1026,6 +1040,11 @@ pub struct Assessor {
     /// Range: the largest badness.
     pub range: u64,
     rule: Rule,
+    /// What a failing check means (systemd 252's wording for the failing state; the system
+    /// call rows in a form that holds with and without a filter).
+    pub description: &'static str,
+    /// The NixOS `serviceConfig` setting that makes the check pass.
+    pub fix: Fix,
 }
 
 const fn row(
@@ -1034,6 +1053,8 @@ const fn row(
     weight: u64,
     range: u64,
     rule: Rule,
+    description: &'static str,
+    fix: Fix,
 ) -> Assessor {
     Assessor {
         id,
@@ -1041,6 +1062,8 @@ const fn row(
         weight,
         range,
         rule,
+        description,
+        fix,
     }
 }
 
@@ -1054,7 +1077,8 @@ const fn caps2(a: u32, b: u32) -> u64 {
     (1u64 << a) | (1u64 << b)
 }
 
-/// The 81 checks of systemd 252 (x86_64, seccomp), in upstream's order.
+/// The 81 checks of systemd 252 (x86_64, seccomp), in upstream's order, each with its
+/// description and NixOS fix.
 pub const ASSESSORS: &[Assessor] = &[
     row(
         "User=/DynamicUser=",
@@ -1062,6 +1086,8 @@ pub const ASSESSORS: &[Assessor] = &[
         2000,
         10,
         Rule::User,
+        "Service runs as root user",
+        nixos("DynamicUser", "true"),
     ),
     row(
         "SupplementaryGroups=",
@@ -1069,6 +1095,8 @@ pub const ASSESSORS: &[Assessor] = &[
         200,
         1,
         Rule::SupplementaryGroups,
+        "Service runs with supplementary groups",
+        nixos("SupplementaryGroups", "lib.mkForce [ ]"),
     ),
     row(
         "PrivateDevices=",
@@ -1076,6 +1104,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         b!(private_devices),
+        "Service potentially has access to hardware devices",
+        nixos("PrivateDevices", "true"),
     ),
     row(
         "PrivateMounts=",
@@ -1083,6 +1113,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         b!(private_mounts),
+        "Service may install system mounts",
+        nixos("PrivateMounts", "true"),
     ),
     row(
         "PrivateNetwork=",
@@ -1090,6 +1122,8 @@ pub const ASSESSORS: &[Assessor] = &[
         2500,
         1,
         b!(private_network),
+        "Service has access to the host's network",
+        nixos("PrivateNetwork", "true"),
     ),
     row(
         "PrivateTmp=",
@@ -1097,14 +1131,26 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         Rule::BootPhase(|s| u64::from(!s.private_tmp)),
+        "Service has access to other software's temporary files",
+        nixos("PrivateTmp", "true"),
     ),
-    row("PrivateUsers=", "PrivateUsers", 1000, 1, b!(private_users)),
+    row(
+        "PrivateUsers=",
+        "PrivateUsers",
+        1000,
+        1,
+        b!(private_users),
+        "Service has access to other users",
+        nixos("PrivateUsers", "true"),
+    ),
     row(
         "ProtectControlGroups=",
         "ProtectControlGroups",
         1000,
         1,
         b!(protect_control_groups),
+        "Service may modify the control group file system",
+        nixos("ProtectControlGroups", "true"),
     ),
     row(
         "ProtectKernelModules=",
@@ -1112,6 +1158,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         b!(protect_kernel_modules),
+        "Service may load or read kernel modules",
+        nixos("ProtectKernelModules", "true"),
     ),
     row(
         "ProtectKernelTunables=",
@@ -1119,6 +1167,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         b!(protect_kernel_tunables),
+        "Service may alter kernel tunables",
+        nixos("ProtectKernelTunables", "true"),
     ),
     row(
         "ProtectKernelLogs=",
@@ -1126,15 +1176,35 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         b!(protect_kernel_logs),
+        "Service may read from or write to the kernel log ring buffer",
+        nixos("ProtectKernelLogs", "true"),
     ),
-    row("ProtectClock=", "ProtectClock", 1000, 1, b!(protect_clock)),
-    row("ProtectHome=", "ProtectHome", 1000, 10, Rule::ProtectHome),
+    row(
+        "ProtectClock=",
+        "ProtectClock",
+        1000,
+        1,
+        b!(protect_clock),
+        "Service may write to the hardware clock or system clock",
+        nixos("ProtectClock", "true"),
+    ),
+    row(
+        "ProtectHome=",
+        "ProtectHome",
+        1000,
+        10,
+        Rule::ProtectHome,
+        "Service has full access to home directories",
+        nixos("ProtectHome", "true"),
+    ),
     row(
         "ProtectHostname=",
         "ProtectHostname",
         50,
         1,
         b!(protect_hostname),
+        "Service may change system host/domainname",
+        nixos("ProtectHostname", "true"),
     ),
     row(
         "ProtectSystem=",
@@ -1142,6 +1212,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::ProtectSystem,
+        "Service has full access to the OS file hierarchy",
+        nixos("ProtectSystem", "\"strict\""),
     ),
     row(
         "RootDirectory=/RootImage=",
@@ -1149,6 +1221,8 @@ pub const ASSESSORS: &[Assessor] = &[
         200,
         1,
         Rule::RootDirectory,
+        "Service runs within the host's root directory",
+        nixos("RootDirectory", "\"/var/empty\""),
     ),
     row(
         "LockPersonality=",
@@ -1156,6 +1230,8 @@ pub const ASSESSORS: &[Assessor] = &[
         100,
         1,
         b!(lock_personality),
+        "Service may change ABI personality",
+        nixos("LockPersonality", "true"),
     ),
     row(
         "MemoryDenyWriteExecute=",
@@ -1163,6 +1239,8 @@ pub const ASSESSORS: &[Assessor] = &[
         100,
         1,
         b!(memory_deny_write_execute),
+        "Service may create writable executable memory mappings",
+        nixos("MemoryDenyWriteExecute", "true"),
     ),
     row(
         "NoNewPrivileges=",
@@ -1170,6 +1248,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         b!(no_new_privileges),
+        "Service processes may acquire new privileges",
+        nixos("NoNewPrivileges", "true"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_ADMIN",
@@ -1177,6 +1257,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1500,
         1,
         Rule::Caps(1 << 21),
+        "Service has administrator privileges",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)",
@@ -1184,6 +1266,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1500,
         1,
         Rule::Caps((1 << 7) | (1 << 6) | (1 << 8)),
+        "Service may change UID/GID identities/capabilities",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_PTRACE",
@@ -1191,6 +1275,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1500,
         1,
         Rule::Caps(1 << 19),
+        "Service has ptrace() debugging abilities",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_TIME",
@@ -1198,6 +1284,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         Rule::Caps(1 << 25),
+        "Service processes may change the system clock",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_NET_ADMIN",
@@ -1205,6 +1293,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         Rule::Caps(1 << 12),
+        "Service has network configuration privileges",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_RAWIO",
@@ -1212,6 +1302,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         Rule::Caps(1 << 17),
+        "Service has raw I/O access",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_MODULE",
@@ -1219,6 +1311,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         Rule::Caps(1 << 16),
+        "Service may load kernel modules",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_AUDIT_*",
@@ -1226,6 +1320,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Caps((1 << 30) | (1 << 37) | (1 << 29)),
+        "Service has audit subsystem access",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYSLOG",
@@ -1233,6 +1329,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Caps(1 << 34),
+        "Service has access to kernel logging",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_(NICE|RESOURCE)",
@@ -1240,6 +1338,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Caps(caps2(23, 24)),
+        "Service has privileges to change resource use parameters",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_MKNOD",
@@ -1247,6 +1347,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Caps(1 << 27),
+        "Service may create device nodes",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_(CHOWN|FSETID|SETFCAP)",
@@ -1254,6 +1356,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         Rule::Caps((1 << 0) | (1 << 4) | (1 << 31)),
+        "Service may change file ownership/access mode/capabilities unrestricted",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)",
@@ -1261,6 +1365,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         Rule::Caps((1 << 1) | (1 << 2) | (1 << 3) | (1 << 15)),
+        "Service may override UNIX file/IPC permission checks",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_KILL",
@@ -1268,6 +1374,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Caps(1 << 5),
+        "Service may send UNIX signals to arbitrary processes",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)",
@@ -1275,6 +1383,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Caps((1 << 10) | (1 << 11) | (1 << 13)),
+        "Service has elevated networking privileges",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_BOOT",
@@ -1282,6 +1392,8 @@ pub const ASSESSORS: &[Assessor] = &[
         100,
         1,
         Rule::Caps(1 << 22),
+        "Service may issue reboot()",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_MAC_*",
@@ -1289,6 +1401,8 @@ pub const ASSESSORS: &[Assessor] = &[
         100,
         1,
         Rule::Caps(caps2(33, 32)),
+        "Service may adjust SMACK MAC",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_LINUX_IMMUTABLE",
@@ -1296,6 +1410,8 @@ pub const ASSESSORS: &[Assessor] = &[
         75,
         1,
         Rule::Caps(1 << 9),
+        "Service may mark files immutable",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_IPC_LOCK",
@@ -1303,6 +1419,8 @@ pub const ASSESSORS: &[Assessor] = &[
         50,
         1,
         Rule::Caps(1 << 14),
+        "Service may lock memory into RAM",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_CHROOT",
@@ -1310,6 +1428,8 @@ pub const ASSESSORS: &[Assessor] = &[
         50,
         1,
         Rule::Caps(1 << 18),
+        "Service may issue chroot()",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_BLOCK_SUSPEND",
@@ -1317,6 +1437,8 @@ pub const ASSESSORS: &[Assessor] = &[
         25,
         1,
         Rule::Caps(1 << 36),
+        "Service may establish wake locks",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_WAKE_ALARM",
@@ -1324,6 +1446,8 @@ pub const ASSESSORS: &[Assessor] = &[
         25,
         1,
         Rule::Caps(1 << 35),
+        "Service may program timers that wake up the system",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_LEASE",
@@ -1331,6 +1455,8 @@ pub const ASSESSORS: &[Assessor] = &[
         25,
         1,
         Rule::Caps(1 << 28),
+        "Service may create file leases",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_TTY_CONFIG",
@@ -1338,6 +1464,8 @@ pub const ASSESSORS: &[Assessor] = &[
         25,
         1,
         Rule::Caps(1 << 26),
+        "Service may issue vhangup()",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_SYS_PACCT",
@@ -1345,6 +1473,8 @@ pub const ASSESSORS: &[Assessor] = &[
         25,
         1,
         Rule::Caps(1 << 20),
+        "Service may use acct()",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
     row(
         "CapabilityBoundingSet=~CAP_BPF",
@@ -1352,20 +1482,80 @@ pub const ASSESSORS: &[Assessor] = &[
         25,
         1,
         Rule::Caps(1 << 39),
+        "Service may load BPF programs",
+        nixos("CapabilityBoundingSet", "[ \"\" ]"),
     ),
-    row("UMask=", "UMask", 100, 10, Rule::Umask),
-    row("KeyringMode=", "KeyringMode", 1000, 1, Rule::KeyringMode),
-    row("ProtectProc=", "ProtectProc", 1000, 3, Rule::ProtectProc),
-    row("ProcSubset=", "ProcSubset", 10, 1, Rule::ProcSubset),
-    row("NotifyAccess=", "NotifyAccess", 1000, 1, Rule::NotifyAccess),
-    row("RemoveIPC=", "RemoveIPC", 100, 1, Rule::RemoveIpc),
-    row("Delegate=", "Delegate", 100, 1, Rule::Delegate),
+    row(
+        "UMask=",
+        "UMask",
+        100,
+        10,
+        Rule::Umask,
+        "Files created by service are world-readable by default",
+        nixos("UMask", "\"0077\""),
+    ),
+    row(
+        "KeyringMode=",
+        "KeyringMode",
+        1000,
+        1,
+        Rule::KeyringMode,
+        "Service shares key material with other services",
+        nixos("KeyringMode", "\"private\""),
+    ),
+    row(
+        "ProtectProc=",
+        "ProtectProc",
+        1000,
+        3,
+        Rule::ProtectProc,
+        "Service has full access to process tree (/proc hidepid=)",
+        nixos("ProtectProc", "\"invisible\""),
+    ),
+    row(
+        "ProcSubset=",
+        "ProcSubset",
+        10,
+        1,
+        Rule::ProcSubset,
+        "Service has full access to non-process /proc files (/proc subset=)",
+        nixos("ProcSubset", "\"pid\""),
+    ),
+    row(
+        "NotifyAccess=",
+        "NotifyAccess",
+        1000,
+        1,
+        Rule::NotifyAccess,
+        "Service child processes may alter service state",
+        nixos("NotifyAccess", "\"main\""),
+    ),
+    row(
+        "RemoveIPC=",
+        "RemoveIPC",
+        100,
+        1,
+        Rule::RemoveIpc,
+        "Service user may leave SysV IPC objects around",
+        nixos("RemoveIPC", "true"),
+    ),
+    row(
+        "Delegate=",
+        "Delegate",
+        100,
+        1,
+        Rule::Delegate,
+        "Service maintains its own delegated control group subtree",
+        nixos("Delegate", "false"),
+    ),
     row(
         "RestrictRealtime=",
         "RestrictRealtime",
         500,
         1,
         b!(restrict_realtime),
+        "Service may acquire realtime scheduling",
+        nixos("RestrictRealtime", "true"),
     ),
     row(
         "RestrictSUIDSGID=",
@@ -1373,6 +1563,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         b!(restrict_suid_sgid),
+        "Service may create SUID/SGID files",
+        nixos("RestrictSUIDSGID", "true"),
     ),
     row(
         "RestrictNamespaces=~user",
@@ -1380,6 +1572,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1500,
         1,
         Rule::Namespace(0x1000_0000),
+        "Service may create user namespaces",
+        nixos("RestrictNamespaces", "true"),
     ),
     row(
         "RestrictNamespaces=~mnt",
@@ -1387,6 +1581,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Namespace(0x0002_0000),
+        "Service may create file system namespaces",
+        nixos("RestrictNamespaces", "true"),
     ),
     row(
         "RestrictNamespaces=~ipc",
@@ -1394,6 +1590,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Namespace(0x0800_0000),
+        "Service may create IPC namespaces",
+        nixos("RestrictNamespaces", "true"),
     ),
     row(
         "RestrictNamespaces=~pid",
@@ -1401,6 +1599,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Namespace(0x2000_0000),
+        "Service may create process namespaces",
+        nixos("RestrictNamespaces", "true"),
     ),
     row(
         "RestrictNamespaces=~cgroup",
@@ -1408,6 +1608,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Namespace(0x0200_0000),
+        "Service may create cgroup namespaces",
+        nixos("RestrictNamespaces", "true"),
     ),
     row(
         "RestrictNamespaces=~net",
@@ -1415,6 +1617,8 @@ pub const ASSESSORS: &[Assessor] = &[
         500,
         1,
         Rule::Namespace(0x4000_0000),
+        "Service may create network namespaces",
+        nixos("RestrictNamespaces", "true"),
     ),
     row(
         "RestrictNamespaces=~uts",
@@ -1422,6 +1626,8 @@ pub const ASSESSORS: &[Assessor] = &[
         100,
         1,
         Rule::Namespace(0x0400_0000),
+        "Service may create hostname namespaces",
+        nixos("RestrictNamespaces", "true"),
     ),
     row(
         "RestrictAddressFamilies=~AF_(INET|INET6)",
@@ -1429,6 +1635,11 @@ pub const ASSESSORS: &[Assessor] = &[
         1500,
         1,
         Rule::Family("inet"),
+        "Service may allocate Internet sockets",
+        nixos(
+            "RestrictAddressFamilies",
+            "[ \"AF_UNIX\" \"AF_INET\" \"AF_INET6\" ]",
+        ),
     ),
     row(
         "RestrictAddressFamilies=~AF_UNIX",
@@ -1436,6 +1647,11 @@ pub const ASSESSORS: &[Assessor] = &[
         25,
         1,
         Rule::Family("unix"),
+        "Service may allocate local sockets",
+        nixos(
+            "RestrictAddressFamilies",
+            "[ \"AF_UNIX\" \"AF_INET\" \"AF_INET6\" ]",
+        ),
     ),
     row(
         "RestrictAddressFamilies=~AF_NETLINK",
@@ -1443,6 +1659,11 @@ pub const ASSESSORS: &[Assessor] = &[
         200,
         1,
         Rule::Family("netlink"),
+        "Service may allocate netlink sockets",
+        nixos(
+            "RestrictAddressFamilies",
+            "[ \"AF_UNIX\" \"AF_INET\" \"AF_INET6\" ]",
+        ),
     ),
     row(
         "RestrictAddressFamilies=~AF_PACKET",
@@ -1450,6 +1671,11 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         1,
         Rule::Family("packet"),
+        "Service may allocate packet sockets",
+        nixos(
+            "RestrictAddressFamilies",
+            "[ \"AF_UNIX\" \"AF_INET\" \"AF_INET6\" ]",
+        ),
     ),
     row(
         "RestrictAddressFamilies=~\u{2026}",
@@ -1457,6 +1683,11 @@ pub const ASSESSORS: &[Assessor] = &[
         1250,
         1,
         Rule::Family("other"),
+        "Service may allocate exotic sockets",
+        nixos(
+            "RestrictAddressFamilies",
+            "[ \"AF_UNIX\" \"AF_INET\" \"AF_INET6\" ]",
+        ),
     ),
     row(
         "SystemCallArchitectures=",
@@ -1464,6 +1695,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::Archs,
+        "Service may execute system calls with all ABIs",
+        nixos("SystemCallArchitectures", "\"native\""),
     ),
     row(
         "SystemCallFilter=~@swap",
@@ -1471,6 +1704,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::Syscalls("@swap"),
+        "Service may use the @swap system calls",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@obsolete",
@@ -1478,6 +1713,8 @@ pub const ASSESSORS: &[Assessor] = &[
         250,
         10,
         Rule::Syscalls("@obsolete"),
+        "Service may use the @obsolete system calls (e.g. _sysctl)",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@clock",
@@ -1485,6 +1722,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::Syscalls("@clock"),
+        "Service may use the @clock system calls (e.g. adjtimex)",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@cpu-emulation",
@@ -1492,6 +1731,8 @@ pub const ASSESSORS: &[Assessor] = &[
         250,
         10,
         Rule::Syscalls("@cpu-emulation"),
+        "Service may use the @cpu-emulation system calls (e.g. modify_ldt)",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@debug",
@@ -1499,6 +1740,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::Syscalls("@debug"),
+        "Service may use the @debug system calls (e.g. lookup_dcookie)",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@mount",
@@ -1506,6 +1749,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::Syscalls("@mount"),
+        "Service may use the @mount system calls",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@module",
@@ -1513,6 +1758,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::Syscalls("@module"),
+        "Service may use the @module system calls (e.g. delete_module)",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@raw-io",
@@ -1520,6 +1767,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::Syscalls("@raw-io"),
+        "Service may use the @raw-io system calls (e.g. ioperm)",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@reboot",
@@ -1527,6 +1776,8 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::Syscalls("@reboot"),
+        "Service may use the @reboot system calls",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@privileged",
@@ -1534,6 +1785,8 @@ pub const ASSESSORS: &[Assessor] = &[
         700,
         10,
         Rule::Syscalls("@privileged"),
+        "Service may use the @privileged system calls (e.g. chown)",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "SystemCallFilter=~@resources",
@@ -1541,6 +1794,8 @@ pub const ASSESSORS: &[Assessor] = &[
         700,
         10,
         Rule::Syscalls("@resources"),
+        "Service may use the @resources system calls (e.g. ioprio_set)",
+        nixos("SystemCallFilter", "[ \"@system-service\" ]"),
     ),
     row(
         "IPAddressDeny=",
@@ -1548,14 +1803,26 @@ pub const ASSESSORS: &[Assessor] = &[
         1000,
         10,
         Rule::IpAddressDeny,
+        "Service does not define an IP address allow list",
+        nixos("IPAddressDeny", "\"any\""),
     ),
-    row("DeviceAllow=", "DeviceAllow", 1000, 10, Rule::DeviceAllow),
+    row(
+        "DeviceAllow=",
+        "DeviceAllow",
+        1000,
+        10,
+        Rule::DeviceAllow,
+        "Service has no device ACL",
+        nixos("DevicePolicy", "\"closed\""),
+    ),
     row(
         "AmbientCapabilities=",
         "AmbientCapabilities",
         500,
         1,
         Rule::Ambient,
+        "Service process receives ambient capabilities",
+        nixos("AmbientCapabilities", "lib.mkForce [ ]"),
     ),
 ];
 
@@ -1698,6 +1965,12 @@ pub struct CheckResult {
     pub badness: Option<u64>,
     /// `true` when badness is 0, `null` when not applicable.
     pub pass: Option<bool>,
+    /// What a failure of the check means (not in the JSON).
+    #[serde(skip)]
+    pub description: &'static str,
+    /// The NixOS setting that makes the check pass (not in the JSON).
+    #[serde(skip)]
+    pub fix: Fix,
 }
 
 /// A unit's score.
@@ -1766,6 +2039,8 @@ pub fn assess(u: &LoadedUnit) -> UnitScore {
             range: a.range,
             badness,
             pass: badness.map(|v| v == 0),
+            description: a.description,
+            fix: a.fix,
         });
     }
     let exposure_int = if weight_sum == 0 {

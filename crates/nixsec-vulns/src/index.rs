@@ -17,6 +17,9 @@ use rusqlite::{params, Connection};
 
 use crate::nvd::{self, Advisory, FeedError, Loaded};
 
+/// NVD's JSON 2.0 feeds: the default mirror of `nixsec vulns update`.
+pub const NVD_FEEDS: &str = "https://nvd.nist.gov/feeds/json/cve/2.0/";
+
 /// The index file in a cache directory.
 #[must_use]
 pub fn index_path(cache_dir: &Path) -> PathBuf {

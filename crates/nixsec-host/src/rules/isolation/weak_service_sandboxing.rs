@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::cx::HostCx;
 use crate::engine::Rule;
-use nixsec_core::{Evidence, Outcome};
+use nixsec_core::{Evidence, Outcome, Problem};
 use nixsec_systemd::LoadError;
 
 /// Enabled or wanted service units scored above 7.0 (EXPOSED or UNSAFE) by the offline
@@ -64,11 +64,6 @@ impl Rule for WeakServiceSandboxing {
                 Err(e) => return Outcome::error(e),
             },
         };
-        let what = if listening.is_some() {
-            "services listening on the network"
-        } else {
-            "enabled services (an offline root shows no sockets)"
-        };
         let ports = |unit: &str| -> String {
             listening
                 .as_ref()
@@ -85,8 +80,7 @@ impl Rule for WeakServiceSandboxing {
                 .unwrap_or_default()
         };
         let loader = nixsec_systemd::Loader::new(cx.root());
-        let mut bad = Vec::new();
-        let mut names = Vec::new();
+        let mut problems = Vec::new();
         let mut errors = Vec::new();
         let mut scored = 0usize;
         for name in &wanted {
@@ -95,37 +89,62 @@ impl Rule for WeakServiceSandboxing {
                     let s = nixsec_systemd::assess(&u);
                     scored += 1;
                     if s.exposure_int > THRESHOLD {
-                        names.push(format!(
-                            "`{}` ({} {})",
-                            nixsec_core::escape(&s.unit),
-                            s.exposure_str(),
-                            s.level
-                        ));
-                        bad.push(Evidence::value(
-                            u.fragment,
-                            format!("{} {}{}", s.exposure_str(), s.level, ports(name)),
-                        ));
+                        let exposure = format!("{} {}", s.exposure_str(), s.level);
+                        let how = if listening.is_some() {
+                            "listens on the network"
+                        } else {
+                            "is enabled"
+                        };
+                        problems.push(
+                            Problem::about(
+                                name.clone(),
+                                format!(
+                                    "`{}` {how} with an exposure of {exposure}, above 7.0",
+                                    nixsec_core::escape(name)
+                                ),
+                            )
+                            .with_evidence([Evidence::value(
+                                u.fragment,
+                                format!("{exposure}{}", ports(name)),
+                            )])
+                            .with_fix(nixsec_systemd::service_config(name, &s)),
+                        );
                     }
                 }
                 // Dangling or masked links: nothing runs.
                 Err(LoadError::NotFound { .. } | LoadError::Masked { .. }) => {}
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => errors.push((name, e.to_string())),
             }
         }
-        if !bad.is_empty() {
-            return Outcome::fail(format!(
-                "{} of {scored} {what} have an exposure above 7.0: {}",
-                bad.len(),
-                names.join(", ")
-            ))
-            .with_evidence(bad);
+        if problems.is_empty() {
+            if !errors.is_empty() {
+                let reasons: Vec<String> = errors.into_iter().map(|(_, e)| e).collect();
+                return Outcome::error(reasons.join("; "));
+            }
+            let what = if listening.is_some() {
+                "services listening on the network"
+            } else {
+                "enabled services (an offline root shows no sockets)"
+            };
+            return Outcome::pass(format!(
+                "{scored} {what} scored, none with an exposure above 7.0"
+            ));
         }
-        if !errors.is_empty() {
-            return Outcome::error(errors.join("; "));
-        }
-        Outcome::pass(format!(
-            "{scored} {what} scored, none with an exposure above 7.0"
-        ))
+        // A unit that could not be loaded beside weak ones: its own problem, so that nothing
+        // unchecked looks clean.
+        problems.extend(errors.into_iter().map(|(name, e)| {
+            // The error names the unit first (`garbage.service: ...`).
+            let why = e.strip_prefix(&format!("{name}: ")).unwrap_or(&e);
+            Problem::about(
+                name.clone(),
+                format!(
+                    "`{}` could not be loaded: {}; not checked",
+                    nixsec_core::escape(name),
+                    nixsec_core::escape(why)
+                ),
+            )
+        }));
+        Outcome::Fail { problems }
     }
 }
 
@@ -158,35 +177,124 @@ mod tests {
         assert_eq!(o.status(), Status::Skip, "{}", message(&o));
     }
 
-    #[test]
-    fn wanted_exposed_service_fails_with_evidence() {
-        let b = units()
-            .symlink(
-                "/etc/systemd/system/multi-user.target.wants/dnsmasq.service",
-                "../dnsmasq.service",
+    /// dnsmasq's failing checks in `expected.json` (the real tool), heaviest first (badness ×
+    /// weight / range, table order among equals), each option once: the NixOS fix.
+    const DNSMASQ_FIX: &str = r#"systemd.services.dnsmasq.serviceConfig = {
+  PrivateNetwork = true;
+  DynamicUser = true;
+  CapabilityBoundingSet = [ "" ];
+  RestrictNamespaces = true;
+  RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
+  PrivateDevices = true;
+  PrivateMounts = true;
+  PrivateUsers = true;
+  ProtectControlGroups = true;
+  ProtectKernelModules = true;
+  ProtectKernelTunables = true;
+  ProtectKernelLogs = true;
+  ProtectClock = true;
+  NoNewPrivileges = true;
+  ProtectProc = "invisible";
+  RestrictSUIDSGID = true;
+  SystemCallArchitectures = "native";
+  SystemCallFilter = [ "@system-service" ];
+  IPAddressDeny = "any";
+  DevicePolicy = "closed";
+  ProtectSystem = "strict";
+  RestrictRealtime = true;
+  RootDirectory = "/var/empty";
+  LockPersonality = true;
+  MemoryDenyWriteExecute = true;
+  ProtectHostname = true;
+  UMask = "0077";
+  ProcSubset = "pid";
+};"#;
+
+    fn wanted(b: RootBuilder, units: &[&str]) -> RootBuilder {
+        units.iter().fold(b, |b, u| {
+            b.symlink(
+                &format!("/etc/systemd/system/multi-user.target.wants/{u}"),
+                &format!("../{u}"),
             )
-            .symlink(
-                "/etc/systemd/system/multi-user.target.wants/vaultwarden.service",
-                "../vaultwarden.service",
-            );
+        })
+    }
+
+    #[test]
+    fn wanted_exposed_service_fails_with_evidence_and_its_fix() {
+        let b = wanted(units(), &["dnsmasq.service", "vaultwarden.service"]);
         let o = run(&WeakServiceSandboxing, &b);
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        assert!(
-            message(&o).contains("`dnsmasq.service` (9.1 UNSAFE)"),
-            "{}",
-            message(&o)
-        );
-        assert!(!message(&o).contains("vaultwarden"), "{}", message(&o));
-        let Some(crate::testing::Failed { evidence, .. }) = crate::testing::failed(&o) else {
-            unreachable!()
+        let Some(f) = failed(&o) else {
+            panic!("not a failure: {}", message(&o))
         };
+        assert_eq!(f.problems.len(), 1, "{}", f.message);
+        let p = &f.problems[0];
+        assert_eq!(p.subject.as_deref(), Some("dnsmasq.service"));
         assert_eq!(
-            evidence,
+            p.message,
+            "`dnsmasq.service` is enabled with an exposure of 9.1 UNSAFE, above 7.0"
+        );
+        assert_eq!(p.severity, None);
+        assert_eq!(
+            p.evidence,
             vec![Evidence::value(
                 "/etc/systemd/system/dnsmasq.service",
                 "9.1 UNSAFE"
             )]
         );
+        assert_eq!(p.nixos.as_deref(), Some(DNSMASQ_FIX));
+    }
+
+    #[test]
+    fn each_exposed_service_is_its_own_problem() {
+        // A second unit with dnsmasq's settings, under another (template) name.
+        let b = wanted(
+            units().file("/etc/systemd/system/dns@.service", DNSMASQ),
+            &["dnsmasq.service", "dns@eth0.service", "vaultwarden.service"],
+        );
+        let o = run(&WeakServiceSandboxing, &b);
+        let subjects: Vec<Option<&str>> =
+            o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(
+            subjects,
+            [Some("dns@eth0.service"), Some("dnsmasq.service")],
+            "{}",
+            message(&o)
+        );
+        let fix = o.problems()[0].nixos.as_deref().unwrap_or_default();
+        assert!(
+            fix.starts_with(
+                "systemd.services.\"dns@eth0\".serviceConfig = {\n  PrivateNetwork = true;\n"
+            ),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn an_unloadable_unit_beside_an_exposed_one_is_its_own_problem() {
+        let b = wanted(
+            units().file(
+                "/etc/systemd/system/garbage.service",
+                b"\x00\xff\xfe[Service]\x00",
+            ),
+            &["dnsmasq.service", "garbage.service"],
+        );
+        let o = run(&WeakServiceSandboxing, &b);
+        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{}", message(&o));
+        assert_eq!(p[0].subject.as_deref(), Some("dnsmasq.service"));
+        assert_eq!(p[1].subject.as_deref(), Some("garbage.service"));
+        assert!(
+            p[1].message
+                .starts_with("`garbage.service` could not be loaded: ")
+                && p[1].message.ends_with("; not checked")
+                && !p[1]
+                    .message
+                    .contains("`garbage.service` could not be loaded: garbage.service"),
+            "{}",
+            p[1].message
+        );
+        assert_eq!(p[1].nixos, None);
     }
 
     #[test]

@@ -1,31 +1,34 @@
 //! NIX-150: known CVEs in the runtime closure of the current system, from the local NVD index
 //! that `nixsec vulns update` builds.
 
+use std::collections::BTreeMap;
+
 use crate::cx::HostCx;
 use crate::engine::Rule;
-use nixsec_core::{Evidence, Outcome, Severity};
+use nixsec_core::{Evidence, Outcome, Problem};
 use nixsec_vulns::index::{self, Index};
 use nixsec_vulns::mapping::Mapping;
-use nixsec_vulns::packages;
 use nixsec_vulns::scan::{self, Data};
 use nixsec_vulns::whitelist::Whitelist;
+use nixsec_vulns::{findings, packages, targets};
 
 /// Packages of the system closure with an unpatched CVE in the NVD index.
 pub struct KnownVulnerablePackages;
 
 crate::host_rule!("NIX-150", KnownVulnerablePackages);
 
+/// An index older than this many days is called stale.
+const MAX_AGE_DAYS: i64 = 7;
+
 impl Rule for KnownVulnerablePackages {
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
-        let Ok(system) = root.resolve("/run/current-system") else {
+        if root.symlink_metadata("/run/current-system").is_err() {
             return Outcome::skip("no /run/current-system (not a NixOS system)");
-        };
-        let inner = system.inner.to_string_lossy().into_owned();
-        let Some(rest) = inner.strip_prefix("/nix/store/") else {
+        }
+        let Some(top) = targets::current_system(root) else {
             return Outcome::skip("/run/current-system does not point into /nix/store");
         };
-        let top = format!("/nix/store/{}", rest.split('/').next().unwrap_or(""));
         let Some(cache) = index::default_cache_dir() else {
             return Outcome::skip("no cache directory (HOME unset) for the NVD index");
         };
@@ -38,12 +41,9 @@ impl Rule for KnownVulnerablePackages {
             Err(e) => return Outcome::error(e.to_string()),
         };
         let now = chrono::Utc::now();
-        let age = ix
+        let stale = ix
             .updated()
-            .map(|u| (now - u).num_days())
-            .filter(|d| *d > 7)
-            .map(|d| format!("; the NVD index is {d} days old, run `nixsec vulns update`"))
-            .unwrap_or_default();
+            .filter(|u| (now - *u).num_days() > MAX_AGE_DAYS);
         let sel = match packages::select(root.dir(), std::slice::from_ref(&top), false) {
             Ok(s) => s,
             Err(e) => return Outcome::error(e.to_string()),
@@ -55,77 +55,81 @@ impl Rule for KnownVulnerablePackages {
             }
         }
         let today = now.date_naive();
-        let expired: Vec<String> = whitelist
-            .expired(today)
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} (expired {})",
-                    r.pname,
-                    r.until.map(|d| d.to_string()).unwrap_or_default()
-                )
-            })
-            .collect();
-        let expired = if expired.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; whitelist entries no longer honoured: {}",
-                expired.join(", ")
-            )
-        };
         let data = Data::Index(ix);
         let r = scan::scan(&sel, &data, &Mapping::builtin(), &whitelist, today);
-        if let Some(p) = r.problems.first() {
-            return Outcome::error(p.clone());
-        }
-        let hits: Vec<_> = r
-            .packages
-            .iter()
-            .flat_map(|p| p.affected.iter().map(move |h| (p, h)))
-            .collect();
-        let whitelisted: usize = r.packages.iter().map(|p| p.whitelisted.len()).sum();
-        let whitelisted = if whitelisted == 0 {
-            String::new()
-        } else {
-            format!("; {whitelisted} whitelisted")
-        };
-        if hits.is_empty() {
-            return Outcome::pass(format!(
-                "no known CVE among {} packages of the closure of {top}{whitelisted}{expired}{age}",
-                sel.packages.len()
+
+        // What every verdict rests on besides the CVE itself: a stale index, whitelist entries
+        // that no longer apply, and the CVEs the whitelists accept.
+        let mut context = Vec::new();
+        let index_shown = path.display().to_string();
+        if let Some(u) = stale {
+            context.push(Evidence::value(
+                index_shown.clone(),
+                format!(
+                    "updated {}, {} days ago: run `nixsec vulns update`",
+                    u.format("%Y-%m-%d"),
+                    (now - u).num_days()
+                ),
             ));
         }
-        let max = hits
-            .iter()
-            .filter_map(|(_, h)| h.cvss.as_ref().map(|c| c.score))
-            .fold(0.0_f64, f64::max);
-        let sev = if max >= 9.0 {
-            Severity::Critical
-        } else if max >= 7.0 {
-            Severity::High
-        } else {
-            Severity::Medium
-        };
-        let n_pkgs = r.packages.iter().filter(|p| !p.affected.is_empty()).count();
-        Outcome::fail(format!(
-            "{n_pkgs} packages of the system closure have {} known CVEs (highest CVSS {max:.1}){whitelisted}{expired}{age}",
-            hits.len()
-        ))
-        .with_severity(sev)
-        .with_evidence(hits.iter().take(30).map(|(p, h)| {
-            Evidence::value(
-                p.package.paths.first().cloned().unwrap_or_default(),
+        for rule in whitelist.expired(today) {
+            context.push(Evidence::value(
+                rule.file.clone(),
                 format!(
-                    "{} {}{}",
-                    p.package.name,
-                    h.id,
-                    h.cvss
-                        .as_ref()
-                        .map(|c| format!(" (CVSS {:.1} {})", c.score, c.severity))
-                        .unwrap_or_default()
+                    "[\"{}\"] expired on {}: no longer honoured",
+                    rule.key,
+                    rule.until.map(|d| d.to_string()).unwrap_or_default()
                 ),
-            )
-        }))
+            ));
+        }
+        let mut accepted: BTreeMap<&str, usize> = BTreeMap::new();
+        for h in r.packages.iter().flat_map(|p| &p.whitelisted) {
+            if let Some(rule) = h.whitelisted_by.and_then(|i| whitelist.rules.get(i)) {
+                *accepted.entry(rule.file.as_str()).or_default() += 1;
+            }
+        }
+        for (file, n) in &accepted {
+            context.push(Evidence::value(
+                (*file).to_string(),
+                format!("{n} CVEs of the closure whitelisted"),
+            ));
+        }
+
+        let mut problems: Vec<Problem> = r
+            .packages
+            .iter()
+            .flat_map(|p| p.affected.iter().map(move |h| findings::problem(p, h, "")))
+            .map(|p| p.with_evidence(context.iter().cloned()))
+            .collect();
+        if problems.is_empty() {
+            if let Some(e) = r.problems.first() {
+                return Outcome::error(e.clone());
+            }
+            let whitelisted: usize = accepted.values().sum();
+            let mut pass = format!(
+                "no known CVE among {} packages of the closure of {top}",
+                sel.packages.len()
+            );
+            if whitelisted > 0 {
+                pass.push_str(&format!("; {whitelisted} whitelisted"));
+            }
+            return Outcome::Pass {
+                message: pass,
+                evidence: context,
+            };
+        }
+        // Packages the index could not be read for: not checked, so not clean.
+        if let Some(first) = r.problems.first() {
+            problems.push(Problem::about(
+                index_shown.clone(),
+                format!(
+                    "`{}` could not be read for {} package lookups ({}); those packages were not checked",
+                    nixsec_core::escape(&index_shown),
+                    r.problems.len(),
+                    nixsec_core::escape(first)
+                ),
+            ));
+        }
+        Outcome::Fail { problems }
     }
 }
