@@ -6,19 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Std;
 
+use crate::tools;
 use crate::{audit_json, finding};
 
 fn fw_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("crates/nixsec-firewall/tests/fixtures")
         .join(name)
-}
-
-fn tool(name: &str) -> bool {
-    Std::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -146,22 +140,16 @@ time.sleep(60)
 
 #[test]
 fn network_namespace_end_to_end() {
-    let missing: Vec<&str> = ["unshare", "ip", "nft", "python3"]
-        .into_iter()
-        .filter(|t| !tool(t))
-        .collect();
-    if !missing.is_empty() {
-        // In CI a skip would pass silently: scripts/test installs these there.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI: a firewall oracle tool is missing"
-        );
-        eprintln!("skipped: {} not installed", missing.join(", "));
+    if !tools::require(&["unshare", "ip", "nft", "python3"]) {
         return;
     }
     let probe = Std::new("unshare").args(["-n", "true"]).output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: `unshare -n` is not permitted here");
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        let why = match &probe {
+            Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+            Err(e) => e.to_string(),
+        };
+        tools::skip(&format!("`unshare -n` is not permitted here ({why})"));
         return;
     }
     let t = tempfile::tempdir().expect("tempdir");
@@ -178,7 +166,7 @@ fn network_namespace_end_to_end() {
         .expect("unshare");
     let stderr = String::from_utf8_lossy(&run.stderr);
     if !run.status.success() && stderr.contains("Unknown device type") {
-        eprintln!("skipped: no veth support in this kernel: {stderr}");
+        tools::skip(&format!("no veth support in this kernel: {stderr}"));
         return;
     }
     assert!(run.status.success(), "namespace script failed: {stderr}");

@@ -16,6 +16,7 @@ mod nixstore;
 mod scan;
 mod schema_v1;
 mod store;
+mod tools;
 mod units;
 mod vulns;
 

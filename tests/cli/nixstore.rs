@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::tools;
+
 /// The shared fixture store.
 pub struct Fixture {
     /// The store root (holds `nix/`, `trusted-public-key`, `roots.txt`, `gen/`...).
@@ -14,29 +16,15 @@ pub struct Fixture {
     pub key: String,
 }
 
-/// Whether the tests run as root.
-pub fn am_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-/// Whether `tool` is on the PATH.
-pub fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// A small real store, built once and shared by every test process (nextest runs each test in
 /// its own process, and two Nix builds at once would fight over the same build users). Tests
 /// never change it: they work on copies.
 pub fn fixture() -> Option<&'static Fixture> {
     static F: OnceLock<Option<Fixture>> = OnceLock::new();
     F.get_or_init(|| {
-        if !am_root() || !have("nix-store") || !have("sqlite3") {
-            eprintln!("skipped: needs root, nix-store and sqlite3 (scripts/test installs them)");
+        if !tools::require_root("real Nix builds the fixture store as root")
+            || !tools::require(&["nix-store", "nix-instantiate", "nix", "sqlite3"])
+        {
             return None;
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-nix-store.sh");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::nixstore::{am_root, have};
+use crate::tools;
 use crate::{audit_json, finding, nixsec, run_json};
 
 /// The planted store: its directory (holding `store/`, `expected.tsv`, `values.txt`,
@@ -15,12 +15,9 @@ use crate::{audit_json, finding, nixsec, run_json};
 fn secrets_store() -> Option<&'static PathBuf> {
     static S: OnceLock<Option<PathBuf>> = OnceLock::new();
     S.get_or_init(|| {
-        if !am_root() || !have("nix-store") || !have("ssh-keygen") || !have("openssl") {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI needs root, nix-store, ssh-keygen and openssl"
-            );
-            eprintln!("skipped: needs root, nix-store, ssh-keygen and openssl");
+        if !tools::require_root("real Nix builds the planted store as root")
+            || !tools::require(&["nix-store", "ssh-keygen", "openssl"])
+        {
             return None;
         }
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-secrets-store.sh");
@@ -239,12 +236,9 @@ fn cc(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {
 
 #[test]
 fn elf_search_paths_in_a_real_store() {
-    if !am_root() || !have("nix-store") || !have("cc") || !have("patchelf") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs nix-store, cc and patchelf"
-        );
-        eprintln!("skipped: needs root, nix-store, cc and patchelf");
+    if !tools::require_root("real Nix adds the programs to a store as root")
+        || !tools::require(&["nix-store", "sqlite3", "cc", "patchelf"])
+    {
         return;
     }
     let tmp = tempfile::Builder::new()
@@ -313,16 +307,14 @@ fn elf_search_paths_in_a_real_store() {
         .expect("nix-store");
     assert!(out.status.success());
     let drv = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if have("sqlite3") {
-        let st = Command::new("sqlite3")
-            .arg(store.join("nix/var/nix/db/db.sqlite"))
-            .arg(format!(
-                "update ValidPaths set deriver = '{drv}' where path = '{sp}'"
-            ))
-            .status()
-            .expect("sqlite3");
-        assert!(st.success());
-    }
+    let st = Command::new("sqlite3")
+        .arg(store.join("nix/var/nix/db/db.sqlite"))
+        .arg(format!(
+            "update ValidPaths set deriver = '{drv}' where path = '{sp}'"
+        ))
+        .status()
+        .expect("sqlite3");
+    assert!(st.success());
     let (code, v) = run_json(
         nixsec()
             .args([
@@ -421,21 +413,19 @@ fn elf_search_paths_in_a_real_store() {
         good_values.iter().all(|x| x.starts_with("interpreter")),
         "{good_values:?}"
     );
-    if have("sqlite3") {
-        assert_eq!(
-            get("soft")["hardening_disable"],
-            serde_json::json!(["pie", "stackprotector"])
-        );
-        assert!(v["findings"]
-            .as_array()
-            .expect("f")
-            .iter()
-            .any(|f| f["rule"] == "NIX-009"
-                && f["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("/bin/soft")
-                        && m.contains("hardeningDisable = [ pie stackprotector ]"))));
-    }
+    assert_eq!(
+        get("soft")["hardening_disable"],
+        serde_json::json!(["pie", "stackprotector"])
+    );
+    assert!(v["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .any(|f| f["rule"] == "NIX-009"
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("/bin/soft")
+                    && m.contains("hardeningDisable = [ pie stackprotector ]"))));
     // NIX-009 for the soft program.
     assert!(v["findings"]
         .as_array()

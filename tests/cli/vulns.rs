@@ -10,7 +10,7 @@ use std::process::Command as Std;
 use std::sync::OnceLock;
 
 use crate::nixsec;
-use crate::nixstore::{am_root, have};
+use crate::tools;
 
 /// Both stores and the rendered NVD data.
 struct Cve {
@@ -73,13 +73,9 @@ fn build_all(base: &Path) -> Result<(), String> {
 fn cve() -> Option<&'static Cve> {
     static F: OnceLock<Option<Cve>> = OnceLock::new();
     F.get_or_init(|| {
-        if !am_root() || !have("nix-build") || !have("python3") {
-            // In CI a skip would pass silently: scripts/test installs these there.
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI: the CVE fixture needs root, nix-build and python3"
-            );
-            eprintln!("skipped: needs root, nix-build and python3 (scripts/test installs them)");
+        if !tools::require_root("real Nix builds the CVE fixture as root")
+            || !tools::require(&["nix-build", "python3"])
+        {
             return None;
         }
         let mut tag = 0u64;

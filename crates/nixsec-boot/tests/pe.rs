@@ -1,8 +1,10 @@
 //! Authenticode presence and digest against `sbverify`: the saved verdicts of the fixture
 //! images (sbsigntool 0.9.4), `expected.json` (python3-pefile), and live `sbverify`/`sbsign`
-//! runs where sbsigntool is installed.
+//! runs where sbsigntool is on `PATH` (without it the live tests skip with a message, and fail
+//! when `CI` is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -153,31 +155,15 @@ fn broken_images_never_verify() {
     ));
 }
 
-fn tool(name: &str) -> Option<PathBuf> {
-    for dir in ["/usr/bin", "/usr/sbin", "/bin", "/usr/local/bin"] {
-        let p = Path::new(dir).join(name);
-        if p.exists() {
-            return Some(p);
-        }
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{name} is missing in CI (scripts/test installs sbsigntool and openssl)");
-    }
-    eprintln!("skipping: {name} is not installed");
-    None
-}
-
 /// Run sbverify live: on the fixtures, and on images signed here with a fresh key.
 #[test]
 fn live_sbverify_agrees() {
-    let (Some(sbverify), Some(sbsign), Some(openssl)) =
-        (tool("sbverify"), tool("sbsign"), tool("openssl"))
-    else {
+    if !require(&["sbverify", "sbsign", "openssl"]) {
         return;
-    };
+    }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let ok = Command::new(&openssl)
+    let ok = Command::new("openssl")
         .args([
             "req",
             "-new",
@@ -207,7 +193,7 @@ fn live_sbverify_agrees() {
         .collect();
     for src in ["tiny-unsigned.efi", "uki-unsigned.efi"] {
         let out = d.join(format!("live-{src}"));
-        let s = Command::new(&sbsign)
+        let s = Command::new("sbsign")
             .arg("--key")
             .arg(d.join("k.key"))
             .arg("--cert")
@@ -227,14 +213,14 @@ fn live_sbverify_agrees() {
         files.push((tampered, d.join("k.crt")));
     }
     for (f, crt) in &files {
-        let list = Command::new(&sbverify)
+        let list = Command::new("sbverify")
             .arg("--list")
             .arg(f)
             .output()
             .unwrap();
         let list = String::from_utf8_lossy(&list.stdout).to_string()
             + &String::from_utf8_lossy(&list.stderr);
-        let v = Command::new(&sbverify)
+        let v = Command::new("sbverify")
             .arg("--cert")
             .arg(crt)
             .arg(f)
@@ -271,11 +257,11 @@ fn uki_cmdline_equals_objcopy() {
             .cmdline,
         None
     );
-    let Some(objcopy) = tool("objcopy") else {
+    if !require(&["objcopy"]) {
         return;
-    };
+    }
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(objcopy)
+    let out = Command::new("objcopy")
         .arg(format!(
             "--dump-section=.cmdline={}",
             dir.path().join("c").display()
@@ -308,4 +294,37 @@ fn corrupted_images_never_panic_or_verify() {
         b[at] ^= 0xa5;
         let _ = inspect(&b);
     }
+}
+
+/// The first executable `tool` on `PATH`, as a shell finds it.
+fn find(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(tool))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// True when every one of `tools` is on `PATH`; otherwise [`skip`] naming the missing ones.
+fn require(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| find(t).is_none())
+        .collect();
+    if !missing.is_empty() {
+        skip(&format!("not on PATH: {}", missing.join(", ")));
+    }
+    missing.is_empty()
+}
+
+/// The test cannot run here (`reason`): a one-line message, or a failure when `CI` is set
+/// (`scripts/test` installs every tool the suite uses).
+fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason}: CI is set, so this fails instead of skipping (scripts/test installs it)"
+    );
+    eprintln!("skipped: {reason}");
 }

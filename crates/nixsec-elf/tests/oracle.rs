@@ -3,34 +3,14 @@
 //! programs built here with `cc`), `patchelf` for RPATH/RUNPATH/interpreter.
 //!
 //! `NIXSEC_CHECKSEC_ALL=1` compares every ELF file of `/usr/bin` and `/usr/lib` instead of the
-//! sample (`scripts/checksec-all` does that).
+//! sample (`scripts/checksec-all` does that). A missing tool skips a test with a message, and
+//! fails it when `CI` is set (`scripts/test` installs them).
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nixsec_elf::{parse, resolve, Pie, Relro};
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Skip (with a message) when a tool is missing, except in CI where scripts/test installs it.
-fn need(tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools.iter().copied().filter(|t| !have(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "missing {missing:?} in CI (scripts/test installs them)"
-    );
-    eprintln!("skipped: needs {missing:?}");
-    false
-}
 
 fn elf_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -136,7 +116,7 @@ fn compare(files: &[PathBuf]) -> Vec<String> {
 
 #[test]
 fn hardening_equals_checksec_on_usr() {
-    if !need(&["checksec", "readelf", "file"]) {
+    if !require(&["checksec", "readelf", "file"]) {
         return;
     }
     let mut files = Vec::new();
@@ -210,7 +190,7 @@ fn patchelf(args: &[&str], file: &Path) -> String {
 
 #[test]
 fn built_programs_equal_checksec() {
-    if !need(&["cc", "checksec", "readelf", "file"]) {
+    if !require(&["cc", "checksec", "readelf", "file"]) {
         return;
     }
     let cases: &[&[&str]] = &[
@@ -255,7 +235,7 @@ fn built_programs_equal_checksec() {
 
 #[test]
 fn search_paths_equal_patchelf() {
-    if !need(&["cc", "patchelf"]) {
+    if !require(&["cc", "patchelf"]) {
         return;
     }
     // (cc flags, expected rpath, expected runpath)
@@ -328,7 +308,7 @@ fn search_paths_equal_patchelf() {
 
 #[test]
 fn escapes_and_resolution() {
-    if !need(&["cc", "patchelf"]) {
+    if !require(&["cc", "patchelf"]) {
         return;
     }
     let b = build(&[
@@ -377,4 +357,37 @@ fn escapes_and_resolution() {
     );
     let r = resolve(&e2, origin, &[], |_| false);
     assert_eq!(r[0].found, None);
+}
+
+/// The first executable `tool` on `PATH`, as a shell finds it.
+fn find(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(tool))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// True when every one of `tools` is on `PATH`; otherwise [`skip`] naming the missing ones.
+fn require(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| find(t).is_none())
+        .collect();
+    if !missing.is_empty() {
+        skip(&format!("not on PATH: {}", missing.join(", ")));
+    }
+    missing.is_empty()
+}
+
+/// The test cannot run here (`reason`): a one-line message, or a failure when `CI` is set
+/// (`scripts/test` installs every tool the suite uses).
+fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason}: CI is set, so this fails instead of skipping (scripts/test installs it)"
+    );
+    eprintln!("skipped: {reason}");
 }

@@ -1,20 +1,15 @@
 //! The NixOS `firewall-start` script replayed by nixsec against the real thing: the script is
 //! run by bash with the real `iptables`/`ip6tables` of each backend inside a fresh network
 //! namespace (`unshare -n`), and what `*tables-save` then prints must be, chain for chain and
-//! rule for rule, what nixsec's replay produced. Skipped with a message where the tools or
-//! namespaces are missing.
+//! rule for rule, what nixsec's replay produced. Skipped with a message where the tools,
+//! namespaces or a backend are missing; fails instead when `CI` is set.
 
 use std::path::Path;
 use std::process::Command;
 
 use nixsec_firewall::{iptables, nixos, Ruleset};
 
-fn have(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+mod common;
 
 /// Conditions and verdicts of every chain, without texts and lines (as in `rulesets.rs`).
 fn shape(rs: &Ruleset) -> Vec<String> {
@@ -36,32 +31,19 @@ fn shape(rs: &Ruleset) -> Vec<String> {
 
 #[test]
 fn replay_matches_real_iptables_in_both_backends() {
-    let missing: Vec<&str> = [
+    let tools = [
         "unshare",
         "bash",
         "iptables-legacy",
         "iptables-nft",
         "ip6tables-legacy",
         "ip6tables-nft",
-    ]
-    .into_iter()
-    .filter(|c| !have(c))
-    .collect();
-    if !missing.is_empty() {
-        // In CI a skip would pass silently: scripts/test installs these there.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI: a firewall oracle tool is missing"
-        );
-        eprintln!("skipped: {} not installed", missing.join(", "));
-        return;
-    }
-    if !Command::new("unshare")
-        .args(["-n", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        eprintln!("skipped: `unshare -n` is not permitted here");
+        "iptables-legacy-save",
+        "iptables-nft-save",
+        "ip6tables-legacy-save",
+        "ip6tables-nft-save",
+    ];
+    if !common::require(&tools) || !common::netns() {
         return;
     }
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
@@ -77,11 +59,7 @@ fn replay_matches_real_iptables_in_both_backends() {
             ("iptables", format!("iptables-{backend}")),
             ("ip6tables", format!("ip6tables-{backend}")),
         ] {
-            let target = Command::new("sh")
-                .args(["-c", &format!("command -v {real}")])
-                .output()
-                .expect("sh");
-            let target = String::from_utf8_lossy(&target.stdout).trim().to_string();
+            let target = common::find(&real).expect("checked above");
             std::os::unix::fs::symlink(&target, bin.join(name)).expect("symlink");
         }
         let run = format!(
@@ -99,7 +77,7 @@ fn replay_matches_real_iptables_in_both_backends() {
                 || stderr.contains("can't initialize")
                 || stderr.contains("Table does not exist")
             {
-                eprintln!("skipped {backend}: the kernel lacks this backend: {stderr}");
+                common::skip(&format!("the kernel lacks the {backend} backend: {stderr}"));
                 continue;
             }
             panic!("{backend}: the script failed: {stderr}");

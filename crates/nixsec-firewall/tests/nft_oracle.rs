@@ -1,11 +1,13 @@
 //! The nft-syntax reader against real nftables: each ruleset below is loaded with `nft -f` in a
 //! fresh network namespace and listed with `nft -j list ruleset`; reading the file must decide
 //! every packet of a grid as reading nft's own JSON does. Skipped with a message where `nft`
-//! or namespaces are missing.
+//! or namespaces are missing; fails instead when `CI` is set.
 
 use std::process::Command;
 
 use nixsec_firewall::{nftjson, nfttext, IpVer, Packet, Ruleset, Tri, L4};
+
+mod common;
 
 const RULESETS: &[&str] = &[
     // Named sets with elements and intervals, negations, interface wildcards.
@@ -62,13 +64,6 @@ table inet main {
 }",
 ];
 
-fn have(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn grid(rs: &Ruleset) -> Vec<(IpVer, L4, u16, Option<&'static str>, Tri)> {
     let mut out = Vec::new();
     for ver in [IpVer::V4, IpVer::V6] {
@@ -89,21 +84,7 @@ fn grid(rs: &Ruleset) -> Vec<(IpVer, L4, u16, Option<&'static str>, Tri)> {
 
 #[test]
 fn nft_text_reads_like_real_nft_json() {
-    if !have("nft") || !have("unshare") {
-        // In CI a skip would pass silently: scripts/test installs these there.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI: a firewall oracle tool is missing"
-        );
-        eprintln!("skipped: nft or unshare not installed");
-        return;
-    }
-    if !Command::new("unshare")
-        .args(["-n", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        eprintln!("skipped: `unshare -n` is not permitted here");
+    if !common::require(&["nft", "unshare"]) || !common::netns() {
         return;
     }
     let t = tempfile::tempdir().expect("tempdir");

@@ -62,6 +62,20 @@ pub(crate) mod testing {
         std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
     }
 
+    /// For a test that needs root (`why`: what for): true as root; otherwise a one-line skip
+    /// message, and a failure when `CI` is set (CI runs `scripts/test` as root).
+    pub fn root_or_skip(why: &str) -> bool {
+        if am_root() {
+            return true;
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "not root ({why}): CI is set and runs scripts/test as root, so this fails instead of skipping"
+        );
+        eprintln!("skipped: not root ({why})");
+        false
+    }
+
     /// The message of a pass, skip or error; a failure's problems, one per line.
     pub fn message(o: &Outcome) -> String {
         o.message()

@@ -1,14 +1,15 @@
 //! The sshd_config reader against the reference: OpenSSH's own `sshd -T` (effective
 //! configuration, `-C` for a connection that matches a `Match` block).
 //!
-//! Needs an `sshd` binary: `NIXSEC_SSHD`, else `/usr/sbin/sshd` (Debian package
-//! `openssh-server`; `scripts/test` installs it in CI). `sshd -T` refuses to run without its
-//! privilege-separation user and `/run/sshd`; as root, sshd runs in a private mount namespace
-//! (`unshare -m`) with a copy of `/etc/passwd` that has the user and a `/run` from the tempdir,
-//! so nothing on the machine changes. Without sshd (and not in CI) the test skips with a
-//! message.
+//! Needs an `sshd` binary: `NIXSEC_SSHD`, else `sshd` on `PATH` (Debian package
+//! `openssh-server`; `scripts/test` unpacks it under `target/` and sets `NIXSEC_SSHD`). `sshd -T`
+//! refuses to run without its privilege-separation user and `/run/sshd`; as root, sshd runs in a
+//! private mount namespace (`unshare -m`) with a copy of `/etc/passwd` that has the user and a
+//! `/run` from the tempdir, so nothing on the machine changes. Without sshd, or where `sshd -T`
+//! cannot run, the test skips with a message, and fails when `CI` is set.
 #![allow(clippy::unwrap_used)]
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -38,28 +39,46 @@ struct Sshd {
 }
 
 impl Sshd {
+    /// The sshd to compare with and a host key for it; `None` after [`skip`].
     fn find() -> Option<Sshd> {
-        let bin = std::env::var_os("NIXSEC_SSHD")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/usr/sbin/sshd"));
-        if !bin.exists() {
+        let bin = match std::env::var_os("NIXSEC_SSHD") {
+            Some(b) => PathBuf::from(b),
+            None => {
+                let Some(b) = find("sshd") else {
+                    skip("no sshd: `NIXSEC_SSHD` is unset and `sshd` is not on PATH");
+                    return None;
+                };
+                b
+            }
+        };
+        if !bin.is_file() {
+            skip(&format!("NIXSEC_SSHD={}: no such file", bin.display()));
             return None;
         }
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("hostkey");
-        let ok = Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-            .arg(&key)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            return None;
-        }
-        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
         // As root, always run in a private mount namespace: a passwd with the sshd user and an
         // empty /run holding /run/sshd, both in the tempdir.
         let wrap = std::fs::metadata("/proc/self")
             .is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+        if !require(if wrap {
+            &["ssh-keygen", "unshare"]
+        } else {
+            &["ssh-keygen"]
+        }) {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("hostkey");
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "ssh-keygen: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
         if wrap {
             let extra = if passwd.lines().any(|l| l.starts_with("sshd:")) {
                 ""
@@ -186,17 +205,12 @@ fn check(sshd: &Sshd, name: &str, files: &[(&str, &str)], conn: Option<(&str, &s
 #[test]
 fn effective_values_match_sshd_t() {
     let Some(mut sshd) = Sshd::find() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "sshd is required in CI (openssh-server)"
-        );
-        eprintln!("skipped: no sshd (install openssh-server or set NIXSEC_SSHD)");
         return;
     };
     if let Err(e) = sshd.probe() {
         // The binary exists but cannot run `-T` here (no privsep user or /run/sshd, and no
         // mount namespace): say so rather than pass.
-        eprintln!("skipped: `sshd -T` cannot run in this environment: {e}");
+        skip(&format!("`sshd -T` cannot run in this environment: {e}"));
         return;
     }
     // Compiled-in defaults for every keyword.
@@ -237,4 +251,37 @@ fn effective_values_match_sshd_t() {
         &[("sshd_config", matched)],
         Some((inside, "Address 10.0.0.0/8")),
     );
+}
+
+/// The first executable `tool` on `PATH`, as a shell finds it.
+fn find(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(tool))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// True when every one of `tools` is on `PATH`; otherwise [`skip`] naming the missing ones.
+fn require(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| find(t).is_none())
+        .collect();
+    if !missing.is_empty() {
+        skip(&format!("not on PATH: {}", missing.join(", ")));
+    }
+    missing.is_empty()
+}
+
+/// The test cannot run here (`reason`): a one-line message, or a failure when `CI` is set
+/// (`scripts/test` provides sshd and every tool the suite uses, and CI runs it as root).
+fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason}: CI is set, so this fails instead of skipping (scripts/test provides it)"
+    );
+    eprintln!("skipped: {reason}");
 }

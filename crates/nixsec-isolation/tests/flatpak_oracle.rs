@@ -3,10 +3,11 @@
 //! repository, as `tests/fixtures/isolation/flatpak/README.md` describes), covering what the
 //! committed fixtures do not: `!host:reset`, wildcard bus names removed with `none`,
 //! `--unset-env`, `:create`, global overrides at both levels, a per-user app, and remotes
-//! written by `flatpak remote-add`. Skipped with a message when `flatpak` is not installed
-//! (`scripts/test` installs it in CI).
+//! written by `flatpak remote-add`. Skipped with a message when `flatpak` is not on `PATH`, and
+//! failed instead when `CI` is set (`scripts/test` installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -72,9 +73,7 @@ impl Env {
 }
 
 fn setup() -> Option<Env> {
-    if Command::new("flatpak").arg("--version").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "flatpak is missing in CI");
-        eprintln!("flatpak_oracle: `flatpak` is not installed, skipped");
+    if !require(&["flatpak"]) {
         return None;
     }
     let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
@@ -285,4 +284,37 @@ fn effective_permissions_equal_flatpak_info() {
         .iter()
         .any(|a| a.id == "org.test.Extra" && a.installation == "system (extra)"));
     std::fs::remove_dir_all(&e.root).ok();
+}
+
+/// The first executable `tool` on `PATH`, as a shell finds it.
+fn find(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(tool))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// True when every one of `tools` is on `PATH`; otherwise [`skip`] naming the missing ones.
+fn require(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| find(t).is_none())
+        .collect();
+    if !missing.is_empty() {
+        skip(&format!("not on PATH: {}", missing.join(", ")));
+    }
+    missing.is_empty()
+}
+
+/// The test cannot run here (`reason`): a one-line message, or a failure when `CI` is set
+/// (`scripts/test` installs every tool the suite uses).
+fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason}: CI is set, so this fails instead of skipping (scripts/test installs it)"
+    );
+    eprintln!("skipped: {reason}");
 }

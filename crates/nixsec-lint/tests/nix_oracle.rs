@@ -18,9 +18,10 @@ fn have_nix() -> bool {
     if !ok {
         assert!(
             std::env::var_os("CI").is_none(),
-            "nix-instantiate is required in CI"
+            "nix-instantiate does not run: CI is set, so this fails instead of skipping \
+             (scripts/test installs nix-bin)"
         );
-        eprintln!("skipped: nix-instantiate not found");
+        eprintln!("skipped: nix-instantiate does not run");
     }
     ok
 }

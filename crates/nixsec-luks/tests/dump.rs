@@ -1,7 +1,9 @@
 //! The header reader against `cryptsetup luksDump`: the saved outputs of the fixture headers
-//! (cryptsetup 2.6.1), and, where cryptsetup is installed, live dumps of headers made here.
+//! (cryptsetup 2.6.1), and, where cryptsetup is on `PATH`, live dumps of headers made here
+//! (without it the live test skips with a message, and fails when `CI` is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -401,20 +403,6 @@ fn garbage_json_and_bad_slot_states_are_errors() {
 
 // ---- live cryptsetup ------------------------------------------------------------------------
 
-fn cryptsetup() -> Option<PathBuf> {
-    for dir in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] {
-        let p = Path::new(dir).join("cryptsetup");
-        if p.exists() {
-            return Some(p);
-        }
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("cryptsetup is missing in CI (scripts/test installs cryptsetup-bin)");
-    }
-    eprintln!("skipping: cryptsetup is not installed");
-    None
-}
-
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(
@@ -427,7 +415,10 @@ fn run(cmd: &mut Command) -> String {
 
 #[test]
 fn live_cryptsetup_headers_match_luksdump() {
-    let Some(cs) = cryptsetup() else { return };
+    if !require(&["cryptsetup"]) {
+        return;
+    }
+    let cs = find("cryptsetup").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key");
     std::fs::write(&key, "nixsec-live-test").unwrap();
@@ -603,4 +594,37 @@ fn corruption_sweep_never_panics() {
             }
         }
     }
+}
+
+/// The first executable `tool` on `PATH`, as a shell finds it.
+fn find(tool: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(tool))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// True when every one of `tools` is on `PATH`; otherwise [`skip`] naming the missing ones.
+fn require(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| find(t).is_none())
+        .collect();
+    if !missing.is_empty() {
+        skip(&format!("not on PATH: {}", missing.join(", ")));
+    }
+    missing.is_empty()
+}
+
+/// The test cannot run here (`reason`): a one-line message, or a failure when `CI` is set
+/// (`scripts/test` installs every tool the suite uses).
+fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason}: CI is set, so this fails instead of skipping (scripts/test installs it)"
+    );
+    eprintln!("skipped: {reason}");
 }

@@ -2,14 +2,13 @@
 //! `systemd-analyze security --offline=true --root=DIR UNIT`: the printed exposure and every
 //! per-check badness must agree.
 //!
-//! The packages are fetched with `apt-get download` and unpacked with `dpkg -x` into one root
-//! (never installed) under `CARGO_TARGET_TMPDIR`, once: a mkdir lock makes concurrent test
-//! processes wait for one download. Skipped (with a message) when not root, when
-//! `systemd-analyze`, `apt-get` or `dpkg` is missing, or when no package can be downloaded.
-//! `scripts/bench-units` reads `PACKAGES` from this file.
+//! The corpus is made by `scripts/fetch-debian-units DIR`: the packages of
+//! `debian-packages.txt` (the one list, which `scripts/bench-units` uses too), fetched with
+//! `apt-get download` and unpacked with `dpkg -x` into `DIR/root`, never installed.
+//! `scripts/test` makes it under `target/` and points `NIXSEC_DEBIAN_UNITS` at `DIR`. The test
+//! never downloads: without the corpus or `systemd-analyze` it skips with a message, and fails
+//! when `CI` is set; under `CI` a corpus that lacks a listed package fails it too.
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use nixsec_core::Root;
 use nixsec_systemd::{list_units, score_unit};
@@ -17,202 +16,60 @@ use nixsec_systemd::{list_units, score_unit};
 mod common;
 use common::run_tool;
 
-/// Packages whose service units are compared; missing ones are skipped with a message.
-const PACKAGES: &[&str] = &[
-    "openssh-server",
-    "nginx-core",
-    "nginx",
-    "apache2",
-    "postfix",
-    "dovecot-core",
-    "bind9",
-    "chrony",
-    "ntpsec",
-    "cron",
-    "rsyslog",
-    "haveged",
-    "avahi-daemon",
-    "cups-daemon",
-    "smartmontools",
-    "lighttpd",
-    "redis-server",
-    "memcached",
-    "postgresql-15",
-    "mariadb-server",
-    "fail2ban",
-    "unbound",
-    "knot",
-    "tor",
-    "nftables",
-    "systemd-timesyncd",
-    "udisks2",
-    "upower",
-    "polkitd",
-    "accountsservice",
-    "networkd-dispatcher",
-    "systemd",
-    "udev",
-    "systemd-resolved",
-    "systemd-container",
-    "systemd-homed",
-    "systemd-oomd",
-    "systemd-userdbd",
-    "dbus-daemon",
-    "network-manager",
-    "lvm2",
-    "mdadm",
-    "e2fsprogs",
-    "util-linux",
-    "man-db",
-    "logrotate",
-    "apt",
-    "fwupd",
-    "modemmanager",
-    "wpasupplicant",
-    "bluez",
-    "qemu-guest-agent",
-    "libvirt-daemon-system",
-    "snmpd",
-    "isc-dhcp-server",
-    "nfs-kernel-server",
-    "nfs-common",
-    "rpcbind",
-    "samba",
-    "haproxy",
-    "keepalived",
-    "prometheus-node-exporter",
-    "squid",
-];
-
 /// Units where nixsec and systemd 252 are known to disagree (see the comment on each).
 const KNOWN_MISMATCHES: &[&str] = &[];
 
 /// Fewer compared units than this fails the test.
 const MIN_UNITS: usize = 20;
 
-fn on_path(bin: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|d| Path::new(d).join(bin))
-        .find(|p| p.is_file())
+/// The packages of `debian-packages.txt`, in order.
+fn packages() -> Vec<String> {
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/debian-packages.txt");
+    std::fs::read_to_string(&list)
+        .unwrap_or_else(|e| panic!("{}: {e}", list.display()))
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-/// The `.deb` already fetched for `pkg` in `dir`, if any.
-fn cached_deb(dir: &Path, pkg: &str) -> Option<PathBuf> {
-    let prefix = format!("{pkg}_");
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".deb"))
-        })
-}
-
-fn apt_download(dir: &Path, pkg: &str) -> bool {
-    Command::new("apt-get")
-        .current_dir(dir)
-        .args(["download", "-q", pkg])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-        && cached_deb(dir, pkg).is_some()
-}
-
-/// Download (or reuse) every package and unpack them into one root. Returns the root and the
-/// packages it holds, or `None` when nothing could be downloaded.
-fn build_root(base: &Path) -> Option<(PathBuf, Vec<String>)> {
-    let debs = base.join("debs");
-    let root = base.join("root");
-    std::fs::create_dir_all(&debs).expect("mkdir debs");
-    let mut missing: Vec<&str> = PACKAGES
-        .iter()
-        .copied()
-        .filter(|p| cached_deb(&debs, p).is_none() && !apt_download(&debs, p))
-        .collect();
-    if !missing.is_empty() {
-        // Stale or absent package lists: refresh once and retry.
-        let _ = Command::new("apt-get")
-            .args(["update", "-q"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        missing.retain(|p| !apt_download(&debs, p));
-    }
-    for p in &missing {
-        eprintln!("debian units: package {p} could not be downloaded; skipped");
-    }
-    let used: Vec<String> = PACKAGES
-        .iter()
-        .filter(|p| !missing.contains(p))
-        .map(|p| (*p).to_string())
-        .collect();
-    if used.is_empty() {
-        return None;
-    }
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).expect("mkdir root");
-    for p in &used {
-        let deb = cached_deb(&debs, p).expect("downloaded");
-        let st = Command::new("dpkg")
-            .arg("-x")
-            .arg(&deb)
-            .arg(&root)
-            .status()
-            .expect("run dpkg -x");
-        assert!(st.success(), "dpkg -x {} failed", deb.display());
-    }
-    Some((root, used))
-}
-
-/// The shared root, built by one test process while the others wait on a mkdir lock.
-fn debian_root() -> Option<(PathBuf, Vec<String>)> {
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("debian-units-v1");
-    let ready = base.join("ready");
-    let lock = PathBuf::from(format!("{}.lock", base.display()));
-    let deadline = Instant::now() + Duration::from_secs(900);
-    while !ready.exists() {
-        if std::fs::create_dir(&lock).is_ok() {
-            let built = std::panic::catch_unwind(|| build_root(&base));
-            let result = match built {
-                Ok(Some((root, used))) => {
-                    std::fs::write(&ready, used.join("\n")).expect("write ready");
-                    Some((root, used))
-                }
-                Ok(None) => None,
-                Err(e) => {
-                    let _ = std::fs::remove_dir(&lock);
-                    std::panic::resume_unwind(e);
-                }
-            };
-            let _ = std::fs::remove_dir(&lock);
-            return result;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {}",
-            lock.display()
+/// The corpus `NIXSEC_DEBIAN_UNITS` names: its root and the packages unpacked there; `None`
+/// after [`common::skip`] when there is none.
+fn corpus() -> Option<(PathBuf, Vec<String>)> {
+    let Some(dir) = std::env::var_os("NIXSEC_DEBIAN_UNITS").map(PathBuf::from) else {
+        common::skip(
+            "no Debian unit corpus: NIXSEC_DEBIAN_UNITS is unset (`scripts/fetch-debian-units DIR` \
+             makes one; scripts/test sets it)",
         );
-        std::thread::sleep(Duration::from_millis(200));
-        if !lock.exists() && !ready.exists() {
-            // The builder gave up (no network): so do we.
-            return None;
-        }
+        return None;
+    };
+    let Ok(text) = std::fs::read_to_string(dir.join("packages")) else {
+        common::skip(&format!(
+            "no Debian unit corpus in NIXSEC_DEBIAN_UNITS={} (no `packages`: run \
+             `scripts/fetch-debian-units` on it)",
+            dir.display()
+        ));
+        return None;
+    };
+    let used: Vec<String> = text.lines().map(str::to_string).collect();
+    let list = packages();
+    let stale: Vec<&String> = used.iter().filter(|p| !list.contains(p)).collect();
+    assert!(
+        stale.is_empty(),
+        "the corpus in {} holds {stale:?}, which debian-packages.txt no longer lists: run \
+         `scripts/fetch-debian-units` on it again",
+        dir.display()
+    );
+    let absent: Vec<&String> = list.iter().filter(|p| !used.contains(p)).collect();
+    if !absent.is_empty() {
+        common::skip(&format!(
+            "the corpus in {} lacks {absent:?} (not downloadable when it was made; \
+             `scripts/fetch-debian-units` retries); comparing the others",
+            dir.display()
+        ));
     }
-    let used = std::fs::read_to_string(&ready).expect("read ready");
-    Some((
-        base.join("root"),
-        used.lines().map(str::to_string).collect(),
-    ))
+    Some((dir.join("root"), used))
 }
 
 /// `Ok(true)` when both scored the unit and agree, `Ok(false)` when both reject it.
@@ -251,20 +108,11 @@ fn compare(bin: &Path, root_dir: &Path, root: &Root, unit: &str) -> Result<bool,
 
 #[test]
 fn debian_service_units_match_systemd_analyze() {
-    if !is_root() {
-        eprintln!("debian units: not root; skipped");
+    if !common::require(&["systemd-analyze"]) {
         return;
     }
-    let Some(bin) = on_path("systemd-analyze") else {
-        eprintln!("debian units: systemd-analyze not installed; skipped");
-        return;
-    };
-    if on_path("apt-get").is_none() || on_path("dpkg").is_none() {
-        eprintln!("debian units: apt-get or dpkg missing; skipped");
-        return;
-    }
-    let Some((root_dir, used)) = debian_root() else {
-        eprintln!("debian units: no package could be downloaded (no network?); skipped");
+    let bin = common::find("systemd-analyze").expect("checked above");
+    let Some((root_dir, used)) = corpus() else {
         return;
     };
     let root = Root::new(&root_dir).expect("root");

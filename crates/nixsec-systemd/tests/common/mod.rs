@@ -1,4 +1,6 @@
-//! The real `systemd-analyze security --offline` as an oracle, shared by the test binaries.
+//! The real `systemd-analyze security --offline` as an oracle, shared by the test binaries, and
+//! the skip that fails when `CI` is set.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::Command;
@@ -46,4 +48,39 @@ pub fn run_tool(bin: &Path, root: &Path, unit: &str) -> Option<ToolScore> {
         })
         .collect();
     Some((exposure, checks))
+}
+
+/// The first executable `tool` on `PATH`, as a shell finds it.
+pub fn find(tool: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(tool))
+        .find(|p| {
+            p.metadata().is_ok_and(|m| {
+                m.is_file()
+                    && std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0
+            })
+        })
+}
+
+/// True when every one of `tools` is on `PATH`; otherwise [`skip`] naming the missing ones.
+pub fn require(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| find(t).is_none())
+        .collect();
+    if !missing.is_empty() {
+        skip(&format!("not on PATH: {}", missing.join(", ")));
+    }
+    missing.is_empty()
+}
+
+/// The test cannot run here (`reason`): a one-line message, or a failure when `CI` is set
+/// (`scripts/test` installs every tool and fetches every corpus the suite uses).
+pub fn skip(reason: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{reason}: CI is set, so this fails instead of skipping (scripts/test installs it)"
+    );
+    eprintln!("skipped: {reason}");
 }

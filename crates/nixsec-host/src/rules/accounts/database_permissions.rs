@@ -114,8 +114,7 @@ mod tests {
 
     #[test]
     fn safe_modes_pass() {
-        if !am_root() {
-            eprintln!("skipped: needs root-owned fixture files");
+        if !root_or_skip("needs root-owned fixture files") {
             return;
         }
         let b = good();
@@ -136,8 +135,7 @@ mod tests {
 
     #[test]
     fn loose_modes_fail() {
-        if !am_root() {
-            eprintln!("skipped: needs root-owned fixture files");
+        if !root_or_skip("needs root-owned fixture files") {
             return;
         }
         let b = good()

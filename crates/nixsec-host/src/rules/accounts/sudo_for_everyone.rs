@@ -54,8 +54,7 @@ mod tests {
 
     #[test]
     fn wrapper_modes() {
-        if !am_root() {
-            eprintln!("skipped: needs root to create a root-owned setuid fixture");
+        if !root_or_skip("needs root to create a root-owned setuid fixture") {
             return;
         }
         let b = RootBuilder::new()

@@ -161,8 +161,7 @@ mod tests {
 
     #[test]
     fn keys_on_encrypted_root_pass() {
-        if !am_root() {
-            eprintln!("skipping: needs root-owned key files");
+        if !root_or_skip("needs root-owned key files") {
             return;
         }
         let o = run(&LuksKeyFileExposed, &keys(luks_host(), 0o400));

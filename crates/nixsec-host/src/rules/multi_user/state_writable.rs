@@ -136,8 +136,7 @@ mod tests {
 
     #[test]
     fn standard_layout_passes_as_root() {
-        if !am_root() {
-            eprintln!("skipped: needs root to give the fixture root-owned directories");
+        if !root_or_skip("needs root to give the fixture root-owned directories") {
             return;
         }
         let o = run(&StateWritable, &standard());
@@ -170,8 +169,7 @@ mod tests {
 
     #[test]
     fn store_without_sticky_bit_or_foreign_group_fails() {
-        if !am_root() {
-            eprintln!("skipped: needs root to set the store's group");
+        if !root_or_skip("needs root to set the store's group") {
             return;
         }
         let o = run(&StateWritable, &standard().chmod("/nix/store", 0o775));
@@ -188,7 +186,7 @@ mod tests {
 
     #[test]
     fn group_restricted_socket_dir_is_fine() {
-        if !am_root() {
+        if !root_or_skip("needs root-owned fixture directories") {
             return;
         }
         let o = run(

@@ -149,8 +149,7 @@ mod tests {
 
     #[test]
     fn root_owned_profiles_pass() {
-        if !am_root() {
-            eprintln!("skipped: needs root-owned fixtures");
+        if !root_or_skip("needs root-owned fixtures") {
             return;
         }
         let o = run(&ProfileWritable, &nixos());
@@ -162,8 +161,7 @@ mod tests {
 
     #[test]
     fn writable_directory_or_target_fails() {
-        if !am_root() {
-            eprintln!("skipped: needs root-owned fixtures");
+        if !root_or_skip("needs root-owned fixtures") {
             return;
         }
         // Both links live in the writable directory: one problem about it.
@@ -223,7 +221,7 @@ mod tests {
             run(&ProfileWritable, &RootBuilder::new()).status(),
             Status::Skip
         );
-        if !am_root() {
+        if !root_or_skip("needs root-owned fixture directories") {
             return;
         }
         let b = RootBuilder::new()

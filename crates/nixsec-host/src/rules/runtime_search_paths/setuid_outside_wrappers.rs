@@ -223,8 +223,7 @@ mod tests {
 
     #[test]
     fn extra_root_wrapper_fails() {
-        if !am_root() {
-            eprintln!("skipped: needs a root-owned wrapper");
+        if !root_or_skip("needs a root-owned wrapper") {
             return;
         }
         let b = nixos()

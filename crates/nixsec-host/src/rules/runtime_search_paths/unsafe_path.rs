@@ -145,8 +145,7 @@ mod tests {
 
     #[test]
     fn nixos_path_passes() {
-        if !am_root() {
-            eprintln!("skipped: needs root-owned fixture directories");
+        if !root_or_skip("needs root-owned fixture directories") {
             return;
         }
         let b = RootBuilder::new()

@@ -170,8 +170,7 @@ mod tests {
 
     #[test]
     fn root_only_keys_pass() {
-        if !am_root() {
-            eprintln!("skipping: needs root-owned fixture files");
+        if !root_or_skip("needs root-owned fixture files") {
             return;
         }
         let o = run(&SigningKeysExposed, &bundle(0o600));
