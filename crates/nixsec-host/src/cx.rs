@@ -1,28 +1,32 @@
 //! `HostCx`: what a host checker gets: the root, facts about the host, the user's options, and
 //! the host facts several checkers share (nix.conf, accounts, sshd_config, mounts, …), each read
 //! at most once per audit into one typed, lazily-filled field of [`Facts`].
+//!
+//! The facts are read by `nixsec-readers` (or the area crate that owns the format) and kept
+//! with their typed errors; the glue modules of this crate (`crate::sshd`, `crate::blockdev`,
+//! …) turn those errors into outcomes.
 
 use std::sync::{Arc, OnceLock};
 
 use nixsec_core::{AuditOptions, HostInfo, Root};
 use nixsec_isolation::{flatpak, lxc, nspawn};
 use nixsec_nixconf::SystemConf;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::blockdev::{Mounts, MountsError};
+use nixsec_readers::environment::EnvFiles;
+use nixsec_readers::sshd::{SshdConfig, SshdError};
+use nixsec_readers::sudoers::Policies;
 
-use crate::accounts::Accounts;
-use crate::blockdev::Mounts;
-use crate::environment::EnvFiles;
 use crate::firewall::Firewall;
 use crate::isolation::Docker;
 use crate::scan::SystemScan;
-use crate::sshd::Load;
 use crate::store::StoreCheck;
-use crate::sudoers::Policies;
 
 /// The host facts shared by checkers: one field per fact, filled on first use.
 #[derive(Default)]
 pub struct Facts {
     pub(crate) accounts: OnceLock<Arc<Accounts>>,
-    pub(crate) mounts: OnceLock<Arc<Result<Option<Mounts>, String>>>,
+    pub(crate) mounts: OnceLock<Arc<Result<Option<Mounts>, MountsError>>>,
     pub(crate) env_files: OnceLock<Arc<EnvFiles>>,
     pub(crate) firewall: OnceLock<Arc<Firewall>>,
     pub(crate) flatpak: OnceLock<Arc<flatpak::Scan>>,
@@ -31,9 +35,34 @@ pub struct Facts {
     pub(crate) docker: OnceLock<Arc<Docker>>,
     pub(crate) nix_conf: OnceLock<Arc<SystemConf>>,
     pub(crate) system_scan: OnceLock<Arc<SystemScan>>,
-    pub(crate) sshd: OnceLock<Arc<Load>>,
+    pub(crate) sshd: OnceLock<Arc<Result<Option<SshdConfig>, SshdError>>>,
     pub(crate) store_check: OnceLock<Arc<StoreCheck>>,
     pub(crate) sudoers: OnceLock<Arc<Policies>>,
+}
+
+/// A host fact of one type that checkers share, read at most once per audit:
+/// `Accounts::of(cx)`, `EnvFiles::of(cx)`, `Policies::of(cx)`.
+pub trait Fact: Sized {
+    /// This audit's value, read on first use.
+    fn of(cx: &HostCx) -> Arc<Self>;
+}
+
+impl Fact for Accounts {
+    fn of(cx: &HostCx) -> Arc<Accounts> {
+        cx.fact(|f| &f.accounts, |cx| Accounts::read(cx.root()))
+    }
+}
+
+impl Fact for EnvFiles {
+    fn of(cx: &HostCx) -> Arc<EnvFiles> {
+        cx.fact(|f| &f.env_files, |cx| EnvFiles::read(cx.root()))
+    }
+}
+
+impl Fact for Policies {
+    fn of(cx: &HostCx) -> Arc<Policies> {
+        cx.fact(|f| &f.sudoers, |cx| Policies::read(cx.root()))
+    }
 }
 
 /// The context a host checker runs in.

@@ -9,7 +9,7 @@ use nixsec_core::Outcome;
 use nixsec_firewall::model::RuleRef;
 use nixsec_firewall::{IpVer, Loaded, Packet, Ruleset, Tri, L4};
 
-use crate::procnet::{Process, Socket, SocketTable};
+use nixsec_readers::procnet::{Process, Socket, SocketTable};
 
 /// NixOS's firewall units (iptables and nftables backends).
 pub const NIXOS_FIREWALL_UNIT: &str = "/etc/systemd/system/firewall.service";
@@ -340,7 +340,7 @@ pub fn is_uplink_interface(name: &str) -> bool {
 #[cfg(test)]
 pub(crate) mod testing {
     //! Fixture roots for the firewall rules: the real rulesets of `nixsec-firewall`'s
-    //! fixtures and the real `/proc/net` capture of `tests/fixtures/proc-net`.
+    //! fixtures and the real `/proc/net` capture of `nixsec-readers/tests/fixtures/proc-net`.
     use std::path::PathBuf;
 
     use crate::engine::Rule;
@@ -362,7 +362,7 @@ pub(crate) mod testing {
     /// Text of a `/proc/net` capture fixture.
     pub fn procnet_fixture(name: &str) -> String {
         let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/proc-net")
+            .join("../nixsec-readers/tests/fixtures/proc-net")
             .join(name);
         std::fs::read_to_string(p).expect("fixture")
     }

@@ -1,70 +1,17 @@
-//! The running kernel as procfs and sysfs show it: sysctls (`/proc/sys`), the command line
-//! (`/proc/cmdline`), mounts (`/proc/self/mountinfo`) and swaps (`/proc/swaps`).
+//! What the kernel rules share: the skip without a live `/proc/sys`, integer sysctl checks
+//! and the verdict over a list of them. The values are read by [`nixsec_readers::kernel`].
 //!
-//! Everything is read through the root; a mounted root normally has an empty `/proc`, so the
-//! kernel rules skip there. A sysctl file that does not exist means the kernel lacks the feature
-//! (no Yama, no module support, …): each check says what that means, usually the kernel's
-//! built-in behaviour, and never turns "absent" into "unknown" silently.
+//! A sysctl file that does not exist means the kernel lacks the feature (no Yama, no module
+//! support, …): each check says what that means, usually the kernel's built-in behaviour, and
+//! never turns "absent" into "unknown" silently.
 
 use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem, Severity};
+use nixsec_readers::kernel::{have_proc_sys, read_int, sysctl_path};
 
 /// Why the kernel rules skip under a root without a live `/proc/sys`.
 pub const NO_PROC: &str =
     "no `/proc/sys` under this root: kernel settings can only be read on the running system";
-
-/// True when `/proc/sys` exists under the root (the running system, or a fixture of it).
-#[must_use]
-pub fn have_proc_sys(cx: &HostCx) -> bool {
-    cx.root().exists("/proc/sys/kernel")
-        || cx.root().exists("/proc/sys/net")
-        || cx.root().exists("/proc/sys/fs")
-}
-
-/// `kernel.yama.ptrace_scope` → `/proc/sys/kernel/yama/ptrace_scope`. Only the dots of the
-/// sysctl name are separators; a key whose interface contains a dot must be given as a path.
-#[must_use]
-pub fn sysctl_path(key: &str) -> String {
-    if key.starts_with('/') {
-        key.to_string()
-    } else {
-        format!("/proc/sys/{}", key.replace('.', "/"))
-    }
-}
-
-/// The raw text of a sysctl (one trailing newline removed): `Ok(None)` when the file does not
-/// exist on this kernel.
-///
-/// # Errors
-/// The file exists but cannot be read (names the file and the problem).
-pub fn read_sysctl(cx: &HostCx, key: &str) -> Result<Option<String>, String> {
-    let path = sysctl_path(key);
-    match cx.root().read_limited(&path, 1 << 16) {
-        Ok((_, bytes)) => match String::from_utf8(bytes) {
-            Ok(s) => Ok(Some(s.strip_suffix('\n').unwrap_or(&s).to_string())),
-            Err(_) => Err(format!("`{path}`: not a text value")),
-        },
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// An integer sysctl: `Ok(None)` when absent.
-///
-/// # Errors
-/// Unreadable, or a value that is not one integer (names the file and the value).
-pub fn read_int(cx: &HostCx, key: &str) -> Result<Option<i64>, String> {
-    let Some(text) = read_sysctl(cx, key)? else {
-        return Ok(None);
-    };
-    text.trim().parse::<i64>().map(Some).map_err(|_| {
-        format!(
-            "`{}`: not an integer: `{}`",
-            sysctl_path(key),
-            nixsec_core::escape(text.trim())
-        )
-    })
-}
 
 /// What a missing sysctl file means for one check.
 #[derive(Debug, Clone, Copy)]
@@ -145,7 +92,7 @@ impl Verdict {
     /// Add one check.
     pub fn check(&mut self, cx: &HostCx, c: &IntCheck) {
         let path = sysctl_path(c.key);
-        let (value, seen) = match read_int(cx, c.key) {
+        let (value, seen) = match read_int(cx.root(), c.key) {
             Ok(Some(x)) => (x, Evidence::value(&path, x.to_string())),
             Ok(None) => match c.absent {
                 Absent::Safe(why) => {
@@ -169,7 +116,7 @@ impl Verdict {
                 }
             },
             Err(e) => {
-                self.errors.push((c.key.to_string(), e));
+                self.errors.push((c.key.to_string(), e.to_string()));
                 return;
             }
         };
@@ -242,214 +189,10 @@ pub fn not_checked(error: &str) -> Problem {
 /// Run a sysctl rule: skip without `/proc/sys`.
 #[must_use]
 pub fn sysctl_rule(cx: &HostCx, checks: &[IntCheck], pass: &str) -> Outcome {
-    if !have_proc_sys(cx) {
+    if !have_proc_sys(cx.root()) {
         return Outcome::skip(NO_PROC);
     }
     Verdict::run(cx, checks).outcome(pass)
-}
-
-/// One kernel parameter: `key` or `key=value`.
-pub type Param = (String, Option<String>);
-
-/// Split a kernel command line as the kernel does: whitespace separates, double quotes group
-/// (and are dropped; `""` is an empty parameter), `--` ends the kernel's parameters.
-#[must_use]
-pub fn split_cmdline(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut any = false;
-    for c in s.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                any = true;
-            }
-            c if c.is_whitespace() && !quoted => {
-                if any {
-                    if cur == "--" {
-                        return out;
-                    }
-                    out.push(std::mem::take(&mut cur));
-                    any = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                any = true;
-            }
-        }
-    }
-    if any && cur != "--" {
-        out.push(cur);
-    }
-    out
-}
-
-/// `/proc/cmdline` as `(key, value)` parameters (see [`split_cmdline`]).
-#[must_use]
-pub fn parse_cmdline(text: &str) -> Vec<Param> {
-    split_cmdline(text)
-        .into_iter()
-        .map(|item| match item.split_once('=') {
-            Some((k, v)) => (k.to_string(), Some(v.to_string())),
-            None => (item, None),
-        })
-        .collect()
-}
-
-/// The kernel command line: `Ok(None)` when `/proc/cmdline` does not exist under the root.
-///
-/// # Errors
-/// Unreadable or not text.
-pub fn cmdline(cx: &HostCx) -> Result<Option<Vec<Param>>, String> {
-    match cx.root().read_to_string("/proc/cmdline") {
-        Ok((_, t)) => Ok(Some(parse_cmdline(&t))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// One `/proc/self/mountinfo` line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mount {
-    /// `major:minor` of the filesystem's device.
-    pub dev: String,
-    /// The root of the mount within its filesystem (`/` unless a bind mount), unescaped.
-    pub fs_root: String,
-    /// Mount point, unescaped.
-    pub point: String,
-    /// Per-mount options (`rw,nosuid,nodev,relatime`).
-    pub options: Vec<String>,
-    /// Filesystem type.
-    pub fstype: String,
-    /// Mount source (device).
-    pub source: String,
-    /// Superblock options.
-    pub super_options: Vec<String>,
-    /// 1-based line.
-    pub line: u32,
-}
-
-impl Mount {
-    /// True when the per-mount options contain `opt`.
-    #[must_use]
-    pub fn has(&self, opt: &str) -> bool {
-        self.options.iter().any(|o| o == opt)
-    }
-}
-
-/// mountinfo escapes space, tab, newline and backslash as `\NNN` octal.
-#[must_use]
-pub fn unescape_octal(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\'
-            && i + 4 <= b.len()
-            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            let v = u32::from(b[i + 1] - b'0') * 64
-                + u32::from(b[i + 2] - b'0') * 8
-                + u32::from(b[i + 3] - b'0');
-            out.push(u8::try_from(v).unwrap_or(b'?'));
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Parse mountinfo; malformed lines are not fatal: their 1-based numbers are returned.
-#[must_use]
-pub fn parse_mountinfo(text: &str) -> (Vec<Mount>, Vec<usize>) {
-    let mut out = Vec::new();
-    let mut bad = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let f: Vec<&str> = line.split(' ').collect();
-        let Some(sep) = f.iter().position(|x| *x == "-") else {
-            bad.push(i + 1);
-            continue;
-        };
-        if sep < 6 || f.len() < sep + 3 {
-            bad.push(i + 1);
-            continue;
-        }
-        out.push(Mount {
-            dev: f[2].to_string(),
-            fs_root: unescape_octal(f[3]),
-            point: unescape_octal(f[4]),
-            options: f[5].split(',').map(str::to_string).collect(),
-            fstype: f[sep + 1].to_string(),
-            source: unescape_octal(f[sep + 2]),
-            super_options: f
-                .get(sep + 3)
-                .map(|s| s.split(',').map(str::to_string).collect())
-                .unwrap_or_default(),
-            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-        });
-    }
-    (out, bad)
-}
-
-/// The mounts of the running system: `Ok(None)` without `/proc/self/mountinfo` under the root.
-///
-/// # Errors
-/// Unreadable, not text, or not a mountinfo file at all (no line parses).
-pub fn mounts(cx: &HostCx) -> Result<Option<Vec<Mount>>, String> {
-    match cx.root().read_to_string("/proc/self/mountinfo") {
-        Ok((_, t)) => {
-            let (m, bad) = parse_mountinfo(&t);
-            if m.is_empty() && !bad.is_empty() {
-                return Err(format!(
-                    "`/proc/self/mountinfo`: no valid line ({} malformed)",
-                    bad.len()
-                ));
-            }
-            Ok(Some(m))
-        }
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// The topmost mount at exactly `point` (the last line for it).
-#[must_use]
-pub fn mount_at<'a>(mounts: &'a [Mount], point: &str) -> Option<&'a Mount> {
-    mounts.iter().rev().find(|m| m.point == point)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cmdline_quotes_and_end_marker() {
-        let c = parse_cmdline(
-            "BOOT_IMAGE=/k root=\"/dev/my disk\" quiet mitigations=off -- init-arg=1\n",
-        );
-        assert_eq!(c.len(), 4);
-        assert_eq!(c[1], ("root".into(), Some("/dev/my disk".into())));
-        assert_eq!(c[2], ("quiet".into(), None));
-        assert_eq!(c[3], ("mitigations".into(), Some("off".into())));
-    }
-
-    #[test]
-    fn mountinfo_lines() {
-        let (m, bad) = parse_mountinfo("25 24 0:23 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw,size=1k\n36 35 98:0 /mnt1 /mnt/my\\040disk rw,noatime master:1 - ext3 /dev/root rw,errors=continue\ngarbage\n");
-        assert_eq!(bad, vec![3]);
-        assert_eq!(m[0].point, "/dev/shm");
-        assert!(m[0].has("nosuid") && !m[0].has("noexec"));
-        assert_eq!(m[1].point, "/mnt/my disk");
-        assert_eq!(m[1].fstype, "ext3");
-        assert_eq!(unescape_octal("a\\134b\\"), "a\\b\\");
-    }
 }
 
 #[cfg(test)]

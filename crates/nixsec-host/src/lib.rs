@@ -1,10 +1,12 @@
-//! nixsec-host: the host rules of `nixsec audit` and the host-file readers they share.
+//! nixsec-host: the host rules of `nixsec audit`, the typed host facts they share ([`HostCx`])
+//! and the engine that runs them.
 //!
 //! Checkers attach to catalogue ids with [`host_rule!`] and land in [`HOST_RULES`]; [`link`]
-//! exists so that the binary references this crate and the linker keeps every entry.
+//! exists so that the binary references this crate and the linker keeps every entry. Host files
+//! are read by `nixsec-readers` (and the area crates); the modules beside `rules` are thin glue:
+//! each caches a reader's result in [`cx::Facts`] and turns its typed errors into outcomes.
 #![deny(missing_docs)]
 
-pub mod accounts;
 pub mod blockdev;
 pub mod cx;
 pub mod engine;
@@ -14,14 +16,13 @@ pub mod isolation;
 pub mod kernel;
 pub mod nix;
 pub mod perms;
-pub mod procnet;
 pub mod rules;
 pub mod scan;
 pub mod sshd;
 pub mod store;
 pub mod sudoers;
 
-pub use cx::HostCx;
+pub use cx::{Fact, HostCx};
 pub use engine::{find_rule, host_rules, run_rules, HostRule, Rule, Selection, HOST_RULES};
 
 /// Called by the binary so the linker keeps this crate (and its registry entries).

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::cx::HostCx;
-use nixsec_core::{Evidence, Outcome, Root};
+use nixsec_core::{Evidence, Outcome};
 use nixsec_nixconf::{NixConf, SystemConf, NIX_CONF};
 
 /// The system nix.conf of the audited root, parsed once per audit.
@@ -75,42 +75,6 @@ pub fn bool_setting<'a>(
     match conf {
         Some(c) => c.bool(name),
         None => Ok(None),
-    }
-}
-
-/// A field (`VERSION_ID`, `BUILD_ID`) of an os-release file, when it describes NixOS.
-#[must_use]
-pub fn nixos_os_release_field(text: &str, field: &str) -> Option<String> {
-    let nixos = text
-        .lines()
-        .any(|l| l.trim() == "ID=nixos" || l.trim() == "ID=\"nixos\"");
-    if !nixos {
-        return None;
-    }
-    text.lines().find_map(|l| {
-        let v = l.strip_prefix(field)?.strip_prefix('=')?;
-        Some(v.trim().trim_matches('"').trim_matches('\'').to_string())
-    })
-}
-
-/// The NixOS version of the current system and the file it came from:
-/// `/run/current-system/nixos-version`, else `field` (`BUILD_ID`, `VERSION_ID`) of a NixOS
-/// `/etc/os-release`; `Ok(None)` when this is not NixOS.
-///
-/// # Errors
-/// A file that exists but cannot be read.
-pub fn nixos_version(root: &Root, field: &str) -> Result<Option<(String, &'static str)>, String> {
-    const VERSION: &str = "/run/current-system/nixos-version";
-    const OS_RELEASE: &str = "/etc/os-release";
-    match root.read_to_string(VERSION) {
-        Ok((_, v)) => return Ok(Some((v.trim().to_string(), VERSION))),
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e.to_string()),
-    }
-    match root.read_to_string(OS_RELEASE) {
-        Ok((_, text)) => Ok(nixos_os_release_field(&text, field).map(|v| (v, OS_RELEASE))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
     }
 }
 

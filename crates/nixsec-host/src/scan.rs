@@ -13,7 +13,18 @@ use crate::perms::capped;
 
 /// The scan of this audit's system closure, or why it could not run (`Ok(None)`: no store or
 /// no current system under this root).
-pub struct SystemScan(pub Result<Option<(String, nixsec_scan::Outcome)>, String>);
+pub struct SystemScan(pub Result<Option<(String, nixsec_scan::Outcome)>, SystemScanError>);
+
+/// Why the scan of an audit's system closure could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SystemScanError {
+    /// The Nix database could not be read.
+    #[error(transparent)]
+    Database(#[from] nixsec_store::db::DbError),
+    /// The closure of `/run/current-system` could not be computed.
+    #[error(transparent)]
+    Closure(#[from] nixsec_scan::ClosureError),
+}
 
 /// Run (once) the scan of the audited system's closure.
 #[must_use]
@@ -27,11 +38,11 @@ pub fn system_scan(cx: &HostCx) -> Arc<SystemScan> {
             }
             let db = match Database::load(root.dir()) {
                 Ok(db) => db,
-                Err(e) => return SystemScan(Err(e.to_string())),
+                Err(e) => return SystemScan(Err(e.into())),
             };
             let paths = match nixsec_scan::system_closure(root.dir(), &db, None) {
                 Ok(p) => p,
-                Err(e) => return SystemScan(Err(e.to_string())),
+                Err(e) => return SystemScan(Err(e.into())),
             };
             let system = paths.first().cloned().unwrap_or_default();
             let source = nixsec_scan::Source::Store {
@@ -51,7 +62,7 @@ pub fn with_scan(cx: &HostCx, f: impl FnOnce(&nixsec_scan::Outcome) -> Outcome) 
         Ok(None) => Outcome::skip(
             "no `/run/current-system` and Nix database under this root: no system closure to scan",
         ),
-        Err(e) => Outcome::error(e.clone()),
+        Err(e) => Outcome::error(e.to_string()),
         Ok(Some((_, o))) => f(o),
     }
 }

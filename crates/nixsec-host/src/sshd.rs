@@ -1,474 +1,19 @@
-//! `/etc/ssh/sshd_config` read the way sshd reads it.
-//!
-//! * Keywords are case-insensitive; `Keyword value`, `Keyword=value` and `Keyword = value` are
-//!   the same; `"` quotes an argument with spaces; a word starting with `#` ends the line.
-//! * For single-valued keywords the **first** value wins (sshd ignores later ones).
-//! * `Include` is expanded in place: each argument is a glob, relative to `/etc/ssh`, matched
-//!   in sorted order; a pattern that matches nothing is ignored (as sshd does). A `Match` block
-//!   inside an included file ends with that file; an `Include` inside a `Match` block puts the
-//!   included lines in that block. Nesting deeper than 16 is an error (sshd's limit).
-//! * `Match` blocks apply per connection: for a connection they match, their first value of a
-//!   keyword overrides the global one. The effective configuration of a *default* connection is
-//!   the global one (plus `Match all` blocks); every `Match` block that sets a keyword to a
-//!   weaker value is reported separately by the rules.
-//! * A keyword that no line sets has sshd's compiled-in default ([`default_of`]), OpenSSH
-//!   upstream; NixOS's generated file sets most of them explicitly.
-//!
-//! On NixOS the file is a link to `/etc/static/ssh/sshd_config` and from there into the store;
-//! [`Root`](nixsec_core::Root) follows both inside the audited root.
+//! The sshd_config of the audited root for the SSH rules: read once per audit by
+//! [`nixsec_readers::sshd`], and the outcomes every SSH rule shares (skip without a
+//! configuration, `error` when it cannot be read, a problem per unreadable included file).
 
 use std::sync::Arc;
 
+use nixsec_core::{Outcome, Problem};
+use nixsec_readers::sshd::{self, Directive, MatchBlock, SshdConfig, SshdError};
+
 use crate::cx::HostCx;
-use nixsec_core::Evidence;
 
-/// The main configuration file.
-pub const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
-
-/// sshd's include depth limit (`SSH_MAX_INCLUDE_DEPTH`).
-const MAX_DEPTH: usize = 16;
-
-/// One configuration line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Directive {
-    /// Keyword, lower-case.
-    pub keyword: String,
-    /// Keyword as written (for evidence).
-    pub written: String,
-    /// Arguments as sshd splits them.
-    pub args: Vec<String>,
-    /// File (inside the root, as named by the config or the include).
-    pub file: String,
-    /// 1-based line.
-    pub line: u32,
-    /// Index of the enclosing `Match` block, if any.
-    pub block: Option<usize>,
-}
-
-impl Directive {
-    /// The first argument, lower-cased (what yes/no keywords compare).
-    #[must_use]
-    pub fn value(&self) -> String {
-        self.args
-            .first()
-            .map(|a| a.to_ascii_lowercase())
-            .unwrap_or_default()
-    }
-
-    /// Evidence: file, line and the line as written (keyword and arguments).
-    #[must_use]
-    pub fn evidence(&self) -> Evidence {
-        Evidence::line(
-            &self.file,
-            self.line,
-            format!("{} {}", self.keyword, self.args.join(" ")),
-        )
-    }
-}
-
-/// A `Match` block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MatchBlock {
-    /// The criteria as written (`User alice Address 10.0.0.0/8`).
-    pub criteria: String,
-    /// File of the `Match` line.
-    pub file: String,
-    /// Line of the `Match` line.
-    pub line: u32,
-    /// `Match all`: applies to every connection.
-    pub all: bool,
-}
-
-/// What the effective value of a keyword rests on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value<'a> {
-    /// Set by this line.
-    Set(&'a Directive),
-    /// No line sets it: sshd's compiled-in default.
-    Default(&'static str),
-}
-
-impl Value<'_> {
-    /// The (first) value, lower-cased.
-    #[must_use]
-    pub fn value(&self) -> String {
-        match self {
-            Value::Set(d) => d.value(),
-            Value::Default(v) => v.to_ascii_lowercase(),
-        }
-    }
-
-    /// Evidence for the value: the line, or the main file with "unset, sshd default".
-    #[must_use]
-    pub fn evidence(&self, keyword: &str) -> Evidence {
-        match self {
-            Value::Set(d) => d.evidence(),
-            Value::Default(v) => {
-                Evidence::value(SSHD_CONFIG, format!("{keyword}: unset, sshd default `{v}`"))
-            }
-        }
-    }
-
-    /// `` `no` (line 12 of /etc/ssh/sshd_config)`` or `` `yes` (sshd default)`` for messages.
-    #[must_use]
-    pub fn describe(&self) -> String {
-        match self {
-            Value::Set(d) => format!(
-                "`{}` ({}:{})",
-                nixsec_core::escape(&d.args.join(" ")),
-                d.file,
-                d.line
-            ),
-            Value::Default(v) => format!("`{v}` (unset: sshd's compiled-in default)"),
-        }
-    }
-}
-
-/// A parsed configuration.
-#[derive(Debug, Clone, Default)]
-pub struct SshdConfig {
-    /// Every line in the order sshd reads them (includes expanded).
-    pub directives: Vec<Directive>,
-    /// The `Match` blocks.
-    pub blocks: Vec<MatchBlock>,
-    /// Every file read.
-    pub files: Vec<String>,
-    /// Included files that exist but could not be read (their settings are unknown).
-    pub unreadable: Vec<String>,
-}
-
-/// The state of the configuration under the root.
-#[derive(Debug, Clone)]
-pub enum Load {
-    /// No `/etc/ssh/sshd_config`: sshd is not configured on this system.
-    Absent,
-    /// The main file is unreadable or not text.
-    Broken(String),
-    /// Parsed.
-    Present(SshdConfig),
-}
-
-/// sshd's compiled-in default for a keyword (OpenSSH upstream, servconf.c `fill_default_server_options`).
+/// The sshd configuration of the audited root (`Ok(None)`: no `/etc/ssh/sshd_config`), read
+/// once per audit.
 #[must_use]
-pub fn default_of(keyword: &str) -> Option<&'static str> {
-    Some(match keyword.to_ascii_lowercase().as_str() {
-        "permitrootlogin" => "prohibit-password",
-        "passwordauthentication"
-        | "kbdinteractiveauthentication"
-        | "challengeresponseauthentication" => "yes",
-        "usepam" => "no",
-        "x11forwarding" => "no",
-        "allowtcpforwarding" | "allowagentforwarding" | "allowstreamlocalforwarding" => "yes",
-        "permittunnel" => "no",
-        "permituserenvironment" => "no",
-        "maxauthtries" => "6",
-        "loglevel" => "INFO",
-        "authorizedkeysfile" => ".ssh/authorized_keys .ssh/authorized_keys2",
-        "port" => "22",
-        "permitemptypasswords" => "no",
-        "pubkeyauthentication" => "yes",
-        _ => return None,
-    })
-}
-
-impl SshdConfig {
-    /// Lines setting `keyword` (any spelling; `ChallengeResponseAuthentication` is read as
-    /// `KbdInteractiveAuthentication`, as sshd does).
-    fn matching<'a>(&'a self, keyword: &str) -> impl Iterator<Item = &'a Directive> + 'a {
-        let want = canonical(keyword);
-        self.directives
-            .iter()
-            .filter(move |d| canonical(&d.keyword) == want)
-    }
-
-    /// The first line outside `Match` blocks (or in a `Match all` block) for `keyword`.
-    #[must_use]
-    pub fn global(&self, keyword: &str) -> Option<&Directive> {
-        let mut first_global = None;
-        for d in self.matching(keyword) {
-            match d.block {
-                Some(b) if self.blocks.get(b).is_some_and(|m| m.all) => return Some(d),
-                None if first_global.is_none() => first_global = Some(d),
-                _ => {}
-            }
-        }
-        first_global
-    }
-
-    /// The effective value for a default connection (no `Match` criteria but `all` apply).
-    #[must_use]
-    pub fn effective(&self, keyword: &str) -> Option<Value<'_>> {
-        match self.global(keyword) {
-            Some(d) => Some(Value::Set(d)),
-            None => default_of(keyword).map(Value::Default),
-        }
-    }
-
-    /// For each `Match` block (other than `Match all`) that sets `keyword`: the block and its
-    /// first line for it (the value a matching connection gets).
-    #[must_use]
-    pub fn overrides(&self, keyword: &str) -> Vec<(&MatchBlock, &Directive)> {
-        let mut seen = Vec::new();
-        let mut out = Vec::new();
-        for d in self.matching(keyword) {
-            if let Some(b) = d.block {
-                if seen.contains(&b) {
-                    continue;
-                }
-                seen.push(b);
-                if let Some(m) = self.blocks.get(b).filter(|m| !m.all) {
-                    out.push((m, d));
-                }
-            }
-        }
-        out
-    }
-
-    /// Every global line for a list keyword (`AllowUsers`, `Port`), in order.
-    #[must_use]
-    pub fn all_global(&self, keyword: &str) -> Vec<&Directive> {
-        self.matching(keyword)
-            .filter(|d| d.block.is_none())
-            .collect()
-    }
-}
-
-fn canonical(keyword: &str) -> String {
-    let k = keyword.to_ascii_lowercase();
-    match k.as_str() {
-        "challengeresponseauthentication" => "kbdinteractiveauthentication".into(),
-        _ => k,
-    }
-}
-
-/// Split one line into words as sshd's `argv_split` does (quotes, `#` ending the line), and the
-/// keyword's optional `=`.
-#[must_use]
-pub fn split_line(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                quoted = false;
-            } else if c == '\\' && matches!(chars.peek(), Some('"' | '\\')) {
-                cur.push(chars.next().unwrap_or('\\'));
-            } else {
-                cur.push(c);
-            }
-            continue;
-        }
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '#' if !in_word => break,
-            '"' => {
-                quoted = true;
-                in_word = true;
-            }
-            c => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    // `Keyword=value`, `Keyword= value`, `Keyword =value`, `Keyword = value`.
-    if let Some(first) = words.first().cloned() {
-        if let Some((k, v)) = first.split_once('=') {
-            let mut rest = vec![k.to_string()];
-            if !v.is_empty() {
-                rest.push(v.to_string());
-            }
-            rest.extend(words.drain(1..));
-            words = rest;
-        } else if words.get(1).is_some_and(|w| w.starts_with('=')) {
-            let w = words.remove(1);
-            if w.len() > 1 {
-                words.insert(1, w[1..].to_string());
-            }
-        }
-    }
-    words
-}
-
-/// glob(3)-style matching of one path component: `*`, `?` and `[...]`; a leading `.` only
-/// matches a literal `.`.
-#[must_use]
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    if name.starts_with('.') && !pattern.starts_with('.') {
-        return false;
-    }
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.first() {
-            None => n.is_empty(),
-            Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
-            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
-            Some('[') => {
-                let Some(end) = p.iter().skip(2).position(|c| *c == ']').map(|i| i + 2) else {
-                    return n.first() == Some(&'[') && go(&p[1..], &n[1..]);
-                };
-                let Some(c) = n.first() else { return false };
-                let (neg, set) = match p.get(1) {
-                    Some('!' | '^') => (true, &p[2..end]),
-                    _ => (false, &p[1..end]),
-                };
-                let mut hit = false;
-                let mut i = 0;
-                while i < set.len() {
-                    if i + 2 < set.len() && set[i + 1] == '-' {
-                        hit |= set[i] <= *c && *c <= set[i + 2];
-                        i += 3;
-                    } else {
-                        hit |= set[i] == *c;
-                        i += 1;
-                    }
-                }
-                hit != neg && go(&p[end + 1..], &n[1..])
-            }
-            Some(x) => n.first() == Some(x) && go(&p[1..], &n[1..]),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
-}
-
-fn has_glob(s: &str) -> bool {
-    s.contains(['*', '?', '['])
-}
-
-/// Expand an absolute glob under the root, sorted (as glob(3) without `GLOB_NOSORT`).
-fn expand(cx: &HostCx, pattern: &str) -> Vec<String> {
-    let mut paths = vec![String::new()];
-    for comp in pattern.split('/').filter(|c| !c.is_empty()) {
-        let mut next = Vec::new();
-        for base in &paths {
-            if has_glob(comp) {
-                let dir = if base.is_empty() {
-                    "/".to_string()
-                } else {
-                    base.clone()
-                };
-                if let Ok((_, names)) = cx.root().read_dir(&dir) {
-                    for n in names {
-                        let n = n.to_string_lossy().into_owned();
-                        if glob_match(comp, &n) {
-                            next.push(format!("{base}/{n}"));
-                        }
-                    }
-                }
-            } else {
-                next.push(format!("{base}/{comp}"));
-            }
-        }
-        paths = next;
-    }
-    paths.sort();
-    paths.retain(|p| !p.is_empty() && cx.root().exists(p));
-    paths
-}
-
-struct Parser<'a> {
-    cx: &'a HostCx,
-    out: SshdConfig,
-}
-
-impl Parser<'_> {
-    fn file(
-        &mut self,
-        path: &str,
-        text: &str,
-        mut block: Option<usize>,
-        depth: usize,
-    ) -> Result<(), String> {
-        self.out.files.push(path.to_string());
-        for (i, raw) in text.lines().enumerate() {
-            let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let words = split_line(raw);
-            let Some(kw) = words.first() else { continue };
-            let keyword = kw.to_ascii_lowercase();
-            let args: Vec<String> = words[1..].to_vec();
-            match keyword.as_str() {
-                "match" => {
-                    let all = args.len() == 1 && args[0].eq_ignore_ascii_case("all");
-                    self.out.blocks.push(MatchBlock {
-                        criteria: args.join(" "),
-                        file: path.to_string(),
-                        line,
-                        all,
-                    });
-                    block = Some(self.out.blocks.len() - 1);
-                }
-                "include" => {
-                    if depth >= MAX_DEPTH {
-                        return Err(format!("`{path}` line {line}: `Include` nested more than {MAX_DEPTH} deep (an include loop?)"));
-                    }
-                    for pat in &args {
-                        let abs = if pat.starts_with('/') {
-                            pat.clone()
-                        } else {
-                            format!("/etc/ssh/{pat}")
-                        };
-                        for f in expand(self.cx, &abs) {
-                            match self.cx.root().read_to_string(&f) {
-                                Ok((_, t)) => self.file(&f, &t, block, depth + 1)?,
-                                Err(e) if e.is_not_found() => {}
-                                Err(e) => self.out.unreadable.push(e.to_string()),
-                            }
-                        }
-                    }
-                }
-                _ => self.out.directives.push(Directive {
-                    keyword,
-                    written: kw.clone(),
-                    args,
-                    file: path.to_string(),
-                    line,
-                    block,
-                }),
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Parse a configuration from its text (includes read through the root).
-///
-/// # Errors
-/// Include nesting beyond sshd's limit.
-pub fn parse(cx: &HostCx, path: &str, text: &str) -> Result<SshdConfig, String> {
-    let mut p = Parser {
-        cx,
-        out: SshdConfig::default(),
-    };
-    p.file(path, text, None, 0)?;
-    Ok(p.out)
-}
-
-/// The sshd configuration of the audited root, read once per audit.
-#[must_use]
-pub fn load(cx: &HostCx) -> Arc<Load> {
-    cx.fact(
-        |f| &f.sshd,
-        |cx| match cx.root().read_to_string(SSHD_CONFIG) {
-            Ok((_, text)) => match parse(cx, SSHD_CONFIG, &text) {
-                Ok(c) => Load::Present(c),
-                Err(e) => Load::Broken(e),
-            },
-            Err(e) if e.is_not_found() => Load::Absent,
-            Err(e) => Load::Broken(e.to_string()),
-        },
-    )
+pub fn load(cx: &HostCx) -> Arc<Result<Option<SshdConfig>, SshdError>> {
+    cx.fact(|f| &f.sshd, |cx| sshd::read(cx.root()))
 }
 
 /// Why SSH rules skip without a configuration.
@@ -485,8 +30,8 @@ pub fn match_subject(keyword: &str, block: &MatchBlock) -> String {
 /// A problem for a `Match` block that sets `keyword` to `value` (weaker than the global one),
 /// about [`match_subject`], with the line as evidence.
 #[must_use]
-pub fn match_problem(keyword: &str, block: &MatchBlock, d: &Directive) -> nixsec_core::Problem {
-    nixsec_core::Problem::about(
+pub fn match_problem(keyword: &str, block: &MatchBlock, d: &Directive) -> Problem {
+    Problem::about(
         match_subject(keyword, block),
         format!(
             "`Match {}` ({}:{}) sets {keyword} `{}`",
@@ -502,26 +47,30 @@ pub fn match_problem(keyword: &str, block: &MatchBlock, d: &Directive) -> nixsec
 /// Run an SSH rule: skip without sshd_config, `error` when it is broken, `error` instead of
 /// `pass` when an included file could not be read, and with a failure, each such file as a
 /// problem of its own.
-pub fn with_sshd(
-    cx: &HostCx,
-    f: impl FnOnce(&SshdConfig) -> nixsec_core::Outcome,
-) -> nixsec_core::Outcome {
-    use nixsec_core::Outcome;
+pub fn with_sshd(cx: &HostCx, f: impl FnOnce(&SshdConfig) -> Outcome) -> Outcome {
     match &*load(cx) {
-        Load::Absent => Outcome::skip(NO_SSHD),
-        Load::Broken(e) => Outcome::error(e.clone()),
-        Load::Present(c) => {
+        Ok(None) => Outcome::skip(NO_SSHD),
+        Err(e) => Outcome::error(e.to_string()),
+        Ok(Some(c)) => {
             let out = f(c);
             if c.unreadable.is_empty() {
                 return out;
             }
             match out {
-                Outcome::Pass { .. } => Outcome::error(format!(
-                    "an included sshd_config file could not be read, so its settings are unknown: {}",
-                    c.unreadable.join("; ")
-                )),
+                Outcome::Pass { .. } => {
+                    let errors: Vec<String> =
+                        c.unreadable.iter().map(ToString::to_string).collect();
+                    Outcome::error(format!(
+                        "an included sshd_config file could not be read, so its settings are unknown: {}",
+                        errors.join("; ")
+                    ))
+                }
                 Outcome::Fail { mut problems } => {
-                    problems.extend(c.unreadable.iter().map(|e| crate::isolation::unread(e)));
+                    problems.extend(
+                        c.unreadable
+                            .iter()
+                            .map(|e| crate::isolation::unread(&e.to_string())),
+                    );
                     Outcome::Fail {
                         problems: crate::isolation::merged(problems),
                     }
@@ -534,157 +83,43 @@ pub fn with_sshd(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use nixsec_testutil::RootBuilder;
-
-    fn load_from(b: &RootBuilder) -> SshdConfig {
-        match &*load(&crate::testing::cx(b)) {
-            Load::Present(c) => c.clone(),
-            other => panic!("{other:?}"),
-        }
-    }
+    use crate::rules::ssh::root_login::RootLogin;
+    use crate::testing::*;
+    use nixsec_readers::sshd::SSHD_CONFIG;
 
     #[test]
-    fn splitting_like_sshd() {
-        assert_eq!(
-            split_line("  PermitRootLogin   no  # comment"),
-            ["PermitRootLogin", "no"]
-        );
-        assert_eq!(
-            split_line("PermitRootLogin=yes"),
-            ["PermitRootLogin", "yes"]
-        );
-        assert_eq!(
-            split_line("PermitRootLogin = yes"),
-            ["PermitRootLogin", "yes"]
-        );
-        assert_eq!(
-            split_line("PermitRootLogin =yes"),
-            ["PermitRootLogin", "yes"]
-        );
-        assert_eq!(
-            split_line("AuthorizedKeysFile \"/etc/my keys/%u\" .ssh/k"),
-            ["AuthorizedKeysFile", "/etc/my keys/%u", ".ssh/k"]
-        );
-        assert!(split_line("# all comment").is_empty());
-        assert!(split_line("").is_empty());
-    }
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("*.conf", "a.conf"));
-        assert!(!glob_match("*.conf", ".hidden.conf"));
-        assert!(glob_match("[0-9]?-x", "1a-x"));
-        assert!(!glob_match("[!0-9]*", "1a"));
-    }
-
-    #[test]
-    fn first_value_wins_case_insensitively_and_includes_expand_in_place() {
-        let b = RootBuilder::new()
-            .file(
-                SSHD_CONFIG,
-                "Include sshd_config.d/*.conf\npermitrootlogin yes\nPasswordAuthentication yes\n",
-            )
-            .file(
-                "/etc/ssh/sshd_config.d/20-b.conf",
-                "PasswordAuthentication no\n",
-            )
-            .file("/etc/ssh/sshd_config.d/10-a.conf", "PERMITROOTLOGIN no\n")
-            .file("/etc/ssh/sshd_config.d/x.txt", "PermitRootLogin yes\n");
-        let c = load_from(&b);
-        let v = c.effective("PermitRootLogin").expect("known");
-        assert_eq!(v.value(), "no");
-        assert!(matches!(v, Value::Set(d) if d.file == "/etc/ssh/sshd_config.d/10-a.conf"));
-        assert_eq!(
-            c.effective("passwordauthentication")
-                .expect("known")
-                .value(),
-            "no"
-        );
-        assert_eq!(c.effective("X11Forwarding"), Some(Value::Default("no")));
-        assert_eq!(c.files.len(), 3);
-    }
-
-    #[test]
-    fn match_blocks_end_with_their_file_and_override_per_connection() {
-        let b = RootBuilder::new()
-            .file(SSHD_CONFIG, "Include /etc/ssh/extra\nPermitRootLogin no\nMatch Address 10.0.0.0/8\n  PermitRootLogin yes\n  PermitRootLogin no\nMatch all\nX11Forwarding yes\n")
-            .file("/etc/ssh/extra", "Match User bob\nPasswordAuthentication yes\n");
-        let c = load_from(&b);
-        // The Match in the included file ends with it: PermitRootLogin no is global.
-        assert_eq!(c.effective("PermitRootLogin").expect("k").value(), "no");
-        let o = c.overrides("PermitRootLogin");
-        assert_eq!(o.len(), 1);
-        assert_eq!(o[0].0.criteria, "Address 10.0.0.0/8");
-        assert_eq!(o[0].1.value(), "yes", "first value in the block wins");
-        assert_eq!(
-            c.effective("PasswordAuthentication"),
-            Some(Value::Default("yes"))
-        );
-        assert_eq!(
-            c.overrides("PasswordAuthentication")[0].0.criteria,
-            "User bob"
-        );
-        // `Match all` applies to the default connection.
-        assert_eq!(c.effective("X11Forwarding").expect("k").value(), "yes");
-    }
-
-    #[test]
-    fn nixos_store_link_and_include_loop() {
-        let b = RootBuilder::new()
-            .file(
-                "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-etc-sshd_config",
-                "PermitRootLogin prohibit-password\n",
-            )
-            .symlink("/etc/static", "/nix/store/static-etc")
-            .symlink(
-                "/nix/store/static-etc/ssh/sshd_config",
-                "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-etc-sshd_config",
-            )
-            .symlink(SSHD_CONFIG, "/etc/static/ssh/sshd_config");
-        assert_eq!(
-            load_from(&b)
-                .effective("permitrootlogin")
-                .expect("k")
-                .value(),
-            "prohibit-password"
-        );
+    fn absent_broken_and_unreadable_includes() {
+        assert_eq!(run(&RootLogin, &RootBuilder::new()).status(), Status::Skip);
         let b = RootBuilder::new().file(SSHD_CONFIG, "Include sshd_config\n");
-        assert!(
-            matches!(&*load(&crate::testing::cx(&b)), Load::Broken(e) if e.contains("nested more than 16"))
+        let o = run(&RootLogin, &b);
+        assert_eq!(o.status(), Status::Error);
+        assert_eq!(
+            message(&o),
+            "`/etc/ssh/sshd_config` line 1: `Include` nested more than 16 deep (an include loop?)"
         );
-    }
-}
-
-/// A yes/no keyword's value as a bool.
-///
-/// # Errors
-/// A value sshd rejects (names the file, line and value).
-pub fn yes_no(v: &Value<'_>, keyword: &str) -> Result<bool, String> {
-    match v.value().as_str() {
-        "yes" => Ok(true),
-        "no" => Ok(false),
-        other => Err(bad_value(v, keyword, other)),
-    }
-}
-
-/// The error for a value sshd would refuse to start with.
-#[must_use]
-pub fn bad_value(v: &Value<'_>, keyword: &str, value: &str) -> String {
-    match v {
-        Value::Set(d) => format!(
-            "`{}` line {}: `{keyword} {}` is not a value sshd accepts",
-            d.file,
-            d.line,
-            nixsec_core::escape(value)
-        ),
-        Value::Default(_) => format!("{keyword}: bad default `{value}`"),
+        let b = RootBuilder::new()
+            .file(SSHD_CONFIG, "Include /etc/ssh/extra\nPermitRootLogin no\n")
+            .dir("/etc/ssh/extra", 0o755);
+        let o = run(&RootLogin, &b);
+        assert_eq!(o.status(), Status::Error);
+        assert!(
+            message(&o).starts_with(
+                "an included sshd_config file could not be read, so its settings are unknown: `/etc/ssh/extra`: "
+            ),
+            "{o:?}"
+        );
+        let b = b.file(SSHD_CONFIG, "Include /etc/ssh/extra\nPermitRootLogin yes\n");
+        let o = run(&RootLogin, &b);
+        let subjects: Vec<Option<&str>> =
+            o.problems().iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, [Some("PermitRootLogin"), Some("/etc/ssh/extra")]);
     }
 }
 
 #[cfg(test)]
 pub(crate) mod fixtures {
     //! sshd_config fixtures from `tests/fixtures/ssh`.
+    use nixsec_readers::sshd::SSHD_CONFIG;
     use nixsec_testutil::RootBuilder;
 
     /// A fixture file's text.
@@ -714,11 +149,11 @@ pub(crate) mod fixtures {
                 "/nix/store/8l9yhb1cbq7x4r0i1h8kzwzq4xyqv6dn-etc/etc/ssh/sshd_config",
                 "/nix/store/0c2gq9cz3xw3a5n7l5d2m6s5y4v0b8k1-sshd.conf-final",
             )
-            .symlink(super::SSHD_CONFIG, "/etc/static/ssh/sshd_config")
+            .symlink(SSHD_CONFIG, "/etc/static/ssh/sshd_config")
     }
 
     /// A root with this sshd_config text as a plain file.
     pub fn plain(text: &str) -> RootBuilder {
-        RootBuilder::new().file(super::SSHD_CONFIG, text)
+        RootBuilder::new().file(SSHD_CONFIG, text)
     }
 }

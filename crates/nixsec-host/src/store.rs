@@ -12,7 +12,18 @@ use nixsec_store::{Kind, NoProgress, Options, Problem};
 use crate::nix::system_conf;
 
 /// The verifier's result for this audit, or why it could not run (`Ok(None)`: no store).
-pub struct StoreCheck(pub Result<Option<nixsec_store::Outcome>, String>);
+pub struct StoreCheck(pub Result<Option<nixsec_store::Outcome>, StoreCheckError>);
+
+/// Why the store verification of an audit could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreCheckError {
+    /// nix.conf, which holds the trusted keys, is broken (Nix's own reason).
+    #[error("cannot read the trusted keys: {0}")]
+    TrustedKeys(String),
+    /// The verifier could not read the database or the store.
+    #[error(transparent)]
+    Verify(#[from] nixsec_store::VerifyError),
+}
 
 /// Run (once) the store verification of the audited root.
 #[must_use]
@@ -29,7 +40,7 @@ pub fn store_check(cx: &HostCx) -> Arc<StoreCheck> {
                 SystemConf::Present(c) => Some(c),
                 SystemConf::Absent => None,
                 SystemConf::Broken(e) => {
-                    return StoreCheck(Err(format!("cannot read the trusted keys: {e}")))
+                    return StoreCheck(Err(StoreCheckError::TrustedKeys(e.to_string())))
                 }
             };
             let keys: Vec<PublicKey> =
@@ -49,7 +60,7 @@ pub fn store_check(cx: &HostCx) -> Arc<StoreCheck> {
             StoreCheck(
                 nixsec_store::verify(root.dir(), &opts, &NoProgress)
                     .map(Some)
-                    .map_err(|e| e.to_string()),
+                    .map_err(StoreCheckError::from),
             )
         },
     )
@@ -102,7 +113,7 @@ pub fn problems(found: &[&Problem], max: usize) -> Vec<nixsec_core::Problem> {
 pub fn with_store(cx: &HostCx, f: impl FnOnce(&nixsec_store::Outcome) -> Outcome) -> Outcome {
     match &store_check(cx).0 {
         Ok(None) => Outcome::skip("no Nix store with a database under this root"),
-        Err(e) => Outcome::error(e.clone()),
+        Err(e) => Outcome::error(e.to_string()),
         Ok(Some(outcome)) => f(outcome),
     }
 }

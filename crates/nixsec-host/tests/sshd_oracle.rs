@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use nixsec_core::Root;
-use nixsec_host::sshd::{parse, SshdConfig, Value};
-use nixsec_host::HostCx;
+use nixsec_readers::sshd::{parse, SshdConfig, Value};
 
 const KEYS: &[&str] = &[
     "PermitRootLogin",
@@ -191,8 +190,7 @@ fn check(sshd: &Sshd, name: &str, files: &[(&str, &str)], conn: Option<(&str, &s
     }
     let main = base.join("sshd_config");
     let text = std::fs::read_to_string(&main).unwrap();
-    let cx = HostCx::new(Root::host());
-    let c = parse(&cx, &main.display().to_string(), &text).unwrap();
+    let c = parse(&Root::host(), &main.display().to_string(), &text).unwrap();
     let theirs = sshd.effective(&main, conn.map(|(spec, _)| spec));
     for k in KEYS {
         let t = theirs

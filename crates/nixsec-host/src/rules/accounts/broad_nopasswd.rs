@@ -1,11 +1,12 @@
 //! NIX-133: NOPASSWD rules that amount to a root shell.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::kernel::not_checked;
-use crate::sudoers::{broad_command, doas_subject, sudo_subject, Policies};
+use crate::sudoers::{broad_command, doas_subject, sudo_subject};
+use nixsec_readers::sudoers::Policies;
 
 /// A passwordless rule for `ALL`, a shell, an editor, nix, nixos-rebuild, systemctl or env.
 pub struct BroadNopasswd;
@@ -30,7 +31,7 @@ impl Rule for BroadNopasswd {
         match &p.sudoers {
             Ok(Some(s)) => {
                 any = true;
-                errors.extend(s.unreadable.iter().cloned());
+                errors.extend(s.unreadable.iter().map(ToString::to_string));
                 for r in s
                     .rules
                     .iter()
@@ -59,7 +60,7 @@ impl Rule for BroadNopasswd {
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.clone()),
+            Err(e) => errors.push(e.to_string()),
         }
         match &p.doas {
             Ok(Some(rules)) => {
@@ -92,7 +93,7 @@ impl Rule for BroadNopasswd {
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.clone()),
+            Err(e) => errors.push(e.to_string()),
         }
         if !problems.is_empty() {
             problems.extend(errors.iter().map(|e| not_checked(e)));

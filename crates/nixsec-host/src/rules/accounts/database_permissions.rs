@@ -2,13 +2,13 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::kernel::not_checked;
-use crate::perms::describe;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::perms::describe;
 
 /// Shadow readable beyond root and group `shadow`; passwd/group writable by non-root; sudoers
 /// not 0440 root.

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
+use nixsec_readers::accounts::Accounts;
 
 /// A non-root uid 0, a duplicate uid or a duplicate gid.
 pub struct DuplicateIds;
@@ -18,7 +18,7 @@ impl Rule for DuplicateIds {
         let a = Accounts::of(cx);
         let (users, groups) = match (&a.users, &a.groups) {
             (Ok(u), Ok(g)) => (u, g),
-            (Err(e), _) | (_, Err(e)) => return Outcome::error(e.clone()),
+            (Err(e), _) | (_, Err(e)) => return Outcome::error(e.to_string()),
         };
         let mut problems = Vec::new();
         for u in users.iter().filter(|u| u.uid == 0 && u.name != "root") {

@@ -1,11 +1,11 @@
 //! NIX-130: an account that can log in has an empty password field.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::kernel::not_checked;
+use nixsec_readers::accounts::Accounts;
 
 /// `/etc/shadow` field 2 empty (or `/etc/passwd` field 2 empty) for an account with a shell.
 pub struct EmptyPassword;
@@ -26,7 +26,7 @@ impl Rule for EmptyPassword {
         let a = Accounts::of(cx);
         let users = match &a.users {
             Ok(u) => u,
-            Err(e) => return Outcome::error(e.clone()),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let passwd_fields = match cx.root().read_to_string("/etc/passwd") {
             Ok((_, t)) => t,
@@ -59,7 +59,7 @@ impl Rule for EmptyPassword {
                         "cannot tell which accounts have empty passwords: {e}"
                     ));
                 }
-                problems.push(not_checked(e));
+                problems.push(not_checked(&e.to_string()));
                 return Outcome::Fail { problems };
             }
         };

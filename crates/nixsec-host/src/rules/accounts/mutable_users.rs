@@ -2,11 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome};
 
-use crate::accounts::{users_groups_json, Accounts};
 use crate::engine::Rule;
+use nixsec_readers::accounts::{users_groups_json, Accounts};
 
 /// `mutableUsers` is true in the system's `users-groups.json`.
 pub struct MutableUsers;
@@ -20,10 +20,10 @@ impl Rule for MutableUsers {
                 "not a NixOS system: accounts are not declared in a configuration",
             );
         }
-        let (path, v) = match users_groups_json(cx) {
+        let (path, v) = match users_groups_json(cx.root()) {
             Ok(Some(x)) => x,
             Ok(None) => return Outcome::skip("no `users-groups.json` in `/run/current-system/activate` (userborn, systemd-sysusers, or not a running system)"),
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let Some(mutable) = v.get("mutableUsers").and_then(serde_json::Value::as_bool) else {
             return Outcome::error(format!("`{path}`: no boolean `mutableUsers`"));

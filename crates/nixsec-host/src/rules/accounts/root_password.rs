@@ -1,11 +1,11 @@
 //! NIX-137: root can log in with a password although admins have sudo or doas.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
-use crate::sudoers::Policies;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::sudoers::Policies;
 
 /// root's shadow field is a usable hash while a sudo/doas path exists.
 pub struct RootPassword;

@@ -2,12 +2,12 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
-use crate::perms::describe;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::perms::describe;
 
 /// The sudo wrapper (or binary) is executable by "other".
 pub struct SudoForEveryone;

@@ -1,11 +1,11 @@
 //! NIX-138: weak password hashing or a loose default umask.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::{login_defs, Accounts};
 use crate::engine::Rule;
 use crate::kernel::not_checked;
+use nixsec_readers::accounts::{login_defs, Accounts};
 
 /// Weak `ENCRYPT_METHOD`, weak hashes in shadow, `UMASK` looser than 027, or a PAM `md5` hash.
 pub struct WeakPasswordPolicy;
@@ -37,9 +37,9 @@ impl Rule for WeakPasswordPolicy {
         let mut errors: Vec<(String, String)> = Vec::new();
         // The password-aging settings: reported with every problem.
         let mut context = Vec::new();
-        let defs = match login_defs(cx) {
+        let defs = match login_defs(cx.root()) {
             Ok(d) => d,
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let get = |k: &str| {
             defs.as_ref()
@@ -175,7 +175,7 @@ impl Rule for WeakPasswordPolicy {
                 if problems.is_empty() && errors.is_empty() {
                     return Outcome::error(format!("cannot check password hashes: {e}"));
                 }
-                errors.push(("/etc/shadow".into(), e.clone()));
+                errors.push(("/etc/shadow".into(), e.to_string()));
             }
         }
         if !problems.is_empty() {

@@ -1,11 +1,12 @@
 //! NIX-132: members of wheel become root without a password (sudo or doas).
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::kernel::not_checked;
-use crate::sudoers::{doas_subject, sudo_subject, Policies};
+use crate::sudoers::{doas_subject, sudo_subject};
+use nixsec_readers::sudoers::Policies;
 
 /// `%wheel ... NOPASSWD: ALL`, `Defaults:%wheel !authenticate`, or doas `permit nopass :wheel`.
 pub struct WheelNopasswd;
@@ -30,7 +31,7 @@ impl Rule for WheelNopasswd {
         match &p.sudoers {
             Ok(Some(s)) => {
                 any = true;
-                errors.extend(s.unreadable.iter().cloned());
+                errors.extend(s.unreadable.iter().map(ToString::to_string));
                 if let Some(r) = s
                     .rules
                     .iter()
@@ -78,7 +79,7 @@ impl Rule for WheelNopasswd {
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.clone()),
+            Err(e) => errors.push(e.to_string()),
         }
         match &p.doas {
             Ok(Some(rules)) => {
@@ -104,7 +105,7 @@ impl Rule for WheelNopasswd {
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.clone()),
+            Err(e) => errors.push(e.to_string()),
         }
         if !problems.is_empty() {
             problems.extend(errors.iter().map(|e| not_checked(e)));

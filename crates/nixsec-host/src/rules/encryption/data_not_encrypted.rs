@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::blockdev::{self, Protection};
 use crate::engine::Rule;
+use nixsec_readers::blockdev::{self, Protection};
 
 /// A persistent data filesystem without dm-crypt.
 pub struct DataNotEncrypted;
@@ -17,9 +17,9 @@ const BOOT_MOUNTS: [&str; 3] = ["/boot", "/efi", "/boot/efi"];
 
 impl Rule for DataNotEncrypted {
     fn check(&self, cx: &HostCx) -> Outcome {
-        let mounts = blockdev::mounts(cx);
+        let mounts = crate::blockdev::mounts(cx);
         let mounts = match &*mounts {
-            Err(e) => return Outcome::error(e.clone()),
+            Err(e) => return Outcome::error(e.to_string()),
             Ok(None) => return Outcome::skip("no /proc/self/mountinfo or /proc/mounts under the root (an offline root): mounts cannot be read"),
             Ok(Some(m)) => m,
         };
@@ -68,9 +68,8 @@ impl Rule for DataNotEncrypted {
                     .with_evidence([ev]),
                 ),
                 Ok(Protection::NotPersistent) => {}
-                Ok(Protection::Unknown(why)) | Err(why) => {
-                    errors.push((m.mount_point.clone(), why, ev))
-                }
+                Ok(Protection::Unknown(why)) => errors.push((m.mount_point.clone(), why, ev)),
+                Err(e) => errors.push((m.mount_point.clone(), e.to_string(), ev)),
             }
         }
         let ev = Evidence::path(&mounts.path);

@@ -5,8 +5,8 @@ use std::os::unix::fs::MetadataExt;
 use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::blockdev::{self, Protection};
 use crate::engine::Rule;
+use nixsec_readers::blockdev::{self, Protection};
 
 /// A LUKS key file stored where others can read it.
 pub struct LuksKeyFileExposed;
@@ -29,7 +29,7 @@ impl Rule for LuksKeyFileExposed {
             Err(e) if e.is_not_found() => return Outcome::skip("no /etc/crypttab (initrd-only LUKS devices are checked by the configuration linter)"),
             Err(e) => return Outcome::error(e.to_string()),
         };
-        let mounts = blockdev::mounts(cx);
+        let mounts = crate::blockdev::mounts(cx);
         // One problem per crypttab entry: its key file is moved or re-moded on its own.
         let (mut bad, mut ok) = (Vec::new(), Vec::new());
         // Entries that could not be checked: name, why, evidence.
@@ -98,11 +98,11 @@ impl Rule for LuksKeyFileExposed {
                         st.describe()
                     )),
                     Some((_, Ok(Protection::Unknown(why)))) => unknown.push(why),
-                    Some((_, Err(e))) => unknown.push(e),
+                    Some((_, Err(e))) => unknown.push(e.to_string()),
                     _ => {}
                 },
                 Ok(None) => {}
-                Err(e) => unknown.push(e.clone()),
+                Err(e) => unknown.push(e.to_string()),
             }
             if !issues.is_empty() {
                 let mut msg = format!("`{name}`: key file `{shown}` {}", issues.join(" and "));

@@ -3,8 +3,8 @@
 use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Profile, Severity};
 
-use crate::blockdev::{self, Protection};
 use crate::engine::Rule;
+use nixsec_readers::blockdev::{self, Protection};
 
 /// `/` is not on a dm-crypt device.
 pub struct RootNotEncrypted;
@@ -13,9 +13,9 @@ crate::host_rule!("NIX-040", RootNotEncrypted);
 
 impl Rule for RootNotEncrypted {
     fn check(&self, cx: &HostCx) -> Outcome {
-        let mounts = blockdev::mounts(cx);
+        let mounts = crate::blockdev::mounts(cx);
         let mounts = match &*mounts {
-            Err(e) => return Outcome::error(e.clone()),
+            Err(e) => return Outcome::error(e.to_string()),
             Ok(None) => return Outcome::skip("no /proc/self/mountinfo or /proc/mounts under the root (an offline root): the device stack of `/` cannot be read"),
             Ok(Some(m)) => m,
         };
@@ -33,7 +33,7 @@ impl Rule for RootNotEncrypted {
             _ => {}
         }
         match blockdev::protection(cx.root(), m) {
-            Err(e) => Outcome::error(e),
+            Err(e) => Outcome::error(e.to_string()),
             Ok(Protection::Unknown(why)) => {
                 Outcome::error(format!("`/`: {why}")).with_evidence([seen])
             }

@@ -3,8 +3,8 @@
 use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::blockdev::{self, Protection};
 use crate::engine::Rule;
+use nixsec_readers::blockdev::{self, Protection};
 
 /// A swap area on a plain disk.
 pub struct SwapNotEncrypted;
@@ -29,7 +29,7 @@ impl Rule for SwapNotEncrypted {
             return Outcome::pass("no swap is active")
                 .with_evidence([Evidence::path("/proc/swaps")]);
         }
-        let mounts = blockdev::mounts(cx);
+        let mounts = crate::blockdev::mounts(cx);
         let mut plain = Vec::new();
         let mut ok = Vec::new();
         let mut errors = Vec::new();
@@ -41,28 +41,30 @@ impl Rule for SwapNotEncrypted {
             }
             let prot = if s.kind == "file" {
                 match &*mounts {
-                    Err(e) => Err(e.clone()),
+                    Err(e) => Err(e.to_string()),
                     Ok(None) => Err(format!(
                         "swap file `{name}`: no mount table to find its filesystem"
                     )),
                     Ok(Some(m)) => match m.holding(name) {
-                        Some(mount) => blockdev::protection(root, mount),
+                        Some(mount) => blockdev::protection(root, mount).map_err(|e| e.to_string()),
                         None => Err(format!("swap file `{name}`: no mount holds it")),
                     },
                 }
             } else {
-                blockdev::device_name(root, None, name).and_then(|d| match d {
-                    Some(d) => blockdev::stack(root, &d).map(|st| {
-                        if st.encrypted() {
-                            Protection::Encrypted(st)
-                        } else {
-                            Protection::Plain(st)
-                        }
-                    }),
-                    None => Ok(Protection::Unknown(format!(
-                        "cannot map swap device `{name}` to a block device"
-                    ))),
-                })
+                blockdev::device_name(root, None, name)
+                    .and_then(|d| match d {
+                        Some(d) => blockdev::stack(root, &d).map(|st| {
+                            if st.encrypted() {
+                                Protection::Encrypted(st)
+                            } else {
+                                Protection::Plain(st)
+                            }
+                        }),
+                        None => Ok(Protection::Unknown(format!(
+                            "cannot map swap device `{name}` to a block device"
+                        ))),
+                    })
+                    .map_err(|e| e.to_string())
             };
             let ev = Evidence::value("/proc/swaps", format!("{name} {}", s.kind));
             match prot {

@@ -4,8 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem, Severity};
 use nixsec_luks::WeaknessKind;
 
-use crate::blockdev;
 use crate::engine::Rule;
+use nixsec_readers::blockdev;
 
 /// Weak LUKS parameters.
 pub struct WeakLuksHeader;
@@ -17,7 +17,7 @@ impl Rule for WeakLuksHeader {
         let root = cx.root();
         let layers = match blockdev::all_crypt_layers(root) {
             Ok(l) => l,
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         if layers.is_empty() {
             return Outcome::skip("no dm-crypt mapping in /sys/block/dm-*/dm/uuid");
@@ -72,7 +72,7 @@ impl Rule for WeakLuksHeader {
             let (path, header) = match blockdev::luks_header(root, l) {
                 Ok(x) => x,
                 Err(e) => {
-                    errors.push((subject, e));
+                    errors.push((subject, e.to_string()));
                     continue;
                 }
             };

@@ -5,7 +5,7 @@ use nixsec_core::{escape, Evidence, Outcome, Problem, Severity};
 
 use crate::engine::Rule;
 use crate::firewall::{exposures, firewall, Exposure, Listener, RISK_PORTS};
-use crate::procnet::read_sockets;
+use nixsec_readers::procnet::read_sockets;
 
 /// Listeners the firewall lets through.
 pub struct ExposedListener;
@@ -65,7 +65,7 @@ impl Rule for ExposedListener {
             Ok(None) => return Outcome::skip(
                 "no `/proc/net/tcp` under this root (not the running system): no sockets to see",
             ),
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let fw = firewall(cx);
         let rs = match fw.ruleset() {

@@ -60,7 +60,7 @@ fn plain_port(cx: &HostCx) -> Vec<Evidence> {
     let mut out = Vec::new();
     for (file, proto) in [("/proc/net/tcp", "tcp"), ("/proc/net/tcp6", "tcp6")] {
         if let Ok((_, t)) = cx.root().read_to_string(file) {
-            for l in crate::procnet::parse_table(&t, proto, "0A") {
+            for l in nixsec_readers::procnet::parse_table(&t, proto, "0A") {
                 if l.port == 2375 && !(l.addr.starts_with("127.") || l.addr == "::1") {
                     out.push(Evidence::value(
                         file,

@@ -2,7 +2,7 @@
 
 use std::os::unix::fs::MetadataExt;
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{escape, Evidence, Outcome, Problem};
 use nixsec_isolation::docker::group_members;
 
@@ -33,7 +33,7 @@ impl Rule for ContainerGroupMembers {
             ("/run/podman/podman.sock", "rootful Podman socket"),
         ] {
             if let Ok((_, md)) = root.metadata(sock) {
-                let accounts = crate::accounts::Accounts::of(cx);
+                let accounts = nixsec_readers::accounts::Accounts::of(cx);
                 let g = accounts.group_name(md.gid());
                 if md.mode() & 0o002 != 0 {
                     problems.push(
@@ -80,7 +80,7 @@ impl Rule for ContainerGroupMembers {
             Ok((_, t)) => group_members(&t),
             Err(e) => return Outcome::error(e.to_string()),
         };
-        let users = crate::accounts::Accounts::of(cx);
+        let users = nixsec_readers::accounts::Accounts::of(cx);
         let passwd = users.users.as_ref().ok();
         let mut seen: Vec<&str> = Vec::new();
         for (g, why) in &wanted {

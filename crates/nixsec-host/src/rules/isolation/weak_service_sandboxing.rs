@@ -56,7 +56,7 @@ impl Rule for WeakServiceSandboxing {
         {
             return Outcome::skip("no systemd unit directories under this root");
         }
-        let listening = crate::procnet::listeners(cx.root());
+        let listening = nixsec_readers::procnet::listeners(cx.root());
         let wanted: BTreeSet<String> = match &listening {
             Some(map) => map.keys().cloned().collect(),
             None => match wanted_services(cx) {

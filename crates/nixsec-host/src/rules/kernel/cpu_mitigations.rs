@@ -5,7 +5,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::kernel::{cmdline, not_checked};
+use crate::kernel::not_checked;
+use nixsec_readers::kernel::cmdline;
 
 /// A mitigation-disabling parameter, or a `Vulnerable` line under
 /// `/sys/devices/system/cpu/vulnerabilities`.
@@ -51,7 +52,7 @@ impl Rule for CpuMitigations {
         let mut problems = Vec::new();
         let mut errors = Vec::new();
         let mut seen_any = false;
-        match cmdline(cx) {
+        match cmdline(cx.root()) {
             Ok(Some(items)) => {
                 seen_any = true;
                 for (k, v) in &items {
@@ -70,7 +71,7 @@ impl Rule for CpuMitigations {
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(e.to_string()),
         }
         const DIR: &str = "/sys/devices/system/cpu/vulnerabilities";
         match cx.root().read_dir(DIR) {

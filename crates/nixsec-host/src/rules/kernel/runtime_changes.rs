@@ -4,7 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome};
 
 use crate::engine::Rule;
-use crate::kernel::{cmdline, have_proc_sys, Absent, IntCheck, Verdict, NO_PROC};
+use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
+use nixsec_readers::kernel::{cmdline, have_proc_sys};
 
 /// `kernel.modules_disabled` or `kernel.kexec_load_disabled` is 0.
 pub struct RuntimeChanges;
@@ -28,11 +29,11 @@ const CHECKS: &[IntCheck] = &[
 
 impl Rule for RuntimeChanges {
     fn check(&self, cx: &HostCx) -> Outcome {
-        if !have_proc_sys(cx) {
+        if !have_proc_sys(cx.root()) {
             return Outcome::skip(NO_PROC);
         }
         let mut v = Verdict::run(cx, CHECKS);
-        match cmdline(cx) {
+        match cmdline(cx.root()) {
             Ok(Some(items)) => {
                 let nohib = items.iter().any(|(k, _)| k == "nohibernate");
                 v.context.push(Evidence::value(
@@ -49,7 +50,7 @@ impl Rule for RuntimeChanges {
                 }
             }
             Ok(None) => {}
-            Err(e) => v.error("/proc/cmdline", e),
+            Err(e) => v.error("/proc/cmdline", e.to_string()),
         }
         v.outcome("neither module loading nor kexec can change the running kernel")
     }

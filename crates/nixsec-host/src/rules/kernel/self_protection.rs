@@ -5,7 +5,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::kernel::{have_proc_sys, mounts, Absent, IntCheck, Verdict, NO_PROC};
+use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
+use nixsec_readers::kernel::{have_proc_sys, mounts};
 
 /// One of the knobs is below its target, or lockdown is `none` while debugfs is mounted.
 pub struct SelfProtection;
@@ -53,14 +54,14 @@ const CHECKS: &[IntCheck] = &[
 
 impl Rule for SelfProtection {
     fn check(&self, cx: &HostCx) -> Outcome {
-        if !have_proc_sys(cx) {
+        if !have_proc_sys(cx.root()) {
             return Outcome::skip(NO_PROC);
         }
         let mut v = Verdict::run(cx, CHECKS);
         for key in ["kernel.ftrace_enabled", "vm.mmap_rnd_bits"] {
-            if let Ok(Some(x)) = crate::kernel::read_sysctl(cx, key) {
+            if let Ok(Some(x)) = nixsec_readers::kernel::read_sysctl(cx.root(), key) {
                 v.context
-                    .push(Evidence::value(crate::kernel::sysctl_path(key), x));
+                    .push(Evidence::value(nixsec_readers::kernel::sysctl_path(key), x));
             }
         }
         const LOCKDOWN: &str = "/sys/kernel/security/lockdown";
@@ -94,7 +95,7 @@ impl Rule for SelfProtection {
             let seen = Evidence::value(LOCKDOWN, format!("[{mode}]"));
             v.evidence.push(seen.clone());
             if mode == "none" {
-                match mounts(cx) {
+                match mounts(cx.root()) {
                     Ok(Some(m)) => {
                         if let Some(d) = m.iter().find(|m| m.fstype == "debugfs") {
                             let mounted = Evidence::line(
@@ -116,7 +117,7 @@ impl Rule for SelfProtection {
                         }
                     }
                     Ok(None) => {}
-                    Err(e) => v.error("/proc/self/mountinfo", e),
+                    Err(e) => v.error("/proc/self/mountinfo", e.to_string()),
                 }
             }
         }

@@ -5,7 +5,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::kernel::{mount_at, mounts, not_checked};
+use crate::kernel::not_checked;
+use nixsec_readers::kernel::{mount_at, mounts};
 
 /// A listed mount point lacks the options it should have.
 pub struct TempMounts;
@@ -51,10 +52,10 @@ fn tmp_cleaned(cx: &HostCx) -> Result<Option<Evidence>, String> {
 
 impl Rule for TempMounts {
     fn check(&self, cx: &HostCx) -> Outcome {
-        let all = match mounts(cx) {
+        let all = match mounts(cx.root()) {
             Ok(Some(m)) => m,
             Ok(None) => return Outcome::skip("no `/proc/self/mountinfo` under this root: mounts can only be checked on the running system"),
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let mut problems = Vec::new();
         let mut evidence = Vec::new();

@@ -1,12 +1,10 @@
 //! NIX-101: AppArmor is active but no profile enforces anything.
 
-use std::collections::BTreeMap;
-
 use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome};
 
-use super::{apparmor_param, lsm_list};
 use crate::engine::Rule;
+use nixsec_readers::mac::{apparmor_param, lsm_list, profile_modes};
 
 /// AppArmor loaded without enforcing profiles.
 pub struct AppArmorConfinesNothing;
@@ -15,36 +13,11 @@ crate::host_rule!("NIX-101", AppArmorConfinesNothing);
 
 const PROFILES: &str = "/sys/kernel/security/apparmor/profiles";
 
-/// Count the loaded profiles per mode.
-///
-/// # Errors
-/// A line that is not `NAME (MODE)` (1-based line number).
-pub fn count_modes(text: &str) -> Result<BTreeMap<String, usize>, (u32, String)> {
-    let mut out = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let Some((name, mode)) = line.rsplit_once(" (") else {
-            return Err((n, line.to_string()));
-        };
-        let Some(mode) = mode.strip_suffix(')') else {
-            return Err((n, line.to_string()));
-        };
-        if name.is_empty() || mode.is_empty() || !mode.bytes().all(|b| b.is_ascii_lowercase()) {
-            return Err((n, line.to_string()));
-        }
-        *out.entry(mode.to_string()).or_insert(0) += 1;
-    }
-    Ok(out)
-}
-
 impl Rule for AppArmorConfinesNothing {
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
         let active = match (lsm_list(root), apparmor_param(root)) {
-            (Err(e), _) | (_, Err(e)) => return Outcome::error(e),
+            (Err(e), _) | (_, Err(e)) => return Outcome::error(e.to_string()),
             (Ok(Some(list)), _) => list.iter().any(|l| l == "apparmor"),
             (Ok(None), Ok(p)) => p == Some(true),
         };
@@ -64,18 +37,12 @@ impl Rule for AppArmorConfinesNothing {
                 ))
             }
         };
-        let counts = match count_modes(&text) {
+        let counts = match profile_modes(&text) {
             Ok(c) => c,
-            Err((n, line)) => {
-                return Outcome::error(format!(
-                    "`{PROFILES}`: line {n}: `{}` is not `NAME (MODE)`",
-                    nixsec_core::escape(&line)
-                ))
-                .with_evidence([Evidence::line(
-                    PROFILES,
-                    n,
-                    nixsec_core::escape(&line),
-                )])
+            Err(e) => {
+                return Outcome::error(format!("`{PROFILES}`: {e}")).with_evidence([
+                    Evidence::line(PROFILES, e.line, nixsec_core::escape(&e.text)),
+                ])
             }
         };
         let total: usize = counts.values().sum();
@@ -114,8 +81,8 @@ impl Rule for AppArmorConfinesNothing {
 mod tests {
     use super::*;
     use crate::rules::mac::fixtures::mac;
-    use crate::rules::mac::LSM;
     use crate::testing::*;
+    use nixsec_readers::mac::LSM;
 
     fn apparmor(profiles: impl AsRef<[u8]>) -> RootBuilder {
         RootBuilder::new()
@@ -125,14 +92,14 @@ mod tests {
 
     #[test]
     fn counts_the_fixture() {
-        let c = count_modes(&String::from_utf8(mac("apparmor/profiles")).expect("utf8"))
+        let c = profile_modes(&String::from_utf8(mac("apparmor/profiles")).expect("utf8"))
             .expect("parse");
         assert_eq!(c.get("enforce"), Some(&7));
         assert_eq!(c.get("complain"), Some(&1));
         assert_eq!(c.get("kill"), Some(&1));
         assert_eq!(c.get("unconfined"), Some(&2));
         assert_eq!(
-            count_modes("name with (parens) (enforce)\n")
+            profile_modes("name with (parens) (enforce)\n")
                 .expect("parse")
                 .get("enforce"),
             Some(&1)

@@ -3,11 +3,11 @@
 use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome};
 
-use super::{
+use crate::engine::Rule;
+use nixsec_readers::mac::{
     apparmor_param, cmdline_mac_params, lsm_list, selinux_enforce, APPARMOR_ENABLED, LSM,
     SELINUX_ENFORCE,
 };
-use crate::engine::Rule;
 
 /// No AppArmor, SELinux, Smack or TOMOYO.
 pub struct NoMacLsm;
@@ -30,7 +30,7 @@ impl Rule for NoMacLsm {
             .map(|h| Evidence::value("/proc/cmdline", h.clone()))
             .collect();
         match lsm_list(root) {
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
             Ok(Some(list)) => {
                 ev.insert(0, Evidence::value(LSM, list.join(",")));
                 let active: Vec<&str> = list
@@ -53,11 +53,11 @@ impl Rule for NoMacLsm {
         }
         let aa = match apparmor_param(root) {
             Ok(v) => v,
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let se = match selinux_enforce(root) {
             Ok(v) => v,
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         if aa == Some(true) {
             return Outcome::pass("AppArmor is enabled (module parameter)")

@@ -3,8 +3,8 @@
 use crate::cx::HostCx;
 use nixsec_core::{escape, Evidence, Outcome, Problem};
 
-use super::{cmdline_mac_params, lsm_list, selinux_enforce, LSM, SELINUX_ENFORCE};
 use crate::engine::Rule;
+use nixsec_readers::mac::{cmdline_mac_params, lsm_list, selinux_enforce, LSM, SELINUX_ENFORCE};
 
 /// SELinux on NixOS.
 pub struct SelinuxRequested;
@@ -36,7 +36,7 @@ impl Rule for SelinuxRequested {
                 )]),
             ),
             Ok(None) => {}
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         }
         match lsm_list(root) {
             Ok(Some(l)) if l.iter().any(|x| x == "selinux") => problems.push(
@@ -47,7 +47,7 @@ impl Rule for SelinuxRequested {
                 .with_evidence([Evidence::value(LSM, l.join(","))]),
             ),
             Ok(_) => {}
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         }
         match root.read_to_string(CONFIG) {
             Ok((_, t)) => {

@@ -1,12 +1,12 @@
 //! NIX-011: builds do not run as dedicated, locked-down build users.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::nix::{bool_setting, with_conf};
 use crate::perms::unreadable;
+use nixsec_readers::accounts::Accounts;
 
 /// `build-users-group` is empty, missing, or its users could log in.
 pub struct BuildsNotIsolated;
@@ -41,7 +41,7 @@ impl Rule for BuildsNotIsolated {
             let accounts = Accounts::of(cx);
             let groups = match &accounts.groups {
                 Ok(g) => g,
-                Err(e) => return Outcome::error(e.clone()),
+                Err(e) => return Outcome::error(e.to_string()),
             };
             let Some(group) = groups.iter().find(|g| g.name == group_name) else {
                 return Outcome::fail_about(
@@ -70,7 +70,7 @@ impl Rule for BuildsNotIsolated {
             }
             let users = match &accounts.users {
                 Ok(u) => u,
-                Err(e) => return Outcome::error(e.clone()),
+                Err(e) => return Outcome::error(e.to_string()),
             };
             // One problem per member: each is locked down on its own.
             let mut problems = Vec::new();
@@ -153,12 +153,17 @@ impl Rule for BuildsNotIsolated {
             }
             if !problems.is_empty() {
                 if let Err(e) = &accounts.shadow {
-                    problems.push(unreadable(e, "/etc/shadow"));
+                    problems.push(unreadable(&e.to_string(), "/etc/shadow"));
                 }
                 return Outcome::Fail { problems };
             }
             if unknown {
-                let reason = accounts.shadow.as_ref().err().cloned().unwrap_or_default();
+                let reason = accounts
+                    .shadow
+                    .as_ref()
+                    .err()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 return Outcome::error(format!(
                     "cannot tell whether build users have passwords: {reason}"
                 ))

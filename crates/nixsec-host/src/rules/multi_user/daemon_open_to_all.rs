@@ -2,15 +2,15 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome};
 
-use crate::accounts::Accounts;
 use nixsec_nixconf::NixConf;
+use nixsec_readers::accounts::Accounts;
 
 use crate::engine::Rule;
 use crate::nix::{default_evidence, with_conf};
-use crate::perms::describe;
+use nixsec_readers::perms::describe;
 
 /// `allowed-users = *` and the socket reachable by everyone, with several human accounts.
 pub struct DaemonOpenToAll;
@@ -51,7 +51,7 @@ impl Rule for DaemonOpenToAll {
             }
             let users = match &accounts.users {
                 Ok(u) => u,
-                Err(e) => return Outcome::error(e.clone()),
+                Err(e) => return Outcome::error(e.to_string()),
             };
             let humans: Vec<&str> = users
                 .iter()

@@ -2,13 +2,13 @@
 
 use std::os::unix::fs::MetadataExt;
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::nix::{nix_installed, NOT_INSTALLED};
-use crate::perms::describe;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::perms::describe;
 
 /// `/nix/store` or `/nix/var/nix/db` is not owned by root.
 pub struct SingleUserInstall;

@@ -2,13 +2,14 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::nix::{nix_installed, system_conf, NOT_INSTALLED};
-use crate::perms::{describe, unreadable};
+use crate::perms::unreadable;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::perms::describe;
 
 /// `/nix/store`, the database, the daemon socket directory, profiles or gcroots are writable by
 /// a user or group that should not write there.

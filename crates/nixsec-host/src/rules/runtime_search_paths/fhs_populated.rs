@@ -5,8 +5,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::kernel::mounts;
 use crate::perms::{capped, unreadable};
+use nixsec_readers::kernel::mounts;
 
 /// Most entries reported one by one.
 const MAX_LISTED: usize = 10;
@@ -21,7 +21,7 @@ impl Rule for FhsPopulated {
         if !cx.info().is_nixos {
             return Outcome::skip("not a NixOS system: FHS directories are populated by design");
         }
-        if let Ok(Some(m)) = mounts(cx) {
+        if let Ok(Some(m)) = mounts(cx.root()) {
             if let Some(e) = m.iter().find(|m| {
                 (m.point == "/usr/bin" || m.point == "/bin") && m.fstype.contains("envfs")
             }) {

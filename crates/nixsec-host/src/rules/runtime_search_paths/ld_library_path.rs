@@ -1,10 +1,11 @@
 //! NIX-001: `LD_LIBRARY_PATH` set for every login, overriding the store RPATHs.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::environment::{lines, Assignment, EnvFiles, FILES};
+use crate::environment::lines;
+use nixsec_readers::environment::{Assignment, EnvFiles, FILES};
 
 /// A system-wide environment file assigns `LD_LIBRARY_PATH`.
 pub struct LdLibraryPath;
@@ -32,11 +33,11 @@ impl Rule for LdLibraryPath {
             })
             .collect();
         if !problems.is_empty() {
-            problems.extend(env.unreadable());
+            problems.extend(crate::environment::unreadable(&env));
             return Outcome::Fail { problems };
         }
         if !env.errors.is_empty() {
-            return Outcome::error(env.errors.join("; "));
+            return Outcome::error(crate::environment::errors(&env));
         }
         if env.texts.is_empty() {
             return Outcome::skip(format!(

@@ -1,10 +1,10 @@
 //! NIX-006: nix-ld's loader shim lets foreign (FHS) binaries run on a server.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Profile};
 
 use crate::engine::Rule;
-use crate::environment::EnvFiles;
+use nixsec_readers::environment::EnvFiles;
 
 /// `/lib64/ld-linux-x86-64.so.2` resolves to nix-ld, or `NIX_LD` is set, with `--profile server`.
 pub struct NixLd;

@@ -1,11 +1,12 @@
 //! NIX-002: a library preloaded into every process that is not the configured allocator.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::environment::{lines, Assignment, EnvFiles};
+use crate::environment::lines;
 use crate::perms::unreadable;
+use nixsec_readers::environment::{Assignment, EnvFiles};
 
 /// `/etc/ld-nix.so.preload` or `/etc/ld.so.preload` lists a non-allocator or non-store library,
 /// or `LD_PRELOAD` is set globally.
@@ -88,7 +89,7 @@ impl Rule for Preload {
                 .with_evidence(hits.iter().map(Assignment::evidence)),
             );
         }
-        errors.extend(env.errors.iter().cloned());
+        errors.extend(env.errors.iter().map(ToString::to_string));
         if !problems.is_empty() {
             problems.extend(errors.iter().map(|e| unreadable(e, "preload file")));
             return Outcome::Fail { problems };

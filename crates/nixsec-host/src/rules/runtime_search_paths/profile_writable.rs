@@ -2,12 +2,13 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
-use crate::perms::{describe, unreadable};
+use crate::perms::unreadable;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::perms::describe;
 
 /// A profile link, its directory or its target is not root's alone.
 pub struct ProfileWritable;

@@ -2,12 +2,13 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
-use crate::perms::{capped, describe, unreadable};
+use crate::perms::{capped, unreadable};
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::perms::describe;
 
 /// A setuid/setgid file outside the wrapper directory, or a root setuid wrapper NixOS does not
 /// install by default.

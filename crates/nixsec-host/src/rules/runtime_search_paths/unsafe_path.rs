@@ -2,13 +2,14 @@
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
-use crate::environment::EnvFiles;
-use crate::perms::{describe, unreadable};
+use crate::perms::unreadable;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::environment::EnvFiles;
+use nixsec_readers::perms::describe;
 
 /// An empty entry, `.`, a relative directory, or a directory writable by non-root.
 pub struct UnsafePath;
@@ -46,7 +47,7 @@ impl Rule for UnsafePath {
         let sets = env.assignments("PATH");
         if sets.is_empty() {
             if !env.errors.is_empty() {
-                return Outcome::error(env.errors.join("; "));
+                return Outcome::error(crate::environment::errors(&env));
             }
             return Outcome::skip("no system-wide environment file sets PATH");
         }
@@ -117,14 +118,14 @@ impl Rule for UnsafePath {
         if !bad.is_empty() {
             let mut problems: Vec<Problem> = bad.into_iter().map(Bad::problem).collect();
             problems.extend(errors.iter().map(|(entry, e)| unreadable(e, entry)));
-            problems.extend(env.unreadable());
+            problems.extend(crate::environment::unreadable(&env));
             return Outcome::Fail { problems };
         }
         if !errors.is_empty() || !env.errors.is_empty() {
             let all: Vec<String> = errors
                 .into_iter()
                 .map(|(_, e)| e)
-                .chain(env.errors.iter().cloned())
+                .chain(env.errors.iter().map(ToString::to_string))
                 .collect();
             return Outcome::error(all.join("; "));
         }

@@ -13,7 +13,7 @@ const SHELLS: [&str; 11] = [
 ];
 
 use crate::engine::Rule;
-use crate::kernel::split_cmdline;
+use nixsec_readers::kernel::split_cmdline;
 
 fn truthy(v: Option<&str>) -> bool {
     !matches!(

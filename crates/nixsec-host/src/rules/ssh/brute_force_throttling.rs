@@ -4,8 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome};
 
 use crate::engine::Rule;
-use crate::procnet::parse_table;
 use crate::sshd::with_sshd;
+use nixsec_readers::procnet::parse_table;
 
 /// sshd listens on a non-loopback address and no fail2ban/sshguard/endlessh runs.
 pub struct BruteForceThrottling;
@@ -29,7 +29,7 @@ fn throttler(cx: &HostCx) -> Option<Evidence> {
             }
         }
     }
-    crate::procnet::processes(cx.root())
+    nixsec_readers::procnet::processes(cx.root())
         .into_iter()
         .find_map(|(pid, comm)| {
             let comm = comm.trim();

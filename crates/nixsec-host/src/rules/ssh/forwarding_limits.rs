@@ -5,7 +5,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Outcome, Problem, Profile};
 
 use crate::engine::Rule;
-use crate::sshd::{bad_value, match_problem, with_sshd, SshdConfig, Value};
+use crate::sshd::{match_problem, with_sshd};
+use nixsec_readers::sshd::{SshdConfig, Value};
 
 /// One of the forwarding/session settings is loose.
 pub struct ForwardingLimits;
@@ -24,7 +25,7 @@ impl Rule for ForwardingLimits {
             let mut evidence = Vec::new();
             macro_rules! bad {
                 ($v:expr, $k:expr) => {
-                    return Outcome::error(bad_value(&$v, $k, &$v.value()))
+                    return Outcome::error($v.bad($k, &$v.value()).to_string())
                         .with_evidence([$v.evidence($k)])
                 };
             }
@@ -120,7 +121,7 @@ impl Rule for ForwardingLimits {
                         "no AllowUsers or AllowGroups: every account may log in",
                     )
                     .with_evidence([nixsec_core::Evidence::value(
-                        crate::sshd::SSHD_CONFIG,
+                        nixsec_readers::sshd::SSHD_CONFIG,
                         "AllowUsers, AllowGroups: unset",
                     )]),
                 );

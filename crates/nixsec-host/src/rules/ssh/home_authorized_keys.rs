@@ -3,12 +3,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{escape, Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
-use crate::sshd::{with_sshd, Value};
+use crate::sshd::with_sshd;
+use nixsec_readers::accounts::Accounts;
+use nixsec_readers::sshd::Value;
 
 /// Home-directory key files are honoured and contain undeclared keys.
 pub struct HomeAuthorizedKeys;
@@ -82,7 +83,7 @@ impl Rule for HomeAuthorizedKeys {
             let accounts = Accounts::of(cx);
             let users = match &accounts.users {
                 Ok(u) => u,
-                Err(e) => return Outcome::error(e.clone()),
+                Err(e) => return Outcome::error(e.to_string()),
             };
             let mut problems = Vec::new();
             let mut errors = Vec::new();

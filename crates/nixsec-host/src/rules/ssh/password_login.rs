@@ -4,7 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::sshd::{match_problem, with_sshd, yes_no, Value};
+use crate::sshd::{match_problem, with_sshd};
+use nixsec_readers::sshd::Value;
 
 /// `PasswordAuthentication yes`, or `KbdInteractiveAuthentication yes` with `UsePAM yes`.
 pub struct PasswordLogin;
@@ -26,13 +27,13 @@ impl Rule for PasswordLogin {
                 pam.evidence("UsePAM"),
             ];
             let (pw_on, kbd_on, pam_on) = match (
-                yes_no(&pw, "PasswordAuthentication"),
-                yes_no(&kbd, "KbdInteractiveAuthentication"),
-                yes_no(&pam, "UsePAM"),
+                pw.yes_no("PasswordAuthentication"),
+                kbd.yes_no("KbdInteractiveAuthentication"),
+                pam.yes_no("UsePAM"),
             ) {
                 (Ok(a), Ok(b), Ok(c)) => (a, b, c),
                 (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-                    return Outcome::error(e).with_evidence(evidence)
+                    return Outcome::error(e.to_string()).with_evidence(evidence)
                 }
             };
             let mut problems = Vec::new();

@@ -4,7 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Outcome, Problem, Severity};
 
 use crate::engine::Rule;
-use crate::sshd::{bad_value, match_problem, with_sshd, Value};
+use crate::sshd::{match_problem, with_sshd};
+use nixsec_readers::sshd::Value;
 
 /// `PermitRootLogin` is `yes` (high) or `prohibit-password` (low), globally or in a `Match` block.
 pub struct RootLogin;
@@ -37,7 +38,7 @@ impl Rule for RootLogin {
                 .effective("PermitRootLogin")
                 .unwrap_or(Value::Default("prohibit-password"));
             let Some(w) = weakness(&eff.value()) else {
-                return Outcome::error(bad_value(&eff, "PermitRootLogin", &eff.value()))
+                return Outcome::error(eff.bad("PermitRootLogin", &eff.value()).to_string())
                     .with_evidence([eff.evidence("PermitRootLogin")]);
             };
             let default = nixsec_catalogue::entry("NIX-078").severity;

@@ -1,14 +1,14 @@
 //! NIX-027 (host side): Nix code fetched over plain HTTP: channels, `NIX_PATH`, nix.conf
 //! `nix-path` and the system flake registry.
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::url::is_plain_http;
 use nixsec_core::{Evidence, Outcome, Problem};
 use nixsec_nixconf::{NixConf, SystemConf};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::perms::unreadable;
+use nixsec_readers::accounts::Accounts;
 
 /// Channels, search paths and registry entries over plain HTTP.
 pub struct InsecureCodeFetch;

@@ -15,14 +15,14 @@ impl Rule for StoreNotReadOnly {
             return Outcome::skip("not a NixOS system: the read-only store mount is a NixOS feature (`boot.readOnlyNixStore`)");
         }
         let mounts =
-            match crate::kernel::mounts(cx) {
+            match nixsec_readers::kernel::mounts(cx.root()) {
                 Ok(Some(m)) => m,
                 Ok(None) => return Outcome::skip(
                     "no `/proc` under this root: mounts can only be checked on the running system",
                 ),
-                Err(e) => return Outcome::error(e),
+                Err(e) => return Outcome::error(e.to_string()),
             };
-        let Some(m) = crate::kernel::mount_at(&mounts, "/nix/store") else {
+        let Some(m) = nixsec_readers::kernel::mount_at(&mounts, "/nix/store") else {
             return Outcome::fail_about(
                 "/nix/store",
                 "`/nix/store` is not a mount of its own: it is writable wherever its filesystem is",

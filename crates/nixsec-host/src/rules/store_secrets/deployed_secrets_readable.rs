@@ -3,12 +3,12 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::cx::HostCx;
+use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
 
-use crate::accounts::Accounts;
 use crate::engine::Rule;
 use crate::perms::{capped, unreadable};
+use nixsec_readers::accounts::Accounts;
 
 /// Most files reported one by one.
 const MAX_LISTED: usize = 20;

@@ -52,7 +52,7 @@ fn running(root: &Root) -> Option<Found> {
     if !root.is_live() {
         return None;
     }
-    crate::procnet::processes(root)
+    nixsec_readers::procnet::processes(root)
         .into_iter()
         .find_map(|(pid, comm)| {
             if comm != "nix-daemon" {

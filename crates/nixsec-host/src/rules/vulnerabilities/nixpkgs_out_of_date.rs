@@ -53,10 +53,10 @@ fn verdict(days: i64, auto_upgrade: bool, version: &str) -> Outcome {
 impl Rule for NixpkgsOutOfDate {
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
-        let (version, from) = match crate::nix::nixos_version(root, "BUILD_ID") {
+        let (version, from) = match nixsec_readers::nixos::version(root, "BUILD_ID") {
             Ok(Some(v)) => v,
             Ok(None) => return Outcome::skip("no NixOS version (not NixOS)"),
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let shown = nixsec_core::escape(&version).into_owned();
         let Some(date) = revision_date(&version) else {

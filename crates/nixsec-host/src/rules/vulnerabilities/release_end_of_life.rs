@@ -41,10 +41,10 @@ fn kernel(root: &Root) -> Option<(String, String)> {
 impl Rule for ReleaseEndOfLife {
     fn check(&self, cx: &HostCx) -> Outcome {
         let root = cx.root();
-        let (version, from) = match crate::nix::nixos_version(root, "VERSION_ID") {
+        let (version, from) = match nixsec_readers::nixos::version(root, "VERSION_ID") {
             Ok(Some(v)) => v,
             Ok(None) => return Outcome::skip("not NixOS (no NixOS version)"),
-            Err(e) => return Outcome::error(e),
+            Err(e) => return Outcome::error(e.to_string()),
         };
         let today = chrono::Utc::now().date_naive();
         check_at(&version, from, kernel(root), today)

@@ -5,7 +5,56 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use nixsec_core::Root;
+use nixsec_core::{Root, RootError};
+
+/// Why a `/proc/net` socket table could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcNetError {
+    /// The table exists but could not be read, or is not text.
+    #[error(transparent)]
+    Read(#[from] RootError),
+    /// A line that is not what the kernel writes.
+    #[error("`{path}` line {line}: {problem}")]
+    Line {
+        /// The table.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong with it.
+        problem: LineProblem,
+    },
+}
+
+impl ProcNetError {
+    /// True when the table does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ProcNetError::Read(e) if e.is_not_found())
+    }
+}
+
+/// What is wrong with one line of a socket table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineProblem {
+    /// Fewer fields than the kernel writes.
+    #[error("{0} fields, expected at least 10")]
+    Fields(usize),
+    /// The local address does not parse.
+    #[error("bad local address `{0}`")]
+    LocalAddress(String),
+    /// The remote address does not parse.
+    #[error("bad remote address `{0}`")]
+    RemoteAddress(String),
+    /// The state is not hexadecimal.
+    #[error("bad state `{0}`")]
+    State(String),
+    /// The uid is not a number.
+    #[error("bad uid `{0}`")]
+    Uid(String),
+    /// The inode is not a number.
+    #[error("bad inode `{0}`")]
+    Inode(String),
+}
 
 /// One listening socket on a non-loopback address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,7 +268,11 @@ impl Socket {
 /// # Errors
 /// A line with fewer than 10 fields, or an address, port, state, uid or inode that does not
 /// parse.
-pub fn parse_sockets(text: &str, proto: &'static str, path: &str) -> Result<Vec<Socket>, String> {
+pub fn parse_sockets(
+    text: &str,
+    proto: &'static str,
+    path: &str,
+) -> Result<Vec<Socket>, ProcNetError> {
     let v6 = proto.ends_with('6');
     let tcp = proto.starts_with("tcp");
     let mut out = Vec::new();
@@ -227,10 +280,14 @@ pub fn parse_sockets(text: &str, proto: &'static str, path: &str) -> Result<Vec<
         if line.trim().is_empty() {
             continue;
         }
-        let bad = |what: &str| format!("`{path}` line {}: {what}", n + 1);
+        let bad = |problem: LineProblem| ProcNetError::Line {
+            path: path.to_string(),
+            line: n + 1,
+            problem,
+        };
         let f: Vec<&str> = line.split_whitespace().collect();
         if f.len() < 10 {
-            return Err(bad(&format!("{} fields, expected at least 10", f.len())));
+            return Err(bad(LineProblem::Fields(f.len())));
         }
         let endpoint = |s: &str| -> Option<(std::net::IpAddr, u16)> {
             let (a, p) = s.split_once(':')?;
@@ -245,16 +302,17 @@ pub fn parse_sockets(text: &str, proto: &'static str, path: &str) -> Result<Vec<
             Some((addr, port))
         };
         let (addr, port) =
-            endpoint(f[1]).ok_or_else(|| bad(&format!("bad local address `{}`", f[1])))?;
+            endpoint(f[1]).ok_or_else(|| bad(LineProblem::LocalAddress(f[1].to_string())))?;
         let (rem, rport) =
-            endpoint(f[2]).ok_or_else(|| bad(&format!("bad remote address `{}`", f[2])))?;
-        let st = u8::from_str_radix(f[3], 16).map_err(|_| bad(&format!("bad state `{}`", f[3])))?;
+            endpoint(f[2]).ok_or_else(|| bad(LineProblem::RemoteAddress(f[2].to_string())))?;
+        let st =
+            u8::from_str_radix(f[3], 16).map_err(|_| bad(LineProblem::State(f[3].to_string())))?;
         let uid = f[7]
             .parse::<u32>()
-            .map_err(|_| bad(&format!("bad uid `{}`", f[7])))?;
+            .map_err(|_| bad(LineProblem::Uid(f[7].to_string())))?;
         let inode = f[9]
             .parse::<u64>()
-            .map_err(|_| bad(&format!("bad inode `{}`", f[9])))?;
+            .map_err(|_| bad(LineProblem::Inode(f[9].to_string())))?;
         let listening = if tcp {
             st == 0x0A
         } else {
@@ -413,7 +471,7 @@ impl SocketTable {
 ///
 /// # Errors
 /// A table that exists but cannot be read or parsed (naming the file and line).
-pub fn read_sockets(root: &Root) -> Result<Option<SocketTable>, String> {
+pub fn read_sockets(root: &Root) -> Result<Option<SocketTable>, ProcNetError> {
     let mut table = SocketTable::default();
     for (file, proto) in [
         ("/proc/net/tcp", "tcp"),
@@ -429,7 +487,7 @@ pub fn read_sockets(root: &Root) -> Result<Option<SocketTable>, String> {
                 }
                 continue;
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         };
         for s in parse_sockets(&text, proto, file)? {
             table.sockets.push((s, Vec::new()));
@@ -601,14 +659,28 @@ mod tests {
             "/proc/net/tcp",
         )
         .expect_err("short line");
-        assert_eq!(e, "`/proc/net/tcp` line 2: 5 fields, expected at least 10");
+        assert_eq!(
+            e.to_string(),
+            "`/proc/net/tcp` line 2: 5 fields, expected at least 10"
+        );
+        assert!(matches!(
+            e,
+            ProcNetError::Line {
+                line: 2,
+                problem: LineProblem::Fields(5),
+                ..
+            }
+        ));
         let e = parse_sockets(
             "hdr\n   0: 0100007G:1538 00000000:0000 0A 0 0 0 0 0 1 1\n",
             "tcp",
             "/proc/net/tcp",
         )
         .expect_err("bad hex");
-        assert!(e.contains("bad local address `0100007G:1538`"), "{e}");
+        assert!(
+            e.to_string().contains("bad local address `0100007G:1538`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,12 +1,10 @@
-//! `/etc/passwd`, `/etc/group` and `/etc/shadow`, read once per audit.
+//! `/etc/passwd`, `/etc/group` and `/etc/shadow`, `/etc/login.defs`, and NixOS's declarative
+//! `users-groups.json`.
 //!
 //! Parsed as glibc's files backend does: colon-separated fields, blank lines, comments and
-//! NIS `+`/`-` lines skipped, malformed lines ignored (and counted). An empty shell field means
-//! `/bin/sh`.
+//! NIS `+`/`-` lines skipped, malformed lines ignored. An empty shell field means `/bin/sh`.
 
-use std::sync::Arc;
-
-use crate::cx::HostCx;
+use nixsec_core::{Root, RootError};
 
 /// One `/etc/passwd` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +66,14 @@ impl Shadow {
 }
 
 /// The three files, each parsed or with the error that stopped it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Accounts {
     /// `/etc/passwd`.
-    pub users: Result<Vec<User>, String>,
+    pub users: Result<Vec<User>, RootError>,
     /// `/etc/group`.
-    pub groups: Result<Vec<Group>, String>,
+    pub groups: Result<Vec<Group>, RootError>,
     /// `/etc/shadow` (often unreadable when not root).
-    pub shadow: Result<Vec<Shadow>, String>,
+    pub shadow: Result<Vec<Shadow>, RootError>,
 }
 
 fn lines(text: &str) -> impl Iterator<Item = (u32, Vec<&str>)> {
@@ -149,25 +147,16 @@ pub fn parse_shadow(text: &str) -> Vec<Shadow> {
 }
 
 impl Accounts {
-    /// The accounts of the audited root, parsed once per audit.
+    /// Read and parse the three files under the root (a missing file is an error: every
+    /// system has them).
     #[must_use]
-    pub fn of(cx: &HostCx) -> Arc<Accounts> {
-        cx.fact(
-            |f| &f.accounts,
-            |cx| {
-                let read = |p: &str| {
-                    cx.root()
-                        .read_to_string(p)
-                        .map(|(_, t)| t)
-                        .map_err(|e| e.to_string())
-                };
-                Accounts {
-                    users: read("/etc/passwd").map(|t| parse_passwd(&t)),
-                    groups: read("/etc/group").map(|t| parse_group(&t)),
-                    shadow: read("/etc/shadow").map(|t| parse_shadow(&t)),
-                }
-            },
-        )
+    pub fn read(root: &Root) -> Accounts {
+        let read = |p: &str| root.read_to_string(p).map(|(_, t)| t);
+        Accounts {
+            users: read("/etc/passwd").map(|t| parse_passwd(&t)),
+            groups: read("/etc/group").map(|t| parse_group(&t)),
+            shadow: read("/etc/shadow").map(|t| parse_shadow(&t)),
+        }
     }
 
     /// The group named `name`.
@@ -205,41 +194,75 @@ pub type LoginDef = (String, String, u32);
 ///
 /// # Errors
 /// Unreadable or not text.
-pub fn login_defs(cx: &HostCx) -> Result<Option<Vec<LoginDef>>, String> {
-    match cx.root().read_to_string("/etc/login.defs") {
-        Ok((_, t)) => Ok(Some(
-            t.lines()
-                .enumerate()
-                .filter_map(|(i, l)| {
-                    let l = l.trim();
-                    if l.is_empty() || l.starts_with('#') {
-                        return None;
-                    }
-                    let (k, v) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
-                    Some((
-                        k.to_string(),
-                        v.trim().trim_matches('"').to_string(),
-                        u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    ))
-                })
-                .collect(),
-        )),
+pub fn login_defs(root: &Root) -> Result<Option<Vec<LoginDef>>, RootError> {
+    match root.read_to_string("/etc/login.defs") {
+        Ok((_, t)) => Ok(Some(parse_login_defs(&t))),
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Parse `/etc/login.defs` text: every `KEY value` line, in order (values unquoted).
+#[must_use]
+pub fn parse_login_defs(text: &str) -> Vec<LoginDef> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let l = l.trim();
+            if l.is_empty() || l.starts_with('#') {
+                return None;
+            }
+            let (k, v) = l.split_once(char::is_whitespace).unwrap_or((l, ""));
+            Some((
+                k.to_string(),
+                v.trim().trim_matches('"').to_string(),
+                u32::try_from(i + 1).unwrap_or(u32::MAX),
+            ))
+        })
+        .collect()
+}
+
+/// NixOS's activation script, which names the `users-groups.json` store file.
+pub const ACTIVATE: &str = "/run/current-system/activate";
+
+/// Why NixOS's `users-groups.json` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum UsersGroupsError {
+    /// The activation script or the JSON file exists but could not be read.
+    #[error(transparent)]
+    Read(#[from] RootError),
+    /// The JSON file is not valid JSON.
+    #[error("`{path}`: not valid JSON: {source}")]
+    Json {
+        /// The store file.
+        path: String,
+        /// The parser's error.
+        source: serde_json::Error,
+    },
+}
+
+impl UsersGroupsError {
+    /// True when the file named by the activation script does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, UsersGroupsError::Read(e) if e.is_not_found())
     }
 }
 
 /// NixOS's declarative user database: the `users-groups.json` store file that
-/// `/run/current-system/activate` hands to `update-users-groups.pl`. `Ok(None)` when there is
-/// no such activation script (not NixOS, a mounted root without `/run`, or userborn/sysusers).
+/// `/run/current-system/activate` hands to `update-users-groups.pl`, with its path. `Ok(None)`
+/// when there is no such activation script (not NixOS, a mounted root without `/run`, or
+/// userborn/sysusers).
 ///
 /// # Errors
 /// The activation script or the JSON file is unreadable or not valid JSON.
-pub fn users_groups_json(cx: &HostCx) -> Result<Option<(String, serde_json::Value)>, String> {
-    let script = match cx.root().read_to_string("/run/current-system/activate") {
+pub fn users_groups_json(
+    root: &Root,
+) -> Result<Option<(String, serde_json::Value)>, UsersGroupsError> {
+    let script = match root.read_to_string(ACTIVATE) {
         Ok((_, t)) => t,
         Err(e) if e.is_not_found() => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     let Some(path) = script
         .split(|c: char| c.is_whitespace() || c == '\'' || c == '"')
@@ -247,9 +270,12 @@ pub fn users_groups_json(cx: &HostCx) -> Result<Option<(String, serde_json::Valu
     else {
         return Ok(None);
     };
-    let (_, text) = cx.root().read_to_string(path).map_err(|e| e.to_string())?;
+    let (_, text) = root.read_to_string(path)?;
     let v: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("`{path}`: not valid JSON: {e}"))?;
+        serde_json::from_str(&text).map_err(|source| UsersGroupsError::Json {
+            path: path.to_string(),
+            source,
+        })?;
     Ok(Some((path.to_string(), v)))
 }
 
@@ -280,5 +306,42 @@ mod tests {
             s[3].password_usable(),
             "an empty field logs in without a password"
         );
+    }
+
+    #[test]
+    fn login_defs_and_users_groups_json() {
+        use nixsec_testutil::RootBuilder;
+        let d = parse_login_defs("# c\nPASS_MAX_DAYS\t99999\nENCRYPT_METHOD \"SHA512\"\n\nUMASK\n");
+        assert_eq!(
+            d,
+            [
+                ("PASS_MAX_DAYS".into(), "99999".into(), 2),
+                ("ENCRYPT_METHOD".into(), "SHA512".into(), 3),
+                ("UMASK".into(), String::new(), 5)
+            ]
+        );
+        assert!(login_defs(&RootBuilder::new().root())
+            .expect("absent")
+            .is_none());
+        let json = "/nix/store/aaaa-users-groups.json";
+        let b = RootBuilder::new()
+            .file(
+                ACTIVATE,
+                format!("#!/bin/sh\nperl update-users-groups.pl '{json}'\n"),
+            )
+            .file(json, "{\"users\": [");
+        let e = users_groups_json(&b.root()).expect_err("bad JSON");
+        assert!(
+            e.to_string()
+                .starts_with("`/nix/store/aaaa-users-groups.json`: not valid JSON: "),
+            "{e}"
+        );
+        let b = b.file(json, "{\"users\": []}");
+        let (path, v) = users_groups_json(&b.root()).expect("reads").expect("found");
+        assert_eq!(path, json);
+        assert!(v["users"].is_array());
+        assert!(users_groups_json(&RootBuilder::new().root())
+            .expect("absent")
+            .is_none());
     }
 }
