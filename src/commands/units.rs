@@ -301,7 +301,7 @@ mod tests {
         let loader = nixsec_systemd::Loader::new(&root);
         let a = score(&loader, "a.service").expect("a").score;
         let b = score(&loader, "b.service").expect("b").score;
-        let errors = vec![UnitError {
+        let errors = [UnitError {
             unit: "c.service".into(),
             error: "no such unit \"c\"".into(),
         }];
