@@ -281,6 +281,8 @@ mod registry_tests {
         ("NIX-027", Severity::High),
         ("NIX-030", Severity::High),
         ("NIX-031", Severity::Medium),
+        ("NIX-032", Severity::High),
+        ("NIX-033", Severity::High),
         ("NIX-056", Severity::High),
         ("NIX-062", Severity::Medium),
         ("NIX-063", Severity::Medium),
