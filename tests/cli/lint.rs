@@ -317,3 +317,99 @@ fn nixsec_toml_ignores_overrides_and_fail_on() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml") && err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn secret_files_and_literals_are_reported_redacted() {
+    // Written here, not committed: the token and the passwords are made up at test time.
+    let token = format!("ghp_{}", "Zx9Kq2Lm".repeat(4) + "Ab3D");
+    let psk = "correct horse battery staple";
+    let pw = "Wr0ng-Horse!Battery9";
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("configuration.nix"),
+        format!(
+            r#"{{ config, lib, pkgs, ... }}:
+let
+  secrets = import ./secrets.nix;
+in
+{{
+  services.app.environmentFile = ./secrets/app.env;
+  services.app.passwordFile = "/run/secrets/app";
+  age.secrets.db.file = ./secrets/db.age;
+  sops.defaultSopsFile = ./secrets/secrets.yaml;
+  services.mail.settings.smtp_password = secrets.smtp;
+  networking.wireless.networks.home.psk = "{psk}";
+  networking.wireless.networks.work.pskRaw = "ext:psk_work";
+  systemd.services.ci.environment.GITHUB_TOKEN = lib.mkForce "{token}";
+  services.db.extraConfig = ''
+    listen = 127.0.0.1
+    password = {pw}
+  '';
+  services.web.settings.admin_password = "@ADMIN_PASSWORD@";
+}}
+"#
+        ),
+    )
+    .expect("write");
+    let (code, v) = run_json(
+        nixsec()
+            .current_dir(d.path())
+            .args(["lint", "--format", "json", "."]),
+    );
+    assert_eq!(code, 1);
+    let got: Vec<(String, u64, u64, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule").to_string(),
+                f["line"].as_u64().expect("line"),
+                f["column"].as_u64().expect("column"),
+                f["subject"].as_str().expect("subject").to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("NIX-032", 6, 34, "services.app.environmentFile"),
+        ("NIX-032", 10, 42, "services.mail.settings.smtp_password"),
+        ("NIX-033", 11, 43, "networking.wireless.networks.home.psk"),
+        (
+            "NIX-033",
+            13,
+            62,
+            "systemd.services.ci.environment.GITHUB_TOKEN",
+        ),
+        ("NIX-033", 14, 29, "services.db.extraConfig"),
+    ]
+    .map(|(r, l, c, s)| (r.to_string(), l, c, s.to_string()));
+    assert_eq!(got, want, "{v:#}");
+    let tok = &v["findings"][3];
+    assert_eq!(tok["value"], "\"…[redacted, 40 chars]\"");
+    assert_eq!(
+        tok["message"],
+        "`systemd.services.ci.environment.GITHUB_TOKEN` holds a secret in plain text: GitHub token `ghp_…[redacted, 40 chars]`"
+    );
+    assert_eq!(
+        tok["remediation"]["nixos"],
+        "systemd.services.ci.serviceConfig.EnvironmentFile = \"/run/secrets/ci.env\";  # GITHUB_TOKEN=… in that file"
+    );
+    // No output format shows a secret; the text report masks it in the source line.
+    for format in ["json", "sarif", "text"] {
+        let out = nixsec()
+            .current_dir(d.path())
+            .args(["lint", "--format", format, "."])
+            .output()
+            .expect("run");
+        let text = String::from_utf8(out.stdout).expect("utf8");
+        for secret in [token.as_str(), &token[4..], psk, pw] {
+            assert!(!text.contains(secret), "{format} shows `{secret}`:\n{text}");
+        }
+        if format == "text" {
+            assert!(
+                text.contains("13 |   systemd.services.ci.environment.GITHUB_TOKEN = lib.mkForce \"****************************************\";"),
+                "{text}"
+            );
+        }
+    }
+}

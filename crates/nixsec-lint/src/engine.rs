@@ -135,7 +135,7 @@ impl Indexed {
             a.path.first().is_some_and(|p| p == "home-manager")
                 || crate::rules::LINT_RULES
                     .iter()
-                    .any(|r| r.options().iter().chain(r.also_reads()).any(|p| a.is(p)))
+                    .any(|r| r.also_reads().iter().any(|p| a.is(p)) || r.looks_at(a))
         });
         let (src, lines) = if index.assignments.is_empty()
             && index.suppressions.is_empty()
@@ -396,7 +396,7 @@ pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
         let cx = cx_for(a.module);
         let kind = cx.kind;
         for r in rules {
-            if !r.kinds().contains(&kind) || !r.options().iter().any(|p| a.is(p)) {
+            if !r.kinds().contains(&kind) || !r.looks_at(a) {
                 continue;
             }
             r.check(a, &cx, &mut hits);
@@ -409,18 +409,7 @@ pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
     for r in rules {
         r.check_file(&cx, &mut hits);
         for h in hits.drain(..) {
-            out.push(located(
-                r.entry(),
-                f,
-                h.range,
-                h.message,
-                h.severity,
-                h.fix,
-                None,
-                None,
-                None,
-                None,
-            ));
+            out.push(located(r.entry(), f, h, None, None, None, None));
         }
     }
     out
@@ -466,15 +455,13 @@ fn error_finding(f: &Indexed, range: TextRange, msg: &str) -> LintFinding {
 
 /// A finding for a hit of `meta`'s rule on assignment `a` of file `f`.
 fn finding(meta: &Entry, f: &Indexed, a: &Assignment, h: Hit, entry: Option<&str>) -> LintFinding {
+    let value = h.value.clone().unwrap_or_else(|| a.value.v.to_string());
     located(
         meta,
         f,
-        h.range,
-        h.message,
-        h.severity,
-        h.fix,
+        h,
         Some(path_string(&a.path)),
-        Some(a.value.v.to_string()),
+        Some(value),
         a.condition.clone(),
         entry,
     )
@@ -482,13 +469,13 @@ fn finding(meta: &Entry, f: &Indexed, a: &Assignment, h: Hit, entry: Option<&str
 
 fn config_finding(meta: &Entry, files: &[Indexed], entry: &str, h: ConfigHit) -> LintFinding {
     let f = &files[h.file];
+    let mut hit = Hit::new(h.range, h.message);
+    hit.severity = h.severity;
+    hit.fix = h.fix;
     located(
         meta,
         f,
-        h.range,
-        h.message,
-        h.severity,
-        h.fix,
+        hit,
         Some(h.option),
         h.value,
         h.condition,
@@ -496,21 +483,75 @@ fn config_finding(meta: &Entry, files: &[Indexed], entry: &str, h: ConfigHit) ->
     )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The source line at `line` (1-based), with a secret string literal on it masked (`*` for
+/// each character between its quotes), so the caret still lines up.
+fn shown_line(f: &Indexed, mask: Option<TextRange>, line: u32) -> String {
+    let text = f.lines.line_text(&f.src, (line as usize).saturating_sub(1));
+    let Some(mask) = mask else {
+        return text.to_string();
+    };
+    let (mline, mcol) = f.lines.line_col(&f.src, mask.start());
+    let (mend_line, mend_col) = f.lines.line_col(&f.src, mask.end());
+    if mline != line {
+        return text.to_string();
+    }
+    let start = (mcol as usize).saturating_sub(1);
+    let stop = if mend_line == line {
+        (mend_col as usize).saturating_sub(1)
+    } else {
+        usize::MAX
+    };
+    let region: String = text
+        .chars()
+        .skip(start)
+        .take(stop.saturating_sub(start))
+        .collect();
+    // Keep the quotes (`"`, `''`) and mask what is between them; a region that is not a string
+    // literal (a name bound to one) shows no secret.
+    let open = if region.starts_with("''") {
+        2
+    } else if region.starts_with('"') {
+        1
+    } else {
+        return text.to_string();
+    };
+    let n = region.chars().count();
+    let close = if mend_line == line {
+        open.min(n - open)
+    } else {
+        0
+    };
+    text.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i >= start + open && i < start + n - close {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn located(
     meta: &Entry,
     f: &Indexed,
-    range: TextRange,
-    message: String,
-    severity: Option<Severity>,
-    fix: Option<String>,
+    h: Hit,
     option: Option<String>,
     value: Option<String>,
     condition: Option<String>,
     entry: Option<&str>,
 ) -> LintFinding {
-    let (line, column) = f.lines.line_col(&f.src, range.start());
-    let (end_line, end_column) = f.lines.line_col(&f.src, range.end());
+    let (line, column) = f.lines.line_col(&f.src, h.range.start());
+    let (end_line, end_column) = f.lines.line_col(&f.src, h.range.end());
+    let source_line = shown_line(f, h.mask, line);
+    let Hit {
+        message,
+        severity,
+        fix,
+        subject,
+        ..
+    } = h;
     let value = value.map(|v| snippet(&v));
     let shown = match (&option, &value) {
         (Some(o), Some(v)) => Some(format!("{o} = {v}")),
@@ -520,6 +561,7 @@ fn located(
     LintFinding {
         finding: {
             let mut finding = meta.finding(Status::Fail, message);
+            finding.subject = subject;
             finding.severity = severity.unwrap_or(meta.severity);
             finding.evidence = vec![Evidence {
                 path: f.display.clone(),
@@ -541,10 +583,7 @@ fn located(
         conditional: condition.is_some(),
         condition,
         entry_point: entry.map(str::to_string),
-        source_line: f
-            .lines
-            .line_text(&f.src, (line as usize).saturating_sub(1))
-            .to_string(),
+        source_line,
     }
 }
 

@@ -74,6 +74,62 @@ pub struct Assignment {
     pub condition: Option<String>,
     /// The module (index into [`FileIndex::modules`]) the assignment belongs to.
     pub module: usize,
+    /// Where the value (or each element of a list value) comes from, when it is a file or a
+    /// store file: a path literal, `"${./x}"`, `builtins.path`, `pkgs.writeText`,
+    /// `builtins.readFile`/`import` (empty for most values).
+    pub origins: Vec<Origin>,
+}
+
+/// Where a value comes from, when the configuration copies, writes or reads a file for it.
+/// Facts only; NIX-032 judges them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The value (or list element) it is about; for a value reached through a `let` name, the
+    /// use site.
+    pub range: TextRange,
+    /// How.
+    pub kind: OriginKind,
+}
+
+/// How a value comes from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OriginKind {
+    /// A path literal, as written (`./key`, `/etc/key`, `./secrets + "/key"`): the file is
+    /// copied into the store when the value is written to a file or used as a string.
+    Path(String),
+    /// A string interpolating a path literal (`"${./key}"`): the file is copied into the store.
+    Interpolated(String),
+    /// A path copied into the store by a function: `builtins.path`, `builtins.filterSource`,
+    /// `lib.cleanSource`, `copyPathToStore`.
+    Copied {
+        /// The function's name (`path`, `filterSource`).
+        func: String,
+        /// The path, as written.
+        path: String,
+    },
+    /// A store file written from the configuration: `pkgs.writeText` and its kin,
+    /// `builtins.toFile`.
+    Written {
+        /// The function's name (`writeText`, `writeShellScript`, `toFile`).
+        func: String,
+        /// The file's name, when it is a literal.
+        name: Option<String>,
+        /// The text written, when it is known.
+        text: Option<Val>,
+        /// The text names a secret deployed at run time (`/run/secrets/…`, `/run/agenix/…`,
+        /// `config.sops.secrets.…`, `config.age.secrets.…`, `$CREDENTIALS_DIRECTORY`): the file
+        /// says where the secret is, it does not hold it.
+        names_deployed_secret: bool,
+    },
+    /// A file's content read into the configuration: `builtins.readFile`, `lib.fileContents`,
+    /// `import`, `lib.importJSON`/`importTOML` (also through `fromJSON`, `fromTOML` and an
+    /// attribute of the result).
+    Read {
+        /// The function's name (`readFile`, `import`).
+        func: String,
+        /// The path, as written.
+        path: String,
+    },
 }
 
 impl Assignment {
@@ -594,6 +650,11 @@ impl Walker {
         for a in inh.attrs() {
             let Some(name) = attr_ident(&a) else { continue };
             let range = a.syntax().text_range();
+            let origins = if inh.from().is_some() {
+                Vec::new()
+            } else {
+                self.name_origins(&name, range)
+            };
             let value = if let Some(from) = inh.from() {
                 Val {
                     v: Value::Unknown(format!(
@@ -613,7 +674,7 @@ impl Walker {
                 v
             };
             self.prefix.push(name);
-            self.record(value, range);
+            self.record_from(value, range, origins);
             self.prefix.pop();
         }
     }
@@ -777,10 +838,15 @@ impl Walker {
 
     fn leaf(&mut self, e: &ast::Expr, key_range: TextRange) {
         let v = self.eval(e, &self.scope, self.depth);
-        self.record(v, key_range);
+        let origins = self.origins(e, &self.scope, self.depth);
+        self.record_from(v, key_range, origins);
     }
 
     fn record(&mut self, value: Val, key_range: TextRange) {
+        self.record_from(value, key_range, Vec::new());
+    }
+
+    fn record_from(&mut self, value: Val, key_range: TextRange, origins: Vec<Origin>) {
         if self.prefix.is_empty() {
             return;
         }
@@ -796,6 +862,7 @@ impl Walker {
             priority: self.prio,
             condition,
             module: self.module,
+            origins,
         });
     }
 
@@ -1375,6 +1442,9 @@ fn suppressions(root: &SyntaxNode) -> Vec<Suppression> {
     }
     out
 }
+
+#[path = "index_origin.rs"]
+mod origin;
 
 #[cfg(test)]
 #[path = "index_tests.rs"]

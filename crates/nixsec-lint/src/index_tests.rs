@@ -472,3 +472,102 @@ fn hostile_input_never_panics() {
     let deep = format!("{{ x = {}1{}; }}", "(".repeat(3000), ")".repeat(3000));
     let _ = FileIndex::build(&deep);
 }
+
+/// `(path, origins rendered)` of every assignment that has origins.
+fn origins(src: &str) -> Vec<(String, Vec<String>)> {
+    let idx = FileIndex::build(src);
+    assert!(idx.errors.is_empty(), "parse errors: {:?}", idx.errors);
+    idx.assignments
+        .iter()
+        .filter(|a| !a.origins.is_empty())
+        .map(|a| {
+            let os = a
+                .origins
+                .iter()
+                .map(|o| {
+                    let at = &src[usize::from(o.range.start())..usize::from(o.range.end())];
+                    let what = match &o.kind {
+                        OriginKind::Path(p) => format!("path {p}"),
+                        OriginKind::Interpolated(p) => format!("interpolated {p}"),
+                        OriginKind::Copied { func, path } => format!("{func} {path}"),
+                        OriginKind::Written {
+                            func, name, text, ..
+                        } => format!(
+                            "{func} {} {}",
+                            name.as_deref().unwrap_or("?"),
+                            text.as_ref().map_or("?".to_string(), |t| t.v.to_string())
+                        ),
+                        OriginKind::Read { func, path } => format!("{func} {path}"),
+                    };
+                    format!("{what} @ {at}")
+                })
+                .collect();
+            (path_string(&a.path), os)
+        })
+        .collect()
+}
+
+#[test]
+fn origins_of_values_from_files() {
+    let src = r#"{ pkgs, lib, ... }:
+let
+  dir = ./secrets;
+  s = import ./secrets.nix;
+  keys = [ ./a.key ];
+in
+{
+  a = ./x;
+  b = "${./y}/z";
+  c = dir + "/k";
+  d = builtins.path { path = ./p; name = "p"; };
+  e = pkgs.writeText "n" "text";
+  f = builtins.readFile ./r;
+  g = s.db;
+  h = builtins.fromJSON (builtins.readFile ./j.json);
+  i = lib.mkForce (lib.cleanSource ./src);
+  j = keys ++ [ "/str" ./b.key ];
+  k = "/run/secrets/x";
+  l = toString ./t;
+  m = pkgs.writeTextFile { name = "w"; text = "t2"; };
+  n = builtins.toFile "tf" "t3";
+  o = "${pkgs.writeShellScript "sh" "echo"}";
+}"#;
+    let got = origins(src);
+    let want: Vec<(String, Vec<String>)> = [
+        ("a", vec!["path ./x @ ./x"]),
+        ("b", vec![r#"interpolated ./y/z @ "${./y}/z""#]),
+        ("c", vec![r#"path ./secrets/k @ dir + "/k""#]),
+        (
+            "d",
+            vec![r#"path ./p @ builtins.path { path = ./p; name = "p"; }"#],
+        ),
+        (
+            "e",
+            vec![r#"writeText n "text" @ pkgs.writeText "n" "text""#],
+        ),
+        ("f", vec!["readFile ./r @ builtins.readFile ./r"]),
+        ("g", vec!["import ./secrets.nix @ s.db"]),
+        (
+            "h",
+            vec!["readFile ./j.json @ builtins.fromJSON (builtins.readFile ./j.json)"],
+        ),
+        ("i", vec!["cleanSource ./src @ lib.cleanSource ./src"]),
+        (
+            "j",
+            vec!["path ./a.key @ ./a.key", "path ./b.key @ ./b.key"],
+        ),
+        (
+            "m",
+            vec![r#"writeTextFile w "t2" @ pkgs.writeTextFile { name = "w"; text = "t2"; }"#],
+        ),
+        ("n", vec![r#"toFile tf "t3" @ builtins.toFile "tf" "t3""#]),
+        (
+            "o",
+            vec![r#"writeShellScript sh "echo" @ "${pkgs.writeShellScript "sh" "echo"}""#],
+        ),
+    ]
+    .into_iter()
+    .map(|(p, os)| (p.to_string(), os.into_iter().map(str::to_string).collect()))
+    .collect();
+    assert_eq!(got, want);
+}

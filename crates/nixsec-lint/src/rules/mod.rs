@@ -45,6 +45,13 @@ pub struct Hit {
     pub severity: Option<Severity>,
     /// The exact NixOS line to write, when it differs from the rule's generic fix.
     pub fix: Option<String>,
+    /// What the problem is about (the finding's `subject`), when the rule names it.
+    pub subject: Option<String>,
+    /// The value to show instead of the assignment's (a secret's redacted form).
+    pub value: Option<String>,
+    /// A string literal holding a secret (the hit's region, or a part of it): masked in the
+    /// source line shown to people.
+    pub mask: Option<TextRange>,
 }
 
 impl Hit {
@@ -55,7 +62,35 @@ impl Hit {
             message: message.into(),
             severity: None,
             fix: None,
+            subject: None,
+            value: None,
+            mask: None,
         }
+    }
+
+    /// About `subject`.
+    #[must_use]
+    pub fn subject(mut self, s: impl Into<String>) -> Hit {
+        self.subject = Some(s.into());
+        self
+    }
+
+    /// The region is a string literal holding a secret: shown as `redacted` (as the value),
+    /// masked in the source line.
+    #[must_use]
+    pub fn secret(mut self, redacted: impl Into<String>) -> Hit {
+        self.value = Some(redacted.into());
+        self.mask = Some(self.range);
+        self
+    }
+
+    /// The string literal at `literal` (inside the region) holds a secret: the value is shown
+    /// as `redacted`, the literal masked in the source line.
+    #[must_use]
+    pub fn secret_at(mut self, literal: TextRange, redacted: impl Into<String>) -> Hit {
+        self.value = Some(redacted.into());
+        self.mask = Some(literal);
+        self
     }
 
     /// With a severity of its own.
@@ -81,7 +116,17 @@ pub trait LintRule: Sync {
     }
     /// Option paths the rule looks at (`*` matches one component).
     fn options(&self) -> &'static [&'static [&'static str]];
-    /// Check one assignment to one of [`LintRule::options`].
+    /// Other assignments the rule looks at, whatever their path, chosen by name pattern or by
+    /// value (a secret in any string, a file copied into the store): kept by the index and
+    /// handed to [`LintRule::check`] besides those of [`LintRule::options`].
+    fn wants(&self, _a: &Assignment) -> bool {
+        false
+    }
+    /// True when [`LintRule::check`] is to see `a`.
+    fn looks_at(&self, a: &Assignment) -> bool {
+        self.options().iter().any(|p| a.is(p)) || self.wants(a)
+    }
+    /// Check one assignment to one of [`LintRule::options`] (or one [`LintRule::wants`]).
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>);
     /// Other option paths the rule reads, in [`LintRule::check`] through the file's index or in
     /// [`LintRule::check_config`] (assignments matching no rule are not kept after indexing).
@@ -236,6 +281,8 @@ mod registry_tests {
         ("NIX-027", Severity::High),
         ("NIX-030", Severity::High),
         ("NIX-031", Severity::Medium),
+        ("NIX-032", Severity::High),
+        ("NIX-033", Severity::High),
         ("NIX-056", Severity::High),
         ("NIX-062", Severity::Medium),
         ("NIX-063", Severity::Medium),

@@ -1,0 +1,384 @@
+//! Where a leaf value comes from when the configuration copies, writes or reads a file for it
+//! ([`Origin`]): path literals, `"${./x}"`, `builtins.path` and its kin, `pkgs.writeText` and
+//! its kin, `builtins.readFile`/`import`. Names bound in the file (`let`, `rec`, `inherit`) are
+//! followed; wrappers (`mkForce`, `mkIf`, ...) are seen through. Nothing is evaluated.
+
+use rnix::ast::{self, BinOpKind, HasEntry, InterpolPart};
+use rnix::TextRange;
+use rowan::ast::AstNode;
+
+use super::{
+    attr_is, head_name, ident_text, lookup, unroll, wrapper, Found, Frame, Origin, OriginKind,
+    Walker, Wrap, MAX_DEPTH,
+};
+use crate::value::{Val, Value};
+
+/// Writers called as `f NAME TEXT` (and `builtins.toFile NAME TEXT`).
+const WRITERS: &[&str] = &[
+    "writeText",
+    "writeTextDir",
+    "writeScript",
+    "writeScriptBin",
+    "writeShellScript",
+    "writeShellScriptBin",
+];
+
+/// Writers called with one attribute set (`name`, `text`, `destination`).
+const WRITERS_SET: &[&str] = &["writeTextFile", "writeShellApplication"];
+
+/// Functions that copy a path (their last argument) into the store.
+const COPIERS: &[&str] = &["filterSource", "cleanSource", "copyPathToStore"];
+
+/// Functions that read a file's content into the configuration.
+const READERS: &[&str] = &["readFile", "fileContents", "importJSON", "importTOML"];
+
+/// Functions whose result comes from what they parse (`fromJSON (readFile ./x)`).
+const PARSERS: &[&str] = &["fromJSON", "fromTOML"];
+
+/// The entry `key` of an attribute set literal (in parentheses or not).
+fn set_attr(e: &ast::Expr, key: &str) -> Option<ast::Expr> {
+    match e {
+        ast::Expr::Paren(p) => set_attr(&p.expr()?, key),
+        ast::Expr::AttrSet(set) => set.attrpath_values().find_map(|apv| {
+            let ap = apv.attrpath()?;
+            let mut attrs = ap.attrs();
+            let first = attrs.next()?;
+            (attr_is(&first, key) && attrs.next().is_none())
+                .then(|| apv.value())
+                .flatten()
+        }),
+        _ => None,
+    }
+}
+
+/// True when a call's head is `builtins.NAME` (not a `path` or `toFile` of some other set).
+fn from_builtins(a: &ast::Apply) -> bool {
+    let mut head = a.lambda();
+    while let Some(ast::Expr::Apply(inner)) = &head {
+        head = inner.lambda();
+    }
+    match head {
+        Some(ast::Expr::Select(s)) => s
+            .expr()
+            .is_some_and(|b| matches!(&b, ast::Expr::Ident(i) if i.ident_token().is_some_and(|t| t.text() == "builtins"))),
+        _ => false,
+    }
+}
+
+impl Walker {
+    /// The origins of a leaf value: of the value itself, or of each element of a list.
+    pub(super) fn origins(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Vec<Origin> {
+        let mut out = Vec::new();
+        self.collect_origins(e, scope, depth, &mut out);
+        out
+    }
+
+    /// The origin of the value of the name `name` (an `inherit name;`), at `range`.
+    pub(super) fn name_origins(&self, name: &str, range: TextRange) -> Vec<Origin> {
+        match lookup(&self.scope, name) {
+            Found::Expr(x, idx) if self.depth < MAX_DEPTH => self
+                .origin_kind(&x, &self.scope[..=idx], self.depth + 1)
+                .map(|kind| Origin { range, kind })
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn collect_origins(&self, e: &ast::Expr, scope: &[Frame], depth: u32, out: &mut Vec<Origin>) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match e {
+            ast::Expr::List(l) => {
+                for item in l.items() {
+                    if let Some(kind) = self.origin_kind(&item, scope, depth + 1) {
+                        out.push(Origin {
+                            range: item.syntax().text_range(),
+                            kind,
+                        });
+                    }
+                }
+            }
+            ast::Expr::Paren(p) => {
+                if let Some(x) = p.expr() {
+                    self.collect_origins(&x, scope, depth + 1, out);
+                }
+            }
+            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat) => {
+                for side in [b.lhs(), b.rhs()].into_iter().flatten() {
+                    self.collect_origins(&side, scope, depth + 1, out);
+                }
+            }
+            ast::Expr::Ident(i) => {
+                let name = ident_text(i).unwrap_or_default();
+                if let Found::Expr(x, idx) = lookup(scope, &name) {
+                    if is_list(&x) {
+                        self.collect_origins(&x, &scope[..=idx], depth + 1, out);
+                        return;
+                    }
+                }
+                if let Some(kind) = self.origin_kind(e, scope, depth) {
+                    out.push(Origin {
+                        range: e.syntax().text_range(),
+                        kind,
+                    });
+                }
+            }
+            _ => {
+                if let Some(kind) = self.origin_kind(e, scope, depth) {
+                    out.push(Origin {
+                        range: e.syntax().text_range(),
+                        kind,
+                    });
+                }
+            }
+        }
+    }
+
+    /// How one value comes from a file, if it does.
+    fn origin_kind(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Option<OriginKind> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match e {
+            ast::Expr::Paren(p) => self.origin_kind(&p.expr()?, scope, depth + 1),
+            ast::Expr::PathRel(_) | ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) => {
+                Some(OriginKind::Path(e.syntax().text().to_string()))
+            }
+            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Add) => {
+                match self.path_text(e, scope, depth)? {
+                    (p, true) => Some(OriginKind::Path(p)),
+                    (_, false) => None,
+                }
+            }
+            ast::Expr::Str(s) => self.string_origin(s, scope, depth),
+            ast::Expr::Ident(i) => {
+                let name = ident_text(i)?;
+                match lookup(scope, &name) {
+                    Found::Expr(x, idx) => self.origin_kind(&x, &scope[..=idx], depth + 1),
+                    _ => None,
+                }
+            }
+            // `secrets.db` where `secrets = import ./secrets.nix`.
+            ast::Expr::Select(s) if s.default_expr().is_none() => {
+                match self.origin_kind(&s.expr()?, scope, depth + 1)? {
+                    k @ OriginKind::Read { .. } => Some(k),
+                    _ => None,
+                }
+            }
+            ast::Expr::LetIn(l) => {
+                let mut inner = scope.to_vec();
+                inner.push(Frame::Binds(l.syntax().clone()));
+                self.origin_kind(&l.body()?, &inner, depth + 1)
+            }
+            ast::Expr::Apply(a) => self.call_origin(a, scope, depth),
+            _ => None,
+        }
+    }
+
+    /// A string: `"${./x}"` copies the file; a string that interpolates a written or read
+    /// file has that origin.
+    fn string_origin(&self, s: &ast::Str, scope: &[Frame], depth: u32) -> Option<OriginKind> {
+        // Most strings interpolate nothing.
+        s.syntax().children().next()?;
+        // The first path interpolated, with the text right after it (`"${./dir}/key"`).
+        let mut path: Option<String> = None;
+        let mut extend = false;
+        let mut other = None;
+        for part in s.normalized_parts() {
+            match part {
+                InterpolPart::Literal(l) => {
+                    if let (true, Some(p)) = (extend, path.as_mut()) {
+                        p.extend(l.chars().take_while(|c| !c.is_whitespace() && *c != '"'));
+                    }
+                    extend = false;
+                }
+                InterpolPart::Interpolation(i) => {
+                    extend = false;
+                    match i
+                        .expr()
+                        .and_then(|x| self.origin_kind(&x, scope, depth + 1))
+                    {
+                        Some(OriginKind::Path(p) | OriginKind::Interpolated(p))
+                            if path.is_none() =>
+                        {
+                            path = Some(p);
+                            extend = true;
+                        }
+                        // A later path: the first one is reported.
+                        Some(k) => {
+                            other.get_or_insert(k);
+                        }
+                        None => {}
+                    }
+                }
+            }
+        }
+        path.map(OriginKind::Interpolated).or(other)
+    }
+
+    /// A function call that copies, writes or reads a file.
+    fn call_origin(&self, a: &ast::Apply, scope: &[Frame], depth: u32) -> Option<OriginKind> {
+        match wrapper(a) {
+            Some(Wrap::Prio(_, x) | Wrap::If(_, x)) => {
+                return self.origin_kind(&x, scope, depth + 1);
+            }
+            Some(Wrap::Import(x)) => {
+                let (path, _) = self.path_text(&x, scope, depth + 1)?;
+                return Some(OriginKind::Read {
+                    func: "import".into(),
+                    path,
+                });
+            }
+            Some(Wrap::Merge(_)) => return None,
+            None => {}
+        }
+        // Most calls are none of these: look at the head before collecting the arguments.
+        let mut head = a.lambda()?;
+        while let ast::Expr::Apply(inner) = &head {
+            head = inner.lambda()?;
+        }
+        let known = head_name(&head).is_some_and(|h| {
+            [READERS, PARSERS, COPIERS, WRITERS, WRITERS_SET]
+                .iter()
+                .any(|set| set.contains(&h.as_str()))
+                || matches!(h.as_str(), "path" | "cleanSourceWith" | "toFile")
+        });
+        if !known {
+            return None;
+        }
+        let (name, args) = unroll(a)?;
+        let func = name.as_str();
+        match (func, args.as_slice()) {
+            (f, [arg]) if READERS.contains(&f) => Some(OriginKind::Read {
+                func: name.clone(),
+                path: self.path_text(arg, scope, depth + 1)?.0,
+            }),
+            (f, [arg]) if PARSERS.contains(&f) => match self.origin_kind(arg, scope, depth + 1)? {
+                k @ OriginKind::Read { .. } => Some(k),
+                _ => None,
+            },
+            ("path", [arg]) if from_builtins(a) => Some(OriginKind::Copied {
+                func: name.clone(),
+                path: self.path_text(&set_attr(arg, "path")?, scope, depth + 1)?.0,
+            }),
+            ("cleanSourceWith", [arg]) => Some(OriginKind::Copied {
+                func: name.clone(),
+                path: self.path_text(&set_attr(arg, "src")?, scope, depth + 1)?.0,
+            }),
+            (f, [.., last]) if COPIERS.contains(&f) => Some(OriginKind::Copied {
+                func: name.clone(),
+                path: self.path_text(last, scope, depth + 1)?.0,
+            }),
+            ("toFile", [n, t]) if from_builtins(a) => Some(self.written(&name, n, t, scope, depth)),
+            (f, [n, t]) if WRITERS.contains(&f) => Some(self.written(&name, n, t, scope, depth)),
+            (f, [arg]) if WRITERS_SET.contains(&f) => {
+                let n = set_attr(arg, "name").or_else(|| set_attr(arg, "destination"));
+                let text = set_attr(arg, "text")
+                    .map(|t| self.eval(&t, scope, depth + 1))
+                    .filter(|v| matches!(v.v, Value::Str(_) | Value::Interp(_)));
+                let names_deployed_secret =
+                    set_attr(arg, "text").is_some_and(|t| names_deployed_secret(&t));
+                Some(OriginKind::Written {
+                    func: name.clone(),
+                    name: n.and_then(|n| self.literal_text(&n, scope, depth)),
+                    text,
+                    names_deployed_secret,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn written(
+        &self,
+        func: &str,
+        name: &ast::Expr,
+        text: &ast::Expr,
+        scope: &[Frame],
+        depth: u32,
+    ) -> OriginKind {
+        let names_deployed_secret = names_deployed_secret(text);
+        let text: Val = self.eval(text, scope, depth + 1);
+        OriginKind::Written {
+            func: func.to_string(),
+            name: self.literal_text(name, scope, depth),
+            text: matches!(text.v, Value::Str(_) | Value::Interp(_)).then_some(text),
+            names_deployed_secret,
+        }
+    }
+
+    /// A string's text, when it is known (also with unknown interpolations, written `${…}`).
+    fn literal_text(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Option<String> {
+        self.eval(e, scope, depth + 1).v.text().map(str::to_string)
+    }
+
+    /// A path as written, and whether it is a path (`./x`, `./secrets + "/x"`, `"${./x}"`) or
+    /// a string naming one (`"/run/secrets/x"`).
+    fn path_text(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Option<(String, bool)> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match e {
+            ast::Expr::Paren(p) => self.path_text(&p.expr()?, scope, depth + 1),
+            ast::Expr::PathRel(_) | ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) => {
+                Some((e.syntax().text().to_string(), true))
+            }
+            ast::Expr::Str(s) => match self.string_origin(s, scope, depth + 1) {
+                Some(OriginKind::Interpolated(p)) => Some((p, true)),
+                Some(_) => None,
+                None => self
+                    .eval(e, scope, depth + 1)
+                    .v
+                    .as_str()
+                    .map(|p| (p.to_string(), false)),
+            },
+            ast::Expr::Ident(i) => {
+                let name = ident_text(i)?;
+                match lookup(scope, &name) {
+                    Found::Expr(x, idx) => self.path_text(&x, &scope[..=idx], depth + 1),
+                    _ => None,
+                }
+            }
+            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Add) => {
+                let (l, is_path) = self.path_text(&b.lhs()?, scope, depth + 1)?;
+                let r = b.rhs()?;
+                let r = match self.eval(&r, scope, depth + 1).v {
+                    Value::Str(s) => s,
+                    _ => self.path_text(&r, scope, depth + 1)?.0,
+                };
+                Some((format!("{l}{r}"), is_path))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where secrets are deployed at run time, as a configuration names them.
+const DEPLOYED: &[&str] = &[
+    "/run/secrets",
+    "/run/agenix",
+    "/run/credentials",
+    "CREDENTIALS_DIRECTORY",
+    "sops.secrets.",
+    "sops.placeholder.",
+    "age.secrets.",
+];
+
+/// The source text of an expression names a deployed secret (as written: a name bound
+/// elsewhere is not followed).
+fn names_deployed_secret(e: &ast::Expr) -> bool {
+    let text = e.syntax().text().to_string();
+    DEPLOYED.iter().any(|d| text.contains(d))
+}
+
+/// A list expression (`[ ... ]`, `a ++ b`).
+fn is_list(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::List(_) => true,
+        ast::Expr::Paren(p) => p.expr().as_ref().is_some_and(is_list),
+        ast::Expr::BinOp(b) => b.operator() == Some(BinOpKind::Concat),
+        _ => false,
+    }
+}

@@ -1,0 +1,717 @@
+//! NIX-032: a secret file copied into the store by the configuration: a path literal, `"${./x}"`
+//! or `builtins.path` given to an option that holds a secret (or to a file option, when the
+//! file looks like a secret), a store file written with `pkgs.writeText` for such an option,
+//! or a secret file read into the configuration with `builtins.readFile`/`import`.
+
+use crate::index::{path_matches, Assignment, ModuleKind, OriginKind};
+use crate::rules::{FileCx, Hit, LintRule};
+use crate::value::{path_string, quote, Value};
+use nixsec_secrets::redact;
+
+struct SecretFileCopied;
+
+crate::lint_rule!("NIX-032", SecretFileCopied);
+
+/// What an option holds, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// A secret or a file that is one (`passwordFile`, `sslCertificateKey`, `tokenFile`,
+    /// `boot.initrd.secrets.<path>`).
+    Secret,
+    /// A file of environment variables (`environmentFile`, `EnvironmentFile`): often secrets,
+    /// but a module may write one of plain settings, so a written one is not judged here (its
+    /// literals are NIX-033's).
+    Env,
+    /// Some file (`*File`, `*Files`, `*Path`, `*Paths`, `environment.etc.<n>.source`): a
+    /// finding only when the file looks like a secret.
+    File,
+    /// Anything else.
+    Other,
+    /// Files that are encrypted or public on purpose (agenix, sops-nix, certificates, public
+    /// keys), programs (`passwordCommand`, `askPassword`), NIX-030's plaintext passwords, and
+    /// what is not an option (a top-level name, `_module.args`).
+    Exempt,
+}
+
+/// Words of option names that hold secrets (compared after [`normalize`]).
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "credential",
+    "psk",
+    "privatekey",
+    "apikey",
+    "authkey",
+    "identity",
+    "netrc",
+    "basicauth",
+];
+
+/// Endings of option names that hold programs, not secrets (after [`normalize`]).
+const PROGRAM_WORDS: &[&str] = &[
+    "command", "cmd", "helper", "program", "wrapper", "script", "exec", "hook",
+];
+
+/// Lower case without `_`, `-` and `.`: `sslCertificateKey`, `ssl_certificate_key` and
+/// `ssl-certificate-key` all become `sslcertificatekey`.
+pub(super) fn normalize(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The words of a name, lower case: `sslCertificateKey` → `ssl`, `certificate`, `key`;
+/// `tls_key-file` → `tls`, `key`, `file`.
+fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// A name that ends in the word `key` or `keys`, maybe followed by `file`/`path`
+/// (`sslCertificateKey`, `keyFile`, `hostKeys`, `tls_key_path`), not `greasemonkey`.
+fn key_name(name: &str) -> bool {
+    let w = words(name);
+    let is_key = |s: &String| s == "key" || s == "keys";
+    match w.as_slice() {
+        [.., k] if is_key(k) => true,
+        [.., k, f] => is_key(k) && matches!(f.as_str(), "file" | "files" | "path" | "paths"),
+        _ => false,
+    }
+}
+
+/// `users.users.<n>.password`/`initialPassword` (and `hashed*`): NIX-030's and NIX-031's.
+pub(super) fn password_option(path: &[String]) -> bool {
+    ["users", "extraUsers"].iter().any(|u| {
+        [
+            "password",
+            "initialPassword",
+            "hashedPassword",
+            "initialHashedPassword",
+        ]
+        .iter()
+        .any(|k| path_matches(path, &["users", u, "*", k]))
+    })
+}
+
+/// Not a NixOS option: a top-level name (a file that is an attribute set of tests or paths,
+/// not a module) or a module argument.
+pub(super) fn not_an_option(path: &[String]) -> bool {
+    path.len() < 2 || path[0] == "_module"
+}
+
+fn holds(path: &[String]) -> Holds {
+    let Some(last) = path.last() else {
+        return Holds::Other;
+    };
+    if not_an_option(path)
+        || password_option(path)
+        || matches!(last.as_str(), "imports" | "modules" | "sharedModules")
+    {
+        return Holds::Exempt;
+    }
+    let n = normalize(last);
+    let is = |p: &[&str]| path_matches(path, p);
+    // Encrypted on purpose: agenix, sops-nix (`sopsFile`, `defaultSopsFile`, `*.sops.files`).
+    let sops_list =
+        path.len() >= 2 && path[path.len() - 2] == "sops" && matches!(n.as_str(), "file" | "files");
+    if is(&["age", "secrets", "*", "file"])
+        || is(&["age", "secrets", "*", "rekeyFile"])
+        || n.contains("sopsfile")
+        || sops_list
+    {
+        return Holds::Exempt;
+    }
+    if is(&["boot", "initrd", "secrets", "*"]) {
+        return Holds::Secret;
+    }
+    let public = n.contains("public")
+        || n.contains("pubkey")
+        || path
+            .iter()
+            .any(|c| c == "authorizedKeys" || c == "knownHosts")
+        || n.starts_with("authorizedkeys")
+        || (n.contains("cert") && !n.contains("key"))
+        || n.ends_with("cafile")
+        || n.ends_with("capath");
+    let program = PROGRAM_WORDS.iter().any(|w| n.ends_with(w)) || n.contains("askpass");
+    if public || program {
+        return Holds::Exempt;
+    }
+    if SECRET_WORDS.iter().any(|w| n.contains(w))
+        || key_name(last)
+        || matches!(n.as_str(), "keyfile" | "keyfiles" | "keypath")
+    {
+        return Holds::Secret;
+    }
+    if n.starts_with("environmentfile") {
+        return Holds::Env;
+    }
+    let file_target = last == "source"
+        && path.len() >= 3
+        && matches!(
+            path[path.len() - 3].as_str(),
+            "etc" | "file" | "configFile" | "dataFile"
+        );
+    if file_target
+        || ["file", "files", "path", "paths"]
+            .iter()
+            .any(|s| n.ends_with(s))
+    {
+        return Holds::File;
+    }
+    Holds::Other
+}
+
+/// The file name of a path as written.
+fn file_name(p: &str) -> &str {
+    p.trim_end_matches('/').rsplit('/').next().unwrap_or(p)
+}
+
+/// Encrypted on purpose (agenix, GnuPG).
+fn encrypted(p: &str) -> bool {
+    let n = file_name(p).to_ascii_lowercase();
+    n.ends_with(".age") || n.ends_with(".gpg")
+}
+
+/// Public material: public keys and certificates (`*.pub`, `*.crt`, `eduroam-cert.pem`,
+/// `ca.pem`, `fullchain.pem`).
+fn public(p: &str) -> bool {
+    let n = file_name(p).to_ascii_lowercase();
+    let private = n.contains("key") || n.contains("priv");
+    [".pub", ".crt", ".cert", ".cer"]
+        .iter()
+        .any(|e| n.ends_with(e))
+        || n.contains("public")
+        || n.contains("pubkey")
+        || (!private
+            && (n.contains("cert")
+                || n.contains("chain")
+                || ["ca.", "ca-", "ca_", "rootca"]
+                    .iter()
+                    .any(|c| n.starts_with(c))))
+}
+
+/// A file that looks like a secret by where it is or what it is called: under a `secret`,
+/// `secrets`, `keys`, `private` or `credentials` directory, a key-like name (`*.key`, `*.pem`,
+/// `id_rsa`, `*_key`, `.env`), or a name that says so (`db-password`, `api-token`).
+fn secret_looking(p: &str) -> bool {
+    if public(p) || encrypted(p) {
+        return false;
+    }
+    let name = file_name(p).to_ascii_lowercase();
+    let dirs = p.trim_end_matches('/').rsplit('/').skip(1);
+    let dir = dirs.into_iter().any(|c| {
+        matches!(
+            c.to_ascii_lowercase().trim_start_matches('.'),
+            "secret" | "secrets" | "keys" | "private" | "credentials"
+        )
+    });
+    let ext = name.rsplit_once('.').map(|(_, e)| e);
+    let keyish_ext = matches!(
+        ext,
+        Some("key" | "pem" | "p12" | "pfx" | "keytab" | "psk" | "env" | "jks")
+    );
+    let n = normalize(&name);
+    let words = [
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "credential",
+        "private",
+        "privkey",
+        "netrc",
+        "apikey",
+    ]
+    .iter()
+    .any(|w| n.contains(w));
+    let key_name = name.starts_with("id_")
+        || name.ends_with("_key")
+        || name.ends_with("-key")
+        || name == "key";
+    dir || keyish_ext || words || key_name
+}
+
+/// How a function is usually written.
+fn func_name(f: &str) -> String {
+    match f {
+        "path" | "filterSource" | "readFile" | "toFile" => format!("builtins.{f}"),
+        "cleanSource" | "cleanSourceWith" | "fileContents" | "importJSON" | "importTOML" => {
+            format!("lib.{f}")
+        }
+        "import" => f.to_string(),
+        f if f.starts_with("write") || f == "copyPathToStore" => format!("pkgs.{f}"),
+        f => f.to_string(),
+    }
+}
+
+/// The NixOS line that reads the file in place, for a single path value.
+fn in_place_fix(option: &str, p: &str) -> String {
+    if p.starts_with('/') {
+        format!("{option} = \"{p}\";")
+    } else {
+        format!("{option} = \"/run/secrets/{}\";", file_name(p))
+    }
+}
+
+fn judge(a: &Assignment) -> Vec<Hit> {
+    if a.origins.is_empty() {
+        return Vec::new();
+    }
+    let holds = holds(&a.path);
+    if holds == Holds::Exempt {
+        return Vec::new();
+    }
+    let option = path_string(&a.path);
+    let listed = matches!(a.value.v, Value::List(_));
+    // `environment.etc."ssh/ssh_host_ed25519_key".source`: the target's name counts too.
+    let target_secret = holds == Holds::File
+        && a.path.last().is_some_and(|l| l == "source")
+        && a.path
+            .len()
+            .checked_sub(2)
+            .is_some_and(|i| secret_looking(&a.path[i]));
+    let verb = if listed { "lists" } else { "is" };
+    let mut out = Vec::new();
+    for o in &a.origins {
+        let mut masked = None;
+        let (message, about, fix) = match &o.kind {
+            OriginKind::Path(p)
+            | OriginKind::Interpolated(p)
+            | OriginKind::Copied { path: p, .. } => {
+                let flagged = match holds {
+                    Holds::Secret | Holds::Env => !public(p) && !encrypted(p),
+                    Holds::File => {
+                        secret_looking(p) || (target_secret && !public(p) && !encrypted(p))
+                    }
+                    // A path in any value ends up copied when the value is written out (a
+                    // `.nix` file is a module or an expression to import, not data).
+                    Holds::Other => secret_looking(p) && !p.ends_with(".nix"),
+                    Holds::Exempt => false,
+                };
+                if !flagged {
+                    continue;
+                }
+                let how = match &o.kind {
+                    OriginKind::Path(_) if p.starts_with('/') => {
+                        format!("{verb} the unquoted path `{p}`, so the file is copied into the store (a quoted string is read in place)")
+                    }
+                    OriginKind::Path(_) => format!(
+                        "{verb} the path `{p}`, so the file is copied into the store"
+                    ),
+                    OriginKind::Copied { func, .. } => format!(
+                        "{verb} `{}` of `{p}`, so the file is copied into the store",
+                        func_name(func)
+                    ),
+                    _ => format!(
+                        "interpolates the path `{p}` (`\"${{…}}\"`), so the file is copied into the store"
+                    ),
+                };
+                (
+                    format!("`{option}` {how}"),
+                    p.clone(),
+                    (!listed).then(|| in_place_fix(&option, p)),
+                )
+            }
+            OriginKind::Written {
+                func,
+                name,
+                text,
+                names_deployed_secret,
+            } => {
+                let flagged = match holds {
+                    Holds::Secret => true,
+                    Holds::File => target_secret || name.as_deref().is_some_and(secret_looking),
+                    Holds::Env | Holds::Other | Holds::Exempt => false,
+                };
+                // A file that says where the secret is deployed is configuration, not a secret.
+                if !flagged || *names_deployed_secret {
+                    continue;
+                }
+                let named = name
+                    .as_deref()
+                    .map(|n| format!(" (`{n}`)"))
+                    .unwrap_or_default();
+                // The text written is the secret: shown redacted, masked in the source line.
+                masked = text.as_ref().and_then(|t| Some((t.range, t.v.text()?)));
+                (
+                    format!(
+                        "`{option}` {verb} a file written into the store by `{}`{named}",
+                        func_name(func)
+                    ),
+                    format!("{} {}", func_name(func), name.as_deref().unwrap_or(""))
+                        .trim_end()
+                        .to_string(),
+                    None,
+                )
+            }
+            OriginKind::Read { func, path } => {
+                if encrypted(path)
+                    || public(path)
+                    || !(secret_looking(path) || matches!(holds, Holds::Secret | Holds::Env))
+                {
+                    continue;
+                }
+                (
+                    format!(
+                        "`{option}` reads `{path}` into the configuration with `{}`, so its content is written to the store",
+                        func_name(func)
+                    ),
+                    path.clone(),
+                    None,
+                )
+            }
+        };
+        let subject = if listed {
+            format!("{option} ({about})")
+        } else {
+            option.clone()
+        };
+        let mut hit = Hit::new(o.range, message).subject(subject);
+        if let Some(fix) = fix {
+            hit = hit.fix(fix);
+        }
+        if let (Some((range, text)), OriginKind::Written { func, name, .. }) = (masked, &o.kind) {
+            let named = name.as_deref().map(quote).unwrap_or_default();
+            hit = hit.secret_at(
+                range,
+                format!("{} {named} {}", func_name(func), quote(&redact(text, 0))),
+            );
+        }
+        out.push(hit);
+    }
+    out
+}
+
+impl LintRule for SecretFileCopied {
+    fn kinds(&self) -> &'static [ModuleKind] {
+        &[
+            ModuleKind::NixOS,
+            ModuleKind::Darwin,
+            ModuleKind::HomeManager,
+        ]
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["environment", "etc", "*", "source"],
+            &["boot", "initrd", "secrets", "*"],
+        ]
+    }
+    fn wants(&self, a: &Assignment) -> bool {
+        !a.origins.is_empty() && !judge(a).is_empty()
+    }
+    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        out.extend(judge(a));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{findings, h, hc, hits};
+    use nixsec_core::Severity::High;
+
+    const ID: &str = "NIX-032";
+
+    fn none(src: &str) {
+        assert!(hits(src, ID).is_empty(), "{src}: {:?}", hits(src, ID));
+    }
+
+    #[test]
+    fn path_literals_for_secret_options_in_every_spelling() {
+        assert_eq!(
+            hits(r#"{ services.foo.environmentFile = ./app.env; }"#, ID),
+            [h("./app.env", 1, High)]
+        );
+        // Nested sets, snake case, an unquoted absolute path.
+        assert_eq!(
+            hits(
+                r#"{ services = { foo = { settings.tls.private_key = /etc/foo/key.pem; }; }; }"#,
+                ID
+            ),
+            [h("/etc/foo/key.pem", 1, High)]
+        );
+        // A `let` name (reported at the use site), `with lib;`, `mkForce`, `mkIf`.
+        let src = r#"{ config, lib, ... }:
+with lib;
+let key = ./secrets/wg0.key; in
+{
+  networking.wireguard.interfaces.wg0.privateKeyFile = mkForce key;
+  services.tailscale = mkIf config.site.vpn { authKeyFile = ./tailscale-auth; };
+}"#;
+        assert_eq!(
+            hits(src, ID),
+            [h("key", 5, High), hc("./tailscale-auth", 6, High)]
+        );
+        // `inherit` of a `let` name.
+        assert_eq!(
+            hits(
+                r#"let passwordFile = ./db-pass; in { services.db = { inherit passwordFile; }; }"#,
+                ID
+            ),
+            [h("passwordFile", 1, High)]
+        );
+        // boot.initrd.secrets copies a path value into the store (a string is read in place).
+        assert_eq!(
+            hits(
+                r#"{ boot.initrd.secrets."/keyfile.bin" = ./keyfile.bin; boot.initrd.secrets."/k2" = "/etc/k2"; }"#,
+                ID
+            ),
+            [h("./keyfile.bin", 1, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ boot.initrd.network.ssh.hostKeys = [ ./initrd_host_key "/etc/secrets/initrd/ssh_host_ed25519_key" ]; }"#,
+                ID
+            ),
+            [h("./initrd_host_key", 1, High)]
+        );
+    }
+
+    #[test]
+    fn interpolation_builtins_path_and_writers() {
+        assert_eq!(
+            hits(
+                r#"{ services.nginx.virtualHosts.x.sslCertificateKey = "${./certs/x.key}"; }"#,
+                ID
+            ),
+            [h(r#""${./certs/x.key}""#, 1, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ services.foo.credentialsFile = builtins.path { path = ./creds.json; name = "creds"; }; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                r#"{ pkgs, ... }: { services.foo.passwordFile = pkgs.writeText "pw" "hunter22"; }"#,
+                ID
+            ),
+            [h(r#"pkgs.writeText "pw" "hunter22""#, 1, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ pkgs, ... }: { services.foo.tokenFile = "${pkgs.writeTextFile { name = "tok"; text = "x"; }}"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        // A file option gets a store file whose name or target looks like a key.
+        assert_eq!(
+            hits(
+                r#"{ pkgs, ... }: { environment.etc."ssl/private/site.key".source = pkgs.writeText "site" "x"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        // ... but a config file written for a file option is not a secret file.
+        none(r#"{ pkgs, ... }: { services.foo.configFile = pkgs.writeText "foo.conf" "x = 1"; }"#);
+    }
+
+    #[test]
+    fn file_options_only_for_secret_looking_files() {
+        for src in [
+            r#"{ services.foo.configFile = ./secrets/foo.conf; }"#,
+            r#"{ services.foo.dataPath = ./keys/signing; }"#,
+            r#"{ environment.etc."ssh/ssh_host_ed25519_key".source = ./hostkey; }"#,
+            r#"{ home.file.".ssh/id_ed25519".source = ./id_ed25519; }"#,
+            r#"{ xdg.configFile."app/.env".source = ./app.env; }"#,
+            r#"{ services.foo.extraFiles = [ ./README ./private/token.txt ]; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        // Any option: a path that looks like a secret is copied wherever it is used.
+        assert_eq!(
+            hits(
+                r#"{ pkgs, ... }: { system.activationScripts.deploy-key = ''
+  install -m600 ${./secrets/deploy_ed25519} /root/.ssh/id_ed25519
+''; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        let f = findings(
+            r#"{ services.foo.settings.identity_file = "${./private/id}"; }"#,
+            ID,
+        );
+        assert_eq!(
+            f[0].finding.message,
+            "`services.foo.settings.identity_file` interpolates the path `./private/id` (`\"${…}\"`), so the file is copied into the store"
+        );
+        none(r#"{ services.dnsmasq.configFile = ./dnsmasq.conf; }"#);
+        none(r#"{ environment.etc."nanorc".source = ./nanorc; }"#);
+        none(r#"{ nix.nixPath = [ "nixos-config=${./configuration.nix}" ]; }"#);
+    }
+
+    #[test]
+    fn secret_files_read_into_the_configuration() {
+        assert_eq!(
+            hits(
+                r#"{ services.foo.settings.api_key = builtins.readFile ./secrets/api-key; }"#,
+                ID
+            ),
+            [h("builtins.readFile ./secrets/api-key", 1, High)]
+        );
+        // An attribute of an imported secrets file, through `let`, whatever the option: what
+        // the file keeps out of the repository lands in the store.
+        let src = r#"let secrets = import ./secrets.nix; in {
+  services.grafana.settings.smtp.password = secrets.smtp;
+  networking.hostName = secrets.host;
+}"#;
+        assert_eq!(
+            hits(src, ID),
+            [h("secrets.smtp", 2, High), h("secrets.host", 3, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ lib, ... }: { services.foo.settings = lib.importJSON ./credentials/foo.json; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        // Any file read for an option that holds a secret.
+        assert_eq!(
+            hits(
+                r#"{ networking.wireless.networks.home.psk = builtins.readFile ./wifi; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        // A file read for an ordinary option.
+        none(r#"{ networking.hostName = builtins.readFile ./hostname; }"#);
+        none(r#"{ services.foo.motd = builtins.readFile ./motd.txt; }"#);
+    }
+
+    #[test]
+    fn false_alarms() {
+        for src in [
+            // The fix: a string path outside the store.
+            r#"{ services.foo.environmentFile = "/run/secrets/app.env"; }"#,
+            r#"{ services.foo.passwordFile = config.sops.secrets.foo.path; }"#,
+            r#"{ services.foo.passwordFile = "${config.age.secrets.foo.path}"; }"#,
+            // `toString` of a path names it in place, it does not copy it.
+            r#"{ services.foo.keyFile = toString ./key; }"#,
+            // Encrypted on purpose: agenix and sops-nix.
+            r#"{ age.secrets.wifi.file = ./secrets/wifi.age; }"#,
+            r#"{ age.secrets = { db = { file = ./secrets/db.age; owner = "db"; }; }; }"#,
+            r#"{ sops.defaultSopsFile = ./secrets/secrets.yaml; }"#,
+            r#"{ sops.secrets.db.sopsFile = ./secrets/db.yaml; }"#,
+            r#"{ services.foo.passwordFile = ./secrets/db.age; }"#,
+            // Public keys and certificates.
+            r#"{ users.users.alice.openssh.authorizedKeys.keyFiles = [ ./keys/alice ]; }"#,
+            r#"{ users.users.alice.openssh.authorizedKeys.keys = [ (builtins.readFile ./keys/alice.pub) ]; }"#,
+            r#"{ programs.ssh.knownHosts.github.publicKeyFile = ./keys/github; }"#,
+            r#"{ services.nginx.virtualHosts.x.sslCertificate = ./certs/x.pem; }"#,
+            r#"{ security.pki.certificateFiles = [ ./secrets/ca.pem ]; }"#,
+            r#"{ services.foo.tlsKey = ./tls/foo.pub; }"#,
+            r#"{ networking.wireless.networks.eduroam.auth = ''
+              ca_cert="${./eduroam-cert.pem}"
+              password=ext:eduroam
+            ''; }"#,
+            r#"{ services.foo.settings.ca = ./secrets/ca.pem; }"#,
+            // NIX-030's.
+            r#"{ users.users.bob.password = builtins.readFile ./secrets/pw; }"#,
+            // Modules to import are not files copied.
+            r#"{ home-manager.users.alice.imports = [ ./secrets.nix ]; }"#,
+            r#"{ home-manager.sharedModules = [ ./secrets ]; }"#,
+            r#"{ services.foo.settings.module = ./secrets/default.nix; }"#,
+            // A search path is not a file of the configuration.
+            r#"{ services.foo.keyFile = <secrets/key>; }"#,
+        ] {
+            none(src);
+        }
+    }
+
+    #[test]
+    fn one_finding_per_file_with_its_subject_and_fix() {
+        let f = findings(
+            r#"{ services.foo.environmentFiles = [ ./secrets/a.env ./secrets/b.env "/run/secrets/c.env" ]; }"#,
+            ID,
+        );
+        let subjects: Vec<_> = f.iter().map(|f| f.finding.subject.clone()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("services.foo.environmentFiles (./secrets/a.env)".to_string()),
+                Some("services.foo.environmentFiles (./secrets/b.env)".to_string()),
+            ]
+        );
+        let f = findings(r#"{ services.foo.keyFile = /var/lib/foo/key; }"#, ID);
+        assert_eq!(
+            f[0].finding.subject.as_deref(),
+            Some("services.foo.keyFile")
+        );
+        assert_eq!(
+            f[0].finding.message,
+            "`services.foo.keyFile` is the unquoted path `/var/lib/foo/key`, so the file is copied into the store (a quoted string is read in place)"
+        );
+        assert_eq!(
+            f[0].finding.remediation.nixos,
+            r#"services.foo.keyFile = "/var/lib/foo/key";"#
+        );
+        let f = findings(r#"{ services.foo.keyFile = ./secrets/foo.key; }"#, ID);
+        assert_eq!(
+            f[0].finding.remediation.nixos,
+            r#"services.foo.keyFile = "/run/secrets/foo.key";"#
+        );
+    }
+
+    #[test]
+    fn a_written_secret_is_never_shown() {
+        let src = "{ pkgs, ... }: {\n  services.foo.passwordFile = pkgs.writeText \"pw\" \"Sup3r-S3cret\";\n}\n";
+        let f = findings(src, ID);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].value.as_deref(),
+            Some(r#"pkgs.writeText "pw" "…[redacted, 12 chars]""#)
+        );
+        assert_eq!(
+            f[0].source_line,
+            r#"  services.foo.passwordFile = pkgs.writeText "pw" "************";"#
+        );
+        let json = serde_json::to_string(&f[0]).expect("json");
+        assert!(!json.contains("Sup3r"), "{json}");
+    }
+
+    #[test]
+    fn home_manager_modules_too() {
+        assert_eq!(
+            hits(
+                r#"{ home.stateVersion = "24.05"; home.file.".ssh/id_rsa".source = ./id_rsa; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+    }
+}

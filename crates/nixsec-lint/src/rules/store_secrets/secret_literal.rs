@@ -1,0 +1,510 @@
+//! NIX-033: a secret written as a literal in the configuration: any string of an option value
+//! (indented strings and `extraConfig` text included, list elements and attribute values, and
+//! the text given to `pkgs.writeText` and its kin) in which `nixsec-secrets`' matcher finds a
+//! key, a token or a credential assignment; a string that is itself the value of a password or
+//! token option (`settings.db_password = "…"`, judged by the same matcher as `db_password =
+//! "…"`); a WPA pre-shared key or a WireGuard-style private key written in place. The matcher's
+//! placeholder rules apply (`changeme`, `${…}`, `@VAR@`, `$VAR`, `/run/secrets/…`, `ext:…`).
+//! The secret is never shown: messages and values hold its redacted form, and the text report
+//! masks it in the source line. The subject is the option, with the place inside its value for
+//! a list element or an attribute of a set value (`services.foo.extraFlags[2]`).
+
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use nixsec_secrets::{is_placeholder, redact, Scanner, ALLOWLIST};
+use rnix::TextRange;
+
+use super::secret_file_copied::{normalize, not_an_option, password_option};
+use crate::index::{path_matches, Assignment, ModuleKind, OriginKind};
+use crate::rules::{FileCx, Hit, LintRule};
+use crate::value::{path_string, quote, Val, Value};
+
+struct SecretLiteral;
+
+crate::lint_rule!("NIX-033", SecretLiteral);
+
+/// The matcher, compiled once.
+static SCANNER: LazyLock<Scanner> = LazyLock::new(Scanner::new);
+
+/// The name the matcher sees for option text: no extension, so it is read as configuration
+/// (assignments are looked for, not only token formats).
+const AS_CONFIG: &str = "nixos-option";
+
+/// A string of an option value.
+struct Literal<'a> {
+    text: &'a str,
+    range: TextRange,
+    /// The innermost attribute name it is the value of (the option's last component, or a key
+    /// inside an attribute set value); empty for text written to a file.
+    key: &'a str,
+}
+
+/// One secret found in a literal (redacted).
+struct Secret {
+    /// What it is (`GitHub token`, `a password`).
+    what: String,
+    /// Its redacted form.
+    shown: String,
+    /// Line in a multi-line string.
+    line: Option<u32>,
+}
+
+/// Call `f` with every string of `v` and where it is inside the value (empty for the whole
+/// value, `[2]` for a list element, `[0].URL` for an attribute of a set in a list), until `f`
+/// returns true; true when it did.
+fn visit<'a>(
+    v: &'a Val,
+    key: &'a str,
+    place: &mut String,
+    f: &mut dyn FnMut(Literal<'a>, &str) -> bool,
+) -> bool {
+    match &v.v {
+        Value::Str(s) | Value::Interp(s) => f(
+            Literal {
+                text: s,
+                range: v.range,
+                key,
+            },
+            place,
+        ),
+        Value::List(items) => items.iter().enumerate().any(|(n, i)| {
+            let mark = place.len();
+            let _ = write!(place, "[{n}]");
+            let stop = visit(i, key, place, f);
+            place.truncate(mark);
+            stop
+        }),
+        Value::Attrs(kv) => kv.iter().any(|(k, x)| {
+            let mark = place.len();
+            place.push('.');
+            place.push_str(k);
+            let stop = visit(x, k.rsplit('.').next().unwrap_or(k), place, f);
+            place.truncate(mark);
+            stop
+        }),
+        _ => false,
+    }
+}
+
+/// A value that names where the secret is, or stands for it, rather than being it: the
+/// matcher's placeholders (padding `=` aside: base64 keys end with it; `my_password` as
+/// `mypassword`), Home Assistant's `!secret name`.
+fn reference(v: &str) -> bool {
+    let t = v.trim();
+    let words: String = t
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    is_placeholder(t.trim_end_matches('='))
+        || ALLOWLIST.contains(&words.as_str())
+        || t.starts_with("!secret ")
+}
+
+/// `adminPassword` → `admin_Password`: the matcher's assignment patterns know `_password`.
+fn snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(c);
+    }
+    out
+}
+
+/// Words of a key that make the matcher's assignment patterns apply.
+const ASSIGNMENT_WORDS: &[&str] = &[
+    "pass",
+    "psk",
+    "token",
+    "secret",
+    "apikey",
+    "accesskey",
+    "accesstokens",
+];
+
+fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
+    let text = lit.text;
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    // Written in place under a name that says what it is.
+    let key = normalize(lit.key);
+    let named = match key.as_str() {
+        "psk" | "pskraw" | "wpapsk" => Some("a WPA pre-shared key"),
+        "presharedkey" => Some("a pre-shared key"),
+        "privatekey" if !text.contains("-----BEGIN") => Some("a private key"),
+        _ => None,
+    };
+    if let Some(what) = named {
+        let keyish =
+            key != "privatekey" || (text.len() >= 16 && !text.contains(char::is_whitespace));
+        if keyish && !reference(text) {
+            return vec![Secret {
+                what: what.to_string(),
+                shown: redact(text, 0),
+                line: None,
+            }];
+        }
+        return Vec::new();
+    }
+    let multi = text.contains('\n');
+    // The shortest text the matcher can find anything in is an assignment like `psk=abcd`.
+    if text.len() >= 8 {
+        let found: Vec<Secret> = SCANNER
+            .scan(AS_CONFIG, text.as_bytes())
+            .into_iter()
+            .map(|h| Secret {
+                what: h.description.to_string(),
+                shown: h.redacted,
+                line: multi.then_some(h.line),
+            })
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    // The string is the value of a password or token option: judged as the assignment
+    // `key = "value"` would be.
+    if multi
+        || text.contains('"')
+        || !ASSIGNMENT_WORDS.iter().any(|w| key.contains(w))
+        || reference(text)
+    {
+        return Vec::new();
+    }
+    let line = format!("{} = \"{text}\"", snake(lit.key));
+    SCANNER
+        .scan(AS_CONFIG, line.as_bytes())
+        .into_iter()
+        .take(1)
+        .map(|h| Secret {
+            what: match h.kind {
+                "password-assignment" => "a password".to_string(),
+                "secret-assignment" => "a secret".to_string(),
+                "nix-access-tokens" => "an access token".to_string(),
+                _ => h.description.to_string(),
+            },
+            shown: redact(text, 0),
+            line: None,
+        })
+        .collect()
+}
+
+/// Call `f` with every string of the assignment's value (and every text it writes to a file)
+/// and its place, until `f` returns true.
+fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> bool) -> bool {
+    if password_option(&a.path) || not_an_option(&a.path) {
+        return false;
+    }
+    let last = a.path.last().map_or("", String::as_str);
+    let mut place = String::new();
+    visit(&a.value, last, &mut place, f)
+        || a.origins.iter().any(|o| match &o.kind {
+            OriginKind::Written { text: Some(t), .. } => visit(t, "", &mut place, f),
+            _ => false,
+        })
+}
+
+/// The NixOS lines that fix this literal, where the option says how.
+fn fix(path: &[String]) -> Option<String> {
+    if path_matches(path, &["networking", "wireless", "networks", "*", "psk"]) {
+        let ssid = &path[3];
+        let var = format!(
+            "psk_{}",
+            ssid.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect::<String>()
+        );
+        let net: Vec<String> = path[..4].to_vec();
+        return Some(format!(
+            "networking.wireless.secretsFile = \"/run/secrets/wireless.env\";  # {var}=…\n{}.pskRaw = \"ext:{var}\";",
+            path_string(&net)
+        ));
+    }
+    if path_matches(path, &["systemd", "services", "*", "environment", "*"]) {
+        let unit: Vec<String> = path[..3].to_vec();
+        return Some(format!(
+            "{}.serviceConfig.EnvironmentFile = \"/run/secrets/{}.env\";  # {}=… in that file",
+            path_string(&unit),
+            path[2],
+            path[4]
+        ));
+    }
+    None
+}
+
+impl LintRule for SecretLiteral {
+    fn kinds(&self) -> &'static [ModuleKind] {
+        &[
+            ModuleKind::NixOS,
+            ModuleKind::Darwin,
+            ModuleKind::HomeManager,
+        ]
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["networking", "wireless", "networks", "*", "psk"],
+            &["environment", "etc", "*", "text"],
+        ]
+    }
+    fn wants(&self, a: &Assignment) -> bool {
+        each_literal(a, &mut |lit, _| !secrets_in(&lit).is_empty())
+    }
+    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        let option = path_string(&a.path);
+        let mut found = Vec::new();
+        each_literal(a, &mut |lit, place| {
+            let secrets = secrets_in(&lit);
+            if !secrets.is_empty() {
+                found.push((lit, place.to_string(), secrets));
+            }
+            false
+        });
+        for (lit, place, secrets) in found {
+            let first = &secrets[0];
+            let option = format!("{option}{place}");
+            let mut message = match first.what.as_str() {
+                w if w.starts_with("a ") || w.starts_with("an ") => {
+                    format!("`{option}` is {w} in plain text (`{}`)", first.shown)
+                }
+                w => format!(
+                    "`{option}` holds a secret in plain text: {w} `{}`",
+                    first.shown
+                ),
+            };
+            if let Some(n) = first.line {
+                let _ = write!(message, " on line {n} of the string");
+            }
+            match secrets.len() - 1 {
+                0 => {}
+                1 => message.push_str(", and 1 more secret"),
+                n => {
+                    let _ = write!(message, ", and {n} more secrets");
+                }
+            }
+            let subject = option.clone();
+            let mut hit = Hit::new(lit.range, message)
+                .subject(subject)
+                .secret(quote(&redact(lit.text, 0)));
+            if let Some(f) = fix(&a.path) {
+                hit = hit.fix(f);
+            }
+            out.push(hit);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{findings, h, hc, hits};
+    use nixsec_core::Severity::High;
+
+    const ID: &str = "NIX-033";
+
+    const GH: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+
+    fn none(src: &str) {
+        assert!(hits(src, ID).is_empty(), "{src}: {:?}", hits(src, ID));
+    }
+
+    /// Text of a real-looking (random, never used) OpenSSH private key.
+    fn key() -> String {
+        let body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW";
+        format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
+        )
+    }
+
+    #[test]
+    fn tokens_in_every_spelling() {
+        let src = format!(r#"{{ systemd.services.app.environment.API_TOKEN = "{GH}"; }}"#);
+        assert_eq!(hits(&src, ID), [h(&format!("\"{GH}\""), 1, High)]);
+        // Nested sets, a `let` name (at the use site), `with lib;`, `mkForce`, `mkIf`.
+        let src = format!(
+            r#"{{ config, lib, ... }}:
+with lib;
+let tok = "{GH}"; in
+{{
+  systemd.services = {{ app = {{ environment = {{ GITHUB_TOKEN = mkForce tok; }}; }}; }};
+  services.gitea = mkIf config.site.git {{ settings.mailer.PASSWD = "Wr0ngHorse!Battery9"; }};
+}}"#
+        );
+        assert_eq!(
+            hits(&src, ID),
+            [h("tok", 5, High), hc("\"Wr0ngHorse!Battery9\"", 6, High)]
+        );
+        // Lists, attribute sets inside lists, interpolated strings.
+        let src = format!(
+            r#"{{ x, ... }}: {{
+  services.foo.extraFlags = [ "--verbose" "--token=${{x}}" "--gh={GH}" ];
+  services.mosquitto.listeners = [ {{ users.bob.password = "b0b-Mosquitto-pw"; }} ];
+}}"#
+        );
+        let f = findings(&src, ID);
+        let subjects: Vec<_> = f.iter().map(|f| f.finding.subject.clone()).collect();
+        assert_eq!(
+            subjects,
+            [
+                Some("services.foo.extraFlags[2]".to_string()),
+                Some("services.mosquitto.listeners[0].users.bob.password".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_and_assignments_in_multi_line_text() {
+        let src = format!(
+            "{{ pkgs, ... }}: {{\n  environment.etc.\"ssh/id_deploy\".text = ''\n{}  '';\n}}",
+            key()
+                .lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        );
+        let f = findings(&src, ID);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].line, 2);
+        assert_eq!(
+            f[0].finding.message,
+            "`environment.etc.\"ssh/id_deploy\".text` holds a secret in plain text: private key (PEM, OpenSSH or PGP) `-----BEGIN OPENSSH PRIVATE KEY----- …[redacted]` on line 1 of the string"
+        );
+        let src = r#"{
+  services.postgresql.settings.foo = 1;
+  services.pgbouncer.extraConfig = ''
+    [databases]
+    app = host=db port=5432 password=Zq8-wX4!vT2mLp
+    auth_token = 8f14e45fceea167a5a36dedd4bea2543ab
+  '';
+}"#;
+        let f = findings(src, ID);
+        assert_eq!(f.len(), 1, "one finding per string");
+        assert_eq!(f[0].line, 3);
+        assert!(
+            f[0].finding
+                .message
+                .ends_with("on line 2 of the string, and 1 more secret"),
+            "{}",
+            f[0].finding.message
+        );
+        // The text written by pkgs.writeText.
+        let src = format!(
+            r#"{{ pkgs, ... }}: {{ services.foo.configFile = pkgs.writeText "foo.ini" "[auth]\ntoken={GH}\n"; }}"#
+        );
+        assert_eq!(hits(&src, ID).len(), 1);
+    }
+
+    #[test]
+    fn password_and_token_options_written_in_place() {
+        assert_eq!(
+            hits(
+                r#"{ services.grafana.settings.security.admin_password = "Tr0ub4dor&3xyz"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(r#"{ services.foo.adminPassword = "Tr0ub4dor&3xyz"; }"#, ID).len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                r#"{ services.foo.settings.api_token = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        // A word is not a password, a short value not a token (the matcher's rules).
+        none(r#"{ services.foo.settings.password_policy = "strict"; }"#);
+        none(r#"{ services.foo.settings.token = "abc"; }"#);
+    }
+
+    #[test]
+    fn wireless_pre_shared_keys() {
+        let f = findings(
+            r#"{ networking.wireless.networks."My Home".psk = "correct horse battery staple"; }"#,
+            ID,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].finding.message,
+            "`networking.wireless.networks.\"My Home\".psk` is a WPA pre-shared key in plain text (`…[redacted, 28 chars]`)"
+        );
+        assert_eq!(f[0].value.as_deref(), Some("\"…[redacted, 28 chars]\""));
+        assert_eq!(
+            f[0].finding.remediation.nixos,
+            "networking.wireless.secretsFile = \"/run/secrets/wireless.env\";  # psk_My_Home=…\nnetworking.wireless.networks.\"My Home\".pskRaw = \"ext:psk_My_Home\";"
+        );
+        assert_eq!(
+            hits(
+                r#"{ networking.wireless.networks.lab.pskRaw = "2f3c8a9d1e0b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                r#"{ networking.wireguard.interfaces.wg0.privateKey = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        for src in [
+            r#"{ networking.wireless.networks.home.pskRaw = "ext:psk_home"; }"#,
+            r#"{ networking.wireless.networks.home.psk = "@PSK_HOME@"; }"#,
+            r#"{ networking.wireless.networks.home.psk = "changeme"; }"#,
+            r#"{ networking.wireless.networks.home.psk = "${config.sops.placeholder.wifi}"; }"#,
+            r#"{ networking.wireguard.interfaces.wg0.privateKeyFile = "/run/secrets/wg0"; }"#,
+        ] {
+            none(src);
+        }
+    }
+
+    #[test]
+    fn false_alarms() {
+        for src in [
+            r#"{ services.foo.passwordFile = "/run/secrets/foo"; }"#,
+            r#"{ services.foo.settings.password = "changeme"; }"#,
+            r#"{ config, ... }: { services.foo.settings.password = "${config.sops.placeholder.foo}"; }"#,
+            r#"{ services.foo.settings.password = "@PASSWORD@"; }"#,
+            r#"{ services.foo.settings.password = "$FOO_PASSWORD"; }"#,
+            r#"{ services.grafana.settings.security.secret_key = "$__file{/run/secrets/grafana}"; }"#,
+            r#"{ services.home-assistant.config.http.api_password = "!secret http_password"; }"#,
+            r#"{ services.foo.extraConfig = "password_file = /run/secrets/foo\n"; }"#,
+            r#"{ services.foo.script = "export TOKEN=$(cat /run/secrets/token)"; }"#,
+            // Public keys are not secrets.
+            r#"{ users.users.a.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@b" ]; }"#,
+            r#"{ nix.settings.trusted-public-keys = [ "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=" ]; }"#,
+            r#"{ networking.wireguard.interfaces.wg0.peers = [ { publicKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="; } ]; }"#,
+            // NIX-030's and NIX-031's.
+            r#"{ users.users.alice.initialPassword = "S0me-Real-Passw0rd"; }"#,
+            r#"{ users.users.alice.hashedPassword = "$6$salt$hash"; }"#,
+            // A documentation key body.
+            r#"{ environment.etc.x.text = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----"; }"#,
+        ] {
+            none(src);
+        }
+    }
+
+    #[test]
+    fn the_secret_is_never_shown() {
+        let src = format!("{{\n  services.foo.token = \"{GH}\";\n}}\n");
+        for f in findings(&src, ID) {
+            let json = serde_json::to_string(&f).expect("json");
+            assert!(!json.contains(&GH[4..]), "{json}");
+            assert!(!f.source_line.contains(&GH[4..]), "{}", f.source_line);
+            assert_eq!(
+                f.source_line,
+                "  services.foo.token = \"****************************************\";"
+            );
+            assert_eq!(f.finding.subject.as_deref(), Some("services.foo.token"));
+        }
+    }
+}
