@@ -75,7 +75,14 @@ pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> 
     };
     for id in &args.rules {
         if find_rule(id).is_none() {
-            bail!("unknown rule `{id}` (see `nixsec rules`)");
+            match nixsec_catalogue::get(id) {
+                Some(e) => bail!(
+                    "`{}` is a configuration rule: `nixsec lint` runs it (see `nixsec explain {}`)",
+                    e.id,
+                    e.id
+                ),
+                None => bail!("unknown rule `{id}` (see `nixsec rules`)"),
+            }
         }
     }
     let config = load_config(args, &root)?;

@@ -13,6 +13,7 @@ mod isolation;
 mod lint;
 mod misc;
 mod nixstore;
+mod rule_snapshots;
 mod scan;
 mod schema_v1;
 mod store;

@@ -51,7 +51,12 @@ impl LintRule for PasswordHashInStore {
             );
             hit = hit.severity(Severity::High);
         }
-        out.push(hit);
+        // The hash is shown by its scheme only (offline cracking needs the rest).
+        let shown = hash.split('$').nth(1).map_or_else(
+            || "\"<redacted hash>\"".to_string(),
+            |id| format!("\"${id}$<redacted>\""),
+        );
+        out.push(hit.secret(shown));
     }
 }
 

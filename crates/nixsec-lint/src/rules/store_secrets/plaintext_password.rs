@@ -27,17 +27,20 @@ impl LintRule for PlaintextPassword {
             Value::Unknown(_) => "a password computed at evaluation (still stored in plain text)",
             _ => "a password",
         };
-        out.push(
-            Hit::new(
-                a.value.range,
-                format!(
-                    "`{key}` of user `{user}` is {what}, readable by every local user in the store"
-                ),
-            )
-            .fix(format!(
-                "users.users.{user}.hashedPasswordFile = \"/run/secrets/{user}-password\";"
-            )),
-        );
+        let hit = Hit::new(
+            a.value.range,
+            format!(
+                "`{key}` of user `{user}` is {what}, readable by every local user in the store"
+            ),
+        )
+        .fix(format!(
+            "users.users.{user}.hashedPasswordFile = \"/run/secrets/{user}-password\";"
+        ));
+        // The password itself is never shown: not as the value, not in the source line.
+        out.push(match &a.value.v {
+            Value::Str(_) | Value::Interp(_) => hit.secret("\"<redacted>\""),
+            _ => hit,
+        });
     }
 }
 
