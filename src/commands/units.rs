@@ -29,7 +29,8 @@ struct UnitError {
     error: String,
 }
 
-/// The JSON document: `{ "units": [...], "errors": [...] }` (written by [`units_json`]).
+/// The JSON document: `{ "units": [...], "errors": [...] }` (written by
+/// [`write_units_json`]).
 #[derive(Serialize)]
 #[cfg_attr(not(test), allow(dead_code))]
 struct UnitsDoc<'a> {
@@ -37,47 +38,37 @@ struct UnitsDoc<'a> {
     errors: &'a [UnitError],
 }
 
-/// The pretty-printed JSON document (exactly `serde_json::to_writer_pretty` of [`UnitsDoc`],
-/// and a newline), with the units serialised on every core: a few hundred units with ~80
-/// checks each are megabytes of JSON, most of the command's time when done on one core.
-fn units_json(units: &[&UnitScore], errors: &[UnitError]) -> std::io::Result<Vec<u8>> {
-    // Each unit at the indentation it has inside `"units": [ ... ]` (two levels: 4 spaces).
-    let parts: Vec<Vec<u8>> = units
-        .par_iter()
-        .map(|u| {
-            let flat = serde_json::to_vec_pretty(u).map_err(std::io::Error::from)?;
-            let mut v = Vec::with_capacity(flat.len() + flat.len() / 8);
-            v.extend_from_slice(b"    ");
-            for &b in &flat {
-                v.push(b);
-                if b == b'\n' {
-                    v.extend_from_slice(b"    ");
-                }
-            }
-            Ok(v)
-        })
-        .collect::<std::io::Result<_>>()?;
-    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 4096);
-    out.extend_from_slice(b"{\n  \"units\": [");
-    if parts.is_empty() {
-        out.extend_from_slice(b"]");
-    } else {
-        for (i, p) in parts.iter().enumerate() {
-            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-            out.extend_from_slice(p);
+/// Write the JSON document: exactly `serde_json::to_writer_pretty` of [`UnitsDoc`] and a
+/// newline (tested), each unit written by `nixsec_systemd::json` and flushed every 256 KiB so
+/// that megabytes of output never sit in fresh memory.
+fn write_units_json(
+    units: &[&UnitScore],
+    errors: &[UnitError],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    const CHUNK: usize = 256 * 1024;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 32 * 1024);
+    let mut writer = nixsec_systemd::json::Writer::new();
+    buf.extend_from_slice(b"{\n  \"units\": [");
+    for (i, u) in units.iter().enumerate() {
+        buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        writer.write(u, 4, &mut buf);
+        if buf.len() >= CHUNK {
+            out.write_all(&buf)?;
+            buf.clear();
         }
-        out.extend_from_slice(b"\n  ]");
     }
-    out.extend_from_slice(b",\n  \"errors\": ");
+    buf.extend_from_slice(if units.is_empty() { b"]" } else { b"\n  ]" });
+    buf.extend_from_slice(b",\n  \"errors\": ");
     let errs = serde_json::to_vec_pretty(errors).map_err(std::io::Error::from)?;
     for &b in &errs {
-        out.push(b);
+        buf.push(b);
         if b == b'\n' {
-            out.extend_from_slice(b"  ");
+            buf.extend_from_slice(b"  ");
         }
     }
-    out.extend_from_slice(b"\n}\n");
-    Ok(out)
+    buf.extend_from_slice(b"\n}\n");
+    out.write_all(&buf)
 }
 
 /// A unit name as given: `sshd` means `sshd.service`.
@@ -150,7 +141,7 @@ pub fn run(args: &UnitsArgs) -> anyhow::Result<ExitStatus> {
     let above = scored
         .iter()
         .any(|s| s.score.exposure_int >= args.threshold);
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     match args.format {
         Format::Text => {
             for s in &scored {
@@ -165,7 +156,7 @@ pub fn run(args: &UnitsArgs) -> anyhow::Result<ExitStatus> {
         }
         Format::Json => {
             let units: Vec<&UnitScore> = scored.iter().map(|s| &s.score).collect();
-            out.write_all(&units_json(&units, &errors)?)?;
+            write_units_json(&units, &errors, &mut out)?;
         }
         Format::Sarif => {
             let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -174,13 +165,18 @@ pub fn run(args: &UnitsArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     out.flush()?;
-    Ok(if scored.is_empty() {
+    let status = if scored.is_empty() {
         ExitStatus::Error
     } else if above {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
-    })
+    };
+    // The process ends right after this: freeing tens of thousands of small allocations one by
+    // one (every unit's assignments and checks) would only cost time the OS reclaims at once.
+    std::mem::forget(scored);
+    std::mem::forget(loader);
+    Ok(status)
 }
 
 /// Units at or above the threshold as NIX-061 failures (one per unit, with the
@@ -260,12 +256,12 @@ fn explain(root: &Root, unit: &str, threshold: u64) -> anyhow::Result<ExitStatus
             writeln!(
                 out,
                 "\n  {} (weight {}, badness {}/{})\n    {}\n    fix: {}",
-                c.setting,
-                c.weight,
+                c.setting(),
+                c.weight(),
                 c.badness.unwrap_or(0),
-                c.range,
-                c.description,
-                c.fix.for_service(unit),
+                c.range(),
+                c.description(),
+                c.fix().for_service(unit),
             )?;
         }
         writeln!(
@@ -317,7 +313,8 @@ mod tests {
             };
             let mut want = serde_json::to_vec_pretty(&doc).expect("serde");
             want.push(b'\n');
-            let got = units_json(&units, errors).expect("ours");
+            let mut got = Vec::new();
+            write_units_json(&units, errors, &mut got).expect("ours");
             assert_eq!(String::from_utf8(got), String::from_utf8(want));
         }
     }

@@ -389,7 +389,11 @@ impl Root {
             });
         }
         let mut buf = Vec::with_capacity(usize::try_from(md.len()).unwrap_or(0));
-        file.take(limit + 1)
+        // A file that says its size is read up to that size: one `read`, no probe for more (a
+        // file growing while it is read is read as it was when opened). Files of size 0 (procfs,
+        // sysfs) are read to their end, up to the limit.
+        let cap = if md.len() > 0 { md.len() } else { limit + 1 };
+        file.take(cap)
             .read_to_end(&mut buf)
             .map_err(|source| RootError::Io {
                 path: r.display(),

@@ -293,7 +293,7 @@ fn unit_command(root: &Root) -> Result<Option<(Vec<String>, Source)>, DockerErro
     for a in u
         .assignments
         .iter()
-        .filter(|a| a.section == "Service" && a.key == "ExecStart")
+        .filter(|a| &*a.section == "Service" && a.key == "ExecStart")
     {
         if a.value.is_empty() {
             last = None;
@@ -304,7 +304,7 @@ fn unit_command(root: &Root) -> Result<Option<(Vec<String>, Source)>, DockerErro
     let Some(a) = last else { return Ok(None) };
     let words =
         nixsec_systemd::unit::split_words(&a.value).ok_or_else(|| DockerError::ExecStart {
-            file: a.file.clone(),
+            file: a.file.to_string(),
             line: a.line,
         })?;
     // Only the command word carries systemd's `@-:+!` prefixes.
@@ -317,7 +317,7 @@ fn unit_command(root: &Root) -> Result<Option<(Vec<String>, Source)>, DockerErro
     Ok(Some((
         words,
         Source {
-            path: a.file.clone(),
+            path: a.file.to_string(),
             line: u32::try_from(a.line).ok(),
         },
     )))

@@ -258,7 +258,7 @@ fn apply_unit(root: &Root, c: &mut Container) -> Result<(), LoadError> {
         .filter(|a| a.file.contains(&format!("container@{}.service", c.name)))
     {
         let at = At {
-            path: a.file.clone(),
+            path: a.file.to_string(),
             line: u32::try_from(a.line).unwrap_or(0),
             text: format!("{}={}", a.key, a.value),
         };
@@ -311,7 +311,7 @@ pub fn nspawn_container(name: &str, path: &str, text: &str) -> Result<Container,
             line: u32::try_from(a.line).unwrap_or(0),
             text: format!("{}={}", a.key, a.value),
         };
-        match (a.section.as_str(), a.key.as_str()) {
+        match (&*a.section, a.key.as_str()) {
             ("Exec", "PrivateUsers") => {
                 c.host_root = matches!(bool_of(&a.value), Some(false)).then_some(at);
             }

@@ -7,6 +7,7 @@
 //! unit. [`score_unit`] ties loading and scoring together.
 #![deny(missing_docs)]
 
+pub mod json;
 pub mod load;
 pub mod nixos;
 pub mod score;

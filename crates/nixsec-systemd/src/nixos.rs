@@ -30,10 +30,10 @@ impl UnitScore {
         let mut v: Vec<&CheckResult> = self
             .checks
             .iter()
-            .filter(|c| c.pass == Some(false))
+            .filter(|c| c.pass() == Some(false))
             .collect();
         v.sort_by_key(|c| {
-            std::cmp::Reverse(c.badness.unwrap_or(0) * c.weight * 1000 / c.range.max(1))
+            std::cmp::Reverse(c.badness.unwrap_or(0) * c.weight() * 1000 / c.range().max(1))
         });
         v
     }
@@ -44,8 +44,8 @@ impl UnitScore {
     pub fn fixes(&self) -> Vec<Fix> {
         let mut seen: Vec<Fix> = Vec::new();
         for c in self.failing() {
-            if !seen.contains(&c.fix) {
-                seen.push(c.fix);
+            if !seen.contains(&c.fix()) {
+                seen.push(c.fix());
             }
         }
         seen
@@ -175,12 +175,12 @@ mod tests {
         assert!(!block.contains("ProtectSystem"), "{block}");
         assert!(block.contains("\n  ProtectHome = true;\n"), "{block}");
         let f = s.failing();
-        assert!(f.iter().all(|c| c.pass == Some(false)));
+        assert!(f.iter().all(|c| c.pass() == Some(false)));
         assert_eq!(
-            f[0].fix.for_service("web.service"),
+            f[0].fix().for_service("web.service"),
             format!(
                 "systemd.services.web.serviceConfig.{}",
-                f[0].fix.assignment()
+                f[0].fix().assignment()
             )
         );
     }

@@ -569,7 +569,7 @@ impl Settings {
             "service" | "socket" | "mount" | "swap" | "slice" | "scope"
         );
         for a in &u.assignments {
-            if a.section == "Unit" {
+            if &*a.section == "Unit" {
                 if a.key == "DefaultDependencies" {
                     if let Some(b) = parse_bool(&a.value) {
                         s.default_dependencies = b;
@@ -577,10 +577,10 @@ impl Settings {
                 }
                 continue;
             }
-            if !exec_section.is_empty() && a.section == exec_section {
+            if !exec_section.is_empty() && &*a.section == exec_section {
                 s.apply_exec(&a.key, &a.value);
             }
-            let section_ok = a.section == exec_section
+            let section_ok = &*a.section == exec_section
                 || (cgroup_section && a.section.eq_ignore_ascii_case(&s.unit_type));
             if cgroup_section && section_ok {
                 s.apply_cgroup(&a.key, &a.value);
@@ -1950,27 +1950,78 @@ impl Assessor {
     }
 }
 
-/// One check's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One check's outcome: the assessor row it comes from and the badness found. Everything but
+/// the badness is the row's (16 bytes a check instead of 120: a few hundred units of 81 checks
+/// each stay small, which is most of `nixsec units`' memory and much of its time).
+#[derive(Debug, Clone, Copy)]
 pub struct CheckResult {
-    /// The JSON field of the row (`ProtectSystem`).
-    pub id: &'static str,
-    /// The setting as printed (`ProtectSystem=`).
-    pub setting: &'static str,
-    /// Weight.
-    pub weight: u64,
-    /// Range.
-    pub range: u64,
-    /// Badness, `null` when not applicable.
+    /// The assessor row.
+    pub row: &'static Assessor,
+    /// Badness, `None` when not applicable.
     pub badness: Option<u64>,
-    /// `true` when badness is 0, `null` when not applicable.
-    pub pass: Option<bool>,
+}
+
+impl PartialEq for CheckResult {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.row, other.row) && self.badness == other.badness
+    }
+}
+
+impl Eq for CheckResult {}
+
+impl CheckResult {
+    /// The JSON field of the row (`ProtectSystem`); systemd's JSON names it `id`, and the
+    /// setting as printed (the row's `id`) `setting`.
+    #[must_use]
+    #[allow(clippy::misnamed_getters)]
+    pub fn id(&self) -> &'static str {
+        self.row.json_field
+    }
+    /// The setting as printed (`ProtectSystem=`).
+    #[must_use]
+    pub fn setting(&self) -> &'static str {
+        self.row.id
+    }
+    /// Weight.
+    #[must_use]
+    pub fn weight(&self) -> u64 {
+        self.row.weight
+    }
+    /// Range.
+    #[must_use]
+    pub fn range(&self) -> u64 {
+        self.row.range
+    }
+    /// `true` when badness is 0, `None` when not applicable.
+    #[must_use]
+    pub fn pass(&self) -> Option<bool> {
+        self.badness.map(|v| v == 0)
+    }
     /// What a failure of the check means (not in the JSON).
-    #[serde(skip)]
-    pub description: &'static str,
+    #[must_use]
+    pub fn description(&self) -> &'static str {
+        self.row.description
+    }
     /// The NixOS setting that makes the check pass (not in the JSON).
-    #[serde(skip)]
-    pub fix: Fix,
+    #[must_use]
+    pub fn fix(&self) -> Fix {
+        self.row.fix
+    }
+}
+
+/// The JSON of a check: `id`, `setting`, `weight`, `range`, `badness`, `pass`.
+impl Serialize for CheckResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("CheckResult", 6)?;
+        st.serialize_field("id", self.id())?;
+        st.serialize_field("setting", self.setting())?;
+        st.serialize_field("weight", &self.weight())?;
+        st.serialize_field("range", &self.range())?;
+        st.serialize_field("badness", &self.badness)?;
+        st.serialize_field("pass", &self.pass())?;
+        st.end()
+    }
 }
 
 /// A unit's score.
@@ -2032,16 +2083,7 @@ pub fn assess(u: &LoadedUnit) -> UnitScore {
                 Some(v)
             }
         };
-        checks.push(CheckResult {
-            id: a.json_field,
-            setting: a.id,
-            weight: a.weight,
-            range: a.range,
-            badness,
-            pass: badness.map(|v| v == 0),
-            description: a.description,
-            fix: a.fix,
-        });
+        checks.push(CheckResult { row: a, badness });
     }
     let exposure_int = if weight_sum == 0 {
         0
@@ -2101,8 +2143,8 @@ mod tests {
         assert_eq!(v["unit"], "x.service");
         assert!(v["exposure"].is_number());
         assert!(v["level"].is_string());
-        let pt = s.checks.iter().find(|c| c.id == "PrivateTmp");
-        assert_eq!(pt.map(|c| (c.badness, c.pass)), Some((None, None)));
+        let pt = s.checks.iter().find(|c| c.id() == "PrivateTmp");
+        assert_eq!(pt.map(|c| (c.badness, c.pass())), Some((None, None)));
         let row = &v["checks"][0];
         for k in ["id", "setting", "weight", "range", "badness", "pass"] {
             assert!(row.get(k).is_some(), "{k}");

@@ -11,14 +11,14 @@
 /// One `Key=Value` assignment with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
-    /// Section name without brackets (`Service`).
-    pub section: String,
+    /// Section name without brackets (`Service`), shared by the section's assignments.
+    pub section: std::sync::Arc<str>,
     /// The key (`ProtectSystem`).
     pub key: String,
     /// The value, trimmed, otherwise as written.
     pub value: String,
-    /// The file inside the root.
-    pub file: String,
+    /// The file inside the root, shared by the file's assignments.
+    pub file: std::sync::Arc<str>,
     /// 1-based line number where the assignment starts.
     pub line: usize,
 }
@@ -49,15 +49,9 @@ const LONG_LINE_MAX: usize = 1024 * 1024;
 
 /// True when `s` ends in a backslash that is not itself escaped.
 fn ends_escaped(s: &str) -> bool {
-    let mut escaped = false;
-    for c in s.chars() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        }
-    }
-    escaped
+    // Read left to right, every character after a backslash is escaped, and anything but a
+    // backslash ends a run: so only the run of backslashes at the end counts, by its parity.
+    s.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
 }
 
 /// Parse the text of a unit file. `file` names it in errors and warnings.
@@ -74,13 +68,22 @@ pub fn parse(text: &str, file: &str) -> Result<UnitFile, ParseError> {
         let line = text[..pos].matches('\n').count() + 1;
         return Err(err(line, "not a text file (NUL byte)".into()));
     }
-    let mut out = UnitFile::default();
-    let mut section: Option<String> = None;
+    // About one assignment per 30 bytes of a typical unit: no regrowth for most files.
+    let mut out = UnitFile {
+        assignments: Vec::with_capacity(text.len() / 30 + 4),
+        warnings: Vec::new(),
+    };
+    // Shared by every assignment of the section and the file: a unit has a few hundred
+    // assignments with a handful of distinct sections and one file name.
+    let mut section: Option<std::sync::Arc<str>> = None;
+    let file_name: std::sync::Arc<str> = std::sync::Arc::from(file);
+    // A continued line being joined: where it started and its text so far. Lines that do not
+    // continue (nearly all) are used in place, without a copy.
     let mut cont: Option<(usize, String)> = None;
-    let lines: Vec<&str> = text.split('\n').collect();
-    let n = lines.len();
-    for (idx, raw) in lines.into_iter().enumerate() {
+    let mut lines = text.split('\n').enumerate().peekable();
+    while let Some((idx, raw)) = lines.next() {
         let lineno = idx + 1;
+        let last = lines.peek().is_none();
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if raw.len() > LONG_LINE_MAX {
             return Err(err(lineno, "line too long".into()));
@@ -89,20 +92,27 @@ pub fn parse(text: &str, file: &str) -> Result<UnitFile, ParseError> {
         if l.starts_with('#') || l.starts_with(';') {
             continue;
         }
-        let (start, mut joined) = match cont.take() {
+        let joined: std::borrow::Cow<'_, str>;
+        let start;
+        match cont.take() {
             Some((s, mut buf)) => {
                 buf.push_str(l);
-                (s, buf)
+                start = s;
+                joined = std::borrow::Cow::Owned(buf);
             }
-            None => (lineno, l.to_string()),
-        };
-        if ends_escaped(&joined) && idx + 1 < n {
-            joined.pop();
-            joined.push(' ');
-            if joined.len() > LONG_LINE_MAX {
+            None => {
+                start = lineno;
+                joined = std::borrow::Cow::Borrowed(l);
+            }
+        }
+        if !last && ends_escaped(&joined) {
+            let mut buf = joined.into_owned();
+            buf.pop();
+            buf.push(' ');
+            if buf.len() > LONG_LINE_MAX {
                 return Err(err(start, "continued line too long".into()));
             }
-            cont = Some((start, joined));
+            cont = Some((start, buf));
             continue;
         }
         let l = joined.trim();
@@ -111,7 +121,7 @@ pub fn parse(text: &str, file: &str) -> Result<UnitFile, ParseError> {
         }
         if let Some(rest) = l.strip_prefix('[') {
             match rest.strip_suffix(']') {
-                Some(name) if !name.is_empty() => section = Some(name.to_string()),
+                Some(name) if !name.is_empty() => section = Some(std::sync::Arc::from(name)),
                 _ => return Err(err(start, format!("invalid section header `{l}`"))),
             }
             continue;
@@ -134,10 +144,10 @@ pub fn parse(text: &str, file: &str) -> Result<UnitFile, ParseError> {
             continue;
         }
         out.assignments.push(Assignment {
-            section: sec.clone(),
+            section: std::sync::Arc::clone(sec),
             key: key.to_string(),
             value: v.trim().to_string(),
-            file: file.to_string(),
+            file: std::sync::Arc::clone(&file_name),
             line: start,
         });
     }
@@ -225,7 +235,14 @@ mod tests {
     fn kv(u: &UnitFile) -> Vec<(String, String, String, usize)> {
         u.assignments
             .iter()
-            .map(|a| (a.section.clone(), a.key.clone(), a.value.clone(), a.line))
+            .map(|a| {
+                (
+                    a.section.to_string(),
+                    a.key.clone(),
+                    a.value.clone(),
+                    a.line,
+                )
+            })
             .collect()
     }
 

@@ -88,7 +88,7 @@ fn compare(bin: &Path, root_dir: &Path, root: &Root, unit: &str) -> Result<bool,
         (Ok(s), Some((exp, checks))) => {
             let mut diffs = Vec::new();
             for (field, b) in checks {
-                let got = s.checks.iter().find(|c| c.id == field).map(|c| c.badness);
+                let got = s.checks.iter().find(|c| c.id() == field).map(|c| c.badness);
                 if got != Some(b) {
                     diffs.push(format!("  {field}: nixsec {got:?}, systemd {b:?}"));
                 }

@@ -78,7 +78,10 @@ const SCORED: &[&str] = &[
 ];
 
 fn badness(s: &UnitScore, id: &str) -> Option<u64> {
-    s.checks.iter().find(|c| c.id == id).and_then(|c| c.badness)
+    s.checks
+        .iter()
+        .find(|c| c.id() == id)
+        .and_then(|c| c.badness)
 }
 
 #[test]
@@ -208,7 +211,7 @@ fn compare(bin: &Path, root_dir: &Path, unit: &str) -> Result<(), String> {
                 errs.push(format!("{unit}: exposure {} want {exp}", s.exposure_str()));
             }
             for (field, b) in checks {
-                let got = s.checks.iter().find(|c| c.id == field).map(|c| c.badness);
+                let got = s.checks.iter().find(|c| c.id() == field).map(|c| c.badness);
                 if got != Some(b) {
                     errs.push(format!("{unit}: {field} {got:?} want {b:?}"));
                 }

@@ -46,16 +46,16 @@ fn sample_matches_expected_json() {
         }
         for wc in want["checks"].as_array().expect("checks") {
             let id = wc["json_field"].as_str().expect("field");
-            let Some(gc) = got.checks.iter().find(|c| c.id == id) else {
+            let Some(gc) = got.checks.iter().find(|c| c.id() == id) else {
                 mismatches.push(format!("{key}: missing check {id}"));
                 ok = false;
                 continue;
             };
             let wb = wc["badness"].as_u64();
             if gc.badness != wb
-                || gc.weight != wc["weight"].as_u64().expect("w")
-                || gc.range != wc["range"].as_u64().expect("r")
-                || gc.setting != wc["name"].as_str().expect("name")
+                || gc.weight() != wc["weight"].as_u64().expect("w")
+                || gc.range() != wc["range"].as_u64().expect("r")
+                || gc.setting() != wc["name"].as_str().expect("name")
             {
                 mismatches.push(format!("{key}: {id} got {:?} want {:?}", gc.badness, wb));
                 ok = false;

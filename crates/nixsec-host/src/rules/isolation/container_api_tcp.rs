@@ -27,7 +27,7 @@ fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<(String, Evidence)>, String
     for a in u
         .assignments
         .iter()
-        .filter(|a| a.section == "Socket" && a.key == "ListenStream")
+        .filter(|a| &*a.section == "Socket" && a.key == "ListenStream")
     {
         if a.value.is_empty() {
             live.clear();
@@ -46,7 +46,7 @@ fn socket_tcp(cx: &HostCx, unit: &str) -> Result<Vec<(String, Evidence)>, String
             (
                 a.value.clone(),
                 Evidence::line(
-                    a.file.clone(),
+                    a.file.to_string(),
                     u32::try_from(a.line).unwrap_or(0),
                     format!("ListenStream={}", a.value),
                 ),

@@ -77,7 +77,7 @@ fn unit_program(root: &Root) -> Option<(String, Evidence)> {
     for a in unit
         .assignments
         .iter()
-        .filter(|a| a.section == "Service" && a.key == "ExecStart")
+        .filter(|a| &*a.section == "Service" && a.key == "ExecStart")
     {
         let word = a
             .value
@@ -88,7 +88,7 @@ fn unit_program(root: &Root) -> Option<(String, Evidence)> {
             let line = u32::try_from(a.line).unwrap_or(u32::MAX);
             (
                 w.to_string(),
-                Evidence::line(a.file.clone(), line, a.value.clone()),
+                Evidence::line(a.file.to_string(), line, a.value.clone()),
             )
         });
     }
