@@ -13,18 +13,29 @@ pub struct ManifestError {
     pub message: String,
 }
 
+/// Why a manifest's text is not a `nix profile` manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestParseError {
+    /// Not JSON.
+    #[error("not JSON ({0})")]
+    NotJson(serde_json::Error),
+    /// JSON without `elements`.
+    #[error("no `elements` (not a nix profile manifest)")]
+    NoElements,
+}
+
 /// The store paths of the active elements of a manifest's text: `elements` is an array in
 /// versions 1 and 2 and an object by name in version 3; an element with `"active": false` is
 /// left out.
 ///
 /// # Errors
 /// Not JSON, or no `elements` (the message says which).
-pub fn parse(text: &str) -> Result<Vec<String>, String> {
-    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+pub fn parse(text: &str) -> Result<Vec<String>, ManifestParseError> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(ManifestParseError::NotJson)?;
     let elements: Vec<&serde_json::Value> = match &v["elements"] {
         serde_json::Value::Array(a) => a.iter().collect(),
         serde_json::Value::Object(m) => m.values().collect(),
-        _ => return Err("no `elements` (not a nix profile manifest)".into()),
+        _ => return Err(ManifestParseError::NoElements),
     };
     Ok(elements
         .iter()
@@ -49,7 +60,7 @@ pub fn manifest_paths(store: &Root, profile: &str) -> Option<Result<Vec<String>,
                 .join(file.trim_start_matches('/'))
                 .display()
                 .to_string(),
-            message,
+            message: message.to_string(),
         }
     }))
 }
@@ -65,26 +76,26 @@ mod tests {
             {"active": false, "storePaths": ["/nix/store/b-old"]},
             {"storePaths": ["/nix/store/c-git", "/nix/store/d-git-doc"]}]}"#;
         assert_eq!(
-            parse(v2),
-            Ok(vec![
+            parse(v2).ok(),
+            Some(vec![
                 "/nix/store/a-zlib-1.2.11".to_string(),
                 "/nix/store/c-git".into(),
                 "/nix/store/d-git-doc".into()
             ])
         );
         let v3 = r#"{"version": 3, "elements": {"hello": {"active": true, "storePaths": ["/nix/store/e-hello"]}}}"#;
-        assert_eq!(parse(v3), Ok(vec!["/nix/store/e-hello".to_string()]));
+        assert_eq!(parse(v3).ok(), Some(vec!["/nix/store/e-hello".to_string()]));
         assert_eq!(
-            parse(r#"{"version": 1, "elements": []}"#),
-            Ok(Vec::<String>::new())
+            parse(r#"{"version": 1, "elements": []}"#).ok(),
+            Some(Vec::<String>::new())
         );
     }
 
     #[test]
     fn not_a_manifest() {
-        assert!(parse("[").is_err_and(|e| e.starts_with("not JSON")));
+        assert!(parse("[").is_err_and(|e| e.to_string().starts_with("not JSON")));
         assert_eq!(
-            parse(r#"{"packages": []}"#),
+            parse(r#"{"packages": []}"#).map_err(|e| e.to_string()),
             Err("no `elements` (not a nix profile manifest)".to_string())
         );
     }

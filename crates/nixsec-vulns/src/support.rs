@@ -57,13 +57,9 @@ pub fn kernel_series(release: &str) -> Option<String> {
 /// just `hardened`): `Ok` supported, `Err` not, each a sentence about `subject` (`the kernel
 /// 6.6.52`); `None` when the release names no series.
 #[must_use]
-pub fn kernel_verdict(
-    subject: &str,
-    release: &str,
-    today: NaiveDate,
-) -> Option<Result<String, String>> {
+pub fn kernel_verdict(subject: &str, release: &str, today: NaiveDate) -> Option<KernelVerdict> {
     if release.contains("hardened") {
-        return Some(Err(format!(
+        return Some(KernelVerdict::EndOfLife(format!(
             "{subject} is a linux_hardened kernel: the package was removed from nixpkgs in March 2026 and gets no more updates"
         )));
     }
@@ -71,26 +67,43 @@ pub fn kernel_verdict(
     if let Some((_, (y, m, d))) = LONGTERM.iter().find(|(s, _)| *s == series) {
         let end = NaiveDate::from_ymd_opt(*y, *m, *d)?;
         return Some(if today > end {
-            Err(format!(
+            KernelVerdict::EndOfLife(format!(
                 "{subject} is of the longterm series {series}, which reached its end of life on {end}"
             ))
         } else {
-            Ok(format!(
+            KernelVerdict::Supported(format!(
                 "{subject} is of the longterm series {series}, supported to {end}"
             ))
         });
     }
     Some(
         if compare_versions(&series, NEWEST_LONGTERM) == Ordering::Less {
-            Err(format!(
+            KernelVerdict::EndOfLife(format!(
                 "{subject} is of the stable series {series}, which is not longterm and older than {NEWEST_LONGTERM}: it gets no more fixes"
             ))
         } else {
-            Ok(format!(
+            KernelVerdict::Supported(format!(
                 "{subject} is of the stable series {series} (not longterm: fixed only until the next series is out)"
             ))
         },
     )
+}
+
+/// What [`kernel_verdict`] says of a kernel release, in a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KernelVerdict {
+    /// Its series still gets fixes.
+    Supported(String),
+    /// Its series is past its end of life (or it is `linux_hardened`).
+    EndOfLife(String),
+}
+
+impl KernelVerdict {
+    /// True for [`KernelVerdict::Supported`].
+    #[must_use]
+    pub fn is_ok(&self) -> bool {
+        matches!(self, KernelVerdict::Supported(_))
+    }
 }
 
 /// Which releases of one implementation an advisory affects.

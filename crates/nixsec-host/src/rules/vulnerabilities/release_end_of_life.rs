@@ -4,7 +4,7 @@ use crate::cx::HostCx;
 use crate::engine::Rule;
 use chrono::NaiveDate;
 use nixsec_core::{Evidence, Outcome, Problem, Root};
-use nixsec_vulns::support::{kernel_series, kernel_verdict, release_end};
+use nixsec_vulns::support::{kernel_series, kernel_verdict, release_end, KernelVerdict};
 
 /// A NixOS release or kernel past its end of life.
 pub struct ReleaseEndOfLife;
@@ -99,9 +99,9 @@ fn check_at(
             let kernel_ev = Evidence::value(source, release.clone());
             evidence.push(kernel_ev.clone());
             match kernel_verdict(&format!("the kernel {release}"), &release, today) {
-                Some(Err(m)) => problems
+                Some(KernelVerdict::EndOfLife(m)) => problems
                     .push(Problem::about(kernel_subject(&release), m).with_evidence([kernel_ev])),
-                Some(Ok(m)) => good.push(m),
+                Some(KernelVerdict::Supported(m)) => good.push(m),
                 None => good.push(format!("the kernel release `{release}` was not understood")),
             }
         }

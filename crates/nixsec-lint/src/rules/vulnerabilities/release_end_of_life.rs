@@ -60,7 +60,7 @@ impl LintRule for KernelSeriesEndOfLife {
             return;
         };
         let today = chrono::Utc::now().date_naive();
-        let Some(Err(message)) =
+        let Some(nixsec_vulns::support::KernelVerdict::EndOfLife(message)) =
             kernel_verdict("the kernel boot.kernelPackages names", &kernel, today)
         else {
             return;
