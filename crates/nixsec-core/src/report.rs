@@ -434,6 +434,7 @@ pub(crate) fn summarize(findings: &[Finding], fail_on: FailOn, warnings: Vec<Str
 mod tests {
     use super::*;
     use crate::finding::{Evidence, Remediation};
+    use std::collections::BTreeMap;
 
     fn finding(rule: &str, status: Status, severity: Severity) -> Finding {
         Finding {
@@ -561,6 +562,57 @@ mod tests {
             None
         );
         assert_eq!(hardening_index(&[]), None);
+    }
+
+    #[test]
+    fn ignores_by_subject_and_the_index_by_rule() {
+        let problem = |subject: &str, severity| {
+            let mut f = finding("NIX-074", Status::Fail, severity);
+            f.subject = Some(subject.into());
+            f
+        };
+        let mut fs = vec![
+            problem("tcp/22", Severity::Medium),
+            problem("tcp/8080", Severity::High),
+            finding("NIX-013", Status::Pass, Severity::Low),
+        ];
+        // Two problems of one rule: the rule counts once, with its worst weight (high, 5),
+        // beside a passing low rule (1): 1/6.
+        assert_eq!(hardening_index(&fs), Some(17));
+        let cfg = Config {
+            path: Some("c.toml".into()),
+            fail_on: None,
+            ignores: vec![crate::config::IgnoreEntry {
+                rule: "NIX-074".into(),
+                subject: Some("tcp/8080".into()),
+                reason: "r".into(),
+                until: None,
+                line: 1,
+            }],
+            severity: BTreeMap::new(),
+            vulns_whitelist: Vec::new(),
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
+        let w = apply_config(&mut fs, &cfg, today);
+        assert!(w.is_empty(), "{w:?}");
+        assert!(fs[0].ignored.is_none());
+        assert!(fs[1].ignored.is_some());
+        // The rule still fails through tcp/22, now weighing as a medium problem (3): 1/4.
+        assert_eq!(hardening_index(&fs), Some(25));
+        let s = summarize(&fs, FailOn::default(), Vec::new());
+        assert_eq!(
+            (s.fail, s.ignored, s.rules.fail, s.rules.ignored),
+            (1, 1, 1, 0)
+        );
+        // An ignore naming a subject no finding has is reported.
+        let mut cfg = cfg;
+        cfg.ignores[0].subject = Some("tcp/9999".into());
+        let mut fs = vec![problem("tcp/22", Severity::Medium)];
+        let w = apply_config(&mut fs, &cfg, today);
+        assert!(
+            w[0].contains("(subject `tcp/9999`) matched no failing result"),
+            "{w:?}"
+        );
     }
 
     #[test]
