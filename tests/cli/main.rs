@@ -11,6 +11,7 @@ mod formats;
 mod host_hardening;
 mod isolation;
 mod lint;
+mod lint_corpus;
 mod misc;
 mod nixstore;
 mod rule_snapshots;

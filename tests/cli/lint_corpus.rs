@@ -1,0 +1,497 @@
+//! The hand-labelled lint corpus (`tests/fixtures/lint-corpus`): `nixsec lint --format json` on
+//! each pinned public configuration repository that `scripts/fetch-lint-corpus` checked out under
+//! `target/lint-corpus` (or `NIXSEC_LINT_CORPUS`), findings matched to the hand labels, recall and
+//! false alarms per rule and overall, with every miss and false alarm listed. The report is printed
+//! and written to `<corpus>/report.txt`; the test fails while recall is below 90% or false alarms
+//! are above 3% of the findings (issue 16's acceptance).
+//!
+//! The corpus needs the network (GitHub) to fetch, so it is never downloaded by the tests and CI
+//! does not have it: without `target/lint-corpus` this test skips with a message, with `CI` set
+//! too. A corpus directory that is there but incomplete or at other commits is a failure (run
+//! `scripts/fetch-lint-corpus` again).
+//!
+//! Matching: a finding (status `fail`, not suppressed) matches a label of the same repository and
+//! rule when its line range overlaps one of the label's line alternatives; findings and `finding`
+//! labels are matched one to one (a maximum matching), so a second finding for one label is a
+//! false alarm. An unmatched finding over a `skip` label is neutral; every other unmatched finding
+//! is a false alarm (on a `no-finding` label, a duplicate, or where nothing was labelled).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::{nixsec, run_json};
+
+const MIN_RECALL: f64 = 0.90;
+const MAX_FALSE_ALARM_SHARE: f64 = 0.03;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/lint-corpus")
+        .join(name)
+}
+
+fn corpus_dir() -> PathBuf {
+    std::env::var_os("NIXSEC_LINT_CORPUS").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/lint-corpus"),
+        PathBuf::from,
+    )
+}
+
+/// The data lines of a tab-separated fixture: no `#` comments, no header (first field `header`).
+fn rows(name: &str, header: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('\t').map(str::to_string).collect::<Vec<_>>())
+        .filter(|f| f[0] != header)
+        .collect()
+}
+
+struct Repo {
+    name: String,
+    slug: String,
+    commit: String,
+}
+
+fn repos() -> Vec<Repo> {
+    rows("repos.tsv", "name")
+        .into_iter()
+        .map(|f| {
+            assert!(f.len() >= 3, "repos.tsv: short line {f:?}");
+            Repo {
+                name: f[0].clone(),
+                slug: f[1].clone(),
+                commit: f[2].clone(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Expected {
+    Finding,
+    NoFinding,
+    Skip,
+}
+
+/// One line alternative of a label: a file and an inclusive line range.
+#[derive(Debug)]
+struct Place {
+    file: String,
+    start: u64,
+    end: u64,
+}
+
+#[derive(Debug)]
+struct Label {
+    repo: String,
+    file: String,
+    line: String,
+    places: Vec<Place>,
+    rule: String,
+    option: String,
+    expected: Expected,
+    conditional: bool,
+    note: String,
+}
+
+fn parse_range(s: &str) -> (u64, u64) {
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u64>()
+            .unwrap_or_else(|_| panic!("labels.tsv: bad line number {s:?}"))
+    };
+    match s.split_once('-') {
+        Some((a, b)) => (num(a), num(b)),
+        None => (num(s), num(s)),
+    }
+}
+
+fn labels() -> Vec<Label> {
+    rows("labels.tsv", "repo")
+        .into_iter()
+        .map(|f| {
+            assert_eq!(f.len(), 8, "labels.tsv: not 8 fields: {f:?}");
+            let places = f[2]
+                .split(';')
+                .map(|alt| {
+                    let (file, range) = match alt.split_once(':') {
+                        Some((file, range)) => (file.to_string(), range),
+                        None => (f[1].clone(), alt),
+                    };
+                    let (start, end) = parse_range(range);
+                    assert!(start <= end, "labels.tsv: empty range in {f:?}");
+                    Place { file, start, end }
+                })
+                .collect();
+            let expected = match f[5].as_str() {
+                "finding" => Expected::Finding,
+                "no-finding" => Expected::NoFinding,
+                "skip" => Expected::Skip,
+                other => panic!("labels.tsv: expected is {other:?} in {f:?}"),
+            };
+            Label {
+                repo: f[0].clone(),
+                file: f[1].clone(),
+                line: f[2].clone(),
+                places,
+                rule: f[3].clone(),
+                option: f[4].clone(),
+                expected,
+                conditional: f[6] == "yes",
+                note: f[7].clone(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+struct Found {
+    repo: String,
+    file: String,
+    line: u64,
+    end_line: u64,
+    rule: String,
+    conditional: bool,
+    message: String,
+}
+
+impl Found {
+    fn overlaps(&self, label: &Label) -> bool {
+        label.repo == self.repo
+            && label.rule == self.rule
+            && label
+                .places
+                .iter()
+                .any(|p| p.file == self.file && p.start <= self.end_line && self.line <= p.end)
+    }
+}
+
+/// What `nixsec lint` reported on one repository: the failing findings and the files it could
+/// not read or parse.
+fn lint(repo: &Repo, dir: &Path) -> (Vec<Found>, Vec<String>) {
+    let (code, v) = run_json(nixsec().current_dir(dir).args([
+        "lint",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        ".",
+    ]));
+    assert_eq!(code, 0, "{}: nixsec lint exited {code}", repo.name);
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for f in v["findings"].as_array().expect("findings") {
+        let file = f["file"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("./")
+            .to_string();
+        let rule = f["rule"].as_str().unwrap_or_default().to_string();
+        let message = f["message"].as_str().unwrap_or_default().to_string();
+        match f["status"].as_str() {
+            Some("fail") if f.get("ignored").is_none() => {
+                let line = f["line"].as_u64().unwrap_or(0);
+                found.push(Found {
+                    repo: repo.name.clone(),
+                    file,
+                    line,
+                    end_line: f["end_line"].as_u64().unwrap_or(line).max(line),
+                    rule,
+                    conditional: f["conditional"].as_bool().unwrap_or(false),
+                    message,
+                });
+            }
+            Some("error") => errors.push(format!("{} {file}: {rule}: {message}", repo.name)),
+            _ => {}
+        }
+    }
+    (found, errors)
+}
+
+/// A maximum one-to-one matching of findings (left) to labels (right) along `edges[finding]`
+/// (Kuhn's augmenting paths): `matched[label] = Some(finding)`.
+fn max_matching(edges: &[Vec<usize>], labels: usize) -> Vec<Option<usize>> {
+    fn augment(
+        f: usize,
+        edges: &[Vec<usize>],
+        seen: &mut [bool],
+        matched: &mut [Option<usize>],
+    ) -> bool {
+        for &l in &edges[f] {
+            if !seen[l] {
+                seen[l] = true;
+                if matched[l].is_none_or(|other| augment(other, edges, seen, matched)) {
+                    matched[l] = Some(f);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+    let mut matched = vec![None; labels];
+    for f in 0..edges.len() {
+        let mut seen = vec![false; labels];
+        augment(f, edges, &mut seen, &mut matched);
+    }
+    matched
+}
+
+#[derive(Default)]
+struct Tally {
+    labelled: usize,
+    safe: usize,
+    hits: usize,
+    false_alarms: usize,
+    neutral: usize,
+}
+
+fn pct(num: usize, den: usize) -> String {
+    if den == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * num as f64 / den as f64)
+    }
+}
+
+#[test]
+fn recall_and_false_alarms_on_the_labelled_corpus() {
+    let dir = corpus_dir();
+    let repos = repos();
+    let present: Vec<&Repo> = repos
+        .iter()
+        .filter(|r| dir.join(&r.name).is_dir())
+        .collect();
+    if present.is_empty() {
+        // Not `tools::skip`: the corpus needs the network, which CI does not have.
+        eprintln!(
+            "skipped: no lint corpus under {} (run scripts/fetch-lint-corpus to measure recall and false alarms)",
+            dir.display()
+        );
+        return;
+    }
+    for r in &repos {
+        let stamp = dir.join(&r.name).join(".git/nixsec-corpus-commit");
+        let at = std::fs::read_to_string(&stamp).unwrap_or_default();
+        assert_eq!(
+            at.trim(),
+            r.commit,
+            "{} ({}) is missing or not at its pinned commit under {}: run scripts/fetch-lint-corpus",
+            r.name,
+            r.slug,
+            dir.display()
+        );
+    }
+
+    let labels = labels();
+    for l in &labels {
+        assert!(
+            repos.iter().any(|r| r.name == l.repo),
+            "labels.tsv: unknown repository {:?}",
+            l.repo
+        );
+        for p in &l.places {
+            assert!(
+                dir.join(&l.repo).join(&p.file).is_file(),
+                "labels.tsv: {} has no file {}",
+                l.repo,
+                p.file
+            );
+        }
+    }
+
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for r in &repos {
+        let (f, e) = lint(r, &dir.join(&r.name));
+        found.extend(f);
+        errors.extend(e);
+    }
+
+    // Edges from each finding to the `finding` labels it may satisfy.
+    let wanted: Vec<usize> = (0..labels.len())
+        .filter(|&i| labels[i].expected == Expected::Finding)
+        .collect();
+    let edges: Vec<Vec<usize>> = found
+        .iter()
+        .map(|f| {
+            (0..wanted.len())
+                .filter(|&j| f.overlaps(&labels[wanted[j]]))
+                .collect()
+        })
+        .collect();
+    let matched = max_matching(&edges, wanted.len());
+    let matched_findings: BTreeSet<usize> = matched.iter().flatten().copied().collect();
+
+    let mut per_rule: BTreeMap<String, Tally> = BTreeMap::new();
+    for l in labels.iter().filter(|l| l.expected == Expected::NoFinding) {
+        per_rule.entry(l.rule.clone()).or_default().safe += 1;
+    }
+    let mut misses = Vec::new();
+    let mut conditional_differs = 0;
+    for (j, &li) in wanted.iter().enumerate() {
+        let l = &labels[li];
+        let t = per_rule.entry(l.rule.clone()).or_default();
+        t.labelled += 1;
+        match matched[j] {
+            Some(f) => {
+                t.hits += 1;
+                if found[f].conditional != l.conditional {
+                    conditional_differs += 1;
+                }
+            }
+            None => misses.push(format!(
+                "  {} {}:{} {} {} ({}conditional) -- {}",
+                l.repo,
+                l.file,
+                l.line,
+                l.rule,
+                l.option,
+                if l.conditional { "" } else { "not " },
+                l.note
+            )),
+        }
+    }
+    // Files where a `finding` label of a rule went unmatched: an unlabelled finding of that rule
+    // in such a file is probably the same setting reported at the wrong line.
+    let unmatched_places: BTreeSet<(&str, &str, &str)> = wanted
+        .iter()
+        .zip(&matched)
+        .filter(|(_, m)| m.is_none())
+        .flat_map(|(&li, _)| {
+            let l = &labels[li];
+            l.places
+                .iter()
+                .map(move |p| (l.repo.as_str(), p.file.as_str(), l.rule.as_str()))
+        })
+        .collect();
+    let mut false_alarms = Vec::new();
+    for (i, f) in found.iter().enumerate() {
+        if matched_findings.contains(&i) {
+            continue;
+        }
+        let t = per_rule.entry(f.rule.clone()).or_default();
+        let over: Vec<&Label> = labels.iter().filter(|l| f.overlaps(l)).collect();
+        let why = if over.iter().any(|l| l.expected == Expected::Skip) {
+            t.neutral += 1;
+            continue;
+        } else if let Some(l) = over.iter().find(|l| l.expected == Expected::NoFinding) {
+            format!("labelled safe: {}", l.note)
+        } else if over.iter().any(|l| l.expected == Expected::Finding) {
+            "a second finding for a matched label".to_string()
+        } else if unmatched_places.contains(&(f.repo.as_str(), f.file.as_str(), f.rule.as_str())) {
+            "nothing labelled here; a missed label of this rule is in the same file (misplaced?)"
+                .to_string()
+        } else {
+            "nothing labelled here".to_string()
+        };
+        t.false_alarms += 1;
+        false_alarms.push(format!(
+            "  {} {}:{}-{} {}{} -- {why} -- nixsec: {}",
+            f.repo,
+            f.file,
+            f.line,
+            f.end_line,
+            f.rule,
+            if f.conditional { " (conditional)" } else { "" },
+            f.message
+        ));
+    }
+
+    let total = per_rule.values().fold(Tally::default(), |a, t| Tally {
+        labelled: a.labelled + t.labelled,
+        safe: a.safe + t.safe,
+        hits: a.hits + t.hits,
+        false_alarms: a.false_alarms + t.false_alarms,
+        neutral: a.neutral + t.neutral,
+    });
+    let recall = total.hits as f64 / total.labelled.max(1) as f64;
+    let reported = total.hits + total.false_alarms;
+    let fa_share = total.false_alarms as f64 / reported.max(1) as f64;
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "nixsec lint on the labelled corpus: {} repositories, {} labels ({} findings expected), {} findings reported",
+        repos.len(),
+        labels.len(),
+        wanted.len(),
+        found.len()
+    );
+    let _ = writeln!(
+        out,
+        "\n{:<9} {:>8} {:>5} {:>7} {:>7} {:>5} {:>8} {:>12}",
+        "rule", "labelled", "found", "missed", "recall", "safe", "false", "false share"
+    );
+    for (rule, t) in per_rule.iter().chain([(&"overall".to_string(), &total)]) {
+        let _ = writeln!(
+            out,
+            "{:<9} {:>8} {:>5} {:>7} {:>7} {:>5} {:>8} {:>12}",
+            rule,
+            t.labelled,
+            t.hits,
+            t.labelled - t.hits,
+            pct(t.hits, t.labelled),
+            t.safe,
+            t.false_alarms,
+            pct(t.false_alarms, t.hits + t.false_alarms)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nrecall {:.1}% (target >= {:.0}%), false alarms {:.1}% of {reported} findings (target <= {:.0}%); {} neutral findings on `skip` labels; {conditional_differs} matched findings disagree with the label on `conditional`",
+        100.0 * recall,
+        100.0 * MIN_RECALL,
+        100.0 * fa_share,
+        100.0 * MAX_FALSE_ALARM_SHARE,
+        total.neutral
+    );
+    let _ = writeln!(out, "\nmisses ({}):", misses.len());
+    for m in &misses {
+        let _ = writeln!(out, "{m}");
+    }
+    let _ = writeln!(out, "\nfalse alarms ({}):", false_alarms.len());
+    for f in &false_alarms {
+        let _ = writeln!(out, "{f}");
+    }
+    let _ = writeln!(out, "\nfiles nixsec could not lint ({}):", errors.len());
+    for e in &errors {
+        let _ = writeln!(out, "  {e}");
+    }
+    eprint!("{out}");
+    let report = dir.join("report.txt");
+    std::fs::write(&report, &out).unwrap_or_else(|e| panic!("{}: {e}", report.display()));
+
+    assert!(
+        recall >= MIN_RECALL && fa_share <= MAX_FALSE_ALARM_SHARE,
+        "recall {:.1}% (needs >= {:.0}%), false alarms {:.1}% (needs <= {:.0}%): see {}",
+        100.0 * recall,
+        100.0 * MIN_RECALL,
+        100.0 * fa_share,
+        100.0 * MAX_FALSE_ALARM_SHARE,
+        report.display()
+    );
+}
+
+#[test]
+fn matching_is_one_to_one_and_maximal() {
+    // Finding 0 can satisfy labels 0 and 1, finding 1 only label 0: both labels are matched.
+    let m = max_matching(&[vec![0, 1], vec![0]], 2);
+    assert_eq!(m, vec![Some(1), Some(0)]);
+    // Two findings for one label: one is matched, the other is left over.
+    let m = max_matching(&[vec![0], vec![0]], 1);
+    assert_eq!(m.iter().flatten().count(), 1);
+}
+
+#[test]
+fn the_labels_parse() {
+    let labels = labels();
+    assert!(labels.len() > 500, "{} labels", labels.len());
+    assert!(labels
+        .iter()
+        .all(|l| l.rule.starts_with("NIX-") && !l.note.is_empty()));
+    let names: BTreeSet<String> = repos().into_iter().map(|r| r.name).collect();
+    assert!(names.len() >= 12, "{} repositories", names.len());
+    assert!(labels.iter().all(|l| names.contains(&l.repo)));
+}
