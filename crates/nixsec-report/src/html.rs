@@ -632,7 +632,7 @@ impl Page {
 <svg viewBox=\"0 0 200 118\" role=\"img\" aria-label=\"{}\">\
 <path class=\"track\" d=\"M20 100 A80 80 0 0 1 180 100\" fill=\"none\" stroke-width=\"18\"/>\
 <path class=\"value-{band}\" d=\"M20 100 A80 80 0 0 1 180 100\" fill=\"none\" stroke-width=\"18\" stroke-dasharray=\"{:.2} 1000\"/>\
-<text id=\"{id}-value\" x=\"100\" y=\"96\" text-anchor=\"middle\" font-size=\"38\">{shown}</text>\
+<text id=\"{id}-value\" x=\"100\" y=\"90\" text-anchor=\"middle\" font-size=\"38\">{shown}</text>\
 <text x=\"100\" y=\"114\" text-anchor=\"middle\" font-size=\"11\">of 100</text>\
 </svg><div class=\"caption\">{}</div></div>",
             index.map_or_else(String::new, |i| i.to_string()),
@@ -998,7 +998,7 @@ impl Page {
             status_rank(status),
             severity_rank(f.severity),
             text(&f.rule),
-            text(&f.title)
+            inline(&f.title)
         );
         if let Some(s) = &f.subject {
             let _ = write!(self.body, "<div class=\"subject\"><code>{}</code></div>", text(s));
@@ -1267,7 +1267,7 @@ mod tests {
     fn gauge_shows_the_index() {
         let p = page();
         assert!(p.contains("data-index=\"27\""), "{p}");
-        assert!(p.contains("<text id=\"gauge-value\" x=\"100\" y=\"96\" text-anchor=\"middle\" font-size=\"38\">27</text>"));
+        assert!(p.contains("<text id=\"gauge-value\" x=\"100\" y=\"90\" text-anchor=\"middle\" font-size=\"38\">27</text>"));
     }
 
     #[test]
