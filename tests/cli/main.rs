@@ -4,11 +4,13 @@
 
 mod audit;
 mod boot_chain;
+mod browser;
 mod cache;
 mod config;
 mod firewall;
 mod formats;
 mod host_hardening;
+mod html;
 mod isolation;
 mod lint;
 mod misc;
