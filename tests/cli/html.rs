@@ -444,14 +444,14 @@ fn hostile_text_is_shown_as_text_and_runs_nothing() {
 }
 
 /// A store with a package whose pname holds the hostile texts, and NVD data naming it.
-struct HostileStore {
-    root: PathBuf,
-    top: String,
-    nvd: PathBuf,
-    cpe_map: PathBuf,
+pub struct HostileStore {
+    pub root: PathBuf,
+    pub top: String,
+    pub nvd: PathBuf,
+    pub cpe_map: PathBuf,
 }
 
-fn hostile_store(dir: &Path) -> Option<HostileStore> {
+pub fn hostile_store(dir: &Path) -> Option<HostileStore> {
     if !tools::require_root("real Nix builds the hostile store as root")
         || !tools::require(&["nix-build", "python3"])
     {

@@ -15,6 +15,7 @@ mod isolation;
 mod lint;
 mod misc;
 mod nixstore;
+mod prometheus;
 mod rule_snapshots;
 mod scan;
 mod schema_v1;
