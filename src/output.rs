@@ -168,6 +168,9 @@ mod tests {
         let e = check_format(Format::Prometheus, "lint", &[Format::Text, Format::Html])
             .expect_err("refused")
             .to_string();
-        assert_eq!(e, "`nixsec lint` has no `prometheus` output (it writes text, html)");
+        assert_eq!(
+            e,
+            "`nixsec lint` has no `prometheus` output (it writes text, html)"
+        );
     }
 }

@@ -140,9 +140,11 @@ fn write_report(global: &GlobalArgs, args: &AuditArgs, report: &Report) -> anyho
         verbose: global.verbose > 0,
         quiet: global.quiet,
     };
-    nixsec_report::render(args.format, report, &opts, &mut out).with_context(|| match &args.output {
-        Some(p) => format!("`{}`: cannot write the report", p.display()),
-        None => "cannot write the report".into(),
+    nixsec_report::render(args.format, report, &opts, &mut out).with_context(|| {
+        match &args.output {
+            Some(p) => format!("`{}`: cannot write the report", p.display()),
+            None => "cannot write the report".into(),
+        }
     })?;
     out.finish()
 }

@@ -120,12 +120,12 @@ pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
         verbose: global.verbose > 0,
         quiet: global.quiet,
     };
-    nixsec_report::lint::render(args.format, &report, &ropts, &mut w).with_context(|| {
-        match &args.output {
+    nixsec_report::lint::render(args.format, &report, &ropts, &mut w).with_context(
+        || match &args.output {
             Some(p) => format!("`{}`: cannot write the report", p.display()),
             None => "cannot write the report".into(),
-        }
-    })?;
+        },
+    )?;
     w.finish()?;
     Ok(report.exit_status(fail_on))
 }

@@ -176,7 +176,12 @@ pub fn run(args: &UnitsArgs) -> anyhow::Result<ExitStatus> {
             write_units_json(&units, &errors, &mut out)?;
         }
         Format::Sarif => {
-            nixsec_report::render(Format::Sarif, &report(), &RenderOptions::default(), &mut out)?;
+            nixsec_report::render(
+                Format::Sarif,
+                &report(),
+                &RenderOptions::default(),
+                &mut out,
+            )?;
         }
         Format::Html => {
             let errs: Vec<nixsec_report::UnitError> = errors

@@ -200,7 +200,10 @@ fn cve_rows(a: &VulnsScanArgs, o: &Scan) -> Vec<nixsec_report::CveRow> {
                 id: h.id.clone(),
                 package: p.package.name.clone(),
                 version: p.package.version.clone(),
-                rating: h.cvss.as_ref().map_or_else(String::new, |c| c.severity.clone()),
+                rating: h
+                    .cvss
+                    .as_ref()
+                    .map_or_else(String::new, |c| c.severity.clone()),
                 score: h.cvss.as_ref().map(|c| c.score),
             });
         }

@@ -216,7 +216,9 @@ impl Browser {
              return [r.x + r.width / 2, r.y + r.height / 2]; }})()"
         ));
         let (x, y) = (
-            at[0].as_f64().unwrap_or_else(|| panic!("no element {selector}")),
+            at[0]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no element {selector}")),
             at[1].as_f64().expect("y"),
         );
         for kind in ["mousePressed", "mouseReleased"] {
@@ -236,10 +238,16 @@ impl Browser {
             .filter(|e| match e["method"].as_str() {
                 Some("Runtime.exceptionThrown") => true,
                 Some("Runtime.consoleAPICalled") => {
-                    matches!(e["params"]["type"].as_str(), Some("error" | "warning" | "assert"))
+                    matches!(
+                        e["params"]["type"].as_str(),
+                        Some("error" | "warning" | "assert")
+                    )
                 }
                 Some("Log.entryAdded") => {
-                    matches!(e["params"]["entry"]["level"].as_str(), Some("error" | "warning"))
+                    matches!(
+                        e["params"]["entry"]["level"].as_str(),
+                        Some("error" | "warning")
+                    )
                 }
                 _ => false,
             })
@@ -252,7 +260,12 @@ impl Browser {
         self.events
             .iter()
             .filter(|e| e["method"] == "Network.requestWillBeSent")
-            .map(|e| e["params"]["request"]["url"].as_str().unwrap_or("").to_string())
+            .map(|e| {
+                e["params"]["request"]["url"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .collect()
     }
 

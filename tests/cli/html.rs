@@ -57,7 +57,8 @@ fn load(b: &mut Browser, file: &Path) -> usize {
         "document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]')?.content ?? ''",
     );
     assert!(
-        csp.as_str().is_some_and(|c| c.starts_with("default-src 'none';")),
+        csp.as_str()
+            .is_some_and(|c| c.starts_with("default-src 'none';")),
         "{csp}"
     );
     assert_eq!(b.eval("document.scripts.length"), json!(1));
@@ -92,7 +93,11 @@ fn audit_page_gauge_rows_and_filters() {
     let root = fixture("insecure");
     let (_, report) = crate::audit_json(&root, &[]);
     let findings = report["findings"].as_array().expect("findings").clone();
-    let file = html(t.path(), "audit", &[os("audit"), os("--root"), root.as_os_str()]);
+    let file = html(
+        t.path(),
+        "audit",
+        &[os("audit"), os("--root"), root.as_os_str()],
+    );
     let rows = load(&mut b, &file);
     assert_eq!(rows, findings.len());
     assert_eq!(
@@ -100,7 +105,8 @@ fn audit_page_gauge_rows_and_filters() {
         json!(report["summary"]["hardening_index"].to_string())
     );
     // Failing rows first, in the DOM as in the report.
-    let dom_status = b.eval("[...document.querySelectorAll('#findings tr.finding')].map(r => r.dataset.status)");
+    let dom_status =
+        b.eval("[...document.querySelectorAll('#findings tr.finding')].map(r => r.dataset.status)");
     let n_fail = findings.iter().filter(|f| status(f) == "fail").count();
     assert!(n_fail > 0);
     assert!(dom_status.as_array().expect("list")[..n_fail]
@@ -120,7 +126,9 @@ fn audit_page_gauge_rows_and_filters() {
     assert_eq!(visible_rows(&mut b), want);
     b.click("#findings-filters input[name=section][value=multi-user]");
     let want = count(&|f| {
-        !matches!(status(f), "pass" | "skip") && f["severity"] != "low" && f["section"] != "multi-user"
+        !matches!(status(f), "pass" | "skip")
+            && f["severity"] != "low"
+            && f["section"] != "multi-user"
     });
     assert_eq!(visible_rows(&mut b), want);
     assert_eq!(
@@ -182,8 +190,15 @@ fn readable_without_javascript() {
     let t = tempfile::tempdir().expect("tempdir");
     let root = fixture("insecure");
     let (_, report) = crate::audit_json(&root, &[]);
-    let file = html(t.path(), "audit", &[os("audit"), os("--root"), root.as_os_str()]);
-    b.call("Emulation.setScriptExecutionDisabled", json!({"value": true}));
+    let file = html(
+        t.path(),
+        "audit",
+        &[os("audit"), os("--root"), root.as_os_str()],
+    );
+    b.call(
+        "Emulation.setScriptExecutionDisabled",
+        json!({"value": true}),
+    );
     b.open(&file);
     let n = report["findings"].as_array().expect("findings").len();
     assert_eq!(visible_rows(&mut b), n);
@@ -289,7 +304,15 @@ fn units_lint_and_store_pages() {
         .success());
     let (_, v) = run_json(
         nixsec()
-            .args(["store", "verify", "--format", "json", "--trusted-key", &f.key, "--store-root"])
+            .args([
+                "store",
+                "verify",
+                "--format",
+                "json",
+                "--trusted-key",
+                &f.key,
+                "--store-root",
+            ])
             .arg(copy.path()),
     );
     let problems = v["problems"].as_array().expect("problems").len();
@@ -351,9 +374,19 @@ fn hostile_text_is_shown_as_text_and_runs_nothing() {
     let file = html(
         t.path(),
         "hostile-audit",
-        &[os("audit"), os("--rule"), os("NIX-014"), os("--root"), root.as_os_str()],
+        &[
+            os("audit"),
+            os("--rule"),
+            os("NIX-014"),
+            os("--root"),
+            root.as_os_str(),
+        ],
     );
-    assert_eq!(load(&mut b, &file), 3, "one NIX-014 problem per untrusted name");
+    assert_eq!(
+        load(&mut b, &file),
+        3,
+        "one NIX-014 problem per untrusted name"
+    );
     assert_shown(&mut b, "audit");
     b.screenshot(&artifacts().join("hostile-audit.png"), true);
 
@@ -388,7 +421,11 @@ fn hostile_text_is_shown_as_text_and_runs_nothing() {
     // lint: values of a configuration file.
     let lint = t.path().join("lint");
     std::fs::create_dir_all(&lint).expect("mkdir");
-    let nix_str = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$");
+    let nix_str = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('$', "\\$")
+    };
     std::fs::write(
         lint.join("configuration.nix"),
         format!(

@@ -105,7 +105,13 @@ fn promtool_accepts_the_metrics_of_audit_units_and_vulns() {
     let fails: u64 = text
         .lines()
         .filter(|l| l.starts_with("nixsec_findings{"))
-        .map(|l| l.rsplit(' ').next().expect("value").parse::<u64>().expect("int"))
+        .map(|l| {
+            l.rsplit(' ')
+                .next()
+                .expect("value")
+                .parse::<u64>()
+                .expect("int")
+        })
         .sum();
     assert_eq!(fails, report["summary"]["fail"].as_u64().expect("fail"));
     let units_text = std::fs::read_to_string(&units).expect("read");
@@ -142,7 +148,10 @@ fn promtool_accepts_the_metrics_of_audit_units_and_vulns() {
         promtool_check_metrics(&file);
         let text = std::fs::read_to_string(&file).expect("read");
         // One 9.8 (critical) and one 5.9 (medium) CVE, by make-nvd.py's CVSS computation.
-        assert!(text.contains("nixsec_cves{command=\"vulns\",severity=\"critical\"} 1\n"), "{text}");
+        assert!(
+            text.contains("nixsec_cves{command=\"vulns\",severity=\"critical\"} 1\n"),
+            "{text}"
+        );
         assert!(text.contains("nixsec_cves{command=\"vulns\",severity=\"medium\"} 1\n"));
         assert!(text.contains("nixsec_cves{command=\"vulns\",severity=\"high\"} 0\n"));
     }
@@ -290,7 +299,10 @@ fn node_exporter_serves_the_textfile_and_prometheus_runs_the_dashboard() {
         assert!(!want.is_empty());
         let missing: Vec<(&String, &f64)> = want
             .iter()
-            .filter(|(k, v)| got.get(*k).is_none_or(|g| (g - *v).abs() > 1e-9 * v.abs().max(1.0)))
+            .filter(|(k, v)| {
+                got.get(*k)
+                    .is_none_or(|g| (g - *v).abs() > 1e-9 * v.abs().max(1.0))
+            })
             .collect();
         assert!(
             missing.is_empty(),
@@ -313,7 +325,10 @@ fn node_exporter_serves_the_textfile_and_prometheus_runs_the_dashboard() {
     let _prom = Server(
         Std::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", t.path().join("tsdb").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                t.path().join("tsdb").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -335,7 +350,10 @@ fn node_exporter_serves_the_textfile_and_prometheus_runs_the_dashboard() {
     let mut n = 0;
     for p in dash["panels"].as_array().expect("panels") {
         for target in p["targets"].as_array().expect("targets") {
-            let expr = target["expr"].as_str().expect("expr").replace("$instance", ".*");
+            let expr = target["expr"]
+                .as_str()
+                .expect("expr")
+                .replace("$instance", ".*");
             let v = query(prom_port, &expr);
             assert_eq!(v["status"], "success", "{expr}: {v}");
             let result = v["data"]["result"].as_array().expect("result");
@@ -346,17 +364,24 @@ fn node_exporter_serves_the_textfile_and_prometheus_runs_the_dashboard() {
         }
     }
     assert!(n >= 9);
-    let instance_query = dash["templating"]["list"][1]["definition"].as_str().expect("definition");
+    let instance_query = dash["templating"]["list"][1]["definition"]
+        .as_str()
+        .expect("definition");
     assert!(instance_query.contains("nixsec_last_run_timestamp_seconds"));
 
     // The rules load, and the fixture's critical finding fires (no `for`).
     wait_for("the critical-finding alert", || {
         let (_, body) = get(prom_port, "/api/v1/alerts").unwrap_or_default();
-        body.contains("\"alertname\":\"NixsecCriticalFinding\"") && body.contains("\"state\":\"firing\"")
+        body.contains("\"alertname\":\"NixsecCriticalFinding\"")
+            && body.contains("\"state\":\"firing\"")
     });
     let (_, body) = get(prom_port, "/api/v1/rules").expect("rules");
     let v: Value = serde_json::from_str(&body).expect("json");
-    let rules: Vec<&Value> = v["data"]["groups"][0]["rules"].as_array().expect("rules").iter().collect();
+    let rules: Vec<&Value> = v["data"]["groups"][0]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .collect();
     assert_eq!(rules.len(), 8);
     for r in rules {
         assert_eq!(r["health"], "ok", "{r}");

@@ -86,7 +86,11 @@ pub fn render_units(
     report_meta(&mut page, report);
     page.meta("units scored", units.len().to_string());
     let mut sorted: Vec<&UnitRow> = units.iter().collect();
-    sorted.sort_by(|a, b| b.exposure.cmp(&a.exposure).then_with(|| a.unit.cmp(&b.unit)));
+    sorted.sort_by(|a, b| {
+        b.exposure
+            .cmp(&a.exposure)
+            .then_with(|| a.unit.cmp(&b.unit))
+    });
     let bars: Vec<Bar> = sorted
         .iter()
         .map(|u| Bar {
@@ -173,7 +177,11 @@ pub fn render_vulns(report: &Report, cves: &[CveRow], out: &mut dyn Write) -> io
     page.raw("<div class=\"counts\">");
     page.count_card(active.len(), "known CVEs", "cves-total");
     for (r, n) in by_rating {
-        page.count_card(n, &r.to_ascii_lowercase(), &format!("cves-{}", r.to_ascii_lowercase()));
+        page.count_card(
+            n,
+            &r.to_ascii_lowercase(),
+            &format!("cves-{}", r.to_ascii_lowercase()),
+        );
     }
     page.count_card(report.summary.ignored, "whitelisted", "cves-whitelisted");
     page.raw("</div>");
@@ -196,9 +204,17 @@ pub fn render_vulns(report: &Report, cves: &[CveRow], out: &mut dyn Write) -> io
                         c.score.map_or_else(String::new, |s| format!("{s:.1}")),
                         c.score.map_or_else(|| "-1".into(), |s| format!("{s:.1}")),
                     ),
-                    Cell::keyed(c.rating.to_ascii_lowercase(), rating_rank(&c.rating).to_string()),
+                    Cell::keyed(
+                        c.rating.to_ascii_lowercase(),
+                        rating_rank(&c.rating).to_string(),
+                    ),
                 ],
-                None => vec![Cell::empty(), Cell::empty(), Cell::keyed("", "-1"), Cell::keyed("", "-1")],
+                None => vec![
+                    Cell::empty(),
+                    Cell::empty(),
+                    Cell::keyed("", "-1"),
+                    Cell::keyed("", "-1"),
+                ],
             };
             row
         })
@@ -254,7 +270,10 @@ pub fn render_store(report: &Report, stats: StoreStats, out: &mut dyn Write) -> 
 ///
 /// Whatever writing to `out` returns.
 pub fn render_lint(report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
-    let mut page = Page::new("lint", &format!("nixsec lint of {}", report.paths.join(" ")));
+    let mut page = Page::new(
+        "lint",
+        &format!("nixsec lint of {}", report.paths.join(" ")),
+    );
     page.meta("version", format!("nixsec {}", report.tool.version));
     page.meta("started", report.started.clone());
     page.meta("duration", format!("{} ms", report.duration_ms));
@@ -362,7 +381,13 @@ const STATUSES: [&str; 5] = ["fail", "error", "ignored", "pass", "skip"];
 /// Letters, digits and `-` only: safe in a class name or an id.
 fn css_token(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -691,7 +716,10 @@ impl Page {
     /// the other statuses counted beside it.
     pub fn section_chart(&mut self, findings: &[Finding]) {
         let mut rows: Vec<(String, [usize; 5], [usize; 4])> = Vec::new();
-        let mut names: Vec<String> = Section::ALL.iter().map(|s| s.as_str().to_string()).collect();
+        let mut names: Vec<String> = Section::ALL
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
         for f in findings {
             if !names.contains(&f.section) {
                 names.push(f.section.clone());
@@ -938,7 +966,9 @@ impl Page {
             body.push_str("</fieldset>");
         };
         let pairs = |v: &[&str]| -> Vec<(String, String)> {
-            v.iter().map(|s| ((*s).to_string(), (*s).to_string())).collect()
+            v.iter()
+                .map(|s| ((*s).to_string(), (*s).to_string()))
+                .collect()
         };
         facet(&mut self.body, "status", "Status", &pairs(&statuses));
         facet(&mut self.body, "section", "Section", &pairs(&sections));
@@ -1001,7 +1031,11 @@ impl Page {
             inline(&f.title)
         );
         if let Some(s) = &f.subject {
-            let _ = write!(self.body, "<div class=\"subject\"><code>{}</code></div>", text(s));
+            let _ = write!(
+                self.body,
+                "<div class=\"subject\"><code>{}</code></div>",
+                text(s)
+            );
         }
         let _ = write!(self.body, "<p class=\"msg\">{}</p>", inline(&f.message));
         if let Some(ig) = &f.ignored {
@@ -1025,16 +1059,20 @@ impl Page {
             } else {
                 ""
             };
-            let _ = write!(self.body, "<details{open}><summary>Evidence and fix</summary>");
+            let _ = write!(
+                self.body,
+                "<details{open}><summary>Evidence and fix</summary>"
+            );
             if let Some((o, v)) = &r.option {
                 let _ = write!(
                     self.body,
                     "<p class=\"note\">option <code>{}</code> = <code>{}</code>{}</p>",
                     text(o),
                     text(v),
-                    r.condition
-                        .as_deref()
-                        .map_or_else(String::new, |c| format!(" (under <code>{}</code>)", text(c)))
+                    r.condition.as_deref().map_or_else(String::new, |c| format!(
+                        " (under <code>{}</code>)",
+                        text(c)
+                    ))
                 );
             }
             if let Some(src) = &r.source {
@@ -1136,7 +1174,9 @@ fn listeners(page: &mut Page, report: &Report) {
     let mut seen: Vec<&str> = Vec::new();
     for f in report.findings.iter().filter(|f| f.rule == "NIX-074") {
         for e in &f.evidence {
-            let Some(v) = e.value.as_deref() else { continue };
+            let Some(v) = e.value.as_deref() else {
+                continue;
+            };
             if !e.path.starts_with("/proc/net/") || seen.contains(&v) {
                 continue;
             }
@@ -1290,7 +1330,10 @@ mod tests {
         assert!(csp.starts_with("default-src 'none'; style-src 'sha256-"));
         assert_eq!(p.matches("<script>").count(), 1);
         assert_eq!(p.matches("<style>").count(), 1);
-        assert!(!p.contains("style=\""), "inline style attributes would be blocked");
+        assert!(
+            !p.contains("style=\""),
+            "inline style attributes would be blocked"
+        );
         assert!(!p.contains("http://") && !p.contains("https://"));
     }
 
@@ -1300,7 +1343,10 @@ mod tests {
             text("<script>alert(1)</script>\"><img src=x onerror=alert(2)>'\x1b[31m"),
             "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;&#39;\\x1b[31m"
         );
-        assert_eq!(inline("set `a<b` and `c`"), "set <code>a&lt;b</code> and <code>c</code>");
+        assert_eq!(
+            inline("set `a<b` and `c`"),
+            "set <code>a&lt;b</code> and <code>c</code>"
+        );
         assert_eq!(inline("one ` tick"), "one ` tick");
         assert_eq!(inline("a `b` c ` d"), "a <code>b</code> c ` d");
         assert_eq!(block("a\n<b>\x1b"), "a\n&lt;b&gt;\\x1b");
@@ -1317,11 +1363,19 @@ mod tests {
             ("tcp", "192.0.2.1:5432", "python3 (pid 25333)", "EXPOSED")
         );
         assert!(l.detail.starts_with("IPv4 admitted by `inet filter"));
-        let l = parse_listener("udp   127.0.0.1:53           a (b) (pid 1)   loopback only").expect("row");
-        assert_eq!((l.process, l.verdict, l.detail), ("a (b) (pid 1)", "loopback only", ""));
-        let l = parse_listener("tcp6  [::]:22   unknown process (uid 0)   blocked: dropped by policy")
+        let l = parse_listener("udp   127.0.0.1:53           a (b) (pid 1)   loopback only")
             .expect("row");
-        assert_eq!((l.process, l.verdict), ("unknown process (uid 0)", "blocked"));
+        assert_eq!(
+            (l.process, l.verdict, l.detail),
+            ("a (b) (pid 1)", "loopback only", "")
+        );
+        let l =
+            parse_listener("tcp6  [::]:22   unknown process (uid 0)   blocked: dropped by policy")
+                .expect("row");
+        assert_eq!(
+            (l.process, l.verdict),
+            ("unknown process (uid 0)", "blocked")
+        );
         assert!(parse_listener("garbage").is_none());
     }
 
@@ -1357,7 +1411,9 @@ mod tests {
         assert!(p.contains("&lt;x&gt;.service"));
         let mut out = Vec::new();
         render_vulns(&r, &[], &mut out).expect("vulns");
-        assert!(String::from_utf8(out).expect("utf-8").contains("data-report=\"vulns\""));
+        assert!(String::from_utf8(out)
+            .expect("utf-8")
+            .contains("data-report=\"vulns\""));
         let mut out = Vec::new();
         render_store(
             &r,
@@ -1368,6 +1424,8 @@ mod tests {
             &mut out,
         )
         .expect("store");
-        assert!(String::from_utf8(out).expect("utf-8").contains("<dt>paths checked</dt><dd>3</dd>"));
+        assert!(String::from_utf8(out)
+            .expect("utf-8")
+            .contains("<dt>paths checked</dt><dd>3</dd>"));
     }
 }

@@ -108,7 +108,9 @@ pub fn render(
         Format::Json => json::render(report, opts, out),
         Format::Sarif => sarif::render(report, opts, out),
         Format::Html => html::render(report, out),
-        Format::Prometheus => prometheus::render(report, "audit", &prometheus::Extra::default(), out),
+        Format::Prometheus => {
+            prometheus::render(report, "audit", &prometheus::Extra::default(), out)
+        }
     }
 }
 
@@ -152,8 +154,6 @@ pub struct CveRow {
     /// The CVSS base score.
     pub score: Option<f64>,
 }
-
-
 
 #[cfg(test)]
 mod tests {

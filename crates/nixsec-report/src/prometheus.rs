@@ -80,7 +80,12 @@ fn started(report: &Report) -> Option<f64> {
 /// # Errors
 ///
 /// Whatever writing to `out` returns.
-pub fn render(report: &Report, command: &str, extra: &Extra<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    report: &Report,
+    command: &str,
+    extra: &Extra<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let cmd = label(command);
     let mut s = String::with_capacity(16 * 1024);
 
@@ -176,10 +181,15 @@ pub fn render(report: &Report, command: &str, extra: &Extra<'_>, out: &mut dyn W
                 .iter()
                 .filter(|c| {
                     let r = c.rating.to_ascii_lowercase();
-                    let r = if r.is_empty() { "unknown".to_string() } else { r };
+                    let r = if r.is_empty() {
+                        "unknown".to_string()
+                    } else {
+                        r
+                    };
                     r == rating
                         && report.findings.iter().any(|f| {
-                            f.subject.as_deref() == Some(c.subject.as_str()) && f.is_active_failure()
+                            f.subject.as_deref() == Some(c.subject.as_str())
+                                && f.is_active_failure()
                         })
                 })
                 .count();
@@ -195,7 +205,11 @@ pub fn render(report: &Report, command: &str, extra: &Extra<'_>, out: &mut dyn W
         "nixsec_errors",
         "Results of the last run that could not be checked (status error).",
     );
-    let _ = writeln!(s, "nixsec_errors{{command=\"{cmd}\"}} {}", report.summary.error);
+    let _ = writeln!(
+        s,
+        "nixsec_errors{{command=\"{cmd}\"}} {}",
+        report.summary.error
+    );
 
     if let Some(t) = started(report) {
         header(
@@ -240,11 +254,19 @@ mod tests {
         assert!(t.contains("nixsec_rule_status{command=\"audit\",rule=\"NIX-012\",section=\"multi-user\",severity=\"critical\",status=\"fail\"} 1\n"), "{t}");
         assert!(t.contains("nixsec_rule_status{command=\"audit\",rule=\"NIX-012\",section=\"multi-user\",severity=\"critical\",status=\"pass\"} 0\n"));
         // NIX-013's only failure is ignored.
-        assert!(t.contains("rule=\"NIX-013\",section=\"multi-user\",severity=\"high\",status=\"ignored\"} 1\n"));
+        assert!(t.contains(
+            "rule=\"NIX-013\",section=\"multi-user\",severity=\"high\",status=\"ignored\"} 1\n"
+        ));
         assert_eq!(t.matches("nixsec_rule_status{").count(), 7 * 5);
-        assert!(t.contains("nixsec_findings{command=\"audit\",section=\"multi-user\",severity=\"critical\"} 1\n"));
-        assert!(t.contains("nixsec_findings{command=\"audit\",section=\"multi-user\",severity=\"high\"} 0\n"));
-        assert!(t.contains("nixsec_findings{command=\"audit\",section=\"firewall\",severity=\"medium\"} 1\n"));
+        assert!(t.contains(
+            "nixsec_findings{command=\"audit\",section=\"multi-user\",severity=\"critical\"} 1\n"
+        ));
+        assert!(t.contains(
+            "nixsec_findings{command=\"audit\",section=\"multi-user\",severity=\"high\"} 0\n"
+        ));
+        assert!(t.contains(
+            "nixsec_findings{command=\"audit\",section=\"firewall\",severity=\"medium\"} 1\n"
+        ));
         // Four sections ran: multi-user, isolation, firewall, kernel.
         assert_eq!(t.matches("nixsec_findings{").count(), 4 * 5);
         assert!(t.contains("nixsec_hardening_index{command=\"audit\"} 27\n"));
@@ -270,7 +292,12 @@ mod tests {
                 cves: None,
             },
         );
-        assert!(t.contains("nixsec_unit_exposure{command=\"units\",unit=\"we\\\"ird\\\\.service\"} 9.6\n"), "{t}");
+        assert!(
+            t.contains(
+                "nixsec_unit_exposure{command=\"units\",unit=\"we\\\"ird\\\\.service\"} 9.6\n"
+            ),
+            "{t}"
+        );
         assert!(!t.contains("nixsec_hardening_index"));
         let cves = [CveRow {
             subject: "x".into(),
@@ -288,7 +315,10 @@ mod tests {
             },
         );
         // No finding has subject `x`: nothing active.
-        assert!(t.contains("nixsec_cves{command=\"vulns\",severity=\"high\"} 0\n"), "{t}");
+        assert!(
+            t.contains("nixsec_cves{command=\"vulns\",severity=\"high\"} 0\n"),
+            "{t}"
+        );
     }
 
     #[test]
