@@ -333,6 +333,179 @@ fn units_lint_and_store_pages() {
     b.screenshot(&artifacts().join("store-verify.png"), true);
 }
 
+/// The audit page's listeners table, from NIX-074's evidence on this machine's real
+/// `/proc/net` (copied while the test holds a TCP and a UDP socket on 127.0.0.1) and a real
+/// saved ruleset: one row per listening socket the JSON report names, and the test's own
+/// sockets shown as on loopback only, with this process's name.
+#[test]
+fn audit_page_lists_the_listeners_the_firewall_rules_judged() {
+    let Some(mut b) = Browser::launch() else {
+        return;
+    };
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").expect("bind tcp");
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+    let (tcp_port, udp_port) = (
+        tcp.local_addr().expect("addr").port(),
+        udp.local_addr().expect("addr").port(),
+    );
+    let t = tempfile::tempdir().expect("tempdir");
+    let root = t.path().join("root");
+    let pid = std::process::id();
+    let fd_dir = root.join(format!("proc/{pid}/fd"));
+    std::fs::create_dir_all(&fd_dir).expect("mkdir");
+    std::fs::create_dir_all(root.join("proc/net")).expect("mkdir");
+    std::fs::create_dir_all(root.join("proc/sys/net/ipv6")).expect("mkdir");
+    for f in ["tcp", "tcp6", "udp", "udp6"] {
+        let from = Path::new("/proc/net").join(f);
+        if let Ok(data) = std::fs::read(&from) {
+            std::fs::write(root.join("proc/net").join(f), data).expect("copy");
+        }
+    }
+    if let Ok(v) = std::fs::read("/proc/sys/net/ipv6/bindv6only") {
+        std::fs::write(root.join("proc/sys/net/ipv6/bindv6only"), v).expect("copy");
+    }
+    for e in std::fs::read_dir("/proc/self/fd").expect("fds").flatten() {
+        if let Ok(to) = std::fs::read_link(e.path()) {
+            let _ = std::os::unix::fs::symlink(to, fd_dir.join(e.file_name()));
+        }
+    }
+    let comm = std::fs::read_to_string("/proc/self/comm").expect("comm");
+    std::fs::write(root.join(format!("proc/{pid}/comm")), &comm).expect("comm");
+    let ruleset = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/nixsec-firewall/tests/fixtures/default-deny.json");
+    let args = [
+        os("audit"),
+        os("--rule"),
+        os("NIX-074"),
+        os("--nft-json"),
+        ruleset.as_os_str(),
+        os("--root"),
+        root.as_os_str(),
+    ];
+    let (_, report) = run_json(nixsec().args(args).args(["--format", "json"]));
+    let mut listed: Vec<String> = Vec::new();
+    for e in crate::finding(&report, "NIX-074")["evidence"]
+        .as_array()
+        .expect("evidence")
+    {
+        let v = e["value"].as_str().unwrap_or_default().to_string();
+        if e["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("/proc/net/"))
+            && !listed.contains(&v)
+        {
+            listed.push(v);
+        }
+    }
+    let file = html(t.path(), "listeners", &args);
+    drop((tcp, udp));
+    load(&mut b, &file);
+    assert_eq!(
+        b.eval("document.querySelectorAll('#listeners tbody tr').length"),
+        json!(listed.len()),
+        "{listed:#?}"
+    );
+    for (proto, port) in [("tcp", tcp_port), ("udp", udp_port)] {
+        let row = b.eval(&format!(
+            "[...document.querySelectorAll('#listeners tbody tr')].map(r => [...r.cells].map(c => c.textContent)).find(c => c[1] === '127.0.0.1:{port}') ?? null"
+        ));
+        let cells = row
+            .as_array()
+            .unwrap_or_else(|| panic!("no row for {proto}/{port}: {listed:#?}"));
+        assert_eq!(cells[0], json!(proto));
+        assert!(
+            cells[2].as_str().expect("process").contains(comm.trim()),
+            "{cells:?}"
+        );
+        assert_eq!(cells[3], json!("loopback only"), "{cells:?}");
+    }
+    b.screenshot(&artifacts().join("listeners.png"), true);
+}
+
+/// The `nixsec diff` page, written by the renderer (the command is built elsewhere): the two
+/// gauges show the hardening indexes of the JSON reports of two real audits (the `weak` and
+/// `insecure` fixture roots), one row per change, worse first, the impact and kind filters by
+/// real clicks, and hostile change values shown as text.
+#[test]
+fn diff_page_gauges_changes_and_filters() {
+    let Some(mut b) = Browser::launch() else {
+        return;
+    };
+    let t = tempfile::tempdir().expect("tempdir");
+    let side = |name: &str| {
+        let (_, v) = crate::audit_json(&fixture(name), &[]);
+        let findings: Vec<nixsec_core::Finding> =
+            serde_json::from_value(v["findings"].clone()).expect("findings");
+        (v["summary"]["hardening_index"].clone(), findings)
+    };
+    let (old_index, old) = side("weak");
+    let (new_index, new) = side("insecure");
+    let change = |kind: &str, subject: &str, new: &str, severity| nixsec_report::DiffRow {
+        kind: kind.into(),
+        subject: subject.into(),
+        old: None,
+        new: Some(new.into()),
+        severity,
+        rule: None,
+    };
+    use nixsec_core::Severity;
+    let changes = vec![
+        change("package-added", "zlib", "1.3.1", None),
+        change(
+            "port-opened",
+            "tcp/5432",
+            "accepted",
+            Some(Severity::Medium),
+        ),
+        change("wrapper-added", SCRIPT, IMG, Some(Severity::High)),
+        change("nix-setting", "sandbox", ANSI, Some(Severity::High)),
+    ];
+    let file = t.path().join("diff.html");
+    let mut out = Vec::new();
+    nixsec_report::html::render_diff(
+        &nixsec_report::html::DiffSide {
+            name: "/nix/store/old-system",
+            findings: &old,
+        },
+        &nixsec_report::html::DiffSide {
+            name: "/nix/store/new-system",
+            findings: &new,
+        },
+        &changes,
+        &mut out,
+    )
+    .expect("render");
+    std::fs::write(&file, out).expect("write");
+    load(&mut b, &file);
+    assert_shown(&mut b, "diff");
+    assert_eq!(
+        b.eval("[document.getElementById('gauge-old-value').textContent, document.getElementById('gauge-new-value').textContent]"),
+        json!([old_index.to_string(), new_index.to_string()])
+    );
+    let visible = |b: &mut Browser| {
+        b.eval("[...document.querySelectorAll('#changes tbody tr')].filter(r => !r.hidden && r.offsetParent !== null).map(r => r.dataset.kind)")
+    };
+    assert_eq!(
+        visible(&mut b),
+        json!([
+            "nix-setting",
+            "wrapper-added",
+            "port-opened",
+            "package-added"
+        ])
+    );
+    b.click("#changes-filters input[name=impact][value=none]");
+    assert_eq!(visible(&mut b).as_array().expect("rows").len(), 3);
+    b.click("#changes-filters input[name=kind][value=port-opened]");
+    assert_eq!(visible(&mut b), json!(["nix-setting", "wrapper-added"]));
+    assert_eq!(
+        b.eval("document.getElementById('changes-shown').textContent"),
+        json!("Showing 2 of 4")
+    );
+    b.screenshot(&artifacts().join("diff.png"), true);
+    assert!(b.problems().is_empty(), "{:#?}", b.problems());
+}
+
 /// What the hostile texts must look like on the page (control characters made visible).
 const SCRIPT: &str = "<script>window.pwned=1</script>";
 const IMG: &str = "\"><img/src=x/onerror=window.pwned=2>";

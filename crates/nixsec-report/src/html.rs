@@ -12,9 +12,11 @@
 //!
 //! A page is built from blocks by [`Page`]: [`Page::gauge`], [`Page::counts`],
 //! [`Page::section_chart`], [`Page::bar_chart`], [`Page::table`] and [`Page::findings`] (one
-//! `<tr class="finding">` per finding, with filter facets). Each command's page is a short
-//! composition of those; a new report kind (a `nixsec diff` page: two gauges, and the findings
-//! with a `change` column and facet) is another such function.
+//! `<tr class="finding">` per finding, with filter facets) and [`Page::filtered_table`] (any
+//! rows with filter facets). Each command's page is a short composition of those, and a new
+//! report kind is another such function: [`render_diff`] (`nixsec diff`: two gauges and the
+//! changes, filtered by kind and impact) takes plain rows, so the command only maps its
+//! changes to [`DiffRow`]s.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -24,7 +26,7 @@ use base64::Engine as _;
 use nixsec_core::{escape, Finding, LintFinding, LintReport, Report, Section, Severity, Status};
 use sha2::{Digest, Sha256};
 
-use crate::{CveRow, UnitError, UnitRow};
+use crate::{CveRow, DiffRow, UnitError, UnitRow};
 
 /// The stylesheet, inlined into every page.
 const CSS: &str = include_str!("html/report.css");
@@ -322,6 +324,138 @@ pub fn render_lint(report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
     page.finish(out)
 }
 
+/// One side of a `nixsec diff`: the system's name and the findings of its audit.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffSide<'a> {
+    /// The toplevel or root shown.
+    pub name: &'a str,
+    /// The audit's findings (the gauge shows their hardening index).
+    pub findings: &'a [Finding],
+}
+
+/// `nixsec diff`: the hardening index of both systems as two gauges, then one row per change,
+/// those that make the new system worse first (by severity), filterable by kind and impact.
+///
+/// # Errors
+///
+/// Whatever writing to `out` returns.
+pub fn render_diff(
+    old: &DiffSide<'_>,
+    new: &DiffSide<'_>,
+    changes: &[DiffRow],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut page = Page::new("diff", "nixsec diff");
+    page.meta("old", old.name.to_string());
+    page.meta("new", new.name.to_string());
+    page.meta("version", format!("nixsec {}", env!("CARGO_PKG_VERSION")));
+    page.open("section", "overview", "Overview");
+    page.raw("<div class=\"overview\">");
+    page.gauge(
+        "gauge-old",
+        nixsec_core::report::hardening_index(old.findings),
+        "hardening index, old",
+    );
+    page.gauge(
+        "gauge-new",
+        nixsec_core::report::hardening_index(new.findings),
+        "hardening index, new",
+    );
+    let worse = changes.iter().filter(|c| c.severity.is_some()).count();
+    page.raw("<div class=\"counts\">");
+    page.count_card(changes.len(), "changes", "count-changes");
+    page.count_card(worse, "make it worse", "count-worse");
+    for sev in Severity::ALL_DESC.iter() {
+        let n = changes.iter().filter(|c| c.severity == Some(*sev)).count();
+        page.count_card(n, &format!("{sev} worse"), &format!("count-{sev}"));
+    }
+    page.raw("</div></div>");
+    page.close("section");
+    let impact = |c: &DiffRow| c.severity.map_or("none", Severity::as_str);
+    let mut sorted: Vec<&DiffRow> = changes.iter().collect();
+    sorted.sort_by(|a, b| {
+        let rank = |c: &DiffRow| {
+            c.severity
+                .map_or(-1, |s| i8::try_from(severity_rank(s)).unwrap_or(0))
+        };
+        rank(b)
+            .cmp(&rank(a))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    let mut kinds: Vec<&str> = sorted.iter().map(|c| c.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut impacts: Vec<(String, String)> = Severity::ALL_DESC
+        .iter()
+        .filter(|s| changes.iter().any(|c| c.severity == Some(**s)))
+        .map(|s| (s.as_str().to_string(), s.as_str().to_string()))
+        .collect();
+    if changes.iter().any(|c| c.severity.is_none()) {
+        impacts.push(("none".into(), "not worse".into()));
+    }
+    let value = |v: &Option<String>| match v {
+        Some(s) => Cell::code(s),
+        None => Cell::keyed("(none)", ""),
+    };
+    let rows = sorted
+        .iter()
+        .map(|c| FilteredRow {
+            facets: vec![("kind", c.kind.clone()), ("impact", impact(c).to_string())],
+            cells: vec![
+                Cell {
+                    html: match c.severity {
+                        Some(s) => format!("<span class=\"sv-{s}\">{s}</span>"),
+                        None => "<span class=\"note\">not worse</span>".into(),
+                    },
+                    key: Some(
+                        c.severity
+                            .map_or_else(|| "-1".into(), |s| severity_rank(s).to_string()),
+                    ),
+                },
+                Cell::text(&c.kind),
+                Cell::code(&c.subject),
+                value(&c.old),
+                value(&c.new),
+                c.rule.as_deref().map_or_else(Cell::empty, Cell::text),
+            ],
+        })
+        .collect();
+    page.filtered_table(
+        &Table {
+            id: "changes",
+            title: "Changes",
+            columns: &[
+                Column::num("Impact"),
+                Column::text("Change"),
+                Column::text("Subject"),
+                Column::text("Old"),
+                Column::text("New"),
+                Column::text("Rule"),
+            ],
+            rows: Vec::new(),
+            empty: "No security-relevant change.",
+        },
+        rows,
+        &[
+            Facet {
+                name: "kind",
+                title: "Change",
+                values: kinds
+                    .iter()
+                    .map(|k| ((*k).to_string(), (*k).to_string()))
+                    .collect(),
+            },
+            Facet {
+                name: "impact",
+                title: "Impact",
+                values: impacts,
+            },
+        ],
+    );
+    page.finish(out)
+}
+
 fn report_meta(page: &mut Page, report: &Report) {
     page.meta("root", report.root.clone());
     page.meta(
@@ -389,6 +523,26 @@ fn css_token(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// One filter facet: a fieldset of checked checkboxes, `name` the rows' `data-<name>`.
+fn facet_fieldset(body: &mut String, name: &str, title: &str, values: &[(String, String)]) {
+    let _ = write!(
+        body,
+        "<fieldset data-facet=\"{}\"><legend>{}</legend>",
+        css_token(name),
+        html(title)
+    );
+    for (v, label) in values {
+        let _ = write!(
+            body,
+            "<label><input type=\"checkbox\" name=\"{}\" value=\"{}\" checked>{}</label>",
+            css_token(name),
+            text(v),
+            text(label)
+        );
+    }
+    body.push_str("</fieldset>");
 }
 
 /// HTML-escape `s` for text and quoted attribute values.
@@ -543,6 +697,14 @@ pub struct Facet {
     name: &'static str,
     title: &'static str,
     values: Vec<(String, String)>,
+}
+
+/// A row of [`Page::filtered_table`]: its cells and its value of each facet.
+pub struct FilteredRow {
+    /// `(facet, value)`: the row's `data-<facet>` attributes.
+    facets: Vec<(&'static str, String)>,
+    /// One cell per column.
+    cells: Vec<Cell>,
 }
 
 /// One finding as a table row.
@@ -947,34 +1109,16 @@ impl Page {
             self.body,
             "<form class=\"filters\" id=\"{id}-filters\" data-table=\"{id}\" hidden>"
         );
-        let facet = |body: &mut String, name: &str, title: &str, values: &[(String, String)]| {
-            let _ = write!(
-                body,
-                "<fieldset data-facet=\"{}\"><legend>{}</legend>",
-                css_token(name),
-                html(title)
-            );
-            for (v, label) in values {
-                let _ = write!(
-                    body,
-                    "<label><input type=\"checkbox\" name=\"{}\" value=\"{}\" checked>{}</label>",
-                    css_token(name),
-                    text(v),
-                    text(label)
-                );
-            }
-            body.push_str("</fieldset>");
-        };
         let pairs = |v: &[&str]| -> Vec<(String, String)> {
             v.iter()
                 .map(|s| ((*s).to_string(), (*s).to_string()))
                 .collect()
         };
-        facet(&mut self.body, "status", "Status", &pairs(&statuses));
-        facet(&mut self.body, "section", "Section", &pairs(&sections));
-        facet(&mut self.body, "severity", "Severity", &pairs(&severities));
+        facet_fieldset(&mut self.body, "status", "Status", &pairs(&statuses));
+        facet_fieldset(&mut self.body, "section", "Section", &pairs(&sections));
+        facet_fieldset(&mut self.body, "severity", "Severity", &pairs(&severities));
         for f in &facets {
-            facet(&mut self.body, f.name, f.title, &f.values);
+            facet_fieldset(&mut self.body, f.name, f.title, &f.values);
         }
         self.raw("</form>");
         let _ = write!(
@@ -1002,6 +1146,55 @@ impl Page {
         self.raw("</tr></thead><tbody>");
         for (i, r) in rows.iter().enumerate() {
             self.finding_row(i, r, columns);
+        }
+        self.raw("</tbody></table>");
+        self.close("section");
+    }
+
+    /// A sortable table whose rows the `facets` filter (checkboxes, as the findings table's):
+    /// `t.rows` is ignored, the rows are `rows`, each with its facet values.
+    pub fn filtered_table(&mut self, t: &Table<'_>, rows: Vec<FilteredRow>, facets: &[Facet]) {
+        let id = css_token(t.id);
+        self.open("section", &format!("{id}-section"), t.title);
+        if rows.is_empty() {
+            let _ = write!(self.body, "<p class=\"note\">{}</p>", html(t.empty));
+            self.close("section");
+            return;
+        }
+        let _ = write!(
+            self.body,
+            "<form class=\"filters\" id=\"{id}-filters\" data-table=\"{id}\" hidden>"
+        );
+        for f in facets {
+            facet_fieldset(&mut self.body, f.name, f.title, &f.values);
+        }
+        self.raw("</form>");
+        let _ = write!(
+            self.body,
+            "<p class=\"shown\" id=\"{id}-shown\">Showing {} of {}</p>",
+            rows.len(),
+            rows.len()
+        );
+        let _ = write!(self.body, "<table id=\"{id}\"><thead><tr>");
+        for c in t.columns {
+            let _ = write!(
+                self.body,
+                "<th><button type=\"button\" data-sort=\"{}\">{}</button></th>",
+                if c.numeric { "num" } else { "text" },
+                html(c.title)
+            );
+        }
+        self.raw("</tr></thead><tbody>");
+        for (i, r) in rows.iter().enumerate() {
+            let _ = write!(self.body, "<tr data-order=\"{i}\"");
+            for (name, v) in &r.facets {
+                let _ = write!(self.body, " data-{}=\"{}\"", css_token(name), text(v));
+            }
+            self.raw(">");
+            for (c, col) in r.cells.iter().zip(t.columns) {
+                self.cell(c, col.numeric);
+            }
+            self.raw("</tr>");
         }
         self.raw("</tbody></table>");
         self.close("section");
@@ -1427,5 +1620,51 @@ mod tests {
         assert!(String::from_utf8(out)
             .expect("utf-8")
             .contains("<dt>paths checked</dt><dd>3</dd>"));
+    }
+
+    #[test]
+    fn diff_page_rows_worse_first_facets_and_escaping() {
+        let r = testdata::report();
+        let change = |kind: &str, subject: &str, sev: Option<Severity>| DiffRow {
+            kind: kind.into(),
+            subject: subject.into(),
+            old: None,
+            new: Some("\x1b[31m\"><b>".into()),
+            severity: sev,
+            rule: Some("NIX-074".into()),
+        };
+        let changes = [
+            change("package-updated", "zlib", None),
+            change("port-opened", "tcp/5432", Some(Severity::Medium)),
+            change("wrapper-added", "<script>x</script>", Some(Severity::High)),
+        ];
+        let side = |name| DiffSide {
+            name,
+            findings: &r.findings,
+        };
+        let mut out = Vec::new();
+        render_diff(&side("/old"), &side("/new"), &changes, &mut out).expect("diff");
+        let p = String::from_utf8(out).expect("utf-8");
+        assert_eq!(p.matches("<tr data-order=").count(), 3);
+        let kinds: Vec<&str> = p
+            .match_indices(" data-kind=\"")
+            .map(|(i, m)| {
+                let s = &p[i + m.len()..];
+                &s[..s.find('"').expect("quote")]
+            })
+            .collect();
+        assert_eq!(kinds, ["wrapper-added", "port-opened", "package-updated"]);
+        assert!(p.contains("data-impact=\"none\""));
+        assert!(p.contains("<fieldset data-facet=\"impact\"><legend>Impact</legend>"));
+        assert_eq!(p.matches("class=\"card gauge\"").count(), 2);
+        assert!(p.contains("id=\"gauge-old\" data-index=\"27\""));
+        assert!(p.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(p.contains("\\x1b[31m&quot;&gt;&lt;b&gt;"));
+        assert!(!p.contains('\x1b') && !p.contains("<script>x"));
+        let mut out = Vec::new();
+        render_diff(&side("/a"), &side("/a"), &[], &mut out).expect("diff");
+        assert!(String::from_utf8(out)
+            .expect("utf-8")
+            .contains("No security-relevant change."));
     }
 }

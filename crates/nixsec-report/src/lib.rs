@@ -3,7 +3,8 @@
 //! collector.
 //!
 //! Each output format is one module: [`text::render`], [`json::render`], [`sarif::render`],
-//! [`html::render`] (and `render_units`, `render_vulns`, `render_store`, `render_lint`) and
+//! [`html::render`] (and `render_units`, `render_vulns`, `render_store`, `render_lint`,
+//! `render_diff`) and
 //! [`prometheus::render`]. [`render`] picks one by [`Format`] for an audit-shaped report.
 //! Renderers never filter findings and never decide the exit status; that is
 //! [`nixsec_core::Report::exit_status`].
@@ -112,6 +113,24 @@ pub fn render(
             prometheus::render(report, "audit", &prometheus::Extra::default(), out)
         }
     }
+}
+
+/// One change between two systems, for the `nixsec diff` page ([`html::render_diff`]): the
+/// fields of `nixsec diff`'s JSON changes, one to one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffRow {
+    /// What kind of change (`port-opened`, `rule-status`, …).
+    pub kind: String,
+    /// What changed: a rule id, a unit, a port, `group:user`, a setting.
+    pub subject: String,
+    /// The value on the old system (`None`: absent).
+    pub old: Option<String>,
+    /// The value on the new system (`None`: absent).
+    pub new: Option<String>,
+    /// Set when the change makes the new system worse: how much.
+    pub severity: Option<nixsec_core::Severity>,
+    /// The rule that judges it, when one does.
+    pub rule: Option<String>,
 }
 
 /// One unit of `nixsec units`: the HTML exposure chart and table, and the Prometheus
