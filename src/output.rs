@@ -47,12 +47,22 @@ impl Output {
             std::process::id()
         ));
         // Mode 0666 less the umask, as `File::create` would give the target itself.
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o666)
-            .open(&tmp)
-            .with_context(|| format!("`{}`: cannot write the report", dest.display()))?;
+        let create = || {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o666)
+                .open(&tmp)
+        };
+        // A temporary file with this process's id is left over from a run that was killed
+        // (with the same id: a service in its own PID namespace often is): replace it.
+        let file = match create() {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                std::fs::remove_file(&tmp).and_then(|()| create())
+            }
+            r => r,
+        }
+        .with_context(|| format!("`{}`: cannot write the report", dest.display()))?;
         Ok(Output {
             inner: Inner::File {
                 w: BufWriter::with_capacity(64 * 1024, file),
@@ -160,6 +170,21 @@ mod tests {
         drop(o);
         assert_eq!(std::fs::read_to_string(&dest).expect("read"), "new\n");
         assert_eq!(std::fs::read_dir(t.path()).expect("ls").count(), 1);
+    }
+
+    #[test]
+    fn a_temporary_file_left_by_a_killed_run_is_replaced() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let dest = t.path().join("nixsec.prom");
+        let stale = t
+            .path()
+            .join(format!(".nixsec.prom.{}.tmp", std::process::id()));
+        std::fs::write(&stale, "half").expect("write");
+        let mut o = Output::open(Some(&dest)).expect("open");
+        o.write_all(b"new\n").expect("write");
+        o.finish().expect("finish");
+        assert_eq!(std::fs::read_to_string(&dest).expect("read"), "new\n");
+        assert!(!stale.exists());
     }
 
     #[test]
