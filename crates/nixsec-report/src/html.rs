@@ -1,5 +1,5 @@
 //! The HTML report: one self-contained page (inline CSS, JavaScript and SVG; nothing loaded
-//! from anywhere) for `audit`, `units`, `vulns`, `store verify` and `lint`.
+//! from anywhere) for `audit`, `units`, `vulns`, `store verify`, `lint` and `diff`.
 //!
 //! The page is complete without JavaScript: every finding is in the table, failing ones first,
 //! each with its evidence and the NixOS fix in a code block; the script only adds the filters
