@@ -84,10 +84,11 @@ pub struct AuditArgs {
     /// The system to audit: `/` (the live host) or a mounted root.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
-    /// Output format.
+    /// Output format: text, json, sarif, html or prometheus.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (atomically: a temporary file
+    /// renamed over FILE).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 1 when a failure at or above this severity is found.
@@ -162,7 +163,7 @@ pub struct StoreScanArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,
-    /// Output format.
+    /// Output format: text, json or sarif.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,
     /// Write the report to FILE instead of standard output.
@@ -185,7 +186,7 @@ pub struct ElfArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,
-    /// Output format.
+    /// Output format: text, json or sarif.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,
 }
@@ -226,10 +227,11 @@ pub struct StoreVerifyArgs {
     /// the paths and share the hashing.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,
-    /// Output format.
+    /// Output format: text, json, sarif or html.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (atomically: a temporary file
+    /// renamed over FILE).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 1 when a problem at or above this severity is found (see `nixsec audit --help`).
@@ -251,9 +253,13 @@ pub struct UnitsArgs {
     /// UNSAFE level).
     #[arg(long, value_name = "X", default_value = "9.0", value_parser = parse_threshold)]
     pub threshold: u64,
-    /// Output format.
+    /// Output format: text, json, sarif, html or prometheus.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,
+    /// Write the report to FILE instead of standard output (atomically: a temporary file
+    /// renamed over FILE).
+    #[arg(short, long, value_name = "FILE", conflicts_with = "explain")]
+    pub output: Option<PathBuf>,
     /// List the failing checks of UNIT with their descriptions and the NixOS option for each.
     #[arg(long, value_name = "UNIT", conflicts_with_all = ["units", "format"])]
     pub explain: Option<String>,
@@ -331,6 +337,10 @@ pub enum VulnsFormat {
     VulnixJson,
     /// SARIF 2.1.0.
     Sarif,
+    /// One self-contained HTML page: the CVEs sortable by severity and score.
+    Html,
+    /// Prometheus metrics for node_exporter's textfile collector.
+    Prometheus,
 }
 
 /// `--min-severity`.
@@ -417,7 +427,8 @@ pub struct VulnsScanArgs {
     /// Exit 1 when a reported CVE's finding is at or above this severity (default: any).
     #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
     pub fail_on: Option<FailOn>,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (atomically: a temporary file
+    /// renamed over FILE).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -428,10 +439,11 @@ pub struct LintArgs {
     /// Files or directories to lint (directories: every `.nix` file, `.gitignore` respected).
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
+    /// Output format: text, json, sarif or html.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (atomically: a temporary file
+    /// renamed over FILE).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 1 when a finding at or above this severity is found (see `nixsec audit --help`).

@@ -1,7 +1,5 @@
 //! `nixsec audit`: run the selected host rules on a root and report.
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -12,6 +10,7 @@ use nixsec_host::{find_rule, host_rules, run_rules, HostCx, Selection};
 use nixsec_report::{Format, Options};
 
 use crate::cli::{AuditArgs, GlobalArgs};
+use crate::output::Output;
 use crate::printer::{use_color, warn_user};
 
 /// The configuration file looked for under the root when `--config` is not given.
@@ -135,30 +134,19 @@ pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> 
 }
 
 fn write_report(global: &GlobalArgs, args: &AuditArgs, report: &Report) -> anyhow::Result<()> {
-    let mut opts = Options {
-        color: false,
+    let mut out = Output::open(args.output.as_deref())?;
+    let opts = Options {
+        color: use_color(global.color, out.is_terminal()),
         verbose: global.verbose > 0,
         quiet: global.quiet,
     };
-    match &args.output {
-        Some(path) => {
-            opts.color = use_color(global.color, false);
-            let file = File::create(path)
-                .with_context(|| format!("`{}`: cannot write the report", path.display()))?;
-            let mut out = BufWriter::new(file);
-            nixsec_report::render(args.format, report, &opts, &mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("`{}`: cannot write the report", path.display()))?;
+    nixsec_report::render(args.format, report, &opts, &mut out).with_context(|| {
+        match &args.output {
+            Some(p) => format!("`{}`: cannot write the report", p.display()),
+            None => "cannot write the report".into(),
         }
-        None => {
-            let stdout = std::io::stdout();
-            opts.color = use_color(global.color, stdout.is_terminal());
-            let mut out = BufWriter::new(stdout.lock());
-            nixsec_report::render(args.format, report, &opts, &mut out)
-                .and_then(|()| out.flush())?;
-        }
-    }
-    Ok(())
+    })?;
+    out.finish()
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `nixsec lint`: static security lint of NixOS configuration files (nothing is evaluated).
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -12,6 +11,7 @@ use nixsec_lint::{lint_rules, LintOptions};
 use nixsec_report::{Format, Options};
 
 use crate::cli::{GlobalArgs, LintArgs};
+use crate::output::Output;
 use crate::printer::{use_color, warn_user};
 
 /// A file counter on stderr while files are parsed (hidden off a terminal, under `-q`/`-v`).
@@ -60,6 +60,11 @@ fn load_config(args: &LintArgs) -> anyhow::Result<Config> {
 }
 
 pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
+    crate::output::check_format(
+        args.format,
+        "lint",
+        &[Format::Text, Format::Json, Format::Sarif, Format::Html],
+    )?;
     let started = chrono::Utc::now();
     let clock = Instant::now();
     for id in &args.rules {
@@ -109,28 +114,18 @@ pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
             warn_user(w);
         }
     }
-    let mut ropts = Options {
-        color: false,
+    let mut w = Output::open(args.output.as_deref())?;
+    let ropts = Options {
+        color: use_color(global.color, w.is_terminal()),
         verbose: global.verbose > 0,
         quiet: global.quiet,
     };
-    match &args.output {
-        Some(path) => {
-            ropts.color = use_color(global.color, false);
-            let file = File::create(path)
-                .with_context(|| format!("`{}`: cannot write the report", path.display()))?;
-            let mut w = BufWriter::new(file);
-            nixsec_report::lint::render(args.format, &report, &ropts, &mut w)
-                .and_then(|()| w.flush())
-                .with_context(|| format!("`{}`: cannot write the report", path.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            ropts.color = use_color(global.color, stdout.is_terminal());
-            let mut w = BufWriter::new(stdout.lock());
-            nixsec_report::lint::render(args.format, &report, &ropts, &mut w)
-                .and_then(|()| w.flush())?;
-        }
-    }
+    nixsec_report::lint::render(args.format, &report, &ropts, &mut w).with_context(
+        || match &args.output {
+            Some(p) => format!("`{}`: cannot write the report", p.display()),
+            None => "cannot write the report".into(),
+        },
+    )?;
+    w.finish()?;
     Ok(report.exit_status(fail_on))
 }

@@ -51,6 +51,7 @@ fn tool() -> Tool {
 }
 
 pub fn store_scan(global: &GlobalArgs, args: &StoreScanArgs) -> anyhow::Result<ExitStatus> {
+    crate::output::check_format(args.format, "store scan", &TEXT_JSON_SARIF)?;
     let started = chrono::Utc::now();
     let clock = Instant::now();
     let db = Database::load(&args.store_root)?;
@@ -106,7 +107,11 @@ pub fn store_scan(global: &GlobalArgs, args: &StoreScanArgs) -> anyhow::Result<E
     )
 }
 
+/// The formats of `store scan` and `elf`.
+const TEXT_JSON_SARIF: [Format; 3] = [Format::Text, Format::Json, Format::Sarif];
+
 pub fn elf(global: &GlobalArgs, args: &ElfArgs) -> anyhow::Result<ExitStatus> {
+    crate::output::check_format(args.format, "elf", &TEXT_JSON_SARIF)?;
     let started = chrono::Utc::now();
     let clock = Instant::now();
     let opts = Options {
@@ -244,7 +249,7 @@ fn emit(
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
-        Format::Text | Format::Sarif => {
+        Format::Text | Format::Sarif | Format::Html | Format::Prometheus => {
             let report = Report::new(
                 tool(),
                 target.to_string(),

@@ -2,8 +2,7 @@
 //! report problems by kind.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -16,6 +15,7 @@ use nixsec_store::{CacheOptions, Kind, Options, Outcome, Problem};
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, StoreVerifyArgs};
+use crate::output::Output;
 use crate::printer::use_color;
 use crate::progress::BarProgress;
 
@@ -68,6 +68,11 @@ fn trusted_keys(args: &StoreVerifyArgs) -> anyhow::Result<Vec<PublicKey>> {
 }
 
 pub fn verify(global: &GlobalArgs, args: &StoreVerifyArgs) -> anyhow::Result<ExitStatus> {
+    crate::output::check_format(
+        args.format,
+        "store verify",
+        &[Format::Text, Format::Json, Format::Sarif, Format::Html],
+    )?;
     let started = chrono::Utc::now();
     let clock = Instant::now();
     let paths = if args.paths.is_empty() {
@@ -109,15 +114,8 @@ pub fn verify(global: &GlobalArgs, args: &StoreVerifyArgs) -> anyhow::Result<Exi
         name: "nixsec".into(),
         version: env!("CARGO_PKG_VERSION").into(),
     };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
-                format!("`{}`: cannot write the report", p.display())
-            })?))
-        }
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    };
-    let color = args.output.is_none() && use_color(global.color, std::io::stdout().is_terminal());
+    let mut out = Output::open(args.output.as_deref())?;
+    let color = use_color(global.color, out.is_terminal());
     match args.format {
         Format::Json => {
             let mut summary = BTreeMap::new();
@@ -140,9 +138,19 @@ pub fn verify(global: &GlobalArgs, args: &StoreVerifyArgs) -> anyhow::Result<Exi
             let report = as_report(tool, &outcome, started, duration_ms, fail_on);
             nixsec_report::render(Format::Sarif, &report, &RenderOptions::default(), &mut out)?;
         }
-        Format::Text => render_text(&outcome, duration_ms, fail_on, failing, color, &mut out)?,
+        Format::Html => {
+            let report = as_report(tool, &outcome, started, duration_ms, fail_on);
+            let stats = nixsec_report::html::StoreStats {
+                paths_checked: outcome.paths_checked,
+                bytes_hashed: outcome.bytes_hashed,
+            };
+            nixsec_report::html::render_store(&report, stats, &mut out)?;
+        }
+        Format::Text | Format::Prometheus => {
+            render_text(&outcome, duration_ms, fail_on, failing, color, &mut out)?;
+        }
     }
-    out.flush()?;
+    out.finish()?;
     Ok(if failing {
         ExitStatus::Failure
     } else {

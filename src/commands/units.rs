@@ -2,11 +2,13 @@
 //! all at once, and explain each failing check as the NixOS option that fixes it.
 
 use std::io::{BufWriter, Write};
+
+use crate::output::Output;
 use std::path::Path;
 use std::time::Instant;
 
 use nixsec_core::{escape, Evidence, ExitStatus, FailOn, Outcome, Problem, Report, Root, Tool};
-use nixsec_report::{Format, Options as RenderOptions};
+use nixsec_report::{Format, Options as RenderOptions, UnitRow};
 use nixsec_systemd::{LoadError, UnitScore};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -141,7 +143,22 @@ pub fn run(args: &UnitsArgs) -> anyhow::Result<ExitStatus> {
     let above = scored
         .iter()
         .any(|s| s.score.exposure_int >= args.threshold);
-    let mut out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut out = Output::open(args.output.as_deref())?;
+    let rows = || -> Vec<UnitRow> {
+        scored
+            .iter()
+            .map(|s| UnitRow {
+                unit: s.score.unit.clone(),
+                exposure: s.score.exposure_int,
+                level: s.score.level.to_string(),
+                fragment: s.fragment.clone(),
+            })
+            .collect()
+    };
+    let report = || {
+        let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+        as_report(args, &root, &scored, &errors, started, duration_ms)
+    };
     match args.format {
         Format::Text => {
             for s in &scored {
@@ -159,12 +176,33 @@ pub fn run(args: &UnitsArgs) -> anyhow::Result<ExitStatus> {
             write_units_json(&units, &errors, &mut out)?;
         }
         Format::Sarif => {
-            let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-            let report = as_report(args, &root, &scored, &errors, started, duration_ms);
-            nixsec_report::render(Format::Sarif, &report, &RenderOptions::default(), &mut out)?;
+            nixsec_report::render(
+                Format::Sarif,
+                &report(),
+                &RenderOptions::default(),
+                &mut out,
+            )?;
+        }
+        Format::Html => {
+            let errs: Vec<nixsec_report::UnitError> = errors
+                .iter()
+                .map(|e| nixsec_report::UnitError {
+                    unit: e.unit.clone(),
+                    error: e.error.clone(),
+                })
+                .collect();
+            nixsec_report::html::render_units(&report(), &rows(), &errs, &mut out)?;
+        }
+        Format::Prometheus => {
+            let units = rows();
+            let extra = nixsec_report::prometheus::Extra {
+                units: Some(&units),
+                cves: None,
+            };
+            nixsec_report::prometheus::render(&report(), "units", &extra, &mut out)?;
         }
     }
-    out.flush()?;
+    out.finish()?;
     let status = if scored.is_empty() {
         ExitStatus::Error
     } else if above {

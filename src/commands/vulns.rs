@@ -4,11 +4,10 @@
 //! findings are `nixsec_vulns`'s; this module checks the arguments and renders.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use nixsec_core::{ExitStatus, FailOn, Report, Severity, Tool};
 use nixsec_report::{Format, Options as RenderOptions};
 use nixsec_vulns::index::{self, Source as Mirror};
@@ -21,6 +20,7 @@ use serde::Serialize;
 use crate::cli::{
     GlobalArgs, VulnsArgs, VulnsCommand, VulnsFormat, VulnsScanArgs, VulnsUpdateArgs,
 };
+use crate::output::Output;
 
 pub fn run(global: &GlobalArgs, args: &VulnsArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
@@ -143,14 +143,7 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
         fail_on,
         scan.warnings.clone(),
     );
-    let mut out: Box<dyn Write> = match &a.output {
-        Some(p) => {
-            Box::new(BufWriter::new(File::create(p).with_context(|| {
-                format!("`{}`: cannot write the report", p.display())
-            })?))
-        }
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = Output::open(a.output.as_deref())?;
     match a.format {
         VulnsFormat::Json => {
             nixsec_report::render(Format::Json, &report, &RenderOptions::default(), &mut out)?;
@@ -163,8 +156,19 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
             writeln!(out)?;
         }
         VulnsFormat::Text => text(a, &scan, duration_ms, &mut out)?,
+        VulnsFormat::Html => {
+            nixsec_report::html::render_vulns(&report, &cve_rows(a, &scan), &mut out)?;
+        }
+        VulnsFormat::Prometheus => {
+            let cves = cve_rows(a, &scan);
+            let extra = nixsec_report::prometheus::Extra {
+                units: None,
+                cves: Some(&cves),
+            };
+            nixsec_report::prometheus::render(&report, "vulns", &extra, &mut out)?;
+        }
     }
-    out.flush()?;
+    out.finish()?;
     if a.format != VulnsFormat::Text {
         for w in scan.warnings.iter().chain(&scan.errors) {
             if !global.quiet {
@@ -173,6 +177,38 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
         }
     }
     Ok(report.exit_status(fail_on))
+}
+
+/// Every CVE the report lists, with the columns of the HTML table and the Prometheus counts.
+fn cve_rows(a: &VulnsScanArgs, o: &Scan) -> Vec<nixsec_report::CveRow> {
+    let filter = filter(a);
+    let mut out = Vec::new();
+    for p in &o.result.packages {
+        let patched = if a.show_patched {
+            filter.shown(&p.patched)
+        } else {
+            Vec::new()
+        };
+        for h in filter
+            .shown(&p.affected)
+            .into_iter()
+            .chain(filter.shown(&p.whitelisted))
+            .chain(patched)
+        {
+            out.push(nixsec_report::CveRow {
+                subject: nixsec_vulns::findings::subject(p, h),
+                id: h.id.clone(),
+                package: p.package.name.clone(),
+                version: p.package.version.clone(),
+                rating: h
+                    .cvss
+                    .as_ref()
+                    .map_or_else(String::new, |c| c.severity.clone()),
+                score: h.cvss.as_ref().map(|c| c.score),
+            });
+        }
+    }
+    out
 }
 
 fn scope(p: &PackageResult) -> &'static str {

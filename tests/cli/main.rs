@@ -4,16 +4,19 @@
 
 mod audit;
 mod boot_chain;
+mod browser;
 mod cache;
 mod config;
 mod firewall;
 mod formats;
 mod host_hardening;
+mod html;
 mod isolation;
 mod lint;
 mod lint_corpus;
 mod misc;
 mod nixstore;
+mod prometheus;
 mod rule_snapshots;
 mod scan;
 mod schema_v1;

@@ -22,6 +22,6 @@ pub use escape::{escape, escape_bytes};
 pub use finding::{Evidence, Finding, Ignored, Outcome, Problem, Remediation, Severity, Status};
 pub use host::{AuditOptions, HostInfo, Profile};
 pub use lint::{LintConfiguration, LintFinding, LintReport};
-pub use report::{ExitStatus, FailOn, Report, RuleCounts, Summary, Tool, SCHEMA};
+pub use report::{ExitStatus, FailOn, Report, RuleCounts, RuleVerdict, Summary, Tool, SCHEMA};
 pub use root::{Root, RootError};
 pub use section::Section;

@@ -336,11 +336,44 @@ pub fn exit_status(findings: &[Finding], fail_on: FailOn) -> ExitStatus {
     }
 }
 
+/// How one rule ended in a report (see [`Report::rule_verdicts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleVerdict<'a> {
+    /// The rule id.
+    pub rule: &'a str,
+    /// Its section.
+    pub section: &'a str,
+    /// `fail` when one of its findings is a failure (active or ignored), else the status of its
+    /// first finding.
+    pub status: Status,
+    /// True when it failed and every failing finding is ignored.
+    pub ignored: bool,
+    /// The highest severity among its active failures, else the severity of its first finding.
+    pub severity: Severity,
+}
+
+impl Report {
+    /// One verdict per rule of the report, in report order (the hardening index and
+    /// `summary.rules` are computed from these).
+    #[must_use]
+    pub fn rule_verdicts(&self) -> Vec<RuleVerdict<'_>> {
+        rule_verdict_list(&self.findings)
+    }
+}
+
 /// How one rule ended, from its findings: its status (a rule fails when one of its findings is
 /// an active failure; it is ignored when every failing finding is), and its weight in the
 /// hardening index (the highest severity among its active failures, else its severity).
 fn rule_verdicts(findings: &[Finding]) -> Vec<(Status, bool, Severity)> {
-    let mut out: Vec<(Status, bool, Severity)> = Vec::new();
+    rule_verdict_list(findings)
+        .into_iter()
+        .map(|v| (v.status, v.ignored, v.severity))
+        .collect()
+}
+
+/// [`rule_verdicts`] with the rule and section named; `findings` grouped by rule.
+fn rule_verdict_list(findings: &[Finding]) -> Vec<RuleVerdict<'_>> {
+    let mut out: Vec<RuleVerdict<'_>> = Vec::new();
     let mut i = 0;
     while i < findings.len() {
         let rule = &findings[i].rule;
@@ -357,7 +390,13 @@ fn rule_verdicts(findings: &[Finding]) -> Vec<(Status, bool, Severity)> {
         } else {
             (group[0].status, false, group[0].severity)
         };
-        out.push(verdict);
+        out.push(RuleVerdict {
+            rule,
+            section: &findings[i].section,
+            status: verdict.0,
+            ignored: verdict.1,
+            severity: verdict.2,
+        });
         i = j;
     }
     out

@@ -1,9 +1,13 @@
-//! nixsec-report: renders a [`nixsec_core::Report`] as text for people, as JSON, or as SARIF 2.1.0.
+//! nixsec-report: renders a [`nixsec_core::Report`] as text for people, as JSON, as SARIF
+//! 2.1.0, as a self-contained HTML page, or as Prometheus metrics for node_exporter's textfile
+//! collector.
 //!
-//! Each output format is one module with one entry point,
-//! `render(report, opts, out) -> std::io::Result<()>`: [`text::render`], [`json::render`] and
-//! [`sarif::render`]. [`render`] picks one by [`Format`]. Renderers never filter findings and
-//! never decide the exit status; that is [`nixsec_core::Report::exit_status`].
+//! Each output format is one module: [`text::render`], [`json::render`], [`sarif::render`],
+//! [`html::render`] (and `render_units`, `render_vulns`, `render_store`, `render_lint`,
+//! `render_diff`) and
+//! [`prometheus::render`]. [`render`] picks one by [`Format`] for an audit-shaped report.
+//! Renderers never filter findings and never decide the exit status; that is
+//! [`nixsec_core::Report::exit_status`].
 #![deny(missing_docs)]
 
 use std::fmt;
@@ -12,8 +16,10 @@ use std::str::FromStr;
 
 use nixsec_core::Report;
 
+pub mod html;
 pub mod json;
 pub mod lint;
+pub mod prometheus;
 pub mod sarif;
 #[cfg(test)]
 mod testdata;
@@ -40,11 +46,21 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 ([`sarif`]).
     Sarif,
+    /// One self-contained HTML page ([`html`]).
+    Html,
+    /// Prometheus text exposition for node_exporter's textfile collector ([`prometheus`]).
+    Prometheus,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 3] = [Format::Text, Format::Json, Format::Sarif];
+    pub const ALL: [Format; 5] = [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Html,
+        Format::Prometheus,
+    ];
 
     /// The lowercase name used on the command line.
     #[must_use]
@@ -53,6 +69,8 @@ impl Format {
             Format::Text => "text",
             Format::Json => "json",
             Format::Sarif => "sarif",
+            Format::Html => "html",
+            Format::Prometheus => "prometheus",
         }
     }
 }
@@ -69,11 +87,13 @@ impl FromStr for Format {
         Format::ALL
             .into_iter()
             .find(|x| x.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown format `{s}` (expected text, json or sarif)"))
+            .ok_or_else(|| {
+                format!("unknown format `{s}` (expected text, json, sarif, html or prometheus)")
+            })
     }
 }
 
-/// Render `report` in `format` to `out`.
+/// Render `report` in `format` to `out` (HTML and Prometheus as an audit's).
 ///
 /// # Errors
 ///
@@ -88,7 +108,70 @@ pub fn render(
         Format::Text => text::render(report, opts, out),
         Format::Json => json::render(report, opts, out),
         Format::Sarif => sarif::render(report, opts, out),
+        Format::Html => html::render(report, out),
+        Format::Prometheus => {
+            prometheus::render(report, "audit", &prometheus::Extra::default(), out)
+        }
     }
+}
+
+/// One change between two systems, for the `nixsec diff` page ([`html::render_diff`]): the
+/// fields of `nixsec diff`'s JSON changes, one to one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffRow {
+    /// What kind of change (`port-opened`, `rule-status`, …).
+    pub kind: String,
+    /// What changed: a rule id, a unit, a port, `group:user`, a setting.
+    pub subject: String,
+    /// The value on the old system (`None`: absent).
+    pub old: Option<String>,
+    /// The value on the new system (`None`: absent).
+    pub new: Option<String>,
+    /// Set when the change makes the new system worse: how much.
+    pub severity: Option<nixsec_core::Severity>,
+    /// The rule that judges it, when one does.
+    pub rule: Option<String>,
+}
+
+/// One unit of `nixsec units`: the HTML exposure chart and table, and the Prometheus
+/// `nixsec_unit_exposure` gauge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    /// The unit (`sshd.service`).
+    pub unit: String,
+    /// The exposure as systemd's integer 0–100 (`84` is 8.4).
+    pub exposure: u64,
+    /// systemd's level name (`EXPOSED`).
+    pub level: String,
+    /// The unit file it was loaded from, inside the root.
+    pub fragment: String,
+}
+
+/// A unit that could not be scored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitError {
+    /// The unit as asked for.
+    pub unit: String,
+    /// Why it could not be loaded.
+    pub error: String,
+}
+
+/// One CVE of one package of `nixsec vulns`: the columns the HTML findings table adds for it,
+/// and the Prometheus `nixsec_cves` counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CveRow {
+    /// The subject of its finding (`openssl-3.0.6 CVE-2022-3602`), which joins the two.
+    pub subject: String,
+    /// The CVE id.
+    pub id: String,
+    /// The package name (`openssl-3.0.6`).
+    pub package: String,
+    /// Its version.
+    pub version: String,
+    /// NVD's rating (`CRITICAL`, `HIGH`, `MEDIUM`, `LOW`, `NONE`), empty when NVD has none.
+    pub rating: String,
+    /// The CVSS base score.
+    pub score: Option<f64>,
 }
 
 #[cfg(test)]

@@ -45,6 +45,11 @@ pub fn render(
             serde_json::to_writer_pretty(&mut *out, &sarif(report)?).map_err(io::Error::from)?;
             writeln!(out)
         }
+        Format::Html => crate::html::render_lint(report, out),
+        Format::Prometheus => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "`nixsec lint` has no Prometheus output (audit, units and vulns have)",
+        )),
     }
 }
 
