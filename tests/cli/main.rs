@@ -14,6 +14,7 @@ mod lint;
 mod misc;
 mod nixstore;
 mod rule_snapshots;
+mod sbom;
 mod scan;
 mod schema_v1;
 mod store;
