@@ -470,7 +470,14 @@ impl Sbom {
                 roots.push(t.clone());
             }
         }
-        let (closure, _) = db.closure(&roots);
+        // The paths the scan examined: the closure of the targets, or the targets alone when
+        // the scan looked at nothing more (`selection.paths` counts what it examined).
+        let (mut closure, _) = db.closure(&roots);
+        if scan.selection.paths < closure.len() {
+            closure = roots.iter().filter(|r| db.get(r).is_some()).cloned().collect();
+            closure.sort();
+            closure.dedup();
+        }
         let hits: HashMap<(&Option<String>, &[String]), &PackageResult> = scan
             .result
             .packages
