@@ -474,7 +474,11 @@ impl Sbom {
         // the scan looked at nothing more (`selection.paths` counts what it examined).
         let (mut closure, _) = db.closure(&roots);
         if scan.selection.paths < closure.len() {
-            closure = roots.iter().filter(|r| db.get(r).is_some()).cloned().collect();
+            closure = roots
+                .iter()
+                .filter(|r| db.get(r).is_some())
+                .cloned()
+                .collect();
             closure.sort();
             closure.dedup();
         }
