@@ -5,7 +5,8 @@
 //! (`tests/fixtures/sbom-schemas`); the closure, the references, the derivers and the patches are
 //! compared with what Nix itself answers (`nix-store -qR`, `-q --references`, `-q --deriver`,
 //! `nix show-derivation`), and the VEX statuses with `tests/fixtures/cve/expected.json` (written
-//! by hand) and the whitelist written here.
+//! by hand) and the whitelist written here. The SPDX documents are also checked by the SPDX
+//! project's own validator, spdx-tools (PyPI, installed by `scripts/test`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -635,5 +636,98 @@ fn a_drv_target_gives_the_same_closure_and_an_empty_vex_is_refused() {
         doc["packages"].as_array().map(Vec::len),
         Some(2),
         "gtk+3 and zlib 1.3.1"
+    );
+}
+
+/// The SPDX project's own validator, spdx-tools (PyPI): parses the JSON document into its model
+/// and checks the SPDX 2.3 rules the JSON schema cannot say (every relationship names an element
+/// of the document, SPDX ids, external reference types and locators, dates). Prints one message
+/// a line and exits 1 when there is one.
+const SPDX_TOOLS_CHECK: &str = r#"
+import sys
+from spdx_tools.spdx.parser.error import SPDXParsingError
+from spdx_tools.spdx.parser.parse_anything import parse_file
+from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+try:
+    doc = parse_file(sys.argv[1])
+except SPDXParsingError as e:
+    print("\n".join(e.get_messages()))
+    sys.exit(1)
+msgs = [m.validation_message for m in validate_full_spdx_document(doc, "SPDX-2.3")]
+print("\n".join(msgs))
+sys.exit(1 if msgs else 0)
+"#;
+
+/// The Python interpreter that has spdx-tools (`NIXSEC_SPDX_PYTHON`, set by `scripts/test`,
+/// which installs it from PyPI in a virtualenv under `target/`); `None` (skip) without it.
+fn spdx_tools() -> Option<PathBuf> {
+    let p = std::env::var_os("NIXSEC_SPDX_PYTHON").map(PathBuf::from);
+    if p.is_none() {
+        tools::skip("NIXSEC_SPDX_PYTHON is not set (scripts/test installs spdx-tools)");
+    }
+    p
+}
+
+/// spdx-tools' verdict on `doc`: its messages (empty: valid).
+fn spdx_tools_messages(python: &Path, doc: &Value) -> Vec<String> {
+    let tmp = tempfile::tempdir().expect("tmp");
+    // spdx-tools picks the parser by the file name's ending.
+    let file = tmp.path().join("doc.spdx.json");
+    std::fs::write(&file, serde_json::to_vec(doc).expect("JSON")).expect("write");
+    let out = Std::new(python)
+        .args(["-c", SPDX_TOOLS_CHECK])
+        .arg(&file)
+        .output()
+        .expect("spdx-tools");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let msgs: Vec<String> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        out.status.success(),
+        msgs.is_empty(),
+        "spdx-tools: {msgs:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    msgs
+}
+
+#[test]
+fn spdx_is_valid_for_the_spdx_projects_own_tools() {
+    let Some(f) = fixture() else { return };
+    let Some(python) = spdx_tools() else { return };
+    let nix = Nix(f);
+    let (_tmp, wl) = whitelist();
+    // The whole closure, the same by its `.drv`, and a package alone.
+    let gtk = nix
+        .closure(&f.top)
+        .into_iter()
+        .find(|p| p.ends_with("-gtk+3-3.24.41"))
+        .expect("gtk");
+    let drv = nix.deriver(&f.top);
+    for target in [f.top.as_str(), drv.as_str(), gtk.as_str()] {
+        let (_, doc) = document(f, "spdx", target, &wl);
+        assert_eq!(
+            spdx_tools_messages(&python, &doc),
+            Vec::<String>::new(),
+            "{target}"
+        );
+    }
+    // The oracle is awake: a relationship to an element the document lacks is an error.
+    let (_, mut doc) = document(f, "spdx", &f.top, &wl);
+    doc["relationships"]
+        .as_array_mut()
+        .expect("relationships")
+        .push(serde_json::json!({
+            "spdxElementId": "SPDXRef-DOCUMENT",
+            "relationshipType": "DESCRIBES",
+            "relatedSpdxElement": "SPDXRef-absent",
+        }));
+    let msgs = spdx_tools_messages(&python, &doc);
+    assert!(
+        msgs.iter().any(|m| m.contains("SPDXRef-absent")),
+        "{msgs:?}"
     );
 }
