@@ -341,6 +341,13 @@ pub enum VulnsFormat {
     Html,
     /// Prometheus metrics for node_exporter's textfile collector.
     Prometheus,
+    /// CycloneDX 1.6 JSON: the closure (components, dependencies) with the CVEs and their VEX
+    /// analysis.
+    Cyclonedx,
+    /// SPDX 2.3 JSON: the closure (packages, dependencies, patches).
+    Spdx,
+    /// OpenVEX 0.2.0: the CVEs as affected, not affected, under investigation or fixed.
+    Openvex,
 }
 
 /// `--min-severity`.

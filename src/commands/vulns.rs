@@ -13,6 +13,7 @@ use nixsec_report::{Format, Options as RenderOptions};
 use nixsec_vulns::index::{self, Source as Mirror};
 use nixsec_vulns::policy::Filter;
 use nixsec_vulns::run::{self, Request, Scan, Source};
+use nixsec_vulns::sbom;
 use nixsec_vulns::scan::PackageResult;
 use nixsec_vulns::targets::Targets;
 use serde::Serialize;
@@ -143,6 +144,9 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
         fail_on,
         scan.warnings.clone(),
     );
+    // SBOM and VEX documents are built before the output is opened: one that cannot be
+    // written (an OpenVEX document without statements) leaves no file behind.
+    let document = sbom(a, &scan, &store_root, started)?;
     let mut out = Output::open(a.output.as_deref())?;
     match a.format {
         VulnsFormat::Json => {
@@ -166,6 +170,9 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
                 cves: Some(&cves),
             };
             nixsec_report::prometheus::render(&report, "vulns", &extra, &mut out)?;
+        }
+        VulnsFormat::Cyclonedx | VulnsFormat::Spdx | VulnsFormat::Openvex => {
+            out.write_all(&document)?;
         }
     }
     out.finish()?;
@@ -209,6 +216,30 @@ fn cve_rows(a: &VulnsScanArgs, o: &Scan) -> Vec<nixsec_report::CveRow> {
         }
     }
     out
+}
+
+/// The SBOM or VEX document of `--format cyclonedx|spdx|openvex` (empty for other formats).
+fn sbom(
+    a: &VulnsScanArgs,
+    scan: &Scan,
+    store_root: &std::path::Path,
+    started: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Vec<u8>> {
+    let format = match a.format {
+        VulnsFormat::Cyclonedx => sbom::Format::CycloneDx,
+        VulnsFormat::Spdx => sbom::Format::Spdx,
+        VulnsFormat::Openvex => sbom::Format::OpenVex,
+        _ => return Ok(Vec::new()),
+    };
+    let tool = ("nixsec", env!("CARGO_PKG_VERSION"));
+    Ok(sbom::render(
+        format,
+        scan,
+        store_root,
+        &filter(a),
+        tool,
+        started,
+    )?)
 }
 
 fn scope(p: &PackageResult) -> &'static str {

@@ -18,6 +18,7 @@ mod misc;
 mod nixstore;
 mod prometheus;
 mod rule_snapshots;
+mod sbom;
 mod scan;
 mod schema_v1;
 mod store;

@@ -1,5 +1,8 @@
-//! Fixture-root builders and tree snapshots for nixsec's tests.
+//! Fixture-root builders and tree snapshots for nixsec's tests; [`schema`]: SBOM and VEX
+//! documents checked against their official JSON schemas.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
+pub mod schema;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -200,6 +200,8 @@ mod tests {
                 paths: 5,
                 ..Selection::default()
             },
+            targets: Vec::new(),
+            mapping: crate::mapping::Mapping::default(),
             warnings: Vec::new(),
             errors,
             data_note: "20 CVEs from feeds".into(),

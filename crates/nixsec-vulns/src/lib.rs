@@ -12,7 +12,8 @@
 //!   manifests), the current system and the gcroots, resolved to store paths;
 //! - [`policy`]: a CVE's finding severity by CVSS, and the severity and score filters;
 //! - [`run`]: one scan as `nixsec vulns` runs it; [`findings`]: CVEs as NIX-150 findings;
-//! - [`support`]: NixOS release and kernel series ends, Nix and Lix advisories (bundled).
+//! - [`support`]: NixOS release and kernel series ends, Nix and Lix advisories (bundled);
+//! - [`sbom`]: SBOM and VEX of a scanned closure (CycloneDX 1.6, SPDX 2.3, OpenVEX 0.2.0).
 #![deny(missing_docs)]
 
 pub mod aterm;
@@ -26,6 +27,7 @@ pub mod packages;
 pub mod policy;
 pub mod profile;
 pub mod run;
+pub mod sbom;
 pub mod scan;
 pub mod support;
 pub mod targets;

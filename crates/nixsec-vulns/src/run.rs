@@ -61,6 +61,10 @@ pub struct Scan {
     pub whitelist: Whitelist,
     /// The packages examined.
     pub selection: Selection,
+    /// The store paths the targets resolved to (the roots of the closure).
+    pub targets: Vec<String>,
+    /// The pname → CPE table used (built in, plus `--cpe-map` files).
+    pub mapping: Mapping,
     /// Things to act on that did not stop the scan: stale data, expired or unused whitelist
     /// entries, ambiguous vendors, odd NVD data.
     pub warnings: Vec<String>,
@@ -223,6 +227,8 @@ pub fn run(req: &Request<'_>) -> Result<Scan, ScanError> {
         result,
         whitelist,
         selection,
+        targets,
+        mapping,
         warnings,
         errors,
         data_note,
