@@ -31,6 +31,7 @@ pub mod nixos;
 
 pub use eval::{Decision, OpenPort, Packet, Tri};
 pub use model::{IpVer, Ruleset, Source, SourceKind, L4};
+pub use netlink::LiveError;
 
 /// A ruleset file that could not be read or parsed.
 #[derive(Debug, Clone)]
