@@ -12,6 +12,7 @@ mod host_hardening;
 mod isolation;
 mod lint;
 mod misc;
+mod module;
 mod nixstore;
 mod rule_snapshots;
 mod scan;

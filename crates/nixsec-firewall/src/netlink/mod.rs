@@ -255,9 +255,10 @@ pub fn read_raw() -> Result<Vec<u8>, LiveError> {
     Err(LiveError::Changing)
 }
 
-/// The name of interface `index` in this network namespace.
+/// The name of interface `index` in this network namespace (`SIOCGIFNAME` on a netlink
+/// socket: no other address family is needed, so a service may be limited to `AF_NETLINK`).
 fn interface_name(index: u32) -> Option<String> {
-    let fd = rustix::net::socket(AddressFamily::INET, SocketType::DGRAM, None).ok()?;
+    let fd = rustix::net::socket(AddressFamily::NETLINK, SocketType::RAW, None).ok()?;
     rustix::net::netdevice::index_to_name(&fd, index).ok()
 }
 
@@ -268,6 +269,16 @@ fn interface_name(index: u32) -> Option<String> {
 pub fn read_live() -> Result<Ruleset, LiveError> {
     let raw = read_raw()?;
     parse_raw(&raw, &interface_name)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Loopback is interface 1 in every network namespace.
+    #[test]
+    fn interface_names_over_a_netlink_socket() {
+        assert_eq!(super::interface_name(1).as_deref(), Some("lo"));
+        assert_eq!(super::interface_name(u32::MAX), None);
+    }
 }
 
 /// The ruleset of the reply buffers `raw` (from [`read_raw`], or a capture of it).
