@@ -216,6 +216,9 @@ fn hardening_index_counts_rules_once() {
             ),
         };
         assert_eq!(new["summary"]["hardening_index"], index, "{root}");
-        assert_eq!(new["summary"]["rules"]["fail"], failing, "{root}: failing rules");
+        assert_eq!(
+            new["summary"]["rules"]["fail"], failing,
+            "{root}: failing rules"
+        );
     }
 }

@@ -271,16 +271,6 @@ pub fn read_live() -> Result<Ruleset, LiveError> {
     parse_raw(&raw, &interface_name)
 }
 
-#[cfg(test)]
-mod tests {
-    /// Loopback is interface 1 in every network namespace.
-    #[test]
-    fn interface_names_over_a_netlink_socket() {
-        assert_eq!(super::interface_name(1).as_deref(), Some("lo"));
-        assert_eq!(super::interface_name(u32::MAX), None);
-    }
-}
-
 /// The ruleset of the reply buffers `raw` (from [`read_raw`], or a capture of it).
 ///
 /// # Errors
@@ -292,4 +282,14 @@ pub fn parse_raw(
     let mut d = Dump::default();
     d.add(raw)?;
     Ok(translate::translate(&d, SOURCE, ifindex))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Loopback is interface 1 in every network namespace.
+    #[test]
+    fn interface_names_over_a_netlink_socket() {
+        assert_eq!(super::interface_name(1).as_deref(), Some("lo"));
+        assert_eq!(super::interface_name(u32::MAX), None);
+    }
 }
