@@ -1056,6 +1056,10 @@ impl RuleCx<'_> {
                 break;
             }
             let w = (r.field.len() + 3) & !3;
+            // A field of no length (a corrupt dump) would never reach the key's length.
+            if w == 0 || fields.len() >= 16 {
+                break;
+            }
             fields.push(r.field.clone());
             got += w;
             at += w / 4;
