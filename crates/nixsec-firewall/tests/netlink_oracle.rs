@@ -2,7 +2,8 @@
 //! network namespace (with `nft -f`, or with the `iptables-nft` commands of the fixture
 //! scripts), then listed both by `nft -j list ruleset` and by nixsec's netlink reader. The
 //! two readings must agree on every chain, every rule's text and on the verdict of a grid of
-//! packets. The namespace is made by running this test binary again under `unshare -n`
+//! packets; each real dump, cut short and corrupted, must read without a panic or a hang. The
+//! namespace is made by running this test binary again under `unshare -n`
 //! (the child only collects; the comparison runs here). Skipped with a message where `nft`,
 //! `iptables-nft` or namespaces are missing; fails instead when `CI` is set.
 
