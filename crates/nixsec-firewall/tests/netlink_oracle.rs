@@ -380,6 +380,13 @@ fn strip_src(v: Vec<String>) -> Vec<String> {
 
 /// Equal lists, or a failure listing the lines that differ (netlink first, then nft JSON).
 fn same(case: &str, what: &str, netlink: &[String], json: &[String]) {
+    if let Some(d) = differ(case, what, netlink, json) {
+        panic!("{d}");
+    }
+}
+
+/// `None` when the lists are equal, else the lines that differ (netlink first, then nft JSON).
+fn differ(case: &str, what: &str, netlink: &[String], json: &[String]) -> Option<String> {
     let diff: Vec<String> = netlink
         .iter()
         .zip(json)
@@ -387,13 +394,14 @@ fn same(case: &str, what: &str, netlink: &[String], json: &[String]) {
         .take(8)
         .map(|(a, b)| format!("  netlink: {a}\n  nft -j:  {b}"))
         .collect();
-    assert!(
-        diff.is_empty() && netlink.len() == json.len(),
-        "{case}: {what} differ ({} vs {} lines):\n{}",
-        netlink.len(),
-        json.len(),
-        diff.join("\n")
-    );
+    (!diff.is_empty() || netlink.len() != json.len()).then(|| {
+        format!(
+            "{case}: {what} differ ({} vs {} lines):\n{}",
+            netlink.len(),
+            json.len(),
+            diff.join("\n")
+        )
+    })
 }
 
 #[test]
@@ -429,6 +437,87 @@ fn netlink_reads_like_nft_json() {
         );
         mangled_dumps_never_panic(&name, &raw);
     }
+}
+
+/// The example rulesets Debian's `nftables` package ships (upstream's `files/examples` and
+/// `files/nftables`): written by nftables' authors, not for nixsec. Those that load on their own
+/// in a fresh namespace (`load_balancing`, `overview`, `secmark` and `sets_and_maps` need
+/// objects or modules they do not define).
+const DEBIAN_EXAMPLES: &[&str] = &[
+    "all-in-one.nft",
+    "arp-filter.nft",
+    "bridge-filter.nft",
+    "ct_helpers.nft",
+    "inet-filter.nft",
+    "inet-nat.nft",
+    "ipv4-filter.nft",
+    "ipv4-mangle.nft",
+    "ipv4-nat.nft",
+    "ipv4-raw.nft",
+    "ipv6-filter.nft",
+    "ipv6-mangle.nft",
+    "ipv6-nat.nft",
+    "ipv6-raw.nft",
+    "nat.nft",
+    "netdev-ingress.nft",
+    "workstation.nft",
+];
+
+#[test]
+fn netlink_reads_debian_examples_like_nft_json() {
+    let dir = Path::new("/usr/share/doc/nftables/examples");
+    if !dir.is_dir() {
+        // Documentation of the `nftables` package, left out of some minimal images.
+        eprintln!("skipped: no `{}` (nftables' examples)", dir.display());
+        return;
+    }
+    let cases: Vec<(String, Option<String>)> = DEBIAN_EXAMPLES
+        .iter()
+        .filter_map(|n| {
+            let text = std::fs::read_to_string(dir.join(n)).ok()?;
+            // Their `include "./…"` lines name files of the same directory.
+            let text = text.replace("include \"./", &format!("include \"{}/", dir.display()));
+            Some(((*n).to_string(), Some(text)))
+        })
+        .collect();
+    let Some(got) = collect(&cases) else { return };
+    let lo = |i: u32| (i == 1).then(|| "lo".to_string());
+    let mut diffs = Vec::new();
+    for (name, json, raw) in &got {
+        let by_json = nftjson::parse(json, "nft -j").unwrap_or_else(|e| panic!("{name}: {e}"));
+        let by_netlink = netlink::parse_raw(raw, &lo).unwrap_or_else(|e| panic!("{name}: {e}"));
+        diffs.extend(differ(
+            name,
+            "chains",
+            &chains(&by_netlink),
+            &chains(&by_json),
+        ));
+        diffs.extend(differ(
+            name,
+            "rule texts",
+            &strip_src(texts(&by_netlink)),
+            &strip_src(texts(&by_json)),
+        ));
+        diffs.extend(differ(
+            name,
+            "verdicts",
+            &grid(&by_netlink),
+            &grid(&by_json),
+        ));
+        diffs.extend(differ(
+            name,
+            "open ports",
+            &summary(&by_netlink),
+            &summary(&by_json),
+        ));
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} of {} examples:\n{}",
+        diffs.len(),
+        got.len(),
+        diffs.join("\n")
+    );
 }
 
 /// A real dump cut short, and with bytes overwritten (a fixed pseudo-random sequence): the

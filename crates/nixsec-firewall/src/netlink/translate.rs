@@ -1175,7 +1175,15 @@ impl RuleCx<'_> {
             return;
         }
         if be32(a, 3).is_some() {
-            // A data map (`meta mark set … map { … }`) loads a value; nothing to match.
+            // A data map (`meta mark set … map { … }`, `dnat to tcp dport map { … }`) loads a
+            // value; nothing to match. Its key's protocol dependency stays a condition (the
+            // statement applies to that protocol only) but is left out of the text, as nft
+            // lists it.
+            self.words.push(Word {
+                text: String::new(),
+                dep: None,
+                uses: fields.iter().flat_map(Self::layers).collect(),
+            });
             self.regs.clear();
             return;
         }
@@ -1277,6 +1285,18 @@ impl RuleCx<'_> {
             "cmp" => self.cmp(&a),
             "range" => self.range(&a),
             "lookup" => self.lookup(&a),
+            // `ct helper set udp dport map { … }`: an object chosen by a map whose key is a
+            // field (`NFTA_OBJREF_SET_SREG`); its protocol dependency is left out of the text
+            // as nft lists it. Matches nothing and decides nothing.
+            "objref" => {
+                if let Some(r) = self.reg(&a, 3) {
+                    self.words.push(Word {
+                        text: String::new(),
+                        dep: None,
+                        uses: Self::layers(&r.field),
+                    });
+                }
+            }
             "immediate" => {
                 if be32(&a, 1) == Some(0) {
                     if let Some(v) = get(&a, 2).and_then(wire::data_verdict) {
@@ -1316,7 +1336,7 @@ impl RuleCx<'_> {
             }
             // Statements that neither match nor decide (as the JSON reader treats them).
             "counter" | "log" | "limit" | "quota" | "connlimit" | "notrack" | "dynset"
-            | "objref" | "queue" | "masq" | "last" | "dup" | "fwd" | "synproxy" | "tproxy"
+            | "queue" | "masq" | "last" | "dup" | "fwd" | "synproxy" | "tproxy"
             | "flow_offload" | "ct_expect" | "secmark" => {}
             other => {
                 // An expression nixsec does not know may load any register: forget them all.
