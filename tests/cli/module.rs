@@ -5,7 +5,9 @@
 //! `nix-instantiate --eval` against a minimal stand-in for NixOS's module system
 //! (`nix/tests/render-units.nix`); the flake's `checks.module-exposure` does the same with the
 //! real NixOS. Last, the audit run with the service's credentials (a non-root user with the
-//! unit's three capabilities) sees what root sees.
+//! unit's three capabilities) sees what root sees, and its system calls and sockets (traced
+//! with `strace`) are all ones the unit's `SystemCallFilter=` and `RestrictAddressFamilies=`
+//! let through.
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Std;
@@ -301,5 +303,105 @@ fn the_services_credentials_see_what_root_sees() {
     assert!(
         root_only.iter().all(allowed) && service_only.iter().all(allowed),
         "root only: {root_only:#?}\nservice only: {service_only:#?}"
+    );
+}
+
+/// The groups and names of the `key=` lines of a unit's `[Service]` section, in order.
+fn unit_values(unit: &str, key: &str) -> Vec<String> {
+    unit.lines()
+        .filter_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The system calls of `@group` (or a name), as `systemd-analyze syscall-filter` lists them.
+fn syscalls(group: &str) -> std::collections::BTreeSet<String> {
+    let Some(g) = group.strip_prefix('@') else {
+        return std::iter::once(group.to_string()).collect();
+    };
+    let out = Std::new("systemd-analyze")
+        .args(["syscall-filter", "--no-pager"])
+        .arg(format!("@{g}"))
+        .output()
+        .expect("systemd-analyze syscall-filter");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .flat_map(syscalls)
+        .collect()
+}
+
+/// A default audit of this machine, traced with `strace -f`, makes only the system calls the
+/// unit's `SystemCallFilter=` lets through (as `systemd-analyze syscall-filter` expands its
+/// groups) and opens sockets of the `RestrictAddressFamilies=` families only: the hardening
+/// does not make checks fail with `EPERM`.
+#[test]
+fn the_audits_system_calls_pass_the_units_filter() {
+    if !tools::require(&["nix-instantiate", "systemd-analyze", "strace"])
+        || !tools::require_root("to audit this machine as the service does")
+    {
+        return;
+    }
+    let units = render(&format!(r#"{{ enable = true; package = "{PACKAGE}"; }}"#));
+    let unit = units["units"]["nixsec.service"].as_str().expect("unit");
+    let mut allowed = std::collections::BTreeSet::new();
+    let mut denied = std::collections::BTreeSet::new();
+    for f in unit_values(unit, "SystemCallFilter") {
+        match f.strip_prefix('~') {
+            Some(g) => denied.extend(syscalls(g)),
+            None => allowed.extend(syscalls(&f)),
+        }
+    }
+    assert!(allowed.contains("openat") && denied.contains("reboot"));
+    let families = unit_values(unit, "RestrictAddressFamilies");
+    let t = tempfile::tempdir().expect("tempdir");
+    let trace = t.path().join("trace");
+    let status = Std::new("strace")
+        .args(["-f", "-qq", "-o"])
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_nixsec"))
+        .args(["audit", "--fail-on", "none", "--format", "json", "--output"])
+        .arg(t.path().join("report.json"))
+        .env("NIXSEC_CACHE_DIR", t.path().join("cache"))
+        .status()
+        .expect("strace");
+    assert!(status.success(), "{status}");
+    let text = std::fs::read_to_string(&trace).expect("trace");
+    let mut used = std::collections::BTreeSet::new();
+    let mut sockets = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        // `PID name(args…) = result`; `<... name resumed>` and signal lines are skipped.
+        let call = line.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+        let Some((name, args)) = call.split_once('(') else {
+            continue;
+        };
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            continue;
+        }
+        if name == "socket" {
+            sockets.insert(args.split(',').next().unwrap_or_default().to_string());
+        }
+        used.insert(name.to_string());
+    }
+    assert!(used.len() > 20 && used.contains("openat"), "{used:?}");
+    let refused: Vec<&String> = used
+        .iter()
+        .filter(|s| !allowed.contains(*s) || denied.contains(*s))
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "refused by the unit's filter: {refused:?}"
+    );
+    let other: Vec<&String> = sockets.iter().filter(|f| !families.contains(f)).collect();
+    assert!(
+        other.is_empty(),
+        "sockets of families {other:?}, the unit allows {families:?}"
     );
 }
