@@ -251,3 +251,133 @@ fn network_namespace_end_to_end() {
     }
     assert_eq!(rows.len(), 4, "{rows:#?}");
 }
+
+/// Inside `unshare -n`: the ruleset loaded with `nft`, listeners started, then a default
+/// `nixsec audit` of the live host (which reads the rules over netlink), the same audit given
+/// `nft -j list ruleset` with `--nft-json`, and the live audit again as `nobody`.
+const LIVE_SCRIPT: &str = r#"set -eu
+out=$1; bin=$2
+ip link set lo up
+ip link add nxs0 type veth peer name nxs1
+ip addr add 192.0.2.1/24 dev nxs0
+ip link set nxs0 up
+ip link set nxs1 up
+nft -f "$out/ruleset.nft"
+python3 "$out/listen.py" > "$out/ready" &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$out/ready" ] && break; sleep 0.05; done
+export NIXSEC_CACHE_DIR="$out/no-cache"
+"$bin" audit --section firewall --format json --output "$out/live.json" || true
+nft -j list ruleset > "$out/ruleset.json"
+"$bin" audit --section firewall --format json --nft-json "$out/ruleset.json" --output "$out/nft-json.json" || true
+setpriv --reuid=65534 --regid=65534 --clear-groups "$bin" audit --rule NIX-070 --format json > "$out/nobody.json" || true
+"#;
+
+/// The firewall findings of a report: rule, status, severity, subject and message, with the
+/// source of the rules (`source`, and `path` after each rule) named the same way.
+fn firewall_findings(report: &serde_json::Value, source: &str, path: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .is_some_and(|r| ("NIX-070".."NIX-077").contains(&r))
+        })
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["rule"],
+                f["status"],
+                f["severity"],
+                f["subject"],
+                f["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace(source, "SOURCE")
+                    .replace(&format!("({path})"), "(SOURCE)")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn live_audit_reads_the_firewall_over_netlink() {
+    if !tools::require(&["unshare", "ip", "nft", "python3", "setpriv"]) {
+        return;
+    }
+    let probe = Std::new("unshare").args(["-n", "true"]).output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        tools::skip("`unshare -n` is not permitted here");
+        return;
+    }
+    let t = tempfile::tempdir().expect("tempdir");
+    let out = t.path();
+    // `nobody` runs the binary too: a copy in a directory anyone may enter.
+    let bin_dir = out.join("bin");
+    std::fs::create_dir(&bin_dir).expect("mkdir");
+    let bin = bin_dir.join("nixsec");
+    std::fs::copy(env!("CARGO_BIN_EXE_nixsec"), &bin).expect("copy nixsec");
+    use std::os::unix::fs::PermissionsExt as _;
+    for p in [out, bin_dir.as_path()] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    std::fs::write(out.join("ruleset.nft"), RULESET).expect("write");
+    std::fs::write(out.join("listen.py"), LISTEN_PY).expect("write");
+    std::fs::write(out.join("live.sh"), LIVE_SCRIPT).expect("write");
+    let run = Std::new("unshare")
+        .args(["-n", "bash"])
+        .arg(out.join("live.sh"))
+        .arg(out)
+        .arg(&bin)
+        .output()
+        .expect("unshare");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    if !run.status.success() && stderr.contains("Unknown device type") {
+        tools::skip(&format!("no veth support in this kernel: {stderr}"));
+        return;
+    }
+    assert!(run.status.success(), "namespace script failed: {stderr}");
+    let read = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(out.join(name)).expect(name);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}: {text}"))
+    };
+    let live = read("live.json");
+    let by_json = read("nft-json.json");
+    // Verdicts, not errors: the same findings as from `nft -j list ruleset`.
+    let got = firewall_findings(
+        &live,
+        "the live nftables ruleset (netlink)",
+        "netlink:nftables",
+    );
+    let json_path = out.join("ruleset.json").display().to_string();
+    let want = firewall_findings(&by_json, &format!("`{json_path}`"), &json_path);
+    assert_eq!(got, want, "live (netlink) vs --nft-json");
+    assert!(
+        !got.iter().any(|f| f.contains("\"error\"")),
+        "the live audit gives verdicts: {got:#?}"
+    );
+    assert_eq!(finding(&live, "NIX-070")["status"], "pass", "{got:#?}");
+    let f = finding(&live, "NIX-074");
+    assert_eq!(
+        (&f["status"], &f["subject"]),
+        (&"fail".into(), &"tcp/5432".into()),
+        "{f}"
+    );
+    assert!(
+        f["message"].as_str().unwrap_or_default().ends_with(
+            "is reachable from other hosts (rules from the live nftables ruleset (netlink))"
+        ),
+        "{f}"
+    );
+    // Without privileges: one line saying so.
+    let nobody = read("nobody.json");
+    let f = finding(&nobody, "NIX-070");
+    assert_eq!(f["status"], "error", "{f}");
+    assert_eq!(
+        f["message"],
+        "reading the live nftables ruleset needs root (`CAP_NET_ADMIN`): run nixsec as root, or save the rules with `nft -j list ruleset > FILE` as root and pass `--nft-json FILE`"
+    );
+}

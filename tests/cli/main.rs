@@ -15,6 +15,7 @@ mod isolation;
 mod lint;
 mod lint_corpus;
 mod misc;
+mod module;
 mod nixstore;
 mod prometheus;
 mod rule_snapshots;

@@ -1,6 +1,8 @@
 //! nixsec-firewall: what inbound traffic a host's firewall accepts, from saved state only.
 //!
 //! Sources (host-formats section 3; no tool is ever run):
+//! * on the running host, the live nftables ruleset read over netlink ([`netlink`]; needs
+//!   root);
 //! * `nft -j list ruleset` JSON ([`nftjson`]), given with `nixsec audit --nft-json FILE`;
 //! * `iptables-save`/`ip6tables-save` text of either backend ([`iptables`]), from the files
 //!   distributions restore at boot ([`SAVED_IPTABLES`]);
@@ -22,12 +24,14 @@ use nixsec_core::{Root, RootError};
 pub mod eval;
 pub mod iptables;
 pub mod model;
+pub mod netlink;
 pub mod nftjson;
 pub mod nfttext;
 pub mod nixos;
 
 pub use eval::{Decision, OpenPort, Packet, Tri};
 pub use model::{IpVer, Ruleset, Source, SourceKind, L4};
+pub use netlink::LiveError;
 
 /// A ruleset file that could not be read or parsed.
 #[derive(Debug, Clone)]
@@ -144,6 +148,26 @@ pub const NFTABLES_UNITS: &[&str] = &[
 /// Largest ruleset file read.
 const MAX_RULESET: u64 = 64 * 1024 * 1024;
 
+/// What became of the live ruleset of the running host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Live {
+    /// Not read: a mounted root, or `--nft-json` gives the live rules.
+    #[default]
+    NotTried,
+    /// Read over netlink: one of the ruleset's sources.
+    Read,
+    /// The kernel has no `nf_tables` loaded, so no nftables rules exist (the empty live
+    /// ruleset is a source).
+    NotLoaded,
+    /// Could not be read; the reason in one line, and whether it is a lack of privilege.
+    Unreadable {
+        /// Why.
+        reason: String,
+        /// The kernel refused for lack of `CAP_NET_ADMIN`.
+        permission: bool,
+    },
+}
+
 /// The ruleset found for a host.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
@@ -153,6 +177,8 @@ pub struct Loaded {
     pub errors: Vec<Error>,
     /// Remarks on how the sources were combined (shown in messages).
     pub notes: Vec<String>,
+    /// The live ruleset (running host only).
+    pub live: Live,
 }
 
 impl Loaded {
@@ -162,13 +188,16 @@ impl Loaded {
         self.ruleset.sources.is_empty() && self.errors.is_empty()
     }
 
-    /// The source paths, comma-separated.
+    /// The source paths, comma-separated (the live ruleset by name).
     #[must_use]
     pub fn source_list(&self) -> String {
         self.ruleset
             .sources
             .iter()
-            .map(|s| format!("`{}`", s.path))
+            .map(|s| match s.kind {
+                SourceKind::NftNetlink => "the live nftables ruleset (netlink)".to_string(),
+                _ => format!("`{}`", s.path),
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -254,11 +283,59 @@ fn iptables_nft_table(rs: &Ruleset, family: &str, table: &str) -> bool {
         .any(|r| r.text.contains("xt "))
 }
 
-/// Find and read the host's ruleset: `nft_json` (from `--nft-json`) if given, saved
-/// iptables files, and the NixOS firewall script of the system closure.
+/// The live ruleset of the running host: empty without reading when `nf_tables` is not
+/// loaded (a request would load it), else read over netlink.
+fn read_live(root: &Root) -> Result<Option<Ruleset>, netlink::LiveError> {
+    if netlink::nf_tables_present(root) == Some(false) {
+        return Ok(None);
+    }
+    netlink::read_live().map(Some)
+}
+
+/// Find and read the host's ruleset: `nft_json` (from `--nft-json`) if given, else on the
+/// running host the live nftables ruleset over netlink; saved iptables files, and the NixOS
+/// firewall script of the system closure.
 #[must_use]
 pub fn load(root: &Root, nft_json: Option<&Path>) -> Loaded {
+    let live = (root.is_live() && nft_json.is_none()).then(|| read_live(root));
+    load_with(root, nft_json, live)
+}
+
+/// [`load`] with the outcome of reading the live ruleset given (`None`: not tried;
+/// `Ok(None)`: `nf_tables` is not loaded).
+#[must_use]
+pub fn load_with(
+    root: &Root,
+    nft_json: Option<&Path>,
+    live: Option<Result<Option<Ruleset>, netlink::LiveError>>,
+) -> Loaded {
     let mut out = Loaded::default();
+    let live_rs = match live {
+        None => None,
+        Some(Ok(Some(rs))) => {
+            out.live = Live::Read;
+            Some(rs)
+        }
+        Some(Ok(None)) => {
+            out.live = Live::NotLoaded;
+            out.notes
+                .push("`nf_tables` is not loaded, so the kernel holds no nftables rules".into());
+            Some(Ruleset {
+                sources: vec![Source {
+                    path: netlink::SOURCE.into(),
+                    kind: SourceKind::NftNetlink,
+                }],
+                ..Ruleset::default()
+            })
+        }
+        Some(Err(e)) => {
+            out.live = Live::Unreadable {
+                permission: matches!(e, netlink::LiveError::Permission),
+                reason: e.to_string(),
+            };
+            None
+        }
+    };
     let mut ipt = Ruleset::default();
     for (path, ver) in SAVED_IPTABLES {
         match read_root(root, path) {
@@ -310,8 +387,8 @@ pub fn load(root: &Root, nft_json: Option<&Path>) -> Loaded {
         }
         break;
     }
-    // nftables files loaded at boot; the live ruleset of `--nft-json` supersedes them.
-    if nft_json.is_none() {
+    // nftables files loaded at boot; the live ruleset (`--nft-json`, netlink) supersedes them.
+    if nft_json.is_none() && live_rs.is_none() {
         for unit in NFTABLES_UNITS {
             let text = match read_root(root, unit) {
                 Ok(Some((_, t))) => t,
@@ -349,7 +426,8 @@ pub fn load(root: &Root, nft_json: Option<&Path>) -> Loaded {
             break;
         }
     }
-    match nft_json.map(read_nft_json_file) {
+    let live_read = live_rs.is_some();
+    match nft_json.map(read_nft_json_file).or(live_rs.map(Ok)) {
         Some(Ok(mut nft)) => {
             if !ipt.chains.is_empty() {
                 // Tables iptables-nft manages show opaque `xt` rules in the JSON: read them
@@ -390,11 +468,26 @@ pub fn load(root: &Root, nft_json: Option<&Path>) -> Loaded {
         if let Ok(Some((_, names))) = read_root(root, file) {
             let names: Vec<&str> = names.split_whitespace().collect();
             if !names.is_empty() && !has_ipt(v) {
-                out.notes.push(format!(
+                let what = format!(
                     "legacy {} tables are loaded (`{file}`: {}) but no saved rules describe them, so their rules are not seen",
                     if v == IpVer::V4 { "iptables" } else { "ip6tables" },
                     names.join(", ")
-                ));
+                );
+                // Read live, the verdict would rest on half the rules: an error, unless only
+                // tables without input chains are loaded.
+                if live_read
+                    && names
+                        .iter()
+                        .any(|n| matches!(*n, "filter" | "mangle" | "raw" | "security"))
+                {
+                    out.errors.push(Error::new(
+                        file,
+                        None,
+                        format!("{what}: save them with `iptables-save` to `/etc/iptables/rules.v4` (`ip6tables-save` to `rules.v6`)"),
+                    ));
+                } else {
+                    out.notes.push(what);
+                }
             }
         }
     }

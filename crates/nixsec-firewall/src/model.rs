@@ -193,6 +193,13 @@ impl Cond {
         self
     }
 
+    /// Add protocol dependencies.
+    #[must_use]
+    pub fn with_reqs(mut self, reqs: impl IntoIterator<Item = Req>) -> Self {
+        self.requires.extend(reqs);
+        self
+    }
+
     /// True when the condition restricts the source address.
     #[must_use]
     pub fn is_source_restriction(&self) -> bool {
@@ -304,6 +311,8 @@ pub struct Source {
 pub enum SourceKind {
     /// `nft -j list ruleset`.
     NftJson,
+    /// The live ruleset of the running host, read over netlink.
+    NftNetlink,
     /// `iptables-save` / `ip6tables-save` text (legacy or nft backend).
     IptablesSave {
         /// Which `*tables-save`.

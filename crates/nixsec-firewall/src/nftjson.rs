@@ -145,6 +145,22 @@ fn convert_rule(rs: &Ruleset, ci: usize, exprs: &[Value], r: &Value) -> Rule {
             "dnat" | "redirect" => {
                 dnat = true;
                 words.push(kind.clone());
+                // `dnat to tcp dport map { … }`: the map's key is a transport field, so the
+                // statement applies to that protocol only (nft leaves the dependency out).
+                for part in ["addr", "port"] {
+                    let proto = body
+                        .get(part)
+                        .and_then(|v| v.get("map"))
+                        .and_then(|m| m.get("key"))
+                        .and_then(|k| k.get("payload"))
+                        .and_then(|p| s(p, "protocol"));
+                    if let Some(p @ ("tcp" | "udp" | "sctp" | "dccp" | "udplite")) = proto {
+                        let c = Cond::one(Key::L4Proto, false, vec![Pat::Name(p.into())]);
+                        if !conds.contains(&c) {
+                            conds.push(c);
+                        }
+                    }
+                }
             }
             "xt" => {
                 let name = s(body, "name").unwrap_or("?");

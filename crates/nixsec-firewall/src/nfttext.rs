@@ -352,8 +352,11 @@ fn table_body(p: &mut P, cx: &TableCx, rs: &mut Ruleset) -> Result<(), Error> {
                 let _ = p.statement();
             }
             Some(Tok::Word(_)) => {
-                // flowtables, counters, quotas, …: not part of filtering decisions here.
-                let _ = p.word()?;
+                // flowtables, counters, quotas, `ct helper NAME`, …: not part of filtering
+                // decisions here. Their words up to the block, then the block.
+                while matches!(p.peek(), Some(Tok::Word(_) | Tok::Str(_))) {
+                    p.i += 1;
+                }
                 p.skip_block()?;
             }
             Some(t) => return Err(p.err(format!("unexpected {t:?} in table"))),

@@ -1,6 +1,7 @@
 //! The nft-syntax reader against real nftables: each ruleset below is loaded with `nft -f` in a
 //! fresh network namespace and listed with `nft -j list ruleset`; reading the file must decide
-//! every packet of a grid as reading nft's own JSON does. Skipped with a message where `nft`
+//! every packet of a grid as reading nft's own JSON does; so must the example rulesets Debian's
+//! `nftables` package ships. Skipped with a message where `nft`
 //! or namespaces are missing; fails instead when `CI` is set.
 
 use std::process::Command;
@@ -160,4 +161,89 @@ fn hand_checked_verdicts() {
     assert_eq!(d(&rs[2], V6, Udp, 60_500, Some("eth1")), Yes);
     assert_eq!(d(&rs[2], V4, Udp, 12_345, Some("wg0")), Yes);
     assert_eq!(d(&rs[2], V4, Tcp, 443, None), Yes);
+}
+
+/// The example rulesets Debian's `nftables` package ships (written by nftables' authors, not
+/// for nixsec) that load on their own in a fresh namespace.
+const DEBIAN_EXAMPLES: &[&str] = &[
+    "all-in-one.nft",
+    "arp-filter.nft",
+    "bridge-filter.nft",
+    "ct_helpers.nft",
+    "inet-filter.nft",
+    "inet-nat.nft",
+    "ipv4-filter.nft",
+    "ipv4-mangle.nft",
+    "ipv4-nat.nft",
+    "ipv4-raw.nft",
+    "ipv6-filter.nft",
+    "ipv6-mangle.nft",
+    "ipv6-nat.nft",
+    "ipv6-raw.nft",
+    "nat.nft",
+    "netdev-ingress.nft",
+    "workstation.nft",
+];
+
+#[test]
+fn nft_text_reads_debian_examples_like_nft_json() {
+    let dir = std::path::Path::new("/usr/share/doc/nftables/examples");
+    if !dir.is_dir() {
+        // Documentation of the `nftables` package, left out of some minimal images.
+        eprintln!("skipped: no `{}` (nftables' examples)", dir.display());
+        return;
+    }
+    if !common::require(&["nft", "unshare"]) || !common::netns() {
+        return;
+    }
+    let mut diffs = Vec::new();
+    for name in DEBIAN_EXAMPLES {
+        let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+            continue;
+        };
+        let out = Command::new("unshare")
+            .args([
+                "-n",
+                "sh",
+                "-c",
+                "cd \"$1\" && nft -f \"$2\" && nft -j list ruleset",
+                "sh",
+            ])
+            .arg(dir)
+            .arg(name)
+            .output()
+            .expect("unshare");
+        assert!(
+            out.status.success(),
+            "nft rejected {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json = nftjson::parse(&String::from_utf8_lossy(&out.stdout), "nft -j")
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut include = |p: &str| {
+            let path = dir.join(p.trim_start_matches("./"));
+            Ok(std::fs::read_to_string(&path)
+                .ok()
+                .map(|t| (path.display().to_string(), t)))
+        };
+        let ours = match nfttext::parse_with_includes(&text, name, &mut include) {
+            Ok(rs) => rs,
+            Err(e) => {
+                diffs.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let (a, b) = (grid(&ours), grid(&json));
+        let differ: Vec<String> = a
+            .iter()
+            .zip(&b)
+            .filter(|(x, y)| x != y)
+            .take(4)
+            .map(|(x, y)| format!("  file: {x:?}\n  nft -j: {y:?}"))
+            .collect();
+        if !differ.is_empty() {
+            diffs.push(format!("{name}:\n{}", differ.join("\n")));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }

@@ -1,13 +1,14 @@
 //! The host's firewall for the firewall rules (NIX-070..077): the ruleset read once per audit
-//! by `nixsec-firewall` (`--nft-json`, saved iptables rules, the NixOS firewall script), and
-//! the listening sockets compared with it.
+//! by `nixsec-firewall` (on the running host the live nftables ruleset over netlink, or
+//! `--nft-json`; saved iptables rules, the NixOS firewall script), and the listening sockets
+//! compared with it.
 
 use std::sync::Arc;
 
 use crate::cx::HostCx;
 use nixsec_core::Outcome;
 use nixsec_firewall::model::RuleRef;
-use nixsec_firewall::{IpVer, Loaded, Packet, Ruleset, Tri, L4};
+use nixsec_firewall::{IpVer, Live, Loaded, Packet, Ruleset, Tri, L4};
 
 use nixsec_readers::procnet::{Process, Socket, SocketTable};
 
@@ -42,6 +43,14 @@ impl Firewall {
             return Err(Outcome::error(msgs.join("; ")));
         }
         if self.loaded.ruleset.sources.is_empty() && !self.nixos_disabled {
+            if let Live::Unreadable { reason, permission } = &self.loaded.live {
+                // One line: why the live rules could not be read, and the way around it.
+                return Err(Outcome::error(if *permission {
+                    format!("{reason}: run nixsec as root, or save the rules with `nft -j list ruleset > FILE` as root and pass `--nft-json FILE`")
+                } else {
+                    format!("{reason}: save the rules with `nft -j list ruleset > FILE` and pass `--nft-json FILE`")
+                }));
+            }
             if self.nixos_nftables {
                 return Err(Outcome::error(format!(
                     "NixOS's nftables service (`{NIXOS_NFTABLES_UNIT}`) loads no ruleset nixsec can find: save the live rules with `nft -j list ruleset > FILE` and pass `--nft-json FILE`"
@@ -89,6 +98,9 @@ impl Firewall {
         for n in &self.loaded.notes {
             s.push_str("; ");
             s.push_str(n);
+        }
+        if let Live::Unreadable { reason, .. } = &self.loaded.live {
+            s.push_str(&format!("; not the live nftables rules ({reason})"));
         }
         s
     }
@@ -335,6 +347,66 @@ pub fn is_uplink_interface(name: &str) -> bool {
     let n = name.trim_end_matches('*');
     ["eth", "en", "wl", "ww"].iter().any(|p| n.starts_with(p))
         || (name.ends_with('*') && ["e", "w"].contains(&n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nixsec_firewall::LiveError;
+    use nixsec_testutil::RootBuilder;
+
+    fn fw(b: &RootBuilder, live: Result<Option<Ruleset>, LiveError>) -> Firewall {
+        Firewall {
+            loaded: nixsec_firewall::load_with(&b.root(), None, Some(live)),
+            nixos_disabled: false,
+            nixos_nftables: false,
+            live: true,
+        }
+    }
+
+    #[test]
+    fn without_privileges_the_rules_say_so_in_one_line() {
+        let f = fw(&RootBuilder::new(), Err(LiveError::Permission));
+        let Err(o) = f.ruleset() else {
+            panic!("no ruleset without privileges")
+        };
+        assert_eq!(o.status(), nixsec_core::Status::Error);
+        let Outcome::Error { reason, .. } = o else {
+            panic!("{o:?}")
+        };
+        assert_eq!(
+            reason,
+            "reading the live nftables ruleset needs root (`CAP_NET_ADMIN`): run nixsec as root, or save the rules with `nft -j list ruleset > FILE` as root and pass `--nft-json FILE`"
+        );
+        assert!(!reason.contains('\n'));
+    }
+
+    #[test]
+    fn saved_rules_still_count_when_the_live_ones_cannot_be_read() {
+        let b = RootBuilder::new().file(
+            "/etc/iptables/rules.v4",
+            testing::fw_fixture("default-deny-iptables.legacy.iptables-save.txt"),
+        );
+        let f = fw(&b, Err(LiveError::Permission));
+        assert!(f.ruleset().is_ok());
+        assert!(
+            f.origin().ends_with("; not the live nftables rules (reading the live nftables ruleset needs root (`CAP_NET_ADMIN`))"),
+            "{}",
+            f.origin()
+        );
+    }
+
+    #[test]
+    fn nf_tables_not_loaded_is_an_empty_live_ruleset() {
+        let f = fw(&RootBuilder::new(), Ok(None));
+        let rs = f.ruleset().expect("a ruleset");
+        assert!(rs.chains.is_empty());
+        assert_eq!(rs.default_deny(IpVer::V4), None);
+        assert_eq!(
+            f.origin(),
+            "rules from the live nftables ruleset (netlink); `nf_tables` is not loaded, so the kernel holds no nftables rules"
+        );
+    }
 }
 
 #[cfg(test)]

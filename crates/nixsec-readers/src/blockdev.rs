@@ -229,7 +229,7 @@ impl Mounts {
 pub fn read_mounts(root: &Root) -> Result<Option<Mounts>, MountsError> {
     for (path, parse) in [
         (
-            "/proc/self/mountinfo",
+            crate::kernel::mountinfo_path(root),
             parse_mountinfo as fn(&str) -> Result<Vec<Mount>, TableError>,
         ),
         ("/proc/mounts", parse_proc_mounts),

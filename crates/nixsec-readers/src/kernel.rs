@@ -238,6 +238,21 @@ pub fn parse_mountinfo(text: &str) -> (Vec<Mount>, Vec<usize>) {
 /// The mount table of the running system.
 pub const MOUNTINFO: &str = "/proc/self/mountinfo";
 
+/// The mount table of PID 1's mount namespace.
+pub const INIT_MOUNTINFO: &str = "/proc/1/mountinfo";
+
+/// The mount table to read under `root`: on the running system, PID 1's when it can be read
+/// (the host's mounts even when nixsec runs in a service's own mount namespace, where
+/// `ProtectSystem=`, `PrivateTmp=` and the like remount the tree), else [`MOUNTINFO`].
+#[must_use]
+pub fn mountinfo_path(root: &Root) -> &'static str {
+    if root.is_live() && root.read_head(INIT_MOUNTINFO, 1).is_ok() {
+        INIT_MOUNTINFO
+    } else {
+        MOUNTINFO
+    }
+}
+
 /// Why `/proc/self/mountinfo` could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum MountinfoError {
@@ -260,12 +275,13 @@ pub enum MountinfoError {
 /// # Errors
 /// Unreadable, not text, or not a mountinfo file at all (no line parses).
 pub fn mounts(root: &Root) -> Result<Option<Vec<Mount>>, MountinfoError> {
-    match root.read_to_string(MOUNTINFO) {
+    let path = mountinfo_path(root);
+    match root.read_to_string(path) {
         Ok((_, t)) => {
             let (m, bad) = parse_mountinfo(&t);
             if m.is_empty() && !bad.is_empty() {
                 return Err(MountinfoError::NoValidLine {
-                    path: MOUNTINFO.to_string(),
+                    path: path.to_string(),
                     malformed: bad.len(),
                 });
             }

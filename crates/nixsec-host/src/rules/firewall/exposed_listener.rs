@@ -1,7 +1,7 @@
 //! NIX-074: a listening socket on a non-loopback address that the firewall lets through.
 
 use crate::cx::HostCx;
-use nixsec_core::{escape, Evidence, Outcome, Problem, Severity};
+use nixsec_core::{escape, Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::firewall::{exposures, firewall, Exposure, Listener, RISK_PORTS};
@@ -58,6 +58,18 @@ fn port_problem(group: &[&Listener], origin: &str) -> Option<Problem> {
     )
 }
 
+/// `tcp/22, udp/68`: the protocol and port of each listener, once each.
+fn ports(ls: &[&Listener]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for l in ls {
+        let p = format!("{}/{}", l.socket.transport(), l.socket.port);
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out.join(", ")
+}
+
 impl Rule for ExposedListener {
     fn check(&self, cx: &HostCx) -> Outcome {
         let table = match read_sockets(cx.root()) {
@@ -77,24 +89,18 @@ impl Rule for ExposedListener {
             .iter()
             .map(|l| Evidence::value(format!("/proc/net/{}", l.socket.proto), l.row()))
             .collect();
-        let exposed = listeners
-            .iter()
-            .filter(|l| matches!(l.exposure, Exposure::Exposed(_)))
-            .count();
-        let unknown: Vec<_> = listeners
-            .iter()
-            .filter(|l| matches!(l.exposure, Exposure::Unknown(_)))
-            .collect();
+        // The catalogue limits the rule to the risk-list ports: a port the administrator
+        // opened on purpose (22, 443) is listed, not failed.
+        let risky = |l: &&Listener| RISK_PORTS.contains(&l.socket.port);
+        let exposed = |l: &&Listener| matches!(l.exposure, Exposure::Exposed(_));
+        let unknown = |l: &&Listener| matches!(l.exposure, Exposure::Unknown(_));
         let origin = fw.origin();
-        if exposed > 0 {
-            let firewall_off = [nixsec_firewall::IpVer::V4, nixsec_firewall::IpVer::V6]
-                .into_iter()
-                .any(|v| rs.default_deny(v).is_none());
-            // One problem per protocol and port, in the order the sockets were read; a port
-            // nixsec cannot decide next to exposed ones is a problem too, so it does not look
-            // closed.
+        if listeners.iter().filter(risky).any(|l| exposed(&l)) {
+            // One problem per protocol and port, in the order the sockets were read; a risk
+            // port nixsec cannot decide next to exposed ones is a problem too, so it does not
+            // look closed.
             let mut groups: Vec<Vec<&Listener>> = Vec::new();
-            for l in &listeners {
+            for l in listeners.iter().filter(risky) {
                 match groups.iter_mut().find(|g| {
                     g[0].socket.transport() == l.socket.transport()
                         && g[0].socket.port == l.socket.port
@@ -105,21 +111,13 @@ impl Rule for ExposedListener {
             }
             let problems = groups
                 .iter()
-                .filter_map(|g| {
-                    let p = port_problem(g, &origin)?;
-                    let risky =
-                        fw.nixos_disabled || firewall_off || RISK_PORTS.contains(&g[0].socket.port);
-                    Some(if risky {
-                        p
-                    } else {
-                        p.with_severity(Severity::Low)
-                    })
-                })
+                .filter_map(|g| port_problem(g, &origin))
                 .collect();
             return Outcome::Fail { problems };
         }
-        if !unknown.is_empty() {
-            let names: Vec<String> = unknown
+        let undecided: Vec<&Listener> = listeners.iter().filter(risky).filter(unknown).collect();
+        if !undecided.is_empty() {
+            let names: Vec<String> = undecided
                 .iter()
                 .map(|l| format!("{} {}", l.socket.transport(), l.socket.endpoint()))
                 .collect();
@@ -133,11 +131,25 @@ impl Rule for ExposedListener {
             .iter()
             .filter(|l| l.exposure != Exposure::Loopback)
             .count();
-        Outcome::pass(format!(
-            "{} listeners, {outside} on non-loopback addresses, none reachable through the firewall ({origin})",
+        let on_purpose: Vec<&Listener> = listeners.iter().filter(exposed).collect();
+        let other_unknown: Vec<&Listener> = listeners.iter().filter(unknown).collect();
+        let mut msg = format!(
+            "{} listeners, {outside} on non-loopback addresses, no risk-list port reachable through the firewall",
             listeners.len()
-        ))
-        .with_evidence(evidence)
+        );
+        if !on_purpose.is_empty() {
+            msg.push_str(&format!(
+                "; reachable on ports outside the risk list: {}",
+                ports(&on_purpose)
+            ));
+        }
+        if !other_unknown.is_empty() {
+            msg.push_str(&format!(
+                "; undecided (rules nixsec cannot evaluate): {}",
+                ports(&other_unknown)
+            ));
+        }
+        Outcome::pass(format!("{msg} ({origin})")).with_evidence(evidence)
     }
 }
 
@@ -167,7 +179,13 @@ mod tests {
     #[test]
     fn nixos_firewall_admits_only_ssh() {
         let o = run(&ExposedListener, &with_proc_net(nixos_iptables_root()));
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        // ssh is opened on purpose, not a risk-list port: listed, not failed.
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(
+            message(&o).starts_with("10 listeners, 5 on non-loopback addresses, no risk-list port reachable through the firewall; reachable on ports outside the risk list: tcp/22 (rules from `"),
+            "{}",
+            message(&o)
+        );
         let rows = exposed_rows(&o);
         assert_eq!(rows.len(), 2, "{rows:#?}");
         assert!(rows[0].starts_with("tcp   0.0.0.0:22"), "{rows:#?}");
@@ -180,19 +198,6 @@ mod tests {
         );
         assert!(rows[1].starts_with("tcp6  [::]:22"), "{rows:#?}");
         assert!(rows[1].contains("IPv6 admitted by"), "{rows:#?}");
-        // One problem for both sockets of tcp/22; ssh is not a risk port: low severity.
-        let p = o.problems();
-        assert_eq!(p.len(), 1, "{o:?}");
-        assert_eq!(p[0].subject.as_deref(), Some("tcp/22"));
-        assert_eq!(p[0].severity, Some(Severity::Low));
-        assert!(
-            p[0].message.starts_with(
-                "`tcp/22` of python3 (pid 10926) on 0.0.0.0:22, [::]:22 is reachable from other hosts (rules from `"
-            ),
-            "{}",
-            p[0].message
-        );
-        assert_eq!(p[0].evidence.len(), 2, "{:?}", p[0].evidence);
         // The table behind it: every listener, decided.
         let all = table(&with_proc_net(nixos_iptables_root()));
         assert_eq!(all.len(), 10, "every listener is decided: {all:#?}");
@@ -216,7 +221,7 @@ mod tests {
     }
 
     #[test]
-    fn each_port_has_its_own_severity() {
+    fn only_risk_list_ports_are_problems() {
         let script = fw_fixture("nixos-firewall-start.sh").replace(
             "# Reject/drop everything else.",
             "ip46tables -A nixos-fw -p tcp --dport 5432 -j nixos-fw-accept\n# Reject/drop everything else.",
@@ -231,31 +236,30 @@ mod tests {
             .symlink("/proc/812/fd/5", "socket:[702]")
             .file("/proc/812/comm", "postgres\n");
         let o = run(&ExposedListener, &b);
-        let got: Vec<(Option<&str>, Option<Severity>)> = o
+        let got: Vec<(Option<&str>, Option<nixsec_core::Severity>)> = o
             .problems()
             .iter()
             .map(|p| (p.subject.as_deref(), p.severity))
             .collect();
         assert_eq!(
             got,
-            [
-                (Some("tcp/22"), Some(Severity::Low)),
-                (Some("tcp/5432"), None)
-            ],
-            "5432 is a risk port: the catalogue's medium; {o:?}"
+            [(Some("tcp/5432"), None)],
+            "5432 is a risk port, at the catalogue's medium; ssh is not one: {o:?}"
         );
         assert!(
-            o.problems()[1]
+            o.problems()[0]
                 .message
                 .starts_with("`tcp/5432` of postgres (pid 812) on 0.0.0.0:5432 is reachable"),
             "{o:?}"
         );
+        // The evidence of the problem is its own port's sockets only.
+        assert_eq!(o.problems()[0].evidence.len(), 1, "{o:?}");
     }
 
     #[test]
     fn nixos_nftables_backend_admits_only_ssh() {
         let o = run(&ExposedListener, &with_proc_net(nixos_nftables_root()));
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         let rows = exposed_rows(&o);
         assert_eq!(rows.len(), 2, "{rows:#?}");
         assert!(
@@ -265,13 +269,22 @@ mod tests {
     }
 
     #[test]
-    fn open_host_exposes_every_public_listener() {
+    fn open_host_lists_every_public_listener() {
         let o = run_with_nft(
             &ExposedListener,
             &with_proc_net(RootBuilder::new()),
             &fw_fixture_path("empty-ruleset.json"),
         );
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
+        // No risk-list port listens outside loopback (5432 is on 127.0.0.1): NIX-070 and
+        // NIX-071 report the open firewall, this rule lists what it exposes.
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
+        assert!(
+            message(&o).contains(
+                "; reachable on ports outside the risk list: tcp/22, tcp/9000, udp/68, udp/5353 ("
+            ),
+            "{}",
+            message(&o)
+        );
         let rows: Vec<String> = exposed_rows(&o)
             .iter()
             .map(|r| r.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
@@ -295,21 +308,6 @@ mod tests {
                     )),
             "{o:?}"
         );
-        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
-        assert_eq!(
-            subjects,
-            [
-                Some("tcp/22"),
-                Some("tcp/9000"),
-                Some("udp/68"),
-                Some("udp/5353")
-            ],
-            "{o:?}"
-        );
-        assert!(
-            o.problems().iter().all(|p| p.severity.is_none()),
-            "the firewall is off: medium"
-        );
     }
 
     #[test]
@@ -322,7 +320,7 @@ mod tests {
         );
         assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(
-            message(&o).starts_with("10 listeners, 5 on non-loopback addresses, none reachable"),
+            message(&o).starts_with("10 listeners, 5 on non-loopback addresses, no risk-list port reachable through the firewall ("),
             "{}",
             message(&o)
         );
@@ -363,14 +361,16 @@ mod tests {
     fn opaque_rules_make_it_an_error() {
         // iptables-nft's JSON hides the conntrack rule's arguments: 9000 may be accepted.
         let b = with_proc_net(RootBuilder::new());
-        let tcp6_9000_only = procnet_fixture("proc-net-tcp6.txt")
+        // The dual-stack [::]:9000 listener of the capture, moved to the risk port 5432.
+        let tcp6_5432_only = procnet_fixture("proc-net-tcp6.txt")
             .lines()
             .take(1)
             .chain(procnet_fixture("proc-net-tcp6.txt").lines().skip(2).take(1))
             .collect::<Vec<_>>()
-            .join("\n");
+            .join("\n")
+            .replace(":2328 ", ":1538 ");
         let b = b
-            .file("/proc/net/tcp6", tcp6_9000_only)
+            .file("/proc/net/tcp6", tcp6_5432_only)
             .file(
                 "/proc/net/tcp",
                 procnet_fixture("proc-net-tcp.txt")
@@ -386,34 +386,23 @@ mod tests {
             &fw_fixture_path("nixos-fw-iptables.nft.nft.json"),
         );
         assert_eq!(o.status(), Status::Error, "{}", message(&o));
-        assert!(message(&o).contains("tcp [::]:9000"), "{}", message(&o));
+        assert!(message(&o).contains("tcp [::]:5432"), "{}", message(&o));
     }
 
     #[test]
-    fn undecided_ports_next_to_an_exposed_one_are_problems_too() {
+    fn undecided_ports_outside_the_risk_list_are_named_in_the_pass() {
         // iptables-nft's opaque conntrack rule: 22 is admitted by it outright, the others only
-        // if it matches.
+        // if it matches; none is a risk-list port.
         let o = run_with_nft(
             &ExposedListener,
             &with_proc_net(RootBuilder::new()),
             &fw_fixture_path("nixos-fw-iptables.nft.nft.json"),
         );
-        let subjects: Vec<_> = o.problems().iter().map(|p| p.subject.as_deref()).collect();
-        assert_eq!(
-            subjects,
-            [
-                Some("tcp/22"),
-                Some("tcp/9000"),
-                Some("udp/68"),
-                Some("udp/5353")
-            ],
-            "{o:?}"
-        );
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(
-            o.problems()[1].message.starts_with(
-                "cannot tell whether `tcp/9000` of python3 (pid 10926) on [::]:9000 is reachable from other hosts: the ruleset has rules nixsec cannot evaluate"
-            ),
-            "{o:?}"
+            message(&o).contains("; reachable on ports outside the risk list: tcp/22; undecided (rules nixsec cannot evaluate): tcp/9000, udp/68, udp/5353 ("),
+            "{}",
+            message(&o)
         );
     }
 
@@ -428,11 +417,9 @@ mod tests {
             .file("/proc/net/tcp", tcp)
             .symlink("/proc/901/fd/4", "socket:[4242]")
             .file("/proc/901/comm", "docker-proxy\n");
+        // 8080 is not a risk-list port: listed as exposed (NIX-057 is the published-port rule).
         let o = run(&ExposedListener, &b);
-        assert_eq!(o.status(), Status::Fail, "{}", message(&o));
-        let p = o.problems();
-        assert_eq!(p.len(), 1, "{o:?}");
-        assert_eq!(p[0].subject.as_deref(), Some("tcp/8080"));
+        assert_eq!(o.status(), Status::Pass, "{}", message(&o));
         assert!(
             exposed_rows(&o)[0].contains("docker-proxy (pid 901)")
                 && exposed_rows(&o)[0].ends_with("EXPOSED: IPv4 published by `-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80` (/etc/iptables/rules.v4:27) (destination NAT in prerouting: the input chains never see it)"),

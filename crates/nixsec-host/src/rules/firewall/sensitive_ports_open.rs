@@ -5,7 +5,7 @@ use nixsec_core::{escape, Outcome, Problem};
 use nixsec_firewall::OpenPort;
 
 use crate::engine::Rule;
-use crate::firewall::{firewall, is_uplink_interface, rule_evidence, RISK_PORTS};
+use crate::firewall::{firewall, ip_versions, is_uplink_interface, rule_evidence, RISK_PORTS};
 
 /// Sensitive or broad ports accepted from outside.
 pub struct SensitivePortsOpen;
@@ -19,12 +19,13 @@ fn is_bad(o: &OpenPort) -> bool {
 impl Rule for SensitivePortsOpen {
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
-        let (rs, vers) = match fw
-            .deny_ruleset("inbound traffic is not denied by default, so every port is open")
-        {
-            Ok(r) => r,
+        let rs = match fw.ruleset() {
+            Ok(rs) => rs,
             Err(o) => return o,
         };
+        // Where inbound is not denied by default every port is open: the whole range is one
+        // accepted range per protocol (the worst case of this rule, not a case it skips).
+        let vers = ip_versions(cx);
         let mut open: Vec<(Option<String>, OpenPort)> = rs
             .open_ports(None)
             .into_iter()
@@ -69,19 +70,24 @@ impl Rule for SensitivePortsOpen {
             } else {
                 " (depends on rules nixsec cannot evaluate)"
             };
-            let why = format!("{} admitted by {}{unsure}", o.ver.as_str(), o.admitted_by);
+            let open_by_default = o.rule.is_none() && rs.default_deny(o.ver).is_none();
+            let by = if open_by_default {
+                format!("not denied by default ({})", o.admitted_by)
+            } else {
+                format!("admitted by {}{unsure}", o.admitted_by)
+            };
+            let why = format!("{} {by}", o.ver.as_str());
             let evidence = rule_evidence(
                 rs,
                 o.rule,
                 format!(
-                    "{} {}{} admitted by {}{unsure}",
+                    "{} {}{} {by}",
                     o.ver.as_str(),
                     o.label(),
                     iface
                         .as_ref()
                         .map(|i| format!(" on `{i}`"))
                         .unwrap_or_default(),
-                    o.admitted_by
                 ),
             );
             match problems
@@ -240,14 +246,35 @@ mod tests {
         assert_eq!(message(&o), "2 port(s) accepted from other hosts, none sensitive or broad: IPv4 tcp/22, IPv6 tcp/22");
     }
 
+    /// No default deny is the worst case: every port of both protocols is open.
     #[test]
-    fn open_host_skips() {
+    fn open_host_fails_for_every_port() {
         let o = run_with_nft(
             &SensitivePortsOpen,
             &RootBuilder::new(),
             &fw_fixture_path("empty-ruleset.json"),
         );
-        assert_eq!(o.status(), Status::Skip, "{}", message(&o));
+        let p = o.problems();
+        let subjects: Vec<_> = p.iter().map(|p| p.subject.as_deref()).collect();
+        assert_eq!(subjects, [Some("tcp/*"), Some("udp/*")], "{o:?}");
+        assert_eq!(
+            p[0].message,
+            "`tcp/all ports` is accepted from other hosts: IPv4 not denied by default (no input-hook chain filters it), IPv6 not denied by default (no input-hook chain filters it)"
+        );
+        // Debian's shipped ruleset: hooked with policy accept.
+        let o = run_with_nft(
+            &SensitivePortsOpen,
+            &RootBuilder::new(),
+            &fw_fixture_path("debian-default-open.json"),
+        );
+        let p = o.problems();
+        assert_eq!(p.len(), 2, "{o:?}");
+        assert!(
+            p[0].message
+                .contains("IPv4 not denied by default (policy accept of `inet filter input`)"),
+            "{}",
+            p[0].message
+        );
     }
 
     #[test]

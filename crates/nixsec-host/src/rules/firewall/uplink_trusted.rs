@@ -2,34 +2,76 @@
 
 use crate::cx::HostCx;
 use nixsec_core::{escape, Outcome, Problem};
-use nixsec_firewall::{Packet, Tri, L4};
+use nixsec_firewall::{IpVer, Packet, Tri, L4};
 
 use crate::engine::Rule;
-use crate::firewall::{firewall, is_uplink_interface, rule_evidence};
+use crate::firewall::{firewall, ip_versions, is_uplink_interface, rule_evidence};
 
 /// An uplink interface trusted by the firewall.
 pub struct UplinkTrusted;
 
 crate::host_rule!("NIX-072", UplinkTrusted);
 
+/// Interfaces of the running system's network namespace (`/proc/net/dev`), if readable.
+fn host_interfaces(cx: &HostCx) -> Vec<String> {
+    let Ok((_, text)) = cx.root().read_to_string("/proc/net/dev") else {
+        return Vec::new();
+    };
+    text.lines()
+        .skip(2)
+        .filter_map(|l| l.split_once(':').map(|(n, _)| n.trim().to_string()))
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
 impl Rule for UplinkTrusted {
     fn check(&self, cx: &HostCx) -> Outcome {
         let fw = firewall(cx);
-        let (rs, vers) = match fw
-            .deny_ruleset("inbound traffic is not denied by default, so every interface is open")
-        {
-            Ok(r) => r,
+        let rs = match fw.ruleset() {
+            Ok(rs) => rs,
             Err(o) => return o,
         };
         // A port no rule names: only a rule that accepts regardless of the port admits it.
         let probe = rs.unnamed_port();
         let named = rs.named_interfaces();
+        let vers = ip_versions(cx);
+        // Versions whose inbound is not denied by default: every interface is trusted, the
+        // worst case of this rule.
+        let open: Vec<(IpVer, String)> = vers
+            .iter()
+            .filter(|v| rs.default_deny(**v).is_none())
+            .filter_map(|&v| {
+                let d = rs.decide(&Packet::new(v, L4::Tcp, probe));
+                (d.accepted == Tri::Yes).then(|| (v, d.admitted_by(rs)))
+            })
+            .collect();
+        let mut uplinks: Vec<String> = named
+            .iter()
+            .filter(|i| is_uplink_interface(i))
+            .cloned()
+            .collect();
+        if !open.is_empty() {
+            for i in host_interfaces(cx) {
+                if is_uplink_interface(&i) && !uplinks.contains(&i) {
+                    uplinks.push(i);
+                }
+            }
+        }
         let mut problems: Vec<Problem> = Vec::new();
-        for iface in named.iter().filter(|i| is_uplink_interface(i)) {
+        for iface in &uplinks {
             let concrete = iface.replace('*', "0");
             let mut why = Vec::new();
             let mut evidence = Vec::new();
             for &v in &vers {
+                if let Some((_, by)) = open.iter().find(|(ov, _)| *ov == v) {
+                    why.push(format!("{} not denied by default ({by})", v.as_str()));
+                    evidence.push(rule_evidence(
+                        rs,
+                        None,
+                        format!("{} `{iface}`: not denied by default ({by})", v.as_str()),
+                    ));
+                    continue;
+                }
                 let generic = rs.decide(&Packet::new(v, L4::Tcp, probe)).accepted;
                 let mut p = Packet::new(v, L4::Tcp, probe);
                 p.iif = Some(concrete.clone());
@@ -57,6 +99,33 @@ impl Rule for UplinkTrusted {
                     .with_evidence(evidence),
                 );
             }
+        }
+        if problems.is_empty() && !open.is_empty() {
+            // No uplink known by name (a mounted root): every interface is open all the same.
+            let why: Vec<String> = open
+                .iter()
+                .map(|(v, by)| format!("{} not denied by default ({by})", v.as_str()))
+                .collect();
+            problems.push(
+                Problem::about(
+                    "*",
+                    format!(
+                        "every interface is trusted: every port is open on all of them ({})",
+                        why.join(", ")
+                    ),
+                )
+                .with_evidence(
+                    open.iter()
+                        .map(|(v, by)| {
+                            rule_evidence(
+                                rs,
+                                None,
+                                format!("{}: not denied by default ({by})", v.as_str()),
+                            )
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+            );
         }
         if !problems.is_empty() {
             return Outcome::Fail { problems };
@@ -168,14 +237,39 @@ mod tests {
         );
     }
 
+    /// No default deny: every interface is trusted, each uplink the host has is a problem.
     #[test]
-    fn open_host_skips() {
+    fn open_host_fails_for_every_uplink() {
+        let b = RootBuilder::new().file(
+            "/proc/net/dev",
+            "Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n  eth0: 1234 10 0 0 0 0 0 0 5678 20 0 0 0 0 0 0\n  wg0: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+        );
+        let o = run_with_nft(
+            &UplinkTrusted,
+            &b,
+            &fw_fixture_path("debian-default-open.json"),
+        );
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("eth0"));
+        assert_eq!(
+            p[0].message,
+            "uplink interface `eth0` is trusted: every port is open on it (IPv4 not denied by default (policy accept of `inet filter input`), IPv6 not denied by default (policy accept of `inet filter input`))"
+        );
+        // Without an interface list (a mounted root): one problem for every interface.
         let o = run_with_nft(
             &UplinkTrusted,
             &RootBuilder::new(),
-            &fw_fixture_path("debian-default-open.json"),
+            &fw_fixture_path("empty-ruleset.json"),
         );
-        assert_eq!(o.status(), Status::Skip, "{}", message(&o));
+        let p = o.problems();
+        assert_eq!(p.len(), 1, "{o:?}");
+        assert_eq!(p[0].subject.as_deref(), Some("*"));
+        assert!(
+            p[0].message.starts_with("every interface is trusted: every port is open on all of them (IPv4 not denied by default (no input-hook chain filters it)"),
+            "{}",
+            p[0].message
+        );
     }
 
     #[test]
