@@ -95,6 +95,10 @@ pub struct Advisory {
     /// The applicability statements.
     #[serde(rename = "cf", default)]
     pub configs: Vec<Config>,
+    /// The CVSS v3 base score (3.1, else 3.0) whatever `cvss` prefers: what vulnix reports as
+    /// `cvssv3_basescore`.
+    #[serde(rename = "v3", default, skip_serializing_if = "Option::is_none")]
+    pub cvss3: Option<f64>,
 }
 
 impl Advisory {
@@ -421,6 +425,9 @@ fn from_v20(c: V20Cve, out: &mut Loaded) {
         .or_else(|| pick(&m.v40).map(|x| cvss(&x.cvss_data, x.base_severity.as_ref(), "4.0")))
         .or_else(|| pick(&m.v30).map(|x| cvss(&x.cvss_data, x.base_severity.as_ref(), "3.0")))
         .or_else(|| pick(&m.v2).map(|x| cvss(&x.cvss_data, x.base_severity.as_ref(), "2.0")));
+    let cvss3 = pick(&m.v31)
+        .or_else(|| pick(&m.v30))
+        .map(|x| x.cvss_data.base_score);
     let mut configs = Vec::new();
     for cfg in c.configurations.unwrap_or_default() {
         let nodes: Vec<Node> = cfg
@@ -450,6 +457,7 @@ fn from_v20(c: V20Cve, out: &mut Loaded) {
         modified: c.last_modified,
         cvss: cv,
         configs,
+        cvss3,
     });
 }
 
@@ -488,6 +496,11 @@ fn from_v11(c: V11Item, out: &mut Loaded) {
     if description.starts_with("** REJECT **") {
         return;
     }
+    let cvss3 = c
+        .impact
+        .base_metric_v3
+        .as_ref()
+        .map(|m| m.cvss_v3.base_score);
     let cv = c
         .impact
         .base_metric_v3
@@ -513,6 +526,7 @@ fn from_v11(c: V11Item, out: &mut Loaded) {
         description,
         cvss: cv,
         configs,
+        cvss3,
     });
 }
 
