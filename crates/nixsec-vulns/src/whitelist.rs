@@ -53,17 +53,14 @@ impl Rule {
     }
 
     /// Merge a rule of the same key as vulnix does: CVEs, issue URLs and comments are added,
-    /// the later `until` wins. Deliberately unlike vulnix, a rule without `cve` (every CVE)
-    /// stays one, and a rule without `until` (permanent) stays permanent.
+    /// the later `until` wins (a rule without one has no say). Both err on the side of
+    /// reporting: a rule for every CVE merged with one listing CVEs masks only those, and a
+    /// permanent rule merged with a temporary one expires.
     fn merge(&mut self, other: Rule) {
-        if self.cves.is_empty() || other.cves.is_empty() {
-            self.cves.clear();
-        } else {
-            self.cves.extend(other.cves);
-        }
+        self.cves.extend(other.cves);
         self.until = match (self.until, other.until) {
             (Some(a), Some(b)) => Some(a.max(b)),
-            _ => None,
+            (a, b) => a.or(b),
         };
         for u in other.issue_urls {
             if !self.issue_urls.contains(&u) {
@@ -381,7 +378,7 @@ impl Whitelist {
                     .map_or(0, |s| text[..s.start.min(text.len())].lines().count().max(1));
                 err(
                     line,
-                    e.message().trim_end().replace('\n', " ").to_string(),
+                    format!("not TOML: {}", e.message().trim_end().replace('\n', " ")),
                 )
             })?;
             for (key, body) in doc {
@@ -750,8 +747,8 @@ until = 2026-01-01
         assert_eq!(l.comments, ["latest date wins"]);
         assert_eq!(l.files, ["a.toml", "b.toml"]);
         assert_eq!(l.origin(), "a.toml:1, b.toml");
-        // A rule for every CVE stays one.
-        assert!(w.rules[1].cves.is_empty());
+        // As in vulnix, a rule for every CVE merged with one listing CVEs lists them.
+        assert_eq!(w.rules[1].cves.len(), 1);
     }
 
     #[test]
