@@ -1155,7 +1155,7 @@ fn audit_runs_nix_150_when_an_index_exists() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("wl.toml line 1: `[broken`"),
+        err.contains("wl.toml` line 1: `[broken`"),
         "{err}"
     );
 }
