@@ -99,6 +99,7 @@ fn build_all(base: &Path) -> Result<(), String> {
     for f in [
         "vulnix/nvdcve-2.0-modified.json.gz",
         "letter-releases.json",
+        "issue17.json",
         "output-test.json",
     ] {
         let name = Path::new(f).file_name().unwrap_or_default();
@@ -129,6 +130,7 @@ fn cve() -> Option<&'static Cve> {
             "cve-vulnix/packages.nix",
             "cve-vulnix/letter-releases.json",
             "cve-vulnix/output-test.json",
+            "cve-vulnix/issue17.json",
         ] {
             for b in std::fs::read(fixtures().join(f)).expect("fixture") {
                 tag = tag.wrapping_mul(31).wrapping_add(u64::from(b));
@@ -1519,4 +1521,121 @@ fn vulnix_suite_write_whitelist_and_scopes() {
     assert!(text.contains("scope: the targets only, without their closure"), "{text}");
     let (_, v, _) = vulnix_run(f, &[os("-C"), os(&f.vulnix_top)]);
     assert_eq!(v.len(), vulnix_expected()["packages"].as_object().expect("p").len());
+}
+
+/// Issue 17's bugs, one check each, on the vulnix store with real NVD records, using only
+/// options `nixsec vulns` had before the issue (`--format vulnix-json`, `--format json`, `-w`,
+/// `-s`), so the same test shows each bug on the code before the fix.
+#[test]
+fn issue17_regressions() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = |extra: &[&std::ffi::OsStr], targets: &[String]| {
+        let mut a = vec![
+            os("--store-root"),
+            f.vulnix.as_os_str(),
+            os("--nvd"),
+            f.vnvd.as_os_str(),
+        ];
+        a.extend_from_slice(extra);
+        a.extend(targets.iter().map(|t| os(t)));
+        vulnix_json(&a)
+    };
+    let one = |n: &str| vec![vulnix_path(f, n)];
+    // 1. Letter releases are not their base version: openssl:1.0.2:* is not 1.0.2b.
+    for fixed in ["1.0.0s", "1.0.1n", "1.0.2b", "1.0.2u"] {
+        let (_, got, _) = run(&[], &one(&format!("openssl-{fixed}")));
+        assert!(got.is_empty(), "openssl-{fixed}: {got:?}");
+    }
+    let (_, got, _) = run(&[], &one("openssl-1.0.2a"));
+    assert_eq!(got["openssl-1.0.2a"], ["CVE-2015-1789"]);
+    // 2. Keys as vulnix users write them: the name with its version, or the pname.
+    let requests = one("python3.11-requests-2.28.1");
+    for key in ["python3.11-requests-2.28.1", "python3.11-requests", "requests-2.28.1", "requests"] {
+        let wl = tmp.path().join("k.toml");
+        std::fs::write(&wl, format!("[\"{key}\"]\n")).expect("write");
+        let (code, got, stderr) = run(&[os("-w"), wl.as_os_str()], &requests);
+        assert_eq!((code, got.len()), (0, 0), "[\"{key}\"]: {got:?} {stderr}");
+    }
+    // 3. The most specific rule is shown, whatever the order of the file; none is "unused".
+    let wl = tmp.path().join("p.toml");
+    std::fs::write(
+        &wl,
+        "[\"*\"]\ncve = [\"CVE-2015-1789\"]\ncomment = \"any package\"\n\n[\"openssl-1.0.2a\"]\ncve = [\"CVE-2015-1789\"]\ncomment = \"this one\"\nissue_url = \"https://example.org/issues/7\"\n",
+    )
+    .expect("write");
+    let (_, v) = crate::run_json(
+        nixsec()
+            .args(["vulns", "--format", "json", "-w"])
+            .arg(&wl)
+            .arg("--store-root")
+            .arg(&f.vulnix)
+            .arg("--nvd")
+            .arg(&f.vnvd)
+            .args(one("openssl-1.0.2a")),
+    );
+    let ignored: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|x| x["ignored"].is_object())
+        .collect();
+    assert_eq!(ignored.len(), 1);
+    let reason = ignored[0]["ignored"]["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("[\"openssl-1.0.2a\"]") && reason.contains("this one") && reason.contains("https://example.org/issues/7"),
+        "{reason}"
+    );
+    let warnings = v["warnings"].to_string();
+    assert!(!warnings.contains("matched nothing"), "{warnings}");
+    // 4. Invalid whitelists are errors naming the file and line.
+    for (text, line) in [
+        ("[\"ok-1.0\"]\n\n[libxslt-2.0.1]\ncomment = \"unquoted\"\n", 3),
+        ("[\"pkg\"]\nissue_url = \"foobar\"\n", 1),
+        ("\n[\"broken-section 1.2\"]\n", 2),
+    ] {
+        let wl = tmp.path().join("bad.toml");
+        std::fs::write(&wl, text).expect("write");
+        let out = nixsec()
+            .args(["vulns", "-w"])
+            .arg(&wl)
+            .arg("--store-root")
+            .arg(&f.vulnix)
+            .arg("--nvd")
+            .arg(&f.vnvd)
+            .args(one("cpio-2.12"))
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}: {err}");
+        assert!(err.contains(&format!("bad.toml` line {line}:")), "{text}: {err}");
+    }
+    // 5. The pname map is keyed by pnames: apache-httpd 2.4.49 has CVE-2021-41773.
+    let (_, got, stderr) = run(&[], &one("apache-httpd-2.4.49"));
+    assert_eq!(got["apache-httpd-2.4.49"], ["CVE-2021-41773"], "{stderr}");
+    // 6. CPE version `-` matches no concrete version.
+    let (_, got, _) = run(&[], &one("cloud-backup-1.0"));
+    assert!(got.is_empty(), "{got:?}");
+    // 7. vulnix-json as vulnix writes it: `whitelisted` filled without -s, no empty
+    // descriptions, Nix version order.
+    let wl = fixtures().join("cve-vulnix/output-test-whitelist.toml");
+    let out = nixsec()
+        .args(["vulns", "--format", "vulnix-json", "-w"])
+        .arg(&wl)
+        .arg("--store-root")
+        .arg(&f.vulnix)
+        .arg("--nvd")
+        .arg(&f.vnvd)
+        .args(one("foo-1"))
+        .args(one("test-0.2"))
+        .args(one("python-2.7.10"))
+        .args(one("python-2.7.9"))
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let foo = v.as_array().expect("array").iter().find(|e| e["name"] == "foo-1").expect("foo");
+    assert_eq!(foo["whitelisted"], serde_json::json!(["CVE-2018-0004"]));
+    assert_eq!(foo["description"], serde_json::json!({}));
+    let names: Vec<&str> = v.as_array().expect("array").iter().filter_map(|e| e["name"].as_str()).collect();
+    assert_eq!(names, ["foo-1", "python-2.7.9", "python-2.7.10", "test-0.2"]);
 }
