@@ -1523,41 +1523,52 @@ fn vulnix_suite_write_whitelist_and_scopes() {
     assert_eq!(v.len(), vulnix_expected()["packages"].as_object().expect("p").len());
 }
 
-/// Issue 17's bugs, one check each, on the vulnix store with real NVD records, using only
-/// options `nixsec vulns` had before the issue (`--format vulnix-json`, `--format json`, `-w`,
-/// `-s`), so the same test shows each bug on the code before the fix.
+/// Issue 17's bugs, one test each, on the vulnix store with real NVD records, using only
+/// options `nixsec vulns` had before the issue (`--format vulnix-json`, `--format json`, `-w`),
+/// so the same tests show each bug on the code before the fix.
+fn issue17_run(f: &Cve, extra: &[&std::ffi::OsStr], targets: &[String]) -> (i32, Findings, String) {
+    let mut a = vec![
+        os("--store-root"),
+        f.vulnix.as_os_str(),
+        os("--nvd"),
+        f.vnvd.as_os_str(),
+    ];
+    a.extend_from_slice(extra);
+    a.extend(targets.iter().map(|t| os(t)));
+    vulnix_json(&a)
+}
+
+/// 1. Letter releases are not their base version: `openssl:1.0.2:*` is not 1.0.2b.
 #[test]
-fn issue17_regressions() {
+fn issue17_bug1_letter_releases_are_not_their_base_version() {
     let Some(f) = cve() else { return };
-    let tmp = tempfile::tempdir().expect("tmp");
-    let run = |extra: &[&std::ffi::OsStr], targets: &[String]| {
-        let mut a = vec![
-            os("--store-root"),
-            f.vulnix.as_os_str(),
-            os("--nvd"),
-            f.vnvd.as_os_str(),
-        ];
-        a.extend_from_slice(extra);
-        a.extend(targets.iter().map(|t| os(t)));
-        vulnix_json(&a)
-    };
-    let one = |n: &str| vec![vulnix_path(f, n)];
-    // 1. Letter releases are not their base version: openssl:1.0.2:* is not 1.0.2b.
     for fixed in ["1.0.0s", "1.0.1n", "1.0.2b", "1.0.2u"] {
-        let (_, got, _) = run(&[], &one(&format!("openssl-{fixed}")));
+        let (_, got, _) = issue17_run(f, &[], &[vulnix_path(f, &format!("openssl-{fixed}"))]);
         assert!(got.is_empty(), "openssl-{fixed}: {got:?}");
     }
-    let (_, got, _) = run(&[], &one("openssl-1.0.2a"));
+    let (_, got, _) = issue17_run(f, &[], &[vulnix_path(f, "openssl-1.0.2a")]);
     assert_eq!(got["openssl-1.0.2a"], ["CVE-2015-1789"]);
-    // 2. Keys as vulnix users write them: the name with its version, or the pname.
-    let requests = one("python3.11-requests-2.28.1");
+}
+
+/// 2. Whitelist keys as vulnix users write them: the name with its version, or the pname.
+#[test]
+fn issue17_bug2_whitelist_keys_name_or_pname() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let requests = [vulnix_path(f, "python3.11-requests-2.28.1")];
     for key in ["python3.11-requests-2.28.1", "python3.11-requests", "requests-2.28.1", "requests"] {
         let wl = tmp.path().join("k.toml");
         std::fs::write(&wl, format!("[\"{key}\"]\n")).expect("write");
-        let (code, got, stderr) = run(&[os("-w"), wl.as_os_str()], &requests);
+        let (code, got, stderr) = issue17_run(f, &[os("-w"), wl.as_os_str()], &requests);
         assert_eq!((code, got.len()), (0, 0), "[\"{key}\"]: {got:?} {stderr}");
     }
-    // 3. The most specific rule is shown, whatever the order of the file; none is "unused".
+}
+
+/// 3. The most specific rule is shown, whatever the order of the file; none is "unused".
+#[test]
+fn issue17_bug3_most_specific_rule_wins() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
     let wl = tmp.path().join("p.toml");
     std::fs::write(
         &wl,
@@ -1572,7 +1583,7 @@ fn issue17_regressions() {
             .arg(&f.vulnix)
             .arg("--nvd")
             .arg(&f.vnvd)
-            .args(one("openssl-1.0.2a")),
+            .arg(vulnix_path(f, "openssl-1.0.2a")),
     );
     let ignored: Vec<&serde_json::Value> = v["findings"]
         .as_array()
@@ -1583,12 +1594,20 @@ fn issue17_regressions() {
     assert_eq!(ignored.len(), 1);
     let reason = ignored[0]["ignored"]["reason"].as_str().expect("reason");
     assert!(
-        reason.contains("[\"openssl-1.0.2a\"]") && reason.contains("this one") && reason.contains("https://example.org/issues/7"),
+        reason.contains("[\"openssl-1.0.2a\"]")
+            && reason.contains("this one")
+            && reason.contains("https://example.org/issues/7"),
         "{reason}"
     );
     let warnings = v["warnings"].to_string();
     assert!(!warnings.contains("matched nothing"), "{warnings}");
-    // 4. Invalid whitelists are errors naming the file and line.
+}
+
+/// 4. Invalid whitelists are errors naming the file and line.
+#[test]
+fn issue17_bug4_invalid_whitelists_are_errors() {
+    let Some(f) = cve() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
     for (text, line) in [
         ("[\"ok-1.0\"]\n\n[libxslt-2.0.1]\ncomment = \"unquoted\"\n", 3),
         ("[\"pkg\"]\nissue_url = \"foobar\"\n", 1),
@@ -1603,21 +1622,36 @@ fn issue17_regressions() {
             .arg(&f.vulnix)
             .arg("--nvd")
             .arg(&f.vnvd)
-            .args(one("cpio-2.12"))
+            .arg(vulnix_path(f, "cpio-2.12"))
             .output()
             .expect("run");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{text}: {err}");
         assert!(err.contains(&format!("bad.toml` line {line}:")), "{text}: {err}");
     }
-    // 5. The pname map is keyed by pnames: apache-httpd 2.4.49 has CVE-2021-41773.
-    let (_, got, stderr) = run(&[], &one("apache-httpd-2.4.49"));
+}
+
+/// 5. The pname map is keyed by pnames: apache-httpd 2.4.49 has CVE-2021-41773.
+#[test]
+fn issue17_bug5_cpe_map_keyed_by_pnames() {
+    let Some(f) = cve() else { return };
+    let (_, got, stderr) = issue17_run(f, &[], &[vulnix_path(f, "apache-httpd-2.4.49")]);
     assert_eq!(got["apache-httpd-2.4.49"], ["CVE-2021-41773"], "{stderr}");
-    // 6. CPE version `-` matches no concrete version.
-    let (_, got, _) = run(&[], &one("cloud-backup-1.0"));
+}
+
+/// 6. CPE version `-` (not applicable) matches no concrete version.
+#[test]
+fn issue17_bug6_version_na_matches_nothing() {
+    let Some(f) = cve() else { return };
+    let (_, got, _) = issue17_run(f, &[], &[vulnix_path(f, "cloud-backup-1.0")]);
     assert!(got.is_empty(), "{got:?}");
-    // 7. vulnix-json as vulnix writes it: `whitelisted` filled without -s, no empty
-    // descriptions, Nix version order.
+}
+
+/// 7. vulnix-json as vulnix writes it: `whitelisted` filled without -s, no empty descriptions,
+/// Nix version order.
+#[test]
+fn issue17_bug7_vulnix_json_like_vulnix() {
+    let Some(f) = cve() else { return };
     let wl = fixtures().join("cve-vulnix/output-test-whitelist.toml");
     let out = nixsec()
         .args(["vulns", "--format", "vulnix-json", "-w"])
@@ -1626,16 +1660,17 @@ fn issue17_regressions() {
         .arg(&f.vulnix)
         .arg("--nvd")
         .arg(&f.vnvd)
-        .args(one("foo-1"))
-        .args(one("test-0.2"))
-        .args(one("python-2.7.10"))
-        .args(one("python-2.7.9"))
+        .arg(vulnix_path(f, "foo-1"))
+        .arg(vulnix_path(f, "test-0.2"))
+        .arg(vulnix_path(f, "python-2.7.10"))
+        .arg(vulnix_path(f, "python-2.7.9"))
         .output()
         .expect("run");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let foo = v.as_array().expect("array").iter().find(|e| e["name"] == "foo-1").expect("foo");
+    let arr = v.as_array().expect("array");
+    let foo = arr.iter().find(|e| e["name"] == "foo-1").expect("foo");
     assert_eq!(foo["whitelisted"], serde_json::json!(["CVE-2018-0004"]));
     assert_eq!(foo["description"], serde_json::json!({}));
-    let names: Vec<&str> = v.as_array().expect("array").iter().filter_map(|e| e["name"].as_str()).collect();
+    let names: Vec<&str> = arr.iter().filter_map(|e| e["name"].as_str()).collect();
     assert_eq!(names, ["foo-1", "python-2.7.9", "python-2.7.10", "test-0.2"]);
 }
