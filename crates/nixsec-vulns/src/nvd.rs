@@ -798,6 +798,18 @@ mod tests {
       {"cve":{"id":"CVE-2024-2","vulnStatus":"Awaiting Analysis","descriptions":[]}},
       {"cve":{"id":"CVE-2024-3","vulnStatus":"Rejected","descriptions":[]}}]}"#;
 
+    /// Issue 17: the CVSS v3 score is kept apart when a 4.0 metric is preferred for severity
+    /// (vulnix's `cvssv3_basescore` reads v3.1, else v3.0).
+    #[test]
+    fn the_v3_score_survives_a_v4_metric() {
+        let doc = r#"{"vulnerabilities":[{"cve":{"id":"CVE-2025-1","vulnStatus":"Analyzed","descriptions":[],
+          "metrics":{"cvssMetricV40":[{"type":"Primary","cvssData":{"version":"4.0","baseScore":9.3,"baseSeverity":"CRITICAL"}}],
+                     "cvssMetricV30":[{"type":"Primary","cvssData":{"version":"3.0","baseScore":7.5,"baseSeverity":"HIGH"}}]}}}]}"#;
+        let a = &parse_bytes("x.json", doc.as_bytes()).expect("test").advisories[0];
+        assert_eq!(a.cvss.as_ref().map(|c| c.version.as_str()), Some("4.0"));
+        assert_eq!(a.cvss3, Some(7.5));
+    }
+
     #[test]
     fn reads_json_20() {
         let l = parse_bytes("x.json", V20.as_bytes()).expect("test");
