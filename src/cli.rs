@@ -525,6 +525,12 @@ fn parse_section(s: &str) -> Result<Section, nixsec_core::ParseError> {
     s.parse()
 }
 
+/// A `YYYY-MM-DD` date.
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date YYYY-MM-DD"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,9 +552,4 @@ mod tests {
         assert!(parse_threshold("7.25").is_err());
         assert!(parse_threshold("high").is_err());
     }
-}
-
-/// A `YYYY-MM-DD` date.
-fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date YYYY-MM-DD"))
 }

@@ -12,13 +12,13 @@ use anyhow::{bail, Context};
 use nixsec_core::{ExitStatus, FailOn, Report, Severity, Tool};
 use nixsec_report::{Format, Options as RenderOptions};
 use nixsec_vulns::index::{self, Source as Mirror};
+use nixsec_vulns::packages::Scope;
 use nixsec_vulns::policy::Filter;
 use nixsec_vulns::run::{self, Request, Scan, Source};
-use nixsec_vulns::packages::Scope;
 use nixsec_vulns::scan::PackageResult;
+use nixsec_vulns::targets::Targets;
 use nixsec_vulns::version::compare_versions;
 use nixsec_vulns::whitelist::Rule;
-use nixsec_vulns::targets::Targets;
 use serde::Serialize;
 
 use crate::cli::{
@@ -422,7 +422,8 @@ fn vulnix_json<'a>(a: &VulnsScanArgs, o: &'a Scan) -> Vec<VulnixEntry<'a>> {
     for p in items {
         let affected = filter.shown(&p.affected);
         let wl = filter.shown(&p.whitelisted);
-        if affected.is_empty() && !(a.show_whitelisted && !wl.is_empty()) {
+        let only_whitelisted_shown = a.show_whitelisted && !wl.is_empty();
+        if affected.is_empty() && !only_whitelisted_shown {
             continue;
         }
         let mut ids: Vec<&str> = affected.iter().map(|h| h.id.as_str()).collect();
@@ -444,11 +445,7 @@ fn vulnix_json<'a>(a: &VulnsScanArgs, o: &'a Scan) -> Vec<VulnixEntry<'a>> {
             whitelisted: wids,
             cvssv3_basescore: all
                 .clone()
-                .filter_map(|h| {
-                    h.cvss3
-                        .filter(|s| *s != 0.0)
-                        .map(|s| (h.id.as_str(), s))
-                })
+                .filter_map(|h| h.cvss3.filter(|s| *s != 0.0).map(|s| (h.id.as_str(), s)))
                 .collect(),
             description: all
                 .filter(|h| !h.description.is_empty())

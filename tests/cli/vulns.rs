@@ -1156,10 +1156,7 @@ fn audit_runs_nix_150_when_an_index_exists() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("wl.toml` line 1: `[broken`"),
-        "{err}"
-    );
+    assert!(err.contains("wl.toml` line 1: `[broken`"), "{err}");
 }
 
 /// The failing NIX-150 findings of an audit report.
@@ -1305,7 +1302,10 @@ fn vulnix_suite_findings_on_the_rebuilt_store() {
     assert_eq!(order, sorted);
     let entry = |n: &str| v.iter().find(|e| e["name"] == n).expect(n).clone();
     // CVSS v3 scores as vulnix reads them; none for CVE-2010-0748 (no metric at all).
-    assert_eq!(entry("python-2.7.16")["cvssv3_basescore"]["CVE-2019-10160"], 9.8);
+    assert_eq!(
+        entry("python-2.7.16")["cvssv3_basescore"]["CVE-2019-10160"],
+        9.8
+    );
     let t = entry("transmission-1.91");
     assert_eq!(t["cvssv3_basescore"], serde_json::json!({}));
     assert_eq!(
@@ -1336,7 +1336,11 @@ fn vulnix_suite_derivations_read_like_vulnixs_fixtures() {
         match want.as_array() {
             Some(pv) => {
                 let p = find(name).unwrap_or_else(|| panic!("{name} not a package"));
-                assert_eq!((p.pname.as_str(), p.version.as_str()), (pv[0].as_str().expect("p"), pv[1].as_str().expect("v")), "{name}");
+                assert_eq!(
+                    (p.pname.as_str(), p.version.as_str()),
+                    (pv[0].as_str().expect("p"), pv[1].as_str().expect("v")),
+                    "{name}"
+                );
             }
             None => assert!(find(name).is_none(), "{name} has no version: not a package"),
         }
@@ -1352,8 +1356,23 @@ fn vulnix_suite_derivations_read_like_vulnixs_fixtures() {
         assert_eq!(p.patched, want, "{name}");
     }
     // The rebuilt derivations against the originals.
-    let strip = |p: &str| p.rsplit('/').next().unwrap_or(p).split_once('-').map_or(String::new(), |x| x.1.to_string());
-    for orig in ["audiofile-0.3.6", "bzip2-1.0.6.0.1", "cpio-2.12", "cyrus-sasl-2.5.10", "transmission-1.91", "unzip-6.0", "xercesc-3.2.3", "structured-attrs-1"] {
+    let strip = |p: &str| {
+        p.rsplit('/')
+            .next()
+            .unwrap_or(p)
+            .split_once('-')
+            .map_or(String::new(), |x| x.1.to_string())
+    };
+    for orig in [
+        "audiofile-0.3.6",
+        "bzip2-1.0.6.0.1",
+        "cpio-2.12",
+        "cyrus-sasl-2.5.10",
+        "transmission-1.91",
+        "unzip-6.0",
+        "xercesc-3.2.3",
+        "structured-attrs-1",
+    ] {
         let o = nixsec_vulns::aterm::parse(
             &std::fs::read(fixtures().join(format!("cve-vulnix/vulnix/{orig}.drv"))).expect("drv"),
         )
@@ -1393,7 +1412,11 @@ fn vulnix_suite_output_json_exit_codes_and_remote_whitelists() {
             e
         })
         .collect();
-    assert_eq!(serde_json::Value::Array(got), exp["output_test_json"], "{stderr}");
+    assert_eq!(
+        serde_json::Value::Array(got),
+        exp["output_test_json"],
+        "{stderr}"
+    );
     assert_eq!(code, 1);
     // test_exitcode: something to report 2; nothing 0; everything masked 0, and 1 with -s.
     let exit = |extra: &[&std::ffi::OsStr], t: &[String]| {
@@ -1438,7 +1461,11 @@ fn vulnix_suite_output_json_exit_codes_and_remote_whitelists() {
     a.extend(targets.iter().map(|t| os(t)));
     let (_, v, stderr) = vulnix_run(f, &a);
     let foo = v.iter().find(|e| e["name"] == "foo-1").expect("foo-1");
-    assert_eq!(foo["whitelisted"], serde_json::json!(["CVE-2018-0004"]), "{stderr}");
+    assert_eq!(
+        foo["whitelisted"],
+        serde_json::json!(["CVE-2018-0004"]),
+        "{stderr}"
+    );
     assert!(v.iter().all(|e| e["name"] != "bar-2"));
 }
 
@@ -1455,7 +1482,11 @@ fn vulnix_suite_index_from_vulnixs_feed() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains(": 3 CVEs"), "{text}");
     let out = nixsec()
         .args(["vulns", "--json", "--cache-dir"])
@@ -1469,7 +1500,10 @@ fn vulnix_suite_index_from_vulnixs_feed() {
     let v: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         by_name(&v),
-        Findings::from([("transmission-1.91".to_string(), vec!["CVE-2010-0748".to_string()])])
+        Findings::from([(
+            "transmission-1.91".to_string(),
+            vec!["CVE-2010-0748".to_string()]
+        )])
     );
 }
 
@@ -1497,9 +1531,13 @@ fn vulnix_suite_write_whitelist_and_scopes() {
     assert_eq!(code, 1, "{stderr}");
     let written = std::fs::read_to_string(&out_wl).expect("written");
     // vulnix's rules come first, as vulnix writes them; then one entry per package found.
-    assert!(written.starts_with("[\"*\"]\ncve = [ \"CVE-2015-2504\", \"CVE-2015-7696\" ]\n"), "{written}");
     assert!(
-        written.contains("[\"openssl-1.0.2a\"]\ncve = \"CVE-2015-1789\"\ncomment = \"nixsec vulns "),
+        written.starts_with("[\"*\"]\ncve = [ \"CVE-2015-2504\", \"CVE-2015-7696\" ]\n"),
+        "{written}"
+    );
+    assert!(
+        written
+            .contains("[\"openssl-1.0.2a\"]\ncve = \"CVE-2015-1789\"\ncomment = \"nixsec vulns "),
         "{written}"
     );
     assert!(written.contains("until = \"2099-01-31\""), "{written}");
@@ -1518,9 +1556,15 @@ fn vulnix_suite_write_whitelist_and_scopes() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("among 1 packages of 1 store paths"), "{text}");
-    assert!(text.contains("scope: the targets only, without their closure"), "{text}");
+    assert!(
+        text.contains("scope: the targets only, without their closure"),
+        "{text}"
+    );
     let (_, v, _) = vulnix_run(f, &[os("-C"), os(&f.vulnix_top)]);
-    assert_eq!(v.len(), vulnix_expected()["packages"].as_object().expect("p").len());
+    assert_eq!(
+        v.len(),
+        vulnix_expected()["packages"].as_object().expect("p").len()
+    );
 }
 
 /// Issue 17's bugs, one test each, on the vulnix store with real NVD records, using only
@@ -1538,7 +1582,7 @@ fn issue17_run(f: &Cve, extra: &[&std::ffi::OsStr], targets: &[String]) -> (i32,
     vulnix_json(&a)
 }
 
-/// 1. Letter releases are not their base version: `openssl:1.0.2:*` is not 1.0.2b.
+/// Bug 1: Letter releases are not their base version: `openssl:1.0.2:*` is not 1.0.2b.
 #[test]
 fn issue17_bug1_letter_releases_are_not_their_base_version() {
     let Some(f) = cve() else { return };
@@ -1550,13 +1594,18 @@ fn issue17_bug1_letter_releases_are_not_their_base_version() {
     assert_eq!(got["openssl-1.0.2a"], ["CVE-2015-1789"]);
 }
 
-/// 2. Whitelist keys as vulnix users write them: the name with its version, or the pname.
+/// Bug 2: Whitelist keys as vulnix users write them: the name with its version, or the pname.
 #[test]
 fn issue17_bug2_whitelist_keys_name_or_pname() {
     let Some(f) = cve() else { return };
     let tmp = tempfile::tempdir().expect("tmp");
     let requests = [vulnix_path(f, "python3.11-requests-2.28.1")];
-    for key in ["python3.11-requests-2.28.1", "python3.11-requests", "requests-2.28.1", "requests"] {
+    for key in [
+        "python3.11-requests-2.28.1",
+        "python3.11-requests",
+        "requests-2.28.1",
+        "requests",
+    ] {
         let wl = tmp.path().join("k.toml");
         std::fs::write(&wl, format!("[\"{key}\"]\n")).expect("write");
         let (code, got, stderr) = issue17_run(f, &[os("-w"), wl.as_os_str()], &requests);
@@ -1564,7 +1613,7 @@ fn issue17_bug2_whitelist_keys_name_or_pname() {
     }
 }
 
-/// 3. The most specific rule is shown, whatever the order of the file; none is "unused".
+/// Bug 3: The most specific rule is shown, whatever the order of the file; none is "unused".
 #[test]
 fn issue17_bug3_most_specific_rule_wins() {
     let Some(f) = cve() else { return };
@@ -1603,13 +1652,16 @@ fn issue17_bug3_most_specific_rule_wins() {
     assert!(!warnings.contains("matched nothing"), "{warnings}");
 }
 
-/// 4. Invalid whitelists are errors naming the file and line.
+/// Bug 4: Invalid whitelists are errors naming the file and line.
 #[test]
 fn issue17_bug4_invalid_whitelists_are_errors() {
     let Some(f) = cve() else { return };
     let tmp = tempfile::tempdir().expect("tmp");
     for (text, line) in [
-        ("[\"ok-1.0\"]\n\n[libxslt-2.0.1]\ncomment = \"unquoted\"\n", 3),
+        (
+            "[\"ok-1.0\"]\n\n[libxslt-2.0.1]\ncomment = \"unquoted\"\n",
+            3,
+        ),
         ("[\"pkg\"]\nissue_url = \"foobar\"\n", 1),
         ("\n[\"broken-section 1.2\"]\n", 2),
     ] {
@@ -1627,11 +1679,14 @@ fn issue17_bug4_invalid_whitelists_are_errors() {
             .expect("run");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{text}: {err}");
-        assert!(err.contains(&format!("bad.toml` line {line}:")), "{text}: {err}");
+        assert!(
+            err.contains(&format!("bad.toml` line {line}:")),
+            "{text}: {err}"
+        );
     }
 }
 
-/// 5. The pname map is keyed by pnames: apache-httpd 2.4.49 has CVE-2021-41773.
+/// Bug 5: The pname map is keyed by pnames: apache-httpd 2.4.49 has CVE-2021-41773.
 #[test]
 fn issue17_bug5_cpe_map_keyed_by_pnames() {
     let Some(f) = cve() else { return };
@@ -1639,7 +1694,7 @@ fn issue17_bug5_cpe_map_keyed_by_pnames() {
     assert_eq!(got["apache-httpd-2.4.49"], ["CVE-2021-41773"], "{stderr}");
 }
 
-/// 6. CPE version `-` (not applicable) matches no concrete version.
+/// Bug 6: CPE version `-` (not applicable) matches no concrete version.
 #[test]
 fn issue17_bug6_version_na_matches_nothing() {
     let Some(f) = cve() else { return };
@@ -1647,8 +1702,8 @@ fn issue17_bug6_version_na_matches_nothing() {
     assert!(got.is_empty(), "{got:?}");
 }
 
-/// 7. vulnix-json as vulnix writes it: `whitelisted` filled without -s, no empty descriptions,
-/// Nix version order.
+/// Bug 7: vulnix-json as vulnix writes it (`whitelisted` filled without -s, no empty
+/// descriptions, Nix version order).
 #[test]
 fn issue17_bug7_vulnix_json_like_vulnix() {
     let Some(f) = cve() else { return };
@@ -1672,5 +1727,8 @@ fn issue17_bug7_vulnix_json_like_vulnix() {
     assert_eq!(foo["whitelisted"], serde_json::json!(["CVE-2018-0004"]));
     assert_eq!(foo["description"], serde_json::json!({}));
     let names: Vec<&str> = arr.iter().filter_map(|e| e["name"].as_str()).collect();
-    assert_eq!(names, ["foo-1", "python-2.7.9", "python-2.7.10", "test-0.2"]);
+    assert_eq!(
+        names,
+        ["foo-1", "python-2.7.9", "python-2.7.10", "test-0.2"]
+    );
 }

@@ -280,7 +280,9 @@ fn ingest(
     let mut timestamp: Option<String> = None;
     std::thread::scope(|s| -> Result<(), IndexError> {
         s.spawn(|| {
-            feeds.par_iter().for_each_with(tx, |tx, f| read_feed(&agent, f, tx));
+            feeds
+                .par_iter()
+                .for_each_with(tx, |tx, f| read_feed(&agent, f, tx));
         });
         let t = conn.transaction().map_err(sq(path))?;
         let mut w = Writer { tx: t };

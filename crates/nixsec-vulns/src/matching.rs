@@ -266,7 +266,11 @@ mod tests {
         assert!(!check("cpe:2.3:a:x:y:-:*:*:*:*:*:*:*", "7"));
         let na = "cpe:2.3:a:x:y:-:*:*:*:*:*:*:*";
         let cpe = Cpe::parse(na).expect("test");
-        assert!(!version_matches(&m(true, na, [None, None, Some("9"), None]), &cpe, "7"));
+        assert!(!version_matches(
+            &m(true, na, [None, None, Some("9"), None]),
+            &cpe,
+            "7"
+        ));
         // CVE-2015-1789 (vulnix's fixture): `openssl:1.0.2:*` is 1.0.2, not the letter
         // releases after it; `1.0.2a` is itself.
         for fixed in ["1.0.0s", "1.0.1n", "1.0.2b", "1.0.2u"] {
@@ -275,9 +279,15 @@ mod tests {
             assert!(!check(&c, fixed), "{c} {fixed}");
             assert!(check(&c, base), "{c} {base}");
         }
-        assert!(check("cpe:2.3:a:openssl:openssl:1.0.2a:*:*:*:*:*:*:*", "1.0.2a"));
+        assert!(check(
+            "cpe:2.3:a:openssl:openssl:1.0.2a:*:*:*:*:*:*:*",
+            "1.0.2a"
+        ));
         // CPE values are case-insensitive: bind's `9.11.2-P1` is `9.11.2:p1`.
-        assert!(check("cpe:2.3:a:isc:bind:9.11.2:p1:*:*:*:*:*:*", "9.11.2-P1"));
+        assert!(check(
+            "cpe:2.3:a:isc:bind:9.11.2:p1:*:*:*:*:*:*",
+            "9.11.2-P1"
+        ));
         let r = "cpe:2.3:a:isc:bind:*:*:*:*:*:*:*:*";
         let cpe = Cpe::parse(r).expect("test");
         assert!(!version_matches(

@@ -805,7 +805,9 @@ mod tests {
         let doc = r#"{"vulnerabilities":[{"cve":{"id":"CVE-2025-1","vulnStatus":"Analyzed","descriptions":[],
           "metrics":{"cvssMetricV40":[{"type":"Primary","cvssData":{"version":"4.0","baseScore":9.3,"baseSeverity":"CRITICAL"}}],
                      "cvssMetricV30":[{"type":"Primary","cvssData":{"version":"3.0","baseScore":7.5,"baseSeverity":"HIGH"}}]}}}]}"#;
-        let a = &parse_bytes("x.json", doc.as_bytes()).expect("test").advisories[0];
+        let a = &parse_bytes("x.json", doc.as_bytes())
+            .expect("test")
+            .advisories[0];
         assert_eq!(a.cvss.as_ref().map(|c| c.version.as_str()), Some("4.0"));
         assert_eq!(a.cvss3, Some(7.5));
     }

@@ -227,11 +227,13 @@ fn toml_headers(text: &str) -> Result<BTreeMap<String, usize>, (usize, String)> 
         };
         let key = if let Some(q) = inner.strip_prefix('"').and_then(|h| h.strip_suffix('"')) {
             if q.contains('"') {
-                return Err((n, format!("`{header}`: write one quoted name, `[\"name-version\"]`")));
+                return Err((
+                    n,
+                    format!("`{header}`: write one quoted name, `[\"name-version\"]`"),
+                ));
             }
             q.to_string()
-        } else if inner.starts_with(char::is_whitespace) || inner.ends_with(char::is_whitespace)
-        {
+        } else if inner.starts_with(char::is_whitespace) || inner.ends_with(char::is_whitespace) {
             return Err((
                 n,
                 format!("`{header}`: no spaces inside the brackets; write `[\"name-version\"]`"),
@@ -249,7 +251,10 @@ fn toml_headers(text: &str) -> Result<BTreeMap<String, usize>, (usize, String)> 
         {
             inner.to_string()
         } else {
-            return Err((n, format!("`{header}`: quote the section name: `[\"{inner}\"]`")));
+            return Err((
+                n,
+                format!("`{header}`: quote the section name: `[\"{inner}\"]`"),
+            ));
         };
         out.entry(key).or_insert(n);
     }
@@ -373,9 +378,9 @@ impl Whitelist {
         } else {
             let lines = toml_headers(text).map_err(|(l, m)| err(l, m))?;
             let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                let line = e
-                    .span()
-                    .map_or(0, |s| text[..s.start.min(text.len())].lines().count().max(1));
+                let line = e.span().map_or(0, |s| {
+                    text[..s.start.min(text.len())].lines().count().max(1)
+                });
                 err(
                     line,
                     format!("not TOML: {}", e.message().trim_end().replace('\n', " ")),
@@ -448,9 +453,9 @@ impl Whitelist {
         };
         for (k, strings, scalar) in fields {
             let list = || {
-                strings
-                    .clone()
-                    .ok_or_else(|| format!("[\"{key}\"] {k}: expected a string or a list of strings"))
+                strings.clone().ok_or_else(|| {
+                    format!("[\"{key}\"] {k}: expected a string or a list of strings")
+                })
             };
             match k.as_str() {
                 "cve" => {
@@ -556,10 +561,16 @@ impl Whitelist {
         self.add_text(source, &text)
     }
 
-    /// Whether rule `r` masks `cve` on `pkg` on `today`, and how specifically: 5 for a rule
-    /// naming the version and the CVE, 4 the version, 3 the name and the CVE, 2 the name, 1 a
-    /// `*` rule; `None` when it does not apply.
-    fn specificity(r: &Rule, pkg: &PackageName<'_>, cve: &str, today: NaiveDate) -> Option<u8> {
+    /// Whether rule `r` masks `cve` on a package named by `versioned` and `names` keys on
+    /// `today`, and how specifically: 5 for a rule naming the version and the CVE, 4 the
+    /// version, 3 the name and the CVE, 2 the name, 1 a `*` rule; `None` when it does not apply.
+    fn specificity(
+        r: &Rule,
+        versioned: &[String],
+        names: &[String],
+        cve: &str,
+        today: NaiveDate,
+    ) -> Option<u8> {
         if r.expired(today) || !(r.cves.is_empty() || r.cves.contains(cve)) {
             return None;
         }
@@ -567,10 +578,10 @@ impl Whitelist {
         if r.key == "*" {
             return Some(1);
         }
-        if pkg.versioned_keys().iter().any(|k| *k == r.key) {
+        if versioned.contains(&r.key) {
             return Some(4 + named);
         }
-        if pkg.name_keys().iter().any(|k| *k == r.key) {
+        if names.contains(&r.key) {
             return Some(2 + named);
         }
         None
@@ -580,11 +591,18 @@ impl Whitelist {
     /// CVE; name and version; name and CVE; name; `*`).
     #[must_use]
     pub fn masking(&self, pkg: &PackageName<'_>, cve: &str, today: NaiveDate) -> Vec<usize> {
+        if self.rules.is_empty() {
+            return Vec::new();
+        }
+        let versioned = pkg.versioned_keys();
+        let names = pkg.name_keys();
         let mut v: Vec<(u8, usize)> = self
             .rules
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| Self::specificity(r, pkg, cve, today).map(|s| (s, i)))
+            .filter_map(|(i, r)| {
+                Self::specificity(r, &versioned, &names, cve, today).map(|s| (s, i))
+            })
             .collect();
         v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         v.into_iter().map(|(_, i)| i).collect()
@@ -619,7 +637,10 @@ impl Whitelist {
                 out.push_str(&format!("comment = {}\n", toml_multi(&r.comments, false)));
             }
             if !r.issue_urls.is_empty() {
-                out.push_str(&format!("issue_url = {}\n", toml_multi(&r.issue_urls, true)));
+                out.push_str(&format!(
+                    "issue_url = {}\n",
+                    toml_multi(&r.issue_urls, true)
+                ));
             }
             if let Some(u) = r.until {
                 out.push_str(&format!("until = \"{u}\"\n"));
@@ -672,7 +693,11 @@ until = 2026-01-01
         let o306 = pkg("openssl-3.0.6", "openssl", "3.0.6");
         assert!(w.masks(&o306, "CVE-2022-3786", today).is_some());
         assert!(w
-            .masks(&pkg("openssl-3.0.8", "openssl", "3.0.8"), "CVE-2022-3786", today)
+            .masks(
+                &pkg("openssl-3.0.8", "openssl", "3.0.8"),
+                "CVE-2022-3786",
+                today
+            )
             .is_none());
         assert!(w.masks(&o306, "CVE-2023-0286", today).is_none());
         let z = pkg("zlib-1.2.11", "zlib", "1.2.11");
@@ -705,7 +730,11 @@ until = 2026-01-01
         w.add_text("w.toml", "[\"font-adobe\"]\n").expect("test");
         assert_eq!(w.masks(&font, "CVE-2000-1", today), Some(0));
         assert!(w
-            .masks(&pkg("font-adobe-utopia-1.0", "font-adobe-utopia", "1.0"), "CVE-2000-1", today)
+            .masks(
+                &pkg("font-adobe-utopia-1.0", "font-adobe-utopia", "1.0"),
+                "CVE-2000-1",
+                today
+            )
             .is_none());
     }
 
@@ -786,7 +815,11 @@ until = 2026-01-01
             ("[\"ok-1.0\"]\n\n[ \"broken-1.1\" ]\n", 3, "no spaces"),
             ("[\"broken-section 1.2\"]\n", 1, "not a package selector"),
             ("[\"pkg\"]\nissue_url = \"foobar\"\n", 1, "not a URL"),
-            ("[\"pkg\"]\nissue_url = \"https://example.org\"\n", 1, "not a URL"),
+            (
+                "[\"pkg\"]\nissue_url = \"https://example.org\"\n",
+                1,
+                "not a URL",
+            ),
         ] {
             let mut w = Whitelist::default();
             let e = w.add_text("w.toml", bad).expect_err(bad);
@@ -796,14 +829,21 @@ until = 2026-01-01
         }
         // Bare section names without dots are fine (vulnix: `[systemd-236]`).
         let mut w = Whitelist::default();
-        w.add_text("w.toml", "[systemd-236]\ncomment = \"ok\"\n").expect("test");
+        w.add_text("w.toml", "[systemd-236]\ncomment = \"ok\"\n")
+            .expect("test");
         assert_eq!(w.rules[0].key, "systemd-236");
     }
 
     #[test]
     fn split_name_is_vulnixs() {
-        assert_eq!(split_name("font-adobe-100dpi-1.0.3"), Some(("font-adobe", "100dpi-1.0.3")));
-        assert_eq!(split_name("bundler-1.10.5-0"), Some(("bundler", "1.10.5-0")));
+        assert_eq!(
+            split_name("font-adobe-100dpi-1.0.3"),
+            Some(("font-adobe", "100dpi-1.0.3"))
+        );
+        assert_eq!(
+            split_name("bundler-1.10.5-0"),
+            Some(("bundler", "1.10.5-0"))
+        );
         assert_eq!(split_name("hook"), None);
         assert_eq!(split_name("foo-"), None);
     }

@@ -78,8 +78,14 @@ fn utils_split_components() {
 #[test]
 fn derivation_split_name() {
     for (name, want) in [
-        ("network-2.6.3.2-r1.cabal", Some(("network", "2.6.3.2-r1.cabal"))),
-        ("python2.7-pytest-runner-2.6.2", Some(("python2.7-pytest-runner", "2.6.2"))),
+        (
+            "network-2.6.3.2-r1.cabal",
+            Some(("network", "2.6.3.2-r1.cabal")),
+        ),
+        (
+            "python2.7-pytest-runner-2.6.2",
+            Some(("python2.7-pytest-runner", "2.6.2")),
+        ),
         ("bundler-1.10.5-0", Some(("bundler", "1.10.5-0"))),
         ("hook", None),
     ] {
@@ -98,7 +104,8 @@ fn derivation_split_name() {
 /// evaluates nothing: vulnix's Python payload is not a derivation.
 #[test]
 fn derivation_no_code_is_run() {
-    let payload = b"\nDerive(envVars={'name': str((lambda: open('/tmp/x', 'w').write('shellcode'))())})\n";
+    let payload =
+        b"\nDerive(envVars={'name': str((lambda: open('/tmp/x', 'w').write('shellcode'))())})\n";
     assert!(aterm::parse(payload).is_err());
 }
 
@@ -150,7 +157,10 @@ fn derivation_product_candidates() {
             .collect()
     };
     assert_eq!(products("linux-kernel"), ["linux-kernel", "linux_kernel"]);
-    assert_eq!(products("Email-Address"), ["email-address", "email_address"]);
+    assert_eq!(
+        products("Email-Address"),
+        ["email-address", "email_address"]
+    );
 }
 
 /// vulnerability_test.py: test_cvss_score, test_no_cvss_score, and the descriptions of
@@ -188,7 +198,9 @@ fn nvd_modified_feed() {
         .iter()
         .find(|a| a.id == "CVE-2010-0748")
         .expect("transmission");
-    assert!(t.products().contains(&("transmissionbt".into(), "transmission".into())));
+    assert!(t
+        .products()
+        .contains(&("transmissionbt".into(), "transmission".into())));
 }
 
 /// whitelist_test.py: check_whitelist_entries, for test_from_toml and test_from_yaml: six
