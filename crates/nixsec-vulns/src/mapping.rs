@@ -216,6 +216,32 @@ mod tests {
         }
     }
 
+    /// Issue 17: the table's coverage of a real NixOS 25.05 closure (`data/closure-*.txt`, its
+    /// origin said there): the distinct names split from its store paths like `parseDrvName`,
+    /// without the unit files and the system itself; the README quotes the figures.
+    #[test]
+    fn coverage_of_a_nixos_server_closure() {
+        let closure = include_str!("../data/closure-nixos-25.05-minimal.txt");
+        let names: std::collections::BTreeSet<&str> = closure
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| crate::version::parse_drv_name(l.trim()))
+            .filter(|(n, v)| !v.is_empty() && !n.starts_with("unit") && *n != "nixos-system-nixos")
+            .map(|(n, _)| n)
+            .collect();
+        let m = Mapping::builtin();
+        let named: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| m.by_pname.contains_key(*n))
+            .collect();
+        assert_eq!(names.len(), 150);
+        for must in ["openssl", "openssh", "curl", "glibc", "systemd", "linux", "sudo", "zlib"] {
+            assert!(named.contains(&must), "{must} not in cpe-map.tsv");
+        }
+        assert!(named.len() >= 48, "{} of {}: {named:?}", named.len(), names.len());
+    }
+
     #[test]
     fn unmapped_and_ecosystems() {
         let m = Mapping::builtin();
