@@ -236,10 +236,17 @@ mod tests {
             .filter(|n| m.by_pname.contains_key(*n))
             .collect();
         assert_eq!(names.len(), 150);
-        for must in ["openssl", "openssh", "curl", "glibc", "systemd", "linux", "sudo", "zlib"] {
+        for must in [
+            "openssl", "openssh", "curl", "glibc", "systemd", "linux", "sudo", "zlib",
+        ] {
             assert!(named.contains(&must), "{must} not in cpe-map.tsv");
         }
-        assert!(named.len() >= 48, "{} of {}: {named:?}", named.len(), names.len());
+        assert!(
+            named.len() >= 48,
+            "{} of {}: {named:?}",
+            named.len(),
+            names.len()
+        );
     }
 
     #[test]
