@@ -464,6 +464,9 @@ impl Index {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(sq(path))?;
+        // Pages read through a memory map, not one `pread` each (a warm scan reads thousands).
+        conn.pragma_update(None, "mmap_size", 1_i64 << 30)
+            .map_err(sq(path))?;
         conn.query_row("SELECT count(*) FROM meta", [], |_| Ok(()))
             .map_err(|e| IndexError::Sqlite {
                 path: path.display().to_string(),
@@ -509,6 +512,9 @@ impl Index {
     /// SQLite errors; a stored row that does not decode.
     pub fn by_products(&self, products: &[String]) -> Result<Vec<Advisory>, IndexError> {
         let e = sq(&self.path);
+        // One read transaction for all the lookups of a package: SQLite otherwise locks,
+        // checks for a journal and rereads the header around every statement.
+        let tx = self.conn.unchecked_transaction().map_err(&e)?;
         let mut ids = std::collections::BTreeSet::new();
         let mut q = self
             .conn
@@ -533,6 +539,9 @@ impl Index {
             })?;
             out.push(a);
         }
+        drop(get);
+        drop(q);
+        tx.commit().map_err(&e)?;
         Ok(out)
     }
 }
