@@ -464,9 +464,6 @@ impl Index {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(sq(path))?;
-        // Pages read through a memory map, not one `pread` each (a warm scan reads thousands).
-        conn.pragma_update(None, "mmap_size", 1_i64 << 30)
-            .map_err(sq(path))?;
         conn.query_row("SELECT count(*) FROM meta", [], |_| Ok(()))
             .map_err(|e| IndexError::Sqlite {
                 path: path.display().to_string(),
