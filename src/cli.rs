@@ -397,21 +397,39 @@ pub struct VulnsScanArgs {
     /// Scan everything reachable from the root's garbage-collector roots.
     #[arg(long, short = 'G')]
     pub gc_roots: bool,
-    /// Also scan the derivations' build-time inputs (findings marked build-only).
-    #[arg(long)]
+    /// Also scan the derivations' build-time inputs (findings marked build-only); vulnix's
+    /// default scope, also spelled `-r`/`--requisites`.
+    #[arg(long, short = 'r', visible_alias = "requisites")]
     pub build_time: bool,
+    /// Scan only the targets themselves, not their closure (vulnix's `-R`).
+    #[arg(long, short = 'R', conflicts_with_all = ["build_time", "closure"])]
+    pub no_requisites: bool,
+    /// Scan the runtime closure of the targets: nixsec's default (vulnix's `-C`).
+    #[arg(long, short = 'C', conflicts_with = "build_time")]
+    pub closure: bool,
     /// Read NVD data from these feed files or directories instead of the index (repeatable).
     #[arg(long, value_name = "PATH")]
     pub nvd: Vec<PathBuf>,
     /// The cache directory holding the index (see `nixsec vulns update --help`).
-    #[arg(long, value_name = "DIR", env = "NIXSEC_CACHE_DIR")]
+    #[arg(long, short = 'c', value_name = "DIR", env = "NIXSEC_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Warn when the index is older than this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 7)]
     pub max_age: u32,
-    /// A vulnix TOML whitelist (repeatable); an unreadable or invalid file is an error.
-    #[arg(long, short = 'w', value_name = "FILE")]
-    pub whitelist: Vec<PathBuf>,
+    /// A vulnix whitelist, TOML or YAML (repeatable; rules of the same key are merged); an
+    /// unreadable or invalid file is an error. A URL is downloaded with `--fetch-whitelists`.
+    #[arg(long, short = 'w', value_name = "FILE|URL")]
+    pub whitelist: Vec<String>,
+    /// Download the whitelists given as URLs (`-w https://...`).
+    #[arg(long)]
+    pub fetch_whitelists: bool,
+    /// Write the whitelists read plus one entry per package with reported CVEs (vulnix's
+    /// format, each new entry with `until` and a comment) to FILE.
+    #[arg(long, short = 'W', value_name = "FILE")]
+    pub write_whitelist: Option<PathBuf>,
+    /// The `until` date of the entries `-W` adds (default: 90 days from today).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "write_whitelist")]
+    pub whitelist_until: Option<chrono::NaiveDate>,
     /// Extra pname to CPE lines (format of the built-in table, `nixsec-vulns/data/cpe-map.tsv`);
     /// they replace the built-in lines of the same pnames (repeatable).
     #[arg(long, value_name = "FILE")]
@@ -425,6 +443,13 @@ pub struct VulnsScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = VulnsFormat::Text)]
     pub format: VulnsFormat,
+    /// vulnix's `--json`: the same as `--format vulnix-json`.
+    #[arg(long, short = 'j', conflicts_with = "format")]
+    pub json: bool,
+    /// vulnix's exit codes: 2 when a CVE is reported, 1 when only whitelisted ones are (with
+    /// `-s`), 0 otherwise, 3 when no target is given; errors stay 2.
+    #[arg(long)]
+    pub vulnix_exit_codes: bool,
     /// Report only CVEs of at least this NVD severity.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_severity: Option<MinSeverity>,
@@ -517,6 +542,12 @@ fn parse_profile(s: &str) -> Result<nixsec_core::Profile, nixsec_core::ParseErro
 
 fn parse_section(s: &str) -> Result<Section, nixsec_core::ParseError> {
     s.parse()
+}
+
+/// A `YYYY-MM-DD` date.
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date YYYY-MM-DD"))
 }
 
 #[cfg(test)]

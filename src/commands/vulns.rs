@@ -7,15 +7,18 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use nixsec_core::{ExitStatus, FailOn, Report, Severity, Tool};
 use nixsec_report::{Format, Options as RenderOptions};
 use nixsec_vulns::index::{self, Source as Mirror};
+use nixsec_vulns::packages::Scope;
 use nixsec_vulns::policy::Filter;
 use nixsec_vulns::run::{self, Request, Scan, Source};
 use nixsec_vulns::sbom;
 use nixsec_vulns::scan::PackageResult;
 use nixsec_vulns::targets::Targets;
+use nixsec_vulns::version::compare_versions;
+use nixsec_vulns::whitelist::Rule;
 use serde::Serialize;
 
 use crate::cli::{
@@ -102,8 +105,24 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
         gc_roots: a.gc_roots,
     };
     if targets.is_empty() {
+        if a.vulnix_exit_codes {
+            eprintln!("error: nothing to scan: give store paths or ./result links, --profile, --system or --gc-roots");
+            return Ok(ExitStatus::Code(3));
+        }
         bail!("nothing to scan: give store paths or ./result links, --profile, --system or --gc-roots");
     }
+    let format = if a.json {
+        VulnsFormat::VulnixJson
+    } else {
+        a.format
+    };
+    let scope = if a.build_time {
+        Scope::BuildTime
+    } else if a.no_requisites {
+        Scope::Targets
+    } else {
+        Scope::Runtime
+    };
     if let Some(m) = a.min_cvss {
         if !(0.0..=10.0).contains(&m) {
             bail!("--min-cvss {m}: a CVSS score is between 0.0 and 10.0");
@@ -121,9 +140,10 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
         root: &a.root,
         store_root: &store_root,
         targets: &targets,
-        build_time: a.build_time,
+        scope,
         source,
         whitelists: &a.whitelist,
+        fetch_whitelists: a.fetch_whitelists,
         cpe_maps: &a.cpe_map,
         now: started,
     })?;
@@ -148,7 +168,7 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
     // written (an OpenVEX document without statements) leaves no file behind.
     let document = sbom(a, &scan, &store_root, started)?;
     let mut out = Output::open(a.output.as_deref())?;
-    match a.format {
+    match format {
         VulnsFormat::Json => {
             nixsec_report::render(Format::Json, &report, &RenderOptions::default(), &mut out)?;
         }
@@ -176,12 +196,17 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
         }
     }
     out.finish()?;
-    if a.format != VulnsFormat::Text {
+    if format != VulnsFormat::Text && !global.quiet {
         for w in scan.warnings.iter().chain(&scan.errors) {
-            if !global.quiet {
-                eprintln!("warning: {w}");
-            }
+            eprintln!("warning: {w}");
         }
+        eprintln!("note: scanned {}", scope_note(scan.scope));
+    }
+    if let Some(path) = &a.write_whitelist {
+        write_whitelist(a, &scan, path, started.date_naive())?;
+    }
+    if a.vulnix_exit_codes {
+        return Ok(vulnix_exit(a, &scan));
     }
     Ok(report.exit_status(fail_on))
 }
@@ -240,6 +265,90 @@ fn sbom(
         tool,
         started,
     )?)
+}
+
+/// The scope for people, with vulnix's default beside nixsec's.
+fn scope_note(scope: Scope) -> String {
+    match scope {
+        Scope::Runtime => format!(
+            "{} (vulnix's default is the build-time closure: add --build-time or -r)",
+            scope.describe()
+        ),
+        _ => scope.describe().to_string(),
+    }
+}
+
+/// vulnix's exit code: 2 when a CVE is reported, 1 when only whitelisted ones are and `-s` is
+/// given, 0 otherwise; a file that could not be read is 2 (vulnix stops with 2 on such errors).
+fn vulnix_exit(a: &VulnsScanArgs, o: &Scan) -> ExitStatus {
+    let filter = filter(a);
+    let active = o
+        .result
+        .packages
+        .iter()
+        .any(|p| !filter.shown(&p.affected).is_empty());
+    let masked = o
+        .result
+        .packages
+        .iter()
+        .any(|p| !filter.shown(&p.whitelisted).is_empty());
+    if active || !o.errors.is_empty() {
+        ExitStatus::Code(2)
+    } else if a.show_whitelisted && masked {
+        ExitStatus::Code(1)
+    } else {
+        ExitStatus::Code(0)
+    }
+}
+
+/// `-W FILE`: the whitelists read, plus one entry per package with reported CVEs, keyed by its
+/// name (which vulnix matches too), listing them, with `until` and a comment.
+fn write_whitelist(
+    a: &VulnsScanArgs,
+    o: &Scan,
+    path: &std::path::Path,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    let filter = filter(a);
+    let until = a
+        .whitelist_until
+        .unwrap_or_else(|| today + chrono::Duration::days(90));
+    let mut wl = o.whitelist.clone();
+    for p in &o.result.packages {
+        let shown = filter.shown(&p.affected);
+        if shown.is_empty() {
+            continue;
+        }
+        let pk = &p.package;
+        let key = if pk.name.ends_with(&format!("-{}", pk.version)) {
+            pk.name.clone()
+        } else {
+            format!("{}-{}", pk.pname, pk.version)
+        };
+        let top = shown
+            .iter()
+            .filter_map(|h| h.cvss.as_ref().map(|c| c.score))
+            .fold(None::<f64>, |m, x| Some(m.map_or(x, |m| m.max(x))));
+        wl.insert(Rule {
+            key,
+            file: path.display().to_string(),
+            files: vec![path.display().to_string()],
+            line: 0,
+            cves: shown.iter().map(|h| h.id.clone()).collect(),
+            until: Some(until),
+            issue_urls: Vec::new(),
+            comments: vec![format!(
+                "nixsec vulns {today}: {} CVE{} of {}{}; review before {until}",
+                shown.len(),
+                if shown.len() == 1 { "" } else { "s" },
+                pk.name,
+                top.map(|t| format!(", highest CVSS {t:.1}"))
+                    .unwrap_or_default()
+            )],
+        });
+    }
+    std::fs::write(path, wl.dump(today))
+        .with_context(|| format!("`{}`: cannot write the whitelist", path.display()))
 }
 
 fn scope(p: &PackageResult) -> &'static str {
@@ -304,7 +413,7 @@ fn text(a: &VulnsScanArgs, o: &Scan, duration_ms: u64, out: &mut dyn Write) -> s
                 let rule = h.whitelisted_by.and_then(|i| o.whitelist.rules.get(i));
                 write!(out, "  {:<16} {}  whitelisted", h.id, h.score_text())?;
                 if let Some(r) = rule {
-                    write!(out, " by [\"{}\"] in {}", r.key, r.file)?;
+                    write!(out, " by [\"{}\"] in {}", r.key, r.origin())?;
                     if let Some(u) = r.until {
                         write!(out, " until {u}")?;
                     }
@@ -340,6 +449,7 @@ fn text(a: &VulnsScanArgs, o: &Scan, duration_ms: u64, out: &mut dyn Write) -> s
         o.data_note,
         duration_ms
     )?;
+    writeln!(out, "scope: {}", scope_note(o.scope))?;
     for w in &o.warnings {
         writeln!(out, "warning: {w}")?;
     }
@@ -362,17 +472,25 @@ struct VulnixEntry<'a> {
     description: BTreeMap<&'a str, &'a str>,
 }
 
+/// vulnix's `--json` array: one element per package with reported CVEs (and, with `-s`, per
+/// package with only whitelisted ones), ordered by pname and then Nix version order;
+/// `whitelisted` always filled, `cvssv3_basescore` the CVSS v3 score whatever else NVD has,
+/// empty descriptions left out, as vulnix 1.12 writes it.
 fn vulnix_json<'a>(a: &VulnsScanArgs, o: &'a Scan) -> Vec<VulnixEntry<'a>> {
     let filter = filter(a);
+    let mut items: Vec<&PackageResult> = o.result.packages.iter().collect();
+    items.sort_by(|x, y| {
+        x.package
+            .pname
+            .cmp(&y.package.pname)
+            .then_with(|| compare_versions(&x.package.version, &y.package.version))
+    });
     let mut out = Vec::new();
-    for p in &o.result.packages {
+    for p in items {
         let affected = filter.shown(&p.affected);
-        let wl = if a.show_whitelisted {
-            filter.shown(&p.whitelisted)
-        } else {
-            Vec::new()
-        };
-        if affected.is_empty() && wl.is_empty() {
+        let wl = filter.shown(&p.whitelisted);
+        let only_whitelisted_shown = a.show_whitelisted && !wl.is_empty();
+        if affected.is_empty() && !only_whitelisted_shown {
             continue;
         }
         let mut ids: Vec<&str> = affected.iter().map(|h| h.id.as_str()).collect();
@@ -394,14 +512,10 @@ fn vulnix_json<'a>(a: &VulnsScanArgs, o: &'a Scan) -> Vec<VulnixEntry<'a>> {
             whitelisted: wids,
             cvssv3_basescore: all
                 .clone()
-                .filter_map(|h| {
-                    h.cvss
-                        .as_ref()
-                        .filter(|c| c.version.starts_with('3'))
-                        .map(|c| (h.id.as_str(), c.score))
-                })
+                .filter_map(|h| h.cvss3.filter(|s| *s != 0.0).map(|s| (h.id.as_str(), s)))
                 .collect(),
             description: all
+                .filter(|h| !h.description.is_empty())
                 .map(|h| (h.id.as_str(), h.description.as_str()))
                 .collect(),
         });

@@ -97,6 +97,8 @@ pub enum ExitStatus {
     Failure,
     /// Usage error, unreadable configuration, or no check could run at all.
     Error,
+    /// An exit code a compatibility mode asks for (`nixsec vulns --vulnix-exit-codes`).
+    Code(u8),
 }
 
 impl ExitStatus {
@@ -107,6 +109,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Error => 2,
+            ExitStatus::Code(c) => c,
         }
     }
 }

@@ -62,7 +62,7 @@ pub fn problem(p: &PackageResult, h: &Hit, note: &str) -> Problem {
 fn ignored(rule: Option<&Rule>) -> Ignored {
     Ignored {
         reason: rule.map_or_else(String::new, |r| {
-            let mut s = format!("whitelist [\"{}\"] in {}", r.key, r.file);
+            let mut s = format!("whitelist [\"{}\"] in {}", r.key, r.origin());
             for c in &r.comments {
                 s.push_str("; ");
                 s.push_str(c);
@@ -133,8 +133,11 @@ pub fn report(scan: &Scan, filter: &Filter, show_patched: bool) -> Vec<Finding> 
         let mut f = entry.finding(
             Status::Pass,
             format!(
-                "no known CVE in {} packages of {} store paths ({})",
-                scan.result.examined, scan.selection.paths, scan.data_note
+                "no known CVE in {} packages of {} store paths, {} ({})",
+                scan.result.examined,
+                scan.selection.paths,
+                scan.scope.describe(),
+                scan.data_note
             ),
         );
         f.severity = Severity::High;
@@ -164,6 +167,7 @@ mod tests {
             description: format!("{id} in zlib"),
             criteria: vec!["cpe:2.3:a:zlib:zlib:*:*:*:*:*:*:*:*".into()],
             whitelisted_by: None,
+            cvss3: None,
         }
     }
 
@@ -205,6 +209,7 @@ mod tests {
             warnings: Vec::new(),
             errors,
             data_note: "20 CVEs from feeds".into(),
+            scope: crate::packages::Scope::Runtime,
         }
     }
 
@@ -283,7 +288,7 @@ mod tests {
         assert_eq!(fs[0].message, "`x.json`: truncated JSON");
         assert_eq!(
             fs[1].message,
-            "no known CVE in 3 packages of 5 store paths (20 CVEs from feeds)"
+            "no known CVE in 3 packages of 5 store paths, the runtime closure of the targets (20 CVEs from feeds)"
         );
     }
 
@@ -311,7 +316,7 @@ mod tests {
         assert_eq!(
             wl[0].ignored,
             Some(Ignored {
-                reason: "whitelist [\"zlib\"] in wl.toml; all of zlib".into(),
+                reason: "whitelist [\"zlib\"] in wl.toml:1; all of zlib".into(),
                 until: Some("2099-01-01".into()),
             })
         );

@@ -132,21 +132,17 @@ impl Row {
     }
 }
 
-/// What one feed gave, prepared for the writer.
-struct Prepared {
-    rows: Vec<Row>,
-    unconfigured: usize,
-    problems: Vec<String>,
-    timestamp: Option<String>,
-}
+/// Rows are handed to the writer in chunks of this many, so that memory holds a few chunks
+/// and the feeds being decompressed, never a whole feed's advisories.
+const CHUNK: usize = 2000;
 
-fn prepare(l: Loaded) -> Prepared {
-    Prepared {
-        rows: l.advisories.iter().map(Row::of).collect(),
-        unconfigured: l.unconfigured,
-        problems: l.problems,
-        timestamp: l.timestamp,
-    }
+/// What a reading thread tells the writer.
+enum Msg {
+    /// Advisories ready to store.
+    Rows(Vec<Row>),
+    /// A feed is finished: what else it said, `None` when a mirror does not have it (404), or
+    /// why it could not be read.
+    Done(String, Result<Option<Loaded>, FeedError>),
 }
 
 /// Write advisories in one transaction, keeping the newer copy of a CVE seen twice.
@@ -218,14 +214,13 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// Fetch and parse one feed; `Ok(None)` when a mirror does not have it (404).
-fn fetch(agent: &ureq::Agent, f: &Feed) -> Result<Option<Prepared>, FeedError> {
-    fetch_loaded(agent, f).map(|o| o.map(prepare))
-}
-
-fn fetch_loaded(agent: &ureq::Agent, f: &Feed) -> Result<Option<Loaded>, FeedError> {
+/// The bytes of one feed; `Ok(None)` when a mirror does not have it (404).
+fn fetch_bytes(agent: &ureq::Agent, f: &Feed) -> Result<Option<Vec<u8>>, FeedError> {
     match f {
-        Feed::File(p) => nvd::read_file(p).map(Some),
+        Feed::File(p) => std::fs::read(p).map(Some).map_err(|e| FeedError {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        }),
         Feed::Url(u) => {
             let err = |message: String| FeedError {
                 path: u.clone(),
@@ -238,7 +233,7 @@ fn fetch_loaded(agent: &ureq::Agent, f: &Feed) -> Result<Option<Loaded>, FeedErr
                         .into_reader()
                         .read_to_end(&mut v)
                         .map_err(|e| err(format!("download failed: {e}")))?;
-                    nvd::parse_bytes(u, &v).map(Some)
+                    Ok(Some(v))
                 }
                 Err(ureq::Error::StatusCode(404 | 410)) => Ok(None),
                 Err(ureq::Error::StatusCode(code)) => Err(err(format!("HTTP status {code}"))),
@@ -246,6 +241,29 @@ fn fetch_loaded(agent: &ureq::Agent, f: &Feed) -> Result<Option<Loaded>, FeedErr
             }
         }
     }
+}
+
+/// Read one feed and send its rows to the writer in chunks as they are parsed.
+fn read_feed(agent: &ureq::Agent, f: &Feed, tx: &mpsc::SyncSender<Msg>) {
+    let name = f.name();
+    let r = fetch_bytes(agent, f).and_then(|bytes| {
+        let Some(bytes) = bytes else { return Ok(None) };
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let meta = nvd::stream_bytes(&name, &bytes, &mut |a| {
+            chunk.push(Row::of(&a));
+            if chunk.len() == CHUNK {
+                let _ = tx.send(Msg::Rows(std::mem::replace(
+                    &mut chunk,
+                    Vec::with_capacity(CHUNK),
+                )));
+            }
+        })?;
+        if !chunk.is_empty() {
+            let _ = tx.send(Msg::Rows(chunk));
+        }
+        Ok(Some(meta))
+    });
+    let _ = tx.send(Msg::Done(name, r));
 }
 
 /// Read `feeds` in parallel and write them through `conn`; returns advisories written.
@@ -257,36 +275,42 @@ fn ingest(
 ) -> Result<Option<String>, IndexError> {
     use rayon::prelude::*;
     let agent = agent();
-    let (tx, rx) = mpsc::sync_channel::<(String, Result<Option<Prepared>, FeedError>)>(1);
+    let (tx, rx) = mpsc::sync_channel::<Msg>(4);
     let mut first_err = None;
     let mut timestamp: Option<String> = None;
     std::thread::scope(|s| -> Result<(), IndexError> {
         s.spawn(|| {
-            feeds.par_iter().for_each_with(tx, |tx, f| {
-                let _ = tx.send((f.name(), fetch(&agent, f)));
-            });
+            feeds
+                .par_iter()
+                .for_each_with(tx, |tx, f| read_feed(&agent, f, tx));
         });
         let t = conn.transaction().map_err(sq(path))?;
         let mut w = Writer { tx: t };
-        for (name, r) in rx {
-            match r {
-                Ok(Some(l)) => {
+        for msg in rx {
+            match msg {
+                Msg::Rows(rows) => {
+                    // After a failed feed nothing is committed: the rest is only drained.
+                    if first_err.is_some() {
+                        continue;
+                    }
+                    for a in &rows {
+                        if w.put(a).map_err(sq(path))? {
+                            report.written += 1;
+                        }
+                    }
+                }
+                Msg::Done(name, Ok(Some(l))) => {
                     report.feeds.push(name);
                     report.unconfigured += l.unconfigured;
                     report.problems.extend(l.problems);
                     if l.timestamp > timestamp {
                         timestamp = l.timestamp;
                     }
-                    for a in &l.rows {
-                        if w.put(a).map_err(sq(path))? {
-                            report.written += 1;
-                        }
-                    }
                 }
-                Ok(None) => report
+                Msg::Done(name, Ok(None)) => report
                     .problems
                     .push(format!("`{name}`: not on the mirror (404), skipped")),
-                Err(e) => {
+                Msg::Done(_, Err(e)) => {
                     if first_err.is_none() {
                         first_err = Some(e);
                     }
@@ -485,6 +509,9 @@ impl Index {
     /// SQLite errors; a stored row that does not decode.
     pub fn by_products(&self, products: &[String]) -> Result<Vec<Advisory>, IndexError> {
         let e = sq(&self.path);
+        // One read transaction for all the lookups of a package: SQLite otherwise locks,
+        // checks for a journal and rereads the header around every statement.
+        let tx = self.conn.unchecked_transaction().map_err(&e)?;
         let mut ids = std::collections::BTreeSet::new();
         let mut q = self
             .conn
@@ -509,6 +536,9 @@ impl Index {
             })?;
             out.push(a);
         }
+        drop(get);
+        drop(q);
+        tx.commit().map_err(&e)?;
         Ok(out)
     }
 }

@@ -9,6 +9,9 @@ use crate::matching::Identity;
 /// The built-in table.
 pub const BUILTIN: &str = include_str!("../data/cpe-map.tsv");
 
+/// Real nixpkgs pnames with the file each was read from: every key of [`BUILTIN`] is one.
+pub const NIXPKGS_PNAMES: &str = include_str!("../data/nixpkgs-pnames.tsv");
+
 /// A parsed table.
 #[derive(Debug, Clone, Default)]
 pub struct Mapping {
@@ -175,7 +178,7 @@ mod tests {
     fn builtin_table_parses() {
         let mut m = Mapping::default();
         m.merge("builtin", BUILTIN).expect("test");
-        assert!(m.by_pname.len() > 80);
+        assert!(m.by_pname.len() >= 75);
         let (ids, mapped) = m.identities("nodejs", "nodejs-18.17.1");
         assert!(mapped);
         assert_eq!(ids[0].vendor.as_deref(), Some("nodejs"));
@@ -183,6 +186,67 @@ mod tests {
         let (ids, _) = m.identities("linux", "linux-6.1.55");
         assert_eq!(ids[0].part, 'o');
         assert_eq!(ids[0].product, "linux_kernel");
+    }
+
+    /// Issue 17: keys are pnames (`apache-httpd`), not attribute names (`apacheHttpd`).
+    #[test]
+    fn every_key_is_a_real_nixpkgs_pname() {
+        let known: std::collections::BTreeSet<&str> = NIXPKGS_PNAMES
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split('\t').next())
+            .collect();
+        assert!(known.len() >= 75);
+        let m = Mapping::builtin();
+        let unknown: Vec<&String> = m
+            .by_pname
+            .keys()
+            .filter(|k| !known.contains(k.as_str()))
+            .collect();
+        assert!(unknown.is_empty(), "not nixpkgs pnames: {unknown:?}");
+        for (pname, product) in [
+            ("apache-httpd", "http_server"),
+            ("cyrus-sasl", "cyrus-sasl"),
+            ("xorg-server", "x_server"),
+            ("imagemagick", "imagemagick"),
+        ] {
+            let (ids, mapped) = m.identities(pname, &format!("{pname}-1"));
+            assert!(mapped, "{pname}");
+            assert_eq!(ids[0].product, product);
+        }
+    }
+
+    /// Issue 17: the table's coverage of a real NixOS 25.05 closure (`data/closure-*.txt`, its
+    /// origin said there): the distinct names split from its store paths like `parseDrvName`,
+    /// without the unit files and the system itself; the README quotes the figures.
+    #[test]
+    fn coverage_of_a_nixos_server_closure() {
+        let closure = include_str!("../data/closure-nixos-25.05-minimal.txt");
+        let names: std::collections::BTreeSet<&str> = closure
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| crate::version::parse_drv_name(l.trim()))
+            .filter(|(n, v)| !v.is_empty() && !n.starts_with("unit") && *n != "nixos-system-nixos")
+            .map(|(n, _)| n)
+            .collect();
+        let m = Mapping::builtin();
+        let named: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| m.by_pname.contains_key(*n))
+            .collect();
+        assert_eq!(names.len(), 150);
+        for must in [
+            "openssl", "openssh", "curl", "glibc", "systemd", "linux", "sudo", "zlib",
+        ] {
+            assert!(named.contains(&must), "{must} not in cpe-map.tsv");
+        }
+        assert!(
+            named.len() >= 48,
+            "{} of {}: {named:?}",
+            named.len(),
+            names.len()
+        );
     }
 
     #[test]

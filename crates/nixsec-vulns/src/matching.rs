@@ -1,12 +1,13 @@
 //! Matching a package (its CPE identities and Nix version) against an advisory's
 //! configurations: AND/OR nodes, negation, `vulnerable` flags, version ranges with Nix's
-//! ordering, and CPE `update` fields folded into the version the way nixpkgs writes it.
+//! ordering, and a CPE `update` field folded into the version the way nixpkgs writes it
+//! (`1.9.5` + `p1` = `1.9.5p1`) where the CPE names one.
 
 use std::cmp::Ordering;
 
 use crate::cpe::{Cpe, Value};
 use crate::nvd::{Advisory, CpeMatch};
-use crate::version::{compare_versions, components};
+use crate::version::compare_versions;
 
 /// One CPE identity of a package: `part:vendor:product`, plus the `target_sw` values it
 /// accepts besides `*`, `-` and the host platform (`linux`).
@@ -53,44 +54,40 @@ pub struct Subject<'a> {
     pub version: &'a str,
 }
 
-/// Whether `version` is the CPE's exact `version`/`update`.
+/// Whether `version` (lowercased) is the CPE's exact `version`/`update`. An update is folded
+/// into the version only where the CPE names one (`1.9.5` + `p1` = `1.9.5p1`); with update `*`
+/// or `-` the version must equal the CPE's version as it is, so `1.0.2b` is not `1.0.2`.
 fn exact(version: &str, v: &str, update: &Value) -> bool {
     match update {
         Value::V(u) => compare_versions(version, &format!("{v}-{u}")) == Ordering::Equal,
-        Value::Na => compare_versions(version, v) == Ordering::Equal,
-        Value::Any => {
-            if compare_versions(version, v) == Ordering::Equal {
-                return true;
-            }
-            // `1.9.5p1` is version 1.9.5, update p1: any update of 1.9.5.
-            let pc = components(version);
-            let vc = components(v);
-            pc.len() > vc.len()
-                && pc[..vc.len()]
-                    .iter()
-                    .zip(&vc)
-                    .all(|(a, b)| compare_versions(a, b) == Ordering::Equal)
-                && pc[vc.len()]
-                    .as_bytes()
-                    .first()
-                    .is_some_and(u8::is_ascii_alphabetic)
-        }
+        Value::Na | Value::Any => compare_versions(version, v) == Ordering::Equal,
     }
 }
 
-/// Whether `version` satisfies a match's version constraints (all bounds together).
+/// Whether `version` satisfies a match's version constraints (all bounds together). CPE
+/// values are case-insensitive, so versions and bounds are compared lowercased (`9.11.2-P1`
+/// is `9.11.2:p1`). A CPE version `-` (not applicable) matches no concrete version.
 #[must_use]
 pub fn version_matches(m: &CpeMatch, cpe: &Cpe, version: &str) -> bool {
+    let version = version.to_ascii_lowercase();
+    let version = version.as_str();
     let bounds = [&m.start_incl, &m.start_excl, &m.end_incl, &m.end_excl];
     if bounds.iter().any(|b| b.is_some()) {
-        let c = |b: &Option<String>| b.as_ref().map(|b| compare_versions(version, b));
+        if cpe.version == Value::Na {
+            return false;
+        }
+        let c = |b: &Option<String>| {
+            b.as_ref()
+                .map(|b| compare_versions(version, &b.to_ascii_lowercase()))
+        };
         return c(&m.start_incl).is_none_or(|o| o != Ordering::Less)
             && c(&m.start_excl).is_none_or(|o| o == Ordering::Greater)
             && c(&m.end_incl).is_none_or(|o| o != Ordering::Greater)
             && c(&m.end_excl).is_none_or(|o| o == Ordering::Less);
     }
     match &cpe.version {
-        Value::Any | Value::Na => true,
+        Value::Any => true,
+        Value::Na => false,
         Value::V(v) => exact(version, v, &cpe.update),
     }
 }
@@ -195,6 +192,7 @@ mod tests {
             description: String::new(),
             cvss: None,
             configs,
+            cvss3: None,
         }
     }
     fn or(ms: Vec<CpeMatch>) -> Config {
@@ -244,7 +242,8 @@ mod tests {
             "cpe:2.3:a:todd_miller:sudo:1.9.5:p1:*:*:*:*:*:*",
             "1.9.5"
         ));
-        assert!(check(
+        // Update `*`: the version as it is; `1.9.5p1` is not release 1.9.5.
+        assert!(!check(
             "cpe:2.3:a:todd_miller:sudo:1.9.5:*:*:*:*:*:*:*",
             "1.9.5p1"
         ));
@@ -263,7 +262,39 @@ mod tests {
         assert!(check("cpe:2.3:a:tukaani:xz:5.6.0:*:*:*:*:*:*:*", "5.6.0"));
         assert!(!check("cpe:2.3:a:tukaani:xz:5.6.0:*:*:*:*:*:*:*", "5.6.1"));
         assert!(check("cpe:2.3:a:x:y:2.0:rc1:*:*:*:*:*:*", "2.0rc1"));
-        assert!(check("cpe:2.3:a:x:y:-:*:*:*:*:*:*:*", "7"));
+        // Version `-` (not applicable) matches no concrete version, with or without bounds.
+        assert!(!check("cpe:2.3:a:x:y:-:*:*:*:*:*:*:*", "7"));
+        let na = "cpe:2.3:a:x:y:-:*:*:*:*:*:*:*";
+        let cpe = Cpe::parse(na).expect("test");
+        assert!(!version_matches(
+            &m(true, na, [None, None, Some("9"), None]),
+            &cpe,
+            "7"
+        ));
+        // CVE-2015-1789 (vulnix's fixture): `openssl:1.0.2:*` is 1.0.2, not the letter
+        // releases after it; `1.0.2a` is itself.
+        for fixed in ["1.0.0s", "1.0.1n", "1.0.2b", "1.0.2u"] {
+            let base = &fixed[..5];
+            let c = format!("cpe:2.3:a:openssl:openssl:{base}:*:*:*:*:*:*:*");
+            assert!(!check(&c, fixed), "{c} {fixed}");
+            assert!(check(&c, base), "{c} {base}");
+        }
+        assert!(check(
+            "cpe:2.3:a:openssl:openssl:1.0.2a:*:*:*:*:*:*:*",
+            "1.0.2a"
+        ));
+        // CPE values are case-insensitive: bind's `9.11.2-P1` is `9.11.2:p1`.
+        assert!(check(
+            "cpe:2.3:a:isc:bind:9.11.2:p1:*:*:*:*:*:*",
+            "9.11.2-P1"
+        ));
+        let r = "cpe:2.3:a:isc:bind:*:*:*:*:*:*:*:*";
+        let cpe = Cpe::parse(r).expect("test");
+        assert!(!version_matches(
+            &m(true, r, [Some("9.11.0"), None, None, Some("9.11.2-P1")]),
+            &cpe,
+            "9.11.2-p1"
+        ));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::cpe::Cpe;
@@ -95,6 +96,10 @@ pub struct Advisory {
     /// The applicability statements.
     #[serde(rename = "cf", default)]
     pub configs: Vec<Config>,
+    /// The CVSS v3 base score (3.1, else 3.0) whatever `cvss` prefers: what vulnix reports as
+    /// `cvssv3_basescore`.
+    #[serde(rename = "v3", default, skip_serializing_if = "Option::is_none")]
+    pub cvss3: Option<f64>,
 }
 
 impl Advisory {
@@ -149,16 +154,96 @@ pub struct FeedError {
 
 // ---- the wire formats -------------------------------------------------------------------
 
-#[derive(Deserialize)]
-struct Doc {
-    #[serde(default)]
-    vulnerabilities: Option<Vec<V20Item>>,
-    #[serde(rename = "CVE_Items", default)]
-    cve_items: Option<Vec<V11Item>>,
-    #[serde(default)]
-    timestamp: Option<String>,
-    #[serde(rename = "CVE_data_timestamp", default)]
-    cve_data_timestamp: Option<String>,
+/// The top level of a feed or API page, read as a stream: each element of `vulnerabilities`
+/// (JSON 2.0) or `CVE_Items` (JSON 1.1) is converted and handed on as soon as it is parsed, so
+/// a feed's advisories are never all in memory at once.
+struct DocSeed<'a> {
+    each: &'a mut dyn FnMut(Advisory),
+    meta: &'a mut Loaded,
+}
+
+impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
+    /// Whether a list of CVEs was found.
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an NVD CVE document (a JSON object)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let DocSeed { each, meta } = self;
+        let mut seen = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "vulnerabilities" | "CVE_Items" => {
+                    let v20 = key == "vulnerabilities";
+                    seen |= map.next_value_seed(ItemsSeed {
+                        v20,
+                        each: &mut *each,
+                        meta: &mut *meta,
+                    })?;
+                }
+                "timestamp" | "CVE_data_timestamp" => {
+                    let t: Option<String> = map.next_value()?;
+                    if meta.timestamp.is_none() {
+                        meta.timestamp = t;
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(seen)
+    }
+}
+
+/// The list of CVEs, one element at a time.
+struct ItemsSeed<'a> {
+    v20: bool,
+    each: &'a mut dyn FnMut(Advisory),
+    meta: &'a mut Loaded,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of CVEs")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        if self.v20 {
+            while let Some(i) = seq.next_element::<V20Item>()? {
+                if let Some(a) = from_v20(i.cve, self.meta) {
+                    (self.each)(a);
+                }
+            }
+        } else {
+            while let Some(i) = seq.next_element::<V11Item>()? {
+                if let Some(a) = from_v11(i, self.meta) {
+                    (self.each)(a);
+                }
+            }
+        }
+        Ok(true)
+    }
 }
 
 #[derive(Deserialize)]
@@ -411,9 +496,9 @@ fn convert_matches(id: &str, ms: Vec<WireMatch>, problems: &mut Vec<String>) -> 
     out
 }
 
-fn from_v20(c: V20Cve, out: &mut Loaded) {
+fn from_v20(c: V20Cve, out: &mut Loaded) -> Option<Advisory> {
     if c.vuln_status.eq_ignore_ascii_case("Rejected") {
-        return;
+        return None;
     }
     let m = &c.metrics;
     let cv = pick(&m.v31)
@@ -421,6 +506,9 @@ fn from_v20(c: V20Cve, out: &mut Loaded) {
         .or_else(|| pick(&m.v40).map(|x| cvss(&x.cvss_data, x.base_severity.as_ref(), "4.0")))
         .or_else(|| pick(&m.v30).map(|x| cvss(&x.cvss_data, x.base_severity.as_ref(), "3.0")))
         .or_else(|| pick(&m.v2).map(|x| cvss(&x.cvss_data, x.base_severity.as_ref(), "2.0")));
+    let cvss3 = pick(&m.v31)
+        .or_else(|| pick(&m.v30))
+        .map(|x| x.cvss_data.base_score);
     let mut configs = Vec::new();
     for cfg in c.configurations.unwrap_or_default() {
         let nodes: Vec<Node> = cfg
@@ -444,13 +532,14 @@ fn from_v20(c: V20Cve, out: &mut Loaded) {
     if configs.is_empty() {
         out.unconfigured += 1;
     }
-    out.advisories.push(Advisory {
+    Some(Advisory {
         description: english(&c.descriptions),
         id: c.id,
         modified: c.last_modified,
         cvss: cv,
         configs,
-    });
+        cvss3,
+    })
 }
 
 /// 1.1 nodes: a leaf node is an OR/AND of matches; a node with children combines them.
@@ -482,12 +571,17 @@ fn v11_node(id: &str, n: V11Node, problems: &mut Vec<String>) -> Option<Config> 
     (!nodes.is_empty()).then_some(Config { and, negate, nodes })
 }
 
-fn from_v11(c: V11Item, out: &mut Loaded) {
+fn from_v11(c: V11Item, out: &mut Loaded) -> Option<Advisory> {
     let id = c.cve.meta.id;
     let description = english(&c.cve.description.description_data);
     if description.starts_with("** REJECT **") {
-        return;
+        return None;
     }
+    let cvss3 = c
+        .impact
+        .base_metric_v3
+        .as_ref()
+        .map(|m| m.cvss_v3.base_score);
     let cv = c
         .impact
         .base_metric_v3
@@ -507,13 +601,14 @@ fn from_v11(c: V11Item, out: &mut Loaded) {
     if configs.is_empty() {
         out.unconfigured += 1;
     }
-    out.advisories.push(Advisory {
+    Some(Advisory {
         id,
         modified: c.last_modified_date,
         description,
         cvss: cv,
         configs,
-    });
+        cvss3,
+    })
 }
 
 /// Parse the bytes of one feed or API page (gzip is detected by its magic number).
@@ -521,54 +616,77 @@ fn from_v11(c: V11Item, out: &mut Loaded) {
 /// # Errors
 /// Not gzip when the name says so, truncated gzip, JSON that is not an NVD document.
 pub fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Loaded, FeedError> {
+    let mut advisories = Vec::new();
+    let mut out = stream_bytes(name, bytes, &mut |a| advisories.push(a))?;
+    out.advisories = advisories;
+    Ok(out)
+}
+
+/// Parse an uncompressed document, handing each advisory to `each`; `meta` gets the problems,
+/// the count of CVEs without configurations and the timestamp.
+fn stream_slice(
+    name: &str,
+    data: &[u8],
+    each: &mut dyn FnMut(Advisory),
+    meta: &mut Loaded,
+) -> Result<(), FeedError> {
     let err = |message: String| FeedError {
         path: name.to_string(),
         message,
     };
-    let owned;
-    let data: &[u8] = if bytes.starts_with(&[0x1f, 0x8b]) {
+    let mut de = serde_json::Deserializer::from_slice(data);
+    let seen = DocSeed { each, meta }
+        .deserialize(&mut de)
+        .and_then(|seen| de.end().map(|()| seen))
+        .map_err(|e| {
+            if e.is_eof() {
+                err(format!("truncated JSON ({e})"))
+            } else {
+                err(format!("not an NVD CVE document ({e})"))
+            }
+        })?;
+    if !seen {
+        return Err(err(
+            "not an NVD CVE document (neither `vulnerabilities` nor `CVE_Items`)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Decompress `bytes` when they are gzip (by the magic number); a `.gz` name without it is an
+/// error.
+fn decompress<'a>(name: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, FeedError> {
+    let err = |message: String| FeedError {
+        path: name.to_string(),
+        message,
+    };
+    if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut v = Vec::with_capacity(bytes.len() * 8);
         flate2::read::MultiGzDecoder::new(bytes)
             .read_to_end(&mut v)
             .map_err(|e| err(format!("truncated or corrupt gzip data ({e})")))?;
-        owned = v;
-        &owned
+        Ok(std::borrow::Cow::Owned(v))
     } else if name.ends_with(".gz") {
-        return Err(err("not a gzip file".into()));
+        Err(err("not a gzip file".into()))
     } else {
-        bytes
-    };
-    let doc: Doc = serde_json::from_slice(data).map_err(|e| {
-        if e.is_eof() {
-            err(format!("truncated JSON ({e})"))
-        } else {
-            err(format!("not an NVD CVE document ({e})"))
-        }
-    })?;
-    let mut out = Loaded {
-        timestamp: doc.timestamp.or(doc.cve_data_timestamp),
-        ..Loaded::default()
-    };
-    match (doc.vulnerabilities, doc.cve_items) {
-        (Some(v), _) => {
-            out.advisories.reserve(v.len());
-            for i in v {
-                from_v20(i.cve, &mut out);
-            }
-        }
-        (None, Some(v)) => {
-            out.advisories.reserve(v.len());
-            for i in v {
-                from_v11(i, &mut out);
-            }
-        }
-        (None, None) => {
-            return Err(err(
-                "not an NVD CVE document (neither `vulnerabilities` nor `CVE_Items`)".into(),
-            ))
-        }
+        Ok(std::borrow::Cow::Borrowed(bytes))
     }
-    Ok(out)
+}
+
+/// Parse the bytes of one feed or API page (gzip or not), handing each advisory to `each` as
+/// it is read; what else the feed says (problems, unconfigured CVEs, timestamp) is returned.
+///
+/// # Errors
+/// See [`parse_bytes`].
+pub fn stream_bytes(
+    name: &str,
+    bytes: &[u8],
+    each: &mut dyn FnMut(Advisory),
+) -> Result<Loaded, FeedError> {
+    let data = decompress(name, bytes)?;
+    let mut meta = Loaded::default();
+    stream_slice(name, &data, each, &mut meta)?;
+    Ok(meta)
 }
 
 /// Read one file.
@@ -679,6 +797,20 @@ mod tests {
       "configurations":[{"operator":"AND","nodes":[{"operator":"OR","negate":false,"cpeMatch":[{"vulnerable":true,"criteria":"cpe:2.3:a:v:p:*:*:*:*:*:*:*:*","versionEndExcluding":"2"},{"vulnerable":true,"criteria":"cpe:2.3:a:v:p:1"}]},{"operator":"OR","cpeMatch":[{"vulnerable":false,"criteria":"cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*"}]}]}]}},
       {"cve":{"id":"CVE-2024-2","vulnStatus":"Awaiting Analysis","descriptions":[]}},
       {"cve":{"id":"CVE-2024-3","vulnStatus":"Rejected","descriptions":[]}}]}"#;
+
+    /// Issue 17: the CVSS v3 score is kept apart when a 4.0 metric is preferred for severity
+    /// (vulnix's `cvssv3_basescore` reads v3.1, else v3.0).
+    #[test]
+    fn the_v3_score_survives_a_v4_metric() {
+        let doc = r#"{"vulnerabilities":[{"cve":{"id":"CVE-2025-1","vulnStatus":"Analyzed","descriptions":[],
+          "metrics":{"cvssMetricV40":[{"type":"Primary","cvssData":{"version":"4.0","baseScore":9.3,"baseSeverity":"CRITICAL"}}],
+                     "cvssMetricV30":[{"type":"Primary","cvssData":{"version":"3.0","baseScore":7.5,"baseSeverity":"HIGH"}}]}}}]}"#;
+        let a = &parse_bytes("x.json", doc.as_bytes())
+            .expect("test")
+            .advisories[0];
+        assert_eq!(a.cvss.as_ref().map(|c| c.version.as_str()), Some("4.0"));
+        assert_eq!(a.cvss3, Some(7.5));
+    }
 
     #[test]
     fn reads_json_20() {

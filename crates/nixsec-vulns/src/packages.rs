@@ -188,8 +188,33 @@ impl Drvs<'_> {
     }
 }
 
+/// What is scanned around the targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// The runtime closure of the targets (nixsec's default; vulnix's `-C`).
+    #[default]
+    Runtime,
+    /// The runtime closure and the build-time inputs of its derivations (`--build-time`;
+    /// vulnix's default, `-r`).
+    BuildTime,
+    /// The targets themselves, without their closure (vulnix's `-R`).
+    Targets,
+}
+
+impl Scope {
+    /// For people: `runtime closure`, ...
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::Runtime => "the runtime closure of the targets",
+            Scope::BuildTime => "the runtime closure and the build-time inputs of the targets",
+            Scope::Targets => "the targets only, without their closure",
+        }
+    }
+}
+
 /// Select the packages of the closure of `targets` (logical store paths) in the store under
-/// `store_root`.
+/// `store_root`; with `build_time`, also their build-time inputs.
 ///
 /// # Errors
 /// An unreadable database, or a target that is not valid in it.
@@ -198,6 +223,25 @@ pub fn select(
     targets: &[String],
     build_time: bool,
 ) -> Result<Selection, SelectError> {
+    let scope = if build_time {
+        Scope::BuildTime
+    } else {
+        Scope::Runtime
+    };
+    select_scope(store_root, targets, scope)
+}
+
+/// Select the packages of `targets` (logical store paths) in the store under `store_root`, with
+/// what `scope` adds around them.
+///
+/// # Errors
+/// An unreadable database, or a target that is not valid in it.
+pub fn select_scope(
+    store_root: &Path,
+    targets: &[String],
+    scope: Scope,
+) -> Result<Selection, SelectError> {
+    let build_time = scope == Scope::BuildTime;
     let db = Database::load(store_root)?;
     let mut drvs = Drvs {
         store_root,
@@ -224,7 +268,14 @@ pub fn select(
             roots.push(t.clone());
         }
     }
-    let (closure, _) = db.closure(&roots);
+    let closure = if scope == Scope::Targets {
+        let mut r = roots.clone();
+        r.sort();
+        r.dedup();
+        r
+    } else {
+        db.closure(&roots).0
+    };
     let mut sel = Selection {
         paths: closure.len(),
         ..Selection::default()

@@ -105,6 +105,7 @@ mod tests {
             description: String::new(),
             criteria: Vec::new(),
             whitelisted_by: None,
+            cvss3: None,
         }
     }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::index::{self, Index, IndexError};
 use crate::mapping::{Mapping, MappingError};
 use crate::nvd;
-use crate::packages::{self, SelectError, Selection};
+use crate::packages::{self, Scope, SelectError, Selection};
 use crate::scan::{self, Data, ScanResult};
 use crate::targets::{self, TargetError, Targets};
 use crate::whitelist::{Whitelist, WhitelistError};
@@ -40,12 +40,14 @@ pub struct Request<'a> {
     pub store_root: &'a Path,
     /// What to scan.
     pub targets: &'a Targets,
-    /// Also scan the derivations' build-time inputs.
-    pub build_time: bool,
+    /// What is scanned around the targets.
+    pub scope: Scope,
     /// The NVD data.
     pub source: Source,
-    /// vulnix whitelists.
-    pub whitelists: &'a [PathBuf],
+    /// vulnix whitelists: files, or URLs when `fetch_whitelists` allows downloading them.
+    pub whitelists: &'a [String],
+    /// Download whitelists given as URLs.
+    pub fetch_whitelists: bool,
     /// Extra pname → CPE files.
     pub cpe_maps: &'a [PathBuf],
     /// The time of the scan (index age, whitelist expiry).
@@ -72,6 +74,8 @@ pub struct Scan {
     pub errors: Vec<String>,
     /// Where the data came from, for people (`index … (20 CVEs, updated …)`).
     pub data_note: String,
+    /// What was scanned around the targets.
+    pub scope: Scope,
 }
 
 /// Why a scan could not run.
@@ -193,7 +197,7 @@ pub fn run(req: &Request<'_>) -> Result<Scan, ScanError> {
     let today = req.now.date_naive();
     let mut whitelist = Whitelist::default();
     for w in req.whitelists {
-        whitelist.add_file(w)?;
+        whitelist.add_source(w, req.fetch_whitelists)?;
     }
     let mut mapping = Mapping::builtin();
     for m in req.cpe_maps {
@@ -203,7 +207,7 @@ pub fn run(req: &Request<'_>) -> Result<Scan, ScanError> {
     let mut errors: Vec<String> = Vec::new();
     let (data, data_note) = load(&req.source, req.now, &mut warnings, &mut errors)?;
     let targets = targets::resolve(req.root, req.store_root, req.targets)?;
-    let selection = packages::select(req.store_root, &targets, req.build_time)?;
+    let selection = packages::select_scope(req.store_root, &targets, req.scope)?;
     errors.extend(selection.problems.iter().cloned());
     let result = scan::scan(&selection, &data, &mapping, &whitelist, today);
     errors.extend(result.problems.iter().cloned());
@@ -212,14 +216,15 @@ pub fn run(req: &Request<'_>) -> Result<Scan, ScanError> {
         if r.until.is_some_and(|u| u <= today) {
             warnings.push(format!(
                 "whitelist `{}`: [\"{}\"] expired on {}",
-                r.file,
+                r.origin(),
                 r.key,
                 r.until.map(|u| u.to_string()).unwrap_or_default()
             ));
         } else if !result.used_rules.contains(&i) {
             warnings.push(format!(
                 "whitelist `{}`: [\"{}\"] matched nothing",
-                r.file, r.key
+                r.origin(),
+                r.key
             ));
         }
     }
@@ -232,5 +237,6 @@ pub fn run(req: &Request<'_>) -> Result<Scan, ScanError> {
         warnings,
         errors,
         data_note,
+        scope: req.scope,
     })
 }

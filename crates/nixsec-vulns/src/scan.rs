@@ -10,7 +10,7 @@ use crate::mapping::Mapping;
 use crate::matching::{affects, Identity, Subject};
 use crate::nvd::{Advisory, Cvss, Merged};
 use crate::packages::{Package, Selection};
-use crate::whitelist::Whitelist;
+use crate::whitelist::{PackageName, Whitelist};
 
 /// Where advisories come from.
 pub enum Data {
@@ -72,6 +72,8 @@ pub struct Hit {
     pub id: String,
     /// Base score.
     pub cvss: Option<Cvss>,
+    /// The CVSS v3 base score (3.1, else 3.0), for vulnix's `cvssv3_basescore`.
+    pub cvss3: Option<f64>,
     /// Description.
     pub description: String,
     /// The CPE criteria that matched.
@@ -106,7 +108,8 @@ pub struct ScanResult {
     pub ambiguous: Vec<String>,
     /// Problems reading advisories, one line each.
     pub problems: Vec<String>,
-    /// Whitelist rules (indices) that masked something.
+    /// Whitelist rules (indices) that masked something (every rule that applied, not only the
+    /// most specific one shown).
     pub used_rules: BTreeSet<usize>,
 }
 
@@ -244,6 +247,11 @@ pub fn scan(
                 })
                 .collect(),
         };
+        let name = PackageName {
+            pname: &p.pname,
+            version: &p.version,
+            name: &p.name,
+        };
         for a in cands {
             let criteria = affects(a, subject, &env);
             if criteria.is_empty() {
@@ -252,18 +260,22 @@ pub fn scan(
             let mut hit = Hit {
                 id: a.id.clone(),
                 cvss: a.cvss.clone(),
+                cvss3: a.cvss3,
                 description: a.description.clone(),
                 criteria,
                 whitelisted_by: None,
             };
             if p.patched.contains(&a.id) {
                 r.patched.push(hit);
-            } else if let Some(rule) = whitelist.masks(&p.pname, &p.version, &a.id, today) {
-                hit.whitelisted_by = Some(rule);
-                result.used_rules.insert(rule);
-                r.whitelisted.push(hit);
             } else {
-                r.affected.push(hit);
+                let rules = whitelist.masking(&name, &a.id, today);
+                result.used_rules.extend(rules.iter().copied());
+                if let Some(&rule) = rules.first() {
+                    hit.whitelisted_by = Some(rule);
+                    r.whitelisted.push(hit);
+                } else {
+                    r.affected.push(hit);
+                }
             }
         }
         if r.affected.is_empty() && r.whitelisted.is_empty() && r.patched.is_empty() {

@@ -66,7 +66,7 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
     Ordering::Equal
 }
 
-/// The components of a version as Nix splits them (for update-field folding).
+/// The components of a version as Nix splits them (`2.3pre1` is `2`, `3`, `pre`, `1`).
 #[must_use]
 pub fn components(v: &str) -> Vec<&str> {
     let b = v.as_bytes();
