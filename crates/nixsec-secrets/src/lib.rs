@@ -61,223 +61,23 @@ pub struct Hit {
     pub option: Option<String>,
 }
 
-/// How a pattern's candidate is checked.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Check {
-    /// The match is the secret (a documented token format).
-    Token,
-    /// A private-key header: the body that follows must look like a real key.
-    Key,
-    /// An assignment `key = value`: value not a placeholder.
-    Password,
-    /// An assignment whose key is generic (`token`, `secret`): value must also have entropy.
-    Entropic,
-    /// A URL with a password.
-    Url,
-    /// `access-tokens` in a nix.conf.
-    NixTokens,
-    /// A `users-groups.json` field (handled by [`users_groups`]).
-    UsersGroups,
-}
+mod assign;
+mod formats;
+pub mod nixos;
 
-struct Pattern {
-    kind: &'static str,
-    description: &'static str,
-    anchors: &'static [&'static str],
-    regex: &'static str,
-    check: Check,
-    /// Kept visible in the redacted form (documented prefixes).
-    keep: usize,
-    /// Only in configuration-like files.
-    config_only: bool,
-}
+use formats::{Check, Format, Mode, FORMATS};
 
-const PATTERNS: &[Pattern] = &[
-    Pattern {
-        kind: "private-key",
-        description: "private key (PEM, OpenSSH or PGP)",
-        anchors: &["-----BEGIN "],
-        regex: r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----",
-        check: Check::Key,
-        keep: 0,
-        config_only: false,
-    },
-    Pattern {
-        kind: "putty-private-key",
-        description: "PuTTY private key",
-        anchors: &["PuTTY-User-Key-File-"],
-        regex: r"PuTTY-User-Key-File-[23]: [\w-]+",
-        check: Check::Key,
-        keep: 0,
-        config_only: false,
-    },
-    Pattern {
-        kind: "aws-access-key-id",
-        description: "AWS access key id",
-        anchors: &["AKIA", "ASIA"],
-        regex: r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b",
-        check: Check::Token,
-        keep: 4,
-        config_only: false,
-    },
-    Pattern {
-        kind: "aws-secret-access-key",
-        description: "AWS secret access key",
-        anchors: &[
-            "aws_secret_access_key",
-            "aws-secret-access-key",
-            "secretaccesskey",
-        ],
-        regex: r#"(?i)(?:aws_secret_access_key|aws-secret-access-key|secretaccesskey)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?:$|[^A-Za-z0-9/+=])"#,
-        check: Check::Token,
-        keep: 0,
-        config_only: false,
-    },
-    Pattern {
-        kind: "github-token",
-        description: "GitHub token",
-        anchors: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-        regex: r"\b((?:gh[pousr]_[A-Za-z0-9]{36,255})|github_pat_[A-Za-z0-9_]{82})\b",
-        check: Check::Token,
-        keep: 4,
-        config_only: false,
-    },
-    Pattern {
-        kind: "gitlab-token",
-        description: "GitLab personal access token",
-        anchors: &["glpat-"],
-        regex: r"\b(glpat-[A-Za-z0-9_\-]{20,})",
-        check: Check::Token,
-        keep: 6,
-        config_only: false,
-    },
-    Pattern {
-        kind: "slack-token",
-        description: "Slack token",
-        anchors: &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"],
-        regex: r"\b(xox[baprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})",
-        check: Check::Token,
-        keep: 5,
-        config_only: false,
-    },
-    Pattern {
-        kind: "slack-webhook",
-        description: "Slack incoming webhook URL",
-        anchors: &["hooks.slack.com/services/"],
-        regex: r"hooks\.slack\.com/services/(T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,})",
-        check: Check::Token,
-        keep: 0,
-        config_only: false,
-    },
-    Pattern {
-        kind: "google-api-key",
-        description: "Google API key",
-        anchors: &["AIza"],
-        regex: r"\b(AIza[0-9A-Za-z_\-]{35})",
-        check: Check::Token,
-        keep: 4,
-        config_only: false,
-    },
-    Pattern {
-        kind: "google-oauth-secret",
-        description: "Google OAuth client secret",
-        anchors: &["GOCSPX-"],
-        regex: r"\b(GOCSPX-[A-Za-z0-9_\-]{28})",
-        check: Check::Token,
-        keep: 7,
-        config_only: false,
-    },
-    Pattern {
-        kind: "stripe-key",
-        description: "Stripe live secret key",
-        anchors: &["sk_live_", "rk_live_"],
-        regex: r"\b((?:sk|rk)_live_[0-9a-zA-Z]{24,})",
-        check: Check::Token,
-        keep: 8,
-        config_only: false,
-    },
-    Pattern {
-        kind: "npm-token",
-        description: "npm access token",
-        anchors: &["npm_"],
-        regex: r"\b(npm_[A-Za-z0-9]{36})\b",
-        check: Check::Token,
-        keep: 4,
-        config_only: false,
-    },
-    Pattern {
-        kind: "pypi-token",
-        description: "PyPI upload token",
-        anchors: &["pypi-AgEIcHlwaS5vcmc"],
-        regex: r"\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})",
-        check: Check::Token,
-        keep: 5,
-        config_only: false,
-    },
-    Pattern {
-        kind: "nix-access-tokens",
-        description: "access-tokens in nix.conf",
-        anchors: &["access-tokens"],
-        regex: r"(?m)^[ \t]*(?:extra-)?access-tokens[ \t]*=[ \t]*(\S[^\r\n]*)",
-        check: Check::NixTokens,
-        keep: 0,
-        config_only: true,
-    },
-    Pattern {
-        kind: "password-assignment",
-        description: "password or pre-shared key assignment",
-        anchors: &["password", "passwd", "psk", "passphrase"],
-        regex: r#"(?i)(?:^|[\s;,{"'])((?:[\w.-]*_)?(?:password|passwd|psk|passphrase|pass))["']?[ \t]*[:=][ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'#;,]+))"#,
-        check: Check::Password,
-        keep: 0,
-        config_only: true,
-    },
-    Pattern {
-        kind: "secret-assignment",
-        description: "token or secret assignment",
-        anchors: &[
-            "token",
-            "secret",
-            "api_key",
-            "apikey",
-            "api-key",
-            "access_key",
-        ],
-        regex: r#"(?i)(?:^|[\s;,{"'])((?:[\w.-]*[_-])?(?:token|secret|api_key|apikey|api-key|access_key|secret_key|client_secret|auth_token))["']?[ \t]*[:=][ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'#;,]+))"#,
-        check: Check::Entropic,
-        keep: 0,
-        config_only: true,
-    },
-    Pattern {
-        kind: "url-credentials",
-        description: "URL with a password",
-        anchors: &["://"],
-        regex: r#"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://([^\s:@/'"<>]{1,64}):([^\s@/'"<>]{1,128})@[A-Za-z0-9.\-\[\]]+"#,
-        check: Check::Url,
-        keep: 0,
-        config_only: true,
-    },
-    Pattern {
-        kind: "users-groups",
-        description: "password field in users-groups.json",
-        anchors: &[
-            "\"password\"",
-            "\"initialPassword\"",
-            "\"hashedPassword\"",
-            "\"initialHashedPassword\"",
-        ],
-        regex: r#""(password|initialPassword|hashedPassword|initialHashedPassword)"\s*:\s*"((?:[^"\\]|\\.)*)""#,
-        check: Check::UsersGroups,
-        keep: 0,
-        config_only: false,
-    },
-];
-
-/// Every pattern's regex (Rust `regex` syntax, as ripgrep uses), for benchmarks that run
-/// another tool with the same patterns.
+/// Every format's regex (Rust `regex` syntax, as ripgrep uses) and one for the credential
+/// assignments, for benchmarks that run another tool with the same patterns.
 #[must_use]
 pub fn pattern_regexes() -> Vec<&'static str> {
-    PATTERNS.iter().map(|p| p.regex).collect()
+    FORMATS
+        .iter()
+        .map(|p| p.regex.trim_start_matches('^'))
+        .chain([
+            r#"(?i)[\w.-]*(?:pass|pwd|secret|token|key|credential|creds|auth|psk|private)[\w.-]*["']?\s*(?:[:=]|=>|:=)\s*["']?[^\s"']{4,}"#,
+        ])
+        .collect()
 }
 
 /// Values vendors publish as examples, and common placeholders (compared lowercase).
@@ -368,36 +168,77 @@ fn is_config_like(rel: &str) -> bool {
     }
 }
 
-/// Placeholder checks shared by assignments and URLs.
+/// A value that stands for a secret rather than being one: empty or short, a vendor's
+/// documented example, a placeholder word (`changeme`, `example`, `xxxx`, `****`, `<...>`),
+/// a template or reference (`${VAR}`, `$VAR`, `%VAR%`, `@VAR@`, `{{ x }}`, `$(cmd)`,
+/// `!secret x`, `ext:`/`env:`/`file:` values, paths), one repeated character or a run of
+/// the alphabet or digits.
 #[must_use]
 pub fn is_placeholder(v: &str) -> bool {
-    let l = v.trim().to_ascii_lowercase();
-    l.len() < 4
-        || ALLOWLIST.contains(&l.as_str())
-        || l.contains("example")
-        || l.contains("changeme")
-        || l.contains("placeholder")
-        || l.contains("xxxx")
-        || l.contains("my-secret")
-        || l.contains("my-project")
-        || l.contains("your-")
-        || l.ends_with('=')
-        || l.contains("****")
-        || l.contains("...")
-        || l.contains("${")
-        || l.starts_with('$')
-        || l.starts_with('%')
-        || l.starts_with('@')
-        || l.starts_with('<')
-        || l.starts_with('{')
+    is_placeholder_value(v)
+}
+
+pub(crate) fn is_placeholder_value(v: &str) -> bool {
+    let t = v.trim();
+    let l = t.to_ascii_lowercase();
+    if l.chars().count() < 4 || ALLOWLIST.contains(&l.as_str()) {
+        return true;
+    }
+    let words = [
+        "example", "changeme", "change_me", "change-me", "placeholder", "xxxx", "****", "####",
+        "my-secret", "my-project", "your-", "your_", "yourpass", "yoursecret", "yourtoken",
+        "fake", "dummy", "sample", "redacted", "insert", "_here", "-here", "todo", "...",
+        "\u{2026}", "replace_me", "replaceme", "notasecret", "not_a_secret", "not-a-secret",
+        "secretvalue", "tokenvalue",
+    ];
+    if words.iter().any(|w| l.contains(w)) {
+        return true;
+    }
+    let first = l.chars().next().unwrap_or(' ');
+    if l.chars().all(|c| c == first) {
+        return true;
+    }
+    // Templates and references.
+    let template = |open: &str, close: &str| {
+        l.find(open).is_some_and(|i| {
+            let rest = &l[i + open.len()..];
+            rest.find(close).is_some_and(|j| {
+                rest[..j]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"_.:-/ |?!$'\"".contains(&c))
+            })
+        })
+    };
+    if template("${", "}")
+        || template("{{", "}}")
+        || template("$(", ")")
+        || template("#{", "}")
+        || template("<%", "%>")
+        || (l.starts_with('%') && l.ends_with('%'))
+        || (l.starts_with('@') && l.ends_with('@'))
+        || (l.starts_with('<') && l.ends_with('>'))
+        || (l.starts_with('[') && l.ends_with(']'))
+        || (l.starts_with('{') && l.ends_with('}') && !l[1..].contains('{'))
+        || (l.starts_with('$')
+            && l[1..]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'{' || c == b'}'))
+        || l.starts_with("$__file{")
+        || l.starts_with("$__env{")
+        || l.starts_with("!secret ")
         || l.starts_with('/')
         || l.starts_with("./")
         || l.starts_with("~/")
         || l.starts_with("file:")
         || l.starts_with("env:")
         || l.starts_with("ext:")
-        || l.contains('(')
-        || l.chars().all(|c| c == l.chars().next().unwrap_or(' '))
+    {
+        return true;
+    }
+    // Runs of the alphabet or of the digits (`abcdefghij…`, `0123456789…`).
+    l.as_bytes()
+        .windows(8)
+        .any(|w| w.windows(2).all(|p| p[1] == p[0] + 1))
 }
 
 /// Shannon entropy in bits per character.
@@ -429,15 +270,23 @@ pub fn redact(value: &str, keep: usize) -> String {
     format!("{shown}…[redacted, {n} chars]")
 }
 
+/// What an anchor starts.
+#[derive(Clone, Copy)]
+enum Job {
+    /// A token format (index into [`FORMATS`]).
+    Format(usize),
+    /// A credential assignment around a keyword.
+    Assignment,
+}
+
 /// The compiled matcher (build once, share between threads).
 pub struct Scanner {
-    /// Every anchor (configuration-like text files).
+    /// Every anchor (configuration-like text files and program sources).
     ac: AhoCorasick,
-    /// Anchor index → pattern index.
-    owner: Vec<usize>,
-    /// Anchors of the patterns that apply everywhere (binaries, sources).
+    jobs: Vec<(Job, bool, &'static str)>,
+    /// Anchors of the formats that apply in any file (binaries).
     ac_any: AhoCorasick,
-    owner_any: Vec<usize>,
+    jobs_any: Vec<(Job, bool, &'static str)>,
     regexes: Vec<Regex>,
 }
 
@@ -449,22 +298,36 @@ impl Default for Scanner {
 
 /// Lines longer than this are clipped around the anchor before the regexes run.
 const WINDOW: usize = 4096;
+/// How far an anchored format may reach.
+const REACH: usize = 1024;
+
+/// Which files a scan is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// Configuration-like text: every format and assignment.
+    Config,
+    /// Program source text: formats, and assignments with strict values.
+    Source,
+    /// Binary: formats only.
+    Binary,
+}
 
 impl Scanner {
-    /// Compile every pattern.
+    /// Compile every format.
     ///
     /// # Panics
-    /// Never on input: the patterns are constants checked by the tests.
+    /// Never on input: the formats are constants checked by the tests.
     #[must_use]
     #[allow(clippy::expect_used)]
     pub fn new() -> Self {
-        let mut anchors = Vec::new();
-        let mut owner = Vec::new();
-        for (i, p) in PATTERNS.iter().enumerate() {
-            for a in p.anchors {
-                anchors.push(*a);
-                owner.push(i);
+        let mut all: Vec<(&'static str, Job, bool)> = Vec::new();
+        for (i, f) in FORMATS.iter().enumerate() {
+            for a in f.anchors {
+                all.push((a, Job::Format(i), f.case));
             }
+        }
+        for k in assign::KEYWORDS.iter().chain(assign::VENDORS) {
+            all.push((k, Job::Assignment, false));
         }
         let build = |a: &[&str]| {
             AhoCorasickBuilder::new()
@@ -473,25 +336,29 @@ impl Scanner {
                 .build(a)
                 .expect("constant anchors compile")
         };
-        let ac = build(&anchors);
-        let mut any = Vec::new();
-        let mut owner_any = Vec::new();
-        for (a, &o) in anchors.iter().zip(&owner) {
-            if !PATTERNS[o].config_only {
-                any.push(*a);
-                owner_any.push(o);
-            }
-        }
-        let ac_any = build(&any);
-        let regexes = PATTERNS
+        let ac = build(&all.iter().map(|x| x.0).collect::<Vec<_>>());
+        let jobs = all.iter().map(|x| (x.1, x.2, x.0)).collect();
+        let any: Vec<&(&'static str, Job, bool)> = all
             .iter()
-            .map(|p| Regex::new(p.regex).expect("constant pattern compiles"))
+            .filter(|x| matches!(x.1, Job::Format(i) if !FORMATS[i].config_only))
+            .collect();
+        let ac_any = build(&any.iter().map(|x| x.0).collect::<Vec<_>>());
+        let jobs_any = any.iter().map(|x| (x.1, x.2, x.0)).collect();
+        let regexes = FORMATS
+            .iter()
+            .map(|p| {
+                regex::bytes::RegexBuilder::new(p.regex)
+                    .unicode(false)
+                    .size_limit(32 << 20)
+                    .build()
+                    .expect("constant pattern compiles")
+            })
             .collect();
         Scanner {
             ac,
-            owner,
+            jobs,
             ac_any,
-            owner_any,
+            jobs_any,
             regexes,
         }
     }
@@ -500,84 +367,137 @@ impl Scanner {
     /// it selects the allowlist and the configuration-only patterns, and names the option.
     #[must_use]
     pub fn scan(&self, rel: &str, bytes: &[u8]) -> Vec<Hit> {
-        if allowlisted_path(rel) {
+        self.scan_in("", rel, bytes)
+    }
+
+    /// [`Scanner::scan`] of a file of the store path named `store_name` (without its hash):
+    /// the name helps say which NixOS option wrote the secret.
+    #[must_use]
+    pub fn scan_in(&self, store_name: &str, rel: &str, bytes: &[u8]) -> Vec<Hit> {
+        let joined;
+        let opt_path = if store_name.is_empty() || store_name == rel {
+            rel
+        } else {
+            joined = format!("{store_name}/{rel}");
+            joined.as_str()
+        };
+        if allowlisted_path(rel) || nixos::public_test_file(rel) {
             return Vec::new();
         }
         let binary = memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some();
-        let config = !binary && is_config_like(rel);
-        let (ac, owner) = if config {
-            (&self.ac, &self.owner)
+        let kind = if binary {
+            FileKind::Binary
+        } else if is_config_like(rel) {
+            FileKind::Config
         } else {
-            (&self.ac_any, &self.owner_any)
+            FileKind::Source
+        };
+        let (ac, jobs) = if kind == FileKind::Binary {
+            (&self.ac_any, &self.jobs_any)
+        } else {
+            (&self.ac, &self.jobs)
         };
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        let mut hits = Vec::new();
-        // (pattern, line start) pairs already examined.
+        let mut hits: Vec<Hit> = Vec::new();
+        // (job, line start) pairs already examined, and names of assignments already judged.
         let mut done: Vec<(usize, usize)> = Vec::new();
+        let mut keys_done: Vec<usize> = Vec::new();
         let mut line_no = 1u32;
         let mut counted_to = 0usize;
         for m in ac.find_overlapping_iter(bytes) {
-            let pi = owner[m.pattern().as_usize()];
-            let p = &PATTERNS[pi];
-            if p.config_only && !config {
-                continue;
-            }
-            if p.check == Check::UsersGroups && !name.ends_with(".json") {
+            let (job, case, anchor) = jobs[m.pattern().as_usize()];
+            if case && &bytes[m.start()..m.end()] != anchor.as_bytes() {
                 continue;
             }
             let start = memrchr(b'\n', &bytes[..m.start()]).map_or(0, |i| i + 1);
-            if done.contains(&(pi, start)) {
-                continue;
-            }
-            done.push((pi, start));
-            if done.len() > 64 {
-                done.drain(..32);
-            }
-            let end = memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
-            let ws = start.max(m.start().saturating_sub(WINDOW / 2));
-            let we = end.min(m.end() + WINDOW / 2);
-            let window = &bytes[ws..we];
-            // Line numbers are counted only up to hits, incrementally.
             if start >= counted_to {
                 line_no += count_newlines(&bytes[counted_to..start]);
                 counted_to = start;
             }
-            for caps in self.regexes[pi].captures_iter(window) {
-                if let Some(hit) = self.check(p, &caps, bytes, ws, line_no, name) {
-                    hits.push(hit);
+            match job {
+                Job::Format(fi) => {
+                    let f = &FORMATS[fi];
+                    if f.config_only && kind != FileKind::Config {
+                        continue;
+                    }
+                    if f.check == Check::UsersGroups && !name.ends_with(".json") {
+                        continue;
+                    }
+                    if f.mode == Mode::Anchored {
+                        if m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+                            continue;
+                        }
+                        let end = bytes.len().min(m.start() + REACH);
+                        if let Some(caps) = self.regexes[fi].captures(&bytes[m.start()..end]) {
+                            if let Some(h) =
+                                self.check(f, &caps, bytes, m.start(), line_no, opt_path)
+                            {
+                                hits.push(h);
+                            }
+                        }
+                        continue;
+                    }
+                    if done.contains(&(fi, start)) {
+                        continue;
+                    }
+                    done.push((fi, start));
+                    if done.len() > 64 {
+                        done.drain(..32);
+                    }
+                    let end =
+                        memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
+                    let ws = start.max(m.start().saturating_sub(WINDOW / 2));
+                    let we = end.min(m.end() + WINDOW / 2);
+                    let window = &bytes[ws..we];
+                    for caps in self.regexes[fi].captures_iter(window) {
+                        if let Some(h) = self.check(f, &caps, bytes, ws, line_no, opt_path) {
+                            hits.push(h);
+                        }
+                    }
+                }
+                Job::Assignment => {
+                    if kind == FileKind::Binary || name.ends_with("users-groups.json") {
+                        continue;
+                    }
+                    let end =
+                        memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
+                    let ws = start.max(m.start().saturating_sub(WINDOW / 2));
+                    let we = end.min(m.end() + WINDOW / 2);
+                    let Some((ks, a)) = assign::at(
+                        &bytes[ws..we],
+                        m.start() - ws,
+                        m.end() - ws,
+                        kind == FileKind::Config,
+                    ) else {
+                        continue;
+                    };
+                    if keys_done.contains(&(ws + ks)) {
+                        continue;
+                    }
+                    keys_done.push(ws + ks);
+                    if keys_done.len() > 64 {
+                        keys_done.drain(..32);
+                    }
+                    if let Some(h) = assignment_hit(&a, kind, line_no, opt_path) {
+                        hits.push(h);
+                    }
                 }
             }
         }
-        // An assignment on a line that already holds a token or key of a documented format
-        // is the same secret: keep the specific hit.
-        let specific: Vec<u32> = hits
-            .iter()
-            .filter(|h| {
-                !matches!(
-                    h.kind,
-                    "password-assignment" | "secret-assignment" | "url-credentials"
-                )
-            })
-            .map(|h| h.line)
-            .collect();
-        hits.retain(|h| {
-            !matches!(
-                h.kind,
-                "password-assignment" | "secret-assignment" | "url-credentials"
-            ) || !specific.contains(&h.line)
-        });
+        dedupe(&mut hits);
         hits
     }
 
     fn check(
         &self,
-        p: &Pattern,
+        p: &Format,
         caps: &regex::bytes::Captures<'_>,
         bytes: &[u8],
         ws: usize,
         line: u32,
-        name: &str,
+        rel: &str,
     ) -> Option<Hit> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
         let text = |i: usize| {
             caps.get(i)
                 .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
@@ -591,81 +511,116 @@ impl Scanner {
             weak,
             option,
         };
+        let option = || nixos::option_for(rel, p.kind, None);
         match p.check {
             Check::Token => {
                 let v = text(1)?;
-                if ALLOWLIST.contains(&v.to_ascii_lowercase().as_str()) {
+                if is_token_placeholder(&v) || entropy(&v) < p.entropy || nixos::public_value(&v)
+                {
                     return None;
                 }
-                Some(mk(
-                    redact(&v, p.keep),
-                    rule::SECRET_IN_STORE,
-                    false,
-                    option_for(name),
-                ))
+                Some(mk(redact(&v, p.keep), p.rule, false, option()))
+            }
+            Check::Jwt => {
+                let v = text(1)?;
+                if !jwt_is_real(&v) {
+                    return None;
+                }
+                Some(mk(redact(&v, 3), p.rule, false, option()))
+            }
+            Check::Basic => {
+                let v = text(1)?;
+                let decoded = base64_decode(v.trim_end_matches('='))?;
+                let s = String::from_utf8(decoded).ok()?;
+                let (user, pw) = s.split_once(':')?;
+                if user.is_empty() || is_placeholder_value(pw) || pw.eq_ignore_ascii_case(user) {
+                    return None;
+                }
+                Some(mk(format!("Basic {}", redact(&v, 0)), p.rule, false, option()))
+            }
+            Check::CurlUser => {
+                let v = text(1).or_else(|| text(2)).or_else(|| text(3))?;
+                let (user, pw) = v.split_once(':')?;
+                if user.is_empty()
+                    || is_placeholder_value(pw)
+                    || is_placeholder_value(user) && user.starts_with('$')
+                    || pw.eq_ignore_ascii_case(user)
+                    || ["pass", "password", "token", "secret", "passwd", "pwd"]
+                        .contains(&pw.to_ascii_lowercase().as_str())
+                {
+                    return None;
+                }
+                Some(mk(format!("{user}:{}", redact(pw, 0)), p.rule, false, option()))
             }
             Check::Key => {
                 let whole = caps.get(0)?;
                 let after = ws + whole.end();
-                if !key_body_is_real(&bytes[after..bytes.len().min(after + 8192)]) {
+                let body = &bytes[after..bytes.len().min(after + 8192)];
+                if !key_body_is_real(body) || nixos::public_key_body(body) {
                     return None;
                 }
                 let header = String::from_utf8_lossy(whole.as_bytes()).into_owned();
-                Some(mk(
-                    format!("{header} …[redacted]"),
-                    rule::SECRET_IN_STORE,
-                    false,
-                    option_for(name),
-                ))
-            }
-            Check::Password | Check::Entropic => {
-                if name.ends_with("users-groups.json") {
-                    return None; // reported field by field as NIX-030/031
-                }
-                let key = text(1)?;
-                let v = text(2).or_else(|| text(3)).or_else(|| text(4))?;
-                if is_placeholder(&v) || v.eq_ignore_ascii_case(&key) {
-                    return None;
-                }
-                if p.check == Check::Entropic
-                    && (v.len() < 16
-                        || entropy(&v) < 3.5
-                        || !v.bytes().any(|b| b.is_ascii_digit())
-                        || v.contains(char::is_whitespace))
-                {
-                    return None;
-                }
-                if p.check == Check::Password
-                    && v.len() < 16
-                    && v.bytes().all(|b| b.is_ascii_alphabetic())
-                {
-                    return None; // a word (`Password=Required`), not a password
-                }
-                if p.check == Check::Password && looks_like_code(&v) {
-                    return None;
-                }
-                Some(mk(
-                    format!("{key}={}", redact(&v, 0)),
-                    rule::SECRET_IN_STORE,
-                    false,
-                    option_for(name).or_else(|| {
-                        (key.eq_ignore_ascii_case("psk"))
-                            .then(|| "networking.wireless.networks.<ssid>.psk".to_string())
-                    }),
-                ))
+                Some(mk(format!("{header} …[redacted]"), p.rule, false, option()))
             }
             Check::Url => {
                 let user = text(1)?;
                 let pw = text(2)?;
-                if is_placeholder(&pw) || pw.eq_ignore_ascii_case(&user) {
+                if is_placeholder_value(&pw)
+                    || pw.eq_ignore_ascii_case(&user)
+                    || pw.len() < 3
+                    || (user.is_empty() && pw.len() < 6)
+                {
+                    return None;
+                }
+                let u = if user.is_empty() { String::new() } else { user };
+                Some(mk(format!("{u}:{}@…", redact(&pw, 0)), p.rule, false, option()))
+            }
+            Check::Netrc => {
+                let v = text(1)?;
+                if is_placeholder_value(&v) {
                     return None;
                 }
                 Some(mk(
-                    format!("{user}:{}@…", redact(&pw, 0)),
-                    rule::SECRET_IN_STORE,
+                    format!("password {}", redact(&v, 0)),
+                    p.rule,
                     false,
-                    option_for(name),
+                    nixos::option_for(rel, p.kind, None),
                 ))
+            }
+            Check::Htpasswd => {
+                let user = text(1)?;
+                let v = text(2)?;
+                let option = nixos::option_for(rel, p.kind, None);
+                if let Some(pw) = v.strip_prefix("{PLAIN}") {
+                    if is_placeholder_value(pw) {
+                        return None;
+                    }
+                    return Some(Hit {
+                        kind: p.kind,
+                        description: "htpasswd password in plain text",
+                        rule: rule::PLAINTEXT_PASSWORD,
+                        line,
+                        redacted: format!("{user}:{{PLAIN}}{}", redact(pw, 0)),
+                        weak: false,
+                        option,
+                    });
+                }
+                let scheme = if v.starts_with("{SHA}") || v.starts_with("{SSHA}") {
+                    "SHA-1"
+                } else if v.starts_with("$apr1$") {
+                    "apr1 (MD5)"
+                } else {
+                    "bcrypt"
+                };
+                Some(Hit {
+                    kind: p.kind,
+                    description: "htpasswd password hash",
+                    rule: rule::PASSWORD_HASH,
+                    line,
+                    redacted: format!("{user}:{scheme} …[redacted]"),
+                    weak: scheme != "bcrypt",
+                    option,
+                })
             }
             Check::NixTokens => {
                 let v = text(1)?;
@@ -692,7 +647,7 @@ impl Scanner {
                 let v = text(2)?;
                 let hashed = field.to_ascii_lowercase().contains("hashed");
                 if hashed
-                    && (v.is_empty() || v == "!" || v == "*" || v.starts_with("!") && v.len() < 3)
+                    && (v.is_empty() || v == "!" || v == "*" || v.starts_with('!') && v.len() < 3)
                 {
                     return None;
                 }
@@ -701,6 +656,7 @@ impl Scanner {
                     "users.users.{}.{field}",
                     user.as_deref().unwrap_or("<name>")
                 );
+                let _ = name;
                 if hashed {
                     let weak = v.starts_with("$1$")
                         || v.starts_with("$5$")
@@ -725,6 +681,136 @@ impl Scanner {
     }
 }
 
+/// The hit of a credential assignment, if its value is a secret.
+fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) -> Option<Hit> {
+    let config = kind == FileKind::Config;
+    if !assign::is_secret_value(a.class, &a.key, &a.value, config) {
+        return None;
+    }
+    // In program sources only a quoted, token-like value is a value and not code.
+    if !config && a.class == assign::Class::Password && a.value.len() < 6 {
+        return None;
+    }
+    if nixos::public_value(&a.value) {
+        return None;
+    }
+    let (k, description) = match a.class {
+        assign::Class::Password => ("password-assignment", "password or pre-shared key assignment"),
+        _ => ("secret-assignment", "token or secret assignment"),
+    };
+    Some(Hit {
+        kind: k,
+        description,
+        rule: rule::SECRET_IN_STORE,
+        line,
+        redacted: format!("{}={}", a.key, redact(&a.value, 0)),
+        weak: false,
+        option: nixos::option_for(rel, k, Some(&a.key)),
+    })
+}
+
+/// An assignment, URL or header on a line that already holds a token or key of a documented
+/// format is the same secret: keep the specific hit; and one hit per kind and line.
+fn dedupe(hits: &mut Vec<Hit>) {
+    let generic = |k: &str| {
+        matches!(
+            k,
+            "password-assignment" | "secret-assignment" | "url-credentials" | "bearer-token"
+                | "basic-auth-header" | "curl-user" | "jwt"
+        )
+    };
+    let specific: Vec<u32> = hits
+        .iter()
+        .filter(|h| !generic(h.kind))
+        .map(|h| h.line)
+        .collect();
+    hits.retain(|h| !generic(h.kind) || !specific.contains(&h.line));
+    let mut seen: Vec<(u32, &'static str)> = Vec::new();
+    hits.retain(|h| {
+        let k = (h.line, h.kind);
+        if seen.contains(&k) {
+            false
+        } else {
+            seen.push(k);
+            true
+        }
+    });
+    // A JWT is the secret of the assignment or header that holds it.
+    let jwt_lines: Vec<u32> = hits.iter().filter(|h| h.kind == "jwt").map(|h| h.line).collect();
+    let others: Vec<u32> = hits.iter().filter(|h| h.kind != "jwt").map(|h| h.line).collect();
+    hits.retain(|h| h.kind != "jwt" || !others.contains(&h.line));
+    let _ = jwt_lines;
+}
+
+/// Placeholders in a token of a documented format: `ghp_xxxx…`, `glpat-XXXX…`,
+/// `…-####`, runs of one character or of the alphabet, documentation words.
+fn is_token_placeholder(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    if ALLOWLIST.contains(&l.as_str()) {
+        return true;
+    }
+    ["xxxx", "####", "****", "example", "your", "placeholder", "redacted", "test1234", "abcd1234"]
+        .iter()
+        .any(|w| l.contains(w))
+        || l.as_bytes()
+            .windows(8)
+            .any(|w| w.iter().all(|&c| c == w[0]) || w.windows(2).all(|p| p[1] == p[0] + 1))
+}
+
+/// A JWT whose header decodes to a JSON object (`{"alg":…}` or `{"typ":…}`), and whose
+/// claims, when present, decode too.
+fn jwt_is_real(v: &str) -> bool {
+    let v = if v.starts_with("ZXlK") {
+        match base64_decode(v.trim_end_matches('=')).and_then(|b| String::from_utf8(b).ok()) {
+            Some(s) => s,
+            None => return false,
+        }
+    } else {
+        v.to_string()
+    };
+    let mut parts = v.split('.');
+    let header = parts.next().unwrap_or("");
+    let decode = |p: &str| {
+        base64_decode(p.trim_end_matches('='))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
+    let Some(h) = decode(header) else {
+        return false;
+    };
+    let h = h.trim_start();
+    if !h.starts_with('{') || !(h.contains("\"alg\"") || h.contains("\"typ\"") || h.contains("\"kid\"")) {
+        return false;
+    }
+    match parts.next() {
+        Some(c) if !c.is_empty() => decode(c).is_some_and(|c| c.trim_start().starts_with('{')),
+        _ => false,
+    }
+}
+
+/// Standard or URL-safe base64 without padding; `None` on a character outside both.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).unwrap_or(0));
+        }
+    }
+    Some(out)
+}
+
 /// The `"name"` of the user object before `at` in a users-groups.json.
 fn user_before(bytes: &[u8], at: usize) -> Option<String> {
     let lo = at.saturating_sub(4096);
@@ -745,15 +831,6 @@ fn user_before(bytes: &[u8], at: usize) -> Option<String> {
         .trim_start()
         .strip_prefix('"')?;
     Some(rest.split('"').next()?.to_string())
-}
-
-fn looks_like_code(v: &str) -> bool {
-    v.contains("()")
-        || v.starts_with("self.")
-        || v.starts_with("this.")
-        || v.ends_with(')')
-        || v.starts_with("args.")
-        || v.starts_with("os.")
 }
 
 /// A private key body: the lines after the header (JSON `\\n` escapes undone) are base64 of at
@@ -815,28 +892,10 @@ fn key_body_is_real(after: &[u8]) -> bool {
     total >= 64
 }
 
-/// The NixOS option that writes a file with this name, where it is well known.
+/// The NixOS option that most likely wrote a file with this name (see [`nixos::option_for`]).
 #[must_use]
 pub fn option_for(name: &str) -> Option<String> {
-    let o = match name {
-        "wpa_supplicant.conf" => "networking.wireless.networks.<ssid>.psk",
-        "nix.conf" => "nix.settings / nix.extraOptions",
-        "users-groups.json" => "users.users.<name>",
-        "configuration.yaml" => "services.home-assistant.config",
-        "smb.conf" => "services.samba.settings",
-        "wg0.conf" | "wireguard.conf" => "networking.wireguard.interfaces.<n>.privateKey",
-        "rclone.conf" => "environment.etc.\"rclone.conf\".text",
-        n if n.ends_with(".env")
-            || n == ".env"
-            || n.ends_with("-env")
-            || n.ends_with("EnvironmentFile") =>
-        {
-            "systemd.services.<name>.environment (or serviceConfig.EnvironmentFile)"
-        }
-        n if n.ends_with(".service") => "systemd.services.<name>.environment / serviceConfig",
-        _ => return None,
-    };
-    Some(o.to_string())
+    nixos::option_for(name, "", None)
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+AP5xxxxxxxxxx
+exec /usr/bin/billing

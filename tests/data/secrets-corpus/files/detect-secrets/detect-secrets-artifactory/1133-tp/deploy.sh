@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+ AKCxxxxxxxxxx
+exec /usr/bin/billing

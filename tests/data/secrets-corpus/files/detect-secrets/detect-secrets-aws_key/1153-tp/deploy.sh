@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+A3T0ZZZZZZZZZZZZZZZZ
+exec /usr/bin/billing

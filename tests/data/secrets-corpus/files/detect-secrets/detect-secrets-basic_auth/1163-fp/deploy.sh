@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+"https://url:8000";@something else
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+glptt-hellOworld380_testin
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+eyJAAAA.eyJBBB
+exec /usr/bin/billing

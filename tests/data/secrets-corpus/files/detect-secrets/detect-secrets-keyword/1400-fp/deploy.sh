@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+some_key = "real_secret"
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+secret: ''
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+"sl_api_key": "abcd1234abcd1234abcd1234abcd1234abcd1234abcd1234abcd1234abcd1234"
+exec /usr/bin/billing

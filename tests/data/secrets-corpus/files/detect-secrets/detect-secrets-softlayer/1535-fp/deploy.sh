@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+softlayer-key:=afakekey
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+sk_live_
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+foo
+exec /usr/bin/billing

@@ -1,0 +1,5 @@
+namespace Billing {
+  public static class Settings {
+    string airtableToken = "kp135mnql1yo54qc8";
+  }
+}

@@ -1,0 +1,2 @@
+<?php
+$alibabaToken .= "4lcfq4q7ksvx5qysdhsf5uijttyhr2"

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+alibabaToken = '4lcfq4q7ksvx5qysdhsf5uijttyhr2'

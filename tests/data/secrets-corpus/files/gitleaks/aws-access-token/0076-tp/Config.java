@@ -1,0 +1,5 @@
+package billing;
+
+public class Config {
+    String AWSToken = "ACCAS765NXVR6V7CJMVF";
+}

@@ -1,0 +1,3 @@
+package billing
+
+var AWSToken = "ACCAS765NXVR6V7CJMVF"

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+TODAYINASIAASACKOFRICEFELLOVER
+exec /usr/bin/billing

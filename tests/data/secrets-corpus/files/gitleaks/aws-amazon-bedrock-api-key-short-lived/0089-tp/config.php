@@ -1,0 +1,2 @@
+<?php
+$AmazonBedrockAPIKeyShortLivedToken .= "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t"

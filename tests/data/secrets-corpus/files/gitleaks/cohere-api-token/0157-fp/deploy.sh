@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+CO_API_KEY=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+exec /usr/bin/billing

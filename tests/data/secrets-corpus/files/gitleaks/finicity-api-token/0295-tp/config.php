@@ -1,0 +1,2 @@
+<?php
+$finicityToken .= "b08ed0ab52b00bd5b6e850bda810269c"

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+apiKey: "AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+exec /usr/bin/billing

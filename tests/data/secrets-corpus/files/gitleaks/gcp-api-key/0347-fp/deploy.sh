@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY
+exec /usr/bin/billing

@@ -1,0 +1,2 @@
+<?php
+$genericToken .= "Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB"

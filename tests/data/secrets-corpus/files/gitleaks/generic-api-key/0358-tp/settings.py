@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+genericToken = 'Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB'

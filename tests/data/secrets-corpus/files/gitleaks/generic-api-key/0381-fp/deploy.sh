@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+apiUrl=apigee.corpint.com
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+monkeys-audio:mx64-uwp=fail
+exec /usr/bin/billing

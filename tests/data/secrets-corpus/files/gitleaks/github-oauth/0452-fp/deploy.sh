@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+gho_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+exec /usr/bin/billing

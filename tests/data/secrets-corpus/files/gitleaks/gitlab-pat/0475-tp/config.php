@@ -1,0 +1,2 @@
+<?php
+$gitlabToken .= "glpat-os2eabckxkzw0dlkukx8"

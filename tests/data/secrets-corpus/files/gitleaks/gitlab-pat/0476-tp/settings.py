@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+gitlabToken = 'glpat-os2eabckxkzw0dlkukx8'

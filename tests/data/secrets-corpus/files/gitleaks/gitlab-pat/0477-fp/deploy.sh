@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+glpat-XXXXXXXXXXX-XXXXXXXX
+exec /usr/bin/billing

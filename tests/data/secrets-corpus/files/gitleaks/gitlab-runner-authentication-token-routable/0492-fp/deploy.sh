@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+glrt-tx_xxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxx
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+token        = "xxxxxxxxxxxxxx.atlasv1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+exec /usr/bin/billing

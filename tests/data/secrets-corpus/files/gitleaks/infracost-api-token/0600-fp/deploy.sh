@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+ico-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX
+exec /usr/bin/billing

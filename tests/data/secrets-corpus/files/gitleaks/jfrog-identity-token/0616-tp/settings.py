@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+bintrayToken = '5jlrvuo91ph2wp2hcw0j5ukksz7pqubly12ylma9yt7jwrequxmpowrwr8mn61ql'

@@ -1,0 +1,5 @@
+package billing;
+
+public class Config {
+    String lobToken = "test_60bcae845d32734a5bb52443e1c67eb4736";
+}

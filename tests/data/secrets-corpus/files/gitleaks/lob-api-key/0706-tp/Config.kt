@@ -1,0 +1,3 @@
+package billing
+
+var lobToken = "test_60bcae845d32734a5bb52443e1c67eb4736"

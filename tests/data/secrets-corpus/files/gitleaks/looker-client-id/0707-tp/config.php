@@ -1,0 +1,2 @@
+<?php
+$lookerToken .= "kkac3gmlci25t03mf25z"

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+lookerToken = 'kkac3gmlci25t03mf25z'

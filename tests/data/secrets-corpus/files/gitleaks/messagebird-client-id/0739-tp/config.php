@@ -1,0 +1,2 @@
+<?php
+$MessageBirdToken .= "12345678-ABCD-ABCD-ABCD-1234567890AB"

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+plaidToken = 'wvv0il9sxyr02tv7ozz3y32lcqdr42'

@@ -1,0 +1,3 @@
+package billing
+
+var api-tokenToken = "pnu_7xeqiwsmar8wvj35mhcj59mfea6ugd7m6qah"

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+xoxb-xxxxxxxxx-xxxxxxxxxx-xxxxxxxxxxxx
+exec /usr/bin/billing

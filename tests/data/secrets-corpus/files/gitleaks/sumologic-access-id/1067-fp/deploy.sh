@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
++ (unsigned char)byteChecksumOfData:(id)arg1;
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+SUMOLOGIC_ACCESSID: ${SUMOLOGIC_ACCESSID}
+exec /usr/bin/billing

@@ -1,0 +1,5 @@
+namespace Billing {
+  public static class Settings {
+    string twitterToken = "7svyelktl1w6tbebdfgbhbnj9";
+  }
+}

@@ -1,0 +1,3 @@
+package billing
+
+var twitterToken = "AAAAAAAAAAAAAAAAAAAAAADfRRfyQWwD9LS7OFMc%utMpNBTGzJkO4wloKgl12Bz5FnVgDe5NtQrCVRfndYZQ8ffwJwk2o0Nxw8fr6O1UkA"

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+  credentials: new AWS.SharedIniFileCredentials({ profile: '<YOUR_PROFILE>' })
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+s.AcceptanceTimeoutSeconds 
+exec /usr/bin/billing
