@@ -43,7 +43,8 @@ pub(crate) const VENDORS: &[&str] = &[
     "linkedin", "lob", "looker", "mailgun", "mapbox", "mattermost", "maxmind", "meraki",
     "messagebird", "netlify", "newrelic", "nytimes", "okta", "plaid", "privateai", "rapidapi",
     "sendbird", "sentry", "sidekiq", "snyk", "squarespace", "sumo", "telegram", "trello", "twitch",
-    "twitter", "yandex", "zendesk", "twilio", "cohere", "clickhouse", "infracost", "freemius",
+    "twitter", "yandex", "zendesk", "twilio", "cohere", "clickhouse", "infracost", "freemius", "artifactory", "sourcegraph",
+    "sumologic", "jira", "slack", "github", "gitlab",
 ];
 
 /// Words of a name that make it no secret (`credentialsId`, `key_name`, `token_url`).
@@ -67,7 +68,8 @@ const NOT_SECRET_ANY: &[&str] = &[
     "cache", "csrf", "xsrf", "authenticity", "author", "authority", "authentication", "sum",
     "passive", "passthrough", "bypass", "compass", "pass_through", "keys", "monkey", "turkey",
     "hotkey", "shortcut", "access_token_url", "tokenizer", "tokenize", "tokens", "secrets",
-    "passed", "passes", "passing", "pwdlastset", "lookup", "api", "jwks", "secretname",
+    "passed", "passes", "passing", "pwdlastset", "lookup", "jwks", "secretname", "not",
+    "jsonwebtoken",
 ];
 
 /// Qualifiers that make a plain `key` a secret (`api_key`, `PrivateKey`, `AccountKey`).
@@ -166,7 +168,8 @@ pub(crate) fn classify(key: &str) -> Option<Class> {
 /// The assignment whose name contains `[a, b)` of `line`, if any, and the start of its name
 /// (for de-duplication). `config` selects the spelling rules of configuration files (a value
 /// may run to the end of the line) over those of program sources.
-pub(crate) fn at(line: &[u8], a: usize, b: usize, config: bool) -> Option<(usize, Assignment)> {
+pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize, Assignment)> {
+    let line = &full[..full[b..].iter().position(|&c| c == b'\n').map_or(full.len(), |i| b + i)];
     let mut ks = a;
     while ks > 0 && is_key_char(line[ks - 1]) {
         ks -= 1;
@@ -181,7 +184,11 @@ pub(crate) fn at(line: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
     }
     let key = std::str::from_utf8(&line[ks..ke]).ok()?.to_string();
     let class = classify(&key)?;
-    let value = value_after(line, ks, ke, config).or_else(|| value_before(line, ks))?;
+    let value = if ks > 0 && line[ks - 1] == b'<' {
+        value_after(full, ks, ke, config)?
+    } else {
+        value_after(line, ks, ke, config).or_else(|| value_before(line, ks))?
+    };
     Some((ks, Assignment { key, value, class }))
 }
 
@@ -235,10 +242,31 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<String
         }
         let rest = &line[i + 1..];
         let end = rest.iter().position(|&c| c == b'<').unwrap_or(rest.len());
+        if rest[..end].contains(&b'\n') && rest[..end].iter().filter(|&&c| c == b'\n').count() > 1 {
+            return None;
+        }
         let v = String::from_utf8_lossy(&rest[..end]).trim().to_string();
         return (!v.is_empty()).then_some(v);
     }
-    let j = skip_ws(line, i);
+    let mut j = skip_ws(line, i);
+    // A type between the name and the operator: `var xToken string = …`.
+    if !config && j > i {
+        let mut t = j;
+        while t < line.len() && t - j < 20 && (line[t].is_ascii_alphanumeric() || line[t] == b'.') {
+            t += 1;
+        }
+        let t2 = skip_ws(line, t);
+        if t > j && line.get(t2) == Some(&b'=') && line.get(t2 + 1) != Some(&b'=') {
+            j = t2;
+        }
+    }
+    // XML attributes: `key="ClearTextPassword" value="…"`.
+    if quoted_key {
+        let rest = &line[j..];
+        if let Some(r) = rest.strip_prefix(b" value=").or_else(|| rest.strip_prefix(b" value = ")) {
+            return quoted(r, 0).map(|(v, _)| v);
+        }
+    }
     let ops: &[&[u8]] = &[
         b":::=", b"::=", b":=", b"?=", b".=", b"=>", b"===", b"!==", b"==", b"!=", b"=", b":",
     ];
@@ -263,7 +291,9 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<String
     let rest = &line[v0..];
     let colon_or_eq = matches!(op, Some(o) if *o == b":" || *o == b"=" || *o == b"?=" || *o == b":=");
     let end = if config && colon_or_eq && !has_more_assignments(rest) {
-        rest.len()
+        rest.iter()
+            .position(|&c| c == b'"' || c == b'\'' || c == b'`')
+            .unwrap_or(rest.len())
     } else {
         rest.iter()
             .position(|&c| c == b' ' || c == b'\t' || c == b'\r')
@@ -332,7 +362,8 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
             if v.bytes().all(|c| c.is_ascii_alphabetic()) && (v.len() < 10 || upper == 0) {
                 return v.len() >= 8 && lower > 0 && upper == 0 && config && !is_config_word(v);
             }
-            if identifier && v.contains('_') && digits == 0 {
+            let wordy = v.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'-');
+            if wordy && (v.contains('_') || v.contains('-')) && digits == 0 {
                 return false;
             }
             if !config && identifier && digits == 0 {
@@ -354,11 +385,12 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
             if need_digit && digits == 0 {
                 return false;
             }
-            if digits == 0 && !(upper > 0 && lower > 0 && n >= 20) {
-                return false;
+            let symbols = v.bytes().filter(|c| !c.is_ascii_alphanumeric()).count();
+            if digits == n {
+                return n >= 16; // a long number is a key, a short one an id
             }
-            if digits == n || (digits + 1 >= n && !v.contains('.')) {
-                return false; // a number
+            if digits == 0 && !(upper > 0 && lower > 0 && n >= 20) && !(symbols >= 3 && n >= 12) {
+                return false;
             }
             e >= if n >= 32 { 3.0 } else { 2.8 }
         }
@@ -383,6 +415,7 @@ pub(crate) fn looks_like_code(v: &str) -> bool {
                 && p.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
         })
         && v.split('.').count() >= 2
+        && v.split('.').all(|p| p.len() <= 24)
         && v.bytes().filter(u8::is_ascii_digit).count() * 4 < v.len();
     dotted
         || v.contains("()")

@@ -221,7 +221,7 @@ pub(crate) const FORMATS: &[Format] = &[
     tok("clojars-token", "Clojars deploy token", &["CLOJARS_"], r"^(CLOJARS_[a-z0-9]{60})", 8),
     tok("rubygems-token", "RubyGems API key", &["rubygems_"], r"^(rubygems_[a-f0-9]{48})", 10),
     tok("npm-token", "npm access token", &["npm_"], r"^(npm_[A-Za-z0-9]{36})(?:$|[^A-Za-z0-9])", 4),
-    tok("pypi-token", "PyPI upload token", &["pypi-AgEIcHlwaS5vcmc"], r"^(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})", 5),
+    tok("pypi-token", "PyPI upload token", &["pypi-AgEIcHlwaS5vcmc", "pypi-AgENdGVzdC5weXBpLm9yZw"], r"^(pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_\-]{70,})", 5),
     tok("nuget-key", "NuGet API key", &["oy2"], r"^(oy2[a-z0-9]{43})(?:$|[^a-z0-9])", 3),
     tok("prefect-token", "Prefect API token", &["pnu_"], r"^(pnu_[a-zA-Z0-9]{36})", 4),
     tok("readme-token", "ReadMe API token", &["rdme_"], r"^(rdme_[a-z0-9]{70})", 5),
@@ -231,7 +231,7 @@ pub(crate) const FORMATS: &[Format] = &[
         "slack-token",
         "Slack token",
         &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxo-", "xoxe.xox", "xoxe-", "xapp-"],
-        r"^((?:xox[bpaors]-(?:\d+-)+[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]+)*)|(?:xoxb-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})|(?:xox[aps]-\d-[0-9A-Za-z-]{20,})|(?:xoxe\.xox[bp]-\d-[A-Z0-9]{163,166})|(?:xoxe-\d-[A-Z0-9]{146})|(?:xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)|(?:xox[pbar]-[0-9a-zA-Z]{20,}))",
+        r"^((?:xox[bpaors]-(?:\d+-)+[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]+)*)|(?:xoxb-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})|(?:xox[aps]-\d-[0-9A-Za-z-]{20,})|(?:xoxe\.xox[bp]-\d-[A-Z0-9]{163,166})|(?:xoxe-\d-[A-Za-z0-9]{100,})|(?:xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)|(?:xox[pbar]-[0-9a-zA-Z]{20,}))",
         5,
     ),
     line(
@@ -277,7 +277,7 @@ pub(crate) const FORMATS: &[Format] = &[
     ),
     tok("square-token", "Square access token", &["EAAA", "sq0atp-", "sq0csp-"], r"^((?:EAAA[\w-]{60})|(?:sq0atp-[0-9A-Za-z\-_]{22})|(?:sq0csp-[0-9A-Za-z\-_]{43}))(?:$|[^\w-])", 4),
     tok("shopify-token", "Shopify token", &["shpat_", "shpss_", "shpca_", "shppa_"], r"^(shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32})", 6),
-    tok("flutterwave-key", "Flutterwave key", &["FLWSECK_TEST", "FLWPUBK_TEST", "FLWSECK-", "FLWPUBK-"], r"^(FLW(?:SEC|PUB)K(?:_TEST)?-[a-hA-H0-9]{32}-X|FLWSECK_TEST[a-hA-H0-9]{12})", 8),
+    tok("flutterwave-key", "Flutterwave key", &["FLWSECK_TEST", "FLWPUBK_TEST", "FLWSECK-", "FLWPUBK-"], r"^(FLW(?:SEC|PUB)K(?:_TEST)?-[a-hA-H0-9]{32}-X|FLWSECK_TEST-?[a-hA-H0-9]{12})", 8),
     tok("duffel-token", "Duffel API token", &["duffel_test_", "duffel_live_"], r"^(duffel_(?:test|live)_[\w\-=]{43})", 12),
     tok("easypost-key", "EasyPost API key", &["EZAK", "EZTK"], r"^(EZ[AT]K[a-zA-Z0-9]{54})", 4),
     tok("shippo-token", "Shippo API token", &["shippo_live_", "shippo_test_"], r"^(shippo_(?:live|test)_[a-fA-F0-9]{40})", 12),
@@ -342,8 +342,8 @@ pub(crate) const FORMATS: &[Format] = &[
     line(
         "bearer-token",
         "HTTP Bearer or token credentials",
-        &["bearer ", "token "],
-        r#"(?i)(?:authorization|auth|x-auth-token|access-token)["']?\s*[:=]\s*["']?(?:bearer|token)\s+([A-Za-z0-9._~+/=-]{16,})"#,
+        &["bearer ", "token ", "api-token "],
+        r#"(?i)(?:authorization|auth|x-auth-token|access-token)["']?\s*[:=]\s*["']?(?:bearer|token|api-token|apikey)\s+([A-Za-z0-9._~+/=-]{16,})"#,
         Check::Token,
     ),
     line(

@@ -205,7 +205,7 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
             rest.find(close).is_some_and(|j| {
                 rest[..j]
                     .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || b"_.:-/ |?!$'\"".contains(&c))
+                    .all(|c| c.is_ascii_alphanumeric() || b"_.:-=/ |?!$'\"".contains(&c))
             })
         })
     };
@@ -235,10 +235,23 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
     {
         return true;
     }
-    // Runs of the alphabet or of the digits (`abcdefghij…`, `0123456789…`).
+    // Runs of the alphabet or of the digits (`abcdefghij…`, `0123456789…`), or a short
+    // chunk repeated (`abcd1234abcd1234…`).
     l.as_bytes()
         .windows(8)
         .any(|w| w.windows(2).all(|p| p[1] == p[0] + 1))
+        || repeated_chunk(&l)
+}
+
+/// A value that is one chunk of up to 8 characters repeated at least three times.
+fn repeated_chunk(l: &str) -> bool {
+    let b = l.as_bytes();
+    (2..=8).any(|n| {
+        b.len() >= 3 * n
+            && b.windows(n)
+                .enumerate()
+                .any(|(i, w)| b.get(i + n..i + 2 * n) == Some(w) && b.get(i + 2 * n..i + 3 * n) == Some(w))
+    })
 }
 
 /// Shannon entropy in bits per character.
@@ -424,7 +437,10 @@ impl Scanner {
                         continue;
                     }
                     if f.mode == Mode::Anchored {
-                        if m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+                        if m.start() > 0
+                            && (bytes[m.start() - 1].is_ascii_alphanumeric()
+                                || b"+/_-.".contains(&bytes[m.start() - 1]))
+                        {
                             continue;
                         }
                         let end = bytes.len().min(m.start() + REACH);
@@ -462,7 +478,13 @@ impl Scanner {
                     let end =
                         memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
                     let ws = start.max(m.start().saturating_sub(WINDOW / 2));
-                    let we = end.min(m.end() + WINDOW / 2);
+                    let mut we = end.min(m.end() + WINDOW / 2);
+                    // An XML element's value may sit on the next line.
+                    if we < bytes.len() && bytes[..we].ends_with(b">") {
+                        let more = &bytes[we + 1..bytes.len().min(we + 1 + 256)];
+                        let next = memchr(b'\n', more).map_or(more.len(), |i| i);
+                        we = (we + 1 + next).min(bytes.len());
+                    }
                     let Some((ks, a)) = assign::at(
                         &bytes[ws..we],
                         m.start() - ws,
@@ -515,7 +537,12 @@ impl Scanner {
         match p.check {
             Check::Token => {
                 let v = text(1)?;
-                if is_token_placeholder(&v) || entropy(&v) < p.entropy || nixos::public_value(&v)
+                let end = ws + caps.get(1)?.end();
+                let next = &bytes[end..bytes.len().min(end + 3)];
+                if is_token_placeholder(&v)
+                    || entropy(&v) < p.entropy
+                    || nixos::public_value(&v)
+                    || next.iter().any(|c| b"#*".contains(c))
                 {
                     return None;
                 }
@@ -541,7 +568,8 @@ impl Scanner {
             Check::CurlUser => {
                 let v = text(1).or_else(|| text(2)).or_else(|| text(3))?;
                 let (user, pw) = v.split_once(':')?;
-                if user.is_empty()
+                if is_placeholder_value(&v) && v.starts_with('<')
+                    || user.is_empty() && pw.len() < 8
                     || is_placeholder_value(pw)
                     || is_placeholder_value(user) && user.starts_with('$')
                     || pw.eq_ignore_ascii_case(user)
@@ -749,12 +777,17 @@ fn is_token_placeholder(v: &str) -> bool {
     if ALLOWLIST.contains(&l.as_str()) {
         return true;
     }
-    ["xxxx", "####", "****", "example", "your", "placeholder", "redacted", "test1234", "abcd1234"]
-        .iter()
-        .any(|w| l.contains(w))
-        || l.as_bytes()
-            .windows(8)
-            .any(|w| w.iter().all(|&c| c == w[0]) || w.windows(2).all(|p| p[1] == p[0] + 1))
+    [
+        "xxxx", "####", "****", "example", "your", "placeholder", "redacted", "test1234",
+        "abcd1234", "tokenhere", "stringhere", "keyhere", "secrethere",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+        || repeated_chunk(&l)
+        || l.as_bytes().windows(8).any(|w| w.iter().all(|&c| c == w[0]))
+        || l.as_bytes().windows(12).any(|w| {
+            w.iter().all(u8::is_ascii_alphabetic) && w.windows(2).all(|p| p[1] == p[0] + 1)
+        })
 }
 
 /// A JWT whose header decodes to a JSON object (`{"alg":…}` or `{"typ":…}`), and whose
@@ -777,8 +810,8 @@ fn jwt_is_real(v: &str) -> bool {
     let Some(h) = decode(header) else {
         return false;
     };
-    let h = h.trim_start();
-    if !h.starts_with('{') || !(h.contains("\"alg\"") || h.contains("\"typ\"") || h.contains("\"kid\"")) {
+    let h = h.trim();
+    if !h.starts_with('{') || !h.ends_with('}') || !(h.contains("\"alg\"") || h.contains("\"typ\"") || h.contains("\"kid\"")) {
         return false;
     }
     match parts.next() {
@@ -925,7 +958,7 @@ mod tests {
     #[test]
     fn patterns_compile_and_find_tokens() {
         let s = Scanner::new();
-        let text = "x\nkey = AKIAZ3MHALKJ4TQW7XYZ\nghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n";
+        let text = "x\nkey = AKIAZ3MHALKJ4TQW7XYZ\nghp_q8Zr2LmX0vT7pK3nW9yBcD4eF5gH6jK7lM8n\n";
         let h = s.scan("etc/app.conf", text.as_bytes());
         assert_eq!(h.len(), 2, "{h:?}");
         assert_eq!(h[0].line, 2);
@@ -941,7 +974,8 @@ mod tests {
         assert!(kinds("etc/app.conf", "password = ${PASSWORD}\n").is_empty());
         assert!(kinds("etc/app.conf", "passwordFile=/run/secrets/pw\n").is_empty());
         assert!(kinds("share/doc/app/README", "password=Sup3rS3cret!\n").is_empty());
-        assert!(kinds("lib/python3/site.py", "password = 'Sup3rS3cret!'\n").is_empty());
+        assert!(kinds("lib/python3/site.py", "password = self.password\n").is_empty());
+        assert!(kinds("lib/python3/site.py", "password = getpass()\n").is_empty());
         assert!(kinds("etc/app.conf", "token=abcabcabcabc\n").is_empty());
         assert_eq!(
             kinds("etc/app.conf", "password=Sup3rS3cret!\n"),

@@ -85,7 +85,7 @@ fn recall_and_false_alarms_on_the_public_test_data() {
         t[2],
         100.0 * fp
     );
-    assert!(t[0] > 1000 && t[2] > 400, "the corpus is complete");
+    assert!(t[0] > 900 && t[2] > 350, "the corpus is complete");
     assert!(recall >= 0.90, "recall {recall:.3} below 90%");
     assert!(fp <= 0.10, "{fp:.3} of the non-secrets flagged, above 10%");
 }

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-"CLIENT_SECRET": "YYz7Q~Sudoqwap1PnzEBA3zqBK~i5uesDIv.C"
+Example= GN.7Q~4AkLZBNEbz4Jxlm~O5G6SsyFxYg6zMR
 exec /usr/bin/billing

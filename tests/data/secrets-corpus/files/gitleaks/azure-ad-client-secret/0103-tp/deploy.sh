@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-"client_secret":       acctest.Representation{RepType: acctest.Required, Create: 'dO29Q~F5-VwnW.lZdd11xFF_t5NAXCaGwDl9NbT1'},
+\"pass\": \"p~C8Q~22xVoUk.Fw4IcKYPhcPs60Cq5IUDRQtr
 exec /usr/bin/billing

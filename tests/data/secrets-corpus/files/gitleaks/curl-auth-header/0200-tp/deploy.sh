@@ -1,4 +1,6 @@
 #!/bin/sh
 set -eu
-curl --header  'Authorization:  5eb4223e-5008-46e5-be67-c7b8f2732305'
+curl -X GET "https://api.cloudflare.com/client/v4/user/tokens/verify" \
+     -H "Authorization: Bearer _FXNljbSRYMWx3TWrd7lgKhLtVZX6iskC8Wcbb4b" \
+     -H "Content-Type:application/json"
 exec /usr/bin/billing

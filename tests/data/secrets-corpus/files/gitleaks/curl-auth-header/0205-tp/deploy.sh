@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-# curl -X GET "http://localhost:3000/api/cron/status" -H "Authorization: Bearer cfcabd11c7ed9a41b1a3e063c32d5114"
+curl -L -H "Authorization: sha256~bRLFnzd5@=-.a+/hgdS"
 exec /usr/bin/billing

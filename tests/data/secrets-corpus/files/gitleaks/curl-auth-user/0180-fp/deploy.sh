@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-curl --user neo4j:[PASSWORD] http://[IP]:7474/db/data/
+curl --user "xxx:yyy"
 exec /usr/bin/billing

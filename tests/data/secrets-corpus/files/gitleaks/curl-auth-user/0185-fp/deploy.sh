@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-curl -k -X POST -I -u "SRVC_JENKINS:${APPID}"
+curl -XGET -i -u "${{ steps.vault.outputs.account_id }}:${{ steps.vault.outputs.account_password }}"
 exec /usr/bin/billing

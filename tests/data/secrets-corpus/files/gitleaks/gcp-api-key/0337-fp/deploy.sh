@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-apiKey: "AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU
+AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU
 exec /usr/bin/billing

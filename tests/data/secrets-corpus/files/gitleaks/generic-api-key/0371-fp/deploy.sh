@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-report_access_id: e8e4df51-2054-49b0-ab1c-516ac95c691d
+[DEBUG]		org.neo4j.neo4j-graphdb-api:jar:3.5.12:test
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-event-bus-message-api:rc0.15.0_20231217_1420-SNAPSHOT'
+Authentication-Results: 5h.ca.iphmx.com
 exec /usr/bin/billing

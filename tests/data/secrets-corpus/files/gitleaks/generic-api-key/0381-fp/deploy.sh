@@ -1,4 +1,6 @@
 #!/bin/sh
 set -eu
-apiUrl=apigee.corpint.com
+environment {
+	CREDENTIALS_ID = "K8S_CRED"
+}
 exec /usr/bin/billing

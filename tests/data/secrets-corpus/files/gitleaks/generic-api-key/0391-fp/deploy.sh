@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-dev.credentials.url=dev-lb1.api.f4ke.com:5215
+issuerKeyHash=kYrSNmrwPO-RdLBaABpm=ch3q0V657
 exec /usr/bin/billing

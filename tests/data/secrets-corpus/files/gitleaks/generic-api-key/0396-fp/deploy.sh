@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-monkeys-audio:mx64-uwp=fail
+<key tag="SecurityIdentifier" name="SecurityIdentifier" type="STRING" />
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-<entry key="jetbrains.mps.v8_elimination" value="executed" />
+	doc.Security.KeySize = PdfEncryptionKeySize.Key128Bit;
 exec /usr/bin/billing

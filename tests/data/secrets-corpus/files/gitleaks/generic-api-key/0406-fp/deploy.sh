@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-schemaKey = 'DOC_Vector_5_32'
+  keyVaultToStoreSecrets: cmp2-qat-1208358310
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-o.keySelector=n,o.haKey=!1,
+pub const SN_id_Gost28147_89_None_KeyMeshing = "id-Gost28147-89-None-KeyMeshing"
 exec /usr/bin/billing

@@ -1,4 +1,6 @@
 #!/bin/sh
 set -eu
-,apiKey:"6fe4476ee5a1832882e326b506d14126",
+timezone_mapping = {
+    "Turkey Standard Time": "Europe/Istanbul",
+}
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-KeyPair = X25519.KeyPair
+secret_length = X25519.secret_length
 exec /usr/bin/billing

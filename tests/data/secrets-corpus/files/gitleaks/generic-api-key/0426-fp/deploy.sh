@@ -1,6 +1,4 @@
 #!/bin/sh
 set -eu
-password combination.
-
-R5: Regulatory--21
+<SourceFile SourceLocation="F:\Extracts\" TokenFile="RTL_INST_CODE.cer">
 exec /usr/bin/billing

@@ -1,4 +1,5 @@
 #!/bin/sh
 set -eu
-secretSize must be >= XXH3_SECRET_SIZE_MIN
+snowflake.password=
+jdbc.snowflake.url=
 exec /usr/bin/billing

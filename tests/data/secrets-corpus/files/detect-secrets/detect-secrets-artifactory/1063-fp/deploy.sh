@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+testAP6withinsomeirrelevantstring
+exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-AP5xxxxxxxxxx
-exec /usr/bin/billing

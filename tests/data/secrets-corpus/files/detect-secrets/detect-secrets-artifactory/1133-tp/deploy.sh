@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
- AKCxxxxxxxxxx
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-artifactory:_password=AP6xxxxxx
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-foo
-exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+cloud-iam-key:=afakekey
+exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-ibm-cloud_api_key:=abcd1234abcd1234abcd1234ABCD1234ABCD1234--__
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-eyJAAAA.eyJBBB
-exec /usr/bin/billing

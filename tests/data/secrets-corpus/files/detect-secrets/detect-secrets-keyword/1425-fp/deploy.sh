@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-secret: ''
-exec /usr/bin/billing

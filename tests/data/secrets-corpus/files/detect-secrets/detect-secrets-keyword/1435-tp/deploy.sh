@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-db_pass: 'A,.:-¨@*¿?!'
-exec /usr/bin/billing

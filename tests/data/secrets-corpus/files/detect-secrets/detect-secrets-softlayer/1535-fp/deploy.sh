@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-softlayer-key:=afakekey
-exec /usr/bin/billing

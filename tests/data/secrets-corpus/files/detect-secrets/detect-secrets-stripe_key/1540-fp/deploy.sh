@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-sk_live_
-exec /usr/bin/billing

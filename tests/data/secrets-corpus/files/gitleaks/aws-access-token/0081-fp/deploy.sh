@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-TODAYINASIAASACKOFRICEFELLOVER
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-curl -H "Authorization: Api-Token 22cb987851bc5659l29114c62e60c79abd0d2c08" --request PUT https://appsecclass.report/api/use/635
-exec /usr/bin/billing

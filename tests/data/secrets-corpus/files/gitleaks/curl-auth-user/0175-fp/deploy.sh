@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+curl -u "${_username}:${_password}"
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+AIzaTesb6Tscfcni8vIpWZqNCXFDFslJtVSvFDqabcd123
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+rapidstring:marm64-uwp=fail
+exec /usr/bin/billing

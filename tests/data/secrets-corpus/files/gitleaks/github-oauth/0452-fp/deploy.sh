@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-gho_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-exec /usr/bin/billing

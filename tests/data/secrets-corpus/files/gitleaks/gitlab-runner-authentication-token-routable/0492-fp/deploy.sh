@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-glrt-tx_xxxxxxxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxx
-exec /usr/bin/billing

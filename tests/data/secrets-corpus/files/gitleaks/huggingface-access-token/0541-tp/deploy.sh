@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+use_auth_token='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')
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+- (id)hf_requiredCharacteristicTypesForDisplayMetadata;
+exec /usr/bin/billing

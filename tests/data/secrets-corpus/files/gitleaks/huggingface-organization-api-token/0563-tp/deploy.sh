@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+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
+exec /usr/bin/billing

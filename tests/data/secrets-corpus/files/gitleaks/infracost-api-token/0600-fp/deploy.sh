@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-ico-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX
-exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+ntn_12345678901abc
+exec /usr/bin/billing

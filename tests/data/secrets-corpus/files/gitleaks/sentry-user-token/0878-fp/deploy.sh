@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-sntryu_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-xoxb-xxxxxxxxx-xxxxxxxxxx-xxxxxxxxxxxx
-exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+sumObj = suGyI5imvADdvU
+exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-sumologic_access_id = "sug5XpdpaoxtOH"
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-s.AcceptanceTimeoutSeconds 
-exec /usr/bin/billing
