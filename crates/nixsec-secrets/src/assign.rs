@@ -25,6 +25,8 @@ pub(crate) struct Assignment {
     pub key: String,
     pub value: String,
     pub class: Class,
+    /// The value was written in quotes (or as an XML element or attribute).
+    pub quoted: bool,
 }
 
 /// Keyword anchors that start an assignment check.
@@ -184,12 +186,20 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
     }
     let key = std::str::from_utf8(&line[ks..ke]).ok()?.to_string();
     let class = classify(&key)?;
-    let value = if ks > 0 && line[ks - 1] == b'<' {
+    let (value, quoted) = if ks > 0 && line[ks - 1] == b'<' {
         value_after(full, ks, ke, config)?
     } else {
-        value_after(line, ks, ke, config).or_else(|| value_before(line, ks))?
+        value_after(line, ks, ke, config).or_else(|| value_before(line, ks).map(|v| (v, true)))?
     };
-    Some((ks, Assignment { key, value, class }))
+    Some((
+        ks,
+        Assignment {
+            key,
+            value,
+            class,
+            quoted,
+        },
+    ))
 }
 
 fn skip_ws(line: &[u8], mut i: usize) -> usize {
@@ -222,7 +232,7 @@ fn quoted(line: &[u8], i: usize) -> Option<(String, usize)> {
     Some((String::from_utf8_lossy(&line[i + 1..j]).into_owned(), j + 1))
 }
 
-fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<String> {
+fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(String, bool)> {
     let quoted_key = ks > 0 && matches!(line[ks - 1], b'"' | b'\'');
     let xml = ks > 0 && line[ks - 1] == b'<';
     let mut i = ke;
@@ -246,7 +256,7 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<String
             return None;
         }
         let v = String::from_utf8_lossy(&rest[..end]).trim().to_string();
-        return (!v.is_empty()).then_some(v);
+        return (!v.is_empty()).then_some((v, true));
     }
     let mut j = skip_ws(line, i);
     // A type between the name and the operator: `var xToken string = …`.
@@ -264,7 +274,7 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<String
     if quoted_key {
         let rest = &line[j..];
         if let Some(r) = rest.strip_prefix(b" value=").or_else(|| rest.strip_prefix(b" value = ")) {
-            return quoted(r, 0).map(|(v, _)| v);
+            return quoted(r, 0).map(|(v, _)| (v, true));
         }
     }
     let ops: &[&[u8]] = &[
@@ -283,7 +293,7 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<String
         return None;
     }
     if let Some((v, _)) = quoted(line, v0) {
-        return Some(v);
+        return Some((v, true));
     }
     if matches!(line[v0], b'"' | b'\'' | b'`') {
         return None; // an unterminated or mismatched quote
@@ -304,7 +314,7 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<String
     if v.len() > 1 && matches!(v.as_bytes()[v.len() - 1], b',' | b';' | b'\'' | b'"' | b'`') {
         v.pop();
     }
-    (!v.is_empty()).then_some(v)
+    (!v.is_empty()).then_some((v, false))
 }
 
 /// A rest of line that holds more `name=value` pairs (`host=db port=5432 password=x`).

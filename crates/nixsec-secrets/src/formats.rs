@@ -142,7 +142,7 @@ pub(crate) const FORMATS: &[Format] = &[
         "aws-access-key-id",
         "AWS access key id",
         &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
-        r"^((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})(?:$|[^A-Za-z0-9])",
+        r"^((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})(?:$|[^A-Za-z0-9])",
         4,
     ),
     line(

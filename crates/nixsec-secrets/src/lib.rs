@@ -716,7 +716,7 @@ fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) 
         return None;
     }
     // In program sources only a quoted, token-like value is a value and not code.
-    if !config && a.class == assign::Class::Password && a.value.len() < 6 {
+    if !config && a.class == assign::Class::Password && (a.value.len() < 6 || !a.quoted) {
         return None;
     }
     if nixos::public_value(&a.value) {
