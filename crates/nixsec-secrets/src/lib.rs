@@ -716,8 +716,17 @@ fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) 
         return None;
     }
     // In program sources only a quoted, token-like value is a value and not code.
-    if !config && a.class == assign::Class::Password && (a.value.len() < 6 || !a.quoted) {
+    if !config && a.class == assign::Class::Password && a.value.len() < 6 {
         return None;
+    }
+    // In program sources an unquoted value is an expression unless it cannot be one.
+    if !config && !a.quoted {
+        let v = a.value.trim_end_matches(|c| matches!(c, ')' | ':' | ',' | ';'));
+        let symbols = v.bytes().filter(|c| !c.is_ascii_alphanumeric() && *c != b'_').count();
+        let digits = v.bytes().filter(u8::is_ascii_digit).count();
+        if v.len() < 8 || is_placeholder_value(v) || (symbols < 2 && digits == 0) {
+            return None;
+        }
     }
     if nixos::public_value(&a.value) {
         return None;
@@ -753,9 +762,9 @@ fn dedupe(hits: &mut Vec<Hit>) {
         .map(|h| h.line)
         .collect();
     hits.retain(|h| !generic(h.kind) || !specific.contains(&h.line));
-    let mut seen: Vec<(u32, &'static str)> = Vec::new();
+    let mut seen: Vec<(u32, &'static str, String)> = Vec::new();
     hits.retain(|h| {
-        let k = (h.line, h.kind);
+        let k = (h.line, h.kind, h.option.clone().unwrap_or_default());
         if seen.contains(&k) {
             false
         } else {
