@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-if ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}" === my_private_key) {
+password => "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"
 exec /usr/bin/billing

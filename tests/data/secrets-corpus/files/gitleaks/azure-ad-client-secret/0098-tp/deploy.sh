@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-Example= GN.7Q~4AkLZBNEbz4Jxlm~O5G6SsyFxYg6zMR
+Set-PSUAuthenticationMethod -Type 'OpenIDConnect' -CallbackPath '/auth/oidc' -ClientId 'fake' -ClientSecret '2Vq7Q~q5VgKljZ7cb3.0sp0Apz.vOjRIPyeTr'
 exec /usr/bin/billing

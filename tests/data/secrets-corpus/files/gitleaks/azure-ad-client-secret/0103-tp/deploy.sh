@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-\"pass\": \"p~C8Q~22xVoUk.Fw4IcKYPhcPs60Cq5IUDRQtr
+Example= GN.7Q~4AkLZBNEbz4Jxlm~O5G6SsyFxYg6zMR
 exec /usr/bin/billing

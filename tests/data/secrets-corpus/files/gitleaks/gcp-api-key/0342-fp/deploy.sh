@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU
+AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0
 exec /usr/bin/billing

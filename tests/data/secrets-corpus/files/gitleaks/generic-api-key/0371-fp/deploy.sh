@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-[DEBUG]		org.neo4j.neo4j-graphdb-api:jar:3.5.12:test
+accessibilityYesOptionId = "0736f5ef-7e88-499a-80cc-90c85d2a5180"
 exec /usr/bin/billing

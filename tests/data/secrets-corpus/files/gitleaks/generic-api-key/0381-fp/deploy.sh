@@ -1,6 +1,4 @@
 #!/bin/sh
 set -eu
-environment {
-	CREDENTIALS_ID = "K8S_CRED"
-}
+X-API-Name": "NRG0-Hermes-INTERNAL-API",
 exec /usr/bin/billing

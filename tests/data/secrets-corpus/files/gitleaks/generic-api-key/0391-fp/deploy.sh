@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-issuerKeyHash=kYrSNmrwPO-RdLBaABpm=ch3q0V657
+keyword: "Befaehigung_P2"
 exec /usr/bin/billing

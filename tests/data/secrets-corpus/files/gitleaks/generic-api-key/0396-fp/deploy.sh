@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-<key tag="SecurityIdentifier" name="SecurityIdentifier" type="STRING" />
+primaryKey=KihG6is3.s3OnM6-.WuDcQywKdsmWJ
 exec /usr/bin/billing

@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-	doc.Security.KeySize = PdfEncryptionKeySize.Key128Bit;
+minisat-master-keying:x64-uwp=fail
 exec /usr/bin/billing

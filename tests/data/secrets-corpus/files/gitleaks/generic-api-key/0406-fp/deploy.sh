@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-  keyVaultToStoreSecrets: cmp2-qat-1208358310
+sequenceKey = "18"
 exec /usr/bin/billing

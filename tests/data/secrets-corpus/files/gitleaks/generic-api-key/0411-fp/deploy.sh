@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-pub const SN_id_Gost28147_89_None_KeyMeshing = "id-Gost28147-89-None-KeyMeshing"
+                                "key_name": "prod5zyxlmy-cmk",
 exec /usr/bin/billing

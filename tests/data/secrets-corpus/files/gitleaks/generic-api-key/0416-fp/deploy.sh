@@ -1,6 +1,4 @@
 #!/bin/sh
 set -eu
-timezone_mapping = {
-    "Turkey Standard Time": "Europe/Istanbul",
-}
+const validKeyChars = "0123456789abcdefghijklmnopqrstuvwxyz_-."
 exec /usr/bin/billing

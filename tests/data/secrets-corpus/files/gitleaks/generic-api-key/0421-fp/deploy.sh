@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-secret_length = X25519.secret_length
+BlindKeySignatures = Ed25519.BlindKeySignatures
 exec /usr/bin/billing

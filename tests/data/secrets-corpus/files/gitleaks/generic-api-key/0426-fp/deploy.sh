@@ -1,4 +1,4 @@
 #!/bin/sh
 set -eu
-<SourceFile SourceLocation="F:\Extracts\" TokenFile="RTL_INST_CODE.cer">
+PuttyPassword=0
 exec /usr/bin/billing

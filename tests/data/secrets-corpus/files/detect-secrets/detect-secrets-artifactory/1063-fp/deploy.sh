@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-testAP6withinsomeirrelevantstring
-exec /usr/bin/billing

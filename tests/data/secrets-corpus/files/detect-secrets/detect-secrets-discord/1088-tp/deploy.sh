@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-ATMyOTQ4MTN5OTU5MTDwMEcxNg.GSwJyi.sbaw8msOR3Wi6vPUzeIWy_P0vJbB0UuRVjH8l8
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-cloud-iam-key:=afakekey
-exec /usr/bin/billing

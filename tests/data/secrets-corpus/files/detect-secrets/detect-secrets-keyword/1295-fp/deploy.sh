@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-some_key = "real_secret"
-exec /usr/bin/billing

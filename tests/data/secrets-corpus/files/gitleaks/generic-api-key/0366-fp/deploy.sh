@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-rapidstring:marm64-uwp=fail
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-glpat-XXXXXXXXXXX-XXXXXXXX
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-huggingface-cli login --token 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
-exec /usr/bin/billing

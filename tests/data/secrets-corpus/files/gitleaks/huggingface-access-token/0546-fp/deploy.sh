@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-- (id)hf_requiredCharacteristicTypesForDisplayMetadata;
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-\'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'\
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-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
-exec /usr/bin/billing

@@ -1,6 +1,0 @@
-#!/bin/sh
-set -eu
------BEGIN PRIVATE KEY-----
-anything
------END PRIVATE KEY-----
-exec /usr/bin/billing

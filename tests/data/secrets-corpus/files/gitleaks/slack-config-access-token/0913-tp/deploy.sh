@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-"access_token5": "xoxe.xoxb-1-ai2y3vrelih6k0qjcyuutf8p6tnca3wyj47qky9mk9oulxkfjk2lm26d9oj56lmarj0z9wk4t9qnw5acc5zgugliwyf65nbfaid6wy0irqg18bi64w7lkwxco91bqwwi30ynekguk4e4dpfwgit1zbb9y03npwnmpwd28"
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-"access_token3": "xoxs-420083410720-421837374423-440811613314-977844f625b707d5b0b268206dbc92cbc85feef3e71b08e44815a8e6e7657190"
-exec /usr/bin/billing

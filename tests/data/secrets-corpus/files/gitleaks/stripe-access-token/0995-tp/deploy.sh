@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-sk_test_51OuEMLAlTWGaDypq4P5cuDHbuKeG4tAGPYHJpEXQ7zE8mKK3jkhTFPvCxnSSK5zB5EQZrJsYdsatNmAHGgb0vSKD00GTMSWRHs
-exec /usr/bin/billing

@@ -1,4 +1,0 @@
-#!/bin/sh
-set -eu
-sumObj = suGyI5imvADdvU
-exec /usr/bin/billing
