@@ -135,7 +135,10 @@ fn every_planted_secret_is_found_and_no_lookalike() {
     for l in want.lines() {
         let f: Vec<&str> = l.split('\t').collect();
         let key = (f[0].to_string(), f[1].to_string(), f[2].to_string());
-        assert!(options.contains(&key), "option not named: {key:?} in {options:?}");
+        assert!(
+            options.contains(&key),
+            "option not named: {key:?} in {options:?}"
+        );
     }
     assert!(want.lines().count() >= 8);
     // Findings in the common model: evidence path = file, with a line.
@@ -285,7 +288,10 @@ fn secrets_command_on_the_public_test_set() {
         f64::from(wrong) <= 0.1 * f64::from(others),
         "flagged {wrong}/{others}"
     );
-    assert_eq!(v["files_scanned"].as_u64(), Some(u64::from(secrets + others)));
+    assert_eq!(
+        v["files_scanned"].as_u64(),
+        Some(u64::from(secrets + others))
+    );
     // Redacted: no value of 12 characters or more from a flagged file's secret line is shown.
     let text = v.to_string();
     for e in std::fs::read_dir(base.join("files/gitleaks/github-pat")).expect("dir") {
@@ -299,7 +305,9 @@ fn secrets_command_on_the_public_test_set() {
     }
     for s in v["secrets"].as_array().expect("secrets") {
         assert!(
-            s["redacted"].as_str().is_some_and(|r| r.contains("redacted")),
+            s["redacted"]
+                .as_str()
+                .is_some_and(|r| r.contains("redacted")),
             "{s}"
         );
     }

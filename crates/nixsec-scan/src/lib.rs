@@ -445,7 +445,11 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
             let secrets = if opts.secrets {
                 scanner
                     .scan_in(
-                        if in_store { store_name(&roots[item.root].1) } else { "" },
+                        if in_store {
+                            store_name(&roots[item.root].1)
+                        } else {
+                            ""
+                        },
                         &item.rel,
                         buf,
                     )

@@ -31,56 +31,290 @@ pub(crate) struct Assignment {
 
 /// Keyword anchors that start an assignment check.
 pub(crate) const KEYWORDS: &[&str] = &[
-    "pass", "pwd", "secret", "token", "key", "credential", "creds", "auth", "psk", "private",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "creds",
+    "auth",
+    "psk",
+    "private",
 ];
 
 /// Vendors whose name alone, as the name of a value, says the value is theirs (as in
 /// `cloudflare: …`, `TELEGRAM bot: …`); from the vendor names of gitleaks' rules.
 pub(crate) const VENDORS: &[&str] = &[
-    "adafruit", "adobe", "airtable", "algolia", "alibaba", "asana", "atlassian", "authress",
-    "beamer", "bitbucket", "bittrex", "cloudflare", "codecov", "coinbase", "confluent",
-    "contentful", "databricks", "datadog", "defined", "discord", "droneci", "dropbox", "etsy",
-    "facebook", "fastly", "finicity", "finnhub", "flickr", "freshbooks", "gitter", "gocardless",
-    "harness", "heroku", "hubspot", "intercom", "jfrog", "kraken", "kucoin", "launchdarkly",
-    "linkedin", "lob", "looker", "mailgun", "mapbox", "mattermost", "maxmind", "meraki",
-    "messagebird", "netlify", "newrelic", "nytimes", "okta", "plaid", "privateai", "rapidapi",
-    "sendbird", "sentry", "sidekiq", "snyk", "squarespace", "sumo", "telegram", "trello", "twitch",
-    "twitter", "yandex", "zendesk", "twilio", "cohere", "clickhouse", "infracost", "freemius", "artifactory", "sourcegraph",
-    "sumologic", "jira", "slack", "github", "gitlab",
+    "adafruit",
+    "adobe",
+    "airtable",
+    "algolia",
+    "alibaba",
+    "asana",
+    "atlassian",
+    "authress",
+    "beamer",
+    "bitbucket",
+    "bittrex",
+    "cloudflare",
+    "codecov",
+    "coinbase",
+    "confluent",
+    "contentful",
+    "databricks",
+    "datadog",
+    "defined",
+    "discord",
+    "droneci",
+    "dropbox",
+    "etsy",
+    "facebook",
+    "fastly",
+    "finicity",
+    "finnhub",
+    "flickr",
+    "freshbooks",
+    "gitter",
+    "gocardless",
+    "harness",
+    "heroku",
+    "hubspot",
+    "intercom",
+    "jfrog",
+    "kraken",
+    "kucoin",
+    "launchdarkly",
+    "linkedin",
+    "lob",
+    "looker",
+    "mailgun",
+    "mapbox",
+    "mattermost",
+    "maxmind",
+    "meraki",
+    "messagebird",
+    "netlify",
+    "newrelic",
+    "nytimes",
+    "okta",
+    "plaid",
+    "privateai",
+    "rapidapi",
+    "sendbird",
+    "sentry",
+    "sidekiq",
+    "snyk",
+    "squarespace",
+    "sumo",
+    "telegram",
+    "trello",
+    "twitch",
+    "twitter",
+    "yandex",
+    "zendesk",
+    "twilio",
+    "cohere",
+    "clickhouse",
+    "infracost",
+    "freemius",
+    "artifactory",
+    "sourcegraph",
+    "sumologic",
+    "jira",
+    "slack",
+    "github",
+    "gitlab",
 ];
 
 /// Words of a name that make it no secret (`credentialsId`, `key_name`, `token_url`).
 const NOT_SECRET_LAST: &[&str] = &[
-    "id", "ids", "name", "names", "url", "uri", "urls", "endpoint", "file", "files", "path",
-    "paths", "dir", "size", "length", "len", "type", "types", "version", "format", "count",
-    "mode", "event", "events", "field", "fields", "header", "headers", "method", "policy",
-    "hash", "prefix", "suffix", "label", "timeout", "ttl", "expiry", "expires", "expiration",
-    "enabled", "enable", "required", "min", "max", "command", "cmd", "var", "variable", "host",
-    "port", "user", "username", "login", "email", "class", "kind", "algorithm", "alg", "store",
-    "helper", "source", "template", "ref", "chars", "pressed", "selector", "mapping", "event",
-    "location", "distance", "length", "meshing", "signatures", "pair", "down", "st", "rc",
-    "combination", "policy", "manager", "provider", "storage", "generator", "validator",
-    "service", "services", "location", "env", "index", "display", "sort", "vault",
+    "id",
+    "ids",
+    "name",
+    "names",
+    "url",
+    "uri",
+    "urls",
+    "endpoint",
+    "file",
+    "files",
+    "path",
+    "paths",
+    "dir",
+    "size",
+    "length",
+    "len",
+    "type",
+    "types",
+    "version",
+    "format",
+    "count",
+    "mode",
+    "event",
+    "events",
+    "field",
+    "fields",
+    "header",
+    "headers",
+    "method",
+    "policy",
+    "hash",
+    "prefix",
+    "suffix",
+    "label",
+    "timeout",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "enabled",
+    "enable",
+    "required",
+    "min",
+    "max",
+    "command",
+    "cmd",
+    "var",
+    "variable",
+    "host",
+    "port",
+    "user",
+    "username",
+    "login",
+    "email",
+    "class",
+    "kind",
+    "algorithm",
+    "alg",
+    "store",
+    "helper",
+    "source",
+    "template",
+    "ref",
+    "chars",
+    "pressed",
+    "selector",
+    "mapping",
+    "event",
+    "location",
+    "distance",
+    "length",
+    "meshing",
+    "signatures",
+    "pair",
+    "down",
+    "st",
+    "rc",
+    "combination",
+    "policy",
+    "manager",
+    "provider",
+    "storage",
+    "generator",
+    "validator",
+    "service",
+    "services",
+    "location",
+    "env",
+    "index",
+    "display",
+    "sort",
+    "vault",
 ];
 
 /// Words anywhere in a name that make it no secret.
 const NOT_SECRET_ANY: &[&str] = &[
-    "public", "pub", "publishable", "accessor", "keyboard", "keyword", "keyframe", "keystore",
-    "keytab", "keypair", "primary", "foreign", "sequence", "schema", "bucket", "partition",
-    "cache", "csrf", "xsrf", "authenticity", "author", "authority", "authentication", "sum",
-    "passive", "passthrough", "bypass", "compass", "pass_through", "keys", "monkey", "turkey",
-    "hotkey", "shortcut", "access_token_url", "tokenizer", "tokenize", "tokens", "secrets",
-    "passed", "passes", "passing", "pwdlastset", "lookup", "jwks", "secretname", "not",
+    "public",
+    "pub",
+    "publishable",
+    "accessor",
+    "keyboard",
+    "keyword",
+    "keyframe",
+    "keystore",
+    "keytab",
+    "keypair",
+    "primary",
+    "foreign",
+    "sequence",
+    "schema",
+    "bucket",
+    "partition",
+    "cache",
+    "csrf",
+    "xsrf",
+    "authenticity",
+    "author",
+    "authority",
+    "authentication",
+    "sum",
+    "passive",
+    "passthrough",
+    "bypass",
+    "compass",
+    "pass_through",
+    "keys",
+    "monkey",
+    "turkey",
+    "hotkey",
+    "shortcut",
+    "access_token_url",
+    "tokenizer",
+    "tokenize",
+    "tokens",
+    "secrets",
+    "passed",
+    "passes",
+    "passing",
+    "pwdlastset",
+    "lookup",
+    "jwks",
+    "secretname",
+    "not",
     "jsonwebtoken",
 ];
 
 /// Qualifiers that make a plain `key` a secret (`api_key`, `PrivateKey`, `AccountKey`).
 const KEY_QUALIFIERS: &[&str] = &[
-    "api", "access", "secret", "private", "account", "auth", "client", "master", "encryption",
-    "signing", "license", "app", "admin", "server", "session", "shared", "preshared", "sk",
-    "webhook", "cookie", "hmac", "jwt", "deploy", "root", "consumer", "storage", "sas",
-    "subscription", "integration", "personal", "service", "rest", "write", "read", "ingest",
-    "insert", "license", "mgmt",
+    "api",
+    "access",
+    "secret",
+    "private",
+    "account",
+    "auth",
+    "client",
+    "master",
+    "encryption",
+    "signing",
+    "license",
+    "app",
+    "admin",
+    "server",
+    "session",
+    "shared",
+    "preshared",
+    "sk",
+    "webhook",
+    "cookie",
+    "hmac",
+    "jwt",
+    "deploy",
+    "root",
+    "consumer",
+    "storage",
+    "sas",
+    "subscription",
+    "integration",
+    "personal",
+    "service",
+    "rest",
+    "write",
+    "read",
+    "ingest",
+    "insert",
+    "license",
+    "mgmt",
 ];
 
 fn is_key_char(b: u8) -> bool {
@@ -121,7 +355,9 @@ pub(crate) fn classify(key: &str) -> Option<Class> {
         return None;
     }
     if w.iter().any(|x| NOT_SECRET_ANY.contains(&x.as_str()))
-        || NOT_SECRET_ANY.iter().any(|n| n.contains('_') && joined.contains(n))
+        || NOT_SECRET_ANY
+            .iter()
+            .any(|n| n.contains('_') && joined.contains(n))
     {
         return None;
     }
@@ -139,13 +375,15 @@ pub(crate) fn classify(key: &str) -> Option<Class> {
             "token" | "apikey" | "credential" | "credentials" | "creds" | "auth" | "bearer" => {
                 Some(Class::Token)
             }
-            _ if word.ends_with("token") || word.ends_with("secret") || word.ends_with("apikey") => {
+            _ if word.ends_with("token")
+                || word.ends_with("secret")
+                || word.ends_with("apikey") =>
+            {
                 Some(Class::Token)
             }
             "key" => {
                 let prev = if i > 0 { w[i - 1].as_str() } else { "" };
-                (KEY_QUALIFIERS.contains(&prev) || VENDORS.contains(&prev))
-                    .then_some(Class::Token)
+                (KEY_QUALIFIERS.contains(&prev) || VENDORS.contains(&prev)).then_some(Class::Token)
             }
             _ if word.ends_with("key") && word.len() > 3 => {
                 let stem = &word[..word.len() - 3];
@@ -171,7 +409,10 @@ pub(crate) fn classify(key: &str) -> Option<Class> {
 /// (for de-duplication). `config` selects the spelling rules of configuration files (a value
 /// may run to the end of the line) over those of program sources.
 pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize, Assignment)> {
-    let line = &full[..full[b..].iter().position(|&c| c == b'\n').map_or(full.len(), |i| b + i)];
+    let line = &full[..full[b..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(full.len(), |i| b + i)];
     let mut ks = a;
     while ks > 0 && is_key_char(line[ks - 1]) {
         ks -= 1;
@@ -273,7 +514,10 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
     // XML attributes: `key="ClearTextPassword" value="…"`.
     if quoted_key {
         let rest = &line[j..];
-        if let Some(r) = rest.strip_prefix(b" value=").or_else(|| rest.strip_prefix(b" value = ")) {
+        if let Some(r) = rest
+            .strip_prefix(b" value=")
+            .or_else(|| rest.strip_prefix(b" value = "))
+        {
             return quoted(r, 0).map(|(v, _)| (v, true));
         }
     }
@@ -299,7 +543,8 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
         return None; // an unterminated or mismatched quote
     }
     let rest = &line[v0..];
-    let colon_or_eq = matches!(op, Some(o) if *o == b":" || *o == b"=" || *o == b"?=" || *o == b":=");
+    let colon_or_eq =
+        matches!(op, Some(o) if *o == b":" || *o == b"=" || *o == b"?=" || *o == b":=");
     let end = if config && colon_or_eq && !has_more_assignments(rest) {
         rest.iter()
             .position(|&c| c == b'"' || c == b'\'' || c == b'`')
@@ -359,10 +604,10 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
     let digits = v.bytes().filter(u8::is_ascii_digit).count();
     let upper = v.bytes().filter(u8::is_ascii_uppercase).count();
     let lower = v.bytes().filter(u8::is_ascii_lowercase).count();
-    let identifier = v
-        .bytes()
-        .all(|c| c.is_ascii_alphanumeric() || c == b'_')
-        && v.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_');
+    let identifier = v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        && v.bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_');
     match class {
         Class::Password => {
             if alnum == 0 || v.chars().count() < 4 {
@@ -372,7 +617,9 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
             if v.bytes().all(|c| c.is_ascii_alphabetic()) && (v.len() < 10 || upper == 0) {
                 return v.len() >= 8 && lower > 0 && upper == 0 && config && !is_config_word(v);
             }
-            let wordy = v.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'-');
+            let wordy = v
+                .bytes()
+                .all(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'-');
             if wordy && (v.contains('_') || v.contains('-')) && digits == 0 {
                 return false;
             }
@@ -410,8 +657,20 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
 fn is_config_word(v: &str) -> bool {
     let l = v.to_ascii_lowercase();
     [
-        "required", "optional", "disabled", "enabled", "mandatory", "prompt", "default",
-        "inherit", "database", "localhost", "password", "strict", "internal", "external",
+        "required",
+        "optional",
+        "disabled",
+        "enabled",
+        "mandatory",
+        "prompt",
+        "default",
+        "inherit",
+        "database",
+        "localhost",
+        "password",
+        "strict",
+        "internal",
+        "external",
     ]
     .contains(&l.as_str())
 }
@@ -422,7 +681,9 @@ pub(crate) fn looks_like_code(v: &str) -> bool {
         && v.split('.').all(|p| {
             !p.is_empty()
                 && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-                && p.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+                && p.bytes()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
         })
         && v.split('.').count() >= 2
         && v.split('.').all(|p| p.len() <= 24)
@@ -439,7 +700,11 @@ pub(crate) fn looks_like_code(v: &str) -> bool {
         || v.starts_with("getenv(")
         || v.starts_with("new ")
         || v.starts_with("!secret ")
-        || (v.ends_with(')') && v.contains('(') && v.split('(').next().is_some_and(|f| {
-            !f.is_empty() && f.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
-        }))
+        || (v.ends_with(')')
+            && v.contains('(')
+            && v.split('(').next().is_some_and(|f| {
+                !f.is_empty()
+                    && f.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+            }))
 }

@@ -185,11 +185,38 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         return true;
     }
     let words = [
-        "example", "changeme", "change_me", "change-me", "placeholder", "xxxx", "****", "####",
-        "my-secret", "my-project", "your-", "your_", "yourpass", "yoursecret", "yourtoken",
-        "fake", "dummy", "sample", "redacted", "insert", "_here", "-here", "todo", "...",
-        "\u{2026}", "replace_me", "replaceme", "notasecret", "not_a_secret", "not-a-secret",
-        "secretvalue", "tokenvalue",
+        "example",
+        "changeme",
+        "change_me",
+        "change-me",
+        "placeholder",
+        "xxxx",
+        "****",
+        "####",
+        "my-secret",
+        "my-project",
+        "your-",
+        "your_",
+        "yourpass",
+        "yoursecret",
+        "yourtoken",
+        "fake",
+        "dummy",
+        "sample",
+        "redacted",
+        "insert",
+        "_here",
+        "-here",
+        "todo",
+        "...",
+        "\u{2026}",
+        "replace_me",
+        "replaceme",
+        "notasecret",
+        "not_a_secret",
+        "not-a-secret",
+        "secretvalue",
+        "tokenvalue",
     ];
     if words.iter().any(|w| l.contains(w)) {
         return true;
@@ -248,9 +275,9 @@ fn repeated_chunk(l: &str) -> bool {
     let b = l.as_bytes();
     (2..=8).any(|n| {
         b.len() >= 3 * n
-            && b.windows(n)
-                .enumerate()
-                .any(|(i, w)| b.get(i + n..i + 2 * n) == Some(w) && b.get(i + 2 * n..i + 3 * n) == Some(w))
+            && b.windows(n).enumerate().any(|(i, w)| {
+                b.get(i + n..i + 2 * n) == Some(w) && b.get(i + 2 * n..i + 3 * n) == Some(w)
+            })
     })
 }
 
@@ -460,8 +487,7 @@ impl Scanner {
                     if done.len() > 64 {
                         done.drain(..32);
                     }
-                    let end =
-                        memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
+                    let end = memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
                     let ws = start.max(m.start().saturating_sub(WINDOW / 2));
                     let we = end.min(m.end() + WINDOW / 2);
                     let window = &bytes[ws..we];
@@ -475,8 +501,7 @@ impl Scanner {
                     if kind == FileKind::Binary || name.ends_with("users-groups.json") {
                         continue;
                     }
-                    let end =
-                        memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
+                    let end = memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
                     let ws = start.max(m.start().saturating_sub(WINDOW / 2));
                     let mut we = end.min(m.end() + WINDOW / 2);
                     // An XML element's value may sit on the next line.
@@ -563,7 +588,12 @@ impl Scanner {
                 if user.is_empty() || is_placeholder_value(pw) || pw.eq_ignore_ascii_case(user) {
                     return None;
                 }
-                Some(mk(format!("Basic {}", redact(&v, 0)), p.rule, false, option()))
+                Some(mk(
+                    format!("Basic {}", redact(&v, 0)),
+                    p.rule,
+                    false,
+                    option(),
+                ))
             }
             Check::CurlUser => {
                 let v = text(1).or_else(|| text(2)).or_else(|| text(3))?;
@@ -578,7 +608,12 @@ impl Scanner {
                 {
                     return None;
                 }
-                Some(mk(format!("{user}:{}", redact(pw, 0)), p.rule, false, option()))
+                Some(mk(
+                    format!("{user}:{}", redact(pw, 0)),
+                    p.rule,
+                    false,
+                    option(),
+                ))
             }
             Check::Key => {
                 let whole = caps.get(0)?;
@@ -601,7 +636,12 @@ impl Scanner {
                     return None;
                 }
                 let u = if user.is_empty() { String::new() } else { user };
-                Some(mk(format!("{u}:{}@…", redact(&pw, 0)), p.rule, false, option()))
+                Some(mk(
+                    format!("{u}:{}@…", redact(&pw, 0)),
+                    p.rule,
+                    false,
+                    option(),
+                ))
             }
             Check::Netrc => {
                 let v = text(1)?;
@@ -721,8 +761,13 @@ fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) 
     }
     // In program sources an unquoted value is an expression unless it cannot be one.
     if !config && !a.quoted {
-        let v = a.value.trim_end_matches(|c| matches!(c, ')' | ':' | ',' | ';'));
-        let symbols = v.bytes().filter(|c| !c.is_ascii_alphanumeric() && *c != b'_').count();
+        let v = a
+            .value
+            .trim_end_matches(|c| matches!(c, ')' | ':' | ',' | ';'));
+        let symbols = v
+            .bytes()
+            .filter(|c| !c.is_ascii_alphanumeric() && *c != b'_')
+            .count();
         let digits = v.bytes().filter(u8::is_ascii_digit).count();
         if v.len() < 8 || is_placeholder_value(v) || (symbols < 2 && digits == 0) {
             return None;
@@ -732,7 +777,10 @@ fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) 
         return None;
     }
     let (k, description) = match a.class {
-        assign::Class::Password => ("password-assignment", "password or pre-shared key assignment"),
+        assign::Class::Password => (
+            "password-assignment",
+            "password or pre-shared key assignment",
+        ),
         _ => ("secret-assignment", "token or secret assignment"),
     };
     Some(Hit {
@@ -752,8 +800,13 @@ fn dedupe(hits: &mut Vec<Hit>) {
     let generic = |k: &str| {
         matches!(
             k,
-            "password-assignment" | "secret-assignment" | "url-credentials" | "bearer-token"
-                | "basic-auth-header" | "curl-user" | "jwt"
+            "password-assignment"
+                | "secret-assignment"
+                | "url-credentials"
+                | "bearer-token"
+                | "basic-auth-header"
+                | "curl-user"
+                | "jwt"
         )
     };
     let specific: Vec<u32> = hits
@@ -773,8 +826,16 @@ fn dedupe(hits: &mut Vec<Hit>) {
         }
     });
     // A JWT is the secret of the assignment or header that holds it.
-    let jwt_lines: Vec<u32> = hits.iter().filter(|h| h.kind == "jwt").map(|h| h.line).collect();
-    let others: Vec<u32> = hits.iter().filter(|h| h.kind != "jwt").map(|h| h.line).collect();
+    let jwt_lines: Vec<u32> = hits
+        .iter()
+        .filter(|h| h.kind == "jwt")
+        .map(|h| h.line)
+        .collect();
+    let others: Vec<u32> = hits
+        .iter()
+        .filter(|h| h.kind != "jwt")
+        .map(|h| h.line)
+        .collect();
     hits.retain(|h| h.kind != "jwt" || !others.contains(&h.line));
     let _ = jwt_lines;
 }
@@ -787,13 +848,26 @@ fn is_token_placeholder(v: &str) -> bool {
         return true;
     }
     [
-        "xxxx", "####", "****", "example", "your", "placeholder", "redacted", "test1234",
-        "abcd1234", "tokenhere", "stringhere", "keyhere", "secrethere",
+        "xxxx",
+        "####",
+        "****",
+        "example",
+        "your",
+        "placeholder",
+        "redacted",
+        "test1234",
+        "abcd1234",
+        "tokenhere",
+        "stringhere",
+        "keyhere",
+        "secrethere",
     ]
     .iter()
     .any(|w| l.contains(w))
         || repeated_chunk(&l)
-        || l.as_bytes().windows(8).any(|w| w.iter().all(|&c| c == w[0]))
+        || l.as_bytes()
+            .windows(8)
+            .any(|w| w.iter().all(|&c| c == w[0]))
         || l.as_bytes().windows(12).any(|w| {
             w.iter().all(u8::is_ascii_alphabetic) && w.windows(2).all(|p| p[1] == p[0] + 1)
         })
@@ -813,14 +887,16 @@ fn jwt_is_real(v: &str) -> bool {
     let mut parts = v.split('.');
     let header = parts.next().unwrap_or("");
     let decode = |p: &str| {
-        base64_decode(p.trim_end_matches('='))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+        base64_decode(p.trim_end_matches('=')).map(|b| String::from_utf8_lossy(&b).into_owned())
     };
     let Some(h) = decode(header) else {
         return false;
     };
     let h = h.trim();
-    if !h.starts_with('{') || !h.ends_with('}') || !(h.contains("\"alg\"") || h.contains("\"typ\"") || h.contains("\"kid\"")) {
+    if !h.starts_with('{')
+        || !h.ends_with('}')
+        || !(h.contains("\"alg\"") || h.contains("\"typ\"") || h.contains("\"kid\""))
+    {
         return false;
     }
     match parts.next() {

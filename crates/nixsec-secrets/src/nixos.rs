@@ -37,7 +37,8 @@ const PUBLIC_VALUES: &[&str] = &[
 
 /// The first body line of private keys published as test keys: nixpkgs'
 /// `nixos/tests/ssh-keys.nix` (`snakeOilPrivateKey`, an EC key every NixOS test VM shares).
-const PUBLIC_KEY_BODIES: &[&str] = &["MHcCAQEEIHQf/khLvYrQ8IOika5yqtWvI0oquHlpRLTZiJy5dRJmoAoGCCqGSM49"];
+const PUBLIC_KEY_BODIES: &[&str] =
+    &["MHcCAQEEIHQf/khLvYrQ8IOika5yqtWvI0oquHlpRLTZiJy5dRJmoAoGCCqGSM49"];
 
 /// A value published as a sample.
 #[must_use]
@@ -124,13 +125,22 @@ pub fn option_for(path: &str, kind: &str, key: Option<&str>) -> Option<String> {
     // By kind, where the kind says it all.
     match kind {
         "age-secret-key" => {
-            return Some("age.identityPaths / sops.age.keyFile (an age identity copied into the store)".into())
+            return Some(
+                "age.identityPaths / sops.age.keyFile (an age identity copied into the store)"
+                    .into(),
+            )
         }
         "tailscale-key" => {
-            return Some("services.tailscale.authKeyFile (its contents copied into the store)".into())
+            return Some(
+                "services.tailscale.authKeyFile (its contents copied into the store)".into(),
+            )
         }
         "k3s-token" => {
-            let svc = if lower.contains("rke2") { "rke2" } else { "k3s" };
+            let svc = if lower.contains("rke2") {
+                "rke2"
+            } else {
+                "k3s"
+            };
             return Some(format!("services.{svc}.token"));
         }
         "wireguard-private-key" => {
@@ -162,11 +172,15 @@ pub fn option_for(path: &str, kind: &str, key: Option<&str>) -> Option<String> {
     }
     if key_l.starts_with("restic") || lower.contains("restic-backups-") {
         let job = named(path, "restic-backups-", false).unwrap_or_else(|| "<name>".into());
-        return Some(format!("services.restic.backups.{job}.passwordFile / environmentFile"));
+        return Some(format!(
+            "services.restic.backups.{job}.passwordFile / environmentFile"
+        ));
     }
     if key_l.starts_with("borg") || lower.contains("borgbackup-job-") {
         let job = named(path, "borgbackup-job-", false).unwrap_or_else(|| "<name>".into());
-        return Some(format!("services.borgbackup.jobs.{job}.encryption.passphrase"));
+        return Some(format!(
+            "services.borgbackup.jobs.{job}.encryption.passphrase"
+        ));
     }
     if lower.contains("k3s") && key_l.contains("token") {
         return Some("services.k3s.token".into());
@@ -214,15 +228,30 @@ mod tests {
     #[test]
     fn options_from_store_names() {
         assert_eq!(
-            option_for("unit-script-wireguard-wg0-start/bin/wireguard-wg0-start", "wireguard-private-key", None).as_deref(),
+            option_for(
+                "unit-script-wireguard-wg0-start/bin/wireguard-wg0-start",
+                "wireguard-private-key",
+                None
+            )
+            .as_deref(),
             Some("networking.wireguard.interfaces.wg0.privateKey")
         );
         assert_eq!(
-            option_for("wg-quick-wg1/bin/wg-quick-wg1", "wireguard-private-key", None).as_deref(),
+            option_for(
+                "wg-quick-wg1/bin/wg-quick-wg1",
+                "wireguard-private-key",
+                None
+            )
+            .as_deref(),
             Some("networking.wg-quick.interfaces.wg1.privateKey")
         );
         assert_eq!(
-            option_for("unit-foo.service/foo.service", "secret-assignment", Some("API_TOKEN")).as_deref(),
+            option_for(
+                "unit-foo.service/foo.service",
+                "secret-assignment",
+                Some("API_TOKEN")
+            )
+            .as_deref(),
             Some("systemd.services.foo.environment.API_TOKEN")
         );
         assert_eq!(
@@ -230,7 +259,12 @@ mod tests {
             Some("services.nginx.virtualHosts.\"example.org\".basicAuth")
         );
         assert_eq!(
-            option_for("unit-restic-backups-daily.service/x", "password-assignment", Some("RESTIC_PASSWORD")).as_deref(),
+            option_for(
+                "unit-restic-backups-daily.service/x",
+                "password-assignment",
+                Some("RESTIC_PASSWORD")
+            )
+            .as_deref(),
             Some("services.restic.backups.daily.passwordFile / environmentFile")
         );
     }
