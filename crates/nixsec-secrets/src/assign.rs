@@ -630,7 +630,7 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
                 return false;
             }
             // A sentence, not a password.
-            !(v.split_whitespace().count() > 5)
+            v.split_whitespace().count() <= 5
         }
         Class::Token | Class::Vendor => {
             let n = v.chars().count();

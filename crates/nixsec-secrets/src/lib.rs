@@ -761,9 +761,7 @@ fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) 
     }
     // In program sources an unquoted value is an expression unless it cannot be one.
     if !config && !a.quoted {
-        let v = a
-            .value
-            .trim_end_matches(|c| matches!(c, ')' | ':' | ',' | ';'));
+        let v = a.value.trim_end_matches([')', ':', ',', ';']);
         let symbols = v
             .bytes()
             .filter(|c| !c.is_ascii_alphanumeric() && *c != b'_')
