@@ -72,8 +72,10 @@ pub enum Command {
     Lint(LintArgs),
     /// Inspect ELF files or directories: search paths, needed libraries and hardening.
     Elf(ElfArgs),
-    /// Look for secrets in files or directories (a configuration checkout, a build result)
-    /// before they reach a store: keys, tokens, passwords, with the NixOS option named.
+    /// Look for secrets in files or directories before they reach a store.
+    ///
+    /// Keys, tokens and passwords in a configuration checkout or a build result, redacted,
+    /// with the NixOS option that writes them named where the file shows it.
     Secrets(SecretsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),

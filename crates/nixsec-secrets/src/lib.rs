@@ -272,8 +272,13 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
 
 /// A value that is one chunk of up to 8 characters repeated at least three times.
 fn repeated_chunk(l: &str) -> bool {
+    repeated_chunk_upto(l, 8)
+}
+
+/// A chunk of 2 to `max` characters repeated at least three times in a row.
+fn repeated_chunk_upto(l: &str, max: usize) -> bool {
     let b = l.as_bytes();
-    (2..=8).any(|n| {
+    (2..=max).any(|n| {
         b.len() >= 3 * n
             && b.windows(n).enumerate().any(|(i, w)| {
                 b.get(i + n..i + 2 * n) == Some(w) && b.get(i + 2 * n..i + 3 * n) == Some(w)
@@ -862,7 +867,7 @@ fn is_token_placeholder(v: &str) -> bool {
     ]
     .iter()
     .any(|w| l.contains(w))
-        || repeated_chunk(&l)
+        || repeated_chunk_upto(&l, 5)
         || l.as_bytes()
             .windows(8)
             .any(|w| w.iter().all(|&c| c == w[0]))
