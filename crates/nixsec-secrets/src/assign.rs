@@ -221,6 +221,27 @@ const NOT_SECRET_LAST: &[&str] = &[
     "display",
     "sort",
     "vault",
+    "request",
+    "requests",
+    "response",
+    "encryption",
+    "flow",
+    "enum",
+    "callback",
+    "handler",
+    "formatter",
+    "error",
+    "exception",
+    "mgr",
+    "filename",
+    "namespace",
+    "domain",
+    "aud",
+    "audience",
+    "scope",
+    "scopes",
+    "realm",
+    "hint",
 ];
 
 /// Words anywhere in a name that make it no secret.
@@ -496,8 +517,12 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
         if rest[..end].contains(&b'\n') && rest[..end].iter().filter(|&&c| c == b'\n').count() > 1 {
             return None;
         }
+        // An element is closed by its own tag, maybe on a later line (`<secret>(?P…` in a
+        // regex is no element).
+        let closed = (end == rest.len() && rest.contains(&b'\n'))
+            || rest[end..].starts_with(b"</") && rest[end + 2..].starts_with(&line[ks..ke]);
         let v = String::from_utf8_lossy(&rest[..end]).trim().to_string();
-        return (!v.is_empty()).then_some((v, true));
+        return (!v.is_empty() && closed).then_some((v, true));
     }
     let mut j = skip_ws(line, i);
     // A type between the name and the operator: `var xToken string = …`.
@@ -527,8 +552,16 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
     let op = ops.iter().find(|o| line[j..].starts_with(o));
     let after = match op {
         Some(o) => j + o.len(),
-        None if quoted_key && line.get(j) == Some(&b',') => j + 1,
-        None if j > i && matches!(line.get(j), Some(b'"' | b'\'')) => j,
+        // `f("X_TOKEN", "…")`: a quoted name as a call's first argument (in program
+        // sources; not a list of names such as `['pageToken', 'pageSize']`).
+        None if quoted_key
+            && line.get(j) == Some(&b',')
+            && (config || first_argument(line, ks)) =>
+        {
+            j + 1
+        }
+        // `password "…"` (not Perl's `pass "test name"`, a call).
+        None if (config || ke - ks > 4) && j > i && matches!(line.get(j), Some(b'"' | b'\'')) => j,
         None => return None,
     };
     // `x := y` is fine, `x ==> y` and `a=b=c` (query strings) are read as they come.
@@ -555,11 +588,50 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
             .unwrap_or(rest.len())
     };
     let mut v = String::from_utf8_lossy(&rest[..end]).trim().to_string();
-    // One trailing delimiter is not part of the value.
-    if v.len() > 1 && matches!(v.as_bytes()[v.len() - 1], b',' | b';' | b'\'' | b'"' | b'`') {
+    // Trailing delimiters are not part of the value.
+    while v.len() > 1 && matches!(v.as_bytes()[v.len() - 1], b',' | b';' | b'\'' | b'"' | b'`') {
         v.pop();
     }
     (!v.is_empty()).then_some((v, false))
+}
+
+/// Whether the quoted name whose text starts at `ks` is a call's first argument (`f("X", …)`).
+fn first_argument(line: &[u8], ks: usize) -> bool {
+    let mut i = ks.saturating_sub(1);
+    while i > 0 && (line[i - 1] == b' ' || line[i - 1] == b'\t') {
+        i -= 1;
+    }
+    i > 0 && line[i - 1] == b'('
+}
+
+/// A name in code rather than a token: letters and `_` only, made of words of three letters
+/// or more (`returnPartialSuccess`, `ServiceAgentAuth`); random tokens have shorter case runs.
+pub(crate) fn identifier_words(v: &str) -> bool {
+    let digits = v.bytes().filter(u8::is_ascii_digit).count();
+    if !v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') || digits * 4 > v.len() {
+        return false;
+    }
+    // snake_case (`gs_service_key_file`).
+    if v.contains('_') && !v.bytes().any(|c| c.is_ascii_uppercase()) {
+        return true;
+    }
+    let w = words(v);
+    w.len() >= 2
+        && w.iter()
+            .all(|x| x.bytes().filter(u8::is_ascii_alphabetic).count() >= 3)
+}
+
+/// The value names itself: `X_AUTH = X_AUTH`, `oauth2JwtBearer: Oauth2JwtBearer.`.
+fn same_as_name(key: &str, v: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase() as char)
+            .collect()
+    };
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let v = norm(v);
+    !v.is_empty() && (v == norm(last) || v == norm(key))
 }
 
 /// A rest of line that holds more `name=value` pairs (`host=db port=5432 password=x`).
@@ -597,7 +669,11 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
     if v.is_empty() || crate::is_placeholder_value(v) || v.eq_ignore_ascii_case(key) {
         return false;
     }
-    if looks_like_code(v) {
+    if looks_like_code(v) || same_as_name(key, v) {
+        return false;
+    }
+    // A URL is a URL (with a password in it, the URL format reports it).
+    if v.contains("://") {
         return false;
     }
     let alnum = v.bytes().filter(u8::is_ascii_alphanumeric).count();
@@ -629,6 +705,10 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
             if !config && v.contains(' ') && v.split(' ').count() > 6 {
                 return false;
             }
+            // A description (`Private key password 1`, `npm password: `).
+            if v.contains(' ') && classify(v).is_some() {
+                return false;
+            }
             // A sentence, not a password.
             v.split_whitespace().count() <= 5
         }
@@ -643,6 +723,9 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
                 return false;
             }
             let symbols = v.bytes().filter(|c| !c.is_ascii_alphanumeric()).count();
+            if identifier_words(v) {
+                return false;
+            }
             if digits == n {
                 return n >= 16; // a long number is a key, a short one an id
             }

@@ -808,7 +808,7 @@ pub(crate) const FORMATS: &[Format] = &[
     line(
         "curl-user",
         "curl credentials (`-u user:password`)",
-        &["-u", "--user"],
+        &["curl"],
         r#"\bcurl\b.*?\s(?:-u|--user)(?:\s+|=)(?:"([^"\s]+)"|'([^'\s]+)'|([^\s"']+))"#,
         Check::CurlUser,
     ),
@@ -823,7 +823,7 @@ pub(crate) const FORMATS: &[Format] = &[
         "netrc",
         "netrc password",
         &["password"],
-        r"(?:^|\s)(?:machine\s+\S+|default)(?:\s+(?:login|account)\s+\S+)*\s+password\s+(\S+)",
+        r"(?:(?:^|\s)machine\s+\S+|^\s*default)(?:\s+(?:login|account)\s+\S+)*\s+password\s+(\S+)",
         Check::Netrc,
     ),
     line(

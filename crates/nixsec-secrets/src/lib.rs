@@ -145,7 +145,7 @@ const SOURCE_EXT: &[&str] = &[
     "py", "pyc", "pl", "pm", "rb", "js", "mjs", "cjs", "ts", "c", "h", "cc", "cpp", "hpp", "rs",
     "go", "java", "php", "lua", "tcl", "el", "elc", "scm", "nix", "md", "rst", "txt", "html",
     "htm", "1", "3", "5", "8", "gz", "so", "a", "o", "pod", "hs", "ml", "kt", "swift", "cs", "vim",
-    "sh", "bash", "zsh", "fish", "awk", "m4", "in", "am", "ac", "texi", "tex", "tm",
+    "sh", "bash", "zsh", "fish", "awk", "m4", "in", "am", "ac", "texi", "tex", "tm", "t",
 ];
 
 /// True when a file path (inside a store path) is under a documentation or test-data directory.
@@ -315,6 +315,22 @@ pub fn redact(value: &str, keep: usize) -> String {
     format!("{shown}…[redacted, {n} chars]")
 }
 
+/// Short anchors that occur by chance in binary data too often to be worth a look there.
+const NOISY_IN_BINARIES: &[&str] = &[
+    "A3T", "A3-", "API-", "4b1d", "oy2", "EAAA", "EAAC", "EAAM", "dapi", "pul-", "ico-", "SG.",
+    "hf_", "YC", "t1.", "b_", "sl.", "sc_", "ext_", "pat.", "sat.", "live_", "test_", "key-",
+];
+
+/// Whether a format is looked for in binary files through this anchor: token formats with a
+/// distinctive prefix, private keys and JWTs.
+fn binary_format(f: &Format, anchor: &str) -> bool {
+    !f.config_only
+        && match f.mode {
+            Mode::Anchored => anchor.len() >= 4 && !NOISY_IN_BINARIES.contains(&anchor),
+            Mode::Line => matches!(f.check, Check::Key | Check::Jwt),
+        }
+}
+
 /// What an anchor starts.
 #[derive(Clone, Copy)]
 enum Job {
@@ -385,7 +401,7 @@ impl Scanner {
         let jobs = all.iter().map(|x| (x.1, x.2, x.0)).collect();
         let any: Vec<&(&'static str, Job, bool)> = all
             .iter()
-            .filter(|x| matches!(x.1, Job::Format(i) if !FORMATS[i].config_only))
+            .filter(|x| matches!(x.1, Job::Format(i) if binary_format(&FORMATS[i], x.0)))
             .collect();
         let ac_any = build(&any.iter().map(|x| x.0).collect::<Vec<_>>());
         let jobs_any = any.iter().map(|x| (x.1, x.2, x.0)).collect();
@@ -454,7 +470,10 @@ impl Scanner {
             if case && &bytes[m.start()..m.end()] != anchor.as_bytes() {
                 continue;
             }
-            let start = memrchr(b'\n', &bytes[..m.start()]).map_or(0, |i| i + 1);
+            // The line's start, looked for no further back than the window (binary files
+            // have few newlines).
+            let lo = m.start().saturating_sub(WINDOW / 2);
+            let start = memrchr(b'\n', &bytes[lo..m.start()]).map_or(lo, |i| lo + i + 1);
             if start >= counted_to {
                 line_no += count_newlines(&bytes[counted_to..start]);
                 counted_to = start;
@@ -590,7 +609,11 @@ impl Scanner {
                 let decoded = base64_decode(v.trim_end_matches('='))?;
                 let s = String::from_utf8(decoded).ok()?;
                 let (user, pw) = s.split_once(':')?;
-                if user.is_empty() || is_placeholder_value(pw) || pw.eq_ignore_ascii_case(user) {
+                if user.is_empty()
+                    || is_placeholder_value(pw)
+                    || pw.eq_ignore_ascii_case(user)
+                    || nixos::public_value(pw)
+                {
                     return None;
                 }
                 Some(mk(
@@ -634,6 +657,8 @@ impl Scanner {
                 let user = text(1)?;
                 let pw = text(2)?;
                 if is_placeholder_value(&pw)
+                    || ["pass", "passwd", "password", "pwd", "secret"]
+                        .contains(&pw.to_ascii_lowercase().as_str())
                     || pw.eq_ignore_ascii_case(&user)
                     || pw.len() < 3
                     || (user.is_empty() && pw.len() < 6)
@@ -766,13 +791,18 @@ fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) 
     }
     // In program sources an unquoted value is an expression unless it cannot be one.
     if !config && !a.quoted {
-        let v = a.value.trim_end_matches([')', ':', ',', ';']);
+        let v = a
+            .value
+            .trim_end_matches([')', ']', '}', '{', ':', ',', ';']);
         let symbols = v
             .bytes()
             .filter(|c| !c.is_ascii_alphanumeric() && *c != b'_')
             .count();
         let digits = v.bytes().filter(u8::is_ascii_digit).count();
         if v.len() < 8 || is_placeholder_value(v) || (symbols < 2 && digits == 0) {
+            return None;
+        }
+        if code_expression(v) || (!shell_script(rel) && variable_name(v)) {
             return None;
         }
     }
@@ -795,6 +825,38 @@ fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) 
         weak: false,
         option: nixos::option_for(rel, k, Some(&a.key)),
     })
+}
+
+/// A shell script, where an unquoted word is a literal (`TOKEN=abc123`), not a variable.
+fn shell_script(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| matches!(ext, "sh" | "bash" | "zsh" | "fish"))
+}
+
+/// An unquoted value in a program source that names a variable or a constant
+/// (`private_key_pkcs12`, `T.Keyword.DML`, `SOCKS5_CUSTOM_AUTH_END`).
+fn variable_name(v: &str) -> bool {
+    v.bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && v.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+        && (v.contains(['_', '.']) || !v.bytes().any(|c| c.is_ascii_digit()))
+}
+
+/// An unquoted value in a program source that is an expression: a call or an index
+/// (`grpc.ssl_channel_credentials(`, `d['k']`, `Optional[str]`), a bracketed literal, a
+/// variable (`$self->x`, `Net::SSLeay::x`, `@x`, `*p`, `&x`).
+fn code_expression(v: &str) -> bool {
+    let head = v
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
+        .count();
+    matches!(v.as_bytes().get(head), Some(b'(' | b'['))
+        || v.starts_with(['$', '@', '*', '&', '!', '%', '{'])
+        || v.contains("->")
+        || v.contains("::")
 }
 
 /// An assignment, URL or header on a line that already holds a token or key of a documented
@@ -1036,7 +1098,9 @@ mod tests {
     use super::*;
 
     fn kinds(rel: &str, text: &str) -> Vec<&'static str> {
-        Scanner::new()
+        static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        SCANNER
+            .get_or_init(Scanner::new)
             .scan(rel, text.as_bytes())
             .into_iter()
             .map(|h| h.kind)
@@ -1072,6 +1136,91 @@ mod tests {
         assert_eq!(
             kinds("etc/app.conf", "api_token = \"q8Zr2LmX0vT7pK3nW9yB\"\n"),
             ["secret-assignment"]
+        );
+    }
+
+    /// Lines of Python, Perl, JavaScript and Vim script libraries (as Debian ships them in
+    /// `/usr/lib` and `/usr/share`) that named a credential in code: not secrets.
+    #[test]
+    fn code_in_program_sources_is_not_a_secret() {
+        for (file, line) in [
+            (
+                "lib/x.py",
+                "        self._ssl_channel_credentials = grpc.ssl_channel_credentials(",
+            ),
+            (
+                "lib/x.py",
+                "query_params=['filter', 'maxResults', 'pageToken', 'returnPartialSuccess'],",
+            ),
+            (
+                "lib/x.py",
+                "    credentials: Optional[ga_credentials.Credentials] = None,",
+            ),
+            ("lib/x.py", "token = token_response[\"accessToken\"]"),
+            (
+                "lib/x.py",
+                "fetchAccessTokenRequest = _messages.MessageField('FetchAccessTokenRequest', 2)",
+            ),
+            (
+                "lib/x.py",
+                "serviceAgentAuth = _messages.EnumField('ServiceAgentAuthValueValuesEnum', 10)",
+            ),
+            (
+                "lib/x.py",
+                "credentials._private_key_pkcs12 = private_key_pkcs12",
+            ),
+            ("lib/x.py", "printer('    url, credentials=credentials,')"),
+            (
+                "lib/x.py",
+                "_CREDENTIALS_FILENAME = \"application_default_credentials.json\"",
+            ),
+            (
+                "lib/x.py",
+                "key_file_pass = config.get('Credentials', 'gs_service_key_file_password',",
+            ),
+            (
+                "lib/x.py",
+                "m = re.match(r\"^projects/(?P<project>.+?)/secrets/(?P<secret>.+?)$\", path)",
+            ),
+            ("lib/x.py", "    'Cache-Control': 'private, max-age=20',"),
+            (
+                "lib/x.js",
+                "exports.SOCKS5_CUSTOM_AUTH_END = SOCKS5_CUSTOM_AUTH_END;",
+            ),
+            ("lib/x.js", "}else if(token === LEFT_BRACE){"),
+            ("lib/x.pm", "my $auth = $Net::SSLeay::proxyauth;"),
+            ("lib/x.pm", "$token = $self->get_token || return undef;"),
+            ("lib/x.t", "pass \"no error messages during upgrade\";"),
+            (
+                "lib/x.py",
+                "help=\"Specify a proxy in the form scheme://[user:passwd@]proxy.server:port.\",",
+            ),
+            (
+                "lib/x.py",
+                "Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+            ),
+            (
+                "lib/x.py",
+                "Location: http://example.com/cb#access_token=2YotnFZFEjr1zCsicMWpAA",
+            ),
+            (
+                "lib/x.pod",
+                "Sets the default password callback called when loading a PEM certificate.",
+            ),
+        ] {
+            assert!(
+                kinds(file, &format!("{line}\n")).is_empty(),
+                "{file}: {line}"
+            );
+        }
+        // A literal is still a literal in a program source.
+        assert_eq!(
+            kinds("lib/x.py", "API_TOKEN = \"q8Zr2LmX0vT7pK3nW9yB\"\n"),
+            ["secret-assignment"]
+        );
+        assert_eq!(
+            kinds("bin/deploy.sh", "export DB_PASSWORD=Xk7pQ9wLm2\n"),
+            ["password-assignment"]
         );
     }
 

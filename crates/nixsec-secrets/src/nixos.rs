@@ -13,7 +13,11 @@
 /// - the Firebase Android SDK's example API keys (`firebase/firebase-android-sdk`, the list
 ///   gitleaks' `gcp-api-key` rule allows);
 /// - the NuGet documentation's sample passwords (`nuget.config` reference);
-/// - Yarn's public Algolia search key (`yarnpkg/berry` issue 6201).
+/// - Yarn's public Algolia search key (`yarnpkg/berry` issue 6201);
+/// - the example credentials and tokens of RFC 6749/6750 (OAuth 2.0: client password
+///   `gX1fBat3bV`, access and refresh tokens, codes), RFC 5849 (OAuth 1.0: consumer keys and
+///   secrets, tokens) and the OAuth MAC token draft, which OAuth libraries (oauthlib) quote in
+///   their sources and documentation.
 const PUBLIC_VALUES: &[&str] = &[
     "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
     "AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM",
@@ -33,6 +37,22 @@ const PUBLIC_VALUES: &[&str] = &[
     "33f!!lloppa",
     "hal+9ooo_da!sY",
     "6fe4476ee5a1832882e326b506d14126",
+    "gX1fBat3bV",
+    "2YotnFZFEjr1zCsicMWpAA",
+    "tGzv3JOkF0XG5Qx2TlKWIA",
+    "SplxlOBeZQQYbYS6WxSbIA",
+    "mF_9.B5f-4.1JqM",
+    "dpf43f3p2l4k3l03",
+    "kd94hf93k423kf44",
+    "hh5s93j4hdidpola",
+    "hdk48Djdsa",
+    "nnch734d00sl2jdk",
+    "pfkkdhi9sl3r4s00",
+    "9djdj82h48djs9d2",
+    "kkk9d7dh3k39sjv7",
+    "j49sk3j29djd",
+    "dh893hdasih9",
+    "h480djs93hd8",
 ];
 
 /// The first body line of private keys published as test keys: nixpkgs'
