@@ -1,1 +1,1 @@
-api_key := 'm{{h}o)p${e]nob(ody[finds>-_$#thisone}}'
+if ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}" == passwd) {

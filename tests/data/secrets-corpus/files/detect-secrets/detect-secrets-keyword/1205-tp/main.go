@@ -1,1 +1,1 @@
-db_pass := m{{h}o)p${e]nob(ody[finds>-_$#thisone}}
+if ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}" !== password) {

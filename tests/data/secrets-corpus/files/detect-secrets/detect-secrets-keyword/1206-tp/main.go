@@ -1,1 +1,1 @@
-db_pass_secure := m{{h}o)p${e]nob(ody[finds>-_$#thisone}}
+if ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}" !== my_password_sec) {

@@ -1,1 +1,1 @@
-passwd := m{{h}o)p${e]nob(ody[finds>-_$#thisone}},
+apikey = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"

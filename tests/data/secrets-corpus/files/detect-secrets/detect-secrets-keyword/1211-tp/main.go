@@ -1,1 +1,1 @@
-if ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}" == passwd) {
+password = m{{h}o)p${e]nob(ody[finds>-_$#thisone}},

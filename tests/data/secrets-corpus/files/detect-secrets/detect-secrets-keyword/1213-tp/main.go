@@ -1,1 +1,1 @@
-if ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}" !== password) {
+private_key = m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"

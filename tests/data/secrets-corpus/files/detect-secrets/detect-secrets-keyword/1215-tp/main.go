@@ -1,1 +1,1 @@
-apikey = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"
+secrete = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"

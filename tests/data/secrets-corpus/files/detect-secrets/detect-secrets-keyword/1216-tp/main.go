@@ -1,1 +1,1 @@
-api_key = 'm{{h}o)p${e]nob(ody[finds>-_$#thisone}}'
+if (api_key === "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}") {

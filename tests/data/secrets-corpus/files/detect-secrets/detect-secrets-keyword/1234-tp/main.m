@@ -1,1 +1,1 @@
-if (secret == "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}")
+api_key = 'm{{h}o)p${e]nob(ody[finds>-_$#thisone}}';

@@ -1,1 +1,1 @@
-if (db_pass != "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}")
+aws_secret_access_key = @'m{{h}o)p${e]nob(ody[finds>-_$#thisone}}';

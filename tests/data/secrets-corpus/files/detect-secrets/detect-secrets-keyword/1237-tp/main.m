@@ -1,1 +1,1 @@
-my_password_secure = @"m{{h}o)p${e]nob(ody[finds>-_$#thisone}}";
+passwd = m{{h}o)p${e]nob(ody[finds>-_$#thisone}};

@@ -1,1 +1,1 @@
-secrete[] = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}";
+private_key = m{{h}o)p${e]nob(ody[finds>-_$#thisone}};

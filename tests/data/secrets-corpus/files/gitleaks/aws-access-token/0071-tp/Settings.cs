@@ -1,5 +1,5 @@
 namespace Billing {
   public static class Settings {
-    string AWSToken = "ASIAIJE53OAJGH74FF7D";
+    string AWSToken = "ABIA4ARKHOJGTT6OPEA3";
   }
 }

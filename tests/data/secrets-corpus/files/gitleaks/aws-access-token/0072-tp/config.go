@@ -2,6 +2,6 @@ package config
 
 import "os"
 
-var AWSToken string = "ASIAIJE53OAJGH74FF7D"
+var AWSToken string = "ABIA4ARKHOJGTT6OPEA3"
 
 var Home = os.Getenv("HOME")

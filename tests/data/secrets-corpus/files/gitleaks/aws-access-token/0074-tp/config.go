@@ -2,6 +2,6 @@ package config
 
 import "os"
 
-AWSToken := `ABIA4ARKHOJGTT6OPEA3`
+AWSToken := `ACCAS765NXVR6V7CJMVF`
 
 var Home = os.Getenv("HOME")

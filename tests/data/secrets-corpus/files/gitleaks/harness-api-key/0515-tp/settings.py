@@ -1,4 +1,4 @@
 import os
 
 DEBUG = False
-harnessToken = 'pat.jmexusrktv9t7cf4cn41mm.kn8obfxwfnhi7mt8jt4e5s0s.krapnob7dhfke7vdpudy'
+harnessToken = 'sat.47wikfuxbwvqkr25ztascm.f1z8egam99i4h7osrlyt2wt9.ndjd1y9tsj0aay7e5mz0'

@@ -2,6 +2,6 @@ package config
 
 import "os"
 
-jfrogToken := `zujpwi0phtajxu0igz82hhtshzfvsa752ghhqaaa7g66ikcjf3hydoql9tavc4er`
+artifactoryToken := `qyqy3xx2ex247o16s4nc2ank5pkt552leuu9mkpdoqwwwmfs0fj5jsebx719xu1y`
 
 var Home = os.Getenv("HOME")

@@ -1,5 +1,5 @@
 package billing;
 
 public class Config {
-    String artifactoryToken = "qyqy3xx2ex247o16s4nc2ank5pkt552leuu9mkpdoqwwwmfs0fj5jsebx719xu1y";
+    String bintrayToken = "5jlrvuo91ph2wp2hcw0j5ukksz7pqubly12ylma9yt7jwrequxmpowrwr8mn61ql";
 }

@@ -1,3 +1,3 @@
 package billing
 
-var artifactoryToken = "qyqy3xx2ex247o16s4nc2ank5pkt552leuu9mkpdoqwwwmfs0fj5jsebx719xu1y"
+var bintrayToken = "5jlrvuo91ph2wp2hcw0j5ukksz7pqubly12ylma9yt7jwrequxmpowrwr8mn61ql"

@@ -1,4 +1,4 @@
 import os
 
 DEBUG = False
-bintrayToken = '5jlrvuo91ph2wp2hcw0j5ukksz7pqubly12ylma9yt7jwrequxmpowrwr8mn61ql'
+xrayToken = 'tssirqkusotqi2o357hlzy4hpxnycv4w1z3mrxgm9kzx4994gvjuvd6g9uzjzkyi'

@@ -1,5 +1,5 @@
 namespace Billing {
   public static class Settings {
-    string messagebirdToken = "vrl0lg1cio55zzzfs1rpcc2ar";
+    string message-birdToken = "ut75cp8s4gcxbwwd9j5tgblmj";
   }
 }

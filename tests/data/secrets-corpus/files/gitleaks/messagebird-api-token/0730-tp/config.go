@@ -2,6 +2,6 @@ package config
 
 import "os"
 
-var messagebirdToken string = "vrl0lg1cio55zzzfs1rpcc2ar"
+var message-birdToken string = "ut75cp8s4gcxbwwd9j5tgblmj"
 
 var Home = os.Getenv("HOME")

@@ -2,6 +2,6 @@ package config
 
 import "os"
 
-message-birdToken := `ut75cp8s4gcxbwwd9j5tgblmj`
+message_birdToken := `2we56s7wu7f13tqetp241m7f6`
 
 var Home = os.Getenv("HOME")

@@ -1,1 +1,0 @@
-private_key = m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"

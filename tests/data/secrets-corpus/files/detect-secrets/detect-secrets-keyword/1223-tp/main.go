@@ -1,1 +1,0 @@
-secrete = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"

@@ -1,1 +1,0 @@
-if (api_key === "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}") {

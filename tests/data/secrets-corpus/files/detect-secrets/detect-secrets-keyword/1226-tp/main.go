@@ -1,1 +1,0 @@
-password "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}";

@@ -1,1 +1,0 @@
-passwd = m{{h}o)p${e]nob(ody[finds>-_$#thisone}};

@@ -1,1 +1,0 @@
-secret[] = m{{h}o)p${e]nob(ody[finds>-_$#thisone}};

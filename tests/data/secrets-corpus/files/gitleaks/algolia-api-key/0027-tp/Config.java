@@ -1,5 +1,0 @@
-package billing;
-
-public class Config {
-    String algoliaToken = "181a81c59efa24430b8f0eafe1dfd6dd";
-}

@@ -1,2 +1,0 @@
-<?php
-$alibabaToken .= "4lcfq4q7ksvx5qysdhsf5uijttyhr2"

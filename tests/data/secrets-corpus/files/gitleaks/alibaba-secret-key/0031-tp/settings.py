@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-alibabaToken = '4lcfq4q7ksvx5qysdhsf5uijttyhr2'

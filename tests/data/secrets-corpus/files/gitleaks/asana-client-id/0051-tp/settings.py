@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-asanaToken = "0322279781479922"

@@ -1,5 +1,0 @@
-package billing;
-
-public class Config {
-    String AWSToken = "ACCAS765NXVR6V7CJMVF";
-}

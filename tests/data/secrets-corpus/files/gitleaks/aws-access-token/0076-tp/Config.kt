@@ -1,3 +1,0 @@
-package billing
-
-var AWSToken = "ACCAS765NXVR6V7CJMVF"

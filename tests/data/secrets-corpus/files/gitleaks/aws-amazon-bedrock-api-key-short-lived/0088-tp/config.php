@@ -1,2 +1,0 @@
-<?php
-$AmazonBedrockAPIKeyShortLivedToken .= "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t"

@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-AmazonBedrockAPIKeyShortLivedToken = 'bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t'

@@ -1,5 +1,0 @@
-public class Main {
-  static {
-    System.setProperty("BEAMER_TOKEN", "b_4hyfzhzm63gar__7etfxw_uuacgrree4snn68d8c8--p");
-  }
-}

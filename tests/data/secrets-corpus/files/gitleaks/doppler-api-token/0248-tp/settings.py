@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-dopplerToken = 'dp.pt.ajp7f3pqtau9m9b64ngsa9olmcayjd4l9hecnmhxyhi'

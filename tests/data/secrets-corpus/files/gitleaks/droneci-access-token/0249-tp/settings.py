@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-droneciToken = "sjsch4fgtei8uvvdyjxd8f7xszyv7s5v"

@@ -1,7 +1,0 @@
-package config
-
-import "os"
-
-fastlyToken := `2tqt8ami97r93uopqaacvaf8iugc2-46`
-
-var Home = os.Getenv("HOME")

@@ -1,2 +1,0 @@
-<?php
-$finicityToken .= "b08ed0ab52b00bd5b6e850bda810269c"

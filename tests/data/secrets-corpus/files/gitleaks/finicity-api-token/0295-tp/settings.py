@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-finicityToken = 'b08ed0ab52b00bd5b6e850bda810269c'

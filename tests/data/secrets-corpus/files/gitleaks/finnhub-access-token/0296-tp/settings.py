@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-finnhubToken = "fve98yxc8viw7qdbqtec"

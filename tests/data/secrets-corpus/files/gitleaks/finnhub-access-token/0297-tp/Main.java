@@ -1,5 +1,0 @@
-public class Main {
-  static {
-    System.setProperty("FINNHUB_TOKEN", "fve98yxc8viw7qdbqtec");
-  }
-}

@@ -1,2 +1,0 @@
-<?php
-$genericToken .= "Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB"

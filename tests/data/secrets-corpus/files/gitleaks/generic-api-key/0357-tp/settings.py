@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-genericToken = 'Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB'

@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-githubToken = "ghp_u6yayclk2gg2p3hubm4rs2o90qk7au7lvopa"

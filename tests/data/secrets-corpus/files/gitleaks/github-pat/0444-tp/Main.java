@@ -1,5 +1,0 @@
-public class Main {
-  static {
-    System.setProperty("GITHUB_TOKEN", "ghp_u6yayclk2gg2p3hubm4rs2o90qk7au7lvopa");
-  }
-}

@@ -1,7 +1,0 @@
-package config
-
-import "os"
-
-gitlabToken := `glagent-0xtxcid2cutpskyonqljez42bhrvl0opggzrl38jgj2b7bue47`
-
-var Home = os.Getenv("HOME")

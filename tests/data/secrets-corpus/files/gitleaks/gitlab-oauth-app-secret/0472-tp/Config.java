@@ -1,5 +1,0 @@
-package billing;
-
-public class Config {
-    String gitlabToken = "gloas-b0fg7tf678i8w616j797hxqdj38wjrwyagzuqzuhjwj3b60evruslii285kzhbo2";
-}

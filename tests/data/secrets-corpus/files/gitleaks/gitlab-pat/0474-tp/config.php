@@ -1,2 +1,0 @@
-<?php
-$gitlabToken .= "glpat-os2eabckxkzw0dlkukx8"

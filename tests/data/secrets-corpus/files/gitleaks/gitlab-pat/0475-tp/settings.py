@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-gitlabToken = 'glpat-os2eabckxkzw0dlkukx8'

@@ -1,5 +1,0 @@
-public class Main {
-  static {
-    System.setProperty("HARNESS_TOKEN", "sat.47wikfuxbwvqkr25ztascm.f1z8egam99i4h7osrlyt2wt9.ndjd1y9tsj0aay7e5mz0");
-  }
-}

@@ -1,7 +1,0 @@
-package config
-
-import "os"
-
-var intercomToken string = "s8whsyaocjhfformhtd2=39qop7nvhh1fxf0ytvc-xzd4mp2d0m=67af9scb"
-
-var Home = os.Getenv("HOME")

@@ -1,5 +1,0 @@
-public class Main {
-  static {
-    System.setProperty("XRAY_TOKEN", "tssirqkusotqi2o357hlzy4hpxnycv4w1z3mrxgm9kzx4994gvjuvd6g9uzjzkyi");
-  }
-}

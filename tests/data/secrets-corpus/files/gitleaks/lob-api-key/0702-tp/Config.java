@@ -1,5 +1,0 @@
-package billing;
-
-public class Config {
-    String lobToken = "test_60bcae845d32734a5bb52443e1c67eb4736";
-}

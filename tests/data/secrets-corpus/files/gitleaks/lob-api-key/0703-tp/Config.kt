@@ -1,3 +1,0 @@
-package billing
-
-var lobToken = "test_60bcae845d32734a5bb52443e1c67eb4736"

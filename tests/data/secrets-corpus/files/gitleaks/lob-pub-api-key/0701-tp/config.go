@@ -1,7 +1,0 @@
-package config
-
-import "os"
-
-lobToken := `test_pub_2866b13df531b0245190f7956b8de5c`
-
-var Home = os.Getenv("HOME")

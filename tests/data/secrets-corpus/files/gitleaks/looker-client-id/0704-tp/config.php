@@ -1,2 +1,0 @@
-<?php
-$lookerToken .= "kkac3gmlci25t03mf25z"

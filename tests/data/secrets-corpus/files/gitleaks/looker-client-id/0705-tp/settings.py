@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-lookerToken = 'kkac3gmlci25t03mf25z'

@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-lookerToken = "zakhx6j9sbnla0ub8mlyd6tb"

@@ -1,5 +1,0 @@
-package billing;
-
-public class Config {
-    String message_birdToken = "2we56s7wu7f13tqetp241m7f6";
-}

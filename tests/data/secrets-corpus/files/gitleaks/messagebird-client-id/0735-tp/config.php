@@ -1,2 +1,0 @@
-<?php
-$MessageBirdToken .= "12345678-ABCD-ABCD-ABCD-1234567890AB"

@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-netlifyToken = "aw5dxqoy_i1ajx9g793bxsbgikphfpr=0zsx2qu2k"

@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-plaidToken = "access-production-380318ab-130c-6d1d-fa7b-7882f96a7568"

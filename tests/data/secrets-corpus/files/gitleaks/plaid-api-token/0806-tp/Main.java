@@ -1,5 +1,0 @@
-public class Main {
-  static {
-    System.setProperty("PLAID_TOKEN", "access-production-380318ab-130c-6d1d-fa7b-7882f96a7568");
-  }
-}

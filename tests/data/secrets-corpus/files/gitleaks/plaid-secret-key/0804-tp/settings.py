@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-plaidToken = 'wvv0il9sxyr02tv7ozz3y32lcqdr42'

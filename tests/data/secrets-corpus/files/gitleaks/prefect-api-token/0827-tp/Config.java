@@ -1,5 +1,0 @@
-package billing;
-
-public class Config {
-    String api-tokenToken = "pnu_7xeqiwsmar8wvj35mhcj59mfea6ugd7m6qah";
-}

@@ -1,3 +1,0 @@
-package billing
-
-var api-tokenToken = "pnu_7xeqiwsmar8wvj35mhcj59mfea6ugd7m6qah"

@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-pulumi-api-tokenToken = 'pul-81a37eaf4e6b397dbebee733acb42d075bc4d1e2'

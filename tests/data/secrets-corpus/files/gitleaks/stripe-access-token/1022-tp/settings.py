@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-stripeToken = 'sk_prod_6ao89li49tiwueou3j2qlqr7qq5ulpa2a1mvd0cmahh49r4ntzhql94qsfudvjryemabywbaanedgwo858pp7evchzi9i6esnd6'

@@ -1,4 +1,0 @@
-import os
-
-DEBUG = False
-sumoToken = "suD2LB5Gf9QX9F"

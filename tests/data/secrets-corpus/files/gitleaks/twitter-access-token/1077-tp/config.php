@@ -1,2 +1,0 @@
-<?php
-$twitterToken .= "64546197036710746560-7pnH9E6xy1tQFxuqDRQ00C5Vkm"
