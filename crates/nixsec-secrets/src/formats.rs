@@ -456,7 +456,7 @@ pub(crate) const FORMATS: &[Format] = &[
         &[
             "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxo-", "xoxe.xox", "xoxe-", "xapp-",
         ],
-        r"^((?:xox[bpaors]-(?:\d+-)+[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]+)*)|(?:xoxb-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})|(?:xox[aps]-\d-[0-9A-Za-z-]{20,})|(?:xoxe\.xox[bp]-\d-[A-Z0-9]{163,166})|(?:xoxe-\d-[A-Za-z0-9]{100,})|(?:xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)|(?:xox[pbar]-[0-9a-zA-Z]{20,}))",
+        r"^((?:xox[bpaors]-(?:\d+-)+[0-9A-Za-z]{8,}(?:-[0-9A-Za-z]+)*)|(?:xoxb-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})|(?:xox[aps]-\d-[0-9A-Za-z-]{20,})|(?:xoxe\.xox[bp]-\d-[A-Za-z0-9]{140,})|(?:xoxe-\d-[A-Za-z0-9]{100,})|(?:xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)|(?:xox[pbar]-[0-9a-zA-Z]{20,}))",
         5,
     ),
     line(
