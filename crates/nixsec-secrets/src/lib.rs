@@ -607,7 +607,8 @@ impl Scanner {
             Check::Basic => {
                 let v = text(1)?;
                 let decoded = base64_decode(v.trim_end_matches('='))?;
-                let s = String::from_utf8(decoded).ok()?;
+                // A password need not be UTF-8.
+                let s = String::from_utf8_lossy(&decoded).into_owned();
                 let (user, pw) = s.split_once(':')?;
                 if user.is_empty()
                     || is_placeholder_value(pw)
@@ -626,6 +627,16 @@ impl Scanner {
             Check::CurlUser => {
                 let v = text(1).or_else(|| text(2)).or_else(|| text(3))?;
                 let (user, pw) = v.split_once(':')?;
+                // `-u KEY:` (an API key as the user name, no password): the key is the secret.
+                if pw.is_empty() {
+                    let token_like = user.len() >= 10
+                        && user.bytes().any(|c| c.is_ascii_digit())
+                        && user.bytes().any(|c| c.is_ascii_alphabetic())
+                        && !user.starts_with(['$', '<', '{'])
+                        && !is_placeholder_value(user);
+                    return token_like
+                        .then(|| mk(format!("{}:", redact(user, 0)), p.rule, false, option()));
+                }
                 if is_placeholder_value(&v) && v.starts_with('<')
                     || user.is_empty() && pw.len() < 8
                     || is_placeholder_value(pw)
