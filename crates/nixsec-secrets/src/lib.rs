@@ -555,6 +555,9 @@ impl Scanner {
                 }
             }
         }
+        if kind == FileKind::Config && (name.ends_with(".yaml") || name.ends_with(".yml")) {
+            kubernetes_secret(bytes, opt_path, &mut hits);
+        }
         dedupe(&mut hits);
         hits
     }
@@ -836,6 +839,89 @@ fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) 
         weak: false,
         option: nixos::option_for(rel, k, Some(&a.key)),
     })
+}
+
+/// The values of a Kubernetes `Secret` manifest's `data:` (base64) and `stringData:` blocks
+/// (as `services.k3s.manifests` renders them to the store), one hit per value not already hit
+/// on its line. A manifest of another kind (`ExternalSecret`, `SopsSecret`, `ConfigMap`) holds
+/// references or templates, not values.
+fn kubernetes_secret(bytes: &[u8], rel: &str, hits: &mut Vec<Hit>) {
+    if memchr::memmem::find(bytes, b"ecret").is_none() {
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    // Each YAML document (`---`) on its own.
+    let mut start = 0;
+    for end in (0..=lines.len()).filter(|&i| i == lines.len() || lines[i].starts_with("---")) {
+        kubernetes_document(&lines, start, end, rel, hits);
+        start = end + 1;
+    }
+}
+
+/// [`kubernetes_secret`] on `lines[start..end]`, one YAML document.
+fn kubernetes_document(lines: &[&str], start: usize, end: usize, rel: &str, hits: &mut Vec<Hit>) {
+    let unquote = |v: &str| v.trim().trim_matches(['\'', '"']).trim().to_string();
+    let doc = &lines[start.min(end)..end];
+    let is_secret_kind = doc.iter().any(|l| {
+        l.trim()
+            .strip_prefix("kind:")
+            .is_some_and(|v| unquote(v).eq_ignore_ascii_case("secret"))
+    });
+    if !is_secret_kind {
+        return;
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    // (block indent, base64) while inside `data:` / `stringData:`.
+    let mut block: Option<(usize, bool)> = None;
+    for (i, l) in lines.iter().enumerate().take(end).skip(start) {
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if let Some((ind, base64)) = block {
+            if indent(l) <= ind {
+                block = None;
+            } else {
+                let Some((key, v)) = t.split_once(':') else {
+                    continue;
+                };
+                let mut v = unquote(v);
+                if matches!(v.as_str(), "|" | ">" | "|-" | ">-") {
+                    v = lines[..end]
+                        .get(i + 1)
+                        .map_or(String::new(), |n| unquote(n));
+                }
+                let secret = if base64 {
+                    v.len() >= 12
+                        && !is_placeholder_value(&v)
+                        && base64_decode(v.trim_end_matches('=')).is_some_and(|d| {
+                            d.len() >= 8 && d.iter().any(|c| !c.is_ascii_whitespace())
+                        })
+                } else {
+                    v.len() >= 6 && !is_placeholder_value(&v) && !assign::looks_like_code(&v)
+                };
+                let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                if secret && !hits.iter().any(|h| h.line == line) {
+                    hits.push(Hit {
+                        kind: "kubernetes-secret",
+                        description: "Kubernetes Secret value",
+                        rule: rule::SECRET_IN_STORE,
+                        line,
+                        redacted: format!("{}: {}", key.trim(), redact(&v, 0)),
+                        weak: false,
+                        option: nixos::option_for(rel, "kubernetes-secret", Some(key.trim())),
+                    });
+                }
+                continue;
+            }
+        }
+        if t == "data:" || t == "stringData:" {
+            block = Some((indent(l), t == "data:"));
+        }
+    }
 }
 
 /// A shell script, where an unquoted word is a literal (`TOKEN=abc123`), not a variable.
@@ -1233,6 +1319,19 @@ mod tests {
             kinds("bin/deploy.sh", "export DB_PASSWORD=Xk7pQ9wLm2\n"),
             ["password-assignment"]
         );
+    }
+
+    #[test]
+    fn kubernetes_secret_values() {
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  dsn: cG9zdGdyZXM6Ly9hcHA6WGs3cFE5d0xtMkBkYg==\n  user: YXBw\nstringData:\n  token: Q7mZ2xL9pR4vK8nT\n";
+        // `dsn` by the manifest, `token` by its name already (one hit per line).
+        let mut k = kinds("manifests/db.yaml", secret);
+        k.sort_unstable();
+        assert_eq!(k, ["kubernetes-secret", "secret-assignment"]);
+        // Another kind in the next document, templates and short values: nothing.
+        let other = "kind: Secret\ndata:\n  a: ''\n---\nkind: ConfigMap\ndata:\n  key: secret/mysecret\n---\nkind: ExternalSecret\nspec:\n  data:\n    - key: cG9zdGdyZXM6Ly9hcHA6WGs3cFE5d0xtMkBkYg==\n";
+        assert!(kinds("manifests/x.yaml", other).is_empty());
+        assert!(kinds("manifests/x.yaml", "kind: Secret\ndata:\n  x: YmFyCg==\n").is_empty());
     }
 
     #[test]
