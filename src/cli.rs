@@ -72,6 +72,11 @@ pub enum Command {
     Lint(LintArgs),
     /// Inspect ELF files or directories: search paths, needed libraries and hardening.
     Elf(ElfArgs),
+    /// Look for secrets in files or directories before they reach a store.
+    ///
+    /// Keys, tokens and passwords in a configuration checkout or a build result, redacted,
+    /// with the NixOS option that writes them named where the file shows it.
+    Secrets(SecretsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -189,6 +194,29 @@ pub struct ElfArgs {
     /// Output format: text, json or sarif.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,
+}
+
+/// `nixsec secrets`.
+#[derive(Debug, Args)]
+pub struct SecretsArgs {
+    /// Files or directories (directories are walked; links are not followed).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Skip files larger than this many MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub max_size: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub jobs: usize,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is found (see `nixsec audit --help`).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
 }
 
 /// `nixsec store verify`.

@@ -47,6 +47,7 @@ fn run(args: cli::Cli) -> anyhow::Result<ExitStatus> {
             commands::scan::store_scan(&args.global, &a)
         }
         cli::Command::Elf(a) => commands::scan::elf(&args.global, &a),
+        cli::Command::Secrets(a) => commands::scan::secrets(&args.global, &a),
         cli::Command::Units(a) => commands::units::run(&a),
         cli::Command::Vulns(a) => commands::vulns::run(&args.global, &a),
         cli::Command::Lint(a) => commands::lint::run(&args.global, &a),

@@ -1,5 +1,5 @@
-//! `nixsec store scan` and `nixsec elf`: one parallel pass over files for ELF search paths,
-//! hardening and secrets (the engine is `nixsec-scan`).
+//! `nixsec store scan`, `nixsec elf` and `nixsec secrets`: one parallel pass over files for
+//! ELF search paths, hardening and secrets (the engine is `nixsec-scan`).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -14,7 +14,7 @@ use nixsec_scan::{findings, ElfRecord, Options, Outcome, Source};
 use nixsec_store::db::Database;
 use serde::Serialize;
 
-use crate::cli::{ElfArgs, GlobalArgs, StoreScanArgs};
+use crate::cli::{ElfArgs, GlobalArgs, SecretsArgs, StoreScanArgs};
 use crate::printer::use_color;
 use crate::progress::ScanBar;
 
@@ -143,6 +143,40 @@ pub fn elf(global: &GlobalArgs, args: &ElfArgs) -> anyhow::Result<ExitStatus> {
         args.format,
         None,
         nixsec_core::report::FailOn::default(),
+        started,
+        clock,
+    )
+}
+
+pub fn secrets(global: &GlobalArgs, args: &SecretsArgs) -> anyhow::Result<ExitStatus> {
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let opts = Options {
+        elf: false,
+        secrets: true,
+        jobs: args.jobs,
+        max_size: args.max_size.saturating_mul(1024 * 1024),
+    };
+    for p in &args.paths {
+        std::fs::symlink_metadata(p).with_context(|| format!("`{}`", p.display()))?;
+    }
+    let bar = ScanBar::new(!global.quiet && global.verbose == 0 && std::io::stderr().is_terminal());
+    let outcome = nixsec_scan::scan(&Source::Files(&args.paths), &opts, &bar);
+    let target = args
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    emit(
+        global,
+        &outcome,
+        &target,
+        false,
+        true,
+        args.format,
+        args.output.as_deref(),
+        args.fail_on.unwrap_or_default(),
         started,
         clock,
     )
@@ -279,7 +313,7 @@ fn emit(
             if format == Format::Text {
                 writeln!(
                     out,
-                    "nixsec store scan of {}: {} store paths, {} files, {} bytes read",
+                    "nixsec scan of {}: {} paths, {} files, {} bytes read",
                     escape(target),
                     outcome.roots,
                     outcome.files,

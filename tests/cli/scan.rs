@@ -118,6 +118,29 @@ fn every_planted_secret_is_found_and_no_lookalike() {
         "reported but not planted (look-alikes?): {extra:?}"
     );
     assert!(expected.len() >= 25);
+    // The NixOS option is named where the store path shows it.
+    let options: BTreeSet<(String, String, String)> = v["secrets"]
+        .as_array()
+        .expect("secrets array")
+        .iter()
+        .filter_map(|s| {
+            Some((
+                item_path(base, s["file"].as_str()?),
+                s["kind"].as_str()?.to_string(),
+                s["option"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let want = std::fs::read_to_string(base.join("options.tsv")).expect("options.tsv");
+    for l in want.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        let key = (f[0].to_string(), f[1].to_string(), f[2].to_string());
+        assert!(
+            options.contains(&key),
+            "option not named: {key:?} in {options:?}"
+        );
+    }
+    assert!(want.lines().count() >= 8);
     // Findings in the common model: evidence path = file, with a line.
     for f in v["findings"].as_array().expect("findings") {
         let ev = &f["evidence"][0];
@@ -133,6 +156,7 @@ fn every_planted_secret_is_found_and_no_lookalike() {
         .iter()
         .filter(|f| f["rule"] == "NIX-030" || f["rule"] == "NIX-031")
         .map(|f| f["message"].as_str().expect("message"))
+        .filter(|m| m.contains("users-groups.json"))
         .collect();
     assert_eq!(users.len(), 3, "{users:?}");
     assert!(users
@@ -216,6 +240,84 @@ fn audit_reports_the_system_closure() {
         assert!(f["evidence"][0]["line"].as_u64().is_some(), "{f}");
     }
     assert_eq!(finding(&v, "NIX-008")["status"], "pass");
+}
+
+/// `nixsec secrets DIR` on the test set built from gitleaks' and detect-secrets' public test
+/// data (`tests/data/secrets-corpus`, labels by the sources, reviewed by hand): at least 90% of
+/// the secrets found, at most 10% of the non-secrets flagged, and no secret value printed.
+#[test]
+fn secrets_command_on_the_public_test_set() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/secrets-corpus");
+    let (code, v) = run_json(
+        nixsec()
+            .current_dir(base.join("files"))
+            .args(["secrets", "--format", "json", "."]),
+    );
+    assert_eq!(code, 1, "high findings fail the run");
+    let flagged: BTreeSet<String> = v["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .map(|s| {
+            s["file"]
+                .as_str()
+                .expect("file")
+                .trim_start_matches("./")
+                .to_string()
+        })
+        .collect();
+    let labels = std::fs::read_to_string(base.join("labels.tsv")).expect("labels");
+    let (mut secrets, mut found, mut others, mut wrong) = (0u32, 0u32, 0u32, 0u32);
+    for l in labels.lines().skip(1) {
+        let f: Vec<&str> = l.split('\t').collect();
+        let hit = flagged.contains(f[0]);
+        if f[1] == "secret" {
+            secrets += 1;
+            found += u32::from(hit);
+        } else {
+            others += 1;
+            wrong += u32::from(hit);
+        }
+    }
+    assert!(secrets > 900 && others > 350);
+    assert!(
+        f64::from(found) >= 0.9 * f64::from(secrets),
+        "recall {found}/{secrets}"
+    );
+    assert!(
+        f64::from(wrong) <= 0.1 * f64::from(others),
+        "flagged {wrong}/{others}"
+    );
+    assert_eq!(
+        v["files_scanned"].as_u64(),
+        Some(u64::from(secrets + others))
+    );
+    // Redacted: no value of 12 characters or more from a flagged file's secret line is shown.
+    let text = v.to_string();
+    for e in std::fs::read_dir(base.join("files/gitleaks/github-pat")).expect("dir") {
+        for f in std::fs::read_dir(e.expect("entry").path()).expect("case") {
+            let body = std::fs::read_to_string(f.expect("file").path()).expect("read");
+            if let Some(i) = body.find("ghp_") {
+                let token: String = body[i..].chars().take(40).collect();
+                assert!(!text.contains(&token), "a token is shown");
+            }
+        }
+    }
+    for s in v["secrets"].as_array().expect("secrets") {
+        assert!(
+            s["redacted"]
+                .as_str()
+                .is_some_and(|r| r.contains("redacted")),
+            "{s}"
+        );
+    }
+    // A missing path is a usage error naming it.
+    let out = nixsec()
+        .args(["secrets", "/nonexistent/x"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x"));
 }
 
 fn cc(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {

@@ -321,7 +321,11 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
             // A store path that is itself a file: use its name for the allowlist/options.
             if let [only] = items.as_mut_slice() {
                 if only.rel.is_empty() {
-                    only.rel = store_name(logical).to_string();
+                    only.rel = if matches!(source, Source::Store { .. }) {
+                        store_name(logical).to_string()
+                    } else {
+                        logical.rsplit('/').next().unwrap_or(logical).to_string()
+                    };
                 }
             }
             (items, errors)
@@ -440,7 +444,15 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
             }
             let secrets = if opts.secrets {
                 scanner
-                    .scan(&item.rel, buf)
+                    .scan_in(
+                        if in_store {
+                            store_name(&roots[item.root].1)
+                        } else {
+                            ""
+                        },
+                        &item.rel,
+                        buf,
+                    )
                     .into_iter()
                     .map(|hit| SecretRecord {
                         file: item.logical.clone(),

@@ -61,223 +61,23 @@ pub struct Hit {
     pub option: Option<String>,
 }
 
-/// How a pattern's candidate is checked.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Check {
-    /// The match is the secret (a documented token format).
-    Token,
-    /// A private-key header: the body that follows must look like a real key.
-    Key,
-    /// An assignment `key = value`: value not a placeholder.
-    Password,
-    /// An assignment whose key is generic (`token`, `secret`): value must also have entropy.
-    Entropic,
-    /// A URL with a password.
-    Url,
-    /// `access-tokens` in a nix.conf.
-    NixTokens,
-    /// A `users-groups.json` field (handled by [`users_groups`]).
-    UsersGroups,
-}
+mod assign;
+mod formats;
+pub mod nixos;
 
-struct Pattern {
-    kind: &'static str,
-    description: &'static str,
-    anchors: &'static [&'static str],
-    regex: &'static str,
-    check: Check,
-    /// Kept visible in the redacted form (documented prefixes).
-    keep: usize,
-    /// Only in configuration-like files.
-    config_only: bool,
-}
+use formats::{Check, Format, Mode, FORMATS};
 
-const PATTERNS: &[Pattern] = &[
-    Pattern {
-        kind: "private-key",
-        description: "private key (PEM, OpenSSH or PGP)",
-        anchors: &["-----BEGIN "],
-        regex: r"-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----",
-        check: Check::Key,
-        keep: 0,
-        config_only: false,
-    },
-    Pattern {
-        kind: "putty-private-key",
-        description: "PuTTY private key",
-        anchors: &["PuTTY-User-Key-File-"],
-        regex: r"PuTTY-User-Key-File-[23]: [\w-]+",
-        check: Check::Key,
-        keep: 0,
-        config_only: false,
-    },
-    Pattern {
-        kind: "aws-access-key-id",
-        description: "AWS access key id",
-        anchors: &["AKIA", "ASIA"],
-        regex: r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b",
-        check: Check::Token,
-        keep: 4,
-        config_only: false,
-    },
-    Pattern {
-        kind: "aws-secret-access-key",
-        description: "AWS secret access key",
-        anchors: &[
-            "aws_secret_access_key",
-            "aws-secret-access-key",
-            "secretaccesskey",
-        ],
-        regex: r#"(?i)(?:aws_secret_access_key|aws-secret-access-key|secretaccesskey)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?:$|[^A-Za-z0-9/+=])"#,
-        check: Check::Token,
-        keep: 0,
-        config_only: false,
-    },
-    Pattern {
-        kind: "github-token",
-        description: "GitHub token",
-        anchors: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-        regex: r"\b((?:gh[pousr]_[A-Za-z0-9]{36,255})|github_pat_[A-Za-z0-9_]{82})\b",
-        check: Check::Token,
-        keep: 4,
-        config_only: false,
-    },
-    Pattern {
-        kind: "gitlab-token",
-        description: "GitLab personal access token",
-        anchors: &["glpat-"],
-        regex: r"\b(glpat-[A-Za-z0-9_\-]{20,})",
-        check: Check::Token,
-        keep: 6,
-        config_only: false,
-    },
-    Pattern {
-        kind: "slack-token",
-        description: "Slack token",
-        anchors: &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"],
-        regex: r"\b(xox[baprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,})",
-        check: Check::Token,
-        keep: 5,
-        config_only: false,
-    },
-    Pattern {
-        kind: "slack-webhook",
-        description: "Slack incoming webhook URL",
-        anchors: &["hooks.slack.com/services/"],
-        regex: r"hooks\.slack\.com/services/(T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,})",
-        check: Check::Token,
-        keep: 0,
-        config_only: false,
-    },
-    Pattern {
-        kind: "google-api-key",
-        description: "Google API key",
-        anchors: &["AIza"],
-        regex: r"\b(AIza[0-9A-Za-z_\-]{35})",
-        check: Check::Token,
-        keep: 4,
-        config_only: false,
-    },
-    Pattern {
-        kind: "google-oauth-secret",
-        description: "Google OAuth client secret",
-        anchors: &["GOCSPX-"],
-        regex: r"\b(GOCSPX-[A-Za-z0-9_\-]{28})",
-        check: Check::Token,
-        keep: 7,
-        config_only: false,
-    },
-    Pattern {
-        kind: "stripe-key",
-        description: "Stripe live secret key",
-        anchors: &["sk_live_", "rk_live_"],
-        regex: r"\b((?:sk|rk)_live_[0-9a-zA-Z]{24,})",
-        check: Check::Token,
-        keep: 8,
-        config_only: false,
-    },
-    Pattern {
-        kind: "npm-token",
-        description: "npm access token",
-        anchors: &["npm_"],
-        regex: r"\b(npm_[A-Za-z0-9]{36})\b",
-        check: Check::Token,
-        keep: 4,
-        config_only: false,
-    },
-    Pattern {
-        kind: "pypi-token",
-        description: "PyPI upload token",
-        anchors: &["pypi-AgEIcHlwaS5vcmc"],
-        regex: r"\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})",
-        check: Check::Token,
-        keep: 5,
-        config_only: false,
-    },
-    Pattern {
-        kind: "nix-access-tokens",
-        description: "access-tokens in nix.conf",
-        anchors: &["access-tokens"],
-        regex: r"(?m)^[ \t]*(?:extra-)?access-tokens[ \t]*=[ \t]*(\S[^\r\n]*)",
-        check: Check::NixTokens,
-        keep: 0,
-        config_only: true,
-    },
-    Pattern {
-        kind: "password-assignment",
-        description: "password or pre-shared key assignment",
-        anchors: &["password", "passwd", "psk", "passphrase"],
-        regex: r#"(?i)(?:^|[\s;,{"'])((?:[\w.-]*_)?(?:password|passwd|psk|passphrase|pass))["']?[ \t]*[:=][ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'#;,]+))"#,
-        check: Check::Password,
-        keep: 0,
-        config_only: true,
-    },
-    Pattern {
-        kind: "secret-assignment",
-        description: "token or secret assignment",
-        anchors: &[
-            "token",
-            "secret",
-            "api_key",
-            "apikey",
-            "api-key",
-            "access_key",
-        ],
-        regex: r#"(?i)(?:^|[\s;,{"'])((?:[\w.-]*[_-])?(?:token|secret|api_key|apikey|api-key|access_key|secret_key|client_secret|auth_token))["']?[ \t]*[:=][ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s"'#;,]+))"#,
-        check: Check::Entropic,
-        keep: 0,
-        config_only: true,
-    },
-    Pattern {
-        kind: "url-credentials",
-        description: "URL with a password",
-        anchors: &["://"],
-        regex: r#"\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://([^\s:@/'"<>]{1,64}):([^\s@/'"<>]{1,128})@[A-Za-z0-9.\-\[\]]+"#,
-        check: Check::Url,
-        keep: 0,
-        config_only: true,
-    },
-    Pattern {
-        kind: "users-groups",
-        description: "password field in users-groups.json",
-        anchors: &[
-            "\"password\"",
-            "\"initialPassword\"",
-            "\"hashedPassword\"",
-            "\"initialHashedPassword\"",
-        ],
-        regex: r#""(password|initialPassword|hashedPassword|initialHashedPassword)"\s*:\s*"((?:[^"\\]|\\.)*)""#,
-        check: Check::UsersGroups,
-        keep: 0,
-        config_only: false,
-    },
-];
-
-/// Every pattern's regex (Rust `regex` syntax, as ripgrep uses), for benchmarks that run
-/// another tool with the same patterns.
+/// Every format's regex (Rust `regex` syntax, as ripgrep uses) and one for the credential
+/// assignments, for benchmarks that run another tool with the same patterns.
 #[must_use]
 pub fn pattern_regexes() -> Vec<&'static str> {
-    PATTERNS.iter().map(|p| p.regex).collect()
+    FORMATS
+        .iter()
+        .map(|p| p.regex.trim_start_matches('^'))
+        .chain([
+            r#"(?i)[\w.-]*(?:pass|pwd|secret|token|key|credential|creds|auth|psk|private)[\w.-]*["']?\s*(?:[:=]|=>|:=)\s*["']?[^\s"']{4,}"#,
+        ])
+        .collect()
 }
 
 /// Values vendors publish as examples, and common placeholders (compared lowercase).
@@ -345,7 +145,7 @@ const SOURCE_EXT: &[&str] = &[
     "py", "pyc", "pl", "pm", "rb", "js", "mjs", "cjs", "ts", "c", "h", "cc", "cpp", "hpp", "rs",
     "go", "java", "php", "lua", "tcl", "el", "elc", "scm", "nix", "md", "rst", "txt", "html",
     "htm", "1", "3", "5", "8", "gz", "so", "a", "o", "pod", "hs", "ml", "kt", "swift", "cs", "vim",
-    "sh", "bash", "zsh", "fish", "awk", "m4", "in", "am", "ac", "texi", "tex", "tm",
+    "sh", "bash", "zsh", "fish", "awk", "m4", "in", "am", "ac", "texi", "tex", "tm", "t",
 ];
 
 /// True when a file path (inside a store path) is under a documentation or test-data directory.
@@ -368,36 +168,122 @@ fn is_config_like(rel: &str) -> bool {
     }
 }
 
-/// Placeholder checks shared by assignments and URLs.
+/// A value that stands for a secret rather than being one: empty or short, a vendor's
+/// documented example, a placeholder word (`changeme`, `example`, `xxxx`, `****`, `<...>`),
+/// a template or reference (`${VAR}`, `$VAR`, `%VAR%`, `@VAR@`, `{{ x }}`, `$(cmd)`,
+/// `!secret x`, `ext:`/`env:`/`file:` values, paths), one repeated character or a run of
+/// the alphabet or digits.
 #[must_use]
 pub fn is_placeholder(v: &str) -> bool {
-    let l = v.trim().to_ascii_lowercase();
-    l.len() < 4
-        || ALLOWLIST.contains(&l.as_str())
-        || l.contains("example")
-        || l.contains("changeme")
-        || l.contains("placeholder")
-        || l.contains("xxxx")
-        || l.contains("my-secret")
-        || l.contains("my-project")
-        || l.contains("your-")
-        || l.ends_with('=')
-        || l.contains("****")
-        || l.contains("...")
-        || l.contains("${")
-        || l.starts_with('$')
-        || l.starts_with('%')
-        || l.starts_with('@')
-        || l.starts_with('<')
-        || l.starts_with('{')
+    is_placeholder_value(v)
+}
+
+pub(crate) fn is_placeholder_value(v: &str) -> bool {
+    let t = v.trim();
+    let l = t.to_ascii_lowercase();
+    if l.chars().count() < 4 || ALLOWLIST.contains(&l.as_str()) {
+        return true;
+    }
+    let words = [
+        "example",
+        "changeme",
+        "change_me",
+        "change-me",
+        "placeholder",
+        "xxxx",
+        "****",
+        "####",
+        "my-secret",
+        "my-project",
+        "your-",
+        "your_",
+        "yourpass",
+        "yoursecret",
+        "yourtoken",
+        "fake",
+        "dummy",
+        "sample",
+        "redacted",
+        "insert",
+        "_here",
+        "-here",
+        "todo",
+        "...",
+        "\u{2026}",
+        "replace_me",
+        "replaceme",
+        "notasecret",
+        "not_a_secret",
+        "not-a-secret",
+        "secretvalue",
+        "tokenvalue",
+    ];
+    if words.iter().any(|w| l.contains(w)) {
+        return true;
+    }
+    let first = l.chars().next().unwrap_or(' ');
+    if l.chars().all(|c| c == first) {
+        return true;
+    }
+    // Templates and references.
+    let template = |open: &str, close: &str| {
+        l.find(open).is_some_and(|i| {
+            let rest = &l[i + open.len()..];
+            rest.find(close).is_some_and(|j| {
+                rest[..j]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"_.:-=/ |?!$'\"".contains(&c))
+            })
+        })
+    };
+    if template("${", "}")
+        || template("{{", "}}")
+        || template("$(", ")")
+        || template("#{", "}")
+        || template("<%", "%>")
+        || (l.starts_with('%') && l.ends_with('%'))
+        || (l.starts_with('@') && l.ends_with('@'))
+        || (l.starts_with('<') && l.ends_with('>'))
+        || (l.starts_with('[') && l.ends_with(']'))
+        || (l.starts_with('{') && l.ends_with('}') && !l[1..].contains('{'))
+        || (l.starts_with('$')
+            && l[1..]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'{' || c == b'}'))
+        || l.starts_with("$__file{")
+        || l.starts_with("$__env{")
+        || l.starts_with("!secret ")
         || l.starts_with('/')
         || l.starts_with("./")
         || l.starts_with("~/")
         || l.starts_with("file:")
         || l.starts_with("env:")
         || l.starts_with("ext:")
-        || l.contains('(')
-        || l.chars().all(|c| c == l.chars().next().unwrap_or(' '))
+    {
+        return true;
+    }
+    // Runs of the alphabet or of the digits (`abcdefghij…`, `0123456789…`), or a short
+    // chunk repeated (`abcd1234abcd1234…`).
+    l.as_bytes()
+        .windows(8)
+        .any(|w| w.windows(2).all(|p| p[1] == p[0] + 1))
+        || repeated_chunk(&l)
+}
+
+/// A value that is one chunk of up to 8 characters repeated at least three times.
+fn repeated_chunk(l: &str) -> bool {
+    repeated_chunk_upto(l, 8)
+}
+
+/// A chunk of 2 to `max` characters repeated at least three times in a row.
+fn repeated_chunk_upto(l: &str, max: usize) -> bool {
+    let b = l.as_bytes();
+    (2..=max).any(|n| {
+        b.len() >= 3 * n
+            && b.windows(n).enumerate().any(|(i, w)| {
+                b.get(i + n..i + 2 * n) == Some(w) && b.get(i + 2 * n..i + 3 * n) == Some(w)
+            })
+    })
 }
 
 /// Shannon entropy in bits per character.
@@ -429,15 +315,39 @@ pub fn redact(value: &str, keep: usize) -> String {
     format!("{shown}…[redacted, {n} chars]")
 }
 
+/// Short anchors that occur by chance in binary data too often to be worth a look there.
+const NOISY_IN_BINARIES: &[&str] = &[
+    "A3T", "A3-", "API-", "4b1d", "oy2", "EAAA", "EAAC", "EAAM", "dapi", "pul-", "ico-", "SG.",
+    "hf_", "YC", "t1.", "b_", "sl.", "sc_", "ext_", "pat.", "sat.", "live_", "test_", "key-",
+];
+
+/// Whether a format is looked for in binary files through this anchor: token formats with a
+/// distinctive prefix, private keys and JWTs.
+fn binary_format(f: &Format, anchor: &str) -> bool {
+    !f.config_only
+        && match f.mode {
+            Mode::Anchored => anchor.len() >= 4 && !NOISY_IN_BINARIES.contains(&anchor),
+            Mode::Line => matches!(f.check, Check::Key | Check::Jwt),
+        }
+}
+
+/// What an anchor starts.
+#[derive(Clone, Copy)]
+enum Job {
+    /// A token format (index into [`FORMATS`]).
+    Format(usize),
+    /// A credential assignment around a keyword.
+    Assignment,
+}
+
 /// The compiled matcher (build once, share between threads).
 pub struct Scanner {
-    /// Every anchor (configuration-like text files).
+    /// Every anchor (configuration-like text files and program sources).
     ac: AhoCorasick,
-    /// Anchor index → pattern index.
-    owner: Vec<usize>,
-    /// Anchors of the patterns that apply everywhere (binaries, sources).
+    jobs: Vec<(Job, bool, &'static str)>,
+    /// Anchors of the formats that apply in any file (binaries).
     ac_any: AhoCorasick,
-    owner_any: Vec<usize>,
+    jobs_any: Vec<(Job, bool, &'static str)>,
     regexes: Vec<Regex>,
 }
 
@@ -449,22 +359,36 @@ impl Default for Scanner {
 
 /// Lines longer than this are clipped around the anchor before the regexes run.
 const WINDOW: usize = 4096;
+/// How far an anchored format may reach.
+const REACH: usize = 1024;
+
+/// Which files a scan is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// Configuration-like text: every format and assignment.
+    Config,
+    /// Program source text: formats, and assignments with strict values.
+    Source,
+    /// Binary: formats only.
+    Binary,
+}
 
 impl Scanner {
-    /// Compile every pattern.
+    /// Compile every format.
     ///
     /// # Panics
-    /// Never on input: the patterns are constants checked by the tests.
+    /// Never on input: the formats are constants checked by the tests.
     #[must_use]
     #[allow(clippy::expect_used)]
     pub fn new() -> Self {
-        let mut anchors = Vec::new();
-        let mut owner = Vec::new();
-        for (i, p) in PATTERNS.iter().enumerate() {
-            for a in p.anchors {
-                anchors.push(*a);
-                owner.push(i);
+        let mut all: Vec<(&'static str, Job, bool)> = Vec::new();
+        for (i, f) in FORMATS.iter().enumerate() {
+            for a in f.anchors {
+                all.push((a, Job::Format(i), f.case));
             }
+        }
+        for k in assign::KEYWORDS.iter().chain(assign::VENDORS) {
+            all.push((k, Job::Assignment, false));
         }
         let build = |a: &[&str]| {
             AhoCorasickBuilder::new()
@@ -473,25 +397,29 @@ impl Scanner {
                 .build(a)
                 .expect("constant anchors compile")
         };
-        let ac = build(&anchors);
-        let mut any = Vec::new();
-        let mut owner_any = Vec::new();
-        for (a, &o) in anchors.iter().zip(&owner) {
-            if !PATTERNS[o].config_only {
-                any.push(*a);
-                owner_any.push(o);
-            }
-        }
-        let ac_any = build(&any);
-        let regexes = PATTERNS
+        let ac = build(&all.iter().map(|x| x.0).collect::<Vec<_>>());
+        let jobs = all.iter().map(|x| (x.1, x.2, x.0)).collect();
+        let any: Vec<&(&'static str, Job, bool)> = all
             .iter()
-            .map(|p| Regex::new(p.regex).expect("constant pattern compiles"))
+            .filter(|x| matches!(x.1, Job::Format(i) if binary_format(&FORMATS[i], x.0)))
+            .collect();
+        let ac_any = build(&any.iter().map(|x| x.0).collect::<Vec<_>>());
+        let jobs_any = any.iter().map(|x| (x.1, x.2, x.0)).collect();
+        let regexes = FORMATS
+            .iter()
+            .map(|p| {
+                regex::bytes::RegexBuilder::new(p.regex)
+                    .unicode(false)
+                    .size_limit(32 << 20)
+                    .build()
+                    .expect("constant pattern compiles")
+            })
             .collect();
         Scanner {
             ac,
-            owner,
+            jobs,
             ac_any,
-            owner_any,
+            jobs_any,
             regexes,
         }
     }
@@ -500,84 +428,150 @@ impl Scanner {
     /// it selects the allowlist and the configuration-only patterns, and names the option.
     #[must_use]
     pub fn scan(&self, rel: &str, bytes: &[u8]) -> Vec<Hit> {
-        if allowlisted_path(rel) {
+        self.scan_in("", rel, bytes)
+    }
+
+    /// [`Scanner::scan`] of a file of the store path named `store_name` (without its hash):
+    /// the name helps say which NixOS option wrote the secret.
+    #[must_use]
+    pub fn scan_in(&self, store_name: &str, rel: &str, bytes: &[u8]) -> Vec<Hit> {
+        let joined;
+        let opt_path = if store_name.is_empty() || store_name == rel {
+            rel
+        } else {
+            joined = format!("{store_name}/{rel}");
+            joined.as_str()
+        };
+        if allowlisted_path(rel) || nixos::public_test_file(rel) {
             return Vec::new();
         }
         let binary = memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some();
-        let config = !binary && is_config_like(rel);
-        let (ac, owner) = if config {
-            (&self.ac, &self.owner)
+        let kind = if binary {
+            FileKind::Binary
+        } else if is_config_like(rel) {
+            FileKind::Config
         } else {
-            (&self.ac_any, &self.owner_any)
+            FileKind::Source
+        };
+        let (ac, jobs) = if kind == FileKind::Binary {
+            (&self.ac_any, &self.jobs_any)
+        } else {
+            (&self.ac, &self.jobs)
         };
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        let mut hits = Vec::new();
-        // (pattern, line start) pairs already examined.
+        let mut hits: Vec<Hit> = Vec::new();
+        // (job, line start) pairs already examined, and names of assignments already judged.
         let mut done: Vec<(usize, usize)> = Vec::new();
+        let mut keys_done: Vec<usize> = Vec::new();
         let mut line_no = 1u32;
         let mut counted_to = 0usize;
         for m in ac.find_overlapping_iter(bytes) {
-            let pi = owner[m.pattern().as_usize()];
-            let p = &PATTERNS[pi];
-            if p.config_only && !config {
+            let (job, case, anchor) = jobs[m.pattern().as_usize()];
+            if case && &bytes[m.start()..m.end()] != anchor.as_bytes() {
                 continue;
             }
-            if p.check == Check::UsersGroups && !name.ends_with(".json") {
-                continue;
-            }
-            let start = memrchr(b'\n', &bytes[..m.start()]).map_or(0, |i| i + 1);
-            if done.contains(&(pi, start)) {
-                continue;
-            }
-            done.push((pi, start));
-            if done.len() > 64 {
-                done.drain(..32);
-            }
-            let end = memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
-            let ws = start.max(m.start().saturating_sub(WINDOW / 2));
-            let we = end.min(m.end() + WINDOW / 2);
-            let window = &bytes[ws..we];
-            // Line numbers are counted only up to hits, incrementally.
+            // The line's start, looked for no further back than the window (binary files
+            // have few newlines).
+            let lo = m.start().saturating_sub(WINDOW / 2);
+            let start = memrchr(b'\n', &bytes[lo..m.start()]).map_or(lo, |i| lo + i + 1);
             if start >= counted_to {
                 line_no += count_newlines(&bytes[counted_to..start]);
                 counted_to = start;
             }
-            for caps in self.regexes[pi].captures_iter(window) {
-                if let Some(hit) = self.check(p, &caps, bytes, ws, line_no, name) {
-                    hits.push(hit);
+            match job {
+                Job::Format(fi) => {
+                    let f = &FORMATS[fi];
+                    if f.config_only && kind != FileKind::Config {
+                        continue;
+                    }
+                    if f.check == Check::UsersGroups && !name.ends_with(".json") {
+                        continue;
+                    }
+                    if f.mode == Mode::Anchored {
+                        if m.start() > 0
+                            && (bytes[m.start() - 1].is_ascii_alphanumeric()
+                                || b"+/_-.".contains(&bytes[m.start() - 1]))
+                        {
+                            continue;
+                        }
+                        let end = bytes.len().min(m.start() + REACH);
+                        if let Some(caps) = self.regexes[fi].captures(&bytes[m.start()..end]) {
+                            if let Some(h) =
+                                self.check(f, &caps, bytes, m.start(), line_no, opt_path)
+                            {
+                                hits.push(h);
+                            }
+                        }
+                        continue;
+                    }
+                    if done.contains(&(fi, start)) {
+                        continue;
+                    }
+                    done.push((fi, start));
+                    if done.len() > 64 {
+                        done.drain(..32);
+                    }
+                    let end = memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
+                    let ws = start.max(m.start().saturating_sub(WINDOW / 2));
+                    let we = end.min(m.end() + WINDOW / 2);
+                    let window = &bytes[ws..we];
+                    for caps in self.regexes[fi].captures_iter(window) {
+                        if let Some(h) = self.check(f, &caps, bytes, ws, line_no, opt_path) {
+                            hits.push(h);
+                        }
+                    }
+                }
+                Job::Assignment => {
+                    if kind == FileKind::Binary || name.ends_with("users-groups.json") {
+                        continue;
+                    }
+                    let end = memchr(b'\n', &bytes[m.end()..]).map_or(bytes.len(), |i| m.end() + i);
+                    let ws = start.max(m.start().saturating_sub(WINDOW / 2));
+                    let mut we = end.min(m.end() + WINDOW / 2);
+                    // An XML element's value may sit on the next line.
+                    if we < bytes.len() && bytes[..we].ends_with(b">") {
+                        let more = &bytes[we + 1..bytes.len().min(we + 1 + 256)];
+                        let next = memchr(b'\n', more).map_or(more.len(), |i| i);
+                        we = (we + 1 + next).min(bytes.len());
+                    }
+                    let Some((ks, a)) = assign::at(
+                        &bytes[ws..we],
+                        m.start() - ws,
+                        m.end() - ws,
+                        kind == FileKind::Config,
+                    ) else {
+                        continue;
+                    };
+                    if keys_done.contains(&(ws + ks)) {
+                        continue;
+                    }
+                    keys_done.push(ws + ks);
+                    if keys_done.len() > 64 {
+                        keys_done.drain(..32);
+                    }
+                    if let Some(h) = assignment_hit(&a, kind, line_no, opt_path) {
+                        hits.push(h);
+                    }
                 }
             }
         }
-        // An assignment on a line that already holds a token or key of a documented format
-        // is the same secret: keep the specific hit.
-        let specific: Vec<u32> = hits
-            .iter()
-            .filter(|h| {
-                !matches!(
-                    h.kind,
-                    "password-assignment" | "secret-assignment" | "url-credentials"
-                )
-            })
-            .map(|h| h.line)
-            .collect();
-        hits.retain(|h| {
-            !matches!(
-                h.kind,
-                "password-assignment" | "secret-assignment" | "url-credentials"
-            ) || !specific.contains(&h.line)
-        });
+        if kind == FileKind::Config && (name.ends_with(".yaml") || name.ends_with(".yml")) {
+            kubernetes_secret(bytes, opt_path, &mut hits);
+        }
+        dedupe(&mut hits);
         hits
     }
 
     fn check(
         &self,
-        p: &Pattern,
+        p: &Format,
         caps: &regex::bytes::Captures<'_>,
         bytes: &[u8],
         ws: usize,
         line: u32,
-        name: &str,
+        rel: &str,
     ) -> Option<Hit> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
         let text = |i: usize| {
             caps.get(i)
                 .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
@@ -591,81 +585,154 @@ impl Scanner {
             weak,
             option,
         };
+        let option = || nixos::option_for(rel, p.kind, None);
         match p.check {
             Check::Token => {
                 let v = text(1)?;
-                if ALLOWLIST.contains(&v.to_ascii_lowercase().as_str()) {
+                let end = ws + caps.get(1)?.end();
+                let next = &bytes[end..bytes.len().min(end + 3)];
+                if is_token_placeholder(&v)
+                    || entropy(&v) < p.entropy
+                    || nixos::public_value(&v)
+                    || next.iter().any(|c| b"#*".contains(c))
+                {
+                    return None;
+                }
+                Some(mk(redact(&v, p.keep), p.rule, false, option()))
+            }
+            Check::Jwt => {
+                let v = text(1)?;
+                if !jwt_is_real(&v) {
+                    return None;
+                }
+                Some(mk(redact(&v, 3), p.rule, false, option()))
+            }
+            Check::Basic => {
+                let v = text(1)?;
+                let decoded = base64_decode(v.trim_end_matches('='))?;
+                // A password need not be UTF-8.
+                let s = String::from_utf8_lossy(&decoded).into_owned();
+                let (user, pw) = s.split_once(':')?;
+                if user.is_empty()
+                    || is_placeholder_value(pw)
+                    || pw.eq_ignore_ascii_case(user)
+                    || nixos::public_value(pw)
+                {
                     return None;
                 }
                 Some(mk(
-                    redact(&v, p.keep),
-                    rule::SECRET_IN_STORE,
+                    format!("Basic {}", redact(&v, 0)),
+                    p.rule,
                     false,
-                    option_for(name),
+                    option(),
+                ))
+            }
+            Check::CurlUser => {
+                let v = text(1).or_else(|| text(2)).or_else(|| text(3))?;
+                let (user, pw) = v.split_once(':')?;
+                // `-u KEY:` (an API key as the user name, no password): the key is the secret.
+                if pw.is_empty() {
+                    let token_like = user.len() >= 10
+                        && user.bytes().any(|c| c.is_ascii_digit())
+                        && user.bytes().any(|c| c.is_ascii_alphabetic())
+                        && !user.starts_with(['$', '<', '{'])
+                        && !is_placeholder_value(user);
+                    return token_like
+                        .then(|| mk(format!("{}:", redact(user, 0)), p.rule, false, option()));
+                }
+                if is_placeholder_value(&v) && v.starts_with('<')
+                    || user.is_empty() && pw.len() < 8
+                    || is_placeholder_value(pw)
+                    || is_placeholder_value(user) && user.starts_with('$')
+                    || pw.eq_ignore_ascii_case(user)
+                    || ["pass", "password", "token", "secret", "passwd", "pwd"]
+                        .contains(&pw.to_ascii_lowercase().as_str())
+                {
+                    return None;
+                }
+                Some(mk(
+                    format!("{user}:{}", redact(pw, 0)),
+                    p.rule,
+                    false,
+                    option(),
                 ))
             }
             Check::Key => {
                 let whole = caps.get(0)?;
                 let after = ws + whole.end();
-                if !key_body_is_real(&bytes[after..bytes.len().min(after + 8192)]) {
+                let body = &bytes[after..bytes.len().min(after + 8192)];
+                if !key_body_is_real(body) || nixos::public_key_body(body) {
                     return None;
                 }
                 let header = String::from_utf8_lossy(whole.as_bytes()).into_owned();
-                Some(mk(
-                    format!("{header} …[redacted]"),
-                    rule::SECRET_IN_STORE,
-                    false,
-                    option_for(name),
-                ))
-            }
-            Check::Password | Check::Entropic => {
-                if name.ends_with("users-groups.json") {
-                    return None; // reported field by field as NIX-030/031
-                }
-                let key = text(1)?;
-                let v = text(2).or_else(|| text(3)).or_else(|| text(4))?;
-                if is_placeholder(&v) || v.eq_ignore_ascii_case(&key) {
-                    return None;
-                }
-                if p.check == Check::Entropic
-                    && (v.len() < 16
-                        || entropy(&v) < 3.5
-                        || !v.bytes().any(|b| b.is_ascii_digit())
-                        || v.contains(char::is_whitespace))
-                {
-                    return None;
-                }
-                if p.check == Check::Password
-                    && v.len() < 16
-                    && v.bytes().all(|b| b.is_ascii_alphabetic())
-                {
-                    return None; // a word (`Password=Required`), not a password
-                }
-                if p.check == Check::Password && looks_like_code(&v) {
-                    return None;
-                }
-                Some(mk(
-                    format!("{key}={}", redact(&v, 0)),
-                    rule::SECRET_IN_STORE,
-                    false,
-                    option_for(name).or_else(|| {
-                        (key.eq_ignore_ascii_case("psk"))
-                            .then(|| "networking.wireless.networks.<ssid>.psk".to_string())
-                    }),
-                ))
+                Some(mk(format!("{header} …[redacted]"), p.rule, false, option()))
             }
             Check::Url => {
                 let user = text(1)?;
                 let pw = text(2)?;
-                if is_placeholder(&pw) || pw.eq_ignore_ascii_case(&user) {
+                if is_placeholder_value(&pw)
+                    || ["pass", "passwd", "password", "pwd", "secret"]
+                        .contains(&pw.to_ascii_lowercase().as_str())
+                    || pw.eq_ignore_ascii_case(&user)
+                    || pw.len() < 3
+                    || (user.is_empty() && pw.len() < 6)
+                {
+                    return None;
+                }
+                let u = if user.is_empty() { String::new() } else { user };
+                Some(mk(
+                    format!("{u}:{}@…", redact(&pw, 0)),
+                    p.rule,
+                    false,
+                    option(),
+                ))
+            }
+            Check::Netrc => {
+                let v = text(1)?;
+                if is_placeholder_value(&v) {
                     return None;
                 }
                 Some(mk(
-                    format!("{user}:{}@…", redact(&pw, 0)),
-                    rule::SECRET_IN_STORE,
+                    format!("password {}", redact(&v, 0)),
+                    p.rule,
                     false,
-                    option_for(name),
+                    nixos::option_for(rel, p.kind, None),
                 ))
+            }
+            Check::Htpasswd => {
+                let user = text(1)?;
+                let v = text(2)?;
+                let option = nixos::option_for(rel, p.kind, None);
+                if let Some(pw) = v.strip_prefix("{PLAIN}") {
+                    if is_placeholder_value(pw) {
+                        return None;
+                    }
+                    return Some(Hit {
+                        kind: p.kind,
+                        description: "htpasswd password in plain text",
+                        rule: rule::PLAINTEXT_PASSWORD,
+                        line,
+                        redacted: format!("{user}:{{PLAIN}}{}", redact(pw, 0)),
+                        weak: false,
+                        option,
+                    });
+                }
+                let scheme = if v.starts_with("{SHA}") || v.starts_with("{SSHA}") {
+                    "SHA-1"
+                } else if v.starts_with("$apr1$") {
+                    "apr1 (MD5)"
+                } else {
+                    "bcrypt"
+                };
+                Some(Hit {
+                    kind: p.kind,
+                    description: "htpasswd password hash",
+                    rule: rule::PASSWORD_HASH,
+                    line,
+                    redacted: format!("{user}:{scheme} …[redacted]"),
+                    weak: scheme != "bcrypt",
+                    option,
+                })
             }
             Check::NixTokens => {
                 let v = text(1)?;
@@ -692,7 +759,7 @@ impl Scanner {
                 let v = text(2)?;
                 let hashed = field.to_ascii_lowercase().contains("hashed");
                 if hashed
-                    && (v.is_empty() || v == "!" || v == "*" || v.starts_with("!") && v.len() < 3)
+                    && (v.is_empty() || v == "!" || v == "*" || v.starts_with('!') && v.len() < 3)
                 {
                     return None;
                 }
@@ -701,6 +768,7 @@ impl Scanner {
                     "users.users.{}.{field}",
                     user.as_deref().unwrap_or("<name>")
                 );
+                let _ = name;
                 if hashed {
                     let weak = v.starts_with("$1$")
                         || v.starts_with("$5$")
@@ -725,6 +793,304 @@ impl Scanner {
     }
 }
 
+/// The hit of a credential assignment, if its value is a secret.
+fn assignment_hit(a: &assign::Assignment, kind: FileKind, line: u32, rel: &str) -> Option<Hit> {
+    let config = kind == FileKind::Config;
+    if !assign::is_secret_value(a.class, &a.key, &a.value, config) {
+        return None;
+    }
+    // In program sources only a quoted, token-like value is a value and not code.
+    if !config && a.class == assign::Class::Password && a.value.len() < 6 {
+        return None;
+    }
+    // In program sources an unquoted value is an expression unless it cannot be one.
+    if !config && !a.quoted {
+        let v = a
+            .value
+            .trim_end_matches([')', ']', '}', '{', ':', ',', ';']);
+        let symbols = v
+            .bytes()
+            .filter(|c| !c.is_ascii_alphanumeric() && *c != b'_')
+            .count();
+        let digits = v.bytes().filter(u8::is_ascii_digit).count();
+        if v.len() < 8 || is_placeholder_value(v) || (symbols < 2 && digits == 0) {
+            return None;
+        }
+        if code_expression(v) || (!shell_script(rel) && variable_name(v)) {
+            return None;
+        }
+    }
+    if nixos::public_value(&a.value) {
+        return None;
+    }
+    let (k, description) = match a.class {
+        assign::Class::Password => (
+            "password-assignment",
+            "password or pre-shared key assignment",
+        ),
+        _ => ("secret-assignment", "token or secret assignment"),
+    };
+    Some(Hit {
+        kind: k,
+        description,
+        rule: rule::SECRET_IN_STORE,
+        line,
+        redacted: format!("{}={}", a.key, redact(&a.value, 0)),
+        weak: false,
+        option: nixos::option_for(rel, k, Some(&a.key)),
+    })
+}
+
+/// The values of a Kubernetes `Secret` manifest's `data:` (base64) and `stringData:` blocks
+/// (as `services.k3s.manifests` renders them to the store), one hit per value not already hit
+/// on its line. A manifest of another kind (`ExternalSecret`, `SopsSecret`, `ConfigMap`) holds
+/// references or templates, not values.
+fn kubernetes_secret(bytes: &[u8], rel: &str, hits: &mut Vec<Hit>) {
+    if memchr::memmem::find(bytes, b"ecret").is_none() {
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    // Each YAML document (`---`) on its own.
+    let mut start = 0;
+    for end in (0..=lines.len()).filter(|&i| i == lines.len() || lines[i].starts_with("---")) {
+        kubernetes_document(&lines, start, end, rel, hits);
+        start = end + 1;
+    }
+}
+
+/// [`kubernetes_secret`] on `lines[start..end]`, one YAML document.
+fn kubernetes_document(lines: &[&str], start: usize, end: usize, rel: &str, hits: &mut Vec<Hit>) {
+    let unquote = |v: &str| v.trim().trim_matches(['\'', '"']).trim().to_string();
+    let doc = &lines[start.min(end)..end];
+    let is_secret_kind = doc.iter().any(|l| {
+        l.trim()
+            .strip_prefix("kind:")
+            .is_some_and(|v| unquote(v).eq_ignore_ascii_case("secret"))
+    });
+    if !is_secret_kind {
+        return;
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    // (block indent, base64) while inside `data:` / `stringData:`.
+    let mut block: Option<(usize, bool)> = None;
+    for (i, l) in lines.iter().enumerate().take(end).skip(start) {
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if let Some((ind, base64)) = block {
+            if indent(l) <= ind {
+                block = None;
+            } else {
+                let Some((key, v)) = t.split_once(':') else {
+                    continue;
+                };
+                let mut v = unquote(v);
+                if matches!(v.as_str(), "|" | ">" | "|-" | ">-") {
+                    v = lines[..end]
+                        .get(i + 1)
+                        .map_or(String::new(), |n| unquote(n));
+                }
+                let secret = if base64 {
+                    v.len() >= 12
+                        && !is_placeholder_value(&v)
+                        && base64_decode(v.trim_end_matches('=')).is_some_and(|d| {
+                            d.len() >= 8 && d.iter().any(|c| !c.is_ascii_whitespace())
+                        })
+                } else {
+                    v.len() >= 6 && !is_placeholder_value(&v) && !assign::looks_like_code(&v)
+                };
+                let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                if secret && !hits.iter().any(|h| h.line == line) {
+                    hits.push(Hit {
+                        kind: "kubernetes-secret",
+                        description: "Kubernetes Secret value",
+                        rule: rule::SECRET_IN_STORE,
+                        line,
+                        redacted: format!("{}: {}", key.trim(), redact(&v, 0)),
+                        weak: false,
+                        option: nixos::option_for(rel, "kubernetes-secret", Some(key.trim())),
+                    });
+                }
+                continue;
+            }
+        }
+        if t == "data:" || t == "stringData:" {
+            block = Some((indent(l), t == "data:"));
+        }
+    }
+}
+
+/// A shell script, where an unquoted word is a literal (`TOKEN=abc123`), not a variable.
+fn shell_script(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| matches!(ext, "sh" | "bash" | "zsh" | "fish"))
+}
+
+/// An unquoted value in a program source that names a variable or a constant
+/// (`private_key_pkcs12`, `T.Keyword.DML`, `SOCKS5_CUSTOM_AUTH_END`).
+fn variable_name(v: &str) -> bool {
+    v.bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && v.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+        && (v.contains(['_', '.']) || !v.bytes().any(|c| c.is_ascii_digit()))
+}
+
+/// An unquoted value in a program source that is an expression: a call or an index
+/// (`grpc.ssl_channel_credentials(`, `d['k']`, `Optional[str]`), a bracketed literal, a
+/// variable (`$self->x`, `Net::SSLeay::x`, `@x`, `*p`, `&x`).
+fn code_expression(v: &str) -> bool {
+    let head = v
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
+        .count();
+    matches!(v.as_bytes().get(head), Some(b'(' | b'['))
+        || v.starts_with(['$', '@', '*', '&', '!', '%', '{'])
+        || v.contains("->")
+        || v.contains("::")
+}
+
+/// An assignment, URL or header on a line that already holds a token or key of a documented
+/// format is the same secret: keep the specific hit; and one hit per kind and line.
+fn dedupe(hits: &mut Vec<Hit>) {
+    let generic = |k: &str| {
+        matches!(
+            k,
+            "password-assignment"
+                | "secret-assignment"
+                | "url-credentials"
+                | "bearer-token"
+                | "basic-auth-header"
+                | "curl-user"
+                | "jwt"
+        )
+    };
+    let specific: Vec<u32> = hits
+        .iter()
+        .filter(|h| !generic(h.kind))
+        .map(|h| h.line)
+        .collect();
+    hits.retain(|h| !generic(h.kind) || !specific.contains(&h.line));
+    let mut seen: Vec<(u32, &'static str, String)> = Vec::new();
+    hits.retain(|h| {
+        let k = (h.line, h.kind, h.option.clone().unwrap_or_default());
+        if seen.contains(&k) {
+            false
+        } else {
+            seen.push(k);
+            true
+        }
+    });
+    // A JWT is the secret of the assignment or header that holds it.
+    let jwt_lines: Vec<u32> = hits
+        .iter()
+        .filter(|h| h.kind == "jwt")
+        .map(|h| h.line)
+        .collect();
+    let others: Vec<u32> = hits
+        .iter()
+        .filter(|h| h.kind != "jwt")
+        .map(|h| h.line)
+        .collect();
+    hits.retain(|h| h.kind != "jwt" || !others.contains(&h.line));
+    let _ = jwt_lines;
+}
+
+/// Placeholders in a token of a documented format: `ghp_xxxx…`, `glpat-XXXX…`,
+/// `…-####`, runs of one character or of the alphabet, documentation words.
+fn is_token_placeholder(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    if ALLOWLIST.contains(&l.as_str()) {
+        return true;
+    }
+    [
+        "xxxx",
+        "####",
+        "****",
+        "example",
+        "your",
+        "placeholder",
+        "redacted",
+        "test1234",
+        "abcd1234",
+        "tokenhere",
+        "stringhere",
+        "keyhere",
+        "secrethere",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+        || repeated_chunk_upto(&l, 5)
+        || l.as_bytes()
+            .windows(8)
+            .any(|w| w.iter().all(|&c| c == w[0]))
+        || l.as_bytes().windows(12).any(|w| {
+            w.iter().all(u8::is_ascii_alphabetic) && w.windows(2).all(|p| p[1] == p[0] + 1)
+        })
+}
+
+/// A JWT whose header decodes to a JSON object (`{"alg":…}` or `{"typ":…}`), and whose
+/// claims, when present, decode too.
+fn jwt_is_real(v: &str) -> bool {
+    let v = if v.starts_with("ZXlK") {
+        match base64_decode(v.trim_end_matches('=')).and_then(|b| String::from_utf8(b).ok()) {
+            Some(s) => s,
+            None => return false,
+        }
+    } else {
+        v.to_string()
+    };
+    let mut parts = v.split('.');
+    let header = parts.next().unwrap_or("");
+    let decode = |p: &str| {
+        base64_decode(p.trim_end_matches('=')).map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
+    let Some(h) = decode(header) else {
+        return false;
+    };
+    let h = h.trim();
+    if !h.starts_with('{')
+        || !h.ends_with('}')
+        || !(h.contains("\"alg\"") || h.contains("\"typ\"") || h.contains("\"kid\""))
+    {
+        return false;
+    }
+    match parts.next() {
+        Some(c) if !c.is_empty() => decode(c).is_some_and(|c| c.trim_start().starts_with('{')),
+        _ => false,
+    }
+}
+
+/// Standard or URL-safe base64 without padding; `None` on a character outside both.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).unwrap_or(0));
+        }
+    }
+    Some(out)
+}
+
 /// The `"name"` of the user object before `at` in a users-groups.json.
 fn user_before(bytes: &[u8], at: usize) -> Option<String> {
     let lo = at.saturating_sub(4096);
@@ -745,15 +1111,6 @@ fn user_before(bytes: &[u8], at: usize) -> Option<String> {
         .trim_start()
         .strip_prefix('"')?;
     Some(rest.split('"').next()?.to_string())
-}
-
-fn looks_like_code(v: &str) -> bool {
-    v.contains("()")
-        || v.starts_with("self.")
-        || v.starts_with("this.")
-        || v.ends_with(')')
-        || v.starts_with("args.")
-        || v.starts_with("os.")
 }
 
 /// A private key body: the lines after the header (JSON `\\n` escapes undone) are base64 of at
@@ -815,28 +1172,10 @@ fn key_body_is_real(after: &[u8]) -> bool {
     total >= 64
 }
 
-/// The NixOS option that writes a file with this name, where it is well known.
+/// The NixOS option that most likely wrote a file with this name (see [`nixos::option_for`]).
 #[must_use]
 pub fn option_for(name: &str) -> Option<String> {
-    let o = match name {
-        "wpa_supplicant.conf" => "networking.wireless.networks.<ssid>.psk",
-        "nix.conf" => "nix.settings / nix.extraOptions",
-        "users-groups.json" => "users.users.<name>",
-        "configuration.yaml" => "services.home-assistant.config",
-        "smb.conf" => "services.samba.settings",
-        "wg0.conf" | "wireguard.conf" => "networking.wireguard.interfaces.<n>.privateKey",
-        "rclone.conf" => "environment.etc.\"rclone.conf\".text",
-        n if n.ends_with(".env")
-            || n == ".env"
-            || n.ends_with("-env")
-            || n.ends_with("EnvironmentFile") =>
-        {
-            "systemd.services.<name>.environment (or serviceConfig.EnvironmentFile)"
-        }
-        n if n.ends_with(".service") => "systemd.services.<name>.environment / serviceConfig",
-        _ => return None,
-    };
-    Some(o.to_string())
+    nixos::option_for(name, "", None)
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
@@ -856,7 +1195,9 @@ mod tests {
     use super::*;
 
     fn kinds(rel: &str, text: &str) -> Vec<&'static str> {
-        Scanner::new()
+        static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        SCANNER
+            .get_or_init(Scanner::new)
             .scan(rel, text.as_bytes())
             .into_iter()
             .map(|h| h.kind)
@@ -866,7 +1207,7 @@ mod tests {
     #[test]
     fn patterns_compile_and_find_tokens() {
         let s = Scanner::new();
-        let text = "x\nkey = AKIAZ3MHALKJ4TQW7XYZ\nghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n";
+        let text = "x\nkey = AKIAZ3MHALKJ4TQW7XYZ\nghp_q8Zr2LmX0vT7pK3nW9yBcD4eF5gH6jK7lM8n\n";
         let h = s.scan("etc/app.conf", text.as_bytes());
         assert_eq!(h.len(), 2, "{h:?}");
         assert_eq!(h[0].line, 2);
@@ -882,7 +1223,8 @@ mod tests {
         assert!(kinds("etc/app.conf", "password = ${PASSWORD}\n").is_empty());
         assert!(kinds("etc/app.conf", "passwordFile=/run/secrets/pw\n").is_empty());
         assert!(kinds("share/doc/app/README", "password=Sup3rS3cret!\n").is_empty());
-        assert!(kinds("lib/python3/site.py", "password = 'Sup3rS3cret!'\n").is_empty());
+        assert!(kinds("lib/python3/site.py", "password = self.password\n").is_empty());
+        assert!(kinds("lib/python3/site.py", "password = getpass()\n").is_empty());
         assert!(kinds("etc/app.conf", "token=abcabcabcabc\n").is_empty());
         assert_eq!(
             kinds("etc/app.conf", "password=Sup3rS3cret!\n"),
@@ -892,6 +1234,104 @@ mod tests {
             kinds("etc/app.conf", "api_token = \"q8Zr2LmX0vT7pK3nW9yB\"\n"),
             ["secret-assignment"]
         );
+    }
+
+    /// Lines of Python, Perl, JavaScript and Vim script libraries (as Debian ships them in
+    /// `/usr/lib` and `/usr/share`) that named a credential in code: not secrets.
+    #[test]
+    fn code_in_program_sources_is_not_a_secret() {
+        for (file, line) in [
+            (
+                "lib/x.py",
+                "        self._ssl_channel_credentials = grpc.ssl_channel_credentials(",
+            ),
+            (
+                "lib/x.py",
+                "query_params=['filter', 'maxResults', 'pageToken', 'returnPartialSuccess'],",
+            ),
+            (
+                "lib/x.py",
+                "    credentials: Optional[ga_credentials.Credentials] = None,",
+            ),
+            ("lib/x.py", "token = token_response[\"accessToken\"]"),
+            (
+                "lib/x.py",
+                "fetchAccessTokenRequest = _messages.MessageField('FetchAccessTokenRequest', 2)",
+            ),
+            (
+                "lib/x.py",
+                "serviceAgentAuth = _messages.EnumField('ServiceAgentAuthValueValuesEnum', 10)",
+            ),
+            (
+                "lib/x.py",
+                "credentials._private_key_pkcs12 = private_key_pkcs12",
+            ),
+            ("lib/x.py", "printer('    url, credentials=credentials,')"),
+            (
+                "lib/x.py",
+                "_CREDENTIALS_FILENAME = \"application_default_credentials.json\"",
+            ),
+            (
+                "lib/x.py",
+                "key_file_pass = config.get('Credentials', 'gs_service_key_file_password',",
+            ),
+            (
+                "lib/x.py",
+                "m = re.match(r\"^projects/(?P<project>.+?)/secrets/(?P<secret>.+?)$\", path)",
+            ),
+            ("lib/x.py", "    'Cache-Control': 'private, max-age=20',"),
+            (
+                "lib/x.js",
+                "exports.SOCKS5_CUSTOM_AUTH_END = SOCKS5_CUSTOM_AUTH_END;",
+            ),
+            ("lib/x.js", "}else if(token === LEFT_BRACE){"),
+            ("lib/x.pm", "my $auth = $Net::SSLeay::proxyauth;"),
+            ("lib/x.pm", "$token = $self->get_token || return undef;"),
+            ("lib/x.t", "pass \"no error messages during upgrade\";"),
+            (
+                "lib/x.py",
+                "help=\"Specify a proxy in the form scheme://[user:passwd@]proxy.server:port.\",",
+            ),
+            (
+                "lib/x.py",
+                "Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+            ),
+            (
+                "lib/x.py",
+                "Location: http://example.com/cb#access_token=2YotnFZFEjr1zCsicMWpAA",
+            ),
+            (
+                "lib/x.pod",
+                "Sets the default password callback called when loading a PEM certificate.",
+            ),
+        ] {
+            assert!(
+                kinds(file, &format!("{line}\n")).is_empty(),
+                "{file}: {line}"
+            );
+        }
+        // A literal is still a literal in a program source.
+        assert_eq!(
+            kinds("lib/x.py", "API_TOKEN = \"q8Zr2LmX0vT7pK3nW9yB\"\n"),
+            ["secret-assignment"]
+        );
+        assert_eq!(
+            kinds("bin/deploy.sh", "export DB_PASSWORD=Xk7pQ9wLm2\n"),
+            ["password-assignment"]
+        );
+    }
+
+    #[test]
+    fn kubernetes_secret_values() {
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  dsn: cG9zdGdyZXM6Ly9hcHA6WGs3cFE5d0xtMkBkYg==\n  user: YXBw\nstringData:\n  token: Q7mZ2xL9pR4vK8nT\n";
+        // `dsn` by the manifest, `token` by its name already (one hit per line).
+        let mut k = kinds("manifests/db.yaml", secret);
+        k.sort_unstable();
+        assert_eq!(k, ["kubernetes-secret", "secret-assignment"]);
+        // Another kind in the next document, templates and short values: nothing.
+        let other = "kind: Secret\ndata:\n  a: ''\n---\nkind: ConfigMap\ndata:\n  key: secret/mysecret\n---\nkind: ExternalSecret\nspec:\n  data:\n    - key: cG9zdGdyZXM6Ly9hcHA6WGs3cFE5d0xtMkBkYg==\n";
+        assert!(kinds("manifests/x.yaml", other).is_empty());
+        assert!(kinds("manifests/x.yaml", "kind: Secret\ndata:\n  x: YmFyCg==\n").is_empty());
     }
 
     #[test]

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+AKIAZZZ
+exec /usr/bin/billing

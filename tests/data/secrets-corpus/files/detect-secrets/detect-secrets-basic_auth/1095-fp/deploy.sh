@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+http://localhost:5000/<%= @variable %>
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+not_secret = notapassword
+exec /usr/bin/billing

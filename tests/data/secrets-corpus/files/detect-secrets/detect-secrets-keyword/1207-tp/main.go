@@ -1,0 +1,1 @@
+apikey = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}"

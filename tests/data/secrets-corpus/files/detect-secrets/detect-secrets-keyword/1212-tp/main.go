@@ -1,0 +1,1 @@
+passwd = m{{h}o)p${e]nob(ody[finds>-_$#thisone}}'

@@ -1,0 +1,1 @@
+if (api_key === "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}") {

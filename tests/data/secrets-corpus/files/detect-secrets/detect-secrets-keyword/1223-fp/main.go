@@ -1,0 +1,1 @@
+password: real_key

@@ -1,0 +1,1 @@
+if (secret == "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}")

@@ -1,0 +1,1 @@
+password = @"m{{h}o)p${e]nob(ody[finds>-_$#thisone}}";

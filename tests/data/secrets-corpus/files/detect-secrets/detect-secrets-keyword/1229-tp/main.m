@@ -1,0 +1,1 @@
+my_password_secure = @"m{{h}o)p${e]nob(ody[finds>-_$#thisone}}";

@@ -1,0 +1,1 @@
+secrete[] = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}";

@@ -1,0 +1,1 @@
+char secrete[25] = "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}";

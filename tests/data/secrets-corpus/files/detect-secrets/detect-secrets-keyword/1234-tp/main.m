@@ -1,0 +1,1 @@
+api_key = 'm{{h}o)p${e]nob(ody[finds>-_$#thisone}}';

@@ -1,0 +1,1 @@
+private_key = m{{h}o)p${e]nob(ody[finds>-_$#thisone}};

@@ -1,0 +1,1 @@
+secret[] = m{{h}o)p${e]nob(ody[finds>-_$#thisone}};

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+db_pass: 'A,.:-¨@*¿?!'
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+password: ${link}
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+api_key = ""
+exec /usr/bin/billing

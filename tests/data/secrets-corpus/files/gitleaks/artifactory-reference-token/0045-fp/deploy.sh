@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+lowEntropy := cmVmdXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX
+exec /usr/bin/billing

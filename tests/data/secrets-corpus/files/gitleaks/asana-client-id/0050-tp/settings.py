@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+asanaToken = '0322279781479922'

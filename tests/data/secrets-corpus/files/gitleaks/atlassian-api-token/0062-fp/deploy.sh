@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+getPagesInConfluenceSpace,searchConfluenceUsingCql
+exec /usr/bin/billing

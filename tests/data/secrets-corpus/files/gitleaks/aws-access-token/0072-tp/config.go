@@ -1,0 +1,7 @@
+package config
+
+import "os"
+
+var AWSToken string = "ABIA4ARKHOJGTT6OPEA3"
+
+var Home = os.Getenv("HOME")

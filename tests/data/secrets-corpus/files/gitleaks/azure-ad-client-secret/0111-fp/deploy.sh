@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+buf.WriteString("~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n\n::\n\n")
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+bitbucketToken = "ozsrcm4uoirxsh7xxrk7gs10d2levr41"

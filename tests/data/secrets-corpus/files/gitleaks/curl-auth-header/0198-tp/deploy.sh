@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+curl -H 'Authorization: Basic YnJvd3Nlcjo=' \
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+curl -u ":" https://localhost:9200
+exec /usr/bin/billing

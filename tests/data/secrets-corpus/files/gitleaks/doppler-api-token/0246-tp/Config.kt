@@ -1,0 +1,3 @@
+package billing
+
+var dopplerToken = "dp.pt.ajp7f3pqtau9m9b64ngsa9olmcayjd4l9hecnmhxyhi"

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+droneciToken = 'sjsch4fgtei8uvvdyjxd8f7xszyv7s5v'

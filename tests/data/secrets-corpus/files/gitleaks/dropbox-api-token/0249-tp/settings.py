@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+dropboxToken = "yhmvcy5p90r48zj"

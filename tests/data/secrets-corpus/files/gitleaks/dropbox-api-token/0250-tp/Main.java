@@ -1,0 +1,5 @@
+public class Main {
+  static {
+    System.setProperty("DROPBOX_TOKEN", "yhmvcy5p90r48zj");
+  }
+}

@@ -1,0 +1,2 @@
+<?php
+$finnhubToken .= "fve98yxc8viw7qdbqtec"

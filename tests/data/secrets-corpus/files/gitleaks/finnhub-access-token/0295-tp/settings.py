@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+finnhubToken = 'fve98yxc8viw7qdbqtec'

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+"type": "service_account"
+exec /usr/bin/billing

@@ -1,0 +1,3 @@
+package billing
+
+var genericToken = "Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB"

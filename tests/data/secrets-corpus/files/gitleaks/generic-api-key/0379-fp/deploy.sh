@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+X-API-Name": "NRG0-Hermes-INTERNAL-API",
+exec /usr/bin/billing

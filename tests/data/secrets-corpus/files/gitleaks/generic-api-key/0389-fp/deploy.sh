@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+keyword: "Befaehigung_P2"
+exec /usr/bin/billing

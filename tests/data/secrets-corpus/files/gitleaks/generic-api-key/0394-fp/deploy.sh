@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+primaryKey=KihG6is3.s3OnM6-.WuDcQywKdsmWJ
+exec /usr/bin/billing

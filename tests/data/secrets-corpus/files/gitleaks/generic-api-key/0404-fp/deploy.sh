@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+sequenceKey = "18"
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+                                "key_name": "prod5zyxlmy-cmk",
+exec /usr/bin/billing

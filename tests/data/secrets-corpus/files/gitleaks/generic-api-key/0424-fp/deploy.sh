@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+PuttyPassword=0
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+ghu_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+glpat-xxxxxxxx-xxxxxxxxxxxxxxxxxx.xxxxxxxxx
+exec /usr/bin/billing

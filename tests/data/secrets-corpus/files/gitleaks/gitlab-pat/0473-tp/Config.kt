@@ -1,0 +1,3 @@
+package billing
+
+var gitlabToken = "glpat-os2eabckxkzw0dlkukx8"

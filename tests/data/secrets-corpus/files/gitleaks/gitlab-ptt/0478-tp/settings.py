@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+gitlabToken = "glptt-b0c7ac3a8fab1d19e20b71ac9b639c56e22a063a"

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+huggingface-cli login --token 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
+exec /usr/bin/billing

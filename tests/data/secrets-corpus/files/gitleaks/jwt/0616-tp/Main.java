@@ -1,0 +1,5 @@
+public class Main {
+  static {
+    System.setProperty("JWT_TOKEN", "eyz1KVS4k3VAtp9iHWX5YuZv.ey2luiEfEJ8fpHbC5/arPMrunBk.yTzB11p0fFl7IsTXhw");
+  }
+}

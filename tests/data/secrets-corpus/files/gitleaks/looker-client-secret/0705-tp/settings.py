@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+lookerToken = 'zakhx6j9sbnla0ub8mlyd6tb'

@@ -1,0 +1,5 @@
+public class Main {
+  static {
+    System.setProperty("MAILCHIMP_TOKEN", "430c62d993a1bf43bcfba5141123b17b-us20");
+  }
+}

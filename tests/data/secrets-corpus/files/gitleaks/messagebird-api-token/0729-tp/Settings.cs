@@ -1,0 +1,5 @@
+namespace Billing {
+  public static class Settings {
+    string message-birdToken = "ut75cp8s4gcxbwwd9j5tgblmj";
+  }
+}

@@ -1,0 +1,5 @@
+package billing;
+
+public class Config {
+    String netlifyToken = "aw5dxqoy_i1ajx9g793bxsbgikphfpr=0zsx2qu2k";
+}

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+new-relicToken = "jv5a9kci2y1yg5nlshcr9y6zm9cxmcjezuch7g5fiz70s9lalq0jg21pg25uzsb9"

@@ -1,0 +1,2 @@
+<?php
+$new-relicToken .= "NRAK-gbb62jyuhtnvo0ysps78k40swhw"

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+new-relicToken = 'NRAK-gbb62jyuhtnvo0ysps78k40swhw'

@@ -1,0 +1,5 @@
+namespace Billing {
+  public static class Settings {
+    string plaidToken = "rVDDIK1lGv08z8qWUAKRVM3w";
+  }
+}

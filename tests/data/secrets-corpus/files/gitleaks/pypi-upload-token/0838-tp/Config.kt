@@ -1,0 +1,3 @@
+package billing
+
+var pypiToken = "pypi-AgEIcHlwaS5vcmc2afb661245b8c977b92b8fb8b4f53b3908d780e6cc8c9821b2aa2f23facdde7c"

@@ -1,0 +1,2 @@
+<?php
+$rapidapiToken .= "_-0xm8238_53rzkd19hyz7wfcly6hous77_a0aqoitf1l0qwqy"

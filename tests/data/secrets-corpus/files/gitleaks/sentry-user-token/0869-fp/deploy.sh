@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+sntryu_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+exec /usr/bin/billing

@@ -1,0 +1,2 @@
+<?php
+$settlemintTokenToken .= "sm_aat_k5vlv6ph5a5k5ccn"

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+settlemintTokenToken = 'sm_aat_k5vlv6ph5a5k5ccn'

@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+settlemintTokenToken = "sm_sat_bxuu06d5ehtqt55m"

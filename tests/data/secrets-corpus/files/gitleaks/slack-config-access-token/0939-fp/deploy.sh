@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+xoxe.xoxp-1-initial
+exec /usr/bin/billing

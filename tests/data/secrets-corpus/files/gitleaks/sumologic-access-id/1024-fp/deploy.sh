@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+- (NSInteger)sumOfValuesInRange:(NSRange)range;
+exec /usr/bin/billing

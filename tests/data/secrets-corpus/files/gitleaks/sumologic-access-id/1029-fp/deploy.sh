@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+sumologic_access_id         = ""
+exec /usr/bin/billing

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+SUMO_ACCESS_KEY={SumoAccessKey}
+exec /usr/bin/billing

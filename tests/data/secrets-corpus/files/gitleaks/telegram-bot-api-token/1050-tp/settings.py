@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+telegramToken = '81522:Ae53i0qn6zdq6oj_xa96-wphtimrtyl144g'

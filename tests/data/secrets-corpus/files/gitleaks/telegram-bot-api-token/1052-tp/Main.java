@@ -1,0 +1,5 @@
+public class Main {
+  static {
+    System.setProperty("TELEGRAM_TOKEN", "8796248728708688:Aakgsbkmm_v--i32wp7ku9wukvu58-9j4qm");
+  }
+}

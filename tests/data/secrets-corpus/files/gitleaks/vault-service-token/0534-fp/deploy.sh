@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+s.makeKubeConfigController = args
+exec /usr/bin/billing

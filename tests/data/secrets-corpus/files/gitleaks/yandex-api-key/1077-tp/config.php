@@ -1,0 +1,2 @@
+<?php
+$yandexToken .= "AQVNsFU05o8bcEmQ5RsOdAzubYsiNgGL6ujy6OO_JI"

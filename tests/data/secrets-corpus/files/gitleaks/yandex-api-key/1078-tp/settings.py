@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+yandexToken = 'AQVNsFU05o8bcEmQ5RsOdAzubYsiNgGL6ujy6OO_JI'

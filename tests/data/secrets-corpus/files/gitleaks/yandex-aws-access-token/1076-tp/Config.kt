@@ -1,0 +1,3 @@
+package billing
+
+var yandexToken = "YCL9ZW9U7U_OTTzNTGfMK5eRITRJThhfIfCOzOux"
