@@ -84,6 +84,14 @@ pub struct AuditArgs {
     /// The system to audit: `/` (the live host) or a mounted root.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
+    /// Audit a built NixOS system before it is deployed: a toplevel (`./result`, a
+    /// `system-N-link`, `/run/current-system`, a store path) read through the store at
+    /// `--store-root`. Rules that need a running system skip; each specialisation is audited too.
+    #[arg(long, value_name = "PATH", conflicts_with = "root")]
+    pub system: Option<PathBuf>,
+    /// With `--system`: the directory holding `nix/store` and `nix/var/nix/db`.
+    #[arg(long, value_name = "DIR", default_value = "/", requires = "system")]
+    pub store_root: PathBuf,
     /// Output format.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,

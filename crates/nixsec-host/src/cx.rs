@@ -71,6 +71,7 @@ pub struct HostCx {
     info: HostInfo,
     options: AuditOptions,
     facts: Facts,
+    built: Option<Arc<nixsec_system::System>>,
 }
 
 impl HostCx {
@@ -89,7 +90,25 @@ impl HostCx {
             info,
             options: AuditOptions::default(),
             facts: Facts::default(),
+            built: None,
         }
+    }
+
+    /// A context for a built system (`nixsec audit --system`): the root is its [`View`], and
+    /// rules that need a running system skip ([`crate::system`]).
+    ///
+    /// [`View`]: nixsec_system::View
+    #[must_use]
+    pub fn built(view: &nixsec_system::View) -> Self {
+        let mut cx = HostCx::new(view.root().clone());
+        cx.built = Some(Arc::clone(view.system()));
+        cx
+    }
+
+    /// The built system audited, when this is not a running (or mounted) one.
+    #[must_use]
+    pub fn built_system(&self) -> Option<&Arc<nixsec_system::System>> {
+        self.built.as_ref()
     }
 
     /// Set the audit options.

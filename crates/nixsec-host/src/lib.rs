@@ -21,6 +21,7 @@ pub mod scan;
 pub mod sshd;
 pub mod store;
 pub mod sudoers;
+pub mod system;
 
 pub use cx::{Fact, HostCx};
 pub use engine::{find_rule, host_rules, run_rules, HostRule, Rule, Selection, HOST_RULES};
