@@ -9,6 +9,7 @@
 
 pub mod blockdev;
 pub mod cx;
+pub mod diff;
 pub mod engine;
 pub mod environment;
 pub mod firewall;
