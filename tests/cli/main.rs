@@ -16,6 +16,7 @@ mod nixstore;
 mod rule_snapshots;
 mod scan;
 mod schema_v1;
+mod system;
 mod store;
 mod tools;
 mod units;
