@@ -49,7 +49,10 @@ fn sev(c: &Change) -> &'static str {
 }
 
 fn show(v: Option<&String>) -> String {
-    v.map_or_else(|| "(none)".to_string(), |s| nixsec_core::escape(s).into_owned())
+    v.map_or_else(
+        || "(none)".to_string(),
+        |s| nixsec_core::escape(s).into_owned(),
+    )
 }
 
 fn text(out: &mut dyn Write, old: &Side, new: &Side, changes: &[Change]) -> std::io::Result<()> {
@@ -68,7 +71,9 @@ fn text(out: &mut dyn Write, old: &Side, new: &Side, changes: &[Change]) -> std:
             nixsec_core::escape(&c.subject),
             show(c.old.as_ref()),
             show(c.new.as_ref()),
-            c.rule.as_ref().map_or_else(String::new, |r| format!("  [{r}]"))
+            c.rule
+                .as_ref()
+                .map_or_else(String::new, |r| format!("  [{r}]"))
         )?;
     }
     writeln!(out, "{} changes", changes.len())
@@ -77,18 +82,32 @@ fn text(out: &mut dyn Write, old: &Side, new: &Side, changes: &[Change]) -> std:
 fn md_cell(s: Option<&String>) -> String {
     s.map_or_else(
         || "—".to_string(),
-        |s| format!("`{}`", nixsec_core::escape(s).replace('|', "\\|").replace('`', "'")),
+        |s| {
+            format!(
+                "`{}`",
+                nixsec_core::escape(s).replace('|', "\\|").replace('`', "'")
+            )
+        },
     )
 }
 
-fn markdown(out: &mut dyn Write, old: &Side, new: &Side, changes: &[Change]) -> std::io::Result<()> {
+fn markdown(
+    out: &mut dyn Write,
+    old: &Side,
+    new: &Side,
+    changes: &[Change],
+) -> std::io::Result<()> {
     writeln!(out, "### nixsec diff\n")?;
     writeln!(out, "`{}` → `{}`\n", old.name, new.name)?;
     if changes.is_empty() {
         return writeln!(out, "No security-relevant change.");
     }
     let worse = changes.iter().filter(|c| c.severity.is_some()).count();
-    writeln!(out, "{} changes, {worse} making the new system worse.\n", changes.len())?;
+    writeln!(
+        out,
+        "{} changes, {worse} making the new system worse.\n",
+        changes.len()
+    )?;
     writeln!(out, "| severity | kind | subject | old | new | rule |")?;
     writeln!(out, "|---|---|---|---|---|---|")?;
     for c in changes {
@@ -136,7 +155,10 @@ fn sarif(changes: &[Change]) -> serde_json::Value {
 
 pub fn run(_global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<ExitStatus> {
     if !matches!(args.format.as_str(), "text" | "json" | "markdown" | "sarif") {
-        bail!("unknown format `{}` (text, json, markdown or sarif)", args.format);
+        bail!(
+            "unknown format `{}` (text, json, markdown or sarif)",
+            args.format
+        );
     }
     let (a, b) = targets(args)?;
     let (old, new) = rayon::join(|| side(args, &a), || side(args, &b));
@@ -159,12 +181,17 @@ pub fn run(_global: &GlobalArgs, args: &DiffArgs) -> anyhow::Result<ExitStatus> 
         _ => text(&mut buf, &old, &new, &changes)?,
     }
     match &args.output {
-        Some(p) => std::fs::write(p, &buf).with_context(|| format!("`{}`: cannot write the diff", p.display()))?,
+        Some(p) => std::fs::write(p, &buf)
+            .with_context(|| format!("`{}`: cannot write the diff", p.display()))?,
         None => std::io::stdout().write_all(&buf)?,
     }
     let threshold = args.fail_on.unwrap_or_default().threshold;
     let worse = changes
         .iter()
         .any(|c| matches!((c.severity, threshold), (Some(s), Some(t)) if s >= t));
-    Ok(if worse { ExitStatus::Failure } else { ExitStatus::Success })
+    Ok(if worse {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }

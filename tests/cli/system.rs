@@ -104,7 +104,9 @@ fn hardened_server_audits_without_reader_errors() {
     }
     // Read from the fixture: nix.conf `sandbox = true`, `trusted-users = root`,
     // `PermitRootLogin no`, no `mitigations=off`, the sudo wrapper `u+rx,g+x` (4510).
-    for rule in ["NIX-012", "NIX-014", "NIX-078", "NIX-118", "NIX-134", "NIX-007", "NIX-071"] {
+    for rule in [
+        "NIX-012", "NIX-014", "NIX-078", "NIX-118", "NIX-134", "NIX-007", "NIX-071",
+    ] {
         let v = verdict(&r, rule);
         assert!(v.iter().all(|f| f["status"] == "pass"), "{rule}: {v:?}");
     }
@@ -202,8 +204,9 @@ fn specialisations_are_audited_and_named() {
     // `debug` is the weakened server: its PermitRootLogin yes is reported, naming it.
     let root = verdict(&r, "NIX-078");
     assert!(
-        root.iter().any(|f| f["status"] == "fail"
-            && f["subject"] == "specialisation debug: PermitRootLogin"),
+        root.iter()
+            .any(|f| f["status"] == "fail"
+                && f["subject"] == "specialisation debug: PermitRootLogin"),
         "{root:?}"
     );
     // `plain` is hardened like the base: nothing of its own.
@@ -211,7 +214,9 @@ fn specialisations_are_audited_and_named() {
         .as_array()
         .expect("findings")
         .iter()
-        .any(|f| f["subject"].as_str().is_some_and(|x| x.starts_with("specialisation plain"))));
+        .any(|f| f["subject"]
+            .as_str()
+            .is_some_and(|x| x.starts_with("specialisation plain"))));
 }
 
 #[test]
@@ -225,8 +230,14 @@ fn markdown_and_text_outputs() {
         .output()
         .expect("run");
     let md = String::from_utf8_lossy(&out.stdout);
-    assert!(md.contains("| severity | kind | subject | old | new | rule |"), "{md}");
-    assert!(md.contains("| high | group-member-added | `docker:alice` |"), "{md}");
+    assert!(
+        md.contains("| severity | kind | subject | old | new | rule |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| high | group-member-added | `docker:alice` |"),
+        "{md}"
+    );
 }
 
 /// A toplevel in a store laid out by hand (no Nix needed), for the hostile cases.
@@ -255,7 +266,10 @@ fn hostile_toplevels_are_clear_errors() {
     let (t, top) = hostile(|d| std::fs::remove_dir(d.join("etc")).expect("rm"));
     let out = run(t.path(), &top);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no `etc`"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no `etc`"),
+        "{out:?}"
+    );
     // etc is a link loop.
     let (t, top) = hostile(|d| {
         std::fs::remove_dir(d.join("etc")).expect("rm");
@@ -263,7 +277,10 @@ fn hostile_toplevels_are_clear_errors() {
     });
     let out = run(t.path(), &top);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic links"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("symbolic links"),
+        "{out:?}"
+    );
     // A 10 MB kernel-params and a boot.json of another version: the audit runs, the kernel
     // command-line rule says why it could not.
     let (t, top) = hostile(|d| {
@@ -274,7 +291,10 @@ fn hostile_toplevels_are_clear_errors() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let k = verdict(&v, "NIX-118");
     assert_eq!(k[0]["status"], "error", "{k:?}");
-    assert!(k[0]["message"].as_str().expect("m").contains("larger than"), "{k:?}");
+    assert!(
+        k[0]["message"].as_str().expect("m").contains("larger than"),
+        "{k:?}"
+    );
     // Outside the store.
     let t = tempfile::tempdir().expect("tempdir");
     let out = run(t.path(), t.path().to_str().expect("utf-8"));

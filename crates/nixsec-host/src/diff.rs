@@ -79,7 +79,15 @@ pub fn unhash(s: &str) -> String {
 
 /// Groups whose members are root-equivalent or administrators.
 pub const PRIVILEGED_GROUPS: &[&str] = &[
-    "wheel", "docker", "libvirtd", "podman", "lxd", "incus-admin", "kvm", "disk", "root",
+    "wheel",
+    "docker",
+    "libvirtd",
+    "podman",
+    "lxd",
+    "incus-admin",
+    "kvm",
+    "disk",
+    "root",
 ];
 
 /// `name-1.2.3` → (`name`, `1.2.3`), as Nix's `parseDrvName` splits at the first `-` before a
@@ -115,7 +123,11 @@ fn conf_lines(text: &str, sep: Option<char>) -> BTreeMap<String, String> {
         if sep.is_none() && k.eq_ignore_ascii_case("match") {
             break;
         }
-        let key = if sep.is_none() { k.to_ascii_lowercase() } else { k.to_string() };
+        let key = if sep.is_none() {
+            k.to_ascii_lowercase()
+        } else {
+            k.to_string()
+        };
         out.entry(key).or_insert_with(|| v.to_string());
     }
     out
@@ -172,7 +184,13 @@ impl Side {
                     };
                     side.wrappers.insert(
                         w.name.clone(),
-                        format!("{}:{} {:04o}{caps} {}", w.owner, w.group, w.mode, w.source.as_deref().unwrap_or(&w.wrapper)),
+                        format!(
+                            "{}:{} {:04o}{caps} {}",
+                            w.owner,
+                            w.group,
+                            w.mode,
+                            w.source.as_deref().unwrap_or(&w.wrapper)
+                        ),
                     );
                 }
             }
@@ -205,7 +223,10 @@ impl Side {
                 if f.len() >= 4 {
                     side.groups.insert(
                         f[0].to_string(),
-                        f[3].split(',').filter(|m| !m.is_empty()).map(str::to_string).collect(),
+                        f[3].split(',')
+                            .filter(|m| !m.is_empty())
+                            .map(str::to_string)
+                            .collect(),
                     );
                 }
             }
@@ -240,17 +261,45 @@ fn ch(
 
 /// Settings of `nix.conf` and `sshd_config` that matter for security (others are not listed).
 const NIX_KEYS: &[&str] = &[
-    "trusted-users", "allowed-users", "substituters", "trusted-substituters",
-    "trusted-public-keys", "extra-substituters", "extra-trusted-public-keys", "require-sigs",
-    "sandbox", "sandbox-fallback", "build-users-group", "accept-flake-config",
-    "extra-sandbox-paths", "builders", "experimental-features",
+    "trusted-users",
+    "allowed-users",
+    "substituters",
+    "trusted-substituters",
+    "trusted-public-keys",
+    "extra-substituters",
+    "extra-trusted-public-keys",
+    "require-sigs",
+    "sandbox",
+    "sandbox-fallback",
+    "build-users-group",
+    "accept-flake-config",
+    "extra-sandbox-paths",
+    "builders",
+    "experimental-features",
 ];
 const SSHD_KEYS: &[&str] = &[
-    "permitrootlogin", "passwordauthentication", "kbdinteractiveauthentication",
-    "challengeresponseauthentication", "permitemptypasswords", "pubkeyauthentication",
-    "x11forwarding", "allowtcpforwarding", "allowagentforwarding", "allowstreamlocalforwarding",
-    "gatewayports", "permittunnel", "maxauthtries", "authorizedkeysfile", "usepam", "port",
-    "listenaddress", "allowusers", "allowgroups", "ciphers", "macs", "kexalgorithms",
+    "permitrootlogin",
+    "passwordauthentication",
+    "kbdinteractiveauthentication",
+    "challengeresponseauthentication",
+    "permitemptypasswords",
+    "pubkeyauthentication",
+    "x11forwarding",
+    "allowtcpforwarding",
+    "allowagentforwarding",
+    "allowstreamlocalforwarding",
+    "gatewayports",
+    "permittunnel",
+    "maxauthtries",
+    "authorizedkeysfile",
+    "usepam",
+    "port",
+    "listenaddress",
+    "allowusers",
+    "allowgroups",
+    "ciphers",
+    "macs",
+    "kexalgorithms",
 ];
 
 fn map_diff(
@@ -269,7 +318,14 @@ fn map_diff(
         }
         let (a, b) = (old.get(k), new.get(k));
         if a != b {
-            out.push(ch(kind, k.clone(), a.cloned(), b.cloned(), Some(severity), rule));
+            out.push(ch(
+                kind,
+                k.clone(),
+                a.cloned(),
+                b.cloned(),
+                Some(severity),
+                rule,
+            ));
         }
     }
 }
@@ -301,7 +357,12 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
             fs.into_iter()
                 .flatten()
                 .filter(|f| f.status == Status::Fail)
-                .map(|f| (unhash(&f.subject.clone().unwrap_or_else(|| f.rule.clone())), f.clone()))
+                .map(|f| {
+                    (
+                        unhash(&f.subject.clone().unwrap_or_else(|| f.rule.clone())),
+                        f.clone(),
+                    )
+                })
                 .collect()
         };
         if sa != sb {
@@ -326,7 +387,11 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
                 r.clone(),
                 shown(sa, fa),
                 shown(sb, fb),
-                if sb == Some(Status::Fail) { worst } else { None },
+                if sb == Some(Status::Fail) {
+                    worst
+                } else {
+                    None
+                },
                 Some(r),
             ));
             continue;
@@ -335,38 +400,87 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
             let (pa, pb) = (subjects(fa), subjects(fb));
             for (s, f) in &pb {
                 if !pa.contains_key(s) {
-                    out.push(ch("problem-added", s.clone(), None, Some(f.message.clone()), Some(f.severity), Some(r)));
+                    out.push(ch(
+                        "problem-added",
+                        s.clone(),
+                        None,
+                        Some(f.message.clone()),
+                        Some(f.severity),
+                        Some(r),
+                    ));
                 }
             }
             for (s, f) in &pa {
                 if !pb.contains_key(s) {
-                    out.push(ch("problem-removed", s.clone(), Some(f.message.clone()), None, None, Some(r)));
+                    out.push(ch(
+                        "problem-removed",
+                        s.clone(),
+                        Some(f.message.clone()),
+                        None,
+                        None,
+                        Some(r),
+                    ));
                 }
             }
         }
     }
     for (p, by) in &new.ports {
         if !old.ports.contains_key(p) {
-            out.push(ch("port-opened", p.clone(), None, Some(by.clone()), Some(Severity::Medium), Some("NIX-071")));
+            out.push(ch(
+                "port-opened",
+                p.clone(),
+                None,
+                Some(by.clone()),
+                Some(Severity::Medium),
+                Some("NIX-071"),
+            ));
         }
     }
     for (p, by) in &old.ports {
         if !new.ports.contains_key(p) {
-            out.push(ch("port-closed", p.clone(), Some(by.clone()), None, None, Some("NIX-071")));
+            out.push(ch(
+                "port-closed",
+                p.clone(),
+                Some(by.clone()),
+                None,
+                None,
+                Some("NIX-071"),
+            ));
         }
     }
     for (u, (e, failing)) in &new.units {
         match old.units.get(u) {
-            None => out.push(ch("unit-added", u.clone(), None, Some(format!("{e:.1}")), None, Some("NIX-061"))),
+            None => out.push(ch(
+                "unit-added",
+                u.clone(),
+                None,
+                Some(format!("{e:.1}")),
+                None,
+                Some("NIX-061"),
+            )),
             Some((oe, ofail)) if (oe - e).abs() > 0.05 => {
                 let weaker: Vec<&String> = failing.difference(ofail).collect();
                 let stronger: Vec<&String> = ofail.difference(failing).collect();
                 let mut what = Vec::new();
                 if !weaker.is_empty() {
-                    what.push(format!("now failing: {}", weaker.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+                    what.push(format!(
+                        "now failing: {}",
+                        weaker
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
                 if !stronger.is_empty() {
-                    what.push(format!("now passing: {}", stronger.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+                    what.push(format!(
+                        "now passing: {}",
+                        stronger
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
                 out.push(ch(
                     "unit-exposure",
@@ -382,17 +496,38 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
     }
     for (u, (e, _)) in &old.units {
         if !new.units.contains_key(u) {
-            out.push(ch("unit-removed", u.clone(), Some(format!("{e:.1}")), None, None, Some("NIX-061")));
+            out.push(ch(
+                "unit-removed",
+                u.clone(),
+                Some(format!("{e:.1}")),
+                None,
+                None,
+                Some("NIX-061"),
+            ));
         }
     }
     for (w, d) in &new.wrappers {
         if old.wrappers.get(w) != Some(d) {
-            out.push(ch("wrapper-added", format!("/run/wrappers/bin/{w}"), old.wrappers.get(w).cloned(), Some(d.clone()), Some(Severity::High), Some("NIX-007")));
+            out.push(ch(
+                "wrapper-added",
+                format!("/run/wrappers/bin/{w}"),
+                old.wrappers.get(w).cloned(),
+                Some(d.clone()),
+                Some(Severity::High),
+                Some("NIX-007"),
+            ));
         }
     }
     for (w, d) in &old.wrappers {
         if !new.wrappers.contains_key(w) {
-            out.push(ch("wrapper-removed", format!("/run/wrappers/bin/{w}"), Some(d.clone()), None, None, Some("NIX-007")));
+            out.push(ch(
+                "wrapper-removed",
+                format!("/run/wrappers/bin/{w}"),
+                Some(d.clone()),
+                None,
+                None,
+                Some("NIX-007"),
+            ));
         }
     }
     for (g, members) in &new.groups {
@@ -405,36 +540,90 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
                     format!("{g}:{m}"),
                     None,
                     Some(m.clone()),
-                    Some(if privileged { Severity::High } else { Severity::Info }),
+                    Some(if privileged {
+                        Severity::High
+                    } else {
+                        Severity::Info
+                    }),
                     privileged.then_some("NIX-056"),
                 ));
             }
         }
     }
-    map_diff(&mut out, "nix-setting", &old.nix, &new.nix, Some(NIX_KEYS), Severity::Medium, None);
-    map_diff(&mut out, "sshd-setting", &old.sshd, &new.sshd, Some(SSHD_KEYS), Severity::Medium, None);
+    map_diff(
+        &mut out,
+        "nix-setting",
+        &old.nix,
+        &new.nix,
+        Some(NIX_KEYS),
+        Severity::Medium,
+        None,
+    );
+    map_diff(
+        &mut out,
+        "sshd-setting",
+        &old.sshd,
+        &new.sshd,
+        Some(SSHD_KEYS),
+        Severity::Medium,
+        None,
+    );
     for p in new.kernel_params.difference(&old.kernel_params) {
-        out.push(ch("kernel-param", p.clone(), None, Some(p.clone()), Some(Severity::Low), None));
+        out.push(ch(
+            "kernel-param",
+            p.clone(),
+            None,
+            Some(p.clone()),
+            Some(Severity::Low),
+            None,
+        ));
     }
     for p in old.kernel_params.difference(&new.kernel_params) {
-        out.push(ch("kernel-param", p.clone(), Some(p.clone()), None, None, None));
+        out.push(ch(
+            "kernel-param",
+            p.clone(),
+            Some(p.clone()),
+            None,
+            None,
+            None,
+        ));
     }
-    map_diff(&mut out, "sysctl", &old.sysctl, &new.sysctl, None, Severity::Low, None);
+    map_diff(
+        &mut out,
+        "sysctl",
+        &old.sysctl,
+        &new.sysctl,
+        None,
+        Severity::Low,
+        None,
+    );
     if old.kernel != new.kernel {
-        out.push(ch("kernel", "kernel", old.kernel.clone(), new.kernel.clone(), None, Some("NIX-152")));
+        out.push(ch(
+            "kernel",
+            "kernel",
+            old.kernel.clone(),
+            new.kernel.clone(),
+            None,
+            Some("NIX-152"),
+        ));
     }
     let pk: BTreeSet<&String> = old.packages.keys().chain(new.packages.keys()).collect();
     for p in pk {
         let (a, b) = (old.packages.get(p), new.packages.get(p));
         if a != b {
-            let j = |v: Option<&BTreeSet<String>>| v.map(|s| s.iter().cloned().collect::<Vec<_>>().join(", "));
+            let j = |v: Option<&BTreeSet<String>>| {
+                v.map(|s| s.iter().cloned().collect::<Vec<_>>().join(", "))
+            };
             out.push(ch("package", p.clone(), j(a), j(b), None, Some("NIX-150")));
         }
     }
     // Secrets newly in the closure: NIX-030/031/034/035 problems.
     for c in &mut out {
         if c.kind == "problem-added"
-            && matches!(c.rule.as_deref(), Some("NIX-030" | "NIX-031" | "NIX-034" | "NIX-035"))
+            && matches!(
+                c.rule.as_deref(),
+                Some("NIX-030" | "NIX-031" | "NIX-034" | "NIX-035")
+            )
         {
             c.kind = "secret-added";
         }
@@ -448,8 +637,14 @@ mod tests {
 
     #[test]
     fn names_split_like_parse_drv_name() {
-        assert_eq!(parse_name("openssl-3.0.6"), ("openssl".into(), "3.0.6".into()));
-        assert_eq!(parse_name("linux-6.6.63-modules"), ("linux".into(), "6.6.63-modules".into()));
+        assert_eq!(
+            parse_name("openssl-3.0.6"),
+            ("openssl".into(), "3.0.6".into())
+        );
+        assert_eq!(
+            parse_name("linux-6.6.63-modules"),
+            ("linux".into(), "6.6.63-modules".into())
+        );
         assert_eq!(parse_name("etc"), ("etc".into(), String::new()));
     }
 }

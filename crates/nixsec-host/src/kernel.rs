@@ -67,7 +67,13 @@ pub fn sysctl_int(cx: &HostCx, key: &str) -> Result<Option<(i64, Evidence)>, Str
             .trim()
             .parse::<i64>()
             .map(|x| Some((x, ev.clone())))
-            .map_err(|_| format!("`{}`: not an integer: `{}`", ev.path, nixsec_core::escape(v.trim()))),
+            .map_err(|_| {
+                format!(
+                    "`{}`: not an integer: `{}`",
+                    ev.path,
+                    nixsec_core::escape(v.trim())
+                )
+            }),
     }
 }
 

@@ -10,29 +10,86 @@ use crate::cx::HostCx;
 
 /// The rules that need a running system, and what each would read.
 pub const RUNNING_ONLY: &[(&str, &str)] = &[
-    ("NIX-004", "the permissions of the host's profiles are set on the host"),
-    ("NIX-010", "the owner of the host's store and the daemon socket are the host's"),
-    ("NIX-017", "the permissions of the host's store and Nix state are the host's"),
-    ("NIX-024", "the store's mount options are seen in `/proc/self/mountinfo`"),
-    ("NIX-025", "the provenance of the host's store paths is in the host's Nix database"),
-    ("NIX-026", "the contents of the host's store are on the host"),
-    ("NIX-036", "deployed secrets exist under `/run` only at run time"),
+    (
+        "NIX-004",
+        "the permissions of the host's profiles are set on the host",
+    ),
+    (
+        "NIX-010",
+        "the owner of the host's store and the daemon socket are the host's",
+    ),
+    (
+        "NIX-017",
+        "the permissions of the host's store and Nix state are the host's",
+    ),
+    (
+        "NIX-024",
+        "the store's mount options are seen in `/proc/self/mountinfo`",
+    ),
+    (
+        "NIX-025",
+        "the provenance of the host's store paths is in the host's Nix database",
+    ),
+    (
+        "NIX-026",
+        "the contents of the host's store are on the host",
+    ),
+    (
+        "NIX-036",
+        "deployed secrets exist under `/run` only at run time",
+    ),
     ("NIX-037", "the ESP and its mount options are the host's"),
-    ("NIX-040", "what is mounted at `/` and the LUKS headers are seen on the host"),
+    (
+        "NIX-040",
+        "what is mounted at `/` and the LUKS headers are seen on the host",
+    ),
     ("NIX-041", "active swap is seen in `/proc/swaps`"),
-    ("NIX-042", "mounted filesystems and their LUKS headers are seen on the host"),
+    (
+        "NIX-042",
+        "mounted filesystems and their LUKS headers are seen on the host",
+    ),
     ("NIX-043", "LUKS headers are on the host's disks"),
     ("NIX-074", "listening sockets are seen in `/proc/net`"),
-    ("NIX-090", "the boot loader's configuration is written to the ESP at switch"),
-    ("NIX-091", "the Secure Boot state is in the firmware's variables"),
-    ("NIX-092", "signing keys are host state under `/etc/secureboot` and `/var/lib/sbctl`"),
-    ("NIX-093", "GRUB's configuration is written to `/boot` at switch"),
-    ("NIX-100", "the active LSMs are seen in `/sys/kernel/security`"),
-    ("NIX-101", "loaded AppArmor profiles are seen in `/sys/kernel/security`"),
-    ("NIX-120", "mount options are seen in `/proc/self/mountinfo`"),
-    ("NIX-139", "the account databases are made at activation with NixOS's fixed modes"),
-    ("NIX-154", "the booted system is known only on a running host"),
-    ("NIX-157", "the boot menu's generations are on the host's ESP"),
+    (
+        "NIX-090",
+        "the boot loader's configuration is written to the ESP at switch",
+    ),
+    (
+        "NIX-091",
+        "the Secure Boot state is in the firmware's variables",
+    ),
+    (
+        "NIX-092",
+        "signing keys are host state under `/etc/secureboot` and `/var/lib/sbctl`",
+    ),
+    (
+        "NIX-093",
+        "GRUB's configuration is written to `/boot` at switch",
+    ),
+    (
+        "NIX-100",
+        "the active LSMs are seen in `/sys/kernel/security`",
+    ),
+    (
+        "NIX-101",
+        "loaded AppArmor profiles are seen in `/sys/kernel/security`",
+    ),
+    (
+        "NIX-120",
+        "mount options are seen in `/proc/self/mountinfo`",
+    ),
+    (
+        "NIX-139",
+        "the account databases are made at activation with NixOS's fixed modes",
+    ),
+    (
+        "NIX-154",
+        "the booted system is known only on a running host",
+    ),
+    (
+        "NIX-157",
+        "the boot menu's generations are on the host's ESP",
+    ),
 ];
 
 /// The skip of rule `id` on a built system, when it needs a running one.

@@ -49,15 +49,13 @@ pub fn describe_as(md: &Metadata, p: nixsec_core::Perm, accounts: &Accounts) -> 
     let shown = mode_string(md);
     let mut s: Vec<char> = shown.chars().collect();
     let bit = |m: u32, c: char| if p.mode & m != 0 { c } else { '-' };
-    let special = |x: u32, sp: u32, lower: char, upper: char| match (
-        p.mode & x != 0,
-        p.mode & sp != 0,
-    ) {
-        (true, true) => lower,
-        (false, true) => upper,
-        (true, false) => 'x',
-        (false, false) => '-',
-    };
+    let special =
+        |x: u32, sp: u32, lower: char, upper: char| match (p.mode & x != 0, p.mode & sp != 0) {
+            (true, true) => lower,
+            (false, true) => upper,
+            (true, false) => 'x',
+            (false, false) => '-',
+        };
     if s.len() == 10 {
         let bits = [
             bit(0o400, 'r'),

@@ -73,7 +73,9 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Bootspec, String> {
         v1.get(k)
             .and_then(|x| x.as_str())
             .map(str::to_string)
-            .ok_or_else(|| format!("`{path}`: `org.nixos.bootspec.v1.{k}` is missing or not a string"))
+            .ok_or_else(|| {
+                format!("`{path}`: `org.nixos.bootspec.v1.{k}` is missing or not a string")
+            })
     };
     let kernel_params = match v1.get("kernelParams") {
         Some(serde_json::Value::Array(a)) => a
@@ -99,7 +101,10 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Bootspec, String> {
     Ok(Bootspec {
         path: path.to_string(),
         kernel: field("kernel")?,
-        initrd: v1.get("initrd").and_then(|x| x.as_str()).map(str::to_string),
+        initrd: v1
+            .get("initrd")
+            .and_then(|x| x.as_str())
+            .map(str::to_string),
         init: field("init")?,
         kernel_params,
         label: field("label")?,
@@ -124,8 +129,11 @@ mod tests {
             "`/b.json`: bootspec org.nixos.bootspec.v2 is not a known version (nixsec reads `org.nixos.bootspec.v1`)"
         );
         assert!(parse("/b.json", b"[").is_err());
-        let e = parse("/b.json", br#"{"org.nixos.bootspec.v1":{"kernelParams":"x"}}"#)
-            .expect_err("type");
+        let e = parse(
+            "/b.json",
+            br#"{"org.nixos.bootspec.v1":{"kernelParams":"x"}}"#,
+        )
+        .expect_err("type");
         assert!(e.contains("kernelParams"), "{e}");
     }
 }

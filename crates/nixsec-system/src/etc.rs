@@ -117,10 +117,10 @@ pub fn plan(store: &Root, etc: &str) -> Result<Vec<Entry>, EtcError> {
                             path: mode_path,
                             mode: mode.clone(),
                         })?;
-                    let user = sidecar(store, &format!("{etc}/{rel}.uid"))?
-                        .unwrap_or_else(|| "+0".into());
-                    let group = sidecar(store, &format!("{etc}/{rel}.gid"))?
-                        .unwrap_or_else(|| "+0".into());
+                    let user =
+                        sidecar(store, &format!("{etc}/{rel}.uid"))?.unwrap_or_else(|| "+0".into());
+                    let group =
+                        sidecar(store, &format!("{etc}/{rel}.gid"))?.unwrap_or_else(|| "+0".into());
                     out.push(Entry::Copy {
                         rel,
                         mode: m,

@@ -120,9 +120,10 @@ pub fn locate(store_root: &Path, given: &Path) -> Result<String, SystemError> {
                 // A path inside a store path: follow it inside the store root.
                 let root = Root::new(&store_root)?;
                 let r = root.resolve(Path::new(&top).join(rest))?;
-                return locate(&store_root, &host_store.join(
-                    r.inner.strip_prefix(STORE_DIR).map_err(|_| outside())?,
-                ));
+                return locate(
+                    &store_root,
+                    &host_store.join(r.inner.strip_prefix(STORE_DIR).map_err(|_| outside())?),
+                );
             }
         }
         let md = std::fs::symlink_metadata(&p).map_err(|source| SystemError::Io {
@@ -371,8 +372,7 @@ mod tests {
         let t = tempfile::tempdir().expect("tempdir");
         let d = t.path();
         std::fs::create_dir_all(d.join("nix/store/aaaa-nixos-system-x")).expect("mkdir");
-        std::os::unix::fs::symlink("/nix/store/aaaa-nixos-system-x", d.join("result"))
-            .expect("ln");
+        std::os::unix::fs::symlink("/nix/store/aaaa-nixos-system-x", d.join("result")).expect("ln");
         std::os::unix::fs::symlink("result", d.join("again")).expect("ln");
         assert_eq!(
             locate(d, &d.join("again")).expect("found"),

@@ -156,7 +156,10 @@ impl Sysctl {
         {
             return Value::Set(s.clone());
         }
-        default(&key).map_or(Value::Unknown, |(value, note)| Value::Default { value, note })
+        default(&key).map_or(Value::Unknown, |(value, note)| Value::Default {
+            value,
+            note,
+        })
     }
 
     /// Every key set, with its final value (glob keys as written), sorted by key.

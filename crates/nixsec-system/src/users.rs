@@ -186,7 +186,9 @@ pub fn from_json(path: &str, text: &str, userborn: bool) -> Result<Users, UsersE
             Password::Locked
         };
         let system = if userborn {
-            !u.get("isNormal").and_then(serde_json::Value::as_bool).unwrap_or(false)
+            !u.get("isNormal")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
         } else {
             u.get("isSystemUser")
                 .and_then(serde_json::Value::as_bool)
@@ -210,7 +212,11 @@ pub fn from_json(path: &str, text: &str, userborn: bool) -> Result<Users, UsersE
         let members = g
             .get("members")
             .and_then(|x| x.as_array())
-            .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         out.groups.push(Group {
             gid: id(g, "gid"),
@@ -296,12 +302,15 @@ pub fn sysusers(out: &mut Users, text: &str) {
     }
 }
 
+/// Names with their ids, in declaration order.
+pub type Ids = Vec<(String, u32)>;
+
 impl Users {
     /// Uids and gids for users and groups that declare none, allocated as
     /// `update-users-groups.pl` does on a fresh host: system ids from 999 down, others from
     /// 1000 up, skipping ids in use.
     #[must_use]
-    pub fn allocated(&self) -> (Vec<(String, u32)>, Vec<(String, u32)>) {
+    pub fn allocated(&self) -> (Ids, Ids) {
         let mut gids: Vec<(String, u32)> = Vec::new();
         let used_g: Vec<u32> = self.groups.iter().filter_map(|g| g.gid).collect();
         let mut next_sys_g = 999u32;
@@ -327,8 +336,7 @@ impl Users {
                     next_sys
                 }
                 None => {
-                    while used_u.contains(&next_user) || uids.iter().any(|(_, x)| *x == next_user)
-                    {
+                    while used_u.contains(&next_user) || uids.iter().any(|(_, x)| *x == next_user) {
                         next_user += 1;
                     }
                     next_user
@@ -388,7 +396,12 @@ impl Users {
 
     /// The uid of a user name, or the gid of a group name, after allocation.
     #[must_use]
-    pub fn ids(&self) -> (std::collections::HashMap<String, u32>, std::collections::HashMap<String, u32>) {
+    pub fn ids(
+        &self,
+    ) -> (
+        std::collections::HashMap<String, u32>,
+        std::collections::HashMap<String, u32>,
+    ) {
         let (u, g) = self.allocated();
         (u.into_iter().collect(), g.into_iter().collect())
     }
@@ -411,7 +424,10 @@ mod tests {
             u.passwd(),
             "root:x:0:0:System administrator:/root:/run/current-system/sw/bin/bash\nalice:x:1000:100::/home/alice:/run/current-system/sw/bin/bash\nsvc:x:999:999::/var/empty:/run/current-system/sw/bin/nologin\n"
         );
-        assert_eq!(u.group(), "root:x:0:\nusers:x:100:\nwheel:x:1:alice\nsvc:x:999:\n");
+        assert_eq!(
+            u.group(),
+            "root:x:0:\nusers:x:100:\nwheel:x:1:alice\nsvc:x:999:\n"
+        );
         assert_eq!(
             u.shadow(),
             "root:!:1::::::\nalice:$built$from-a-plaintext-password:1::::::\nsvc::1::::::\n"
@@ -429,7 +445,14 @@ mod tests {
         assert_eq!(u.users[0].uid, Some(1000));
         assert_eq!(u.users[0].group, "users");
         assert_eq!(u.users[0].description, "Alice");
-        let docker = u.groups.iter().find(|g| g.name == "docker").expect("docker");
-        assert_eq!((docker.gid, docker.members.clone()), (Some(131), vec!["alice".to_string()]));
+        let docker = u
+            .groups
+            .iter()
+            .find(|g| g.name == "docker")
+            .expect("docker");
+        assert_eq!(
+            (docker.gid, docker.members.clone()),
+            (Some(131), vec!["alice".to_string()])
+        );
     }
 }

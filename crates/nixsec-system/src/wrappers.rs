@@ -299,8 +299,14 @@ chmod u+rx,g+x,o+x "$wrapperDir/ping"
 "#;
         let w = parse("/s", script).expect("parse").wrappers;
         assert_eq!(w.len(), 2);
-        assert_eq!((w[0].name.as_str(), w[0].mode, w[0].capabilities.as_str()), ("ping", 0o511, "cap_net_raw+p"));
-        assert_eq!((w[1].name.as_str(), w[1].mode, w[1].owner.as_str()), ("sudo", 0o4511, "root"));
+        assert_eq!(
+            (w[0].name.as_str(), w[0].mode, w[0].capabilities.as_str()),
+            ("ping", 0o511, "cap_net_raw+p")
+        );
+        assert_eq!(
+            (w[1].name.as_str(), w[1].mode, w[1].owner.as_str()),
+            ("sudo", 0o4511, "root")
+        );
         assert!(w[1].privileged() && w[0].privileged());
         let e = parse("/s", "cp /nix/store/a/bin/security-wrapper \"$wrapperDir/x\"\nchmod \"q+z\" \"$wrapperDir/x\"\n")
             .expect_err("bad mode");

@@ -4,8 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
-use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
 use crate::kernel::{have_sysctl, sysctl, sysctl_int};
+use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
 
 /// `fs.protected_*` below target, or `fs.suid_dumpable` 1 (or 2 with a relative core pattern).
 pub struct LinkProtections;

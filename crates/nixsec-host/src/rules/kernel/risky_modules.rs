@@ -6,8 +6,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem, Profile};
 
 use crate::engine::Rule;
-use crate::kernel::{not_checked, NO_PROC};
 use crate::kernel::{have_sysctl, sysctl_int};
+use crate::kernel::{not_checked, NO_PROC};
 
 /// A risky module is loaded, or neither blacklisted nor blocked with an `install` line.
 pub struct RiskyModules;

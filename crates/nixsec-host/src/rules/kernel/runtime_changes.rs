@@ -4,8 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome};
 
 use crate::engine::Rule;
-use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
 use crate::kernel::{cmdline, have_sysctl};
+use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
 
 /// `kernel.modules_disabled` or `kernel.kexec_load_disabled` is 0.
 pub struct RuntimeChanges;

@@ -150,7 +150,10 @@ impl Rule for SetuidOutsideWrappers {
                                     nixsec_core::escape(&p)
                                 ),
                             )
-                            .with_evidence([Evidence::value(&p, describe_as(&md, perm, &accounts))]),
+                            .with_evidence([Evidence::value(
+                                &p,
+                                describe_as(&md, perm, &accounts),
+                            )]),
                         );
                     }
                 }
