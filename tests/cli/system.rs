@@ -304,3 +304,98 @@ fn hostile_toplevels_are_clear_errors() {
         "{out:?}"
     );
 }
+
+/// An NVD index built from the public CVE fixture (`tests/fixtures/cve/cves.json`, rendered by
+/// its `make-nvd.py`), in a cache directory of its own.
+fn nvd_index() -> Option<tempfile::TempDir> {
+    if !tools::require(&["python3"]) {
+        return None;
+    }
+    let t = tempfile::tempdir().expect("tempdir");
+    let cve = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cve");
+    let out = Std::new("python3")
+        .arg(cve.join("make-nvd.py"))
+        .arg(t.path().join("nvd"))
+        .arg(cve.join("cves.json"))
+        .env("TIMESTAMP", "2026-11-28T00:00:00")
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{out:?}");
+    let out = nixsec()
+        .args(["vulns", "update", "--quiet", "--from"])
+        .arg(t.path().join("nvd/feeds-2.0"))
+        .arg("--cache-dir")
+        .arg(t.path().join("cache"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    Some(t)
+}
+
+#[test]
+fn diff_names_the_cves_a_package_change_introduces_and_fixes() {
+    let Some(s) = systems() else { return };
+    let Some(ix) = nvd_index() else { return };
+    let run = |old: &str, new: &str, fail_on: &str| {
+        run_json(
+            nixsec()
+                .env("NIXSEC_CACHE_DIR", ix.path().join("cache"))
+                .args(["diff", "--format", "json", "--fail-on", fail_on])
+                .arg("--store-root")
+                .arg(&s.store)
+                .arg(s.top(old))
+                .arg(s.top(new)),
+        )
+    };
+    // By hand from cves.json: openssl 3.0.6 is in the affected ranges of these seven (3.0.0 up
+    // to 3.0.7, 3.0.8, 3.0.9 or 3.0.15), not of CVE-2022-1292 (up to 3.0.3); 3.3.2 is in none
+    // (CVE-2024-5535's 3.3 range ends before 3.3.2). CVE-2024-5535 is CVSS 9.1, critical.
+    let cves = [
+        "CVE-2022-3602",
+        "CVE-2022-3786",
+        "CVE-2022-4450",
+        "CVE-2023-0215",
+        "CVE-2023-0286",
+        "CVE-2023-0464",
+        "CVE-2024-5535",
+    ];
+    let pick = |v: &serde_json::Value, kind: &str| -> Vec<serde_json::Value> {
+        v["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter(|c| c["kind"] == kind)
+            .cloned()
+            .collect()
+    };
+    let (code, v) = run("server", "server-weak", "critical");
+    assert_eq!(code, 1, "CVE-2024-5535 is critical");
+    let got = pick(&v, "cve-introduced");
+    let subjects: Vec<&str> = got
+        .iter()
+        .map(|c| c["subject"].as_str().expect("subject"))
+        .collect();
+    let want: Vec<String> = cves.iter().map(|c| format!("openssl {c}")).collect();
+    assert_eq!(subjects, want);
+    assert!(got
+        .iter()
+        .all(|c| c["old"] == "3.3.2" && c["new"] == "3.0.6"));
+    assert_eq!(
+        got.iter()
+            .find(|c| c["subject"] == "openssl CVE-2024-5535")
+            .expect("5535")["severity"],
+        "critical"
+    );
+    // NIX-150 is told by its CVEs, not by a status change of its own.
+    assert!(!pick(&v, "rule-status")
+        .iter()
+        .any(|c| c["subject"] == "NIX-150"));
+    // The other way round: the same seven fixed, nothing worse even at `--fail-on info`.
+    let (code, v) = run("server-weak", "server", "info");
+    assert_eq!(code, 0, "{v}");
+    let fixed: Vec<String> = pick(&v, "cve-fixed")
+        .iter()
+        .map(|c| c["subject"].as_str().expect("subject").to_string())
+        .collect();
+    assert_eq!(fixed, want);
+}

@@ -302,13 +302,79 @@ const SSHD_KEYS: &[&str] = &[
     "kexalgorithms",
 ];
 
+/// How much worse a nix.conf change makes NEW: widened trust (a user, substituter or key
+/// added), signatures or the sandbox turned off; `None` when it narrows or hardens; `Low` when
+/// the direction is not known.
+fn nix_worse(key: &str, old: Option<&String>, new: Option<&String>) -> Option<Severity> {
+    let words = |v: Option<&String>| -> BTreeSet<String> {
+        v.map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    let is = |v: Option<&String>, x: &str| v.is_some_and(|v| v.trim() == x);
+    match key {
+        "trusted-users"
+        | "allowed-users"
+        | "substituters"
+        | "trusted-substituters"
+        | "extra-substituters"
+        | "trusted-public-keys"
+        | "extra-trusted-public-keys"
+        | "extra-sandbox-paths" => {
+            let (a, b) = (words(old), words(new));
+            (!b.is_subset(&a)).then_some(Severity::Medium)
+        }
+        "require-sigs" => is(new, "false").then_some(Severity::High),
+        "sandbox" => (is(new, "false") || is(new, "relaxed")).then_some(Severity::Medium),
+        "sandbox-fallback" | "accept-flake-config" => is(new, "true").then_some(Severity::Medium),
+        _ => Some(Severity::Low),
+    }
+}
+
+/// How much worse an sshd_config change makes NEW: root login widened, a `yes`/`no` feature
+/// turned on, more authentication tries; `None` when it narrows; `Low` when not known.
+fn sshd_worse(key: &str, old: Option<&String>, new: Option<&String>) -> Option<Severity> {
+    let low = |v: Option<&String>| v.map(|v| v.trim().to_ascii_lowercase());
+    let (a, b) = (low(old), low(new));
+    match key {
+        "permitrootlogin" => {
+            // OpenSSH's default is prohibit-password.
+            let rank = |v: Option<&str>| match v.unwrap_or("prohibit-password") {
+                "no" => 0,
+                "forced-commands-only" => 1,
+                "prohibit-password" | "without-password" => 2,
+                _ => 3,
+            };
+            (rank(b.as_deref()) > rank(a.as_deref())).then_some(Severity::High)
+        }
+        "passwordauthentication"
+        | "kbdinteractiveauthentication"
+        | "challengeresponseauthentication"
+        | "permitemptypasswords"
+        | "x11forwarding"
+        | "allowtcpforwarding"
+        | "allowagentforwarding"
+        | "allowstreamlocalforwarding"
+        | "gatewayports"
+        | "permittunnel" => match b.as_deref() {
+            Some("no") => None,
+            Some(_) => Some(Severity::Medium),
+            None => Some(Severity::Low),
+        },
+        "maxauthtries" => {
+            let n = |v: Option<&String>| v.and_then(|v| v.parse::<u32>().ok()).unwrap_or(6);
+            (n(b.as_ref()) > n(a.as_ref())).then_some(Severity::Low)
+        }
+        _ => Some(Severity::Low),
+    }
+}
+
 fn map_diff(
     out: &mut Vec<Change>,
     kind: &'static str,
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
     keys: Option<&[&str]>,
-    severity: Severity,
+    severity: fn(&str, Option<&String>, Option<&String>) -> Option<Severity>,
     rule: Option<&str>,
 ) {
     let all: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
@@ -323,8 +389,70 @@ fn map_diff(
                 k.clone(),
                 a.cloned(),
                 b.cloned(),
-                Some(severity),
+                severity(k, a, b),
                 rule,
+            ));
+        }
+    }
+}
+
+/// The rule whose problems are the CVEs of the closure, one per `<name-version> <CVE>`.
+const CVE_RULE: &str = "NIX-150";
+
+/// The CVEs of NIX-150's failures by (package name without version, CVE id) → (name-version,
+/// finding): a version change that keeps a CVE is not a change of that CVE.
+fn cve_map(fs: &[Finding]) -> BTreeMap<(String, String), (String, &Finding)> {
+    fs.iter()
+        .filter(|f| f.status == Status::Fail)
+        .filter_map(|f| {
+            let (name, id) = f.subject.as_deref()?.rsplit_once(' ')?;
+            if !id.starts_with("CVE-") && !id.starts_with("GHSA-") {
+                return None;
+            }
+            let (pname, _) = parse_name(name);
+            Some(((pname, id.to_string()), (name.to_string(), f)))
+        })
+        .collect()
+}
+
+/// `cve-introduced` and `cve-fixed`, subject `<package> <CVE>`, old and new the package's
+/// versions on each side (`null` where it is not in the closure).
+fn cves(out: &mut Vec<Change>, old: &Side, new: &Side) {
+    let by_rule = |s: &Side| -> Vec<Finding> {
+        s.findings
+            .iter()
+            .filter(|f| f.rule == CVE_RULE)
+            .cloned()
+            .collect()
+    };
+    let (fa, fb) = (by_rule(old), by_rule(new));
+    let (a, b) = (cve_map(&fa), cve_map(&fb));
+    let versions = |s: &Side, p: &str| {
+        s.packages
+            .get(p)
+            .map(|v| v.iter().cloned().collect::<Vec<_>>().join(", "))
+    };
+    for ((pname, id), (name, f)) in &b {
+        if !a.contains_key(&(pname.clone(), id.clone())) {
+            out.push(ch(
+                "cve-introduced",
+                format!("{pname} {id}"),
+                versions(old, pname),
+                Some(parse_name(name).1),
+                Some(f.severity),
+                Some(CVE_RULE),
+            ));
+        }
+    }
+    for ((pname, id), (name, _)) in &a {
+        if !b.contains_key(&(pname.clone(), id.clone())) {
+            out.push(ch(
+                "cve-fixed",
+                format!("{pname} {id}"),
+                Some(parse_name(name).1),
+                versions(new, pname),
+                None,
+                Some(CVE_RULE),
             ));
         }
     }
@@ -353,6 +481,22 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
     for r in rules {
         let (fa, fb) = (a.get(r), b.get(r));
         let (sa, sb) = (status(fa), status(fb));
+        if r == CVE_RULE {
+            cves(&mut out, old, new);
+            // Pass and fail are told by the CVEs; a skip or error is a status change of its own.
+            let told = |s: Option<Status>| matches!(s, Some(Status::Pass | Status::Fail));
+            if sa != sb && !(told(sa) && told(sb)) {
+                out.push(ch(
+                    "rule-status",
+                    r.clone(),
+                    sa.map(|s| s.as_str().to_string()),
+                    sb.map(|s| s.as_str().to_string()),
+                    None,
+                    Some(r),
+                ));
+            }
+            continue;
+        }
         let subjects = |fs: Option<&Vec<Finding>>| -> BTreeMap<String, Finding> {
             fs.into_iter()
                 .flatten()
@@ -556,7 +700,7 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
         &old.nix,
         &new.nix,
         Some(NIX_KEYS),
-        Severity::Medium,
+        nix_worse,
         None,
     );
     map_diff(
@@ -565,7 +709,7 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
         &old.sshd,
         &new.sshd,
         Some(SSHD_KEYS),
-        Severity::Medium,
+        sshd_worse,
         None,
     );
     for p in new.kernel_params.difference(&old.kernel_params) {
@@ -594,7 +738,7 @@ pub fn diff(old: &Side, new: &Side) -> Vec<Change> {
         &old.sysctl,
         &new.sysctl,
         None,
-        Severity::Low,
+        |_, _, _| Some(Severity::Low),
         None,
     );
     if old.kernel != new.kernel {
@@ -646,5 +790,46 @@ mod tests {
             ("linux".into(), "6.6.63-modules".into())
         );
         assert_eq!(parse_name("etc"), ("etc".into(), String::new()));
+    }
+
+    #[test]
+    fn settings_are_worse_only_in_one_direction() {
+        let v = |x: &str| Some(x.to_string());
+        let (root, wheel) = (v("root"), v("root @wheel"));
+        assert_eq!(
+            nix_worse("trusted-users", root.as_ref(), wheel.as_ref()),
+            Some(Severity::Medium)
+        );
+        assert_eq!(
+            nix_worse("trusted-users", wheel.as_ref(), root.as_ref()),
+            None
+        );
+        assert_eq!(
+            nix_worse("sandbox", v("true").as_ref(), v("relaxed").as_ref()),
+            Some(Severity::Medium)
+        );
+        assert_eq!(
+            nix_worse("sandbox", v("false").as_ref(), v("true").as_ref()),
+            None
+        );
+        let (no, yes) = (v("no"), v("yes"));
+        assert_eq!(
+            sshd_worse("permitrootlogin", no.as_ref(), yes.as_ref()),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            sshd_worse("permitrootlogin", yes.as_ref(), no.as_ref()),
+            None
+        );
+        // Absent is OpenSSH's default, prohibit-password.
+        assert_eq!(
+            sshd_worse("permitrootlogin", None, v("without-password").as_ref()),
+            None
+        );
+        assert_eq!(
+            sshd_worse("passwordauthentication", no.as_ref(), yes.as_ref()),
+            Some(Severity::Medium)
+        );
+        assert_eq!(sshd_worse("x11forwarding", yes.as_ref(), no.as_ref()), None);
     }
 }
