@@ -34,7 +34,12 @@ fn systems() -> Option<&'static Systems> {
             return None;
         }
         let mut tag = 0u64;
-        for f in ["lib.nix", "systems.nix", "build.sh"] {
+        for f in [
+            "lib.nix",
+            "systems.nix",
+            "build.sh",
+            "../../../crates/nixsec-firewall/tests/fixtures/nixos-firewall-start.sh",
+        ] {
             for b in std::fs::read(fixtures().join(f)).expect("fixture") {
                 tag = tag.wrapping_mul(31).wrapping_add(u64::from(b));
             }
@@ -119,6 +124,20 @@ fn hardened_server_audits_without_reader_errors() {
     // kernel.kptr_restrict=2 from etc/sysctl.d/60-nixos.conf.
     let k = verdict(&r, "NIX-110");
     assert_eq!(k[0]["status"], "pass", "{k:?}");
+    // The laptop's firewall is `firewall-start` (iptables): read from it, the default policy
+    // drops (NIX-070) and only tcp/22 is accepted (NIX-071); no reader error either.
+    let (_, r) = audit(s, "laptop", &[]);
+    for f in r["findings"].as_array().expect("findings") {
+        assert_ne!(f["status"], "error", "{f}");
+    }
+    for rule in ["NIX-070", "NIX-071"] {
+        let v = verdict(&r, rule);
+        assert!(v.iter().all(|f| f["status"] == "pass"), "{rule}: {v:?}");
+    }
+    assert!(verdict(&r, "NIX-071")[0]["message"]
+        .as_str()
+        .expect("message")
+        .contains("tcp/22"));
 }
 
 fn diff(s: &Systems, old: &str, new: &str) -> (i32, Vec<(String, String)>) {
