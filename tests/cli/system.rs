@@ -314,6 +314,26 @@ fn hostile_toplevels_are_clear_errors() {
         k[0]["message"].as_str().expect("m").contains("larger than"),
         "{k:?}"
     );
+    // No users-groups.json: the account rules say the built system's users are unknown.
+    let u = verdict(&v, "NIX-015");
+    assert_eq!(u[0]["status"], "error", "{u:?}");
+    assert!(
+        u[0]["message"]
+            .as_str()
+            .expect("m")
+            .contains("users could not be read"),
+        "{u:?}"
+    );
+    // The boot entry's rule reads `boot.json`: another version is its error.
+    let b = verdict(&v, "NIX-094");
+    assert_eq!(b[0]["status"], "error", "{b:?}");
+    assert!(
+        b[0]["message"]
+            .as_str()
+            .expect("m")
+            .contains("bootspec org.nixos.bootspec.v2 is not a known version"),
+        "{b:?}"
+    );
     // Outside the store.
     let t = tempfile::tempdir().expect("tempdir");
     let out = run(t.path(), t.path().to_str().expect("utf-8"));

@@ -49,7 +49,27 @@ pub trait Fact: Sized {
 
 impl Fact for Accounts {
     fn of(cx: &HostCx) -> Arc<Accounts> {
-        cx.fact(|f| &f.accounts, |cx| Accounts::read(cx.root()))
+        cx.fact(
+            |f| &f.accounts,
+            |cx| match cx.built_system().map(|s| &s.users) {
+                // A built system whose users could not be read has no account databases: say
+                // why, not that `/etc/passwd` is missing.
+                Some(Err(why)) => {
+                    let err = |path: &str| nixsec_core::RootError::Io {
+                        path: path.to_string(),
+                        source: std::io::Error::other(format!(
+                            "not made: the built system's users could not be read: {why}"
+                        )),
+                    };
+                    Accounts {
+                        users: Err(err("/etc/passwd")),
+                        groups: Err(err("/etc/group")),
+                        shadow: Err(err("/etc/shadow")),
+                    }
+                }
+                _ => Accounts::read(cx.root()),
+            },
+        )
     }
 }
 

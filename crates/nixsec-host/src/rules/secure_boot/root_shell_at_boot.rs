@@ -83,6 +83,22 @@ impl Rule for RootShellAtBoot {
             Ok(None) => {}
             Err(e) => errors.push(e),
         }
+        // A built system's boot entry is made from its bootspec: `init` and `kernelParams`.
+        if let Some(sys) = cx.built_system() {
+            match &sys.bootspec {
+                Ok(Some(b)) => sources.push((
+                    b.path.clone(),
+                    None,
+                    std::iter::once(format!("init={}", b.init))
+                        .chain(b.kernel_params.iter().cloned())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    None,
+                )),
+                Ok(None) => {}
+                Err(e) => errors.push(e.clone()),
+            }
+        }
         match nixsec_boot::esp::find(root) {
             Ok(Some(esp)) => {
                 for e in esp.entries.iter().filter(|e| !e.uki) {
