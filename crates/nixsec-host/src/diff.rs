@@ -832,4 +832,113 @@ mod tests {
         );
         assert_eq!(sshd_worse("x11forwarding", yes.as_ref(), no.as_ref()), None);
     }
+
+    fn fail(rule: &str, subject: &str, severity: Severity) -> Finding {
+        Finding {
+            rule: rule.into(),
+            title: String::new(),
+            section: String::new(),
+            subject: Some(subject.into()),
+            severity,
+            status: Status::Fail,
+            message: format!("{subject} found"),
+            evidence: Vec::new(),
+            remediation: nixsec_core::Remediation {
+                text: String::new(),
+                nixos: String::new(),
+            },
+            ignored: None,
+        }
+    }
+
+    #[test]
+    fn cves_by_package_and_secrets_by_subject() {
+        let side = |findings: Vec<Finding>, openssl: &str| Side {
+            findings,
+            packages: [(
+                "openssl".to_string(),
+                [openssl.to_string()].into_iter().collect(),
+            )]
+            .into_iter()
+            .collect(),
+            ..Side::default()
+        };
+        let old = side(
+            vec![
+                fail("NIX-150", "openssl-3.0.13 CVE-2024-0727", Severity::Medium),
+                fail(
+                    "NIX-150",
+                    "openssl-3.0.13 CVE-2024-5535",
+                    Severity::Critical,
+                ),
+                fail(
+                    "NIX-030",
+                    "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-a/token",
+                    Severity::High,
+                ),
+            ],
+            "3.0.13",
+        );
+        let new = side(
+            vec![
+                // kept across the version change: not a change of that CVE
+                fail(
+                    "NIX-150",
+                    "openssl-3.0.14 CVE-2024-5535",
+                    Severity::Critical,
+                ),
+                fail("NIX-150", "openssl-3.0.14 CVE-2024-6119", Severity::High),
+                // the same secret under another hash, and a new one
+                fail(
+                    "NIX-030",
+                    "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-a/token",
+                    Severity::High,
+                ),
+                fail(
+                    "NIX-030",
+                    "/nix/store/cccccccccccccccccccccccccccccccc-b/.env",
+                    Severity::High,
+                ),
+            ],
+            "3.0.14",
+        );
+        let got: Vec<(
+            &str,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<Severity>,
+        )> = diff(&old, &new)
+            .into_iter()
+            .filter(|c| c.kind != "package")
+            .map(|c| (c.kind, c.subject, c.old, c.new, c.severity))
+            .collect();
+        let v = |s: &str| Some(s.to_string());
+        assert_eq!(
+            got,
+            [
+                (
+                    "secret-added",
+                    "/nix/store/…-b/.env".to_string(),
+                    None,
+                    v("/nix/store/cccccccccccccccccccccccccccccccc-b/.env found"),
+                    Some(Severity::High)
+                ),
+                (
+                    "cve-introduced",
+                    "openssl CVE-2024-6119".to_string(),
+                    v("3.0.13"),
+                    v("3.0.14"),
+                    Some(Severity::High)
+                ),
+                (
+                    "cve-fixed",
+                    "openssl CVE-2024-0727".to_string(),
+                    v("3.0.13"),
+                    v("3.0.14"),
+                    None
+                ),
+            ]
+        );
+    }
 }
