@@ -49,6 +49,26 @@ pub const RUNNING_ONLY: &[(&str, &str)] = &[
         "mounted filesystems and their LUKS headers are seen on the host",
     ),
     ("NIX-043", "LUKS headers are on the host's disks"),
+    (
+        "NIX-050",
+        "Flatpak apps are installed at run time under `/var/lib/flatpak` and homes",
+    ),
+    (
+        "NIX-051",
+        "Flatpak remotes are added at run time under `/var/lib/flatpak`",
+    ),
+    (
+        "NIX-057",
+        "published ports are those of created containers under `/var/lib/docker`",
+    ),
+    (
+        "NIX-058",
+        "created containers are under `/var/lib/docker` and `/var/lib/containers`",
+    ),
+    (
+        "NIX-064",
+        "LXC containers are created at run time under `/var/lib/lxc`",
+    ),
     ("NIX-074", "listening sockets are seen in `/proc/net`"),
     (
         "NIX-090",
