@@ -902,13 +902,14 @@ mod tests {
             ],
             "3.0.14",
         );
-        let got: Vec<(
-            &str,
+        type Row = (
+            &'static str,
             String,
             Option<String>,
             Option<String>,
             Option<Severity>,
-        )> = diff(&old, &new)
+        );
+        let got: Vec<Row> = diff(&old, &new)
             .into_iter()
             .filter(|c| c.kind != "package")
             .map(|c| (c.kind, c.subject, c.old, c.new, c.severity))
