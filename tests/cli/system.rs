@@ -209,6 +209,26 @@ fn diff_of_each_weakened_pair_is_exactly_the_changes_made() {
     let (code, got) = diff(s, "laptop", "laptop-weak");
     assert_eq!(got, expected("cups.service"));
     assert_eq!(code, 1);
+    // The same pair as generations of `/nix/var/nix/profiles/system` under the store root.
+    let profiles = s.store.join("nix/var/nix/profiles");
+    std::fs::create_dir_all(&profiles).expect("mkdir");
+    for (n, name) in [(41, "server"), (42, "server-weak")] {
+        let link = profiles.join(format!("system-{n}-link"));
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(s.top(name), &link).expect("ln");
+    }
+    let (code, v) = run_json(
+        nixsec()
+            .args(["diff", "--format", "json", "--store-root"])
+            .arg(&s.store)
+            .args(["--generation", "41", "--generation", "42"]),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(v["old"], s.top("server"));
+    assert_eq!(
+        v["changes"].as_array().expect("changes").len(),
+        expected("nginx.service").len()
+    );
     // The other way round, nothing gets worse.
     let (code, _) = diff(s, "server-weak", "server");
     assert_eq!(code, 0);
