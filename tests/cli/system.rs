@@ -277,6 +277,32 @@ fn markdown_and_text_outputs() {
         md.contains("| high | group-member-added | `docker:alice` |"),
         "{md}"
     );
+    let run = |format: &str| {
+        let out = nixsec()
+            .args(["diff", "--format", format, "--store-root"])
+            .arg(&s.store)
+            .arg(s.top("server"))
+            .arg(s.top("server-weak"))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Text: one line per change and their count.
+    let text = run("text");
+    assert!(
+        text.contains(&format!("{} changes", expected("nginx.service").len())),
+        "{text}"
+    );
+    assert!(text.contains("docker:alice"), "{text}");
+    // SARIF: the worsening changes as results (the removals and package changes are not).
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).expect("sarif json");
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "NIX-056" && r["level"] == "error"));
+    assert!(!results.iter().any(|r| r["properties"]["kind"] == "package"));
 }
 
 /// A toplevel in a store laid out by hand (no Nix needed), for the hostile cases.
