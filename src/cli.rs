@@ -70,6 +70,9 @@ pub enum Command {
     Vulns(VulnsArgs),
     /// Lint NixOS configuration files for security problems, without evaluating them.
     Lint(LintArgs),
+    /// Compare two built systems for security (a deploy gate): exit 1 when NEW is worse at or
+    /// above `--fail-on`.
+    Diff(DiffArgs),
     /// Inspect ELF files or directories: search paths, needed libraries and hardening.
     Elf(ElfArgs),
     /// Look for secrets in files or directories before they reach a store.
@@ -89,6 +92,14 @@ pub struct AuditArgs {
     /// The system to audit: `/` (the live host) or a mounted root.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
+    /// Audit a built NixOS system before it is deployed: a toplevel (`./result`, a
+    /// `system-N-link`, `/run/current-system`, a store path) read through the store at
+    /// `--store-root`. Rules that need a running system skip; each specialisation is audited too.
+    #[arg(long, value_name = "PATH", conflicts_with = "root")]
+    pub system: Option<PathBuf>,
+    /// With `--system`: the directory holding `nix/store` and `nix/var/nix/db`.
+    #[arg(long, value_name = "DIR", default_value = "/", requires = "system")]
+    pub store_root: PathBuf,
     /// Output format: text, json, sarif, html or prometheus.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,
@@ -128,6 +139,31 @@ pub struct AuditArgs {
     /// machine); `vulns-whitelist` in the config file adds more.
     #[arg(short = 'w', long = "whitelist", value_name = "FILE")]
     pub whitelists: Vec<PathBuf>,
+}
+
+/// `nixsec diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The systems: toplevels (`./result`, a store path), `current` (`/run/current-system`).
+    #[arg(value_name = "SYSTEM", num_args = 0..=2)]
+    pub systems: Vec<String>,
+    /// A generation of `/nix/var/nix/profiles/system` under the store root (repeatable: OLD
+    /// then NEW; with one SYSTEM it is OLD).
+    #[arg(long = "generation", value_name = "N")]
+    pub generations: Vec<u32>,
+    /// The directory holding `nix/store` and `nix/var/nix/db`.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub store_root: PathBuf,
+    /// Output format: text, json, markdown, sarif or html.
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+    /// Write the diff to FILE instead of standard output (atomically: a temporary file renamed
+    /// over FILE).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a change makes NEW worse at or above this severity (default `high`).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
 }
 
 /// `nixsec store ...`.

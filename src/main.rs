@@ -51,6 +51,7 @@ fn run(args: cli::Cli) -> anyhow::Result<ExitStatus> {
         cli::Command::Units(a) => commands::units::run(&a),
         cli::Command::Vulns(a) => commands::vulns::run(&args.global, &a),
         cli::Command::Lint(a) => commands::lint::run(&args.global, &a),
+        cli::Command::Diff(a) => commands::diff::run(&args.global, &a),
         cli::Command::Completions(a) => commands::generate::completions(&a),
         cli::Command::Man => commands::generate::man(),
     }

@@ -64,10 +64,77 @@ fn whitelists(args: &AuditArgs, config: &Config, root: &Root) -> anyhow::Result<
     Ok(out)
 }
 
+/// A built system (`--system`) and its specialisations, each laid out as a root.
+struct Built {
+    view: nixsec_system::View,
+    specialisations: Vec<(String, nixsec_system::View)>,
+}
+
+/// Read the system at `--system` and every specialisation it has.
+pub fn read_built(store_root: &Path, given: &Path) -> anyhow::Result<nixsec_system::View> {
+    let top = nixsec_system::locate(store_root, given)
+        .with_context(|| "cannot audit this system".to_string())?;
+    let system = nixsec_system::System::read(store_root, &top)
+        .with_context(|| "cannot audit this system".to_string())?;
+    Ok(nixsec_system::View::new(std::sync::Arc::new(system))?)
+}
+
+fn built(args: &AuditArgs) -> anyhow::Result<Option<Built>> {
+    let Some(given) = &args.system else {
+        return Ok(None);
+    };
+    let view = read_built(&args.store_root, given)?;
+    let mut specialisations = Vec::new();
+    for s in &view.system().specialisations {
+        let sys = nixsec_system::System::read(&args.store_root, &s.toplevel)
+            .with_context(|| format!("specialisation `{}`", s.name))?;
+        specialisations.push((
+            s.name.clone(),
+            nixsec_system::View::new(std::sync::Arc::new(sys))?,
+        ));
+    }
+    Ok(Some(Built {
+        view,
+        specialisations,
+    }))
+}
+
+/// The failures and errors of a specialisation that the base system does not have, each
+/// saying which specialisation it is about.
+fn specialisation_findings(
+    name: &str,
+    base: &[nixsec_core::Finding],
+    mine: Vec<nixsec_core::Finding>,
+) -> Vec<nixsec_core::Finding> {
+    use nixsec_core::Status;
+    mine.into_iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+        .filter(|f| {
+            !base.iter().any(|b| {
+                b.rule == f.rule
+                    && b.status == f.status
+                    && b.subject == f.subject
+                    && b.message == f.message
+            })
+        })
+        .map(|mut f| {
+            f.subject = Some(match &f.subject {
+                Some(s) => format!("specialisation {name}: {s}"),
+                None => format!("specialisation {name}"),
+            });
+            f.message = format!("specialisation `{name}`: {}", f.message);
+            f
+        })
+        .collect()
+}
+
 pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> {
     let started = chrono::Utc::now();
     let clock = Instant::now();
-    let root = if args.root == Path::new("/") {
+    let built = built(args)?;
+    let root = if let Some(b) = &built {
+        b.view.root().clone()
+    } else if args.root == Path::new("/") {
         Root::host()
     } else {
         Root::new(&args.root).with_context(|| "cannot audit this root")?
@@ -103,13 +170,29 @@ pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> 
     }
     tracing::info!(root = %root.dir().display(), rules = rules.len(), "auditing");
     let vulns_whitelists = whitelists(args, &config, &root)?;
-    let cx = HostCx::new(root).with_options(AuditOptions {
+    let options = AuditOptions {
         store_contents: args.store_contents,
         profile: args.profile,
         nft_json: args.nft_json.clone(),
         vulns_whitelists,
-    });
+    };
+    let cx = match &built {
+        Some(b) => HostCx::built(&b.view),
+        None => HostCx::new(root),
+    }
+    .with_options(options.clone());
     let mut findings = run_rules(&cx, &rules);
+    if let Some(b) = &built {
+        for (name, view) in &b.specialisations {
+            let scx = HostCx::built(view).with_options(options.clone());
+            let mine = run_rules(&scx, &rules);
+            findings.extend(specialisation_findings(name, &findings, mine));
+        }
+    }
+    let shown_root = match &built {
+        Some(b) => b.view.system().toplevel.clone(),
+        None => cx.root().dir().display().to_string(),
+    };
     let warnings = apply_config(&mut findings, &config, chrono::Local::now().date_naive());
     let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     let report = Report::new(
@@ -117,7 +200,7 @@ pub fn run(global: &GlobalArgs, args: &AuditArgs) -> anyhow::Result<ExitStatus> 
             name: "nixsec".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
-        cx.root().dir().display().to_string(),
+        shown_root,
         started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         duration_ms,
         findings,

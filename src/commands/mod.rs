@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod diff;
 pub mod explain;
 pub mod generate;
 pub mod lint;

@@ -23,6 +23,7 @@ mod sbom;
 mod scan;
 mod schema_v1;
 mod store;
+mod system;
 mod tools;
 mod units;
 mod vulns;

@@ -23,5 +23,5 @@ pub use finding::{Evidence, Finding, Ignored, Outcome, Problem, Remediation, Sev
 pub use host::{AuditOptions, HostInfo, Profile};
 pub use lint::{LintConfiguration, LintFinding, LintReport};
 pub use report::{ExitStatus, FailOn, Report, RuleCounts, RuleVerdict, Summary, Tool, SCHEMA};
-pub use root::{Root, RootError};
+pub use root::{Perm, Root, RootError};
 pub use section::Section;

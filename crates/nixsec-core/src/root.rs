@@ -143,6 +143,30 @@ pub fn display_inner(p: &Path) -> String {
 #[derive(Debug, Clone)]
 pub struct Root {
     dir: PathBuf,
+    /// Directories of this machine seen at a path inside the root (`/nix` of a built system is
+    /// the store root's), longest inner path first.
+    mounts: std::sync::Arc<[Mount]>,
+    /// The mode and owners the audited system gives files that stand for it here (a file NixOS
+    /// copies into `/etc` at activation, a setuid wrapper), by path on this machine.
+    owners: std::sync::Arc<std::collections::HashMap<PathBuf, Perm>>,
+}
+
+/// A directory of this machine seen at `inner` inside the root.
+#[derive(Debug, Clone)]
+struct Mount {
+    inner: Vec<OsString>,
+    host: PathBuf,
+}
+
+/// A file's mode bits (`0o7777`), owner and group as the audited system has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Perm {
+    /// Permission bits with setuid, setgid and sticky (`0o7777`).
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
 }
 
 impl Root {
@@ -151,6 +175,8 @@ impl Root {
     pub fn host() -> Self {
         Root {
             dir: PathBuf::from("/"),
+            mounts: std::sync::Arc::from(Vec::new()),
+            owners: std::sync::Arc::default(),
         }
     }
 
@@ -175,7 +201,57 @@ impl Root {
                 kind: "not a directory",
             });
         }
-        Ok(Root { dir })
+        Ok(Root {
+            dir,
+            mounts: std::sync::Arc::from(Vec::new()),
+            owners: std::sync::Arc::default(),
+        })
+    }
+
+    /// This root with the directory `host` of this machine seen at `inner` (absolute, inside the
+    /// root): a built system's `/nix` is the store root's. Links inside it still resolve inside
+    /// the root.
+    #[must_use]
+    pub fn with_mount(mut self, inner: impl AsRef<Path>, host: impl Into<PathBuf>) -> Self {
+        let mut mounts: Vec<Mount> = self.mounts.iter().cloned().collect();
+        mounts.push(Mount {
+            inner: components(inner.as_ref()).collect(),
+            host: host.into(),
+        });
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.inner.len()));
+        self.mounts = std::sync::Arc::from(mounts);
+        self
+    }
+
+    /// This root with the mode and owners the audited system gives each file (by path on this
+    /// machine, as [`Resolved::host`]): what [`Root::perm`] answers for them.
+    #[must_use]
+    pub fn with_owners(mut self, owners: std::collections::HashMap<PathBuf, Perm>) -> Self {
+        self.owners = std::sync::Arc::new(owners);
+        self
+    }
+
+    /// The mode and owners of a resolved file as the audited system has them: the metadata's,
+    /// or those the root was given for it ([`Root::with_owners`]).
+    #[must_use]
+    pub fn perm(&self, r: &Resolved, md: &Metadata) -> Perm {
+        use std::os::unix::fs::MetadataExt;
+        self.owners.get(&r.host).copied().unwrap_or(Perm {
+            mode: md.mode() & 0o7777,
+            uid: md.uid(),
+            gid: md.gid(),
+        })
+    }
+
+    /// The directory of this machine holding the audited system's `nix/store` and
+    /// `nix/var/nix/db`: the root itself, or the directory seen at `/nix` (its parent).
+    #[must_use]
+    pub fn store_root(&self) -> &Path {
+        self.mounts
+            .iter()
+            .find(|m| m.inner.len() == 1 && m.inner[0] == "nix")
+            .and_then(|m| m.host.parent())
+            .unwrap_or(&self.dir)
     }
 
     /// The root directory on this machine.
@@ -191,8 +267,15 @@ impl Root {
     }
 
     fn host_path(&self, parts: &[OsString]) -> PathBuf {
-        let mut p = self.dir.clone();
-        for c in parts {
+        let (mut p, rest) = match self
+            .mounts
+            .iter()
+            .find(|m| parts.len() >= m.inner.len() && parts[..m.inner.len()] == m.inner[..])
+        {
+            Some(m) => (m.host.clone(), &parts[m.inner.len()..]),
+            None => (self.dir.clone(), parts),
+        };
+        for c in rest {
             p.push(c);
         }
         p
@@ -742,6 +825,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn mounts_and_owners() {
+        let (t, root) = tree();
+        let store = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(store.path().join("nix/store/abc-nix.conf")).expect("mkdir");
+        std::fs::write(
+            store.path().join("nix/store/abc-nix.conf/nix.conf"),
+            "sandbox = false\n",
+        )
+        .expect("write");
+        let root = root.with_mount("/nix", store.path().join("nix"));
+        // The link in the root's /etc now reaches the mounted store's file.
+        let (r, text) = root.read_to_string("/etc/nix/nix.conf").expect("read");
+        assert_eq!(text, "sandbox = false\n");
+        assert!(r.host.starts_with(store.path()));
+        assert_eq!(r.inner, Path::new("/nix/store/abc-nix.conf/nix.conf"));
+        assert_eq!(root.store_root(), store.path());
+        let (r, md) = root.metadata("/etc/nix/nix.conf").expect("stat");
+        let given = Perm {
+            mode: 0o4711,
+            uid: 0,
+            gid: 3,
+        };
+        let root = root.with_owners([(r.host.clone(), given)].into_iter().collect());
+        assert_eq!(root.perm(&r, &md), given);
+        let (r2, md2) = root.metadata("/etc/static/nix").expect("stat");
+        assert_ne!(root.perm(&r2, &md2), given);
+        drop(t);
     }
 
     #[test]

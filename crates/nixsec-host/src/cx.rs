@@ -49,7 +49,27 @@ pub trait Fact: Sized {
 
 impl Fact for Accounts {
     fn of(cx: &HostCx) -> Arc<Accounts> {
-        cx.fact(|f| &f.accounts, |cx| Accounts::read(cx.root()))
+        cx.fact(
+            |f| &f.accounts,
+            |cx| match cx.built_system().map(|s| &s.users) {
+                // A built system whose users could not be read has no account databases: say
+                // why, not that `/etc/passwd` is missing.
+                Some(Err(why)) => {
+                    let err = |path: &str| nixsec_core::RootError::Io {
+                        path: path.to_string(),
+                        source: std::io::Error::other(format!(
+                            "not made: the built system's users could not be read: {why}"
+                        )),
+                    };
+                    Accounts {
+                        users: Err(err("/etc/passwd")),
+                        groups: Err(err("/etc/group")),
+                        shadow: Err(err("/etc/shadow")),
+                    }
+                }
+                _ => Accounts::read(cx.root()),
+            },
+        )
     }
 }
 
@@ -71,6 +91,7 @@ pub struct HostCx {
     info: HostInfo,
     options: AuditOptions,
     facts: Facts,
+    built: Option<Arc<nixsec_system::System>>,
 }
 
 impl HostCx {
@@ -89,7 +110,25 @@ impl HostCx {
             info,
             options: AuditOptions::default(),
             facts: Facts::default(),
+            built: None,
         }
+    }
+
+    /// A context for a built system (`nixsec audit --system`): the root is its [`View`], and
+    /// rules that need a running system skip ([`crate::system`]).
+    ///
+    /// [`View`]: nixsec_system::View
+    #[must_use]
+    pub fn built(view: &nixsec_system::View) -> Self {
+        let mut cx = HostCx::new(view.root().clone());
+        cx.built = Some(Arc::clone(view.system()));
+        cx
+    }
+
+    /// The built system audited, when this is not a running (or mounted) one.
+    #[must_use]
+    pub fn built_system(&self) -> Option<&Arc<nixsec_system::System>> {
+        self.built.as_ref()
     }
 
     /// Set the audit options.

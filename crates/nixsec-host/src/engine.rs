@@ -42,6 +42,9 @@ impl HostRule {
     #[must_use]
     pub fn run(&self, cx: &HostCx) -> Vec<Finding> {
         let _span = tracing::debug_span!("rule", id = self.id).entered();
+        if let Some(skip) = crate::system::not_running(cx, self.id) {
+            return self.entry().findings(skip);
+        }
         let outcome = catch_unwind(AssertUnwindSafe(|| self.rule.check(cx))).unwrap_or_else(|_| {
             Outcome::error(format!(
                 "internal error: the check of `{}` panicked; please report it",

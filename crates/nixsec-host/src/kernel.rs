@@ -7,11 +7,95 @@
 
 use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem, Severity};
-use nixsec_readers::kernel::{have_proc_sys, read_int, sysctl_path};
+use nixsec_readers::kernel::{have_proc_sys, read_int, read_sysctl, sysctl_path, Param};
 
 /// Why the kernel rules skip under a root without a live `/proc/sys`.
 pub const NO_PROC: &str =
     "no `/proc/sys` under this root: kernel settings can only be read on the running system";
+
+/// True when sysctl values can be read: the running system's `/proc/sys`, or a built system's
+/// `etc/sysctl.d` and the kernel's defaults.
+#[must_use]
+pub fn have_sysctl(cx: &HostCx) -> bool {
+    cx.built_system().is_some() || have_proc_sys(cx.root())
+}
+
+/// The raw value of a sysctl and its evidence: `/proc/sys` on a running system; on a built
+/// one, the last `etc/sysctl.d` line that sets it, else the kernel's default, said as such.
+/// `Ok(None)`: absent (the kernel lacks it, or a built system sets it and no default is known).
+///
+/// # Errors
+/// The value cannot be read.
+pub fn sysctl(cx: &HostCx, key: &str) -> Result<Option<(String, Evidence)>, String> {
+    let Some(system) = cx.built_system() else {
+        let path = sysctl_path(key);
+        return read_sysctl(cx.root(), key)
+            .map(|v| v.map(|v| (v.clone(), Evidence::value(path, v))))
+            .map_err(|e| e.to_string());
+    };
+    let conf = system.sysctl.as_ref().map_err(Clone::clone)?;
+    Ok(match conf.get(key) {
+        nixsec_system::sysctl::Value::Set(s) => {
+            let ev = Evidence::line(&s.file, s.line, format!("{} = {}", s.key, s.value));
+            Some((s.value, ev))
+        }
+        nixsec_system::sysctl::Value::Default { value, note } => {
+            let ev = Evidence::value(
+                sysctl_path(key),
+                format!("not set by the system: kernel default {value} ({note})"),
+            );
+            Some((value, ev))
+        }
+        nixsec_system::sysctl::Value::Unknown => None,
+    })
+}
+
+/// An integer sysctl, as [`sysctl`].
+///
+/// # Errors
+/// Unreadable, or not one integer.
+pub fn sysctl_int(cx: &HostCx, key: &str) -> Result<Option<(i64, Evidence)>, String> {
+    if cx.built_system().is_none() {
+        let path = sysctl_path(key);
+        return read_int(cx.root(), key)
+            .map(|v| v.map(|x| (x, Evidence::value(path, x.to_string()))))
+            .map_err(|e| e.to_string());
+    }
+    match sysctl(cx, key)? {
+        None => Ok(None),
+        Some((v, ev)) => v
+            .trim()
+            .parse::<i64>()
+            .map(|x| Some((x, ev.clone())))
+            .map_err(|_| {
+                format!(
+                    "`{}`: not an integer: `{}`",
+                    ev.path,
+                    nixsec_core::escape(v.trim())
+                )
+            }),
+    }
+}
+
+/// The kernel command line and where it is seen: `/proc/cmdline` on a running system; on a
+/// built one `init=<toplevel>/init` and `kernel-params`, as the boot loader entry passes them.
+/// `Ok(None)` when there is none (a mounted root without `/proc`, a container system).
+///
+/// # Errors
+/// Unreadable (a `kernel-params` too large to be one).
+pub fn cmdline(cx: &HostCx) -> Result<Option<(String, Vec<Param>)>, String> {
+    match cx.built_system() {
+        Some(system) => Ok(system.cmdline()?.map(|items| {
+            (
+                system.kernel_params_path(),
+                nixsec_readers::kernel::parse_cmdline(&items.join(" ")),
+            )
+        })),
+        None => nixsec_readers::kernel::cmdline(cx.root())
+            .map(|c| c.map(|items| ("/proc/cmdline".to_string(), items)))
+            .map_err(|e| e.to_string()),
+    }
+}
 
 /// What a missing sysctl file means for one check.
 #[derive(Debug, Clone, Copy)]
@@ -92,8 +176,8 @@ impl Verdict {
     /// Add one check.
     pub fn check(&mut self, cx: &HostCx, c: &IntCheck) {
         let path = sysctl_path(c.key);
-        let (value, seen) = match read_int(cx.root(), c.key) {
-            Ok(Some(x)) => (x, Evidence::value(&path, x.to_string())),
+        let (value, seen) = match sysctl_int(cx, c.key) {
+            Ok(Some((x, ev))) => (x, ev),
             Ok(None) => match c.absent {
                 Absent::Safe(why) => {
                     self.evidence
@@ -116,7 +200,7 @@ impl Verdict {
                 }
             },
             Err(e) => {
-                self.errors.push((c.key.to_string(), e.to_string()));
+                self.errors.push((c.key.to_string(), e));
                 return;
             }
         };
@@ -189,7 +273,7 @@ pub fn not_checked(error: &str) -> Problem {
 /// Run a sysctl rule: skip without `/proc/sys`.
 #[must_use]
 pub fn sysctl_rule(cx: &HostCx, checks: &[IntCheck], pass: &str) -> Outcome {
-    if !have_proc_sys(cx.root()) {
+    if !have_sysctl(cx) {
         return Outcome::skip(NO_PROC);
     }
     Verdict::run(cx, checks).outcome(pass)

@@ -9,6 +9,7 @@
 
 pub mod blockdev;
 pub mod cx;
+pub mod diff;
 pub mod engine;
 pub mod environment;
 pub mod firewall;
@@ -21,6 +22,7 @@ pub mod scan;
 pub mod sshd;
 pub mod store;
 pub mod sudoers;
+pub mod system;
 
 pub use cx::{Fact, HostCx};
 pub use engine::{find_rule, host_rules, run_rules, HostRule, Rule, Selection, HOST_RULES};

@@ -36,17 +36,18 @@ pub fn system_scan(cx: &HostCx) -> Arc<SystemScan> {
             if !root.exists("/nix/var/nix/db/db.sqlite") || !root.exists("/run/current-system") {
                 return SystemScan(Ok(None));
             }
-            let db = match Database::load(root.dir()) {
+            let top = cx.built_system().map(|s| s.toplevel.clone());
+            let db = match Database::load(root.store_root()) {
                 Ok(db) => db,
                 Err(e) => return SystemScan(Err(e.into())),
             };
-            let paths = match nixsec_scan::system_closure(root.dir(), &db, None) {
+            let paths = match nixsec_scan::system_closure(root.store_root(), &db, top.as_deref()) {
                 Ok(p) => p,
                 Err(e) => return SystemScan(Err(e.into())),
             };
             let system = paths.first().cloned().unwrap_or_default();
             let source = nixsec_scan::Source::Store {
-                store_root: root.dir(),
+                store_root: root.store_root(),
                 paths: &paths,
                 db: Some(&db),
             };

@@ -42,6 +42,43 @@ pub fn mode_string(md: &Metadata) -> String {
     out
 }
 
+/// [`describe`] with the mode and owners the audited system gives the file
+/// ([`nixsec_core::Root::perm`]), which may differ from this machine's copy of it.
+#[must_use]
+pub fn describe_as(md: &Metadata, p: nixsec_core::Perm, accounts: &Accounts) -> String {
+    let shown = mode_string(md);
+    let mut s: Vec<char> = shown.chars().collect();
+    let bit = |m: u32, c: char| if p.mode & m != 0 { c } else { '-' };
+    let special =
+        |x: u32, sp: u32, lower: char, upper: char| match (p.mode & x != 0, p.mode & sp != 0) {
+            (true, true) => lower,
+            (false, true) => upper,
+            (true, false) => 'x',
+            (false, false) => '-',
+        };
+    if s.len() == 10 {
+        let bits = [
+            bit(0o400, 'r'),
+            bit(0o200, 'w'),
+            special(0o100, 0o4000, 's', 'S'),
+            bit(0o040, 'r'),
+            bit(0o020, 'w'),
+            special(0o010, 0o2000, 's', 'S'),
+            bit(0o004, 'r'),
+            bit(0o002, 'w'),
+            special(0o001, 0o1000, 't', 'T'),
+        ];
+        s[1..].copy_from_slice(&bits);
+    }
+    format!(
+        "{} {}:{} ({:04o})",
+        s.into_iter().collect::<String>(),
+        accounts.user_name(p.uid),
+        accounts.group_name(p.gid),
+        p.mode & 0o7777
+    )
+}
+
 /// `drwxrwxr-t root:nixbld (1775)` for evidence.
 #[must_use]
 pub fn describe(md: &Metadata, accounts: &Accounts) -> String {

@@ -1,13 +1,11 @@
 //! NIX-134: every user can execute the setuid sudo binary.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-
 use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome};
 
 use crate::engine::Rule;
 use nixsec_readers::accounts::Accounts;
-use nixsec_readers::perms::describe;
+use nixsec_readers::perms::describe_as;
 
 /// The sudo wrapper (or binary) is executable by "other".
 pub struct SudoForEveryone;
@@ -18,14 +16,15 @@ impl Rule for SudoForEveryone {
     fn check(&self, cx: &HostCx) -> Outcome {
         let accounts = Accounts::of(cx);
         for path in ["/run/wrappers/bin/sudo", "/usr/bin/sudo", "/bin/sudo"] {
-            let md = match cx.root().metadata(path) {
-                Ok((_, md)) => md,
+            let (r, md) = match cx.root().metadata(path) {
+                Ok(x) => x,
                 Err(e) if e.is_not_found() => continue,
                 Err(e) => return Outcome::error(e.to_string()),
             };
-            let mode = md.permissions().mode();
-            let ev = Evidence::value(path, describe(&md, &accounts));
-            if mode & 0o4000 == 0 || md.uid() != 0 {
+            let perm = cx.root().perm(&r, &md);
+            let mode = perm.mode;
+            let ev = Evidence::value(path, describe_as(&md, perm, &accounts));
+            if mode & 0o4000 == 0 || perm.uid != 0 {
                 return Outcome::pass(format!("{path} is not setuid root")).with_evidence([ev]);
             }
             if mode & 0o001 != 0 {
@@ -37,7 +36,7 @@ impl Rule for SudoForEveryone {
             }
             return Outcome::pass(format!(
                 "{path} is executable only by its owner and group `{}`",
-                accounts.group_name(md.gid())
+                accounts.group_name(perm.gid)
             ))
             .with_evidence([ev]);
         }

@@ -18,16 +18,16 @@ const FILES: [&str; 3] = [
 impl Rule for IpForwarding {
     fn check(&self, cx: &HostCx) -> Outcome {
         let mut seen = Vec::new();
+        let mut shown = Vec::new();
         for f in FILES {
-            match cx.root().read_to_string(f) {
-                Ok((_, t)) => match t.trim().parse::<u8>() {
-                    Ok(v) => seen.push((f, v)),
-                    Err(_) => {
-                        return Outcome::error(format!("`{f}`: not a number: `{}`", t.trim()))
-                    }
-                },
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Outcome::error(e.to_string()),
+            let key = f.trim_start_matches("/proc/sys/").replace('/', ".");
+            match crate::kernel::sysctl_int(cx, &key) {
+                Ok(Some((v, ev))) => {
+                    seen.push((f, u8::from(v != 0)));
+                    shown.push(ev);
+                }
+                Ok(None) => {}
+                Err(e) => return Outcome::error(e),
             }
         }
         if seen.is_empty() {
@@ -36,10 +36,7 @@ impl Rule for IpForwarding {
             );
         }
         let on: Vec<&(&str, u8)> = seen.iter().filter(|(_, v)| *v != 0).collect();
-        let evidence: Vec<Evidence> = seen
-            .iter()
-            .map(|(f, v)| Evidence::value(*f, v.to_string()))
-            .collect();
+        let evidence: Vec<Evidence> = shown;
         if on.is_empty() {
             return Outcome::pass(format!("forwarding is off ({} settings read)", seen.len()))
                 .with_evidence(evidence);

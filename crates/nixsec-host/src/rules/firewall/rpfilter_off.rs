@@ -56,16 +56,10 @@ impl Rule for RpfilterOff {
     fn check(&self, cx: &HostCx) -> Outcome {
         let mut sysctl = Vec::new();
         for key in ["all", "default"] {
-            let path = format!("/proc/sys/net/ipv4/conf/{key}/rp_filter");
-            match cx.root().read_to_string(&path) {
-                Ok((_, t)) => match t.trim().parse::<u8>() {
-                    Ok(v) => sysctl.push((path, v)),
-                    Err(_) => {
-                        return Outcome::error(format!("`{path}`: not a number: `{}`", t.trim()))
-                    }
-                },
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Outcome::error(e.to_string()),
+            match crate::kernel::sysctl_int(cx, &format!("net.ipv4.conf.{key}.rp_filter")) {
+                Ok(Some((v, ev))) => sysctl.push((ev.path.clone(), v)),
+                Ok(None) => {}
+                Err(e) => return Outcome::error(e),
             }
         }
         if let Some((path, v)) = sysctl.iter().find(|(_, v)| *v > 0) {

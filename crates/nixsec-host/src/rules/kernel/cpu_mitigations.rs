@@ -6,7 +6,6 @@ use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::kernel::not_checked;
-use nixsec_readers::kernel::cmdline;
 
 /// A mitigation-disabling parameter, or a `Vulnerable` line under
 /// `/sys/devices/system/cpu/vulnerabilities`.
@@ -52,8 +51,8 @@ impl Rule for CpuMitigations {
         let mut problems = Vec::new();
         let mut errors = Vec::new();
         let mut seen_any = false;
-        match cmdline(cx.root()) {
-            Ok(Some(items)) => {
+        match crate::kernel::cmdline(cx) {
+            Ok(Some((path, items))) => {
                 seen_any = true;
                 for (k, v) in &items {
                     if weakening(k, v.as_deref()) {
@@ -65,13 +64,13 @@ impl Rule for CpuMitigations {
                                 shown.clone(),
                                 format!("`{shown}` on the kernel command line"),
                             )
-                            .with_evidence([Evidence::value("/proc/cmdline", item)]),
+                            .with_evidence([Evidence::value(path.as_str(), item)]),
                         );
                     }
                 }
             }
             Ok(None) => {}
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e),
         }
         const DIR: &str = "/sys/devices/system/cpu/vulnerabilities";
         match cx.root().read_dir(DIR) {

@@ -4,8 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
+use crate::kernel::{have_sysctl, sysctl, sysctl_int};
 use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
-use nixsec_readers::kernel::{have_proc_sys, read_int, read_sysctl};
 
 /// `fs.protected_*` below target, or `fs.suid_dumpable` 1 (or 2 with a relative core pattern).
 pub struct LinkProtections;
@@ -47,15 +47,13 @@ const CHECKS: &[IntCheck] = &[
 
 impl Rule for LinkProtections {
     fn check(&self, cx: &HostCx) -> Outcome {
-        if !have_proc_sys(cx.root()) {
+        if !have_sysctl(cx) {
             return Outcome::skip(NO_PROC);
         }
         let mut v = Verdict::run(cx, CHECKS);
-        if let Ok(Some(2)) = read_int(cx.root(), "fs.suid_dumpable") {
-            let dumpable = Evidence::value("/proc/sys/fs/suid_dumpable", "2");
-            match read_sysctl(cx.root(), "kernel.core_pattern") {
-                Ok(Some(p)) => {
-                    let pattern = Evidence::value("/proc/sys/kernel/core_pattern", p.clone());
+        if let Ok(Some((2, dumpable))) = sysctl_int(cx, "fs.suid_dumpable") {
+            match sysctl(cx, "kernel.core_pattern") {
+                Ok(Some((p, pattern))) => {
                     v.evidence.push(pattern.clone());
                     if !(p.starts_with('/') || p.starts_with('|')) {
                         v.fail(

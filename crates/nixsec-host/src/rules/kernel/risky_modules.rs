@@ -6,8 +6,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome, Problem, Profile};
 
 use crate::engine::Rule;
+use crate::kernel::{have_sysctl, sysctl_int};
 use crate::kernel::{not_checked, NO_PROC};
-use nixsec_readers::kernel::{have_proc_sys, read_int};
 
 /// A risky module is loaded, or neither blacklisted nor blocked with an `install` line.
 pub struct RiskyModules;
@@ -98,7 +98,7 @@ fn loaded_problem(m: &str) -> Problem {
 
 impl Rule for RiskyModules {
     fn check(&self, cx: &HostCx) -> Outcome {
-        if !have_proc_sys(cx.root()) {
+        if !have_sysctl(cx) {
             return Outcome::skip(NO_PROC);
         }
         let mut risky: Vec<String> = RISKY.iter().map(|s| (*s).to_string()).collect();
@@ -119,13 +119,13 @@ impl Rule for RiskyModules {
             .iter()
             .map(|m| Evidence::value("/proc/modules", m.as_str()))
             .collect();
-        let locked = match read_int(cx.root(), "kernel.modules_disabled") {
-            Ok(Some(1)) => Some("`kernel.modules_disabled` = 1"),
-            Ok(None) if !cx.root().exists("/proc/modules") => {
+        let locked = match sysctl_int(cx, "kernel.modules_disabled") {
+            Ok(Some((1, _))) => Some("`kernel.modules_disabled` = 1"),
+            Ok(None) if cx.built_system().is_none() && !cx.root().exists("/proc/modules") => {
                 Some("the kernel has no loadable-module support")
             }
             Ok(_) => None,
-            Err(e) => return Outcome::error(e.to_string()),
+            Err(e) => return Outcome::error(e),
         };
         if let Some(why) = locked {
             return Outcome::problems_or(

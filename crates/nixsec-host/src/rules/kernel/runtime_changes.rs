@@ -4,8 +4,8 @@ use crate::cx::HostCx;
 use nixsec_core::{Evidence, Outcome};
 
 use crate::engine::Rule;
+use crate::kernel::{cmdline, have_sysctl};
 use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
-use nixsec_readers::kernel::{cmdline, have_proc_sys};
 
 /// `kernel.modules_disabled` or `kernel.kexec_load_disabled` is 0.
 pub struct RuntimeChanges;
@@ -29,15 +29,15 @@ const CHECKS: &[IntCheck] = &[
 
 impl Rule for RuntimeChanges {
     fn check(&self, cx: &HostCx) -> Outcome {
-        if !have_proc_sys(cx.root()) {
+        if !have_sysctl(cx) {
             return Outcome::skip(NO_PROC);
         }
         let mut v = Verdict::run(cx, CHECKS);
-        match cmdline(cx.root()) {
-            Ok(Some(items)) => {
+        match cmdline(cx) {
+            Ok(Some((path, items))) => {
                 let nohib = items.iter().any(|(k, _)| k == "nohibernate");
                 v.context.push(Evidence::value(
-                    "/proc/cmdline",
+                    path,
                     if nohib {
                         "nohibernate"
                     } else {
@@ -50,7 +50,7 @@ impl Rule for RuntimeChanges {
                 }
             }
             Ok(None) => {}
-            Err(e) => v.error("/proc/cmdline", e.to_string()),
+            Err(e) => v.error("kernel command line", e),
         }
         v.outcome("neither module loading nor kexec can change the running kernel")
     }

@@ -6,7 +6,7 @@ use nixsec_core::{Evidence, Outcome, Problem};
 
 use crate::engine::Rule;
 use crate::kernel::{Absent, IntCheck, Verdict, NO_PROC};
-use nixsec_readers::kernel::{have_proc_sys, mounts};
+use nixsec_readers::kernel::mounts;
 
 /// One of the knobs is below its target, or lockdown is `none` while debugfs is mounted.
 pub struct SelfProtection;
@@ -54,14 +54,13 @@ const CHECKS: &[IntCheck] = &[
 
 impl Rule for SelfProtection {
     fn check(&self, cx: &HostCx) -> Outcome {
-        if !have_proc_sys(cx.root()) {
+        if !crate::kernel::have_sysctl(cx) {
             return Outcome::skip(NO_PROC);
         }
         let mut v = Verdict::run(cx, CHECKS);
         for key in ["kernel.ftrace_enabled", "vm.mmap_rnd_bits"] {
-            if let Ok(Some(x)) = nixsec_readers::kernel::read_sysctl(cx.root(), key) {
-                v.context
-                    .push(Evidence::value(nixsec_readers::kernel::sysctl_path(key), x));
+            if let Ok(Some((_, ev))) = crate::kernel::sysctl(cx, key) {
+                v.context.push(ev);
             }
         }
         const LOCKDOWN: &str = "/sys/kernel/security/lockdown";

@@ -1,6 +1,6 @@
 //! NIX-007: setuid/setgid programs outside `/run/wrappers`, or extra root setuid wrappers.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 
 use crate::cx::{Fact, HostCx};
 use nixsec_core::{Evidence, Outcome, Problem};
@@ -8,7 +8,7 @@ use nixsec_core::{Evidence, Outcome, Problem};
 use crate::engine::Rule;
 use crate::perms::{capped, unreadable};
 use nixsec_readers::accounts::Accounts;
-use nixsec_readers::perms::describe;
+use nixsec_readers::perms::describe_as;
 
 /// A setuid/setgid file outside the wrapper directory, or a root setuid wrapper NixOS does not
 /// install by default.
@@ -101,8 +101,8 @@ impl Rule for SetuidOutsideWrappers {
                 if SKIP_DIRS.contains(&p.as_str()) {
                     continue;
                 }
-                let md = match cx.root().symlink_metadata(&p) {
-                    Ok((_, md)) => md,
+                let (r, md) = match cx.root().symlink_metadata(&p) {
+                    Ok(x) => x,
                     Err(e) if e.is_not_found() => continue,
                     Err(e) => {
                         errors.push(e.to_string());
@@ -113,8 +113,8 @@ impl Rule for SetuidOutsideWrappers {
                     if md.dev() == root_dev {
                         stack.push(p);
                     }
-                } else if md.is_file() && md.permissions().mode() & 0o6000 != 0 {
-                    found.push((p, describe(&md, &accounts)));
+                } else if md.is_file() && cx.root().perm(&r, &md).mode & 0o6000 != 0 {
+                    found.push((p, describe_as(&md, cx.root().perm(&r, &md), &accounts)));
                 }
             }
         }
@@ -135,10 +135,11 @@ impl Rule for SetuidOutsideWrappers {
             for n in names {
                 let n = n.to_string_lossy().into_owned();
                 let p = format!("/run/wrappers/bin/{n}");
-                if let Ok((_, md)) = cx.root().symlink_metadata(&p) {
+                if let Ok((r, md)) = cx.root().symlink_metadata(&p) {
+                    let perm = cx.root().perm(&r, &md);
                     if md.is_file()
-                        && md.permissions().mode() & 0o4000 != 0
-                        && md.uid() == 0
+                        && perm.mode & 0o4000 != 0
+                        && perm.uid == 0
                         && !DEFAULT_WRAPPERS.contains(&n.as_str())
                     {
                         problems.push(
@@ -149,7 +150,10 @@ impl Rule for SetuidOutsideWrappers {
                                     nixsec_core::escape(&p)
                                 ),
                             )
-                            .with_evidence([Evidence::value(&p, describe(&md, &accounts))]),
+                            .with_evidence([Evidence::value(
+                                &p,
+                                describe_as(&md, perm, &accounts),
+                            )]),
                         );
                     }
                 }

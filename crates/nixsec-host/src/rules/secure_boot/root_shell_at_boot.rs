@@ -69,15 +69,35 @@ impl Rule for RootShellAtBoot {
         // (file, line, command line, the boot entry it belongs to)
         let mut sources: Vec<(String, Option<u32>, String, Option<String>)> = Vec::new();
         let mut errors = Vec::new();
-        match root.read_to_string("/proc/cmdline") {
-            Ok((_, t)) => sources.push((
-                "/proc/cmdline".into(),
+        match crate::kernel::cmdline(cx) {
+            Ok(Some((path, items))) => sources.push((
+                path,
                 None,
-                t.trim_end_matches('\n').to_string(),
+                items
+                    .iter()
+                    .map(|(k, v)| v.as_ref().map_or_else(|| k.clone(), |v| format!("{k}={v}")))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 None,
             )),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => errors.push(e.to_string()),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+        // A built system's boot entry is made from its bootspec: `init` and `kernelParams`.
+        if let Some(sys) = cx.built_system() {
+            match &sys.bootspec {
+                Ok(Some(b)) => sources.push((
+                    b.path.clone(),
+                    None,
+                    std::iter::once(format!("init={}", b.init))
+                        .chain(b.kernel_params.iter().cloned())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    None,
+                )),
+                Ok(None) => {}
+                Err(e) => errors.push(e.clone()),
+            }
         }
         match nixsec_boot::esp::find(root) {
             Ok(Some(esp)) => {

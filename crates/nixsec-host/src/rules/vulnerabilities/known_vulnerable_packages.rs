@@ -44,7 +44,7 @@ impl Rule for KnownVulnerablePackages {
         let stale = ix
             .updated()
             .filter(|u| (now - *u).num_days() > MAX_AGE_DAYS);
-        let sel = match packages::select(root.dir(), std::slice::from_ref(&top), false) {
+        let sel = match packages::select(root.store_root(), std::slice::from_ref(&top), false) {
             Ok(s) => s,
             Err(e) => return Outcome::error(e.to_string()),
         };
