@@ -159,7 +159,7 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
             nixsec_report::render(Format::Sarif, &report, &RenderOptions::default(), &mut out)?;
         }
         VulnsFormat::VulnixJson => {
-            serde_json::to_writer_pretty(&mut out, &vulnix_json(a, &scan))?;
+            nixsec_core::json::to_writer_pretty(&mut out, &vulnix_json(a, &scan))?;
             writeln!(out)?;
         }
         VulnsFormat::Text => text(a, &scan, duration_ms, &mut out)?,
