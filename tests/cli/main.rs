@@ -8,6 +8,7 @@ mod cache;
 mod config;
 mod firewall;
 mod formats;
+mod hostile;
 mod host_hardening;
 mod isolation;
 mod lint;
