@@ -28,7 +28,8 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         _ => {
-            let path = nixsec_boot::efivars::var_path("dbx", "d719b2cb-3d3a-4596-a3bc-dad00e67656f");
+            let path =
+                nixsec_boot::efivars::var_path("dbx", "d719b2cb-3d3a-4596-a3bc-dad00e67656f");
             let root = with_file(&path, bytes);
             let _ = nixsec_boot::efivars::dbx_hashes(root);
         }

@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
         2 => {
             let root = with_file("/etc/nix/machines", bytes);
             let _ = nixsec_nixconf::machines::parse_builders(root, &text(bytes), "builders");
-            let _ = nixsec_nixconf::machines::parse_builders(root, "@/etc/nix/machines", "builders");
+            let _ =
+                nixsec_nixconf::machines::parse_builders(root, "@/etc/nix/machines", "builders");
         }
         3 => {
             let root = with_file("/etc/ssh/sshd_config", bytes);

@@ -28,7 +28,8 @@ fuzz_target!(|data: &[u8]| {
                 let _ = PublicKey::parse(field);
                 let _ = Signature::parse(field);
                 if let Ok(ca) = ContentAddress::parse(field) {
-                    let _ = ca.store_path("x", &[], "/nix/store/00000000000000000000000000000000-x");
+                    let _ =
+                        ca.store_path("x", &[], "/nix/store/00000000000000000000000000000000-x");
                 }
             }
         }

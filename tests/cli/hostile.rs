@@ -173,8 +173,14 @@ fn linked_cache(base: &Path, outside: &Path) -> PathBuf {
     let info = format!(
         "StorePath: /nix/store/{hash}-x\nURL: nar/x.nar\nCompression: none\nNarHash: sha256:1apj20c582ry0pdxkl9nc1ds4dn6jlx8bxh8p11y1m79myf5mnf6\nNarSize: 8\nReferences: \n"
     );
-    write(&outside.join("cache/nix-cache-info"), b"StoreDir: /nix/store\n");
-    write(&outside.join(format!("cache/{hash}.narinfo")), info.as_bytes());
+    write(
+        &outside.join("cache/nix-cache-info"),
+        b"StoreDir: /nix/store\n",
+    );
+    write(
+        &outside.join(format!("cache/{hash}.narinfo")),
+        info.as_bytes(),
+    );
     write(&outside.join("cache/nar/x.nar"), MARKER.as_bytes());
     write(&cache.join("nix-cache-info"), b"StoreDir: /nix/store\n");
     symlink(
@@ -185,7 +191,9 @@ fn linked_cache(base: &Path, outside: &Path) -> PathBuf {
     let other = "1ib8i4pq3y8ydnk0j6a2h0b6wsz9w6v2";
     write(
         &cache.join(format!("{other}.narinfo")),
-        info.replace(hash, other).replace("nar/x.nar", "nar/y.nar").as_bytes(),
+        info.replace(hash, other)
+            .replace("nar/x.nar", "nar/y.nar")
+            .as_bytes(),
     );
     symlink(outside.join("cache/nar"), cache.join("nar")).expect("ln");
     cache
@@ -390,7 +398,10 @@ fn bounded(args: &[&std::ffi::OsStr], limit: Duration) -> (Duration, std::proces
     let mut child = std::process::Command::new(bin)
         .args(args)
         .env_remove("RUST_LOG")
-        .env("NIXSEC_CACHE_DIR", std::env::temp_dir().join("nixsec-no-index"))
+        .env(
+            "NIXSEC_CACHE_DIR",
+            std::env::temp_dir().join("nixsec-no-index"),
+        )
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -474,7 +485,13 @@ fn planted_fifos_devices_sparse_files_and_loops_never_hang() {
         }
         for args in [
             vec![os("units"), os("--root"), r],
-            vec![os("store"), os("verify"), os("--root"), r, os("--check-contents")],
+            vec![
+                os("store"),
+                os("verify"),
+                os("--root"),
+                r,
+                os("--check-contents"),
+            ],
             vec![os("store"), os("scan"), os("--store-root"), r, os("--all")],
             vec![os("lint"), r],
         ] {
@@ -495,7 +512,10 @@ fn measured(args: &[&std::ffi::OsStr]) -> (f64, u64, std::process::Output) {
         .arg(bin)
         .args(args)
         .env_remove("RUST_LOG")
-        .env("NIXSEC_CACHE_DIR", std::env::temp_dir().join("nixsec-no-index"))
+        .env(
+            "NIXSEC_CACHE_DIR",
+            std::env::temp_dir().join("nixsec-no-index"),
+        )
         .output()
         .expect("time runs");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -523,7 +543,11 @@ fn pathological_inputs_stay_under_3_s_and_500_mb() {
     let accounts = base.join("accounts");
     let (mut passwd, mut shadow, mut group) = (String::new(), String::new(), String::new());
     for i in 0..32_000 {
-        passwd.push_str(&format!("u{i}:x:{}:{}::/home/u{i}:/bin/sh\n", 1000 + i, 1000 + i));
+        passwd.push_str(&format!(
+            "u{i}:x:{}:{}::/home/u{i}:/bin/sh\n",
+            1000 + i,
+            1000 + i
+        ));
         shadow.push_str(&format!("u{i}:!:19000:0:99999:7:::\n"));
         group.push_str(&format!("g{i}:x:{}:u{i}\n", 1000 + i));
     }
@@ -577,7 +601,13 @@ fn pathological_inputs_stay_under_3_s_and_500_mb() {
     cases.push(("sshd glob of 40 stars", sshd, vec!["--section", "firewall"]));
     let mut over = Vec::new();
     for (what, root, extra) in &cases {
-        let mut args = vec![os("audit"), os("--root"), root.as_os_str(), os("--format"), os("json")];
+        let mut args = vec![
+            os("audit"),
+            os("--root"),
+            root.as_os_str(),
+            os("--format"),
+            os("json"),
+        ];
         args.extend(extra.iter().map(|a| os(a)));
         let (secs, kib, out) = measured(&args);
         eprintln!("{what}: {secs:.2} s, {} MB", kib / 1024);
@@ -627,24 +657,43 @@ fn evil_root(base: &Path) -> PathBuf {
         &root.join("etc/passwd"),
         format!("root:x:0:0::/root:/bin/sh\nev{e}il:x:0:0::/home/e:/bin/sh\n").as_bytes(),
     );
-    write(&root.join("etc/shadow"), format!("root::1::::::\nev{e}il::1::::::\n").as_bytes());
-    write(&root.join("etc/group"), format!("root:x:0:\nwheel:x:1:ev{e}il\n").as_bytes());
+    write(
+        &root.join("etc/shadow"),
+        format!("root::1::::::\nev{e}il::1::::::\n").as_bytes(),
+    );
+    write(
+        &root.join("etc/group"),
+        format!("root:x:0:\nwheel:x:1:ev{e}il\n").as_bytes(),
+    );
     write(
         &root.join("etc/sudoers"),
         format!("%wheel ALL=(ALL) NOPASSWD: /bin/e{e}\n").as_bytes(),
     );
     write(
         &root.join(format!("etc/systemd/system/we{e}b.service")),
-        format!("[Unit]\nDescription=evil {e}\n[Service]\nExecStart=/bin/e{e}\nUser=r{e}\n").as_bytes(),
+        format!("[Unit]\nDescription=evil {e}\n[Service]\nExecStart=/bin/e{e}\nUser=r{e}\n")
+            .as_bytes(),
     );
-    write(&root.join("etc/systemd/system/web.service"), format!("[Service]\nExecStart=/bin/e{e}\n").as_bytes());
+    write(
+        &root.join("etc/systemd/system/web.service"),
+        format!("[Service]\nExecStart=/bin/e{e}\n").as_bytes(),
+    );
     write(
         &root.join("etc/nixos/configuration.nix"),
         format!("{{ ... }}: {{ users.users.\"r{e}\".password = \"x{e}\"; networking.firewall.allowedTCPPorts = [ 22 ]; services.openssh.settings.PermitRootLogin = \"yes{e}\"; }}\n").as_bytes(),
     );
-    write(&root.join("proc/sys/kernel/kptr_restrict"), format!("0{e}\n").as_bytes());
-    write(&root.join(format!("etc/nixos-containers/c{e}.conf")), format!("SYSTEM_PATH=/nix/store/x\nEXTRA_NSPAWN_FLAGS=\"--bind=/etc{e}\"\n").as_bytes());
-    std::fs::create_dir_all(root.join(format!("nix/store/00000000000000000000000000000000-ev{e}il"))).expect("mkdir");
+    write(
+        &root.join("proc/sys/kernel/kptr_restrict"),
+        format!("0{e}\n").as_bytes(),
+    );
+    write(
+        &root.join(format!("etc/nixos-containers/c{e}.conf")),
+        format!("SYSTEM_PATH=/nix/store/x\nEXTRA_NSPAWN_FLAGS=\"--bind=/etc{e}\"\n").as_bytes(),
+    );
+    std::fs::create_dir_all(root.join(format!(
+        "nix/store/00000000000000000000000000000000-ev{e}il"
+    )))
+    .expect("mkdir");
     std::fs::create_dir_all(root.join("nix/var/nix/db")).expect("mkdir");
     let db = root.join("nix/var/nix/db/db.sqlite");
     let sql = format!(
@@ -674,12 +723,30 @@ fn text_output_of_every_subcommand_holds_no_raw_control_characters() {
     let unit = format!("we{EVIL}b.service");
     let runs: Vec<Vec<&std::ffi::OsStr>> = vec![
         vec![os("audit"), os("--root"), r],
-        vec![os("audit"), os("--root"), r, os("--store-contents"), os("-vv")],
-        vec![os("audit"), os("--root"), r, os("--config"), cfg.as_os_str()],
+        vec![
+            os("audit"),
+            os("--root"),
+            r,
+            os("--store-contents"),
+            os("-vv"),
+        ],
+        vec![
+            os("audit"),
+            os("--root"),
+            r,
+            os("--config"),
+            cfg.as_os_str(),
+        ],
         vec![os("units"), os("--root"), r],
         vec![os("units"), os("--root"), r, os("--explain"), os(&unit)],
         vec![os("units"), os("--root"), r, os(&unit)],
-        vec![os("store"), os("verify"), os("--root"), r, os("--check-contents")],
+        vec![
+            os("store"),
+            os("verify"),
+            os("--root"),
+            r,
+            os("--check-contents"),
+        ],
         vec![os("store"), os("scan"), os("--store-root"), r, os("--all")],
         vec![os("lint"), root.join("etc/nixos").into_os_string().leak()],
         vec![os("rules")],
@@ -697,7 +764,11 @@ fn text_output_of_every_subcommand_holds_no_raw_control_characters() {
             }
         }
     }
-    assert!(found.is_empty(), "raw control characters:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "raw control characters:\n{}",
+        found.join("\n")
+    );
 }
 
 /// `nixsec vulns` prints whitelist keys and NVD ids and descriptions; its text escaping belongs
@@ -748,8 +819,14 @@ fn json_and_sarif_escape_bidi_and_c1_controls() {
         let found = raw_controls(&out.stdout);
         assert!(found.is_empty(), "{format}: {found:?}");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("\\u202e"), "{format}: the override is kept, escaped");
-        assert!(text.contains("\\u009b"), "{format}: the C1 control is kept, escaped");
+        assert!(
+            text.contains("\\u202e"),
+            "{format}: the override is kept, escaped"
+        );
+        assert!(
+            text.contains("\\u009b"),
+            "{format}: the C1 control is kept, escaped"
+        );
     }
     let _ = am_root();
 }

@@ -511,15 +511,24 @@ mod tests {
         // Regression (issue 20): each repeated key scanned every setting read so far.
         let mut text = String::new();
         for i in 0..100_000 {
-            text.push_str(&format!("lxc.apparmor.profile = p{i}\nlxc.mount.entry = /x{i} x none bind 0 0\n"));
+            text.push_str(&format!(
+                "lxc.apparmor.profile = p{i}\nlxc.mount.entry = /x{i} x none bind 0 0\n"
+            ));
         }
         text.push_str("lxc.mount.entry =\nlxc.mount.entry = /etc etc none bind 0 0\n");
         let b = RootBuilder::new().file("/var/lib/lxc/c/config", text);
         let t = std::time::Instant::now();
         let cfg = read_config(&b.root(), "/var/lib/lxc/c/config").expect("reads");
-        assert!(t.elapsed() < std::time::Duration::from_secs(3), "{:?}", t.elapsed());
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(3),
+            "{:?}",
+            t.elapsed()
+        );
         assert_eq!(cfg.settings.len(), 2);
-        assert_eq!(cfg.last("lxc.apparmor.profile").expect("set").value, "p99999");
+        assert_eq!(
+            cfg.last("lxc.apparmor.profile").expect("set").value,
+            "p99999"
+        );
         assert_eq!(cfg.all("lxc.mount.entry").len(), 1);
     }
 

@@ -153,7 +153,12 @@ fn apply_flags(words: &[String], at: &At, c: &mut Container) {
             } else {
                 val
             };
-        let written = || words.get(start..=i).map(|w| w.join(" ")).unwrap_or_default();
+        let written = || {
+            words
+                .get(start..=i)
+                .map(|w| w.join(" "))
+                .unwrap_or_default()
+        };
         match name {
             "--bind" | "--bind-ro" => {
                 if let Some(v) = val {
