@@ -130,6 +130,35 @@ fn private_file(dir: &Path, name: &str) -> Result<File, DbError> {
         })
 }
 
+/// The first bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
+/// The first bytes of a write-ahead log (big- or little-endian checksums).
+const WAL_MAGIC: [&[u8]; 2] = [&[0x37, 0x7f, 0x06, 0x82], &[0x37, 0x7f, 0x06, 0x83]];
+
+/// Copy `path` of the root through the confined opener into `dest` when it starts with one of
+/// `magics`; `Ok(false)` (nothing copied) when it does not. A 300 MB zero-filled or sparse file
+/// planted as the database is refused after reading 16 bytes, not copied whole.
+fn copy_if(root: &Root, path: &str, magics: &[&[u8]], dest: &mut File) -> Result<bool, RootError> {
+    use std::io::{Read as _, Write as _};
+    let (r, mut file, _) = root.open(path)?;
+    let io_err = |source| RootError::Io {
+        path: r.display(),
+        source,
+    };
+    let want = magics.iter().map(|m| m.len()).max().unwrap_or(0);
+    let mut head = Vec::with_capacity(want);
+    (&mut file)
+        .take(want as u64)
+        .read_to_end(&mut head)
+        .map_err(io_err)?;
+    if !magics.iter().any(|m| head.starts_with(m)) {
+        return Ok(false);
+    }
+    dest.write_all(&head).map_err(io_err)?;
+    std::io::copy(&mut file, dest).map_err(io_err)?;
+    Ok(true)
+}
+
 /// Copy the database (and its WAL when it holds transactions) out of the root through the
 /// confined opener and open the copy (see the module docs). The returned guard keeps the copy
 /// alive.
@@ -140,8 +169,18 @@ fn open(root: &Root) -> Result<(Connection, tempfile::TempDir), DbError> {
         source,
     })?;
     let mut db = private_file(dir.path(), "db.sqlite")?;
-    match root.copy_to(DB_FILE, &mut db) {
-        Ok(_) => {}
+    match copy_if(root, DB_FILE, &[SQLITE_MAGIC], &mut db) {
+        Ok(true) => {}
+        // Not a database (an empty or zero-filled file, garbage): said without copying it.
+        Ok(false) => {
+            return Err(DbError::Sqlite {
+                path: shown,
+                source: rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+                    Some("no SQLite header".to_string()),
+                ),
+            })
+        }
         Err(e) if e.is_not_found() => {
             return Err(DbError::Missing(
                 root.dir()
@@ -154,8 +193,9 @@ fn open(root: &Root) -> Result<(Connection, tempfile::TempDir), DbError> {
     }
     drop(db);
     let mut wal = private_file(dir.path(), "db.sqlite-wal")?;
-    let wal_len = match root.copy_to(WAL_FILE, &mut wal) {
-        Ok(n) => n,
+    // A WAL without its magic holds no transaction SQLite would replay: not copied.
+    let wal_len = match copy_if(root, WAL_FILE, &WAL_MAGIC, &mut wal) {
+        Ok(copied) => u64::from(copied),
         Err(e) if e.is_not_found() => 0,
         Err(e) => return Err(DbError::Read(e)),
     };

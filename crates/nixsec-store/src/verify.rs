@@ -883,6 +883,28 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_filled_database_or_wal_is_refused_without_a_copy() {
+        // Regression (issue 20 no-hang test): a 300 MB sparse `db.sqlite` and WAL were copied
+        // whole for SQLite (8 s) before it said "not a database"; the headers are checked first.
+        let t = store_root(&[(P, HASH, true)]);
+        let wal =
+            std::fs::File::create(t.path().join("nix/var/nix/db/db.sqlite-wal")).expect("wal");
+        wal.set_len(300 << 20).expect("sparse");
+        let start = std::time::Instant::now();
+        let db = Database::load(t.path()).expect("a WAL without its magic is ignored");
+        assert_eq!(db.paths.len(), 1);
+        let file = std::fs::File::create(t.path().join("nix/var/nix/db/db.sqlite")).expect("db");
+        file.set_len(300 << 20).expect("sparse");
+        let e = Database::load(t.path()).expect_err("zeros");
+        assert!(e.to_string().contains("not a SQLite database"), "{e}");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
     fn malformed_database_hashes_are_untrusted_not_trusted() {
         // Regression (issue 20): with every database hash malformed, no signature was checked
         // and no path was untrusted, so NIX-025 passed.
