@@ -710,6 +710,33 @@ fn evil_root(base: &Path) -> PathBuf {
     root
 }
 
+/// A directory binary cache whose narinfo fields and NAR file name carry [`EVIL`].
+fn evil_cache(base: &Path) -> PathBuf {
+    let cache = base.join("evil-cache");
+    let e = EVIL;
+    write(&cache.join("nix-cache-info"), b"StoreDir: /nix/store\n");
+    write(
+        &cache.join("06c5fhinx3mdanmvfmxzhhpdhyva7smj.narinfo"),
+        format!(
+            "StorePath: /nix/store/06c5fhinx3mdanmvfmxzhhpdhyva7smj-ev{e}il\nURL: nar/x{e}.nar\nCompression: none\nNarHash: sha256:{e}\nNarSize: 8\nReferences: r{e}\nDeriver: d{e}.drv\nSig: k{e}:x\nCA: fixed:{e}\n"
+        )
+        .as_bytes(),
+    );
+    write(&cache.join(format!("nar/x{e}.nar")), b"not a nar");
+    cache
+}
+
+/// A directory of ELF inspection targets with [`EVIL`] in their names: a copy of a real
+/// program and a file that is not ELF.
+fn evil_elf_dir(base: &Path) -> PathBuf {
+    let dir = base.join("evil-elf");
+    write(&dir.join(format!("not{EVIL}elf")), b"#!/bin/sh\n");
+    if let Ok(bytes) = std::fs::read("/bin/true") {
+        write(&dir.join(format!("tr{EVIL}ue")), &bytes);
+    }
+    dir
+}
+
 #[test]
 fn text_output_of_every_subcommand_holds_no_raw_control_characters() {
     if !require(&["sqlite3"]) {
@@ -721,7 +748,11 @@ fn text_output_of_every_subcommand_holds_no_raw_control_characters() {
     let cfg = t.path().join(format!("c{EVIL}.toml"));
     write(&cfg, b"");
     let unit = format!("we{EVIL}b.service");
+    let cache = evil_cache(t.path());
+    let elf = evil_elf_dir(t.path());
     let runs: Vec<Vec<&std::ffi::OsStr>> = vec![
+        vec![os("store"), os("verify"), os("--cache"), cache.as_os_str()],
+        vec![os("elf"), elf.as_os_str()],
         vec![os("audit"), os("--root"), r],
         vec![
             os("audit"),
@@ -810,6 +841,40 @@ fn json_and_sarif_escape_bidi_and_c1_controls() {
     }
     let t = tempfile::tempdir().expect("tempdir");
     let root = evil_root(t.path());
+    let cache = evil_cache(t.path());
+    let elf = evil_elf_dir(t.path());
+    let r = root.as_os_str();
+    let nixos = root.join("etc/nixos");
+    // Every machine-readable output over the same data: raw control bytes in none.
+    let runs: Vec<Vec<&std::ffi::OsStr>> = vec![
+        vec![os("units"), os("--root"), r],
+        vec![os("store"), os("verify"), os("--root"), r],
+        vec![os("store"), os("verify"), os("--cache"), cache.as_os_str()],
+        vec![os("store"), os("scan"), os("--store-root"), r, os("--all")],
+        vec![os("elf"), elf.as_os_str()],
+        vec![os("lint"), nixos.as_os_str()],
+    ];
+    let mut found = Vec::new();
+    for args in &runs {
+        for format in ["json", "sarif"] {
+            let out = nixsec()
+                .args(args)
+                .args(["--format", format])
+                .output()
+                .expect("run");
+            if format == "sarif" && out.stdout.is_empty() {
+                continue; // not every subcommand has SARIF
+            }
+            for f in raw_controls(&out.stdout) {
+                found.push(format!("{args:?} {format}: {f}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "raw control characters:\n{}",
+        found.join("\n")
+    );
     for format in ["json", "sarif"] {
         let out = nixsec()
             .args(["audit", "--format", format, "--root"])
