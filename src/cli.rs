@@ -291,6 +291,14 @@ pub struct StoreVerifyArgs {
     /// the paths and share the hashing.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub jobs: usize,
+    /// HTTP cache: the overall deadline of one request in seconds, from connecting to the last
+    /// byte of the body.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Binary cache: the most MiB a NAR may have, decompressed or as stored; a larger one is
+    /// reported `unreadable`, not decompressed.
+    #[arg(long, value_name = "MIB", default_value_t = 8192)]
+    pub max_nar_size: u64,
     /// Output format: text, json, sarif or html.
     #[arg(long, value_name = "FORMAT", default_value_t = Format::Text, value_parser = parse_format)]
     pub format: Format,

@@ -42,20 +42,34 @@ fn known_rule(id: &str) -> Option<&'static str> {
     nixsec_catalogue::get(id).map(|e| e.id)
 }
 
-/// `--config FILE`, else `nixsec.toml` in the first PATH when that is a directory.
+/// `--config FILE`, else `nixsec.toml` in the first PATH when that is a directory. The linted
+/// tree is outside data (a pull request): its `nixsec.toml` is read inside it, as an audited
+/// root is (a symlink leaving it is absent, a FIFO is an error, not a hang).
 fn load_config(args: &LintArgs) -> anyhow::Result<Config> {
-    let path = match &args.config {
-        Some(p) => p.clone(),
+    let (shown, text) = match &args.config {
+        Some(p) => {
+            let shown = nixsec_core::escape_bytes(p.as_os_str().as_encoded_bytes());
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("`{shown}`: cannot read the config file"))?;
+            (shown, text)
+        }
         None => match args.paths.first() {
-            Some(dir) if dir.is_dir() && dir.join(DEFAULT_CONFIG).exists() => {
-                dir.join(DEFAULT_CONFIG)
+            Some(dir) if dir.is_dir() => {
+                let tree = nixsec_core::Root::new(dir)?;
+                match tree.read_to_string(DEFAULT_CONFIG) {
+                    Ok((_, text)) => (
+                        nixsec_core::escape_bytes(
+                            dir.join(DEFAULT_CONFIG).as_os_str().as_encoded_bytes(),
+                        ),
+                        text,
+                    ),
+                    Err(e) if e.is_not_found() => return Ok(Config::default()),
+                    Err(e) => bail!("cannot read the config file: {e}"),
+                }
             }
             _ => return Ok(Config::default()),
         },
     };
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("`{shown}`: cannot read the config file"))?;
     Ok(Config::parse(&text, &shown, &known_rule)?)
 }
 

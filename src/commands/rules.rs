@@ -61,7 +61,7 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &list)?;
+            nixsec_core::json::to_writer_pretty(&mut out, &list)?;
             writeln!(out)?;
         }
         RulesFormat::Markdown => out.write_all(markdown().as_bytes())?,

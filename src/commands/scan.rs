@@ -280,7 +280,7 @@ fn emit(
                     .collect(),
                 summary,
             };
-            serde_json::to_writer_pretty(&mut out, &doc)?;
+            nixsec_core::json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
         Format::Text | Format::Sarif | Format::Html | Format::Prometheus => {

@@ -26,6 +26,7 @@ struct StoreReport<'a> {
     store: &'a str,
     paths_checked: u64,
     bytes_hashed: u64,
+    paths_unverified: u64,
     duration_ms: u64,
     problems: &'a [Problem],
     summary: BTreeMap<&'static str, usize>,
@@ -87,6 +88,8 @@ pub fn verify(global: &GlobalArgs, args: &StoreVerifyArgs) -> anyhow::Result<Exi
             trusted_keys: trusted_keys(args)?,
             jobs: args.jobs,
             paths,
+            timeout: Some(std::time::Duration::from_secs(args.timeout.max(1))),
+            max_nar_size: Some(args.max_nar_size.saturating_mul(1024 * 1024)),
         };
         // Narinfo sizes are known only once read: count paths, not bytes.
         let progress = BarProgress::new(show_bar, false);
@@ -106,6 +109,8 @@ pub fn verify(global: &GlobalArgs, args: &StoreVerifyArgs) -> anyhow::Result<Exi
     };
     let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     let fail_on = args.fail_on.unwrap_or_default();
+    // Nothing could be read: the run verified nothing, whatever `--fail-on` says.
+    let nothing = outcome.nothing_verified();
     let failing = outcome.problems.iter().any(|p| {
         (p.kind.is_error() && fail_on.errors)
             || (!p.kind.is_error() && fail_on.threshold.is_some_and(|t| p.kind.severity() >= t))
@@ -127,11 +132,12 @@ pub fn verify(global: &GlobalArgs, args: &StoreVerifyArgs) -> anyhow::Result<Exi
                 store: &outcome.store,
                 paths_checked: outcome.paths_checked,
                 bytes_hashed: outcome.bytes_hashed,
+                paths_unverified: outcome.paths_unverified,
                 duration_ms,
                 problems: &outcome.problems,
                 summary,
             };
-            serde_json::to_writer_pretty(&mut out, &doc)?;
+            nixsec_core::json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
         Format::Sarif => {
@@ -151,6 +157,13 @@ pub fn verify(global: &GlobalArgs, args: &StoreVerifyArgs) -> anyhow::Result<Exi
         }
     }
     out.finish()?;
+    if nothing {
+        tracing::error!(
+            "none of the {} paths checked could be read: nothing was verified",
+            outcome.paths_checked
+        );
+        return Ok(ExitStatus::Error);
+    }
     Ok(if failing {
         ExitStatus::Failure
     } else {
@@ -255,6 +268,13 @@ fn render_text(
             if o.problems.len() == 1 { "" } else { "s" },
             counts.join(", ")
         )?;
+    }
+    if o.nothing_verified() {
+        return writeln!(
+            out,
+            "fail-on: {fail_on} — none of the {} paths could be read: nothing was verified (exit 2)",
+            o.paths_checked
+        );
     }
     writeln!(
         out,

@@ -40,7 +40,7 @@ struct UnitsDoc<'a> {
     errors: &'a [UnitError],
 }
 
-/// Write the JSON document: exactly `serde_json::to_writer_pretty` of [`UnitsDoc`] and a
+/// Write the JSON document: exactly `nixsec_core::json::to_writer_pretty` of [`UnitsDoc`] and a
 /// newline (tested), each unit written by `nixsec_systemd::json` and flushed every 256 KiB so
 /// that megabytes of output never sit in fresh memory.
 fn write_units_json(
@@ -62,7 +62,7 @@ fn write_units_json(
     }
     buf.extend_from_slice(if units.is_empty() { b"]" } else { b"\n  ]" });
     buf.extend_from_slice(b",\n  \"errors\": ");
-    let errs = serde_json::to_vec_pretty(errors).map_err(std::io::Error::from)?;
+    let errs = nixsec_core::json::to_vec_pretty(errors).map_err(std::io::Error::from)?;
     for &b in &errs {
         buf.push(b);
         if b == b'\n' {
@@ -349,7 +349,7 @@ mod tests {
                 units: units.clone(),
                 errors,
             };
-            let mut want = serde_json::to_vec_pretty(&doc).expect("serde");
+            let mut want = nixsec_core::json::to_vec_pretty(&doc).expect("serde");
             want.push(b'\n');
             let mut got = Vec::new();
             write_units_json(&units, errors, &mut got).expect("ours");

@@ -176,7 +176,7 @@ fn scan_cmd(global: &GlobalArgs, a: &VulnsScanArgs) -> anyhow::Result<ExitStatus
             nixsec_report::render(Format::Sarif, &report, &RenderOptions::default(), &mut out)?;
         }
         VulnsFormat::VulnixJson => {
-            serde_json::to_writer_pretty(&mut out, &vulnix_json(a, &scan))?;
+            nixsec_core::json::to_writer_pretty(&mut out, &vulnix_json(a, &scan))?;
             writeln!(out)?;
         }
         VulnsFormat::Text => text(a, &scan, duration_ms, &mut out)?,
@@ -359,6 +359,12 @@ fn scope(p: &PackageResult) -> &'static str {
     }
 }
 
+/// Host and feed text (names, descriptions, whitelist comments) for a terminal: control
+/// characters escaped.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    nixsec_core::escape(s)
+}
+
 fn text(a: &VulnsScanArgs, o: &Scan, duration_ms: u64, out: &mut dyn Write) -> std::io::Result<()> {
     let filter = filter(a);
     let mut n_pkgs = 0;
@@ -384,44 +390,49 @@ fn text(a: &VulnsScanArgs, o: &Scan, duration_ms: u64, out: &mut dyn Write) -> s
         writeln!(
             out,
             "{}  ({} {}, {}; {})",
-            pk.name,
-            pk.pname,
-            pk.version,
+            esc(&pk.name),
+            esc(&pk.pname),
+            esc(&pk.version),
             scope(p),
-            p.cpes.join(" ")
+            esc(&p.cpes.join(" "))
         )?;
         for path in &pk.paths {
-            writeln!(out, "  {path}")?;
+            writeln!(out, "  {}", esc(&path.to_string()))?;
         }
         if let Some(d) = &pk.drv {
-            writeln!(out, "  {d}")?;
+            writeln!(out, "  {}", esc(&d.to_string()))?;
         }
         for h in &affected {
             writeln!(
                 out,
                 "  {:<16} {}  https://nvd.nist.gov/vuln/detail/{}",
-                h.id,
+                esc(&h.id),
                 h.score_text(),
-                h.id
+                esc(&h.id)
             )?;
             if !h.description.is_empty() {
-                writeln!(out, "      {}", h.description)?;
+                writeln!(out, "      {}", esc(&h.description))?;
             }
         }
         if show_wl {
             for h in &wl {
                 let rule = h.whitelisted_by.and_then(|i| o.whitelist.rules.get(i));
-                write!(out, "  {:<16} {}  whitelisted", h.id, h.score_text())?;
+                write!(out, "  {:<16} {}  whitelisted", esc(&h.id), h.score_text())?;
                 if let Some(r) = rule {
-                    write!(out, " by [\"{}\"] in {}", r.key, r.origin())?;
+                    write!(
+                        out,
+                        " by [\"{}\"] in {}",
+                        esc(&r.key),
+                        esc(&r.origin().to_string())
+                    )?;
                     if let Some(u) = r.until {
                         write!(out, " until {u}")?;
                     }
                     for c in &r.comments {
-                        write!(out, "; {c}")?;
+                        write!(out, "; {}", esc(c))?;
                     }
                     for u in &r.issue_urls {
-                        write!(out, "; {u}")?;
+                        write!(out, "; {}", esc(&u.to_string()))?;
                     }
                 }
                 writeln!(out)?;
@@ -432,7 +443,7 @@ fn text(a: &VulnsScanArgs, o: &Scan, duration_ms: u64, out: &mut dyn Write) -> s
                 writeln!(
                     out,
                     "  {:<16} {}  patched (a patch of the derivation names it)",
-                    h.id,
+                    esc(&h.id),
                     h.score_text()
                 )?;
             }
@@ -451,10 +462,10 @@ fn text(a: &VulnsScanArgs, o: &Scan, duration_ms: u64, out: &mut dyn Write) -> s
     )?;
     writeln!(out, "scope: {}", scope_note(o.scope))?;
     for w in &o.warnings {
-        writeln!(out, "warning: {w}")?;
+        writeln!(out, "warning: {}", esc(&w.to_string()))?;
     }
     for e in &o.errors {
-        writeln!(out, "error: {e}")?;
+        writeln!(out, "error: {}", esc(&e.to_string()))?;
     }
     Ok(())
 }

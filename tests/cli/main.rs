@@ -10,6 +10,7 @@ mod config;
 mod firewall;
 mod formats;
 mod host_hardening;
+mod hostile;
 mod html;
 mod isolation;
 mod lint;

@@ -142,6 +142,11 @@ fn hash_ranges<D: Digest>(b: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
     d.finalize().to_vec()
 }
 
+/// The largest EFI binary read (a unified kernel image with its initrd is tens of MiB): a larger
+/// one is not read, and the rule that wanted it is an `error`, so a planted file of hundreds of
+/// MiB on the ESP cannot take that much memory (images are parsed whole).
+pub const MAX_IMAGE_SIZE: u64 = 256 * 1024 * 1024;
+
 /// Parse an EFI binary and check its Authenticode signature(s).
 ///
 /// # Errors

@@ -38,7 +38,7 @@ impl HostInfo {
                 _ => {}
             }
         }
-        info.is_nixos = root.exists("/etc/NIXOS") || id.as_deref() == Some("nixos");
+        info.is_nixos = !root.presence("/etc/NIXOS").is_absent() || id.as_deref() == Some("nixos");
         info.os_name = pretty.or(name);
         info
     }

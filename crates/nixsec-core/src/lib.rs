@@ -10,6 +10,7 @@ pub mod error;
 pub mod escape;
 pub mod finding;
 pub mod host;
+pub mod json;
 pub mod lint;
 pub mod report;
 pub mod root;
@@ -23,5 +24,5 @@ pub use finding::{Evidence, Finding, Ignored, Outcome, Problem, Remediation, Sev
 pub use host::{AuditOptions, HostInfo, Profile};
 pub use lint::{LintConfiguration, LintFinding, LintReport};
 pub use report::{ExitStatus, FailOn, Report, RuleCounts, RuleVerdict, Summary, Tool, SCHEMA};
-pub use root::{Perm, Root, RootError};
+pub use root::{Perm, Presence, Root, RootError};
 pub use section::Section;

@@ -90,6 +90,12 @@ impl RootError {
         matches!(self, RootError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
     }
 
+    /// True when a component on the way is not a directory.
+    #[must_use]
+    pub fn is_not_a_directory(&self) -> bool {
+        matches!(self, RootError::Io { source, .. } if source.kind() == io::ErrorKind::NotADirectory)
+    }
+
     /// The path inside the root the error is about.
     #[must_use]
     pub fn path(&self) -> &str {
@@ -100,6 +106,32 @@ impl RootError {
             | RootError::TooLarge { path, .. }
             | RootError::NotText { path, .. } => path,
         }
+    }
+}
+
+/// Whether a path exists, as [`Root::presence`] tells it.
+#[derive(Debug)]
+pub enum Presence {
+    /// It exists (links followed inside the root).
+    Present,
+    /// It does not: the path or a parent directory is missing.
+    Absent,
+    /// It cannot be told: a loop, a directory that cannot be searched, a component that is not
+    /// a directory. Never the same as absent.
+    Unknown(RootError),
+}
+
+impl Presence {
+    /// True when it exists.
+    #[must_use]
+    pub fn is_present(&self) -> bool {
+        matches!(self, Presence::Present)
+    }
+
+    /// True only when it is known not to exist.
+    #[must_use]
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Presence::Absent)
     }
 }
 
@@ -403,9 +435,50 @@ impl Root {
         }
     }
 
-    /// True when `path` exists; errors count as absent.
-    pub fn exists(&self, path: impl AsRef<Path>) -> bool {
-        self.try_exists(path).unwrap_or(false)
+    /// Whether `path` exists (after following links inside the root), is absent, or cannot be
+    /// told: a symlink loop, an unreadable directory on the way. A caller that treated "cannot
+    /// tell" as "absent" would pass what it never read; this makes it choose.
+    pub fn presence(&self, path: impl AsRef<Path>) -> Presence {
+        match self.metadata(path) {
+            Ok(_) => Presence::Present,
+            // A file where a directory should be has no children: known absent, as a lookup
+            // through it is for the audited system.
+            Err(e) if e.is_not_found() || e.is_not_a_directory() => Presence::Absent,
+            Err(e) => Presence::Unknown(e),
+        }
+    }
+
+    /// Open a directory inside the root (read-only, `O_DIRECTORY | O_NOFOLLOW` on the resolved
+    /// path): a descriptor to walk it relative to (`openat`), so that nothing below is reached
+    /// through a path that could leave the root.
+    ///
+    /// # Errors
+    /// Not found, not a directory, permission denied, a loop.
+    pub fn open_dir(&self, path: impl AsRef<Path>) -> Result<(Resolved, File), RootError> {
+        let r = self.resolve(path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+            .open(&r.host)
+            .map_err(|source| RootError::Io {
+                path: r.display(),
+                source,
+            })?;
+        Ok((r, file))
+    }
+
+    /// Copy a regular file of the root, opened as [`Root::open`] opens it, into `dest` (a file
+    /// of this machine): how a library that insists on a path of its own (SQLite) gets the
+    /// audited file without ever being handed a path under the root. Returns the bytes copied.
+    ///
+    /// # Errors
+    /// As [`Root::open`]; a read or write error.
+    pub fn copy_to(&self, path: impl AsRef<Path>, dest: &mut File) -> Result<u64, RootError> {
+        let (r, mut file, _) = self.open(path)?;
+        io::copy(&mut file, dest).map_err(|source| RootError::Io {
+            path: r.display(),
+            source,
+        })
     }
 
     /// Open a regular file for reading (never for writing).
@@ -764,8 +837,9 @@ mod tests {
             !e.is_not_found() || e.to_string().contains("not a directory"),
             "{e}"
         );
-        assert!(!root.exists("/nope"));
-        assert!(root.exists("/etc/nix/nix.conf"));
+        assert!(root.presence("/nope").is_absent());
+        assert!(root.presence("/etc/nix/nix.conf").is_present());
+        assert!(root.presence("/etc/nix/nix.conf/below").is_absent());
     }
 
     #[test]
@@ -795,6 +869,47 @@ mod tests {
         );
         let e = root.read_limited("/etc/bin", 3).expect_err("limit");
         assert!(matches!(e, RootError::TooLarge { .. }));
+    }
+
+    #[test]
+    fn presence_tells_absent_from_cannot_tell() {
+        let (t, root) = tree();
+        let d = t.path();
+        symlink("/etc/loop", d.join("etc/loop")).expect("ln");
+        assert!(matches!(
+            root.presence("/etc/loop"),
+            Presence::Unknown(RootError::Loop { .. })
+        ));
+        assert!(matches!(
+            root.presence("/etc/loop/sshd_config"),
+            Presence::Unknown(RootError::Loop { .. })
+        ));
+        assert!(!root.presence("/etc/loop").is_absent());
+        assert!(root.presence("/etc/missing/x").is_absent());
+    }
+
+    #[test]
+    fn copies_and_directories_stay_inside() {
+        let (t, root) = tree();
+        let d = t.path();
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::fs::write(outside.path().join("marker"), "host secret").expect("write");
+        symlink(outside.path().join("marker"), d.join("etc/db")).expect("ln");
+        symlink(outside.path(), d.join("etc/dir")).expect("ln");
+        let mut dest = tempfile::tempfile().expect("tmp");
+        // The absolute link restarts at the root, where there is no such file.
+        let e = root.copy_to("/etc/db", &mut dest).expect_err("outside");
+        assert!(e.is_not_found(), "{e}");
+        assert!(root
+            .open_dir("/etc/dir")
+            .expect_err("outside")
+            .is_not_found());
+        let n = root
+            .copy_to("/etc/nix/nix.conf", &mut dest)
+            .expect("inside");
+        assert_eq!(n, 15);
+        let (r, _) = root.open_dir("/etc/static").expect("dir");
+        assert_eq!(r.inner, Path::new("/etc/static"));
     }
 
     #[test]

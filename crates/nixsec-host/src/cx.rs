@@ -64,7 +64,7 @@ impl Fact for Accounts {
                     Accounts {
                         users: Err(err("/etc/passwd")),
                         groups: Err(err("/etc/group")),
-                        shadow: Err(err("/etc/shadow")),
+                        shadow: Err(err("/etc/shadow").into()),
                     }
                 }
                 _ => Accounts::read(cx.root()),

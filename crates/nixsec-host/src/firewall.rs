@@ -133,10 +133,22 @@ pub fn firewall(cx: &HostCx) -> Arc<Firewall> {
     cx.fact(
         |f| &f.firewall,
         |cx| {
-            let loaded = nixsec_firewall::load(cx.root(), cx.options().nft_json.as_deref());
+            let mut loaded = nixsec_firewall::load(cx.root(), cx.options().nft_json.as_deref());
             let root = cx.root();
-            let has_fw = root.exists(NIXOS_FIREWALL_UNIT);
-            let has_nft = root.exists(NIXOS_NFTABLES_UNIT);
+            // A unit that cannot be told present or absent is neither: the firewall state is
+            // then an error, never "disabled" or "enabled" by default.
+            let mut unit = |path: &str| match root.presence(path) {
+                nixsec_core::Presence::Present => true,
+                nixsec_core::Presence::Absent => false,
+                nixsec_core::Presence::Unknown(e) => {
+                    loaded
+                        .errors
+                        .push(nixsec_firewall::Error::new(path, None, e.to_string()));
+                    true
+                }
+            };
+            let has_fw = unit(NIXOS_FIREWALL_UNIT);
+            let has_nft = unit(NIXOS_NFTABLES_UNIT);
             Firewall {
                 nixos_disabled: cx.info().is_nixos
                     && !has_fw
@@ -156,8 +168,8 @@ pub fn firewall(cx: &HostCx) -> Arc<Firewall> {
 #[must_use]
 pub fn ip_versions(cx: &HostCx) -> Vec<IpVer> {
     let root = cx.root();
-    let v6_off = root.exists("/proc/sys/net/ipv4")
-        && (!root.exists("/proc/sys/net/ipv6")
+    let v6_off = root.presence("/proc/sys/net/ipv4").is_present()
+        && (root.presence("/proc/sys/net/ipv6").is_absent()
             || root
                 .read_to_string("/proc/sys/net/ipv6/conf/all/disable_ipv6")
                 .is_ok_and(|(_, t)| t.trim() == "1"));

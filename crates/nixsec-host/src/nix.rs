@@ -16,7 +16,9 @@ pub fn system_conf(cx: &HostCx) -> Arc<SystemConf> {
 #[must_use]
 pub fn nix_installed(cx: &HostCx) -> bool {
     let r = cx.root();
-    r.exists("/nix/store") || r.exists("/nix/var/nix") || r.exists(NIX_CONF)
+    ["/nix/store", "/nix/var/nix", NIX_CONF]
+        .iter()
+        .any(|p| !r.presence(p).is_absent())
 }
 
 /// The reason used when Nix is absent.

@@ -33,7 +33,9 @@ pub fn system_scan(cx: &HostCx) -> Arc<SystemScan> {
         |f| &f.system_scan,
         |cx| {
             let root = cx.root();
-            if !root.exists("/nix/var/nix/db/db.sqlite") || !root.exists("/run/current-system") {
+            if root.presence("/nix/var/nix/db/db.sqlite").is_absent()
+                || root.presence("/run/current-system").is_absent()
+            {
                 return SystemScan(Ok(None));
             }
             let top = cx.built_system().map(|s| s.toplevel.clone());

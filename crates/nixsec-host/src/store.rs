@@ -32,7 +32,9 @@ pub fn store_check(cx: &HostCx) -> Arc<StoreCheck> {
         |f| &f.store_check,
         |cx| {
             let root = cx.root();
-            if !root.exists("/nix/var/nix/db/db.sqlite") || !root.exists("/nix/store") {
+            if root.presence("/nix/var/nix/db/db.sqlite").is_absent()
+                || root.presence("/nix/store").is_absent()
+            {
                 return StoreCheck(Ok(None));
             }
             let conf = system_conf(cx);

@@ -422,14 +422,14 @@ pub fn daemon(root: &Root) -> Daemon {
         "/etc/systemd/user/docker.service",
         "/usr/lib/systemd/user/docker.service",
     ] {
-        if root.exists(p) {
+        if !root.presence(p).is_absent() {
             d.rootless.push(p.to_string());
         }
     }
     if let Ok(homes) = passwd::homes(root) {
         for h in homes.iter().filter(|h| h.uid != 0) {
             let p = format!("{}/.local/share/docker", h.dir.trim_end_matches('/'));
-            if root.exists(&p) {
+            if !root.presence(&p).is_absent() {
                 d.rootless.push(p);
             }
         }
@@ -669,7 +669,7 @@ fn read_containers(
             return;
         }
     };
-    if root.exists(dir) {
+    if !root.presence(dir).is_absent() {
         out.roots.push(dir.to_string());
     }
     // Container directories are named by their 64-hex id; anything else is not dockerd's.
@@ -746,7 +746,7 @@ pub fn containers(root: &Root, settings: &DaemonSettings) -> Containers {
                     "{}/.local/share/docker/containers",
                     h.dir.trim_end_matches('/')
                 );
-                if root.exists(&dir) {
+                if !root.presence(&dir).is_absent() {
                     read_containers(root, &dir, false, Some(&h.user), &mut out);
                 }
             }

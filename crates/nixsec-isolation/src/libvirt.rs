@@ -167,7 +167,8 @@ pub fn qemu(root: &Root) -> Qemu {
             }
         }
     }
-    q.present = q.conf.is_some() || q.error.is_some() || root.exists("/var/lib/libvirt");
+    q.present =
+        q.conf.is_some() || q.error.is_some() || !root.presence("/var/lib/libvirt").is_absent();
     if let Ok((_, pids)) = root.read_dir("/proc") {
         for pid in pids
             .iter()

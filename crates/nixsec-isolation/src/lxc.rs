@@ -163,6 +163,40 @@ impl Config {
 
 const MAX_INCLUDE_DEPTH: usize = 32;
 
+/// Settings as they are read: a key's earlier value is cleared in place (never by scanning the
+/// list), so a config of many lines is read in linear time whatever keys repeat.
+#[derive(Default)]
+struct Builder {
+    slots: Vec<Option<Setting>>,
+    live: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Builder {
+    fn clear(&mut self, key: &str) {
+        if let Some(idx) = self.live.get_mut(key) {
+            for i in idx.drain(..) {
+                if let Some(slot) = self.slots.get_mut(i) {
+                    *slot = None;
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, s: Setting) {
+        self.live
+            .entry(s.key.clone())
+            .or_default()
+            .push(self.slots.len());
+        self.slots.push(Some(s));
+    }
+
+    fn finish(self) -> Config {
+        Config {
+            settings: self.slots.into_iter().flatten().collect(),
+        }
+    }
+}
+
 /// Read `path` (and what it includes) into `cfg`.
 ///
 /// # Errors
@@ -171,7 +205,7 @@ fn read_into(
     root: &Root,
     path: &str,
     stack: &mut Vec<String>,
-    cfg: &mut Config,
+    cfg: &mut Builder,
 ) -> Result<(), LxcError> {
     let resolved = root.resolve(path)?.display();
     if stack.contains(&resolved) {
@@ -254,13 +288,13 @@ fn read_into(
             continue;
         }
         if value.is_empty() && is_list(&key) {
-            cfg.settings.retain(|s| s.key != key);
+            cfg.clear(&key);
             continue;
         }
         if !is_list(&key) {
-            cfg.settings.retain(|s| s.key != key);
+            cfg.clear(&key);
         }
-        cfg.settings.push(Setting {
+        cfg.push(Setting {
             key,
             value,
             path: path.to_string(),
@@ -276,9 +310,9 @@ fn read_into(
 /// # Errors
 /// As `read_into`: unreadable file, include loop, invalid line.
 pub fn read_config(root: &Root, path: &str) -> Result<Config, LxcError> {
-    let mut cfg = Config::default();
+    let mut cfg = Builder::default();
     read_into(root, path, &mut Vec::new(), &mut cfg)?;
-    Ok(cfg)
+    Ok(cfg.finish())
 }
 
 /// One container and what makes it unsafe.
@@ -470,6 +504,32 @@ mod tests {
 
     fn error(b: &RootBuilder) -> LxcError {
         read_config(&b.root(), "/var/lib/lxc/c/config").expect_err("invalid")
+    }
+
+    #[test]
+    fn repeated_keys_are_read_in_linear_time() {
+        // Regression (issue 20): each repeated key scanned every setting read so far.
+        let mut text = String::new();
+        for i in 0..100_000 {
+            text.push_str(&format!(
+                "lxc.apparmor.profile = p{i}\nlxc.mount.entry = /x{i} x none bind 0 0\n"
+            ));
+        }
+        text.push_str("lxc.mount.entry =\nlxc.mount.entry = /etc etc none bind 0 0\n");
+        let b = RootBuilder::new().file("/var/lib/lxc/c/config", text);
+        let t = std::time::Instant::now();
+        let cfg = read_config(&b.root(), "/var/lib/lxc/c/config").expect("reads");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(3),
+            "{:?}",
+            t.elapsed()
+        );
+        assert_eq!(cfg.settings.len(), 2);
+        assert_eq!(
+            cfg.last("lxc.apparmor.profile").expect("set").value,
+            "p99999"
+        );
+        assert_eq!(cfg.all("lxc.mount.entry").len(), 1);
     }
 
     #[test]

@@ -125,11 +125,19 @@ fn bind_source(v: &str) -> String {
 }
 
 /// Apply nspawn command-line flags (`--bind=`, `--capability=`, `--private-users`,
-/// `--private-network`, `--network-*`) to `c`.
+/// `--private-network`, `--network-*`) to `c`. Each bind or capability cites its own flag
+/// (`at`'s file and line, the flag as written): citing the whole assignment made thousands of
+/// flags cost the square of its length in memory.
 fn apply_flags(words: &[String], at: &At, c: &mut Container) {
+    let cite = |text: String| At {
+        path: at.path.clone(),
+        line: at.line,
+        text,
+    };
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
+        let start = i;
         let (name, val) = match w.split_once('=') {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (w.as_str(), None),
@@ -145,19 +153,25 @@ fn apply_flags(words: &[String], at: &At, c: &mut Container) {
             } else {
                 val
             };
+        let written = || {
+            words
+                .get(start..=i)
+                .map(|w| w.join(" "))
+                .unwrap_or_default()
+        };
         match name {
             "--bind" | "--bind-ro" => {
                 if let Some(v) = val {
                     c.binds.push(Bind {
                         source: bind_source(&v),
                         read_only: name == "--bind-ro",
-                        at: at.clone(),
+                        at: cite(written()),
                     });
                 }
             }
             "--capability" => {
                 for cap in caps(&val.unwrap_or_default()) {
-                    c.capabilities.push((cap, at.clone()));
+                    c.capabilities.push((cap, cite(written())));
                 }
             }
             "-U" | "--private-users" if !matches!(val.as_deref(), Some("no" | "false" | "0")) => {
@@ -503,6 +517,24 @@ mod tests {
         let e = parse_env("A=1\n# c\n; c\nB=\"x y\"\nnot an assignment\nC='q'\nD=a\\\nb\n");
         let kv: Vec<(&str, &str)> = e.iter().map(|(k, v, _)| (k.as_str(), v.as_str())).collect();
         assert_eq!(kv, [("A", "1"), ("B", "x y"), ("C", "q"), ("D", "ab")]);
+    }
+
+    #[test]
+    fn thousands_of_binds_cost_linear_memory() {
+        // Regression (issue 20): 12,000 `--bind` flags needed 1.95 GB, each bind citing the
+        // whole assignment. Each now cites its own flag.
+        let flags: Vec<String> = (0..12_000).map(|i| format!("--bind=/srv/d{i}")).collect();
+        let text = format!(
+            "SYSTEM_PATH=/nix/store/x\nEXTRA_NSPAWN_FLAGS=\"{} --bind /etc\"\n",
+            flags.join(" ")
+        );
+        let c = nixos_container("c", "/etc/nixos-containers/c.conf", &text).expect("a container");
+        assert_eq!(c.binds.len(), 12_001);
+        let cited: usize = c.binds.iter().map(|b| b.at.text.len()).sum();
+        assert!(cited < 300_000, "{cited}");
+        assert_eq!(c.binds[0].at.text, "--bind=/srv/d0");
+        assert_eq!(c.binds[12_000].at.text, "--bind /etc");
+        assert_eq!(c.binds[12_000].at.line, 2);
     }
 
     #[test]

@@ -72,8 +72,35 @@ pub struct Accounts {
     pub users: Result<Vec<User>, RootError>,
     /// `/etc/group`.
     pub groups: Result<Vec<Group>, RootError>,
-    /// `/etc/shadow` (often unreadable when not root).
-    pub shadow: Result<Vec<Shadow>, RootError>,
+    /// `/etc/shadow` (often unreadable when not root; a malformed line makes it an error).
+    pub shadow: Result<Vec<Shadow>, AccountsError>,
+}
+
+/// Why an account database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Read(#[from] RootError),
+    /// A line the C library would not parse, or a file cut short: which accounts it holds,
+    /// and with which password, cannot be told.
+    #[error("`{path}` line {line}: {why}")]
+    Malformed {
+        /// The file inside the root.
+        path: &'static str,
+        /// 1-based line.
+        line: u32,
+        /// What is wrong.
+        why: &'static str,
+    },
+}
+
+impl AccountsError {
+    /// True when the file (or a parent directory) does not exist.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, AccountsError::Read(e) if e.is_not_found())
+    }
 }
 
 fn lines(text: &str) -> impl Iterator<Item = (u32, Vec<&str>)> {
@@ -132,18 +159,49 @@ pub fn parse_group(text: &str) -> Vec<Group> {
         .collect()
 }
 
-/// Parse `/etc/shadow` text; malformed lines are skipped.
-#[must_use]
-pub fn parse_shadow(text: &str) -> Vec<Shadow> {
-    lines(text)
-        .filter_map(|(line, f)| {
-            (f.len() >= 2).then(|| Shadow {
-                name: f[0].to_string(),
-                hash: f[1].to_string(),
+/// Parse `/etc/shadow` text strictly: a line glibc's `sgetspent` would reject (fewer than the
+/// five fields name, password, last change, minimum and maximum age; a number field that is
+/// not a number) or a last line without its newline (a file cut short) is an error, since the
+/// password of that account cannot be told.
+///
+/// # Errors
+/// [`AccountsError::Malformed`] with the line.
+pub fn parse_shadow(text: &str) -> Result<Vec<Shadow>, AccountsError> {
+    let malformed = |line: u32, why: &'static str| AccountsError::Malformed {
+        path: "/etc/shadow",
+        line,
+        why,
+    };
+    let mut out = Vec::new();
+    for (line, f) in lines(text) {
+        if f.len() < 5 {
+            return Err(malformed(
                 line,
-            })
-        })
-        .collect()
+                "fewer fields than a shadow entry has (a truncated or malformed line)",
+            ));
+        }
+        let numeric = f
+            .iter()
+            .skip(2)
+            .take(6)
+            .all(|n| n.is_empty() || n.bytes().all(|b| b.is_ascii_digit() || b == b'-'));
+        if !numeric {
+            return Err(malformed(line, "a number field holds something else"));
+        }
+        out.push(Shadow {
+            name: f[0].to_string(),
+            hash: f[1].to_string(),
+            line,
+        });
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        let line = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+        return Err(malformed(
+            line,
+            "the last line has no newline (a file cut short?)",
+        ));
+    }
+    Ok(out)
 }
 
 impl Accounts {
@@ -155,7 +213,9 @@ impl Accounts {
         Accounts {
             users: read("/etc/passwd").map(|t| parse_passwd(&t)),
             groups: read("/etc/group").map(|t| parse_group(&t)),
-            shadow: read("/etc/shadow").map(|t| parse_shadow(&t)),
+            shadow: read("/etc/shadow")
+                .map_err(AccountsError::from)
+                .and_then(|t| parse_shadow(&t)),
         }
     }
 
@@ -298,13 +358,36 @@ mod tests {
         let g = parse_group("nixbld:x:30000:nixbld1,nixbld2\nwheel:x:1:alice\nempty:x:5:\n");
         assert_eq!(g[0].members, ["nixbld1", "nixbld2"]);
         assert!(g[2].members.is_empty());
-        let s = parse_shadow("root:$6$abc:19000::::::\nnixbld1:!:1::::::\nx:*:1\nnopw::1::::::\n");
+        let s =
+            parse_shadow("root:$6$abc:19000::::::\nnixbld1:!:1::::::\nx:*:1::\nnopw::1::::::\n")
+                .expect("parses");
         assert!(s[0].password_usable());
         assert!(!s[1].password_usable());
         assert!(!s[2].password_usable());
         assert!(
             s[3].password_usable(),
             "an empty field logs in without a password"
+        );
+    }
+
+    #[test]
+    fn truncated_or_malformed_shadow_lines_are_errors() {
+        // Regression (issue 20): each of these was read as a valid entry, and rules passed.
+        for (text, line) in [
+            ("root:$6$abc\n", 1),
+            ("alice:!:1::::::\nroot:$6$abc:19000::::::", 2),
+            ("root:\n", 1),
+            ("root:$6$x:abc:0:99999:7:::\n", 1),
+        ] {
+            match parse_shadow(text) {
+                Err(AccountsError::Malformed { line: l, .. }) => assert_eq!(l, line, "{text}"),
+                other => panic!("{text:?}: {other:?}"),
+            }
+        }
+        assert!(parse_shadow("").expect("empty").is_empty());
+        assert_eq!(
+            parse_shadow("# c\nold:x:1:0:9\n").expect("5 fields").len(),
+            1
         );
     }
 

@@ -10,7 +10,9 @@ use nixsec_core::{Root, RootError};
 /// True when `/proc/sys` exists under the root (the running system, or a fixture of it).
 #[must_use]
 pub fn have_proc_sys(root: &Root) -> bool {
-    root.exists("/proc/sys/kernel") || root.exists("/proc/sys/net") || root.exists("/proc/sys/fs")
+    ["/proc/sys/kernel", "/proc/sys/net", "/proc/sys/fs"]
+        .iter()
+        .any(|p| !root.presence(p).is_absent())
 }
 
 /// `kernel.yama.ptrace_scope` → `/proc/sys/kernel/yama/ptrace_scope`. Only the dots of the

@@ -377,47 +377,75 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     if name.starts_with('.') && !pattern.starts_with('.') {
         return false;
     }
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.first() {
-            None => n.is_empty(),
-            Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
-            Some('?') => !n.is_empty() && go(&p[1..], &n[1..]),
-            Some('[') => {
-                let Some(end) = p.iter().skip(2).position(|c| *c == ']').map(|i| i + 2) else {
-                    return n.first() == Some(&'[') && go(&p[1..], &n[1..]);
-                };
-                let Some(c) = n.first() else { return false };
-                let (neg, set) = match p.get(1) {
-                    Some('!' | '^') => (true, &p[2..end]),
-                    _ => (false, &p[1..end]),
-                };
-                let mut hit = false;
-                let mut i = 0;
-                while i < set.len() {
-                    if i + 2 < set.len() && set[i + 1] == '-' {
-                        hit |= set[i] <= *c && *c <= set[i + 2];
-                        i += 3;
-                    } else {
-                        hit |= set[i] == *c;
-                        i += 1;
-                    }
-                }
-                hit != neg && go(&p[end + 1..], &n[1..])
-            }
-            Some(x) => n.first() == Some(x) && go(&p[1..], &n[1..]),
-        }
-    }
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
-    go(&p, &n)
+    // One pass with a single backtrack point (the last `*`): O(|p|·|n|) at worst, where the
+    // naive recursion on `*` is exponential in the number of stars.
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        let step = match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+                continue;
+            }
+            Some('?') => Some(pi + 1),
+            Some('[') => match class(&p[pi..], n[ni]) {
+                Some((true, len)) => Some(pi + len),
+                Some((false, _)) => None,
+                // No closing `]`: a literal `[`.
+                None => (n[ni] == '[').then_some(pi + 1),
+            },
+            Some(c) => (*c == n[ni]).then_some(pi + 1),
+            None => None,
+        };
+        match (step, star) {
+            (Some(next), _) => {
+                pi = next;
+                ni += 1;
+            }
+            (None, Some((sp, sn))) => {
+                pi = sp + 1;
+                ni = sn + 1;
+                star = Some((sp, sn + 1));
+            }
+            (None, None) => return false,
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// A `[...]` class at the start of `p`: whether `c` is in it and the class's length, or `None`
+/// when there is no closing `]` (then `[` is literal).
+fn class(p: &[char], c: char) -> Option<(bool, usize)> {
+    let end = p.iter().skip(2).position(|c| *c == ']').map(|i| i + 2)?;
+    let (neg, set) = match p.get(1) {
+        Some('!' | '^') => (true, &p[2..end]),
+        _ => (false, &p[1..end]),
+    };
+    let mut hit = false;
+    let mut i = 0;
+    while i < set.len() {
+        if i + 2 < set.len() && set[i + 1] == '-' {
+            hit |= set[i] <= c && c <= set[i + 2];
+            i += 3;
+        } else {
+            hit |= set[i] == c;
+            i += 1;
+        }
+    }
+    Some((hit != neg, end + 1))
 }
 
 fn has_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
-/// Expand an absolute glob under the root, sorted (as glob(3) without `GLOB_NOSORT`).
-fn expand(root: &Root, pattern: &str) -> Vec<String> {
+/// Expand an absolute glob under the root, sorted (as glob(3) without `GLOB_NOSORT`). What
+/// cannot be told present or absent (a symlink loop, a directory that cannot be listed) goes to
+/// `unreadable`: sshd would read it, so its settings are unknown, never absent.
+fn expand(root: &Root, pattern: &str, unreadable: &mut Vec<RootError>) -> Vec<String> {
     let mut paths = vec![String::new()];
     for comp in pattern.split('/').filter(|c| !c.is_empty()) {
         let mut next = Vec::new();
@@ -428,13 +456,17 @@ fn expand(root: &Root, pattern: &str) -> Vec<String> {
                 } else {
                     base.clone()
                 };
-                if let Ok((_, names)) = root.read_dir(&dir) {
-                    for n in names {
-                        let n = n.to_string_lossy().into_owned();
-                        if glob_match(comp, &n) {
-                            next.push(format!("{base}/{n}"));
+                match root.read_dir(&dir) {
+                    Ok((_, names)) => {
+                        for n in names {
+                            let n = n.to_string_lossy().into_owned();
+                            if glob_match(comp, &n) {
+                                next.push(format!("{base}/{n}"));
+                            }
                         }
                     }
+                    Err(e) if e.is_not_found() || e.is_not_a_directory() => {}
+                    Err(e) => unreadable.push(e),
                 }
             } else {
                 next.push(format!("{base}/{comp}"));
@@ -443,7 +475,17 @@ fn expand(root: &Root, pattern: &str) -> Vec<String> {
         paths = next;
     }
     paths.sort();
-    paths.retain(|p| !p.is_empty() && root.exists(p));
+    paths.retain(|p| {
+        !p.is_empty()
+            && match root.presence(p) {
+                nixsec_core::Presence::Present => true,
+                nixsec_core::Presence::Absent => false,
+                nixsec_core::Presence::Unknown(e) => {
+                    unreadable.push(e);
+                    false
+                }
+            }
+    });
     paths
 }
 
@@ -492,7 +534,7 @@ impl Parser<'_> {
                         } else {
                             format!("/etc/ssh/{pat}")
                         };
-                        for f in expand(self.root, &abs) {
+                        for f in expand(self.root, &abs, &mut self.out.unreadable) {
                             match self.root.read_to_string(&f) {
                                 Ok((_, t)) => self.file(&f, &t, block, depth + 1)?,
                                 Err(e) if e.is_not_found() => {}
@@ -681,6 +723,51 @@ mod tests {
         assert_eq!(c.unreadable.len(), 1);
         assert_eq!(c.unreadable[0].path(), "/etc/ssh/extra.conf");
         assert_eq!(c.effective("PermitRootLogin").expect("k").value(), "no");
+    }
+
+    #[test]
+    fn includes_that_cannot_be_told_absent_are_unreadable_not_absent() {
+        // Regression (issue 20): an `Include` through a symlink loop, or a glob over a
+        // directory that cannot be listed, was dropped as if absent, and the rules passed.
+        let b = RootBuilder::new()
+            .file(
+                SSHD_CONFIG,
+                "Include /etc/ssh/loop.conf\nInclude /etc/ssh/conf.d/*.conf\n",
+            )
+            .symlink("/etc/ssh/loop.conf", "/etc/ssh/loop.conf")
+            .symlink("/etc/ssh/conf.d", "/etc/ssh/conf.d");
+        let c = load_from(&b);
+        let paths: Vec<&str> = c.unreadable.iter().map(RootError::path).collect();
+        assert_eq!(paths, ["/etc/ssh/loop.conf", "/etc/ssh/conf.d"], "{c:?}");
+        // Known absence stays absence: sshd ignores a glob that matches nothing.
+        let b = RootBuilder::new().file(
+            SSHD_CONFIG,
+            "Include /etc/ssh/none.d/*.conf\nInclude /etc/ssh/sshd_config/x\n",
+        );
+        assert!(load_from(&b).unreadable.is_empty());
+    }
+
+    #[test]
+    fn globs_with_many_stars_match_in_linear_time() {
+        let pattern = "*a".repeat(40) + "b";
+        let name = "a".repeat(200);
+        let t = std::time::Instant::now();
+        assert!(!glob_match(&pattern, &name));
+        assert!(glob_match(&pattern, &(name.clone() + "b")));
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        for (p, n, m) in [
+            ("*.conf", "a.conf", true),
+            ("*.conf", ".a.conf", false),
+            ("a?c", "abc", true),
+            ("[a-c]x", "bx", true),
+            ("[!a-c]x", "bx", false),
+            ("[x", "[x", true),
+            ("*", "", true),
+            ("a*", "a", true),
+            ("*b*", "acd", false),
+        ] {
+            assert_eq!(glob_match(p, n), m, "{p} {n}");
+        }
     }
 
     #[test]

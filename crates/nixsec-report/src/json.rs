@@ -15,7 +15,7 @@ use crate::Options;
 ///
 /// Whatever writing to `out` returns.
 pub fn render(report: &Report, _opts: &Options, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
+    nixsec_core::json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
     writeln!(out)
 }
 

@@ -38,11 +38,12 @@ pub fn render(
     match format {
         Format::Text => text(report, opts, out),
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
+            nixsec_core::json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
             writeln!(out)
         }
         Format::Sarif => {
-            serde_json::to_writer_pretty(&mut *out, &sarif(report)?).map_err(io::Error::from)?;
+            nixsec_core::json::to_writer_pretty(&mut *out, &sarif(report)?)
+                .map_err(io::Error::from)?;
             writeln!(out)
         }
         Format::Html => crate::html::render_lint(report, out),

@@ -263,7 +263,7 @@ fn log(report: &Report) -> io::Result<Sarif> {
 /// Whatever writing to `out` returns.
 pub fn render(report: &Report, _opts: &Options, out: &mut dyn Write) -> io::Result<()> {
     let sarif = log(report)?;
-    serde_json::to_writer_pretty(&mut *out, &sarif).map_err(io::Error::from)?;
+    nixsec_core::json::to_writer_pretty(&mut *out, &sarif).map_err(io::Error::from)?;
     writeln!(out)
 }
 

@@ -294,16 +294,34 @@ pub fn scan(source: &Source<'_>, opts: &Options, progress: &dyn Progress) -> Out
 }
 
 fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) -> Outcome {
-    // (real, logical, rel-prefix) of each root.
+    let fs_root = match source {
+        Source::Store { store_root, .. } if *store_root == Path::new("/") => Some(Root::host()),
+        Source::Store { store_root, .. } => Root::new(store_root).ok(),
+        Source::Files(_) => Some(Root::host()),
+    };
+    // (real, logical, rel-prefix) of each root. A store path is resolved inside the store
+    // root, its own name not followed: `nix/store` being a symlink that leaves the root cannot
+    // make the scan read the auditing host's files.
+    let mut unresolved: Vec<FileError> = Vec::new();
     let roots: Vec<(PathBuf, String, String)> = match source {
-        Source::Store {
-            store_root, paths, ..
-        } => paths
+        Source::Store { paths, .. } => paths
             .iter()
-            .map(|p| {
-                let rel = p.trim_start_matches('/');
-                // A store path that is a file: its name (without the hash) stands for the file.
-                (store_root.join(rel), p.clone(), String::new())
+            .filter_map(|p| {
+                let resolved = match &fs_root {
+                    Some(r) => r.resolve_nofollow(p),
+                    None => Err(RootError::Io {
+                        path: nixsec_core::escape(p).into_owned(),
+                        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                    }),
+                };
+                match resolved {
+                    // A store path that is a file: its name (without the hash) stands for it.
+                    Ok(r) => Some((r.host, p.clone(), String::new())),
+                    Err(e) => {
+                        unresolved.push((p.clone(), e.to_string()));
+                        None
+                    }
+                }
             })
             .collect(),
         Source::Files(files) => files
@@ -333,6 +351,7 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
         .collect();
     let mut out = Outcome {
         roots: roots.len() as u64,
+        errors: unresolved,
         ..Outcome::default()
     };
     let mut items = Vec::new();
@@ -346,10 +365,6 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
     let total: u64 = items.iter().map(|i| i.size).sum();
     progress.start(items.len() as u64, total);
     let scanner = Scanner::new();
-    let fs_root = match source {
-        Source::Store { store_root, .. } => Root::new(store_root).ok(),
-        Source::Files(_) => Some(Root::host()),
-    };
     let in_store = matches!(source, Source::Store { .. });
     let glibc_dirs = |root: usize| -> Vec<String> {
         if let Source::Store {
@@ -410,7 +425,9 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
                         } else {
                             nixsec_elf::host_default_dirs(e.machine, e.is_64)
                         };
-                        let exists = |p: &str| fs_root.as_ref().is_some_and(|r| r.exists(p));
+                        // As ld.so: a candidate it cannot reach is skipped like a missing one.
+                        let exists =
+                            |p: &str| fs_root.as_ref().is_some_and(|r| r.presence(p).is_present());
                         let resolved = nixsec_elf::resolve(&e, origin, &defaults, exists);
                         let escapes = if in_store {
                             nixsec_elf::escapes(&e, origin, setuid, &resolved)
@@ -475,12 +492,7 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
         out.errors.extend(err);
     }
     // The deriver's hardeningDisable, read once per store path, for files missing hardening.
-    if let Source::Store {
-        store_root,
-        db: Some(db),
-        ..
-    } = source
-    {
+    if let (Source::Store { db: Some(db), .. }, Some(fs_root)) = (source, &fs_root) {
         let mut cache: HashMap<String, Option<Vec<String>>> = HashMap::new();
         for r in &mut out.elf {
             if r.missing_hardening().is_empty() {
@@ -488,8 +500,7 @@ fn scan_in_pool(source: &Source<'_>, opts: &Options, progress: &dyn Progress) ->
             }
             let hd = cache.entry(r.store_path.clone()).or_insert_with(|| {
                 let drv = db.get(&r.store_path)?.deriver.clone()?;
-                let text =
-                    std::fs::read_to_string(store_root.join(drv.trim_start_matches('/'))).ok()?;
+                let (_, text) = fs_root.read_to_string(&drv).ok()?;
                 // A readable `.drv` without the attribute disables nothing.
                 nixsec_elf::hardening_disable(&text).or(Some(Vec::new()))
             });

@@ -4,10 +4,8 @@
 //! parsed as a NAR (`NarHash`, `NarSize`). Decompression is bounded by the narinfo's `NarSize`,
 //! so a NAR that expands past it is reported, never buffered.
 
-use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -33,9 +31,23 @@ const XZ_MEMLIMIT: u64 = 128 * 1024 * 1024;
 /// Largest zstd window accepted (zstd's own default limit, 128 MiB).
 const ZSTD_WINDOW_LOG_MAX: u32 = 27;
 
+/// Default overall deadline of one HTTP request, body included (`--timeout`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default cap on the bytes of one NAR, decompressed or as stored (`--max-nar-size`): a path
+/// whose `NarSize` or stored file is larger is reported `unreadable` and not decompressed, so a
+/// small file that expands to tens of GiB (with an honest `NarSize`) cannot keep a run going.
+pub const DEFAULT_MAX_NAR_SIZE: u64 = 8 * 1024 * 1024 * 1024;
+
 /// What to check.
 #[derive(Debug, Clone, Default)]
 pub struct CacheOptions {
+    /// The overall deadline of one HTTP request, from connecting to the last byte of the body
+    /// (`None`: [`DEFAULT_TIMEOUT`]). A server that sends a byte now and then cannot hold a run.
+    pub timeout: Option<Duration>,
+    /// The most bytes a NAR may have, decompressed or as stored (`None`:
+    /// [`DEFAULT_MAX_NAR_SIZE`]).
+    pub max_nar_size: Option<u64>,
     /// Valid signatures by trusted keys a path needs (at least one unless its content address
     /// reproduces its store path).
     pub sigs_needed: usize,
@@ -133,6 +145,10 @@ pub enum FetchError {
     /// A URL of a directory cache (nothing is fetched over the network for it).
     #[error("not fetched from a directory cache")]
     NotLocal,
+    /// A file or directory of a directory cache could not be opened inside it (a loop, not a
+    /// regular file, …).
+    #[error("{0}")]
+    Root(nixsec_core::RootError),
 }
 
 impl FetchError {
@@ -145,22 +161,25 @@ impl FetchError {
             | FetchError::Open(e)
             | FetchError::Status(e)
             | FetchError::Read(e) => e.kind() == io::ErrorKind::NotFound,
+            FetchError::Root(e) => e.is_not_found(),
             _ => false,
         }
     }
 }
 
-/// Where a file of the cache is.
+/// Where a file of the cache is: a file of a directory cache (its path on this machine, for
+/// messages, and inside the cache, where it is opened through the cache's confined root) or a
+/// URL.
 #[derive(Debug, Clone)]
 enum Locator {
-    File(PathBuf),
+    File { shown: PathBuf, inner: PathBuf },
     Url(String),
 }
 
 impl Locator {
     fn show(&self) -> String {
         match self {
-            Locator::File(p) => nixsec_core::escape_bytes(p.as_os_str().as_bytes()),
+            Locator::File { shown, .. } => nixsec_core::escape_bytes(shown.as_os_str().as_bytes()),
             Locator::Url(u) => nixsec_core::escape(u).into_owned(),
         }
     }
@@ -169,18 +188,29 @@ impl Locator {
 /// A fetched file: its bytes as a stream, or absent (no file, HTTP 404/403/410).
 type Fetched = Option<Box<dyn Read + Send>>;
 
-/// The cache root.
+/// The cache root. A directory cache is read as an audited root is: every narinfo, NAR file and
+/// `nar/` directory resolves inside it (a symlink leaving it restarts at the cache's top, `..`
+/// stops there), and files open `O_NOFOLLOW | O_NONBLOCK`, regular files only.
 enum Root {
-    Dir(PathBuf),
-    Http { base: String, agent: ureq::Agent },
+    Dir {
+        shown: PathBuf,
+        root: nixsec_core::Root,
+    },
+    Http {
+        base: String,
+        agent: ureq::Agent,
+    },
 }
 
 impl Root {
-    fn open(source: &str) -> Result<Root, CacheError> {
+    fn open(source: &str, timeout: Duration) -> Result<Root, CacheError> {
         let lower = source.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") {
             let base = strip_query(source).trim_end_matches('/').to_string();
             let config = ureq::Agent::config_builder()
+                // The whole request, body included: per-read timeouts alone let a server that
+                // trickles one byte every few seconds hold the run forever.
+                .timeout_global(Some(timeout))
                 .timeout_connect(Some(Duration::from_secs(15)))
                 .timeout_recv_response(Some(Duration::from_secs(60)))
                 .timeout_per_read(Some(Duration::from_secs(60)))
@@ -204,7 +234,13 @@ impl Root {
             PathBuf::from(source)
         };
         match std::fs::metadata(&dir) {
-            Ok(m) if m.is_dir() => Ok(Root::Dir(dir)),
+            Ok(m) if m.is_dir() => match nixsec_core::Root::new(&dir) {
+                Ok(root) => Ok(Root::Dir { shown: dir, root }),
+                Err(e) => Err(CacheError::Source {
+                    location: nixsec_core::escape_bytes(dir.as_os_str().as_bytes()),
+                    source: FetchError::Root(e),
+                }),
+            },
             Ok(_) => Err(CacheError::Source {
                 location: nixsec_core::escape_bytes(dir.as_os_str().as_bytes()),
                 source: FetchError::NotADirectory,
@@ -224,7 +260,10 @@ impl Root {
     /// [`relative_url`] when it comes from a narinfo).
     fn at(&self, rel: &str) -> Locator {
         match self {
-            Root::Dir(d) => Locator::File(d.join(rel)),
+            Root::Dir { shown, .. } => Locator::File {
+                shown: shown.join(rel),
+                inner: Path::new("/").join(rel),
+            },
             Root::Http { base, .. } => Locator::Url(format!("{base}/{rel}")),
         }
     }
@@ -264,30 +303,24 @@ impl Root {
     /// Open a file for reading.
     fn fetch(&self, loc: &Locator) -> Result<Fetched, FetchError> {
         match (self, loc) {
-            (_, Locator::File(p)) => {
-                // O_NONBLOCK: a FIFO planted in the cache does not hang the open.
-                let file: File = match OpenOptions::new()
-                    .read(true)
-                    .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-                    .open(p)
-                {
-                    Ok(f) => f,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(FetchError::Open(e)),
-                };
-                let md = file.metadata().map_err(FetchError::Status)?;
-                if !md.is_file() {
-                    return Err(FetchError::NotRegular);
+            (Root::Dir { root, .. }, Locator::File { inner, .. }) => {
+                // The cache's confined opener: resolved inside the cache, O_NOFOLLOW |
+                // O_NONBLOCK (a FIFO planted in the cache does not hang the open), regular
+                // files only.
+                match root.open(inner) {
+                    Ok((_, file, _)) => Ok(Some(Box::new(file))),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(FetchError::Root(e)),
                 }
-                Ok(Some(Box::new(file)))
             }
+            (Root::Http { .. }, Locator::File { .. }) => Err(FetchError::NotLocal),
             (Root::Http { agent, .. }, Locator::Url(u)) => match agent.get(u).call() {
                 Ok(resp) => Ok(Some(Box::new(resp.into_body().into_reader()))),
                 Err(ureq::Error::StatusCode(404 | 403 | 410)) => Ok(None),
                 Err(ureq::Error::StatusCode(code)) => Err(FetchError::HttpStatus(code)),
                 Err(e) => Err(FetchError::Http(Box::new(e))),
             },
-            (Root::Dir(_), Locator::Url(_)) => Err(FetchError::NotLocal),
+            (Root::Dir { .. }, Locator::Url(_)) => Err(FetchError::NotLocal),
         }
     }
 
@@ -367,7 +400,7 @@ pub fn verify_cache(
     opts: &CacheOptions,
     progress: &dyn Progress,
 ) -> Result<Outcome, CacheError> {
-    let root = Root::open(source)?;
+    let root = Root::open(source, opts.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
     let shown_source = nixsec_core::escape(source).into_owned();
     // The paths asked for, checked before any network access.
     let expect: Option<Vec<StorePath>> = match &opts.paths {
@@ -395,7 +428,7 @@ pub fn verify_cache(
                 expect: Some(sp),
             })
             .collect(),
-        (Root::Dir(dir), None) => list_dir(dir)?,
+        (Root::Dir { shown, root: dir }, None) => list_dir(shown, dir)?,
         (Root::Http { .. }, None) => return Err(CacheError::NeedPaths(shown_source)),
     };
     items.sort_by_key(|i| i.narinfo.show());
@@ -419,6 +452,7 @@ pub fn verify_cache(
         store: source.to_string(),
         paths_checked: items.len() as u64,
         bytes_hashed: cx.hashed.load(Ordering::Relaxed),
+        paths_unverified: crate::verify::unverified(&problems),
         problems,
         schema: None,
     })
@@ -443,7 +477,7 @@ fn check_cache_info(root: &Root) -> Result<(), CacheError> {
         Ok(Some(b)) => b,
         Ok(None) => {
             let shown = match root {
-                Root::Dir(d) => nixsec_core::escape_bytes(d.as_os_str().as_bytes()),
+                Root::Dir { shown, .. } => nixsec_core::escape_bytes(shown.as_os_str().as_bytes()),
                 Root::Http { base, .. } => nixsec_core::escape(base).into_owned(),
             };
             return Err(CacheError::NotACache(shown));
@@ -470,15 +504,13 @@ fn check_cache_info(root: &Root) -> Result<(), CacheError> {
 }
 
 /// Every `*.narinfo` at the top of a directory cache.
-fn list_dir(dir: &Path) -> Result<Vec<Item>, CacheError> {
-    let source_err = |e: io::Error| CacheError::Source {
-        location: nixsec_core::escape_bytes(dir.as_os_str().as_bytes()),
-        source: FetchError::List(e),
-    };
+fn list_dir(shown: &Path, dir: &nixsec_core::Root) -> Result<Vec<Item>, CacheError> {
+    let (_, names) = dir.read_dir("/").map_err(|e| CacheError::Source {
+        location: nixsec_core::escape_bytes(shown.as_os_str().as_bytes()),
+        source: FetchError::Root(e),
+    })?;
     let mut items = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(source_err)? {
-        let entry = entry.map_err(source_err)?;
-        let name = entry.file_name();
+    for name in names {
         let Some(stem) = name.as_bytes().strip_suffix(b".narinfo") else {
             continue;
         };
@@ -491,7 +523,10 @@ fn list_dir(dir: &Path) -> Result<Vec<Item>, CacheError> {
             })
             .map(str::to_string);
         items.push(Item {
-            narinfo: Locator::File(entry.path()),
+            narinfo: Locator::File {
+                shown: shown.join(&name),
+                inner: Path::new("/").join(&name),
+            },
             expect: None,
             stem,
         });
@@ -879,6 +914,18 @@ fn check_nar(
     let cap = info
         .file_size
         .unwrap_or_else(|| info.nar_size.saturating_mul(2).saturating_add(1024 * 1024));
+    let max = cx.opts.max_nar_size.unwrap_or(DEFAULT_MAX_NAR_SIZE);
+    if info.nar_size > max || cap > max {
+        out.push(problem(
+            path,
+            Kind::Unreadable,
+            format!(
+                "`{shown}`: its `NarSize` ({} bytes) or stored size ({cap} bytes) is above the cap of {max} bytes (`--max-nar-size`): not checked",
+                info.nar_size
+            ),
+        ));
+        return;
+    }
     let mut tee = Tee {
         inner: raw,
         hasher: Some(Hasher::new(
@@ -1091,7 +1138,8 @@ mod tests {
 
     #[test]
     fn http_caches_may_use_queries_directories_may_not() {
-        let http = Root::open("http://127.0.0.1:1/cache/").expect("no network needed");
+        let http =
+            Root::open("http://127.0.0.1:1/cache/", DEFAULT_TIMEOUT).expect("no network needed");
         match http.nar_locator("nar/abc.nar?hash=xyz") {
             Ok(Locator::Url(u)) => assert_eq!(u, "http://127.0.0.1:1/cache/nar/abc.nar?hash=xyz"),
             other => panic!("{:?}", other.map(|_| ())),
@@ -1105,7 +1153,7 @@ mod tests {
             assert!(http.nar_locator(bad).is_err(), "{bad}");
         }
         let t = tempfile::tempdir().expect("tempdir");
-        let dir = Root::open(&t.path().display().to_string()).expect("dir");
+        let dir = Root::open(&t.path().display().to_string(), DEFAULT_TIMEOUT).expect("dir");
         assert!(dir.nar_locator("nar/abc.nar?hash=xyz").is_err());
     }
 
@@ -1174,10 +1222,12 @@ mod tests {
     #[test]
     fn sources() {
         assert!(matches!(
-            Root::open("s3://bucket"),
+            Root::open("s3://bucket", DEFAULT_TIMEOUT),
             Err(CacheError::Scheme(_))
         ));
-        let e = Root::open("/nonexistent/cache/dir").err().expect("missing");
+        let e = Root::open("/nonexistent/cache/dir", DEFAULT_TIMEOUT)
+            .err()
+            .expect("missing");
         assert!(
             matches!(
                 &e,
@@ -1196,7 +1246,7 @@ mod tests {
         let t = tempfile::tempdir().expect("tempdir");
         let file = t.path().join("nix-cache-info");
         std::fs::write(&file, "").expect("write");
-        let e = Root::open(&file.display().to_string())
+        let e = Root::open(&file.display().to_string(), DEFAULT_TIMEOUT)
             .err()
             .expect("a file");
         assert_eq!(
@@ -1206,7 +1256,9 @@ mod tests {
         assert!(!e.is_not_found());
         std::fs::remove_file(&file).expect("rm");
         let url = format!("file://{}?compression=xz", t.path().display());
-        assert!(matches!(Root::open(&url), Ok(Root::Dir(d)) if d == t.path()));
+        assert!(
+            matches!(Root::open(&url, DEFAULT_TIMEOUT), Ok(Root::Dir { shown, .. }) if shown == t.path())
+        );
         let opts = CacheOptions::default();
         let e = verify_cache(&url, &opts, &crate::NoProgress).expect_err("should fail");
         assert!(matches!(e, CacheError::NotACache(_)), "{e}");
@@ -1282,6 +1334,7 @@ mod tests {
                 trusted_keys: vec![self.key.public_key()],
                 jobs: 2,
                 paths: None,
+                ..CacheOptions::default()
             }
         }
 
@@ -1530,6 +1583,125 @@ mod tests {
         }
         let o = c.run();
         assert_eq!(kinds(&o, &fifo), ["unreadable"], "{:#?}", o.problems);
+    }
+
+    /// The NAR file name of a narinfo text.
+    fn url_of(t: &str) -> String {
+        t.lines()
+            .find_map(|l| l.strip_prefix("URL: "))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    #[test]
+    fn symlinks_leaving_the_cache_are_not_followed() {
+        // Regression (issue 20): a `.narinfo`, a NAR file or the `nar/` directory that is a
+        // symlink leaving the cache was opened on the auditing host.
+        let outside = tempfile::tempdir().expect("tempdir");
+        let mut c = Fake::new();
+        let url = std::cell::RefCell::new(String::new());
+        let nar_link = c.add(b"abc", "none", |t, f| {
+            *url.borrow_mut() = url_of(&t);
+            (t, f)
+        });
+        // The real NAR moves outside; an absolute link points at it.
+        let nar = c.dir.path().join(url.borrow().as_str());
+        let moved = outside.path().join("moved.nar");
+        std::fs::rename(&nar, &moved).expect("mv");
+        std::os::unix::fs::symlink(&moved, &nar).expect("ln");
+        // A narinfo that is a link to a narinfo outside.
+        let info_link = c.add(b"def", "none", keep);
+        let hash_part = info_link
+            .strip_prefix("/nix/store/")
+            .and_then(|b| b.split('-').next())
+            .expect("hash part");
+        let info = c.dir.path().join(format!("{hash_part}.narinfo"));
+        std::fs::rename(&info, outside.path().join("x.narinfo")).expect("mv");
+        std::os::unix::fs::symlink(outside.path().join("x.narinfo"), &info).expect("ln");
+        let o = c.run();
+        assert_eq!(kinds(&o, &nar_link), ["missing"], "{:#?}", o.problems);
+        let shown = info.display().to_string();
+        assert!(
+            o.problems
+                .iter()
+                .any(|p| p.path == shown && p.kind == Kind::Missing),
+            "{:#?}",
+            o.problems
+        );
+        // `nar/` itself a link out of the cache: every NAR is absent.
+        let mut c = Fake::new();
+        let p = c.add(b"ghi", "none", keep);
+        let real = outside.path().join("nar");
+        std::fs::rename(c.dir.path().join("nar"), &real).expect("mv");
+        std::os::unix::fs::symlink(&real, c.dir.path().join("nar")).expect("ln");
+        let o = c.run();
+        assert_eq!(kinds(&o, &p), ["missing"], "{:#?}", o.problems);
+        // A relative link inside the cache is still followed (as Nix would).
+        let mut c = Fake::new();
+        let url = std::cell::RefCell::new(String::new());
+        let p = c.add(b"jkl", "none", |t, f| {
+            *url.borrow_mut() = url_of(&t);
+            (t, f)
+        });
+        let nar = c.dir.path().join(url.borrow().as_str());
+        std::fs::rename(&nar, c.dir.path().join("nar/real")).expect("mv");
+        std::os::unix::fs::symlink("real", &nar).expect("ln");
+        assert!(kinds(&c.run(), &p).is_empty());
+    }
+
+    #[test]
+    fn decompressed_bytes_are_capped() {
+        // Regression (issue 20): a NAR expanding to 32 GiB with an honest `NarSize` ran on.
+        let mut c = Fake::new();
+        let p = c.add(&vec![0u8; 4 << 20], "zstd", keep);
+        let mut opts = c.opts();
+        opts.max_nar_size = Some(1 << 20);
+        let o = verify_cache(
+            &c.dir.path().display().to_string(),
+            &opts,
+            &crate::NoProgress,
+        )
+        .expect("runs");
+        assert_eq!(kinds(&o, &p), ["unreadable"], "{:#?}", o.problems);
+        assert!(o.problems[0].detail.contains("--max-nar-size"));
+        assert!(o.nothing_verified());
+        assert_eq!(o.bytes_hashed, 0);
+    }
+
+    #[test]
+    fn a_trickling_http_server_is_cut_at_the_deadline() {
+        // Regression (issue 20): a server sending one byte every few seconds was read forever
+        // (only a per-read timeout). The deadline covers the whole request, body included.
+        use std::io::Write as _;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = std::thread::spawn(move || {
+            let Ok((mut sock, _)) = listener.accept() else {
+                return;
+            };
+            let mut req = [0u8; 1024];
+            let _ = sock.read(&mut req);
+            let _ = sock.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nStoreDir: /nix/store\n",
+            );
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(250));
+                if sock.write_all(b" ").is_err() {
+                    return;
+                }
+            }
+        });
+        let opts = CacheOptions {
+            timeout: Some(Duration::from_secs(2)),
+            paths: Some(vec![format!("{STORE_DIR}/{}-x", "0".repeat(32))]),
+            ..CacheOptions::default()
+        };
+        let t = std::time::Instant::now();
+        let e = verify_cache(&format!("http://{addr}"), &opts, &crate::NoProgress)
+            .expect_err("timed out");
+        assert!(t.elapsed() < Duration::from_secs(6), "{:?}", t.elapsed());
+        assert!(matches!(e, CacheError::Source { .. }), "{e}");
+        let _ = server.join();
     }
 
     /// A small deterministic generator (no dependency needed for this).

@@ -1,16 +1,27 @@
-//! Reading Nix's database (`nix/var/nix/db/db.sqlite`) without writing to it or locking it.
+//! Reading Nix's database (`nix/var/nix/db/db.sqlite`) without writing to it or locking it, and
+//! without SQLite ever opening a path under the audited root.
 //!
-//! The database is opened with SQLite's `immutable=1`: no locks are taken (a running
-//! nix-daemon is never blocked) and nothing is written, not even the WAL index. Nix keeps the
-//! database in WAL mode, and transactions that are still in `db.sqlite-wal` are invisible to
-//! an immutable reader; when that file is not empty, the database and its WAL are copied to a
-//! private temporary directory and the copy is opened instead, so the view is current and the
-//! host's files are still never touched.
+//! The database (and its write-ahead log, when not empty) is copied through the root's confined
+//! opener ([`Root::copy_to`]: resolved inside the root, `O_NOFOLLOW | O_NONBLOCK`, regular
+//! files only) into a private temporary directory, and SQLite opens the copy. A symlink in the
+//! audited tree cannot make SQLite read a database of the auditing host, a FIFO cannot hang it,
+//! no lock is taken on the host's files (a running nix-daemon is never blocked), and nothing
+//! under the root is written, not even the WAL index. The `schema` file is read through the
+//! root too.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::path::Path;
 
+use nixsec_core::{Root, RootError};
 use rusqlite::{Connection, OpenFlags};
+
+/// The database, inside the audited root.
+pub const DB_FILE: &str = "/nix/var/nix/db/db.sqlite";
+/// Its write-ahead log.
+pub const WAL_FILE: &str = "/nix/var/nix/db/db.sqlite-wal";
+/// The schema version file.
+pub const SCHEMA_FILE: &str = "/nix/var/nix/db/schema";
 
 /// One row of `ValidPaths`, with its references resolved to paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +54,12 @@ pub enum DbError {
     /// The file is missing.
     #[error("`{0}`: no Nix database here (is this the directory that holds `nix/store`?)")]
     Missing(String),
+    /// The store root is not a directory that can be audited.
+    #[error("the store root: {0}")]
+    Root(RootError),
+    /// The database or its WAL could not be read (a loop, not a regular file, …).
+    #[error("{0}")]
+    Read(RootError),
     /// SQLite refused the file or a query.
     #[error("`{path}`: {}", sqlite_message(.source))]
     Sqlite {
@@ -51,8 +68,8 @@ pub enum DbError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
-    /// Copying the WAL snapshot failed.
-    #[error("`{path}`: cannot copy the database for a consistent read: {source}")]
+    /// The private copy could not be made.
+    #[error("`{path}`: cannot copy the database for a private read: {source}")]
     Copy {
         /// The file being copied.
         path: String,
@@ -92,51 +109,118 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
     }
 }
 
-fn sqlite_err(path: &Path, e: rusqlite::Error) -> DbError {
+fn sqlite_err(path: &str, e: rusqlite::Error) -> DbError {
     DbError::Sqlite {
-        path: path.display().to_string(),
+        path: path.to_string(),
         source: e,
     }
 }
 
-/// Open `db_file` read-only without locks (see the module docs). The returned guard keeps a
-/// private copy alive when one was needed.
-fn open(db_file: &Path) -> Result<(Connection, Option<tempfile::TempDir>), DbError> {
-    if !db_file.exists() {
-        return Err(DbError::Missing(db_file.display().to_string()));
+/// A private file in `dir`, readable and writable by this process only.
+fn private_file(dir: &Path, name: &str) -> Result<File, DbError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(dir.join(name))
+        .map_err(|source| DbError::Copy {
+            path: name.to_string(),
+            source,
+        })
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
+/// The first bytes of a write-ahead log (big- or little-endian checksums).
+const WAL_MAGIC: [&[u8]; 2] = [&[0x37, 0x7f, 0x06, 0x82], &[0x37, 0x7f, 0x06, 0x83]];
+
+/// Copy `path` of the root through the confined opener into `dest` when it starts with one of
+/// `magics`; `Ok(false)` (nothing copied) when it does not. A 300 MB zero-filled or sparse file
+/// planted as the database is refused after reading 16 bytes, not copied whole.
+fn copy_if(root: &Root, path: &str, magics: &[&[u8]], dest: &mut File) -> Result<bool, RootError> {
+    use std::io::{Read as _, Write as _};
+    let (r, mut file, _) = root.open(path)?;
+    let io_err = |source| RootError::Io {
+        path: r.display(),
+        source,
+    };
+    let want = magics.iter().map(|m| m.len()).max().unwrap_or(0);
+    let mut head = Vec::with_capacity(want);
+    (&mut file)
+        .take(want as u64)
+        .read_to_end(&mut head)
+        .map_err(io_err)?;
+    if !magics.iter().any(|m| head.starts_with(m)) {
+        return Ok(false);
     }
-    let wal = PathBuf::from(format!("{}-wal", db_file.display()));
-    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    dest.write_all(&head).map_err(io_err)?;
+    std::io::copy(&mut file, dest).map_err(io_err)?;
+    Ok(true)
+}
+
+/// Copy the database (and its WAL when it holds transactions) out of the root through the
+/// confined opener and open the copy (see the module docs). The returned guard keeps the copy
+/// alive.
+fn open(root: &Root) -> Result<(Connection, tempfile::TempDir), DbError> {
+    let shown = nixsec_core::root::display_inner(Path::new(DB_FILE));
+    let dir = tempfile::tempdir().map_err(|source| DbError::Copy {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut db = private_file(dir.path(), "db.sqlite")?;
+    match copy_if(root, DB_FILE, &[SQLITE_MAGIC], &mut db) {
+        Ok(true) => {}
+        // Not a database (an empty or zero-filled file, garbage): said without copying it.
+        Ok(false) => {
+            return Err(DbError::Sqlite {
+                path: shown,
+                source: rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+                    Some("no SQLite header".to_string()),
+                ),
+            })
+        }
+        Err(e) if e.is_not_found() => {
+            return Err(DbError::Missing(
+                root.dir()
+                    .join(DB_FILE.trim_start_matches('/'))
+                    .display()
+                    .to_string(),
+            ))
+        }
+        Err(e) => return Err(DbError::Read(e)),
+    }
+    drop(db);
+    let mut wal = private_file(dir.path(), "db.sqlite-wal")?;
+    // A WAL without its magic holds no transaction SQLite would replay: not copied.
+    let wal_len = match copy_if(root, WAL_FILE, &WAL_MAGIC, &mut wal) {
+        Ok(copied) => u64::from(copied),
+        Err(e) if e.is_not_found() => 0,
+        Err(e) => return Err(DbError::Read(e)),
+    };
+    drop(wal);
+    let copy = dir.path().join("db.sqlite");
     if wal_len > 0 {
-        let dir = tempfile::tempdir().map_err(|source| DbError::Copy {
-            path: db_file.display().to_string(),
-            source,
-        })?;
-        let copy = dir.path().join("db.sqlite");
-        std::fs::copy(db_file, &copy).map_err(|source| DbError::Copy {
-            path: db_file.display().to_string(),
-            source,
-        })?;
-        std::fs::copy(&wal, dir.path().join("db.sqlite-wal")).map_err(|source| DbError::Copy {
-            path: wal.display().to_string(),
-            source,
-        })?;
+        // Transactions still in the WAL: SQLite replays them on the copy (and may write its
+        // `-shm` index there), so the view is current.
         let conn = Connection::open_with_flags(
             &copy,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| sqlite_err(db_file, e))?;
-        return Ok((conn, Some(dir)));
+        .map_err(|e| sqlite_err(&shown, e))?;
+        return Ok((conn, dir));
     }
-    let uri = format!("file:{}?immutable=1", uri_escape(db_file));
+    let _ = std::fs::remove_file(dir.path().join("db.sqlite-wal"));
+    let uri = format!("file:{}?immutable=1", uri_escape(&copy));
     let conn = Connection::open_with_flags(
         uri,
         OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| sqlite_err(db_file, e))?;
-    Ok((conn, None))
+    .map_err(|e| sqlite_err(&shown, e))?;
+    Ok((conn, dir))
 }
 
 /// Percent-encode what a SQLite URI filename cannot hold as is.
@@ -159,9 +243,22 @@ impl Database {
     /// # Errors
     /// A missing, truncated or garbage database, or an unexpected schema.
     pub fn load(store_root: &Path) -> Result<Database, DbError> {
-        let db_file = store_root.join("nix/var/nix/db/db.sqlite");
-        let (conn, _copy) = open(&db_file)?;
-        let err = |e: rusqlite::Error| sqlite_err(&db_file, e);
+        let root = if store_root == Path::new("/") {
+            Root::host()
+        } else {
+            Root::new(store_root).map_err(DbError::Root)?
+        };
+        Self::load_from(&root)
+    }
+
+    /// Read the database of an audited root, every file through its confined opener.
+    ///
+    /// # Errors
+    /// As [`Database::load`].
+    pub fn load_from(root: &Root) -> Result<Database, DbError> {
+        let (conn, _copy) = open(root)?;
+        let shown = DB_FILE.to_string();
+        let err = |e: rusqlite::Error| sqlite_err(&shown, e);
         let mut stmt = conn
             .prepare("SELECT id, path, hash, narSize, ultimate, sigs, ca, deriver FROM ValidPaths")
             .map_err(err)?;
@@ -221,9 +318,10 @@ impl Database {
         for p in &mut db.paths {
             p.references.sort();
         }
-        db.schema = std::fs::read_to_string(store_root.join("nix/var/nix/db/schema"))
+        db.schema = root
+            .read_limited(SCHEMA_FILE, 4096)
             .ok()
-            .map(|s| s.trim().to_string());
+            .map(|(_, s)| String::from_utf8_lossy(&s).trim().to_string());
         Ok(db)
     }
 

@@ -58,14 +58,10 @@ pub enum VerifyError {
     /// The database could not be read.
     #[error(transparent)]
     Db(#[from] DbError),
-    /// The store directory is missing or unreadable.
-    #[error("`{path}`: {source}")]
-    Store {
-        /// The store directory.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The store directory is missing or unreadable (read through the root: a link leaving
+    /// it restarts inside it).
+    #[error("the store directory {0}")]
+    Store(nixsec_core::RootError),
     /// A path given on the command line is not a valid store path.
     #[error("`{0}`: not a valid path in this store's database")]
     NotValid(String),
@@ -87,6 +83,29 @@ pub struct Outcome {
     pub problems: Vec<Problem>,
     /// Database schema version, if readable.
     pub schema: Option<String>,
+    /// Paths checked of which part could not be read (an `unreadable` problem): when every
+    /// checked path is one, nothing was verified.
+    pub paths_unverified: u64,
+}
+
+impl Outcome {
+    /// True when paths were to be checked and none of them could be read: the run verified
+    /// nothing and must not pass.
+    #[must_use]
+    pub fn nothing_verified(&self) -> bool {
+        self.paths_checked > 0 && self.paths_unverified >= self.paths_checked
+    }
+}
+
+/// The number of distinct paths with an `unreadable` problem.
+#[must_use]
+pub fn unverified(problems: &[Problem]) -> u64 {
+    let paths: HashSet<&str> = problems
+        .iter()
+        .filter(|p| p.kind == Kind::Unreadable)
+        .map(|p| p.path.as_str())
+        .collect();
+    paths.len() as u64
 }
 
 /// Map a path given by the user (`/nix/store/h-n`, `/nix/store/h-n/bin/x`, or the same under
@@ -127,12 +146,23 @@ pub fn verify(
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Outcome, VerifyError> {
-    let store_dir = store_root.join("nix/store");
-    let store_md = std::fs::metadata(&store_dir).map_err(|source| VerifyError::Store {
-        path: store_dir.display().to_string(),
-        source,
-    })?;
-    let db = Database::load(store_root)?;
+    // Every file is reached through the root: `nix/store` and `nix/var/nix/db` resolve inside
+    // it (a symlink leaving the root restarts at the root), and the walk starts from the
+    // resolved directory, whose components are no symlinks, never following one below it.
+    let root = if store_root == Path::new("/") {
+        nixsec_core::Root::host()
+    } else {
+        nixsec_core::Root::new(store_root).map_err(VerifyError::Store)?
+    };
+    let (store_res, store_md) = root.metadata("/nix/store").map_err(VerifyError::Store)?;
+    if !store_md.is_dir() {
+        return Err(VerifyError::Store(nixsec_core::RootError::NotRegular {
+            path: store_res.display(),
+            kind: "not a directory",
+        }));
+    }
+    let store_dir = store_res.host.clone();
+    let db = Database::load_from(&root)?;
     let selected: Vec<&ValidPath> = match &opts.paths {
         None => db.paths.iter().collect(),
         Some(given) => {
@@ -156,7 +186,7 @@ pub fn verify(
     let mut problems = store_dir_problems(&store_md);
     let multi_user = store_md.uid() == 0;
     if opts.paths.is_none() {
-        problems.extend(unregistered(&store_dir, &db)?);
+        problems.extend(unregistered(&store_res, &db)?);
     }
     let mut order = selected;
     order.sort_by(|a, b| {
@@ -200,6 +230,7 @@ pub fn verify(
         store: store_root.display().to_string(),
         paths_checked: order.len() as u64,
         bytes_hashed: cx.hashed.load(Ordering::Relaxed),
+        paths_unverified: unverified(&problems),
         problems,
         schema: db.schema.clone(),
     })
@@ -322,19 +353,18 @@ fn store_dir_problems(md: &std::fs::Metadata) -> Vec<Problem> {
 
 /// Entries of the store directory that belong to no valid path. Lock files, the `.links`
 /// pool and sandbox build roots are Nix's own and are skipped.
-fn unregistered(store_dir: &Path, db: &Database) -> Result<Vec<Problem>, VerifyError> {
-    let rd = std::fs::read_dir(store_dir).map_err(|source| VerifyError::Store {
-        path: store_dir.display().to_string(),
-        source,
-    })?;
+fn unregistered(
+    store_dir: &nixsec_core::root::Resolved,
+    db: &Database,
+) -> Result<Vec<Problem>, VerifyError> {
+    let rd = nixsec_core::Root::read_dir_resolved(store_dir).map_err(VerifyError::Store)?;
     let known: HashSet<&str> = db
         .paths
         .iter()
         .filter_map(|p| p.path.strip_prefix("/nix/store/"))
         .collect();
     let mut out = Vec::new();
-    for entry in rd.flatten() {
-        let name = entry.file_name();
+    for (name, _) in rd {
         let shown =
             nixsec_core::escape_bytes(std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()));
         let Some(s) = name.to_str() else {
@@ -565,6 +595,14 @@ fn check_path(
     }
     if let Some(h) = &db_hash {
         check_signatures(cx, id, row, h, ca_ok, &mut out);
+    } else if !((row.ultimate && cx.opts.sigs_needed == 0) || ca_ok) {
+        // Without a NAR hash there is no fingerprint, so no signature can vouch for the path:
+        // it is untrusted, never trusted by default (NIX-025 passed when every hash was bad).
+        out.push(problem(
+            row,
+            Kind::Untrusted,
+            "its database hash cannot be read, so no signature can vouch for it (not built locally)",
+        ));
     }
     // The files: metadata always, contents when asked.
     let on_disk = cx.store_dir.join(store_path.base_name());
@@ -726,5 +764,170 @@ fn check_signatures(
             Kind::Untrusted,
             t.untrusted_detail(needed, &reasons),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    const HASH: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    /// A Nix-shaped database with one row per `(path, hash, ultimate)`.
+    fn make_db(file: &Path, rows: &[(&str, &str, bool)]) {
+        let conn = rusqlite::Connection::open(file).expect("sqlite");
+        conn.execute_batch(
+            "CREATE TABLE ValidPaths (id integer primary key autoincrement not null, path text unique not null, hash text not null, registrationTime integer not null, deriver text, narSize integer, ultimate integer, sigs text, ca text);
+             CREATE TABLE Refs (referrer integer not null, reference integer not null, primary key (referrer, reference));",
+        )
+        .expect("schema");
+        for (p, h, u) in rows {
+            conn.execute(
+                "INSERT INTO ValidPaths (path, hash, registrationTime, narSize, ultimate) VALUES (?1, ?2, 0, 8, ?3)",
+                rusqlite::params![p, h, i64::from(*u)],
+            )
+            .expect("insert");
+        }
+    }
+
+    fn store_root(rows: &[(&str, &str, bool)]) -> tempfile::TempDir {
+        let t = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(t.path().join("nix/store")).expect("mkdir");
+        std::fs::create_dir_all(t.path().join("nix/var/nix/db")).expect("mkdir");
+        make_db(&t.path().join("nix/var/nix/db/db.sqlite"), rows);
+        std::fs::write(t.path().join("nix/var/nix/db/schema"), "10\n").expect("write");
+        t
+    }
+
+    fn opts() -> Options {
+        Options {
+            check_contents: false,
+            sigs_needed: 0,
+            trusted_keys: Vec::new(),
+            jobs: 1,
+            paths: None,
+            closure: false,
+        }
+    }
+
+    const P: &str = "/nix/store/06c5fhinx3mdanmvfmxzhhpdhyva7smj-x";
+
+    fn mkfifo(p: &Path) -> bool {
+        std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    #[test]
+    fn the_database_and_store_are_read_inside_the_root() {
+        // Regression (issue 20): `db.sqlite`, its WAL, `schema`, `nix/store` and
+        // `nix/var/nix/db` were opened by raw path: an absolute symlink read the host's files.
+        let outside = store_root(&[(P, HASH, true)]);
+        for link in [
+            "nix/var/nix/db/db.sqlite",
+            "nix/var/nix/db",
+            "nix/store",
+            "nix",
+        ] {
+            let t = store_root(&[]);
+            let at = t.path().join(link);
+            if at.is_dir() {
+                std::fs::remove_dir_all(&at).expect("rm");
+            } else {
+                std::fs::remove_file(&at).expect("rm");
+            }
+            symlink(outside.path().join(link), &at).expect("ln");
+            match verify(t.path(), &opts(), &NoProgress) {
+                Err(VerifyError::Db(DbError::Missing(_)) | VerifyError::Store(_)) => {}
+                other => panic!("{link}: {:?}", other.map(|o| o.problems)),
+            }
+        }
+        // The schema and the WAL: links out of the root are absent, never the host's files.
+        let t = store_root(&[(P, HASH, true)]);
+        std::fs::remove_file(t.path().join("nix/var/nix/db/schema")).expect("rm");
+        symlink(
+            outside.path().join("nix/var/nix/db/schema"),
+            t.path().join("nix/var/nix/db/schema"),
+        )
+        .expect("ln");
+        std::fs::write(outside.path().join("nix/var/nix/db/db.sqlite-wal"), b"junk")
+            .expect("write");
+        symlink(
+            outside.path().join("nix/var/nix/db/db.sqlite-wal"),
+            t.path().join("nix/var/nix/db/db.sqlite-wal"),
+        )
+        .expect("ln");
+        let db = Database::load(t.path()).expect("loads");
+        assert_eq!(db.schema, None);
+        assert_eq!(db.paths.len(), 1);
+    }
+
+    #[test]
+    fn fifos_in_the_database_directory_do_not_hang() {
+        // Regression (issue 20): a FIFO as `schema` or `db.sqlite` hung the run.
+        let t = store_root(&[(P, HASH, true)]);
+        let schema = t.path().join("nix/var/nix/db/schema");
+        std::fs::remove_file(&schema).expect("rm");
+        if !mkfifo(&schema) {
+            return;
+        }
+        let db = Database::load(t.path()).expect("loads");
+        assert_eq!(db.schema, None);
+        let file = t.path().join("nix/var/nix/db/db.sqlite");
+        std::fs::remove_file(&file).expect("rm");
+        assert!(mkfifo(&file));
+        let e = Database::load(t.path()).expect_err("a FIFO");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
+
+    #[test]
+    fn a_zero_filled_database_or_wal_is_refused_without_a_copy() {
+        // Regression (issue 20 no-hang test): a 300 MB sparse `db.sqlite` and WAL were copied
+        // whole for SQLite (8 s) before it said "not a database"; the headers are checked first.
+        let t = store_root(&[(P, HASH, true)]);
+        let wal =
+            std::fs::File::create(t.path().join("nix/var/nix/db/db.sqlite-wal")).expect("wal");
+        wal.set_len(300 << 20).expect("sparse");
+        let start = std::time::Instant::now();
+        let db = Database::load(t.path()).expect("a WAL without its magic is ignored");
+        assert_eq!(db.paths.len(), 1);
+        let file = std::fs::File::create(t.path().join("nix/var/nix/db/db.sqlite")).expect("db");
+        file.set_len(300 << 20).expect("sparse");
+        let e = Database::load(t.path()).expect_err("zeros");
+        assert!(e.to_string().contains("not a SQLite database"), "{e}");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn malformed_database_hashes_are_untrusted_not_trusted() {
+        // Regression (issue 20): with every database hash malformed, no signature was checked
+        // and no path was untrusted, so NIX-025 passed.
+        let t = store_root(&[(P, "sha256:nonsense", false)]);
+        std::fs::create_dir(t.path().join(&P[1..])).expect("mkdir");
+        let o = verify(t.path(), &opts(), &NoProgress).expect("runs");
+        let kinds: Vec<Kind> = o.problems.iter().map(|p| p.kind).collect();
+        assert!(kinds.contains(&Kind::Untrusted), "{:#?}", o.problems);
+        assert!(kinds.contains(&Kind::BadMetadata));
+    }
+
+    #[test]
+    fn a_run_that_could_read_nothing_says_so() {
+        // Regression (issue 20): nothing readable gave "… problems … the run passes".
+        let t = store_root(&[(P, HASH, true)]);
+        let fifo = t.path().join(&P[1..]);
+        if !mkfifo(&fifo) {
+            return;
+        }
+        let mut o = opts();
+        o.check_contents = true;
+        let out = verify(t.path(), &o, &NoProgress).expect("runs");
+        assert_eq!(out.paths_checked, 1);
+        assert!(out.nothing_verified(), "{:#?}", out.problems);
     }
 }

@@ -1,23 +1,26 @@
 //! The JSON of scored units, written straight into a byte buffer: exactly what
-//! `serde_json::to_writer_pretty` writes for a [`UnitScore`] nested at a given depth, but
+//! `nixsec_core::json::to_writer_pretty` writes for a [`UnitScore`] nested at a given depth, but
 //! without serde's per-field machinery. `nixsec units --format json` prints a few hundred units
 //! of about 80 checks each (megabytes), and this writer is most of the command's speed.
 //! A test compares it with serde's output byte for byte.
 
 use crate::score::UnitScore;
 
-/// Append `s` as a JSON string (quotes included), escaped as serde_json escapes it.
+/// Append `s` as a JSON string (quotes included), escaped as every report is
+/// ([`nixsec_core::json`]: serde_json's escaping plus DEL, C1 controls and bidirectional
+/// formatting characters as `\uXXXX`).
 fn string(out: &mut Vec<u8>, s: &str) {
     let plain = s
         .bytes()
-        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f);
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     if plain {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
     } else {
-        // Rare (a hostile unit name): serde's own escaping. Writing to a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, s);
+        // Rare (a hostile unit name, or any non-ASCII): the shared escaping. Writing to a Vec
+        // cannot fail.
+        let _ = nixsec_core::json::to_writer(&mut *out, s);
     }
 }
 
@@ -145,7 +148,7 @@ mod tests {
 
     fn serde_nested(score: &UnitScore, depth: usize) -> Vec<u8> {
         // serde's pretty form, re-indented by `depth` (it writes the object at depth 0).
-        let flat = serde_json::to_vec_pretty(score).expect("serde");
+        let flat = nixsec_core::json::to_vec_pretty(score).expect("serde");
         let mut out = Vec::new();
         for &b in &flat {
             out.push(b);

@@ -172,9 +172,11 @@ impl Rule for ContainerApiTcp {
             return Outcome::error(errors.join("; "));
         }
         if d.daemon.rootful.is_empty()
-            && !["docker.socket", "podman.socket"]
-                .iter()
-                .any(|u| cx.root().exists(format!("/etc/systemd/system/{u}")))
+            && !["docker.socket", "podman.socket"].iter().any(|u| {
+                !cx.root()
+                    .presence(format!("/etc/systemd/system/{u}"))
+                    .is_absent()
+            })
         {
             return Outcome::skip(
                 "no Docker daemon configured (no docker.service, daemon.json or socket)",

@@ -23,7 +23,7 @@ impl Rule for ContainerGroupMembers {
         if !d.daemon.rootful.is_empty() {
             wanted.push(("docker".into(), "rootful Docker".into()));
         }
-        let docker_sock = if root.exists("/run/docker.sock") {
+        let docker_sock = if !root.presence("/run/docker.sock").is_absent() {
             "/run/docker.sock"
         } else {
             "/var/run/docker.sock"
@@ -69,7 +69,7 @@ impl Rule for ContainerGroupMembers {
             ("lxd", &["/var/lib/lxd"][..], "LXD"),
             ("incus-admin", &["/var/lib/incus"][..], "Incus"),
         ] {
-            if dirs.iter().any(|p| root.exists(p)) {
+            if dirs.iter().any(|p| !root.presence(p).is_absent()) {
                 wanted.push((group.into(), why.into()));
             }
         }

@@ -52,7 +52,7 @@ impl Rule for WeakServiceSandboxing {
     fn check(&self, cx: &HostCx) -> Outcome {
         if !nixsec_systemd::SEARCH_PATH
             .iter()
-            .any(|d| cx.root().exists(d))
+            .any(|d| !cx.root().presence(d).is_absent())
         {
             return Outcome::skip("no systemd unit directories under this root");
         }

@@ -73,7 +73,7 @@ impl Rule for NoMacLsm {
                 if enforcing { "1" } else { "0" },
             )]);
         }
-        if !root.exists("/sys/kernel") {
+        if root.presence("/sys/kernel").is_absent() {
             return Outcome::skip(
                 "no /sys/kernel under the root (an offline root): the active LSMs cannot be read",
             );

@@ -56,7 +56,11 @@ impl Rule for SingleUserInstall {
         if seen.is_empty() {
             return Outcome::skip("Nix is installed but its store is not created yet (no `/nix/store`, no `/nix/var/nix/db`)");
         }
-        let socket = if cx.root().exists("/nix/var/nix/daemon-socket/socket") {
+        let socket = if cx
+            .root()
+            .presence("/nix/var/nix/daemon-socket/socket")
+            .is_present()
+        {
             "the daemon socket is present"
         } else {
             "no daemon socket yet (it appears when nix-daemon first starts)"

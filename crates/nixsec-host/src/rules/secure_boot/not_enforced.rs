@@ -92,7 +92,7 @@ impl Rule for NotEnforced {
             }
         };
         for path in &binaries {
-            let bytes = match root.read_limited(path, 1 << 30) {
+            let bytes = match root.read_limited(path, nixsec_boot::pe::MAX_IMAGE_SIZE) {
                 Ok((_, b)) => b,
                 Err(e) => {
                     errors.push(e.to_string());

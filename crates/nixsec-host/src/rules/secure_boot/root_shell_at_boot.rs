@@ -125,7 +125,7 @@ impl Rule for RootShellAtBoot {
                     .into_iter()
                     .filter(|e| e.uki)
                 {
-                    match root.read_limited(&e.path, 512 << 20) {
+                    match root.read_limited(&e.path, nixsec_boot::pe::MAX_IMAGE_SIZE) {
                         Ok((_, bytes)) => match nixsec_boot::inspect(&bytes) {
                             Ok(img) => sources.extend(img.cmdline.map(|c| {
                                 (

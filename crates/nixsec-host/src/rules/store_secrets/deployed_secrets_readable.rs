@@ -50,7 +50,7 @@ impl Rule for DeployedSecretsReadable {
         let present: Vec<&str> = DIRS
             .iter()
             .copied()
-            .filter(|d| cx.root().exists(d))
+            .filter(|d| !cx.root().presence(d).is_absent())
             .collect();
         if present.is_empty() {
             return Outcome::skip(
