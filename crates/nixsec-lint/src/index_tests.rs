@@ -286,10 +286,12 @@ fn mkif_mkmerge_and_if_then_else() {
 
 #[test]
 fn nested_conditions_join() {
+    // A module whose whole body is under `mkIf`: the module system pushes the condition down.
     let src = r#"{ lib, ... }: lib.mkIf a { x = lib.mkIf b (lib.mkForce 1); }"#;
-    // A top-level mkIf is not a module attribute set: nothing is indexed (NixOS would need
-    // the module to be a set).
-    assert!(opts(src).is_empty());
+    assert_eq!(
+        opts(src),
+        [("x".into(), "1".into(), Some("a && b".into()), 50)]
+    );
     let src = r#"{ lib, ... }: { config = lib.mkIf a { x = lib.mkIf b (lib.mkForce 1); }; }"#;
     assert_eq!(
         opts(src),
@@ -353,6 +355,10 @@ fn imports_are_recorded() {
             ModuleRef::Path(p, _) => format!("path {p}"),
             ModuleRef::External(t, _) => format!("ext {t}"),
             ModuleRef::Inline(i) => format!("inline {i}"),
+            ModuleRef::Template(t, _) => format!("template {t}"),
+            ModuleRef::Dir(t, _) => format!("dir {t}"),
+            ModuleRef::Rooted(t, _) => format!("rooted {t}"),
+            ModuleRef::Flake(t, _) => format!("flake {t}"),
         })
         .collect();
     assert_eq!(

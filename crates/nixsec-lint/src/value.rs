@@ -12,6 +12,32 @@ pub struct Val {
     pub v: Value,
     /// Where it is written (for values reached through a `let` name, the use site).
     pub range: TextRange,
+    /// For a list element that may or may not be present (`lib.optional c x`, a branch of
+    /// `if c then [ x ] else [ ]`, an element of a list a function filters): the condition as
+    /// written.
+    pub cond: Option<Box<str>>,
+}
+
+impl Val {
+    /// A value present unconditionally.
+    #[must_use]
+    pub fn new(v: Value, range: TextRange) -> Val {
+        Val {
+            v,
+            range,
+            cond: None,
+        }
+    }
+
+    /// The same value, present only under `cond` (joined with `&&` to a condition it has).
+    #[must_use]
+    pub fn under(mut self, cond: &str) -> Val {
+        self.cond = Some(match self.cond.take() {
+            Some(c) => format!("{cond} && {c}").into(),
+            None => cond.into(),
+        });
+        self
+    }
 }
 
 /// A statically known value, or the reason it is not known.
