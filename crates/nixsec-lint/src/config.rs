@@ -134,7 +134,8 @@ impl ConfigView<'_> {
     /// module set it imports.
     #[must_use]
     pub fn is_set(&self, pats: &[&[&str]]) -> bool {
-        self.assignments().any(|(_, a)| pats.iter().any(|p| a.is(p)))
+        self.assignments()
+            .any(|(_, a)| pats.iter().any(|p| a.is(p)))
             || pats.iter().any(|p| self.known_value(p).is_some())
     }
 
@@ -230,7 +231,12 @@ impl ConfigHit {
     /// A finding that an option left at its NixOS default, placed where the feature is turned
     /// on; conditional when an import nixsec did not follow may set the option.
     #[must_use]
-    pub fn default_at(cfg: &ConfigView<'_>, on: &Place<'_>, message: String, option: &str) -> ConfigHit {
+    pub fn default_at(
+        cfg: &ConfigView<'_>,
+        on: &Place<'_>,
+        message: String,
+        option: &str,
+    ) -> ConfigHit {
         let mut message = message;
         if let Some(k) = on.by {
             message.push_str(&format!(" (turned on by {}, imported here)", k.name));
@@ -286,7 +292,10 @@ fn normalize(p: &Path) -> PathBuf {
 /// missing.
 #[must_use]
 pub fn resolve(from: &Path, written: &str, roots: &[PathBuf]) -> Option<PathBuf> {
-    if !(written.starts_with("./") || written.starts_with("../") || written == "." || written == "..")
+    if !(written.starts_with("./")
+        || written.starts_with("../")
+        || written == "."
+        || written == "..")
     {
         return None;
     }
@@ -671,6 +680,13 @@ fn looks_like_host(f: &Indexed) -> bool {
         })
 }
 
+/// `extraModules`, `modules`: an identifier, not a selection or a call.
+fn is_bare_name(t: &str) -> bool {
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '\'')
+}
+
 /// Find every configuration among `files`.
 #[must_use]
 pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
@@ -681,10 +697,18 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     let mut shared: Vec<(PathBuf, ModuleKind, usize, ModuleRef)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         for s in &f.index.systems {
-            let has_template = s.modules.iter().any(|m| matches!(m, ModuleRef::Template(..)));
+            let has_template = s
+                .modules
+                .iter()
+                .any(|m| matches!(m, ModuleRef::Template(..)));
             if s.helper && !has_template {
                 let repo = res.repo_root(fi);
                 for m in &s.modules {
+                    // A bare name left unresolved (`modules = [ ../common ] ++ extraModules;`)
+                    // is the helper's parameter: the modules of each call, followed there.
+                    if matches!(m, ModuleRef::External(t, _) if is_bare_name(t)) {
+                        continue;
+                    }
                     shared.push((repo.clone(), s.kind, fi, m.clone()));
                 }
             }
@@ -747,9 +771,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                 let mut queue: Vec<(usize, ModuleRef)> =
                     mods.iter().map(|m| (fi, m.clone())).collect();
                 if let Some(conv) = &s.convention {
-                    if let Some(j) =
-                        resolve(&f.path, conv, roots).and_then(|t| res.file_of(&t))
-                    {
+                    if let Some(j) = resolve(&f.path, conv, roots).and_then(|t| res.file_of(&t)) {
                         queue.push((j, ModuleRef::Inline(0)));
                     }
                 }

@@ -174,7 +174,15 @@ impl Indexed {
                     .iter()
                     .any(|r| r.also_reads().iter().any(|p| a.is(p)) || r.looks_at(a))
         });
+        // An import of a known module set is where default-based findings may be placed.
+        let imports_known = index.modules.iter().any(|m| {
+            m.imports.iter().any(|r| {
+                matches!(r, ModuleRef::External(t, _) | ModuleRef::Path(t, _)
+                    if crate::known::lookup(t).is_some())
+            })
+        });
         let (src, lines) = if index.assignments.is_empty()
+            && !imports_known
             && index.suppressions.is_empty()
             && index.errors.is_empty()
             && index.refused.is_none()
@@ -358,7 +366,9 @@ fn assign_kinds(files: &mut [Indexed], roots: &[PathBuf]) {
                     match m {
                         ModuleRef::Inline(k) => darwin.push((fi, *k)),
                         other => {
-                            darwin.extend(config::targets(&res, fi, other).into_iter().map(|j| (j, 0)));
+                            darwin.extend(
+                                config::targets(&res, fi, other).into_iter().map(|j| (j, 0)),
+                            );
                         }
                     }
                 }
@@ -551,7 +561,10 @@ fn error_finding(f: &Indexed, range: TextRange, msg: &str, fix: &str) -> LintFin
         conditional: false,
         condition: None,
         entry_point: None,
-        source_line: f.lines.line_text(&f.src, (line as usize).saturating_sub(1)).to_string(),
+        source_line: f
+            .lines
+            .line_text(&f.src, (line as usize).saturating_sub(1))
+            .to_string(),
     }
 }
 
@@ -744,7 +757,7 @@ fn apply_suppressions(
                 warnings.push(format!(
                     "`{}`:{line}: `nixsec: ignore {}` has no reason (write `-- reason`); it is not honoured",
                     f.display,
-                    s.ids.join(", ")
+                    suppression_names(s)
                 ));
             }
         }
@@ -768,11 +781,13 @@ fn apply_suppressions(
             if !(sline == line0 || above) {
                 continue;
             }
-            if !s
-                .ids
-                .iter()
-                .any(|id| id.eq_ignore_ascii_case(&fd.finding.rule))
-            {
+            let names_it = s.ids.iter().zip(&s.subjects).any(|(id, subject)| {
+                id.eq_ignore_ascii_case(&fd.finding.rule)
+                    && subject
+                        .as_ref()
+                        .is_none_or(|want| fd.finding.subject.as_deref() == Some(want.as_str()))
+            });
+            if !names_it {
                 continue;
             }
             if let Some(reason) = &s.reason {
@@ -805,9 +820,22 @@ fn apply_suppressions(
         let (line, _) = f.lines.line_col(&f.src, s.range.start());
         warnings.push(format!(
             "`{name}`:{line}: `nixsec: ignore {}` matched no finding; remove it",
-            s.ids.join(", ")
+            suppression_names(s)
         ));
     }
+}
+
+/// The ids of a suppression as written, `NIX-070, NIX-073[services.jellyfin]`.
+fn suppression_names(s: &crate::index::Suppression) -> String {
+    s.ids
+        .iter()
+        .zip(&s.subjects)
+        .map(|(id, subject)| match subject {
+            Some(x) => format!("{id}[{x}]"),
+            None => id.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Lint one source text as a standalone file (tests, editors): per-file rules only.

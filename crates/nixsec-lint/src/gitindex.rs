@@ -180,12 +180,12 @@ mod tests {
         }
         std::fs::write(d.path().join(".gitignore"), "lib/\n").expect("write");
         assert!(git(d.path(), &["add", "."]));
-        assert!(git(d.path(), &["add", "-f", "lib/default.nix", "lib/mkHost.nix"]));
+        assert!(git(
+            d.path(),
+            &["add", "-f", "lib/default.nix", "lib/mkHost.nix"]
+        ));
         for version in ["2", "3", "4"] {
-            assert!(git(
-                d.path(),
-                &["update-index", "--index-version", version]
-            ));
+            assert!(git(d.path(), &["update-index", "--index-version", version]));
             let out = Command::new("git")
                 .args(["ls-files", "-z"])
                 .current_dir(d.path())

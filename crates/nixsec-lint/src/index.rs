@@ -216,13 +216,17 @@ pub struct SystemDecl {
     pub builder: String,
 }
 
-/// A `# nixsec: ignore ID[, ID...] -- reason` comment.
+/// A `# nixsec: ignore ID[, ID...] -- reason` comment; an id may name one finding's subject,
+/// `NIX-073[services.jellyfin]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
     /// The comment token.
     pub range: TextRange,
     /// Rule ids, upper case.
     pub ids: Vec<String>,
+    /// The subject named with each id (`NIX-073[services.jellyfin]`), `None` for any subject;
+    /// as long as `ids`.
+    pub subjects: Vec<Option<String>>,
     /// The reason after `--`; `None` when missing (the suppression is then not honoured).
     pub reason: Option<String>,
 }
@@ -1255,9 +1259,11 @@ fn list_items(e: &ast::Expr, out: &mut Vec<ast::Expr>) {
 /// Function names that list a directory's modules when given a directory.
 fn lists_directory(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["list", "readdir", "import", "load", "files", "tree", "scan", "modules", "collect", "dir"]
-        .iter()
-        .any(|w| n.contains(w))
+    [
+        "list", "readdir", "import", "load", "files", "tree", "scan", "modules", "collect", "dir",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
 }
 
 /// Functions that list a directory recursively (the others list one level).
@@ -1418,8 +1424,7 @@ impl Walker {
                                         .then(|| apv.value())
                                         .flatten()
                                 });
-                                if let Some(p) = v.and_then(|v| self.path_template(&v, depth + 1))
-                                {
+                                if let Some(p) = v.and_then(|v| self.path_template(&v, depth + 1)) {
                                     found = true;
                                     out.push(ModuleRef::Dir(format!("{p}/**"), range));
                                 }
@@ -1690,7 +1695,11 @@ impl Walker {
                 };
                 let l = l.trim_end_matches('/');
                 let r = r.trim_start_matches('/');
-                Some(if l == "." { format!("./{r}") } else { format!("{l}/{r}") })
+                Some(if l == "." {
+                    format!("./{r}")
+                } else {
+                    format!("{l}/{r}")
+                })
             }
             _ => None,
         }
@@ -1772,9 +1781,10 @@ fn system_builder(name: &str) -> Option<ModuleKind> {
         return None;
     }
     (n == "nixossystem"
-        || n.starts_with("mk") && ["host", "system", "nixos", "machine", "computer", "server"]
-            .iter()
-            .any(|w| n.contains(w))
+        || n.starts_with("mk")
+            && ["host", "system", "nixos", "machine", "computer", "server"]
+                .iter()
+                .any(|w| n.contains(w))
         || n.ends_with("system") && n != "system")
         .then_some(ModuleKind::NixOS)
 }
@@ -1802,9 +1812,7 @@ impl Walker {
                         .syntax()
                         .parent()
                         .and_then(ast::Apply::cast)
-                        .is_some_and(|p| {
-                            p.lambda().is_some_and(|l| l.syntax() == apply.syntax())
-                        })
+                        .is_some_and(|p| p.lambda().is_some_and(|l| l.syntax() == apply.syntax()))
                     {
                         continue;
                     }
@@ -1919,8 +1927,7 @@ impl Walker {
                             let (Some(iap), Some(iv)) = (inner.attrpath(), inner.value()) else {
                                 continue;
                             };
-                            let Some(name) = iap.attrs().next().and_then(|a| attr_ident(&a))
-                            else {
+                            let Some(name) = iap.attrs().next().and_then(|a| attr_ident(&a)) else {
                                 continue;
                             };
                             self.export(name, &iv);
@@ -2257,9 +2264,7 @@ impl Walker {
                 }
                 Val::new(Value::Path(text), range)
             }
-            ast::Expr::PathSearch(_) => {
-                Val::new(Value::Path(e.syntax().text().to_string()), range)
-            }
+            ast::Expr::PathSearch(_) => Val::new(Value::Path(e.syntax().text().to_string()), range),
             ast::Expr::Ident(i) => {
                 let name = ident_text(i).unwrap_or_default();
                 self.resolve(&name, range, scope, depth)
@@ -2626,11 +2631,14 @@ impl Walker {
         if indented {
             out = strip_indent(&out);
         }
-        Val::new(if complete {
+        Val::new(
+            if complete {
                 Value::Str(out)
             } else {
                 Value::Interp(out)
-            }, range)
+            },
+            range,
+        )
     }
 }
 
@@ -2642,9 +2650,8 @@ fn is_structural(e: &ast::Expr) -> bool {
             matches!(
                 wrapper(&a),
                 Some(Wrap::Prio(..) | Wrap::If(..) | Wrap::Merge(..) | Wrap::Both(..))
-            ) || unroll(&a).is_some_and(|(n, args)| {
-                (n == "genAttrs" || n == "mapAttrs") && args.len() == 2
-            })
+            ) || unroll(&a)
+                .is_some_and(|(n, args)| (n == "genAttrs" || n == "mapAttrs") && args.len() == 2)
         }
         ast::Expr::BinOp(b) => b.operator() == Some(BinOpKind::Update),
         _ => false,
@@ -2676,21 +2683,49 @@ fn suppressions(root: &SyntaxNode) -> Vec<Suppression> {
             }
             None => (rest, None),
         };
-        let ids: Vec<String> = ids_part
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-            .map(str::to_ascii_uppercase)
-            .collect();
+        let (ids, subjects): (Vec<String>, Vec<Option<String>>) =
+            suppression_targets(ids_part).into_iter().unzip();
         if ids.is_empty() {
             continue;
         }
         out.push(Suppression {
             range: t.text_range(),
             ids,
+            subjects,
             reason,
         });
     }
     out
+}
+
+/// `NIX-070, NIX-073[services.jellyfin]` as ids (upper case) with their optional subjects. A
+/// subject runs to its `]` and may hold spaces and commas; an unclosed `[` takes the rest.
+fn suppression_targets(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        if rest.is_empty() {
+            return out;
+        }
+        let end = rest
+            .find(|c: char| c == ',' || c == '[' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let id = rest[..end].to_ascii_uppercase();
+        rest = &rest[end..];
+        let subject = match rest.strip_prefix('[') {
+            Some(after) => {
+                let close = after.find(']').unwrap_or(after.len());
+                let s = after[..close].trim().to_string();
+                rest = after.get(close + 1..).unwrap_or("");
+                (!s.is_empty()).then_some(s)
+            }
+            None => None,
+        };
+        if !id.is_empty() {
+            out.push((id, subject));
+        }
+    }
 }
 
 #[path = "index_origin.rs"]

@@ -8,8 +8,8 @@ use rnix::TextRange;
 use rowan::ast::AstNode;
 
 use super::{
-    attr_is, head_name, ident_text, lookup, unroll, wrapper, Found, Frame, Origin, OriginKind,
-    unparen, Walker, Wrap, MAX_DEPTH,
+    attr_is, head_name, ident_text, lookup, unparen, unroll, wrapper, Found, Frame, Origin,
+    OriginKind, Walker, Wrap, MAX_DEPTH,
 };
 use crate::value::{Val, Value};
 

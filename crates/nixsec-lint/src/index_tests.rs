@@ -452,6 +452,24 @@ fn suppression_comments() {
     assert_eq!(idx.suppressions[0].reason.as_deref(), Some("lab box"));
     assert_eq!(idx.suppressions[1].ids, ["NIX-071", "NIX-073"]);
     assert_eq!(idx.suppressions[1].reason, None);
+    assert_eq!(idx.suppressions[1].subjects, [None, None]);
+}
+
+#[test]
+fn suppression_comments_may_name_a_subject() {
+    let src = "{\n  # nixsec: ignore nix-079[PasswordAuthentication (settings)], NIX-073[services.a, b] NIX-070 -- lab\n}";
+    let idx = FileIndex::build(src);
+    let s = &idx.suppressions[0];
+    assert_eq!(s.ids, ["NIX-079", "NIX-073", "NIX-070"]);
+    assert_eq!(
+        s.subjects,
+        [
+            Some("PasswordAuthentication (settings)".to_string()),
+            Some("services.a, b".to_string()),
+            None
+        ]
+    );
+    assert_eq!(s.reason.as_deref(), Some("lab"));
 }
 
 #[test]

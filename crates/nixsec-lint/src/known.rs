@@ -39,14 +39,20 @@ pub struct KnownSet {
 
 const SRVOS_COMMON: &[(&str, &str)] = &[
     ("services.openssh.settings.X11Forwarding", "false"),
-    ("services.openssh.settings.KbdInteractiveAuthentication", "false"),
+    (
+        "services.openssh.settings.KbdInteractiveAuthentication",
+        "false",
+    ),
     ("services.openssh.settings.PasswordAuthentication", "false"),
     ("nix.settings.trusted-users", "[ \"@wheel\" ]"),
 ];
 
 const SRVOS_SERVER: &[(&str, &str)] = &[
     ("services.openssh.settings.X11Forwarding", "false"),
-    ("services.openssh.settings.KbdInteractiveAuthentication", "false"),
+    (
+        "services.openssh.settings.KbdInteractiveAuthentication",
+        "false",
+    ),
     ("services.openssh.settings.PasswordAuthentication", "false"),
     ("nix.settings.trusted-users", "[ \"@wheel\" ]"),
     ("services.openssh.enable", "true"),
@@ -138,17 +144,25 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
             _ => "a srvos module",
         });
     }
-    if r.contains("nixos-hardware") || r.starts_with("hardware.nixosModules.") || r.contains("inputs.hardware.nixosModules.") {
-        return set(if r.contains("raspberry-pi-2") || r.contains("raspberry-pi/2") {
-            "nixos-hardware raspberry-pi-2"
-        } else {
-            "a nixos-hardware module"
-        });
+    if r.contains("nixos-hardware")
+        || r.starts_with("hardware.nixosModules.")
+        || r.contains("inputs.hardware.nixosModules.")
+    {
+        return set(
+            if r.contains("raspberry-pi-2") || r.contains("raspberry-pi/2") {
+                "nixos-hardware raspberry-pi-2"
+            } else {
+                "a nixos-hardware module"
+            },
+        );
     }
     if r.contains("profiles/hardened") {
         return set("the nixpkgs hardened profile");
     }
-    if r.contains("installation-device") || r.contains("installer/cd-dvd/") || r.contains("installation-cd") {
+    if r.contains("installation-device")
+        || r.contains("installer/cd-dvd/")
+        || r.contains("installation-cd")
+    {
         return set("the nixpkgs installation-device profile");
     }
     if [
@@ -208,7 +222,10 @@ mod tests {
     #[test]
     fn references_as_people_write_them() {
         let name = |r: &str| lookup(r).map(|k| k.name);
-        assert_eq!(name("inputs.srvos.nixosModules.server"), Some("srvos server"));
+        assert_eq!(
+            name("inputs.srvos.nixosModules.server"),
+            Some("srvos server")
+        );
         assert_eq!(name("srvos.nixosModules.common"), Some("srvos common"));
         assert_eq!(
             name("inputs.srvos.nixosModules.mixins-systemd-boot"),

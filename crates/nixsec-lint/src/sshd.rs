@@ -151,8 +151,14 @@ pub fn root_kept_out<'a>(items: impl Iterator<Item = (&'a Assignment, &'a str)>)
             continue;
         }
         if a.is(EXTRA) {
-            for l in extra_lines(a, src).into_iter().filter(|l| l.matched.is_none()) {
-                kv.push((l.key, l.value.split_whitespace().map(str::to_string).collect()));
+            for l in extra_lines(a, src)
+                .into_iter()
+                .filter(|l| l.matched.is_none())
+            {
+                kv.push((
+                    l.key,
+                    l.value.split_whitespace().map(str::to_string).collect(),
+                ));
             }
         } else if a.path.len() == 4 && a.path[2] == "settings" {
             if let Some(n) = names(&a.value.v) {
@@ -166,7 +172,10 @@ pub fn root_kept_out<'a>(items: impl Iterator<Item = (&'a Assignment, &'a str)>)
                 return Some(format!("`AllowUsers {}` does not let root in", v.join(" ")));
             }
             "allowgroups" if !v.iter().any(|g| glob(g.as_bytes(), b"root")) => {
-                return Some(format!("`AllowGroups {}` does not let root in", v.join(" ")));
+                return Some(format!(
+                    "`AllowGroups {}` does not let root in",
+                    v.join(" ")
+                ));
             }
             "denyusers" if v.iter().any(|p| matches_root(p)) => {
                 return Some(format!("`DenyUsers {}` keeps root out", v.join(" ")));
@@ -277,6 +286,8 @@ mod tests {
         );
         let keys = r#"{ services.openssh.settings.AuthenticationMethods = "publickey"; }"#;
         let (idx, text) = first(keys);
-        assert!(keys_only(idx.assignments.iter().map(|a| (a, text.as_str()))));
+        assert!(keys_only(
+            idx.assignments.iter().map(|a| (a, text.as_str()))
+        ));
     }
 }

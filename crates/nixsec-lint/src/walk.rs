@@ -79,7 +79,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
                     continue;
                 }
             };
-            if let Some(f) = source_file(given, &canon, entry.path(), entry.file_type(), &mut skipped)
+            if let Some(f) =
+                source_file(given, &canon, entry.path(), entry.file_type(), &mut skipped)
             {
                 files.push(f);
             }

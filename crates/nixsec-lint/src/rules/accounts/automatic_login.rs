@@ -33,10 +33,37 @@ impl LintRule for AutomaticLogin {
             &["services", "mingetty", "autologinUser"],
             &["system", "defaults", "loginwindow", "autoLoginUser"],
             &["services", "displayManager", "autoLogin", "enable"],
-            &["services", "xserver", "displayManager", "autoLogin", "enable"],
-            &["services", "xserver", "displayManager", "lightdm", "autoLogin", "enable"],
-            &["services", "xserver", "displayManager", "gdm", "autoLogin", "enable"],
-            &["services", "xserver", "displayManager", "sddm", "autoLogin", "enable"],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "autoLogin",
+                "enable",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "lightdm",
+                "autoLogin",
+                "enable",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "gdm",
+                "autoLogin",
+                "enable",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "sddm",
+                "autoLogin",
+                "enable",
+            ],
             &["services", "greetd", "settings", "initial_session"],
             &["services", "greetd", "settings", "initial_session", "user"],
         ]
@@ -45,9 +72,30 @@ impl LintRule for AutomaticLogin {
         &[
             &["services", "displayManager", "autoLogin", "user"],
             &["services", "xserver", "displayManager", "autoLogin", "user"],
-            &["services", "xserver", "displayManager", "lightdm", "autoLogin", "user"],
-            &["services", "xserver", "displayManager", "gdm", "autoLogin", "user"],
-            &["services", "xserver", "displayManager", "sddm", "autoLogin", "user"],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "lightdm",
+                "autoLogin",
+                "user",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "gdm",
+                "autoLogin",
+                "user",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "sddm",
+                "autoLogin",
+                "user",
+            ],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -106,7 +154,11 @@ impl LintRule for AutomaticLogin {
         let who = match &a.value.v {
             Value::Null => return,
             Value::Str(u) => Some(u.clone()),
-            Value::Attrs(_) => a.value.v.attr("user").and_then(|u| u.v.as_str().map(str::to_string)),
+            Value::Attrs(_) => a
+                .value
+                .v
+                .attr("user")
+                .and_then(|u| u.v.as_str().map(str::to_string)),
             _ => None,
         };
         let shown = who
@@ -135,17 +187,61 @@ mod tests {
     #[test]
     fn every_spelling() {
         for (src, text, sev) in [
-            (r#"{ services.getty.autologinUser = "alice"; }"#, "\"alice\"", Medium),
-            (r#"{ services.getty.autologinUser = "root"; }"#, "\"root\"", High),
-            (r#"{ services.getty = { autologinUser = "alice"; helpLine = ""; }; }"#, "\"alice\"", Medium),
-            (r#"let me = "alice"; in { services.getty.autologinUser = me; }"#, "me", Medium),
-            (r#"{ services.displayManager.autoLogin = { enable = true; user = "alice"; }; }"#, "true", Medium),
-            (r#"{ services.displayManager.autoLogin.enable = true; services.displayManager.autoLogin.user = "root"; }"#, "true", High),
-            (r#"{ services.xserver.displayManager.autoLogin.enable = true; }"#, "true", Medium),
-            (r#"{ services.xserver.displayManager.lightdm.autoLogin.enable = true; }"#, "true", Medium),
-            (r#"{ services.greetd.settings.initial_session = { command = "sway"; user = "alice"; }; }"#, "\"alice\"", Medium),
-            (r#"{ services.greetd.settings.initial_session.user = "alice"; }"#, "\"alice\"", Medium),
-            (r#"{ system.defaults.loginwindow.autoLoginUser = "alice"; homebrew.enable = true; }"#, "\"alice\"", Medium),
+            (
+                r#"{ services.getty.autologinUser = "alice"; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"{ services.getty.autologinUser = "root"; }"#,
+                "\"root\"",
+                High,
+            ),
+            (
+                r#"{ services.getty = { autologinUser = "alice"; helpLine = ""; }; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"let me = "alice"; in { services.getty.autologinUser = me; }"#,
+                "me",
+                Medium,
+            ),
+            (
+                r#"{ services.displayManager.autoLogin = { enable = true; user = "alice"; }; }"#,
+                "true",
+                Medium,
+            ),
+            (
+                r#"{ services.displayManager.autoLogin.enable = true; services.displayManager.autoLogin.user = "root"; }"#,
+                "true",
+                High,
+            ),
+            (
+                r#"{ services.xserver.displayManager.autoLogin.enable = true; }"#,
+                "true",
+                Medium,
+            ),
+            (
+                r#"{ services.xserver.displayManager.lightdm.autoLogin.enable = true; }"#,
+                "true",
+                Medium,
+            ),
+            (
+                r#"{ services.greetd.settings.initial_session = { command = "sway"; user = "alice"; }; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"{ services.greetd.settings.initial_session.user = "alice"; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"{ system.defaults.loginwindow.autoLoginUser = "alice"; homebrew.enable = true; }"#,
+                "\"alice\"",
+                Medium,
+            ),
         ] {
             assert_eq!(hits(src, ID), [h(text, 1, sev)], "{src}");
         }

@@ -13,9 +13,31 @@ crate::lint_rule!("NIX-133", BroadNopasswdRules);
 /// Root shells whatever their arguments: shells, `su`, editors and pagers (`:!sh`), interpreters,
 /// `env` (runs any program).
 const ALWAYS: &[&str] = &[
-    "sh", "bash", "zsh", "fish", "dash", "ksh", "csh", "tcsh", "su", "sudo", "doas", "sudoedit",
-    "vi", "vim", "nvim", "nano", "emacs", "ed", "less", "more", "env", "python", "python3",
-    "perl", "nix-shell",
+    "sh",
+    "bash",
+    "zsh",
+    "fish",
+    "dash",
+    "ksh",
+    "csh",
+    "tcsh",
+    "su",
+    "sudo",
+    "doas",
+    "sudoedit",
+    "vi",
+    "vim",
+    "nvim",
+    "nano",
+    "emacs",
+    "ed",
+    "less",
+    "more",
+    "env",
+    "python",
+    "python3",
+    "perl",
+    "nix-shell",
 ];
 /// Root-equivalent with any arguments (no arguments, or a `*` wildcard), and still reported
 /// (low) with fixed arguments, as the catalogue's NIX-133 lists them: `nix` builds and runs
@@ -51,7 +73,16 @@ fn rootish(cmd: &str) -> Option<(String, bool)> {
         return Some(if any {
             (format!("`{base}` with any arguments"), false)
         } else {
-            (format!("`{}`", cmd.split_whitespace().map(|w| w.rsplit('/').next().unwrap_or(w)).collect::<Vec<_>>().join(" ")), true)
+            (
+                format!(
+                    "`{}`",
+                    cmd.split_whitespace()
+                        .map(|w| w.rsplit('/').next().unwrap_or(w))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                true,
+            )
         });
     }
     if ANY_ARGS.contains(&base) && any {
@@ -106,7 +137,7 @@ impl LintRule for BroadNopasswdRules {
                 }
                 let why = match rule.v.attr("cmd").map(|c| &c.v) {
                     None => Some(("any command".to_string(), false)),
-                    Some(Value::Str(c)) => {
+                    Some(Value::Str(c) | Value::Interp(c)) => {
                         // `args = [ ... ]` fixes the arguments (none given: any).
                         let args: Vec<String> = match rule.v.attr("args").map(|a| &a.v) {
                             Some(Value::List(xs)) => xs
@@ -121,8 +152,12 @@ impl LintRule for BroadNopasswdRules {
                 };
                 if let Some((why, fixed)) = why {
                     out.push(
-                        self.hit(rule.range, format!("doas runs {why} as root without a password"), fixed)
-                            .when(rule.cond.as_deref()),
+                        self.hit(
+                            rule.range,
+                            format!("doas runs {why} as root without a password"),
+                            fixed,
+                        )
+                        .when(rule.cond.as_deref()),
                     );
                 }
                 continue;
@@ -132,9 +167,10 @@ impl LintRule for BroadNopasswdRules {
             };
             for c in cmds {
                 let (cmd, opts) = match &c.v {
-                    Value::Str(s) => (Some(s.as_str()), None),
+                    Value::Str(s) | Value::Interp(s) => (Some(s.as_str()), None),
                     Value::Attrs(_) => (
-                        c.v.attr("command").and_then(|x| x.v.as_str()),
+                        // `"${pkgs.nix}/bin/nix"`: the program is what follows the store path.
+                        c.v.attr("command").and_then(|x| x.v.text()),
                         c.v.attr("options"),
                     ),
                     _ => continue,
@@ -148,8 +184,12 @@ impl LintRule for BroadNopasswdRules {
                         (a, b) => a.as_deref().or(b.as_deref()).map(str::to_string),
                     };
                     out.push(
-                        self.hit(c.range, format!("{tool} runs {why} as root without a password"), fixed)
-                            .when(cond.as_deref()),
+                        self.hit(
+                            c.range,
+                            format!("{tool} runs {why} as root without a password"),
+                            fixed,
+                        )
+                        .when(cond.as_deref()),
                     );
                 }
             }
@@ -196,7 +236,8 @@ impl BroadNopasswdRules {
     /// A hit; low when only fixed arguments of a Nix or systemd command are allowed.
     fn hit(&self, range: rnix::TextRange, message: String, fixed: bool) -> Hit {
         if fixed {
-            Hit::new(range, format!("{message} (with these arguments only)")).severity(Severity::Low)
+            Hit::new(range, format!("{message} (with these arguments only)"))
+                .severity(Severity::Low)
         } else {
             Hit::new(range, message)
         }

@@ -19,7 +19,9 @@ impl LintRule for ServiceOpensFirewall {
     /// `hardware.sane.openFirewall`, `services.a.b.openFirewall`.
     fn wants(&self, a: &Assignment) -> bool {
         a.path.len() >= 2
-            && a.path.last().is_some_and(|l| SWITCHES.contains(&l.as_str()))
+            && a.path
+                .last()
+                .is_some_and(|l| SWITCHES.contains(&l.as_str()))
             && !matches!(a.path[0].as_str(), "networking" | "home-manager")
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {

@@ -74,9 +74,12 @@ impl LintRule for SshPasswordLogin {
                 };
                 if l.value.eq_ignore_ascii_case("yes") {
                     out.push(
-                        Hit::new(l.range, format!("sshd accepts passwords (`{key}` in `{m}`)"))
-                            .subject(format!("{key} ({m})"))
-                            .when(Some(m.as_str())),
+                        Hit::new(
+                            l.range,
+                            format!("sshd accepts passwords (`{key}` in `{m}`)"),
+                        )
+                        .subject(format!("{key} ({m})"))
+                        .when(Some(m.as_str())),
                     );
                 }
             }

@@ -10,7 +10,9 @@ crate::lint_rule!("NIX-072", UplinkTrusted);
 /// Names the kernel and systemd give uplinks: `eth0`, `enp3s0`, `eno1`, `wlan0`, `wlp2s0`,
 /// `wwan0` (`eth+`-style patterns included).
 fn uplink(name: &str) -> bool {
-    ["eth", "en", "wl", "ww"].iter().any(|p| name.starts_with(p))
+    ["eth", "en", "wl", "ww"]
+        .iter()
+        .any(|p| name.starts_with(p))
 }
 
 impl LintRule for UplinkTrusted {

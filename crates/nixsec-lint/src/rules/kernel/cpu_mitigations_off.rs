@@ -17,8 +17,16 @@ fn weakens(param: &str) -> bool {
         ("mitigations", Some(v)) => v == "off",
         ("nopti" | "nospectre_v1" | "nospectre_v2" | "nospec_store_bypass_disable", None) => true,
         (
-            "pti" | "spectre_v2" | "spectre_v2_user" | "spec_store_bypass_disable" | "mds" | "l1tf"
-            | "retbleed" | "mmio_stale_data" | "tsx_async_abort" | "srbds",
+            "pti"
+            | "spectre_v2"
+            | "spectre_v2_user"
+            | "spec_store_bypass_disable"
+            | "mds"
+            | "l1tf"
+            | "retbleed"
+            | "mmio_stale_data"
+            | "tsx_async_abort"
+            | "srbds",
             Some("off"),
         ) => true,
         ("tsx", Some("on")) => true,
@@ -57,7 +65,10 @@ mod tests {
     #[test]
     fn every_spelling() {
         assert_eq!(
-            hits(r#"{ boot.kernelParams = [ "quiet" "mitigations=off" ]; }"#, ID),
+            hits(
+                r#"{ boot.kernelParams = [ "quiet" "mitigations=off" ]; }"#,
+                ID
+            ),
             [h("\"mitigations=off\"", 1, High)]
         );
         assert_eq!(

@@ -33,8 +33,11 @@ impl LintRule for InsecureFetch {
             let url = entry.split_once('=').map_or(entry, |(_, u)| u);
             if is_plain_http(url) {
                 out.push(
-                    Hit::new(range, format!("nix.nixPath fetches `{entry}` over plain HTTP"))
-                        .when(cond),
+                    Hit::new(
+                        range,
+                        format!("nix.nixPath fetches `{entry}` over plain HTTP"),
+                    )
+                    .when(cond),
                 );
             }
         }
