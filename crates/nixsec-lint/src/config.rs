@@ -168,7 +168,7 @@ impl ConfigView<'_> {
         }
         let option = pat.join(".");
         self.cfg.known.iter().find_map(|k| {
-            (known::value_of(k.set, &option) == Some("true")).then(|| Place {
+            (known::value_of(k.set, &option) == Some("true")).then_some(Place {
                 file: k.file,
                 range: k.range,
                 condition: None,

@@ -475,6 +475,9 @@ pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
     out
 }
 
+/// A group of hits: the rule, the place and the group's key.
+type GroupKey = (usize, TextRange, String);
+
 /// Grouped hits: one finding per rule, place and key, naming every member.
 fn merge_groups(
     f: &Indexed,
@@ -482,8 +485,8 @@ fn merge_groups(
     grouped: Vec<(usize, &Assignment, Hit)>,
     out: &mut Vec<LintFinding>,
 ) {
-    let mut order: Vec<(usize, TextRange, String)> = Vec::new();
-    let mut groups: HashMap<(usize, TextRange, String), Vec<(&Assignment, Hit)>> = HashMap::new();
+    let mut order: Vec<GroupKey> = Vec::new();
+    let mut groups: HashMap<GroupKey, Vec<(&Assignment, Hit)>> = HashMap::new();
     for (ri, a, h) in grouped {
         let key = h.group.as_ref().map(|(k, _)| k.clone()).unwrap_or_default();
         let k = (ri, h.range, key);

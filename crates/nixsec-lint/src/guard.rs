@@ -78,9 +78,8 @@ impl Scan {
     }
 
     fn pop(&mut self) {
-        match self.stack.pop() {
-            Some(Level::Code(n) | Level::Interp(n)) => self.cost -= n + 1,
-            Some(_) | None => {}
+        if let Some(Level::Code(n) | Level::Interp(n)) = self.stack.pop() {
+            self.cost -= n + 1;
         }
     }
 }
