@@ -204,7 +204,7 @@ fn suppression_without_reason_warns_and_is_not_honoured() {
         "{\n  # nixsec: ignore NIX-070\n  networking.firewall.enable = false;\n}\n",
     )
     .expect("write");
-    std::fs::write(d.path().join(".gitignore"), "skipped.nix\n").expect("write");
+    std::fs::write(d.path().join(".ignore"), "skipped.nix\n").expect("write");
     std::fs::write(
         d.path().join("skipped.nix"),
         "{ nix.settings.sandbox = false; }",

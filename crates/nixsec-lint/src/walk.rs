@@ -40,8 +40,9 @@ pub fn display(p: &Path) -> String {
 
 /// The `.nix` files under `paths` (a given file is taken whatever its name), sorted and
 /// de-duplicated, the canonical roots nothing may be read outside of, and the files skipped
-/// with why. `.gitignore` and `.ignore` rules (and hidden directories) are honoured for files
-/// git does not track; a tracked file is always read (git's own rule). A `.nix` file that is
+/// with why. `.gitignore` rules are honoured inside a git work tree for files git does not
+/// track (a tracked file is always read, git's own rule; outside a work tree they ignore
+/// nothing); `.ignore` rules and hidden directories for files git does not track. A `.nix` file that is
 /// skipped (ignored and untracked, a link leading outside, an unreadable directory) is listed.
 ///
 /// # Errors
@@ -68,7 +69,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
         let first = files.len();
         let walker = ignore::WalkBuilder::new(given)
             .standard_filters(true)
-            .require_git(false)
+            // `.gitignore` rules only inside a git work tree, as git itself: an exported tree
+            // (a tarball, `git archive`, a store path) holds only files that were tracked.
+            .require_git(true)
             .follow_links(false)
             .build();
         for entry in walker {
@@ -210,19 +213,32 @@ mod tests {
         std::fs::write(root.join("README.md"), "x").expect("write");
         std::fs::write(root.join("hosts/a/configuration.nix"), "{}").expect("write");
         std::fs::write(root.join("result/x.nix"), "{}").expect("write");
-        let (files, roots, _) = discover(&[root.to_path_buf()]).expect("walk");
-        let names: Vec<String> = files
-            .iter()
-            .map(|f| {
-                f.path
-                    .strip_prefix(root)
-                    .expect("under root")
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        assert_eq!(names, ["flake.nix", "hosts/a/configuration.nix"]);
-        assert_eq!(roots.len(), 1);
+        let names = || {
+            let (files, roots, _) = discover(&[root.to_path_buf()]).expect("walk");
+            assert_eq!(roots.len(), 1);
+            files
+                .iter()
+                .map(|f| {
+                    f.path
+                        .strip_prefix(root)
+                        .expect("under root")
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect::<Vec<String>>()
+        };
+        // Outside a git work tree (an exported tree) `.gitignore` ignores nothing.
+        assert_eq!(
+            names(),
+            [
+                "flake.nix",
+                "hosts/a/configuration.nix",
+                "result/x.nix",
+                "secret.nix"
+            ]
+        );
+        std::fs::create_dir(root.join(".git")).expect("mkdir");
+        assert_eq!(names(), ["flake.nix", "hosts/a/configuration.nix"]);
     }
 
     #[test]
