@@ -717,6 +717,17 @@ fn hosts_built_through_helpers() {
             r("NIX-056", "modules/users.nix", 2, 35, "high", false, None),
         ]
     );
+    // `mkNixos { modules = [ ... ]; }` with `import-tree ./modules` in the helper: the host's
+    // own module and every file of the tree (which sets the password options, so no NIX-079).
+    let (rows, v) = causes("hosts/mknixos");
+    assert_eq!(
+        rows,
+        [r("NIX-078", "modules/ssh.nix", 3, 47, "high", false, None)]
+    );
+    assert_eq!(
+        v["configurations"][0]["modules"],
+        serde_json::json!(["gw.nix", "modules/ssh.nix"])
+    );
     let (rows, v) = causes("hosts/rooted");
     assert_eq!(rows, []);
     assert_eq!(
