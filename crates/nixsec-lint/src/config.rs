@@ -623,6 +623,9 @@ fn expand_template(dir: &Path, template: &str, roots: &[PathBuf]) -> Vec<(String
                         .filter_map(Result::ok)
                         .filter_map(|e| e.file_name().into_string().ok())
                         .filter(|n| !n.starts_with('.'))
+                        // `./hosts/${name}`: the directory's own `default.nix` (or flake) is
+                        // what gathers the hosts, never one of them.
+                        .filter(|n| !(c == "${…}" && (n == "default.nix" || n == "flake.nix")))
                         .collect();
                     names.sort();
                     for n in names {

@@ -202,6 +202,13 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
         "nix-index-database.darwinModules.",
         "nixvim.nixosModules.",
         "nixvim.darwinModules.",
+        // Channels and fetched sources: `<home-manager/nixos>`, `"${home-manager}/nixos"`.
+        "home-manager/nixos",
+        "home-manager}/nixos",
+        "home-manager/nix-darwin",
+        "home-manager}/nix-darwin",
+        "sops-nix/modules/sops",
+        "agenix/modules/age",
     ];
     if own.iter().any(|p| r.contains(p)) || r == "sops-nix" || r.ends_with(".sops") {
         return set("a module of its own options");
@@ -262,6 +269,14 @@ mod tests {
         assert_eq!(name("inputs.disko.nixosModules.disko"), Some("disko"));
         assert_eq!(
             name("home-manager.nixosModules.home-manager"),
+            Some("a module of its own options")
+        );
+        assert_eq!(
+            name("<home-manager/nixos>"),
+            Some("a module of its own options")
+        );
+        assert_eq!(
+            name(r#""${home-manager}/nixos""#),
             Some("a module of its own options")
         );
         assert_eq!(name("inputs.someone.nixosModules.default"), None);
