@@ -728,6 +728,18 @@ fn hosts_built_through_helpers() {
         v["configurations"][0]["modules"],
         serde_json::json!(["gw.nix", "modules/ssh.nix"])
     );
+    // `imports = builtins.attrValues outputs.nixosModules` with `nixosModules = import ./modules`.
+    let (rows, v) = causes("hosts/attr-values");
+    assert_eq!(rows, []);
+    assert_eq!(
+        v["configurations"][0]["modules"],
+        serde_json::json!([
+            "hosts/h/default.nix",
+            "modules/default.nix",
+            "modules/hardening.nix"
+        ])
+    );
+    assert_eq!(v["configurations"][0]["not_followed"], serde_json::json!([]));
     let (rows, v) = causes("hosts/rooted");
     assert_eq!(rows, []);
     assert_eq!(

@@ -1503,10 +1503,27 @@ impl Walker {
                     }
                 }
             }
-            ast::Expr::Select(_) => match flake_module(x) {
-                Some(_) => out.push(ModuleRef::Flake("*".into(), range)),
-                None => out.push(ModuleRef::External(node_snippet(x.syntax()), range)),
-            },
+            ast::Expr::Select(_) => {
+                // `attrValues outputs.nixosModules` (the whole set) or one of its members.
+                let text: String = x
+                    .syntax()
+                    .text()
+                    .to_string()
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+                    .collect();
+                let whole = ["self.", "outputs.", "inputs.self.", "config.flake."]
+                    .iter()
+                    .any(|b| {
+                        text.strip_prefix(b)
+                            .is_some_and(|m| m == "nixosModules" || m == "darwinModules")
+                    });
+                if whole || flake_module(x).is_some() {
+                    out.push(ModuleRef::Flake("*".into(), range));
+                } else {
+                    out.push(ModuleRef::External(node_snippet(x.syntax()), range));
+                }
+            }
             ast::Expr::Ident(i) => {
                 let name = ident_text(&i).unwrap_or_default();
                 if let Found::Expr(v, idx) = lookup(&self.scope, &name) {
