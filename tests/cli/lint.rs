@@ -739,7 +739,10 @@ fn hosts_built_through_helpers() {
             "modules/hardening.nix"
         ])
     );
-    assert_eq!(v["configurations"][0]["not_followed"], serde_json::json!([]));
+    assert_eq!(
+        v["configurations"][0]["not_followed"],
+        serde_json::json!([])
+    );
     let (rows, v) = causes("hosts/rooted");
     assert_eq!(rows, []);
     assert_eq!(

@@ -337,6 +337,9 @@ pub(crate) struct Resolver<'a> {
     exports: HashMap<&'a str, Vec<(usize, &'a ModuleRef)>>,
     /// The repository root of a directory (cached).
     repo: RefCell<HashMap<PathBuf, PathBuf>>,
+    /// Every directory within the given paths, to the files below it (in file order): a
+    /// directory import is a look-up, not a scan of every file.
+    under: HashMap<PathBuf, Vec<usize>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -347,12 +350,25 @@ impl<'a> Resolver<'a> {
                 exports.entry(name.as_str()).or_default().push((fi, r));
             }
         }
+        let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for (fi, f) in files.iter().enumerate() {
+            let Some(top) = roots.iter().find(|r| f.path.starts_with(r)) else {
+                continue;
+            };
+            for anc in f.path.ancestors().skip(1) {
+                under.entry(anc.to_path_buf()).or_default().push(fi);
+                if anc == top.as_path() {
+                    break;
+                }
+            }
+        }
         Resolver {
             files,
             roots,
             by_path: path_map(files),
             exports,
             repo: RefCell::new(HashMap::new()),
+            under,
         }
     }
 
@@ -449,13 +465,12 @@ impl<'a> Resolver<'a> {
                     ));
                     return;
                 }
-                let mut found: Vec<usize> = self
-                    .files
+                let below = self.under.get(&dir).map_or(&[][..], Vec::as_slice);
+                let mut found: Vec<usize> = below
                     .iter()
-                    .enumerate()
+                    .map(|&j| (j, &self.files[j]))
                     .filter(|(j, f)| {
                         *j != from
-                            && f.path.starts_with(&dir)
                             && (recursive
                                 || f.path.parent() == Some(dir.as_path())
                                 || (f.path.file_name().is_some_and(|n| n == "default.nix")
