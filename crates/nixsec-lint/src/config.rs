@@ -309,6 +309,12 @@ fn resolve_in(dir: &Path, written: &str, roots: &[PathBuf]) -> Option<PathBuf> {
     if !roots.iter().any(|r| target.starts_with(r)) {
         return None;
     }
+    on_disk(target, roots)
+}
+
+/// A lexically normalized target under `roots` as a canonical file (a directory: its
+/// `default.nix`), when it exists and stays under `roots`.
+fn on_disk(target: PathBuf, roots: &[PathBuf]) -> Option<PathBuf> {
     let target = if target.is_dir() {
         target.join("default.nix")
     } else {
@@ -340,6 +346,9 @@ pub(crate) struct Resolver<'a> {
     /// Every directory within the given paths, to the files below it (in file order): a
     /// directory import is a look-up, not a scan of every file.
     under: HashMap<PathBuf, Vec<usize>>,
+    /// What each lexically normalized import target resolved to on disk (cached: the same
+    /// imports are resolved again for every configuration).
+    on_disk: RefCell<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -369,6 +378,7 @@ impl<'a> Resolver<'a> {
             exports,
             repo: RefCell::new(HashMap::new()),
             under,
+            on_disk: RefCell::new(HashMap::new()),
         }
     }
 
@@ -404,6 +414,32 @@ impl<'a> Resolver<'a> {
         found
     }
 
+    /// [`resolve`], with what the disk said cached.
+    fn resolve_from(&self, from: &Path, written: &str) -> Option<PathBuf> {
+        if !(written.starts_with("./")
+            || written.starts_with("../")
+            || written == "."
+            || written == "..")
+        {
+            return None;
+        }
+        self.resolve_dir(from.parent()?, written)
+    }
+
+    /// [`resolve_in`], with what the disk said cached.
+    fn resolve_dir(&self, dir: &Path, written: &str) -> Option<PathBuf> {
+        let target = normalize(&dir.join(written));
+        if !self.roots.iter().any(|r| target.starts_with(r)) {
+            return None;
+        }
+        if let Some(hit) = self.on_disk.borrow().get(&target) {
+            return hit.clone();
+        }
+        let found = on_disk(target.clone(), self.roots);
+        self.on_disk.borrow_mut().insert(target, found.clone());
+        found
+    }
+
     fn file_of(&self, p: &Path) -> Option<usize> {
         self.by_path.get(p).copied()
     }
@@ -421,7 +457,7 @@ impl<'a> Resolver<'a> {
                     out.push(Target::External(p.clone(), *range));
                     return;
                 }
-                match resolve(&self.files[from].path, p, self.roots) {
+                match self.resolve_from(&self.files[from].path, p) {
                     Some(t) => match self.file_of(&t) {
                         Some(j) => out.push(Target::Module(j, 0)),
                         None => out.push(Target::Missing(
@@ -439,8 +475,8 @@ impl<'a> Resolver<'a> {
                 let here = self.files[from].path.parent().map(Path::to_path_buf);
                 let repo = self.repo_root(from);
                 let t = here
-                    .and_then(|d| resolve_in(&d, s, self.roots))
-                    .or_else(|| resolve_in(&repo, s, self.roots));
+                    .and_then(|d| self.resolve_dir(&d, s))
+                    .or_else(|| self.resolve_dir(&repo, s));
                 match t.and_then(|t| self.file_of(&t)) {
                     Some(j) => out.push(Target::Module(j, 0)),
                     None => out.push(Target::Missing(
@@ -506,8 +542,9 @@ impl<'a> Resolver<'a> {
     fn flake_module(&self, from: usize, name: &str, out: &mut Vec<Target>, depth: u32) {
         let repo = self.repo_root(from);
         if let Some(path) = name.strip_prefix('*').filter(|p| !p.is_empty()) {
-            if let Some(j) =
-                resolve(&self.files[from].path, path, self.roots).and_then(|t| self.file_of(&t))
+            if let Some(j) = self
+                .resolve_from(&self.files[from].path, path)
+                .and_then(|t| self.file_of(&t))
             {
                 for (_, r) in &self.files[j].index.exports {
                     self.resolve(j, r, out, depth + 1);
@@ -529,7 +566,8 @@ impl<'a> Resolver<'a> {
             if let Some(list) = self.exports.get("*") {
                 for (fi, r) in list.iter().filter(|(fi, _)| same_repo(*fi)) {
                     if let ModuleRef::Path(p, _) = r {
-                        if let Some(j) = resolve(&self.files[*fi].path, p, self.roots)
+                        if let Some(j) = self
+                            .resolve_from(&self.files[*fi].path, p)
                             .and_then(|t| self.file_of(&t))
                         {
                             for (n, r2) in &self.files[j].index.exports {
@@ -789,7 +827,10 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                 let mut queue: Vec<(usize, ModuleRef)> =
                     mods.iter().map(|m| (fi, m.clone())).collect();
                 if let Some(conv) = &s.convention {
-                    if let Some(j) = resolve(&f.path, conv, roots).and_then(|t| res.file_of(&t)) {
+                    if let Some(j) = res
+                        .resolve_from(&f.path, conv)
+                        .and_then(|t| res.file_of(&t))
+                    {
                         queue.push((j, ModuleRef::Inline(0)));
                     }
                 }
