@@ -109,7 +109,7 @@ pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
         f.finding = p;
     }
     out.warnings.extend(config_warnings);
-    let report = LintReport::new(
+    let mut report = LintReport::new(
         Tool {
             name: "nixsec".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -123,6 +123,11 @@ pub fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<ExitStatus> {
         fail_on,
         out.warnings,
     );
+    report.skipped = out
+        .skipped
+        .iter()
+        .map(|(p, why)| format!("{p}: {why}"))
+        .collect();
     if args.format != Format::Text && !global.quiet {
         for w in &report.summary.warnings {
             warn_user(w);

@@ -845,7 +845,10 @@ fn vulns_text_output_holds_no_raw_control_characters() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(all.contains("ev\\u{1b}") || all.contains("ev\\x1b"), "{all}");
+    assert!(
+        all.contains("ev\\u{1b}") || all.contains("ev\\x1b"),
+        "{all}"
+    );
 }
 
 #[test]

@@ -65,6 +65,10 @@ pub struct LintReport {
     pub findings: Vec<LintFinding>,
     /// Counts and the `--fail-on` verdict (the hardening index is not computed for lint).
     pub summary: Summary,
+    /// `.nix` files under the given paths that were not read, with why (`path: reason`):
+    /// ignored by `.gitignore` and not tracked, a link leading outside, an unreadable directory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// One configuration: an entry point and the modules gathered from it.
@@ -116,6 +120,7 @@ impl LintReport {
             configurations,
             findings,
             summary,
+            skipped: Vec::new(),
         }
     }
 

@@ -1,9 +1,22 @@
-//! Configurations: an entry point (a `configuration.nix`, or a `nixosSystem`/`darwinSystem`
-//! call's `modules` list) and the modules it gathers by following relative `imports`.
+//! Configurations: an entry point and the modules it gathers by following its imports.
 //!
-//! Only files under the given paths are followed; anything else (an absolute path outside,
-//! another flake's module, `<nixpkgs/...>`, a computed path) is noted, never read.
+//! Entry points, in order: every system-building call (`nixosSystem`, `darwinSystem`, helpers
+//! such as `mkHost { modules = [ ... ]; }`, colmena nodes, clan machines), one configuration
+//! per host when a helper's modules are a path built per host (`./hosts/${name}`: every file or
+//! directory that matches), each `configuration.nix` nothing imports, and, for the modules no
+//! entry point reaches, each module that looks like a host (it sets `system.stateVersion` or
+//! `networking.hostName`, imports a hardware configuration, or is `hosts/<name>/default.nix`).
+//! The modules a helper adds to every host (`nixosSystem { modules = modules ++ [ ./common ]; }`)
+//! are added to the hosts of the same repository that are not built by `nixosSystem` itself.
+//!
+//! Imports followed: relative paths, paths built from known strings, directories listed by a
+//! function (`listFilesRecursive ./modules`), strings relative to the file or the repository
+//! (`relativeToRoot "hosts/common"`) and this flake's own modules (`self.nixosModules.NAME`).
+//! Only files under the given paths are read; anything else (another flake's module,
+//! `<nixpkgs/...>`, a computed path) is noted, never read; the module sets of [`crate::known`]
+//! are known without being read.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
@@ -12,6 +25,18 @@ use rnix::TextRange;
 
 use crate::engine::Indexed;
 use crate::index::{Assignment, ModuleKind, ModuleRef};
+use crate::known::{self, KnownSet};
+
+/// A module set imported from outside the given paths that nixsec knows.
+#[derive(Debug, Clone)]
+pub struct KnownImport {
+    /// The file that imports it.
+    pub file: usize,
+    /// The import as written.
+    pub range: TextRange,
+    /// What it is.
+    pub set: &'static KnownSet,
+}
 
 /// One configuration.
 #[derive(Debug, Clone)]
@@ -24,9 +49,25 @@ pub struct Configuration {
     pub modules: Vec<(usize, usize)>,
     /// What was not followed, and why.
     pub not_followed: Vec<String>,
+    /// Imports not followed that may set any option (another flake's module nixsec does not
+    /// know, a path outside the given paths or built per host), as written.
+    pub unknown: Vec<String>,
+    /// Known module sets it imports.
+    pub known: Vec<KnownImport>,
 }
 
 impl Configuration {
+    fn new(entry: String, kind: ModuleKind) -> Configuration {
+        Configuration {
+            entry,
+            kind,
+            modules: Vec::new(),
+            not_followed: Vec::new(),
+            unknown: Vec::new(),
+            known: Vec::new(),
+        }
+    }
+
     /// The report's summary of it.
     #[must_use]
     pub fn summary(&self, files: &[Indexed]) -> LintConfiguration {
@@ -44,6 +85,22 @@ impl Configuration {
             not_followed: self.not_followed.clone(),
         }
     }
+}
+
+/// Where a default-based finding is placed: the assignment or known import that turned the
+/// feature on.
+#[derive(Debug, Clone)]
+pub struct Place<'a> {
+    /// The file.
+    pub file: usize,
+    /// The value, or the import.
+    pub range: TextRange,
+    /// The condition of the assignment.
+    pub condition: Option<String>,
+    /// The assignment, when it is one.
+    pub assignment: Option<&'a Assignment>,
+    /// The known module set that turns it on, when it is one.
+    pub by: Option<&'static KnownSet>,
 }
 
 /// A configuration and the files it reads: what configuration-level rules see.
@@ -73,19 +130,78 @@ impl ConfigView<'_> {
         self.assignments().filter(|(_, a)| a.is(pat)).collect()
     }
 
-    /// True when any of `pats` is assigned anywhere in the configuration.
+    /// True when any of `pats` is assigned anywhere in the configuration, or set by a known
+    /// module set it imports.
     #[must_use]
     pub fn is_set(&self, pats: &[&[&str]]) -> bool {
         self.assignments()
             .any(|(_, a)| pats.iter().any(|p| a.is(p)))
+            || pats.iter().any(|p| self.known_value(p).is_some())
     }
 
-    /// The first assignment of `pat` to `true` (any priority, any condition).
+    /// The value a known module set it imports gives `pat`, with the set.
     #[must_use]
-    pub fn enabled(&self, pat: &[&str]) -> Option<(usize, &Assignment)> {
-        self.find(pat)
+    pub fn known_value(&self, pat: &[&str]) -> Option<(&'static KnownSet, &'static str)> {
+        let option = pat.join(".");
+        self.cfg
+            .known
+            .iter()
+            .find_map(|k| known::value_of(k.set, &option).map(|v| (k.set, v)))
+    }
+
+    /// The first assignment of `pat` to `true` (any priority, any condition), or the known
+    /// module set that sets it to `true`.
+    #[must_use]
+    pub fn enabled(&self, pat: &[&str]) -> Option<Place<'_>> {
+        if let Some((file, a)) = self
+            .find(pat)
             .into_iter()
             .find(|(_, a)| a.value.v.as_bool() == Some(true))
+        {
+            return Some(Place {
+                file,
+                range: a.value.range,
+                condition: a.condition.clone(),
+                assignment: Some(a),
+                by: None,
+            });
+        }
+        let option = pat.join(".");
+        self.cfg.known.iter().find_map(|k| {
+            (known::value_of(k.set, &option) == Some("true")).then_some(Place {
+                file: k.file,
+                range: k.range,
+                condition: None,
+                assignment: None,
+                by: Some(k.set),
+            })
+        })
+    }
+
+    /// For a finding that says an option is never set: the imports nixsec did not follow that
+    /// may set it, as a condition (`None` when every import was followed or is known).
+    #[must_use]
+    pub fn unless_set_elsewhere(&self) -> Option<String> {
+        if self.cfg.unknown.is_empty() {
+            return None;
+        }
+        let shown: Vec<String> = self
+            .cfg
+            .unknown
+            .iter()
+            .take(3)
+            .map(|u| format!("`{u}`"))
+            .collect();
+        let more = self.cfg.unknown.len().saturating_sub(3);
+        Some(format!(
+            "unless set by {}{} (not followed)",
+            shown.join(", "),
+            if more > 0 {
+                format!(" or {more} more")
+            } else {
+                String::new()
+            }
+        ))
     }
 }
 
@@ -106,8 +222,44 @@ pub struct ConfigHit {
     pub option: String,
     /// The value there, if any.
     pub value: Option<String>,
-    /// Condition of the assignment the finding points at.
+    /// Condition of the assignment the finding points at, or the imports that may make it
+    /// moot.
     pub condition: Option<String>,
+}
+
+impl ConfigHit {
+    /// A finding that an option left at its NixOS default, placed where the feature is turned
+    /// on; conditional when an import nixsec did not follow may set the option.
+    #[must_use]
+    pub fn default_at(
+        cfg: &ConfigView<'_>,
+        on: &Place<'_>,
+        message: String,
+        option: &str,
+    ) -> ConfigHit {
+        let mut message = message;
+        if let Some(k) = on.by {
+            message.push_str(&format!(" (turned on by {}, imported here)", k.name));
+        }
+        let unless = cfg.unless_set_elsewhere();
+        if let Some(u) = &unless {
+            message.push_str(&format!("; {u}"));
+        }
+        let condition = match (on.condition.clone(), unless) {
+            (Some(c), Some(u)) => Some(format!("{c} && {u}")),
+            (c, u) => c.or(u),
+        };
+        ConfigHit {
+            file: on.file,
+            range: on.range,
+            message,
+            severity: None,
+            fix: None,
+            option: option.to_string(),
+            value: None,
+            condition,
+        }
+    }
 }
 
 /// Canonical path of each file, to its index.
@@ -140,14 +292,29 @@ fn normalize(p: &Path) -> PathBuf {
 /// missing.
 #[must_use]
 pub fn resolve(from: &Path, written: &str, roots: &[PathBuf]) -> Option<PathBuf> {
-    if !(written.starts_with("./") || written.starts_with("../")) {
+    if !(written.starts_with("./")
+        || written.starts_with("../")
+        || written == "."
+        || written == "..")
+    {
         return None;
     }
-    let target = normalize(&from.parent()?.join(written));
+    resolve_in(from.parent()?, written, roots)
+}
+
+/// `written` relative to the directory `dir`, when it is a file under one of `roots`.
+fn resolve_in(dir: &Path, written: &str, roots: &[PathBuf]) -> Option<PathBuf> {
+    let target = normalize(&dir.join(written));
     // Checked lexically first, so nothing outside the given paths is even looked at.
     if !roots.iter().any(|r| target.starts_with(r)) {
         return None;
     }
+    on_disk(target, roots)
+}
+
+/// A lexically normalized target under `roots` as a canonical file (a directory: its
+/// `default.nix`), when it exists and stays under `roots`.
+fn on_disk(target: PathBuf, roots: &[PathBuf]) -> Option<PathBuf> {
     let target = if target.is_dir() {
         target.join("default.nix")
     } else {
@@ -157,125 +324,592 @@ pub fn resolve(from: &Path, written: &str, roots: &[PathBuf]) -> Option<PathBuf>
     roots.iter().any(|r| canon.starts_with(r)).then_some(canon)
 }
 
+/// What a module reference leads to.
+enum Target {
+    /// A module of a linted file.
+    Module(usize, usize),
+    /// Not followed, and it may set anything (the note says what and why).
+    Missing(String, String),
+    /// Another flake's module, `<nixpkgs/...>`, a computed path: as written, and where.
+    External(String, TextRange),
+}
+
+/// Resolves module references of linted files.
+pub(crate) struct Resolver<'a> {
+    files: &'a [Indexed],
+    roots: &'a [PathBuf],
+    by_path: HashMap<PathBuf, usize>,
+    /// Exported modules by name: `(file, reference)`.
+    exports: HashMap<&'a str, Vec<(usize, &'a ModuleRef)>>,
+    /// The repository root of a directory (cached).
+    repo: RefCell<HashMap<PathBuf, PathBuf>>,
+    /// Every directory within the given paths, to the files below it (in file order): a
+    /// directory import is a look-up, not a scan of every file.
+    under: HashMap<PathBuf, Vec<usize>>,
+    /// What each lexically normalized import target resolved to on disk (cached: the same
+    /// imports are resolved again for every configuration).
+    on_disk: RefCell<HashMap<PathBuf, Option<PathBuf>>>,
+}
+
+impl<'a> Resolver<'a> {
+    pub(crate) fn new(files: &'a [Indexed], roots: &'a [PathBuf]) -> Resolver<'a> {
+        let mut exports: HashMap<&str, Vec<(usize, &ModuleRef)>> = HashMap::new();
+        for (fi, f) in files.iter().enumerate() {
+            for (name, r) in &f.index.exports {
+                exports.entry(name.as_str()).or_default().push((fi, r));
+            }
+        }
+        let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+        for (fi, f) in files.iter().enumerate() {
+            let Some(top) = roots.iter().find(|r| f.path.starts_with(r)) else {
+                continue;
+            };
+            for anc in f.path.ancestors().skip(1) {
+                under.entry(anc.to_path_buf()).or_default().push(fi);
+                if anc == top.as_path() {
+                    break;
+                }
+            }
+        }
+        Resolver {
+            files,
+            roots,
+            by_path: path_map(files),
+            exports,
+            repo: RefCell::new(HashMap::new()),
+            under,
+            on_disk: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The root of the repository a file is in: the nearest directory above it with a
+    /// `flake.nix` or `.git`, within the given paths (else the given path itself).
+    fn repo_root(&self, file: usize) -> PathBuf {
+        let Some(dir) = self.files[file].path.parent() else {
+            return PathBuf::new();
+        };
+        if let Some(r) = self.repo.borrow().get(dir) {
+            return r.clone();
+        }
+        let top = self
+            .roots
+            .iter()
+            .filter(|r| dir.starts_with(r))
+            .max_by_key(|r| r.as_os_str().len())
+            .cloned()
+            .unwrap_or_else(|| dir.to_path_buf());
+        let mut found = top.clone();
+        for anc in dir.ancestors() {
+            if !anc.starts_with(&top) {
+                break;
+            }
+            if anc.join("flake.nix").is_file() || anc.join(".git").exists() {
+                found = anc.to_path_buf();
+                break;
+            }
+        }
+        self.repo
+            .borrow_mut()
+            .insert(dir.to_path_buf(), found.clone());
+        found
+    }
+
+    /// [`resolve`], with what the disk said cached.
+    fn resolve_from(&self, from: &Path, written: &str) -> Option<PathBuf> {
+        if !(written.starts_with("./")
+            || written.starts_with("../")
+            || written == "."
+            || written == "..")
+        {
+            return None;
+        }
+        self.resolve_dir(from.parent()?, written)
+    }
+
+    /// [`resolve_in`], with what the disk said cached.
+    fn resolve_dir(&self, dir: &Path, written: &str) -> Option<PathBuf> {
+        let target = normalize(&dir.join(written));
+        if !self.roots.iter().any(|r| target.starts_with(r)) {
+            return None;
+        }
+        if let Some(hit) = self.on_disk.borrow().get(&target) {
+            return hit.clone();
+        }
+        let found = on_disk(target.clone(), self.roots);
+        self.on_disk.borrow_mut().insert(target, found.clone());
+        found
+    }
+
+    fn file_of(&self, p: &Path) -> Option<usize> {
+        self.by_path.get(p).copied()
+    }
+
+    /// Every module a reference of file `from` leads to.
+    fn resolve(&self, from: usize, r: &ModuleRef, out: &mut Vec<Target>, depth: u32) {
+        if depth > 8 {
+            return;
+        }
+        let shown = &self.files[from].display;
+        match r {
+            ModuleRef::Inline(m) => out.push(Target::Module(from, *m)),
+            ModuleRef::Path(p, range) => {
+                if !(p.starts_with("./") || p.starts_with("../") || p == "." || p == "..") {
+                    out.push(Target::External(p.clone(), *range));
+                    return;
+                }
+                match self.resolve_from(&self.files[from].path, p) {
+                    Some(t) => match self.file_of(&t) {
+                        Some(j) => out.push(Target::Module(j, 0)),
+                        None => out.push(Target::Missing(
+                            p.clone(),
+                            format!("{p} (from `{shown}`: not a linted file)"),
+                        )),
+                    },
+                    None => out.push(Target::Missing(
+                        p.clone(),
+                        format!("{p} (from `{shown}`: outside the given paths or missing)"),
+                    )),
+                }
+            }
+            ModuleRef::Rooted(s, _) => {
+                let here = self.files[from].path.parent().map(Path::to_path_buf);
+                let repo = self.repo_root(from);
+                let t = here
+                    .and_then(|d| self.resolve_dir(&d, s))
+                    .or_else(|| self.resolve_dir(&repo, s));
+                match t.and_then(|t| self.file_of(&t)) {
+                    Some(j) => out.push(Target::Module(j, 0)),
+                    None => out.push(Target::Missing(
+                        s.clone(),
+                        format!("\"{s}\" (from `{shown}`: not found relative to the file or the repository)"),
+                    )),
+                }
+            }
+            ModuleRef::Dir(d, _) => {
+                let (d, recursive) = match d.strip_suffix("/**") {
+                    Some(d) => (d, true),
+                    None => (d.as_str(), false),
+                };
+                let Some(parent) = self.files[from].path.parent() else {
+                    return;
+                };
+                let dir = normalize(&parent.join(d));
+                if !self.roots.iter().any(|r| dir.starts_with(r)) {
+                    out.push(Target::Missing(
+                        d.to_string(),
+                        format!("{d} (from `{shown}`: outside the given paths)"),
+                    ));
+                    return;
+                }
+                let below = self.under.get(&dir).map_or(&[][..], Vec::as_slice);
+                let mut found: Vec<usize> = below
+                    .iter()
+                    .map(|&j| (j, &self.files[j]))
+                    .filter(|(j, f)| {
+                        *j != from
+                            && (recursive
+                                || f.path.parent() == Some(dir.as_path())
+                                || (f.path.file_name().is_some_and(|n| n == "default.nix")
+                                    && f.path.parent().and_then(Path::parent)
+                                        == Some(dir.as_path())))
+                    })
+                    .map(|(j, _)| j)
+                    .collect();
+                found.sort_unstable();
+                out.extend(found.into_iter().map(|j| Target::Module(j, 0)));
+            }
+            ModuleRef::Template(t, _) => out.push(Target::Missing(
+                t.clone(),
+                format!("{t} (from `{shown}`: a path built per host)"),
+            )),
+            ModuleRef::Flake(name, range) => {
+                let before = out.len();
+                self.flake_module(from, name, out, depth);
+                if out.len() == before {
+                    out.push(Target::Missing(
+                        format!("self.nixosModules.{name}"),
+                        format!("self.nixosModules.{name} (from `{shown}`: not found in the given paths)"),
+                    ));
+                    let _ = range;
+                }
+            }
+            ModuleRef::External(t, range) => out.push(Target::External(t.clone(), *range)),
+        }
+    }
+
+    /// `self.nixosModules.NAME` (`*`: every one; `*PATH`: every module the file at PATH
+    /// exports), looked up in the files of the same repository.
+    fn flake_module(&self, from: usize, name: &str, out: &mut Vec<Target>, depth: u32) {
+        let repo = self.repo_root(from);
+        if let Some(path) = name.strip_prefix('*').filter(|p| !p.is_empty()) {
+            if let Some(j) = self
+                .resolve_from(&self.files[from].path, path)
+                .and_then(|t| self.file_of(&t))
+            {
+                for (_, r) in &self.files[j].index.exports {
+                    self.resolve(j, r, out, depth + 1);
+                }
+            }
+            return;
+        }
+        let same_repo = |fi: usize| self.repo_root(fi) == repo;
+        let mut direct: Vec<(usize, &ModuleRef)> = Vec::new();
+        if name == "*" {
+            for list in self.exports.values() {
+                direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
+            }
+        } else if let Some(list) = self.exports.get(name) {
+            direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
+        }
+        // `nixosModules = import ./modules;`: the entries of that file.
+        if name != "*" {
+            if let Some(list) = self.exports.get("*") {
+                for (fi, r) in list.iter().filter(|(fi, _)| same_repo(*fi)) {
+                    if let ModuleRef::Path(p, _) = r {
+                        if let Some(j) = self
+                            .resolve_from(&self.files[*fi].path, p)
+                            .and_then(|t| self.file_of(&t))
+                        {
+                            for (n, r2) in &self.files[j].index.exports {
+                                if n == name {
+                                    direct.push((j, r2));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        direct.sort_by_key(|(fi, _)| *fi);
+        direct.dedup();
+        for (fi, r) in direct {
+            self.resolve(fi, r, out, depth + 1);
+        }
+    }
+
+    /// Every file a module of `from` imports (for telling entry points from imported files).
+    fn imported_by(&self, from: usize, module: usize, out: &mut HashSet<usize>) {
+        let mut targets = Vec::new();
+        for r in &self.files[from].index.modules[module].imports {
+            self.resolve(from, r, &mut targets, 0);
+        }
+        for t in targets {
+            if let Target::Module(j, 0) = t {
+                if j != from {
+                    out.insert(j);
+                }
+            }
+        }
+    }
+
+    /// Follow the queue's references into `c`.
+    fn follow(&self, c: &mut Configuration, mut queue: Vec<(usize, ModuleRef)>) {
+        let mut seen: HashSet<(usize, usize)> = c.modules.iter().copied().collect();
+        let mut targets = Vec::new();
+        while let Some((fi, r)) = queue.pop() {
+            targets.clear();
+            self.resolve(fi, &r, &mut targets, 0);
+            for t in targets.drain(..) {
+                match t {
+                    Target::Module(tf, tm) => {
+                        if !seen.insert((tf, tm)) {
+                            continue;
+                        }
+                        // Home-manager modules are not part of the system configuration.
+                        if self.files[tf].kinds.get(tm) == Some(&ModuleKind::HomeManager) {
+                            continue;
+                        }
+                        c.modules.push((tf, tm));
+                        if self.files[tf].index.errors.is_empty() {
+                            for m in self.files[tf].index.modules[tm].imports.iter().rev() {
+                                queue.push((tf, m.clone()));
+                            }
+                        }
+                    }
+                    Target::Missing(what, note) => {
+                        c.not_followed.push(note);
+                        if !c.unknown.contains(&what) {
+                            c.unknown.push(what);
+                        }
+                    }
+                    Target::External(text, range) => {
+                        let shown = self.files[fi].display.clone();
+                        match known::lookup(&text) {
+                            Some(set) => c.known.push(KnownImport {
+                                file: fi,
+                                range,
+                                set,
+                            }),
+                            None => {
+                                if !c.unknown.contains(&text) {
+                                    c.unknown.push(text.clone());
+                                }
+                            }
+                        }
+                        c.not_followed
+                            .push(format!("{text} (from `{shown}`: not a relative path)"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every file or directory a path built per host (`./hosts/${…}`, relative to `dir`) matches,
+/// with the text that took the place of the first `${…}`.
+fn expand_template(dir: &Path, template: &str, roots: &[PathBuf]) -> Vec<(String, PathBuf)> {
+    let mut cur: Vec<(Option<String>, PathBuf)> = vec![(None, dir.to_path_buf())];
+    for comp in template.split('/') {
+        let mut next = Vec::new();
+        for (value, base) in cur {
+            match comp {
+                "" | "." => next.push((value, base)),
+                ".." => next.push((value, base.parent().map_or(base.clone(), Path::to_path_buf))),
+                c if c.contains("${…}") => {
+                    let Ok(entries) = std::fs::read_dir(&base) else {
+                        continue;
+                    };
+                    let (pre, rest) = c.split_once("${…}").unwrap_or((c, ""));
+                    // Only one unknown part per component is matched.
+                    let post = rest.rsplit("${…}").next().unwrap_or(rest);
+                    let mut names: Vec<String> = entries
+                        .filter_map(Result::ok)
+                        .filter_map(|e| e.file_name().into_string().ok())
+                        .filter(|n| !n.starts_with('.'))
+                        // `./hosts/${name}`: the directory's own `default.nix` (or flake) is
+                        // what gathers the hosts, never one of them.
+                        .filter(|n| !(c == "${…}" && (n == "default.nix" || n == "flake.nix")))
+                        .collect();
+                    names.sort();
+                    for n in names {
+                        if n.len() >= pre.len() + post.len()
+                            && n.starts_with(pre)
+                            && n.ends_with(post)
+                            && !(rest.contains("${…}"))
+                        {
+                            let v = n[pre.len()..n.len() - post.len()].to_string();
+                            if v.is_empty() {
+                                continue;
+                            }
+                            next.push((value.clone().or(Some(v)), base.join(&n)));
+                        }
+                    }
+                }
+                c => next.push((value, base.join(c))),
+            }
+        }
+        cur = next;
+        if cur.len() > 1000 {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    for (value, p) in cur {
+        let p = normalize(&p);
+        if !roots.iter().any(|r| p.starts_with(r)) {
+            continue;
+        }
+        let file = if p.is_dir() { p.join("default.nix") } else { p };
+        if let (Some(v), Ok(canon)) = (value, file.canonicalize()) {
+            if canon.is_file() && roots.iter().any(|r| canon.starts_with(r)) {
+                out.push((v, canon));
+            }
+        }
+    }
+    out
+}
+
+/// True when a module looks like a host's own configuration.
+fn looks_like_host(f: &Indexed) -> bool {
+    if f.host_like {
+        return true;
+    }
+    // `hosts/<name>/default.nix`, `machines/<name>/default.nix`.
+    let parent = f.path.parent();
+    let grand = parent.and_then(Path::parent).and_then(Path::file_name);
+    f.path.file_name().is_some_and(|n| n == "default.nix")
+        && grand.is_some_and(|g| {
+            matches!(
+                g.to_str().unwrap_or(""),
+                "hosts" | "machines" | "systems" | "nodes" | "nixos" | "hosts-nixos"
+            )
+        })
+}
+
+/// `extraModules`, `modules`: an identifier, not a selection or a call.
+fn is_bare_name(t: &str) -> bool {
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '\'')
+}
+
 /// Find every configuration among `files`.
 #[must_use]
 pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
-    let by_path = path_map(files);
+    let res = Resolver::new(files, roots);
     let mut out = Vec::new();
     let mut in_systems: HashSet<usize> = HashSet::new();
+    // The modules each helper adds to the hosts it builds, by repository and kind.
+    let mut shared: Vec<(PathBuf, ModuleKind, usize, ModuleRef)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         for s in &f.index.systems {
-            let mut c = Configuration {
-                entry: format!("{}#{}", f.display, s.name),
-                kind: s.kind,
-                modules: Vec::new(),
-                not_followed: Vec::new(),
-            };
-            let mut queue: Vec<(usize, ModuleRef)> =
-                s.modules.iter().map(|m| (fi, m.clone())).collect();
-            queue.reverse();
-            follow(files, roots, &by_path, &mut c, queue);
-            for (mf, _) in &c.modules {
-                in_systems.insert(*mf);
+            let has_template = s
+                .modules
+                .iter()
+                .any(|m| matches!(m, ModuleRef::Template(..)));
+            if s.helper && !has_template {
+                let repo = res.repo_root(fi);
+                for m in &s.modules {
+                    // A bare name left unresolved (`modules = [ ../common ] ++ extraModules;`)
+                    // is the helper's parameter: the modules of each call, followed there.
+                    if matches!(m, ModuleRef::External(t, _) if is_bare_name(t)) {
+                        continue;
+                    }
+                    shared.push((repo.clone(), s.kind, fi, m.clone()));
+                }
             }
-            out.push(c);
+        }
+    }
+    let helpers_for = |fi: usize, kind: ModuleKind| -> Vec<(usize, ModuleRef)> {
+        let repo = res.repo_root(fi);
+        shared
+            .iter()
+            .filter(|(r, k, ..)| *r == repo && *k == kind)
+            .map(|(_, _, f, m)| (*f, m.clone()))
+            .collect()
+    };
+    for (fi, f) in files.iter().enumerate() {
+        for s in &f.index.systems {
+            let templates: Vec<&String> = s
+                .modules
+                .iter()
+                .filter_map(|m| match m {
+                    ModuleRef::Template(t, _) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            if s.helper && templates.is_empty() {
+                continue;
+            }
+            // A helper's call site (`mkHost { modules = [ ./hosts/a ]; }`) gets its modules.
+            let builder_is_nixpkgs = s.builder == "nixosSystem" || s.builder == "darwinSystem";
+            let mut instances: Vec<(Option<String>, Vec<ModuleRef>)> = Vec::new();
+            if let Some(first) = templates.first() {
+                let dir = f.path.parent().unwrap_or(Path::new("/"));
+                for (value, _) in expand_template(dir, first, roots) {
+                    let mods: Vec<ModuleRef> = s
+                        .modules
+                        .iter()
+                        .map(|m| match m {
+                            ModuleRef::Template(t, r) => {
+                                let p = t.replacen("${…}", &value, 1);
+                                if p.contains("${…}") {
+                                    m.clone()
+                                } else {
+                                    ModuleRef::Path(p, *r)
+                                }
+                            }
+                            other => other.clone(),
+                        })
+                        .collect();
+                    instances.push((Some(value), mods));
+                }
+            }
+            if instances.is_empty() {
+                instances.push((None, s.modules.clone()));
+            }
+            for (value, mods) in instances {
+                let entry = match &value {
+                    Some(v) => format!("{}#{}[{v}]", f.display, s.name),
+                    None => format!("{}#{}", f.display, s.name),
+                };
+                let mut c = Configuration::new(entry, s.kind);
+                let mut queue: Vec<(usize, ModuleRef)> =
+                    mods.iter().map(|m| (fi, m.clone())).collect();
+                if let Some(conv) = &s.convention {
+                    if let Some(j) = res
+                        .resolve_from(&f.path, conv)
+                        .and_then(|t| res.file_of(&t))
+                    {
+                        queue.push((j, ModuleRef::Inline(0)));
+                    }
+                }
+                if !builder_is_nixpkgs || value.is_some() {
+                    queue.extend(helpers_for(fi, s.kind));
+                }
+                queue.reverse();
+                res.follow(&mut c, queue);
+                for (mf, _) in &c.modules {
+                    in_systems.insert(*mf);
+                }
+                out.push(c);
+            }
         }
     }
     // A `configuration.nix` that another module imports is part of that module's system
     // (for example a flake-parts host directory), not an entry point of its own.
     let mut imported: HashSet<usize> = HashSet::new();
-    for f in files {
-        for m in &f.index.modules {
-            for r in &m.imports {
-                if let ModuleRef::Path(p, _) = r {
-                    if let Some(j) = resolve(&f.path, p, roots).and_then(|t| by_path.get(&t)) {
-                        imported.insert(*j);
-                    }
-                }
-            }
+    for (fi, f) in files.iter().enumerate() {
+        for m in 0..f.index.modules.len() {
+            res.imported_by(fi, m, &mut imported);
         }
     }
-    for (fi, f) in files.iter().enumerate() {
-        let is_entry = f.path.file_name().is_some_and(|n| n == "configuration.nix")
-            && f.index.modules[0].is_module
+    let usable = |f: &Indexed| {
+        f.index.modules[0].is_module
             && f.index.errors.is_empty()
-            && !in_systems.contains(&fi)
-            && !imported.contains(&fi);
-        if !is_entry {
-            continue;
-        }
-        let mut c = Configuration {
-            entry: f.display.clone(),
-            kind: f.kinds[0],
-            modules: Vec::new(),
-            not_followed: Vec::new(),
-        };
+            && f.index.refused.is_none()
+            && f.read_error.is_none()
+    };
+    let standalone = |fi: usize, out: &mut Vec<Configuration>, in_systems: &mut HashSet<usize>| {
+        let f = &files[fi];
+        let mut c = Configuration::new(f.display.clone(), f.kinds[0]);
         c.modules.push((fi, 0));
-        let queue: Vec<(usize, ModuleRef)> = f.index.modules[0]
+        let mut queue: Vec<(usize, ModuleRef)> = f.index.modules[0]
             .imports
             .iter()
-            .rev()
             .map(|m| (fi, m.clone()))
             .collect();
-        follow(files, roots, &by_path, &mut c, queue);
+        queue.extend(helpers_for(fi, f.kinds[0]));
+        queue.reverse();
+        res.follow(&mut c, queue);
+        for (mf, _) in &c.modules {
+            in_systems.insert(*mf);
+        }
         out.push(c);
+    };
+    for (fi, f) in files.iter().enumerate() {
+        let is_entry = f.path.file_name().is_some_and(|n| n == "configuration.nix")
+            && usable(f)
+            && !in_systems.contains(&fi)
+            && !imported.contains(&fi);
+        if is_entry {
+            standalone(fi, &mut out, &mut in_systems);
+        }
+    }
+    // Hosts no entry point reaches: modules that look like a host's configuration.
+    for (fi, f) in files.iter().enumerate() {
+        let is_host = usable(f)
+            && f.kinds[0] == ModuleKind::NixOS
+            && !in_systems.contains(&fi)
+            && !imported.contains(&fi)
+            && looks_like_host(f);
+        if is_host {
+            standalone(fi, &mut out, &mut in_systems);
+        }
     }
     out
 }
 
-fn follow(
-    files: &[Indexed],
-    roots: &[PathBuf],
-    by_path: &HashMap<PathBuf, usize>,
-    c: &mut Configuration,
-    mut queue: Vec<(usize, ModuleRef)>,
-) {
-    let mut seen: HashSet<(usize, usize)> = c.modules.iter().copied().collect();
-    while let Some((fi, r)) = queue.pop() {
-        let target = match &r {
-            ModuleRef::Inline(m) => Some((fi, *m)),
-            ModuleRef::Path(p, _) => match resolve(&files[fi].path, p, roots) {
-                Some(t) => match by_path.get(&t) {
-                    Some(j) => Some((*j, 0)),
-                    None => {
-                        c.not_followed.push(format!(
-                            "{p} (from `{}`: not a linted file)",
-                            files[fi].display
-                        ));
-                        None
-                    }
-                },
-                None => {
-                    c.not_followed.push(format!(
-                        "{p} (from `{}`: outside the given paths or missing)",
-                        files[fi].display
-                    ));
-                    None
-                }
-            },
-            ModuleRef::External(t, _) => {
-                c.not_followed.push(format!(
-                    "{t} (from `{}`: not a relative path)",
-                    files[fi].display
-                ));
-                None
-            }
-        };
-        let Some((tf, tm)) = target else { continue };
-        if !seen.insert((tf, tm)) {
-            continue;
-        }
-        // Home-manager modules are not part of the system configuration.
-        if files[tf].kinds.get(tm) == Some(&ModuleKind::HomeManager) {
-            continue;
-        }
-        c.modules.push((tf, tm));
-        if files[tf].index.errors.is_empty() {
-            for m in files[tf].index.modules[tm].imports.iter().rev() {
-                queue.push((tf, m.clone()));
-            }
-        }
-    }
+/// Every file a module reference of file `from` leads to (for module kinds).
+pub(crate) fn targets(res: &Resolver<'_>, from: usize, r: &ModuleRef) -> Vec<usize> {
+    let mut t = Vec::new();
+    res.resolve(from, r, &mut t, 0);
+    t.into_iter()
+        .filter_map(|t| match t {
+            Target::Module(j, 0) if j != from => Some(j),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

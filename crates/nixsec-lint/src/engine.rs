@@ -60,8 +60,11 @@ pub struct LintOutput {
     /// Configurations found.
     pub configurations: Vec<LintConfiguration>,
     /// Things worth a warning: suppressions without a reason, suppressions that matched
-    /// nothing, files skipped by the walk.
+    /// nothing.
     pub warnings: Vec<String>,
+    /// `.nix` files not read, with why (ignored and untracked, a link leading outside, an
+    /// unreadable directory).
+    pub skipped: Vec<(String, String)>,
 }
 
 /// Why a run could not start.
@@ -94,24 +97,44 @@ pub struct Indexed {
     pub read_error: Option<String>,
     /// Kind of each of its modules.
     pub kinds: Vec<ModuleKind>,
+    /// It sets `system.stateVersion` or `networking.hostName`, or imports a hardware
+    /// configuration: a host's own module.
+    pub host_like: bool,
 }
 
 impl Indexed {
     fn read(f: &SourceFile) -> Indexed {
-        let (src, read_error) = match std::fs::read(&f.path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(s) => (s, None),
-                Err(e) => (
-                    String::new(),
-                    Some(format!(
-                        "not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    )),
-                ),
-            },
-            Err(e) => (String::new(), Some(format!("cannot read: {e}"))),
+        // A file above the limit is not read at all (generated data, not configuration).
+        let size = std::fs::metadata(&f.path).map_or(0, |m| m.len());
+        let (src, read_error) = if size > crate::guard::MAX_FILE_BYTES {
+            (
+                String::new(),
+                Some(format!(
+                    "not linted: {:.1} MB, larger than the {} MiB limit for a Nix file (generated data?)",
+                    size as f64 / 1e6,
+                    crate::guard::MAX_FILE_BYTES >> 20
+                )),
+            )
+        } else {
+            match std::fs::read(&f.path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(s) => (s, None),
+                    Err(e) => (
+                        String::new(),
+                        Some(format!(
+                            "not UTF-8 text (invalid byte at offset {})",
+                            e.utf8_error().valid_up_to()
+                        )),
+                    ),
+                },
+                Err(e) => (String::new(), Some(format!("cannot read: {e}"))),
+            }
         };
-        Indexed::from_source(f.canon.clone(), f.display.clone(), src, read_error)
+        let mut out = Indexed::from_source(f.canon.clone(), f.display.clone(), src, read_error);
+        if out.size == 0 {
+            out.size = usize::try_from(size).unwrap_or(usize::MAX);
+        }
+        out
     }
 
     /// Index `src` as the file `display`.
@@ -123,13 +146,42 @@ impl Indexed {
         read_error: Option<String>,
     ) -> Indexed {
         let size = src.len();
-        let mut index = FileIndex::build(&src);
+        let empty = || FileIndex {
+            modules: vec![crate::index::Module::default()],
+            ..FileIndex::default()
+        };
+        let mut read_error = read_error;
+        let mut index = if read_error.is_none() {
+            // A panic in the parser library on some input is an error for this file, never the
+            // end of the run.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| FileIndex::build(&src)))
+            {
+                Ok(index) => index,
+                Err(_) => {
+                    read_error = Some(
+                        "not linted: the Nix parser failed on this file (an internal error of \
+                         nixsec; please report it)"
+                            .to_string(),
+                    );
+                    empty()
+                }
+            }
+        } else {
+            empty()
+        };
         let kinds = index
             .modules
             .iter()
             .enumerate()
             .map(|(i, _)| content_kind(&index, i))
             .collect();
+        let host_like = index.assignments.iter().any(|a| {
+            a.module == 0
+                && (a.is(&["system", "stateVersion"]) || a.is(&["networking", "hostName"]))
+        }) || index.modules[0].imports.iter().any(|r| {
+            matches!(r, ModuleRef::Path(p, _) | ModuleRef::Rooted(p, _)
+                if p.ends_with("hardware-configuration.nix") || p.ends_with("/hardware.nix"))
+        });
         // Keep only what a rule can look at, so a large tree is not held in memory whole.
         index.assignments.retain(|a| {
             a.path.first().is_some_and(|p| p == "home-manager")
@@ -137,10 +189,20 @@ impl Indexed {
                     .iter()
                     .any(|r| r.also_reads().iter().any(|p| a.is(p)) || r.looks_at(a))
         });
+        // An import of a known module set is where default-based findings may be placed.
+        let imports_known = index.modules.iter().any(|m| {
+            m.imports.iter().any(|r| {
+                matches!(r, ModuleRef::External(t, _) | ModuleRef::Path(t, _)
+                    if crate::known::lookup(t).is_some())
+            })
+        });
         let (src, lines) = if index.assignments.is_empty()
+            && !imports_known
             && index.suppressions.is_empty()
             && index.errors.is_empty()
+            && index.refused.is_none()
             && index.systems.is_empty()
+            && index.fetches.is_empty()
             && read_error.is_none()
         {
             (String::new(), LineIndex::new(""))
@@ -157,6 +219,7 @@ impl Indexed {
             size,
             read_error,
             kinds,
+            host_like,
         }
     }
 }
@@ -195,8 +258,11 @@ pub fn lint(
     progress: &dyn Progress,
 ) -> Result<LintOutput, LintError> {
     let (sources, roots, skipped) = walk::discover(paths)?;
+    // Deep input is refused before parsing (`guard`) and every walk is bounded; the larger
+    // stack is a margin for the parser's own recursion.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
+        .stack_size(16 << 20)
         .build()
         .map_err(|_| LintError::Pool(opts.jobs))?;
     let rules: Vec<&'static LintReg> = lint_rules()
@@ -255,11 +321,10 @@ pub fn lint(
             findings,
             configurations: configs.iter().map(|c| c.summary(&files)).collect(),
             warnings,
+            skipped: Vec::new(),
         }
     });
-    for (p, why) in skipped {
-        out.warnings.push(format!("`{p}`: {why}"));
-    }
+    out.skipped = skipped;
     progress.finish();
     Ok(out)
 }
@@ -267,84 +332,82 @@ pub fn lint(
 /// Module kinds: from content, then from how modules are used: files a home-manager user
 /// imports are home-manager modules, modules of a `darwinSystem` are nix-darwin modules.
 fn assign_kinds(files: &mut [Indexed], roots: &[PathBuf]) {
-    let by_path = config::path_map(files);
-    let mut hm: Vec<usize> = Vec::new();
-    for f in files.iter() {
-        for a in &f.index.assignments {
-            let is_hm_ref = matches!(a.path.first().map(String::as_str), Some("home-manager"))
-                && (a.is(&["home-manager", "users", "*"])
-                    || a.is(&["home-manager", "users", "*", "imports"])
-                    || a.is(&["home-manager", "sharedModules"]));
-            if !is_hm_ref {
+    let (hm, darwin) = {
+        let res = config::Resolver::new(files, roots);
+        let by_path = config::path_map(files);
+        let mut hm: Vec<usize> = Vec::new();
+        for f in files.iter() {
+            for a in &f.index.assignments {
+                let is_hm_ref = matches!(a.path.first().map(String::as_str), Some("home-manager"))
+                    && (a.is(&["home-manager", "users", "*"])
+                        || a.is(&["home-manager", "users", "*", "imports"])
+                        || a.is(&["home-manager", "sharedModules"]));
+                if !is_hm_ref {
+                    continue;
+                }
+                let mut paths = Vec::new();
+                collect_paths(&a.value.v, &mut paths);
+                for p in paths {
+                    if let Some(i) =
+                        config::resolve(&f.path, &p, roots).and_then(|t| by_path.get(&t))
+                    {
+                        hm.push(*i);
+                    }
+                }
+            }
+        }
+        // Home-manager modules and what they import.
+        let mut seen = vec![false; files.len()];
+        let mut hm_all = Vec::new();
+        while let Some(i) = hm.pop() {
+            if std::mem::replace(&mut seen[i], true) {
                 continue;
             }
-            let mut paths = Vec::new();
-            collect_paths(&a.value.v, &mut paths);
-            for p in paths {
-                if let Some(i) = config::resolve(&f.path, &p, roots).and_then(|t| by_path.get(&t)) {
-                    hm.push(*i);
-                }
+            hm_all.push(i);
+            for r in &files[i].index.modules[0].imports {
+                hm.extend(config::targets(&res, i, r));
             }
         }
-    }
-    // Home-manager modules and what they import.
-    let mut seen = vec![false; files.len()];
-    while let Some(i) = hm.pop() {
-        if std::mem::replace(&mut seen[i], true) {
-            continue;
-        }
-        files[i].kinds[0] = ModuleKind::HomeManager;
-        for r in &files[i].index.modules[0].imports {
-            if let ModuleRef::Path(p, _) = r {
-                if let Some(j) =
-                    config::resolve(&files[i].path, p, roots).and_then(|t| by_path.get(&t))
-                {
-                    hm.push(*j);
-                }
-            }
-        }
-    }
-    // nix-darwin systems: inline modules and the files they reach.
-    let mut darwin: Vec<(usize, usize)> = Vec::new();
-    for (fi, f) in files.iter().enumerate() {
-        for s in f
-            .index
-            .systems
-            .iter()
-            .filter(|s| s.kind == ModuleKind::Darwin)
-        {
-            for m in &s.modules {
-                match m {
-                    ModuleRef::Inline(k) => darwin.push((fi, *k)),
-                    ModuleRef::Path(p, _) => {
-                        if let Some(j) =
-                            config::resolve(&f.path, p, roots).and_then(|t| by_path.get(&t))
-                        {
-                            darwin.push((*j, 0));
+        // nix-darwin systems: inline modules and the files they reach.
+        let mut darwin: Vec<(usize, usize)> = Vec::new();
+        for (fi, f) in files.iter().enumerate() {
+            for s in f
+                .index
+                .systems
+                .iter()
+                .filter(|s| s.kind == ModuleKind::Darwin)
+            {
+                for m in &s.modules {
+                    match m {
+                        ModuleRef::Inline(k) => darwin.push((fi, *k)),
+                        other => {
+                            darwin.extend(
+                                config::targets(&res, fi, other).into_iter().map(|j| (j, 0)),
+                            );
                         }
                     }
-                    ModuleRef::External(..) => {}
                 }
             }
         }
-    }
-    let mut seen = std::collections::HashSet::new();
-    while let Some((fi, m)) = darwin.pop() {
-        if !seen.insert((fi, m)) {
-            continue;
+        let mut seen = std::collections::HashSet::new();
+        let mut darwin_all = Vec::new();
+        while let Some((fi, m)) = darwin.pop() {
+            if !seen.insert((fi, m)) {
+                continue;
+            }
+            darwin_all.push((fi, m));
+            for r in &files[fi].index.modules[m].imports {
+                darwin.extend(config::targets(&res, fi, r).into_iter().map(|j| (j, 0)));
+            }
         }
+        (hm_all, darwin_all)
+    };
+    for i in hm {
+        files[i].kinds[0] = ModuleKind::HomeManager;
+    }
+    for (fi, m) in darwin {
         if files[fi].kinds[m] == ModuleKind::NixOS {
             files[fi].kinds[m] = ModuleKind::Darwin;
-        }
-        let imports = files[fi].index.modules[m].imports.clone();
-        for r in imports {
-            if let ModuleRef::Path(p, _) = r {
-                if let Some(j) =
-                    config::resolve(&files[fi].path, &p, roots).and_then(|t| by_path.get(&t))
-                {
-                    darwin.push((*j, 0));
-                }
-            }
         }
     }
 }
@@ -366,7 +429,11 @@ fn collect_paths(v: &crate::value::Value, out: &mut Vec<String>) {
 pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
     let mut out = Vec::new();
     if let Some(why) = &f.read_error {
-        out.push(error_finding(f, TextRange::empty(0.into()), why));
+        out.push(error_finding(f, TextRange::empty(0.into()), why, NOT_READ));
+        return out;
+    }
+    if let Some((range, msg)) = &f.index.refused {
+        out.push(error_finding(f, *range, msg, NOT_READ));
         return out;
     }
     if let Some((range, msg)) = f.index.errors.first() {
@@ -376,7 +443,7 @@ pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
         } else {
             format!("does not parse: {msg}")
         };
-        out.push(error_finding(f, *range, &msg));
+        out.push(error_finding(f, *range, &msg, SYNTAX));
         // Settings after an error may be attached to the wrong attribute set: the file's
         // rules are not run (its other findings would not be trustworthy).
         return out;
@@ -392,30 +459,93 @@ pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
             kind,
         }
     };
+    // Hits that are one finding per place (a shared list given to many users), gathered first.
+    let mut grouped: Vec<(usize, &Assignment, Hit)> = Vec::new();
     for a in &f.index.assignments {
         let cx = cx_for(a.module);
         let kind = cx.kind;
-        for r in rules {
+        for (ri, r) in rules.iter().enumerate() {
             if !r.kinds().contains(&kind) || !r.looks_at(a) {
                 continue;
             }
             r.check(a, &cx, &mut hits);
             for h in hits.drain(..) {
-                out.push(finding(r.entry(), f, a, h, None));
+                if h.group.is_some() {
+                    grouped.push((ri, a, h));
+                } else {
+                    out.push(finding(r.entry(), f, a, h, None));
+                }
             }
         }
     }
+    merge_groups(f, rules, grouped, &mut out);
     let cx = cx_for(0);
     for r in rules {
         r.check_file(&cx, &mut hits);
         for h in hits.drain(..) {
-            out.push(located(r.entry(), f, h, None, None, None, None));
+            let cond = h.condition.clone();
+            out.push(located(r.entry(), f, h, None, None, cond, None));
         }
     }
     out
 }
 
-fn error_finding(f: &Indexed, range: TextRange, msg: &str) -> LintFinding {
+/// A group of hits: the rule, the place and the group's key.
+type GroupKey = (usize, TextRange, String);
+
+/// Grouped hits: one finding per rule, place and key, naming every member.
+fn merge_groups(
+    f: &Indexed,
+    rules: &[&'static LintReg],
+    grouped: Vec<(usize, &Assignment, Hit)>,
+    out: &mut Vec<LintFinding>,
+) {
+    let mut order: Vec<GroupKey> = Vec::new();
+    let mut groups: HashMap<GroupKey, Vec<(&Assignment, Hit)>> = HashMap::new();
+    for (ri, a, h) in grouped {
+        let key = h.group.as_ref().map(|(k, _)| k.clone()).unwrap_or_default();
+        let k = (ri, h.range, key);
+        if !groups.contains_key(&k) {
+            order.push(k.clone());
+        }
+        groups.entry(k).or_default().push((a, h));
+    }
+    for k in order {
+        let Some(mut members) = groups.remove(&k) else {
+            continue;
+        };
+        let r = rules[k.0];
+        if members.len() == 1 {
+            let (a, h) = members.remove(0);
+            out.push(finding(r.entry(), f, a, h, None));
+            continue;
+        }
+        let names: Vec<String> = members
+            .iter()
+            .filter_map(|(_, h)| h.group.as_ref().map(|(_, m)| m.clone()))
+            .collect();
+        let (a, mut h) = members.remove(0);
+        h.message = r.merged(&k.2, &names);
+        h.subject = Some(format!("{}: {}", k.2, names.join(", ")));
+        // Conditional only when every member is.
+        let all_conditional = std::iter::once(&(a, h.clone()))
+            .chain(members.iter())
+            .all(|(a, h)| a.condition.is_some() || h.condition.is_some());
+        let mut fd = finding(r.entry(), f, a, h, None);
+        if !all_conditional {
+            fd.conditional = false;
+            fd.condition = None;
+        }
+        out.push(fd);
+    }
+}
+
+/// Remediation of a file that does not parse.
+const SYNTAX: &str = "Fix the syntax error (`nix-instantiate --parse FILE` shows it too); no rule was run on this file";
+/// Remediation of a file that is not read or parsed.
+const NOT_READ: &str = "No rule was run on this file; a hand-written NixOS module is never this large or this deeply nested";
+
+fn error_finding(f: &Indexed, range: TextRange, msg: &str, fix: &str) -> LintFinding {
     let meta_title = "Nix file could not be checked";
     let (line, column) = f.lines.line_col(&f.src, range.start());
     let (end_line, end_column) = f.lines.line_col(&f.src, range.end());
@@ -434,7 +564,7 @@ fn error_finding(f: &Indexed, range: TextRange, msg: &str) -> LintFinding {
                 value: None,
             }],
             remediation: Remediation {
-                text: "Fix the syntax error (`nix-instantiate --parse FILE` shows it too); no rule was run on this file".to_string(),
+                text: fix.to_string(),
                 nixos: String::new(),
             },
             ignored: None,
@@ -449,20 +579,27 @@ fn error_finding(f: &Indexed, range: TextRange, msg: &str) -> LintFinding {
         conditional: false,
         condition: None,
         entry_point: None,
-        source_line: f.lines.line_text(&f.src, (line as usize).saturating_sub(1)).to_string(),
+        source_line: f
+            .lines
+            .line_text(&f.src, (line as usize).saturating_sub(1))
+            .to_string(),
     }
 }
 
 /// A finding for a hit of `meta`'s rule on assignment `a` of file `f`.
 fn finding(meta: &Entry, f: &Indexed, a: &Assignment, h: Hit, entry: Option<&str>) -> LintFinding {
     let value = h.value.clone().unwrap_or_else(|| a.value.v.to_string());
+    let condition = match (&a.condition, &h.condition) {
+        (Some(x), Some(y)) => Some(format!("{x} && {y}")),
+        (x, y) => x.clone().or_else(|| y.clone()),
+    };
     located(
         meta,
         f,
         h,
         Some(path_string(&a.path)),
         Some(value),
-        a.condition.clone(),
+        condition,
         entry,
     )
 }
@@ -638,7 +775,7 @@ fn apply_suppressions(
                 warnings.push(format!(
                     "`{}`:{line}: `nixsec: ignore {}` has no reason (write `-- reason`); it is not honoured",
                     f.display,
-                    s.ids.join(", ")
+                    suppression_names(s)
                 ));
             }
         }
@@ -662,11 +799,13 @@ fn apply_suppressions(
             if !(sline == line0 || above) {
                 continue;
             }
-            if !s
-                .ids
-                .iter()
-                .any(|id| id.eq_ignore_ascii_case(&fd.finding.rule))
-            {
+            let names_it = s.ids.iter().zip(&s.subjects).any(|(id, subject)| {
+                id.eq_ignore_ascii_case(&fd.finding.rule)
+                    && subject
+                        .as_ref()
+                        .is_none_or(|want| fd.finding.subject.as_deref() == Some(want.as_str()))
+            });
+            if !names_it {
                 continue;
             }
             if let Some(reason) = &s.reason {
@@ -699,9 +838,22 @@ fn apply_suppressions(
         let (line, _) = f.lines.line_col(&f.src, s.range.start());
         warnings.push(format!(
             "`{name}`:{line}: `nixsec: ignore {}` matched no finding; remove it",
-            s.ids.join(", ")
+            suppression_names(s)
         ));
     }
+}
+
+/// The ids of a suppression as written, `NIX-070, NIX-073[services.jellyfin]`.
+fn suppression_names(s: &crate::index::Suppression) -> String {
+    s.ids
+        .iter()
+        .zip(&s.subjects)
+        .map(|(id, subject)| match subject {
+            Some(x) => format!("{id}[{x}]"),
+            None => id.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Lint one source text as a standalone file (tests, editors): per-file rules only.

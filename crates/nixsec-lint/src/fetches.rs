@@ -42,7 +42,7 @@ const BUILTINS: &[&str] = &["fetchTarball", "fetchGit", "fetchurl"];
 fn plain_string(e: &ast::Expr) -> Option<String> {
     let ast::Expr::Str(s) = e else { return None };
     let mut out = String::new();
-    for part in s.normalized_parts() {
+    for part in crate::value::str_parts(s)? {
         match part {
             ast::InterpolPart::Literal(l) => out.push_str(&l),
             ast::InterpolPart::Interpolation(_) => return None,
@@ -61,19 +61,32 @@ fn attr_name(a: &ast::Attr) -> Option<String> {
 
 /// `builtins.fetchTarball` (not `pkgs.fetchurl`, whose hash is mandatory).
 fn is_builtin_head(e: &ast::Expr, name: &str) -> bool {
-    match e {
-        ast::Expr::Ident(_) => name != "fetchurl", // bare `fetchurl` is nixpkgs' in most files
-        ast::Expr::Select(s) => s
-            .expr()
-            .is_some_and(|b| matches!(&b, ast::Expr::Ident(i) if i.ident_token().is_some_and(|t| t.text() == "builtins"))),
-        ast::Expr::Paren(p) => p.expr().is_some_and(|e| is_builtin_head(&e, name)),
-        _ => false,
+    let mut e = e.clone();
+    for _ in 0..64 {
+        match e {
+            // A bare `fetchurl` is nixpkgs' in most files.
+            ast::Expr::Ident(_) => return name != "fetchurl",
+            ast::Expr::Select(s) => {
+                return s.expr().is_some_and(|b| matches!(&b, ast::Expr::Ident(i) if i.ident_token().is_some_and(|t| t.text() == "builtins")))
+            }
+            ast::Expr::Paren(p) => match p.expr() {
+                Some(x) => e = x,
+                None => return false,
+            },
+            _ => return false,
+        }
     }
+    false
 }
 
-/// Every builtin fetcher call and flake input URL in the tree.
+/// Every builtin fetcher call and flake input URL in the tree. `resolve` gives the string a
+/// name stands for when it is bound in the file (`url = hmUrl;`).
 #[must_use]
-pub fn fetches(root: &SyntaxNode, src: &str) -> Vec<Fetch> {
+pub fn fetches(
+    root: &SyntaxNode,
+    src: &str,
+    resolve: &dyn Fn(&ast::Expr) -> Option<String>,
+) -> Vec<Fetch> {
     let mut out = Vec::new();
     if src.contains("fetch") {
         for node in root.descendants() {
@@ -119,7 +132,11 @@ pub fn fetches(root: &SyntaxNode, src: &str) -> Vec<Fetch> {
                             continue;
                         };
                         match key.as_str() {
-                            "url" => url = kv.value().as_ref().and_then(plain_string),
+                            "url" => {
+                                url = kv
+                                    .value()
+                                    .and_then(|v| plain_string(&v).or_else(|| resolve(&v)));
+                            }
                             "sha256" | "hash" | "narHash" | "rev" => pinned = true,
                             _ => {}
                         }
@@ -134,7 +151,7 @@ pub fn fetches(root: &SyntaxNode, src: &str) -> Vec<Fetch> {
                     | ast::Expr::PathSearch(_),
                 )
                 | None => continue,
-                Some(e) => (plain_string(e), false),
+                Some(e) => (plain_string(e).or_else(|| resolve(e)), false),
             };
             out.push(Fetch {
                 kind: FetchKind::Call {
@@ -203,7 +220,7 @@ mod tests {
 
     fn of(src: &str) -> Vec<(FetchKind, Option<String>)> {
         let parse = rnix::Root::parse(src);
-        fetches(&parse.tree().syntax().clone(), src)
+        fetches(&parse.tree().syntax().clone(), src, &|_| None)
             .into_iter()
             .map(|f| (f.kind, f.url))
             .collect()

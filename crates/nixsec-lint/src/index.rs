@@ -3,18 +3,28 @@
 //!
 //! Spellings resolved: dotted paths and nested attribute sets at any depth; the module
 //! function `{ config, lib, ... }: { ... }`; modules that declare `options` and put their
-//! settings under `config = { ... }`; `rec { ... }`; `let ... in` and `inherit` (names whose
-//! values are written in the same file); `with lib;`; list literals and `++`; strings (also
-//! indented strings, and interpolations of known strings); the wrappers `mkForce`,
-//! `mkDefault`, `mkOverride N`, `mkBefore`, `mkAfter`, `mkOrder N`, `mkIf COND`,
-//! `optionalAttrs COND`, `mkMerge [ ... ]` (bare, as `lib.mk*`, or any `x.y.mk*`), `//`, and
-//! `if ... then ... else` (each branch, as a condition). Nothing is evaluated: a value that
-//! needs evaluation (a function call, an option read, a name from `with`) stays
-//! [`Value::Unknown`].
+//! settings under `config = { ... }`; modules whose whole body is conditional
+//! (`lib.mkIf c { ... }`, `lib.optionalAttrs c { ... }`, `mkMerge [ (mkIf a { ... }) ... ]`,
+//! `if c then { ... } else { ... }`, `a // b`); `rec { ... }`; `let ... in` and `inherit` (names
+//! whose values are written in the same file); `with lib;`; list literals and `++`; list
+//! elements that may be present (`lib.optional(s) c ...`, `if c then [ ... ] else [ ... ]`, a
+//! function applied to a literal list), each with its condition; strings (also indented
+//! strings, and interpolations of known strings); `x.y` of a set written in the file; the
+//! wrappers `mkForce`, `mkDefault`, `mkOverride N`, `mkBefore`, `mkAfter`, `mkOrder N`,
+//! `mkIf COND`, `optionalAttrs COND`, `mkMerge [ ... ]` (bare, as `lib.mk*`, or any `x.y.mk*`),
+//! `//`, `lib.recursiveUpdate`, `if ... then ... else` (each branch, as a condition), and
+//! `lib.genAttrs [ names ] (n: { ... })` / `lib.mapAttrs (n: v: { ... }) { ... }` (one
+//! assignment per name). A condition that is the literal `false` drops what it guards; `true`
+//! drops the condition. Nothing is evaluated: a value that needs evaluation (a function call,
+//! an option read, a name from `with`) stays [`Value::Unknown`].
 //!
-//! The index also records each module's `imports`, the `nixosSystem`/`darwinSystem` calls of a
-//! flake (with their `modules` lists, inline modules included), the parser's errors and the
-//! `# nixsec: ignore` comments.
+//! The index also records each module's `imports` (paths, paths built per host, directories
+//! listed by a function, strings relative to the repository, this flake's own modules), every
+//! call that builds a system (`nixosSystem`, `darwinSystem` and helpers such as `mkHost` that
+//! take a `modules` list), colmena nodes, clan machines, the `nixosModules.<name>` a flake
+//! exports, the parser's errors and the `# nixsec: ignore` comments. Nesting past
+//! [`crate::guard::MAX_NESTING`] and files past [`crate::guard::MAX_FILE_BYTES`] are refused
+//! before parsing; every recursive walk here is bounded by [`MAX_DEPTH`].
 
 use rnix::ast::{self, BinOpKind, HasEntry, UnaryOpKind};
 use rnix::{SyntaxKind, SyntaxNode, TextRange};
@@ -23,7 +33,7 @@ use rowan::ast::AstNode;
 use crate::value::{snippet, strip_indent, unescape, Val, Value};
 
 /// How deep names are chased and values nested before giving up (cycles, huge files).
-const MAX_DEPTH: u32 = 48;
+pub(crate) const MAX_DEPTH: u32 = 48;
 
 /// NixOS, nix-darwin or home-manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,7 +156,7 @@ pub fn path_matches(path: &[String], pat: &[&str]) -> bool {
     path.len() == pat.len() && path.iter().zip(pat).all(|(a, p)| *p == "*" || a == p)
 }
 
-/// An entry of `imports` (or of a `nixosSystem` `modules` list).
+/// An entry of `imports` (or of a system's `modules` list).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModuleRef {
     /// A path literal, as written (`./hardware.nix`, `../common`, `/etc/nixos/x.nix`).
@@ -155,6 +165,19 @@ pub enum ModuleRef {
     Inline(usize),
     /// Something not followed: another flake's module, `<nixpkgs/...>`, a computed path.
     External(String, TextRange),
+    /// A path with parts known only per host (`./hosts/${name}`, `../hosts + "/${host}"`): each
+    /// unknown part is written `${…}`. In a system's modules, one configuration is made per
+    /// file or directory that matches.
+    Template(String, TextRange),
+    /// Every module in a directory, listed by a function (`lib.filesystem.listFilesRecursive
+    /// ./modules`, `import-tree ./modules`, `builtins.readDir ./services`).
+    Dir(String, TextRange),
+    /// A path written as a string, relative to the file or to the repository's root
+    /// (`configLib.relativeToRoot "hosts/common/core"`, `map mylib.relativeToRoot [ ... ]`).
+    Rooted(String, TextRange),
+    /// One of this flake's own modules: `self.nixosModules.NAME`, `inputs.self...`,
+    /// `outputs.nixosModules.NAME`, `config.flake.nixosModules.NAME`.
+    Flake(String, TextRange),
 }
 
 /// One module of a file: the file itself, or a module written inline in a flake.
@@ -170,10 +193,11 @@ pub struct Module {
     pub is_module: bool,
 }
 
-/// A `nixosSystem { modules = [ ... ]; }` (or `darwinSystem`) call.
+/// A call that builds a system: `nixosSystem { modules = [ ... ]; }`, `darwinSystem`, a helper
+/// taking a `modules` list (`mkHost`, `mkSystem`), a colmena node or a clan machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SystemDecl {
-    /// The attribute it is bound to (`nixosConfigurations.laptop`), or `nixosSystem@LINE`.
+    /// The attribute it is bound to (`nixosConfigurations.laptop`), or `nixosSystem@OFFSET`.
     pub name: String,
     /// NixOS or nix-darwin.
     pub kind: ModuleKind,
@@ -181,15 +205,28 @@ pub struct SystemDecl {
     pub modules: Vec<ModuleRef>,
     /// Where the call is.
     pub range: TextRange,
+    /// The modules list uses a parameter of an enclosing function (`mkHost = { modules }:
+    /// nixosSystem { modules = modules ++ [ ./common ]; }`): a helper, whose own modules are
+    /// shared by the hosts it builds.
+    pub helper: bool,
+    /// A file a host's settings are in by convention, relative to this file (clan's
+    /// `./machines/<name>/configuration.nix`).
+    pub convention: Option<String>,
+    /// The function that builds it (`nixosSystem`, `mkHost`), `colmena` or `clan`.
+    pub builder: String,
 }
 
-/// A `# nixsec: ignore ID[, ID...] -- reason` comment.
+/// A `# nixsec: ignore ID[, ID...] -- reason` comment; an id may name one finding's subject,
+/// `NIX-073[services.jellyfin]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
     /// The comment token.
     pub range: TextRange,
     /// Rule ids, upper case.
     pub ids: Vec<String>,
+    /// The subject named with each id (`NIX-073[services.jellyfin]`), `None` for any subject;
+    /// as long as `ids`.
+    pub subjects: Vec<Option<String>>,
     /// The reason after `--`; `None` when missing (the suppression is then not honoured).
     pub reason: Option<String>,
 }
@@ -201,25 +238,42 @@ pub struct FileIndex {
     pub assignments: Vec<Assignment>,
     /// `modules[0]` is the file itself; flakes add their inline modules.
     pub modules: Vec<Module>,
-    /// `nixosSystem`/`darwinSystem` calls.
+    /// System-building calls.
     pub systems: Vec<SystemDecl>,
     /// Parser errors: where, and what.
     pub errors: Vec<(TextRange, String)>,
+    /// Why the file was not parsed at all (nested too deep), if so.
+    pub refused: Option<(TextRange, String)>,
     /// Suppression comments.
     pub suppressions: Vec<Suppression>,
     /// Builtin fetcher calls and flake input URLs.
     pub fetches: Vec<crate::fetches::Fetch>,
+    /// Modules this file exports by name: `nixosModules.NAME = ...` (and `darwinModules`), or,
+    /// for a file that is an attribute set of modules, its entries (`{ NAME = ./x.nix; }`).
+    /// `"*"` with a path: every entry of that file (`nixosModules = import ./modules;`).
+    pub exports: Vec<(String, ModuleRef)>,
 }
 
 impl FileIndex {
     /// Parse `src` and index it.
     #[must_use]
     pub fn build(src: &str) -> FileIndex {
-        let parse = rnix::Root::parse(src);
         let mut idx = FileIndex {
             modules: vec![Module::default()],
             ..FileIndex::default()
         };
+        if let Err(e) = crate::guard::nesting(src) {
+            let at = rnix::TextSize::from(u32::try_from(e.offset).unwrap_or(u32::MAX));
+            idx.refused = Some((
+                TextRange::empty(at),
+                format!(
+                    "not linted: nested more than {} levels deep (lists, sets, parentheses, strings or operators)",
+                    crate::guard::MAX_NESTING
+                ),
+            ));
+            return idx;
+        }
+        let parse = rnix::Root::parse(src);
         for e in parse.errors() {
             idx.errors.push(describe_error(e, src));
         }
@@ -236,14 +290,18 @@ impl FileIndex {
         if let Some(e) = root.expr() {
             let is_module = w.module_root(&e);
             w.out.modules[0].is_module = is_module;
+            w.top_exports(&e);
         }
-        if src.contains("nixosSystem") || src.contains("darwinSystem") {
-            w.systems(root.syntax());
-        }
+        w.scan(root.syntax(), src);
         if src.contains("nixsec:") {
             w.out.suppressions = suppressions(root.syntax());
         }
-        w.out.fetches = crate::fetches::fetches(root.syntax(), src);
+        let resolve = |e: &ast::Expr| -> Option<String> {
+            let scope = ancestor_scope(e.syntax());
+            w.eval(e, &scope, 0).v.as_str().map(str::to_string)
+        };
+        let fetches = crate::fetches::fetches(root.syntax(), src, &resolve);
+        w.out.fetches = fetches;
         w.out
     }
 
@@ -299,56 +357,71 @@ enum Frame {
     Params(ast::Lambda),
     /// `with E;`: a free name below may come from E.
     With,
+    /// A function parameter bound to a known value while one call is followed
+    /// (`map (n: ./hosts/${n}) [ "a" "b" ]`, `genAttrs [ "a" ] (n: ...)`).
+    Bound(String, Val),
 }
 
 /// What a name refers to.
 enum Found {
     /// A binding whose value is this expression, in the scope `..=index`.
     Expr(ast::Expr, usize),
+    /// A value known for this name while a call is followed.
+    Val(Val),
     /// Bound, but its value is not knowable here (a function parameter, `inherit (x) name`).
     Opaque,
     /// Not bound lexically; `with` may provide it.
-    Free { under_with: bool },
+    Free,
 }
 
 fn lookup(scope: &[Frame], name: &str) -> Found {
-    let mut under_with = false;
-    for i in (0..scope.len()).rev() {
-        match &scope[i] {
-            Frame::With => under_with = true,
-            Frame::Params(l) => {
-                if binds_param(l, name) {
-                    return Found::Opaque;
+    // `inherit name;` in a frame looks the name up again in the frames outside it.
+    let mut end = scope.len();
+    'frames: while end > 0 {
+        for i in (0..end).rev() {
+            match &scope[i] {
+                Frame::With => {}
+                Frame::Params(l) => {
+                    if binds_param(l, name) {
+                        return Found::Opaque;
+                    }
                 }
-            }
-            Frame::Binds(node) => {
-                for child in node.children() {
-                    if let Some(apv) = ast::AttrpathValue::cast(child.clone()) {
-                        let Some(ap) = apv.attrpath() else { continue };
-                        let mut attrs = ap.attrs();
-                        let Some(first) = attrs.next() else { continue };
-                        if attr_is(&first, name) {
-                            if attrs.next().is_some() {
-                                return Found::Opaque;
+                Frame::Bound(n, v) => {
+                    if n == name {
+                        return Found::Val(v.clone());
+                    }
+                }
+                Frame::Binds(node) => {
+                    for child in node.children() {
+                        if let Some(apv) = ast::AttrpathValue::cast(child.clone()) {
+                            let Some(ap) = apv.attrpath() else { continue };
+                            let mut attrs = ap.attrs();
+                            let Some(first) = attrs.next() else { continue };
+                            if attr_is(&first, name) {
+                                if attrs.next().is_some() {
+                                    return Found::Opaque;
+                                }
+                                return match apv.value() {
+                                    Some(v) => Found::Expr(v, i),
+                                    None => Found::Opaque,
+                                };
                             }
-                            return match apv.value() {
-                                Some(v) => Found::Expr(v, i),
-                                None => Found::Opaque,
-                            };
-                        }
-                    } else if let Some(inh) = ast::Inherit::cast(child) {
-                        if inh.attrs().any(|a| attr_ident(&a).as_deref() == Some(name)) {
-                            if inh.from().is_some() {
-                                return Found::Opaque;
+                        } else if let Some(inh) = ast::Inherit::cast(child) {
+                            if inh.attrs().any(|a| attr_is(&a, name)) {
+                                if inh.from().is_some() {
+                                    return Found::Opaque;
+                                }
+                                end = i;
+                                continue 'frames;
                             }
-                            return lookup(&scope[..i], name);
                         }
                     }
                 }
             }
         }
+        break;
     }
-    Found::Free { under_with }
+    Found::Free
 }
 
 fn binds_param(l: &ast::Lambda, name: &str) -> bool {
@@ -372,6 +445,14 @@ fn binds_param(l: &ast::Lambda, name: &str) -> bool {
     }
 }
 
+/// The name of a lambda's single parameter (`n` of `n: ...`).
+fn ident_param(l: &ast::Lambda) -> Option<String> {
+    match l.param()? {
+        ast::Param::IdentParam(p) => p.ident().and_then(|i| ident_text(&i)),
+        ast::Param::Pattern(_) => None,
+    }
+}
+
 /// True when `a` is the plain identifier `name` (no allocation).
 fn attr_is(a: &ast::Attr, name: &str) -> bool {
     match a {
@@ -392,23 +473,43 @@ fn ident_text(i: &ast::Ident) -> Option<String> {
     i.ident_token().map(|t| t.text().to_string())
 }
 
+/// `e` without the parentheses around it.
+fn unparen(e: &ast::Expr) -> ast::Expr {
+    let mut cur = e.clone();
+    for _ in 0..MAX_DEPTH {
+        match &cur {
+            ast::Expr::Paren(p) => match p.expr() {
+                Some(x) => cur = x,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    cur
+}
+
 /// The last name of a function head: `mkForce`, `lib.mkForce`, `lib.modules.mkForce`.
 pub(crate) fn head_name(e: &ast::Expr) -> Option<String> {
-    match e {
-        ast::Expr::Ident(i) => ident_text(i),
+    match unparen(e) {
+        ast::Expr::Ident(i) => ident_text(&i),
         ast::Expr::Select(s) => {
             if s.default_expr().is_some() {
                 return None;
             }
             s.attrpath()?.attrs().last().and_then(|a| attr_ident(&a))
         }
-        ast::Expr::Paren(p) => p.expr().as_ref().and_then(head_name),
         _ => None,
     }
 }
 
 /// An application unrolled: the head's last name and the arguments in order.
 pub(crate) fn unroll(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
+    let (head, args) = unroll_head(a)?;
+    Some((head_name(&head)?, args))
+}
+
+/// An application unrolled: the head expression and the arguments in order.
+fn unroll_head(a: &ast::Apply) -> Option<(ast::Expr, Vec<ast::Expr>)> {
     let mut args = Vec::new();
     let mut cur = ast::Expr::Apply(a.clone());
     loop {
@@ -417,9 +518,16 @@ pub(crate) fn unroll(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
                 args.push(ap.argument()?);
                 cur = ap.lambda()?;
             }
+            ast::Expr::Paren(p) => match p.expr()? {
+                x @ ast::Expr::Apply(_) => cur = x,
+                other => {
+                    args.reverse();
+                    return Some((other, args));
+                }
+            },
             other => {
                 args.reverse();
-                return Some((head_name(&other)?, args));
+                return Some((other, args));
             }
         }
     }
@@ -435,17 +543,18 @@ enum Wrap {
     Merge(ast::Expr),
     /// `import ./x.nix`.
     Import(ast::Expr),
+    /// `lib.recursiveUpdate a b`: both, deeply.
+    Both(ast::Expr, ast::Expr),
 }
 
 /// The identifier token naming a function head (`mkForce`, the `mkForce` of `lib.mkForce`).
 fn head_token(e: &ast::Expr) -> Option<rnix::SyntaxToken> {
-    match e {
+    match unparen(e) {
         ast::Expr::Ident(i) => i.ident_token(),
         ast::Expr::Select(s) if s.default_expr().is_none() => match s.attrpath()?.attrs().last()? {
             ast::Attr::Ident(i) => i.ident_token(),
             _ => None,
         },
-        ast::Expr::Paren(p) => head_token(&p.expr()?),
         _ => None,
     }
 }
@@ -465,6 +574,7 @@ const WRAPPERS: &[&str] = &[
     "optionalAttrs",
     "mkMerge",
     "import",
+    "recursiveUpdate",
 ];
 
 fn wrapper(a: &ast::Apply) -> Option<Wrap> {
@@ -501,6 +611,10 @@ fn wrapper(a: &ast::Apply) -> Option<Wrap> {
         }
         ("mkMerge", 1) => Wrap::Merge(args.pop()?),
         ("import", 1) => Wrap::Import(args.pop()?),
+        ("recursiveUpdate", 2) => {
+            let b = args.pop()?;
+            Wrap::Both(args.pop()?, b)
+        }
         _ => return None,
     })
 }
@@ -534,6 +648,70 @@ fn node_snippet(n: &SyntaxNode) -> String {
     snippet(&text)
 }
 
+/// Functions that return the elements of the list they are given, all of them.
+const KEEP_ALL: &[&str] = &[
+    "flatten",
+    "unique",
+    "concatLists",
+    "toList",
+    "sort",
+    "naturalSort",
+    "reverseList",
+    "mkBefore",
+    "mkAfter",
+];
+
+/// Functions whose result is not the elements of the list they are given (so a literal list
+/// among their arguments says nothing about the result).
+const TRANSFORM: &[&str] = &[
+    "map",
+    "imap0",
+    "imap1",
+    "concatMap",
+    "mapAttrsToList",
+    "genList",
+    "length",
+    "elem",
+    "head",
+    "last",
+    "elemAt",
+    "toString",
+    "concatStrings",
+    "concatStringsSep",
+    "concatMapStrings",
+    "concatMapStringsSep",
+    "attrNames",
+    "attrValues",
+    "listToAttrs",
+    "genAttrs",
+    "foldl",
+    "foldl'",
+    "foldr",
+    "any",
+    "all",
+    "count",
+    "optional",
+    "optionals",
+    "zipLists",
+    "zipListsWith",
+    "range",
+    "replicate",
+    "splitString",
+    "readFile",
+    "fetchTarball",
+    "fetchGit",
+    "fetchurl",
+    "mkOption",
+    "mkEnableOption",
+    "mkPackageOption",
+    "writeText",
+    "writeShellScript",
+    "writeShellScriptBin",
+    "callPackage",
+    "nixosSystem",
+    "darwinSystem",
+];
+
 struct Walker {
     out: FileIndex,
     prefix: Vec<String>,
@@ -544,41 +722,151 @@ struct Walker {
     depth: u32,
 }
 
+/// A condition's value when it is written as a literal (`true`, `false`, a name bound to one).
+enum Cond {
+    Always,
+    Never,
+    Written(String),
+}
+
 impl Walker {
-    /// Walk a module: strip the function, `let`, `with`; index its attribute set. Returns
-    /// whether the expression is a module at all.
+    /// What a `mkIf`/`if` condition is: always true, never true, or as written.
+    fn cond(&self, c: &ast::Expr) -> Cond {
+        match self.eval(c, &self.scope, self.depth + 1).v {
+            Value::Bool(true) => Cond::Always,
+            Value::Bool(false) => Cond::Never,
+            _ => Cond::Written(cond_text(c)),
+        }
+    }
+
+    /// Run `f` with the scope of a name's binding (frames `..=idx`), then restore the scope.
+    fn in_scope<R>(&mut self, idx: usize, f: impl FnOnce(&mut Walker) -> R) -> R {
+        let inner: Vec<Frame> = self.scope[..=idx].to_vec();
+        let saved = std::mem::replace(&mut self.scope, inner);
+        let r = f(self);
+        self.scope = saved;
+        r
+    }
+
+    /// Walk a module: strip the function, `let`, `with`; index its body. Returns whether the
+    /// expression is a module at all.
     fn module_root(&mut self, e: &ast::Expr) -> bool {
         let mark = self.scope.len();
-        let mut cur = e.clone();
-        let res = loop {
-            match cur {
-                ast::Expr::Paren(p) => match p.expr() {
-                    Some(x) => cur = x,
-                    None => break false,
-                },
-                ast::Expr::Lambda(l) => {
-                    let Some(body) = l.body() else { break false };
-                    self.scope.push(Frame::Params(l));
-                    cur = body;
+        let res = self.module_body(e);
+        self.scope.truncate(mark);
+        res
+    }
+
+    /// A module's body: an attribute set, possibly under `mkIf`, `optionalAttrs`, `if`,
+    /// `mkMerge`, `//`, priority wrappers, `let`, `with` or a function of the module arguments.
+    fn module_body(&mut self, e: &ast::Expr) -> bool {
+        if self.depth > MAX_DEPTH {
+            return false;
+        }
+        self.depth += 1;
+        let mark = self.scope.len();
+        let res = match e {
+            ast::Expr::Paren(p) => p.expr().is_some_and(|x| self.module_body(&x)),
+            ast::Expr::Lambda(l) => match l.body() {
+                Some(body) => {
+                    self.scope.push(Frame::Params(l.clone()));
+                    self.module_body(&body)
                 }
-                ast::Expr::LetIn(l) => {
-                    let Some(body) = l.body() else { break false };
+                None => false,
+            },
+            ast::Expr::LetIn(l) => match l.body() {
+                Some(body) => {
                     self.scope.push(Frame::Binds(l.syntax().clone()));
-                    cur = body;
+                    self.module_body(&body)
                 }
-                ast::Expr::With(w) => {
-                    let Some(body) = w.body() else { break false };
+                None => false,
+            },
+            ast::Expr::With(w) => match w.body() {
+                Some(body) => {
                     self.scope.push(Frame::With);
-                    cur = body;
+                    self.module_body(&body)
                 }
-                ast::Expr::AttrSet(set) => {
-                    self.module_attrs(&set);
-                    break true;
-                }
-                _ => break false,
+                None => false,
+            },
+            ast::Expr::AttrSet(set) => {
+                self.module_attrs(set);
+                true
             }
+            ast::Expr::Apply(a) => match wrapper(a) {
+                Some(Wrap::If(c, x)) => match self.cond(&c) {
+                    Cond::Never => true,
+                    Cond::Always => self.module_body(&x),
+                    Cond::Written(c) => {
+                        self.conds.push(c);
+                        let r = self.module_body(&x);
+                        self.conds.pop();
+                        r
+                    }
+                },
+                Some(Wrap::Prio(p, x)) => {
+                    let saved = self.prio;
+                    if let Some(p) = p {
+                        self.prio = p;
+                    }
+                    let r = self.module_body(&x);
+                    self.prio = saved;
+                    r
+                }
+                Some(Wrap::Merge(list)) => {
+                    let mut items = Vec::new();
+                    list_items(&list, &mut items);
+                    let mut any = false;
+                    for item in items {
+                        any |= self.module_body(&item);
+                    }
+                    any
+                }
+                Some(Wrap::Both(a, b)) => {
+                    let l = self.module_body(&a);
+                    self.module_body(&b) || l
+                }
+                Some(Wrap::Import(_)) | None => false,
+            },
+            ast::Expr::IfElse(ie) => {
+                let (then, other) = (ie.body(), ie.else_body());
+                match ie.condition().map(|c| self.cond(&c)) {
+                    Some(Cond::Always) => then.is_some_and(|b| self.module_body(&b)),
+                    Some(Cond::Never) => other.is_some_and(|b| self.module_body(&b)),
+                    c => {
+                        let c = match c {
+                            Some(Cond::Written(c)) => c,
+                            _ => String::new(),
+                        };
+                        let mut any = false;
+                        if let Some(b) = then {
+                            self.conds.push(c.clone());
+                            any |= self.module_body(&b);
+                            self.conds.pop();
+                        }
+                        if let Some(b) = other {
+                            self.conds.push(format!("!({c})"));
+                            any |= self.module_body(&b);
+                            self.conds.pop();
+                        }
+                        any
+                    }
+                }
+            }
+            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
+                let l = b.lhs().is_some_and(|x| self.module_body(&x));
+                b.rhs().is_some_and(|x| self.module_body(&x)) || l
+            }
+            ast::Expr::Ident(i) => {
+                let name = ident_text(i).unwrap_or_default();
+                match lookup(&self.scope, &name) {
+                    Found::Expr(x, idx) => self.in_scope(idx, |w| w.module_body(&x)),
+                    _ => false,
+                }
+            }
+            _ => false,
         };
         self.scope.truncate(mark);
+        self.depth -= 1;
         res
     }
 
@@ -592,6 +880,7 @@ impl Walker {
                 .and_then(|p| p.attrs().next())
                 .is_some_and(|a| attr_is(&a, "config") || attr_is(&a, "options"))
         });
+        let prefix_mark = self.prefix.len();
         for entry in set.entries() {
             match entry {
                 ast::Entry::AttrpathValue(apv) => {
@@ -605,7 +894,7 @@ impl Walker {
                         "config" => {
                             self.prefix.extend(names[1..].iter().cloned());
                             self.walk(&value, ap.syntax().text_range());
-                            self.prefix.clear();
+                            self.prefix.truncate(prefix_mark);
                         }
                         "_file" | "key" | "disabledModules" | "_class" | "freeformType"
                         | "meta" | "require" => {}
@@ -613,7 +902,7 @@ impl Walker {
                         _ => {
                             self.prefix.extend(names);
                             self.walk(&value, ap.syntax().text_range());
-                            self.prefix.clear();
+                            self.prefix.truncate(prefix_mark);
                         }
                     }
                 }
@@ -656,18 +945,15 @@ impl Walker {
                 self.name_origins(&name, range)
             };
             let value = if let Some(from) = inh.from() {
-                Val {
-                    v: Value::Unknown(format!(
+                Val::new(
+                    Value::Unknown(format!(
                         "{}.{name}",
-                        snippet(
-                            &from
-                                .expr()
-                                .map(|e| e.syntax().text().to_string())
-                                .unwrap_or_default()
-                        )
+                        from.expr()
+                            .map(|e| node_snippet(e.syntax()))
+                            .unwrap_or_default()
                     )),
                     range,
-                }
+                )
             } else {
                 let mut v = self.resolve(&name, range, &self.scope, self.depth);
                 v.range = range;
@@ -683,10 +969,10 @@ impl Walker {
     /// unwrapped, anything else is a leaf.
     fn walk(&mut self, e: &ast::Expr, key_range: TextRange) {
         if self.depth > MAX_DEPTH {
-            let v = Val {
-                v: Value::Unknown(node_snippet(e.syntax())),
-                range: e.syntax().text_range(),
-            };
+            let v = Val::new(
+                Value::Unknown(node_snippet(e.syntax())),
+                e.syntax().text_range(),
+            );
             self.record(v, key_range);
             return;
         }
@@ -742,25 +1028,56 @@ impl Walker {
                     self.walk(&x, key_range);
                     self.prio = saved;
                 }
-                Some(Wrap::If(c, x)) => {
-                    self.conds.push(cond_text(&c));
-                    self.walk(&x, key_range);
-                    self.conds.pop();
-                }
+                Some(Wrap::If(c, x)) => match self.cond(&c) {
+                    Cond::Never => {}
+                    Cond::Always => self.walk(&x, key_range),
+                    Cond::Written(c) => {
+                        self.conds.push(c);
+                        self.walk(&x, key_range);
+                        self.conds.pop();
+                    }
+                },
                 Some(Wrap::Merge(list)) => self.walk_merge(&list, key_range),
-                Some(Wrap::Import(_)) | None => self.leaf(e, key_range),
+                Some(Wrap::Both(l, r)) => {
+                    self.walk(&l, key_range);
+                    self.walk(&r, key_range);
+                }
+                Some(Wrap::Import(_)) => self.leaf(e, key_range),
+                None => {
+                    if !self.walk_generated(a, key_range) {
+                        self.leaf(e, key_range);
+                    }
+                }
             },
             ast::Expr::IfElse(ie) => {
-                let c = ie.condition().map(|c| cond_text(&c)).unwrap_or_default();
-                if let Some(b) = ie.body() {
-                    self.conds.push(c.clone());
-                    self.walk(&b, key_range);
-                    self.conds.pop();
-                }
-                if let Some(b) = ie.else_body() {
-                    self.conds.push(format!("!({c})"));
-                    self.walk(&b, key_range);
-                    self.conds.pop();
+                let (then, other) = (ie.body(), ie.else_body());
+                match ie.condition().map(|c| self.cond(&c)) {
+                    Some(Cond::Always) => {
+                        if let Some(b) = then {
+                            self.walk(&b, key_range);
+                        }
+                    }
+                    Some(Cond::Never) => {
+                        if let Some(b) = other {
+                            self.walk(&b, key_range);
+                        }
+                    }
+                    c => {
+                        let c = match c {
+                            Some(Cond::Written(c)) => c,
+                            _ => String::new(),
+                        };
+                        if let Some(b) = then {
+                            self.conds.push(c.clone());
+                            self.walk(&b, key_range);
+                            self.conds.pop();
+                        }
+                        if let Some(b) = other {
+                            self.conds.push(format!("!({c})"));
+                            self.walk(&b, key_range);
+                            self.conds.pop();
+                        }
+                    }
                 }
             }
             ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
@@ -799,10 +1116,7 @@ impl Walker {
                 let name = ident_text(i).unwrap_or_default();
                 match lookup(&self.scope, &name) {
                     Found::Expr(x, idx) if is_structural(&x) => {
-                        let inner: Vec<Frame> = self.scope[..=idx].to_vec();
-                        let saved = std::mem::replace(&mut self.scope, inner);
-                        self.walk(&x, key_range);
-                        self.scope = saved;
+                        self.in_scope(idx, |w| w.walk(&x, key_range));
                     }
                     _ => self.leaf(e, key_range),
                 }
@@ -812,27 +1126,77 @@ impl Walker {
         self.depth -= 1;
     }
 
+    /// `lib.genAttrs NAMES (n: { ... })` and `lib.mapAttrs (n: v: { ... }) SET`: the body once
+    /// per name, with the name known. Returns false when `a` is neither (or the names are not
+    /// known and the body is not a set).
+    fn walk_generated(&mut self, a: &ast::Apply, key_range: TextRange) -> bool {
+        let Some((name, args)) = unroll(a) else {
+            return false;
+        };
+        let (names, f) = match (name.as_str(), args.as_slice()) {
+            ("genAttrs", [names, f]) => {
+                let names = self.eval(names, &self.scope, self.depth + 1);
+                let Value::List(items) = names.v else {
+                    return false;
+                };
+                let names: Option<Vec<String>> = items
+                    .iter()
+                    .map(|i| i.v.as_str().map(str::to_string))
+                    .collect();
+                (names, f.clone())
+            }
+            ("mapAttrs", [f, set]) => {
+                let set = self.eval(set, &self.scope, self.depth + 1);
+                let Value::Attrs(kv) = set.v else {
+                    return false;
+                };
+                let names: Vec<String> = kv
+                    .into_iter()
+                    .filter(|(k, _)| !k.contains('.'))
+                    .map(|(k, _)| k)
+                    .collect();
+                (Some(names), f.clone())
+            }
+            _ => return false,
+        };
+        let ast::Expr::Lambda(l) = unparen(&f) else {
+            return false;
+        };
+        let Some(param) = ident_param(&l) else {
+            return false;
+        };
+        // `mapAttrs (n: v: BODY)`: the second parameter is the value, not known.
+        let (body, inner) = match l.body() {
+            Some(ast::Expr::Lambda(v)) if name == "mapAttrs" => (v.body(), Some(v)),
+            b => (b, None),
+        };
+        let Some(body) = body else { return false };
+        let Some(names) = names else { return false };
+        if names.is_empty() {
+            return true;
+        }
+        for n in names {
+            let mark = self.scope.len();
+            self.scope.push(Frame::Bound(
+                param.clone(),
+                Val::new(Value::Str(n.clone()), l.syntax().text_range()),
+            ));
+            if let Some(v) = &inner {
+                self.scope.push(Frame::Params(v.clone()));
+            }
+            self.prefix.push(n);
+            self.walk(&body, key_range);
+            self.prefix.pop();
+            self.scope.truncate(mark);
+        }
+        true
+    }
+
     fn walk_merge(&mut self, list: &ast::Expr, key_range: TextRange) {
-        match list {
-            ast::Expr::List(l) => {
-                for item in l.items() {
-                    self.walk(&item, key_range);
-                }
-            }
-            ast::Expr::Paren(p) => {
-                if let Some(x) = p.expr() {
-                    self.walk_merge(&x, key_range);
-                }
-            }
-            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat) => {
-                if let Some(l) = b.lhs() {
-                    self.walk_merge(&l, key_range);
-                }
-                if let Some(r) = b.rhs() {
-                    self.walk_merge(&r, key_range);
-                }
-            }
-            other => self.leaf(other, key_range),
+        let mut items = Vec::new();
+        list_items(list, &mut items);
+        for item in items {
+            self.walk(&item, key_range);
         }
     }
 
@@ -865,43 +1229,64 @@ impl Walker {
             origins,
         });
     }
+}
 
-    // ----- imports and flakes -----
-
-    fn imports(&mut self, e: &ast::Expr) {
-        match e {
-            ast::Expr::List(l) => {
-                for item in l.items() {
-                    self.import_item(&item);
-                }
-            }
-            ast::Expr::Paren(p) => {
-                if let Some(x) = p.expr() {
-                    self.imports(&x);
-                }
-            }
+/// The items of a list expression: `[ ... ]`, `a ++ b`, in parentheses (without recursion
+/// beyond [`MAX_DEPTH`] levels of `++`).
+fn list_items(e: &ast::Expr, out: &mut Vec<ast::Expr>) {
+    let mut stack = vec![e.clone()];
+    let mut steps = 0;
+    while let Some(e) = stack.pop() {
+        steps += 1;
+        if steps > 4096 {
+            break;
+        }
+        match unparen(&e) {
+            ast::Expr::List(l) => out.extend(l.items()),
             ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat) => {
-                if let Some(l) = b.lhs() {
-                    self.imports(&l);
-                }
                 if let Some(r) = b.rhs() {
-                    self.imports(&r);
+                    stack.push(r);
+                }
+                if let Some(l) = b.lhs() {
+                    stack.push(l);
                 }
             }
-            other => {
-                let r = other.syntax().text_range();
-                let m = self.module;
-                self.out.modules[m]
-                    .imports
-                    .push(ModuleRef::External(node_snippet(other.syntax()), r));
-            }
+            other => out.push(other),
         }
     }
+}
 
-    fn import_item(&mut self, item: &ast::Expr) {
-        let r = self.module_ref(item);
-        if let Some(r) = r {
-            let m = self.module;
+/// Function names that list a directory's modules when given a directory.
+fn lists_directory(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "list", "readdir", "import", "load", "files", "tree", "scan", "modules", "collect", "dir",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// Functions that list a directory recursively (the others list one level).
+fn lists_recursively(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("recursive") || n.contains("tree") || n == "load" || n.contains("fileset")
+}
+
+/// Where a module list is walked from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListCx {
+    /// A module's `imports`: inline modules belong to the module.
+    Imports,
+    /// A system's `modules`: inline modules are modules of their own.
+    System,
+}
+
+impl Walker {
+    fn imports(&mut self, e: &ast::Expr) {
+        let mut refs = Vec::new();
+        self.module_list(e, &mut refs, ListCx::Imports, 0);
+        let m = self.module;
+        for r in refs {
             if let ModuleRef::External(text, _) = &r {
                 if text.contains("profiles/hardened.nix") {
                     self.out.modules[m].hardened_profile = true;
@@ -911,141 +1296,921 @@ impl Walker {
         }
     }
 
-    /// What a module reference (an `imports` entry, a `modules` entry) is. Inline modules are
-    /// walked into the current module and yield `None`.
-    fn module_ref(&mut self, item: &ast::Expr) -> Option<ModuleRef> {
-        let range = item.syntax().text_range();
-        match item {
-            ast::Expr::Paren(p) => p.expr().and_then(|x| self.module_ref(&x)),
-            ast::Expr::PathRel(p) => {
-                let text = p.syntax().text().to_string();
-                if text.contains("${") {
-                    Some(ModuleRef::External(snippet(&text), range))
-                } else {
-                    Some(ModuleRef::Path(text, range))
+    /// The module references of a module list (an `imports` value, a system's `modules`).
+    fn module_list(&mut self, e: &ast::Expr, out: &mut Vec<ModuleRef>, cx: ListCx, depth: u32) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let range = e.syntax().text_range();
+        match e {
+            ast::Expr::Paren(p) => {
+                if let Some(x) = p.expr() {
+                    self.module_list(&x, out, cx, depth + 1);
                 }
             }
-            ast::Expr::PathAbs(_)
-            | ast::Expr::PathHome(_)
-            | ast::Expr::PathSearch(_)
-            | ast::Expr::Str(_)
-            | ast::Expr::Select(_)
-            | ast::Expr::BinOp(_) => Some(ModuleRef::External(node_snippet(item.syntax()), range)),
+            ast::Expr::List(l) => {
+                for item in l.items() {
+                    self.module_item(&item, out, cx, depth + 1);
+                }
+            }
+            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat) => {
+                for side in [b.lhs(), b.rhs()].into_iter().flatten() {
+                    self.module_list(&side, out, cx, depth + 1);
+                }
+            }
+            ast::Expr::Ident(i) => {
+                let name = ident_text(i).unwrap_or_default();
+                match lookup(&self.scope, &name) {
+                    Found::Expr(x, idx) => {
+                        self.in_scope(idx, |w| w.module_list(&x, out, cx, depth + 1));
+                    }
+                    _ => out.push(ModuleRef::External(name, range)),
+                }
+            }
+            ast::Expr::IfElse(ie) => {
+                for b in [ie.body(), ie.else_body()].into_iter().flatten() {
+                    self.module_list(&b, out, cx, depth + 1);
+                }
+            }
+            ast::Expr::LetIn(l) => {
+                if let Some(body) = l.body() {
+                    self.scope.push(Frame::Binds(l.syntax().clone()));
+                    self.module_list(&body, out, cx, depth + 1);
+                    self.scope.pop();
+                }
+            }
+            ast::Expr::With(w) => {
+                if let Some(body) = w.body() {
+                    self.scope.push(Frame::With);
+                    self.module_list(&body, out, cx, depth + 1);
+                    self.scope.pop();
+                }
+            }
+            ast::Expr::Apply(a) => self.module_call(a, out, cx, depth),
+            // A single module where a list is expected (`imports = ./x.nix;` is an error in
+            // Nix, but `modules = common;` is often a list bound elsewhere).
+            _ => self.module_item(e, out, cx, depth + 1),
+        }
+    }
+
+    /// A function call in a module list: `lib.optionals c [ ... ]`, `lib.flatten [ ... ]`,
+    /// `map f [ ... ]`, a directory lister, or `f ./path` / `f "rel/path"`.
+    fn module_call(&mut self, a: &ast::Apply, out: &mut Vec<ModuleRef>, cx: ListCx, depth: u32) {
+        let range = a.syntax().text_range();
+        match wrapper(a) {
+            Some(Wrap::Import(x)) => return self.module_item(&x, out, cx, depth + 1),
+            Some(Wrap::If(_, x) | Wrap::Prio(_, x)) => {
+                return self.module_list(&x, out, cx, depth + 1)
+            }
+            Some(Wrap::Merge(x)) => return self.module_list(&x, out, cx, depth + 1),
+            Some(Wrap::Both(..)) | None => {}
+        }
+        let Some((head, args)) = unroll_head(a) else {
+            return;
+        };
+        let name = head_name(&head).unwrap_or_default();
+        match (name.as_str(), args.as_slice()) {
+            ("optionals" | "optional", [_, x]) => {
+                if name == "optional" {
+                    self.module_item(x, out, cx, depth + 1);
+                } else {
+                    self.module_list(x, out, cx, depth + 1);
+                }
+            }
+            ("flatten" | "concatLists" | "unique" | "toList", [x]) => {
+                self.module_list(x, out, cx, depth + 1);
+            }
+            ("map", [f, list]) => self.module_map(f, list, out, cx, depth),
+            ("attrValues", [x]) => self.module_attr_values(x, out, cx, depth),
+            _ => {
+                // A function given a directory lists it; given a file or a string naming one,
+                // it is that module (`import ./x.nix args`, `relativeToRoot "hosts/a"`).
+                let mut found = false;
+                for arg in &args {
+                    match unparen(arg) {
+                        ast::Expr::PathRel(_) | ast::Expr::BinOp(_) => {
+                            if let Some(p) = self.path_template(arg, depth + 1) {
+                                found = true;
+                                if p.contains("${") {
+                                    out.push(ModuleRef::Template(p, range));
+                                } else if lists_directory(&name) && name != "import" {
+                                    let rec = lists_recursively(&name);
+                                    out.push(ModuleRef::Dir(
+                                        if rec { format!("{p}/**") } else { p },
+                                        range,
+                                    ));
+                                } else {
+                                    out.push(ModuleRef::Path(p, range));
+                                }
+                            }
+                        }
+                        ast::Expr::Str(_) => {
+                            if let Some(s) = self.eval(arg, &self.scope, self.depth + 1).v.as_str()
+                            {
+                                if looks_relative(s) {
+                                    found = true;
+                                    out.push(ModuleRef::Rooted(s.to_string(), range));
+                                }
+                            }
+                        }
+                        ast::Expr::AttrSet(set) if lists_directory(&name) => {
+                            // `haumea.lib.load { src = ./src; }`, `importApply`-style sets.
+                            for key in ["src", "path", "dir", "root"] {
+                                let v = set.attrpath_values().find_map(|apv| {
+                                    let ap = apv.attrpath()?;
+                                    let mut it = ap.attrs();
+                                    let first = it.next()?;
+                                    (attr_is(&first, key) && it.next().is_none())
+                                        .then(|| apv.value())
+                                        .flatten()
+                                });
+                                if let Some(p) = v.and_then(|v| self.path_template(&v, depth + 1)) {
+                                    found = true;
+                                    out.push(ModuleRef::Dir(format!("{p}/**"), range));
+                                }
+                            }
+                        }
+                        ast::Expr::List(_) if !TRANSFORM.contains(&name.as_str()) => {
+                            found = true;
+                            self.module_list(arg, out, cx, depth + 1);
+                        }
+                        _ => {}
+                    }
+                }
+                if !found {
+                    out.push(ModuleRef::External(node_snippet(a.syntax()), range));
+                }
+            }
+        }
+    }
+
+    /// `map f [ ... ]` in a module list: with `f = n: ./dir/${n}.nix`, each element put in;
+    /// with a path-making function (`relativeToRoot`, `import`), each string or path element.
+    fn module_map(
+        &mut self,
+        f: &ast::Expr,
+        list: &ast::Expr,
+        out: &mut Vec<ModuleRef>,
+        cx: ListCx,
+        depth: u32,
+    ) {
+        let range = list.syntax().text_range();
+        let items = self.eval(list, &self.scope, self.depth + 1);
+        let Value::List(items) = items.v else {
+            out.push(ModuleRef::External(node_snippet(list.syntax()), range));
+            return;
+        };
+        if let ast::Expr::Lambda(l) = unparen(f) {
+            let (Some(param), Some(body)) = (ident_param(&l), l.body()) else {
+                return;
+            };
+            for item in items {
+                let mark = self.scope.len();
+                self.scope.push(Frame::Bound(param.clone(), item));
+                let mut refs = Vec::new();
+                self.module_item(&body, &mut refs, cx, depth + 1);
+                self.scope.truncate(mark);
+                out.extend(refs);
+            }
+            return;
+        }
+        for item in items {
+            match item.v {
+                Value::Str(s) if looks_relative(&s) => {
+                    out.push(ModuleRef::Rooted(s, item.range));
+                }
+                Value::Path(p) => out.push(ModuleRef::Path(p, item.range)),
+                _ => {}
+            }
+        }
+    }
+
+    /// `builtins.attrValues X` in a module list: the values of a set written here, or every
+    /// module of this flake (`attrValues self.nixosModules`).
+    fn module_attr_values(
+        &mut self,
+        x: &ast::Expr,
+        out: &mut Vec<ModuleRef>,
+        cx: ListCx,
+        depth: u32,
+    ) {
+        let range = x.syntax().text_range();
+        match unparen(x) {
+            ast::Expr::AttrSet(set) => {
+                for apv in set.attrpath_values() {
+                    if let Some(v) = apv.value() {
+                        self.module_item(&v, out, cx, depth + 1);
+                    }
+                }
+            }
+            ast::Expr::Select(_) => {
+                // `attrValues outputs.nixosModules` (the whole set) or one of its members.
+                let text: String = x
+                    .syntax()
+                    .text()
+                    .to_string()
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+                    .collect();
+                let whole = ["self.", "outputs.", "inputs.self.", "config.flake."]
+                    .iter()
+                    .any(|b| {
+                        text.strip_prefix(b)
+                            .is_some_and(|m| m == "nixosModules" || m == "darwinModules")
+                    });
+                if whole || flake_module(x).is_some() {
+                    out.push(ModuleRef::Flake("*".into(), range));
+                } else {
+                    out.push(ModuleRef::External(node_snippet(x.syntax()), range));
+                }
+            }
+            ast::Expr::Ident(i) => {
+                let name = ident_text(&i).unwrap_or_default();
+                if let Found::Expr(v, idx) = lookup(&self.scope, &name) {
+                    self.in_scope(idx, |w| w.module_attr_values(&v, out, cx, depth + 1));
+                } else {
+                    out.push(ModuleRef::External(name, range));
+                }
+            }
+            other => {
+                let mut refs = Vec::new();
+                self.module_item(&other, &mut refs, cx, depth + 1);
+                // `attrValues (import ./modules)`: every module that file exports.
+                for r in refs {
+                    match r {
+                        ModuleRef::Path(p, r) => out.push(ModuleRef::Flake(format!("*{p}"), r)),
+                        other => out.push(other),
+                    }
+                }
+            }
+        }
+    }
+
+    /// One entry of a module list.
+    fn module_item(&mut self, item: &ast::Expr, out: &mut Vec<ModuleRef>, cx: ListCx, depth: u32) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let range = item.syntax().text_range();
+        match item {
+            ast::Expr::Paren(p) => {
+                if let Some(x) = p.expr() {
+                    self.module_item(&x, out, cx, depth + 1);
+                }
+            }
+            ast::Expr::PathRel(_) | ast::Expr::BinOp(_) => {
+                if let ast::Expr::BinOp(b) = item {
+                    if b.operator() == Some(BinOpKind::Concat) {
+                        return self.module_list(item, out, cx, depth + 1);
+                    }
+                }
+                match self.path_template(item, depth + 1) {
+                    Some(p) if p.contains("${") => out.push(ModuleRef::Template(p, range)),
+                    Some(p) => out.push(ModuleRef::Path(p, range)),
+                    None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+                }
+            }
+            ast::Expr::Str(s) => match self.string_origin_path(s) {
+                Some(p) => out.push(ModuleRef::Path(p, range)),
+                None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+            },
+            ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
+                out.push(ModuleRef::External(node_snippet(item.syntax()), range));
+            }
+            ast::Expr::Select(_) => match flake_module(item) {
+                Some(name) => out.push(ModuleRef::Flake(name, range)),
+                None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+            },
             ast::Expr::Apply(a) => match wrapper(a) {
-                Some(Wrap::Import(x)) => self.module_ref(&x),
-                _ => Some(ModuleRef::External(node_snippet(item.syntax()), range)),
+                Some(Wrap::Import(x)) => self.module_item(&x, out, cx, depth + 1),
+                _ => self.module_call(a, out, cx, depth + 1),
             },
             ast::Expr::Ident(i) => {
                 let name = ident_text(i).unwrap_or_default();
                 match lookup(&self.scope, &name) {
-                    Found::Expr(x, idx) if self.depth < MAX_DEPTH => {
-                        let inner: Vec<Frame> = self.scope[..=idx].to_vec();
-                        let saved = std::mem::replace(&mut self.scope, inner);
-                        self.depth += 1;
-                        let r = self.module_ref(&x);
-                        self.depth -= 1;
-                        self.scope = saved;
-                        r
+                    Found::Expr(x, idx) => {
+                        self.in_scope(idx, |w| w.module_item(&x, out, cx, depth + 1));
                     }
-                    _ => Some(ModuleRef::External(name, range)),
+                    Found::Val(v) => match v.v {
+                        Value::Path(p) => out.push(ModuleRef::Path(p, range)),
+                        Value::Str(s) if looks_relative(&s) => {
+                            out.push(ModuleRef::Rooted(s, range));
+                        }
+                        _ => out.push(ModuleRef::External(name, range)),
+                    },
+                    _ => out.push(ModuleRef::External(name, range)),
                 }
             }
-            ast::Expr::AttrSet(_) | ast::Expr::Lambda(_) | ast::Expr::LetIn(_) => {
-                // An inline module: its settings belong to the current module.
-                let saved_prefix = std::mem::take(&mut self.prefix);
-                let saved_conds = std::mem::take(&mut self.conds);
-                let saved_prio = std::mem::replace(&mut self.prio, priority::NORMAL);
-                self.module_root(item);
-                self.prefix = saved_prefix;
-                self.conds = saved_conds;
-                self.prio = saved_prio;
-                None
+            ast::Expr::List(_) => self.module_list(item, out, cx, depth + 1),
+            ast::Expr::IfElse(ie) => {
+                for b in [ie.body(), ie.else_body()].into_iter().flatten() {
+                    self.module_item(&b, out, cx, depth + 1);
+                }
             }
-            _ => Some(ModuleRef::External(node_snippet(item.syntax()), range)),
+            ast::Expr::AttrSet(_) | ast::Expr::Lambda(_) | ast::Expr::LetIn(_) => match cx {
+                ListCx::Imports => {
+                    // An inline module: its settings belong to the current module.
+                    let saved_prefix = std::mem::take(&mut self.prefix);
+                    let saved_conds = std::mem::take(&mut self.conds);
+                    let saved_prio = std::mem::replace(&mut self.prio, priority::NORMAL);
+                    self.module_root(item);
+                    self.prefix = saved_prefix;
+                    self.conds = saved_conds;
+                    self.prio = saved_prio;
+                }
+                ListCx::System => {
+                    let idx = self.out.modules.len();
+                    self.out.modules.push(Module {
+                        is_module: true,
+                        ..Module::default()
+                    });
+                    let saved = std::mem::replace(&mut self.module, idx);
+                    let saved_prefix = std::mem::take(&mut self.prefix);
+                    let saved_conds = std::mem::take(&mut self.conds);
+                    self.module_root(item);
+                    self.prefix = saved_prefix;
+                    self.conds = saved_conds;
+                    self.module = saved;
+                    out.push(ModuleRef::Inline(idx));
+                }
+            },
+            _ => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
         }
     }
 
-    /// Find `nixosSystem { modules = [ ... ]; }` and `darwinSystem { ... }` calls.
-    fn systems(&mut self, root: &SyntaxNode) {
-        for node in root.descendants() {
-            let Some(apply) = ast::Apply::cast(node) else {
-                continue;
-            };
-            let Some(head) = apply.lambda().as_ref().and_then(head_name) else {
-                continue;
-            };
-            let kind = match head.as_str() {
-                "nixosSystem" => ModuleKind::NixOS,
-                "darwinSystem" => ModuleKind::Darwin,
-                _ => continue,
-            };
-            let Some(arg) = apply.argument() else {
-                continue;
-            };
-            let Some(modules) = find_modules_attr(&arg) else {
-                continue;
-            };
-            let name = system_name(apply.syntax()).unwrap_or_else(|| {
-                format!("{head}@{}", u32::from(apply.syntax().text_range().start()))
-            });
-            self.scope = ancestor_scope(modules.syntax());
-            let mut refs = Vec::new();
-            self.collect_system_modules(&modules, &mut refs);
-            self.scope.clear();
-            self.out.systems.push(SystemDecl {
-                name,
-                kind,
-                modules: refs,
-                range: apply.syntax().text_range(),
-            });
+    /// `"${./x}"`: the path interpolated, when the string is only that.
+    fn string_origin_path(&self, s: &ast::Str) -> Option<String> {
+        let mut parts = crate::value::str_parts(s)?.into_iter();
+        let first = parts.next()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        match first {
+            ast::InterpolPart::Interpolation(i) => {
+                let e = i.expr()?;
+                self.path_template(&e, 0).filter(|p| !p.contains("${"))
+            }
+            ast::InterpolPart::Literal(_) => None,
         }
     }
 
-    fn collect_system_modules(&mut self, e: &ast::Expr, refs: &mut Vec<ModuleRef>) {
+    /// A relative path as written, with interpolations of known strings put in and unknown
+    /// ones written `${…}`: `./hosts/${name}`, `./. + "/hosts/${host}"`, `../modules + "/x"`.
+    /// `None` when it is not a relative path.
+    fn path_template(&self, e: &ast::Expr, depth: u32) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
         match e {
-            ast::Expr::List(l) => {
-                for item in l.items() {
-                    match &item {
-                        ast::Expr::AttrSet(_) | ast::Expr::Lambda(_) | ast::Expr::LetIn(_) => {
-                            // An inline module of its own.
-                            let idx = self.out.modules.len();
-                            self.out.modules.push(Module {
-                                is_module: true,
-                                ..Module::default()
-                            });
-                            let saved = std::mem::replace(&mut self.module, idx);
-                            self.module_root(&item);
-                            self.module = saved;
-                            refs.push(ModuleRef::Inline(idx));
-                        }
-                        other => {
-                            if let Some(r) = self.module_ref(other) {
-                                refs.push(r);
+            ast::Expr::Paren(p) => self.path_template(&p.expr()?, depth + 1),
+            ast::Expr::PathRel(p) => {
+                let mut out = String::new();
+                for part in p.syntax().children_with_tokens() {
+                    match part {
+                        rnix::NodeOrToken::Token(t) => out.push_str(t.text()),
+                        rnix::NodeOrToken::Node(n) => {
+                            match ast::Interpol::cast(n)
+                                .and_then(|i| i.expr())
+                                .map(|x| self.eval(&x, &self.scope, self.depth + 1).v)
+                            {
+                                Some(Value::Str(s)) => out.push_str(&s),
+                                _ => out.push_str("${…}"),
                             }
                         }
                     }
                 }
+                Some(out)
             }
-            ast::Expr::Paren(p) => {
-                if let Some(x) = p.expr() {
-                    self.collect_system_modules(&x, refs);
+            ast::Expr::Ident(i) => {
+                let name = ident_text(i)?;
+                match lookup(&self.scope, &name) {
+                    Found::Expr(x, idx) => {
+                        let inner: Vec<Frame> = self.scope[..=idx].to_vec();
+                        let w = Walker {
+                            out: FileIndex::default(),
+                            prefix: Vec::new(),
+                            conds: Vec::new(),
+                            scope: inner,
+                            prio: priority::NORMAL,
+                            module: 0,
+                            depth: self.depth,
+                        };
+                        w.path_template(&x, depth + 1)
+                    }
+                    Found::Val(Val {
+                        v: Value::Path(p), ..
+                    }) => Some(p),
+                    _ => None,
                 }
             }
-            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat) => {
-                if let Some(l) = b.lhs() {
-                    self.collect_system_modules(&l, refs);
-                }
-                if let Some(r) = b.rhs() {
-                    self.collect_system_modules(&r, refs);
-                }
+            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Add) => {
+                let l = self.path_template(&b.lhs()?, depth + 1)?;
+                let r = b.rhs()?;
+                let r = match self.eval(&r, &self.scope, self.depth + 1).v {
+                    Value::Str(s) | Value::Interp(s) => s,
+                    _ => self.path_template(&r, depth + 1)?,
+                };
+                let l = l.trim_end_matches('/');
+                let r = r.trim_start_matches('/');
+                Some(if l == "." {
+                    format!("./{r}")
+                } else {
+                    format!("{l}/{r}")
+                })
             }
-            other => refs.push(ModuleRef::External(
-                node_snippet(other.syntax()),
-                other.syntax().text_range(),
-            )),
+            _ => None,
+        }
+    }
+}
+
+/// A string that names a path relative to something: `hosts/common/core`, `modules/x.nix`.
+fn looks_relative(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('/')
+        && !s.contains("://")
+        && !s.contains(char::is_whitespace)
+        && (s.contains('/') || s.ends_with(".nix"))
+}
+
+/// `self.nixosModules.NAME` (also through `inputs.self`, `outputs`, `config.flake`, and
+/// `darwinModules`): NAME.
+fn flake_module(e: &ast::Expr) -> Option<String> {
+    let ast::Expr::Select(s) = unparen(e) else {
+        return None;
+    };
+    if s.default_expr().is_some() {
+        return None;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    // The base of the select and its attribute path.
+    match s.expr()? {
+        ast::Expr::Ident(i) => parts.push(ident_text(&i)?),
+        _ => return None,
+    }
+    for a in s.attrpath()?.attrs() {
+        parts.push(match &a {
+            ast::Attr::Ident(i) => ident_text(i)?,
+            ast::Attr::Str(st) => {
+                let mut t = String::new();
+                for p in crate::value::str_parts(st)? {
+                    match p {
+                        ast::InterpolPart::Literal(l) => t.push_str(&l),
+                        ast::InterpolPart::Interpolation(_) => return None,
+                    }
+                }
+                t
+            }
+            ast::Attr::Dynamic(_) => return None,
+        });
+    }
+    let p: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let rest = match p.as_slice() {
+        ["self" | "outputs", rest @ ..] | ["inputs", "self", rest @ ..] => rest,
+        ["config", "flake", rest @ ..] => rest,
+        _ => return None,
+    };
+    match rest {
+        ["nixosModules" | "darwinModules" | "modules", name] => Some((*name).to_string()),
+        ["modules", "nixos" | "darwin", name] => Some((*name).to_string()),
+        _ => None,
+    }
+}
+
+/// Names of attributes that hold a system's modules in a call building one.
+const MODULE_ATTRS: &[&str] = &[
+    "modules",
+    "nixos-modules",
+    "nixosModules",
+    "nixos_modules",
+    "extraModules",
+    "systemModules",
+    "hostModules",
+];
+
+/// A function that builds a system when given a `modules` list: `nixosSystem`,
+/// `darwinSystem`, and helpers named like `mkHost`, `mkSystem`, `mkNixos`, `mkMachine`.
+fn system_builder(name: &str) -> Option<ModuleKind> {
+    let n = name.to_ascii_lowercase();
+    if n.contains("darwin") || n.contains("macos") {
+        return Some(ModuleKind::Darwin);
+    }
+    if n.contains("home") {
+        return None;
+    }
+    (n == "nixossystem"
+        || n.starts_with("mk")
+            && ["host", "system", "nixos", "machine", "computer", "server"]
+                .iter()
+                .any(|w| n.contains(w))
+        || n.ends_with("system") && n != "system")
+        .then_some(ModuleKind::NixOS)
+}
+
+impl Walker {
+    /// One pass over the tree for what is not an option assignment: system-building calls,
+    /// colmena nodes, clan machines, exported modules, and `import nixpkgs { config = ...; }`.
+    fn scan(&mut self, root: &SyntaxNode, src: &str) {
+        let systems = ["System", "modules", "Modules", "mk", "colmena", "machines"]
+            .iter()
+            .any(|w| src.contains(w));
+        let insecure =
+            src.contains("permittedInsecurePackages") || src.contains("allowInsecurePredicate");
+        if !systems && !insecure {
+            return;
+        }
+        for node in root.descendants() {
+            match node.kind() {
+                SyntaxKind::NODE_APPLY if systems || insecure => {
+                    let Some(apply) = ast::Apply::cast(node) else {
+                        continue;
+                    };
+                    // The outermost application of a head only (`f a b` is two Apply nodes).
+                    if apply
+                        .syntax()
+                        .parent()
+                        .and_then(ast::Apply::cast)
+                        .is_some_and(|p| p.lambda().is_some_and(|l| l.syntax() == apply.syntax()))
+                    {
+                        continue;
+                    }
+                    if systems {
+                        self.system_call(&apply);
+                    }
+                    if insecure {
+                        self.nixpkgs_import(&apply);
+                    }
+                }
+                SyntaxKind::NODE_ATTRPATH_VALUE if systems => {
+                    let Some(apv) = ast::AttrpathValue::cast(node) else {
+                        continue;
+                    };
+                    self.attr_scan(&apv);
+                }
+                _ => {}
+            }
         }
     }
 
+    /// `nixosSystem { modules = [ ... ]; }` and helpers taking a `modules` list.
+    fn system_call(&mut self, apply: &ast::Apply) {
+        let Some((head, args)) = unroll_head(apply) else {
+            return;
+        };
+        let Some(head_name) = head_name(&head) else {
+            return;
+        };
+        let Some(kind) = system_builder(&head_name) else {
+            return;
+        };
+        let Some(arg) = args.last() else { return };
+        self.scope = ancestor_scope(apply.syntax());
+        let modules = self.find_modules_attr(arg, 0);
+        let Some(modules) = modules else {
+            self.scope.clear();
+            return;
+        };
+        let name = system_name(apply.syntax()).unwrap_or_else(|| {
+            format!(
+                "{head_name}@{}",
+                u32::from(apply.syntax().text_range().start())
+            )
+        });
+        let helper = uses_params(&modules, &self.scope);
+        let mut refs = Vec::new();
+        self.module_list(&modules, &mut refs, ListCx::System, 0);
+        self.scope.clear();
+        self.out.systems.push(SystemDecl {
+            name,
+            kind,
+            modules: refs,
+            range: apply.syntax().text_range(),
+            helper,
+            convention: None,
+            builder: head_name,
+        });
+    }
+
+    /// The `modules` list of a system-building call's argument (an attribute set, `a // { ... }`,
+    /// or a name bound to one).
+    fn find_modules_attr(&mut self, arg: &ast::Expr, depth: u32) -> Option<ast::Expr> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match unparen(arg) {
+            ast::Expr::AttrSet(set) => set.attrpath_values().find_map(|apv| {
+                let ap = apv.attrpath()?;
+                let mut attrs = ap.attrs();
+                let first = attr_ident(&attrs.next()?)?;
+                (MODULE_ATTRS.contains(&first.as_str()) && attrs.next().is_none())
+                    .then(|| apv.value())
+                    .flatten()
+            }),
+            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
+                let r = b.rhs().and_then(|r| self.find_modules_attr(&r, depth + 1));
+                r.or_else(|| b.lhs().and_then(|l| self.find_modules_attr(&l, depth + 1)))
+            }
+            ast::Expr::Ident(i) => {
+                let name = ident_text(&i)?;
+                match lookup(&self.scope, &name) {
+                    Found::Expr(x, idx) => {
+                        // Keep the binding's scope for the list that is found.
+                        self.scope.truncate(idx + 1);
+                        self.find_modules_attr(&x, depth + 1)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Attribute definitions that declare modules: `nixosModules.NAME = ...`, colmena nodes,
+    /// clan machines.
+    fn attr_scan(&mut self, apv: &ast::AttrpathValue) {
+        let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
+            return;
+        };
+        let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
+        let Some(last) = names.last() else { return };
+        let n = names.len();
+        let prev = (n >= 2).then(|| names[n - 2].as_str());
+        let is_modules = |s: &str| s == "nixosModules" || s == "darwinModules";
+        if is_modules(last) || prev.is_some_and(is_modules) {
+            self.scope = ancestor_scope(apv.syntax());
+            if is_modules(last) {
+                match unparen(&value) {
+                    ast::Expr::AttrSet(set) => {
+                        for inner in set.attrpath_values() {
+                            let (Some(iap), Some(iv)) = (inner.attrpath(), inner.value()) else {
+                                continue;
+                            };
+                            let Some(name) = iap.attrs().next().and_then(|a| attr_ident(&a)) else {
+                                continue;
+                            };
+                            self.export(name, &iv);
+                        }
+                    }
+                    other => self.export("*".into(), &other),
+                }
+            } else {
+                self.export(last.clone(), &value);
+            }
+            self.scope.clear();
+            return;
+        }
+        if last == "colmena" || (last == "nodes" && prev == Some("colmena")) {
+            self.colmena(&value, &names.join("."));
+        } else if last == "machines" && self.in_clan(apv) {
+            self.clan(&value, &names.join("."));
+        }
+    }
+
+    /// `nixosModules.NAME = VALUE`: what NAME is.
+    fn export(&mut self, name: String, value: &ast::Expr) {
+        let mut refs = Vec::new();
+        self.module_item(value, &mut refs, ListCx::System, 0);
+        if let Some(r) = refs.into_iter().next() {
+            self.out.exports.push((name, r));
+        }
+    }
+
+    /// The entries of a file that is an attribute set of modules (`{ foo = ./foo.nix; }`).
+    fn top_exports(&mut self, e: &ast::Expr) {
+        let mut cur = unparen(e);
+        for _ in 0..MAX_DEPTH {
+            match cur {
+                ast::Expr::Lambda(l) => match l.body() {
+                    Some(b) => cur = unparen(&b),
+                    None => return,
+                },
+                ast::Expr::LetIn(l) => match l.body() {
+                    Some(b) => cur = unparen(&b),
+                    None => return,
+                },
+                _ => break,
+            }
+        }
+        let ast::Expr::AttrSet(set) = cur else { return };
+        self.scope = ancestor_scope(set.syntax());
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let mut attrs = ap.attrs();
+            let (Some(first), None) = (attrs.next(), attrs.next()) else {
+                continue;
+            };
+            let Some(name) = attr_ident(&first) else {
+                continue;
+            };
+            let is_path = match unparen(&v) {
+                ast::Expr::PathRel(_) => true,
+                ast::Expr::Apply(a) => matches!(wrapper(&a), Some(Wrap::Import(_))),
+                _ => false,
+            };
+            if is_path {
+                let mut refs = Vec::new();
+                self.module_item(&v, &mut refs, ListCx::System, 0);
+                if let Some(r @ ModuleRef::Path(..)) = refs.into_iter().next() {
+                    self.out.exports.push((name, r));
+                }
+            }
+        }
+        self.scope.clear();
+    }
+
+    /// `colmena = { meta = ...; defaults = MODULE; NODE = MODULE; }`: one system per node, with
+    /// the defaults.
+    fn colmena(&mut self, value: &ast::Expr, at: &str) {
+        self.scope = ancestor_scope(value.syntax());
+        let mut cur = unparen(value);
+        // `colmena = colmena.lib.makeHive { ... }` and `makeHive self.colmena`.
+        if let ast::Expr::Apply(a) = &cur {
+            if let Some((_, args)) = unroll(a) {
+                if let Some(last) = args.last() {
+                    cur = unparen(last);
+                }
+            }
+        }
+        let ast::Expr::AttrSet(set) = cur else {
+            self.scope.clear();
+            return;
+        };
+        let mut defaults = Vec::new();
+        let mut nodes: Vec<(String, ast::Expr)> = Vec::new();
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let Some(name) = ap.attrs().next().and_then(|a| attr_ident(&a)) else {
+                continue;
+            };
+            match name.as_str() {
+                "meta" => {}
+                "defaults" => self.module_item(&v, &mut defaults, ListCx::System, 0),
+                _ => nodes.push((name, v)),
+            }
+        }
+        for (name, v) in nodes {
+            let mut modules = defaults.clone();
+            self.module_item(&v, &mut modules, ListCx::System, 0);
+            self.out.systems.push(SystemDecl {
+                name: format!("{at}.{name}"),
+                kind: ModuleKind::NixOS,
+                modules,
+                range: v.syntax().text_range(),
+                helper: false,
+                convention: None,
+                builder: "colmena".into(),
+            });
+        }
+        self.scope.clear();
+    }
+
+    /// True when an attribute `machines` is clan's: inside `clan = { ... }`, a `buildClan`/
+    /// `clan.lib.clan` argument, or `inventory`.
+    fn in_clan(&self, apv: &ast::AttrpathValue) -> bool {
+        apv.syntax().ancestors().take(12).any(|a| {
+            if let Some(p) = ast::AttrpathValue::cast(a.clone()) {
+                return p
+                    .attrpath()
+                    .is_some_and(|ap| ap.attrs().any(|x| attr_is(&x, "clan")));
+            }
+            ast::Apply::cast(a)
+                .and_then(|ap| unroll(&ap))
+                .is_some_and(|(n, _)| n.to_ascii_lowercase().contains("clan"))
+        })
+    }
+
+    /// clan's `machines.NAME = MODULE`: a system per machine, with
+    /// `machines/NAME/configuration.nix` by clan's convention.
+    fn clan(&mut self, value: &ast::Expr, at: &str) {
+        self.scope = ancestor_scope(value.syntax());
+        let ast::Expr::AttrSet(set) = unparen(value) else {
+            self.scope.clear();
+            return;
+        };
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let Some(name) = ap.attrs().next().and_then(|a| attr_ident(&a)) else {
+                continue;
+            };
+            let mut modules = Vec::new();
+            self.module_item(&v, &mut modules, ListCx::System, 0);
+            self.out.systems.push(SystemDecl {
+                name: format!("{at}.{name}"),
+                kind: ModuleKind::NixOS,
+                modules,
+                range: v.syntax().text_range(),
+                helper: false,
+                convention: Some(format!("./machines/{name}/configuration.nix")),
+                builder: "clan".into(),
+            });
+        }
+        self.scope.clear();
+    }
+
+    /// `import nixpkgs { config.permittedInsecurePackages = [ ... ]; }` (and `config = { ... }`):
+    /// recorded as `nixpkgs.config.*` of the file's module.
+    fn nixpkgs_import(&mut self, apply: &ast::Apply) {
+        let Some((name, args)) = unroll(apply) else {
+            return;
+        };
+        if name != "import" || args.len() != 2 {
+            return;
+        }
+        let ast::Expr::AttrSet(set) = unparen(&args[1]) else {
+            return;
+        };
+        self.scope = ancestor_scope(set.syntax());
+        let saved_module = self.module;
+        self.module = 0;
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let names = self.attr_names(&ap);
+            if names.first().map(String::as_str) != Some("config") {
+                continue;
+            }
+            self.prefix = vec!["nixpkgs".to_string()];
+            self.prefix.extend(names);
+            self.walk(&v, ap.syntax().text_range());
+            self.prefix.clear();
+        }
+        self.module = saved_module;
+        self.scope.clear();
+    }
+}
+
+/// True when a modules list is completed by each caller: it is, or concatenates, a bare
+/// parameter of an enclosing function (`modules ++ [ ./common ]`, `extraModules`).
+fn uses_params(e: &ast::Expr, scope: &[Frame]) -> bool {
+    let mut items = Vec::new();
+    list_items(e, &mut items);
+    items.iter().any(|i| match unparen(i) {
+        ast::Expr::Ident(id) => {
+            let name = ident_text(&id).unwrap_or_default();
+            matches!(lookup(scope, &name), Found::Opaque)
+        }
+        _ => false,
+    })
+}
+
+/// The attribute path a node is bound to, from the enclosing attribute sets
+/// (`nixosConfigurations.laptop`); a leading `outputs.` or `flake.` is dropped.
+fn system_name(node: &SyntaxNode) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for anc in node.ancestors().skip(1) {
+        if let Some(apv) = ast::AttrpathValue::cast(anc) {
+            if let Some(ap) = apv.attrpath() {
+                parts.push(snippet(&ap.syntax().text().to_string()));
+            }
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.reverse();
+    while parts
+        .first()
+        .is_some_and(|p| p == "outputs" || p == "flake")
+    {
+        parts.remove(0);
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(parts.join("."))
+}
+
+/// The scope at a node, from its ancestors: `let`, `rec`, function parameters, `with`.
+fn ancestor_scope(node: &SyntaxNode) -> Vec<Frame> {
+    let mut frames = Vec::new();
+    for anc in node.ancestors().skip(1) {
+        match anc.kind() {
+            SyntaxKind::NODE_LET_IN => frames.push(Frame::Binds(anc)),
+            SyntaxKind::NODE_ATTR_SET
+                if ast::AttrSet::cast(anc.clone()).is_some_and(|s| s.rec_token().is_some()) =>
+            {
+                frames.push(Frame::Binds(anc));
+            }
+            SyntaxKind::NODE_LAMBDA => {
+                if let Some(l) = ast::Lambda::cast(anc) {
+                    frames.push(Frame::Params(l));
+                }
+            }
+            SyntaxKind::NODE_WITH => frames.push(Frame::With),
+            _ => {}
+        }
+    }
+    frames.reverse();
+    frames
+}
+
+impl Walker {
     // ----- values -----
 
     fn resolve(&self, name: &str, range: TextRange, scope: &[Frame], depth: u32) -> Val {
@@ -1055,30 +2220,27 @@ impl Walker {
                 v.range = range;
                 v
             }
+            Found::Val(mut v) => {
+                v.range = range;
+                v
+            }
             // `true`, `false` and `null` live in Nix's base scope: `with` cannot hide them.
-            Found::Free { under_with } => {
+            Found::Free => {
                 let v = match name {
                     "true" => Value::Bool(true),
                     "false" => Value::Bool(false),
                     "null" => Value::Null,
                     _ => Value::Unknown(name.to_string()),
                 };
-                let _ = under_with;
-                Val { v, range }
+                Val::new(v, range)
             }
-            _ => Val {
-                v: Value::Unknown(name.to_string()),
-                range,
-            },
+            _ => Val::new(Value::Unknown(name.to_string()), range),
         }
     }
 
     fn eval(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Val {
         let range = e.syntax().text_range();
-        let unknown = || Val {
-            v: Value::Unknown(node_snippet(e.syntax())),
-            range,
-        };
+        let unknown = || Val::new(Value::Unknown(node_snippet(e.syntax())), range);
         if depth > MAX_DEPTH {
             return unknown();
         }
@@ -1099,31 +2261,38 @@ impl Walker {
                     SyntaxKind::TOKEN_URI => Value::Str(t.text().to_string()),
                     _ => Value::Unknown(t.text().to_string()),
                 };
-                Val { v, range }
+                Val::new(v, range)
             }
             ast::Expr::Str(s) => self.string(s, scope, depth),
-            ast::Expr::PathRel(_)
-            | ast::Expr::PathAbs(_)
-            | ast::Expr::PathHome(_)
-            | ast::Expr::PathSearch(_) => {
-                let text = e.syntax().text().to_string();
-                if text.contains("${") {
-                    unknown()
-                } else {
-                    Val {
-                        v: Value::Path(text),
-                        range,
+            ast::Expr::PathRel(_) | ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) => {
+                // A path with interpolations is known when every interpolation is a known string.
+                let mut text = String::new();
+                for part in e.syntax().children_with_tokens() {
+                    match part {
+                        rnix::NodeOrToken::Token(t) => text.push_str(t.text()),
+                        rnix::NodeOrToken::Node(n) => match ast::Interpol::cast(n)
+                            .and_then(|i| i.expr())
+                            .map(|x| self.eval(&x, scope, depth + 1).v)
+                        {
+                            Some(Value::Str(s)) => text.push_str(&s),
+                            _ => return unknown(),
+                        },
                     }
                 }
+                Val::new(Value::Path(text), range)
             }
+            ast::Expr::PathSearch(_) => Val::new(Value::Path(e.syntax().text().to_string()), range),
             ast::Expr::Ident(i) => {
                 let name = ident_text(i).unwrap_or_default();
                 self.resolve(&name, range, scope, depth)
             }
-            ast::Expr::List(l) => Val {
-                v: Value::List(l.items().map(|x| self.eval(&x, scope, depth + 1)).collect()),
-                range,
-            },
+            ast::Expr::List(l) => {
+                let mut items = Vec::new();
+                for x in l.items() {
+                    self.list_item(&x, scope, depth + 1, &mut items);
+                }
+                Val::new(Value::List(items), range)
+            }
             ast::Expr::AttrSet(set) => {
                 let mut inner;
                 let scope = if set.rec_token().is_some() {
@@ -1158,10 +2327,7 @@ impl Walker {
                                 let Some(name) = attr_ident(&a) else { continue };
                                 let r = a.syntax().text_range();
                                 let v = if inh.from().is_some() {
-                                    Val {
-                                        v: Value::Unknown(name.clone()),
-                                        range: r,
-                                    }
+                                    Val::new(Value::Unknown(name.clone()), r)
                                 } else {
                                     self.resolve(&name, r, scope, depth + 1)
                                 };
@@ -1170,21 +2336,47 @@ impl Walker {
                         }
                     }
                 }
-                Val {
-                    v: Value::Attrs(kv),
-                    range,
-                }
+                Val::new(Value::Attrs(kv), range)
             }
             ast::Expr::Paren(p) => match p.expr() {
                 Some(x) => self.eval(&x, scope, depth + 1),
                 None => unknown(),
             },
+            ast::Expr::Select(s) => self.select(s, scope, depth).unwrap_or_else(unknown),
             ast::Expr::Apply(a) => match wrapper(a) {
                 Some(Wrap::Prio(_, x) | Wrap::If(_, x) | Wrap::Import(x)) => {
                     self.eval(&x, scope, depth + 1)
                 }
-                _ => unknown(),
+                Some(Wrap::Merge(_) | Wrap::Both(..)) => unknown(),
+                None => self.call(a, scope, depth).unwrap_or_else(unknown),
             },
+            ast::Expr::IfElse(ie) => {
+                let (Some(c), Some(t), Some(f)) = (ie.condition(), ie.body(), ie.else_body())
+                else {
+                    return unknown();
+                };
+                match self.eval(&c, scope, depth + 1).v {
+                    Value::Bool(true) => return self.eval(&t, scope, depth + 1),
+                    Value::Bool(false) => return self.eval(&f, scope, depth + 1),
+                    _ => {}
+                }
+                let c = cond_text(&c);
+                let (t, f) = (
+                    self.eval(&t, scope, depth + 1),
+                    self.eval(&f, scope, depth + 1),
+                );
+                match (t.v, f.v) {
+                    // Either list: each element is present under its branch's condition.
+                    (Value::List(a), Value::List(b)) => {
+                        let not = format!("!({c})");
+                        let mut items: Vec<Val> = a.into_iter().map(|x| x.under(&c)).collect();
+                        items.extend(b.into_iter().map(|x| x.under(&not)));
+                        Val::new(Value::List(items), range)
+                    }
+                    (a, b) if a == b => Val::new(a, range),
+                    _ => unknown(),
+                }
+            }
             ast::Expr::BinOp(b) => {
                 let (Some(l), Some(r)) = (b.lhs(), b.rhs()) else {
                     return unknown();
@@ -1196,45 +2388,42 @@ impl Walker {
                         let mut items = Vec::new();
                         for side in [l, r] {
                             match side.v {
-                                Value::List(xs) => items.extend(xs),
+                                Value::List(xs) => match side.cond {
+                                    Some(c) => items.extend(xs.into_iter().map(|x| x.under(&c))),
+                                    None => items.extend(xs),
+                                },
                                 _ => items.push(side),
                             }
                         }
-                        Val {
-                            v: Value::List(items),
-                            range,
-                        }
+                        Val::new(Value::List(items), range)
                     }
                     Some(BinOpKind::Add) => {
                         let l = self.eval(&l, scope, depth + 1);
                         let r = self.eval(&r, scope, depth + 1);
                         match (&l.v, &r.v) {
-                            (Value::Str(a), Value::Str(b)) => Val {
-                                v: Value::Str(format!("{a}{b}")),
-                                range,
-                            },
-                            (Value::Int(a), Value::Int(b)) => Val {
-                                v: a.checked_add(*b).map_or_else(
+                            (Value::Str(a), Value::Str(b)) => {
+                                Val::new(Value::Str(format!("{a}{b}")), range)
+                            }
+                            (Value::Path(a), Value::Str(b)) => {
+                                Val::new(Value::Path(format!("{a}{b}")), range)
+                            }
+                            (Value::Int(a), Value::Int(b)) => Val::new(
+                                a.checked_add(*b).map_or_else(
                                     || Value::Unknown(node_snippet(e.syntax())),
                                     Value::Int,
                                 ),
                                 range,
-                            },
+                            ),
                             (
                                 Value::Str(a) | Value::Interp(a),
                                 Value::Str(b) | Value::Interp(b),
-                            ) => Val {
-                                v: Value::Interp(format!("{a}{b}")),
-                                range,
-                            },
-                            (Value::Str(a) | Value::Interp(a), _) => Val {
-                                v: Value::Interp(format!("{a}${{…}}")),
-                                range,
-                            },
-                            (_, Value::Str(b) | Value::Interp(b)) => Val {
-                                v: Value::Interp(format!("${{…}}{b}")),
-                                range,
-                            },
+                            ) => Val::new(Value::Interp(format!("{a}{b}")), range),
+                            (Value::Str(a) | Value::Interp(a), _) => {
+                                Val::new(Value::Interp(format!("{a}${{…}}")), range)
+                            }
+                            (_, Value::Str(b) | Value::Interp(b)) => {
+                                Val::new(Value::Interp(format!("${{…}}{b}")), range)
+                            }
                             _ => unknown(),
                         }
                     }
@@ -1257,10 +2446,7 @@ impl Walker {
                 }
                 None => unknown(),
             },
-            ast::Expr::Lambda(_) => Val {
-                v: Value::Lambda,
-                range,
-            },
+            ast::Expr::Lambda(_) => Val::new(Value::Lambda, range),
             ast::Expr::UnaryOp(u) => {
                 let inner = u.expr().map(|x| self.eval(&x, scope, depth + 1).v);
                 let v = match (u.operator(), inner) {
@@ -1270,12 +2456,166 @@ impl Walker {
                         .map_or(Value::Unknown(String::new()), Value::Int),
                     _ => return unknown(),
                 };
-                Val { v, range }
+                Val::new(v, range)
             }
             _ => unknown(),
         }
     }
 
+    /// One element of a list literal: `(if c then x else y)` is two elements, each under its
+    /// condition; `(lib.optional c x)` inside a list stays a list.
+    fn list_item(&self, x: &ast::Expr, scope: &[Frame], depth: u32, out: &mut Vec<Val>) {
+        if let ast::Expr::IfElse(ie) = unparen(x) {
+            if let (Some(c), Some(t), Some(f)) = (ie.condition(), ie.body(), ie.else_body()) {
+                match self.eval(&c, scope, depth + 1).v {
+                    Value::Bool(true) => out.push(self.eval(&t, scope, depth + 1)),
+                    Value::Bool(false) => out.push(self.eval(&f, scope, depth + 1)),
+                    _ => {
+                        let c = cond_text(&c);
+                        let t = self.eval(&t, scope, depth + 1);
+                        let f = self.eval(&f, scope, depth + 1);
+                        if matches!(t.v, Value::List(_)) || matches!(f.v, Value::List(_)) {
+                            out.push(unknown_of(x));
+                        } else {
+                            out.push(t.under(&c));
+                            out.push(f.under(&format!("!({c})")));
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        out.push(self.eval(x, scope, depth));
+    }
+
+    /// `x.y.z` of a set written in the file.
+    fn select(&self, s: &ast::Select, scope: &[Frame], depth: u32) -> Option<Val> {
+        if s.default_expr().is_some() {
+            return None;
+        }
+        let base = self.eval(&s.expr()?, scope, depth + 1);
+        let mut cur = base;
+        for a in s.attrpath()?.attrs() {
+            let key = match &a {
+                ast::Attr::Ident(i) => ident_text(i)?,
+                ast::Attr::Str(st) => self.string(st, scope, depth + 1).v.as_str()?.to_string(),
+                ast::Attr::Dynamic(_) => return None,
+            };
+            let Value::Attrs(kv) = cur.v else {
+                return None;
+            };
+            // Keys of a set value are dotted paths (`a.b = 1;` is the key `a.b`).
+            let mut next = None;
+            for (k, v) in kv {
+                if k == key {
+                    next = Some(v);
+                    break;
+                }
+                if let Some(rest) = k.strip_prefix(&format!("{key}.")) {
+                    next = Some(Val::new(
+                        Value::Attrs(vec![(rest.to_string(), v.clone())]),
+                        v.range,
+                    ));
+                    break;
+                }
+            }
+            cur = next?;
+        }
+        let mut v = cur;
+        v.range = s.syntax().text_range();
+        Some(v)
+    }
+
+    /// A function call whose result is (partly) known: `lib.optional c x`, `lib.optionals c
+    /// [ ... ]`, `lib.optionalString c s`, a function that keeps all of a list's elements
+    /// (`lib.flatten`, `lib.unique`), and any other function applied to a literal list
+    /// (`ifTheyExist [ "docker" ]`, `builtins.filter f [ ... ]`), whose elements may be present.
+    fn call(&self, a: &ast::Apply, scope: &[Frame], depth: u32) -> Option<Val> {
+        let range = a.syntax().text_range();
+        let (name, args) = unroll(a)?;
+        match (name.as_str(), args.as_slice()) {
+            ("optional" | "optionals" | "optionalString", [c, x]) => {
+                let v = self.eval(x, scope, depth + 1);
+                let cond = match self.eval(c, scope, depth + 1).v {
+                    Value::Bool(true) => None,
+                    Value::Bool(false) => {
+                        return Some(Val::new(
+                            if name == "optionalString" {
+                                Value::Str(String::new())
+                            } else {
+                                Value::List(Vec::new())
+                            },
+                            range,
+                        ))
+                    }
+                    _ => Some(cond_text(c)),
+                };
+                let items = match (name.as_str(), v.v) {
+                    ("optional", v1) => vec![Val {
+                        v: v1,
+                        range: v.range,
+                        cond: v.cond,
+                    }],
+                    ("optionals", Value::List(xs)) => xs,
+                    ("optionalString", s) => {
+                        return Some(Val::new(s, range));
+                    }
+                    _ => return None,
+                };
+                let items = match &cond {
+                    Some(c) => items.into_iter().map(|x| x.under(c)).collect(),
+                    None => items,
+                };
+                Some(Val::new(Value::List(items), range))
+            }
+            (f, [.., last]) if !TRANSFORM.contains(&f) => {
+                let v = self.eval(last, scope, depth + 1);
+                let Value::List(items) = v.v else {
+                    return None;
+                };
+                let items = if KEEP_ALL.contains(&f) {
+                    flatten(items, 0)
+                } else {
+                    let cond = format!("`{}` keeps it", snippet(&name));
+                    items.into_iter().map(|x| x.under(&cond)).collect()
+                };
+                Some(Val::new(Value::List(items), range))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Elements of nested lists, in order (`lib.flatten`), at most [`MAX_DEPTH`] levels deep.
+fn flatten(items: Vec<Val>, depth: u32) -> Vec<Val> {
+    let mut out = Vec::new();
+    for i in items {
+        match i.v {
+            Value::List(xs) if depth < MAX_DEPTH => {
+                let inner = flatten(xs, depth + 1);
+                match &i.cond {
+                    Some(c) => out.extend(inner.into_iter().map(|x| x.under(c))),
+                    None => out.extend(inner),
+                }
+            }
+            v => out.push(Val {
+                v,
+                range: i.range,
+                cond: i.cond,
+            }),
+        }
+    }
+    out
+}
+
+fn unknown_of(e: &ast::Expr) -> Val {
+    Val::new(
+        Value::Unknown(node_snippet(e.syntax())),
+        e.syntax().text_range(),
+    )
+}
+
+impl Walker {
     /// A string's value: escapes processed, indentation stripped for `''` strings, known
     /// interpolations substituted, unknown ones written `${…}`.
     fn string(&self, s: &ast::Str, scope: &[Frame], depth: u32) -> Val {
@@ -1308,97 +2648,31 @@ impl Walker {
         if indented {
             out = strip_indent(&out);
         }
-        Val {
-            v: if complete {
+        Val::new(
+            if complete {
                 Value::Str(out)
             } else {
                 Value::Interp(out)
             },
             range,
-        }
+        )
     }
 }
 
 /// Values worth walking into as option structure rather than evaluating as a leaf.
 fn is_structural(e: &ast::Expr) -> bool {
-    match e {
+    match unparen(e) {
         ast::Expr::AttrSet(_) | ast::Expr::IfElse(_) => true,
-        ast::Expr::Paren(p) => p.expr().as_ref().is_some_and(is_structural),
-        ast::Expr::Apply(a) => matches!(
-            wrapper(a),
-            Some(Wrap::Prio(..) | Wrap::If(..) | Wrap::Merge(..))
-        ),
+        ast::Expr::Apply(a) => {
+            matches!(
+                wrapper(&a),
+                Some(Wrap::Prio(..) | Wrap::If(..) | Wrap::Merge(..) | Wrap::Both(..))
+            ) || unroll(&a)
+                .is_some_and(|(n, args)| (n == "genAttrs" || n == "mapAttrs") && args.len() == 2)
+        }
         ast::Expr::BinOp(b) => b.operator() == Some(BinOpKind::Update),
         _ => false,
     }
-}
-
-/// The `modules` list of a `nixosSystem` argument (an attribute set, or `a // { ... }`).
-fn find_modules_attr(arg: &ast::Expr) -> Option<ast::Expr> {
-    match arg {
-        ast::Expr::Paren(p) => find_modules_attr(&p.expr()?),
-        ast::Expr::AttrSet(set) => set.attrpath_values().find_map(|apv| {
-            let ap = apv.attrpath()?;
-            let mut attrs = ap.attrs();
-            let first = attrs.next()?;
-            (attr_ident(&first).as_deref() == Some("modules") && attrs.next().is_none())
-                .then(|| apv.value())
-                .flatten()
-        }),
-        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => b
-            .rhs()
-            .and_then(|r| find_modules_attr(&r))
-            .or_else(|| b.lhs().and_then(|l| find_modules_attr(&l))),
-        _ => None,
-    }
-}
-
-/// The attribute path a node is bound to, from the enclosing attribute sets
-/// (`nixosConfigurations.laptop`); a leading `outputs.` is dropped.
-fn system_name(node: &SyntaxNode) -> Option<String> {
-    let mut parts: Vec<String> = Vec::new();
-    for anc in node.ancestors().skip(1) {
-        if let Some(apv) = ast::AttrpathValue::cast(anc) {
-            if let Some(ap) = apv.attrpath() {
-                parts.push(ap.syntax().text().to_string());
-            }
-        }
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    parts.reverse();
-    if parts.first().is_some_and(|p| p == "outputs") {
-        parts.remove(0);
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    Some(parts.join("."))
-}
-
-/// The scope at a node, from its ancestors: `let`, `rec`, function parameters, `with`.
-fn ancestor_scope(node: &SyntaxNode) -> Vec<Frame> {
-    let mut frames = Vec::new();
-    for anc in node.ancestors().skip(1) {
-        match anc.kind() {
-            SyntaxKind::NODE_LET_IN => frames.push(Frame::Binds(anc)),
-            SyntaxKind::NODE_ATTR_SET
-                if ast::AttrSet::cast(anc.clone()).is_some_and(|s| s.rec_token().is_some()) =>
-            {
-                frames.push(Frame::Binds(anc));
-            }
-            SyntaxKind::NODE_LAMBDA => {
-                if let Some(l) = ast::Lambda::cast(anc) {
-                    frames.push(Frame::Params(l));
-                }
-            }
-            SyntaxKind::NODE_WITH => frames.push(Frame::With),
-            _ => {}
-        }
-    }
-    frames.reverse();
-    frames
 }
 
 /// `# nixsec: ignore NIX-070, NIX-071 -- reason` comments (also `/* ... */`).
@@ -1426,21 +2700,49 @@ fn suppressions(root: &SyntaxNode) -> Vec<Suppression> {
             }
             None => (rest, None),
         };
-        let ids: Vec<String> = ids_part
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-            .map(str::to_ascii_uppercase)
-            .collect();
+        let (ids, subjects): (Vec<String>, Vec<Option<String>>) =
+            suppression_targets(ids_part).into_iter().unzip();
         if ids.is_empty() {
             continue;
         }
         out.push(Suppression {
             range: t.text_range(),
             ids,
+            subjects,
             reason,
         });
     }
     out
+}
+
+/// `NIX-070, NIX-073[services.jellyfin]` as ids (upper case) with their optional subjects. A
+/// subject runs to its `]` and may hold spaces and commas; an unclosed `[` takes the rest.
+fn suppression_targets(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        if rest.is_empty() {
+            return out;
+        }
+        let end = rest
+            .find(|c: char| c == ',' || c == '[' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let id = rest[..end].to_ascii_uppercase();
+        rest = &rest[end..];
+        let subject = match rest.strip_prefix('[') {
+            Some(after) => {
+                let close = after.find(']').unwrap_or(after.len());
+                let s = after[..close].trim().to_string();
+                rest = after.get(close + 1..).unwrap_or("");
+                (!s.is_empty()).then_some(s)
+            }
+            None => None,
+        };
+        if !id.is_empty() {
+            out.push((id, subject));
+        }
+    }
 }
 
 #[path = "index_origin.rs"]

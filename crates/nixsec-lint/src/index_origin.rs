@@ -8,8 +8,8 @@ use rnix::TextRange;
 use rowan::ast::AstNode;
 
 use super::{
-    attr_is, head_name, ident_text, lookup, unroll, wrapper, Found, Frame, Origin, OriginKind,
-    Walker, Wrap, MAX_DEPTH,
+    attr_is, head_name, ident_text, lookup, unparen, unroll, wrapper, Found, Frame, Origin,
+    OriginKind, Walker, Wrap, MAX_DEPTH,
 };
 use crate::value::{Val, Value};
 
@@ -37,8 +37,7 @@ const PARSERS: &[&str] = &["fromJSON", "fromTOML"];
 
 /// The entry `key` of an attribute set literal (in parentheses or not).
 fn set_attr(e: &ast::Expr, key: &str) -> Option<ast::Expr> {
-    match e {
-        ast::Expr::Paren(p) => set_attr(&p.expr()?, key),
+    match unparen(e) {
         ast::Expr::AttrSet(set) => set.attrpath_values().find_map(|apv| {
             let ap = apv.attrpath()?;
             let mut attrs = ap.attrs();
@@ -186,7 +185,7 @@ impl Walker {
         let mut path: Option<String> = None;
         let mut extend = false;
         let mut other = None;
-        for part in s.normalized_parts() {
+        for part in crate::value::str_parts(s)? {
             match part {
                 InterpolPart::Literal(l) => {
                     if let (true, Some(p)) = (extend, path.as_mut()) {
@@ -231,7 +230,7 @@ impl Walker {
                     path,
                 });
             }
-            Some(Wrap::Merge(_)) => return None,
+            Some(Wrap::Merge(_) | Wrap::Both(..)) => return None,
             None => {}
         }
         // Most calls are none of these: look at the head before collecting the arguments.
@@ -375,9 +374,8 @@ fn names_deployed_secret(e: &ast::Expr) -> bool {
 
 /// A list expression (`[ ... ]`, `a ++ b`).
 fn is_list(e: &ast::Expr) -> bool {
-    match e {
+    match unparen(e) {
         ast::Expr::List(_) => true,
-        ast::Expr::Paren(p) => p.expr().as_ref().is_some_and(is_list),
         ast::Expr::BinOp(b) => b.operator() == Some(BinOpKind::Concat),
         _ => false,
     }

@@ -286,10 +286,12 @@ fn mkif_mkmerge_and_if_then_else() {
 
 #[test]
 fn nested_conditions_join() {
+    // A module whose whole body is under `mkIf`: the module system pushes the condition down.
     let src = r#"{ lib, ... }: lib.mkIf a { x = lib.mkIf b (lib.mkForce 1); }"#;
-    // A top-level mkIf is not a module attribute set: nothing is indexed (NixOS would need
-    // the module to be a set).
-    assert!(opts(src).is_empty());
+    assert_eq!(
+        opts(src),
+        [("x".into(), "1".into(), Some("a && b".into()), 50)]
+    );
     let src = r#"{ lib, ... }: { config = lib.mkIf a { x = lib.mkIf b (lib.mkForce 1); }; }"#;
     assert_eq!(
         opts(src),
@@ -353,6 +355,10 @@ fn imports_are_recorded() {
             ModuleRef::Path(p, _) => format!("path {p}"),
             ModuleRef::External(t, _) => format!("ext {t}"),
             ModuleRef::Inline(i) => format!("inline {i}"),
+            ModuleRef::Template(t, _) => format!("template {t}"),
+            ModuleRef::Dir(t, _) => format!("dir {t}"),
+            ModuleRef::Rooted(t, _) => format!("rooted {t}"),
+            ModuleRef::Flake(t, _) => format!("flake {t}"),
         })
         .collect();
     assert_eq!(
@@ -446,6 +452,24 @@ fn suppression_comments() {
     assert_eq!(idx.suppressions[0].reason.as_deref(), Some("lab box"));
     assert_eq!(idx.suppressions[1].ids, ["NIX-071", "NIX-073"]);
     assert_eq!(idx.suppressions[1].reason, None);
+    assert_eq!(idx.suppressions[1].subjects, [None, None]);
+}
+
+#[test]
+fn suppression_comments_may_name_a_subject() {
+    let src = "{\n  # nixsec: ignore nix-079[PasswordAuthentication (settings)], NIX-073[services.a, b] NIX-070 -- lab\n}";
+    let idx = FileIndex::build(src);
+    let s = &idx.suppressions[0];
+    assert_eq!(s.ids, ["NIX-079", "NIX-073", "NIX-070"]);
+    assert_eq!(
+        s.subjects,
+        [
+            Some("PasswordAuthentication (settings)".to_string()),
+            Some("services.a, b".to_string()),
+            None
+        ]
+    );
+    assert_eq!(s.reason.as_deref(), Some("lab"));
 }
 
 #[test]

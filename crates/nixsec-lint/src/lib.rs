@@ -12,9 +12,13 @@
 pub mod config;
 pub mod engine;
 pub mod fetches;
+pub mod gitindex;
+pub mod guard;
 pub mod index;
+pub mod known;
 pub mod lines;
 pub mod rules;
+pub mod sshd;
 pub mod value;
 pub mod walk;
 

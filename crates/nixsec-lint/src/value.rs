@@ -12,6 +12,32 @@ pub struct Val {
     pub v: Value,
     /// Where it is written (for values reached through a `let` name, the use site).
     pub range: TextRange,
+    /// For a list element that may or may not be present (`lib.optional c x`, a branch of
+    /// `if c then [ x ] else [ ]`, an element of a list a function filters): the condition as
+    /// written.
+    pub cond: Option<Box<str>>,
+}
+
+impl Val {
+    /// A value present unconditionally.
+    #[must_use]
+    pub fn new(v: Value, range: TextRange) -> Val {
+        Val {
+            v,
+            range,
+            cond: None,
+        }
+    }
+
+    /// The same value, present only under `cond` (joined with `&&` to a condition it has).
+    #[must_use]
+    pub fn under(mut self, cond: &str) -> Val {
+        self.cond = Some(match self.cond.take() {
+            Some(c) => format!("{cond} && {c}").into(),
+            None => cond.into(),
+        });
+        self
+    }
 }
 
 /// A statically known value, or the reason it is not known.
@@ -300,4 +326,23 @@ mod tests {
         assert_eq!(snippet("a\n   b"), "a b");
         assert_eq!(snippet(&"x".repeat(100)).chars().count(), 61);
     }
+}
+
+/// A string's parts with the indentation of `''` strings removed, or `None` for a string the
+/// parser recovered from (an unterminated string, an error inside it): rnix's own
+/// `normalized_parts` asserts on those and would abort the whole run.
+#[must_use]
+pub fn str_parts(s: &rnix::ast::Str) -> Option<Vec<rnix::ast::InterpolPart<String>>> {
+    use rnix::SyntaxKind::{
+        NODE_INTERPOL, TOKEN_STRING_CONTENT, TOKEN_STRING_END, TOKEN_STRING_START,
+    };
+    use rowan::ast::AstNode;
+    let well_formed = s.syntax().children_with_tokens().all(|c| match c {
+        rowan::NodeOrToken::Token(t) => matches!(
+            t.kind(),
+            TOKEN_STRING_CONTENT | TOKEN_STRING_START | TOKEN_STRING_END
+        ),
+        rowan::NodeOrToken::Node(n) => n.kind() == NODE_INTERPOL,
+    });
+    well_formed.then(|| s.normalized_parts())
 }

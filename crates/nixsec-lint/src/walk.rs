@@ -39,7 +39,11 @@ pub fn display(p: &Path) -> String {
 }
 
 /// The `.nix` files under `paths` (a given file is taken whatever its name), sorted and
-/// de-duplicated, and the canonical roots nothing may be read outside of.
+/// de-duplicated, the canonical roots nothing may be read outside of, and the files skipped
+/// with why. `.gitignore` rules are honoured inside a git work tree for files git does not
+/// track (a tracked file is always read, git's own rule; outside a work tree they ignore
+/// nothing); `.ignore` rules and hidden directories for files git does not track. A `.nix` file that is
+/// skipped (ignored and untracked, a link leading outside, an unreadable directory) is listed.
 ///
 /// # Errors
 ///
@@ -62,9 +66,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
             });
             continue;
         }
+        let first = files.len();
         let walker = ignore::WalkBuilder::new(given)
             .standard_filters(true)
-            .require_git(false)
+            // `.gitignore` rules only inside a git work tree, as git itself: an exported tree
+            // (a tarball, `git archive`, a store path) holds only files that were tracked.
+            .require_git(true)
             .follow_links(false)
             .build();
         for entry in walker {
@@ -75,43 +82,119 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
                     continue;
                 }
             };
+            if let Some(f) =
+                source_file(given, &canon, entry.path(), entry.file_type(), &mut skipped)
+            {
+                files.push(f);
+            }
+        }
+        // Tracked files a `.gitignore` rule (or a hidden directory) kept out of the walk.
+        let seen: std::collections::HashSet<PathBuf> =
+            files[first..].iter().map(|f| f.canon.clone()).collect();
+        let tracked = crate::gitindex::tracked(&canon);
+        let mut is_tracked: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+        if let Some(t) = &tracked {
+            for rel in t.paths.iter().filter(|p| p.ends_with(".nix")) {
+                let abs = t.root.join(rel);
+                let Ok(below) = abs.strip_prefix(&canon) else {
+                    continue;
+                };
+                is_tracked.insert(canon.join(below));
+                if seen.contains(&canon.join(below)) {
+                    continue;
+                }
+                let p = given.join(below);
+                let ft = std::fs::symlink_metadata(&p).ok().map(|m| m.file_type());
+                if let Some(f) = source_file_meta(given, &canon, &p, ft, &mut skipped) {
+                    files.push(f);
+                }
+            }
+        }
+        // Every other `.nix` file below: skipped, and said so.
+        let all = ignore::WalkBuilder::new(given)
+            .standard_filters(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        let found: std::collections::HashSet<PathBuf> =
+            files[first..].iter().map(|f| f.canon.clone()).collect();
+        for entry in all.flatten() {
             let p = entry.path();
-            if p.extension().is_none_or(|x| x != "nix") {
+            if p.extension().is_none_or(|x| x != "nix")
+                || !entry.file_type().is_some_and(|t| t.is_file())
+            {
                 continue;
             }
-            let Some(ft) = entry.file_type() else {
+            let Ok(below) = p.strip_prefix(given) else {
                 continue;
             };
-            let file_canon = if ft.is_symlink() {
-                // Read a link only when it stays inside this root.
-                match p.canonicalize() {
-                    Ok(t) if t.starts_with(&canon) && t.is_file() => t,
-                    Ok(_) | Err(_) => {
-                        skipped.push((
-                            display(p),
-                            "symbolic link to outside the given path, not read".to_string(),
-                        ));
-                        continue;
-                    }
-                }
-            } else if !ft.is_file() {
+            let c = canon.join(below);
+            if found.contains(&c) {
                 continue;
+            }
+            let why = if below
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+            {
+                "in a hidden directory and not tracked by git, not read"
             } else {
-                match p.strip_prefix(given) {
-                    Ok(rel) => canon.join(rel),
-                    Err(_) => continue,
-                }
+                "ignored by a `.gitignore` or `.ignore` rule and not tracked by git, not read"
             };
-            files.push(SourceFile {
-                path: p.to_path_buf(),
-                display: display(p),
-                canon: file_canon,
-            });
+            skipped.push((display(p), why.to_string()));
         }
     }
     files.sort_by(|a, b| a.display.cmp(&b.display));
     files.dedup_by(|a, b| a.display == b.display);
+    skipped.sort();
+    skipped.dedup();
     Ok((files, roots, skipped))
+}
+
+/// A walked entry as a file to lint, if it is a `.nix` file (a link only when it stays inside
+/// the given path).
+fn source_file(
+    given: &Path,
+    canon: &Path,
+    p: &Path,
+    ft: Option<std::fs::FileType>,
+    skipped: &mut Skipped,
+) -> Option<SourceFile> {
+    if p.extension().is_none_or(|x| x != "nix") {
+        return None;
+    }
+    source_file_meta(given, canon, p, ft, skipped)
+}
+
+fn source_file_meta(
+    given: &Path,
+    canon: &Path,
+    p: &Path,
+    ft: Option<std::fs::FileType>,
+    skipped: &mut Skipped,
+) -> Option<SourceFile> {
+    let ft = ft?;
+    let file_canon = if ft.is_symlink() {
+        // Read a link only when it stays inside this root.
+        match p.canonicalize() {
+            Ok(t) if t.starts_with(canon) && t.is_file() => t,
+            Ok(_) | Err(_) => {
+                skipped.push((
+                    display(p),
+                    "symbolic link to outside the given path, not read".to_string(),
+                ));
+                return None;
+            }
+        }
+    } else if !ft.is_file() {
+        return None;
+    } else {
+        canon.join(p.strip_prefix(given).ok()?)
+    };
+    Some(SourceFile {
+        path: p.to_path_buf(),
+        display: display(p),
+        canon: file_canon,
+    })
 }
 
 #[cfg(test)]
@@ -130,19 +213,32 @@ mod tests {
         std::fs::write(root.join("README.md"), "x").expect("write");
         std::fs::write(root.join("hosts/a/configuration.nix"), "{}").expect("write");
         std::fs::write(root.join("result/x.nix"), "{}").expect("write");
-        let (files, roots, _) = discover(&[root.to_path_buf()]).expect("walk");
-        let names: Vec<String> = files
-            .iter()
-            .map(|f| {
-                f.path
-                    .strip_prefix(root)
-                    .expect("under root")
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        assert_eq!(names, ["flake.nix", "hosts/a/configuration.nix"]);
-        assert_eq!(roots.len(), 1);
+        let names = || {
+            let (files, roots, _) = discover(&[root.to_path_buf()]).expect("walk");
+            assert_eq!(roots.len(), 1);
+            files
+                .iter()
+                .map(|f| {
+                    f.path
+                        .strip_prefix(root)
+                        .expect("under root")
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect::<Vec<String>>()
+        };
+        // Outside a git work tree (an exported tree) `.gitignore` ignores nothing.
+        assert_eq!(
+            names(),
+            [
+                "flake.nix",
+                "hosts/a/configuration.nix",
+                "result/x.nix",
+                "secret.nix"
+            ]
+        );
+        std::fs::create_dir(root.join(".git")).expect("mkdir");
+        assert_eq!(names(), ["flake.nix", "hosts/a/configuration.nix"]);
     }
 
     #[test]

@@ -93,9 +93,19 @@ fn text(report: &LintReport, opts: &Options, out: &mut dyn Write) -> io::Result<
     }
     let s = &report.summary;
     let by = &s.fail_by_severity;
+    if opts.verbose {
+        for sk in &report.skipped {
+            writeln!(out, "skipped: {}", escape(sk))?;
+        }
+    }
+    let skipped = match report.skipped.len() {
+        0 => String::new(),
+        n if opts.verbose => format!(" ({n} skipped)"),
+        n => format!(" ({n} skipped, `-v` lists them)"),
+    };
     writeln!(
         out,
-        "{bold}nixsec lint:{bold:#} {} files, {} configurations: {} findings ({} critical, {} high, {} medium, {} low, {} info), {} errors, {} ignored",
+        "{bold}nixsec lint:{bold:#} {} files{skipped}, {} configurations: {} findings ({} critical, {} high, {} medium, {} low, {} info), {} errors, {} ignored",
         report.files,
         report.configurations.len(),
         s.fail,

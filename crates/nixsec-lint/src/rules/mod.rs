@@ -16,6 +16,7 @@ use crate::value::{Val, Value};
 pub mod accounts;
 pub mod firewall;
 pub mod isolation;
+pub mod kernel;
 pub mod multi_user;
 pub mod secure_boot;
 pub mod store_integrity;
@@ -52,6 +53,12 @@ pub struct Hit {
     /// A string literal holding a secret (the hit's region, or a part of it): masked in the
     /// source line shown to people.
     pub mask: Option<TextRange>,
+    /// The condition under which the problem exists, beyond the assignment's own (a list
+    /// element under `lib.optional c`, a `Match` block of `extraConfig`).
+    pub condition: Option<String>,
+    /// Hits of one rule at one place with the same key are one finding listing their members
+    /// (one shared `extraGroups` list given to many users): `(key, member)`.
+    pub group: Option<(String, String)>,
 }
 
 impl Hit {
@@ -65,7 +72,28 @@ impl Hit {
             subject: None,
             value: None,
             mask: None,
+            condition: None,
+            group: None,
         }
+    }
+
+    /// Only under `cond` (none: unconditional).
+    #[must_use]
+    pub fn when(mut self, cond: Option<&str>) -> Hit {
+        if let Some(c) = cond {
+            self.condition = Some(match self.condition.take() {
+                Some(old) => format!("{old} && {c}"),
+                None => c.to_string(),
+            });
+        }
+        self
+    }
+
+    /// One of several hits at one place that are reported together (see [`Hit::group`]).
+    #[must_use]
+    pub fn grouped(mut self, key: impl Into<String>, member: impl Into<String>) -> Hit {
+        self.group = Some((key.into(), member.into()));
+        self
     }
 
     /// About `subject`.
@@ -138,6 +166,11 @@ pub trait LintRule: Sync {
     /// Check what a file does outside option assignments (its fetches), once per file; `cx.kind`
     /// is the kind of the file's own module.
     fn check_file(&self, _cx: &FileCx<'_>, _out: &mut Vec<Hit>) {}
+    /// The message of one finding for several grouped hits at one place (see [`Hit::group`]):
+    /// the group's key and its members, in order.
+    fn merged(&self, key: &str, members: &[String]) -> String {
+        format!("{key}: {}", members.join(", "))
+    }
 }
 
 /// One registered configuration checker: the catalogue id it attaches to, where it is defined,
@@ -207,12 +240,23 @@ pub fn yes_no(v: &Value) -> Option<bool> {
 /// The known string elements of a list value (or of a single string), with their places.
 #[must_use]
 pub fn strings(v: &Val) -> Vec<(&str, TextRange)> {
+    elements(v).into_iter().map(|(s, r, _)| (s, r)).collect()
+}
+
+/// The known string elements of a list value (or of a single string), with their places and
+/// the condition under which each is present (`lib.optional c "x"`, `if c then [ "x" ] else
+/// [ ]`, a filtered literal list).
+#[must_use]
+pub fn elements(v: &Val) -> Vec<(&str, TextRange, Option<&str>)> {
     match &v.v {
         Value::List(items) => items
             .iter()
-            .filter_map(|i| i.v.text().map(|s| (s, i.range)))
+            .filter_map(|i| i.v.text().map(|s| (s, i.range, i.cond.as_deref())))
             .collect(),
-        Value::Str(s) | Value::Interp(s) => s.split_whitespace().map(|w| (w, v.range)).collect(),
+        Value::Str(s) | Value::Interp(s) => s
+            .split_whitespace()
+            .map(|w| (w, v.range, v.cond.as_deref()))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -288,15 +332,19 @@ mod registry_tests {
         ("NIX-063", Severity::Medium),
         ("NIX-070", Severity::High),
         ("NIX-071", Severity::High),
+        ("NIX-072", Severity::High),
         ("NIX-073", Severity::Low),
         ("NIX-075", Severity::Low),
         ("NIX-078", Severity::High),
         ("NIX-079", Severity::Medium),
         ("NIX-080", Severity::Low),
         ("NIX-090", Severity::High),
+        ("NIX-094", Severity::High),
+        ("NIX-118", Severity::High),
         ("NIX-130", Severity::Critical),
         ("NIX-132", Severity::Medium),
         ("NIX-133", Severity::Medium),
+        ("NIX-136", Severity::Medium),
         ("NIX-152", Severity::High),
         ("NIX-153", Severity::Medium),
         ("NIX-155", Severity::High),

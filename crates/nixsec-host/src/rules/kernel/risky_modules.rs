@@ -121,7 +121,10 @@ impl Rule for RiskyModules {
             .collect();
         let locked = match sysctl_int(cx, "kernel.modules_disabled") {
             Ok(Some((1, _))) => Some("`kernel.modules_disabled` = 1"),
-            Ok(None) if cx.built_system().is_none() && cx.root().presence("/proc/modules").is_absent() => {
+            Ok(None)
+                if cx.built_system().is_none()
+                    && cx.root().presence("/proc/modules").is_absent() =>
+            {
                 Some("the kernel has no loadable-module support")
             }
             Ok(_) => None,

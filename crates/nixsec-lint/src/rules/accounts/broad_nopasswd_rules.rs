@@ -1,5 +1,7 @@
 //! NIX-133: NOPASSWD sudo/doas rules for commands that amount to root.
 
+use nixsec_core::Severity;
+
 use crate::index::Assignment;
 use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::{Val, Value};
@@ -8,59 +10,83 @@ struct BroadNopasswdRules;
 
 crate::lint_rule!("NIX-133", BroadNopasswdRules);
 
-/// Root shells whatever their arguments: shells, editors (`:!sh`), interpreters, `env`.
+/// Root shells whatever their arguments: shells, `su`, editors and pagers (`:!sh`), interpreters,
+/// `env` (runs any program).
 const ALWAYS: &[&str] = &[
     "sh",
     "bash",
     "zsh",
     "fish",
     "dash",
+    "ksh",
+    "csh",
+    "tcsh",
     "su",
     "sudo",
+    "doas",
     "sudoedit",
     "vi",
     "vim",
     "nvim",
     "nano",
     "emacs",
+    "ed",
+    "less",
+    "more",
     "env",
     "python",
     "python3",
     "perl",
     "nix-shell",
 ];
-/// Root shells when any arguments are allowed (none given, or a `*` wildcard).
-const ANY_ARGS: &[&str] = &[
+/// Root-equivalent with any arguments (no arguments, or a `*` wildcard), and still reported
+/// (low) with fixed arguments, as the catalogue's NIX-133 lists them: `nix` builds and runs
+/// anything, `nixos-rebuild` installs any configuration, `systemctl` starts any unit.
+const COMMANDS: &[&str] = &[
     "nix",
     "nix-env",
+    "nix-build",
+    "nix-store",
+    "nix-collect-garbage",
     "nixos-rebuild",
     "systemctl",
-    "tee",
-    "cp",
-    "mv",
-    "chmod",
-    "chown",
-    "journalctl",
-    "less",
-    "find",
 ];
+/// Root-equivalent only with any arguments (writing or reading any file).
+const ANY_ARGS: &[&str] = &["tee", "cp", "mv", "chmod", "chown", "journalctl", "find"];
 
-/// Why a command is root-equivalent, if it is. In sudoers a command without arguments allows
-/// any arguments; `*` matches any.
-fn rootish(cmd: &str) -> Option<String> {
+/// Why a command is root-equivalent, and whether only with the arguments given (low). In
+/// sudoers a command without arguments allows any arguments; `*` matches any.
+fn rootish(cmd: &str) -> Option<(String, bool)> {
     let cmd = cmd.trim();
     if cmd.is_empty() || cmd == "ALL" {
-        return Some("any command".into());
+        return Some(("any command".into(), false));
     }
     let mut words = cmd.split_whitespace();
     let prog = words.next().unwrap_or("");
     let base = prog.rsplit('/').next().unwrap_or(prog);
     let args: Vec<&str> = words.collect();
+    let any = args.is_empty() || args.iter().any(|a| a.contains('*'));
     if ALWAYS.contains(&base) {
-        return Some(format!("`{base}`"));
+        return Some((format!("`{base}`"), false));
     }
-    if ANY_ARGS.contains(&base) && (args.is_empty() || args.iter().any(|a| a.contains('*'))) {
-        return Some(format!("`{base}` with any arguments"));
+    if COMMANDS.contains(&base) {
+        return Some(if any {
+            (format!("`{base}` with any arguments"), false)
+        } else {
+            (
+                format!(
+                    "`{}`",
+                    cmd.split_whitespace()
+                        .map(|w| w.rsplit('/').next().unwrap_or(w))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                true,
+            )
+        });
+    }
+    if ANY_ARGS.contains(&base) && any {
+        return Some((format!("`{base}` with any arguments"), false));
     }
     None
 }
@@ -110,15 +136,29 @@ impl LintRule for BroadNopasswdRules {
                     continue;
                 }
                 let why = match rule.v.attr("cmd").map(|c| &c.v) {
-                    None => Some("any command".to_string()),
-                    Some(Value::Str(c)) => rootish(c),
+                    None => Some(("any command".to_string(), false)),
+                    Some(Value::Str(c) | Value::Interp(c)) => {
+                        // `args = [ ... ]` fixes the arguments (none given: any).
+                        let args: Vec<String> = match rule.v.attr("args").map(|a| &a.v) {
+                            Some(Value::List(xs)) => xs
+                                .iter()
+                                .map(|x| x.v.as_str().unwrap_or("*").to_string())
+                                .collect(),
+                            _ => Vec::new(),
+                        };
+                        rootish(&format!("{c} {}", args.join(" ")))
+                    }
                     Some(_) => None,
                 };
-                if let Some(why) = why {
-                    out.push(Hit::new(
-                        rule.range,
-                        format!("doas runs {why} as root without a password"),
-                    ));
+                if let Some((why, fixed)) = why {
+                    out.push(
+                        self.hit(
+                            rule.range,
+                            format!("doas runs {why} as root without a password"),
+                            fixed,
+                        )
+                        .when(rule.cond.as_deref()),
+                    );
                 }
                 continue;
             }
@@ -127,9 +167,10 @@ impl LintRule for BroadNopasswdRules {
             };
             for c in cmds {
                 let (cmd, opts) = match &c.v {
-                    Value::Str(s) => (Some(s.as_str()), None),
+                    Value::Str(s) | Value::Interp(s) => (Some(s.as_str()), None),
                     Value::Attrs(_) => (
-                        c.v.attr("command").and_then(|x| x.v.as_str()),
+                        // `"${pkgs.nix}/bin/nix"`: the program is what follows the store path.
+                        c.v.attr("command").and_then(|x| x.v.text()),
                         c.v.attr("options"),
                     ),
                     _ => continue,
@@ -137,11 +178,19 @@ impl LintRule for BroadNopasswdRules {
                 if !has_nopasswd(opts) {
                     continue;
                 }
-                if let Some(why) = cmd.and_then(rootish) {
-                    out.push(Hit::new(
-                        c.range,
-                        format!("{tool} runs {why} as root without a password"),
-                    ));
+                if let Some((why, fixed)) = cmd.and_then(rootish) {
+                    let cond = match (&rule.cond, &c.cond) {
+                        (Some(a), Some(b)) => Some(format!("{a} && {b}")),
+                        (a, b) => a.as_deref().or(b.as_deref()).map(str::to_string),
+                    };
+                    out.push(
+                        self.hit(
+                            c.range,
+                            format!("{tool} runs {why} as root without a password"),
+                            fixed,
+                        )
+                        .when(cond.as_deref()),
+                    );
                 }
             }
         }
@@ -167,7 +216,7 @@ impl BroadNopasswdRules {
             };
             let cmds = &line[p + "NOPASSWD:".len()..];
             let why = cmds.split(',').find_map(|c| rootish(strip_tags(c)));
-            let Some(why) = why else { continue };
+            let Some((why, fixed)) = why else { continue };
             let range = match raw.find(line) {
                 Some(q) => {
                     let s = u32::try_from(start + q).unwrap_or(u32::MAX);
@@ -176,10 +225,21 @@ impl BroadNopasswdRules {
                 }
                 None => a.value.range,
             };
-            out.push(Hit::new(
+            out.push(self.hit(
                 range,
                 format!("sudoers line runs {why} as root without a password"),
+                fixed,
             ));
+        }
+    }
+
+    /// A hit; low when only fixed arguments of a Nix or systemd command are allowed.
+    fn hit(&self, range: rnix::TextRange, message: String, fixed: bool) -> Hit {
+        if fixed {
+            Hit::new(range, format!("{message} (with these arguments only)"))
+                .severity(Severity::Low)
+        } else {
+            Hit::new(range, message)
         }
     }
 }
@@ -187,7 +247,7 @@ impl BroadNopasswdRules {
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::{h, hits};
-    use nixsec_core::Severity::Medium;
+    use nixsec_core::Severity::{Low, Medium};
 
     const ID: &str = "NIX-133";
 
@@ -218,6 +278,11 @@ mod tests {
                     r#"{ command = "/run/current-system/sw/bin/systemctl"; options = [ "NOPASSWD" ]; }"#,
                     5,
                     Medium
+                ),
+                h(
+                    r#"{ command = "/run/current-system/sw/bin/systemctl restart app.service"; options = [ "NOPASSWD" ]; }"#,
+                    6,
+                    Low
                 ),
                 h(
                     r#"{ command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }"#,

@@ -13,6 +13,7 @@ impl LintRule for WheelWithoutPassword {
             &["security", "sudo", "wheelNeedsPassword"],
             &["security", "sudo-rs", "wheelNeedsPassword"],
             &["security", "doas", "wheelNeedsPassword"],
+            &["security", "run0", "wheelNeedsPassword"],
         ]
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -39,7 +40,7 @@ mod tests {
 
     #[test]
     fn each_tool() {
-        for tool in ["sudo", "sudo-rs", "doas"] {
+        for tool in ["sudo", "sudo-rs", "doas", "run0"] {
             let src = format!("{{ security.{tool}.wheelNeedsPassword = false; }}");
             assert_eq!(hits(&src, ID), [h("false", 1, Medium)], "{src}");
         }

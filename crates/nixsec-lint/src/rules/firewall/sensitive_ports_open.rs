@@ -77,24 +77,33 @@ impl LintRule for SensitivePortsOpen {
                     continue;
                 };
                 if to - from + 1 > 1000 {
-                    out.push(Hit::new(
-                        item.range,
-                        format!("ports {from}-{to} ({} ports) are open", to - from + 1),
-                    ));
+                    out.push(
+                        Hit::new(
+                            item.range,
+                            format!("ports {from}-{to} ({} ports) are open", to - from + 1),
+                        )
+                        .when(item.cond.as_deref()),
+                    );
                 } else if let Some((p, what)) =
                     RISKY.iter().find(|(p, _)| (*from..=*to).contains(p))
                 {
-                    out.push(Hit::new(
-                        item.range,
-                        format!("the range {from}-{to} opens {what} ({p})"),
-                    ));
+                    out.push(
+                        Hit::new(
+                            item.range,
+                            format!("the range {from}-{to} opens {what} ({p})"),
+                        )
+                        .when(item.cond.as_deref()),
+                    );
                 }
             } else if let Value::Int(p) = item.v {
                 if let Some((_, what)) = RISKY.iter().find(|(r, _)| *r == p) {
-                    out.push(Hit::new(
-                        item.range,
-                        format!("{what} port {p} is open to every network"),
-                    ));
+                    out.push(
+                        Hit::new(
+                            item.range,
+                            format!("{what} port {p} is open to every network"),
+                        )
+                        .when(item.cond.as_deref()),
+                    );
                 }
             }
         }

@@ -2,27 +2,46 @@
 
 use crate::index::Assignment;
 use crate::rules::{FileCx, Hit, LintRule};
+use crate::value::path_string;
 
 struct ServiceOpensFirewall;
 
 crate::lint_rule!("NIX-073", ServiceOpensFirewall);
 
+/// Names of the switches that open a module's ports (syncthing calls it `openDefaultPorts`).
+const SWITCHES: &[&str] = &["openFirewall", "openDefaultPorts"];
+
 impl LintRule for ServiceOpensFirewall {
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["services", "*", "openFirewall"]]
     }
+    /// Any module's switch, at any depth: `programs.steam.remotePlay.openFirewall`,
+    /// `hardware.sane.openFirewall`, `services.a.b.openFirewall`.
+    fn wants(&self, a: &Assignment) -> bool {
+        a.path.len() >= 2
+            && a.path
+                .last()
+                .is_some_and(|l| SWITCHES.contains(&l.as_str()))
+            && !matches!(a.path[0].as_str(), "networking" | "home-manager")
+    }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        let svc = &a.path[1];
-        if svc == "openssh" || a.value.v.as_bool() != Some(true) {
+        if a.value.v.as_bool() != Some(true) {
             return;
         }
+        // sshd has its own rules (NIX-078..082); `services.openssh.openFirewall` is the default.
+        if a.path.len() == 3 && a.path[1] == "openssh" {
+            return;
+        }
+        let module = path_string(&a.path[..a.path.len() - 1]);
+        let switch = path_string(&a.path);
         out.push(
             Hit::new(
                 a.value.range,
-                format!("`services.{svc}` opens its ports on every interface"),
+                format!("`{module}` opens its ports on every interface"),
             )
+            .subject(module.clone())
             .fix(format!(
-                "services.{svc}.openFirewall = false;  # then: networking.firewall.interfaces.<if>.allowedTCPPorts = [ ... ];"
+                "{switch} = false;  # then: networking.firewall.interfaces.<if>.allowedTCPPorts = [ ... ];"
             )),
         );
     }
@@ -30,13 +49,27 @@ impl LintRule for ServiceOpensFirewall {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{findings, h, hits};
+    use crate::rules::testing::{findings, h, hc, hits};
     use nixsec_core::Severity::Low;
 
     const ID: &str = "NIX-073";
 
     #[test]
-    fn positives_and_negatives() {
+    fn every_module_at_any_depth() {
+        for src in [
+            "{ services.jellyfin = { enable = true; openFirewall = true; }; }",
+            "{ services.grafana.openFirewall = true; }",
+            "{ programs.steam.remotePlay.openFirewall = true; }",
+            "{ programs.steam = { enable = true; dedicatedServer.openFirewall = true; }; }",
+            "{ hardware.sane.openFirewall = true; }",
+            "{ services.k3s.openFirewall = true; }",
+            "{ services.a.b.openFirewall = true; }",
+            "{ services.syncthing.openDefaultPorts = true; }",
+            "{ lib, ... }: { services.kdeconnect.openFirewall = lib.mkDefault true; }",
+            "let open = true; in { services.jellyfin.openFirewall = open; }",
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
         assert_eq!(
             hits(
                 "{ services.jellyfin = { enable = true; openFirewall = true; }; }",
@@ -44,17 +77,30 @@ mod tests {
             ),
             [h("true", 1, Low)]
         );
+        assert_eq!(
+            hits(
+                "{ lib, config, ... }: lib.mkIf config.gaming { programs.steam.remotePlay.openFirewall = true; }",
+                ID
+            ),
+            [hc("true", 1, Low)]
+        );
         let f = findings("{ services.grafana.openFirewall = true; }", ID);
         assert!(f[0]
             .finding
             .remediation
             .nixos
             .starts_with("services.grafana.openFirewall = false;"));
+        assert_eq!(f[0].finding.subject.as_deref(), Some("services.grafana"));
+        let f = findings("{ programs.steam.remotePlay.openFirewall = true; }", ID);
+        assert_eq!(
+            f[0].finding.message,
+            "`programs.steam.remotePlay` opens its ports on every interface"
+        );
         for src in [
             "{ services.openssh.openFirewall = true; }",
             "{ services.jellyfin.openFirewall = false; }",
-            "{ services.x.y.openFirewall = true; }",
             "{ services.jellyfin.openFirewall = cfg.open; }",
+            "{ openFirewall = true; }",
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }

@@ -13,9 +13,29 @@ impl LintRule for SshForwardingLoose {
             &["services", "openssh", "settings", "X11Forwarding"],
             &["services", "openssh", "forwardX11"],
             &["services", "openssh", "settings", "PermitUserEnvironment"],
+            crate::sshd::EXTRA,
         ]
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if a.is(crate::sshd::EXTRA) {
+            // Lines outside a `Match` block come after the ones `settings` writes.
+            for l in crate::sshd::extra_lines(a, cx.src) {
+                let Some(m) = &l.matched else { continue };
+                let key = match l.key.as_str() {
+                    "x11forwarding" => "X11Forwarding",
+                    "permituserenvironment" => "PermitUserEnvironment",
+                    _ => continue,
+                };
+                if l.value.eq_ignore_ascii_case("yes") {
+                    out.push(
+                        Hit::new(l.range, format!("sshd allows `{key}` in `{m}`"))
+                            .subject(format!("{key} ({m})"))
+                            .when(Some(m.as_str())),
+                    );
+                }
+            }
+            return;
+        }
         if yes_no(&a.value.v) != Some(true) {
             return;
         }

@@ -3,6 +3,7 @@
 use crate::config::{ConfigHit, ConfigView};
 use crate::index::Assignment;
 use crate::rules::{yes_no, FileCx, Hit, LintRule};
+use crate::sshd::{self, EXTRA};
 
 struct SshPasswordLogin;
 
@@ -31,7 +32,11 @@ const KBD: &[&[&str]] = &[
 
 impl LintRule for SshPasswordLogin {
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
-        &[&["services", "openssh", "enable"]]
+        &[
+            &["services", "openssh", "enable"],
+            &["services", "sshd", "enable"],
+            &["services", "openssh", "settings", "AuthenticationMethods"],
+        ]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
@@ -51,9 +56,35 @@ impl LintRule for SshPasswordLogin {
             ],
             &["services", "openssh", "kbdInteractiveAuthentication"],
             &["services", "openssh", "challengeResponseAuthentication"],
+            EXTRA,
         ]
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if sshd::keys_only(cx.index.assignments.iter().map(|b| (b, cx.src))) {
+            return;
+        }
+        if a.is(EXTRA) {
+            for l in sshd::extra_lines(a, cx.src) {
+                let Some(m) = &l.matched else { continue };
+                let key = match l.key.as_str() {
+                    "passwordauthentication" => "PasswordAuthentication",
+                    "kbdinteractiveauthentication" => "KbdInteractiveAuthentication",
+                    "challengeresponseauthentication" => "ChallengeResponseAuthentication",
+                    _ => continue,
+                };
+                if l.value.eq_ignore_ascii_case("yes") {
+                    out.push(
+                        Hit::new(
+                            l.range,
+                            format!("sshd accepts passwords (`{key}` in `{m}`)"),
+                        )
+                        .subject(format!("{key} ({m})"))
+                        .when(Some(m.as_str())),
+                    );
+                }
+            }
+            return;
+        }
         if yes_no(&a.value.v) != Some(true) {
             return;
         }
@@ -66,7 +97,7 @@ impl LintRule for SshPasswordLogin {
         out.push(Hit::new(a.value.range, format!("sshd accepts passwords (`{key}`)")).fix(fixed));
     }
     fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
-        let Some((file, enable)) = cfg.enabled(&["services", "openssh", "enable"]) else {
+        let Some(on) = sshd::ENABLE.iter().find_map(|p| cfg.enabled(p)) else {
             return;
         };
         let mut unset = Vec::new();
@@ -76,7 +107,12 @@ impl LintRule for SshPasswordLogin {
         if !cfg.is_set(KBD) {
             unset.push("KbdInteractiveAuthentication");
         }
-        if unset.is_empty() {
+        if unset.is_empty()
+            || sshd::keys_only(
+                cfg.assignments()
+                    .map(|(fi, a)| (a, cfg.files[fi].src.as_str())),
+            )
+        {
             return;
         }
         let fix = unset
@@ -84,23 +120,21 @@ impl LintRule for SshPasswordLogin {
             .map(|k| format!("services.openssh.settings.{k} = false;"))
             .collect::<Vec<_>>()
             .join("\n");
-        out.push(ConfigHit {
-            file,
-            range: enable.value.range,
-            message: format!(
-                "sshd is enabled and {} never set: the NixOS default (`true`) accepts passwords",
-                match unset.as_slice() {
-                    [one] => format!("`{one}` is"),
-                    _ => "`PasswordAuthentication` and `KbdInteractiveAuthentication` are"
-                        .to_string(),
-                }
-            ),
-            severity: None,
-            fix: Some(fix),
-            option: format!("services.openssh.settings.{}", unset[0]),
-            value: None,
-            condition: enable.condition.clone(),
-        });
+        let message = format!(
+            "sshd is enabled and {} never set: the NixOS default (`true`) accepts passwords",
+            match unset.as_slice() {
+                [one] => format!("`{one}` is"),
+                _ => "`PasswordAuthentication` and `KbdInteractiveAuthentication` are".to_string(),
+            }
+        );
+        let mut hit = ConfigHit::default_at(
+            cfg,
+            &on,
+            message,
+            &format!("services.openssh.settings.{}", unset[0]),
+        );
+        hit.fix = Some(fix);
+        out.push(hit);
     }
 }
 

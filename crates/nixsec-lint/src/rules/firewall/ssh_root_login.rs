@@ -1,10 +1,12 @@
-//! NIX-078: sshd lets root log in.
+//! NIX-078: sshd lets root log in (unless `AllowUsers`/`AllowGroups`/`DenyUsers`/`DenyGroups`
+//! keep root out).
 
 use nixsec_core::Severity;
 
 use crate::config::{ConfigHit, ConfigView};
 use crate::index::Assignment;
 use crate::rules::{FileCx, Hit, LintRule};
+use crate::sshd::{self, EXTRA};
 use crate::value::Value;
 
 struct SshRootLogin;
@@ -14,44 +16,90 @@ crate::lint_rule!("NIX-078", SshRootLogin);
 const SETTING: &[&str] = &["services", "openssh", "settings", "PermitRootLogin"];
 const LEGACY: &[&str] = &["services", "openssh", "permitRootLogin"];
 
+/// What a `PermitRootLogin` value lets root do, when it lets root in: (message, low).
+fn verdict(v: &str) -> Option<(&'static str, bool)> {
+    match v {
+        "yes" => Some((
+            "root may log in over SSH (`yes` allows every authentication method)",
+            false,
+        )),
+        "prohibit-password" | "without-password" => {
+            Some(("root may log in over SSH with a key", true))
+        }
+        _ => None,
+    }
+}
+
 impl LintRule for SshRootLogin {
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
-        &[&["services", "openssh", "enable"]]
+        &[
+            &["services", "openssh", "enable"],
+            &["services", "sshd", "enable"],
+            &["services", "openssh", "settings", "AllowUsers"],
+            &["services", "openssh", "settings", "AllowGroups"],
+            &["services", "openssh", "settings", "DenyUsers"],
+            &["services", "openssh", "settings", "DenyGroups"],
+        ]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
-        &[SETTING, LEGACY]
+        &[SETTING, LEGACY, EXTRA]
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if sshd::root_kept_out(cx.index.assignments.iter().map(|b| (b, cx.src))).is_some() {
+            return;
+        }
+        if a.is(EXTRA) {
+            // Outside a `Match` block the line comes after the one `settings` writes: only the
+            // blocks count.
+            for l in sshd::extra_lines(a, cx.src) {
+                let Some(m) = &l.matched else { continue };
+                if l.key != "permitrootlogin" {
+                    continue;
+                }
+                if let Some((msg, low)) = verdict(&l.value) {
+                    let mut h = Hit::new(l.range, format!("{msg} (`{m}`)"))
+                        .subject(format!("PermitRootLogin ({m})"))
+                        .when(Some(m.as_str()));
+                    if low {
+                        h = h.severity(Severity::Low);
+                    }
+                    out.push(h);
+                }
+            }
+            return;
+        }
         match &a.value.v {
-            Value::Str(s) if s == "yes" => out.push(Hit::new(
-                a.value.range,
-                "root may log in over SSH (`yes` allows every authentication method)",
-            )),
+            Value::Str(s) => {
+                if let Some((msg, low)) = verdict(s) {
+                    let h = Hit::new(a.value.range, msg);
+                    out.push(if low { h.severity(Severity::Low) } else { h });
+                }
+            }
             Value::Bool(true) => out.push(Hit::new(a.value.range, "root may log in over SSH")),
-            Value::Str(s) if s == "prohibit-password" || s == "without-password" => out.push(
-                Hit::new(a.value.range, "root may log in over SSH with a key")
-                    .severity(Severity::Low),
-            ),
             _ => {}
         }
     }
     fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
-        let Some((file, enable)) = cfg.enabled(&["services", "openssh", "enable"]) else {
+        let Some(on) = sshd::ENABLE.iter().find_map(|p| cfg.enabled(p)) else {
             return;
         };
         if cfg.is_set(&[SETTING, LEGACY]) {
             return;
         }
-        out.push(ConfigHit {
-            file,
-            range: enable.value.range,
-            message: "sshd is enabled and `PermitRootLogin` is never set: the NixOS default `prohibit-password` lets root log in with a key".into(),
-            severity: Some(Severity::Low),
-            fix: None,
-            option: "services.openssh.settings.PermitRootLogin".into(),
-            value: None,
-            condition: enable.condition.clone(),
-        });
+        let all = cfg
+            .assignments()
+            .map(|(fi, a)| (a, cfg.files[fi].src.as_str()));
+        if sshd::root_kept_out(all).is_some() {
+            return;
+        }
+        let mut hit = ConfigHit::default_at(
+            cfg,
+            &on,
+            "sshd is enabled and `PermitRootLogin` is never set: the NixOS default `prohibit-password` lets root log in with a key".into(),
+            "services.openssh.settings.PermitRootLogin",
+        );
+        hit.severity = Some(Severity::Low);
+        out.push(hit);
     }
 }
 

@@ -1,7 +1,7 @@
 //! NIX-056: users in groups that give root through a container or VM daemon.
 
 use crate::index::Assignment;
-use crate::rules::{strings, FileCx, Hit, LintRule};
+use crate::rules::{elements, FileCx, Hit, LintRule};
 
 struct ContainerAdminGroup;
 
@@ -33,23 +33,40 @@ impl LintRule for ContainerAdminGroup {
             if !risky(group) {
                 return;
             }
-            for (user, range) in strings(&a.value) {
-                out.push(Hit::new(
-                    range,
-                    format!("user `{user}` is in group `{group}` (root-equivalent)"),
-                ));
+            for (user, range, cond) in elements(&a.value) {
+                out.push(
+                    Hit::new(
+                        range,
+                        format!("user `{user}` is in group `{group}` (root-equivalent)"),
+                    )
+                    .subject(format!("{group}:{user}"))
+                    .when(cond),
+                );
             }
             return;
         }
         let user = &a.path[2];
-        for (g, range) in strings(&a.value) {
+        for (g, range, cond) in elements(&a.value) {
             if risky(g) {
-                out.push(Hit::new(
-                    range,
-                    format!("user `{user}` is in group `{g}` (root-equivalent)"),
-                ));
+                // One list given to many users (`extraGroups = groups;`) is one finding.
+                out.push(
+                    Hit::new(
+                        range,
+                        format!("user `{user}` is in group `{g}` (root-equivalent)"),
+                    )
+                    .subject(format!("{g}:{user}"))
+                    .when(cond)
+                    .grouped(g, user.clone()),
+                );
             }
         }
+    }
+    fn merged(&self, group: &str, users: &[String]) -> String {
+        let names: Vec<String> = users.iter().map(|u| format!("`{u}`")).collect();
+        format!(
+            "users {} are in group `{group}` (root-equivalent), all from this one list",
+            names.join(", ")
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 use nixsec_core::Severity;
 
 use crate::index::{Assignment, ModuleKind};
-use crate::rules::{nix_conf_lines, strings, FileCx, Hit, LintRule};
+use crate::rules::{elements, nix_conf_lines, FileCx, Hit, LintRule};
 
 struct TrustedUsers;
 
@@ -30,24 +30,30 @@ impl LintRule for TrustedUsers {
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        let mut found: Vec<(String, rnix::TextRange)> = Vec::new();
+        let mut found: Vec<(String, rnix::TextRange, Option<String>)> = Vec::new();
         if a.path[1] == "extraOptions" {
             for (_, v, range) in nix_conf_lines(a, cx, &["trusted-users"]) {
-                found.extend(v.split_whitespace().map(|w| (w.to_string(), range)));
+                found.extend(v.split_whitespace().map(|w| (w.to_string(), range, None)));
             }
         } else {
             found.extend(
-                strings(&a.value)
+                elements(&a.value)
                     .into_iter()
-                    .map(|(s, r)| (s.to_string(), r)),
+                    .map(|(s, r, c)| (s.to_string(), r, c.map(str::to_string))),
             );
         }
-        let extra: Vec<&(String, rnix::TextRange)> =
-            found.iter().filter(|(w, _)| w != "root").collect();
-        let Some(worst) = extra.iter().max_by_key(|(w, _)| severity(w)) else {
+        let extra: Vec<&(String, rnix::TextRange, Option<String>)> =
+            found.iter().filter(|(w, ..)| w != "root").collect();
+        let Some(worst) = extra.iter().max_by_key(|(w, ..)| severity(w)) else {
             return;
         };
-        let names: Vec<&str> = extra.iter().map(|(w, _)| w.as_str()).collect();
+        let names: Vec<&str> = extra.iter().map(|(w, ..)| w.as_str()).collect();
+        // Conditional only when every name is.
+        let cond = if extra.iter().all(|(.., c)| c.is_some()) {
+            worst.2.as_deref()
+        } else {
+            None
+        };
         out.push(
             Hit::new(
                 worst.1,
@@ -56,7 +62,8 @@ impl LintRule for TrustedUsers {
                     names.join(", ")
                 ),
             )
-            .severity(severity(&worst.0)),
+            .severity(severity(&worst.0))
+            .when(cond),
         );
     }
 }

@@ -38,8 +38,7 @@ impl LintRule for BootEditorEnabled {
         }
     }
     fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
-        let Some((file, enable)) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"])
-        else {
+        let Some(on) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"]) else {
             return;
         };
         // Lanzaboote replaces systemd-boot (`enable = mkForce false` beside it).
@@ -48,16 +47,12 @@ impl LintRule for BootEditorEnabled {
         {
             return;
         }
-        out.push(ConfigHit {
-            file,
-            range: enable.value.range,
-            message: "systemd-boot is enabled and `editor` is never set: the NixOS default (`true`) lets anyone at the console edit the kernel command line".into(),
-            severity: None,
-            fix: None,
-            option: "boot.loader.systemd-boot.editor".into(),
-            value: None,
-            condition: enable.condition.clone(),
-        });
+        out.push(ConfigHit::default_at(
+            cfg,
+            &on,
+            "systemd-boot is enabled and `editor` is never set: the NixOS default (`true`) lets anyone at the console edit the kernel command line".into(),
+            "boot.loader.systemd-boot.editor",
+        ));
     }
 }
 

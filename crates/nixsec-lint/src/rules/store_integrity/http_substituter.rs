@@ -3,7 +3,7 @@
 use nixsec_core::url::is_plain_http;
 
 use crate::index::{Assignment, ModuleKind};
-use crate::rules::{nix_conf_lines, strings, FileCx, Hit, LintRule};
+use crate::rules::{elements, nix_conf_lines, FileCx, Hit, LintRule};
 
 struct HttpSubstituter;
 
@@ -45,10 +45,11 @@ impl LintRule for HttpSubstituter {
             }
             return;
         }
-        for (url, range) in strings(&a.value) {
+        for (url, range, cond) in elements(&a.value) {
             if is_plain_http(url) {
                 out.push(
                     Hit::new(range, format!("plain-HTTP cache: {url}"))
+                        .when(cond)
                         .fix(format!("\"{}\"", url.replacen("http://", "https://", 1))),
                 );
             }

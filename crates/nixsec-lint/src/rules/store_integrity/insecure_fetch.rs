@@ -4,7 +4,7 @@ use nixsec_core::url::is_plain_http;
 
 use crate::fetches::FetchKind;
 use crate::index::Assignment;
-use crate::rules::{strings, FileCx, Hit, LintRule};
+use crate::rules::{elements, FileCx, Hit, LintRule};
 
 struct InsecureFetch;
 
@@ -29,13 +29,16 @@ impl LintRule for InsecureFetch {
         &[&["nix", "nixPath"]]
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        for (entry, range) in strings(&a.value) {
+        for (entry, range, cond) in elements(&a.value) {
             let url = entry.split_once('=').map_or(entry, |(_, u)| u);
             if is_plain_http(url) {
-                out.push(Hit::new(
-                    range,
-                    format!("nix.nixPath fetches `{entry}` over plain HTTP"),
-                ));
+                out.push(
+                    Hit::new(
+                        range,
+                        format!("nix.nixPath fetches `{entry}` over plain HTTP"),
+                    )
+                    .when(cond),
+                );
             }
         }
     }

@@ -30,10 +30,11 @@ impl LintRule for InsecurePackagesAllowed {
                 Value::List(items) if items.is_empty() => {}
                 Value::List(items) => {
                     for i in items {
-                        out.push(Hit::new(
-                            i.range,
-                            format!("insecure package allowed: {}", i.v),
-                        ));
+                        out.push(
+                            Hit::new(i.range, format!("insecure package allowed: {}", i.v))
+                                .subject(i.v.to_string())
+                                .when(i.cond.as_deref()),
+                        );
                     }
                 }
                 _ => out.push(Hit::new(a.value.range, "insecure packages allowed")),

@@ -1,0 +1,293 @@
+//! Public module sets nixsec knows without reading them: what a configuration gets when it
+//! imports one of them (a flake input's module, a nixpkgs profile), for the rules that depend on
+//! NixOS defaults. Only the options those rules look at are listed; a module set listed with no
+//! settings is known to set none of them.
+//!
+//! Where the facts come from (read by hand from the sources, at the commits named):
+//! - srvos, `github:nix-community/srvos` at e49ccb0d84ed18444c7ba3243a63261001db4260:
+//!   `nixos/common/openssh.nix` sets `services.openssh.settings.X11Forwarding`,
+//!   `KbdInteractiveAuthentication` and `PasswordAuthentication` to `false`;
+//!   `nixos/common/nix.nix` sets `nix.settings.trusted-users = [ "@wheel" ]`;
+//!   `nixos/server/default.nix` imports common and sets `services.openssh.enable = true`,
+//!   `networking.firewall.enable = true`, `security.sudo.wheelNeedsPassword = false`;
+//!   `nixos/desktop/default.nix` imports common; `nixos/mixins/systemd-boot.nix` sets
+//!   `boot.loader.systemd-boot.enable = true` (and not `editor`); the `hardware-*` modules set
+//!   none of these. Its flake names a module by its path (`mixins/systemd-boot.nix` is
+//!   `nixosModules.mixins-systemd-boot`).
+//! - nixos-hardware, `github:NixOS/nixos-hardware` at 0471accf8d0a8210b31d947497d179ecc99e0021:
+//!   hardware support only; `raspberry-pi/2` alone enables `services.openssh` (`mkDefault`).
+//! - nixpkgs `nixos/modules/profiles/hardened.nix` (nixpkgs 00ac71ab1932b395452209627011a32a63d81897):
+//!   kernel, sysctl and module hardening; none of the options the default-based rules look at
+//!   (that version also sets `nix.useSandbox = mkDefault false`).
+//! - nixpkgs `nixos/modules/profiles/installation-device.nix` (imported by the installer images,
+//!   `installer/cd-dvd/installation-cd-*.nix`; nixpkgs 013635633ffe11f70df1d639f563f21c42c1f778):
+//!   `services.openssh.enable = mkDefault true`, `settings.PermitRootLogin = mkDefault "yes"`,
+//!   `services.getty.autologinUser = "nixos"`, `security.sudo.wheelNeedsPassword = false`.
+//! - disko, `github:nix-community/disko` at 878ec37d6a8f52c6c801d0e2a2ad554c75b9353c: file
+//!   systems and partitioning only.
+//! - home-manager, sops-nix, agenix, impermanence, preservation, stylix, catppuccin,
+//!   nix-index-database and nixvim modules configure their own options only.
+
+/// A module set and what importing it sets.
+#[derive(Debug)]
+pub struct KnownSet {
+    /// Its name, for messages (`srvos server`).
+    pub name: &'static str,
+    /// The options it sets that configuration rules look at, with the value (as Nix source).
+    pub sets: &'static [(&'static str, &'static str)],
+}
+
+const SRVOS_COMMON: &[(&str, &str)] = &[
+    ("services.openssh.settings.X11Forwarding", "false"),
+    (
+        "services.openssh.settings.KbdInteractiveAuthentication",
+        "false",
+    ),
+    ("services.openssh.settings.PasswordAuthentication", "false"),
+    ("nix.settings.trusted-users", "[ \"@wheel\" ]"),
+];
+
+const SRVOS_SERVER: &[(&str, &str)] = &[
+    ("services.openssh.settings.X11Forwarding", "false"),
+    (
+        "services.openssh.settings.KbdInteractiveAuthentication",
+        "false",
+    ),
+    ("services.openssh.settings.PasswordAuthentication", "false"),
+    ("nix.settings.trusted-users", "[ \"@wheel\" ]"),
+    ("services.openssh.enable", "true"),
+    ("networking.firewall.enable", "true"),
+    ("security.sudo.wheelNeedsPassword", "false"),
+];
+
+const INSTALLER: &[(&str, &str)] = &[
+    ("services.openssh.enable", "true"),
+    ("services.openssh.settings.PermitRootLogin", "\"yes\""),
+    ("services.getty.autologinUser", "\"nixos\""),
+    ("security.sudo.wheelNeedsPassword", "false"),
+];
+
+static SETS: &[KnownSet] = &[
+    KnownSet {
+        name: "srvos common",
+        sets: SRVOS_COMMON,
+    },
+    KnownSet {
+        name: "srvos server",
+        sets: SRVOS_SERVER,
+    },
+    KnownSet {
+        name: "srvos desktop",
+        sets: SRVOS_COMMON,
+    },
+    KnownSet {
+        name: "srvos systemd-boot mixin",
+        sets: &[("boot.loader.systemd-boot.enable", "true")],
+    },
+    KnownSet {
+        name: "a srvos module",
+        sets: &[],
+    },
+    KnownSet {
+        name: "nixos-hardware raspberry-pi-2",
+        sets: &[("services.openssh.enable", "true")],
+    },
+    KnownSet {
+        name: "a nixos-hardware module",
+        sets: &[],
+    },
+    KnownSet {
+        name: "the nixpkgs hardened profile",
+        sets: &[],
+    },
+    KnownSet {
+        name: "the nixpkgs installation-device profile",
+        sets: INSTALLER,
+    },
+    KnownSet {
+        name: "a nixpkgs hardware or virtualisation profile",
+        sets: &[],
+    },
+    KnownSet {
+        name: "disko",
+        sets: &[],
+    },
+    KnownSet {
+        name: "a module of its own options",
+        sets: &[],
+    },
+];
+
+fn set(name: &str) -> Option<&'static KnownSet> {
+    SETS.iter().find(|s| s.name == name)
+}
+
+/// What an import refers to, when it is one of the known module sets: `reference` is the
+/// import as written (`inputs.srvos.nixosModules.server`, `(modulesPath +
+/// "/profiles/hardened.nix")`, `<nixos-hardware/lenovo/thinkpad/x1>`).
+#[must_use]
+pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
+    let r: String = reference
+        .chars()
+        .filter(|c| !matches!(c, '"' | '(' | ')' | ' '))
+        .collect();
+    let last = r
+        .rsplit(['.', '/'])
+        .find(|s| !s.is_empty() && *s != "nix")
+        .unwrap_or("");
+    if r.contains("srvos.") {
+        return set(match last {
+            "common" => "srvos common",
+            "server" => "srvos server",
+            "desktop" => "srvos desktop",
+            "mixins-systemd-boot" => "srvos systemd-boot mixin",
+            _ => "a srvos module",
+        });
+    }
+    if r.contains("nixos-hardware")
+        || r.starts_with("hardware.nixosModules.")
+        || r.contains("inputs.hardware.nixosModules.")
+    {
+        return set(
+            if r.contains("raspberry-pi-2") || r.contains("raspberry-pi/2") {
+                "nixos-hardware raspberry-pi-2"
+            } else {
+                "a nixos-hardware module"
+            },
+        );
+    }
+    if r.contains("profiles/hardened") {
+        return set("the nixpkgs hardened profile");
+    }
+    if r.contains("installation-device")
+        || r.contains("installer/cd-dvd/")
+        || r.contains("installation-cd")
+    {
+        return set("the nixpkgs installation-device profile");
+    }
+    if [
+        "installer/scan/not-detected",
+        "installer/scan/detected",
+        "profiles/qemu-guest",
+        "profiles/minimal",
+        "profiles/headless",
+        "profiles/all-hardware",
+        "profiles/perlless",
+        "virtualisation/qemu-vm",
+        "virtualisation/lxc-container",
+        "virtualisation/proxmox-image",
+    ]
+    .iter()
+    .any(|p| r.contains(p))
+    {
+        return set("a nixpkgs hardware or virtualisation profile");
+    }
+    if r.contains("disko.nixosModules.") {
+        return set("disko");
+    }
+    let own = [
+        "home-manager.nixosModules.",
+        "home-manager.darwinModules.",
+        "sops-nix.nixosModules.",
+        "sops-nix.darwinModules.",
+        "agenix.nixosModules.",
+        "agenix.darwinModules.",
+        "ragenix.nixosModules.",
+        "impermanence.nixosModules.",
+        "preservation.nixosModules.",
+        "stylix.nixosModules.",
+        "stylix.darwinModules.",
+        "catppuccin.nixosModules.",
+        "nix-index-database.nixosModules.",
+        "nix-index-database.darwinModules.",
+        "nixvim.nixosModules.",
+        "nixvim.darwinModules.",
+        // Channels and fetched sources: `<home-manager/nixos>`, `"${home-manager}/nixos"`.
+        "home-manager/nixos",
+        "home-manager}/nixos",
+        "home-manager/nix-darwin",
+        "home-manager}/nix-darwin",
+        "sops-nix/modules/sops",
+        "agenix/modules/age",
+    ];
+    if own.iter().any(|p| r.contains(p)) || r == "sops-nix" || r.ends_with(".sops") {
+        return set("a module of its own options");
+    }
+    None
+}
+
+/// The value `k` sets for `option` (a dotted path), if it sets it.
+#[must_use]
+pub fn value_of(k: &KnownSet, option: &str) -> Option<&'static str> {
+    k.sets.iter().find(|(o, _)| *o == option).map(|(_, v)| *v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_as_people_write_them() {
+        let name = |r: &str| lookup(r).map(|k| k.name);
+        assert_eq!(
+            name("inputs.srvos.nixosModules.server"),
+            Some("srvos server")
+        );
+        assert_eq!(name("srvos.nixosModules.common"), Some("srvos common"));
+        assert_eq!(
+            name("inputs.srvos.nixosModules.mixins-systemd-boot"),
+            Some("srvos systemd-boot mixin")
+        );
+        assert_eq!(
+            name("inputs.srvos.nixosModules.hardware-hetzner-online-amd"),
+            Some("a srvos module")
+        );
+        assert_eq!(
+            name("inputs.nixos-hardware.nixosModules.lenovo-thinkpad-x1-6th-gen"),
+            Some("a nixos-hardware module")
+        );
+        assert_eq!(
+            name("inputs.hardware.nixosModules.common-cpu-amd"),
+            Some("a nixos-hardware module")
+        );
+        assert_eq!(
+            name("<nixos-hardware/raspberry-pi/2>"),
+            Some("nixos-hardware raspberry-pi-2")
+        );
+        assert_eq!(
+            name(r#"(modulesPath + "/profiles/hardened.nix")"#),
+            Some("the nixpkgs hardened profile")
+        );
+        assert_eq!(
+            name(r#""${modulesPath}/installer/cd-dvd/installation-cd-minimal.nix""#),
+            Some("the nixpkgs installation-device profile")
+        );
+        assert_eq!(
+            name(r#"(modulesPath + "/installer/scan/not-detected.nix")"#),
+            Some("a nixpkgs hardware or virtualisation profile")
+        );
+        assert_eq!(name("inputs.disko.nixosModules.disko"), Some("disko"));
+        assert_eq!(
+            name("home-manager.nixosModules.home-manager"),
+            Some("a module of its own options")
+        );
+        assert_eq!(
+            name("<home-manager/nixos>"),
+            Some("a module of its own options")
+        );
+        assert_eq!(
+            name(r#""${home-manager}/nixos""#),
+            Some("a module of its own options")
+        );
+        assert_eq!(name("inputs.someone.nixosModules.default"), None);
+        let server = lookup("srvos.nixosModules.server").expect("known");
+        assert_eq!(
+            value_of(server, "services.openssh.settings.PasswordAuthentication"),
+            Some("false")
+        );
+        assert_eq!(
+            value_of(server, "services.openssh.settings.PermitRootLogin"),
+            None
+        );
+    }
+}

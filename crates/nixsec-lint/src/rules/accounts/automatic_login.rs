@@ -1,0 +1,264 @@
+//! NIX-136: a user logged in automatically (getty, display manager, greetd, macOS).
+
+use nixsec_core::Severity;
+
+use crate::index::{Assignment, ModuleKind};
+use crate::rules::{FileCx, Hit, LintRule};
+use crate::value::Value;
+
+struct AutomaticLogin;
+
+crate::lint_rule!("NIX-136", AutomaticLogin);
+
+/// Options whose value is the user logged in.
+const USER: &[&[&str]] = &[
+    &["services", "getty", "autologinUser"],
+    &["services", "kmscon", "autologinUser"],
+    &["services", "mingetty", "autologinUser"],
+    &["system", "defaults", "loginwindow", "autoLoginUser"],
+];
+
+fn severity(user: &str) -> Option<Severity> {
+    (user == "root").then_some(Severity::High)
+}
+
+impl LintRule for AutomaticLogin {
+    fn kinds(&self) -> &'static [ModuleKind] {
+        &[ModuleKind::NixOS, ModuleKind::Darwin]
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["services", "getty", "autologinUser"],
+            &["services", "kmscon", "autologinUser"],
+            &["services", "mingetty", "autologinUser"],
+            &["system", "defaults", "loginwindow", "autoLoginUser"],
+            &["services", "displayManager", "autoLogin", "enable"],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "autoLogin",
+                "enable",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "lightdm",
+                "autoLogin",
+                "enable",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "gdm",
+                "autoLogin",
+                "enable",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "sddm",
+                "autoLogin",
+                "enable",
+            ],
+            &["services", "greetd", "settings", "initial_session"],
+            &["services", "greetd", "settings", "initial_session", "user"],
+        ]
+    }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["services", "displayManager", "autoLogin", "user"],
+            &["services", "xserver", "displayManager", "autoLogin", "user"],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "lightdm",
+                "autoLogin",
+                "user",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "gdm",
+                "autoLogin",
+                "user",
+            ],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "sddm",
+                "autoLogin",
+                "user",
+            ],
+        ]
+    }
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        let option = crate::value::path_string(&a.path);
+        if USER.iter().any(|p| a.is(p)) {
+            let who = match &a.value.v {
+                Value::Null => return,
+                Value::Str(u) if u.is_empty() => return,
+                Value::Str(u) => u.clone(),
+                Value::Interp(u) => u.clone(),
+                _ => "a user".into(),
+            };
+            let how = if a.path[0] == "system" {
+                "macOS logs"
+            } else {
+                "the console logs"
+            };
+            let mut h = Hit::new(a.value.range, format!("{how} `{who}` in automatically"))
+                .subject(format!("{option}: {who}"))
+                .fix(format!("{option} = null;"));
+            if let Some(s) = severity(&who) {
+                h = h.severity(s);
+            }
+            out.push(h);
+            return;
+        }
+        if a.path.last().is_some_and(|l| l == "enable") {
+            if a.value.v.as_bool() != Some(true) {
+                return;
+            }
+            // The user, when the file names it beside the switch.
+            let mut user_path: Vec<&str> = a.path.iter().map(String::as_str).collect();
+            user_path.pop();
+            user_path.push("user");
+            let who = cx
+                .index
+                .find(&user_path)
+                .find_map(|u| u.value.v.as_str().map(str::to_string));
+            let shown = who
+                .as_deref()
+                .map_or_else(|| "a user".to_string(), |u| format!("`{u}`"));
+            let mut h = Hit::new(
+                a.value.range,
+                format!("the display manager logs {shown} in automatically"),
+            )
+            .subject(option.clone())
+            .fix(format!("{option} = false;"));
+            if let Some(s) = who.as_deref().and_then(severity) {
+                h = h.severity(s);
+            }
+            out.push(h);
+            return;
+        }
+        // greetd's `initial_session = { command = ...; user = ...; }`: run once at boot
+        // without a login (a set written in place is indexed as `initial_session.user`).
+        let who = match &a.value.v {
+            Value::Null => return,
+            Value::Str(u) => Some(u.clone()),
+            Value::Attrs(_) => a
+                .value
+                .v
+                .attr("user")
+                .and_then(|u| u.v.as_str().map(str::to_string)),
+            _ => None,
+        };
+        let shown = who
+            .as_deref()
+            .map_or_else(|| "a user".to_string(), |u| format!("`{u}`"));
+        let mut h = Hit::new(
+            a.value.range,
+            format!("greetd's `initial_session` logs {shown} in automatically at boot"),
+        )
+        .subject("services.greetd.settings.initial_session")
+        .fix("# remove services.greetd.settings.initial_session");
+        if let Some(s) = who.as_deref().and_then(severity) {
+            h = h.severity(s);
+        }
+        out.push(h);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{h, hc, hits};
+    use nixsec_core::Severity::{High, Medium};
+
+    const ID: &str = "NIX-136";
+
+    #[test]
+    fn every_spelling() {
+        for (src, text, sev) in [
+            (
+                r#"{ services.getty.autologinUser = "alice"; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"{ services.getty.autologinUser = "root"; }"#,
+                "\"root\"",
+                High,
+            ),
+            (
+                r#"{ services.getty = { autologinUser = "alice"; helpLine = ""; }; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"let me = "alice"; in { services.getty.autologinUser = me; }"#,
+                "me",
+                Medium,
+            ),
+            (
+                r#"{ services.displayManager.autoLogin = { enable = true; user = "alice"; }; }"#,
+                "true",
+                Medium,
+            ),
+            (
+                r#"{ services.displayManager.autoLogin.enable = true; services.displayManager.autoLogin.user = "root"; }"#,
+                "true",
+                High,
+            ),
+            (
+                r#"{ services.xserver.displayManager.autoLogin.enable = true; }"#,
+                "true",
+                Medium,
+            ),
+            (
+                r#"{ services.xserver.displayManager.lightdm.autoLogin.enable = true; }"#,
+                "true",
+                Medium,
+            ),
+            (
+                r#"{ services.greetd.settings.initial_session = { command = "sway"; user = "alice"; }; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"{ services.greetd.settings.initial_session.user = "alice"; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"{ system.defaults.loginwindow.autoLoginUser = "alice"; homebrew.enable = true; }"#,
+                "\"alice\"",
+                Medium,
+            ),
+        ] {
+            assert_eq!(hits(src, ID), [h(text, 1, sev)], "{src}");
+        }
+        assert_eq!(
+            hits(
+                r#"{ lib, config, ... }: { services.getty.autologinUser = lib.mkIf config.kiosk "kiosk"; }"#,
+                ID
+            ),
+            [hc("\"kiosk\"", 1, Medium)]
+        );
+        for ok in [
+            r#"{ services.getty.autologinUser = null; }"#,
+            r#"{ services.displayManager.autoLogin.enable = false; }"#,
+            r#"{ services.displayManager.autoLogin.user = "alice"; }"#,
+            r#"{ services.greetd.settings.default_session = { command = "tuigreet"; user = "greeter"; }; }"#,
+        ] {
+            assert!(hits(ok, ID).is_empty(), "{ok}");
+        }
+    }
+}
