@@ -576,6 +576,17 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
         return None; // an unterminated or mismatched quote
     }
     let rest = &line[v0..];
+    // `github:NixOS/nixpkgs`, `git+ssh:host/repo`, `path:./x`: a scheme and its path (a flake
+    // reference or URI), not `name: value`.
+    if matches!(op, Some(o) if *o == b":") && v0 == after {
+        let word = rest
+            .iter()
+            .position(|c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'`' | b';'))
+            .unwrap_or(rest.len());
+        if rest[..word].contains(&b'/') {
+            return None;
+        }
+    }
     let colon_or_eq =
         matches!(op, Some(o) if *o == b":" || *o == b"=" || *o == b"?=" || *o == b":=");
     let end = if config && colon_or_eq && !has_more_assignments(rest) {
@@ -674,6 +685,11 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
     }
     // A URL is a URL (with a password in it, the URL format reports it).
     if v.contains("://") {
+        return false;
+    }
+    // A crypt(3) or PHC string (`$6$salt$hash`, `$pbkdf2-sha512$…`, `$argon2id$…`) is the hash of
+    // a password, not the password.
+    if is_password_hash(v) {
         return false;
     }
     let alnum = v.bytes().filter(u8::is_ascii_alphanumeric).count();
@@ -790,4 +806,23 @@ pub(crate) fn looks_like_code(v: &str) -> bool {
                     && f.bytes()
                         .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
             }))
+}
+
+/// A crypt(3) or PHC-format password hash: `$ID$…` with a short identifier (`1`, `5`, `6`, `y`,
+/// `2b`, `7`, `pbkdf2-sha512`, `argon2id`, `scrypt`) and at least one more `$` field.
+#[must_use]
+pub fn is_password_hash(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix('$') else {
+        return false;
+    };
+    let Some((id, fields)) = rest.split_once('$') else {
+        return false;
+    };
+    !id.is_empty()
+        && id.len() <= 16
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && fields.len() >= 8
+        && !v.contains(char::is_whitespace)
 }

@@ -62,6 +62,7 @@ pub struct Hit {
 }
 
 mod assign;
+pub use assign::is_password_hash;
 mod formats;
 pub mod nixos;
 
@@ -1232,6 +1233,25 @@ mod tests {
         );
         assert_eq!(
             kinds("etc/app.conf", "api_token = \"q8Zr2LmX0vT7pK3nW9yB\"\n"),
+            ["secret-assignment"]
+        );
+    }
+
+    /// Flake references and URIs (`github:owner/repo`, as a flake's `inputs.*.url` holds):
+    /// a scheme and its path, not `name: value` (found on public NixOS configurations).
+    #[test]
+    fn flake_references_are_not_assignments() {
+        for line in [
+            "github:NixOS/nixpkgs/nixos-unstable\n",
+            "url = \"github:nix-community/home-manager/release-24.05\";\n",
+            "gitlab:owner/repo\n",
+            "token:abc/def/ghi\n",
+        ] {
+            assert!(kinds("etc/app.conf", line).is_empty(), "{line}");
+            assert!(kinds("flake.nix", line).is_empty(), "{line}");
+        }
+        assert_eq!(
+            kinds("etc/app.conf", "token: q8Zr2LmX0vT7pK3nW9yB\n"),
             ["secret-assignment"]
         );
     }

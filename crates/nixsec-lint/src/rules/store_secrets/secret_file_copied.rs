@@ -144,6 +144,11 @@ fn holds(path: &[String]) -> Holds {
     {
         return Holds::Exempt;
     }
+    // NixOps and colmena send `deployment.keys.<name>.keyFile` at deploy time: their options
+    // apply `toString` to the path, so the file is read in place, never copied into the store.
+    if is(&["deployment", "keys", "*", "keyFile"]) {
+        return Holds::Exempt;
+    }
     if is(&["boot", "initrd", "secrets", "*"]) {
         return Holds::Secret;
     }
@@ -487,6 +492,18 @@ let key = ./secrets/wg0.key; in
                 ID
             ),
             [h("./initrd_host_key", 1, High)]
+        );
+    }
+
+    /// NixOps and colmena read `deployment.keys.<name>.keyFile` at deploy time (`toString`).
+    #[test]
+    fn deployment_key_files_are_not_copied() {
+        assert_eq!(
+            hits(
+                r#"{ deployment.keys."app.env".keyFile = /home/deploy/keys/app.env; }"#,
+                ID
+            ),
+            []
         );
     }
 

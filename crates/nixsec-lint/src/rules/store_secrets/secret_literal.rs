@@ -100,6 +100,7 @@ fn reference(v: &str) -> bool {
     is_placeholder(t.trim_end_matches('='))
         || ALLOWLIST.contains(&words.as_str())
         || t.starts_with("!secret ")
+        || nixsec_secrets::is_password_hash(t)
 }
 
 /// `adminPassword` → `admin_Password`: the matcher's assignment patterns know `_password`.
@@ -134,6 +135,10 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     }
     // Written in place under a name that says what it is.
     let key = normalize(lit.key);
+    // `hashedPassword`, a crypt or PHC hash as the value: a hash (NIX-031's), not the secret.
+    if key.starts_with("hashed") || nixsec_secrets::is_password_hash(text.trim()) {
+        return Vec::new();
+    }
     let named = match key.as_str() {
         "psk" | "pskraw" | "wpapsk" => Some("a WPA pre-shared key"),
         "presharedkey" => Some("a pre-shared key"),
@@ -486,6 +491,11 @@ let tok = "{GH}"; in
             // NIX-030's and NIX-031's.
             r#"{ users.users.alice.initialPassword = "S0me-Real-Passw0rd"; }"#,
             r#"{ users.users.alice.hashedPassword = "$6$salt$hash"; }"#,
+            // Hashes of a secret, not the secret (Authelia's client_secret, mosquitto).
+            r#"{ services.authelia.instances.main.settings.identity_providers.oidc.clients = [ { client_secret = "$pbkdf2-sha512$310000$c8p78n7pUMln0jzvd4aK4Q$JNRBzwAo0ek5qKn50cFzzvE9RXV88h1wJn5KGiHrD0YKtZaR/nCb2CJPOsKaPK0hjf.9yHxzQGZziziccp6Yng"; } ]; }"#,
+            r#"{ services.mosquitto.listeners = [ { users.root.hashedPassword = "$7$101$6NzKy3TgCqP2vZf8$hBO+M8Hn0J5nA0q6lZb7f7nq7y2hx3r5r1U3s1j9i1c"; } ]; }"#,
+            // A flake reference is not `github = …`.
+            r#"{ inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable"; }"#,
             // A documentation key body.
             r#"{ environment.etc.x.text = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----"; }"#,
         ] {
