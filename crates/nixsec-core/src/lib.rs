@@ -5,6 +5,7 @@
 //! problem) and the report crate only renders a [`Report`].
 #![deny(missing_docs)]
 
+pub mod cmdline;
 pub mod config;
 pub mod error;
 pub mod escape;

@@ -279,6 +279,25 @@ pub fn path_string(path: &[String]) -> String {
     out
 }
 
+/// A string's parts with the indentation of `''` strings removed, or `None` for a string the
+/// parser recovered from (an unterminated string, an error inside it): rnix's own
+/// `normalized_parts` asserts on those and would abort the whole run.
+#[must_use]
+pub fn str_parts(s: &rnix::ast::Str) -> Option<Vec<rnix::ast::InterpolPart<String>>> {
+    use rnix::SyntaxKind::{
+        NODE_INTERPOL, TOKEN_STRING_CONTENT, TOKEN_STRING_END, TOKEN_STRING_START,
+    };
+    use rowan::ast::AstNode;
+    let well_formed = s.syntax().children_with_tokens().all(|c| match c {
+        rowan::NodeOrToken::Token(t) => matches!(
+            t.kind(),
+            TOKEN_STRING_CONTENT | TOKEN_STRING_START | TOKEN_STRING_END
+        ),
+        rowan::NodeOrToken::Node(n) => n.kind() == NODE_INTERPOL,
+    });
+    well_formed.then(|| s.normalized_parts())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,23 +345,4 @@ mod tests {
         assert_eq!(snippet("a\n   b"), "a b");
         assert_eq!(snippet(&"x".repeat(100)).chars().count(), 61);
     }
-}
-
-/// A string's parts with the indentation of `''` strings removed, or `None` for a string the
-/// parser recovered from (an unterminated string, an error inside it): rnix's own
-/// `normalized_parts` asserts on those and would abort the whole run.
-#[must_use]
-pub fn str_parts(s: &rnix::ast::Str) -> Option<Vec<rnix::ast::InterpolPart<String>>> {
-    use rnix::SyntaxKind::{
-        NODE_INTERPOL, TOKEN_STRING_CONTENT, TOKEN_STRING_END, TOKEN_STRING_START,
-    };
-    use rowan::ast::AstNode;
-    let well_formed = s.syntax().children_with_tokens().all(|c| match c {
-        rowan::NodeOrToken::Token(t) => matches!(
-            t.kind(),
-            TOKEN_STRING_CONTENT | TOKEN_STRING_START | TOKEN_STRING_END
-        ),
-        rowan::NodeOrToken::Node(n) => n.kind() == NODE_INTERPOL,
-    });
-    well_formed.then(|| s.normalized_parts())
 }

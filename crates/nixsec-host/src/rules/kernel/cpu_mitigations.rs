@@ -14,28 +14,7 @@ pub struct CpuMitigations;
 crate::host_rule!("NIX-118", CpuMitigations);
 
 fn weakening(key: &str, value: Option<&str>) -> bool {
-    matches!(
-        (key, value),
-        ("mitigations", Some("off"))
-            | (
-                "nopti" | "nospectre_v1" | "nospectre_v2" | "nospec_store_bypass_disable",
-                None
-            )
-            | (
-                "pti"
-                    | "spectre_v2"
-                    | "spectre_v2_user"
-                    | "spec_store_bypass_disable"
-                    | "mds"
-                    | "l1tf"
-                    | "retbleed"
-                    | "mmio_stale_data"
-                    | "tsx_async_abort"
-                    | "srbds",
-                Some("off")
-            )
-            | ("tsx", Some("on"))
-    )
+    nixsec_core::cmdline::weakens_cpu_mitigations(key, value)
 }
 
 /// Add `p`, or merge its evidence into the problem with the same subject.

@@ -13,25 +13,7 @@ fn weakens(param: &str) -> bool {
     let (k, v) = param
         .split_once('=')
         .map_or((param, None), |(k, v)| (k, Some(v)));
-    match (k, v) {
-        ("mitigations", Some(v)) => v == "off",
-        ("nopti" | "nospectre_v1" | "nospectre_v2" | "nospec_store_bypass_disable", None) => true,
-        (
-            "pti"
-            | "spectre_v2"
-            | "spectre_v2_user"
-            | "spec_store_bypass_disable"
-            | "mds"
-            | "l1tf"
-            | "retbleed"
-            | "mmio_stale_data"
-            | "tsx_async_abort"
-            | "srbds",
-            Some("off"),
-        ) => true,
-        ("tsx", Some("on")) => true,
-        _ => false,
-    }
+    nixsec_core::cmdline::weakens_cpu_mitigations(k, v)
 }
 
 impl LintRule for CpuMitigationsOff {

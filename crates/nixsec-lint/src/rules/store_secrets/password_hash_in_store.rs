@@ -23,6 +23,43 @@ fn weak(h: &str) -> Option<&'static str> {
     }
 }
 
+/// Every crypt or PHC hash literal under a `hashedPassword`-like key inside `v` (whose own key is
+/// `key`), with its range and place (`[0].users.root.hashedPassword`).
+fn nested_hashes(
+    v: &crate::value::Val,
+    key: &str,
+    place: String,
+    depth: usize,
+    f: &mut dyn FnMut(&str, rnix::TextRange, &str),
+) {
+    // Values are bounded by the index's own depth limit; this is a second guard.
+    if depth > 64 {
+        return;
+    }
+    match &v.v {
+        Value::Str(h)
+            if matches!(
+                key,
+                "hashedPassword" | "initialHashedPassword" | "passwordHash"
+            ) && nixsec_secrets::is_password_hash(h) =>
+        {
+            f(h, v.range, &place);
+        }
+        Value::List(items) => {
+            for (n, i) in items.iter().enumerate() {
+                nested_hashes(i, key, format!("{place}[{n}]"), depth + 1, f);
+            }
+        }
+        Value::Attrs(kv) => {
+            for (k, x) in kv {
+                let last = k.rsplit('.').next().unwrap_or(k);
+                nested_hashes(x, last, format!("{place}.{k}"), depth + 1, f);
+            }
+        }
+        _ => {}
+    }
+}
+
 impl LintRule for PasswordHashInStore {
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
@@ -32,7 +69,46 @@ impl LintRule for PasswordHashInStore {
             &["users", "extraUsers", "*", "initialHashedPassword"],
         ]
     }
+    /// A service's own users (`services.mosquitto.listeners.*.users.<name>.hashedPassword`,
+    /// any `…hashedPassword` option or attribute inside an option's value) written as a crypt
+    /// or PHC hash literal.
+    fn wants(&self, a: &Assignment) -> bool {
+        a.path.first().is_some_and(|p| p != "users") && {
+            let mut found = false;
+            nested_hashes(
+                &a.value,
+                a.path.last().map_or("", String::as_str),
+                String::new(),
+                0,
+                &mut |_, _, _| found = true,
+            );
+            found
+        }
+    }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if a.path.first().is_some_and(|p| p != "users") {
+            let option = crate::value::path_string(&a.path);
+            nested_hashes(
+                &a.value,
+                a.path.last().map_or("", String::as_str),
+                String::new(),
+                0,
+                &mut |hash, range, place| {
+                    let shown = hash.split('$').nth(1).map_or_else(
+                        || "\"<redacted hash>\"".to_string(),
+                        |id| format!("\"${id}$<redacted>\""),
+                    );
+                    let hit = Hit::new(
+                        range,
+                        format!(
+                            "the password hash of `{option}{place}` is world-readable in the store"
+                        ),
+                    );
+                    out.push(hit.secret(shown));
+                },
+            );
+            return;
+        }
         let Value::Str(hash) = &a.value.v else { return };
         if hash.is_empty() || hash.starts_with('!') || hash == "*" {
             return;
@@ -87,7 +163,16 @@ mod tests {
             hits(r#"{ users.users.a.hashedPassword = "abDEFghIJklMN"; }"#, ID)[0].2,
             High
         );
+        // A service's own users: the same hash in the store.
+        assert_eq!(
+            hits(
+                r#"{ services.mosquitto.listeners = [ { users.root.hashedPassword = "$7$101$6NzKy3TgCqP2vZf8$hBO"; } ]; }"#,
+                ID
+            ),
+            [h("\"$7$101$6NzKy3TgCqP2vZf8$hBO\"", 1, Medium)]
+        );
         for src in [
+            r#"{ services.foo.hashedPassword = "not a hash"; }"#,
             r#"{ users.users.root.hashedPassword = "!"; }"#,
             r#"{ users.users.root.hashedPassword = "*"; }"#,
             r#"{ users.users.root.hashedPassword = "!$6$locked"; }"#,
