@@ -34,11 +34,12 @@ pub fn weakens_cpu_mitigations(key: &str, value: Option<&str>) -> bool {
             | "srbds"
             | "gather_data_sampling"
             | "reg_file_data_sampling"
-            | "indirect_target_selection"
-            | "kpti",
-            Some("off" | "0"),
-        ) => !(key != "kpti" && value == Some("0")),
-        ("ssbd", Some("force-off")) | ("tsx", Some("on")) => true,
+            | "indirect_target_selection",
+            Some("off"),
+        )
+        | ("kpti", Some("off" | "0"))
+        | ("ssbd", Some("force-off"))
+        | ("tsx", Some("on")) => true,
         _ => false,
     }
 }

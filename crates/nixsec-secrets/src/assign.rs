@@ -342,8 +342,10 @@ fn is_key_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'
 }
 
-/// The words of a name: split at `_`, `-`, `.`, spaces and lower-to-upper case changes.
-pub(crate) fn words(key: &str) -> Vec<String> {
+/// The words of a name, lower case: split at `_`, `-`, `.`, spaces and lower-to-upper case
+/// changes (`sslCertificateKey` → `ssl`, `certificate`, `key`).
+#[must_use]
+pub fn words(key: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut prev_lower = false;

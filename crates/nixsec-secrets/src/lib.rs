@@ -62,7 +62,7 @@ pub struct Hit {
 }
 
 mod assign;
-pub use assign::is_password_hash;
+pub use assign::{is_password_hash, words};
 mod formats;
 pub mod nixos;
 

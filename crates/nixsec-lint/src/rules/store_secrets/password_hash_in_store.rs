@@ -23,6 +23,14 @@ fn weak(h: &str) -> Option<&'static str> {
     }
 }
 
+/// A hash shown by its scheme only (offline cracking needs the rest).
+fn shown(hash: &str) -> String {
+    hash.split('$').nth(1).map_or_else(
+        || "\"<redacted hash>\"".to_string(),
+        |id| format!("\"${id}$<redacted>\""),
+    )
+}
+
 /// Every crypt or PHC hash literal under a `hashedPassword`-like key inside `v` (whose own key is
 /// `key`), with its range and place (`[0].users.root.hashedPassword`).
 fn nested_hashes(
@@ -94,17 +102,13 @@ impl LintRule for PasswordHashInStore {
                 String::new(),
                 0,
                 &mut |hash, range, place| {
-                    let shown = hash.split('$').nth(1).map_or_else(
-                        || "\"<redacted hash>\"".to_string(),
-                        |id| format!("\"${id}$<redacted>\""),
-                    );
                     let hit = Hit::new(
                         range,
                         format!(
                             "the password hash of `{option}{place}` is world-readable in the store"
                         ),
                     );
-                    out.push(hit.secret(shown));
+                    out.push(hit.secret(shown(hash)));
                 },
             );
             return;
@@ -127,12 +131,7 @@ impl LintRule for PasswordHashInStore {
             );
             hit = hit.severity(Severity::High);
         }
-        // The hash is shown by its scheme only (offline cracking needs the rest).
-        let shown = hash.split('$').nth(1).map_or_else(
-            || "\"<redacted hash>\"".to_string(),
-            |id| format!("\"${id}$<redacted>\""),
-        );
-        out.push(hit.secret(shown));
+        out.push(hit.secret(shown(hash)));
     }
 }
 

@@ -64,31 +64,7 @@ pub(super) fn normalize(name: &str) -> String {
         .collect()
 }
 
-/// The words of a name, lower case: `sslCertificateKey` → `ssl`, `certificate`, `key`;
-/// `tls_key-file` → `tls`, `key`, `file`.
-fn words(name: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
+use nixsec_secrets::words;
 
 /// A name that ends in the word `key` or `keys`, maybe followed by `file`/`path`
 /// (`sslCertificateKey`, `keyFile`, `hostKeys`, `tls_key_path`), not `greasemonkey`.
