@@ -7,7 +7,6 @@
 //! timestamp. A full build writes a new file and renames it over the old one; an incremental
 //! update (the `-modified` feed) changes rows in place in one transaction.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -214,27 +213,23 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// The bytes of one feed; `Ok(None)` when a mirror does not have it (404).
-fn fetch_bytes(agent: &ureq::Agent, f: &Feed) -> Result<Option<Vec<u8>>, FeedError> {
+/// Parse one feed as it is read (a file, or an HTTP body), handing each advisory to `each`;
+/// `Ok(None)` when a mirror does not have it (404). Memory stays bounded whatever the feed
+/// holds, and at most [`nvd::MAX_FEED_BYTES`] of JSON are read.
+fn stream_feed(
+    agent: &ureq::Agent,
+    f: &Feed,
+    each: &mut dyn FnMut(Advisory),
+) -> Result<Option<nvd::Loaded>, FeedError> {
     match f {
-        Feed::File(p) => std::fs::read(p).map(Some).map_err(|e| FeedError {
-            path: p.display().to_string(),
-            message: e.to_string(),
-        }),
+        Feed::File(p) => nvd::stream_file(p, each).map(Some),
         Feed::Url(u) => {
             let err = |message: String| FeedError {
                 path: u.clone(),
                 message,
             };
             match agent.get(u).call() {
-                Ok(resp) => {
-                    let mut v = Vec::new();
-                    resp.into_body()
-                        .into_reader()
-                        .read_to_end(&mut v)
-                        .map_err(|e| err(format!("download failed: {e}")))?;
-                    Ok(Some(v))
-                }
+                Ok(resp) => nvd::stream_reader(u, resp.into_body().into_reader(), each).map(Some),
                 Err(ureq::Error::StatusCode(404 | 410)) => Ok(None),
                 Err(ureq::Error::StatusCode(code)) => Err(err(format!("HTTP status {code}"))),
                 Err(e) => Err(err(e.to_string())),
@@ -246,23 +241,19 @@ fn fetch_bytes(agent: &ureq::Agent, f: &Feed) -> Result<Option<Vec<u8>>, FeedErr
 /// Read one feed and send its rows to the writer in chunks as they are parsed.
 fn read_feed(agent: &ureq::Agent, f: &Feed, tx: &mpsc::SyncSender<Msg>) {
     let name = f.name();
-    let r = fetch_bytes(agent, f).and_then(|bytes| {
-        let Some(bytes) = bytes else { return Ok(None) };
-        let mut chunk = Vec::with_capacity(CHUNK);
-        let meta = nvd::stream_bytes(&name, &bytes, &mut |a| {
-            chunk.push(Row::of(&a));
-            if chunk.len() == CHUNK {
-                let _ = tx.send(Msg::Rows(std::mem::replace(
-                    &mut chunk,
-                    Vec::with_capacity(CHUNK),
-                )));
-            }
-        })?;
-        if !chunk.is_empty() {
-            let _ = tx.send(Msg::Rows(chunk));
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let r = stream_feed(agent, f, &mut |a| {
+        chunk.push(Row::of(&a));
+        if chunk.len() == CHUNK {
+            let _ = tx.send(Msg::Rows(std::mem::replace(
+                &mut chunk,
+                Vec::with_capacity(CHUNK),
+            )));
         }
-        Ok(Some(meta))
     });
+    if r.is_ok() && !chunk.is_empty() {
+        let _ = tx.send(Msg::Rows(chunk));
+    }
     let _ = tx.send(Msg::Done(name, r));
 }
 

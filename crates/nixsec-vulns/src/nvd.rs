@@ -622,11 +622,51 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Loaded, FeedError> {
     Ok(out)
 }
 
-/// Parse an uncompressed document, handing each advisory to `each`; `meta` gets the problems,
-/// the count of CVEs without configurations and the timestamp.
-fn stream_slice(
+/// Most bytes one feed or API page may have once decompressed (1 GiB). NVD's largest
+/// documents, the JSON 2.0 yearly feeds, are a few hundred megabytes unpacked; past the cap the
+/// file is an error, so a small gzip bomb (or a stream of whitespace) cannot hold a run: it is
+/// refused after about 2 s, in about 140 MB of memory.
+pub const MAX_FEED_BYTES: u64 = 1 << 30;
+
+/// Documents up to this size (uncompressed files, or gzip streams once unpacked) are read whole
+/// and parsed in place (the fastest parse); larger ones are parsed as they are read, in bounded
+/// memory.
+const IN_MEMORY_BYTES: u64 = 128 << 20;
+
+/// A reader that fails once more than `left` bytes come through it.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    cap: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            // At the cap: the document is over it when one more byte comes.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(format!(
+                    "more than {} bytes once decompressed (the cap of one feed)",
+                    self.cap
+                ))),
+            };
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Parse a document through serde's deserializer `de`, handing each advisory to `each`; `meta`
+/// gets the problems, the count of CVEs without configurations and the timestamp.
+fn stream_de<'de, R: serde_json::de::Read<'de>>(
     name: &str,
-    data: &[u8],
+    mut de: serde_json::Deserializer<R>,
     each: &mut dyn FnMut(Advisory),
     meta: &mut Loaded,
 ) -> Result<(), FeedError> {
@@ -634,12 +674,13 @@ fn stream_slice(
         path: name.to_string(),
         message,
     };
-    let mut de = serde_json::Deserializer::from_slice(data);
     let seen = DocSeed { each, meta }
         .deserialize(&mut de)
         .and_then(|seen| de.end().map(|()| seen))
         .map_err(|e| {
-            if e.is_eof() {
+            if e.is_io() {
+                err(format!("cannot be read: {e}"))
+            } else if e.is_eof() {
                 err(format!("truncated JSON ({e})"))
             } else {
                 err(format!("not an NVD CVE document ({e})"))
@@ -653,24 +694,89 @@ fn stream_slice(
     Ok(())
 }
 
-/// Decompress `bytes` when they are gzip (by the magic number); a `.gz` name without it is an
-/// error.
-fn decompress<'a>(name: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, FeedError> {
+/// Parse one feed or API page as it is read from `reader` (gzip detected by its magic number;
+/// a `.gz` name without it is an error), handing each advisory to `each`; at most
+/// [`MAX_FEED_BYTES`] of JSON are read, in constant memory whatever the input.
+///
+/// # Errors
+/// See [`parse_bytes`]; read errors, and documents over the cap.
+pub fn stream_reader(
+    name: &str,
+    reader: impl Read,
+    each: &mut dyn FnMut(Advisory),
+) -> Result<Loaded, FeedError> {
+    stream_capped(name, reader, each, MAX_FEED_BYTES)
+}
+
+/// [`stream_reader`] with the cap given.
+fn stream_capped(
+    name: &str,
+    reader: impl Read,
+    each: &mut dyn FnMut(Advisory),
+    cap: u64,
+) -> Result<Loaded, FeedError> {
+    use std::io::BufRead as _;
     let err = |message: String| FeedError {
         path: name.to_string(),
         message,
     };
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut v = Vec::with_capacity(bytes.len() * 8);
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut v)
+    let mut br = std::io::BufReader::with_capacity(1 << 16, reader);
+    let head = br
+        .fill_buf()
+        .map_err(|e| err(format!("cannot be read: {e}")))?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let mut meta = Loaded::default();
+    if gzip {
+        let mut d = flate2::read::MultiGzDecoder::new(br);
+        // Up to IN_MEMORY_BYTES are unpacked first: a document that ends there (every real
+        // feed but the largest yearly ones) is parsed in place, the fastest parse.
+        let mut head = Vec::new();
+        let limit = IN_MEMORY_BYTES.min(cap);
+        (&mut d)
+            .take(limit)
+            .read_to_end(&mut head)
             .map_err(|e| err(format!("truncated or corrupt gzip data ({e})")))?;
-        Ok(std::borrow::Cow::Owned(v))
+        if (head.len() as u64) < limit {
+            stream_de(
+                name,
+                serde_json::Deserializer::from_slice(&head),
+                each,
+                &mut meta,
+            )?;
+            return Ok(meta);
+        }
+        let capped = std::io::BufReader::with_capacity(
+            1 << 16,
+            Capped {
+                inner: std::io::Cursor::new(head).chain(d),
+                left: cap,
+                cap,
+            },
+        );
+        let de = serde_json::Deserializer::from_reader(capped);
+        stream_de(name, de, each, &mut meta).map_err(|e| {
+            // A broken gzip stream shows as an I/O error of the JSON reader.
+            if e.message.starts_with("cannot be read: ") && !e.message.contains("the cap of") {
+                err(format!(
+                    "truncated or corrupt gzip data ({})",
+                    &e.message["cannot be read: ".len()..]
+                ))
+            } else {
+                e
+            }
+        })?;
     } else if name.ends_with(".gz") {
-        Err(err("not a gzip file".into()))
+        return Err(err("not a gzip file".into()));
     } else {
-        Ok(std::borrow::Cow::Borrowed(bytes))
+        let capped = Capped {
+            inner: br,
+            left: cap,
+            cap,
+        };
+        let de = serde_json::Deserializer::from_reader(capped);
+        stream_de(name, de, each, &mut meta)?;
     }
+    Ok(meta)
 }
 
 /// Parse the bytes of one feed or API page (gzip or not), handing each advisory to `each` as
@@ -683,10 +789,73 @@ pub fn stream_bytes(
     bytes: &[u8],
     each: &mut dyn FnMut(Advisory),
 ) -> Result<Loaded, FeedError> {
-    let data = decompress(name, bytes)?;
+    if bytes.starts_with(&[0x1f, 0x8b]) || name.ends_with(".gz") {
+        return stream_reader(name, bytes, each);
+    }
+    if bytes.len() as u64 > MAX_FEED_BYTES {
+        return Err(FeedError {
+            path: name.to_string(),
+            message: format!("more than {MAX_FEED_BYTES} bytes (the cap of one feed)"),
+        });
+    }
     let mut meta = Loaded::default();
-    stream_slice(name, &data, each, &mut meta)?;
+    stream_de(
+        name,
+        serde_json::Deserializer::from_slice(bytes),
+        each,
+        &mut meta,
+    )?;
     Ok(meta)
+}
+
+/// Open a feed file: a regular file only, opened without blocking (a FIFO in its place is an
+/// error, never a hang); its size.
+///
+/// # Errors
+/// Unreadable, or not a regular file.
+pub fn open_feed(path: &Path) -> Result<(std::fs::File, u64), FeedError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let err = |message: String| FeedError {
+        path: path.display().to_string(),
+        message,
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| err(e.to_string()))?;
+    let md = file.metadata().map_err(|e| err(e.to_string()))?;
+    if !md.is_file() {
+        return Err(err("not a regular file".into()));
+    }
+    Ok((file, md.len()))
+}
+
+/// Parse one feed file as [`stream_reader`] does (small uncompressed files are read whole and
+/// parsed in place, which is faster).
+///
+/// # Errors
+/// See [`stream_reader`] and [`open_feed`].
+pub fn stream_file(path: &Path, each: &mut dyn FnMut(Advisory)) -> Result<Loaded, FeedError> {
+    let name = path.display().to_string();
+    let (file, len) = open_feed(path)?;
+    let gz_name = name.ends_with(".gz");
+    if !gz_name && len <= IN_MEMORY_BYTES {
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.take(IN_MEMORY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| FeedError {
+                path: name.clone(),
+                message: e.to_string(),
+            })?;
+        if bytes.len() as u64 <= IN_MEMORY_BYTES {
+            return stream_bytes(&name, &bytes, each);
+        }
+        // It grew while it was read: read it again as a stream.
+        let (file, _) = open_feed(path)?;
+        return stream_reader(&name, file, each);
+    }
+    stream_reader(&name, file, each)
 }
 
 /// Read one file.
@@ -694,11 +863,10 @@ pub fn stream_bytes(
 /// # Errors
 /// See [`parse_bytes`], and unreadable files.
 pub fn read_file(path: &Path) -> Result<Loaded, FeedError> {
-    let bytes = std::fs::read(path).map_err(|e| FeedError {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })?;
-    parse_bytes(&path.display().to_string(), &bytes)
+    let mut advisories = Vec::new();
+    let mut out = stream_file(path, &mut |a| advisories.push(a))?;
+    out.advisories = advisories;
+    Ok(out)
 }
 
 /// The feed files under `path`: the file itself, or every `*.json` / `*.json.gz` below a
@@ -797,6 +965,51 @@ mod tests {
       "configurations":[{"operator":"AND","nodes":[{"operator":"OR","negate":false,"cpeMatch":[{"vulnerable":true,"criteria":"cpe:2.3:a:v:p:*:*:*:*:*:*:*:*","versionEndExcluding":"2"},{"vulnerable":true,"criteria":"cpe:2.3:a:v:p:1"}]},{"operator":"OR","cpeMatch":[{"vulnerable":false,"criteria":"cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*"}]}]}]}},
       {"cve":{"id":"CVE-2024-2","vulnStatus":"Awaiting Analysis","descriptions":[]}},
       {"cve":{"id":"CVE-2024-3","vulnStatus":"Rejected","descriptions":[]}}]}"#;
+
+    #[test]
+    fn a_feed_over_the_cap_is_an_error_in_constant_memory() {
+        // Regression (issue 20): an 18 MB `.json.gz` of whitespace was decompressed whole (2.3
+        // GB of memory, then an error). It is read as a stream and refused at the cap.
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(b"{\"CVE_Items\": [").expect("gzip");
+        for _ in 0..64 {
+            enc.write_all(&[b' '; 64 * 1024]).expect("gzip");
+        }
+        let gz = enc.finish().expect("gzip");
+        let e = stream_capped("w.json.gz", &gz[..], &mut |_| {}, 1 << 20).expect_err("over");
+        assert!(e.message.contains("the cap of one feed"), "{e}");
+        // The same document, uncompressed and read as a stream.
+        let mut plain = b"{\"vulnerabilities\": [".to_vec();
+        plain.resize(2 << 20, b' ');
+        let e = stream_capped("w.json", &plain[..], &mut |_| {}, 1 << 20).expect_err("over");
+        assert!(e.message.contains("the cap of one feed"), "{e}");
+        // Under the cap, a streamed document gives what the in-place parse gives.
+        let mut n = 0;
+        stream_capped("v.json", V20.as_bytes(), &mut |_| n += 1, 1 << 20).expect("parses");
+        assert_eq!(
+            n,
+            parse_bytes("v.json", V20.as_bytes())
+                .expect("parses")
+                .advisories
+                .len()
+        );
+    }
+
+    #[test]
+    fn a_fifo_as_a_feed_is_an_error_not_a_hang() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let fifo = t.path().join("nvdcve-2.0-2024.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !made {
+            return;
+        }
+        let e = read_file(&fifo).expect_err("not a regular file");
+        assert!(e.message.contains("not a regular file"), "{e}");
+    }
 
     /// Issue 17: the CVSS v3 score is kept apart when a 4.0 metric is preferred for severity
     /// (vulnix's `cvssv3_basescore` reads v3.1, else v3.0).
