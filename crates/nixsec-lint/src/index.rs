@@ -1214,13 +1214,20 @@ impl Walker {
         if self.prefix.is_empty() {
             return;
         }
-        let condition = if self.conds.is_empty() {
+        let (path, variant) = variant_of(&self.prefix);
+        let conds: Vec<&str> = self
+            .conds
+            .iter()
+            .map(String::as_str)
+            .chain(variant.as_deref())
+            .collect();
+        let condition = if conds.is_empty() {
             None
         } else {
-            Some(self.conds.join(" && "))
+            Some(conds.join(" && "))
         };
         self.out.assignments.push(Assignment {
-            path: self.prefix.clone(),
+            path,
             value,
             key_range,
             priority: self.prio,
@@ -1229,6 +1236,28 @@ impl Walker {
             origins,
         });
     }
+}
+
+/// A setting made for a variant of the system that inherits the rest of its configuration:
+/// the option path without the variant's prefix, and the variant as a condition.
+/// `virtualisation.vmVariant.X` and `virtualisation.vmVariantWithBootLoader.X` (the VM that
+/// `nixos-rebuild build-vm` makes), `specialisation.NAME.configuration.X` (a boot entry) and
+/// `image.modules.NAME.X` (an image built with `nixos-rebuild build-image`).
+fn variant_of(path: &[String]) -> (Vec<String>, Option<String>) {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    let cut = match p.as_slice() {
+        ["virtualisation", "vmVariant" | "vmVariantWithBootLoader", _, ..] => 2,
+        ["specialisation", _, "configuration", _, ..] | ["image", "modules", _, _, ..] => 3,
+        _ => 0,
+    };
+    if cut == 0 {
+        return (path.to_vec(), None);
+    }
+    let shown = path[..cut].join(".");
+    (
+        path[cut..].to_vec(),
+        Some(format!("in the variant `{shown}`")),
+    )
 }
 
 /// The items of a list expression: `[ ... ]`, `a ++ b`, in parentheses (without recursion
@@ -1732,8 +1761,8 @@ fn looks_relative(s: &str) -> bool {
         && (s.contains('/') || s.ends_with(".nix"))
 }
 
-/// `self.nixosModules.NAME` (also through `inputs.self`, `outputs`, `config.flake`, and
-/// `darwinModules`): NAME.
+/// `self.nixosModules.NAME` (also through `inputs.self`, `outputs`, `self.outputs`,
+/// `config.flake`, and `darwinModules`): NAME.
 fn flake_module(e: &ast::Expr) -> Option<String> {
     let ast::Expr::Select(s) = unparen(e) else {
         return None;
@@ -1765,7 +1794,9 @@ fn flake_module(e: &ast::Expr) -> Option<String> {
     }
     let p: Vec<&str> = parts.iter().map(String::as_str).collect();
     let rest = match p.as_slice() {
-        ["self" | "outputs", rest @ ..] | ["inputs", "self", rest @ ..] => rest,
+        ["self", "outputs", rest @ ..]
+        | ["self" | "outputs", rest @ ..]
+        | ["inputs", "self", rest @ ..] => rest,
         ["config", "flake", rest @ ..] => rest,
         _ => return None,
     };

@@ -138,6 +138,34 @@ mod tests {
     }
 
     #[test]
+    fn variants_that_inherit_the_configuration_are_conditional() {
+        use crate::rules::testing::{findings, hc};
+        for src in [
+            r#"{ virtualisation.vmVariant.services.openssh.settings.PermitRootLogin = "yes"; }"#,
+            r#"{ virtualisation.vmVariantWithBootLoader = { services.openssh.settings.PermitRootLogin = "yes"; }; }"#,
+            r#"{ virtualisation = { vmVariant = { services.openssh = { settings.PermitRootLogin = "yes"; }; }; }; }"#,
+            r#"{ specialisation.rescue.configuration.services.openssh.settings.PermitRootLogin = "yes"; }"#,
+            r#"{ lib, ... }: { image.modules.iso-installer = { services.openssh.settings.PermitRootLogin = lib.mkForce "yes"; }; }"#,
+        ] {
+            assert_eq!(hits(src, ID), [hc("\"yes\"", 1, High)], "{src}");
+            let f = findings(src, ID);
+            assert!(
+                f[0].condition
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("in the variant `")),
+                "{src}: {:?}",
+                f[0].condition
+            );
+        }
+        // Not a variant: an option of another name.
+        assert!(hits(
+            r#"{ virtualisation.vmVariant = { }; services.openssh.settings.PermitRootLogin = "no"; }"#,
+            ID
+        )
+        .is_empty());
+    }
+
+    #[test]
     fn negatives() {
         for src in [
             r#"{ services.openssh.settings.PermitRootLogin = "no"; }"#,
