@@ -54,6 +54,9 @@ pub struct Configuration {
     pub unknown: Vec<String>,
     /// Known module sets it imports.
     pub known: Vec<KnownImport>,
+    /// A module no host imports, checked on its own with what it imports: its default-based
+    /// findings are only those placed in files no host reaches.
+    pub alone: bool,
 }
 
 impl Configuration {
@@ -65,6 +68,7 @@ impl Configuration {
             not_followed: Vec::new(),
             unknown: Vec::new(),
             known: Vec::new(),
+            alone: false,
         }
     }
 
@@ -153,11 +157,18 @@ impl ConfigView<'_> {
     /// module set that sets it to `true`.
     #[must_use]
     pub fn enabled(&self, pat: &[&str]) -> Option<Place<'_>> {
-        if let Some((file, a)) = self
+        // An unconditional one first: the feature is on whatever the conditions of others.
+        let on: Vec<(usize, &Assignment)> = self
             .find(pat)
             .into_iter()
-            .find(|(_, a)| a.value.v.as_bool() == Some(true))
-        {
+            .filter(|(_, a)| a.value.v.as_bool() == Some(true))
+            .collect();
+        let first = on
+            .iter()
+            .find(|(_, a)| a.condition.is_none())
+            .or_else(|| on.first())
+            .copied();
+        if let Some((file, a)) = first {
             return Some(Place {
                 file,
                 range: a.value.range,
@@ -225,6 +236,9 @@ pub struct ConfigHit {
     /// Condition of the assignment the finding points at, or the imports that may make it
     /// moot.
     pub condition: Option<String>,
+    /// What the finding is about (one of several keys left at their default), when the rule
+    /// names it.
+    pub subject: Option<String>,
 }
 
 impl ConfigHit {
@@ -258,6 +272,7 @@ impl ConfigHit {
             option: option.to_string(),
             value: None,
             condition,
+            subject: None,
         }
     }
 }
@@ -897,8 +912,49 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             standalone(fi, &mut out, &mut in_systems);
         }
     }
+    // Modules no host imports (a shared module no reconstructed host follows, a bootstrap
+    // or installer configuration, a template) that turn on a feature whose defaults a rule
+    // judges: each is checked on its own, with what it imports.
+    for (fi, f) in files.iter().enumerate() {
+        let is_alone = usable(f)
+            && f.kinds[0] != ModuleKind::HomeManager
+            && !in_systems.contains(&fi)
+            && !imported.contains(&fi);
+        if !is_alone {
+            continue;
+        }
+        let mut c = Configuration::new(f.display.clone(), f.kinds[0]);
+        c.alone = true;
+        c.modules.push((fi, 0));
+        let mut queue: Vec<(usize, ModuleRef)> = f.index.modules[0]
+            .imports
+            .iter()
+            .map(|m| (fi, m.clone()))
+            .collect();
+        queue.reverse();
+        res.follow(&mut c, queue);
+        let switches_on = c.modules.iter().any(|(mf, m)| {
+            !in_systems.contains(mf)
+                && files[*mf].index.assignments.iter().any(|a| {
+                    a.module == *m
+                        && SWITCHES.iter().any(|p| a.is(p))
+                        && a.value.v.as_bool() == Some(true)
+                })
+        });
+        if switches_on {
+            out.push(c);
+        }
+    }
     out
 }
+
+/// The options that turn on a feature whose defaults the configuration rules judge (sshd,
+/// systemd-boot).
+const SWITCHES: &[&[&str]] = &[
+    &["services", "openssh", "enable"],
+    &["services", "sshd", "enable"],
+    &["boot", "loader", "systemd-boot", "enable"],
+];
 
 /// Every file a module reference of file `from` leads to (for module kinds).
 pub(crate) fn targets(res: &Resolver<'_>, from: usize, r: &ModuleRef) -> Vec<usize> {
@@ -1088,10 +1144,12 @@ mod tests {
         write(root, "hosts/box.nix", "{ }");
         let (hits, _) = run(root);
         let entry = Some("flake.nix#nixosConfigurations.box".to_string());
+        // One NIX-079 finding per key left at its default.
         assert_eq!(
             hits,
             [
                 ("NIX-078".into(), "flake.nix".into(), 6, entry.clone()),
+                ("NIX-079".into(), "flake.nix".into(), 6, entry.clone()),
                 ("NIX-079".into(), "flake.nix".into(), 6, entry),
             ]
         );
@@ -1111,9 +1169,232 @@ mod tests {
             "host/configuration.nix",
             "{ services.openssh.enable = true; }",
         );
+        // No host: `host/default.nix` is a module no host imports, checked on its own with
+        // what it imports; it is not listed as a configuration.
         let (hits, out) = run(root);
-        assert_eq!(hits, []);
+        let entry = Some("host/default.nix".to_string());
+        let at = |rule: &str| {
+            (
+                rule.to_string(),
+                "host/configuration.nix".to_string(),
+                1,
+                entry.clone(),
+            )
+        };
+        assert_eq!(hits, [at("NIX-078"), at("NIX-079"), at("NIX-079")]);
         assert!(out.configurations.is_empty());
+    }
+
+    /// `(rule, file, line, entry, conditional)` of active failures of the default-based rules.
+    fn defaults(root: &Path) -> Vec<(String, String, u32, Option<String>, bool)> {
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let prefix = format!("{}/", root.display());
+        let strip = |s: &str| s.strip_prefix(&prefix).unwrap_or(s).to_string();
+        let mut v: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f| {
+                f.finding.status == Status::Fail
+                    && ["NIX-078", "NIX-079", "NIX-090"].contains(&f.finding.rule.as_str())
+            })
+            .map(|f| {
+                (
+                    f.finding.rule.clone(),
+                    strip(&f.file),
+                    f.line,
+                    f.entry_point.as_deref().map(strip),
+                    f.conditional,
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    type Def = (String, String, u32, Option<String>, bool);
+
+    fn d(rule: &str, file: &str, line: u32, entry: &str, cond: bool) -> Def {
+        (rule.into(), file.into(), line, Some(entry.into()), cond)
+    }
+
+    #[test]
+    fn a_module_no_host_imports_is_checked_on_its_own() {
+        // Every spelling of turning sshd on, in a module no host imports.
+        for (src, cond) in [
+            ("{\n  services.openssh.enable = true;\n}\n", false),
+            ("{\n  services.sshd.enable = true;\n}\n", false),
+            ("{\n  services.openssh = {\n    enable = true;\n  };\n}\n", false),
+            ("{ lib, ... }:\n{\n  services.openssh.enable = lib.mkDefault true;\n}\n", false),
+            ("{ lib, config, ... }:\n{\n  config = lib.mkIf config.my.ssh {\n    services.openssh.enable = true;\n  };\n}\n", true),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(root, "hosts/a/configuration.nix", "{ networking.hostName = \"a\"; }");
+            write(root, "modules/ssh.nix", src);
+            let got = defaults(root);
+            let line = u32::try_from(
+                src.lines()
+                    .position(|l| l.contains("enable ="))
+                    .expect("enable line")
+                    + 1,
+            )
+            .expect("line");
+            let at = |rule| d(rule, "modules/ssh.nix", line, "modules/ssh.nix", cond);
+            assert_eq!(got, [at("NIX-078"), at("NIX-079"), at("NIX-079")], "{src}");
+        }
+        // systemd-boot in a bootstrap configuration nothing imports.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "hosts/x/bootstrap-configuration.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n  boot.loader.efi.canTouchEfiVariables = true;\n}\n",
+        );
+        let entry = "hosts/x/bootstrap-configuration.nix";
+        assert_eq!(defaults(root), [d("NIX-090", entry, 2, entry, false)]);
+        // What it imports counts; an unfollowed import makes the finding conditional.
+        write(
+            root,
+            "modules/server.nix",
+            "{ inputs, ... }:\n{\n  imports = [ ./hardening.nix inputs.foo.nixosModules.default ];\n  services.openssh.enable = true;\n}\n",
+        );
+        write(
+            root,
+            "modules/hardening.nix",
+            "{ lib, ... }: { services.openssh.settings.PasswordAuthentication = lib.mkForce false; }",
+        );
+        let got = defaults(root);
+        let srv = "modules/server.nix";
+        assert_eq!(
+            got,
+            [
+                d("NIX-078", srv, 4, srv, true),
+                d("NIX-079", srv, 4, srv, true),
+                d("NIX-090", entry, 2, entry, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_module_a_host_imports_is_judged_with_the_host_only() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{ imports = [ ./ssh.nix ./settings.nix ]; }",
+        );
+        write(root, "ssh.nix", "{\n  services.openssh.enable = true;\n}\n");
+        write(
+            root,
+            "settings.nix",
+            "{ lib, ... }: { services.openssh = lib.mkMerge [ { settings.PermitRootLogin = lib.mkForce \"no\"; } (lib.mkIf true { settings.KbdInteractiveAuthentication = false; }) { extraConfig = \"AllowUsers alice\"; settings.PasswordAuthentication = lib.mkDefault false; } ]; }",
+        );
+        // `extra.nix` imports the shared module but nothing else: it is no host's, and the
+        // shared module is judged with the host that imports it.
+        write(root, "extra.nix", "{ imports = [ ./ssh.nix ]; }");
+        assert_eq!(defaults(root), []);
+    }
+
+    #[test]
+    fn vm_variants_and_specialisations_inherit_the_configuration() {
+        for prefix in [
+            "virtualisation.vmVariant",
+            "virtualisation.vmVariantWithBootLoader",
+            "specialisation.debug.configuration",
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "configuration.nix",
+                "{\n  imports = [ ./vm.nix ];\n}\n",
+            );
+            write(
+                root,
+                "vm.nix",
+                &format!("{{\n  {prefix} = {{\n    services.openssh.enable = true;\n  }};\n}}\n"),
+            );
+            let at = |rule| d(rule, "vm.nix", 3, "configuration.nix", true);
+            assert_eq!(
+                defaults(root),
+                [at("NIX-078"), at("NIX-079"), at("NIX-079")],
+                "{prefix}"
+            );
+            // Settings of the configuration itself reach the variant.
+            write(
+                root,
+                "configuration.nix",
+                "{\n  imports = [ ./vm.nix ];\n  services.openssh.settings = { PermitRootLogin = \"no\"; PasswordAuthentication = false; KbdInteractiveAuthentication = false; };\n}\n",
+            );
+            assert_eq!(defaults(root), [], "{prefix}");
+        }
+        // sshd on in the configuration and in its VM: the configuration's line, unconditional.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{\n  virtualisation.vmVariant.services.openssh.enable = true;\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n}\n",
+        );
+        assert_eq!(
+            defaults(root),
+            [d(
+                "NIX-078",
+                "configuration.nix",
+                3,
+                "configuration.nix",
+                false
+            )]
+        );
+    }
+
+    #[test]
+    fn a_shared_module_is_one_finding_unconditional_when_any_host_is() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            r#"{
+  outputs = { nixpkgs, foo, ... }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./common.nix foo.nixosModules.x ]; };
+    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ]; };
+    nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./common.nix self.outputs.nixosModules.hardening ]; };
+    nixosModules.hardening = ./hardening.nix;
+  };
+}
+"#,
+        );
+        write(
+            root,
+            "common.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        write(
+            root,
+            "hardening.nix",
+            "{ boot.loader.systemd-boot.editor = false; }",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let f: Vec<&LintFinding> = out
+            .findings
+            .iter()
+            .filter(|f| f.finding.rule == "NIX-090")
+            .collect();
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(!f[0].conditional);
+        let entries = f[0].entry_point.as_deref().unwrap_or("");
+        assert!(
+            entries.ends_with("flake.nix#nixosConfigurations.b"),
+            "{entries}"
+        );
+        assert!(
+            entries.contains("flake.nix#nixosConfigurations.a"),
+            "{entries}"
+        );
+        // `c` sets it through `self.outputs.nixosModules.hardening`.
+        assert!(!entries.contains("nixosConfigurations.c"), "{entries}");
     }
 
     #[test]

@@ -296,6 +296,14 @@ pub fn lint(
             configurations = configs.len(),
             "configurations gathered"
         );
+        // Files some host reaches: a module checked on its own reports nothing in them (the
+        // hosts that reach them do).
+        let mut reached = vec![false; files.len()];
+        for c in configs.iter().filter(|c| !c.alone) {
+            for (fi, _) in &c.modules {
+                reached[*fi] = true;
+            }
+        }
         for c in &configs {
             let view = ConfigView {
                 files: &files,
@@ -305,7 +313,15 @@ pub fn lint(
             for r in &rules {
                 hits.clear();
                 r.check_config(&view, &mut hits);
-                for h in hits.drain(..) {
+                for mut h in hits.drain(..) {
+                    if c.alone {
+                        if reached.get(h.file).copied().unwrap_or(true) {
+                            continue;
+                        }
+                        h.message.push_str(
+                            " (a module no host configuration that nixsec found imports, checked with what it imports)",
+                        );
+                    }
                     findings.push(config_finding(r.entry(), &files, &c.entry, h));
                 }
             }
@@ -319,7 +335,11 @@ pub fn lint(
             files: files.len(),
             bytes: files.iter().map(|f| f.size as u64).sum(),
             findings,
-            configurations: configs.iter().map(|c| c.summary(&files)).collect(),
+            configurations: configs
+                .iter()
+                .filter(|c| !c.alone)
+                .map(|c| c.summary(&files))
+                .collect(),
             warnings,
             skipped: Vec::new(),
         }
@@ -609,6 +629,7 @@ fn config_finding(meta: &Entry, files: &[Indexed], entry: &str, h: ConfigHit) ->
     let mut hit = Hit::new(h.range, h.message);
     hit.severity = h.severity;
     hit.fix = h.fix;
+    hit.subject = h.subject;
     located(
         meta,
         f,
@@ -725,9 +746,12 @@ fn located(
 }
 
 /// A configuration-level finding at the same place in several configurations (a shared
-/// module) is reported once, naming every entry point.
+/// module) is reported once, naming every entry point. The configurations may differ in what
+/// they leave unfollowed (the finding's condition): it is unconditional when it is in any of
+/// them.
 fn merge_entry_points(findings: &mut Vec<LintFinding>) {
-    let mut seen: HashMap<(String, String, u32, u32, String), usize> = HashMap::new();
+    type Key = (String, String, u32, u32, Option<String>, Option<String>);
+    let mut seen: HashMap<Key, usize> = HashMap::new();
     let mut out: Vec<LintFinding> = Vec::with_capacity(findings.len());
     for f in findings.drain(..) {
         let Some(entry) = f.entry_point.clone() else {
@@ -739,14 +763,16 @@ fn merge_entry_points(findings: &mut Vec<LintFinding>) {
             f.file.clone(),
             f.line,
             f.column,
-            f.finding.message.clone(),
+            f.option.clone(),
+            f.finding.subject.clone(),
         );
         match seen.get(&key) {
             Some(&i) => {
-                if let Some(e) = out[i].entry_point.as_mut() {
-                    e.push_str(", ");
-                    e.push_str(&entry);
+                let entries = out[i].entry_point.take().unwrap_or_default();
+                if out[i].conditional && !f.conditional {
+                    out[i] = f;
                 }
+                out[i].entry_point = Some(format!("{entries}, {entry}"));
             }
             None => {
                 seen.insert(key, out.len());

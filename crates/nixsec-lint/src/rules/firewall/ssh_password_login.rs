@@ -115,26 +115,17 @@ impl LintRule for SshPasswordLogin {
         {
             return;
         }
-        let fix = unset
-            .iter()
-            .map(|k| format!("services.openssh.settings.{k} = false;"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let message = format!(
-            "sshd is enabled and {} never set: the NixOS default (`true`) accepts passwords",
-            match unset.as_slice() {
-                [one] => format!("`{one}` is"),
-                _ => "`PasswordAuthentication` and `KbdInteractiveAuthentication` are".to_string(),
-            }
-        );
-        let mut hit = ConfigHit::default_at(
-            cfg,
-            &on,
-            message,
-            &format!("services.openssh.settings.{}", unset[0]),
-        );
-        hit.fix = Some(fix);
-        out.push(hit);
+        // One finding per key left at its default: each is its own fix.
+        for key in unset {
+            let message = format!(
+                "sshd is enabled and `{key}` is never set: the NixOS default (`true`) accepts passwords"
+            );
+            let option = format!("services.openssh.settings.{key}");
+            let mut hit = ConfigHit::default_at(cfg, &on, message, &option);
+            hit.fix = Some(format!("{option} = false;"));
+            hit.subject = Some(key.to_string());
+            out.push(hit);
+        }
     }
 }
 
