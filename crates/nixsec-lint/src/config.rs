@@ -178,7 +178,7 @@ impl ConfigView<'_> {
             });
         }
         let option = pat.join(".");
-        self.cfg.known.iter().find_map(|k| {
+        let known = self.cfg.known.iter().find_map(|k| {
             (known::value_of(k.set, &option) == Some("true")).then_some(Place {
                 file: k.file,
                 range: k.range,
@@ -186,7 +186,31 @@ impl ConfigView<'_> {
                 assignment: None,
                 by: Some(k.set),
             })
-        })
+        });
+        if known.is_some() {
+            return known;
+        }
+        // A value nixsec cannot know (`lib.mkDefault (!pkgs.stdenv.isAarch64)`,
+        // `cfg.enable`): on when it is true.
+        self.find(pat)
+            .into_iter()
+            .find(|(_, a)| a.value.v.is_unknown())
+            .map(|(file, a)| {
+                let when = format!(
+                    "`{}` is true",
+                    crate::value::snippet(&a.value.v.to_string())
+                );
+                Place {
+                    file,
+                    range: a.value.range,
+                    condition: Some(match &a.condition {
+                        Some(c) => format!("{c} && {when}"),
+                        None => when,
+                    }),
+                    assignment: Some(a),
+                    by: None,
+                }
+            })
     }
 
     /// For a finding that says an option is never set: the imports nixsec did not follow that
@@ -913,36 +937,81 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
         }
     }
     // Modules no host imports (a shared module no reconstructed host follows, a bootstrap
-    // or installer configuration, a template) that turn on a feature whose defaults a rule
-    // judges: each is checked on its own, with what it imports.
+    // or installer configuration, a template, a flake's `nixosModules.NAME = { imports = [
+    // ... ]; }` that a host is made of) that turn on a feature whose defaults a rule judges:
+    // each is checked on its own, with what it imports.
+    let mut roots: Vec<(usize, usize)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
-        let is_alone = usable(f)
-            && f.kinds[0] != ModuleKind::HomeManager
-            && !in_systems.contains(&fi)
-            && !imported.contains(&fi);
-        if !is_alone {
+        if !usable(f) || in_systems.contains(&fi) {
             continue;
         }
-        let mut c = Configuration::new(f.display.clone(), f.kinds[0]);
+        if f.kinds[0] != ModuleKind::HomeManager && !imported.contains(&fi) {
+            roots.push((fi, 0));
+        }
+        for (_, r) in &f.index.exports {
+            if let ModuleRef::Inline(k) = r {
+                if *k != 0
+                    && f.kinds
+                        .get(*k)
+                        .is_some_and(|k| *k != ModuleKind::HomeManager)
+                {
+                    roots.push((fi, *k));
+                }
+            }
+        }
+    }
+    let turns_on = |fi: usize, m: usize| {
+        files[fi].index.assignments.iter().any(|a| {
+            a.module == m && SWITCHES.iter().any(|p| a.is(p)) && a.value.v.as_bool() != Some(false)
+        })
+    };
+    let mut judged: HashSet<usize> = HashSet::new();
+    let alone = |fi: usize, m: usize, out: &mut Vec<Configuration>, judged: &mut HashSet<usize>| {
+        let f = &files[fi];
+        let kind = f.kinds.get(m).copied().unwrap_or(ModuleKind::NixOS);
+        let entry = if m == 0 {
+            f.display.clone()
+        } else {
+            let name = f
+                .index
+                .exports
+                .iter()
+                .find(|(_, r)| *r == ModuleRef::Inline(m))
+                .map_or("", |(n, _)| n.as_str());
+            format!("{}#nixosModules.{name}", f.display)
+        };
+        let mut c = Configuration::new(entry, kind);
         c.alone = true;
-        c.modules.push((fi, 0));
-        let mut queue: Vec<(usize, ModuleRef)> = f.index.modules[0]
+        c.modules.push((fi, m));
+        let mut queue: Vec<(usize, ModuleRef)> = f.index.modules[m]
             .imports
             .iter()
-            .map(|m| (fi, m.clone()))
+            .map(|r| (fi, r.clone()))
             .collect();
         queue.reverse();
         res.follow(&mut c, queue);
-        let switches_on = c.modules.iter().any(|(mf, m)| {
-            !in_systems.contains(mf)
-                && files[*mf].index.assignments.iter().any(|a| {
-                    a.module == *m
-                        && SWITCHES.iter().any(|p| a.is(p))
-                        && a.value.v.as_bool() == Some(true)
-                })
-        });
-        if switches_on {
+        let on = c
+            .modules
+            .iter()
+            .any(|(mf, mm)| !in_systems.contains(mf) && turns_on(*mf, *mm));
+        if on {
+            judged.extend(c.modules.iter().map(|(mf, _)| *mf));
             out.push(c);
+        }
+    };
+    for (fi, m) in roots {
+        alone(fi, m, &mut out, &mut judged);
+    }
+    // A module that turns a feature on and that no configuration reached (imported only by
+    // files that are not modules, or in a cycle of imports): on its own.
+    for (fi, f) in files.iter().enumerate() {
+        if usable(f)
+            && f.kinds[0] != ModuleKind::HomeManager
+            && !in_systems.contains(&fi)
+            && !judged.contains(&fi)
+            && turns_on(fi, 0)
+        {
+            alone(fi, 0, &mut out, &mut judged);
         }
     }
     out
@@ -1273,6 +1342,58 @@ mod tests {
                 d("NIX-090", entry, 2, entry, false),
             ]
         );
+    }
+
+    #[test]
+    fn hosts_made_of_exported_modules_and_pkgs_nixos() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        // A host written as an exported module that lists what it imports; the systems are
+        // built elsewhere (another flake, a function over `self.nixosModules`).
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { self, ... }: {\n    nixosModules.web = {\n      imports = [ ./modules/ssh.nix ./modules/boot.nix ];\n    };\n  };\n}\n",
+        );
+        write(root, "modules/ssh.nix", "{\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n}\n");
+        write(
+            root,
+            "modules/boot.nix",
+            "{ lib, pkgs, ... }:\n{\n  boot.loader.systemd-boot.enable = lib.mkDefault (!pkgs.stdenv.isAarch64);\n}\n",
+        );
+        let web = "flake.nix#nixosModules.web";
+        assert_eq!(
+            defaults(root),
+            [
+                d("NIX-078", "modules/ssh.nix", 2, web, false),
+                d("NIX-079", "modules/ssh.nix", 2, web, false),
+                // A computed enable: on when it is true.
+                d("NIX-090", "modules/boot.nix", 3, web, true),
+            ]
+        );
+        // `pkgs.nixos MODULE` and `nixos { configuration = MODULE; }` build a system from one
+        // module.
+        for call in [
+            "pkgs.nixos {\n    services.openssh.enable = true;\n  }",
+            "nixos { configuration = {\n    services.openssh.enable = true;\n  }; }",
+            "pkgs.nixos ({ ... }: {\n    services.openssh.enable = true;\n  })",
+        ] {
+            let d1 = tempfile::tempdir().expect("tempdir");
+            let root = d1.path();
+            write(
+                root,
+                "image.nix",
+                &format!("{{ pkgs, nixos }}:\nlet\n  sys = {call};\nin\nsys.config.system.build.toplevel\n"),
+            );
+            let got = defaults(root);
+            assert_eq!(got.len(), 3, "{call}: {got:?}");
+            assert!(
+                got.iter().all(|g| g.1 == "image.nix"
+                    && g.2 == 4
+                    && g.3.as_deref() == Some("image.nix#sys")),
+                "{call}: {got:?}"
+            );
+        }
     }
 
     #[test]

@@ -1841,9 +1841,11 @@ impl Walker {
     /// One pass over the tree for what is not an option assignment: system-building calls,
     /// colmena nodes, clan machines, exported modules, and `import nixpkgs { config = ...; }`.
     fn scan(&mut self, root: &SyntaxNode, src: &str) {
-        let systems = ["System", "modules", "Modules", "mk", "colmena", "machines"]
-            .iter()
-            .any(|w| src.contains(w));
+        let systems = [
+            "System", "modules", "Modules", "mk", "colmena", "machines", "nixos",
+        ]
+        .iter()
+        .any(|w| src.contains(w));
         let insecure =
             src.contains("permittedInsecurePackages") || src.contains("allowInsecurePredicate");
         if !systems && !insecure {
@@ -1890,6 +1892,12 @@ impl Walker {
         let Some(head_name) = head_name(&head) else {
             return;
         };
+        // `pkgs.nixos MODULE` (and `nixos { configuration = MODULE; }`): the argument is the
+        // system's one module.
+        if head_name == "nixos" && args.len() == 1 {
+            self.nixos_call(apply, &args[0]);
+            return;
+        }
         let Some(kind) = system_builder(&head_name) else {
             return;
         };
@@ -1918,6 +1926,41 @@ impl Walker {
             helper,
             convention: None,
             builder: head_name,
+        });
+    }
+
+    /// `nixos MODULE`, nixpkgs' function that builds a system from one module (written as an
+    /// attribute set, a function or `{ configuration = MODULE; }`).
+    fn nixos_call(&mut self, apply: &ast::Apply, arg: &ast::Expr) {
+        let module = match unparen(arg) {
+            ast::Expr::AttrSet(set) => set
+                .attrpath_values()
+                .find_map(|apv| {
+                    let ap = apv.attrpath()?;
+                    let mut attrs = ap.attrs();
+                    let first = attr_ident(&attrs.next()?)?;
+                    (first == "configuration" && attrs.next().is_none())
+                        .then(|| apv.value())
+                        .flatten()
+                })
+                .unwrap_or_else(|| arg.clone()),
+            ast::Expr::Lambda(_) => arg.clone(),
+            _ => return,
+        };
+        self.scope = ancestor_scope(apply.syntax());
+        let mut refs = Vec::new();
+        self.module_item(&module, &mut refs, ListCx::System, 0);
+        self.scope.clear();
+        let name = system_name(apply.syntax())
+            .unwrap_or_else(|| format!("nixos@{}", u32::from(apply.syntax().text_range().start())));
+        self.out.systems.push(SystemDecl {
+            name,
+            kind: ModuleKind::NixOS,
+            modules: refs,
+            range: apply.syntax().text_range(),
+            helper: false,
+            convention: None,
+            builder: "nixos".to_string(),
         });
     }
 
