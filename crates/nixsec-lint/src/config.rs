@@ -225,7 +225,13 @@ impl ConfigView<'_> {
             .unknown
             .iter()
             .take(3)
-            .map(|u| format!("`{u}`"))
+            .map(|u| {
+                if u == CLAN_MODULES {
+                    u.clone()
+                } else {
+                    format!("`{u}`")
+                }
+            })
             .collect();
         let more = self.cfg.unknown.len().saturating_sub(3);
         Some(format!(
@@ -1014,7 +1020,45 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             alone(fi, 0, &mut out, &mut judged);
         }
     }
+    mark_clan_machines(files, &res, &mut out);
     out
+}
+
+/// What clan adds to every machine of a clan repository (clan-core's own modules and the
+/// services its inventory gives the machine): never read, so it may set any option.
+pub const CLAN_MODULES: &str = "clan-core's modules and the clan inventory's services";
+
+/// In a repository whose flake uses clan-core, the machines (clan's own, and
+/// `machines/<name>/...` files checked as configurations) and the modules checked on their
+/// own get what clan adds as an import not followed.
+fn mark_clan_machines(files: &[Indexed], res: &Resolver<'_>, out: &mut [Configuration]) {
+    let clan_repos: HashSet<PathBuf> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.clan || f.index.systems.iter().any(|s| s.builder == "clan"))
+        .map(|(fi, _)| res.repo_root(fi))
+        .collect();
+    if clan_repos.is_empty() {
+        return;
+    }
+    for c in out.iter_mut() {
+        let Some(&(entry, _)) = c.modules.first() else {
+            continue;
+        };
+        if !clan_repos.contains(&res.repo_root(entry)) {
+            continue;
+        }
+        let machine = c.alone
+            || c.entry.contains("#clan")
+            || c.entry.contains(".machines.")
+            || files[entry]
+                .path
+                .components()
+                .any(|p| p.as_os_str() == "machines");
+        if machine && !c.unknown.iter().any(|u| u == CLAN_MODULES) {
+            c.unknown.push(CLAN_MODULES.to_string());
+        }
+    }
 }
 
 /// The options that turn on a feature whose defaults the configuration rules judge (sshd,
@@ -1394,6 +1438,62 @@ mod tests {
                 "{call}: {got:?}"
             );
         }
+    }
+
+    #[test]
+    fn clan_machines_get_what_clan_adds_as_an_unfollowed_import() {
+        for (flake, conditional) in [
+            (
+                "{\n  inputs.clan-core.url = \"https://git.clan.lol/clan/clan-core/archive/main.tar.gz\";\n  outputs = { clan-core, self, ... }: let clan = clan-core.lib.clan { inherit self; meta.name = \"x\"; }; in { inherit (clan.config) nixosConfigurations; };\n}\n",
+                true,
+            ),
+            (
+                "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { ... }: { };\n}\n",
+                false,
+            ),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(root, "flake.nix", flake);
+            write(
+                root,
+                "machines/m1/configuration.nix",
+                "{\n  networking.hostName = \"m1\";\n  services.openssh.enable = true;\n}\n",
+            );
+            let e = "machines/m1/configuration.nix";
+            let at = |rule| d(rule, e, 3, e, conditional);
+            assert_eq!(
+                defaults(root),
+                [at("NIX-078"), at("NIX-079"), at("NIX-079")],
+                "{flake}"
+            );
+            if conditional {
+                let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+                assert!(out.findings.iter().all(|f| f.finding.rule != "NIX-078"
+                    || f.finding.message.ends_with(
+                        "; unless set by clan-core's modules and the clan inventory's services (not followed)"
+                    )));
+            }
+        }
+    }
+
+    #[test]
+    fn known_hardware_modules_that_enable_systemd_boot() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n}\n",
+        );
+        let e = "configuration.nix";
+        assert_eq!(defaults(root), [d("NIX-090", e, 4, e, false)]);
+        write(
+            root,
+            "configuration.nix",
+            "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n  boot.loader.systemd-boot.editor = false;\n}\n",
+        );
+        assert_eq!(defaults(root), []);
     }
 
     #[test]

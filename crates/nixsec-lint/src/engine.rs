@@ -100,6 +100,9 @@ pub struct Indexed {
     /// It sets `system.stateVersion` or `networking.hostName`, or imports a hardware
     /// configuration: a host's own module.
     pub host_like: bool,
+    /// A `flake.nix` with clan-core among its inputs: the repository's machines are clan
+    /// machines.
+    pub clan: bool,
 }
 
 impl Indexed {
@@ -182,6 +185,7 @@ impl Indexed {
             matches!(r, ModuleRef::Path(p, _) | ModuleRef::Rooted(p, _)
                 if p.ends_with("hardware-configuration.nix") || p.ends_with("/hardware.nix"))
         });
+        let clan = path.file_name().is_some_and(|n| n == "flake.nix") && src.contains("clan-core");
         // Keep only what a rule can look at, so a large tree is not held in memory whole.
         index.assignments.retain(|a| {
             a.path.first().is_some_and(|p| p == "home-manager")
@@ -220,6 +224,7 @@ impl Indexed {
             read_error,
             kinds,
             host_like,
+            clan,
         }
     }
 }
