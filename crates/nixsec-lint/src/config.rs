@@ -606,9 +606,14 @@ impl<'a> Resolver<'a> {
         } else if let Some(list) = self.exports.get(name) {
             direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
         }
-        // `nixosModules = import ./modules;`: the entries of that file.
+        // `nixosModules = import ./modules;`: the entries of that file (`darwinModules = ...`
+        // for a nix-darwin module's name, `darwin:NAME`).
+        let (star, bare) = match name.strip_prefix("darwin:") {
+            Some(n) => ("darwin:*", n),
+            None => ("*", name),
+        };
         if name != "*" {
-            if let Some(list) = self.exports.get("*") {
+            if let Some(list) = self.exports.get(star) {
                 for (fi, r) in list.iter().filter(|(fi, _)| same_repo(*fi)) {
                     if let ModuleRef::Path(p, _) = r {
                         if let Some(j) = self
@@ -616,7 +621,7 @@ impl<'a> Resolver<'a> {
                             .and_then(|t| self.file_of(&t))
                         {
                             for (n, r2) in &self.files[j].index.exports {
-                                if n == name {
+                                if n == bare {
                                     direct.push((j, r2));
                                 }
                             }
@@ -1020,8 +1025,62 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             alone(fi, 0, &mut out, &mut judged);
         }
     }
+    add_declaring_modules(files, &res, &mut out);
     mark_clan_machines(files, &res, &mut out);
     out
+}
+
+/// A configuration that sets a custom option (`common.openssh.enable = true`) evaluates only
+/// with the module declaring it: when exactly one module of the same repository declares that
+/// namespace, it is added to the configuration (with what it imports), even where the import
+/// that brings it in was not followed.
+fn add_declaring_modules(files: &[Indexed], res: &Resolver<'_>, out: &mut [Configuration]) {
+    let mut declared: HashMap<&[String; 2], Vec<(usize, usize)>> = HashMap::new();
+    for (fi, f) in files.iter().enumerate() {
+        for (m, module) in f.index.modules.iter().enumerate() {
+            for d in &module.declared {
+                declared.entry(d).or_default().push((fi, m));
+            }
+        }
+    }
+    if declared.is_empty() {
+        return;
+    }
+    for c in out.iter_mut() {
+        let Some(&(entry, _)) = c.modules.first() else {
+            continue;
+        };
+        let repo = res.repo_root(entry);
+        // A few rounds: an added module may set options another module declares.
+        for _ in 0..4 {
+            let mut add: Vec<(usize, ModuleRef)> = Vec::new();
+            for (fi, m) in &c.modules {
+                let Some(module) = files[*fi].index.modules.get(*m) else {
+                    continue;
+                };
+                for ns in &module.uses {
+                    let Some(ds) = declared.get(ns) else { continue };
+                    let same: Vec<&(usize, usize)> = ds
+                        .iter()
+                        .filter(|(df, _)| res.repo_root(*df) == repo)
+                        .collect();
+                    if let [(df, dm)] = same.as_slice() {
+                        if !c.modules.contains(&(*df, *dm))
+                            && !add
+                                .iter()
+                                .any(|(f, r)| *f == *df && *r == ModuleRef::Inline(*dm))
+                        {
+                            add.push((*df, ModuleRef::Inline(*dm)));
+                        }
+                    }
+                }
+            }
+            if add.is_empty() {
+                break;
+            }
+            res.follow(c, add);
+        }
+    }
 }
 
 /// What clan adds to every machine of a clan repository (clan-core's own modules and the
@@ -1494,6 +1553,101 @@ mod tests {
             "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n  boot.loader.systemd-boot.editor = false;\n}\n",
         );
         assert_eq!(defaults(root), []);
+    }
+
+    #[test]
+    fn the_module_declaring_a_custom_option_a_host_sets_is_part_of_it() {
+        // The host sets `common.openssh.*`; the one module declaring it is brought in by an
+        // import nixsec cannot follow, and its settings count.
+        for decl in [
+            "options.common.openssh = {\n    enable = lib.mkEnableOption \"ssh\";\n    allowPassword = lib.mkOption { default = false; };\n  };",
+            "options = {\n    common.openssh.enable = lib.mkEnableOption \"ssh\";\n  };",
+            "options = {\n    common = {\n      openssh.enable = lib.mkEnableOption \"ssh\";\n    };\n  };",
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "hosts/a/configuration.nix",
+                "{ extraModules, ... }:\n{\n  imports = extraModules;\n  networking.hostName = \"a\";\n  common.openssh.enable = true;\n  services.openssh.enable = true;\n}\n",
+            );
+            write(
+                root,
+                "modules/common/openssh.nix",
+                &format!("{{ config, lib, ... }}:\n{{\n  {decl}\n  config = lib.mkIf config.common.openssh.enable {{\n    services.openssh.settings = {{ PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }};\n  }};\n}}\n"),
+            );
+            // It sets all three keys under its own option, which the host turns on.
+            assert_eq!(defaults(root), [], "{decl}");
+        }
+        // Two modules declaring the same namespace: neither is chosen.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{\n  my.ssh.enable = true;\n  services.openssh.enable = true;\n}\n",
+        );
+        for f in ["a.nix", "b.nix"] {
+            write(
+                root,
+                f,
+                "{ lib, ... }: { options.my.ssh.enable = lib.mkEnableOption \"x\"; config.services.openssh.settings.PermitRootLogin = \"no\"; }",
+            );
+        }
+        let e = "configuration.nix";
+        assert_eq!(
+            defaults(root),
+            [
+                d("NIX-078", e, 3, e, false),
+                d("NIX-079", e, 3, e, false),
+                d("NIX-079", e, 3, e, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn nixos_and_darwin_modules_of_one_name_are_apart() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            r#"{
+  outputs = { self, nixpkgs, darwin, ... }: {
+    nixosModules.default = ./nixos.nix;
+    darwinModules.default = ./darwin.nix;
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ self.outputs.nixosModules.default ./box.nix ]; };
+    darwinConfigurations.mac = darwin.lib.darwinSystem { modules = [ self.darwinModules.default ]; };
+  };
+}
+"#,
+        );
+        write(
+            root,
+            "nixos.nix",
+            "{ boot.loader.systemd-boot.editor = false; }",
+        );
+        write(root, "darwin.nix", "{ homebrew.enable = true; }");
+        write(
+            root,
+            "box.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        assert_eq!(defaults(root), []);
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let mac = out
+            .configurations
+            .iter()
+            .find(|c| c.entry_point.ends_with("#darwinConfigurations.mac"))
+            .expect("mac");
+        assert!(
+            mac.modules.iter().all(|m| !m.ends_with("nixos.nix")),
+            "{mac:?}"
+        );
+        assert!(
+            mac.modules.iter().any(|m| m.ends_with("darwin.nix")),
+            "{mac:?}"
+        );
     }
 
     #[test]

@@ -186,6 +186,21 @@ impl Indexed {
                 if p.ends_with("hardware-configuration.nix") || p.ends_with("/hardware.nix"))
         });
         let clan = path.file_name().is_some_and(|n| n == "flake.nix") && src.contains("clan-core");
+        // The custom option namespaces each module sets (before the assignments are pruned).
+        for a in &index.assignments {
+            let (Some(x), Some(y)) = (a.path.first(), a.path.get(1)) else {
+                continue;
+            };
+            if crate::index::NIXOS_NAMESPACES.contains(&x.as_str()) || x == "options" {
+                continue;
+            }
+            let ns = [x.clone(), y.clone()];
+            if let Some(m) = index.modules.get_mut(a.module) {
+                if !m.uses.contains(&ns) {
+                    m.uses.push(ns);
+                }
+            }
+        }
         // Keep only what a rule can look at, so a large tree is not held in memory whole.
         index.assignments.retain(|a| {
             a.path.first().is_some_and(|p| p == "home-manager")

@@ -187,6 +187,12 @@ pub struct Module {
     pub imports: Vec<ModuleRef>,
     /// It declares `options` (its settings then live under `config`).
     pub declares_options: bool,
+    /// The option namespaces it declares, two names deep (`options.common.openssh = ...` is
+    /// `common.openssh`).
+    pub declared: Vec<[String; 2]>,
+    /// The namespaces, two names deep, of the options it sets that are not NixOS's own
+    /// (filled in after indexing, from every assignment).
+    pub uses: Vec<[String; 2]>,
     /// It imports the NixOS hardened profile.
     pub hardened_profile: bool,
     /// False when the file's value is not a module at all (a package, a function call...).
@@ -890,7 +896,16 @@ impl Walker {
                     let Some(first) = names.first() else { continue };
                     match first.as_str() {
                         "imports" if names.len() == 1 => self.imports(&value),
-                        "options" => self.out.modules[self.module].declares_options = true,
+                        "options" => {
+                            self.out.modules[self.module].declares_options = true;
+                            let declared = declared_namespaces(&names[1..], &value);
+                            let m = &mut self.out.modules[self.module];
+                            for d in declared {
+                                if !m.declared.contains(&d) {
+                                    m.declared.push(d);
+                                }
+                            }
+                        }
                         "config" => {
                             self.prefix.extend(names[1..].iter().cloned());
                             self.walk(&value, ap.syntax().text_range());
@@ -1235,6 +1250,84 @@ impl Walker {
             module: self.module,
             origins,
         });
+    }
+}
+
+/// The top-level option namespaces of NixOS (and home-manager) itself: a module that sets
+/// them needs no module of the repository to declare them.
+pub const NIXOS_NAMESPACES: &[&str] = &[
+    "boot",
+    "console",
+    "containers",
+    "documentation",
+    "environment",
+    "fileSystems",
+    "fonts",
+    "hardware",
+    "home",
+    "home-manager",
+    "i18n",
+    "location",
+    "networking",
+    "nix",
+    "nixpkgs",
+    "powerManagement",
+    "programs",
+    "qt",
+    "security",
+    "services",
+    "sound",
+    "swapDevices",
+    "system",
+    "systemd",
+    "time",
+    "users",
+    "virtualisation",
+    "xdg",
+    "zramSwap",
+];
+
+/// The namespaces, two names deep, that `options.<path> = value` declares: `path` itself
+/// when it is two names or more, else the names of `value`'s attributes below it.
+fn declared_namespaces(path: &[String], value: &ast::Expr) -> Vec<[String; 2]> {
+    let custom = |a: &str| !NIXOS_NAMESPACES.contains(&a);
+    match path {
+        [a, b, ..] if custom(a) => vec![[a.clone(), b.clone()]],
+        [_, _, ..] => Vec::new(),
+        _ => {
+            let ast::Expr::AttrSet(set) = unparen(value) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for apv in set.attrpath_values() {
+                let Some(ap) = apv.attrpath() else { continue };
+                let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
+                let inner = match apv.value() {
+                    Some(v) => v,
+                    None => continue,
+                };
+                let full: Vec<String> = path.iter().cloned().chain(names).collect();
+                match full.as_slice() {
+                    [a, b, ..] if custom(a) => out.push([a.clone(), b.clone()]),
+                    [a] if custom(a) => {
+                        // `options = { foo = { bar = mkOption ...; }; }`: one level more.
+                        if let ast::Expr::AttrSet(s2) = unparen(&inner) {
+                            for x in s2.attrpath_values() {
+                                if let Some(b) = x
+                                    .attrpath()
+                                    .and_then(|p| p.attrs().next())
+                                    .and_then(|a| attr_ident(&a))
+                                {
+                                    out.push([a.clone(), b]);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            out
+        }
     }
 }
 
@@ -1800,9 +1893,12 @@ fn flake_module(e: &ast::Expr) -> Option<String> {
         ["config", "flake", rest @ ..] => rest,
         _ => return None,
     };
+    // nix-darwin's modules are named apart: `darwinModules.default` is not
+    // `nixosModules.default`.
     match rest {
-        ["nixosModules" | "darwinModules" | "modules", name] => Some((*name).to_string()),
-        ["modules", "nixos" | "darwin", name] => Some((*name).to_string()),
+        ["darwinModules", name] | ["modules", "darwin", name] => Some(format!("darwin:{name}")),
+        ["nixosModules" | "modules", name] => Some((*name).to_string()),
+        ["modules", "nixos", name] => Some((*name).to_string()),
         _ => None,
     }
 }
@@ -2011,6 +2107,8 @@ impl Walker {
         let is_modules = |s: &str| s == "nixosModules" || s == "darwinModules";
         if is_modules(last) || prev.is_some_and(is_modules) {
             self.scope = ancestor_scope(apv.syntax());
+            let darwin = last == "darwinModules" || prev == Some("darwinModules");
+            let named = |n: String| if darwin { format!("darwin:{n}") } else { n };
             if is_modules(last) {
                 match unparen(&value) {
                     ast::Expr::AttrSet(set) => {
@@ -2021,13 +2119,13 @@ impl Walker {
                             let Some(name) = iap.attrs().next().and_then(|a| attr_ident(&a)) else {
                                 continue;
                             };
-                            self.export(name, &iv);
+                            self.export(named(name), &iv);
                         }
                     }
-                    other => self.export("*".into(), &other),
+                    other => self.export(named("*".into()), &other),
                 }
             } else {
-                self.export(last.clone(), &value);
+                self.export(named(last.clone()), &value);
             }
             self.scope.clear();
             return;
