@@ -1651,6 +1651,84 @@ mod tests {
     }
 
     #[test]
+    fn nix_darwin_sshd_is_judged_by_macos_defaults() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { darwin, ... }: {\n    darwinConfigurations.mac = darwin.lib.darwinSystem { modules = [ ./mac.nix ]; };\n  };\n}\n",
+        );
+        write(
+            root,
+            "mac.nix",
+            "{\n  services.openssh.enable = true;\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        // Also a nix-darwin module no system imports, known by its directory.
+        write(
+            root,
+            "modules/darwin/base.nix",
+            "{ pkgs, ... }:\n{\n  services.openssh.enable = true;\n  environment.systemPackages = [ pkgs.git ];\n}\n",
+        );
+        let mac = "flake.nix#darwinConfigurations.mac";
+        let base = "modules/darwin/base.nix";
+        assert_eq!(
+            defaults(root),
+            [
+                d("NIX-078", "mac.nix", 2, mac, false),
+                d("NIX-078", base, 3, base, false),
+                d("NIX-079", "mac.nix", 2, mac, false),
+                d("NIX-079", "mac.nix", 2, mac, false),
+                d("NIX-079", base, 3, base, false),
+                d("NIX-079", base, 3, base, false),
+            ]
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        for f in out.findings.iter().filter(|f| f.file.ends_with("mac.nix")) {
+            assert!(
+                f.finding
+                    .message
+                    .starts_with("nix-darwin turns on macOS's sshd"),
+                "{}",
+                f.finding.message
+            );
+            assert!(
+                f.finding
+                    .remediation
+                    .nixos
+                    .starts_with("services.openssh.extraConfig"),
+                "{}",
+                f.finding.remediation.nixos
+            );
+        }
+        // Lines of `extraConfig` outside a `Match` block set the keywords on macOS.
+        for text in [
+            "''\n    PasswordAuthentication no\n    KbdInteractiveAuthentication no\n    PermitRootLogin no\n  ''",
+            "\"PasswordAuthentication no\\nChallengeResponseAuthentication no\\nAllowUsers alice\\n\"",
+        ] {
+            write(
+                root,
+                "mac.nix",
+                &format!("{{\n  services.openssh.enable = true;\n  services.openssh.extraConfig = {text};\n}}\n"),
+            );
+            let got = defaults(root);
+            assert!(got.iter().all(|g| g.1 != "mac.nix"), "{text}: {got:?}");
+        }
+        // Inside a `Match` block they do not.
+        write(
+            root,
+            "mac.nix",
+            "{\n  services.openssh.enable = true;\n  services.openssh.extraConfig = ''\n    Match User bob\n      PasswordAuthentication no\n  '';\n}\n",
+        );
+        let got = defaults(root);
+        assert_eq!(
+            got.iter().filter(|g| g.1 == "mac.nix").count(),
+            3,
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn a_module_a_host_imports_is_judged_with_the_host_only() {
         let d0 = tempfile::tempdir().expect("tempdir");
         let root = d0.path();

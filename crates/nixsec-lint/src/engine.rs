@@ -172,12 +172,29 @@ impl Indexed {
         } else {
             empty()
         };
-        let kinds = index
+        let mut kinds: Vec<ModuleKind> = index
             .modules
             .iter()
             .enumerate()
             .map(|(i, _)| content_kind(&index, i))
             .collect();
+        // A file in a `darwin` directory (`modules/darwin/base.nix`) that sets nothing only
+        // NixOS has is a nix-darwin module.
+        let in_darwin_dir = Path::new(&display).parent().is_some_and(|d| {
+            d.components().any(|c| {
+                matches!(
+                    c.as_os_str().to_str(),
+                    Some("darwin" | "nix-darwin" | "darwinModules" | "macos")
+                )
+            })
+        });
+        if in_darwin_dir && !index.assignments.iter().any(nixos_only) {
+            for k in &mut kinds {
+                if *k == ModuleKind::NixOS {
+                    *k = ModuleKind::Darwin;
+                }
+            }
+        }
         let host_like = index.assignments.iter().any(|a| {
             a.module == 0
                 && (a.is(&["system", "stateVersion"]) || a.is(&["networking", "hostName"]))
@@ -242,6 +259,14 @@ impl Indexed {
             clan,
         }
     }
+}
+
+/// An option nix-darwin does not have.
+fn nixos_only(a: &Assignment) -> bool {
+    matches!(
+        a.path.first().map(String::as_str),
+        Some("boot" | "systemd" | "virtualisation" | "hardware" | "fileSystems")
+    ) || a.is(&["services", "openssh", "settings", "*"])
 }
 
 /// A module's kind from what it sets: `home.*` and `xdg.configFile` are home-manager's;

@@ -38,6 +38,10 @@ impl LintRule for BootEditorEnabled {
         }
     }
     fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
+        // nix-darwin has no systemd-boot.
+        if cfg.cfg.kind == crate::index::ModuleKind::Darwin {
+            return;
+        }
         let Some(on) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"]) else {
             return;
         };
