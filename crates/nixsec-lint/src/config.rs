@@ -1729,6 +1729,32 @@ mod tests {
     }
 
     #[test]
+    fn paths_in_the_flake_s_own_source_are_followed() {
+        for import in [
+            "(self + /modules/hardening.nix)",
+            "(self + \"/modules/hardening.nix\")",
+            "(inputs.self + /modules/hardening.nix)",
+            "\"${self}/modules/hardening.nix\"",
+            "\"${inputs.self}/modules/hardening.nix\"",
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(root, "flake.nix", "{ outputs = { ... }: { }; }");
+            write(
+                root,
+                "hosts/a/configuration.nix",
+                &format!("{{ self, inputs, ... }}:\n{{\n  imports = [ {import} ];\n  services.openssh.enable = true;\n}}\n"),
+            );
+            write(
+                root,
+                "modules/hardening.nix",
+                "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
+            );
+            assert_eq!(defaults(root), [], "{import}");
+        }
+    }
+
+    #[test]
     fn a_module_a_host_imports_is_judged_with_the_host_only() {
         let d0 = tempfile::tempdir().expect("tempdir");
         let root = d0.path();

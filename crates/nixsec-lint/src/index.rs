@@ -1253,6 +1253,67 @@ impl Walker {
     }
 }
 
+/// True for this flake's own source: `self`, `inputs.self`.
+fn is_self(e: &ast::Expr) -> bool {
+    let text: String = e
+        .syntax()
+        .text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect();
+    text == "self" || text == "inputs.self"
+}
+
+/// A path in this flake's own source, relative to its root: `self + /modules/x.nix`,
+/// `self + "/modules/x.nix"`, `"${self}/modules/x.nix"`, `"${inputs.self}/modules/x.nix"`.
+fn self_relative(e: &ast::Expr) -> Option<String> {
+    let rel = |t: &str| {
+        let t = t.trim_start_matches('/');
+        (!t.is_empty() && !t.contains("${") && !t.split('/').any(|c| c == ".."))
+            .then(|| t.to_string())
+    };
+    match unparen(e) {
+        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Add) => {
+            if !is_self(&b.lhs()?) {
+                return None;
+            }
+            match unparen(&b.rhs()?) {
+                ast::Expr::PathAbs(p) => rel(&p.syntax().text().to_string()),
+                ast::Expr::Str(s) => {
+                    let mut t = String::new();
+                    for p in crate::value::str_parts(&s)? {
+                        match p {
+                            ast::InterpolPart::Literal(l) => t.push_str(&l),
+                            ast::InterpolPart::Interpolation(_) => return None,
+                        }
+                    }
+                    rel(&t)
+                }
+                _ => None,
+            }
+        }
+        ast::Expr::Str(s) => {
+            let mut parts = crate::value::str_parts(&s)?.into_iter();
+            let ast::InterpolPart::Interpolation(i) = parts.next()? else {
+                return None;
+            };
+            if !is_self(&i.expr()?) {
+                return None;
+            }
+            let mut t = String::new();
+            for p in parts {
+                match p {
+                    ast::InterpolPart::Literal(l) => t.push_str(&l),
+                    ast::InterpolPart::Interpolation(_) => return None,
+                }
+            }
+            t.starts_with('/').then(|| rel(&t)).flatten()
+        }
+        _ => None,
+    }
+}
+
 /// The top-level option namespaces of NixOS (and home-manager) itself: a module that sets
 /// them needs no module of the repository to declare them.
 pub const NIXOS_NAMESPACES: &[&str] = &[
@@ -1686,15 +1747,22 @@ impl Walker {
                         return self.module_list(item, out, cx, depth + 1);
                     }
                 }
+                if let Some(p) = self_relative(item) {
+                    out.push(ModuleRef::Rooted(p, range));
+                    return;
+                }
                 match self.path_template(item, depth + 1) {
                     Some(p) if p.contains("${") => out.push(ModuleRef::Template(p, range)),
                     Some(p) => out.push(ModuleRef::Path(p, range)),
                     None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
                 }
             }
-            ast::Expr::Str(s) => match self.string_origin_path(s) {
-                Some(p) => out.push(ModuleRef::Path(p, range)),
-                None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+            ast::Expr::Str(s) => match (self.string_origin_path(s), self_relative(item)) {
+                (Some(p), _) => out.push(ModuleRef::Path(p, range)),
+                (None, Some(p)) => out.push(ModuleRef::Rooted(p, range)),
+                (None, None) => {
+                    out.push(ModuleRef::External(node_snippet(item.syntax()), range));
+                }
             },
             ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
                 out.push(ModuleRef::External(node_snippet(item.syntax()), range));

@@ -233,7 +233,15 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
         "sops-nix/modules/sops",
         "agenix/modules/age",
     ];
-    if own.iter().any(|p| r.contains(p)) || r == "sops-nix" || r.ends_with(".sops") {
+    // home-manager's NixOS or nix-darwin module fetched some other way
+    // (`"${import ./inputs/home-manager.nix {}}/nixos/default.nix"`).
+    let home_manager_module =
+        r.contains("home-manager") && (r.contains("}/nixos") || r.contains("}/nix-darwin"));
+    if own.iter().any(|p| r.contains(p))
+        || home_manager_module
+        || r == "sops-nix"
+        || r.ends_with(".sops")
+    {
         return set("a module of its own options");
     }
     None
@@ -318,6 +326,10 @@ mod tests {
                 "{r}"
             );
         }
+        assert_eq!(
+            name(r#""${import ../inputs/home-manager.nix {}}/nixos/default.nix""#),
+            Some("a module of its own options")
+        );
         assert_eq!(name("inputs.someone.nixosModules.default"), None);
         let server = lookup("srvos.nixosModules.server").expect("known");
         assert_eq!(
