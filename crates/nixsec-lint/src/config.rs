@@ -157,12 +157,26 @@ impl ConfigView<'_> {
     /// module set that sets it to `true`.
     #[must_use]
     pub fn enabled(&self, pat: &[&str]) -> Option<Place<'_>> {
+        // Turned off for good: an unconditional `false` of a stronger priority (`mkForce
+        // false` beside a plain `true`, or a plain `false` beside `mkDefault true`) wins over
+        // every `true` of a weaker one.
+        let off = self
+            .find(pat)
+            .into_iter()
+            .filter(|(_, a)| a.condition.is_none() && a.value.v.as_bool() == Some(false))
+            .map(|(_, a)| a.priority)
+            .min();
         // An unconditional one first: the feature is on whatever the conditions of others.
         let on: Vec<(usize, &Assignment)> = self
             .find(pat)
             .into_iter()
-            .filter(|(_, a)| a.value.v.as_bool() == Some(true))
+            .filter(|(_, a)| {
+                a.value.v.as_bool() == Some(true) && off.is_none_or(|p| a.priority <= p)
+            })
             .collect();
+        if on.is_empty() && off.is_some() {
+            return None;
+        }
         let first = on
             .iter()
             .find(|(_, a)| a.condition.is_none())
@@ -1751,6 +1765,32 @@ mod tests {
                 "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
             );
             assert_eq!(defaults(root), [], "{import}");
+        }
+    }
+
+    #[test]
+    fn a_stronger_false_turns_the_feature_off() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        for (on, off, reported) in [
+            ("true", "lib.mkForce false", false),
+            ("lib.mkDefault true", "false", false),
+            ("lib.mkForce true", "false", true),
+            ("true", "lib.mkDefault false", true),
+            // A conditional `false` may not apply.
+            ("true", "lib.mkIf cfg.x (lib.mkForce false)", true),
+        ] {
+            write(
+                root,
+                "configuration.nix",
+                &format!("{{ lib, cfg, ... }}:\n{{\n  imports = [ ./vm.nix ];\n  boot.loader.systemd-boot.enable = {on};\n}}\n"),
+            );
+            write(
+                root,
+                "vm.nix",
+                &format!("{{ lib, cfg, ... }}: {{ boot.loader.systemd-boot.enable = {off}; }}"),
+            );
+            assert_eq!(!defaults(root).is_empty(), reported, "{on} / {off}");
         }
     }
 
