@@ -1795,6 +1795,39 @@ mod tests {
     }
 
     #[test]
+    fn flake_modules_through_a_let_bound_alias() {
+        for (alias, export) in [
+            ("config", "flake.nixosModules.hardening"),
+            ("self", "nixosModules.hardening"),
+            ("inputs.self", "nixosModules.hardening"),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            let sel = if alias == "config" {
+                "flakeCfg.flake.nixosModules.hardening"
+            } else {
+                "flakeCfg.nixosModules.hardening"
+            };
+            write(
+                root,
+                "flake.nix",
+                &format!("{{\n  outputs = {{ self, ... }}: {{\n    {export} = ./hardening.nix;\n  }};\n}}\n"),
+            );
+            write(
+                root,
+                "hosts/a/configuration.nix",
+                &format!("{{ config, self, inputs, ... }}:\nlet\n  flakeCfg = {alias};\nin\n{{\n  imports = [ {sel} ];\n  services.openssh.enable = true;\n}}\n"),
+            );
+            write(
+                root,
+                "hardening.nix",
+                "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
+            );
+            assert_eq!(defaults(root), [], "{alias}");
+        }
+    }
+
+    #[test]
     fn a_module_a_host_imports_is_judged_with_the_host_only() {
         let d0 = tempfile::tempdir().expect("tempdir");
         let root = d0.path();

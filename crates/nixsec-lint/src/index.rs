@@ -1767,10 +1767,12 @@ impl Walker {
             ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
                 out.push(ModuleRef::External(node_snippet(item.syntax()), range));
             }
-            ast::Expr::Select(_) => match flake_module(item) {
-                Some(name) => out.push(ModuleRef::Flake(name, range)),
-                None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
-            },
+            ast::Expr::Select(_) => {
+                match flake_module(item).or_else(|| self.aliased_flake_module(item)) {
+                    Some(name) => out.push(ModuleRef::Flake(name, range)),
+                    None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+                }
+            }
             ast::Expr::Apply(a) => match wrapper(a) {
                 Some(Wrap::Import(x)) => self.module_item(&x, out, cx, depth + 1),
                 _ => self.module_call(a, out, cx, depth + 1),
@@ -1826,6 +1828,30 @@ impl Walker {
             },
             _ => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
         }
+    }
+
+    /// `flakeCfg.flake.nixosModules.NAME` with `flakeCfg = config;` (or `self`, `inputs.self`)
+    /// bound by a `let`: the flake's module NAME.
+    fn aliased_flake_module(&self, item: &ast::Expr) -> Option<String> {
+        let ast::Expr::Select(s) = unparen(item) else {
+            return None;
+        };
+        let ast::Expr::Ident(i) = s.expr()? else {
+            return None;
+        };
+        let Found::Expr(x, _) = lookup(&self.scope, &ident_text(&i)?) else {
+            return None;
+        };
+        let text: String = x
+            .syntax()
+            .text()
+            .to_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        matches!(text.as_str(), "config" | "self" | "inputs.self" | "outputs")
+            .then(|| flake_module_as(item, Some(&text)))
+            .flatten()
     }
 
     /// `"${./x}"`: the path interpolated, when the string is only that.
@@ -1925,6 +1951,12 @@ fn looks_relative(s: &str) -> bool {
 /// `self.nixosModules.NAME` (also through `inputs.self`, `outputs`, `self.outputs`,
 /// `config.flake`, and `darwinModules`): NAME.
 fn flake_module(e: &ast::Expr) -> Option<String> {
+    flake_module_as(e, None)
+}
+
+/// [`flake_module`], with the select's base name read as `base` (`flakeCfg` bound to
+/// `config` by a `let`).
+fn flake_module_as(e: &ast::Expr, base: Option<&str>) -> Option<String> {
     let ast::Expr::Select(s) = unparen(e) else {
         return None;
     };
@@ -1933,8 +1965,9 @@ fn flake_module(e: &ast::Expr) -> Option<String> {
     }
     let mut parts: Vec<String> = Vec::new();
     // The base of the select and its attribute path.
-    match s.expr()? {
-        ast::Expr::Ident(i) => parts.push(ident_text(&i)?),
+    match (s.expr()?, base) {
+        (ast::Expr::Ident(_), Some(b)) => parts.extend(b.split('.').map(str::to_string)),
+        (ast::Expr::Ident(i), None) => parts.push(ident_text(&i)?),
         _ => return None,
     }
     for a in s.attrpath()?.attrs() {
