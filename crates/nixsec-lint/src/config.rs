@@ -1494,6 +1494,7 @@ mod tests {
             "pkgs.nixos {\n    services.openssh.enable = true;\n  }",
             "nixos { configuration = {\n    services.openssh.enable = true;\n  }; }",
             "pkgs.nixos ({ ... }: {\n    services.openssh.enable = true;\n  })",
+            "nixos { modules = [ {\n    services.openssh.enable = true;\n  } ]; }",
         ] {
             let d1 = tempfile::tempdir().expect("tempdir");
             let root = d1.path();

@@ -2091,12 +2091,18 @@ impl Walker {
         };
         // `pkgs.nixos MODULE` (and `nixos { configuration = MODULE; }`): the argument is the
         // system's one module.
-        if head_name == "nixos" && args.len() == 1 {
+        let nixos_fn = head_name == "nixos" && args.len() == 1;
+        if nixos_fn && self.find_modules_attr(&args[0], 0).is_none() {
             self.nixos_call(apply, &args[0]);
             return;
         }
-        let Some(kind) = system_builder(&head_name) else {
-            return;
+        let kind = if nixos_fn {
+            ModuleKind::NixOS
+        } else {
+            let Some(kind) = system_builder(&head_name) else {
+                return;
+            };
+            kind
         };
         let Some(arg) = args.last() else { return };
         self.scope = ancestor_scope(apply.syntax());
