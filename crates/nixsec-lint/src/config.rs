@@ -1829,6 +1829,52 @@ mod tests {
     }
 
     #[test]
+    fn nixops_networks_and_colmena_hive_files() {
+        for (top, builder) in [
+            ("network.description = \"delft\";", "nixops"),
+            ("", "nixops"),
+            ("meta.nixpkgs = import <nixpkgs> { };", "colmena"),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "network.nix",
+                &format!("flakes:\nlet\n  x = 1;\nin\n{{\n  {top}\n  defaults = {{ imports = [ ./common.nix ]; }};\n  web = {{ deployment.targetHost = \"web\"; imports = [ ./web.nix ]; }};\n  db = {{ deployment.targetHost = \"db\"; services.openssh.settings.PasswordAuthentication = false; }};\n}}\n"),
+            );
+            write(
+                root,
+                "common.nix",
+                "{\n  services.openssh.enable = true;\n  services.openssh.settings = { KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; };\n}\n",
+            );
+            write(root, "web.nix", "{ boot.loader.grub.enable = true; }");
+            let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+            let entries: Vec<&str> = out
+                .configurations
+                .iter()
+                .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
+                .collect();
+            assert_eq!(
+                entries,
+                [format!("{builder}.web"), format!("{builder}.db")],
+                "{top}"
+            );
+            // `web` leaves PasswordAuthentication at its default; `db` sets it.
+            assert_eq!(
+                defaults(root),
+                [d(
+                    "NIX-079",
+                    "common.nix",
+                    2,
+                    &format!("network.nix#{builder}.web"),
+                    false
+                )],
+                "{top}"
+            );
+        }
+    }
+
+    #[test]
     fn a_module_a_host_imports_is_judged_with_the_host_only() {
         let d0 = tempfile::tempdir().expect("tempdir");
         let root = d0.path();

@@ -297,6 +297,7 @@ impl FileIndex {
             let is_module = w.module_root(&e);
             w.out.modules[0].is_module = is_module;
             w.top_exports(&e);
+            w.nixops_network(&e);
         }
         w.scan(root.syntax(), src);
         if src.contains("nixsec:") {
@@ -2300,7 +2301,70 @@ impl Walker {
 
     /// `colmena = { meta = ...; defaults = MODULE; NODE = MODULE; }`: one system per node, with
     /// the defaults.
+    /// A NixOps network file: `{ network.description = ...; defaults = { ... }; NAME = MODULE;
+    /// ... }` (maybe behind a function and a `let`), told by a `network` attribute or by
+    /// `defaults` beside a machine with `deployment` settings. Each machine is a system, with
+    /// `defaults`, as in a colmena hive.
+    fn nixops_network(&mut self, e: &ast::Expr) {
+        let mut cur = unparen(e);
+        for _ in 0..MAX_DEPTH {
+            match cur {
+                ast::Expr::Lambda(l) => match l.body() {
+                    Some(b) => cur = unparen(&b),
+                    None => return,
+                },
+                ast::Expr::LetIn(l) => match l.body() {
+                    Some(b) => cur = unparen(&b),
+                    None => return,
+                },
+                _ => break,
+            }
+        }
+        let ast::Expr::AttrSet(set) = &cur else {
+            return;
+        };
+        let mut network = false;
+        let mut defaults = false;
+        let mut deployed = false;
+        for apv in set.attrpath_values() {
+            let Some(first) = apv
+                .attrpath()
+                .and_then(|ap| ap.attrs().next())
+                .and_then(|a| attr_ident(&a))
+            else {
+                continue;
+            };
+            match first.as_str() {
+                "network" => network = true,
+                "defaults" => defaults = true,
+                _ => {
+                    let text = apv.syntax().text().to_string();
+                    deployed |= text.contains("deployment.") || text.contains("deployment =");
+                }
+            }
+        }
+        if network || (defaults && deployed) {
+            // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
+            let colmena = set.attrpath_values().any(|apv| {
+                apv.attrpath()
+                    .and_then(|ap| ap.attrs().next())
+                    .is_some_and(|a| attr_is(&a, "meta"))
+            });
+            let builder = if colmena && !network {
+                "colmena"
+            } else {
+                "nixops"
+            };
+            self.hive(&cur, builder, builder);
+        }
+    }
+
     fn colmena(&mut self, value: &ast::Expr, at: &str) {
+        self.hive(value, at, "colmena");
+    }
+
+    /// A colmena hive or a NixOps network: `defaults` and one module per machine.
+    fn hive(&mut self, value: &ast::Expr, at: &str, builder: &str) {
         self.scope = ancestor_scope(value.syntax());
         let mut cur = unparen(value);
         // `colmena = colmena.lib.makeHive { ... }` and `makeHive self.colmena`.
@@ -2325,7 +2389,8 @@ impl Walker {
                 continue;
             };
             match name.as_str() {
-                "meta" => {}
+                // colmena's `meta`; NixOps' `network`, `resources` and `require`.
+                "meta" | "network" | "resources" | "require" => {}
                 "defaults" => self.module_item(&v, &mut defaults, ListCx::System, 0),
                 _ => nodes.push((name, v)),
             }
@@ -2340,7 +2405,7 @@ impl Walker {
                 range: v.syntax().text_range(),
                 helper: false,
                 convention: None,
-                builder: "colmena".into(),
+                builder: builder.into(),
             });
         }
         self.scope.clear();
