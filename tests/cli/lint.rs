@@ -120,7 +120,19 @@ fn text_is_a_compiler_diagnostic() {
     let out = lint_basic(&["ssh.nix"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf8");
+    // Given alone, the module is checked with what it imports: `KbdInteractiveAuthentication`
+    // is left at its default.
     let expected = "\
+medium[NIX-079]: sshd is enabled and `KbdInteractiveAuthentication` is never set: the NixOS default (`true`) accepts passwords (a module no host configuration that nixsec found imports, checked with what it imports)
+ --> ssh.nix:4:14
+  |
+4 |     enable = true;
+  |              ^^^^ SSH password login possible
+  |
+  = option: services.openssh.settings.KbdInteractiveAuthentication
+  = configuration: ssh.nix
+  = fix: services.openssh.settings.KbdInteractiveAuthentication = false;
+
 high[NIX-078]: root may log in over SSH (`yes` allows every authentication method)
  --> ssh.nix:6:25
   |
@@ -130,7 +142,7 @@ high[NIX-078]: root may log in over SSH (`yes` allows every authentication metho
   = option: services.openssh.settings.PermitRootLogin = \"yes\"
   = fix: services.openssh.settings.PermitRootLogin = \"no\";
 
-nixsec lint: 1 files, 0 configurations: 1 findings (0 critical, 1 high, 0 medium, 0 low, 0 info), 0 errors, 0 ignored
+nixsec lint: 1 files, 0 configurations: 2 findings (0 critical, 1 high, 1 medium, 0 low, 0 info), 0 errors, 0 ignored
 fail-on: high — the run fails (1 failing result)
 ";
     assert_eq!(text, expected);
@@ -516,14 +528,20 @@ fn r(
 
 /// The message of the one finding of `rule` at `file:line`.
 fn message(v: &Value, rule: &str, file: &str, line: u64) -> String {
-    let f: Vec<&Value> = v["findings"]
+    let f = messages(v, rule, file, line);
+    assert_eq!(f.len(), 1, "{rule} {file}:{line} in {v:#}");
+    f[0].clone()
+}
+
+/// The messages of the findings of `rule` at `file:line`.
+fn messages(v: &Value, rule: &str, file: &str, line: u64) -> Vec<String> {
+    v["findings"]
         .as_array()
         .expect("findings")
         .iter()
         .filter(|f| f["rule"] == rule && f["file"] == file && f["line"] == line)
-        .collect();
-    assert_eq!(f.len(), 1, "{rule} {file}:{line} in {v:#}");
-    f[0]["message"].as_str().expect("message").to_string()
+        .map(|f| f["message"].as_str().expect("message").to_string())
+        .collect()
 }
 
 /// Cause 1: modules whose whole body is conditional (`mkIf`, `optionalAttrs`, `mkMerge`,
@@ -580,17 +598,40 @@ fn modules_whose_whole_body_is_conditional() {
 fn hosts_built_through_helpers() {
     let e = Some;
     let (rows, v) = causes("hosts/helper");
+    // `hosts/default.nix` is no host, but no host imports it either: it is checked on its own.
+    let alone = e("hosts/default.nix");
     assert_eq!(
         rows,
-        [r(
-            "NIX-079",
-            "hosts/a/default.nix",
-            3,
-            29,
-            "medium",
-            false,
-            e("flake.nix#mkHost[a]")
-        )]
+        [
+            r(
+                "NIX-079",
+                "hosts/a/default.nix",
+                3,
+                29,
+                "medium",
+                false,
+                e("flake.nix#mkHost[a]")
+            ),
+            r("NIX-078", "hosts/default.nix", 3, 29, "low", false, alone),
+            r(
+                "NIX-079",
+                "hosts/default.nix",
+                3,
+                29,
+                "medium",
+                false,
+                alone
+            ),
+            r(
+                "NIX-079",
+                "hosts/default.nix",
+                3,
+                29,
+                "medium",
+                false,
+                alone
+            ),
+        ]
     );
     assert_eq!(
         message(&v, "NIX-079", "hosts/a/default.nix", 3),
@@ -1009,6 +1050,15 @@ fn what_it_got_wrong() {
                 other
             ),
             r(
+                "NIX-079",
+                "hosts/other/default.nix",
+                4,
+                29,
+                "medium",
+                true,
+                other
+            ),
+            r(
                 "NIX-078",
                 "hosts/server/default.nix",
                 4,
@@ -1028,8 +1078,18 @@ fn what_it_got_wrong() {
             ),
         ]
     );
-    assert!(message(&v, "NIX-079", "hosts/other/default.nix", 4)
-        .ends_with("; unless set by `inputs.someone.nixosModules.default` (not followed)"));
+    let m079 = messages(&v, "NIX-079", "hosts/other/default.nix", 4);
+    assert_eq!(m079.len(), 2, "{m079:?}");
+    for key in ["PasswordAuthentication", "KbdInteractiveAuthentication"] {
+        assert!(
+            m079.iter()
+                .any(|m| m.contains(&format!("`{key}` is never set"))
+                    && m.ends_with(
+                        "; unless set by `inputs.someone.nixosModules.default` (not followed)"
+                    )),
+            "{m079:?}"
+        );
+    }
     assert!(message(&v, "NIX-078", "hosts/server/default.nix", 4)
         .contains("(turned on by srvos server, imported here)"));
 

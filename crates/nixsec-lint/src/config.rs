@@ -54,6 +54,9 @@ pub struct Configuration {
     pub unknown: Vec<String>,
     /// Known module sets it imports.
     pub known: Vec<KnownImport>,
+    /// A module no host imports, checked on its own with what it imports: its default-based
+    /// findings are only those placed in files no host reaches.
+    pub alone: bool,
 }
 
 impl Configuration {
@@ -65,6 +68,7 @@ impl Configuration {
             not_followed: Vec::new(),
             unknown: Vec::new(),
             known: Vec::new(),
+            alone: false,
         }
     }
 
@@ -153,11 +157,32 @@ impl ConfigView<'_> {
     /// module set that sets it to `true`.
     #[must_use]
     pub fn enabled(&self, pat: &[&str]) -> Option<Place<'_>> {
-        if let Some((file, a)) = self
+        // Turned off for good: an unconditional `false` of a stronger priority (`mkForce
+        // false` beside a plain `true`, or a plain `false` beside `mkDefault true`) wins over
+        // every `true` of a weaker one.
+        let off = self
             .find(pat)
             .into_iter()
-            .find(|(_, a)| a.value.v.as_bool() == Some(true))
-        {
+            .filter(|(_, a)| a.condition.is_none() && a.value.v.as_bool() == Some(false))
+            .map(|(_, a)| a.priority)
+            .min();
+        // An unconditional one first: the feature is on whatever the conditions of others.
+        let on: Vec<(usize, &Assignment)> = self
+            .find(pat)
+            .into_iter()
+            .filter(|(_, a)| {
+                a.value.v.as_bool() == Some(true) && off.is_none_or(|p| a.priority <= p)
+            })
+            .collect();
+        if on.is_empty() && off.is_some() {
+            return None;
+        }
+        let first = on
+            .iter()
+            .find(|(_, a)| a.condition.is_none())
+            .or_else(|| on.first())
+            .copied();
+        if let Some((file, a)) = first {
             return Some(Place {
                 file,
                 range: a.value.range,
@@ -167,7 +192,7 @@ impl ConfigView<'_> {
             });
         }
         let option = pat.join(".");
-        self.cfg.known.iter().find_map(|k| {
+        let known = self.cfg.known.iter().find_map(|k| {
             (known::value_of(k.set, &option) == Some("true")).then_some(Place {
                 file: k.file,
                 range: k.range,
@@ -175,7 +200,31 @@ impl ConfigView<'_> {
                 assignment: None,
                 by: Some(k.set),
             })
-        })
+        });
+        if known.is_some() {
+            return known;
+        }
+        // A value nixsec cannot know (`lib.mkDefault (!pkgs.stdenv.isAarch64)`,
+        // `cfg.enable`): on when it is true.
+        self.find(pat)
+            .into_iter()
+            .find(|(_, a)| a.value.v.is_unknown())
+            .map(|(file, a)| {
+                let when = format!(
+                    "`{}` is true",
+                    crate::value::snippet(&a.value.v.to_string())
+                );
+                Place {
+                    file,
+                    range: a.value.range,
+                    condition: Some(match &a.condition {
+                        Some(c) => format!("{c} && {when}"),
+                        None => when,
+                    }),
+                    assignment: Some(a),
+                    by: None,
+                }
+            })
     }
 
     /// For a finding that says an option is never set: the imports nixsec did not follow that
@@ -190,7 +239,13 @@ impl ConfigView<'_> {
             .unknown
             .iter()
             .take(3)
-            .map(|u| format!("`{u}`"))
+            .map(|u| {
+                if u == CLAN_MODULES {
+                    u.clone()
+                } else {
+                    format!("`{u}`")
+                }
+            })
             .collect();
         let more = self.cfg.unknown.len().saturating_sub(3);
         Some(format!(
@@ -225,6 +280,9 @@ pub struct ConfigHit {
     /// Condition of the assignment the finding points at, or the imports that may make it
     /// moot.
     pub condition: Option<String>,
+    /// What the finding is about (one of several keys left at their default), when the rule
+    /// names it.
+    pub subject: Option<String>,
 }
 
 impl ConfigHit {
@@ -258,6 +316,7 @@ impl ConfigHit {
             option: option.to_string(),
             value: None,
             condition,
+            subject: None,
         }
     }
 }
@@ -561,9 +620,14 @@ impl<'a> Resolver<'a> {
         } else if let Some(list) = self.exports.get(name) {
             direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
         }
-        // `nixosModules = import ./modules;`: the entries of that file.
+        // `nixosModules = import ./modules;`: the entries of that file (`darwinModules = ...`
+        // for a nix-darwin module's name, `darwin:NAME`).
+        let (star, bare) = match name.strip_prefix("darwin:") {
+            Some(n) => ("darwin:*", n),
+            None => ("*", name),
+        };
         if name != "*" {
-            if let Some(list) = self.exports.get("*") {
+            if let Some(list) = self.exports.get(star) {
                 for (fi, r) in list.iter().filter(|(fi, _)| same_repo(*fi)) {
                     if let ModuleRef::Path(p, _) = r {
                         if let Some(j) = self
@@ -571,7 +635,7 @@ impl<'a> Resolver<'a> {
                             .and_then(|t| self.file_of(&t))
                         {
                             for (n, r2) in &self.files[j].index.exports {
-                                if n == name {
+                                if n == bare {
                                     direct.push((j, r2));
                                 }
                             }
@@ -897,8 +961,186 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             standalone(fi, &mut out, &mut in_systems);
         }
     }
+    // Modules no host imports (a shared module no reconstructed host follows, a bootstrap
+    // or installer configuration, a template, a flake's `nixosModules.NAME = { imports = [
+    // ... ]; }` that a host is made of) that turn on a feature whose defaults a rule judges:
+    // each is checked on its own, with what it imports.
+    let mut roots: Vec<(usize, usize)> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        if !usable(f) || in_systems.contains(&fi) {
+            continue;
+        }
+        if f.kinds[0] != ModuleKind::HomeManager && !imported.contains(&fi) {
+            roots.push((fi, 0));
+        }
+        for (_, r) in &f.index.exports {
+            if let ModuleRef::Inline(k) = r {
+                if *k != 0
+                    && f.kinds
+                        .get(*k)
+                        .is_some_and(|k| *k != ModuleKind::HomeManager)
+                {
+                    roots.push((fi, *k));
+                }
+            }
+        }
+    }
+    let turns_on = |fi: usize, m: usize| {
+        files[fi].index.assignments.iter().any(|a| {
+            a.module == m && SWITCHES.iter().any(|p| a.is(p)) && a.value.v.as_bool() != Some(false)
+        })
+    };
+    let mut judged: HashSet<usize> = HashSet::new();
+    let alone = |fi: usize, m: usize, out: &mut Vec<Configuration>, judged: &mut HashSet<usize>| {
+        let f = &files[fi];
+        let kind = f.kinds.get(m).copied().unwrap_or(ModuleKind::NixOS);
+        let entry = if m == 0 {
+            f.display.clone()
+        } else {
+            let name = f
+                .index
+                .exports
+                .iter()
+                .find(|(_, r)| *r == ModuleRef::Inline(m))
+                .map_or("", |(n, _)| n.as_str());
+            format!("{}#nixosModules.{name}", f.display)
+        };
+        let mut c = Configuration::new(entry, kind);
+        c.alone = true;
+        c.modules.push((fi, m));
+        let mut queue: Vec<(usize, ModuleRef)> = f.index.modules[m]
+            .imports
+            .iter()
+            .map(|r| (fi, r.clone()))
+            .collect();
+        queue.reverse();
+        res.follow(&mut c, queue);
+        let on = c
+            .modules
+            .iter()
+            .any(|(mf, mm)| !in_systems.contains(mf) && turns_on(*mf, *mm));
+        if on {
+            judged.extend(c.modules.iter().map(|(mf, _)| *mf));
+            out.push(c);
+        }
+    };
+    for (fi, m) in roots {
+        alone(fi, m, &mut out, &mut judged);
+    }
+    // A module that turns a feature on and that no configuration reached (imported only by
+    // files that are not modules, or in a cycle of imports): on its own.
+    for (fi, f) in files.iter().enumerate() {
+        if usable(f)
+            && f.kinds[0] != ModuleKind::HomeManager
+            && !in_systems.contains(&fi)
+            && !judged.contains(&fi)
+            && turns_on(fi, 0)
+        {
+            alone(fi, 0, &mut out, &mut judged);
+        }
+    }
+    add_declaring_modules(files, &res, &mut out);
+    mark_clan_machines(files, &res, &mut out);
     out
 }
+
+/// A configuration that sets a custom option (`common.openssh.enable = true`) evaluates only
+/// with the module declaring it: when exactly one module of the same repository declares that
+/// namespace, it is added to the configuration (with what it imports), even where the import
+/// that brings it in was not followed.
+fn add_declaring_modules(files: &[Indexed], res: &Resolver<'_>, out: &mut [Configuration]) {
+    let mut declared: HashMap<&[String; 2], Vec<(usize, usize)>> = HashMap::new();
+    for (fi, f) in files.iter().enumerate() {
+        for (m, module) in f.index.modules.iter().enumerate() {
+            for d in &module.declared {
+                declared.entry(d).or_default().push((fi, m));
+            }
+        }
+    }
+    if declared.is_empty() {
+        return;
+    }
+    for c in out.iter_mut() {
+        let Some(&(entry, _)) = c.modules.first() else {
+            continue;
+        };
+        let repo = res.repo_root(entry);
+        // A few rounds: an added module may set options another module declares.
+        for _ in 0..4 {
+            let mut add: Vec<(usize, ModuleRef)> = Vec::new();
+            for (fi, m) in &c.modules {
+                let Some(module) = files[*fi].index.modules.get(*m) else {
+                    continue;
+                };
+                for ns in &module.uses {
+                    let Some(ds) = declared.get(ns) else { continue };
+                    let same: Vec<&(usize, usize)> = ds
+                        .iter()
+                        .filter(|(df, _)| res.repo_root(*df) == repo)
+                        .collect();
+                    if let [(df, dm)] = same.as_slice() {
+                        if !c.modules.contains(&(*df, *dm))
+                            && !add
+                                .iter()
+                                .any(|(f, r)| *f == *df && *r == ModuleRef::Inline(*dm))
+                        {
+                            add.push((*df, ModuleRef::Inline(*dm)));
+                        }
+                    }
+                }
+            }
+            if add.is_empty() {
+                break;
+            }
+            res.follow(c, add);
+        }
+    }
+}
+
+/// What clan adds to every machine of a clan repository (clan-core's own modules and the
+/// services its inventory gives the machine): never read, so it may set any option.
+pub const CLAN_MODULES: &str = "clan-core's modules and the clan inventory's services";
+
+/// In a repository whose flake uses clan-core, the machines (clan's own, and
+/// `machines/<name>/...` files checked as configurations) and the modules checked on their
+/// own get what clan adds as an import not followed.
+fn mark_clan_machines(files: &[Indexed], res: &Resolver<'_>, out: &mut [Configuration]) {
+    let clan_repos: HashSet<PathBuf> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.clan || f.index.systems.iter().any(|s| s.builder == "clan"))
+        .map(|(fi, _)| res.repo_root(fi))
+        .collect();
+    if clan_repos.is_empty() {
+        return;
+    }
+    for c in out.iter_mut() {
+        let Some(&(entry, _)) = c.modules.first() else {
+            continue;
+        };
+        if !clan_repos.contains(&res.repo_root(entry)) {
+            continue;
+        }
+        let machine = c.alone
+            || c.entry.contains("#clan")
+            || c.entry.contains(".machines.")
+            || files[entry]
+                .path
+                .components()
+                .any(|p| p.as_os_str() == "machines");
+        if machine && !c.unknown.iter().any(|u| u == CLAN_MODULES) {
+            c.unknown.push(CLAN_MODULES.to_string());
+        }
+    }
+}
+
+/// The options that turn on a feature whose defaults the configuration rules judge (sshd,
+/// systemd-boot).
+const SWITCHES: &[&[&str]] = &[
+    &["services", "openssh", "enable"],
+    &["services", "sshd", "enable"],
+    &["boot", "loader", "systemd-boot", "enable"],
+];
 
 /// Every file a module reference of file `from` leads to (for module kinds).
 pub(crate) fn targets(res: &Resolver<'_>, from: usize, r: &ModuleRef) -> Vec<usize> {
@@ -1088,10 +1330,12 @@ mod tests {
         write(root, "hosts/box.nix", "{ }");
         let (hits, _) = run(root);
         let entry = Some("flake.nix#nixosConfigurations.box".to_string());
+        // One NIX-079 finding per key left at its default.
         assert_eq!(
             hits,
             [
                 ("NIX-078".into(), "flake.nix".into(), 6, entry.clone()),
+                ("NIX-079".into(), "flake.nix".into(), 6, entry.clone()),
                 ("NIX-079".into(), "flake.nix".into(), 6, entry),
             ]
         );
@@ -1111,9 +1355,645 @@ mod tests {
             "host/configuration.nix",
             "{ services.openssh.enable = true; }",
         );
+        // No host: `host/default.nix` is a module no host imports, checked on its own with
+        // what it imports; it is not listed as a configuration.
         let (hits, out) = run(root);
-        assert_eq!(hits, []);
+        let entry = Some("host/default.nix".to_string());
+        let at = |rule: &str| {
+            (
+                rule.to_string(),
+                "host/configuration.nix".to_string(),
+                1,
+                entry.clone(),
+            )
+        };
+        assert_eq!(hits, [at("NIX-078"), at("NIX-079"), at("NIX-079")]);
         assert!(out.configurations.is_empty());
+    }
+
+    /// `(rule, file, line, entry, conditional)` of active failures of the default-based rules.
+    fn defaults(root: &Path) -> Vec<(String, String, u32, Option<String>, bool)> {
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let prefix = format!("{}/", root.display());
+        let strip = |s: &str| s.strip_prefix(&prefix).unwrap_or(s).to_string();
+        let mut v: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f| {
+                f.finding.status == Status::Fail
+                    && ["NIX-078", "NIX-079", "NIX-090"].contains(&f.finding.rule.as_str())
+            })
+            .map(|f| {
+                (
+                    f.finding.rule.clone(),
+                    strip(&f.file),
+                    f.line,
+                    f.entry_point.as_deref().map(strip),
+                    f.conditional,
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    type Def = (String, String, u32, Option<String>, bool);
+
+    fn d(rule: &str, file: &str, line: u32, entry: &str, cond: bool) -> Def {
+        (rule.into(), file.into(), line, Some(entry.into()), cond)
+    }
+
+    #[test]
+    fn a_module_no_host_imports_is_checked_on_its_own() {
+        // Every spelling of turning sshd on, in a module no host imports.
+        for (src, cond) in [
+            ("{\n  services.openssh.enable = true;\n}\n", false),
+            ("{\n  services.sshd.enable = true;\n}\n", false),
+            ("{\n  services.openssh = {\n    enable = true;\n  };\n}\n", false),
+            ("{ lib, ... }:\n{\n  services.openssh.enable = lib.mkDefault true;\n}\n", false),
+            ("{ lib, config, ... }:\n{\n  config = lib.mkIf config.my.ssh {\n    services.openssh.enable = true;\n  };\n}\n", true),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(root, "hosts/a/configuration.nix", "{ networking.hostName = \"a\"; }");
+            write(root, "modules/ssh.nix", src);
+            let got = defaults(root);
+            let line = u32::try_from(
+                src.lines()
+                    .position(|l| l.contains("enable ="))
+                    .expect("enable line")
+                    + 1,
+            )
+            .expect("line");
+            let at = |rule| d(rule, "modules/ssh.nix", line, "modules/ssh.nix", cond);
+            assert_eq!(got, [at("NIX-078"), at("NIX-079"), at("NIX-079")], "{src}");
+        }
+        // systemd-boot in a bootstrap configuration nothing imports.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "hosts/x/bootstrap-configuration.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n  boot.loader.efi.canTouchEfiVariables = true;\n}\n",
+        );
+        let entry = "hosts/x/bootstrap-configuration.nix";
+        assert_eq!(defaults(root), [d("NIX-090", entry, 2, entry, false)]);
+        // What it imports counts; an unfollowed import makes the finding conditional.
+        write(
+            root,
+            "modules/server.nix",
+            "{ inputs, ... }:\n{\n  imports = [ ./hardening.nix inputs.foo.nixosModules.default ];\n  services.openssh.enable = true;\n}\n",
+        );
+        write(
+            root,
+            "modules/hardening.nix",
+            "{ lib, ... }: { services.openssh.settings.PasswordAuthentication = lib.mkForce false; }",
+        );
+        let got = defaults(root);
+        let srv = "modules/server.nix";
+        assert_eq!(
+            got,
+            [
+                d("NIX-078", srv, 4, srv, true),
+                d("NIX-079", srv, 4, srv, true),
+                d("NIX-090", entry, 2, entry, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn hosts_made_of_exported_modules_and_pkgs_nixos() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        // A host written as an exported module that lists what it imports; the systems are
+        // built elsewhere (another flake, a function over `self.nixosModules`).
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { self, ... }: {\n    nixosModules.web = {\n      imports = [ ./modules/ssh.nix ./modules/boot.nix ];\n    };\n  };\n}\n",
+        );
+        write(root, "modules/ssh.nix", "{\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n}\n");
+        write(
+            root,
+            "modules/boot.nix",
+            "{ lib, pkgs, ... }:\n{\n  boot.loader.systemd-boot.enable = lib.mkDefault (!pkgs.stdenv.isAarch64);\n}\n",
+        );
+        let web = "flake.nix#nixosModules.web";
+        assert_eq!(
+            defaults(root),
+            [
+                d("NIX-078", "modules/ssh.nix", 2, web, false),
+                d("NIX-079", "modules/ssh.nix", 2, web, false),
+                // A computed enable: on when it is true.
+                d("NIX-090", "modules/boot.nix", 3, web, true),
+            ]
+        );
+        // `pkgs.nixos MODULE` and `nixos { configuration = MODULE; }` build a system from one
+        // module.
+        for call in [
+            "pkgs.nixos {\n    services.openssh.enable = true;\n  }",
+            "nixos { configuration = {\n    services.openssh.enable = true;\n  }; }",
+            "pkgs.nixos ({ ... }: {\n    services.openssh.enable = true;\n  })",
+            "nixos { modules = [ {\n    services.openssh.enable = true;\n  } ]; }",
+        ] {
+            let d1 = tempfile::tempdir().expect("tempdir");
+            let root = d1.path();
+            write(
+                root,
+                "image.nix",
+                &format!("{{ pkgs, nixos }}:\nlet\n  sys = {call};\nin\nsys.config.system.build.toplevel\n"),
+            );
+            let got = defaults(root);
+            assert_eq!(got.len(), 3, "{call}: {got:?}");
+            assert!(
+                got.iter().all(|g| g.1 == "image.nix"
+                    && g.2 == 4
+                    && g.3.as_deref() == Some("image.nix#sys")),
+                "{call}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn clan_machines_get_what_clan_adds_as_an_unfollowed_import() {
+        for (flake, conditional) in [
+            (
+                "{\n  inputs.clan-core.url = \"https://git.clan.lol/clan/clan-core/archive/main.tar.gz\";\n  outputs = { clan-core, self, ... }: let clan = clan-core.lib.clan { inherit self; meta.name = \"x\"; }; in { inherit (clan.config) nixosConfigurations; };\n}\n",
+                true,
+            ),
+            (
+                "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { ... }: { };\n}\n",
+                false,
+            ),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(root, "flake.nix", flake);
+            write(
+                root,
+                "machines/m1/configuration.nix",
+                "{\n  networking.hostName = \"m1\";\n  services.openssh.enable = true;\n}\n",
+            );
+            let e = "machines/m1/configuration.nix";
+            let at = |rule| d(rule, e, 3, e, conditional);
+            assert_eq!(
+                defaults(root),
+                [at("NIX-078"), at("NIX-079"), at("NIX-079")],
+                "{flake}"
+            );
+            if conditional {
+                let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+                assert!(out.findings.iter().all(|f| f.finding.rule != "NIX-078"
+                    || f.finding.message.ends_with(
+                        "; unless set by clan-core's modules and the clan inventory's services (not followed)"
+                    )));
+            }
+        }
+    }
+
+    #[test]
+    fn known_hardware_modules_that_enable_systemd_boot() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n}\n",
+        );
+        let e = "configuration.nix";
+        assert_eq!(defaults(root), [d("NIX-090", e, 4, e, false)]);
+        write(
+            root,
+            "configuration.nix",
+            "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n  boot.loader.systemd-boot.editor = false;\n}\n",
+        );
+        assert_eq!(defaults(root), []);
+    }
+
+    #[test]
+    fn the_module_declaring_a_custom_option_a_host_sets_is_part_of_it() {
+        // The host sets `common.openssh.*`; the one module declaring it is brought in by an
+        // import nixsec cannot follow, and its settings count.
+        for decl in [
+            "options.common.openssh = {\n    enable = lib.mkEnableOption \"ssh\";\n    allowPassword = lib.mkOption { default = false; };\n  };",
+            "options = {\n    common.openssh.enable = lib.mkEnableOption \"ssh\";\n  };",
+            "options = {\n    common = {\n      openssh.enable = lib.mkEnableOption \"ssh\";\n    };\n  };",
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "hosts/a/configuration.nix",
+                "{ extraModules, ... }:\n{\n  imports = extraModules;\n  networking.hostName = \"a\";\n  common.openssh.enable = true;\n  services.openssh.enable = true;\n}\n",
+            );
+            write(
+                root,
+                "modules/common/openssh.nix",
+                &format!("{{ config, lib, ... }}:\n{{\n  {decl}\n  config = lib.mkIf config.common.openssh.enable {{\n    services.openssh.settings = {{ PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }};\n  }};\n}}\n"),
+            );
+            // It sets all three keys under its own option, which the host turns on.
+            assert_eq!(defaults(root), [], "{decl}");
+        }
+        // Two modules declaring the same namespace: neither is chosen.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{\n  my.ssh.enable = true;\n  services.openssh.enable = true;\n}\n",
+        );
+        for f in ["a.nix", "b.nix"] {
+            write(
+                root,
+                f,
+                "{ lib, ... }: { options.my.ssh.enable = lib.mkEnableOption \"x\"; config.services.openssh.settings.PermitRootLogin = \"no\"; }",
+            );
+        }
+        let e = "configuration.nix";
+        assert_eq!(
+            defaults(root),
+            [
+                d("NIX-078", e, 3, e, false),
+                d("NIX-079", e, 3, e, false),
+                d("NIX-079", e, 3, e, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn nixos_and_darwin_modules_of_one_name_are_apart() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            r#"{
+  outputs = { self, nixpkgs, darwin, ... }: {
+    nixosModules.default = ./nixos.nix;
+    darwinModules.default = ./darwin.nix;
+    nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ self.outputs.nixosModules.default ./box.nix ]; };
+    darwinConfigurations.mac = darwin.lib.darwinSystem { modules = [ self.darwinModules.default ]; };
+  };
+}
+"#,
+        );
+        write(
+            root,
+            "nixos.nix",
+            "{ boot.loader.systemd-boot.editor = false; }",
+        );
+        write(root, "darwin.nix", "{ homebrew.enable = true; }");
+        write(
+            root,
+            "box.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        assert_eq!(defaults(root), []);
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let mac = out
+            .configurations
+            .iter()
+            .find(|c| c.entry_point.ends_with("#darwinConfigurations.mac"))
+            .expect("mac");
+        assert!(
+            mac.modules.iter().all(|m| !m.ends_with("nixos.nix")),
+            "{mac:?}"
+        );
+        assert!(
+            mac.modules.iter().any(|m| m.ends_with("darwin.nix")),
+            "{mac:?}"
+        );
+    }
+
+    #[test]
+    fn nix_darwin_sshd_is_judged_by_macos_defaults() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { darwin, ... }: {\n    darwinConfigurations.mac = darwin.lib.darwinSystem { modules = [ ./mac.nix ]; };\n  };\n}\n",
+        );
+        write(
+            root,
+            "mac.nix",
+            "{\n  services.openssh.enable = true;\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        // Also a nix-darwin module no system imports, known by its directory.
+        write(
+            root,
+            "modules/darwin/base.nix",
+            "{ pkgs, ... }:\n{\n  services.openssh.enable = true;\n  environment.systemPackages = [ pkgs.git ];\n}\n",
+        );
+        let mac = "flake.nix#darwinConfigurations.mac";
+        let base = "modules/darwin/base.nix";
+        assert_eq!(
+            defaults(root),
+            [
+                d("NIX-078", "mac.nix", 2, mac, false),
+                d("NIX-078", base, 3, base, false),
+                d("NIX-079", "mac.nix", 2, mac, false),
+                d("NIX-079", "mac.nix", 2, mac, false),
+                d("NIX-079", base, 3, base, false),
+                d("NIX-079", base, 3, base, false),
+            ]
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        for f in out.findings.iter().filter(|f| f.file.ends_with("mac.nix")) {
+            assert!(
+                f.finding
+                    .message
+                    .starts_with("nix-darwin turns on macOS's sshd"),
+                "{}",
+                f.finding.message
+            );
+            assert!(
+                f.finding
+                    .remediation
+                    .nixos
+                    .starts_with("services.openssh.extraConfig"),
+                "{}",
+                f.finding.remediation.nixos
+            );
+        }
+        // Lines of `extraConfig` outside a `Match` block set the keywords on macOS.
+        for text in [
+            "''\n    PasswordAuthentication no\n    KbdInteractiveAuthentication no\n    PermitRootLogin no\n  ''",
+            "\"PasswordAuthentication no\\nChallengeResponseAuthentication no\\nAllowUsers alice\\n\"",
+        ] {
+            write(
+                root,
+                "mac.nix",
+                &format!("{{\n  services.openssh.enable = true;\n  services.openssh.extraConfig = {text};\n}}\n"),
+            );
+            let got = defaults(root);
+            assert!(got.iter().all(|g| g.1 != "mac.nix"), "{text}: {got:?}");
+        }
+        // Inside a `Match` block they do not.
+        write(
+            root,
+            "mac.nix",
+            "{\n  services.openssh.enable = true;\n  services.openssh.extraConfig = ''\n    Match User bob\n      PasswordAuthentication no\n  '';\n}\n",
+        );
+        let got = defaults(root);
+        assert_eq!(
+            got.iter().filter(|g| g.1 == "mac.nix").count(),
+            3,
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn paths_in_the_flake_s_own_source_are_followed() {
+        for import in [
+            "(self + /modules/hardening.nix)",
+            "(self + \"/modules/hardening.nix\")",
+            "(inputs.self + /modules/hardening.nix)",
+            "\"${self}/modules/hardening.nix\"",
+            "\"${inputs.self}/modules/hardening.nix\"",
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(root, "flake.nix", "{ outputs = { ... }: { }; }");
+            write(
+                root,
+                "hosts/a/configuration.nix",
+                &format!("{{ self, inputs, ... }}:\n{{\n  imports = [ {import} ];\n  services.openssh.enable = true;\n}}\n"),
+            );
+            write(
+                root,
+                "modules/hardening.nix",
+                "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
+            );
+            assert_eq!(defaults(root), [], "{import}");
+        }
+    }
+
+    #[test]
+    fn a_stronger_false_turns_the_feature_off() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        for (on, off, reported) in [
+            ("true", "lib.mkForce false", false),
+            ("lib.mkDefault true", "false", false),
+            ("lib.mkForce true", "false", true),
+            ("true", "lib.mkDefault false", true),
+            // A conditional `false` may not apply.
+            ("true", "lib.mkIf cfg.x (lib.mkForce false)", true),
+        ] {
+            write(
+                root,
+                "configuration.nix",
+                &format!("{{ lib, cfg, ... }}:\n{{\n  imports = [ ./vm.nix ];\n  boot.loader.systemd-boot.enable = {on};\n}}\n"),
+            );
+            write(
+                root,
+                "vm.nix",
+                &format!("{{ lib, cfg, ... }}: {{ boot.loader.systemd-boot.enable = {off}; }}"),
+            );
+            assert_eq!(!defaults(root).is_empty(), reported, "{on} / {off}");
+        }
+    }
+
+    #[test]
+    fn flake_modules_through_a_let_bound_alias() {
+        for (alias, export) in [
+            ("config", "flake.nixosModules.hardening"),
+            ("self", "nixosModules.hardening"),
+            ("inputs.self", "nixosModules.hardening"),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            let sel = if alias == "config" {
+                "flakeCfg.flake.nixosModules.hardening"
+            } else {
+                "flakeCfg.nixosModules.hardening"
+            };
+            write(
+                root,
+                "flake.nix",
+                &format!("{{\n  outputs = {{ self, ... }}: {{\n    {export} = ./hardening.nix;\n  }};\n}}\n"),
+            );
+            write(
+                root,
+                "hosts/a/configuration.nix",
+                &format!("{{ config, self, inputs, ... }}:\nlet\n  flakeCfg = {alias};\nin\n{{\n  imports = [ {sel} ];\n  services.openssh.enable = true;\n}}\n"),
+            );
+            write(
+                root,
+                "hardening.nix",
+                "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
+            );
+            assert_eq!(defaults(root), [], "{alias}");
+        }
+    }
+
+    #[test]
+    fn nixops_networks_and_colmena_hive_files() {
+        for (top, builder) in [
+            ("network.description = \"delft\";", "nixops"),
+            ("", "nixops"),
+            ("meta.nixpkgs = import <nixpkgs> { };", "colmena"),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "network.nix",
+                &format!("flakes:\nlet\n  x = 1;\nin\n{{\n  {top}\n  defaults = {{ imports = [ ./common.nix ]; }};\n  web = {{ deployment.targetHost = \"web\"; imports = [ ./web.nix ]; }};\n  db = {{ deployment.targetHost = \"db\"; services.openssh.settings.PasswordAuthentication = false; }};\n}}\n"),
+            );
+            write(
+                root,
+                "common.nix",
+                "{\n  services.openssh.enable = true;\n  services.openssh.settings = { KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; };\n}\n",
+            );
+            write(root, "web.nix", "{ boot.loader.grub.enable = true; }");
+            let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+            let entries: Vec<&str> = out
+                .configurations
+                .iter()
+                .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
+                .collect();
+            assert_eq!(
+                entries,
+                [format!("{builder}.web"), format!("{builder}.db")],
+                "{top}"
+            );
+            // `web` leaves PasswordAuthentication at its default; `db` sets it.
+            assert_eq!(
+                defaults(root),
+                [d(
+                    "NIX-079",
+                    "common.nix",
+                    2,
+                    &format!("network.nix#{builder}.web"),
+                    false
+                )],
+                "{top}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_module_a_host_imports_is_judged_with_the_host_only() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{ imports = [ ./ssh.nix ./settings.nix ]; }",
+        );
+        write(root, "ssh.nix", "{\n  services.openssh.enable = true;\n}\n");
+        write(
+            root,
+            "settings.nix",
+            "{ lib, ... }: { services.openssh = lib.mkMerge [ { settings.PermitRootLogin = lib.mkForce \"no\"; } (lib.mkIf true { settings.KbdInteractiveAuthentication = false; }) { extraConfig = \"AllowUsers alice\"; settings.PasswordAuthentication = lib.mkDefault false; } ]; }",
+        );
+        // `extra.nix` imports the shared module but nothing else: it is no host's, and the
+        // shared module is judged with the host that imports it.
+        write(root, "extra.nix", "{ imports = [ ./ssh.nix ]; }");
+        assert_eq!(defaults(root), []);
+    }
+
+    #[test]
+    fn vm_variants_and_specialisations_inherit_the_configuration() {
+        for prefix in [
+            "virtualisation.vmVariant",
+            "virtualisation.vmVariantWithBootLoader",
+            "specialisation.debug.configuration",
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "configuration.nix",
+                "{\n  imports = [ ./vm.nix ];\n}\n",
+            );
+            write(
+                root,
+                "vm.nix",
+                &format!("{{\n  {prefix} = {{\n    services.openssh.enable = true;\n  }};\n}}\n"),
+            );
+            let at = |rule| d(rule, "vm.nix", 3, "configuration.nix", true);
+            assert_eq!(
+                defaults(root),
+                [at("NIX-078"), at("NIX-079"), at("NIX-079")],
+                "{prefix}"
+            );
+            // Settings of the configuration itself reach the variant.
+            write(
+                root,
+                "configuration.nix",
+                "{\n  imports = [ ./vm.nix ];\n  services.openssh.settings = { PermitRootLogin = \"no\"; PasswordAuthentication = false; KbdInteractiveAuthentication = false; };\n}\n",
+            );
+            assert_eq!(defaults(root), [], "{prefix}");
+        }
+        // sshd on in the configuration and in its VM: the configuration's line, unconditional.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{\n  virtualisation.vmVariant.services.openssh.enable = true;\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n}\n",
+        );
+        assert_eq!(
+            defaults(root),
+            [d(
+                "NIX-078",
+                "configuration.nix",
+                3,
+                "configuration.nix",
+                false
+            )]
+        );
+    }
+
+    #[test]
+    fn a_shared_module_is_one_finding_unconditional_when_any_host_is() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            r#"{
+  outputs = { nixpkgs, foo, ... }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./common.nix foo.nixosModules.x ]; };
+    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./common.nix ]; };
+    nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./common.nix self.outputs.nixosModules.hardening ]; };
+    nixosModules.hardening = ./hardening.nix;
+  };
+}
+"#,
+        );
+        write(
+            root,
+            "common.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        write(
+            root,
+            "hardening.nix",
+            "{ boot.loader.systemd-boot.editor = false; }",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let f: Vec<&LintFinding> = out
+            .findings
+            .iter()
+            .filter(|f| f.finding.rule == "NIX-090")
+            .collect();
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(!f[0].conditional);
+        let entries = f[0].entry_point.as_deref().unwrap_or("");
+        assert!(
+            entries.ends_with("flake.nix#nixosConfigurations.b"),
+            "{entries}"
+        );
+        assert!(
+            entries.contains("flake.nix#nixosConfigurations.a"),
+            "{entries}"
+        );
+        // `c` sets it through `self.outputs.nixosModules.hardening`.
+        assert!(!entries.contains("nixosConfigurations.c"), "{entries}");
     }
 
     #[test]

@@ -100,6 +100,9 @@ pub struct Indexed {
     /// It sets `system.stateVersion` or `networking.hostName`, or imports a hardware
     /// configuration: a host's own module.
     pub host_like: bool,
+    /// A `flake.nix` with clan-core among its inputs: the repository's machines are clan
+    /// machines.
+    pub clan: bool,
 }
 
 impl Indexed {
@@ -169,12 +172,29 @@ impl Indexed {
         } else {
             empty()
         };
-        let kinds = index
+        let mut kinds: Vec<ModuleKind> = index
             .modules
             .iter()
             .enumerate()
             .map(|(i, _)| content_kind(&index, i))
             .collect();
+        // A file in a `darwin` directory (`modules/darwin/base.nix`) that sets nothing only
+        // NixOS has is a nix-darwin module.
+        let in_darwin_dir = Path::new(&display).parent().is_some_and(|d| {
+            d.components().any(|c| {
+                matches!(
+                    c.as_os_str().to_str(),
+                    Some("darwin" | "nix-darwin" | "darwinModules" | "macos")
+                )
+            })
+        });
+        if in_darwin_dir && !index.assignments.iter().any(nixos_only) {
+            for k in &mut kinds {
+                if *k == ModuleKind::NixOS {
+                    *k = ModuleKind::Darwin;
+                }
+            }
+        }
         let host_like = index.assignments.iter().any(|a| {
             a.module == 0
                 && (a.is(&["system", "stateVersion"]) || a.is(&["networking", "hostName"]))
@@ -182,6 +202,22 @@ impl Indexed {
             matches!(r, ModuleRef::Path(p, _) | ModuleRef::Rooted(p, _)
                 if p.ends_with("hardware-configuration.nix") || p.ends_with("/hardware.nix"))
         });
+        let clan = path.file_name().is_some_and(|n| n == "flake.nix") && src.contains("clan-core");
+        // The custom option namespaces each module sets (before the assignments are pruned).
+        for a in &index.assignments {
+            let (Some(x), Some(y)) = (a.path.first(), a.path.get(1)) else {
+                continue;
+            };
+            if crate::index::NIXOS_NAMESPACES.contains(&x.as_str()) || x == "options" {
+                continue;
+            }
+            let ns = [x.clone(), y.clone()];
+            if let Some(m) = index.modules.get_mut(a.module) {
+                if !m.uses.contains(&ns) {
+                    m.uses.push(ns);
+                }
+            }
+        }
         // Keep only what a rule can look at, so a large tree is not held in memory whole.
         index.assignments.retain(|a| {
             a.path.first().is_some_and(|p| p == "home-manager")
@@ -220,8 +256,17 @@ impl Indexed {
             read_error,
             kinds,
             host_like,
+            clan,
         }
     }
+}
+
+/// An option nix-darwin does not have.
+fn nixos_only(a: &Assignment) -> bool {
+    matches!(
+        a.path.first().map(String::as_str),
+        Some("boot" | "systemd" | "virtualisation" | "hardware" | "fileSystems")
+    ) || a.is(&["services", "openssh", "settings", "*"])
 }
 
 /// A module's kind from what it sets: `home.*` and `xdg.configFile` are home-manager's;
@@ -296,6 +341,14 @@ pub fn lint(
             configurations = configs.len(),
             "configurations gathered"
         );
+        // Files some host reaches: a module checked on its own reports nothing in them (the
+        // hosts that reach them do).
+        let mut reached = vec![false; files.len()];
+        for c in configs.iter().filter(|c| !c.alone) {
+            for (fi, _) in &c.modules {
+                reached[*fi] = true;
+            }
+        }
         for c in &configs {
             let view = ConfigView {
                 files: &files,
@@ -305,7 +358,15 @@ pub fn lint(
             for r in &rules {
                 hits.clear();
                 r.check_config(&view, &mut hits);
-                for h in hits.drain(..) {
+                for mut h in hits.drain(..) {
+                    if c.alone {
+                        if reached.get(h.file).copied().unwrap_or(true) {
+                            continue;
+                        }
+                        h.message.push_str(
+                            " (a module no host configuration that nixsec found imports, checked with what it imports)",
+                        );
+                    }
                     findings.push(config_finding(r.entry(), &files, &c.entry, h));
                 }
             }
@@ -319,7 +380,11 @@ pub fn lint(
             files: files.len(),
             bytes: files.iter().map(|f| f.size as u64).sum(),
             findings,
-            configurations: configs.iter().map(|c| c.summary(&files)).collect(),
+            configurations: configs
+                .iter()
+                .filter(|c| !c.alone)
+                .map(|c| c.summary(&files))
+                .collect(),
             warnings,
             skipped: Vec::new(),
         }
@@ -609,6 +674,7 @@ fn config_finding(meta: &Entry, files: &[Indexed], entry: &str, h: ConfigHit) ->
     let mut hit = Hit::new(h.range, h.message);
     hit.severity = h.severity;
     hit.fix = h.fix;
+    hit.subject = h.subject;
     located(
         meta,
         f,
@@ -725,9 +791,12 @@ fn located(
 }
 
 /// A configuration-level finding at the same place in several configurations (a shared
-/// module) is reported once, naming every entry point.
+/// module) is reported once, naming every entry point. The configurations may differ in what
+/// they leave unfollowed (the finding's condition): it is unconditional when it is in any of
+/// them.
 fn merge_entry_points(findings: &mut Vec<LintFinding>) {
-    let mut seen: HashMap<(String, String, u32, u32, String), usize> = HashMap::new();
+    type Key = (String, String, u32, u32, Option<String>, Option<String>);
+    let mut seen: HashMap<Key, usize> = HashMap::new();
     let mut out: Vec<LintFinding> = Vec::with_capacity(findings.len());
     for f in findings.drain(..) {
         let Some(entry) = f.entry_point.clone() else {
@@ -739,14 +808,16 @@ fn merge_entry_points(findings: &mut Vec<LintFinding>) {
             f.file.clone(),
             f.line,
             f.column,
-            f.finding.message.clone(),
+            f.option.clone(),
+            f.finding.subject.clone(),
         );
         match seen.get(&key) {
             Some(&i) => {
-                if let Some(e) = out[i].entry_point.as_mut() {
-                    e.push_str(", ");
-                    e.push_str(&entry);
+                let entries = out[i].entry_point.take().unwrap_or_default();
+                if out[i].conditional && !f.conditional {
+                    out[i] = f;
                 }
+                out[i].entry_point = Some(format!("{entries}, {entry}"));
             }
             None => {
                 seen.insert(key, out.len());

@@ -187,6 +187,12 @@ pub struct Module {
     pub imports: Vec<ModuleRef>,
     /// It declares `options` (its settings then live under `config`).
     pub declares_options: bool,
+    /// The option namespaces it declares, two names deep (`options.common.openssh = ...` is
+    /// `common.openssh`).
+    pub declared: Vec<[String; 2]>,
+    /// The namespaces, two names deep, of the options it sets that are not NixOS's own
+    /// (filled in after indexing, from every assignment).
+    pub uses: Vec<[String; 2]>,
     /// It imports the NixOS hardened profile.
     pub hardened_profile: bool,
     /// False when the file's value is not a module at all (a package, a function call...).
@@ -291,6 +297,7 @@ impl FileIndex {
             let is_module = w.module_root(&e);
             w.out.modules[0].is_module = is_module;
             w.top_exports(&e);
+            w.nixops_network(&e);
         }
         w.scan(root.syntax(), src);
         if src.contains("nixsec:") {
@@ -890,7 +897,16 @@ impl Walker {
                     let Some(first) = names.first() else { continue };
                     match first.as_str() {
                         "imports" if names.len() == 1 => self.imports(&value),
-                        "options" => self.out.modules[self.module].declares_options = true,
+                        "options" => {
+                            self.out.modules[self.module].declares_options = true;
+                            let declared = declared_namespaces(&names[1..], &value);
+                            let m = &mut self.out.modules[self.module];
+                            for d in declared {
+                                if !m.declared.contains(&d) {
+                                    m.declared.push(d);
+                                }
+                            }
+                        }
                         "config" => {
                             self.prefix.extend(names[1..].iter().cloned());
                             self.walk(&value, ap.syntax().text_range());
@@ -1214,13 +1230,20 @@ impl Walker {
         if self.prefix.is_empty() {
             return;
         }
-        let condition = if self.conds.is_empty() {
+        let (path, variant) = variant_of(&self.prefix);
+        let conds: Vec<&str> = self
+            .conds
+            .iter()
+            .map(String::as_str)
+            .chain(variant.as_deref())
+            .collect();
+        let condition = if conds.is_empty() {
             None
         } else {
-            Some(self.conds.join(" && "))
+            Some(conds.join(" && "))
         };
         self.out.assignments.push(Assignment {
-            path: self.prefix.clone(),
+            path,
             value,
             key_range,
             priority: self.prio,
@@ -1229,6 +1252,167 @@ impl Walker {
             origins,
         });
     }
+}
+
+/// True for this flake's own source: `self`, `inputs.self`.
+fn is_self(e: &ast::Expr) -> bool {
+    let text: String = e
+        .syntax()
+        .text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect();
+    text == "self" || text == "inputs.self"
+}
+
+/// A path in this flake's own source, relative to its root: `self + /modules/x.nix`,
+/// `self + "/modules/x.nix"`, `"${self}/modules/x.nix"`, `"${inputs.self}/modules/x.nix"`.
+fn self_relative(e: &ast::Expr) -> Option<String> {
+    let rel = |t: &str| {
+        let t = t.trim_start_matches('/');
+        (!t.is_empty() && !t.contains("${") && !t.split('/').any(|c| c == ".."))
+            .then(|| t.to_string())
+    };
+    match unparen(e) {
+        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Add) => {
+            if !is_self(&b.lhs()?) {
+                return None;
+            }
+            match unparen(&b.rhs()?) {
+                ast::Expr::PathAbs(p) => rel(&p.syntax().text().to_string()),
+                ast::Expr::Str(s) => {
+                    let mut t = String::new();
+                    for p in crate::value::str_parts(&s)? {
+                        match p {
+                            ast::InterpolPart::Literal(l) => t.push_str(&l),
+                            ast::InterpolPart::Interpolation(_) => return None,
+                        }
+                    }
+                    rel(&t)
+                }
+                _ => None,
+            }
+        }
+        ast::Expr::Str(s) => {
+            let mut parts = crate::value::str_parts(&s)?.into_iter();
+            let ast::InterpolPart::Interpolation(i) = parts.next()? else {
+                return None;
+            };
+            if !is_self(&i.expr()?) {
+                return None;
+            }
+            let mut t = String::new();
+            for p in parts {
+                match p {
+                    ast::InterpolPart::Literal(l) => t.push_str(&l),
+                    ast::InterpolPart::Interpolation(_) => return None,
+                }
+            }
+            t.starts_with('/').then(|| rel(&t)).flatten()
+        }
+        _ => None,
+    }
+}
+
+/// The top-level option namespaces of NixOS (and home-manager) itself: a module that sets
+/// them needs no module of the repository to declare them.
+pub const NIXOS_NAMESPACES: &[&str] = &[
+    "boot",
+    "console",
+    "containers",
+    "documentation",
+    "environment",
+    "fileSystems",
+    "fonts",
+    "hardware",
+    "home",
+    "home-manager",
+    "i18n",
+    "location",
+    "networking",
+    "nix",
+    "nixpkgs",
+    "powerManagement",
+    "programs",
+    "qt",
+    "security",
+    "services",
+    "sound",
+    "swapDevices",
+    "system",
+    "systemd",
+    "time",
+    "users",
+    "virtualisation",
+    "xdg",
+    "zramSwap",
+];
+
+/// The namespaces, two names deep, that `options.<path> = value` declares: `path` itself
+/// when it is two names or more, else the names of `value`'s attributes below it.
+fn declared_namespaces(path: &[String], value: &ast::Expr) -> Vec<[String; 2]> {
+    let custom = |a: &str| !NIXOS_NAMESPACES.contains(&a);
+    match path {
+        [a, b, ..] if custom(a) => vec![[a.clone(), b.clone()]],
+        [_, _, ..] => Vec::new(),
+        _ => {
+            let ast::Expr::AttrSet(set) = unparen(value) else {
+                return Vec::new();
+            };
+            let mut out = Vec::new();
+            for apv in set.attrpath_values() {
+                let Some(ap) = apv.attrpath() else { continue };
+                let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
+                let inner = match apv.value() {
+                    Some(v) => v,
+                    None => continue,
+                };
+                let full: Vec<String> = path.iter().cloned().chain(names).collect();
+                match full.as_slice() {
+                    [a, b, ..] if custom(a) => out.push([a.clone(), b.clone()]),
+                    [a] if custom(a) => {
+                        // `options = { foo = { bar = mkOption ...; }; }`: one level more.
+                        if let ast::Expr::AttrSet(s2) = unparen(&inner) {
+                            for x in s2.attrpath_values() {
+                                if let Some(b) = x
+                                    .attrpath()
+                                    .and_then(|p| p.attrs().next())
+                                    .and_then(|a| attr_ident(&a))
+                                {
+                                    out.push([a.clone(), b]);
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            out
+        }
+    }
+}
+
+/// A setting made for a variant of the system that inherits the rest of its configuration:
+/// the option path without the variant's prefix, and the variant as a condition.
+/// `virtualisation.vmVariant.X` and `virtualisation.vmVariantWithBootLoader.X` (the VM that
+/// `nixos-rebuild build-vm` makes), `specialisation.NAME.configuration.X` (a boot entry) and
+/// `image.modules.NAME.X` (an image built with `nixos-rebuild build-image`).
+fn variant_of(path: &[String]) -> (Vec<String>, Option<String>) {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    let cut = match p.as_slice() {
+        ["virtualisation", "vmVariant" | "vmVariantWithBootLoader", _, ..] => 2,
+        ["specialisation", _, "configuration", _, ..] | ["image", "modules", _, _, ..] => 3,
+        _ => 0,
+    };
+    if cut == 0 {
+        return (path.to_vec(), None);
+    }
+    let shown = path[..cut].join(".");
+    (
+        path[cut..].to_vec(),
+        Some(format!("in the variant `{shown}`")),
+    )
 }
 
 /// The items of a list expression: `[ ... ]`, `a ++ b`, in parentheses (without recursion
@@ -1564,23 +1748,32 @@ impl Walker {
                         return self.module_list(item, out, cx, depth + 1);
                     }
                 }
+                if let Some(p) = self_relative(item) {
+                    out.push(ModuleRef::Rooted(p, range));
+                    return;
+                }
                 match self.path_template(item, depth + 1) {
                     Some(p) if p.contains("${") => out.push(ModuleRef::Template(p, range)),
                     Some(p) => out.push(ModuleRef::Path(p, range)),
                     None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
                 }
             }
-            ast::Expr::Str(s) => match self.string_origin_path(s) {
-                Some(p) => out.push(ModuleRef::Path(p, range)),
-                None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+            ast::Expr::Str(s) => match (self.string_origin_path(s), self_relative(item)) {
+                (Some(p), _) => out.push(ModuleRef::Path(p, range)),
+                (None, Some(p)) => out.push(ModuleRef::Rooted(p, range)),
+                (None, None) => {
+                    out.push(ModuleRef::External(node_snippet(item.syntax()), range));
+                }
             },
             ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
                 out.push(ModuleRef::External(node_snippet(item.syntax()), range));
             }
-            ast::Expr::Select(_) => match flake_module(item) {
-                Some(name) => out.push(ModuleRef::Flake(name, range)),
-                None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
-            },
+            ast::Expr::Select(_) => {
+                match flake_module(item).or_else(|| self.aliased_flake_module(item)) {
+                    Some(name) => out.push(ModuleRef::Flake(name, range)),
+                    None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+                }
+            }
             ast::Expr::Apply(a) => match wrapper(a) {
                 Some(Wrap::Import(x)) => self.module_item(&x, out, cx, depth + 1),
                 _ => self.module_call(a, out, cx, depth + 1),
@@ -1636,6 +1829,30 @@ impl Walker {
             },
             _ => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
         }
+    }
+
+    /// `flakeCfg.flake.nixosModules.NAME` with `flakeCfg = config;` (or `self`, `inputs.self`)
+    /// bound by a `let`: the flake's module NAME.
+    fn aliased_flake_module(&self, item: &ast::Expr) -> Option<String> {
+        let ast::Expr::Select(s) = unparen(item) else {
+            return None;
+        };
+        let ast::Expr::Ident(i) = s.expr()? else {
+            return None;
+        };
+        let Found::Expr(x, _) = lookup(&self.scope, &ident_text(&i)?) else {
+            return None;
+        };
+        let text: String = x
+            .syntax()
+            .text()
+            .to_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        matches!(text.as_str(), "config" | "self" | "inputs.self" | "outputs")
+            .then(|| flake_module_as(item, Some(&text)))
+            .flatten()
     }
 
     /// `"${./x}"`: the path interpolated, when the string is only that.
@@ -1732,9 +1949,15 @@ fn looks_relative(s: &str) -> bool {
         && (s.contains('/') || s.ends_with(".nix"))
 }
 
-/// `self.nixosModules.NAME` (also through `inputs.self`, `outputs`, `config.flake`, and
-/// `darwinModules`): NAME.
+/// `self.nixosModules.NAME` (also through `inputs.self`, `outputs`, `self.outputs`,
+/// `config.flake`, and `darwinModules`): NAME.
 fn flake_module(e: &ast::Expr) -> Option<String> {
+    flake_module_as(e, None)
+}
+
+/// [`flake_module`], with the select's base name read as `base` (`flakeCfg` bound to
+/// `config` by a `let`).
+fn flake_module_as(e: &ast::Expr, base: Option<&str>) -> Option<String> {
     let ast::Expr::Select(s) = unparen(e) else {
         return None;
     };
@@ -1743,8 +1966,9 @@ fn flake_module(e: &ast::Expr) -> Option<String> {
     }
     let mut parts: Vec<String> = Vec::new();
     // The base of the select and its attribute path.
-    match s.expr()? {
-        ast::Expr::Ident(i) => parts.push(ident_text(&i)?),
+    match (s.expr()?, base) {
+        (ast::Expr::Ident(_), Some(b)) => parts.extend(b.split('.').map(str::to_string)),
+        (ast::Expr::Ident(i), None) => parts.push(ident_text(&i)?),
         _ => return None,
     }
     for a in s.attrpath()?.attrs() {
@@ -1765,13 +1989,18 @@ fn flake_module(e: &ast::Expr) -> Option<String> {
     }
     let p: Vec<&str> = parts.iter().map(String::as_str).collect();
     let rest = match p.as_slice() {
-        ["self" | "outputs", rest @ ..] | ["inputs", "self", rest @ ..] => rest,
+        ["self", "outputs", rest @ ..]
+        | ["self" | "outputs", rest @ ..]
+        | ["inputs", "self", rest @ ..] => rest,
         ["config", "flake", rest @ ..] => rest,
         _ => return None,
     };
+    // nix-darwin's modules are named apart: `darwinModules.default` is not
+    // `nixosModules.default`.
     match rest {
-        ["nixosModules" | "darwinModules" | "modules", name] => Some((*name).to_string()),
-        ["modules", "nixos" | "darwin", name] => Some((*name).to_string()),
+        ["darwinModules", name] | ["modules", "darwin", name] => Some(format!("darwin:{name}")),
+        ["nixosModules" | "modules", name] => Some((*name).to_string()),
+        ["modules", "nixos", name] => Some((*name).to_string()),
         _ => None,
     }
 }
@@ -1810,9 +2039,11 @@ impl Walker {
     /// One pass over the tree for what is not an option assignment: system-building calls,
     /// colmena nodes, clan machines, exported modules, and `import nixpkgs { config = ...; }`.
     fn scan(&mut self, root: &SyntaxNode, src: &str) {
-        let systems = ["System", "modules", "Modules", "mk", "colmena", "machines"]
-            .iter()
-            .any(|w| src.contains(w));
+        let systems = [
+            "System", "modules", "Modules", "mk", "colmena", "machines", "nixos",
+        ]
+        .iter()
+        .any(|w| src.contains(w));
         let insecure =
             src.contains("permittedInsecurePackages") || src.contains("allowInsecurePredicate");
         if !systems && !insecure {
@@ -1859,8 +2090,20 @@ impl Walker {
         let Some(head_name) = head_name(&head) else {
             return;
         };
-        let Some(kind) = system_builder(&head_name) else {
+        // `pkgs.nixos MODULE` (and `nixos { configuration = MODULE; }`): the argument is the
+        // system's one module.
+        let nixos_fn = head_name == "nixos" && args.len() == 1;
+        if nixos_fn && self.find_modules_attr(&args[0], 0).is_none() {
+            self.nixos_call(apply, &args[0]);
             return;
+        }
+        let kind = if nixos_fn {
+            ModuleKind::NixOS
+        } else {
+            let Some(kind) = system_builder(&head_name) else {
+                return;
+            };
+            kind
         };
         let Some(arg) = args.last() else { return };
         self.scope = ancestor_scope(apply.syntax());
@@ -1887,6 +2130,41 @@ impl Walker {
             helper,
             convention: None,
             builder: head_name,
+        });
+    }
+
+    /// `nixos MODULE`, nixpkgs' function that builds a system from one module (written as an
+    /// attribute set, a function or `{ configuration = MODULE; }`).
+    fn nixos_call(&mut self, apply: &ast::Apply, arg: &ast::Expr) {
+        let module = match unparen(arg) {
+            ast::Expr::AttrSet(set) => set
+                .attrpath_values()
+                .find_map(|apv| {
+                    let ap = apv.attrpath()?;
+                    let mut attrs = ap.attrs();
+                    let first = attr_ident(&attrs.next()?)?;
+                    (first == "configuration" && attrs.next().is_none())
+                        .then(|| apv.value())
+                        .flatten()
+                })
+                .unwrap_or_else(|| arg.clone()),
+            ast::Expr::Lambda(_) => arg.clone(),
+            _ => return,
+        };
+        self.scope = ancestor_scope(apply.syntax());
+        let mut refs = Vec::new();
+        self.module_item(&module, &mut refs, ListCx::System, 0);
+        self.scope.clear();
+        let name = system_name(apply.syntax())
+            .unwrap_or_else(|| format!("nixos@{}", u32::from(apply.syntax().text_range().start())));
+        self.out.systems.push(SystemDecl {
+            name,
+            kind: ModuleKind::NixOS,
+            modules: refs,
+            range: apply.syntax().text_range(),
+            helper: false,
+            convention: None,
+            builder: "nixos".to_string(),
         });
     }
 
@@ -1937,6 +2215,8 @@ impl Walker {
         let is_modules = |s: &str| s == "nixosModules" || s == "darwinModules";
         if is_modules(last) || prev.is_some_and(is_modules) {
             self.scope = ancestor_scope(apv.syntax());
+            let darwin = last == "darwinModules" || prev == Some("darwinModules");
+            let named = |n: String| if darwin { format!("darwin:{n}") } else { n };
             if is_modules(last) {
                 match unparen(&value) {
                     ast::Expr::AttrSet(set) => {
@@ -1947,13 +2227,13 @@ impl Walker {
                             let Some(name) = iap.attrs().next().and_then(|a| attr_ident(&a)) else {
                                 continue;
                             };
-                            self.export(name, &iv);
+                            self.export(named(name), &iv);
                         }
                     }
-                    other => self.export("*".into(), &other),
+                    other => self.export(named("*".into()), &other),
                 }
             } else {
-                self.export(last.clone(), &value);
+                self.export(named(last.clone()), &value);
             }
             self.scope.clear();
             return;
@@ -2021,7 +2301,70 @@ impl Walker {
 
     /// `colmena = { meta = ...; defaults = MODULE; NODE = MODULE; }`: one system per node, with
     /// the defaults.
+    /// A NixOps network file: `{ network.description = ...; defaults = { ... }; NAME = MODULE;
+    /// ... }` (maybe behind a function and a `let`), told by a `network` attribute or by
+    /// `defaults` beside a machine with `deployment` settings. Each machine is a system, with
+    /// `defaults`, as in a colmena hive.
+    fn nixops_network(&mut self, e: &ast::Expr) {
+        let mut cur = unparen(e);
+        for _ in 0..MAX_DEPTH {
+            match cur {
+                ast::Expr::Lambda(l) => match l.body() {
+                    Some(b) => cur = unparen(&b),
+                    None => return,
+                },
+                ast::Expr::LetIn(l) => match l.body() {
+                    Some(b) => cur = unparen(&b),
+                    None => return,
+                },
+                _ => break,
+            }
+        }
+        let ast::Expr::AttrSet(set) = &cur else {
+            return;
+        };
+        let mut network = false;
+        let mut defaults = false;
+        let mut deployed = false;
+        for apv in set.attrpath_values() {
+            let Some(first) = apv
+                .attrpath()
+                .and_then(|ap| ap.attrs().next())
+                .and_then(|a| attr_ident(&a))
+            else {
+                continue;
+            };
+            match first.as_str() {
+                "network" => network = true,
+                "defaults" => defaults = true,
+                _ => {
+                    let text = apv.syntax().text().to_string();
+                    deployed |= text.contains("deployment.") || text.contains("deployment =");
+                }
+            }
+        }
+        if network || (defaults && deployed) {
+            // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
+            let colmena = set.attrpath_values().any(|apv| {
+                apv.attrpath()
+                    .and_then(|ap| ap.attrs().next())
+                    .is_some_and(|a| attr_is(&a, "meta"))
+            });
+            let builder = if colmena && !network {
+                "colmena"
+            } else {
+                "nixops"
+            };
+            self.hive(&cur, builder, builder);
+        }
+    }
+
     fn colmena(&mut self, value: &ast::Expr, at: &str) {
+        self.hive(value, at, "colmena");
+    }
+
+    /// A colmena hive or a NixOps network: `defaults` and one module per machine.
+    fn hive(&mut self, value: &ast::Expr, at: &str, builder: &str) {
         self.scope = ancestor_scope(value.syntax());
         let mut cur = unparen(value);
         // `colmena = colmena.lib.makeHive { ... }` and `makeHive self.colmena`.
@@ -2046,7 +2389,8 @@ impl Walker {
                 continue;
             };
             match name.as_str() {
-                "meta" => {}
+                // colmena's `meta`; NixOps' `network`, `resources` and `require`.
+                "meta" | "network" | "resources" | "require" => {}
                 "defaults" => self.module_item(&v, &mut defaults, ListCx::System, 0),
                 _ => nodes.push((name, v)),
             }
@@ -2061,7 +2405,7 @@ impl Walker {
                 range: v.syntax().text_range(),
                 helper: false,
                 convention: None,
-                builder: "colmena".into(),
+                builder: builder.into(),
             });
         }
         self.scope.clear();

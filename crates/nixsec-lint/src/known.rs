@@ -14,8 +14,12 @@
 //!   `boot.loader.systemd-boot.enable = true` (and not `editor`); the `hardware-*` modules set
 //!   none of these. Its flake names a module by its path (`mixins/systemd-boot.nix` is
 //!   `nixosModules.mixins-systemd-boot`).
+//!   `nixos/hardware/hetzner-cloud/arm.nix` (`nixosModules.hardware-hetzner-cloud-arm`) sets
+//!   `boot.loader.systemd-boot.enable = true` (and not `editor`).
 //! - nixos-hardware, `github:NixOS/nixos-hardware` at 0471accf8d0a8210b31d947497d179ecc99e0021:
-//!   hardware support only; `raspberry-pi/2` alone enables `services.openssh` (`mkDefault`).
+//!   hardware support only; `raspberry-pi/2` alone enables `services.openssh` (`mkDefault`);
+//!   `dell/xps/15-9550` (`dell-xps-15-9550`, and its `nvidia` variant that imports it) and
+//!   `spacemit/k3-pico-itx` enable `boot.loader.systemd-boot` (`mkDefault`, `editor` not set).
 //! - nixpkgs `nixos/modules/profiles/hardened.nix` (nixpkgs 00ac71ab1932b395452209627011a32a63d81897):
 //!   kernel, sysctl and module hardening; none of the options the default-based rules look at
 //!   (that version also sets `nix.useSandbox = mkDefault false`).
@@ -85,8 +89,16 @@ static SETS: &[KnownSet] = &[
         sets: &[("boot.loader.systemd-boot.enable", "true")],
     },
     KnownSet {
+        name: "srvos hetzner-cloud-arm",
+        sets: &[("boot.loader.systemd-boot.enable", "true")],
+    },
+    KnownSet {
         name: "a srvos module",
         sets: &[],
+    },
+    KnownSet {
+        name: "a nixos-hardware module that enables systemd-boot",
+        sets: &[("boot.loader.systemd-boot.enable", "true")],
     },
     KnownSet {
         name: "nixos-hardware raspberry-pi-2",
@@ -141,6 +153,7 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
             "server" => "srvos server",
             "desktop" => "srvos desktop",
             "mixins-systemd-boot" => "srvos systemd-boot mixin",
+            "hardware-hetzner-cloud-arm" => "srvos hetzner-cloud-arm",
             _ => "a srvos module",
         });
     }
@@ -151,6 +164,16 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
         return set(
             if r.contains("raspberry-pi-2") || r.contains("raspberry-pi/2") {
                 "nixos-hardware raspberry-pi-2"
+            } else if [
+                "dell-xps-15-9550",
+                "dell/xps/15-9550",
+                "spacemit-k3-pico-itx",
+                "spacemit/k3-pico-itx",
+            ]
+            .iter()
+            .any(|m| r.contains(m))
+            {
+                "a nixos-hardware module that enables systemd-boot"
             } else {
                 "a nixos-hardware module"
             },
@@ -210,7 +233,15 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
         "sops-nix/modules/sops",
         "agenix/modules/age",
     ];
-    if own.iter().any(|p| r.contains(p)) || r == "sops-nix" || r.ends_with(".sops") {
+    // home-manager's NixOS or nix-darwin module fetched some other way
+    // (`"${import ./inputs/home-manager.nix {}}/nixos/default.nix"`).
+    let home_manager_module =
+        r.contains("home-manager") && (r.contains("}/nixos") || r.contains("}/nix-darwin"));
+    if own.iter().any(|p| r.contains(p))
+        || home_manager_module
+        || r == "sops-nix"
+        || r.ends_with(".sops")
+    {
         return set("a module of its own options");
     }
     None
@@ -277,6 +308,26 @@ mod tests {
         );
         assert_eq!(
             name(r#""${home-manager}/nixos""#),
+            Some("a module of its own options")
+        );
+        assert_eq!(
+            name("inputs.srvos.nixosModules.hardware-hetzner-cloud-arm"),
+            Some("srvos hetzner-cloud-arm")
+        );
+        for r in [
+            "inputs.nixos-hardware.nixosModules.dell-xps-15-9550",
+            "inputs.nixos-hardware.nixosModules.dell-xps-15-9550-nvidia",
+            "<nixos-hardware/dell/xps/15-9550>",
+            "nixos-hardware.nixosModules.spacemit-k3-pico-itx",
+        ] {
+            assert_eq!(
+                name(r),
+                Some("a nixos-hardware module that enables systemd-boot"),
+                "{r}"
+            );
+        }
+        assert_eq!(
+            name(r#""${import ../inputs/home-manager.nix {}}/nixos/default.nix""#),
             Some("a module of its own options")
         );
         assert_eq!(name("inputs.someone.nixosModules.default"), None);

@@ -189,6 +189,21 @@ pub fn root_kept_out<'a>(items: impl Iterator<Item = (&'a Assignment, &'a str)>)
     None
 }
 
+/// nix-darwin writes `services.openssh.extraConfig` to `/etc/ssh/sshd_config.d/`, which
+/// macOS's `sshd_config` includes before its own lines (sshd keeps the first value): a line
+/// outside a `Match` block sets the keyword. True when one of `keys` (lower case) is set so.
+#[must_use]
+pub fn darwin_extra_sets<'a>(
+    items: impl Iterator<Item = (&'a Assignment, &'a str)>,
+    keys: &[&str],
+) -> bool {
+    items.filter(|(a, _)| a.is(EXTRA)).any(|(a, src)| {
+        extra_lines(a, src)
+            .iter()
+            .any(|l| l.matched.is_none() && keys.contains(&l.key.as_str()))
+    })
+}
+
 /// True when `AuthenticationMethods` (unconditional) allows only public keys: passwords are
 /// never accepted whatever `PasswordAuthentication` says.
 #[must_use]

@@ -1,7 +1,7 @@
 //! NIX-079: sshd accepts passwords (password or keyboard-interactive authentication).
 
 use crate::config::{ConfigHit, ConfigView};
-use crate::index::Assignment;
+use crate::index::{Assignment, ModuleKind};
 use crate::rules::{yes_no, FileCx, Hit, LintRule};
 use crate::sshd::{self, EXTRA};
 
@@ -100,11 +100,25 @@ impl LintRule for SshPasswordLogin {
         let Some(on) = sshd::ENABLE.iter().find_map(|p| cfg.enabled(p)) else {
             return;
         };
+        let darwin = cfg.cfg.kind == ModuleKind::Darwin;
+        let extra_sets = |keys: &[&str]| {
+            darwin
+                && sshd::darwin_extra_sets(
+                    cfg.assignments()
+                        .map(|(fi, a)| (a, cfg.files[fi].src.as_str())),
+                    keys,
+                )
+        };
         let mut unset = Vec::new();
-        if !cfg.is_set(PASSWORD) {
+        if !cfg.is_set(PASSWORD) && !extra_sets(&["passwordauthentication"]) {
             unset.push("PasswordAuthentication");
         }
-        if !cfg.is_set(KBD) {
+        if !cfg.is_set(KBD)
+            && !extra_sets(&[
+                "kbdinteractiveauthentication",
+                "challengeresponseauthentication",
+            ])
+        {
             unset.push("KbdInteractiveAuthentication");
         }
         if unset.is_empty()
@@ -115,26 +129,27 @@ impl LintRule for SshPasswordLogin {
         {
             return;
         }
-        let fix = unset
-            .iter()
-            .map(|k| format!("services.openssh.settings.{k} = false;"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let message = format!(
-            "sshd is enabled and {} never set: the NixOS default (`true`) accepts passwords",
-            match unset.as_slice() {
-                [one] => format!("`{one}` is"),
-                _ => "`PasswordAuthentication` and `KbdInteractiveAuthentication` are".to_string(),
-            }
-        );
-        let mut hit = ConfigHit::default_at(
-            cfg,
-            &on,
-            message,
-            &format!("services.openssh.settings.{}", unset[0]),
-        );
-        hit.fix = Some(fix);
-        out.push(hit);
+        // One finding per key left at its default: each is its own fix.
+        for key in unset {
+            let (message, option, fix) = if darwin {
+                (
+                    format!("nix-darwin turns on macOS's sshd and `{key}` is never set in `services.openssh.extraConfig`: macOS's default (`yes`) accepts passwords"),
+                    "services.openssh.extraConfig".to_string(),
+                    format!("services.openssh.extraConfig = \"{key} no\";"),
+                )
+            } else {
+                let option = format!("services.openssh.settings.{key}");
+                (
+                    format!("sshd is enabled and `{key}` is never set: the NixOS default (`true`) accepts passwords"),
+                    option.clone(),
+                    format!("{option} = false;"),
+                )
+            };
+            let mut hit = ConfigHit::default_at(cfg, &on, message, &option);
+            hit.fix = Some(fix);
+            hit.subject = Some(key.to_string());
+            out.push(hit);
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use nixsec_core::Severity;
 
 use crate::config::{ConfigHit, ConfigView};
-use crate::index::Assignment;
+use crate::index::{Assignment, ModuleKind};
 use crate::rules::{FileCx, Hit, LintRule};
 use crate::sshd::{self, EXTRA};
 use crate::value::Value;
@@ -83,21 +83,36 @@ impl LintRule for SshRootLogin {
         let Some(on) = sshd::ENABLE.iter().find_map(|p| cfg.enabled(p)) else {
             return;
         };
-        if cfg.is_set(&[SETTING, LEGACY]) {
+        let darwin = cfg.cfg.kind == ModuleKind::Darwin;
+        let all = || {
+            cfg.assignments()
+                .map(|(fi, a)| (a, cfg.files[fi].src.as_str()))
+        };
+        if cfg.is_set(&[SETTING, LEGACY])
+            || (darwin && sshd::darwin_extra_sets(all(), &["permitrootlogin"]))
+        {
             return;
         }
-        let all = cfg
-            .assignments()
-            .map(|(fi, a)| (a, cfg.files[fi].src.as_str()));
-        if sshd::root_kept_out(all).is_some() {
+        if sshd::root_kept_out(all()).is_some() {
             return;
         }
-        let mut hit = ConfigHit::default_at(
-            cfg,
-            &on,
-            "sshd is enabled and `PermitRootLogin` is never set: the NixOS default `prohibit-password` lets root log in with a key".into(),
-            "services.openssh.settings.PermitRootLogin",
-        );
+        let mut hit = if darwin {
+            let mut h = ConfigHit::default_at(
+                cfg,
+                &on,
+                "nix-darwin turns on macOS's sshd and `PermitRootLogin` is never set in `services.openssh.extraConfig`: macOS's default `prohibit-password` lets root log in with a key".into(),
+                "services.openssh.extraConfig",
+            );
+            h.fix = Some("services.openssh.extraConfig = \"PermitRootLogin no\";".into());
+            h
+        } else {
+            ConfigHit::default_at(
+                cfg,
+                &on,
+                "sshd is enabled and `PermitRootLogin` is never set: the NixOS default `prohibit-password` lets root log in with a key".into(),
+                "services.openssh.settings.PermitRootLogin",
+            )
+        };
         hit.severity = Some(Severity::Low);
         out.push(hit);
     }
@@ -135,6 +150,34 @@ mod tests {
             ),
             [h("\"prohibit-password\"", 1, Low)]
         );
+    }
+
+    #[test]
+    fn variants_that_inherit_the_configuration_are_conditional() {
+        use crate::rules::testing::{findings, hc};
+        for src in [
+            r#"{ virtualisation.vmVariant.services.openssh.settings.PermitRootLogin = "yes"; }"#,
+            r#"{ virtualisation.vmVariantWithBootLoader = { services.openssh.settings.PermitRootLogin = "yes"; }; }"#,
+            r#"{ virtualisation = { vmVariant = { services.openssh = { settings.PermitRootLogin = "yes"; }; }; }; }"#,
+            r#"{ specialisation.rescue.configuration.services.openssh.settings.PermitRootLogin = "yes"; }"#,
+            r#"{ lib, ... }: { image.modules.iso-installer = { services.openssh.settings.PermitRootLogin = lib.mkForce "yes"; }; }"#,
+        ] {
+            assert_eq!(hits(src, ID), [hc("\"yes\"", 1, High)], "{src}");
+            let f = findings(src, ID);
+            assert!(
+                f[0].condition
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("in the variant `")),
+                "{src}: {:?}",
+                f[0].condition
+            );
+        }
+        // Not a variant: an option of another name.
+        assert!(hits(
+            r#"{ virtualisation.vmVariant = { }; services.openssh.settings.PermitRootLogin = "no"; }"#,
+            ID
+        )
+        .is_empty());
     }
 
     #[test]

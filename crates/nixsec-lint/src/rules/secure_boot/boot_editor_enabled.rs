@@ -38,6 +38,10 @@ impl LintRule for BootEditorEnabled {
         }
     }
     fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
+        // nix-darwin has no systemd-boot.
+        if cfg.cfg.kind == crate::index::ModuleKind::Darwin {
+            return;
+        }
         let Some(on) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"]) else {
             return;
         };
@@ -81,6 +85,14 @@ mod tests {
             [h("true", 1, High)]
         );
         assert!(hits("{ boot.loader.systemd-boot.editor = false; }", ID).is_empty());
+        // In a variant that inherits the configuration: conditional.
+        assert_eq!(
+            hits(
+                "{ virtualisation.vmVariantWithBootLoader.boot.loader.systemd-boot.editor = true; }",
+                ID
+            ),
+            [crate::rules::testing::hc("true", 1, High)]
+        );
         // The default is a configuration-level question.
         assert!(hits("{ boot.loader.systemd-boot.enable = true; }", ID).is_empty());
     }
