@@ -108,7 +108,7 @@ impl Kind {
             Kind::BadPermissions => "canonical modes are 0444/0555 (files) and 0555 (directories): `nix-store --verify --check-contents --repair`",
             Kind::Unregistered => "not part of any valid path: `nix-store --gc` removes it; inspect it first",
             Kind::BadMetadata => "a malformed database row: back up db.sqlite and re-register the path (`nix-store --verify --repair`); a malformed narinfo: re-upload the path to the cache",
-            Kind::Unreadable => "run as root, or fix the file's permissions, and verify again",
+            Kind::Unreadable => "the detail says why it could not be read: permissions (run as root), a special file or a symlink leaving the store or cache (investigate it), or a size above `--max-nar-size` (raise it if the NAR is genuine); then verify again",
             Kind::FileHashMismatch | Kind::FileSizeMismatch | Kind::CorruptNar => {
                 "the cache serves a NAR file other than the one its narinfo describes: stop substituting from it, then re-upload the path from a trusted store (`nix copy --to`)"
             }
