@@ -738,14 +738,21 @@ fn cond_text(e: &ast::Expr) -> String {
 /// [`snippet`] of a node's source text, reading only as many tokens as the snippet needs
 /// (an unknown value may be a large expression).
 fn node_snippet(n: &SyntaxNode) -> String {
+    // The tokens in order, read on the green tree (no syntax node is made for them).
     let mut text = String::new();
-    for t in n
-        .descendants_with_tokens()
-        .filter_map(rnix::NodeOrToken::into_token)
-    {
-        text.push_str(t.text());
-        if text.len() > 256 {
-            break;
+    let mut stack = vec![n.green().children()];
+    'tokens: while let Some(children) = stack.last_mut() {
+        match children.next() {
+            Some(rowan::NodeOrToken::Node(g)) => stack.push(g.children()),
+            Some(rowan::NodeOrToken::Token(t)) => {
+                text.push_str(t.text());
+                if text.len() > 256 {
+                    break 'tokens;
+                }
+            }
+            None => {
+                stack.pop();
+            }
         }
     }
     snippet(&text)
@@ -1913,7 +1920,10 @@ impl Walker {
     /// One pass over the tree for what is not an option assignment: system-building calls,
     /// colmena nodes, clan machines, exported modules, and `import nixpkgs { config = ...; }`.
     fn scan(&mut self, root: &SyntaxNode, src: &str) {
-        let systems = ["System", "modules", "Modules", "mk", "colmena", "machines"]
+        // A system is recorded only with a `modules` list (every name of [`MODULE_ATTRS`]
+        // holds `modules` or `Modules`), and exports, colmena nodes and clan machines only
+        // under those names: a file without any of these words has none.
+        let systems = ["modules", "Modules", "colmena", "machines"]
             .iter()
             .any(|w| src.contains(w));
         let insecure =
