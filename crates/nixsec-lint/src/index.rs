@@ -262,10 +262,12 @@ impl FileIndex {
             modules: vec![Module::default()],
             ..FileIndex::default()
         };
-        if let Err(e) = crate::guard::may_be_too_deep(src)
-            .then(|| crate::guard::nesting(src))
-            .unwrap_or(Ok(0))
-        {
+        let nested = if crate::guard::may_be_too_deep(src) {
+            crate::guard::nesting(src)
+        } else {
+            Ok(0)
+        };
+        if let Err(e) = nested {
             let at = rnix::TextSize::from(u32::try_from(e.offset).unwrap_or(u32::MAX));
             idx.refused = Some((
                 TextRange::empty(at),
@@ -1967,7 +1969,7 @@ impl Walker {
     /// `nixosSystem { modules = [ ... ]; }` and helpers taking a `modules` list.
     fn system_call(&mut self, apply: &ast::Apply) {
         // Most applications are ordinary calls: look at the head's name before unrolling.
-        if !apply_head_token(apply).is_some_and(|t| system_builder(t.text()).is_some()) {
+        if apply_head_token(apply).is_none_or(|t| system_builder(t.text()).is_none()) {
             return;
         }
         let Some((head, args)) = unroll_head(apply) else {
@@ -2256,7 +2258,7 @@ impl Walker {
     /// `import nixpkgs { config.permittedInsecurePackages = [ ... ]; }` (and `config = { ... }`):
     /// recorded as `nixpkgs.config.*` of the file's module.
     fn nixpkgs_import(&mut self, apply: &ast::Apply) {
-        if !apply_head_token(apply).is_some_and(|t| t.text() == "import") {
+        if apply_head_token(apply).is_none_or(|t| t.text() != "import") {
             return;
         }
         let Some((name, args)) = unroll(apply) else {
