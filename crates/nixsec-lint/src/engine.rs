@@ -107,31 +107,16 @@ pub struct Indexed {
 
 impl Indexed {
     fn read(f: &SourceFile) -> Indexed {
-        // A file above the limit is not read at all (generated data, not configuration).
-        let size = std::fs::metadata(&f.path).map_or(0, |m| m.len());
-        let (src, read_error) = if size > crate::guard::MAX_FILE_BYTES {
-            (
-                String::new(),
-                Some(format!(
-                    "not linted: {:.1} MB, larger than the {} MiB limit for a Nix file (generated data?)",
-                    size as f64 / 1e6,
-                    crate::guard::MAX_FILE_BYTES >> 20
-                )),
-            )
-        } else {
-            match std::fs::read(&f.path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(s) => (s, None),
-                    Err(e) => (
-                        String::new(),
-                        Some(format!(
-                            "not UTF-8 text (invalid byte at offset {})",
-                            e.utf8_error().valid_up_to()
-                        )),
-                    ),
-                },
-                Err(e) => (String::new(), Some(format!("cannot read: {e}"))),
+        // A file above the limit is not read at all (generated data, not configuration). The
+        // file is opened once: its size comes from the open file, not from a second look-up of
+        // its path.
+        let (size, src, read_error) = match std::fs::File::open(&f.path) {
+            Ok(file) => {
+                let size = file.metadata().map_or(0, |m| m.len());
+                let (src, err) = read_limited(file, size);
+                (size, src, err)
             }
+            Err(e) => (0, String::new(), Some(format!("cannot read: {e}"))),
         };
         let mut out = Indexed::from_source(f.canon.clone(), f.display.clone(), src, read_error);
         if out.size == 0 {
@@ -267,6 +252,36 @@ fn nixos_only(a: &Assignment) -> bool {
         a.path.first().map(String::as_str),
         Some("boot" | "systemd" | "virtualisation" | "hardware" | "fileSystems")
     ) || a.is(&["services", "openssh", "settings", "*"])
+}
+
+/// The text of an open file of `size` bytes: empty with why when it is above the limit, cannot
+/// be read or is not UTF-8.
+fn read_limited(mut file: std::fs::File, size: u64) -> (String, Option<String>) {
+    use std::io::Read as _;
+    if size > crate::guard::MAX_FILE_BYTES {
+        return (
+            String::new(),
+            Some(format!(
+                "not linted: {:.1} MB, larger than the {} MiB limit for a Nix file (generated data?)",
+                size as f64 / 1e6,
+                crate::guard::MAX_FILE_BYTES >> 20
+            )),
+        );
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    if let Err(e) = file.read_to_end(&mut bytes) {
+        return (String::new(), Some(format!("cannot read: {e}")));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => (
+            String::new(),
+            Some(format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )),
+        ),
+    }
 }
 
 /// A module's kind from what it sets: `home.*` and `xdg.configFile` are home-manager's;

@@ -109,6 +109,19 @@ fn starts_expression(prev: u8) -> bool {
     )
 }
 
+/// False when `src` cannot nest past [`MAX_NESTING`], told without a scan: every level and
+/// pending operator [`nesting`] counts starts at a distinct byte among `( [ { + / - < !` (the `{`
+/// of `${`, the first byte of `++`, `//`, `->`, `<|`), so a text with fewer of those bytes than
+/// the limit stays below it.
+#[must_use]
+pub fn may_be_too_deep(src: &str) -> bool {
+    let counted = src
+        .bytes()
+        .filter(|b| matches!(b, b'(' | b'[' | b'{' | b'+' | b'/' | b'-' | b'<' | b'!'))
+        .count();
+    counted >= MAX_NESTING as usize
+}
+
 /// How deep `src` nests, or where it first goes past [`MAX_NESTING`]. Comments and string
 /// contents do not count; unbalanced brackets are left to the parser.
 ///
@@ -263,6 +276,33 @@ mod tests {
 
     fn deep(src: &str) -> bool {
         nesting(src).is_err()
+    }
+
+    /// The quick bound never lets through a text that nests too deep.
+    #[test]
+    fn the_quick_bound_is_a_bound() {
+        let mut texts = vec![
+            "[".repeat(600),
+            "[".repeat(499),
+            "[".repeat(500),
+            "[".repeat(501),
+            "${".repeat(400) + &"(".repeat(200),
+            "a ++ ".repeat(600),
+            "- ".repeat(600),
+            "! ".repeat(499) + "x",
+            "x // ".repeat(500),
+            "a -> ".repeat(520),
+            "a <| ".repeat(520),
+            "\"${".repeat(520),
+        ];
+        texts.push(texts.concat());
+        for t in &texts {
+            if nesting(t).is_err() {
+                assert!(may_be_too_deep(t), "{}", &t[..20]);
+            }
+        }
+        assert!(!may_be_too_deep("{ a = [ 1 2 ]; b = x ++ y; }"));
+        assert!(may_be_too_deep(&"[".repeat(600)));
     }
 
     #[test]

@@ -268,7 +268,12 @@ impl FileIndex {
             modules: vec![Module::default()],
             ..FileIndex::default()
         };
-        if let Err(e) = crate::guard::nesting(src) {
+        let nested = if crate::guard::may_be_too_deep(src) {
+            crate::guard::nesting(src)
+        } else {
+            Ok(0)
+        };
+        if let Err(e) = nested {
             let at = rnix::TextSize::from(u32::try_from(e.offset).unwrap_or(u32::MAX));
             idx.refused = Some((
                 TextRange::empty(at),
@@ -399,7 +404,17 @@ fn lookup(scope: &[Frame], name: &str) -> Found {
                     }
                 }
                 Frame::Binds(node) => {
-                    for child in node.children() {
+                    // The bindings are told apart on the green tree (no allocation); only the
+                    // one that binds `name`, if any, is looked at as syntax.
+                    let Some(k) = node
+                        .green()
+                        .children()
+                        .filter_map(rowan::NodeOrToken::into_node)
+                        .position(|g| green_binds(g, name))
+                    else {
+                        continue;
+                    };
+                    if let Some(child) = node.children().nth(k) {
                         if let Some(apv) = ast::AttrpathValue::cast(child.clone()) {
                             let Some(ap) = apv.attrpath() else { continue };
                             let mut attrs = ap.attrs();
@@ -431,7 +446,81 @@ fn lookup(scope: &[Frame], name: &str) -> Found {
     Found::Free
 }
 
+/// Raw kind of a syntax kind, to compare with a green node's.
+fn raw(k: SyntaxKind) -> rowan::SyntaxKind {
+    <rnix::NixLanguage as rowan::Language>::kind_to_raw(k)
+}
+
+/// The green child nodes of `g`.
+fn green_nodes(g: &rowan::GreenNodeData) -> impl Iterator<Item = &rowan::GreenNodeData> {
+    g.children().filter_map(rowan::NodeOrToken::into_node)
+}
+
+/// True when the green node `g` is an attribute (`ast::Attr`) that is the identifier `name`
+/// (as [`attr_is`]).
+fn green_attr_is(g: &rowan::GreenNodeData, name: &str) -> bool {
+    g.kind() == raw(SyntaxKind::NODE_IDENT) && green_ident_is(g, name)
+}
+
+/// True when the first identifier token of the green node `g` is `name` (`ident_token()`).
+fn green_ident_is(g: &rowan::GreenNodeData, name: &str) -> bool {
+    g.children()
+        .filter_map(rowan::NodeOrToken::into_token)
+        .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
+        .is_some_and(|t| t.text() == name)
+}
+
+/// True when an entry of a `let` or `rec` set binds `name` as [`lookup`] reads it: an
+/// `AttrpathValue` whose first attribute is `name`, or an `inherit` naming it.
+fn green_binds(g: &rowan::GreenNodeData, name: &str) -> bool {
+    let is_attr = |k: rowan::SyntaxKind| {
+        k == raw(SyntaxKind::NODE_IDENT)
+            || k == raw(SyntaxKind::NODE_STRING)
+            || k == raw(SyntaxKind::NODE_DYNAMIC)
+    };
+    if g.kind() == raw(SyntaxKind::NODE_ATTRPATH_VALUE) {
+        green_nodes(g)
+            .find(|c| c.kind() == raw(SyntaxKind::NODE_ATTRPATH))
+            .and_then(|ap| green_nodes(ap).find(|c| is_attr(c.kind())))
+            .is_some_and(|first| green_attr_is(first, name))
+    } else if g.kind() == raw(SyntaxKind::NODE_INHERIT) {
+        green_nodes(g)
+            .filter(|c| is_attr(c.kind()))
+            .any(|a| green_attr_is(a, name))
+    } else {
+        false
+    }
+}
+
+/// True when the green node of a pattern or parameter binds `name` (as [`binds_param`]).
+fn green_param_binds(l: &rowan::GreenNodeData, name: &str) -> bool {
+    let Some(param) = green_nodes(l).find(|c| {
+        c.kind() == raw(SyntaxKind::NODE_IDENT_PARAM) || c.kind() == raw(SyntaxKind::NODE_PATTERN)
+    }) else {
+        return false;
+    };
+    let ident_is = |g: &rowan::GreenNodeData| {
+        green_nodes(g)
+            .find(|c| c.kind() == raw(SyntaxKind::NODE_IDENT))
+            .is_some_and(|i| green_ident_is(i, name))
+    };
+    if param.kind() == raw(SyntaxKind::NODE_IDENT_PARAM) {
+        return ident_is(param);
+    }
+    green_nodes(param)
+        .filter(|c| c.kind() == raw(SyntaxKind::NODE_PAT_ENTRY))
+        .any(ident_is)
+        || green_nodes(param)
+            .find(|c| c.kind() == raw(SyntaxKind::NODE_PAT_BIND))
+            .is_some_and(ident_is)
+}
+
 fn binds_param(l: &ast::Lambda, name: &str) -> bool {
+    green_param_binds(l.syntax().green(), name)
+}
+
+#[cfg(test)]
+fn binds_param_ast(l: &ast::Lambda, name: &str) -> bool {
     match l.param() {
         Some(ast::Param::IdentParam(p)) => p
             .ident()
@@ -540,6 +629,22 @@ fn unroll_head(a: &ast::Apply) -> Option<(ast::Expr, Vec<ast::Expr>)> {
     }
 }
 
+/// The identifier token naming the function an application calls (as [`unroll_head`] finds
+/// the head, without collecting the arguments).
+fn apply_head_token(a: &ast::Apply) -> Option<rnix::SyntaxToken> {
+    let mut cur = a.lambda()?;
+    loop {
+        match cur {
+            ast::Expr::Apply(ap) => cur = ap.lambda()?,
+            ast::Expr::Paren(ref p) => match p.expr()? {
+                x @ ast::Expr::Apply(_) => cur = x,
+                _ => return head_token(&cur),
+            },
+            other => return head_token(&other),
+        }
+    }
+}
+
 /// What a module-system function does to its argument.
 enum Wrap {
     /// Sets a priority (`mkForce`, `mkDefault`, `mkOverride N`), or just orders (`mkBefore`).
@@ -642,14 +747,21 @@ fn cond_text(e: &ast::Expr) -> String {
 /// [`snippet`] of a node's source text, reading only as many tokens as the snippet needs
 /// (an unknown value may be a large expression).
 fn node_snippet(n: &SyntaxNode) -> String {
+    // The tokens in order, read on the green tree (no syntax node is made for them).
     let mut text = String::new();
-    for t in n
-        .descendants_with_tokens()
-        .filter_map(rnix::NodeOrToken::into_token)
-    {
-        text.push_str(t.text());
-        if text.len() > 256 {
-            break;
+    let mut stack = vec![n.green().children()];
+    'tokens: while let Some(children) = stack.last_mut() {
+        match children.next() {
+            Some(rowan::NodeOrToken::Node(g)) => stack.push(g.children()),
+            Some(rowan::NodeOrToken::Token(t)) => {
+                text.push_str(t.text());
+                if text.len() > 256 {
+                    break 'tokens;
+                }
+            }
+            None => {
+                stack.pop();
+            }
         }
     }
     snippet(&text)
@@ -2039,6 +2151,9 @@ impl Walker {
     /// One pass over the tree for what is not an option assignment: system-building calls,
     /// colmena nodes, clan machines, exported modules, and `import nixpkgs { config = ...; }`.
     fn scan(&mut self, root: &SyntaxNode, src: &str) {
+        // A system-building call, an export, a colmena node or a clan machine names one of
+        // these words (`pkgs.nixos`, `mkHost`, `nixosSystem`, `modules`): a file without any
+        // of them has none.
         let systems = [
             "System", "modules", "Modules", "mk", "colmena", "machines", "nixos",
         ]
@@ -2084,6 +2199,12 @@ impl Walker {
 
     /// `nixosSystem { modules = [ ... ]; }` and helpers taking a `modules` list.
     fn system_call(&mut self, apply: &ast::Apply) {
+        // Most applications are ordinary calls: look at the head's name before unrolling.
+        if apply_head_token(apply)
+            .is_none_or(|t| t.text() != "nixos" && system_builder(t.text()).is_none())
+        {
+            return;
+        }
         let Some((head, args)) = unroll_head(apply) else {
             return;
         };
@@ -2208,6 +2329,30 @@ impl Walker {
         let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
             return;
         };
+        // Most attribute paths name none of these: tell from the last two names, unallocated.
+        let (mut prev, mut last) = (None, None);
+        for t in ap.attrs().filter_map(|a| match a {
+            ast::Attr::Ident(i) => i.ident_token(),
+            _ => None,
+        }) {
+            prev = last.replace(t);
+        }
+        let wanted = |t: &Option<rnix::SyntaxToken>, names: &[&str]| {
+            t.as_ref().is_some_and(|t| names.contains(&t.text()))
+        };
+        if !wanted(
+            &last,
+            &[
+                "nixosModules",
+                "darwinModules",
+                "colmena",
+                "nodes",
+                "machines",
+            ],
+        ) && !wanted(&prev, &["nixosModules", "darwinModules"])
+        {
+            return;
+        }
         let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
         let Some(last) = names.last() else { return };
         let n = names.len();
@@ -2459,6 +2604,9 @@ impl Walker {
     /// `import nixpkgs { config.permittedInsecurePackages = [ ... ]; }` (and `config = { ... }`):
     /// recorded as `nixpkgs.config.*` of the file's module.
     fn nixpkgs_import(&mut self, apply: &ast::Apply) {
+        if apply_head_token(apply).is_none_or(|t| t.text() != "import") {
+            return;
+        }
         let Some((name, args)) = unroll(apply) else {
             return;
         };

@@ -595,3 +595,37 @@ in
     .collect();
     assert_eq!(got, want);
 }
+
+/// The green-tree reading of a function's parameters binds the same names as the syntax one.
+#[test]
+fn green_parameters_are_the_syntax_ones() {
+    let src = "[ (x: x) ({ a, b ? 1, ... }: a) ({ c, ... }@args: c) (args@{ d }: d) ({ }: 1) \
+               (or: 1) ({ or ? 2 }: 2) ]";
+    let root = rnix::Root::parse(src).tree();
+    let mut seen = 0;
+    for node in root.syntax().descendants() {
+        let Some(l) = ast::Lambda::cast(node) else {
+            continue;
+        };
+        seen += 1;
+        for name in ["x", "a", "b", "c", "args", "d", "e", "or", ""] {
+            assert_eq!(
+                binds_param(&l, name),
+                binds_param_ast(&l, name),
+                "{name} in {}",
+                l.syntax()
+            );
+        }
+    }
+    assert!(seen >= 5, "{seen} functions");
+}
+
+/// Names bound by `let`, `rec` and `inherit`, found on the green tree.
+#[test]
+fn let_bindings_are_found_on_the_green_tree() {
+    let v = one(
+        "let a.b = 1; inherit (x) c; d = \"d\"; \"e\" = 2; inherit d; f = d; in { x.y = f; }",
+        "x.y",
+    );
+    assert_eq!(v, "\"d\"");
+}

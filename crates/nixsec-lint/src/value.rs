@@ -165,21 +165,25 @@ impl fmt::Display for Value {
 #[must_use]
 pub fn snippet(text: &str) -> String {
     let mut out = String::new();
+    // Characters in `out` (counted as they are pushed, not recounted for each one).
+    let mut n = 0usize;
     let mut space = false;
     for c in text.chars() {
         if c.is_whitespace() {
             space = true;
             continue;
         }
-        if space && !out.is_empty() {
+        if space && n > 0 {
             out.push(' ');
+            n += 1;
         }
         space = false;
-        if out.chars().count() >= 60 {
+        if n >= 60 {
             out.push('…');
             return out;
         }
         out.push(c);
+        n += 1;
     }
     out
 }
