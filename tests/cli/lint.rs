@@ -1133,8 +1133,8 @@ fn what_it_got_wrong() {
 }
 
 /// No crash on any input: 100,000-deep nesting of lists, sets, parentheses, `let` and function
-/// application, a 10 MB file and binary garbage are each an error for that file, within a
-/// second, and the other files are linted.
+/// application, a 10 MB file, binary garbage and bindings whose evaluation grows exponentially
+/// are each an error for that file, within a second, and the other files are linted.
 #[test]
 fn no_crash_on_any_input() {
     let n = 100_000;
@@ -1155,6 +1155,24 @@ fn no_crash_on_any_input() {
             ("f (".repeat(n) + "x" + &")".repeat(n)).into_bytes(),
         ),
         ("concat.nix", ("[ ] ++ ".repeat(n) + "[ ]").into_bytes()),
+        // Bindings that use each other twice: following them costs 2^40 (nixpkgs'
+        // `lib/systems/architectures.nix` did this through a `rec` set and hung the run).
+        ("exponential-let.nix", {
+            let mut s = String::from("let\n  a0 = [ 22 ];\n");
+            for i in 1..=40 {
+                s.push_str(&format!("  a{i} = a{} ++ a{};\n", i - 1, i - 1));
+            }
+            s.push_str("in { networking.firewall.allowedTCPPorts = a40; }\n");
+            s.into_bytes()
+        }),
+        ("exponential-rec.nix", {
+            let mut s = String::from("rec {\n  t = {\n    a0 = [ \"x\" ];\n");
+            for i in 1..=40 {
+                s.push_str(&format!("    a{i} = t.a{} ++ t.a{};\n", i - 1, i - 1));
+            }
+            s.push_str("  };\n  networking.firewall.allowedTCPPorts = t.a40;\n}\n");
+            s.into_bytes()
+        }),
         ("big.nix", {
             let line = "  networking.firewall.allowedTCPPorts = [ 80 443 ];\n";
             let mut s = String::from("{\n");

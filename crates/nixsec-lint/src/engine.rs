@@ -528,6 +528,18 @@ pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
         // rules are not run (its other findings would not be trustworthy).
         return out;
     }
+    if let Some(range) = f.index.exhausted {
+        // The rules still run: what was resolved before is sound, what was not is unknown.
+        out.push(error_finding(
+            f,
+            range,
+            &format!(
+                "evaluation stopped after {} steps: values from here on were not resolved, and findings that depend on them may be missing",
+                crate::index::MAX_EVAL_STEPS
+            ),
+            BUDGET,
+        ));
+    }
     let mut hits = Vec::new();
     // What a rule sees of the file, for the module `module` of it.
     let cx_for = |module: usize| {
@@ -623,6 +635,8 @@ fn merge_groups(
 /// Remediation of a file that does not parse.
 const SYNTAX: &str = "Fix the syntax error (`nix-instantiate --parse FILE` shows it too); no rule was run on this file";
 /// Remediation of a file that is not read or parsed.
+/// Remediation of a file whose evaluation budget ran out.
+const BUDGET: &str = "Values in this file refer to one another too often to be followed (a generated table or a library file?); check its settings by hand, or exclude it from the lint";
 const NOT_READ: &str = "No rule was run on this file; a hand-written NixOS module is never this large or this deeply nested";
 
 fn error_finding(f: &Indexed, range: TextRange, msg: &str, fix: &str) -> LintFinding {

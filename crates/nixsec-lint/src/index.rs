@@ -35,6 +35,14 @@ use crate::value::{snippet, strip_indent, unescape, Val, Value};
 /// How deep names are chased and values nested before giving up (cycles, huge files).
 pub(crate) const MAX_DEPTH: u32 = 48;
 
+/// Most values one file's index may evaluate. The depth bound alone does not bound the work: a
+/// `rec` set whose entries select from one another (`inferiors.a = [ ... ] ++ inferiors.b`, as
+/// in nixpkgs' `lib/systems/architectures.nix`) re-evaluates shared entries at every level, and
+/// the work grows exponentially. Real configuration files stay far below this (the largest of
+/// the labelled corpora needs a few thousand); past it, values are unknown and the file gets an
+/// `error` saying so.
+pub(crate) const MAX_EVAL_STEPS: u32 = 200_000;
+
 /// NixOS, nix-darwin or home-manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ModuleKind {
@@ -258,6 +266,9 @@ pub struct FileIndex {
     /// for a file that is an attribute set of modules, its entries (`{ NAME = ./x.nix; }`).
     /// `"*"` with a path: every entry of that file (`nixosModules = import ./modules;`).
     pub exports: Vec<(String, ModuleRef)>,
+    /// Where the evaluation budget ([`MAX_EVAL_STEPS`]) ran out, if it did: values from there
+    /// on are unknown.
+    pub exhausted: Option<TextRange>,
 }
 
 impl FileIndex {
@@ -297,6 +308,7 @@ impl FileIndex {
             prio: priority::NORMAL,
             module: 0,
             depth: 0,
+            budget: Budget::default(),
         };
         if let Some(e) = root.expr() {
             let is_module = w.module_root(&e);
@@ -314,6 +326,7 @@ impl FileIndex {
         };
         let fetches = crate::fetches::fetches(root.syntax(), src, &resolve);
         w.out.fetches = fetches;
+        w.out.exhausted = w.budget.exhausted.get();
         w.out
     }
 
@@ -839,6 +852,47 @@ struct Walker {
     prio: i32,
     module: usize,
     depth: u32,
+    budget: Budget,
+}
+
+/// The evaluation steps left to one file's index (shared by the walkers of that file), and
+/// where they ran out.
+#[derive(Clone)]
+struct Budget {
+    left: std::rc::Rc<std::cell::Cell<u32>>,
+    exhausted: std::rc::Rc<std::cell::Cell<Option<TextRange>>>,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            left: std::rc::Rc::new(std::cell::Cell::new(MAX_EVAL_STEPS)),
+            exhausted: std::rc::Rc::default(),
+        }
+    }
+}
+
+impl Budget {
+    /// Take one step; false (and the place recorded, the first time) when none are left.
+    fn step(&self, at: TextRange) -> bool {
+        self.charge(1, at)
+    }
+
+    /// Take `n` steps at once (building a list or string of `n` items or 64-byte blocks
+    /// costs as many): false (and the place recorded, the first time) when they are not left.
+    fn charge(&self, n: usize, at: TextRange) -> bool {
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        let left = self.left.get();
+        if n > left || left == 0 {
+            self.left.set(0);
+            if self.exhausted.get().is_none() {
+                self.exhausted.set(Some(at));
+            }
+            return false;
+        }
+        self.left.set(left - n);
+        true
+    }
 }
 
 /// A condition's value when it is written as a literal (`true`, `false`, a name bound to one).
@@ -879,7 +933,7 @@ impl Walker {
     /// A module's body: an attribute set, possibly under `mkIf`, `optionalAttrs`, `if`,
     /// `mkMerge`, `//`, priority wrappers, `let`, `with` or a function of the module arguments.
     fn module_body(&mut self, e: &ast::Expr) -> bool {
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH || !self.budget.step(e.syntax().text_range()) {
             return false;
         }
         self.depth += 1;
@@ -1096,7 +1150,7 @@ impl Walker {
     /// Walk an option value at `self.prefix`: attribute sets extend the path, wrappers are
     /// unwrapped, anything else is a leaf.
     fn walk(&mut self, e: &ast::Expr, key_range: TextRange) {
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_DEPTH || !self.budget.step(e.syntax().text_range()) {
             let v = Val::new(
                 Value::Unknown(node_snippet(e.syntax())),
                 e.syntax().text_range(),
@@ -1594,7 +1648,7 @@ impl Walker {
 
     /// The module references of a module list (an `imports` value, a system's `modules`).
     fn module_list(&mut self, e: &ast::Expr, out: &mut Vec<ModuleRef>, cx: ListCx, depth: u32) {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.step(e.syntax().text_range()) {
             return;
         }
         let range = e.syntax().text_range();
@@ -1844,7 +1898,7 @@ impl Walker {
 
     /// One entry of a module list.
     fn module_item(&mut self, item: &ast::Expr, out: &mut Vec<ModuleRef>, cx: ListCx, depth: u32) {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.step(item.syntax().text_range()) {
             return;
         }
         let range = item.syntax().text_range();
@@ -1987,7 +2041,7 @@ impl Walker {
     /// ones written `${…}`: `./hosts/${name}`, `./. + "/hosts/${host}"`, `../modules + "/x"`.
     /// `None` when it is not a relative path.
     fn path_template(&self, e: &ast::Expr, depth: u32) -> Option<String> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.step(e.syntax().text_range()) {
             return None;
         }
         match e {
@@ -2023,6 +2077,7 @@ impl Walker {
                             prio: priority::NORMAL,
                             module: 0,
                             depth: self.depth,
+                            budget: self.budget.clone(),
                         };
                         w.path_template(&x, depth + 1)
                     }
@@ -2292,7 +2347,7 @@ impl Walker {
     /// The `modules` list of a system-building call's argument (an attribute set, `a // { ... }`,
     /// or a name bound to one).
     fn find_modules_attr(&mut self, arg: &ast::Expr, depth: u32) -> Option<ast::Expr> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.step(arg.syntax().text_range()) {
             return None;
         }
         match unparen(arg) {
@@ -2733,7 +2788,7 @@ impl Walker {
     fn eval(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Val {
         let range = e.syntax().text_range();
         let unknown = || Val::new(Value::Unknown(node_snippet(e.syntax())), range);
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.step(range) {
             return unknown();
         }
         match e {
@@ -2877,6 +2932,15 @@ impl Walker {
                     Some(BinOpKind::Concat) => {
                         let l = self.eval(&l, scope, depth + 1);
                         let r = self.eval(&r, scope, depth + 1);
+                        // Copying the items is work too: lists that double at every binding
+                        // would otherwise cost 2^n within the step budget.
+                        let len = |v: &Val| match &v.v {
+                            Value::List(xs) => xs.len(),
+                            _ => 1,
+                        };
+                        if !self.budget.charge(len(&l) + len(&r), range) {
+                            return unknown();
+                        }
                         let mut items = Vec::new();
                         for side in [l, r] {
                             match side.v {
@@ -2892,6 +2956,13 @@ impl Walker {
                     Some(BinOpKind::Add) => {
                         let l = self.eval(&l, scope, depth + 1);
                         let r = self.eval(&r, scope, depth + 1);
+                        let bytes = |v: &Val| match &v.v {
+                            Value::Str(x) | Value::Path(x) | Value::Interp(x) => x.len(),
+                            _ => 0,
+                        };
+                        if !self.budget.charge((bytes(&l) + bytes(&r)) / 64, range) {
+                            return unknown();
+                        }
                         match (&l.v, &r.v) {
                             (Value::Str(a), Value::Str(b)) => {
                                 Val::new(Value::Str(format!("{a}{b}")), range)

@@ -85,7 +85,7 @@ impl Walker {
     }
 
     fn collect_origins(&self, e: &ast::Expr, scope: &[Frame], depth: u32, out: &mut Vec<Origin>) {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.step(e.syntax().text_range()) {
             return;
         }
         match e {
@@ -137,7 +137,7 @@ impl Walker {
 
     /// How one value comes from a file, if it does.
     fn origin_kind(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Option<OriginKind> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.step(e.syntax().text_range()) {
             return None;
         }
         match e {
@@ -316,7 +316,7 @@ impl Walker {
     /// A path as written, and whether it is a path (`./x`, `./secrets + "/x"`, `"${./x}"`) or
     /// a string naming one (`"/run/secrets/x"`).
     fn path_text(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Option<(String, bool)> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_DEPTH || !self.budget.step(e.syntax().text_range()) {
             return None;
         }
         match e {
