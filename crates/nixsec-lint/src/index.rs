@@ -485,6 +485,24 @@ fn attr_ident(a: &ast::Attr) -> Option<String> {
     }
 }
 
+/// An attribute name written as a name or as a string without interpolation (`"my-host"`).
+fn attr_literal(a: &ast::Attr) -> Option<String> {
+    match a {
+        ast::Attr::Ident(i) => ident_text(i),
+        ast::Attr::Str(st) => {
+            let mut t = String::new();
+            for p in crate::value::str_parts(st)? {
+                match p {
+                    ast::InterpolPart::Literal(l) => t.push_str(&l),
+                    ast::InterpolPart::Interpolation(_) => return None,
+                }
+            }
+            Some(t)
+        }
+        ast::Attr::Dynamic(_) => None,
+    }
+}
+
 fn ident_text(i: &ast::Ident) -> Option<String> {
     i.ident_token().map(|t| t.text().to_string())
 }
@@ -2149,7 +2167,7 @@ fn enclosing_names(apv: &ast::AttrpathValue) -> Vec<String> {
         let Some(ap) = outer.attrpath() else { break };
         out.push(
             ap.attrs()
-                .map(|a| attr_ident(&a).unwrap_or_else(|| "${…}".to_string()))
+                .map(|a| attr_literal(&a).unwrap_or_else(|| "${…}".to_string()))
                 .collect(),
         );
         node = outer.syntax().clone();
@@ -2369,7 +2387,7 @@ impl Walker {
         };
         let names: Vec<String> = ap
             .attrs()
-            .map(|a| attr_ident(&a).unwrap_or_else(|| "${…}".to_string()))
+            .map(|a| attr_literal(&a).unwrap_or_else(|| "${…}".to_string()))
             .collect();
         let Some(last) = names.last() else { return };
         let n = names.len();

@@ -652,6 +652,10 @@ fn modules_defined_as_attribute_values() {
         "{ outputs = inputs: { nixosModules = { core = { security.sudo.wheelNeedsPassword = false; }; }; }; }",
         "{ flake.modules.nixos.core = { config = { security.sudo.wheelNeedsPassword = false; }; }; }",
         "{ flake.modules.nixos.core.config.security.sudo.wheelNeedsPassword = false; }",
+        "{ flake.modules.nixos.\"core\" = { security.sudo.wheelNeedsPassword = false; }; }",
+        "{ flake.modules = { nixos = { \"core\".security.sudo.wheelNeedsPassword = false; }; }; }",
+        "{ inputs, ... }: inputs.flake-parts.lib.mkFlake { inherit inputs; } { flake.modules.nixos.core = { security.sudo.wheelNeedsPassword = false; }; }",
+        "{ inputs, ... }: inputs.flake-parts.lib.mkFlake { inherit inputs; } ({ config, ... }: { flake.nixosModules.core.security.sudo.wheelNeedsPassword = false; })",
     ] {
         let (mut rows, idx) = in_modules(src);
         // A flake's `outputs` is a function: not a module's option (as before).
