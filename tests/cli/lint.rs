@@ -703,6 +703,34 @@ fn hosts_built_through_helpers() {
             ),
         ]
     );
+    // flake-parts "dendritic": modules defined as `flake.modules.nixos.NAME` (a function, a
+    // dotted path), a host made of them (`with config.flake.modules.nixos; [ io ]`,
+    // `config.flake.modules.nixos.core`, `inputs.self.modules.nixos.ssh`); settings judged as
+    // the options they set; nix-darwin's module not judged as NixOS, home-manager's not at all.
+    let (rows, v) = causes("hosts/dendritic");
+    let io = e("modules/hosts/io.nix#flake.nixosConfigurations.io");
+    assert_eq!(
+        rows,
+        [
+            r("NIX-070", "modules/base.nix", 3, 57, "high", false, None),
+            r("NIX-073", "modules/base.nix", 6, 21, "low", false, None),
+            r("NIX-132", "modules/core.nix", 5, 42, "medium", false, None),
+            r("NIX-090", "modules/core.nix", 6, 41, "high", false, io),
+            // The Nix daemon's trusted users are root-equivalent on nix-darwin as well.
+            r("NIX-014", "modules/mac.nix", 3, 36, "high", false, None),
+            r("NIX-078", "modules/ssh.nix", 2, 53, "low", false, io),
+            r("NIX-079", "modules/ssh.nix", 2, 53, "medium", false, io),
+            r("NIX-079", "modules/ssh.nix", 2, 53, "medium", false, io),
+        ]
+    );
+    assert_eq!(
+        v["configurations"][0]["modules"],
+        serde_json::json!([
+            "modules/hosts/io.nix",
+            "modules/core.nix",
+            "modules/ssh.nix"
+        ])
+    );
     let (rows, _) = causes("hosts/colmena");
     assert_eq!(
         rows,

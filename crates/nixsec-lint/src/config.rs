@@ -11,7 +11,8 @@
 //!
 //! Imports followed: relative paths, paths built from known strings, directories listed by a
 //! function (`listFilesRecursive ./modules`), strings relative to the file or the repository
-//! (`relativeToRoot "hosts/common"`) and this flake's own modules (`self.nixosModules.NAME`).
+//! (`relativeToRoot "hosts/common"`) and this flake's own modules (`self.nixosModules.NAME`,
+//! `config.flake.modules.nixos.NAME`, `with config.flake.modules.nixos; [ NAME ]`).
 //! Only files under the given paths are read; anything else (another flake's module,
 //! `<nixpkgs/...>`, a computed path) is noted, never read; the module sets of [`crate::known`]
 //! are known without being read.

@@ -287,6 +287,9 @@ fn read_limited(mut file: std::fs::File, size: u64) -> (String, Option<String>) 
 /// A module's kind from what it sets: `home.*` and `xdg.configFile` are home-manager's;
 /// `homebrew`, `launchd`, `system.defaults` and `services.nix-daemon` are nix-darwin's.
 fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
+    if let Some(class) = idx.modules.get(module).and_then(|m| m.class) {
+        return class;
+    }
     let mut darwin = false;
     for a in idx.assignments.iter().filter(|a| a.module == module) {
         let p: Vec<&str> = a.path.iter().take(2).map(String::as_str).collect();

@@ -22,7 +22,9 @@
 //! listed by a function, strings relative to the repository, this flake's own modules), every
 //! call that builds a system (`nixosSystem`, `darwinSystem` and helpers such as `mkHost` that
 //! take a `modules` list), colmena nodes, clan machines, the `nixosModules.<name>` a flake
-//! exports, the parser's errors and the `# nixsec: ignore` comments. Nesting past
+//! exports (a module written in place there, or as flake-parts' `flake.modules.<class>.<name>`,
+//! also as one dotted path into it, is a module of its own, whose settings are the options
+//! they set), the parser's errors and the `# nixsec: ignore` comments. Nesting past
 //! [`crate::guard::MAX_NESTING`] and files past [`crate::guard::MAX_FILE_BYTES`] are refused
 //! before parsing; every recursive walk here is bounded by [`MAX_DEPTH`].
 
@@ -205,6 +207,9 @@ pub struct Module {
     pub hardened_profile: bool,
     /// False when the file's value is not a module at all (a package, a function call...).
     pub is_module: bool,
+    /// The class it was declared for, when its place says so (flake-parts'
+    /// `flake.modules.darwin.NAME`, `darwinModules.NAME`).
+    pub class: Option<ModuleKind>,
 }
 
 /// A call that builds a system: `nixosSystem { modules = [ ... ]; }`, `darwinSystem`, a helper
@@ -309,6 +314,7 @@ impl FileIndex {
             module: 0,
             depth: 0,
             budget: Budget::default(),
+            exported: Vec::new(),
         };
         if let Some(e) = root.expr() {
             let is_module = w.module_root(&e);
@@ -382,6 +388,9 @@ enum Frame {
     Params(ast::Lambda),
     /// `with E;`: a free name below may come from E.
     With,
+    /// `with config.flake.modules.nixos;` (or `self.nixosModules`, `...darwin`): a free name
+    /// below is one of this flake's modules (true for nix-darwin's).
+    WithFlakeModules(bool),
     /// A function parameter bound to a known value while one call is followed
     /// (`map (n: ./hosts/${n}) [ "a" "b" ]`, `genAttrs [ "a" ] (n: ...)`).
     Bound(String, Val),
@@ -405,7 +414,7 @@ fn lookup(scope: &[Frame], name: &str) -> Found {
     'frames: while end > 0 {
         for i in (0..end).rev() {
             match &scope[i] {
-                Frame::With => {}
+                Frame::With | Frame::WithFlakeModules(_) => {}
                 Frame::Params(l) => {
                     if binds_param(l, name) {
                         return Found::Opaque;
@@ -575,6 +584,24 @@ fn attr_ident(a: &ast::Attr) -> Option<String> {
     match a {
         ast::Attr::Ident(i) => i.ident_token().map(|t| t.text().to_string()),
         _ => None,
+    }
+}
+
+/// An attribute name written as a name or as a string without interpolation (`"my-host"`).
+fn attr_literal(a: &ast::Attr) -> Option<String> {
+    match a {
+        ast::Attr::Ident(i) => ident_text(i),
+        ast::Attr::Str(st) => {
+            let mut t = String::new();
+            for p in crate::value::str_parts(st)? {
+                match p {
+                    ast::InterpolPart::Literal(l) => t.push_str(&l),
+                    ast::InterpolPart::Interpolation(_) => return None,
+                }
+            }
+            Some(t)
+        }
+        ast::Attr::Dynamic(_) => None,
     }
 }
 
@@ -853,6 +880,10 @@ struct Walker {
     module: usize,
     depth: u32,
     budget: Budget,
+    /// The modules this file exports by name, written in place (`flake.modules.nixos.NAME`,
+    /// `nixosModules.NAME`): name and index into [`FileIndex::modules`], one module per name
+    /// however many definitions add to it.
+    exported: Vec<(String, usize)>,
 }
 
 /// The evaluation steps left to one file's index (shared by the walkers of that file), and
@@ -956,7 +987,7 @@ impl Walker {
             },
             ast::Expr::With(w) => match w.body() {
                 Some(body) => {
-                    self.scope.push(Frame::With);
+                    self.scope.push(with_frame(w));
                     self.module_body(&body)
                 }
                 None => false,
@@ -1196,7 +1227,7 @@ impl Walker {
             }
             ast::Expr::With(w) => {
                 if let Some(body) = w.body() {
-                    self.scope.push(Frame::With);
+                    self.scope.push(with_frame(w));
                     self.walk(&body, key_range);
                     self.scope.pop();
                 }
@@ -1393,7 +1424,9 @@ impl Walker {
     }
 
     fn record_from(&mut self, value: Val, key_range: TextRange, origins: Vec<Origin>) {
-        if self.prefix.is_empty() {
+        // A module exported in place (`flake.modules.nixos.core.security... = ...`) is indexed
+        // as a module of its own by `attr_scan`: its settings are not this module's options.
+        if self.prefix.is_empty() || export_split(&self.prefix).is_some() {
             return;
         }
         let (path, variant) = variant_of(&self.prefix);
@@ -1691,7 +1724,7 @@ impl Walker {
             }
             ast::Expr::With(w) => {
                 if let Some(body) = w.body() {
-                    self.scope.push(Frame::With);
+                    self.scope.push(with_frame(w));
                     self.module_list(&body, out, cx, depth + 1);
                     self.scope.pop();
                 }
@@ -1957,7 +1990,12 @@ impl Walker {
                         }
                         _ => out.push(ModuleRef::External(name, range)),
                     },
-                    _ => out.push(ModuleRef::External(name, range)),
+                    Found::Free => match with_flake_modules(&self.scope) {
+                        Some(true) => out.push(ModuleRef::Flake(format!("darwin:{name}"), range)),
+                        Some(false) => out.push(ModuleRef::Flake(name, range)),
+                        None => out.push(ModuleRef::External(name, range)),
+                    },
+                    Found::Opaque => out.push(ModuleRef::External(name, range)),
                 }
             }
             ast::Expr::List(_) => self.module_list(item, out, cx, depth + 1),
@@ -2078,6 +2116,7 @@ impl Walker {
                             module: 0,
                             depth: self.depth,
                             budget: self.budget.clone(),
+                            exported: Vec::new(),
                         };
                         w.path_template(&x, depth + 1)
                     }
@@ -2170,6 +2209,142 @@ fn flake_module_as(e: &ast::Expr, base: Option<&str>) -> Option<String> {
         ["modules", "nixos", name] => Some((*name).to_string()),
         _ => None,
     }
+}
+
+/// The frame of `with E;`: [`Frame::WithFlakeModules`] when E is this flake's module set
+/// (`config.flake.modules.nixos`, `self.nixosModules`, `inputs.self.modules.darwin`).
+fn with_frame(w: &ast::With) -> Frame {
+    let text: String = w
+        .namespace()
+        .map(|n| n.syntax().text().to_string())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect();
+    let rest = [
+        "config.flake.",
+        "self.outputs.",
+        "self.",
+        "inputs.self.",
+        "outputs.",
+        "flake.",
+    ]
+    .iter()
+    .find_map(|p| text.strip_prefix(p));
+    match rest {
+        Some("nixosModules" | "modules.nixos") => Frame::WithFlakeModules(false),
+        Some("darwinModules" | "modules.darwin") => Frame::WithFlakeModules(true),
+        _ => Frame::With,
+    }
+}
+
+/// The innermost `with` of the scope, when it is this flake's module set: true for
+/// nix-darwin's.
+fn with_flake_modules(scope: &[Frame]) -> Option<bool> {
+    scope.iter().rev().find_map(|f| match f {
+        Frame::WithFlakeModules(d) => Some(Some(*d)),
+        Frame::With => Some(None),
+        _ => None,
+    })?
+}
+
+/// Where a module exported in place is named, in an attribute path.
+struct ExportSplit {
+    /// The number of names up to and including the module's name.
+    at: usize,
+    /// The name it is exported as (`darwin:NAME` for nix-darwin's).
+    name: String,
+    /// Its class; `None` for modules that are not NixOS or nix-darwin modules
+    /// (`flake.modules.homeManager.NAME`, `flake.modules.generic.NAME`).
+    class: Option<ModuleKind>,
+}
+
+/// `flake.modules.<class>.NAME...` (flake-parts), `[flake.]nixosModules.NAME...` and
+/// `[flake.]darwinModules.NAME...`: where the module's name is, when `path` goes through one.
+fn export_split(path: &[String]) -> Option<ExportSplit> {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    for i in 0..p.len() {
+        match &p[i..] {
+            ["flake", "modules", class, name, ..] => {
+                let (class, name) = match *class {
+                    "nixos" => (Some(ModuleKind::NixOS), (*name).to_string()),
+                    "darwin" => (Some(ModuleKind::Darwin), format!("darwin:{name}")),
+                    _ => (None, format!("{class}:{name}")),
+                };
+                return Some(ExportSplit {
+                    at: i + 4,
+                    name,
+                    class,
+                });
+            }
+            ["nixosModules", name, ..] => {
+                return Some(ExportSplit {
+                    at: i + 2,
+                    name: (*name).to_string(),
+                    class: Some(ModuleKind::NixOS),
+                });
+            }
+            ["darwinModules", name, ..] => {
+                return Some(ExportSplit {
+                    at: i + 2,
+                    name: format!("darwin:{name}"),
+                    class: Some(ModuleKind::Darwin),
+                });
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A module written in place: an attribute set, a function, `let`, `with`, or a wrapper of
+/// one (`mkIf`, `mkMerge`, `//`, `if`).
+fn is_inline_module(e: &ast::Expr) -> bool {
+    match unparen(e) {
+        ast::Expr::AttrSet(_)
+        | ast::Expr::Lambda(_)
+        | ast::Expr::LetIn(_)
+        | ast::Expr::With(_)
+        | ast::Expr::IfElse(_) => true,
+        ast::Expr::BinOp(b) => b.operator() == Some(BinOpKind::Update),
+        ast::Expr::Apply(a) => matches!(
+            wrapper(&a),
+            Some(Wrap::If(..) | Wrap::Merge(_) | Wrap::Prio(..) | Wrap::Both(..))
+        ),
+        _ => false,
+    }
+}
+
+/// The names of the attribute definitions `apv` is nested in, outermost first
+/// (`flake = { modules.nixos = { core = ...; }; }` gives `flake.modules.nixos` for `core`);
+/// a leading `config.` (a flake-parts module's explicit `config`) is dropped.
+fn enclosing_names(apv: &ast::AttrpathValue) -> Vec<String> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut node = apv.syntax().clone();
+    for _ in 0..MAX_DEPTH {
+        let Some(set) = node
+            .parent()
+            .filter(|p| p.kind() == SyntaxKind::NODE_ATTR_SET)
+        else {
+            break;
+        };
+        let Some(outer) = set.parent().and_then(ast::AttrpathValue::cast) else {
+            break;
+        };
+        let Some(ap) = outer.attrpath() else { break };
+        out.push(
+            ap.attrs()
+                .map(|a| attr_literal(&a).unwrap_or_else(|| "${…}".to_string()))
+                .collect(),
+        );
+        node = outer.syntax().clone();
+    }
+    out.reverse();
+    let mut names: Vec<String> = out.into_iter().flatten().collect();
+    if names.first().is_some_and(|n| n == "config") {
+        names.remove(0);
+    }
+    names
 }
 
 /// Names of attributes that hold a system's modules in a call building one.
@@ -2378,64 +2553,47 @@ impl Walker {
         }
     }
 
-    /// Attribute definitions that declare modules: `nixosModules.NAME = ...`, colmena nodes,
+    /// Attribute definitions that declare modules: `nixosModules.NAME = ...`,
+    /// `flake.modules.<class>.NAME = ...` (also as one dotted path into the module,
+    /// `flake.modules.nixos.core.security.sudo.wheelNeedsPassword = false;`), colmena nodes,
     /// clan machines.
     fn attr_scan(&mut self, apv: &ast::AttrpathValue) {
         let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
             return;
         };
-        // Most attribute paths name none of these: tell from the last two names, unallocated.
-        let (mut prev, mut last) = (None, None);
-        for t in ap.attrs().filter_map(|a| match a {
-            ast::Attr::Ident(i) => i.ident_token(),
-            _ => None,
-        }) {
-            prev = last.replace(t);
-        }
-        let wanted = |t: &Option<rnix::SyntaxToken>, names: &[&str]| {
-            t.as_ref().is_some_and(|t| names.contains(&t.text()))
-        };
-        if !wanted(
-            &last,
-            &[
-                "nixosModules",
-                "darwinModules",
-                "colmena",
-                "nodes",
-                "machines",
-            ],
-        ) && !wanted(&prev, &["nixosModules", "darwinModules"])
-        {
-            return;
-        }
-        let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
+        let names: Vec<String> = ap
+            .attrs()
+            .map(|a| attr_literal(&a).unwrap_or_else(|| "${…}".to_string()))
+            .collect();
         let Some(last) = names.last() else { return };
         let n = names.len();
         let prev = (n >= 2).then(|| names[n - 2].as_str());
-        let is_modules = |s: &str| s == "nixosModules" || s == "darwinModules";
-        if is_modules(last) || prev.is_some_and(is_modules) {
-            self.scope = ancestor_scope(apv.syntax());
-            let darwin = last == "darwinModules" || prev == Some("darwinModules");
-            let named = |n: String| if darwin { format!("darwin:{n}") } else { n };
-            if is_modules(last) {
-                match unparen(&value) {
-                    ast::Expr::AttrSet(set) => {
-                        for inner in set.attrpath_values() {
-                            let (Some(iap), Some(iv)) = (inner.attrpath(), inner.value()) else {
-                                continue;
-                            };
-                            let Some(name) = iap.attrs().next().and_then(|a| attr_ident(&a)) else {
-                                continue;
-                            };
-                            self.export(named(name), &iv);
-                        }
-                    }
-                    other => self.export(named("*".into()), &other),
-                }
-            } else {
-                self.export(named(last.clone()), &value);
+        let outer = enclosing_names(apv);
+        let start = outer.len();
+        let full: Vec<String> = outer.into_iter().chain(names.iter().cloned()).collect();
+        if let Some(split) = export_split(&full) {
+            // This definition names the module (`core = { ... };` under `flake.modules.nixos`,
+            // or `flake.modules.nixos.core.x = ...;`); a definition inside the module's value
+            // is indexed with it.
+            if split.at > start && split.at <= full.len() {
+                self.scope = ancestor_scope(apv.syntax());
+                self.exported_module(&split, &full[split.at..], &value, ap.syntax().text_range());
+                self.scope.clear();
             }
-            self.scope.clear();
+            return;
+        }
+        // `nixosModules = import ./modules;`: every entry of that file.
+        if last == "nixosModules" || last == "darwinModules" {
+            if !matches!(unparen(&value), ast::Expr::AttrSet(_)) {
+                self.scope = ancestor_scope(apv.syntax());
+                let star = if last == "darwinModules" {
+                    "darwin:*"
+                } else {
+                    "*"
+                };
+                self.export(star.to_string(), &value);
+                self.scope.clear();
+            }
             return;
         }
         if last == "colmena" || (last == "nodes" && prev == Some("colmena")) {
@@ -2443,6 +2601,65 @@ impl Walker {
         } else if last == "machines" && self.in_clan(apv) {
             self.clan(&value, &names.join("."));
         }
+    }
+
+    /// A module exported in place: `NAME = VALUE` (`rest` empty) or `NAME.rest = VALUE`.
+    fn exported_module(
+        &mut self,
+        split: &ExportSplit,
+        rest: &[String],
+        value: &ast::Expr,
+        key_range: TextRange,
+    ) {
+        let Some(class) = split.class else {
+            // home-manager, generic or another tool's modules: not NixOS options.
+            return;
+        };
+        if rest.is_empty() && !is_inline_module(value) {
+            // A path, an import, a name: what the name is, as before.
+            self.export(split.name.clone(), value);
+            return;
+        }
+        let idx = match self.exported.iter().find(|(n, _)| *n == split.name) {
+            Some((_, i)) => *i,
+            None => {
+                let i = self.out.modules.len();
+                self.out.modules.push(Module {
+                    is_module: true,
+                    class: (class != ModuleKind::NixOS).then_some(class),
+                    ..Module::default()
+                });
+                self.exported.push((split.name.clone(), i));
+                self.out
+                    .exports
+                    .push((split.name.clone(), ModuleRef::Inline(i)));
+                i
+            }
+        };
+        let saved_module = std::mem::replace(&mut self.module, idx);
+        let saved_prefix = std::mem::take(&mut self.prefix);
+        let saved_conds = std::mem::take(&mut self.conds);
+        let saved_prio = std::mem::replace(&mut self.prio, priority::NORMAL);
+        match rest.first().map(String::as_str) {
+            None => {
+                self.module_root(value);
+            }
+            Some("imports") if rest.len() == 1 => self.imports(value),
+            Some("options") => self.out.modules[idx].declares_options = true,
+            Some("_file" | "key" | "disabledModules" | "_class" | "freeformType" | "meta") => {}
+            Some("config") => {
+                self.prefix = rest[1..].to_vec();
+                self.walk(value, key_range);
+            }
+            Some(_) => {
+                self.prefix = rest.to_vec();
+                self.walk(value, key_range);
+            }
+        }
+        self.module = saved_module;
+        self.prefix = saved_prefix;
+        self.conds = saved_conds;
+        self.prio = saved_prio;
     }
 
     /// `nixosModules.NAME = VALUE`: what NAME is.
@@ -2749,7 +2966,11 @@ fn ancestor_scope(node: &SyntaxNode) -> Vec<Frame> {
                     frames.push(Frame::Params(l));
                 }
             }
-            SyntaxKind::NODE_WITH => frames.push(Frame::With),
+            SyntaxKind::NODE_WITH => {
+                if let Some(w) = ast::With::cast(anc) {
+                    frames.push(with_frame(&w));
+                }
+            }
             _ => {}
         }
     }

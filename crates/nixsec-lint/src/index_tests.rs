@@ -629,3 +629,223 @@ fn let_bindings_are_found_on_the_green_tree() {
     );
     assert_eq!(v, "\"d\"");
 }
+
+/// `(path, value, condition, module)` of an assignment.
+type InModule = (String, String, Option<String>, usize);
+
+/// `(path, value, condition, module)` of every assignment, and the file's index.
+fn in_modules(src: &str) -> (Vec<InModule>, FileIndex) {
+    let idx = FileIndex::build(src);
+    assert!(idx.errors.is_empty(), "parse errors: {:?}", idx.errors);
+    let rows = idx
+        .assignments
+        .iter()
+        .map(|a| {
+            (
+                path_string(&a.path),
+                a.value.v.to_string(),
+                a.condition.clone(),
+                a.module,
+            )
+        })
+        .collect();
+    (rows, idx)
+}
+
+/// The module exported as `name`, written in place.
+fn exported(idx: &FileIndex, name: &str) -> usize {
+    let found: Vec<usize> = idx
+        .exports
+        .iter()
+        .filter(|(n, _)| n == name)
+        .filter_map(|(_, r)| match r {
+            ModuleRef::Inline(m) => Some(*m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{name} in {:?}", idx.exports);
+    found[0]
+}
+
+/// flake-parts' `flake.modules.<class>.NAME`, `flake.nixosModules.NAME` and a flake's
+/// `nixosModules.NAME`: the module's settings are the NixOS options they set, in a module of
+/// their own, in every spelling.
+#[test]
+fn modules_defined_as_attribute_values() {
+    for src in [
+        "{ flake.modules.nixos.core = { security.sudo.wheelNeedsPassword = false; }; }",
+        "{ flake.modules.nixos.core = { config, lib, pkgs, ... }: { security.sudo.wheelNeedsPassword = false; }; }",
+        "{ flake.modules.nixos.core.security.sudo.wheelNeedsPassword = false; }",
+        "{ flake.modules.nixos = { core.security.sudo = { wheelNeedsPassword = false; }; }; }",
+        "{ flake = { modules = { nixos = { core = { security = { sudo.wheelNeedsPassword = false; }; }; }; }; }; }",
+        "{ config, ... }: { config.flake.modules.nixos.core = { security.sudo.wheelNeedsPassword = false; }; }",
+        "{ inputs, ... }: let x = 1; in { flake.modules.nixos.core = { lib, ... }: let y = 2; in { security.sudo.wheelNeedsPassword = lib.mkForce false; }; }",
+        "{ flake.nixosModules.core = { security.sudo.wheelNeedsPassword = false; }; }",
+        "{ flake.nixosModules.core.security.sudo.wheelNeedsPassword = false; }",
+        "{ outputs = { self, nixpkgs }: { nixosModules.core = { pkgs, ... }: { security.sudo.wheelNeedsPassword = false; }; }; }",
+        "{ outputs = inputs: { nixosModules = { core = { security.sudo.wheelNeedsPassword = false; }; }; }; }",
+        "{ flake.modules.nixos.core = { config = { security.sudo.wheelNeedsPassword = false; }; }; }",
+        "{ flake.modules.nixos.core.config.security.sudo.wheelNeedsPassword = false; }",
+        "{ flake.modules.nixos.\"core\" = { security.sudo.wheelNeedsPassword = false; }; }",
+        "{ flake.modules = { nixos = { \"core\".security.sudo.wheelNeedsPassword = false; }; }; }",
+        "{ inputs, ... }: inputs.flake-parts.lib.mkFlake { inherit inputs; } { flake.modules.nixos.core = { security.sudo.wheelNeedsPassword = false; }; }",
+        "{ inputs, ... }: inputs.flake-parts.lib.mkFlake { inherit inputs; } ({ config, ... }: { flake.nixosModules.core.security.sudo.wheelNeedsPassword = false; })",
+    ] {
+        let (mut rows, idx) = in_modules(src);
+        // A flake's `outputs` is a function: not a module's option (as before).
+        rows.retain(|r| r.0 != "outputs");
+        let m = exported(&idx, "core");
+        assert_ne!(m, 0, "{src}");
+        assert_eq!(
+            rows,
+            [(
+                "security.sudo.wheelNeedsPassword".to_string(),
+                "false".to_string(),
+                None,
+                m
+            )],
+            "{src}"
+        );
+        assert!(idx.modules[m].is_module, "{src}");
+        assert_eq!(idx.modules[m].class, None, "{src}");
+    }
+}
+
+#[test]
+fn several_definitions_of_one_exported_module_are_one_module() {
+    let src = r#"{
+      flake.modules.nixos.base.nix.settings.trusted-users = [ "@wheel" ];
+      flake.modules.nixos.base.networking.firewall.enable = false;
+      flake.modules.nixos.base = { systemd.services.x.serviceConfig.User = "root"; };
+      flake.modules.nixos.other = { users.users.u.extraGroups = [ "wheel" ]; };
+    }"#;
+    let (rows, idx) = in_modules(src);
+    let base = exported(&idx, "base");
+    let other = exported(&idx, "other");
+    assert_ne!(base, other);
+    let paths: Vec<(&str, usize)> = rows.iter().map(|r| (r.0.as_str(), r.3)).collect();
+    assert_eq!(
+        paths,
+        [
+            ("nix.settings.trusted-users", base),
+            ("networking.firewall.enable", base),
+            ("systemd.services.x.serviceConfig.User", base),
+            ("users.users.u.extraGroups", other),
+        ]
+    );
+}
+
+/// `imports`, `options` with `config = mkIf ...`, and `mkMerge` bodies, as for a file's own
+/// module.
+#[test]
+fn exported_module_shapes() {
+    let src = r#"{ config, lib, ... }: {
+      flake.modules.nixos.srv = { lib, config, ... }: {
+        imports = [ ./hw.nix config.flake.modules.nixos.core ];
+        options.my.srv.enable = lib.mkEnableOption "srv";
+        config = lib.mkIf config.my.srv.enable { services.openssh.enable = true; };
+      };
+      flake.modules.nixos.merged = lib.mkMerge [
+        (lib.mkIf config.x { networking.firewall.enable = false; })
+        { boot.loader.systemd-boot.enable = true; }
+      ];
+      flake.modules.nixos.dotted.imports = [ inputs.self.modules.nixos.base ];
+    }"#;
+    let (rows, idx) = in_modules(src);
+    let srv = exported(&idx, "srv");
+    let merged = exported(&idx, "merged");
+    let dotted = exported(&idx, "dotted");
+    assert!(idx.modules[srv].declares_options);
+    assert!(
+        matches!(&idx.modules[srv].imports[..], [ModuleRef::Path(p, _), ModuleRef::Flake(n, _)] if p == "./hw.nix" && n == "core")
+    );
+    assert!(
+        matches!(&idx.modules[dotted].imports[..], [ModuleRef::Flake(n, _)] if n == "base"),
+        "{:?}",
+        idx.modules[dotted].imports
+    );
+    assert_eq!(
+        rows,
+        [
+            (
+                "services.openssh.enable".to_string(),
+                "true".to_string(),
+                Some("config.my.srv.enable".to_string()),
+                srv
+            ),
+            (
+                "networking.firewall.enable".to_string(),
+                "false".to_string(),
+                Some("config.x".to_string()),
+                merged
+            ),
+            (
+                "boot.loader.systemd-boot.enable".to_string(),
+                "true".to_string(),
+                None,
+                merged
+            ),
+        ]
+    );
+}
+
+/// nix-darwin's modules are nix-darwin's; home-manager's and generic ones are not NixOS
+/// modules and are not indexed.
+#[test]
+fn exported_module_classes() {
+    let (rows, idx) = in_modules(
+        "{ flake.modules.darwin.mac = { security.pam.enableSudoTouchIdAuth = true; }; flake.darwinModules.m2.system.defaults.dock.autohide = true; }",
+    );
+    let mac = exported(&idx, "darwin:mac");
+    let m2 = exported(&idx, "darwin:m2");
+    assert_eq!(idx.modules[mac].class, Some(ModuleKind::Darwin));
+    assert_eq!(idx.modules[m2].class, Some(ModuleKind::Darwin));
+    assert_eq!(rows.len(), 2);
+    for src in [
+        "{ flake.modules.homeManager.me = { programs.git.enable = true; }; }",
+        "{ flake.modules.generic.g.nix.settings.trusted-users = [ \"me\" ]; }",
+    ] {
+        let (rows, idx) = in_modules(src);
+        assert!(rows.is_empty(), "{src}: {rows:?}");
+        assert!(idx.exports.is_empty(), "{src}");
+    }
+}
+
+/// A host made of the flake's modules: `with config.flake.modules.nixos; [ core base ]`.
+#[test]
+fn hosts_import_exported_modules() {
+    let src = r#"{ config, inputs, ... }: {
+      flake.modules.nixos.host = {
+        imports = with config.flake.modules.nixos; [ core base ];
+      };
+      flake.nixosConfigurations.h = inputs.nixpkgs.lib.nixosSystem {
+        modules = with inputs.self.modules.nixos; [ host ./hw.nix ];
+      };
+      flake.modules.nixos.mac-host.imports = with config.flake.modules.darwin; [ mac ];
+      flake.modules.nixos.other.imports = with lib; [ core ];
+    }"#;
+    let (_, idx) = in_modules(src);
+    let host = exported(&idx, "host");
+    let flake = |m: &[ModuleRef]| -> Vec<String> {
+        m.iter()
+            .map(|r| match r {
+                ModuleRef::Flake(n, _) => format!("flake {n}"),
+                ModuleRef::Path(p, _) => format!("path {p}"),
+                other => format!("{other:?}").chars().take(12).collect(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        flake(&idx.modules[host].imports),
+        ["flake core", "flake base"]
+    );
+    assert_eq!(idx.systems.len(), 1);
+    assert_eq!(
+        flake(&idx.systems[0].modules),
+        ["flake host", "path ./hw.nix"]
+    );
+    let mac = exported(&idx, "mac-host");
+    assert_eq!(flake(&idx.modules[mac].imports), ["flake darwin:mac"]);
+    let other = exported(&idx, "other");
+    assert_eq!(flake(&idx.modules[other].imports), ["External(\"co"]);
+}

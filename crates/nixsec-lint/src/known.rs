@@ -13,7 +13,8 @@
 //!   `nixos/desktop/default.nix` imports common; `nixos/mixins/systemd-boot.nix` sets
 //!   `boot.loader.systemd-boot.enable = true` (and not `editor`); the `hardware-*` modules set
 //!   none of these. Its flake names a module by its path (`mixins/systemd-boot.nix` is
-//!   `nixosModules.mixins-systemd-boot`).
+//!   `nixosModules.mixins-systemd-boot`). Its nix-darwin modules (`darwinModules.*`) were not
+//!   read: they are not known.
 //!   `nixos/hardware/hetzner-cloud/arm.nix` (`nixosModules.hardware-hetzner-cloud-arm`) sets
 //!   `boot.loader.systemd-boot.enable = true` (and not `editor`).
 //! - nixos-hardware, `github:NixOS/nixos-hardware` at 0471accf8d0a8210b31d947497d179ecc99e0021:
@@ -147,6 +148,11 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
         .rsplit(['.', '/'])
         .find(|s| !s.is_empty() && *s != "nix")
         .unwrap_or("");
+    // srvos's nix-darwin modules (`srvos.darwinModules.server`) are other files than its
+    // NixOS modules, not read: unknown, like any other flake's module.
+    if r.contains("srvos.") && r.contains("darwinModules") {
+        return None;
+    }
     if r.contains("srvos.") {
         return set(match last {
             "common" => "srvos common",
@@ -265,6 +271,7 @@ mod tests {
             Some("srvos server")
         );
         assert_eq!(name("srvos.nixosModules.common"), Some("srvos common"));
+        assert_eq!(name("inputs.srvos.darwinModules.server"), None);
         assert_eq!(
             name("inputs.srvos.nixosModules.mixins-systemd-boot"),
             Some("srvos systemd-boot mixin")

@@ -11,18 +11,34 @@ crate::lint_rule!("NIX-073", ServiceOpensFirewall);
 /// Names of the switches that open a module's ports (syncthing calls it `openDefaultPorts`).
 const SWITCHES: &[&str] = &["openFirewall", "openDefaultPorts"];
 
+/// `open…Port` / `open…Ports`: transmission's `openPeerPorts` and `openRPCPort`,
+/// yggdrasil's `openMulticastPort`, `openPorts`.
+fn opens_ports(name: &str) -> bool {
+    name.strip_prefix("open").is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_uppercase())
+            && (rest.ends_with("Port") || rest.ends_with("Ports"))
+            && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
 impl LintRule for ServiceOpensFirewall {
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["services", "*", "openFirewall"]]
     }
     /// Any module's switch, at any depth: `programs.steam.remotePlay.openFirewall`,
-    /// `hardware.sane.openFirewall`, `services.a.b.openFirewall`.
+    /// `hardware.sane.openFirewall`, `services.a.b.openFirewall`; and a service's, program's
+    /// or hardware module's `open…Port(s)` (`services.transmission.openPeerPorts`).
     fn wants(&self, a: &Assignment) -> bool {
-        a.path.len() >= 2
-            && a.path
-                .last()
-                .is_some_and(|l| SWITCHES.contains(&l.as_str()))
-            && !matches!(a.path[0].as_str(), "networking" | "home-manager")
+        let Some(last) = a.path.last() else {
+            return false;
+        };
+        if a.path.len() < 2 || matches!(a.path[0].as_str(), "networking" | "home-manager") {
+            return false;
+        }
+        SWITCHES.contains(&last.as_str())
+            || a.path.len() >= 3
+                && matches!(a.path[0].as_str(), "services" | "programs" | "hardware")
+                && opens_ports(last)
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         if a.value.v.as_bool() != Some(true) {
@@ -67,6 +83,15 @@ mod tests {
             "{ services.syncthing.openDefaultPorts = true; }",
             "{ lib, ... }: { services.kdeconnect.openFirewall = lib.mkDefault true; }",
             "let open = true; in { services.jellyfin.openFirewall = open; }",
+            "{ services.transmission.openPeerPorts = true; }",
+            "{ services.transmission.openRPCPort = true; }",
+            "{ services.transmission = { enable = true; openRPCPort = true; }; }",
+            "{ services = { yggdrasil = { enable = true; openMulticastPort = true; }; }; }",
+            "{ lib, ... }: { services.transmission.openPeerPorts = lib.mkForce true; }",
+            "{ config, lib, ... }: { config = lib.mkIf config.torrent { services.transmission.openPeerPorts = true; }; }",
+            "{ services.foo.bar.openPorts = true; }",
+            "{ programs.foo.openDataPorts = true; }",
+            "{ hardware.foo.openControlPort = true; }",
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
@@ -101,6 +126,15 @@ mod tests {
             "{ services.jellyfin.openFirewall = false; }",
             "{ services.jellyfin.openFirewall = cfg.open; }",
             "{ openFirewall = true; }",
+            "{ services.transmission.openPeerPorts = false; }",
+            "{ services.transmission.openRPCPort = cfg.rpc; }",
+            "{ services.transmission.openPeerPorts = \"yes\"; }",
+            "{ networking.openPeerPorts = true; }",
+            "{ my.transmission.openPeerPorts = true; }",
+            "{ services.openPorts = true; }",
+            "{ services.foo.opener = true; }",
+            "{ services.foo.openPortal = true; }",
+            "{ services.foo.settings.open-ports = true; }",
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }
