@@ -35,6 +35,7 @@ impl LintRule for RootServiceUnsandboxed {
             &["systemd", "services", "*", "serviceConfig"],
             &["systemd", "services", "*", "serviceConfig", "*"],
             &["systemd", "services", "*", "confinement", "enable"],
+            &["systemd", "services", "*", "enable"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -73,6 +74,15 @@ impl LintRule for RootServiceUnsandboxed {
         let mut sandboxed = false;
         for b in &mine {
             match &b.path[3..] {
+                // A unit turned off for good is not installed: nothing runs.
+                [e] if e == "enable" => {
+                    if b.value.v.as_bool() == Some(false)
+                        && b.condition.is_none()
+                        && b.priority <= priority::NORMAL
+                    {
+                        return;
+                    }
+                }
                 [k] if k == "serviceConfig" => judged = false, // computed: not read
                 [c, e] if c == "confinement" && e == "enable" => {
                     sandboxed |= b.value.v.as_bool() != Some(false);
@@ -118,6 +128,13 @@ mod tests {
             hits("{ systemd.services.sync = {\n  serviceConfig.ExecStart = \"/bin/sync\";\n  serviceConfig.User = \"root\";\n};\n}", ID).len(),
             1
         );
+        // Turned off only under a condition, or on: still reported.
+        for on in [
+            "{ config, lib, ... }: { systemd.services.x = { enable = lib.mkIf config.a false; script = \"a\"; }; }",
+            "{ systemd.services.x = { enable = true; script = \"a\"; }; }",
+        ] {
+            assert_eq!(hits(on, ID).len(), 1, "{on}");
+        }
         // Reported once, also with both a script and an ExecStart.
         assert_eq!(
             hits(
@@ -137,6 +154,9 @@ mod tests {
             // Overrides of a module's command.
             "{ lib, ... }: { systemd.services.telegraf.serviceConfig.ExecStart = lib.mkForce \"x\"; }",
             "{ systemd.services.telegraf.serviceConfig.ExecStart = [ \"\" \"x\" ]; }",
+            // A unit that is turned off is not installed.
+            "{ systemd.services.x = { enable = false; script = \"a\"; }; }",
+            "{ lib, ... }: { systemd.services.x = { enable = lib.mkForce false; script = \"a\"; }; }",
         ] {
             assert!(hits(fine, ID).is_empty(), "{fine}");
         }
