@@ -75,13 +75,12 @@ impl LintRule for RootServiceUnsandboxed {
         for b in &mine {
             match &b.path[3..] {
                 // A unit turned off for good is not installed: nothing runs.
-                [e] if e == "enable" => {
-                    if b.value.v.as_bool() == Some(false)
-                        && b.condition.is_none()
-                        && b.priority <= priority::NORMAL
-                    {
-                        return;
-                    }
+                [e] if e == "enable"
+                    && b.value.v.as_bool() == Some(false)
+                    && b.condition.is_none()
+                    && b.priority <= priority::NORMAL =>
+                {
+                    return;
                 }
                 [k] if k == "serviceConfig" => judged = false, // computed: not read
                 [c, e] if c == "confinement" && e == "enable" => {
