@@ -94,12 +94,7 @@ pub fn fetches(
                 continue;
             };
             // The outermost application of a head only (`f a b` is two Apply nodes).
-            if apply
-                .syntax()
-                .parent()
-                .and_then(ast::Apply::cast)
-                .is_some_and(|p| p.lambda().is_some_and(|l| l.syntax() == apply.syntax()))
-            {
+            if crate::index::applies_further(&apply) {
                 continue;
             }
             let Some(lambda) = apply.lambda() else {

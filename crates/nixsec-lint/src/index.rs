@@ -1639,6 +1639,30 @@ fn list_items(e: &ast::Expr, out: &mut Vec<ast::Expr>) {
     }
 }
 
+/// True when `apply` is the function of a larger application (`f a` in `f a b`): only the
+/// outermost one sees every argument.
+pub(crate) fn applies_further(apply: &ast::Apply) -> bool {
+    apply
+        .syntax()
+        .parent()
+        .and_then(ast::Apply::cast)
+        .is_some_and(|p| p.lambda().is_some_and(|l| l.syntax() == apply.syntax()))
+}
+
+/// The body of `e` under its function headers and `let`s (a file's value as a flake or network
+/// file writes it); `None` when one has no body.
+fn under_functions_and_lets(e: &ast::Expr) -> Option<ast::Expr> {
+    let mut cur = unparen(e);
+    for _ in 0..MAX_DEPTH {
+        cur = match cur {
+            ast::Expr::Lambda(l) => unparen(&l.body()?),
+            ast::Expr::LetIn(l) => unparen(&l.body()?),
+            _ => break,
+        };
+    }
+    Some(cur)
+}
+
 /// Function names that list a directory's modules when given a directory.
 fn lists_directory(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -2401,12 +2425,7 @@ impl Walker {
                         continue;
                     };
                     // The outermost application of a head only (`f a b` is two Apply nodes).
-                    if apply
-                        .syntax()
-                        .parent()
-                        .and_then(ast::Apply::cast)
-                        .is_some_and(|p| p.lambda().is_some_and(|l| l.syntax() == apply.syntax()))
-                    {
+                    if applies_further(&apply) {
                         continue;
                     }
                     if systems {
@@ -2673,20 +2692,9 @@ impl Walker {
 
     /// The entries of a file that is an attribute set of modules (`{ foo = ./foo.nix; }`).
     fn top_exports(&mut self, e: &ast::Expr) {
-        let mut cur = unparen(e);
-        for _ in 0..MAX_DEPTH {
-            match cur {
-                ast::Expr::Lambda(l) => match l.body() {
-                    Some(b) => cur = unparen(&b),
-                    None => return,
-                },
-                ast::Expr::LetIn(l) => match l.body() {
-                    Some(b) => cur = unparen(&b),
-                    None => return,
-                },
-                _ => break,
-            }
-        }
+        let Some(cur) = under_functions_and_lets(e) else {
+            return;
+        };
         let ast::Expr::AttrSet(set) = cur else { return };
         self.scope = ancestor_scope(set.syntax());
         for apv in set.attrpath_values() {
@@ -2716,27 +2724,14 @@ impl Walker {
         self.scope.clear();
     }
 
-    /// `colmena = { meta = ...; defaults = MODULE; NODE = MODULE; }`: one system per node, with
-    /// the defaults.
     /// A NixOps network file: `{ network.description = ...; defaults = { ... }; NAME = MODULE;
     /// ... }` (maybe behind a function and a `let`), told by a `network` attribute or by
     /// `defaults` beside a machine with `deployment` settings. Each machine is a system, with
     /// `defaults`, as in a colmena hive.
     fn nixops_network(&mut self, e: &ast::Expr) {
-        let mut cur = unparen(e);
-        for _ in 0..MAX_DEPTH {
-            match cur {
-                ast::Expr::Lambda(l) => match l.body() {
-                    Some(b) => cur = unparen(&b),
-                    None => return,
-                },
-                ast::Expr::LetIn(l) => match l.body() {
-                    Some(b) => cur = unparen(&b),
-                    None => return,
-                },
-                _ => break,
-            }
-        }
+        let Some(cur) = under_functions_and_lets(e) else {
+            return;
+        };
         let ast::Expr::AttrSet(set) = &cur else {
             return;
         };
@@ -2776,6 +2771,8 @@ impl Walker {
         }
     }
 
+    /// `colmena = { meta = ...; defaults = MODULE; NODE = MODULE; }`: one system per node, with
+    /// the defaults.
     fn colmena(&mut self, value: &ast::Expr, at: &str) {
         self.hive(value, at, "colmena");
     }

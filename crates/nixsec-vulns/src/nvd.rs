@@ -753,18 +753,14 @@ fn stream_capped(
                 cap,
             },
         );
-        let de = serde_json::Deserializer::from_reader(capped);
-        stream_de(name, de, each, &mut meta).map_err(|e| {
-            // A broken gzip stream shows as an I/O error of the JSON reader.
-            if e.message.starts_with("cannot be read: ") && !e.message.contains("the cap of") {
-                err(format!(
-                    "truncated or corrupt gzip data ({})",
-                    &e.message["cannot be read: ".len()..]
-                ))
-            } else {
-                e
-            }
-        })?;
+        // A broken gzip stream past the first part shows as "cannot be read: corrupt deflate
+        // stream" (an I/O error of the JSON reader).
+        stream_de(
+            name,
+            serde_json::Deserializer::from_reader(capped),
+            each,
+            &mut meta,
+        )?;
     } else if name.ends_with(".gz") {
         return Err(err("not a gzip file".into()));
     } else {
@@ -838,11 +834,12 @@ pub fn open_feed(path: &Path) -> Result<(std::fs::File, u64), FeedError> {
 /// See [`stream_reader`] and [`open_feed`].
 pub fn stream_file(path: &Path, each: &mut dyn FnMut(Advisory)) -> Result<Loaded, FeedError> {
     let name = path.display().to_string();
-    let (file, len) = open_feed(path)?;
+    let (mut file, len) = open_feed(path)?;
     let gz_name = name.ends_with(".gz");
     if !gz_name && len <= IN_MEMORY_BYTES {
         let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-        file.take(IN_MEMORY_BYTES + 1)
+        (&mut file)
+            .take(IN_MEMORY_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| FeedError {
                 path: name.clone(),
@@ -851,9 +848,8 @@ pub fn stream_file(path: &Path, each: &mut dyn FnMut(Advisory)) -> Result<Loaded
         if bytes.len() as u64 <= IN_MEMORY_BYTES {
             return stream_bytes(&name, &bytes, each);
         }
-        // It grew while it was read: read it again as a stream.
-        let (file, _) = open_feed(path)?;
-        return stream_reader(&name, file, each);
+        // It grew while it was read: what was read, then the rest, as a stream.
+        return stream_reader(&name, std::io::Cursor::new(bytes).chain(file), each);
     }
     stream_reader(&name, file, each)
 }
