@@ -29,6 +29,8 @@ const MAX_FALSE_ALARM_SHARE: f64 = 0.03;
 const FIRST: &str = "lint-corpus";
 /// The second, held out: labelled by someone else before nixsec ever ran on it.
 const HELD_OUT: &str = "lint-corpus-2";
+/// The third, held out in the same way after the second had been seen.
+const HELD_OUT_3: &str = "lint-corpus-3";
 
 fn fixture(corpus: &str, name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,12 +40,13 @@ fn fixture(corpus: &str, name: &str) -> PathBuf {
 }
 
 /// Where `scripts/fetch-lint-corpus` checked the corpus out: `target/<corpus>`, or
-/// `NIXSEC_LINT_CORPUS` for the first and `NIXSEC_LINT_CORPUS_2` for the held-out one.
+/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` and `NIXSEC_LINT_CORPUS_3` for the
+/// held-out ones.
 fn corpus_dir(corpus: &str) -> PathBuf {
-    let var = if corpus == FIRST {
-        "NIXSEC_LINT_CORPUS"
-    } else {
-        "NIXSEC_LINT_CORPUS_2"
+    let var = match corpus {
+        FIRST => "NIXSEC_LINT_CORPUS",
+        HELD_OUT => "NIXSEC_LINT_CORPUS_2",
+        _ => "NIXSEC_LINT_CORPUS_3",
     };
     std::env::var_os(var).map_or_else(
         || {
@@ -283,6 +286,11 @@ fn recall_and_false_alarms_on_the_held_out_corpus() {
     measure(HELD_OUT);
 }
 
+#[test]
+fn recall_and_false_alarms_on_the_third_corpus() {
+    measure(HELD_OUT_3);
+}
+
 fn measure(corpus: &str) {
     let dir = corpus_dir(corpus);
     let repos = repos(corpus);
@@ -513,7 +521,7 @@ fn matching_is_one_to_one_and_maximal() {
 
 #[test]
 fn the_labels_parse() {
-    for corpus in [FIRST, HELD_OUT] {
+    for corpus in [FIRST, HELD_OUT, HELD_OUT_3] {
         let labels = labels(corpus);
         assert!(labels.len() > 500, "{corpus}: {} labels", labels.len());
         assert!(labels
