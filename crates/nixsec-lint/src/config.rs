@@ -1040,6 +1040,28 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             alone(fi, 0, &mut out, &mut judged);
         }
     }
+    // NixOS containers (`containers.NAME.config`): each a system of its own, with what its
+    // configuration imports and NixOS's defaults; the host's settings do not reach it.
+    for (fi, f) in files.iter().enumerate() {
+        if f.read_error.is_some() || f.index.refused.is_some() {
+            continue;
+        }
+        for (name, m) in &f.index.containers {
+            let mut c = Configuration::new(
+                format!("{}#containers.{name}", f.display),
+                ModuleKind::NixOS,
+            );
+            c.modules.push((fi, *m));
+            let mut queue: Vec<(usize, ModuleRef)> = f.index.modules[*m]
+                .imports
+                .iter()
+                .map(|r| (fi, r.clone()))
+                .collect();
+            queue.reverse();
+            res.follow(&mut c, queue);
+            out.push(c);
+        }
+    }
     add_declaring_modules(files, &res, &mut out);
     mark_clan_machines(files, &res, &mut out);
     out

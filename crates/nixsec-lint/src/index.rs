@@ -271,6 +271,10 @@ pub struct FileIndex {
     /// for a file that is an attribute set of modules, its entries (`{ NAME = ./x.nix; }`).
     /// `"*"` with a path: every entry of that file (`nixosModules = import ./modules;`).
     pub exports: Vec<(String, ModuleRef)>,
+    /// NixOS containers declared here (`containers.NAME.config = MODULE`): each name and the
+    /// index of its module in [`FileIndex::modules`]. A container is a system of its own, with
+    /// NixOS's defaults, not a part of the host's configuration.
+    pub containers: Vec<(String, usize)>,
     /// Where the evaluation budget ([`MAX_EVAL_STEPS`]) ran out, if it did: values from there
     /// on are unknown.
     pub exhausted: Option<TextRange>,
@@ -1029,7 +1033,21 @@ impl Walker {
                     let l = self.module_body(&a);
                     self.module_body(&b) || l
                 }
-                Some(Wrap::Import(_)) | None => false,
+                Some(Wrap::Import(_)) => false,
+                // `(commonBase pkgs)`: a `let`-bound function of this file applied to
+                // arguments; its body, with the parameters unknown.
+                None => match unroll_head(a).map(|(h, _)| unparen(&h)) {
+                    Some(ast::Expr::Ident(i)) => {
+                        let name = ident_text(&i).unwrap_or_default();
+                        match lookup(&self.scope, &name) {
+                            Found::Expr(x, idx) if matches!(unparen(&x), ast::Expr::Lambda(_)) => {
+                                self.in_scope(idx, |w| w.module_body(&x))
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => false,
+                },
             },
             ast::Expr::IfElse(ie) => {
                 let (then, other) = (ie.body(), ie.else_body());
@@ -2281,12 +2299,22 @@ struct ExportSplit {
     /// Its class; `None` for modules that are not NixOS or nix-darwin modules
     /// (`flake.modules.homeManager.NAME`, `flake.modules.generic.NAME`).
     class: Option<ModuleKind>,
+    /// A NixOS container's configuration (`containers.NAME.config`), not an export.
+    container: bool,
 }
 
 /// `flake.modules.<class>.NAME...` (flake-parts), `[flake.]nixosModules.NAME...` and
 /// `[flake.]darwinModules.NAME...`: where the module's name is, when `path` goes through one.
 fn export_split(path: &[String]) -> Option<ExportSplit> {
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    if let ["containers", name, "config", ..] = p.as_slice() {
+        return Some(ExportSplit {
+            at: 3,
+            name: format!("container:{name}"),
+            class: Some(ModuleKind::NixOS),
+            container: true,
+        });
+    }
     for i in 0..p.len() {
         match &p[i..] {
             ["flake", "modules", class, name, ..] => {
@@ -2299,6 +2327,7 @@ fn export_split(path: &[String]) -> Option<ExportSplit> {
                     at: i + 4,
                     name,
                     class,
+                    container: false,
                 });
             }
             ["nixosModules", name, ..] => {
@@ -2306,6 +2335,7 @@ fn export_split(path: &[String]) -> Option<ExportSplit> {
                     at: i + 2,
                     name: (*name).to_string(),
                     class: Some(ModuleKind::NixOS),
+                    container: false,
                 });
             }
             ["darwinModules", name, ..] => {
@@ -2313,6 +2343,7 @@ fn export_split(path: &[String]) -> Option<ExportSplit> {
                     at: i + 2,
                     name: format!("darwin:{name}"),
                     class: Some(ModuleKind::Darwin),
+                    container: false,
                 });
             }
             _ => {}
@@ -2409,7 +2440,14 @@ impl Walker {
         // these words (`pkgs.nixos`, `mkHost`, `nixosSystem`, `modules`): a file without any
         // of them has none.
         let systems = [
-            "System", "modules", "Modules", "mk", "colmena", "machines", "nixos",
+            "System",
+            "modules",
+            "Modules",
+            "mk",
+            "colmena",
+            "machines",
+            "nixos",
+            "containers",
         ]
         .iter()
         .any(|w| src.contains(w));
@@ -2635,6 +2673,20 @@ impl Walker {
             return;
         };
         if rest.is_empty() && !is_inline_module(value) {
+            if split.container {
+                // `containers.NAME.config = ./container.nix;`: a module importing that file.
+                let mut refs = Vec::new();
+                self.module_item(value, &mut refs, ListCx::System, 0);
+                let i = self.out.modules.len();
+                self.out.modules.push(Module {
+                    is_module: true,
+                    imports: refs,
+                    ..Module::default()
+                });
+                let name = split.name.trim_start_matches("container:").to_string();
+                self.out.containers.push((name, i));
+                return;
+            }
             // A path, an import, a name: what the name is, as before.
             self.export(split.name.clone(), value);
             return;
@@ -2649,9 +2701,14 @@ impl Walker {
                     ..Module::default()
                 });
                 self.exported.push((split.name.clone(), i));
-                self.out
-                    .exports
-                    .push((split.name.clone(), ModuleRef::Inline(i)));
+                if split.container {
+                    let name = split.name.trim_start_matches("container:").to_string();
+                    self.out.containers.push((name, i));
+                } else {
+                    self.out
+                        .exports
+                        .push((split.name.clone(), ModuleRef::Inline(i)));
+                }
                 i
             }
         };

@@ -1,6 +1,6 @@
 //! NIX-073: a service module told to open its ports in the firewall.
 
-use crate::index::Assignment;
+use crate::index::{priority, Assignment};
 use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::path_string;
 
@@ -21,9 +21,46 @@ fn opens_ports(name: &str) -> bool {
     })
 }
 
+/// `openFirewall…` switches of one kind of port: pi-hole's `openFirewallDNS`,
+/// `openFirewallDHCP`, `openFirewallWebserver`.
+fn opens_firewall_for(name: &str) -> bool {
+    name.strip_prefix("openFirewall").is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_uppercase())
+            && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// The module the switch belongs to (or one it is nested in) is turned off for good in this
+/// file (`services.x.enable = false;` unconditionally, and nothing here turns it on): nothing
+/// is opened.
+fn module_turned_off(a: &Assignment, cx: &FileCx<'_>) -> bool {
+    (2..a.path.len()).any(|k| {
+        let mut pat: Vec<&str> = a.path[..k].iter().map(String::as_str).collect();
+        pat.push("enable");
+        let mut off = false;
+        for b in cx.index.find(&pat) {
+            match b.value.v.as_bool() {
+                Some(false) if b.condition.is_none() && b.priority <= priority::NORMAL => {
+                    off = true;
+                }
+                _ => return false,
+            }
+        }
+        off
+    })
+}
+
 impl LintRule for ServiceOpensFirewall {
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["services", "*", "openFirewall"]]
+    }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["services", "*", "enable"],
+            &["services", "*", "*", "enable"],
+            &["programs", "*", "enable"],
+            &["hardware", "*", "enable"],
+        ]
     }
     /// Any module's switch, at any depth: `programs.steam.remotePlay.openFirewall`,
     /// `hardware.sane.openFirewall`, `services.a.b.openFirewall`; and a service's, program's
@@ -38,10 +75,13 @@ impl LintRule for ServiceOpensFirewall {
         SWITCHES.contains(&last.as_str())
             || a.path.len() >= 3
                 && matches!(a.path[0].as_str(), "services" | "programs" | "hardware")
+                && opens_firewall_for(last)
+            || a.path.len() >= 3
+                && matches!(a.path[0].as_str(), "services" | "programs" | "hardware")
                 && opens_ports(last)
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        if a.value.v.as_bool() != Some(true) {
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if a.value.v.as_bool() != Some(true) || module_turned_off(a, cx) {
             return;
         }
         // sshd has its own rules (NIX-078..082); `services.openssh.openFirewall` is the default.
@@ -78,6 +118,7 @@ mod tests {
             "{ programs.steam.remotePlay.openFirewall = true; }",
             "{ programs.steam = { enable = true; dedicatedServer.openFirewall = true; }; }",
             "{ hardware.sane.openFirewall = true; }",
+            "{ services.pihole-ftl = { enable = true; openFirewallDNS = true; }; }",
             "{ services.k3s.openFirewall = true; }",
             "{ services.a.b.openFirewall = true; }",
             "{ services.syncthing.openDefaultPorts = true; }",
@@ -135,6 +176,9 @@ mod tests {
             "{ services.foo.opener = true; }",
             "{ services.foo.openPortal = true; }",
             "{ services.foo.settings.open-ports = true; }",
+            // The module (or the one it is part of) is turned off: nothing is opened.
+            "{ services.jellyfin = { enable = false; openFirewall = true; }; }",
+            "{ services.game.enable = false; services.game.servers.one.openFirewall = true; }",
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }

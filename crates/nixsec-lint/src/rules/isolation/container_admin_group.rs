@@ -1,6 +1,7 @@
 //! NIX-056: users in groups that give root through a container or VM daemon.
 
 use crate::index::Assignment;
+use crate::value::Value;
 use crate::rules::{elements, FileCx, Hit, LintRule};
 
 struct ContainerAdminGroup;
@@ -24,14 +25,41 @@ impl LintRule for ContainerAdminGroup {
             &["users", "users", "*", "extraGroups"],
             &["users", "extraUsers", "*", "extraGroups"],
             &["users", "groups", "*", "members"],
+            &["users", "extraGroups", "*", "members"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let risky = |g: &str| GROUPS.contains(&g) || (g == "podman" && podman_socket(cx));
-        if a.path[1] == "groups" {
+        if a.path[1] == "groups" || a.path[1] == "extraGroups" {
             let group = a.path[2].as_str();
             if !risky(group) {
                 return;
+            }
+            // Members named by a variable (`members = users;`, `[ username ]`): users set
+            // elsewhere (a specialArg, a variables file).
+            let named: Vec<(String, rnix::TextRange, Option<&str>)> = match &a.value.v {
+                Value::Unknown(t) => vec![(t.clone(), a.value.range, a.value.cond.as_deref())],
+                Value::List(items) => items
+                    .iter()
+                    .filter_map(|i| match &i.v {
+                        Value::Unknown(t) => Some((t.clone(), i.range, i.cond.as_deref())),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (expr, range, cond) in named {
+                if expr.contains(' ') || expr.contains('[') {
+                    continue;
+                }
+                out.push(
+                    Hit::new(
+                        range,
+                        format!("the users of `{expr}` are in group `{group}` (root-equivalent)"),
+                    )
+                    .subject(format!("{group}:{expr}"))
+                    .when(cond),
+                );
             }
             for (user, range, cond) in elements(&a.value) {
                 out.push(
@@ -96,6 +124,19 @@ mod tests {
         assert_eq!(
             hits(r#"{ users.groups.docker.members = [ "bob" ]; }"#, ID),
             [h("\"bob\"", 1, High)]
+        );
+        // The old spelling, and members named by a variable.
+        assert_eq!(
+            hits(r#"{ users.extraGroups.docker.members = [ "bob" ]; }"#, ID),
+            [h("\"bob\"", 1, High)]
+        );
+        assert_eq!(
+            hits(r#"{ users, ... }: { users.extraGroups.libvirtd.members = users; }"#, ID),
+            [h("users", 1, High)]
+        );
+        assert_eq!(
+            hits(r#"{ me, ... }: { users.groups.docker.members = [ me ]; }"#, ID),
+            [h("me", 1, High)]
         );
         assert!(hits(r#"{ users.users.a.extraGroups = [ "podman" ]; }"#, ID).is_empty());
         assert_eq!(

@@ -3,6 +3,7 @@
 use nixsec_core::Severity;
 
 use crate::index::{Assignment, ModuleKind};
+use crate::value::Value;
 use crate::rules::{elements, nix_conf_lines, FileCx, Hit, LintRule};
 
 struct TrustedUsers;
@@ -15,6 +16,17 @@ fn severity(who: &str) -> Severity {
     } else {
         Severity::High
     }
+}
+
+/// A variable or an attribute selection (`user`, `vars.username`, `config.my.user`) that does
+/// not name root.
+fn is_name_expr(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\''))
+        && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && !text.split('.').any(|p| p == "root")
 }
 
 impl LintRule for TrustedUsers {
@@ -41,30 +53,31 @@ impl LintRule for TrustedUsers {
                     .into_iter()
                     .map(|(s, r, c)| (s.to_string(), r, c.map(str::to_string))),
             );
+            // An element written as a name (`username`, `vars.user`, `config.my.user`): a user
+            // whose name is set elsewhere (a specialArg, a variables file), not root unless its
+            // name says so.
+            if let Value::List(items) = &a.value.v {
+                for i in items {
+                    if let Value::Unknown(text) = &i.v {
+                        if is_name_expr(text) {
+                            found.push((format!("`{text}`"), i.range, i.cond.as_deref().map(str::to_string)));
+                        }
+                    }
+                }
+            }
         }
-        let extra: Vec<&(String, rnix::TextRange, Option<String>)> =
-            found.iter().filter(|(w, ..)| w != "root").collect();
-        let Some(worst) = extra.iter().max_by_key(|(w, ..)| severity(w)) else {
-            return;
-        };
-        let names: Vec<&str> = extra.iter().map(|(w, ..)| w.as_str()).collect();
-        // Conditional only when every name is.
-        let cond = if extra.iter().all(|(.., c)| c.is_some()) {
-            worst.2.as_deref()
-        } else {
-            None
-        };
-        out.push(
-            Hit::new(
-                worst.1,
-                format!(
-                    "trusted by the Nix daemon (root-equivalent): {}",
-                    names.join(", ")
-                ),
-            )
-            .severity(severity(&worst.0))
-            .when(cond),
-        );
+        // One finding per name: each is a user (or group) to take out of the list.
+        for (who, range, cond) in found.iter().filter(|(w, ..)| w != "root") {
+            out.push(
+                Hit::new(
+                    *range,
+                    format!("trusted by the Nix daemon (root-equivalent): {who}"),
+                )
+                .subject(who.trim_matches('`').to_string())
+                .severity(severity(who))
+                .when(cond.as_deref()),
+            );
+        }
     }
 }
 
@@ -89,7 +102,8 @@ mod tests {
                 r#"{ nix.settings.trusted-users = [ "root" "alice" "*" ]; }"#,
                 ID
             ),
-            [h("\"*\"", 1, Critical)]
+            // One finding per name: each is taken out of the list on its own.
+            [h("\"alice\"", 1, High), h("\"*\"", 1, Critical)]
         );
         assert_eq!(
             hits(r#"{ nix.trustedUsers = [ "@users" ]; }"#, ID),
@@ -101,6 +115,21 @@ mod tests {
                 ID
             ),
             [h("me", 1, High)]
+        );
+        // A user named by a variable (a specialArg, an imported variables file).
+        assert_eq!(
+            hits(
+                r#"{ username, ... }: { nix.settings.trusted-users = [ "root" username ]; }"#,
+                ID
+            ),
+            [h("username", 1, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ vars, ... }: { nix.settings.trusted-users = [ "@wheel" vars.user.name ]; }"#,
+                ID
+            ),
+            [h("\"@wheel\"", 1, High), h("vars.user.name", 1, High)]
         );
         assert_eq!(
             hits(
@@ -131,6 +160,7 @@ mod tests {
             r#"{ nix.settings.trusted-users = [ "root" ]; }"#,
             r#"{ nix.settings.allowed-users = [ "@wheel" ]; }"#,
             r#"{ config, ... }: { nix.settings.trusted-users = config.x; }"#,
+            r#"{ config, ... }: { nix.settings.trusted-users = [ config.users.users.root.name ]; }"#,
             // home-manager writes a user nix.conf; the daemon ignores trusted-users there.
             r#"{ home.stateVersion = "24.05"; nix.settings.trusted-users = [ "alice" ]; }"#,
         ] {
