@@ -1147,12 +1147,27 @@ fn mark_clan_machines(files: &[Indexed], res: &Resolver<'_>, out: &mut [Configur
         let machine = c.alone
             || c.entry.contains("#clan")
             || c.entry.contains(".machines.")
+            || c.entry.contains("#machines.")
             || files[entry]
                 .path
                 .components()
                 .any(|p| p.as_os_str() == "machines");
         if machine && !c.unknown.iter().any(|u| u == CLAN_MODULES) {
             c.unknown.push(CLAN_MODULES.to_string());
+        }
+        if machine {
+            let root = res.repo_root(entry);
+            let admin = files
+                .iter()
+                .enumerate()
+                .find(|(fi, f)| f.clan_admin && res.repo_root(*fi) == root);
+            if let (Some((fi, _)), Some(set)) = (admin, known::clan_admin()) {
+                c.known.push(KnownImport {
+                    file: fi,
+                    range: TextRange::default(),
+                    set,
+                });
+            }
         }
     }
 }
@@ -1916,6 +1931,138 @@ mod tests {
         // shared module is judged with the host that imports it.
         write(root, "extra.nix", "{ imports = [ ./ssh.nix ]; }");
         assert_eq!(defaults(root), []);
+    }
+
+    #[test]
+    fn a_nixos_container_is_a_system_of_its_own() {
+        // Written in place, as a function, with one path, and from a file: the container's
+        // sshd has NixOS's defaults; the host's settings do not reach it, nor its the host's.
+        for (container, line) in [
+            ("containers.web.config = {\n    services.openssh.enable = true;\n  };", 3),
+            ("containers.web = {\n    privateNetwork = true;\n    config = { pkgs, ... }: {\n      services.openssh.enable = true;\n    };\n  };", 5),
+            ("containers.web.config.services.openssh.enable =\n    true;", 3),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "configuration.nix",
+                &format!("{{\n  {container}\n  services.openssh.settings = {{ PermitRootLogin = \"no\"; PasswordAuthentication = false; KbdInteractiveAuthentication = false; }};\n}}\n"),
+            );
+            let at = |rule| d(rule, "configuration.nix", line, "configuration.nix#containers.web", false);
+            assert_eq!(
+                defaults(root),
+                [at("NIX-078"), at("NIX-079"), at("NIX-079")],
+                "{container}"
+            );
+        }
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{\n  containers.db.config = ./db.nix;\n  networking.hostName = \"h\";\n}\n",
+        );
+        write(
+            root,
+            "db.nix",
+            "{\n  services.openssh.enable = true;\n  networking.firewall.enable = false;\n}\n",
+        );
+        let at = |rule| d(rule, "db.nix", 2, "configuration.nix#containers.db", false);
+        assert_eq!(
+            defaults(root),
+            [at("NIX-078"), at("NIX-079"), at("NIX-079")]
+        );
+        // Explicit settings inside a container are judged like any other.
+        let (rows, _) = run(root);
+        assert!(
+            rows.iter().any(|r| r.0 == "NIX-070" && r.1 == "db.nix"),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn clan_machines_one_per_file_and_the_admin_service() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  inputs.clan-core.url = \"github:clan-lol/clan-core\";\n  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./vm.nix ]; };\n}\n",
+        );
+        write(
+            root,
+            "vm.nix",
+            "{ ... }:\n{\n  flake.clan.machines.vm-web =\n    { pkgs, ... }:\n    {\n      services.openssh.enable = true;\n      services.web.openFirewall = true;\n    };\n}\n",
+        );
+        let (rows, _) = run(root);
+        assert!(
+            rows.iter().any(|r| r.0 == "NIX-073" && r.1 == "vm.nix"),
+            "{rows:?}"
+        );
+        let got = defaults(root);
+        assert_eq!(
+            got.iter().filter(|r| r.0 == "NIX-079").count(),
+            2,
+            "{got:?}"
+        );
+        // An inventory instance of clan-core's admin service sets PasswordAuthentication.
+        write(
+            root,
+            "clan.nix",
+            "{\n  inventory.instances = {\n    admin = {\n      roles.default.tags.all = { };\n    };\n  };\n}\n",
+        );
+        let got = defaults(root);
+        assert_eq!(
+            got.iter().filter(|r| r.0 == "NIX-079").count(),
+            1,
+            "{got:?}"
+        );
+        assert!(got.iter().all(|r| r.4), "conditional: {got:?}");
+    }
+
+    #[test]
+    fn a_file_that_is_a_set_of_modules() {
+        // A NixOps network without `network`, or a file of modules: each is linted.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "nodes.nix",
+            "{\n  web = { config, pkgs, ... }: {\n    services.openssh.permitRootLogin = \"yes\";\n  };\n  db = ./db.nix;\n}\n",
+        );
+        let (rows, _) = run(root);
+        assert!(
+            rows.iter().any(|r| r.0 == "NIX-078" && r.2 == 3),
+            "{rows:?}"
+        );
+        // A flake-parts module's `perSystem` function is not a NixOS module.
+        write(
+            root,
+            "nodes.nix",
+            "{\n  perSystem = { pkgs, ... }: {\n    services.openssh.permitRootLogin = \"yes\";\n  };\n}\n",
+        );
+        let (rows, _) = run(root);
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    #[test]
+    fn a_module_body_built_by_a_let_bound_function() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "common.nix",
+            "{ lib, ... }:\nlet\n  base = pkgs: {\n    services.openssh.enable = true;\n  };\nin\n{\n  flake.modules.nixos.common = { pkgs, ... }: lib.mkMerge [ (base pkgs) { } ];\n}\n",
+        );
+        let got = defaults(root);
+        assert_eq!(
+            got.iter()
+                .filter(|r| r.1 == "common.nix" && r.2 == 4)
+                .count(),
+            3,
+            "{got:?}"
+        );
     }
 
     #[test]

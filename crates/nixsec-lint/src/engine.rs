@@ -103,6 +103,46 @@ pub struct Indexed {
     /// A `flake.nix` with clan-core among its inputs: the repository's machines are clan
     /// machines.
     pub clan: bool,
+    /// The file declares an instance of clan-core's `admin` service in a clan inventory
+    /// (`instances.admin = { roles... }`, or `module.name = "admin"`).
+    pub clan_admin: bool,
+}
+
+/// A clan inventory instance of clan-core's `admin` service in `src`: an attribute `admin = {`
+/// whose value starts with `roles` or `module`, or `name = "admin"` in an instance's `module`.
+fn declares_clan_admin(src: &str) -> bool {
+    if !src.contains("admin") || !(src.contains("instances") || src.contains("inventory")) {
+        return false;
+    }
+    let b = src.as_bytes();
+    let mut from = 0;
+    while let Some(k) = src[from..].find("admin") {
+        let at = from + k;
+        from = at + 5;
+        let before = src[..at].trim_end();
+        let after = src[at + 5..].trim_start();
+        let word_start = at == 0
+            || !(b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'-' || b[at - 1] == b'_');
+        // `admin = { roles.default.tags.all = { }; ... }`
+        if word_start {
+            if let Some(rest) = after.strip_prefix('=') {
+                if let Some(body) = rest.trim_start().strip_prefix('{') {
+                    let body = body.trim_start();
+                    if body.starts_with("roles") || body.starts_with("module") {
+                        return true;
+                    }
+                }
+            }
+        }
+        // `module.name = "admin";` / `module = { name = "admin"; input = "clan-core"; };`
+        if before.ends_with("= \"") || before.ends_with("=\"") {
+            let window = &src[at.saturating_sub(80)..at];
+            if window.contains("name") && window.contains("module") && after.starts_with('"') {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 impl Indexed {
@@ -188,6 +228,7 @@ impl Indexed {
                 if p.ends_with("hardware-configuration.nix") || p.ends_with("/hardware.nix"))
         });
         let clan = path.file_name().is_some_and(|n| n == "flake.nix") && src.contains("clan-core");
+        let clan_admin = declares_clan_admin(&src);
         // The custom option namespaces each module sets (before the assignments are pruned).
         for a in &index.assignments {
             let (Some(x), Some(y)) = (a.path.first(), a.path.get(1)) else {
@@ -242,6 +283,7 @@ impl Indexed {
             kinds,
             host_like,
             clan,
+            clan_admin,
         }
     }
 }

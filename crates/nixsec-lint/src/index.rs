@@ -567,6 +567,47 @@ fn binds_param_ast(l: &ast::Lambda, name: &str) -> bool {
     }
 }
 
+/// Top-level names of a flake's outputs and of a flake-parts module: their functions are not
+/// NixOS modules.
+const NOT_MODULE_NAMES: &[&str] = &[
+    "perSystem",
+    "flake",
+    "imports",
+    "options",
+    "config",
+    "systems",
+    "packages",
+    "legacyPackages",
+    "devShells",
+    "devShell",
+    "checks",
+    "apps",
+    "overlays",
+    "overlay",
+    "formatter",
+    "lib",
+    "templates",
+    "hydraJobs",
+    "nixosConfigurations",
+    "darwinConfigurations",
+    "homeConfigurations",
+    "homeManagerModules",
+    "homeModules",
+    "outputs",
+];
+
+/// A NixOS module written as a function of the module arguments: `{ config, pkgs, ... }: ...`
+/// (a pattern naming `config`, `pkgs`, `lib` or `modulesPath`).
+fn is_module_function(e: &ast::Expr) -> bool {
+    let ast::Expr::Lambda(l) = unparen(e) else {
+        return false;
+    };
+    matches!(l.param(), Some(ast::Param::Pattern(_)))
+        && ["config", "pkgs", "lib", "modulesPath"]
+            .iter()
+            .any(|n| binds_param(&l, n))
+}
+
 /// The name of a lambda's single parameter (`n` of `n: ...`).
 fn ident_param(l: &ast::Lambda) -> Option<String> {
     match l.param()? {
@@ -2657,6 +2698,11 @@ impl Walker {
             self.colmena(&value, &names.join("."));
         } else if last == "machines" && self.in_clan(apv) {
             self.clan(&value, &names.join("."));
+        } else if prev == Some("machines") && self.in_clan(apv) {
+            // `flake.clan.machines.NAME = MODULE;` (one machine per file, flake-parts).
+            self.scope = ancestor_scope(value.syntax());
+            self.clan_machine(last, &value, &names[..n - 1].join("."));
+            self.scope.clear();
         }
     }
 
@@ -2754,6 +2800,31 @@ impl Walker {
         };
         let ast::Expr::AttrSet(set) = cur else { return };
         self.scope = ancestor_scope(set.syntax());
+        // A NixOps network or a colmena hive: its machines are systems (`nixops_network`).
+        let network_like = set.attrpath_values().any(|apv| {
+            apv.attrpath()
+                .and_then(|ap| ap.attrs().next())
+                .is_some_and(|a| {
+                    attr_is(&a, "network") || attr_is(&a, "defaults") || attr_is(&a, "meta")
+                })
+        });
+        // A set of modules: every entry is a module function or a path, and none is a flake
+        // output or a flake-parts attribute (`perSystem = { pkgs, ... }: ...` is not a module).
+        let module_set = set.attrpath_values().all(|apv| {
+            let one = apv.attrpath().and_then(|ap| {
+                let mut attrs = ap.attrs();
+                let first = attrs.next()?;
+                attrs.next().is_none().then_some(first)
+            });
+            let Some(first) = one else { return false };
+            let reserved = NOT_MODULE_NAMES.iter().any(|n| attr_is(&first, n));
+            !reserved
+                && apv.value().is_some_and(|v| {
+                    is_module_function(&v)
+                        || matches!(unparen(&v), ast::Expr::PathRel(_))
+                        || matches!(unparen(&v), ast::Expr::Apply(a) if matches!(wrapper(&a), Some(Wrap::Import(_))))
+                })
+        });
         for apv in set.attrpath_values() {
             let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
                 continue;
@@ -2776,6 +2847,16 @@ impl Walker {
                 if let Some(r @ ModuleRef::Path(..)) = refs.into_iter().next() {
                     self.out.exports.push((name, r));
                 }
+            } else if !network_like && module_set && is_module_function(&v) {
+                // `{ web = { config, pkgs, ... }: { ... }; }`: a set of modules written in
+                // place (a NixOps network without `network`, a `nixosModules` file).
+                let split = ExportSplit {
+                    at: 1,
+                    name,
+                    class: Some(ModuleKind::NixOS),
+                    container: false,
+                };
+                self.exported_module(&split, &[], &v, first.syntax().text_range());
             }
         }
         self.scope.clear();
@@ -2912,19 +2993,24 @@ impl Walker {
             let Some(name) = ap.attrs().next().and_then(|a| attr_ident(&a)) else {
                 continue;
             };
-            let mut modules = Vec::new();
-            self.module_item(&v, &mut modules, ListCx::System, 0);
-            self.out.systems.push(SystemDecl {
-                name: format!("{at}.{name}"),
-                kind: ModuleKind::NixOS,
-                modules,
-                range: v.syntax().text_range(),
-                helper: false,
-                convention: Some(format!("./machines/{name}/configuration.nix")),
-                builder: "clan".into(),
-            });
+            self.clan_machine(&name, &v, at);
         }
         self.scope.clear();
+    }
+
+    /// One clan machine, `NAME = MODULE` under `machines`.
+    fn clan_machine(&mut self, name: &str, v: &ast::Expr, at: &str) {
+        let mut modules = Vec::new();
+        self.module_item(v, &mut modules, ListCx::System, 0);
+        self.out.systems.push(SystemDecl {
+            name: format!("{at}.{name}"),
+            kind: ModuleKind::NixOS,
+            modules,
+            range: v.syntax().text_range(),
+            helper: false,
+            convention: Some(format!("./machines/{name}/configuration.nix")),
+            builder: "clan".into(),
+        });
     }
 
     /// `import nixpkgs { config.permittedInsecurePackages = [ ... ]; }` (and `config = { ... }`):

@@ -28,6 +28,12 @@
 //!   `installer/cd-dvd/installation-cd-*.nix`; nixpkgs 013635633ffe11f70df1d639f563f21c42c1f778):
 //!   `services.openssh.enable = mkDefault true`, `settings.PermitRootLogin = mkDefault "yes"`,
 //!   `services.getty.autologinUser = "nixos"`, `security.sudo.wheelNeedsPassword = false`.
+//! - clan-core, `github:clan-lol/clan-core` at 29ed1ed59fe8955e8c80e7dcc440fe89f8383717:
+//!   the inventory service `admin` (`clanServices/admin/ssh.nix`) turns sshd on and sets
+//!   `services.openssh.settings.PasswordAuthentication = false` (and root's authorized keys),
+//!   nothing else sshd's default-based rules look at. Only the `PasswordAuthentication` part is
+//!   used: a machine gets the service from the inventory, which nixsec does not evaluate, so
+//!   "turned on here" could not be placed.
 //! - disko, `github:nix-community/disko` at 878ec37d6a8f52c6c801d0e2a2ad554c75b9353c: file
 //!   systems and partitioning only.
 //! - home-manager, sops-nix, agenix, impermanence, preservation, stylix, catppuccin,
@@ -126,10 +132,20 @@ static SETS: &[KnownSet] = &[
         sets: &[],
     },
     KnownSet {
+        name: "clan-core's admin service",
+        sets: &[("services.openssh.settings.PasswordAuthentication", "false")],
+    },
+    KnownSet {
         name: "a module of its own options",
         sets: &[],
     },
 ];
+
+/// clan-core's inventory service `admin`, for the machines of a clan that declares an instance.
+#[must_use]
+pub fn clan_admin() -> Option<&'static KnownSet> {
+    set("clan-core's admin service")
+}
 
 fn set(name: &str) -> Option<&'static KnownSet> {
     SETS.iter().find(|s| s.name == name)

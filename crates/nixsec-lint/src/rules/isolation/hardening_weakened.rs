@@ -58,6 +58,35 @@ fn defined_here(cx: &FileCx<'_>, service: &str) -> bool {
     })
 }
 
+/// True when this file itself hardens the service: at least two sandboxing settings of its
+/// `serviceConfig` are set to a protecting value (a switch on, a system call filter, a capability
+/// bounding set). A plain `false` beside them is a deliberate adjustment, not a weakening.
+fn hardened_here(cx: &FileCx<'_>, a: &Assignment) -> bool {
+    let service = &a.path[2];
+    cx.index
+        .assignments
+        .iter()
+        .filter(|b| {
+            b.path.len() == 5
+                && b.path[0] == "systemd"
+                && b.path[1] == "services"
+                && &b.path[2] == service
+                && b.path[3] == "serviceConfig"
+        })
+        .filter(|b| {
+            let key = b.path[4].as_str();
+            match key {
+                "SystemCallFilter" | "CapabilityBoundingSet" | "RestrictAddressFamilies" => {
+                    !weakest("SystemCallFilter", &b.value.v)
+                }
+                k if SWITCHES.contains(&k) => !weakest(k, &b.value.v) && !b.value.v.is_unknown(),
+                _ => false,
+            }
+        })
+        .count()
+        >= 2
+}
+
 impl LintRule for HardeningWeakened {
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["systemd", "services", "*", "serviceConfig", "*"]]
@@ -72,7 +101,7 @@ impl LintRule for HardeningWeakened {
         }
         let service = a.path[2].as_str();
         let forced = a.priority < priority::NORMAL;
-        if !forced && defined_here(cx, service) {
+        if !forced && (defined_here(cx, service) || hardened_here(cx, a)) {
             return;
         }
         let how = if forced { "forced" } else { "set" };
@@ -124,6 +153,8 @@ mod tests {
             "{ systemd.services.nginx.serviceConfig.User = \"nginx\"; }",
             "{ systemd.services.nginx.serviceConfig.SystemCallFilter = [ \"@system-service\" ]; }",
             "{ systemd.services.mine = { script = \"run\"; serviceConfig.PrivateTmp = false; }; }",
+            // A plain `false` inside a block that hardens the service: an adjustment.
+            "{ systemd.services.caddy.serviceConfig = { DynamicUser = false; PrivateUsers = false; SystemCallFilter = [ \"@system-service\" ]; ProtectKernelModules = true; }; }",
         ] {
             assert!(hits(fine, ID).is_empty(), "{fine}");
         }
