@@ -608,6 +608,39 @@ fn is_module_function(e: &ast::Expr) -> bool {
             .any(|n| binds_param(&l, n))
 }
 
+/// The name and the value of `{ name = N; value = V; }` or `nameValuePair N V`.
+fn name_value(e: &ast::Expr) -> Option<(ast::Expr, ast::Expr)> {
+    match unparen(e) {
+        ast::Expr::AttrSet(set) => {
+            let mut name = None;
+            let mut value = None;
+            for apv in set.attrpath_values() {
+                let ap = apv.attrpath()?;
+                let mut attrs = ap.attrs();
+                let first = attr_ident(&attrs.next()?)?;
+                if attrs.next().is_some() {
+                    return None;
+                }
+                match first.as_str() {
+                    "name" => name = apv.value(),
+                    "value" => value = apv.value(),
+                    _ => return None,
+                }
+            }
+            Some((name?, value?))
+        }
+        ast::Expr::Apply(a) => match unroll(&a) {
+            Some((n, mut args)) if n == "nameValuePair" && args.len() == 2 => {
+                let v = args.pop()?;
+                let n = args.pop()?;
+                Some((n, v))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The name of a lambda's single parameter (`n` of `n: ...`).
 fn ident_param(l: &ast::Lambda) -> Option<String> {
     match l.param()? {
@@ -1316,7 +1349,7 @@ impl Walker {
                 }
                 Some(Wrap::Import(_)) => self.leaf(e, key_range),
                 None => {
-                    if !self.walk_generated(a, key_range) {
+                    if !self.walk_generated(a, key_range) && !self.walk_pairs(a, key_range) {
                         self.leaf(e, key_range);
                     }
                 }
@@ -1462,6 +1495,87 @@ impl Walker {
             self.scope.truncate(mark);
         }
         true
+    }
+
+    /// `listToAttrs (map F LIST)`, `listToAttrs (forEach LIST F)` and `mapAttrs' F SET`, where
+    /// `F` (written in place or bound by a `let` of this file) returns `{ name = N; value = V; }`
+    /// or `nameValuePair N V`: `V` once, under the name `N` as far as it is known
+    /// (`"healthcheck-${…}"`), with the function's parameters unknown.
+    fn walk_pairs(&mut self, a: &ast::Apply, key_range: TextRange) -> bool {
+        let Some((name, args)) = unroll(a) else {
+            return false;
+        };
+        let f = match (name.as_str(), args.as_slice()) {
+            ("listToAttrs", [arg]) => {
+                let ast::Expr::Apply(inner) = unparen(arg) else {
+                    return false;
+                };
+                match unroll(&inner) {
+                    Some((n, xs)) if n == "map" && xs.len() == 2 => xs[0].clone(),
+                    Some((n, xs)) if n == "forEach" && xs.len() == 2 => xs[1].clone(),
+                    _ => return false,
+                }
+            }
+            ("mapAttrs'", [f, _]) => f.clone(),
+            _ => return false,
+        };
+        let (lambda, idx) = match unparen(&f) {
+            ast::Expr::Lambda(l) => (l, None),
+            ast::Expr::Ident(i) => {
+                let name = ident_text(&i).unwrap_or_default();
+                match lookup(&self.scope, &name) {
+                    Found::Expr(x, idx) => match unparen(&x) {
+                        ast::Expr::Lambda(l) => (l, Some(idx)),
+                        _ => return false,
+                    },
+                    _ => return false,
+                }
+            }
+            _ => return false,
+        };
+        let run = |w: &mut Walker| -> bool {
+            let mark = w.scope.len();
+            let mut body = ast::Expr::Lambda(lambda.clone());
+            let mut found = false;
+            for _ in 0..MAX_DEPTH {
+                match unparen(&body) {
+                    ast::Expr::Lambda(l) => {
+                        w.scope.push(Frame::Params(l.clone()));
+                        match l.body() {
+                            Some(b) => body = b,
+                            None => break,
+                        }
+                    }
+                    ast::Expr::LetIn(l) => {
+                        w.scope.push(Frame::Binds(l.syntax().clone()));
+                        match l.body() {
+                            Some(b) => body = b,
+                            None => break,
+                        }
+                    }
+                    other => {
+                        if let Some((n, v)) = name_value(&other) {
+                            let shown = w.eval(&n, &w.scope, w.depth + 1);
+                            let key = match &shown.v {
+                                Value::Str(t) | Value::Interp(t) => t.clone(),
+                                _ => "${…}".to_string(),
+                            };
+                            w.prefix.push(key);
+                            w.walk(&v, key_range);
+                            w.prefix.pop();
+                            found = true;
+                        }
+                        break;
+                    }
+                }
+            }
+            w.scope.truncate(mark);
+            found
+        };
+        match idx {
+            Some(idx) => self.in_scope(idx, run),
+            None => run(self),
+        }
     }
 
     fn walk_merge(&mut self, list: &ast::Expr, key_range: TextRange) {

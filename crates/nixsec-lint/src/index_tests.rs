@@ -849,3 +849,26 @@ fn hosts_import_exported_modules() {
     let other = exported(&idx, "other");
     assert_eq!(flake(&idx.modules[other].imports), ["External(\"co"]);
 }
+
+#[test]
+fn services_built_by_list_to_attrs_and_map_attrs_prime() {
+    // The generated service's settings, under the name as far as it is known.
+    for src in [
+        "let mk = n: { name = \"check-${n}\"; value = { script = \"run\"; }; }; in { systemd.services = builtins.listToAttrs (map mk disks); }",
+        "{ lib, ... }: { systemd.services = lib.listToAttrs (lib.forEach nets (n: lib.nameValuePair \"net-${n}\" { script = \"run\"; })); }",
+        "{ lib, cfg, ... }: { systemd.services = lib.mapAttrs' (n: v: lib.nameValuePair \"pod-${n}\" (let x = 1; in { script = \"run\"; })) cfg.pods; }",
+        "{ lib, ... }: let mk = n: lib.nameValuePair \"a-${n}\" { script = \"run\"; }; in { systemd.services = lib.mkMerge [ (lib.listToAttrs (map mk names)) ]; }",
+    ] {
+        let all = opts(src);
+        assert_eq!(
+            all.iter()
+                .filter(|(p, v, ..)| p.starts_with("systemd.services.") && p.ends_with("${…}\".script") && v == "\"run\"")
+                .count(),
+            1,
+            "{src}: {all:?}"
+        );
+    }
+    // Not a name/value pair: nothing is made up.
+    let all = opts("{ systemd.services = builtins.listToAttrs (map (n: n) xs); }");
+    assert!(all.iter().all(|(p, ..)| !p.ends_with(".script")), "{all:?}");
+}
