@@ -1349,7 +1349,10 @@ impl Walker {
                 }
                 Some(Wrap::Import(_)) => self.leaf(e, key_range),
                 None => {
-                    if !self.walk_generated(a, key_range) && !self.walk_pairs(a, key_range) {
+                    if !self.walk_generated(a, key_range)
+                        && !self.walk_pairs(a, key_range)
+                        && !self.walk_applied(a, key_range)
+                    {
                         self.leaf(e, key_range);
                     }
                 }
@@ -1576,6 +1579,57 @@ impl Walker {
             Some(idx) => self.in_scope(idx, run),
             None => run(self),
         }
+    }
+
+    /// `mkBackupService "disk0"`: a function bound by a `let` of this file whose body (under
+    /// its parameters and `let`s) is an attribute set or a wrapper of one: that body, with the
+    /// parameters unknown.
+    fn walk_applied(&mut self, a: &ast::Apply, key_range: TextRange) -> bool {
+        let Some((head, _)) = unroll_head(a) else {
+            return false;
+        };
+        let ast::Expr::Ident(i) = unparen(&head) else {
+            return false;
+        };
+        let name = ident_text(&i).unwrap_or_default();
+        let Found::Expr(x, idx) = lookup(&self.scope, &name) else {
+            return false;
+        };
+        let ast::Expr::Lambda(_) = unparen(&x) else {
+            return false;
+        };
+        self.in_scope(idx, |w| {
+            let mark = w.scope.len();
+            let mut body = x.clone();
+            let mut walked = false;
+            for _ in 0..MAX_DEPTH {
+                match unparen(&body) {
+                    ast::Expr::Lambda(l) => {
+                        w.scope.push(Frame::Params(l.clone()));
+                        match l.body() {
+                            Some(b) => body = b,
+                            None => break,
+                        }
+                    }
+                    ast::Expr::LetIn(l) => {
+                        w.scope.push(Frame::Binds(l.syntax().clone()));
+                        match l.body() {
+                            Some(b) => body = b,
+                            None => break,
+                        }
+                    }
+                    other => {
+                        if is_structural(&other) {
+                            w.walk(&other, key_range);
+                            walked = true;
+                        }
+                        break;
+                    }
+                }
+            }
+            w.scope.truncate(mark);
+            walked
+        })
     }
 
     fn walk_merge(&mut self, list: &ast::Expr, key_range: TextRange) {

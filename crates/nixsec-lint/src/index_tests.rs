@@ -872,3 +872,12 @@ fn services_built_by_list_to_attrs_and_map_attrs_prime() {
     let all = opts("{ systemd.services = builtins.listToAttrs (map (n: n) xs); }");
     assert!(all.iter().all(|(p, ..)| !p.ends_with(".script")), "{all:?}");
 }
+
+#[test]
+fn a_value_built_by_a_let_bound_function() {
+    let src = "let mk = disk: { description = \"backup ${disk}\"; script = \"run\"; }; in { systemd.services.backup0 = mk \"sda\"; systemd.services.port = add 1 2; }";
+    assert_eq!(one(src, "systemd.services.backup0.script"), "\"run\"");
+    // A function whose body is not a set: the call is the value, as before.
+    let src = "let f = x: x + 1; in { services.a.port = f 1; }";
+    assert_eq!(one(src, "services.a.port"), "f 1");
+}
