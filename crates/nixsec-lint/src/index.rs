@@ -2622,6 +2622,13 @@ const MODULE_ATTRS: &[&str] = &[
     "hostModules",
 ];
 
+/// A helper named for building a VM from a module: `buildVM`, `mkVM`, `makeVm`,
+/// `mkMicroVM`.
+fn vm_builder(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["build", "mk", "make"].iter().any(|p| n.starts_with(p)) && n.ends_with("vm")
+}
+
 /// A function that builds a system when given a `modules` list: `nixosSystem`,
 /// `darwinSystem`, and helpers named like `mkHost`, `mkSystem`, `mkNixos`, `mkMachine`.
 fn system_builder(name: &str) -> Option<ModuleKind> {
@@ -2657,6 +2664,8 @@ impl Walker {
             "machines",
             "nixos",
             "containers",
+            "VM",
+            "Vm",
         ]
         .iter()
         .any(|w| src.contains(w));
@@ -2696,9 +2705,9 @@ impl Walker {
     /// `nixosSystem { modules = [ ... ]; }` and helpers taking a `modules` list.
     fn system_call(&mut self, apply: &ast::Apply) {
         // Most applications are ordinary calls: look at the head's name before unrolling.
-        if apply_head_token(apply)
-            .is_none_or(|t| t.text() != "nixos" && system_builder(t.text()).is_none())
-        {
+        if apply_head_token(apply).is_none_or(|t| {
+            t.text() != "nixos" && system_builder(t.text()).is_none() && !vm_builder(t.text())
+        }) {
             return;
         }
         let Some((head, args)) = unroll_head(apply) else {
@@ -2707,6 +2716,25 @@ impl Walker {
         let Some(head_name) = head_name(&head) else {
             return;
         };
+        // `buildVM { ... }`, `mkVM MODULE`: a helper building a VM from one module.
+        if vm_builder(&head_name)
+            && args.len() == 1
+            && match unparen(&args[0]) {
+                ast::Expr::Lambda(_) => true,
+                // Settings of NixOS itself, not the helper's own parameters (`{ ram = 4; }`).
+                ast::Expr::AttrSet(set) => set.attrpath_values().any(|apv| {
+                    apv.attrpath()
+                        .and_then(|ap| ap.attrs().next())
+                        .and_then(|a| attr_ident(&a))
+                        .is_some_and(|n| n == "imports" || NIXOS_NAMESPACES.contains(&n.as_str()))
+                }),
+                _ => false,
+            }
+            && self.find_modules_attr(&args[0], 0).is_none()
+        {
+            self.nixos_call(apply, &args[0]);
+            return;
+        }
         // `pkgs.nixos MODULE` (and `nixos { configuration = MODULE; }`): the argument is the
         // system's one module.
         let nixos_fn = head_name == "nixos" && args.len() == 1;

@@ -881,3 +881,17 @@ fn a_value_built_by_a_let_bound_function() {
     let src = "let f = x: x + 1; in { services.a.port = f 1; }";
     assert_eq!(one(src, "services.a.port"), "f 1");
 }
+
+#[test]
+fn a_vm_built_from_one_module() {
+    for src in [
+        "let buildVM = m: (import <nixpkgs/nixos> { configuration = m; }).vm; in buildVM { services.openssh.enable = true; }",
+        "{ mkMicroVM }: mkMicroVM ({ pkgs, ... }: { services.openssh.enable = true; })",
+    ] {
+        let idx = FileIndex::build(src);
+        assert_eq!(idx.systems.len(), 1, "{src}: {:?}", idx.systems);
+    }
+    // A VM helper given a `modules` list is a system builder like any other.
+    let idx = FileIndex::build("{ makeVm }: makeVm { ram = 4; }");
+    assert!(idx.systems.is_empty(), "{:?}", idx.systems);
+}

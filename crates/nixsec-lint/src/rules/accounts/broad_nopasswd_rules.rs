@@ -41,12 +41,14 @@ const ALWAYS: &[&str] = &[
 ];
 /// Root-equivalent with any arguments (no arguments, or a `*` wildcard), and still reported
 /// (low) with fixed arguments, as the catalogue's NIX-133 lists them: `nix` builds and runs
-/// anything, `nixos-rebuild` installs any configuration, `systemctl` starts any unit.
+/// anything, `nix-daemon` run as root takes any `--option`, `nixos-rebuild` installs any
+/// configuration, `systemctl` starts any unit.
 const COMMANDS: &[&str] = &[
     "nix",
     "nix-env",
     "nix-build",
     "nix-store",
+    "nix-daemon",
     "nix-collect-garbage",
     "nixos-rebuild",
     "systemctl",
@@ -250,6 +252,16 @@ mod tests {
     use nixsec_core::Severity::{Low, Medium};
 
     const ID: &str = "NIX-133";
+
+    #[test]
+    fn nix_daemon_with_any_arguments() {
+        let src = r#"{ pkgs, ... }: {
+  security.sudo.extraRules = [ { users = [ "builder" ]; commands = [
+    { command = "${pkgs.nix}/bin/nix-daemon"; options = [ "NOPASSWD" ]; }
+  ]; } ];
+}"#;
+        assert_eq!(hits(src, ID).len(), 1);
+    }
 
     #[test]
     fn extra_rules() {
