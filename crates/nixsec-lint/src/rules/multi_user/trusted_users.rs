@@ -66,8 +66,28 @@ impl LintRule for TrustedUsers {
                 }
             }
         }
+        // The two branches of one `if` (`if darwin then user else "@wheel"`): one finding,
+        // whichever is taken.
+        let mut found: Vec<(String, rnix::TextRange, Option<String>)> =
+            found.into_iter().filter(|(w, ..)| w != "root").collect();
+        let mut i = 0;
+        while i < found.len() {
+            let other = found[i].2.as_ref().and_then(|c| {
+                let neg = format!("!({c})");
+                found.iter().position(|(_, _, d)| d.as_deref() == Some(neg.as_str()))
+            });
+            if let Some(j) = other {
+                let (keep, gone) = (i.min(j), i.max(j));
+                let (w, ..) = found.remove(gone);
+                let (first, ..) = &mut found[keep];
+                *first = format!("{first} or {w}");
+                found[keep].2 = None;
+                i = keep;
+            }
+            i += 1;
+        }
         // One finding per name: each is a user (or group) to take out of the list.
-        for (who, range, cond) in found.iter().filter(|(w, ..)| w != "root") {
+        for (who, range, cond) in &found {
             out.push(
                 Hit::new(
                     *range,
@@ -130,6 +150,14 @@ mod tests {
                 ID
             ),
             [h("\"@wheel\"", 1, High), h("vars.user.name", 1, High)]
+        );
+        // Both branches of an `if` trust someone: one finding, unconditional.
+        assert_eq!(
+            hits(
+                r#"{ pkgs, me, ... }: { nix.settings.trusted-users = [ "root" (if pkgs.stdenv.isDarwin then me else "@wheel") ]; }"#,
+                ID
+            ),
+            [h("me", 1, High)]
         );
         assert_eq!(
             hits(
