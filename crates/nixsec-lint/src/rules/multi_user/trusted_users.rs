@@ -157,7 +157,7 @@ mod tests {
                 r#"{ pkgs, me, ... }: { nix.settings.trusted-users = [ "root" (if pkgs.stdenv.isDarwin then me else "@wheel") ]; }"#,
                 ID
             ),
-            [h("me", 1, High)]
+            [h("\"@wheel\"", 1, High)]
         );
         assert_eq!(
             hits(
