@@ -52,12 +52,11 @@ impl LintRule for RootServiceUnsandboxed {
                     && b.module == a.module
             })
             .collect();
-        // Report once per service, at its first command.
-        if mine
-            .iter()
-            .find(|b| is_command(b))
-            .is_some_and(|first| first.key_range != a.key_range)
-        {
+        // Report once per service, at its first command (`script = if c then A else B` is two
+        // assignments of one key: the first).
+        if mine.iter().find(|b| is_command(b)).is_some_and(|first| {
+            first.key_range != a.key_range || first.value.range != a.value.range
+        }) {
             return;
         }
         // A forced command, or an `ExecStart` list that first resets the unit's, replaces the
@@ -125,6 +124,15 @@ mod tests {
         );
         assert_eq!(
             hits("{ systemd.services.sync = {\n  serviceConfig.ExecStart = \"/bin/sync\";\n  serviceConfig.User = \"root\";\n};\n}", ID).len(),
+            1
+        );
+        // One command written as the two branches of an `if`: one finding.
+        assert_eq!(
+            hits(
+                "{ c, ... }: { systemd.services.x.script = if c then \"a\" else \"b\"; }",
+                ID
+            )
+            .len(),
             1
         );
         // Turned off only under a condition, or on: still reported.
