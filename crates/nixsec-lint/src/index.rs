@@ -2539,6 +2539,16 @@ fn export_split(path: &[String]) -> Option<ExportSplit> {
                     container: false,
                 });
             }
+            // A clan service's `perInstance`/`perMachine` result (`{ nixosModule = MODULE; }`)
+            // and a flake's legacy `nixosModule` output.
+            ["nixosModule", ..] => {
+                return Some(ExportSplit {
+                    at: i + 1,
+                    name: p[..=i].join("."),
+                    class: Some(ModuleKind::NixOS),
+                    container: false,
+                });
+            }
             ["nixosModules", name, ..] => {
                 return Some(ExportSplit {
                     at: i + 2,

@@ -895,3 +895,16 @@ fn a_vm_built_from_one_module() {
     let idx = FileIndex::build("{ makeVm }: makeVm { ram = 4; }");
     assert!(idx.systems.is_empty(), "{:?}", idx.systems);
 }
+
+#[test]
+fn a_clan_service_module() {
+    let src = "{ roles.default.perInstance = { settings, ... }: { nixosModule = { config, ... }: { users.users.t.extraGroups = [ \"docker\" ]; }; }; }";
+    let idx = FileIndex::build(src);
+    let a: Vec<_> = idx
+        .assignments
+        .iter()
+        .filter(|a| a.path.join(".") == "users.users.t.extraGroups")
+        .collect();
+    assert_eq!(a.len(), 1, "{:?}", idx.assignments);
+    assert_ne!(a[0].module, 0, "a module of its own");
+}
