@@ -2022,6 +2022,31 @@ mod tests {
     }
 
     #[test]
+    fn one_finding_for_a_module_shared_by_nixos_and_darwin_hosts() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = inputs: {\n    nixosConfigurations.a = inputs.nixpkgs.lib.nixosSystem { modules = [ ./ssh.nix ]; };\n    darwinConfigurations.b = inputs.darwin.lib.darwinSystem { modules = [ ./ssh.nix ]; };\n  };\n}\n",
+        );
+        write(root, "ssh.nix", "{\n  services.openssh.enable = true;\n}\n");
+        let got = defaults(root);
+        assert_eq!(
+            got.iter().filter(|r| r.0 == "NIX-078").count(),
+            1,
+            "{got:?}"
+        );
+        let entry = got
+            .iter()
+            .find(|r| r.0 == "NIX-078")
+            .and_then(|r| r.3.clone());
+        assert!(entry.is_some_and(
+            |e| e.contains("nixosConfigurations.a") && e.contains("darwinConfigurations.b")
+        ));
+    }
+
+    #[test]
     fn a_file_that_is_a_set_of_modules() {
         // A NixOps network without `network`, or a file of modules: each is linted.
         let d0 = tempfile::tempdir().expect("tempdir");

@@ -877,12 +877,18 @@ fn merge_entry_points(findings: &mut Vec<LintFinding>) {
             out.push(f);
             continue;
         };
+        // The subject, when the rule names one, says what the finding is about whatever the
+        // option (sshd's `PermitRootLogin` on NixOS and in nix-darwin's `extraConfig`).
         let key = (
             f.finding.rule.clone(),
             f.file.clone(),
             f.line,
             f.column,
-            f.option.clone(),
+            if f.finding.subject.is_some() {
+                None
+            } else {
+                f.option.clone()
+            },
             f.finding.subject.clone(),
         );
         match seen.get(&key) {

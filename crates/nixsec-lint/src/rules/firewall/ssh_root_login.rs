@@ -114,6 +114,7 @@ impl LintRule for SshRootLogin {
             )
         };
         hit.severity = Some(Severity::Low);
+        hit.subject = Some("PermitRootLogin".into());
         out.push(hit);
     }
 }
