@@ -641,6 +641,54 @@ fn name_value(e: &ast::Expr) -> Option<(ast::Expr, ast::Expr)> {
     }
 }
 
+/// The body of a module function sets options of NixOS itself (and not home-manager's
+/// `home.*`): `boot`, `networking`, `services`, `systemd`, `users`, ...
+fn sets_nixos_options(e: &ast::Expr) -> bool {
+    let mut cur = unparen(e);
+    for _ in 0..MAX_DEPTH {
+        cur = match cur {
+            ast::Expr::Lambda(l) => match l.body() {
+                Some(b) => unparen(&b),
+                None => return false,
+            },
+            ast::Expr::LetIn(l) => match l.body() {
+                Some(b) => unparen(&b),
+                None => return false,
+            },
+            ast::Expr::With(w) => match w.body() {
+                Some(b) => unparen(&b),
+                None => return false,
+            },
+            _ => break,
+        };
+    }
+    let ast::Expr::AttrSet(set) = cur else {
+        return false;
+    };
+    let firsts: Vec<String> = set
+        .attrpath_values()
+        .filter_map(|apv| apv.attrpath()?.attrs().next().and_then(|a| attr_ident(&a)))
+        .collect();
+    !firsts.iter().any(|f| f == "home")
+        && firsts.iter().any(|f| {
+            matches!(
+                f.as_str(),
+                "boot"
+                    | "networking"
+                    | "services"
+                    | "systemd"
+                    | "users"
+                    | "security"
+                    | "nix"
+                    | "virtualisation"
+                    | "hardware"
+                    | "fileSystems"
+                    | "containers"
+                    | "environment"
+            )
+        })
+}
+
 /// The name of a lambda's single parameter (`n` of `n: ...`).
 fn ident_param(l: &ast::Lambda) -> Option<String> {
     match l.param()? {
@@ -1288,6 +1336,18 @@ impl Walker {
                     self.walk(&x, key_range);
                 }
             }
+            // `local.desktops.ruan = { config, pkgs, ... }: { services... }`: a NixOS module
+            // given to a custom option of the repository (a flake-parts module's host table),
+            // indexed as a module of its own.
+            ast::Expr::Lambda(_) if self.custom_option_module(e) => {
+                let split = ExportSplit {
+                    at: self.prefix.len(),
+                    name: self.prefix.join("."),
+                    class: Some(ModuleKind::NixOS),
+                    container: false,
+                };
+                self.exported_module(&split, &[], e, key_range);
+            }
             ast::Expr::AttrSet(set) => {
                 let mark = self.scope.len();
                 if set.rec_token().is_some() {
@@ -1432,6 +1492,28 @@ impl Walker {
             _ => self.leaf(e, key_range),
         }
         self.depth -= 1;
+    }
+
+    /// A module function (see [`is_module_function`]) setting NixOS options, as the value of an
+    /// option that is not NixOS's (nor an export, which `attr_scan` indexes).
+    fn custom_option_module(&self, e: &ast::Expr) -> bool {
+        let Some(first) = self.prefix.first() else {
+            return false;
+        };
+        // Machines of a clan, a colmena hive or a NixOps network are systems `attr_scan` and
+        // `nixops_network` make.
+        !NIXOS_NAMESPACES.contains(&first.as_str())
+            && !matches!(
+                first.as_str(),
+                "options" | "imports" | "perSystem" | "colmena" | "network" | "defaults"
+            )
+            && !self
+                .prefix
+                .iter()
+                .any(|p| matches!(p.as_str(), "machines" | "colmena" | "nodes"))
+            && export_split(&self.prefix).is_none()
+            && is_module_function(e)
+            && sets_nixos_options(e)
     }
 
     /// `lib.genAttrs NAMES (n: { ... })` and `lib.mapAttrs (n: v: { ... }) SET`: the body once
@@ -3053,7 +3135,11 @@ impl Walker {
                 if let Some(r @ ModuleRef::Path(..)) = refs.into_iter().next() {
                     self.out.exports.push((name, r));
                 }
-            } else if !network_like && module_set && is_module_function(&v) {
+            } else if !network_like
+                && module_set
+                && is_module_function(&v)
+                && !self.exported.iter().any(|(n, _)| *n == name)
+            {
                 // `{ web = { config, pkgs, ... }: { ... }; }`: a set of modules written in
                 // place (a NixOps network without `network`, a `nixosModules` file).
                 let split = ExportSplit {

@@ -908,3 +908,29 @@ fn a_clan_service_module() {
     assert_eq!(a.len(), 1, "{:?}", idx.assignments);
     assert_ne!(a[0].module, 0, "a module of its own");
 }
+
+#[test]
+fn a_module_given_to_a_custom_option() {
+    // `local.desktops.NAME = { config, pkgs, ... }: { ... }` in a flake-parts module: a module
+    // of its own; home-manager modules and flake-parts' perSystem are not.
+    let src = "{ self, ... }: { local.desktops.ruan = { config, pkgs, ... }: { services.transmission.openPeerPorts = true; }; }";
+    let idx = FileIndex::build(src);
+    let a: Vec<_> = idx
+        .assignments
+        .iter()
+        .filter(|a| a.path.join(".") == "services.transmission.openPeerPorts")
+        .collect();
+    assert_eq!(a.len(), 1, "{:?}", idx.assignments);
+    assert_ne!(a[0].module, 0);
+    for src in [
+        "{ ... }: { my.users.alice = { pkgs, ... }: { home.packages = [ ]; services.x.enable = true; }; }",
+        "{ ... }: { perSystem = { pkgs, ... }: { services.x.enable = true; }; }",
+    ] {
+        let idx = FileIndex::build(src);
+        assert!(
+            idx.assignments.iter().all(|a| !a.path.join(".").starts_with("services.")),
+            "{src}: {:?}",
+            idx.assignments
+        );
+    }
+}
