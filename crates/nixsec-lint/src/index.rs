@@ -109,6 +109,9 @@ pub struct Origin {
     pub range: TextRange,
     /// How.
     pub kind: OriginKind,
+    /// The value bound to the name used at `range` (`let pw = builtins.readFile ./pw;`), when
+    /// the value is reached through a name bound in the file.
+    pub bound: Option<TextRange>,
 }
 
 /// How a value comes from a file.
@@ -128,13 +131,13 @@ pub enum OriginKind {
         path: String,
     },
     /// A store file written from the configuration: `pkgs.writeText` and its kin,
-    /// `builtins.toFile`.
+    /// `builtins.toFile`, `format.generate` of `pkgs.formats`.
     Written {
         /// The function's name (`writeText`, `writeShellScript`, `toFile`).
         func: String,
         /// The file's name, when it is a literal.
         name: Option<String>,
-        /// The text written, when it is known.
+        /// The text written, when it is known (for `format.generate`, the value written).
         text: Option<Val>,
         /// The text names a secret deployed at run time (`/run/secrets/…`, `/run/agenix/…`,
         /// `config.sops.secrets.…`, `config.age.secrets.…`, `$CREDENTIALS_DIRECTORY`): the file
@@ -3348,6 +3351,37 @@ impl Walker {
                     None => items,
                 };
                 Some(Val::new(Value::List(items), range))
+            }
+            // `lib.concatStrings [ ''…'' ''…'' ]`: the text, when every piece of it is known.
+            ("concatStrings", [l]) | ("concatStringsSep", [_, l]) => {
+                let sep = match args.as_slice() {
+                    [sep, _] => self.eval(sep, scope, depth + 1).v.as_str()?.to_string(),
+                    _ => String::new(),
+                };
+                let Value::List(items) = self.eval(l, scope, depth + 1).v else {
+                    return None;
+                };
+                let mut text = Vec::with_capacity(items.len());
+                let mut interp = false;
+                for i in &items {
+                    match &i.v {
+                        Value::Str(t) => text.push(t.as_str()),
+                        Value::Interp(t) => {
+                            interp = true;
+                            text.push(t.as_str());
+                        }
+                        _ => return None,
+                    }
+                }
+                let joined = text.join(&sep);
+                Some(Val::new(
+                    if interp {
+                        Value::Interp(joined)
+                    } else {
+                        Value::Str(joined)
+                    },
+                    range,
+                ))
             }
             (f, [.., last]) if !TRANSFORM.contains(&f) => {
                 let v = self.eval(last, scope, depth + 1);
