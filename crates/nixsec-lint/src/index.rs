@@ -1337,6 +1337,15 @@ impl Walker {
                     _ => self.leaf(e, key_range),
                 }
             }
+            // `containers.<n>.config = { config, pkgs, ... }: { … }`: the container's module,
+            // a function, is walked as a module is.
+            ast::Expr::Lambda(l) if module_valued(&self.prefix) => {
+                if let Some(body) = l.body() {
+                    self.scope.push(Frame::Params(l.clone()));
+                    self.walk(&body, key_range);
+                    self.scope.pop();
+                }
+            }
             _ => self.leaf(e, key_range),
         }
         self.depth -= 1;
@@ -1515,6 +1524,15 @@ fn self_relative(e: &ast::Expr) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// An option whose value is a NixOS module, which may be written as a function:
+/// `containers.<n>.config`, `specialisation.<n>.configuration`.
+fn module_valued(prefix: &[String]) -> bool {
+    matches!(
+        prefix,
+        [c, _, m] if (c == "containers" && m == "config") || (c == "specialisation" && m == "configuration")
+    )
 }
 
 /// The top-level option namespaces of NixOS (and home-manager) itself: a module that sets

@@ -544,6 +544,28 @@ let key = ./secrets/wg0.key; in
         );
     }
 
+    /// A container's module written as a function is read as the module it is.
+    #[test]
+    fn container_modules_written_as_functions() {
+        let src = r#"{
+  containers.ldap = {
+    autoStart = true;
+    config = { config, pkgs, ... }: {
+      services.openldap.settings.attrs.olcRootPW = builtins.readFile /srv/keys/.secret-ldap-root;
+    };
+  };
+  specialisation.demo.configuration = { lib, ... }: { services.foo.passwordFile = ./secrets/demo-pw; };
+}"#;
+        assert_eq!(
+            hits(src, ID),
+            [
+                h("builtins.readFile /srv/keys/.secret-ldap-root", 5, High),
+                // A specialisation is a variant of the system: conditional.
+                hc("./secrets/demo-pw", 8, High),
+            ]
+        );
+    }
+
     /// NixOps and colmena read `deployment.keys.<name>.keyFile` at deploy time (`toString`).
     #[test]
     fn deployment_key_files_are_not_copied() {
