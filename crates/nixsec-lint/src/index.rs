@@ -2746,8 +2746,9 @@ impl Walker {
     }
 
     /// A NixOps network file: `{ network.description = ...; defaults = { ... }; NAME = MODULE;
-    /// ... }` (maybe behind a function and a `let`), told by a `network` attribute or by
-    /// `defaults` beside a machine with `deployment` settings. Each machine is a system, with
+    /// ... }` (maybe behind a function and a `let`), told by a `network` attribute, by
+    /// `defaults` beside a machine with `deployment` settings, or by machines that all have
+    /// `deployment` settings (a physical network file). Each machine is a system, with
     /// `defaults`, as in a colmena hive.
     fn nixops_network(&mut self, e: &ast::Expr) {
         let Some(cur) = under_functions_and_lets(e) else {
@@ -2759,6 +2760,10 @@ impl Walker {
         let mut network = false;
         let mut defaults = false;
         let mut deployed = false;
+        // A physical network file: every machine a module (a function or a set) with
+        // `deployment` settings, no `network` (it is in the logical file it is used with).
+        let mut machines = 0;
+        let mut all_deployed = true;
         for apv in set.attrpath_values() {
             let Some(first) = apv
                 .attrpath()
@@ -2772,11 +2777,17 @@ impl Walker {
                 "defaults" => defaults = true,
                 _ => {
                     let text = apv.syntax().text().to_string();
-                    deployed |= text.contains("deployment.") || text.contains("deployment =");
+                    let here = text.contains("deployment.") || text.contains("deployment =");
+                    deployed |= here;
+                    let module = apv.value().is_some_and(|v| {
+                        matches!(unparen(&v), ast::Expr::Lambda(_) | ast::Expr::AttrSet(_))
+                    });
+                    machines += 1;
+                    all_deployed &= here && module;
                 }
             }
         }
-        if network || (defaults && deployed) {
+        if network || (defaults && deployed) || (machines > 0 && all_deployed) {
             // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
             let colmena = set.attrpath_values().any(|apv| {
                 apv.attrpath()

@@ -40,6 +40,9 @@ struct SecretLiteral;
 
 crate::lint_rule!("NIX-033", SecretLiteral);
 
+/// The key a `deployment.keys.<name>.text` literal is judged under.
+const KEY_TEXT: &str = "deployment-key-text";
+
 /// The matcher, compiled once.
 static SCANNER: LazyLock<Scanner> = LazyLock::new(Scanner::new);
 
@@ -328,6 +331,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     }
     let named = match key.as_str() {
         "psk" | "pskraw" | "wpapsk" => Some("a WPA pre-shared key"),
+        k if k == normalize(KEY_TEXT) => Some("a deployment key's text"),
         "presharedkey" => Some("a pre-shared key"),
         "privatekey" if !text.contains("-----BEGIN") => Some("a private key"),
         _ => None,
@@ -437,7 +441,12 @@ fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> b
     if password_option(&a.path) || not_an_option(&a.path) {
         return false;
     }
-    let last = a.path.last().map_or("", String::as_str);
+    // A NixOps or colmena key's text is the key: judged as a secret named so.
+    let last = if a.is(&["deployment", "keys", "*", "text"]) {
+        KEY_TEXT
+    } else {
+        a.path.last().map_or("", String::as_str)
+    };
     let mut place = String::new();
     visit(&a.value, last, &mut place, f)
         || a.origins.iter().any(|o| match &o.kind {
@@ -822,6 +831,24 @@ let tok = "{GH}"; in
         ] {
             none(src);
         }
+    }
+
+    /// A NixOps or colmena key's text is the key itself.
+    #[test]
+    fn deployment_key_texts() {
+        let f = findings(
+            r#"{ web = { ... }: { deployment.keys.sso-client.text = "Zr8qLw2mXn5vKp9tYs3h"; }; }"#,
+            ID,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].finding.message,
+            "`deployment.keys.sso-client.text` is a deployment key's text in plain text (`…[redacted, 20 chars]`)"
+        );
+        none(
+            r#"{ web = { config, ... }: { deployment.keys.sso-client.text = "${config.sops.placeholder.sso}"; }; }"#,
+        );
+        none(r#"{ web = { ... }: { deployment.keys.sso-client.keyFile = "/run/keys/sso"; }; }"#);
     }
 
     /// `format.generate` writes its value to the store: its secrets are literals too.
