@@ -128,7 +128,7 @@ pub(super) fn has_ldif_hash(text: &str) -> bool {
 
 /// A key of a value a client sends as it is (`bindPassword`, `bind.pw`, `bind_pw`, Dovecot's
 /// `dnpass`): what is written there is the password itself, however it looks.
-fn client_key(key: &str) -> bool {
+pub(super) fn client_key(key: &str) -> bool {
     let n = super::secret_file_copied::normalize(key);
     n.contains("bind") || n.starts_with("dnpass")
 }

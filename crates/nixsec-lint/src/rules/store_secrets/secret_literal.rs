@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use nixsec_secrets::{is_placeholder, redact, Scanner, ALLOWLIST};
 use rnix::TextRange;
 
-use super::password_hash_in_store::{hash_literal, ldap_hash};
+use super::password_hash_in_store::{client_key, hash_literal, ldap_hash};
 use super::secret_file_copied::{normalize, not_an_option, password_option};
 
 /// An `access-tokens = host=TOKEN …` line whose every token is a substitution (`${…}`,
@@ -57,6 +57,9 @@ struct Literal<'a> {
     /// The innermost attribute name it is the value of (the option's last component, or a key
     /// inside an attribute set value); empty for text written to a file.
     key: &'a str,
+    /// It is a client's bind credential (`bind.pw`, `bindPassword`): sent as written, so it is
+    /// the password even when it looks like a hash.
+    client: bool,
 }
 
 /// One secret found in a literal (redacted).
@@ -75,6 +78,7 @@ struct Secret {
 fn visit<'a>(
     v: &'a Val,
     key: &'a str,
+    client: bool,
     place: &mut String,
     f: &mut dyn FnMut(Literal<'a>, &str) -> bool,
 ) -> bool {
@@ -84,13 +88,14 @@ fn visit<'a>(
                 text: s,
                 range: v.range,
                 key,
+                client,
             },
             place,
         ),
         Value::List(items) => items.iter().enumerate().any(|(n, i)| {
             let mark = place.len();
             let _ = write!(place, "[{n}]");
-            let stop = visit(i, key, place, f);
+            let stop = visit(i, key, client, place, f);
             place.truncate(mark);
             stop
         }),
@@ -98,7 +103,8 @@ fn visit<'a>(
             let mark = place.len();
             place.push('.');
             place.push_str(k);
-            let stop = visit(x, k.rsplit('.').next().unwrap_or(k), place, f);
+            let client = client || k.split('.').any(client_key);
+            let stop = visit(x, k.rsplit('.').next().unwrap_or(k), client, place, f);
             place.truncate(mark);
             stop
         }),
@@ -135,7 +141,7 @@ fn reference_key(key: &str) -> bool {
     let n = normalize(key);
     [
         "map", "maps", "file", "files", "path", "paths", "command", "cmd", "dir", "directory",
-        "url", "uri", "name", "policy", "length",
+        "url", "uri", "name", "policy", "length", "attr", "attrs", "filter", "query",
     ]
     .iter()
     .any(|e| n.ends_with(e))
@@ -200,8 +206,9 @@ fn written_password(v: &str) -> bool {
 }
 
 /// Names of directives and settings whose argument is a password (`OIDCCryptoPassphrase`,
-/// `OIDCClientSecret`, `AuthLDAPBindPassword`, `bind_pw`, `userPassword`): the name ends in
-/// the word, and is no reference (`*File`, `*_maps`).
+/// `OIDCClientSecret`, `AuthLDAPBindPassword`, `bind_pw`, `userPassword`, Redis'
+/// `requirepass`, Dovecot's `dnpass`): the name ends in the word, and is no reference
+/// (`*File`, `*_maps`).
 fn password_directive(name: &str) -> bool {
     let n = normalize(name);
     !name.is_empty()
@@ -209,7 +216,16 @@ fn password_directive(name: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         // Not `pass` alone: nginx's `proxy_pass`, `fastcgi_pass` name upstreams.
-        && ["password", "passwd", "passphrase", "secret", "pw", "psk", "requirepass"]
+        && [
+            "password",
+            "passwd",
+            "passphrase",
+            "secret",
+            "pw",
+            "psk",
+            "requirepass",
+            "dnpass",
+        ]
             .iter()
             .any(|w| n.ends_with(w))
         && !reference_key(name)
@@ -325,7 +341,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     // secret.
     if key.starts_with("hashed")
         || nixsec_secrets::is_password_hash(text.trim())
-        || (!text.contains('\n') && hash_literal(lit.key, text))
+        || (!text.contains('\n') && !lit.client && hash_literal(lit.key, text))
     {
         return Vec::new();
     }
@@ -365,7 +381,10 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                     .and_then(|n| lines.get(n))
                     .is_none_or(|l| {
                         let substituted = h.kind == "nix-access-tokens" && substituted_tokens(l);
-                        !(line_has_hash(l) || substituted)
+                        // `pass_attrs = uid=user,userPassword=password`: a mapping, no value.
+                        let mapping = h.kind.ends_with("-assignment")
+                            && h.redacted.split_once('=').is_some_and(|(k, _)| reference_key(k.trim()));
+                        !(line_has_hash(l) || substituted || mapping)
                     })
             })
             .map(|h| Secret {
@@ -406,10 +425,12 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         }];
     }
     // The string is the value of a password or token option: judged as the assignment
-    // `key = "value"` would be.
+    // `key = "value"` would be; a key the matcher does not know for one (`rootpw`, `bind.pw`)
+    // as `password = "value"`.
+    let known = ASSIGNMENT_WORDS.iter().any(|w| key.contains(w));
     if multi
         || text.contains('"')
-        || !ASSIGNMENT_WORDS.iter().any(|w| key.contains(w))
+        || !(known || password_directive(lit.key))
         || reference(text)
         || reference_key(lit.key)
         || reference_value(text)
@@ -417,10 +438,12 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     {
         return Vec::new();
     }
-    let line = format!("{} = \"{text}\"", snake(lit.key));
-    SCANNER
-        .scan(AS_CONFIG, line.as_bytes())
-        .into_iter()
+    let scan = |name: &str| SCANNER.scan(AS_CONFIG, format!("{name} = \"{text}\"").as_bytes());
+    let mut hits = if known { scan(&snake(lit.key)) } else { Vec::new() };
+    if hits.is_empty() && password_directive(lit.key) {
+        hits = scan("password");
+    }
+    hits.into_iter()
         .take(1)
         .map(|h| Secret {
             what: match h.kind {
@@ -448,9 +471,10 @@ fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> b
         a.path.last().map_or("", String::as_str)
     };
     let mut place = String::new();
-    visit(&a.value, last, &mut place, f)
+    let client = a.path.iter().any(|c| client_key(c));
+    visit(&a.value, last, client, &mut place, f)
         || a.origins.iter().any(|o| match &o.kind {
-            OriginKind::Written { text: Some(t), .. } => visit(t, "", &mut place, f),
+            OriginKind::Written { text: Some(t), .. } => visit(t, "", false, &mut place, f),
             _ => false,
         })
 }
@@ -664,6 +688,24 @@ let tok = "{GH}"; in
             .len(),
             1
         );
+        // A key named for a password the matcher does not know.
+        assert_eq!(
+            hits(r#"{ site.ldap.bind.pw = "Xk4mQ9vLr2Tw8Zp"; }"#, ID).len(),
+            1
+        );
+        assert_eq!(
+            hits(r#"{ services.dovecot.ldap.dnpass = "Xk4mQ9vLr2Tw8Zp"; }"#, ID).len(),
+            1
+        );
+        // A bind credential is sent as written: a hash-looking one is the password itself.
+        assert_eq!(
+            hits(
+                r#"{ site.ldap.bind.pw = "{SSHA}q1w2e3r4t5y6u7i8o9p0aSdFgHjK"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
         // A word is not a password, a short value not a token (the matcher's rules).
         none(r#"{ services.foo.settings.password_policy = "strict"; }"#);
         none(r#"{ services.foo.settings.token = "abc"; }"#);
@@ -826,6 +868,8 @@ let tok = "{GH}"; in
             r#"{ services.x.settings.secret_path = "/var/lib/x/secret"; }"#,
             r#"{ services.x.settings.token_command = "cat /var/lib/x/token"; }"#,
             r#"{ services.x.settings.password = "file:/var/lib/x/pw"; }"#,
+            // An attribute mapping names where the password is.
+            r#"{ environment.etc."dovecot/ldap.conf".text = "hosts = ldap\npass_attrs = uid=user,userPassword=password\n"; }"#,
             r#"{ nix.extraOptions = "access-tokens = github.com=${token}"; }"#,
             r#"{ nix.extraOptions = lib.concatStringsSep "\n" [ "a = b" "access-tokens = github.com=$GH_TOKEN" ]; }"#,
         ] {
