@@ -337,6 +337,15 @@ impl Walker {
         while let ast::Expr::Apply(inner) = &head {
             head = inner.lambda()?;
         }
+        // `toString (pkgs.writeText …)`: the file is written all the same (`toString` of a path
+        // names it in place, so a path stays no origin).
+        if head_name(&head).is_some_and(|h| h == "toString") {
+            let (_, args) = unroll(a)?;
+            return match self.origin_kind(args.last()?, scope, depth + 1)? {
+                k @ OriginKind::Written { .. } => Some(k),
+                _ => None,
+            };
+        }
         let known = head_name(&head).is_some_and(|h| {
             [
                 READERS,

@@ -619,6 +619,15 @@ let key = ./secrets/wg0.key; in
             .len(),
             1
         );
+        // `toString` of a written file: written all the same.
+        assert_eq!(
+            hits(
+                r#"{ pkgs, ... }: { disko.devices.disk.main.content.passwordFile = toString (pkgs.writeText "disk-pw" "hunter22"); }"#,
+                ID
+            )
+            .len(),
+            1
+        );
         // ... but a config file written for a file option is not a secret file.
         none(r#"{ pkgs, ... }: { services.foo.configFile = pkgs.writeText "foo.conf" "x = 1"; }"#);
     }
