@@ -27,6 +27,25 @@ fn substituted_tokens(line: &str) -> bool {
     })
 }
 
+/// The value given to `key` on a line (`key=v`, `key: v`, `key "v"`), unquoted.
+fn assigned_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let at = line.find(key)? + key.len();
+    let rest = line[at..]
+        .trim_start()
+        .trim_start_matches(['=', ':'])
+        .trim_start();
+    match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].split(q).next(),
+        _ => rest.split_whitespace().next(),
+    }
+}
+
+/// A value a program fills in when it runs: a shell substitution or variable (`$(…)`, `$x`,
+/// `` `…` ``), a `printf` format (`%s`).
+fn run_time_value(v: &str) -> bool {
+    v.starts_with('$') || v.starts_with('`') || v.starts_with('%') || v.contains("$(")
+}
+
 /// A line that gives a password hash (`userPassword: {SSHA}…`, `rootpw $6$…`).
 fn line_has_hash(line: &str) -> bool {
     line.split(|c: char| c.is_whitespace() || matches!(c, '=' | ':' | '"' | '\''))
@@ -382,9 +401,17 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                     .is_none_or(|l| {
                         let substituted = h.kind == "nix-access-tokens" && substituted_tokens(l);
                         // `pass_attrs = uid=user,userPassword=password`: a mapping, no value.
-                        let mapping = h.kind.ends_with("-assignment")
-                            && h.redacted.split_once('=').is_some_and(|(k, _)| reference_key(k.trim()));
-                        !(line_has_hash(l) || substituted || mapping)
+                        let key = h
+                            .redacted
+                            .split_once('=')
+                            .map(|(k, _)| k.trim())
+                            .filter(|_| h.kind.ends_with("-assignment"));
+                        let mapping = key.is_some_and(reference_key);
+                        // `X=$(cat …)`, `X=%s`, `--rawfile pass "$in/…"`: filled in at run time.
+                        let filled = key
+                            .and_then(|k| assigned_value(l, k))
+                            .is_some_and(run_time_value);
+                        !(line_has_hash(l) || substituted || mapping || filled)
                     })
             })
             .map(|h| Secret {
@@ -868,6 +895,8 @@ let tok = "{GH}"; in
             r#"{ services.x.settings.secret_path = "/var/lib/x/secret"; }"#,
             r#"{ services.x.settings.token_command = "cat /var/lib/x/token"; }"#,
             r#"{ services.x.settings.password = "file:/var/lib/x/pw"; }"#,
+            // Filled in when the script runs.
+            r#"{ systemd.services.x.script = "export API_SECRET=$(cat /var/lib/x/secret)\nprintf 'DB_PASSWORD=%s\\n' \"$pw\" > env\njq --rawfile pass \"$dir/pw\" .\n"; }"#,
             // An attribute mapping names where the password is.
             r#"{ environment.etc."dovecot/ldap.conf".text = "hosts = ldap\npass_attrs = uid=user,userPassword=password\n"; }"#,
             r#"{ nix.extraOptions = "access-tokens = github.com=${token}"; }"#,
