@@ -1049,6 +1049,58 @@ fn tracked_files_are_never_ignored() {
     );
 }
 
+/// An encrypted `.nix` file (git-crypt, age) is skipped, listed with `-v` and counted as
+/// skipped, not reported as a parse error; the files beside it are linted.
+#[test]
+fn encrypted_files_are_skipped_not_errors() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let root = d.path();
+    let mut locked = b"\0GITCRYPT\0".to_vec();
+    locked.extend_from_slice(&[0x8f, 0x00, 0xd3, 0xfe, 0x41, 0x07]);
+    std::fs::write(root.join("vars.nix"), locked).expect("write");
+    std::fs::write(
+        root.join("wifi.nix"),
+        "age-encryption.org/v1\n-> X25519 c2FsdA\nYm9keQ\n",
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("host.nix"),
+        "{ networking.firewall.enable = false; }\n",
+    )
+    .expect("write");
+    let (_, v) = run_json(nixsec().current_dir(root).args([
+        "lint",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        ".",
+    ]));
+    assert_eq!(rows(&v), [row("NIX-070", "host.nix", 1, 32, "fail", false)]);
+    assert_eq!(
+        v["skipped"],
+        serde_json::json!([
+            "vars.nix: encrypted (git-crypt): not linted",
+            "wifi.nix: encrypted (age): not linted"
+        ])
+    );
+    let out = nixsec()
+        .current_dir(root)
+        .args(["lint", "-v", "--fail-on", "none", "."])
+        .output()
+        .expect("run");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert!(
+        text.contains("nixsec lint: 1 files (2 skipped), 0 configurations"),
+        "{text}"
+    );
+    assert!(
+        text.contains("skipped: vars.nix: encrypted (git-crypt): not linted"),
+        "{text}"
+    );
+    assert!(!text.contains("parse-error"), "{text}");
+}
+
 /// What it got wrong: an unfollowed import makes a default-based finding conditional; a known
 /// module set (srvos) is known; `AllowUsers`/`AllowGroups` keep root out; `extraConfig` is
 /// read; NIX-027 points at the call; one shared list is one finding.

@@ -1912,6 +1912,43 @@ mod tests {
         }
     }
 
+    /// A physical NixOps network file: no `network`, no `defaults`, every machine a module
+    /// with `deployment` settings (it is evaluated with a logical file beside it).
+    #[test]
+    fn nixops_physical_network_files() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "physical.nix",
+            "{
+  gateway = { ... }: {
+    deployment.targetHost = \"10.0.0.1\";
+    imports = [ ./gateway.nix ];
+  };
+  store = { deployment.targetEnv = \"libvirtd\"; };
+}
+",
+        );
+        write(root, "gateway.nix", "{ boot.loader.grub.enable = true; }");
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let entries: Vec<&str> = out
+            .configurations
+            .iter()
+            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
+            .collect();
+        assert_eq!(entries, ["nixops.gateway", "nixops.store"]);
+        // A set of ordinary attributes is no network.
+        let d1 = tempfile::tempdir().expect("tempdir");
+        write(
+            d1.path(),
+            "hosts.nix",
+            "{ gateway = { address = \"10.0.0.1\"; }; store = { deployment.targetHost = \"s\"; }; }\n",
+        );
+        let out = lint(&[d1.path().to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        assert!(out.configurations.is_empty());
+    }
+
     #[test]
     fn a_module_a_host_imports_is_judged_with_the_host_only() {
         let d0 = tempfile::tempdir().expect("tempdir");

@@ -63,7 +63,7 @@ pub struct LintOutput {
     /// nothing.
     pub warnings: Vec<String>,
     /// `.nix` files not read, with why (ignored and untracked, a link leading outside, an
-    /// unreadable directory).
+    /// unreadable directory, encrypted).
     pub skipped: Vec<(String, String)>,
 }
 
@@ -95,6 +95,8 @@ pub struct Indexed {
     pub size: usize,
     /// Why it could not be read, if so.
     pub read_error: Option<String>,
+    /// Why it was not linted on purpose (`encrypted (git-crypt)`): skipped, not an error.
+    pub skipped: Option<String>,
     /// Kind of each of its modules.
     pub kinds: Vec<ModuleKind>,
     /// It sets `system.stateVersion` or `networking.hostName`, or imports a hardware
@@ -150,15 +152,25 @@ impl Indexed {
         // A file above the limit is not read at all (generated data, not configuration). The
         // file is opened once: its size comes from the open file, not from a second look-up of
         // its path.
-        let (size, src, read_error) = match std::fs::File::open(&f.path) {
+        let (size, src, read) = match std::fs::File::open(&f.path) {
             Ok(file) => {
                 let size = file.metadata().map_or(0, |m| m.len());
                 let (src, err) = read_limited(file, size);
                 (size, src, err)
             }
-            Err(e) => (0, String::new(), Some(format!("cannot read: {e}"))),
+            Err(e) => (
+                0,
+                String::new(),
+                Some(Unread::Error(format!("cannot read: {e}"))),
+            ),
+        };
+        let (read_error, skipped) = match read {
+            Some(Unread::Error(e)) => (Some(e), None),
+            Some(Unread::Encrypted(how)) => (None, Some(format!("encrypted ({how}): not linted"))),
+            None => (None, None),
         };
         let mut out = Indexed::from_source(f.canon.clone(), f.display.clone(), src, read_error);
+        out.skipped = skipped;
         if out.size == 0 {
             out.size = usize::try_from(size).unwrap_or(usize::MAX);
         }
@@ -280,6 +292,7 @@ impl Indexed {
             lines,
             size,
             read_error,
+            skipped: None,
             kinds,
             host_like,
             clan,
@@ -296,32 +309,62 @@ fn nixos_only(a: &Assignment) -> bool {
     ) || a.is(&["services", "openssh", "settings", "*"])
 }
 
+/// Why a file's text is not there.
+enum Unread {
+    /// It could not be read, or is no text.
+    Error(String),
+    /// It is encrypted, by this tool.
+    Encrypted(&'static str),
+}
+
+/// The tool that encrypted a file, by its first bytes: git-crypt (`\0GITCRYPT\0`), age (binary
+/// or armored), OpenPGP (armored).
+fn encrypted_by(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\0GITCRYPT\0") {
+        Some("git-crypt")
+    } else if bytes.starts_with(b"age-encryption.org/v1\n")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    {
+        Some("age")
+    } else if bytes.starts_with(b"-----BEGIN PGP MESSAGE-----") {
+        Some("OpenPGP")
+    } else {
+        None
+    }
+}
+
 /// The text of an open file of `size` bytes: empty with why when it is above the limit, cannot
-/// be read or is not UTF-8.
-fn read_limited(mut file: std::fs::File, size: u64) -> (String, Option<String>) {
+/// be read, is encrypted or is not UTF-8.
+fn read_limited(mut file: std::fs::File, size: u64) -> (String, Option<Unread>) {
     use std::io::Read as _;
     if size > crate::guard::MAX_FILE_BYTES {
         return (
             String::new(),
-            Some(format!(
+            Some(Unread::Error(format!(
                 "not linted: {:.1} MB, larger than the {} MiB limit for a Nix file (generated data?)",
                 size as f64 / 1e6,
                 crate::guard::MAX_FILE_BYTES >> 20
-            )),
+            ))),
         );
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     if let Err(e) = file.read_to_end(&mut bytes) {
-        return (String::new(), Some(format!("cannot read: {e}")));
+        return (
+            String::new(),
+            Some(Unread::Error(format!("cannot read: {e}"))),
+        );
+    }
+    if let Some(how) = encrypted_by(&bytes) {
+        return (String::new(), Some(Unread::Encrypted(how)));
     }
     match String::from_utf8(bytes) {
         Ok(s) => (s, None),
         Err(e) => (
             String::new(),
-            Some(format!(
+            Some(Unread::Error(format!(
                 "not UTF-8 text (invalid byte at offset {})",
                 e.utf8_error().valid_up_to()
-            )),
+            ))),
         ),
     }
 }
@@ -436,8 +479,13 @@ pub fn lint(
         let mut warnings = Vec::new();
         let active: Vec<&str> = rules.iter().map(|r| r.id).collect();
         apply_suppressions(&files, &mut findings, &mut warnings, &active);
+        // Encrypted files are skipped, as the walk's are: listed, not counted as linted.
+        let encrypted: Vec<(String, String)> = files
+            .iter()
+            .filter_map(|f| Some((f.display.clone(), f.skipped.clone()?)))
+            .collect();
         LintOutput {
-            files: files.len(),
+            files: files.len() - encrypted.len(),
             bytes: files.iter().map(|f| f.size as u64).sum(),
             findings,
             configurations: configs
@@ -446,10 +494,11 @@ pub fn lint(
                 .map(|c| c.summary(&files))
                 .collect(),
             warnings,
-            skipped: Vec::new(),
+            skipped: encrypted,
         }
     });
-    out.skipped = skipped;
+    out.skipped.extend(skipped);
+    out.skipped.sort();
     progress.finish();
     Ok(out)
 }
@@ -553,6 +602,9 @@ fn collect_paths(v: &crate::value::Value, out: &mut Vec<String>) {
 #[must_use]
 pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
     let mut out = Vec::new();
+    if f.skipped.is_some() {
+        return out;
+    }
     if let Some(why) = &f.read_error {
         out.push(error_finding(f, TextRange::empty(0.into()), why, NOT_READ));
         return out;

@@ -109,6 +109,9 @@ pub struct Origin {
     pub range: TextRange,
     /// How.
     pub kind: OriginKind,
+    /// The value bound to the name used at `range` (`let pw = builtins.readFile ./pw;`), when
+    /// the value is reached through a name bound in the file.
+    pub bound: Option<TextRange>,
 }
 
 /// How a value comes from a file.
@@ -128,13 +131,13 @@ pub enum OriginKind {
         path: String,
     },
     /// A store file written from the configuration: `pkgs.writeText` and its kin,
-    /// `builtins.toFile`.
+    /// `builtins.toFile`, `format.generate` of `pkgs.formats`.
     Written {
         /// The function's name (`writeText`, `writeShellScript`, `toFile`).
         func: String,
         /// The file's name, when it is a literal.
         name: Option<String>,
-        /// The text written, when it is known.
+        /// The text written, when it is known (for `format.generate`, the value written).
         text: Option<Val>,
         /// The text names a secret deployed at run time (`/run/secrets/…`, `/run/agenix/…`,
         /// `config.sops.secrets.…`, `config.age.secrets.…`, `$CREDENTIALS_DIRECTORY`): the file
@@ -1489,6 +1492,15 @@ impl Walker {
                     _ => self.leaf(e, key_range),
                 }
             }
+            // `containers.<n>.config = { config, pkgs, ... }: { … }`: the container's module,
+            // a function, is walked as a module is.
+            ast::Expr::Lambda(l) if module_valued(&self.prefix) => {
+                if let Some(body) = l.body() {
+                    self.scope.push(Frame::Params(l.clone()));
+                    self.walk(&body, key_range);
+                    self.scope.pop();
+                }
+            }
             _ => self.leaf(e, key_range),
         }
         self.depth -= 1;
@@ -1821,6 +1833,15 @@ fn self_relative(e: &ast::Expr) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// An option whose value is a NixOS module, which may be written as a function:
+/// `containers.<n>.config`, `specialisation.<n>.configuration`.
+fn module_valued(prefix: &[String]) -> bool {
+    matches!(
+        prefix,
+        [c, _, m] if (c == "containers" && m == "config") || (c == "specialisation" && m == "configuration")
+    )
 }
 
 /// The top-level option namespaces of NixOS (and home-manager) itself: a module that sets
@@ -3155,8 +3176,9 @@ impl Walker {
     }
 
     /// A NixOps network file: `{ network.description = ...; defaults = { ... }; NAME = MODULE;
-    /// ... }` (maybe behind a function and a `let`), told by a `network` attribute or by
-    /// `defaults` beside a machine with `deployment` settings. Each machine is a system, with
+    /// ... }` (maybe behind a function and a `let`), told by a `network` attribute, by
+    /// `defaults` beside a machine with `deployment` settings, or by machines that all have
+    /// `deployment` settings (a physical network file). Each machine is a system, with
     /// `defaults`, as in a colmena hive.
     fn nixops_network(&mut self, e: &ast::Expr) {
         let Some(cur) = under_functions_and_lets(e) else {
@@ -3168,6 +3190,10 @@ impl Walker {
         let mut network = false;
         let mut defaults = false;
         let mut deployed = false;
+        // A physical network file: every machine a module (a function or a set) with
+        // `deployment` settings, no `network` (it is in the logical file it is used with).
+        let mut machines = 0;
+        let mut all_deployed = true;
         for apv in set.attrpath_values() {
             let Some(first) = apv
                 .attrpath()
@@ -3181,11 +3207,17 @@ impl Walker {
                 "defaults" => defaults = true,
                 _ => {
                     let text = apv.syntax().text().to_string();
-                    deployed |= text.contains("deployment.") || text.contains("deployment =");
+                    let here = text.contains("deployment.") || text.contains("deployment =");
+                    deployed |= here;
+                    let module = apv.value().is_some_and(|v| {
+                        matches!(unparen(&v), ast::Expr::Lambda(_) | ast::Expr::AttrSet(_))
+                    });
+                    machines += 1;
+                    all_deployed &= here && module;
                 }
             }
         }
-        if network || (defaults && deployed) {
+        if network || (defaults && deployed) || (machines > 0 && all_deployed) {
             // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
             let colmena = set.attrpath_values().any(|apv| {
                 apv.attrpath()
@@ -3783,6 +3815,37 @@ impl Walker {
                     None => items,
                 };
                 Some(Val::new(Value::List(items), range))
+            }
+            // `lib.concatStrings [ ''…'' ''…'' ]`: the text, when every piece of it is known.
+            ("concatStrings", [l]) | ("concatStringsSep", [_, l]) => {
+                let sep = match args.as_slice() {
+                    [sep, _] => self.eval(sep, scope, depth + 1).v.as_str()?.to_string(),
+                    _ => String::new(),
+                };
+                let Value::List(items) = self.eval(l, scope, depth + 1).v else {
+                    return None;
+                };
+                let mut text = Vec::with_capacity(items.len());
+                let mut interp = false;
+                for i in &items {
+                    match &i.v {
+                        Value::Str(t) => text.push(t.as_str()),
+                        Value::Interp(t) => {
+                            interp = true;
+                            text.push(t.as_str());
+                        }
+                        _ => return None,
+                    }
+                }
+                let joined = text.join(&sep);
+                Some(Val::new(
+                    if interp {
+                        Value::Interp(joined)
+                    } else {
+                        Value::Str(joined)
+                    },
+                    range,
+                ))
             }
             (f, [.., last]) if !TRANSFORM.contains(&f) => {
                 let v = self.eval(last, scope, depth + 1);

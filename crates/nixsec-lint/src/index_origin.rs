@@ -26,6 +26,10 @@ const WRITERS: &[&str] = &[
 /// Writers called with one attribute set (`name`, `text`, `destination`).
 const WRITERS_SET: &[&str] = &["writeTextFile", "writeShellApplication"];
 
+/// Writers of structured data called as `format.generate NAME VALUE` (`pkgs.formats.yaml { }`
+/// and its kin): the value is written to a store file.
+const GENERATORS: &[&str] = &["generate"];
+
 /// Functions that copy a path (their last argument) into the store.
 const COPIERS: &[&str] = &["filterSource", "cleanSource", "copyPathToStore"];
 
@@ -34,6 +38,20 @@ const READERS: &[&str] = &["readFile", "fileContents", "importJSON", "importTOML
 
 /// Functions whose result comes from what they parse (`fromJSON (readFile ./x)`).
 const PARSERS: &[&str] = &["fromJSON", "fromTOML"];
+
+/// Functions that return their last argument's text, trimmed or escaped
+/// (`lib.removeSuffix "\n" (builtins.readFile ./pw)`): a file read stays read.
+const STRING_EDITS: &[&str] = &[
+    "removeSuffix",
+    "removePrefix",
+    "trim",
+    "trimWith",
+    "escapeShellArg",
+    "escape",
+    "replaceStrings",
+    "toLower",
+    "toUpper",
+];
 
 /// The entry `key` of an attribute set literal (in parentheses or not).
 fn set_attr(e: &ast::Expr, key: &str) -> Option<ast::Expr> {
@@ -77,7 +95,11 @@ impl Walker {
         match lookup(&self.scope, name) {
             Found::Expr(x, idx) if self.depth < MAX_DEPTH => self
                 .origin_kind(&x, &self.scope[..=idx], self.depth + 1)
-                .map(|kind| Origin { range, kind })
+                .map(|kind| Origin {
+                    range,
+                    kind,
+                    bound: Some(x.syntax().text_range()),
+                })
                 .into_iter()
                 .collect(),
             _ => Vec::new(),
@@ -91,10 +113,20 @@ impl Walker {
         match e {
             ast::Expr::List(l) => {
                 for item in l.items() {
+                    if let ast::Expr::Str(_) = &item {
+                        self.collect_origins(&item, scope, depth + 1, out);
+                        continue;
+                    }
+                    // The values of a set in a list (`providers = [ { secret = s; } ]`).
+                    if let ast::Expr::AttrSet(set) = unparen(&item) {
+                        self.set_origins(&set, scope, depth + 1, out);
+                        continue;
+                    }
                     if let Some(kind) = self.origin_kind(&item, scope, depth + 1) {
                         out.push(Origin {
                             range: item.syntax().text_range(),
                             kind,
+                            bound: bound_at(&item, scope),
                         });
                     }
                 }
@@ -102,6 +134,26 @@ impl Walker {
             ast::Expr::Paren(p) => {
                 if let Some(x) = p.expr() {
                     self.collect_origins(&x, scope, depth + 1, out);
+                }
+            }
+            ast::Expr::LetIn(l) => {
+                let mut inner = scope.to_vec();
+                inner.push(Frame::Binds(l.syntax().clone()));
+                if let Some(body) = l.body() {
+                    self.collect_origins(&body, &inner, depth + 1, out);
+                }
+            }
+            // The pieces of `lib.concatStrings [ … ]` and `concatStringsSep SEP [ … ]`.
+            ast::Expr::Apply(a)
+                if unroll(a).is_some_and(|(f, args)| {
+                    matches!(
+                        (f.as_str(), args.len()),
+                        ("concatStrings", 1) | ("concatStringsSep", 2)
+                    ) && args.last().is_some_and(is_list)
+                }) =>
+            {
+                if let Some(l) = unroll(a).and_then(|(_, args)| args.last().cloned()) {
+                    self.collect_origins(&l, scope, depth + 1, out);
                 }
             }
             ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat) => {
@@ -121,6 +173,21 @@ impl Walker {
                     out.push(Origin {
                         range: e.syntax().text_range(),
                         kind,
+                        bound: bound_at(e, scope),
+                    });
+                }
+            }
+            // Each file read into a string is its own origin, at its interpolation
+            // (`"userPassword: ${pw}"`); a path interpolated makes the whole string one.
+            ast::Expr::Str(st) => {
+                let parts = self.string_parts(st, scope, depth);
+                if parts.path.is_none() && !parts.reads.is_empty() {
+                    out.extend(parts.reads);
+                } else if let Some(kind) = parts.into_kind() {
+                    out.push(Origin {
+                        range: e.syntax().text_range(),
+                        kind,
+                        bound: None,
                     });
                 }
             }
@@ -129,8 +196,23 @@ impl Walker {
                     out.push(Origin {
                         range: e.syntax().text_range(),
                         kind,
+                        bound: None,
                     });
                 }
+            }
+        }
+    }
+
+    /// The origins of the values of an attribute set literal, nested sets included.
+    fn set_origins(&self, set: &ast::AttrSet, scope: &[Frame], depth: u32, out: &mut Vec<Origin>) {
+        if depth > MAX_DEPTH || set.rec_token().is_some() {
+            return;
+        }
+        for apv in set.attrpath_values() {
+            match apv.value() {
+                Some(ast::Expr::AttrSet(inner)) => self.set_origins(&inner, scope, depth + 1, out),
+                Some(v) => self.collect_origins(&v, scope, depth + 1, out),
+                None => {}
             }
         }
     }
@@ -179,42 +261,59 @@ impl Walker {
     /// A string: `"${./x}"` copies the file; a string that interpolates a written or read
     /// file has that origin.
     fn string_origin(&self, s: &ast::Str, scope: &[Frame], depth: u32) -> Option<OriginKind> {
+        self.string_parts(s, scope, depth).into_kind()
+    }
+
+    /// What a string's interpolations come from.
+    fn string_parts(&self, s: &ast::Str, scope: &[Frame], depth: u32) -> StringParts {
+        let mut out = StringParts::default();
         // Most strings interpolate nothing.
-        s.syntax().children().next()?;
-        // The first path interpolated, with the text right after it (`"${./dir}/key"`).
-        let mut path: Option<String> = None;
+        if s.syntax().children().next().is_none() {
+            return out;
+        }
+        let Some(parts) = crate::value::str_parts(s) else {
+            return out;
+        };
         let mut extend = false;
-        let mut other = None;
-        for part in crate::value::str_parts(s)? {
+        for (n, part) in parts.iter().enumerate() {
             match part {
                 InterpolPart::Literal(l) => {
-                    if let (true, Some(p)) = (extend, path.as_mut()) {
+                    if let (true, Some(p)) = (extend, out.path.as_mut()) {
                         p.extend(l.chars().take_while(|c| !c.is_whitespace() && *c != '"'));
                     }
                     extend = false;
                 }
                 InterpolPart::Interpolation(i) => {
                     extend = false;
-                    match i
-                        .expr()
-                        .and_then(|x| self.origin_kind(&x, scope, depth + 1))
-                    {
+                    let Some(x) = i.expr() else { continue };
+                    match self.origin_kind(&x, scope, depth + 1) {
                         Some(OriginKind::Path(p) | OriginKind::Interpolated(p))
-                            if path.is_none() =>
+                            if out.path.is_none() =>
                         {
-                            path = Some(p);
+                            out.path = Some(p);
                             extend = true;
+                        }
+                        // A value read into a path (`"/var/lib/acme/${import ./domain.nix}/key.pem"`)
+                        // names a file: it is not the file's content.
+                        Some(OriginKind::Read { .. }) if in_path(&parts, n) => {}
+                        Some(k @ OriginKind::Read { .. }) => {
+                            out.other.get_or_insert_with(|| k.clone());
+                            out.reads.push(Origin {
+                                range: i.syntax().text_range(),
+                                kind: k,
+                                bound: bound_at(&x, scope),
+                            });
                         }
                         // A later path: the first one is reported.
                         Some(k) => {
-                            other.get_or_insert(k);
+                            out.other.get_or_insert(k);
                         }
                         None => {}
                     }
                 }
             }
         }
-        path.map(OriginKind::Interpolated).or(other)
+        out
     }
 
     /// A function call that copies, writes or reads a file.
@@ -238,10 +337,27 @@ impl Walker {
         while let ast::Expr::Apply(inner) = &head {
             head = inner.lambda()?;
         }
+        // `toString (pkgs.writeText …)`: the file is written all the same (`toString` of a path
+        // names it in place, so a path stays no origin).
+        if head_name(&head).is_some_and(|h| h == "toString") {
+            let (_, args) = unroll(a)?;
+            return match self.origin_kind(args.last()?, scope, depth + 1)? {
+                k @ OriginKind::Written { .. } => Some(k),
+                _ => None,
+            };
+        }
         let known = head_name(&head).is_some_and(|h| {
-            [READERS, PARSERS, COPIERS, WRITERS, WRITERS_SET]
-                .iter()
-                .any(|set| set.contains(&h.as_str()))
+            [
+                READERS,
+                PARSERS,
+                STRING_EDITS,
+                COPIERS,
+                WRITERS,
+                WRITERS_SET,
+                GENERATORS,
+            ]
+            .iter()
+            .any(|set| set.contains(&h.as_str()))
                 || matches!(h.as_str(), "path" | "cleanSourceWith" | "toFile")
         });
         if !known {
@@ -258,6 +374,12 @@ impl Walker {
                 k @ OriginKind::Read { .. } => Some(k),
                 _ => None,
             },
+            (f, [_, .., last]) | (f, [last]) if STRING_EDITS.contains(&f) => {
+                match self.origin_kind(last, scope, depth + 1)? {
+                    k @ OriginKind::Read { .. } => Some(k),
+                    _ => None,
+                }
+            }
             ("path", [arg]) if from_builtins(a) => Some(OriginKind::Copied {
                 func: name.clone(),
                 path: self.path_text(&set_attr(arg, "path")?, scope, depth + 1)?.0,
@@ -272,6 +394,15 @@ impl Walker {
             }),
             ("toFile", [n, t]) if from_builtins(a) => Some(self.written(&name, n, t, scope, depth)),
             (f, [n, t]) if WRITERS.contains(&f) => Some(self.written(&name, n, t, scope, depth)),
+            (f, [n, t]) if GENERATORS.contains(&f) => {
+                let value = self.eval(t, scope, depth + 1);
+                Some(OriginKind::Written {
+                    func: name.clone(),
+                    name: self.literal_text(n, scope, depth),
+                    text: matches!(value.v, Value::Attrs(_) | Value::List(_)).then_some(value),
+                    names_deployed_secret: names_deployed_secret(t),
+                })
+            }
             (f, [arg]) if WRITERS_SET.contains(&f) => {
                 let n = set_attr(arg, "name").or_else(|| set_attr(arg, "destination"));
                 let text = set_attr(arg, "text")
@@ -370,6 +501,47 @@ const DEPLOYED: &[&str] = &[
 fn names_deployed_secret(e: &ast::Expr) -> bool {
     let text = e.syntax().text().to_string();
     DEPLOYED.iter().any(|d| text.contains(d))
+}
+
+/// The origins found in a string's interpolations.
+#[derive(Default)]
+struct StringParts {
+    /// The first path interpolated, with the text right after it (`"${./dir}/key"`).
+    path: Option<String>,
+    /// Each file read into the string, at its interpolation.
+    reads: Vec<Origin>,
+    /// The first origin that is not a path.
+    other: Option<OriginKind>,
+}
+
+impl StringParts {
+    /// The string's one origin: the path it interpolates, else the first other origin.
+    fn into_kind(self) -> Option<OriginKind> {
+        self.path.map(OriginKind::Interpolated).or(self.other)
+    }
+}
+
+/// The interpolation `parts[n]` is a component of a path: a `/` right before or after it.
+fn in_path(parts: &[InterpolPart<String>], n: usize) -> bool {
+    let before = n
+        .checked_sub(1)
+        .and_then(|i| parts.get(i))
+        .is_some_and(|p| matches!(p, InterpolPart::Literal(l) if l.ends_with('/')));
+    let after = parts
+        .get(n + 1)
+        .is_some_and(|p| matches!(p, InterpolPart::Literal(l) if l.starts_with('/')));
+    before || after
+}
+
+/// Where the name `e` is (a name bound in the file) was given its value.
+fn bound_at(e: &ast::Expr, scope: &[Frame]) -> Option<TextRange> {
+    match unparen(e) {
+        ast::Expr::Ident(i) => match lookup(scope, &ident_text(&i)?) {
+            Found::Expr(x, _) => Some(x.syntax().text_range()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// A list expression (`[ ... ]`, `a ++ b`).

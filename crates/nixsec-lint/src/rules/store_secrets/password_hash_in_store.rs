@@ -25,14 +25,134 @@ fn weak(h: &str) -> Option<&'static str> {
 
 /// A hash shown by its scheme only (offline cracking needs the rest).
 fn shown(hash: &str) -> String {
+    if let Some(scheme) = ldap_hash(hash) {
+        return format!("\"{{{scheme}}}<redacted>\"");
+    }
     hash.split('$').nth(1).map_or_else(
         || "\"<redacted hash>\"".to_string(),
         |id| format!("\"${id}$<redacted>\""),
     )
 }
 
-/// Every crypt or PHC hash literal under a `hashedPassword`-like key inside `v` (whose own key is
-/// `key`), with its range and place (`[0].users.root.hashedPassword`).
+/// Password schemes of LDAP directories (`{SSHA}…` as `slappasswd` writes it).
+const LDAP_SCHEMES: &[&str] = &[
+    "SSHA", "SHA", "SSHA256", "SSHA384", "SSHA512", "SHA256", "SHA384", "SHA512", "SMD5", "MD5",
+    "CRYPT", "BCRYPT",
+];
+
+/// The 6-bit value of a base64 digit.
+fn b64(c: u8) -> Option<u32> {
+    match c {
+        b'A'..=b'Z' => Some(u32::from(c - b'A')),
+        b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+        b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    }
+}
+
+/// The first bytes of a base64 text (whole groups of four digits, up to `max` groups).
+fn b64_prefix(s: &str, max: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    for group in s.as_bytes().chunks(4).take(max) {
+        if group.len() < 4 || group.contains(&b'=') {
+            break;
+        }
+        let mut n = 0u32;
+        for c in group {
+            n = (n << 6) | b64(*c)?;
+        }
+        out.extend_from_slice(&n.to_be_bytes()[1..]);
+    }
+    Some(out)
+}
+
+/// The scheme of an LDAP password hash (`{SSHA}…`, `{CRYPT}$6$…`, `{PBKDF2-SHA512}…`,
+/// `{ARGON2}…`), also base64-encoded as an LDIF `userPassword::` value holds it.
+pub(super) fn ldap_hash(v: &str) -> Option<String> {
+    let t = v.trim();
+    let scheme_of = |t: &str| -> Option<String> {
+        let (scheme, body) = t.strip_prefix('{')?.split_once('}')?;
+        let up = scheme.to_ascii_uppercase();
+        let known = LDAP_SCHEMES.contains(&up.as_str())
+            || up.starts_with("PBKDF2")
+            || up.starts_with("ARGON2");
+        (known && body.len() >= 8 && !body.contains(char::is_whitespace)).then_some(up)
+    };
+    if t.starts_with('{') {
+        return scheme_of(t);
+    }
+    // Base64 of `{`: the first digit is `e`.
+    if t.len() >= 16
+        && t.len().is_multiple_of(4)
+        && t.starts_with('e')
+        && t.bytes().all(|c| b64(c).is_some() || c == b'=')
+    {
+        let head = b64_prefix(t, 6)?;
+        let head = String::from_utf8_lossy(&head);
+        let end = head.find('}')?;
+        let scheme = scheme_of(&format!("{}{}", &head[..=end], "x".repeat(8)))?;
+        return Some(scheme);
+    }
+    None
+}
+
+/// qBittorrent's PBKDF2 value: `@ByteArray(SALT:HASH)`.
+fn byte_array_hash(v: &str) -> bool {
+    v.trim()
+        .strip_prefix("@ByteArray(")
+        .and_then(|r| r.strip_suffix(')'))
+        .is_some_and(|r| r.split_once(':').is_some_and(|(a, b)| a.len() >= 8 && b.len() >= 8))
+}
+
+/// A line of LDIF or of a configuration text that gives a password attribute an LDAP hash
+/// (`userPassword: {SSHA}…`, `olcRootPW: {SSHA}…`, `rootpw {SSHA}…`).
+fn ldif_hash_line(line: &str) -> bool {
+    let l = line.trim();
+    let (attr, value) = match l.split_once(':') {
+        Some((a, v)) if !a.contains(char::is_whitespace) => (a, v.trim_start_matches(':')),
+        _ => match l.split_once(char::is_whitespace) {
+            Some(p) => p,
+            None => return false,
+        },
+    };
+    let attr = attr.to_ascii_lowercase();
+    (attr.contains("password") || attr.ends_with("pw")) && ldap_hash(value).is_some()
+}
+
+/// A text that gives a password attribute an LDAP hash on one of its lines.
+pub(super) fn has_ldif_hash(text: &str) -> bool {
+    text.contains('\n') && text.lines().any(ldif_hash_line)
+}
+
+/// A key of a value a client sends as it is (`bindPassword`, `bind.pw`, `bind_pw`, Dovecot's
+/// `dnpass`): what is written there is the password itself, however it looks.
+pub(super) fn client_key(key: &str) -> bool {
+    let n = super::secret_file_copied::normalize(key);
+    n.contains("bind") || n.starts_with("dnpass")
+}
+
+/// The string `h`, the value of `key`, is a password hash: a crypt or PHC hash under a
+/// `hashedPassword`-like key or a key naming a hash (`pwhash`, `Password_PBKDF2`), an LDAP
+/// hash (`{SSHA}…`) under any key, or a text whose lines give LDAP hashes.
+pub(super) fn hash_literal(key: &str, h: &str) -> bool {
+    if client_key(key) {
+        return false;
+    }
+    let n = super::secret_file_copied::normalize(key);
+    let hash_key = matches!(
+        key,
+        "hashedPassword" | "initialHashedPassword" | "passwordHash"
+    ) || n.contains("hash")
+        || n.contains("pbkdf2");
+    (hash_key && (nixsec_secrets::is_password_hash(h) || byte_array_hash(h)))
+        || ldap_hash(h).is_some()
+        || has_ldif_hash(h)
+}
+
+/// Every password hash literal inside `v` (whose own key is `key`), with its range and place
+/// (`[0].users.root.hashedPassword`).
 fn nested_hashes(
     v: &crate::value::Val,
     key: &str,
@@ -41,16 +161,11 @@ fn nested_hashes(
     f: &mut dyn FnMut(&str, rnix::TextRange, &str),
 ) {
     // Values are bounded by the index's own depth limit; this is a second guard.
-    if depth > 64 {
+    if depth > 64 || client_key(key) {
         return;
     }
     match &v.v {
-        Value::Str(h)
-            if matches!(
-                key,
-                "hashedPassword" | "initialHashedPassword" | "passwordHash"
-            ) && nixsec_secrets::is_password_hash(h) =>
-        {
+        Value::Str(h) if hash_literal(key, h) => {
             f(h, v.range, &place);
         }
         Value::List(items) => {
@@ -60,12 +175,34 @@ fn nested_hashes(
         }
         Value::Attrs(kv) => {
             for (k, x) in kv {
+                if k.split('.').any(client_key) {
+                    continue;
+                }
                 let last = k.rsplit('.').next().unwrap_or(k);
                 nested_hashes(x, last, format!("{place}.{k}"), depth + 1, f);
             }
         }
         _ => {}
     }
+}
+
+/// `users.users.<n>.hashedPassword` and its kin: the account's own password.
+fn account_option(path: &[String]) -> bool {
+    path.len() == 4 && path[0] == "users" && matches!(path[1].as_str(), "users" | "extraUsers")
+}
+
+/// A hash inside any other option's value (a client's credential excepted).
+fn other_hashes(a: &Assignment, f: &mut dyn FnMut(&str, rnix::TextRange, &str)) {
+    if account_option(&a.path) || a.path.iter().any(|c| client_key(c)) {
+        return;
+    }
+    nested_hashes(
+        &a.value,
+        a.path.last().map_or("", String::as_str),
+        String::new(),
+        0,
+        f,
+    );
 }
 
 impl LintRule for PasswordHashInStore {
@@ -79,38 +216,26 @@ impl LintRule for PasswordHashInStore {
     }
     /// A service's own users (`services.mosquitto.listeners.*.users.<name>.hashedPassword`,
     /// any `…hashedPassword` option or attribute inside an option's value) written as a crypt
-    /// or PHC hash literal.
+    /// or PHC hash literal, a value under a key naming a hash, an LDAP hash anywhere.
     fn wants(&self, a: &Assignment) -> bool {
-        a.path.first().is_some_and(|p| p != "users") && {
-            let mut found = false;
-            nested_hashes(
-                &a.value,
-                a.path.last().map_or("", String::as_str),
-                String::new(),
-                0,
-                &mut |_, _, _| found = true,
-            );
-            found
-        }
+        let mut found = false;
+        other_hashes(a, &mut |_, _, _| found = true);
+        found
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        if a.path.first().is_some_and(|p| p != "users") {
+        if !account_option(&a.path) {
             let option = crate::value::path_string(&a.path);
-            nested_hashes(
-                &a.value,
-                a.path.last().map_or("", String::as_str),
-                String::new(),
-                0,
-                &mut |hash, range, place| {
-                    let hit = Hit::new(
-                        range,
-                        format!(
-                            "the password hash of `{option}{place}` is world-readable in the store"
-                        ),
-                    );
-                    out.push(hit.secret(shown(hash)));
-                },
-            );
+            other_hashes(a, &mut |hash, range, place| {
+                let hit = Hit::new(
+                    range,
+                    format!("the password hash of `{option}{place}` is world-readable in the store"),
+                );
+                out.push(hit.secret(if hash.contains('\n') {
+                    "\"<redacted>\"".to_string()
+                } else {
+                    shown(hash)
+                }));
+            });
             return;
         }
         let Value::Str(hash) = &a.value.v else { return };
@@ -170,6 +295,15 @@ mod tests {
             ),
             [h("\"$7$101$6NzKy3TgCqP2vZf8$hBO\"", 1, Medium)]
         );
+        // A hash under an account option with more to its path.
+        assert_eq!(
+            hits(
+                r#"{ users.users.alice.portal.hashedPassword = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
         for src in [
             r#"{ services.foo.hashedPassword = "not a hash"; }"#,
             r#"{ users.users.root.hashedPassword = "!"; }"#,
@@ -178,6 +312,54 @@ mod tests {
             r#"{ users.users.root.hashedPassword = null; }"#,
             r#"{ users.users.root.hashedPassword = ""; }"#,
             r#"{ users.users.root.hashedPasswordFile = "/run/secrets/x"; }"#,
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
+        }
+    }
+
+    /// LDAP hashes (`{SSHA}…`, `{CRYPT}$6$…`, `{PBKDF2-SHA256}…`, base64 as LDIF's
+    /// `userPassword::` holds them) under any key and on the lines of a text, and a hash under
+    /// a key that names one (`pwhash`, qBittorrent's `Password_PBKDF2` `@ByteArray(…)`).
+    #[test]
+    fn ldap_and_other_hash_spellings() {
+        // base64 of `{SSHA}` followed by 20 bytes.
+        let b64 = "e1NTSEF9cXdlcnR5dWlvcGFzZGZnaGprbHp4Y3Y=";
+        for src in [
+            r#"{ services.openldap.settings.children."olcDatabase={1}mdb".attrs.olcRootPW = "{SSHA}q1w2e3r4t5y6u7i8o9p0aSdFgHjK"; }"#.to_string(),
+            r#"{ site.ldap.people.carol.userPassword = "{CRYPT}$6$rounds=5000$abcdefgh$ijklmnop"; }"#.to_string(),
+            r#"{ site.ldap.people.dave.userPassword = "{PBKDF2-SHA256}10000$c2FsdA$aGFzaA"; }"#.to_string(),
+            format!(r#"{{ site.ldap.services.mailer = "{b64}"; }}"#),
+            r#"{ services.pihole.settings.webserver.api.pwhash = "$2b$10$abcdefghijklmnopqrstuuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01"; }"#.to_string(),
+            r#"{ services.qbittorrent.settings.Preferences.WebUI.Password_PBKDF2 = "@ByteArray(c2FsdHNhbHRzYWx0==:aGFzaGhhc2hoYXNoaGFzaA==)"; }"#.to_string(),
+        ] {
+            assert_eq!(hits(&src, ID).len(), 1, "{src}");
+            assert!(
+                crate::rules::testing::hits(&src, "NIX-033").is_empty(),
+                "a hash is not a plaintext secret: {src}"
+            );
+        }
+        let src = r#"{
+  services.openldap.declarativeContents = ''
+    dn: uid=erin,ou=people,dc=example,dc=org
+    userPassword: {SSHA}q1w2e3r4t5y6u7i8o9p0aSdFgHjK
+  '';
+}"#;
+        assert_eq!(hits(src, ID).len(), 1);
+        assert!(crate::rules::testing::hits(src, "NIX-033").is_empty());
+        let f = crate::rules::testing::findings(
+            r#"{ site.ldap.rootPW = "{SSHA}q1w2e3r4t5y6u7i8o9p0aSdFgHjK"; }"#,
+            ID,
+        );
+        assert_eq!(f[0].value.as_deref(), Some("\"{SSHA}<redacted>\""));
+        for src in [
+            // A client's bind credential is sent as written: the password itself (NIX-033).
+            r#"{ site.ldap.bind.pw = "{SSHA}q1w2e3r4t5y6u7i8o9p0aSdFgHjK"; }"#,
+            r#"{ services.dovecot.ldap.dnpass = "{SSHA}q1w2e3r4t5y6u7i8o9p0aSdFgHjK"; }"#,
+            // Not a known scheme, too short, a word in braces.
+            r#"{ services.x.settings.template = "{NAME}abcdefghij"; }"#,
+            r#"{ services.x.settings.userPassword = "{SSHA}abc"; }"#,
+            // A Nix hash is no password hash.
+            r#"{ services.x.settings.hash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; }"#,
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }

@@ -98,6 +98,12 @@ pub(super) fn not_an_option(path: &[String]) -> bool {
     path.len() < 2 || path[0] == "_module"
 }
 
+/// An option that holds a program (`passwordCommand`, `askPassword`, `script`).
+fn program_option(last: &str) -> bool {
+    let n = normalize(last);
+    PROGRAM_WORDS.iter().any(|w| n.ends_with(w)) || n.contains("askpass")
+}
+
 fn holds(path: &[String]) -> Holds {
     let Some(last) = path.last() else {
         return Holds::Other;
@@ -137,8 +143,7 @@ fn holds(path: &[String]) -> Holds {
         || (n.contains("cert") && !n.contains("key"))
         || n.ends_with("cafile")
         || n.ends_with("capath");
-    let program = PROGRAM_WORDS.iter().any(|w| n.ends_with(w)) || n.contains("askpass");
-    if public || program {
+    if public || program_option(last) {
         return Holds::Exempt;
     }
     if SECRET_WORDS.iter().any(|w| n.contains(w))
@@ -258,12 +263,34 @@ fn in_place_fix(option: &str, p: &str) -> String {
     }
 }
 
-fn judge(a: &Assignment) -> Vec<Hit> {
+/// The line (from 1) of `at` in `src`.
+fn line_of(src: &str, at: rnix::TextSize) -> usize {
+    let end = usize::from(at).min(src.len());
+    src.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// `at` is on a line of `src` that is commented out before it (`#`, `//`).
+fn in_comment(src: &str, at: rnix::TextSize) -> bool {
+    let end = usize::from(at).min(src.len());
+    let start = src[..end].rfind('\n').map_or(0, |i| i + 1);
+    let before = src[start..end].trim_start();
+    before.starts_with('#') || before.starts_with("//")
+}
+
+/// The findings of one assignment; `src` (the file's text) places the names bound in the file
+/// in the messages.
+fn judge(a: &Assignment, src: Option<&str>) -> Vec<Hit> {
     if a.origins.is_empty() {
         return Vec::new();
     }
     let holds = holds(&a.path);
-    if holds == Holds::Exempt {
+    // A program's text is written to the store too: a secret file read into it is there.
+    let reads_into_program = a.path.last().is_some_and(|l| program_option(l))
+        && !not_an_option(&a.path)
+        && a.origins
+            .iter()
+            .any(|o| matches!(o.kind, OriginKind::Read { .. }));
+    if holds == Holds::Exempt && !reads_into_program {
         return Vec::new();
     }
     let option = path_string(&a.path);
@@ -276,8 +303,37 @@ fn judge(a: &Assignment) -> Vec<Hit> {
             .checked_sub(2)
             .is_some_and(|i| secret_looking(&a.path[i]));
     let verb = if listed { "lists" } else { "is" };
+    // One file read several times into one value is one finding, at its first use on a line
+    // that is not commented out (a use in a comment is in the store too, but is not the one
+    // that configures anything).
+    let reads: Vec<Option<&str>> = a
+        .origins
+        .iter()
+        .map(|o| match &o.kind {
+            OriginKind::Read { path, .. } if !listed => Some(path.as_str()),
+            _ => None,
+        })
+        .collect();
+    let commented = |o: &crate::index::Origin| src.is_some_and(|s| in_comment(s, o.range.start()));
+    let kept: Vec<bool> = (0..a.origins.len())
+        .map(|i| {
+            let Some(p) = reads[i] else { return true };
+            let same: Vec<usize> = (0..a.origins.len())
+                .filter(|j| reads[*j] == Some(p))
+                .collect();
+            let first = same
+                .iter()
+                .find(|j| !commented(&a.origins[**j]))
+                .or(same.first())
+                .copied();
+            first == Some(i)
+        })
+        .collect();
     let mut out = Vec::new();
-    for o in &a.origins {
+    for (i, o) in a.origins.iter().enumerate() {
+        if !kept[i] {
+            continue;
+        }
         let mut masked = None;
         let (message, about, fix) = match &o.kind {
             OriginKind::Path(p)
@@ -350,15 +406,32 @@ fn judge(a: &Assignment) -> Vec<Hit> {
                 )
             }
             OriginKind::Read { func, path } => {
-                if encrypted(path)
+                if (holds == Holds::Exempt && !reads_into_program)
+                    || encrypted(path)
                     || public(path)
                     || !(secret_looking(path) || matches!(holds, Holds::Secret | Holds::Env))
                 {
                     continue;
                 }
+                let uses = reads
+                    .iter()
+                    .filter(|r| **r == Some(path.as_str()))
+                    .count()
+                    .max(1);
+                let bound = match (o.bound, src, uses) {
+                    (Some(b), Some(src), 1) => {
+                        format!(" (the name bound at line {})", line_of(src, b.start()))
+                    }
+                    (Some(b), Some(src), n) => format!(
+                        " (the name bound at line {}, used {n} times)",
+                        line_of(src, b.start())
+                    ),
+                    (None, _, n) if n > 1 => format!(" ({n} times)"),
+                    _ => String::new(),
+                };
                 (
                     format!(
-                        "`{option}` reads `{path}` into the configuration with `{}`, so its content is written to the store",
+                        "`{option}` reads `{path}` into the configuration with `{}`{bound}, so its content is written to the store",
                         func_name(func)
                     ),
                     path.clone(),
@@ -402,10 +475,10 @@ impl LintRule for SecretFileCopied {
         ]
     }
     fn wants(&self, a: &Assignment) -> bool {
-        !a.origins.is_empty() && !judge(a).is_empty()
+        !a.origins.is_empty() && !judge(a, None).is_empty()
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        out.extend(judge(a));
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        out.extend(judge(a, Some(cx.src)));
     }
 }
 
@@ -471,6 +544,28 @@ let key = ./secrets/wg0.key; in
         );
     }
 
+    /// A container's module written as a function is read as the module it is.
+    #[test]
+    fn container_modules_written_as_functions() {
+        let src = r#"{
+  containers.ldap = {
+    autoStart = true;
+    config = { config, pkgs, ... }: {
+      services.openldap.settings.attrs.olcRootPW = builtins.readFile /srv/keys/.secret-ldap-root;
+    };
+  };
+  specialisation.demo.configuration = { lib, ... }: { services.foo.passwordFile = ./secrets/demo-pw; };
+}"#;
+        assert_eq!(
+            hits(src, ID),
+            [
+                h("builtins.readFile /srv/keys/.secret-ldap-root", 5, High),
+                // A specialisation is a variant of the system: conditional.
+                hc("./secrets/demo-pw", 8, High),
+            ]
+        );
+    }
+
     /// NixOps and colmena read `deployment.keys.<name>.keyFile` at deploy time (`toString`).
     #[test]
     fn deployment_key_files_are_not_copied() {
@@ -519,6 +614,15 @@ let key = ./secrets/wg0.key; in
         assert_eq!(
             hits(
                 r#"{ pkgs, ... }: { environment.etc."ssl/private/site.key".source = pkgs.writeText "site" "x"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        // `toString` of a written file: written all the same.
+        assert_eq!(
+            hits(
+                r#"{ pkgs, ... }: { disko.devices.disk.main.content.passwordFile = toString (pkgs.writeText "disk-pw" "hunter22"); }"#,
                 ID
             )
             .len(),
@@ -603,6 +707,100 @@ let key = ./secrets/wg0.key; in
         // A file read for an ordinary option.
         none(r#"{ networking.hostName = builtins.readFile ./hostname; }"#);
         none(r#"{ services.foo.motd = builtins.readFile ./motd.txt; }"#);
+    }
+
+    /// A secret file read into a name (`builtins.readFile`, `lib.fileContents`, seen through
+    /// `lib.removeSuffix` and `lib.trim`) and the name used in strings: a finding at each
+    /// use, naming the line the name is bound on; one per file in one value, at the use that
+    /// is not commented out.
+    #[test]
+    fn secret_files_read_into_names_used_in_text() {
+        let src = r#"{ lib, ... }:
+let
+  adminPw = lib.removeSuffix "\n" (builtins.readFile /srv/conf/.secret-admin);
+  apiKey = lib.strings.fileContents ./private/api.key;
+in {
+  services.slapd.seedText = ''
+    dn: cn=admin
+    userPassword: ${adminPw}
+  '';
+  services.proxy.extraConfig = ''
+    # AuthPass ${adminPw}
+    AuthPass ${adminPw}
+    ApiKey ${apiKey}
+  '';
+  services.mail.settings.smtp.password = adminPw;
+  services.backup.script = "restic --key ${lib.trim (builtins.readFile /srv/conf/backup-token)}";
+}"#;
+        assert_eq!(
+            hits(src, ID),
+            [
+                h("${adminPw}", 8, High),
+                h("${adminPw}", 12, High),
+                h("${apiKey}", 13, High),
+                h("adminPw", 15, High),
+                h(
+                    "${lib.trim (builtins.readFile /srv/conf/backup-token)}",
+                    16,
+                    High
+                ),
+            ]
+        );
+        let f = findings(src, ID);
+        assert_eq!(
+            f[0].finding.message,
+            "`services.slapd.seedText` reads `/srv/conf/.secret-admin` into the configuration with `builtins.readFile` (the name bound at line 3), so its content is written to the store"
+        );
+        assert!(
+            f[1].finding.message.contains("(the name bound at line 3, used 2 times)"),
+            "{}",
+            f[1].finding.message
+        );
+        // The attributes of a set in a list.
+        let src = r#"let s = builtins.readFile ./secrets/sso; in {
+  services.wiki.settings.sso.providers = [ { name = "main"; client_secret = s; } ];
+}"#;
+        let f = findings(src, ID);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].line, 2);
+        assert_eq!(
+            f[0].finding.subject.as_deref(),
+            Some("services.wiki.settings.sso.providers (./secrets/sso)")
+        );
+        // The pieces of `lib.concatStrings` are strings of the value too.
+        let src = r#"{ lib, ... }:
+let tok = builtins.readFile ./secrets/relay-token; in {
+  services.relay.extraConfig = lib.concatStrings [ "a = 1\n" "token = ${tok}\n" ];
+}"#;
+        assert_eq!(hits(src, ID), [h("${tok}", 3, High)]);
+        // A file that does not look like a secret, and a public key, read into text.
+        none(
+            r#"{ lib, ... }: let motd = builtins.readFile ./motd.txt; in { services.x.extraConfig = "banner ${motd}"; }"#,
+        );
+        none(
+            r#"let k = builtins.readFile ./private/host.pub; in { services.x.extraConfig = "key ${k}"; }"#,
+        );
+    }
+
+    /// A value imported from a file and interpolated into a path names a file: it is not the
+    /// file's content (`"/var/lib/acme/${import ./domain.nix}/key.pem"`). The imported value
+    /// itself given to an option still is.
+    #[test]
+    fn imported_values_inside_paths_are_not_contents() {
+        for src in [
+            r#"let site = import ./vars/site.nix; in { services.mail.keyFile = "/var/lib/acme/${site}/key.pem"; }"#,
+            r#"{ services.ldap.tlsKeyFile = "/var/lib/acme/${import ./vars/site.nix}/key.pem"; }"#,
+            r#"let site = import ./vars/site.nix; in { services.mail.keyFile = "/etc/ssl/${site}.key"; }"#,
+        ] {
+            none(src);
+        }
+        assert_eq!(
+            hits(
+                r#"let v = import ./vars.nix; in { networking.wireless.networks.home.psk = v.wifi; }"#,
+                ID
+            ),
+            [h("v.wifi", 1, High)]
+        );
     }
 
     #[test]

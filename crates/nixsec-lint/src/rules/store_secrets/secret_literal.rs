@@ -15,7 +15,42 @@ use std::sync::LazyLock;
 use nixsec_secrets::{is_placeholder, redact, Scanner, ALLOWLIST};
 use rnix::TextRange;
 
+use super::password_hash_in_store::{client_key, hash_literal, ldap_hash};
 use super::secret_file_copied::{normalize, not_an_option, password_option};
+
+/// An `access-tokens = host=TOKEN …` line whose every token is a substitution (`${…}`,
+/// `$VAR`, `@VAR@`).
+fn substituted_tokens(line: &str) -> bool {
+    line.split_once('=').is_some_and(|(_, v)| {
+        let mut tokens = v.split_whitespace().map(|t| t.split_once('=').map_or(t, |(_, x)| x));
+        tokens.clone().next().is_some() && tokens.all(|t| t.starts_with('$') || t.starts_with('@'))
+    })
+}
+
+/// The value given to `key` on a line (`key=v`, `key: v`, `key "v"`), unquoted.
+fn assigned_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let at = line.find(key)? + key.len();
+    let rest = line[at..]
+        .trim_start()
+        .trim_start_matches(['=', ':'])
+        .trim_start();
+    match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].split(q).next(),
+        _ => rest.split_whitespace().next(),
+    }
+}
+
+/// A value a program fills in when it runs: a shell substitution or variable (`$(…)`, `$x`,
+/// `` `…` ``), a `printf` format (`%s`).
+fn run_time_value(v: &str) -> bool {
+    v.starts_with('$') || v.starts_with('`') || v.starts_with('%') || v.contains("$(")
+}
+
+/// A line that gives a password hash (`userPassword: {SSHA}…`, `rootpw $6$…`).
+fn line_has_hash(line: &str) -> bool {
+    line.split(|c: char| c.is_whitespace() || matches!(c, '=' | ':' | '"' | '\''))
+        .any(|t| ldap_hash(t).is_some() || nixsec_secrets::is_password_hash(t))
+}
 use crate::index::{path_matches, Assignment, ModuleKind, OriginKind};
 use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::{path_string, quote, Val, Value};
@@ -23,6 +58,9 @@ use crate::value::{path_string, quote, Val, Value};
 struct SecretLiteral;
 
 crate::lint_rule!("NIX-033", SecretLiteral);
+
+/// The key a `deployment.keys.<name>.text` literal is judged under.
+const KEY_TEXT: &str = "deployment-key-text";
 
 /// The matcher, compiled once.
 static SCANNER: LazyLock<Scanner> = LazyLock::new(Scanner::new);
@@ -38,6 +76,9 @@ struct Literal<'a> {
     /// The innermost attribute name it is the value of (the option's last component, or a key
     /// inside an attribute set value); empty for text written to a file.
     key: &'a str,
+    /// It is a client's bind credential (`bind.pw`, `bindPassword`): sent as written, so it is
+    /// the password even when it looks like a hash.
+    client: bool,
 }
 
 /// One secret found in a literal (redacted).
@@ -56,6 +97,7 @@ struct Secret {
 fn visit<'a>(
     v: &'a Val,
     key: &'a str,
+    client: bool,
     place: &mut String,
     f: &mut dyn FnMut(Literal<'a>, &str) -> bool,
 ) -> bool {
@@ -65,13 +107,14 @@ fn visit<'a>(
                 text: s,
                 range: v.range,
                 key,
+                client,
             },
             place,
         ),
         Value::List(items) => items.iter().enumerate().any(|(n, i)| {
             let mark = place.len();
             let _ = write!(place, "[{n}]");
-            let stop = visit(i, key, place, f);
+            let stop = visit(i, key, client, place, f);
             place.truncate(mark);
             stop
         }),
@@ -79,7 +122,8 @@ fn visit<'a>(
             let mark = place.len();
             place.push('.');
             place.push_str(k);
-            let stop = visit(x, k.rsplit('.').next().unwrap_or(k), place, f);
+            let client = client || k.split('.').any(client_key);
+            let stop = visit(x, k.rsplit('.').next().unwrap_or(k), client, place, f);
             place.truncate(mark);
             stop
         }),
@@ -101,6 +145,183 @@ fn reference(v: &str) -> bool {
         || ALLOWLIST.contains(&words.as_str())
         || t.starts_with("!secret ")
         || nixsec_secrets::is_password_hash(t)
+}
+
+/// A value that begins with its own key's name (`hs_token = "hs_token_unused"`): it describes
+/// itself, a stand-in.
+fn names_itself(key: &str, v: &str) -> bool {
+    let k = normalize(key);
+    k.len() >= 4 && normalize(v).starts_with(&k)
+}
+
+/// A key that names where a secret is, not the secret: a lookup table, a file, a path, a
+/// program (`smtp_sasl_password_maps`, `passwordFile`, `token_path`, `passwordCommand`).
+fn reference_key(key: &str) -> bool {
+    let n = normalize(key);
+    [
+        "map", "maps", "file", "files", "path", "paths", "command", "cmd", "dir", "directory",
+        "url", "uri", "name", "policy", "length", "attr", "attrs", "filter", "query",
+    ]
+    .iter()
+    .any(|e| n.ends_with(e))
+}
+
+/// A value that points at the secret elsewhere: an absolute path, a `type:/path` lookup table
+/// (`hash:/etc/postfix/sasl_passwd`), a `file:`, `exec:` or `env:` reference.
+fn reference_value(v: &str) -> bool {
+    let t = v.trim();
+    t.starts_with('/')
+        || t.split_once(':').is_some_and(|(kind, rest)| {
+            !kind.is_empty()
+                && kind.bytes().all(|c| c.is_ascii_lowercase() || c == b'_' || c == b'-')
+                && (rest.starts_with('/')
+                    || matches!(kind, "file" | "exec" | "env" | "ext" | "cmd" | "command"))
+        })
+}
+
+/// A literal written where a password goes (a URL's password, a directive's argument): anything but a stand-in. A stand-in is empty, a substitution
+/// (`${…}`, `$VAR`, `@VAR@`, `%{…}`, `{{…}}`, `{env.X}`, `$__file{…}`, `<…>`), a reference
+/// (a path, `file:…`, `!secret x`), a hash, a switch word (`none`, `yes`) or says it is one
+/// (`example`, `placeholder`, `dummy`, `redacted`); a weak word (`changeme`) is a password.
+fn written_password(v: &str) -> bool {
+    let t = v.trim().trim_matches(|c| c == '"' || c == '\'');
+    let l = t.to_ascii_lowercase();
+    let substituted = t.contains('$')
+        || t.contains("%{")
+        || t.contains("{{")
+        || t.contains("{env.")
+        || (t.starts_with('@') && t.ends_with('@'))
+        || (t.starts_with('<') && t.ends_with('>'))
+        || t.starts_with("!secret")
+        || t.contains('\u{2026}')
+        || t.contains("...");
+    let stand_in = [
+        "example",
+        "placeholder",
+        "dummy",
+        "redacted",
+        "xxxx",
+        "****",
+        "your",
+        "replace",
+        "insert",
+        "doesn't",
+        "notasecret",
+    ]
+    .iter()
+    .any(|w| l.contains(w));
+    let word = matches!(
+        l.as_str(),
+        "none" | "null" | "nil" | "true" | "false" | "yes" | "no" | "on" | "off" | "required"
+    );
+    !t.is_empty()
+        && !substituted
+        && !stand_in
+        && !word
+        && !reference_value(t)
+        && !nixsec_secrets::is_password_hash(t)
+        && ldap_hash(t).is_none()
+        && !t.chars().all(|c| c == t.chars().next().unwrap_or(' '))
+}
+
+/// Names of directives and settings whose argument is a password (`OIDCCryptoPassphrase`,
+/// `OIDCClientSecret`, `AuthLDAPBindPassword`, `bind_pw`, `userPassword`, Redis'
+/// `requirepass`, Dovecot's `dnpass`): the name ends in the word, and is no reference
+/// (`*File`, `*_maps`).
+fn password_directive(name: &str) -> bool {
+    let n = normalize(name);
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        // Not `pass` alone: nginx's `proxy_pass`, `fastcgi_pass` name upstreams.
+        && [
+            "password",
+            "passwd",
+            "passphrase",
+            "secret",
+            "pw",
+            "psk",
+            "requirepass",
+            "dnpass",
+        ]
+            .iter()
+            .any(|w| n.ends_with(w))
+        && !reference_key(name)
+}
+
+/// Passwords the matcher leaves to the configuration's syntax, in one line of text: a
+/// directive's argument (`OIDCCryptoPassphrase s3cr3t`, `bind_pw = s3cr3t`, `userPassword:
+/// s3cr3t`), a URL's password (`postgres://app:s3cr3t@db/app`).
+fn line_passwords(line: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let l = line.trim();
+    // `name value`, `name = value`, `name: value`.
+    let split = l
+        .find(|c: char| c.is_whitespace() || c == '=' || c == ':')
+        .map(|i| (&l[..i], &l[i..]));
+    if let Some((name, rest)) = split {
+        // A command (`passwd alice`) is the word alone before a space: a directive names more.
+        let command = rest.starts_with(char::is_whitespace)
+            && !rest.trim_start().starts_with(['=', ':'])
+            && ["password", "passwd", "pass", "pw", "secret", "psk"].contains(&normalize(name).as_str());
+        let value = rest
+            .trim_start()
+            .trim_start_matches(['=', ':'])
+            .trim()
+            .trim_end_matches([';', ','])
+            .trim();
+        let one_value = !value.contains(char::is_whitespace)
+            || (value.starts_with('"') && value.ends_with('"') && value.len() > 1);
+        if password_directive(name)
+            && !command
+            && one_value
+            && !value.starts_with('-')
+            && !value.contains("://")
+            && written_password(value)
+        {
+            out.push((
+                format!("`{name}` argument"),
+                redact(value.trim_matches('"'), 0),
+            ));
+        }
+    }
+    // A URL with a password.
+    let mut from = 0;
+    while let Some(i) = l[from..].find("://") {
+        let at = from + i + 3;
+        from = at;
+        let authority = l[at..]
+            .split(|c: char| c.is_whitespace() || matches!(c, '/' | '?' | '#' | '"' | '\'' | ')'))
+            .next()
+            .unwrap_or("");
+        let Some((userinfo, _)) = authority.rsplit_once('@') else {
+            continue;
+        };
+        let Some((user, pass)) = userinfo.split_once(':') else {
+            continue;
+        };
+        if written_password(pass) {
+            out.push((
+                "URL with a password".to_string(),
+                format!("{user}:{}@…", redact(pass, 0)),
+            ));
+        }
+    }
+    out
+}
+
+/// The environment name of a secret (`POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`, `APP_PASS`,
+/// `JWT_SECRET`, `API_TOKEN`, `OPENAI_API_KEY`): upper case, ending in the word.
+fn secret_env_name(key: &str) -> bool {
+    key.bytes()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+        && key.bytes().any(|c| c.is_ascii_uppercase())
+        && [
+            "PASSWORD", "_PASS", "PASSWD", "_PW", "SECRET", "_TOKEN", "API_KEY", "SECRET_KEY",
+        ]
+        .iter()
+        .any(|w| key == w.trim_start_matches('_') || key.ends_with(w))
 }
 
 /// `adminPassword` → `admin_Password`: the matcher's assignment patterns know `_password`.
@@ -135,12 +356,17 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     }
     // Written in place under a name that says what it is.
     let key = normalize(lit.key);
-    // `hashedPassword`, a crypt or PHC hash as the value: a hash (NIX-031's), not the secret.
-    if key.starts_with("hashed") || nixsec_secrets::is_password_hash(text.trim()) {
+    // `hashedPassword`, a crypt, PHC or LDAP hash as the value: a hash (NIX-031's), not the
+    // secret.
+    if key.starts_with("hashed")
+        || nixsec_secrets::is_password_hash(text.trim())
+        || (!text.contains('\n') && !lit.client && hash_literal(lit.key, text))
+    {
         return Vec::new();
     }
     let named = match key.as_str() {
         "psk" | "pskraw" | "wpapsk" => Some("a WPA pre-shared key"),
+        k if k == normalize(KEY_TEXT) => Some("a deployment key's text"),
         "presharedkey" => Some("a pre-shared key"),
         "privatekey" if !text.contains("-----BEGIN") => Some("a private key"),
         _ => None,
@@ -159,33 +385,92 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     }
     let multi = text.contains('\n');
     // The shortest text the matcher can find anything in is an assignment like `psk=abcd`.
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found: Vec<Secret> = Vec::new();
     if text.len() >= 8 {
-        let found: Vec<Secret> = SCANNER
+        found = SCANNER
             .scan(AS_CONFIG, text.as_bytes())
             .into_iter()
+            // A line that gives a hash (`userPassword: {SSHA}…`) is NIX-031's; `access-tokens`
+            // whose every token is substituted (`github.com=${…}`) hold none.
+            .filter(|h| {
+                usize::try_from(h.line)
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|n| lines.get(n))
+                    .is_none_or(|l| {
+                        let substituted = h.kind == "nix-access-tokens" && substituted_tokens(l);
+                        // `pass_attrs = uid=user,userPassword=password`: a mapping, no value.
+                        let key = h
+                            .redacted
+                            .split_once('=')
+                            .map(|(k, _)| k.trim())
+                            .filter(|_| h.kind.ends_with("-assignment"));
+                        let mapping = key.is_some_and(reference_key);
+                        // `X=$(cat …)`, `X=%s`, `--rawfile pass "$in/…"`: filled in at run time.
+                        let filled = key
+                            .and_then(|k| assigned_value(l, k))
+                            .is_some_and(run_time_value);
+                        !(line_has_hash(l) || substituted || mapping || filled)
+                    })
+            })
             .map(|h| Secret {
                 what: h.description.to_string(),
                 shown: h.redacted,
                 line: multi.then_some(h.line),
             })
             .collect();
-        if !found.is_empty() {
-            return found;
+    }
+    // What the matcher leaves to the text's syntax, on lines it found nothing on.
+    for (n, l) in lines.iter().enumerate() {
+        let line = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        if found.iter().any(|f| f.line == Some(line)) || (!multi && !found.is_empty()) {
+            continue;
+        }
+        for (what, shown) in line_passwords(l) {
+            found.push(Secret {
+                what,
+                shown,
+                line: multi.then_some(line),
+            });
         }
     }
+    if !found.is_empty() {
+        found.sort_by_key(|f| f.line);
+        return found;
+    }
+    // An environment variable named for a secret, written in place.
+    if !multi
+        && secret_env_name(lit.key)
+        && written_password(text)
+        && !names_itself(lit.key, text)
+    {
+        return vec![Secret {
+            what: "a password".to_string(),
+            shown: redact(text, 0),
+            line: None,
+        }];
+    }
     // The string is the value of a password or token option: judged as the assignment
-    // `key = "value"` would be.
+    // `key = "value"` would be; a key the matcher does not know for one (`rootpw`, `bind.pw`)
+    // as `password = "value"`.
+    let known = ASSIGNMENT_WORDS.iter().any(|w| key.contains(w));
     if multi
         || text.contains('"')
-        || !ASSIGNMENT_WORDS.iter().any(|w| key.contains(w))
+        || !(known || password_directive(lit.key))
         || reference(text)
+        || reference_key(lit.key)
+        || reference_value(text)
+        || names_itself(lit.key, text)
     {
         return Vec::new();
     }
-    let line = format!("{} = \"{text}\"", snake(lit.key));
-    SCANNER
-        .scan(AS_CONFIG, line.as_bytes())
-        .into_iter()
+    let scan = |name: &str| SCANNER.scan(AS_CONFIG, format!("{name} = \"{text}\"").as_bytes());
+    let mut hits = if known { scan(&snake(lit.key)) } else { Vec::new() };
+    if hits.is_empty() && password_directive(lit.key) {
+        hits = scan("password");
+    }
+    hits.into_iter()
         .take(1)
         .map(|h| Secret {
             what: match h.kind {
@@ -206,11 +491,17 @@ fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> b
     if password_option(&a.path) || not_an_option(&a.path) {
         return false;
     }
-    let last = a.path.last().map_or("", String::as_str);
+    // A NixOps or colmena key's text is the key: judged as a secret named so.
+    let last = if a.is(&["deployment", "keys", "*", "text"]) {
+        KEY_TEXT
+    } else {
+        a.path.last().map_or("", String::as_str)
+    };
     let mut place = String::new();
-    visit(&a.value, last, &mut place, f)
+    let client = a.path.iter().any(|c| client_key(c));
+    visit(&a.value, last, client, &mut place, f)
         || a.origins.iter().any(|o| match &o.kind {
-            OriginKind::Written { text: Some(t), .. } => visit(t, "", &mut place, f),
+            OriginKind::Written { text: Some(t), .. } => visit(t, "", false, &mut place, f),
             _ => false,
         })
 }
@@ -424,6 +715,24 @@ let tok = "{GH}"; in
             .len(),
             1
         );
+        // A key named for a password the matcher does not know.
+        assert_eq!(
+            hits(r#"{ site.ldap.bind.pw = "Xk4mQ9vLr2Tw8Zp"; }"#, ID).len(),
+            1
+        );
+        assert_eq!(
+            hits(r#"{ services.dovecot.ldap.dnpass = "Xk4mQ9vLr2Tw8Zp"; }"#, ID).len(),
+            1
+        );
+        // A bind credential is sent as written: a hash-looking one is the password itself.
+        assert_eq!(
+            hits(
+                r#"{ site.ldap.bind.pw = "{SSHA}q1w2e3r4t5y6u7i8o9p0aSdFgHjK"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
         // A word is not a password, a short value not a token (the matcher's rules).
         none(r#"{ services.foo.settings.password_policy = "strict"; }"#);
         none(r#"{ services.foo.settings.token = "abc"; }"#);
@@ -501,6 +810,135 @@ let tok = "{GH}"; in
         ] {
             none(src);
         }
+    }
+
+    /// Passwords the configuration's syntax gives: a directive's argument, a URL's password,
+    /// SQL's `PASSWORD '…'`, an environment variable named for a secret (a weak word too).
+    #[test]
+    fn passwords_in_configuration_syntax() {
+        let src = r#"{ pkgs, ... }: {
+  services.httpd.virtualHosts.site.extraConfig = ''
+    OIDCClientID portal
+    OIDCCryptoPassphrase Hq7vWm2pLx9sRt4k
+    AuthLDAPBindPassword "bindme-please"
+  '';
+  environment.etc."postfix/ldap-users.cf".text = ''
+    server_host = ldap://127.0.0.1
+    bind_pw = Pf8-ldap-Wq3
+  '';
+  services.chat.settings.database.uri = "postgres://chat:chatpass@localhost/chat";
+  services.queue.settings.broker = "amqp://worker:Qz5mVb8nRt@mq:5672/";
+  services.cache.settings.url = "redis://:Rk4pLm9vWq@cache:6379/0";
+  services.postgresql.initialScript = pkgs.writeText "init.sql" ''
+    CREATE ROLE app WITH LOGIN PASSWORD 'Ap9-xQv7-Lm2';
+  '';
+  virtualisation.oci-containers.containers.db.environment = {
+    POSTGRES_USER = "app";
+    POSTGRES_PASSWORD = "app_db_password";
+    MYSQL_ROOT_PASSWORD = "changeme";
+    GRAFANA_API_KEY = "glsa_Rk3mV9pQw7Zt";
+  };
+}"#;
+        let f = findings(src, ID);
+        let at: Vec<(u32, &str)> = f
+            .iter()
+            .map(|f| (f.line, f.finding.message.as_str()))
+            .collect();
+        let lines: Vec<u32> = at.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [2, 7, 11, 12, 13, 14, 19, 20, 21], "{at:#?}");
+        assert!(
+            at[0].1.contains("`OIDCCryptoPassphrase` argument `…[redacted, 16 chars]` on line 2 of the string, and 1 more secret"),
+            "{}",
+            at[0].1
+        );
+        assert!(at[2].1.contains("URL with a password `chat:…[redacted, 8 chars]@…`"), "{}", at[2].1);
+        assert!(at[5].1.contains("`PASSWORD=…[redacted, 12 chars]`"), "{}", at[5].1);
+        for f in &f {
+            let json = serde_json::to_string(f).expect("json");
+            for secret in ["Hq7vWm2pLx9sRt4k", "Pf8-ldap-Wq3", "chatpass", "Ap9-xQv7-Lm2", "app_db_password"] {
+                assert!(!json.contains(secret), "{json}");
+            }
+        }
+        for src in [
+            // Substituted, referenced or standing in.
+            r#"{ services.chat.settings.database.uri = "postgres://chat:${config.sops.placeholder.db}@localhost/chat"; }"#,
+            r#"{ services.chat.settings.database.uri = "postgres://chat:$DB_PASS@localhost/chat"; }"#,
+            r#"{ services.chat.settings.database.uri = "postgres://chat@localhost/chat"; }"#,
+            r#"{ services.httpd.extraConfig = "OIDCCryptoPassphrase exec:/run/secrets/oidc\n"; }"#,
+            r#"{ services.httpd.extraConfig = "OIDCCryptoPassphrase %{env:OIDC_PASS}\n"; }"#,
+            r#"{ services.ldap.text = "bind_pw = @BIND_PW@\nbind = yes\n"; }"#,
+            r#"{ services.x.environment.POSTGRES_PASSWORD = "{env.PG_PASS}"; }"#,
+            r#"{ services.x.environment.API_TOKEN = "$__file{/run/secrets/token}"; }"#,
+            r#"{ services.x.environment.JWT_SECRET = "<generate one>"; }"#,
+            // A command and switches are no directive's password.
+            r#"{ services.x.script = "passwd alice\nusermod -L bob\n"; }"#,
+            r#"{ services.openssh.extraConfig = "PasswordAuthentication no\nPermitEmptyPasswords no\n"; }"#,
+            // nginx's `*_pass` directives name upstreams.
+            r#"{ services.nginx.streamConfig = "server {\n  listen 853;\n  proxy_pass dnsbackend;\n}\n"; }"#,
+            // A word in SQL is judged as `password = "…"` is.
+            r#"{ pkgs, ... }: { services.postgresql.initialScript = pkgs.writeText "i.sql" "CREATE ROLE app PASSWORD 'app';\n"; }"#,
+            // A value named for itself is a stand-in.
+            r#"{ services.bridge.settings.hs_token = "hs_token_unused_by_us"; }"#,
+        ] {
+            none(src);
+        }
+    }
+
+    /// Keys that name where the password is (a lookup table, a file, a program) and values
+    /// that point at it are references; `access-tokens` given by substitution hold none.
+    #[test]
+    fn references_are_not_passwords() {
+        for src in [
+            r#"{ services.postfix.settings.main.smtp_sasl_password_maps = "hash:/var/lib/postfix/sasl_passwd"; }"#,
+            r#"{ services.postfix.settings.main.smtp_sasl_password_maps = [ "texthash:/etc/postfix/relay_pw" ]; }"#,
+            r#"{ services.x.settings.admin_password_file = "/var/lib/x/admin-pw"; }"#,
+            r#"{ services.x.settings.secret_path = "/var/lib/x/secret"; }"#,
+            r#"{ services.x.settings.token_command = "cat /var/lib/x/token"; }"#,
+            r#"{ services.x.settings.password = "file:/var/lib/x/pw"; }"#,
+            // Filled in when the script runs.
+            r#"{ systemd.services.x.script = "export API_SECRET=$(cat /var/lib/x/secret)\nprintf 'DB_PASSWORD=%s\\n' \"$pw\" > env\njq --rawfile pass \"$dir/pw\" .\n"; }"#,
+            // An attribute mapping names where the password is.
+            r#"{ environment.etc."dovecot/ldap.conf".text = "hosts = ldap\npass_attrs = uid=user,userPassword=password\n"; }"#,
+            r#"{ nix.extraOptions = "access-tokens = github.com=${token}"; }"#,
+            r#"{ nix.extraOptions = lib.concatStringsSep "\n" [ "a = b" "access-tokens = github.com=$GH_TOKEN" ]; }"#,
+        ] {
+            none(src);
+        }
+    }
+
+    /// A NixOps or colmena key's text is the key itself.
+    #[test]
+    fn deployment_key_texts() {
+        let f = findings(
+            r#"{ web = { ... }: { deployment.keys.sso-client.text = "Zr8qLw2mXn5vKp9tYs3h"; }; }"#,
+            ID,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].finding.message,
+            "`deployment.keys.sso-client.text` is a deployment key's text in plain text (`…[redacted, 20 chars]`)"
+        );
+        none(
+            r#"{ web = { config, ... }: { deployment.keys.sso-client.text = "${config.sops.placeholder.sso}"; }; }"#,
+        );
+        none(r#"{ web = { ... }: { deployment.keys.sso-client.keyFile = "/run/keys/sso"; }; }"#);
+    }
+
+    /// `format.generate` writes its value to the store: its secrets are literals too.
+    #[test]
+    fn generated_files() {
+        let src = r#"{ pkgs, ... }: {
+  services.matrix.settings.app_service_config_files =
+    let
+      yaml = pkgs.formats.yaml { };
+      reg = yaml.generate "bridge.yaml" {
+        id = "bridge";
+        as_token = "4f0e9d8c7b6a5f4e3d2c1b0a";
+      };
+    in
+    [ reg ];
+}"#;
+        assert_eq!(hits(src, ID), [h("\"4f0e9d8c7b6a5f4e3d2c1b0a\"", 7, High)]);
     }
 
     #[test]
