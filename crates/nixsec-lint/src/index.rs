@@ -1847,6 +1847,7 @@ fn module_valued(prefix: &[String]) -> bool {
 /// The top-level option namespaces of NixOS (and home-manager) itself: a module that sets
 /// them needs no module of the repository to declare them.
 pub const NIXOS_NAMESPACES: &[&str] = &[
+    "assertions",
     "boot",
     "console",
     "containers",
@@ -1858,6 +1859,7 @@ pub const NIXOS_NAMESPACES: &[&str] = &[
     "home",
     "home-manager",
     "i18n",
+    "image",
     "location",
     "networking",
     "nix",
@@ -1868,12 +1870,14 @@ pub const NIXOS_NAMESPACES: &[&str] = &[
     "security",
     "services",
     "sound",
+    "specialisation",
     "swapDevices",
     "system",
     "systemd",
     "time",
     "users",
     "virtualisation",
+    "warnings",
     "xdg",
     "zramSwap",
 ];
