@@ -134,8 +134,11 @@ fn holds(path: &[String]) -> Holds {
     if is(&["boot", "initrd", "secrets", "*"]) {
         return Holds::Secret;
     }
+    // `sshKeys` (plural) are the keys users log in with, public; a single `sshKey` is a
+    // client's private key (`nix.buildMachines.*.sshKey`).
     let public = n.contains("public")
         || n.contains("pubkey")
+        || n.ends_with("sshkeys")
         || path
             .iter()
             .any(|c| c == "authorizedKeys" || c == "knownHosts")
@@ -818,6 +821,8 @@ let tok = builtins.readFile ./secrets/relay-token; in {
             r#"{ age.secrets = { db = { file = ./secrets/db.age; owner = "db"; }; }; }"#,
             r#"{ sops.defaultSopsFile = ./secrets/secrets.yaml; }"#,
             r#"{ sops.secrets.db.sopsFile = ./secrets/db.yaml; }"#,
+            // Users' login keys: public.
+            r#"{ local.resources.sshKeys = import ../resources/ssh-keys.nix; }"#,
             r#"{ services.foo.passwordFile = ./secrets/db.age; }"#,
             // Public keys and certificates.
             r#"{ users.users.alice.openssh.authorizedKeys.keyFiles = [ ./keys/alice ]; }"#,

@@ -136,6 +136,9 @@ fn visit<'a>(
 /// `mypassword`), Home Assistant's `!secret name`.
 fn reference(v: &str) -> bool {
     let t = v.trim();
+    if ipv6_token(t) {
+        return true;
+    }
     let words: String = t
         .chars()
         .filter(|c| !matches!(c, '_' | '-'))
@@ -145,6 +148,16 @@ fn reference(v: &str) -> bool {
         || ALLOWLIST.contains(&words.as_str())
         || t.starts_with("!secret ")
         || nixsec_secrets::is_password_hash(t)
+}
+
+/// An IPv6 interface identifier as systemd-networkd's `Token=` takes it (`::1a:2b:3c:4d`,
+/// `static:::1`, `eui64`, `prefixstable`): an address, not a secret.
+fn ipv6_token(v: &str) -> bool {
+    let t = v.trim().trim_matches('"');
+    let t = t.strip_prefix("static:").unwrap_or(t);
+    t.parse::<std::net::Ipv6Addr>().is_ok()
+        || matches!(t, "eui64" | "prefixstable")
+        || t.starts_with("prefixstable:")
 }
 
 /// A value that begins with its own key's name (`hs_token = "hs_token_unused"`): it describes
@@ -351,7 +364,7 @@ const ASSIGNMENT_WORDS: &[&str] = &[
 
 fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     let text = lit.text;
-    if text.trim().is_empty() {
+    if text.trim().is_empty() || ipv6_token(text) {
         return Vec::new();
     }
     // Written in place under a name that says what it is.
@@ -410,7 +423,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                         // `X=$(cat …)`, `X=%s`, `--rawfile pass "$in/…"`: filled in at run time.
                         let filled = key
                             .and_then(|k| assigned_value(l, k))
-                            .is_some_and(run_time_value);
+                            .is_some_and(|v| run_time_value(v) || ipv6_token(v));
                         !(line_has_hash(l) || substituted || mapping || filled)
                     })
             })
@@ -886,6 +899,12 @@ let tok = "{GH}"; in
 
     /// Keys that name where the password is (a lookup table, a file, a program) and values
     /// that point at it are references; `access-tokens` given by substitution hold none.
+    #[test]
+    fn ipv6_interface_tokens_are_addresses() {
+        none(r#"{ systemd.network.networks.lan.ipv6AcceptRAConfig.Token = "::521a:c5ff:fefe:65d9"; }"#);
+        none("{ systemd.network.networks.lan.extraConfig = ''\n  [Network]\n  IPv6Token = ::521a:c5ff:fefe:65d9\n  IPv6Token=static:::1\n''; }");
+    }
+
     #[test]
     fn references_are_not_passwords() {
         for src in [
