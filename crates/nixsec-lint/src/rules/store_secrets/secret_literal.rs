@@ -46,6 +46,22 @@ fn run_time_value(v: &str) -> bool {
     v.starts_with('$') || v.starts_with('`') || v.starts_with('%') || v.contains("$(")
 }
 
+/// An `nsswitch.conf` line (`passwd: files systemd`): the databases' sources, not a password.
+fn nsswitch_line(key: &str, line: &str) -> bool {
+    const SOURCES: &[&str] = &[
+        "files", "compat", "db", "nis", "nisplus", "systemd", "sss", "ldap", "mymachines",
+        "winbind", "dns", "myhostname", "resolve", "mdns", "mdns4", "mdns_minimal", "[NOTFOUND=return]",
+    ];
+    matches!(key, "passwd" | "shadow" | "gshadow" | "group")
+        && line
+            .split_once(':')
+            .is_some_and(|(k, rest)| {
+                k.trim() == key
+                    && !rest.trim().is_empty()
+                    && rest.split_whitespace().all(|w| SOURCES.contains(&w))
+            })
+}
+
 /// A line that gives a password hash (`userPassword: {SSHA}…`, `rootpw $6$…`).
 fn line_has_hash(line: &str) -> bool {
     line.split(|c: char| c.is_whitespace() || matches!(c, '=' | ':' | '"' | '\''))
@@ -421,9 +437,11 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                             .filter(|_| h.kind.ends_with("-assignment"));
                         let mapping = key.is_some_and(reference_key);
                         // `X=$(cat …)`, `X=%s`, `--rawfile pass "$in/…"`: filled in at run time.
-                        let filled = key
-                            .and_then(|k| assigned_value(l, k))
-                            .is_some_and(|v| run_time_value(v) || ipv6_token(v));
+                        let filled = key.is_some_and(|k| {
+                            assigned_value(l, k)
+                                .is_some_and(|v| run_time_value(v) || ipv6_token(v))
+                                || nsswitch_line(k, l)
+                        });
                         !(line_has_hash(l) || substituted || mapping || filled)
                     })
             })
@@ -899,6 +917,11 @@ let tok = "{GH}"; in
 
     /// Keys that name where the password is (a lookup table, a file, a program) and values
     /// that point at it are references; `access-tokens` given by substitution hold none.
+    #[test]
+    fn nsswitch_lines_are_not_passwords() {
+        none("{ systemd.services.img.script = ''\n  cat > etc/nsswitch.conf <<EOF\n  passwd:    files mymachines systemd\n  shadow: files\n  EOF\n''; }");
+    }
+
     #[test]
     fn ipv6_interface_tokens_are_addresses() {
         none(r#"{ systemd.network.networks.lan.ipv6AcceptRAConfig.Token = "::521a:c5ff:fefe:65d9"; }"#);
