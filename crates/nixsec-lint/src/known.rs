@@ -28,6 +28,12 @@
 //!   `installer/cd-dvd/installation-cd-*.nix`; nixpkgs 013635633ffe11f70df1d639f563f21c42c1f778):
 //!   `services.openssh.enable = mkDefault true`, `settings.PermitRootLogin = mkDefault "yes"`,
 //!   `services.getty.autologinUser = "nixos"`, `security.sudo.wheelNeedsPassword = false`.
+//! - nixpkgs `nixos/modules/virtualisation/google-compute-config.nix` (imported by
+//!   `google-compute-image.nix`; nixpkgs 045d702e8af1aabdceb93e3d273ac8fb027fe68e): turns sshd
+//!   on, `PermitRootLogin = "prohibit-password"`, `PasswordAuthentication = mkDefault false`
+//!   (and `networking.firewall.enable = mkDefault false`, which no default-based rule reads).
+//!   The sshd switch is left out, as for clan-core's admin service below, and so is
+//!   `PermitRootLogin`: its value is NixOS's default, which the rule reports as never set.
 //! - clan-core, `github:clan-lol/clan-core` at 29ed1ed59fe8955e8c80e7dcc440fe89f8383717:
 //!   the inventory service `admin` (`clanServices/admin/ssh.nix`) turns sshd on and sets
 //!   `services.openssh.settings.PasswordAuthentication = false` (and root's authorized keys),
@@ -132,6 +138,10 @@ static SETS: &[KnownSet] = &[
         sets: &[],
     },
     KnownSet {
+        name: "the nixpkgs Google Compute Engine profile",
+        sets: &[("services.openssh.settings.PasswordAuthentication", "false")],
+    },
+    KnownSet {
         name: "clan-core's admin service",
         sets: &[("services.openssh.settings.PasswordAuthentication", "false")],
     },
@@ -200,6 +210,10 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
                 "a nixos-hardware module"
             },
         );
+    }
+    // Long references reach here shortened (`…/google-compute-imag…`).
+    if r.contains("virtualisation/google-compute") {
+        return set("the nixpkgs Google Compute Engine profile");
     }
     if r.contains("profiles/hardened") {
         return set("the nixpkgs hardened profile");
@@ -319,6 +333,10 @@ mod tests {
         assert_eq!(
             name(r#"(modulesPath + "/installer/scan/not-detected.nix")"#),
             Some("a nixpkgs hardware or virtualisation profile")
+        );
+        assert_eq!(
+            name(r#""${nixpkgs}/nixos/modules/virtualisation/google-compute-image.nix""#),
+            Some("the nixpkgs Google Compute Engine profile")
         );
         assert_eq!(name("inputs.disko.nixosModules.disko"), Some("disko"));
         assert_eq!(
