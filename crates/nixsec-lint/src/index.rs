@@ -320,7 +320,7 @@ impl FileIndex {
             let is_module = w.module_root(&e);
             w.out.modules[0].is_module = is_module;
             w.top_exports(&e);
-            w.nixops_network(&e);
+            w.nixops_network(&e, src);
         }
         w.scan(root.syntax(), src);
         if src.contains("nixsec:") {
@@ -2418,6 +2418,11 @@ impl Walker {
         if !systems && !insecure {
             return;
         }
+        // An exported module's path names `nixosModules`, `darwinModules` or `flake.modules`:
+        // in a file without those words only colmena nodes and clan machines are looked for.
+        let exports = src.contains("nixosModules")
+            || src.contains("darwinModules")
+            || (src.contains("flake") && src.contains("modules"));
         for node in root.descendants() {
             match node.kind() {
                 SyntaxKind::NODE_APPLY if systems || insecure => {
@@ -2439,7 +2444,7 @@ impl Walker {
                     let Some(apv) = ast::AttrpathValue::cast(node) else {
                         continue;
                     };
-                    self.attr_scan(&apv);
+                    self.attr_scan(&apv, exports);
                 }
                 _ => {}
             }
@@ -2576,10 +2581,21 @@ impl Walker {
     /// `flake.modules.<class>.NAME = ...` (also as one dotted path into the module,
     /// `flake.modules.nixos.core.security.sudo.wheelNeedsPassword = false;`), colmena nodes,
     /// clan machines.
-    fn attr_scan(&mut self, apv: &ast::AttrpathValue) {
+    fn attr_scan(&mut self, apv: &ast::AttrpathValue, exports: bool) {
         let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
             return;
         };
+        if !exports {
+            // Only `colmena`, `colmena.nodes` and `machines` can matter: told by the last name
+            // before any name is copied.
+            if let Some(ast::Attr::Ident(i)) = ap.attrs().last() {
+                if i.ident_token()
+                    .is_some_and(|t| !matches!(t.text(), "colmena" | "nodes" | "machines"))
+                {
+                    return;
+                }
+            }
+        }
         let names: Vec<String> = ap
             .attrs()
             .map(|a| attr_literal(&a).unwrap_or_else(|| "${…}".to_string()))
@@ -2728,34 +2744,42 @@ impl Walker {
     /// ... }` (maybe behind a function and a `let`), told by a `network` attribute or by
     /// `defaults` beside a machine with `deployment` settings. Each machine is a system, with
     /// `defaults`, as in a colmena hive.
-    fn nixops_network(&mut self, e: &ast::Expr) {
+    fn nixops_network(&mut self, e: &ast::Expr, src: &str) {
         let Some(cur) = under_functions_and_lets(e) else {
             return;
         };
         let ast::Expr::AttrSet(set) = &cur else {
             return;
         };
-        let mut network = false;
-        let mut defaults = false;
-        let mut deployed = false;
-        for apv in set.attrpath_values() {
-            let Some(first) = apv
-                .attrpath()
+        let first_name = |apv: &ast::AttrpathValue| {
+            apv.attrpath()
                 .and_then(|ap| ap.attrs().next())
                 .and_then(|a| attr_ident(&a))
-            else {
-                continue;
-            };
-            match first.as_str() {
-                "network" => network = true,
-                "defaults" => defaults = true,
-                _ => {
-                    let text = apv.syntax().text().to_string();
-                    deployed |= text.contains("deployment.") || text.contains("deployment =");
-                }
+        };
+        let mut network = false;
+        let mut defaults = false;
+        for apv in set.attrpath_values() {
+            match first_name(&apv).as_deref() {
+                Some("network") => network = true,
+                Some("defaults") => defaults = true,
+                _ => {}
             }
         }
-        if network || (defaults && deployed) {
+        // A machine with `deployment` settings, looked for only beside `defaults` (its text is
+        // a slice of the source: the tree holds the source whole, so its ranges index `src`).
+        let deployed = || {
+            set.attrpath_values().any(|apv| {
+                if first_name(&apv).is_none_or(|n| n == "network" || n == "defaults") {
+                    return false;
+                }
+                let r = apv.syntax().text_range();
+                let text = src
+                    .get(usize::from(r.start())..usize::from(r.end()))
+                    .unwrap_or_default();
+                text.contains("deployment.") || text.contains("deployment =")
+            })
+        };
+        if network || (defaults && deployed()) {
             // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
             let colmena = set.attrpath_values().any(|apv| {
                 apv.attrpath()
