@@ -15,7 +15,8 @@ use clap::Parser;
 use nixsec_core::ExitStatus;
 
 /// mimalloc instead of the C library's allocator: a lint run makes and frees millions of small
-/// syntax-tree nodes.
+/// syntax-tree nodes. Built without transparent huge pages (`no_thp`): zeroing 2 MiB pages cost
+/// more system time than they saved.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
