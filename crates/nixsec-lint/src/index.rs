@@ -1598,6 +1598,12 @@ fn declared_namespaces(path: &[String], value: &ast::Expr) -> Vec<[String; 2]> {
 /// `nixos-rebuild build-vm` makes), `specialisation.NAME.configuration.X` (a boot entry) and
 /// `image.modules.NAME.X` (an image built with `nixos-rebuild build-image`).
 fn variant_of(path: &[String]) -> (Vec<String>, Option<String>) {
+    if !path
+        .first()
+        .is_some_and(|n| matches!(n.as_str(), "virtualisation" | "specialisation" | "image"))
+    {
+        return (path.to_vec(), None);
+    }
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     let cut = match p.as_slice() {
         ["virtualisation", "vmVariant" | "vmVariantWithBootLoader", _, ..] => 2,
@@ -2286,6 +2292,13 @@ struct ExportSplit {
 /// `flake.modules.<class>.NAME...` (flake-parts), `[flake.]nixosModules.NAME...` and
 /// `[flake.]darwinModules.NAME...`: where the module's name is, when `path` goes through one.
 fn export_split(path: &[String]) -> Option<ExportSplit> {
+    // Every form names one of these (checked first: this runs for every recorded setting).
+    if !path
+        .iter()
+        .any(|n| matches!(n.as_str(), "modules" | "nixosModules" | "darwinModules"))
+    {
+        return None;
+    }
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     for i in 0..p.len() {
         match &p[i..] {
