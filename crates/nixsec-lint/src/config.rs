@@ -532,7 +532,16 @@ impl<'a> Resolver<'a> {
         if let Some(hit) = self.on_disk.borrow().get(&target) {
             return hit.clone();
         }
-        let found = on_disk(target.clone(), self.roots);
+        // A linted file (its path is canonical), or a directory with a linted `default.nix`,
+        // is what the disk would say: no system call.
+        let dir_default = target.join("default.nix");
+        let found = if self.by_path.contains_key(&target) {
+            Some(target.clone())
+        } else if self.by_path.contains_key(&dir_default) {
+            Some(dir_default)
+        } else {
+            on_disk(target.clone(), self.roots)
+        };
         self.on_disk.borrow_mut().insert(target, found.clone());
         found
     }
