@@ -14,6 +14,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use nixsec_core::ExitStatus;
 
+/// mimalloc instead of the C library's allocator: a lint run makes and frees millions of small
+/// syntax-tree nodes. Built without transparent huge pages (`no_thp`): zeroing 2 MiB pages cost
+/// more system time than they saved.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     printer::init_logging(&args.global);

@@ -403,6 +403,11 @@ pub(crate) struct Resolver<'a> {
     exports: HashMap<&'a str, Vec<(usize, &'a ModuleRef)>>,
     /// The repository root of a directory (cached).
     repo: RefCell<HashMap<PathBuf, PathBuf>>,
+    /// Each file's repository root as an index into `repo_roots` (cached: files are compared
+    /// by repository for every configuration).
+    file_repo: RefCell<Vec<Option<usize>>>,
+    /// The repository roots found, and their indexes.
+    repo_roots: RefCell<(Vec<PathBuf>, HashMap<PathBuf, usize>)>,
     /// Every directory within the given paths, to the files below it (in file order): a
     /// directory import is a look-up, not a scan of every file.
     under: HashMap<PathBuf, Vec<usize>>,
@@ -437,6 +442,8 @@ impl<'a> Resolver<'a> {
             by_path: path_map(files),
             exports,
             repo: RefCell::new(HashMap::new()),
+            file_repo: RefCell::new(vec![None; files.len()]),
+            repo_roots: RefCell::new((Vec::new(), HashMap::new())),
             under,
             on_disk: RefCell::new(HashMap::new()),
         }
@@ -445,6 +452,36 @@ impl<'a> Resolver<'a> {
     /// The root of the repository a file is in: the nearest directory above it with a
     /// `flake.nix` or `.git`, within the given paths (else the given path itself).
     fn repo_root(&self, file: usize) -> PathBuf {
+        let id = self.repo_id(file);
+        self.repo_roots.borrow().0[id].clone()
+    }
+
+    /// The index of [`Resolver::repo_root`] of a file: equal for files of one repository.
+    fn repo_id(&self, file: usize) -> usize {
+        if let Some(&Some(id)) = self.file_repo.borrow().get(file) {
+            return id;
+        }
+        let root = self.find_repo_root(file);
+        let id = {
+            let mut roots = self.repo_roots.borrow_mut();
+            let (list, ids) = &mut *roots;
+            match ids.get(&root) {
+                Some(&id) => id,
+                None => {
+                    list.push(root.clone());
+                    ids.insert(root, list.len() - 1);
+                    list.len() - 1
+                }
+            }
+        };
+        if let Some(slot) = self.file_repo.borrow_mut().get_mut(file) {
+            *slot = Some(id);
+        }
+        id
+    }
+
+    /// [`Resolver::repo_root`], looked up by directory.
+    fn find_repo_root(&self, file: usize) -> PathBuf {
         let Some(dir) = self.files[file].path.parent() else {
             return PathBuf::new();
         };
@@ -495,7 +532,16 @@ impl<'a> Resolver<'a> {
         if let Some(hit) = self.on_disk.borrow().get(&target) {
             return hit.clone();
         }
-        let found = on_disk(target.clone(), self.roots);
+        // A linted file (its path is canonical), or a directory with a linted `default.nix`,
+        // is what the disk would say: no system call.
+        let dir_default = target.join("default.nix");
+        let found = if self.by_path.contains_key(&target) {
+            Some(target.clone())
+        } else if self.by_path.contains_key(&dir_default) {
+            Some(dir_default)
+        } else {
+            on_disk(target.clone(), self.roots)
+        };
         self.on_disk.borrow_mut().insert(target, found.clone());
         found
     }
@@ -600,7 +646,7 @@ impl<'a> Resolver<'a> {
     /// `self.nixosModules.NAME` (`*`: every one; `*PATH`: every module the file at PATH
     /// exports), looked up in the files of the same repository.
     fn flake_module(&self, from: usize, name: &str, out: &mut Vec<Target>, depth: u32) {
-        let repo = self.repo_root(from);
+        let repo = self.repo_id(from);
         if let Some(path) = name.strip_prefix('*').filter(|p| !p.is_empty()) {
             if let Some(j) = self
                 .resolve_from(&self.files[from].path, path)
@@ -612,7 +658,7 @@ impl<'a> Resolver<'a> {
             }
             return;
         }
-        let same_repo = |fi: usize| self.repo_root(fi) == repo;
+        let same_repo = |fi: usize| self.repo_id(fi) == repo;
         let mut direct: Vec<(usize, &ModuleRef)> = Vec::new();
         if name == "*" {
             for list in self.exports.values() {
@@ -815,7 +861,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     let mut out = Vec::new();
     let mut in_systems: HashSet<usize> = HashSet::new();
     // The modules each helper adds to the hosts it builds, by repository and kind.
-    let mut shared: Vec<(PathBuf, ModuleKind, usize, ModuleRef)> = Vec::new();
+    let mut shared: Vec<(usize, ModuleKind, usize, ModuleRef)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         for s in &f.index.systems {
             let has_template = s
@@ -823,20 +869,20 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                 .iter()
                 .any(|m| matches!(m, ModuleRef::Template(..)));
             if s.helper && !has_template {
-                let repo = res.repo_root(fi);
+                let repo = res.repo_id(fi);
                 for m in &s.modules {
                     // A bare name left unresolved (`modules = [ ../common ] ++ extraModules;`)
                     // is the helper's parameter: the modules of each call, followed there.
                     if matches!(m, ModuleRef::External(t, _) if is_bare_name(t)) {
                         continue;
                     }
-                    shared.push((repo.clone(), s.kind, fi, m.clone()));
+                    shared.push((repo, s.kind, fi, m.clone()));
                 }
             }
         }
     }
     let helpers_for = |fi: usize, kind: ModuleKind| -> Vec<(usize, ModuleRef)> {
-        let repo = res.repo_root(fi);
+        let repo = res.repo_id(fi);
         shared
             .iter()
             .filter(|(r, k, ..)| *r == repo && *k == kind)
@@ -1087,7 +1133,7 @@ fn add_declaring_modules(files: &[Indexed], res: &Resolver<'_>, out: &mut [Confi
         let Some(&(entry, _)) = c.modules.first() else {
             continue;
         };
-        let repo = res.repo_root(entry);
+        let repo = res.repo_id(entry);
         // A few rounds: an added module may set options another module declares.
         for _ in 0..4 {
             let mut add: Vec<(usize, ModuleRef)> = Vec::new();
@@ -1099,7 +1145,7 @@ fn add_declaring_modules(files: &[Indexed], res: &Resolver<'_>, out: &mut [Confi
                     let Some(ds) = declared.get(ns) else { continue };
                     let same: Vec<&(usize, usize)> = ds
                         .iter()
-                        .filter(|(df, _)| res.repo_root(*df) == repo)
+                        .filter(|(df, _)| res.repo_id(*df) == repo)
                         .collect();
                     if let [(df, dm)] = same.as_slice() {
                         if !c.modules.contains(&(*df, *dm))

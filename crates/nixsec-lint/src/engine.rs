@@ -257,11 +257,13 @@ impl Indexed {
             }
         }
         // Keep only what a rule can look at, so a large tree is not held in memory whole.
+        // The option paths are compared first, for every rule: `wants` may scan the value.
         index.assignments.retain(|a| {
             a.path.first().is_some_and(|p| p == "home-manager")
-                || crate::rules::LINT_RULES
-                    .iter()
-                    .any(|r| r.also_reads().iter().any(|p| a.is(p)) || r.looks_at(a))
+                || crate::rules::LINT_RULES.iter().any(|r| {
+                    r.also_reads().iter().any(|p| a.is(p)) || r.options().iter().any(|p| a.is(p))
+                })
+                || crate::rules::LINT_RULES.iter().any(|r| r.wants(a))
         });
         // An import of a known module set is where default-based findings may be placed.
         let imports_known = index.modules.iter().any(|m| {

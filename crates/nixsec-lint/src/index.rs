@@ -327,7 +327,7 @@ impl FileIndex {
             let is_module = w.module_root(&e);
             w.out.modules[0].is_module = is_module;
             w.top_exports(&e);
-            w.nixops_network(&e);
+            w.nixops_network(&e, src);
         }
         w.scan(root.syntax(), src);
         if src.contains("nixsec:") {
@@ -1932,6 +1932,12 @@ fn declared_namespaces(path: &[String], value: &ast::Expr) -> Vec<[String; 2]> {
 /// `nixos-rebuild build-vm` makes), `specialisation.NAME.configuration.X` (a boot entry) and
 /// `image.modules.NAME.X` (an image built with `nixos-rebuild build-image`).
 fn variant_of(path: &[String]) -> (Vec<String>, Option<String>) {
+    if !path
+        .first()
+        .is_some_and(|n| matches!(n.as_str(), "virtualisation" | "specialisation" | "image"))
+    {
+        return (path.to_vec(), None);
+    }
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     let cut = match p.as_slice() {
         ["virtualisation", "vmVariant" | "vmVariantWithBootLoader", _, ..] => 2,
@@ -2622,6 +2628,15 @@ struct ExportSplit {
 /// `flake.modules.<class>.NAME...` (flake-parts), `[flake.]nixosModules.NAME...` and
 /// `[flake.]darwinModules.NAME...`: where the module's name is, when `path` goes through one.
 fn export_split(path: &[String]) -> Option<ExportSplit> {
+    // Every form names one of these (checked first: this runs for every recorded setting).
+    if !path.iter().any(|n| {
+        matches!(
+            n.as_str(),
+            "modules" | "nixosModules" | "darwinModules" | "nixosModule" | "containers"
+        )
+    }) {
+        return None;
+    }
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
     if let ["containers", name, "config", ..] = p.as_slice() {
         return Some(ExportSplit {
@@ -2791,6 +2806,13 @@ impl Walker {
         if !systems && !insecure {
             return;
         }
+        // An exported module's path names `nixosModules` (or a clan service's `nixosModule`),
+        // `darwinModules`, `flake.modules` or a container's `containers`: in a file without
+        // those words only colmena nodes and clan machines are looked for.
+        let exports = src.contains("nixosModule")
+            || src.contains("darwinModules")
+            || src.contains("containers")
+            || (src.contains("flake") && src.contains("modules"));
         for node in root.descendants() {
             match node.kind() {
                 SyntaxKind::NODE_APPLY if systems || insecure => {
@@ -2812,7 +2834,7 @@ impl Walker {
                     let Some(apv) = ast::AttrpathValue::cast(node) else {
                         continue;
                     };
-                    self.attr_scan(&apv);
+                    self.attr_scan(&apv, exports);
                 }
                 _ => {}
             }
@@ -2968,10 +2990,26 @@ impl Walker {
     /// `flake.modules.<class>.NAME = ...` (also as one dotted path into the module,
     /// `flake.modules.nixos.core.security.sudo.wheelNeedsPassword = false;`), colmena nodes,
     /// clan machines.
-    fn attr_scan(&mut self, apv: &ast::AttrpathValue) {
+    fn attr_scan(&mut self, apv: &ast::AttrpathValue, exports: bool) {
         let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
             return;
         };
+        if !exports {
+            // Only `colmena`, `colmena.nodes`, `machines` and `machines.NAME` can matter: told
+            // by the last two names before any name is copied.
+            let (mut prev, mut last) = (None, None);
+            for a in ap.attrs() {
+                prev = last.take();
+                last = Some(a);
+            }
+            let is = |a: &Option<ast::Attr>, names: &[&str]| {
+                matches!(a, Some(ast::Attr::Ident(i))
+                    if i.ident_token().is_some_and(|t| names.contains(&t.text())))
+            };
+            if !is(&last, &["colmena", "nodes", "machines"]) && !is(&prev, &["machines"]) {
+                return;
+            }
+        }
         let names: Vec<String> = ap
             .attrs()
             .map(|a| attr_literal(&a).unwrap_or_else(|| "${…}".to_string()))
@@ -3184,44 +3222,55 @@ impl Walker {
     /// `defaults` beside a machine with `deployment` settings, or by machines that all have
     /// `deployment` settings (a physical network file). Each machine is a system, with
     /// `defaults`, as in a colmena hive.
-    fn nixops_network(&mut self, e: &ast::Expr) {
+    fn nixops_network(&mut self, e: &ast::Expr, src: &str) {
         let Some(cur) = under_functions_and_lets(e) else {
             return;
         };
         let ast::Expr::AttrSet(set) = &cur else {
             return;
         };
-        let mut network = false;
-        let mut defaults = false;
-        let mut deployed = false;
-        // A physical network file: every machine a module (a function or a set) with
-        // `deployment` settings, no `network` (it is in the logical file it is used with).
-        let mut machines = 0;
-        let mut all_deployed = true;
-        for apv in set.attrpath_values() {
-            let Some(first) = apv
-                .attrpath()
+        let first_name = |apv: &ast::AttrpathValue| {
+            apv.attrpath()
                 .and_then(|ap| ap.attrs().next())
                 .and_then(|a| attr_ident(&a))
-            else {
-                continue;
-            };
-            match first.as_str() {
-                "network" => network = true,
-                "defaults" => defaults = true,
-                _ => {
-                    let text = apv.syntax().text().to_string();
-                    let here = text.contains("deployment.") || text.contains("deployment =");
-                    deployed |= here;
-                    let module = apv.value().is_some_and(|v| {
-                        matches!(unparen(&v), ast::Expr::Lambda(_) | ast::Expr::AttrSet(_))
-                    });
-                    machines += 1;
-                    all_deployed &= here && module;
-                }
+        };
+        let mut network = false;
+        let mut defaults = false;
+        for apv in set.attrpath_values() {
+            match first_name(&apv).as_deref() {
+                Some("network") => network = true,
+                Some("defaults") => defaults = true,
+                _ => {}
             }
         }
-        if network || (defaults && deployed) || (machines > 0 && all_deployed) {
+        // A machine with `deployment` settings (its text is a slice of the source: the tree
+        // holds the source whole, so its ranges index `src`).
+        let has_deployment = |apv: &ast::AttrpathValue| {
+            let r = apv.syntax().text_range();
+            let text = src
+                .get(usize::from(r.start())..usize::from(r.end()))
+                .unwrap_or_default();
+            text.contains("deployment.") || text.contains("deployment =")
+        };
+        let machines = || {
+            set.attrpath_values()
+                .filter(|apv| first_name(apv).is_some_and(|n| n != "network" && n != "defaults"))
+        };
+        // Looked for only beside `defaults`.
+        let deployed = || machines().any(|apv| has_deployment(&apv));
+        // A physical network file: every machine a module (a function or a set) with
+        // `deployment` settings, no `network` (it is in the logical file it is used with).
+        let physical = || {
+            src.contains("deployment")
+                && machines().next().is_some()
+                && machines().all(|apv| {
+                    has_deployment(&apv)
+                        && apv.value().is_some_and(|v| {
+                            matches!(unparen(&v), ast::Expr::Lambda(_) | ast::Expr::AttrSet(_))
+                        })
+                })
+        };
+        if network || (defaults && deployed()) || physical() {
             // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
             let colmena = set.attrpath_values().any(|apv| {
                 apv.attrpath()
