@@ -25,7 +25,7 @@ use nixsec_core::{LintConfiguration, Severity};
 use rnix::TextRange;
 
 use crate::engine::Indexed;
-use crate::index::{Assignment, ModuleKind, ModuleRef};
+use crate::index::{Assignment, ModuleKind, ModuleRef, SELF_TEMPLATE};
 use crate::known::{self, KnownSet};
 
 /// A module set imported from outside the given paths that nixsec knows.
@@ -906,8 +906,15 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             let builder_is_nixpkgs = s.builder == "nixosSystem" || s.builder == "darwinSystem";
             let mut instances: Vec<(Option<String>, Vec<ModuleRef>)> = Vec::new();
             if let Some(first) = templates.first() {
-                let dir = f.path.parent().unwrap_or(Path::new("/"));
-                for (value, _) in expand_template(dir, first, roots) {
+                // `"${self}/hosts/${name}"` is relative to the flake's root.
+                let (dir, first) = match first.strip_prefix(SELF_TEMPLATE) {
+                    Some(t) => (res.repo_root(fi), t),
+                    None => (
+                        f.path.parent().unwrap_or(Path::new("/")).to_path_buf(),
+                        first.as_str(),
+                    ),
+                };
+                for (value, _) in expand_template(&dir, first, roots) {
                     let mods: Vec<ModuleRef> = s
                         .modules
                         .iter()
@@ -916,6 +923,8 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                                 let p = t.replacen("${…}", &value, 1);
                                 if p.contains("${…}") {
                                     m.clone()
+                                } else if let Some(p) = p.strip_prefix(SELF_TEMPLATE) {
+                                    ModuleRef::Rooted(p.to_string(), *r)
                                 } else {
                                     ModuleRef::Path(p, *r)
                                 }
@@ -2127,6 +2136,37 @@ mod tests {
         assert!(entry.is_some_and(
             |e| e.contains("nixosConfigurations.a") && e.contains("darwinConfigurations.b")
         ));
+    }
+
+    #[test]
+    fn hosts_from_a_self_relative_path_built_per_host() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(root, "flake.nix", "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./hosts ]; }; }\n");
+        write(
+            root,
+            "hosts/default.nix",
+            "{ inputs, ... }:\nlet\n  mkSystem = { hostname }: {\n    nixosConfigurations.${hostname} = inputs.nixpkgs.lib.nixosSystem {\n      modules = [ \"${inputs.self}/common\" \"${inputs.self}/hosts/${hostname}\" ];\n    };\n  };\nin\n{ flake = inputs.nixpkgs.lib.mkMerge [ (mkSystem { hostname = \"a\"; }) ]; }\n",
+        );
+        write(
+            root,
+            "common/default.nix",
+            "{\n  boot.loader.systemd-boot.editor = false;\n}\n",
+        );
+        write(
+            root,
+            "hosts/a/default.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        let got = defaults(root);
+        assert!(got.iter().all(|r| r.0 != "NIX-090"), "{got:?}");
+        write(root, "common/default.nix", "{ }\n");
+        let got = defaults(root);
+        assert_eq!(
+            got.iter().filter(|r| r.0 == "NIX-090").count(),
+            1,
+            "{got:?}"
+        );
     }
 
     #[test]

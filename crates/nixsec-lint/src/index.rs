@@ -1835,6 +1835,33 @@ fn self_relative(e: &ast::Expr) -> Option<String> {
     }
 }
 
+/// Marks a [`ModuleRef::Template`] relative to the flake's root, not to the file.
+pub(crate) const SELF_TEMPLATE: &str = "@self/";
+
+/// A path in this flake's own source built per host: `"${inputs.self}/hosts/${hostname}"`,
+/// as `hosts/${…}` (relative to the flake's root).
+fn self_relative_template(e: &ast::Expr) -> Option<String> {
+    let ast::Expr::Str(s) = unparen(e) else {
+        return None;
+    };
+    let mut parts = crate::value::str_parts(&s)?.into_iter();
+    let ast::InterpolPart::Interpolation(i) = parts.next()? else {
+        return None;
+    };
+    if !is_self(&i.expr()?) {
+        return None;
+    }
+    let mut t = String::new();
+    for p in parts {
+        match p {
+            ast::InterpolPart::Literal(l) => t.push_str(&l),
+            ast::InterpolPart::Interpolation(_) => t.push_str("${…}"),
+        }
+    }
+    let t = t.strip_prefix('/')?;
+    (t.contains("${…}") && !t.split('/').any(|c| c == "..")).then(|| t.to_string())
+}
+
 /// An option whose value is a NixOS module, which may be written as a function:
 /// `containers.<n>.config`, `specialisation.<n>.configuration`.
 fn module_valued(prefix: &[String]) -> bool {
@@ -2324,9 +2351,10 @@ impl Walker {
             ast::Expr::Str(s) => match (self.string_origin_path(s), self_relative(item)) {
                 (Some(p), _) => out.push(ModuleRef::Path(p, range)),
                 (None, Some(p)) => out.push(ModuleRef::Rooted(p, range)),
-                (None, None) => {
-                    out.push(ModuleRef::External(node_snippet(item.syntax()), range));
-                }
+                (None, None) => match self_relative_template(item) {
+                    Some(t) => out.push(ModuleRef::Template(format!("{SELF_TEMPLATE}{t}"), range)),
+                    None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+                },
             },
             ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
                 out.push(ModuleRef::External(node_snippet(item.syntax()), range));
