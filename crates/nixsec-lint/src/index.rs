@@ -3420,13 +3420,22 @@ impl Walker {
 
     /// `import nixpkgs { config.permittedInsecurePackages = [ ... ]; }` (and `config = { ... }`):
     /// recorded as `nixpkgs.config.*` of the file's module.
+    /// Also the nixpkgs configuration of every system of a flake framework:
+    /// `snowfall-lib.mkFlake { channels-config = { ... }; }` and flake-utils-plus'
+    /// `mkFlake { channelsConfig = { ... }; }`, recorded the same way.
     fn nixpkgs_import(&mut self, apply: &ast::Apply) {
-        if apply_head_token(apply).is_none_or(|t| t.text() != "import") {
+        if apply_head_token(apply).is_none_or(|t| t.text() != "import" && t.text() != "mkFlake") {
             return;
         }
         let Some((name, args)) = unroll(apply) else {
             return;
         };
+        if name == "mkFlake" {
+            if let Some(ast::Expr::AttrSet(set)) = args.last().map(unparen) {
+                self.channels_config(&set);
+            }
+            return;
+        }
         if name != "import" || args.len() != 2 {
             return;
         }
@@ -3445,6 +3454,33 @@ impl Walker {
                 continue;
             }
             self.prefix = vec!["nixpkgs".to_string()];
+            self.prefix.extend(names);
+            self.walk(&v, ap.syntax().text_range());
+            self.prefix.clear();
+        }
+        self.module = saved_module;
+        self.scope.clear();
+    }
+
+    /// `channels-config = { permittedInsecurePackages = [ ... ]; }` (and `channelsConfig`) of a
+    /// flake framework's `mkFlake`: recorded as `nixpkgs.config.*` of the file's module.
+    fn channels_config(&mut self, set: &ast::AttrSet) {
+        self.scope = ancestor_scope(set.syntax());
+        let saved_module = self.module;
+        self.module = 0;
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let mut names = self.attr_names(&ap);
+            if !names
+                .first()
+                .is_some_and(|n| n == "channels-config" || n == "channelsConfig")
+            {
+                continue;
+            }
+            names.remove(0);
+            self.prefix = vec!["nixpkgs".to_string(), "config".to_string()];
             self.prefix.extend(names);
             self.walk(&v, ap.syntax().text_range());
             self.prefix.clear();

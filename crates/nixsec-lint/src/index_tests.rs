@@ -934,3 +934,13 @@ fn a_module_given_to_a_custom_option() {
         );
     }
 }
+
+#[test]
+fn a_flake_frameworks_nixpkgs_config() {
+    for src in [
+        "{ outputs = inputs: inputs.snowfall-lib.mkFlake { inherit inputs; channels-config = { permittedInsecurePackages = [ \"a-1\" ]; }; }; }",
+        "{ outputs = inputs: inputs.flake-utils-plus.lib.mkFlake { channelsConfig.permittedInsecurePackages = [ \"a-1\" ]; }; }",
+    ] {
+        assert_eq!(one(src, "nixpkgs.config.permittedInsecurePackages"), "[ \"a-1\" ]", "{src}");
+    }
+}

@@ -28,6 +28,14 @@ impl LintRule for ContainerAdminGroup {
             &["users", "extraGroups", "*", "members"],
         ]
     }
+    /// A repository's own user option (`local.user.extraGroups`, `snowflake.user.extraGroups`)
+    /// that its modules hand to `users.users.<name>.extraGroups`.
+    fn wants(&self, a: &Assignment) -> bool {
+        a.path.len() >= 2
+            && a.path.last().is_some_and(|l| l == "extraGroups")
+            && !crate::index::NIXOS_NAMESPACES.contains(&a.path[0].as_str())
+            && a.path[0] != "options"
+    }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let risky = |g: &str| GROUPS.contains(&g) || (g == "podman" && podman_socket(cx));
         if a.path[1] == "groups" || a.path[1] == "extraGroups" {
@@ -73,7 +81,11 @@ impl LintRule for ContainerAdminGroup {
             }
             return;
         }
-        let user = &a.path[2];
+        let user = if a.path[0] == "users" {
+            a.path[2].clone()
+        } else {
+            a.path[..a.path.len() - 1].join(".")
+        };
         for (g, range, cond) in elements(&a.value) {
             if risky(g) {
                 // One list given to many users (`extraGroups = groups;`) is one finding.
@@ -138,6 +150,12 @@ mod tests {
             hits(r#"{ me, ... }: { users.groups.docker.members = [ me ]; }"#, ID),
             [h("me", 1, High)]
         );
+        // A repository's own user option handed to users.users.<name>.extraGroups.
+        assert_eq!(
+            hits(r#"{ snowflake.user.extraGroups = [ "docker" ]; }"#, ID),
+            [h("\"docker\"", 1, High)]
+        );
+        assert!(hits(r#"{ options.my.extraGroups = [ "docker" ]; }"#, ID).is_empty());
         assert!(hits(r#"{ users.users.a.extraGroups = [ "podman" ]; }"#, ID).is_empty());
         assert_eq!(
             hits(r#"{ virtualisation.podman.dockerSocket.enable = true; users.users.a.extraGroups = [ "podman" ]; }"#, ID).len(),

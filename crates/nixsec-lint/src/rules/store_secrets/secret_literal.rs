@@ -152,7 +152,7 @@ fn visit<'a>(
 /// `mypassword`), Home Assistant's `!secret name`.
 fn reference(v: &str) -> bool {
     let t = v.trim();
-    if ipv6_token(t) {
+    if ipv6_token(t) || znc_hash(t) {
         return true;
     }
     let words: String = t
@@ -164,6 +164,12 @@ fn reference(v: &str) -> bool {
         || ALLOWLIST.contains(&words.as_str())
         || t.starts_with("!secret ")
         || nixsec_secrets::is_password_hash(t)
+}
+
+/// ZNC's stored password, `method#hash#salt#` with a hashing method: a hash, not the password.
+fn znc_hash(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('#').collect();
+    parts.len() == 4 && matches!(parts[0], "md5" | "sha256") && parts[3].is_empty()
 }
 
 /// An IPv6 interface identifier as systemd-networkd's `Token=` takes it (`::1a:2b:3c:4d`,
@@ -290,10 +296,12 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
         .find(|c: char| c.is_whitespace() || c == '=' || c == ':')
         .map(|i| (&l[..i], &l[i..]));
     if let Some((name, rest)) = split {
-        // A command (`passwd alice`) is the word alone before a space: a directive names more.
+        // A command (`passwd alice`, `pass show x`) is the word alone before a space: a
+        // directive names more. `password value` is a directive of msmtp, netrc, fetchmail
+        // (no program is called `password`).
         let command = rest.starts_with(char::is_whitespace)
             && !rest.trim_start().starts_with(['=', ':'])
-            && ["password", "passwd", "pass", "pw", "secret", "psk"].contains(&normalize(name).as_str());
+            && ["passwd", "pass", "pw", "secret", "psk"].contains(&normalize(name).as_str());
         let value = rest
             .trim_start()
             .trim_start_matches(['=', ':'])
@@ -917,6 +925,20 @@ let tok = "{GH}"; in
 
     /// Keys that name where the password is (a lookup table, a file, a program) and values
     /// that point at it are references; `access-tokens` given by substitution hold none.
+    #[test]
+    fn znc_password_hashes() {
+        none(r#"{ services.znc.config.User.joe.Pass = "md5#::#::#"; }"#);
+        none(r#"{ services.znc.config.User.joe.Pass = "sha256#0a1b2c#s4lt#"; }"#);
+    }
+
+    #[test]
+    fn msmtp_and_netrc_password_directives() {
+        let src = "{ pkgs, ... }: { environment.etc.msmtprc.source = pkgs.writeText \"msmtprc\" ''\n  account default\n  host smtp.example.org\n  user alice\n  password k9v2q7w4z1x8\n''; }";
+        assert_eq!(hits(src, ID).len(), 1);
+        // The command `passwd alice` in a script is not a password.
+        none("{ systemd.services.x.script = ''\n  passwd alice\n''; }");
+    }
+
     #[test]
     fn nsswitch_lines_are_not_passwords() {
         none("{ systemd.services.img.script = ''\n  cat > etc/nsswitch.conf <<EOF\n  passwd:    files mymachines systemd\n  shadow: files\n  EOF\n''; }");
