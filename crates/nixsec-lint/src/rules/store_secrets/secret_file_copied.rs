@@ -64,6 +64,39 @@ pub(super) fn normalize(name: &str) -> String {
         .collect()
 }
 
+/// The bytes of [`normalize`]`(name)`, without building it (`_`, `-` and `.` are ASCII, so
+/// dropping them byte by byte leaves the same UTF-8 text).
+fn normalized_bytes(name: &str) -> impl Iterator<Item = u8> + Clone + '_ {
+    name.bytes()
+        .filter(|c| !matches!(c, b'_' | b'-' | b'.'))
+        .map(|c| c.to_ascii_lowercase())
+}
+
+/// `normalize(name).contains(word)` for a lowercase ASCII `word`, without allocating.
+pub(super) fn normalized_contains(name: &str, word: &[u8]) -> bool {
+    let n = word.len();
+    if n == 0 || n > 16 {
+        return normalize(name).contains(std::str::from_utf8(word).unwrap_or(""));
+    }
+    let mut window = [0u8; 16];
+    let mut seen = 0usize;
+    for c in normalized_bytes(name) {
+        window.copy_within(1..n, 0);
+        window[n - 1] = c;
+        seen += 1;
+        if seen >= n && window[..n] == *word {
+            return true;
+        }
+    }
+    false
+}
+
+/// `normalize(name).starts_with(word)` for a lowercase ASCII `word`, without allocating.
+pub(super) fn normalized_starts_with(name: &str, word: &[u8]) -> bool {
+    let mut it = normalized_bytes(name);
+    word.iter().all(|w| it.next() == Some(*w))
+}
+
 use nixsec_secrets::words;
 
 /// A name that ends in the word `key` or `keys`, maybe followed by `file`/`path`
