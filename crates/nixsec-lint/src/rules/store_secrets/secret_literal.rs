@@ -395,7 +395,8 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     }
     let named = match key.as_str() {
         "psk" | "pskraw" | "wpapsk" => Some("a WPA pre-shared key"),
-        k if k == normalize(KEY_TEXT) => Some("a deployment key's text"),
+        // `normalize(KEY_TEXT)`.
+        "deploymentkeytext" => Some("a deployment key's text"),
         "presharedkey" => Some("a pre-shared key"),
         "privatekey" if !text.contains("-----BEGIN") => Some("a private key"),
         _ => None,
