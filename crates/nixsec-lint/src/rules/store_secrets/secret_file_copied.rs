@@ -72,23 +72,22 @@ fn normalized_bytes(name: &str) -> impl Iterator<Item = u8> + Clone + '_ {
         .map(|c| c.to_ascii_lowercase())
 }
 
-/// `normalize(name).contains(word)` for a lowercase ASCII `word`, without allocating.
+/// `normalize(name).contains(word)` for a lowercase ASCII alphanumeric `word`, without
+/// allocating: the word's first letter is looked for in `name`, and what follows it compared.
 pub(super) fn normalized_contains(name: &str, word: &[u8]) -> bool {
-    let n = word.len();
-    if n == 0 || n > 16 {
-        return normalize(name).contains(std::str::from_utf8(word).unwrap_or(""));
-    }
-    let mut window = [0u8; 16];
-    let mut seen = 0usize;
-    for c in normalized_bytes(name) {
-        window.copy_within(1..n, 0);
-        window[n - 1] = c;
-        seen += 1;
-        if seen >= n && window[..n] == *word {
-            return true;
+    let Some((&first, rest)) = word.split_first() else {
+        return true;
+    };
+    let b = name.as_bytes();
+    (0..b.len()).any(|i| {
+        b[i].to_ascii_lowercase() == first && {
+            let mut it = b[i + 1..]
+                .iter()
+                .filter(|c| !matches!(c, b'_' | b'-' | b'.'))
+                .map(u8::to_ascii_lowercase);
+            rest.iter().all(|w| it.next() == Some(*w))
         }
-    }
-    false
+    })
 }
 
 /// `normalize(name).starts_with(word)` for a lowercase ASCII `word`, without allocating.
@@ -524,6 +523,26 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-032";
+
+    #[test]
+    fn normalized_matching_is_normalize_then_compare() {
+        use super::{normalize, normalized_contains, normalized_starts_with};
+        let names = [
+            "bindPassword", "bind_pw", "b.i-n_d", "BIND", "bin", "xbxind", "dn_pass", "_dnPass",
+            "dnpas", "passwordHash", "pbkdf2_hash", "has_h", "hhash", "ünïcödébind", "", "b",
+        ];
+        for name in names {
+            let n = normalize(name);
+            for w in ["bind", "hash", "pbkdf2", "dnpass", "b", "x"] {
+                assert_eq!(normalized_contains(name, w.as_bytes()), n.contains(w), "{name} {w}");
+                assert_eq!(
+                    normalized_starts_with(name, w.as_bytes()),
+                    n.starts_with(w),
+                    "{name} {w}"
+                );
+            }
+        }
+    }
 
     fn none(src: &str) {
         assert!(hits(src, ID).is_empty(), "{src}: {:?}", hits(src, ID));
