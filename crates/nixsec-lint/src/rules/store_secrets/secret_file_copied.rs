@@ -90,6 +90,16 @@ pub(super) fn normalized_contains(name: &str, word: &[u8]) -> bool {
     })
 }
 
+/// `normalize(name).ends_with(word)` for a lowercase ASCII `word`, without allocating.
+pub(super) fn normalized_ends_with(name: &str, word: &[u8]) -> bool {
+    let mut it = name
+        .bytes()
+        .rev()
+        .filter(|c| !matches!(c, b'_' | b'-' | b'.'))
+        .map(|c| c.to_ascii_lowercase());
+    word.iter().rev().all(|w| it.next() == Some(*w))
+}
+
 /// `normalize(name).starts_with(word)` for a lowercase ASCII `word`, without allocating.
 pub(super) fn normalized_starts_with(name: &str, word: &[u8]) -> bool {
     let mut it = normalized_bytes(name);
@@ -526,7 +536,7 @@ mod tests {
 
     #[test]
     fn normalized_matching_is_normalize_then_compare() {
-        use super::{normalize, normalized_contains, normalized_starts_with};
+        use super::{normalize, normalized_contains, normalized_ends_with, normalized_starts_with};
         let names = [
             "bindPassword", "bind_pw", "b.i-n_d", "BIND", "bin", "xbxind", "dn_pass", "_dnPass",
             "dnpas", "passwordHash", "pbkdf2_hash", "has_h", "hhash", "ünïcödébind", "", "b",
@@ -538,6 +548,11 @@ mod tests {
                 assert_eq!(
                     normalized_starts_with(name, w.as_bytes()),
                     n.starts_with(w),
+                    "{name} {w}"
+                );
+                assert_eq!(
+                    normalized_ends_with(name, w.as_bytes()),
+                    n.ends_with(w),
                     "{name} {w}"
                 );
             }
