@@ -409,8 +409,9 @@ pub(crate) struct Resolver<'a> {
     /// The repository roots found, and their indexes.
     repo_roots: RefCell<(Vec<PathBuf>, HashMap<PathBuf, usize>)>,
     /// Every directory within the given paths, to the files below it (in file order): a
-    /// directory import is a look-up, not a scan of every file.
-    under: HashMap<PathBuf, Vec<usize>>,
+    /// directory import is a look-up, not a scan of every file. Made at the first directory
+    /// import.
+    under: std::cell::OnceCell<HashMap<PathBuf, Vec<usize>>>,
     /// What each lexically normalized import target resolved to on disk (cached: the same
     /// imports are resolved again for every configuration).
     on_disk: RefCell<HashMap<PathBuf, Option<PathBuf>>>,
@@ -424,18 +425,6 @@ impl<'a> Resolver<'a> {
                 exports.entry(name.as_str()).or_default().push((fi, r));
             }
         }
-        let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-        for (fi, f) in files.iter().enumerate() {
-            let Some(top) = roots.iter().find(|r| f.path.starts_with(r)) else {
-                continue;
-            };
-            for anc in f.path.ancestors().skip(1) {
-                under.entry(anc.to_path_buf()).or_default().push(fi);
-                if anc == top.as_path() {
-                    break;
-                }
-            }
-        }
         Resolver {
             files,
             roots,
@@ -444,9 +433,32 @@ impl<'a> Resolver<'a> {
             repo: RefCell::new(HashMap::new()),
             file_repo: RefCell::new(vec![None; files.len()]),
             repo_roots: RefCell::new((Vec::new(), HashMap::new())),
-            under,
+            under: std::cell::OnceCell::new(),
             on_disk: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// [`Resolver::under`], made when first asked for.
+    fn under(&self) -> &HashMap<PathBuf, Vec<usize>> {
+        self.under.get_or_init(|| {
+            let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+            for (fi, f) in self.files.iter().enumerate() {
+                let Some(top) = self.roots.iter().find(|r| f.path.starts_with(r)) else {
+                    continue;
+                };
+                for anc in f.path.ancestors().skip(1) {
+                    if let Some(v) = under.get_mut(anc) {
+                        v.push(fi);
+                    } else {
+                        under.insert(anc.to_path_buf(), vec![fi]);
+                    }
+                    if anc == top.as_path() {
+                        break;
+                    }
+                }
+            }
+            under
+        })
     }
 
     /// The root of the repository a file is in: the nearest directory above it with a
@@ -607,7 +619,7 @@ impl<'a> Resolver<'a> {
                     ));
                     return;
                 }
-                let below = self.under.get(&dir).map_or(&[][..], Vec::as_slice);
+                let below = self.under().get(&dir).map_or(&[][..], Vec::as_slice);
                 let mut found: Vec<usize> = below
                     .iter()
                     .map(|&j| (j, &self.files[j]))

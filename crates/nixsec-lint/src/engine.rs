@@ -147,6 +147,25 @@ fn declares_clan_admin(src: &str) -> bool {
     false
 }
 
+/// Every option path some rule looks at or reads ([`LintRule::options`],
+/// [`LintRule::also_reads`]), by number of components: what an assignment is kept for before
+/// any rule's `wants` scans its value.
+static RULE_PATHS: std::sync::LazyLock<Vec<Vec<&'static [&'static str]>>> =
+    std::sync::LazyLock::new(|| {
+        let mut by_len: Vec<Vec<&'static [&'static str]>> = Vec::new();
+        for r in crate::rules::LINT_RULES.iter() {
+            for p in r.also_reads().iter().chain(r.options()) {
+                if by_len.len() <= p.len() {
+                    by_len.resize_with(p.len() + 1, Vec::new);
+                }
+                if !by_len[p.len()].contains(p) {
+                    by_len[p.len()].push(p);
+                }
+            }
+        }
+        by_len
+    });
+
 impl Indexed {
     fn read(f: &SourceFile) -> Indexed {
         // A file above the limit is not read at all (generated data, not configuration). The
@@ -260,9 +279,9 @@ impl Indexed {
         // The option paths are compared first, for every rule: `wants` may scan the value.
         index.assignments.retain(|a| {
             a.path.first().is_some_and(|p| p == "home-manager")
-                || crate::rules::LINT_RULES.iter().any(|r| {
-                    r.also_reads().iter().any(|p| a.is(p)) || r.options().iter().any(|p| a.is(p))
-                })
+                || RULE_PATHS
+                    .get(a.path.len())
+                    .is_some_and(|ps| ps.iter().any(|p| a.is(p)))
                 || crate::rules::LINT_RULES.iter().any(|r| r.wants(a))
         });
         // An import of a known module set is where default-based findings may be placed.

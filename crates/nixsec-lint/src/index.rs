@@ -2739,6 +2739,44 @@ fn is_inline_module(e: &ast::Expr) -> bool {
     }
 }
 
+/// Whether a name of `ap` or of the attribute paths around `apv` (those [`enclosing_names`]
+/// gives) may be one [`export_split`] needs: an identifier that is one, or a name that is not
+/// an identifier (looked at no further).
+fn may_name_an_export(apv: &ast::AttrpathValue, ap: &ast::Attrpath) -> bool {
+    let may = |ap: &ast::Attrpath| {
+        ap.attrs().any(|a| match a {
+            ast::Attr::Ident(i) => i.ident_token().is_some_and(|t| {
+                matches!(
+                    t.text(),
+                    "modules" | "nixosModules" | "darwinModules" | "nixosModule" | "containers"
+                )
+            }),
+            _ => true,
+        })
+    };
+    if may(ap) {
+        return true;
+    }
+    let mut node = apv.syntax().clone();
+    for _ in 0..MAX_DEPTH {
+        let Some(set) = node
+            .parent()
+            .filter(|p| p.kind() == SyntaxKind::NODE_ATTR_SET)
+        else {
+            break;
+        };
+        let Some(outer) = set.parent().and_then(ast::AttrpathValue::cast) else {
+            break;
+        };
+        let Some(ap) = outer.attrpath() else { break };
+        if may(&ap) {
+            return true;
+        }
+        node = outer.syntax().clone();
+    }
+    false
+}
+
 /// The names of the attribute definitions `apv` is nested in, outermost first
 /// (`flake = { modules.nixos = { core = ...; }; }` gives `flake.modules.nixos` for `core`);
 /// a leading `config.` (a flake-parts module's explicit `config`) is dropped.
@@ -3045,33 +3083,42 @@ impl Walker {
         let Some(last) = names.last() else { return };
         let n = names.len();
         let prev = (n >= 2).then(|| names[n - 2].as_str());
-        let outer = enclosing_names(apv);
-        let start = outer.len();
-        let full: Vec<String> = outer.into_iter().chain(names.iter().cloned()).collect();
-        if let Some(split) = export_split(&full) {
-            // This definition names the module (`core = { ... };` under `flake.modules.nixos`,
-            // or `flake.modules.nixos.core.x = ...;`); a definition inside the module's value
-            // is indexed with it.
-            if split.at > start && split.at <= full.len() {
-                self.scope = ancestor_scope(apv.syntax());
-                self.exported_module(&split, &full[split.at..], &value, ap.syntax().text_range());
-                self.scope.clear();
+        // `export_split` looks for a name, here or around, that an export path has (the last
+        // name among them): the enclosing names are copied only when one may be there.
+        if may_name_an_export(apv, &ap) {
+            let outer = enclosing_names(apv);
+            let start = outer.len();
+            let full: Vec<String> = outer.into_iter().chain(names.iter().cloned()).collect();
+            if let Some(split) = export_split(&full) {
+                // This definition names the module (`core = { ... };` under
+                // `flake.modules.nixos`, or `flake.modules.nixos.core.x = ...;`); a definition
+                // inside the module's value is indexed with it.
+                if split.at > start && split.at <= full.len() {
+                    self.scope = ancestor_scope(apv.syntax());
+                    self.exported_module(
+                        &split,
+                        &full[split.at..],
+                        &value,
+                        ap.syntax().text_range(),
+                    );
+                    self.scope.clear();
+                }
+                return;
             }
-            return;
-        }
-        // `nixosModules = import ./modules;`: every entry of that file.
-        if last == "nixosModules" || last == "darwinModules" {
-            if !matches!(unparen(&value), ast::Expr::AttrSet(_)) {
-                self.scope = ancestor_scope(apv.syntax());
-                let star = if last == "darwinModules" {
-                    "darwin:*"
-                } else {
-                    "*"
-                };
-                self.export(star.to_string(), &value);
-                self.scope.clear();
+            // `nixosModules = import ./modules;`: every entry of that file.
+            if last == "nixosModules" || last == "darwinModules" {
+                if !matches!(unparen(&value), ast::Expr::AttrSet(_)) {
+                    self.scope = ancestor_scope(apv.syntax());
+                    let star = if last == "darwinModules" {
+                        "darwin:*"
+                    } else {
+                        "*"
+                    };
+                    self.export(star.to_string(), &value);
+                    self.scope.clear();
+                }
+                return;
             }
-            return;
         }
         if last == "colmena" || (last == "nodes" && prev == Some("colmena")) {
             self.colmena(&value, &names.join("."));

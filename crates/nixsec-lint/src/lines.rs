@@ -13,10 +13,9 @@ impl LineIndex {
     #[must_use]
     pub fn new(src: &str) -> LineIndex {
         let mut starts = vec![0];
-        for (i, b) in src.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
+        // A `char` pattern is searched for with `memchr`.
+        for (i, _) in src.match_indices('\n') {
+            starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
         }
         LineIndex { starts }
     }

@@ -1,5 +1,7 @@
 //! NIX-031: a password hash written into the configuration.
 
+use std::fmt::Write as _;
+
 use nixsec_core::Severity;
 
 use crate::index::Assignment;
@@ -129,8 +131,8 @@ pub(super) fn has_ldif_hash(text: &str) -> bool {
 /// A key of a value a client sends as it is (`bindPassword`, `bind.pw`, `bind_pw`, Dovecot's
 /// `dnpass`): what is written there is the password itself, however it looks.
 pub(super) fn client_key(key: &str) -> bool {
-    let n = super::secret_file_copied::normalize(key);
-    n.contains("bind") || n.starts_with("dnpass")
+    use super::secret_file_copied::{normalized_contains, normalized_starts_with};
+    normalized_contains(key, b"bind") || normalized_starts_with(key, b"dnpass")
 }
 
 /// The string `h`, the value of `key`, is a password hash: a crypt or PHC hash under a
@@ -140,12 +142,12 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
     if client_key(key) {
         return false;
     }
-    let n = super::secret_file_copied::normalize(key);
+    use super::secret_file_copied::normalized_contains;
     let hash_key = matches!(
         key,
         "hashedPassword" | "initialHashedPassword" | "passwordHash"
-    ) || n.contains("hash")
-        || n.contains("pbkdf2");
+    ) || normalized_contains(key, b"hash")
+        || normalized_contains(key, b"pbkdf2");
     (hash_key && (nixsec_secrets::is_password_hash(h) || byte_array_hash(h)))
         || ldap_hash(h).is_some()
         || has_ldif_hash(h)
@@ -156,7 +158,7 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
 fn nested_hashes(
     v: &crate::value::Val,
     key: &str,
-    place: String,
+    place: &mut String,
     depth: usize,
     f: &mut dyn FnMut(&str, rnix::TextRange, &str),
 ) {
@@ -166,11 +168,14 @@ fn nested_hashes(
     }
     match &v.v {
         Value::Str(h) if hash_literal(key, h) => {
-            f(h, v.range, &place);
+            f(h, v.range, place);
         }
         Value::List(items) => {
             for (n, i) in items.iter().enumerate() {
-                nested_hashes(i, key, format!("{place}[{n}]"), depth + 1, f);
+                let mark = place.len();
+                let _ = write!(place, "[{n}]");
+                nested_hashes(i, key, place, depth + 1, f);
+                place.truncate(mark);
             }
         }
         Value::Attrs(kv) => {
@@ -179,7 +184,11 @@ fn nested_hashes(
                     continue;
                 }
                 let last = k.rsplit('.').next().unwrap_or(k);
-                nested_hashes(x, last, format!("{place}.{k}"), depth + 1, f);
+                let mark = place.len();
+                place.push('.');
+                place.push_str(k);
+                nested_hashes(x, last, place, depth + 1, f);
+                place.truncate(mark);
             }
         }
         _ => {}
@@ -199,7 +208,7 @@ fn other_hashes(a: &Assignment, f: &mut dyn FnMut(&str, rnix::TextRange, &str)) 
     nested_hashes(
         &a.value,
         a.path.last().map_or("", String::as_str),
-        String::new(),
+        &mut String::new(),
         0,
         f,
     );

@@ -64,6 +64,48 @@ pub(super) fn normalize(name: &str) -> String {
         .collect()
 }
 
+/// The bytes of [`normalize`]`(name)`, without building it (`_`, `-` and `.` are ASCII, so
+/// dropping them byte by byte leaves the same UTF-8 text).
+fn normalized_bytes(name: &str) -> impl Iterator<Item = u8> + Clone + '_ {
+    name.bytes()
+        .filter(|c| !matches!(c, b'_' | b'-' | b'.'))
+        .map(|c| c.to_ascii_lowercase())
+}
+
+/// `normalize(name).contains(word)` for a lowercase ASCII alphanumeric `word`, without
+/// allocating: the word's first letter is looked for in `name`, and what follows it compared.
+pub(super) fn normalized_contains(name: &str, word: &[u8]) -> bool {
+    let Some((&first, rest)) = word.split_first() else {
+        return true;
+    };
+    let b = name.as_bytes();
+    (0..b.len()).any(|i| {
+        b[i].to_ascii_lowercase() == first && {
+            let mut it = b[i + 1..]
+                .iter()
+                .filter(|c| !matches!(c, b'_' | b'-' | b'.'))
+                .map(u8::to_ascii_lowercase);
+            rest.iter().all(|w| it.next() == Some(*w))
+        }
+    })
+}
+
+/// `normalize(name).ends_with(word)` for a lowercase ASCII `word`, without allocating.
+pub(super) fn normalized_ends_with(name: &str, word: &[u8]) -> bool {
+    let mut it = name
+        .bytes()
+        .rev()
+        .filter(|c| !matches!(c, b'_' | b'-' | b'.'))
+        .map(|c| c.to_ascii_lowercase());
+    word.iter().rev().all(|w| it.next() == Some(*w))
+}
+
+/// `normalize(name).starts_with(word)` for a lowercase ASCII `word`, without allocating.
+pub(super) fn normalized_starts_with(name: &str, word: &[u8]) -> bool {
+    let mut it = normalized_bytes(name);
+    word.iter().all(|w| it.next() == Some(*w))
+}
+
 use nixsec_secrets::words;
 
 /// A name that ends in the word `key` or `keys`, maybe followed by `file`/`path`
@@ -491,6 +533,31 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-032";
+
+    #[test]
+    fn normalized_matching_is_normalize_then_compare() {
+        use super::{normalize, normalized_contains, normalized_ends_with, normalized_starts_with};
+        let names = [
+            "bindPassword", "bind_pw", "b.i-n_d", "BIND", "bin", "xbxind", "dn_pass", "_dnPass",
+            "dnpas", "passwordHash", "pbkdf2_hash", "has_h", "hhash", "ünïcödébind", "", "b",
+        ];
+        for name in names {
+            let n = normalize(name);
+            for w in ["bind", "hash", "pbkdf2", "dnpass", "b", "x"] {
+                assert_eq!(normalized_contains(name, w.as_bytes()), n.contains(w), "{name} {w}");
+                assert_eq!(
+                    normalized_starts_with(name, w.as_bytes()),
+                    n.starts_with(w),
+                    "{name} {w}"
+                );
+                assert_eq!(
+                    normalized_ends_with(name, w.as_bytes()),
+                    n.ends_with(w),
+                    "{name} {w}"
+                );
+            }
+        }
+    }
 
     fn none(src: &str) {
         assert!(hits(src, ID).is_empty(), "{src}: {:?}", hits(src, ID));

@@ -16,7 +16,7 @@ use nixsec_secrets::{is_placeholder, redact, Scanner, ALLOWLIST};
 use rnix::TextRange;
 
 use super::password_hash_in_store::{client_key, hash_literal, ldap_hash};
-use super::secret_file_copied::{normalize, not_an_option, password_option};
+use super::secret_file_copied::{normalize, normalized_ends_with, not_an_option, password_option};
 
 /// An `access-tokens = host=TOKEN …` line whose every token is a substitution (`${…}`,
 /// `$VAR`, `@VAR@`).
@@ -264,7 +264,6 @@ fn written_password(v: &str) -> bool {
 /// `requirepass`, Dovecot's `dnpass`): the name ends in the word, and is no reference
 /// (`*File`, `*_maps`).
 fn password_directive(name: &str) -> bool {
-    let n = normalize(name);
     !name.is_empty()
         && name
             .chars()
@@ -281,7 +280,7 @@ fn password_directive(name: &str) -> bool {
             "dnpass",
         ]
             .iter()
-            .any(|w| n.ends_with(w))
+            .any(|w| normalized_ends_with(name, w.as_bytes()))
         && !reference_key(name)
 }
 
@@ -403,7 +402,8 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     }
     let named = match key.as_str() {
         "psk" | "pskraw" | "wpapsk" => Some("a WPA pre-shared key"),
-        k if k == normalize(KEY_TEXT) => Some("a deployment key's text"),
+        // `normalize(KEY_TEXT)`.
+        "deploymentkeytext" => Some("a deployment key's text"),
         "presharedkey" => Some("a pre-shared key"),
         "privatekey" if !text.contains("-----BEGIN") => Some("a private key"),
         _ => None,
