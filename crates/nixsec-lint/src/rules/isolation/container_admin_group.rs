@@ -1,8 +1,8 @@
 //! NIX-056: users in groups that give root through a container or VM daemon.
 
 use crate::index::Assignment;
-use crate::value::Value;
 use crate::rules::{elements, FileCx, Hit, LintRule};
+use crate::value::Value;
 
 struct ContainerAdminGroup;
 
@@ -143,11 +143,17 @@ mod tests {
             [h("\"bob\"", 1, High)]
         );
         assert_eq!(
-            hits(r#"{ users, ... }: { users.extraGroups.libvirtd.members = users; }"#, ID),
+            hits(
+                r#"{ users, ... }: { users.extraGroups.libvirtd.members = users; }"#,
+                ID
+            ),
             [h("users", 1, High)]
         );
         assert_eq!(
-            hits(r#"{ me, ... }: { users.groups.docker.members = [ me ]; }"#, ID),
+            hits(
+                r#"{ me, ... }: { users.groups.docker.members = [ me ]; }"#,
+                ID
+            ),
             [h("me", 1, High)]
         );
         // A repository's own user option handed to users.users.<name>.extraGroups.

@@ -3,8 +3,8 @@
 use nixsec_core::Severity;
 
 use crate::index::{Assignment, ModuleKind};
-use crate::value::Value;
 use crate::rules::{elements, nix_conf_lines, FileCx, Hit, LintRule};
+use crate::value::Value;
 
 struct TrustedUsers;
 
@@ -25,7 +25,10 @@ fn is_name_expr(text: &str) -> bool {
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\''))
-        && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && !text.split('.').any(|p| p == "root")
 }
 
@@ -60,7 +63,11 @@ impl LintRule for TrustedUsers {
                 for i in items {
                     if let Value::Unknown(text) = &i.v {
                         if is_name_expr(text) {
-                            found.push((format!("`{text}`"), i.range, i.cond.as_deref().map(str::to_string)));
+                            found.push((
+                                format!("`{text}`"),
+                                i.range,
+                                i.cond.as_deref().map(str::to_string),
+                            ));
                         }
                     }
                 }
@@ -74,7 +81,9 @@ impl LintRule for TrustedUsers {
         while i < found.len() {
             let other = found[i].2.as_ref().and_then(|c| {
                 let neg = format!("!({c})");
-                found.iter().position(|(_, _, d)| d.as_deref() == Some(neg.as_str()))
+                found
+                    .iter()
+                    .position(|(_, _, d)| d.as_deref() == Some(neg.as_str()))
             });
             if let Some(j) = other {
                 let (keep, gone) = (i.min(j), i.max(j));

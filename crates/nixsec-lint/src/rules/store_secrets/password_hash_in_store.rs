@@ -105,7 +105,10 @@ fn byte_array_hash(v: &str) -> bool {
     v.trim()
         .strip_prefix("@ByteArray(")
         .and_then(|r| r.strip_suffix(')'))
-        .is_some_and(|r| r.split_once(':').is_some_and(|(a, b)| a.len() >= 8 && b.len() >= 8))
+        .is_some_and(|r| {
+            r.split_once(':')
+                .is_some_and(|(a, b)| a.len() >= 8 && b.len() >= 8)
+        })
 }
 
 /// A line of LDIF or of a configuration text that gives a password attribute an LDAP hash
@@ -237,7 +240,9 @@ impl LintRule for PasswordHashInStore {
             other_hashes(a, &mut |hash, range, place| {
                 let hit = Hit::new(
                     range,
-                    format!("the password hash of `{option}{place}` is world-readable in the store"),
+                    format!(
+                        "the password hash of `{option}{place}` is world-readable in the store"
+                    ),
                 );
                 out.push(hit.secret(if hash.contains('\n') {
                     "\"<redacted>\"".to_string()

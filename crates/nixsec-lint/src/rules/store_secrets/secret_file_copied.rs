@@ -311,7 +311,11 @@ fn in_place_fix(option: &str, p: &str) -> String {
 /// The line (from 1) of `at` in `src`.
 fn line_of(src: &str, at: rnix::TextSize) -> usize {
     let end = usize::from(at).min(src.len());
-    src.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    src.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// `at` is on a line of `src` that is commented out before it (`#`, `//`).
@@ -538,13 +542,31 @@ mod tests {
     fn normalized_matching_is_normalize_then_compare() {
         use super::{normalize, normalized_contains, normalized_ends_with, normalized_starts_with};
         let names = [
-            "bindPassword", "bind_pw", "b.i-n_d", "BIND", "bin", "xbxind", "dn_pass", "_dnPass",
-            "dnpas", "passwordHash", "pbkdf2_hash", "has_h", "hhash", "ünïcödébind", "", "b",
+            "bindPassword",
+            "bind_pw",
+            "b.i-n_d",
+            "BIND",
+            "bin",
+            "xbxind",
+            "dn_pass",
+            "_dnPass",
+            "dnpas",
+            "passwordHash",
+            "pbkdf2_hash",
+            "has_h",
+            "hhash",
+            "ünïcödébind",
+            "",
+            "b",
         ];
         for name in names {
             let n = normalize(name);
             for w in ["bind", "hash", "pbkdf2", "dnpass", "b", "x"] {
-                assert_eq!(normalized_contains(name, w.as_bytes()), n.contains(w), "{name} {w}");
+                assert_eq!(
+                    normalized_contains(name, w.as_bytes()),
+                    n.contains(w),
+                    "{name} {w}"
+                );
                 assert_eq!(
                     normalized_starts_with(name, w.as_bytes()),
                     n.starts_with(w),
@@ -823,7 +845,9 @@ in {
             "`services.slapd.seedText` reads `/srv/conf/.secret-admin` into the configuration with `builtins.readFile` (the name bound at line 3), so its content is written to the store"
         );
         assert!(
-            f[1].finding.message.contains("(the name bound at line 3, used 2 times)"),
+            f[1].finding
+                .message
+                .contains("(the name bound at line 3, used 2 times)"),
             "{}",
             f[1].finding.message
         );

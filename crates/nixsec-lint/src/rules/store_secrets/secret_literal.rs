@@ -22,7 +22,9 @@ use super::secret_file_copied::{normalize, normalized_ends_with, not_an_option, 
 /// `$VAR`, `@VAR@`).
 fn substituted_tokens(line: &str) -> bool {
     line.split_once('=').is_some_and(|(_, v)| {
-        let mut tokens = v.split_whitespace().map(|t| t.split_once('=').map_or(t, |(_, x)| x));
+        let mut tokens = v
+            .split_whitespace()
+            .map(|t| t.split_once('=').map_or(t, |(_, x)| x));
         tokens.clone().next().is_some() && tokens.all(|t| t.starts_with('$') || t.starts_with('@'))
     })
 }
@@ -49,17 +51,30 @@ fn run_time_value(v: &str) -> bool {
 /// An `nsswitch.conf` line (`passwd: files systemd`): the databases' sources, not a password.
 fn nsswitch_line(key: &str, line: &str) -> bool {
     const SOURCES: &[&str] = &[
-        "files", "compat", "db", "nis", "nisplus", "systemd", "sss", "ldap", "mymachines",
-        "winbind", "dns", "myhostname", "resolve", "mdns", "mdns4", "mdns_minimal", "[NOTFOUND=return]",
+        "files",
+        "compat",
+        "db",
+        "nis",
+        "nisplus",
+        "systemd",
+        "sss",
+        "ldap",
+        "mymachines",
+        "winbind",
+        "dns",
+        "myhostname",
+        "resolve",
+        "mdns",
+        "mdns4",
+        "mdns_minimal",
+        "[NOTFOUND=return]",
     ];
     matches!(key, "passwd" | "shadow" | "gshadow" | "group")
-        && line
-            .split_once(':')
-            .is_some_and(|(k, rest)| {
-                k.trim() == key
-                    && !rest.trim().is_empty()
-                    && rest.split_whitespace().all(|w| SOURCES.contains(&w))
-            })
+        && line.split_once(':').is_some_and(|(k, rest)| {
+            k.trim() == key
+                && !rest.trim().is_empty()
+                && rest.split_whitespace().all(|w| SOURCES.contains(&w))
+        })
 }
 
 /// A line that gives a password hash (`userPassword: {SSHA}…`, `rootpw $6$…`).
@@ -194,8 +209,25 @@ fn names_itself(key: &str, v: &str) -> bool {
 fn reference_key(key: &str) -> bool {
     let n = normalize(key);
     [
-        "map", "maps", "file", "files", "path", "paths", "command", "cmd", "dir", "directory",
-        "url", "uri", "name", "policy", "length", "attr", "attrs", "filter", "query",
+        "map",
+        "maps",
+        "file",
+        "files",
+        "path",
+        "paths",
+        "command",
+        "cmd",
+        "dir",
+        "directory",
+        "url",
+        "uri",
+        "name",
+        "policy",
+        "length",
+        "attr",
+        "attrs",
+        "filter",
+        "query",
     ]
     .iter()
     .any(|e| n.ends_with(e))
@@ -208,7 +240,9 @@ fn reference_value(v: &str) -> bool {
     t.starts_with('/')
         || t.split_once(':').is_some_and(|(kind, rest)| {
             !kind.is_empty()
-                && kind.bytes().all(|c| c.is_ascii_lowercase() || c == b'_' || c == b'-')
+                && kind
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c == b'_' || c == b'-')
                 && (rest.starts_with('/')
                     || matches!(kind, "file" | "exec" | "env" | "ext" | "cmd" | "command"))
         })
@@ -354,7 +388,14 @@ fn secret_env_name(key: &str) -> bool {
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
         && key.bytes().any(|c| c.is_ascii_uppercase())
         && [
-            "PASSWORD", "_PASS", "PASSWD", "_PW", "SECRET", "_TOKEN", "API_KEY", "SECRET_KEY",
+            "PASSWORD",
+            "_PASS",
+            "PASSWD",
+            "_PW",
+            "SECRET",
+            "_TOKEN",
+            "API_KEY",
+            "SECRET_KEY",
         ]
         .iter()
         .any(|w| key == w.trim_start_matches('_') || key.ends_with(w))
@@ -446,8 +487,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                         let mapping = key.is_some_and(reference_key);
                         // `X=$(cat …)`, `X=%s`, `--rawfile pass "$in/…"`: filled in at run time.
                         let filled = key.is_some_and(|k| {
-                            assigned_value(l, k)
-                                .is_some_and(|v| run_time_value(v) || ipv6_token(v))
+                            assigned_value(l, k).is_some_and(|v| run_time_value(v) || ipv6_token(v))
                                 || nsswitch_line(k, l)
                         });
                         !(line_has_hash(l) || substituted || mapping || filled)
@@ -479,10 +519,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         return found;
     }
     // An environment variable named for a secret, written in place.
-    if !multi
-        && secret_env_name(lit.key)
-        && written_password(text)
-        && !names_itself(lit.key, text)
+    if !multi && secret_env_name(lit.key) && written_password(text) && !names_itself(lit.key, text)
     {
         return vec![Secret {
             what: "a password".to_string(),
@@ -505,7 +542,11 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         return Vec::new();
     }
     let scan = |name: &str| SCANNER.scan(AS_CONFIG, format!("{name} = \"{text}\"").as_bytes());
-    let mut hits = if known { scan(&snake(lit.key)) } else { Vec::new() };
+    let mut hits = if known {
+        scan(&snake(lit.key))
+    } else {
+        Vec::new()
+    };
     if hits.is_empty() && password_directive(lit.key) {
         hits = scan("password");
     }
@@ -760,7 +801,11 @@ let tok = "{GH}"; in
             1
         );
         assert_eq!(
-            hits(r#"{ services.dovecot.ldap.dnpass = "Xk4mQ9vLr2Tw8Zp"; }"#, ID).len(),
+            hits(
+                r#"{ services.dovecot.ldap.dnpass = "Xk4mQ9vLr2Tw8Zp"; }"#,
+                ID
+            )
+            .len(),
             1
         );
         // A bind credential is sent as written: a hash-looking one is the password itself.
@@ -890,11 +935,27 @@ let tok = "{GH}"; in
             "{}",
             at[0].1
         );
-        assert!(at[2].1.contains("URL with a password `chat:…[redacted, 8 chars]@…`"), "{}", at[2].1);
-        assert!(at[5].1.contains("`PASSWORD=…[redacted, 12 chars]`"), "{}", at[5].1);
+        assert!(
+            at[2]
+                .1
+                .contains("URL with a password `chat:…[redacted, 8 chars]@…`"),
+            "{}",
+            at[2].1
+        );
+        assert!(
+            at[5].1.contains("`PASSWORD=…[redacted, 12 chars]`"),
+            "{}",
+            at[5].1
+        );
         for f in &f {
             let json = serde_json::to_string(f).expect("json");
-            for secret in ["Hq7vWm2pLx9sRt4k", "Pf8-ldap-Wq3", "chatpass", "Ap9-xQv7-Lm2", "app_db_password"] {
+            for secret in [
+                "Hq7vWm2pLx9sRt4k",
+                "Pf8-ldap-Wq3",
+                "chatpass",
+                "Ap9-xQv7-Lm2",
+                "app_db_password",
+            ] {
                 assert!(!json.contains(secret), "{json}");
             }
         }
@@ -946,7 +1007,9 @@ let tok = "{GH}"; in
 
     #[test]
     fn ipv6_interface_tokens_are_addresses() {
-        none(r#"{ systemd.network.networks.lan.ipv6AcceptRAConfig.Token = "::521a:c5ff:fefe:65d9"; }"#);
+        none(
+            r#"{ systemd.network.networks.lan.ipv6AcceptRAConfig.Token = "::521a:c5ff:fefe:65d9"; }"#,
+        );
         none("{ systemd.network.networks.lan.extraConfig = ''\n  [Network]\n  IPv6Token = ::521a:c5ff:fefe:65d9\n  IPv6Token=static:::1\n''; }");
     }
 
