@@ -248,14 +248,7 @@ fn suppression_may_name_a_subject() {
         "{\n  # nixsec: ignore NIX-073[services.jellyfin] -- lan only\n  services = { jellyfin.openFirewall = true; plex.openFirewall = true; }; # nixsec: ignore NIX-073[services.nope] -- typo\n}\n",
     )
     .expect("write");
-    let (_, v) = run_json(nixsec().current_dir(d.path()).args([
-        "lint",
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        ".",
-    ]));
+    let (_, v) = lint_json(d.path());
     let got: Vec<(&str, bool)> = v["findings"]
         .as_array()
         .expect("findings")
@@ -477,15 +470,20 @@ in
 }
 
 /// `(rule, file, line, column, severity, conditional, entry point)` of the active failures of
+/// `nixsec lint --format json --fail-on none .` run in `dir`: the exit code and the report.
+pub(crate) fn lint_json(dir: &Path) -> (i32, Value) {
+    run_json(
+        nixsec()
+            .current_dir(dir)
+            .args(["lint", "--format", "json", "--fail-on", "none", "."]),
+    )
+}
+
 /// `nixsec lint --format json .` run in `tests/fixtures/lint/causes/DIR`.
 type Row = (String, String, u64, u64, String, bool, Option<String>);
 
 fn causes(dir: &str) -> (Vec<Row>, Value) {
-    let (_, v) = run_json(
-        nixsec()
-            .current_dir(fixtures().join("causes").join(dir))
-            .args(["lint", "--format", "json", "--fail-on", "none", "."]),
-    );
+    let (_, v) = lint_json(&fixtures().join("causes").join(dir));
     let rows = v["findings"]
         .as_array()
         .expect("findings")
@@ -954,14 +952,7 @@ fn secret_literals_written_with_write_text() {
         ),
     )
     .expect("write");
-    let (_, v) = run_json(nixsec().current_dir(d.path()).args([
-        "lint",
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        ".",
-    ]));
+    let (_, v) = lint_json(d.path());
     let rules: Vec<&str> = v["findings"]
         .as_array()
         .expect("findings")
@@ -1009,14 +1000,7 @@ fn tracked_files_are_never_ignored() {
         .status()
         .expect("git add");
     assert!(add.success());
-    let (_, v) = run_json(nixsec().current_dir(root).args([
-        "lint",
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        ".",
-    ]));
+    let (_, v) = lint_json(root);
     assert_eq!(
         rows(&v),
         [row("NIX-070", "lib/default.nix", 1, 32, "fail", false)]
@@ -1068,14 +1052,7 @@ fn encrypted_files_are_skipped_not_errors() {
         "{ networking.firewall.enable = false; }\n",
     )
     .expect("write");
-    let (_, v) = run_json(nixsec().current_dir(root).args([
-        "lint",
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        ".",
-    ]));
+    let (_, v) = lint_json(root);
     assert_eq!(rows(&v), [row("NIX-070", "host.nix", 1, 32, "fail", false)]);
     assert_eq!(
         v["skipped"],

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::{nixsec, run_json};
+use crate::lint::lint_json;
 
 const MIN_RECALL: f64 = 0.90;
 const MAX_FALSE_ALARM_SHARE: f64 = 0.03;
@@ -195,14 +195,7 @@ impl Found {
 /// What `nixsec lint` reported on one repository: the failing findings and the files it could
 /// not read or parse.
 fn lint(repo: &Repo, dir: &Path) -> (Vec<Found>, Vec<String>) {
-    let (code, v) = run_json(nixsec().current_dir(dir).args([
-        "lint",
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-        ".",
-    ]));
+    let (code, v) = lint_json(dir);
     assert_eq!(code, 0, "{}: nixsec lint exited {code}", repo.name);
     let mut found = Vec::new();
     let mut errors = Vec::new();

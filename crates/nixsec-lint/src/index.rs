@@ -647,24 +647,14 @@ fn name_value(e: &ast::Expr) -> Option<(ast::Expr, ast::Expr)> {
 /// The body of a module function sets options of NixOS itself (and not home-manager's
 /// `home.*`): `boot`, `networking`, `services`, `systemd`, `users`, ...
 fn sets_nixos_options(e: &ast::Expr) -> bool {
-    let mut cur = unparen(e);
+    let mut cur = under_functions_and_lets(e);
     for _ in 0..MAX_DEPTH {
-        cur = match cur {
-            ast::Expr::Lambda(l) => match l.body() {
-                Some(b) => unparen(&b),
-                None => return false,
-            },
-            ast::Expr::LetIn(l) => match l.body() {
-                Some(b) => unparen(&b),
-                None => return false,
-            },
-            ast::Expr::With(w) => match w.body() {
-                Some(b) => unparen(&b),
-                None => return false,
-            },
-            _ => break,
+        let Some(ast::Expr::With(w)) = &cur else {
+            break;
         };
+        cur = w.body().and_then(|b| under_functions_and_lets(&b));
     }
+    let Some(cur) = cur else { return false };
     let ast::Expr::AttrSet(set) = cur else {
         return false;
     };
@@ -1632,42 +1622,21 @@ impl Walker {
         };
         let run = |w: &mut Walker| -> bool {
             let mark = w.scope.len();
-            let mut body = ast::Expr::Lambda(lambda.clone());
-            let mut found = false;
-            for _ in 0..MAX_DEPTH {
-                match unparen(&body) {
-                    ast::Expr::Lambda(l) => {
-                        w.scope.push(Frame::Params(l.clone()));
-                        match l.body() {
-                            Some(b) => body = b,
-                            None => break,
-                        }
-                    }
-                    ast::Expr::LetIn(l) => {
-                        w.scope.push(Frame::Binds(l.syntax().clone()));
-                        match l.body() {
-                            Some(b) => body = b,
-                            None => break,
-                        }
-                    }
-                    other => {
-                        if let Some((n, v)) = name_value(&other) {
-                            let shown = w.eval(&n, &w.scope, w.depth + 1);
-                            let key = match &shown.v {
-                                Value::Str(t) | Value::Interp(t) => t.clone(),
-                                _ => "${…}".to_string(),
-                            };
-                            w.prefix.push(key);
-                            w.walk(&v, key_range);
-                            w.prefix.pop();
-                            found = true;
-                        }
-                        break;
-                    }
-                }
+            let pair = w
+                .enter_function(&ast::Expr::Lambda(lambda.clone()))
+                .and_then(|body| name_value(&body));
+            if let Some((n, v)) = &pair {
+                let shown = w.eval(n, &w.scope, w.depth + 1);
+                let key = match &shown.v {
+                    Value::Str(t) | Value::Interp(t) => t.clone(),
+                    _ => "${…}".to_string(),
+                };
+                w.prefix.push(key);
+                w.walk(v, key_range);
+                w.prefix.pop();
             }
             w.scope.truncate(mark);
-            found
+            pair.is_some()
         };
         match idx {
             Some(idx) => self.in_scope(idx, run),
@@ -1694,36 +1663,33 @@ impl Walker {
         };
         self.in_scope(idx, |w| {
             let mark = w.scope.len();
-            let mut body = x.clone();
-            let mut walked = false;
-            for _ in 0..MAX_DEPTH {
-                match unparen(&body) {
-                    ast::Expr::Lambda(l) => {
-                        w.scope.push(Frame::Params(l.clone()));
-                        match l.body() {
-                            Some(b) => body = b,
-                            None => break,
-                        }
-                    }
-                    ast::Expr::LetIn(l) => {
-                        w.scope.push(Frame::Binds(l.syntax().clone()));
-                        match l.body() {
-                            Some(b) => body = b,
-                            None => break,
-                        }
-                    }
-                    other => {
-                        if is_structural(&other) {
-                            w.walk(&other, key_range);
-                            walked = true;
-                        }
-                        break;
-                    }
-                }
+            let body = w.enter_function(&x).filter(is_structural);
+            if let Some(body) = &body {
+                w.walk(body, key_range);
             }
             w.scope.truncate(mark);
-            walked
+            body.is_some()
         })
+    }
+
+    /// The body of a function under its parameters and `let`s, with their frames pushed (the
+    /// caller truncates the scope afterwards).
+    fn enter_function(&mut self, e: &ast::Expr) -> Option<ast::Expr> {
+        let mut cur = unparen(e);
+        for _ in 0..MAX_DEPTH {
+            cur = match cur {
+                ast::Expr::Lambda(l) => {
+                    self.scope.push(Frame::Params(l.clone()));
+                    unparen(&l.body()?)
+                }
+                ast::Expr::LetIn(l) => {
+                    self.scope.push(Frame::Binds(l.syntax().clone()));
+                    unparen(&l.body()?)
+                }
+                other => return Some(other),
+            };
+        }
+        None
     }
 
     fn walk_merge(&mut self, list: &ast::Expr, key_range: TextRange) {
