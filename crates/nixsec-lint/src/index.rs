@@ -1136,11 +1136,10 @@ impl Walker {
                     r
                 }
                 Some(Wrap::Merge(list)) => {
-                    let mut items = Vec::new();
-                    list_items(&list, &mut items);
                     let mut any = false;
-                    for item in items {
-                        any |= self.module_body(&item);
+                    let mut body = |w: &mut Walker, x: &ast::Expr| any |= w.module_body(x);
+                    if !self.each_item(&list, &mut body) {
+                        body(self, &list);
                     }
                     any
                 }
@@ -1584,35 +1583,155 @@ impl Walker {
         true
     }
 
-    /// `listToAttrs (map F LIST)`, `listToAttrs (forEach LIST F)` and `mapAttrs' F SET`, where
-    /// `F` (written in place or bound by a `let` of this file) returns `{ name = N; value = V; }`
-    /// or `nameValuePair N V`: `V` once, under the name `N` as far as it is known
-    /// (`"healthcheck-${…}"`), with the function's parameters unknown.
+    /// Attribute sets built by functions of the file: `listToAttrs LIST` and `mapAttrs' F SET`,
+    /// where each element (or `F`'s result) is `{ name = N; value = V; }` or
+    /// `nameValuePair N V`, and `foldr (a: b: a // b) { } LIST` or `mergeAttrsList LIST`, where
+    /// each element is a set. `V` (or the set) is walked once, under the name `N` as far as it
+    /// is known (`"healthcheck-${…}"`), with the functions' parameters unknown. The lists are
+    /// those [`Walker::each_item`] reads.
     fn walk_pairs(&mut self, a: &ast::Apply, key_range: TextRange) -> bool {
         let Some((name, args)) = unroll(a) else {
             return false;
         };
-        let f = match (name.as_str(), args.as_slice()) {
-            ("listToAttrs", [arg]) => {
-                let ast::Expr::Apply(inner) = unparen(arg) else {
-                    return false;
+        let mut pair = |w: &mut Walker, x: &ast::Expr| {
+            if let Some((n, v)) = name_value(x) {
+                let shown = w.eval(&n, &w.scope, w.depth + 1);
+                let key = match &shown.v {
+                    Value::Str(t) | Value::Interp(t) => t.clone(),
+                    _ => "${…}".to_string(),
                 };
-                match unroll(&inner) {
-                    Some((n, xs)) if n == "map" && xs.len() == 2 => xs[0].clone(),
-                    Some((n, xs)) if n == "forEach" && xs.len() == 2 => xs[1].clone(),
-                    _ => return false,
+                w.prefix.push(key);
+                w.walk(&v, key_range);
+                w.prefix.pop();
+            }
+        };
+        let mut set = |w: &mut Walker, x: &ast::Expr| w.walk(x, key_range);
+        match (name.as_str(), args.as_slice()) {
+            ("listToAttrs", [list]) => self.each_item(list, &mut pair),
+            ("mapAttrs'", [f, _]) => self.function_items(f, false, &mut pair),
+            ("mergeAttrsList", [list]) => self.each_item(list, &mut set),
+            ("foldr" | "foldl" | "foldl'", [_, init, list])
+                if matches!(unparen(init), ast::Expr::AttrSet(_)) =>
+            {
+                self.walk(init, key_range);
+                self.each_item(list, &mut set);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Calls `f` on each element of a list written as a literal, joined with `++`, named by a
+    /// `let`, or built by `map`/`forEach`/`mapAttrsToList`/`imap0`/`imap1`/`concatMap`/
+    /// `foldlAttrs` with a function of the file (its result, with its parameters unknown),
+    /// `optional(s)` (under its condition), `filter`, `flatten` or `concatLists`. True when
+    /// `e` was one of these forms.
+    fn each_item(&mut self, e: &ast::Expr, f: &mut dyn FnMut(&mut Walker, &ast::Expr)) -> bool {
+        if self.depth > MAX_DEPTH || !self.budget.step(e.syntax().text_range()) {
+            return false;
+        }
+        self.depth += 1;
+        let known = self.each_item_inner(e, f);
+        self.depth -= 1;
+        known
+    }
+
+    fn each_item_inner(
+        &mut self,
+        e: &ast::Expr,
+        f: &mut dyn FnMut(&mut Walker, &ast::Expr),
+    ) -> bool {
+        match unparen(e) {
+            ast::Expr::List(l) => {
+                for x in l.items() {
+                    self.one_item(&x, f);
+                }
+                true
+            }
+            ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat) => {
+                let left = b.lhs().is_some_and(|l| self.each_item(&l, f));
+                let right = b.rhs().is_some_and(|r| self.each_item(&r, f));
+                left || right
+            }
+            ast::Expr::Ident(i) => {
+                let name = ident_text(&i).unwrap_or_default();
+                match lookup(&self.scope, &name) {
+                    Found::Expr(x, idx) => self.in_scope(idx, |w| w.each_item(&x, f)),
+                    _ => false,
                 }
             }
-            ("mapAttrs'", [f, _]) => f.clone(),
-            _ => return false,
+            ast::Expr::Apply(a) => {
+                let Some((name, args)) = unroll(&a) else {
+                    return false;
+                };
+                match (name.as_str(), args.as_slice()) {
+                    ("map" | "mapAttrsToList" | "imap0" | "imap1", [func, _])
+                    | ("forEach", [_, func]) => self.function_items(func, false, f),
+                    ("concatMap", [func, _]) | ("foldlAttrs", [func, _, _]) => {
+                        self.function_items(func, true, f)
+                    }
+                    ("filter", [_, list]) | ("flatten" | "concatLists", [list]) => {
+                        self.each_item(list, f)
+                    }
+                    ("optional" | "optionals", [c, x]) => {
+                        let list = name == "optionals";
+                        let c = match self.cond(c) {
+                            Cond::Never => return true,
+                            Cond::Always => None,
+                            Cond::Written(c) => Some(c),
+                        };
+                        let pushed = c.is_some();
+                        if let Some(c) = c {
+                            self.conds.push(c);
+                        }
+                        if list {
+                            self.each_item(x, f);
+                        } else {
+                            self.one_item(x, f);
+                        }
+                        if pushed {
+                            self.conds.pop();
+                        }
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// One element of a list [`Walker::each_item`] reads: a list built in one of its ways
+    /// (`flatten`'s nested lists) is read in turn, anything else given to `f`.
+    fn one_item(&mut self, x: &ast::Expr, f: &mut dyn FnMut(&mut Walker, &ast::Expr)) {
+        if !self.each_item(x, f) {
+            f(self, x);
+        }
+    }
+
+    /// The result of `func` (written in place, bound by a `let` of this file, or such a
+    /// function given its first arguments) as one element, or as a list of them when `list`,
+    /// with its parameters unknown.
+    fn function_items(
+        &mut self,
+        func: &ast::Expr,
+        list: bool,
+        f: &mut dyn FnMut(&mut Walker, &ast::Expr),
+    ) -> bool {
+        let head = match unparen(func) {
+            ast::Expr::Apply(a) => match unroll_head(&a) {
+                Some((h, _)) => h,
+                None => return false,
+            },
+            other => other,
         };
-        let (lambda, idx) = match unparen(&f) {
-            ast::Expr::Lambda(l) => (l, None),
+        let (lambda, idx) = match unparen(&head) {
+            l @ ast::Expr::Lambda(_) => (l, None),
             ast::Expr::Ident(i) => {
                 let name = ident_text(&i).unwrap_or_default();
                 match lookup(&self.scope, &name) {
                     Found::Expr(x, idx) => match unparen(&x) {
-                        ast::Expr::Lambda(l) => (l, Some(idx)),
+                        l @ ast::Expr::Lambda(_) => (l, Some(idx)),
                         _ => return false,
                     },
                     _ => return false,
@@ -1620,23 +1739,18 @@ impl Walker {
             }
             _ => return false,
         };
-        let run = |w: &mut Walker| -> bool {
+        let mut run = |w: &mut Walker| -> bool {
             let mark = w.scope.len();
-            let pair = w
-                .enter_function(&ast::Expr::Lambda(lambda.clone()))
-                .and_then(|body| name_value(&body));
-            if let Some((n, v)) = &pair {
-                let shown = w.eval(n, &w.scope, w.depth + 1);
-                let key = match &shown.v {
-                    Value::Str(t) | Value::Interp(t) => t.clone(),
-                    _ => "${…}".to_string(),
-                };
-                w.prefix.push(key);
-                w.walk(v, key_range);
-                w.prefix.pop();
+            let body = w.enter_function(&lambda);
+            if let Some(body) = &body {
+                if list {
+                    w.each_item(body, f);
+                } else {
+                    w.one_item(body, f);
+                }
             }
             w.scope.truncate(mark);
-            pair.is_some()
+            body.is_some()
         };
         match idx {
             Some(idx) => self.in_scope(idx, run),
@@ -1693,10 +1807,8 @@ impl Walker {
     }
 
     fn walk_merge(&mut self, list: &ast::Expr, key_range: TextRange) {
-        let mut items = Vec::new();
-        list_items(list, &mut items);
-        for item in items {
-            self.walk(&item, key_range);
+        if !self.each_item(list, &mut |w, x| w.walk(x, key_range)) {
+            self.walk(list, key_range);
         }
     }
 

@@ -874,6 +874,45 @@ fn services_built_by_list_to_attrs_and_map_attrs_prime() {
 }
 
 #[test]
+fn services_built_by_folds_and_lists_of_modules() {
+    // Pairs from `mapAttrsToList`, from a fold that appends them, from `concatMap`; sets
+    // merged by `foldr (//)` over a `let`-bound `forEach`; modules of `mkMerge` built by
+    // `mapAttrsToList` with a function of the file.
+    for src in [
+        "{ lib, cfg, ... }: let mk = n: s: { name = \"trig-${n}\"; value = { script = \"run\"; }; }; in { systemd.services = lib.listToAttrs (lib.mapAttrsToList mk cfg.subs); }",
+        "{ lib, cfg, ... }: let mk = acc: n: c: let w = n; in acc ++ [ { name = \"renew-${w}\"; value = { script = \"run\"; }; } ]; in { systemd.services = builtins.listToAttrs (lib.foldlAttrs mk [ ] cfg.instances); }",
+        "{ lib, cfg, ... }: { systemd.services = lib.listToAttrs (lib.concatMap (n: [ (lib.nameValuePair \"c-${n}\" { script = \"run\"; }) ]) cfg.names); }",
+        "{ lib, vms, ... }: let services = lib.forEach vms (vm: { \"vm-${vm.name}\" = { script = \"run\"; }; }); in { systemd.services = lib.foldr (a: b: a // b) { } services; }",
+        "{ lib, vars, ... }: let mk = name: c: let f = 1; in { systemd.services.\"w-${name}\".script = \"run\"; }; in lib.mkMerge ([ { environment.etc.a.text = \"x\"; } ] ++ (lib.mapAttrsToList mk vars.instances))",
+        "{ lib, xs, ... }: { systemd.services = lib.mergeAttrsList (map (x: { \"m-${x}\".script = \"run\"; }) xs); }",
+    ] {
+        let all = opts(src);
+        assert_eq!(
+            all.iter()
+                .filter(|(p, v, ..)| p.starts_with("systemd.services.") && p.ends_with("${…}\".script") && v == "\"run\"")
+                .count(),
+            1,
+            "{src}: {all:?}"
+        );
+    }
+    // `optional(s)` of a list of modules: under its condition; never when it is `false`.
+    let src = "{ lib, cfg, ... }: lib.mkMerge ([ ] ++ lib.optionals cfg.on (map (n: { systemd.services.\"o-${n}\".script = \"run\"; }) cfg.xs) ++ lib.optional false { systemd.services.never.script = \"run\"; })";
+    let all = opts(src);
+    assert!(all.iter().all(|(p, ..)| !p.contains("never")), "{all:?}");
+    assert_eq!(
+        all.iter()
+            .filter(|(p, ..)| p.ends_with("${…}\".script"))
+            .count(),
+        1,
+        "{all:?}"
+    );
+    // A fold that sums numbers is not a set of services.
+    let all =
+        opts("{ lib, xs, ... }: { systemd.services.a.port = lib.foldl' (a: b: a + b) 0 xs; }");
+    assert_eq!(all.len(), 1, "{all:?}");
+}
+
+#[test]
 fn a_value_built_by_a_let_bound_function() {
     let src = "let mk = disk: { description = \"backup ${disk}\"; script = \"run\"; }; in { systemd.services.backup0 = mk \"sda\"; systemd.services.port = add 1 2; }";
     assert_eq!(one(src, "systemd.services.backup0.script"), "\"run\"");
