@@ -322,6 +322,7 @@ impl FileIndex {
             depth: 0,
             budget: Budget::default(),
             exported: Vec::new(),
+            option_defaults: Vec::new(),
         };
         if let Some(e) = root.expr() {
             let is_module = w.module_root(&e);
@@ -1003,6 +1004,9 @@ struct Walker {
     /// `nixosModules.NAME`): name and index into [`FileIndex::modules`], one module per name
     /// however many definitions add to it.
     exported: Vec<(String, usize)>,
+    /// Options this file declares with a default nixsec can read (`options.a.b = mkOption {
+    /// default = true; }`, `mkEnableOption`): the option's path and the default.
+    option_defaults: Vec<(Vec<String>, Val)>,
 }
 
 /// The evaluation steps left to one file's index (shared by the walkers of that file), and
@@ -1217,6 +1221,15 @@ impl Walker {
                 .is_some_and(|a| attr_is(&a, "config") || attr_is(&a, "options"))
         });
         let prefix_mark = self.prefix.len();
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let names = self.attr_names(&ap);
+            if names.first().is_some_and(|n| n == "options") {
+                self.option_defaults_in(&names[1..], &value, 0);
+            }
+        }
         for entry in set.entries() {
             match entry {
                 ast::Entry::AttrpathValue(apv) => {
@@ -1812,7 +1825,94 @@ impl Walker {
         }
     }
 
+    /// The options declared under `path` by `value` (a set of `mkOption`s and
+    /// `mkEnableOption`s, at any depth) whose default nixsec can read.
+    fn option_defaults_in(&mut self, path: &[String], value: &ast::Expr, depth: u32) {
+        if depth > 16 {
+            return;
+        }
+        match unparen(value) {
+            ast::Expr::AttrSet(set) => {
+                for apv in set.attrpath_values() {
+                    let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                        continue;
+                    };
+                    let mut p = path.to_vec();
+                    p.extend(self.attr_names(&ap));
+                    self.option_defaults_in(&p, &v, depth + 1);
+                }
+            }
+            ast::Expr::Apply(a) => {
+                let Some((name, args)) = unroll(&a) else {
+                    return;
+                };
+                let default = match (name.as_str(), args.as_slice()) {
+                    ("mkEnableOption", [_]) => {
+                        Some(Val::new(Value::Bool(false), value.syntax().text_range()))
+                    }
+                    ("mkOption", [ast::Expr::AttrSet(o)]) => o.attrpath_values().find_map(|apv| {
+                        let ap = apv.attrpath()?;
+                        let mut attrs = ap.attrs();
+                        let first = attr_ident(&attrs.next()?)?;
+                        (first == "default" && attrs.next().is_none())
+                            .then(|| apv.value())
+                            .flatten()
+                            .map(|d| self.eval(&d, &self.scope, self.depth + 1))
+                    }),
+                    _ => None,
+                };
+                if let Some(d) = default.filter(|d| !d.v.is_unknown()) {
+                    self.option_defaults.push((path.to_vec(), d));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The option `config.a.b.c` that `e` names (directly, or through names bound to
+    /// `config.a.b` such as `cfg`), when `config` is the module's argument.
+    fn config_path(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Option<Vec<String>> {
+        if depth > 32 {
+            return None;
+        }
+        match unparen(e) {
+            ast::Expr::Ident(i) => {
+                let name = ident_text(&i)?;
+                match lookup(scope, &name) {
+                    Found::Opaque if name == "config" => Some(Vec::new()),
+                    Found::Expr(x, idx) => self.config_path(&x, &scope[..=idx], depth + 1),
+                    _ => None,
+                }
+            }
+            ast::Expr::Select(s) if s.default_expr().is_none() => {
+                let mut p = self.config_path(&s.expr()?, scope, depth + 1)?;
+                for a in s.attrpath()?.attrs() {
+                    p.push(attr_ident(&a)?);
+                }
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+
     fn leaf(&mut self, e: &ast::Expr, key_range: TextRange) {
+        // `openPeerPorts = cfg.openFirewall;` where this file declares `openFirewall` with a
+        // default: the default, as long as nothing else sets the option.
+        if !self.option_defaults.is_empty() {
+            let found = self.config_path(e, &self.scope, 0).and_then(|p| {
+                self.option_defaults
+                    .iter()
+                    .find(|(d, _)| *d == p)
+                    .map(|(_, v)| (p.join("."), v.clone()))
+            });
+            if let Some((path, mut v)) = found {
+                v.range = e.syntax().text_range();
+                self.conds.push(format!("`{path}` is left at its default"));
+                self.record(v, key_range);
+                self.conds.pop();
+                return;
+            }
+        }
         let v = self.eval(e, &self.scope, self.depth);
         let origins = self.origins(e, &self.scope, self.depth);
         self.record_from(v, key_range, origins);
@@ -2587,6 +2687,7 @@ impl Walker {
                             depth: self.depth,
                             budget: self.budget.clone(),
                             exported: Vec::new(),
+                            option_defaults: Vec::new(),
                         };
                         w.path_template(&x, depth + 1)
                     }

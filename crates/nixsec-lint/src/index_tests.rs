@@ -983,3 +983,29 @@ fn a_flake_frameworks_nixpkgs_config() {
         assert_eq!(one(src, "nixpkgs.config.permittedInsecurePackages"), "[ \"a-1\" ]", "{src}");
     }
 }
+
+#[test]
+fn an_option_fed_by_a_default_declared_in_the_file() {
+    // `openPeerPorts = cfg.openFirewall;` where the file declares `openFirewall` with a
+    // default: the default, as long as nothing else sets it (a condition saying so).
+    let src = "{ config, lib, ... }: with lib; let cfg = config.services.torrents; in { options.services.torrents = { enable = mkEnableOption \"t\"; openFirewall = mkOption { type = types.bool; default = true; }; quiet = mkEnableOption \"q\"; }; config = mkIf cfg.enable { services.transmission.openPeerPorts = cfg.openFirewall; services.transmission.openRPCPort = config.services.torrents.quiet; services.transmission.settings.x = cfg.other; }; }";
+    let all = opts(src);
+    let get = |p: &str| all.iter().find(|(q, ..)| q == p).cloned();
+    let (_, v, c, _) = get("services.transmission.openPeerPorts").expect("openPeerPorts");
+    assert_eq!(v, "true");
+    assert_eq!(
+        c.as_deref(),
+        Some("cfg.enable && `services.torrents.openFirewall` is left at its default")
+    );
+    let (_, v, ..) = get("services.transmission.openRPCPort").expect("openRPCPort");
+    assert_eq!(v, "false");
+    // An option declared without a default stays unknown.
+    let (_, v, c, _) = get("services.transmission.settings.x").expect("x");
+    assert_eq!(
+        (v.as_str(), c.as_deref()),
+        ("cfg.other", Some("cfg.enable"))
+    );
+    // `config` that is not the module's argument is not an option.
+    let src = "let config = { a.b = 1; }; cfg = config.a; in { options.a.b = lib.mkOption { default = true; }; config.services.x.openFirewall = cfg.b; }";
+    assert_ne!(one(src, "services.x.openFirewall"), "true");
+}
