@@ -275,6 +275,27 @@ fn suppression_may_name_a_subject() {
     );
 }
 
+/// A module bound once and exported for NixOS and for nix-darwin is two modules of the file:
+/// its finding is reported once.
+#[test]
+fn a_module_exported_twice_is_reported_once() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("nix.nix"),
+        "{ config, ... }: let\n  common = { pkgs, ... }: {\n    nix.settings.trusted-users = [ \"root\" \"@wheel\" ];\n  };\nin {\n  flake.nixosModules.nix = common;\n  flake.darwinModules.nix = common;\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let got: Vec<u64> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-014")
+        .map(|f| f["line"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(got, [3], "{v:#}");
+}
+
 #[test]
 fn bad_arguments_exit_2() {
     let out = lint_basic(&["--rule", "NIX-999"]);

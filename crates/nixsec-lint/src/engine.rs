@@ -945,9 +945,29 @@ fn merge_entry_points(findings: &mut Vec<LintFinding>) {
     type Key = (String, String, u32, u32, Option<String>, Option<String>);
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let mut out: Vec<LintFinding> = Vec::with_capacity(findings.len());
+    // A file's finding made twice at one place (a module bound once and exported for NixOS
+    // and nix-darwin is indexed as two modules): once, unconditional when either is.
+    let mut same: HashMap<(String, String, u32, u32, String), usize> = HashMap::new();
     for f in findings.drain(..) {
         let Some(entry) = f.entry_point.clone() else {
-            out.push(f);
+            let key = (
+                f.finding.rule.clone(),
+                f.file.clone(),
+                f.line,
+                f.column,
+                f.finding.message.clone(),
+            );
+            match same.get(&key) {
+                Some(&i) => {
+                    if out[i].conditional && !f.conditional {
+                        out[i] = f;
+                    }
+                }
+                None => {
+                    same.insert(key, out.len());
+                    out.push(f);
+                }
+            }
             continue;
         };
         // The subject, when the rule names one, says what the finding is about whatever the

@@ -40,7 +40,11 @@ fn module_turned_off(a: &Assignment, cx: &FileCx<'_>) -> bool {
         let mut off = false;
         for b in cx.index.find(&pat) {
             match b.value.v.as_bool() {
-                Some(false) if b.condition.is_none() && b.priority <= priority::NORMAL => {
+                // Off for good, or off whenever the switch itself applies (the same `mkIf`).
+                Some(false)
+                    if (b.condition.is_none() || b.condition == a.condition)
+                        && b.priority <= priority::NORMAL =>
+                {
                     off = true;
                 }
                 _ => return false,
@@ -143,6 +147,15 @@ mod tests {
             ),
             [h("true", 1, Low)]
         );
+        // Off under another condition than the switch's: it may still open.
+        assert_eq!(
+            hits(
+                "{ lib, config, ... }: { services.jellyfin.enable = lib.mkIf config.a false; services.jellyfin.openFirewall = lib.mkIf config.b true; }",
+                ID
+            )
+            .len(),
+            1
+        );
         assert_eq!(
             hits(
                 "{ lib, config, ... }: lib.mkIf config.gaming { programs.steam.remotePlay.openFirewall = true; }",
@@ -179,6 +192,8 @@ mod tests {
             // The module (or the one it is part of) is turned off: nothing is opened.
             "{ services.jellyfin = { enable = false; openFirewall = true; }; }",
             "{ services.game.enable = false; services.game.servers.one.openFirewall = true; }",
+            // Off under the very condition that opens the ports.
+            "{ lib, pkgs, ... }: { config = lib.mkIf pkgs.stdenv.isLinux { services.jellyfin.enable = false; services.jellyfin.openFirewall = true; }; }",
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }

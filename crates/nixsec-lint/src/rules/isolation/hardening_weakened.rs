@@ -30,14 +30,35 @@ const SWITCHES: &[&str] = &[
     "RestrictSUIDSGID",
     "RestrictRealtime",
     "LockPersonality",
+    "PrivateMounts",
+    "PrivateIPC",
+    "RemoveIPC",
+];
+
+/// Sandboxing settings that are not switches: their weakest value is a word (`ProtectProc =
+/// "default"`), an empty filter, or `null` forced over the module's value.
+const SETTINGS: &[&str] = &[
+    "SystemCallFilter",
+    "CapabilityBoundingSet",
+    "RestrictAddressFamilies",
+    "ProtectProc",
+    "ProcSubset",
+    "DevicePolicy",
 ];
 
 /// True when `v` is the key's weakest value.
 fn weakest(key: &str, v: &Value) -> bool {
     match (key, v) {
+        // `null` forced over a module's value drops the setting from the unit.
+        (_, Value::Null) => SETTINGS.contains(&key),
         ("SystemCallFilter", Value::List(items)) => items.is_empty(),
         ("SystemCallFilter", Value::Str(s)) => s.trim().is_empty(),
-        ("SystemCallFilter", _) => false,
+        // `~` with nothing after it keeps every capability.
+        ("CapabilityBoundingSet", Value::Str(s)) => s.trim() == "~",
+        ("ProtectProc", Value::Str(s)) => s == "default",
+        ("ProcSubset", Value::Str(s)) => s == "all",
+        ("DevicePolicy", Value::Str(s)) => s == "auto",
+        (k, _) if SETTINGS.contains(&k) => false,
         (_, Value::Bool(b)) => !b,
         (_, Value::Str(s)) => matches!(
             s.to_ascii_lowercase().as_str(),
@@ -96,7 +117,7 @@ impl LintRule for HardeningWeakened {
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let key = a.path[4].as_str();
-        if !(SWITCHES.contains(&key) || key == "SystemCallFilter") || !weakest(key, &a.value.v) {
+        if !(SWITCHES.contains(&key) || SETTINGS.contains(&key)) || !weakest(key, &a.value.v) {
             return;
         }
         let service = a.path[2].as_str();
@@ -155,6 +176,29 @@ mod tests {
             "{ systemd.services.mine = { script = \"run\"; serviceConfig.PrivateTmp = false; }; }",
             // A plain `false` inside a block that hardens the service: an adjustment.
             "{ systemd.services.caddy.serviceConfig = { DynamicUser = false; PrivateUsers = false; SystemCallFilter = [ \"@system-service\" ]; ProtectKernelModules = true; }; }",
+        ] {
+            assert!(hits(fine, ID).is_empty(), "{fine}");
+        }
+        // Settings that are not switches, at their weakest: forced, or on a foreign service.
+        for weak in [
+            "{ lib, ... }: { systemd.services.llama-cpp.serviceConfig.ProtectProc = lib.mkForce \"default\"; }",
+            "{ lib, ... }: { systemd.services.llama-cpp.serviceConfig.ProcSubset = lib.mkForce \"all\"; }",
+            "{ lib, ... }: { systemd.services.llama-cpp.serviceConfig.DevicePolicy = lib.mkForce \"auto\"; }",
+            "{ lib, ... }: { systemd.services.llama-cpp.serviceConfig.SystemCallFilter = lib.mkForce null; }",
+            "{ lib, ... }: { systemd.services.immich-server.serviceConfig.CapabilityBoundingSet = lib.mkForce \"~\"; }",
+            "{ lib, ... }: { systemd.services.x.serviceConfig.RestrictAddressFamilies = lib.mkForce null; }",
+            "{ lib, ... }: { systemd.services.x.serviceConfig.PrivateMounts = lib.mkForce false; }",
+        ] {
+            assert_eq!(hits(weak, ID).len(), 1, "{weak}");
+        }
+        for fine in [
+            "{ lib, ... }: { systemd.services.x.serviceConfig.ProtectProc = lib.mkForce \"invisible\"; }",
+            "{ lib, ... }: { systemd.services.x.serviceConfig.ProcSubset = lib.mkForce \"pid\"; }",
+            "{ lib, ... }: { systemd.services.x.serviceConfig.DevicePolicy = lib.mkForce \"closed\"; }",
+            "{ lib, ... }: { systemd.services.x.serviceConfig.CapabilityBoundingSet = lib.mkForce \"\"; }",
+            "{ lib, ... }: { systemd.services.x.serviceConfig.CapabilityBoundingSet = lib.mkForce [ \"CAP_NET_BIND_SERVICE\" ]; }",
+            "{ lib, ... }: { systemd.services.x.serviceConfig.RestrictAddressFamilies = lib.mkForce \"none\"; }",
+            "{ lib, ... }: { systemd.services.x.serviceConfig.User = lib.mkForce null; }",
         ] {
             assert!(hits(fine, ID).is_empty(), "{fine}");
         }
