@@ -758,6 +758,18 @@ pub(crate) fn head_name(e: &ast::Expr) -> Option<String> {
     }
 }
 
+/// An application unrolled as [`unroll`] does, with `flip f a b` read as `f b a`.
+fn unroll_flipped(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
+    let (name, mut args) = unroll(a)?;
+    if name != "flip" || args.len() < 3 {
+        return Some((name, args));
+    }
+    let f = head_name(&args[0])?;
+    args.remove(0);
+    args.swap(0, 1);
+    Some((f, args))
+}
+
 /// An application unrolled: the head's last name and the arguments in order.
 pub(crate) fn unroll(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
     let (head, args) = unroll_head(a)?;
@@ -1603,7 +1615,7 @@ impl Walker {
     /// is known (`"healthcheck-${…}"`), with the functions' parameters unknown. The lists are
     /// those [`Walker::each_item`] reads.
     fn walk_pairs(&mut self, a: &ast::Apply, key_range: TextRange) -> bool {
-        let Some((name, args)) = unroll(a) else {
+        let Some((name, args)) = unroll_flipped(a) else {
             return false;
         };
         let mut pair = |w: &mut Walker, x: &ast::Expr| {
@@ -1623,7 +1635,7 @@ impl Walker {
             ("listToAttrs", [list]) => self.each_item(list, &mut pair),
             ("mapAttrs'", [f, _]) => self.function_items(f, false, &mut pair),
             ("mergeAttrsList", [list]) => self.each_item(list, &mut set),
-            ("foldr" | "foldl" | "foldl'", [_, init, list])
+            ("foldr" | "foldl" | "foldl'" | "fold", [_, init, list])
                 if matches!(unparen(init), ast::Expr::AttrSet(_)) =>
             {
                 self.walk(init, key_range);
@@ -1674,7 +1686,7 @@ impl Walker {
                 }
             }
             ast::Expr::Apply(a) => {
-                let Some((name, args)) = unroll(&a) else {
+                let Some((name, args)) = unroll_flipped(&a) else {
                     return false;
                 };
                 match (name.as_str(), args.as_slice()) {
@@ -1706,6 +1718,23 @@ impl Walker {
                             self.conds.pop();
                         }
                         true
+                    }
+                    // A mapping function bound in this file (`mapSegments (name: cfg: { … })`)
+                    // given one function written in place: its result, once.
+                    (_, args)
+                        if name.starts_with("map")
+                            && matches!(lookup(&self.scope, &name), Found::Expr(..)) =>
+                    {
+                        let mut lambdas = args
+                            .iter()
+                            .filter(|x| matches!(unparen(x), ast::Expr::Lambda(_)));
+                        match (lambdas.next(), lambdas.next()) {
+                            (Some(l), None) => {
+                                let l = l.clone();
+                                self.function_items(&l, false, f)
+                            }
+                            _ => false,
+                        }
                     }
                     _ => false,
                 }

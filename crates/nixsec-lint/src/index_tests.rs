@@ -885,6 +885,8 @@ fn services_built_by_folds_and_lists_of_modules() {
         "{ lib, vms, ... }: let services = lib.forEach vms (vm: { \"vm-${vm.name}\" = { script = \"run\"; }; }); in { systemd.services = lib.foldr (a: b: a // b) { } services; }",
         "{ lib, vars, ... }: let mk = name: c: let f = 1; in { systemd.services.\"w-${name}\".script = \"run\"; }; in lib.mkMerge ([ { environment.etc.a.text = \"x\"; } ] ++ (lib.mapAttrsToList mk vars.instances))",
         "{ lib, xs, ... }: { systemd.services = lib.mergeAttrsList (map (x: { \"m-${x}\".script = \"run\"; }) xs); }",
+        "{ lib, config, ... }: with lib; { systemd.services = mkMerge [ (flip mapAttrs' config.keys (n: k: nameValuePair \"key-${n}\" { script = \"run\"; })) ]; }",
+        "{ lib, cfg, ... }: with lib; let mapSegments = f: mapAttrs' (n: v: f n v) cfg.segments; in { systemd.services = fold (a: b: a // b) { } (mapSegments (name: scfg: { \"bat-${name}\".script = \"run\"; })); }",
     ] {
         let all = opts(src);
         assert_eq!(
