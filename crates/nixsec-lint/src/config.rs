@@ -1934,6 +1934,36 @@ mod tests {
     }
 
     #[test]
+    fn flake_modules_selected_by_name() {
+        // A helper of the file given this flake's module set and a list of names, and `map`
+        // over names selecting from the module set: each named module is followed.
+        for modules in [
+            "filterModules inputs.self.nixosModules wanted",
+            "builtins.filter (m: m != null) (map (n: inputs.self.nixosModules.${n} or null) wanted)",
+            "map (n: inputs.self.nixosModules.${n}) [ \"hardening\" ]",
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "flake.nix",
+                "{\n  outputs = { self, ... }: {\n    nixosModules.hardening = ./hardening.nix;\n  };\n}\n",
+            );
+            write(
+                root,
+                "hosts/a.nix",
+                &format!("{{ inputs, ... }}:\nlet\n  filterModules = moduleSet: names: builtins.filter (m: m != null) (map (n: moduleSet.${{n}} or null) names);\n  wanted = [ \"hardening\" \"missing\" ];\nin {{\n  flake.nixosConfigurations.a = inputs.nixpkgs.lib.nixosSystem {{\n    modules = [ {{ services.openssh.enable = true; }} ] ++ ({modules});\n  }};\n}}\n"),
+            );
+            write(
+                root,
+                "hardening.nix",
+                "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
+            );
+            assert_eq!(defaults(root), [], "{modules}");
+        }
+    }
+
+    #[test]
     fn nixops_networks_and_colmena_hive_files() {
         for (top, builder) in [
             ("network.description = \"delft\";", "nixops"),

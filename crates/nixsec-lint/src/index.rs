@@ -2362,6 +2362,8 @@ impl Walker {
                 self.module_list(x, out, cx, depth + 1);
             }
             ("map", [f, list]) => self.module_map(f, list, out, cx, depth),
+            ("filter", [_, list]) => self.module_list(list, out, cx, depth + 1),
+            _ if self.module_helper(&head, &args, out, cx, depth) => {}
             ("attrValues", [x]) => self.module_attr_values(x, out, cx, depth),
             _ => {
                 // A function given a directory lists it; given a file or a string naming one,
@@ -2423,6 +2425,77 @@ impl Walker {
                 }
             }
         }
+    }
+
+    /// `filterModules inputs.self.nixosModules [ "a" "b" ]` in a module list, where
+    /// `filterModules` is a function bound in this file: its body, with each parameter bound
+    /// to its argument (this flake's module set by name, other arguments by value). False when
+    /// the head is no such function or its body names no module.
+    fn module_helper(
+        &mut self,
+        head: &ast::Expr,
+        args: &[ast::Expr],
+        out: &mut Vec<ModuleRef>,
+        cx: ListCx,
+        depth: u32,
+    ) -> bool {
+        let ast::Expr::Ident(i) = unparen(head) else {
+            return false;
+        };
+        let Some(name) = ident_text(&i) else {
+            return false;
+        };
+        let Found::Expr(f, idx) = lookup(&self.scope, &name) else {
+            return false;
+        };
+        // The parameters, as many as there are arguments.
+        let mut params = Vec::new();
+        let mut body = unparen(&f);
+        for _ in args {
+            let ast::Expr::Lambda(l) = body else {
+                return false;
+            };
+            let (Some(p), Some(b)) = (ident_param(&l), l.body()) else {
+                return false;
+            };
+            params.push(p);
+            body = unparen(&b);
+        }
+        if params.is_empty() {
+            return false;
+        }
+        let vals: Vec<Val> = args
+            .iter()
+            .map(|a| {
+                let text: String = a
+                    .syntax()
+                    .text()
+                    .to_string()
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+                    .collect();
+                let parts: Vec<&str> = text.split('.').chain(["x"]).collect();
+                if flake_module_of_path(&parts).is_some() {
+                    Val::new(Value::Unknown(text), a.syntax().text_range())
+                } else {
+                    self.eval(a, &self.scope, self.depth + 1)
+                }
+            })
+            .collect();
+        let mut refs = Vec::new();
+        self.in_scope(idx, |w| {
+            let mark = w.scope.len();
+            for (p, v) in params.into_iter().zip(vals) {
+                w.scope.push(Frame::Bound(p, v));
+            }
+            w.module_list(&body, &mut refs, cx, depth + 1);
+            w.scope.truncate(mark);
+        });
+        let named = refs.iter().any(|r| !matches!(r, ModuleRef::External(..)));
+        if named {
+            out.extend(refs);
+        }
+        named
     }
 
     /// `map f [ ... ]` in a module list: with `f = n: ./dir/${n}.nix`, each element put in;
@@ -2567,7 +2640,10 @@ impl Walker {
                 out.push(ModuleRef::External(node_snippet(item.syntax()), range));
             }
             ast::Expr::Select(_) => {
-                match flake_module(item).or_else(|| self.aliased_flake_module(item)) {
+                match flake_module(item)
+                    .or_else(|| self.aliased_flake_module(item))
+                    .or_else(|| self.selected_flake_module(item))
+                {
                     Some(name) => out.push(ModuleRef::Flake(name, range)),
                     None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
                 }
@@ -2656,6 +2732,49 @@ impl Walker {
         matches!(text.as_str(), "config" | "self" | "inputs.self" | "outputs")
             .then(|| flake_module_as(item, Some(&text)))
             .flatten()
+    }
+
+    /// `moduleSet.${n} or null` where `moduleSet` is bound to this flake's module set (a
+    /// parameter of a helper given `inputs.self.nixosModules`) and `n` to a known name, or
+    /// `self.nixosModules.${n}` in `map (n: ...) [ ... ]`: that module's name.
+    fn selected_flake_module(&self, item: &ast::Expr) -> Option<String> {
+        let ast::Expr::Select(s) = unparen(item) else {
+            return None;
+        };
+        let mut parts: Vec<String> = Vec::new();
+        match s.expr()? {
+            ast::Expr::Ident(i) => {
+                let name = ident_text(&i)?;
+                let text = match lookup(&self.scope, &name) {
+                    Found::Expr(x, _) => x.syntax().text().to_string(),
+                    Found::Val(Val {
+                        v: Value::Unknown(t),
+                        ..
+                    }) => t,
+                    _ => name,
+                };
+                let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                parts.extend(text.split('.').map(str::to_string));
+            }
+            _ => return None,
+        }
+        for a in s.attrpath()?.attrs() {
+            parts.push(match &a {
+                ast::Attr::Ident(i) => ident_text(i)?,
+                ast::Attr::Str(st) => self
+                    .string(st, &self.scope, self.depth + 1)
+                    .v
+                    .as_str()?
+                    .to_string(),
+                ast::Attr::Dynamic(d) => self
+                    .eval(&d.expr()?, &self.scope, self.depth + 1)
+                    .v
+                    .as_str()?
+                    .to_string(),
+            });
+        }
+        let p: Vec<&str> = parts.iter().map(String::as_str).collect();
+        flake_module_of_path(&p)
     }
 
     /// `"${./x}"`: the path interpolated, when the string is only that.
@@ -2794,7 +2913,13 @@ fn flake_module_as(e: &ast::Expr, base: Option<&str>) -> Option<String> {
         });
     }
     let p: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let rest = match p.as_slice() {
+    flake_module_of_path(&p)
+}
+
+/// The name of this flake's module that the attribute path `p` names (`inputs.self.
+/// nixosModules.NAME`, `config.flake.modules.darwin.NAME` as `darwin:NAME`).
+fn flake_module_of_path(p: &[&str]) -> Option<String> {
+    let rest = match p {
         ["self", "outputs", rest @ ..]
         | ["self" | "outputs", rest @ ..]
         | ["inputs", "self", rest @ ..] => rest,

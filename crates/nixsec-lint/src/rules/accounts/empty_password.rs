@@ -16,7 +16,9 @@ impl LintRule for EmptyPassword {
             &["users", "users", "*", "password"],
             &["users", "users", "*", "initialPassword"],
             &["users", "extraUsers", "*", "hashedPassword"],
+            &["users", "extraUsers", "*", "initialHashedPassword"],
             &["users", "extraUsers", "*", "password"],
+            &["users", "extraUsers", "*", "initialPassword"],
         ]
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -50,6 +52,9 @@ mod tests {
             "initialPassword",
         ] {
             let src = format!(r#"{{ users.users.guest.{key} = ""; }}"#);
+            assert_eq!(hits(&src, ID), [h("\"\"", 1, Critical)], "{src}");
+            // The old name of `users.users`.
+            let src = format!(r#"{{ users.extraUsers.root.{key} = ""; }}"#);
             assert_eq!(hits(&src, ID), [h("\"\"", 1, Critical)], "{src}");
         }
         assert_eq!(

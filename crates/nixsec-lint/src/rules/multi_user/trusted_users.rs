@@ -42,6 +42,9 @@ impl LintRule for TrustedUsers {
             &["nix", "settings", "extra-trusted-users"],
             &["nix", "trustedUsers"],
             &["nix", "extraOptions"],
+            // Determinate Nix's nix-darwin and NixOS modules write these into its own nix.conf.
+            &["determinateNix", "customSettings", "trusted-users"],
+            &["determinateNix", "customSettings", "extra-trusted-users"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -75,8 +78,10 @@ impl LintRule for TrustedUsers {
         }
         // The two branches of one `if` (`if darwin then user else "@wheel"`): one finding,
         // whichever is taken.
-        let mut found: Vec<(String, rnix::TextRange, Option<String>)> =
-            found.into_iter().filter(|(w, ..)| w != "root").collect();
+        let mut found: Vec<(String, rnix::TextRange, Option<String>)> = found
+            .into_iter()
+            .filter(|(w, ..)| w != "root" && w != "@root")
+            .collect();
         let mut i = 0;
         while i < found.len() {
             let other = found[i].2.as_ref().and_then(|c| {
@@ -116,6 +121,24 @@ mod tests {
     use nixsec_core::Severity::{Critical, High};
 
     const ID: &str = "NIX-014";
+
+    #[test]
+    fn determinate_nix_settings_and_the_root_group() {
+        assert_eq!(
+            hits(
+                r#"{ determinateNix.customSettings.trusted-users = [ "root" "@admin" ]; }"#,
+                ID
+            ),
+            [h("\"@admin\"", 1, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ determinateNix = { enable = true; customSettings.extra-trusted-users = [ "@root" "@staff" ]; }; }"#,
+                ID
+            ),
+            [h("\"@staff\"", 1, High)]
+        );
+    }
 
     #[test]
     fn spellings() {
