@@ -3212,6 +3212,7 @@ impl Walker {
             || src.contains("darwinModules")
             || src.contains("containers")
             || (src.contains("flake") && src.contains("modules"));
+        let hives = src.contains("makeHive");
         for node in root.descendants() {
             match node.kind() {
                 SyntaxKind::NODE_APPLY if systems || insecure => {
@@ -3233,7 +3234,7 @@ impl Walker {
                     let Some(apv) = ast::AttrpathValue::cast(node) else {
                         continue;
                     };
-                    self.attr_scan(&apv, exports);
+                    self.attr_scan(&apv, exports, hives);
                 }
                 _ => {}
             }
@@ -3389,11 +3390,11 @@ impl Walker {
     /// `flake.modules.<class>.NAME = ...` (also as one dotted path into the module,
     /// `flake.modules.nixos.core.security.sudo.wheelNeedsPassword = false;`), colmena nodes,
     /// clan machines.
-    fn attr_scan(&mut self, apv: &ast::AttrpathValue, exports: bool) {
+    fn attr_scan(&mut self, apv: &ast::AttrpathValue, exports: bool, hives: bool) {
         let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
             return;
         };
-        if !exports {
+        if !exports && !(hives && matches!(value, ast::Expr::Apply(_))) {
             // Only `colmena`, `colmena.nodes`, `machines` and `machines.NAME` can matter: told
             // by the last two names before any name is copied.
             let (mut prev, mut last) = (None, None);
@@ -3453,7 +3454,16 @@ impl Walker {
                 return;
             }
         }
-        if last == "colmena" || (last == "nodes" && prev == Some("colmena")) {
+        // `hive = inputs.colmena.lib.makeHive { defaults = ...; NODE = ...; }` under any name.
+        let make_hive = || match unparen(&value) {
+            ast::Expr::Apply(a) => unroll(&a).is_some_and(|(n, args)| {
+                n == "makeHive"
+                    && args.len() == 1
+                    && matches!(unparen(&args[0]), ast::Expr::AttrSet(_))
+            }),
+            _ => false,
+        };
+        if last == "colmena" || (last == "nodes" && prev == Some("colmena")) || make_hive() {
             self.colmena(&value, &names.join("."));
         } else if last == "machines" && self.in_clan(apv) {
             self.clan(&value, &names.join("."));

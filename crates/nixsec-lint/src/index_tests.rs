@@ -1011,3 +1011,23 @@ fn an_option_fed_by_a_default_declared_in_the_file() {
     let src = "let config = { a.b = 1; }; cfg = config.a; in { options.a.b = lib.mkOption { default = true; }; config.services.x.openFirewall = cfg.b; }";
     assert_ne!(one(src, "services.x.openFirewall"), "true");
 }
+
+#[test]
+fn a_colmena_hive_made_under_any_name() {
+    // `hive = inputs.colmena.lib.makeHive { … }` in a flake-parts module's `let`: one system per
+    // node, each with the defaults.
+    let src = "{ inputs, ... }: let hive = inputs.colmena.lib.makeHive { meta.nixpkgs = import inputs.nixpkgs { }; defaults = { name, ... }: { imports = [ ./base.nix ]; }; web = { ... }: { imports = [ ./web.nix ]; }; db = { deployment.targetHost = \"db\"; }; }; in { flake.colmenaHive = hive; }";
+    let idx = FileIndex::build(src);
+    let names: Vec<&str> = idx.systems.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["hive.web", "hive.db"], "{:?}", idx.systems);
+    assert!(
+        idx.systems.iter().all(|s| s.modules.len() >= 2),
+        "{:?}",
+        idx.systems
+    );
+    // `makeHive` of something else than a set written here is not read as a hive.
+    let idx = FileIndex::build(
+        "{ inputs, self, ... }: let hive = inputs.colmena.lib.makeHive self.colmena; in { }",
+    );
+    assert!(idx.systems.is_empty(), "{:?}", idx.systems);
+}

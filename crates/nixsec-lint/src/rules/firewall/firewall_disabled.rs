@@ -7,12 +7,36 @@ struct FirewallDisabled;
 
 crate::lint_rule!("NIX-070", FirewallDisabled);
 
+/// True when `text` (an nftables ruleset) has a base chain on the input hook that drops what
+/// it does not accept: the host keeps a default-deny firewall of its own.
+fn default_deny_input(text: &str) -> bool {
+    text.split('{').any(|chain| {
+        let body = chain.split('}').next().unwrap_or_default();
+        let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+        flat.contains("hook input") && flat.contains("policy drop")
+    })
+}
+
 impl LintRule for FirewallDisabled {
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[&["networking", "firewall", "enable"]]
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        if a.value.v.as_bool() == Some(false) {
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["networking", "nftables", "ruleset"],
+            &["networking", "nftables", "tables", "*", "content"],
+        ]
+    }
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        // The NixOS firewall off, and a default-deny input chain written beside it in the same
+        // file (with nftables): the host is not left open.
+        let own = cx.index.assignments.iter().any(|b| {
+            (b.is(&["networking", "nftables", "ruleset"])
+                || b.is(&["networking", "nftables", "tables", "*", "content"]))
+                && b.condition == a.condition
+                && b.value.v.text().is_some_and(default_deny_input)
+        });
+        if a.value.v.as_bool() == Some(false) && !own {
             out.push(Hit::new(a.value.range, "the firewall is disabled"));
         }
     }
@@ -57,6 +81,16 @@ mod tests {
     }
 
     #[test]
+    fn an_nftables_ruleset_that_accepts_by_default_does_not_count() {
+        for src in [
+            "{ networking.firewall.enable = false; networking.nftables.ruleset = \"table inet filter { chain input { type filter hook input priority 0; policy accept; } }\"; }",
+            "{ networking.firewall.enable = false; networking.nftables.ruleset = \"table inet filter { chain fwd { type filter hook forward priority 0; policy drop; } }\"; }",
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+    }
+
+    #[test]
     fn negatives() {
         for src in [
             "{ networking.firewall.enable = true; }",
@@ -69,6 +103,9 @@ mod tests {
             "{ environment.etc.x.text = \"networking.firewall.enable = false;\"; }",
             // Outside `config` in a module with `options`: NixOS would reject it; not indexed.
             "{ options.x = 1; networking.firewall.enable = false; }",
+            // The firewall replaced by a default-deny nftables input chain in the same file.
+            "{ networking.firewall.enable = false; networking.nftables.ruleset = ''\n  table inet filter {\n    chain input {\n      type filter hook input priority filter; policy drop;\n      iif lo accept\n    }\n  }\n''; }",
+            "{ networking.firewall.enable = false; networking.nftables = { enable = true; tables.fw = { family = \"inet\"; content = \"chain in { type filter hook input priority 0; policy drop; }\"; }; }; }",
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }
