@@ -3394,7 +3394,8 @@ impl Walker {
         let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
             return;
         };
-        if !exports && !(hives && matches!(value, ast::Expr::Apply(_))) {
+        let hive_call = hives && matches!(value, ast::Expr::Apply(_));
+        if !(exports || hive_call) {
             // Only `colmena`, `colmena.nodes`, `machines` and `machines.NAME` can matter: told
             // by the last two names before any name is copied.
             let (mut prev, mut last) = (None, None);
