@@ -1575,10 +1575,36 @@ impl Walker {
             }
             _ => return false,
         };
-        let ast::Expr::Lambda(l) = unparen(&f) else {
-            return false;
+        // The function written in place, or bound by a `let` of this file (`genAttrs names
+        // mkUser`): walked in the scope it was written in.
+        let (l, idx) = match unparen(&f) {
+            ast::Expr::Lambda(l) => (l, None),
+            ast::Expr::Ident(i) => {
+                let fname = ident_text(&i).unwrap_or_default();
+                match lookup(&self.scope, &fname) {
+                    Found::Expr(x, idx) => match unparen(&x) {
+                        ast::Expr::Lambda(l) => (l, Some(idx)),
+                        _ => return false,
+                    },
+                    _ => return false,
+                }
+            }
+            _ => return false,
         };
-        let Some(param) = ident_param(&l) else {
+        match idx {
+            Some(idx) => self.in_scope(idx, |w| w.walk_generated_with(&name, names, &l, key_range)),
+            None => self.walk_generated_with(&name, names, &l, key_range),
+        }
+    }
+
+    fn walk_generated_with(
+        &mut self,
+        name: &str,
+        names: Option<Vec<String>>,
+        l: &ast::Lambda,
+        key_range: TextRange,
+    ) -> bool {
+        let Some(param) = ident_param(l) else {
             return false;
         };
         // `mapAttrs (n: v: BODY)`: the second parameter is the value, not known.

@@ -53,6 +53,11 @@ const COMMANDS: &[&str] = &[
     "nixos-rebuild",
     "systemctl",
 ];
+/// Programs that run a command given in their arguments (`flock LOCK nixos-rebuild …`,
+/// `nice -n 5 nix …`): the command they run is judged.
+const WRAPPERS: &[&str] = &[
+    "flock", "nice", "ionice", "timeout", "nohup", "setsid", "stdbuf", "chrt", "taskset", "time",
+];
 /// Root-equivalent only with any arguments (writing or reading any file).
 const ANY_ARGS: &[&str] = &["tee", "cp", "mv", "chmod", "chown", "journalctl", "find"];
 
@@ -89,6 +94,16 @@ fn rootish(cmd: &str) -> Option<(String, bool)> {
     }
     if ANY_ARGS.contains(&base) && any {
         return Some((format!("`{base}` with any arguments"), false));
+    }
+    if WRAPPERS.contains(&base) {
+        // The wrapped command: the first argument naming a program judged here.
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        let at = words.iter().skip(1).position(|w| {
+            let b = w.rsplit('/').next().unwrap_or(w);
+            ALWAYS.contains(&b) || COMMANDS.contains(&b) || ANY_ARGS.contains(&b)
+        })?;
+        let (what, fixed) = rootish(&words[at + 1..].join(" "))?;
+        return Some((format!("{what} (run by `{base}`)"), fixed));
     }
     None
 }
@@ -324,5 +339,25 @@ mod tests {
         );
         let commented = "{ security.sudo.extraConfig = \"# %wheel ALL=(ALL) NOPASSWD: ALL\"; }";
         assert!(hits(commented, ID).is_empty());
+    }
+
+    #[test]
+    fn commands_run_by_a_wrapper() {
+        // `flock LOCK nixos-rebuild …` with a wildcard flake path installs any configuration.
+        let src = "{ config, ... }: {\n  security.sudo.extraConfig = ''\n    raab ALL=(root) NOPASSWD:/run/current-system/sw/bin/flock -w 60 /dev/shm/lock nixos-rebuild switch --flake /nix/store/[a-zA-Z0-9]*-source\\#${config.networking.hostName}\n  '';\n}";
+        let got = hits(src, ID);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let f = crate::rules::testing::findings(src, ID);
+        assert!(
+            f[0].finding.message.contains("(run by `flock`)"),
+            "{}",
+            f[0].finding.message
+        );
+        for fine in [
+            "{ security.sudo.extraConfig = \"bob ALL=(root) NOPASSWD: /run/current-system/sw/bin/nice -n 5 /run/current-system/sw/bin/reboot\"; }",
+            "{ security.sudo.extraConfig = \"bob ALL=(root) NOPASSWD: /run/current-system/sw/bin/flock /run/lock/x /srv/backup.sh\"; }",
+        ] {
+            assert!(hits(fine, ID).is_empty(), "{fine}");
+        }
     }
 }

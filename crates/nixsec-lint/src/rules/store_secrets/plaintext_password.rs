@@ -35,12 +35,21 @@ impl LintRule for PlaintextPassword {
         )
         .fix(format!(
             "users.users.{user}.hashedPasswordFile = \"/run/secrets/{user}-password\";"
-        ));
+        ))
+        // One literal given to many users (`genAttrs names mkUser`): one finding.
+        .grouped(key.clone(), user.clone());
         // The password itself is never shown: not as the value, not in the source line.
         out.push(match &a.value.v {
             Value::Str(_) | Value::Interp(_) => hit.secret("\"<redacted>\""),
             _ => hit,
         });
+    }
+    fn merged(&self, key: &str, users: &[String]) -> String {
+        let names: Vec<String> = users.iter().map(|u| format!("`{u}`")).collect();
+        format!(
+            "`{key}` of users {} is one plaintext password, readable by every local user in the store",
+            names.join(", ")
+        )
     }
 }
 
@@ -50,6 +59,18 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-030";
+
+    #[test]
+    fn one_literal_for_many_users_is_one_finding() {
+        let src = r#"{ lib, ... }: let mkuser = user: { isNormalUser = true; initialPassword = "test1234"; }; in { users.users = lib.genAttrs [ "a" "b" "c" ] mkuser; }"#;
+        let f = findings(src, ID);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].finding.message.contains("users `a`, `b`, `c`"),
+            "{}",
+            f[0].finding.message
+        );
+    }
 
     #[test]
     fn spellings() {
