@@ -242,6 +242,16 @@ const NOT_SECRET_LAST: &[&str] = &[
     "scopes",
     "realm",
     "hint",
+    "prompt",
+    "prompts",
+    "message",
+    "msg",
+    "strength",
+    "complexity",
+    "rounds",
+    "iterations",
+    "attempts",
+    "retries",
 ];
 
 /// Words anywhere in a name that make it no secret.
@@ -449,6 +459,9 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
         ke -= 1;
     }
     let key = std::str::from_utf8(&line[ks..ke]).ok()?.to_string();
+    if in_template_action(&line[..ks]) || shell_variable(&key) {
+        return None;
+    }
     let class = classify(&key)?;
     let (value, quoted) = if ks > 0 && line[ks - 1] == b'<' {
         value_after(full, ks, ke, config)?
@@ -464,6 +477,26 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
             quoted,
         },
     ))
+}
+
+/// The text before a name leaves a template action open (`{{ with secret "db/creds" }}` of
+/// vault-agent, consul-template and Go templates, Jinja's `{% set … %}`, ERB's `<% … %>`): the
+/// name is the template's code, filled in when it runs, not an assignment.
+fn in_template_action(before: &[u8]) -> bool {
+    [(&b"{{"[..], &b"}}"[..]), (b"{%", b"%}"), (b"<%", b"%>")]
+        .iter()
+        .any(|(open, close)| {
+            before
+                .windows(2)
+                .rposition(|w| w == *open)
+                .is_some_and(|o| !before[o..].windows(2).any(|w| w == *close))
+        })
+}
+
+/// The shell's own variables whose names look like a password's (`PWD`, `OLDPWD`: the working
+/// directories).
+fn shell_variable(key: &str) -> bool {
+    matches!(key, "PWD" | "OLDPWD")
 }
 
 fn skip_ws(line: &[u8], mut i: usize) -> usize {
@@ -553,6 +586,8 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
     ];
     let op = ops.iter().find(|o| line[j..].starts_with(o));
     let after = match op {
+        // `[[ $x =~ re ]]`: a shell's pattern match, no assignment.
+        Some(o) if *o == b"=" && line.get(j + 1) == Some(&b'~') => return None,
         Some(o) => j + o.len(),
         // `f("X_TOKEN", "…")`: a quoted name as a call's first argument (in program
         // sources; not a list of names such as `['pageToken', 'pageSize']`).

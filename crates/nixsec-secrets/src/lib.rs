@@ -1240,6 +1240,27 @@ mod tests {
         );
     }
 
+    /// A template action (`{{ with secret "…" }}` of vault-agent and consul-template, Jinja's
+    /// `{% … %}`), the shell's `PWD` and its `=~` match, a name for a prompt: no assignment.
+    #[test]
+    fn template_actions_and_shell_tests_are_not_assignments() {
+        for line in [
+            "{{ with secret \"services/minio/admin\" }}\n",
+            "{{ with secret \"x\" }}{{ .Data.data.user }}:{{ .Data.data.pass }}{{ end }}\n",
+            "{% set secret = \"abcdefgh12345678\" %}\n",
+            "if [[ $PWD =~ $HOME/dev ]]; then\n",
+            "OLDPWD=/home/alice/src/project\n",
+            "if [[ $password =~ ^[a-z]+$ ]]; then\n",
+            "export XSECURELOCK_PASSWORD_PROMPT=asterisks\n",
+        ] {
+            assert!(kinds("etc/app.conf", line).is_empty(), "{line}");
+        }
+        assert_eq!(
+            kinds("etc/app.conf", "{{ end }} password=Sup3rS3cret!\n"),
+            ["password-assignment"]
+        );
+    }
+
     /// Flake references and URIs (`github:owner/repo`, as a flake's `inputs.*.url` holds):
     /// a scheme and its path, not `name: value` (found on public NixOS configurations).
     #[test]

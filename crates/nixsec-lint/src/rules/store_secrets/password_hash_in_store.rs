@@ -152,8 +152,49 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
     ) || normalized_contains(key, b"hash")
         || normalized_contains(key, b"pbkdf2");
     (hash_key && (nixsec_secrets::is_password_hash(h) || byte_array_hash(h)))
+        || (password_key(key) && crypt_hash(h))
         || ldap_hash(h).is_some()
         || has_ldif_hash(h)
+}
+
+/// A key named for a password (`password`, `gui.password`, `adminPasswd`, `rootpw`): a
+/// program that keeps its own logins (Syncthing's GUI, AdGuard Home's users, selfoss) takes
+/// the hash there.
+fn password_key(key: &str) -> bool {
+    use super::secret_file_copied::normalized_ends_with;
+    ["password", "passwd", "pw"]
+        .iter()
+        .any(|w| normalized_ends_with(key, w.as_bytes()))
+}
+
+/// A crypt(3) or PHC hash of a known scheme (`$2b$10$…` bcrypt, `$6$…`, `$y$…`, `$argon2id$…`,
+/// `$pbkdf2-sha256$…`): what is written is the hash, not a password that happens to start
+/// with `$`.
+fn crypt_hash(h: &str) -> bool {
+    let t = h.trim();
+    nixsec_secrets::is_password_hash(t)
+        && t.split('$').nth(1).is_some_and(|id| {
+            matches!(
+                id,
+                "1" | "2"
+                    | "2a"
+                    | "2b"
+                    | "2x"
+                    | "2y"
+                    | "5"
+                    | "6"
+                    | "7"
+                    | "y"
+                    | "gy"
+                    | "md5"
+                    | "sha1"
+                    | "apr1"
+                    | "scrypt"
+                    | "argon2i"
+                    | "argon2d"
+                    | "argon2id"
+            ) || id.starts_with("pbkdf2")
+        })
 }
 
 /// Every password hash literal inside `v` (whose own key is `key`), with its range and place
@@ -374,6 +415,31 @@ mod tests {
             r#"{ services.x.settings.userPassword = "{SSHA}abc"; }"#,
             // A Nix hash is no password hash.
             r#"{ services.x.settings.hash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; }"#,
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
+        }
+    }
+
+    /// A crypt or PHC hash of a known scheme under a key named for a password: the program
+    /// keeps its own logins (Syncthing's GUI, AdGuard Home's users) and takes the hash there.
+    #[test]
+    fn hashes_under_password_keys() {
+        for src in [
+            r#"{ services.syncthing.settings.gui = { user = "admin"; password = "$2b$05$K03dR3Dhq92nHU6wpyH5f.4VYAnry8eDzvXiYfcRf1qZhsI4DymxO"; }; }"#,
+            r#"{ services.adguardhome.settings.users = [ { name = "a"; password = "$2a$10$4gtwC3j0OycMT2aMfwEbUepE.e6sFFhJq2JLuVLS1zy6iL8ebax3K"; } ]; }"#,
+            r#"{ services.x.settings.rootpw = "$6$rounds=5000$abcdefgh$ijklmnopqrstuv"; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+            assert!(
+                crate::rules::testing::hits(src, "NIX-033").is_empty(),
+                "a hash is not a plaintext secret: {src}"
+            );
+        }
+        for src in [
+            // Not a known scheme: a password that starts with `$`.
+            r#"{ services.x.settings.password = "$ecret$passwordpassword"; }"#,
+            // A client's bind credential is sent as written.
+            r#"{ services.x.settings.bindPassword = "$2b$05$K03dR3Dhq92nHU6wpyH5f.4VYAnry8eDzvXiYfcRf1qZhsI4DymxO"; }"#,
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }

@@ -3,8 +3,10 @@
 //! the text given to `pkgs.writeText` and its kin) in which `nixsec-secrets`' matcher finds a
 //! key, a token or a credential assignment; a string that is itself the value of a password or
 //! token option (`settings.db_password = "…"`, judged by the same matcher as `db_password =
-//! "…"`); a WPA pre-shared key or a WireGuard-style private key written in place. The matcher's
-//! placeholder rules apply (`changeme`, `${…}`, `@VAR@`, `$VAR`, `/run/secrets/…`, `ext:…`).
+//! "…"`), a password setting's however weak (`jsonData.password = "grafana"`, nginx's `basicAuth`
+//! passwords); a connection string's or a SQL statement's password; a WPA pre-shared key or a
+//! WireGuard-style private key written in place. The matcher's placeholder rules apply
+//! (`changeme`, `${…}`, `@VAR@`, `$VAR`, `/run/secrets/…`, `ext:…`).
 //! The secret is never shown: messages and values hold its redacted form, and the text report
 //! masks it in the source line. The subject is the option, with the place inside its value for
 //! a list element or an attribute of a set value (`services.foo.extraFlags[2]`).
@@ -93,6 +95,31 @@ crate::lint_rule!("NIX-033", SecretLiteral);
 /// The key a `deployment.keys.<name>.text` literal is judged under.
 const KEY_TEXT: &str = "deployment-key-text";
 
+/// The key the values of a `basicAuth` set (nginx's `virtualHosts.<n>.basicAuth` and
+/// `locations.<n>.basicAuth`: user name → password) are judged under.
+const KEY_BASIC_AUTH: &str = "basic-auth-password";
+
+/// A `basicAuth` set of user names and their passwords, not a record of one
+/// (`{ username = …; password = …; }`, `basic_auth.password_file`).
+fn basic_auth_users(key: &str, kv: &[(String, Val)]) -> bool {
+    normalize(key) == "basicauth" && !kv.is_empty() && kv.iter().all(|(k, v)| basic_auth_user(k, v))
+}
+
+/// One entry of a `basicAuth` set: a user name and its password string (not a record's
+/// `username`, `password` or `passwordFile`).
+fn basic_auth_user(user: &str, v: &Val) -> bool {
+    matches!(v.v, Value::Str(_) | Value::Interp(_))
+        && ![
+            "user",
+            "username",
+            "login",
+            "password",
+            "passwordfile",
+            "credentials",
+        ]
+        .contains(&normalize(user).as_str())
+}
+
 /// The matcher, compiled once.
 static SCANNER: LazyLock<Scanner> = LazyLock::new(Scanner::new);
 
@@ -154,7 +181,12 @@ fn visit<'a>(
             place.push('.');
             place.push_str(k);
             let client = client || k.split('.').any(client_key);
-            let stop = visit(x, k.rsplit('.').next().unwrap_or(k), client, place, f);
+            let inner = if basic_auth_users(key, kv) {
+                KEY_BASIC_AUTH
+            } else {
+                k.rsplit('.').next().unwrap_or(k)
+            };
+            let stop = visit(x, inner, client, place, f);
             place.truncate(mark);
             stop
         }),
@@ -261,6 +293,7 @@ fn written_password(v: &str) -> bool {
         || t.contains("{env.")
         || (t.starts_with('@') && t.ends_with('@'))
         || (t.starts_with('<') && t.ends_with('>'))
+        || t.starts_with('%')
         || t.starts_with("!secret")
         || t.contains('\u{2026}')
         || t.contains("...");
@@ -356,6 +389,35 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
             ));
         }
     }
+    // More `name=value` pairs on the line (a connection string: `user=app password=s3cr3t
+    // host=db`, `Server=db;Password=s3cr3t;`): a password-named one.
+    if out.is_empty() {
+        for pair in l
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .skip(1)
+            .filter_map(|p| p.split_once('='))
+        {
+            let (name, value) = pair;
+            let value = value.trim_end_matches(',');
+            if password_directive(name)
+                && !value.contains("://")
+                && !value.contains('=')
+                && written_password(value)
+            {
+                out.push((
+                    format!("`{name}` of a connection string"),
+                    redact(value.trim_matches(['"', '\'']), 0),
+                ));
+            }
+        }
+    }
+    // SQL's password clause: `CREATE USER app WITH PASSWORD 's3cr3t'`, `ALTER ROLE app
+    // PASSWORD 's3cr3t'`, MySQL's `IDENTIFIED BY 's3cr3t'`.
+    if out.is_empty() {
+        if let Some(pw) = sql_password(l) {
+            out.push(("SQL password".to_string(), redact(pw, 0)));
+        }
+    }
     // A URL with a password.
     let mut from = 0;
     while let Some(i) = l[from..].find("://") {
@@ -379,6 +441,30 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The password a SQL statement on this line sets (`… WITH [ENCRYPTED] PASSWORD 'pw'`,
+/// `IDENTIFIED BY 'pw'`): a quoted literal after the clause, not a stand-in or a hash
+/// (`PASSWORD 'SCRAM-SHA-256$…'`, `IDENTIFIED BY PASSWORD '*…'`).
+fn sql_password(line: &str) -> Option<&str> {
+    let upper = line.to_ascii_uppercase();
+    let statement = [
+        "CREATE USER",
+        "CREATE ROLE",
+        "ALTER USER",
+        "ALTER ROLE",
+        "SET PASSWORD",
+    ]
+    .iter()
+    .any(|s| upper.contains(s));
+    if !statement {
+        return None;
+    }
+    ["PASSWORD '", "PASSWORD = '", "IDENTIFIED BY '"]
+        .iter()
+        .find_map(|clause| upper.find(clause).map(|i| i + clause.len()))
+        .and_then(|at| line[at..].split_once('\'').map(|(pw, _)| pw))
+        .filter(|pw| written_password(pw))
 }
 
 /// The environment name of a secret (`POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`, `APP_PASS`,
@@ -518,8 +604,21 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         found.sort_by_key(|f| f.line);
         return found;
     }
-    // An environment variable named for a secret, written in place.
-    if !multi && secret_env_name(lit.key) && written_password(text) && !names_itself(lit.key, text)
+    // An environment variable named for a secret, a setting named for a password (`password`,
+    // `jsonData.password`, `initialRootPassword`, `rootpw`, `psk`), or a password of nginx's
+    // `basicAuth` (user → password), written in place: any literal but a stand-in, a weak word
+    // included. A setting's value (not an environment variable's) is also none of the
+    // matcher's stand-ins (`changeme`, `password`, `test`), a short one aside (`bar` of
+    // `{ foo = "bar"; }`). A setting named `secret` is left to the matcher: the name is also a
+    // service's (`xdg.portal.config.common."org.freedesktop.impl.portal.Secret"`).
+    let env = secret_env_name(lit.key);
+    let password_key = env
+        || lit.key == KEY_BASIC_AUTH
+        || (password_directive(lit.key)
+            && !normalized_ends_with(lit.key, b"secret")
+            && !reference_key(lit.key));
+    let stand_in = !env && text.trim().chars().count() >= 4 && is_placeholder(text.trim());
+    if !multi && password_key && !stand_in && written_password(text) && !names_itself(lit.key, text)
     {
         return vec![Secret {
             what: "a password".to_string(),
@@ -574,6 +673,11 @@ fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> b
     // A NixOps or colmena key's text is the key: judged as a secret named so.
     let last = if a.is(&["deployment", "keys", "*", "text"]) {
         KEY_TEXT
+    } else if a.path.len() >= 2
+        && normalize(&a.path[a.path.len() - 2]) == "basicauth"
+        && basic_auth_user(&a.path[a.path.len() - 1], &a.value)
+    {
+        KEY_BASIC_AUTH
     } else {
         a.path.last().map_or("", String::as_str)
     };
@@ -975,8 +1079,9 @@ let tok = "{GH}"; in
             r#"{ services.openssh.extraConfig = "PasswordAuthentication no\nPermitEmptyPasswords no\n"; }"#,
             // nginx's `*_pass` directives name upstreams.
             r#"{ services.nginx.streamConfig = "server {\n  listen 853;\n  proxy_pass dnsbackend;\n}\n"; }"#,
-            // A word in SQL is judged as `password = "…"` is.
-            r#"{ pkgs, ... }: { services.postgresql.initialScript = pkgs.writeText "i.sql" "CREATE ROLE app PASSWORD 'app';\n"; }"#,
+            // SQL without a password literal: none, a substitution.
+            r#"{ pkgs, ... }: { services.postgresql.initialScript = pkgs.writeText "i.sql" "CREATE ROLE app PASSWORD NULL;\n"; }"#,
+            r#"{ services.postgresql.initialScript = "CREATE USER app WITH PASSWORD '@DB_PASSWORD@';\n"; }"#,
             // A value named for itself is a stand-in.
             r#"{ services.bridge.settings.hs_token = "hs_token_unused_by_us"; }"#,
         ] {
@@ -1081,5 +1186,78 @@ let tok = "{GH}"; in
             );
             assert_eq!(f.finding.subject.as_deref(), Some("services.foo.token"));
         }
+    }
+
+    /// A setting named for a password, written in place, is a finding however weak the word
+    /// (`"grafana"`, `"admin"`, `"root"`), and so is each password of nginx's `basicAuth`
+    /// (user → password); stand-ins, references and a record's user name are not.
+    #[test]
+    fn weak_literal_passwords_of_password_settings() {
+        for src in [
+            r#"{ services.grafana.provision.datasources.settings.datasources = [ { jsonData.password = "grafana"; } ]; }"#,
+            r#"{ services.webdav.settings.users = [ { username = "admin"; password = "admin"; } ]; }"#,
+            r#"{ services.mongodb.initialRootPassword = "root"; }"#,
+            r#"{ services.nginx.virtualHosts."a.example".basicAuth = { foo = "bar"; }; }"#,
+            r#"{ services.nginx.virtualHosts."a.example".locations."/".basicAuth.alice = "l3tme1n"; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        for src in [
+            r#"{ services.foo.settings.password = "test"; }"#,
+            r#"{ services.foo.settings.password = "none"; }"#,
+            r#"{ services.foo.settings.password = "%p"; }"#,
+            r#"{ services.foo.settings.passwordFile = "secret"; }"#,
+            // A secret service, not a secret.
+            r#"{ xdg.portal.config.common."org.freedesktop.impl.portal.Secret" = [ "gnome-keyring" ]; }"#,
+            // A record with a user name and a password file, not users and passwords.
+            r#"{ services.x.scrape.basicAuth = { username = "prom"; passwordFile = "/run/secrets/p"; }; }"#,
+            r#"{ services.nginx.virtualHosts."a.example".basicAuthFile = "/run/secrets/htpasswd"; }"#,
+        ] {
+            none(src);
+        }
+    }
+
+    /// The password of a connection string's `password=` pair and of a SQL statement's
+    /// `PASSWORD '…'` clause, however weak.
+    #[test]
+    fn connection_strings_and_sql_passwords() {
+        for src in [
+            r#"{ services.blocky.settings.queryLog.target = "user=blocky password=blocky host=/run/postgresql dbname=blocky"; }"#,
+            r#"{ services.x.settings.db = "Server=db;Database=app;User Id=app;Password=app;"; }"#,
+            "{ pkgs, ... }: { services.postgresql.initialScript = pkgs.writeText \"init\" ''\n  CREATE DATABASE blocky;\n  CREATE USER blocky WITH PASSWORD 'blocky';\n''; }",
+            r#"{ services.mysql.initialScript = "CREATE USER 'app'@'localhost' IDENTIFIED BY 'app';\n"; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        for src in [
+            r#"{ services.blocky.settings.queryLog.target = "user=blocky password=$PG_PASS host=/run/postgresql"; }"#,
+            r#"{ services.blocky.settings.queryLog.target = "user=blocky host=/run/postgresql dbname=blocky"; }"#,
+            r#"{ services.postgresql.initialScript = "GRANT ALL ON DATABASE app TO app;\n"; }"#,
+        ] {
+            none(src);
+        }
+    }
+
+    /// Text the program fills in when it runs: a template action (`{{ with secret "…" }}` of
+    /// vault-agent and consul-template), the shell's `$PWD`, a setting that names a prompt.
+    #[test]
+    fn template_actions_shell_variables_and_prompts() {
+        for src in [
+            "{ services.vault-agent.templates.minio.contents = ''\n  {{ with secret \"services/minio/admin\" }}\n  MINIO_ROOT_USER={{ .Data.data.user }}\n  MINIO_ROOT_PASSWORD={{ .Data.data.pass }}\n  {{ end }}\n''; }",
+            "{ services.vault-agent.templates.s3.contents = ''\n  {{ with secret \"services/minio/backup\" }}{{ .Data.data.user }}:{{ .Data.data.pass }}{{ end }}\n''; }",
+            "{ programs.bash.initExtra = ''\n  if [[ $PWD =~ $HOME/dev ]]; then\n    echo dev\n  fi\n''; }",
+            "{ services.screen-locker.lockCmd = ''\n  export XSECURELOCK_PASSWORD_PROMPT=asterisks\n''; }",
+        ] {
+            none(src);
+        }
+        // A literal after a template action is still a password.
+        assert_eq!(
+            hits(
+                "{ services.vault-agent.templates.x.contents = ''\n  {{ with secret \"x\" }}{{ end }} password=Wq8-vLm3-Zr5\n''; }",
+                ID
+            )
+            .len(),
+            1
+        );
     }
 }
