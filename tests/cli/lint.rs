@@ -275,6 +275,53 @@ fn suppression_may_name_a_subject() {
     );
 }
 
+/// A value imported from a file of the run that nixsec reads in the clear is judged where it is
+/// written there (its literal is NIX-033); imported from a file that is not there (a private,
+/// untracked secrets directory), it is NIX-032 at the use.
+#[test]
+fn imported_secrets_are_judged_where_they_are_written() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("vars.nix"),
+        "{ config }: {\n  smtpPassword = \"Zq8vLm2Rt7pX\";\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("mail.nix"),
+        "{ config, pkgs, ... }:\nlet\n  opt = import ./vars.nix { inherit config; };\n  priv = (import ./private) { inherit pkgs; };\nin {\n  services.grafana.settings.smtp.password = opt.smtpPassword;\n  services.quicktun.a.privateKey = priv.quicktun.a;\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let got: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-032" || f["rule"] == "NIX-033")
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["file"]
+                    .as_str()
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(
+        got.contains(&("NIX-032".to_string(), "mail.nix".to_string(), 7)),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter()
+            .any(|(r, f, l)| r == "NIX-032" && f == "mail.nix" && *l == 6),
+        "{got:?}"
+    );
+}
+
 /// A module bound once and exported for NixOS and for nix-darwin is two modules of the file:
 /// its finding is reported once.
 #[test]

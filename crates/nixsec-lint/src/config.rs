@@ -333,7 +333,7 @@ pub fn path_map(files: &[Indexed]) -> HashMap<PathBuf, usize> {
 }
 
 /// Lexically normalise `a/b/../c` to `a/c` (no file system access).
-fn normalize(p: &Path) -> PathBuf {
+pub(crate) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

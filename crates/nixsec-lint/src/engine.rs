@@ -2,7 +2,7 @@
 //! run every rule over each index in one pass, gather configurations and run the rules that
 //! depend on NixOS defaults, then apply `# nixsec: ignore` comments.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use nixsec_core::{
@@ -454,9 +454,16 @@ pub fn lint(
         tracing::debug!(ms = clock.elapsed().as_millis(), "read and indexed");
         assign_kinds(&mut files, &roots);
         tracing::debug!(ms = clock.elapsed().as_millis(), "module kinds");
+        // The files read in the clear (not encrypted, read whole): a value imported from one
+        // of them is judged where it is written.
+        let clear: HashSet<PathBuf> = files
+            .iter()
+            .filter(|f| f.skipped.is_none() && f.read_error.is_none())
+            .map(|f| f.path.clone())
+            .collect();
         let mut findings: Vec<LintFinding> = files
             .par_iter()
-            .flat_map_iter(|f| check_file(f, &rules))
+            .flat_map_iter(|f| check_file(f, &rules, Some(&clear)))
             .collect();
         tracing::debug!(ms = clock.elapsed().as_millis(), "file rules");
         let configs = config::gather(&files, &roots);
@@ -621,7 +628,11 @@ fn collect_paths(v: &crate::value::Value, out: &mut Vec<String>) {
 
 /// Every per-file rule over one file's index, in one pass over its assignments.
 #[must_use]
-pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
+pub fn check_file(
+    f: &Indexed,
+    rules: &[&'static LintReg],
+    clear: Option<&HashSet<PathBuf>>,
+) -> Vec<LintFinding> {
     let mut out = Vec::new();
     if f.skipped.is_some() {
         return out;
@@ -667,6 +678,7 @@ pub fn check_file(f: &Indexed, rules: &[&'static LintReg]) -> Vec<LintFinding> {
             src: &f.src,
             index: &f.index,
             kind,
+            run: clear.zip(f.path.parent()),
         }
     };
     // Hits that are one finding per place (a shared list given to many users), gathered first.
@@ -1109,7 +1121,7 @@ pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
         src.to_string(),
         None,
     );
-    let mut out = check_file(&f, &lint_rules());
+    let mut out = check_file(&f, &lint_rules(), None);
 
     let mut warnings = Vec::new();
     let rules = lint_rules();

@@ -332,6 +332,17 @@ impl Walker {
             Some(Wrap::Merge(_) | Wrap::Both(..)) => return None,
             None => {}
         }
+        // `(import ../secrets) { inherit pkgs; }`: a file that is a function, called with its
+        // arguments; what it returns is still the file's content.
+        if let Some(ast::Expr::Apply(inner)) = a.lambda().map(|l| unparen(&l)) {
+            if let Some(Wrap::Import(x)) = wrapper(&inner) {
+                let (path, _) = self.path_text(&x, scope, depth + 1)?;
+                return Some(OriginKind::Read {
+                    func: "import".into(),
+                    path,
+                });
+            }
+        }
         // Most calls are none of these: look at the head before collecting the arguments.
         let mut head = a.lambda()?;
         while let ast::Expr::Apply(inner) = &head {

@@ -537,6 +537,7 @@ fn origins_of_values_from_files() {
 let
   dir = ./secrets;
   s = import ./secrets.nix;
+  t = (import ../secrets) { inherit pkgs; };
   keys = [ ./a.key ];
 in
 {
@@ -555,6 +556,7 @@ in
   m = pkgs.writeTextFile { name = "w"; text = "t2"; };
   n = builtins.toFile "tf" "t3";
   o = "${pkgs.writeShellScript "sh" "echo"}";
+  q = t.fastd.key;
 }"#;
     let got = origins(src);
     let want: Vec<(String, Vec<String>)> = [
@@ -589,6 +591,8 @@ in
             "o",
             vec![r#"writeShellScript sh "echo" @ "${pkgs.writeShellScript "sh" "echo"}""#],
         ),
+        // A file that is a function, called with its arguments.
+        ("q", vec!["import ../secrets @ t.fastd.key"]),
     ]
     .into_iter()
     .map(|(p, os)| (p.to_string(), os.into_iter().map(str::to_string).collect()))

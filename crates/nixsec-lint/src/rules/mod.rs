@@ -33,6 +33,29 @@ pub struct FileCx<'a> {
     pub index: &'a FileIndex,
     /// NixOS, nix-darwin or home-manager.
     pub kind: ModuleKind,
+    /// The files of the run nixsec reads in the clear (canonical paths), and this file's
+    /// directory: a value imported from one of them is judged where it is written. `None` when
+    /// one source is linted on its own.
+    pub run: Option<(
+        &'a std::collections::HashSet<std::path::PathBuf>,
+        &'a std::path::Path,
+    )>,
+}
+
+impl FileCx<'_> {
+    /// True when `written` (a path as written in this file, `../secrets`, `./vars.nix`) is a
+    /// file of the run that nixsec reads in the clear (a directory means its `default.nix`).
+    #[must_use]
+    pub fn reads_in_the_clear(&self, written: &str) -> bool {
+        let Some((files, dir)) = self.run else {
+            return false;
+        };
+        if written.starts_with('/') || written.starts_with('<') || written.contains("${") {
+            return false;
+        }
+        let p = crate::config::normalize(&dir.join(written));
+        files.contains(&p) || files.contains(&p.join("default.nix"))
+    }
 }
 
 /// One problem a rule found at a place in the file being checked.

@@ -328,7 +328,7 @@ fn in_comment(src: &str, at: rnix::TextSize) -> bool {
 
 /// The findings of one assignment; `src` (the file's text) places the names bound in the file
 /// in the messages.
-fn judge(a: &Assignment, src: Option<&str>) -> Vec<Hit> {
+fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> Vec<Hit> {
     if a.origins.is_empty() {
         return Vec::new();
     }
@@ -384,6 +384,9 @@ fn judge(a: &Assignment, src: Option<&str>) -> Vec<Hit> {
             continue;
         }
         let mut masked = None;
+        // A name bound to a part of what was read (`secret = secrets.fastd.gw03.secret;`) and
+        // used in several places: one finding, where the name is bound.
+        let mut at_binding = None;
         let (message, about, fix) = match &o.kind {
             OriginKind::Path(p)
             | OriginKind::Interpolated(p)
@@ -455,13 +458,25 @@ fn judge(a: &Assignment, src: Option<&str>) -> Vec<Hit> {
                 )
             }
             OriginKind::Read { func, path } => {
-                if (holds == Holds::Exempt && !reads_into_program)
+                // A value imported from a file nixsec reads in the clear is judged where it is
+                // written there (NIX-033 for a literal), not here.
+                if (func == "import" && in_clear(path))
+                    || (holds == Holds::Exempt && !reads_into_program)
                     || encrypted(path)
                     || public(path)
                     || !(secret_looking(path) || matches!(holds, Holds::Secret | Holds::Env))
                 {
                     continue;
                 }
+                at_binding = o.bound.filter(|b| {
+                    src.and_then(|s| s.get(usize::from(b.start())..usize::from(b.end())))
+                        .is_some_and(|t| {
+                            t.contains('.')
+                                && t.chars().all(|c| {
+                                    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\'')
+                                })
+                        })
+                });
                 let uses = reads
                     .iter()
                     .filter(|r| **r == Some(path.as_str()))
@@ -493,7 +508,12 @@ fn judge(a: &Assignment, src: Option<&str>) -> Vec<Hit> {
         } else {
             option.clone()
         };
-        let mut hit = Hit::new(o.range, message).subject(subject);
+        let mut hit = match at_binding {
+            Some(b) => Hit::new(b, message)
+                .subject(subject)
+                .grouped(about.clone(), option.clone()),
+            None => Hit::new(o.range, message).subject(subject),
+        };
         if let Some(fix) = fix {
             hit = hit.fix(fix);
         }
@@ -524,10 +544,17 @@ impl LintRule for SecretFileCopied {
         ]
     }
     fn wants(&self, a: &Assignment) -> bool {
-        !a.origins.is_empty() && !judge(a, None).is_empty()
+        !a.origins.is_empty() && !judge(a, None, &|_| false).is_empty()
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        out.extend(judge(a, Some(cx.src)));
+        out.extend(judge(a, Some(cx.src), &|p| cx.reads_in_the_clear(p)));
+    }
+    fn merged(&self, key: &str, options: &[String]) -> String {
+        let names: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+        format!(
+            "{} read from `{key}` into the configuration, so its content is written to the store",
+            names.join(", ")
+        )
     }
 }
 
@@ -850,6 +877,25 @@ in {
                 .contains("(the name bound at line 3, used 2 times)"),
             "{}",
             f[1].finding.message
+        );
+        // A name bound to a part of an imported secrets file and used twice: one finding,
+        // where the name is bound, naming both options.
+        let src = r#"{ pkgs, ... }: let
+  secrets = (import ../secrets) { inherit pkgs; };
+  secret = secrets.fastd.gw03.secret;
+in {
+  services.fastd.a.secret = secret;
+  services.fastd.b.secret = secret;
+}"#;
+        let f = findings(src, ID);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].line, 3);
+        assert!(
+            f[0].finding.message.starts_with(
+                "`services.fastd.a.secret`, `services.fastd.b.secret` read from `../secrets`"
+            ),
+            "{}",
+            f[0].finding.message
         );
         // The attributes of a set in a list.
         let src = r#"let s = builtins.readFile ./secrets/sso; in {
