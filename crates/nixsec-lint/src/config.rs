@@ -705,6 +705,29 @@ impl<'a> Resolver<'a> {
         }
         direct.sort_by_key(|(fi, _)| *fi);
         direct.dedup();
+        if direct.is_empty() && name != "*" {
+            // Exported by a directory convention (numtide blueprint, snowfall-lib, ez-configs):
+            // `modules/nixos/NAME.nix` or `modules/nixos/NAME/default.nix` of the repository
+            // (`modules/darwin/…` for a nix-darwin module).
+            let class = if name.starts_with("darwin:") {
+                "darwin"
+            } else {
+                "nixos"
+            };
+            let root = self.repo_root(from);
+            for p in [
+                root.join("modules").join(class).join(format!("{bare}.nix")),
+                root.join("modules")
+                    .join(class)
+                    .join(bare)
+                    .join("default.nix"),
+            ] {
+                if let Some(j) = self.file_of(&p) {
+                    out.push(Target::Module(j, 0));
+                    return;
+                }
+            }
+        }
         for (fi, r) in direct {
             self.resolve(fi, r, out, depth + 1);
         }
@@ -1960,6 +1983,41 @@ mod tests {
                 "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
             );
             assert_eq!(defaults(root), [], "{modules}");
+        }
+    }
+
+    #[test]
+    fn flake_modules_exported_by_a_directory_convention() {
+        // numtide blueprint: `modules/nixos/NAME` is `flake.nixosModules.NAME`, given to hosts
+        // as `flake`.
+        for (import, file) in [
+            (
+                "flake.nixosModules.common",
+                "modules/nixos/common/default.nix",
+            ),
+            (
+                "inputs.self.nixosModules.common",
+                "modules/nixos/common.nix",
+            ),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "flake.nix",
+                "{ outputs = inputs: inputs.blueprint { inherit inputs; }; }\n",
+            );
+            write(
+                root,
+                "hosts/a/configuration.nix",
+                &format!("{{ flake, inputs, ... }}:\n{{\n  imports = [ {import} ];\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}}\n"),
+            );
+            write(
+                root,
+                file,
+                "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
+            );
+            assert_eq!(defaults(root), [], "{import}");
         }
     }
 

@@ -2949,7 +2949,8 @@ fn flake_module_of_path(p: &[&str]) -> Option<String> {
         ["self", "outputs", rest @ ..]
         | ["self" | "outputs", rest @ ..]
         | ["inputs", "self", rest @ ..] => rest,
-        ["config", "flake", rest @ ..] => rest,
+        // numtide blueprint gives modules the flake as `flake`.
+        ["config" | "flake", "flake", rest @ ..] | ["flake", rest @ ..] => rest,
         _ => return None,
     };
     // nix-darwin's modules are named apart: `darwinModules.default` is not
