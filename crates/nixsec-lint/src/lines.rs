@@ -12,11 +12,12 @@ impl LineIndex {
     /// Index the line starts of `src`.
     #[must_use]
     pub fn new(src: &str) -> LineIndex {
-        let mut starts = vec![0];
-        // A `char` pattern is searched for with `memchr`.
-        for (i, _) in src.match_indices('\n') {
-            starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-        }
+        // `memchr`'s iterator (vectorized, no call per line), counted first: the index is kept
+        // for the whole run, so it is made at its size (no room left over to hold).
+        let newlines = || memchr::memchr_iter(b'\n', src.as_bytes());
+        let mut starts = Vec::with_capacity(newlines().count() + 1);
+        starts.push(0);
+        starts.extend(newlines().map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
         LineIndex { starts }
     }
 
