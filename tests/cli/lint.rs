@@ -322,6 +322,44 @@ fn imported_secrets_are_judged_where_they_are_written() {
     );
 }
 
+/// `openPeerPorts = cfg.openFirewall;` where the module's `options.nix` declares `openFirewall`
+/// with `default = true`: the port is opened unless something sets the option.
+#[test]
+fn an_option_fed_by_a_default_declared_in_another_file() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("options.nix"),
+        "{ lib, ... }: {\n  options.nixfiles.torrents = {\n    enable = lib.mkEnableOption \"t\";\n    openFirewall = lib.mkOption { type = lib.types.bool; default = true; };\n  };\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("default.nix"),
+        "{ config, lib, ... }:\nlet\n  cfg = config.nixfiles.torrents;\nin {\n  imports = [ ./options.nix ];\n  config = lib.mkIf cfg.enable {\n    services.transmission.openPeerPorts = cfg.openFirewall;\n  };\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let got: Vec<(u64, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-073")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or(0),
+                f["condition"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            7,
+            "cfg.enable && `nixfiles.torrents.openFirewall` is left at its default".to_string()
+        )],
+        "{v:#}"
+    );
+}
+
 /// A module bound once and exported for NixOS and for nix-darwin is two modules of the file:
 /// its finding is reported once.
 #[test]

@@ -325,6 +325,59 @@ impl Indexed {
     }
 }
 
+/// `openPeerPorts = cfg.openFirewall;` where another file of the run (the module's
+/// `options.nix`) declares `openFirewall` with a default: the value is that default, as long as
+/// nothing else sets the option (a condition saying so). An option declared twice with different
+/// defaults is left unknown.
+fn option_defaults(files: &mut [Indexed]) {
+    let mut declared: HashMap<&[String], Option<&crate::value::Val>> = HashMap::new();
+    for f in files.iter() {
+        for (p, v) in &f.index.option_defaults {
+            declared
+                .entry(p.as_slice())
+                .and_modify(|d| {
+                    if d.is_some_and(|d| d.v != v.v) {
+                        *d = None;
+                    }
+                })
+                .or_insert(Some(v));
+        }
+    }
+    if declared.is_empty() {
+        return;
+    }
+    let found: Vec<(usize, usize, crate::value::Value, String)> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| {
+            let declared = &declared;
+            f.index
+                .assignments
+                .iter()
+                .enumerate()
+                .filter_map(move |(ai, a)| {
+                    let p = a.reads.as_ref()?;
+                    if !a.value.v.is_unknown() {
+                        return None;
+                    }
+                    let v = (*declared.get(p.as_slice())?)?;
+                    Some((fi, ai, v.v.clone(), p.join(".")))
+                })
+        })
+        .collect();
+    for (fi, ai, v, p) in found {
+        let Some(a) = files[fi].index.assignments.get_mut(ai) else {
+            continue;
+        };
+        a.value.v = v;
+        let when = format!("`{p}` is left at its default");
+        a.condition = Some(match a.condition.take() {
+            Some(c) => format!("{c} && {when}"),
+            None => when,
+        });
+    }
+}
+
 /// An option nix-darwin does not have.
 fn nixos_only(a: &Assignment) -> bool {
     matches!(
@@ -456,6 +509,7 @@ pub fn lint(
             .collect();
         tracing::debug!(ms = clock.elapsed().as_millis(), "read and indexed");
         assign_kinds(&mut files, &roots);
+        option_defaults(&mut files);
         tracing::debug!(ms = clock.elapsed().as_millis(), "module kinds");
         // The files read in the clear (not encrypted, read whole): a value imported from one
         // of them is judged where it is written.

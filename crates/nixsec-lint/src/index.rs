@@ -98,6 +98,10 @@ pub struct Assignment {
     /// store file: a path literal, `"${./x}"`, `builtins.path`, `pkgs.writeText`,
     /// `builtins.readFile`/`import` (empty for most values).
     pub origins: Vec<Origin>,
+    /// The option the value names, when it is one (`cfg.openFirewall` with `cfg =
+    /// config.nixfiles.torrents`): filled in with that option's declared default by the run,
+    /// when another file declares it.
+    pub reads: Option<Vec<String>>,
 }
 
 /// Where a value comes from, when the configuration copies, writes or reads a file for it.
@@ -258,6 +262,8 @@ pub struct Suppression {
 pub struct FileIndex {
     /// Option assignments of every module in the file.
     pub assignments: Vec<Assignment>,
+    /// Options this file declares with a default nixsec can read: path and default.
+    pub option_defaults: Vec<(Vec<String>, Val)>,
     /// `modules[0]` is the file itself; flakes add their inline modules.
     pub modules: Vec<Module>,
     /// System-building calls.
@@ -341,6 +347,7 @@ impl FileIndex {
         let fetches = crate::fetches::fetches(root.syntax(), src, &resolve);
         w.out.fetches = fetches;
         w.out.exhausted = w.budget.exhausted.get();
+        w.out.option_defaults = std::mem::take(&mut w.option_defaults);
         w.out
     }
 
@@ -1970,7 +1977,16 @@ impl Walker {
         }
         let v = self.eval(e, &self.scope, self.depth);
         let origins = self.origins(e, &self.scope, self.depth);
+        let reads = if v.v.is_unknown() && !self.prefix.is_empty() {
+            self.config_path(e, &self.scope, 0).filter(|p| p.len() >= 2)
+        } else {
+            None
+        };
+        let before = self.out.assignments.len();
         self.record_from(v, key_range, origins);
+        if let (Some(r), Some(a)) = (reads, self.out.assignments.get_mut(before)) {
+            a.reads = Some(r);
+        }
     }
 
     fn record(&mut self, value: Val, key_range: TextRange) {
@@ -2003,6 +2019,7 @@ impl Walker {
             condition,
             module: self.module,
             origins,
+            reads: None,
         });
     }
 }
