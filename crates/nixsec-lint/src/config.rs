@@ -1987,6 +1987,25 @@ mod tests {
     }
 
     #[test]
+    fn the_installer_profile_does_not_start_sshd() {
+        // nixpkgs' installation-device profile enables sshd but does not start it: an image that
+        // only imports it has no default-based sshd finding; one that enables sshd itself has
+        // them at its own line.
+        for (own, want) in [("", 0), ("services.openssh.enable = true;\n", 2)] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "iso/configuration.nix",
+                &format!("{{ modulesPath, ... }}:\n{{\n  imports = [ \"${{modulesPath}}/installer/cd-dvd/installation-cd-minimal.nix\" ];\n  {own}}}\n"),
+            );
+            let got = defaults(root);
+            assert_eq!(got.len(), want, "{own}: {got:?}");
+            assert!(got.iter().all(|(_, _, line, ..)| *line == 4), "{got:?}");
+        }
+    }
+
+    #[test]
     fn flake_modules_exported_by_a_directory_convention() {
         // numtide blueprint: `modules/nixos/NAME` is `flake.nixosModules.NAME`, given to hosts
         // as `flake`.

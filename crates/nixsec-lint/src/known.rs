@@ -27,7 +27,9 @@
 //! - nixpkgs `nixos/modules/profiles/installation-device.nix` (imported by the installer images,
 //!   `installer/cd-dvd/installation-cd-*.nix`; nixpkgs 013635633ffe11f70df1d639f563f21c42c1f778):
 //!   `services.openssh.enable = mkDefault true`, `settings.PermitRootLogin = mkDefault "yes"`,
-//!   `services.getty.autologinUser = "nixos"`, `security.sudo.wheelNeedsPassword = false`.
+//!   `services.getty.autologinUser = "nixos"`, `security.sudo.wheelNeedsPassword = false`; sshd
+//!   is not started (`systemd.services.sshd.wantedBy = mkOverride 50 [ ]`: "allow sshd to be
+//!   started manually"), so the profile is not taken to turn sshd on.
 //! - nixpkgs `nixos/modules/virtualisation/google-compute-config.nix` (imported by
 //!   `google-compute-image.nix`; nixpkgs 045d702e8af1aabdceb93e3d273ac8fb027fe68e): turns sshd
 //!   on, `PermitRootLogin = "prohibit-password"`, `PasswordAuthentication = mkDefault false`
@@ -77,8 +79,10 @@ const SRVOS_SERVER: &[(&str, &str)] = &[
     ("security.sudo.wheelNeedsPassword", "false"),
 ];
 
+// The profile enables sshd but does not start it (`systemd.services.sshd.wantedBy =
+// mkOverride 50 [ ]`, "allow sshd to be started manually"): it does not turn sshd on here; a
+// host that enables sshd itself gets the profile's `PermitRootLogin`.
 const INSTALLER: &[(&str, &str)] = &[
-    ("services.openssh.enable", "true"),
     ("services.openssh.settings.PermitRootLogin", "\"yes\""),
     ("services.getty.autologinUser", "\"nixos\""),
     ("security.sudo.wheelNeedsPassword", "false"),

@@ -187,6 +187,7 @@ const NOT_SECRET_LAST: &[&str] = &[
     "kind",
     "algorithm",
     "alg",
+    "algo",
     "store",
     "helper",
     "source",

@@ -84,17 +84,10 @@ impl LintRule for SensitivePortsOpen {
                         )
                         .when(item.cond.as_deref()),
                     );
-                } else if let Some((p, what)) =
-                    RISKY.iter().find(|(p, _)| (*from..=*to).contains(p))
-                {
-                    out.push(
-                        Hit::new(
-                            item.range,
-                            format!("the range {from}-{to} opens {what} ({p})"),
-                        )
-                        .when(item.cond.as_deref()),
-                    );
                 }
+                // A narrower range is opened for what it is (KDE Connect, Steam, a web port
+                // range) and contains a database port only by chance: not judged by the
+                // ports in it (the catalogue's check is the width).
             } else if let Value::Int(p) = item.v {
                 if let Some((_, what)) = RISKY.iter().find(|(r, _)| *r == p) {
                     out.push(
@@ -168,6 +161,14 @@ mod tests {
             ID
         )
         .is_empty());
+        // Narrow ranges that happen to contain a risk-list port (Steam's 27015-27050 and
+        // MongoDB's 27017, a 3000-3999 web range and MySQL's 3306).
+        for src in [
+            "{ networking.firewall.allowedTCPPortRanges = [ { from = 27015; to = 27050; } ]; }",
+            "{ networking.firewall.allowedTCPPortRanges = [ { from = 3000; to = 3999; } ]; }",
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
+        }
     }
 
     #[test]

@@ -69,7 +69,11 @@ impl LintRule for ContainerAdminGroup {
                     .when(cond),
                 );
             }
-            for (user, range, cond) in elements(&a.value) {
+            // Root in the group gains nothing.
+            for (user, range, cond) in elements(&a.value)
+                .into_iter()
+                .filter(|(u, ..)| *u != "root")
+            {
                 out.push(
                     Hit::new(
                         range,
@@ -86,6 +90,9 @@ impl LintRule for ContainerAdminGroup {
         } else {
             a.path[..a.path.len() - 1].join(".")
         };
+        if user == "root" {
+            return;
+        }
         for (g, range, cond) in elements(&a.value) {
             if risky(g) {
                 // One list given to many users (`extraGroups = groups;`) is one finding.
@@ -116,6 +123,16 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-056";
+
+    #[test]
+    fn root_gains_nothing() {
+        for src in [
+            r#"{ users.groups.libvirtd.members = [ "root" ]; }"#,
+            r#"{ users.users.root.extraGroups = [ "docker" ]; }"#,
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
+        }
+    }
 
     #[test]
     fn groups() {

@@ -137,7 +137,16 @@ pub(super) fn password_option(path: &[String]) -> bool {
 /// Not a NixOS option: a top-level name (a file that is an attribute set of tests or paths,
 /// not a module) or a module argument.
 pub(super) fn not_an_option(path: &[String]) -> bool {
-    path.len() < 2 || path[0] == "_module"
+    // A flake's templates (`flake.templates.NAME.path`, `templates.NAME.path`) are copied by
+    // `nix flake init`, not into a system.
+    let template = matches!(
+        path.iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        ["flake", "templates", _, "path"] | ["templates", _, "path"]
+    );
+    path.len() < 2 || path[0] == "_module" || template
 }
 
 /// An option that holds a program (`passwordCommand`, `askPassword`, `script`).
@@ -170,7 +179,9 @@ fn holds(path: &[String]) -> Holds {
     }
     // NixOps and colmena send `deployment.keys.<name>.keyFile` at deploy time: their options
     // apply `toString` to the path, so the file is read in place, never copied into the store.
-    if is(&["deployment", "keys", "*", "keyFile"]) {
+    // A key's `text` read from a file is sent the same way (over SSH to `/run/keys`), not
+    // written to the store (a literal there is still NIX-033's: it is in the repository).
+    if is(&["deployment", "keys", "*", "keyFile"]) || is(&["deployment", "keys", "*", "text"]) {
         return Holds::Exempt;
     }
     if is(&["boot", "initrd", "secrets", "*"]) {
@@ -897,6 +908,12 @@ in {
             "{}",
             f[0].finding.message
         );
+        // A flake template's directory is not a system's file.
+        assert!(hits(
+            r#"{ flake.templates.secrets = { path = ../../templates/nixos-secrets; description = "x"; }; }"#,
+            ID
+        )
+        .is_empty());
         // The attributes of a set in a list.
         let src = r#"let s = builtins.readFile ./secrets/sso; in {
   services.wiki.settings.sso.providers = [ { name = "main"; client_secret = s; } ];

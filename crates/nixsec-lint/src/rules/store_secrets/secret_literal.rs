@@ -512,9 +512,50 @@ const ASSIGNMENT_WORDS: &[&str] = &[
     "accesstokens",
 ];
 
+/// nginx's upstream directives (`proxyPass`, `fastcgi_pass`, `uwsgi_pass`): an address, not a
+/// password.
+fn upstream_key(key: &str) -> bool {
+    [
+        "proxypass",
+        "fastcgipass",
+        "uwsgipass",
+        "scgipass",
+        "grpcpass",
+        "memcachedpass",
+    ]
+    .iter()
+    .any(|w| normalized_ends_with(key, w.as_bytes()))
+}
+
+/// A podman or docker secret named for a container (`db_password,type=env,target=DB_PASSWORD`,
+/// quadlet's `Secret=`): a reference to a secret kept by the container engine.
+fn container_secret_ref(text: &str) -> bool {
+    let mut parts = text.trim().split(',');
+    let name = parts.next().unwrap_or_default();
+    let mut options = 0;
+    for p in parts {
+        let Some((k, _)) = p.split_once('=') else {
+            return false;
+        };
+        if !matches!(k.trim(), "type" | "target" | "uid" | "gid" | "mode") {
+            return false;
+        }
+        options += 1;
+    }
+    options > 0
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
 fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     let text = lit.text;
-    if text.trim().is_empty() || ipv6_token(text) {
+    if text.trim().is_empty()
+        || ipv6_token(text)
+        || upstream_key(lit.key)
+        || container_secret_ref(text)
+    {
         return Vec::new();
     }
     // Written in place under a name that says what it is.
@@ -1254,6 +1295,30 @@ let tok = "{GH}"; in
         assert_eq!(
             hits(
                 "{ services.vault-agent.templates.x.contents = ''\n  {{ with secret \"x\" }}{{ end }} password=Wq8-vLm3-Zr5\n''; }",
+                ID
+            )
+            .len(),
+            1
+        );
+    }
+
+    /// nginx's upstream directives, container engines' secret references and hash algorithm
+    /// settings are no passwords.
+    #[test]
+    fn upstreams_container_secret_references_and_algorithms() {
+        for src in [
+            "{ services.nginx.virtualHosts.\"hass.lan\".locations.\"/\".proxyPass = \"localhost:8123\"; }",
+            "{ services.nginx.virtualHosts.x.locations.\"/\".extraConfig = \"fastcgi_pass unix:/run/php.sock;\"; }",
+            "{ virtualisation.quadlet.containers.seafile.containerConfig.secrets = [ \"seafile__admin_password,type=env,target=INIT_SEAFILE_ADMIN_PASSWORD\" ]; }",
+            "{ services.forgejo.settings.security.PASSWORD_HASH_ALGO = \"argon2\"; }",
+            "{ environment.etc.\"s.py\".text = ''\n  ENCRYPTED_LIBRARY_PWD_HASH_ALGO = \"argon2id\"\n''; }",
+        ] {
+            none(src);
+        }
+        // A password after a secret reference's form is still one.
+        assert_eq!(
+            hits(
+                "{ services.x.settings.password = \"db,type=env,Wq8-vLm3-Zr5\"; }",
                 ID
             )
             .len(),

@@ -29,12 +29,41 @@ impl LintRule for InsecurePackagesAllowed {
             "permittedInsecurePackages" => match &a.value.v {
                 Value::List(items) if items.is_empty() => {}
                 Value::List(items) => {
+                    // One finding per package: several versions of one package (a kernel
+                    // module pinned to each kernel) are one thing to take out.
+                    let mut packages: Vec<(String, Vec<&crate::value::Val>)> = Vec::new();
                     for i in items {
-                        out.push(
-                            Hit::new(i.range, format!("insecure package allowed: {}", i.v))
-                                .subject(i.v.to_string())
-                                .when(i.cond.as_deref()),
-                        );
+                        let name = package_name(i.v.as_str().unwrap_or_default());
+                        match packages
+                            .iter_mut()
+                            .find(|(n, _)| !n.is_empty() && *n == name)
+                        {
+                            Some((_, versions)) => versions.push(i),
+                            None => packages.push((name, vec![i])),
+                        }
+                    }
+                    for (name, versions) in packages {
+                        let first = versions[0];
+                        let hit = if versions.len() == 1 {
+                            Hit::new(
+                                first.range,
+                                format!("insecure package allowed: {}", first.v),
+                            )
+                            .subject(first.v.to_string())
+                        } else {
+                            let all: Vec<String> =
+                                versions.iter().map(|v| v.v.to_string()).collect();
+                            Hit::new(
+                                first.range,
+                                format!(
+                                    "insecure package allowed: {name}, {} versions ({})",
+                                    versions.len(),
+                                    all.join(", ")
+                                ),
+                            )
+                            .subject(name)
+                        };
+                        out.push(hit.when(first.cond.as_deref()));
                     }
                 }
                 _ => out.push(Hit::new(a.value.range, "insecure packages allowed")),
@@ -63,6 +92,20 @@ impl LintRule for InsecurePackagesAllowed {
             }
         }
     }
+}
+
+/// The package's name without its version (`broadcom-sta-6.30.223.271-57-6.16.3` ->
+/// `broadcom-sta`, `openssl-1.1.1w` -> `openssl`): the words before the first one that starts
+/// with a digit.
+fn package_name(s: &str) -> String {
+    let mut words = Vec::new();
+    for w in s.split('-') {
+        if w.starts_with(|c: char| c.is_ascii_digit()) {
+            break;
+        }
+        words.push(w);
+    }
+    words.join("-")
 }
 
 #[cfg(test)]
@@ -101,5 +144,24 @@ mod tests {
         assert_eq!(hits(r#"{ home.stateVersion = "x"; nixpkgs.config.permittedInsecurePackages = [ "a" ]; }"#, ID).len(), 1);
         assert!(hits("{ nixpkgs.config.permittedInsecurePackages = [ ]; }", ID).is_empty());
         assert!(hits("{ nixpkgs.config.allowUnfree = true; }", ID).is_empty());
+    }
+
+    #[test]
+    fn versions_of_one_package_are_one_finding() {
+        let src = r#"{ nixpkgs.config.permittedInsecurePackages = [
+  "broadcom-sta-6.30.223.271-57-6.16.3"
+  "broadcom-sta-6.30.223.271-59-6.18"
+  "olm-3.2.16"
+]; }"#;
+        let got = hits(src, ID);
+        assert_eq!(got.len(), 2, "{got:?}");
+        let f = crate::rules::testing::findings(src, ID);
+        assert_eq!(
+            f[0].finding.message,
+            "insecure package allowed: broadcom-sta, 2 versions (\"broadcom-sta-6.30.223.271-57-6.16.3\", \"broadcom-sta-6.30.223.271-59-6.18\")"
+        );
+        assert_eq!(super::package_name("openssl-1.1.1w"), "openssl");
+        assert_eq!(super::package_name("python-2.7.18.8"), "python");
+        assert_eq!(super::package_name("qtwebkit-5.212.0-alpha4"), "qtwebkit");
     }
 }
