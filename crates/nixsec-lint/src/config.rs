@@ -1987,6 +1987,31 @@ mod tests {
     }
 
     #[test]
+    fn lanzaboote_follows_the_systemd_boot_editor() {
+        // lanzaboote's `settings.editor` defaults to `boot.loader.systemd-boot.editor` (true).
+        for (extra, want) in [
+            ("", 1),
+            ("boot.lanzaboote.settings.editor = false;", 0),
+            ("boot.loader.systemd-boot.editor = false;", 0),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "configuration.nix",
+                &format!("{{ lib, ... }}:\n{{\n  boot.loader.systemd-boot.enable = lib.mkForce false;\n  boot.lanzaboote.enable = true;\n  {extra}\n}}\n"),
+            );
+            let got = defaults(root);
+            assert_eq!(got.len(), want, "{extra}: {got:?}");
+            assert!(
+                got.iter()
+                    .all(|(r, _, line, ..)| r == "NIX-090" && *line == 4),
+                "{got:?}"
+            );
+        }
+    }
+
+    #[test]
     fn the_installer_profile_does_not_start_sshd() {
         // nixpkgs' installation-device profile enables sshd but does not start it: an image that
         // only imports it has no default-based sshd finding; one that enables sshd itself has

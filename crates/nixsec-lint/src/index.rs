@@ -4368,6 +4368,25 @@ impl Walker {
                 };
                 Some(Val::new(Value::List(items), range))
             }
+            // `lib.splitString " " ''a b c''`: the pieces of a known string (empty ones, from
+            // a trailing newline or doubled separators, left out as the words they are not).
+            ("splitString", [sep, text]) => {
+                let sep = self.eval(sep, scope, depth + 1).v.as_str()?.to_string();
+                let t = self.eval(text, scope, depth + 1);
+                let Value::Str(text) = t.v else {
+                    return None;
+                };
+                if sep.is_empty() {
+                    return None;
+                }
+                let items = text
+                    .split(sep.as_str())
+                    .map(str::trim)
+                    .filter(|w| !w.is_empty())
+                    .map(|w| Val::new(Value::Str(w.to_string()), t.range))
+                    .collect();
+                Some(Val::new(Value::List(items), range))
+            }
             // `lib.concatStrings [ ''…'' ''…'' ]`: the text, when every piece of it is known.
             ("concatStrings", [l]) | ("concatStringsSep", [_, l]) => {
                 let sep = match args.as_slice() {

@@ -1035,3 +1035,15 @@ fn a_colmena_hive_made_under_any_name() {
     );
     assert!(idx.systems.is_empty(), "{:?}", idx.systems);
 }
+
+#[test]
+fn split_string_of_a_known_string() {
+    let src = "{ lib, ... }: { boot.kernelParams = lib.splitString \" \" ''\n  nopti  mitigations=off\n''; }";
+    assert_eq!(
+        one(src, "boot.kernelParams"),
+        "[ \"nopti\" \"mitigations=off\" ]"
+    );
+    // An unknown string or separator stays unknown.
+    let src = "{ lib, x, ... }: { boot.kernelParams = lib.splitString \" \" x; }";
+    assert_eq!(one(src, "boot.kernelParams"), "lib.splitString \" \" x");
+}

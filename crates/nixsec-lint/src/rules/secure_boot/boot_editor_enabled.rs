@@ -42,15 +42,26 @@ impl LintRule for BootEditorEnabled {
         if cfg.cfg.kind == crate::index::ModuleKind::Darwin {
             return;
         }
+        if cfg.is_set(&[&["boot", "loader", "systemd-boot", "editor"]]) {
+            return;
+        }
+        // Lanzaboote replaces systemd-boot (`enable = mkForce false` beside it) and writes its
+        // own `loader.conf`, whose `editor` defaults to `boot.loader.systemd-boot.editor`
+        // (lanzaboote's module at 0277d34c): on unless one of them is set.
+        if let Some(on) = cfg.enabled(&["boot", "lanzaboote", "enable"]) {
+            if !cfg.is_set(&[&["boot", "lanzaboote", "settings", "editor"]]) {
+                out.push(ConfigHit::default_at(
+                    cfg,
+                    &on,
+                    "lanzaboote is enabled and its `settings.editor` is never set: it follows `boot.loader.systemd-boot.editor`, whose NixOS default (`true`) lets anyone at the console edit the kernel command line".into(),
+                    "boot.lanzaboote.settings.editor",
+                ));
+            }
+            return;
+        }
         let Some(on) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"]) else {
             return;
         };
-        // Lanzaboote replaces systemd-boot (`enable = mkForce false` beside it).
-        if cfg.enabled(&["boot", "lanzaboote", "enable"]).is_some()
-            || cfg.is_set(&[&["boot", "loader", "systemd-boot", "editor"]])
-        {
-            return;
-        }
         out.push(ConfigHit::default_at(
             cfg,
             &on,
