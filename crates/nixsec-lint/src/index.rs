@@ -1436,6 +1436,7 @@ impl Walker {
                     if !self.walk_generated(a, key_range)
                         && !self.walk_pairs(a, key_range)
                         && !self.walk_applied(a, key_range)
+                        && !self.walk_alternatives(a, key_range)
                     {
                         self.leaf(e, key_range);
                     }
@@ -1557,28 +1558,31 @@ impl Walker {
             return false;
         };
         let (names, f) = match (name.as_str(), args.as_slice()) {
+            // Names not known here (`genAttrs config.my.users (name: …)`): the body once, under
+            // a name written `${…}`, when it is a set.
             ("genAttrs", [names, f]) => {
                 let names = self.eval(names, &self.scope, self.depth + 1);
-                let Value::List(items) = names.v else {
-                    return false;
+                let names: Option<Vec<String>> = match names.v {
+                    Value::List(items) => items
+                        .iter()
+                        .map(|i| i.v.as_str().map(str::to_string))
+                        .collect(),
+                    _ => None,
                 };
-                let names: Option<Vec<String>> = items
-                    .iter()
-                    .map(|i| i.v.as_str().map(str::to_string))
-                    .collect();
                 (names, f.clone())
             }
             ("mapAttrs", [f, set]) => {
                 let set = self.eval(set, &self.scope, self.depth + 1);
-                let Value::Attrs(kv) = set.v else {
-                    return false;
+                let names = match set.v {
+                    Value::Attrs(kv) => Some(
+                        kv.into_iter()
+                            .filter(|(k, _)| !k.contains('.'))
+                            .map(|(k, _)| k)
+                            .collect(),
+                    ),
+                    _ => None,
                 };
-                let names: Vec<String> = kv
-                    .into_iter()
-                    .filter(|(k, _)| !k.contains('.'))
-                    .map(|(k, _)| k)
-                    .collect();
-                (Some(names), f.clone())
+                (names, f.clone())
             }
             _ => return false,
         };
@@ -1620,7 +1624,21 @@ impl Walker {
             b => (b, None),
         };
         let Some(body) = body else { return false };
-        let Some(names) = names else { return false };
+        let Some(names) = names else {
+            if !is_structural(&body) && !matches!(unparen(&body), ast::Expr::LetIn(_)) {
+                return false;
+            }
+            let mark = self.scope.len();
+            self.scope.push(Frame::Params(l.clone()));
+            if let Some(v) = &inner {
+                self.scope.push(Frame::Params(v.clone()));
+            }
+            self.prefix.push("${…}".to_string());
+            self.walk(&body, key_range);
+            self.prefix.pop();
+            self.scope.truncate(mark);
+            return true;
+        };
         if names.is_empty() {
             return true;
         }
@@ -1831,6 +1849,29 @@ impl Walker {
             Some(idx) => self.in_scope(idx, run),
             None => run(self),
         }
+    }
+
+    /// `systemTernary pkgs { …linux… } { …darwin… }`: a function nixsec cannot follow given two
+    /// or more attribute sets written in place, one of which it returns (a helper choosing per
+    /// platform or per host): each set, under the condition that the call picks it.
+    fn walk_alternatives(&mut self, a: &ast::Apply, key_range: TextRange) -> bool {
+        let Some((head, args)) = unroll_head(a) else {
+            return false;
+        };
+        let sets: Vec<&ast::Expr> = args
+            .iter()
+            .filter(|x| matches!(unparen(x), ast::Expr::AttrSet(_)))
+            .collect();
+        if sets.len() < 2 {
+            return false;
+        }
+        let cond = format!("`{}` picks it", snippet(&head.syntax().text().to_string()));
+        for x in sets {
+            self.conds.push(cond.clone());
+            self.walk(x, key_range);
+            self.conds.pop();
+        }
+        true
     }
 
     /// `mkBackupService "disk0"`: a function bound by a `let` of this file whose body (under

@@ -1047,3 +1047,32 @@ fn split_string_of_a_known_string() {
     let src = "{ lib, x, ... }: { boot.kernelParams = lib.splitString \" \" x; }";
     assert_eq!(one(src, "boot.kernelParams"), "lib.splitString \" \" x");
 }
+
+#[test]
+fn generated_sets_whose_names_are_not_known_and_alternatives() {
+    // `genAttrs` / `mapAttrs` over names set elsewhere: the body once, under `${…}`.
+    for src in [
+        "{ config, ... }: { users.users = builtins.genAttrs config.my.users (name: { initialPassword = \"temp\"; }); }",
+        "{ lib, keys, ... }: { users.users = lib.mapAttrs (name: key: let k = key; in { initialPassword = \"temp\"; }) keys; }",
+    ] {
+        assert_eq!(
+            one(src, "users.users.\"${…}\".initialPassword"),
+            "\"temp\"",
+            "{src}"
+        );
+    }
+    // A helper nixsec cannot follow given sets to choose from: each, under that condition.
+    let src = "{ self, pkgs, ... }: { users.users.a = { home = \"/home/a\"; } // (self.lib.systemTernary pkgs { initialPassword = \"temp\"; } { }); }";
+    let all = opts(src);
+    let hit = all
+        .iter()
+        .find(|(p, ..)| p == "users.users.a.initialPassword")
+        .expect("initialPassword");
+    assert_eq!(hit.2.as_deref(), Some("`self.lib.systemTernary` picks it"));
+    // One set is an argument, not a choice.
+    let all = opts("{ pkgs, ... }: { services.x = pkgs.callPackage ./x.nix { enable = true; }; }");
+    assert!(
+        all.iter().all(|(p, ..)| p != "services.x.enable"),
+        "{all:?}"
+    );
+}
