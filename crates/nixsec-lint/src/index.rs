@@ -3282,6 +3282,7 @@ impl Walker {
             "containers",
             "VM",
             "Vm",
+            "configuration",
         ]
         .iter()
         .any(|w| src.contains(w));
@@ -3330,7 +3331,10 @@ impl Walker {
     fn system_call(&mut self, apply: &ast::Apply) {
         // Most applications are ordinary calls: look at the head's name before unrolling.
         if apply_head_token(apply).is_none_or(|t| {
-            t.text() != "nixos" && system_builder(t.text()).is_none() && !vm_builder(t.text())
+            t.text() != "nixos"
+                && t.text() != "override"
+                && system_builder(t.text()).is_none()
+                && !vm_builder(t.text())
         }) {
             return;
         }
@@ -3340,6 +3344,20 @@ impl Walker {
         let Some(head_name) = head_name(&head) else {
             return;
         };
+        // `image.override { configuration = MODULE; }`: an image (a netboot or SD image of
+        // another flake) built from one module.
+        if head_name == "override" {
+            let configured = args.len() == 1
+                && matches!(unparen(&args[0]), ast::Expr::AttrSet(set) if set.attrpath_values().any(|apv| {
+                    apv.attrpath()
+                        .and_then(|ap| ap.attrs().next())
+                        .is_some_and(|a| attr_is(&a, "configuration"))
+                }));
+            if configured {
+                self.nixos_call(apply, &args[0]);
+            }
+            return;
+        }
         // `buildVM { ... }`, `mkVM MODULE`: a helper building a VM from one module.
         if vm_builder(&head_name)
             && args.len() == 1
@@ -3549,7 +3567,20 @@ impl Walker {
             }),
             _ => false,
         };
-        if last == "colmena" || (last == "nodes" && prev == Some("colmena")) || make_hive() {
+        // A flake input named `colmena` (`inputs.colmena = { url = …; }`, `colmena.url = …`)
+        // is no hive.
+        let flake_input = names.first().is_some_and(|n| n == "inputs")
+            || names
+                .get(1)
+                .is_some_and(|n| n == "url" || n == "inputs" || n == "follows")
+            || matches!(unparen(&value), ast::Expr::AttrSet(set) if set.attrpath_values().any(|apv| {
+                apv.attrpath()
+                    .and_then(|ap| ap.attrs().next())
+                    .is_some_and(|a| attr_is(&a, "url") || attr_is(&a, "follows"))
+            }));
+        if !flake_input
+            && (last == "colmena" || (last == "nodes" && prev == Some("colmena")) || make_hive())
+        {
             self.colmena(&value, &names.join("."));
         } else if last == "machines" && self.in_clan(apv) {
             self.clan(&value, &names.join("."));
@@ -3774,7 +3805,23 @@ impl Walker {
                         })
                 })
         };
-        if network || (defaults && deployed()) || physical() {
+        // A colmena hive file: `meta.nixpkgs` beside `defaults` (the nodes need no
+        // `deployment` settings: colmena deploys to the node's name).
+        let colmena_meta = defaults
+            && set.attrpath_values().any(|apv| {
+                let Some(ap) = apv.attrpath() else {
+                    return false;
+                };
+                let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
+                match names.as_slice() {
+                    [m, n] => m == "meta" && n == "nixpkgs",
+                    [m] if m == "meta" => matches!(apv.value().map(|v| unparen(&v)), Some(ast::Expr::AttrSet(ms)) if ms.attrpath_values().any(|x| {
+                        x.attrpath().and_then(|p| p.attrs().next()).is_some_and(|a| attr_is(&a, "nixpkgs"))
+                    })),
+                    _ => false,
+                }
+            });
+        if network || (defaults && deployed()) || physical() || colmena_meta {
             // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
             let colmena = set.attrpath_values().any(|apv| {
                 apv.attrpath()

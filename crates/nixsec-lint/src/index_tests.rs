@@ -1076,3 +1076,24 @@ fn generated_sets_whose_names_are_not_known_and_alternatives() {
         "{all:?}"
     );
 }
+
+#[test]
+fn images_built_with_a_configuration_and_hive_files() {
+    // `image.override { configuration = MODULE; }`: a system of that module.
+    let src = "{ rpi, ... }: let m = { pkgs, ... }: { networking.firewall.enable = false; }; in { images.netboot-1 = rpi.packages.aarch64-linux.net_image.override { configuration = m; }; }";
+    let idx = FileIndex::build(src);
+    assert_eq!(idx.systems.len(), 1, "{:?}", idx.systems);
+    // A colmena hive file: `meta.nixpkgs` beside `defaults`, nodes as paths.
+    let src = "{ nixpkgs, ... }@inputs: { defaults = { documentation.enable = false; }; meta = { nixpkgs = nixpkgs.legacyPackages.x86_64-linux; }; router = ./router.nix; nas = ./nas.nix; }";
+    let idx = FileIndex::build(src);
+    let names: Vec<&str> = idx.systems.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["colmena.router", "colmena.nas"],
+        "{:?}",
+        idx.systems
+    );
+    // A flake input named colmena is no hive.
+    let src = "{ inputs = { colmena = { url = \"github:zhaofengli/colmena\"; inputs.nixpkgs.follows = \"nixpkgs\"; }; }; outputs = { self, ... }: { }; }";
+    assert!(FileIndex::build(src).systems.is_empty());
+}

@@ -50,6 +50,7 @@ const COMMANDS: &[&str] = &[
     "nix-store",
     "nix-daemon",
     "nix-collect-garbage",
+    "nix-copy-closure",
     "nixos-rebuild",
     "systemctl",
 ];
@@ -339,6 +340,12 @@ mod tests {
         );
         let commented = "{ security.sudo.extraConfig = \"# %wheel ALL=(ALL) NOPASSWD: ALL\"; }";
         assert!(hits(commented, ID).is_empty());
+    }
+
+    #[test]
+    fn nix_copy_closure() {
+        let src = r#"{ security.sudo.extraRules = [ { users = [ "ci" ]; commands = [ { command = "/run/current-system/sw/bin/nix-copy-closure"; options = [ "NOPASSWD" ]; } ]; } ]; }"#;
+        assert_eq!(hits(src, ID).len(), 1);
     }
 
     #[test]

@@ -25,6 +25,10 @@ impl LintRule for HttpSubstituter {
             &["nix", "settings", "substituters"],
             &["nix", "settings", "extra-substituters"],
             &["nix", "settings", "trusted-substituters"],
+            // Nix's older names for the same settings.
+            &["nix", "settings", "binary-caches"],
+            &["nix", "settings", "extra-binary-caches"],
+            &["nix", "settings", "trusted-binary-caches"],
             &["nix", "binaryCaches"],
             &["nix", "trustedBinaryCaches"],
             &["nix", "extraOptions"],
@@ -82,6 +86,15 @@ mod tests {
         );
         assert_eq!(
             hits(r#"{ nix.binaryCaches = [ "http://x.example" ]; }"#, ID).len(),
+            1
+        );
+        // Nix's older setting names.
+        assert_eq!(
+            hits(
+                r#"{ nix.settings.trusted-binary-caches = [ "http://nas.localnet:8081" ]; }"#,
+                ID
+            )
+            .len(),
             1
         );
         assert_eq!(
