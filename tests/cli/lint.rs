@@ -360,6 +360,31 @@ fn an_option_fed_by_a_default_declared_in_another_file() {
     );
 }
 
+/// A module both a nix-darwin and a NixOS system import is judged as NixOS's (its NixOS
+/// options take effect there).
+#[test]
+fn a_module_shared_by_darwin_and_nixos_is_judged_as_nixos() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("flake.nix"),
+        "{\n  outputs = { nixpkgs, nix-darwin, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./user.nix ]; };\n    darwinConfigurations.b = nix-darwin.lib.darwinSystem { modules = [ ./user.nix ]; };\n  };\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("user.nix"),
+        "{ ... }: {\n  users.users.jml.initialHashedPassword = \"$y$j9T$R9y36VAOEudqmyVVgyYLD1$xQktVMaRP9qiARiJ6KATvyH6VAL1IKSJoPAo7k4YNZ.\";\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let got = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-031")
+        .count();
+    assert_eq!(got, 1, "{v:#}");
+}
+
 /// A module bound once and exported for NixOS and for nix-darwin is two modules of the file:
 /// its finding is reported once.
 #[test]

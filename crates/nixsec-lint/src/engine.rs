@@ -627,38 +627,44 @@ fn assign_kinds(files: &mut [Indexed], roots: &[PathBuf]) {
                 hm.extend(config::targets(&res, i, r));
             }
         }
-        // nix-darwin systems: inline modules and the files they reach.
-        let mut darwin: Vec<(usize, usize)> = Vec::new();
-        for (fi, f) in files.iter().enumerate() {
-            for s in f
-                .index
-                .systems
-                .iter()
-                .filter(|s| s.kind == ModuleKind::Darwin)
-            {
-                for m in &s.modules {
-                    match m {
-                        ModuleRef::Inline(k) => darwin.push((fi, *k)),
-                        other => {
-                            darwin.extend(
-                                config::targets(&res, fi, other).into_iter().map(|j| (j, 0)),
-                            );
+        // The modules systems of one kind reach: their inline modules and the files they
+        // reach.
+        let reach = |kind: ModuleKind| {
+            let mut todo: Vec<(usize, usize)> = Vec::new();
+            for (fi, f) in files.iter().enumerate() {
+                for s in f.index.systems.iter().filter(|s| s.kind == kind) {
+                    for m in &s.modules {
+                        match m {
+                            ModuleRef::Inline(k) => todo.push((fi, *k)),
+                            other => {
+                                todo.extend(
+                                    config::targets(&res, fi, other).into_iter().map(|j| (j, 0)),
+                                );
+                            }
                         }
                     }
                 }
             }
-        }
-        let mut seen = std::collections::HashSet::new();
-        let mut darwin_all = Vec::new();
-        while let Some((fi, m)) = darwin.pop() {
-            if !seen.insert((fi, m)) {
-                continue;
+            let mut seen = std::collections::HashSet::new();
+            while let Some((fi, m)) = todo.pop() {
+                if !seen.insert((fi, m)) {
+                    continue;
+                }
+                for r in &files[fi].index.modules[m].imports {
+                    todo.extend(config::targets(&res, fi, r).into_iter().map(|j| (j, 0)));
+                }
             }
-            darwin_all.push((fi, m));
-            for r in &files[fi].index.modules[m].imports {
-                darwin.extend(config::targets(&res, fi, r).into_iter().map(|j| (j, 0)));
-            }
-        }
+            seen
+        };
+        let darwin = reach(ModuleKind::Darwin);
+        // A module nix-darwin and NixOS systems share is judged as NixOS's: its NixOS options
+        // (`users.users.<n>.hashedPassword`) take effect there.
+        let darwin_all: Vec<(usize, usize)> = if darwin.is_empty() {
+            Vec::new()
+        } else {
+            let nixos = reach(ModuleKind::NixOS);
+            darwin.into_iter().filter(|k| !nixos.contains(k)).collect()
+        };
         (hm_all, darwin_all)
     };
     for i in hm {
