@@ -518,9 +518,14 @@ pub fn lint(
             .filter(|f| f.skipped.is_none() && f.read_error.is_none())
             .map(|f| f.path.clone())
             .collect();
+        let podman_socket = files.iter().any(|f| {
+            f.index
+                .find(&["virtualisation", "podman", "dockerSocket", "enable"])
+                .any(|a| a.value.v.as_bool() == Some(true))
+        });
         let mut findings: Vec<LintFinding> = files
             .par_iter()
-            .flat_map_iter(|f| check_file(f, &rules, Some(&clear)))
+            .flat_map_iter(|f| check_file(f, &rules, Some(&clear), podman_socket))
             .collect();
         tracing::debug!(ms = clock.elapsed().as_millis(), "file rules");
         let configs = config::gather(&files, &roots);
@@ -695,6 +700,7 @@ pub fn check_file(
     f: &Indexed,
     rules: &[&'static LintReg],
     clear: Option<&HashSet<PathBuf>>,
+    podman_socket: bool,
 ) -> Vec<LintFinding> {
     let mut out = Vec::new();
     if f.skipped.is_some() {
@@ -742,6 +748,7 @@ pub fn check_file(
             index: &f.index,
             kind,
             run: clear.zip(f.path.parent()),
+            podman_socket,
         }
     };
     // Hits that are one finding per place (a shared list given to many users), gathered first.
@@ -1184,7 +1191,7 @@ pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
         src.to_string(),
         None,
     );
-    let mut out = check_file(&f, &lint_rules(), None);
+    let mut out = check_file(&f, &lint_rules(), None, false);
 
     let mut warnings = Vec::new();
     let rules = lint_rules();

@@ -1686,6 +1686,8 @@ impl Walker {
             ("listToAttrs", [list]) => self.each_item(list, &mut pair),
             ("mapAttrs'", [f, _]) => self.function_items(f, false, &mut pair),
             ("mergeAttrsList", [list]) => self.each_item(list, &mut set),
+            // `concatMapAttrs (name: v: { "${name}-x" = …; }) SET`: the sets F returns.
+            ("concatMapAttrs", [f, _]) => self.function_items(f, false, &mut set),
             ("foldr" | "foldl" | "foldl'" | "fold", [_, init, list])
                 if matches!(unparen(init), ast::Expr::AttrSet(_)) =>
             {

@@ -891,6 +891,7 @@ fn services_built_by_folds_and_lists_of_modules() {
         "{ lib, xs, ... }: { systemd.services = lib.mergeAttrsList (map (x: { \"m-${x}\".script = \"run\"; }) xs); }",
         "{ lib, config, ... }: with lib; { systemd.services = mkMerge [ (flip mapAttrs' config.keys (n: k: nameValuePair \"key-${n}\" { script = \"run\"; })) ]; }",
         "{ lib, cfg, ... }: with lib; let mapSegments = f: mapAttrs' (n: v: f n v) cfg.segments; in { systemd.services = fold (a: b: a // b) { } (mapSegments (name: scfg: { \"bat-${name}\".script = \"run\"; })); }",
+        "{ lib, templates, ... }: { systemd.services = lib.concatMapAttrs (name: t: { \"tpl-${name}\" = { script = \"run\"; }; }) templates; }",
     ] {
         let all = opts(src);
         assert_eq!(

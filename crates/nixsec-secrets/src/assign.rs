@@ -188,6 +188,8 @@ const NOT_SECRET_LAST: &[&str] = &[
     "algorithm",
     "alg",
     "algo",
+    "params",
+    "parameters",
     "store",
     "helper",
     "source",

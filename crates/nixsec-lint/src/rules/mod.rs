@@ -40,6 +40,9 @@ pub struct FileCx<'a> {
         &'a std::collections::HashSet<std::path::PathBuf>,
         &'a std::path::Path,
     )>,
+    /// Some file of the run turns podman's Docker-compatible socket on
+    /// (`virtualisation.podman.dockerSocket.enable = true`).
+    pub podman_socket: bool,
 }
 
 impl FileCx<'_> {

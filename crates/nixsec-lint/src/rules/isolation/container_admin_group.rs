@@ -11,9 +11,11 @@ crate::lint_rule!("NIX-056", ContainerAdminGroup);
 const GROUPS: &[&str] = &["docker", "lxd", "incus-admin", "libvirtd"];
 
 fn podman_socket(cx: &FileCx<'_>) -> bool {
-    cx.index
-        .find(&["virtualisation", "podman", "dockerSocket", "enable"])
-        .any(|a| a.value.v.as_bool() == Some(true))
+    cx.podman_socket
+        || cx
+            .index
+            .find(&["virtualisation", "podman", "dockerSocket", "enable"])
+            .any(|a| a.value.v.as_bool() == Some(true))
 }
 
 impl LintRule for ContainerAdminGroup {

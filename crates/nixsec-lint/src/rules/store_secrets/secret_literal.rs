@@ -411,6 +411,34 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
             }
         }
     }
+    // A command-line option given a password: `--password hunter2`, `--password=hunter2`,
+    // `--passwd 's3cr3t'` (not a file or a command that gives it: `--password-file`).
+    if out.is_empty() {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            let Some(opt) = w.strip_prefix("--") else {
+                continue;
+            };
+            let (name, value) = match opt.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (opt, words.get(i + 1).copied()),
+            };
+            let Some(value) = value else { continue };
+            if matches!(
+                name.to_ascii_lowercase().as_str(),
+                "password" | "passwd" | "pass" | "passphrase" | "db-password" | "admin-password"
+            ) && !value.starts_with('-')
+                && value.starts_with('"') == value.ends_with('"')
+                && written_password(value)
+            {
+                out.push((
+                    format!("`--{name}` on a command line"),
+                    redact(value.trim_matches(['"', '\'']), 0),
+                ));
+                break;
+            }
+        }
+    }
     // SQL's password clause: `CREATE USER app WITH PASSWORD 's3cr3t'`, `ALTER ROLE app
     // PASSWORD 's3cr3t'`, MySQL's `IDENTIFIED BY 's3cr3t'`.
     if out.is_empty() {
@@ -1300,6 +1328,25 @@ let tok = "{GH}"; in
             .len(),
             1
         );
+    }
+
+    /// A password given on a command line in a script.
+    #[test]
+    fn command_line_passwords() {
+        for src in [
+            "{ systemd.services.syncplay.script = ''\n  exec syncplay-server --port 8999 --password hunter2\n''; }",
+            "{ systemd.services.x.script = \"x --password=Wq8vLm3Zr5 --user bob\"; }",
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        for src in [
+            "{ systemd.services.x.script = \"x --password \\\"$(cat /run/secrets/pw)\\\"\"; }",
+            "{ systemd.services.x.script = \"x --password-file /run/secrets/pw\"; }",
+            "{ systemd.services.x.script = \"x --password $PASSWORD\"; }",
+            "{ systemd.services.x.script = \"x --password --user bob\"; }",
+        ] {
+            none(src);
+        }
     }
 
     /// nginx's upstream directives, container engines' secret references and hash algorithm
