@@ -4458,6 +4458,46 @@ impl Walker {
                 };
                 Some(Val::new(Value::List(items), range))
             }
+            // `map (name: "http://${name}.vpn:5000") hosts`: a function written in place that
+            // makes a string, over a list: each string, when the list is known; else the one
+            // string it makes of any element (conditional on the list).
+            ("map", [f, list]) => {
+                let ast::Expr::Lambda(l) = unparen(f) else {
+                    return None;
+                };
+                let param = ident_param(&l)?;
+                let body = l.body()?;
+                let items = self.eval(list, scope, depth + 1);
+                let strings = |v: &Val| matches!(v.v, Value::Str(_) | Value::Interp(_));
+                let out = match items.v {
+                    Value::List(items) => {
+                        let mut out = Vec::with_capacity(items.len());
+                        for item in items {
+                            let mut inner: Vec<Frame> = scope.to_vec();
+                            inner.push(Frame::Bound(param.clone(), item));
+                            let v = self.eval(&body, &inner, depth + 1);
+                            if !strings(&v) {
+                                return None;
+                            }
+                            out.push(v);
+                        }
+                        out
+                    }
+                    _ => {
+                        let mut inner: Vec<Frame> = scope.to_vec();
+                        inner.push(Frame::Params(l.clone()));
+                        let v = self.eval(&body, &inner, depth + 1);
+                        if !strings(&v) {
+                            return None;
+                        }
+                        vec![v.under(&format!(
+                            "one per element of `{}`",
+                            snippet(&list.syntax().text().to_string())
+                        ))]
+                    }
+                };
+                Some(Val::new(Value::List(out), range))
+            }
             // `lib.splitString " " ''a b c''`: the pieces of a known string (empty ones, from
             // a trailing newline or doubled separators, left out as the words they are not).
             ("splitString", [sep, text]) => {

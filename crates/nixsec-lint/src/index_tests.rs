@@ -1098,3 +1098,24 @@ fn images_built_with_a_configuration_and_hive_files() {
     let src = "{ inputs = { colmena = { url = \"github:zhaofengli/colmena\"; inputs.nixpkgs.follows = \"nixpkgs\"; }; }; outputs = { self, ... }: { }; }";
     assert!(FileIndex::build(src).systems.is_empty());
 }
+
+#[test]
+fn strings_made_by_map() {
+    // Over a known list: each string.
+    let src = "let hosts = [ \"a\" \"b\" ]; in { nix.settings.substituters = map (h: \"http://${h}.lan\") hosts; }";
+    assert_eq!(
+        one(src, "nix.settings.substituters"),
+        "[ \"http://a.lan\" \"http://b.lan\" ]"
+    );
+    // Over a list not known here: the one string it makes of any element, under a condition.
+    let src = "{ others, ... }: { nix.settings.substituters = map (h: \"http://${h}.vpn:5349\") others; }";
+    let all = opts(src);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(all[0].1.contains("http://${…}.vpn:5349"), "{all:?}");
+    // A function that makes no string: the call stays unknown.
+    let src = "{ users, ... }: { nix.settings.trusted-users = map (u: u.name) users; }";
+    assert_eq!(
+        one(src, "nix.settings.trusted-users"),
+        "map (u: u.name) users"
+    );
+}
