@@ -546,7 +546,7 @@ fn matching_is_one_to_one_and_maximal() {
 #[test]
 fn the_labels_parse() {
     for corpus in [
-        FIRST, HELD_OUT, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6,
+        FIRST, HELD_OUT, HELD_OUT_3, HELD_OUT_4, HELD_OUT_5, HELD_OUT_6, HELD_OUT_7,
     ] {
         let labels = labels(corpus);
         assert!(labels.len() > 400, "{corpus}: {} labels", labels.len());
