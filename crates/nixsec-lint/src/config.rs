@@ -114,6 +114,8 @@ pub struct ConfigView<'a> {
     pub files: &'a [Indexed],
     /// The configuration.
     pub cfg: &'a Configuration,
+    /// For each file, how many host configurations reach it (empty: not known).
+    pub reach: &'a [usize],
 }
 
 impl ConfigView<'_> {
@@ -178,9 +180,16 @@ impl ConfigView<'_> {
         if on.is_empty() && off.is_some() {
             return None;
         }
+        // Several modules turn it on: the one most hosts share (where one fix serves them all),
+        // else the first.
+        let shared = |f: usize| self.reach.get(f).copied().unwrap_or(0);
         let first = on
             .iter()
-            .find(|(_, a)| a.condition.is_none())
+            .filter(|(_, a)| a.condition.is_none())
+            .fold(None, |best: Option<&(usize, &Assignment)>, x| match best {
+                Some(b) if shared(b.0) >= shared(x.0) => Some(b),
+                _ => Some(x),
+            })
             .or_else(|| on.first())
             .copied();
         if let Some((file, a)) = first {
@@ -1984,6 +1993,29 @@ mod tests {
             );
             assert_eq!(defaults(root), [], "{modules}");
         }
+    }
+
+    #[test]
+    fn a_default_is_placed_where_most_hosts_share_it() {
+        // sshd turned on in the shared module and again in each host's generated file: the
+        // finding is placed once, at the shared module.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "network.nix",
+            "{\n  network = { };\n  \"a\" = { deployment.targetHost = \"a\"; imports = [ ./standard.nix ./a.nix ]; };\n  \"b\" = { deployment.targetHost = \"b\"; imports = [ ./standard.nix ./b.nix ]; };\n}\n",
+        );
+        write(
+            root,
+            "standard.nix",
+            "{\n  services.openssh.enable = true;\n}\n",
+        );
+        write(root, "a.nix", "{\n  services.openssh.enable = true;\n}\n");
+        write(root, "b.nix", "{\n  services.openssh.enable = true;\n}\n");
+        let got = defaults(root);
+        assert!(!got.is_empty());
+        assert!(got.iter().all(|(_, f, ..)| f == "standard.nix"), "{got:?}");
     }
 
     #[test]

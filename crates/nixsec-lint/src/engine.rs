@@ -537,15 +537,22 @@ pub fn lint(
         // Files some host reaches: a module checked on its own reports nothing in them (the
         // hosts that reach them do).
         let mut reached = vec![false; files.len()];
+        // How many hosts reach each file (a file counted once per host).
+        let mut reach = vec![0usize; files.len()];
         for c in configs.iter().filter(|c| !c.alone) {
+            let mut seen: HashSet<usize> = HashSet::new();
             for (fi, _) in &c.modules {
                 reached[*fi] = true;
+                if seen.insert(*fi) {
+                    reach[*fi] += 1;
+                }
             }
         }
         for c in &configs {
             let view = ConfigView {
                 files: &files,
                 cfg: c,
+                reach: &reach,
             };
             let mut hits = Vec::new();
             for r in &rules {

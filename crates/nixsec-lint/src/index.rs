@@ -3769,7 +3769,7 @@ impl Walker {
         let first_name = |apv: &ast::AttrpathValue| {
             apv.attrpath()
                 .and_then(|ap| ap.attrs().next())
-                .and_then(|a| attr_ident(&a))
+                .and_then(|a| attr_literal(&a))
         };
         let mut network = false;
         let mut defaults = false;
@@ -3867,7 +3867,8 @@ impl Walker {
             let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
                 continue;
             };
-            let Some(name) = ap.attrs().next().and_then(|a| attr_ident(&a)) else {
+            // A machine's name may be quoted (`"ofborg-evaluator-0" = { … };`).
+            let Some(name) = ap.attrs().next().and_then(|a| attr_literal(&a)) else {
                 continue;
             };
             match name.as_str() {

@@ -1119,3 +1119,17 @@ fn strings_made_by_map() {
         "map (u: u.name) users"
     );
 }
+
+#[test]
+fn a_network_whose_machine_names_are_quoted() {
+    // morph and NixOps networks name machines as strings.
+    let src = "{ network = { pkgs = import <nixpkgs> { }; }; \"core\" = { deployment.targetHost = \"1.2.3.4\"; imports = [ ../modules ./machines/core.nix ]; }; \"evaluator-0\" = { deployment.targetHost = \"5.6.7.8\"; imports = [ ../modules ]; }; }";
+    let idx = FileIndex::build(src);
+    let names: Vec<&str> = idx.systems.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["nixops.core", "nixops.evaluator-0"],
+        "{:?}",
+        idx.systems
+    );
+}
