@@ -136,6 +136,31 @@ pub(super) fn password_option(path: &[String]) -> bool {
 
 /// Not a NixOS option: a top-level name (a file that is an attribute set of tests or paths,
 /// not a module) or a module argument.
+/// An option that names a host, a domain, an address, a port or a user.
+fn identity_option(path: &[String]) -> bool {
+    path.last().is_some_and(|l| {
+        let n = normalize(l);
+        [
+            "host",
+            "hostname",
+            "domain",
+            "domainname",
+            "fqdn",
+            "address",
+            "addr",
+            "ip",
+            "port",
+            "ports",
+            "email",
+            "user",
+            "username",
+            "name",
+        ]
+        .iter()
+        .any(|w| n == *w || n.ends_with(w) && n.len() > w.len() && !n.ends_with("password"))
+    })
+}
+
 pub(super) fn not_an_option(path: &[String]) -> bool {
     // A flake's templates (`flake.templates.NAME.path`, `templates.NAME.path`) are copied by
     // `nix flake init`, not into a system.
@@ -182,6 +207,10 @@ fn holds(path: &[String]) -> Holds {
     // A key's `text` read from a file is sent the same way (over SSH to `/run/keys`), not
     // written to the store (a literal there is still NIX-033's: it is in the repository).
     if is(&["deployment", "keys", "*", "keyFile"]) || is(&["deployment", "keys", "*", "text"]) {
+        return Holds::Exempt;
+    }
+    // The deployment tool's own settings (`deployment.targetHost`) are not the system's.
+    if path.first().is_some_and(|p| p == "deployment") {
         return Holds::Exempt;
     }
     if is(&["boot", "initrd", "secrets", "*"]) {
@@ -471,7 +500,11 @@ fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> 
             OriginKind::Read { func, path } => {
                 // A value imported from a file nixsec reads in the clear is judged where it is
                 // written there (NIX-033 for a literal), not here.
+                // A value of an imported Nix file given to an option that names a host, an
+                // address, a port or a user (kept in `secrets.nix` for privacy) is not the
+                // secret part of it.
                 if (func == "import" && in_clear(path))
+                    || (func == "import" && holds == Holds::Other && identity_option(&a.path))
                     || (holds == Holds::Exempt && !reads_into_program)
                     || encrypted(path)
                     || public(path)
@@ -808,16 +841,15 @@ let key = ./secrets/wg0.key; in
             ),
             [h("builtins.readFile ./secrets/api-key", 1, High)]
         );
-        // An attribute of an imported secrets file, through `let`, whatever the option: what
-        // the file keeps out of the repository lands in the store.
+        // An attribute of an imported secrets file, through `let`, given to an option that
+        // holds a secret or a program: what the file keeps out of the repository lands in the
+        // store. A host name or a port kept there is not the secret part of it.
         let src = r#"let secrets = import ./secrets.nix; in {
   services.grafana.settings.smtp.password = secrets.smtp;
   networking.hostName = secrets.host;
+  deployment.targetHost = secrets.ip;
 }"#;
-        assert_eq!(
-            hits(src, ID),
-            [h("secrets.smtp", 2, High), h("secrets.host", 3, High)]
-        );
+        assert_eq!(hits(src, ID), [h("secrets.smtp", 2, High)]);
         assert_eq!(
             hits(
                 r#"{ lib, ... }: { services.foo.settings = lib.importJSON ./credentials/foo.json; }"#,
