@@ -3284,10 +3284,10 @@ impl Walker {
             "containers",
             "VM",
             "Vm",
-            "configuration",
         ]
         .iter()
-        .any(|w| src.contains(w));
+        .any(|w| src.contains(w))
+            || (src.contains(".override") && src.contains("configuration"));
         let insecure =
             src.contains("permittedInsecurePackages") || src.contains("allowInsecurePredicate");
         if !systems && !insecure {
@@ -4471,6 +4471,7 @@ impl Walker {
                 let items = self.eval(list, scope, depth + 1);
                 let strings = |v: &Val| matches!(v.v, Value::Str(_) | Value::Interp(_));
                 let out = match items.v {
+                    Value::List(items) if items.len() > 256 => return None,
                     Value::List(items) => {
                         let mut out = Vec::with_capacity(items.len());
                         for item in items {

@@ -413,7 +413,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
     }
     // A command-line option given a password: `--password hunter2`, `--password=hunter2`,
     // `--passwd 's3cr3t'` (not a file or a command that gives it: `--password-file`).
-    if out.is_empty() {
+    if out.is_empty() && l.contains("--pass") {
         let words: Vec<&str> = l.split_whitespace().collect();
         for (i, w) in words.iter().enumerate() {
             let Some(opt) = w.strip_prefix("--") else {
@@ -475,6 +475,10 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
 /// `IDENTIFIED BY 'pw'`): a quoted literal after the clause, not a stand-in or a hash
 /// (`PASSWORD 'SCRAM-SHA-256$…'`, `IDENTIFIED BY PASSWORD '*…'`).
 fn sql_password(line: &str) -> Option<&str> {
+    // The password is quoted: most lines are none of these, told without copying them.
+    if !line.contains('\'') {
+        return None;
+    }
     let upper = line.to_ascii_uppercase();
     let statement = [
         "CREATE USER",
