@@ -1018,11 +1018,17 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             res.imported_by(fi, m, &mut imported);
         }
     }
+    // A file below a directory switched off by its name (`hive/raptor.disabled/`, which the
+    // repository's own loader skips) is checked file by file, never as a host of its own.
     let usable = |f: &Indexed| {
         f.index.modules[0].is_module
             && f.index.errors.is_empty()
             && f.index.refused.is_none()
             && f.read_error.is_none()
+            && !f.path.parent().is_some_and(|d| {
+                d.components()
+                    .any(|c| c.as_os_str().to_string_lossy().ends_with(".disabled"))
+            })
     };
     let standalone = |fi: usize, out: &mut Vec<Configuration>, in_systems: &mut HashSet<usize>| {
         let f = &files[fi];
@@ -1993,6 +1999,26 @@ mod tests {
             );
             assert_eq!(defaults(root), [], "{modules}");
         }
+    }
+
+    #[test]
+    fn a_directory_switched_off_by_name_holds_no_host() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        for dir in ["hive/raptor.disabled", "hive/osprey"] {
+            write(
+                root,
+                &format!("{dir}/configuration.nix"),
+                "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+            );
+        }
+        let got = defaults(root);
+        assert!(!got.is_empty());
+        assert!(
+            got.iter()
+                .all(|(_, f, ..)| f == "hive/osprey/configuration.nix"),
+            "{got:?}"
+        );
     }
 
     #[test]
