@@ -836,11 +836,33 @@ fn expand_template(dir: &Path, template: &str, roots: &[PathBuf]) -> Vec<(String
                         .filter(|n| !(c == "${…}" && (n == "default.nix" || n == "flake.nix")))
                         .collect();
                     names.sort();
+                    // The literal pieces between unknown parts, in order
+                    // (`${…}@${…}` matches `alice@mercury`).
+                    let pieces: Vec<&str> = c.split("${…}").collect();
+                    let globbed = |n: &str| -> bool {
+                        let mut at = 0;
+                        for (i, piece) in pieces.iter().enumerate() {
+                            if i == 0 {
+                                if !n.starts_with(piece) {
+                                    return false;
+                                }
+                                at = piece.len();
+                            } else if i == pieces.len() - 1 {
+                                return n.len() >= at + piece.len() && n.ends_with(piece);
+                            } else {
+                                match n[at..].find(piece).filter(|_| !piece.is_empty()) {
+                                    Some(j) if j > 0 => at += j + piece.len(),
+                                    _ => return false,
+                                }
+                            }
+                        }
+                        true
+                    };
                     for n in names {
                         if n.len() >= pre.len() + post.len()
                             && n.starts_with(pre)
                             && n.ends_with(post)
-                            && !(rest.contains("${…}"))
+                            && (!rest.contains("${…}") || globbed(&n))
                         {
                             let v = n[pre.len()..n.len() - post.len()].to_string();
                             if v.is_empty() {
@@ -958,11 +980,30 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                         first.as_str(),
                     ),
                 };
-                for (value, _) in expand_template(&dir, first, roots) {
+                for (value, matched) in expand_template(&dir, first, roots) {
+                    // A component with several unknown parts (`${user}@${host}`) is the path
+                    // found, as written from the same place.
+                    let found = matched
+                        .strip_prefix(&dir)
+                        .ok()
+                        .map(|rel| format!("./{}", rel.display()));
                     let mods: Vec<ModuleRef> = s
                         .modules
                         .iter()
                         .map(|m| match m {
+                            ModuleRef::Template(t, r)
+                                if t.matches("${…}").count() > 1
+                                    && t.strip_prefix(SELF_TEMPLATE).unwrap_or(t) == first =>
+                            {
+                                match (&found, t.starts_with(SELF_TEMPLATE)) {
+                                    (Some(p), true) => ModuleRef::Rooted(
+                                        p.trim_start_matches("./").to_string(),
+                                        *r,
+                                    ),
+                                    (Some(p), false) => ModuleRef::Path(p.clone(), *r),
+                                    (None, _) => m.clone(),
+                                }
+                            }
                             ModuleRef::Template(t, r) => {
                                 let p = t.replacen("${…}", &value, 1);
                                 if p.contains("${…}") {
@@ -1999,6 +2040,27 @@ mod tests {
             );
             assert_eq!(defaults(root), [], "{modules}");
         }
+    }
+
+    #[test]
+    fn hosts_named_by_a_path_with_several_unknown_parts() {
+        // `(./. + "/${mainUser}@${hostName}")` over a host table: each directory that matches.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "hosts/nixos.nix",
+            "{ self, inputs }:\ninputs.nixpkgs.lib.mapAttrs (hostName: { mainUser, ... }: inputs.nixpkgs.lib.nixosSystem {\n  modules = [ (./. + \"/${mainUser}@${hostName}\") ../core.nix ];\n}) self.hosts\n",
+        );
+        write(root, "core.nix", "{\n  services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; };\n}\n");
+        for host in ["alice@mercury", "alice@saturn"] {
+            write(
+                root,
+                &format!("hosts/{host}/default.nix"),
+                "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+            );
+        }
+        assert_eq!(defaults(root), []);
     }
 
     #[test]
