@@ -89,7 +89,11 @@ impl LintRule for ServiceOpensFirewall {
             return;
         }
         // sshd has its own rules (NIX-078..082); `services.openssh.openFirewall` is the default.
-        if a.path.len() == 3 && a.path[1] == "openssh" {
+        // sshd's own switch (at any depth: a container's or a microVM's `services.openssh`).
+        if a.path.len() >= 3
+            && a.path[a.path.len() - 2] == "openssh"
+            && a.path[a.path.len() - 3] == "services"
+        {
             return;
         }
         let module = path_string(&a.path[..a.path.len() - 1]);
@@ -192,6 +196,9 @@ mod tests {
             // The module (or the one it is part of) is turned off: nothing is opened.
             "{ services.jellyfin = { enable = false; openFirewall = true; }; }",
             "{ services.game.enable = false; services.game.servers.one.openFirewall = true; }",
+            // sshd's switch, also in a microVM's or a container's configuration.
+            "{ microvm.vms.freeipa.config.services.openssh.openFirewall = true; }",
+            "{ services.openssh.openFirewall = true; }",
             // Off under the very condition that opens the ports.
             "{ lib, pkgs, ... }: { config = lib.mkIf pkgs.stdenv.isLinux { services.jellyfin.enable = false; services.jellyfin.openFirewall = true; }; }",
         ] {
