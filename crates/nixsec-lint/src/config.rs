@@ -2134,9 +2134,16 @@ mod tests {
     #[test]
     fn the_installer_profile_does_not_start_sshd() {
         // nixpkgs' installation-device profile enables sshd but does not start it: an image that
-        // only imports it has no default-based sshd finding; one that enables sshd itself has
-        // them at its own line.
-        for (own, want) in [("", 0), ("services.openssh.enable = true;\n", 2)] {
+        // only imports it has no sshd finding. One that enables sshd itself has the two
+        // password defaults at its own line (the profile leaves them at `true`) and the
+        // profile's `PermitRootLogin = "yes"` at the import (line 3).
+        for (own, want) in [
+            ("", vec![]),
+            (
+                "services.openssh.enable = true;\n",
+                vec![("NIX-078", 3), ("NIX-079", 4), ("NIX-079", 4)],
+            ),
+        ] {
             let d0 = tempfile::tempdir().expect("tempdir");
             let root = d0.path();
             write(
@@ -2145,8 +2152,8 @@ mod tests {
                 &format!("{{ modulesPath, ... }}:\n{{\n  imports = [ \"${{modulesPath}}/installer/cd-dvd/installation-cd-minimal.nix\" ];\n  {own}}}\n"),
             );
             let got = defaults(root);
-            assert_eq!(got.len(), want, "{own}: {got:?}");
-            assert!(got.iter().all(|(_, _, line, ..)| *line == 4), "{got:?}");
+            let got: Vec<(&str, u32)> = got.iter().map(|(r, _, l, ..)| (r.as_str(), *l)).collect();
+            assert_eq!(got, want, "{own}");
         }
     }
 

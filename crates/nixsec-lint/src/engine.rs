@@ -325,7 +325,7 @@ impl Indexed {
     }
 }
 
-/// `openPeerPorts = cfg.openFirewall;` where another file of the run (the module's
+/// `openPeerPorts = cfg.openFirewall;` where a file of the run (this one, or the module's
 /// `options.nix`) declares `openFirewall` with a default: the value is that default, as long as
 /// nothing else sets the option (a condition saying so). An option declared twice with different
 /// defaults is left unknown.
@@ -1192,12 +1192,13 @@ fn suppression_names(s: &crate::index::Suppression) -> String {
 /// Lint one source text as a standalone file (tests, editors): per-file rules only.
 #[must_use]
 pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
-    let f = Indexed::from_source(
+    let mut f = Indexed::from_source(
         Path::new(display).to_path_buf(),
         display.to_string(),
         src.to_string(),
         None,
     );
+    option_defaults(std::slice::from_mut(&mut f));
     let mut out = check_file(&f, &lint_rules(), None, false);
 
     let mut warnings = Vec::new();

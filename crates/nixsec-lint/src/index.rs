@@ -1588,19 +1588,8 @@ impl Walker {
         };
         // The function written in place, or bound by a `let` of this file (`genAttrs names
         // mkUser`): walked in the scope it was written in.
-        let (l, idx) = match unparen(&f) {
-            ast::Expr::Lambda(l) => (l, None),
-            ast::Expr::Ident(i) => {
-                let fname = ident_text(&i).unwrap_or_default();
-                match lookup(&self.scope, &fname) {
-                    Found::Expr(x, idx) => match unparen(&x) {
-                        ast::Expr::Lambda(l) => (l, Some(idx)),
-                        _ => return false,
-                    },
-                    _ => return false,
-                }
-            }
-            _ => return false,
+        let Some((l, idx)) = self.lambda_of(&f) else {
+            return false;
         };
         match idx {
             Some(idx) => self.in_scope(idx, |w| w.walk_generated_with(&name, names, &l, key_range)),
@@ -1804,6 +1793,22 @@ impl Walker {
         }
     }
 
+    /// The function `e` is: written in place, or a name bound to one by a `let` of this file
+    /// (with the index of the scope it was written in).
+    fn lambda_of(&self, e: &ast::Expr) -> Option<(ast::Lambda, Option<usize>)> {
+        match unparen(e) {
+            ast::Expr::Lambda(l) => Some((l, None)),
+            ast::Expr::Ident(i) => match lookup(&self.scope, &ident_text(&i)?) {
+                Found::Expr(x, idx) => match unparen(&x) {
+                    ast::Expr::Lambda(l) => Some((l, Some(idx))),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The result of `func` (written in place, bound by a `let` of this file, or such a
     /// function given its first arguments) as one element, or as a list of them when `list`,
     /// with its parameters unknown.
@@ -1820,20 +1825,10 @@ impl Walker {
             },
             other => other,
         };
-        let (lambda, idx) = match unparen(&head) {
-            l @ ast::Expr::Lambda(_) => (l, None),
-            ast::Expr::Ident(i) => {
-                let name = ident_text(&i).unwrap_or_default();
-                match lookup(&self.scope, &name) {
-                    Found::Expr(x, idx) => match unparen(&x) {
-                        l @ ast::Expr::Lambda(_) => (l, Some(idx)),
-                        _ => return false,
-                    },
-                    _ => return false,
-                }
-            }
-            _ => return false,
+        let Some((lambda, idx)) = self.lambda_of(&head) else {
+            return false;
         };
+        let lambda = ast::Expr::Lambda(lambda);
         let mut run = |w: &mut Walker| -> bool {
             let mark = w.scope.len();
             let body = w.enter_function(&lambda);
@@ -2001,25 +1996,10 @@ impl Walker {
     }
 
     fn leaf(&mut self, e: &ast::Expr, key_range: TextRange) {
-        // `openPeerPorts = cfg.openFirewall;` where this file declares `openFirewall` with a
-        // default: the default, as long as nothing else sets the option.
-        if !self.option_defaults.is_empty() {
-            let found = self.config_path(e, &self.scope, 0).and_then(|p| {
-                self.option_defaults
-                    .iter()
-                    .find(|(d, _)| *d == p)
-                    .map(|(_, v)| (p.join("."), v.clone()))
-            });
-            if let Some((path, mut v)) = found {
-                v.range = e.syntax().text_range();
-                self.conds.push(format!("`{path}` is left at its default"));
-                self.record(v, key_range);
-                self.conds.pop();
-                return;
-            }
-        }
         let v = self.eval(e, &self.scope, self.depth);
         let origins = self.origins(e, &self.scope, self.depth);
+        // `openPeerPorts = cfg.openFirewall;`: the option it names, for the run to fill in with
+        // a default some file declares (`engine::option_defaults`).
         let reads = if v.v.is_unknown() && !self.prefix.is_empty() {
             self.config_path(e, &self.scope, 0).filter(|p| p.len() >= 2)
         } else {

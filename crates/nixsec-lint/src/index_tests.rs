@@ -992,29 +992,46 @@ fn a_flake_frameworks_nixpkgs_config() {
 }
 
 #[test]
-fn an_option_fed_by_a_default_declared_in_the_file() {
-    // `openPeerPorts = cfg.openFirewall;` where the file declares `openFirewall` with a
-    // default: the default, as long as nothing else sets it (a condition saying so).
-    let src = "{ config, lib, ... }: with lib; let cfg = config.services.torrents; in { options.services.torrents = { enable = mkEnableOption \"t\"; openFirewall = mkOption { type = types.bool; default = true; }; quiet = mkEnableOption \"q\"; }; config = mkIf cfg.enable { services.transmission.openPeerPorts = cfg.openFirewall; services.transmission.openRPCPort = config.services.torrents.quiet; services.transmission.settings.x = cfg.other; }; }";
-    let all = opts(src);
-    let get = |p: &str| all.iter().find(|(q, ..)| q == p).cloned();
-    let (_, v, c, _) = get("services.transmission.openPeerPorts").expect("openPeerPorts");
-    assert_eq!(v, "true");
+fn options_declared_with_a_default_and_values_that_name_options() {
+    // The file's declared defaults, and the option each value names (through `cfg`, or
+    // `config.…` written out), for the run to fill in (`engine::option_defaults`).
+    let src = "{ config, lib, ... }: with lib; let cfg = config.services.torrents; in { options.services.torrents = { enable = mkEnableOption \"t\"; openFirewall = mkOption { type = types.bool; default = true; }; quiet = mkEnableOption \"q\"; port = mkOption { type = types.port; }; }; config = mkIf cfg.enable { services.transmission.openPeerPorts = cfg.openFirewall; services.transmission.openRPCPort = config.services.torrents.quiet; }; }";
+    let idx = FileIndex::build(src);
+    let defaults: Vec<(String, String)> = idx
+        .option_defaults
+        .iter()
+        .map(|(p, v)| (p.join("."), v.v.to_string()))
+        .collect();
     assert_eq!(
-        c.as_deref(),
-        Some("cfg.enable && `services.torrents.openFirewall` is left at its default")
+        defaults,
+        [
+            ("services.torrents.enable".to_string(), "false".to_string()),
+            (
+                "services.torrents.openFirewall".to_string(),
+                "true".to_string()
+            ),
+            ("services.torrents.quiet".to_string(), "false".to_string()),
+        ]
     );
-    let (_, v, ..) = get("services.transmission.openRPCPort").expect("openRPCPort");
-    assert_eq!(v, "false");
-    // An option declared without a default stays unknown.
-    let (_, v, c, _) = get("services.transmission.settings.x").expect("x");
+    let reads = |path: &str| {
+        idx.assignments
+            .iter()
+            .find(|a| path_string(&a.path) == path)
+            .and_then(|a| a.reads.as_ref())
+            .map(|r| r.join("."))
+    };
     assert_eq!(
-        (v.as_str(), c.as_deref()),
-        ("cfg.other", Some("cfg.enable"))
+        reads("services.transmission.openPeerPorts").as_deref(),
+        Some("services.torrents.openFirewall")
     );
-    // `config` that is not the module's argument is not an option.
+    assert_eq!(
+        reads("services.transmission.openRPCPort").as_deref(),
+        Some("services.torrents.quiet")
+    );
+    // `config` that is not the module's argument names no option.
     let src = "let config = { a.b = 1; }; cfg = config.a; in { options.a.b = lib.mkOption { default = true; }; config.services.x.openFirewall = cfg.b; }";
-    assert_ne!(one(src, "services.x.openFirewall"), "true");
+    let idx = FileIndex::build(src);
+    assert!(idx.assignments.iter().all(|a| a.reads.is_none()));
 }
 
 #[test]

@@ -222,8 +222,9 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
     if r.contains("profiles/hardened") {
         return set("the nixpkgs hardened profile");
     }
+    // `installer/cd-dvd/channel.nix` only puts the nixpkgs channel on the image.
     if r.contains("installation-device")
-        || r.contains("installer/cd-dvd/")
+        || (r.contains("installer/cd-dvd/") && !r.contains("cd-dvd/channel"))
         || r.contains("installation-cd")
     {
         return set("the nixpkgs installation-device profile");
@@ -384,6 +385,17 @@ mod tests {
         assert_eq!(
             value_of(server, "services.openssh.settings.PermitRootLogin"),
             None
+        );
+    }
+
+    #[test]
+    fn the_channel_module_is_not_the_installer() {
+        assert!(
+            lookup("\"${inputs.nixpkgs}/nixos/modules/installer/cd-dvd/channel.nix\"").is_none()
+        );
+        assert!(
+            lookup("<nixpkgs/nixos/modules/installer/cd-dvd/installation-cd-minimal.nix>")
+                .is_some()
         );
     }
 }

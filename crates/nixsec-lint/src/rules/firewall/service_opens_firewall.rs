@@ -118,6 +118,23 @@ mod tests {
 
     const ID: &str = "NIX-073";
 
+    /// A switch given a custom option this file declares with a default: that default, as
+    /// long as nothing else sets the option.
+    #[test]
+    fn a_switch_fed_by_a_declared_default() {
+        let src = "{ config, lib, ... }: let cfg = config.my.torrents; in { options.my.torrents = { enable = lib.mkEnableOption \"t\"; openFirewall = lib.mkOption { type = lib.types.bool; default = true; }; quiet = lib.mkEnableOption \"q\"; }; config = lib.mkIf cfg.enable { services.transmission.openPeerPorts = cfg.openFirewall; services.transmission.openRPCPort = cfg.quiet; }; }";
+        let f = crate::rules::testing::findings(src, ID);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            f[0].option.as_deref(),
+            Some("services.transmission.openPeerPorts")
+        );
+        assert_eq!(
+            f[0].condition.as_deref(),
+            Some("cfg.enable && `my.torrents.openFirewall` is left at its default")
+        );
+    }
+
     #[test]
     fn every_module_at_any_depth() {
         for src in [

@@ -88,6 +88,35 @@ impl LintRule for SshRootLogin {
             cfg.assignments()
                 .map(|(fi, a)| (a, cfg.files[fi].src.as_str()))
         };
+        // Set to `yes` by a known module set the host imports (the installer profile), and
+        // nowhere in the repository: reported at that import.
+        let written = cfg
+            .assignments()
+            .any(|(_, a)| a.is(SETTING) || a.is(LEGACY));
+        if !written && sshd::root_kept_out(all()).is_none() {
+            if let Some(k) = cfg
+                .cfg
+                .known
+                .iter()
+                .find(|k| crate::known::value_of(k.set, &SETTING.join(".")) == Some("\"yes\""))
+            {
+                out.push(ConfigHit {
+                    file: k.file,
+                    range: k.range,
+                    message: format!(
+                        "sshd is enabled and `PermitRootLogin` is `yes`, set by {} (imported here): root may log in with a password",
+                        k.set.name
+                    ),
+                    severity: Some(Severity::High),
+                    fix: Some("services.openssh.settings.PermitRootLogin = \"no\";".into()),
+                    option: SETTING.join("."),
+                    value: Some("\"yes\"".into()),
+                    condition: on.condition.clone(),
+                    subject: Some("PermitRootLogin".into()),
+                });
+                return;
+            }
+        }
         if cfg.is_set(&[SETTING, LEGACY])
             || (darwin && sshd::darwin_extra_sets(all(), &["permitrootlogin"]))
         {

@@ -260,6 +260,13 @@ fn reference_key(key: &str) -> bool {
         "attrs",
         "filter",
         "query",
+        // nginx's upstream directives (`proxyPass`, `fastcgi_pass`) name an address.
+        "proxypass",
+        "fastcgipass",
+        "uwsgipass",
+        "scgipass",
+        "grpcpass",
+        "memcachedpass",
     ]
     .iter()
     .any(|e| n.ends_with(e))
@@ -544,21 +551,6 @@ const ASSIGNMENT_WORDS: &[&str] = &[
     "accesstokens",
 ];
 
-/// nginx's upstream directives (`proxyPass`, `fastcgi_pass`, `uwsgi_pass`): an address, not a
-/// password.
-fn upstream_key(key: &str) -> bool {
-    [
-        "proxypass",
-        "fastcgipass",
-        "uwsgipass",
-        "scgipass",
-        "grpcpass",
-        "memcachedpass",
-    ]
-    .iter()
-    .any(|w| normalized_ends_with(key, w.as_bytes()))
-}
-
 /// A podman or docker secret named for a container (`db_password,type=env,target=DB_PASSWORD`,
 /// quadlet's `Secret=`): a reference to a secret kept by the container engine.
 fn container_secret_ref(text: &str) -> bool {
@@ -583,11 +575,7 @@ fn container_secret_ref(text: &str) -> bool {
 
 fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     let text = lit.text;
-    if text.trim().is_empty()
-        || ipv6_token(text)
-        || upstream_key(lit.key)
-        || container_secret_ref(text)
-    {
+    if text.trim().is_empty() || ipv6_token(text) || container_secret_ref(text) {
         return Vec::new();
     }
     // Written in place under a name that says what it is.
