@@ -40,7 +40,10 @@ impl LintRule for ContainerAdminGroup {
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let risky = |g: &str| GROUPS.contains(&g) || (g == "podman" && podman_socket(cx));
-        if a.path[1] == "groups" || a.path[1] == "extraGroups" {
+        let group_members = a.path[0] == "users"
+            && a.path.len() == 4
+            && (a.path[1] == "groups" || a.path[1] == "extraGroups");
+        if group_members {
             let group = a.path[2].as_str();
             if !risky(group) {
                 return;
@@ -87,7 +90,7 @@ impl LintRule for ContainerAdminGroup {
             }
             return;
         }
-        let user = if a.path[0] == "users" {
+        let user = if a.path[0] == "users" && a.path.len() == 4 {
             a.path[2].clone()
         } else {
             a.path[..a.path.len() - 1].join(".")
@@ -125,6 +128,20 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-056";
+
+    /// A repository's own option named like a NixOS one (`foo.extraGroups`, `a.groups.extraGroups`)
+    /// once panicked here (found by the fuzzer).
+    #[test]
+    fn short_own_option_paths() {
+        assert_eq!(
+            hits(r#"{ foo.extraGroups = [ "docker" ]; }"#, ID),
+            [h("\"docker\"", 1, High)]
+        );
+        assert_eq!(
+            hits(r#"{ a.groups.extraGroups = [ "docker" ]; }"#, ID),
+            [h("\"docker\"", 1, High)]
+        );
+    }
 
     #[test]
     fn root_gains_nothing() {
