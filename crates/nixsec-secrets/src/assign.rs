@@ -471,6 +471,10 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
     } else {
         value_after(line, ks, ke, config).or_else(|| value_before(line, ks).map(|v| (v, true)))?
     };
+    if gpg_key_id(&value) && words(&key).concat().ends_with("signingkey") {
+        // git's `user.signingKey`: the ID of a key in the keyring, public.
+        return None;
+    }
     Some((
         ks,
         Assignment {
@@ -480,6 +484,18 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
             quoted,
         },
     ))
+}
+
+/// An OpenPGP key's ID or fingerprint as gpg and git write it: 8, 16 or 40 hex digits, maybe
+/// `0x` before and `!` after.
+fn gpg_key_id(v: &str) -> bool {
+    let v = v.trim();
+    let v = v
+        .strip_prefix("0x")
+        .or_else(|| v.strip_prefix("0X"))
+        .unwrap_or(v);
+    let v = v.strip_suffix('!').unwrap_or(v);
+    matches!(v.len(), 8 | 16 | 40) && v.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The text before a name leaves a template action open (`{{ with secret "db/creds" }}` of

@@ -358,6 +358,13 @@ fn password_directive(name: &str) -> bool {
         && !reference_key(name)
 }
 
+/// A program's expression rather than a written value: a call or an index, unquoted
+/// (`open(password_path).read().strip()`, `os.environ["PASS"]`, `getpass()`).
+fn code_expression(v: &str) -> bool {
+    let v = v.trim_end_matches([';', ',']);
+    !v.starts_with(['"', '\'']) && v.contains(['(', '[']) && v.ends_with([')', ']'])
+}
+
 /// Passwords the matcher leaves to the configuration's syntax, in one line of text: a
 /// directive's argument (`OIDCCryptoPassphrase s3cr3t`, `bind_pw = s3cr3t`, `userPassword:
 /// s3cr3t`), a URL's password (`postgres://app:s3cr3t@db/app`).
@@ -388,6 +395,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
             && one_value
             && !value.starts_with('-')
             && !value.contains("://")
+            && !code_expression(value)
             && written_password(value)
         {
             out.push((
@@ -409,6 +417,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
             if password_directive(name)
                 && !value.contains("://")
                 && !value.contains('=')
+                && !code_expression(value)
                 && written_password(value)
             {
                 out.push((
@@ -549,6 +558,9 @@ const ASSIGNMENT_WORDS: &[&str] = &[
     "apikey",
     "accesskey",
     "accesstokens",
+    "signingkey",
+    "encryptionkey",
+    "masterkey",
 ];
 
 /// A podman or docker secret named for a container (`db_password,type=env,target=DB_PASSWORD`,
@@ -1301,6 +1313,32 @@ let tok = "{GH}"; in
             r#"{ services.postgresql.initialScript = "GRANT ALL ON DATABASE app TO app;\n"; }"#,
         ] {
             none(src);
+        }
+    }
+
+    /// A program's code reading the password (a Python script of a clan vars generator) and a
+    /// git signing key's ID (public: the key is in the keyring) are no secrets; a literal on
+    /// the same kind of line is.
+    #[test]
+    fn code_expressions_and_signing_key_ids() {
+        for src in [
+            "{ clan.core.vars.generators.x.script = ''\n  python3 - << EOF\n  password = open(password_path).read().strip()\n  token = os.environ[\"TOKEN\"]\n  EOF\n''; }",
+            "{ systemd.services.x.script = \"db_password=getpass()\"; }",
+            "{ pkgs, ... }: { environment.etc.gitconfig.source = pkgs.writeText \"gitconfig\" ''\n  [user]\n  email = \"a@b.c\"\n  signingKey = \"870407F9D274E6BA\"\n''; }",
+            "{ environment.etc.gitconfig.text = ''\n  [user]\n  signingkey = 0x870407F9D274E6BA!\n''; }",
+            "{ programs.git.settings.user.signingKey = \"870407F9D274E6BA\"; }",
+            "{ services.x.settings.signing_key = \"/var/lib/x/signing.key\"; }",
+            "{ environment.etc.gitconfig.text = ''\n  [user]\n  signingkey = 3AA5C34371567BD2D5A2F1A5B0D6E1C3A3C3A3C3\n''; }",
+        ] {
+            none(src);
+        }
+        for src in [
+            "{ clan.core.vars.generators.x.script = ''\n  python3 - << EOF\n  password = \"Wq8-vLm3-Zr5\"\n  EOF\n''; }",
+            "{ environment.etc.\"app.ini\".text = ''\n  signing_key = Zr5vLm3Wq8xK2pN7tB4yH6cJ9dF1gS0a\n''; }",
+            "{ services.x.settings.jwt_signing_key = \"Zr5vLm3Wq8xK2pN7tB4yH6cJ9dF1gS0a\"; }",
+            "{ services.x.settings.encryptionKey = \"Zr5vLm3Wq8xK2pN7tB4yH6cJ9dF1gS0a\"; }",
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
     }
 
