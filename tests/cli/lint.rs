@@ -275,6 +275,43 @@ fn suppression_may_name_a_subject() {
     );
 }
 
+/// A default-based finding of sshd turned on inside a block spans the block's binding to the
+/// enabling line (`services.openssh = {` .. `enable = true;`: where the missing setting goes),
+/// and a suppression on any of those lines applies to it.
+#[test]
+fn default_findings_span_the_block_that_turns_the_service_on() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("configuration.nix"),
+        "{\n  system.stateVersion = \"24.05\";\n  services.openssh = {\n    ports = [ 2222 ];\n    # nixsec: ignore NIX-078 -- root has no keys\n    enable = true;\n  };\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let mut got: Vec<(&str, u64, u64, bool)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule"),
+                f["line"].as_u64().expect("line"),
+                f["end_line"].as_u64().expect("end_line"),
+                f.get("ignored").is_some(),
+            )
+        })
+        .collect();
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [
+            ("NIX-078", 3, 6, true),
+            ("NIX-079", 3, 6, false),
+            ("NIX-079", 3, 6, false)
+        ],
+        "{v:#}"
+    );
+}
+
 /// A value imported from a file of the run that nixsec reads in the clear is judged where it is
 /// written there (its literal is NIX-033); imported from a file that is not there (a private,
 /// untracked secrets directory), it is NIX-032 at the use.

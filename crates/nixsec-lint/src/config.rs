@@ -317,9 +317,17 @@ impl ConfigHit {
             (Some(c), Some(u)) => Some(format!("{c} && {u}")),
             (c, u) => c.or(u),
         };
+        // From the block that turns it on (`services.openssh = {` of a nested `enable =
+        // true;`): where the missing setting goes.
+        let range = match on.assignment {
+            Some(a) if a.block_start < on.range.start() => {
+                TextRange::new(a.block_start, on.range.end())
+            }
+            _ => on.range,
+        };
         ConfigHit {
             file: on.file,
-            range: on.range,
+            range,
             message,
             severity: None,
             fix: None,
@@ -927,7 +935,8 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     let mut out = Vec::new();
     let mut in_systems: HashSet<usize> = HashSet::new();
     // The modules each helper adds to the hosts it builds, by repository and kind.
-    let mut shared: Vec<(usize, ModuleKind, usize, ModuleRef)> = Vec::new();
+    // (repository, kind, file, module, the helper's name: the last name it is bound to).
+    let mut shared: Vec<(usize, ModuleKind, usize, ModuleRef, &str)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         for s in &f.index.systems {
             let has_template = s
@@ -942,17 +951,25 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                     if matches!(m, ModuleRef::External(t, _) if is_bare_name(t)) {
                         continue;
                     }
-                    shared.push((repo, s.kind, fi, m.clone()));
+                    let name = s.name.rsplit('.').next().unwrap_or("");
+                    shared.push((repo, s.kind, fi, m.clone(), name));
                 }
             }
         }
     }
-    let helpers_for = |fi: usize, kind: ModuleKind| -> Vec<(usize, ModuleRef)> {
+    // The modules a helper call gets: those of the helper of that name (`mkMachine [ ... ]`
+    // is not also built by the repository's `mkCloudUEFI`), or of every helper of the
+    // repository when none has the name.
+    let helpers_for = |fi: usize, kind: ModuleKind, builder: &str| -> Vec<(usize, ModuleRef)> {
         let repo = res.repo_id(fi);
+        let mine =
+            |(r, k, ..): &&(usize, ModuleKind, usize, ModuleRef, &str)| *r == repo && *k == kind;
+        let named = shared.iter().filter(mine).any(|s| s.4 == builder);
         shared
             .iter()
-            .filter(|(r, k, ..)| *r == repo && *k == kind)
-            .map(|(_, _, f, m)| (*f, m.clone()))
+            .filter(mine)
+            .filter(|s| !named || s.4 == builder)
+            .map(|(_, _, f, m, _)| (*f, m.clone()))
             .collect()
     };
     for (fi, f) in files.iter().enumerate() {
@@ -1040,7 +1057,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                     }
                 }
                 if !builder_is_nixpkgs || value.is_some() {
-                    queue.extend(helpers_for(fi, s.kind));
+                    queue.extend(helpers_for(fi, s.kind, &s.builder));
                 }
                 queue.reverse();
                 res.follow(&mut c, queue);
@@ -1080,7 +1097,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             .iter()
             .map(|m| (fi, m.clone()))
             .collect();
-        queue.extend(helpers_for(fi, f.kinds[0]));
+        queue.extend(helpers_for(fi, f.kinds[0], ""));
         queue.reverse();
         res.follow(&mut c, queue);
         for (mf, _) in &c.modules {
@@ -1587,6 +1604,45 @@ mod tests {
         (rule.into(), file.into(), line, Some(entry.into()), cond)
     }
 
+    /// A helper given its modules as a list (`mkMachine [ ./hosts/a/configuration.nix ]`)
+    /// builds a host from them and its own modules, not those of the repository's other
+    /// helper (`mkCloud`, whose own module turns sshd and systemd-boot on).
+    #[test]
+    fn a_helper_given_a_module_list_builds_with_its_own_modules() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { nixpkgs, ... }: let\n    mkMachine = extraModules: nixpkgs.lib.nixosSystem {\n      modules = [ ./common.nix ] ++ extraModules;\n    };\n    cloud = import ./lib/cloud.nix { inherit nixpkgs; };\n  in {\n    nixosConfigurations.a = mkMachine [\n      ./hosts/a/configuration.nix\n    ];\n  };\n}\n",
+        );
+        write(
+            root,
+            "lib/cloud.nix",
+            "{ nixpkgs }: {\n  mkCloud = name: { extraModules }: nixpkgs.lib.nixosSystem {\n    modules = [\n      ({ ... }: {\n        boot.loader.systemd-boot.enable = true;\n        services.openssh.enable = true;\n      })\n    ] ++ extraModules;\n  };\n}\n",
+        );
+        write(
+            root,
+            "common.nix",
+            "{ networking.firewall.enable = true; }\n",
+        );
+        write(
+            root,
+            "hosts/a/configuration.nix",
+            "{\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n}\n",
+        );
+        let entry = "flake.nix#nixosConfigurations.a";
+        let at = |rule| d(rule, "hosts/a/configuration.nix", 2, entry, false);
+        let got = defaults(root);
+        assert!(got.contains(&at("NIX-078")), "{got:?}");
+        assert!(got.contains(&at("NIX-079")), "{got:?}");
+        assert!(
+            !got.iter()
+                .any(|x| x.3.as_deref() == Some(entry) && x.1 == "lib/cloud.nix"),
+            "{got:?}"
+        );
+    }
+
     #[test]
     fn a_module_no_host_imports_is_checked_on_its_own() {
         // Every spelling of turning sshd on, in a module no host imports.
@@ -1602,10 +1658,11 @@ mod tests {
             write(root, "hosts/a/configuration.nix", "{ networking.hostName = \"a\"; }");
             write(root, "modules/ssh.nix", src);
             let got = defaults(root);
+            // From the binding that names sshd (`services.openssh = {` of a nested `enable`).
             let line = u32::try_from(
                 src.lines()
-                    .position(|l| l.contains("enable ="))
-                    .expect("enable line")
+                    .position(|l| l.contains("services."))
+                    .expect("sshd's line")
                     + 1,
             )
             .expect("line");
@@ -2303,7 +2360,8 @@ mod tests {
         for (container, line) in [
             ("containers.web.config = {\n    services.openssh.enable = true;\n  };", 3),
             ("containers.web = {\n    privateNetwork = true;\n    config = { pkgs, ... }: {\n      services.openssh.enable = true;\n    };\n  };", 5),
-            ("containers.web.config.services.openssh.enable =\n    true;", 3),
+            // The binding starts on the key's line.
+            ("containers.web.config.services.openssh.enable =\n    true;", 2),
         ] {
             let d0 = tempfile::tempdir().expect("tempdir");
             let root = d0.path();

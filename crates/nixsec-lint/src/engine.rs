@@ -1121,15 +1121,17 @@ fn apply_suppressions(
             continue;
         };
         let line0 = fd.line as usize - 1;
+        let end0 = (fd.end_line as usize).saturating_sub(1).max(line0);
         for (i, s) in f.index.suppressions.iter().enumerate() {
             let sline = f.lines.line0(s.range.start());
-            // On the finding's line, or on the line above it with nothing but the comment.
+            // On the finding's lines (a block's: `services.openssh = {` to `enable = true;`),
+            // or on the line above it with nothing but the comment.
             let above = sline + 1 == line0
                 && f.lines
                     .line_text(&f.src, sline)
                     .trim_start()
                     .starts_with('#');
-            if !(sline == line0 || above) {
+            if !((line0..=end0).contains(&sline) || above) {
                 continue;
             }
             let names_it = s.ids.iter().zip(&s.subjects).any(|(id, subject)| {

@@ -29,7 +29,7 @@
 //! before parsing; every recursive walk here is bounded by [`MAX_DEPTH`].
 
 use rnix::ast::{self, BinOpKind, HasEntry, UnaryOpKind};
-use rnix::{SyntaxKind, SyntaxNode, TextRange};
+use rnix::{SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::ast::AstNode;
 
 use crate::value::{snippet, strip_indent, unescape, Val, Value};
@@ -88,6 +88,9 @@ pub struct Assignment {
     pub value: Val,
     /// The attribute path that was written (the innermost one).
     pub key_range: TextRange,
+    /// Where the binding that names the option's parent starts (`services.openssh = {` of
+    /// `services.openssh = { enable = true; };`); the key's start when written in one path.
+    pub block_start: TextSize,
     /// `mkOverride` priority (100 plain, 50 `mkForce`, 1000 `mkDefault`).
     pub priority: i32,
     /// The `mkIf`/`if` conditions in force, as written, joined by ` && `.
@@ -321,6 +324,7 @@ impl FileIndex {
         let mut w = Walker {
             out: idx,
             prefix: Vec::new(),
+            starts: Vec::new(),
             conds: Vec::new(),
             scope: Vec::new(),
             prio: priority::NORMAL,
@@ -1013,6 +1017,9 @@ const TRANSFORM: &[&str] = &[
 struct Walker {
     out: FileIndex,
     prefix: Vec<String>,
+    /// The bindings being walked in the current module (`services.openssh = {`, then
+    /// `enable = true;`): where each attribute path starts, and the prefix's length after it.
+    starts: Vec<(TextSize, usize)>,
     conds: Vec<String>,
     scope: Vec<Frame>,
     prio: i32,
@@ -1270,7 +1277,10 @@ impl Walker {
                         }
                         "config" => {
                             self.prefix.extend(names[1..].iter().cloned());
+                            self.starts
+                                .push((ap.syntax().text_range().start(), self.prefix.len()));
                             self.walk(&value, ap.syntax().text_range());
+                            self.starts.pop();
                             self.prefix.truncate(prefix_mark);
                         }
                         "_file" | "key" | "disabledModules" | "_class" | "freeformType"
@@ -1278,7 +1288,10 @@ impl Walker {
                         _ if explicit => {}
                         _ => {
                             self.prefix.extend(names);
+                            self.starts
+                                .push((ap.syntax().text_range().start(), self.prefix.len()));
                             self.walk(&value, ap.syntax().text_range());
+                            self.starts.pop();
                             self.prefix.truncate(prefix_mark);
                         }
                     }
@@ -1386,7 +1399,10 @@ impl Walker {
                             let names = self.attr_names(&ap);
                             let n = names.len();
                             self.prefix.extend(names);
+                            self.starts
+                                .push((ap.syntax().text_range().start(), self.prefix.len()));
                             self.walk(&value, ap.syntax().text_range());
+                            self.starts.pop();
                             self.prefix.truncate(self.prefix.len() - n);
                         }
                         ast::Entry::Inherit(inh) => self.inherit(&inh),
@@ -2034,10 +2050,20 @@ impl Walker {
         } else {
             Some(conds.join(" && "))
         };
+        // The binding that names the option's parent (`services.openssh = {` of a nested
+        // `enable = true;`): where a finding about the block starts.
+        let parent = self.prefix.len().saturating_sub(1);
+        let block_start = self
+            .starts
+            .iter()
+            .find(|(_, n)| *n >= parent)
+            .map_or(key_range.start(), |(at, _)| *at)
+            .min(key_range.start());
         self.out.assignments.push(Assignment {
             path,
             value,
             key_range,
+            block_start,
             priority: self.prio,
             condition,
             module: self.module,
@@ -2749,10 +2775,12 @@ impl Walker {
                 ListCx::Imports => {
                     // An inline module: its settings belong to the current module.
                     let saved_prefix = std::mem::take(&mut self.prefix);
+                    let saved_starts = std::mem::take(&mut self.starts);
                     let saved_conds = std::mem::take(&mut self.conds);
                     let saved_prio = std::mem::replace(&mut self.prio, priority::NORMAL);
                     self.module_root(item);
                     self.prefix = saved_prefix;
+                    self.starts = saved_starts;
                     self.conds = saved_conds;
                     self.prio = saved_prio;
                 }
@@ -2764,9 +2792,11 @@ impl Walker {
                     });
                     let saved = std::mem::replace(&mut self.module, idx);
                     let saved_prefix = std::mem::take(&mut self.prefix);
+                    let saved_starts = std::mem::take(&mut self.starts);
                     let saved_conds = std::mem::take(&mut self.conds);
                     self.module_root(item);
                     self.prefix = saved_prefix;
+                    self.starts = saved_starts;
                     self.conds = saved_conds;
                     self.module = saved;
                     out.push(ModuleRef::Inline(idx));
@@ -2894,6 +2924,7 @@ impl Walker {
                         let w = Walker {
                             out: FileIndex::default(),
                             prefix: Vec::new(),
+                            starts: Vec::new(),
                             conds: Vec::new(),
                             scope: inner,
                             prio: priority::NORMAL,
@@ -3376,7 +3407,9 @@ impl Walker {
         };
         let Some(arg) = args.last() else { return };
         self.scope = ancestor_scope(apply.syntax());
-        let modules = self.find_modules_attr(arg, 0);
+        let modules = self
+            .find_modules_attr(arg, 0)
+            .or_else(|| module_list_arg(&head_name, arg));
         let Some(modules) = modules else {
             self.scope.clear();
             return;
@@ -3628,6 +3661,7 @@ impl Walker {
         };
         let saved_module = std::mem::replace(&mut self.module, idx);
         let saved_prefix = std::mem::take(&mut self.prefix);
+        let saved_starts = std::mem::take(&mut self.starts);
         let saved_conds = std::mem::take(&mut self.conds);
         let saved_prio = std::mem::replace(&mut self.prio, priority::NORMAL);
         match rest.first().map(String::as_str) {
@@ -3648,6 +3682,7 @@ impl Walker {
         }
         self.module = saved_module;
         self.prefix = saved_prefix;
+        self.starts = saved_starts;
         self.conds = saved_conds;
         self.prio = saved_prio;
     }
@@ -4008,6 +4043,25 @@ fn uses_params(e: &ast::Expr, scope: &[Frame]) -> bool {
         }
         _ => false,
     })
+}
+
+/// A helper given its modules as a list (`mkMachine [ ./hosts/bia/configuration.nix
+/// nixos-hardware.nixosModules.common-cpu-amd ]`): the list, when it holds a path or a
+/// flake's module. nixpkgs' own builders take an attribute set.
+fn module_list_arg(head: &str, arg: &ast::Expr) -> Option<ast::Expr> {
+    if matches!(head, "nixosSystem" | "darwinSystem") {
+        return None;
+    }
+    let mut items = Vec::new();
+    list_items(arg, &mut items);
+    let listed = matches!(unparen(arg), ast::Expr::List(_))
+        || matches!(unparen(arg), ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat));
+    let modules = items.iter().any(|i| match unparen(i) {
+        ast::Expr::PathRel(_) | ast::Expr::PathAbs(_) => true,
+        ast::Expr::Select(s) => s.syntax().text().to_string().contains("Modules."),
+        _ => false,
+    });
+    (listed && modules).then(|| arg.clone())
 }
 
 /// The attribute path a node is bound to, from the enclosing attribute sets
