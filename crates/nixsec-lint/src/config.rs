@@ -1077,16 +1077,30 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
         }
     }
     // A file below a directory switched off by its name (`hive/raptor.disabled/`, which the
-    // repository's own loader skips) is checked file by file, never as a host of its own.
-    let usable = |f: &Indexed| {
+    // repository's own loader skips) or holding a flake's templates or examples
+    // (`templates/dendritic/`, `examples/`) is checked file by file, never as a host of its
+    // own.
+    let usable = |fi: usize, f: &Indexed| {
+        let root = res.repo_root(fi);
         f.index.modules[0].is_module
             && f.index.errors.is_empty()
             && f.index.refused.is_none()
             && f.read_error.is_none()
-            && !f.path.parent().is_some_and(|d| {
-                d.components()
-                    .any(|c| c.as_os_str().to_string_lossy().ends_with(".disabled"))
-            })
+            && !f
+                .path
+                .strip_prefix(&root)
+                .unwrap_or(&f.path)
+                .parent()
+                .is_some_and(|d| {
+                    d.components().any(|c| {
+                        let c = c.as_os_str().to_string_lossy();
+                        c.ends_with(".disabled")
+                            || matches!(
+                                c.as_ref(),
+                                "templates" | "template" | "examples" | "example-modules"
+                            )
+                    })
+                })
     };
     let standalone = |fi: usize, out: &mut Vec<Configuration>, in_systems: &mut HashSet<usize>| {
         let f = &files[fi];
@@ -1107,7 +1121,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     };
     for (fi, f) in files.iter().enumerate() {
         let is_entry = f.path.file_name().is_some_and(|n| n == "configuration.nix")
-            && usable(f)
+            && usable(fi, f)
             && !in_systems.contains(&fi)
             && !imported.contains(&fi);
         if is_entry {
@@ -1116,7 +1130,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     }
     // Hosts no entry point reaches: modules that look like a host's configuration.
     for (fi, f) in files.iter().enumerate() {
-        let is_host = usable(f)
+        let is_host = usable(fi, f)
             && f.kinds[0] == ModuleKind::NixOS
             && !in_systems.contains(&fi)
             && !imported.contains(&fi)
@@ -1131,7 +1145,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // each is checked on its own, with what it imports.
     let mut roots: Vec<(usize, usize)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
-        if !usable(f) || in_systems.contains(&fi) {
+        if !usable(fi, f) || in_systems.contains(&fi) {
             continue;
         }
         if f.kinds[0] != ModuleKind::HomeManager && !imported.contains(&fi) {
@@ -1194,7 +1208,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // A module that turns a feature on and that no configuration reached (imported only by
     // files that are not modules, or in a cycle of imports): on its own.
     for (fi, f) in files.iter().enumerate() {
-        if usable(f)
+        if usable(fi, f)
             && f.kinds[0] != ModuleKind::HomeManager
             && !in_systems.contains(&fi)
             && !judged.contains(&fi)
@@ -2120,11 +2134,20 @@ mod tests {
         assert_eq!(defaults(root), []);
     }
 
+    /// A directory switched off by its name, or holding a flake's templates or examples
+    /// (`templates/dendritic/machines/example`, `assets/example-modules`), holds no host; a
+    /// repository that itself sits in a directory named so is linted as usual.
     #[test]
     fn a_directory_switched_off_by_name_holds_no_host() {
         let d0 = tempfile::tempdir().expect("tempdir");
         let root = d0.path();
-        for dir in ["hive/raptor.disabled", "hive/osprey"] {
+        for dir in [
+            "hive/raptor.disabled",
+            "hive/osprey",
+            "templates/dendritic/machines/example",
+            "skills/assets/example-modules",
+            "examples/server",
+        ] {
             write(
                 root,
                 &format!("{dir}/configuration.nix"),
@@ -2138,6 +2161,15 @@ mod tests {
                 .all(|(_, f, ..)| f == "hive/osprey/configuration.nix"),
             "{got:?}"
         );
+        let d1 = tempfile::tempdir().expect("tempdir");
+        let repo = d1.path().join("templates").join("my-config");
+        write(
+            &repo,
+            "hosts/a/configuration.nix",
+            "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+        );
+        std::fs::write(repo.join("flake.nix"), "{ outputs = _: { }; }\n").expect("write");
+        assert_eq!(defaults(&repo).len(), 3);
     }
 
     #[test]

@@ -218,6 +218,8 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         "not-a-secret",
         "secretvalue",
         "tokenvalue",
+        // Left by git history rewriting (BFG's `***REMOVED***`).
+        "***removed",
     ];
     if words.iter().any(|w| l.contains(w)) {
         return true;

@@ -152,9 +152,22 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
     ) || normalized_contains(key, b"hash")
         || normalized_contains(key, b"pbkdf2");
     (hash_key && (nixsec_secrets::is_password_hash(h) || byte_array_hash(h)))
-        || (password_key(key) && crypt_hash(h))
+        || (password_key(key) && (crypt_hash(h) || transmission_hash(h)))
         || ldap_hash(h).is_some()
         || has_ldif_hash(h)
+}
+
+/// Transmission's salted SHA-1 of its RPC password as `settings.json` keeps it: `{`, 40 hex
+/// digits of the digest, then 8 characters of salt.
+fn transmission_hash(h: &str) -> bool {
+    let Some(rest) = h.trim().strip_prefix('{') else {
+        return false;
+    };
+    rest.len() == 48
+        && rest.as_bytes()[..40].iter().all(u8::is_ascii_hexdigit)
+        && rest.as_bytes()[40..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/'))
 }
 
 /// A key named for a password (`password`, `gui.password`, `adminPasswd`, `rootpw`): a
@@ -428,6 +441,8 @@ mod tests {
             r#"{ services.syncthing.settings.gui = { user = "admin"; password = "$2b$05$K03dR3Dhq92nHU6wpyH5f.4VYAnry8eDzvXiYfcRf1qZhsI4DymxO"; }; }"#,
             r#"{ services.adguardhome.settings.users = [ { name = "a"; password = "$2a$10$4gtwC3j0OycMT2aMfwEbUepE.e6sFFhJq2JLuVLS1zy6iL8ebax3K"; } ]; }"#,
             r#"{ services.x.settings.rootpw = "$6$rounds=5000$abcdefgh$ijklmnopqrstuv"; }"#,
+            // Transmission's `{` + SHA-1 + 8-character salt, as its settings.json keeps it.
+            r#"{ services.transmission.settings.rpc-password = "{1f0e3dad99908345f7439f8ffabdffc4a1b2c3d4Xy7.k9/Q"; }"#,
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
             assert!(

@@ -136,13 +136,21 @@ pub(super) fn password_option(path: &[String]) -> bool {
 
 /// Not a NixOS option: a top-level name (a file that is an attribute set of tests or paths,
 /// not a module) or a module argument.
-/// An option that names a host, a domain, an address, a port or a user.
+/// An option that names a host, a domain, an address, a URL, a port, a user, a database or an
+/// OAuth client (`clientID`: public, the client's secret is another option).
 fn identity_option(path: &[String]) -> bool {
     path.last().is_some_and(|l| {
         let n = normalize(l);
         [
             "host",
+            "hosts",
             "hostname",
+            "url",
+            "uri",
+            "clientid",
+            "users",
+            "databases",
+            "domains",
             "domain",
             "domainname",
             "fqdn",
@@ -848,8 +856,17 @@ let key = ./secrets/wg0.key; in
   services.grafana.settings.smtp.password = secrets.smtp;
   networking.hostName = secrets.host;
   deployment.targetHost = secrets.ip;
+  services.paperless.settings.PAPERLESS_URL = secrets.paperless.url;
+  services.paperless.settings.ALLOWED_HOSTS = secrets.paperless.hosts;
+  services.oauth2-proxy.clientID = secrets.oauth.id;
+  services.postgresql.ensureDatabases = secrets.dbs;
+  services.postgresql.ensureUsers = secrets.dbUsers;
+  services.oauth2-proxy.clientSecret = secrets.oauth.secret;
 }"#;
-        assert_eq!(hits(src, ID), [h("secrets.smtp", 2, High)]);
+        assert_eq!(
+            hits(src, ID),
+            [h("secrets.smtp", 2, High), h("secrets.oauth.secret", 10, High)]
+        );
         assert_eq!(
             hits(
                 r#"{ lib, ... }: { services.foo.settings = lib.importJSON ./credentials/foo.json; }"#,

@@ -260,6 +260,10 @@ fn reference_key(key: &str) -> bool {
         "attrs",
         "filter",
         "query",
+        // A chat script or a program run for the password (samba's `passwd chat`,
+        // `passwd program`), not the password.
+        "chat",
+        "program",
         // nginx's upstream directives (`proxyPass`, `fastcgi_pass`) name an address.
         "proxypass",
         "fastcgipass",
@@ -316,6 +320,9 @@ fn written_password(v: &str) -> bool {
         "insert",
         "doesn't",
         "notasecret",
+        // Left by git history rewriting (BFG's `***REMOVED***`, a filtered mirror's
+        // `***REMOVED_HASH***`).
+        "***removed",
     ]
     .iter()
     .any(|w| l.contains(w));
@@ -355,6 +362,12 @@ fn password_directive(name: &str) -> bool {
         ]
             .iter()
             .any(|w| normalized_ends_with(name, w.as_bytes()))
+        // `pw` ends the name's last word (`bind_pw`, `rootpw`), not two (`PL1_Tdp_W`).
+        && (!normalized_ends_with(name, b"pw")
+            || name
+                .rsplit(['_', '-', '.'])
+                .next()
+                .is_some_and(|w| w.to_ascii_lowercase().ends_with("pw")))
         && !reference_key(name)
 }
 
@@ -587,7 +600,13 @@ fn container_secret_ref(text: &str) -> bool {
 
 fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     let text = lit.text;
-    if text.trim().is_empty() || ipv6_token(text) || container_secret_ref(text) {
+    // A chat script (samba's `passwd chat`: what the passwd program prompts, `%n` for the
+    // new password) holds the words of prompts, not a password.
+    if text.trim().is_empty()
+        || ipv6_token(text)
+        || container_secret_ref(text)
+        || normalized_ends_with(lit.key, b"chat")
+    {
         return Vec::new();
     }
     // Written in place under a name that says what it is.
@@ -1337,6 +1356,29 @@ let tok = "{GH}"; in
             "{ environment.etc.\"app.ini\".text = ''\n  signing_key = Zr5vLm3Wq8xK2pN7tB4yH6cJ9dF1gS0a\n''; }",
             "{ services.x.settings.jwt_signing_key = \"Zr5vLm3Wq8xK2pN7tB4yH6cJ9dF1gS0a\"; }",
             "{ services.x.settings.encryptionKey = \"Zr5vLm3Wq8xK2pN7tB4yH6cJ9dF1gS0a\"; }",
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+    }
+
+    /// What is no password although a name says one: a value git history rewriting left
+    /// (`***REMOVED***`), samba's `passwd chat` script, a setting whose name ends in `_W`
+    /// after a word ending in `p` (`PL1_Tdp_W: 15` of throttled), networkd's IPv6 `Token`.
+    #[test]
+    fn stand_ins_chat_scripts_and_look_alike_names() {
+        for src in [
+            r#"{ services.syncthing.settings.gui.password = "***REMOVED_HASH***"; }"#,
+            r#"{ services.x.settings.password = "***REMOVED***"; }"#,
+            r#"{ systemd.network.networks.lan.dhcpPrefixDelegationConfig.Token = "***REMOVED_IPv6***"; }"#,
+            r#"{ systemd.network.networks.lan.ipv6AcceptRAConfig.Token = "::1"; }"#,
+            r#"{ services.samba.settings.global."passwd chat" = "*Enter\snew\s*\spassword:* %n\n *Retype\snew\s*\spassword:* %n\n *password\supdated\ssuccessfully* ."; }"#,
+            "{ services.throttled.extraConfig = ''\n  [BATTERY]\n  PL1_Tdp_W: 29\n  PL2_Tdp_W: 44\n''; }",
+        ] {
+            none(src);
+        }
+        for src in [
+            "{ services.openldap.extraConfig = ''\n  rootpw: Wq8vLm3Zr5\n''; }",
+            "{ services.x.extraConfig = ''\n  bind_pw = Wq8vLm3Zr5\n''; }",
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
