@@ -3091,12 +3091,37 @@ fn export_split(path: &[String]) -> Option<ExportSplit> {
     if !path.iter().any(|n| {
         matches!(
             n.as_str(),
-            "modules" | "nixosModules" | "darwinModules" | "nixosModule" | "containers"
+            "modules" | "nixosModules" | "darwinModules" | "nixosModule" | "containers" | "den"
         )
     }) {
         return None;
     }
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    // den's aspects (`den.default.nixos = { ... }`, `den.aspects.boot.plymouth.nixos`): the
+    // module of a class is the aspect's attribute named for it.
+    if p.first() == Some(&"den") {
+        let k = p
+            .iter()
+            .skip(2)
+            .position(|n| matches!(*n, "nixos" | "darwin"))?
+            + 2;
+        let darwin = p[k] == "darwin";
+        let aspect = p[1..k].join(".");
+        return Some(ExportSplit {
+            at: k + 1,
+            name: if darwin {
+                format!("darwin:den.{aspect}")
+            } else {
+                format!("den.{aspect}")
+            },
+            class: Some(if darwin {
+                ModuleKind::Darwin
+            } else {
+                ModuleKind::NixOS
+            }),
+            container: false,
+        });
+    }
     if let ["containers", name, "config", ..] = p.as_slice() {
         return Some(ExportSplit {
             at: 3,
@@ -3179,7 +3204,12 @@ fn may_name_an_export(apv: &ast::AttrpathValue, ap: &ast::Attrpath) -> bool {
             ast::Attr::Ident(i) => i.ident_token().is_some_and(|t| {
                 matches!(
                     t.text(),
-                    "modules" | "nixosModules" | "darwinModules" | "nixosModule" | "containers"
+                    "modules"
+                        | "nixosModules"
+                        | "darwinModules"
+                        | "nixosModule"
+                        | "containers"
+                        | "den"
                 )
             }),
             _ => true,
@@ -3298,7 +3328,8 @@ impl Walker {
         ]
         .iter()
         .any(|w| src.contains(w))
-            || (src.contains(".override") && src.contains("configuration"));
+            || (src.contains(".override") && src.contains("configuration"))
+            || src.contains("den.");
         let insecure =
             src.contains("permittedInsecurePackages") || src.contains("allowInsecurePredicate");
         if !systems && !insecure {
@@ -3310,6 +3341,7 @@ impl Walker {
         let exports = src.contains("nixosModule")
             || src.contains("darwinModules")
             || src.contains("containers")
+            || src.contains("den.")
             || (src.contains("flake") && src.contains("modules"));
         let hives = src.contains("makeHive");
         for node in root.descendants() {

@@ -715,6 +715,42 @@ fn modules_defined_as_attribute_values() {
     }
 }
 
+/// den's aspects (`den.default.nixos`, `den.aspects.<name>.nixos`): the attribute named for
+/// the NixOS class is a NixOS module of its own, in every spelling; `darwin` likewise.
+#[test]
+fn den_aspects_hold_modules_of_their_class() {
+    for (src, name) in [
+        ("{ den.default.nixos = { security.sudo.wheelNeedsPassword = false; }; }", "den.default"),
+        ("{ den.default = { includes = [ ]; nixos = { security.sudo.wheelNeedsPassword = false; }; }; }", "den.default"),
+        ("{ den, ... }: { den.aspects.boot.plymouth = { nixos = { pkgs, ... }: { security.sudo.wheelNeedsPassword = false; }; }; }", "den.aspects.boot.plymouth"),
+        ("{ den.aspects.core.nixos.security.sudo.wheelNeedsPassword = false; }", "den.aspects.core"),
+    ] {
+        let (mut rows, idx) = in_modules(src);
+        let m = exported(&idx, name);
+        assert_ne!(m, 0, "{src}");
+        // The aspect's own attributes (`includes`) are the file's.
+        rows.retain(|r| r.3 == m);
+        assert_eq!(
+            rows,
+            [(
+                "security.sudo.wheelNeedsPassword".to_string(),
+                "false".to_string(),
+                None,
+                m
+            )],
+            "{src}"
+        );
+    }
+    let (_, idx) = in_modules(
+        "{ den.aspects.mac.darwin = { security.pam.services.sudo_local.touchIdAuth = true; }; }",
+    );
+    exported(&idx, "darwin:den.aspects.mac");
+    // A path named `nixos` elsewhere is no aspect.
+    let (rows, idx) = in_modules("{ my.nixos.enable = true; }");
+    assert!(idx.exports.is_empty(), "{:?}", idx.exports);
+    assert_eq!(rows.len(), 1);
+}
+
 #[test]
 fn several_definitions_of_one_exported_module_are_one_module() {
     let src = r#"{
