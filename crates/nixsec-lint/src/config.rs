@@ -928,6 +928,28 @@ fn is_bare_name(t: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '\'')
 }
 
+/// A file below a directory switched off by its name (`hive/raptor.disabled/`) or holding a
+/// flake's templates or examples (`templates/dendritic/`, `examples/`, `example-modules/`),
+/// below the path given to lint (the repository's templates may be flakes of their own): no
+/// host is built from it or from what it declares.
+fn set_aside(roots: &[PathBuf], f: &Indexed) -> bool {
+    let rel = roots
+        .iter()
+        .filter_map(|r| f.path.strip_prefix(r).ok())
+        .min_by_key(|p| p.components().count())
+        .unwrap_or(&f.path);
+    rel.parent().is_some_and(|d| {
+        d.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            c.ends_with(".disabled")
+                || matches!(
+                    c.as_ref(),
+                    "templates" | "template" | "examples" | "example-modules"
+                )
+        })
+    })
+}
+
 /// Find every configuration among `files`.
 #[must_use]
 pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
@@ -973,6 +995,9 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             .collect()
     };
     for (fi, f) in files.iter().enumerate() {
+        if set_aside(roots, f) {
+            continue;
+        }
         for s in &f.index.systems {
             let templates: Vec<&String> = s
                 .modules
@@ -1079,28 +1104,13 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // A file below a directory switched off by its name (`hive/raptor.disabled/`, which the
     // repository's own loader skips) or holding a flake's templates or examples
     // (`templates/dendritic/`, `examples/`) is checked file by file, never as a host of its
-    // own.
-    let usable = |fi: usize, f: &Indexed| {
-        let root = res.repo_root(fi);
+    // own ([`set_aside`]).
+    let usable = |f: &Indexed| {
         f.index.modules[0].is_module
             && f.index.errors.is_empty()
             && f.index.refused.is_none()
             && f.read_error.is_none()
-            && !f
-                .path
-                .strip_prefix(&root)
-                .unwrap_or(&f.path)
-                .parent()
-                .is_some_and(|d| {
-                    d.components().any(|c| {
-                        let c = c.as_os_str().to_string_lossy();
-                        c.ends_with(".disabled")
-                            || matches!(
-                                c.as_ref(),
-                                "templates" | "template" | "examples" | "example-modules"
-                            )
-                    })
-                })
+            && !set_aside(roots, f)
     };
     let standalone = |fi: usize, out: &mut Vec<Configuration>, in_systems: &mut HashSet<usize>| {
         let f = &files[fi];
@@ -1121,7 +1131,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     };
     for (fi, f) in files.iter().enumerate() {
         let is_entry = f.path.file_name().is_some_and(|n| n == "configuration.nix")
-            && usable(fi, f)
+            && usable(f)
             && !in_systems.contains(&fi)
             && !imported.contains(&fi);
         if is_entry {
@@ -1130,7 +1140,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     }
     // Hosts no entry point reaches: modules that look like a host's configuration.
     for (fi, f) in files.iter().enumerate() {
-        let is_host = usable(fi, f)
+        let is_host = usable(f)
             && f.kinds[0] == ModuleKind::NixOS
             && !in_systems.contains(&fi)
             && !imported.contains(&fi)
@@ -1145,7 +1155,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // each is checked on its own, with what it imports.
     let mut roots: Vec<(usize, usize)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
-        if !usable(fi, f) || in_systems.contains(&fi) {
+        if !usable(f) || in_systems.contains(&fi) {
             continue;
         }
         if f.kinds[0] != ModuleKind::HomeManager && !imported.contains(&fi) {
@@ -1208,7 +1218,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // A module that turns a feature on and that no configuration reached (imported only by
     // files that are not modules, or in a cycle of imports): on its own.
     for (fi, f) in files.iter().enumerate() {
-        if usable(fi, f)
+        if usable(f)
             && f.kinds[0] != ModuleKind::HomeManager
             && !in_systems.contains(&fi)
             && !judged.contains(&fi)
@@ -2154,6 +2164,12 @@ mod tests {
                 "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
             );
         }
+        // A template that is a flake of its own, building its example host.
+        write(
+            root,
+            "templates/dendritic/flake.nix",
+            "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.example = nixpkgs.lib.nixosSystem {\n      modules = [ ./machines/example/configuration.nix ];\n    };\n  };\n}\n",
+        );
         let got = defaults(root);
         assert!(!got.is_empty());
         assert!(
