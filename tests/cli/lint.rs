@@ -275,6 +275,60 @@ fn suppression_may_name_a_subject() {
     );
 }
 
+/// The NixOS firewall turned off in one module and replaced by a default-deny nftables input
+/// chain in another: NIX-070 only where a host (or, for modules no host reaches, the same
+/// directory under the same condition) has no such chain.
+#[test]
+fn a_firewall_replaced_by_nftables_in_another_module() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let w = |p: &str, t: &str| {
+        let p = d.path().join(p);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, t).expect("write");
+    };
+    let deny = "{ networking.nftables = { enable = true; ruleset = ''\n  table inet filter {\n    chain input {\n      type filter hook input priority 0; policy drop;\n      iif lo accept\n    }\n  }\n''; }; }\n";
+    w(
+        "fw-off.nix",
+        "{\n  networking.firewall.enable = false;\n}\n",
+    );
+    w("nft.nix", deny);
+    w(
+        "hosts/router/configuration.nix",
+        "{ imports = [ ../../fw-off.nix ../../nft.nix ]; system.stateVersion = \"25.05\"; }\n",
+    );
+    w(
+        "hosts/open/configuration.nix",
+        "{ imports = [ ./fw.nix ]; system.stateVersion = \"25.05\"; }\n",
+    );
+    w(
+        "hosts/open/fw.nix",
+        "{\n  networking.firewall.enable = false;\n}\n",
+    );
+    // Modules no host imports: the router's pieces, under one condition.
+    w("modules/router/interfaces.nix", "{ config, lib, ... }: let cfg = config.my.router; in {\n  config = lib.mkIf cfg.enable {\n    networking.firewall.enable = false;\n  };\n}\n");
+    w("modules/router/firewall.nix", "{ config, lib, ... }: let cfg = config.my.router; in {\n  config = lib.mkIf cfg.enable {\n    networking.nftables.ruleset = \"table inet f { chain input { type filter hook input priority 0; policy drop; } }\";\n  };\n}\n");
+    w("modules/desk/fw.nix", "{ config, lib, ... }: {\n  config = lib.mkIf config.my.desk {\n    networking.firewall.enable = false;\n  };\n}\n");
+    let (_, v) = lint_json(d.path());
+    let mut got: Vec<(&str, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-070")
+        .map(|f| {
+            (
+                f["file"].as_str().expect("file"),
+                f["line"].as_u64().expect("line"),
+            )
+        })
+        .collect();
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [("hosts/open/fw.nix", 2), ("modules/desk/fw.nix", 3)],
+        "{v:#}"
+    );
+}
+
 /// A default-based finding of sshd turned on inside a block spans the block's binding to the
 /// enabling line (`services.openssh = {` .. `enable = true;`: where the missing setting goes),
 /// and a suppression on any of those lines applies to it.

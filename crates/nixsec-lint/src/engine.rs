@@ -572,6 +572,7 @@ pub fn lint(
             }
         }
         tracing::debug!(ms = clock.elapsed().as_millis(), "configuration rules");
+        firewall_replaced(&files, &configs, &mut findings);
         merge_entry_points(&mut findings);
         let mut warnings = Vec::new();
         let active: Vec<&str> = rules.iter().map(|r| r.id).collect();
@@ -1030,6 +1031,66 @@ fn located(
 /// module) is reported once, naming every entry point. The configurations may differ in what
 /// they leave unfollowed (the finding's condition): it is unconditional when it is in any of
 /// them.
+/// NIX-070 of a file whose every host keeps a default-deny nftables input chain written in
+/// another of its modules (a router's `firewall.enable = false; # nftables directly` beside
+/// its own ruleset file): the host is not left open, and the finding is dropped. A file no
+/// host reaches keeps it.
+fn firewall_replaced(
+    files: &[Indexed],
+    configs: &[config::Configuration],
+    findings: &mut Vec<LintFinding>,
+) {
+    if !findings.iter().any(|f| f.finding.rule == "NIX-070") {
+        return;
+    }
+    let by_name: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.display.as_str(), i))
+        .collect();
+    let denies = |c: &config::Configuration| {
+        c.modules.iter().any(|(fi, m)| {
+            files[*fi]
+                .index
+                .assignments
+                .iter()
+                .any(|a| a.module == *m && crate::nftables::keeps_default_deny(a))
+        })
+    };
+    let hosts: Vec<(&config::Configuration, bool)> = configs
+        .iter()
+        .filter(|c| !c.alone)
+        .map(|c| (c, denies(c)))
+        .collect();
+    findings.retain(|f| {
+        if f.finding.rule != "NIX-070" || f.entry_point.is_some() {
+            return true;
+        }
+        let Some(&fi) = by_name.get(f.file.as_str()) else {
+            return true;
+        };
+        let reaching: Vec<bool> = hosts
+            .iter()
+            .filter(|(c, _)| c.modules.iter().any(|(mf, _)| *mf == fi))
+            .map(|(_, d)| *d)
+            .collect();
+        if !reaching.is_empty() {
+            return !reaching.iter().all(|d| *d);
+        }
+        // No host reaches it: a module of a directory that writes the firewall beside it
+        // under the same condition (`modules/router/interfaces.nix` and `firewall.nix`, both
+        // `mkIf cfg.enable`).
+        let dir = files[fi].path.parent();
+        !files.iter().any(|g| {
+            g.path.parent() == dir
+                && g.index
+                    .assignments
+                    .iter()
+                    .any(|a| a.condition == f.condition && crate::nftables::keeps_default_deny(a))
+        })
+    });
+}
+
 fn merge_entry_points(findings: &mut Vec<LintFinding>) {
     type Key = (String, String, u32, u32, Option<String>, Option<String>);
     let mut seen: HashMap<Key, usize> = HashMap::new();

@@ -17,6 +17,7 @@ pub mod guard;
 pub mod index;
 pub mod known;
 pub mod lines;
+pub mod nftables;
 pub mod rules;
 pub mod sshd;
 pub mod value;

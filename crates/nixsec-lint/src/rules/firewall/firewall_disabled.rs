@@ -1,21 +1,12 @@
 //! NIX-070: the NixOS firewall switched off.
 
 use crate::index::Assignment;
+use crate::nftables::keeps_default_deny;
 use crate::rules::{FileCx, Hit, LintRule};
 
 struct FirewallDisabled;
 
 crate::lint_rule!("NIX-070", FirewallDisabled);
-
-/// True when `text` (an nftables ruleset) has a base chain on the input hook that drops what
-/// it does not accept: the host keeps a default-deny firewall of its own.
-fn default_deny_input(text: &str) -> bool {
-    text.split('{').any(|chain| {
-        let body = chain.split('}').next().unwrap_or_default();
-        let flat: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-        flat.contains("hook input") && flat.contains("policy drop")
-    })
-}
 
 impl LintRule for FirewallDisabled {
     fn options(&self) -> &'static [&'static [&'static str]] {
@@ -30,12 +21,11 @@ impl LintRule for FirewallDisabled {
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         // The NixOS firewall off, and a default-deny input chain written beside it in the same
         // file (with nftables): the host is not left open.
-        let own = cx.index.assignments.iter().any(|b| {
-            (b.is(&["networking", "nftables", "ruleset"])
-                || b.is(&["networking", "nftables", "tables", "*", "content"]))
-                && b.condition == a.condition
-                && b.value.v.text().is_some_and(default_deny_input)
-        });
+        let own = cx
+            .index
+            .assignments
+            .iter()
+            .any(|b| b.condition == a.condition && keeps_default_deny(b));
         if a.value.v.as_bool() == Some(false) && !own {
             out.push(Hit::new(a.value.range, "the firewall is disabled"));
         }
