@@ -122,6 +122,12 @@ fn ldif_hash_line(line: &str) -> bool {
             None => return false,
         },
     };
+    // An LDAP hash starts with its `{SCHEME}` or, in base64, with `e`: most lines are told
+    // by that, before the name is copied.
+    let v = value.trim_start();
+    if !(v.starts_with('{') || v.starts_with('e')) {
+        return false;
+    }
     let attr = attr.to_ascii_lowercase();
     (attr.contains("password") || attr.ends_with("pw")) && ldap_hash(value).is_some()
 }

@@ -388,7 +388,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
     let split = l
         .find(|c: char| c.is_whitespace() || c == '=' || c == ':')
         .map(|i| (&l[..i], &l[i..]));
-    if let Some((name, rest)) = split {
+    if let Some((name, rest)) = split.filter(|(name, _)| password_directive(name)) {
         // A command (`passwd alice`, `pass show x`) is the word alone before a space: a
         // directive names more. `password value` is a directive of msmtp, netrc, fetchmail
         // (no program is called `password`).
@@ -403,8 +403,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
             .trim();
         let one_value = !value.contains(char::is_whitespace)
             || (value.starts_with('"') && value.ends_with('"') && value.len() > 1);
-        if password_directive(name)
-            && !command
+        if !command
             && one_value
             && !value.starts_with('-')
             && !value.contains("://")
