@@ -816,7 +816,10 @@ fn merge_groups(
         };
         let r = rules[k.0];
         if members.len() == 1 {
-            let (a, h) = members.remove(0);
+            let (a, mut h) = members.remove(0);
+            if let Some(at) = h.single {
+                h.range = at;
+            }
             out.push(finding(r.entry(), f, a, h, None));
             continue;
         }

@@ -3836,9 +3836,14 @@ impl Walker {
                 .unwrap_or_default();
             text.contains("deployment.") || text.contains("deployment =")
         };
+        // A machine is named by the network, never like NixOS's own options (`services`:
+        // this file is a module, whatever its comments say about `deployment`).
         let machines = || {
-            set.attrpath_values()
-                .filter(|apv| first_name(apv).is_some_and(|n| n != "network" && n != "defaults"))
+            set.attrpath_values().filter(|apv| {
+                first_name(apv).is_some_and(|n| {
+                    n != "network" && n != "defaults" && !NIXOS_NAMESPACES.contains(&n.as_str())
+                })
+            })
         };
         // Looked for only beside `defaults`.
         let deployed = || machines().any(|apv| has_deployment(&apv));
@@ -3883,6 +3888,16 @@ impl Walker {
                 "nixops"
             };
             self.hive(&cur, builder, builder);
+            // The machines' settings are their modules' (indexed by `hive`), not options of
+            // the network file (`llitt.environment.etc...`).
+            let names: Vec<String> = set
+                .attrpath_values()
+                .filter_map(|apv| first_name(&apv))
+                .filter(|n| !NIXOS_NAMESPACES.contains(&n.as_str()))
+                .collect();
+            self.out
+                .assignments
+                .retain(|a| a.module != 0 || a.path.first().is_none_or(|p| !names.contains(p)));
         }
     }
 

@@ -1186,3 +1186,35 @@ fn a_network_whose_machine_names_are_quoted() {
         idx.systems
     );
 }
+
+/// A network's machines are its own settings, not options of the network file; a module whose
+/// comments speak of `deployment.keys` is no network, and its settings stay its own.
+#[test]
+fn a_network_file_and_a_module_that_mentions_deployment() {
+    let src = "{\n  network.description = \"web\";\n  llitt = {\n    deployment.targetHost = \"1.2.3.4\";\n    services.nginx.enable = true;\n  };\n}\n";
+    let idx = FileIndex::build(src);
+    assert_eq!(idx.systems.len(), 1, "{:?}", idx.systems);
+    assert!(
+        idx.assignments
+            .iter()
+            .all(|a| a.module != 0 || a.path.first().is_none_or(|p| p != "llitt")),
+        "{:?}",
+        idx.assignments
+            .iter()
+            .map(|a| a.path.join("."))
+            .collect::<Vec<_>>()
+    );
+    let src = "{ config, ... }: {\n  # aclFile = config.deployment.keys.acl.path;\n  services.dokuwiki.sites.x = {\n    enable = true;\n    # usersFile = config.deployment.keys.users.path;\n  };\n}\n";
+    let idx = FileIndex::build(src);
+    assert!(idx.systems.is_empty(), "{:?}", idx.systems);
+    assert!(
+        idx.assignments
+            .iter()
+            .any(|a| a.path.join(".") == "services.dokuwiki.sites.x.enable"),
+        "{:?}",
+        idx.assignments
+            .iter()
+            .map(|a| a.path.join("."))
+            .collect::<Vec<_>>()
+    );
+}

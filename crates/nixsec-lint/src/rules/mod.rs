@@ -85,6 +85,9 @@ pub struct Hit {
     /// Hits of one rule at one place with the same key are one finding listing their members
     /// (one shared `extraGroups` list given to many users): `(key, member)`.
     pub group: Option<(String, String)>,
+    /// Where a grouped hit goes when its group has no other member (a path bound to a name
+    /// and used once is reported at the use).
+    pub single: Option<TextRange>,
 }
 
 impl Hit {
@@ -100,6 +103,7 @@ impl Hit {
             mask: None,
             condition: None,
             group: None,
+            single: None,
         }
     }
 
@@ -119,6 +123,13 @@ impl Hit {
     #[must_use]
     pub fn grouped(mut self, key: impl Into<String>, member: impl Into<String>) -> Hit {
         self.group = Some((key.into(), member.into()));
+        self
+    }
+
+    /// Reported at `range` instead when its group has no other member.
+    #[must_use]
+    pub fn single_at(mut self, range: TextRange) -> Hit {
+        self.single = Some(range);
         self
     }
 

@@ -169,6 +169,30 @@ fn identity_option(path: &[String]) -> bool {
     })
 }
 
+/// The group key of options using one path bound to a name (a path is never written so).
+const PATH_GROUP: &str = "\u{0}path:";
+
+/// A name for identities rather than secrets: e-mail addresses, hosts, domains, addresses,
+/// users, contacts (`emails`, `hosts`, `ips`).
+fn identity_name(name: &str) -> bool {
+    let n = normalize(name);
+    let n = n.strip_suffix('s').unwrap_or(&n);
+    matches!(
+        n,
+        "email"
+            | "mail"
+            | "address"
+            | "addresse"
+            | "host"
+            | "domain"
+            | "ip"
+            | "user"
+            | "contact"
+            | "phone"
+            | "name"
+    )
+}
+
 pub(super) fn not_an_option(path: &[String]) -> bool {
     // A flake's templates (`flake.templates.NAME.path`, `templates.NAME.path`) are copied by
     // `nix flake init`, not into a system.
@@ -290,7 +314,9 @@ fn public(p: &str) -> bool {
                 || n.contains("chain")
                 || ["ca.", "ca-", "ca_", "rootca"]
                     .iter()
-                    .any(|c| n.starts_with(c))))
+                    .any(|c| n.starts_with(c))
+                // `origin-pull-ca.pem`, `root_ca.crt`.
+                || ["-ca.", "_ca.", "-ca-", "_ca_"].iter().any(|c| n.contains(c))))
 }
 
 /// A file that looks like a secret by where it is or what it is called: under a `secret`,
@@ -467,6 +493,12 @@ fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> 
                         "interpolates the path `{p}` (`\"${{…}}\"`), so the file is copied into the store"
                     ),
                 };
+                // A path bound to a name (`cfKey = ./secrets/cf-key.pem;`) and used by several
+                // options: one finding, where the path is written.
+                at_binding = o.bound.filter(|b| {
+                    src.and_then(|s| s.get(usize::from(b.start())..usize::from(b.end())))
+                        .is_some_and(|t| t.trim() == p.as_str())
+                });
                 (
                     format!("`{option}` {how}"),
                     p.clone(),
@@ -511,8 +543,26 @@ fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> 
                 // A value of an imported Nix file given to an option that names a host, an
                 // address, a port or a user (kept in `secrets.nix` for privacy) is not the
                 // secret part of it.
+                // Read through a name that says what the file keeps (`emails.jm_` of `emails =
+                // import ../secrets/private-mail.nix`): addresses kept private, not secrets.
+                // (`hosts.eos.mqtt.password` is a password whatever the file is called.)
+                let through_identity = src
+                    .and_then(|s| s.get(usize::from(o.range.start())..usize::from(o.range.end())))
+                    .map(|t| t.trim_start_matches("${").trim_end_matches('}').trim())
+                    .is_some_and(|t| {
+                        let mut parts = t.split('.');
+                        let first = parts.next().unwrap_or_default();
+                        let last = normalize(parts.next_back().unwrap_or(first));
+                        identity_name(first)
+                            && !["pass", "secret", "token", "key", "pw", "hash", "cred", "auth"]
+                                .iter()
+                                .any(|w| last.contains(w))
+                    });
                 if (func == "import" && in_clear(path))
                     || (func == "import" && holds == Holds::Other && identity_option(&a.path))
+                    || (func == "import"
+                        && through_identity
+                        && !matches!(holds, Holds::Secret | Holds::Env))
                     || (holds == Holds::Exempt && !reads_into_program)
                     || encrypted(path)
                     || public(path)
@@ -560,7 +610,16 @@ fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> 
         } else {
             option.clone()
         };
+        let path_kind = matches!(
+            o.kind,
+            OriginKind::Path(_) | OriginKind::Interpolated(_) | OriginKind::Copied { .. }
+        );
         let mut hit = match at_binding {
+            // A bound path used once is reported at the use.
+            Some(b) if path_kind => Hit::new(b, message)
+                .subject(subject)
+                .grouped(format!("{PATH_GROUP}{about}"), option.clone())
+                .single_at(o.range),
             Some(b) => Hit::new(b, message)
                 .subject(subject)
                 .grouped(about.clone(), option.clone()),
@@ -603,10 +662,16 @@ impl LintRule for SecretFileCopied {
     }
     fn merged(&self, key: &str, options: &[String]) -> String {
         let names: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
-        format!(
-            "{} read from `{key}` into the configuration, so its content is written to the store",
-            names.join(", ")
-        )
+        match key.strip_prefix(PATH_GROUP) {
+            Some(p) => format!(
+                "{} use the path `{p}` bound here, so the file is copied into the store",
+                names.join(", ")
+            ),
+            None => format!(
+                "{} read from `{key}` into the configuration, so its content is written to the store",
+                names.join(", ")
+            ),
+        }
     }
 }
 
@@ -686,10 +751,17 @@ let key = ./secrets/wg0.key; in
   networking.wireguard.interfaces.wg0.privateKeyFile = mkForce key;
   services.tailscale = mkIf config.site.vpn { authKeyFile = ./tailscale-auth; };
 }"#;
-        assert_eq!(
-            hits(src, ID),
-            [h("key", 5, High), hc("./tailscale-auth", 6, High)]
-        );
+        let mut got = hits(src, ID);
+        got.sort_by_key(|x| x.1);
+        assert_eq!(got, [h("key", 5, High), hc("./tailscale-auth", 6, High)]);
+        // The same bound path used by several options: one finding, where it is bound.
+        let src = r#"let
+  cfKey = ./secrets/cf-key.pem;
+in {
+  services.nginx.virtualHosts.a.sslCertificateKey = cfKey;
+  services.nginx.virtualHosts.b.sslCertificateKey = cfKey;
+}"#;
+        assert_eq!(hits(src, ID), [h("./secrets/cf-key.pem", 2, High)]);
         // `inherit` of a `let` name.
         assert_eq!(
             hits(
@@ -863,6 +935,37 @@ let key = ./secrets/wg0.key; in
   services.postgresql.ensureUsers = secrets.dbUsers;
   services.oauth2-proxy.clientSecret = secrets.oauth.secret;
 }"#;
+        // A NixOps machine's setting is reported once, as its module's (not also as the
+        // network file's `llitt.environment...`).
+        assert_eq!(
+            hits(
+                "{\n  network.description = \"web\";\n  llitt = {\n    deployment.targetHost = \"1.2.3.4\";\n    environment.etc.cf-key.text = builtins.readFile ../ssl/cf-key.pem;\n  };\n}\n",
+                ID
+            )
+            .len(),
+            1
+        );
+        // A password read through a name for hosts is still a password.
+        assert_eq!(
+            hits(
+                r#"let hosts = import ../secrets/hosts.nix; in {
+  services.mosquitto.listeners = [ { users.shelly.password = "${hosts.eos.mqtt.shelly.password}"; } ];
+}"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        // Values read through a name that says they are addresses.
+        none(
+            r#"{ ... }: let emails = import ../secrets/private-mail.nix; hosts = import ../secrets/hosts.nix; in {
+  mailserver.forwards."a@example.org" = [ emails.pk_ emails.ln_ ];
+  networking.hosts."10.0.0.1" = [ hosts.eos.name ];
+  mailserver.loginAccounts."b@example.org".sieveScript = ''
+    redirect "${emails.jm_}";
+  '';
+}"#,
+        );
         assert_eq!(
             hits(src, ID),
             [h("secrets.smtp", 2, High), h("secrets.oauth.secret", 10, High)]
@@ -1039,6 +1142,7 @@ let tok = builtins.readFile ./secrets/relay-token; in {
               password=ext:eduroam
             ''; }"#,
             r#"{ services.foo.settings.ca = ./secrets/ca.pem; }"#,
+            "{ services.nginx.virtualHosts.x.extraConfig = ''\n  ssl_client_certificate ${./secrets/origin-pull-ca.pem};\n''; }",
             // NIX-030's.
             r#"{ users.users.bob.password = builtins.readFile ./secrets/pw; }"#,
             // Modules to import are not files copied.
