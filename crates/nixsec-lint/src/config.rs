@@ -938,16 +938,38 @@ fn set_aside(roots: &[PathBuf], f: &Indexed) -> bool {
         .filter_map(|r| f.path.strip_prefix(r).ok())
         .min_by_key(|p| p.components().count())
         .unwrap_or(&f.path);
-    rel.parent().is_some_and(|d| {
-        d.components().any(|c| {
-            let c = c.as_os_str().to_string_lossy();
-            c.ends_with(".disabled")
-                || matches!(
-                    c.as_ref(),
-                    "templates" | "template" | "examples" | "example-modules"
-                )
+    // An old copy kept beside the real one (`old-configuration.nix`, `configuration.old.nix`).
+    let old_copy = rel
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|s| {
+            ["old-", "old_", "old."].iter().any(|p| s.starts_with(p))
+                || ["-old", "_old", ".old", ".bak", "-backup"]
+                    .iter()
+                    .any(|e| s.ends_with(e))
+        });
+    old_copy
+        || rel.parent().is_some_and(|d| {
+            d.components().any(|c| {
+                let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+                [".disabled", "-disabled", "_disabled"]
+                    .iter()
+                    .any(|e| c.ends_with(e))
+                    || matches!(
+                        c.as_ref(),
+                        "templates"
+                            | "template"
+                            | "examples"
+                            | "example-modules"
+                            | "disabled"
+                            | "attic"
+                            | "archive"
+                            | "archived"
+                            | "deprecated"
+                            | "unused"
+                    )
+            })
         })
-    })
 }
 
 /// Find every configuration among `files`.
@@ -2144,9 +2166,10 @@ mod tests {
         assert_eq!(defaults(root), []);
     }
 
-    /// A directory switched off by its name, or holding a flake's templates or examples
-    /// (`templates/dendritic/machines/example`, `assets/example-modules`), holds no host; a
-    /// repository that itself sits in a directory named so is linted as usual.
+    /// A directory switched off by its name (`*.disabled`, `hosts-disabled`, `attic`), or
+    /// holding a flake's templates or examples (`templates/dendritic/machines/example`,
+    /// `assets/example-modules`), and an old copy of a configuration (`old-configuration.nix`)
+    /// hold no host; a repository that itself sits in a directory named so is linted as usual.
     #[test]
     fn a_directory_switched_off_by_name_holds_no_host() {
         let d0 = tempfile::tempdir().expect("tempdir");
@@ -2157,6 +2180,8 @@ mod tests {
             "templates/dendritic/machines/example",
             "skills/assets/example-modules",
             "examples/server",
+            "hosts-disabled/bigpond",
+            "attic/brno",
         ] {
             write(
                 root,
@@ -2164,6 +2189,12 @@ mod tests {
                 "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
             );
         }
+        // An old copy kept beside a host's configuration.
+        write(
+            root,
+            "machines/jester/old-configuration.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n  system.stateVersion = \"21.05\";\n}\n",
+        );
         // A template that is a flake of its own, building its example host.
         write(
             root,

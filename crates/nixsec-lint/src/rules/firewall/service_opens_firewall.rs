@@ -106,8 +106,18 @@ impl LintRule for ServiceOpensFirewall {
             .subject(module.clone())
             .fix(format!(
                 "{switch} = false;  # then: networking.firewall.interfaces.<if>.allowedTCPPorts = [ ... ];"
-            )),
+            ))
+            // One switch shared by several services (`servarrApp = { openFirewall = true; }`
+            // given to sonarr, radarr, ...) is one finding.
+            .grouped("open", module),
         );
+    }
+    fn merged(&self, _: &str, modules: &[String]) -> String {
+        let names: Vec<String> = modules.iter().map(|m| format!("`{m}`")).collect();
+        format!(
+            "{} open their ports on every interface, all from this one setting",
+            names.join(", ")
+        )
     }
 }
 

@@ -98,11 +98,22 @@ impl LintRule for RootServiceUnsandboxed {
             }
         }
         if judged && !sandboxed {
-            out.push(Hit::new(
-                a.key_range,
-                format!("service `{service}` runs as root with no sandboxing (no User/DynamicUser, ProtectSystem, ProtectHome, PrivateTmp, NoNewPrivileges or CapabilityBoundingSet)"),
-            ));
+            // Units made by one function (`honeypot-${name}` for each port) are one finding.
+            out.push(
+                Hit::new(
+                    a.key_range,
+                    format!("service `{service}` runs as root with no sandboxing (no User/DynamicUser, ProtectSystem, ProtectHome, PrivateTmp, NoNewPrivileges or CapabilityBoundingSet)"),
+                )
+                .grouped("unsandboxed", service.to_string()),
+            );
         }
+    }
+    fn merged(&self, _: &str, services: &[String]) -> String {
+        let names: Vec<String> = services.iter().map(|s| format!("`{s}`")).collect();
+        format!(
+            "services {} run as root with no sandboxing (no User/DynamicUser, ProtectSystem, ProtectHome, PrivateTmp, NoNewPrivileges or CapabilityBoundingSet), all from this one definition",
+            names.join(", ")
+        )
     }
 }
 

@@ -199,7 +199,13 @@ fn visit<'a>(
 /// `mypassword`), Home Assistant's `!secret name`.
 fn reference(v: &str) -> bool {
     let t = v.trim();
-    if ipv6_token(t) || znc_hash(t) {
+    // An address or a network (`pass_ip = [ "192.168.0.0/16" ]` of searx's limiter).
+    let address = t
+        .split_once('/')
+        .map_or(t, |(a, bits)| if bits.parse::<u8>().is_ok() { a } else { t })
+        .parse::<std::net::IpAddr>()
+        .is_ok();
+    if address || ipv6_token(t) || znc_hash(t) {
         return true;
     }
     let words: String = t
@@ -1379,6 +1385,7 @@ let tok = "{GH}"; in
             r#"{ systemd.network.networks.lan.ipv6AcceptRAConfig.Token = "::1"; }"#,
             r#"{ services.samba.settings.global."passwd chat" = "*Enter\snew\s*\spassword:* %n\n *Retype\snew\s*\spassword:* %n\n *password\supdated\ssuccessfully* ."; }"#,
             "{ services.throttled.extraConfig = ''\n  [BATTERY]\n  PL1_Tdp_W: 29\n  PL2_Tdp_W: 44\n''; }",
+            r#"{ services.searx.limiterSettings.botdetection.ip_lists.pass_ip = [ "192.168.178.0/24" "10.0.0.1" ]; }"#,
             "{ systemd.services.check.script = ''\n  if ip route | grep -q default; then\n    echo \"FAIL: default route\"\n  else\n    echo \"PASS: no default route in namespace\"\n  fi\n''; }",
         ] {
             none(src);
