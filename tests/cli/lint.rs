@@ -68,7 +68,7 @@ fn json_findings_by_hand() {
             row("NIX-070", "configuration.nix", 15, 44, "fail", false),
             row("NIX-014", "configuration.nix", 17, 41, "fail", false),
             row("NIX-090", "configuration.nix", 19, 37, "fail", false),
-            row("NIX-079", "ssh.nix", 4, 14, "fail", false),
+            row("NIX-079", "ssh.nix", 3, 3, "fail", false),
             row("NIX-078", "ssh.nix", 6, 25, "fail", false),
             row("NIX-030", "users.nix", 7, 25, "fail", false),
             row("NIX-056", "users.nix", 8, 31, "fail", false),
@@ -121,13 +121,14 @@ fn text_is_a_compiler_diagnostic() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf8");
     // Given alone, the module is checked with what it imports: `KbdInteractiveAuthentication`
-    // is left at its default.
+    // is left at its default. The finding spans the block that turns sshd on (lines 3-4),
+    // shown from its first line.
     let expected = "\
 medium[NIX-079]: sshd is enabled and `KbdInteractiveAuthentication` is never set: the NixOS default (`true`) accepts passwords (a module no host configuration that nixsec found imports, checked with what it imports)
- --> ssh.nix:4:14
+ --> ssh.nix:3:3
   |
-4 |     enable = true;
-  |              ^^^^ SSH password login possible
+3 |   services.openssh = {
+  |   ^^^^^^^^^^^^^^^^^^^^ SSH password login possible
   |
   = option: services.openssh.settings.KbdInteractiveAuthentication
   = configuration: ssh.nix
@@ -911,16 +912,8 @@ fn hosts_built_through_helpers() {
     assert_eq!(
         rows,
         [
-            r("NIX-078", "hosts/io/default.nix", 3, 14, "low", false, io),
-            r(
-                "NIX-079",
-                "hosts/io/default.nix",
-                3,
-                14,
-                "medium",
-                false,
-                io
-            ),
+            r("NIX-078", "hosts/io/default.nix", 2, 3, "low", false, io),
+            r("NIX-079", "hosts/io/default.nix", 2, 3, "medium", false, io),
         ]
     );
     // flake-parts "dendritic": modules defined as `flake.modules.nixos.NAME` (a function, a

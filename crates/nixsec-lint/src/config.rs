@@ -319,8 +319,10 @@ impl ConfigHit {
         };
         // From the block that turns it on (`services.openssh = {` of a nested `enable =
         // true;`): where the missing setting goes.
-        let range = match on.assignment {
-            Some(a) if a.block_start < on.range.start() => {
+        // (From the enabling line itself when the block starts there.)
+        let lines = cfg.files.get(on.file).map(|f| &f.lines);
+        let range = match (on.assignment, lines) {
+            (Some(a), Some(l)) if l.line0(a.block_start) < l.line0(on.range.start()) => {
                 TextRange::new(a.block_start, on.range.end())
             }
             _ => on.range,

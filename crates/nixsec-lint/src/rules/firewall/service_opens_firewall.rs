@@ -128,6 +128,29 @@ mod tests {
 
     const ID: &str = "NIX-073";
 
+    /// One switch shared by several services (a let-bound set given to each) is one finding
+    /// that lists them; switches written apart stay apart.
+    #[test]
+    fn one_switch_shared_by_services_is_one_finding() {
+        let src = "let\n  app = {\n    openFirewall = true;\n  };\nin {\n  services.sonarr = app;\n  services.radarr = app;\n  services.jellyfin.openFirewall = true;\n}";
+        let got = findings(src, ID);
+        let msgs: Vec<(u32, &str)> = got
+            .iter()
+            .map(|f| (f.line, f.finding.message.as_str()))
+            .collect();
+        assert_eq!(
+            msgs,
+            [
+                (
+                    3,
+                    "`services.sonarr`, `services.radarr` open their ports on every interface, all from this one setting"
+                ),
+                (8, "`services.jellyfin` opens its ports on every interface"),
+            ],
+            "{got:#?}"
+        );
+    }
+
     /// A switch given a custom option this file declares with a default: that default, as
     /// long as nothing else sets the option.
     #[test]

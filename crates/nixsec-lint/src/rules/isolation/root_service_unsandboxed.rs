@@ -124,6 +124,19 @@ mod tests {
 
     const ID: &str = "NIX-062";
 
+    /// Units made by one function are one finding listing them.
+    #[test]
+    fn units_made_by_one_function_are_one_finding() {
+        let src = "let\n  mk = name: {\n    script = \"serve ${name}\";\n  };\nin {\n  systemd.services.honeypot-telnet = mk \"telnet\";\n  systemd.services.honeypot-mysql = mk \"mysql\";\n}";
+        let got = crate::rules::testing::findings(src, ID);
+        let msgs: Vec<&str> = got.iter().map(|f| f.finding.message.as_str()).collect();
+        assert_eq!(msgs.len(), 1, "{got:#?}");
+        assert!(
+            msgs[0].starts_with("services `honeypot-telnet`, `honeypot-mysql` run as root"),
+            "{msgs:?}"
+        );
+    }
+
     #[test]
     fn root_services() {
         assert_eq!(
