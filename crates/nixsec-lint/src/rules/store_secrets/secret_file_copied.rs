@@ -554,9 +554,11 @@ fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> 
                         let first = parts.next().unwrap_or_default();
                         let last = normalize(parts.next_back().unwrap_or(first));
                         identity_name(first)
-                            && !["pass", "secret", "token", "key", "pw", "hash", "cred", "auth"]
-                                .iter()
-                                .any(|w| last.contains(w))
+                            && ![
+                                "pass", "secret", "token", "key", "pw", "hash", "cred", "auth",
+                            ]
+                            .iter()
+                            .any(|w| last.contains(w))
                     });
                 if (func == "import" && in_clear(path))
                     || (func == "import" && holds == Holds::Other && identity_option(&a.path))
@@ -968,7 +970,10 @@ in {
         );
         assert_eq!(
             hits(src, ID),
-            [h("secrets.smtp", 2, High), h("secrets.oauth.secret", 10, High)]
+            [
+                h("secrets.smtp", 2, High),
+                h("secrets.oauth.secret", 10, High)
+            ]
         );
         assert_eq!(
             hits(

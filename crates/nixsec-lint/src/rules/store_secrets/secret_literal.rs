@@ -202,7 +202,10 @@ fn reference(v: &str) -> bool {
     // An address or a network (`pass_ip = [ "192.168.0.0/16" ]` of searx's limiter).
     let address = t
         .split_once('/')
-        .map_or(t, |(a, bits)| if bits.parse::<u8>().is_ok() { a } else { t })
+        .map_or(
+            t,
+            |(a, bits)| if bits.parse::<u8>().is_ok() { a } else { t },
+        )
         .parse::<std::net::IpAddr>()
         .is_ok();
     if address || ipv6_token(t) || znc_hash(t) {
