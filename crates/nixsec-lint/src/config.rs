@@ -950,7 +950,21 @@ fn set_aside(roots: &[PathBuf], f: &Indexed) -> bool {
                     .iter()
                     .any(|e| s.ends_with(e))
         });
+    // Words that name a host too (`hosts/attic` is an attic cache server) set a directory
+    // aside only at the top of the repository (`attic/brno.nix`).
+    let top_aside = rel
+        .components()
+        .next()
+        .filter(|_| rel.components().count() > 1)
+        .map(|c| c.as_os_str().to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|c| {
+            matches!(
+                c.as_ref(),
+                "disabled" | "attic" | "archive" | "archived" | "deprecated" | "unused"
+            )
+        });
     old_copy
+        || top_aside
         || rel.parent().is_some_and(|d| {
             d.components().any(|c| {
                 let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
@@ -959,16 +973,7 @@ fn set_aside(roots: &[PathBuf], f: &Indexed) -> bool {
                     .any(|e| c.ends_with(e))
                     || matches!(
                         c.as_ref(),
-                        "templates"
-                            | "template"
-                            | "examples"
-                            | "example-modules"
-                            | "disabled"
-                            | "attic"
-                            | "archive"
-                            | "archived"
-                            | "deprecated"
-                            | "unused"
+                        "templates" | "template" | "examples" | "example-modules"
                     )
             })
         })
@@ -2191,6 +2196,12 @@ mod tests {
                 "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
             );
         }
+        // A host named like a set-aside directory, below the top, is a host.
+        write(
+            root,
+            "hosts/attic/configuration.nix",
+            "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+        );
         // An old copy kept beside a host's configuration.
         write(
             root,
@@ -2207,7 +2218,13 @@ mod tests {
         assert!(!got.is_empty());
         assert!(
             got.iter()
-                .all(|(_, f, ..)| f == "hive/osprey/configuration.nix"),
+                .all(|(_, f, ..)| f == "hive/osprey/configuration.nix"
+                    || f == "hosts/attic/configuration.nix"),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(_, f, ..)| f == "hosts/attic/configuration.nix"),
             "{got:?}"
         );
         let d1 = tempfile::tempdir().expect("tempdir");
