@@ -682,10 +682,14 @@ pub(crate) fn identifier_words(v: &str) -> bool {
     if v.contains('_') && !v.bytes().any(|c| c.is_ascii_uppercase()) {
         return true;
     }
+    // camelCase words: each of letters, digits only at its end (`oauth2JwtBearer`); a random
+    // token's "words" have digits inside (`h8vrii5mlhdSKww…`).
     let w = words(v);
     w.len() >= 2
-        && w.iter()
-            .all(|x| x.bytes().filter(u8::is_ascii_alphabetic).count() >= 3)
+        && w.iter().all(|x| {
+            let letters = x.trim_end_matches(|c: char| c.is_ascii_digit());
+            letters.len() >= 3 && letters.bytes().all(|c| c.is_ascii_alphabetic())
+        })
 }
 
 /// The value names itself: `X_AUTH = X_AUTH`, `oauth2JwtBearer: Oauth2JwtBearer.`.

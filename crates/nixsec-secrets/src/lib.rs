@@ -278,13 +278,19 @@ fn repeated_chunk(l: &str) -> bool {
     repeated_chunk_upto(l, 8)
 }
 
-/// A chunk of 2 to `max` characters repeated at least three times in a row.
+/// A chunk of 2 to `max` characters repeated at least three times in a row, the repetition
+/// making at least half of the value (`abcd1234abcd1234abcd1234`; a random key's `1b1b1b`
+/// somewhere in 100 characters is chance, not a stand-in).
 fn repeated_chunk_upto(l: &str, max: usize) -> bool {
     let b = l.as_bytes();
     (2..=max).any(|n| {
         b.len() >= 3 * n
             && b.windows(n).enumerate().any(|(i, w)| {
-                b.get(i + n..i + 2 * n) == Some(w) && b.get(i + 2 * n..i + 3 * n) == Some(w)
+                let mut times = 1;
+                while b.get(i + times * n..i + (times + 1) * n) == Some(w) {
+                    times += 1;
+                }
+                times >= 3 && 2 * times * n >= b.len()
             })
     })
 }
@@ -1240,6 +1246,26 @@ mod tests {
             kinds("etc/app.conf", "api_token = \"q8Zr2LmX0vT7pK3nW9yB\"\n"),
             ["secret-assignment"]
         );
+    }
+
+    /// Random tokens whose letters happen to fall into camel-case "words" or to repeat a short
+    /// chunk somewhere are secrets (each missed by an earlier heuristic, about one random token in
+    /// twenty); identifiers and stand-ins made of repetition are not.
+    #[test]
+    fn random_tokens_that_look_like_words_or_repeat_a_little() {
+        assert_eq!(
+            kinds(
+                "srv/app/.env",
+                "API_TOKEN=h8vrii5mlhdSKwwDVS61t3grvbVCXQ7q
+"
+            ),
+            ["secret-assignment"]
+        );
+        assert!(!is_placeholder(
+            "K10df430165dede0ca3fdcf0f37d3ec0466d529d1dc7bceb1c51b1b1bb8d3bbd406::server:93f40ce29a7d7e07ec4f2ff58e8b25bb"
+        ));
+        assert!(is_placeholder("abcd1234abcd1234abcd1234"));
+        assert!(kinds("etc/app.conf", "api_token = oauth2JwtBearerToken\n").is_empty());
     }
 
     /// A template action (`{{ with secret "…" }}` of vault-agent and consul-template, Jinja's
