@@ -1051,20 +1051,29 @@ fn firewall_replaced(
         .enumerate()
         .map(|(i, f)| (f.display.as_str(), i))
         .collect();
-    let denies = |c: &config::Configuration| {
-        c.modules.iter().any(|(fi, m)| {
-            files[*fi]
-                .index
-                .assignments
-                .iter()
-                .any(|a| a.module == *m && crate::nftables::keeps_default_deny(a))
-        })
-    };
-    let hosts: Vec<(&config::Configuration, bool)> = configs
-        .iter()
-        .filter(|c| !c.alone)
-        .map(|c| (c, denies(c)))
-        .collect();
+    // The modules that write a default-deny chain, and under which condition.
+    let mut deny: HashSet<(usize, usize)> = HashSet::new();
+    let mut deny_at: Vec<(usize, Option<&str>)> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        for a in f
+            .index
+            .assignments
+            .iter()
+            .filter(|a| crate::nftables::keeps_default_deny(a))
+        {
+            deny.insert((fi, a.module));
+            deny_at.push((fi, a.condition.as_deref()));
+        }
+    }
+    // For each file: no host reaches it (None), or whether every host that does denies.
+    let mut every_host_denies: Vec<Option<bool>> = vec![None; files.len()];
+    for c in configs.iter().filter(|c| !c.alone) {
+        let denies = c.modules.iter().any(|k| deny.contains(k));
+        for (fi, _) in &c.modules {
+            let e = &mut every_host_denies[*fi];
+            *e = Some(e.unwrap_or(true) && denies);
+        }
+    }
     findings.retain(|f| {
         if f.finding.rule != "NIX-070" || f.entry_point.is_some() {
             return true;
@@ -1072,25 +1081,18 @@ fn firewall_replaced(
         let Some(&fi) = by_name.get(f.file.as_str()) else {
             return true;
         };
-        let reaching: Vec<bool> = hosts
-            .iter()
-            .filter(|(c, _)| c.modules.iter().any(|(mf, _)| *mf == fi))
-            .map(|(_, d)| *d)
-            .collect();
-        if !reaching.is_empty() {
-            return !reaching.iter().all(|d| *d);
+        match every_host_denies[fi] {
+            Some(all) => !all,
+            // No host reaches it: a module of a directory that writes the firewall beside it
+            // under the same condition (`modules/router/interfaces.nix` and `firewall.nix`,
+            // both `mkIf cfg.enable`).
+            None => {
+                let dir = files[fi].path.parent();
+                !deny_at.iter().any(|(g, cond)| {
+                    files[*g].path.parent() == dir && *cond == f.condition.as_deref()
+                })
+            }
         }
-        // No host reaches it: a module of a directory that writes the firewall beside it
-        // under the same condition (`modules/router/interfaces.nix` and `firewall.nix`, both
-        // `mkIf cfg.enable`).
-        let dir = files[fi].path.parent();
-        !files.iter().any(|g| {
-            g.path.parent() == dir
-                && g.index
-                    .assignments
-                    .iter()
-                    .any(|a| a.condition == f.condition && crate::nftables::keeps_default_deny(a))
-        })
     });
 }
 

@@ -133,14 +133,12 @@ mod tests {
     /// once panicked here (found by the fuzzer).
     #[test]
     fn short_own_option_paths() {
-        assert_eq!(
-            hits(r#"{ foo.extraGroups = [ "docker" ]; }"#, ID),
-            [h("\"docker\"", 1, High)]
-        );
-        assert_eq!(
-            hits(r#"{ a.groups.extraGroups = [ "docker" ]; }"#, ID),
-            [h("\"docker\"", 1, High)]
-        );
+        for src in [
+            r#"{ foo.extraGroups = [ "docker" ]; }"#,
+            r#"{ a.groups.extraGroups = [ "docker" ]; }"#,
+        ] {
+            assert_eq!(hits(src, ID), [h("\"docker\"", 1, High)], "{src}");
+        }
     }
 
     #[test]
