@@ -556,6 +556,234 @@ fn green_param_binds(l: &rowan::GreenNodeData, name: &str) -> bool {
             .is_some_and(ident_is)
 }
 
+/// A green node being walked by [`Walker::scan`]: its children are visited in order, with
+/// their offsets.
+struct GreenFrame<'a> {
+    node: &'a rowan::GreenNodeData,
+    start: TextSize,
+    children: rowan::Children<'a>,
+    /// The offset of the next child.
+    at: TextSize,
+    /// How many child nodes were visited.
+    nodes: usize,
+}
+
+impl<'a> GreenFrame<'a> {
+    fn new(node: &'a rowan::GreenNodeData, start: TextSize) -> GreenFrame<'a> {
+        GreenFrame {
+            node,
+            start,
+            children: node.children(),
+            at: start,
+            nodes: 0,
+        }
+    }
+
+    /// The next child node, its offset and its place among the child nodes.
+    fn next_node(&mut self) -> Option<(&'a rowan::GreenNodeData, TextSize, usize)> {
+        for c in self.children.by_ref() {
+            let at = self.at;
+            self.at += c.text_len();
+            if let rowan::NodeOrToken::Node(n) = c {
+                self.nodes += 1;
+                return Some((n, at, self.nodes - 1));
+            }
+        }
+        None
+    }
+
+    fn range(&self) -> TextRange {
+        TextRange::at(self.start, self.node.text_len())
+    }
+}
+
+/// The syntax node of the innermost frame, made from the nearest one already made (each
+/// level found by its range: one allocation per level).
+fn materialize(frames: &[GreenFrame<'_>], reds: &mut Vec<SyntaxNode>) -> Option<SyntaxNode> {
+    while reds.len() < frames.len() {
+        let f = &frames[reds.len()];
+        let parent = reds.last()?;
+        let child = parent
+            .child_or_token_at_range(f.range())
+            .and_then(rowan::NodeOrToken::into_node)
+            .filter(|n| n.text_range() == f.range() && std::ptr::eq(n.green(), f.node))
+            // An empty node shares its range with a neighbour: found by identity instead.
+            .or_else(|| {
+                parent
+                    .children()
+                    .find(|n| std::ptr::eq(n.green(), f.node) && n.text_range() == f.range())
+            })?;
+        reds.push(child);
+    }
+    reds.last().cloned()
+}
+
+/// The name an application's head is told by (as [`apply_head_token`] finds it), read on the
+/// green tree: `Some(name)` when it is certain the head is that name or that there is none
+/// (`Some("")`), `None` when only the syntax tree can tell.
+fn green_head_text(apply: &rowan::GreenNodeData) -> Option<&str> {
+    fn first(g: &rowan::GreenNodeData) -> Option<&rowan::GreenNodeData> {
+        green_nodes(g).next()
+    }
+    let mut cur = first(apply)?;
+    for _ in 0..MAX_DEPTH {
+        let k = cur.kind();
+        if k == raw(SyntaxKind::NODE_APPLY) {
+            cur = first(cur)?;
+        } else if k == raw(SyntaxKind::NODE_PAREN) {
+            let inner = first(cur)?;
+            if inner.kind() == raw(SyntaxKind::NODE_APPLY) {
+                cur = inner;
+            } else {
+                return green_head_token(cur);
+            }
+        } else {
+            return green_head_token(cur);
+        }
+    }
+    None
+}
+
+/// [`head_token`] on the green tree (as [`green_head_text`]).
+fn green_head_token(e: &rowan::GreenNodeData) -> Option<&str> {
+    let mut cur = e;
+    for _ in 0..MAX_DEPTH {
+        if cur.kind() != raw(SyntaxKind::NODE_PAREN) {
+            break;
+        }
+        cur = green_nodes(cur).next()?;
+    }
+    let k = cur.kind();
+    fn ident_text(g: &rowan::GreenNodeData) -> Option<&str> {
+        g.children()
+            .filter_map(rowan::NodeOrToken::into_token)
+            .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
+            .map(|t| t.text())
+    }
+    if k == raw(SyntaxKind::NODE_IDENT) {
+        // An identifier without an identifier token (`or` used as a name) has no head.
+        return Some(ident_text(cur).unwrap_or(""));
+    }
+    if k == raw(SyntaxKind::NODE_SELECT) {
+        let nodes: Vec<&rowan::GreenNodeData> = green_nodes(cur).take(3).collect();
+        return match nodes.as_slice() {
+            [_, ap] if ap.kind() == raw(SyntaxKind::NODE_ATTRPATH) => {
+                let last = green_nodes(ap).last()?;
+                if last.kind() == raw(SyntaxKind::NODE_IDENT) {
+                    Some(ident_text(last).unwrap_or(""))
+                } else {
+                    Some("")
+                }
+            }
+            // `a.b or c`: no head.
+            [_, ap, _] if ap.kind() == raw(SyntaxKind::NODE_ATTRPATH) => Some(""),
+            _ => None,
+        };
+    }
+    let none = [
+        SyntaxKind::NODE_LAMBDA,
+        SyntaxKind::NODE_ATTR_SET,
+        SyntaxKind::NODE_LIST,
+        SyntaxKind::NODE_STRING,
+        SyntaxKind::NODE_LITERAL,
+        SyntaxKind::NODE_PATH_ABS,
+        SyntaxKind::NODE_PATH_REL,
+        SyntaxKind::NODE_PATH_HOME,
+        SyntaxKind::NODE_PATH_SEARCH,
+        SyntaxKind::NODE_LET_IN,
+        SyntaxKind::NODE_WITH,
+        SyntaxKind::NODE_IF_ELSE,
+        SyntaxKind::NODE_BIN_OP,
+        SyntaxKind::NODE_UNARY_OP,
+        SyntaxKind::NODE_HAS_ATTR,
+        SyntaxKind::NODE_ASSERT,
+    ];
+    none.iter().any(|n| raw(*n) == k).then_some("")
+}
+
+/// Whether [`Walker::attr_scan`] may do anything with the binding of the innermost frame,
+/// told on the green tree (a superset: the syntax tree decides).
+fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bool) -> bool {
+    let Some(apv) = frames.last() else {
+        return false;
+    };
+    let mut nodes = green_nodes(apv.node);
+    let Some(ap) = nodes.next() else {
+        return false;
+    };
+    if ap.kind() != raw(SyntaxKind::NODE_ATTRPATH) {
+        return true;
+    }
+    if hives
+        && nodes
+            .next()
+            .is_some_and(|v| v.kind() == raw(SyntaxKind::NODE_APPLY))
+    {
+        return true;
+    }
+    let ident = |g: &rowan::GreenNodeData, names: &[&str]| {
+        g.kind() == raw(SyntaxKind::NODE_IDENT)
+            && g.children()
+                .filter_map(rowan::NodeOrToken::into_token)
+                .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
+                .is_some_and(|t| names.contains(&t.text()))
+    };
+    let (mut prev, mut last) = (None, None);
+    for a in green_nodes(ap) {
+        prev = last.take();
+        last = Some(a);
+    }
+    if last.is_some_and(|l| ident(l, &["colmena", "nodes", "machines"]))
+        || prev.is_some_and(|p| ident(p, &["machines"]))
+    {
+        return true;
+    }
+    if !exports {
+        return false;
+    }
+    // As [`may_name_an_export`]: this path or an enclosing binding's names an export word, or
+    // has a name that is not an identifier.
+    let may = |ap: &rowan::GreenNodeData| {
+        green_nodes(ap).any(|a| {
+            a.kind() != raw(SyntaxKind::NODE_IDENT)
+                || ident(
+                    a,
+                    &[
+                        "modules",
+                        "nixosModules",
+                        "darwinModules",
+                        "nixosModule",
+                        "containers",
+                        "den",
+                    ],
+                )
+        })
+    };
+    if may(ap) {
+        return true;
+    }
+    let mut i = frames.len() - 1;
+    for _ in 0..MAX_DEPTH {
+        if i < 2
+            || frames[i - 1].node.kind() != raw(SyntaxKind::NODE_ATTR_SET)
+            || frames[i - 2].node.kind() != raw(SyntaxKind::NODE_ATTRPATH_VALUE)
+        {
+            break;
+        }
+        let Some(outer) = green_nodes(frames[i - 2].node).next() else {
+            break;
+        };
+        if outer.kind() != raw(SyntaxKind::NODE_ATTRPATH) {
+            break;
+        }
+        if may(outer) {
+            return true;
+        }
+        i -= 2;
+    }
+    false
+}
+
 fn binds_param(l: &ast::Lambda, name: &str) -> bool {
     green_param_binds(l.syntax().green(), name)
 }
@@ -3344,30 +3572,56 @@ impl Walker {
             || src.contains("den.")
             || (src.contains("flake") && src.contains("modules"));
         let hives = src.contains("makeHive");
-        for node in root.descendants() {
-            match node.kind() {
-                SyntaxKind::NODE_APPLY if systems || insecure => {
-                    let Some(apply) = ast::Apply::cast(node) else {
-                        continue;
-                    };
-                    // The outermost application of a head only (`f a b` is two Apply nodes).
-                    if applies_further(&apply) {
-                        continue;
-                    }
-                    if systems {
-                        self.system_call(&apply);
-                    }
-                    if insecure {
-                        self.nixpkgs_import(&apply);
-                    }
+        // The walk is made on the green tree, where a node costs no allocation; the syntax
+        // node of a candidate is made only when the green tree says it may be one (most
+        // calls are ordinary ones, most bindings plain options).
+        let mut frames: Vec<GreenFrame<'_>> = vec![GreenFrame::new(root.green(), 0.into())];
+        let mut reds: Vec<SyntaxNode> = vec![root.clone()];
+        while let Some(top) = frames.last_mut() {
+            let Some((child, at, nth)) = top.next_node() else {
+                frames.pop();
+                reds.truncate(frames.len());
+                continue;
+            };
+            frames.push(GreenFrame::new(child, at));
+            let kind = child.kind();
+            let candidate = if kind == raw(SyntaxKind::NODE_APPLY) && (systems || insecure) {
+                // The outermost application of a head only (`f a b` is two Apply nodes).
+                let lambda = nth == 0
+                    && frames.len() >= 2
+                    && frames[frames.len() - 2].node.kind() == raw(SyntaxKind::NODE_APPLY);
+                !lambda
+                    && green_head_text(child).is_none_or(|t| {
+                        (systems
+                            && (t == "nixos"
+                                || t == "override"
+                                || system_builder(t).is_some()
+                                || vm_builder(t)))
+                            || (insecure && (t == "import" || t == "mkFlake"))
+                    })
+            } else if kind == raw(SyntaxKind::NODE_ATTRPATH_VALUE) && systems {
+                green_attr_scan_candidate(&frames, exports, hives)
+            } else {
+                false
+            };
+            if !candidate {
+                continue;
+            }
+            let Some(node) = materialize(&frames, &mut reds) else {
+                continue;
+            };
+            if let Some(apply) = ast::Apply::cast(node.clone()) {
+                if applies_further(&apply) {
+                    continue;
                 }
-                SyntaxKind::NODE_ATTRPATH_VALUE if systems => {
-                    let Some(apv) = ast::AttrpathValue::cast(node) else {
-                        continue;
-                    };
-                    self.attr_scan(&apv, exports, hives);
+                if systems {
+                    self.system_call(&apply);
                 }
-                _ => {}
+                if insecure {
+                    self.nixpkgs_import(&apply);
+                }
+            } else if let Some(apv) = ast::AttrpathValue::cast(node) {
+                self.attr_scan(&apv, exports, hives);
             }
         }
     }
