@@ -93,6 +93,9 @@ pub struct Assignment {
     pub block_start: TextSize,
     /// `mkOverride` priority (100 plain, 50 `mkForce`, 1000 `mkDefault`).
     pub priority: i32,
+    /// Given in an order (`mkBefore`, `mkAfter`, `mkOrder N`): merged into the option's other
+    /// definitions (a `script` appended to a unit a NixOS module defines).
+    pub ordered: bool,
     /// The `mkIf`/`if` conditions in force, as written, joined by ` && `.
     pub condition: Option<String>,
     /// The module (index into [`FileIndex::modules`]) the assignment belongs to.
@@ -328,6 +331,7 @@ impl FileIndex {
             conds: Vec::new(),
             scope: Vec::new(),
             prio: priority::NORMAL,
+            ordered: false,
             module: 0,
             depth: 0,
             budget: Budget::default(),
@@ -1058,8 +1062,9 @@ fn apply_head_token(a: &ast::Apply) -> Option<rnix::SyntaxToken> {
 
 /// What a module-system function does to its argument.
 enum Wrap {
-    /// Sets a priority (`mkForce`, `mkDefault`, `mkOverride N`), or just orders (`mkBefore`).
-    Prio(Option<i32>, ast::Expr),
+    /// Sets a priority (`mkForce`, `mkDefault`, `mkOverride N`), or just orders (`mkBefore`,
+    /// `mkAfter`, `mkOrder N`: true).
+    Prio(Option<i32>, ast::Expr, bool),
     /// `mkIf c x`, `optionalAttrs c x`.
     If(ast::Expr, ast::Expr),
     /// `mkMerge [ ... ]`.
@@ -1113,21 +1118,21 @@ fn wrapper(a: &ast::Apply) -> Option<Wrap> {
     let (name, mut args) = unroll(a)?;
     let n = args.len();
     Some(match (name.as_str(), n) {
-        ("mkForce", 1) => Wrap::Prio(Some(priority::FORCE), args.pop()?),
-        ("mkDefault", 1) => Wrap::Prio(Some(priority::DEFAULT), args.pop()?),
-        ("mkImageMediaOverride", 1) => Wrap::Prio(Some(60), args.pop()?),
-        ("mkVMOverride", 1) => Wrap::Prio(Some(10), args.pop()?),
-        ("mkOptionDefault", 1) => Wrap::Prio(Some(1500), args.pop()?),
+        ("mkForce", 1) => Wrap::Prio(Some(priority::FORCE), args.pop()?, false),
+        ("mkDefault", 1) => Wrap::Prio(Some(priority::DEFAULT), args.pop()?, false),
+        ("mkImageMediaOverride", 1) => Wrap::Prio(Some(60), args.pop()?, false),
+        ("mkVMOverride", 1) => Wrap::Prio(Some(10), args.pop()?, false),
+        ("mkOptionDefault", 1) => Wrap::Prio(Some(1500), args.pop()?, false),
         ("mkOverride", 2) => {
             let v = args.pop()?;
             let p = match args.pop()? {
                 ast::Expr::Literal(l) => int_literal(&l),
                 _ => None,
             };
-            Wrap::Prio(p, v)
+            Wrap::Prio(p, v, false)
         }
-        ("mkBefore" | "mkAfter", 1) => Wrap::Prio(None, args.pop()?),
-        ("mkOrder", 2) => Wrap::Prio(None, args.pop()?),
+        ("mkBefore" | "mkAfter", 1) => Wrap::Prio(None, args.pop()?, true),
+        ("mkOrder", 2) => Wrap::Prio(None, args.pop()?, true),
         ("mkIf" | "optionalAttrs", 2) => {
             let v = args.pop()?;
             Wrap::If(args.pop()?, v)
@@ -1251,6 +1256,8 @@ struct Walker {
     conds: Vec<String>,
     scope: Vec<Frame>,
     prio: i32,
+    /// Inside `mkBefore`/`mkAfter`/`mkOrder`: the value is merged into another definition's.
+    ordered: bool,
     module: usize,
     depth: u32,
     budget: Budget,
@@ -1384,13 +1391,14 @@ impl Walker {
                         r
                     }
                 },
-                Some(Wrap::Prio(p, x)) => {
-                    let saved = self.prio;
+                Some(Wrap::Prio(p, x, ordered)) => {
+                    let saved = (self.prio, self.ordered);
                     if let Some(p) = p {
                         self.prio = p;
                     }
+                    self.ordered |= ordered;
                     let r = self.module_body(&x);
-                    self.prio = saved;
+                    (self.prio, self.ordered) = saved;
                     r
                 }
                 Some(Wrap::Merge(list)) => {
@@ -1653,13 +1661,14 @@ impl Walker {
                 }
             }
             ast::Expr::Apply(a) => match wrapper(a) {
-                Some(Wrap::Prio(p, x)) => {
-                    let saved = self.prio;
+                Some(Wrap::Prio(p, x, ordered)) => {
+                    let saved = (self.prio, self.ordered);
                     if let Some(p) = p {
                         self.prio = p;
                     }
+                    self.ordered |= ordered;
                     self.walk(&x, key_range);
-                    self.prio = saved;
+                    (self.prio, self.ordered) = saved;
                 }
                 Some(Wrap::If(c, x)) => match self.cond(&c) {
                     Cond::Never => {}
@@ -2293,6 +2302,7 @@ impl Walker {
             key_range,
             block_start,
             priority: self.prio,
+            ordered: self.ordered,
             condition,
             module: self.module,
             origins,
@@ -2660,7 +2670,7 @@ impl Walker {
         let range = a.syntax().text_range();
         match wrapper(a) {
             Some(Wrap::Import(x)) => return self.module_item(&x, out, cx, depth + 1),
-            Some(Wrap::If(_, x) | Wrap::Prio(_, x)) => {
+            Some(Wrap::If(_, x) | Wrap::Prio(_, x, _)) => {
                 return self.module_list(&x, out, cx, depth + 1)
             }
             Some(Wrap::Merge(x)) => return self.module_list(&x, out, cx, depth + 1),
@@ -3156,6 +3166,7 @@ impl Walker {
                             conds: Vec::new(),
                             scope: inner,
                             prio: priority::NORMAL,
+                            ordered: false,
                             module: 0,
                             depth: self.depth,
                             budget: self.budget.clone(),
@@ -4554,7 +4565,7 @@ impl Walker {
             },
             ast::Expr::Select(s) => self.select(s, scope, depth).unwrap_or_else(unknown),
             ast::Expr::Apply(a) => match wrapper(a) {
-                Some(Wrap::Prio(_, x) | Wrap::If(_, x) | Wrap::Import(x)) => {
+                Some(Wrap::Prio(_, x, _) | Wrap::If(_, x) | Wrap::Import(x)) => {
                     self.eval(&x, scope, depth + 1)
                 }
                 Some(Wrap::Merge(_) | Wrap::Both(..)) => unknown(),

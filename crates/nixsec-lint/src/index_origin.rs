@@ -319,7 +319,7 @@ impl Walker {
     /// A function call that copies, writes or reads a file.
     fn call_origin(&self, a: &ast::Apply, scope: &[Frame], depth: u32) -> Option<OriginKind> {
         match wrapper(a) {
-            Some(Wrap::Prio(_, x) | Wrap::If(_, x)) => {
+            Some(Wrap::Prio(_, x, _) | Wrap::If(_, x)) => {
                 return self.origin_kind(&x, scope, depth + 1);
             }
             Some(Wrap::Import(x)) => {

@@ -60,10 +60,12 @@ impl LintRule for RootServiceUnsandboxed {
             return;
         }
         // A forced command, or an `ExecStart` list that first resets the unit's, replaces the
-        // command of a service a NixOS module defines (with its own user and sandboxing).
+        // command of a service a NixOS module defines (with its own user and sandboxing); a
+        // command given in an order (`script = mkAfter ''…''`) adds to it.
         if mine.iter().any(|b| {
             is_command(b)
                 && (b.priority < priority::NORMAL
+                    || b.ordered
                     || matches!(&b.value.v, Value::List(items)
                         if items.first().is_some_and(|i| matches!(&i.v, Value::Str(x) if x.is_empty()))))
         }) {
@@ -185,6 +187,11 @@ mod tests {
             // Overrides of a module's command.
             "{ lib, ... }: { systemd.services.telegraf.serviceConfig.ExecStart = lib.mkForce \"x\"; }",
             "{ systemd.services.telegraf.serviceConfig.ExecStart = [ \"\" \"x\" ]; }",
+            // Added to the command of a module's unit, in every spelling of an order.
+            "{ lib, ... }: { systemd.services.postfix-setup.script = lib.mkAfter \"check\"; }",
+            "{ lib, ... }: { systemd.services.postfix-setup.script = lib.mkBefore \"check\"; }",
+            "{ lib, ... }: { systemd.services.postfix-setup.script = lib.mkOrder 1500 \"check\"; }",
+            "{ lib, ... }: { systemd.services.postfix-setup = { script = lib.mkAfter ''\n  check\n''; }; }",
             // A unit that is turned off is not installed.
             "{ systemd.services.x = { enable = false; script = \"a\"; }; }",
             "{ lib, ... }: { systemd.services.x = { enable = lib.mkForce false; script = \"a\"; }; }",
