@@ -305,6 +305,9 @@ const NOT_SECRET_ANY: &[&str] = &[
     "lookup",
     "jwks",
     "secretname",
+    // A Helm chart's `existingSecret`, `existingSecretAdminPassword`: the name of a
+    // Kubernetes secret, not its value.
+    "existing",
     "not",
     "jsonwebtoken",
 ];

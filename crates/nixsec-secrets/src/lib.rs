@@ -220,12 +220,19 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         "tokenvalue",
         // Left by git history rewriting (BFG's `***REMOVED***`).
         "***removed",
+        // The JDK's default keystore and truststore password, public.
+        "changeit",
     ];
     if words.iter().any(|w| l.contains(w)) {
         return true;
     }
     let first = l.chars().next().unwrap_or(' ');
     if l.chars().all(|c| c == first) {
+        return true;
+    }
+    // A sops ciphertext (`ENC[AES256_GCM,data:…,iv:…,tag:…,type:str]`): encrypted, not the
+    // secret.
+    if l.starts_with("enc[") && l.contains(",iv:") {
         return true;
     }
     // Templates and references.

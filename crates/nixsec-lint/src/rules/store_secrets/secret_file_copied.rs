@@ -224,12 +224,13 @@ fn holds(path: &[String]) -> Holds {
     }
     let n = normalize(last);
     let is = |p: &[&str]| path_matches(path, p);
-    // Encrypted on purpose: agenix, sops-nix (`sopsFile`, `defaultSopsFile`, `*.sops.files`).
+    // Encrypted on purpose: agenix, sops-nix (`sopsFile`, `defaultSopsFile`, `*.sops.files`,
+    // a module's own `sopsSecretsFile`).
     let sops_list =
         path.len() >= 2 && path[path.len() - 2] == "sops" && matches!(n.as_str(), "file" | "files");
     if is(&["age", "secrets", "*", "file"])
         || is(&["age", "secrets", "*", "rekeyFile"])
-        || n.contains("sopsfile")
+        || n.contains("sops")
         || sops_list
     {
         return Holds::Exempt;
@@ -293,10 +294,15 @@ fn file_name(p: &str) -> &str {
     p.trim_end_matches('/').rsplit('/').next().unwrap_or(p)
 }
 
-/// Encrypted on purpose (agenix, GnuPG).
+/// Encrypted on purpose (agenix, GnuPG, sops: `secrets.sops.yaml`, `db.enc.json`).
 fn encrypted(p: &str) -> bool {
     let n = file_name(p).to_ascii_lowercase();
-    n.ends_with(".age") || n.ends_with(".gpg")
+    n.ends_with(".age")
+        || n.ends_with(".gpg")
+        || n.contains(".sops.")
+        || n.ends_with(".sops")
+        || n.contains(".enc.")
+        || n.ends_with(".enc")
 }
 
 /// Public material: public keys and certificates (`*.pub`, `*.crt`, `eduroam-cert.pem`,
@@ -1132,6 +1138,10 @@ let tok = builtins.readFile ./secrets/relay-token; in {
             r#"{ age.secrets = { db = { file = ./secrets/db.age; owner = "db"; }; }; }"#,
             r#"{ sops.defaultSopsFile = ./secrets/secrets.yaml; }"#,
             r#"{ sops.secrets.db.sopsFile = ./secrets/db.yaml; }"#,
+            // A module's own option given a sops file, and sops files by their names.
+            r#"{ features.nixos.headscale.sopsSecretsFile = ./secrets.yaml; }"#,
+            r#"{ services.foo.secretsFile = ./secrets.sops.yaml; }"#,
+            r#"{ services.foo.passwordFile = ./secrets/db.enc.json; }"#,
             // Users' login keys: public.
             r#"{ local.resources.sshKeys = import ../resources/ssh-keys.nix; }"#,
             r#"{ services.foo.passwordFile = ./secrets/db.age; }"#,

@@ -249,6 +249,11 @@ fn names_itself(key: &str, v: &str) -> bool {
 /// program (`smtp_sasl_password_maps`, `passwordFile`, `token_path`, `passwordCommand`).
 fn reference_key(key: &str) -> bool {
     let n = normalize(key);
+    // A Helm chart's `existingSecret`, `existingSecretAdminPassword`: the name of a
+    // Kubernetes secret that holds the value.
+    if n.starts_with("existing") {
+        return true;
+    }
     [
         "map",
         "maps",
@@ -283,6 +288,24 @@ fn reference_key(key: &str) -> bool {
     ]
     .iter()
     .any(|e| n.ends_with(e))
+}
+
+/// A setting that holds words for people to read (a dashboard entry's `description = "Password
+/// manager"`), never a secret.
+fn prose_key(key: &str) -> bool {
+    matches!(
+        normalize(key).as_str(),
+        "description"
+            | "desc"
+            | "title"
+            | "label"
+            | "comment"
+            | "summary"
+            | "tooltip"
+            | "displayname"
+            | "subtitle"
+            | "caption"
+    )
 }
 
 /// A value that points at the secret elsewhere: an absolute path, a `type:/path` lookup table
@@ -329,6 +352,8 @@ fn written_password(v: &str) -> bool {
         "insert",
         "doesn't",
         "notasecret",
+        // The JDK's default keystore and truststore password, public.
+        "changeit",
         // Left by git history rewriting (BFG's `***REMOVED***`, a filtered mirror's
         // `***REMOVED_HASH***`).
         "***removed",
@@ -614,6 +639,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         || ipv6_token(text)
         || container_secret_ref(text)
         || normalized_ends_with(lit.key, b"chat")
+        || prose_key(lit.key)
     {
         return Vec::new();
     }
@@ -1110,6 +1136,33 @@ let tok = "{GH}"; in
         ] {
             none(src);
         }
+    }
+
+    /// Names of Kubernetes secrets (Helm's `existingSecret*`), sops ciphertexts, the JDK's
+    /// public default keystore password, and words for people to read are no secrets.
+    #[test]
+    fn secret_names_ciphertexts_and_prose() {
+        for src in [
+            r#"{ x.values.s3.existingSecret = "harbor-s3-secret-key"; }"#,
+            r#"{ x.values.existingSecretAdminPassword = "harbor-admin-password-secret"; }"#,
+            r#"{ x.values.auth.existing_secret_password = "db-password-secret"; }"#,
+            r#"{ x.yamls = [ "stringData:\n  admin-password: ENC[AES256_GCM,data:oGwQ3JrQoqP+NIEeZVI/6fHb3i0=,iv:/WGvXG0LBXNwoP8/8eyKNI+obOnDpGJt0QZ5m577PRU=,tag:lipFbA/X720Fg==,type:str]\n" ]; }"#,
+            r#"{ x.settings.password = "ENC[AES256_GCM,data:oGwQ3JrQoqP+NIEeZVI/6fHb3i0=,iv:/WGvXG0LBXNwoP8/8eyKNI+obOnDpGJt0QZ5m577PRU=,tag:lipFbA/X720Fg==,type:str]"; }"#,
+            r#"{ x.environment.JAVA_TOOL_OPTIONS = "-Djavax.net.ssl.trustStore=/certs/truststore.jks -Djavax.net.ssl.trustStorePassword=changeit"; }"#,
+            r#"{ services.dashy.settings.sections = [ { items = [ { title = "Vaultwarden"; description = "Password manager"; } ]; } ]; }"#,
+            r#"{ x.settings.label = "Password: reset via the portal"; }"#,
+        ] {
+            none(src);
+        }
+        // A password beside a secret's name is still found.
+        assert_eq!(
+            hits(
+                r#"{ x.values = { existingSecret = "db"; password = "Xq7-vR2p-Lm9t"; }; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
     }
 
     /// Passwords the configuration's syntax gives: a directive's argument, a URL's password,
