@@ -725,25 +725,31 @@ impl<'a> Resolver<'a> {
         direct.sort_by_key(|(fi, _)| *fi);
         direct.dedup();
         if direct.is_empty() && name != "*" {
-            // Exported by a directory convention (numtide blueprint, snowfall-lib, ez-configs):
-            // `modules/nixos/NAME.nix` or `modules/nixos/NAME/default.nix` of the repository
-            // (`modules/darwin/…` for a nix-darwin module).
+            // Exported by a directory convention (numtide blueprint, snowfall-lib, ez-configs,
+            // sysmodule-flake): `modules/nixos/NAME.nix` or `modules/nixos/NAME/default.nix` of
+            // the repository, or under `modules-nixos/`, `nixosModules/`, `nixos-modules/`
+            // (`darwin` in place of `nixos` for a nix-darwin module).
             let class = if name.starts_with("darwin:") {
                 "darwin"
             } else {
                 "nixos"
             };
             let root = self.repo_root(from);
-            for p in [
-                root.join("modules").join(class).join(format!("{bare}.nix")),
-                root.join("modules")
-                    .join(class)
-                    .join(bare)
-                    .join("default.nix"),
-            ] {
-                if let Some(j) = self.file_of(&p) {
-                    out.push(Target::Module(j, 0));
-                    return;
+            let dirs = [
+                root.join("modules").join(class),
+                root.join(format!("modules-{class}")),
+                root.join(format!("{class}Modules")),
+                root.join(format!("{class}-modules")),
+            ];
+            for dir in &dirs {
+                for p in [
+                    dir.join(format!("{bare}.nix")),
+                    dir.join(bare).join("default.nix"),
+                ] {
+                    if let Some(j) = self.file_of(&p) {
+                        out.push(Target::Module(j, 0));
+                        return;
+                    }
                 }
             }
         }
@@ -1696,6 +1702,37 @@ mod tests {
         );
     }
 
+    /// A helper given a module list bound by a `let` in the function mapped over the hosts
+    /// (`map (node: let modules = [ ./common (./hosts + "/${node.name}.nix") ]; in mkSystem
+    /// node.name modules) nodes`) builds each host from that list, the shared module included.
+    #[test]
+    fn a_helper_given_a_let_bound_module_list_builds_with_it() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { nixpkgs, ... }: let\n    mkSystem = hostname: extraModules: nixpkgs.lib.nixosSystem {\n      modules = [ ] ++ extraModules;\n    };\n    nodes = [ { hostName = \"a\"; } { hostName = \"b\"; } ];\n  in {\n    nixosConfigurations = builtins.listToAttrs (map (node:\n      let\n        modules = [\n          ./hosts/common\n          (./hosts + \"/${node.hostName}/configuration.nix\")\n        ];\n      in {\n        name = node.hostName;\n        value = mkSystem node.hostName modules;\n      }) nodes);\n  };\n}\n",
+        );
+        write(
+            root,
+            "hosts/common/default.nix",
+            "{\n  services.openssh.settings.PermitRootLogin = \"no\";\n  services.openssh.settings.PasswordAuthentication = false;\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n}\n",
+        );
+        for h in ["a", "b"] {
+            write(
+                root,
+                &format!("hosts/{h}/configuration.nix"),
+                "{\n  services.openssh.enable = true;\n}\n",
+            );
+        }
+        let got = defaults(root);
+        assert!(
+            !got.iter().any(|x| x.0 == "NIX-078" || x.0 == "NIX-079"),
+            "{got:?}"
+        );
+    }
+
     #[test]
     fn a_module_no_host_imports_is_checked_on_its_own() {
         // Every spelling of turning sshd on, in a module no host imports.
@@ -2324,6 +2361,13 @@ mod tests {
             (
                 "inputs.self.nixosModules.common",
                 "modules/nixos/common.nix",
+            ),
+            // sysmodule-flake: `modules-nixos/NAME.nix`; and the other directory names.
+            ("self.nixosModules.common", "modules-nixos/common.nix"),
+            ("self.nixosModules.common", "nixosModules/common.nix"),
+            (
+                "self.nixosModules.common",
+                "nixos-modules/common/default.nix",
             ),
         ] {
             let d0 = tempfile::tempdir().expect("tempdir");

@@ -3704,9 +3704,23 @@ impl Walker {
         };
         let Some(arg) = args.last() else { return };
         self.scope = ancestor_scope(apply.syntax());
+        // `mkSystem name system modules` with `modules` bound by a `let` around the call (in
+        // the function mapped over the hosts): the bound list, read in its own scope.
+        let bound = match unparen(arg) {
+            ast::Expr::Ident(i) => ident_text(&i).and_then(|n| match lookup(&self.scope, &n) {
+                Found::Expr(x, idx) => module_list_arg(&head_name, &x).map(|x| (x, idx)),
+                _ => None,
+            }),
+            _ => None,
+        };
         let modules = self
             .find_modules_attr(arg, 0)
-            .or_else(|| module_list_arg(&head_name, arg));
+            .or_else(|| module_list_arg(&head_name, arg))
+            .or_else(|| {
+                let (x, idx) = bound?;
+                self.scope.truncate(idx + 1);
+                Some(x)
+            });
         let Some(modules) = modules else {
             self.scope.clear();
             return;
