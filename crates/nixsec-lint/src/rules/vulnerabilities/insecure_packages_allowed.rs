@@ -24,7 +24,7 @@ impl LintRule for InsecurePackagesAllowed {
             &["environment", "sessionVariables", "NIXPKGS_ALLOW_INSECURE"],
         ]
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         match a.path[2].as_str() {
             "permittedInsecurePackages" => match &a.value.v {
                 Value::List(items) if items.is_empty() => {}
@@ -32,7 +32,12 @@ impl LintRule for InsecurePackagesAllowed {
                     // One finding per package: several versions of one package (a kernel
                     // module pinned to each kernel) are one thing to take out.
                     let mut packages: Vec<(String, Vec<&crate::value::Val>)> = Vec::new();
-                    for i in items {
+                    // An element passed on from elsewhere (`extra ++ [ "a" ]`) is judged where
+                    // it is written.
+                    for i in items
+                        .iter()
+                        .filter(|i| matches!(i.v, Value::Str(_) | Value::Interp(_)))
+                    {
                         let name = package_name(i.v.as_str().unwrap_or_default());
                         match packages
                             .iter_mut()
@@ -66,7 +71,18 @@ impl LintRule for InsecurePackagesAllowed {
                         out.push(hit.when(first.cond.as_deref()));
                     }
                 }
-                _ => out.push(Hit::new(a.value.range, "insecure packages allowed")),
+                // A list computed here from names of packages (`[ "a" ] ++ extra`): some are
+                // allowed. One passed on from elsewhere (`cfg.permittedInsecurePackages or
+                // [ ]`, devenv's generated flake) names none: it is judged where it is written.
+                _ => {
+                    let text = cx
+                        .src
+                        .get(usize::from(a.value.range.start())..usize::from(a.value.range.end()))
+                        .unwrap_or_default();
+                    if text.contains('"') {
+                        out.push(Hit::new(a.value.range, "insecure packages allowed"));
+                    }
+                }
             },
             "allowInsecurePredicate" => {
                 if !matches!(a.value.v, Value::Null) {
@@ -143,6 +159,18 @@ mod tests {
         // Home-manager modules can set nixpkgs.config too.
         assert_eq!(hits(r#"{ home.stateVersion = "x"; nixpkgs.config.permittedInsecurePackages = [ "a" ]; }"#, ID).len(), 1);
         assert!(hits("{ nixpkgs.config.permittedInsecurePackages = [ ]; }", ID).is_empty());
+        // Computed here from package names: reported; passed on from elsewhere (devenv's
+        // generated flake, a module's own option): judged where the list is written.
+        assert_eq!(
+            hits(r#"{ extra, ... }: { nixpkgs.config.permittedInsecurePackages = extra ++ [ "a-1" ]; }"#, ID).len(),
+            1
+        );
+        for passed in [
+            "{ devenv, ... }: { nixpkgs.config.permittedInsecurePackages = devenv.nixpkgs.permittedInsecurePackages or devenv.permittedInsecurePackages or [ ]; }",
+            "{ config, ... }: { nixpkgs.config.permittedInsecurePackages = config.my.insecure; }",
+        ] {
+            assert!(hits(passed, ID).is_empty(), "{passed}");
+        }
         assert!(hits("{ nixpkgs.config.allowUnfree = true; }", ID).is_empty());
     }
 
