@@ -17,6 +17,18 @@ const SANDBOX: &[&str] = &[
     "CapabilityBoundingSet",
 ];
 
+/// A systemd boolean written off: `false`, `"false"`, `"no"`, `"0"`, `"off"`.
+fn switched_off(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => !b,
+        Value::Str(s) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "false" | "no" | "0" | "off"
+        ),
+        _ => false,
+    }
+}
+
 /// True for a command assignment: `script` or `serviceConfig.ExecStart`.
 fn is_command(a: &Assignment) -> bool {
     a.path.len() >= 4
@@ -93,7 +105,9 @@ impl LintRule for RootServiceUnsandboxed {
                         _ => sandboxed = true,
                     },
                     "DynamicUser" => sandboxed |= b.value.v.as_bool() != Some(false),
-                    k if SANDBOX.contains(&k) => sandboxed = true,
+                    // A switch written off (`ProtectSystem = false`, `PrivateTmp = "no"`)
+                    // sandboxes nothing.
+                    k if SANDBOX.contains(&k) => sandboxed |= !switched_off(&b.value.v),
                     _ => {}
                 },
                 _ => {}
@@ -172,6 +186,15 @@ mod tests {
         assert_eq!(
             hits(
                 "{ systemd.services.x = { script = \"a\"; serviceConfig.ExecStart = \"b\"; }; }",
+                ID
+            )
+            .len(),
+            1
+        );
+        // Every sandboxing switch written off sandboxes nothing.
+        assert_eq!(
+            hits(
+                "{ systemd.services.eset.serviceConfig = {\n  ExecStart = \"/opt/eset/agent\";\n  User = \"root\";\n  NoNewPrivileges = false;\n  PrivateTmp = false;\n  ProtectSystem = false;\n  ProtectHome = \"no\";\n};\n}",
                 ID
             )
             .len(),
