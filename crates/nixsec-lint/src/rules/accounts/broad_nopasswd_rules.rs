@@ -137,11 +137,14 @@ impl LintRule for BroadNopasswdRules {
             &["security", "doas", "extraRules"],
             &["security", "sudo", "extraConfig"],
             &["security", "sudo-rs", "extraConfig"],
+            // The whole sudoers file, written in place of NixOS's.
+            &["security", "sudo", "configFile"],
+            &["security", "sudo-rs", "configFile"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let tool = a.path[1].as_str();
-        if a.path[2] == "extraConfig" {
+        if a.path[2] == "extraConfig" || a.path[2] == "configFile" {
             self.check_text(a, cx, out);
             return;
         }
@@ -340,6 +343,13 @@ mod tests {
         );
         let commented = "{ security.sudo.extraConfig = \"# %wheel ALL=(ALL) NOPASSWD: ALL\"; }";
         assert!(hits(commented, ID).is_empty());
+        // The whole sudoers file written in place of NixOS's.
+        let file =
+            "{\n  security.sudo.configFile = ''\n    ves ALL=(ALL:ALL) NOPASSWD: ALL\n  '';\n}";
+        assert_eq!(
+            hits(file, ID),
+            [h("ves ALL=(ALL:ALL) NOPASSWD: ALL", 3, Medium)]
+        );
     }
 
     #[test]
