@@ -79,7 +79,7 @@ impl LintRule for InsecurePackagesAllowed {
                         .src
                         .get(usize::from(a.value.range.start())..usize::from(a.value.range.end()))
                         .unwrap_or_default();
-                    if text.contains('"') {
+                    if names_a_package(text) {
                         out.push(Hit::new(a.value.range, "insecure packages allowed"));
                     }
                 }
@@ -108,6 +108,17 @@ impl LintRule for InsecurePackagesAllowed {
             }
         }
     }
+}
+
+/// A list written here with a string in it (`extra ++ [ "a-1" ]`, `lib.optionals c [ "a" ]`),
+/// not a quoted attribute name of a value passed on (`devenv.per-platform."${system}".x or
+/// [ ]`).
+fn names_a_package(text: &str) -> bool {
+    text.split('[').skip(1).any(|rest| {
+        rest.split(']')
+            .next()
+            .is_some_and(|inside| inside.contains('"'))
+    })
 }
 
 /// The package's name without its version (`broadcom-sta-6.30.223.271-57-6.16.3` ->
@@ -168,6 +179,7 @@ mod tests {
         for passed in [
             "{ devenv, ... }: { nixpkgs.config.permittedInsecurePackages = devenv.nixpkgs.permittedInsecurePackages or devenv.permittedInsecurePackages or [ ]; }",
             "{ config, ... }: { nixpkgs.config.permittedInsecurePackages = config.my.insecure; }",
+            r#"{ devenv, targetSystem, ... }: { nixpkgs.config.permittedInsecurePackages = devenv.nixpkgs.per-platform."${targetSystem}".permittedInsecurePackages or devenv.nixpkgs.permittedInsecurePackages or [ ]; }"#,
         ] {
             assert!(hits(passed, ID).is_empty(), "{passed}");
         }
