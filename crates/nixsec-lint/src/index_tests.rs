@@ -624,6 +624,47 @@ fn green_parameters_are_the_syntax_ones() {
     assert!(seen >= 5, "{seen} functions");
 }
 
+/// The green-tree reading of an application's head names the head the syntax tree does, and
+/// the green walk of `scan` materialises the very syntax node it stands on.
+#[test]
+fn green_heads_are_the_syntax_ones() {
+    let src = "[ (f a) (f a b) (lib.nixosSystem { }) ((mkHost \"a\") { }) (((g)) x) \
+               ((x: x) 1) ({ a = 1; }.a 2) (a.b or c d) (a.${b} c) (a.\"b\" c) (import ./x { }) \
+               (inputs.nixpkgs.lib.nixosSystem { modules = [ ]; }) ((f a).b c) (or 1) ]";
+    let root = rnix::Root::parse(src).tree();
+    let mut seen = 0;
+    for node in root.syntax().descendants() {
+        let Some(apply) = ast::Apply::cast(node.clone()) else {
+            continue;
+        };
+        seen += 1;
+        let syntax = apply_head_token(&apply);
+        match green_head_text(node.green()) {
+            Some("") => assert!(syntax.is_none(), "{node}: {syntax:?}"),
+            Some(t) => assert_eq!(syntax.as_ref().map(|t| t.text()), Some(t), "{node}"),
+            None => {}
+        }
+    }
+    assert!(seen >= 14, "{seen} applications");
+    // Every node the green walk passes is materialised as itself.
+    let mut frames = vec![GreenFrame::new(root.syntax().green(), 0.into())];
+    let mut reds = vec![root.syntax().clone()];
+    let mut made = 0;
+    while let Some(top) = frames.last_mut() {
+        let Some((child, at, _)) = top.next_node() else {
+            frames.pop();
+            reds.truncate(frames.len());
+            continue;
+        };
+        frames.push(GreenFrame::new(child, at));
+        let red = materialize(&frames, &mut reds).expect("materialised");
+        assert!(std::ptr::eq(red.green(), child), "{red}");
+        assert_eq!(red.text_range(), TextRange::at(at, child.text_len()));
+        made += 1;
+    }
+    assert_eq!(made, root.syntax().descendants().count() - 1);
+}
+
 /// Names bound by `let`, `rec` and `inherit`, found on the green tree.
 #[test]
 fn let_bindings_are_found_on_the_green_tree() {
