@@ -289,6 +289,29 @@ fn holds(path: &[String]) -> Holds {
     Holds::Other
 }
 
+/// Options whose NixOS module writes the path with `toString`, naming the file rather than
+/// copying it: a systemd unit's settings (`serviceConfig.EnvironmentFile = /run/x.env`, rendered
+/// by `attrsToSection`) and an OCI container's `environmentFiles` (`--env-file` through
+/// `escapeShellArg`).
+fn names_file_in_place(path: &[String]) -> bool {
+    let is = |p: &[&str]| path_matches(path, p);
+    is(&[
+        "virtualisation",
+        "oci-containers",
+        "containers",
+        "*",
+        "environmentFiles",
+    ]) || (path.len() == 5
+        && path[0] == "systemd"
+        && path[1] == "services"
+        && path[3] == "serviceConfig")
+        || (path.len() == 6
+            && path[0] == "systemd"
+            && path[1] == "user"
+            && path[2] == "services"
+            && path[4] == "serviceConfig")
+}
+
 /// The file name of a path as written.
 fn file_name(p: &str) -> &str {
     p.trim_end_matches('/').rsplit('/').next().unwrap_or(p)
@@ -471,6 +494,15 @@ fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> 
             OriginKind::Path(p)
             | OriginKind::Interpolated(p)
             | OriginKind::Copied { path: p, .. } => {
+                // An absolute path literal given to an option whose module only names the file
+                // (`toString`, as systemd's unit sections and oci-containers' `--env-file` do)
+                // is read in place, not copied.
+                if matches!(o.kind, OriginKind::Path(_))
+                    && p.starts_with('/')
+                    && names_file_in_place(&a.path)
+                {
+                    continue;
+                }
                 let flagged = match holds {
                     Holds::Secret | Holds::Env => !public(p) && !encrypted(p),
                     Holds::File => {
@@ -792,6 +824,22 @@ in {
                 ID
             ),
             [h("./initrd_host_key", 1, High)]
+        );
+        // A unit or a container names an absolute path in place, but a path of the
+        // repository is in the store with it.
+        assert_eq!(
+            hits(
+                r#"{ systemd.services.app.serviceConfig.EnvironmentFile = ./app.env; }"#,
+                ID
+            ),
+            [h("./app.env", 1, High)]
+        );
+        assert_eq!(
+            hits(
+                r#"{ virtualisation.oci-containers.containers.db.environmentFiles = [ ./db.env ]; }"#,
+                ID
+            ),
+            [h("./db.env", 1, High)]
         );
     }
 
@@ -1138,6 +1186,10 @@ let tok = builtins.readFile ./secrets/relay-token; in {
             r#"{ age.secrets = { db = { file = ./secrets/db.age; owner = "db"; }; }; }"#,
             r#"{ sops.defaultSopsFile = ./secrets/secrets.yaml; }"#,
             r#"{ sops.secrets.db.sopsFile = ./secrets/db.yaml; }"#,
+            // Named in place by `toString` (a unit's settings, a container's `--env-file`).
+            r#"{ systemd.services.app.serviceConfig.EnvironmentFile = /run/secrets/app.env; }"#,
+            r#"{ systemd.user.services.app.serviceConfig.EnvironmentFile = /home/me/.secrets/app.env; }"#,
+            r#"{ virtualisation.oci-containers.containers.db.environmentFiles = [ /home/me/containers/db/.env ]; }"#,
             // A module's own option given a sops file, and sops files by their names.
             r#"{ features.nixos.headscale.sopsSecretsFile = ./secrets.yaml; }"#,
             r#"{ services.foo.secretsFile = ./secrets.sops.yaml; }"#,
