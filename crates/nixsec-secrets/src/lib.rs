@@ -280,9 +280,11 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         || repeated_chunk(&l)
 }
 
-/// A value that is one chunk of up to 8 characters repeated at least three times.
+/// A value of 8 characters or more that is one chunk of up to 8 characters repeated at least
+/// three times (`abcd1234abcd1234`). A shorter one (`hbhbhb`, `121212`) is a weak password, as
+/// real as any other.
 fn repeated_chunk(l: &str) -> bool {
-    repeated_chunk_upto(l, 8)
+    l.len() >= 8 && repeated_chunk_upto(l, 8)
 }
 
 /// A chunk of 2 to `max` characters repeated at least three times in a row, the repetition

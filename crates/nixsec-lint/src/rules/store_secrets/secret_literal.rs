@@ -1364,6 +1364,9 @@ let tok = "{GH}"; in
             r#"{ services.mongodb.initialRootPassword = "root"; }"#,
             r#"{ services.nginx.virtualHosts."a.example".basicAuth = { foo = "bar"; }; }"#,
             r#"{ services.nginx.virtualHosts."a.example".locations."/".basicAuth.alice = "l3tme1n"; }"#,
+            // A short value made of one chunk repeated is a weak password, not a stand-in.
+            r#"{ services.murmur.password = "hbhbhb"; }"#,
+            r#"{ services.minecraft-servers.servers.lobby.serverProperties."rcon.password" = "121212"; }"#,
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
