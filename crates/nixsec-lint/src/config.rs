@@ -671,6 +671,27 @@ impl<'a> Resolver<'a> {
                 }
             }
             ModuleRef::External(t, range) => out.push(Target::External(t.clone(), *range)),
+            ModuleRef::Entry(file, name, _) => {
+                let before = out.len();
+                if let Some(j) = self
+                    .resolve_from(&self.files[from].path, file)
+                    .and_then(|t| self.file_of(&t))
+                {
+                    for (n, r2) in &self.files[j].index.exports {
+                        if n == name {
+                            self.resolve(j, r2, out, depth + 1);
+                        }
+                    }
+                }
+                if out.len() == before {
+                    out.push(Target::Missing(
+                        format!("{file}.{name}"),
+                        format!(
+                            "`{name}` of {file} (from `{shown}`: not found in the given paths)"
+                        ),
+                    ));
+                }
+            }
         }
     }
 
@@ -1730,6 +1751,85 @@ mod tests {
         assert!(
             !got.iter().any(|x| x.0 == "NIX-078" || x.0 == "NIX-079"),
             "{got:?}"
+        );
+    }
+
+    /// A host record (a file whose value names a host's modules, turned into a system by a
+    /// helper elsewhere) builds the host from its lists, with entries of an imported set of
+    /// profiles written `with profiles; [ base ]` or `profiles.ssh`; a home-manager-only record
+    /// builds none.
+    #[test]
+    fn host_records_build_hosts_from_their_module_lists() {
+        for profiles in [
+            "profiles = with nixosProfiles; [ base ssh ];",
+            "profiles = [ nixosProfiles.base nixosProfiles.ssh ];",
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "nixos/profiles/default.nix",
+                "{\n  base = ./base.nix;\n  ssh = ./ssh.nix;\n}\n",
+            );
+            write(
+                root,
+                "nixos/profiles/base.nix",
+                "{ networking.firewall.enable = true; }\n",
+            );
+            write(
+                root,
+                "nixos/profiles/ssh.nix",
+                "{\n  services.openssh.settings = { PermitRootLogin = \"no\"; PasswordAuthentication = false; KbdInteractiveAuthentication = false; };\n}\n",
+            );
+            write(
+                root,
+                "nixos/hosts/a/default.nix",
+                &format!("{{ inputs }}: let\n  nixosProfiles = import ../../profiles/default.nix;\nin {{\n  system = \"x86_64-linux\";\n  kind = \"nixos\";\n  {profiles}\n  modules = [ ./system.nix ];\n  users.alice.home.modules = [ ];\n}}\n"),
+            );
+            write(
+                root,
+                "nixos/hosts/a/system.nix",
+                "{\n  system.stateVersion = \"25.05\";\n  services.openssh.enable = true;\n}\n",
+            );
+            let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+            let host = out
+                .configurations
+                .iter()
+                .find(|c| c.entry_point.ends_with("nixos/hosts/a/default.nix#host"))
+                .unwrap_or_else(|| panic!("{profiles}: {:?}", out.configurations));
+            assert!(
+                host.modules
+                    .iter()
+                    .any(|m| m.ends_with("nixos/profiles/ssh.nix")),
+                "{profiles}: {host:?}"
+            );
+            assert!(
+                !defaults(root)
+                    .iter()
+                    .any(|x| x.0 == "NIX-078" || x.0 == "NIX-079"),
+                "{profiles}"
+            );
+        }
+        // A home-manager-only record is no NixOS host.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "hosts/h/default.nix",
+            "{\n  system = \"x86_64-linux\";\n  kind = \"home\";\n  modules = [ ./home.nix ];\n}\n",
+        );
+        write(
+            root,
+            "hosts/h/home.nix",
+            "{ home.stateVersion = \"25.05\"; }\n",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        assert!(
+            !out.configurations
+                .iter()
+                .any(|c| c.entry_point.ends_with("#host")),
+            "{:?}",
+            out.configurations
         );
     }
 

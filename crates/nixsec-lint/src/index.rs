@@ -201,6 +201,10 @@ pub enum ModuleRef {
     /// One of this flake's own modules: `self.nixosModules.NAME`, `inputs.self...`,
     /// `outputs.nixosModules.NAME`, `config.flake.nixosModules.NAME`.
     Flake(String, TextRange),
+    /// The entry NAME of the set of modules another file is (`profiles = import
+    /// ../profiles;` then `with profiles; [ base ]` or `profiles.base`): the file's path as
+    /// written, and NAME.
+    Entry(String, String, TextRange),
 }
 
 /// One module of a file: the file itself, or a module written inline in a flake.
@@ -342,6 +346,7 @@ impl FileIndex {
             let is_module = w.module_root(&e);
             w.out.modules[0].is_module = is_module;
             w.top_exports(&e);
+            w.host_record(&e);
             w.nixops_network(&e, src);
         }
         w.scan(root.syntax(), src);
@@ -414,6 +419,9 @@ enum Frame {
     /// `with config.flake.modules.nixos;` (or `self.nixosModules`, `...darwin`): a free name
     /// below is one of this flake's modules (true for nix-darwin's).
     WithFlakeModules(bool),
+    /// `with profiles;` where `profiles = import ../profiles;`: a free name below is an entry
+    /// of that file's set of modules (its path as written).
+    WithFile(String),
     /// A function parameter bound to a known value while one call is followed
     /// (`map (n: ./hosts/${n}) [ "a" "b" ]`, `genAttrs [ "a" ] (n: ...)`).
     Bound(String, Val),
@@ -437,7 +445,7 @@ fn lookup(scope: &[Frame], name: &str) -> Found {
     'frames: while end > 0 {
         for i in (0..end).rev() {
             match &scope[i] {
-                Frame::With | Frame::WithFlakeModules(_) => {}
+                Frame::With | Frame::WithFlakeModules(_) | Frame::WithFile(_) => {}
                 Frame::Params(l) => {
                     if binds_param(l, name) {
                         return Found::Opaque;
@@ -2652,7 +2660,11 @@ impl Walker {
             }
             ast::Expr::With(w) => {
                 if let Some(body) = w.body() {
-                    self.scope.push(with_frame(w));
+                    let frame = match w.namespace().and_then(|n| self.imported_file(&n, depth)) {
+                        Some(p) => Frame::WithFile(p),
+                        None => with_frame(w),
+                    };
+                    self.scope.push(frame);
                     self.module_list(&body, out, cx, depth + 1);
                     self.scope.pop();
                 }
@@ -2662,6 +2674,139 @@ impl Walker {
             // Nix, but `modules = common;` is often a list bound elsewhere).
             _ => self.module_item(e, out, cx, depth + 1),
         }
+    }
+
+    /// The file an expression imports whole (`import ../profiles`, or a name bound to that):
+    /// its path as written.
+    fn imported_file(&self, e: &ast::Expr, depth: u32) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match unparen(e) {
+            ast::Expr::Apply(a) => match wrapper(&a) {
+                Some(Wrap::Import(x)) => match unparen(&x) {
+                    ast::Expr::PathRel(_) => self
+                        .path_template(&x, depth + 1)
+                        .filter(|p| !p.contains("${")),
+                    _ => None,
+                },
+                _ => None,
+            },
+            ast::Expr::Ident(i) => {
+                let name = ident_text(&i)?;
+                match lookup(&self.scope, &name) {
+                    Found::Expr(x, _) => self.imported_file(&x, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// `profiles.base` where `profiles` is a file imported whole: the file and the entry.
+    fn file_entry(&self, e: &ast::Expr, depth: u32) -> Option<(String, String)> {
+        let ast::Expr::Select(s) = unparen(e) else {
+            return None;
+        };
+        if s.default_expr().is_some() {
+            return None;
+        }
+        let mut attrs = s.attrpath()?.attrs();
+        let name = attr_ident(&attrs.next()?)?;
+        if attrs.next().is_some() {
+            return None;
+        }
+        Some((self.imported_file(&s.expr()?, depth + 1)?, name))
+    }
+
+    /// A host record: a file whose value is a set naming a host's modules (`{ system =
+    /// "x86_64-linux"; profiles = with profiles; [ base ]; modules = [ ./system.nix ]; }`),
+    /// that a helper of the repository turns into a system. Its module lists make one system.
+    fn host_record(&mut self, e: &ast::Expr) {
+        let Some(ast::Expr::AttrSet(set)) = under_functions_and_lets(e) else {
+            return;
+        };
+        let mut lists: Vec<ast::Expr> = Vec::new();
+        let (mut has_modules, mut hostish) = (false, false);
+        let mut kind = ModuleKind::NixOS;
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let mut attrs = ap.attrs();
+            let Some(name) = attrs.next().and_then(|a| attr_ident(&a)) else {
+                continue;
+            };
+            let nested = attrs.next().is_some();
+            // A module (`imports`, `config`, `options`), not a record; NixOS has no top-level
+            // option named `modules`, so a record's `users` or `system` are its own.
+            if matches!(name.as_str(), "imports" | "config" | "options") {
+                return;
+            }
+            if nested {
+                continue;
+            }
+            let text = |v: &ast::Expr| match unparen(v) {
+                ast::Expr::Str(s) => {
+                    Some(s.syntax().text().to_string().trim_matches('"').to_string())
+                }
+                _ => None,
+            };
+            match name.as_str() {
+                "modules" => {
+                    has_modules = true;
+                    lists.push(v);
+                }
+                "profiles" | "hardwareModules" | "extraModules" | "externalModules" => {
+                    hostish = true;
+                    lists.push(v);
+                }
+                "system" | "hostname" | "hostName" => {
+                    hostish = true;
+                    if text(&v).is_some_and(|t| t.contains("darwin")) {
+                        kind = ModuleKind::Darwin;
+                    }
+                }
+                "kind" => match text(&v).as_deref() {
+                    Some("nixos") => hostish = true,
+                    Some("darwin") => {
+                        hostish = true;
+                        kind = ModuleKind::Darwin;
+                    }
+                    // A home-manager or system-manager host: no NixOS system.
+                    Some(_) => return,
+                    None => {}
+                },
+                _ => {}
+            }
+        }
+        if !(has_modules && hostish) {
+            return;
+        }
+        self.scope = ancestor_scope(set.syntax());
+        let mut refs = Vec::new();
+        for l in &lists {
+            self.module_list(l, &mut refs, ListCx::System, 0);
+        }
+        self.scope.clear();
+        let local = refs.iter().any(|r| {
+            matches!(
+                r,
+                ModuleRef::Path(..) | ModuleRef::Entry(..) | ModuleRef::Rooted(..)
+            )
+        });
+        if !local {
+            return;
+        }
+        self.out.systems.push(SystemDecl {
+            name: "host".to_string(),
+            kind,
+            modules: refs,
+            range: set.syntax().text_range(),
+            helper: false,
+            convention: None,
+            builder: "record".to_string(),
+        });
     }
 
     /// A function call in a module list: `lib.optionals c [ ... ]`, `lib.flatten [ ... ]`,
@@ -2975,7 +3120,10 @@ impl Walker {
                     .or_else(|| self.selected_flake_module(item))
                 {
                     Some(name) => out.push(ModuleRef::Flake(name, range)),
-                    None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+                    None => match self.file_entry(item, depth) {
+                        Some((file, name)) => out.push(ModuleRef::Entry(file, name, range)),
+                        None => out.push(ModuleRef::External(node_snippet(item.syntax()), range)),
+                    },
                 }
             }
             ast::Expr::Apply(a) => match wrapper(a) {
@@ -2995,6 +3143,10 @@ impl Walker {
                         }
                         _ => out.push(ModuleRef::External(name, range)),
                     },
+                    Found::Free if with_file(&self.scope).is_some() => {
+                        let file = with_file(&self.scope).unwrap_or_default().to_string();
+                        out.push(ModuleRef::Entry(file, name, range));
+                    }
                     Found::Free => match with_flake_modules(&self.scope) {
                         Some(true) => out.push(ModuleRef::Flake(format!("darwin:{name}"), range)),
                         Some(false) => out.push(ModuleRef::Flake(name, range)),
@@ -3300,12 +3452,25 @@ fn with_frame(w: &ast::With) -> Frame {
     }
 }
 
+/// The innermost `with` of the scope, when it is a file's set of modules: that file's path.
+fn with_file(scope: &[Frame]) -> Option<&str> {
+    scope
+        .iter()
+        .rev()
+        .find_map(|f| match f {
+            Frame::WithFile(p) => Some(Some(p.as_str())),
+            Frame::With | Frame::WithFlakeModules(_) => Some(None),
+            _ => None,
+        })
+        .flatten()
+}
+
 /// The innermost `with` of the scope, when it is this flake's module set: true for
 /// nix-darwin's.
 fn with_flake_modules(scope: &[Frame]) -> Option<bool> {
     scope.iter().rev().find_map(|f| match f {
         Frame::WithFlakeModules(d) => Some(Some(*d)),
-        Frame::With => Some(None),
+        Frame::With | Frame::WithFile(_) => Some(None),
         _ => None,
     })?
 }

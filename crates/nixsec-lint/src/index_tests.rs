@@ -359,6 +359,7 @@ fn imports_are_recorded() {
             ModuleRef::Dir(t, _) => format!("dir {t}"),
             ModuleRef::Rooted(t, _) => format!("rooted {t}"),
             ModuleRef::Flake(t, _) => format!("flake {t}"),
+            ModuleRef::Entry(f, n, _) => format!("entry {n} of {f}"),
         })
         .collect();
     assert_eq!(
