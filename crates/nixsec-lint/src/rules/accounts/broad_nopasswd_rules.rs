@@ -2,7 +2,7 @@
 
 use nixsec_core::Severity;
 
-use crate::index::Assignment;
+use crate::index::{Assignment, ModuleKind};
 use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::{Val, Value};
 
@@ -130,6 +130,10 @@ fn has_nopasswd(v: Option<&Val>) -> bool {
 }
 
 impl LintRule for BroadNopasswdRules {
+    /// nix-darwin writes `security.sudo.extraConfig` into macOS's sudoers too.
+    fn kinds(&self) -> &'static [ModuleKind] {
+        &[ModuleKind::NixOS, ModuleKind::Darwin]
+    }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
             &["security", "sudo", "extraRules"],
@@ -343,6 +347,9 @@ mod tests {
         );
         let commented = "{ security.sudo.extraConfig = \"# %wheel ALL=(ALL) NOPASSWD: ALL\"; }";
         assert!(hits(commented, ID).is_empty());
+        // nix-darwin's sudoers too.
+        let darwin = "{ lib, ... }: {\n  system.defaults.dock.autohide = true;\n  security.sudo.extraConfig = lib.mkDefault ''\n    %admin ALL=(ALL) NOPASSWD: ALL\n  '';\n}";
+        assert_eq!(hits(darwin, ID).len(), 1);
         // The whole sudoers file written in place of NixOS's.
         let file =
             "{\n  security.sudo.configFile = ''\n    ves ALL=(ALL:ALL) NOPASSWD: ALL\n  '';\n}";
