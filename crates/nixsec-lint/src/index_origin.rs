@@ -379,7 +379,18 @@ impl Walker {
         match (func, args.as_slice()) {
             (f, [arg]) if READERS.contains(&f) => Some(OriginKind::Read {
                 func: name.clone(),
-                path: self.path_text(arg, scope, depth + 1)?.0,
+                // A file named by a value of another file (`readFile
+                // CONFIG.SECRET_FILE` with `CONFIG = import ../config.nix`) is read all the
+                // same: named as written.
+                path: match self.path_text(arg, scope, depth + 1) {
+                    Some((p, _)) => p,
+                    None => match unparen(arg) {
+                        x @ (ast::Expr::Select(_) | ast::Expr::Ident(_)) => {
+                            crate::value::snippet(&x.syntax().text().to_string())
+                        }
+                        _ => return None,
+                    },
+                },
             }),
             (f, [arg]) if PARSERS.contains(&f) => match self.origin_kind(arg, scope, depth + 1)? {
                 k @ OriginKind::Read { .. } => Some(k),

@@ -977,6 +977,20 @@ in {
             ),
             [h("builtins.readFile ./secrets/api-key", 1, High)]
         );
+        // A file named by a value of another file is read all the same.
+        assert_eq!(
+            hits(
+                r#"let CONFIG = import ../config.nix; in { services.mattermost.settings.GitLabSettings.Secret = builtins.readFile CONFIG.AUTHENTIK_SECRET_FILE; }"#,
+                ID
+            ),
+            [h("builtins.readFile CONFIG.AUTHENTIK_SECRET_FILE", 1, High)]
+        );
+        // A file named so read into a setting that is no secret is not one.
+        assert!(hits(
+            r#"{ cfg, ... }: { services.foo.settings.motd = builtins.readFile cfg.motdFile; }"#,
+            ID
+        )
+        .is_empty());
         // An attribute of an imported secrets file, through `let`, given to an option that
         // holds a secret or a program: what the file keeps out of the repository lands in the
         // store. A host name or a port kept there is not the secret part of it.
