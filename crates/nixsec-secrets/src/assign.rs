@@ -465,7 +465,8 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
         ke -= 1;
     }
     let key = std::str::from_utf8(&line[ks..ke]).ok()?.to_string();
-    if in_template_action(&line[..ks]) || shell_variable(&key) {
+    if in_template_action(&line[..ks]) || shell_variable(&key) || command_substitution(&line[..ks])
+    {
         return None;
     }
     let class = classify(&key)?;
@@ -487,6 +488,13 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
             quoted,
         },
     ))
+}
+
+/// The name opens a shell command substitution (`X=$(get_secret_value "ns" "name")`,
+/// `` `read_secret db` ``): it is a command run with arguments, not an assignment.
+fn command_substitution(before: &[u8]) -> bool {
+    let t = before.trim_ascii_end();
+    t.ends_with(b"$(") || t.ends_with(b"`")
 }
 
 /// An OpenPGP key's ID or fingerprint as gpg and git write it: 8, 16 or 40 hex digits, maybe

@@ -640,7 +640,10 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         || container_secret_ref(text)
         || normalized_ends_with(lit.key, b"chat")
         || prose_key(lit.key)
+        || normalized_ends_with(lit.key, b"image")
     {
+        // A container image (`gitlab/gitlab-ce:18.6.2-ce.0`) names a registry, a
+        // repository and a tag: no secret.
         return Vec::new();
     }
     // Written in place under a name that says what it is.
@@ -1136,6 +1139,31 @@ let tok = "{GH}"; in
         ] {
             none(src);
         }
+    }
+
+    /// A container image's name and tag, and a shell command substitution whose command is
+    /// named for a secret, hold none.
+    #[test]
+    fn images_and_command_substitutions() {
+        for src in [
+            r#"{ virtualisation.oci-containers.containers.gitlab.image = "gitlab/gitlab-ce:18.6.2-ce.0"; }"#,
+            r#"{ virtualisation.oci-containers.containers.r.image = "myoung34/github-runner:2.335.1-ubuntu-noble"; }"#,
+            r#"let ns = "authentik"; in { systemd.services.x.script = ''
+  EXISTING=$(get_secret_value "${ns}" "authentik-setup-credentials" "TOKEN")
+  OTHER=`read_password "${ns}"`
+''; }"#,
+        ] {
+            none(src);
+        }
+        // An assignment in the same script still is one.
+        assert_eq!(
+            hits(
+                "{ systemd.services.x.script = ''\n  X=$(get_secret_value a)\n  DB_PASSWORD=Xq7-vR2p-Lm9t\n''; }",
+                ID
+            )
+            .len(),
+            1
+        );
     }
 
     /// Names of Kubernetes secrets (Helm's `existingSecret*`), sops ciphertexts, the JDK's
