@@ -465,7 +465,12 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
         ke -= 1;
     }
     let key = std::str::from_utf8(&line[ks..ke]).ok()?.to_string();
-    if in_template_action(&line[..ks]) || shell_variable(&key) || command_substitution(&line[..ks])
+    // A name after a `/` is a part of a path or of an image reference
+    // (`gitlab/gitlab-ce:18.6.2-ce.0`, `/run/secrets/db_password`), not a key.
+    if (ks > 0 && line[ks - 1] == b'/')
+        || in_template_action(&line[..ks])
+        || shell_variable(&key)
+        || command_substitution(&line[..ks])
     {
         return None;
     }

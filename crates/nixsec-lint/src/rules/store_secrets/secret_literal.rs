@@ -640,10 +640,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         || container_secret_ref(text)
         || normalized_ends_with(lit.key, b"chat")
         || prose_key(lit.key)
-        || normalized_ends_with(lit.key, b"image")
     {
-        // A container image (`gitlab/gitlab-ce:18.6.2-ce.0`) names a registry, a
-        // repository and a tag: no secret.
         return Vec::new();
     }
     // Written in place under a name that says what it is.
