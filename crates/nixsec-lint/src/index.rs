@@ -609,6 +609,26 @@ impl<'a> GreenFrame<'a> {
     }
 }
 
+/// Walk the green tree under `root` in preorder, without making syntax nodes: `visit` gets the
+/// frames down to each node (the node last), its place among its parent's child nodes, and the
+/// syntax nodes made so far along the way ([`materialize`] makes the node's own on demand).
+fn green_walk(
+    root: &SyntaxNode,
+    mut visit: impl FnMut(&[GreenFrame<'_>], usize, &mut Vec<SyntaxNode>),
+) {
+    let mut frames: Vec<GreenFrame<'_>> = vec![GreenFrame::new(root.green(), 0.into())];
+    let mut reds: Vec<SyntaxNode> = vec![root.clone()];
+    while let Some(top) = frames.last_mut() {
+        let Some((child, at, nth)) = top.next_node() else {
+            frames.pop();
+            reds.truncate(frames.len());
+            continue;
+        };
+        frames.push(GreenFrame::new(child, at));
+        visit(&frames, nth, &mut reds);
+    }
+}
+
 /// The syntax node of the innermost frame, made from the nearest one already made (each
 /// level found by its range: one allocation per level).
 fn materialize(frames: &[GreenFrame<'_>], reds: &mut Vec<SyntaxNode>) -> Option<SyntaxNode> {
@@ -2726,6 +2746,9 @@ impl Walker {
         let Some(ast::Expr::AttrSet(set)) = under_functions_and_lets(e) else {
             return;
         };
+        let scope = ancestor_scope(set.syntax());
+        // A string value, written in place or bound to a name (`system = hostSystem;`).
+        let text = |v: &ast::Expr| self.eval(v, &scope, 0).v.as_str().map(str::to_string);
         let mut lists: Vec<ast::Expr> = Vec::new();
         let (mut has_modules, mut hostish) = (false, false);
         let mut kind = ModuleKind::NixOS;
@@ -2746,12 +2769,6 @@ impl Walker {
             if nested {
                 continue;
             }
-            let text = |v: &ast::Expr| match unparen(v) {
-                ast::Expr::Str(s) => {
-                    Some(s.syntax().text().to_string().trim_matches('"').to_string())
-                }
-                _ => None,
-            };
             match name.as_str() {
                 "modules" => {
                     has_modules = true;
@@ -2783,7 +2800,7 @@ impl Walker {
         if !(has_modules && hostish) {
             return;
         }
-        self.scope = ancestor_scope(set.syntax());
+        self.scope = scope;
         let mut refs = Vec::new();
         for l in &lists {
             self.module_list(l, &mut refs, ListCx::System, 0);
@@ -3751,15 +3768,10 @@ impl Walker {
         // The walk is made on the green tree, where a node costs no allocation; the syntax
         // node of a candidate is made only when the green tree says it may be one (most
         // calls are ordinary ones, most bindings plain options).
-        let mut frames: Vec<GreenFrame<'_>> = vec![GreenFrame::new(root.green(), 0.into())];
-        let mut reds: Vec<SyntaxNode> = vec![root.clone()];
-        while let Some(top) = frames.last_mut() {
-            let Some((child, at, nth)) = top.next_node() else {
-                frames.pop();
-                reds.truncate(frames.len());
-                continue;
+        green_walk(root, |frames, nth, reds| {
+            let Some(child) = frames.last().map(|f| f.node) else {
+                return;
             };
-            frames.push(GreenFrame::new(child, at));
             let kind = child.kind();
             let candidate = if kind == raw(SyntaxKind::NODE_APPLY) && (systems || insecure) {
                 // The outermost application of a head only (`f a b` is two Apply nodes).
@@ -3776,19 +3788,19 @@ impl Walker {
                             || (insecure && (t == "import" || t == "mkFlake"))
                     })
             } else if kind == raw(SyntaxKind::NODE_ATTRPATH_VALUE) && systems {
-                green_attr_scan_candidate(&frames, exports, hives)
+                green_attr_scan_candidate(frames, exports, hives)
             } else {
                 false
             };
             if !candidate {
-                continue;
+                return;
             }
-            let Some(node) = materialize(&frames, &mut reds) else {
-                continue;
+            let Some(node) = materialize(frames, reds) else {
+                return;
             };
             if let Some(apply) = ast::Apply::cast(node.clone()) {
                 if applies_further(&apply) {
-                    continue;
+                    return;
                 }
                 if systems {
                     self.system_call(&apply);
@@ -3799,7 +3811,7 @@ impl Walker {
             } else if let Some(apv) = ast::AttrpathValue::cast(node) {
                 self.attr_scan(&apv, exports, hives);
             }
-        }
+        });
     }
 
     /// `nixosSystem { modules = [ ... ]; }` and helpers taking a `modules` list.

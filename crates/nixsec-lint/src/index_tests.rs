@@ -648,21 +648,14 @@ fn green_heads_are_the_syntax_ones() {
     }
     assert!(seen >= 14, "{seen} applications");
     // Every node the green walk passes is materialised as itself.
-    let mut frames = vec![GreenFrame::new(root.syntax().green(), 0.into())];
-    let mut reds = vec![root.syntax().clone()];
     let mut made = 0;
-    while let Some(top) = frames.last_mut() {
-        let Some((child, at, _)) = top.next_node() else {
-            frames.pop();
-            reds.truncate(frames.len());
-            continue;
-        };
-        frames.push(GreenFrame::new(child, at));
-        let red = materialize(&frames, &mut reds).expect("materialised");
-        assert!(std::ptr::eq(red.green(), child), "{red}");
-        assert_eq!(red.text_range(), TextRange::at(at, child.text_len()));
+    green_walk(root.syntax(), |frames, _, reds| {
+        let Some(f) = frames.last() else { return };
+        let red = materialize(frames, reds).expect("materialised");
+        assert!(std::ptr::eq(red.green(), f.node), "{red}");
+        assert_eq!(red.text_range(), f.range());
         made += 1;
-    }
+    });
     assert_eq!(made, root.syntax().descendants().count() - 1);
 }
 

@@ -294,22 +294,18 @@ fn holds(path: &[String]) -> Holds {
 /// by `attrsToSection`) and an OCI container's `environmentFiles` (`--env-file` through
 /// `escapeShellArg`).
 fn names_file_in_place(path: &[String]) -> bool {
-    let is = |p: &[&str]| path_matches(path, p);
-    is(&[
-        "virtualisation",
-        "oci-containers",
-        "containers",
-        "*",
-        "environmentFiles",
-    ]) || (path.len() == 5
-        && path[0] == "systemd"
-        && path[1] == "services"
-        && path[3] == "serviceConfig")
-        || (path.len() == 6
-            && path[0] == "systemd"
-            && path[1] == "user"
-            && path[2] == "services"
-            && path[4] == "serviceConfig")
+    const IN_PLACE: &[&[&str]] = &[
+        &[
+            "virtualisation",
+            "oci-containers",
+            "containers",
+            "*",
+            "environmentFiles",
+        ],
+        &["systemd", "services", "*", "serviceConfig", "*"],
+        &["systemd", "user", "services", "*", "serviceConfig", "*"],
+    ];
+    IN_PLACE.iter().any(|p| path_matches(path, p))
 }
 
 /// The file name of a path as written.
