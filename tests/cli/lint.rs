@@ -414,6 +414,45 @@ fn imported_secrets_are_judged_where_they_are_written() {
     );
 }
 
+/// A secret file given as a path is copied into the store: reported unless the file in the
+/// repository is encrypted (an environment file of `openssl enc` ciphertexts, an age file),
+/// whatever its name.
+#[test]
+fn path_literals_of_encrypted_files_are_not_secrets_in_the_store() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("sealed.env"),
+        "# written by the secrets module\nTOKEN=U2FsdGVkX1/XlS/KZygPnjqevCDKQPUPCSLfX57KLQfrV7fJ==\nDB_PASSWORD=\"U2FsdGVkX1+vC4rpXCVoVohVOvFPIEjYqYl9fofQWpHgnmTNg7dg==\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("sealed.key"),
+        "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("clear.env"),
+        "TOKEN=U2FsdGVkX1/XlS/KZyg\nDB_PASSWORD=hunter2hunter2\n",
+    )
+    .expect("write");
+    // git-crypt: in the clear in a checkout that has the key, and so in the store.
+    std::fs::write(d.path().join("crypted.key"), b"\0GITCRYPT\0\x01\x02").expect("write");
+    std::fs::write(
+        d.path().join("app.nix"),
+        "{\n  services.a.environmentFile = ./sealed.env;\n  services.b.keyFile = ./sealed.key;\n  services.c.environmentFile = ./clear.env;\n  services.d.environmentFile = ./missing.env;\n  services.e.keyFile = ./crypted.key;\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-032")
+        .map(|f| f["line"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(lines, [4, 5, 6], "{v}");
+}
+
 /// `openPeerPorts = cfg.openFirewall;` where the module's `options.nix` declares `openFirewall`
 /// with `default = true`: the port is opened unless something sets the option.
 #[test]

@@ -395,9 +395,11 @@ enum Unread {
 }
 
 /// The tool that encrypted a file, by its first bytes: git-crypt (`\0GITCRYPT\0`), age (binary
-/// or armored), OpenPGP (armored).
-fn encrypted_by(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\0GITCRYPT\0") {
+/// or armored), OpenPGP (armored), `openssl enc` (`Salted__`, or its base64 `U2FsdGVkX1`).
+pub(crate) fn encrypted_by(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"Salted__") || bytes.starts_with(b"U2FsdGVkX1") {
+        Some("openssl")
+    } else if bytes.starts_with(b"\0GITCRYPT\0") {
         Some("git-crypt")
     } else if bytes.starts_with(b"age-encryption.org/v1\n")
         || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")

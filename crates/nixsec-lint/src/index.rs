@@ -2428,12 +2428,18 @@ fn self_relative_template(e: &ast::Expr) -> Option<String> {
 }
 
 /// An option whose value is a NixOS module, which may be written as a function:
-/// `containers.<n>.config`, `specialisation.<n>.configuration`.
+/// `containers.<n>.config`, `specialisation.<n>.configuration`, `virtualisation.vmVariant`
+/// (and `vmVariantWithBootLoader`), `image.modules.<n>`.
 fn module_valued(prefix: &[String]) -> bool {
-    matches!(
-        prefix,
-        [c, _, m] if (c == "containers" && m == "config") || (c == "specialisation" && m == "configuration")
-    )
+    match prefix {
+        [c, x, m] => {
+            (c == "containers" && m == "config")
+                || (c == "specialisation" && m == "configuration")
+                || (c == "image" && x == "modules")
+        }
+        [v, m] => v == "virtualisation" && (m == "vmVariant" || m == "vmVariantWithBootLoader"),
+        _ => false,
+    }
 }
 
 /// The top-level option namespaces of NixOS (and home-manager) itself: a module that sets

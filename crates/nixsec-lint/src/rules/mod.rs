@@ -59,6 +59,69 @@ impl FileCx<'_> {
         let p = crate::config::normalize(&dir.join(written));
         files.contains(&p) || files.contains(&p.join("default.nix"))
     }
+
+    /// True when `written` (a path as written in this file) is a file of the repository whose
+    /// content is encrypted: whole (age, OpenPGP, git-crypt, `openssl enc`, a sops document),
+    /// or line by line (an environment file of `NAME=` ciphertexts). A missing or unreadable
+    /// file is not known to be encrypted.
+    #[must_use]
+    pub fn encrypted_on_disk(&self, written: &str) -> bool {
+        let Some((_, dir)) = self.run else {
+            return false;
+        };
+        if written.starts_with('/') || written.starts_with('<') || written.contains("${") {
+            return false;
+        }
+        let p = crate::config::normalize(&dir.join(written));
+        let Ok(file) = std::fs::File::open(&p) else {
+            return false;
+        };
+        let mut bytes = Vec::new();
+        if std::io::Read::read_to_end(&mut std::io::Read::take(file, 256 << 10), &mut bytes)
+            .is_err()
+        {
+            return false;
+        }
+        encrypted_data(&bytes)
+    }
+}
+
+/// `bytes` (a data file's start) are encrypted when deployed: whole (age, OpenPGP, `openssl
+/// enc`), as a sops document, or as an environment file whose every value is a ciphertext.
+/// git-crypt is not: a checkout with the key holds the files in the clear, and that is what
+/// the store gets.
+#[must_use]
+pub fn encrypted_data(bytes: &[u8]) -> bool {
+    match crate::engine::encrypted_by(bytes) {
+        Some("git-crypt") => return false,
+        Some(_) => return true,
+        None => {}
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    // sops: every value `ENC[AES256_GCM,…]`, the document's `sops` metadata with its MAC.
+    if text.contains("ENC[AES256_GCM,") && text.contains("sops") {
+        return true;
+    }
+    let mut values = 0;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            return false;
+        };
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        if name.trim().is_empty()
+            || !(crate::engine::encrypted_by(value.as_bytes()).is_some()
+                || value.starts_with("ENC["))
+        {
+            return false;
+        }
+        values += 1;
+    }
+    values > 0
 }
 
 /// One problem a rule found at a place in the file being checked.

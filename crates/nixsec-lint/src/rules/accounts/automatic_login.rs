@@ -66,10 +66,13 @@ impl LintRule for AutomaticLogin {
             ],
             &["services", "greetd", "settings", "initial_session"],
             &["services", "greetd", "settings", "initial_session", "user"],
+            // Jovian NixOS (Steam Deck): the Steam session of `jovian.steam.user` at boot.
+            &["jovian", "steam", "autoStart"],
         ]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[
+            &["jovian", "steam", "user"],
             &["services", "displayManager", "autoLogin", "user"],
             &["services", "xserver", "displayManager", "autoLogin", "user"],
             &[
@@ -122,7 +125,10 @@ impl LintRule for AutomaticLogin {
             out.push(h);
             return;
         }
-        if a.path.last().is_some_and(|l| l == "enable") {
+        if a.path
+            .last()
+            .is_some_and(|l| l == "enable" || l == "autoStart")
+        {
             if a.value.v.as_bool() != Some(true) {
                 return;
             }
@@ -133,13 +139,19 @@ impl LintRule for AutomaticLogin {
             let who = cx
                 .index
                 .find(&user_path)
-                .find_map(|u| u.value.v.as_str().map(str::to_string));
+                .find_map(|u| u.value.v.as_str().map(str::to_string))
+                .filter(|u| !u.is_empty());
             let shown = who
                 .as_deref()
                 .map_or_else(|| "a user".to_string(), |u| format!("`{u}`"));
+            let what = if a.path[0] == "jovian" {
+                "Jovian's Steam session"
+            } else {
+                "the display manager"
+            };
             let mut h = Hit::new(
                 a.value.range,
-                format!("the display manager logs {shown} in automatically"),
+                format!("{what} logs {shown} in automatically"),
             )
             .subject(option.clone())
             .fix(format!("{option} = false;"));
@@ -183,6 +195,26 @@ mod tests {
     use nixsec_core::Severity::{High, Medium};
 
     const ID: &str = "NIX-136";
+
+    #[test]
+    fn the_user_is_named_when_known() {
+        let f = crate::rules::testing::findings(
+            r#"{ jovian.steam = { autoStart = true; user = "deck"; }; }"#,
+            ID,
+        );
+        assert!(
+            f[0].finding
+                .message
+                .contains("Jovian's Steam session logs `deck` in"),
+            "{f:?}"
+        );
+        // An empty name (an option's unset default) is no name.
+        let f = crate::rules::testing::findings(
+            r#"{ services.displayManager.autoLogin = { enable = true; user = ""; }; }"#,
+            ID,
+        );
+        assert!(f[0].finding.message.contains("logs a user in"), "{f:?}");
+    }
 
     #[test]
     fn every_spelling() {
@@ -240,6 +272,11 @@ mod tests {
             (
                 r#"{ system.defaults.loginwindow.autoLoginUser = "alice"; homebrew.enable = true; }"#,
                 "\"alice\"",
+                Medium,
+            ),
+            (
+                r#"{ jovian.steam = { enable = true; autoStart = true; user = "deck"; }; }"#,
+                "true",
                 Medium,
             ),
         ] {

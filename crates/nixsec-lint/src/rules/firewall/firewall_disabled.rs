@@ -16,6 +16,12 @@ impl LintRule for FirewallDisabled {
         &[
             &["networking", "nftables", "ruleset"],
             &["networking", "nftables", "tables", "*", "content"],
+            &["containers", "*", "privateNetwork"],
+            &["containers", "*", "macvlans"],
+            &["containers", "*", "interfaces"],
+            &["containers", "*", "hostBridge"],
+            &["containers", "*", "extraVeths"],
+            &["containers", "*", "networkNamespace"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -26,7 +32,32 @@ impl LintRule for FirewallDisabled {
             .assignments
             .iter()
             .any(|b| b.condition == a.condition && keeps_default_deny(b));
-        if a.value.v.as_bool() == Some(false) && !own {
+        // A NixOS container without a network of its own (no private network, no macvlan,
+        // interface, bridge, veth or namespace given to it) shares the host's: the host's
+        // firewall filters what reaches it, the container's own is never in the way.
+        let shared_network = cx
+            .index
+            .containers
+            .iter()
+            .find(|(_, m)| *m == a.module)
+            .is_some_and(|(name, _)| {
+                !cx.index.assignments.iter().any(|b| {
+                    b.path.len() == 3
+                        && b.path[0] == "containers"
+                        && b.path[1] == *name
+                        && matches!(
+                            b.path[2].as_str(),
+                            "privateNetwork"
+                                | "macvlans"
+                                | "interfaces"
+                                | "hostBridge"
+                                | "extraVeths"
+                                | "networkNamespace"
+                        )
+                        && b.value.v.as_bool() != Some(false)
+                })
+            });
+        if a.value.v.as_bool() == Some(false) && !own && !shared_network {
             out.push(Hit::new(a.value.range, "the firewall is disabled"));
         }
     }
@@ -56,6 +87,40 @@ mod tests {
         ] {
             assert_eq!(hits(src, ID), [h(text, line, High)], "{src}");
         }
+    }
+
+    #[test]
+    fn a_container_on_the_host_network_is_behind_the_host_firewall() {
+        assert!(hits(
+            "{ containers.deluge = { autoStart = true; config = { config, ... }: { networking.firewall.enable = false; }; }; }",
+            ID
+        )
+        .is_empty());
+        // With a network of its own (or one this file cannot see), it counts.
+        assert_eq!(
+            hits(
+                "{ containers.vpn = { privateNetwork = true; config = { networking.firewall.enable = false; }; }; }",
+                ID
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                "{ cfg, ... }: { containers.gate = { inherit (cfg) macvlans; config = { networking.firewall.enable = false; }; }; }",
+                ID
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                "{ cfg, ... }: { containers.vpn = { privateNetwork = cfg.isolated; config = { networking.firewall.enable = false; }; }; }",
+                ID
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

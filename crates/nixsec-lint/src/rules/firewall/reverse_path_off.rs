@@ -19,6 +19,8 @@ impl LintRule for ReversePathOff {
                 "sysctl",
                 "net.ipv4.conf.default.rp_filter",
             ],
+            // systemd-sysctl's glob: every interface, `all` and `default` among them.
+            &["boot", "kernel", "sysctl", "net.ipv4.conf.*.rp_filter"],
         ]
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -78,6 +80,13 @@ mod tests {
             ),
             [h("\"0\"", 1, Low)]
         );
+        assert_eq!(
+            hits(
+                r#"{ boot.kernel.sysctl."net.ipv4.conf.*.rp_filter" = false; }"#,
+                ID
+            ),
+            [h("false", 1, Low)]
+        );
     }
 
     #[test]
@@ -87,6 +96,7 @@ mod tests {
             "{ networking.firewall.checkReversePath = true; }",
             r#"{ boot.kernel.sysctl."net.ipv4.conf.all.rp_filter" = 1; }"#,
             r#"{ boot.kernel.sysctl."net.ipv4.conf.all.rp_filter" = 2; }"#,
+            r#"{ boot.kernel.sysctl."net.ipv4.conf.wg0.rp_filter" = 0; }"#,
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }

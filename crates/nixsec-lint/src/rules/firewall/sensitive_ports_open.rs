@@ -68,6 +68,7 @@ impl LintRule for SensitivePortsOpen {
             return;
         };
         let ranges = a.path.last().is_some_and(|l| l.ends_with("Ranges"));
+        let tcp = a.path.last().is_some_and(|l| l.contains("TCP"));
         for item in items {
             if ranges {
                 let (Some(from), Some(to)) = (item.v.attr("from"), item.v.attr("to")) else {
@@ -85,9 +86,21 @@ impl LintRule for SensitivePortsOpen {
                         .when(item.cond.as_deref()),
                     );
                 }
-                // A narrower range is opened for what it is (KDE Connect, Steam, a web port
-                // range) and contains a database port only by chance: not judged by the
-                // ports in it (the catalogue's check is the width).
+                // A narrower range that begins at a risk-list port is opened for that service
+                // (VNC's displays from 5900, etcd's client and peer ports 2379-2380). One that
+                // only contains such a port is opened for something else (KDE Connect,
+                // Steam's 27015-27050, a 3000-3999 web range) and holds it by chance.
+                else if let Some((_, what)) =
+                    RISKY.iter().find(|(r, _)| tcp && *r == *from && to > from)
+                {
+                    out.push(
+                        Hit::new(
+                            item.range,
+                            format!("ports {from}-{to} are open to every network, from the {what} port {from}"),
+                        )
+                        .when(item.cond.as_deref()),
+                    );
+                }
             } else if let Value::Int(p) = item.v {
                 if let Some((_, what)) = RISKY.iter().find(|(r, _)| *r == p) {
                     out.push(
@@ -161,9 +174,21 @@ mod tests {
             ID
         )
         .is_empty());
+        // Narrow ranges that begin at a risk-list port are opened for that service.
+        assert_eq!(
+            hits(
+                "{ networking.firewall.allowedTCPPortRanges = [ { from = 5900; to = 5999; } { from = 2379; to = 2380; } ]; }",
+                ID
+            ),
+            [
+                h("{ from = 5900; to = 5999; }", 1, High),
+                h("{ from = 2379; to = 2380; }", 1, High)
+            ]
+        );
         // Narrow ranges that happen to contain a risk-list port (Steam's 27015-27050 and
-        // MongoDB's 27017, a 3000-3999 web range and MySQL's 3306).
+        // MongoDB's 27017, a 3000-3999 web range and MySQL's 3306), and UDP ranges.
         for src in [
+            "{ networking.firewall.allowedUDPPortRanges = [ { from = 5900; to = 5999; } ]; }",
             "{ networking.firewall.allowedTCPPortRanges = [ { from = 27015; to = 27050; } ]; }",
             "{ networking.firewall.allowedTCPPortRanges = [ { from = 3000; to = 3999; } ]; }",
         ] {

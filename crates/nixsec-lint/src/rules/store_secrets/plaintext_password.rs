@@ -55,7 +55,7 @@ impl LintRule for PlaintextPassword {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{findings, h, hits};
+    use crate::rules::testing::{findings, h, hc, hits};
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-030";
@@ -104,6 +104,16 @@ mod tests {
             .len(),
             1
         );
+        // In a module-valued option written as a module function: the build-vm variant, an
+        // image's modules, a specialisation (the variant is the condition).
+        for src in [
+            r#"{ virtualisation.vmVariant = { lib, ... }: { users.users.root.initialPassword = "123"; }; }"#,
+            r#"{ config, lib, ... }: { config = lib.mkIf config.x.on { virtualisation.vmVariantWithBootLoader = { ... }: { users.users.root.initialPassword = "123"; }; }; }"#,
+            r#"{ image.modules.iso = { lib, ... }: { users.users.root.initialPassword = "123"; }; }"#,
+            r#"{ specialisation.demo.configuration = { ... }: { users.users.root.initialPassword = "123"; }; }"#,
+        ] {
+            assert_eq!(hits(src, ID), [hc("\"123\"", 1, High)], "{src}");
+        }
         let f = findings(r#"{ users.users.alice.password = "x"; }"#, ID);
         assert_eq!(
             f[0].finding.remediation.nixos,

@@ -228,10 +228,14 @@ fn holds(path: &[String]) -> Holds {
     // a module's own `sopsSecretsFile`).
     let sops_list =
         path.len() >= 2 && path[path.len() - 2] == "sops" && matches!(n.as_str(), "file" | "files");
+    // Every option of sops-nix names an encrypted file (`sops.secrets.<n>.sopsFile`, and the
+    // `file` some modules built on it take).
+    let sops_option = path.first().is_some_and(|p| p == "sops");
     if is(&["age", "secrets", "*", "file"])
         || is(&["age", "secrets", "*", "rekeyFile"])
         || n.contains("sops")
         || sops_list
+        || sops_option
     {
         return Holds::Exempt;
     }
@@ -322,6 +326,11 @@ fn encrypted(p: &str) -> bool {
         || n.ends_with(".sops")
         || n.contains(".enc.")
         || n.ends_with(".enc")
+        // `openssl enc` output named for its cipher (`wg-privkey.aes-256-cbc.base64`).
+        || n.contains(".aes")
+        || n.contains("-cbc.")
+        || n.ends_with("-cbc")
+        || n.contains(".encrypted")
 }
 
 /// Public material: public keys and certificates (`*.pub`, `*.crt`, `eduroam-cert.pem`,
@@ -427,7 +436,16 @@ fn in_comment(src: &str, at: rnix::TextSize) -> bool {
 
 /// The findings of one assignment; `src` (the file's text) places the names bound in the file
 /// in the messages.
-fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> Vec<Hit> {
+/// The file a path names is encrypted (by its name, or by its content when `on_disk` can read
+/// it).
+type Encrypted<'a> = &'a dyn Fn(&str) -> bool;
+
+fn judge(
+    a: &Assignment,
+    src: Option<&str>,
+    in_clear: &dyn Fn(&str) -> bool,
+    on_disk: Encrypted<'_>,
+) -> Vec<Hit> {
     if a.origins.is_empty() {
         return Vec::new();
     }
@@ -509,7 +527,7 @@ fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> 
                     Holds::Other => secret_looking(p) && !p.ends_with(".nix"),
                     Holds::Exempt => false,
                 };
-                if !flagged {
+                if !flagged || on_disk(p) {
                     continue;
                 }
                 let how = match &o.kind {
@@ -601,6 +619,7 @@ fn judge(a: &Assignment, src: Option<&str>, in_clear: &dyn Fn(&str) -> bool) -> 
                         && !matches!(holds, Holds::Secret | Holds::Env))
                     || (holds == Holds::Exempt && !reads_into_program)
                     || encrypted(path)
+                    || on_disk(path)
                     || public(path)
                     || !(secret_looking(path) || matches!(holds, Holds::Secret | Holds::Env))
                 {
@@ -691,10 +710,15 @@ impl LintRule for SecretFileCopied {
         ]
     }
     fn wants(&self, a: &Assignment) -> bool {
-        !a.origins.is_empty() && !judge(a, None, &|_| false).is_empty()
+        !a.origins.is_empty() && !judge(a, None, &|_| false, &|_| false).is_empty()
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        out.extend(judge(a, Some(cx.src), &|p| cx.reads_in_the_clear(p)));
+        out.extend(judge(
+            a,
+            Some(cx.src),
+            &|p| cx.reads_in_the_clear(p),
+            &|p| cx.encrypted_on_disk(p),
+        ));
     }
     fn merged(&self, key: &str, options: &[String]) -> String {
         let names: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
@@ -1204,6 +1228,9 @@ let tok = builtins.readFile ./secrets/relay-token; in {
             r#"{ features.nixos.headscale.sopsSecretsFile = ./secrets.yaml; }"#,
             r#"{ services.foo.secretsFile = ./secrets.sops.yaml; }"#,
             r#"{ services.foo.passwordFile = ./secrets/db.enc.json; }"#,
+            // Any option of sops-nix, and `openssl enc` output named for its cipher.
+            r#"{ sops.secrets.githubToken = { file = ./secrets/secrets.yaml; key = "t"; }; }"#,
+            r#"{ services.secrets.files.wg.file = ./secrets/wg-privkey.aes-256-cbc.base64; }"#,
             // Users' login keys: public.
             r#"{ local.resources.sshKeys = import ../resources/ssh-keys.nix; }"#,
             r#"{ services.foo.passwordFile = ./secrets/db.age; }"#,

@@ -22,6 +22,20 @@ impl LintRule for InsecurePackagesAllowed {
             &["nixpkgs", "config", "allowInsecurePredicate"],
             &["environment", "variables", "NIXPKGS_ALLOW_INSECURE"],
             &["environment", "sessionVariables", "NIXPKGS_ALLOW_INSECURE"],
+            // home-manager's session variables, and those of one shell.
+            &["home", "sessionVariables", "NIXPKGS_ALLOW_INSECURE"],
+            &[
+                "systemd",
+                "user",
+                "sessionVariables",
+                "NIXPKGS_ALLOW_INSECURE",
+            ],
+            &[
+                "programs",
+                "*",
+                "sessionVariables",
+                "NIXPKGS_ALLOW_INSECURE",
+            ],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -99,10 +113,7 @@ impl LintRule for InsecurePackagesAllowed {
                             a.value.range,
                             "NIXPKGS_ALLOW_INSECURE is set for every session",
                         )
-                        .fix(format!(
-                            "# remove environment.{}.NIXPKGS_ALLOW_INSECURE",
-                            a.path[1]
-                        )),
+                        .fix(format!("# remove {}", a.path.join("."))),
                     );
                 }
             }
@@ -167,6 +178,19 @@ mod tests {
             .len(),
             1
         );
+        // And in home-manager's session variables, those of one shell among them.
+        for src in [
+            r#"{ home.stateVersion = "x"; home.sessionVariables.NIXPKGS_ALLOW_INSECURE = "1"; }"#,
+            r#"{ home.stateVersion = "x"; programs.bash = { enable = true; sessionVariables = { NIXPKGS_ALLOW_INSECURE = "1"; }; }; }"#,
+            r#"{ home.stateVersion = "x"; systemd.user.sessionVariables.NIXPKGS_ALLOW_INSECURE = "1"; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        assert!(hits(
+            r#"{ home.stateVersion = "x"; home.sessionVariables.NIXPKGS_ALLOW_INSECURE = "0"; }"#,
+            ID
+        )
+        .is_empty());
         // Home-manager modules can set nixpkgs.config too.
         assert_eq!(hits(r#"{ home.stateVersion = "x"; nixpkgs.config.permittedInsecurePackages = [ "a" ]; }"#, ID).len(), 1);
         assert!(hits("{ nixpkgs.config.permittedInsecurePackages = [ ]; }", ID).is_empty());
