@@ -967,15 +967,24 @@ fn set_aside(roots: &[PathBuf], f: &Indexed) -> bool {
         .filter_map(|r| f.path.strip_prefix(r).ok())
         .min_by_key(|p| p.components().count())
         .unwrap_or(&f.path);
-    // An old copy kept beside the real one (`old-configuration.nix`, `configuration.old.nix`).
+    // An old copy kept beside the real one (`old-configuration.nix`, `configuration.old.nix`),
+    // or an example to copy (`desktop-EXAMPLE.nix`, `configuration.example.nix`).
     let old_copy = rel
         .file_stem()
         .map(|s| s.to_string_lossy().to_ascii_lowercase())
         .is_some_and(|s| {
-            ["old-", "old_", "old."].iter().any(|p| s.starts_with(p))
-                || ["-old", "_old", ".old", ".bak", "-backup"]
-                    .iter()
-                    .any(|e| s.ends_with(e))
+            s == "example"
+                || [
+                    "old-", "old_", "old.", "example-", "example_", "example.", "sample-",
+                ]
+                .iter()
+                .any(|p| s.starts_with(p))
+                || [
+                    "-old", "_old", ".old", ".bak", "-backup", "-example", "_example", ".example",
+                    "-sample", ".sample",
+                ]
+                .iter()
+                .any(|e| s.ends_with(e))
         });
     // Words that name a host too (`hosts/attic` is an attic cache server) set a directory
     // aside only at the top of the repository (`attic/brno.nix`).
@@ -1149,6 +1158,10 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             }
         }
     }
+    // Hosts the repository declares (flake outputs, a hive, a network): a host-like file none
+    // of them reaches is then a left-over (a machine taken out of the hive, an old host), checked
+    // on its own below as a module no host imports, not a host of its own.
+    let declared = !out.is_empty();
     // A `configuration.nix` that another module imports is part of that module's system
     // (for example a flake-parts host directory), not an entry point of its own.
     let mut imported: HashSet<usize> = HashSet::new();
@@ -1194,9 +1207,11 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             standalone(fi, &mut out, &mut in_systems);
         }
     }
-    // Hosts no entry point reaches: modules that look like a host's configuration.
+    // Hosts no entry point reaches: modules that look like a host's configuration, in a
+    // repository that declares no host.
     for (fi, f) in files.iter().enumerate() {
         let is_host = usable(f)
+            && !declared
             && f.kinds[0] == ModuleKind::NixOS
             && !in_systems.contains(&fi)
             && !imported.contains(&fi)
@@ -2345,6 +2360,17 @@ mod tests {
             "machines/jester/old-configuration.nix",
             "{\n  boot.loader.systemd-boot.enable = true;\n  system.stateVersion = \"21.05\";\n}\n",
         );
+        // Examples to copy, beside the real modules.
+        for file in [
+            "modules/desktop-EXAMPLE.nix",
+            "hosts/configuration.example.nix",
+        ] {
+            write(
+                root,
+                file,
+                "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+            );
+        }
         // A template that is a flake of its own, building its example host.
         write(
             root,
@@ -2373,6 +2399,41 @@ mod tests {
         );
         std::fs::write(repo.join("flake.nix"), "{ outputs = _: { }; }\n").expect("write");
         assert_eq!(defaults(&repo).len(), 3);
+    }
+
+    /// A repository that declares its hosts (here a flake) and keeps a machine's file that none
+    /// of them builds: the file is a module no host imports (its findings say so), not a host.
+    #[test]
+    fn a_host_file_left_out_of_the_declared_hosts_is_no_host() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.gw = nixpkgs.lib.nixosSystem {\n      modules = [ ./gw.nix ];\n    };\n  };\n}\n",
+        );
+        let host = "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n";
+        write(root, "gw.nix", host);
+        write(root, "oldpc.nix", host);
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let entries: Vec<&str> = out
+            .configurations
+            .iter()
+            .map(|c| c.entry_point.rsplit('/').next().unwrap_or(""))
+            .collect();
+        assert_eq!(entries, ["flake.nix#nixosConfigurations.gw"]);
+        let old: Vec<&str> = out
+            .findings
+            .iter()
+            .filter(|f| f.file.ends_with("oldpc.nix") && f.finding.rule == "NIX-079")
+            .map(|f| f.finding.message.as_str())
+            .collect();
+        assert_eq!(old.len(), 2, "{old:?}");
+        assert!(
+            old.iter()
+                .all(|m| m.contains("a module no host configuration that nixsec found imports")),
+            "{old:?}"
+        );
     }
 
     #[test]
