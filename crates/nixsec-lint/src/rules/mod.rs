@@ -61,9 +61,9 @@ impl FileCx<'_> {
     }
 
     /// True when `written` (a path as written in this file) is a file of the repository whose
-    /// content is encrypted: whole (age, OpenPGP, git-crypt, `openssl enc`, a sops document),
-    /// or line by line (an environment file of `NAME=` ciphertexts). A missing or unreadable
-    /// file is not known to be encrypted.
+    /// content stays encrypted when deployed ([`encrypted_data`]: age, OpenPGP, `openssl enc`,
+    /// a sops document, an environment file of `NAME=` ciphertexts; not git-crypt). A missing
+    /// or unreadable file is not known to be encrypted.
     #[must_use]
     pub fn encrypted_on_disk(&self, written: &str) -> bool {
         let Some((_, dir)) = self.run else {

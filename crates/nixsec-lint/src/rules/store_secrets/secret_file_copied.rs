@@ -434,12 +434,13 @@ fn in_comment(src: &str, at: rnix::TextSize) -> bool {
     before.starts_with('#') || before.starts_with("//")
 }
 
-/// The findings of one assignment; `src` (the file's text) places the names bound in the file
-/// in the messages.
-/// The file a path names is encrypted (by its name, or by its content when `on_disk` can read
-/// it).
+/// Whether the file a path names is encrypted on disk (read when the rule has the file's
+/// directory; `|_| false` when it has not).
 type Encrypted<'a> = &'a dyn Fn(&str) -> bool;
 
+/// The findings of one assignment; `src` (the file's text) places the names bound in the file
+/// in the messages; a path to a file encrypted by its name or (`on_disk`) by its content is no
+/// secret copied into the store.
 fn judge(
     a: &Assignment,
     src: Option<&str>,
