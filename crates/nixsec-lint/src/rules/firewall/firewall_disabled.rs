@@ -45,15 +45,7 @@ impl LintRule for FirewallDisabled {
                     b.path.len() == 3
                         && b.path[0] == "containers"
                         && b.path[1] == *name
-                        && matches!(
-                            b.path[2].as_str(),
-                            "privateNetwork"
-                                | "macvlans"
-                                | "interfaces"
-                                | "hostBridge"
-                                | "extraVeths"
-                                | "networkNamespace"
-                        )
+                        && self.also_reads().iter().any(|p| p[0] == "containers" && p[2] == b.path[2])
                         && b.value.v.as_bool() != Some(false)
                 })
             });
