@@ -230,6 +230,60 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
     if l.chars().all(|c| c == first) {
         return true;
     }
+    // A key chord (`Alt+1`, `ctrl+shift+p`, `Super+Return`): a binding, not a secret.
+    if let Some((mods, key)) = l.rsplit_once('+') {
+        let modifier = |m: &str| {
+            matches!(
+                m,
+                "alt"
+                    | "ctrl"
+                    | "control"
+                    | "shift"
+                    | "super"
+                    | "meta"
+                    | "cmd"
+                    | "hyper"
+                    | "win"
+                    | "logo"
+                    | "mod1"
+                    | "mod2"
+                    | "mod3"
+                    | "mod4"
+                    | "mod5"
+            )
+        };
+        let named_key = matches!(
+            key,
+            "return"
+                | "enter"
+                | "tab"
+                | "space"
+                | "escape"
+                | "esc"
+                | "left"
+                | "right"
+                | "up"
+                | "down"
+                | "home"
+                | "end"
+                | "print"
+                | "delete"
+                | "backspace"
+                | "pageup"
+                | "pagedown"
+                | "minus"
+                | "equal"
+                | "comma"
+                | "period"
+                | "slash"
+        ) || (key.len() > 1
+            && key.len() <= 3
+            && key.starts_with('f')
+            && key[1..].bytes().all(|b| b.is_ascii_digit()));
+        if (key.chars().count() == 1 || named_key) && mods.split('+').all(modifier) {
+            return true;
+        }
+    }
     // A sops ciphertext (`ENC[AES256_GCM,data:…,iv:…,tag:…,type:str]`): encrypted, not the
     // secret.
     if l.starts_with("enc[") && l.contains(",iv:") {
@@ -1247,6 +1301,13 @@ mod tests {
         assert!(kinds("lib/python3/site.py", "password = self.password\n").is_empty());
         assert!(kinds("lib/python3/site.py", "password = getpass()\n").is_empty());
         assert!(kinds("etc/app.conf", "token=abcabcabcabc\n").is_empty());
+        // Key bindings (rofi-pass's `type_pass="Alt+1"`).
+        assert!(kinds("etc/app.conf", "type_pass=\"Alt+1\"\n").is_empty());
+        assert!(kinds("etc/app.conf", "password=ctrl+shift+p\n").is_empty());
+        assert_eq!(
+            kinds("etc/app.conf", "password=Alt+Sup3rS3cret\n"),
+            ["password-assignment"]
+        );
         assert_eq!(
             kinds("etc/app.conf", "password=Sup3rS3cret!\n"),
             ["password-assignment"]

@@ -45,7 +45,10 @@ impl LintRule for FirewallDisabled {
                     b.path.len() == 3
                         && b.path[0] == "containers"
                         && b.path[1] == *name
-                        && self.also_reads().iter().any(|p| p[0] == "containers" && p[2] == b.path[2])
+                        && self
+                            .also_reads()
+                            .iter()
+                            .any(|p| p[0] == "containers" && p[2] == b.path[2])
                         && b.value.v.as_bool() != Some(false)
                 })
             });

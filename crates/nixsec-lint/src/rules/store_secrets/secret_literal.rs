@@ -403,6 +403,11 @@ fn password_directive(name: &str) -> bool {
                 .next()
                 .is_some_and(|w| w.to_ascii_lowercase().ends_with("pw")))
         && !reference_key(name)
+        // A reverse-DNS name (`org.freedesktop.impl.portal.Secret` of a portals.conf) names
+        // an interface, not a password.
+        && !["org.", "com.", "net.", "io."]
+            .iter()
+            .any(|p| name.to_ascii_lowercase().starts_with(p))
 }
 
 /// A program's expression rather than a written value: a call or an index, unquoted
@@ -1402,6 +1407,9 @@ let tok = "{GH}"; in
             r#"{ services.foo.settings.passwordFile = "secret"; }"#,
             // A secret service, not a secret.
             r#"{ xdg.portal.config.common."org.freedesktop.impl.portal.Secret" = [ "gnome-keyring" ]; }"#,
+            // The same in a portals.conf written as text, and a key binding of rofi-pass.
+            "{ xdg.configFile.\"xdg-desktop-portal/portals.conf\".text = ''\n  [preferred]\n  default=gtk\n  org.freedesktop.impl.portal.Secret=gnome-keyring\n''; }",
+            "{ programs.rofi.pass.extraConfig = ''\n  type_pass=\"Alt+1\"\n  type_user=\"Alt+2\"\n''; }",
             // A record with a user name and a password file, not users and passwords.
             r#"{ services.x.scrape.basicAuth = { username = "prom"; passwordFile = "/run/secrets/p"; }; }"#,
             r#"{ services.nginx.virtualHosts."a.example".basicAuthFile = "/run/secrets/htpasswd"; }"#,
