@@ -316,6 +316,11 @@ impl LintRule for PasswordHashInStore {
         if hash.is_empty() || hash.starts_with('!') || hash == "*" {
             return;
         }
+        // A stand-in to be replaced at install time (`rootHash_placeholder`, `@ROOT_HASH@`):
+        // no crypt hash (those start with `$`, or are DES's 13 characters) is one.
+        if !hash.starts_with('$') && hash.len() != 13 && nixsec_secrets::is_placeholder(hash) {
+            return;
+        }
         let user = &a.path[2];
         let mut hit = Hit::new(
             a.value.range,
@@ -381,6 +386,8 @@ mod tests {
         for src in [
             r#"{ services.foo.hashedPassword = "not a hash"; }"#,
             r#"{ users.users.root.hashedPassword = "!"; }"#,
+            r#"{ users.users.root.hashedPassword = "rootHash_placeholder"; }"#,
+            r#"{ users.users.root.hashedPassword = "@ROOT_PASSWORD_HASH@"; }"#,
             r#"{ users.users.root.hashedPassword = "*"; }"#,
             r#"{ users.users.root.hashedPassword = "!$6$locked"; }"#,
             r#"{ users.users.root.hashedPassword = null; }"#,
