@@ -868,6 +868,11 @@ fn expand_template(dir: &Path, template: &str, roots: &[PathBuf]) -> Vec<(String
                         .filter_map(Result::ok)
                         .filter_map(|e| e.file_name().into_string().ok())
                         .filter(|n| !n.starts_with('.'))
+                        // `machines/${name}/darwin.nix` is no `machines/strongbad.old/`.
+                        .filter(|n| {
+                            let l = n.to_ascii_lowercase();
+                            !ASIDE_SUFFIXES.iter().any(|e| l.ends_with(e))
+                        })
                         // `./hosts/${name}`: the directory's own `default.nix` (or flake) is
                         // what gathers the hosts, never one of them.
                         .filter(|n| !(c == "${…}" && (n == "default.nix" || n == "flake.nix")))
@@ -957,6 +962,19 @@ fn is_bare_name(t: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '\'')
 }
 
+/// Endings of a directory's name that switch it off or keep an old copy beside the real one
+/// (`hive/raptor.disabled/`, `machines/strongbad.old/`).
+const ASIDE_SUFFIXES: &[&str] = &[
+    ".disabled",
+    "-disabled",
+    "_disabled",
+    ".old",
+    "-old",
+    "_old",
+    ".bak",
+    "-backup",
+];
+
 /// A file below a directory switched off by its name (`hive/raptor.disabled/`) or holding a
 /// flake's templates or examples (`templates/dendritic/`, `examples/`, `example-modules/`),
 /// below the path given to lint (the repository's templates may be flakes of their own): no
@@ -1004,9 +1022,8 @@ fn set_aside(roots: &[PathBuf], f: &Indexed) -> bool {
         || rel.parent().is_some_and(|d| {
             d.components().any(|c| {
                 let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-                [".disabled", "-disabled", "_disabled"]
-                    .iter()
-                    .any(|e| c.ends_with(e))
+                // Switched off, or an old copy kept beside the real one (`strongbad.old/`).
+                ASIDE_SUFFIXES.iter().any(|e| c.ends_with(e))
                     || matches!(
                         c.as_ref(),
                         "templates" | "template" | "examples" | "example-modules"
@@ -2325,6 +2342,33 @@ mod tests {
         assert_eq!(defaults(root), []);
     }
 
+    /// A path built per host (`./machines/${hostName}/configuration.nix` over a table nixsec
+    /// cannot read) matches the hosts' directories, not an old copy kept beside them.
+    #[test]
+    fn hosts_named_by_a_path_skip_old_copies() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{ self, inputs }: {\n  nixosConfigurations = inputs.nixpkgs.lib.mapAttrs (hostName: _: inputs.nixpkgs.lib.nixosSystem {\n    modules = [ ./machines/${hostName}/configuration.nix ];\n  }) self.hosts;\n}\n",
+        );
+        for host in ["a", "b.old"] {
+            write(
+                root,
+                &format!("machines/{host}/configuration.nix"),
+                "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+            );
+        }
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let entries: Vec<&str> = out
+            .configurations
+            .iter()
+            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
+            .collect();
+        assert_eq!(entries, ["nixosConfigurations[a]"]);
+    }
+
     /// A directory switched off by its name (`*.disabled`, `hosts-disabled`, `attic`), or
     /// holding a flake's templates or examples (`templates/dendritic/machines/example`,
     /// `assets/example-modules`), and an old copy of a configuration (`old-configuration.nix`)
@@ -2335,6 +2379,7 @@ mod tests {
         let root = d0.path();
         for dir in [
             "hive/raptor.disabled",
+            "machines/strongbad.old",
             "hive/osprey",
             "templates/dendritic/machines/example",
             "skills/assets/example-modules",

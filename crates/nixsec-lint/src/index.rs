@@ -4299,11 +4299,16 @@ impl Walker {
             text.contains("deployment.") || text.contains("deployment =")
         };
         // A machine is named by the network, never like NixOS's own options (`services`:
-        // this file is a module, whatever its comments say about `deployment`).
+        // this file is a module, whatever its comments say about `deployment`), nor
+        // `deployment` (a machine's own deployment settings: this file is that machine's
+        // module).
         let machines = || {
             set.attrpath_values().filter(|apv| {
                 first_name(apv).is_some_and(|n| {
-                    n != "network" && n != "defaults" && !NIXOS_NAMESPACES.contains(&n.as_str())
+                    n != "network"
+                        && n != "defaults"
+                        && n != "deployment"
+                        && !NIXOS_NAMESPACES.contains(&n.as_str())
                 })
             })
         };

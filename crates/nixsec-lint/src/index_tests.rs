@@ -1252,4 +1252,15 @@ fn a_network_file_and_a_module_that_mentions_deployment() {
             .map(|a| a.path.join("."))
             .collect::<Vec<_>>()
     );
+    // A machine's module with its own deployment settings (morph's `deployment.secrets`).
+    let src = "{ pkgs, ... }: {\n  deployment.secrets.m = { source = \"../m.env\"; destination = \"/var/m.env\"; };\n  services.nginx.virtualHosts.a.locations.\"/\".extraConfig = \"x\";\n}\n";
+    let idx = FileIndex::build(src);
+    assert!(idx.systems.is_empty(), "{:?}", idx.systems);
+    let paths: Vec<String> = idx.assignments.iter().map(|a| a.path.join(".")).collect();
+    assert!(
+        paths
+            .iter()
+            .all(|p| !p.starts_with("virtualHosts") && !p.starts_with("nginx")),
+        "{paths:?}"
+    );
 }

@@ -68,6 +68,8 @@ impl LintRule for AutomaticLogin {
             &["services", "greetd", "settings", "initial_session", "user"],
             // Jovian NixOS (Steam Deck): the Steam session of `jovian.steam.user` at boot.
             &["jovian", "steam", "autoStart"],
+            // agetty's login options `-f USER`: login(1) without authentication.
+            &["services", "getty", "loginOptions"],
         ]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
@@ -103,6 +105,35 @@ impl LintRule for AutomaticLogin {
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let option = crate::value::path_string(&a.path);
+        if a.path.last().is_some_and(|l| l == "loginOptions") {
+            // `-f USER` (or `-f` alone before the name agetty adds): login(1) trusts that the
+            // user was authenticated already and asks no password.
+            let text = match &a.value.v {
+                Value::Str(t) | Value::Interp(t) => t.clone(),
+                _ => return,
+            };
+            let mut words = text.split_whitespace();
+            let Some(who) = words.by_ref().position(|w| w == "-f").map(|_| {
+                words
+                    .next()
+                    .filter(|w| !w.starts_with('-') && *w != "\\u")
+                    .unwrap_or("the user at the prompt")
+                    .to_string()
+            }) else {
+                return;
+            };
+            let mut h = Hit::new(
+                a.value.range,
+                format!("the console logs `{who}` in without a password (`login -f`)"),
+            )
+            .subject(format!("{option}: {who}"))
+            .fix(format!("# remove `-f` from {option}"));
+            if let Some(s) = severity(&who) {
+                h = h.severity(s);
+            }
+            out.push(h);
+            return;
+        }
         if USER.iter().any(|p| a.is(p)) {
             let who = match &a.value.v {
                 Value::Null => return,
@@ -275,6 +306,16 @@ mod tests {
                 Medium,
             ),
             (
+                r#"{ services.getty = { loginOptions = "-f alice"; extraArgs = [ "--skip-login" ]; }; }"#,
+                "\"-f alice\"",
+                Medium,
+            ),
+            (
+                r#"let user = "root"; in { services.getty.loginOptions = "-p -f ${user}"; }"#,
+                "\"-p -f ${user}\"",
+                High,
+            ),
+            (
                 r#"{ jovian.steam = { enable = true; autoStart = true; user = "deck"; }; }"#,
                 "true",
                 Medium,
@@ -294,6 +335,7 @@ mod tests {
             r#"{ services.displayManager.autoLogin.enable = false; }"#,
             r#"{ services.displayManager.autoLogin.user = "alice"; }"#,
             r#"{ services.greetd.settings.default_session = { command = "tuigreet"; user = "greeter"; }; }"#,
+            r#"{ services.getty.loginOptions = "-p -- \\u"; }"#,
         ] {
             assert!(hits(ok, ID).is_empty(), "{ok}");
         }

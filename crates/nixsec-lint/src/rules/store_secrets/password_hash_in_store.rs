@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use nixsec_core::Severity;
 
-use crate::index::Assignment;
+use crate::index::{Assignment, OriginKind};
 use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
 
@@ -157,10 +157,29 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
         "hashedPassword" | "initialHashedPassword" | "passwordHash"
     ) || normalized_contains(key, b"hash")
         || normalized_contains(key, b"pbkdf2");
+    // Stalwart's directory users keep their password's hash under `secret` (a client's
+    // `client_secret` hash is the client's, not an account's password).
+    let secret_key = key.eq_ignore_ascii_case("secret");
     (hash_key && (nixsec_secrets::is_password_hash(h) || byte_array_hash(h)))
         || (password_key(key) && (crypt_hash(h) || transmission_hash(h)))
+        || (secret_key && crypt_hash(h))
         || ldap_hash(h).is_some()
         || has_ldif_hash(h)
+        || has_htpasswd_hash(h)
+}
+
+/// A text whose lines are an htpasswd file's (`user:$6$…`, `user:$apr1$…`): a crypt hash
+/// after the user's name on some line.
+fn has_htpasswd_hash(text: &str) -> bool {
+    text.contains('\n')
+        && text.lines().any(|l| {
+            l.trim().split_once(':').is_some_and(|(user, hash)| {
+                !user.is_empty()
+                    && !user.contains(char::is_whitespace)
+                    && hash.starts_with('$')
+                    && crypt_hash(hash)
+            })
+        })
 }
 
 /// Transmission's salted SHA-1 of its RPC password as `settings.json` keeps it: `{`, 40 hex
@@ -275,6 +294,12 @@ fn other_hashes(a: &Assignment, f: &mut dyn FnMut(&str, rnix::TextRange, &str)) 
         0,
         f,
     );
+    // A file the value names, written into the store (`pkgs.writeText "htpasswd" ''…''`).
+    for o in &a.origins {
+        if let OriginKind::Written { text: Some(t), .. } = &o.kind {
+            nested_hashes(t, "", &mut String::new(), 0, f);
+        }
+    }
 }
 
 impl LintRule for PasswordHashInStore {
@@ -365,6 +390,24 @@ mod tests {
         assert_eq!(
             hits(r#"{ users.users.a.hashedPassword = "abDEFghIJklMN"; }"#, ID)[0].2,
             High
+        );
+        // Stalwart's directory users keep the hash under `secret`; an htpasswd file written
+        // into the store by `writeText` for nginx.
+        assert_eq!(
+            hits(
+                r#"{ services.stalwart-mail.settings.directory.in-memory.users = [ { name = "me"; secret = "$2b$05$p/yfC5OUcvHNUbNppf.rP.rZHGgafNBBBtdswTB1Q9GcE0ao24yXK"; } ]; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                "{ pkgs, ... }: { services.nginx.virtualHosts.a.locations.\"/\".extraConfig = let htpasswd = pkgs.writeText \"htpasswd\" ''\n  alice:$6$TS.uEVGRdaMzuhMc$6ZNENO4AEZ8nT7hxcabbGoCmj5IIWkKz4yOacX.8oHMmBsVzg3jg.bSrSkmNawWBdF8PY74Q/MTBxVLazycOo/\n''; in ''\n  auth_basic_user_file ${htpasswd};\n''; }",
+                ID
+            )
+            .len(),
+            1
         );
         // A service's own users: the same hash in the store.
         assert_eq!(

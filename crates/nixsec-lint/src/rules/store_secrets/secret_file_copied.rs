@@ -253,6 +253,18 @@ fn holds(path: &[String]) -> Holds {
     if is(&["boot", "initrd", "secrets", "*"]) {
         return Holds::Secret;
     }
+    // An activation script is a program, whatever its name says it does
+    // (`system.activationScripts.initrd-ssh-host-keys` makes keys; a path in it is judged by
+    // its own name).
+    if path.len() >= 3
+        && path[0] == "system"
+        && matches!(
+            path[1].as_str(),
+            "activationScripts" | "userActivationScripts"
+        )
+    {
+        return Holds::Other;
+    }
     // `sshKeys` (plural) are the keys users log in with, public; a single `sshKey` is a
     // client's private key (`nix.buildMachines.*.sshKey`).
     let public = n.contains("public")
@@ -564,9 +576,17 @@ fn judge(
                 text,
                 names_deployed_secret,
             } => {
+                // A script is a program: a name about keys (`generate-initrd-ssh-host-keys`)
+                // says what it does, not that it holds one (a secret written in its text is
+                // NIX-033's).
+                let script = func.starts_with("writeShellScript")
+                    || func.starts_with("writeScript")
+                    || func == "writeShellApplication";
                 let flagged = match holds {
                     Holds::Secret => true,
-                    Holds::File => target_secret || name.as_deref().is_some_and(secret_looking),
+                    Holds::File => {
+                        target_secret || (!script && name.as_deref().is_some_and(secret_looking))
+                    }
                     Holds::Env | Holds::Other | Holds::Exempt => false,
                 };
                 // A file that says where the secret is deployed is configuration, not a secret.
@@ -951,6 +971,10 @@ in {
         );
         // ... but a config file written for a file option is not a secret file.
         none(r#"{ pkgs, ... }: { services.foo.configFile = pkgs.writeText "foo.conf" "x = 1"; }"#);
+        // A script named for what it does with keys is a program, not a key.
+        none(
+            r#"{ pkgs, ... }: { system.activationScripts.initrd-ssh-host-keys = "${pkgs.writeShellScript "generate-initrd-ssh-host-keys" "ssh-keygen -A"}"; }"#,
+        );
     }
 
     #[test]

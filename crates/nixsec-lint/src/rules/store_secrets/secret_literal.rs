@@ -208,7 +208,16 @@ fn reference(v: &str) -> bool {
         )
         .parse::<std::net::IpAddr>()
         .is_ok();
-    if address || ipv6_token(t) || znc_hash(t) {
+    // A file under a directory the program is given (`$CREDENTIALS_DIRECTORY/private_key`,
+    // `${STATE_DIRECTORY}/token`): where the secret is, not the secret.
+    let var_path = t.strip_prefix('$').is_some_and(|rest| {
+        let rest = rest.trim_start_matches('{');
+        let name_end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        name_end > 0 && rest[name_end..].trim_start_matches('}').starts_with('/')
+    });
+    if address || var_path || ipv6_token(t) || znc_hash(t) {
         return true;
     }
     let words: String = t
@@ -285,6 +294,8 @@ fn reference_key(key: &str) -> bool {
         "scgipass",
         "grpcpass",
         "memcachedpass",
+        // What stands for the password in a template (`passwordPlaceholder`).
+        "placeholder",
     ]
     .iter()
     .any(|e| n.ends_with(e))
@@ -1405,6 +1416,10 @@ let tok = "{GH}"; in
             r#"{ services.foo.settings.password = "none"; }"#,
             r#"{ services.foo.settings.password = "%p"; }"#,
             r#"{ services.foo.settings.passwordFile = "secret"; }"#,
+            // A file in the directory systemd gives the unit, and a placeholder's name.
+            r#"{ services.dendrite.settings.global.private_key = "$CREDENTIALS_DIRECTORY/private_key"; }"#,
+            r#"{ services.x.settings.token = "${STATE_DIRECTORY}/token"; }"#,
+            r#"{ az.cluster.mail.passwordPlaceholder = "sopsSecretNameHere12"; }"#,
             // A secret service, not a secret.
             r#"{ xdg.portal.config.common."org.freedesktop.impl.portal.Secret" = [ "gnome-keyring" ]; }"#,
             // The same in a portals.conf written as text, and a key binding of rofi-pass.
