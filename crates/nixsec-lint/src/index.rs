@@ -1954,7 +1954,9 @@ impl Walker {
         let mut set = |w: &mut Walker, x: &ast::Expr| w.walk(x, key_range);
         match (name.as_str(), args.as_slice()) {
             ("listToAttrs", [list]) => self.each_item(list, &mut pair),
-            ("mapAttrs'", [f, _]) => self.function_items(f, false, &mut pair),
+            ("mapAttrs'", [f, set]) => {
+                self.pairs_of_set(f, set, key_range) || self.function_items(f, false, &mut pair)
+            }
             ("mergeAttrsList", [list]) => self.each_item(list, &mut set),
             // `concatMapAttrs (name: v: { "${name}-x" = …; }) SET`: the sets F returns.
             ("concatMapAttrs", [f, _]) => self.function_items(f, false, &mut set),
@@ -1967,6 +1969,72 @@ impl Walker {
             }
             _ => false,
         }
+    }
+
+    /// `mapAttrs' (n: v: nameValuePair N V) { ADMIN_PASSWORD = "admin"; … }` with the function
+    /// and the set written in place: each entry walked under its own name `N` (`n` bound to
+    /// it). A value `V` that is the entry's (`v`, `toString v`) is the entry's value as written,
+    /// at its place; any other is walked with `v` bound to it.
+    fn pairs_of_set(&mut self, f: &ast::Expr, set: &ast::Expr, key_range: TextRange) -> bool {
+        let (ast::Expr::Lambda(outer), ast::Expr::AttrSet(entries)) = (unparen(f), unparen(set))
+        else {
+            return false;
+        };
+        let (Some(name_param), Some(ast::Expr::Lambda(inner))) =
+            (ident_param(&outer), outer.body())
+        else {
+            return false;
+        };
+        let (Some(value_param), Some(body)) = (ident_param(&inner), inner.body()) else {
+            return false;
+        };
+        let Some((name, value)) = name_value(&body) else {
+            return false;
+        };
+        let is_param = |e: &ast::Expr| matches!(unparen(e), ast::Expr::Ident(i) if ident_text(&i).as_deref() == Some(value_param.as_str()));
+        let as_written = match unparen(&value) {
+            ast::Expr::Apply(a) => unroll(&a)
+                .is_some_and(|(n, args)| n == "toString" && args.len() == 1 && is_param(&args[0])),
+            other => is_param(&other),
+        };
+        let mut pairs = Vec::new();
+        for apv in entries.attrpath_values() {
+            let (Some(ap), Some(x)) = (apv.attrpath(), apv.value()) else {
+                return false;
+            };
+            let mut attrs = ap.attrs();
+            let (Some(k), None) = (attrs.next().and_then(|a| attr_literal(&a)), attrs.next())
+            else {
+                return false;
+            };
+            pairs.push((k, x));
+        }
+        if pairs.is_empty() || pairs.len() > 256 {
+            return false;
+        }
+        for (k, x) in pairs {
+            let mark = self.scope.len();
+            self.scope.push(Frame::Bound(
+                name_param.clone(),
+                Val::new(Value::Str(k), outer.syntax().text_range()),
+            ));
+            let shown = self.eval(&name, &self.scope, self.depth + 1);
+            let key = match &shown.v {
+                Value::Str(t) | Value::Interp(t) => t.clone(),
+                _ => "${…}".to_string(),
+            };
+            self.prefix.push(key);
+            if as_written {
+                self.walk(&x, key_range);
+            } else {
+                let v = self.eval(&x, &self.scope, self.depth + 1);
+                self.scope.push(Frame::Bound(value_param.clone(), v));
+                self.walk(&value, key_range);
+            }
+            self.prefix.pop();
+            self.scope.truncate(mark);
+        }
+        true
     }
 
     /// Calls `f` on each element of a list written as a literal, joined with `++`, named by a
@@ -5047,6 +5115,22 @@ impl Walker {
                     }
                 };
                 Some(Val::new(Value::List(out), range))
+            }
+            // `toString v` of a string or a number known here: its text, where it is written
+            // (`mapAttrs' (n: v: nameValuePair "X_${n}" (toString v)) { PASSWORD = "…"; }`).
+            ("toString", [x]) => {
+                let v = self.eval(x, scope, depth + 1);
+                let text = match &v.v {
+                    Value::Str(_) | Value::Interp(_) => return Some(v),
+                    Value::Int(n) => n.to_string(),
+                    Value::Bool(b) => if *b { "1" } else { "" }.to_string(),
+                    _ => return None,
+                };
+                Some(Val {
+                    v: Value::Str(text),
+                    range: v.range,
+                    cond: v.cond,
+                })
             }
             // `lib.splitString " " ''a b c''`: the pieces of a known string (empty ones, from
             // a trailing newline or doubled separators, left out as the words they are not).

@@ -949,6 +949,37 @@ fn services_built_by_list_to_attrs_and_map_attrs_prime() {
 }
 
 #[test]
+fn map_attrs_prime_over_a_set_written_in_place() {
+    // Each entry under its own name, its value where it is written (`v`, `toString v`), or
+    // computed from it.
+    let src = "{ lib, ... }: {\n  systemd.services.p.environment = lib.mapAttrs' (n: v: lib.nameValuePair \"APP_${n}\" (toString v)) {\n    DEBUG = 1;\n    ADMIN_PASSWORD = \"admin\";\n  };\n  x.env = lib.mapAttrs' (n: v: lib.nameValuePair \"B_${n}\" \"<${v}>\") { A = \"a\"; };\n}\n";
+    let all = opts(src);
+    let find = |path: &str| {
+        all.iter()
+            .find(|(p, ..)| p == path)
+            .map(|(_, v, ..)| v.clone())
+    };
+    assert_eq!(
+        find("systemd.services.p.environment.APP_ADMIN_PASSWORD").as_deref(),
+        Some("\"admin\""),
+        "{all:?}"
+    );
+    assert_eq!(
+        find("systemd.services.p.environment.APP_DEBUG").as_deref(),
+        Some("1"),
+        "{all:?}"
+    );
+    assert_eq!(find("x.env.B_A").as_deref(), Some("\"<a>\""), "{all:?}");
+    let idx = FileIndex::build(src);
+    let pw = idx
+        .assignments
+        .iter()
+        .find(|a| a.path.last().is_some_and(|l| l == "APP_ADMIN_PASSWORD"))
+        .expect("the password's assignment");
+    assert_eq!(&src[pw.value.range], "\"admin\"");
+}
+
+#[test]
 fn services_built_by_folds_and_lists_of_modules() {
     // Pairs from `mapAttrsToList`, from a fold that appends them, from `concatMap`; sets
     // merged by `foldr (//)` over a `let`-bound `forEach`; modules of `mkMerge` built by
