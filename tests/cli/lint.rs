@@ -453,6 +453,34 @@ fn path_literals_of_encrypted_files_are_not_secrets_in_the_store() {
     assert_eq!(lines, [4, 5, 6], "{v}");
 }
 
+/// A literal written once in the body of `map` over three hosts is one finding at its place,
+/// saying how many uses it has.
+#[test]
+fn a_value_used_by_each_element_of_a_list_is_one_finding() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("trackers.nix"),
+        "let\n  aps = [ \"192.168.2.110\" \"192.168.2.111\" \"192.168.2.126\" ];\nin {\n  services.foo.trackers = map (host: {\n    inherit host;\n    password = \"Zq8vLm2Rt7pX\";\n  }) aps;\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let got: Vec<(u64, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-033")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, 6, "{got:?}");
+    assert!(got[0].1.contains("3 uses of this place"), "{got:?}");
+}
+
 /// `openPeerPorts = cfg.openFirewall;` where the module's `options.nix` declares `openFirewall`
 /// with `default = true`: the port is opened unless something sets the option.
 #[test]

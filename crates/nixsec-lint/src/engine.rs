@@ -789,6 +789,63 @@ pub fn check_file(
             out.push(located(r.entry(), f, h, None, None, cond, None));
         }
     }
+    one_per_place(&mut out);
+    out
+}
+
+/// One finding per rule, place and subject: a value written once and used several times (the
+/// body of `map (host: { password = "…"; }) hosts`, whose uses differ only by their index,
+/// `trackers[0].password` and `trackers[1].password`) is one thing to fix, reported once and
+/// saying how many uses it has. Different subjects at one place (the words of one string split
+/// into kernel parameters) stay apart.
+fn one_per_place(out: &mut Vec<LintFinding>) {
+    type Place = (String, u32, u32, u32, u32, Option<String>);
+    let place = |x: &LintFinding| -> Place {
+        (
+            x.finding.rule.clone(),
+            x.line,
+            x.column,
+            x.end_line,
+            x.end_column,
+            x.finding.subject.as_deref().map(without_indices),
+        )
+    };
+    let mut seen: HashMap<Place, (usize, usize)> = HashMap::new();
+    let mut keep = vec![true; out.len()];
+    for i in 0..out.len() {
+        match seen.entry(place(&out[i])) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                keep[i] = false;
+                e.get_mut().1 += 1;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((i, 0));
+            }
+        }
+    }
+    for (first, more) in seen.into_values() {
+        if more > 0 {
+            let note = format!(" ({} uses of this place, reported once)", more + 1);
+            out[first].finding.message.push_str(&note);
+        }
+    }
+    let mut k = keep.into_iter();
+    out.retain(|_| k.next().unwrap_or(true));
+}
+
+/// `a[0].b[12]` -> `a[].b[]`.
+fn without_indices(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('[') {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && rest[digits..].starts_with(']') {
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
     out
 }
 

@@ -425,6 +425,10 @@ enum Frame {
     /// A function parameter bound to a known value while one call is followed
     /// (`map (n: ./hosts/${n}) [ "a" "b" ]`, `genAttrs [ "a" ] (n: ...)`).
     Bound(String, Val),
+    /// A function parameter bound to one element of a list written in the file while `map`
+    /// is evaluated: a use of it is the element, at the element's place (a finding about it
+    /// points at the element, not at the function's body).
+    Element(String, Val),
 }
 
 /// What a name refers to.
@@ -433,6 +437,8 @@ enum Found {
     Expr(ast::Expr, usize),
     /// A value known for this name while a call is followed.
     Val(Val),
+    /// An element of a list written in the file, with its place ([`Frame::Element`]).
+    Placed(Val),
     /// Bound, but its value is not knowable here (a function parameter, `inherit (x) name`).
     Opaque,
     /// Not bound lexically; `with` may provide it.
@@ -454,6 +460,11 @@ fn lookup(scope: &[Frame], name: &str) -> Found {
                 Frame::Bound(n, v) => {
                     if n == name {
                         return Found::Val(v.clone());
+                    }
+                }
+                Frame::Element(n, v) => {
+                    if n == name {
+                        return Found::Placed(v.clone());
                     }
                 }
                 Frame::Binds(node) => {
@@ -3227,7 +3238,7 @@ impl Walker {
                     Found::Expr(x, idx) => {
                         self.in_scope(idx, |w| w.module_item(&x, out, cx, depth + 1));
                     }
-                    Found::Val(v) => match v.v {
+                    Found::Val(v) | Found::Placed(v) => match v.v {
                         Value::Path(p) => out.push(ModuleRef::Path(p, range)),
                         Value::Str(s) if looks_relative(&s) => {
                             out.push(ModuleRef::Rooted(s, range));
@@ -4715,6 +4726,7 @@ impl Walker {
                 v.range = range;
                 v
             }
+            Found::Placed(v) => v,
             // `true`, `false` and `null` live in Nix's base scope: `with` cannot hide them.
             Found::Free => {
                 let v = match name {
@@ -5076,8 +5088,9 @@ impl Walker {
                 Some(Val::new(Value::List(items), range))
             }
             // `map (name: "http://${name}.vpn:5000") hosts`: a function written in place that
-            // makes a string, over a list: each string, when the list is known; else the one
-            // string it makes of any element (conditional on the list).
+            // makes a string (or a set: `map (cmd: { command = cmd; options = [ "NOPASSWD" ]; })
+            // commands`), over a list: each result, when the list is known; else the one result
+            // it makes of any element (conditional on the list).
             ("map", [f, list]) => {
                 let ast::Expr::Lambda(l) = unparen(f) else {
                     return None;
@@ -5085,14 +5098,15 @@ impl Walker {
                 let param = ident_param(&l)?;
                 let body = l.body()?;
                 let items = self.eval(list, scope, depth + 1);
-                let strings = |v: &Val| matches!(v.v, Value::Str(_) | Value::Interp(_));
+                let strings =
+                    |v: &Val| matches!(v.v, Value::Str(_) | Value::Interp(_) | Value::Attrs(_));
                 let out = match items.v {
                     Value::List(items) if items.len() > 256 => return None,
                     Value::List(items) => {
                         let mut out = Vec::with_capacity(items.len());
                         for item in items {
                             let mut inner: Vec<Frame> = scope.to_vec();
-                            inner.push(Frame::Bound(param.clone(), item));
+                            inner.push(Frame::Element(param.clone(), item));
                             let v = self.eval(&body, &inner, depth + 1);
                             if !strings(&v) {
                                 return None;

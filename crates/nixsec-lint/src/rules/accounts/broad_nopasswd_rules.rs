@@ -208,9 +208,16 @@ impl LintRule for BroadNopasswdRules {
                         (Some(a), Some(b)) => Some(format!("{a} && {b}")),
                         (a, b) => a.as_deref().or(b.as_deref()).map(str::to_string),
                     };
+                    // A command written elsewhere (`map (cmd: { command = cmd; … }) commands`
+                    // over a list of the file): reported at the command, where it is written.
+                    let place =
+                        c.v.attr("command")
+                            .map(|x| x.range)
+                            .filter(|r| !c.range.contains_range(*r))
+                            .unwrap_or(c.range);
                     out.push(
                         self.hit(
-                            c.range,
+                            place,
                             format!("{tool} runs {why} as root without a password"),
                             fixed,
                         )
@@ -336,6 +343,15 @@ mod tests {
             hits(doas, ID),
             [h(r#"{ groups = [ "wheel" ]; noPass = true; }"#, 1, Medium)]
         );
+    }
+
+    /// Commands made by `map` over a list of the file: each reported where it is written.
+    #[test]
+    fn commands_mapped_from_a_list() {
+        let src = "let\n  cmds = [\n    \"/run/current-system/sw/bin/reboot\"\n    \"/run/current-system/sw/bin/nixos-rebuild *\"\n  ];\nin {\n  security.sudo.extraRules = [ {\n    groups = [ \"wheel\" ];\n    commands = map (cmd: { command = cmd; options = [ \"NOPASSWD\" ]; }) cmds;\n  } ];\n}\n";
+        let got = hits(src, ID);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1, 4, "{got:?}");
     }
 
     #[test]

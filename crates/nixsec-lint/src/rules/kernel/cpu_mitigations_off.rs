@@ -44,6 +44,13 @@ mod tests {
 
     const ID: &str = "NIX-118";
 
+    /// Parameters split from one string share its place: each is a finding of its own.
+    #[test]
+    fn parameters_of_one_split_string() {
+        let src = "{ lib, ... }: { boot.kernelParams = lib.splitString \" \" ''\n  quiet nopti mitigations=off\n''; }";
+        assert_eq!(hits(src, "NIX-118").len(), 2, "{:?}", hits(src, "NIX-118"));
+    }
+
     #[test]
     fn every_spelling() {
         assert_eq!(

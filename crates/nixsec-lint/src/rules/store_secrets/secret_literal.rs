@@ -837,6 +837,11 @@ fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> b
     };
     let mut place = String::new();
     let client = a.path.iter().any(|c| client_key(c));
+    // Home Assistant's YAML: the NixOS module writes a string that starts with `!` as a tag
+    // (`!secret name`, `!include x`, a tag of the user's own), never as the value itself.
+    let tagged = a.path.first().is_some_and(|p| p == "services")
+        && a.path.get(1).is_some_and(|p| p == "home-assistant");
+    let f = &mut |lit: Literal<'a>, at: &str| !(tagged && lit.text.starts_with('!')) && f(lit, at);
     visit(&a.value, last, client, &mut place, f)
         || a.origins.iter().any(|o| match &o.kind {
             OriginKind::Written { text: Some(t), .. } => visit(t, "", false, &mut place, f),
@@ -1416,6 +1421,9 @@ let tok = "{GH}"; in
             r#"{ services.foo.settings.password = "none"; }"#,
             r#"{ services.foo.settings.password = "%p"; }"#,
             r#"{ services.foo.settings.passwordFile = "secret"; }"#,
+            // Home Assistant's YAML tags (`!secret x`, a tag of one's own), written by the
+            // module as tags.
+            r#"{ services.home-assistant.config.notify = [ { name = "n"; password = "!nfty-pass"; } ]; }"#,
             // A file in the directory systemd gives the unit, and a placeholder's name.
             r#"{ services.dendrite.settings.global.private_key = "$CREDENTIALS_DIRECTORY/private_key"; }"#,
             r#"{ services.x.settings.token = "${STATE_DIRECTORY}/token"; }"#,
