@@ -231,8 +231,12 @@ fn holds(path: &[String]) -> Holds {
     // Every option of sops-nix names an encrypted file (`sops.secrets.<n>.sopsFile`, and the
     // `file` some modules built on it take).
     let sops_option = path.first().is_some_and(|p| p == "sops");
+    // agenix-rekey's settings (`age.rekey.localStorageDir`, `masterIdentities`) name rekeyed
+    // `.age` files and identities kept for it, encrypted or public.
+    let rekey = path.len() >= 3 && path[0] == "age" && path[1] == "rekey";
     if is(&["age", "secrets", "*", "file"])
         || is(&["age", "secrets", "*", "rekeyFile"])
+        || rekey
         || n.contains("sops")
         || sops_list
         || sops_option
@@ -1244,6 +1248,7 @@ let tok = builtins.readFile ./secrets/relay-token; in {
             r#"{ age.secrets.wifi.file = ./secrets/wifi.age; }"#,
             r#"{ age.secrets = { db = { file = ./secrets/db.age; owner = "db"; }; }; }"#,
             r#"{ sops.defaultSopsFile = ./secrets/secrets.yaml; }"#,
+            r#"{ age.rekey = { localStorageDir = ./secrets/rekeyed; masterIdentities = [ ./secrets/master.hmac ]; }; }"#,
             r#"{ sops.secrets.db.sopsFile = ./secrets/db.yaml; }"#,
             // Named in place by `toString` (a unit's settings, a container's `--env-file`).
             r#"{ systemd.services.app.serviceConfig.EnvironmentFile = /run/secrets/app.env; }"#,
