@@ -28,6 +28,9 @@ impl LintRule for ContainerAdminGroup {
             &["users", "extraUsers", "*", "extraGroups"],
             &["users", "groups", "*", "members"],
             &["users", "extraGroups", "*", "members"],
+            // A user's primary group.
+            &["users", "users", "*", "group"],
+            &["users", "extraUsers", "*", "group"],
         ]
     }
     /// A repository's own user option (`local.user.extraGroups`, `snowflake.user.extraGroups`)
@@ -90,6 +93,20 @@ impl LintRule for ContainerAdminGroup {
             }
             return;
         }
+        if a.path[0] == "users" && a.path.len() == 4 && a.path[3] == "group" {
+            let user = &a.path[2];
+            if let Some(g) = a.value.v.as_str().filter(|g| risky(g) && user != "root") {
+                out.push(
+                    Hit::new(
+                        a.value.range,
+                        format!("user `{user}` has `{g}` as its primary group (root-equivalent)"),
+                    )
+                    .subject(format!("{g}:{user}"))
+                    .when(a.value.cond.as_deref()),
+                );
+            }
+            return;
+        }
         let user = if a.path[0] == "users" && a.path.len() == 4 {
             a.path[2].clone()
         } else {
@@ -146,6 +163,8 @@ mod tests {
         for src in [
             r#"{ users.groups.libvirtd.members = [ "root" ]; }"#,
             r#"{ users.users.root.extraGroups = [ "docker" ]; }"#,
+            r#"{ users.users.root.group = "docker"; }"#,
+            r#"{ users.users.app = { isSystemUser = true; group = "app"; }; }"#,
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }
@@ -166,6 +185,14 @@ mod tests {
                 ID
             ),
             [h("\"libvirtd\"", 1, High), h("\"lxd\"", 1, High)]
+        );
+        // A user's primary group.
+        assert_eq!(
+            hits(
+                r#"{ users.users.deploy = { isNormalUser = true; group = "docker"; }; }"#,
+                ID
+            ),
+            [h("\"docker\"", 1, High)]
         );
         assert_eq!(
             hits(r#"{ users.groups.docker.members = [ "bob" ]; }"#, ID),
