@@ -73,6 +73,10 @@ impl FileCx<'_> {
             return false;
         }
         let p = crate::config::normalize(&dir.join(written));
+        // A regular file only: a FIFO or a device named like a key would block or never end.
+        if !std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+            return false;
+        }
         let Ok(file) = std::fs::File::open(&p) else {
             return false;
         };
