@@ -48,6 +48,13 @@ impl LintRule for RootServiceUnsandboxed {
             &["systemd", "services", "*", "serviceConfig", "*"],
             &["systemd", "services", "*", "confinement", "enable"],
             &["systemd", "services", "*", "enable"],
+            // Whatever else the module says of the unit (`wantedBy`, `description`, `after`),
+            // and a timer, socket or path unit that starts it: a unit given nothing but a
+            // command is one defined elsewhere.
+            &["systemd", "services", "*", "*"],
+            &["systemd", "timers", "*", "*"],
+            &["systemd", "sockets", "*", "*"],
+            &["systemd", "paths", "*", "*"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
@@ -81,6 +88,24 @@ impl LintRule for RootServiceUnsandboxed {
                     || matches!(&b.value.v, Value::List(items)
                         if items.first().is_some_and(|i| matches!(&i.v, Value::Str(x) if x.is_empty()))))
         }) {
+            return;
+        }
+        // `systemd.services.zfs-mount.serviceConfig.ExecStart = [ "…" ]` and nothing else of
+        // the unit, which no timer, socket or path unit of the module starts: a command added
+        // to a unit NixOS or a package defines (with its own user and ordering), not a service
+        // of the configuration's own.
+        let started_here = cx.index.assignments.iter().any(|b| {
+            b.path.len() >= 3
+                && b.path[0] == "systemd"
+                && matches!(b.path[1].as_str(), "timers" | "sockets" | "paths")
+                && b.path[2] == service
+                && b.module == a.module
+        });
+        if !started_here
+            && mine.iter().all(|b| {
+                b.path[3..] == ["serviceConfig", "ExecStart"] && matches!(b.value.v, Value::List(_))
+            })
+        {
             return;
         }
         let mut judged = true;
@@ -166,6 +191,31 @@ mod tests {
             hits("{ systemd.services.sync = {\n  serviceConfig.ExecStart = \"/bin/sync\";\n  serviceConfig.User = \"root\";\n};\n}", ID).len(),
             1
         );
+        // A unit of its own (started by a target, or by its timer) with its command as a list.
+        assert_eq!(
+            hits(
+                "{ systemd = { services.x.serviceConfig = { Type = \"oneshot\"; ExecStart = [ \"/bin/x\" ]; }; timers.x.wantedBy = [ \"timers.target\" ]; }; }",
+                ID
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                "{ systemd = { services.x.serviceConfig.ExecStart = [ \"/bin/x\" ]; timers.x.wantedBy = [ \"timers.target\" ]; }; }",
+                ID
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                "{ systemd.services.x = { wantedBy = [ \"multi-user.target\" ]; serviceConfig.ExecStart = [ \"/bin/x\" ]; }; }",
+                ID
+            )
+            .len(),
+            1
+        );
         // One command written as the two branches of an `if`: one finding.
         assert_eq!(
             hits(
@@ -210,6 +260,9 @@ mod tests {
             // Overrides of a module's command.
             "{ lib, ... }: { systemd.services.telegraf.serviceConfig.ExecStart = lib.mkForce \"x\"; }",
             "{ systemd.services.telegraf.serviceConfig.ExecStart = [ \"\" \"x\" ]; }",
+            // A command added to a unit NixOS defines, and nothing else of it.
+            "{ systemd.services.zfs-mount.serviceConfig.ExecStart = [ \"zfs mount -a -o remount\" ]; }",
+            "{ pkgs, ... }: { systemd.services.NetworkManager-wait-online.serviceConfig.ExecStart = [ \"${pkgs.networkmanager}/bin/nm-online -q\" ]; }",
             // Added to the command of a module's unit, in every spelling of an order.
             "{ lib, ... }: { systemd.services.postfix-setup.script = lib.mkAfter \"check\"; }",
             "{ lib, ... }: { systemd.services.postfix-setup.script = lib.mkBefore \"check\"; }",
