@@ -449,14 +449,27 @@ fn path_literals_of_encrypted_files_are_not_secrets_in_the_store() {
     )
     .expect("write");
     let (_, v) = lint_json(d.path());
-    let lines: Vec<u64> = v["findings"]
+    let lines: Vec<u64> = rule_rows(&v, "NIX-032", "rule")
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(lines, [4, 5, 6, 7], "{v}");
+}
+
+/// The findings of `rule` in a JSON report: each one's line and the string field `field`.
+fn rule_rows(v: &Value, rule: &str, field: &str) -> Vec<(u64, String)> {
+    v["findings"]
         .as_array()
         .expect("findings")
         .iter()
-        .filter(|f| f["rule"] == "NIX-032")
-        .map(|f| f["line"].as_u64().unwrap_or(0))
-        .collect();
-    assert_eq!(lines, [4, 5, 6, 7], "{v}");
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or(0),
+                f[field].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
 }
 
 /// A literal written once in the body of `map` over three hosts is one finding at its place,
@@ -470,18 +483,7 @@ fn a_value_used_by_each_element_of_a_list_is_one_finding() {
     )
     .expect("write");
     let (_, v) = lint_json(d.path());
-    let got: Vec<(u64, String)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == "NIX-033")
-        .map(|f| {
-            (
-                f["line"].as_u64().unwrap_or(0),
-                f["message"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let got = rule_rows(&v, "NIX-033", "message");
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, 6, "{got:?}");
     assert!(got[0].1.contains("3 uses of this place"), "{got:?}");
@@ -503,18 +505,7 @@ fn an_option_fed_by_a_default_declared_in_another_file() {
     )
     .expect("write");
     let (_, v) = lint_json(d.path());
-    let got: Vec<(u64, String)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == "NIX-073")
-        .map(|f| {
-            (
-                f["line"].as_u64().unwrap_or(0),
-                f["condition"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let got = rule_rows(&v, "NIX-073", "condition");
     assert_eq!(
         got,
         [(

@@ -1710,6 +1710,14 @@ mod tests {
         v
     }
 
+    /// The entry points of the hosts a run found, by file name (`flake.nix#nixosConfigurations.a`).
+    fn entries(out: &crate::engine::LintOutput) -> Vec<&str> {
+        out.configurations
+            .iter()
+            .map(|c| c.entry_point.rsplit('/').next().unwrap_or(""))
+            .collect()
+    }
+
     type Def = (String, String, u32, Option<String>, bool);
 
     fn d(rule: &str, file: &str, line: u32, entry: &str, cond: bool) -> Def {
@@ -2361,12 +2369,7 @@ mod tests {
             );
         }
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
-        let entries: Vec<&str> = out
-            .configurations
-            .iter()
-            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
-            .collect();
-        assert_eq!(entries, ["nixosConfigurations[a]"]);
+        assert_eq!(entries(&out), ["flake.nix#nixosConfigurations[a]"]);
     }
 
     /// A directory switched off by its name (`*.disabled`, `hosts-disabled`, `attic`), or
@@ -2461,12 +2464,7 @@ mod tests {
         write(root, "gw.nix", host);
         write(root, "oldpc.nix", host);
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
-        let entries: Vec<&str> = out
-            .configurations
-            .iter()
-            .map(|c| c.entry_point.rsplit('/').next().unwrap_or(""))
-            .collect();
-        assert_eq!(entries, ["flake.nix#nixosConfigurations.gw"]);
+        assert_eq!(entries(&out), ["flake.nix#nixosConfigurations.gw"]);
         let old: Vec<&str> = out
             .findings
             .iter()

@@ -50,14 +50,20 @@ impl FileCx<'_> {
     /// file of the run that nixsec reads in the clear (a directory means its `default.nix`).
     #[must_use]
     pub fn reads_in_the_clear(&self, written: &str) -> bool {
-        let Some((files, dir)) = self.run else {
+        let (Some((files, _)), Some(p)) = (self.run, self.in_repository(written)) else {
             return false;
         };
-        if written.starts_with('/') || written.starts_with('<') || written.contains("${") {
-            return false;
-        }
-        let p = crate::config::normalize(&dir.join(written));
         files.contains(&p) || files.contains(&p.join("default.nix"))
+    }
+
+    /// The file a relative path written in this file names (`../secrets/x`), when the run
+    /// has the file's directory; `None` for absolute, search-path or interpolated paths.
+    fn in_repository(&self, written: &str) -> Option<std::path::PathBuf> {
+        let (_, dir) = self.run?;
+        if written.starts_with('/') || written.starts_with('<') || written.contains("${") {
+            return None;
+        }
+        Some(crate::config::normalize(&dir.join(written)))
     }
 
     /// True when `written` (a path as written in this file) is a file of the repository whose
@@ -66,13 +72,9 @@ impl FileCx<'_> {
     /// or unreadable file is not known to be encrypted.
     #[must_use]
     pub fn encrypted_on_disk(&self, written: &str) -> bool {
-        let Some((_, dir)) = self.run else {
+        let Some(p) = self.in_repository(written) else {
             return false;
         };
-        if written.starts_with('/') || written.starts_with('<') || written.contains("${") {
-            return false;
-        }
-        let p = crate::config::normalize(&dir.join(written));
         // A regular file only: a FIFO or a device named like a key would block or never end.
         if !std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
             return false;

@@ -18,8 +18,13 @@ const USER: &[&[&str]] = &[
     &["system", "defaults", "loginwindow", "autoLoginUser"],
 ];
 
-fn severity(user: &str) -> Option<Severity> {
-    (user == "root").then_some(Severity::High)
+/// The hit, high when the user logged in is root.
+fn as_user(h: Hit, user: Option<&str>) -> Hit {
+    if user == Some("root") {
+        h.severity(Severity::High)
+    } else {
+        h
+    }
 }
 
 impl LintRule for AutomaticLogin {
@@ -122,16 +127,13 @@ impl LintRule for AutomaticLogin {
             }) else {
                 return;
             };
-            let mut h = Hit::new(
+            let h = Hit::new(
                 a.value.range,
                 format!("the console logs `{who}` in without a password (`login -f`)"),
             )
             .subject(format!("{option}: {who}"))
             .fix(format!("# remove `-f` from {option}"));
-            if let Some(s) = severity(&who) {
-                h = h.severity(s);
-            }
-            out.push(h);
+            out.push(as_user(h, Some(&who)));
             return;
         }
         if USER.iter().any(|p| a.is(p)) {
@@ -147,13 +149,10 @@ impl LintRule for AutomaticLogin {
             } else {
                 "the console logs"
             };
-            let mut h = Hit::new(a.value.range, format!("{how} `{who}` in automatically"))
+            let h = Hit::new(a.value.range, format!("{how} `{who}` in automatically"))
                 .subject(format!("{option}: {who}"))
                 .fix(format!("{option} = null;"));
-            if let Some(s) = severity(&who) {
-                h = h.severity(s);
-            }
-            out.push(h);
+            out.push(as_user(h, Some(&who)));
             return;
         }
         if a.path
@@ -180,16 +179,13 @@ impl LintRule for AutomaticLogin {
             } else {
                 "the display manager"
             };
-            let mut h = Hit::new(
+            let h = Hit::new(
                 a.value.range,
                 format!("{what} logs {shown} in automatically"),
             )
             .subject(option.clone())
             .fix(format!("{option} = false;"));
-            if let Some(s) = who.as_deref().and_then(severity) {
-                h = h.severity(s);
-            }
-            out.push(h);
+            out.push(as_user(h, who.as_deref()));
             return;
         }
         // greetd's `initial_session = { command = ...; user = ...; }`: run once at boot
@@ -207,16 +203,13 @@ impl LintRule for AutomaticLogin {
         let shown = who
             .as_deref()
             .map_or_else(|| "a user".to_string(), |u| format!("`{u}`"));
-        let mut h = Hit::new(
+        let h = Hit::new(
             a.value.range,
             format!("greetd's `initial_session` logs {shown} in automatically at boot"),
         )
         .subject("services.greetd.settings.initial_session")
         .fix("# remove services.greetd.settings.initial_session");
-        if let Some(s) = who.as_deref().and_then(severity) {
-            h = h.severity(s);
-        }
-        out.push(h);
+        out.push(as_user(h, who.as_deref()));
     }
 }
 

@@ -580,17 +580,9 @@ fn judge(
                 text,
                 names_deployed_secret,
             } => {
-                // A script is a program: a name about keys (`generate-initrd-ssh-host-keys`)
-                // says what it does, not that it holds one (a secret written in its text is
-                // NIX-033's).
-                let script = func.starts_with("writeShellScript")
-                    || func.starts_with("writeScript")
-                    || func == "writeShellApplication";
                 let flagged = match holds {
                     Holds::Secret => true,
-                    Holds::File => {
-                        target_secret || (!script && name.as_deref().is_some_and(secret_looking))
-                    }
+                    Holds::File => target_secret || name.as_deref().is_some_and(secret_looking),
                     Holds::Env | Holds::Other | Holds::Exempt => false,
                 };
                 // A file that says where the secret is deployed is configuration, not a secret.
