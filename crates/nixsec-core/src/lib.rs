@@ -16,6 +16,7 @@ pub mod lint;
 pub mod report;
 pub mod root;
 pub mod section;
+pub mod sudo;
 pub mod url;
 
 pub use config::{Config, ConfigError};

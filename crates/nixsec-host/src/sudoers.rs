@@ -24,9 +24,12 @@ pub fn doas_subject(r: &DoasRule) -> String {
     nixsec_core::escape(&text).into_owned()
 }
 
-/// Commands that give a root shell (or the equivalent) when allowed without a password.
+/// Commands that give a root shell (or the equivalent) when allowed without a password
+/// (`systemctl` with fixed arguments that only operate the units named is not one, unless
+/// `setenv`: a rule that lets the caller set the environment, `SETENV`, hands `LD_PRELOAD` and
+/// the like to any command).
 #[must_use]
-pub fn broad_command(cmd: &str) -> Option<&'static str> {
+pub fn broad_command(cmd: &str, setenv: bool) -> Option<&'static str> {
     let first = cmd.split_whitespace().next().unwrap_or("");
     if first == "ALL" {
         return Some("any command (`ALL`)");
@@ -42,7 +45,13 @@ pub fn broad_command(cmd: &str) -> Option<&'static str> {
             "Nix (builds and runs anything)"
         }
         "nixos-rebuild" => "`nixos-rebuild` (installs any configuration)",
-        "systemctl" => "`systemctl` (starts any unit)",
+        "systemctl" => {
+            let args: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+            if !setenv && nixsec_core::sudo::systemctl_fixed_operation(&args) {
+                return None;
+            }
+            "`systemctl` (starts any unit)"
+        }
         "env" => "`env` (runs any program)",
         _ => return None,
     })
@@ -87,8 +96,14 @@ mod tests {
 
     #[test]
     fn broad_commands() {
-        assert!(broad_command("ALL").is_some());
-        assert!(broad_command("/run/current-system/sw/bin/systemctl restart x").is_some());
-        assert!(broad_command("/usr/bin/apt update").is_none());
+        assert!(broad_command("ALL", false).is_some());
+        assert!(broad_command("/run/current-system/sw/bin/systemctl", false).is_some());
+        assert!(broad_command("/run/current-system/sw/bin/systemctl restart *", false).is_some());
+        assert!(broad_command("/run/current-system/sw/bin/systemctl edit x", false).is_some());
+        // Fixed arguments that only operate the unit named: what the fix asks for, unless the
+        // caller may set the environment.
+        assert!(broad_command("/run/current-system/sw/bin/systemctl restart x", false).is_none());
+        assert!(broad_command("/run/current-system/sw/bin/systemctl restart x", true).is_some());
+        assert!(broad_command("/usr/bin/apt update", false).is_none());
     }
 }

@@ -1175,6 +1175,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             }
         }
     }
+    snowfall_systems(files, &res, roots, &mut out, &mut in_systems);
     // Hosts the repository declares (flake outputs, a hive, a network): a host-like file none
     // of them reaches is then a left-over (a machine taken out of the hive, an old host), checked
     // on its own below as a module no host imports, not a host of its own.
@@ -1340,6 +1341,81 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     add_declaring_modules(files, &res, &mut out);
     mark_clan_machines(files, &res, &mut out);
     out
+}
+
+/// A flake built by snowfall-lib (`inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; }`).
+fn is_snowfall_flake(f: &Indexed) -> bool {
+    f.path.file_name().is_some_and(|n| n == "flake.nix")
+        && f.src.contains("snowfall-lib")
+        && f.src.contains("mkFlake")
+}
+
+/// snowfall-lib's hosts: every `systems/<target>/<name>/default.nix` under the flake's root
+/// (or its `nix/` directory) is a system, and snowfall-lib imports into each every
+/// `modules/nixos/**/default.nix` (`modules/darwin/**` for a `*-darwin` target).
+fn snowfall_systems(
+    files: &[Indexed],
+    res: &Resolver<'_>,
+    roots: &[PathBuf],
+    out: &mut Vec<Configuration>,
+    in_systems: &mut HashSet<usize>,
+) {
+    for f in files {
+        if !is_snowfall_flake(f) || set_aside(roots, f) {
+            continue;
+        }
+        let Some(dir) = f.path.parent() else {
+            continue;
+        };
+        for root in [dir.to_path_buf(), dir.join("nix")] {
+            let mut hosts: Vec<(usize, String, bool)> = Vec::new();
+            let mut nixos: Vec<usize> = Vec::new();
+            let mut darwin: Vec<usize> = Vec::new();
+            for (j, g) in files.iter().enumerate() {
+                let Ok(rel) = g.path.strip_prefix(&root) else {
+                    continue;
+                };
+                if set_aside(roots, g) || g.read_error.is_some() {
+                    continue;
+                }
+                let parts: Vec<&str> = rel
+                    .components()
+                    .filter_map(|c| c.as_os_str().to_str())
+                    .collect();
+                match parts.as_slice() {
+                    ["systems", target, name, "default.nix"] => {
+                        hosts.push((j, (*name).to_string(), target.ends_with("darwin")));
+                    }
+                    ["modules", "nixos", .., "default.nix"] => nixos.push(j),
+                    ["modules", "darwin", .., "default.nix"] => darwin.push(j),
+                    _ => {}
+                }
+            }
+            if hosts.is_empty() {
+                continue;
+            }
+            for (j, name, is_darwin) in hosts {
+                let (kind, outputs, shared) = if is_darwin {
+                    (ModuleKind::Darwin, "darwinConfigurations", &darwin)
+                } else {
+                    (ModuleKind::NixOS, "nixosConfigurations", &nixos)
+                };
+                let mut c = Configuration::new(format!("{}#{outputs}.{name}", f.display), kind);
+                c.modules.push((j, 0));
+                let mut queue: Vec<(usize, ModuleRef)> = files[j].index.modules[0]
+                    .imports
+                    .iter()
+                    .map(|r| (j, r.clone()))
+                    .collect();
+                queue.extend(shared.iter().map(|m| (*m, ModuleRef::Inline(0))));
+                queue.reverse();
+                res.follow(&mut c, queue);
+                in_systems.extend(c.modules.iter().map(|(mf, _)| *mf));
+                out.push(c);
+            }
+            break;
+        }
+    }
 }
 
 /// A configuration that sets a custom option (`common.openssh.enable = true`) evaluates only
@@ -2593,6 +2669,87 @@ mod tests {
             );
             assert_eq!(defaults(root), [], "{import}");
         }
+    }
+
+    /// snowfall-lib imports every `modules/nixos/**/default.nix` into every system of
+    /// `systems/<target>/<name>/default.nix` (`modules/darwin` for a `*-darwin` target): a
+    /// module turning sshd on behind a namespaced option the host sets is the host's, and a
+    /// setting another auto-imported module makes counts.
+    #[test]
+    fn snowfall_lib_systems_get_every_module_of_their_class() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{
+  inputs.snowfall-lib.url = \"github:snowfallorg/lib\";
+  outputs = inputs: inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; snowfall.namespace = \"acme\"; };
+}
+",
+        );
+        write(
+            root,
+            "systems/x86_64-linux/web/default.nix",
+            "{ ... }:\n{\n  acme.ssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+        );
+        write(
+            root,
+            "systems/aarch64-darwin/mac/default.nix",
+            "{ ... }:\n{\n  system.stateVersion = 6;\n}\n",
+        );
+        write(
+            root,
+            "modules/nixos/ssh/default.nix",
+            "{ config, lib, ... }:\nlet cfg = config.acme.ssh; in\n{\n  options.acme.ssh.enable = lib.mkEnableOption \"ssh\";\n  config = lib.mkIf cfg.enable {\n    services.openssh.enable = true;\n    services.openssh.settings.PasswordAuthentication = false;\n  };\n}\n",
+        );
+        write(
+            root,
+            "modules/nixos/hardening/sshd/default.nix",
+            "{ ... }:\n{\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n}\n",
+        );
+        write(
+            root,
+            "modules/darwin/nix/default.nix",
+            "{ ... }:\n{\n  nix.settings.sandbox = true;\n}\n",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let mut hosts: Vec<(String, String, usize)> = out
+            .configurations
+            .iter()
+            .map(|c| {
+                (
+                    c.entry_point.rsplit('#').next().unwrap_or("").to_string(),
+                    c.kind.clone(),
+                    c.modules.len(),
+                )
+            })
+            .collect();
+        hosts.sort();
+        assert_eq!(
+            hosts,
+            [
+                (
+                    "darwinConfigurations.mac".to_string(),
+                    "darwin".to_string(),
+                    2
+                ),
+                (
+                    "nixosConfigurations.web".to_string(),
+                    "nixos".to_string(),
+                    3
+                ),
+            ]
+        );
+        // Only PermitRootLogin is left to its default (the hardening module sets the other).
+        let got = defaults(root);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "NIX-078");
+        assert_eq!(got[0].1, "modules/nixos/ssh/default.nix");
+        assert_eq!(
+            got[0].3.as_deref(),
+            Some("flake.nix#nixosConfigurations.web")
+        );
     }
 
     #[test]

@@ -238,10 +238,11 @@ impl Indexed {
         // NixOS has is a nix-darwin module.
         let in_darwin_dir = Path::new(&display).parent().is_some_and(|d| {
             d.components().any(|c| {
-                matches!(
-                    c.as_os_str().to_str(),
-                    Some("darwin" | "nix-darwin" | "darwinModules" | "macos")
-                )
+                // snowfall-lib's `systems/aarch64-darwin/NAME`.
+                c.as_os_str().to_str().is_some_and(|c| {
+                    matches!(c, "darwin" | "nix-darwin" | "darwinModules" | "macos")
+                        || c.ends_with("-darwin")
+                })
             })
         });
         if in_darwin_dir && !index.assignments.iter().any(nixos_only) {

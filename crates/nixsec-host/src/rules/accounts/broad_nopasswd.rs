@@ -37,7 +37,10 @@ impl Rule for BroadNopasswd {
                     .iter()
                     .filter(|r| r.nopasswd && !r.command.starts_with('!'))
                 {
-                    if let Some(what) = broad_command(&r.command) {
+                    // `SETENV:` in the specification (sudo carries a tag to the commands after
+                    // it; `NOSETENV:` takes it back).
+                    let setenv = r.text.contains("SETENV:") && !r.text.contains("NOSETENV:");
+                    if let Some(what) = broad_command(&r.command, setenv) {
                         let command = if r.command == "ALL" {
                             String::new()
                         } else {
@@ -68,7 +71,7 @@ impl Rule for BroadNopasswd {
                 for r in rules.iter().filter(|r| r.permit && r.nopass) {
                     let what = match &r.cmd {
                         None => Some("any command (no `cmd`)"),
-                        Some(c) => broad_command(c),
+                        Some(c) => broad_command(c, doas_keeps_env(r)),
                     };
                     if let Some(what) = what {
                         let command = r
@@ -109,6 +112,14 @@ impl Rule for BroadNopasswd {
     }
 }
 
+/// A doas rule that keeps or sets the caller's environment (`keepenv`, `setenv { … }`).
+fn doas_keeps_env(r: &nixsec_readers::sudoers::DoasRule) -> bool {
+    r.evidence.value.as_deref().is_some_and(|line| {
+        line.split_whitespace()
+            .any(|w| w == "keepenv" || w == "setenv")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,15 +130,15 @@ mod tests {
     fn broad_rules_fail() {
         let b = RootBuilder::new().file(
             "/etc/sudoers",
-            "root ALL=(ALL:ALL) SETENV: ALL\ndeploy ALL=(root) NOPASSWD: /run/current-system/sw/bin/systemctl restart app, /run/current-system/sw/bin/nixos-rebuild\nbackup ALL=(root) NOPASSWD: /nix/store/aaaa-restic/bin/restic snapshots\n",
+            "root ALL=(ALL:ALL) SETENV: ALL\ndeploy ALL=(root) NOPASSWD: /run/current-system/sw/bin/systemctl restart *, /run/current-system/sw/bin/systemctl restart app, /run/current-system/sw/bin/nixos-rebuild\nbackup ALL=(root) NOPASSWD: /nix/store/aaaa-restic/bin/restic snapshots\n",
         );
         let o = run(&BroadNopasswd, &b);
         assert_eq!(
             pairs(&o),
             [
                 (
-                    "sudo deploy /run/current-system/sw/bin/systemctl restart app".into(),
-                    "`deploy` may run `systemctl` (starts any unit) without a password: `/run/current-system/sw/bin/systemctl restart app` (/etc/sudoers:2)".into()
+                    "sudo deploy /run/current-system/sw/bin/systemctl restart *".into(),
+                    "`deploy` may run `systemctl` (starts any unit) without a password: `/run/current-system/sw/bin/systemctl restart *` (/etc/sudoers:2)".into()
                 ),
                 (
                     "sudo deploy /run/current-system/sw/bin/nixos-rebuild".into(),

@@ -42,7 +42,8 @@ const ALWAYS: &[&str] = &[
 /// Root-equivalent with any arguments (no arguments, or a `*` wildcard), and still reported
 /// (low) with fixed arguments, as the catalogue's NIX-133 lists them: `nix` builds and runs
 /// anything, `nix-daemon` run as root takes any `--option`, `nixos-rebuild` installs any
-/// configuration, `systemctl` starts any unit.
+/// configuration, `systemctl` starts any unit (with fixed arguments that only operate the
+/// units named, `systemctl restart app`, nothing: [`nixsec_core::sudo`]).
 const COMMANDS: &[&str] = &[
     "nix",
     "nix-env",
@@ -63,8 +64,10 @@ const WRAPPERS: &[&str] = &[
 const ANY_ARGS: &[&str] = &["tee", "cp", "mv", "chmod", "chown", "journalctl", "find"];
 
 /// Why a command is root-equivalent, and whether only with the arguments given (low). In
-/// sudoers a command without arguments allows any arguments; `*` matches any.
-fn rootish(cmd: &str) -> Option<(String, bool)> {
+/// sudoers a command without arguments allows any arguments; `*` matches any. `setenv`: the
+/// rule lets the caller set the environment (`SETENV`: `LD_PRELOAD` and the like reach the
+/// command), so no command is safe for its fixed arguments alone.
+fn rootish(cmd: &str, setenv: bool) -> Option<(String, bool)> {
     let cmd = cmd.trim();
     if cmd.is_empty() || cmd == "ALL" {
         return Some(("any command".into(), false));
@@ -76,6 +79,17 @@ fn rootish(cmd: &str) -> Option<(String, bool)> {
     let any = args.is_empty() || args.iter().any(|a| a.contains('*'));
     if ALWAYS.contains(&base) {
         return Some((format!("`{base}`"), false));
+    }
+    // A value interpolated from Nix (`systemctl restart ${unit}`, shown `${…}`) is a word fixed
+    // when the configuration is built, not a sudoers wildcard.
+    let fixed_words: Vec<String> = args.iter().map(|a| a.replace("${…}", "x")).collect();
+    let fixed_words: Vec<&str> = fixed_words.iter().map(String::as_str).collect();
+    if base == "systemctl"
+        && !any
+        && !setenv
+        && nixsec_core::sudo::systemctl_fixed_operation(&fixed_words)
+    {
+        return None;
     }
     if COMMANDS.contains(&base) {
         return Some(if any {
@@ -103,7 +117,7 @@ fn rootish(cmd: &str) -> Option<(String, bool)> {
             let b = w.rsplit('/').next().unwrap_or(w);
             ALWAYS.contains(&b) || COMMANDS.contains(&b) || ANY_ARGS.contains(&b)
         })?;
-        let (what, fixed) = rootish(&words[at + 1..].join(" "))?;
+        let (what, fixed) = rootish(&words[at + 1..].join(" "), setenv)?;
         return Some((format!("{what} (run by `{base}`)"), fixed));
     }
     None
@@ -171,7 +185,10 @@ impl LintRule for BroadNopasswdRules {
                                 .collect(),
                             _ => Vec::new(),
                         };
-                        rootish(&format!("{c} {}", args.join(" ")))
+                        let keep_env = rule.v.attr("keepEnv").and_then(|v| v.v.as_bool())
+                            == Some(true)
+                            || rule.v.attr("setEnv").is_some();
+                        rootish(&format!("{c} {}", args.join(" ")), keep_env)
                     }
                     Some(_) => None,
                 };
@@ -203,7 +220,13 @@ impl LintRule for BroadNopasswdRules {
                 if !has_nopasswd(opts) {
                     continue;
                 }
-                if let Some((why, fixed)) = cmd.and_then(rootish) {
+                let setenv = match opts.map(|o| &o.v) {
+                    Some(Value::List(items)) => {
+                        items.iter().any(|i| i.v.as_str() == Some("SETENV"))
+                    }
+                    _ => false,
+                };
+                if let Some((why, fixed)) = cmd.and_then(|c| rootish(c, setenv)) {
                     let cond = match (&rule.cond, &c.cond) {
                         (Some(a), Some(b)) => Some(format!("{a} && {b}")),
                         (a, b) => a.as_deref().or(b.as_deref()).map(str::to_string),
@@ -247,7 +270,8 @@ impl BroadNopasswdRules {
                 continue;
             };
             let cmds = &line[p + "NOPASSWD:".len()..];
-            let why = cmds.split(',').find_map(|c| rootish(strip_tags(c)));
+            let setenv = line.contains("SETENV:") && !line.contains("NOSETENV:");
+            let why = cmds.split(',').find_map(|c| rootish(strip_tags(c), setenv));
             let Some((why, fixed)) = why else { continue };
             let range = match raw.find(line) {
                 Some(q) => {
@@ -304,6 +328,9 @@ mod tests {
       { command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }
       { command = "/run/current-system/sw/bin/vim /etc/hosts"; options = [ "NOPASSWD" ]; }
       { command = "/run/current-system/sw/bin/reboot"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/systemctl edit app.service"; options = [ "NOPASSWD" ]; }
+      { command = "/run/current-system/sw/bin/systemctl suspend"; options = [ "NOPASSWD" "SETENV" ]; }
+      { command = "/run/current-system/sw/bin/systemctl restart ${unit}"; options = [ "NOPASSWD" ]; }
       { command = "ALL"; options = [ "SETENV" ]; }
     ]; }
   ];
@@ -322,11 +349,6 @@ mod tests {
                     Medium
                 ),
                 h(
-                    r#"{ command = "/run/current-system/sw/bin/systemctl restart app.service"; options = [ "NOPASSWD" ]; }"#,
-                    6,
-                    Low
-                ),
-                h(
                     r#"{ command = "/run/current-system/sw/bin/systemctl restart *"; options = [ "NOPASSWD" ]; }"#,
                     7,
                     Medium
@@ -335,6 +357,16 @@ mod tests {
                     r#"{ command = "/run/current-system/sw/bin/vim /etc/hosts"; options = [ "NOPASSWD" ]; }"#,
                     8,
                     Medium
+                ),
+                h(
+                    r#"{ command = "/run/current-system/sw/bin/systemctl edit app.service"; options = [ "NOPASSWD" ]; }"#,
+                    10,
+                    Low
+                ),
+                h(
+                    r#"{ command = "/run/current-system/sw/bin/systemctl suspend"; options = [ "NOPASSWD" "SETENV" ]; }"#,
+                    11,
+                    Low
                 ),
             ]
         );

@@ -161,7 +161,7 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
     // `client_secret` hash is the client's, not an account's password).
     let secret_key = key.eq_ignore_ascii_case("secret");
     (hash_key && (nixsec_secrets::is_password_hash(h) || byte_array_hash(h)))
-        || (password_key(key) && (crypt_hash(h) || transmission_hash(h)))
+        || (password_key(key) && (crypt_hash(h) || transmission_hash(h) || jupyter_hash(h)))
         || (secret_key && crypt_hash(h))
         || ldap_hash(h).is_some()
         || has_ldif_hash(h)
@@ -193,6 +193,28 @@ fn transmission_hash(h: &str) -> bool {
         && rest.as_bytes()[40..]
             .iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/'))
+}
+
+/// Jupyter's (IPython's `passwd()`) password hash: `ALGORITHM:SALT:HEXDIGEST` (`sha1:`, a
+/// hex salt, the hex digest of a fast hash), or `argon2:` before an argon2 PHC string.
+fn jupyter_hash(h: &str) -> bool {
+    let h = h.trim();
+    if let Some(phc) = h.strip_prefix("argon2:") {
+        return crypt_hash(phc);
+    }
+    let mut parts = h.split(':');
+    let (Some(alg), Some(salt), Some(digest), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    matches!(
+        alg,
+        "sha1" | "sha224" | "sha256" | "sha384" | "sha512" | "md5"
+    ) && salt.len() >= 8
+        && salt.bytes().all(|c| c.is_ascii_hexdigit())
+        && digest.len() >= 32
+        && digest.bytes().all(|c| c.is_ascii_hexdigit())
 }
 
 /// A key named for a password (`password`, `gui.password`, `adminPasswd`, `rootpw`): a
@@ -499,6 +521,9 @@ mod tests {
             r#"{ services.x.settings.rootpw = "$6$rounds=5000$abcdefgh$ijklmnopqrstuv"; }"#,
             // Transmission's `{` + SHA-1 + 8-character salt, as its settings.json keeps it.
             r#"{ services.transmission.settings.rpc-password = "{1f0e3dad99908345f7439f8ffabdffc4a1b2c3d4Xy7.k9/Q"; }"#,
+            // Jupyter's `passwd()`: algorithm, hex salt, hex digest; or argon2.
+            r#"{ services.jupyter.password = "sha1:0a1b2c3d4e5f:4f7c9d3e8a1b2c3d4e5f60718293a4b5c6d7e8f9"; }"#,
+            r#"{ services.jupyter.password = "argon2:$argon2id$v=19$m=10240,t=10,p=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"; }"#,
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
             assert!(
