@@ -254,6 +254,11 @@ impl Walker {
                 self.origin_kind(&l.body()?, &inner, depth + 1)
             }
             ast::Expr::Apply(a) => self.call_origin(a, scope, depth),
+            // `if initrdSecrets then "/run/keys/host" else ./secrets + "/host-key"`: the file
+            // is copied where that branch is taken.
+            ast::Expr::IfElse(i) => self
+                .origin_kind(&i.body()?, scope, depth + 1)
+                .or_else(|| self.origin_kind(&i.else_body()?, scope, depth + 1)),
             _ => None,
         }
     }
@@ -278,8 +283,15 @@ impl Walker {
         for (n, part) in parts.iter().enumerate() {
             match part {
                 InterpolPart::Literal(l) => {
+                    // Only a path that goes on (`${./dir}/key`, `${./key}.pem`): not the `;` or
+                    // `)` of the text around it.
                     if let (true, Some(p)) = (extend, out.path.as_mut()) {
-                        p.extend(l.chars().take_while(|c| !c.is_whitespace() && *c != '"'));
+                        if l.starts_with(['/', '.', '-', '_']) {
+                            p.extend(l.chars().take_while(|c| {
+                                !c.is_whitespace()
+                                    && !matches!(c, '"' | ';' | ',' | ')' | '\'' | '}')
+                            }));
+                        }
                     }
                     extend = false;
                 }
@@ -496,8 +508,10 @@ impl Walker {
             ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Add) => {
                 let (l, is_path) = self.path_text(&b.lhs()?, scope, depth + 1)?;
                 let r = b.rhs()?;
+                // `./secrets + "/host-key-${hostname}"`: the text with what is not known shown
+                // as `${…}`.
                 let r = match self.eval(&r, scope, depth + 1).v {
-                    Value::Str(s) => s,
+                    Value::Str(s) | Value::Interp(s) => s,
                     _ => self.path_text(&r, scope, depth + 1)?.0,
                 };
                 Some((format!("{l}{r}"), is_path))

@@ -304,6 +304,29 @@ fn account_option(path: &[String]) -> bool {
     path.len() == 4 && path[0] == "users" && matches!(path[1].as_str(), "users" | "extraUsers")
 }
 
+/// An account's password hash read from a file into the configuration (`hashedPassword =
+/// (import ./secrets/passwords.nix).root;`, `builtins.readFile ./root.hash`): whatever the
+/// file holds, the hash ends up in the store. (NIX-032 leaves the accounts' password options
+/// to this rule and reports the others.)
+fn read_hash(a: &Assignment) -> Option<(&str, &str)> {
+    // Another option's hash read from a file (`mailserver.loginAccounts.<n>.hashedPassword`)
+    // is NIX-032's: a secret file read into the store.
+    if !super::secret_file_copied::password_option(&a.path)
+        || !a
+            .path
+            .last()
+            .is_some_and(|l| l == "hashedPassword" || l == "initialHashedPassword")
+        || a.path.iter().any(|c| client_key(c))
+        || a.value.v.as_str().is_some()
+    {
+        return None;
+    }
+    a.origins.iter().find_map(|o| match &o.kind {
+        OriginKind::Read { func, path } => Some((func.as_str(), path.as_str())),
+        _ => None,
+    })
+}
+
 /// A hash inside any other option's value (a client's credential excepted).
 fn other_hashes(a: &Assignment, f: &mut dyn FnMut(&str, rnix::TextRange, &str)) {
     if account_option(&a.path) || a.path.iter().any(|c| client_key(c)) {
@@ -337,11 +360,30 @@ impl LintRule for PasswordHashInStore {
     /// any `…hashedPassword` option or attribute inside an option's value) written as a crypt
     /// or PHC hash literal, a value under a key naming a hash, an LDAP hash anywhere.
     fn wants(&self, a: &Assignment) -> bool {
+        if read_hash(a).is_some() {
+            return true;
+        }
         let mut found = false;
         other_hashes(a, &mut |_, _, _| found = true);
         found
     }
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if let Some((func, path)) = read_hash(a) {
+            let option = crate::value::path_string(&a.path);
+            let func = func.rsplit('.').next().unwrap_or(func);
+            let user = if account_option(&a.path) {
+                a.path[2].as_str()
+            } else {
+                "<name>"
+            };
+            out.push(Hit::new(
+                a.value.range,
+                format!(
+                    "`{option}` is read from `{path}` with `{func}` into the configuration: the password hash it holds is world-readable in the store"
+                ),
+            ).fix(format!("users.users.{user}.hashedPasswordFile = \"/run/secrets/{user}-password\";  # a string, read at activation")));
+            return;
+        }
         if !account_option(&a.path) {
             let option = crate::value::path_string(&a.path);
             other_hashes(a, &mut |hash, range, place| {
@@ -392,6 +434,29 @@ mod tests {
     use nixsec_core::Severity::{High, Medium};
 
     const ID: &str = "NIX-031";
+
+    /// A hash read from a file at evaluation (a git-ignored secrets file, a let-bound import)
+    /// is in the store whatever it is; a file named by `hashedPasswordFile` is read at run time.
+    #[test]
+    fn hashes_read_from_files() {
+        for src in [
+            "{ users.users.root.hashedPassword = (import ./secrets/unix-password.nix).root; }",
+            "{ users.users.root.hashedPassword = builtins.readFile ./root.hash; }",
+            "let pw = import ../secrets/pw.nix; in { users.users.ckie.hashedPassword = pw.ckie; }",
+            "{ users.users.a.initialHashedPassword = lib.fileContents ./a.hash; }",
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        for src in [
+            "{ users.users.root.hashedPasswordFile = \"/run/secrets/root\"; }",
+            "{ users.users.root.hashedPassword = config.sops.placeholder.root; }",
+            "{ users.users.root.hashedPassword = \"!\"; }",
+            // Another option's: NIX-032's.
+            "{ mailserver.loginAccounts.a.hashedPassword = (import ../secrets/h.nix).a; }",
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
+        }
+    }
 
     #[test]
     fn hashes() {

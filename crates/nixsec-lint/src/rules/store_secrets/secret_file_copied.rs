@@ -350,10 +350,13 @@ fn encrypted(p: &str) -> bool {
 }
 
 /// Public material: public keys and certificates (`*.pub`, `*.crt`, `eduroam-cert.pem`,
-/// `ca.pem`, `fullchain.pem`).
+/// `ca.pem`, `fullchain.pem`; not `certs-htpasswd`, `cert-key.pem`).
 fn public(p: &str) -> bool {
     let n = file_name(p).to_ascii_lowercase();
-    let private = n.contains("key") || n.contains("priv");
+    // `tailnet-certs-htpasswd`: a password file named after what it guards.
+    let private = ["key", "priv", "passw", "secret", "token"]
+        .iter()
+        .any(|w| n.contains(w));
     [".pub", ".crt", ".cert", ".cer"]
         .iter()
         .any(|e| n.ends_with(e))
@@ -971,6 +974,41 @@ in {
         none(
             r#"{ pkgs, ... }: { system.activationScripts.initrd-ssh-host-keys = "${pkgs.writeShellScript "generate-initrd-ssh-host-keys" "ssh-keygen -A"}"; }"#,
         );
+    }
+
+    /// A path interpolated in text, named after what it guards; a path built with a host's
+    /// name; a path in one branch of an `if`.
+    #[test]
+    fn paths_in_text_built_per_host_or_in_a_branch() {
+        assert_eq!(
+            hits(
+                "{ services.nginx.virtualHosts.a.locations.\"/\".extraConfig = ''\n  auth_basic_user_file ${../../secrets/tailnet-certs-htpasswd};\n''; }",
+                ID
+            ),
+            [h("''", 1, High)]
+        );
+        let got = hits(
+            "{ config, ... }: { boot.initrd.network.ssh.hostKeys = [ (../secrets + \"/initrd-ssh-host-${config.networking.hostName}\") ]; }",
+            ID,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        let got = hits(
+            "{ config, ... }: { boot.initrd.network.ssh.hostKeys = [ (if config.boot.loader.supportsInitrdSecrets then \"/run/keys/host\" else ../secrets + \"/host-key\") ]; }",
+            ID,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        // The text after an interpolated path is not part of its name.
+        let out = crate::rules::testing::findings(
+            "{ services.x.extraConfig = \"auth_basic_user_file ${./secrets/htpasswd};\"; }",
+            ID,
+        );
+        assert!(
+            out.iter()
+                .any(|f| f.finding.message.contains("`./secrets/htpasswd`")),
+            "{out:?}"
+        );
+        // A certificate is public, whatever directory it is in.
+        none("{ services.x.extraConfig = \"ssl_certificate ${../secrets/tailnet-cert.pem};\"; }");
     }
 
     #[test]
