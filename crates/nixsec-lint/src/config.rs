@@ -670,7 +670,10 @@ impl<'a> Resolver<'a> {
                     let _ = range;
                 }
             }
-            ModuleRef::External(t, range) => out.push(Target::External(t.clone(), *range)),
+            ModuleRef::External(t, range) => match self.tree_reference(from, t) {
+                Some(found) => out.extend(found.into_iter().map(|j| Target::Module(j, 0))),
+                None => out.push(Target::External(t.clone(), *range)),
+            },
             ModuleRef::Entry(file, name, _) => {
                 let before = out.len();
                 if let Some(j) = self
@@ -693,6 +696,64 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+    }
+
+    /// A module named by its place in the repository's tree (kittywitch's `tree`, haumea and
+    /// the like give a directory tree as nested attributes): `profiles.gui`,
+    /// `hosts.amaterasu.ether`, `nixfiles.profiles.base` (after one name for the tree itself)
+    /// is `profiles/gui.nix`, `profiles/gui/default.nix`, or the directory `profiles/gui/`
+    /// whose every `.nix` file is the module (the tree's directory functor). Only names whose
+    /// first directory is one of the repository's top-level ones.
+    fn tree_reference(&self, from: usize, t: &str) -> Option<Vec<usize>> {
+        let comps: Vec<&str> = t.split('.').collect();
+        let ident = |c: &&str| {
+            c.chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+                && c.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '\''))
+        };
+        if comps.len() < 2
+            || !comps.iter().all(ident)
+            || matches!(
+                comps[0],
+                "inputs" | "config" | "options" | "pkgs" | "lib" | "self" | "modulesPath"
+            )
+        {
+            return None;
+        }
+        let root = self.repo_root(from);
+        for start in 0..=1 {
+            let rest = comps.get(start..).filter(|r| r.len() >= 2)?;
+            let top = root.join(rest[0]);
+            if !self.under().contains_key(&top) {
+                continue;
+            }
+            let mut p = root.clone();
+            for c in rest {
+                p.push(c);
+            }
+            let file = p.with_file_name(format!("{}.nix", rest[rest.len() - 1]));
+            if let Some(j) = self
+                .file_of(&file)
+                .or_else(|| self.file_of(&p.join("default.nix")))
+            {
+                return (j != from).then(|| vec![j]);
+            }
+            let mut inside: Vec<usize> = self
+                .under()
+                .get(&p)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .copied()
+                .filter(|&j| j != from && self.files[j].path.parent() == Some(p.as_path()))
+                .collect();
+            if !inside.is_empty() {
+                inside.sort_unstable();
+                return Some(inside);
+            }
+        }
+        None
     }
 
     /// `self.nixosModules.NAME` (`*`: every one; `*PATH`: every module the file at PATH
@@ -1081,8 +1142,17 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             continue;
         }
         for s in &f.index.systems {
-            let templates: Vec<&String> = s
+            // `nixfiles.hosts.${host}.configuration` over a list of hosts: a path of the tree.
+            let modules: Vec<ModuleRef> = s
                 .modules
+                .iter()
+                .map(|m| match m {
+                    ModuleRef::External(t, r) if t.contains("${") => tree_template(&res, fi, t)
+                        .map_or_else(|| m.clone(), |p| ModuleRef::Template(p, *r)),
+                    _ => m.clone(),
+                })
+                .collect();
+            let templates: Vec<&String> = modules
                 .iter()
                 .filter_map(|m| match m {
                     ModuleRef::Template(t, _) => Some(t),
@@ -1111,8 +1181,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                         .strip_prefix(&dir)
                         .ok()
                         .map(|rel| format!("./{}", rel.display()));
-                    let mods: Vec<ModuleRef> = s
-                        .modules
+                    let mods: Vec<ModuleRef> = modules
                         .iter()
                         .map(|m| match m {
                             ModuleRef::Template(t, r)
@@ -1145,7 +1214,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                 }
             }
             if instances.is_empty() {
-                instances.push((None, s.modules.clone()));
+                instances.push((None, modules.clone()));
             }
             for (value, mods) in instances {
                 let entry = match &value {
@@ -1341,6 +1410,50 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     add_declaring_modules(files, &res, &mut out);
     mark_clan_machines(files, &res, &mut out);
     out
+}
+
+/// A tree reference with a part known per host (`nixfiles.hosts.${host}.configuration`, the
+/// hosts of a kittywitch `tree` mapped over a list): the path template it names from the
+/// repository's root (`@self/hosts/${…}/configuration.nix`), when files match it.
+fn tree_template(res: &Resolver<'_>, fi: usize, t: &str) -> Option<String> {
+    let comps: Vec<String> = t
+        .split('.')
+        .map(|c| {
+            if c.starts_with("${") && c.ends_with('}') {
+                "${…}".to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let ok = |c: &String| {
+        c == "${…}"
+            || (c
+                .chars()
+                .next()
+                .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+                && c.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-')))
+    };
+    if comps.len() < 2 || !comps.iter().all(ok) || comps[0] == "inputs" || comps[0] == "${…}" {
+        return None;
+    }
+    let root = res.repo_root(fi);
+    for start in 0..=1 {
+        let Some(rest) = comps.get(start..).filter(|r| r.len() >= 2) else {
+            continue;
+        };
+        if rest[0] == "${…}" || !res.under().contains_key(&root.join(&rest[0])) {
+            continue;
+        }
+        let joined = rest.join("/");
+        for t in [format!("{joined}.nix"), format!("{joined}/default.nix")] {
+            if !expand_template(&root, &t, res.roots).is_empty() {
+                return Some(format!("{SELF_TEMPLATE}{t}"));
+            }
+        }
+    }
+    None
 }
 
 /// A flake built by snowfall-lib (`inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; }`).
@@ -2750,6 +2863,75 @@ mod tests {
             got[0].3.as_deref(),
             Some("flake.nix#nixosConfigurations.web")
         );
+    }
+
+    /// A directory tree given to modules as nested attributes (kittywitch's `tree`): hosts
+    /// mapped over a list as `nixfiles.hosts.${host}.configuration`, modules named
+    /// `hosts.a.ether`, `users.alice.nixos`, and a directory (`nixfiles.profiles.base`) whose
+    /// every file is the module.
+    #[test]
+    fn tree_references_name_files_of_the_repository() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { self, nixpkgs, tree, ... }@inputs: let\n    nixfiles = (tree.tree { inherit inputs; folder = ./.; }).impure;\n  in {\n    nixosConfigurations = nixpkgs.lib.listToAttrs (map (host: nixpkgs.lib.nameValuePair host (nixpkgs.lib.nixosSystem {\n      system = \"x86_64-linux\";\n      specialArgs = nixfiles;\n      modules = [ nixfiles.hosts.${host}.configuration nixfiles.profiles.base ];\n    })) [ \"a\" \"b\" ]);\n  };\n}\n",
+        );
+        write(
+            root,
+            "hosts/a/configuration.nix",
+            "{ hosts, users, ... }:\n{\n  imports = [ hosts.a.ether users.alice.nixos ];\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+        );
+        write(
+            root,
+            "hosts/a/ether.nix",
+            "{ services.openssh.settings.KbdInteractiveAuthentication = false; }",
+        );
+        write(
+            root,
+            "hosts/b/configuration.nix",
+            "{ ... }:\n{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+        );
+        write(
+            root,
+            "users/alice/nixos.nix",
+            "{ users.users.alice.isNormalUser = true; }",
+        );
+        write(
+            root,
+            "profiles/base/ssh.nix",
+            "{ services.openssh.settings = { PasswordAuthentication = false; PermitRootLogin = \"no\"; }; }",
+        );
+        write(
+            root,
+            "profiles/base/nix.nix",
+            "{ nix.settings.sandbox = true; }",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let mut hosts: Vec<(String, usize)> = out
+            .configurations
+            .iter()
+            .map(|c| {
+                (
+                    c.entry_point.rsplit('#').next().unwrap_or("").to_string(),
+                    c.modules.len(),
+                )
+            })
+            .collect();
+        hosts.sort();
+        assert_eq!(
+            hosts,
+            [
+                ("nixosConfigurations[a]".to_string(), 5),
+                ("nixosConfigurations[b]".to_string(), 3),
+            ]
+        );
+        // Host b alone leaves KbdInteractiveAuthentication to its default.
+        let got = defaults(root);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "NIX-079");
+        assert_eq!(got[0].1, "hosts/b/configuration.nix");
     }
 
     #[test]
