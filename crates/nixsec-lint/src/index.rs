@@ -2310,6 +2310,15 @@ impl Walker {
                     ("mkEnableOption", [_]) => {
                         Some(Val::new(Value::Bool(false), value.syntax().text_range()))
                     }
+                    // The option helpers of snowfall-lib style libraries: `mkBoolOpt true
+                    // "desc"`, `mkOpt types.bool true "desc"` (the default after the type).
+                    (n, [d, ..]) if n.starts_with("mkBool") => {
+                        Some(self.eval(d, &self.scope, self.depth + 1))
+                            .filter(|v| v.v.as_bool().is_some())
+                    }
+                    ("mkOpt" | "mkOpt'", [_, d, ..]) => {
+                        Some(self.eval(d, &self.scope, self.depth + 1))
+                    }
                     ("mkOption", [ast::Expr::AttrSet(o)]) => o.attrpath_values().find_map(|apv| {
                         let ap = apv.attrpath()?;
                         let mut attrs = ap.attrs();
@@ -2347,7 +2356,19 @@ impl Walker {
             ast::Expr::Select(s) if s.default_expr().is_none() => {
                 let mut p = self.config_path(&s.expr()?, scope, depth + 1)?;
                 for a in s.attrpath()?.attrs() {
-                    p.push(attr_ident(&a)?);
+                    // `config.${namespace}.services.x`: named as the declaration's
+                    // `options.${namespace}.services.x` is ([`Walker::attr_names`]).
+                    let name = match &a {
+                        ast::Attr::Dynamic(d) => {
+                            let e = d.expr()?;
+                            match self.eval(&e, scope, depth + 1).v {
+                                Value::Str(s) => s,
+                                _ => format!("${{{}}}", node_snippet(e.syntax())),
+                            }
+                        }
+                        _ => attr_ident(&a)?,
+                    };
+                    p.push(name);
                 }
                 Some(p)
             }

@@ -168,6 +168,22 @@ mod tests {
         );
     }
 
+    /// The same through a library's option helpers (`mkBoolOpt true "…"`, `mkOpt types.bool
+    /// true "…"`) and a namespace given as a module argument (`options.${namespace}.x`, read
+    /// back as `config.${namespace}.x`, snowfall-lib's way).
+    #[test]
+    fn a_switch_fed_by_a_helper_declared_default_under_a_namespace() {
+        for (decl, found) in [
+            ("mkBoolOpt true \"open\"", 1),
+            ("mkOpt lib.types.bool true \"open\"", 1),
+            ("mkBoolOpt false \"open\"", 0),
+        ] {
+            let src = format!("{{ config, lib, namespace, ... }}: let cfg = config.${{namespace}}.sun; inherit (lib.${{namespace}}) mkBoolOpt mkOpt; in {{ options.${{namespace}}.sun = {{ enable = lib.mkEnableOption \"s\"; openFirewall = {decl}; }}; config = lib.mkIf cfg.enable {{ services.sunshine = {{ enable = true; openFirewall = cfg.openFirewall; }}; }}; }}");
+            let f = crate::rules::testing::findings(&src, ID);
+            assert_eq!(f.len(), found, "{decl}: {f:?}");
+        }
+    }
+
     #[test]
     fn every_module_at_any_depth() {
         for src in [
