@@ -153,6 +153,9 @@ pub enum OriginKind {
         /// `config.sops.secrets.…`, `config.age.secrets.…`, `$CREDENTIALS_DIRECTORY`): the file
         /// says where the secret is, it does not hold it.
         names_deployed_secret: bool,
+        /// The path literals the text interpolates (`cp ${./secrets/salt} …` in a script):
+        /// each file is copied into the store beside the one written; with the interpolation.
+        copies: Vec<(String, TextRange)>,
     },
     /// A file's content read into the configuration: `builtins.readFile`, `lib.fileContents`,
     /// `import`, `lib.importJSON`/`importTOML` (also through `fromJSON`, `fromTOML` and an
@@ -5316,8 +5319,15 @@ fn is_structural(e: &ast::Expr) -> bool {
             matches!(
                 wrapper(&a),
                 Some(Wrap::Prio(..) | Wrap::If(..) | Wrap::Merge(..) | Wrap::Both(..))
-            ) || unroll(&a)
-                .is_some_and(|(n, args)| (n == "genAttrs" || n == "mapAttrs") && args.len() == 2)
+            ) || unroll(&a).is_some_and(|(n, args)| {
+                // The generated sets [`Walker::walk_generated`] and [`Walker::walk_pairs`]
+                // see through (`units = mapAttrs' (n: v: { name = …; value = …; }) cfg;`).
+                (matches!(
+                    n.as_str(),
+                    "genAttrs" | "mapAttrs" | "mapAttrs'" | "concatMapAttrs"
+                ) && args.len() == 2)
+                    || (matches!(n.as_str(), "listToAttrs" | "mergeAttrsList") && args.len() == 1)
+            })
         }
         ast::Expr::BinOp(b) => b.operator() == Some(BinOpKind::Update),
         _ => false,

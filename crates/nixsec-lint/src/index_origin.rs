@@ -8,8 +8,8 @@ use rnix::TextRange;
 use rowan::ast::AstNode;
 
 use super::{
-    attr_is, head_name, ident_text, lookup, unparen, unroll, wrapper, Found, Frame, Origin,
-    OriginKind, Walker, Wrap, MAX_DEPTH,
+    attr_is, head_name, ident_text, lookup, unparen, unroll, with_frame, wrapper, Found, Frame,
+    Origin, OriginKind, Walker, Wrap, MAX_DEPTH,
 };
 use crate::value::{Val, Value};
 
@@ -253,6 +253,12 @@ impl Walker {
                 inner.push(Frame::Binds(l.syntax().clone()));
                 self.origin_kind(&l.body()?, &inner, depth + 1)
             }
+            // `installer = with pkgs; writeShellScriptBin "installer" ''…'';`
+            ast::Expr::With(w) => {
+                let mut inner = scope.to_vec();
+                inner.push(with_frame(w));
+                self.origin_kind(&w.body()?, &inner, depth + 1)
+            }
             ast::Expr::Apply(a) => self.call_origin(a, scope, depth),
             // `if initrdSecrets then "/run/keys/host" else ./secrets + "/host-key"`: the file
             // is copied where that branch is taken.
@@ -435,6 +441,7 @@ impl Walker {
                     name: self.literal_text(n, scope, depth),
                     text: matches!(value.v, Value::Attrs(_) | Value::List(_)).then_some(value),
                     names_deployed_secret: names_deployed_secret(t),
+                    copies: Vec::new(),
                 })
             }
             (f, [arg]) if WRITERS_SET.contains(&f) => {
@@ -444,11 +451,15 @@ impl Walker {
                     .filter(|v| matches!(v.v, Value::Str(_) | Value::Interp(_)));
                 let names_deployed_secret =
                     set_attr(arg, "text").is_some_and(|t| names_deployed_secret(&t));
+                let copies = set_attr(arg, "text")
+                    .map(|t| self.interpolated_paths(&t, scope, depth))
+                    .unwrap_or_default();
                 Some(OriginKind::Written {
                     func: name.clone(),
                     name: n.and_then(|n| self.literal_text(&n, scope, depth)),
                     text,
                     names_deployed_secret,
+                    copies,
                 })
             }
             _ => None,
@@ -464,13 +475,53 @@ impl Walker {
         depth: u32,
     ) -> OriginKind {
         let names_deployed_secret = names_deployed_secret(text);
+        let copies = self.interpolated_paths(text, scope, depth);
         let text: Val = self.eval(text, scope, depth + 1);
         OriginKind::Written {
             func: func.to_string(),
             name: self.literal_text(name, scope, depth),
             text: matches!(text.v, Value::Str(_) | Value::Interp(_)).then_some(text),
             names_deployed_secret,
+            copies,
         }
+    }
+
+    /// The path literals a string interpolates (`"cp ${./secrets/salt} /mnt"`), each as
+    /// written (with the text right after it when the path goes on: `${./dir}/key`).
+    fn interpolated_paths(
+        &self,
+        e: &ast::Expr,
+        scope: &[Frame],
+        depth: u32,
+    ) -> Vec<(String, TextRange)> {
+        let ast::Expr::Str(s) = unparen(e) else {
+            return Vec::new();
+        };
+        let Some(parts) = crate::value::str_parts(&s) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, TextRange)> = Vec::new();
+        for (n, p) in parts.iter().enumerate() {
+            let InterpolPart::Interpolation(i) = p else {
+                continue;
+            };
+            let Some(x) = i.expr() else { continue };
+            if let Some(OriginKind::Path(mut path) | OriginKind::Interpolated(mut path)) =
+                self.origin_kind(&x, scope, depth + 1)
+            {
+                if let Some(InterpolPart::Literal(l)) = parts.get(n + 1) {
+                    if l.starts_with(['/', '.', '-', '_']) {
+                        path.extend(l.chars().take_while(|c| {
+                            !c.is_whitespace() && !matches!(c, '"' | ';' | ',' | ')' | '\'' | '}')
+                        }));
+                    }
+                }
+                if !out.iter().any(|(p, _)| *p == path) {
+                    out.push((path, i.syntax().text_range()));
+                }
+            }
+        }
+        out
     }
 
     /// A string's text, when it is known (also with unknown interpolations, written `${…}`).

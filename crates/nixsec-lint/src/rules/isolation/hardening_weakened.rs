@@ -55,7 +55,11 @@ fn weakest(key: &str, v: &Value) -> bool {
         ("SystemCallFilter", Value::Str(s)) => s.trim().is_empty(),
         // `~` with nothing after it keeps every capability.
         ("CapabilityBoundingSet", Value::Str(s)) => s.trim() == "~",
-        ("ProtectProc", Value::Str(s)) => s == "default",
+        // Not one of its words (`"false"`, `"no"`): systemd ignores the line, the default
+        // stays.
+        ("ProtectProc", Value::Str(s)) => {
+            !matches!(s.as_str(), "noaccess" | "invisible" | "ptraceable")
+        }
         ("ProcSubset", Value::Str(s)) => s == "all",
         ("DevicePolicy", Value::Str(s)) => s == "auto",
         (k, _) if SETTINGS.contains(&k) => false,
@@ -182,6 +186,7 @@ mod tests {
         // Settings that are not switches, at their weakest: forced, or on a foreign service.
         for weak in [
             "{ lib, ... }: { systemd.services.llama-cpp.serviceConfig.ProtectProc = lib.mkForce \"default\"; }",
+            "{ lib, ... }: { systemd.services.aldhy.serviceConfig.ProtectProc = lib.mkForce \"false\"; }",
             "{ lib, ... }: { systemd.services.llama-cpp.serviceConfig.ProcSubset = lib.mkForce \"all\"; }",
             "{ lib, ... }: { systemd.services.llama-cpp.serviceConfig.DevicePolicy = lib.mkForce \"auto\"; }",
             "{ lib, ... }: { systemd.services.llama-cpp.serviceConfig.SystemCallFilter = lib.mkForce null; }",

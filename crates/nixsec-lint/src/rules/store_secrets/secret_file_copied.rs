@@ -413,6 +413,20 @@ fn secret_looking(p: &str) -> bool {
     dir || keyish_ext || words || key_name
 }
 
+/// A secret-looking file a program's text interpolates: a `.nix` file there is mostly an
+/// expression the program evaluates (`nix-instantiate ${./make-secret-config.nix}`), a
+/// secret only in a directory of secrets (`cp ${../secrets/unix-password.nix} …`).
+fn copied_secret(p: &str) -> bool {
+    secret_looking(p)
+        && (!p.ends_with(".nix")
+            || p.split('/').rev().skip(1).any(|c| {
+                matches!(
+                    c.to_ascii_lowercase().trim_start_matches('.'),
+                    "secret" | "secrets" | "keys" | "private" | "credentials"
+                )
+            }))
+}
+
 /// How a function is usually written.
 fn func_name(f: &str) -> String {
     match f {
@@ -471,11 +485,14 @@ fn judge(
     }
     let holds = holds(&a.path);
     // A program's text is written to the store too: a secret file read into it is there.
+    // So is a secret file whose path it interpolates (`wg set wg0 private-key ${./wg.key}`).
     let reads_into_program = a.path.last().is_some_and(|l| program_option(l))
         && !not_an_option(&a.path)
-        && a.origins
-            .iter()
-            .any(|o| matches!(o.kind, OriginKind::Read { .. }));
+        && a.origins.iter().any(|o| match &o.kind {
+            OriginKind::Read { .. } => true,
+            OriginKind::Interpolated(p) => copied_secret(p),
+            _ => false,
+        });
     if holds == Holds::Exempt && !reads_into_program {
         return Vec::new();
     }
@@ -545,7 +562,12 @@ fn judge(
                     // A path in any value ends up copied when the value is written out (a
                     // `.nix` file is a module or an expression to import, not data).
                     Holds::Other => secret_looking(p) && !p.ends_with(".nix"),
-                    Holds::Exempt => false,
+                    // A program's text interpolating a secret file copies it.
+                    Holds::Exempt => {
+                        reads_into_program
+                            && matches!(o.kind, OriginKind::Interpolated(_))
+                            && copied_secret(p)
+                    }
                 };
                 if !flagged || on_disk(p) {
                     continue;
@@ -582,7 +604,31 @@ fn judge(
                 name,
                 text,
                 names_deployed_secret,
+                copies,
             } => {
+                // A secret file the text interpolates (`cp ${../secrets/salt} …` in a script)
+                // is copied into the store beside it, whatever the option.
+                for (p, at) in copies {
+                    if holds == Holds::Exempt
+                        || !copied_secret(p)
+                        || on_disk(p)
+                        || out
+                            .iter()
+                            .any(|h: &Hit| h.subject.as_deref() == Some(p.as_str()))
+                    {
+                        continue;
+                    }
+                    out.push(
+                        Hit::new(
+                            *at,
+                            format!(
+                                "`{option}` {verb} a file written into the store by `{}` whose text interpolates the path `{p}`, so that file is copied into the store too",
+                                func_name(func)
+                            ),
+                        )
+                        .subject(p.clone()),
+                    );
+                }
                 let flagged = match holds {
                     Holds::Secret => true,
                     Holds::File => target_secret || name.as_deref().is_some_and(secret_looking),
@@ -1009,6 +1055,29 @@ in {
         );
         // A certificate is public, whatever directory it is in.
         none("{ services.x.extraConfig = \"ssl_certificate ${../secrets/tailnet-cert.pem};\"; }");
+    }
+
+    /// A script's text interpolating a secret file copies that file into the store too,
+    /// reported where it is interpolated; an expression a script evaluates is not a secret.
+    #[test]
+    fn secret_files_a_program_interpolates() {
+        let src = "{ pkgs, ... }: let installer = with pkgs; writeShellScriptBin \"installer\" ''\n  cp ${../../secrets/email-salt} secrets/email-salt\n  cp ${../../secrets/unix-password.nix} secrets/\n  cp ${./README.md} /tmp\n''; in { environment.systemPackages = [ installer ]; }";
+        let got = hits(src, ID);
+        assert_eq!(
+            got.iter().map(|h| h.1).collect::<Vec<_>>(),
+            [2, 3],
+            "{got:?}"
+        );
+        assert_eq!(
+            hits(
+                "{ systemd.services.x.script = ''\n  wg set wg0 private-key ${./secrets/wg.key}\n''; }",
+                ID
+            )
+            .len(),
+            1
+        );
+        none("{ systemd.services.x.script = \"nix-instantiate --eval ${./make-secret-config.nix}\"; }");
+        none("{ systemd.services.x.script = \"cat ${./motd.txt}\"; }");
     }
 
     #[test]
