@@ -2934,6 +2934,53 @@ mod tests {
         assert_eq!(got[0].1, "hosts/b/configuration.nix");
     }
 
+    /// A module whose import is commented out (`#    ./ssh.nix`) was switched off by its
+    /// author: what it writes is still reported, what it leaves to NixOS's defaults is not;
+    /// a module no host imports and no comment names keeps its default-based findings.
+    #[test]
+    fn modules_whose_import_is_commented_out() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{ ... }:\n{\n  imports = [\n    ./printer.nix\n#    ./ssh.nix\n  ];\n  system.stateVersion = \"25.05\";\n}\n",
+        );
+        write(root, "printer.nix", "{ services.printing.enable = true; }");
+        write(
+            root,
+            "ssh.nix",
+            "{ services.openssh = { enable = true; settings.PermitRootLogin = \"yes\"; }; }",
+        );
+        write(
+            root,
+            "extra-ssh.nix",
+            "{ services.openssh = { enable = true; settings.PermitRootLogin = \"no\"; }; }",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let mut got: Vec<(String, String, u32)> = out
+            .findings
+            .iter()
+            .filter(|f| f.finding.rule.starts_with("NIX-07"))
+            .map(|f| {
+                (
+                    f.finding.rule.clone(),
+                    f.file.rsplit('/').next().unwrap_or("").to_string(),
+                    f.line,
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("NIX-078".to_string(), "ssh.nix".to_string(), 1),
+                ("NIX-079".to_string(), "extra-ssh.nix".to_string(), 1),
+                ("NIX-079".to_string(), "extra-ssh.nix".to_string(), 1),
+            ]
+        );
+    }
+
     #[test]
     fn nixops_networks_and_colmena_hive_files() {
         for (top, builder) in [

@@ -108,6 +108,9 @@ pub struct Indexed {
     /// The file declares an instance of clan-core's `admin` service in a clan inventory
     /// (`instances.admin = { roles... }`, or `module.name = "admin"`).
     pub clan_admin: bool,
+    /// The relative paths its comment lines name (`#    ./ssh.nix`), resolved: imports the
+    /// author switched off.
+    pub commented_imports: Vec<PathBuf>,
 }
 
 /// A clan inventory instance of clan-core's `admin` service in `src`: an attribute `admin = {`
@@ -295,6 +298,7 @@ impl Indexed {
                     if crate::known::lookup(t).is_some())
             })
         });
+        let commented_imports = commented_imports(&path, &src);
         let (src, lines) = if index.assignments.is_empty()
             && !imports_known
             && index.suppressions.is_empty()
@@ -322,6 +326,7 @@ impl Indexed {
             host_like,
             clan,
             clan_admin,
+            commented_imports,
         }
     }
 }
@@ -377,6 +382,59 @@ fn option_defaults(files: &mut [Indexed]) {
             None => when,
         });
     }
+}
+
+/// File `fi`, which no host reaches, is named by an import that is commented out (`#
+/// ./ssh.nix`, `# ./containers/I2P.nix`) in a file under the same given path: switched off by
+/// its author.
+fn commented_out(files: &[Indexed], fi: usize, roots: &[PathBuf]) -> bool {
+    let f = &files[fi];
+    let Some(root) = roots
+        .iter()
+        .filter(|r| f.path.starts_with(r))
+        .max_by_key(|r| r.as_os_str().len())
+    else {
+        return false;
+    };
+    // What an import of it names: the file, or its directory for a `default.nix`.
+    let dir = f
+        .path
+        .file_name()
+        .is_some_and(|n| n == "default.nix")
+        .then(|| f.path.parent())
+        .flatten();
+    files
+        .iter()
+        .filter(|g| g.path.starts_with(root))
+        .flat_map(|g| &g.commented_imports)
+        .any(|p| *p == f.path || Some(p.as_path()) == dir)
+}
+
+/// The relative paths named in comment lines (`#    ./ssh.nix`), resolved from `path`'s
+/// directory.
+fn commented_imports(path: &Path, src: &str) -> Vec<PathBuf> {
+    let Some(here) = path.parent() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for line in src.lines() {
+        let t = line.trim_start();
+        if !t.starts_with('#') || !t.contains("./") {
+            continue;
+        }
+        for w in t
+            .split(|c: char| c.is_whitespace() || "[](){};\"#=".contains(c))
+            .filter(|w| w.starts_with("./") || w.starts_with("../"))
+        {
+            let w = w.trim_end_matches('/');
+            let w = w.strip_suffix("/default.nix").unwrap_or(w);
+            let p = config::normalize(&here.join(w));
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 /// An option nix-darwin does not have.
@@ -551,7 +609,33 @@ pub fn lint(
                 }
             }
         }
+        // A module no host imports whose only imports are commented out (`#  ./ssh.nix`): the
+        // author switched it off. What it writes is still judged (file rules); what it leaves
+        // to NixOS's defaults is not reported.
+        let host_reached: Vec<bool> = {
+            let mut v = vec![false; files.len()];
+            for c in configs
+                .iter()
+                .filter(|c| !c.alone && !c.entry.contains("#containers."))
+            {
+                for (fi, _) in &c.modules {
+                    v[*fi] = true;
+                }
+            }
+            v
+        };
+        let mut switched_off: HashMap<usize, bool> = HashMap::new();
         for c in &configs {
+            if c.alone || c.entry.contains("#containers.") {
+                if let Some(&(entry, _)) = c.modules.first() {
+                    let off = *switched_off
+                        .entry(entry)
+                        .or_insert_with(|| !host_reached[entry] && commented_out(&files, entry, &roots));
+                    if off {
+                        continue;
+                    }
+                }
+            }
             let view = ConfigView {
                 files: &files,
                 cfg: c,
