@@ -537,9 +537,11 @@ impl Walker {
         }
         match e {
             ast::Expr::Paren(p) => self.path_text(&p.expr()?, scope, depth + 1),
-            ast::Expr::PathRel(_) | ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) => {
-                Some((e.syntax().text().to_string(), true))
-            }
+            // `<secrets>`, `<yori-nix/secrets.nix>`: a file found on NIX_PATH, read the same.
+            ast::Expr::PathRel(_)
+            | ast::Expr::PathAbs(_)
+            | ast::Expr::PathHome(_)
+            | ast::Expr::PathSearch(_) => Some((e.syntax().text().to_string(), true)),
             ast::Expr::Str(s) => match self.string_origin(s, scope, depth + 1) {
                 Some(OriginKind::Interpolated(p)) => Some((p, true)),
                 Some(_) => None,

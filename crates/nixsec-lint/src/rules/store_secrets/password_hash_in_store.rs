@@ -151,7 +151,7 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
     if client_key(key) {
         return false;
     }
-    use super::secret_file_copied::normalized_contains;
+    use super::secret_file_copied::{normalized_contains, normalized_ends_with};
     let hash_key = matches!(
         key,
         "hashedPassword" | "initialHashedPassword" | "passwordHash"
@@ -162,6 +162,7 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
     let secret_key = key.eq_ignore_ascii_case("secret");
     (hash_key && (nixsec_secrets::is_password_hash(h) || byte_array_hash(h)))
         || (password_key(key) && (crypt_hash(h) || transmission_hash(h) || jupyter_hash(h)))
+        || ((password_key(key) || normalized_ends_with(key, b"pass")) && couchdb_hash(h))
         || (secret_key && crypt_hash(h))
         || ldap_hash(h).is_some()
         || has_ldif_hash(h)
@@ -193,6 +194,21 @@ fn transmission_hash(h: &str) -> bool {
         && rest.as_bytes()[40..]
             .iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/'))
+}
+
+/// CouchDB's hashed admin password as `local.ini` keeps it: `-pbkdf2-DERIVED,SALT,ITERATIONS`
+/// (`-pbkdf2:sha256-…` since 3.4), hex digits and a count.
+fn couchdb_hash(h: &str) -> bool {
+    let h = h.trim();
+    let Some(rest) = h.strip_prefix("-pbkdf2-").or_else(|| {
+        h.strip_prefix("-pbkdf2:")
+            .and_then(|r| r.split_once('-').map(|(_, r)| r))
+    }) else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split(',').collect();
+    let hex = |p: &str| p.len() >= 16 && p.bytes().all(|c| c.is_ascii_hexdigit());
+    matches!(parts.as_slice(), [d, s, n] if hex(d) && hex(s) && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// Jupyter's (IPython's `passwd()`) password hash: `ALGORITHM:SALT:HEXDIGEST` (`sha1:`, a
@@ -444,6 +460,8 @@ mod tests {
             "{ users.users.root.hashedPassword = builtins.readFile ./root.hash; }",
             "let pw = import ../secrets/pw.nix; in { users.users.ckie.hashedPassword = pw.ckie; }",
             "{ users.users.a.initialHashedPassword = lib.fileContents ./a.hash; }",
+            // A file found on NIX_PATH is read the same.
+            "let secrets = import <secrets>; in { users.extraUsers.root.hashedPassword = secrets.root_hashedPassword; }",
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
@@ -586,6 +604,9 @@ mod tests {
             r#"{ services.x.settings.rootpw = "$6$rounds=5000$abcdefgh$ijklmnopqrstuv"; }"#,
             // Transmission's `{` + SHA-1 + 8-character salt, as its settings.json keeps it.
             r#"{ services.transmission.settings.rpc-password = "{1f0e3dad99908345f7439f8ffabdffc4a1b2c3d4Xy7.k9/Q"; }"#,
+            // CouchDB's `-pbkdf2-` (and `-pbkdf2:sha256-`) admin hashes.
+            r#"{ services.couchdb.adminPass = "-pbkdf2:sha256-3628740c00be85908aa3f93c97c67c142d96a61de2f4e4e7e4ee2bf8b80237bd,779331e0029319875fd5850994f360b1,600000"; }"#,
+            r#"{ services.couchdb.adminPass = "-pbkdf2-a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e,0123456789abcdef0123456789abcdef,10"; }"#,
             // Jupyter's `passwd()`: algorithm, hex salt, hex digest; or argon2.
             r#"{ services.jupyter.password = "sha1:0a1b2c3d4e5f:4f7c9d3e8a1b2c3d4e5f60718293a4b5c6d7e8f9"; }"#,
             r#"{ services.jupyter.password = "argon2:$argon2id$v=19$m=10240,t=10,p=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"; }"#,
