@@ -2262,8 +2262,8 @@ impl Walker {
         })
     }
 
-    /// The body of a function under its parameters and `let`s, with their frames pushed (the
-    /// caller truncates the scope afterwards).
+    /// The body of a function under its parameters, `let`s and `with`s, with their frames
+    /// pushed (the caller truncates the scope afterwards).
     fn enter_function(&mut self, e: &ast::Expr) -> Option<ast::Expr> {
         let mut cur = unparen(e);
         for _ in 0..MAX_DEPTH {
@@ -2275,6 +2275,11 @@ impl Walker {
                 ast::Expr::LetIn(l) => {
                     self.scope.push(Frame::Binds(l.syntax().clone()));
                     unparen(&l.body()?)
+                }
+                // `name: data: with data; { … }`
+                ast::Expr::With(w) => {
+                    self.scope.push(with_frame(&w));
+                    unparen(&w.body()?)
                 }
                 other => return Some(other),
             };

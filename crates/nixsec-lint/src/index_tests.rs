@@ -933,6 +933,8 @@ fn services_built_by_list_to_attrs_and_map_attrs_prime() {
         "{ lib, ... }: { systemd.services = lib.listToAttrs (lib.forEach nets (n: lib.nameValuePair \"net-${n}\" { script = \"run\"; })); }",
         "{ lib, cfg, ... }: { systemd.services = lib.mapAttrs' (n: v: lib.nameValuePair \"pod-${n}\" (let x = 1; in { script = \"run\"; })) cfg.pods; }",
         "{ lib, ... }: let mk = n: lib.nameValuePair \"a-${n}\" { script = \"run\"; }; in { systemd.services = lib.mkMerge [ (lib.listToAttrs (map mk names)) ]; }",
+        // `flip mapAttrs'`, the value made by a helper whose body is under `with`.
+        "{ lib, cfg, ... }: with lib; { systemd.services = let mk = name: data: with data; { script = \"run\"; }; in flip mapAttrs' cfg.backups (name: data: nameValuePair (\"backup-${name}\") (mk name data)); }",
         // Bound to a name in a `let` whose body is that name, the value made by a helper.
         "{ lib, cfg, ... }: let mkService = name: { dest, ... }: { script = \"run\"; }; in { systemd.services = let units = lib.mapAttrs' (name: info: { name = \"key-${name}\"; value = (mkService name info); }) cfg; in units; }",
     ] {
