@@ -384,18 +384,10 @@ fn option_defaults(files: &mut [Indexed]) {
     }
 }
 
-/// File `fi`, which no host reaches, is named by an import that is commented out (`#
-/// ./ssh.nix`, `# ./containers/I2P.nix`) in a file under the same given path: switched off by
-/// its author.
-fn commented_out(files: &[Indexed], fi: usize, roots: &[PathBuf]) -> bool {
-    let f = &files[fi];
-    let Some(root) = roots
-        .iter()
-        .filter(|r| f.path.starts_with(r))
-        .max_by_key(|r| r.as_os_str().len())
-    else {
-        return false;
-    };
+/// File `f`, which no host reaches, is named by an import that is commented out (`#
+/// ./ssh.nix`, `# ./containers/I2P.nix`; `commented` holds what every file's comments name):
+/// switched off by its author.
+fn commented_out(f: &Indexed, commented: &HashSet<&Path>) -> bool {
     // What an import of it names: the file, or its directory for a `default.nix`.
     let dir = f
         .path
@@ -403,11 +395,7 @@ fn commented_out(files: &[Indexed], fi: usize, roots: &[PathBuf]) -> bool {
         .is_some_and(|n| n == "default.nix")
         .then(|| f.path.parent())
         .flatten();
-    files
-        .iter()
-        .filter(|g| g.path.starts_with(root))
-        .flat_map(|g| &g.commented_imports)
-        .any(|p| *p == f.path || Some(p.as_path()) == dir)
+    commented.contains(f.path.as_path()) || dir.is_some_and(|d| commented.contains(d))
 }
 
 /// The relative paths named in comment lines (`#    ./ssh.nix`), resolved from `path`'s
@@ -624,13 +612,17 @@ pub fn lint(
             }
             v
         };
+        let commented: HashSet<&Path> = files
+            .iter()
+            .flat_map(|f| f.commented_imports.iter().map(PathBuf::as_path))
+            .collect();
         let mut switched_off: HashMap<usize, bool> = HashMap::new();
         for c in &configs {
             if c.alone || c.entry.contains("#containers.") {
                 if let Some(&(entry, _)) = c.modules.first() {
                     let off = *switched_off
                         .entry(entry)
-                        .or_insert_with(|| !host_reached[entry] && commented_out(&files, entry, &roots));
+                        .or_insert_with(|| !host_reached[entry] && commented_out(&files[entry], &commented));
                     if off {
                         continue;
                     }
