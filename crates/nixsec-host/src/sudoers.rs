@@ -34,6 +34,11 @@ pub fn broad_command(cmd: &str, setenv: bool) -> Option<&'static str> {
     if first == "ALL" {
         return Some("any command (`ALL`)");
     }
+    // A wildcard in the program's path (`/nix/store/*/bin/switch-to-configuration`): any
+    // program of that name, and anyone may add one to the store.
+    if first.starts_with('/') && first.contains(['*', '?', '[']) {
+        return Some("any program its path matches (a wildcard in the path)");
+    }
     let base = first.rsplit('/').next().unwrap_or(first);
     Some(match base {
         "sh" | "bash" | "zsh" | "dash" | "fish" | "ksh" | "csh" | "tcsh" | "su" | "sudo"
@@ -105,5 +110,6 @@ mod tests {
         assert!(broad_command("/run/current-system/sw/bin/systemctl restart x", false).is_none());
         assert!(broad_command("/run/current-system/sw/bin/systemctl restart x", true).is_some());
         assert!(broad_command("/usr/bin/apt update", false).is_none());
+        assert!(broad_command("/nix/store/*/bin/switch-to-configuration", false).is_some());
     }
 }

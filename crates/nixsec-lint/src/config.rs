@@ -1642,6 +1642,7 @@ const SWITCHES: &[&[&str]] = &[
     &["services", "openssh", "enable"],
     &["services", "sshd", "enable"],
     &["boot", "loader", "systemd-boot", "enable"],
+    &["boot", "lanzaboote", "enable"],
 ];
 
 /// Every file a module reference of file `from` leads to (for module kinds).

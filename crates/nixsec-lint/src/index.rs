@@ -897,6 +897,12 @@ fn is_module_function(e: &ast::Expr) -> bool {
             .any(|n| binds_param(&l, n))
 }
 
+/// A function of a set pattern (`{ hostConfig, ... }: { … }`): under a name for NixOS
+/// (`….sys.user.nixos = …`, a repository's own feature tree), a module whatever it is given.
+fn pattern_function(e: &ast::Expr) -> bool {
+    matches!(unparen(e), ast::Expr::Lambda(l) if matches!(l.param(), Some(ast::Param::Pattern(_))))
+}
+
 /// The name and the value of `{ name = N; value = V; }` or `nameValuePair N V`.
 fn name_value(e: &ast::Expr) -> Option<(ast::Expr, ast::Expr)> {
     match unparen(e) {
@@ -1841,7 +1847,8 @@ impl Walker {
                 .iter()
                 .any(|p| matches!(p.as_str(), "machines" | "colmena" | "nodes"))
             && export_split(&self.prefix).is_none()
-            && is_module_function(e)
+            && (is_module_function(e)
+                || (self.prefix.last().is_some_and(|l| l == "nixos") && pattern_function(e)))
             && sets_nixos_options(e)
     }
 

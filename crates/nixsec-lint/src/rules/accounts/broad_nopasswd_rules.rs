@@ -80,6 +80,12 @@ fn rootish(cmd: &str, setenv: bool) -> Option<(String, bool)> {
     if ALWAYS.contains(&base) {
         return Some((format!("`{base}`"), false));
     }
+    // A wildcard in the program's path (`/nix/store/*/bin/switch-to-configuration`): any
+    // program of that name, and anyone may add one to the store (`nix build`, a derivation of
+    // their own), so any code runs as root.
+    if prog.starts_with('/') && prog.contains(['*', '?', '[']) {
+        return Some((format!("any program matching `{prog}`"), false));
+    }
     // A value interpolated from Nix (`systemctl restart ${unit}`, shown `${…}`) is a word fixed
     // when the configuration is built, not a sudoers wildcard.
     let fixed_words: Vec<String> = args.iter().map(|a| a.replace("${…}", "x")).collect();
@@ -331,6 +337,7 @@ mod tests {
       { command = "/run/current-system/sw/bin/systemctl edit app.service"; options = [ "NOPASSWD" ]; }
       { command = "/run/current-system/sw/bin/systemctl suspend"; options = [ "NOPASSWD" "SETENV" ]; }
       { command = "/run/current-system/sw/bin/systemctl restart ${unit}"; options = [ "NOPASSWD" ]; }
+      { command = "/nix/store/*/bin/switch-to-configuration"; options = [ "NOPASSWD" ]; }
       { command = "ALL"; options = [ "SETENV" ]; }
     ]; }
   ];
@@ -367,6 +374,11 @@ mod tests {
                     r#"{ command = "/run/current-system/sw/bin/systemctl suspend"; options = [ "NOPASSWD" "SETENV" ]; }"#,
                     11,
                     Low
+                ),
+                h(
+                    r#"{ command = "/nix/store/*/bin/switch-to-configuration"; options = [ "NOPASSWD" ]; }"#,
+                    13,
+                    Medium
                 ),
             ]
         );

@@ -347,6 +347,8 @@ fn encrypted(p: &str) -> bool {
         || n.contains("-cbc.")
         || n.ends_with("-cbc")
         || n.contains(".encrypted")
+        // JSON Web Encryption (clevis's TPM2- or tang-sealed secrets).
+        || n.ends_with(".jwe")
 }
 
 /// Public material: public keys and certificates (`*.pub`, `*.crt`, `eduroam-cert.pem`,
@@ -411,6 +413,22 @@ fn secret_looking(p: &str) -> bool {
         || name.ends_with("-key")
         || name == "key";
     dir || keyish_ext || words || key_name
+}
+
+/// An option that takes a certificate, a chain or a CA (`clientCA`, `sslCertificate`,
+/// `sslTrustedCertificate`, `caFile`, `ca_cert`), not a key.
+fn certificate_option(last: &str) -> bool {
+    let n = normalize(last);
+    !n.contains("key")
+        && !n.contains("secret")
+        && !n.contains("pass")
+        && (n.ends_with("ca")
+            || n.contains("cacert")
+            || n.contains("cafile")
+            || n.contains("certificate")
+            || n.ends_with("cert")
+            || n.ends_with("certs")
+            || n.contains("chain"))
 }
 
 /// A secret-looking file a program's text interpolates: a `.nix` file there is mostly an
@@ -554,8 +572,12 @@ fn judge(
                 {
                     continue;
                 }
+                // An option that takes a certificate or a CA (`clientCA`, `sslCertificate`,
+                // `caFile`): public material, whatever the file is called.
+                let takes_certificate = a.path.last().is_some_and(|l| certificate_option(l));
                 let flagged = match holds {
                     Holds::Secret | Holds::Env => !public(p) && !encrypted(p),
+                    Holds::File | Holds::Other if takes_certificate => false,
                     Holds::File => {
                         secret_looking(p) || (target_secret && !public(p) && !encrypted(p))
                     }
@@ -1055,6 +1077,17 @@ in {
         );
         // A certificate is public, whatever directory it is in.
         none("{ services.x.extraConfig = \"ssl_certificate ${../secrets/tailnet-cert.pem};\"; }");
+        // ... and so is what an option taking a certificate or a CA is given.
+        none("{ services.mlflow.ingest.clientCA = ../../modules/step-ca/roots.pem; }");
+        none("{ services.nginx.virtualHosts.a.sslCertificate = ./secrets/site.pem; }");
+        assert_eq!(
+            hits(
+                "{ services.nginx.virtualHosts.a.sslCertificateKey = ./secrets/site.pem; }",
+                ID
+            )
+            .len(),
+            1
+        );
     }
 
     /// A script's text interpolating a secret file copies that file into the store too,

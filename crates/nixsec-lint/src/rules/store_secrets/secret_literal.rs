@@ -106,7 +106,7 @@ fn basic_auth_users(key: &str, kv: &[(String, Val)]) -> bool {
 }
 
 /// One entry of a `basicAuth` set: a user name and its password string (not a record's
-/// `username`, `password` or `passwordFile`).
+/// `username`, `password` or `passwordFile`, nor a setting of Traefik's middleware: `realm`).
 fn basic_auth_user(user: &str, v: &Val) -> bool {
     matches!(v.v, Value::Str(_) | Value::Interp(_))
         && ![
@@ -116,6 +116,12 @@ fn basic_auth_user(user: &str, v: &Val) -> bool {
             "password",
             "passwordfile",
             "credentials",
+            // Traefik's `basicAuth` middleware: its settings, not user names.
+            "realm",
+            "users",
+            "usersfile",
+            "removeheader",
+            "headerfield",
         ]
         .contains(&normalize(user).as_str())
 }
@@ -287,6 +293,8 @@ fn reference_key(key: &str) -> bool {
         // `passwd program`), not the password.
         "chat",
         "program",
+        // A command evaluated for it (msmtp's `passwordeval`, isync's `PassCmd`).
+        "eval",
         // nginx's upstream directives (`proxyPass`, `fastcgi_pass`) name an address.
         "proxypass",
         "fastcgipass",
@@ -1337,6 +1345,7 @@ let tok = "{GH}"; in
             r#"{ services.x.settings.admin_password_file = "/var/lib/x/admin-pw"; }"#,
             r#"{ services.x.settings.secret_path = "/var/lib/x/secret"; }"#,
             r#"{ services.x.settings.token_command = "cat /var/lib/x/token"; }"#,
+            r#"{ programs.msmtp.accounts.default.passwordeval = "cat /run/secrets/mail-passwd"; }"#,
             r#"{ services.x.settings.password = "file:/var/lib/x/pw"; }"#,
             // Filled in when the script runs.
             r#"{ systemd.services.x.script = "export API_SECRET=$(cat /var/lib/x/secret)\nprintf 'DB_PASSWORD=%s\\n' \"$pw\" > env\njq --rawfile pass \"$dir/pw\" .\n"; }"#,
@@ -1435,6 +1444,7 @@ let tok = "{GH}"; in
             "{ programs.rofi.pass.extraConfig = ''\n  type_pass=\"Alt+1\"\n  type_user=\"Alt+2\"\n''; }",
             // A record with a user name and a password file, not users and passwords.
             r#"{ services.x.scrape.basicAuth = { username = "prom"; passwordFile = "/run/secrets/p"; }; }"#,
+            r#"{ services.traefik.dynamicConfigOptions.http.middlewares.auth.basicAuth = { usersFile = config.age.secrets.x.path; realm = "Traefik 3 Basic Auth"; removeHeader = true; }; }"#,
             r#"{ services.nginx.virtualHosts."a.example".basicAuthFile = "/run/secrets/htpasswd"; }"#,
         ] {
             none(src);
