@@ -109,6 +109,23 @@ fn names(v: &Value) -> Option<Vec<String>> {
 
 /// True when an `AllowUsers`/`DenyUsers` pattern (`root`, `root@10.0.0.*`, `*`, `r?ot`) can
 /// match the user root.
+/// Whether the `Match` block `block` of an `extraConfig` lets root in by its own
+/// `AllowUsers`/`DenyUsers` lines (they replace the global ones there): `None` when it has
+/// none.
+#[must_use]
+pub fn block_lets_root_in(lines: &[Line], block: &str) -> Option<bool> {
+    let mut verdict = None;
+    for l in lines.iter().filter(|l| l.matched.as_deref() == Some(block)) {
+        let users: Vec<&str> = l.value.split_whitespace().collect();
+        match l.key.as_str() {
+            "allowusers" => verdict = Some(users.iter().any(|u| matches_root(u))),
+            "denyusers" if users.iter().any(|u| matches_root(u)) => return Some(false),
+            _ => {}
+        }
+    }
+    verdict
+}
+
 fn matches_root(pattern: &str) -> bool {
     let user = pattern.split('@').next().unwrap_or(pattern);
     glob(user.as_bytes(), b"root")

@@ -45,15 +45,17 @@ impl LintRule for SshRootLogin {
         &[SETTING, LEGACY, EXTRA]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        if sshd::root_kept_out(cx.index.assignments.iter().map(|b| (b, cx.src))).is_some() {
-            return;
-        }
+        let kept_out =
+            sshd::root_kept_out(cx.index.assignments.iter().map(|b| (b, cx.src))).is_some();
         if a.is(EXTRA) {
             // Outside a `Match` block the line comes after the one `settings` writes: only the
-            // blocks count.
-            for l in sshd::extra_lines(a, cx.src) {
+            // blocks count. A block's own `AllowUsers` replaces the global one there.
+            let lines = sshd::extra_lines(a, cx.src);
+            for l in &lines {
                 let Some(m) = &l.matched else { continue };
-                if l.key != "permitrootlogin" {
+                if l.key != "permitrootlogin"
+                    || !sshd::block_lets_root_in(&lines, m).unwrap_or(!kept_out)
+                {
                     continue;
                 }
                 if let Some((msg, low)) = verdict(&l.value) {
@@ -66,6 +68,9 @@ impl LintRule for SshRootLogin {
                     out.push(h);
                 }
             }
+            return;
+        }
+        if kept_out {
             return;
         }
         match &a.value.v {
@@ -208,6 +213,21 @@ mod tests {
             ID
         )
         .is_empty());
+    }
+
+    /// A `Match` block's own `AllowUsers` replaces the global one inside the block: root let in
+    /// there may log in as the block says, whatever the global list.
+    #[test]
+    fn match_blocks_with_their_own_allowed_users() {
+        let with_root = "{ services.openssh = { enable = true; settings = { PermitRootLogin = \"no\"; AllowUsers = [ \"ur\" ]; }; extraConfig = ''\n  Match Address 100.64.0.0/10\n    AllowUsers ur root\n    PermitRootLogin yes\n''; }; }";
+        assert_eq!(
+            hits(with_root, ID).iter().map(|h| h.1).collect::<Vec<_>>(),
+            [4]
+        );
+        let global_only = "{ services.openssh = { enable = true; settings = { PermitRootLogin = \"no\"; AllowUsers = [ \"ur\" ]; }; extraConfig = ''\n  Match Address 100.64.0.0/10\n    PermitRootLogin yes\n''; }; }";
+        assert!(hits(global_only, ID).is_empty());
+        let denied = "{ services.openssh = { enable = true; extraConfig = ''\n  Match Address 10.0.0.0/8\n    DenyUsers root\n    PermitRootLogin yes\n''; }; }";
+        assert!(hits(denied, ID).is_empty());
     }
 
     #[test]
