@@ -721,6 +721,8 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                             .map(|(k, _)| k.trim())
                             .filter(|_| h.kind.ends_with("-assignment"));
                         let mapping = key.is_some_and(reference_key);
+                        // sudoers' tags (`NOPASSWD:SETENV: /bin/cmd`), not a key and its value.
+                        let sudo_tag = key.is_some_and(|k| matches!(k, "NOPASSWD" | "PASSWD"));
                         // `X=$(cat …)`, `X=%s`, `--rawfile pass "$in/…"`: filled in at run time.
                         let filled = key.is_some_and(|k| {
                             assigned_value(l, k).is_some_and(|v| run_time_value(v) || ipv6_token(v))
@@ -733,7 +735,12 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                                 before.contains("echo ") || before.contains("printf ")
                             })
                         });
-                        !(line_has_hash(l) || substituted || mapping || filled || message)
+                        !(line_has_hash(l)
+                            || substituted
+                            || mapping
+                            || filled
+                            || message
+                            || sudo_tag)
                     })
             })
             .map(|h| Secret {
@@ -1346,6 +1353,8 @@ let tok = "{GH}"; in
             r#"{ services.x.settings.secret_path = "/var/lib/x/secret"; }"#,
             r#"{ services.x.settings.token_command = "cat /var/lib/x/token"; }"#,
             r#"{ programs.msmtp.accounts.default.passwordeval = "cat /run/secrets/mail-passwd"; }"#,
+            // sudoers' tags.
+            "{ security.sudo.extraConfig = \"backup ALL=(root) NOPASSWD:SETENV: /run/current-system/sw/bin/systemctl start backup.service\"; }",
             r#"{ services.x.settings.password = "file:/var/lib/x/pw"; }"#,
             // Filled in when the script runs.
             r#"{ systemd.services.x.script = "export API_SECRET=$(cat /var/lib/x/secret)\nprintf 'DB_PASSWORD=%s\\n' \"$pw\" > env\njq --rawfile pass \"$dir/pw\" .\n"; }"#,
