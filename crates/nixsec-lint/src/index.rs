@@ -344,6 +344,7 @@ impl FileIndex {
             budget: Budget::default(),
             exported: Vec::new(),
             option_defaults: Vec::new(),
+            uses_den: src.contains("den."),
         };
         if let Some(e) = root.expr() {
             let is_module = w.module_root(&e);
@@ -786,6 +787,11 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
     }
     if !exports {
         return false;
+    }
+    // A den aspect's `nixos = MODULE` in a set a function returns
+    // ([`Walker::den_aspect_result`]).
+    if prev.is_none() && last.is_some_and(|l| ident(l, &["nixos", "darwin"])) {
+        return true;
     }
     // As [`may_name_an_export`]: this path or an enclosing binding's names an export word, or
     // has a name that is not an identifier.
@@ -1316,6 +1322,9 @@ struct Walker {
     /// Options this file declares with a default nixsec can read (`options.a.b = mkOption {
     /// default = true; }`, `mkEnableOption`): the option's path and the default.
     option_defaults: Vec<(Vec<String>, Val)>,
+    /// The file uses den (`den.lib`, `den.aspects`): a function's `{ nixos = MODULE; }` is an
+    /// aspect's module.
+    uses_den: bool,
 }
 
 /// The evaluation steps left to one file's index (shared by the walkers of that file), and
@@ -3462,6 +3471,7 @@ impl Walker {
                             budget: self.budget.clone(),
                             exported: Vec::new(),
                             option_defaults: Vec::new(),
+                            uses_den: self.uses_den,
                         };
                         w.path_template(&x, depth + 1)
                     }
@@ -4182,6 +4192,27 @@ impl Walker {
                 return;
             }
         }
+        // A den aspect made by a function (`osContext = { OS, host }: { nixos = { config, ...
+        // }: { … }; }`, included by `den.lib.parametric`): its class's module, indexed as a
+        // module of its own (no host is known to reach it).
+        if n == 1 && (last == "nixos" || last == "darwin") && self.den_aspect_result(apv, &value) {
+            let class = if last == "darwin" {
+                ModuleKind::Darwin
+            } else {
+                ModuleKind::NixOS
+            };
+            let at = u32::from(apv.syntax().text_range().start());
+            let split = ExportSplit {
+                at: 0,
+                name: format!("den-aspect@{at}"),
+                class: Some(class),
+                container: false,
+            };
+            self.scope = ancestor_scope(apv.syntax());
+            self.exported_module(&split, &[], &value, ap.syntax().text_range());
+            self.scope.clear();
+            return;
+        }
         // `hive = inputs.colmena.lib.makeHive { defaults = ...; NODE = ...; }` under any name.
         let make_hive = || match unparen(&value) {
             ast::Expr::Apply(a) => unroll(&a).is_some_and(|(n, args)| {
@@ -4214,6 +4245,22 @@ impl Walker {
             self.clan_machine(last, &value, &names[..n - 1].join("."));
             self.scope.clear();
         }
+    }
+
+    /// `nixos = MODULE` in a set that a function returns (not the value of an attribute, which
+    /// the walk or [`export_split`] reaches), in a file that uses den: a den aspect.
+    fn den_aspect_result(&self, apv: &ast::AttrpathValue, value: &ast::Expr) -> bool {
+        // A module function under that name (its body may be `{ imports; config; }`).
+        if !self.uses_den || !is_module_function(value) {
+            return false;
+        }
+        let Some(set) = apv.syntax().parent() else {
+            return false;
+        };
+        set.kind() == SyntaxKind::NODE_ATTR_SET
+            && set
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::NODE_LAMBDA)
     }
 
     /// A module exported in place: `NAME = VALUE` (`rest` empty) or `NAME.rest = VALUE`.

@@ -784,6 +784,21 @@ fn den_aspects_hold_modules_of_their_class() {
     let (rows, idx) = in_modules("{ my.nixos.enable = true; }");
     assert!(idx.exports.is_empty(), "{:?}", idx.exports);
     assert_eq!(rows.len(), 1);
+    // An aspect made by a function bound in a `let` and included by `den.lib.parametric`: its
+    // `nixos` module (here of `imports` and `config`) is indexed as a module of its own.
+    let src = "{ den, ... }: let osContext = { OS, host }: { nixos = { config, lib, ... }: { imports = [ ]; config = { security.sudo.wheelNeedsPassword = false; }; }; }; in { df.base = den.lib.parametric { includes = [ (den.lib.take.exactly osContext) ]; }; }";
+    let (rows, idx) = in_modules(src);
+    assert_eq!(idx.exports.len(), 1, "{:?}", idx.exports);
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == "security.sudo.wheelNeedsPassword" && r.3 != 0),
+        "{rows:?}"
+    );
+    // ... not in a file that does not use den.
+    let (_, idx) = in_modules(
+        "let f = x: { nixos = { config, ... }: { security.sudo.wheelNeedsPassword = false; }; }; in { }",
+    );
+    assert!(idx.exports.is_empty(), "{:?}", idx.exports);
 }
 
 #[test]
