@@ -1900,6 +1900,34 @@ mod tests {
         v
     }
 
+    /// The hosts a run found: the entry point's name (`nixosConfigurations.a`), the kind and
+    /// the module files (relative to `prefix`, sorted), sorted.
+    fn hosts_and_modules(
+        out: &crate::engine::LintOutput,
+        prefix: &str,
+    ) -> Vec<(String, String, Vec<String>)> {
+        let mut v: Vec<(String, String, Vec<String>)> = out
+            .configurations
+            .iter()
+            .map(|c| {
+                let mut m: Vec<String> = c
+                    .modules
+                    .iter()
+                    .map(|f| f.strip_prefix(prefix).unwrap_or(f).to_string())
+                    .collect();
+                m.sort();
+                m.dedup();
+                (
+                    c.entry_point.rsplit('#').next().unwrap_or("").to_string(),
+                    c.kind.clone(),
+                    m,
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
     /// The entry points of the hosts a run found, by file name (`flake.nix#nixosConfigurations.a`).
     fn entries(out: &crate::engine::LintOutput) -> Vec<&str> {
         out.configurations
@@ -2828,30 +2856,26 @@ mod tests {
             "{ ... }:\n{\n  nix.settings.sandbox = true;\n}\n",
         );
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
-        let mut hosts: Vec<(String, String, usize)> = out
-            .configurations
-            .iter()
-            .map(|c| {
-                (
-                    c.entry_point.rsplit('#').next().unwrap_or("").to_string(),
-                    c.kind.clone(),
-                    c.modules.len(),
-                )
-            })
-            .collect();
-        hosts.sort();
+        let prefix = format!("{}/", root.display());
         assert_eq!(
-            hosts,
+            hosts_and_modules(&out, &prefix),
             [
                 (
                     "darwinConfigurations.mac".to_string(),
                     "darwin".to_string(),
-                    2
+                    vec![
+                        "modules/darwin/nix/default.nix".to_string(),
+                        "systems/aarch64-darwin/mac/default.nix".to_string(),
+                    ]
                 ),
                 (
                     "nixosConfigurations.web".to_string(),
                     "nixos".to_string(),
-                    3
+                    vec![
+                        "modules/nixos/hardening/sshd/default.nix".to_string(),
+                        "modules/nixos/ssh/default.nix".to_string(),
+                        "systems/x86_64-linux/web/default.nix".to_string(),
+                    ]
                 ),
             ]
         );
@@ -2910,22 +2934,31 @@ mod tests {
             "{ nix.settings.sandbox = true; }",
         );
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
-        let mut hosts: Vec<(String, usize)> = out
-            .configurations
-            .iter()
-            .map(|c| {
-                (
-                    c.entry_point.rsplit('#').next().unwrap_or("").to_string(),
-                    c.modules.len(),
-                )
-            })
-            .collect();
-        hosts.sort();
+        let prefix = format!("{}/", root.display());
+        let files = |v: &[&str]| v.iter().map(|f| (*f).to_string()).collect::<Vec<_>>();
         assert_eq!(
-            hosts,
+            hosts_and_modules(&out, &prefix),
             [
-                ("nixosConfigurations[a]".to_string(), 5),
-                ("nixosConfigurations[b]".to_string(), 3),
+                (
+                    "nixosConfigurations[a]".to_string(),
+                    "nixos".to_string(),
+                    files(&[
+                        "hosts/a/configuration.nix",
+                        "hosts/a/ether.nix",
+                        "profiles/base/nix.nix",
+                        "profiles/base/ssh.nix",
+                        "users/alice/nixos.nix",
+                    ])
+                ),
+                (
+                    "nixosConfigurations[b]".to_string(),
+                    "nixos".to_string(),
+                    files(&[
+                        "hosts/b/configuration.nix",
+                        "profiles/base/nix.nix",
+                        "profiles/base/ssh.nix",
+                    ])
+                ),
             ]
         );
         // Host b alone leaves KbdInteractiveAuthentication to its default.

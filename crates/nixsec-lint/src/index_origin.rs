@@ -289,15 +289,8 @@ impl Walker {
         for (n, part) in parts.iter().enumerate() {
             match part {
                 InterpolPart::Literal(l) => {
-                    // Only a path that goes on (`${./dir}/key`, `${./key}.pem`): not the `;` or
-                    // `)` of the text around it.
                     if let (true, Some(p)) = (extend, out.path.as_mut()) {
-                        if l.starts_with(['/', '.', '-', '_']) {
-                            p.extend(l.chars().take_while(|c| {
-                                !c.is_whitespace()
-                                    && !matches!(c, '"' | ';' | ',' | ')' | '\'' | '}')
-                            }));
-                        }
+                        p.push_str(path_continuation(l));
                     }
                     extend = false;
                 }
@@ -510,11 +503,7 @@ impl Walker {
                 self.origin_kind(&x, scope, depth + 1)
             {
                 if let Some(InterpolPart::Literal(l)) = parts.get(n + 1) {
-                    if l.starts_with(['/', '.', '-', '_']) {
-                        path.extend(l.chars().take_while(|c| {
-                            !c.is_whitespace() && !matches!(c, '"' | ';' | ',' | ')' | '\'' | '}')
-                        }));
-                    }
+                    path.push_str(path_continuation(l));
                 }
                 if !out.iter().any(|(p, _)| *p == path) {
                     out.push((path, i.syntax().text_range()));
@@ -590,6 +579,18 @@ const DEPLOYED: &[&str] = &[
 fn names_deployed_secret(e: &ast::Expr) -> bool {
     let text = e.syntax().text().to_string();
     DEPLOYED.iter().any(|d| text.contains(d))
+}
+
+/// The text right after an interpolated path that goes on naming it (`/key` of
+/// `${./dir}/key`, `.pem` of `${./key}.pem`): not the `;` or `)` of the text around it.
+fn path_continuation(l: &str) -> &str {
+    if !l.starts_with(['/', '.', '-', '_']) {
+        return "";
+    }
+    let end = l
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | ';' | ',' | ')' | '\'' | '}'))
+        .unwrap_or(l.len());
+    &l[..end]
 }
 
 /// The origins found in a string's interpolations.

@@ -72,6 +72,11 @@ pub struct DoasRule {
     pub identity: String,
     /// `cmd` restriction, if any.
     pub cmd: Option<String>,
+    /// `args …` after the command: the only arguments allowed (`Some(vec![])` for none); `None`
+    /// allows any.
+    pub args: Option<Vec<String>>,
+    /// `keepenv` or `setenv { … }`: the command gets the caller's environment (or what it sets).
+    pub keepenv: bool,
     /// Evidence.
     pub evidence: Evidence,
 }
@@ -415,11 +420,14 @@ pub fn parse_doas(text: &str) -> Vec<DoasRule> {
         };
         let mut j = 1;
         let mut nopass = false;
+        let mut keepenv = false;
         while let Some(opt) = w.get(j) {
             match *opt {
                 "nopass" => nopass = true,
-                "persist" | "keepenv" | "nolog" => {}
+                "persist" | "nolog" => {}
+                "keepenv" => keepenv = true,
                 "setenv" => {
+                    keepenv = true;
                     // `setenv { … }`
                     while j < w.len() && !w[j].ends_with('}') {
                         j += 1;
@@ -430,16 +438,20 @@ pub fn parse_doas(text: &str) -> Vec<DoasRule> {
             j += 1;
         }
         let Some(identity) = w.get(j) else { continue };
-        let cmd = w
-            .iter()
-            .position(|x| *x == "cmd")
-            .and_then(|k| w.get(k + 1))
-            .map(|s| (*s).to_string());
+        let at = w.iter().position(|x| *x == "cmd");
+        let cmd = at.and_then(|k| w.get(k + 1)).map(|s| (*s).to_string());
+        let args = at
+            .and_then(|k| w.get(k + 2))
+            .filter(|x| **x == "args")
+            .and_then(|_| w.get(at? + 3..))
+            .map(|rest| rest.iter().map(|s| (*s).to_string()).collect());
         out.push(DoasRule {
             permit,
             nopass,
             identity: (*identity).to_string(),
             cmd,
+            args,
+            keepenv,
             evidence: Evidence::line(
                 "/etc/doas.conf",
                 u32::try_from(i + 1).unwrap_or(u32::MAX),
@@ -511,6 +523,13 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert!(r[0].nopass && r[0].identity == ":wheel" && r[0].cmd.is_none());
         assert_eq!(r[1].cmd.as_deref(), Some("/usr/bin/reboot"));
+        assert!(r[0].keepenv && r[0].args.is_none() && !r[1].keepenv);
+        let r = parse_doas("permit nopass ops cmd /bin/systemctl args restart app\npermit nopass ops cmd /bin/true args\n");
+        assert_eq!(
+            r[0].args.as_deref(),
+            Some(&["restart".to_string(), "app".to_string()][..])
+        );
+        assert_eq!(r[1].args.as_deref(), Some(&[][..]));
     }
 
     #[test]

@@ -71,7 +71,11 @@ impl Rule for BroadNopasswd {
                 for r in rules.iter().filter(|r| r.permit && r.nopass) {
                     let what = match &r.cmd {
                         None => Some("any command (no `cmd`)"),
-                        Some(c) => broad_command(c, doas_keeps_env(r)),
+                        // `cmd X args A B`: only those arguments (none given: any).
+                        Some(c) => match &r.args {
+                            Some(a) => broad_command(&format!("{c} {}", a.join(" ")), r.keepenv),
+                            None => broad_command(c, r.keepenv),
+                        },
                     };
                     if let Some(what) = what {
                         let command = r
@@ -110,14 +114,6 @@ impl Rule for BroadNopasswd {
         }
         Outcome::pass("no passwordless rule grants a shell-equivalent command")
     }
-}
-
-/// A doas rule that keeps or sets the caller's environment (`keepenv`, `setenv { … }`).
-fn doas_keeps_env(r: &nixsec_readers::sudoers::DoasRule) -> bool {
-    r.evidence.value.as_deref().is_some_and(|line| {
-        line.split_whitespace()
-            .any(|w| w == "keepenv" || w == "setenv")
-    })
 }
 
 #[cfg(test)]
@@ -176,6 +172,26 @@ mod tests {
     fn narrow_rules_pass() {
         let b = RootBuilder::new().file("/etc/sudoers", "backup ALL=(root) NOPASSWD: /nix/store/aaaa-restic/bin/restic snapshots\n%wheel ALL=(ALL:ALL) SETENV: ALL\n");
         assert_eq!(run(&BroadNopasswd, &b).status(), Status::Pass);
+    }
+
+    /// `systemctl` with fixed arguments that only operate the unit named passes, unless the
+    /// caller may set the environment (sudo `SETENV`, doas `keepenv`).
+    #[test]
+    fn fixed_systemctl_unless_the_environment_is_the_callers() {
+        let b = RootBuilder::new()
+            .file(
+                "/etc/sudoers",
+                "deploy ALL=(root) NOPASSWD: /run/current-system/sw/bin/systemctl restart app\nops ALL=(root) NOPASSWD:SETENV: /run/current-system/sw/bin/systemctl restart app\n",
+            )
+            .file(
+                "/etc/doas.conf",
+                "permit nopass deploy as root cmd /run/current-system/sw/bin/systemctl args restart app\npermit nopass keepenv ops as root cmd /run/current-system/sw/bin/systemctl args restart app\n",
+            );
+        let o = run(&BroadNopasswd, &b);
+        let s = subjects(&o);
+        assert!(s.iter().any(|x| x.starts_with("sudo ops ")), "{s:?}");
+        assert!(s.iter().any(|x| x.starts_with("doas ops ")), "{s:?}");
+        assert!(!s.iter().any(|x| x.contains("deploy")), "{s:?}");
     }
 
     #[test]

@@ -88,14 +88,12 @@ fn rootish(cmd: &str, setenv: bool) -> Option<(String, bool)> {
     }
     // A value interpolated from Nix (`systemctl restart ${unit}`, shown `${…}`) is a word fixed
     // when the configuration is built, not a sudoers wildcard.
-    let fixed_words: Vec<String> = args.iter().map(|a| a.replace("${…}", "x")).collect();
-    let fixed_words: Vec<&str> = fixed_words.iter().map(String::as_str).collect();
-    if base == "systemctl"
-        && !any
-        && !setenv
-        && nixsec_core::sudo::systemctl_fixed_operation(&fixed_words)
-    {
-        return None;
+    if base == "systemctl" && !any && !setenv {
+        let words: Vec<String> = args.iter().map(|a| a.replace("${…}", "x")).collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        if nixsec_core::sudo::systemctl_fixed_operation(&words) {
+            return None;
+        }
     }
     if COMMANDS.contains(&base) {
         return Some(if any {

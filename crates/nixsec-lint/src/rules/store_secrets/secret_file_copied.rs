@@ -382,13 +382,7 @@ fn secret_looking(p: &str) -> bool {
         return false;
     }
     let name = file_name(p).to_ascii_lowercase();
-    let dirs = p.trim_end_matches('/').rsplit('/').skip(1);
-    let dir = dirs.into_iter().any(|c| {
-        matches!(
-            c.to_ascii_lowercase().trim_start_matches('.'),
-            "secret" | "secrets" | "keys" | "private" | "credentials"
-        )
-    });
+    let dir = in_secret_dir(p);
     let ext = name.rsplit_once('.').map(|(_, e)| e);
     let keyish_ext = matches!(
         ext,
@@ -435,14 +429,17 @@ fn certificate_option(last: &str) -> bool {
 /// expression the program evaluates (`nix-instantiate ${./make-secret-config.nix}`), a
 /// secret only in a directory of secrets (`cp ${../secrets/unix-password.nix} …`).
 fn copied_secret(p: &str) -> bool {
-    secret_looking(p)
-        && (!p.ends_with(".nix")
-            || p.split('/').rev().skip(1).any(|c| {
-                matches!(
-                    c.to_ascii_lowercase().trim_start_matches('.'),
-                    "secret" | "secrets" | "keys" | "private" | "credentials"
-                )
-            }))
+    secret_looking(p) && (!p.ends_with(".nix") || in_secret_dir(p))
+}
+
+/// Under a `secret`, `secrets`, `keys`, `private` or `credentials` directory (`.secrets` too).
+fn in_secret_dir(p: &str) -> bool {
+    p.trim_end_matches('/').rsplit('/').skip(1).any(|c| {
+        matches!(
+            c.to_ascii_lowercase().trim_start_matches('.'),
+            "secret" | "secrets" | "keys" | "private" | "credentials"
+        )
+    })
 }
 
 /// How a function is usually written.
