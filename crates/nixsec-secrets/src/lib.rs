@@ -499,6 +499,15 @@ impl Scanner {
         }
     }
 
+    /// False when [`Scanner::scan`] finds nothing in `bytes` under any name but a YAML file's
+    /// (whose Kubernetes secrets are read apart): none of the words or prefixes its patterns
+    /// start from is in them. One pass, no allocation; true
+    /// says only that a scan may find something.
+    #[must_use]
+    pub fn may_match(&self, bytes: &[u8]) -> bool {
+        self.ac.is_match(bytes)
+    }
+
     /// Scan one file's bytes. `rel` is the file's path inside its store path (or any path):
     /// it selects the allowlist and the configuration-only patterns, and names the option.
     #[must_use]
@@ -1277,6 +1286,26 @@ mod tests {
             .into_iter()
             .map(|h| h.kind)
             .collect()
+    }
+
+    #[test]
+    fn may_match_is_false_only_where_a_scan_finds_nothing() {
+        let s = Scanner::new();
+        for text in [
+            "x\nkey = AKIAZ3MHALKJ4TQW7XYZ\n",
+            "ghp_q8Zr2LmX0vT7pK3nW9yBcD4eF5gH6jK7lM8n",
+            "DB_PASSWORD=Wr0ngHorse!Battery9",
+        ] {
+            assert!(
+                !s.scan("etc/app.conf", text.as_bytes()).is_empty(),
+                "{text}"
+            );
+            assert!(s.may_match(text.as_bytes()), "{text}");
+        }
+        for text in ["", "hello world", "/var/lib/nginx", "firefox"] {
+            assert!(!s.may_match(text.as_bytes()), "{text}");
+            assert!(s.scan("etc/app.conf", text.as_bytes()).is_empty(), "{text}");
+        }
     }
 
     #[test]

@@ -655,7 +655,54 @@ fn container_secret_ref(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// Words, lower case, in `s` with `_`, `-` and `.` left out as [`normalize`] does: a bit for
+/// each of `pass`, `pw`, `psk`, `secret`, `token`, `key`, `entified` (SQL's `IDENTIFIED BY`)
+/// found. One pass over the bytes, no allocation.
+fn word_bits(s: &str) -> u8 {
+    const WORDS: [(u64, u64); 7] = [
+        (u64::from_be_bytes(*b"\0\0\0\0pass"), 0xffff_ffff),
+        (u64::from_be_bytes(*b"\0\0\0\0\0\0pw"), 0xffff),
+        (u64::from_be_bytes(*b"\0\0\0\0\0psk"), 0xff_ffff),
+        (u64::from_be_bytes(*b"\0\0secret"), 0xffff_ffff_ffff),
+        (u64::from_be_bytes(*b"\0\0\0token"), 0xff_ffff_ffff),
+        (u64::from_be_bytes(*b"\0\0\0\0\0key"), 0xff_ffff),
+        (u64::from_be_bytes(*b"entified"), u64::MAX),
+    ];
+    let mut window = 0u64;
+    let mut bits = 0u8;
+    for b in s.bytes() {
+        if matches!(b, b'_' | b'-' | b'.') {
+            continue;
+        }
+        window = (window << 8) | u64::from(b.to_ascii_lowercase());
+        for (i, (word, mask)) in WORDS.iter().enumerate() {
+            if window & mask == *word {
+                bits |= 1 << i;
+            }
+        }
+    }
+    bits
+}
+
+/// False when [`secrets_in`] finds nothing in `lit`, told cheaply (most literals are no
+/// secret): a key that may name a secret (`psk`, a password, token or key name, an
+/// environment variable's), words the line parser looks for (a password directive, a
+/// `--pass` option, SQL's password clause, a URL's `://`) or a word the matcher starts from.
+/// True says only that [`secrets_in`] has to look.
+fn may_hold_secret(lit: &Literal<'_>) -> bool {
+    // `pass`, `pw`, `psk`, `secret`, `token`, `key`: every name `secrets_in` judges by.
+    lit.key == KEY_BASIC_AUTH
+        || word_bits(lit.key) & 0b11_1111 != 0
+        // `pass`, `pw`, `psk`, `secret`, `entified`: the names and clauses of `line_passwords`.
+        || word_bits(lit.text) & 0b100_1111 != 0
+        || lit.text.contains("://")
+        || (lit.text.len() >= 8 && SCANNER.may_match(lit.text.as_bytes()))
+}
+
 fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
+    if !may_hold_secret(lit) {
+        return Vec::new();
+    }
     let text = lit.text;
     // A chat script (samba's `passwd chat`: what the passwd program prompts, `%n` for the
     // new password) holds the words of prompts, not a password.
@@ -972,6 +1019,34 @@ mod tests {
         format!(
             "-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n{body}\n-----END OPENSSH PRIVATE KEY-----\n"
         )
+    }
+
+    #[test]
+    fn the_cheap_gate_sees_the_words_through_separators_and_case() {
+        use super::word_bits;
+        assert_eq!(word_bits("enable"), 0);
+        assert_eq!(word_bits("hello world"), 0);
+        assert_eq!(word_bits("ROOT_P-W"), 0b10);
+        assert_eq!(word_bits("basic.auth.PASSword"), 0b1);
+        assert_eq!(word_bits("wpa_PSK"), 0b100);
+        assert_eq!(word_bits("client-Secret"), 0b1000);
+        assert_eq!(word_bits("API_TOKEN"), 0b1_0000);
+        assert_eq!(word_bits("private_key"), 0b10_0000);
+        assert_eq!(word_bits("GRANT … IDENTIFIED BY 'x'"), 0b100_0000);
+        // A literal the gate passes by its text alone: a password directive, a URL, a token.
+        for (key, text) in [
+            ("extraConfig", "rootpw s3cr3tW0rd"),
+            ("url", "https://user:Wr0ngHorse@example.org"),
+            ("x", "ghp_0123456789abcdefghijABCDEFGHIJ012345"),
+        ] {
+            let lit = super::Literal {
+                text,
+                range: rnix::TextRange::default(),
+                key,
+                client: false,
+            };
+            assert!(super::may_hold_secret(&lit), "{text}");
+        }
     }
 
     #[test]
