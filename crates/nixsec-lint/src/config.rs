@@ -2366,9 +2366,10 @@ mod tests {
         write(
             root,
             "mac.nix",
-            "{\n  services.openssh.enable = true;\n  boot.loader.systemd-boot.enable = true;\n}\n",
+            "{\n  services.openssh.enable = true;\n  boot.loader.systemd-boot.enable = true;\n  users.users.root.openssh.authorizedKeys.keys = [ \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 admin\" ];\n}\n",
         );
-        // Also a nix-darwin module no system imports, known by its directory.
+        // Also a nix-darwin module no system imports, known by its directory. Its root has no
+        // keys (macOS's root account is disabled): no root login finding there.
         write(
             root,
             "modules/darwin/base.nix",
@@ -2380,7 +2381,6 @@ mod tests {
             defaults(root),
             [
                 d("NIX-078", "mac.nix", 2, mac, false),
-                d("NIX-078", base, 3, base, false),
                 d("NIX-079", "mac.nix", 2, mac, false),
                 d("NIX-079", "mac.nix", 2, mac, false),
                 d("NIX-079", base, 3, base, false),
@@ -2418,7 +2418,7 @@ mod tests {
             let got = defaults(root);
             assert!(got.iter().all(|g| g.1 != "mac.nix"), "{text}: {got:?}");
         }
-        // Inside a `Match` block they do not.
+        // Inside a `Match` block they do not (two password findings; root has no keys).
         write(
             root,
             "mac.nix",
@@ -2427,7 +2427,7 @@ mod tests {
         let got = defaults(root);
         assert_eq!(
             got.iter().filter(|g| g.1 == "mac.nix").count(),
-            3,
+            2,
             "{got:?}"
         );
     }
@@ -2749,13 +2749,19 @@ mod tests {
     fn the_installer_profile_does_not_start_sshd() {
         // nixpkgs' installation-device profile enables sshd but does not start it: an image that
         // only imports it has no sshd finding. One that enables sshd itself has the two
-        // password defaults at its own line (the profile leaves them at `true`) and the
-        // profile's `PermitRootLogin = "yes"` at the import (line 3).
+        // password defaults at its own line (the profile leaves them at `true`); the profile's
+        // `PermitRootLogin = "yes"` counts only where the host starts sshd at boot anyway
+        // (`systemd.services.sshd.wantedBy` over the profile's empty list), reported where it
+        // turns sshd on.
         for (own, want) in [
             ("", vec![]),
             (
                 "services.openssh.enable = true;\n",
-                vec![("NIX-078", 3), ("NIX-079", 4), ("NIX-079", 4)],
+                vec![("NIX-079", 4), ("NIX-079", 4)],
+            ),
+            (
+                "services.openssh.enable = true;\n  systemd.services.sshd.wantedBy = lib.mkOverride 40 [ \"multi-user.target\" ];\n",
+                vec![("NIX-078", 4), ("NIX-079", 4), ("NIX-079", 4)],
             ),
         ] {
             let d0 = tempfile::tempdir().expect("tempdir");
@@ -3217,7 +3223,12 @@ mod tests {
             "flake.nix",
             "{\n  outputs = inputs: {\n    nixosConfigurations.a = inputs.nixpkgs.lib.nixosSystem { modules = [ ./ssh.nix ]; };\n    darwinConfigurations.b = inputs.darwin.lib.darwinSystem { modules = [ ./ssh.nix ]; };\n  };\n}\n",
         );
-        write(root, "ssh.nix", "{\n  services.openssh.enable = true;\n}\n");
+        // Root has keys: macOS's disabled root account would otherwise keep root out.
+        write(
+            root,
+            "ssh.nix",
+            "{\n  services.openssh.enable = true;\n  users.users.root.openssh.authorizedKeys.keys = [ \"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 admin\" ];\n}\n",
+        );
         let got = defaults(root);
         assert_eq!(
             got.iter().filter(|r| r.0 == "NIX-078").count(),

@@ -15,6 +15,26 @@ crate::lint_rule!("NIX-078", SshRootLogin);
 
 const SETTING: &[&str] = &["services", "openssh", "settings", "PermitRootLogin"];
 const LEGACY: &[&str] = &["services", "openssh", "permitRootLogin"];
+/// Root's authorized keys (read for nix-darwin, whose root has none of its own).
+const ROOT_KEYS: &[&[&str]] = &[ROOT_KEY_LIST, ROOT_KEY_FILES];
+const ROOT_KEY_LIST: &[&str] = &[
+    "users",
+    "users",
+    "root",
+    "openssh",
+    "authorizedKeys",
+    "keys",
+];
+const ROOT_KEY_FILES: &[&str] = &[
+    "users",
+    "users",
+    "root",
+    "openssh",
+    "authorizedKeys",
+    "keyFiles",
+];
+/// What starts sshd at boot; the installer profile empties it.
+const WANTED_BY: &[&str] = &["systemd", "services", "sshd", "wantedBy"];
 
 /// What a `PermitRootLogin` value lets root do, when it lets root in: (message, low).
 fn verdict(v: &str) -> Option<(&'static str, bool)> {
@@ -39,6 +59,9 @@ impl LintRule for SshRootLogin {
             &["services", "openssh", "settings", "AllowGroups"],
             &["services", "openssh", "settings", "DenyUsers"],
             &["services", "openssh", "settings", "DenyGroups"],
+            WANTED_BY,
+            ROOT_KEY_LIST,
+            ROOT_KEY_FILES,
         ]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
@@ -94,7 +117,10 @@ impl LintRule for SshRootLogin {
                 .map(|(fi, a)| (a, cfg.files[fi].src.as_str()))
         };
         // Set to `yes` by a known module set the host imports (the installer profile), and
-        // nowhere in the repository: reported at that import.
+        // nowhere in the repository. The profile also keeps sshd from starting at boot
+        // (`systemd.services.sshd.wantedBy = mkOverride 50 [ ]`, "allow sshd to be started
+        // manually"): root's login is reported only where the host starts sshd anyway, at the
+        // place that turns it on.
         let written = cfg
             .assignments()
             .any(|(_, a)| a.is(SETTING) || a.is(LEGACY));
@@ -105,20 +131,23 @@ impl LintRule for SshRootLogin {
                 .iter()
                 .find(|k| crate::known::value_of(k.set, &SETTING.join(".")) == Some("\"yes\""))
             {
-                out.push(ConfigHit {
-                    file: k.file,
-                    range: k.range,
-                    message: format!(
-                        "sshd is enabled and `PermitRootLogin` is `yes`, set by {} (imported here): root may log in with a password",
+                if !cfg.assignments().any(|(_, a)| a.is(WANTED_BY)) {
+                    return;
+                }
+                let mut hit = ConfigHit::default_at(
+                    cfg,
+                    &on,
+                    format!(
+                        "sshd is enabled and started at boot (`systemd.services.sshd.wantedBy`), and `PermitRootLogin` is `yes`, set by {} (imported by this host): root may log in with a password",
                         k.set.name
                     ),
-                    severity: Some(Severity::High),
-                    fix: Some("services.openssh.settings.PermitRootLogin = \"no\";".into()),
-                    option: SETTING.join("."),
-                    value: Some("\"yes\"".into()),
-                    condition: on.condition.clone(),
-                    subject: Some("PermitRootLogin".into()),
-                });
+                    &SETTING.join("."),
+                );
+                hit.severity = Some(Severity::High);
+                hit.fix = Some("services.openssh.settings.PermitRootLogin = \"no\";".into());
+                hit.value = Some("\"yes\"".into());
+                hit.subject = Some("PermitRootLogin".into());
+                out.push(hit);
                 return;
             }
         }
@@ -128,6 +157,15 @@ impl LintRule for SshRootLogin {
             return;
         }
         if sshd::root_kept_out(all()).is_some() {
+            return;
+        }
+        // macOS's root account is disabled and has no keys of its own: the default lets root in
+        // only when the configuration gives root authorized keys.
+        if darwin
+            && !cfg
+                .assignments()
+                .any(|(_, a)| ROOT_KEYS.iter().any(|p| a.is(p)))
+        {
             return;
         }
         let mut hit = if darwin {

@@ -126,6 +126,13 @@ fn basic_auth_user(user: &str, v: &Val) -> bool {
         .contains(&normalize(user).as_str())
 }
 
+/// A set of shell aliases (`home.shellAliases`, `environment.shellAliases`, fish's
+/// `shellAbbrs`): its names are the user's commands (`passphrase = "diceware -n 7"`), not
+/// settings; its values are judged by their text alone.
+fn alias_set(key: &str) -> bool {
+    matches!(key, "shellAliases" | "shellAbbrs" | "shellGlobalAliases")
+}
+
 /// The matcher, compiled once.
 static SCANNER: LazyLock<Scanner> = LazyLock::new(Scanner::new);
 
@@ -189,6 +196,8 @@ fn visit<'a>(
             let client = client || k.split('.').any(client_key);
             let inner = if basic_auth_users(key, kv) {
                 KEY_BASIC_AUTH
+            } else if alias_set(key) {
+                ""
             } else {
                 k.rsplit('.').next().unwrap_or(k)
             };
@@ -324,6 +333,9 @@ fn prose_key(key: &str) -> bool {
             | "displayname"
             | "subtitle"
             | "caption"
+            // A desktop entry's `genericName` ("Password Manager") and `keywords`.
+            | "genericname"
+            | "keywords"
     )
 }
 
@@ -754,6 +766,9 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
             .into_iter()
             // A line that gives a hash (`userPassword: {SSHA}…`) is NIX-031's; `access-tokens`
             // whose every token is substituted (`github.com=${…}`) hold none.
+            // An access key's id (`AKIA…`, `LTAI…`) names the key, as a user name does: the
+            // secret is its other half, found on its own where it is written.
+            .filter(|h| !h.kind.ends_with("-access-key-id"))
             .filter(|h| {
                 usize::try_from(h.line)
                     .ok()
@@ -866,6 +881,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         hits = scan("password");
     }
     hits.into_iter()
+        .filter(|h| !h.kind.ends_with("-access-key-id"))
         .take(1)
         .map(|h| Secret {
             what: match h.kind {
@@ -894,6 +910,8 @@ fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> b
         && basic_auth_user(&a.path[a.path.len() - 1], &a.value)
     {
         KEY_BASIC_AUTH
+    } else if a.path.len() >= 2 && alias_set(&a.path[a.path.len() - 2]) {
+        ""
     } else {
         a.path.last().map_or("", String::as_str)
     };
@@ -1287,9 +1305,26 @@ let tok = "{GH}"; in
             r#"{ x.environment.JAVA_TOOL_OPTIONS = "-Djavax.net.ssl.trustStore=/certs/truststore.jks -Djavax.net.ssl.trustStorePassword=changeit"; }"#,
             r#"{ services.dashy.settings.sections = [ { items = [ { title = "Vaultwarden"; description = "Password manager"; } ]; } ]; }"#,
             r#"{ x.settings.label = "Password: reset via the portal"; }"#,
+            // A desktop entry's generic name.
+            r#"{ xdg.desktopEntries."1password" = { name = "1Password"; genericName = "Password Manager"; }; }"#,
+            // A shell alias named for what it makes: its name is a command's.
+            r#"{ home.shellAliases.passphrase = "diceware --no-caps -n 7 -d -"; }"#,
+            r#"{ environment.shellAliases = { pw = "pwgen -s 24 1"; ll = "ls -l"; }; }"#,
+            // An access key's id (the public half, as a user name is).
+            r#"{ programs.msmtp.accounts.default.user = "AKIAZ3MHALKJ4TQW7XYZ"; }"#,
+            r#"{ x.environment.AWS_ACCESS_KEY_ID = "AKIAZ3MHALKJ4TQW7XYZ"; }"#,
         ] {
             none(src);
         }
+        // A token in an alias's command is still found.
+        assert_eq!(
+            hits(
+                r#"{ home.shellAliases.gh-api = "curl -H 'Authorization: token ghp_0123456789abcdefghijABCDEFGHIJ012345' https://api.github.com"; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
         // A password beside a secret's name is still found.
         assert_eq!(
             hits(
