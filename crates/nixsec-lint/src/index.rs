@@ -3916,7 +3916,7 @@ impl Walker {
                                 || t == "override"
                                 || system_builder(t).is_some()
                                 || vm_builder(t)))
-                            || (insecure && (t == "import" || t == "mkFlake"))
+                            || (insecure && (t == "import" || t == "mkFlake" || t == "blueprint"))
                     })
             } else if kind == raw(SyntaxKind::NODE_ATTRPATH_VALUE) && systems {
                 green_attr_scan_candidate(frames, exports, hives)
@@ -4641,12 +4641,22 @@ impl Walker {
     /// `snowfall-lib.mkFlake { channels-config = { ... }; }` and flake-utils-plus'
     /// `mkFlake { channelsConfig = { ... }; }`, recorded the same way.
     fn nixpkgs_import(&mut self, apply: &ast::Apply) {
-        if apply_head_token(apply).is_none_or(|t| t.text() != "import" && t.text() != "mkFlake") {
+        if apply_head_token(apply)
+            .is_none_or(|t| !matches!(t.text(), "import" | "mkFlake" | "blueprint"))
+        {
             return;
         }
         let Some((name, args)) = unroll(apply) else {
             return;
         };
+        // numtide blueprint's `inputs.blueprint { inherit inputs; nixpkgs.config = { … }; }`:
+        // the nixpkgs every host it builds is given.
+        if name == "blueprint" {
+            if let Some(ast::Expr::AttrSet(set)) = args.last().map(unparen) {
+                self.blueprint_config(&set);
+            }
+            return;
+        }
         if name == "mkFlake" {
             if let Some(ast::Expr::AttrSet(set)) = args.last().map(unparen) {
                 self.channels_config(&set);
@@ -4672,6 +4682,30 @@ impl Walker {
             }
             self.prefix = vec!["nixpkgs".to_string()];
             self.prefix.extend(names);
+            self.walk(&v, ap.syntax().text_range());
+            self.prefix.clear();
+        }
+        self.module = saved_module;
+        self.scope.clear();
+    }
+
+    /// `nixpkgs.config = { … }` (or `nixpkgs = { config = … }`) of a call of numtide
+    /// blueprint: recorded as `nixpkgs.config.*` of the file's module.
+    fn blueprint_config(&mut self, set: &ast::AttrSet) {
+        self.scope = ancestor_scope(set.syntax());
+        let saved_module = self.module;
+        self.module = 0;
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let names = self.attr_names(&ap);
+            if names.first().map(String::as_str) != Some("nixpkgs")
+                || names.get(1).is_some_and(|n| n != "config")
+            {
+                continue;
+            }
+            self.prefix = names;
             self.walk(&v, ap.syntax().text_range());
             self.prefix.clear();
         }

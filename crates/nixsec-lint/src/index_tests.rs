@@ -1107,6 +1107,10 @@ fn a_flake_frameworks_nixpkgs_config() {
     for src in [
         "{ outputs = inputs: inputs.snowfall-lib.mkFlake { inherit inputs; channels-config = { permittedInsecurePackages = [ \"a-1\" ]; }; }; }",
         "{ outputs = inputs: inputs.flake-utils-plus.lib.mkFlake { channelsConfig.permittedInsecurePackages = [ \"a-1\" ]; }; }",
+        // numtide blueprint, in each spelling of the set.
+        "{ outputs = inputs: inputs.blueprint { inherit inputs; nixpkgs.config = { allowUnfree = true; permittedInsecurePackages = [ \"a-1\" ]; }; }; }",
+        "{ outputs = inputs: inputs.blueprint { inherit inputs; nixpkgs.config.permittedInsecurePackages = [ \"a-1\" ]; }; }",
+        "{ outputs = inputs: let x = 1; in inputs.blueprint { inherit inputs; nixpkgs = { config = { permittedInsecurePackages = [ \"a-1\" ]; }; }; }; }",
     ] {
         assert_eq!(one(src, "nixpkgs.config.permittedInsecurePackages"), "[ \"a-1\" ]", "{src}");
     }

@@ -18,6 +18,64 @@ const USER: &[&[&str]] = &[
     &["system", "defaults", "loginwindow", "autoLoginUser"],
 ];
 
+/// A greeter program (`tuigreet`, `gtkgreet`, `regreet`, `agreety`, `nwg-hello`, in `cage`
+/// or not): what greetd's `default_session` normally runs, as the `greeter` user.
+fn greeter(command: &str) -> bool {
+    let c = command.to_ascii_lowercase();
+    c.contains("greet") || c.contains("nwg-hello") || c.contains("lemurs")
+}
+
+/// greetd's `default_session` that runs a user's own session (`{ command = "niri-session";
+/// user = "alice"; }`) instead of a greeter: that user is logged in, with no password, at
+/// boot and after every logout. The NixOS default runs `agreety` as `greeter`.
+fn default_session(a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+    let text = |v: &crate::value::Val| v.v.text().map(str::to_string);
+    let (user, command) = match &a.value.v {
+        Value::Attrs(_) => (
+            a.value.v.attr("user").and_then(text),
+            a.value.v.attr("command").and_then(text),
+        ),
+        // `default_session.user = "alice";` beside its `command` in this file.
+        Value::Str(u) if a.path.len() == 5 => (
+            Some(u.clone()),
+            cx.index
+                .find(&[
+                    "services",
+                    "greetd",
+                    "settings",
+                    "default_session",
+                    "command",
+                ])
+                .find(|c| c.module == a.module && c.condition == a.condition)
+                .and_then(|c| text(&c.value)),
+        ),
+        _ => return,
+    };
+    let (Some(user), Some(command)) = (user, command) else {
+        return;
+    };
+    // Beside an `initial_session` of this file, the same automatic login: reported there.
+    let initial = |p: &[&str]| cx.index.find(p).any(|i| i.module == a.module);
+    if user == "greeter"
+        || greeter(&command)
+        || initial(&["services", "greetd", "settings", "initial_session"])
+        || initial(&["services", "greetd", "settings", "initial_session", "user"])
+    {
+        return;
+    }
+    let program = command.split_whitespace().next().unwrap_or(&command);
+    let program = program.rsplit('/').next().unwrap_or(program);
+    let h = Hit::new(
+        a.value.range,
+        format!(
+            "greetd's `default_session` runs `{program}` as `{user}` with no greeter: `{user}` is logged in automatically at boot and after every logout"
+        ),
+    )
+    .subject("services.greetd.settings.default_session")
+    .fix("services.greetd.settings.default_session.command = \"${pkgs.greetd.tuigreet}/bin/tuigreet --cmd niri-session\";  # user = \"greeter\" (the default)");
+    out.push(as_user(h, Some(user.as_str())));
+}
+
 /// The hit, high when the user logged in is root.
 fn as_user(h: Hit, user: Option<&str>) -> Hit {
     if user == Some("root") {
@@ -71,6 +129,8 @@ impl LintRule for AutomaticLogin {
             ],
             &["services", "greetd", "settings", "initial_session"],
             &["services", "greetd", "settings", "initial_session", "user"],
+            &["services", "greetd", "settings", "default_session"],
+            &["services", "greetd", "settings", "default_session", "user"],
             // Jovian NixOS (Steam Deck): the Steam session of `jovian.steam.user` at boot.
             &["jovian", "steam", "autoStart"],
             // agetty's login options `-f USER`: login(1) without authentication.
@@ -79,6 +139,13 @@ impl LintRule for AutomaticLogin {
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[
+            &[
+                "services",
+                "greetd",
+                "settings",
+                "default_session",
+                "command",
+            ],
             &["jovian", "steam", "user"],
             &["services", "displayManager", "autoLogin", "user"],
             &["services", "xserver", "displayManager", "autoLogin", "user"],
@@ -186,6 +253,10 @@ impl LintRule for AutomaticLogin {
             .subject(option.clone())
             .fix(format!("{option} = false;"));
             out.push(as_user(h, who.as_deref()));
+            return;
+        }
+        if a.path.get(3).is_some_and(|p| p == "default_session") {
+            default_session(a, cx, out);
             return;
         }
         // greetd's `initial_session = { command = ...; user = ...; }`: run once at boot
@@ -329,8 +400,37 @@ mod tests {
             r#"{ services.displayManager.autoLogin.user = "alice"; }"#,
             r#"{ services.greetd.settings.default_session = { command = "tuigreet"; user = "greeter"; }; }"#,
             r#"{ services.getty.loginOptions = "-p -- \\u"; }"#,
+            // A greeter run as another user still asks for the login; a session run by the
+            // default user `greeter` logs nobody in.
+            r#"{ pkgs, ... }: { services.greetd.settings.default_session = { command = "${pkgs.greetd.tuigreet}/bin/tuigreet --cmd niri-session"; user = "alice"; }; }"#,
+            r#"{ services.greetd.settings.default_session.command = "cage -s -- regreet"; }"#,
+            r#"{ services.greetd.settings.default_session.command = "niri-session"; }"#,
         ] {
             assert!(hits(ok, ID).is_empty(), "{ok}");
+        }
+        // With an `initial_session`, one finding: there.
+        assert_eq!(
+            hits(
+                r#"{ services.greetd.settings = { default_session = { command = "sway"; user = "andi"; }; initial_session = { user = "andi"; command = "sway"; }; }; }"#,
+                ID
+            ),
+            [h("\"andi\"", 1, Medium)]
+        );
+        // greetd's `default_session` running a user's own session, no greeter: an automatic
+        // login at every boot (the set written in place, or its attributes one by one).
+        for (src, user, sev) in [
+            (
+                r#"{ services.greetd = { enable = true; settings.default_session = { command = "niri-session"; user = "phaedrus"; }; }; }"#,
+                "\"phaedrus\"",
+                Medium,
+            ),
+            (
+                r#"{ pkgs, ... }: { services.greetd.settings.default_session.command = "${pkgs.sway}/bin/sway"; services.greetd.settings.default_session.user = "root"; }"#,
+                "\"root\"",
+                High,
+            ),
+        ] {
+            assert_eq!(hits(src, ID), [h(user, 1, sev)], "{src}");
         }
     }
 }

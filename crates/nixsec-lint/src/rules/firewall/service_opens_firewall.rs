@@ -30,6 +30,14 @@ fn opens_firewall_for(name: &str) -> bool {
     })
 }
 
+/// `…OpenFirewall` switches of one part of a module: pipewire's `raopOpenFirewall` (AirPlay).
+fn part_opens_firewall(name: &str) -> bool {
+    name.strip_suffix("OpenFirewall").is_some_and(|part| {
+        part.starts_with(|c: char| c.is_ascii_lowercase())
+            && part.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
 /// The module the switch belongs to (or one it is nested in) is turned off for good in this
 /// file (`services.x.enable = false;` unconditionally, and nothing here turns it on): nothing
 /// is opened.
@@ -68,7 +76,8 @@ impl LintRule for ServiceOpensFirewall {
     }
     /// Any module's switch, at any depth: `programs.steam.remotePlay.openFirewall`,
     /// `hardware.sane.openFirewall`, `services.a.b.openFirewall`; and a service's, program's
-    /// or hardware module's `open…Port(s)` (`services.transmission.openPeerPorts`).
+    /// or hardware module's `open…Port(s)` (`services.transmission.openPeerPorts`) and
+    /// `…OpenFirewall` (`services.pipewire.raopOpenFirewall`).
     fn wants(&self, a: &Assignment) -> bool {
         let Some(last) = a.path.last() else {
             return false;
@@ -79,7 +88,7 @@ impl LintRule for ServiceOpensFirewall {
         SWITCHES.contains(&last.as_str())
             || a.path.len() >= 3
                 && matches!(a.path[0].as_str(), "services" | "programs" | "hardware")
-                && opens_firewall_for(last)
+                && (opens_firewall_for(last) || part_opens_firewall(last))
             || a.path.len() >= 3
                 && matches!(a.path[0].as_str(), "services" | "programs" | "hardware")
                 && opens_ports(last)
@@ -207,6 +216,7 @@ mod tests {
             "{ services.foo.bar.openPorts = true; }",
             "{ programs.foo.openDataPorts = true; }",
             "{ hardware.foo.openControlPort = true; }",
+            "{ services.pipewire = { enable = true; raopOpenFirewall = true; }; }",
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
@@ -255,6 +265,8 @@ mod tests {
             "{ services.transmission.openPeerPorts = \"yes\"; }",
             "{ networking.openPeerPorts = true; }",
             "{ my.transmission.openPeerPorts = true; }",
+            "{ services.pipewire.raopOpenFirewall = false; }",
+            "{ services.x.OpenFirewall = true; }",
             "{ services.openPorts = true; }",
             "{ services.foo.opener = true; }",
             "{ services.foo.openPortal = true; }",

@@ -45,11 +45,15 @@ impl LintRule for TrustedUsers {
             // Determinate Nix's nix-darwin and NixOS modules write these into its own nix.conf.
             &["determinateNix", "customSettings", "trusted-users"],
             &["determinateNix", "customSettings", "extra-trusted-users"],
+            // nix.conf written as a file (system-manager, nix-darwin without `nix.enable`,
+            // Determinate's include).
+            &["environment", "etc", "nix/nix.conf", "text"],
+            &["environment", "etc", "nix/nix.custom.conf", "text"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let mut found: Vec<(String, rnix::TextRange, Option<String>)> = Vec::new();
-        if a.path[1] == "extraOptions" {
+        if a.path[1] == "extraOptions" || a.path[0] == "environment" {
             for (_, v, range) in nix_conf_lines(a, cx, &["trusted-users"]) {
                 found.extend(v.split_whitespace().map(|w| (w.to_string(), range, None)));
             }
@@ -205,6 +209,20 @@ mod tests {
             ),
             [h("trusted-users = root bob", 2, High)]
         );
+        // nix.conf written as a file (a system-manager host, Determinate's include).
+        for file in ["nix/nix.conf", "nix/nix.custom.conf"] {
+            let src = format!(
+                "{{ environment.etc.\"{file}\".text = ''\n  auto-optimise-store = true\n  trusted-users = root teemu\n''; }}"
+            );
+            assert_eq!(
+                hits(&src, ID),
+                [h("trusted-users = root teemu", 3, High)],
+                "{file}"
+            );
+        }
+        let src =
+            "{ environment.etc.\"nix/other.conf\".text = ''\n  trusted-users = root bob\n''; }";
+        assert!(hits(src, ID).is_empty());
         assert_eq!(
             hits(
                 r#"{ config, lib, ... }: { options = {}; config = lib.mkIf config.dev { nix.settings.trusted-users = [ "@wheel" ]; }; }"#,
