@@ -632,8 +632,15 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
         {
             j + 1
         }
-        // `password "…"` (not Perl's `pass "test name"`, a call).
-        None if (config || ke - ks > 4) && j > i && matches!(line.get(j), Some(b'"' | b'\'')) => j,
+        // `password "…"` (not Perl's `pass "test name"`, a call; nor a quoted word among
+        // others, a command's arguments: `wait_for "secret" "ns"`).
+        None if (config || ke - ks > 4)
+            && !quoted_key
+            && j > i
+            && matches!(line.get(j), Some(b'"' | b'\'')) =>
+        {
+            j
+        }
         None => return None,
     };
     // `x := y` is fine, `x ==> y` and `a=b=c` (query strings) are read as they come.

@@ -1379,11 +1379,18 @@ mod tests {
             "OLDPWD=/home/alice/src/project\n",
             "if [[ $password =~ ^[a-z]+$ ]]; then\n",
             "export XSECURELOCK_PASSWORD_PROMPT=asterisks\n",
+            // A quoted word among a command's arguments (a public configuration's script).
+            "wait_for_resource \"secret\" \"monitoring\" \"authentik-sso-credentials\" 300\n",
         ] {
             assert!(kinds("etc/app.conf", line).is_empty(), "{line}");
         }
         assert_eq!(
             kinds("etc/app.conf", "{{ end }} password=Sup3rS3cret!\n"),
+            ["password-assignment"]
+        );
+        // A directive and its quoted value still is one.
+        assert_eq!(
+            kinds("etc/app.conf", "password \"Sup3rS3cret!\"\n"),
             ["password-assignment"]
         );
     }
