@@ -162,6 +162,7 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
     let secret_key = key.eq_ignore_ascii_case("secret");
     (hash_key && (nixsec_secrets::is_password_hash(h) || byte_array_hash(h)))
         || (password_key(key) && (crypt_hash(h) || transmission_hash(h) || jupyter_hash(h)))
+        || ((password_key(key) || normalized_ends_with(key, b"pass")) && mediamtx_hash(h))
         || ((password_key(key) || normalized_ends_with(key, b"pass")) && couchdb_hash(h))
         || (secret_key && crypt_hash(h))
         || ldap_hash(h).is_some()
@@ -213,6 +214,22 @@ fn couchdb_hash(h: &str) -> bool {
 
 /// Jupyter's (IPython's `passwd()`) password hash: `ALGORITHM:SALT:HEXDIGEST` (`sha1:`, a
 /// hex salt, the hex digest of a fast hash), or `argon2:` before an argon2 PHC string.
+/// MediaMTX's hashed credentials: `sha256:` and the base64 of a SHA-256 digest (32 bytes),
+/// `argon2:` and a PHC string.
+fn mediamtx_hash(h: &str) -> bool {
+    let h = h.trim();
+    if let Some(phc) = h.strip_prefix("argon2:") {
+        return crypt_hash(phc);
+    }
+    h.strip_prefix("sha256:").is_some_and(|d| {
+        d.len() == 44
+            && d.ends_with('=')
+            && d[..43]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    })
+}
+
 fn jupyter_hash(h: &str) -> bool {
     let h = h.trim();
     if let Some(phc) = h.strip_prefix("argon2:") {
@@ -610,6 +627,8 @@ mod tests {
             // Jupyter's `passwd()`: algorithm, hex salt, hex digest; or argon2.
             r#"{ services.jupyter.password = "sha1:0a1b2c3d4e5f:4f7c9d3e8a1b2c3d4e5f60718293a4b5c6d7e8f9"; }"#,
             r#"{ services.jupyter.password = "argon2:$argon2id$v=19$m=10240,t=10,p=8$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"; }"#,
+            // MediaMTX's `sha256:` + base64 digest (from a public configuration).
+            r#"{ services.mediamtx.settings.authInternalUsers = [ { user = "a"; pass = "sha256:JgLrrdTSDtwNJRoVkbMCzm9sXe5+dKpIto0N+urQpXY="; } ]; }"#,
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
             assert!(
