@@ -405,7 +405,16 @@ fn commented_imports(path: &Path, src: &str) -> Vec<PathBuf> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for line in src.lines() {
+    // Only the lines with a `#`: found by `memchr` rather than by splitting every line.
+    let mut done = 0;
+    for at in memchr::memchr_iter(b'#', src.as_bytes()) {
+        if at < done {
+            continue;
+        }
+        let start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = src[at..].find('\n').map_or(src.len(), |i| at + i);
+        done = end;
+        let line = &src[start..end];
         let t = line.trim_start();
         if !t.starts_with('#') || !t.contains("./") {
             continue;
