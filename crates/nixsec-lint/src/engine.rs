@@ -299,7 +299,13 @@ impl Indexed {
             })
         });
         let commented_imports = commented_imports(&path, &src);
+        // A declared option's default with a secret is reported from this text.
+        let secret_defaults = index
+            .option_defaults
+            .iter()
+            .any(|(p, v)| crate::rules::store_secrets::default_may_hold_secret(p, v));
         let (src, lines) = if index.assignments.is_empty()
+            && !secret_defaults
             && !imports_known
             && index.suppressions.is_empty()
             && index.errors.is_empty()

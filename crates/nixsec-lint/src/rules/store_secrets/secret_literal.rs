@@ -126,6 +126,45 @@ fn basic_auth_user(user: &str, v: &Val) -> bool {
         .contains(&normalize(user).as_str())
 }
 
+/// The key a `key` is judged under in a set that also gives a `url`: the API key of that
+/// service (a homepage-dashboard or Glance widget's `{ type = "sonarr"; url = …; key = …; }`).
+const KEY_API: &str = "apiKey";
+
+/// A set with a literal `url` (or `href`) beside its other attributes.
+fn beside_url(kv: &[(String, Val)]) -> bool {
+    kv.iter()
+        .any(|(k, v)| matches!(k.as_str(), "url" | "href") && v.v.text().is_some())
+}
+
+/// The assignment a declared option's default stands for (`options.a.b = mkOption { default
+/// = …; }`): the value every configuration that does not set `a.b` gets, so a secret in it
+/// is written into the store as one in `a.b = …;` would be.
+pub(crate) fn default_assignment(path: &[String], value: &Val) -> Assignment {
+    Assignment {
+        path: path.to_vec(),
+        value: value.clone(),
+        key_range: value.range,
+        block_start: value.range.start(),
+        priority: crate::index::priority::NORMAL,
+        ordered: false,
+        condition: None,
+        module: 0,
+        origins: Vec::new(),
+        reads: None,
+    }
+}
+
+/// A declared option's default that may hold a secret (its file's text is kept for the
+/// finding).
+pub(crate) fn default_may_hold_secret(path: &[String], value: &Val) -> bool {
+    matches!(
+        value.v,
+        Value::Str(_) | Value::Interp(_) | Value::List(_) | Value::Attrs(_)
+    ) && each_literal(&default_assignment(path, value), &mut |lit, _| {
+        !secrets_in(&lit).is_empty()
+    })
+}
+
 /// A set of shell aliases (`home.shellAliases`, `environment.shellAliases`, fish's
 /// `shellAbbrs`): its names are the user's commands (`passphrase = "diceware -n 7"`), not
 /// settings; its values are judged by their text alone.
@@ -198,6 +237,8 @@ fn visit<'a>(
                 KEY_BASIC_AUTH
             } else if alias_set(key) {
                 ""
+            } else if k == "key" && beside_url(kv) {
+                KEY_API
             } else {
                 k.rsplit('.').next().unwrap_or(k)
             };
@@ -393,7 +434,19 @@ fn written_password(v: &str) -> bool {
     .any(|w| l.contains(w));
     let word = matches!(
         l.as_str(),
-        "none" | "null" | "nil" | "true" | "false" | "yes" | "no" | "on" | "off" | "required"
+        "none"
+            | "null"
+            | "nil"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "required"
+            | "n/a"
+            | "na"
+            | "unset"
     );
     !t.is_empty()
         && !substituted
@@ -647,6 +700,25 @@ const ASSIGNMENT_WORDS: &[&str] = &[
 
 /// A podman or docker secret named for a container (`db_password,type=env,target=DB_PASSWORD`,
 /// quadlet's `Secret=`): a reference to a secret kept by the container engine.
+/// The name of an entry of a secret store, a relative path that says what it holds
+/// (`rustfs/oidc-client-secret`, a sops key; `mail/smtp-password`, a `pass` entry): lower
+/// case words between `/`, one of them naming a secret.
+fn secret_store_entry(text: &str) -> bool {
+    let t = text.trim();
+    t.contains('/')
+        && !t.starts_with('/')
+        && t.bytes().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'/' | b'-' | b'_' | b'.')
+        })
+        && t.split('/').all(|c| !c.is_empty())
+        && t.split(['/', '-', '_', '.']).any(|w| {
+            matches!(
+                w,
+                "secret" | "secrets" | "password" | "passwd" | "pass" | "token" | "key" | "psk"
+            )
+        })
+}
+
 fn container_secret_ref(text: &str) -> bool {
     let mut parts = text.trim().split(',');
     let name = parts.next().unwrap_or_default();
@@ -721,6 +793,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     if text.trim().is_empty()
         || ipv6_token(text)
         || container_secret_ref(text)
+        || secret_store_entry(text)
         || normalized_ends_with(lit.key, b"chat")
         || prose_key(lit.key)
     {
@@ -958,6 +1031,22 @@ fn fix(path: &[String]) -> Option<String> {
 }
 
 impl LintRule for SecretLiteral {
+    /// The defaults of the options a module declares: a secret there is used wherever the
+    /// option is not set (a condition of the finding).
+    fn check_file(&self, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if !self.kinds().contains(&cx.kind) {
+            return;
+        }
+        for (path, value) in &cx.index.option_defaults {
+            if !default_may_hold_secret(path, value) {
+                continue;
+            }
+            let mut hits = Vec::new();
+            self.check(&default_assignment(path, value), cx, &mut hits);
+            let when = format!("`{}` is left at its default", path_string(path));
+            out.extend(hits.into_iter().map(|h| h.when(Some(&when))));
+        }
+    }
     fn kinds(&self) -> &'static [ModuleKind] {
         &[
             ModuleKind::NixOS,
@@ -1065,6 +1154,45 @@ mod tests {
             };
             assert!(super::may_hold_secret(&lit), "{text}");
         }
+    }
+
+    /// A declared option's default is what every configuration that leaves the option alone
+    /// gets: a secret in it is reported, conditional on the default being used. A `key` beside
+    /// a `url` is that service's API key (a dashboard widget).
+    #[test]
+    fn secrets_in_option_defaults_and_widget_keys() {
+        let src = r#"{ lib, ... }: {
+  options.homelab.sonarr.widget = lib.mkOption {
+    type = lib.types.attrs;
+    default = { type = "sonarr"; url = "https://sonarr.example.org"; key = "9a99b19c5f9342be94fe2bf853bb6007"; };
+  };
+  options.vpn.privateKey = lib.mkOption { type = lib.types.str; default = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="; };
+  options.game.password = lib.mkOption { type = lib.types.str; default = "N/A"; };
+  options.s3.secretKey = lib.mkOption { type = lib.types.str; default = "rustfs/oidc-client-secret"; };
+}"#;
+        let got = findings(src, ID);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!((got[0].line, got[1].line), (4, 6));
+        assert!(got.iter().all(|f| f.conditional), "{got:?}");
+        assert!(
+            got[0].finding.message.contains("homelab.sonarr.widget.key"),
+            "{got:?}"
+        );
+        // In a list of widgets, as a dashboard's services are written.
+        assert_eq!(
+            hits(
+                r#"{ services.homepage-dashboard.services = [ { Media = [ { Sonarr = { widget = { type = "sonarr"; url = "http://127.0.0.1:8989"; key = "9a99b19c5f9342be94fe2bf853bb6007"; }; }; } ]; } ]; }"#,
+                ID
+            )
+            .len(),
+            1
+        );
+        // A `key` without a `url` beside it is no API key: a key binding, a name.
+        none(
+            r#"{ x.bindings = [ { key = "Return"; action = "open"; } { key = "9a99b19c5f9342be94fe2bf853bb6007"; } ]; }"#,
+        );
+        // An entry of a secret store, by its name.
+        none(r#"{ x.settings.client_secret = "oidc/grafana-client-secret"; }"#);
     }
 
     #[test]
