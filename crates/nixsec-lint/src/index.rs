@@ -5162,6 +5162,25 @@ impl Walker {
         Some(v)
     }
 
+    /// The function `f` names, with the scope its body sees: a function written in place (the
+    /// scope here), or a name bound in this file to one (the scope where it is bound).
+    fn bound_lambda(&self, f: &ast::Expr, scope: &[Frame]) -> Option<(ast::Lambda, Vec<Frame>)> {
+        match unparen(f) {
+            ast::Expr::Lambda(l) => Some((l, scope.to_vec())),
+            ast::Expr::Ident(i) => {
+                let name = ident_text(&i)?;
+                match lookup(scope, &name) {
+                    Found::Expr(x, idx) => match unparen(&x) {
+                        ast::Expr::Lambda(l) => Some((l, scope[..=idx].to_vec())),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// A function call whose result is (partly) known: `lib.optional c x`, `lib.optionals c
     /// [ ... ]`, `lib.optionalString c s`, a function that keeps all of a list's elements
     /// (`lib.flatten`, `lib.unique`), and any other function applied to a literal list
@@ -5169,6 +5188,23 @@ impl Walker {
     fn call(&self, a: &ast::Apply, scope: &[Frame], depth: u32) -> Option<Val> {
         let range = a.syntax().text_range();
         let (name, args) = unroll(a)?;
+        // A function of one parameter bound in this file (`let nopasswd = command: { inherit
+        // command; options = [ "NOPASSWD" ]; }; in nopasswd "/bin/sh"`), applied: its body with
+        // the parameter bound to the argument, at the argument's place.
+        if let (Some(f), [arg]) = (a.lambda(), args.as_slice()) {
+            if matches!(unparen(&f), ast::Expr::Ident(_)) {
+                if let Some((l, mut inner)) = self.bound_lambda(&f, scope) {
+                    let param = ident_param(&l)?;
+                    let body = l.body()?;
+                    let v = self.eval(arg, scope, depth + 1);
+                    inner.push(Frame::Element(param, v));
+                    let out = self.eval(&body, &inner, depth + 1);
+                    // A value, not another function (`allowed list` of `allowed = list: pkg:
+                    // …`: the call stays the value, where it is written).
+                    return (!out.v.is_unknown() && !matches!(out.v, Value::Lambda)).then_some(out);
+                }
+            }
+        }
         match (name.as_str(), args.as_slice()) {
             ("optional" | "optionals" | "optionalString", [c, x]) => {
                 let v = self.eval(x, scope, depth + 1);
@@ -5208,41 +5244,58 @@ impl Walker {
             // makes a string (or a set: `map (cmd: { command = cmd; options = [ "NOPASSWD" ]; })
             // commands`), over a list: each result, when the list is known; else the one result
             // it makes of any element (conditional on the list).
-            ("map", [f, list]) => {
-                let ast::Expr::Lambda(l) = unparen(f) else {
-                    return None;
-                };
+            //
+            // `concatMap f list` the same, each result a list (joined). The function may be
+            // bound in this file (`map nopasswd commands`).
+            ("map" | "concatMap", [f, list]) => {
+                let (l, closure) = self.bound_lambda(f, scope)?;
                 let param = ident_param(&l)?;
                 let body = l.body()?;
                 let items = self.eval(list, scope, depth + 1);
+                let concat = name == "concatMap";
                 let strings =
                     |v: &Val| matches!(v.v, Value::Str(_) | Value::Interp(_) | Value::Attrs(_));
+                // One result: a string or set for `map`, a list of them for `concatMap`.
+                let results = |v: Val, out: &mut Vec<Val>| -> Option<()> {
+                    if !concat {
+                        strings(&v).then(|| out.push(v))
+                    } else if let Value::List(xs) = v.v {
+                        let cond = v.cond;
+                        for x in xs {
+                            if !strings(&x) {
+                                return None;
+                            }
+                            out.push(match &cond {
+                                Some(c) => x.under(c),
+                                None => x,
+                            });
+                        }
+                        Some(())
+                    } else {
+                        None
+                    }
+                };
                 let out = match items.v {
                     Value::List(items) if items.len() > 256 => return None,
                     Value::List(items) => {
                         let mut out = Vec::with_capacity(items.len());
                         for item in items {
-                            let mut inner: Vec<Frame> = scope.to_vec();
+                            let mut inner: Vec<Frame> = closure.clone();
                             inner.push(Frame::Element(param.clone(), item));
-                            let v = self.eval(&body, &inner, depth + 1);
-                            if !strings(&v) {
-                                return None;
-                            }
-                            out.push(v);
+                            results(self.eval(&body, &inner, depth + 1), &mut out)?;
                         }
                         out
                     }
                     _ => {
-                        let mut inner: Vec<Frame> = scope.to_vec();
+                        let mut inner: Vec<Frame> = closure;
                         inner.push(Frame::Params(l.clone()));
-                        let v = self.eval(&body, &inner, depth + 1);
-                        if !strings(&v) {
-                            return None;
-                        }
-                        vec![v.under(&format!(
+                        let mut one = Vec::new();
+                        results(self.eval(&body, &inner, depth + 1), &mut one)?;
+                        let cond = format!(
                             "one per element of `{}`",
                             snippet(&list.syntax().text().to_string())
-                        ))]
+                        );
+                        one.into_iter().map(|v| v.under(&cond)).collect()
                     }
                 };
                 Some(Val::new(Value::List(out), range))

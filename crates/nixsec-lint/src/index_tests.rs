@@ -1044,8 +1044,12 @@ fn services_built_by_folds_and_lists_of_modules() {
 fn a_value_built_by_a_let_bound_function() {
     let src = "let mk = disk: { description = \"backup ${disk}\"; script = \"run\"; }; in { systemd.services.backup0 = mk \"sda\"; systemd.services.port = add 1 2; }";
     assert_eq!(one(src, "systemd.services.backup0.script"), "\"run\"");
-    // A function whose body is not a set: the call is the value, as before.
+    // A function whose body is not a set: its value, as Nix gives it (`nix-instantiate
+    // --eval` of the same expression: 2).
     let src = "let f = x: x + 1; in { services.a.port = f 1; }";
+    assert_eq!(one(src, "services.a.port"), "2");
+    // The parameter unknown where the body needs it: the call stays the value.
+    let src = "{ y, ... }: let f = x: x + y; in { services.a.port = f 1; }";
     assert_eq!(one(src, "services.a.port"), "f 1");
 }
 

@@ -396,6 +396,35 @@ mod tests {
         assert_eq!(got[0].1, 4, "{got:?}");
     }
 
+    /// Rules made by functions bound in the file (a public configuration's spelling): `map`
+    /// and `concatMap` of named functions, a named function applied in a string.
+    #[test]
+    fn commands_made_by_functions_bound_in_the_file() {
+        let src = r#"{ lib, ... }:
+let
+  nopasswd = command: { inherit command; options = [ "NOPASSWD" ]; };
+  actions = [ "boot" "switch" ];
+  switchCommand = action: "/run/current-system/bin/switch-to-configuration ${action}";
+  envs = [ "/run/current-system/sw/bin/env" ];
+in {
+  security.sudo.extraRules = [ {
+    users = [ "alice" ];
+    commands = map nopasswd (
+      (map switchCommand actions)
+      ++ (lib.concatMap (env: map (action: "${env} * ${switchCommand action}") actions) envs)
+    );
+  } ];
+}"#;
+        let got = hits(src, ID);
+        // `env *` runs anything (reported once for its two uses, at the string that makes it);
+        // fixed switch-to-configuration actions are the catalogue's own fix.
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].1, 12, "{got:?}");
+        // Applied directly.
+        let src = r#"let nopasswd = command: { inherit command; options = [ "NOPASSWD" ]; }; in { security.sudo.extraRules = [ { users = [ "bob" ]; commands = [ (nopasswd "/run/current-system/sw/bin/bash") ]; } ]; }"#;
+        assert_eq!(hits(src, ID).len(), 1);
+    }
+
     #[test]
     fn extra_config() {
         let src = "{\n  security.sudo.extraConfig = ''\n    Defaults lecture = never\n    %wheel ALL=(ALL) NOPASSWD: ALL\n    bob ALL=(root) NOPASSWD: /run/current-system/sw/bin/reboot\n  '';\n}";
