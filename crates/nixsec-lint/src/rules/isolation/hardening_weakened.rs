@@ -114,14 +114,38 @@ fn hardened_here(cx: &FileCx<'_>, a: &Assignment) -> bool {
 
 impl LintRule for HardeningWeakened {
     fn options(&self) -> &'static [&'static [&'static str]] {
-        &[&["systemd", "services", "*", "serviceConfig", "*"]]
+        &[
+            &["systemd", "services", "*", "serviceConfig", "*"],
+            // The GitHub runner module's own way over its hardened unit.
+            &["services", "github-runners", "*", "serviceOverrides", "*"],
+            &["services", "github-runner", "serviceOverrides", "*"],
+        ]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[&["systemd", "services", "*", "script"]]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        let key = a.path[4].as_str();
+        let Some(key) = a.path.last().map(String::as_str) else {
+            return;
+        };
         if !(SWITCHES.contains(&key) || SETTINGS.contains(&key)) || !weakest(key, &a.value.v) {
+            return;
+        }
+        if a.path[0] == "services" {
+            // `serviceOverrides` exists to change what the module hardened: any weakening
+            // there is one, in whichever file.
+            let unit = match a.path.len() {
+                5 => format!("github-runner-{}", a.path[2]),
+                _ => "github-runner".to_string(),
+            };
+            let option = crate::value::path_string(&a.path[..a.path.len() - 1]);
+            out.push(
+                Hit::new(
+                    a.value.range,
+                    format!("`{unit}`: {option}.{key} set to its weakest value, switching off the module's sandboxing"),
+                )
+                .fix(format!("# remove {option}.{key}; grant only what is needed (ReadWritePaths, ...)")),
+            );
             return;
         }
         let service = a.path[2].as_str();
@@ -206,6 +230,14 @@ mod tests {
             "{ lib, ... }: { systemd.services.x.serviceConfig.User = lib.mkForce null; }",
         ] {
             assert!(hits(fine, ID).is_empty(), "{fine}");
+        }
+        // The GitHub runner module's overrides of its own hardening.
+        for (src, n) in [
+            ("{ services.github-runners.ci = { enable = true; serviceOverrides.ProtectHome = false; }; }", 1),
+            ("{ services.github-runner.serviceOverrides = { PrivateTmp = false; NoNewPrivileges = false; }; }", 2),
+            ("{ services.github-runners.ci.serviceOverrides.ReadWritePaths = [ \"/data\" ]; }", 0),
+        ] {
+            assert_eq!(hits(src, ID).len(), n, "{src}");
         }
         // Forced in the file that defines the service too.
         assert_eq!(
