@@ -156,6 +156,9 @@ pub enum OriginKind {
         /// The path literals the text interpolates (`cp ${./secrets/salt} …` in a script):
         /// each file is copied into the store beside the one written; with the interpolation.
         copies: Vec<(String, TextRange)>,
+        /// The texts of the other store files the text interpolates (`podman cp ${setupJs} …`
+        /// with `setupJs = pkgs.writeText "setup.js" ''…''`): written into the store too.
+        nested: Vec<Val>,
     },
     /// A file's content read into the configuration: `builtins.readFile`, `lib.fileContents`,
     /// `import`, `lib.importJSON`/`importTOML` (also through `fromJSON`, `fromTOML` and an

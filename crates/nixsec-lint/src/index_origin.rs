@@ -435,6 +435,7 @@ impl Walker {
                     text: matches!(value.v, Value::Attrs(_) | Value::List(_)).then_some(value),
                     names_deployed_secret: names_deployed_secret(t),
                     copies: Vec::new(),
+                    nested: Vec::new(),
                 })
             }
             (f, [arg]) if WRITERS_SET.contains(&f) => {
@@ -447,12 +448,16 @@ impl Walker {
                 let copies = set_attr(arg, "text")
                     .map(|t| self.interpolated_paths(&t, scope, depth))
                     .unwrap_or_default();
+                let nested = set_attr(arg, "text")
+                    .map(|t| self.interpolated_texts(&t, scope, depth))
+                    .unwrap_or_default();
                 Some(OriginKind::Written {
                     func: name.clone(),
                     name: n.and_then(|n| self.literal_text(&n, scope, depth)),
                     text,
                     names_deployed_secret,
                     copies,
+                    nested,
                 })
             }
             _ => None,
@@ -469,6 +474,7 @@ impl Walker {
     ) -> OriginKind {
         let names_deployed_secret = names_deployed_secret(text);
         let copies = self.interpolated_paths(text, scope, depth);
+        let nested = self.interpolated_texts(text, scope, depth);
         let text: Val = self.eval(text, scope, depth + 1);
         OriginKind::Written {
             func: func.to_string(),
@@ -476,7 +482,33 @@ impl Walker {
             text: matches!(text.v, Value::Str(_) | Value::Interp(_)).then_some(text),
             names_deployed_secret,
             copies,
+            nested,
         }
+    }
+
+    /// The texts of the store files a string interpolates (`${setupJs}` bound to a
+    /// `pkgs.writeText`), and the ones those interpolate in turn.
+    fn interpolated_texts(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Vec<Val> {
+        let ast::Expr::Str(s) = unparen(e) else {
+            return Vec::new();
+        };
+        let Some(parts) = crate::value::str_parts(&s) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for p in &parts {
+            let InterpolPart::Interpolation(i) = p else {
+                continue;
+            };
+            let Some(x) = i.expr() else { continue };
+            if let Some(OriginKind::Written { text, nested, .. }) =
+                self.origin_kind(&x, scope, depth + 1)
+            {
+                out.extend(text);
+                out.extend(nested);
+            }
+        }
+        out
     }
 
     /// The path literals a string interpolates (`"cp ${./secrets/salt} /mnt"`), each as

@@ -307,6 +307,11 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         || template("<%", "%>")
         || (l.starts_with('%') && l.ends_with('%'))
         || (l.starts_with('@') && l.ends_with('@'))
+        // `__DB_PASSWORD__`: a template's token, replaced at run time.
+        || (l.len() > 4
+            && l.starts_with("__")
+            && l.ends_with("__")
+            && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'))
         || (l.starts_with('<') && l.ends_with('>'))
         || (l.starts_with('[') && l.ends_with(']'))
         || (l.starts_with('{') && l.ends_with('}') && !l[1..].contains('{'))

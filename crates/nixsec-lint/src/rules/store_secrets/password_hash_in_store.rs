@@ -374,8 +374,10 @@ fn other_hashes(a: &Assignment, f: &mut dyn FnMut(&str, rnix::TextRange, &str)) 
     );
     // A file the value names, written into the store (`pkgs.writeText "htpasswd" ''…''`).
     for o in &a.origins {
-        if let OriginKind::Written { text: Some(t), .. } = &o.kind {
-            nested_hashes(t, "", &mut String::new(), 0, f);
+        if let OriginKind::Written { text, nested, .. } = &o.kind {
+            for t in text.iter().chain(nested) {
+                nested_hashes(t, "", &mut String::new(), 0, f);
+            }
         }
     }
 }

@@ -624,6 +624,7 @@ fn judge(
                 text,
                 names_deployed_secret,
                 copies,
+                ..
             } => {
                 // A secret file the text interpolates (`cp ${../secrets/salt} …` in a script)
                 // is copied into the store beside it, whatever the option.

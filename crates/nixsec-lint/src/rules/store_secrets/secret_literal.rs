@@ -407,6 +407,8 @@ fn written_password(v: &str) -> bool {
         || t.contains("{{")
         || t.contains("{env.")
         || (t.starts_with('@') && t.ends_with('@'))
+        // `__DB_PASSWORD__`: a template's token, replaced at run time (`sed s/__X__/…/`).
+        || (t.len() > 4 && t.starts_with("__") && t.ends_with("__"))
         || (t.starts_with('<') && t.ends_with('>'))
         || t.starts_with('%')
         || t.starts_with("!secret")
@@ -494,6 +496,46 @@ fn password_directive(name: &str) -> bool {
             .any(|p| name.to_ascii_lowercase().starts_with(p))
 }
 
+/// The first password-named key of a JSON or JavaScript object on `line` (`"password":
+/// "x"`, `Pw: 'x'`) whose quoted value is written in place: (key, value).
+fn object_password(line: &str) -> Option<(&str, &str)> {
+    for (i, _) in line.match_indices(':') {
+        // The key: a quoted or bare name just before the colon.
+        let before = line[..i].trim_end();
+        let quoted_key = before.ends_with(['"', '\'']);
+        let before = before.trim_end_matches(['"', '\'']);
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
+            .map_or(0, |k| k + 1);
+        let key = &before[start..];
+        if key.is_empty() || !password_directive(key) {
+            continue;
+        }
+        // A bare key is an object's only inside braces (`{ password: "x" }`), not a
+        // directive's `password: x` (the line parser's).
+        if !quoted_key && !line[..start].contains('{') && !line[..start].trim_end().ends_with(',') {
+            continue;
+        }
+        // The value: a quoted string right after the colon.
+        let rest = line[i + 1..].trim_start();
+        let Some(q) = rest.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+            continue;
+        };
+        let Some(end) = rest[1..].find(q) else {
+            continue;
+        };
+        let value = &rest[1..=end];
+        if !value.is_empty()
+            && !value.contains("://")
+            && !value.contains('\\')
+            && written_password(value)
+        {
+            return Some((key, value));
+        }
+    }
+    None
+}
+
 /// A program's expression rather than a written value: a call or an index, unquoted
 /// (`open(password_path).read().strip()`, `os.environ["PASS"]`, `getpass()`).
 fn code_expression(v: &str) -> bool {
@@ -542,8 +584,9 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
     // More `name=value` pairs on the line (a connection string: `user=app password=s3cr3t
     // host=db`, `Server=db;Password=s3cr3t;`): a password-named one.
     if out.is_empty() {
+        // A query string's pairs too (`grant_type=password&username=admin&password=admin`).
         for pair in l
-            .split(|c: char| c.is_whitespace() || c == ';')
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '?'))
             .skip(1)
             .filter_map(|p| p.split_once('='))
         {
@@ -560,6 +603,13 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
                     redact(value.trim_matches(['"', '\'']), 0),
                 ));
             }
+        }
+    }
+    // A JSON or JavaScript object's password-named key and its quoted value, anywhere on the
+    // line (`-d '{"username":"admin","password":"admin"}'`, `{ password: "s3cr3t" }`).
+    if out.is_empty() {
+        if let Some((name, value)) = object_password(l) {
+            out.push((format!("`{name}` of an object"), redact(value, 0)));
         }
     }
     // A command-line option given a password: `--password hunter2`, `--password=hunter2`,
@@ -997,7 +1047,10 @@ fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> b
     let f = &mut |lit: Literal<'a>, at: &str| !(tagged && lit.text.starts_with('!')) && f(lit, at);
     visit(&a.value, last, client, &mut place, f)
         || a.origins.iter().any(|o| match &o.kind {
-            OriginKind::Written { text: Some(t), .. } => visit(t, "", false, &mut place, f),
+            OriginKind::Written { text, nested, .. } => text
+                .iter()
+                .chain(nested)
+                .any(|t| visit(t, "", false, &mut place, f)),
             _ => false,
         })
 }
@@ -1466,6 +1519,68 @@ let tok = "{GH}"; in
 
     /// Passwords the configuration's syntax gives: a directive's argument, a URL's password,
     /// SQL's `PASSWORD '…'`, an environment variable named for a secret (a weak word too).
+    /// A JSON body or a JavaScript object given in a script, and a query string's pairs
+    /// (setup scripts of a public homelab).
+    #[test]
+    fn passwords_in_objects_and_query_strings() {
+        for line in [
+            r#"curl -sf -X POST "http://127.0.0.1/Startup/User" -d '{"Name":"admin","Password":"admin"}'"#,
+            r#"curl -d '{"Username":"admin","Pw":"Hq7vWm2pLx9s"}' http://127.0.0.1/Users/AuthenticateByName"#,
+            r#"await send("login", { username: "admin", password: "changeme123!", token: "" });"#,
+            r#"curl -d "grant_type=password&username=admin&password=admin&client_id=x" http://127.0.0.1/auth/token"#,
+        ] {
+            let src = format!(
+                "{{ pkgs, ... }}: {{ systemd.services.setup.script = ''\n  {}\n''; }}",
+                line.replace("${", "''${")
+            );
+            assert_eq!(hits(&src, ID).len(), 1, "{line}");
+        }
+        for line in [
+            // Filled in at run time, a field's pattern, a hash read back.
+            r#"curl -d '{"username":"admin","password":"'"$PW"'"}' http://127.0.0.1/login"#,
+            r#"grep -oP '"password"\s*:\s*"\K[^"]+'"#,
+            r#"curl -d '{"password":"$ADMIN_PASSWORD"}' http://127.0.0.1/login"#,
+            r#"jq '{ password: .password }' in.json"#,
+        ] {
+            let src = format!(
+                "{{ pkgs, ... }}: {{ systemd.services.setup.script = ''\n  {}\n''; }}",
+                line.replace("${", "''${")
+            );
+            assert!(hits(&src, ID).is_empty(), "{line}: {:?}", hits(&src, ID));
+        }
+    }
+
+    /// A store file another one interpolates is written too: its text is read (a setup
+    /// script copied into a container by the unit's script); a template's `__X__` tokens are
+    /// stand-ins.
+    #[test]
+    fn files_a_script_interpolates() {
+        let src = r#"{ pkgs, ... }:
+let
+  setupJs = pkgs.writeText "setup.js" ''
+    await send("login", { username: "admin", password: "changeme123!" });
+  '';
+in {
+  systemd.services.setup.serviceConfig.ExecStart = pkgs.writeShellScript "setup" ''
+    podman cp ${setupJs} app:/tmp/setup.js
+  '';
+}"#;
+        let got = findings(src, ID);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].line, 3, "{got:?}");
+        let src = r#"{ pkgs, ... }:
+let
+  env = pkgs.writeText "db.env" ''
+    POSTGRES_PASSWORD=__DB_PASSWORD__
+  '';
+in {
+  systemd.services.db.serviceConfig.ExecStartPre = pkgs.writeShellScript "db-env" ''
+    sed "s/__DB_PASSWORD__/$(cat /run/secrets/db)/" ${env} > /run/db/env
+  '';
+}"#;
+        none(src);
+    }
+
     #[test]
     fn passwords_in_configuration_syntax() {
         let src = r#"{ pkgs, ... }: {
