@@ -281,13 +281,27 @@ impl Indexed {
         }
         // Keep only what a rule can look at, so a large tree is not held in memory whole.
         // The option paths are compared first, for every rule: `wants` may scan the value.
-        index.assignments.retain(|a| {
-            a.path.first().is_some_and(|p| p == "home-manager")
-                || RULE_PATHS
-                    .get(a.path.len())
-                    .is_some_and(|ps| ps.iter().any(|p| a.is(p)))
-                || crate::rules::LINT_RULES.iter().any(|r| r.wants(a))
-        });
+        // A panic in a rule's look at the values is an error for this file (as the parser's).
+        let kept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut assignments = std::mem::take(&mut index.assignments);
+            assignments.retain(|a| {
+                a.path.first().is_some_and(|p| p == "home-manager")
+                    || RULE_PATHS
+                        .get(a.path.len())
+                        .is_some_and(|ps| ps.iter().any(|p| a.is(p)))
+                    || crate::rules::LINT_RULES.iter().any(|r| r.wants(a))
+            });
+            assignments
+        }));
+        match kept {
+            Ok(assignments) => index.assignments = assignments,
+            Err(_) => {
+                read_error = Some(
+                    "not linted: a rule failed on this file (an internal error of nixsec; please report it)"
+                        .to_string(),
+                );
+            }
+        }
         // Most assignments are dropped: the vector's room for them is given back, so the next
         // file reuses that memory instead of the run touching new pages (a page fault each).
         index.assignments.shrink_to_fit();
@@ -300,10 +314,13 @@ impl Indexed {
         });
         let commented_imports = commented_imports(&path, &src);
         // A declared option's default with a secret is reported from this text.
-        let secret_defaults = index
-            .option_defaults
-            .iter()
-            .any(|(p, v)| crate::rules::store_secrets::default_may_hold_secret(p, v));
+        let secret_defaults = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            index
+                .option_defaults
+                .iter()
+                .any(|(p, v)| crate::rules::store_secrets::default_may_hold_secret(p, v))
+        }))
+        .unwrap_or(false);
         let (src, lines) = if index.assignments.is_empty()
             && !secret_defaults
             && !imports_known
@@ -589,7 +606,21 @@ pub fn lint(
         });
         let mut findings: Vec<LintFinding> = files
             .par_iter()
-            .flat_map_iter(|f| check_file(f, &rules, Some(&clear), podman_socket))
+            .flat_map_iter(|f| {
+                // A panic in a rule on some input is an error for this file, never the end
+                // of the run.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    check_file(f, &rules, Some(&clear), podman_socket)
+                }))
+                .unwrap_or_else(|_| {
+                    vec![error_finding(
+                        f,
+                        TextRange::empty(0.into()),
+                        "not checked: a rule failed on this file (an internal error of nixsec; please report it)",
+                        INTERNAL,
+                    )]
+                })
+            })
             .collect();
         tracing::debug!(ms = clock.elapsed().as_millis(), "file rules");
         let configs = config::gather(&files, &roots);
@@ -999,6 +1030,7 @@ const SYNTAX: &str = "Fix the syntax error (`nix-instantiate --parse FILE` shows
 /// Remediation of a file that is not read or parsed.
 /// Remediation of a file whose evaluation budget ran out.
 const BUDGET: &str = "Values in this file refer to one another too often to be followed (a generated table or a library file?); check its settings by hand, or exclude it from the lint";
+const INTERNAL: &str = "Check this file's settings by hand, and report the error with the file (nixsec printed where it failed)";
 const NOT_READ: &str = "No rule was run on this file; a hand-written NixOS module is never this large or this deeply nested";
 
 fn error_finding(f: &Indexed, range: TextRange, msg: &str, fix: &str) -> LintFinding {

@@ -505,8 +505,10 @@ fn object_password(line: &str) -> Option<(&str, &str)> {
         let quoted_key = before.ends_with(['"', '\'']);
         let before = before.trim_end_matches(['"', '\'']);
         let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
-            .map_or(0, |k| k + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
+            .map_or(0, |(k, c)| k + c.len_utf8());
         let key = &before[start..];
         if key.is_empty() || !password_directive(key) {
             continue;
@@ -1541,6 +1543,9 @@ let tok = "{GH}"; in
             r#"grep -oP '"password"\s*:\s*"\K[^"]+'"#,
             r#"curl -d '{"password":"$ADMIN_PASSWORD"}' http://127.0.0.1/login"#,
             r#"jq '{ password: .password }' in.json"#,
+            // Not ASCII before the colon.
+            "echo '! │ ║run: x'",
+            "║password: \"║\"",
         ] {
             let src = format!(
                 "{{ pkgs, ... }}: {{ systemd.services.setup.script = ''\n  {}\n''; }}",
