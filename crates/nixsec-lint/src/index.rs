@@ -1858,6 +1858,13 @@ impl Walker {
                 .prefix
                 .iter()
                 .any(|p| matches!(p.as_str(), "machines" | "colmena" | "nodes"))
+            // A home module (hjem's, home-manager's) under a repository's own option: its
+            // `systemd.services` are the user's units.
+            && !self
+                .prefix
+                .iter()
+                .any(|p| matches!(p.as_str(), "hjem" | "homeManager" | "hm"))
+            && !self.prefix.windows(2).any(|w| w[0] == "modules" && w[1] == "home")
             && export_split(&self.prefix).is_none()
             && (is_module_function(e)
                 || (self.prefix.last().is_some_and(|l| l == "nixos") && pattern_function(e)))

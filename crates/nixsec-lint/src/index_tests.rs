@@ -750,6 +750,31 @@ fn modules_defined_as_attribute_values() {
     }
 }
 
+/// A module function under a repository's own option sets NixOS options; under a home
+/// module's name (hjem's `modules.home.<n>`, `hjem`, `homeManager`) it sets the user's.
+#[test]
+fn modules_under_custom_options_and_home_modules() {
+    let unit = |src: &str| {
+        FileIndex::build(src)
+            .assignments
+            .iter()
+            .any(|a| a.path.join(".") == "systemd.services.x.script")
+    };
+    assert!(unit(
+        "{ config.my.features.base = { lib, pkgs, ... }: { systemd.services.x.script = \"run\"; }; }"
+    ));
+    for v in [
+        "modules.home.ghostty",
+        "hjem.extraModules.x",
+        "my.homeManager.x",
+    ] {
+        let src = format!(
+            "{{ config.{v} = {{ lib, pkgs, ... }}: {{ systemd.services.x.script = \"run\"; }}; }}"
+        );
+        assert!(!unit(&src), "{src}");
+    }
+}
+
 /// den's aspects (`den.default.nixos`, `den.aspects.<name>.nixos`): the attribute named for
 /// the NixOS class is a NixOS module of its own, in every spelling; `darwin` likewise.
 #[test]
