@@ -100,11 +100,28 @@ fn names(v: &Value) -> Option<Vec<String>> {
     match v {
         Value::List(items) => items
             .iter()
-            .map(|i| i.v.as_str().map(str::to_string))
+            .map(|i| match &i.v {
+                Value::Str(s) => Some(s.clone()),
+                // A user named elsewhere (`cfg.adminUser`, `username`): not root unless its
+                // name says so; written as a name root never matches.
+                Value::Unknown(t) if user_name_expr(t) => Some(format!("`{t}`")),
+                _ => None,
+            })
             .collect(),
         Value::Str(s) => Some(s.split_whitespace().map(str::to_string).collect()),
         _ => None,
     }
+}
+
+/// A variable or an attribute selection (`user`, `cfg.adminUser`) that does not name root.
+fn user_name_expr(text: &str) -> bool {
+    text.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\''))
+        && !text.split('.').any(|p| p.eq_ignore_ascii_case("root"))
 }
 
 /// True when an `AllowUsers`/`DenyUsers` pattern (`root`, `root@10.0.0.*`, `*`, `r?ot`) can
@@ -281,6 +298,10 @@ mod tests {
             ("{ services.openssh.extraConfig = ''\n  AllowUsers alice\n''; }", true),
             ("{ services.openssh.extraConfig = ''\n  Match Address 10.0.0.0/8\n    AllowUsers alice\n''; }", false),
             (r#"{ config, ... }: { services.openssh.settings.AllowUsers = config.x; }"#, false),
+            // A user named elsewhere, not root by its name (a public homelab's spelling).
+            (r#"{ config, ... }: let cfg = config.homelab; in { services.openssh.settings.AllowUsers = [ cfg.adminUser ]; }"#, true),
+            (r#"{ config, ... }: { services.openssh.settings.AllowUsers = [ config.users.root.name ]; }"#, false),
+            (r#"{ config, ... }: { services.openssh.settings.AllowUsers = [ (f config) ]; }"#, false),
         ] {
             let (idx, text) = first(src);
             let got = root_kept_out(idx.assignments.iter().map(|a| (a, text.as_str())));
