@@ -5203,10 +5203,17 @@ impl Walker {
         // the parameter bound to the argument, at the argument's place.
         if let (Some(f), [arg]) = (a.lambda(), args.as_slice()) {
             if matches!(unparen(&f), ast::Expr::Ident(_)) {
-                if let Some((l, mut inner)) = self.bound_lambda(&f, scope) {
+                let v = self.eval(arg, scope, depth + 1);
+                // Given a list, the function may keep any of its elements (`ifTheyExist [
+                // "docker" ]`): that reading, named by the function, is the one below.
+                let bound = if matches!(v.v, Value::List(_)) {
+                    None
+                } else {
+                    self.bound_lambda(&f, scope)
+                };
+                if let Some((l, mut inner)) = bound {
                     let param = ident_param(&l)?;
                     let body = l.body()?;
-                    let v = self.eval(arg, scope, depth + 1);
                     inner.push(Frame::Element(param, v));
                     let out = self.eval(&body, &inner, depth + 1);
                     // A value, not another function (`allowed list` of `allowed = list: pkg:
