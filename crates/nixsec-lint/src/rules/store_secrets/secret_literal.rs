@@ -165,6 +165,20 @@ pub(crate) fn default_may_hold_secret(path: &[String], value: &Val) -> bool {
     })
 }
 
+/// The `/etc` file an option reads a secret from (`passwordFile = "/etc/app-pass"`,
+/// `tokenFile`, `environmentFile` is not one): the path, when it is a literal under `/etc`.
+fn etc_secret_file(a: &Assignment) -> Option<&str> {
+    let last = a.path.last()?;
+    let n = normalize(last);
+    let secret_file = n.ends_with("file")
+        && ["password", "passwd", "pass", "secret", "token", "key"]
+            .iter()
+            .any(|w| n.contains(w));
+    let path = a.value.v.as_str()?;
+    (secret_file && path.starts_with("/etc/") && !path.contains(char::is_whitespace))
+        .then_some(path)
+}
+
 /// A set of shell aliases (`home.shellAliases`, `environment.shellAliases`, fish's
 /// `shellAbbrs`): its names are the user's commands (`passphrase = "diceware -n 7"`), not
 /// settings; its values are judged by their text alone.
@@ -1116,10 +1130,42 @@ impl LintRule for SecretLiteral {
         ]
     }
     fn wants(&self, a: &Assignment) -> bool {
-        each_literal(a, &mut |lit, _| !secrets_in(&lit).is_empty())
+        etc_secret_file(a).is_some() || each_literal(a, &mut |lit, _| !secrets_in(&lit).is_empty())
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if etc_secret_file(a).is_some() {
+            return;
+        }
         let option = path_string(&a.path);
+        // A file of `environment.etc` that an option of this file reads its secret from
+        // (`services.paperless.passwordFile = "/etc/paperless-admin-pass"`): its text is
+        // that secret, in the store.
+        if a.is(&["environment", "etc", "*", "text"]) {
+            let target = format!("/etc/{}", a.path[2].trim_start_matches('/'));
+            let reader = cx
+                .index
+                .assignments
+                .iter()
+                .find(|b| etc_secret_file(b).is_some_and(|f| f == target));
+            if let (Some(b), Some(text)) = (reader, a.value.v.as_str()) {
+                let t = text.trim();
+                let stand_in = t.chars().count() >= 4 && is_placeholder(t);
+                if !t.is_empty() && !t.contains('\n') && written_password(t) && !stand_in {
+                    out.push(
+                        Hit::new(
+                            a.value.range,
+                            format!(
+                                "`{option}` is the secret `{}` reads, in plain text (`{}`)",
+                                path_string(&b.path),
+                                redact(t, 0)
+                            ),
+                        )
+                        .subject(path_string(&b.path)),
+                    );
+                    return;
+                }
+            }
+        }
         let mut found = Vec::new();
         each_literal(a, &mut |lit, place| {
             let secrets = secrets_in(&lit);
@@ -1553,6 +1599,24 @@ let tok = "{GH}"; in
             );
             assert!(hits(&src, ID).is_empty(), "{line}: {:?}", hits(&src, ID));
         }
+    }
+
+    /// A file of `environment.etc` an option reads its password from: its text is that
+    /// password, in the store (a public configuration's Paperless admin password).
+    #[test]
+    fn an_etc_file_a_password_option_reads() {
+        let src = r#"{
+  environment.etc."paperless-admin-pass".text = "admin";
+  services.paperless = { enable = true; passwordFile = "/etc/paperless-admin-pass"; };
+}"#;
+        let got = findings(src, ID);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].line, 2);
+        // Not read by a secret's option, or a stand-in: nothing.
+        none(r#"{ environment.etc."motd".text = "admin"; services.x.configFile = "/etc/motd"; }"#);
+        none(
+            r#"{ environment.etc."pw".text = "changeme-placeholder"; services.x.passwordFile = "/etc/pw"; }"#,
+        );
     }
 
     /// A store file another one interpolates is written too: its text is read (a setup
