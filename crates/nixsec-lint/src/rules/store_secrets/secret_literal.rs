@@ -731,6 +731,14 @@ fn secret_env_name(key: &str) -> bool {
             "_TOKEN",
             "API_KEY",
             "SECRET_KEY",
+            // Laravel's application key (Firefly III, Speedtest Tracker, BookStack) and other
+            // keys that sign or encrypt.
+            "APP_KEY",
+            "ENCRYPTION_KEY",
+            "HMAC_KEY",
+            "SIGNING_KEY",
+            "MASTER_KEY",
+            "PRIVATE_KEY",
         ]
         .iter()
         .any(|w| key == w.trim_start_matches('_') || key.ends_with(w))
@@ -762,6 +770,7 @@ const ASSIGNMENT_WORDS: &[&str] = &[
     "signingkey",
     "encryptionkey",
     "masterkey",
+    "hmackey",
 ];
 
 /// A podman or docker secret named for a container (`db_password,type=env,target=DB_PASSWORD`,
@@ -1598,6 +1607,18 @@ let tok = "{GH}"; in
                 line.replace("${", "''${")
             );
             assert!(hits(&src, ID).is_empty(), "{line}: {:?}", hits(&src, ID));
+        }
+    }
+
+    /// Keys that sign or encrypt, named so: Laravel's `APP_KEY` in a container's environment,
+    /// Invidious's `hmac_key`.
+    #[test]
+    fn signing_and_encryption_keys_by_name() {
+        for src in [
+            r#"{ virtualisation.oci-containers.containers.speedtest.environment.APP_KEY = "base64:Hq7vWm2pLx9sRt4kJ8nB3cV6zX1aQ5eY0uI2oP7lK4M="; }"#,
+            r#"{ services.invidious.settings.hmac_key = "Hq7vWm2pLx9sRt4kJ8nB"; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
     }
 
