@@ -168,15 +168,17 @@ pub(crate) fn default_may_hold_secret(path: &[String], value: &Val) -> bool {
 /// The `/etc` file an option reads a secret from (`passwordFile = "/etc/app-pass"`,
 /// `tokenFile`, `environmentFile` is not one): the path, when it is a literal under `/etc`.
 fn etc_secret_file(a: &Assignment) -> Option<&str> {
-    let last = a.path.last()?;
-    let n = normalize(last);
+    // The value first: most are no path under `/etc` (this runs for every assignment).
+    let path = a.value.v.as_str()?;
+    if !path.starts_with("/etc/") || path.contains(char::is_whitespace) {
+        return None;
+    }
+    let n = normalize(a.path.last()?);
     let secret_file = n.ends_with("file")
         && ["password", "passwd", "pass", "secret", "token", "key"]
             .iter()
             .any(|w| n.contains(w));
-    let path = a.value.v.as_str()?;
-    (secret_file && path.starts_with("/etc/") && !path.contains(char::is_whitespace))
-        .then_some(path)
+    secret_file.then_some(path)
 }
 
 /// A set of shell aliases (`home.shellAliases`, `environment.shellAliases`, fish's
