@@ -3244,6 +3244,50 @@ mod tests {
         ));
     }
 
+    /// A repository's own helper named like nixpkgs' function (`libD.nixosSystem`, defined in
+    /// `lib/nixosSystem.nix` and adding the shared modules): its hosts get those modules.
+    #[test]
+    fn a_helper_named_nixos_system_in_another_file() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { self, ... }: {\n    nixosModules = import ./modules;\n    nixosConfigurations = let libD = import ./lib { inherit self; }; in import ./hosts { inherit self libD; };\n  };\n}\n",
+        );
+        write(
+            root,
+            "lib/default.nix",
+            "{ self }:\n{\n  nixosSystem = import ./nixosSystem.nix { inherit self; };\n}\n",
+        );
+        write(
+            root,
+            "lib/nixosSystem.nix",
+            "{ self }:\n{ system, modules }:\nself.inputs.nixpkgs.lib.nixosSystem {\n  inherit system;\n  modules = [ self.nixosModules.common ] ++ modules;\n}\n",
+        );
+        write(root, "modules/default.nix", "{\n  common = ./common;\n}\n");
+        write(
+            root,
+            "modules/common/default.nix",
+            "{\n  services.openssh.settings = { PermitRootLogin = \"no\"; PasswordAuthentication = false; KbdInteractiveAuthentication = false; };\n}\n",
+        );
+        write(
+            root,
+            "hosts/default.nix",
+            "{ self, libD }:\n{\n  mon = libD.nixosSystem { system = \"x86_64-linux\"; modules = [ ./mon ]; };\n}\n",
+        );
+        write(
+            root,
+            "hosts/mon/default.nix",
+            "{\n  services.openssh.enable = true;\n}\n",
+        );
+        let got = defaults(root);
+        assert!(
+            got.iter().all(|r| r.0 != "NIX-078" && r.0 != "NIX-079"),
+            "{got:?}"
+        );
+    }
+
     #[test]
     fn hosts_from_a_self_relative_path_built_per_host() {
         let d0 = tempfile::tempdir().expect("tempdir");

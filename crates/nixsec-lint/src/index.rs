@@ -4053,6 +4053,37 @@ impl Walker {
         let mut refs = Vec::new();
         self.module_list(&modules, &mut refs, ListCx::System, 0);
         self.scope.clear();
+        // `libD.nixosSystem { … }`: the repository's own helper named like nixpkgs' function
+        // (not `lib.nixosSystem`, `nixpkgs.lib.nixosSystem`, `darwin.lib.darwinSystem`): named
+        // by its whole path, so the helper's own modules are added to the hosts it builds.
+        let builder = match unparen(&head) {
+            ast::Expr::Select(sel)
+                if matches!(head_name.as_str(), "nixosSystem" | "darwinSystem") =>
+            {
+                let names: Vec<String> = sel
+                    .attrpath()
+                    .map(|ap| ap.attrs().filter_map(|a| attr_ident(&a)).collect())
+                    .unwrap_or_default();
+                let outer = match sel.expr().map(|e| unparen(&e)) {
+                    Some(ast::Expr::Ident(i)) => ident_text(&i),
+                    _ => None,
+                };
+                let before = names
+                    .len()
+                    .checked_sub(2)
+                    .and_then(|k| names.get(k))
+                    .cloned();
+                let before = before.or(outer.clone());
+                if before.as_deref() == Some("lib") {
+                    head_name
+                } else {
+                    let mut path: Vec<String> = outer.into_iter().collect();
+                    path.extend(names);
+                    path.join(".")
+                }
+            }
+            _ => head_name,
+        };
         self.out.systems.push(SystemDecl {
             name,
             kind,
@@ -4060,7 +4091,7 @@ impl Walker {
             range: apply.syntax().text_range(),
             helper,
             convention: None,
-            builder: head_name,
+            builder,
         });
     }
 
