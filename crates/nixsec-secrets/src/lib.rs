@@ -307,6 +307,13 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         || template("<%", "%>")
         || (l.starts_with('%') && l.ends_with('%'))
         || (l.starts_with('@') && l.ends_with('@'))
+        // `#NIXOS_MAILMAN_DB_PW#` (the NixOS mailman module's token, replaced from a file).
+        || (l.len() > 2
+            && l.starts_with('#')
+            && l.ends_with('#')
+            && l[1..l.len() - 1]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_'))
         // `__DB_PASSWORD__`: a template's token, replaced at run time.
         || (l.len() > 4
             && l.starts_with("__")

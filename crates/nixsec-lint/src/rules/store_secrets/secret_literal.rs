@@ -47,7 +47,15 @@ fn assigned_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 /// A value a program fills in when it runs: a shell substitution or variable (`$(…)`, `$x`,
 /// `` `…` ``), a `printf` format (`%s`).
 fn run_time_value(v: &str) -> bool {
-    v.starts_with('$') || v.starts_with('`') || v.starts_with('%') || v.contains("$(")
+    v.starts_with('$') || v.starts_with('`') || v.starts_with('%') || v.contains("$(") || {
+        // A call in a program (`password = read_secret(password_file, "password")`).
+        let name = v.find('(').map_or("", |i| &v[..i]);
+        !name.is_empty()
+            && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+    }
 }
 
 /// An `nsswitch.conf` line (`passwd: files systemd`): the databases' sources, not a password.
@@ -425,6 +433,13 @@ fn written_password(v: &str) -> bool {
         || (t.starts_with('@') && t.ends_with('@'))
         // `__DB_PASSWORD__`: a template's token, replaced at run time (`sed s/__X__/…/`).
         || (t.len() > 4 && t.starts_with("__") && t.ends_with("__"))
+        // `#NIXOS_MAILMAN_DB_PW#`: the NixOS mailman module's token, replaced from a file.
+        || (t.len() > 2
+            && t.starts_with('#')
+            && t.ends_with('#')
+            && t[1..t.len() - 1]
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_'))
         || (t.starts_with('<') && t.ends_with('>'))
         || t.starts_with('%')
         || t.starts_with("!secret")
@@ -935,6 +950,14 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                         let mapping = key.is_some_and(reference_key);
                         // sudoers' tags (`NOPASSWD:SETENV: /bin/cmd`), not a key and its value.
                         let sudo_tag = key.is_some_and(|k| matches!(k, "NOPASSWD" | "PASSWD"));
+                        // A key named for a hash (`WebUI\Password_PBKDF2`, `passwordHash`):
+                        // NIX-031's, whatever the value.
+                        let hash_key = key.is_some_and(|k| {
+                            let n = normalize(k);
+                            ["hash", "pbkdf2", "bcrypt", "argon2", "sha512crypt"]
+                                .iter()
+                                .any(|w| n.contains(w))
+                        });
                         // `X=$(cat …)`, `X=%s`, `--rawfile pass "$in/…"`: filled in at run time.
                         let filled = key.is_some_and(|k| {
                             assigned_value(l, k).is_some_and(|v| run_time_value(v) || ipv6_token(v))
@@ -952,7 +975,8 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
                             || mapping
                             || filled
                             || message
-                            || sudo_tag)
+                            || sudo_tag
+                            || hash_key)
                     })
             })
             .map(|h| Secret {
@@ -1610,6 +1634,28 @@ let tok = "{GH}"; in
             );
             assert!(hits(&src, ID).is_empty(), "{line}: {:?}", hits(&src, ID));
         }
+    }
+
+    /// Values filled in when the program runs or by the module, and keys named for a hash
+    /// (found on public configurations): no plaintext secret.
+    #[test]
+    fn run_time_values_module_tokens_and_hash_keys() {
+        for src in [
+            "{ systemd.services.q.preStart = ''\n  password = read_secret(password_file, \"password\")\n''; }",
+            r#"{ services.mailman.settings.database.url = "postgresql://mailman:#NIXOS_MAILMAN_DB_PW#@localhost/mailman"; }"#,
+            "{ systemd.services.q.preStart = ''\n  WebUI\\Password_PBKDF2=\"@ByteArray({encoded_salt}:{encoded_hash})\"\n''; }",
+        ] {
+            none(src);
+        }
+        // A password beside a call on another line is still found.
+        assert_eq!(
+            hits(
+                "{ systemd.services.q.preStart = ''\n  user = get_user()\n  password = Hq7vWm2pLx9sRt4k\n''; }",
+                ID
+            )
+            .len(),
+            1
+        );
     }
 
     /// Keys that sign or encrypt, named so: Laravel's `APP_KEY` in a container's environment,
