@@ -5234,15 +5234,14 @@ impl Walker {
         // the parameter bound to the argument, at the argument's place.
         if let (Some(f), [arg]) = (a.lambda(), args.as_slice()) {
             if matches!(unparen(&f), ast::Expr::Ident(_)) {
-                let v = self.eval(arg, scope, depth + 1);
                 // Given a list, the function may keep any of its elements (`ifTheyExist [
-                // "docker" ]`): that reading, named by the function, is the one below.
-                let bound = if matches!(v.v, Value::List(_)) {
-                    None
-                } else {
-                    self.bound_lambda(&f, scope)
-                };
-                if let Some((l, mut inner)) = bound {
+                // "docker" ]`): that reading, named by the function, is the one below. (The
+                // argument is evaluated only for a function bound here: most calls are not.)
+                let bound = self
+                    .bound_lambda(&f, scope)
+                    .map(|b| (b, self.eval(arg, scope, depth + 1)))
+                    .filter(|(_, v)| !matches!(v.v, Value::List(_)));
+                if let Some(((l, mut inner), v)) = bound {
                     let param = ident_param(&l)?;
                     let body = l.body()?;
                     inner.push(Frame::Element(param, v));
