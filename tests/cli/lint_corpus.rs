@@ -692,9 +692,9 @@ fn the_labels_parse() {
     ] {
         let labels = labels(corpus);
         let names: BTreeSet<String> = repos(corpus).into_iter().map(|r| r.name).collect();
-        // The ninth, fifteenth, sixteenth and twenty-second have eleven repositories and the twelfth and
-        // seventeenth fewer (their labellers' time ran out, or their repositories were large);
-        // the others twelve or more.
+        // The ninth, fifteenth, sixteenth and twenty-second have eleven repositories and the
+        // twelfth and seventeenth fewer (their labellers' time ran out, or their repositories
+        // were large); the others twelve or more.
         let (repos_min, labels_min) = match corpus {
             HELD_OUT_12 => (7, 300),
             HELD_OUT_17 => (9, 500),
