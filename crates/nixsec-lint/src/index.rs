@@ -4710,53 +4710,49 @@ impl Walker {
         let ast::Expr::AttrSet(set) = unparen(&args[1]) else {
             return;
         };
-        self.scope = ancestor_scope(set.syntax());
-        let saved_module = self.module;
-        self.module = 0;
-        for apv in set.attrpath_values() {
-            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
-                continue;
-            };
-            let names = self.attr_names(&ap);
-            if names.first().map(String::as_str) != Some("config") {
-                continue;
-            }
-            self.prefix = vec!["nixpkgs".to_string()];
-            self.prefix.extend(names);
-            self.walk(&v, ap.syntax().text_range());
-            self.prefix.clear();
-        }
-        self.module = saved_module;
-        self.scope.clear();
+        self.nixpkgs_config_in(&set, |names| {
+            (names.first().map(String::as_str) == Some("config")).then(|| {
+                let mut p = vec!["nixpkgs".to_string()];
+                p.extend(names);
+                p
+            })
+        });
     }
 
     /// `nixpkgs.config = { … }` (or `nixpkgs = { config = … }`) of a call of numtide
     /// blueprint: recorded as `nixpkgs.config.*` of the file's module.
     fn blueprint_config(&mut self, set: &ast::AttrSet) {
-        self.scope = ancestor_scope(set.syntax());
-        let saved_module = self.module;
-        self.module = 0;
-        for apv in set.attrpath_values() {
-            let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
-                continue;
-            };
-            let names = self.attr_names(&ap);
-            if names.first().map(String::as_str) != Some("nixpkgs")
-                || names.get(1).is_some_and(|n| n != "config")
-            {
-                continue;
-            }
-            self.prefix = names;
-            self.walk(&v, ap.syntax().text_range());
-            self.prefix.clear();
-        }
-        self.module = saved_module;
-        self.scope.clear();
+        self.nixpkgs_config_in(set, |names| {
+            (names.first().map(String::as_str) == Some("nixpkgs")
+                && names.get(1).is_none_or(|n| n == "config"))
+            .then_some(names)
+        });
     }
 
     /// `channels-config = { permittedInsecurePackages = [ ... ]; }` (and `channelsConfig`) of a
     /// flake framework's `mkFlake`: recorded as `nixpkgs.config.*` of the file's module.
     fn channels_config(&mut self, set: &ast::AttrSet) {
+        self.nixpkgs_config_in(set, |mut names| {
+            names
+                .first()
+                .is_some_and(|n| n == "channels-config" || n == "channelsConfig")
+                .then(|| {
+                    names.remove(0);
+                    let mut p = vec!["nixpkgs".to_string(), "config".to_string()];
+                    p.extend(names);
+                    p
+                })
+        });
+    }
+
+    /// The bindings of a set given to a function that builds nixpkgs (`import nixpkgs { … }`,
+    /// blueprint, `mkFlake`), recorded as settings of the file's module under the option path
+    /// `option` makes of each binding's names (`None`: not a nixpkgs setting).
+    fn nixpkgs_config_in(
+        &mut self,
+        set: &ast::AttrSet,
+        option: impl Fn(Vec<String>) -> Option<Vec<String>>,
+    ) {
         self.scope = ancestor_scope(set.syntax());
         let saved_module = self.module;
         self.module = 0;
@@ -4764,16 +4760,10 @@ impl Walker {
             let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
                 continue;
             };
-            let mut names = self.attr_names(&ap);
-            if !names
-                .first()
-                .is_some_and(|n| n == "channels-config" || n == "channelsConfig")
-            {
+            let Some(path) = option(self.attr_names(&ap)) else {
                 continue;
-            }
-            names.remove(0);
-            self.prefix = vec!["nixpkgs".to_string(), "config".to_string()];
-            self.prefix.extend(names);
+            };
+            self.prefix = path;
             self.walk(&v, ap.syntax().text_range());
             self.prefix.clear();
         }

@@ -445,11 +445,8 @@ impl Walker {
                     .filter(|v| matches!(v.v, Value::Str(_) | Value::Interp(_)));
                 let names_deployed_secret =
                     set_attr(arg, "text").is_some_and(|t| names_deployed_secret(&t));
-                let copies = set_attr(arg, "text")
-                    .map(|t| self.interpolated_paths(&t, scope, depth))
-                    .unwrap_or_default();
-                let nested = set_attr(arg, "text")
-                    .map(|t| self.interpolated_texts(&t, scope, depth))
+                let (copies, nested) = set_attr(arg, "text")
+                    .map(|t| self.interpolated(&t, scope, depth))
                     .unwrap_or_default();
                 Some(OriginKind::Written {
                     func: name.clone(),
@@ -473,8 +470,7 @@ impl Walker {
         depth: u32,
     ) -> OriginKind {
         let names_deployed_secret = names_deployed_secret(text);
-        let copies = self.interpolated_paths(text, scope, depth);
-        let nested = self.interpolated_texts(text, scope, depth);
+        let (copies, nested) = self.interpolated(text, scope, depth);
         let text: Val = self.eval(text, scope, depth + 1);
         OriginKind::Written {
             func: func.to_string(),
@@ -486,63 +482,46 @@ impl Walker {
         }
     }
 
-    /// The texts of the store files a string interpolates (`${setupJs}` bound to a
-    /// `pkgs.writeText`), and the ones those interpolate in turn.
-    fn interpolated_texts(&self, e: &ast::Expr, scope: &[Frame], depth: u32) -> Vec<Val> {
-        let ast::Expr::Str(s) = unparen(e) else {
-            return Vec::new();
-        };
-        let Some(parts) = crate::value::str_parts(&s) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for p in &parts {
-            let InterpolPart::Interpolation(i) = p else {
-                continue;
-            };
-            let Some(x) = i.expr() else { continue };
-            if let Some(OriginKind::Written { text, nested, .. }) =
-                self.origin_kind(&x, scope, depth + 1)
-            {
-                out.extend(text);
-                out.extend(nested);
-            }
-        }
-        out
-    }
-
-    /// The path literals a string interpolates (`"cp ${./secrets/salt} /mnt"`), each as
-    /// written (with the text right after it when the path goes on: `${./dir}/key`).
-    fn interpolated_paths(
+    /// What a string interpolates that is a file: the path literals (`"cp ${./secrets/salt}
+    /// /mnt"`), each as written (with the text right after it when the path goes on:
+    /// `${./dir}/key`), and the texts of the store files (`${setupJs}` bound to a
+    /// `pkgs.writeText`, and the ones those interpolate in turn).
+    fn interpolated(
         &self,
         e: &ast::Expr,
         scope: &[Frame],
         depth: u32,
-    ) -> Vec<(String, TextRange)> {
+    ) -> (Vec<(String, TextRange)>, Vec<Val>) {
+        let mut paths: Vec<(String, TextRange)> = Vec::new();
+        let mut texts = Vec::new();
         let ast::Expr::Str(s) = unparen(e) else {
-            return Vec::new();
+            return (paths, texts);
         };
         let Some(parts) = crate::value::str_parts(&s) else {
-            return Vec::new();
+            return (paths, texts);
         };
-        let mut out: Vec<(String, TextRange)> = Vec::new();
         for (n, p) in parts.iter().enumerate() {
             let InterpolPart::Interpolation(i) = p else {
                 continue;
             };
             let Some(x) = i.expr() else { continue };
-            if let Some(OriginKind::Path(mut path) | OriginKind::Interpolated(mut path)) =
-                self.origin_kind(&x, scope, depth + 1)
-            {
-                if let Some(InterpolPart::Literal(l)) = parts.get(n + 1) {
-                    path.push_str(path_continuation(l));
+            match self.origin_kind(&x, scope, depth + 1) {
+                Some(OriginKind::Path(mut path) | OriginKind::Interpolated(mut path)) => {
+                    if let Some(InterpolPart::Literal(l)) = parts.get(n + 1) {
+                        path.push_str(path_continuation(l));
+                    }
+                    if !paths.iter().any(|(p, _)| *p == path) {
+                        paths.push((path, i.syntax().text_range()));
+                    }
                 }
-                if !out.iter().any(|(p, _)| *p == path) {
-                    out.push((path, i.syntax().text_range()));
+                Some(OriginKind::Written { text, nested, .. }) => {
+                    texts.extend(text);
+                    texts.extend(nested);
                 }
+                _ => {}
             }
         }
-        out
+        (paths, texts)
     }
 
     /// A string's text, when it is known (also with unknown interpolations, written `${…}`).
