@@ -104,24 +104,13 @@ fn names(v: &Value) -> Option<Vec<String>> {
                 Value::Str(s) => Some(s.clone()),
                 // A user named elsewhere (`cfg.adminUser`, `username`): not root unless its
                 // name says so; written as a name root never matches.
-                Value::Unknown(t) if user_name_expr(t) => Some(format!("`{t}`")),
+                Value::Unknown(t) if crate::value::user_name_expr(t) => Some(format!("`{t}`")),
                 _ => None,
             })
             .collect(),
         Value::Str(s) => Some(s.split_whitespace().map(str::to_string).collect()),
         _ => None,
     }
-}
-
-/// A variable or an attribute selection (`user`, `cfg.adminUser`) that does not name root.
-fn user_name_expr(text: &str) -> bool {
-    text.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\''))
-        && !text.split('.').any(|p| p.eq_ignore_ascii_case("root"))
 }
 
 /// True when an `AllowUsers`/`DenyUsers` pattern (`root`, `root@10.0.0.*`, `*`, `r?ot`) can

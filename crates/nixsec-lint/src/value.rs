@@ -302,6 +302,20 @@ pub fn str_parts(s: &rnix::ast::Str) -> Option<Vec<rnix::ast::InterpolPart<Strin
     well_formed.then(|| s.normalized_parts())
 }
 
+/// A variable or an attribute selection (`user`, `vars.username`, `config.my.user`) that does
+/// not name root.
+pub(crate) fn user_name_expr(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\''))
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && !text.split('.').any(|p| p == "root")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -169,6 +169,22 @@ fn is_config_like(rel: &str) -> bool {
     }
 }
 
+/// A template's token for a value filled in later, by the program or a module, never the
+/// value itself: `__DB_PASSWORD__` (replaced by `sed` at run time), `#NIXOS_MAILMAN_DB_PW#`
+/// (the NixOS mailman module's, replaced from a file).
+#[must_use]
+pub fn template_token(v: &str) -> bool {
+    let word = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+    // Upper case between `#`s: a password may be written `#s3cr3t#`.
+    let upper = |t: &str| word(t) && !t.bytes().any(|c| c.is_ascii_lowercase());
+    v.strip_prefix("__")
+        .and_then(|t| t.strip_suffix("__"))
+        .is_some_and(word)
+        || v.strip_prefix('#')
+            .and_then(|t| t.strip_suffix('#'))
+            .is_some_and(upper)
+}
+
 /// A value that stands for a secret rather than being one: empty or short, a vendor's
 /// documented example, a placeholder word (`changeme`, `example`, `xxxx`, `****`, `<...>`),
 /// a template or reference (`${VAR}`, `$VAR`, `%VAR%`, `@VAR@`, `{{ x }}`, `$(cmd)`,
@@ -307,18 +323,7 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         || template("<%", "%>")
         || (l.starts_with('%') && l.ends_with('%'))
         || (l.starts_with('@') && l.ends_with('@'))
-        // `#NIXOS_MAILMAN_DB_PW#` (the NixOS mailman module's token, replaced from a file).
-        || (l.len() > 2
-            && l.starts_with('#')
-            && l.ends_with('#')
-            && l[1..l.len() - 1]
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'_'))
-        // `__DB_PASSWORD__`: a template's token, replaced at run time.
-        || (l.len() > 4
-            && l.starts_with("__")
-            && l.ends_with("__")
-            && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'))
+        || template_token(t)
         || (l.starts_with('<') && l.ends_with('>'))
         || (l.starts_with('[') && l.ends_with(']'))
         || (l.starts_with('{') && l.ends_with('}') && !l[1..].contains('{'))
@@ -1298,6 +1303,17 @@ mod tests {
             .into_iter()
             .map(|h| h.kind)
             .collect()
+    }
+
+    #[test]
+    fn template_tokens() {
+        for t in ["__DB_PASSWORD__", "#NIXOS_MAILMAN_DB_PW#", "__x__"] {
+            assert!(template_token(t), "{t}");
+            assert!(is_placeholder(t), "{t}");
+        }
+        for t in ["____", "##", "#s3cr3tWord#", "__a b__", "_x_"] {
+            assert!(!template_token(t), "{t}");
+        }
     }
 
     #[test]

@@ -18,20 +18,6 @@ fn severity(who: &str) -> Severity {
     }
 }
 
-/// A variable or an attribute selection (`user`, `vars.username`, `config.my.user`) that does
-/// not name root.
-fn is_name_expr(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '\''))
-        && text
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && !text.split('.').any(|p| p == "root")
-}
-
 impl LintRule for TrustedUsers {
     fn kinds(&self) -> &'static [ModuleKind] {
         &[ModuleKind::NixOS, ModuleKind::Darwin]
@@ -69,7 +55,7 @@ impl LintRule for TrustedUsers {
             if let Value::List(items) = &a.value.v {
                 for i in items {
                     if let Value::Unknown(text) = &i.v {
-                        if is_name_expr(text) {
+                        if crate::value::user_name_expr(text) {
                             found.push((
                                 format!("`{text}`"),
                                 i.range,

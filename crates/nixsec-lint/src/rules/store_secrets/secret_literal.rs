@@ -162,15 +162,21 @@ pub(crate) fn default_assignment(path: &[String], value: &Val) -> Assignment {
     }
 }
 
+/// A value that is or holds strings (a string, a list, a set).
+fn holds_text(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Str(_) | Value::Interp(_) | Value::List(_) | Value::Attrs(_)
+    )
+}
+
 /// A declared option's default that may hold a secret (its file's text is kept for the
 /// finding).
 pub(crate) fn default_may_hold_secret(path: &[String], value: &Val) -> bool {
-    matches!(
-        value.v,
-        Value::Str(_) | Value::Interp(_) | Value::List(_) | Value::Attrs(_)
-    ) && each_literal(&default_assignment(path, value), &mut |lit, _| {
-        !secrets_in(&lit).is_empty()
-    })
+    holds_text(&value.v)
+        && each_literal(&default_assignment(path, value), &mut |lit, _| {
+            !secrets_in(&lit).is_empty()
+        })
 }
 
 /// The `/etc` file an option reads a secret from (`passwordFile = "/etc/app-pass"`,
@@ -431,15 +437,7 @@ fn written_password(v: &str) -> bool {
         || t.contains("{{")
         || t.contains("{env.")
         || (t.starts_with('@') && t.ends_with('@'))
-        // `__DB_PASSWORD__`: a template's token, replaced at run time (`sed s/__X__/…/`).
-        || (t.len() > 4 && t.starts_with("__") && t.ends_with("__"))
-        // `#NIXOS_MAILMAN_DB_PW#`: the NixOS mailman module's token, replaced from a file.
-        || (t.len() > 2
-            && t.starts_with('#')
-            && t.ends_with('#')
-            && t[1..t.len() - 1]
-                .bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_'))
+        || nixsec_secrets::template_token(t)
         || (t.starts_with('<') && t.ends_with('>'))
         || t.starts_with('%')
         || t.starts_with("!secret")
@@ -1142,7 +1140,7 @@ impl LintRule for SecretLiteral {
             return;
         }
         for (path, value) in &cx.index.option_defaults {
-            if !default_may_hold_secret(path, value) {
+            if !holds_text(&value.v) {
                 continue;
             }
             let mut hits = Vec::new();
