@@ -170,7 +170,7 @@ static RULE_PATHS: std::sync::LazyLock<Vec<Vec<&'static [&'static str]>>> =
     });
 
 impl Indexed {
-    fn read(f: &SourceFile) -> Indexed {
+    fn read(f: &SourceFile, known: &HashSet<&Path>) -> Indexed {
         // A file above the limit is not read at all (generated data, not configuration). The
         // file is opened once: its size comes from the open file, not from a second look-up of
         // its path.
@@ -191,7 +191,8 @@ impl Indexed {
             Some(Unread::Encrypted(how)) => (None, Some(format!("encrypted ({how}): not linted"))),
             None => (None, None),
         };
-        let mut out = Indexed::from_source(f.canon.clone(), f.display.clone(), src, read_error);
+        let mut out =
+            Indexed::from_source_in(f.canon.clone(), f.display.clone(), src, read_error, known);
         out.skipped = skipped;
         if out.size == 0 {
             out.size = usize::try_from(size).unwrap_or(usize::MAX);
@@ -206,6 +207,18 @@ impl Indexed {
         display: String,
         src: String,
         read_error: Option<String>,
+    ) -> Indexed {
+        Indexed::from_source_in(path, display, src, read_error, &HashSet::new())
+    }
+
+    /// [`Indexed::from_source`] in a run over the files `known` (canonical paths): a value a
+    /// function of one of them gives ([`crate::index::HelperCall`]) is read from that file.
+    fn from_source_in(
+        path: PathBuf,
+        display: String,
+        src: String,
+        read_error: Option<String>,
+        known: &HashSet<&Path>,
     ) -> Indexed {
         let size = src.len();
         let empty = || FileIndex {
@@ -231,6 +244,9 @@ impl Indexed {
         } else {
             empty()
         };
+        if !index.helper_calls.is_empty() {
+            splice_helper_calls(&path, &mut index, known);
+        }
         let mut kinds: Vec<ModuleKind> = index
             .modules
             .iter()
@@ -351,6 +367,91 @@ impl Indexed {
             clan_admin,
             commented_imports,
         }
+    }
+}
+
+/// The settings each [`crate::index::HelperCall`] of `index` gives, from the set its file's
+/// function returns, placed at the call (its option path, place, condition and module) in
+/// place of the call's unknown value. A file outside the run is not read.
+fn splice_helper_calls(path: &Path, index: &mut FileIndex, known: &HashSet<&Path>) {
+    let Some(dir) = path.parent() else {
+        return;
+    };
+    let mut templates: HashMap<PathBuf, Vec<Assignment>> = HashMap::new();
+    let mut replaced = Vec::new();
+    let mut added = Vec::new();
+    for call in std::mem::take(&mut index.helper_calls) {
+        let mut file = dir.join(&call.file);
+        if file.is_dir() {
+            file.push("default.nix");
+        }
+        let Ok(file) = std::fs::canonicalize(&file) else {
+            continue;
+        };
+        if !known.contains(file.as_path()) {
+            continue;
+        }
+        let template = templates.entry(file).or_insert_with_key(|file| {
+            let Ok(f) = std::fs::File::open(file) else {
+                return Vec::new();
+            };
+            let size = f.metadata().map_or(0, |m| m.len());
+            match read_limited(f, size) {
+                (src, None) => FileIndex::returned(&src),
+                _ => Vec::new(),
+            }
+        });
+        let Some(at) = index.assignments.get(call.assignment) else {
+            continue;
+        };
+        if template.is_empty() {
+            continue;
+        }
+        let place = at.value.range;
+        for t in template.iter() {
+            let mut value = t.value.clone();
+            relocate(&mut value, place);
+            let condition = match (&at.condition, &t.condition) {
+                (Some(a), Some(b)) => Some(format!("{a} && {b}")),
+                (a, b) => a.clone().or_else(|| b.clone()),
+            };
+            added.push(Assignment {
+                path: at.path.iter().chain(&t.path).cloned().collect(),
+                value,
+                key_range: at.key_range,
+                block_start: at.block_start,
+                priority: if t.priority == crate::index::priority::NORMAL {
+                    at.priority
+                } else {
+                    t.priority
+                },
+                ordered: at.ordered || t.ordered,
+                condition,
+                module: at.module,
+                origins: Vec::new(),
+                reads: None,
+            });
+        }
+        replaced.push(call.assignment);
+    }
+    if replaced.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    index.assignments.retain(|_| {
+        i += 1;
+        !replaced.contains(&(i - 1))
+    });
+    index.assignments.extend(added);
+}
+
+/// Every place in `v` set to `at` (a value written in another file, shown at its use).
+fn relocate(v: &mut crate::value::Val, at: TextRange) {
+    v.range = at;
+    match &mut v.v {
+        crate::value::Value::List(items) => items.iter_mut().for_each(|x| relocate(x, at)),
+        crate::value::Value::Attrs(kv) => kv.iter_mut().for_each(|(_, x)| relocate(x, at)),
+        _ => {}
     }
 }
 
@@ -580,10 +681,11 @@ pub fn lint(
     progress.start(sources.len() as u64, 0);
     let clock = std::time::Instant::now();
     let mut out = pool.install(|| {
+        let known: HashSet<&Path> = sources.iter().map(|s| s.canon.as_path()).collect();
         let mut files: Vec<Indexed> = sources
             .par_iter()
             .map(|s| {
-                let f = Indexed::read(s);
+                let f = Indexed::read(s, &known);
                 progress.file_done(f.size as u64);
                 f
             })

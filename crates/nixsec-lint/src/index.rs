@@ -303,6 +303,21 @@ pub struct FileIndex {
     /// Where the evaluation budget ([`MAX_EVAL_STEPS`]) ran out, if it did: values from there
     /// on are unknown.
     pub exhausted: Option<TextRange>,
+    /// Values given by a function another file is ([`HelperCall`]).
+    pub helper_calls: Vec<HelperCall>,
+}
+
+/// A value given by calling a function another file is: `systemd.services.x = advertise "x"
+/// [ ];` with `advertise = import ./_avahi.nix pkgs;`, or `(import ./serve.nix { inherit lib;
+/// }) { port = 80; }`. The run walks the set that file's function returns
+/// ([`FileIndex::returned`]) and places its settings at the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelperCall {
+    /// The assignment of the call itself (index into [`FileIndex::assignments`], before they
+    /// are pruned): its option path, place, condition and module.
+    pub assignment: usize,
+    /// The file, as written (relative to this one).
+    pub file: String,
 }
 
 impl FileIndex {
@@ -334,21 +349,8 @@ impl FileIndex {
             idx.errors.push(describe_error(e, src));
         }
         let root = parse.tree();
-        let mut w = Walker {
-            out: idx,
-            prefix: Vec::new(),
-            starts: Vec::new(),
-            conds: Vec::new(),
-            scope: Vec::new(),
-            prio: priority::NORMAL,
-            ordered: false,
-            module: 0,
-            depth: 0,
-            budget: Budget::default(),
-            exported: Vec::new(),
-            option_defaults: Vec::new(),
-            uses_den: src.contains("den."),
-        };
+        let mut w = Walker::new(src);
+        w.out = idx;
         if let Some(e) = root.expr() {
             let is_module = w.module_root(&e);
             w.out.modules[0].is_module = is_module;
@@ -369,6 +371,43 @@ impl FileIndex {
         w.out.exhausted = w.budget.exhausted.get();
         w.out.option_defaults = std::mem::take(&mut w.option_defaults);
         w.out
+    }
+
+    /// The settings of the attribute set a file's function returns (`pkgs: name: { serviceConfig
+    /// = …; }`, through `let`, `with` and `assert`), relative to where it is called; empty when
+    /// the file is not a function returning a set. Its parameters are unknown.
+    #[must_use]
+    pub fn returned(src: &str) -> Vec<Assignment> {
+        if crate::guard::may_be_too_deep(src) && crate::guard::nesting(src).is_err() {
+            return Vec::new();
+        }
+        let parse = rnix::Root::parse(src);
+        let Some(e) = parse.tree().expr() else {
+            return Vec::new();
+        };
+        // A module (`{ config, ... }: { … }`, or a set of `imports`, `options` or `config`)
+        // is imported, not called for a value.
+        let ast::Expr::Lambda(l) = unparen(&e) else {
+            return Vec::new();
+        };
+        if l.param()
+            .is_some_and(|p| matches!(p, ast::Param::Pattern(p) if p.ellipsis_token().is_some()))
+        {
+            return Vec::new();
+        }
+        let mut w = Walker::new(src);
+        if let Some(body) = w.enter_function(&e).filter(is_structural) {
+            w.walk(&body, body.syntax().text_range());
+        }
+        let module = w.out.assignments.iter().any(|a| {
+            a.path
+                .first()
+                .is_some_and(|p| matches!(p.as_str(), "imports" | "options" | "config"))
+        });
+        if module {
+            return Vec::new();
+        }
+        w.out.assignments
     }
 
     /// Assignments whose path is exactly `pat`.
@@ -1330,6 +1369,29 @@ struct Walker {
     uses_den: bool,
 }
 
+impl Walker {
+    fn new(src: &str) -> Walker {
+        Walker {
+            out: FileIndex {
+                modules: vec![Module::default()],
+                ..FileIndex::default()
+            },
+            prefix: Vec::new(),
+            starts: Vec::new(),
+            conds: Vec::new(),
+            scope: Vec::new(),
+            prio: priority::NORMAL,
+            ordered: false,
+            module: 0,
+            depth: 0,
+            budget: Budget::default(),
+            exported: Vec::new(),
+            option_defaults: Vec::new(),
+            uses_den: src.contains("den."),
+        }
+    }
+}
+
 /// The evaluation steps left to one file's index (shared by the walkers of that file), and
 /// where they ran out.
 #[derive(Clone)]
@@ -1746,11 +1808,21 @@ impl Walker {
                 }
                 Some(Wrap::Import(_)) => self.leaf(e, key_range),
                 None => {
-                    if !self.walk_generated(a, key_range)
-                        && !self.walk_pairs(a, key_range)
-                        && !self.walk_applied(a, key_range)
-                        && !self.walk_alternatives(a, key_range)
+                    if self.walk_generated(a, key_range)
+                        || self.walk_pairs(a, key_range)
+                        || self.walk_applied(a, key_range)
                     {
+                    } else if let Some(file) = self.helper_file(a) {
+                        // Another file's function: the run reads what it returns.
+                        let at = self.out.assignments.len();
+                        self.leaf(e, key_range);
+                        if self.out.assignments.len() == at + 1 {
+                            self.out.helper_calls.push(HelperCall {
+                                assignment: at,
+                                file,
+                            });
+                        }
+                    } else if !self.walk_alternatives(a, key_range) {
                         self.leaf(e, key_range);
                     }
                 }
@@ -2288,6 +2360,36 @@ impl Walker {
         })
     }
 
+    /// The file a call's function is, when it is another file's function (`import ./f.nix
+    /// pkgs "x"`, or `advertise "x"` with `advertise = import ./f.nix pkgs;`): its path as
+    /// written.
+    fn helper_file(&self, a: &ast::Apply) -> Option<String> {
+        let (head, args) = unroll_head(a)?;
+        let ast::Expr::Ident(i) = unparen(&head) else {
+            return None;
+        };
+        let name = ident_text(&i)?;
+        let path = match lookup(&self.scope, &name) {
+            Found::Free if name == "import" && args.len() >= 2 => args.into_iter().next()?,
+            Found::Expr(x, _) => {
+                let ast::Expr::Apply(xa) = unparen(&x) else {
+                    return None;
+                };
+                let (h, xargs) = unroll_head(&xa)?;
+                match unparen(&h) {
+                    ast::Expr::Ident(hi) if ident_text(&hi).as_deref() == Some("import") => {}
+                    _ => return None,
+                }
+                xargs.into_iter().next()?
+            }
+            _ => return None,
+        };
+        match unparen(&path) {
+            ast::Expr::PathRel(_) => self.path_template(&path, 0).filter(|p| !p.contains("${")),
+            _ => None,
+        }
+    }
+
     /// The body of a function under its parameters, `let`s and `with`s, with their frames
     /// pushed (the caller truncates the scope afterwards).
     fn enter_function(&mut self, e: &ast::Expr) -> Option<ast::Expr> {
@@ -2307,6 +2409,8 @@ impl Walker {
                     self.scope.push(with_frame(&w));
                     unparen(&w.body()?)
                 }
+                // `assert lib.hasPrefix "svc:" identity; { … }`
+                ast::Expr::Assert(a) => unparen(&a.body()?),
                 other => return Some(other),
             };
         }
