@@ -2249,12 +2249,20 @@ mod tests {
             "configuration.nix",
             "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n}\n",
         );
+        // Known to turn systemd-boot on; left at its defaults there, with no line of the
+        // repository turning it on, it is not reported.
+        assert_eq!(defaults(root), []);
         let e = "configuration.nix";
-        assert_eq!(defaults(root), [d("NIX-090", e, 4, e, false)]);
         write(
             root,
             "configuration.nix",
-            "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n  boot.loader.systemd-boot.editor = false;\n}\n",
+            "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        );
+        assert_eq!(defaults(root), [d("NIX-090", e, 6, e, false)]);
+        write(
+            root,
+            "configuration.nix",
+            "{ inputs, ... }:\n{\n  imports = [\n    inputs.nixos-hardware.nixosModules.dell-xps-15-9550\n  ];\n  boot.loader.systemd-boot.enable = true;\n  boot.loader.systemd-boot.editor = false;\n}\n",
         );
         assert_eq!(defaults(root), []);
     }

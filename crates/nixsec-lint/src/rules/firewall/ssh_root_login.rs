@@ -151,7 +151,10 @@ impl LintRule for SshRootLogin {
                 return;
             }
         }
-        if cfg.is_set(&[SETTING, LEGACY])
+        // Left at its default by a known module set that turns sshd on (srvos' server), with
+        // no line of the repository turning it on: nothing the repository wrote to point at.
+        if on.by.is_some()
+            || cfg.is_set(&[SETTING, LEGACY])
             || (darwin && sshd::darwin_extra_sets(all(), &["permitrootlogin"]))
         {
             return;

@@ -59,7 +59,12 @@ impl LintRule for BootEditorEnabled {
             }
             return;
         }
-        let Some(on) = cfg.enabled(&["boot", "loader", "systemd-boot", "enable"]) else {
+        // Turned on only by a known module set (srvos' systemd-boot mixin): nothing the
+        // repository wrote to point at.
+        let Some(on) = cfg
+            .enabled(&["boot", "loader", "systemd-boot", "enable"])
+            .filter(|on| on.by.is_none())
+        else {
             return;
         };
         out.push(ConfigHit::default_at(
