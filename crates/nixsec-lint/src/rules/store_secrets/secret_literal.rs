@@ -426,7 +426,8 @@ fn reference_value(v: &str) -> bool {
 }
 
 /// A literal written where a password goes (a URL's password, a directive's argument): anything but a stand-in. A stand-in is empty, a substitution
-/// (`${…}`, `$VAR`, `@VAR@`, `%{…}`, `{{…}}`, `{env.X}`, `$__file{…}`, `<…>`), a reference
+/// (`${…}`, `$VAR`, `@VAR@`, `%{…}`, `{{…}}`, `{% … %}`, `{env.X}`, `{NAME}`, `$__file{…}`,
+/// `<…>`), a reference
 /// (a path, `file:…`, `!secret x`), a hash, a switch word (`none`, `yes`) or says it is one
 /// (`example`, `placeholder`, `dummy`, `redacted`); a weak word (`changeme`) is a password.
 fn written_password(v: &str) -> bool {
@@ -436,6 +437,15 @@ fn written_password(v: &str) -> bool {
         || t.contains("%{")
         || t.contains("{{")
         || t.contains("{env.")
+        || t.starts_with("{%")
+        // A program's own placeholder for an environment variable (Frigate's
+        // `{FRIGATE_RTSP_PASSWORD}`, a format string's `{password}`).
+        || (t.starts_with('{')
+            && t.ends_with('}')
+            && t.len() > 2
+            && t[1..t.len() - 1]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.')))
         || (t.starts_with('@') && t.ends_with('@'))
         || nixsec_secrets::template_token(t)
         || (t.starts_with('<') && t.ends_with('>'))
@@ -2033,6 +2043,23 @@ in {
         ] {
             none(src);
         }
+        // A shell parameter expansion in any form, a Go template action cut at its inner
+        // quote, a program's `{NAME}` placeholder in a URL.
+        for src in [
+            "{ systemd.services.tsig.script = ''\n  while read x y; do if [ \"$x\" = \"secret\" ]; then secret=\"''${y:1:''${#y}-3}\"; fi; done < /etc/keys\n''; }",
+            "{ services.webhook.hooksTemplated.deploy = ''\n  { \"secret\": \"{{ getenv \"WEBHOOK_SECRET\" | js }}\" }\n''; }",
+            "{ environment.etc.\"frigate.yml\".text = ''\n  streams:\n    - rtsp://{FRIGATE_RTSP_USER}:{FRIGATE_RTSP_PASSWORD}@192.168.1.132:554/s0\n''; }",
+        ] {
+            none(src);
+        }
+        assert_eq!(
+            hits(
+                "{ environment.etc.\"frigate.yml\".text = ''\n  - rtsp://admin:Wq8vLm3Zr5x@192.168.1.132:554/s0\n''; }",
+                ID
+            )
+            .len(),
+            1
+        );
         // A literal after a template action is still a password.
         assert_eq!(
             hits(
