@@ -1015,7 +1015,73 @@ pub fn check_file(
         }
     }
     one_per_place(&mut out);
+    both_branches(&mut out);
     out
+}
+
+/// `sandbox = if c then "relaxed" else false;`: each branch unsafe, on one line, is one
+/// setting unsafe whatever `c` is: one finding, from the first branch to the last, under the
+/// conditions outside the `if` only.
+fn both_branches(out: &mut Vec<LintFinding>) {
+    // `X && c` and `X && !(c)`: the condition outside (`X`), if the two are the branches of one
+    // `if`.
+    fn outside(a: &str, b: &str) -> Option<Option<String>> {
+        let (pa, ca) = a.rsplit_once(" && ").map_or(("", a), |(p, c)| (p, c));
+        let (pb, cb) = b.rsplit_once(" && ").map_or(("", b), |(p, c)| (p, c));
+        (pa == pb && cb == format!("!({ca})")).then(|| (!pa.is_empty()).then(|| pa.to_string()))
+    }
+    // Only conditional findings on one line can pair, with another of their rule and line.
+    let mut by_line: HashMap<(&str, u32), Vec<usize>> = HashMap::new();
+    for (i, f) in out.iter().enumerate() {
+        if f.condition.is_some() && f.line == f.end_line {
+            by_line
+                .entry((f.finding.rule.as_str(), f.line))
+                .or_default()
+                .push(i);
+        }
+    }
+    let pairs: Vec<(usize, usize)> = by_line
+        .values()
+        .filter(|v| v.len() >= 2)
+        .flat_map(|v| {
+            v.iter()
+                .enumerate()
+                .flat_map(move |(n, &i)| v[n + 1..].iter().map(move |&j| (i, j)))
+        })
+        .collect();
+    let mut gone = vec![false; out.len()];
+    for (i, j) in pairs {
+        if gone[i] || gone[j] {
+            continue;
+        }
+        let (a, b) = (&out[i], &out[j]);
+        let same = a.finding.rule == b.finding.rule
+            && a.file == b.file
+            && a.line == a.end_line
+            && (b.line, b.end_line) == (a.line, a.line)
+            && a.option == b.option
+            && a.finding.subject == b.finding.subject;
+        let Some(cond) = (match (same, &a.condition, &b.condition) {
+            (true, Some(ca), Some(cb)) => outside(ca, cb),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let other = b.value.clone();
+        let end = b.end_column.max(a.end_column);
+        let a = &mut out[i];
+        a.end_column = end;
+        a.conditional = cond.is_some();
+        a.condition = cond;
+        if let Some(v) = other {
+            a.finding
+                .message
+                .push_str(&format!(" (and `{v}` otherwise: both branches)"));
+        }
+        gone[j] = true;
+    }
+    let mut g = gone.into_iter();
+    out.retain(|_| !g.next().unwrap_or(false));
 }
 
 /// One finding per rule, place and subject: a value written once and used several times (the

@@ -3956,6 +3956,14 @@ fn vm_builder(name: &str) -> bool {
 
 /// A function that builds a system when given a `modules` list: `nixosSystem`,
 /// `darwinSystem`, and helpers named like `mkHost`, `mkSystem`, `mkNixos`, `mkMachine`.
+/// nixpkgs' `nixos/lib/eval-config.nix`, as a path or a string (`"${nixpkgs}/nixos/lib/…"`,
+/// `<nixpkgs/nixos/lib/eval-config.nix>`).
+fn eval_config_file(e: &ast::Expr) -> bool {
+    let t = e.syntax().text().to_string();
+    t.trim_matches(|c| matches!(c, '"' | '<' | '>' | '(' | ')' | ' '))
+        .ends_with("nixos/lib/eval-config.nix")
+}
+
 fn system_builder(name: &str) -> Option<ModuleKind> {
     let n = name.to_ascii_lowercase();
     if n.contains("darwin") || n.contains("macos") {
@@ -4010,6 +4018,9 @@ impl Walker {
             || src.contains("den.")
             || (src.contains("flake") && src.contains("modules"));
         let hives = src.contains("makeHive");
+        // nixpkgs' own builder, imported by file (`import "${nixpkgs}/nixos/lib/eval-config.nix"
+        // { modules = [ … ]; }`).
+        let eval_config = systems && src.contains("nixos/lib/eval-config.nix");
         // The walk is made on the green tree, where a node costs no allocation; the syntax
         // node of a candidate is made only when the green tree says it may be one (most
         // calls are ordinary ones, most bindings plain options).
@@ -4030,7 +4041,8 @@ impl Walker {
                                 || t == "override"
                                 || system_builder(t).is_some()
                                 || vm_builder(t)))
-                            || (insecure && (t == "import" || t == "mkFlake" || t == "blueprint"))
+                            || ((insecure || eval_config) && t == "import")
+                            || (insecure && (t == "mkFlake" || t == "blueprint"))
                     })
             } else if kind == raw(SyntaxKind::NODE_ATTRPATH_VALUE) && systems {
                 green_attr_scan_candidate(frames, exports, hives)
@@ -4065,6 +4077,7 @@ impl Walker {
         if apply_head_token(apply).is_none_or(|t| {
             t.text() != "nixos"
                 && t.text() != "override"
+                && t.text() != "import"
                 && system_builder(t.text()).is_none()
                 && !vm_builder(t.text())
         }) {
@@ -4075,6 +4088,18 @@ impl Walker {
         };
         let Some(head_name) = head_name(&head) else {
             return;
+        };
+        // `import "${nixpkgs}/nixos/lib/eval-config.nix" { modules = [ … ]; }`: the function
+        // `nixosSystem` calls, imported by its file.
+        let (head_name, args) = if head_name == "import" {
+            match args.as_slice() {
+                [file, arg] if eval_config_file(file) => {
+                    ("nixosSystem".to_string(), vec![arg.clone()])
+                }
+                _ => return,
+            }
+        } else {
+            (head_name, args)
         };
         // `image.override { configuration = MODULE; }`: an image (a netboot or SD image of
         // another flake) built from one module.

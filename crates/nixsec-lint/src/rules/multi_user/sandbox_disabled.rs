@@ -46,7 +46,7 @@ impl LintRule for SandboxDisabled {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{h, hits};
+    use crate::rules::testing::{findings, h, hc, hits};
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-012";
@@ -77,6 +77,24 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    /// Both branches of one `if` unsafe: one finding, over both, under the conditions outside
+    /// the `if` only; one branch unsafe: conditional.
+    #[test]
+    fn both_branches_are_one_setting() {
+        let src = "{ lib, pkgs, ... }: { nix.settings.sandbox = if pkgs.stdenv.isLinux then \"relaxed\" else false; }";
+        assert_eq!(hits(src, ID), [h("\"relaxed\" else false", 1, High)]);
+        let src = "{ lib, pkgs, config, ... }: lib.mkIf config.x.enable { nix.settings.sandbox = if pkgs.stdenv.isLinux then \"relaxed\" else false; }";
+        let f = findings(src, ID);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].condition.as_deref(), Some("config.x.enable"));
+        assert!(f[0]
+            .finding
+            .message
+            .ends_with("(and `false` otherwise: both branches)"));
+        let src = "{ pkgs, ... }: { nix.settings.sandbox = if pkgs.stdenv.isLinux then \"relaxed\" else true; }";
+        assert_eq!(hits(src, ID), [hc("\"relaxed\"", 1, High)]);
     }
 
     #[test]
