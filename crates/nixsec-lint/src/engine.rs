@@ -1091,6 +1091,10 @@ fn both_branches(out: &mut Vec<LintFinding>) {
 /// into kernel parameters) stay apart.
 fn one_per_place(out: &mut Vec<LintFinding>) {
     type Place = (String, u32, u32, u32, u32, Option<String>);
+    // A secret written once is one secret, whatever options it is given to (one
+    // `environment` set shared by eight containers): told apart by what is written there, not
+    // by the option.
+    let secret = |rule: &str| matches!(rule, "NIX-030" | "NIX-031" | "NIX-032" | "NIX-033");
     let place = |x: &LintFinding| -> Place {
         (
             x.finding.rule.clone(),
@@ -1098,13 +1102,45 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
             x.column,
             x.end_line,
             x.end_column,
-            x.finding.subject.as_deref().map(without_indices),
+            match (&x.value, secret(&x.finding.rule)) {
+                (Some(v), true) => Some(v.clone()),
+                _ => x.finding.subject.as_deref().map(without_indices),
+            },
         )
+    };
+    // A secret bound to a name (`storageConfig = "minio|…?secretKey=…";`) and used by several
+    // options is found at each use: the uses of one name with the same secret are one.
+    let by_name = |x: &LintFinding| -> Option<Place> {
+        // (A user's password or hash is each user's own setting, whatever name gives it.)
+        if !matches!(x.finding.rule.as_str(), "NIX-032" | "NIX-033") || x.line != x.end_line {
+            return None;
+        }
+        let used: String = x
+            .source_line
+            .chars()
+            .skip(x.column.saturating_sub(1) as usize)
+            .take(x.end_column.saturating_sub(x.column) as usize)
+            .collect();
+        let name = !used.is_empty()
+            && used.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && used
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '\''));
+        name.then(|| {
+            (
+                x.finding.rule.clone(),
+                0,
+                0,
+                0,
+                0,
+                Some(format!("{used}\u{0}{}", x.value.as_deref().unwrap_or(""))),
+            )
+        })
     };
     let mut seen: HashMap<Place, (usize, usize)> = HashMap::new();
     let mut keep = vec![true; out.len()];
     for i in 0..out.len() {
-        match seen.entry(place(&out[i])) {
+        match seen.entry(by_name(&out[i]).unwrap_or_else(|| place(&out[i]))) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 keep[i] = false;
                 e.get_mut().1 += 1;

@@ -1264,6 +1264,26 @@ mod tests {
         assert!(hits(src, ID).is_empty(), "{src}: {:?}", hits(src, ID));
     }
 
+    /// A secret written once is one finding however many options it is given to: one
+    /// `environment` set shared by several containers, or a name bound to it and used by each.
+    #[test]
+    fn a_secret_written_once_is_one_finding() {
+        let shared = "let env = { DATABASE_URL = \"postgresql://plane:Wq8vLm3Zr5x@db/plane\"; }; in {\n  virtualisation.oci-containers.containers = {\n    api.environment = env;\n    worker.environment = env;\n    web.environment = env;\n  };\n}";
+        let f = findings(shared, ID);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0]
+            .finding
+            .message
+            .ends_with("(3 uses of this place, reported once)"));
+        let named = "let\n  storage = \"minio|10.0.0.1?accessKey=minioadmin&secretKey=Wq8vLm3Zr5xQ\";\nin {\n  virtualisation.oci-containers.containers.a.environment.STORAGE_CONFIG = storage;\n  virtualisation.oci-containers.containers.b.environment.STORAGE_CONFIG = storage;\n}";
+        let f = findings(named, ID);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].line, 4);
+        // Two secrets of the same shape written apart stay apart.
+        let apart = "{\n  services.a.settings.password = \"Wq8vLm3Zr5x\";\n  services.b.settings.password = \"Zr5xWq8vLm3\";\n}";
+        assert_eq!(hits(apart, ID).len(), 2);
+    }
+
     /// Text of a real-looking (random, never used) OpenSSH private key.
     fn key() -> String {
         let body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW";
