@@ -5372,6 +5372,12 @@ impl Walker {
             }
         }
         match (name.as_str(), args.as_slice()) {
+            // `lib.getExe' pkgs.systemd "systemctl"`: the program's path in the package.
+            ("getExe'", [_, program]) => {
+                let p = self.eval(program, scope, depth + 1);
+                let p = p.v.as_str()?;
+                Some(Val::new(Value::Interp(format!("${{…}}/bin/{p}")), range))
+            }
             ("optional" | "optionals" | "optionalString", [c, x]) => {
                 let v = self.eval(x, scope, depth + 1);
                 let cond = match self.eval(c, scope, depth + 1).v {

@@ -321,6 +321,21 @@ mod tests {
         assert_eq!(hits(src, ID).len(), 1);
     }
 
+    /// sudo-rs's rules, with the command named by `lib.getExe'` (the program in a package).
+    #[test]
+    fn sudo_rs_commands_named_by_get_exe() {
+        let src = r#"{ lib, pkgs, config, ... }: let inherit (lib) getExe'; in {
+  security.sudo-rs.extraRules = [ { groups = [ "wheel" ]; commands = [
+    { command = getExe' config.system.build.nixos-rebuild "nixos-rebuild"; options = [ "NOPASSWD" ]; }
+    { command = lib.getExe' pkgs.systemd "systemctl"; options = [ "NOPASSWD" ]; }
+    { command = getExe' pkgs.systemd "reboot"; options = [ "NOPASSWD" ]; }
+  ]; } ];
+}"#;
+        let got = hits(src, ID);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!((got[0].1, got[1].1), (3, 4));
+    }
+
     #[test]
     fn extra_rules() {
         let src = r#"{
