@@ -5281,6 +5281,21 @@ impl Walker {
                 return;
             }
         }
+        // A name bound to such an `if` (`admins = if darwin then "@admin" else "@wheel";`,
+        // then `[ "root" admins ]`): its two values, at the use.
+        if let ast::Expr::Ident(i) = unparen(x) {
+            let name = ident_text(&i).unwrap_or_default();
+            if let Found::Expr(e, idx) = lookup(scope, &name) {
+                if depth < MAX_DEPTH && matches!(unparen(&e), ast::Expr::IfElse(_)) {
+                    let at = out.len();
+                    self.list_item(&e, &scope[..=idx], depth + 1, out);
+                    for v in &mut out[at..] {
+                        v.range = x.syntax().text_range();
+                    }
+                    return;
+                }
+            }
+        }
         out.push(self.eval(x, scope, depth));
     }
 

@@ -130,6 +130,15 @@ mod tests {
         );
     }
 
+    /// A list element named by a `let` bound to an `if` of two values: both, at the use.
+    #[test]
+    fn an_element_bound_to_an_if() {
+        let src = "{ config, ... }: let admins = if config.sys.darwin then \"@admin\" else \"@wheel\"; in {\n  nix.settings.trusted-users = [ \"root\" admins ];\n}";
+        let got = hits(src, ID);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!((got[0].0.as_str(), got[0].1), ("admins", 2));
+    }
+
     #[test]
     fn spellings() {
         assert_eq!(
