@@ -625,9 +625,11 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
         Some(o) if *o == b"=" && line.get(j + 1) == Some(&b'~') => return None,
         Some(o) => j + o.len(),
         // `f("X_TOKEN", "…")`: a quoted name as a call's first argument (in program
-        // sources; not a list of names such as `['pageToken', 'pageSize']`).
+        // sources; not a list of names such as `['pageToken', 'pageSize']`), the value quoted
+        // too (not the words of one string: `"private, max-age=3600"`).
         None if quoted_key
             && line.get(j) == Some(&b',')
+            && matches!(line.get(skip_ws(line, j + 1)), Some(b'"' | b'\''))
             && (config || first_argument(line, ks)) =>
         {
             j + 1
@@ -678,9 +680,17 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
             .unwrap_or(rest.len())
     };
     let mut v = String::from_utf8_lossy(&rest[..end]).trim().to_string();
-    // Trailing delimiters are not part of the value.
-    while v.len() > 1 && matches!(v.as_bytes()[v.len() - 1], b',' | b';' | b'\'' | b'"' | b'`') {
+    // Trailing delimiters are not part of the value, nor a shell line's continuation
+    // (`--must-change-password=false \`).
+    while v.len() > 1
+        && matches!(
+            v.as_bytes()[v.len() - 1],
+            b',' | b';' | b'\'' | b'"' | b'`' | b'\\'
+        )
+    {
         v.pop();
+        let t = v.trim_end().len();
+        v.truncate(t);
     }
     (!v.is_empty()).then_some((v, false))
 }

@@ -316,10 +316,12 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
             })
         })
     };
-    // A shell parameter expansion in any form (`${y:1:${#y}-3}`, `${PW:-x}`) and a template
+    // A shell parameter expansion in any form (`${y:1:${#y}-3}`, `${PW:-x}`), a command
+    // substitution (`$(<"$CREDENTIALS_DIRECTORY/pw")`) and a template
     // action (`{{ getenv "SECRET" | js }}`, `{% raw %}`) are filled in when they run, even when
     // the value was cut at a quote inside them.
     if l.starts_with("${")
+        || l.starts_with("$(")
         || l.starts_with("{{")
         || l.starts_with("{%")
         || template("${", "}")

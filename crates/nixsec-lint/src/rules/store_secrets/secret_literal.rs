@@ -2069,6 +2069,10 @@ in {
             "{ systemd.services.tsig.script = ''\n  while read x y; do if [ \"$x\" = \"secret\" ]; then secret=\"''${y:1:''${#y}-3}\"; fi; done < /etc/keys\n''; }",
             "{ services.webhook.hooksTemplated.deploy = ''\n  { \"secret\": \"{{ getenv \"WEBHOOK_SECRET\" | js }}\" }\n''; }",
             "{ environment.etc.\"frigate.yml\".text = ''\n  streams:\n    - rtsp://{FRIGATE_RTSP_USER}:{FRIGATE_RTSP_PASSWORD}@192.168.1.132:554/s0\n''; }",
+            // A command substitution, a flag's switch word before a line continuation, the
+            // words of one quoted header value.
+            "{ systemd.services.x.script = ''\n  password=\"$(<\"$CREDENTIALS_DIRECTORY/admin-password\")\"\n  forgejo admin user create \\\n    --must-change-password=false \\\n    --password \"$password\"\n''; }",
+            "{ services.nginx.virtualHosts.x.locations.\"/\".extraConfig = ''\n  add_header Cache-Control \"private, max-age=3600\";\n''; }",
         ] {
             none(src);
         }
