@@ -437,11 +437,12 @@ fn splice_helper_calls(path: &Path, index: &mut FileIndex, known: &HashSet<&Path
     if replaced.is_empty() {
         return;
     }
-    let mut i = 0;
-    index.assignments.retain(|_| {
-        i += 1;
-        !replaced.contains(&(i - 1))
-    });
+    let mut keep = vec![true; index.assignments.len()];
+    for r in replaced {
+        keep[r] = false;
+    }
+    let mut k = keep.into_iter();
+    index.assignments.retain(|_| k.next().unwrap_or(true));
     index.assignments.extend(added);
 }
 
@@ -1023,14 +1024,20 @@ pub fn check_file(
 /// setting unsafe whatever `c` is: one finding, from the first branch to the last, under the
 /// conditions outside the `if` only.
 fn both_branches(out: &mut Vec<LintFinding>) {
-    // `X && c` and `X && !(c)`: the condition outside (`X`), if the two are the branches of one
-    // `if`.
+    // `X && c` and `X && !(c)` (or `c` and `!(c)`): the condition outside the `if` (`X`), when
+    // the two are its branches (`c` may hold ` && ` itself).
     fn outside(a: &str, b: &str) -> Option<Option<String>> {
-        let (pa, ca) = a.rsplit_once(" && ").map_or(("", a), |(p, c)| (p, c));
-        let (pb, cb) = b.rsplit_once(" && ").map_or(("", b), |(p, c)| (p, c));
-        (pa == pb && cb == format!("!({ca})")).then(|| (!pa.is_empty()).then(|| pa.to_string()))
+        let inner = b.strip_suffix(')')?;
+        inner.match_indices("!(").find_map(|(k, _)| {
+            let (x, c) = (&inner[..k], &inner[k + 2..]);
+            if x.is_empty() {
+                return (a == c).then_some(None);
+            }
+            let x = x.strip_suffix(" && ")?;
+            (a.strip_prefix(x)?.strip_prefix(" && ")? == c).then(|| Some(x.to_string()))
+        })
     }
-    // Only conditional findings on one line can pair, with another of their rule and line.
+    // Only conditional findings of one rule on one line can pair (a file's findings).
     let mut by_line: HashMap<(&str, u32), Vec<usize>> = HashMap::new();
     for (i, f) in out.iter().enumerate() {
         if f.condition.is_some() && f.line == f.end_line {
@@ -1040,45 +1047,37 @@ fn both_branches(out: &mut Vec<LintFinding>) {
                 .push(i);
         }
     }
-    let pairs: Vec<(usize, usize)> = by_line
-        .values()
-        .filter(|v| v.len() >= 2)
-        .flat_map(|v| {
-            v.iter()
-                .enumerate()
-                .flat_map(move |(n, &i)| v[n + 1..].iter().map(move |&j| (i, j)))
-        })
-        .collect();
+    let groups: Vec<Vec<usize>> = by_line.into_values().filter(|v| v.len() >= 2).collect();
     let mut gone = vec![false; out.len()];
-    for (i, j) in pairs {
-        if gone[i] || gone[j] {
-            continue;
+    for group in &groups {
+        for (n, &i) in group.iter().enumerate() {
+            for &j in &group[n + 1..] {
+                if gone[i] || gone[j] {
+                    continue;
+                }
+                let (a, b) = (&out[i], &out[j]);
+                if a.option != b.option || a.finding.subject != b.finding.subject {
+                    continue;
+                }
+                let (Some(ca), Some(cb)) = (&a.condition, &b.condition) else {
+                    continue;
+                };
+                let Some(cond) = outside(ca, cb) else {
+                    continue;
+                };
+                let (other, end) = (b.value.clone(), b.end_column.max(a.end_column));
+                let a = &mut out[i];
+                a.end_column = end;
+                a.conditional = cond.is_some();
+                a.condition = cond;
+                if let Some(v) = other {
+                    a.finding
+                        .message
+                        .push_str(&format!(" (and `{v}` otherwise: both branches)"));
+                }
+                gone[j] = true;
+            }
         }
-        let (a, b) = (&out[i], &out[j]);
-        let same = a.finding.rule == b.finding.rule
-            && a.file == b.file
-            && a.line == a.end_line
-            && (b.line, b.end_line) == (a.line, a.line)
-            && a.option == b.option
-            && a.finding.subject == b.finding.subject;
-        let Some(cond) = (match (same, &a.condition, &b.condition) {
-            (true, Some(ca), Some(cb)) => outside(ca, cb),
-            _ => None,
-        }) else {
-            continue;
-        };
-        let other = b.value.clone();
-        let end = b.end_column.max(a.end_column);
-        let a = &mut out[i];
-        a.end_column = end;
-        a.conditional = cond.is_some();
-        a.condition = cond;
-        if let Some(v) = other {
-            a.finding
-                .message
-                .push_str(&format!(" (and `{v}` otherwise: both branches)"));
-        }
-        gone[j] = true;
     }
     let mut g = gone.into_iter();
     out.retain(|_| !g.next().unwrap_or(false));

@@ -93,6 +93,11 @@ mod tests {
             .finding
             .message
             .ends_with("(and `false` otherwise: both branches)"));
+        // The `if`'s own condition holding ` && `.
+        let src = "{ lib, pkgs, config, ... }: lib.mkIf config.x.enable { nix.settings.sandbox = if pkgs.stdenv.isLinux && config.y then \"relaxed\" else false; }";
+        let f = findings(src, ID);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].condition.as_deref(), Some("config.x.enable"));
         let src = "{ pkgs, ... }: { nix.settings.sandbox = if pkgs.stdenv.isLinux then \"relaxed\" else true; }";
         assert_eq!(hits(src, ID), [hc("\"relaxed\"", 1, High)]);
     }
