@@ -25,7 +25,7 @@ use nixsec_core::{LintConfiguration, Severity};
 use rnix::TextRange;
 
 use crate::engine::Indexed;
-use crate::index::{Assignment, ModuleKind, ModuleRef, SELF_TEMPLATE};
+use crate::index::{Assignment, ModuleKind, ModuleRef, PER_HOST, SELF_TEMPLATE};
 use crate::known::{self, KnownSet};
 
 /// A module set imported from outside the given paths that nixsec knows.
@@ -840,6 +840,41 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The names of this flake's modules (nix-darwin's when `darwin`) in the repository of
+    /// `from` that look like a host's own module: one of them sets `system.stateVersion` or
+    /// `networking.hostName`, or imports a hardware configuration. Sorted.
+    fn host_module_names(&self, from: usize, darwin: bool) -> Vec<String> {
+        let repo = self.repo_id(from);
+        let mut names: Vec<String> = Vec::new();
+        for (name, list) in &self.exports {
+            let bare = match (name.strip_prefix("darwin:"), darwin) {
+                (Some(n), true) => n,
+                (None, false) => *name,
+                _ => continue,
+            };
+            if bare.is_empty() || bare.starts_with('*') || bare.contains(PER_HOST) {
+                continue;
+            }
+            let host = list.iter().any(|(fi, r)| {
+                self.repo_id(*fi) == repo
+                    && match r {
+                        ModuleRef::Inline(0) => looks_like_host(&self.files[*fi]),
+                        ModuleRef::Inline(k) => self.files[*fi].host_modules.contains(k),
+                        ModuleRef::Path(p, _) => self
+                            .resolve_from(&self.files[*fi].path, p)
+                            .and_then(|t| self.file_of(&t))
+                            .is_some_and(|j| looks_like_host(&self.files[j])),
+                        _ => false,
+                    }
+            });
+            if host {
+                names.push(bare.to_string());
+            }
+        }
+        names.sort_unstable();
+        names
+    }
+
     /// Every file a module of `from` imports (for telling entry points from imported files).
     fn imported_by(&self, from: usize, module: usize, out: &mut HashSet<usize>) {
         let mut targets = Vec::new();
@@ -1104,10 +1139,10 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     let mut shared: Vec<(usize, ModuleKind, usize, ModuleRef, &str)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         for s in &f.index.systems {
-            let has_template = s
-                .modules
-                .iter()
-                .any(|m| matches!(m, ModuleRef::Template(..)));
+            let has_template = s.modules.iter().any(|m| {
+                matches!(m, ModuleRef::Template(..))
+                    || matches!(m, ModuleRef::Flake(n, _) if n.contains(PER_HOST))
+            });
             if s.helper && !has_template {
                 let repo = res.repo_id(fi);
                 for m in &s.modules {
@@ -1159,7 +1194,13 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                     _ => None,
                 })
                 .collect();
-            if s.helper && templates.is_empty() {
+            // `inputs.self.modules.nixos.${name}`: one host per flake module that looks like
+            // a host.
+            let flake_template = modules.iter().find_map(|m| match m {
+                ModuleRef::Flake(n, _) if n.contains(PER_HOST) => Some(n.as_str()),
+                _ => None,
+            });
+            if s.helper && templates.is_empty() && flake_template.is_none() {
                 continue;
             }
             // A helper's call site (`mkHost { modules = [ ./hosts/a ]; }`) gets its modules.
@@ -1211,6 +1252,21 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                         })
                         .collect();
                     instances.push((Some(value), mods));
+                }
+            }
+            if let (None, Some(t)) = (templates.first(), flake_template) {
+                let darwin = t.starts_with("darwin:");
+                for name in res.host_module_names(fi, darwin) {
+                    let mods: Vec<ModuleRef> = modules
+                        .iter()
+                        .map(|m| match m {
+                            ModuleRef::Flake(n, r) if n.contains(PER_HOST) => {
+                                ModuleRef::Flake(n.replace(PER_HOST, &name), *r)
+                            }
+                            other => other.clone(),
+                        })
+                        .collect();
+                    instances.push((Some(name), mods));
                 }
             }
             if instances.is_empty() {
@@ -2552,6 +2608,75 @@ mod tests {
                 "{ services.openssh.settings = { PasswordAuthentication = false; KbdInteractiveAuthentication = false; PermitRootLogin = \"no\"; }; }",
             );
             assert_eq!(defaults(root), [], "{modules}");
+        }
+    }
+
+    #[test]
+    fn a_helper_given_the_name_of_a_flake_module() {
+        // flake-parts: `mkNixos = system: name: { ${name} = nixosSystem { modules = [
+        // inputs.self.modules.nixos.${name} ... ]; }; }` called per host; each exported module
+        // that looks like a host is one host, with the helper's other modules.
+        for (select, export) in [
+            ("inputs.self.modules.nixos.${name}", "flake.modules.nixos"),
+            (
+                "config.flake.modules.nixos.\"${name}\"",
+                "flake.modules.nixos",
+            ),
+            ("self.nixosModules.${name}", "flake.nixosModules"),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "modules/lib.nix",
+                &format!("{{ inputs, lib, config, self, ... }}: {{\n  config.flake.lib.mkNixos = system: name: {{\n    ${{name}} = inputs.nixpkgs.lib.nixosSystem {{\n      modules = [\n        {select}\n        inputs.self.modules.nixos.base\n        {{ networking.hostName = name; }}\n      ];\n    }};\n  }};\n}}\n"),
+            );
+            write(
+                root,
+                "modules/base.nix",
+                "{\n  flake.modules.nixos.base = {\n    services.openssh.settings.PermitRootLogin = \"no\";\n  };\n}\n",
+            );
+            write(
+                root,
+                "modules/hosts/a.nix",
+                &format!("{{ inputs, ... }}: {{\n  {export}.a = {{\n    services.openssh.enable = true;\n    system.stateVersion = \"25.05\";\n  }};\n  flake.nixosConfigurations = inputs.self.lib.mkNixos \"x86_64-linux\" \"a\";\n}}\n"),
+            );
+            write(
+                root,
+                "modules/hosts/b.nix",
+                &format!("{{ inputs, ... }}: {{\n  {export}.b = {{\n    services.openssh = {{\n      enable = true;\n      settings.PasswordAuthentication = false;\n      settings.KbdInteractiveAuthentication = false;\n    }};\n    system.stateVersion = \"25.05\";\n  }};\n  flake.nixosConfigurations = inputs.self.lib.mkNixos \"x86_64-linux\" \"b\";\n}}\n"),
+            );
+            let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+            let prefix = format!("{}/", root.display());
+            let hosts = hosts_and_modules(&out, &prefix);
+            let names: Vec<&str> = hosts.iter().map(|h| h.0.as_str()).collect();
+            assert_eq!(
+                names,
+                [
+                    "config.flake.lib.mkNixos.${name}[a]",
+                    "config.flake.lib.mkNixos.${name}[b]"
+                ],
+                "{select}: {hosts:?}"
+            );
+            for h in &hosts {
+                assert!(
+                    h.2.contains(&"modules/base.nix".to_string()),
+                    "{select}: {h:?}"
+                );
+            }
+            // Host a: passwords accepted (two defaults); root login is set by `base`.
+            let d: Vec<(String, String, u32)> = defaults(root)
+                .into_iter()
+                .map(|(r, f, l, _, _)| (r, f, l))
+                .collect();
+            assert_eq!(
+                d,
+                [
+                    ("NIX-079".to_string(), "modules/hosts/a.nix".to_string(), 3),
+                    ("NIX-079".to_string(), "modules/hosts/a.nix".to_string(), 3)
+                ],
+                "{select}"
+            );
         }
     }
 

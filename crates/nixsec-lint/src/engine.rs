@@ -102,6 +102,9 @@ pub struct Indexed {
     /// It sets `system.stateVersion` or `networking.hostName`, or imports a hardware
     /// configuration: a host's own module.
     pub host_like: bool,
+    /// Its modules written inline (not the file itself) that do the same: a host's own
+    /// module exported by name (`flake.modules.nixos.laptop = { ... }`).
+    pub host_modules: Vec<usize>,
     /// A `flake.nix` with clan-core among its inputs: the repository's machines are clan
     /// machines.
     pub clan: bool,
@@ -271,13 +274,27 @@ impl Indexed {
                 }
             }
         }
-        let host_like = index.assignments.iter().any(|a| {
-            a.module == 0
-                && (a.is(&["system", "stateVersion"]) || a.is(&["networking", "hostName"]))
-        }) || index.modules[0].imports.iter().any(|r| {
-            matches!(r, ModuleRef::Path(p, _) | ModuleRef::Rooted(p, _)
-                if p.ends_with("hardware-configuration.nix") || p.ends_with("/hardware.nix"))
-        });
+        let mut host_modules: Vec<usize> = index
+            .assignments
+            .iter()
+            .filter(|a| a.is(&["system", "stateVersion"]) || a.is(&["networking", "hostName"]))
+            .map(|a| a.module)
+            .chain(index.modules.iter().enumerate().filter_map(|(k, m)| {
+                m.imports
+                    .iter()
+                    .any(|r| {
+                        matches!(r, ModuleRef::Path(p, _) | ModuleRef::Rooted(p, _)
+                            if p.ends_with("hardware-configuration.nix") || p.ends_with("/hardware.nix"))
+                    })
+                    .then_some(k)
+            }))
+            .collect();
+        host_modules.sort_unstable();
+        host_modules.dedup();
+        let host_like = host_modules.first() == Some(&0);
+        if host_like {
+            host_modules.remove(0);
+        }
         let clan = path.file_name().is_some_and(|n| n == "flake.nix") && src.contains("clan-core");
         let clan_admin = declares_clan_admin(&src);
         // The custom option namespaces each module sets (before the assignments are pruned).
@@ -363,6 +380,7 @@ impl Indexed {
             skipped: None,
             kinds,
             host_like,
+            host_modules,
             clan,
             clan_admin,
             commented_imports,

@@ -3379,6 +3379,7 @@ impl Walker {
                 match flake_module(item)
                     .or_else(|| self.aliased_flake_module(item))
                     .or_else(|| self.selected_flake_module(item))
+                    .or_else(|| templated_flake_module(item))
                 {
                     Some(name) => out.push(ModuleRef::Flake(name, range)),
                     None => match self.file_entry(item, depth) {
@@ -3665,6 +3666,49 @@ fn flake_module_as(e: &ast::Expr, base: Option<&str>) -> Option<String> {
     let p: Vec<&str> = parts.iter().map(String::as_str).collect();
     flake_module_of_path(&p)
 }
+
+/// `inputs.self.modules.nixos.${name}` in a helper (`mkNixos = system: name: nixosSystem {
+/// modules = [ inputs.self.modules.nixos.${name} ]; }`): this flake's module of a name known
+/// per host, `${…}` (`darwin:${…}`); each host the helper builds is one of the flake's modules
+/// that looks like a host.
+fn templated_flake_module(e: &ast::Expr) -> Option<String> {
+    let ast::Expr::Select(s) = unparen(e) else {
+        return None;
+    };
+    if s.default_expr().is_some() {
+        return None;
+    }
+    let ast::Expr::Ident(i) = s.expr()? else {
+        return None;
+    };
+    let mut parts: Vec<String> = vec![ident_text(&i)?];
+    let attrs: Vec<ast::Attr> = s.attrpath()?.attrs().collect();
+    let (last, rest) = attrs.split_last()?;
+    for a in rest {
+        parts.push(match a {
+            ast::Attr::Ident(i) => ident_text(i)?,
+            _ => return None,
+        });
+    }
+    match last {
+        ast::Attr::Dynamic(_) => {}
+        ast::Attr::Str(st) => {
+            let known = crate::value::str_parts(st)?
+                .iter()
+                .all(|p| matches!(p, ast::InterpolPart::Literal(_)));
+            if known {
+                return None;
+            }
+        }
+        ast::Attr::Ident(_) => return None,
+    }
+    parts.push(PER_HOST.to_string());
+    let p: Vec<&str> = parts.iter().map(String::as_str).collect();
+    flake_module_of_path(&p)
+}
+
+/// The name of a flake's module known only per host ([`templated_flake_module`]).
+pub const PER_HOST: &str = "${…}";
 
 /// The name of this flake's module that the attribute path `p` names (`inputs.self.
 /// nixosModules.NAME`, `config.flake.modules.darwin.NAME` as `darwin:NAME`).

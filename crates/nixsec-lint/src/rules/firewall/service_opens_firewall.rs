@@ -30,6 +30,19 @@ fn opens_firewall_for(name: &str) -> bool {
     })
 }
 
+/// `open…Firewall` switches of one kind of port: a space-station-14 watchdog's
+/// `openApiFirewall`, `openHttpFirewall`, `openAdminFirewall`. Not netbird's
+/// `openInternalFirewall`, which opens ports on the mesh interface only.
+fn opens_some_firewall(name: &str) -> bool {
+    name.strip_prefix("open")
+        .and_then(|rest| rest.strip_suffix("Firewall"))
+        .is_some_and(|kind| {
+            kind.starts_with(|c: char| c.is_ascii_uppercase())
+                && kind.chars().all(|c| c.is_ascii_alphanumeric())
+                && kind != "Internal"
+        })
+}
+
 /// `…OpenFirewall` switches of one part of a module: pipewire's `raopOpenFirewall` (AirPlay).
 fn part_opens_firewall(name: &str) -> bool {
     name.strip_suffix("OpenFirewall").is_some_and(|part| {
@@ -88,7 +101,9 @@ impl LintRule for ServiceOpensFirewall {
         SWITCHES.contains(&last.as_str())
             || a.path.len() >= 3
                 && matches!(a.path[0].as_str(), "services" | "programs" | "hardware")
-                && (opens_firewall_for(last) || part_opens_firewall(last))
+                && (opens_firewall_for(last)
+                    || part_opens_firewall(last)
+                    || opens_some_firewall(last))
             || a.path.len() >= 3
                 && matches!(a.path[0].as_str(), "services" | "programs" | "hardware")
                 && opens_ports(last)
@@ -205,6 +220,7 @@ mod tests {
             "{ services.k3s.openFirewall = true; }",
             "{ services.a.b.openFirewall = true; }",
             "{ services.syncthing.openDefaultPorts = true; }",
+            "{ services.space-station-14-watchdog.openApiFirewall = true; }",
             "{ lib, ... }: { services.kdeconnect.openFirewall = lib.mkDefault true; }",
             "let open = true; in { services.jellyfin.openFirewall = open; }",
             "{ services.transmission.openPeerPorts = true; }",
@@ -220,6 +236,12 @@ mod tests {
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
+        // netbird's switch opens the mesh interface only.
+        assert!(hits(
+            "{ services.netbird.clients.wt0.openInternalFirewall = true; }",
+            ID
+        )
+        .is_empty());
         assert_eq!(
             hits(
                 "{ services.jellyfin = { enable = true; openFirewall = true; }; }",
