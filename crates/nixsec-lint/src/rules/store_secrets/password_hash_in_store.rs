@@ -168,6 +168,7 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
         || ldap_hash(h).is_some()
         || has_ldif_hash(h)
         || has_htpasswd_hash(h)
+        || has_keyed_hash_line(h)
 }
 
 /// A text whose lines are an htpasswd file's (`user:$6$…`, `user:$apr1$…`): a crypt hash
@@ -181,6 +182,38 @@ fn has_htpasswd_hash(text: &str) -> bool {
                     && hash.starts_with('$')
                     && crypt_hash(hash)
             })
+        })
+}
+
+/// A text with a line that gives a password key a crypt or PHC hash, as YAML, TOML or INI
+/// write it (authelia's users file: `password: "$argon2id$v=19$…"`, `password_hash =
+/// '$2b$12$…'`). A shell variable set in a script (`hash='$6$…'`) is left alone.
+fn has_keyed_hash_line(text: &str) -> bool {
+    use super::secret_file_copied::normalized_contains;
+    text.contains('\n')
+        && text.lines().any(|l| {
+            if !l.contains('$') {
+                return false;
+            }
+            let Some((key, value)) = l.split_once([':', '=']) else {
+                return false;
+            };
+            // `key = value` (TOML, INI); not a shell's `var='$6$…'` in a script.
+            if l.as_bytes().get(key.len()) == Some(&b'=') && !key.ends_with(' ') {
+                return false;
+            }
+            let key = key
+                .trim()
+                .trim_start_matches("- ")
+                .trim_matches(|c| c == '"' || c == '\'');
+            let value = value
+                .trim()
+                .trim_end_matches(',')
+                .trim_matches(|c| c == '"' || c == '\'');
+            !key.is_empty()
+                && !key.contains(char::is_whitespace)
+                && (password_key(key) || normalized_contains(key, b"hash"))
+                && crypt_hash(value)
         })
 }
 
@@ -533,6 +566,25 @@ mod tests {
             .len(),
             1
         );
+        // A users file written into the store as YAML (authelia's) or TOML: a password key
+        // given a PHC or crypt hash on one of its lines; not a placeholder.
+        for text in [
+            "users:\n  kiesen:\n    password: \"$argon2id$v=19$m=65536,t=3,p=4$fQWBaZEdE9H6zxkmTl2AEw$iwB0gtbaDAyhgBKDrYcVeJ9wvzE1LBAXYk9LRh86nU4\"\n    displayname: \"kiesen\"\n",
+            "[[user]]\nname = \"a\"\npassword_hash = '$2b$12$p/yfC5OUcvHNUbNppf.rP.rZHGgafNBBBtdswTB1Q9GcE0ao24yXK'\n",
+        ] {
+            let src = format!(
+                "{{ environment.etc.\"users.yml\".text = ''\n{}''; }}",
+                text.replace("${", "''${")
+            );
+            assert_eq!(hits(&src, ID).len(), 1, "{src}");
+        }
+        for text in [
+            "users:\n  a:\n    password: \"$PASSWORD\"\n",
+            "emptypassword='$6$1ero.LwbisiU.h3D$GGmnmECbPotJoPQ5eoSTD6tTjKnSWZcjHoVTkxFLZP17W9hRi/XkmCiAMOfWruUwy8gMjINrBMNODc7cYEo4K.'\nuseradd -p \"$emptypassword\" a\n",
+        ] {
+            let src = format!("{{ environment.etc.\"users.yml\".text = ''\n{text}''; }}");
+            assert!(hits(&src, ID).is_empty(), "{src}");
+        }
         // A service's own users: the same hash in the store.
         assert_eq!(
             hits(
