@@ -18,6 +18,59 @@ fn podman_socket(cx: &FileCx<'_>) -> bool {
             .any(|a| a.value.v.as_bool() == Some(true))
 }
 
+/// `…instances.NAME.roles.ROLE.settings.groups` of a clan inventory: the length of the path up
+/// to the instance's name.
+fn clan_role_groups(path: &[String]) -> Option<usize> {
+    let n = path.len();
+    (n >= 6
+        && path[n - 1] == "groups"
+        && path[n - 2] == "settings"
+        && path[n - 4] == "roles"
+        && path[n - 6] == "instances")
+        .then(|| n - 4)
+}
+
+/// What the groups of a clan instance (`…instances.NAME.roles…`) need: its module's name
+/// (`module.name = "users"`) and the user its role settings name (`settings.user`).
+fn clan_instance_part(path: &[String]) -> bool {
+    let n = path.len();
+    (n >= 4 && path[n - 4] == "instances" && path[n - 2] == "module" && path[n - 1] == "name")
+        || (n >= 3 && path[n - 3] == "instances" && path[n - 1] == "module")
+        || (n >= 6
+            && path[n - 6] == "instances"
+            && path[n - 4] == "roles"
+            && path[n - 2] == "settings"
+            && path[n - 1] == "user")
+}
+
+/// The user of a clan-core `users` service instance whose role settings `a` gives groups
+/// (`roles.default.settings = { user = "kiesen"; groups = [ ... ]; }`): the user's name, or
+/// the instance's when not written. `None` for another service's instance.
+fn clan_users_instance(a: &Assignment, cx: &FileCx<'_>) -> Option<String> {
+    let k = clan_role_groups(&a.path)?;
+    let same = |b: &Assignment, tail: &[&str]| {
+        b.path.len() == k + tail.len()
+            && b.path[..k] == a.path[..k]
+            && b.path[k..].iter().zip(tail).all(|(x, y)| x == y)
+    };
+    let is_users = cx.index.assignments.iter().any(|b| {
+        (same(b, &["module", "name"]) && b.value.v.as_str() == Some("users"))
+            || (same(b, &["module"])
+                && b.value.v.attr("name").and_then(|v| v.v.as_str()) == Some("users"))
+    });
+    if !is_users {
+        return None;
+    }
+    let role = a.path[k + 1].as_str();
+    let user = cx
+        .index
+        .assignments
+        .iter()
+        .find(|b| same(b, &["roles", role, "settings", "user"]))
+        .and_then(|b| b.value.v.as_str().map(str::to_string));
+    Some(user.unwrap_or_else(|| a.path[k - 1].clone()))
+}
+
 impl LintRule for ContainerAdminGroup {
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[&["virtualisation", "podman", "dockerSocket", "enable"]]
@@ -35,14 +88,42 @@ impl LintRule for ContainerAdminGroup {
     }
     /// A repository's own user option (`local.user.extraGroups`, `snowflake.user.extraGroups`)
     /// that its modules hand to `users.users.<name>.extraGroups`.
+    /// And the groups a clan-core `users` service instance gives its user
+    /// (`inventory.instances.NAME.roles.default.settings.groups`).
     fn wants(&self, a: &Assignment) -> bool {
         a.path.len() >= 2
             && a.path.last().is_some_and(|l| l == "extraGroups")
             && !crate::index::NIXOS_NAMESPACES.contains(&a.path[0].as_str())
             && a.path[0] != "options"
+            || clan_role_groups(&a.path).is_some()
+            || clan_instance_part(&a.path)
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let risky = |g: &str| GROUPS.contains(&g) || (g == "podman" && podman_socket(cx));
+        if clan_role_groups(&a.path).is_some() {
+            let Some(user) = clan_users_instance(a, cx) else {
+                return;
+            };
+            if user == "root" {
+                return;
+            }
+            for (g, range, cond) in elements(&a.value) {
+                if risky(g) {
+                    out.push(
+                        Hit::new(
+                            range,
+                            format!("user `{user}` is in group `{g}` (root-equivalent), given by a clan `users` instance on each machine of its role"),
+                        )
+                        .subject(format!("{g}:{user}"))
+                        .when(cond),
+                    );
+                }
+            }
+            return;
+        }
+        if clan_instance_part(&a.path) {
+            return;
+        }
         let group_members = a.path[0] == "users"
             && a.path.len() == 4
             && (a.path[1] == "groups" || a.path[1] == "extraGroups");
@@ -155,6 +236,31 @@ mod tests {
             r#"{ a.groups.extraGroups = [ "docker" ]; }"#,
         ] {
             assert_eq!(hits(src, ID), [h("\"docker\"", 1, High)], "{src}");
+        }
+    }
+
+    /// clan-core's `users` service gives its user the groups of the role's settings; another
+    /// service's `groups` setting is not a user's.
+    #[test]
+    fn clan_users_instances() {
+        for src in [
+            "{ inventory.instances.kiesen-user = { module.name = \"users\"; roles.default.tags.all = { }; roles.default.settings = { user = \"kiesen\"; groups = [ \"wheel\" \"docker\" ]; }; }; }",
+            "{ clan.inventory.instances = { me = { module = { name = \"users\"; input = \"clan-core\"; }; roles.default.settings.groups = [ \"libvirtd\" ]; }; }; }",
+        ] {
+            let f = hits(src, ID);
+            assert_eq!(f.len(), 1, "{src}: {f:?}");
+        }
+        let f = crate::rules::testing::findings(
+            "{ inventory.instances.kiesen-user = { module.name = \"users\"; roles.default.settings = { user = \"kiesen\"; groups = [ \"docker\" ]; }; }; }",
+            ID,
+        );
+        assert!(f[0].finding.message.contains("user `kiesen`"), "{f:?}");
+        for src in [
+            "{ inventory.instances.x = { module.name = \"other\"; roles.default.settings.groups = [ \"docker\" ]; }; }",
+            "{ inventory.instances.r = { module.name = \"users\"; roles.default.settings = { user = \"root\"; groups = [ \"docker\" ]; }; }; }",
+            "{ inventory.instances.u = { module.name = \"users\"; roles.default.settings = { user = \"a\"; groups = [ \"wheel\" ]; }; }; }",
+        ] {
+            assert!(hits(src, ID).is_empty(), "{src}");
         }
     }
 
