@@ -388,7 +388,9 @@ fn secret_looking(p: &str) -> bool {
         ext,
         Some("key" | "pem" | "p12" | "pfx" | "keytab" | "psk" | "env" | "jks")
     );
-    let n = normalize(&name);
+    // The password manager's name (`1password-agent.toml`, its SSH agent's settings) says
+    // what the file configures, not that it holds a password.
+    let n = normalize(&name).replace("1password", "");
     let words = [
         "secret",
         "password",
@@ -1144,6 +1146,10 @@ in {
         );
         none(r#"{ services.dnsmasq.configFile = ./dnsmasq.conf; }"#);
         none(r#"{ environment.etc."nanorc".source = ./nanorc; }"#);
+        // 1Password's SSH agent settings: the product's name, not a password.
+        none(
+            r#"{ config, ... }: { home.file."${config.xdg.configHome}/1Password/ssh/agent.toml".source = ./files/1password-agent.toml; }"#,
+        );
         none(r#"{ nix.nixPath = [ "nixos-config=${./configuration.nix}" ]; }"#);
     }
 
