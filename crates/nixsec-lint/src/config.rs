@@ -1675,7 +1675,8 @@ fn mark_clan_machines(files: &[Indexed], res: &Resolver<'_>, out: &mut [Configur
         if machine && !c.unknown.iter().any(|u| u == CLAN_MODULES) {
             c.unknown.push(CLAN_MODULES.to_string());
         }
-        if machine {
+        // The services' sshd settings are NixOS modules: a nix-darwin machine keeps macOS's.
+        if machine && c.kind == ModuleKind::NixOS {
             let root = res.repo_root(entry);
             let admin = files
                 .iter()
@@ -3332,19 +3333,69 @@ mod tests {
             2,
             "{got:?}"
         );
-        // An inventory instance of clan-core's admin service sets PasswordAuthentication.
+        // An inventory instance of clan-core's admin or sshd service (its server role) sets
+        // PasswordAuthentication.
+        for clan in [
+            "{\n  inventory.instances = {\n    admin = {\n      roles.default.tags.all = { };\n    };\n  };\n}\n",
+            "{\n  inventory.instances = {\n    sshd = {\n      module = {\n        name = \"sshd\";\n        input = \"clan-core\";\n      };\n      roles.server.tags.all = { };\n    };\n  };\n}\n",
+            "{\n  inventory.instances.my-ssh = {\n    module.name = \"sshd\";\n    roles.server.tags.all = { };\n  };\n}\n",
+        ] {
+            write(root, "clan.nix", clan);
+            let got = defaults(root);
+            assert_eq!(
+                got.iter().filter(|r| r.0 == "NIX-079").count(),
+                1,
+                "{clan}: {got:?}"
+            );
+            assert!(got.iter().all(|r| r.4), "conditional: {got:?}");
+        }
+    }
+
+    #[test]
+    fn a_machine_made_of_the_flake_s_darwin_modules_is_nix_darwin() {
+        // clan-infra's `machines/build02/configuration.nix`: `imports = [
+        // self.darwinModules.build02 ];` and nothing only NixOS has.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
         write(
             root,
-            "clan.nix",
-            "{\n  inventory.instances = {\n    admin = {\n      roles.default.tags.all = { };\n    };\n  };\n}\n",
+            "flake.nix",
+            "{\n  outputs = { self, ... }: {\n    darwinModules.build02 = ./darwin/build02.nix;\n    nixosModules.server = ./server.nix;\n  };\n}\n",
         );
-        let got = defaults(root);
-        assert_eq!(
-            got.iter().filter(|r| r.0 == "NIX-079").count(),
-            1,
-            "{got:?}"
+        write(
+            root,
+            "darwin/build02.nix",
+            "{\n  services.openssh.enable = true;\n}\n",
         );
-        assert!(got.iter().all(|r| r.4), "conditional: {got:?}");
+        write(root, "server.nix", "{ services.openssh.enable = true; }\n");
+        write(
+            root,
+            "machines/build02/configuration.nix",
+            "{ self, ... }:\n{\n  imports = [ self.darwinModules.build02 ];\n  services.tailscale.enable = true;\n}\n",
+        );
+        write(
+            root,
+            "machines/web01/configuration.nix",
+            "{ self, ... }:\n{\n  imports = [ self.nixosModules.server ];\n  services.tailscale.enable = true;\n}\n",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let prefix = format!("{}/", root.display());
+        let kinds: Vec<(String, String)> = hosts_and_modules(&out, &prefix)
+            .into_iter()
+            .filter(|h| h.2.iter().any(|m| m.starts_with("machines/")))
+            .map(|h| (h.2[0].clone(), h.1))
+            .collect();
+        assert!(
+            kinds.contains(&("darwin/build02.nix".to_string(), "darwin".to_string())),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&(
+                "machines/web01/configuration.nix".to_string(),
+                "nixos".to_string()
+            )),
+            "{kinds:?}"
+        );
     }
 
     #[test]

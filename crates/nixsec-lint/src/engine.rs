@@ -116,19 +116,28 @@ pub struct Indexed {
     pub commented_imports: Vec<PathBuf>,
 }
 
-/// A clan inventory instance of clan-core's `admin` service in `src`: an attribute `admin = {`
-/// whose value starts with `roles` or `module`, or `name = "admin"` in an instance's `module`.
+/// A clan inventory instance of clan-core's `admin` or `sshd` service in `src` (both turn
+/// sshd's password login off on their machines): an attribute `admin = {` (`sshd = {`) whose
+/// value starts with `roles` or `module`, or `name = "admin"` (`"sshd"`) in an instance's
+/// `module`.
 fn declares_clan_admin(src: &str) -> bool {
-    if !src.contains("admin") || !(src.contains("instances") || src.contains("inventory")) {
+    if !(src.contains("instances") || src.contains("inventory")) {
         return false;
     }
+    ["admin", "sshd"]
+        .iter()
+        .any(|service| src.contains(service) && declares_clan_service(src, service))
+}
+
+/// [`declares_clan_admin`] for one service.
+fn declares_clan_service(src: &str, service: &str) -> bool {
     let b = src.as_bytes();
     let mut from = 0;
-    while let Some(k) = src[from..].find("admin") {
+    while let Some(k) = src[from..].find(service) {
         let at = from + k;
-        from = at + 5;
+        from = at + service.len();
         let before = src[..at].trim_end();
-        let after = src[at + 5..].trim_start();
+        let after = src[at + service.len()..].trim_start();
         let word_start = at == 0
             || !(b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'-' || b[at - 1] == b'_');
         // `admin = { roles.default.tags.all = { }; ... }`
@@ -666,7 +675,19 @@ fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
             _ => {}
         }
     }
-    if darwin {
+    // A machine's file that imports this flake's nix-darwin modules and none of its NixOS ones
+    // (`imports = [ self.darwinModules.build02 ];`) is a nix-darwin module.
+    let flake_imports = idx
+        .modules
+        .get(module)
+        .map_or(&[][..], |m| m.imports.as_slice());
+    let darwin_imports = flake_imports
+        .iter()
+        .any(|r| matches!(r, ModuleRef::Flake(n, _) if n.starts_with("darwin:")));
+    let nixos_imports = flake_imports
+        .iter()
+        .any(|r| matches!(r, ModuleRef::Flake(n, _) if !n.starts_with("darwin:")));
+    if darwin || (darwin_imports && !nixos_imports) {
         ModuleKind::Darwin
     } else {
         ModuleKind::NixOS

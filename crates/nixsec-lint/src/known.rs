@@ -39,7 +39,10 @@
 //! - clan-core, `github:clan-lol/clan-core` at 29ed1ed59fe8955e8c80e7dcc440fe89f8383717:
 //!   the inventory service `admin` (`clanServices/admin/ssh.nix`) turns sshd on and sets
 //!   `services.openssh.settings.PasswordAuthentication = false` (and root's authorized keys),
-//!   nothing else sshd's default-based rules look at. Only the `PasswordAuthentication` part is
+//!   nothing else sshd's default-based rules look at; the `sshd` service's server role
+//!   (`clanServices/sshd/default.nix`, clan-core d7c35d9127af3f773b57d8e792818597a9aaa29c) does
+//!   the same (`PasswordAuthentication = false`; `KbdInteractiveAuthentication` and
+//!   `PermitRootLogin` are left at NixOS's defaults). Only the `PasswordAuthentication` part is
 //!   used: a machine gets the service from the inventory, which nixsec does not evaluate, so
 //!   "turned on here" could not be placed.
 //! - disko, `github:nix-community/disko` at 878ec37d6a8f52c6c801d0e2a2ad554c75b9353c: file
@@ -146,7 +149,7 @@ static SETS: &[KnownSet] = &[
         sets: &[("services.openssh.settings.PasswordAuthentication", "false")],
     },
     KnownSet {
-        name: "clan-core's admin service",
+        name: "clan-core's admin or sshd service",
         sets: &[("services.openssh.settings.PasswordAuthentication", "false")],
     },
     KnownSet {
@@ -155,10 +158,11 @@ static SETS: &[KnownSet] = &[
     },
 ];
 
-/// clan-core's inventory service `admin`, for the machines of a clan that declares an instance.
+/// clan-core's inventory service `admin` or `sshd`, for the machines of a clan that declares an
+/// instance.
 #[must_use]
 pub fn clan_admin() -> Option<&'static KnownSet> {
-    set("clan-core's admin service")
+    set("clan-core's admin or sshd service")
 }
 
 fn set(name: &str) -> Option<&'static KnownSet> {
