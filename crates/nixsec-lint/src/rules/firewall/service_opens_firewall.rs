@@ -95,6 +95,11 @@ impl LintRule for ServiceOpensFirewall {
         let Some(last) = a.path.last() else {
             return false;
         };
+        // A module of the repository's own turned off (`tauon = { enable = false;
+        // openFirewall = true; }`): kept for [`module_turned_off`].
+        if last == "enable" && a.value.v.as_bool() == Some(false) {
+            return true;
+        }
         if a.path.len() < 2 || matches!(a.path[0].as_str(), "networking" | "home-manager") {
             return false;
         }
@@ -109,7 +114,10 @@ impl LintRule for ServiceOpensFirewall {
                 && opens_ports(last)
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        if a.value.v.as_bool() != Some(true) || module_turned_off(a, cx) {
+        if a.path.last().is_some_and(|l| l == "enable")
+            || a.value.v.as_bool() != Some(true)
+            || module_turned_off(a, cx)
+        {
             return;
         }
         // sshd has its own rules (NIX-078..082); `services.openssh.openFirewall` is the default.
@@ -296,6 +304,7 @@ mod tests {
             // The module (or the one it is part of) is turned off: nothing is opened.
             "{ services.jellyfin = { enable = false; openFirewall = true; }; }",
             "{ services.game.enable = false; services.game.servers.one.openFirewall = true; }",
+            "{ modules.desktop.programs.tauon = { enable = false; openFirewall = true; }; }",
             // sshd's switch, also in a microVM's or a container's configuration.
             "{ microvm.vms.freeipa.config.services.openssh.openFirewall = true; }",
             "{ services.openssh.openFirewall = true; }",
