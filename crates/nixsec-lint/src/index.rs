@@ -1116,6 +1116,33 @@ pub(crate) fn unroll(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
 }
 
 /// An application unrolled: the head expression and the arguments in order.
+/// A function named like a module wrapper a repository hands its modules (`mkNixosModule`,
+/// `mkModule`): not nix-darwin's or home-manager's.
+fn module_wrapper(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l.starts_with("mk") && l.ends_with("module") && !l.contains("darwin") && !l.contains("home")
+}
+
+/// A set whose every key starts with the name of a module class (`shared`, `nixos`,
+/// `darwin`, ...), and some with a NixOS one.
+fn class_sections(set: &ast::AttrSet) -> bool {
+    let mut nixos = false;
+    for apv in set.attrpath_values() {
+        let Some(first) = apv.attrpath().and_then(|p| p.attrs().next()) else {
+            return false;
+        };
+        let ast::Attr::Ident(i) = first else {
+            return false;
+        };
+        match ident_text(&i).as_deref() {
+            Some("shared" | "common" | "nixos") => nixos = true,
+            Some("darwin" | "home" | "homeManager" | "generic") => {}
+            _ => return false,
+        }
+    }
+    nixos
+}
+
 fn unroll_head(a: &ast::Apply) -> Option<(ast::Expr, Vec<ast::Expr>)> {
     let mut args = Vec::new();
     let mut cur = ast::Expr::Apply(a.clone());
@@ -1538,12 +1565,31 @@ impl Walker {
                 Some(Wrap::Import(_)) => false,
                 // `(commonBase pkgs)`: a `let`-bound function of this file applied to
                 // arguments; its body, with the parameters unknown.
-                None => match unroll_head(a).map(|(h, _)| unparen(&h)) {
-                    Some(ast::Expr::Ident(i)) => {
+                None => match unroll_head(a).map(|(h, args)| (unparen(&h), args)) {
+                    Some((ast::Expr::Ident(i), args)) => {
                         let name = ident_text(&i).unwrap_or_default();
                         match lookup(&self.scope, &name) {
                             Found::Expr(x, idx) if matches!(unparen(&x), ast::Expr::Lambda(_)) => {
                                 self.in_scope(idx, |w| w.module_body(&x))
+                            }
+                            // A module wrapper the repository hands its modules
+                            // (`{ mkNixosModule, ... }: mkNixosModule { ... }`, `mkModule {
+                            // shared = ...; nixos = ...; darwin = ...; }`).
+                            Found::Opaque | Found::Free if module_wrapper(&name) => {
+                                match args.as_slice() {
+                                    [arg] => match unparen(arg) {
+                                        ast::Expr::AttrSet(set) if class_sections(&set) => {
+                                            self.module_sections(&set);
+                                            true
+                                        }
+                                        ast::Expr::AttrSet(set) => {
+                                            self.module_attrs(&set);
+                                            true
+                                        }
+                                        _ => false,
+                                    },
+                                    _ => false,
+                                }
                             }
                             _ => false,
                         }
@@ -1592,6 +1638,44 @@ impl Walker {
         self.scope.truncate(mark);
         self.depth -= 1;
         res
+    }
+
+    /// The argument of a module wrapper split by class (`mkModule { shared.services.openssh
+    /// = { ... }; nixos.services.openssh.settings = { ... }; darwin = { ... }; }`): the
+    /// `shared`, `common` and `nixos` parts are this module's; the others are another class's.
+    fn module_sections(&mut self, set: &ast::AttrSet) {
+        let prefix_mark = self.prefix.len();
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let names = self.attr_names(&ap);
+            let Some((first, rest)) = names.split_first() else {
+                continue;
+            };
+            if !matches!(first.as_str(), "shared" | "common" | "nixos") {
+                continue;
+            }
+            let rest = match rest.split_first() {
+                Some((c, r)) if c == "config" => r,
+                _ => rest,
+            };
+            match rest.first().map(String::as_str) {
+                None => {
+                    self.module_body(&value);
+                }
+                Some("imports") if rest.len() == 1 => self.imports(&value),
+                Some("options") => {}
+                Some(_) => {
+                    self.prefix.extend(rest.iter().cloned());
+                    self.starts
+                        .push((ap.syntax().text_range().start(), self.prefix.len()));
+                    self.walk(&value, ap.syntax().text_range());
+                    self.starts.pop();
+                    self.prefix.truncate(prefix_mark);
+                }
+            }
+        }
     }
 
     fn module_attrs(&mut self, set: &ast::AttrSet) {

@@ -1347,3 +1347,39 @@ fn a_network_file_and_a_module_that_mentions_deployment() {
         "{paths:?}"
     );
 }
+
+/// A module wrapper the repository hands its modules (toodeluna's easy-hosts `specialArgs`):
+/// `mkNixosModule { ... }` is a module; `mkModule { shared = ...; nixos = ...; darwin = ...; }`
+/// is one whose `shared` and `nixos` parts are NixOS settings and whose `darwin` part is not.
+#[test]
+fn module_wrappers_given_as_arguments() {
+    assert_eq!(
+        opts("{ mkNixosModule, ... }:\nmkNixosModule {\n  services.avahi = {\n    enable = true;\n    openFirewall = true;\n  };\n}\n"),
+        [
+            plain("services.avahi.enable", "true"),
+            plain("services.avahi.openFirewall", "true"),
+        ]
+    );
+    assert_eq!(
+        opts("{ mkModule, ... }:\nmkModule {\n  shared.services.openssh = {\n    enable = true;\n  };\n  nixos.services.openssh.settings = {\n    PasswordAuthentication = false;\n  };\n  darwin.services.openssh.extraConfig = \"x\";\n  nixos = {\n    imports = [ ./a.nix ];\n  };\n}\n"),
+        [
+            plain("services.openssh.enable", "true"),
+            plain("services.openssh.settings.PasswordAuthentication", "false"),
+        ]
+    );
+    let idx =
+        FileIndex::build("{ mkModule, ... }:\nmkModule {\n  nixos.imports = [ ./a.nix ];\n}\n");
+    assert!(
+        matches!(&idx.modules[0].imports[..], [ModuleRef::Path(p, _)] if p == "./a.nix"),
+        "{:?}",
+        idx.modules[0].imports
+    );
+    // nix-darwin's and home-manager's wrappers, and a call of another name: not NixOS modules.
+    for src in [
+        "{ mkDarwinModule, ... }: mkDarwinModule { services.openssh.enable = true; }",
+        "{ mkHomeModule, ... }: mkHomeModule { services.openssh.enable = true; }",
+        "{ mkService, ... }: mkService { services.openssh.enable = true; }",
+    ] {
+        assert!(opts(src).is_empty(), "{src}");
+    }
+}
