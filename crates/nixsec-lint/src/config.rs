@@ -2880,6 +2880,24 @@ mod tests {
     }
 
     #[test]
+    fn lanzaboote_under_a_condition_leaves_systemd_boot_elsewhere() {
+        // Secure Boot behind an option: where it is off, the systemd-boot turned on beside it
+        // boots the machine with its own default editor.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "configuration.nix",
+            "{ lib, config, ... }:\nlib.mkMerge [\n  { boot.loader.systemd-boot.enable = true; }\n  (lib.mkIf config.sys.secureBoot {\n    boot.loader.systemd-boot.enable = lib.mkForce false;\n    boot.lanzaboote.enable = true;\n  })\n]\n",
+        );
+        let got: Vec<(u32, bool)> = defaults(root)
+            .into_iter()
+            .map(|(_, _, line, _, cond)| (line, cond))
+            .collect();
+        assert_eq!(got, [(3, false), (6, true)], "{got:?}");
+    }
+
+    #[test]
     fn the_installer_profile_does_not_start_sshd() {
         // nixpkgs' installation-device profile enables sshd but does not start it: an image that
         // only imports it has no sshd finding. One that enables sshd itself has the two

@@ -48,6 +48,9 @@ impl LintRule for BootEditorEnabled {
         // Lanzaboote replaces systemd-boot (`enable = mkForce false` beside it) and writes its
         // own `loader.conf`, whose `editor` defaults to `boot.loader.systemd-boot.editor`
         // (lanzaboote's module at 0277d34c): on unless one of them is set.
+        // Lanzaboote under a condition (`mkIf cfg.secureBoot`): where the condition does not
+        // hold, the systemd-boot turned on beside it is the boot loader, judged below.
+        let mut lanza_when: Option<String> = None;
         if let Some(on) = cfg.enabled(&["boot", "lanzaboote", "enable"]) {
             if !cfg.is_set(&[&["boot", "lanzaboote", "settings", "editor"]]) {
                 out.push(ConfigHit::default_at(
@@ -57,13 +60,17 @@ impl LintRule for BootEditorEnabled {
                     "boot.lanzaboote.settings.editor",
                 ));
             }
-            return;
+            match on.condition {
+                Some(c) => lanza_when = Some(c),
+                None => return,
+            }
         }
         // Turned on only by a known module set (srvos' systemd-boot mixin): nothing the
         // repository wrote to point at.
         let Some(on) = cfg
             .enabled(&["boot", "loader", "systemd-boot", "enable"])
             .filter(|on| on.by.is_none())
+            .filter(|on| lanza_when.is_none() || on.condition != lanza_when)
         else {
             return;
         };
