@@ -1115,7 +1115,17 @@ pub(crate) fn unroll(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
     Some((head_name(&head)?, args))
 }
 
-/// An application unrolled: the head expression and the arguments in order.
+/// Functions that make a set of entries from a function's results (`concatMapAttrs`,
+/// `listToAttrs`, `foldl'`, `mapAttrs'`, `genAttrs`): a `let`-bound function of a file whose
+/// body calls one, given a function, makes entries of what that returns.
+const ENTRY_MAKERS: &[&str] = &[
+    "concatMapAttrs",
+    "listToAttrs",
+    "foldl",
+    "mapAttrs'",
+    "genAttrs",
+];
+
 /// A function named like a module wrapper a repository hands its modules (`mkNixosModule`,
 /// `mkModule`): not nix-darwin's or home-manager's.
 fn module_wrapper(name: &str) -> bool {
@@ -1143,6 +1153,7 @@ fn class_sections(set: &ast::AttrSet) -> bool {
     nixos
 }
 
+/// An application unrolled: the head expression and the arguments in order.
 fn unroll_head(a: &ast::Apply) -> Option<(ast::Expr, Vec<ast::Expr>)> {
     let mut args = Vec::new();
     let mut cur = ast::Expr::Apply(a.clone());
@@ -2034,6 +2045,35 @@ impl Walker {
         let Some((name, args)) = unroll(a) else {
             return false;
         };
+        // `concatMapAttrs (n: v: { "x-${n}" = { ... }; }) SET`, and a `let`-bound function of
+        // this file that makes such sets given one (`perNetwork (name: net: { ... })`): the
+        // entries the function returns, its parameters unknown.
+        let entries = match (name.as_str(), args.as_slice()) {
+            ("concatMapAttrs", [f, _]) => Some(f.clone()),
+            (_, [f]) if matches!(unparen(f), ast::Expr::Lambda(_)) => {
+                match lookup(&self.scope, &name) {
+                    Found::Expr(x, _)
+                        if matches!(unparen(&x), ast::Expr::Lambda(_)) && {
+                            let text = x.syntax().to_string();
+                            ENTRY_MAKERS.iter().any(|m| text.contains(m))
+                        } =>
+                    {
+                        Some(f.clone())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(f) = entries {
+            let Some((l, idx)) = self.lambda_of(&f) else {
+                return false;
+            };
+            return match idx {
+                Some(idx) => self.in_scope(idx, |w| w.walk_entries_of(&l, key_range)),
+                None => self.walk_entries_of(&l, key_range),
+            };
+        }
         let (names, f) = match (name.as_str(), args.as_slice()) {
             // Names not known here (`genAttrs config.my.users (name: …)`): the body once, under
             // a name written `${…}`, when it is a set.
@@ -2072,6 +2112,30 @@ impl Walker {
             Some(idx) => self.in_scope(idx, |w| w.walk_generated_with(&name, names, &l, key_range)),
             None => self.walk_generated_with(&name, names, &l, key_range),
         }
+    }
+
+    /// The set a function returns (through its curried parameters and `let`), walked as
+    /// entries under the current option path, its parameters unknown; false when it returns
+    /// no set written in place.
+    fn walk_entries_of(&mut self, l: &ast::Lambda, key_range: TextRange) -> bool {
+        let mark = self.scope.len();
+        let mut l = l.clone();
+        let body = loop {
+            self.scope.push(Frame::Params(l.clone()));
+            match l.body() {
+                Some(ast::Expr::Lambda(inner)) => l = inner,
+                b => break b,
+            }
+        };
+        let walked = match body {
+            Some(body) if is_structural(&body) || matches!(unparen(&body), ast::Expr::LetIn(_)) => {
+                self.walk(&body, key_range);
+                true
+            }
+            _ => false,
+        };
+        self.scope.truncate(mark);
+        walked
     }
 
     fn walk_generated_with(

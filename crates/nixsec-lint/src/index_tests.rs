@@ -1383,3 +1383,20 @@ fn module_wrappers_given_as_arguments() {
         assert!(opts(src).is_empty(), "{src}");
     }
 }
+
+/// Units made by `concatMapAttrs` and by a `let`-bound function of the file that makes a set
+/// of entries from a function it is given (rcambrj's `perNetworkIFB`): the entries the
+/// function returns, their names unknown where they use its parameters.
+#[test]
+fn entries_made_by_a_function() {
+    for src in [
+        "{ lib, config, ... }: {\n  systemd.services = lib.concatMapAttrs (name: net: {\n    \"sqm-${name}\" = { script = \"tc\"; };\n  }) config.router.networks;\n}\n",
+        "{ lib, config, ... }: {\n  systemd.services = let\n    perNetwork = fn: lib.concatMapAttrs (n: net: fn n net) config.router.networks;\n  in perNetwork (name: net: let ifb = \"x\"; in {\n    \"sqm-${name}\" = { script = \"tc\"; };\n  });\n}\n",
+    ] {
+        assert_eq!(
+            opts(src),
+            [plain("systemd.services.\"sqm-${…}\".script", "\"tc\"")],
+            "{src}"
+        );
+    }
+}
