@@ -1118,6 +1118,65 @@ fn both_branches(out: &mut Vec<LintFinding>) {
             }
         }
     }
+    // The values of one set chosen by a key (`K == "nixos"`, `K == "darwin"`: `lib.getAttr K {
+    // ... }`) at one place: one finding, under the keys it holds for.
+    let key_of = |c: &str| -> Option<(String, String)> {
+        let (k, v) = c.rsplit_once(" == \"")?;
+        let v = v.strip_suffix('"')?;
+        (!v.contains('"')).then(|| (k.to_string(), v.to_string()))
+    };
+    // (rule, line, column, option, key).
+    type Choice = (String, u32, u32, Option<String>, String);
+    let mut chosen: HashMap<Choice, Vec<usize>> = HashMap::new();
+    for (i, f) in out.iter().enumerate() {
+        if gone[i] {
+            continue;
+        }
+        if let Some((k, _)) = f.condition.as_deref().and_then(key_of) {
+            chosen
+                .entry((
+                    f.finding.rule.clone(),
+                    f.line,
+                    f.column,
+                    f.option.clone(),
+                    k,
+                ))
+                .or_default()
+                .push(i);
+        }
+    }
+    for group in chosen.into_values().filter(|g| g.len() >= 2) {
+        let mut values = Vec::new();
+        let mut keys = Vec::new();
+        for &j in &group {
+            if let Some((_, v)) = out[j].condition.as_deref().and_then(key_of) {
+                keys.push(format!("\"{v}\""));
+            }
+            if let Some(v) = &out[j].finding.subject {
+                values.push(format!("`{v}`"));
+            }
+        }
+        let first = group[0];
+        let k = out[first]
+            .condition
+            .as_deref()
+            .and_then(key_of)
+            .map(|(k, _)| k)
+            .unwrap_or_default();
+        let f = &mut out[first];
+        f.condition = Some(format!("{k} is one of {}", keys.join(", ")));
+        values.dedup();
+        if values.len() == group.len() {
+            f.finding.message = format!(
+                "{} (one of {}, chosen by `{k}`)",
+                f.finding.message,
+                values.join(", ")
+            );
+        }
+        for &j in &group[1..] {
+            gone[j] = true;
+        }
+    }
     let mut g = gone.into_iter();
     out.retain(|_| !g.next().unwrap_or(false));
 }

@@ -1290,6 +1290,34 @@ fn int_literal(l: &ast::Literal) -> Option<i32> {
     }
 }
 
+/// `lib.getAttr KEY { ... }` or `{ ... }.${KEY}` of a set written in place: the key and the
+/// set.
+fn keyed_choice(x: &ast::Expr) -> Option<(ast::Expr, ast::AttrSet)> {
+    match unparen(x) {
+        ast::Expr::Apply(a) => {
+            let (name, args) = unroll(&a)?;
+            match (name.as_str(), args.as_slice()) {
+                ("getAttr", [k, set]) => match unparen(set) {
+                    ast::Expr::AttrSet(s) if s.rec_token().is_none() => Some((k.clone(), s)),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        ast::Expr::Select(sel) if sel.default_expr().is_none() => {
+            let ast::Expr::AttrSet(s) = unparen(&sel.expr()?) else {
+                return None;
+            };
+            let attrs: Vec<ast::Attr> = sel.attrpath()?.attrs().collect();
+            match attrs.as_slice() {
+                [ast::Attr::Dynamic(d)] if s.rec_token().is_none() => Some((d.expr()?, s)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 fn cond_text(e: &ast::Expr) -> String {
     node_snippet(e.syntax())
 }
@@ -5473,12 +5501,40 @@ impl Walker {
                 return;
             }
         }
+        // One value of a set written in place, chosen by a key not known here
+        // (`lib.getAttr class { nixos = "@wheel"; darwin = "@admin"; }`, `{ ... }.${class}`):
+        // each value, under its key.
+        if let Some((key, set)) = keyed_choice(x) {
+            if !self.eval(&key, scope, depth + 1).v.is_unknown() {
+                out.push(self.eval(x, scope, depth));
+                return;
+            }
+            let k = cond_text(&key);
+            for apv in set.attrpath_values() {
+                let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
+                    continue;
+                };
+                let names: Vec<ast::Attr> = ap.attrs().collect();
+                let [ast::Attr::Ident(n)] = names.as_slice() else {
+                    continue;
+                };
+                let n = ident_text(n).unwrap_or_default();
+                let mut v = self
+                    .eval(&v, scope, depth + 1)
+                    .under(&format!("{k} == \"{n}\""));
+                v.range = x.syntax().text_range();
+                out.push(v);
+            }
+            return;
+        }
         // A name bound to such an `if` (`admins = if darwin then "@admin" else "@wheel";`,
-        // then `[ "root" admins ]`): its two values, at the use.
+        // then `[ "root" admins ]`) or such a choice: its values, at the use.
         if let ast::Expr::Ident(i) = unparen(x) {
             let name = ident_text(&i).unwrap_or_default();
             if let Found::Expr(e, idx) = lookup(scope, &name) {
-                if depth < MAX_DEPTH && matches!(unparen(&e), ast::Expr::IfElse(_)) {
+                if depth < MAX_DEPTH
+                    && (matches!(unparen(&e), ast::Expr::IfElse(_)) || keyed_choice(&e).is_some())
+                {
                     let at = out.len();
                     self.list_item(&e, &scope[..=idx], depth + 1, out);
                     for v in &mut out[at..] {

@@ -130,6 +130,42 @@ mod tests {
         );
     }
 
+    /// A list element chosen from a set written in place by a key not known here (the module's
+    /// class): one finding, under the keys whose values are unsafe.
+    #[test]
+    fn an_element_chosen_by_a_key() {
+        for src in [
+            "{ class, lib, ... }: let sudoers = lib.getAttr class { nixos = \"@wheel\"; darwin = \"@admin\"; }; in {\n  nix.settings.trusted-users = [ \"root\" sudoers ];\n}",
+            "{ class, ... }: {\n  nix.settings.trusted-users = [ ({ nixos = \"@wheel\"; darwin = \"@admin\"; }.${class}) ];\n}",
+        ] {
+            let got = crate::rules::testing::findings(src, ID);
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!(got[0].line, 2, "{got:?}");
+            assert_eq!(
+                got[0].condition.as_deref(),
+                Some("class is one of \"nixos\", \"darwin\""),
+                "{got:?}"
+            );
+        }
+        // Only the unsafe key's value.
+        let got = crate::rules::testing::findings(
+            "{ class, lib, ... }: let u = lib.getAttr class { nixos = \"@wheel\"; darwin = \"root\"; }; in {\n  nix.settings.trusted-users = [ u ];\n}",
+            ID,
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            got[0].condition.as_deref(),
+            Some("class == \"nixos\""),
+            "{got:?}"
+        );
+        // A key known here: that value only, unconditional.
+        let got = crate::rules::testing::findings(
+            "{ lib, ... }: let u = lib.getAttr \"darwin\" { nixos = \"@wheel\"; darwin = \"root\"; }; in {\n  nix.settings.trusted-users = [ u ];\n}",
+            ID,
+        );
+        assert!(got.is_empty(), "{got:?}");
+    }
+
     /// A list element named by a `let` bound to an `if` of two values: both, at the use.
     #[test]
     fn an_element_bound_to_an_if() {
