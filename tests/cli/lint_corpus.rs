@@ -83,6 +83,9 @@ const HELD_OUT_26: &str = "lint-corpus-26";
 /// The twenty-seventh, labelled while the twenty-sixth's misses were being fixed and measured
 /// last.
 const HELD_OUT_27: &str = "lint-corpus-27";
+/// The twenty-eighth, labelled while the twenty-seventh's misses were being fixed and measured
+/// last.
+const HELD_OUT_28: &str = "lint-corpus-28";
 
 fn fixture(corpus: &str, name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -92,7 +95,7 @@ fn fixture(corpus: &str, name: &str) -> PathBuf {
 }
 
 /// Where `scripts/fetch-lint-corpus` checked the corpus out: `target/<corpus>`, or
-/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_27` for the held-out ones.
+/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_28` for the held-out ones.
 fn corpus_dir(corpus: &str) -> PathBuf {
     let var = match corpus {
         FIRST => "NIXSEC_LINT_CORPUS",
@@ -121,7 +124,8 @@ fn corpus_dir(corpus: &str) -> PathBuf {
         HELD_OUT_24 => "NIXSEC_LINT_CORPUS_24",
         HELD_OUT_25 => "NIXSEC_LINT_CORPUS_25",
         HELD_OUT_26 => "NIXSEC_LINT_CORPUS_26",
-        _ => "NIXSEC_LINT_CORPUS_27",
+        HELD_OUT_27 => "NIXSEC_LINT_CORPUS_27",
+        _ => "NIXSEC_LINT_CORPUS_28",
     };
     std::env::var_os(var).map_or_else(
         || {
@@ -479,6 +483,11 @@ fn recall_and_false_alarms_on_the_twenty_seventh_corpus() {
     measure(HELD_OUT_27);
 }
 
+#[test]
+fn recall_and_false_alarms_on_the_twenty_eighth_corpus() {
+    measure(HELD_OUT_28);
+}
+
 fn measure(corpus: &str) {
     let dir = corpus_dir(corpus);
     let repos = repos(corpus);
@@ -737,6 +746,7 @@ fn the_labels_parse() {
         HELD_OUT_25,
         HELD_OUT_26,
         HELD_OUT_27,
+        HELD_OUT_28,
     ] {
         let labels = labels(corpus);
         let names: BTreeSet<String> = repos(corpus).into_iter().map(|r| r.name).collect();
