@@ -96,29 +96,22 @@ impl LintRule for SshPasswordLogin {
         };
         out.push(Hit::new(a.value.range, format!("sshd accepts passwords (`{key}`)")).fix(fixed));
     }
+    /// The defaults judged are NixOS's (the rule's letter). nix-darwin's `services.openssh`
+    /// only turns macOS's Remote Login on: its `sshd_config` is macOS's, outside the
+    /// configuration (the system's own file and MDM profiles set it), so a Mac's sshd gets no
+    /// default-based finding here.
     fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
+        if cfg.cfg.kind == ModuleKind::Darwin {
+            return;
+        }
         let Some(on) = sshd::ENABLE.iter().find_map(|p| cfg.enabled(p)) else {
             return;
         };
-        let darwin = cfg.cfg.kind == ModuleKind::Darwin;
-        let extra_sets = |keys: &[&str]| {
-            darwin
-                && sshd::darwin_extra_sets(
-                    cfg.assignments()
-                        .map(|(fi, a)| (a, cfg.files[fi].src.as_str())),
-                    keys,
-                )
-        };
         let mut unset = Vec::new();
-        if !cfg.is_set(PASSWORD) && !extra_sets(&["passwordauthentication"]) {
+        if !cfg.is_set(PASSWORD) {
             unset.push("PasswordAuthentication");
         }
-        if !cfg.is_set(KBD)
-            && !extra_sets(&[
-                "kbdinteractiveauthentication",
-                "challengeresponseauthentication",
-            ])
-        {
+        if !cfg.is_set(KBD) {
             unset.push("KbdInteractiveAuthentication");
         }
         // Turned on only by a known module set (srvos' server): nothing the repository wrote.
@@ -133,22 +126,14 @@ impl LintRule for SshPasswordLogin {
         }
         // One finding per key left at its default: each is its own fix.
         for key in unset {
-            let (message, option, fix) = if darwin {
-                (
-                    format!("nix-darwin turns on macOS's sshd and `{key}` is never set in `services.openssh.extraConfig`: macOS's default (`yes`) accepts passwords"),
-                    "services.openssh.extraConfig".to_string(),
-                    format!("services.openssh.extraConfig = \"{key} no\";"),
-                )
-            } else {
-                let option = format!("services.openssh.settings.{key}");
-                (
-                    format!("sshd is enabled and `{key}` is never set: the NixOS default (`true`) accepts passwords"),
-                    option.clone(),
-                    format!("{option} = false;"),
-                )
-            };
-            let mut hit = ConfigHit::default_at(cfg, &on, message, &option);
-            hit.fix = Some(fix);
+            let option = format!("services.openssh.settings.{key}");
+            let mut hit = ConfigHit::default_at(
+                cfg,
+                &on,
+                format!("sshd is enabled and `{key}` is never set: the NixOS default (`true`) accepts passwords"),
+                &option,
+            );
+            hit.fix = Some(format!("{option} = false;"));
             hit.subject = Some(key.to_string());
             out.push(hit);
         }
