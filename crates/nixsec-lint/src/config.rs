@@ -1300,6 +1300,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             }
         }
     }
+    per_host_imports(files, &res, roots, &mut out, &mut in_systems);
     snowfall_systems(files, &res, roots, &mut out, &mut in_systems);
     // Hosts the repository declares (flake outputs, a hive, a network): a host-like file none
     // of them reaches is then a left-over (a machine taken out of the hive, an old host), checked
@@ -1466,6 +1467,97 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     add_declaring_modules(files, &res, &mut out);
     mark_clan_machines(files, &res, &mut out);
     out
+}
+
+/// A host made of a shared module that imports a path built per host (`mkHost { hostname =
+/// "chummie"; }` over `hosts/default.nix`, which imports `./${hostname}` and
+/// `./users/${username}`): one configuration per file or directory that matches a template
+/// whose matches look like hosts (`system.stateVersion`, `networking.hostName`, a hardware
+/// configuration, `hosts/<name>/default.nix`); another template with one match only is that
+/// match in each.
+fn per_host_imports(
+    files: &[Indexed],
+    res: &Resolver<'_>,
+    roots: &[PathBuf],
+    out: &mut Vec<Configuration>,
+    in_systems: &mut HashSet<usize>,
+) {
+    let mut expanded: Vec<Configuration> = Vec::new();
+    let mut i = 0;
+    while i < out.len() {
+        let c = &out[i];
+        // (template as written, matches: the value and the file).
+        let mut templates: Vec<(String, Vec<(String, usize)>)> = Vec::new();
+        for &(fi, m) in &c.modules {
+            let Some(module) = files[fi].index.modules.get(m) else {
+                continue;
+            };
+            for r in &module.imports {
+                let ModuleRef::Template(t, _) = r else {
+                    continue;
+                };
+                if t.starts_with(SELF_TEMPLATE) || t.matches("${…}").count() != 1 {
+                    continue;
+                }
+                let Some(dir) = files[fi].path.parent() else {
+                    continue;
+                };
+                let matches: Vec<(String, usize)> = expand_template(dir, t, roots)
+                    .into_iter()
+                    .filter_map(|(v, p)| Some((v, res.file_of(&p)?)))
+                    .filter(|(_, j)| c.modules.iter().all(|(f, _)| f != j))
+                    .collect();
+                if !matches.is_empty() && templates.iter().all(|x| x.0 != *t) {
+                    templates.push((t.clone(), matches));
+                }
+            }
+        }
+        // Most matches look like hosts (a `hosts/common/default.nix` beside them is none).
+        let host_count = |ms: &[(String, usize)]| {
+            ms.iter()
+                .filter(|(_, j)| looks_like_host(&files[*j]))
+                .count()
+        };
+        let hosts = templates.iter().position(|(_, ms)| {
+            let n = host_count(ms);
+            n >= 2 && 2 * n >= ms.len()
+        });
+        let Some(h) = hosts else {
+            i += 1;
+            continue;
+        };
+        let (ht, mut hms) = templates[h].clone();
+        hms.retain(|(_, j)| looks_like_host(&files[*j]));
+        let single: Vec<(String, usize)> = templates
+            .iter()
+            .enumerate()
+            .filter(|(k, (_, ms))| *k != h && ms.len() == 1)
+            .map(|(_, (t, ms))| (t.clone(), ms[0].1))
+            .collect();
+        let base = out.remove(i);
+        for (value, j) in hms {
+            let mut c = base.clone();
+            c.entry = format!("{}[{value}]", base.entry);
+            let followed = |t: &str| t == ht || single.iter().any(|(s, _)| s == t);
+            c.not_followed.retain(|n| {
+                !(n.contains("a path built per host")
+                    && n.split_once(" (from").is_some_and(|(t, _)| followed(t)))
+            });
+            c.unknown.retain(|u| !followed(u));
+            let mut queue: Vec<(usize, ModuleRef)> = single
+                .iter()
+                .map(|(_, sj)| (*sj, ModuleRef::Inline(0)))
+                .collect();
+            queue.push((j, ModuleRef::Inline(0)));
+            queue.reverse();
+            res.follow(&mut c, queue);
+            for (mf, _) in &c.modules {
+                in_systems.insert(*mf);
+            }
+            expanded.push(c);
+        }
+    }
+    out.extend(expanded);
 }
 
 /// A tree reference with a part known per host (`nixfiles.hosts.${host}.configuration`, the
@@ -2672,6 +2764,81 @@ mod tests {
                 "{select}"
             );
         }
+    }
+
+    #[test]
+    fn a_shared_module_importing_a_path_built_per_host() {
+        // `mkHost { hostname = "a"; }` builds every host from `hosts/default.nix`, which
+        // imports `./${hostname}` and `./users/${username}`: one host per directory that looks
+        // like a host, each with the shared module and the one user directory.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = inputs: let libx = import ./lib { inherit inputs; }; in {\n    nixosConfigurations.a = libx.mkHost { hostname = \"a\"; };\n    nixosConfigurations.b = libx.mkHost { hostname = \"b\"; };\n  };\n}\n",
+        );
+        write(
+            root,
+            "lib/default.nix",
+            "{ inputs }: {\n  mkHost = { hostname, username ? \"alice\", type ? \"default\" }:\n    inputs.nixpkgs.lib.nixosSystem {\n      specialArgs = { inherit hostname username; };\n      modules = [ ../hosts/${type}.nix ];\n    };\n}\n",
+        );
+        write(
+            root,
+            "hosts/default.nix",
+            "{ hostname, username, ... }: {\n  imports = [ ./common ./${hostname} ./users/${username} ];\n  networking.hostName = hostname;\n}\n",
+        );
+        write(
+            root,
+            "hosts/common/default.nix",
+            "{ services.openssh.settings.PermitRootLogin = \"no\"; }\n",
+        );
+        write(
+            root,
+            "hosts/a/default.nix",
+            "{\n  services.openssh.enable = true;\n  system.stateVersion = \"25.05\";\n}\n",
+        );
+        write(
+            root,
+            "hosts/b/default.nix",
+            "{\n  system.stateVersion = \"25.05\";\n}\n",
+        );
+        write(
+            root,
+            "hosts/users/alice/default.nix",
+            "{ users.users.alice.isNormalUser = true; }\n",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let prefix = format!("{}/", root.display());
+        let hosts: Vec<(String, Vec<String>)> = hosts_and_modules(&out, &prefix)
+            .into_iter()
+            .map(|(e, _, m)| (e, m))
+            .collect();
+        for h in ["a", "b"] {
+            let (_, mods) = hosts
+                .iter()
+                .find(|(e, _)| e.ends_with(&format!("[{h}]")))
+                .unwrap_or_else(|| panic!("no host {h}: {hosts:?}"));
+            for m in [
+                "hosts/common/default.nix".to_string(),
+                format!("hosts/{h}/default.nix"),
+                "hosts/users/alice/default.nix".to_string(),
+            ] {
+                assert!(mods.contains(&m), "{h}: {m} in {mods:?}");
+            }
+        }
+        // Host a: two password defaults; root login is set by the shared module.
+        let d: Vec<(String, String, u32)> = defaults(root)
+            .into_iter()
+            .map(|(r, f, l, _, _)| (r, f, l))
+            .collect();
+        assert_eq!(
+            d,
+            [
+                ("NIX-079".to_string(), "hosts/a/default.nix".to_string(), 2),
+                ("NIX-079".to_string(), "hosts/a/default.nix".to_string(), 2)
+            ]
+        );
     }
 
     #[test]
