@@ -467,7 +467,9 @@ pub(crate) fn at(full: &[u8], a: usize, b: usize, config: bool) -> Option<(usize
     let key = std::str::from_utf8(&line[ks..ke]).ok()?.to_string();
     // A name after a `/` is a part of a path or of an image reference
     // (`gitlab/gitlab-ce:18.6.2-ce.0`, `/run/secrets/db_password`), not a key.
+    // After `!` or `+`, an item of an OpenSSL cipher list (`...:!PSK:!aECDH:...`), not a key.
     if (ks > 0 && line[ks - 1] == b'/')
+        || (ks > 0 && matches!(line[ks - 1], b'!' | b'+') && line.get(ke) == Some(&b':'))
         || in_template_action(&line[..ks])
         || shell_variable(&key)
         || command_substitution(&line[..ks])

@@ -1370,6 +1370,12 @@ mod tests {
         assert!(kinds("lib/python3/site.py", "password = getpass()\n").is_empty());
         assert!(kinds("etc/app.conf", "token=abcabcabcabc\n").is_empty());
         assert!(is_placeholder("generate"));
+        // OpenSSL cipher lists name `PSK` among the suites they leave out.
+        assert!(kinds(
+            "etc/nginx.conf",
+            "ssl_ciphers 'ECDHE-RSA-AES128-SHA:AES:CAMELLIA:!aNULL:!eNULL:!EXPORT:!PSK:!aECDH:!EDH-DSS-DES-CBC3-SHA:!KRB5-DES-CBC3-SHA';\n"
+        )
+        .is_empty());
         // Key bindings (rofi-pass's `type_pass="Alt+1"`).
         assert!(kinds("etc/app.conf", "type_pass=\"Alt+1\"\n").is_empty());
         assert!(kinds("etc/app.conf", "password=ctrl+shift+p\n").is_empty());
