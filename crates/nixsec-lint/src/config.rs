@@ -840,11 +840,14 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// The names of this flake's modules (nix-darwin's when `darwin`) in the repository of
-    /// `from` that look like a host's own module: one of them sets `system.stateVersion` or
-    /// `networking.hostName`, or imports a hardware configuration. Sorted.
-    fn host_module_names(&self, from: usize, darwin: bool) -> Vec<String> {
+    /// The hosts of this flake's modules (nix-darwin's when `darwin`) in the repository of
+    /// `from` whose names match `pattern` (`hosts-${…}`: the part in place of `${…}`); for a
+    /// bare `${…}`, the modules that look like a host's own: one of them sets
+    /// `system.stateVersion` or `networking.hostName`, or imports a hardware configuration.
+    /// Sorted.
+    fn host_module_names(&self, from: usize, darwin: bool, pattern: &str) -> Vec<String> {
         let repo = self.repo_id(from);
+        let (pre, post) = pattern.split_once(PER_HOST).unwrap_or(("", ""));
         let mut names: Vec<String> = Vec::new();
         for (name, list) in &self.exports {
             let bare = match (name.strip_prefix("darwin:"), darwin) {
@@ -853,6 +856,19 @@ impl<'a> Resolver<'a> {
                 _ => continue,
             };
             if bare.is_empty() || bare.starts_with('*') || bare.contains(PER_HOST) {
+                continue;
+            }
+            // `hosts-${…}`: the names written so, what is between the written parts.
+            let Some(value) = bare
+                .strip_prefix(pre)
+                .and_then(|b| b.strip_suffix(post))
+                .filter(|v| !v.is_empty())
+            else {
+                continue;
+            };
+            let same_repo = list.iter().any(|(fi, _)| self.repo_id(*fi) == repo);
+            if same_repo && !(pre.is_empty() && post.is_empty()) {
+                names.push(value.to_string());
                 continue;
             }
             let host = list.iter().any(|(fi, r)| {
@@ -868,10 +884,11 @@ impl<'a> Resolver<'a> {
                     }
             });
             if host {
-                names.push(bare.to_string());
+                names.push(value.to_string());
             }
         }
         names.sort_unstable();
+        names.dedup();
         names
     }
 
@@ -1196,10 +1213,15 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                 .collect();
             // `inputs.self.modules.nixos.${name}`: one host per flake module that looks like
             // a host.
-            let flake_template = modules.iter().find_map(|m| match m {
-                ModuleRef::Flake(n, _) if n.contains(PER_HOST) => Some(n.as_str()),
-                _ => None,
-            });
+            // The one with the most written around the unknown part (`hosts-${…}` before the
+            // class module's `${…}`): its matches are the hosts; the others stay unknown.
+            let flake_template = modules
+                .iter()
+                .filter_map(|m| match m {
+                    ModuleRef::Flake(n, _) if n.contains(PER_HOST) => Some(n.as_str()),
+                    _ => None,
+                })
+                .max_by_key(|n| n.len());
             if s.helper && templates.is_empty() && flake_template.is_none() {
                 continue;
             }
@@ -1256,12 +1278,14 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             }
             if let (None, Some(t)) = (templates.first(), flake_template) {
                 let darwin = t.starts_with("darwin:");
-                for name in res.host_module_names(fi, darwin) {
+                let pattern = t.strip_prefix("darwin:").unwrap_or(t);
+                for name in res.host_module_names(fi, darwin, pattern) {
+                    let full = pattern.replace(PER_HOST, &name);
                     let mods: Vec<ModuleRef> = modules
                         .iter()
                         .map(|m| match m {
-                            ModuleRef::Flake(n, r) if n.contains(PER_HOST) => {
-                                ModuleRef::Flake(n.replace(PER_HOST, &name), *r)
+                            ModuleRef::Flake(n, r) if n == t => {
+                                ModuleRef::Flake(n.replace(pattern, &full), *r)
                             }
                             other => other.clone(),
                         })
@@ -2764,6 +2788,42 @@ mod tests {
                 "{select}"
             );
         }
+    }
+
+    #[test]
+    fn a_helper_given_a_pattern_of_flake_module_names() {
+        // `self.modules.nixos."hosts-${name}"` beside the class module `${cls}`: the hosts are
+        // the modules named `hosts-…` (whatever they set); the class module stays unknown.
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "modules/lib.nix",
+            "{ inputs, self, ... }: let\n  mkNixos = system: cls: name: inputs.nixpkgs.lib.nixosSystem {\n    modules = [\n      self.modules.nixos.${cls}\n      self.modules.nixos.\"hosts-${name}\"\n    ];\n  };\nin {\n  flake.lib = { inherit mkNixos; };\n}\n",
+        );
+        write(
+            root,
+            "modules/hosts/a.nix",
+            "{\n  flake.modules.nixos.hosts-a = {\n    services.openssh.enable = true;\n  };\n}\n",
+        );
+        write(
+            root,
+            "modules/hosts/b.nix",
+            "{\n  flake.modules.nixos.hosts-b = {\n    networking.hostId = \"0b0a39da\";\n  };\n}\n",
+        );
+        write(
+            root,
+            "modules/class.nix",
+            "{\n  flake.modules.nixos.nixos = {\n    services.openssh.settings.PasswordAuthentication = false;\n  };\n}\n",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let prefix = format!("{}/", root.display());
+        let hosts = hosts_and_modules(&out, &prefix);
+        let names: Vec<&str> = hosts.iter().map(|h| h.0.as_str()).collect();
+        assert_eq!(names, ["mkNixos[a]", "mkNixos[b]"], "{hosts:?}");
+        let a = &hosts[0].2;
+        assert!(a.contains(&"modules/hosts/a.nix".to_string()), "{a:?}");
+        assert!(!a.contains(&"modules/class.nix".to_string()), "{a:?}");
     }
 
     #[test]

@@ -3845,8 +3845,9 @@ fn flake_module_as(e: &ast::Expr, base: Option<&str>) -> Option<String> {
 
 /// `inputs.self.modules.nixos.${name}` in a helper (`mkNixos = system: name: nixosSystem {
 /// modules = [ inputs.self.modules.nixos.${name} ]; }`): this flake's module of a name known
-/// per host, `${…}` (`darwin:${…}`); each host the helper builds is one of the flake's modules
-/// that looks like a host.
+/// per host, `${…}` (`darwin:${…}`; `hosts-${…}` for `."hosts-${name}"`); each host the
+/// helper builds is one of the flake's modules whose name matches (and, for a bare `${…}`,
+/// that looks like a host).
 fn templated_flake_module(e: &ast::Expr) -> Option<String> {
     let ast::Expr::Select(s) = unparen(e) else {
         return None;
@@ -3866,19 +3867,29 @@ fn templated_flake_module(e: &ast::Expr) -> Option<String> {
             _ => return None,
         });
     }
-    match last {
-        ast::Attr::Dynamic(_) => {}
+    // The name as a pattern: `${…}`, or `hosts-${…}` for `"hosts-${name}"`.
+    let name = match last {
+        ast::Attr::Dynamic(_) => PER_HOST.to_string(),
         ast::Attr::Str(st) => {
-            let known = crate::value::str_parts(st)?
-                .iter()
-                .all(|p| matches!(p, ast::InterpolPart::Literal(_)));
-            if known {
+            let mut name = String::new();
+            let mut holes = 0;
+            for p in crate::value::str_parts(st)? {
+                match p {
+                    ast::InterpolPart::Literal(l) => name.push_str(&l),
+                    ast::InterpolPart::Interpolation(_) => {
+                        holes += 1;
+                        name.push_str(PER_HOST);
+                    }
+                }
+            }
+            if holes != 1 {
                 return None;
             }
+            name
         }
         ast::Attr::Ident(_) => return None,
-    }
-    parts.push(PER_HOST.to_string());
+    };
+    parts.push(name);
     let p: Vec<&str> = parts.iter().map(String::as_str).collect();
     flake_module_of_path(&p)
 }
