@@ -3101,20 +3101,34 @@ mod tests {
 
     #[test]
     fn lanzaboote_under_a_condition_leaves_systemd_boot_elsewhere() {
-        // Secure Boot behind an option: where it is off, the systemd-boot turned on beside it
-        // boots the machine with its own default editor.
-        let d0 = tempfile::tempdir().expect("tempdir");
-        let root = d0.path();
-        write(
-            root,
-            "configuration.nix",
-            "{ lib, config, ... }:\nlib.mkMerge [\n  { boot.loader.systemd-boot.enable = true; }\n  (lib.mkIf config.sys.secureBoot {\n    boot.loader.systemd-boot.enable = lib.mkForce false;\n    boot.lanzaboote.enable = true;\n  })\n]\n",
-        );
-        let got: Vec<(u32, bool)> = defaults(root)
-            .into_iter()
-            .map(|(_, _, line, _, cond)| (line, cond))
-            .collect();
-        assert_eq!(got, [(3, false), (6, true)], "{got:?}");
+        // Secure Boot behind an option, systemd-boot behind another: where the first is off,
+        // the systemd-boot turned on beside it boots the machine with its own default editor.
+        // A systemd-boot turned on for good is the host's choice before the option's, which
+        // nixsec cannot tell apart from one the option overrides (the host may turn Secure
+        // Boot on): only the lanzaboote finding.
+        for (systemd_boot, want) in [
+            (
+                "(lib.mkIf config.sys.boot.enable { boot.loader.systemd-boot.enable = true; })",
+                vec![(3, true), (6, true)],
+            ),
+            (
+                "{ boot.loader.systemd-boot.enable = true; }",
+                vec![(6, true)],
+            ),
+        ] {
+            let d0 = tempfile::tempdir().expect("tempdir");
+            let root = d0.path();
+            write(
+                root,
+                "configuration.nix",
+                &format!("{{ lib, config, ... }}:\nlib.mkMerge [\n  {systemd_boot}\n  (lib.mkIf config.sys.secureBoot {{\n    boot.loader.systemd-boot.enable = lib.mkForce false;\n    boot.lanzaboote.enable = true;\n  }})\n]\n"),
+            );
+            let got: Vec<(u32, bool)> = defaults(root)
+                .into_iter()
+                .map(|(_, _, line, _, cond)| (line, cond))
+                .collect();
+            assert_eq!(got, want, "{systemd_boot}");
+        }
     }
 
     #[test]

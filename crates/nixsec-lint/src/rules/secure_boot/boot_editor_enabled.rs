@@ -49,7 +49,9 @@ impl LintRule for BootEditorEnabled {
         // own `loader.conf`, whose `editor` defaults to `boot.loader.systemd-boot.editor`
         // (lanzaboote's module at 0277d34c): on unless one of them is set.
         // Lanzaboote under a condition (`mkIf cfg.secureBoot`): where the condition does not
-        // hold, the systemd-boot turned on beside it is the boot loader, judged below.
+        // hold, a systemd-boot turned on under another condition is the boot loader, judged
+        // below. One turned on for good may be what the condition overrides (the host turns
+        // Secure Boot on; nixsec does not evaluate it): not judged.
         let mut lanza_when: Option<String> = None;
         if let Some(on) = cfg.enabled(&["boot", "lanzaboote", "enable"]) {
             if !cfg.is_set(&[&["boot", "lanzaboote", "settings", "editor"]]) {
@@ -70,7 +72,9 @@ impl LintRule for BootEditorEnabled {
         let Some(on) = cfg
             .enabled(&["boot", "loader", "systemd-boot", "enable"])
             .filter(|on| on.by.is_none())
-            .filter(|on| lanza_when.is_none() || on.condition != lanza_when)
+            .filter(|on| {
+                lanza_when.is_none() || (on.condition.is_some() && on.condition != lanza_when)
+            })
         else {
             return;
         };
