@@ -89,6 +89,8 @@ const HELD_OUT_28: &str = "lint-corpus-28";
 /// The twenty-ninth, labelled while the twenty-eighth's misses were being fixed and measured
 /// last.
 const HELD_OUT_29: &str = "lint-corpus-29";
+/// The thirtieth, labelled after the twenty-ninth's misses were fixed and measured last.
+const HELD_OUT_30: &str = "lint-corpus-30";
 
 fn fixture(corpus: &str, name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -98,7 +100,7 @@ fn fixture(corpus: &str, name: &str) -> PathBuf {
 }
 
 /// Where `scripts/fetch-lint-corpus` checked the corpus out: `target/<corpus>`, or
-/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_29` for the held-out ones.
+/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_30` for the held-out ones.
 fn corpus_dir(corpus: &str) -> PathBuf {
     let var = match corpus {
         FIRST => "NIXSEC_LINT_CORPUS",
@@ -129,7 +131,8 @@ fn corpus_dir(corpus: &str) -> PathBuf {
         HELD_OUT_26 => "NIXSEC_LINT_CORPUS_26",
         HELD_OUT_27 => "NIXSEC_LINT_CORPUS_27",
         HELD_OUT_28 => "NIXSEC_LINT_CORPUS_28",
-        _ => "NIXSEC_LINT_CORPUS_29",
+        HELD_OUT_29 => "NIXSEC_LINT_CORPUS_29",
+        _ => "NIXSEC_LINT_CORPUS_30",
     };
     std::env::var_os(var).map_or_else(
         || {
@@ -497,6 +500,11 @@ fn recall_and_false_alarms_on_the_twenty_ninth_corpus() {
     measure(HELD_OUT_29);
 }
 
+#[test]
+fn recall_and_false_alarms_on_the_thirtieth_corpus() {
+    measure(HELD_OUT_30);
+}
+
 fn measure(corpus: &str) {
     let dir = corpus_dir(corpus);
     let repos = repos(corpus);
@@ -757,6 +765,7 @@ fn the_labels_parse() {
         HELD_OUT_27,
         HELD_OUT_28,
         HELD_OUT_29,
+        HELD_OUT_30,
     ] {
         let labels = labels(corpus);
         let names: BTreeSet<String> = repos(corpus).into_iter().map(|r| r.name).collect();
