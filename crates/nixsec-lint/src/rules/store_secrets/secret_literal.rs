@@ -703,7 +703,18 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
         let Some((user, pass)) = userinfo.split_once(':') else {
             continue;
         };
-        if written_password(pass) {
+        // The format's own example (`postgresql://user:pass@host:port/db` in a comment) and a
+        // regular expression over URLs (`sed 's|.*://[^:]*:\([^@]*\)@.*|\1|p'`): no password.
+        let comment = ["#", "//", "--", ";"]
+            .iter()
+            .any(|c| l.trim_start().starts_with(c));
+        let example = comment
+            && ["pass", "passwd", "password", "pwd", "secret"]
+                .contains(&pass.to_ascii_lowercase().as_str());
+        let pattern = [user, pass]
+            .iter()
+            .any(|p| p.contains("[^") || p.contains("\\(") || p.contains(".*"));
+        if !example && !pattern && written_password(pass) {
             out.push((
                 "URL with a password".to_string(),
                 format!("{user}:{}@…", redact(pass, 0)),
@@ -1529,6 +1540,16 @@ let tok = "{GH}"; in
     }
 
     #[test]
+    fn a_url_password_written_as_a_value() {
+        // `user:pass` in a value is the password the service gets (a comment's is the format).
+        let f = findings(
+            r#"{ virtualisation.oci-containers.containers.a.environment.DATABASE_URL = "postgres://user:pass@postgres:5432/outline"; }"#,
+            ID,
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+    }
+
+    #[test]
     fn false_alarms() {
         for src in [
             r#"{ services.foo.passwordFile = "/run/secrets/foo"; }"#,
@@ -1540,6 +1561,9 @@ let tok = "{GH}"; in
             r#"{ services.home-assistant.config.http.api_password = "!secret http_password"; }"#,
             r#"{ services.foo.extraConfig = "password_file = /run/secrets/foo\n"; }"#,
             r#"{ services.foo.script = "export TOKEN=$(cat /run/secrets/token)"; }"#,
+            // A URL format's own example in a comment (a value `user:pass` is a password), and
+            // a regular expression over URLs.
+            "{ systemd.services.db.script = ''\n  # format: postgresql://user:pass@host:port/db\n  P=\"$(echo \"$X\" | sed -n 's|.*://[^:]*:\\([^@]*\\)@.*|\\1|p')\"\n''; }",
             // Public keys are not secrets.
             r#"{ users.users.a.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a@b" ]; }"#,
             r#"{ nix.settings.trusted-public-keys = [ "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=" ]; }"#,
