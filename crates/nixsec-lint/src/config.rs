@@ -866,22 +866,20 @@ impl<'a> Resolver<'a> {
             else {
                 continue;
             };
-            let same_repo = list.iter().any(|(fi, _)| self.repo_id(*fi) == repo);
-            if same_repo && !(pre.is_empty() && post.is_empty()) {
-                names.push(value.to_string());
-                continue;
-            }
+            // A bare `${…}` matches every name: only the modules that look like a host.
+            let patterned = !(pre.is_empty() && post.is_empty());
             let host = list.iter().any(|(fi, r)| {
                 self.repo_id(*fi) == repo
-                    && match r {
-                        ModuleRef::Inline(0) => looks_like_host(&self.files[*fi]),
-                        ModuleRef::Inline(k) => self.files[*fi].host_modules.contains(k),
-                        ModuleRef::Path(p, _) => self
-                            .resolve_from(&self.files[*fi].path, p)
-                            .and_then(|t| self.file_of(&t))
-                            .is_some_and(|j| looks_like_host(&self.files[j])),
-                        _ => false,
-                    }
+                    && (patterned
+                        || match r {
+                            ModuleRef::Inline(0) => looks_like_host(&self.files[*fi]),
+                            ModuleRef::Inline(k) => self.files[*fi].host_modules.contains(k),
+                            ModuleRef::Path(p, _) => self
+                                .resolve_from(&self.files[*fi].path, p)
+                                .and_then(|t| self.file_of(&t))
+                                .is_some_and(|j| looks_like_host(&self.files[j])),
+                            _ => false,
+                        })
             });
             if host {
                 names.push(value.to_string());
@@ -1211,10 +1209,9 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                     _ => None,
                 })
                 .collect();
-            // `inputs.self.modules.nixos.${name}`: one host per flake module that looks like
-            // a host.
-            // The one with the most written around the unknown part (`hosts-${…}` before the
-            // class module's `${…}`): its matches are the hosts; the others stay unknown.
+            // `inputs.self.modules.nixos.${name}`: one host per flake module that looks like a
+            // host; of several, the one with the most written around the unknown part
+            // (`hosts-${…}` before the class module's `${…}`), the others left unknown.
             let flake_template = modules
                 .iter()
                 .filter_map(|m| match m {
@@ -1280,12 +1277,11 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                 let darwin = t.starts_with("darwin:");
                 let pattern = t.strip_prefix("darwin:").unwrap_or(t);
                 for name in res.host_module_names(fi, darwin, pattern) {
-                    let full = pattern.replace(PER_HOST, &name);
                     let mods: Vec<ModuleRef> = modules
                         .iter()
                         .map(|m| match m {
                             ModuleRef::Flake(n, r) if n == t => {
-                                ModuleRef::Flake(n.replace(pattern, &full), *r)
+                                ModuleRef::Flake(t.replace(PER_HOST, &name), *r)
                             }
                             other => other.clone(),
                         })
@@ -1520,7 +1516,10 @@ fn per_host_imports(
                 let ModuleRef::Template(t, _) = r else {
                     continue;
                 };
-                if t.starts_with(SELF_TEMPLATE) || t.matches("${…}").count() != 1 {
+                if t.starts_with(SELF_TEMPLATE)
+                    || t.matches(PER_HOST).count() != 1
+                    || templates.iter().any(|x| x.0 == *t)
+                {
                     continue;
                 }
                 let Some(dir) = files[fi].path.parent() else {
@@ -1531,7 +1530,7 @@ fn per_host_imports(
                     .filter_map(|(v, p)| Some((v, res.file_of(&p)?)))
                     .filter(|(_, j)| c.modules.iter().all(|(f, _)| f != j))
                     .collect();
-                if !matches.is_empty() && templates.iter().all(|x| x.0 != *t) {
+                if !matches.is_empty() {
                     templates.push((t.clone(), matches));
                 }
             }

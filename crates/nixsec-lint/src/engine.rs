@@ -1145,7 +1145,7 @@ fn both_branches(out: &mut Vec<LintFinding>) {
                 .push(i);
         }
     }
-    for group in chosen.into_values().filter(|g| g.len() >= 2) {
+    for ((.., k), group) in chosen.into_iter().filter(|(_, g)| g.len() >= 2) {
         let mut values = Vec::new();
         let mut keys = Vec::new();
         for &j in &group {
@@ -1156,14 +1156,7 @@ fn both_branches(out: &mut Vec<LintFinding>) {
                 values.push(format!("`{v}`"));
             }
         }
-        let first = group[0];
-        let k = out[first]
-            .condition
-            .as_deref()
-            .and_then(key_of)
-            .map(|(k, _)| k)
-            .unwrap_or_default();
-        let f = &mut out[first];
+        let f = &mut out[group[0]];
         f.condition = Some(format!("{k} is one of {}", keys.join(", ")));
         values.dedup();
         if values.len() == group.len() {

@@ -1679,11 +1679,21 @@ impl Walker {
         res
     }
 
+    /// `names = value;` of a module, the names written at `ap`: the value walked under them.
+    fn walk_binding(&mut self, names: &[String], ap: &ast::Attrpath, value: &ast::Expr) {
+        let mark = self.prefix.len();
+        self.prefix.extend(names.iter().cloned());
+        self.starts
+            .push((ap.syntax().text_range().start(), self.prefix.len()));
+        self.walk(value, ap.syntax().text_range());
+        self.starts.pop();
+        self.prefix.truncate(mark);
+    }
+
     /// The argument of a module wrapper split by class (`mkModule { shared.services.openssh
     /// = { ... }; nixos.services.openssh.settings = { ... }; darwin = { ... }; }`): the
     /// `shared`, `common` and `nixos` parts are this module's; the others are another class's.
     fn module_sections(&mut self, set: &ast::AttrSet) {
-        let prefix_mark = self.prefix.len();
         for apv in set.attrpath_values() {
             let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
                 continue;
@@ -1705,14 +1715,7 @@ impl Walker {
                 }
                 Some("imports") if rest.len() == 1 => self.imports(&value),
                 Some("options") => {}
-                Some(_) => {
-                    self.prefix.extend(rest.iter().cloned());
-                    self.starts
-                        .push((ap.syntax().text_range().start(), self.prefix.len()));
-                    self.walk(&value, ap.syntax().text_range());
-                    self.starts.pop();
-                    self.prefix.truncate(prefix_mark);
-                }
+                Some(_) => self.walk_binding(rest, &ap, &value),
             }
         }
     }
@@ -1727,7 +1730,6 @@ impl Walker {
                 .and_then(|p| p.attrs().next())
                 .is_some_and(|a| attr_is(&a, "config") || attr_is(&a, "options"))
         });
-        let prefix_mark = self.prefix.len();
         for apv in set.attrpath_values() {
             let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
                 continue;
@@ -1756,25 +1758,11 @@ impl Walker {
                                 }
                             }
                         }
-                        "config" => {
-                            self.prefix.extend(names[1..].iter().cloned());
-                            self.starts
-                                .push((ap.syntax().text_range().start(), self.prefix.len()));
-                            self.walk(&value, ap.syntax().text_range());
-                            self.starts.pop();
-                            self.prefix.truncate(prefix_mark);
-                        }
+                        "config" => self.walk_binding(&names[1..], &ap, &value),
                         "_file" | "key" | "disabledModules" | "_class" | "freeformType"
                         | "meta" | "require" => {}
                         _ if explicit => {}
-                        _ => {
-                            self.prefix.extend(names);
-                            self.starts
-                                .push((ap.syntax().text_range().start(), self.prefix.len()));
-                            self.walk(&value, ap.syntax().text_range());
-                            self.starts.pop();
-                            self.prefix.truncate(prefix_mark);
-                        }
+                        _ => self.walk_binding(&names, &ap, &value),
                     }
                 }
                 ast::Entry::Inherit(inh) if !explicit => self.inherit(&inh),
@@ -5515,11 +5503,9 @@ impl Walker {
         // One value of a set written in place, chosen by a key not known here
         // (`lib.getAttr class { nixos = "@wheel"; darwin = "@admin"; }`, `{ ... }.${class}`):
         // each value, under its key.
+        // A key known here picks its value alone.
         if let Some((key, set)) = keyed_choice(x) {
-            if !self.eval(&key, scope, depth + 1).v.is_unknown() {
-                out.push(self.eval(x, scope, depth));
-                return;
-            }
+            let known = self.eval(&key, scope, depth + 1);
             let k = cond_text(&key);
             for apv in set.attrpath_values() {
                 let (Some(ap), Some(v)) = (apv.attrpath(), apv.value()) else {
@@ -5530,9 +5516,12 @@ impl Walker {
                     continue;
                 };
                 let n = ident_text(n).unwrap_or_default();
-                let mut v = self
-                    .eval(&v, scope, depth + 1)
-                    .under(&format!("{k} == \"{n}\""));
+                let v = self.eval(&v, scope, depth + 1);
+                let mut v = match &known.v {
+                    Value::Str(s) if *s == n => v,
+                    Value::Str(_) => continue,
+                    _ => v.under(&format!("{k} == \"{n}\"")),
+                };
                 v.range = x.syntax().text_range();
                 out.push(v);
             }

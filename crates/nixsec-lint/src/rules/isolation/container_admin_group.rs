@@ -100,27 +100,15 @@ impl LintRule for ContainerAdminGroup {
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let risky = |g: &str| GROUPS.contains(&g) || (g == "podman" && podman_socket(cx));
-        if clan_role_groups(&a.path).is_some() {
+        // A clan `users` instance's groups: its user's, judged as `extraGroups` below.
+        let clan_user = if clan_role_groups(&a.path).is_some() {
             let Some(user) = clan_users_instance(a, cx) else {
                 return;
             };
-            if user == "root" {
-                return;
-            }
-            for (g, range, cond) in elements(&a.value) {
-                if risky(g) {
-                    out.push(
-                        Hit::new(
-                            range,
-                            format!("user `{user}` is in group `{g}` (root-equivalent), given by a clan `users` instance on each machine of its role"),
-                        )
-                        .subject(format!("{g}:{user}"))
-                        .when(cond),
-                    );
-                }
-            }
-            return;
-        }
+            Some(user)
+        } else {
+            None
+        };
         if clan_instance_part(&a.path) {
             return;
         }
@@ -188,10 +176,13 @@ impl LintRule for ContainerAdminGroup {
             }
             return;
         }
-        let user = if a.path[0] == "users" && a.path.len() == 4 {
-            a.path[2].clone()
-        } else {
-            a.path[..a.path.len() - 1].join(".")
+        let (user, given) = match clan_user {
+            Some(u) => (
+                u,
+                ", given by a clan `users` instance on each machine of its role",
+            ),
+            None if a.path[0] == "users" && a.path.len() == 4 => (a.path[2].clone(), ""),
+            None => (a.path[..a.path.len() - 1].join("."), ""),
         };
         if user == "root" {
             return;
@@ -202,7 +193,7 @@ impl LintRule for ContainerAdminGroup {
                 out.push(
                     Hit::new(
                         range,
-                        format!("user `{user}` is in group `{g}` (root-equivalent)"),
+                        format!("user `{user}` is in group `{g}` (root-equivalent){given}"),
                     )
                     .subject(format!("{g}:{user}"))
                     .when(cond)

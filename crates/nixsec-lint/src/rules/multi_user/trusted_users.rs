@@ -159,11 +159,14 @@ mod tests {
             "{got:?}"
         );
         // A key known here: that value only, unconditional.
-        let got = crate::rules::testing::findings(
-            "{ lib, ... }: let u = lib.getAttr \"darwin\" { nixos = \"@wheel\"; darwin = \"root\"; }; in {\n  nix.settings.trusted-users = [ u ];\n}",
-            ID,
-        );
-        assert!(got.is_empty(), "{got:?}");
+        for (key, want) in [("darwin", 0), ("nixos", 1)] {
+            let got = crate::rules::testing::findings(
+                &format!("{{ lib, ... }}: let u = lib.getAttr \"{key}\" {{ nixos = \"@wheel\"; darwin = \"root\"; }}; in {{\n  nix.settings.trusted-users = [ u ];\n}}"),
+                ID,
+            );
+            assert_eq!(got.len(), want, "{key}: {got:?}");
+            assert!(got.iter().all(|f| f.condition.is_none()), "{got:?}");
+        }
     }
 
     /// A list element named by a `let` bound to an `if` of two values: both, at the use.
