@@ -456,6 +456,52 @@ fn path_literals_of_encrypted_files_are_not_secrets_in_the_store() {
     assert_eq!(lines, [4, 5, 6, 7], "{v}");
 }
 
+/// A credential encrypted by `systemd-creds encrypt` (binary, or the base64 it prints) is
+/// encrypted on disk; a file name built at evaluation (`./creds/initrd-key-${host}`) stands for
+/// the files of its directory it can name: encrypted when every one is.
+#[test]
+fn systemd_credentials_and_per_host_names_are_encrypted_on_disk() {
+    use base64::Engine as _;
+    let d = tempfile::tempdir().expect("tempdir");
+    for dir in ["creds", "mixed"] {
+        std::fs::create_dir(d.path().join(dir)).expect("mkdir");
+    }
+    // CRED_AES256_GCM_BY_TPM2_HMAC, then the rest of a header and ciphertext.
+    let mut blob = vec![
+        0x0c, 0x7c, 0xc0, 0x7b, 0x11, 0x76, 0x45, 0x91, 0x9c, 0x4b, 0x0b, 0xea, 0x08, 0xbc, 0x20,
+        0xfe,
+    ];
+    blob.extend((0u8..200).map(|i| i.wrapping_mul(37)));
+    let text = base64::engine::general_purpose::STANDARD.encode(&blob);
+    std::fs::write(d.path().join("creds/initrd-key-alpha"), &text).expect("write");
+    std::fs::write(d.path().join("creds/initrd-key-beta"), &blob).expect("write");
+    std::fs::write(d.path().join("mixed/initrd-key-alpha"), &text).expect("write");
+    std::fs::write(
+        d.path().join("mixed/initrd-key-beta"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .expect("write");
+    // CRED_AES256_GCM_BY_NULL: no key, no confidentiality.
+    let mut null = vec![
+        0x05, 0x84, 0x69, 0xda, 0xf6, 0xf5, 0x43, 0x24, 0x80, 0x05, 0x49, 0xda, 0x0f, 0x8e, 0xa2,
+        0xfb,
+    ];
+    null.extend([1u8; 64]);
+    std::fs::write(d.path().join("null.key"), &null).expect("write");
+    std::fs::write(d.path().join("sealed.key"), &blob).expect("write");
+    std::fs::write(
+        d.path().join("host.nix"),
+        "{ host, ... }: {\n  boot.initrd.secrets.\"/etc/a\" = ./creds/initrd-key-${host};\n  boot.initrd.secrets.\"/etc/b\" = ./mixed/initrd-key-${host};\n  services.b.keyFile = ./sealed.key;\n  services.c.keyFile = ./null.key;\n  boot.initrd.secrets.\"/etc/c\" = ./creds/none-${host};\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let lines: Vec<u64> = rule_rows(&v, "NIX-032", "rule")
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(lines, [3, 5, 6], "{v}");
+}
+
 /// The findings of `rule` in a JSON report: each one's line and the string field `field`.
 fn rule_rows(v: &Value, rule: &str, field: &str) -> Vec<(u64, String)> {
     v["findings"]

@@ -243,9 +243,10 @@ impl Walker {
             }
             // `secrets.db` where `secrets = import ./secrets.nix`.
             ast::Expr::Select(s) if s.default_expr().is_none() => {
-                match self.origin_kind(&s.expr()?, scope, depth + 1)? {
-                    k @ OriginKind::Read { .. } => Some(k),
-                    _ => None,
+                match self.origin_kind(&s.expr()?, scope, depth + 1) {
+                    Some(k @ OriginKind::Read { .. }) => Some(k),
+                    Some(_) => None,
+                    None => secrets_given(s),
                 }
             }
             ast::Expr::LetIn(l) => {
@@ -632,6 +633,58 @@ fn in_path(parts: &[InterpolPart<String>], n: usize) -> bool {
         .get(n + 1)
         .is_some_and(|p| matches!(p, InterpolPart::Literal(l) if l.starts_with('/')));
     before || after
+}
+
+/// A value taken from the repository's secrets handed to the module whole, where nixsec
+/// cannot see them read: a module argument or a name named so (`{ secrets, ... }:` with
+/// `secrets.smtp.password`, `siteSecrets.irc.key`; git-crypt files passed as `specialArgs`
+/// or `_module.args`), or a repository's own option holding them
+/// (`config.my.secrets.users.ar.password`). Not sops-nix's or agenix's (`config.sops.secrets`,
+/// `config.age.secrets`: paths of files decrypted at run time). Whether the part taken is a
+/// secret is the rules' call (by its name).
+fn secrets_given(s: &ast::Select) -> Option<OriginKind> {
+    let names: Vec<String> = s
+        .attrpath()?
+        .attrs()
+        .map(|a| match a {
+            ast::Attr::Ident(i) => ident_text(&i).unwrap_or_default(),
+            ast::Attr::Str(x) => x.syntax().text().to_string().trim_matches('"').to_string(),
+            ast::Attr::Dynamic(_) => String::new(),
+        })
+        .collect();
+    let secretly = |n: &str| n.to_ascii_lowercase().contains("secret");
+    match unparen(&s.expr()?) {
+        ast::Expr::Ident(i) => {
+            let root = ident_text(&i)?;
+            (secretly(&root) && root != "config").then(|| OriginKind::Read {
+                func: "argument".into(),
+                path: root,
+            })
+        }
+        _ => None,
+    }
+    .or_else(|| {
+        let ast::Expr::Ident(i) = unparen(&s.expr()?) else {
+            return None;
+        };
+        if ident_text(&i)? != "config" {
+            return None;
+        }
+        let first = names.first()?;
+        if crate::index::NIXOS_NAMESPACES.contains(&first.as_str())
+            || matches!(first.as_str(), "sops" | "age" | "agenix" | "vault" | "clan")
+        {
+            return None;
+        }
+        // The secrets' set is named so before the part taken (`config.my.secrets.x`).
+        let at = names[..names.len().saturating_sub(1)]
+            .iter()
+            .position(|n| matches!(n.as_str(), "secrets" | "secret"))?;
+        Some(OriginKind::Read {
+            func: "option".into(),
+            path: format!("config.{}", names[..=at].join(".")),
+        })
+    })
 }
 
 /// Where the name `e` is (a name bound in the file) was given its value.

@@ -255,6 +255,10 @@ const NOT_SECRET_LAST: &[&str] = &[
     "iterations",
     "attempts",
     "retries",
+    // MediaWiki's `$wgPasswordSender`: the address password mails come from.
+    "sender",
+    "recipient",
+    "address",
 ];
 
 /// Words anywhere in a name that make it no secret.
@@ -570,8 +574,11 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
     let quoted_key = ks > 0 && matches!(line[ks - 1], b'"' | b'\'');
     let xml = ks > 0 && line[ks - 1] == b'<';
     let mut i = ke;
+    // The quote the name opened, while it is still open after the name (`'PW=' . x`).
+    let mut open_quote = quoted_key.then(|| line[ks - 1]);
     if quoted_key && matches!(line.get(i), Some(b'"' | b'\'')) {
         i += 1;
+        open_quote = None;
     }
     // C arrays: `secret[] =`, `secret[25] =`.
     if line.get(i) == Some(&b'[') {
@@ -650,6 +657,11 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
     // `x := y` is fine, `x ==> y` and `a=b=c` (query strings) are read as they come.
     let v0 = skip_ws(line, after);
     if v0 >= line.len() {
+        return None;
+    }
+    // `putenv('PW=' . file_get_contents(…))`: the quote after the operator closes the string
+    // the name is in; the value is computed by the code that follows.
+    if open_quote.is_some_and(|q| line[v0] == q) {
         return None;
     }
     if let Some((v, _)) = quoted(line, v0) {
@@ -778,6 +790,7 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
     if looks_like_code(v) || same_as_name(key, v) {
         return false;
     }
+
     // A URL is a URL (with a password in it, the URL format reports it).
     if v.contains("://") {
         return false;

@@ -119,6 +119,9 @@ pub const ALLOWLIST: &[&str] = &[
     // mautrix bridges' `as_token`, `hs_token` and `provisioning.shared_secret`: made when the
     // bridge starts.
     "generate",
+    // Keywords: Gitea's and Forgejo's `SIGNING_KEY = default` (the default key), `auto`.
+    "default",
+    "auto",
 ];
 
 /// Files that packages ship with public keys in them, by file name (documented: the Google
@@ -185,6 +188,10 @@ pub fn template_token(v: &str) -> bool {
         .is_some_and(word)
         || v.strip_prefix('#')
             .and_then(|t| t.strip_suffix('#'))
+            .is_some_and(upper)
+        // `##JANUSAPIKEY##` (a configuration template's marker, replaced before start).
+        || v.strip_prefix("##")
+            .and_then(|t| t.strip_suffix("##"))
             .is_some_and(upper)
 }
 
@@ -1318,7 +1325,12 @@ mod tests {
 
     #[test]
     fn template_tokens() {
-        for t in ["__DB_PASSWORD__", "#NIXOS_MAILMAN_DB_PW#", "__x__"] {
+        for t in [
+            "__DB_PASSWORD__",
+            "#NIXOS_MAILMAN_DB_PW#",
+            "__x__",
+            "##JANUSAPIKEY##",
+        ] {
             assert!(template_token(t), "{t}");
             assert!(is_placeholder(t), "{t}");
         }
@@ -1370,6 +1382,8 @@ mod tests {
         assert!(kinds("lib/python3/site.py", "password = getpass()\n").is_empty());
         assert!(kinds("etc/app.conf", "token=abcabcabcabc\n").is_empty());
         assert!(is_placeholder("generate"));
+        assert!(is_placeholder("default"));
+        assert!(is_placeholder("auto"));
         // OpenSSL cipher lists name `PSK` among the suites they leave out.
         assert!(kinds(
             "etc/nginx.conf",
@@ -1437,6 +1451,39 @@ mod tests {
         // A directive and its quoted value still is one.
         assert_eq!(
             kinds("etc/app.conf", "password \"Sup3rS3cret!\"\n"),
+            ["password-assignment"]
+        );
+    }
+
+    /// Found on a public association's configuration: PHP computing a password from a file
+    /// after the quoted name (`putenv('PW=' . file_get_contents(…))`), MediaWiki's
+    /// `$wgPasswordSender` (an address), a template's `##MARKER##` replaced before start.
+    #[test]
+    fn computed_values_addresses_and_markers_are_no_secrets() {
+        for (rel, line) in [
+            (
+                "etc/tt-rss.php",
+                "putenv('TTRSS_SMTP_PASSWORD=' . file_get_contents('/run/agenix/pw'));\n",
+            ),
+            ("etc/tt-rss.php", "putenv(\"DB_PASS=\" . getenv('X'));\n"),
+            (
+                "etc/LocalSettings.php",
+                "$wgPasswordSender = \"admins@pub.solar\";\n",
+            ),
+            (
+                "etc/janus.jcfg",
+                "turn_rest_api_key = \"##JANUSAPIKEY##\"\n",
+            ),
+        ] {
+            assert!(kinds(rel, line).is_empty(), "{line}");
+        }
+        // A quoted name and its own quoted value still are one.
+        assert_eq!(
+            kinds("etc/app.php", "putenv('DB_PASSWORD=Sup3rS3cret!');\n"),
+            ["password-assignment"]
+        );
+        assert_eq!(
+            kinds("etc/app.json", "{\"db_password\": \"Sup3rS3cret!\"}\n"),
             ["password-assignment"]
         );
     }

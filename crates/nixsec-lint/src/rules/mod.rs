@@ -70,26 +70,88 @@ impl FileCx<'_> {
     /// content stays encrypted when deployed ([`encrypted_data`]: age, OpenPGP, `openssl enc`,
     /// a sops document, an environment file of `NAME=` ciphertexts; not git-crypt). A missing
     /// or unreadable file is not known to be encrypted.
+    ///
+    /// A file name built at evaluation (`../secrets/host-key-${hostName}`) stands for the
+    /// files of its directory it can name: encrypted when there is one and every one is.
     #[must_use]
     pub fn encrypted_on_disk(&self, written: &str) -> bool {
+        if let Some((dir, name)) = written.rsplit_once('/') {
+            if name.contains("${") && !dir.contains("${") {
+                return self.every_file_named_encrypted(dir, name);
+            }
+        }
         let Some(p) = self.in_repository(written) else {
             return false;
         };
-        // A regular file only: a FIFO or a device named like a key would block or never end.
-        if !std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
-            return false;
-        }
-        let Ok(file) = std::fs::File::open(&p) else {
+        file_encrypted(&p)
+    }
+
+    /// The files of `dir` (as written here) that `name` (`key-${host}`, interpolations
+    /// standing for any text) can name: at least one, and every one encrypted.
+    fn every_file_named_encrypted(&self, dir: &str, name: &str) -> bool {
+        let Some(d) = self.in_repository(if dir.is_empty() { "/" } else { dir }) else {
             return false;
         };
-        let mut bytes = Vec::new();
-        if std::io::Read::read_to_end(&mut std::io::Read::take(file, 256 << 10), &mut bytes)
-            .is_err()
-        {
-            return false;
+        // The literal parts of the name, in order (`key-`, `` for `key-${host}`).
+        let mut parts = Vec::new();
+        let mut rest = name;
+        while let Some(i) = rest.find("${") {
+            parts.push(&rest[..i]);
+            let Some(j) = rest[i..].find('}') else {
+                return false;
+            };
+            rest = &rest[i + j + 1..];
         }
-        encrypted_data(&bytes)
+        parts.push(rest);
+        let matches = |file: &str| {
+            let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+                return false;
+            };
+            if !file.starts_with(first) || file.len() < first.len() + last.len() {
+                return false;
+            }
+            let mut at = first.len();
+            for p in &parts[1..parts.len() - 1] {
+                match file[at..].find(p) {
+                    Some(i) => at += i + p.len(),
+                    None => return false,
+                }
+            }
+            file.len() - at >= last.len() && file.ends_with(last)
+        };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            return false;
+        };
+        let mut seen = 0usize;
+        for e in entries.flatten().take(4096) {
+            let file = e.file_name();
+            let Some(file) = file.to_str() else { continue };
+            if !matches(file) {
+                continue;
+            }
+            if !file_encrypted(&e.path()) {
+                return false;
+            }
+            seen += 1;
+        }
+        seen > 0
     }
+}
+
+/// The file at `p` is a regular file whose content stays encrypted when deployed.
+fn file_encrypted(p: &std::path::Path) -> bool {
+    // A regular file only: a FIFO or a device named like a key would block or never end.
+    if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(file) = std::fs::File::open(p) else {
+        return false;
+    };
+    let mut bytes = Vec::new();
+    if std::io::Read::read_to_end(&mut std::io::Read::take(file, 256 << 10), &mut bytes).is_err() {
+        return false;
+    }
+    encrypted_data(&bytes)
 }
 
 /// `bytes` (a data file's start) are encrypted when deployed: whole (age, OpenPGP, `openssl

@@ -438,7 +438,14 @@ impl LintRule for PasswordHashInStore {
     fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         if let Some((func, path)) = read_hash(a) {
             let option = crate::value::path_string(&a.path);
-            let func = func.rsplit('.').next().unwrap_or(func);
+            let whence = match func {
+                "argument" => format!("is taken from `{path}`, the secrets handed to the module,"),
+                "option" => format!("is taken from the option `{path}`"),
+                _ => format!(
+                    "is read from `{path}` with `{}`",
+                    func.rsplit('.').next().unwrap_or(func)
+                ),
+            };
             let user = if account_option(&a.path) {
                 a.path[2].as_str()
             } else {
@@ -447,7 +454,7 @@ impl LintRule for PasswordHashInStore {
             out.push(Hit::new(
                 a.value.range,
                 format!(
-                    "`{option}` is read from `{path}` with `{func}` into the configuration: the password hash it holds is world-readable in the store"
+                    "`{option}` {whence} into the configuration: the password hash it holds is world-readable in the store"
                 ),
             ).fix(format!("users.users.{user}.hashedPasswordFile = \"/run/secrets/{user}-password\";  # a string, read at activation")));
             return;
@@ -514,6 +521,10 @@ mod tests {
             "{ users.users.a.initialHashedPassword = lib.fileContents ./a.hash; }",
             // A file found on NIX_PATH is read the same.
             "let secrets = import <secrets>; in { users.extraUsers.root.hashedPassword = secrets.root_hashedPassword; }",
+            // The secrets handed to the module (git-crypt files as an argument), or kept in a
+            // repository's option.
+            "{ secrets, lib, ... }: { users.users.delroth.hashedPassword = lib.mkForce secrets.shadowHash; }",
+            "{ config, ... }: { users.users.ar.hashedPassword = config.my.secrets.userDB.ar.hash; }",
         ] {
             assert_eq!(hits(src, ID).len(), 1, "{src}");
         }

@@ -169,6 +169,87 @@ fn identity_option(path: &[String]) -> bool {
     })
 }
 
+/// `a` is one entry of a registry of the repository's secrets: a file that sets no NixOS
+/// option, only names of its own, at least three of them read from (or naming) files
+/// (`{ backup.pass = import ./secrets/backup-pass.nix; sso.key = builtins.readFile
+/// ./secrets/sso-key; … }`, imported as a value and handed to modules). Nothing is written to
+/// the store there; the modules that use a secret are where it is (reported there, see
+/// [`given_secrets`]).
+fn secrets_registry(index: &crate::index::FileIndex, a: &Assignment) -> bool {
+    let own = |b: &Assignment| {
+        b.path.first().is_some_and(|f| {
+            !crate::index::NIXOS_NAMESPACES.contains(&f.as_str())
+                && !matches!(
+                    f.as_str(),
+                    "options" | "config" | "imports" | "sops" | "age" | "flake" | "_module"
+                )
+        })
+    };
+    if !own(a) || a.origins.is_empty() {
+        return false;
+    }
+    let mut files = 0;
+    for b in index.assignments.iter().filter(|b| b.module == a.module) {
+        if !own(b) {
+            return false;
+        }
+        if b.origins.iter().any(|o| {
+            matches!(
+                o.kind,
+                OriginKind::Read { .. } | OriginKind::Path(_) | OriginKind::Interpolated(_)
+            )
+        }) {
+            files += 1;
+        }
+    }
+    files >= 3
+}
+
+/// A value the index took from the secrets handed to a module ([`OriginKind::Read`] with
+/// `argument` or `option`).
+pub(super) fn given_secrets(func: &str) -> bool {
+    matches!(func, "argument" | "option")
+}
+
+/// The selection a value's text ends with: `secrets.smtp.password` of `"--pass=${secrets.smtp.password}"`
+/// or `lib.mkForce secrets.smtp.password`.
+pub(super) fn accessor(text: &str) -> String {
+    let t = text.trim();
+    let t = t.strip_prefix("${").unwrap_or(t);
+    let t = t.strip_suffix('}').unwrap_or(t);
+    t.split_whitespace()
+        .next_back()
+        .unwrap_or_default()
+        .trim_matches(|c| c == '(' || c == ')')
+        .to_string()
+}
+
+/// The last part of a selection names a secret (`password`, `smtp-password`, `adminToken`,
+/// `privKey`, `shadowHash`), not something about one (`passwordFile`, `keyId`, `pubKey`,
+/// `user`).
+pub(super) fn secret_part(selection: &str) -> bool {
+    let last = selection
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .trim_matches('"');
+    let n = normalize(last);
+    if ["public", "pub", "cert", "fingerprint"]
+        .iter()
+        .any(|w| n.contains(w))
+        || [
+            "file", "files", "path", "paths", "dir", "id", "ids", "name", "names", "user",
+            "username", "url", "uri", "host", "port", "length", "type", "command", "cmd",
+        ]
+        .iter()
+        .any(|w| n.ends_with(w) && !n.ends_with("password"))
+    {
+        return false;
+    }
+    SECRET_WORDS.iter().any(|w| n.contains(w))
+        || ["pass", "pw", "key", "cred"].iter().any(|w| n.contains(w))
+}
+
 /// The group key of options using one path bound to a name (a path is never written so).
 const PATH_GROUP: &str = "\u{0}path:";
 
@@ -530,7 +611,9 @@ fn judge(
         .origins
         .iter()
         .map(|o| match &o.kind {
-            OriginKind::Read { path, .. } if !listed => Some(path.as_str()),
+            OriginKind::Read { path, func } if !listed && !given_secrets(func) => {
+                Some(path.as_str())
+            }
             _ => None,
         })
         .collect();
@@ -677,6 +760,61 @@ fn judge(
                     None,
                 )
             }
+            OriginKind::Read { func, path } if given_secrets(func) => {
+                // A part of the secrets handed to the module (`secrets.smtp.password`): its
+                // value is written wherever the option's is, in the store. Judged by the name
+                // of the part taken, or the option's; not a file option (the secrets' set may
+                // hold paths of files deployed at run time).
+                // Without the text (`wants`), the part is not known: kept for `check`.
+                let taken = src
+                    .and_then(|s| s.get(usize::from(o.range.start())..usize::from(o.range.end())))
+                    .map(accessor);
+                let secret = taken.as_deref().is_none_or(secret_part);
+                // `secrets.wg.path`, `config.my.secrets.x.dest`: where a secret is deployed.
+                // A hash (`secrets.webdav.hashed_password`) is NIX-031's.
+                let named_otherwise = taken.as_deref().is_some_and(|t| {
+                    let n = normalize(t.rsplit('.').next().unwrap_or_default().trim_matches('"'));
+                    n.contains("hash")
+                        || [
+                            "path",
+                            "file",
+                            "files",
+                            "dest",
+                            "destination",
+                            "location",
+                            "dir",
+                            "name",
+                        ]
+                        .iter()
+                        .any(|w| n.ends_with(w))
+                });
+                let taken = taken.unwrap_or_default();
+                let file_option = a.path.last().is_some_and(|l| {
+                    let n = normalize(l);
+                    ["file", "files", "path", "paths", "dir"]
+                        .iter()
+                        .any(|w| n.ends_with(w))
+                });
+                if matches!(holds, Holds::File | Holds::Exempt)
+                    || file_option
+                    || named_otherwise
+                    || !(secret || holds == Holds::Secret)
+                {
+                    continue;
+                }
+                let whence = if func == "option" {
+                    format!("the option `{path}`")
+                } else {
+                    format!("`{path}`, the secrets handed to the module")
+                };
+                (
+                    format!(
+                        "`{option}` is given `{taken}` from {whence}: the value is written to the store, world-readable"
+                    ),
+                    taken.clone(),
+                    None,
+                )
+            }
             OriginKind::Read { func, path } => {
                 // A value imported from a file nixsec reads in the clear is judged where it is
                 // written there (NIX-033 for a literal), not here.
@@ -801,6 +939,9 @@ impl LintRule for SecretFileCopied {
         !a.origins.is_empty() && !judge(a, None, &|_| false, &|_| false).is_empty()
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if secrets_registry(cx.index, a) {
+            return;
+        }
         out.extend(judge(
             a,
             Some(cx.src),
@@ -875,6 +1016,70 @@ mod tests {
 
     fn none(src: &str) {
         assert!(hits(src, ID).is_empty(), "{src}: {:?}", hits(src, ID));
+    }
+
+    /// The secrets handed to a module whole (git-crypt files passed as an argument, a `let`
+    /// name built from them, a repository's `config.my.secrets` option): a part named like a
+    /// secret, written into an option or a string, is in the store.
+    #[test]
+    fn parts_of_secrets_handed_to_the_module_in_every_spelling() {
+        let src = r#"{ config, secrets, pkgs, ... }:
+let
+  my = import ../.;
+  secrets' = my.secrets { inherit pkgs; };
+in
+{
+  services.transmission.settings.rpc-password = secrets.transmissionPassword;
+  services.nullmailer.config.remotes = "smtp --pass=${secrets.email.smtp-password}";
+  systemd.services.nix-daemon.environment.AWS_SECRET_ACCESS_KEY = secrets'.nixCache.s3.accessKeySecret;
+  services.nginx.virtualHosts.x.basicAuth = { prometheus = secrets.nodeMetricsKey; };
+  my.notbot.nickServPassword = config.my.secrets.userDB.notbot.nickserv;
+  services.grafana.settings.security.secret_key = lib.mkForce siteSecrets.grafanaKey;
+}"#;
+        let got: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(got, [7, 8, 9, 10, 11, 12], "{:?}", hits(src, ID));
+        // Not secrets: a part naming where a secret is deployed or something about it, a
+        // hash (NIX-031's), sops-nix's and agenix's sets, an option holding a file, a name
+        // that is not the secrets'.
+        none(
+            r#"{ config, secrets, ... }: {
+  wireguard.client.privateKey = secrets."wireguard/host/private".path;
+  services.rkvm.server.settings.key = config.cookie.secrets.rkvm-key.dest;
+  services.zerotierone.joinNetworks = secrets.zerotierone.joinNetworks;
+  services.nginx.virtualHosts.x.listenAddresses = [ secrets.ips.storig ];
+  services.caddy.extraConfig = "basic_auth { x ${secrets.webdav.hashed_password} }";
+  services.foo.passwordFile = secrets.fooPassword;
+  services.foo.password = config.sops.secrets.foo.path;
+  services.bar.token = config.secretsDestinations.templates.bar;
+  services.baz.settings.api_key = vars.apiKey;
+  services.qux.settings.user = secrets.qux.user;
+}"#,
+        );
+    }
+
+    /// A file that sets no NixOS option, only a registry of the repository's secret files
+    /// (`secrets.nix` read as a value and handed to modules): nothing is in the store there.
+    #[test]
+    fn a_registry_of_secret_files_is_no_finding_where_it_reads_them() {
+        none(
+            r#"{ pkgs, ... }:
+{
+  backup.pass = import ./secrets/backup-pass.nix;
+  backup.sshKey = ./secrets/backup-ssh-key;
+  sso.key = builtins.readFile ./secrets/sso-key;
+  gh-token = builtins.readFile ./secrets/gh-token;
+}"#,
+        );
+        // A module setting options beside the reads is judged as before (a top-level name
+        // is no option).
+        let src = r#"{ pkgs, ... }:
+{
+  backup.pass = import ./secrets/backup-pass.nix;
+  sso.key = builtins.readFile ./secrets/sso-key;
+  gh-token = builtins.readFile ./secrets/gh-token;
+  services.foo.passwordFile = ./secrets/foo-password;
+}"#;
+        assert_eq!(hits(src, ID).len(), 3, "{:?}", hits(src, ID));
     }
 
     #[test]

@@ -488,6 +488,9 @@ fn written_password(v: &str) -> bool {
             | "n/a"
             | "na"
             | "unset"
+            // A keyword (Gitea's and Forgejo's `SIGNING_KEY = "default"`: the default key).
+            | "default"
+            | "auto"
     );
     !t.is_empty()
         && !substituted
