@@ -228,11 +228,28 @@ pub(super) fn accessor(text: &str) -> String {
 /// `privKey`, `shadowHash`), not something about one (`passwordFile`, `keyId`, `pubKey`,
 /// `user`).
 pub(super) fn secret_part(selection: &str) -> bool {
-    let last = selection
+    // A part chosen at evaluation (`secrets.influx_pass.${host}`) is judged by the name
+    // before it.
+    let mut named = String::with_capacity(selection.len());
+    let mut depth = 0usize;
+    let mut chars = selection.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek() == Some(&'{') {
+            chars.next();
+            depth += 1;
+        } else if c == '{' && depth > 0 {
+            depth += 1;
+        } else if c == '}' && depth > 0 {
+            depth -= 1;
+        } else if depth == 0 {
+            named.push(c);
+        }
+    }
+    let last = named
         .rsplit('.')
-        .next()
-        .unwrap_or_default()
-        .trim_matches('"');
+        .map(|p| p.trim_matches('"'))
+        .find(|p| !p.is_empty())
+        .unwrap_or_default();
     let n = normalize(last);
     if ["public", "pub", "cert", "fingerprint"]
         .iter()
@@ -247,7 +264,9 @@ pub(super) fn secret_part(selection: &str) -> bool {
         return false;
     }
     SECRET_WORDS.iter().any(|w| n.contains(w))
-        || ["pass", "pw", "key", "cred"].iter().any(|w| n.contains(w))
+        || ["pass", "pw", "key", "cred", "cookie", "account", "salt"]
+            .iter()
+            .any(|w| n.contains(w))
 }
 
 /// The group key of options using one path bound to a name (a path is never written so).
@@ -365,8 +384,18 @@ fn holds(path: &[String]) -> Holds {
     if public || program_option(last) {
         return Holds::Exempt;
     }
+    // `pass`/`pw` as the word before `File` (nextcloud's `adminpassFile`, `dbpassFile`,
+    // `bind_pw_file`), not inside another word (`bypassFile`, `compassFile`).
+    let pass_file = ["passfile", "pwfile"].iter().any(|w| {
+        n.strip_suffix(w).is_some_and(|before| {
+            !["by", "com", "sur", "tres"]
+                .iter()
+                .any(|x| before.ends_with(x))
+        })
+    });
     if SECRET_WORDS.iter().any(|w| n.contains(w))
         || key_name(last)
+        || pass_file
         || matches!(n.as_str(), "keyfile" | "keyfiles" | "keypath")
     {
         return Holds::Secret;
@@ -838,7 +867,25 @@ fn judge(
                             .iter()
                             .any(|w| last.contains(w))
                     });
+                // A part of an imported file reached through the name bound to it
+                // (`secrets.ips.storig` with `secrets = import ../secrets;`): judged by the name
+                // of the part, as the secrets handed to a module are, unless the option holds a
+                // secret.
+                let part_not_secret = func == "import"
+                    && holds != Holds::Secret
+                    && src
+                        .and_then(|s| {
+                            s.get(usize::from(o.range.start())..usize::from(o.range.end()))
+                        })
+                        .is_some_and(|text| {
+                            let t = accessor(text);
+                            !text.contains("import")
+                                && t.contains('.')
+                                && !t.contains(['/', '(', ')'])
+                                && !secret_part(&t)
+                        });
                 if (func == "import" && in_clear(path))
+                    || part_not_secret
                     || (func == "import" && holds == Holds::Other && identity_option(&a.path))
                     || (func == "import"
                         && through_identity
@@ -1055,6 +1102,38 @@ in
   services.qux.settings.user = secrets.qux.user;
 }"#,
         );
+    }
+
+    /// A part of an imported secrets file reached through its name is judged by the part's
+    /// name (addresses, IDs and networks kept private are no secrets), unless the option holds
+    /// a secret; a part chosen at evaluation by the name before it.
+    #[test]
+    fn parts_of_an_imported_secrets_file_by_their_names() {
+        let src = r#"{ config, ... }:
+let secrets = import ../../secrets; in
+{
+  services.nginx.virtualHosts.x.listenAddresses = [ secrets.ips.storig "[${secrets.ips.v6}]" ];
+  services.zerotierone.joinNetworks = secrets.zerotierone.joinNetworks;
+  fileSystems."/media".device = "${secrets.ips.nas}:/media";
+  services.sympa.settings.cookie = secrets.cookie;
+  services.collectd.extraConfig = "Password \"${secrets.influx_pass.${config.networking.hostName}}\"";
+  services.gitlab.databasePassword = secrets.git.database;
+}"#;
+        let got: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(got, [7, 8, 9], "{:?}", hits(src, ID));
+    }
+
+    /// nextcloud's `adminpassFile` holds a secret: a file written into the store for it is
+    /// one there (found on three public configurations).
+    #[test]
+    fn a_pass_file_option_holds_a_secret() {
+        let src = r#"{ pkgs, ... }: {
+  services.nextcloud.config.adminpassFile = "${pkgs.writeText "adminpass" "0704EFC6-1F2A"}";
+  services.nextcloud.config.dbpassFile = pkgs.writeText "dbpass" "s3cr3t-db";
+  services.x.bypassFile = pkgs.writeText "list" "a";
+}"#;
+        let got: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(got, [2, 3], "{:?}", hits(src, ID));
     }
 
     /// A file that sets no NixOS option, only a registry of the repository's secret files
