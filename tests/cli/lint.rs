@@ -502,6 +502,59 @@ fn systemd_credentials_and_per_host_names_are_encrypted_on_disk() {
     assert_eq!(lines, [3, 5, 6], "{v}");
 }
 
+/// lanzaboote under a switch of the repository's own (`mkIf cfg.enable` with `cfg =
+/// config.my.secureboot`): a host that turns the switch on boots lanzaboote (its editor is
+/// judged, the systemd-boot it forces off is not); a host that never does boots systemd-boot.
+#[test]
+fn lanzaboote_under_a_repository_switch_is_judged_per_host() {
+    let d = tempfile::tempdir().expect("tempdir");
+    for dir in ["hosts/a", "hosts/b", "modules"] {
+        std::fs::create_dir_all(d.path().join(dir)).expect("mkdir");
+    }
+    std::fs::write(
+        d.path().join("flake.nix"),
+        "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./modules/secureboot.nix ./hosts/a ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./modules/secureboot.nix ./hosts/b ]; };\n  };\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("modules/secureboot.nix"),
+        "{ config, lib, ... }:\nwith lib; let\n  cfg = config.my.secureboot;\nin {\n  options.my.secureboot.enable = mkEnableOption \"secure boot\";\n  config = mkIf cfg.enable {\n    boot.loader.systemd-boot.enable = lib.mkForce false;\n    boot.lanzaboote = {\n      enable = true;\n      pkiBundle = \"/var/lib/sbctl\";\n    };\n  };\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("hosts/a/default.nix"),
+        "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n  my.secureboot.enable = true;\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("hosts/b/default.nix"),
+        "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let mut got: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-090")
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("hosts/b/default.nix".to_string(), 2),
+            ("modules/secureboot.nix".to_string(), 8)
+        ],
+        "{v}"
+    );
+}
+
 /// The findings of `rule` in a JSON report: each one's line and the string field `field`.
 fn rule_rows(v: &Value, rule: &str, field: &str) -> Vec<(u64, String)> {
     v["findings"]

@@ -131,6 +131,53 @@ impl ConfigView<'_> {
         })
     }
 
+    /// Whether `cond` (a condition as written in file `file`) holds in this host, when it is
+    /// one option of the repository's own (`mkIf cfg.enable` with `cfg =
+    /// config.my.secureboot`, `config.__cfg.secureboot.enable`): `true` when the host sets it
+    /// `true` unconditionally, `false` when nothing in the host sets it `true` and no file
+    /// declares it on by default. `None` for anything else (a NixOS option, a condition
+    /// written otherwise, a module checked on its own).
+    #[must_use]
+    pub fn condition_holds(&self, file: usize, cond: &str) -> Option<bool> {
+        if self.cfg.alone {
+            return None;
+        }
+        let (_, path) = self
+            .files
+            .get(file)?
+            .index
+            .condition_options
+            .iter()
+            .find(|(t, _)| t == cond)?;
+        if path
+            .first()
+            .is_some_and(|f| crate::index::NIXOS_NAMESPACES.contains(&f.as_str()))
+        {
+            return None;
+        }
+        let pat: Vec<&str> = path.iter().map(String::as_str).collect();
+        let set: Vec<&Assignment> = self.find(&pat).into_iter().map(|(_, a)| a).collect();
+        if set
+            .iter()
+            .any(|a| a.condition.is_none() && a.value.v.as_bool() == Some(true))
+        {
+            return Some(true);
+        }
+        // Set another way (under a condition, to a value nixsec does not know), or declared on
+        // by default somewhere: not known.
+        if set.iter().any(|a| a.value.v.as_bool() != Some(false))
+            || self.files.iter().any(|f| {
+                f.index
+                    .option_defaults
+                    .iter()
+                    .any(|(p, v)| p == path && v.v.as_bool() != Some(false))
+            })
+        {
+            return None;
+        }
+        Some(false)
+    }
+
     /// Assignments to exactly `pat`.
     #[must_use]
     pub fn find(&self, pat: &[&str]) -> Vec<(usize, &Assignment)> {

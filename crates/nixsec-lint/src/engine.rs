@@ -328,6 +328,14 @@ impl Indexed {
             let mut assignments = std::mem::take(&mut index.assignments);
             assignments.retain(|a| {
                 a.path.first().is_some_and(|p| p == "home-manager")
+                    // A switch of the repository's own (`my.secureboot.enable = true`): what a
+                    // condition of another file may ask ([`ConfigView::condition_holds`]).
+                    || (a.value.v.as_bool().is_some()
+                        && a.path.len() >= 2
+                        && a.path.first().is_some_and(|p| {
+                            !crate::index::NIXOS_NAMESPACES.contains(&p.as_str())
+                                && p != "options"
+                        }))
                     || RULE_PATHS
                         .get(a.path.len())
                         .is_some_and(|ps| ps.iter().any(|p| a.is(p)))

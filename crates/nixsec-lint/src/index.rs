@@ -305,6 +305,9 @@ pub struct FileIndex {
     pub exhausted: Option<TextRange>,
     /// Values given by a function another file is ([`HelperCall`]).
     pub helper_calls: Vec<HelperCall>,
+    /// Conditions that are one option of the configuration (`mkIf cfg.enable` with `cfg =
+    /// config.my.secureboot`): the condition as written, and the option path.
+    pub condition_options: Vec<(String, Vec<String>)>,
 }
 
 /// A value given by calling a function another file is: `systemd.services.x = advertise "x"
@@ -1507,11 +1510,19 @@ enum Cond {
 
 impl Walker {
     /// What a `mkIf`/`if` condition is: always true, never true, or as written.
-    fn cond(&self, c: &ast::Expr) -> Cond {
+    fn cond(&mut self, c: &ast::Expr) -> Cond {
         match self.eval(c, &self.scope, self.depth + 1).v {
             Value::Bool(true) => Cond::Always,
             Value::Bool(false) => Cond::Never,
-            _ => Cond::Written(cond_text(c)),
+            _ => {
+                let text = cond_text(c);
+                if let Some(p) = self.config_path(c, &self.scope, 0).filter(|p| p.len() >= 2) {
+                    if !self.out.condition_options.iter().any(|(t, _)| *t == text) {
+                        self.out.condition_options.push((text.clone(), p));
+                    }
+                }
+                Cond::Written(text)
+            }
         }
     }
 

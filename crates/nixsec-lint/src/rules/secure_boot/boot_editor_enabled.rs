@@ -53,7 +53,19 @@ impl LintRule for BootEditorEnabled {
         // below. One turned on for good may be what the condition overrides (the host turns
         // Secure Boot on; nixsec does not evaluate it): not judged.
         let mut lanza_when: Option<String> = None;
-        if let Some(on) = cfg.enabled(&["boot", "lanzaboote", "enable"]) {
+        // Under a condition that is an option of the repository's own: the host says whether
+        // lanzaboote is on (`my.secureboot.enable` set true, or set by no module).
+        let lanza = cfg
+            .enabled(&["boot", "lanzaboote", "enable"])
+            .map(|on| {
+                let holds = on
+                    .condition
+                    .as_deref()
+                    .and_then(|c| cfg.condition_holds(on.file, c));
+                (on, holds)
+            })
+            .filter(|(_, holds)| *holds != Some(false));
+        if let Some((on, holds)) = lanza {
             if !cfg.is_set(&[&["boot", "lanzaboote", "settings", "editor"]]) {
                 out.push(ConfigHit::default_at(
                     cfg,
@@ -63,8 +75,8 @@ impl LintRule for BootEditorEnabled {
                 ));
             }
             match on.condition {
-                Some(c) => lanza_when = Some(c),
-                None => return,
+                Some(c) if holds.is_none() => lanza_when = Some(c),
+                _ => return,
             }
         }
         // Turned on only by a known module set (srvos' systemd-boot mixin): nothing the
