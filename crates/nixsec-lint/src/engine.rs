@@ -747,17 +747,30 @@ fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
         return class;
     }
     let mut darwin = false;
+    let mut home = false;
+    // Options only NixOS has (not home-manager, not nix-darwin): a module setting one is a
+    // NixOS module, whatever else it sets (a repository's own `home.alice.enable` option).
+    let mut nixos_only = false;
     for a in idx.assignments.iter().filter(|a| a.module == module) {
         let p: Vec<&str> = a.path.iter().take(2).map(String::as_str).collect();
         match p.as_slice() {
             ["home", _] | ["xdg", "configFile" | "dataFile"] | ["programs", "home-manager"] => {
-                return ModuleKind::HomeManager;
+                home = true;
             }
             ["homebrew" | "launchd", _] | ["system", "defaults"] | ["services", "nix-daemon"] => {
                 darwin = true;
             }
+            ["boot" | "fileSystems" | "hardware" | "virtualisation" | "i18n" | "console", _]
+            | ["powerManagement" | "swapDevices" | "sound", _]
+            | ["systemd", "services" | "network" | "sockets" | "timers"]
+            | ["networking", "firewall" | "networkmanager" | "nftables"] => {
+                nixos_only = true;
+            }
             _ => {}
         }
+    }
+    if home && !nixos_only {
+        return ModuleKind::HomeManager;
     }
     // A machine's file that imports this flake's nix-darwin modules and none of its NixOS ones
     // (`imports = [ self.darwinModules.build02 ];`) is a nix-darwin module.

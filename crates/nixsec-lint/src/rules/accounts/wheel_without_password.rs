@@ -38,6 +38,17 @@ mod tests {
 
     const ID: &str = "NIX-132";
 
+    /// A NixOS module that also sets a repository's own `home.<user>` option (a switch for
+    /// its home-manager profile) is still a NixOS module; one that sets only `home.*` is
+    /// home-manager's (it has no sudo).
+    #[test]
+    fn a_repository_home_option_does_not_make_a_nixos_module_home_managers() {
+        let src = "{ lib, ... }: {\n  home.henrikvt.enable = lib.mkDefault true;\n  networking.firewall.enable = true;\n  security.sudo.wheelNeedsPassword = lib.mkDefault false;\n}";
+        assert_eq!(hits(src, ID).len(), 1, "{src}");
+        let hm = "{ home.packages = [ ]; security.sudo.wheelNeedsPassword = false; }";
+        assert!(hits(hm, ID).is_empty(), "{hm}");
+    }
+
     #[test]
     fn each_tool() {
         for tool in ["sudo", "sudo-rs", "doas", "run0"] {
