@@ -555,6 +555,69 @@ fn lanzaboote_under_a_repository_switch_is_judged_per_host() {
     );
 }
 
+/// A flake-parts module building a host whose module list names an argument of the module
+/// (`shared`, given by `_module.args`): the host is built from its own modules, not taken for
+/// a helper's template (which made every host of an import-tree get every host's modules).
+#[test]
+fn a_flake_parts_host_naming_a_module_argument_is_a_host() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        d.path().join("flake.nix"),
+        "{\n  outputs = inputs:\n    inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n      _module.args.shared = { nixpkgs.config.allowUnfree = true; };\n      imports = [ (inputs.import-tree ./modules) ];\n    };\n}\n",
+    )
+    .expect("write");
+    for h in ["a", "b"] {
+        let dir = d.path().join("modules/hosts").join(h);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("default.nix"),
+            format!("{{ self, inputs, shared, ... }}: {{\n  flake.nixosConfigurations.{h} = inputs.nixpkgs.lib.nixosSystem {{\n    modules = [ shared self.nixosModules.{h}Configuration ];\n  }};\n}}\n"),
+        )
+        .expect("write");
+        std::fs::write(
+            dir.join("configuration.nix"),
+            format!("{{ self, ... }}: {{\n  flake.nixosModules.{h}Configuration = {{ pkgs, ... }}: {{\n    boot.loader.systemd-boot.enable = true;\n  }};\n}}\n"),
+        )
+        .expect("write");
+    }
+    let (_, v) = lint_json(d.path());
+    let configs: Vec<(String, Vec<String>)> = v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .map(|c| {
+            (
+                c["entry_point"].as_str().unwrap_or("").to_string(),
+                c["modules"]
+                    .as_array()
+                    .map(|m| {
+                        m.iter()
+                            .map(|x| x.as_str().unwrap_or("").to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        configs,
+        [
+            (
+                "modules/hosts/a/default.nix#flake.nixosConfigurations.a".to_string(),
+                vec!["modules/hosts/a/configuration.nix".to_string()]
+            ),
+            (
+                "modules/hosts/b/default.nix#flake.nixosConfigurations.b".to_string(),
+                vec!["modules/hosts/b/configuration.nix".to_string()]
+            ),
+        ],
+        "{v}"
+    );
+    // One systemd-boot finding per host, in its own file.
+    let lines = rule_rows(&v, "NIX-090", "file");
+    assert_eq!(lines.len(), 2, "{v}");
+}
+
 /// The findings of `rule` in a JSON report: each one's line and the string field `field`.
 fn rule_rows(v: &Value, rule: &str, field: &str) -> Vec<(u64, String)> {
     v["findings"]

@@ -5139,10 +5139,26 @@ fn uses_params(e: &ast::Expr, scope: &[Frame]) -> bool {
     items.iter().any(|i| match unparen(i) {
         ast::Expr::Ident(id) => {
             let name = ident_text(&id).unwrap_or_default();
-            matches!(lookup(scope, &name), Found::Opaque)
+            matches!(lookup(scope, &name), Found::Opaque) && !file_argument(scope, &name)
         }
         _ => false,
     })
+}
+
+/// `name` is an argument of the function the whole file is (`{ self, inputs, shared, ... }:`
+/// of a flake-parts module, `shared` given by `_module.args`): the file is not a helper
+/// called with it, and a module list naming it is a host's.
+fn file_argument(scope: &[Frame], name: &str) -> bool {
+    scope.iter().rev().find_map(|f| match f {
+        Frame::Params(l) if binds_param(l, name) => Some(
+            l.syntax()
+                .ancestors()
+                .skip(1)
+                .all(|a| a.kind() == SyntaxKind::NODE_PAREN || a.kind() == SyntaxKind::NODE_ROOT),
+        ),
+        Frame::Bound(n, _) | Frame::Element(n, _) if n == name => Some(false),
+        _ => None,
+    }) == Some(true)
 }
 
 /// A helper given its modules as a list (`mkMachine [ ./hosts/bia/configuration.nix
