@@ -1136,6 +1136,18 @@ fn module_wrapper(name: &str) -> bool {
     l.starts_with("mk") && l.ends_with("module") && !l.contains("darwin") && !l.contains("home")
 }
 
+/// `delib.module` or `delib.host` (denix): a module of the framework.
+fn denix_call(sel: &ast::Select) -> bool {
+    let (Some(ast::Expr::Ident(base)), Some(ap)) =
+        (sel.expr().map(|e| unparen(&e)), sel.attrpath())
+    else {
+        return false;
+    };
+    let attrs: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
+    ident_text(&base).is_some_and(|b| b == "delib")
+        && matches!(attrs.as_slice(), [m] if m == "module" || m == "host")
+}
+
 /// A set whose every key starts with the name of a module class (`shared`, `nixos`,
 /// `darwin`, ...), and some with a NixOS one.
 fn class_sections(set: &ast::AttrSet) -> bool {
@@ -1644,6 +1656,15 @@ impl Walker {
                             _ => false,
                         }
                     }
+                    // denix (`delib.module { name = "x"; nixos.always = { ... }; nixos.ifEnabled
+                    // = ...; }`, `delib.host { nixos = ...; }`): the `nixos` parts are NixOS
+                    // module content.
+                    Some((ast::Expr::Select(sel), args)) if args.len() == 1 && denix_call(&sel) => {
+                        match unparen(&args[0]) {
+                            ast::Expr::AttrSet(set) => self.denix_sections(&set),
+                            _ => false,
+                        }
+                    }
                     _ => false,
                 },
             },
@@ -1699,6 +1720,102 @@ impl Walker {
         self.walk(value, ap.syntax().text_range());
         self.starts.pop();
         self.prefix.truncate(mark);
+    }
+
+    /// denix's module or host: `nixos.always` (and a host's `nixos`) is this module's content;
+    /// `nixos.ifEnabled`/`ifDisabled` too, under the module's switch (`<name>.enable`).
+    fn denix_sections(&mut self, set: &ast::AttrSet) -> bool {
+        let name = set.attrpath_values().find_map(|apv| {
+            let ap = apv.attrpath()?;
+            let mut attrs = ap.attrs();
+            let first = attrs.next()?;
+            (attr_is(&first, "name") && attrs.next().is_none())
+                .then(|| {
+                    self.eval(&apv.value()?, &self.scope, self.depth + 1)
+                        .v
+                        .as_str()
+                        .map(str::to_string)
+                })
+                .flatten()
+        });
+        let mut any = false;
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let names = self.attr_names(&ap);
+            if names.first().is_none_or(|n| n != "nixos") {
+                continue;
+            }
+            let cond = match names.get(1).map(String::as_str) {
+                None | Some("always") => None,
+                Some("ifEnabled") => {
+                    Some(format!("{}.enable", name.as_deref().unwrap_or("<module>")))
+                }
+                Some("ifDisabled") => Some(format!(
+                    "!({}.enable)",
+                    name.as_deref().unwrap_or("<module>")
+                )),
+                _ => continue,
+            };
+            // `nixos.ifEnabled.services.x.enable = true;`: the option path after the part.
+            if names.len() > 2 {
+                if let Some(c) = &cond {
+                    self.conds.push(c.clone());
+                }
+                self.walk_binding(&names[2..], &ap, &value);
+                if cond.is_some() {
+                    self.conds.pop();
+                }
+                any = true;
+                continue;
+            }
+            // `nixos = { always = …; ifEnabled = …; }` written as one set.
+            let whole = names.len() == 1;
+            if let (true, ast::Expr::AttrSet(inner)) = (whole, unparen(&value)) {
+                if inner.attrpath_values().any(|a| {
+                    a.attrpath()
+                        .and_then(|p| p.attrs().next())
+                        .is_some_and(|f| attr_is(&f, "always") || attr_is(&f, "ifEnabled"))
+                }) {
+                    // `nixos = { always = …; ifEnabled = …; }`: each part in turn.
+                    for part in inner.attrpath_values() {
+                        let (Some(pap), Some(pv)) = (part.attrpath(), part.value()) else {
+                            continue;
+                        };
+                        let pn = self.attr_names(&pap);
+                        let c = match pn.first().map(String::as_str) {
+                            Some("always") => None,
+                            Some("ifEnabled") => {
+                                Some(format!("{}.enable", name.as_deref().unwrap_or("<module>")))
+                            }
+                            Some("ifDisabled") => Some(format!(
+                                "!({}.enable)",
+                                name.as_deref().unwrap_or("<module>")
+                            )),
+                            _ => continue,
+                        };
+                        any |= self.module_body_when(&pv, c);
+                    }
+                    continue;
+                }
+            }
+            any |= self.module_body_when(&value, cond);
+        }
+        any
+    }
+
+    /// [`Walker::module_body`] under `cond`, when there is one.
+    fn module_body_when(&mut self, e: &ast::Expr, cond: Option<String>) -> bool {
+        match cond {
+            Some(c) => {
+                self.conds.push(c);
+                let r = self.module_body(e);
+                self.conds.pop();
+                r
+            }
+            None => self.module_body(e),
+        }
     }
 
     /// The argument of a module wrapper split by class (`mkModule { shared.services.openssh

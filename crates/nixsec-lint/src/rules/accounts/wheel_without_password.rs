@@ -49,6 +49,28 @@ mod tests {
         assert!(hits(hm, ID).is_empty(), "{hm}");
     }
 
+    /// denix's modules (`delib.module { nixos.always = …; nixos.ifEnabled = …; }`) and hosts
+    /// (`delib.host { nixos = …; }`) hold NixOS module content; `ifEnabled` is under the
+    /// module's switch.
+    #[test]
+    fn denix_modules_and_hosts() {
+        let src = "{ delib, ... }:\ndelib.module {\n  name = \"user\";\n  nixos.always = { myconfig, ... }: {\n    security.sudo.wheelNeedsPassword = false;\n  };\n  nixos.ifEnabled.security.doas.wheelNeedsPassword = false;\n  home.always.security.sudo-rs.wheelNeedsPassword = false;\n}";
+        let got = hits(src, ID);
+        assert_eq!(
+            got.iter().map(|x| (x.1, x.3)).collect::<Vec<_>>(),
+            [(5, false), (7, true)],
+            "{got:?}"
+        );
+        let f = findings(src, ID);
+        assert!(
+            f.iter()
+                .any(|x| x.condition.as_deref() == Some("user.enable")),
+            "{f:?}"
+        );
+        let host = "{ delib, ... }: delib.host { name = \"a\"; nixos = { security.sudo.wheelNeedsPassword = false; }; }";
+        assert_eq!(hits(host, ID).len(), 1, "{host}");
+    }
+
     #[test]
     fn each_tool() {
         for tool in ["sudo", "sudo-rs", "doas", "run0"] {
