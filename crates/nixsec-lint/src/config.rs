@@ -175,7 +175,14 @@ impl ConfigView<'_> {
         {
             return None;
         }
-        Some(false)
+        // Off only when a file of the run declares it (`mkEnableOption`): an option declared
+        // nowhere here may come from a module nixsec does not follow.
+        let ns: [String; 2] = [path[0].clone(), path[1].clone()];
+        let declared = self.files.iter().any(|f| {
+            f.index.option_defaults.iter().any(|(p, _)| p == path)
+                || f.index.modules.iter().any(|m| m.declared.contains(&ns))
+        });
+        declared.then_some(false)
     }
 
     /// Assignments to exactly `pat`.

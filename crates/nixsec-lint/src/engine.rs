@@ -763,7 +763,10 @@ fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
             ["boot" | "fileSystems" | "hardware" | "virtualisation" | "i18n" | "console", _]
             | ["powerManagement" | "swapDevices" | "sound", _]
             | ["systemd", "services" | "network" | "sockets" | "timers"]
-            | ["networking", "firewall" | "networkmanager" | "nftables"] => {
+            | ["security", _]
+            | ["programs", "steam" | "gamemode" | "gamescope" | "nix-ld" | "virt-manager"]
+            | ["services", "openssh" | "xserver" | "displayManager" | "pipewire" | "printing" | "tailscale"] =>
+            {
                 nixos_only = true;
             }
             _ => {}

@@ -43,10 +43,13 @@ mod tests {
     /// home-manager's (it has no sudo).
     #[test]
     fn a_repository_home_option_does_not_make_a_nixos_module_home_managers() {
-        let src = "{ lib, ... }: {\n  home.henrikvt.enable = lib.mkDefault true;\n  networking.firewall.enable = true;\n  security.sudo.wheelNeedsPassword = lib.mkDefault false;\n}";
+        let src = "{ lib, ... }: {\n  home.henrikvt.enable = lib.mkDefault true;\n  boot.loader.systemd-boot.enable = true;\n  security.sudo.wheelNeedsPassword = lib.mkDefault false;\n}";
         assert_eq!(hits(src, ID).len(), 1, "{src}");
-        let hm = "{ home.packages = [ ]; security.sudo.wheelNeedsPassword = false; }";
+        let hm = "{ home.packages = [ ]; programs.git.enable = true; }";
         assert!(hits(hm, ID).is_empty(), "{hm}");
+        // A repository's `home.groups` beside NixOS-only programs (steam) and sudo.
+        let nixos = "{ home.groups = [ \"gamemode\" ]; programs.steam.enable = true; security.sudo.wheelNeedsPassword = false; }";
+        assert_eq!(hits(nixos, ID).len(), 1, "{nixos}");
     }
 
     /// denix's modules (`delib.module { nixos.always = …; nixos.ifEnabled = …; }`) and hosts

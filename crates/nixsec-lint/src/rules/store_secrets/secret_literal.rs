@@ -506,6 +506,40 @@ fn written_password(v: &str) -> bool {
 /// `OIDCClientSecret`, `AuthLDAPBindPassword`, `bind_pw`, `userPassword`, Redis'
 /// `requirepass`, Dovecot's `dnpass`): the name ends in the word, and is no reference
 /// (`*File`, `*_maps`).
+/// A signing key named by its ID (Gitea's and Forgejo's `SIGNING_KEY = "0549C43374D2253C"`, a
+/// `gpg` key's short or long ID or fingerprint): public, it names the key in the keyring.
+fn signing_key_id(key: &str, value: &str) -> bool {
+    let n = normalize(key);
+    let v = value.trim().trim_start_matches("0x");
+    (n.contains("signing") || n.contains("gpg") || n.contains("pgp"))
+        && matches!(v.len(), 8 | 16 | 40)
+        && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `passwd: files systemd` of `nsswitch.conf`: the sources of the user database.
+fn nss_sources(value: &str) -> bool {
+    !value.is_empty()
+        && value.split_whitespace().all(|w| {
+            matches!(
+                w.trim_matches(|c| c == '[' || c == ']'),
+                "files"
+                    | "compat"
+                    | "systemd"
+                    | "db"
+                    | "nis"
+                    | "nisplus"
+                    | "ldap"
+                    | "sss"
+                    | "winbind"
+                    | "mymachines"
+                    | "myhostname"
+                    | "dns"
+                    | "resolve"
+                    | "cache"
+            ) || w.starts_with('[')
+        })
+}
+
 fn password_directive(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -614,6 +648,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
             || (value.starts_with('"') && value.ends_with('"') && value.len() > 1);
         if !command
             && one_value
+            && !nss_sources(value)
             && !value.starts_with('-')
             && !value.contains("://")
             && !code_expression(value)
@@ -1045,6 +1080,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         && password_key
         && written_password(text)
         && !names_itself(lit.key, text)
+        && !signing_key_id(lit.key, text)
         && !stand_in()
     {
         return vec![Secret {
@@ -1557,6 +1593,9 @@ let tok = "{GH}"; in
         for src in [
             r#"{ services.foo.passwordFile = "/run/secrets/foo"; }"#,
             r#"{ services.foo.settings.password = "changeme"; }"#,
+            // A signing key's ID (public), `nsswitch.conf`'s user database sources.
+            r#"{ services.gitea.settings."repository.signing".SIGNING_KEY = "0549C43374D2253C"; }"#,
+            "{ systemd.services.x.serviceConfig.BindReadOnlyPaths = [ \"${pkgs.writeText \"nsswitch.conf\" ''\n  passwd:    files\n  group:     files\n''}:/etc/nsswitch.conf\" ]; }",
             r#"{ config, ... }: { services.foo.settings.password = "${config.sops.placeholder.foo}"; }"#,
             r#"{ services.foo.settings.password = "@PASSWORD@"; }"#,
             r#"{ services.foo.settings.password = "$FOO_PASSWORD"; }"#,
