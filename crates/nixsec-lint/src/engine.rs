@@ -363,16 +363,18 @@ impl Indexed {
             })
         });
         let commented_imports = commented_imports(&path, &src);
-        // A declared option's default with a secret is reported from this text.
-        let secret_defaults = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            index
-                .option_defaults
-                .iter()
-                .any(|(p, v)| crate::rules::store_secrets::default_may_hold_secret(p, v))
-        }))
-        .unwrap_or(false);
+        // A declared option's default with a secret is reported from this text (asked last:
+        // it scans every default, and a file with anything else keeps its text anyway).
+        let secret_defaults = || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                index
+                    .option_defaults
+                    .iter()
+                    .any(|(p, v)| crate::rules::store_secrets::default_may_hold_secret(p, v))
+            }))
+            .unwrap_or(false)
+        };
         let (src, lines) = if index.assignments.is_empty()
-            && !secret_defaults
             && !imports_known
             && index.suppressions.is_empty()
             && index.errors.is_empty()
@@ -380,6 +382,7 @@ impl Indexed {
             && index.systems.is_empty()
             && index.fetches.is_empty()
             && read_error.is_none()
+            && !secret_defaults()
         {
             (String::new(), LineIndex::new(""))
         } else {
