@@ -643,6 +643,21 @@ fn in_path(parts: &[InterpolPart<String>], n: usize) -> bool {
 /// `config.age.secrets`: paths of files decrypted at run time). Whether the part taken is a
 /// secret is the rules' call (by its name).
 fn secrets_given(s: &ast::Select) -> Option<OriginKind> {
+    // The root first: most selections are `pkgs.x`, `lib.x` or `cfg.x` (no allocation).
+    let ast::Expr::Ident(i) = unparen(&s.expr()?) else {
+        return None;
+    };
+    let root = i.ident_token()?;
+    let root = root.text();
+    if root != "config" {
+        return root
+            .to_ascii_lowercase()
+            .contains("secret")
+            .then(|| OriginKind::Read {
+                func: "argument".into(),
+                path: root.to_string(),
+            });
+    }
     let names: Vec<String> = s
         .attrpath()?
         .attrs()
@@ -652,38 +667,19 @@ fn secrets_given(s: &ast::Select) -> Option<OriginKind> {
             ast::Attr::Dynamic(_) => String::new(),
         })
         .collect();
-    let secretly = |n: &str| n.to_ascii_lowercase().contains("secret");
-    match unparen(&s.expr()?) {
-        ast::Expr::Ident(i) => {
-            let root = ident_text(&i)?;
-            (secretly(&root) && root != "config").then(|| OriginKind::Read {
-                func: "argument".into(),
-                path: root,
-            })
-        }
-        _ => None,
+    let first = names.first()?;
+    if crate::index::NIXOS_NAMESPACES.contains(&first.as_str())
+        || matches!(first.as_str(), "sops" | "age" | "agenix" | "vault" | "clan")
+    {
+        return None;
     }
-    .or_else(|| {
-        let ast::Expr::Ident(i) = unparen(&s.expr()?) else {
-            return None;
-        };
-        if ident_text(&i)? != "config" {
-            return None;
-        }
-        let first = names.first()?;
-        if crate::index::NIXOS_NAMESPACES.contains(&first.as_str())
-            || matches!(first.as_str(), "sops" | "age" | "agenix" | "vault" | "clan")
-        {
-            return None;
-        }
-        // The secrets' set is named so before the part taken (`config.my.secrets.x`).
-        let at = names[..names.len().saturating_sub(1)]
-            .iter()
-            .position(|n| matches!(n.as_str(), "secrets" | "secret"))?;
-        Some(OriginKind::Read {
-            func: "option".into(),
-            path: format!("config.{}", names[..=at].join(".")),
-        })
+    // The secrets' set is named so before the part taken (`config.my.secrets.x`).
+    let at = names[..names.len().saturating_sub(1)]
+        .iter()
+        .position(|n| matches!(n.as_str(), "secrets" | "secret"))?;
+    Some(OriginKind::Read {
+        func: "option".into(),
+        path: format!("config.{}", names[..=at].join(".")),
     })
 }
 
