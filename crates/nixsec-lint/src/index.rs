@@ -1528,7 +1528,13 @@ impl Walker {
             Value::Bool(false) => Cond::Never,
             _ => {
                 let text = cond_text(c);
-                if let Some(p) = self.config_path(c, &self.scope, 0).filter(|p| p.len() >= 2) {
+                // At most 256 per file (each is looked up by its text).
+                let room = self.out.condition_options.len() < 256;
+                if let Some(p) = room
+                    .then(|| self.config_path(c, &self.scope, 0))
+                    .flatten()
+                    .filter(|p| p.len() >= 2)
+                {
                     if !self.out.condition_options.iter().any(|(t, _)| *t == text) {
                         self.out.condition_options.push((text.clone(), p));
                     }
