@@ -532,24 +532,13 @@ fn lanzaboote_under_a_repository_switch_is_judged_per_host() {
     )
     .expect("write");
     let (_, v) = lint_json(d.path());
-    let mut got: Vec<(String, u64)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == "NIX-090")
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap_or("").to_string(),
-                f["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let mut got = rule_rows(&v, "NIX-090", "file");
     got.sort();
     assert_eq!(
         got,
         [
-            ("hosts/b/default.nix".to_string(), 2),
-            ("modules/secureboot.nix".to_string(), 8)
+            (2, "hosts/b/default.nix".to_string()),
+            (8, "modules/secureboot.nix".to_string())
         ],
         "{v}"
     );

@@ -177,7 +177,10 @@ impl ConfigView<'_> {
         }
         // Off only when a file of the run declares it (`mkEnableOption`): an option declared
         // nowhere here may come from a module nixsec does not follow.
-        let ns: [String; 2] = [path[0].clone(), path[1].clone()];
+        let [a, b, ..] = path.as_slice() else {
+            return None;
+        };
+        let ns = [a.clone(), b.clone()];
         let declared = self.files.iter().any(|f| {
             f.index.option_defaults.iter().any(|(p, _)| p == path)
                 || f.index.modules.iter().any(|m| m.declared.contains(&ns))

@@ -616,54 +616,30 @@ enum Unread {
 /// The key kinds of `systemd-creds encrypt` (systemd's `src/shared/creds-util.h`): the first
 /// 16 bytes of an encrypted credential. `CRED_AES256_GCM_BY_NULL` (a zero-length key, no
 /// confidentiality) is left out on purpose.
-const SYSTEMD_CREDS_KEYS: [[u8; 16]; 8] = [
-    // by host
-    [
-        0x5a, 0x1c, 0x6a, 0x86, 0xdf, 0x9d, 0x40, 0x96, 0xb1, 0xd5, 0xa6, 0x5e, 0x08, 0x62, 0xf1,
-        0x9a,
-    ],
-    // by host, scoped
-    [
-        0x55, 0xb9, 0xed, 0x1d, 0x38, 0x59, 0x4d, 0x43, 0xa8, 0x31, 0x9d, 0x2e, 0xbb, 0x33, 0x2a,
-        0xc6,
-    ],
-    // by TPM2 HMAC
-    [
-        0x0c, 0x7c, 0xc0, 0x7b, 0x11, 0x76, 0x45, 0x91, 0x9c, 0x4b, 0x0b, 0xea, 0x08, 0xbc, 0x20,
-        0xfe,
-    ],
-    // by TPM2 HMAC with a public key
-    [
-        0xfa, 0xf7, 0xeb, 0x93, 0x41, 0xe3, 0x41, 0x2c, 0xa1, 0xa4, 0x36, 0xf9, 0x5a, 0x29, 0x36,
-        0x2f,
-    ],
-    // by host and TPM2 HMAC
-    [
-        0x93, 0xa8, 0x94, 0x09, 0x48, 0x74, 0x44, 0x90, 0x90, 0xca, 0xf2, 0xfc, 0x93, 0xca, 0xb5,
-        0x53,
-    ],
-    // by host and TPM2 HMAC, scoped
-    [
-        0xef, 0x4a, 0xc1, 0x36, 0x79, 0xa9, 0x48, 0x0e, 0xa7, 0xdb, 0x68, 0x89, 0x7f, 0x9f, 0x16,
-        0x5d,
-    ],
-    // by host and TPM2 HMAC with a public key
-    [
-        0xaf, 0x49, 0x50, 0xa8, 0x49, 0x13, 0x4e, 0xb1, 0xa7, 0x38, 0x46, 0x30, 0x4f, 0xf3, 0x0c,
-        0x05,
-    ],
-    // by host and TPM2 HMAC with a public key, scoped
-    [
-        0xad, 0xbc, 0x4c, 0xa3, 0xef, 0xb6, 0x42, 0x01, 0xba, 0x88, 0x1b, 0x6f, 0x2e, 0x40, 0x95,
-        0xea,
-    ],
+const SYSTEMD_CREDS_KEYS: [u128; 8] = [
+    0x5a1c6a86_df9d_4096_b1d5_a65e0862f19a, // by host
+    0x55b9ed1d_3859_4d43_a831_9d2ebb332ac6, // by host, scoped
+    0x0c7cc07b_1176_4591_9c4b_0bea08bc20fe, // by TPM2 HMAC
+    0xfaf7eb93_41e3_412c_a1a4_36f95a29362f, // by TPM2 HMAC with a public key
+    0x93a89409_4874_4490_90ca_f2fc93cab553, // by host and TPM2 HMAC
+    0xef4ac136_79a9_480e_a7db_68897f9f165d, // by host and TPM2 HMAC, scoped
+    0xaf4950a8_4913_4eb1_a738_46304ff30c05, // by host and TPM2 HMAC with a public key
+    0xadbc4ca3_efb6_4201_ba88_1b6f2e4095ea, // the same, scoped
 ];
+
+/// The first 16 bytes of `bytes` are one of [`SYSTEMD_CREDS_KEYS`].
+fn systemd_creds_key(bytes: &[u8]) -> bool {
+    bytes
+        .get(..16)
+        .and_then(|b| <[u8; 16]>::try_from(b).ok())
+        .is_some_and(|b| SYSTEMD_CREDS_KEYS.contains(&u128::from_be_bytes(b)))
+}
 
 /// A credential encrypted by `systemd-creds encrypt`: binary, or base64 (its default when the
 /// output is a terminal or `--pretty`, then after `SetCredentialEncrypted=NAME:`).
 fn systemd_credential(bytes: &[u8]) -> bool {
     use base64::Engine as _;
-    if SYSTEMD_CREDS_KEYS.iter().any(|k| bytes.starts_with(k)) {
+    if systemd_creds_key(bytes) {
         return true;
     }
     let text = match bytes.strip_prefix(b"SetCredentialEncrypted=") {
@@ -683,7 +659,7 @@ fn systemd_credential(bytes: &[u8]) -> bool {
     head.len() == 24
         && base64::engine::general_purpose::STANDARD
             .decode(&head)
-            .is_ok_and(|d| SYSTEMD_CREDS_KEYS.iter().any(|k| d.starts_with(k)))
+            .is_ok_and(|d| systemd_creds_key(&d))
 }
 
 /// The tool that encrypted a file, by its first bytes: git-crypt (`\0GITCRYPT\0`), age (binary

@@ -1601,12 +1601,7 @@ impl Walker {
                 Some(Wrap::If(c, x)) => match self.cond(&c) {
                     Cond::Never => true,
                     Cond::Always => self.module_body(&x),
-                    Cond::Written(c) => {
-                        self.conds.push(c);
-                        let r = self.module_body(&x);
-                        self.conds.pop();
-                        r
-                    }
+                    Cond::Written(c) => self.under(Some(c), |w| w.module_body(&x)),
                 },
                 Some(Wrap::Prio(p, x, ordered)) => {
                     let saved = (self.prio, self.ordered);
@@ -1735,93 +1730,82 @@ impl Walker {
             let ap = apv.attrpath()?;
             let mut attrs = ap.attrs();
             let first = attrs.next()?;
-            (attr_is(&first, "name") && attrs.next().is_none())
-                .then(|| {
-                    self.eval(&apv.value()?, &self.scope, self.depth + 1)
-                        .v
-                        .as_str()
-                        .map(str::to_string)
-                })
-                .flatten()
+            if !attr_is(&first, "name") || attrs.next().is_some() {
+                return None;
+            }
+            self.eval(&apv.value()?, &self.scope, self.depth + 1)
+                .v
+                .as_str()
+                .map(str::to_string)
         });
+        let name = name.as_deref().unwrap_or("<module>");
+        // The condition of a part (`always`: none), or `None` for what is no part.
+        let part = |p: &str| match p {
+            "always" => Some(None),
+            "ifEnabled" => Some(Some(format!("{name}.enable"))),
+            "ifDisabled" => Some(Some(format!("!({name}.enable)"))),
+            _ => None,
+        };
         let mut any = false;
         for apv in set.attrpath_values() {
             let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
                 continue;
             };
             let names = self.attr_names(&ap);
-            if names.first().is_none_or(|n| n != "nixos") {
-                continue;
-            }
-            let cond = match names.get(1).map(String::as_str) {
-                None | Some("always") => None,
-                Some("ifEnabled") => {
-                    Some(format!("{}.enable", name.as_deref().unwrap_or("<module>")))
-                }
-                Some("ifDisabled") => Some(format!(
-                    "!({}.enable)",
-                    name.as_deref().unwrap_or("<module>")
-                )),
-                _ => continue,
-            };
-            // `nixos.ifEnabled.services.x.enable = true;`: the option path after the part.
-            if names.len() > 2 {
-                if let Some(c) = &cond {
-                    self.conds.push(c.clone());
-                }
-                self.walk_binding(&names[2..], &ap, &value);
-                if cond.is_some() {
-                    self.conds.pop();
-                }
-                any = true;
-                continue;
-            }
-            // `nixos = { always = …; ifEnabled = …; }` written as one set.
-            let whole = names.len() == 1;
-            if let (true, ast::Expr::AttrSet(inner)) = (whole, unparen(&value)) {
-                if inner.attrpath_values().any(|a| {
-                    a.attrpath()
-                        .and_then(|p| p.attrs().next())
-                        .is_some_and(|f| attr_is(&f, "always") || attr_is(&f, "ifEnabled"))
-                }) {
-                    // `nixos = { always = …; ifEnabled = …; }`: each part in turn.
-                    for part in inner.attrpath_values() {
-                        let (Some(pap), Some(pv)) = (part.attrpath(), part.value()) else {
-                            continue;
-                        };
-                        let pn = self.attr_names(&pap);
-                        let c = match pn.first().map(String::as_str) {
-                            Some("always") => None,
-                            Some("ifEnabled") => {
-                                Some(format!("{}.enable", name.as_deref().unwrap_or("<module>")))
-                            }
-                            Some("ifDisabled") => Some(format!(
-                                "!({}.enable)",
-                                name.as_deref().unwrap_or("<module>")
-                            )),
-                            _ => continue,
-                        };
-                        any |= self.module_body_when(&pv, c);
+            match names
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                // `nixos = { always = …; ifEnabled = …; }`: each part in turn; a host's
+                // `nixos = { … }`: the module itself.
+                ["nixos"] => {
+                    let parts: Vec<(Option<String>, ast::Expr)> = match unparen(&value) {
+                        ast::Expr::AttrSet(inner) => inner
+                            .attrpath_values()
+                            .filter_map(|x| {
+                                let first = x.attrpath()?.attrs().next()?;
+                                let c = part(&attr_ident(&first)?)?;
+                                Some((c, x.value()?))
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    if parts.is_empty() {
+                        any |= self.under(None, |w| w.module_body(&value));
                     }
-                    continue;
+                    for (c, v) in parts {
+                        any |= self.under(c, |w| w.module_body(&v));
+                    }
                 }
+                // `nixos.always = …;`, `nixos.ifEnabled.services.x.enable = true;`.
+                ["nixos", p, rest @ ..] => {
+                    let Some(c) = part(p) else { continue };
+                    any |= if rest.is_empty() {
+                        self.under(c, |w| w.module_body(&value))
+                    } else {
+                        self.under(c, |w| {
+                            w.walk_binding(&names[2..], &ap, &value);
+                            true
+                        })
+                    };
+                }
+                _ => {}
             }
-            any |= self.module_body_when(&value, cond);
         }
         any
     }
 
-    /// [`Walker::module_body`] under `cond`, when there is one.
-    fn module_body_when(&mut self, e: &ast::Expr, cond: Option<String>) -> bool {
-        match cond {
-            Some(c) => {
-                self.conds.push(c);
-                let r = self.module_body(e);
-                self.conds.pop();
-                r
-            }
-            None => self.module_body(e),
-        }
+    /// Run `f` under the condition `cond`, when there is one.
+    fn under<R>(&mut self, cond: Option<String>, f: impl FnOnce(&mut Walker) -> R) -> R {
+        let Some(c) = cond else {
+            return f(self);
+        };
+        self.conds.push(c);
+        let r = f(self);
+        self.conds.pop();
+        r
     }
 
     /// The argument of a module wrapper split by class (`mkModule { shared.services.openssh

@@ -667,6 +667,9 @@ fn judge(
             continue;
         }
         let mut masked = None;
+        // The value as written, when the rule has the file's text.
+        let written =
+            src.and_then(|s| s.get(usize::from(o.range.start())..usize::from(o.range.end())));
         // A name bound to a part of what was read (`secret = secrets.fastd.gw03.secret;`) and
         // used in several places: one finding, where the name is bound.
         let mut at_binding = None;
@@ -795,9 +798,7 @@ fn judge(
                 // of the part taken, or the option's; not a file option (the secrets' set may
                 // hold paths of files deployed at run time).
                 // Without the text (`wants`), the part is not known: kept for `check`.
-                let taken = src
-                    .and_then(|s| s.get(usize::from(o.range.start())..usize::from(o.range.end())))
-                    .map(accessor);
+                let taken = written.map(accessor);
                 let secret = taken.as_deref().is_none_or(secret_part);
                 // `secrets.wg.path`, `config.my.secrets.x.dest`: where a secret is deployed.
                 // A hash (`secrets.webdav.hashed_password`) is NIX-031's.
@@ -853,8 +854,7 @@ fn judge(
                 // Read through a name that says what the file keeps (`emails.jm_` of `emails =
                 // import ../secrets/private-mail.nix`): addresses kept private, not secrets.
                 // (`hosts.eos.mqtt.password` is a password whatever the file is called.)
-                let through_identity = src
-                    .and_then(|s| s.get(usize::from(o.range.start())..usize::from(o.range.end())))
+                let through_identity = written
                     .map(|t| t.trim_start_matches("${").trim_end_matches('}').trim())
                     .is_some_and(|t| {
                         let mut parts = t.split('.');
@@ -873,17 +873,13 @@ fn judge(
                 // secret.
                 let part_not_secret = func == "import"
                     && holds != Holds::Secret
-                    && src
-                        .and_then(|s| {
-                            s.get(usize::from(o.range.start())..usize::from(o.range.end()))
-                        })
-                        .is_some_and(|text| {
-                            let t = accessor(text);
-                            !text.contains("import")
-                                && t.contains('.')
-                                && !t.contains(['/', '(', ')'])
-                                && !secret_part(&t)
-                        });
+                    && written.is_some_and(|text| {
+                        let t = accessor(text);
+                        !text.contains("import")
+                            && t.contains('.')
+                            && !t.contains(['/', '(', ')'])
+                            && !secret_part(&t)
+                    });
                 if (func == "import" && in_clear(path))
                     || part_not_secret
                     || (func == "import" && holds == Holds::Other && identity_option(&a.path))
