@@ -502,6 +502,55 @@ fn systemd_credentials_and_per_host_names_are_encrypted_on_disk() {
     assert_eq!(lines, [3, 5, 6], "{v}");
 }
 
+/// `services.displayManager.autoLogin.enable` defaults to `user != null` (nixpkgs'
+/// display-managers module): a host that names the user alone logs them in; a host where a
+/// module sets the switch (`mkDefault false` in a shared file) does not, and a switch of
+/// unknown value is not judged. Only display managers that read it (GDM, SDDM, LightDM) count.
+#[test]
+fn the_autologin_user_alone_is_an_automatic_login() {
+    let d = tempfile::tempdir().expect("tempdir");
+    for dir in ["hosts/a", "hosts/b", "hosts/c", "modules"] {
+        std::fs::create_dir_all(d.path().join(dir)).expect("mkdir");
+    }
+    std::fs::write(
+        d.path().join("flake.nix"),
+        "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./modules/xorg.nix ./hosts/b ]; };\n    nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./hosts/c ]; };\n  };\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("modules/xorg.nix"),
+        "{ lib, ... }: {\n  services.xserver.enable = true;\n  services.displayManager.autoLogin.enable = lib.mkDefault false;\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("hosts/a/default.nix"),
+        "{ ... }: {\n  services.xserver = { enable = true; desktopManager.xfce.enable = true; };\n  services.displayManager.autoLogin.user = \"mara\";\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("hosts/b/default.nix"),
+        "{ ... }: {\n  services.displayManager.autoLogin.user = \"leix\";\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("hosts/c/default.nix"),
+        "{ config, ... }: {\n  services.displayManager.sddm.enable = true;\n  services.xserver.displayManager.autoLogin = {\n    enable = config.my.autologin;\n    user = \"root\";\n  };\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let mut got = rule_rows(&v, "NIX-136", "file");
+    got.sort();
+    assert_eq!(got, [(3, "hosts/a/default.nix".to_string())], "{v}");
+    // greetd reads no `autoLogin`: a host with greetd alone is not logged in by it.
+    std::fs::write(
+        d.path().join("hosts/a/default.nix"),
+        "{ ... }: {\n  services.greetd.enable = true;\n  services.displayManager.autoLogin.user = \"mara\";\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    assert!(rule_rows(&v, "NIX-136", "file").is_empty(), "{v}");
+}
+
 /// lanzaboote under a switch of the repository's own (`mkIf cfg.enable` with `cfg =
 /// config.my.secureboot`): a host that turns the switch on boots lanzaboote (its editor is
 /// judged, the systemd-boot it forces off is not); a host that never does boots systemd-boot.

@@ -1866,12 +1866,15 @@ fn mark_clan_machines(files: &[Indexed], res: &Resolver<'_>, out: &mut [Configur
 }
 
 /// The options that turn on a feature whose defaults the configuration rules judge (sshd,
-/// systemd-boot).
+/// systemd-boot, the display manager's automatic login).
 const SWITCHES: &[&[&str]] = &[
     &["services", "openssh", "enable"],
     &["services", "sshd", "enable"],
     &["boot", "loader", "systemd-boot", "enable"],
     &["boot", "lanzaboote", "enable"],
+    // `autoLogin.enable` defaults to `user != null`: naming the user turns it on.
+    &["services", "displayManager", "autoLogin", "user"],
+    &["services", "xserver", "displayManager", "autoLogin", "user"],
 ];
 
 /// Every file a module reference of file `from` leads to (for module kinds).

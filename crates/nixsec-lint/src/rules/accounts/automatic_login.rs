@@ -2,6 +2,7 @@
 
 use nixsec_core::Severity;
 
+use crate::config::{ConfigHit, ConfigView};
 use crate::index::{Assignment, ModuleKind};
 use crate::rules::{FileCx, Hit, LintRule};
 use crate::value::Value;
@@ -16,6 +17,25 @@ const USER: &[&[&str]] = &[
     &["services", "kmscon", "autologinUser"],
     &["services", "mingetty", "autologinUser"],
     &["system", "defaults", "loginwindow", "autoLoginUser"],
+];
+
+/// The display managers' user to log in (the old name is an alias of the new).
+const DM_USER: &[&[&str]] = &[
+    &["services", "displayManager", "autoLogin", "user"],
+    &["services", "xserver", "displayManager", "autoLogin", "user"],
+];
+
+/// Their switch: `enable` defaults to `user != null` (nixpkgs'
+/// `nixos/modules/services/display-managers/default.nix`).
+const DM_ENABLE: &[&[&str]] = &[
+    &["services", "displayManager", "autoLogin", "enable"],
+    &[
+        "services",
+        "xserver",
+        "displayManager",
+        "autoLogin",
+        "enable",
+    ],
 ];
 
 /// A greeter program (`tuigreet`, `gtkgreet`, `regreet`, `agreety`, `nwg-hello`, in `cage`
@@ -174,6 +194,62 @@ impl LintRule for AutomaticLogin {
                 "user",
             ],
         ]
+    }
+    /// `autoLogin.user` set where no module of the host sets `autoLogin.enable`: the switch
+    /// defaults to `user != null`, so naming the user is turning automatic login on.
+    fn check_config(&self, cfg: &ConfigView<'_>, out: &mut Vec<ConfigHit>) {
+        if cfg.cfg.kind != ModuleKind::NixOS || cfg.is_set(DM_ENABLE) {
+            return;
+        }
+        // Read by GDM, SDDM and LightDM (the X server's default one); greetd and others take
+        // their own settings (a greetd `initial_session` built from it is judged there).
+        let dm = [
+            &["services", "displayManager", "gdm", "enable"][..],
+            &["services", "displayManager", "sddm", "enable"],
+            &["services", "xserver", "displayManager", "gdm", "enable"],
+            &["services", "xserver", "displayManager", "sddm", "enable"],
+            &["services", "xserver", "displayManager", "lightdm", "enable"],
+        ]
+        .iter()
+        .any(|p| cfg.enabled(p).is_some())
+            || (cfg.enabled(&["services", "xserver", "enable"]).is_some()
+                && cfg.enabled(&["services", "greetd", "enable"]).is_none());
+        if !dm {
+            return;
+        }
+        let unless = cfg.unless_set_elsewhere();
+        for pat in DM_USER {
+            for (file, a) in cfg.find(pat) {
+                let who = match &a.value.v {
+                    Value::Str(u) | Value::Interp(u) if !u.trim().is_empty() => u.clone(),
+                    _ => continue,
+                };
+                let mut message = format!(
+                    "the display manager logs `{who}` in automatically: `autoLogin.enable` is never set and defaults to `autoLogin.user != null`"
+                );
+                if let Some(u) = &unless {
+                    message.push_str(&format!("; {u}"));
+                }
+                let condition = match (a.condition.clone(), unless.clone()) {
+                    (Some(c), Some(u)) => Some(format!("{c} && {u}")),
+                    (c, u) => c.or(u),
+                };
+                out.push(ConfigHit {
+                    file,
+                    range: a.value.range,
+                    message,
+                    severity: (who == "root").then_some(Severity::High),
+                    fix: Some(
+                        "services.displayManager.autoLogin.user = null;  # or autoLogin.enable = false"
+                            .into(),
+                    ),
+                    option: "services.displayManager.autoLogin.enable".into(),
+                    value: Some(format!("user = \"{who}\"")),
+                    condition,
+                    subject: Some(format!("services.displayManager.autoLogin.user: {who}")),
+                });
+            }
+        }
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let option = crate::value::path_string(&a.path);
@@ -397,7 +473,7 @@ mod tests {
         for ok in [
             r#"{ services.getty.autologinUser = null; }"#,
             r#"{ services.displayManager.autoLogin.enable = false; }"#,
-            r#"{ services.displayManager.autoLogin.user = "alice"; }"#,
+            r#"{ services.displayManager.autoLogin = { enable = false; user = "alice"; }; }"#,
             r#"{ services.greetd.settings.default_session = { command = "tuigreet"; user = "greeter"; }; }"#,
             r#"{ services.getty.loginOptions = "-p -- \\u"; }"#,
             // A greeter run as another user still asks for the login; a session run by the
