@@ -1185,18 +1185,23 @@ fn set_aside(roots: &[PathBuf], f: &Indexed) -> bool {
                 "disabled" | "attic" | "archive" | "archived" | "deprecated" | "unused"
             )
         });
+    // The directories between the root and the file, as they are on disk.
+    let depth = rel.components().count().saturating_sub(1);
     old_copy
         || top_aside
-        || rel.parent().is_some_and(|d| {
-            d.components().any(|c| {
-                let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-                // Switched off, or an old copy kept beside the real one (`strongbad.old/`).
-                ASIDE_SUFFIXES.iter().any(|e| c.ends_with(e))
-                    || matches!(
-                        c.as_ref(),
-                        "templates" | "template" | "examples" | "example-modules"
-                    )
-            })
+        || f.path.ancestors().skip(1).take(depth).any(|a| {
+            let Some(c) = a.file_name() else {
+                return false;
+            };
+            let c = c.to_string_lossy().to_ascii_lowercase();
+            // Switched off, or an old copy kept beside the real one (`strongbad.old/`).
+            ASIDE_SUFFIXES.iter().any(|e| c.ends_with(e))
+                || matches!(c.as_ref(), "examples" | "example-modules")
+                // An Ansible role's templates (`roles/dellxps/templates/configuration.nix`
+                // beside `roles/dellxps/tasks/`) are the hosts' real configuration, written
+                // out by the role.
+                || (matches!(c.as_ref(), "templates" | "template")
+                    && !a.parent().is_some_and(|role| role.join("tasks").is_dir()))
         })
 }
 
@@ -3056,12 +3061,35 @@ mod tests {
             "templates/dendritic/flake.nix",
             "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.example = nixpkgs.lib.nixosSystem {\n      modules = [ ./machines/example/configuration.nix ];\n    };\n  };\n}\n",
         );
+        // An Ansible role's templates (`roles/dellxps/templates/` beside `tasks/`) are the
+        // host's real configuration, written out by the role: a host.
+        write(
+            root,
+            "roles/dellxps/tasks/main.yml",
+            "- name: configuration.nix\n  template: src=configuration.nix dest=/etc/nixos/\n",
+        );
+        write(
+            root,
+            "roles/dellxps/templates/flake.nix",
+            "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.\"nixos\" = nixpkgs.lib.nixosSystem {\n      modules = [ ./configuration.nix ];\n    };\n  };\n}\n",
+        );
+        write(
+            root,
+            "roles/dellxps/templates/configuration.nix",
+            "{\n  boot.loader.systemd-boot.enable = true;\n  system.stateVersion = \"23.11\";\n}\n",
+        );
         let got = defaults(root);
         assert!(!got.is_empty());
         assert!(
             got.iter()
                 .all(|(_, f, ..)| f == "hive/osprey/configuration.nix"
-                    || f == "hosts/attic/configuration.nix"),
+                    || f == "hosts/attic/configuration.nix"
+                    || f == "roles/dellxps/templates/configuration.nix"),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(_, f, ..)| f == "roles/dellxps/templates/configuration.nix"),
             "{got:?}"
         );
         assert!(
