@@ -3527,6 +3527,14 @@ impl Walker {
         depth: u32,
     ) {
         let range = list.syntax().text_range();
+        // `map (fn: ./${fn}) (filter (fn: fn != "default.nix") (attrNames (readDir ./.)))`:
+        // every module of the directory, each file's path made from its name.
+        if let Some(dir) = self.read_dir_names(list, depth) {
+            if matches!(unparen(f), ast::Expr::Lambda(_)) {
+                out.push(ModuleRef::Dir(dir, range));
+                return;
+            }
+        }
         let items = self.eval(list, &self.scope, self.depth + 1);
         let Value::List(items) = items.v else {
             out.push(ModuleRef::External(node_snippet(list.syntax()), range));
@@ -3555,6 +3563,33 @@ impl Walker {
                 _ => {}
             }
         }
+    }
+
+    /// The directory whose entry names `e` lists (`attrNames (readDir ./.)`, through `filter`
+    /// and `builtins.`/`lib.` prefixes), as written.
+    fn read_dir_names(&mut self, e: &ast::Expr, depth: u32) -> Option<String> {
+        let mut cur = unparen(e);
+        let mut names = false;
+        for _ in 0..8 {
+            let ast::Expr::Apply(a) = &cur else {
+                return None;
+            };
+            let (head, args) = unroll_head(a)?;
+            let name = head_name(&head).unwrap_or_default();
+            match (name.as_str(), args.as_slice()) {
+                ("filter", [_, x]) => cur = unparen(x),
+                ("attrNames", [x]) => {
+                    names = true;
+                    cur = unparen(x);
+                }
+                ("readDir", [x]) if names => {
+                    let p = self.path_template(x, depth + 1)?;
+                    return (!p.contains("${")).then_some(p);
+                }
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// `builtins.attrValues X` in a module list: the values of a set written here, or every

@@ -383,6 +383,39 @@ fn imports_are_recorded() {
     );
 }
 
+/// A directory's entries read with `readDir` and made into paths (`map (fn: ./${fn}) (filter
+/// (fn: fn != "default.nix") (attrNames (readDir ./.)))`): every module of the directory.
+#[test]
+fn modules_listed_by_read_dir() {
+    for (src, dir) in [
+        (
+            r#"{ imports = with builtins; map (fn: ./${fn}) (filter (fn: fn != "default.nix") (attrNames (readDir ./.))); }"#,
+            "./.",
+        ),
+        (
+            r#"{ lib, ... }: { imports = map (n: ./services + "/${n}") (builtins.attrNames (builtins.readDir ./services)); }"#,
+            "./services",
+        ),
+    ] {
+        let idx = FileIndex::build(src);
+        let dirs: Vec<&str> = idx.modules[0]
+            .imports
+            .iter()
+            .filter_map(|r| match r {
+                ModuleRef::Dir(d, _) => Some(d.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(dirs, [dir], "{src}");
+    }
+    // A list read from elsewhere stays unfollowed.
+    let idx = FileIndex::build(r#"{ imports = map (fn: ./${fn}) (attrNames (f ./.)); }"#);
+    assert!(matches!(
+        idx.modules[0].imports.as_slice(),
+        [ModuleRef::External(..)]
+    ));
+}
+
 #[test]
 fn flake_systems_and_inline_modules() {
     let src = r#"{
