@@ -790,6 +790,14 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
     if looks_like_code(v) || same_as_name(key, v) {
         return false;
     }
+    // The public half of a key pair, made to be published: Stripe's publishable keys
+    // (`pk_live_…`, `pk_test_…`), Porkbun's API key (`pk1_…`, beside its secret `sk1_…`).
+    if ["pk_live_", "pk_test_", "pk1_"]
+        .iter()
+        .any(|p| v.starts_with(p))
+    {
+        return false;
+    }
 
     // A URL is a URL (with a password in it, the URL format reports it).
     if v.contains("://") {

@@ -1405,6 +1405,23 @@ mod tests {
             kinds("etc/app.conf", "api_token = \"q8Zr2LmX0vT7pK3nW9yB\"\n"),
             ["secret-assignment"]
         );
+        // The public half of a key pair: Stripe's publishable key, Porkbun's API key (its
+        // secret is the `sk1_` one).
+        assert!(kinds(
+            "etc/app.conf",
+            "api_key = \"pk1_4f8e2c1b9a7d6e5f3c2b1a0998877665544332211aabbccddeeff00112233445\"\n"
+        )
+        .is_empty());
+        assert!(kinds(
+            "etc/app.conf",
+            "stripe_key = \"pk_live_51H8xQ2KZvKYlo2C0aBcDeFgHiJkLmNoPqRsTuVwXyZ\"\n"
+        )
+        .is_empty());
+        assert!(!kinds(
+            "etc/app.conf",
+            "secret_api_key = \"sk1_9e8d7c6b5a4f3e2d1c0b9a8877665544332211aabbccddeeff0011223344556\"\n"
+        )
+        .is_empty());
     }
 
     /// Random tokens whose letters happen to fall into camel-case "words" or to repeat a short

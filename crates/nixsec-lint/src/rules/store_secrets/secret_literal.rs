@@ -1068,7 +1068,14 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     // matcher's stand-ins (`changeme`, `password`, `test`), a short one aside (`bar` of
     // `{ foo = "bar"; }`). A setting named `secret` is left to the matcher: the name is also a
     // service's (`xdg.portal.config.common."org.freedesktop.impl.portal.Secret"`).
-    let env = secret_env_name(lit.key);
+    // A key or token no service issues (`OPENAI_API_KEY = "12345"` for a local endpoint that
+    // takes none): a few digits. A password may be that short; a key or token is not.
+    let short_number = || {
+        let t = text.trim();
+        t.len() < 8 && t.bytes().all(|c| c.is_ascii_digit())
+    };
+    let env = secret_env_name(lit.key)
+        && !(["_TOKEN", "_KEY"].iter().any(|w| lit.key.ends_with(w)) && short_number());
     let password_key = env
         || lit.key == KEY_BASIC_AUTH
         || (password_directive(lit.key)
@@ -1836,6 +1843,8 @@ in {
     POSTGRES_PASSWORD = "app_db_password";
     MYSQL_ROOT_PASSWORD = "changeme";
     GRAFANA_API_KEY = "glsa_Rk3mV9pQw7Zt";
+    OPENAI_API_KEY = "12345";
+    PIN_PASSWORD = "12345";
   };
 }"#;
         let f = findings(src, ID);
@@ -1844,7 +1853,9 @@ in {
             .map(|f| (f.line, f.finding.message.as_str()))
             .collect();
         let lines: Vec<u32> = at.iter().map(|(l, _)| *l).collect();
-        assert_eq!(lines, [2, 7, 11, 12, 13, 14, 19, 20, 21], "{at:#?}");
+        // `OPENAI_API_KEY = "12345"` (line 22) is no key a service issues; a password may be
+        // that short (line 23).
+        assert_eq!(lines, [2, 7, 11, 12, 13, 14, 19, 20, 21, 23], "{at:#?}");
         assert!(
             at[0].1.contains("`OIDCCryptoPassphrase` argument `…[redacted, 16 chars]` on line 2 of the string, and 1 more secret"),
             "{}",
