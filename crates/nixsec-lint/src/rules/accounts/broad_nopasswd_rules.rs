@@ -53,6 +53,8 @@ const COMMANDS: &[&str] = &[
     "nix-collect-garbage",
     "nix-copy-closure",
     "nixos-rebuild",
+    // nix-darwin's: activates any configuration, as root.
+    "darwin-rebuild",
     "systemctl",
 ];
 /// Programs that run a command given in their arguments (`flock LOCK nixos-rebuild …`,
@@ -162,10 +164,19 @@ impl LintRule for BroadNopasswdRules {
             // The whole sudoers file, written in place of NixOS's.
             &["security", "sudo", "configFile"],
             &["security", "sudo-rs", "configFile"],
+            // A sudoers file of its own (`environment.etc."sudoers.d/darwin-rebuild".text`).
+            &["environment", "etc", "*", "text"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let tool = a.path[1].as_str();
+        if a.path[0] == "environment" {
+            let name = a.path[2].trim_start_matches('/');
+            if name == "sudoers" || name.starts_with("sudoers.d/") {
+                self.check_text(a, cx, out);
+            }
+            return;
+        }
         if a.path[2] == "extraConfig" || a.path[2] == "configFile" {
             self.check_text(a, cx, out);
             return;
@@ -277,10 +288,16 @@ impl BroadNopasswdRules {
             let setenv = line.contains("SETENV:") && !line.contains("NOSETENV:");
             let why = cmds.split(',').find_map(|c| rootish(strip_tags(c), setenv));
             let Some((why, fixed)) = why else { continue };
-            let range = match raw.find(line) {
-                Some(q) => {
+            // The line as written; with an interpolated user (`${user.name} ALL=…`), from
+            // its `NOPASSWD:`.
+            let found = raw
+                .find(line)
+                .map(|q| (q, line.len()))
+                .or_else(|| raw.find(&line[p..]).map(|q| (q, line.len() - p)));
+            let range = match found {
+                Some((q, n)) => {
                     let s = u32::try_from(start + q).unwrap_or(u32::MAX);
-                    let e = u32::try_from(start + q + line.len()).unwrap_or(u32::MAX);
+                    let e = u32::try_from(start + q + n).unwrap_or(u32::MAX);
                     rnix::TextRange::new(s.into(), e.into())
                 }
                 None => a.value.range,
@@ -446,6 +463,16 @@ in {
         assert_eq!(
             hits(src, ID),
             [h("%wheel ALL=(ALL) NOPASSWD: ALL", 4, Medium)]
+        );
+        // A sudoers file of its own, through `environment.etc` (nix-darwin's `sudoers.d`).
+        let etc = "{ user, ... }: {\n  environment.etc.\"sudoers.d/darwin-rebuild\".text = ''\n    ${user.name} ALL=(ALL) NOPASSWD: /run/current-system/sw/bin/darwin-rebuild\n  '';\n  environment.etc.\"motd\".text = \"NOPASSWD: ALL\";\n}";
+        assert_eq!(
+            hits(etc, ID)
+                .into_iter()
+                .map(|(_, l, ..)| l)
+                .collect::<Vec<_>>(),
+            [3],
+            "{etc}"
         );
         let commented = "{ security.sudo.extraConfig = \"# %wheel ALL=(ALL) NOPASSWD: ALL\"; }";
         assert!(hits(commented, ID).is_empty());
