@@ -551,6 +551,97 @@ fn the_autologin_user_alone_is_an_automatic_login() {
     assert!(rule_rows(&v, "NIX-136", "file").is_empty(), "{v}");
 }
 
+/// A table of hosts mapped through a helper of the flake (`mapAttrs (name: host: makeNixOS
+/// name host.system host.extraModules) nixosHosts`): one host per entry, with the helper's
+/// modules and the entry's own, of the helper's kind (nix-darwin for `makeDarwin`).
+#[test]
+fn a_table_of_hosts_mapped_through_a_helper_builds_each_host() {
+    let d = tempfile::tempdir().expect("tempdir");
+    for dir in [
+        "hosts/lime",
+        "hosts/book",
+        "modules/linux",
+        "modules/darwin",
+    ] {
+        std::fs::create_dir_all(d.path().join(dir)).expect("mkdir");
+    }
+    std::fs::write(
+        d.path().join("flake.nix"),
+        "{\n  outputs = { nixpkgs, darwin, ... }: let\n    nixosHosts = {\n      lime = { system = \"x86_64-linux\"; extraModules = [ ./hosts/lime ./modules/server.nix ]; };\n    };\n    darwinHosts = {\n      book = { system = \"aarch64-darwin\"; extraModules = [ ./hosts/book ]; };\n    };\n    common = hostName: [ ({ ... }: { networking.hostName = hostName; }) ];\n    makeNixOS = hostName: system: extraModules:\n      nixpkgs.lib.nixosSystem {\n        inherit system;\n        modules = [ ./modules/linux ] ++ common hostName ++ extraModules;\n      };\n    makeDarwin = hostName: system: extraModules:\n      darwin.lib.darwinSystem {\n        inherit system;\n        modules = [ ./modules/darwin ] ++ extraModules;\n      };\n  in {\n    nixosConfigurations = builtins.mapAttrs (name: host: makeNixOS name host.system host.extraModules) nixosHosts;\n    darwinConfigurations = builtins.mapAttrs (name: host: makeDarwin name host.system host.extraModules) darwinHosts;\n  };\n}\n",
+    )
+    .expect("write");
+    for (file, text) in [
+        (
+            "modules/linux/default.nix",
+            "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n",
+        ),
+        (
+            "modules/server.nix",
+            "{ ... }: {\n  services.openssh.enable = true;\n}\n",
+        ),
+        (
+            "modules/darwin/default.nix",
+            "{ ... }: {\n  system.defaults.dock.autohide = true;\n}\n",
+        ),
+        (
+            "hosts/lime/default.nix",
+            "{ ... }: {\n  system.stateVersion = \"25.05\";\n}\n",
+        ),
+        (
+            "hosts/book/default.nix",
+            "{ ... }: {\n  system.stateVersion = 6;\n}\n",
+        ),
+    ] {
+        std::fs::write(d.path().join(file), text).expect("write");
+    }
+    let (_, v) = lint_json(d.path());
+    let configs: Vec<(String, String, Vec<String>)> = v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .map(|c| {
+            let mut m: Vec<String> = c["modules"]
+                .as_array()
+                .map(|m| {
+                    m.iter()
+                        .map(|x| x.as_str().unwrap_or("").to_string())
+                        .filter(|x| x != "flake.nix")
+                        .collect()
+                })
+                .unwrap_or_default();
+            m.sort();
+            (
+                c["entry_point"].as_str().unwrap_or("").to_string(),
+                c["kind"].as_str().unwrap_or("").to_string(),
+                m,
+            )
+        })
+        .collect();
+    assert_eq!(
+        configs,
+        [
+            (
+                "flake.nix#nixosConfigurations.lime".to_string(),
+                "nixos".to_string(),
+                vec![
+                    "hosts/lime/default.nix".to_string(),
+                    "modules/linux/default.nix".to_string(),
+                    "modules/server.nix".to_string()
+                ]
+            ),
+            (
+                "flake.nix#darwinConfigurations.book".to_string(),
+                "darwin".to_string(),
+                vec![
+                    "hosts/book/default.nix".to_string(),
+                    "modules/darwin/default.nix".to_string()
+                ]
+            ),
+        ],
+        "{v}"
+    );
+}
+
 /// lanzaboote under a switch of the repository's own (`mkIf cfg.enable` with `cfg =
 /// config.my.secureboot`): a host that turns the switch on boots lanzaboote (its editor is
 /// judged, the systemd-boot it forces off is not); a host that never does boots systemd-boot.

@@ -730,6 +730,11 @@ fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
     // Options only NixOS has (not home-manager, not nix-darwin): a module setting one is a
     // NixOS module, whatever else it sets (a repository's own `home.alice.enable` option).
     let mut nixos_only = false;
+    // Of those, the ones nix-darwin has no option of the same name for (it has `security.pam`,
+    // `services.openssh`, `services.tailscale`): a module setting one beside nix-darwin's
+    // `launchd` is written for both systems (`optionalAttrs (options ? systemd) { … }` and
+    // `optionalAttrs (options ? launchd) { … }`), judged as NixOS's.
+    let mut not_darwin = false;
     for a in idx.assignments.iter().filter(|a| a.module == module) {
         let p: Vec<&str> = a.path.iter().take(2).map(String::as_str).collect();
         match p.as_slice() {
@@ -739,14 +744,14 @@ fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
             ["homebrew" | "launchd", _] | ["system", "defaults"] | ["services", "nix-daemon"] => {
                 darwin = true;
             }
+            ["security", _] | ["services", "openssh" | "tailscale"] => nixos_only = true,
             ["boot" | "fileSystems" | "hardware" | "virtualisation" | "i18n" | "console", _]
             | ["powerManagement" | "swapDevices" | "sound", _]
             | ["systemd", "services" | "network" | "sockets" | "timers"]
-            | ["security", _]
             | ["programs", "steam" | "gamemode" | "gamescope" | "nix-ld" | "virt-manager"]
-            | ["services", "openssh" | "xserver" | "displayManager" | "pipewire" | "printing" | "tailscale"] =>
-            {
+            | ["services", "xserver" | "displayManager" | "pipewire" | "printing"] => {
                 nixos_only = true;
+                not_darwin = true;
             }
             _ => {}
         }
@@ -766,7 +771,7 @@ fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
     let nixos_imports = flake_imports
         .iter()
         .any(|r| matches!(r, ModuleRef::Flake(n, _) if !n.starts_with("darwin:")));
-    if darwin || (darwin_imports && !nixos_imports) {
+    if (darwin && !not_darwin) || (darwin_imports && !nixos_imports) {
         ModuleKind::Darwin
     } else {
         ModuleKind::NixOS

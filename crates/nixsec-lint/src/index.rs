@@ -3189,6 +3189,23 @@ impl Walker {
                     Found::Expr(x, idx) => {
                         self.in_scope(idx, |w| w.module_list(&x, out, cx, depth + 1));
                     }
+                    // A parameter bound to a list of paths while a call is followed (a host's
+                    // `extraModules` of a table of hosts).
+                    Found::Val(v) | Found::Placed(v) if matches!(v.v, Value::List(_)) => {
+                        let Value::List(items) = v.v else { return };
+                        for item in items {
+                            match item.v {
+                                Value::Path(p) => out.push(ModuleRef::Path(p, item.range)),
+                                Value::Str(s) if looks_relative(&s) => {
+                                    out.push(ModuleRef::Rooted(s, item.range));
+                                }
+                                _ => out.push(ModuleRef::External(
+                                    format!("an element of `{name}`"),
+                                    item.range,
+                                )),
+                            }
+                        }
+                    }
                     _ => out.push(ModuleRef::External(name, range)),
                 }
             }
@@ -4554,6 +4571,9 @@ impl Walker {
         let mut refs = Vec::new();
         self.module_list(&modules, &mut refs, ListCx::System, 0);
         self.scope.clear();
+        if helper {
+            self.host_table(apply, kind, &modules);
+        }
         // `libD.nixosSystem { … }`: the repository's own helper named like nixpkgs' function
         // (not `lib.nixosSystem`, `nixpkgs.lib.nixosSystem`, `darwin.lib.darwinSystem`): named
         // by its whole path, so the helper's own modules are added to the hosts it builds.
@@ -4594,6 +4614,143 @@ impl Walker {
             convention: None,
             builder,
         });
+    }
+
+    /// A helper of this file building a system from its parameters (`makeNixOS = hostName:
+    /// system: extraModules: nixosSystem { modules = [ … ] ++ extraModules; }`), mapped over a
+    /// table of hosts written in the file (`mapAttrs (name: host: makeNixOS name host.system
+    /// host.extraModules) nixosHosts`): one system per entry of the table, the helper's
+    /// parameters bound to the call's arguments for that entry.
+    fn host_table(&mut self, builder: &ast::Apply, kind: ModuleKind, modules: &ast::Expr) {
+        // The helper's parameters, outermost first, and the name it is bound to.
+        let mut params: Vec<String> = Vec::new();
+        let mut node = builder.syntax().parent();
+        let helper = loop {
+            let Some(n) = node else { return };
+            match n.kind() {
+                SyntaxKind::NODE_PAREN => {}
+                SyntaxKind::NODE_LAMBDA => {
+                    let Some(p) = ast::Lambda::cast(n.clone()).and_then(|l| ident_param(&l)) else {
+                        return;
+                    };
+                    params.push(p);
+                }
+                SyntaxKind::NODE_ATTRPATH_VALUE => {
+                    let Some(name) = ast::AttrpathValue::cast(n.clone())
+                        .and_then(|apv| apv.attrpath())
+                        .and_then(|ap| {
+                            let mut attrs = ap.attrs();
+                            let one = attr_ident(&attrs.next()?)?;
+                            attrs.next().is_none().then_some(one)
+                        })
+                    else {
+                        return;
+                    };
+                    break name;
+                }
+                _ => return,
+            }
+            node = n.parent();
+        };
+        if params.is_empty() {
+            return;
+        }
+        params.reverse();
+        let Some(root) = builder.syntax().ancestors().last() else {
+            return;
+        };
+        let calls: Vec<ast::Apply> = root
+            .descendants()
+            .filter_map(ast::Apply::cast)
+            .filter(|a| apply_head_token(a).is_some_and(|t| t.text() == helper))
+            .take(16)
+            .collect();
+        for call in calls {
+            let Some((_, args)) = unroll_head(&call) else {
+                continue;
+            };
+            if args.len() != params.len() || !self.budget.step(call.syntax().text_range()) {
+                continue;
+            }
+            // `name: host: CALL`, the function `mapAttrs` is given.
+            let mut up = call.syntax().parent();
+            while up
+                .as_ref()
+                .is_some_and(|n| n.kind() == SyntaxKind::NODE_PAREN)
+            {
+                up = up.and_then(|n| n.parent());
+            }
+            let Some(inner) = up.and_then(ast::Lambda::cast) else {
+                continue;
+            };
+            let Some(outer) = inner.syntax().parent().and_then(ast::Lambda::cast) else {
+                continue;
+            };
+            let (Some(name_param), Some(host_param)) = (ident_param(&outer), ident_param(&inner))
+            else {
+                continue;
+            };
+            let mut up = outer.syntax().parent();
+            while up
+                .as_ref()
+                .is_some_and(|n| n.kind() == SyntaxKind::NODE_PAREN)
+            {
+                up = up.and_then(|n| n.parent());
+            }
+            let Some(table_call) = up
+                .and_then(|n| n.parent())
+                .and_then(ast::Apply::cast)
+                .filter(|a| {
+                    unroll_head(a).is_some_and(|(h, args)| {
+                        head_name(&h).as_deref() == Some("mapAttrs")
+                            && args.len() == 2
+                            && args[0]
+                                .syntax()
+                                .text_range()
+                                .contains_range(outer.syntax().text_range())
+                    })
+                })
+            else {
+                continue;
+            };
+            let Some((_, targs)) = unroll_head(&table_call) else {
+                continue;
+            };
+            let table = self.eval(&targs[1], &ancestor_scope(table_call.syntax()), 0);
+            let Value::Attrs(entries) = table.v else {
+                continue;
+            };
+            let system = system_name(table_call.syntax()).unwrap_or_else(|| helper.clone());
+            for (host, entry) in entries.into_iter().take(64) {
+                let mut scope = ancestor_scope(call.syntax());
+                scope.push(Frame::Bound(
+                    name_param.clone(),
+                    Val::new(Value::Str(host.clone()), call.syntax().text_range()),
+                ));
+                scope.push(Frame::Bound(host_param.clone(), entry));
+                let values: Vec<Val> = args.iter().map(|a| self.eval(a, &scope, 0)).collect();
+                self.scope = ancestor_scope(builder.syntax());
+                for (p, v) in params.iter().zip(values) {
+                    self.scope.push(Frame::Bound(p.clone(), v));
+                }
+                let mut refs = Vec::new();
+                self.module_list(modules, &mut refs, ListCx::System, 0);
+                self.scope.clear();
+                self.out.systems.push(SystemDecl {
+                    name: format!("{system}.{host}"),
+                    kind,
+                    modules: refs,
+                    range: call.syntax().text_range(),
+                    helper: false,
+                    convention: None,
+                    builder: if kind == ModuleKind::Darwin {
+                        "darwinSystem".to_string()
+                    } else {
+                        "nixosSystem".to_string()
+                    },
+                });
+            }
+        }
     }
 
     /// `nixos MODULE`, nixpkgs' function that builds a system from one module (written as an

@@ -166,6 +166,15 @@ mod tests {
     const ID: &str = "NIX-062";
 
     /// Units made by one function are one finding listing them.
+    /// A module written for NixOS and nix-darwin (`optionalAttrs (options ? systemd) { … }`
+    /// beside `optionalAttrs (options ? launchd) { … }`) is judged as NixOS's: its systemd
+    /// unit is one.
+    #[test]
+    fn a_module_for_both_systems_is_judged_as_nixos() {
+        let src = "{ lib, options, ... }: lib.mkMerge [\n  (lib.optionalAttrs (options ? systemd) {\n    systemd.services.check = {\n      script = \"exec curl x\";\n      serviceConfig.Type = \"oneshot\";\n    };\n  })\n  (lib.optionalAttrs (options ? launchd) {\n    launchd.daemons.check.command = \"curl x\";\n  })\n]";
+        assert_eq!(hits(src, ID).len(), 1, "{src}");
+    }
+
     #[test]
     fn units_made_by_one_function_are_one_finding() {
         let src = "let\n  mk = name: {\n    script = \"serve ${name}\";\n  };\nin {\n  systemd.services.honeypot-telnet = mk \"telnet\";\n  systemd.services.honeypot-mysql = mk \"mysql\";\n}";
