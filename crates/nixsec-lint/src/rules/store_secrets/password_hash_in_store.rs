@@ -172,17 +172,22 @@ pub(super) fn hash_literal(key: &str, h: &str) -> bool {
 }
 
 /// A text whose lines are an htpasswd file's (`user:$6$…`, `user:$apr1$…`): a crypt hash
-/// after the user's name on some line.
+/// after the user's name on some line, or the whole text one such line
+/// (`pkgs.writeText "htpasswd" "janastu:$apr1$…"`).
 fn has_htpasswd_hash(text: &str) -> bool {
-    text.contains('\n')
-        && text.lines().any(|l| {
-            l.trim().split_once(':').is_some_and(|(user, hash)| {
-                !user.is_empty()
-                    && !user.contains(char::is_whitespace)
-                    && hash.starts_with('$')
-                    && crypt_hash(hash)
-            })
+    let entry = |l: &str| {
+        l.trim().split_once(':').is_some_and(|(user, hash)| {
+            !user.is_empty()
+                && !user.contains(char::is_whitespace)
+                && hash.starts_with('$')
+                && crypt_hash(hash)
         })
+    };
+    if text.contains('\n') {
+        text.lines().any(entry)
+    } else {
+        entry(text)
+    }
 }
 
 /// A text with a line that gives a password key a crypt or PHC hash, as YAML, TOML or INI
@@ -572,6 +577,15 @@ mod tests {
         assert_eq!(
             hits(
                 "{ pkgs, ... }: { services.nginx.virtualHosts.a.locations.\"/\".extraConfig = let htpasswd = pkgs.writeText \"htpasswd\" ''\n  alice:$6$TS.uEVGRdaMzuhMc$6ZNENO4AEZ8nT7hxcabbGoCmj5IIWkKz4yOacX.8oHMmBsVzg3jg.bSrSkmNawWBdF8PY74Q/MTBxVLazycOo/\n''; in ''\n  auth_basic_user_file ${htpasswd};\n''; }",
+                ID
+            )
+            .len(),
+            1
+        );
+        // The whole file one htpasswd line (an MD5 `$apr1$` hash).
+        assert_eq!(
+            hits(
+                "{ pkgs, ... }: { services.nginx.virtualHosts.a.locations.\"/\" = let\n  authFile = pkgs.writeText \"htpasswd\"\n    \"janastu:$apr1$jWu4y1NT$KDttnVHakH6IXuHPAFkUv1\";\nin {\n  extraConfig = ''\n    auth_basic_user_file ${authFile};\n  '';\n}; }",
                 ID
             )
             .len(),
