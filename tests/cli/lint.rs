@@ -642,6 +642,64 @@ fn a_table_of_hosts_mapped_through_a_helper_builds_each_host() {
     );
 }
 
+/// Host records folded over a helper taking one set of named arguments (`mkNixosConfiguration
+/// = { name, system ? …, modules, ... }: nixosSystem { inherit system modules; }`, the list of
+/// `{ name = …; modules = [ … ]; }` given to a `foldl` of it): one host per record, its inline
+/// modules read (an installer's root hash and sshd settings were never looked at).
+#[test]
+fn host_records_given_to_a_helper_of_named_arguments_are_hosts() {
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(d.path().join("hosts")).expect("mkdir");
+    std::fs::write(
+        d.path().join("hosts/default.nix"),
+        "{ nixpkgs, ... }: let\n  mkNixosConfiguration = { name, system ? \"x86_64-linux\", modules, homeOptions ? { } }:\n    nixpkgs.lib.nixosSystem { inherit system modules; specialArgs = { inherit name homeOptions; }; };\n  mkNixosConfigurations = nixpkgs.lib.foldl (acc: conf: { \"${conf.name}\" = mkNixosConfiguration conf; } // acc) { };\nin\n  mkNixosConfigurations [\n    {\n      name = \"desktop\";\n      modules = [ ./desktop.nix ];\n      homeOptions.cli.fish.enable = true;\n    }\n    {\n      name = \"installer\";\n      modules = [\n        ({ lib, ... }: {\n          users.users.root.initialHashedPassword = lib.mkForce \"$y$j9T$M93AAG05U9RRsjhXIamCL/$YT5Eu.P4ci1hx11vb0P/loGWp6Qpz7hcENtUAj2jryC\";\n          services.openssh.enable = true;\n        })\n      ];\n    }\n  ]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("hosts/desktop.nix"),
+        "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let entries: Vec<&str> = v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .filter_map(|c| c["entry_point"].as_str())
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            "hosts/default.nix#mkNixosConfiguration.desktop",
+            "hosts/default.nix#mkNixosConfiguration.installer"
+        ],
+        "{v}"
+    );
+    let mut got: Vec<(String, i64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["line"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    got.sort();
+    got.dedup();
+    assert_eq!(
+        got,
+        [
+            ("NIX-031".to_string(), 16),
+            ("NIX-078".to_string(), 17),
+            ("NIX-079".to_string(), 17),
+            ("NIX-090".to_string(), 2)
+        ],
+        "{v}"
+    );
+}
+
 /// lanzaboote under a switch of the repository's own (`mkIf cfg.enable` with `cfg =
 /// config.my.secureboot`): a host that turns the switch on boots lanzaboote (its editor is
 /// judged, the systemd-boot it forces off is not); a host that never does boots systemd-boot.

@@ -4573,6 +4573,7 @@ impl Walker {
         self.scope.clear();
         if helper {
             self.host_table(apply, kind, &modules);
+            self.host_records(apply, kind, &modules);
         }
         // `libD.nixosSystem { … }`: the repository's own helper named like nixpkgs' function
         // (not `lib.nixosSystem`, `nixpkgs.lib.nixosSystem`, `darwin.lib.darwinSystem`): named
@@ -4753,6 +4754,131 @@ impl Walker {
         }
     }
 
+    /// A helper of this file taking one set of named arguments (`mkNixosConfiguration = {
+    /// name, system ? "x86_64-linux", modules, ... }: nixosSystem { inherit system modules; }`)
+    /// and the sets written in the file that fit it (`{ name = "nixos-installer"; modules = [
+    /// … ]; }` in a list folded over the helper): one system per set, its modules read where the
+    /// set is written.
+    fn host_records(&mut self, builder: &ast::Apply, kind: ModuleKind, modules: &ast::Expr) {
+        let mut up = builder.syntax().parent();
+        while up
+            .as_ref()
+            .is_some_and(|n| n.kind() == SyntaxKind::NODE_PAREN)
+        {
+            up = up.and_then(|n| n.parent());
+        }
+        let Some(helper) = up.and_then(ast::Lambda::cast) else {
+            return;
+        };
+        let Some(ast::Param::Pattern(pat)) = helper.param() else {
+            return;
+        };
+        let mut names: Vec<(String, bool)> = Vec::new();
+        for e in pat.pat_entries() {
+            let Some(n) = e.ident().and_then(|i| ident_text(&i)) else {
+                return;
+            };
+            names.push((n, e.default().is_some()));
+        }
+        if !names.iter().any(|(n, _)| n == "modules") {
+            return;
+        }
+        let open = pat.ellipsis_token().is_some();
+        let helper_name = helper
+            .syntax()
+            .parent()
+            .and_then(ast::AttrpathValue::cast)
+            .and_then(|apv| apv.attrpath())
+            .map_or_else(
+                || "host".to_string(),
+                |ap| snippet(&ap.syntax().text().to_string()),
+            );
+        let Some(root) = builder.syntax().ancestors().last() else {
+            return;
+        };
+        let mut found = 0;
+        for set in root.descendants().filter_map(ast::AttrSet::cast) {
+            if found >= 64 || !self.budget.step(set.syntax().text_range()) {
+                break;
+            }
+            // Its keys: one name each, `modules` a list written here, the helper's required
+            // arguments all given, nothing it does not take (unless it takes more).
+            let mut keys: Vec<String> = Vec::new();
+            let mut listed = false;
+            let mut fits = true;
+            for child in set.syntax().children() {
+                if let Some(apv) = ast::AttrpathValue::cast(child.clone()) {
+                    // A dotted key (`homeOptions.cli = …`) gives its first name.
+                    let mut attrs = apv.attrpath().into_iter().flat_map(|ap| ap.attrs());
+                    let Some(k) = attrs.next().and_then(|a| attr_ident(&a)) else {
+                        fits = false;
+                        break;
+                    };
+                    if k == "modules" && attrs.next().is_none() {
+                        listed = apv.value().is_some_and(|v| {
+                            matches!(unparen(&v), ast::Expr::List(_))
+                                || matches!(unparen(&v), ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Concat))
+                        });
+                    }
+                    keys.push(k);
+                } else if let Some(inh) = ast::Inherit::cast(child) {
+                    keys.extend(inh.attrs().filter_map(|a| attr_ident(&a)));
+                }
+            }
+            if !fits
+                || !listed
+                || names
+                    .iter()
+                    .any(|(n, default)| !default && !keys.contains(n))
+                || (!open && keys.iter().any(|k| !names.iter().any(|(n, _)| n == k)))
+            {
+                continue;
+            }
+            found += 1;
+            let record_scope = {
+                let mut sc = ancestor_scope(set.syntax());
+                sc.push(Frame::Binds(set.syntax().clone()));
+                sc
+            };
+            let host = ["name", "hostname", "hostName", "host"]
+                .iter()
+                .find_map(|k| {
+                    set.attrpath_values().find_map(|apv| {
+                        let ap = apv.attrpath()?;
+                        let mut attrs = ap.attrs();
+                        (attr_is(&attrs.next()?, k) && attrs.next().is_none())
+                            .then(|| apv.value())
+                            .flatten()
+                    })
+                })
+                .and_then(|v| {
+                    self.eval(&v, &record_scope, 0)
+                        .v
+                        .as_str()
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| format!("@{}", u32::from(set.syntax().text_range().start())));
+            self.scope = ancestor_scope(builder.syntax());
+            self.scope.extend(record_scope);
+            let mut refs = Vec::new();
+            self.module_list(modules, &mut refs, ListCx::System, 0);
+            self.scope.clear();
+            self.out.systems.push(SystemDecl {
+                name: format!("{helper_name}.{host}"),
+                kind,
+                modules: refs,
+                range: set.syntax().text_range(),
+                helper: false,
+                convention: None,
+                builder: if kind == ModuleKind::Darwin {
+                    "darwinSystem".to_string()
+                } else {
+                    "nixosSystem".to_string()
+                },
+            });
+        }
+    }
+
     /// `nixos MODULE`, nixpkgs' function that builds a system from one module (written as an
     /// attribute set, a function or `{ configuration = MODULE; }`).
     fn nixos_call(&mut self, apply: &ast::Apply, arg: &ast::Expr) {
@@ -4795,14 +4921,30 @@ impl Walker {
             return None;
         }
         match unparen(arg) {
-            ast::Expr::AttrSet(set) => set.attrpath_values().find_map(|apv| {
-                let ap = apv.attrpath()?;
-                let mut attrs = ap.attrs();
-                let first = attr_ident(&attrs.next()?)?;
-                (MODULE_ATTRS.contains(&first.as_str()) && attrs.next().is_none())
-                    .then(|| apv.value())
-                    .flatten()
-            }),
+            ast::Expr::AttrSet(set) => set
+                .attrpath_values()
+                .find_map(|apv| {
+                    let ap = apv.attrpath()?;
+                    let mut attrs = ap.attrs();
+                    let first = attr_ident(&attrs.next()?)?;
+                    (MODULE_ATTRS.contains(&first.as_str()) && attrs.next().is_none())
+                        .then(|| apv.value())
+                        .flatten()
+                })
+                // `inherit system modules;`: the name, looked up where the set is written.
+                .or_else(|| {
+                    set.inherits().filter(|i| i.from().is_none()).find_map(|i| {
+                        i.attrs().find_map(|a| match a {
+                            ast::Attr::Ident(id)
+                                if attr_ident(&ast::Attr::Ident(id.clone()))
+                                    .is_some_and(|n| MODULE_ATTRS.contains(&n.as_str())) =>
+                            {
+                                Some(ast::Expr::Ident(id))
+                            }
+                            _ => None,
+                        })
+                    })
+                }),
             ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Update) => {
                 let r = b.rhs().and_then(|r| self.find_modules_attr(&r, depth + 1));
                 r.or_else(|| b.lhs().and_then(|l| self.find_modules_attr(&l, depth + 1)))
