@@ -2040,6 +2040,7 @@ impl Walker {
                     if self.walk_generated(a, key_range)
                         || self.walk_pairs(a, key_range)
                         || self.walk_applied(a, key_range)
+                        || self.walk_argument_set(a, key_range)
                     {
                     } else if let Some(file) = self.helper_file(a) {
                         // Another file's function: the run reads what it returns.
@@ -2640,6 +2641,44 @@ impl Walker {
             w.scope.truncate(mark);
             body.is_some()
         })
+    }
+
+    /// `services.qbittorrent = mediaService { webuiPort = 8080; … };` where `mediaService` is
+    /// an argument of the module (a wrapper given by `_module.args` that adds the service's
+    /// user and group): the set given to it is the option's settings, as written.
+    fn walk_argument_set(&mut self, a: &ast::Apply, key_range: TextRange) -> bool {
+        let ([first, second, ..], false) = (self.prefix.as_slice(), self.prefix.is_empty()) else {
+            return false;
+        };
+        if !NIXOS_NAMESPACES.contains(&first.as_str()) || second.is_empty() {
+            return false;
+        }
+        let (Some(f), Some(arg)) = (a.lambda(), a.argument()) else {
+            return false;
+        };
+        let (ast::Expr::Ident(i), ast::Expr::AttrSet(set)) = (unparen(&f), unparen(&arg)) else {
+            return false;
+        };
+        if set.rec_token().is_some() || set.entries().next().is_none() {
+            return false;
+        }
+        let name = ident_text(&i).unwrap_or_default();
+        // A parameter of a function this value is inside (the module's arguments).
+        let param = self
+            .scope
+            .iter()
+            .rev()
+            .find_map(|fr| match fr {
+                Frame::Params(l) if binds_param(l, &name) => Some(true),
+                Frame::Bound(n, _) | Frame::Element(n, _) if *n == name => Some(false),
+                _ => None,
+            })
+            .unwrap_or(false);
+        if !param || !matches!(lookup(&self.scope, &name), Found::Opaque) {
+            return false;
+        }
+        self.walk(&ast::Expr::AttrSet(set), key_range);
+        true
     }
 
     /// The file a call's function is, when it is another file's function (`import ./f.nix
