@@ -129,6 +129,8 @@ pub(crate) const VENDORS: &[&str] = &[
 
 /// Words of a name that make it no secret (`credentialsId`, `key_name`, `token_url`).
 const NOT_SECRET_LAST: &[&str] = &[
+    // nginx's `auth_basic "realm";`: the realm's name (`basic_auth` is a credential).
+    "basic",
     "id",
     "ids",
     "name",

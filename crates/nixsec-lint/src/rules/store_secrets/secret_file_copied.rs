@@ -354,6 +354,11 @@ fn holds(path: &[String]) -> Holds {
     if path.first().is_some_and(|p| p == "deployment") {
         return Holds::Exempt;
     }
+    // lego's RFC 2136 provider: `RFC2136_TSIG_KEY` is the key's name (its secret is
+    // `RFC2136_TSIG_SECRET`), given to ACME as a credential file.
+    if matches!(last.as_str(), "RFC2136_TSIG_KEY_FILE" | "RFC2136_TSIG_KEY") {
+        return Holds::Other;
+    }
     if is(&["boot", "initrd", "secrets", "*"]) {
         return Holds::Secret;
     }
@@ -1013,6 +1018,20 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-032";
+
+    /// lego's `RFC2136_TSIG_KEY` is the key's name (`RFC2136_TSIG_SECRET` its secret).
+    #[test]
+    fn a_tsig_key_name_is_no_secret() {
+        let src = "{ pkgs, ... }: {\n  security.acme.defaults.credentialFiles = {\n    \"RFC2136_TSIG_KEY_FILE\" = pkgs.writeText \"tsig-key\" \"letsencrypt.ocf.io\";\n    \"RFC2136_TSIG_SECRET_FILE\" = pkgs.writeText \"tsig-secret\" \"c2VjcmV0c2VjcmV0c2VjcmV0\";\n  };\n}";
+        assert_eq!(
+            hits(src, ID)
+                .into_iter()
+                .map(|(_, l, ..)| l)
+                .collect::<Vec<_>>(),
+            [4],
+            "{src}"
+        );
+    }
 
     #[test]
     fn normalized_matching_is_normalize_then_compare() {

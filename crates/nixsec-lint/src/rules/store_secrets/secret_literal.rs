@@ -565,6 +565,11 @@ fn password_directive(name: &str) -> bool {
                 .next()
                 .is_some_and(|w| w.to_ascii_lowercase().ends_with("pw")))
         && !reference_key(name)
+        // nss_ldap's and pam_ldap's directives (`nss_base_passwd ou=people,…` is where the
+        // accounts are searched, `pam_password md5` how a new one is hashed).
+        && !["nss_", "pam_"]
+            .iter()
+            .any(|p| name.to_ascii_lowercase().starts_with(p))
         // A reverse-DNS name (`org.freedesktop.impl.portal.Secret` of a portals.conf) names
         // an interface, not a password.
         && !["org.", "com.", "net.", "io."]
@@ -638,15 +643,15 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
         let command = rest.starts_with(char::is_whitespace)
             && !rest.trim_start().starts_with(['=', ':'])
             && ["passwd", "pass", "pw", "secret", "psk"].contains(&normalize(name).as_str());
-        let value = rest
-            .trim_start()
-            .trim_start_matches(['=', ':'])
-            .trim()
-            .trim_end_matches([';', ','])
-            .trim();
+        let raw = rest.trim_start().trim_start_matches(['=', ':']).trim();
+        let value = raw.trim_end_matches([';', ',']).trim();
+        // An argument of a call in a program's code (`password=mysql_passwd,` of Python): a
+        // variable named for the password, not the password.
+        let argument = (raw.ends_with(',') || raw.ends_with(')')) && code_variable(value);
         let one_value = !value.contains(char::is_whitespace)
             || (value.starts_with('"') && value.ends_with('"') && value.len() > 1);
         if !command
+            && !argument
             && one_value
             && !nss_sources(value)
             && !value.starts_with('-')
@@ -704,6 +709,14 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
                 None => (opt, words.get(i + 1).copied()),
             };
             let Some(value) = value else { continue };
+            // The first word of a quoted phrase (`kdialog --password "NickServ password
+            // (leave blank …)"`: a prompt) is not the value.
+            let unquoted = value.trim_start_matches('\\');
+            if unquoted.chars().next().is_some_and(|q| {
+                (q == '"' || q == '\'') && (unquoted.len() < 2 || !unquoted.ends_with(q))
+            }) {
+                continue;
+            }
             if matches!(
                 name.to_ascii_lowercase().as_str(),
                 "password" | "passwd" | "pass" | "passphrase" | "db-password" | "admin-password"
@@ -816,6 +829,15 @@ fn secret_env_name(key: &str) -> bool {
         ]
         .iter()
         .any(|w| key == w.trim_start_matches('_') || key.ends_with(w))
+}
+
+/// An identifier of a program's code named for a secret (`mysql_passwd`, `db_password`).
+fn code_variable(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    v.contains('_')
+        && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        && v.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && ["passw", "secret", "token"].iter().any(|w| l.contains(w))
 }
 
 /// `adminPassword` → `admin_Password`: the matcher's assignment patterns know `_password`.
@@ -1314,6 +1336,28 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-033";
+
+    /// Texts that name a password without holding one: nss_ldap's search base for accounts,
+    /// nginx's realm, a prompt given to `--password`, a Python variable named for it. The same
+    /// texts with a password written in are still reported.
+    #[test]
+    fn names_of_passwords_in_texts_are_not_passwords() {
+        for ok in [
+            "{ users.ldap.extraConfig = ''\n  base dc=ocf,dc=berkeley,dc=edu\n  nss_base_passwd ou=people,dc=ocf,dc=berkeley,dc=edu\n''; }",
+            "{ services.nginx.virtualHosts.a.locations.\"/\".extraConfig = ''\n  client_max_body_size 0;\n  auth_basic \"prom.dolphin-emu.org\";\n''; }",
+            "{ systemd.user.services.h.script = ''\n  password_command = 'sh -c \"cat ~/pw || kdialog --password \\\"NickServ password (leave blank)\\\"\"'\n''; }",
+            "{ systemd.services.e.serviceConfig.ExecStart = ''\n  conn = connect(\n    user=\"enforcer\",\n    password=mysql_passwd,\n  )\n''; }",
+        ] {
+            assert!(hits(ok, ID).is_empty(), "{ok}");
+        }
+        for bad in [
+            "{ systemd.user.services.h.script = ''\n  irc --password hunter2x\n''; }",
+            "{ systemd.services.e.serviceConfig.ExecStart = ''\n  password=Sup3rS3cret,\n''; }",
+            "{ virtualisation.oci-containers.containers.db.environment.POSTGRES_PASSWORD = \"bank_split_password\"; }",
+        ] {
+            assert_eq!(hits(bad, ID).len(), 1, "{bad}");
+        }
+    }
 
     const GH: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
 
