@@ -74,19 +74,19 @@ fn default_session(a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
     let (Some(user), Some(command)) = (user, command) else {
         return;
     };
-    // Beside an `initial_session` of this file, the same automatic login: reported there.
-    let initial = |p: &[&str]| cx.index.find(p).any(|i| i.module == a.module);
-    if user == "greeter"
-        || greeter(&command)
-        || initial(&["services", "greetd", "settings", "initial_session"])
-        || initial(&["services", "greetd", "settings", "initial_session", "user"])
-    {
+    // Beside an `initial_session` (the login at boot), a second one: after every logout.
+    if user == "greeter" || greeter(&command) {
         return;
     }
     let program = command.split_whitespace().next().unwrap_or(&command);
     let program = program.rsplit('/').next().unwrap_or(program);
+    // `default_session = initial_session;` (of a `rec` set): the values are the initial
+    // session's, written earlier; the finding is where this session is set.
+    let range = same_as_initial(cx.src)
+        .filter(|r| r.start() > a.value.range.start())
+        .unwrap_or(a.value.range);
     let h = Hit::new(
-        a.value.range,
+        range,
         format!(
             "greetd's `default_session` runs `{program}` as `{user}` with no greeter: `{user}` is logged in automatically at boot and after every logout"
         ),
@@ -94,6 +94,26 @@ fn default_session(a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
     .subject("services.greetd.settings.default_session")
     .fix("services.greetd.settings.default_session.command = \"${pkgs.greetd.tuigreet}/bin/tuigreet --cmd niri-session\";  # user = \"greeter\" (the default)");
     out.push(as_user(h, Some(user.as_str())));
+}
+
+/// Where `default_session = initial_session` is written in `src`, if it is.
+fn same_as_initial(src: &str) -> Option<rnix::TextRange> {
+    let mut from = 0;
+    while let Some(k) = src.get(from..)?.find("default_session") {
+        let at = from + k;
+        let rest = &src[at + "default_session".len()..];
+        let after = rest.trim_start();
+        if let Some(v) = after.strip_prefix('=') {
+            if v.trim_start().starts_with("initial_session") {
+                let end = src.len() - v.trim_start().len() + "initial_session".len();
+                let s = u32::try_from(at).ok()?;
+                let e = u32::try_from(end).ok()?;
+                return Some(rnix::TextRange::new(s.into(), e.into()));
+            }
+        }
+        from = at + "default_session".len();
+    }
+    None
 }
 
 /// The hit, high when the user logged in is root.
@@ -155,6 +175,8 @@ impl LintRule for AutomaticLogin {
             &["jovian", "steam", "autoStart"],
             // agetty's login options `-f USER`: login(1) without authentication.
             &["services", "getty", "loginOptions"],
+            // SLiM (removed in NixOS 20.03): `autoLogin = true` logs `defaultUser` in.
+            &["services", "xserver", "displayManager", "slim", "autoLogin"],
         ]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
@@ -167,6 +189,13 @@ impl LintRule for AutomaticLogin {
                 "command",
             ],
             &["jovian", "steam", "user"],
+            &[
+                "services",
+                "xserver",
+                "displayManager",
+                "slim",
+                "defaultUser",
+            ],
             &["services", "displayManager", "autoLogin", "user"],
             &["services", "xserver", "displayManager", "autoLogin", "user"],
             &[
@@ -300,15 +329,15 @@ impl LintRule for AutomaticLogin {
         }
         if a.path
             .last()
-            .is_some_and(|l| l == "enable" || l == "autoStart")
+            .is_some_and(|l| l == "enable" || l == "autoStart" || l == "autoLogin")
         {
             if a.value.v.as_bool() != Some(true) {
                 return;
             }
             // The user, when the file names it beside the switch.
             let mut user_path: Vec<&str> = a.path.iter().map(String::as_str).collect();
-            user_path.pop();
-            user_path.push("user");
+            let slim = user_path.pop() == Some("autoLogin");
+            user_path.push(if slim { "defaultUser" } else { "user" });
             let who = cx
                 .index
                 .find(&user_path)
@@ -484,13 +513,33 @@ mod tests {
         ] {
             assert!(hits(ok, ID).is_empty(), "{ok}");
         }
-        // With an `initial_session`, one finding: there.
+        // With an `initial_session`, two findings: the login at boot, and the one after
+        // every logout (`default_session = initial_session;` of a `rec` set too).
         assert_eq!(
             hits(
                 r#"{ services.greetd.settings = { default_session = { command = "sway"; user = "andi"; }; initial_session = { user = "andi"; command = "sway"; }; }; }"#,
                 ID
+            )
+            .len(),
+            2
+        );
+        assert_eq!(
+            hits(
+                "{ services.greetd.settings = rec {\n  initial_session = { command = \"sway\"; user = \"ocftv\"; };\n  default_session = initial_session;\n}; }",
+                ID
+            )
+            .into_iter()
+            .map(|(_, l, ..)| l)
+            .collect::<Vec<_>>(),
+            [2, 3]
+        );
+        // SLiM's `autoLogin` logs `defaultUser` in.
+        assert_eq!(
+            hits(
+                "{ services.xserver.displayManager.slim = { enable = true; defaultUser = \"htpc\"; autoLogin = true; }; }",
+                ID
             ),
-            [h("\"andi\"", 1, Medium)]
+            [h("true", 1, Medium)]
         );
         // greetd's `default_session` running a user's own session, no greeter: an automatic
         // login at every boot (the set written in place, or its attributes one by one).
