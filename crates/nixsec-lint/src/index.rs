@@ -2011,6 +2011,13 @@ impl Walker {
                     self.scope.pop();
                 }
             }
+            // `nix.settings = assert config.networking.hostName != "hut"; { … };`: the set,
+            // when the assertion holds (else the evaluation fails).
+            ast::Expr::Assert(a) => {
+                if let Some(body) = a.body() {
+                    self.walk(&body, key_range);
+                }
+            }
             ast::Expr::Apply(a) => match wrapper(a) {
                 Some(Wrap::Prio(p, x, ordered)) => {
                     let saved = (self.prio, self.ordered);

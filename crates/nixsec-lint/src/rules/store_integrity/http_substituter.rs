@@ -88,6 +88,14 @@ mod tests {
             hits(r#"{ nix.binaryCaches = [ "http://x.example" ]; }"#, ID).len(),
             1
         );
+        // Under an `assert` (the set, when the assertion holds).
+        assert_eq!(
+            hits(
+                "{ config, ... }: {\n  nix.settings =\n    assert config.networking.hostName != \"hut\";\n    { substituters = [ \"http://hut/cache\" ]; };\n}",
+                ID
+            ),
+            [h("\"http://hut/cache\"", 4, Medium)]
+        );
         // Nix's older setting names.
         assert_eq!(
             hits(
