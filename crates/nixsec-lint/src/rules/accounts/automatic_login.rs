@@ -55,8 +55,9 @@ fn default_session(a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
             a.value.v.attr("user").and_then(text),
             a.value.v.attr("command").and_then(text),
         ),
-        // `default_session.user = "alice";` beside its `command` in this file.
-        Value::Str(u) if a.path.len() == 5 => (
+        // `default_session.user = "alice";` beside its `command` in this file (either may be
+        // built at evaluation: `user = "${username}"`).
+        Value::Str(u) | Value::Interp(u) if a.path.len() == 5 => (
             Some(u.clone()),
             cx.index
                 .find(&[
@@ -532,6 +533,17 @@ mod tests {
             .map(|(_, l, ..)| l)
             .collect::<Vec<_>>(),
             [2, 3]
+        );
+        // Values known only at evaluation (a greeter's would name it).
+        assert_eq!(
+            hits(
+                "{ lib, u, wm, ... }: {\n  services.greetd.settings = {\n    initial_session = {\n      command = \"${wm.cmd}\";\n      user = \"${u.name}\";\n    };\n    default_session = {\n      command = \"${wm.cmd}\";\n      user = \"${u.name}\";\n    };\n  };\n}",
+                ID
+            )
+            .into_iter()
+            .map(|(_, l, ..)| l)
+            .collect::<Vec<_>>(),
+            [5, 9]
         );
         // SLiM's `autoLogin` logs `defaultUser` in.
         assert_eq!(
