@@ -852,6 +852,7 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
                         "nixosModule",
                         "containers",
                         "den",
+                        "unify",
                     ],
                 )
         })
@@ -4192,12 +4193,46 @@ fn export_split(path: &[String]) -> Option<ExportSplit> {
     if !path.iter().any(|n| {
         matches!(
             n.as_str(),
-            "modules" | "nixosModules" | "darwinModules" | "nixosModule" | "containers" | "den"
+            "modules"
+                | "nixosModules"
+                | "darwinModules"
+                | "nixosModule"
+                | "containers"
+                | "den"
+                | "unify"
         )
     }) {
         return None;
     }
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    // unify (a flake-parts framework): `unify.nixos` is every host's NixOS module,
+    // `unify.modules.<name>.nixos` a feature's; `home` parts are home-manager's.
+    let class_of = |c: &str, name: String| match c {
+        "nixos" => Some((Some(ModuleKind::NixOS), name)),
+        "darwin" => Some((Some(ModuleKind::Darwin), format!("darwin:{name}"))),
+        "home" => Some((None, format!("home:{name}"))),
+        _ => None,
+    };
+    if let ["unify", c, ..] = p.as_slice() {
+        if let Some((class, name)) = class_of(c, "unify".to_string()) {
+            return Some(ExportSplit {
+                at: 2,
+                name,
+                class,
+                container: false,
+            });
+        }
+    }
+    if let ["unify", "modules", m, c, ..] = p.as_slice() {
+        if let Some((class, name)) = class_of(c, format!("unify.{m}")) {
+            return Some(ExportSplit {
+                at: 4,
+                name,
+                class,
+                container: false,
+            });
+        }
+    }
     // den's aspects (`den.default.nixos = { ... }`, `den.aspects.boot.plymouth.nixos`): the
     // module of a class is the aspect's attribute named for it.
     if p.first() == Some(&"den") {
@@ -4311,6 +4346,7 @@ fn may_name_an_export(apv: &ast::AttrpathValue, ap: &ast::Attrpath) -> bool {
                         | "nixosModule"
                         | "containers"
                         | "den"
+                        | "unify"
                 )
             }),
             _ => true,
@@ -4451,6 +4487,7 @@ impl Walker {
             || src.contains("darwinModules")
             || src.contains("containers")
             || src.contains("den.")
+            || src.contains("unify")
             || (src.contains("flake") && src.contains("modules"));
         let hives = src.contains("makeHive");
         // nixpkgs' own builder, imported by file (`import "${nixpkgs}/nixos/lib/eval-config.nix"

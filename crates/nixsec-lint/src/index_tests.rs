@@ -808,6 +808,33 @@ fn modules_under_custom_options_and_home_modules() {
     }
 }
 
+/// unify's modules (`unify.nixos`, every host's; `unify.modules.<name>.nixos`, a feature's):
+/// NixOS modules of their own, a `let` around the value included.
+#[test]
+fn unify_modules_hold_modules_of_their_class() {
+    for (src, name) in [
+        (
+            "{ unify.nixos = let users = [ \"@wheel\" ]; in { nix.settings.trusted-users = users; }; }",
+            "unify",
+        ),
+        (
+            "{ unify.modules.laptop.nixos = { pkgs, ... }: { nix.settings.trusted-users = [ \"@wheel\" ]; }; }",
+            "unify.laptop",
+        ),
+        (
+            "{ unify.modules.laptop.nixos.nix.settings.trusted-users = [ \"@wheel\" ]; }",
+            "unify.laptop",
+        ),
+    ] {
+        let (mut rows, idx) = in_modules(src);
+        let m = exported(&idx, name);
+        assert_ne!(m, 0, "{src}");
+        rows.retain(|r| r.3 == m);
+        assert_eq!(rows.len(), 1, "{src}: {rows:?}");
+        assert_eq!(rows[0].0, "nix.settings.trusted-users", "{src}");
+    }
+}
+
 /// den's aspects (`den.default.nixos`, `den.aspects.<name>.nixos`): the attribute named for
 /// the NixOS class is a NixOS module of its own, in every spelling; `darwin` likewise.
 #[test]
