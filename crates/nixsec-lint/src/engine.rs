@@ -529,12 +529,36 @@ fn option_defaults(files: &mut [Indexed]) {
                     if !a.value.v.is_unknown() {
                         return None;
                     }
-                    let v = (*declared.get(p.as_slice())?)?;
-                    Some((fi, ai, v.v.clone(), p.join(".")))
+                    // `!cfg.x` reads `x` negated: a boolean default only.
+                    let (negated, p) = match p.split_first() {
+                        Some((n, rest)) if n == "!" => (true, rest),
+                        _ => (false, p.as_slice()),
+                    };
+                    let v = (*declared.get(p)?)?;
+                    let v = if negated {
+                        crate::value::Value::Bool(!v.v.as_bool()?)
+                    } else {
+                        v.v.clone()
+                    };
+                    Some((fi, ai, v, p.join(".")))
                 })
         })
         .collect();
+    // A negated switch (`openFirewall = !cfg.nginx.enable;`) is judged at its default only
+    // where no file of the run sets the switch (hosts turn such switches on).
+    let negated_set: HashSet<String> = if found.iter().any(|(fi, ai, ..)| negated(files, *fi, *ai))
+    {
+        files
+            .iter()
+            .flat_map(|f| f.index.assignments.iter().map(|a| a.path.join(".")))
+            .collect()
+    } else {
+        HashSet::new()
+    };
     for (fi, ai, v, p) in found {
+        if negated(files, fi, ai) && negated_set.contains(&p) {
+            continue;
+        }
         let Some(a) = files[fi].index.assignments.get_mut(ai) else {
             continue;
         };
@@ -545,6 +569,16 @@ fn option_defaults(files: &mut [Indexed]) {
             None => when,
         });
     }
+}
+
+/// The assignment reads an option negated (`!cfg.x`, see [`option_defaults`]).
+fn negated(files: &[Indexed], fi: usize, ai: usize) -> bool {
+    files
+        .get(fi)
+        .and_then(|f| f.index.assignments.get(ai))
+        .and_then(|a| a.reads.as_ref())
+        .and_then(|r| r.first())
+        .is_some_and(|n| n == "!")
 }
 
 /// File `f`, which no host reaches, is named by an import that is commented out (`#

@@ -2849,7 +2849,15 @@ impl Walker {
         // `openPeerPorts = cfg.openFirewall;`: the option it names, for the run to fill in with
         // a default some file declares (`engine::option_defaults`).
         let reads = if v.v.is_unknown() && !self.prefix.is_empty() {
-            self.config_path(e, &self.scope, 0).filter(|p| p.len() >= 2)
+            // `!cfg.passwordlessSudo`: the option's default, negated (marked by a leading `!`).
+            match unparen(e) {
+                ast::Expr::UnaryOp(u) if u.operator() == Some(UnaryOpKind::Invert) => u
+                    .expr()
+                    .and_then(|x| self.config_path(&x, &self.scope, 0))
+                    .filter(|p| p.len() >= 2)
+                    .map(|p| std::iter::once("!".to_string()).chain(p).collect()),
+                _ => self.config_path(e, &self.scope, 0).filter(|p| p.len() >= 2),
+            }
         } else {
             None
         };

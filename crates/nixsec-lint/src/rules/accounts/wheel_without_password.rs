@@ -38,6 +38,21 @@ mod tests {
 
     const ID: &str = "NIX-132";
 
+    /// `wheelNeedsPassword = !cfg.passwordlessSudo;` where the option defaults to `true` and
+    /// nothing sets it: passwordless sudo, at the default; set anywhere in the run: not judged.
+    #[test]
+    fn a_negated_option_left_at_its_default() {
+        let src = "{ config, lib, ... }: let\n  cfg = config.my.account;\nin {\n  options.my.account.passwordlessSudo = lib.mkOption { type = lib.types.bool; default = true; };\n  config.security.sudo.wheelNeedsPassword = !cfg.passwordlessSudo;\n}";
+        let f = findings(src, ID);
+        assert_eq!(f.iter().map(|f| f.line).collect::<Vec<_>>(), [5], "{src}");
+        assert!(f[0].conditional, "{src}");
+        let set = src.replace(
+            "  config.security",
+            "  config.my.account.passwordlessSudo = false;\n  config.security",
+        );
+        assert!(hits(&set, ID).is_empty(), "{set}");
+    }
+
     /// A NixOS module that also sets a repository's own `home.<user>` option (a switch for
     /// its home-manager profile) is still a NixOS module; one that sets only `home.*` is
     /// home-manager's (it has no sudo).
