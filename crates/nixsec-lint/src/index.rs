@@ -4916,7 +4916,16 @@ impl Walker {
                     keys.extend(inh.attrs().filter_map(|a| attr_ident(&a)));
                 }
             }
-            if !fits
+            // Given to the helper by name (`mkNixos { hostname = "gw"; modules = [ … ]; }`): a
+            // call site, made a host with the helper's modules elsewhere.
+            let call_site = set
+                .syntax()
+                .parent()
+                .and_then(ast::Apply::cast)
+                .and_then(|a| apply_head_token(&a))
+                .is_some_and(|t| t.text() == helper_name);
+            if call_site
+                || !fits
                 || !listed
                 || names
                     .iter()
