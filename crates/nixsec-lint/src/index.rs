@@ -2655,10 +2655,10 @@ impl Walker {
     /// an argument of the module (a wrapper given by `_module.args` that adds the service's
     /// user and group): the set given to it is the option's settings, as written.
     fn walk_argument_set(&mut self, a: &ast::Apply, key_range: TextRange) -> bool {
-        let ([first, second, ..], false) = (self.prefix.as_slice(), self.prefix.is_empty()) else {
+        let [first, _, ..] = self.prefix.as_slice() else {
             return false;
         };
-        if !NIXOS_NAMESPACES.contains(&first.as_str()) || second.is_empty() {
+        if !NIXOS_NAMESPACES.contains(&first.as_str()) {
             return false;
         }
         let (Some(f), Some(arg)) = (a.lambda(), a.argument()) else {
