@@ -55,6 +55,8 @@ impl LintRule for TrustedUsers {
             if let Value::List(items) = &a.value.v {
                 for i in items {
                     if let Value::Unknown(text) = &i.v {
+                        // `config.my.user.name or "kenan"`: the name the option holds.
+                        let text = text.split(" or ").next().unwrap_or(text).trim();
                         if crate::value::user_name_expr(text) {
                             found.push((
                                 format!("`{text}`"),
@@ -220,6 +222,17 @@ mod tests {
                 ID
             ),
             [h("\"@wheel\"", 1, High), h("vars.user.name", 1, High)]
+        );
+        // A name with a default (`config.my.user.name or "kenan"`, bound in a `let`).
+        assert_eq!(
+            hits(
+                "{ config, ... }: let\n  username = config.my.user.name or \"kenan\";\nin {\n  nix.settings.trusted-users = [ username \"root\" ];\n}",
+                ID
+            )
+            .into_iter()
+            .map(|(_, l, ..)| l)
+            .collect::<Vec<_>>(),
+            [4]
         );
         // Both branches of an `if` trust someone: one finding, unconditional.
         assert_eq!(
