@@ -509,44 +509,27 @@ fn systemd_credentials_and_per_host_names_are_encrypted_on_disk() {
 #[test]
 fn the_autologin_user_alone_is_an_automatic_login() {
     let d = tempfile::tempdir().expect("tempdir");
-    for dir in ["hosts/a", "hosts/b", "hosts/c", "modules"] {
-        std::fs::create_dir_all(d.path().join(dir)).expect("mkdir");
-    }
-    std::fs::write(
-        d.path().join("flake.nix"),
-        "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./modules/xorg.nix ./hosts/b ]; };\n    nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./hosts/c ]; };\n  };\n}\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.path().join("modules/xorg.nix"),
-        "{ lib, ... }: {\n  services.xserver.enable = true;\n  services.displayManager.autoLogin.enable = lib.mkDefault false;\n}\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.path().join("hosts/a/default.nix"),
-        "{ ... }: {\n  services.xserver = { enable = true; desktopManager.xfce.enable = true; };\n  services.displayManager.autoLogin.user = \"mara\";\n}\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.path().join("hosts/b/default.nix"),
-        "{ ... }: {\n  services.displayManager.autoLogin.user = \"leix\";\n}\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.path().join("hosts/c/default.nix"),
-        "{ config, ... }: {\n  services.displayManager.sddm.enable = true;\n  services.xserver.displayManager.autoLogin = {\n    enable = config.my.autologin;\n    user = \"root\";\n  };\n}\n",
-    )
-    .expect("write");
+    write_tree(
+        d.path(),
+        &[
+            ("flake.nix", "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./modules/xorg.nix ./hosts/b ]; };\n    nixosConfigurations.c = nixpkgs.lib.nixosSystem { modules = [ ./hosts/c ]; };\n  };\n}\n"),
+            ("modules/xorg.nix", "{ lib, ... }: {\n  services.xserver.enable = true;\n  services.displayManager.autoLogin.enable = lib.mkDefault false;\n}\n"),
+            ("hosts/a/default.nix", "{ ... }: {\n  services.xserver = { enable = true; desktopManager.xfce.enable = true; };\n  services.displayManager.autoLogin.user = \"mara\";\n}\n"),
+            ("hosts/b/default.nix", "{ ... }: {\n  services.displayManager.autoLogin.user = \"leix\";\n}\n"),
+            ("hosts/c/default.nix", "{ config, ... }: {\n  services.displayManager.sddm.enable = true;\n  services.xserver.displayManager.autoLogin = {\n    enable = config.my.autologin;\n    user = \"root\";\n  };\n}\n"),
+        ],
+    );
     let (_, v) = lint_json(d.path());
     let mut got = rule_rows(&v, "NIX-136", "file");
     got.sort();
     assert_eq!(got, [(3, "hosts/a/default.nix".to_string())], "{v}");
     // greetd reads no `autoLogin`: a host with greetd alone is not logged in by it.
-    std::fs::write(
-        d.path().join("hosts/a/default.nix"),
-        "{ ... }: {\n  services.greetd.enable = true;\n  services.displayManager.autoLogin.user = \"mara\";\n}\n",
-    )
-    .expect("write");
+    write_tree(
+        d.path(),
+        &[
+            ("hosts/a/default.nix", "{ ... }: {\n  services.greetd.enable = true;\n  services.displayManager.autoLogin.user = \"mara\";\n}\n"),
+        ],
+    );
     let (_, v) = lint_json(d.path());
     assert!(rule_rows(&v, "NIX-136", "file").is_empty(), "{v}");
 }
@@ -557,43 +540,37 @@ fn the_autologin_user_alone_is_an_automatic_login() {
 #[test]
 fn a_table_of_hosts_mapped_through_a_helper_builds_each_host() {
     let d = tempfile::tempdir().expect("tempdir");
-    for dir in [
-        "hosts/lime",
-        "hosts/book",
-        "modules/linux",
-        "modules/darwin",
-    ] {
-        std::fs::create_dir_all(d.path().join(dir)).expect("mkdir");
-    }
-    std::fs::write(
-        d.path().join("flake.nix"),
-        "{\n  outputs = { nixpkgs, darwin, ... }: let\n    nixosHosts = {\n      lime = { system = \"x86_64-linux\"; extraModules = [ ./hosts/lime ./modules/server.nix ]; };\n    };\n    darwinHosts = {\n      book = { system = \"aarch64-darwin\"; extraModules = [ ./hosts/book ]; };\n    };\n    common = hostName: [ ({ ... }: { networking.hostName = hostName; }) ];\n    makeNixOS = hostName: system: extraModules:\n      nixpkgs.lib.nixosSystem {\n        inherit system;\n        modules = [ ./modules/linux ] ++ common hostName ++ extraModules;\n      };\n    makeDarwin = hostName: system: extraModules:\n      darwin.lib.darwinSystem {\n        inherit system;\n        modules = [ ./modules/darwin ] ++ extraModules;\n      };\n  in {\n    nixosConfigurations = builtins.mapAttrs (name: host: makeNixOS name host.system host.extraModules) nixosHosts;\n    darwinConfigurations = builtins.mapAttrs (name: host: makeDarwin name host.system host.extraModules) darwinHosts;\n  };\n}\n",
-    )
-    .expect("write");
-    for (file, text) in [
-        (
-            "modules/linux/default.nix",
-            "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n",
-        ),
-        (
-            "modules/server.nix",
-            "{ ... }: {\n  services.openssh.enable = true;\n}\n",
-        ),
-        (
-            "modules/darwin/default.nix",
-            "{ ... }: {\n  system.defaults.dock.autohide = true;\n}\n",
-        ),
-        (
-            "hosts/lime/default.nix",
-            "{ ... }: {\n  system.stateVersion = \"25.05\";\n}\n",
-        ),
-        (
-            "hosts/book/default.nix",
-            "{ ... }: {\n  system.stateVersion = 6;\n}\n",
-        ),
-    ] {
-        std::fs::write(d.path().join(file), text).expect("write");
-    }
+    write_tree(
+        d.path(),
+        &[
+            ("flake.nix", "{\n  outputs = { nixpkgs, darwin, ... }: let\n    nixosHosts = {\n      lime = { system = \"x86_64-linux\"; extraModules = [ ./hosts/lime ./modules/server.nix ]; };\n    };\n    darwinHosts = {\n      book = { system = \"aarch64-darwin\"; extraModules = [ ./hosts/book ]; };\n    };\n    common = hostName: [ ({ ... }: { networking.hostName = hostName; }) ];\n    makeNixOS = hostName: system: extraModules:\n      nixpkgs.lib.nixosSystem {\n        inherit system;\n        modules = [ ./modules/linux ] ++ common hostName ++ extraModules;\n      };\n    makeDarwin = hostName: system: extraModules:\n      darwin.lib.darwinSystem {\n        inherit system;\n        modules = [ ./modules/darwin ] ++ extraModules;\n      };\n  in {\n    nixosConfigurations = builtins.mapAttrs (name: host: makeNixOS name host.system host.extraModules) nixosHosts;\n    darwinConfigurations = builtins.mapAttrs (name: host: makeDarwin name host.system host.extraModules) darwinHosts;\n  };\n}\n"),
+        ],
+    );
+    write_tree(
+        d.path(),
+        &[
+            (
+                "modules/linux/default.nix",
+                "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n",
+            ),
+            (
+                "modules/server.nix",
+                "{ ... }: {\n  services.openssh.enable = true;\n}\n",
+            ),
+            (
+                "modules/darwin/default.nix",
+                "{ ... }: {\n  system.defaults.dock.autohide = true;\n}\n",
+            ),
+            (
+                "hosts/lime/default.nix",
+                "{ ... }: {\n  system.stateVersion = \"25.05\";\n}\n",
+            ),
+            (
+                "hosts/book/default.nix",
+                "{ ... }: {\n  system.stateVersion = 6;\n}\n",
+            ),
+        ],
+    );
     let (_, v) = lint_json(d.path());
     let configs: Vec<(String, String, Vec<String>)> = v["configurations"]
         .as_array()
@@ -649,17 +626,13 @@ fn a_table_of_hosts_mapped_through_a_helper_builds_each_host() {
 #[test]
 fn host_records_given_to_a_helper_of_named_arguments_are_hosts() {
     let d = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(d.path().join("hosts")).expect("mkdir");
-    std::fs::write(
-        d.path().join("hosts/default.nix"),
-        "{ nixpkgs, ... }: let\n  mkNixosConfiguration = { name, system ? \"x86_64-linux\", modules, homeOptions ? { } }:\n    nixpkgs.lib.nixosSystem { inherit system modules; specialArgs = { inherit name homeOptions; }; };\n  mkNixosConfigurations = nixpkgs.lib.foldl (acc: conf: { \"${conf.name}\" = mkNixosConfiguration conf; } // acc) { };\nin\n  mkNixosConfigurations [\n    {\n      name = \"desktop\";\n      modules = [ ./desktop.nix ];\n      homeOptions.cli.fish.enable = true;\n    }\n    {\n      name = \"installer\";\n      modules = [\n        ({ lib, ... }: {\n          users.users.root.initialHashedPassword = lib.mkForce \"$y$j9T$M93AAG05U9RRsjhXIamCL/$YT5Eu.P4ci1hx11vb0P/loGWp6Qpz7hcENtUAj2jryC\";\n          services.openssh.enable = true;\n        })\n      ];\n    }\n  ]\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.path().join("hosts/desktop.nix"),
-        "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n",
-    )
-    .expect("write");
+    write_tree(
+        d.path(),
+        &[
+            ("hosts/default.nix", "{ nixpkgs, ... }: let\n  mkNixosConfiguration = { name, system ? \"x86_64-linux\", modules, homeOptions ? { } }:\n    nixpkgs.lib.nixosSystem { inherit system modules; specialArgs = { inherit name homeOptions; }; };\n  mkNixosConfigurations = nixpkgs.lib.foldl (acc: conf: { \"${conf.name}\" = mkNixosConfiguration conf; } // acc) { };\nin\n  mkNixosConfigurations [\n    {\n      name = \"desktop\";\n      modules = [ ./desktop.nix ];\n      homeOptions.cli.fish.enable = true;\n    }\n    {\n      name = \"installer\";\n      modules = [\n        ({ lib, ... }: {\n          users.users.root.initialHashedPassword = lib.mkForce \"$y$j9T$M93AAG05U9RRsjhXIamCL/$YT5Eu.P4ci1hx11vb0P/loGWp6Qpz7hcENtUAj2jryC\";\n          services.openssh.enable = true;\n        })\n      ];\n    }\n  ]\n"),
+            ("hosts/desktop.nix", "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n"),
+        ],
+    );
     let (_, v) = lint_json(d.path());
     let entries: Vec<&str> = v["configurations"]
         .as_array()
@@ -706,29 +679,15 @@ fn host_records_given_to_a_helper_of_named_arguments_are_hosts() {
 #[test]
 fn lanzaboote_under_a_repository_switch_is_judged_per_host() {
     let d = tempfile::tempdir().expect("tempdir");
-    for dir in ["hosts/a", "hosts/b", "modules"] {
-        std::fs::create_dir_all(d.path().join(dir)).expect("mkdir");
-    }
-    std::fs::write(
-        d.path().join("flake.nix"),
-        "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./modules/secureboot.nix ./hosts/a ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./modules/secureboot.nix ./hosts/b ]; };\n  };\n}\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.path().join("modules/secureboot.nix"),
-        "{ config, lib, ... }:\nwith lib; let\n  cfg = config.my.secureboot;\nin {\n  options.my.secureboot.enable = mkEnableOption \"secure boot\";\n  config = mkIf cfg.enable {\n    boot.loader.systemd-boot.enable = lib.mkForce false;\n    boot.lanzaboote = {\n      enable = true;\n      pkiBundle = \"/var/lib/sbctl\";\n    };\n  };\n}\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.path().join("hosts/a/default.nix"),
-        "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n  my.secureboot.enable = true;\n}\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.path().join("hosts/b/default.nix"),
-        "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n",
-    )
-    .expect("write");
+    write_tree(
+        d.path(),
+        &[
+            ("flake.nix", "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./modules/secureboot.nix ./hosts/a ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./modules/secureboot.nix ./hosts/b ]; };\n  };\n}\n"),
+            ("modules/secureboot.nix", "{ config, lib, ... }:\nwith lib; let\n  cfg = config.my.secureboot;\nin {\n  options.my.secureboot.enable = mkEnableOption \"secure boot\";\n  config = mkIf cfg.enable {\n    boot.loader.systemd-boot.enable = lib.mkForce false;\n    boot.lanzaboote = {\n      enable = true;\n      pkiBundle = \"/var/lib/sbctl\";\n    };\n  };\n}\n"),
+            ("hosts/a/default.nix", "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n  my.secureboot.enable = true;\n}\n"),
+            ("hosts/b/default.nix", "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n"),
+        ],
+    );
     let (_, v) = lint_json(d.path());
     let mut got = rule_rows(&v, "NIX-090", "file");
     got.sort();
@@ -803,6 +762,15 @@ fn a_flake_parts_host_naming_a_module_argument_is_a_host() {
     // One systemd-boot finding per host, in its own file.
     let lines = rule_rows(&v, "NIX-090", "file");
     assert_eq!(lines.len(), 2, "{v}");
+}
+
+/// Writes `files` (path, text) under `root`, making their directories.
+fn write_tree(root: &std::path::Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
 }
 
 /// The findings of `rule` in a JSON report: each one's line and the string field `field`.

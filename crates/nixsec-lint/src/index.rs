@@ -1072,6 +1072,23 @@ fn ident_text(i: &ast::Ident) -> Option<String> {
     i.ident_token().map(|t| t.text().to_string())
 }
 
+/// A module named by a value known while a call is followed: a path, or a string naming a
+/// file of the repository.
+fn value_ref(v: Value, range: TextRange) -> Option<ModuleRef> {
+    match v {
+        Value::Path(p) => Some(ModuleRef::Path(p, range)),
+        Value::Str(s) if looks_relative(&s) => Some(ModuleRef::Rooted(s, range)),
+        _ => None,
+    }
+}
+
+/// The parent of `node`, past any parentheses around it.
+fn parent_past_parens(node: &SyntaxNode) -> Option<SyntaxNode> {
+    node.ancestors()
+        .skip(1)
+        .find(|n| n.kind() != SyntaxKind::NODE_PAREN)
+}
+
 /// `e` without the parentheses around it.
 fn unparen(e: &ast::Expr) -> ast::Expr {
     let mut cur = e.clone();
@@ -3249,16 +3266,10 @@ impl Walker {
                     Found::Val(v) | Found::Placed(v) if matches!(v.v, Value::List(_)) => {
                         let Value::List(items) = v.v else { return };
                         for item in items {
-                            match item.v {
-                                Value::Path(p) => out.push(ModuleRef::Path(p, item.range)),
-                                Value::Str(s) if looks_relative(&s) => {
-                                    out.push(ModuleRef::Rooted(s, item.range));
-                                }
-                                _ => out.push(ModuleRef::External(
-                                    format!("an element of `{name}`"),
-                                    item.range,
-                                )),
-                            }
+                            let at = item.range;
+                            out.push(value_ref(item.v, at).unwrap_or_else(|| {
+                                ModuleRef::External(format!("an element of `{name}`"), at)
+                            }));
                         }
                     }
                     _ => out.push(ModuleRef::External(name, range)),
@@ -3626,15 +3637,7 @@ impl Walker {
             }
             return;
         }
-        for item in items {
-            match item.v {
-                Value::Str(s) if looks_relative(&s) => {
-                    out.push(ModuleRef::Rooted(s, item.range));
-                }
-                Value::Path(p) => out.push(ModuleRef::Path(p, item.range)),
-                _ => {}
-            }
-        }
+        out.extend(items.into_iter().filter_map(|i| value_ref(i.v, i.range)));
     }
 
     /// The directory whose entry names `e` lists (`attrNames (readDir ./.)`, through `filter`
@@ -3787,13 +3790,9 @@ impl Walker {
                     Found::Expr(x, idx) => {
                         self.in_scope(idx, |w| w.module_item(&x, out, cx, depth + 1));
                     }
-                    Found::Val(v) | Found::Placed(v) => match v.v {
-                        Value::Path(p) => out.push(ModuleRef::Path(p, range)),
-                        Value::Str(s) if looks_relative(&s) => {
-                            out.push(ModuleRef::Rooted(s, range));
-                        }
-                        _ => out.push(ModuleRef::External(name, range)),
-                    },
+                    Found::Val(v) | Found::Placed(v) => {
+                        out.push(value_ref(v.v, range).unwrap_or(ModuleRef::External(name, range)))
+                    }
                     Found::Free if with_file(&self.scope).is_some() => {
                         let file = with_file(&self.scope).unwrap_or_default().to_string();
                         out.push(ModuleRef::Entry(file, name, range));
@@ -4708,6 +4707,38 @@ impl Walker {
         });
     }
 
+    /// One host a helper of this file builds (see [`Walker::host_table`] and
+    /// [`Walker::host_records`]): the helper's module list read where the builder is written,
+    /// with `frames` (what its parameters are for this host) on top.
+    fn helper_host(
+        &mut self,
+        builder: &ast::Apply,
+        modules: &ast::Expr,
+        frames: Vec<Frame>,
+        kind: ModuleKind,
+        name: String,
+        range: TextRange,
+    ) {
+        self.scope = ancestor_scope(builder.syntax());
+        self.scope.extend(frames);
+        let mut refs = Vec::new();
+        self.module_list(modules, &mut refs, ListCx::System, 0);
+        self.scope.clear();
+        self.out.systems.push(SystemDecl {
+            name,
+            kind,
+            modules: refs,
+            range,
+            helper: false,
+            convention: None,
+            builder: if kind == ModuleKind::Darwin {
+                "darwinSystem".to_string()
+            } else {
+                "nixosSystem".to_string()
+            },
+        });
+    }
+
     /// A helper of this file building a system from its parameters (`makeNixOS = hostName:
     /// system: extraModules: nixosSystem { modules = [ … ] ++ extraModules; }`), mapped over a
     /// table of hosts written in the file (`mapAttrs (name: host: makeNixOS name host.system
@@ -4765,14 +4796,7 @@ impl Walker {
                 continue;
             }
             // `name: host: CALL`, the function `mapAttrs` is given.
-            let mut up = call.syntax().parent();
-            while up
-                .as_ref()
-                .is_some_and(|n| n.kind() == SyntaxKind::NODE_PAREN)
-            {
-                up = up.and_then(|n| n.parent());
-            }
-            let Some(inner) = up.and_then(ast::Lambda::cast) else {
+            let Some(inner) = parent_past_parens(call.syntax()).and_then(ast::Lambda::cast) else {
                 continue;
             };
             let Some(outer) = inner.syntax().parent().and_then(ast::Lambda::cast) else {
@@ -4782,14 +4806,7 @@ impl Walker {
             else {
                 continue;
             };
-            let mut up = outer.syntax().parent();
-            while up
-                .as_ref()
-                .is_some_and(|n| n.kind() == SyntaxKind::NODE_PAREN)
-            {
-                up = up.and_then(|n| n.parent());
-            }
-            let Some(table_call) = up
+            let Some(table_call) = parent_past_parens(outer.syntax())
                 .and_then(|n| n.parent())
                 .and_then(ast::Apply::cast)
                 .filter(|a| {
@@ -4808,7 +4825,10 @@ impl Walker {
             let Some((_, targs)) = unroll_head(&table_call) else {
                 continue;
             };
-            let table = self.eval(&targs[1], &ancestor_scope(table_call.syntax()), 0);
+            let [_, table] = targs.as_slice() else {
+                continue;
+            };
+            let table = self.eval(table, &ancestor_scope(table_call.syntax()), 0);
             let Value::Attrs(entries) = table.v else {
                 continue;
             };
@@ -4821,26 +4841,18 @@ impl Walker {
                 ));
                 scope.push(Frame::Bound(host_param.clone(), entry));
                 let values: Vec<Val> = args.iter().map(|a| self.eval(a, &scope, 0)).collect();
-                self.scope = ancestor_scope(builder.syntax());
-                for (p, v) in params.iter().zip(values) {
-                    self.scope.push(Frame::Bound(p.clone(), v));
-                }
-                let mut refs = Vec::new();
-                self.module_list(modules, &mut refs, ListCx::System, 0);
-                self.scope.clear();
-                self.out.systems.push(SystemDecl {
-                    name: format!("{system}.{host}"),
+                let bound = params
+                    .iter()
+                    .zip(values)
+                    .map(|(p, v)| Frame::Bound(p.clone(), v));
+                self.helper_host(
+                    builder,
+                    modules,
+                    bound.collect(),
                     kind,
-                    modules: refs,
-                    range: call.syntax().text_range(),
-                    helper: false,
-                    convention: None,
-                    builder: if kind == ModuleKind::Darwin {
-                        "darwinSystem".to_string()
-                    } else {
-                        "nixosSystem".to_string()
-                    },
-                });
+                    format!("{system}.{host}"),
+                    call.syntax().text_range(),
+                );
             }
         }
     }
@@ -4851,14 +4863,7 @@ impl Walker {
     /// … ]; }` in a list folded over the helper): one system per set, its modules read where the
     /// set is written.
     fn host_records(&mut self, builder: &ast::Apply, kind: ModuleKind, modules: &ast::Expr) {
-        let mut up = builder.syntax().parent();
-        while up
-            .as_ref()
-            .is_some_and(|n| n.kind() == SyntaxKind::NODE_PAREN)
-        {
-            up = up.and_then(|n| n.parent());
-        }
-        let Some(helper) = up.and_then(ast::Lambda::cast) else {
+        let Some(helper) = parent_past_parens(builder.syntax()).and_then(ast::Lambda::cast) else {
             return;
         };
         let Some(ast::Param::Pattern(pat)) = helper.param() else {
@@ -4958,24 +4963,14 @@ impl Walker {
                         .map(str::to_string)
                 })
                 .unwrap_or_else(|| format!("@{}", u32::from(set.syntax().text_range().start())));
-            self.scope = ancestor_scope(builder.syntax());
-            self.scope.extend(record_scope);
-            let mut refs = Vec::new();
-            self.module_list(modules, &mut refs, ListCx::System, 0);
-            self.scope.clear();
-            self.out.systems.push(SystemDecl {
-                name: format!("{helper_name}.{host}"),
+            self.helper_host(
+                builder,
+                modules,
+                record_scope,
                 kind,
-                modules: refs,
-                range: set.syntax().text_range(),
-                helper: false,
-                convention: None,
-                builder: if kind == ModuleKind::Darwin {
-                    "darwinSystem".to_string()
-                } else {
-                    "nixosSystem".to_string()
-                },
-            });
+                format!("{helper_name}.{host}"),
+                set.syntax().text_range(),
+            );
         }
     }
 

@@ -30,6 +30,11 @@ pub fn hits(src: &str, id: &str) -> Vec<(String, u32, Severity, bool)> {
         .collect()
 }
 
+/// The lines of the hits of rule `id` in `src`.
+pub fn hit_lines(src: &str, id: &str) -> Vec<u32> {
+    hits(src, id).into_iter().map(|(_, l, ..)| l).collect()
+}
+
 /// All findings of rule `id` in `src` (any status), for message and fix checks.
 pub fn findings(src: &str, id: &str) -> Vec<LintFinding> {
     crate::engine::lint_source("test.nix", src)

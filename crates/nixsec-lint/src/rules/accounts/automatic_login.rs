@@ -525,24 +525,18 @@ mod tests {
             2
         );
         assert_eq!(
-            hits(
+            crate::rules::testing::hit_lines(
                 "{ services.greetd.settings = rec {\n  initial_session = { command = \"sway\"; user = \"ocftv\"; };\n  default_session = initial_session;\n}; }",
                 ID
-            )
-            .into_iter()
-            .map(|(_, l, ..)| l)
-            .collect::<Vec<_>>(),
+            ),
             [2, 3]
         );
         // Values known only at evaluation (a greeter's would name it).
         assert_eq!(
-            hits(
+            crate::rules::testing::hit_lines(
                 "{ lib, u, wm, ... }: {\n  services.greetd.settings = {\n    initial_session = {\n      command = \"${wm.cmd}\";\n      user = \"${u.name}\";\n    };\n    default_session = {\n      command = \"${wm.cmd}\";\n      user = \"${u.name}\";\n    };\n  };\n}",
                 ID
-            )
-            .into_iter()
-            .map(|(_, l, ..)| l)
-            .collect::<Vec<_>>(),
+            ),
             [5, 9]
         );
         // SLiM's `autoLogin` logs `defaultUser` in.

@@ -466,14 +466,7 @@ in {
         );
         // A sudoers file of its own, through `environment.etc` (nix-darwin's `sudoers.d`).
         let etc = "{ user, ... }: {\n  environment.etc.\"sudoers.d/darwin-rebuild\".text = ''\n    ${user.name} ALL=(ALL) NOPASSWD: /run/current-system/sw/bin/darwin-rebuild\n  '';\n  environment.etc.\"motd\".text = \"NOPASSWD: ALL\";\n}";
-        assert_eq!(
-            hits(etc, ID)
-                .into_iter()
-                .map(|(_, l, ..)| l)
-                .collect::<Vec<_>>(),
-            [3],
-            "{etc}"
-        );
+        assert_eq!(crate::rules::testing::hit_lines(etc, ID), [3], "{etc}");
         let commented = "{ security.sudo.extraConfig = \"# %wheel ALL=(ALL) NOPASSWD: ALL\"; }";
         assert!(hits(commented, ID).is_empty());
         // nix-darwin's sudoers too.

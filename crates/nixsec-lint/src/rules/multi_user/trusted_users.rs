@@ -225,13 +225,10 @@ mod tests {
         );
         // A name with a default (`config.my.user.name or "kenan"`, bound in a `let`).
         assert_eq!(
-            hits(
+            crate::rules::testing::hit_lines(
                 "{ config, ... }: let\n  username = config.my.user.name or \"kenan\";\nin {\n  nix.settings.trusted-users = [ username \"root\" ];\n}",
                 ID
-            )
-            .into_iter()
-            .map(|(_, l, ..)| l)
-            .collect::<Vec<_>>(),
+            ),
             [4]
         );
         // Both branches of an `if` trust someone: one finding, unconditional.

@@ -585,13 +585,7 @@ mod tests {
         // A service's settings given to a wrapper the module receives as an argument
         // (`services.qbittorrent = mediaService { … }`): as written.
         let wrapped = "{ mediaService, ... }: {\n  services.qbittorrent = mediaService {\n    serverConfig.Preferences.WebUI.Password_PBKDF2 = \"@ByteArray(+1ZSiSWMaiWPiLNWIHNcug==:usRLXuCrx/sxOTZ+SiM9qvT32DSVxGQWbu2pZZrOI4Fi2PXFjF6PjzoBridfI70z/CqPt9XS7ERMcould3DCMw==)\";\n  };\n}";
-        assert_eq!(
-            hits(wrapped, ID)
-                .into_iter()
-                .map(|(_, l, ..)| l)
-                .collect::<Vec<_>>(),
-            [3]
-        );
+        assert_eq!(crate::rules::testing::hit_lines(wrapped, ID), [3]);
         // The whole file one htpasswd line (an MD5 `$apr1$` hash).
         assert_eq!(
             hits(

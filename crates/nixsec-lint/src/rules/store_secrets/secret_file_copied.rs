@@ -1023,14 +1023,7 @@ mod tests {
     #[test]
     fn a_tsig_key_name_is_no_secret() {
         let src = "{ pkgs, ... }: {\n  security.acme.defaults.credentialFiles = {\n    \"RFC2136_TSIG_KEY_FILE\" = pkgs.writeText \"tsig-key\" \"letsencrypt.ocf.io\";\n    \"RFC2136_TSIG_SECRET_FILE\" = pkgs.writeText \"tsig-secret\" \"c2VjcmV0c2VjcmV0c2VjcmV0\";\n  };\n}";
-        assert_eq!(
-            hits(src, ID)
-                .into_iter()
-                .map(|(_, l, ..)| l)
-                .collect::<Vec<_>>(),
-            [4],
-            "{src}"
-        );
+        assert_eq!(crate::rules::testing::hit_lines(src, ID), [4], "{src}");
     }
 
     #[test]
