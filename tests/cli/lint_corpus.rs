@@ -107,6 +107,8 @@ const HELD_OUT_36: &str = "lint-corpus-36";
 const HELD_OUT_37: &str = "lint-corpus-37";
 /// The thirty-eighth, labelled while the thirty-seventh's misses were being fixed.
 const HELD_OUT_38: &str = "lint-corpus-38";
+/// The thirty-ninth, labelled while the lint's speed was being looked at.
+const HELD_OUT_39: &str = "lint-corpus-39";
 
 fn fixture(corpus: &str, name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -116,7 +118,7 @@ fn fixture(corpus: &str, name: &str) -> PathBuf {
 }
 
 /// Where `scripts/fetch-lint-corpus` checked the corpus out: `target/<corpus>`, or
-/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_38` for the held-out ones.
+/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_39` for the held-out ones.
 fn corpus_dir(corpus: &str) -> PathBuf {
     let var = match corpus {
         FIRST => "NIXSEC_LINT_CORPUS",
@@ -156,7 +158,8 @@ fn corpus_dir(corpus: &str) -> PathBuf {
         HELD_OUT_35 => "NIXSEC_LINT_CORPUS_35",
         HELD_OUT_36 => "NIXSEC_LINT_CORPUS_36",
         HELD_OUT_37 => "NIXSEC_LINT_CORPUS_37",
-        _ => "NIXSEC_LINT_CORPUS_38",
+        HELD_OUT_38 => "NIXSEC_LINT_CORPUS_38",
+        _ => "NIXSEC_LINT_CORPUS_39",
     };
     std::env::var_os(var).map_or_else(
         || {
@@ -569,6 +572,11 @@ fn recall_and_false_alarms_on_the_thirty_eighth_corpus() {
     measure(HELD_OUT_38);
 }
 
+#[test]
+fn recall_and_false_alarms_on_the_thirty_ninth_corpus() {
+    measure(HELD_OUT_39);
+}
+
 fn measure(corpus: &str) {
     let dir = corpus_dir(corpus);
     let repos = repos(corpus);
@@ -838,6 +846,7 @@ fn the_labels_parse() {
         HELD_OUT_36,
         HELD_OUT_37,
         HELD_OUT_38,
+        HELD_OUT_39,
     ] {
         let labels = labels(corpus);
         let names: BTreeSet<String> = repos(corpus).into_iter().map(|r| r.name).collect();
