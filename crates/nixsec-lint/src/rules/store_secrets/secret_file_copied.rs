@@ -830,9 +830,19 @@ fn judge(
                         .iter()
                         .any(|w| n.ends_with(w))
                 });
+                // An entry of a secrets set handed whole to a module's own `secrets` (or a
+                // secrets manager's `secret`): the module is given the entry (where it is
+                // deployed), not the text; its use is judged in that module.
+                let entry_handed_on = a
+                    .path
+                    .last()
+                    .is_some_and(|l| matches!(normalize(l).as_str(), "secret" | "secrets"))
+                    && !taken.is_empty()
+                    && !secret_part(&taken);
                 if matches!(holds, Holds::File | Holds::Exempt)
                     || file_option
                     || named_otherwise
+                    || entry_handed_on
                     || !(secret || holds == Holds::Secret)
                 {
                     continue;
@@ -1108,8 +1118,15 @@ in
   services.bar.token = config.secretsDestinations.templates.bar;
   services.baz.settings.api_key = vars.apiKey;
   services.qux.settings.user = secrets.qux.user;
+  services.mealie.secrets = config.secrets.store.services.mealie.suzie;
+  secrets.setup.ssh_privk.secret = config.secrets.store.ssh_privk.${config.base.hostname}.${config.base.user};
 }"#,
         );
+        // An entry's secret part handed to a module's `secrets` is still one.
+        let src = r#"{ config, ... }: {
+  services.foo.secrets = config.my.secrets.foo.password;
+}"#;
+        assert_eq!(hits(src, ID).len(), 1, "{:?}", hits(src, ID));
     }
 
     /// A part of an imported secrets file reached through its name is judged by the part's
