@@ -24,6 +24,9 @@ impl LintRule for PlaintextPassword {
             Value::Null => return,
             Value::Str(s) if s.is_empty() => return,
             Value::Str(_) | Value::Interp(_) => "a plaintext password",
+            // Another user's password (`root.password = mkForce config.users.users.${user}.password`):
+            // judged where that one is written.
+            Value::Unknown(t) if copies_a_user_password(t) => return,
             Value::Unknown(_) => "a password computed at evaluation (still stored in plain text)",
             _ => "a password",
         };
@@ -53,6 +56,19 @@ impl LintRule for PlaintextPassword {
     }
 }
 
+/// The text of a value that is another user's password option, read through `config` (under
+/// `mkForce`, `mkDefault`...).
+fn copies_a_user_password(text: &str) -> bool {
+    let read = text.split_whitespace().next_back().unwrap_or_default();
+    let read = read.trim_matches(|c| c == '(' || c == ')');
+    ["config.users.users.", "config.users.extraUsers."]
+        .iter()
+        .any(|p| read.starts_with(p))
+        && [".password", ".initialPassword"]
+            .iter()
+            .any(|s| read.ends_with(s))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::{findings, h, hc, hits};
@@ -74,6 +90,14 @@ mod tests {
 
     #[test]
     fn spellings() {
+        // Computed at evaluation: still in the store (not another user's password).
+        assert_eq!(
+            hits(
+                "{ config, ... }: { users.users.root.password = config.my.rootPassword; }",
+                ID
+            ),
+            [h("config.my.rootPassword", 1, High)]
+        );
         assert_eq!(
             hits(r#"{ users.users.alice.password = "hunter2"; }"#, ID),
             [h("\"hunter2\"", 1, High)]
@@ -131,6 +155,9 @@ mod tests {
             r#"{ users.users.alice.password = ""; }"#,
             // A home-manager module has no users.users.
             r#"{ home.stateVersion = "24.05"; users.users.alice.password = "x"; }"#,
+            // Another user's password, judged where it is written.
+            r#"{ config, lib, ... }: { users.users.root.password = lib.mkForce config.users.users.${user}.password; }"#,
+            "{ config, ... }: { users.users.root.initialPassword = config.users.users.alice.initialPassword; }",
         ] {
             assert!(hits(src, ID).is_empty(), "{src}");
         }
