@@ -833,6 +833,43 @@ fn an_option_fed_by_a_default_declared_in_another_file() {
     );
 }
 
+/// `autoLogin.enable = cfg.autologin;` where `wm.autologin` is off by default and a host's
+/// file turns it on: autologin is on there (conditional, saying where). Off by default and
+/// turned on nowhere, nothing; a repository's own `openFirewall` is reported where it is turned
+/// on, not again where it is handed on.
+#[test]
+fn a_switch_off_by_default_that_a_host_turns_on() {
+    let module = "{ config, lib, ... }:\nlet\n  cfg = config.wm;\nin {\n  options.wm = {\n    autologin = lib.mkEnableOption \"autologin\";\n    openFirewall = lib.mkOption { type = lib.types.bool; default = false; };\n  };\n  config = {\n    services.xserver.enable = true;\n    services.displayManager.autoLogin = {\n      enable = cfg.autologin;\n      user = \"john\";\n    };\n    services.transmission.openPeerPorts = cfg.openFirewall;\n  };\n}\n";
+    let host = "{ ... }: {\n  imports = [ ./wm.nix ];\n  system.stateVersion = \"24.05\";\n  wm.autologin = true;\n  wm.openFirewall = true;\n}\n";
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(d.path(), &[("wm.nix", module), ("host.nix", host)]);
+    let (_, v) = lint_json(d.path());
+    let got = rule_rows(&v, "NIX-136", "condition");
+    assert_eq!(got.len(), 1, "{v:#}");
+    assert_eq!(got[0].0, 12, "{got:?}");
+    assert!(
+        got[0]
+            .1
+            .contains("`wm.autologin` is turned on (`host.nix`)"),
+        "{got:?}"
+    );
+    // The host's own `wm.openFirewall = true` is the one NIX-073 finding.
+    let got = rule_rows(&v, "NIX-073", "message");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, 5, "{got:?}");
+
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("wm.nix", module),
+            ("host.nix", &host.replace("wm.autologin = true;", "")),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    assert!(rule_rows(&v, "NIX-136", "condition").is_empty(), "{v:#}");
+}
+
 /// A module both a nix-darwin and a NixOS system import is judged as NixOS's (its NixOS
 /// options take effect there).
 #[test]

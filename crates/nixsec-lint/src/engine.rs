@@ -515,11 +515,35 @@ fn option_defaults(files: &mut [Indexed]) {
     if declared.is_empty() {
         return;
     }
+    // A switch off by default that a file of the run turns on (`wm.autologin = true;` in a
+    // host's file): what an option given that switch (`autoLogin.enable = cfg.autologin;`) is
+    // on the hosts that turn it on.
+    let off_by_default: HashSet<&[String]> = declared
+        .iter()
+        .filter(|(_, v)| v.is_some_and(|v| v.v.as_bool() == Some(false)))
+        // A repository's own `openFirewall` is reported where it is turned on (NIX-073 judges
+        // every option of that name), not again where it is handed on.
+        .filter(|(p, _)| p.last().is_none_or(|l| l != "openFirewall"))
+        .map(|(p, _)| *p)
+        .collect();
+    let mut turned_on: HashMap<&[String], &str> = HashMap::new();
+    if !off_by_default.is_empty() {
+        for f in files.iter() {
+            for a in &f.index.assignments {
+                if a.value.v.as_bool() == Some(true) && off_by_default.contains(a.path.as_slice()) {
+                    turned_on
+                        .entry(a.path.as_slice())
+                        .or_insert(f.display.as_str());
+                }
+            }
+        }
+    }
     let found: Vec<(usize, usize, crate::value::Value, String)> = files
         .iter()
         .enumerate()
         .flat_map(|(fi, f)| {
             let declared = &declared;
+            let turned_on = &turned_on;
             f.index
                 .assignments
                 .iter()
@@ -535,12 +559,23 @@ fn option_defaults(files: &mut [Indexed]) {
                         _ => (false, p.as_slice()),
                     };
                     let v = (*declared.get(p)?)?;
+                    if !negated {
+                        if let Some(at) = turned_on.get(p) {
+                            let when = format!("`{}` is turned on (`{at}`)", p.join("."));
+                            return Some((fi, ai, crate::value::Value::Bool(true), when));
+                        }
+                    }
                     let v = if negated {
                         crate::value::Value::Bool(!v.v.as_bool()?)
                     } else {
                         v.v.clone()
                     };
-                    Some((fi, ai, v, p.join(".")))
+                    Some((
+                        fi,
+                        ai,
+                        v,
+                        format!("`{}` is left at its default", p.join(".")),
+                    ))
                 })
         })
         .collect();
@@ -555,15 +590,21 @@ fn option_defaults(files: &mut [Indexed]) {
     } else {
         HashSet::new()
     };
-    for (fi, ai, v, p) in found {
-        if negated(files, fi, ai) && negated_set.contains(&p) {
+    for (fi, ai, v, when) in found {
+        if negated(files, fi, ai)
+            && files[fi]
+                .index
+                .assignments
+                .get(ai)
+                .and_then(|a| a.reads.as_ref())
+                .is_some_and(|r| negated_set.contains(&r[1..].join(".")))
+        {
             continue;
         }
         let Some(a) = files[fi].index.assignments.get_mut(ai) else {
             continue;
         };
         a.value.v = v;
-        let when = format!("`{p}` is left at its default");
         a.condition = Some(match a.condition.take() {
             Some(c) => format!("{c} && {when}"),
             None => when,
