@@ -109,6 +109,8 @@ const HELD_OUT_37: &str = "lint-corpus-37";
 const HELD_OUT_38: &str = "lint-corpus-38";
 /// The thirty-ninth, labelled while the lint's speed was being looked at.
 const HELD_OUT_39: &str = "lint-corpus-39";
+/// The fortieth, labelled while the thirty-ninth's misses were being fixed.
+const HELD_OUT_40: &str = "lint-corpus-40";
 
 fn fixture(corpus: &str, name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -118,7 +120,7 @@ fn fixture(corpus: &str, name: &str) -> PathBuf {
 }
 
 /// Where `scripts/fetch-lint-corpus` checked the corpus out: `target/<corpus>`, or
-/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_39` for the held-out ones.
+/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_40` for the held-out ones.
 fn corpus_dir(corpus: &str) -> PathBuf {
     let var = match corpus {
         FIRST => "NIXSEC_LINT_CORPUS",
@@ -159,7 +161,8 @@ fn corpus_dir(corpus: &str) -> PathBuf {
         HELD_OUT_36 => "NIXSEC_LINT_CORPUS_36",
         HELD_OUT_37 => "NIXSEC_LINT_CORPUS_37",
         HELD_OUT_38 => "NIXSEC_LINT_CORPUS_38",
-        _ => "NIXSEC_LINT_CORPUS_39",
+        HELD_OUT_39 => "NIXSEC_LINT_CORPUS_39",
+        _ => "NIXSEC_LINT_CORPUS_40",
     };
     std::env::var_os(var).map_or_else(
         || {
@@ -577,6 +580,11 @@ fn recall_and_false_alarms_on_the_thirty_ninth_corpus() {
     measure(HELD_OUT_39);
 }
 
+#[test]
+fn recall_and_false_alarms_on_the_fortieth_corpus() {
+    measure(HELD_OUT_40);
+}
+
 fn measure(corpus: &str) {
     let dir = corpus_dir(corpus);
     let repos = repos(corpus);
@@ -847,6 +855,7 @@ fn the_labels_parse() {
         HELD_OUT_37,
         HELD_OUT_38,
         HELD_OUT_39,
+        HELD_OUT_40,
     ] {
         let labels = labels(corpus);
         let names: BTreeSet<String> = repos(corpus).into_iter().map(|r| r.name).collect();
