@@ -3605,6 +3605,8 @@ mod tests {
         for (container, line) in [
             ("containers.web.config = {\n    services.openssh.enable = true;\n  };", 3),
             ("containers.web = {\n    privateNetwork = true;\n    config = { pkgs, ... }: {\n      services.openssh.enable = true;\n    };\n  };", 5),
+            // The container's set as the body of a `let`, in parentheses.
+            ("containers.web = let port = 22; in ({\n    privateNetwork = true;\n    config = { pkgs, ... }: {\n      services.openssh.enable = true;\n    };\n  });", 5),
             // The binding starts on the key's line.
             ("containers.web.config.services.openssh.enable =\n    true;", 2),
         ] {

@@ -862,13 +862,21 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
     }
     let mut i = frames.len() - 1;
     for _ in 0..MAX_DEPTH {
-        if i < 2
-            || frames[i - 1].node.kind() != raw(SyntaxKind::NODE_ATTR_SET)
-            || frames[i - 2].node.kind() != raw(SyntaxKind::NODE_ATTRPATH_VALUE)
-        {
+        if i < 2 || frames[i - 1].node.kind() != raw(SyntaxKind::NODE_ATTR_SET) {
             break;
         }
-        let Some(outer) = green_nodes(frames[i - 2].node).next() else {
+        // The set may be the body of a `let` or in parentheses (as [`enclosing_names`]).
+        let mut j = i - 2;
+        while j > 0
+            && (frames[j].node.kind() == raw(SyntaxKind::NODE_PAREN)
+                || frames[j].node.kind() == raw(SyntaxKind::NODE_LET_IN))
+        {
+            j -= 1;
+        }
+        if frames[j].node.kind() != raw(SyntaxKind::NODE_ATTRPATH_VALUE) {
+            break;
+        }
+        let Some(outer) = green_nodes(frames[j].node).next() else {
             break;
         };
         if outer.kind() != raw(SyntaxKind::NODE_ATTRPATH) {
@@ -877,7 +885,7 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
         if may(outer) {
             return true;
         }
-        i -= 2;
+        i = j;
     }
     false
 }
@@ -4341,6 +4349,25 @@ fn is_inline_module(e: &ast::Expr) -> bool {
 /// Whether a name of `ap` or of the attribute paths around `apv` (those [`enclosing_names`]
 /// gives) may be one [`export_split`] needs: an identifier that is one, or a name that is not
 /// an identifier (looked at no further).
+/// The attribute definition whose value the attribute set `set` is: its parent, or the
+/// parent of the `let` whose body it is or of the parentheses around it (`containers.torrent =
+/// let secrets = …; in { config = …; }`).
+fn binding_of_set(set: SyntaxNode) -> Option<ast::AttrpathValue> {
+    let mut value = set;
+    for _ in 0..MAX_DEPTH {
+        let parent = value.parent()?;
+        let through = parent.kind() == SyntaxKind::NODE_PAREN
+            || ast::LetIn::cast(parent.clone())
+                .and_then(|l| l.body())
+                .is_some_and(|b| b.syntax() == &value);
+        if !through {
+            return ast::AttrpathValue::cast(parent);
+        }
+        value = parent;
+    }
+    None
+}
+
 fn may_name_an_export(apv: &ast::AttrpathValue, ap: &ast::Attrpath) -> bool {
     let may = |ap: &ast::Attrpath| {
         ap.attrs().any(|a| match a {
@@ -4370,7 +4397,7 @@ fn may_name_an_export(apv: &ast::AttrpathValue, ap: &ast::Attrpath) -> bool {
         else {
             break;
         };
-        let Some(outer) = set.parent().and_then(ast::AttrpathValue::cast) else {
+        let Some(outer) = binding_of_set(set) else {
             break;
         };
         let Some(ap) = outer.attrpath() else { break };
@@ -4395,7 +4422,7 @@ fn enclosing_names(apv: &ast::AttrpathValue) -> Vec<String> {
         else {
             break;
         };
-        let Some(outer) = set.parent().and_then(ast::AttrpathValue::cast) else {
+        let Some(outer) = binding_of_set(set) else {
             break;
         };
         let Some(ap) = outer.attrpath() else { break };
