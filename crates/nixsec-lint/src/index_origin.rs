@@ -8,8 +8,8 @@ use rnix::TextRange;
 use rowan::ast::AstNode;
 
 use super::{
-    attr_is, head_name, ident_text, lookup, unparen, unroll, with_frame, wrapper, Found, Frame,
-    Origin, OriginKind, Walker, Wrap, MAX_DEPTH,
+    attr_is, binds_param, head_name, ident_text, lookup, unparen, unroll, with_frame, wrapper,
+    Found, Frame, Origin, OriginKind, Walker, Wrap, MAX_DEPTH,
 };
 use crate::value::{Val, Value};
 
@@ -246,7 +246,7 @@ impl Walker {
                 match self.origin_kind(&s.expr()?, scope, depth + 1) {
                     Some(k @ OriginKind::Read { .. }) => Some(k),
                     Some(_) => None,
-                    None => secrets_given(s),
+                    None => secrets_given(s).or_else(|| settings_given(s, scope)),
                 }
             }
             ast::Expr::LetIn(l) => {
@@ -680,6 +680,53 @@ fn secrets_given(s: &ast::Select) -> Option<OriginKind> {
     Some(OriginKind::Read {
         func: "option".into(),
         path: format!("config.{}", names[..=at].join(".")),
+    })
+}
+
+/// `settings.network.wireless.password` where `settings` is an argument of the module
+/// function (`{ settings, ... }:`, given by `specialArgs` from a file of the repository, or one
+/// kept out of it): a value written somewhere as a literal, so in the store wherever an option
+/// puts it. Judged by the part taken (the rule's `secret_part`); not the arguments every
+/// module has.
+fn settings_given(s: &ast::Select, scope: &[Frame]) -> Option<OriginKind> {
+    let ast::Expr::Ident(i) = unparen(&s.expr()?) else {
+        return None;
+    };
+    let root = ident_text(&i)?;
+    if matches!(
+        root.as_str(),
+        "config"
+            | "options"
+            | "pkgs"
+            | "lib"
+            | "inputs"
+            | "self"
+            | "modulesPath"
+            | "specialArgs"
+            | "osConfig"
+            | "nixosConfig"
+            | "darwinConfig"
+            | "nodes"
+            | "name"
+            | "system"
+    ) {
+        return None;
+    }
+    // Bound by a module function's pattern (`{ settings, ... }:`), not by a helper's
+    // parameter (`mkUser = cfg: …`) nor a `let`.
+    let module_param = scope.iter().rev().find_map(|f| match f {
+        Frame::Params(l) if binds_param(l, &root) => {
+            Some(matches!(l.param(), Some(ast::Param::Pattern(p)) if p.ellipsis_token().is_some()))
+        }
+        Frame::Params(_) | Frame::With | Frame::WithFlakeModules(_) | Frame::WithFile(_) => None,
+        Frame::Binds(_) | Frame::Bound(..) | Frame::Element(..) => None,
+    })?;
+    if !module_param || !matches!(lookup(scope, &root), Found::Opaque) {
+        return None;
+    }
+    Some(OriginKind::Read {
+        func: "setting".into(),
+        path: root,
     })
 }
 

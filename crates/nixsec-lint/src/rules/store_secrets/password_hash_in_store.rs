@@ -392,8 +392,12 @@ fn read_hash(a: &Assignment) -> Option<(&str, &str)> {
     {
         return None;
     }
+    // A part of a module argument not named for secrets (`settings.users.x.hashedPassword`)
+    // is judged where it is written.
     a.origins.iter().find_map(|o| match &o.kind {
-        OriginKind::Read { func, path } => Some((func.as_str(), path.as_str())),
+        OriginKind::Read { func, path } if func != "setting" => {
+            Some((func.as_str(), path.as_str()))
+        }
         _ => None,
     })
 }

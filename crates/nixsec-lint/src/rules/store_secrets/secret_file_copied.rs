@@ -208,7 +208,7 @@ fn secrets_registry(index: &crate::index::FileIndex, a: &Assignment) -> bool {
 /// A value the index took from the secrets handed to a module ([`OriginKind::Read`] with
 /// `argument` or `option`).
 pub(super) fn given_secrets(func: &str) -> bool {
-    matches!(func, "argument" | "option")
+    matches!(func, "argument" | "option" | "setting")
 }
 
 /// The selection a value's text ends with: `secrets.smtp.password` of `"--pass=${secrets.smtp.password}"`
@@ -267,6 +267,37 @@ pub(super) fn secret_part(selection: &str) -> bool {
         || ["pass", "pw", "key", "cred", "cookie", "account", "salt"]
             .iter()
             .any(|w| n.contains(w))
+}
+
+/// The last part of a selection is a secret by its name alone (`wireless.password`,
+/// `yarr.api_key`, `wg.privateKey`), not a word that only contains one (`gpgKey`,
+/// `keyboardLayout`, `_1password-gui`).
+fn plainly_secret(selection: &str) -> bool {
+    let last = selection
+        .rsplit('.')
+        .map(|p| p.trim_matches('"'))
+        .find(|p| !p.is_empty() && !p.contains("${"))
+        .unwrap_or_default();
+    // A function that makes one (`utils.mkMatrixPassword`).
+    let maker = ["mk", "make", "gen"].iter().any(|p| {
+        last.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+    });
+    let n = normalize(last);
+    !maker
+        && [
+            "password",
+            "passwd",
+            "passphrase",
+            "psk",
+            "secret",
+            "token",
+            "apikey",
+            "privatekey",
+            "secretkey",
+        ]
+        .iter()
+        .any(|w| n.ends_with(w))
 }
 
 /// The group key of options using one path bound to a name (a path is never written so).
@@ -804,6 +835,18 @@ fn judge(
                 // hold paths of files deployed at run time).
                 // Without the text (`wants`), the part is not known: kept for `check`.
                 let taken = written.map(accessor);
+                // A module argument not named for secrets (`settings.wifi.password`): only a
+                // part named like a secret (unknown without the text: kept for `check`).
+                // clan's generators are named, not given, by such parts
+                // (`clan.core.vars.generators.x.dependencies = [ passphraseSecret ]`).
+                let clan_vars = a
+                    .path
+                    .starts_with(&["clan".into(), "core".into(), "vars".into()]);
+                if func == "setting"
+                    && (clan_vars || taken.as_deref().is_some_and(|t| !plainly_secret(t)))
+                {
+                    continue;
+                }
                 let secret = taken.as_deref().is_none_or(secret_part);
                 // `secrets.wg.path`, `config.my.secrets.x.dest`: where a secret is deployed.
                 // A hash (`secrets.webdav.hashed_password`) is NIX-031's.
@@ -849,6 +892,8 @@ fn judge(
                 }
                 let whence = if func == "option" {
                     format!("the option `{path}`")
+                } else if func == "setting" {
+                    format!("`{path}`, an argument of the module")
                 } else {
                     format!("`{path}`, the secrets handed to the module")
                 };
@@ -1127,6 +1172,39 @@ in
   services.foo.secrets = config.my.secrets.foo.password;
 }"#;
         assert_eq!(hits(src, ID).len(), 1, "{:?}", hits(src, ID));
+    }
+
+    /// A part named like a secret of a module argument not named for secrets (`settings`,
+    /// given by `specialArgs` from a file kept out of the repository) is in the store where an
+    /// option puts it; other parts, functions and helpers' parameters are not.
+    #[test]
+    fn a_secret_part_of_a_module_argument() {
+        let src = r#"{ pkgs, settings, vars, ... }:
+let
+  yarr = settings.yarr;
+in
+{
+  networking.networkmanager.ensureProfiles.profiles.home.wifi-security.psk = settings.network.wireless.password;
+  services.syncthing.settings.gui.password = settings.syncthing.password;
+  services.yarr.settings.api-key = yarr.api_key;
+}"#;
+        let got: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(got, [6, 7, 8], "{:?}", hits(src, ID));
+        none(
+            r#"{ pkgs, settings, vars, utils, user, pkgs-unstable, ... }:
+let
+  mkUser = cfg: { services.x.password = cfg.password; };
+in
+{
+  programs.git.signing.key = user.gpgKey;
+  services.xserver.xkb.layout = settings.keyboardLayout;
+  console.keyMap = vars.consoleKeyMap;
+  environment.systemPackages = [ pkgs-unstable._1password-gui ];
+  clan.core.vars.generators.x.dependencies = [ settings.passphraseSecret ];
+  services.matrix.password = utils.mkMatrixPassword;
+  services.foo.user = settings.foo.user;
+}"#,
+        );
     }
 
     /// A part of an imported secrets file reached through its name is judged by the part's
