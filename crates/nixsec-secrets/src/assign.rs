@@ -666,6 +666,15 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
     if open_quote.is_some_and(|q| line[v0] == q) {
         return None;
     }
+    // `pcloud-secret:'Backups/Laptop'`: a remote's name and a quoted path (rclone, scp), not
+    // `name: value` (which has a space after the colon, or a quoted name).
+    if matches!(op, Some(o) if *o == b":") && v0 == after && !quoted_key {
+        if let Some((v, _)) = quoted(line, v0) {
+            if v.contains('/') {
+                return None;
+            }
+        }
+    }
     if let Some((v, _)) = quoted(line, v0) {
         return Some((v, true));
     }
@@ -803,6 +812,15 @@ pub(crate) fn is_secret_value(class: Class, key: &str, v: &str, config: bool) ->
 
     // A URL is a URL (with a password in it, the URL format reports it).
     if v.contains("://") {
+        return false;
+    }
+    // A path on a host (`nas:/mnt/personal`, rsync's and rclone's remotes).
+    if v.split_once(":/").is_some_and(|(host, _)| {
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'@'))
+    }) {
         return false;
     }
     // A crypt(3) or PHC string (`$6$salt$hash`, `$pbkdf2-sha512$…`, `$argon2id$…`) is the hash of

@@ -207,6 +207,20 @@ pub fn is_placeholder(v: &str) -> bool {
 
 pub(crate) fn is_placeholder_value(v: &str) -> bool {
     let t = v.trim();
+    // A shell variable spliced into a quoted text (`"secretapikey":"'$SECRET_KEY'"`: the JSON
+    // string closes the shell's quote, `$SECRET_KEY` is expanded, the quote reopens).
+    let unquoted = t.trim_matches(|c| c == '\'' || c == '"');
+    if unquoted.len() < t.len()
+        && unquoted.strip_prefix('$').is_some_and(|n| {
+            let n = n
+                .strip_prefix('{')
+                .and_then(|n| n.strip_suffix('}'))
+                .unwrap_or(n);
+            !n.is_empty() && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        })
+    {
+        return true;
+    }
     let l = t.to_ascii_lowercase();
     if l.chars().count() < 4 || ALLOWLIST.contains(&l.as_str()) {
         return true;
@@ -1390,6 +1404,27 @@ mod tests {
             "ssl_ciphers 'ECDHE-RSA-AES128-SHA:AES:CAMELLIA:!aNULL:!eNULL:!EXPORT:!PSK:!aECDH:!EDH-DSS-DES-CBC3-SHA:!KRB5-DES-CBC3-SHA';\n"
         )
         .is_empty());
+        // A shell variable spliced into a JSON text in a script; an rclone remote named
+        // `…-secret` before its path; a path on a host (rclone's `upstreams = "Private=nas:/mnt"`).
+        assert!(kinds(
+            "bin/update-dns",
+            "--data '{\"secretapikey\":\"'$SECRET_KEY'\",\"apikey\":\"'${API_KEY}'\"}'\n"
+        )
+        .is_empty());
+        assert!(kinds(
+            "bin/backup",
+            "rclone copy /home/x pcloud-secret:'Backups/Framework Laptop' --config c\n"
+        )
+        .is_empty());
+        assert!(kinds(
+            "etc/rclone.conf",
+            "upstreams = Private=nas:/mnt/personal Root=nas:/\n"
+        )
+        .is_empty());
+        assert_eq!(
+            kinds("etc/app.json", "{\"secret\":\"q8Zr2LmX0vT7pK3nW9yB\"}\n"),
+            ["password-assignment"]
+        );
         // Key bindings (rofi-pass's `type_pass="Alt+1"`).
         assert!(kinds("etc/app.conf", "type_pass=\"Alt+1\"\n").is_empty());
         assert!(kinds("etc/app.conf", "password=ctrl+shift+p\n").is_empty());
