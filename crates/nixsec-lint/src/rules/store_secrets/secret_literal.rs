@@ -596,7 +596,7 @@ fn object_password(line: &str) -> Option<(&str, &str)> {
         }
         // A bare key is an object's only inside braces (`{ password: "x" }`), not a
         // directive's `password: x` (the line parser's).
-        if !quoted_key && !line[..start].contains('{') && !line[..start].trim_end().ends_with(',') {
+        if !quoted_key && !in_object(&line[..start]) && !line[..start].trim_end().ends_with(',') {
             continue;
         }
         // The value: a quoted string right after the colon.
@@ -617,6 +617,24 @@ fn object_password(line: &str) -> Option<(&str, &str)> {
         }
     }
     None
+}
+
+/// The text `before` leaves an object's brace open (`{ password: …`), not only a shell's or
+/// Nix's `${…}` (`rclone copy ${src} pcloud-secret:'Backups'`).
+fn in_object(before: &str) -> bool {
+    let mut open: Vec<bool> = Vec::new();
+    let mut prev = ' ';
+    for c in before.chars() {
+        match c {
+            '{' => open.push(prev != '$'),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    open.last().copied().unwrap_or(false)
 }
 
 /// A program's expression rather than a written value: a call or an index, unquoted
@@ -1769,6 +1787,8 @@ let tok = "{GH}"; in
             r#"grep -oP '"password"\s*:\s*"\K[^"]+'"#,
             r#"curl -d '{"password":"$ADMIN_PASSWORD"}' http://127.0.0.1/login"#,
             r#"jq '{ password: .password }' in.json"#,
+            // An rclone remote named `…-secret` after a `${…}`, not an object's key.
+            r#"rclone copy ${src} pcloud-secret:'Backups/Framework Laptop' --config c -L"#,
             // Not ASCII before the colon.
             "echo '! │ ║run: x'",
             "║password: \"║\"",
