@@ -870,6 +870,29 @@ fn a_switch_off_by_default_that_a_host_turns_on() {
     assert!(rule_rows(&v, "NIX-136", "condition").is_empty(), "{v:#}");
 }
 
+/// A name in a helper's body given different values by its calls (`adminGroup` of
+/// `mkOffload "@wheel"` and `mkOffload "@admin"`) is one place to fix: one finding, naming
+/// every value.
+#[test]
+fn the_values_of_one_name_at_one_place_are_one_finding() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[(
+            "builds.nix",
+            "{ ... }:\nlet\n  mkOffload = adminGroup: { config, ... }: {\n    nix.settings.trusted-users = [\n      \"root\"\n      adminGroup\n    ];\n  };\nin\n{\n  flake.modules.nixos.builds = mkOffload \"@wheel\";\n  flake.modules.darwin.builds = mkOffload \"@admin\";\n}\n",
+        )],
+    );
+    let (_, v) = lint_json(d.path());
+    let got = rule_rows(&v, "NIX-014", "message");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, 6, "{got:?}");
+    assert!(
+        got[0].1.contains("@wheel") && got[0].1.contains("`@admin`"),
+        "{got:?}"
+    );
+}
+
 /// A module both a nix-darwin and a NixOS system import is judged as NixOS's (its NixOS
 /// options take effect there).
 #[test]

@@ -1344,6 +1344,26 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
     // `environment` set shared by eight containers): told apart by what is written there, not
     // by the option.
     let secret = |rule: &str| matches!(rule, "NIX-030" | "NIX-031" | "NIX-032" | "NIX-033");
+    // The text at a finding's place, when it is one name (`adminGroup` of `trusted-users = [
+    // "root" adminGroup ]` in a helper called with `"@wheel"` and with `"@admin"`): its values
+    // come from elsewhere, and the place is one thing to fix.
+    let name_at = |x: &LintFinding| -> Option<String> {
+        if x.line != x.end_line {
+            return None;
+        }
+        let used: String = x
+            .source_line
+            .chars()
+            .skip(x.column.saturating_sub(1) as usize)
+            .take(x.end_column.saturating_sub(x.column) as usize)
+            .collect();
+        (!used.is_empty()
+            && used.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && used
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '\'')))
+        .then_some(used)
+    };
     let place = |x: &LintFinding| -> Place {
         (
             x.finding.rule.clone(),
@@ -1353,6 +1373,7 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
             x.end_column,
             match (&x.value, secret(&x.finding.rule)) {
                 (Some(v), true) => Some(v.clone()),
+                _ if name_at(x).is_some() => name_at(x),
                 _ => x.finding.subject.as_deref().map(without_indices),
             },
         )
@@ -1388,11 +1409,22 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
     };
     let mut seen: HashMap<Place, (usize, usize)> = HashMap::new();
     let mut keep = vec![true; out.len()];
+    // The other subjects of a place reported once (the values of one name).
+    let mut others: HashMap<usize, Vec<String>> = HashMap::new();
     for i in 0..out.len() {
         match seen.entry(by_name(&out[i]).unwrap_or_else(|| place(&out[i]))) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 keep[i] = false;
                 e.get_mut().1 += 1;
+                let first = e.get().0;
+                if let Some(sub) = &out[i].finding.subject {
+                    if out[first].finding.subject.as_ref() != Some(sub) {
+                        let list = others.entry(first).or_default();
+                        if !list.contains(sub) {
+                            list.push(sub.clone());
+                        }
+                    }
+                }
             }
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert((i, 0));
@@ -1400,7 +1432,15 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
         }
     }
     for (first, more) in seen.into_values() {
-        if more > 0 {
+        if let Some(subs) = others.get(&first) {
+            let name = name_at(&out[first]).unwrap_or_default();
+            let subs: Vec<String> = subs.iter().map(|s| format!("`{s}`")).collect();
+            let note = format!(
+                " (and {}: the values `{name}` is given, reported once)",
+                subs.join(", ")
+            );
+            out[first].finding.message.push_str(&note);
+        } else if more > 0 {
             let note = format!(" ({} uses of this place, reported once)", more + 1);
             out[first].finding.message.push_str(&note);
         }
