@@ -1364,6 +1364,8 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '\'')))
         .then_some(used)
     };
+    let named =
+        |x: &LintFinding| !(secret(&x.finding.rule) && x.value.is_some()) && name_at(x).is_some();
     let place = |x: &LintFinding| -> Place {
         (
             x.finding.rule.clone(),
@@ -1373,7 +1375,9 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
             x.end_column,
             match (&x.value, secret(&x.finding.rule)) {
                 (Some(v), true) => Some(v.clone()),
-                _ if name_at(x).is_some() => name_at(x),
+                // Under one condition (values chosen by a key stay apart for `both_branches`).
+                _ if named(x) => name_at(x)
+                    .map(|n| format!("{n}\u{0}{}", x.condition.as_deref().unwrap_or_default())),
                 _ => x.finding.subject.as_deref().map(without_indices),
             },
         )
@@ -1417,6 +1421,9 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
                 keep[i] = false;
                 e.get_mut().1 += 1;
                 let first = e.get().0;
+                if !named(&out[i]) || by_name(&out[i]).is_some() {
+                    continue;
+                }
                 if let Some(sub) = &out[i].finding.subject {
                     if out[first].finding.subject.as_ref() != Some(sub) {
                         let list = others.entry(first).or_default();
