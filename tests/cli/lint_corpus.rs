@@ -111,6 +111,8 @@ const HELD_OUT_38: &str = "lint-corpus-38";
 const HELD_OUT_39: &str = "lint-corpus-39";
 /// The fortieth, labelled while the thirty-ninth's misses were being fixed.
 const HELD_OUT_40: &str = "lint-corpus-40";
+/// The forty-first, labelled while the fortieth's misses were being fixed.
+const HELD_OUT_41: &str = "lint-corpus-41";
 
 fn fixture(corpus: &str, name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -120,7 +122,7 @@ fn fixture(corpus: &str, name: &str) -> PathBuf {
 }
 
 /// Where `scripts/fetch-lint-corpus` checked the corpus out: `target/<corpus>`, or
-/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_40` for the held-out ones.
+/// `NIXSEC_LINT_CORPUS` for the first, `NIXSEC_LINT_CORPUS_2` to `_41` for the held-out ones.
 fn corpus_dir(corpus: &str) -> PathBuf {
     let var = match corpus {
         FIRST => "NIXSEC_LINT_CORPUS",
@@ -162,7 +164,8 @@ fn corpus_dir(corpus: &str) -> PathBuf {
         HELD_OUT_37 => "NIXSEC_LINT_CORPUS_37",
         HELD_OUT_38 => "NIXSEC_LINT_CORPUS_38",
         HELD_OUT_39 => "NIXSEC_LINT_CORPUS_39",
-        _ => "NIXSEC_LINT_CORPUS_40",
+        HELD_OUT_40 => "NIXSEC_LINT_CORPUS_40",
+        _ => "NIXSEC_LINT_CORPUS_41",
     };
     std::env::var_os(var).map_or_else(
         || {
@@ -585,6 +588,11 @@ fn recall_and_false_alarms_on_the_fortieth_corpus() {
     measure(HELD_OUT_40);
 }
 
+#[test]
+fn recall_and_false_alarms_on_the_forty_first_corpus() {
+    measure(HELD_OUT_41);
+}
+
 fn measure(corpus: &str) {
     let dir = corpus_dir(corpus);
     let repos = repos(corpus);
@@ -856,6 +864,7 @@ fn the_labels_parse() {
         HELD_OUT_38,
         HELD_OUT_39,
         HELD_OUT_40,
+        HELD_OUT_41,
     ] {
         let labels = labels(corpus);
         let names: BTreeSet<String> = repos(corpus).into_iter().map(|r| r.name).collect();
