@@ -707,11 +707,13 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
     let mut v = String::from_utf8_lossy(&rest[..end]).trim().to_string();
     // Trailing delimiters are not part of the value, nor a shell line's continuation
     // (`--must-change-password=false \`).
+    // A call's closing parenthesis too (`f(x=1, require_secret=false)`), when the value opens
+    // none.
     while v.len() > 1
-        && matches!(
+        && (matches!(
             v.as_bytes()[v.len() - 1],
             b',' | b';' | b'\'' | b'"' | b'`' | b'\\'
-        )
+        ) || (v.ends_with(')') && !v.contains('(')))
     {
         v.pop();
         let t = v.trim_end().len();

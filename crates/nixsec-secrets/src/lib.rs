@@ -1421,6 +1421,12 @@ mod tests {
             "upstreams = Private=nas:/mnt/personal Root=nas:/\n"
         )
         .is_empty());
+        // A call's last keyword argument (Julia's `Pluto.run(…, require_secret_for_access=false)`).
+        assert!(kinds(
+            "bin/pluto",
+            "julia -e 'Pluto.run(launch_browser=false, require_secret_for_access=false)'\n"
+        )
+        .is_empty());
         assert_eq!(
             kinds("etc/app.json", "{\"secret\":\"q8Zr2LmX0vT7pK3nW9yB\"}\n"),
             ["password-assignment"]
