@@ -471,7 +471,10 @@ fn names_file_in_place(path: &[String]) -> bool {
         &["systemd", "services", "*", "serviceConfig", "*"],
         &["systemd", "user", "services", "*", "serviceConfig", "*"],
     ];
-    IN_PLACE.iter().any(|p| path_matches(path, p))
+    // A module's own `envFile` (`services.animus.envFile = /persist/etc/secrets/animus.env`):
+    // what such a module hands to systemd's `EnvironmentFile`.
+    let env_file = path.last().is_some_and(|l| normalize(l) == "envfile");
+    env_file || IN_PLACE.iter().any(|p| path_matches(path, p))
 }
 
 /// The file name of a path as written.
@@ -528,8 +531,14 @@ fn secret_looking(p: &str) -> bool {
         return false;
     }
     let name = file_name(p).to_ascii_lowercase();
-    let dir = in_secret_dir(p);
     let ext = name.rsplit_once('.').map(|(_, e)| e);
+    // A document in a `keys` directory is a program's key bindings (Inkscape's
+    // `keys/shortcuts.xml`), not a key.
+    let bindings = matches!(
+        ext,
+        Some("xml" | "json" | "yaml" | "yml" | "toml" | "conf" | "ini" | "cfg" | "lua" | "kdl")
+    ) && !in_dir(p, &["secret", "secrets", "private", "credentials"]);
+    let dir = in_secret_dir(p) && !bindings;
     let keyish_ext = matches!(
         ext,
         Some("key" | "pem" | "p12" | "pfx" | "keytab" | "psk" | "env" | "jks")
@@ -582,12 +591,15 @@ fn copied_secret(p: &str) -> bool {
 
 /// Under a `secret`, `secrets`, `keys`, `private` or `credentials` directory (`.secrets` too).
 fn in_secret_dir(p: &str) -> bool {
-    p.trim_end_matches('/').rsplit('/').skip(1).any(|c| {
-        matches!(
-            c.to_ascii_lowercase().trim_start_matches('.'),
-            "secret" | "secrets" | "keys" | "private" | "credentials"
-        )
-    })
+    in_dir(p, &["secret", "secrets", "keys", "private", "credentials"])
+}
+
+/// Under a directory named one of `names` (lower case; a leading `.` ignored).
+fn in_dir(p: &str, names: &[&str]) -> bool {
+    p.trim_end_matches('/')
+        .rsplit('/')
+        .skip(1)
+        .any(|c| names.contains(&c.to_ascii_lowercase().trim_start_matches('.')))
 }
 
 /// How a function is usually written.
@@ -1777,6 +1789,10 @@ let tok = builtins.readFile ./secrets/relay-token; in {
             r#"{ systemd.services.app.serviceConfig.EnvironmentFile = /run/secrets/app.env; }"#,
             r#"{ systemd.user.services.app.serviceConfig.EnvironmentFile = /home/me/.secrets/app.env; }"#,
             r#"{ virtualisation.oci-containers.containers.db.environmentFiles = [ /home/me/containers/db/.env ]; }"#,
+            // A module's own `envFile`, handed to `EnvironmentFile`.
+            r#"{ services.animus.envFile = /persist/etc/secrets/animus.env; }"#,
+            // A program's key bindings in a `keys` directory.
+            r#"{ xdg.configFile."inkscape/keys/shortcuts.xml".source = ./shortcuts.xml; }"#,
             // A module's own option given a sops file, and sops files by their names.
             r#"{ features.nixos.headscale.sopsSecretsFile = ./secrets.yaml; }"#,
             r#"{ services.foo.secretsFile = ./secrets.sops.yaml; }"#,
