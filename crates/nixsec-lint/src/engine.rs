@@ -538,7 +538,8 @@ fn option_defaults(files: &mut [Indexed]) {
             }
         }
     }
-    let found: Vec<(usize, usize, crate::value::Value, String)> = files
+    // (file, assignment, value, the option read, the condition the value holds under).
+    let found: Vec<(usize, usize, crate::value::Value, String, String)> = files
         .iter()
         .enumerate()
         .flat_map(|(fi, f)| {
@@ -561,8 +562,9 @@ fn option_defaults(files: &mut [Indexed]) {
                     let v = (*declared.get(p)?)?;
                     if !negated {
                         if let Some(at) = turned_on.get(p) {
-                            let when = format!("`{}` is turned on (`{at}`)", p.join("."));
-                            return Some((fi, ai, crate::value::Value::Bool(true), when));
+                            let p = p.join(".");
+                            let when = format!("`{p}` is turned on (`{at}`)");
+                            return Some((fi, ai, crate::value::Value::Bool(true), p, when));
                         }
                     }
                     let v = if negated {
@@ -570,12 +572,9 @@ fn option_defaults(files: &mut [Indexed]) {
                     } else {
                         v.v.clone()
                     };
-                    Some((
-                        fi,
-                        ai,
-                        v,
-                        format!("`{}` is left at its default", p.join(".")),
-                    ))
+                    let p = p.join(".");
+                    let when = format!("`{p}` is left at its default");
+                    Some((fi, ai, v, p, when))
                 })
         })
         .collect();
@@ -590,15 +589,8 @@ fn option_defaults(files: &mut [Indexed]) {
     } else {
         HashSet::new()
     };
-    for (fi, ai, v, when) in found {
-        if negated(files, fi, ai)
-            && files[fi]
-                .index
-                .assignments
-                .get(ai)
-                .and_then(|a| a.reads.as_ref())
-                .is_some_and(|r| negated_set.contains(&r[1..].join(".")))
-        {
+    for (fi, ai, v, p, when) in found {
+        if negated(files, fi, ai) && negated_set.contains(&p) {
             continue;
         }
         let Some(a) = files[fi].index.assignments.get_mut(ai) else {
@@ -1367,40 +1359,34 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
     let named =
         |x: &LintFinding| !(secret(&x.finding.rule) && x.value.is_some()) && name_at(x).is_some();
     let place = |x: &LintFinding| -> Place {
+        let key = match (&x.value, secret(&x.finding.rule)) {
+            (Some(v), true) => Some(v.clone()),
+            // Under one condition (values chosen by a key stay apart for `both_branches`).
+            _ => match name_at(x) {
+                Some(n) => Some(format!(
+                    "{n}\u{0}{}",
+                    x.condition.as_deref().unwrap_or_default()
+                )),
+                None => x.finding.subject.as_deref().map(without_indices),
+            },
+        };
         (
             x.finding.rule.clone(),
             x.line,
             x.column,
             x.end_line,
             x.end_column,
-            match (&x.value, secret(&x.finding.rule)) {
-                (Some(v), true) => Some(v.clone()),
-                // Under one condition (values chosen by a key stay apart for `both_branches`).
-                _ if named(x) => name_at(x)
-                    .map(|n| format!("{n}\u{0}{}", x.condition.as_deref().unwrap_or_default())),
-                _ => x.finding.subject.as_deref().map(without_indices),
-            },
+            key,
         )
     };
     // A secret bound to a name (`storageConfig = "minio|…?secretKey=…";`) and used by several
     // options is found at each use: the uses of one name with the same secret are one.
     let by_name = |x: &LintFinding| -> Option<Place> {
         // (A user's password or hash is each user's own setting, whatever name gives it.)
-        if !matches!(x.finding.rule.as_str(), "NIX-032" | "NIX-033") || x.line != x.end_line {
+        if !matches!(x.finding.rule.as_str(), "NIX-032" | "NIX-033") {
             return None;
         }
-        let used: String = x
-            .source_line
-            .chars()
-            .skip(x.column.saturating_sub(1) as usize)
-            .take(x.end_column.saturating_sub(x.column) as usize)
-            .collect();
-        let name = !used.is_empty()
-            && used.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && used
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '\''));
-        name.then(|| {
+        name_at(x).map(|used| {
             (
                 x.finding.rule.clone(),
                 0,

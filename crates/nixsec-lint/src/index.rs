@@ -841,21 +841,7 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
     // As [`may_name_an_export`]: this path or an enclosing binding's names an export word, or
     // has a name that is not an identifier.
     let may = |ap: &rowan::GreenNodeData| {
-        green_nodes(ap).any(|a| {
-            a.kind() != raw(SyntaxKind::NODE_IDENT)
-                || ident(
-                    a,
-                    &[
-                        "modules",
-                        "nixosModules",
-                        "darwinModules",
-                        "nixosModule",
-                        "containers",
-                        "den",
-                        "unify",
-                    ],
-                )
-        })
+        green_nodes(ap).any(|a| a.kind() != raw(SyntaxKind::NODE_IDENT) || ident(a, EXPORT_WORDS))
     };
     if may(ap) {
         return true;
@@ -4201,22 +4187,22 @@ struct ExportSplit {
     container: bool,
 }
 
+/// The names one of which every path to an exported module (or a container's) goes through.
+const EXPORT_WORDS: &[&str] = &[
+    "modules",
+    "nixosModules",
+    "darwinModules",
+    "nixosModule",
+    "containers",
+    "den",
+    "unify",
+];
+
 /// `flake.modules.<class>.NAME...` (flake-parts), `[flake.]nixosModules.NAME...` and
 /// `[flake.]darwinModules.NAME...`: where the module's name is, when `path` goes through one.
 fn export_split(path: &[String]) -> Option<ExportSplit> {
     // Every form names one of these (checked first: this runs for every recorded setting).
-    if !path.iter().any(|n| {
-        matches!(
-            n.as_str(),
-            "modules"
-                | "nixosModules"
-                | "darwinModules"
-                | "nixosModule"
-                | "containers"
-                | "den"
-                | "unify"
-        )
-    }) {
+    if !path.iter().any(|n| EXPORT_WORDS.contains(&n.as_str())) {
         return None;
     }
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -4371,18 +4357,9 @@ fn binding_of_set(set: SyntaxNode) -> Option<ast::AttrpathValue> {
 fn may_name_an_export(apv: &ast::AttrpathValue, ap: &ast::Attrpath) -> bool {
     let may = |ap: &ast::Attrpath| {
         ap.attrs().any(|a| match a {
-            ast::Attr::Ident(i) => i.ident_token().is_some_and(|t| {
-                matches!(
-                    t.text(),
-                    "modules"
-                        | "nixosModules"
-                        | "darwinModules"
-                        | "nixosModule"
-                        | "containers"
-                        | "den"
-                        | "unify"
-                )
-            }),
+            ast::Attr::Ident(i) => i
+                .ident_token()
+                .is_some_and(|t| EXPORT_WORDS.contains(&t.text())),
             _ => true,
         })
     };

@@ -668,15 +668,9 @@ fn value_after(line: &[u8], ks: usize, ke: usize, config: bool) -> Option<(Strin
     }
     // `pcloud-secret:'Backups/Laptop'`: a remote's name and a quoted path (rclone, scp), not
     // `name: value` (which has a space after the colon, or a quoted name).
-    if matches!(op, Some(o) if *o == b":") && v0 == after && !quoted_key {
-        if let Some((v, _)) = quoted(line, v0) {
-            if v.contains('/') {
-                return None;
-            }
-        }
-    }
     if let Some((v, _)) = quoted(line, v0) {
-        return Some((v, true));
+        let remote_path = matches!(op, Some(o) if *o == b":") && v0 == after && !quoted_key;
+        return (!(remote_path && v.contains('/'))).then_some((v, true));
     }
     if matches!(line[v0], b'"' | b'\'' | b'`') {
         return None; // an unterminated or mismatched quote
