@@ -907,7 +907,25 @@ fn is_config_word(v: &str) -> bool {
 }
 
 /// Code, not a value: `self.x`, `os.environ[...]`, `f(x)`, `var.db_password`, `X25519.len`.
-pub(crate) fn looks_like_code(v: &str) -> bool {
+pub fn looks_like_code(v: &str) -> bool {
+    // A call or an index after a name, maybe cut at the quote of its argument
+    // (`read_secret("db")`, `sys.argv[1]`, `os.environ["PASS"]`): a name of letters (a
+    // password's word with digits, `Pa55w0rd(2024)`, is not one).
+    let head = v
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.'))
+        .count();
+    let called = head >= 2
+        && matches!(v.as_bytes().get(head), Some(b'(' | b'['))
+        && v.as_bytes()[0].is_ascii_alphabetic()
+        && (v[..head].contains(['.', '_']) || !v[..head].bytes().any(|c| c.is_ascii_digit()));
+    // A YAML alias (`password: *db_password`): the value of an anchor written elsewhere.
+    let alias = v.strip_prefix('*').is_some_and(|n| {
+        n.len() >= 2
+            && n.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+            && n.as_bytes()[0].is_ascii_alphabetic()
+    });
     let dotted = v.contains('.')
         && v.split('.').all(|p| {
             !p.is_empty()
@@ -920,6 +938,8 @@ pub(crate) fn looks_like_code(v: &str) -> bool {
         && v.split('.').all(|p| p.len() <= 24)
         && v.bytes().filter(u8::is_ascii_digit).count() * 4 < v.len();
     dotted
+        || called
+        || alias
         || v.contains("()")
         || v.starts_with("self.")
         || v.starts_with("this.")

@@ -62,7 +62,7 @@ pub struct Hit {
 }
 
 mod assign;
-pub use assign::{is_password_hash, words};
+pub use assign::{is_password_hash, looks_like_code, words};
 mod formats;
 pub mod nixos;
 
@@ -1567,6 +1567,24 @@ mod tests {
 
     /// Lines of Python, Perl, JavaScript and Vim script libraries (as Debian ships them in
     /// `/usr/lib` and `/usr/share`) that named a credential in code: not secrets.
+    #[test]
+    fn calls_indexes_and_aliases_are_code() {
+        for v in [
+            "read_secret(",
+            "read_secret(\"db\")",
+            "sys.argv[1]",
+            "os.environ[",
+            "getpass()",
+            "*db_password",
+        ] {
+            assert!(looks_like_code(v), "{v}");
+        }
+        // A password's word with digits before a bracket, a glob, a lone star.
+        for v in ["Pa55w0rd(2024", "Tr0ub4dor&3", "*", "*9a8b7c6d5e4f"] {
+            assert!(!looks_like_code(v), "{v}");
+        }
+    }
+
     #[test]
     fn code_in_program_sources_is_not_a_secret() {
         for (file, line) in [

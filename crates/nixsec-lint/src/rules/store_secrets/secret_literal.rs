@@ -675,6 +675,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
             && !value.starts_with('-')
             && !value.contains("://")
             && !code_expression(value)
+            && !nixsec_secrets::looks_like_code(value)
             && written_password(value)
         {
             out.push((
@@ -692,12 +693,23 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
             .skip(1)
             .filter_map(|p| p.split_once('='))
         {
-            let (name, value) = pair;
-            let value = value.trim_end_matches(',');
+            let (name, raw) = pair;
+            let value = raw.trim_end_matches(',');
+            // A call's keyword argument given a variable (`connect(password=db_password)`,
+            // `Client(secret=client_secret)`): the variable's name, not the password.
+            let variable = raw.ends_with([',', ')']) && {
+                let v = value.trim_end_matches(')');
+                !v.contains('(')
+                    && v.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+                    && (v.contains('_') || v.eq_ignore_ascii_case(name))
+            };
             if password_directive(name)
+                && !variable
                 && !value.contains("://")
                 && !value.contains('=')
                 && !code_expression(value)
+                && !nixsec_secrets::looks_like_code(value)
                 && written_password(value)
             {
                 out.push((
@@ -1691,6 +1703,47 @@ let tok = "{GH}"; in
             r#"{ environment.etc.x.text = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----"; }"#,
         ] {
             none(src);
+        }
+    }
+
+    /// A program's code in a text gives a password as an expression: a variable, an
+    /// attribute, a call, an index or a YAML alias holds no secret; a value written beside
+    /// the same names is still found.
+    #[test]
+    fn code_that_computes_a_secret_holds_none() {
+        for (file, line) in [
+            ("c.py", "conn = connect(host=\"db\", password=db_password)"),
+            (
+                "c.py",
+                "client = Client(api_key=api_key, secret=client_secret)",
+            ),
+            ("c.py", "db = connect(user=\"x\", password=password)"),
+            (
+                "c.py",
+                "DATABASES = { \"default\": { \"PASSWORD\": read_secret(\"db\") } }",
+            ),
+            ("c.py", "secret = self.secret"),
+            ("c.py", "password = sys.argv[1]"),
+            ("c.js", "password: process.env.DB_PASSWORD,"),
+            (
+                "c.rb",
+                "password: Rails.application.credentials.db_password",
+            ),
+            ("c.yaml", "password: *db_password"),
+        ] {
+            let src = format!("{{ environment.etc.\"{file}\".text = ''\n  {line}\n''; }}");
+            none(&src);
+        }
+        for (file, line) in [
+            ("c.ini", "password = Tr0ub4dor&3"),
+            (
+                "c.py",
+                "conn = connect(host=\"db\", password=\"Tr0ub4dor&3x\")",
+            ),
+            ("c.sh", "mytool --password=hunter22x"),
+        ] {
+            let src = format!("{{ environment.etc.\"{file}\".text = ''\n  {line}\n''; }}");
+            assert_eq!(hits(&src, ID).len(), 1, "{line}");
         }
     }
 
