@@ -554,7 +554,28 @@ impl Scanner {
     /// says only that a scan may find something.
     #[must_use]
     pub fn may_match(&self, bytes: &[u8]) -> bool {
-        self.ac.is_match(bytes)
+        // The anchors as [`Scanner::scan_in`] takes them: in their case where it matters, and
+        // an anchored format's not inside a word (`SK` of `disk`, `b_` of `usb_storage`).
+        self.ac.find_overlapping_iter(bytes).any(|m| {
+            let (job, case, anchor) = self.jobs[m.pattern().as_usize()];
+            if case && &bytes[m.start()..m.end()] != anchor.as_bytes() {
+                return false;
+            }
+            match job {
+                Job::Format(fi) if FORMATS[fi].mode == Mode::Anchored => {
+                    m.start() == 0
+                        || !(bytes[m.start() - 1].is_ascii_alphanumeric()
+                            || b"+/_-.".contains(&bytes[m.start() - 1]))
+                }
+                // A URL's password is written before an `@` on the same line.
+                Job::Format(fi) if FORMATS[fi].check == Check::Url => {
+                    let rest = &bytes[m.end()..];
+                    let line = memchr(b'\n', rest).map_or(rest, |i| &rest[..i]);
+                    memchr(b'@', line).is_some()
+                }
+                _ => true,
+            }
+        })
     }
 
     /// Scan one file's bytes. `rel` is the file's path inside its store path (or any path):
@@ -1370,6 +1391,29 @@ mod tests {
         for text in ["", "hello world", "/var/lib/nginx", "firefox"] {
             assert!(!s.may_match(text.as_bytes()), "{text}");
             assert!(s.scan("etc/app.conf", text.as_bytes()).is_empty(), "{text}");
+        }
+    }
+
+    /// The gate takes the anchors as the scan does: a case-sensitive anchor in its case, an
+    /// anchored format's anchor not inside a word, a URL's `://` with an `@` after it.
+    #[test]
+    fn may_match_takes_the_anchors_as_the_scan_does() {
+        let s = Scanner::new();
+        for text in [
+            "/dev/disk/by-label/nixos",
+            "usb_storage",
+            "https://example.org/path?x=1",
+            "fmask=0077",
+        ] {
+            assert!(!s.may_match(text.as_bytes()), "{text}");
+            assert!(s.scan("etc/app.conf", text.as_bytes()).is_empty(), "{text}");
+        }
+        for text in [
+            "postgres://app:Wr0ngHorse9@db/app",
+            "SK0123456789abcdef0123456789abcdef",
+            "x ghp_q8Zr2LmX0vT7pK3nW9yBcD4eF5gH6jK7lM8n",
+        ] {
+            assert!(s.may_match(text.as_bytes()), "{text}");
         }
     }
 

@@ -969,10 +969,18 @@ fn word_bits(s: &str) -> u8 {
     bits
 }
 
+/// A `://` with an `@` after it: where [`line_passwords`] may find a URL's password (a URL
+/// without user information holds none; a token in its path or query is the matcher's, whose
+/// anchors the gate asks for).
+fn url_with_userinfo(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"://")
+        .is_some_and(|i| memchr::memchr(b'@', &text.as_bytes()[i..]).is_some())
+}
+
 /// False when [`secrets_in`] finds nothing in `lit`, told cheaply (most literals are no
 /// secret): a key that may name a secret (`psk`, a password, token or key name, an
 /// environment variable's), words the line parser looks for (a password directive, a
-/// `--pass` option, SQL's password clause, a URL's `://`) or a word the matcher starts from.
+/// `--pass` option, SQL's password clause, a URL's `://` before an `@`) or a word the matcher starts from.
 /// True says only that [`secrets_in`] has to look.
 fn may_hold_secret(lit: &Literal<'_>) -> bool {
     // `pass`, `pw`, `psk`, `secret`, `token`, `key`: every name `secrets_in` judges by.
@@ -980,7 +988,7 @@ fn may_hold_secret(lit: &Literal<'_>) -> bool {
         || word_bits(lit.key) & 0b11_1111 != 0
         // `pass`, `pw`, `psk`, `secret`, `entified`: the names and clauses of `line_passwords`.
         || word_bits(lit.text) & 0b100_1111 != 0
-        || lit.text.contains("://")
+        || url_with_userinfo(lit.text)
         || (lit.text.len() >= 8 && SCANNER.may_match(lit.text.as_bytes()))
 }
 
@@ -1448,6 +1456,20 @@ mod tests {
                 client: false,
             };
             assert!(super::may_hold_secret(&lit), "{text}");
+        }
+        // A URL without user information, a device path: nothing for the line parser or the
+        // matcher.
+        for text in [
+            "https://example.org/dashboard",
+            "/dev/disk/by-uuid/94E8-7477",
+        ] {
+            let lit = super::Literal {
+                text,
+                range: rnix::TextRange::default(),
+                key: "x",
+                client: false,
+            };
+            assert!(!super::may_hold_secret(&lit), "{text}");
         }
     }
 
