@@ -227,6 +227,20 @@ pub fn darwin_extra_sets<'a>(
     })
 }
 
+/// True when the module of `a` turns sshd off for good (`services.openssh.enable = false;`,
+/// unconditional, not a `mkDefault`): a host importing it runs no sshd (a plain `true`
+/// elsewhere would conflict), so the settings written beside it take no effect.
+#[must_use]
+pub fn switched_off(a: &Assignment, assignments: &[Assignment]) -> bool {
+    assignments.iter().any(|b| {
+        b.module == a.module
+            && ENABLE.iter().any(|p| b.is(p))
+            && b.condition.is_none()
+            && b.priority <= 100
+            && b.value.v.as_bool() == Some(false)
+    })
+}
+
 /// True when `AuthenticationMethods` (unconditional) allows only public keys: passwords are
 /// never accepted whatever `PasswordAuthentication` says.
 #[must_use]

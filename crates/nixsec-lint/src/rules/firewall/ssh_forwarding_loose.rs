@@ -17,6 +17,9 @@ impl LintRule for SshForwardingLoose {
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if crate::sshd::switched_off(a, &cx.index.assignments) {
+            return;
+        }
         if a.is(crate::sshd::EXTRA) {
             // Lines outside a `Match` block come after the ones `settings` writes.
             for l in crate::sshd::extra_lines(a, cx.src) {

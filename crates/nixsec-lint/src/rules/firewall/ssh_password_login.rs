@@ -60,6 +60,9 @@ impl LintRule for SshPasswordLogin {
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if sshd::switched_off(a, &cx.index.assignments) {
+            return;
+        }
         if sshd::keys_only(cx.index.assignments.iter().map(|b| (b, cx.src))) {
             return;
         }
@@ -158,6 +161,23 @@ mod tests {
             ("{ services.openssh.challengeResponseAuthentication = true; }", "true"),
         ] {
             assert_eq!(hits(src, ID), [h(text, 1, Medium)], "{src}");
+        }
+    }
+
+    /// A module that turns sshd off for good: what it sets beside takes no effect. Off only
+    /// by default (`mkDefault`) or under a condition, a host may turn it on.
+    #[test]
+    fn settings_beside_sshd_switched_off() {
+        let off = "{ services.openssh = { enable = false; settings = { PermitRootLogin = \"yes\"; PasswordAuthentication = true; X11Forwarding = true; }; }; }";
+        for id in [ID, "NIX-078", "NIX-080"] {
+            assert!(hits(off, id).is_empty(), "{id}");
+        }
+        for src in [
+            "{ lib, ... }: { services.openssh = { enable = lib.mkDefault false; settings.PasswordAuthentication = true; }; }",
+            "{ lib, cfg, ... }: { services.openssh = { enable = lib.mkIf cfg.x false; settings.PasswordAuthentication = true; }; }",
+            "{ services.openssh.settings.PasswordAuthentication = true; }",
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
         }
     }
 

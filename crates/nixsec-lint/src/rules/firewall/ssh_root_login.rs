@@ -68,6 +68,9 @@ impl LintRule for SshRootLogin {
         &[SETTING, LEGACY, EXTRA]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if sshd::switched_off(a, &cx.index.assignments) {
+            return;
+        }
         let kept_out =
             sshd::root_kept_out(cx.index.assignments.iter().map(|b| (b, cx.src))).is_some();
         if a.is(EXTRA) {

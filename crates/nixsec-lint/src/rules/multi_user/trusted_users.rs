@@ -44,11 +44,12 @@ impl LintRule for TrustedUsers {
                 found.extend(v.split_whitespace().map(|w| (w.to_string(), range, None)));
             }
         } else {
-            found.extend(
-                elements(&a.value)
-                    .into_iter()
-                    .map(|(s, r, c)| (s.to_string(), r, c.map(str::to_string))),
-            );
+            // Nix joins the list with spaces and splits `nix.conf`'s value on whitespace: an
+            // element's spaces separate names (`"root "` is root).
+            found.extend(elements(&a.value).into_iter().flat_map(|(s, r, c)| {
+                s.split_whitespace()
+                    .map(move |w| (w.to_string(), r, c.map(str::to_string)))
+            }));
             // An element written as a name (`username`, `vars.user`, `config.my.user`): a user
             // whose name is set elsewhere (a specialArg, a variables file), not root unless its
             // name says so.
@@ -173,6 +174,12 @@ mod tests {
 
     /// A list element named by a `let` bound to an `if` of two values: both, at the use.
     #[test]
+    fn names_in_one_element_are_split_on_whitespace() {
+        let got = hits(r#"{ nix.settings.trusted-users = [ "root alice" ]; }"#, ID);
+        assert_eq!(got.len(), 1, "{got:?}");
+    }
+
+    #[test]
     fn an_element_bound_to_an_if() {
         let src = "{ config, ... }: let admins = if config.sys.darwin then \"@admin\" else \"@wheel\"; in {\n  nix.settings.trusted-users = [ \"root\" admins ];\n}";
         let got = hits(src, ID);
@@ -280,6 +287,8 @@ mod tests {
     fn negatives() {
         for src in [
             r#"{ nix.settings.trusted-users = [ "root" ]; }"#,
+            // Nix splits the joined list on whitespace: `"root "` is root.
+            r#"{ nix.settings.trusted-users = [ "root "]; }"#,
             r#"{ nix.settings.allowed-users = [ "@wheel" ]; }"#,
             r#"{ config, ... }: { nix.settings.trusted-users = config.x; }"#,
             r#"{ config, ... }: { nix.settings.trusted-users = [ config.users.users.root.name ]; }"#,
