@@ -205,6 +205,29 @@ pub fn is_placeholder(v: &str) -> bool {
     is_placeholder_value(v)
 }
 
+/// A YAML tag that names where the value is (Home Assistant's and zigbee2mqtt's `!secret
+/// name`, `!include file`, `!env_var NAME`, `!secret.yaml key`, `!/run/secrets/mqtt.yaml
+/// password`): the tag and one key, or a tag that is a path.
+#[must_use]
+pub fn yaml_tag_reference(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix('!') else {
+        return false;
+    };
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'-'))
+    };
+    let mut words = rest.split_whitespace();
+    let (Some(tag), key, more) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    word(tag)
+        && more.is_none()
+        && (key.is_some_and(|k| word(k) && !k.contains('/'))
+            || (key.is_none() && tag.contains('/')))
+}
+
 pub(crate) fn is_placeholder_value(v: &str) -> bool {
     let t = v.trim();
     // A shell variable spliced into a quoted text (`"secretapikey":"'$SECRET_KEY'"`: the JSON
@@ -366,6 +389,7 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         || l.starts_with("$__file{")
         || l.starts_with("$__env{")
         || l.starts_with("!secret ")
+        || yaml_tag_reference(t)
         || l.starts_with('/')
         || l.starts_with("./")
         || l.starts_with("~/")

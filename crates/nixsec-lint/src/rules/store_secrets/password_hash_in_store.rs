@@ -100,15 +100,22 @@ pub(super) fn ldap_hash(v: &str) -> Option<String> {
     None
 }
 
-/// qBittorrent's PBKDF2 value: `@ByteArray(SALT:HASH)`.
+/// qBittorrent's PBKDF2 value: `@ByteArray(SALT:HASH)`, or the salt and the hash alone in
+/// base64 (`SALT==:HASH==`, as its settings file is also written).
 fn byte_array_hash(v: &str) -> bool {
-    v.trim()
-        .strip_prefix("@ByteArray(")
-        .and_then(|r| r.strip_suffix(')'))
-        .is_some_and(|r| {
+    let t = v.trim();
+    if let Some(r) = t.strip_prefix("@ByteArray(") {
+        return r.strip_suffix(')').is_some_and(|r| {
             r.split_once(':')
                 .is_some_and(|(a, b)| a.len() >= 8 && b.len() >= 8)
-        })
+        });
+    }
+    let b64 = |p: &str| {
+        p.len() >= 16
+            && p.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+    };
+    t.split_once(':').is_some_and(|(a, b)| b64(a) && b64(b))
 }
 
 /// A line of LDIF or of a configuration text that gives a password attribute an LDAP hash
@@ -664,6 +671,7 @@ mod tests {
             format!(r#"{{ site.ldap.services.mailer = "{b64}"; }}"#),
             r#"{ services.pihole.settings.webserver.api.pwhash = "$2b$10$abcdefghijklmnopqrstuuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01"; }"#.to_string(),
             r#"{ services.qbittorrent.settings.Preferences.WebUI.Password_PBKDF2 = "@ByteArray(c2FsdHNhbHRzYWx0==:aGFzaGhhc2hoYXNoaGFzaA==)"; }"#.to_string(),
+            r#"{ services.qbittorrent.serverConfig.Preferences.WebUI.Password_PBKDF2 = "c2FsdHNhbHRzYWx0c2FsdA==:aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g="; }"#.to_string(),
         ] {
             assert_eq!(hits(&src, ID).len(), 1, "{src}");
             assert!(

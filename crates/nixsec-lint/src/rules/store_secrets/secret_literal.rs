@@ -451,6 +451,7 @@ fn written_password(v: &str) -> bool {
         || (t.starts_with('<') && t.ends_with('>'))
         || t.starts_with('%')
         || t.starts_with("!secret")
+        || nixsec_secrets::yaml_tag_reference(t)
         || t.contains('\u{2026}')
         || t.contains("...");
     let stand_in = [
@@ -1704,6 +1705,9 @@ let tok = "{GH}"; in
             r#"{ services.foo.settings.password = "$FOO_PASSWORD"; }"#,
             r#"{ services.grafana.settings.security.secret_key = "$__file{/run/secrets/grafana}"; }"#,
             r#"{ services.home-assistant.config.http.api_password = "!secret http_password"; }"#,
+            // zigbee2mqtt's references to a secrets file and its key.
+            r#"{ services.zigbee2mqtt.settings.mqtt.password = "!/run/secrets/mqtt.yaml password"; }"#,
+            r#"{ services.zigbee2mqtt.settings.mqtt.password = "!secret.yaml password"; }"#,
             r#"{ services.foo.extraConfig = "password_file = /run/secrets/foo\n"; }"#,
             r#"{ services.foo.script = "export TOKEN=$(cat /run/secrets/token)"; }"#,
             // A URL format's own example in a comment (a value `user:pass` is a password), and
