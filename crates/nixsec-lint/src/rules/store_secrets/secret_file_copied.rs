@@ -360,8 +360,14 @@ fn holds(path: &[String]) -> Holds {
     let sops_list =
         path.len() >= 2 && path[path.len() - 2] == "sops" && matches!(n.as_str(), "file" | "files");
     // Every option of sops-nix names an encrypted file (`sops.secrets.<n>.sopsFile`, and the
-    // `file` some modules built on it take).
-    let sops_option = path.first().is_some_and(|p| p == "sops");
+    // `file` some modules built on it take), but those naming the key that decrypts them
+    // (`sops.age.keyFile`, `sops.age.sshKeyPaths`, `sops.gnupg.sshKeyPaths`,
+    // `sops.gnupg.home`): that key in the store opens every secret.
+    let decrypting_key = is(&["sops", "age", "keyFile"])
+        || is(&["sops", "age", "sshKeyPaths"])
+        || is(&["sops", "gnupg", "sshKeyPaths"])
+        || is(&["sops", "gnupg", "home"]);
+    let sops_option = path.first().is_some_and(|p| p == "sops") && !decrypting_key;
     // agenix-rekey's settings (`age.rekey.localStorageDir`, `masterIdentities`) name rekeyed
     // `.age` files and identities kept for it, encrypted or public.
     let rekey = path.len() >= 3 && path[0] == "age" && path[1] == "rekey";
@@ -1085,6 +1091,16 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-032";
+
+    /// sops-nix's files are encrypted, but the key that decrypts them is not: a path literal
+    /// given to `sops.age.keyFile` or `sops.age.sshKeyPaths` copies that key into the store.
+    #[test]
+    fn the_key_that_decrypts_sops_files() {
+        let src = "{\n  sops.defaultSopsFile = ./secrets/secrets.yaml;\n  sops.secrets.x.sopsFile = ./secrets/x.yaml;\n  sops.age.keyFile = ./secrets/age.key;\n  sops.age.sshKeyPaths = [ ./keys/ssh_host_ed25519_key ];\n}";
+        assert_eq!(crate::rules::testing::hit_lines(src, ID), [4, 5], "{src}");
+        let strings = "{ sops.age.keyFile = \"/var/lib/sops/age.key\"; sops.age.sshKeyPaths = [ \"/etc/ssh/ssh_host_ed25519_key\" ]; }";
+        assert!(hits(strings, ID).is_empty());
+    }
 
     /// lego's `RFC2136_TSIG_KEY` is the key's name (`RFC2136_TSIG_SECRET` its secret).
     #[test]

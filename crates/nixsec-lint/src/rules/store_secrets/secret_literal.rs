@@ -834,6 +834,34 @@ fn sql_password(line: &str) -> Option<&str> {
         .filter(|pw| written_password(pw))
 }
 
+/// A setting named for a secret of one known use (`rpcSecret`, `client_secret`,
+/// `sharedSecret`, `jwtSecret`, `registration_shared_secret`): what it holds is that secret,
+/// however plain the word. A bare `secret` (also a portal's or a service's name) and the name
+/// of a secret object (`existingRpcSecret`, `apiTokenSecret`, `envFromSecret`) are not.
+fn qualified_secret(key: &str) -> bool {
+    let n = normalize(key);
+    n.strip_suffix("secret").is_some_and(|q| {
+        !key.contains(['.', ' ', '/'])
+            && [
+                "rpc",
+                "client",
+                "oauthclient",
+                "oidcclient",
+                "shared",
+                "registrationshared",
+                "jwt",
+                "session",
+                "webhook",
+                "app",
+                "api",
+                "hmac",
+                "cookie",
+                "consumer",
+            ]
+            .contains(&q)
+    })
+}
+
 /// The environment name of a secret (`POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`, `APP_PASS`,
 /// `JWT_SECRET`, `API_TOKEN`, `OPENAI_API_KEY`): upper case, ending in the word.
 fn secret_env_name(key: &str) -> bool {
@@ -1139,6 +1167,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         && !(["_TOKEN", "_KEY"].iter().any(|w| lit.key.ends_with(w)) && short_number());
     let password_key = env
         || lit.key == KEY_BASIC_AUTH
+        || qualified_secret(lit.key)
         || (password_directive(lit.key)
             && !normalized_ends_with(lit.key, b"secret")
             && !reference_key(lit.key));
@@ -1690,6 +1719,27 @@ let tok = "{GH}"; in
             ID,
         );
         assert_eq!(f.len(), 1, "{f:?}");
+    }
+
+    /// A setting named for a secret of a known use holds it, a plain word included; the name
+    /// of a secret object (`existingRpcSecret`) and a bare `secret` are left to the matcher.
+    #[test]
+    fn secrets_named_by_their_use() {
+        for src in [
+            r#"{ services.garage.settings.rpcSecret = "pony"; }"#,
+            r#"{ services.matrix-synapse.settings.registration_shared_secret = "hbhbhb"; }"#,
+            r#"{ services.x.settings.jwtSecret = "weakword"; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        for src in [
+            r#"{ services.x.values.existingRpcSecret = "garage-rpc"; }"#,
+            r#"{ my.cloudflare.apiTokenSecret = "cloudflare-token"; }"#,
+            r#"{ services.x.values.envFromSecret = "grafana-env"; }"#,
+            r#"{ services.x.settings.secret = "pony"; }"#,
+        ] {
+            none(src);
+        }
     }
 
     #[test]
