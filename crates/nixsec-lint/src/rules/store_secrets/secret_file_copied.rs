@@ -655,6 +655,32 @@ type Encrypted<'a> = &'a dyn Fn(&str) -> bool;
 /// The findings of one assignment; `src` (the file's text) places the names bound in the file
 /// in the messages; a path to a file encrypted by its name or (`on_disk`) by its content is no
 /// secret copied into the store.
+/// [`holds`], where a local of that name hides it.
+fn holds_of(path: &[String]) -> Holds {
+    holds(path)
+}
+
+/// The key of the innermost set of `v` whose value holds `range` (a path in a set of a list).
+fn key_around(v: &crate::value::Val, range: rnix::TextRange) -> Option<&str> {
+    let mut found = None;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match &v.v {
+            Value::List(items) => stack.extend(items.iter()),
+            Value::Attrs(kv) => {
+                for (k, x) in kv {
+                    if x.range.contains_range(range) {
+                        found = Some(k.as_str());
+                        stack.push(x);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 fn judge(
     a: &Assignment,
     src: Option<&str>,
@@ -743,6 +769,20 @@ fn judge(
                 // An option that takes a certificate or a CA (`clientCA`, `sslCertificate`,
                 // `caFile`): public material, whatever the file is called.
                 let takes_certificate = a.path.last().is_some_and(|l| certificate_option(l));
+                // A path in a set of a listed value is judged by its own key
+                // (`users = [ { passwordFile = /etc/anki/kuroko; } ]`).
+                let holds = if listed && holds == Holds::Other {
+                    key_around(&a.value, o.range)
+                        .map(|k| {
+                            let mut p = a.path.clone();
+                            p.push(k.to_string());
+                            holds_of(&p)
+                        })
+                        .filter(|h| matches!(h, Holds::Secret | Holds::Env | Holds::File))
+                        .unwrap_or(holds)
+                } else {
+                    holds
+                };
                 let flagged = match holds {
                     Holds::Secret | Holds::Env => !public(p) && !encrypted(p),
                     Holds::File | Holds::Other if takes_certificate => false,
@@ -1091,6 +1131,15 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-032";
+
+    /// A path in a set of a listed value is judged by its own key: an absolute path literal
+    /// given to a user's `passwordFile` in a list of users is copied; a listed path a module
+    /// only names is not judged by the key around it.
+    #[test]
+    fn a_path_in_a_set_of_a_list() {
+        let src = "{\n  services.anki-sync-server.users = [\n    { username = \"k\"; passwordFile = /etc/anki-sync-server/k; }\n  ];\n  services.x.mounts = [ { what = \"a\"; where = /mnt/data; } ];\n}";
+        assert_eq!(crate::rules::testing::hit_lines(src, ID), [3], "{src}");
+    }
 
     /// sops-nix's files are encrypted, but the key that decrypts them is not: a path literal
     /// given to `sops.age.keyFile` or `sops.age.sshKeyPaths` copies that key into the store.
