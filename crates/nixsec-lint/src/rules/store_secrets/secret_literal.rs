@@ -796,7 +796,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
         let pattern = [user, pass]
             .iter()
             .any(|p| p.contains("[^") || p.contains("\\(") || p.contains(".*"));
-        if !example && !pattern && written_password(pass) {
+        if !example && !pattern && (written_password(pass) || one_character(pass)) {
             out.push((
                 "URL with a password".to_string(),
                 format!("{user}:{}@…", redact(pass, 0)),
@@ -804,6 +804,12 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// A password of one letter or digit, where the syntax says it is one (a URL's, a SQL
+/// statement's): weak, but a password (a lone character is no stand-in there, as `xxxx` is).
+fn one_character(pw: &str) -> bool {
+    pw.len() == 1 && pw.bytes().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// The password a SQL statement on this line sets (`… WITH [ENCRYPTED] PASSWORD 'pw'`,
@@ -831,7 +837,7 @@ fn sql_password(line: &str) -> Option<&str> {
         .iter()
         .find_map(|clause| upper.find(clause).map(|i| i + clause.len()))
         .and_then(|at| line[at..].split_once('\'').map(|(pw, _)| pw))
-        .filter(|pw| written_password(pw))
+        .filter(|pw| written_password(pw) || one_character(pw))
 }
 
 /// A setting named for a secret of one known use (`rpcSecret`, `client_secret`,
@@ -1740,6 +1746,19 @@ let tok = "{GH}"; in
         ] {
             none(src);
         }
+    }
+
+    /// A one-character password where the syntax says it is one: a SQL statement's, a URL's.
+    #[test]
+    fn one_character_passwords_in_sql_and_urls() {
+        for src in [
+            "{ pkgs, ... }: { services.postgresql.initialScript = pkgs.writeText \"i.sql\" \"ALTER USER app WITH PASSWORD '1';\"; }",
+            r#"{ systemd.services.a.environment.DATABASE_URL = "postgres://app:1@localhost/db"; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        // A lone symbol is no password; a URL without one names none.
+        none("{ pkgs, ... }: { services.postgresql.initialScript = pkgs.writeText \"i.sql\" \"ALTER USER app WITH PASSWORD '*';\"; }");
     }
 
     #[test]
