@@ -44,6 +44,7 @@ const SETTINGS: &[&str] = &[
     "ProtectProc",
     "ProcSubset",
     "DevicePolicy",
+    "SystemCallArchitectures",
 ];
 
 /// True when `v` is the key's weakest value.
@@ -51,8 +52,13 @@ fn weakest(key: &str, v: &Value) -> bool {
     match (key, v) {
         // `null` forced over a module's value drops the setting from the unit.
         (_, Value::Null) => SETTINGS.contains(&key),
-        ("SystemCallFilter", Value::List(items)) => items.is_empty(),
-        ("SystemCallFilter", Value::Str(s)) => s.trim().is_empty(),
+        // An empty list writes no line: the unit keeps no filter, no family and no bound at
+        // all (forced over the module's list).
+        (
+            "SystemCallFilter" | "RestrictAddressFamilies" | "CapabilityBoundingSet",
+            Value::List(items),
+        ) => items.is_empty(),
+        ("SystemCallFilter" | "SystemCallArchitectures", Value::Str(s)) => s.trim().is_empty(),
         // `~` with nothing after it keeps every capability.
         ("CapabilityBoundingSet", Value::Str(s)) => s.trim() == "~",
         // Not one of its words (`"false"`, `"no"`): systemd ignores the line, the default
@@ -64,9 +70,10 @@ fn weakest(key: &str, v: &Value) -> bool {
         ("DevicePolicy", Value::Str(s)) => s == "auto",
         (k, _) if SETTINGS.contains(&k) => false,
         (_, Value::Bool(b)) => !b,
+        // An empty assignment resets the switch to systemd's default, off.
         (_, Value::Str(s)) => matches!(
-            s.to_ascii_lowercase().as_str(),
-            "no" | "false" | "0" | "off"
+            s.trim().to_ascii_lowercase().as_str(),
+            "no" | "false" | "0" | "off" | ""
         ),
         _ => false,
     }
@@ -172,6 +179,26 @@ mod tests {
     use nixsec_core::Severity::Medium;
 
     const ID: &str = "NIX-063";
+
+    /// An empty value forced over the module's: a switch reset to systemd's default (off), a
+    /// list written as no line, an empty architecture list.
+    #[test]
+    fn emptied_settings() {
+        for src in [
+            "{ lib, ... }: { systemd.services.gitea.serviceConfig.ProtectSystem = lib.mkForce \"\"; }",
+            "{ lib, ... }: { systemd.services.gitea.serviceConfig.RestrictAddressFamilies = lib.mkForce [ ]; }",
+            "{ lib, ... }: { systemd.services.gitea.serviceConfig.CapabilityBoundingSet = lib.mkForce [ ]; }",
+            "{ lib, ... }: { systemd.services.gitea.serviceConfig.SystemCallArchitectures = lib.mkForce \"\"; }",
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        for fine in [
+            "{ lib, ... }: { systemd.services.gitea.serviceConfig.RestrictAddressFamilies = lib.mkForce [ \"AF_UNIX\" ]; }",
+            "{ lib, ... }: { systemd.services.gitea.serviceConfig.SystemCallArchitectures = lib.mkForce \"native\"; }",
+        ] {
+            assert!(hits(fine, ID).is_empty(), "{fine}");
+        }
+    }
 
     #[test]
     fn forced_or_foreign_weakening() {
