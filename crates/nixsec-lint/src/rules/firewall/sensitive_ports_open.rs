@@ -25,6 +25,9 @@ const RISKY: &[(i64, &str)] = &[
     (27017, "MongoDB"),
 ];
 
+/// The ports of [`RISKY`] whose service also listens on UDP.
+const UDP_RISKY: &[i64] = &[3389, 11211];
+
 fn physical(ifname: &str) -> bool {
     ["eth", "en", "wl", "ww"]
         .iter()
@@ -41,6 +44,14 @@ impl LintRule for SensitivePortsOpen {
                 "interfaces",
                 "*",
                 "allowedTCPPorts",
+            ],
+            &["networking", "firewall", "allowedUDPPorts"],
+            &[
+                "networking",
+                "firewall",
+                "interfaces",
+                "*",
+                "allowedUDPPorts",
             ],
             &["networking", "firewall", "allowedTCPPortRanges"],
             &["networking", "firewall", "allowedUDPPortRanges"],
@@ -102,11 +113,19 @@ impl LintRule for SensitivePortsOpen {
                     );
                 }
             } else if let Value::Int(p) = item.v {
+                // Over UDP only the services that listen there: RDP's UDP transport,
+                // memcached's UDP protocol (an amplifier).
+                if !tcp && !UDP_RISKY.contains(&p) {
+                    continue;
+                }
                 if let Some((_, what)) = RISKY.iter().find(|(r, _)| *r == p) {
                     out.push(
                         Hit::new(
                             item.range,
-                            format!("{what} port {p} is open to every network"),
+                            format!(
+                                "{what} port {p}{} is open to every network",
+                                if tcp { "" } else { "/udp" }
+                            ),
                         )
                         .when(item.cond.as_deref()),
                     );
@@ -122,6 +141,21 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-071";
+
+    /// Over UDP only the risk-list services that listen there (RDP, memcached).
+    #[test]
+    fn risky_udp_ports() {
+        let got = hits(
+            "{ networking.firewall.allowedUDPPorts = [ 3389 5432 53 11211 ]; }",
+            ID,
+        );
+        assert_eq!(got, [h("3389", 1, High), h("11211", 1, High)]);
+        assert!(hits(
+            "{ networking.firewall.interfaces.wg0.allowedUDPPorts = [ 3389 ]; }",
+            ID
+        )
+        .is_empty());
+    }
 
     #[test]
     fn risky_ports_each_spelling() {
