@@ -1267,12 +1267,9 @@ const WRAPPERS: &[&str] = &[
 ];
 
 fn wrapper(a: &ast::Apply) -> Option<Wrap> {
-    // Most applications are ordinary calls: look at the head before collecting arguments.
-    let mut cur = a.lambda()?;
-    while let ast::Expr::Apply(ap) = &cur {
-        cur = ap.lambda()?;
-    }
-    let head = head_token(&cur)?;
+    // Most applications are ordinary calls: look at the head before collecting arguments
+    // (through parentheses: `((mkIf c) { … })`).
+    let head = apply_head_token(a)?;
     if !WRAPPERS.contains(&head.text()) {
         return None;
     }

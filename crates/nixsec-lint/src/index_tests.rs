@@ -285,6 +285,29 @@ fn mkif_mkmerge_and_if_then_else() {
 }
 
 #[test]
+fn a_wrapper_applied_in_parentheses() {
+    // `((mkIf c) { … })`: the partial application in parentheses, then its last argument.
+    let src = r#"{ config, lib, ... }: with lib; {
+      config = mkMerge [
+        ((mkIf (config.a.enable)) { networking.firewall.allowedTCPPorts = [ 5432 ]; })
+        ((mkForce) { services.x.enable = true; })
+      ];
+    }"#;
+    assert_eq!(
+        opts(src),
+        [
+            (
+                "networking.firewall.allowedTCPPorts".into(),
+                "[ 5432 ]".into(),
+                Some("(config.a.enable)".into()),
+                100
+            ),
+            ("services.x.enable".into(), "true".into(), None, 50),
+        ]
+    );
+}
+
+#[test]
 fn nested_conditions_join() {
     // A module whose whole body is under `mkIf`: the module system pushes the condition down.
     let src = r#"{ lib, ... }: lib.mkIf a { x = lib.mkIf b (lib.mkForce 1); }"#;
