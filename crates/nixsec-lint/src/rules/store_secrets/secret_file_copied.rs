@@ -504,6 +504,8 @@ fn encrypted(p: &str) -> bool {
         || n.contains(".encrypted")
         // JSON Web Encryption (clevis's TPM2- or tang-sealed secrets).
         || n.ends_with(".jwe")
+        // `systemd-creds encrypt` output, read with `LoadCredentialEncrypted`.
+        || n.ends_with(".cred")
 }
 
 /// Public material: public keys and certificates (`*.pub`, `*.crt`, `eduroam-cert.pem`,
@@ -1139,6 +1141,15 @@ mod tests {
     fn a_path_in_a_set_of_a_list() {
         let src = "{\n  services.anki-sync-server.users = [\n    { username = \"k\"; passwordFile = /etc/anki-sync-server/k; }\n  ];\n  services.x.mounts = [ { what = \"a\"; where = /mnt/data; } ];\n}";
         assert_eq!(crate::rules::testing::hit_lines(src, ID), [3], "{src}");
+    }
+
+    /// A credential encrypted by `systemd-creds` (`*.cred`) is ciphertext in the store.
+    #[test]
+    fn systemd_creds_files_are_encrypted() {
+        let src = "{ environment.etc.\"deploy/key.cred\".source = ../secrets/deploy-key.cred; }";
+        assert!(hits(src, ID).is_empty(), "{src}");
+        let plain = "{ environment.etc.\"deploy/key\".source = ../secrets/deploy-key; }";
+        assert_eq!(hits(plain, ID).len(), 1, "{plain}");
     }
 
     /// sops-nix's files are encrypted, but the key that decrypts them is not: a path literal
