@@ -868,6 +868,20 @@ fn qualified_secret(key: &str) -> bool {
     })
 }
 
+/// A file name that says it holds a password or a token (`nextcloud-admin-pass`,
+/// `grafana/admin_password`, `restic-password`, `cloudflare-token`), with no extension of a
+/// document or a key format beside it.
+fn named_for_a_secret(target: &str) -> bool {
+    let name = target.rsplit('/').next().unwrap_or(target);
+    if name.contains('.') {
+        return false;
+    }
+    let n = normalize(name);
+    ["password", "passwd", "pass", "pw", "secret", "token"]
+        .iter()
+        .any(|w| n.ends_with(w))
+}
+
 /// The environment name of a secret (`POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`, `APP_PASS`,
 /// `JWT_SECRET`, `API_TOKEN`, `OPENAI_API_KEY`): upper case, ending in the word.
 fn secret_env_name(key: &str) -> bool {
@@ -1361,6 +1375,27 @@ impl LintRule for SecretLiteral {
                     return;
                 }
             }
+            // A file named for the secret it holds (`environment.etc."nextcloud-admin-pass"
+            // .text = "1234";`), written as one word: that secret.
+            if let (None, Some(text)) = (reader, a.value.v.as_str()) {
+                let t = text.trim();
+                let stand_in = t.chars().count() >= 4 && is_placeholder(t);
+                if named_for_a_secret(&a.path[2])
+                    && !t.is_empty()
+                    && !t.contains(char::is_whitespace)
+                    && written_password(t)
+                    && !stand_in
+                {
+                    out.push(Hit::new(
+                        a.value.range,
+                        format!(
+                            "`{option}` is a file named for a secret, its text in plain text (`{}`)",
+                            redact(t, 0)
+                        ),
+                    ));
+                    return;
+                }
+            }
         }
         let mut found = Vec::new();
         each_literal(a, &mut |lit, place| {
@@ -1759,6 +1794,25 @@ let tok = "{GH}"; in
         }
         // A lone symbol is no password; a URL without one names none.
         none("{ pkgs, ... }: { services.postgresql.initialScript = pkgs.writeText \"i.sql\" \"ALTER USER app WITH PASSWORD '*';\"; }");
+    }
+
+    /// An `/etc` file named for the secret it holds, written as one word, is that secret; a
+    /// path, a document and a stand-in are not.
+    #[test]
+    fn an_etc_file_named_for_its_secret() {
+        for src in [
+            r#"{ environment.etc."nextcloud-admin-pass".text = "1234"; }"#,
+            r#"{ environment.etc."grafana/admin_password".text = "hunter22"; }"#,
+        ] {
+            assert_eq!(hits(src, ID).len(), 1, "{src}");
+        }
+        for src in [
+            r#"{ environment.etc."x/token".text = "/run/secrets/t"; }"#,
+            r#"{ environment.etc."secret.conf".text = "abcd"; }"#,
+            r#"{ environment.etc."admin-pass".text = "changeme"; }"#,
+        ] {
+            none(src);
+        }
     }
 
     #[test]
