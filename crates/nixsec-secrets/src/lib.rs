@@ -581,16 +581,11 @@ impl Scanner {
         // The anchors as [`Scanner::scan_in`] takes them: in their case where it matters, and
         // an anchored format's not inside a word (`SK` of `disk`, `b_` of `usb_storage`).
         self.ac.find_overlapping_iter(bytes).any(|m| {
-            let (job, case, anchor) = self.jobs[m.pattern().as_usize()];
-            if case && &bytes[m.start()..m.end()] != anchor.as_bytes() {
+            let job = self.jobs[m.pattern().as_usize()];
+            if !anchor_taken(bytes, &m, job) {
                 return false;
             }
-            match job {
-                Job::Format(fi) if FORMATS[fi].mode == Mode::Anchored => {
-                    m.start() == 0
-                        || !(bytes[m.start() - 1].is_ascii_alphanumeric()
-                            || b"+/_-.".contains(&bytes[m.start() - 1]))
-                }
+            match job.0 {
                 // A URL's password is written before an `@` on the same line.
                 Job::Format(fi) if FORMATS[fi].check == Check::Url => {
                     let rest = &bytes[m.end()..];
@@ -645,7 +640,7 @@ impl Scanner {
         let mut counted_to = 0usize;
         for m in ac.find_overlapping_iter(bytes) {
             let (job, case, anchor) = jobs[m.pattern().as_usize()];
-            if case && &bytes[m.start()..m.end()] != anchor.as_bytes() {
+            if !anchor_taken(bytes, &m, (job, case, anchor)) {
                 continue;
             }
             // The line's start, looked for no further back than the window (binary files
@@ -666,12 +661,6 @@ impl Scanner {
                         continue;
                     }
                     if f.mode == Mode::Anchored {
-                        if m.start() > 0
-                            && (bytes[m.start() - 1].is_ascii_alphanumeric()
-                                || b"+/_-.".contains(&bytes[m.start() - 1]))
-                        {
-                            continue;
-                        }
                         let end = bytes.len().min(m.start() + REACH);
                         if let Some(caps) = self.regexes[fi].captures(&bytes[m.start()..end]) {
                             if let Some(h) =
@@ -1132,6 +1121,22 @@ fn code_expression(v: &str) -> bool {
         || v.starts_with(['$', '@', '*', '&', '!', '%', '{'])
         || v.contains("->")
         || v.contains("::")
+}
+
+/// Whether the scan takes an anchor match: a case-sensitive anchor in its case, and an
+/// anchored format's anchor where a token can start (not inside a word: `SK` of `disk`).
+fn anchor_taken(
+    bytes: &[u8],
+    m: &aho_corasick::Match,
+    (job, case, anchor): (Job, bool, &str),
+) -> bool {
+    if case && &bytes[m.start()..m.end()] != anchor.as_bytes() {
+        return false;
+    }
+    !matches!(job, Job::Format(fi) if FORMATS[fi].mode == Mode::Anchored
+        && m.start() > 0
+        && (bytes[m.start() - 1].is_ascii_alphanumeric()
+            || b"+/_-.".contains(&bytes[m.start() - 1])))
 }
 
 /// An assignment, URL or header on a line that already holds a token or key of a documented

@@ -657,30 +657,28 @@ type Encrypted<'a> = &'a dyn Fn(&str) -> bool;
 /// The findings of one assignment; `src` (the file's text) places the names bound in the file
 /// in the messages; a path to a file encrypted by its name or (`on_disk`) by its content is no
 /// secret copied into the store.
-/// [`holds`], where a local of that name hides it.
-fn holds_of(path: &[String]) -> Holds {
-    holds(path)
-}
-
 /// The key of the innermost set of `v` whose value holds `range` (a path in a set of a list).
 fn key_around(v: &crate::value::Val, range: rnix::TextRange) -> Option<&str> {
     let mut found = None;
-    let mut stack = vec![v];
-    while let Some(v) = stack.pop() {
-        match &v.v {
-            Value::List(items) => stack.extend(items.iter()),
+    let mut cur = v;
+    loop {
+        let next = match &cur.v {
+            Value::List(items) => items.iter().find(|x| x.range.contains_range(range)),
             Value::Attrs(kv) => {
-                for (k, x) in kv {
-                    if x.range.contains_range(range) {
+                kv.iter()
+                    .find(|(_, x)| x.range.contains_range(range))
+                    .map(|(k, x)| {
                         found = Some(k.as_str());
-                        stack.push(x);
-                    }
-                }
+                        x
+                    })
             }
-            _ => {}
+            _ => None,
+        };
+        match next {
+            Some(x) => cur = x,
+            None => return found,
         }
     }
-    found
 }
 
 fn judge(
@@ -778,7 +776,7 @@ fn judge(
                         .map(|k| {
                             let mut p = a.path.clone();
                             p.push(k.to_string());
-                            holds_of(&p)
+                            self::holds(&p)
                         })
                         .filter(|h| matches!(h, Holds::Secret | Holds::Env | Holds::File))
                         .unwrap_or(holds)

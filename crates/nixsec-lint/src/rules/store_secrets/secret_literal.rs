@@ -666,7 +666,7 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
         let value = raw.trim_end_matches([';', ',']).trim();
         // An argument of a call in a program's code (`password=mysql_passwd,` of Python): a
         // variable named for the password, not the password.
-        let argument = (raw.ends_with(',') || raw.ends_with(')')) && code_variable(value);
+        let argument = argument_variable(name, raw);
         let one_value = !value.contains(char::is_whitespace)
             || (value.starts_with('"') && value.ends_with('"') && value.len() > 1);
         if !command
@@ -696,17 +696,8 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
         {
             let (name, raw) = pair;
             let value = raw.trim_end_matches(',');
-            // A call's keyword argument given a variable (`connect(password=db_password)`,
-            // `Client(secret=client_secret)`): the variable's name, not the password.
-            let variable = raw.ends_with([',', ')']) && {
-                let v = value.trim_end_matches(')');
-                !v.contains('(')
-                    && v.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
-                    && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-                    && (v.contains('_') || v.eq_ignore_ascii_case(name))
-            };
             if password_directive(name)
-                && !variable
+                && !argument_variable(name, raw)
                 && !value.contains("://")
                 && !value.contains('=')
                 && !code_expression(value)
@@ -910,13 +901,15 @@ fn secret_env_name(key: &str) -> bool {
         .any(|w| key == w.trim_start_matches('_') || key.ends_with(w))
 }
 
-/// An identifier of a program's code named for a secret (`mysql_passwd`, `db_password`).
-fn code_variable(v: &str) -> bool {
-    let l = v.to_ascii_lowercase();
-    v.contains('_')
-        && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+/// A call's keyword argument given a variable (`password=mysql_passwd,` of Python,
+/// `connect(password=db_password)`, `Client(secret=client_secret)`, `password=password)`):
+/// the variable's name, not the password. `raw` is the text after the `=`.
+fn argument_variable(name: &str, raw: &str) -> bool {
+    let v = raw.trim_end_matches([',', ';']).trim_end_matches(')');
+    raw.trim_end_matches(';').ends_with([',', ')'])
         && v.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && ["passw", "secret", "token"].iter().any(|w| l.contains(w))
+        && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        && (v.contains('_') || v.eq_ignore_ascii_case(name))
 }
 
 /// `adminPassword` → `admin_Password`: the matcher's assignment patterns know `_password`.
