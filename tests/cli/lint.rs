@@ -502,6 +502,29 @@ fn systemd_credentials_and_per_host_names_are_encrypted_on_disk() {
     assert_eq!(lines, [3, 5, 6], "{v}");
 }
 
+/// A file of the flake's own source read by an interpolated path (`"${inputs.self}/secrets/x"`)
+/// is judged as `./secrets/x` is, from the flake's root: a sops document stays encrypted, a file
+/// in the clear (or missing) is copied into the store.
+#[test]
+fn files_read_from_the_flakes_own_source() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("flake.nix", "{ outputs = { ... }: { }; }\n"),
+            ("secrets/secrets.json", "{\n \"pw\": \"ENC[AES256_GCM,data:kCxxo8VlsKiwIw==,iv:aVpVZvrCyjEydka0My7dMSnvg8LGsExws6eVuRbRhC8=,tag:6YtH/rnVVtDTgf2SpeG3vg==,type:str]\",\n \"sops\": { \"mac\": \"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\" }\n}\n"),
+            ("secrets/plain.json", "{ \"pw\": \"hunter2hunter2\" }\n"),
+            ("hosts/a/default.nix", "{ inputs, ... }: {\n  home-manager.extraSpecialArgs.secrets = builtins.fromJSON (builtins.readFile \"${inputs.self}/secrets/secrets.json\");\n  services.x.settings = builtins.fromJSON (builtins.readFile \"${inputs.self}/secrets/plain.json\");\n  services.y.settings = builtins.readFile (inputs.self + \"/secrets/missing\");\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let lines: Vec<u64> = rule_rows(&v, "NIX-032", "rule")
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(lines, [3, 4], "{v}");
+}
+
 /// `services.displayManager.autoLogin.enable` defaults to `user != null` (nixpkgs'
 /// display-managers module): a host that names the user alone logs them in; a host where a
 /// module sets the switch (`mkDefault false` in a shared file) does not, and a switch of

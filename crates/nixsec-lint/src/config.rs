@@ -3575,6 +3575,36 @@ mod tests {
         );
         let out = lint(&[d1.path().to_path_buf()], &LintOptions::default(), &()).expect("lint");
         assert!(out.configurations.is_empty());
+        // The machine's module bound by a `let` and given by name: its settings are read.
+        let d2 = tempfile::tempdir().expect("tempdir");
+        write(
+            d2.path(),
+            "network.nix",
+            "let\n  linode = { pkgs, ... }: {\n    deployment.targetHost = \"elrond\";\n    services.openssh.enable = true;\n    services.openssh.settings.PermitRootLogin = \"yes\";\n  };\nin {\n  blog = linode;\n}\n",
+        );
+        let out = lint(&[d2.path().to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let entries: Vec<&str> = out
+            .configurations
+            .iter()
+            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
+            .collect();
+        assert_eq!(entries, ["nixops.blog"]);
+        assert!(
+            out.findings
+                .iter()
+                .any(|f| f.finding.rule == "NIX-078" && f.line == 5),
+            "{:?}",
+            out.findings
+        );
+        // A name bound to something else is no machine.
+        let d3 = tempfile::tempdir().expect("tempdir");
+        write(
+            d3.path(),
+            "hosts.nix",
+            "let a = \"deployment.targetHost\"; in { blog = a; }\n",
+        );
+        let out = lint(&[d3.path().to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        assert!(out.configurations.is_empty());
     }
 
     #[test]

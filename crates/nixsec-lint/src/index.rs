@@ -1925,6 +1925,18 @@ impl Walker {
         for a in inh.attrs() {
             let Some(name) = attr_ident(&a) else { continue };
             let range = a.syntax().text_range();
+            // `nixpkgs = let config = { … }; in { inherit config; };`: a set bound in the file,
+            // walked as `config = { … };` is.
+            if inh.from().is_none() && !self.prefix.is_empty() {
+                if let Found::Expr(x, idx) = lookup(&self.scope, &name) {
+                    if is_structural(&x) {
+                        self.prefix.push(name);
+                        self.in_scope(idx, |w| w.walk(&x, range));
+                        self.prefix.pop();
+                        continue;
+                    }
+                }
+            }
             let origins = if inh.from().is_some() {
                 Vec::new()
             } else {
@@ -2852,7 +2864,18 @@ impl Walker {
     }
 
     fn leaf(&mut self, e: &ast::Expr, key_range: TextRange) {
-        let v = self.eval(e, &self.scope, self.depth);
+        let mut v = self.eval(e, &self.scope, self.depth);
+        // `enable = cfg.autoLogin.enable;` under `mkIf cfg.autoLogin.enable`: where it applies,
+        // the value is true.
+        if v.v.is_unknown()
+            && !self.conds.is_empty()
+            && matches!(unparen(e), ast::Expr::Select(_) | ast::Expr::Ident(_))
+        {
+            let text = cond_text(&unparen(e));
+            if self.conds.contains(&text) {
+                v.v = Value::Bool(true);
+            }
+        }
         let origins = self.origins(e, &self.scope, self.depth);
         // `openPeerPorts = cfg.openFirewall;`: the option it names, for the run to fill in with
         // a default some file declares (`engine::option_defaults`).
@@ -2931,12 +2954,15 @@ fn is_self(e: &ast::Expr) -> bool {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
         .collect();
-    text == "self" || text == "inputs.self"
+    matches!(
+        text.as_str(),
+        "self" | "inputs.self" | "self.outPath" | "inputs.self.outPath"
+    )
 }
 
 /// A path in this flake's own source, relative to its root: `self + /modules/x.nix`,
 /// `self + "/modules/x.nix"`, `"${self}/modules/x.nix"`, `"${inputs.self}/modules/x.nix"`.
-fn self_relative(e: &ast::Expr) -> Option<String> {
+pub(crate) fn self_relative(e: &ast::Expr) -> Option<String> {
     let rel = |t: &str| {
         let t = t.trim_start_matches('/');
         (!t.is_empty() && !t.contains("${") && !t.split('/').any(|c| c == ".."))
@@ -5390,8 +5416,26 @@ impl Walker {
         }
         // A machine with `deployment` settings (its text is a slice of the source: the tree
         // holds the source whole, so its ranges index `src`).
+        // A machine's module: its value, or the module a `let` binds to the name it is given
+        // (`let linode = { … }: { deployment… }; in { blog = linode; }`).
+        let machine_module = |apv: &ast::AttrpathValue| -> Option<ast::Expr> {
+            let v = unparen(&apv.value()?);
+            match &v {
+                ast::Expr::Ident(i) => {
+                    let name = ident_text(i)?;
+                    match lookup(&ancestor_scope(apv.syntax()), &name) {
+                        Found::Expr(x, _) => Some(unparen(&x)),
+                        _ => None,
+                    }
+                }
+                _ => Some(v),
+            }
+        };
         let has_deployment = |apv: &ast::AttrpathValue| {
-            let r = apv.syntax().text_range();
+            let Some(m) = machine_module(apv) else {
+                return false;
+            };
+            let r = m.syntax().text_range();
             let text = src
                 .get(usize::from(r.start())..usize::from(r.end()))
                 .unwrap_or_default();
@@ -5420,8 +5464,8 @@ impl Walker {
                 && machines().next().is_some()
                 && machines().all(|apv| {
                     has_deployment(&apv)
-                        && apv.value().is_some_and(|v| {
-                            matches!(unparen(&v), ast::Expr::Lambda(_) | ast::Expr::AttrSet(_))
+                        && machine_module(&apv).is_some_and(|v| {
+                            matches!(v, ast::Expr::Lambda(_) | ast::Expr::AttrSet(_))
                         })
                 })
         };

@@ -394,7 +394,11 @@ impl Walker {
                 // A file named by a value of another file (`readFile
                 // CONFIG.SECRET_FILE` with `CONFIG = import ../config.nix`) is read all the
                 // same: named as written.
-                path: match self.path_text(arg, scope, depth + 1) {
+                // `readFile "${inputs.self}/secrets/token"`: a file of this flake's own source.
+                path: match super::self_relative(arg)
+                    .map(|rel| (format!("${{self}}/{rel}"), true))
+                    .or_else(|| self.path_text(arg, scope, depth + 1))
+                {
                     Some((p, _)) => p,
                     None => match unparen(arg) {
                         x @ (ast::Expr::Select(_) | ast::Expr::Ident(_)) => {

@@ -1483,3 +1483,31 @@ fn entries_made_by_a_function() {
         );
     }
 }
+
+#[test]
+fn a_value_that_is_its_own_condition_is_true() {
+    let src = "{ config, lib, ... }: let cfg = config.x; in { services.displayManager.autoLogin = lib.mkIf cfg.autoLogin.enable { enable = cfg.autoLogin.enable; user = \"bob\"; }; }";
+    assert_eq!(one(src, "services.displayManager.autoLogin.enable"), "true");
+    // Another condition says nothing of the value; neither does the negated branch.
+    let other = "{ config, lib, ... }: { services.displayManager.autoLogin = lib.mkIf config.x.on { enable = config.x.autoLogin; }; }";
+    assert_ne!(
+        one(other, "services.displayManager.autoLogin.enable"),
+        "true"
+    );
+    let negated =
+        "{ config, ... }: { services.x = if config.a.b then { } else { enable = config.a.b; }; }";
+    assert_ne!(one(negated, "services.x.enable"), "true");
+}
+
+#[test]
+fn an_inherited_set_bound_in_the_file_is_walked() {
+    let src = "{ nixpkgs = let config = { permittedInsecurePackages = [ \"olm-3.2.16\" ]; allowUnfree = true; }; in { inherit config; }; }";
+    assert_eq!(
+        one(src, "nixpkgs.config.permittedInsecurePackages"),
+        "[ \"olm-3.2.16\" ]"
+    );
+    assert_eq!(one(src, "nixpkgs.config.allowUnfree"), "true");
+    // A name bound to anything else is the value itself.
+    let src = "{ services.x = let port = 8080; in { inherit port; }; }";
+    assert_eq!(one(src, "services.x.port"), "8080");
+}

@@ -305,6 +305,26 @@ pub fn str_parts(s: &rnix::ast::Str) -> Option<Vec<rnix::ast::InterpolPart<Strin
 /// A variable or an attribute selection (`user`, `vars.username`, `config.my.user`) that does
 /// not name root.
 pub(crate) fn user_name_expr(text: &str) -> bool {
+    // A dynamic attribute of a name (`config.${namespace}.user.name`, as snowfall-lib modules
+    // name their user): judged with the name in its place.
+    if text.contains("${") {
+        let mut plain = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(i) = rest.find("${") {
+            plain.push_str(&rest[..i]);
+            let Some(j) = rest[i..].find('}') else {
+                return false;
+            };
+            let inner = &rest[i + 2..i + j];
+            if inner.is_empty() || !user_name_expr(inner) {
+                return false;
+            }
+            plain.push_str(inner);
+            rest = &rest[i + j + 1..];
+        }
+        plain.push_str(rest);
+        return user_name_expr(&plain);
+    }
     !text.is_empty()
         && text
             .chars()
@@ -319,6 +339,16 @@ pub(crate) fn user_name_expr(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_names_through_dynamic_attributes() {
+        assert!(user_name_expr("config.me.user.name"));
+        assert!(user_name_expr("config.${namespace}.user.name"));
+        assert!(!user_name_expr("config.${namespace}.root"));
+        assert!(!user_name_expr("config.${x y}.name"));
+        assert!(!user_name_expr("config.${namespace.name"));
+        assert!(!user_name_expr("\"${a}-${b}\""));
+    }
 
     #[test]
     fn unescape_plain_strings() {

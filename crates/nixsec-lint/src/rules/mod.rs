@@ -60,6 +60,15 @@ impl FileCx<'_> {
     /// has the file's directory; `None` for absolute, search-path or interpolated paths.
     fn in_repository(&self, written: &str) -> Option<std::path::PathBuf> {
         let (_, dir) = self.run?;
+        // `${self}/secrets/x`: relative to the flake's root, the nearest directory up with a
+        // `flake.nix`.
+        if let Some(rel) = written.strip_prefix("${self}/") {
+            if rel.contains("${") {
+                return None;
+            }
+            let root = dir.ancestors().find(|d| d.join("flake.nix").is_file())?;
+            return Some(crate::config::normalize(&root.join(rel)));
+        }
         if written.starts_with('/') || written.starts_with('<') || written.contains("${") {
             return None;
         }

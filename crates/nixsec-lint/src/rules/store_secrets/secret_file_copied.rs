@@ -522,6 +522,12 @@ fn public(p: &str) -> bool {
         || n.contains("public")
         || n.contains("pubkey")
         || (!private
+            // A CA's settings (step-ca's `ca.json`) in a directory of secrets are what the
+            // directory says; a certificate is one whatever its directory.
+            && (!in_secret_dir(p)
+                || [".pem", ".der", ".p7b"].iter().any(|e| n.ends_with(e))
+                || n.contains("cert")
+                || n.contains("chain"))
             && (n.contains("cert")
                 || n.contains("chain")
                 || ["ca.", "ca-", "ca_", "rootca"]
@@ -1131,6 +1137,21 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-032";
+
+    #[test]
+    fn files_of_the_flakes_own_source_and_ca_settings_among_secrets() {
+        let src = r#"{ inputs, self, ... }: {
+  services.a.settings = builtins.fromJSON (builtins.readFile ./secrets/plain/ca.json);
+  services.b.settings = builtins.fromJSON (builtins.readFile "${inputs.self.outPath}/secrets/plain/ca.json");
+  services.c.settings = builtins.readFile "${inputs.self}/secrets/token";
+  services.d.settings = builtins.readFile (self + "/secrets/token");
+  services.e.settings = builtins.readFile "${self}/config/app.conf";
+  services.f.sslCertificate = ./keys/ca.pem;
+  services.g.settings = builtins.fromJSON (builtins.readFile ./ca.json);
+}"#;
+        let lines: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(lines, [2, 3, 4, 5]);
+    }
 
     /// A path in a set of a listed value is judged by its own key: an absolute path literal
     /// given to a user's `passwordFile` in a list of users is copied; a listed path a module

@@ -1060,6 +1060,13 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     {
         return Vec::new();
     }
+    // An access key's id (`accessKey` of S3 and MinIO, `accessKeyId`): it names the key, as
+    // a user name does; the secret is its other half (`secretKey`, `secretKeyFile`).
+    if matches!(key.as_str(), "accesskey" | "accesskeyid" | "awsaccesskeyid")
+        && !text.contains(char::is_whitespace)
+    {
+        return Vec::new();
+    }
     let named = match key.as_str() {
         "psk" | "pskraw" | "wpapsk" => Some("a WPA pre-shared key"),
         // `normalize(KEY_TEXT)`.
@@ -1540,6 +1547,15 @@ mod tests {
     /// A declared option's default is what every configuration that leaves the option alone
     /// gets: a secret in it is reported, conditional on the default being used. A `key` beside
     /// a `url` is that service's API key (a dashboard widget).
+    #[test]
+    fn an_access_key_id_is_no_secret() {
+        let src = r#"{ config, ... }: { services.outline.storage = { secretKeyFile = config.sops.secrets.s3.path; accessKey = "h9tNvrxMxKVmIRq5haze"; }; }"#;
+        assert!(hits(src, ID).is_empty(), "{:?}", hits(src, ID));
+        // Its other half is one.
+        let src = r#"{ services.outline.storage = { accessKey = "h9tNvrxMxKVmIRq5haze"; secretKey = "Xq9vP2mL7sK4nB8cR1tY6wE3uI0oA5dF"; }; }"#;
+        assert_eq!(hits(src, ID).len(), 1, "{:?}", hits(src, ID));
+    }
+
     #[test]
     fn secrets_in_option_defaults_and_widget_keys() {
         let src = r#"{ lib, ... }: {
