@@ -154,8 +154,10 @@ pub enum OriginKind {
         /// says where the secret is, it does not hold it.
         names_deployed_secret: bool,
         /// The path literals the text interpolates (`cp ${./secrets/salt} …` in a script):
-        /// each file is copied into the store beside the one written; with the interpolation.
-        copies: Vec<(String, TextRange)>,
+        /// each file is copied into the store beside the one written; with the interpolation,
+        /// and the function that reads the file's content into the text instead
+        /// (`${builtins.readFile ./secrets/pw}`, `${import ./secrets/pw.nix}`).
+        copies: Vec<(String, TextRange, Option<String>)>,
         /// The texts of the other store files the text interpolates (`podman cp ${setupJs} …`
         /// with `setupJs = pkgs.writeText "setup.js" ''…''`): written into the store too.
         nested: Vec<Val>,
@@ -6472,8 +6474,13 @@ impl Walker {
                     _ => {}
                 },
                 rnix::NodeOrToken::Node(n) => {
+                    // `${import ./key.nix}` is the file's value, not its path.
                     let known = ast::Interpol::cast(n)
                         .and_then(|i| i.expr())
+                        .filter(|x| {
+                            !matches!(unparen(x), ast::Expr::Apply(a)
+                                if matches!(wrapper(&a), Some(Wrap::Import(_))))
+                        })
                         .map(|x| self.eval(&x, scope, depth + 1).v);
                     match known {
                         Some(Value::Str(s) | Value::Path(s)) => out.push_str(&s),

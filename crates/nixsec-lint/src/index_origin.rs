@@ -496,8 +496,8 @@ impl Walker {
         e: &ast::Expr,
         scope: &[Frame],
         depth: u32,
-    ) -> (Vec<(String, TextRange)>, Vec<Val>) {
-        let mut paths: Vec<(String, TextRange)> = Vec::new();
+    ) -> (Vec<(String, TextRange, Option<String>)>, Vec<Val>) {
+        let mut paths: Vec<(String, TextRange, Option<String>)> = Vec::new();
         let mut texts = Vec::new();
         let ast::Expr::Str(s) = unparen(e) else {
             return (paths, texts);
@@ -515,8 +515,18 @@ impl Walker {
                     if let Some(InterpolPart::Literal(l)) = parts.get(n + 1) {
                         path.push_str(path_continuation(l));
                     }
-                    if !paths.iter().any(|(p, _)| *p == path) {
-                        paths.push((path, i.syntax().text_range()));
+                    if !paths.iter().any(|(p, ..)| *p == path) {
+                        paths.push((path, i.syntax().text_range(), None));
+                    }
+                }
+                // A file read (`readFile`, `import`); a value of a set of secrets given to the
+                // module (`secrets.x`, `config.my.secrets.x.path`) is judged by the part taken,
+                // where it is an option's value.
+                Some(OriginKind::Read { func, path })
+                    if !matches!(func.as_str(), "argument" | "option" | "setting") =>
+                {
+                    if !paths.iter().any(|(p, ..)| *p == path) {
+                        paths.push((path, i.syntax().text_range(), Some(func)));
                     }
                 }
                 Some(OriginKind::Written { text, nested, .. }) => {

@@ -1511,3 +1511,12 @@ fn an_inherited_set_bound_in_the_file_is_walked() {
     let src = "{ services.x = let port = 8080; in { inherit port; }; }";
     assert_eq!(one(src, "services.x.port"), "8080");
 }
+
+#[test]
+fn an_imported_value_in_a_string_is_not_its_path() {
+    assert_eq!(
+        one("{ x = \"BY '${import ../keys/private/pw.nix}';\"; }", "x"),
+        "\"BY '${…}';\""
+    );
+    assert_eq!(one("{ x = \"cp ${./pw} /etc\"; }", "x"), "\"cp ./pw /etc\"");
+}

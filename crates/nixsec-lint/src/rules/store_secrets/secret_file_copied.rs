@@ -704,6 +704,10 @@ fn judge(
         && a.origins.iter().any(|o| match &o.kind {
             OriginKind::Read { .. } => true,
             OriginKind::Interpolated(p) => copied_secret(p),
+            // A file written into the store whose text holds a secret file's content.
+            OriginKind::Written { copies, .. } => copies
+                .iter()
+                .any(|(p, _, read)| read.is_some() && copied_secret(p)),
             _ => false,
         });
     if holds == Holds::Exempt && !reads_into_program {
@@ -843,10 +847,17 @@ fn judge(
                 copies,
                 ..
             } => {
+                let flagged = match holds {
+                    Holds::Secret => true,
+                    Holds::File => target_secret || name.as_deref().is_some_and(secret_looking),
+                    Holds::Env | Holds::Other | Holds::Exempt => false,
+                };
                 // A secret file the text interpolates (`cp ${../secrets/salt} …` in a script)
                 // is copied into the store beside it, whatever the option.
-                for (p, at) in copies {
-                    if holds == Holds::Exempt
+                for (p, at, read) in copies {
+                    // A text that is the secret itself is one finding (below), whatever it reads.
+                    if (holds == Holds::Exempt && read.is_none())
+                        || (read.is_some() && flagged && !*names_deployed_secret)
                         || !copied_secret(p)
                         || on_disk(p)
                         || out
@@ -855,22 +866,26 @@ fn judge(
                     {
                         continue;
                     }
+                    let what = match read {
+                        Some(r) => format!(
+                            "whose text holds the content of `{p}` (read with `{}`), so that file's content is in the store",
+                            func_name(r)
+                        ),
+                        None => format!(
+                            "whose text interpolates the path `{p}`, so that file is copied into the store too"
+                        ),
+                    };
                     out.push(
                         Hit::new(
                             *at,
                             format!(
-                                "`{option}` {verb} a file written into the store by `{}` whose text interpolates the path `{p}`, so that file is copied into the store too",
+                                "`{option}` {verb} a file written into the store by `{}` {what}",
                                 func_name(func)
                             ),
                         )
                         .subject(p.clone()),
                     );
                 }
-                let flagged = match holds {
-                    Holds::Secret => true,
-                    Holds::File => target_secret || name.as_deref().is_some_and(secret_looking),
-                    Holds::Env | Holds::Other | Holds::Exempt => false,
-                };
                 // A file that says where the secret is deployed is configuration, not a secret.
                 if !flagged || *names_deployed_secret {
                     continue;
@@ -1137,6 +1152,26 @@ mod tests {
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-032";
+
+    #[test]
+    fn a_secret_files_content_read_into_a_written_text() {
+        let src = r#"{ pkgs, ... }: {
+  services.mysql.initialScript = pkgs.writeText "perm.sql" ''
+    CREATE USER 'a'@'localhost' IDENTIFIED BY '${import ../keys/private/db.nix}';
+  '';
+  services.foo.script = pkgs.writeShellScript "x" ''
+    echo ${builtins.readFile ./secrets/token} | login
+  '';
+  services.bar.script = pkgs.writeShellScript "y" ''
+    echo ${builtins.readFile ./motd.txt}
+  '';
+}"#;
+        let got = hits(src, ID);
+        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
+        assert_eq!(lines, [3, 6], "{got:?}");
+        // The SQL's password is that file's value, not a literal.
+        assert!(crate::rules::testing::hits(src, "NIX-033").is_empty());
+    }
 
     #[test]
     fn files_of_the_flakes_own_source_and_ca_settings_among_secrets() {
