@@ -124,6 +124,10 @@ pub struct Origin {
     pub bound: Option<TextRange>,
 }
 
+/// A file a written text interpolates: the path as written, the interpolation, and the
+/// function that reads the file's content into the text (`None` when its path is interpolated).
+pub type InterpolatedFile = (String, TextRange, Option<String>);
+
 /// How a value comes from a file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OriginKind {
@@ -157,7 +161,7 @@ pub enum OriginKind {
         /// each file is copied into the store beside the one written; with the interpolation,
         /// and the function that reads the file's content into the text instead
         /// (`${builtins.readFile ./secrets/pw}`, `${import ./secrets/pw.nix}`).
-        copies: Vec<(String, TextRange, Option<String>)>,
+        copies: Vec<InterpolatedFile>,
         /// The texts of the other store files the text interpolates (`podman cp ${setupJs} …`
         /// with `setupJs = pkgs.writeText "setup.js" ''…''`): written into the store too.
         nested: Vec<Val>,

@@ -496,8 +496,8 @@ impl Walker {
         e: &ast::Expr,
         scope: &[Frame],
         depth: u32,
-    ) -> (Vec<(String, TextRange, Option<String>)>, Vec<Val>) {
-        let mut paths: Vec<(String, TextRange, Option<String>)> = Vec::new();
+    ) -> (Vec<super::InterpolatedFile>, Vec<Val>) {
+        let mut paths: Vec<super::InterpolatedFile> = Vec::new();
         let mut texts = Vec::new();
         let ast::Expr::Str(s) = unparen(e) else {
             return (paths, texts);
@@ -523,11 +523,10 @@ impl Walker {
                 // module (`secrets.x`, `config.my.secrets.x.path`) is judged by the part taken,
                 // where it is an option's value.
                 Some(OriginKind::Read { func, path })
-                    if !matches!(func.as_str(), "argument" | "option" | "setting") =>
+                    if !matches!(func.as_str(), "argument" | "option" | "setting")
+                        && !paths.iter().any(|(p, ..)| *p == path) =>
                 {
-                    if !paths.iter().any(|(p, ..)| *p == path) {
-                        paths.push((path, i.syntax().text_range(), Some(func)));
-                    }
+                    paths.push((path, i.syntax().text_range(), Some(func)));
                 }
                 Some(OriginKind::Written { text, nested, .. }) => {
                     texts.extend(text);
