@@ -572,6 +572,13 @@ impl Walker {
                     _ => None,
                 }
             }
+            // `toString <secrets> + "/x.nix"`: the path's text names the same file.
+            ast::Expr::Apply(a) => match unroll(a) {
+                Some((f, args)) if f == "toString" && args.len() == 1 => {
+                    self.path_text(&args[0], scope, depth + 1)
+                }
+                _ => None,
+            },
             ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Add) => {
                 let (l, is_path) = self.path_text(&b.lhs()?, scope, depth + 1)?;
                 let r = b.rhs()?;

@@ -1174,6 +1174,16 @@ mod tests {
     }
 
     #[test]
+    fn a_search_path_made_a_string_names_the_same_file() {
+        let src = r#"{
+  services.ddclient.password = import ((toString <secrets>) + "/nsupdate-cache.nix");
+  services.ddclient.server = "ipv4.nsupdate.info";
+}"#;
+        let lines: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(lines, [2]);
+    }
+
+    #[test]
     fn files_of_the_flakes_own_source_and_ca_settings_among_secrets() {
         let src = r#"{ inputs, self, ... }: {
   services.a.settings = builtins.fromJSON (builtins.readFile ./secrets/plain/ca.json);
