@@ -360,6 +360,18 @@ impl Walker {
         while let ast::Expr::Apply(inner) = &head {
             head = inner.lambda()?;
         }
+        // `builtins.getAttr name passwords` with `passwords = import ./secrets.nix`: a part of
+        // what was read, as `passwords.${name}` is.
+        if head_name(&head).is_some_and(|h| h == "getAttr") {
+            let (_, args) = unroll(a)?;
+            let [_, set] = args.as_slice() else {
+                return None;
+            };
+            return match self.origin_kind(set, scope, depth + 1)? {
+                k @ OriginKind::Read { .. } => Some(k),
+                _ => None,
+            };
+        }
         // `toString (pkgs.writeText …)`: the file is written all the same (`toString` of a path
         // names it in place, so a path stays no origin).
         if head_name(&head).is_some_and(|h| h == "toString") {

@@ -94,7 +94,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
         let tracked = crate::gitindex::tracked(&canon);
         let mut is_tracked: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         if let Some(t) = &tracked {
-            for rel in t.paths.iter().filter(|p| p.ends_with(".nix")) {
+            for rel in t.paths.iter().filter(|p| nix_name(p)) {
                 let abs = t.root.join(rel);
                 let Ok(below) = abs.strip_prefix(&canon) else {
                     continue;
@@ -120,7 +120,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
             files[first..].iter().map(|f| f.canon.clone()).collect();
         for entry in all.flatten() {
             let p = entry.path();
-            if p.extension().is_none_or(|x| x != "nix")
+            if !p.file_name().and_then(|n| n.to_str()).is_some_and(nix_name)
                 || !entry.file_type().is_some_and(|t| t.is_file())
             {
                 continue;
@@ -159,10 +159,20 @@ fn source_file(
     ft: Option<std::fs::FileType>,
     skipped: &mut Skipped,
 ) -> Option<SourceFile> {
-    if p.extension().is_none_or(|x| x != "nix") {
+    if !p.file_name().and_then(|n| n.to_str()).is_some_and(nix_name) {
         return None;
     }
     source_file_meta(given, canon, p, ft, skipped)
+}
+
+/// A Nix file's name: `*.nix`, or a yadm alternate of one (`configuration.nix##hostname.nipsu`,
+/// the file yadm links as `configuration.nix` on the host it names).
+fn nix_name(name: &str) -> bool {
+    let name = name.rsplit('/').next().unwrap_or(name);
+    name.ends_with(".nix")
+        || name
+            .split_once("##")
+            .is_some_and(|(base, _)| base.ends_with(".nix"))
 }
 
 fn source_file_meta(
@@ -212,6 +222,9 @@ mod tests {
         std::fs::write(root.join("secret.nix"), "{}").expect("write");
         std::fs::write(root.join("README.md"), "x").expect("write");
         std::fs::write(root.join("hosts/a/configuration.nix"), "{}").expect("write");
+        // yadm's alternates of a file (linked as `configuration.nix` on the host named).
+        std::fs::write(root.join("configuration.nix##hostname.nipsu"), "{}").expect("write");
+        std::fs::write(root.join("notes.txt##hostname.nipsu"), "x").expect("write");
         std::fs::write(root.join("result/x.nix"), "{}").expect("write");
         let names = || {
             let (files, roots, _) = discover(&[root.to_path_buf()]).expect("walk");
@@ -231,6 +244,7 @@ mod tests {
         assert_eq!(
             names(),
             [
+                "configuration.nix##hostname.nipsu",
                 "flake.nix",
                 "hosts/a/configuration.nix",
                 "result/x.nix",
@@ -238,7 +252,14 @@ mod tests {
             ]
         );
         std::fs::create_dir(root.join(".git")).expect("mkdir");
-        assert_eq!(names(), ["flake.nix", "hosts/a/configuration.nix"]);
+        assert_eq!(
+            names(),
+            [
+                "configuration.nix##hostname.nipsu",
+                "flake.nix",
+                "hosts/a/configuration.nix"
+            ]
+        );
     }
 
     #[test]

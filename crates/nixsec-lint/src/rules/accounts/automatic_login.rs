@@ -50,26 +50,36 @@ fn greeter(command: &str) -> bool {
 /// boot and after every logout. The NixOS default runs `agreety` as `greeter`.
 fn default_session(a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
     let text = |v: &crate::value::Val| v.v.text().map(str::to_string);
+    // A user named by an expression (`config.users.users.alice.name`, `username`).
+    let user_of = |v: &crate::value::Val| match &v.v {
+        Value::Unknown(t) if crate::value::user_name_expr(t) => Some(t.clone()),
+        _ => text(v),
+    };
     let (user, command) = match &a.value.v {
         Value::Attrs(_) => (
-            a.value.v.attr("user").and_then(text),
+            a.value.v.attr("user").and_then(user_of),
             a.value.v.attr("command").and_then(text),
         ),
         // `default_session.user = "alice";` beside its `command` in this file (either may be
         // built at evaluation: `user = "${username}"`).
-        Value::Str(u) | Value::Interp(u) if a.path.len() == 5 => (
-            Some(u.clone()),
-            cx.index
-                .find(&[
-                    "services",
-                    "greetd",
-                    "settings",
-                    "default_session",
-                    "command",
-                ])
-                .find(|c| c.module == a.module && c.condition == a.condition)
-                .and_then(|c| text(&c.value)),
-        ),
+        Value::Str(u) | Value::Interp(u) | Value::Unknown(u)
+            if a.path.len() == 5
+                && (!matches!(a.value.v, Value::Unknown(_)) || crate::value::user_name_expr(u)) =>
+        {
+            (
+                Some(u.clone()),
+                cx.index
+                    .find(&[
+                        "services",
+                        "greetd",
+                        "settings",
+                        "default_session",
+                        "command",
+                    ])
+                    .find(|c| c.module == a.module && c.condition == a.condition)
+                    .and_then(|c| text(&c.value)),
+            )
+        }
         _ => return,
     };
     let (Some(user), Some(command)) = (user, command) else {
@@ -527,6 +537,14 @@ mod tests {
         assert_eq!(
             crate::rules::testing::hit_lines(
                 "{ services.greetd.settings = rec {\n  initial_session = { command = \"sway\"; user = \"ocftv\"; };\n  default_session = initial_session;\n}; }",
+                ID
+            ),
+            [2, 3]
+        );
+        // The user named by an expression.
+        assert_eq!(
+            crate::rules::testing::hit_lines(
+                "{ config, pkgs, ... }: { services.greetd.settings = rec {\n  initial_session = { command = \"${pkgs.sway}/bin/sway\"; user = config.users.users.jt.name; };\n  default_session = initial_session;\n}; }",
                 ID
             ),
             [2, 3]

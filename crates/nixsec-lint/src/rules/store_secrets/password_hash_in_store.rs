@@ -526,6 +526,13 @@ mod tests {
 
     const ID: &str = "NIX-031";
 
+    #[test]
+    fn a_hash_taken_by_get_attr_from_a_read_file() {
+        let src = "{ lib, ... }:\nlet\n  passwords = import ./passwords;\n  username = \"jl\";\nin {\n  users.users.jl.hashedPassword = builtins.getAttr username passwords;\n  users.users.b.hashedPassword = lib.getAttr \"b\" { b = null; };\n}\n";
+        let lines: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(lines, [6]);
+    }
+
     /// A hash read from a file at evaluation (a git-ignored secrets file, a let-bound import)
     /// is in the store whatever it is; a file named by `hashedPasswordFile` is read at run time.
     #[test]

@@ -876,10 +876,12 @@ fn named_for_a_secret(target: &str) -> bool {
 /// The environment name of a secret (`POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`, `APP_PASS`,
 /// `JWT_SECRET`, `API_TOKEN`, `OPENAI_API_KEY`): upper case, ending in the word.
 fn secret_env_name(key: &str) -> bool {
-    key.bytes()
+    let upper = key
+        .bytes()
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
-        && key.bytes().any(|c| c.is_ascii_uppercase())
-        && [
+        && key.bytes().any(|c| c.is_ascii_uppercase());
+    upper
+        && ([
             "PASSWORD",
             "_PASS",
             "PASSWD",
@@ -899,6 +901,11 @@ fn secret_env_name(key: &str) -> bool {
         ]
         .iter()
         .any(|w| key == w.trim_start_matches('_') || key.ends_with(w))
+            // The account after the word (`NEKO_PASSWORD_ADMIN`, `MYSQL_PASSWORD_ROOT`).
+            || key.rsplit_once('_').is_some_and(|(head, who)| {
+                matches!(who, "ADMIN" | "ROOT" | "USER" | "SUPERUSER" | "MASTER" | "DB")
+                    && (head == "PASSWORD" || head.ends_with("_PASSWORD"))
+            }))
 }
 
 /// A call's keyword argument given a variable (`password=mysql_passwd,` of Python,
@@ -1547,6 +1554,19 @@ mod tests {
     /// A declared option's default is what every configuration that leaves the option alone
     /// gets: a secret in it is reported, conditional on the default being used. A `key` beside
     /// a `url` is that service's API key (a dashboard widget).
+    #[test]
+    fn an_environment_password_named_for_its_account_after_the_word() {
+        let src = r#"{
+  virtualisation.oci-containers.containers.neko.environment = {
+    NEKO_PASSWORD = "neko";
+    NEKO_PASSWORD_ADMIN = "admin";
+    NEKO_PASSWORD_MIN_LENGTH = "12";
+  };
+}"#;
+        let lines: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(lines, [3, 4]);
+    }
+
     #[test]
     fn an_access_key_id_is_no_secret() {
         let src = r#"{ config, ... }: { services.outline.storage = { secretKeyFile = config.sops.secrets.s3.path; accessKey = "h9tNvrxMxKVmIRq5haze"; }; }"#;
