@@ -2297,7 +2297,7 @@ impl Walker {
             }
         };
         let walked = match body {
-            Some(body) if is_structural(&body) || matches!(unparen(&body), ast::Expr::LetIn(_)) => {
+            Some(body) if generated_body(&body) => {
                 self.walk(&body, key_range);
                 true
             }
@@ -2324,7 +2324,7 @@ impl Walker {
         };
         let Some(body) = body else { return false };
         let Some(names) = names else {
-            if !is_structural(&body) && !matches!(unparen(&body), ast::Expr::LetIn(_)) {
+            if !generated_body(&body) {
                 return false;
             }
             let mark = self.scope.len();
@@ -6509,6 +6509,23 @@ impl Walker {
             range,
         )
     }
+}
+
+/// The body of a function generating settings (`name: { … }`, through `let` and `with`:
+/// `username: with users.${username}; { … }`).
+fn generated_body(e: &ast::Expr) -> bool {
+    let mut e = unparen(e);
+    for _ in 0..MAX_DEPTH {
+        match &e {
+            ast::Expr::LetIn(_) => return true,
+            ast::Expr::With(w) => match w.body() {
+                Some(b) => e = unparen(&b),
+                None => return false,
+            },
+            _ => return is_structural(&e),
+        }
+    }
+    false
 }
 
 /// Values worth walking into as option structure rather than evaluating as a leaf.

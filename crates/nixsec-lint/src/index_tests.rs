@@ -1520,3 +1520,9 @@ fn an_imported_value_in_a_string_is_not_its_path() {
     );
     assert_eq!(one("{ x = \"cp ${./pw} /etc\"; }", "x"), "\"cp ./pw /etc\"");
 }
+
+#[test]
+fn a_generating_function_whose_body_is_under_with() {
+    let src = "{ config, ... }: let users = { jl = { id = 1000; }; }; in { users.users = builtins.mapAttrs (username: groups: with users.${username}; { uid = id; isNormalUser = true; }) config.users.predefinedUsers; }";
+    assert_eq!(one(src, "users.users.\"${…}\".isNormalUser"), "true");
+}
