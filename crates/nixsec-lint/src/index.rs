@@ -1990,7 +1990,7 @@ impl Walker {
             // `local.desktops.ruan = { config, pkgs, ... }: { services... }`: a NixOS module
             // given to a custom option of the repository (a flake-parts module's host table),
             // indexed as a module of its own.
-            ast::Expr::Lambda(_) if self.custom_option_module(e) => {
+            ast::Expr::Lambda(_) | ast::Expr::AttrSet(_) if self.custom_option_module(e) => {
                 let split = ExportSplit {
                     at: self.prefix.len(),
                     name: self.prefix.join("."),
@@ -2202,9 +2202,17 @@ impl Walker {
                 .any(|p| matches!(p.as_str(), "hjem" | "homeManager" | "hm"))
             && !self.prefix.windows(2).any(|w| w[0] == "modules" && w[1] == "home")
             && export_split(&self.prefix).is_none()
-            && (is_module_function(e)
+            && (((is_module_function(e)
                 || (self.prefix.last().is_some_and(|l| l == "nixos") && pattern_function(e)))
-            && sets_nixos_options(e)
+                && sets_nixos_options(e))
+                // A module written as a set under a path naming NixOS's modules (the dendritic
+                // `configurations.nixos.HOST.module = { … }`, `my.modules.nixos.NAME = { … }`).
+                || (self.prefix.iter().any(|p| p == "nixos")
+                    && matches!(unparen(e), ast::Expr::AttrSet(set) if set.attrpath_values().any(|apv| {
+                        apv.attrpath()
+                            .and_then(|ap| ap.attrs().next())
+                            .is_some_and(|a| attr_is(&a, "imports"))
+                    }) || sets_nixos_options(e))))
     }
 
     /// `lib.genAttrs NAMES (n: { ... })` and `lib.mapAttrs (n: v: { ... }) SET`: the body once

@@ -1526,3 +1526,34 @@ fn a_generating_function_whose_body_is_under_with() {
     let src = "{ config, ... }: let users = { jl = { id = 1000; }; }; in { users.users = builtins.mapAttrs (username: groups: with users.${username}; { uid = id; isNormalUser = true; }) config.users.predefinedUsers; }";
     assert_eq!(one(src, "users.users.\"${…}\".isNormalUser"), "true");
 }
+
+#[test]
+fn a_module_written_as_a_set_under_a_path_naming_nixos_modules() {
+    // The dendritic pattern's own options: `my.modules.nixos.NAME = { … }`,
+    // `configurations.nixos.HOST.module = { imports = [ … ]; }`.
+    for (src, path) in [
+        (
+            "{ my.modules.nixos.network = { networking.firewall.enable = false; }; }",
+            "networking.firewall.enable",
+        ),
+        (
+            "{ ... }: let m = { pkgs, ... }: { networking.firewall.enable = false; }; in { configurations.nixos.\"x\".module = { imports = [ m ]; }; }",
+            "imports",
+        ),
+    ] {
+        let idx = FileIndex::build(src);
+        assert!(idx.modules.len() >= 2, "{src}: {:?}", idx.modules);
+        if path != "imports" {
+            let a: Vec<_> = idx
+                .assignments
+                .iter()
+                .filter(|a| a.path.join(".") == path)
+                .collect();
+            assert_eq!(a.len(), 1, "{src}: {:?}", idx.assignments);
+            assert_ne!(a[0].module, 0);
+        }
+    }
+    // A set of the repository's own settings under such a name is none.
+    let idx = FileIndex::build("{ my.nixos = { enable = true; theme = \"dark\"; }; }");
+    assert_eq!(idx.modules.len(), 1);
+}

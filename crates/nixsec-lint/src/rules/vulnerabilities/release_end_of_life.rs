@@ -1,7 +1,8 @@
-//! NIX-152 (configuration side): `boot.kernelPackages` pins a kernel series past its end of
-//! life, or the removed `linux_hardened`.
+//! NIX-152 (configuration side): a flake's nixpkgs input follows a NixOS release past its end
+//! of support; `boot.kernelPackages` pins a kernel series past its end of life, or the removed
+//! `linux_hardened`.
 
-use nixsec_vulns::support::kernel_verdict;
+use nixsec_vulns::support::{kernel_verdict, release_end};
 
 use crate::index::Assignment;
 use crate::rules::{FileCx, Hit, LintRule};
@@ -48,11 +49,148 @@ fn named_kernel(expr: &str) -> Option<String> {
     best
 }
 
-impl LintRule for KernelSeriesEndOfLife {
-    fn options(&self) -> &'static [&'static [&'static str]] {
-        &[&["boot", "kernelPackages"]]
+/// The NixOS release (`24.05`) a nixpkgs flake reference follows: a release branch of
+/// nixpkgs (`github:NixOS/nixpkgs/nixos-24.05`, `…?ref=release-24.05`,
+/// `nixpkgs-24.05-darwin`, `nixos-24.05-small`), a channel (`channel:nixos-24.05`,
+/// `https://nixos.org/channels/nixos-24.05/nixexprs.tar.xz`) or the registry's `nixpkgs/…`.
+fn nixpkgs_release(url: &str) -> Option<String> {
+    let u = url.trim().to_ascii_lowercase();
+    let nixpkgs = u.contains("nixos/nixpkgs")
+        || u.starts_with("nixpkgs/")
+        || u.starts_with("flake:nixpkgs/")
+        || u.starts_with("channel:")
+        || u.contains("nixos.org/channels/")
+        || u.contains("channels.nixos.org/");
+    if !nixpkgs {
+        return None;
     }
-    fn check(&self, a: &Assignment, _cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+    for prefix in ["nixos-", "release-", "nixpkgs-"] {
+        for (i, _) in u.match_indices(prefix) {
+            // A branch name starts after `/`, `=` or `:` (not `my-nixos-24.05`).
+            if i > 0 && !matches!(u.as_bytes()[i - 1], b'/' | b'=' | b':') {
+                continue;
+            }
+            let rest = &u[i + prefix.len()..];
+            let b = rest.as_bytes();
+            if b.len() >= 5
+                && b[..2].iter().all(u8::is_ascii_digit)
+                && b[2] == b'.'
+                && b[3..5].iter().all(u8::is_ascii_digit)
+                && b.get(5).is_none_or(|c| !c.is_ascii_digit())
+            {
+                return Some(rest[..5].to_string());
+            }
+        }
+    }
+    None
+}
+
+/// A file of a template (under a `templates` directory): a starting point, not a system.
+fn template(file: &str) -> bool {
+    std::path::Path::new(file).components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|c| c == "templates" || c == "template")
+    })
+}
+
+/// A flake of a system configuration: its text names NixOS beyond the nixpkgs references of
+/// its inputs (`nixosConfigurations`, `nixosSystem`, `nixosModules`, `./nixos`, nixos-hardware)
+/// or a deployment tool's hosts; a flake of development shells or packages does not.
+fn system_flake(src: &str) -> bool {
+    let l = src.to_ascii_lowercase();
+    // colmena's hive, deploy-rs's nodes, nix-darwin's systems; flake-parts gathering a
+    // directory of modules (`mkFlake { … } (import-tree ./modules)`), as configuration
+    // repositories do (an application's flake-parts flake has its `perSystem` only).
+    if [
+        "colmena",
+        "deploy.nodes",
+        "darwinconfigurations",
+        "darwinsystem",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+        || (l.contains("mkflake") && (l.contains("import-tree") || l.contains("./modules")))
+    {
+        return true;
+    }
+    let all = l.matches("nixos").count();
+    let in_refs = l.matches("nixos/nixpkgs").count()
+        + l.matches("/nixos-").count()
+        + l.matches("=nixos-").count()
+        + l.matches(":nixos-").count()
+        + l.matches("nixos.org").count();
+    all > in_refs
+}
+
+impl LintRule for KernelSeriesEndOfLife {
+    fn kinds(&self) -> &'static [crate::index::ModuleKind] {
+        &[
+            crate::index::ModuleKind::NixOS,
+            crate::index::ModuleKind::Darwin,
+        ]
+    }
+    fn options(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["boot", "kernelPackages"],
+            &["inputs", "nixpkgs", "url"],
+            &["inputs", "nixpkgs", "follows"],
+        ]
+    }
+    fn also_reads(&self) -> &'static [&'static [&'static str]] {
+        &[&["inputs", "*", "url"]]
+    }
+    fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        if a.is(&["inputs", "nixpkgs", "url"]) || a.is(&["inputs", "nixpkgs", "follows"]) {
+            // `nixpkgs.follows = "nixpkgs-24-05";`: the input it follows, where its URL is.
+            let a = if a.path[2] == "follows" {
+                let Some(other) = a.value.v.as_str() else {
+                    return;
+                };
+                let Some(url) = cx.index.assignments.iter().find(|b| {
+                    b.module == a.module
+                        && b.path.len() == 3
+                        && b.is(&["inputs", "*", "url"])
+                        && b.path[1] == other
+                }) else {
+                    return;
+                };
+                url
+            } else {
+                a
+            };
+            // The nixpkgs input of a system's flake: the top of its `flake.nix`.
+            let flake = a.module == 0
+                && std::path::Path::new(cx.file)
+                    .file_name()
+                    .is_some_and(|n| n == "flake.nix")
+                && !template(cx.file)
+                && (!cx.index.systems.is_empty() || system_flake(cx.src));
+            let Some(release) = a
+                .value
+                .v
+                .as_str()
+                .filter(|_| flake)
+                .and_then(nixpkgs_release)
+            else {
+                return;
+            };
+            let Some(end) = release_end(&release) else {
+                return;
+            };
+            if chrono::Utc::now().date_naive() > end {
+                out.push(
+                    Hit::new(
+                        a.value.range,
+                        format!(
+                            "the flake's nixpkgs input follows NixOS {release}, out of support since {end}: its packages get no more security fixes"
+                        ),
+                    )
+                    .fix("inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-<current release>\";"),
+                );
+            }
+            return;
+        }
         let Value::Unknown(expr) = &a.value.v else {
             return;
         };
@@ -71,11 +209,68 @@ impl LintRule for KernelSeriesEndOfLife {
 
 #[cfg(test)]
 mod tests {
-    use super::named_kernel;
+    use super::{named_kernel, nixpkgs_release};
     use crate::rules::testing::{h, hits};
     use nixsec_core::Severity::High;
 
     const ID: &str = "NIX-152";
+
+    #[test]
+    fn nixpkgs_releases_of_flake_references() {
+        for (url, want) in [
+            ("github:NixOS/nixpkgs/nixos-24.05", Some("24.05")),
+            ("github:nixos/nixpkgs?ref=nixos-23.11", Some("23.11")),
+            (
+                "git+https://github.com/NixOS/nixpkgs?ref=release-22.05&shallow=1",
+                Some("22.05"),
+            ),
+            ("github:NixOS/nixpkgs/nixpkgs-24.11-darwin", Some("24.11")),
+            ("github:NixOS/nixpkgs/nixos-25.05-small", Some("25.05")),
+            (
+                "https://nixos.org/channels/nixos-21.11/nixexprs.tar.xz",
+                Some("21.11"),
+            ),
+            ("channel:nixos-20.09", Some("20.09")),
+            ("nixpkgs/nixos-24.05", Some("24.05")),
+            ("github:NixOS/nixpkgs/nixos-unstable", None),
+            ("github:NixOS/nixpkgs", None),
+            ("github:nix-community/home-manager/release-24.05", None),
+            ("github:someone/my-nixos-24.05", None),
+        ] {
+            assert_eq!(nixpkgs_release(url).as_deref(), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn an_end_of_life_release_in_a_system_flakes_inputs() {
+        let lines = |file: &str, src: &str| {
+            crate::engine::lint_source(file, src)
+                .into_iter()
+                .filter(|f| f.finding.rule == ID)
+                .map(|f| f.line)
+                .collect::<Vec<_>>()
+        };
+        let src = "{\n  inputs = {\n    nixpkgs.url = \"github:NixOS/nixpkgs/nixos-24.05\";\n    unstable.url = \"github:NixOS/nixpkgs/nixos-unstable\";\n  };\n  outputs = { nixpkgs, ... }: { nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./a ]; }; };\n}\n";
+        assert_eq!(lines("flake.nix", src), [3]);
+        // Helpers building the systems elsewhere (`./nixos`, flake-parts).
+        let parts = "{\n  inputs.nixpkgs.url = \"nixpkgs/nixos-23.11\";\n  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./nixos ]; };\n}\n";
+        assert_eq!(lines("flake.nix", parts), [2]);
+        let tree = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-25.05\";\n  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);\n}\n";
+        assert_eq!(lines("flake.nix", tree), [2]);
+        // An application's flake-parts flake.
+        let app = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/release-25.05\";\n  outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } { perSystem = { pkgs, ... }: { packages.default = pkgs.hello; }; };\n}\n";
+        assert!(lines("flake.nix", app).is_empty());
+        // `nixpkgs` following another input.
+        let follows = "{\n  inputs = {\n    nixpkgs.follows = \"nixpkgs-24-05\";\n    nixpkgs-24-05 = {\n      url = \"github:nixos/nixpkgs/nixos-24.05\";\n    };\n  };\n  outputs = { nixpkgs, ... }: { nixosConfigurations = { }; };\n}\n";
+        assert_eq!(lines("flake.nix", follows), [5]);
+        // A supported or rolling branch; not a flake's own file.
+        assert!(lines("flake.nix", &src.replace("nixos-24.05", "nixos-unstable")).is_empty());
+        assert!(hits(src, ID).is_empty());
+        // A flake of development shells, and a template.
+        let shell = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-24.05\";\n  outputs = { nixpkgs, ... }: { devShells = { }; };\n}\n";
+        assert!(lines("flake.nix", shell).is_empty());
+        assert!(lines("templates/rust/flake.nix", src).is_empty());
+    }
 
     #[test]
     fn kernel_names() {
