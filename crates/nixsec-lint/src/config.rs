@@ -3607,6 +3607,33 @@ mod tests {
         assert!(out.configurations.is_empty());
     }
 
+    /// The dendritic pattern's host table: `configurations.nixos.HOST.module = { imports = [ … ]; }`
+    /// is a host of that module (its flake-parts module makes `nixosConfigurations.HOST`).
+    #[test]
+    fn the_dendritic_host_table() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "modules/hosts.nix",
+            "{ ... }:\nlet\n  base = { pkgs, ... }: {\n    services.openssh.enable = true;\n  };\nin\n{\n  configurations.nixos.laptop.module = { imports = [ base ]; };\n}\n",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        let entries: Vec<&str> = out
+            .configurations
+            .iter()
+            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
+            .collect();
+        assert_eq!(entries, ["nixosConfigurations.laptop"]);
+        assert!(
+            out.findings
+                .iter()
+                .any(|f| f.finding.rule == "NIX-079" && f.line == 4),
+            "{:?}",
+            out.findings
+        );
+    }
+
     #[test]
     fn a_module_a_host_imports_is_judged_with_the_host_only() {
         let d0 = tempfile::tempdir().expect("tempdir");

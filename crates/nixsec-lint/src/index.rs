@@ -1997,7 +1997,27 @@ impl Walker {
                     class: Some(ModuleKind::NixOS),
                     container: false,
                 };
+                let before = self.out.modules.len();
                 self.exported_module(&split, &[], e, key_range);
+                // The dendritic pattern's host table (`configurations.nixos.HOST.module = …`,
+                // which its flake-parts module makes `nixosConfigurations.HOST`): a system of
+                // that one module.
+                let n = self.prefix.len();
+                let host = n >= 4
+                    && self.prefix[n - 4] == "configurations"
+                    && self.prefix[n - 3] == "nixos"
+                    && self.prefix[n - 1] == "module";
+                if host && self.out.modules.len() > before {
+                    self.out.systems.push(SystemDecl {
+                        name: format!("nixosConfigurations.{}", self.prefix[n - 2]),
+                        kind: ModuleKind::NixOS,
+                        modules: vec![ModuleRef::Inline(before)],
+                        range: e.syntax().text_range(),
+                        helper: false,
+                        convention: None,
+                        builder: "configurations".to_string(),
+                    });
+                }
             }
             ast::Expr::AttrSet(set) => {
                 let mark = self.scope.len();

@@ -203,11 +203,39 @@ impl LintRule for ContainerAdminGroup {
         }
     }
     fn merged(&self, group: &str, users: &[String]) -> String {
-        let names: Vec<String> = users.iter().map(|u| format!("`{u}`")).collect();
+        // A user reached through two configurations is named once.
+        let mut names: Vec<String> = Vec::new();
+        for u in users {
+            let n = format!("`{u}`");
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        if let [one] = names.as_slice() {
+            return format!("user {one} is in group `{group}` (root-equivalent)");
+        }
         format!(
             "users {} are in group `{group}` (root-equivalent), all from this one list",
             names.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod merged_tests {
+    use super::ContainerAdminGroup;
+    use crate::rules::LintRule;
+
+    #[test]
+    fn a_user_reached_twice_is_named_once() {
+        let r = ContainerAdminGroup;
+        assert_eq!(
+            r.merged("docker", &["sudha".into(), "sudha".into()]),
+            "user `sudha` is in group `docker` (root-equivalent)"
+        );
+        assert!(r
+            .merged("docker", &["a".into(), "b".into(), "a".into()])
+            .starts_with("users `a`, `b` are in group"));
     }
 }
 
