@@ -81,7 +81,13 @@ impl LintRule for RootServiceUnsandboxed {
         // A forced command, or an `ExecStart` list that first resets the unit's, replaces the
         // command of a service a NixOS module defines (with its own user and sandboxing); a
         // command given in an order (`script = mkAfter ''…''`) adds to it.
-        if mine.iter().any(|b| {
+        // A unit written whole here (its `description` and `wantedBy` beside the command) is
+        // the configuration's own, whatever priority its command is given.
+        let written_whole = ["description", "wantedBy"]
+            .iter()
+            .all(|k| mine.iter().any(|b| b.path.get(3).is_some_and(|p| p == k)));
+        if !written_whole
+            && mine.iter().any(|b| {
             is_command(b)
                 && (b.priority < priority::NORMAL
                     || b.ordered
@@ -169,6 +175,12 @@ mod tests {
     /// A module written for NixOS and nix-darwin (`optionalAttrs (options ? systemd) { … }`
     /// beside `optionalAttrs (options ? launchd) { … }`) is judged as NixOS's: its systemd
     /// unit is one.
+    #[test]
+    fn a_unit_written_whole_with_a_forced_command_is_the_configurations() {
+        let src = "{ lib, pkgs, ... }: {\n  systemd.services.garage = {\n    description = \"Garage\";\n    wantedBy = [ \"multi-user.target\" ];\n    serviceConfig.ExecStart = lib.mkForce \"${pkgs.garage}/bin/garage server\";\n  };\n}";
+        assert_eq!(crate::rules::testing::hit_lines(src, ID), [5]);
+    }
+
     #[test]
     fn a_module_for_both_systems_is_judged_as_nixos() {
         let src = "{ lib, options, ... }: lib.mkMerge [\n  (lib.optionalAttrs (options ? systemd) {\n    systemd.services.check = {\n      script = \"exec curl x\";\n      serviceConfig.Type = \"oneshot\";\n    };\n  })\n  (lib.optionalAttrs (options ? launchd) {\n    launchd.daemons.check.command = \"curl x\";\n  })\n]";

@@ -1199,7 +1199,16 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
             && !normalized_ends_with(lit.key, b"secret")
             && !reference_key(lit.key));
     // Asked last: the stand-in test reads the whole text, and most literals are no password.
-    let stand_in = || !env && text.trim().chars().count() >= 4 && is_placeholder(text.trim());
+    // A well-known weak password given to a password option (`password = "passw0rd";` of a
+    // mosquitto user) is that password, in the store: not a stand-in.
+    let weak = || {
+        matches!(
+            text.trim().to_ascii_lowercase().as_str(),
+            "password" | "passw0rd" | "secret"
+        )
+    };
+    let stand_in =
+        || !env && text.trim().chars().count() >= 4 && is_placeholder(text.trim()) && !weak();
     if !multi
         && password_key
         && written_password(text)
@@ -1565,6 +1574,18 @@ mod tests {
 }"#;
         let lines: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
         assert_eq!(lines, [3, 4]);
+    }
+
+    #[test]
+    fn a_well_known_weak_password_in_use_is_a_password() {
+        let src = r#"{
+  services.mosquitto.listeners = [ { users.z2m.password = "passw0rd"; } ];
+  services.zigbee2mqtt.settings.mqtt = { user = "z2m"; password = "passw0rd"; };
+  services.foo.settings.password = "changeme";
+  services.bar.settings.password = "example-password";
+}"#;
+        let lines: Vec<u32> = hits(src, ID).iter().map(|x| x.1).collect();
+        assert_eq!(lines, [2, 3]);
     }
 
     #[test]
