@@ -3607,6 +3607,33 @@ mod tests {
         assert!(out.configurations.is_empty());
     }
 
+    /// An image built by nixos-generators (`nixosGenerate { modules = [ … ]; format = "iso"; }`)
+    /// is a NixOS system of its modules.
+    #[test]
+    fn an_image_of_nixos_generators_is_a_system() {
+        let d0 = tempfile::tempdir().expect("tempdir");
+        let root = d0.path();
+        write(
+            root,
+            "flake.nix",
+            "{\n  outputs = { nixos-generators, ... }: {\n    packages.x86_64-linux.kvm = nixos-generators.nixosGenerate {\n      system = \"x86_64-linux\";\n      modules = [ ./defaults.nix ];\n      format = \"qcow\";\n    };\n  };\n}\n",
+        );
+        write(
+            root,
+            "defaults.nix",
+            "{\n  services.openssh.enable = true;\n}\n",
+        );
+        let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
+        assert_eq!(out.configurations.len(), 1, "{:?}", out.configurations);
+        assert!(
+            out.findings
+                .iter()
+                .any(|f| f.finding.rule == "NIX-079" && f.file.ends_with("defaults.nix")),
+            "{:?}",
+            out.findings
+        );
+    }
+
     /// The dendritic pattern's host table: `configurations.nixos.HOST.module = { imports = [ … ]; }`
     /// is a host of that module (its flake-parts module makes `nixosConfigurations.HOST`).
     #[test]

@@ -4511,7 +4511,10 @@ fn system_builder(name: &str) -> Option<ModuleKind> {
     if n.contains("home") {
         return None;
     }
+    // nixos-generators' `nixosGenerate { modules = [ … ]; format = "iso"; }`: an image of a
+    // NixOS system.
     (n == "nixossystem"
+        || n == "nixosgenerate"
         || n.starts_with("mk")
             && ["host", "system", "nixos", "machine", "computer", "server"]
                 .iter()
