@@ -832,15 +832,26 @@ fn bad_feeds_are_clear_errors_and_the_rest_goes_on() {
     );
 }
 
-/// Copy a store (small) so a test can damage it.
+/// Copy a store (small) so a test can damage it. Another test reading the same fixture store
+/// at the same time makes SQLite's `-shm`/`-wal` files come and go: a copy that met one
+/// vanishing is made again.
 fn copy_store(from: &Path, to: &Path) {
-    let st = Std::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .expect("cp");
-    assert!(st.success());
+    for attempt in 0..10 {
+        if to.exists() {
+            std::fs::remove_dir_all(to).expect("remove a partial copy");
+        }
+        let st = Std::new("cp")
+            .arg("-a")
+            .arg(from)
+            .arg(to)
+            .status()
+            .expect("cp");
+        if st.success() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50 * (attempt + 1)));
+    }
+    panic!("could not copy {} to {}", from.display(), to.display());
 }
 
 #[test]
