@@ -2112,6 +2112,14 @@ mod tests {
     }
 
     /// `(rule, file, line, entry, conditional)` of active failures of the default-based rules.
+    /// The names of a run's configurations (`nixops.gateway`, `nixosConfigurations.laptop`).
+    fn entry_names(out: &crate::engine::LintOutput) -> Vec<&str> {
+        out.configurations
+            .iter()
+            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
+            .collect()
+    }
+
     fn defaults(root: &Path) -> Vec<(String, String, u32, Option<String>, bool)> {
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
         let prefix = format!("{}/", root.display());
@@ -3560,12 +3568,7 @@ mod tests {
         );
         write(root, "gateway.nix", "{ boot.loader.grub.enable = true; }");
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
-        let entries: Vec<&str> = out
-            .configurations
-            .iter()
-            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
-            .collect();
-        assert_eq!(entries, ["nixops.gateway", "nixops.store"]);
+        assert_eq!(entry_names(&out), ["nixops.gateway", "nixops.store"]);
         // A set of ordinary attributes is no network.
         let d1 = tempfile::tempdir().expect("tempdir");
         write(
@@ -3583,12 +3586,7 @@ mod tests {
             "let\n  linode = { pkgs, ... }: {\n    deployment.targetHost = \"elrond\";\n    services.openssh.enable = true;\n    services.openssh.settings.PermitRootLogin = \"yes\";\n  };\nin {\n  blog = linode;\n}\n",
         );
         let out = lint(&[d2.path().to_path_buf()], &LintOptions::default(), &()).expect("lint");
-        let entries: Vec<&str> = out
-            .configurations
-            .iter()
-            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
-            .collect();
-        assert_eq!(entries, ["nixops.blog"]);
+        assert_eq!(entry_names(&out), ["nixops.blog"]);
         assert!(
             out.findings
                 .iter()
@@ -3646,12 +3644,7 @@ mod tests {
             "{ ... }:\nlet\n  base = { pkgs, ... }: {\n    services.openssh.enable = true;\n  };\nin\n{\n  configurations.nixos.laptop.module = { imports = [ base ]; };\n}\n",
         );
         let out = lint(&[root.to_path_buf()], &LintOptions::default(), &()).expect("lint");
-        let entries: Vec<&str> = out
-            .configurations
-            .iter()
-            .map(|c| c.entry_point.rsplit('#').next().unwrap_or(""))
-            .collect();
-        assert_eq!(entries, ["nixosConfigurations.laptop"]);
+        assert_eq!(entry_names(&out), ["nixosConfigurations.laptop"]);
         assert!(
             out.findings
                 .iter()
