@@ -145,9 +145,50 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
     }
     files.sort_by(|a, b| a.display.cmp(&b.display));
     files.dedup_by(|a, b| a.display == b.display);
+    dedup_links(&mut files, &mut skipped);
     skipped.sort();
     skipped.dedup();
     Ok((files, roots, skipped))
+}
+
+/// One file reached by several paths (`configuration.nix -> nixos/configuration.nix`) is linted
+/// once, under the path that is not a symbolic link: Nix reads an imported link from its
+/// target (its relative paths are the target's), and two copies would make two hosts of one
+/// and report each finding twice. The links are listed as skipped, naming where they are read.
+fn dedup_links(files: &mut Vec<SourceFile>, skipped: &mut Skipped) {
+    let mut by_canon: std::collections::HashMap<&Path, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        by_canon.entry(f.canon.as_path()).or_default().push(i);
+    }
+    let mut drop = vec![false; files.len()];
+    for same in by_canon.values().filter(|v| v.len() > 1) {
+        let is_link = |i: usize| {
+            std::fs::symlink_metadata(&files[i].path).is_ok_and(|m| m.file_type().is_symlink())
+        };
+        let keep = same
+            .iter()
+            .copied()
+            .find(|&i| !is_link(i))
+            .unwrap_or(same[0]);
+        for &i in same.iter().filter(|&&i| i != keep) {
+            drop[i] = true;
+            skipped.push((
+                files[i].display.clone(),
+                format!(
+                    "the same file as `{}` (a symbolic link), linted there",
+                    files[keep].display
+                ),
+            ));
+        }
+    }
+    if drop.iter().any(|d| *d) {
+        let mut i = 0;
+        files.retain(|_| {
+            i += 1;
+            !drop[i - 1]
+        });
+    }
 }
 
 /// A walked entry as a file to lint, if it is a `.nix` file (a link only when it stays inside
@@ -259,6 +300,36 @@ mod tests {
                 "flake.nix",
                 "hosts/a/configuration.nix"
             ]
+        );
+    }
+
+    #[test]
+    fn a_linked_file_is_linted_once_under_its_target() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path();
+        std::fs::create_dir_all(root.join("nixos")).expect("mkdir");
+        std::fs::write(root.join("nixos/configuration.nix"), "{}").expect("write");
+        std::os::unix::fs::symlink("nixos/configuration.nix", root.join("configuration.nix"))
+            .expect("symlink");
+        let (files, _, skipped) = discover(&[root.to_path_buf()]).expect("walk");
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["nixos/configuration.nix"]);
+        assert!(
+            skipped
+                .iter()
+                .any(|(p, why)| p.ends_with("/configuration.nix")
+                    && !p.ends_with("nixos/configuration.nix")
+                    && why.contains("linted there")),
+            "{skipped:?}"
         );
     }
 
