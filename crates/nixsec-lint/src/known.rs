@@ -48,7 +48,8 @@
 //! - disko, `github:nix-community/disko` at 878ec37d6a8f52c6c801d0e2a2ad554c75b9353c: file
 //!   systems and partitioning only.
 //! - home-manager, sops-nix, agenix, impermanence, preservation, stylix, catppuccin,
-//!   nix-index-database and nixvim modules configure their own options only.
+//!   nix-index-database, nixvim, nix-flatpak, spicetify-nix, vscode-server and nix-minecraft
+//!   modules configure their own options only.
 
 /// A module set and what importing it sets.
 #[derive(Debug)]
@@ -253,23 +254,27 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
     if r.contains("disko.nixosModules.") {
         return set("disko");
     }
+    // `nixosModules.NAME` and the older single `nixosModule` (`home-manager.nixosModule`).
     let own = [
-        "home-manager.nixosModules.",
-        "home-manager.darwinModules.",
-        "sops-nix.nixosModules.",
-        "sops-nix.darwinModules.",
-        "agenix.nixosModules.",
-        "agenix.darwinModules.",
-        "ragenix.nixosModules.",
-        "impermanence.nixosModules.",
-        "preservation.nixosModules.",
-        "stylix.nixosModules.",
-        "stylix.darwinModules.",
-        "catppuccin.nixosModules.",
-        "nix-index-database.nixosModules.",
-        "nix-index-database.darwinModules.",
-        "nixvim.nixosModules.",
-        "nixvim.darwinModules.",
+        "home-manager.nixosModule",
+        "home-manager.darwinModule",
+        "sops-nix.nixosModule",
+        "sops-nix.darwinModule",
+        "agenix.nixosModule",
+        "agenix.darwinModule",
+        "impermanence.nixosModule",
+        "preservation.nixosModule",
+        "stylix.nixosModule",
+        "stylix.darwinModule",
+        "catppuccin.nixosModule",
+        "nix-index-database.nixosModule",
+        "nix-index-database.darwinModule",
+        "nixvim.nixosModule",
+        "nixvim.darwinModule",
+        "nix-flatpak.nixosModule",
+        "spicetify-nix.nixosModule",
+        "vscode-server.nixosModule",
+        "nix-minecraft.nixosModule",
         // Channels and fetched sources: `<home-manager/nixos>`, `"${home-manager}/nixos"`.
         "home-manager/nixos",
         "home-manager}/nixos",
@@ -380,7 +385,20 @@ mod tests {
             name(r#""${import ../inputs/home-manager.nix {}}/nixos/default.nix""#),
             Some("a module of its own options")
         );
+        for r in [
+            "inputs.home-manager.nixosModule",
+            "inputs.home-manager.nixosModules.default",
+            "inputs.ragenix.nixosModules.default",
+            "agenix.nixosModule",
+            "inputs.nix-flatpak.nixosModules.nix-flatpak",
+        ] {
+            assert_eq!(name(r), Some("a module of its own options"), "{r}");
+        }
         assert_eq!(name("inputs.someone.nixosModules.default"), None);
+        assert_eq!(
+            name("inputs.home-manager-wrapper.nixosModules.default"),
+            None
+        );
         let server = lookup("srvos.nixosModules.server").expect("known");
         assert_eq!(
             value_of(server, "services.openssh.settings.PasswordAuthentication"),
