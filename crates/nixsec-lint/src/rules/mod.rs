@@ -75,6 +75,56 @@ impl FileCx<'_> {
         Some(crate::config::normalize(&dir.join(written)))
     }
 
+    /// True when `written` (a path as written in this file) is a file git-crypt encrypts in
+    /// the repository: on disk it is git-crypt's ciphertext (a checkout without the key), or a
+    /// `.gitattributes` of its directory or one above it in the repository gives it
+    /// `filter=git-crypt`. The author keeps it secret; a build from a checkout with the key
+    /// copies its clear text into the store.
+    #[must_use]
+    pub fn git_crypted(&self, written: &str) -> bool {
+        let Some(p) = self.in_repository(written) else {
+            return false;
+        };
+        if !std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+            return false;
+        }
+        let mut head = [0u8; 10];
+        if std::fs::File::open(&p)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok()
+            && &head == b"\0GITCRYPT\0"
+        {
+            return true;
+        }
+        for dir in p.ancestors().skip(1).take(8) {
+            if let Ok(text) = std::fs::read_to_string(dir.join(".gitattributes")) {
+                let mut rules = ignore::gitignore::GitignoreBuilder::new(dir);
+                let mut any = false;
+                for line in text.lines() {
+                    let mut words = line.split_whitespace();
+                    let Some(pattern) = words.next().filter(|w| !w.starts_with('#')) else {
+                        continue;
+                    };
+                    if words.any(|w| w == "filter=git-crypt") {
+                        any |= rules.add_line(None, pattern).is_ok();
+                    }
+                }
+                if any
+                    && rules
+                        .build()
+                        .is_ok_and(|g| g.matched(&p, false).is_ignore())
+                {
+                    return true;
+                }
+            }
+            // The repository's top: nothing above it is the repository's.
+            if dir.join(".git").exists() || dir.join("flake.nix").is_file() {
+                break;
+            }
+        }
+        false
+    }
+
     /// True when `written` (a path as written in this file) is a file of the repository whose
     /// content stays encrypted when deployed ([`encrypted_data`]: age, OpenPGP, `openssl enc`,
     /// a sops document, an environment file of `NAME=` ciphertexts; not git-crypt). A missing

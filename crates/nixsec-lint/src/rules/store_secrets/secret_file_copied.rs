@@ -692,6 +692,7 @@ fn judge(
     src: Option<&str>,
     in_clear: &dyn Fn(&str) -> bool,
     on_disk: Encrypted<'_>,
+    git_crypted: &dyn Fn(&str) -> bool,
 ) -> Vec<Hit> {
     if a.origins.is_empty() {
         return Vec::new();
@@ -752,6 +753,9 @@ fn judge(
         })
         .collect();
     let mut out = Vec::new();
+    // One value given several times to one option (`printf "${vars.pw}"` in two functions of
+    // one script) is one finding, at its first use.
+    let mut reported: Vec<String> = Vec::new();
     for (i, o) in a.origins.iter().enumerate() {
         if !kept[i] {
             continue;
@@ -796,12 +800,15 @@ fn judge(
                 let flagged = match holds {
                     Holds::Secret | Holds::Env => !public(p) && !encrypted(p),
                     Holds::File | Holds::Other if takes_certificate => false,
+                    // A file the repository keeps encrypted with git-crypt is a secret too.
                     Holds::File => {
-                        secret_looking(p) || (target_secret && !public(p) && !encrypted(p))
+                        secret_looking(p)
+                            || (target_secret && !public(p) && !encrypted(p))
+                            || git_crypted(p)
                     }
                     // A path in any value ends up copied when the value is written out (a
                     // `.nix` file is a module or an expression to import, not data).
-                    Holds::Other => secret_looking(p) && !p.ends_with(".nix"),
+                    Holds::Other => (secret_looking(p) || git_crypted(p)) && !p.ends_with(".nix"),
                     // A program's text interpolating a secret file copies it.
                     Holds::Exempt => {
                         reads_into_program
@@ -816,6 +823,9 @@ fn judge(
                     OriginKind::Path(_) if p.starts_with('/') => {
                         format!("{verb} the unquoted path `{p}`, so the file is copied into the store (a quoted string is read in place)")
                     }
+                    OriginKind::Path(_) if git_crypted(p) => format!(
+                        "{verb} the path `{p}`, a file the repository encrypts with git-crypt: its clear text is copied into the store"
+                    ),
                     OriginKind::Path(_) => format!(
                         "{verb} the path `{p}`, so the file is copied into the store"
                     ),
@@ -1088,6 +1098,13 @@ fn judge(
                 .grouped(about.clone(), option.clone()),
             None => Hit::new(o.range, message).subject(subject),
         };
+        if let Some(w) = written.filter(|_| !about.is_empty()) {
+            let key = format!("{about}\0{}", w.trim());
+            if reported.contains(&key) {
+                continue;
+            }
+            reported.push(key);
+        }
         if let Some(fix) = fix {
             hit = hit.fix(fix);
         }
@@ -1118,7 +1135,7 @@ impl LintRule for SecretFileCopied {
         ]
     }
     fn wants(&self, a: &Assignment) -> bool {
-        !a.origins.is_empty() && !judge(a, None, &|_| false, &|_| false).is_empty()
+        !a.origins.is_empty() && !judge(a, None, &|_| false, &|_| false, &|_| false).is_empty()
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         if secrets_registry(cx.index, a) {
@@ -1129,6 +1146,7 @@ impl LintRule for SecretFileCopied {
             Some(cx.src),
             &|p| cx.reads_in_the_clear(p),
             &|p| cx.encrypted_on_disk(p),
+            &|p| cx.git_crypted(p),
         ));
     }
     fn merged(&self, key: &str, options: &[String]) -> String {
@@ -1171,6 +1189,23 @@ mod tests {
         assert_eq!(lines, [3, 6], "{got:?}");
         // The SQL's password is that file's value, not a literal.
         assert!(crate::rules::testing::hits(src, "NIX-033").is_empty());
+    }
+
+    #[test]
+    fn one_argument_used_twice_in_one_script_is_one_finding() {
+        let src = r#"{ pkgs, vars ? import ../vars.nix, ... }: {
+  system.activationScripts.encfs = ''
+    create() {
+      printf "p\n${vars.encfs_password}" | encfs --stdinpass
+    }
+    mount() {
+      printf "${vars.encfs_password}" | encfs --stdinpass
+    }
+  '';
+}"#;
+        let got = hits(src, ID);
+        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
+        assert_eq!(lines, [4], "{got:?}");
     }
 
     #[test]
