@@ -2039,3 +2039,161 @@ fn no_crash_on_any_input() {
     // The bound only catches a hang or a quadratic walk.
     assert!(took < std::time::Duration::from_secs(60), "took {took:?}");
 }
+
+/// `modules = [ server/server.nix ]`: a path literal needs a slash, not a leading `./`; the
+/// host is built from the file it names.
+#[test]
+fn a_module_path_written_without_a_leading_dot_is_followed() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.web = nixpkgs.lib.nixosSystem {\n      modules = [ server/server.nix ];\n    };\n  };\n}\n",
+            ),
+            (
+                "server/server.nix",
+                "{ ... }: {\n  imports = [ common/ssh.nix ];\n}\n",
+            ),
+            (
+                "server/common/ssh.nix",
+                "{ ... }: {\n  services.openssh.enable = true;\n}\n",
+            ),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let modules: Vec<&str> = v["configurations"][0]["modules"]
+        .as_array()
+        .expect("modules")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        modules,
+        ["server/server.nix", "server/common/ssh.nix"],
+        "{v:#}"
+    );
+    let got = rule_rows(&v, "NIX-079", "file");
+    assert!(
+        !got.is_empty()
+            && got
+                .iter()
+                .all(|(l, f)| *l == 2 && f == "server/common/ssh.nix"),
+        "{got:?}"
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["conditional"] == false),
+        "{v:#}"
+    );
+}
+
+/// `configuration.nix -> nixos/configuration.nix`: one file, one host, each finding once.
+#[test]
+fn a_linked_configuration_is_one_host() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[(
+            "nixos/configuration.nix",
+            "{ ... }: {\n  imports = [ ./ssh.nix ];\n  system.stateVersion = \"24.05\";\n}\n",
+        ), ("nixos/ssh.nix", "{\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = \"yes\";\n}\n")],
+    );
+    std::os::unix::fs::symlink(
+        "nixos/configuration.nix",
+        d.path().join("configuration.nix"),
+    )
+    .expect("symlink");
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        v["configurations"].as_array().map(Vec::len),
+        Some(1),
+        "{v:#}"
+    );
+    assert_eq!(rule_rows(&v, "NIX-078", "file").len(), 1, "{v:#}");
+    assert!(v["skipped"].to_string().contains("linted there"), "{v:#}");
+}
+
+/// flake-parts modules: a host's own module exported under a `let`-bound name
+/// (`flake.modules.nixos.${hostname}`), and a base module importing every other module of the
+/// flake (`attrValues (removeAttrs inputs.self.modules.nixos [ "base" "media" ])`).
+#[test]
+fn flake_modules_by_let_bound_name_and_all_but_some() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "modules/hosts/box.nix",
+                "{ self, inputs, ... }: let\n  hostname = \"box\";\nin {\n  flake.nixosConfigurations.${hostname} = inputs.nixpkgs.lib.nixosSystem {\n    modules = [ self.modules.nixos.base self.modules.nixos.${hostname} ];\n  };\n  flake.modules.nixos.${hostname} = { ... }: {\n    boot.loader.systemd-boot.enable = true;\n  };\n}\n",
+            ),
+            (
+                "modules/base.nix",
+                "{ inputs, ... }: {\n  flake.modules.nixos.base = { ... }: {\n    imports = builtins.attrValues (builtins.removeAttrs inputs.self.modules.nixos [ \"base\" \"media\" \"box\" ]);\n  };\n}\n",
+            ),
+            (
+                "modules/ssh.nix",
+                "{\n  flake.modules.nixos.ssh = {\n    services.openssh.enable = true;\n  };\n}\n",
+            ),
+            (
+                "modules/media.nix",
+                "{\n  flake.modules.nixos.media = {\n    services.jellyfin.enable = true;\n    services.jellyfin.openFirewall = true;\n  };\n}\n",
+            ),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let hosts: Vec<&Value> = v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .collect();
+    assert_eq!(hosts.len(), 1, "{v:#}");
+    let modules = hosts[0]["modules"].to_string();
+    assert!(modules.contains("modules/ssh.nix"), "{modules}");
+    assert!(!modules.contains("modules/media.nix"), "{modules}");
+    // The host's own module is joined: its systemd-boot has no `editor` setting.
+    let boot = rule_rows(&v, "NIX-090", "file");
+    assert_eq!(boot, [(8, "modules/hosts/box.nix".to_string())], "{v:#}");
+    // sshd from the module every host gets, without a condition.
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule"] == "NIX-079"
+                && f["file"] == "modules/ssh.nix"
+                && f["conditional"] == false),
+        "{v:#}"
+    );
+}
+
+/// A file the repository encrypts with git-crypt (by `.gitattributes`, or git-crypt's
+/// ciphertext on disk in a checkout without the key) given as a path is a secret copied into
+/// the store; a plain file beside it is not.
+#[test]
+fn a_git_crypt_file_copied_into_the_store() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "services/app.nix",
+                "{\n  environment.etc.\"app/app.cfg\".source = ./app.cfg;\n  environment.etc.\"app/motd\".source = ./motd;\n  environment.etc.\"db/db.cfg\".source = ../db/db.cfg;\n}\n",
+            ),
+            ("services/.gitattributes", "app.cfg filter=git-crypt diff=git-crypt\n"),
+            ("services/app.cfg", "[database]\npassword = hunter2hunter2\n"),
+            ("services/motd", "welcome\n"),
+        ],
+    );
+    std::fs::create_dir_all(d.path().join("db")).expect("mkdir");
+    std::fs::write(d.path().join("db/db.cfg"), b"\0GITCRYPT\0\x12\x34\x56\x78").expect("write");
+    let (_, v) = lint_json(d.path());
+    let got = rule_rows(&v, "NIX-032", "message");
+    let lines: Vec<u64> = got.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [2, 4], "{got:?}");
+    assert!(got[0].1.contains("git-crypt"), "{got:?}");
+}

@@ -817,6 +817,24 @@ impl<'a> Resolver<'a> {
     /// exports), looked up in the files of the same repository.
     fn flake_module(&self, from: usize, name: &str, out: &mut Vec<Target>, depth: u32) {
         let repo = self.repo_id(from);
+        let same_repo = |fi: usize| self.repo_id(fi) == repo;
+        if let Some(but) = name.strip_prefix(crate::index::FLAKE_ALL_BUT) {
+            // Every NixOS module of this flake but those named.
+            let but: Vec<&str> = but.split(',').collect();
+            let mut direct: Vec<(usize, &ModuleRef)> = Vec::new();
+            for (n, list) in &self.exports {
+                if n.starts_with("darwin:") || n.starts_with('*') || but.iter().any(|b| b == n) {
+                    continue;
+                }
+                direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
+            }
+            direct.sort_by_key(|(fi, _)| *fi);
+            direct.dedup();
+            for (fi, r) in direct {
+                self.resolve(fi, r, out, depth + 1);
+            }
+            return;
+        }
         if let Some(path) = name.strip_prefix('*').filter(|p| !p.is_empty()) {
             if let Some(j) = self
                 .resolve_from(&self.files[from].path, path)
@@ -828,7 +846,6 @@ impl<'a> Resolver<'a> {
             }
             return;
         }
-        let same_repo = |fi: usize| self.repo_id(fi) == repo;
         let mut direct: Vec<(usize, &ModuleRef)> = Vec::new();
         if name == "*" {
             for list in self.exports.values() {

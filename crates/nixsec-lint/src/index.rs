@@ -1072,6 +1072,16 @@ fn ident_text(i: &ast::Ident) -> Option<String> {
     i.ident_token().map(|t| t.text().to_string())
 }
 
+/// A relative path literal as `./`-relative: `server/server.nix` is Nix's `./server/server.nix`
+/// (a path literal needs a slash, not a leading `./`).
+fn dot_relative(text: String) -> String {
+    if text.starts_with("./") || text.starts_with("../") {
+        text
+    } else {
+        format!("./{text}")
+    }
+}
+
 /// A module named by a value known while a call is followed: a path, or a string naming a
 /// file of the repository.
 fn value_ref(v: Value, range: TextRange) -> Option<ModuleRef> {
@@ -1128,6 +1138,35 @@ fn unroll_flipped(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
     args.remove(0);
     args.swap(0, 1);
     Some((f, args))
+}
+
+/// The name of a module reference for every module of this flake but some
+/// (`FLAKE_ALL_BUT` then the names, joined by commas).
+pub(crate) const FLAKE_ALL_BUT: &str = "*but:";
+
+/// The whole set of this flake's modules: `self.nixosModules`, `outputs.darwinModules`,
+/// `inputs.self.modules.nixos`, `config.flake.modules.nixos`.
+fn whole_module_set(x: &ast::Expr) -> bool {
+    if !matches!(unparen(x), ast::Expr::Select(_)) {
+        return false;
+    }
+    let text: String = x
+        .syntax()
+        .text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect();
+    ["self.", "outputs.", "inputs.self.", "config.flake."]
+        .iter()
+        .any(|b| {
+            text.strip_prefix(b).is_some_and(|m| {
+                m == "nixosModules"
+                    || m == "darwinModules"
+                    || m == "modules.nixos"
+                    || m == "flake.modules.nixos"
+            })
+        })
 }
 
 /// An application unrolled: the head's last name and the arguments in order.
@@ -3736,22 +3775,39 @@ impl Walker {
                     }
                 }
             }
+            ast::Expr::Apply(a)
+                if unroll(&a).is_some_and(|(n, args)| {
+                    n == "removeAttrs" && args.len() == 2 && whole_module_set(&args[0])
+                }) =>
+            {
+                // `attrValues (removeAttrs self.modules.nixos [ "base" "media" ])`: every
+                // module of this flake but those named (each name a literal string).
+                let Some((_, args)) = unroll(&a) else { return };
+                let names: Option<Vec<String>> = match unparen(&args[1]) {
+                    ast::Expr::List(l) => l
+                        .items()
+                        .map(|i| match unparen(&i) {
+                            ast::Expr::Str(st) => match crate::value::str_parts(&st)?.as_slice() {
+                                [] => Some(String::new()),
+                                [ast::InterpolPart::Literal(l)] => Some(l.clone()),
+                                _ => None,
+                            },
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => None,
+                };
+                match names {
+                    Some(names) => out.push(ModuleRef::Flake(
+                        format!("{FLAKE_ALL_BUT}{}", names.join(",")),
+                        range,
+                    )),
+                    None => out.push(ModuleRef::Flake("*".into(), range)),
+                }
+            }
             ast::Expr::Select(_) => {
                 // `attrValues outputs.nixosModules` (the whole set) or one of its members.
-                let text: String = x
-                    .syntax()
-                    .text()
-                    .to_string()
-                    .chars()
-                    .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-                    .collect();
-                let whole = ["self.", "outputs.", "inputs.self.", "config.flake."]
-                    .iter()
-                    .any(|b| {
-                        text.strip_prefix(b)
-                            .is_some_and(|m| m == "nixosModules" || m == "darwinModules")
-                    });
-                if whole || flake_module(x).is_some() {
+                if whole_module_set(x) || flake_module(x).is_some() {
                     out.push(ModuleRef::Flake("*".into(), range));
                 } else {
                     out.push(ModuleRef::External(node_snippet(x.syntax()), range));
@@ -4005,7 +4061,7 @@ impl Walker {
                         }
                     }
                 }
-                Some(out)
+                Some(dot_relative(out))
             }
             ast::Expr::Ident(i) => {
                 let name = ident_text(i)?;
@@ -5148,10 +5204,22 @@ impl Walker {
                 return;
             }
         }
+        // A name computed from a known string (`flake.modules.nixos.${hostname}` with
+        // `hostname` bound by a `let` around): read in the scope around the binding.
+        let dynamic = ap.attrs().any(|a| attr_literal(&a).is_none());
+        let saved =
+            dynamic.then(|| std::mem::replace(&mut self.scope, ancestor_scope(apv.syntax())));
         let names: Vec<String> = ap
             .attrs()
-            .map(|a| attr_literal(&a).unwrap_or_else(|| "${…}".to_string()))
+            .map(|a| {
+                attr_literal(&a)
+                    .or_else(|| self.known_attr_name(&a))
+                    .unwrap_or_else(|| "${…}".to_string())
+            })
             .collect();
+        if let Some(saved) = saved {
+            self.scope = saved;
+        }
         let Some(last) = names.last() else { return };
         let n = names.len();
         let prev = (n >= 2).then(|| names[n - 2].as_str());
@@ -5244,6 +5312,20 @@ impl Walker {
             self.scope = ancestor_scope(value.syntax());
             self.clan_machine(last, &value, &names[..n - 1].join("."));
             self.scope.clear();
+        }
+    }
+
+    /// An attribute name computed from a string known in the current scope (`${hostname}`,
+    /// `"${name}-vm"`).
+    fn known_attr_name(&self, a: &ast::Attr) -> Option<String> {
+        let v = match a {
+            ast::Attr::Ident(i) => return ident_text(i),
+            ast::Attr::Str(st) => self.string(st, &self.scope, self.depth + 1).v,
+            ast::Attr::Dynamic(d) => self.eval(&d.expr()?, &self.scope, self.depth + 1).v,
+        };
+        match v {
+            Value::Str(s) if !s.is_empty() => Some(s),
+            _ => None,
         }
     }
 
@@ -5516,13 +5598,36 @@ impl Walker {
                 let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
                 match names.as_slice() {
                     [m, n] => m == "meta" && n == "nixpkgs",
+                    // `meta = { nixpkgs = …; }`, `meta = { inherit nixpkgs; nodeNixpkgs = …; }`.
                     [m] if m == "meta" => matches!(apv.value().map(|v| unparen(&v)), Some(ast::Expr::AttrSet(ms)) if ms.attrpath_values().any(|x| {
-                        x.attrpath().and_then(|p| p.attrs().next()).is_some_and(|a| attr_is(&a, "nixpkgs"))
-                    })),
+                        x.attrpath().and_then(|p| p.attrs().next()).is_some_and(|a| attr_is(&a, "nixpkgs") || attr_is(&a, "nodeNixpkgs"))
+                    }) || ms.inherits().any(|i| i.attrs().any(|a| attr_is(&a, "nixpkgs")))),
                     _ => false,
                 }
             });
-        if network || (defaults && deployed()) || physical() || colmena_meta {
+        // A logical network file: every machine a module (a function, a set, a name, a path or
+        // an import), not a file of host variables with a `network` entry (`network.lanIp`
+        // beside `hostName = "…"`).
+        let logical = || {
+            machines().all(|apv| {
+                apv.value().is_some_and(|v| {
+                    matches!(
+                        unparen(&v),
+                        ast::Expr::Lambda(_)
+                            | ast::Expr::AttrSet(_)
+                            | ast::Expr::Ident(_)
+                            | ast::Expr::Select(_)
+                            | ast::Expr::PathRel(_)
+                            | ast::Expr::PathAbs(_)
+                            | ast::Expr::Apply(_)
+                            | ast::Expr::LetIn(_)
+                            | ast::Expr::With(_)
+                            | ast::Expr::BinOp(_)
+                    )
+                })
+            })
+        };
+        if (network && logical()) || (defaults && deployed()) || physical() || colmena_meta {
             // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
             let colmena = set.attrpath_values().any(|apv| {
                 apv.attrpath()
@@ -5922,6 +6027,9 @@ impl Walker {
                             _ => return unknown(),
                         },
                     }
+                }
+                if matches!(e, ast::Expr::PathRel(_)) {
+                    text = dot_relative(text);
                 }
                 Val::new(Value::Path(text), range)
             }

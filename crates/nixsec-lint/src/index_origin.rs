@@ -224,7 +224,10 @@ impl Walker {
         }
         match e {
             ast::Expr::Paren(p) => self.origin_kind(&p.expr()?, scope, depth + 1),
-            ast::Expr::PathRel(_) | ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) => {
+            ast::Expr::PathRel(_) => Some(OriginKind::Path(super::dot_relative(
+                e.syntax().text().to_string(),
+            ))),
+            ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) => {
                 Some(OriginKind::Path(e.syntax().text().to_string()))
             }
             ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::Add) => {
@@ -564,10 +567,12 @@ impl Walker {
         match e {
             ast::Expr::Paren(p) => self.path_text(&p.expr()?, scope, depth + 1),
             // `<secrets>`, `<yori-nix/secrets.nix>`: a file found on NIX_PATH, read the same.
-            ast::Expr::PathRel(_)
-            | ast::Expr::PathAbs(_)
-            | ast::Expr::PathHome(_)
-            | ast::Expr::PathSearch(_) => Some((e.syntax().text().to_string(), true)),
+            ast::Expr::PathRel(_) => {
+                Some((super::dot_relative(e.syntax().text().to_string()), true))
+            }
+            ast::Expr::PathAbs(_) | ast::Expr::PathHome(_) | ast::Expr::PathSearch(_) => {
+                Some((e.syntax().text().to_string(), true))
+            }
             ast::Expr::Str(s) => match self.string_origin(s, scope, depth + 1) {
                 Some(OriginKind::Interpolated(p)) => Some((p, true)),
                 Some(_) => None,

@@ -1348,6 +1348,11 @@ fn images_built_with_a_configuration_and_hive_files() {
         "{:?}",
         idx.systems
     );
+    // `meta = { inherit nixpkgs; }` (a let-bound nixpkgs), a node written as an empty set.
+    let src = "let nixpkgs = import <nixpkgs> { }; in { meta = { inherit nixpkgs; nodeNixpkgs = { }; }; defaults = { name, ... }: { imports = [ ./presets/all.nix ]; }; aubergine = { }; }";
+    let idx = FileIndex::build(src);
+    let names: Vec<&str> = idx.systems.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["colmena.aubergine"], "{:?}", idx.systems);
     // A flake input named colmena is no hive.
     let src = "{ inputs = { colmena = { url = \"github:zhaofengli/colmena\"; inputs.nixpkgs.follows = \"nixpkgs\"; }; }; outputs = { self, ... }: { }; }";
     assert!(FileIndex::build(src).systems.is_empty());
@@ -1386,6 +1391,15 @@ fn a_network_whose_machine_names_are_quoted() {
         "{:?}",
         idx.systems
     );
+}
+
+/// A file of host variables with a `network` entry (`_: { hostName = "x"; network.lanIp = …; }`)
+/// is no NixOps network: its values are no modules.
+#[test]
+fn host_variables_with_a_network_entry_are_no_network() {
+    let src = "_: {\n  hostName = \"nixos-server\";\n  hostId = \"8425e349\";\n  disks = { system = \"/dev/sda\"; };\n  network.lanIp = \"10.42.0.42\";\n  smartDevices = [ { device = \"/dev/sda\"; } ];\n}\n";
+    let idx = FileIndex::build(src);
+    assert!(idx.systems.is_empty(), "{:?}", idx.systems);
 }
 
 /// A network's machines are its own settings, not options of the network file; a module whose
