@@ -123,6 +123,24 @@ fn system_flake(src: &str) -> bool {
     all > in_refs
 }
 
+/// True when the flake's text builds a system from the input `name` (not `nixpkgs`):
+/// `NAME.lib.nixosSystem`, `inherit (NAME) lib;`, `inherit (NAME.lib) nixosSystem;`, or a
+/// builder given it as its nixpkgs (`nixpkgs = NAME;`). An input taken for a few packages only
+/// (`NAME.legacyPackages`) is not the system's.
+fn builds_from(src: &str, name: &str) -> bool {
+    let compact: String = src.split_whitespace().collect::<Vec<_>>().join(" ");
+    [
+        format!("{name}.lib.nixosSystem"),
+        format!("{name}.lib.nixos "),
+        format!("inherit ({name}) lib"),
+        format!("inherit ({name}.lib) nixosSystem"),
+        format!("nixpkgs = {name};"),
+        format!("nixpkgs = inputs.{name};"),
+    ]
+    .iter()
+    .any(|p| compact.contains(p.as_str()))
+}
+
 impl LintRule for KernelSeriesEndOfLife {
     fn kinds(&self) -> &'static [crate::index::ModuleKind] {
         &[
@@ -135,13 +153,24 @@ impl LintRule for KernelSeriesEndOfLife {
             &["boot", "kernelPackages"],
             &["inputs", "nixpkgs", "url"],
             &["inputs", "nixpkgs", "follows"],
+            &["inputs", "*", "url"],
         ]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[&["inputs", "*", "url"]]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        if a.is(&["inputs", "nixpkgs", "url"]) || a.is(&["inputs", "nixpkgs", "follows"]) {
+        // Another input of nixpkgs (`nixpkgs-stable`) the flake builds its systems from.
+        let other_input = a.is(&["inputs", "*", "url"])
+            && a.path[1] != "nixpkgs"
+            && builds_from(cx.src, &a.path[1]);
+        if a.is(&["inputs", "*", "url"]) && a.path[1] != "nixpkgs" && !other_input {
+            return;
+        }
+        if other_input
+            || a.is(&["inputs", "nixpkgs", "url"])
+            || a.is(&["inputs", "nixpkgs", "follows"])
+        {
             // `nixpkgs.follows = "nixpkgs-24-05";`: the input it follows, where its URL is.
             let a = if a.path[2] == "follows" {
                 let Some(other) = a.value.v.as_str() else {
@@ -182,11 +211,21 @@ impl LintRule for KernelSeriesEndOfLife {
                 out.push(
                     Hit::new(
                         a.value.range,
-                        format!(
-                            "the flake's nixpkgs input follows NixOS {release}, out of support since {end}: its packages get no more security fixes"
-                        ),
+                        if other_input {
+                            format!(
+                                "the flake's input `{}`, which its systems are built from, follows NixOS {release}, out of support since {end}: its packages get no more security fixes",
+                                a.path[1]
+                            )
+                        } else {
+                            format!(
+                                "the flake's nixpkgs input follows NixOS {release}, out of support since {end}: its packages get no more security fixes"
+                            )
+                        },
                     )
-                    .fix("inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-<current release>\";"),
+                    .fix(format!(
+                        "inputs.{}.url = \"github:NixOS/nixpkgs/nixos-<current release>\";",
+                        a.path[1]
+                    )),
                 );
             }
             return;
@@ -263,6 +302,9 @@ mod tests {
         // `nixpkgs` following another input.
         let follows = "{\n  inputs = {\n    nixpkgs.follows = \"nixpkgs-24-05\";\n    nixpkgs-24-05 = {\n      url = \"github:nixos/nixpkgs/nixos-24.05\";\n    };\n  };\n  outputs = { nixpkgs, ... }: { nixosConfigurations = { }; };\n}\n";
         assert_eq!(lines("flake.nix", follows), [5]);
+        // Another nixpkgs input the systems are built from; one taken for packages only.
+        let stable = "{\n  inputs = {\n    nixpkgs.url = \"github:NixOS/nixpkgs/nixos-unstable\";\n    nixpkgs-stable.url = \"github:nixos/nixpkgs/nixos-22.05\";\n    old.url = \"github:nixos/nixpkgs/nixos-21.05\";\n  };\n  outputs = { nixpkgs-stable, old, ... }: {\n    nixosConfigurations.flash = nixpkgs-stable.lib.nixosSystem { modules = [ ./flash ]; };\n    packages.x86_64-linux.game = old.legacyPackages.x86_64-linux.game;\n  };\n}\n";
+        assert_eq!(lines("flake.nix", stable), [4]);
         // A supported or rolling branch; not a flake's own file.
         assert!(lines("flake.nix", &src.replace("nixos-24.05", "nixos-unstable")).is_empty());
         assert!(hits(src, ID).is_empty());
