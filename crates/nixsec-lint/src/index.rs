@@ -1982,10 +1982,20 @@ impl Walker {
                     }
                 }
             }
-            let origins = if inh.from().is_some() {
-                Vec::new()
-            } else {
-                self.name_origins(&name, range)
+            // `inherit (secrets.wg) privateKey;`: taken from what `secrets.wg` comes from (a
+            // file read, the secrets handed to the module), as `secrets.wg.privateKey` is.
+            let origins = match inh.from().and_then(|f| f.expr()) {
+                Some(from) if self.depth < MAX_DEPTH => self
+                    .inherited_origin(&from, self.depth + 1)
+                    .map(|kind| Origin {
+                        range,
+                        kind,
+                        bound: None,
+                    })
+                    .into_iter()
+                    .collect(),
+                Some(_) => Vec::new(),
+                None => self.name_origins(&name, range),
             };
             let value = if let Some(from) = inh.from() {
                 Val::new(

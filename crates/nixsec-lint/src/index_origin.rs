@@ -90,6 +90,24 @@ impl Walker {
         out
     }
 
+    /// The origin of a value inherited from `from` (`inherit (secrets.wg) privateKey;`): a
+    /// file read or the secrets handed to the module, as a selection from `from` would have.
+    pub(super) fn inherited_origin(&self, from: &ast::Expr, depth: u32) -> Option<OriginKind> {
+        match unparen(from) {
+            ast::Expr::Select(s) if s.default_expr().is_none() => {
+                match self.origin_kind(&s.expr()?, &self.scope, depth + 1) {
+                    Some(k @ OriginKind::Read { .. }) => Some(k),
+                    Some(_) => None,
+                    None => secrets_given(&s).or_else(|| settings_given(&s, &self.scope)),
+                }
+            }
+            other => match self.origin_kind(&other, &self.scope, depth + 1) {
+                Some(k @ OriginKind::Read { .. }) => Some(k),
+                _ => None,
+            },
+        }
+    }
+
     /// The origin of the value of the name `name` (an `inherit name;`), at `range`.
     pub(super) fn name_origins(&self, name: &str, range: TextRange) -> Vec<Origin> {
         match lookup(&self.scope, name) {

@@ -1192,6 +1192,24 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_inherited_from_the_secrets_handed_to_the_module() {
+        let src = r#"{ secrets, ... }: {
+  networking.wireguard.interfaces.wg0 = {
+    inherit (secrets.wireguard.flash) privateKey;
+    listenPort = 51820;
+  };
+}"#;
+        let got = hits(src, ID);
+        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
+        assert_eq!(lines, [3], "{got:?}");
+        // Inherited from a set written here: no file, no finding.
+        let here = r#"let wg = { privateKey = "/run/keys/wg"; }; in {
+  networking.wireguard.interfaces.wg0 = { inherit (wg) privateKey; };
+}"#;
+        assert!(hits(here, ID).is_empty());
+    }
+
+    #[test]
     fn one_argument_used_twice_in_one_script_is_one_finding() {
         let src = r#"{ pkgs, vars ? import ../vars.nix, ... }: {
   system.activationScripts.encfs = ''
