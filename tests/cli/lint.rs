@@ -2197,3 +2197,47 @@ fn a_git_crypt_file_copied_into_the_store() {
     assert_eq!(lines, [2, 4], "{got:?}");
     assert!(got[0].1.contains("git-crypt"), "{got:?}");
 }
+
+/// A host made by a call of the repository's helper (`razorcrest = self.lib.mkSystem {
+/// hostname = "razorcrest"; }`), the helper building the system from `hosts/${hostname}`:
+/// one host, listed once.
+#[test]
+fn a_helper_call_and_the_system_it_builds_are_one_host() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = inputs: {\n    lib.mkSystem = import ./lib/mkSystem.nix inputs;\n    nixosConfigurations = import ./hosts inputs;\n  };\n}\n",
+            ),
+            (
+                "lib/mkSystem.nix",
+                "inputs:\n{ hostname, extraModules ? [ ] }:\ninputs.nixpkgs.lib.nixosSystem {\n  modules = [\n    { networking.hostName = hostname; }\n    \"${inputs.self}/hosts/${hostname}\"\n  ] ++ extraModules;\n}\n",
+            ),
+            (
+                "hosts/default.nix",
+                "inputs:\n{\n  razorcrest = inputs.self.lib.mkSystem {\n    hostname = \"razorcrest\";\n    extraModules = [ inputs.nixos-hardware.nixosModules.lenovo-thinkpad-t490 ];\n  };\n}\n",
+            ),
+            (
+                "hosts/razorcrest/default.nix",
+                "{\n  services.openssh.enable = true;\n}\n",
+            ),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let hosts: Vec<&str> = v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .filter_map(|c| c["entry_point"].as_str())
+        .collect();
+    assert_eq!(hosts.len(), 1, "{hosts:?}");
+    assert!(hosts[0].contains("razorcrest"), "{hosts:?}");
+    assert!(
+        v["configurations"][0]["modules"]
+            .to_string()
+            .contains("hosts/razorcrest/default.nix"),
+        "{v:#}"
+    );
+}

@@ -1565,7 +1565,33 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     }
     add_declaring_modules(files, &res, &mut out);
     mark_clan_machines(files, &res, &mut out);
+    drop_empty_calls(&mut out);
     out
+}
+
+/// A call of a repository's helper that reaches no module (`razorcrest = self.lib.mkSystem {
+/// hostname = "razorcrest"; }`) when the helper's own system is built for that host
+/// (`lib/mkSystem.nix#nixosSystem@132[razorcrest]`): the same host, listed once.
+fn drop_empty_calls(out: &mut Vec<Configuration>) {
+    let built: HashSet<String> = out
+        .iter()
+        .filter(|c| !c.modules.is_empty())
+        .filter_map(|c| {
+            let (_, name) = c.entry.rsplit_once('[')?;
+            Some(name.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    if built.is_empty() {
+        return;
+    }
+    out.retain(|c| {
+        !(c.modules.is_empty()
+            && !c.alone
+            && c.entry
+                .rsplit(['#', '.'])
+                .next()
+                .is_some_and(|n| built.contains(n)))
+    });
 }
 
 /// A host made of a shared module that imports a path built per host (`mkHost { hostname =
