@@ -971,7 +971,11 @@ fn judge(
                     .is_some_and(|l| matches!(normalize(l).as_str(), "secret" | "secrets"))
                     && !taken.is_empty()
                     && !secret_part(&taken);
-                if matches!(holds, Holds::File | Holds::Exempt)
+                // A program's text (`passwordCommand = "echo '${secrets.mail.password}'"`)
+                // holds the secret it interpolates: in the store with the program.
+                let in_program = holds == Holds::Exempt && reads_into_program && secret;
+                if holds == Holds::File
+                    || (holds == Holds::Exempt && !in_program)
                     || file_option
                     || named_otherwise
                     || entry_handed_on
@@ -1207,6 +1211,17 @@ mod tests {
   networking.wireguard.interfaces.wg0 = { inherit (wg) privateKey; };
 }"#;
         assert!(hits(here, ID).is_empty());
+    }
+
+    #[test]
+    fn a_secret_handed_to_the_module_echoed_by_a_command() {
+        let src = r#"{ secrets, pkgs, ... }: {
+  accounts.email.accounts.main.passwordCommand = "echo '${secrets.mail.main.password}'";
+  accounts.email.accounts.work.passwordCommand = "${pkgs.pass}/bin/pass show ${secrets.mail.work.entry}";
+}"#;
+        let got = hits(src, ID);
+        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
+        assert_eq!(lines, [2], "{got:?}");
     }
 
     #[test]
