@@ -3740,8 +3740,8 @@ impl Walker {
         out.extend(items.into_iter().filter_map(|i| value_ref(i.v, i.range)));
     }
 
-    /// The directory whose entry names `e` lists (`attrNames (readDir ./.)`, through `filter`
-    /// and `builtins.`/`lib.` prefixes), as written.
+    /// The directory whose entry names `e` lists (`attrNames (readDir ./.)`, through `filter`,
+    /// `filterAttrs` and `builtins.`/`lib.` prefixes), as written.
     fn read_dir_names(&mut self, e: &ast::Expr, depth: u32) -> Option<String> {
         let mut cur = unparen(e);
         let mut names = false;
@@ -3752,7 +3752,9 @@ impl Walker {
             let (head, args) = unroll_head(a)?;
             let name = head_name(&head).unwrap_or_default();
             match (name.as_str(), args.as_slice()) {
-                ("filter", [_, x]) => cur = unparen(x),
+                // `filterAttrs (n: t: t == "directory" || hasSuffix ".nix" n) (readDir ./.)`
+                // inside `attrNames`.
+                ("filter", [_, x]) | ("filterAttrs", [_, x]) => cur = unparen(x),
                 ("attrNames", [x]) => {
                     names = true;
                     cur = unparen(x);

@@ -419,6 +419,10 @@ fn modules_listed_by_read_dir() {
             r#"{ lib, ... }: { imports = map (n: ./services + "/${n}") (builtins.attrNames (builtins.readDir ./services)); }"#,
             "./services",
         ),
+        (
+            r#"{ lib, ... }: { imports = map (x: ./. + "/${x}") (lib.attrNames (lib.filterAttrs (n: t: n != "default.nix" && (t == "directory" || lib.hasSuffix ".nix" n)) (builtins.readDir ./.))); }"#,
+            "./.",
+        ),
     ] {
         let idx = FileIndex::build(src);
         let dirs: Vec<&str> = idx.modules[0]
