@@ -2241,3 +2241,32 @@ fn a_helper_call_and_the_system_it_builds_are_one_host() {
         "{v:#}"
     );
 }
+
+/// Hosts made from a directory's entries (`genAttrs (attrNames (readDir ./.)) os` with
+/// `modules = [ ./${name} ]`): a directory with a `default.nix` is a host; `flake.lock` and
+/// `readme.md` beside it are not.
+#[test]
+fn hosts_from_directory_entries_are_nix_modules_only() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = inputs: {\n    nixosConfigurations = with builtins; let\n      machines = filter (d: pathExists (./. + \"/${d}/default.nix\")) (attrNames (readDir ./.));\n      os = name: inputs.nixpkgs.lib.nixosSystem { modules = [ ./${name} { networking.hostName = name; } ]; };\n    in inputs.nixpkgs.lib.genAttrs machines os;\n  };\n}\n",
+            ),
+            ("flake.lock", "{}\n"),
+            ("readme.md", "# hosts\n"),
+            ("install.sh", "#!/bin/sh\n"),
+            ("aura/default.nix", "{\n  services.openssh.enable = true;\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let hosts: Vec<&str> = v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .filter_map(|c| c["entry_point"].as_str())
+        .collect();
+    assert_eq!(hosts, ["flake.nix#nixosConfigurations.os[aura]"], "{v:#}");
+}

@@ -1114,6 +1114,15 @@ fn expand_template(dir: &Path, template: &str, roots: &[PathBuf]) -> Vec<(String
             continue;
         }
         let file = if p.is_dir() { p.join("default.nix") } else { p };
+        // A module is a Nix file (`./${name}` over a directory's entries is no `flake.lock`
+        // nor `readme.md`).
+        let nix_file = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".nix") || n.contains(".nix##"));
+        if !nix_file {
+            continue;
+        }
         if let (Some(v), Ok(canon)) = (value, file.canonicalize()) {
             if canon.is_file() && roots.iter().any(|r| canon.starts_with(r)) {
                 out.push((v, canon));
