@@ -1322,7 +1322,31 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
                         first.as_str(),
                     ),
                 };
-                for (value, matched) in expand_template(&dir, first, roots) {
+                let expanded = expand_template(&dir, first, roots);
+                // An entry the others import (`hosts/common` beside `hosts/a`, `hosts/b`, each
+                // importing `../common`) is their shared module, not a host.
+                // So is one the system's list names itself (`./hosts/${hostname}` beside
+                // `./hosts/common`).
+                let mut imported_by_others: HashSet<PathBuf> = modules
+                    .iter()
+                    .filter_map(|m| match m {
+                        ModuleRef::Path(p, _) => res.resolve_from(&f.path, p),
+                        _ => None,
+                    })
+                    .collect();
+                for j in expanded.iter().filter_map(|(_, m)| res.file_of(m)) {
+                    for r in &files[j].index.modules[0].imports {
+                        if let ModuleRef::Path(p, _) = r {
+                            if let Some(t) = res.resolve_from(&files[j].path, p) {
+                                imported_by_others.insert(t);
+                            }
+                        }
+                    }
+                }
+                for (value, matched) in expanded {
+                    if imported_by_others.contains(&matched) {
+                        continue;
+                    }
                     // A component with several unknown parts (`${user}@${host}`) is the path
                     // found, as written from the same place.
                     let found = matched
