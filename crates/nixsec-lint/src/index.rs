@@ -2271,8 +2271,10 @@ impl Walker {
                 .any(|p| matches!(p.as_str(), "hjem" | "homeManager" | "hm"))
             && !self.prefix.windows(2).any(|w| w[0] == "modules" && w[1] == "home")
             && export_split(&self.prefix).is_none()
+            // A function of a set under a path naming NixOS (`mods.nixos.tailscale.conf = {
+            // cfg, ... }: { services.tailscale… }`): its module, whatever its parameters.
             && (((is_module_function(e)
-                || (self.prefix.last().is_some_and(|l| l == "nixos") && pattern_function(e)))
+                || (self.prefix.iter().any(|p| p == "nixos") && pattern_function(e)))
                 && sets_nixos_options(e))
                 // A module written as a set under a path naming NixOS's modules (the dendritic
                 // `configurations.nixos.HOST.module = { … }`, `my.modules.nixos.NAME = { … }`).

@@ -1205,6 +1205,16 @@ fn a_module_given_to_a_custom_option() {
         .collect();
     assert_eq!(a.len(), 1, "{:?}", idx.assignments);
     assert_ne!(a[0].module, 0);
+    // A framework's NixOS part under a path naming NixOS, whatever its parameters.
+    let src = "{ mods.nixos.tailscale.conf = { cfg, ... }: { services.tailscale.enable = true; services.tailscale.openFirewall = true; }; }";
+    let idx = FileIndex::build(src);
+    let a: Vec<_> = idx
+        .assignments
+        .iter()
+        .filter(|a| a.path.join(".") == "services.tailscale.openFirewall")
+        .collect();
+    assert_eq!(a.len(), 1, "{:?}", idx.assignments);
+    assert_ne!(a[0].module, 0);
     for src in [
         "{ ... }: { my.users.alice = { pkgs, ... }: { home.packages = [ ]; services.x.enable = true; }; }",
         "{ ... }: { perSystem = { pkgs, ... }: { services.x.enable = true; }; }",
