@@ -157,13 +157,26 @@ impl LintRule for KernelSeriesEndOfLife {
         ]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
-        &[&["inputs", "*", "url"]]
+        &[
+            &["inputs", "*", "url"],
+            &["inputs", "*", "inputs", "nixpkgs", "follows"],
+        ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         // Another input of nixpkgs (`nixpkgs-stable`) the flake builds its systems from.
+        // nix-darwin's systems are built from the nixpkgs its input follows
+        // (`nix-darwin.inputs.nixpkgs.follows = "nixpkgs-darwin";`).
+        let darwin_follows = |name: &str| {
+            cx.index.assignments.iter().any(|b| {
+                b.module == a.module
+                    && b.is(&["inputs", "*", "inputs", "nixpkgs", "follows"])
+                    && b.path[1].contains("darwin")
+                    && b.value.v.as_str() == Some(name)
+            })
+        };
         let other_input = a.is(&["inputs", "*", "url"])
             && a.path[1] != "nixpkgs"
-            && builds_from(cx.src, &a.path[1]);
+            && (builds_from(cx.src, &a.path[1]) || darwin_follows(&a.path[1]));
         if a.is(&["inputs", "*", "url"]) && a.path[1] != "nixpkgs" && !other_input {
             return;
         }
@@ -305,6 +318,9 @@ mod tests {
         // Another nixpkgs input the systems are built from; one taken for packages only.
         let stable = "{\n  inputs = {\n    nixpkgs.url = \"github:NixOS/nixpkgs/nixos-unstable\";\n    nixpkgs-stable.url = \"github:nixos/nixpkgs/nixos-22.05\";\n    old.url = \"github:nixos/nixpkgs/nixos-21.05\";\n  };\n  outputs = { nixpkgs-stable, old, ... }: {\n    nixosConfigurations.flash = nixpkgs-stable.lib.nixosSystem { modules = [ ./flash ]; };\n    packages.x86_64-linux.game = old.legacyPackages.x86_64-linux.game;\n  };\n}\n";
         assert_eq!(lines("flake.nix", stable), [4]);
+        // The nixpkgs nix-darwin follows, in a flake of nix-darwin systems.
+        let darwin = "{\n  inputs = {\n    nixpkgs.url = \"github:NixOS/nixpkgs/nixos-unstable\";\n    nixpkgs-darwin.url = \"github:NixOS/nixpkgs/nixpkgs-25.05-darwin\";\n    darwin.url = \"github:nix-darwin/nix-darwin\";\n    darwin.inputs.nixpkgs.follows = \"nixpkgs-darwin\";\n  };\n  outputs = { darwin, ... }: {\n    darwinConfigurations.mac = darwin.lib.darwinSystem { modules = [ ./mac ]; };\n  };\n}\n";
+        assert_eq!(lines("flake.nix", darwin), [4]);
         // A supported or rolling branch; not a flake's own file.
         assert!(lines("flake.nix", &src.replace("nixos-24.05", "nixos-unstable")).is_empty());
         assert!(hits(src, ID).is_empty());
