@@ -2270,3 +2270,34 @@ fn hosts_from_directory_entries_are_nix_modules_only() {
         .collect();
     assert_eq!(hosts, ["flake.nix#nixosConfigurations.os[aura]"], "{v:#}");
 }
+
+/// `modules = [ ./hosts/${hostname} ./hosts/common ]` over the names of a list: the hosts are
+/// `hosts/a` and `hosts/b`, never `hosts/common`, which the list names itself.
+#[test]
+fn a_shared_directory_beside_the_hosts_is_no_host() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = { nixpkgs, ... }: let\n    mkHost = hostname: {\n      ${hostname} = nixpkgs.lib.nixosSystem {\n        modules = [ ./hosts/${hostname} ./hosts/common ];\n      };\n    };\n    hostnames = [ \"a\" \"b\" ];\n  in {\n    nixosConfigurations = nixpkgs.lib.foldl' (acc: h: acc // (mkHost h)) { } hostnames;\n  };\n}\n",
+            ),
+            ("hosts/a/default.nix", "{\n  networking.hostName = \"a\";\n}\n"),
+            ("hosts/b/default.nix", "{\n  networking.hostName = \"b\";\n}\n"),
+            (
+                "hosts/common/default.nix",
+                "{\n  services.openssh.enable = true;\n}\n",
+            ),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let hosts: Vec<&str> = v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .filter_map(|c| c["entry_point"].as_str())
+        .collect();
+    assert_eq!(hosts.len(), 2, "{hosts:?}");
+    assert!(hosts.iter().all(|h| !h.contains("[common]")), "{hosts:?}");
+}
