@@ -2301,3 +2301,43 @@ fn a_shared_directory_beside_the_hosts_is_no_host() {
     assert_eq!(hosts.len(), 2, "{hosts:?}");
     assert!(hosts.iter().all(|h| !h.contains("[common]")), "{hosts:?}");
 }
+
+/// ez-configs: each host `nixos-configurations/NAME.nix` gets `nixos-modules/default.nix`, and
+/// `ezModules.NAME` is `nixos-modules/NAME.nix`.
+#[test]
+fn ez_configs_hosts_get_the_default_module_and_ez_modules() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n    imports = [ inputs.ez-configs.flakeModule ];\n    ezConfigs.root = ./.;\n  };\n}\n",
+            ),
+            (
+                "nixos-configurations/box.nix",
+                "{ ezModules, ... }: {\n  imports = [ ezModules.web ];\n  networking.hostName = \"box\";\n  boot.loader.systemd-boot.enable = true;\n}\n",
+            ),
+            (
+                "nixos-modules/default.nix",
+                "{\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = false;\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n}\n",
+            ),
+            (
+                "nixos-modules/web.nix",
+                "{\n  services.nginx.enable = true;\n}\n",
+            ),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let host = v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .find(|c| c["entry_point"] == "nixos-configurations/box.nix")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    let modules = host["modules"].to_string();
+    assert!(modules.contains("nixos-modules/default.nix"), "{modules}");
+    assert!(modules.contains("nixos-modules/web.nix"), "{modules}");
+    // The default module turns password logins off: no NIX-079 for the host.
+    assert!(rule_rows(&v, "NIX-079", "file").is_empty(), "{v:#}");
+}

@@ -727,6 +727,31 @@ impl<'a> Resolver<'a> {
                     let _ = range;
                 }
             }
+            // ez-configs hands each host `ezModules`: the modules of `nixos-modules/` (of
+            // `darwin-modules/` for a host under `darwin-configurations/`).
+            ModuleRef::External(t, _)
+                if t.strip_prefix("ezModules.")
+                    .is_some_and(|n| !n.is_empty() && !n.contains('.') && !n.contains(' ')) =>
+            {
+                let name = t.trim_start_matches("ezModules.").trim_matches('"');
+                let darwin = self.files[from]
+                    .path
+                    .components()
+                    .any(|c| c.as_os_str() == "darwin-configurations");
+                let name = if darwin {
+                    format!("darwin:{name}")
+                } else {
+                    name.to_string()
+                };
+                let before = out.len();
+                self.flake_module(from, &name, out, depth);
+                if out.len() == before {
+                    out.push(Target::Missing(
+                        t.clone(),
+                        format!("{t} (from `{shown}`: not found in the given paths)"),
+                    ));
+                }
+            }
             ModuleRef::External(t, range) => match self.tree_reference(from, t) {
                 Some(found) => out.extend(found.into_iter().map(|j| Target::Module(j, 0))),
                 None => out.push(Target::External(t.clone(), *range)),
@@ -1467,6 +1492,9 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             .map(|m| (fi, m.clone()))
             .collect();
         queue.extend(helpers_for(fi, f.kinds[0], ""));
+        if let Some(j) = ez_default_module(files, &res, fi) {
+            queue.push((j, ModuleRef::Inline(0)));
+        }
         queue.reverse();
         res.follow(&mut c, queue);
         for (mf, _) in &c.modules {
@@ -1600,6 +1628,20 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     mark_clan_machines(files, &res, &mut out);
     drop_empty_calls(&mut out);
     out
+}
+
+/// ez-configs' layout: a host `nixos-configurations/NAME.nix` (or `NAME/default.nix`) gets the
+/// module `nixos-modules/default.nix` beside it (`darwin-…` for nix-darwin), which ez-configs
+/// imports into every host unless told not to.
+fn ez_default_module(files: &[Indexed], res: &Resolver<'_>, fi: usize) -> Option<usize> {
+    let path = &files[fi].path;
+    let (root, class) = path.ancestors().skip(1).take(2).find_map(|d| {
+        let name = d.file_name()?.to_str()?;
+        let class = name.strip_suffix("-configurations")?;
+        matches!(class, "nixos" | "darwin").then(|| (d.parent(), class))
+    })?;
+    let module = root?.join(format!("{class}-modules")).join("default.nix");
+    res.file_of(&module)
 }
 
 /// A call of a repository's helper that reaches no module (`razorcrest = self.lib.mkSystem {
