@@ -1033,7 +1033,24 @@ fn judge(
                             && !t.contains(['/', '(', ')'])
                             && !secret_part(&t)
                     });
+                // A file's name read from the file given to an option that takes a file
+                // (`age.keyFile = spec.sops.ageKeyFile;` of `importTOML ./machine.toml`): the
+                // value is where the key is, not the key.
+                let names_a_path = |s: &str| {
+                    let n = normalize(s.trim_matches(|c| c == '[' || c == ']' || c == '"'));
+                    ["file", "files", "path", "paths", "dir"]
+                        .iter()
+                        .any(|w| n.ends_with(w))
+                };
+                let path_read = a.path.last().is_some_and(|l| names_a_path(l))
+                    && written.is_some_and(|t| {
+                        let acc = accessor(t);
+                        acc.contains('.')
+                            && !acc.contains(['/', '(', ')'])
+                            && names_a_path(acc.rsplit('.').next().unwrap_or_default())
+                    });
                 if (func == "import" && in_clear(path))
+                    || path_read
                     || part_not_secret
                     || (func == "import" && holds == Holds::Other && identity_option(&a.path))
                     || (func == "import"
@@ -1222,6 +1239,17 @@ mod tests {
         let got = hits(src, ID);
         let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
         assert_eq!(lines, [2], "{got:?}");
+    }
+
+    #[test]
+    fn a_key_files_name_read_from_a_data_file() {
+        let src = r#"{ lib, ... }: let spec = lib.importTOML ./machine.toml; in {
+  age.keyFile = spec.sops.ageKeyFile;
+  services.foo.tokenFile = spec.foo.token;
+}"#;
+        let got = hits(src, ID);
+        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
+        assert_eq!(lines, [3], "{got:?}");
     }
 
     #[test]
