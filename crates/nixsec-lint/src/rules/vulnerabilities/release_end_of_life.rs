@@ -98,12 +98,32 @@ fn template(file: &str) -> bool {
 /// its inputs (`nixosConfigurations`, `nixosSystem`, `nixosModules`, `./nixos`, nixos-hardware)
 /// or a deployment tool's hosts; a flake of development shells or packages does not.
 fn system_flake(src: &str) -> bool {
-    let l = src.to_ascii_lowercase();
+    // Comments say anything (`# JDK 21 from nixos-24.05`); a `#` after a word is a URL's
+    // fragment or an attribute of a flake reference, kept.
+    let l: String = src
+        .lines()
+        .map(|line| {
+            let cut = line
+                .char_indices()
+                .find(|&(i, c)| {
+                    c == '#'
+                        && line[..i]
+                            .chars()
+                            .next_back()
+                            .is_none_or(char::is_whitespace)
+                })
+                .map_or(line.len(), |(i, _)| i);
+            &line[..cut]
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_ascii_lowercase();
     // colmena's hive, deploy-rs's nodes, nix-darwin's systems; flake-parts gathering a
     // directory of modules (`mkFlake { … } (import-tree ./modules)`), as configuration
     // repositories do (an application's flake-parts flake has its `perSystem` only).
     if [
         "colmena",
+        "clan-core",
         "deploy.nodes",
         "darwinconfigurations",
         "darwinsystem",
@@ -324,6 +344,9 @@ mod tests {
         // A supported or rolling branch; not a flake's own file.
         assert!(lines("flake.nix", &src.replace("nixos-24.05", "nixos-unstable")).is_empty());
         assert!(hits(src, ID).is_empty());
+        // A flake of development shells whose comments name NixOS releases.
+        let shell_comments = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-24.05\";\n  outputs = { nixpkgs, ... }: {\n    # JDK 21 from nixos-24.05, Maven from nixos-22.11\n    devShells = { };\n  };\n}\n";
+        assert!(lines("flake.nix", shell_comments).is_empty());
         // A flake of development shells, and a template.
         let shell = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-24.05\";\n  outputs = { nixpkgs, ... }: { devShells = { }; };\n}\n";
         assert!(lines("flake.nix", shell).is_empty());
