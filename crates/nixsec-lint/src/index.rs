@@ -1885,7 +1885,8 @@ impl Walker {
                 None => {
                     self.module_body(&value);
                 }
-                Some("imports") if rest.len() == 1 => self.imports(&value),
+                // `require`: the module system's older name of `imports`.
+                Some("imports" | "require") if rest.len() == 1 => self.imports(&value),
                 Some("options") => {}
                 Some(_) => self.walk_binding(rest, &ap, &value),
             }
@@ -1919,7 +1920,7 @@ impl Walker {
                     let names = self.attr_names(&ap);
                     let Some(first) = names.first() else { continue };
                     match first.as_str() {
-                        "imports" if names.len() == 1 => self.imports(&value),
+                        "imports" | "require" if names.len() == 1 => self.imports(&value),
                         "options" => {
                             self.out.modules[self.module].declares_options = true;
                             let declared = declared_namespaces(&names[1..], &value);
@@ -5420,7 +5421,7 @@ impl Walker {
             None => {
                 self.module_root(value);
             }
-            Some("imports") if rest.len() == 1 => self.imports(value),
+            Some("imports" | "require") if rest.len() == 1 => self.imports(value),
             Some("options") => self.out.modules[idx].declares_options = true,
             Some("_file" | "key" | "disabledModules" | "_class" | "freeformType" | "meta") => {}
             Some("config") => {

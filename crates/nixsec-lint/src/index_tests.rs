@@ -406,6 +406,19 @@ fn imports_are_recorded() {
     );
 }
 
+/// `require = [ ./ssh.nix ];`: the module system's older name of `imports`.
+#[test]
+fn require_is_imports() {
+    let idx = FileIndex::build(
+        "{ config, ... }: { require = [ ./ssh.nix ]; networking.hostName = \"a\"; }",
+    );
+    assert!(
+        matches!(idx.modules[0].imports.as_slice(), [ModuleRef::Path(p, _)] if p == "./ssh.nix"),
+        "{:?}",
+        idx.modules[0].imports
+    );
+}
+
 /// A directory's entries read with `readDir` and made into paths (`map (fn: ./${fn}) (filter
 /// (fn: fn != "default.nix") (attrNames (readDir ./.)))`): every module of the directory.
 #[test]
