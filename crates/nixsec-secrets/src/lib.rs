@@ -415,8 +415,9 @@ fn repeated_chunk(l: &str) -> bool {
 }
 
 /// A chunk of 2 to `max` characters repeated at least three times in a row, the repetition
-/// making at least half of the value (`abcd1234abcd1234abcd1234`; a random key's `1b1b1b`
-/// somewhere in 100 characters is chance, not a stand-in).
+/// making at least three quarters of the value (`abcd1234abcd1234abcd1234`; a random key's
+/// `1b1b1b` somewhere in 100 characters is chance, not a stand-in, and `birdbirdbirdistheword`
+/// a passphrase).
 fn repeated_chunk_upto(l: &str, max: usize) -> bool {
     let b = l.as_bytes();
     (2..=max).any(|n| {
@@ -426,7 +427,7 @@ fn repeated_chunk_upto(l: &str, max: usize) -> bool {
                 while b.get(i + times * n..i + (times + 1) * n) == Some(w) {
                     times += 1;
                 }
-                times >= 3 && 2 * times * n >= b.len()
+                times >= 3 && 4 * times * n >= 3 * b.len()
             })
     })
 }
@@ -1555,6 +1556,7 @@ mod tests {
             "K10df430165dede0ca3fdcf0f37d3ec0466d529d1dc7bceb1c51b1b1bb8d3bbd406::server:93f40ce29a7d7e07ec4f2ff58e8b25bb"
         ));
         assert!(is_placeholder("abcd1234abcd1234abcd1234"));
+        assert!(!is_placeholder("birdbirdbirdistheword"));
         assert!(kinds("etc/app.conf", "api_token = oauth2JwtBearerToken\n").is_empty());
     }
 
