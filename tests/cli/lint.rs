@@ -657,12 +657,7 @@ fn host_records_given_to_a_helper_of_named_arguments_are_hosts() {
         ],
     );
     let (_, v) = lint_json(d.path());
-    let entries: Vec<&str> = v["configurations"]
-        .as_array()
-        .expect("configurations")
-        .iter()
-        .filter_map(|c| c["entry_point"].as_str())
-        .collect();
+    let entries = entry_points(&v);
     assert_eq!(
         entries,
         [
@@ -794,6 +789,16 @@ fn write_tree(root: &std::path::Path, files: &[(&str, &str)]) {
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(p, text).expect("write");
     }
+}
+
+/// The entry points of the configurations of a JSON report.
+fn entry_points(v: &Value) -> Vec<&str> {
+    v["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .map(|c| c["entry_point"].as_str().expect("entry point"))
+        .collect()
 }
 
 /// The findings of `rule` in a JSON report: each one's line and the string field `field`.
@@ -1322,12 +1327,7 @@ fn hosts_built_through_helpers() {
         message(&v, "NIX-079", "hosts/a/default.nix", 3),
         "sshd is enabled and `PasswordAuthentication` is never set: the NixOS default (`true`) accepts passwords"
     );
-    let entries: Vec<&str> = v["configurations"]
-        .as_array()
-        .expect("configurations")
-        .iter()
-        .map(|c| c["entry_point"].as_str().expect("entry"))
-        .collect();
+    let entries = entry_points(&v);
     assert_eq!(entries, ["flake.nix#mkHost[a]", "flake.nix#mkHost[b]"]);
 
     let (rows, _) = causes("hosts/genattrs");
@@ -2226,12 +2226,7 @@ fn a_helper_call_and_the_system_it_builds_are_one_host() {
         ],
     );
     let (_, v) = lint_json(d.path());
-    let hosts: Vec<&str> = v["configurations"]
-        .as_array()
-        .expect("configurations")
-        .iter()
-        .filter_map(|c| c["entry_point"].as_str())
-        .collect();
+    let hosts = entry_points(&v);
     assert_eq!(hosts.len(), 1, "{hosts:?}");
     assert!(hosts[0].contains("razorcrest"), "{hosts:?}");
     assert!(
@@ -2262,12 +2257,7 @@ fn hosts_from_directory_entries_are_nix_modules_only() {
         ],
     );
     let (_, v) = lint_json(d.path());
-    let hosts: Vec<&str> = v["configurations"]
-        .as_array()
-        .expect("configurations")
-        .iter()
-        .filter_map(|c| c["entry_point"].as_str())
-        .collect();
+    let hosts = entry_points(&v);
     assert_eq!(hosts, ["flake.nix#nixosConfigurations.os[aura]"], "{v:#}");
 }
 
@@ -2292,12 +2282,7 @@ fn a_shared_directory_beside_the_hosts_is_no_host() {
         ],
     );
     let (_, v) = lint_json(d.path());
-    let hosts: Vec<&str> = v["configurations"]
-        .as_array()
-        .expect("configurations")
-        .iter()
-        .filter_map(|c| c["entry_point"].as_str())
-        .collect();
+    let hosts = entry_points(&v);
     assert_eq!(hosts.len(), 2, "{hosts:?}");
     assert!(hosts.iter().all(|h| !h.contains("[common]")), "{hosts:?}");
 }

@@ -1144,19 +1144,22 @@ fn unroll_flipped(a: &ast::Apply) -> Option<(String, Vec<ast::Expr>)> {
 /// (`FLAKE_ALL_BUT` then the names, joined by commas).
 pub(crate) const FLAKE_ALL_BUT: &str = "*but:";
 
+/// A node's text without whitespace and parentheses (`( inputs.self )` is `inputs.self`).
+fn compact_text(node: &SyntaxNode) -> String {
+    node.text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect()
+}
+
 /// The whole set of this flake's modules: `self.nixosModules`, `outputs.darwinModules`,
 /// `inputs.self.modules.nixos`, `config.flake.modules.nixos`.
 fn whole_module_set(x: &ast::Expr) -> bool {
     if !matches!(unparen(x), ast::Expr::Select(_)) {
         return false;
     }
-    let text: String = x
-        .syntax()
-        .text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-        .collect();
+    let text = compact_text(x.syntax());
     ["self.", "outputs.", "inputs.self.", "config.flake."]
         .iter()
         .any(|b| {
@@ -3033,13 +3036,7 @@ impl Walker {
 
 /// True for this flake's own source: `self`, `inputs.self`.
 fn is_self(e: &ast::Expr) -> bool {
-    let text: String = e
-        .syntax()
-        .text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-        .collect();
+    let text = compact_text(e.syntax());
     matches!(
         text.as_str(),
         "self" | "inputs.self" | "self.outPath" | "inputs.self.outPath"
@@ -3671,13 +3668,7 @@ impl Walker {
         let vals: Vec<Val> = args
             .iter()
             .map(|a| {
-                let text: String = a
-                    .syntax()
-                    .text()
-                    .to_string()
-                    .chars()
-                    .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-                    .collect();
+                let text = compact_text(a.syntax());
                 let parts: Vec<&str> = text.split('.').chain(["x"]).collect();
                 if flake_module_of_path(&parts).is_some() {
                     Val::new(Value::Unknown(text), a.syntax().text_range())
@@ -4255,13 +4246,10 @@ fn flake_module_of_path(p: &[&str]) -> Option<String> {
 /// The frame of `with E;`: [`Frame::WithFlakeModules`] when E is this flake's module set
 /// (`config.flake.modules.nixos`, `self.nixosModules`, `inputs.self.modules.darwin`).
 fn with_frame(w: &ast::With) -> Frame {
-    let text: String = w
+    let text = w
         .namespace()
-        .map(|n| n.syntax().text().to_string())
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-        .collect();
+        .map(|n| compact_text(n.syntax()))
+        .unwrap_or_default();
     let rest = [
         "config.flake.",
         "self.outputs.",

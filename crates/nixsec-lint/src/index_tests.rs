@@ -1209,25 +1209,26 @@ fn a_clan_service_module() {
 fn a_module_given_to_a_custom_option() {
     // `local.desktops.NAME = { config, pkgs, ... }: { ... }` in a flake-parts module: a module
     // of its own; home-manager modules and flake-parts' perSystem are not.
-    let src = "{ self, ... }: { local.desktops.ruan = { config, pkgs, ... }: { services.transmission.openPeerPorts = true; }; }";
-    let idx = FileIndex::build(src);
-    let a: Vec<_> = idx
-        .assignments
-        .iter()
-        .filter(|a| a.path.join(".") == "services.transmission.openPeerPorts")
-        .collect();
-    assert_eq!(a.len(), 1, "{:?}", idx.assignments);
-    assert_ne!(a[0].module, 0);
-    // A framework's NixOS part under a path naming NixOS, whatever its parameters.
-    let src = "{ mods.nixos.tailscale.conf = { cfg, ... }: { services.tailscale.enable = true; services.tailscale.openFirewall = true; }; }";
-    let idx = FileIndex::build(src);
-    let a: Vec<_> = idx
-        .assignments
-        .iter()
-        .filter(|a| a.path.join(".") == "services.tailscale.openFirewall")
-        .collect();
-    assert_eq!(a.len(), 1, "{:?}", idx.assignments);
-    assert_ne!(a[0].module, 0);
+    // And a framework's NixOS part under a path naming NixOS, whatever its parameters.
+    for (src, option) in [
+        (
+            "{ self, ... }: { local.desktops.ruan = { config, pkgs, ... }: { services.transmission.openPeerPorts = true; }; }",
+            "services.transmission.openPeerPorts",
+        ),
+        (
+            "{ mods.nixos.tailscale.conf = { cfg, ... }: { services.tailscale.enable = true; services.tailscale.openFirewall = true; }; }",
+            "services.tailscale.openFirewall",
+        ),
+    ] {
+        let idx = FileIndex::build(src);
+        let a: Vec<_> = idx
+            .assignments
+            .iter()
+            .filter(|a| a.path.join(".") == option)
+            .collect();
+        assert_eq!(a.len(), 1, "{src}: {:?}", idx.assignments);
+        assert_ne!(a[0].module, 0, "{src}");
+    }
     for src in [
         "{ ... }: { my.users.alice = { pkgs, ... }: { home.packages = [ ]; services.x.enable = true; }; }",
         "{ ... }: { perSystem = { pkgs, ... }: { services.x.enable = true; }; }",

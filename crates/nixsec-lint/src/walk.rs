@@ -252,6 +252,20 @@ fn source_file_meta(
 mod tests {
     use super::*;
 
+    /// The files' paths below `root`.
+    fn below(files: &[SourceFile], root: &Path) -> Vec<String> {
+        files
+            .iter()
+            .map(|f| {
+                f.path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect()
+    }
+
     #[test]
     fn gitignore_is_respected_and_only_nix_files_are_taken() {
         let d = tempfile::tempdir().expect("tempdir");
@@ -270,16 +284,7 @@ mod tests {
         let names = || {
             let (files, roots, _) = discover(&[root.to_path_buf()]).expect("walk");
             assert_eq!(roots.len(), 1);
-            files
-                .iter()
-                .map(|f| {
-                    f.path
-                        .strip_prefix(root)
-                        .expect("under root")
-                        .to_string_lossy()
-                        .into_owned()
-                })
-                .collect::<Vec<String>>()
+            below(&files, root)
         };
         // Outside a git work tree (an exported tree) `.gitignore` ignores nothing.
         assert_eq!(
@@ -312,17 +317,7 @@ mod tests {
         std::os::unix::fs::symlink("nixos/configuration.nix", root.join("configuration.nix"))
             .expect("symlink");
         let (files, _, skipped) = discover(&[root.to_path_buf()]).expect("walk");
-        let names: Vec<String> = files
-            .iter()
-            .map(|f| {
-                f.path
-                    .strip_prefix(root)
-                    .expect("under root")
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        assert_eq!(names, ["nixos/configuration.nix"]);
+        assert_eq!(below(&files, root), ["nixos/configuration.nix"]);
         assert!(
             skipped
                 .iter()

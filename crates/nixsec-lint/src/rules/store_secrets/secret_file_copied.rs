@@ -797,18 +797,24 @@ fn judge(
                 } else {
                     holds
                 };
+                // A file the repository keeps encrypted with git-crypt is a secret too (looked
+                // up once, on disk, only where the name does not already say so).
+                let crypted = matches!(holds, Holds::File | Holds::Other)
+                    && !takes_certificate
+                    && !p.ends_with(".nix")
+                    && !secret_looking(p)
+                    && git_crypted(p);
                 let flagged = match holds {
                     Holds::Secret | Holds::Env => !public(p) && !encrypted(p),
                     Holds::File | Holds::Other if takes_certificate => false,
-                    // A file the repository keeps encrypted with git-crypt is a secret too.
                     Holds::File => {
                         secret_looking(p)
                             || (target_secret && !public(p) && !encrypted(p))
-                            || git_crypted(p)
+                            || crypted
                     }
                     // A path in any value ends up copied when the value is written out (a
                     // `.nix` file is a module or an expression to import, not data).
-                    Holds::Other => (secret_looking(p) || git_crypted(p)) && !p.ends_with(".nix"),
+                    Holds::Other => (secret_looking(p) && !p.ends_with(".nix")) || crypted,
                     // A program's text interpolating a secret file copies it.
                     Holds::Exempt => {
                         reads_into_program
@@ -823,7 +829,7 @@ fn judge(
                     OriginKind::Path(_) if p.starts_with('/') => {
                         format!("{verb} the unquoted path `{p}`, so the file is copied into the store (a quoted string is read in place)")
                     }
-                    OriginKind::Path(_) if git_crypted(p) => format!(
+                    OriginKind::Path(_) if crypted => format!(
                         "{verb} the path `{p}`, a file the repository encrypts with git-crypt: its clear text is copied into the store"
                     ),
                     OriginKind::Path(_) => format!(
@@ -1192,6 +1198,11 @@ mod tests {
 
     const ID: &str = "NIX-032";
 
+    /// The lines of the rule's hits in `src`.
+    fn hit_lines(src: &str) -> Vec<u32> {
+        hits(src, ID).iter().map(|x| x.1).collect()
+    }
+
     #[test]
     fn a_secret_files_content_read_into_a_written_text() {
         let src = r#"{ pkgs, ... }: {
@@ -1205,9 +1216,7 @@ mod tests {
     echo ${builtins.readFile ./motd.txt}
   '';
 }"#;
-        let got = hits(src, ID);
-        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
-        assert_eq!(lines, [3, 6], "{got:?}");
+        assert_eq!(hit_lines(src), [3, 6]);
         // The SQL's password is that file's value, not a literal.
         assert!(crate::rules::testing::hits(src, "NIX-033").is_empty());
     }
@@ -1220,9 +1229,7 @@ mod tests {
     listenPort = 51820;
   };
 }"#;
-        let got = hits(src, ID);
-        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
-        assert_eq!(lines, [3], "{got:?}");
+        assert_eq!(hit_lines(src), [3]);
         // Inherited from a set written here: no file, no finding.
         let here = r#"let wg = { privateKey = "/run/keys/wg"; }; in {
   networking.wireguard.interfaces.wg0 = { inherit (wg) privateKey; };
@@ -1236,9 +1243,7 @@ mod tests {
   accounts.email.accounts.main.passwordCommand = "echo '${secrets.mail.main.password}'";
   accounts.email.accounts.work.passwordCommand = "${pkgs.pass}/bin/pass show ${secrets.mail.work.entry}";
 }"#;
-        let got = hits(src, ID);
-        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
-        assert_eq!(lines, [2], "{got:?}");
+        assert_eq!(hit_lines(src), [2]);
     }
 
     #[test]
@@ -1247,9 +1252,7 @@ mod tests {
   age.keyFile = spec.sops.ageKeyFile;
   services.foo.tokenFile = spec.foo.token;
 }"#;
-        let got = hits(src, ID);
-        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
-        assert_eq!(lines, [3], "{got:?}");
+        assert_eq!(hit_lines(src), [3]);
     }
 
     #[test]
@@ -1264,9 +1267,7 @@ mod tests {
     }
   '';
 }"#;
-        let got = hits(src, ID);
-        let lines: Vec<u32> = got.iter().map(|x| x.1).collect();
-        assert_eq!(lines, [4], "{got:?}");
+        assert_eq!(hit_lines(src), [4]);
     }
 
     #[test]

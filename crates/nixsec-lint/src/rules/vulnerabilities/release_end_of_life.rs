@@ -183,29 +183,14 @@ impl LintRule for KernelSeriesEndOfLife {
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        // Another input of nixpkgs (`nixpkgs-stable`) the flake builds its systems from.
-        // nix-darwin's systems are built from the nixpkgs its input follows
-        // (`nix-darwin.inputs.nixpkgs.follows = "nixpkgs-darwin";`).
-        let darwin_follows = |name: &str| {
-            cx.index.assignments.iter().any(|b| {
-                b.module == a.module
-                    && b.is(&["inputs", "*", "inputs", "nixpkgs", "follows"])
-                    && b.path[1].contains("darwin")
-                    && b.value.v.as_str() == Some(name)
-            })
-        };
-        let other_input = a.is(&["inputs", "*", "url"])
-            && a.path[1] != "nixpkgs"
-            && (builds_from(cx.src, &a.path[1]) || darwin_follows(&a.path[1]));
-        if a.is(&["inputs", "*", "url"]) && a.path[1] != "nixpkgs" && !other_input {
-            return;
-        }
-        if other_input
-            || a.is(&["inputs", "nixpkgs", "url"])
-            || a.is(&["inputs", "nixpkgs", "follows"])
-        {
+        let nixpkgs_input =
+            a.is(&["inputs", "nixpkgs", "url"]) || a.is(&["inputs", "nixpkgs", "follows"]);
+        // Another input of nixpkgs (`nixpkgs-stable`), judged when the flake builds its
+        // systems from it (below).
+        let other_input = !nixpkgs_input && a.is(&["inputs", "*", "url"]);
+        if nixpkgs_input || other_input {
             // `nixpkgs.follows = "nixpkgs-24-05";`: the input it follows, where its URL is.
-            let a = if a.path[2] == "follows" {
+            let url = if a.path[2] == "follows" {
                 let Some(other) = a.value.v.as_str() else {
                     return;
                 };
@@ -221,46 +206,52 @@ impl LintRule for KernelSeriesEndOfLife {
             } else {
                 a
             };
-            // The nixpkgs input of a system's flake: the top of its `flake.nix`.
-            let flake = a.module == 0
-                && std::path::Path::new(cx.file)
-                    .file_name()
-                    .is_some_and(|n| n == "flake.nix")
-                && !template(cx.file)
-                && (!cx.index.systems.is_empty() || system_flake(cx.src));
-            let Some(release) = a
-                .value
-                .v
-                .as_str()
-                .filter(|_| flake)
-                .and_then(nixpkgs_release)
-            else {
+            // The release and its end first: most inputs are no release of nixpkgs.
+            let Some(release) = url.value.v.as_str().and_then(nixpkgs_release) else {
                 return;
             };
             let Some(end) = release_end(&release) else {
                 return;
             };
-            if chrono::Utc::now().date_naive() > end {
-                out.push(
-                    Hit::new(
-                        a.value.range,
-                        if other_input {
-                            format!(
-                                "the flake's input `{}`, which its systems are built from, follows NixOS {release}, out of support since {end}: its packages get no more security fixes",
-                                a.path[1]
-                            )
-                        } else {
-                            format!(
-                                "the flake's nixpkgs input follows NixOS {release}, out of support since {end}: its packages get no more security fixes"
-                            )
-                        },
-                    )
-                    .fix(format!(
-                        "inputs.{}.url = \"github:NixOS/nixpkgs/nixos-<current release>\";",
-                        a.path[1]
-                    )),
-                );
+            if chrono::Utc::now().date_naive() <= end {
+                return;
             }
+            // The nixpkgs input of a system's flake: the top of its `flake.nix`.
+            let flake = url.module == 0
+                && std::path::Path::new(cx.file)
+                    .file_name()
+                    .is_some_and(|n| n == "flake.nix")
+                && !template(cx.file)
+                && (!cx.index.systems.is_empty() || system_flake(cx.src));
+            if !flake {
+                return;
+            }
+            // Another input counts when a system is built from it, or when nix-darwin's
+            // systems are, following it (`nix-darwin.inputs.nixpkgs.follows = "NAME";`).
+            let name = &url.path[1];
+            if other_input
+                && !builds_from(cx.src, name)
+                && !cx.index.assignments.iter().any(|b| {
+                    b.module == url.module
+                        && b.is(&["inputs", "*", "inputs", "nixpkgs", "follows"])
+                        && b.path[1].contains("darwin")
+                        && b.value.v.as_str() == Some(name.as_str())
+                })
+            {
+                return;
+            }
+            let message = if other_input {
+                format!(
+                    "the flake's input `{name}`, which its systems are built from, follows NixOS {release}, out of support since {end}: its packages get no more security fixes"
+                )
+            } else {
+                format!(
+                    "the flake's nixpkgs input follows NixOS {release}, out of support since {end}: its packages get no more security fixes"
+                )
+            };
+            out.push(Hit::new(url.value.range, message).fix(format!(
+                "inputs.{name}.url = \"github:NixOS/nixpkgs/nixos-<current release>\";"
+            )));
             return;
         }
         let Value::Unknown(expr) = &a.value.v else {
