@@ -4562,6 +4562,39 @@ fn eval_config_file(e: &ast::Expr) -> bool {
         .ends_with("nixos/lib/eval-config.nix")
 }
 
+/// The bindings of an attribute set literal, nested sets flattened up to `depth` names
+/// (`a.b = x;` and `a = { b = x; };` are both `["a", "b"]`); names that are no identifier or
+/// literal string are left out.
+fn flat_entries(set: &ast::AttrSet, depth: usize) -> Vec<(Vec<String>, ast::Expr)> {
+    let mut out = Vec::new();
+    let mut todo: Vec<(Vec<String>, ast::AttrSet)> = vec![(Vec::new(), set.clone())];
+    while let Some((prefix, set)) = todo.pop() {
+        for apv in set.attrpath_values() {
+            let (Some(ap), Some(value)) = (apv.attrpath(), apv.value()) else {
+                continue;
+            };
+            let mut path = prefix.clone();
+            let mut named = true;
+            for a in ap.attrs() {
+                match attr_ident(&a).or_else(|| attr_literal(&a)) {
+                    Some(n) => path.push(n),
+                    None => named = false,
+                }
+            }
+            if !named || path.len() > depth {
+                continue;
+            }
+            if let ast::Expr::AttrSet(inner) = unparen(&value) {
+                if path.len() < depth {
+                    todo.push((path.clone(), inner));
+                }
+            }
+            out.push((path, value));
+        }
+    }
+    out
+}
+
 fn system_builder(name: &str) -> Option<ModuleKind> {
     let n = name.to_ascii_lowercase();
     if n.contains("darwin") || n.contains("macos") {
@@ -4644,7 +4677,8 @@ impl Walker {
                                 || system_builder(t).is_some()
                                 || vm_builder(t)))
                             || ((insecure || eval_config) && t == "import")
-                            || (insecure && (t == "mkFlake" || t == "blueprint"))
+                            || ((insecure || systems) && t == "mkFlake")
+                            || (insecure && t == "blueprint")
                     })
             } else if kind == raw(SyntaxKind::NODE_ATTRPATH_VALUE) && systems {
                 green_attr_scan_candidate(frames, exports, hives)
@@ -4680,6 +4714,7 @@ impl Walker {
             t.text() != "nixos"
                 && t.text() != "override"
                 && t.text() != "import"
+                && t.text() != "mkFlake"
                 && system_builder(t.text()).is_none()
                 && !vm_builder(t.text())
         }) {
@@ -4703,6 +4738,14 @@ impl Walker {
         } else {
             (head_name, args)
         };
+        // flake-utils-plus: `mkFlake { hostDefaults.modules = [ … ]; hosts.NAME.modules = [ … ];
+        // }`, one system per host.
+        if head_name == "mkFlake" {
+            if let [arg] = args.as_slice() {
+                self.fup_hosts(apply, arg);
+            }
+            return;
+        }
         // `image.override { configuration = MODULE; }`: an image (a netboot or SD image of
         // another flake) built from one module.
         if head_name == "override" {
@@ -4828,6 +4871,69 @@ impl Walker {
             convention: None,
             builder,
         });
+    }
+
+    /// flake-utils-plus' `mkFlake { hostDefaults.modules = [ … ]; hosts.NAME = { modules = [ …
+    /// ]; }; }`: each host is a system of the shared modules and its own (a host whose
+    /// `output` is `darwinConfigurations` a nix-darwin one).
+    fn fup_hosts(&mut self, apply: &ast::Apply, arg: &ast::Expr) {
+        let ast::Expr::AttrSet(set) = unparen(arg) else {
+            return;
+        };
+        let entries = flat_entries(&set, 3);
+        let named = |path: &[&str]| {
+            entries
+                .iter()
+                .find(|(p, _)| p.iter().map(String::as_str).eq(path.iter().copied()))
+                .map(|(_, e)| e.clone())
+        };
+        let mut hosts: Vec<String> = Vec::new();
+        for (p, _) in &entries {
+            if p.len() >= 2 && p[0] == "hosts" && !hosts.contains(&p[1]) {
+                hosts.push(p[1].clone());
+            }
+        }
+        if hosts.is_empty() {
+            return;
+        }
+        let shared = named(&["hostDefaults", "modules"]);
+        for host in hosts {
+            let own = named(&["hosts", &host, "modules"]);
+            let darwin = named(&["hosts", &host, "output"])
+                .or_else(|| named(&["hostDefaults", "output"]))
+                .is_some_and(|o| compact_text(o.syntax()).contains("darwin"));
+            self.scope = ancestor_scope(apply.syntax());
+            let mut refs = Vec::new();
+            for list in shared.iter().chain(own.iter()) {
+                self.module_list(list, &mut refs, ListCx::System, 0);
+            }
+            self.scope.clear();
+            let kind = if darwin {
+                ModuleKind::Darwin
+            } else {
+                ModuleKind::NixOS
+            };
+            self.out.systems.push(SystemDecl {
+                name: format!(
+                    "{}.{host}",
+                    if darwin {
+                        "darwinConfigurations"
+                    } else {
+                        "nixosConfigurations"
+                    }
+                ),
+                kind,
+                modules: refs,
+                range: apply.syntax().text_range(),
+                helper: false,
+                convention: None,
+                builder: if darwin {
+                    "darwinSystem".to_string()
+                } else {
+                    "nixosSystem".to_string()
+                },
+            });
+        }
     }
 
     /// One host a helper of this file builds (see [`Walker::host_table`] and
@@ -5591,23 +5697,6 @@ impl Walker {
                         })
                 })
         };
-        // A colmena hive file: `meta.nixpkgs` beside `defaults` (the nodes need no
-        // `deployment` settings: colmena deploys to the node's name).
-        let colmena_meta = defaults
-            && set.attrpath_values().any(|apv| {
-                let Some(ap) = apv.attrpath() else {
-                    return false;
-                };
-                let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
-                match names.as_slice() {
-                    [m, n] => m == "meta" && n == "nixpkgs",
-                    // `meta = { nixpkgs = …; }`, `meta = { inherit nixpkgs; nodeNixpkgs = …; }`.
-                    [m] if m == "meta" => matches!(apv.value().map(|v| unparen(&v)), Some(ast::Expr::AttrSet(ms)) if ms.attrpath_values().any(|x| {
-                        x.attrpath().and_then(|p| p.attrs().next()).is_some_and(|a| attr_is(&a, "nixpkgs") || attr_is(&a, "nodeNixpkgs"))
-                    }) || ms.inherits().any(|i| i.attrs().any(|a| attr_is(&a, "nixpkgs")))),
-                    _ => false,
-                }
-            });
         // A logical network file: every machine a module (a function, a set, a name, a path or
         // an import), not a file of host variables with a `network` entry (`network.lanIp`
         // beside `hostName = "…"`).
@@ -5630,6 +5719,24 @@ impl Walker {
                 })
             })
         };
+        // A colmena hive file: `meta.nixpkgs` beside `defaults` or beside nodes that are all
+        // modules (the nodes need no `deployment` settings: colmena deploys to the node's
+        // name).
+        let colmena_meta = set.attrpath_values().any(|apv| {
+                let Some(ap) = apv.attrpath() else {
+                    return false;
+                };
+                let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
+                match names.as_slice() {
+                    [m, n] => m == "meta" && n == "nixpkgs",
+                    // `meta = { nixpkgs = …; }`, `meta = { inherit nixpkgs; nodeNixpkgs = …; }`.
+                    [m] if m == "meta" => matches!(apv.value().map(|v| unparen(&v)), Some(ast::Expr::AttrSet(ms)) if ms.attrpath_values().any(|x| {
+                        x.attrpath().and_then(|p| p.attrs().next()).is_some_and(|a| attr_is(&a, "nixpkgs") || attr_is(&a, "nodeNixpkgs"))
+                    }) || ms.inherits().any(|i| i.attrs().any(|a| attr_is(&a, "nixpkgs")))),
+                    _ => false,
+                }
+            })
+            && (defaults || (machines().next().is_some() && logical()));
         if (network && logical()) || (defaults && deployed()) || physical() || colmena_meta {
             // A colmena `hive.nix` has the same shape (`meta` instead of `network`).
             let colmena = set.attrpath_values().any(|apv| {

@@ -1599,3 +1599,55 @@ fn a_module_written_as_a_set_under_a_path_naming_nixos_modules() {
     let idx = FileIndex::build("{ my.nixos = { enable = true; theme = \"dark\"; }; }");
     assert_eq!(idx.modules.len(), 1);
 }
+
+/// flake-utils-plus: `hostDefaults.modules` shared by every `hosts.NAME.modules`, in both
+/// spellings (dotted and nested), and a host of nix-darwin by its `output`.
+#[test]
+fn flake_utils_plus_hosts() {
+    let src = r#"{
+  inputs.flake-utils-plus.url = "github:gytis-ivaskevicius/flake-utils-plus";
+  outputs = inputs@{ self, nixpkgs, flake-utils-plus, ... }:
+    flake-utils-plus.lib.mkFlake {
+      inherit self inputs;
+      hostDefaults.modules = [ ./modules/common.nix ];
+      hosts.desktop.modules = [ ./hosts/desktop ];
+      hosts = {
+        server = { system = "x86_64-linux"; modules = [ ./hosts/server { services.openssh.enable = true; } ]; };
+        mac = { output = "darwinConfigurations"; modules = [ ./hosts/mac.nix ]; };
+      };
+    };
+}"#;
+    let idx = FileIndex::build(src);
+    let got: Vec<(String, ModuleKind, usize)> = idx
+        .systems
+        .iter()
+        .map(|s| (s.name.clone(), s.kind, s.modules.len()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "nixosConfigurations.desktop".to_string(),
+                ModuleKind::NixOS,
+                2
+            ),
+            (
+                "nixosConfigurations.server".to_string(),
+                ModuleKind::NixOS,
+                3
+            ),
+            (
+                "darwinConfigurations.mac".to_string(),
+                ModuleKind::Darwin,
+                2
+            ),
+        ]
+    );
+    assert!(
+        matches!(&idx.systems[1].modules[0], ModuleRef::Path(p, _) if p == "./modules/common.nix")
+    );
+    assert!(matches!(&idx.systems[1].modules[2], ModuleRef::Inline(_)));
+    // flake-parts' `mkFlake` (two arguments) builds no host by itself.
+    let parts = "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { hosts.a.modules = [ ./a.nix ]; }; }";
+    assert!(FileIndex::build(parts).systems.is_empty());
+}

@@ -556,6 +556,7 @@ mod registry_tests {
         ("NIX-031", Severity::Medium),
         ("NIX-032", Severity::High),
         ("NIX-033", Severity::High),
+        ("NIX-055", Severity::Critical),
         ("NIX-056", Severity::High),
         ("NIX-062", Severity::Medium),
         ("NIX-063", Severity::Medium),

@@ -129,6 +129,59 @@ fn rootish(cmd: &str, setenv: bool) -> Option<(String, bool)> {
     None
 }
 
+/// What a doas.conf(5) `permit nopass` line to root lets run, as [`rootish`]; `None` for any
+/// other line (`deny`, a password asked, another target, a harmless command).
+fn doas_line(line: &str) -> Option<(String, bool)> {
+    let mut words = line.split_whitespace().peekable();
+    if words.next()? != "permit" {
+        return None;
+    }
+    let (mut nopass, mut env) = (false, false);
+    // Options, then the identity.
+    loop {
+        let w = words.next()?;
+        match w {
+            "nopass" => nopass = true,
+            "keepenv" => env = true,
+            "nolog" | "persist" | "insult" => {}
+            w if w.starts_with("setenv") => {
+                env = true;
+                // `setenv { A=1 B }`: up to the closing brace.
+                if !w.contains('}') {
+                    while !words.next()?.contains('}') {}
+                }
+            }
+            _ => break,
+        }
+    }
+    if !nopass {
+        return None;
+    }
+    let mut cmd: Option<String> = None;
+    while let Some(w) = words.next() {
+        match w {
+            "as" if words.next()? != "root" => return None,
+            "cmd" => {
+                let prog = words.next()?.to_string();
+                let rest: Vec<&str> = words.by_ref().collect();
+                // `args` with nothing after it: the command without arguments; no `args`:
+                // any arguments.
+                cmd = Some(match rest.split_first() {
+                    Some((&"args", [])) => format!("{prog} --"),
+                    Some((&"args", fixed)) => format!("{prog} {}", fixed.join(" ")),
+                    _ => prog,
+                });
+                break;
+            }
+            _ => {}
+        }
+    }
+    match cmd {
+        None => Some(("any command".to_string(), false)),
+        Some(c) => rootish(&c, env),
+    }
+}
+
 /// `SETENV: NOEXEC: cmd` -> `cmd`.
 fn strip_tags(mut c: &str) -> &str {
     c = c.trim();
@@ -159,6 +212,7 @@ impl LintRule for BroadNopasswdRules {
             &["security", "sudo", "extraRules"],
             &["security", "sudo-rs", "extraRules"],
             &["security", "doas", "extraRules"],
+            &["security", "doas", "extraConfig"],
             &["security", "sudo", "extraConfig"],
             &["security", "sudo-rs", "extraConfig"],
             // The whole sudoers file, written in place of NixOS's.
@@ -175,6 +229,10 @@ impl LintRule for BroadNopasswdRules {
             if name == "sudoers" || name.starts_with("sudoers.d/") {
                 self.check_text(a, cx, out);
             }
+            return;
+        }
+        if tool == "doas" && a.path[2] == "extraConfig" {
+            self.check_doas_text(a, cx, out);
             return;
         }
         if a.path[2] == "extraConfig" || a.path[2] == "configFile" {
@@ -310,6 +368,37 @@ impl BroadNopasswdRules {
         }
     }
 
+    /// `security.doas.extraConfig`, doas.conf(5) lines: `permit [options] identity [as target]
+    /// [cmd command [args ...]]`. A `permit nopass` rule to root (no `as`, or `as root`) for any
+    /// command, or for one that amounts to root.
+    fn check_doas_text(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        let Some(text) = a.value.v.text() else { return };
+        let start = usize::from(a.value.range.start());
+        let raw = cx
+            .src
+            .get(start..usize::from(a.value.range.end()))
+            .unwrap_or("");
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            let Some((why, fixed)) = doas_line(line) else {
+                continue;
+            };
+            let range = match raw.find(line) {
+                Some(q) => {
+                    let s = u32::try_from(start + q).unwrap_or(u32::MAX);
+                    let e = u32::try_from(start + q + line.len()).unwrap_or(u32::MAX);
+                    rnix::TextRange::new(s.into(), e.into())
+                }
+                None => a.value.range,
+            };
+            out.push(self.hit(
+                range,
+                format!("doas rule runs {why} as root without a password"),
+                fixed,
+            ));
+        }
+    }
+
     /// A hit; low when only fixed arguments of a Nix or systemd command are allowed.
     fn hit(&self, range: rnix::TextRange, message: String, fixed: bool) -> Hit {
         if fixed {
@@ -327,6 +416,42 @@ mod tests {
     use nixsec_core::Severity::{Low, Medium};
 
     const ID: &str = "NIX-133";
+
+    /// doas.conf(5) lines in `security.doas.extraConfig`: `nopass` to root for any command or a
+    /// root-equivalent one; a password, another target or a fixed harmless command are fine.
+    #[test]
+    fn doas_extra_config_lines() {
+        let src = r#"{ ... }: {
+  security.doas.enable = true;
+  security.doas.extraConfig = ''
+    permit nopass :wheel
+    permit persist keepenv alice as root
+    permit nopass bob as www cmd sh
+    permit nopass setenv { PATH } carol cmd nixos-rebuild
+    permit nopass dave as root cmd nix-collect-garbage args -d
+    # permit nopass eve
+    permit nopass frank cmd reboot
+    deny nopass mallory
+  '';
+}"#;
+        let got = hits(src, ID);
+        assert_eq!(
+            got,
+            vec![
+                h("permit nopass :wheel", 4, Medium),
+                h(
+                    "permit nopass setenv { PATH } carol cmd nixos-rebuild",
+                    7,
+                    Medium
+                ),
+                h(
+                    "permit nopass dave as root cmd nix-collect-garbage args -d",
+                    8,
+                    Low
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn nix_daemon_with_any_arguments() {
