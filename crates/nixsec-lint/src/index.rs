@@ -3238,10 +3238,14 @@ fn variant_of(path: &[String]) -> (Vec<String>, Option<String>) {
         return (path.to_vec(), None);
     }
     let shown = path[..cut].join(".");
-    (
-        path[cut..].to_vec(),
-        Some(format!("in the variant `{shown}`")),
-    )
+    // The variant's module written with its settings under `config` (`configuration = {
+    // config = { … }; }`, a module in full form): the options are what follows.
+    let rest = &path[cut..];
+    let rest = match rest.split_first() {
+        Some((c, tail)) if c == "config" && !tail.is_empty() => tail,
+        _ => rest,
+    };
+    (rest.to_vec(), Some(format!("in the variant `{shown}`")))
 }
 
 /// The items of a list expression: `[ ... ]`, `a ++ b`, in parentheses (without recursion

@@ -239,6 +239,9 @@ mod tests {
             r#"{ virtualisation.vmVariantWithBootLoader = { services.openssh.settings.PermitRootLogin = "yes"; }; }"#,
             r#"{ virtualisation = { vmVariant = { services.openssh = { settings.PermitRootLogin = "yes"; }; }; }; }"#,
             r#"{ specialisation.rescue.configuration.services.openssh.settings.PermitRootLogin = "yes"; }"#,
+            // The variant's module in full form, its settings under `config`.
+            r#"{ specialisation.rescue.configuration = { config = { services.openssh.settings.PermitRootLogin = "yes"; }; }; }"#,
+            r#"{ virtualisation.vmVariant = { config.services.openssh.settings.PermitRootLogin = "yes"; }; }"#,
             r#"{ lib, ... }: { image.modules.iso-installer = { services.openssh.settings.PermitRootLogin = lib.mkForce "yes"; }; }"#,
         ] {
             assert_eq!(hits(src, ID), [hc("\"yes\"", 1, High)], "{src}");
