@@ -2326,3 +2326,126 @@ fn ez_configs_hosts_get_the_default_module_and_ez_modules() {
     // The default module turns password logins off: no NIX-079 for the host.
     assert!(rule_rows(&v, "NIX-079", "file").is_empty(), "{v:#}");
 }
+
+/// The group of a VM daemon (libvirtd, lxd, incus) gives root only where the daemon runs: a
+/// user in `libvirtd` is reported when some file of the run turns libvirtd on, and not when
+/// none does (docker's group is judged either way).
+#[test]
+fn a_vm_daemon_group_counts_where_some_file_turns_the_daemon_on() {
+    let user = "{\n  users.users.alice = {\n    isNormalUser = true;\n    extraGroups = [ \"wheel\" \"libvirtd\" \"docker\" ];\n  };\n}\n";
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(d.path(), &[("users.nix", user)]);
+    let (_, v) = lint_json(d.path());
+    let got: Vec<String> = rule_rows(&v, "NIX-056", "message")
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("`docker`"), "{got:?}");
+    write_tree(
+        d.path(),
+        &[(
+            "virt.nix",
+            "{\n  virtualisation.libvirtd = {\n    enable = true;\n  };\n}\n",
+        )],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(rule_rows(&v, "NIX-056", "message").len(), 2, "{v:#}");
+}
+
+/// flake-utils-plus' hosts: `hostDefaults.modules` and each `hosts.NAME.modules` make one
+/// configuration per host.
+#[test]
+fn flake_utils_plus_hosts_are_configurations() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = { self, nixpkgs, flake-utils-plus, ... }@inputs:\n    flake-utils-plus.lib.mkFlake {\n      inherit self inputs;\n      hostDefaults.modules = [ ./common.nix ];\n      hosts = {\n        web.modules = [ ./web.nix ];\n        db.modules = [ ./db.nix ];\n      };\n    };\n}\n",
+            ),
+            ("common.nix", "{\n  services.openssh.settings.PermitRootLogin = \"no\";\n}\n"),
+            ("web.nix", "{\n  services.openssh.enable = true;\n}\n"),
+            ("db.nix", "{\n  services.openssh.enable = true;\n  services.openssh.settings.PermitRootLogin = \"yes\";\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let hosts = entry_points(&v);
+    assert_eq!(
+        hosts,
+        [
+            "flake.nix#nixosConfigurations.web",
+            "flake.nix#nixosConfigurations.db"
+        ],
+        "{v:#}"
+    );
+    // web's sshd takes common.nix's `PermitRootLogin = "no"`: no default-based finding.
+    assert_eq!(
+        rule_rows(&v, "NIX-078", "file"),
+        [(3, "db.nix".to_string())],
+        "{v:#}"
+    );
+}
+
+/// The modules of this flake that are functions of their own arguments, called in a list
+/// under `with outputs.nixosModules` inside `lib.flatten` (the nix-starter-configs layout):
+/// each is that module.
+#[test]
+fn flake_modules_called_with_arguments_under_with_are_followed() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = { self, nixpkgs, ... }@inputs: let\n    inherit (self) outputs;\n  in {\n    nixosModules = import ./modules;\n    nixosConfigurations.zeus = nixpkgs.lib.nixosSystem {\n      specialArgs = { inherit inputs outputs; };\n      modules = [ ./hosts/zeus.nix ];\n    };\n  };\n}\n",
+            ),
+            (
+                "modules/default.nix",
+                "{\n  common = import ./common.nix;\n  ssh = import ./ssh.nix;\n}\n",
+            ),
+            (
+                "modules/common.nix",
+                "{ user, ... }: {\n  services.openssh.settings.PermitRootLogin = \"no\";\n}\n",
+            ),
+            ("modules/ssh.nix", "{\n  services.openssh.enable = true;\n}\n"),
+            (
+                "hosts/zeus.nix",
+                "{ lib, outputs, ... }: {\n  imports = lib.flatten [\n    (with outputs.nixosModules; [\n      (common { user = \"joonas\"; })\n      ssh\n    ])\n  ];\n}\n",
+            ),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let modules = v["configurations"][0]["modules"].to_string();
+    assert!(
+        modules.contains("modules/common.nix") && modules.contains("modules/ssh.nix"),
+        "{v:#}"
+    );
+    assert!(rule_rows(&v, "NIX-078", "file").is_empty(), "{v:#}");
+}
+
+/// A colmena hive without `defaults`: `meta.nixpkgs` beside nodes built by a helper of the
+/// file.
+#[test]
+fn a_colmena_hive_without_defaults_is_a_hive() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "hive.nix",
+                "let\n  mkNode = host: module: {\n    deployment.targetHost = host;\n    imports = [ ./common.nix module ];\n  };\nin\n{\n  meta = { nixpkgs = import <nixpkgs> { }; };\n  web = mkNode \"web.local\" ./web.nix;\n  db = mkNode \"db.local\" ./db.nix;\n}\n",
+            ),
+            ("common.nix", "{\n  services.openssh.enable = true;\n}\n"),
+            ("web.nix", "{\n  services.nginx.enable = true;\n}\n"),
+            ("db.nix", "{\n  services.postgresql.enable = true;\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        entry_points(&v),
+        ["hive.nix#colmena.web", "hive.nix#colmena.db"],
+        "{v:#}"
+    );
+}

@@ -845,6 +845,31 @@ fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
     }
 }
 
+/// What the files of the run show that one file's rules need ([`crate::rules::RunFacts`]).
+fn run_facts(files: &[Indexed]) -> crate::rules::RunFacts {
+    let on = |path: &[&str]| {
+        files.iter().any(|f| {
+            f.index
+                .find(path)
+                .any(|a| a.value.v.as_bool() != Some(false))
+        })
+    };
+    let mut daemons = [false; 3];
+    for (d, (path, _)) in daemons.iter_mut().zip(crate::rules::VM_DAEMONS) {
+        *d = on(path);
+    }
+    // NixVirt's `virtualisation.libvirt.enable` turns libvirtd on.
+    daemons[0] |= on(&["virtualisation", "libvirt", "enable"]);
+    crate::rules::RunFacts {
+        podman_socket: files.iter().any(|f| {
+            f.index
+                .find(&["virtualisation", "podman", "dockerSocket", "enable"])
+                .any(|a| a.value.v.as_bool() == Some(true))
+        }),
+        vm_daemons: Some(daemons),
+    }
+}
+
 /// Lint the `.nix` files under `paths`.
 ///
 /// # Errors
@@ -892,18 +917,14 @@ pub fn lint(
             .filter(|f| f.skipped.is_none() && f.read_error.is_none())
             .map(|f| f.path.clone())
             .collect();
-        let podman_socket = files.iter().any(|f| {
-            f.index
-                .find(&["virtualisation", "podman", "dockerSocket", "enable"])
-                .any(|a| a.value.v.as_bool() == Some(true))
-        });
+        let facts = run_facts(&files);
         let mut findings: Vec<LintFinding> = files
             .par_iter()
             .flat_map_iter(|f| {
                 // A panic in a rule on some input is an error for this file, never the end
                 // of the run.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    check_file(f, &rules, Some(&clear), podman_socket)
+                    check_file(f, &rules, Some(&clear), facts)
                 }))
                 .unwrap_or_else(|_| {
                     vec![error_finding(
@@ -1126,7 +1147,7 @@ pub fn check_file(
     f: &Indexed,
     rules: &[&'static LintReg],
     clear: Option<&HashSet<PathBuf>>,
-    podman_socket: bool,
+    facts: crate::rules::RunFacts,
 ) -> Vec<LintFinding> {
     let mut out = Vec::new();
     if f.skipped.is_some() {
@@ -1174,7 +1195,7 @@ pub fn check_file(
             index: &f.index,
             kind,
             run: clear.zip(f.path.parent()),
-            podman_socket,
+            facts,
         }
     };
     // Hits that are one finding per place (a shared list given to many users), gathered first.
@@ -1936,7 +1957,7 @@ pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
         None,
     );
     option_defaults(std::slice::from_mut(&mut f));
-    let mut out = check_file(&f, &lint_rules(), None, false);
+    let mut out = check_file(&f, &lint_rules(), None, crate::rules::RunFacts::default());
 
     let mut warnings = Vec::new();
     let rules = lint_rules();

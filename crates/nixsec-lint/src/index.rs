@@ -3626,7 +3626,27 @@ impl Walker {
                     }
                 }
                 if !found {
-                    out.push(ModuleRef::External(node_snippet(a.syntax()), range));
+                    // A module of this flake that is a function of its own arguments, called
+                    // with them (`with outputs.nixosModules; [ (common { inherit user; }) ]`,
+                    // `(self.nixosModules.ssh { port = 22; })`): that module.
+                    let flake = match unparen(&head) {
+                        ast::Expr::Ident(i) => {
+                            let n = ident_text(&i).unwrap_or_default();
+                            match (lookup(&self.scope, &n), with_flake_modules(&self.scope)) {
+                                (Found::Free, Some(true)) => Some(format!("darwin:{n}")),
+                                (Found::Free, Some(false)) => Some(n),
+                                _ => None,
+                            }
+                        }
+                        x @ ast::Expr::Select(_) => flake_module(&x)
+                            .or_else(|| self.aliased_flake_module(&x))
+                            .or_else(|| self.selected_flake_module(&x)),
+                        _ => None,
+                    };
+                    out.push(match flake {
+                        Some(n) => ModuleRef::Flake(n, range),
+                        None => ModuleRef::External(node_snippet(a.syntax()), range),
+                    });
                 }
             }
         }
@@ -3923,6 +3943,13 @@ impl Walker {
                 }
             }
             ast::Expr::List(_) => self.module_list(item, out, cx, depth + 1),
+            // A list under `with` as an element of a list flattened (`lib.flatten [ (with
+            // outputs.nixosModules; [ common gui ]) … ]`).
+            ast::Expr::With(w)
+                if matches!(w.body().map(|b| unparen(&b)), Some(ast::Expr::List(_))) =>
+            {
+                self.module_list(item, out, cx, depth + 1);
+            }
             ast::Expr::IfElse(ie) => {
                 for b in [ie.body(), ie.else_body()].into_iter().flatten() {
                     self.module_item(&b, out, cx, depth + 1);

@@ -40,10 +40,28 @@ pub struct FileCx<'a> {
         &'a std::collections::HashSet<std::path::PathBuf>,
         &'a std::path::Path,
     )>,
+    /// What the other files of the run show.
+    pub facts: RunFacts,
+}
+
+/// What the files of a run show that one file's rules need.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunFacts {
     /// Some file of the run turns podman's Docker-compatible socket on
     /// (`virtualisation.podman.dockerSocket.enable = true`).
     pub podman_socket: bool,
+    /// The VM and container daemons some file of the run turns on (libvirtd, lxd, incus),
+    /// whose groups give root; `None` when one source is linted on its own (not known).
+    pub vm_daemons: Option<[bool; 3]>,
 }
+
+/// The daemons of [`RunFacts::vm_daemons`], in order: the option path that turns each on, and
+/// the group that gives root through it.
+pub const VM_DAEMONS: [(&[&str], &str); 3] = [
+    (&["virtualisation", "libvirtd", "enable"], "libvirtd"),
+    (&["virtualisation", "lxd", "enable"], "lxd"),
+    (&["virtualisation", "incus", "enable"], "incus-admin"),
+];
 
 impl FileCx<'_> {
     /// True when `written` (a path as written in this file, `../secrets`, `./vars.nix`) is a

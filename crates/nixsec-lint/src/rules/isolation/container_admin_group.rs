@@ -11,7 +11,7 @@ crate::lint_rule!("NIX-056", ContainerAdminGroup);
 const GROUPS: &[&str] = &["docker", "lxd", "incus-admin", "libvirtd"];
 
 fn podman_socket(cx: &FileCx<'_>) -> bool {
-    cx.podman_socket
+    cx.facts.podman_socket
         || cx
             .index
             .find(&["virtualisation", "podman", "dockerSocket", "enable"])
@@ -73,7 +73,13 @@ fn clan_users_instance(a: &Assignment, cx: &FileCx<'_>) -> Option<String> {
 
 impl LintRule for ContainerAdminGroup {
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
-        &[&["virtualisation", "podman", "dockerSocket", "enable"]]
+        &[
+            &["virtualisation", "podman", "dockerSocket", "enable"],
+            &["virtualisation", "libvirtd", "enable"],
+            &["virtualisation", "libvirt", "enable"],
+            &["virtualisation", "lxd", "enable"],
+            &["virtualisation", "incus", "enable"],
+        ]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
         &[
@@ -99,7 +105,20 @@ impl LintRule for ContainerAdminGroup {
             || clan_instance_part(&a.path)
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        let risky = |g: &str| GROUPS.contains(&g) || (g == "podman" && podman_socket(cx));
+        // The group of a VM or container daemon no file of the run turns on gives nothing
+        // (docker's is judged whatever the run shows: its daemon is often turned on by a
+        // module of another flake).
+        let daemon_off = |g: &str| {
+            cx.facts.vm_daemons.is_some_and(|on| {
+                crate::rules::VM_DAEMONS
+                    .iter()
+                    .zip(on)
+                    .any(|((_, group), on)| *group == g && !on)
+            })
+        };
+        let risky = |g: &str| {
+            (GROUPS.contains(&g) && !daemon_off(g)) || (g == "podman" && podman_socket(cx))
+        };
         // A clan `users` instance's groups: its user's, judged as `extraGroups` below.
         let clan_user = if clan_role_groups(&a.path).is_some() {
             let Some(user) = clan_users_instance(a, cx) else {
