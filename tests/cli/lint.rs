@@ -2351,6 +2351,85 @@ fn a_vm_daemon_group_counts_where_some_file_turns_the_daemon_on() {
     );
     let (_, v) = lint_json(d.path());
     assert_eq!(rule_rows(&v, "NIX-056", "message").len(), 2, "{v:#}");
+    // Docker turned off, and on nowhere (rootless only): its group gives nothing.
+    write_tree(
+        d.path(),
+        &[(
+            "docker.nix",
+            "{
+  virtualisation.docker.enable = false;
+  virtualisation.docker.rootless.enable = true;
+}
+",
+        )],
+    );
+    let (_, v) = lint_json(d.path());
+    let got = rule_rows(&v, "NIX-056", "message");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].1.contains("`libvirtd`"), "{got:?}");
+}
+
+/// A flake-parts module named `flake.nix` in a directory of the flake's modules (an
+/// import-tree's `modules/flake.nix`) is no flake of its own: the modules beside it are the
+/// flake's, found by the hosts of the top flake.
+#[test]
+fn a_flake_parts_module_named_flake_nix_is_no_flake_of_its_own() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ (inputs.import-tree ./modules) ./hosts/laptop.nix ]; };
+}
+",
+            ),
+            (
+                "hosts/laptop.nix",
+                "{ self, inputs, ... }:
+{
+  flake.nixosConfigurations.laptop = inputs.nixpkgs.lib.nixosSystem {
+    modules = [ self.modules.nixos.\"hosts.laptop\" ];
+  };
+}
+",
+            ),
+            (
+                "modules/flake.nix",
+                "{ inputs, ... }:
+{
+  imports = [ inputs.flake-parts.flakeModules.modules ];
+}
+",
+            ),
+            (
+                "modules/hosts/laptop/default.nix",
+                "{ self, ... }:
+{
+  flake.modules.nixos.\"hosts.laptop\" = {
+    imports = with self.modules.nixos; [ ssh ];
+  };
+}
+",
+            ),
+            (
+                "modules/ssh.nix",
+                "{
+  flake.modules.nixos.ssh = {
+    services.openssh.enable = true;
+  };
+}
+",
+            ),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let modules = v["configurations"][0]["modules"].to_string();
+    assert!(
+        modules.contains("modules/hosts/laptop/default.nix") && modules.contains("modules/ssh.nix"),
+        "{v:#}"
+    );
 }
 
 /// flake-utils-plus' hosts: `hostDefaults.modules` and each `hosts.NAME.modules` make one

@@ -588,7 +588,7 @@ impl<'a> Resolver<'a> {
             if !anc.starts_with(&top) {
                 break;
             }
-            if anc.join("flake.nix").is_file() || anc.join(".git").exists() {
+            if self.is_flake(&anc.join("flake.nix")) || anc.join(".git").exists() {
                 found = anc.to_path_buf();
                 break;
             }
@@ -597,6 +597,18 @@ impl<'a> Resolver<'a> {
             .borrow_mut()
             .insert(dir.to_path_buf(), found.clone());
         found
+    }
+
+    /// True when `path` is a flake: a `flake.nix` with `outputs`. A flake-parts module named
+    /// `flake.nix` inside a flake (`modules/flake.nix` of an import-tree) is no flake of its
+    /// own: the files beside it are the flake's.
+    fn is_flake(&self, path: &Path) -> bool {
+        match self.by_path.get(path).map(|&i| &self.files[i]) {
+            Some(f) if !f.src.is_empty() => f.src.contains("outputs"),
+            // Its text was not kept (nothing in it for a rule): read again.
+            Some(_) => std::fs::read_to_string(path).is_ok_and(|t| t.contains("outputs")),
+            None => path.is_file(),
+        }
     }
 
     /// [`resolve`], with what the disk said cached.

@@ -867,6 +867,15 @@ fn run_facts(files: &[Indexed]) -> crate::rules::RunFacts {
                 .any(|a| a.value.v.as_bool() == Some(true))
         }),
         vm_daemons: Some(daemons),
+        docker_off: {
+            let docker = ["virtualisation", "docker", "enable"];
+            let set = |f: &Indexed, off: bool| {
+                f.index
+                    .find(&docker)
+                    .any(|a| (a.value.v.as_bool() == Some(false)) == off)
+            };
+            files.iter().any(|f| set(f, true)) && !files.iter().any(|f| set(f, false))
+        },
     }
 }
 

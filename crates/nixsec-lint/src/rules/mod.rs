@@ -53,6 +53,9 @@ pub struct RunFacts {
     /// The VM and container daemons some file of the run turns on (libvirtd, lxd, incus),
     /// whose groups give root; `None` when one source is linted on its own (not known).
     pub vm_daemons: Option<[bool; 3]>,
+    /// Some file of the run turns the Docker daemon off (`virtualisation.docker.enable =
+    /// false`) and none turns it on: its group gives nothing.
+    pub docker_off: bool,
 }
 
 /// The daemons of [`RunFacts::vm_daemons`], in order: the option path that turns each on, and

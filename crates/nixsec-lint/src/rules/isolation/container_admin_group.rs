@@ -79,6 +79,7 @@ impl LintRule for ContainerAdminGroup {
             &["virtualisation", "libvirt", "enable"],
             &["virtualisation", "lxd", "enable"],
             &["virtualisation", "incus", "enable"],
+            &["virtualisation", "docker", "enable"],
         ]
     }
     fn options(&self) -> &'static [&'static [&'static str]] {
@@ -106,15 +107,16 @@ impl LintRule for ContainerAdminGroup {
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         // The group of a VM or container daemon no file of the run turns on gives nothing
-        // (docker's is judged whatever the run shows: its daemon is often turned on by a
-        // module of another flake).
+        // (docker's is judged unless the run turns docker off and never on: its daemon is
+        // often turned on by a module of another flake).
         let daemon_off = |g: &str| {
-            cx.facts.vm_daemons.is_some_and(|on| {
-                crate::rules::VM_DAEMONS
-                    .iter()
-                    .zip(on)
-                    .any(|((_, group), on)| *group == g && !on)
-            })
+            (g == "docker" && cx.facts.docker_off)
+                || cx.facts.vm_daemons.is_some_and(|on| {
+                    crate::rules::VM_DAEMONS
+                        .iter()
+                        .zip(on)
+                        .any(|((_, group), on)| *group == g && !on)
+                })
         };
         let risky = |g: &str| {
             (GROUPS.contains(&g) && !daemon_off(g)) || (g == "podman" && podman_socket(cx))
