@@ -2528,3 +2528,27 @@ fn a_colmena_hive_without_defaults_is_a_hive() {
         "{v:#}"
     );
 }
+
+/// An input of another name that the hosts are built from in another file of the flake
+/// (`nixos.lib.nixosSystem` in `lib.nix`): its end-of-life release is reported at its URL.
+#[test]
+fn an_input_systems_are_built_from_in_another_file_is_judged() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-unstable\";\n  inputs.nixos.url = \"nixpkgs/nixos-22.11\";\n  outputs = inputs: {\n    nixosConfigurations = import ./lib.nix inputs;\n  };\n}\n",
+            ),
+            (
+                "lib.nix",
+                "{ nixos, ... }:\n{\n  vps = nixos.lib.nixosSystem { modules = [ ./vps.nix ]; };\n}\n",
+            ),
+            ("vps.nix", "{\n  networking.hostName = \"vps\";\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let got = rule_rows(&v, "NIX-152", "file");
+    assert_eq!(got, [(3, "flake.nix".to_string())], "{v:#}");
+}

@@ -876,7 +876,36 @@ fn run_facts(files: &[Indexed]) -> crate::rules::RunFacts {
             };
             files.iter().any(|f| set(f, true)) && !files.iter().any(|f| set(f, false))
         },
+        system_inputs: files
+            .iter()
+            .filter(|f| !f.index.systems.is_empty())
+            .flat_map(|f| system_heads(&f.src))
+            .collect(),
     }
+}
+
+/// The names systems are built from in `src`: `NAME` of each call `NAME.lib.nixosSystem {`
+/// (`inputs.nixos.lib.nixosSystem { … }` gives `nixos`); not in a comment, not a function
+/// kept for later (`makeOverridable NAME.lib.nixosSystem;`).
+fn system_heads(src: &str) -> Vec<String> {
+    const CALL: &str = ".lib.nixosSystem";
+    let mut out = Vec::new();
+    for (at, _) in src.match_indices(CALL) {
+        let before = &src[..at];
+        let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        let called = src[at + CALL.len()..].trim_start().starts_with(['{', '(']);
+        if line.contains('#') || !called {
+            continue;
+        }
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\'')))
+            .map_or(0, |i| i + 1);
+        let name = &before[start..];
+        if !name.is_empty() && name != "nixpkgs" && name != "inputs" {
+            out.push(name.to_string());
+        }
+    }
+    out
 }
 
 /// Lint the `.nix` files under `paths`.
@@ -933,7 +962,7 @@ pub fn lint(
                 // A panic in a rule on some input is an error for this file, never the end
                 // of the run.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    check_file(f, &rules, Some(&clear), facts)
+                    check_file(f, &rules, Some(&clear), &facts)
                 }))
                 .unwrap_or_else(|_| {
                     vec![error_finding(
@@ -1156,7 +1185,7 @@ pub fn check_file(
     f: &Indexed,
     rules: &[&'static LintReg],
     clear: Option<&HashSet<PathBuf>>,
-    facts: crate::rules::RunFacts,
+    facts: &crate::rules::RunFacts,
 ) -> Vec<LintFinding> {
     let mut out = Vec::new();
     if f.skipped.is_some() {
@@ -1966,7 +1995,7 @@ pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
         None,
     );
     option_defaults(std::slice::from_mut(&mut f));
-    let mut out = check_file(&f, &lint_rules(), None, crate::rules::RunFacts::default());
+    let mut out = check_file(&f, &lint_rules(), None, &crate::rules::RunFacts::default());
 
     let mut warnings = Vec::new();
     let rules = lint_rules();

@@ -41,11 +41,11 @@ pub struct FileCx<'a> {
         &'a std::path::Path,
     )>,
     /// What the other files of the run show.
-    pub facts: RunFacts,
+    pub facts: &'a RunFacts,
 }
 
 /// What the files of a run show that one file's rules need.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RunFacts {
     /// Some file of the run turns podman's Docker-compatible socket on
     /// (`virtualisation.podman.dockerSocket.enable = true`).
@@ -56,6 +56,9 @@ pub struct RunFacts {
     /// Some file of the run turns the Docker daemon off (`virtualisation.docker.enable =
     /// false`) and none turns it on: its group gives nothing.
     pub docker_off: bool,
+    /// The names some file of the run builds systems from (`NAME.lib.nixosSystem`,
+    /// `inputs.NAME.lib.nixosSystem`): a flake input of that name is the systems' nixpkgs.
+    pub system_inputs: std::collections::HashSet<String>,
 }
 
 /// The daemons of [`RunFacts::vm_daemons`], in order: the option path that turns each on, and

@@ -231,6 +231,7 @@ impl LintRule for KernelSeriesEndOfLife {
             let name = &url.path[1];
             if other_input
                 && !builds_from(cx.src, name)
+                && !cx.facts.system_inputs.contains(name)
                 && !cx.index.assignments.iter().any(|b| {
                     b.module == url.module
                         && b.is(&["inputs", "*", "inputs", "nixpkgs", "follows"])
