@@ -3921,6 +3921,8 @@ impl Walker {
                 Some(Wrap::Import(x)) => self.module_item(&x, out, cx, depth + 1),
                 _ => self.module_call(a, out, cx, depth + 1),
             },
+            // `(if c then ./x.nix else null)`: no module where the condition fails.
+            ast::Expr::Ident(i) if ident_text(i).as_deref() == Some("null") => {}
             ast::Expr::Ident(i) => {
                 let name = ident_text(i).unwrap_or_default();
                 match lookup(&self.scope, &name) {

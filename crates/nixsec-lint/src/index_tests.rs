@@ -1651,3 +1651,21 @@ fn flake_utils_plus_hosts() {
     let parts = "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { hosts.a.modules = [ ./a.nix ]; }; }";
     assert!(FileIndex::build(parts).systems.is_empty());
 }
+
+/// `null` in a module list (`(if c then ./x.nix else null)`, a list element written `null`)
+/// imports nothing.
+#[test]
+fn null_in_imports_is_no_module() {
+    let idx = FileIndex::build(
+        "{ config, ... }: { imports = [ ./a.nix (if config.x then ./b.nix else null) null ]; }",
+    );
+    let got: Vec<String> = idx.modules[0]
+        .imports
+        .iter()
+        .map(|r| match r {
+            ModuleRef::Path(p, _) => p.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(got, ["./a.nix", "./b.nix"]);
+}

@@ -211,6 +211,34 @@ pub(super) fn given_secrets(func: &str) -> bool {
     matches!(func, "argument" | "option" | "setting")
 }
 
+/// The text right before `range` in `src` names a secret for what follows
+/// (`"password=${secrets.samba.frac}"` in a mount's options, `"--token=${…}"`): the
+/// interpolated value is that secret, whatever its own name.
+pub(super) fn named_before(src: &str, range: rnix::TextRange) -> bool {
+    let end = usize::from(range.start());
+    let Some(before) = src
+        .get(end.saturating_sub(48)..end)
+        .or_else(|| src.get(..end))
+    else {
+        return false;
+    };
+    // The word the value follows, within its string (`options = [ "…" "password=${x}" ]`).
+    let word = before
+        .rsplit(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '&' | '?'))
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let Some(key) = word.strip_suffix('=').or_else(|| word.strip_suffix(':')) else {
+        return false;
+    };
+    let key = key.trim_start_matches('-');
+    [
+        "password", "passwd", "pass", "pw", "token", "secret", "apikey", "api_key",
+    ]
+    .iter()
+    .any(|w| key == *w || key.ends_with(&format!("_{w}")) || key.ends_with(&format!("-{w}")))
+}
+
 /// The selection a value's text ends with: `secrets.smtp.password` of `"--pass=${secrets.smtp.password}"`
 /// or `lib.mkForce secrets.smtp.password`.
 pub(super) fn accessor(text: &str) -> String {
@@ -942,7 +970,8 @@ fn judge(
                 {
                     continue;
                 }
-                let secret = taken.as_deref().is_none_or(secret_part);
+                let secret = taken.as_deref().is_none_or(secret_part)
+                    || src.is_some_and(|s| named_before(s, o.range));
                 // `secrets.wg.path`, `config.my.secrets.x.dest`: where a secret is deployed.
                 // A hash (`secrets.webdav.hashed_password`) is NIX-031's.
                 let named_otherwise = taken.as_deref().is_some_and(|t| {
@@ -1244,6 +1273,32 @@ mod tests {
   accounts.email.accounts.work.passwordCommand = "${pkgs.pass}/bin/pass show ${secrets.mail.work.entry}";
 }"#;
         assert_eq!(hit_lines(src), [2]);
+    }
+
+    /// A part of the secrets with a name that says nothing, written after `password=` in a
+    /// string (a CIFS mount's options, a command line): the password.
+    #[test]
+    fn a_secret_named_by_the_text_before_it() {
+        let src = r#"{ secrets, ... }: {
+  fileSystems."/mnt/media".options = [ "username=will" "password=${secrets.samba.frac}" "uid=1000" ];
+  services.foo.extraFlags = [ "--api-token=${secrets.foo.main}" ];
+  fileSystems."/mnt/media".device = "//${secrets.samba.host}/Media";
+  services.bar.extraFlags = [ "--user=${secrets.bar.main}" ];
+}"#;
+        assert_eq!(hit_lines(src), [2, 3]);
+        for (before, named) in [
+            ("\"password=", true),
+            ("--db-pass=", true),
+            ("smb_password:", true),
+            ("username=", false),
+            ("compass=", false),
+            ("//", false),
+        ] {
+            let src = format!("{before}${{x}}\"");
+            let at = u32::try_from(before.len()).unwrap_or(0);
+            let range = rnix::TextRange::new(at.into(), (at + 4).into());
+            assert_eq!(super::named_before(&src, range), named, "{before}");
+        }
     }
 
     #[test]

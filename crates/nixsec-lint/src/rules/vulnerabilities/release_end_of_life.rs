@@ -174,20 +174,26 @@ impl LintRule for KernelSeriesEndOfLife {
             &["inputs", "nixpkgs", "url"],
             &["inputs", "nixpkgs", "follows"],
             &["inputs", "*", "url"],
+            &["inputs", "*", "ref"],
         ]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[
             &["inputs", "*", "url"],
+            &["inputs", "*", "repo"],
             &["inputs", "*", "inputs", "nixpkgs", "follows"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
-        let nixpkgs_input =
-            a.is(&["inputs", "nixpkgs", "url"]) || a.is(&["inputs", "nixpkgs", "follows"]);
+        // An input written as a set (`nixpkgs = { type = "github"; owner = "NixOS"; repo =
+        // "nixpkgs"; ref = "nixos-24.05"; }`): its `ref`.
+        let ref_form = a.is(&["inputs", "*", "ref"]);
+        let nixpkgs_input = a.is(&["inputs", "nixpkgs", "url"])
+            || a.is(&["inputs", "nixpkgs", "follows"])
+            || (ref_form && a.path[1] == "nixpkgs");
         // Another input of nixpkgs (`nixpkgs-stable`), judged when the flake builds its
         // systems from it (below).
-        let other_input = !nixpkgs_input && a.is(&["inputs", "*", "url"]);
+        let other_input = !nixpkgs_input && (a.is(&["inputs", "*", "url"]) || ref_form);
         if nixpkgs_input || other_input {
             // `nixpkgs.follows = "nixpkgs-24-05";`: the input it follows, where its URL is.
             let url = if a.path[2] == "follows" {
@@ -207,7 +213,25 @@ impl LintRule for KernelSeriesEndOfLife {
                 a
             };
             // The release and its end first: most inputs are no release of nixpkgs.
-            let Some(release) = url.value.v.as_str().and_then(nixpkgs_release) else {
+            let text = if ref_form {
+                let of_nixpkgs = cx.index.assignments.iter().any(|b| {
+                    b.module == a.module
+                        && b.path.len() == 3
+                        && b.path[..2] == a.path[..2]
+                        && b.path[2] == "repo"
+                        && b.value.v.as_str() == Some("nixpkgs")
+                });
+                match a.value.v.as_str() {
+                    Some(r) if of_nixpkgs => format!("github:NixOS/nixpkgs/{r}"),
+                    _ => return,
+                }
+            } else {
+                match url.value.v.as_str() {
+                    Some(u) => u.to_string(),
+                    None => return,
+                }
+            };
+            let Some(release) = nixpkgs_release(&text) else {
                 return;
             };
             let Some(end) = release_end(&release) else {
@@ -333,6 +357,10 @@ mod tests {
         // The nixpkgs nix-darwin follows, in a flake of nix-darwin systems.
         let darwin = "{\n  inputs = {\n    nixpkgs.url = \"github:NixOS/nixpkgs/nixos-unstable\";\n    nixpkgs-darwin.url = \"github:NixOS/nixpkgs/nixpkgs-25.05-darwin\";\n    darwin.url = \"github:nix-darwin/nix-darwin\";\n    darwin.inputs.nixpkgs.follows = \"nixpkgs-darwin\";\n  };\n  outputs = { darwin, ... }: {\n    darwinConfigurations.mac = darwin.lib.darwinSystem { modules = [ ./mac ]; };\n  };\n}\n";
         assert_eq!(lines("flake.nix", darwin), [4]);
+        // Inputs written as sets (`type`, `owner`, `repo`, `ref`): nixpkgs's, at its `ref`;
+        // another repository's `ref` is no release of nixpkgs.
+        let as_set = "{\n  inputs = {\n    nixpkgs = {\n      type = \"github\";\n      owner = \"NixOS\";\n      repo = \"nixpkgs\";\n      ref = \"nixos-24.05\";\n    };\n    home-manager = { type = \"github\"; owner = \"nix-community\"; repo = \"home-manager\"; ref = \"release-24.05\"; };\n  };\n  outputs = { nixpkgs, ... }: { nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./a ]; }; };\n}\n";
+        assert_eq!(lines("flake.nix", as_set), [7]);
         // A supported or rolling branch; not a flake's own file.
         assert!(lines("flake.nix", &src.replace("nixos-24.05", "nixos-unstable")).is_empty());
         assert!(hits(src, ID).is_empty());
