@@ -5278,15 +5278,19 @@ impl Walker {
             return None;
         }
         match unparen(arg) {
-            ast::Expr::AttrSet(set) => set
-                .attrpath_values()
-                .find_map(|apv| {
-                    let ap = apv.attrpath()?;
-                    let mut attrs = ap.attrs();
-                    let first = attr_ident(&attrs.next()?)?;
-                    (MODULE_ATTRS.contains(&first.as_str()) && attrs.next().is_none())
-                        .then(|| apv.value())
-                        .flatten()
+            // `modules` before the others: `nixosSystem { extraModules = [ … ]; modules = [ … ];
+            // }` has the system's own list in `modules`.
+            ast::Expr::AttrSet(set) => MODULE_ATTRS
+                .iter()
+                .find_map(|want| {
+                    set.attrpath_values().find_map(|apv| {
+                        let ap = apv.attrpath()?;
+                        let mut attrs = ap.attrs();
+                        let first = attr_ident(&attrs.next()?)?;
+                        (first == *want && attrs.next().is_none())
+                            .then(|| apv.value())
+                            .flatten()
+                    })
                 })
                 // `inherit system modules;`: the name, looked up where the set is written.
                 .or_else(|| {

@@ -1669,3 +1669,24 @@ fn null_in_imports_is_no_module() {
         .collect();
     assert_eq!(got, ["./a.nix", "./b.nix"]);
 }
+
+/// `nixosSystem { extraModules = [ … ]; modules = [ … ]; }`: the system's modules are its
+/// `modules` list (read before `extraModules`, whichever is written first).
+#[test]
+fn modules_before_extra_modules() {
+    let src = r#"{
+  outputs = { nixpkgs, self, inputs, ... }: {
+    nixosConfigurations.a = nixpkgs.lib.nixosSystem {
+      extraModules = [ inputs.colmena.nixosModules.deploymentOptions ];
+      modules = [ ./nodes/a self.nixosModules.common ];
+    };
+  };
+}"#;
+    let idx = FileIndex::build(src);
+    assert_eq!(idx.systems.len(), 1);
+    assert!(
+        matches!(&idx.systems[0].modules[0], ModuleRef::Path(p, _) if p == "./nodes/a"),
+        "{:?}",
+        idx.systems[0].modules
+    );
+}
