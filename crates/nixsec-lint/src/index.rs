@@ -3556,6 +3556,18 @@ impl Walker {
         };
         let name = head_name(&head).unwrap_or_default();
         match (name.as_str(), args.as_slice()) {
+            // nixpkgs' option aliases (`mkRenamedOptionModule [ "services" "x" ] [ … ]`): a
+            // module that only forwards an option; its arguments are option paths, no imports.
+            (
+                "mkRenamedOptionModule"
+                | "mkRenamedOptionModuleWith"
+                | "mkRemovedOptionModule"
+                | "mkAliasOptionModule"
+                | "mkAliasOptionModuleMD"
+                | "mkChangedOptionModule"
+                | "mkMergedOptionModule",
+                _,
+            ) => {}
             ("optionals" | "optional", [_, x]) => {
                 if name == "optional" {
                     self.module_item(x, out, cx, depth + 1);

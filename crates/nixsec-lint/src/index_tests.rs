@@ -1690,3 +1690,19 @@ fn modules_before_extra_modules() {
         idx.systems[0].modules
     );
 }
+
+/// nixpkgs' option aliases in `imports` (`mkRenamedOptionModule [ "services" "vmwareGuest" ] [
+/// … ]`) are modules that forward an option: their option paths are no imports.
+#[test]
+fn option_alias_modules_import_nothing() {
+    let idx = FileIndex::build(
+        r#"{ lib, ... }: { imports = [ ./a.nix (lib.mkRenamedOptionModule [ "services" "vmwareGuest" ] [ "virtualisation" "vmware" "guest" ]) (lib.mkRemovedOptionModule [ "services" "old" ] "gone") ]; }"#,
+    );
+    assert_eq!(
+        idx.modules[0].imports.len(),
+        1,
+        "{:?}",
+        idx.modules[0].imports
+    );
+    assert!(matches!(&idx.modules[0].imports[0], ModuleRef::Path(p, _) if p == "./a.nix"));
+}

@@ -82,7 +82,17 @@ fn nixpkgs_release(url: &str) -> Option<String> {
             }
         }
     }
-    None
+    // A release tag (`nixpkgs/24.05`, `github:NixOS/nixpkgs/24.05`, `?ref=24.05`).
+    u.split(['/', '?', '&', '=', ':'])
+        .skip(1)
+        .find(|seg| {
+            let b = seg.as_bytes();
+            b.len() == 5
+                && b[..2].iter().all(u8::is_ascii_digit)
+                && b[2] == b'.'
+                && b[3..].iter().all(u8::is_ascii_digit)
+        })
+        .map(str::to_string)
 }
 
 /// A file of a template (under a `templates` directory): a starting point, not a system.
@@ -320,6 +330,9 @@ mod tests {
             ),
             ("channel:nixos-20.09", Some("20.09")),
             ("nixpkgs/nixos-24.05", Some("24.05")),
+            ("nixpkgs/24.05", Some("24.05")),
+            ("github:NixOS/nixpkgs/23.11", Some("23.11")),
+            ("github:NixOS/nixpkgs?ref=22.05", Some("22.05")),
             ("github:NixOS/nixpkgs/nixos-unstable", None),
             ("github:NixOS/nixpkgs", None),
             ("github:nix-community/home-manager/release-24.05", None),
