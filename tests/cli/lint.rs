@@ -2552,3 +2552,34 @@ fn an_input_systems_are_built_from_in_another_file_is_judged() {
     let got = rule_rows(&v, "NIX-152", "file");
     assert_eq!(got, [(3, "flake.nix".to_string())], "{v:#}");
 }
+
+/// `disabledModules = [ ./ssh.nix ]`: the host leaves that file out wherever it is imported,
+/// and what it sets (sshd on, its password keys unset) is no finding of the host's.
+#[test]
+fn a_disabled_module_is_left_out_of_its_host() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "configuration.nix",
+                "{\n  imports = [ ./ssh.nix ./base.nix ];\n  networking.hostName = \"a\";\n  system.stateVersion = \"24.05\";\n}\n",
+            ),
+            ("base.nix", "{\n  disabledModules = [ ./ssh.nix ];\n}\n"),
+            ("ssh.nix", "{\n  services.openssh.enable = true;\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let modules = v["configurations"][0]["modules"].to_string();
+    assert!(!modules.contains("ssh.nix"), "{v:#}");
+    assert!(rule_rows(&v, "NIX-079", "file").is_empty(), "{v:#}");
+    assert!(rule_rows(&v, "NIX-078", "file").is_empty(), "{v:#}");
+    // Not left out: reported at the line that turns sshd on.
+    write_tree(d.path(), &[("base.nix", "{\n}\n")]);
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        rule_rows(&v, "NIX-078", "file"),
+        [(2, "ssh.nix".to_string())],
+        "{v:#}"
+    );
+}

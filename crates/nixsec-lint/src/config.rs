@@ -58,6 +58,8 @@ pub struct Configuration {
     /// A module no host imports, checked on its own with what it imports: its default-based
     /// findings are only those placed in files no host reaches.
     pub alone: bool,
+    /// Modules reached and left out by a `disabledModules` of the configuration.
+    pub disabled: Vec<(usize, usize)>,
 }
 
 impl Configuration {
@@ -70,6 +72,7 @@ impl Configuration {
             unknown: Vec::new(),
             known: Vec::new(),
             alone: false,
+            disabled: Vec::new(),
         }
     }
 
@@ -1017,7 +1020,51 @@ impl<'a> Resolver<'a> {
     }
 
     /// Follow the queue's references into `c`.
-    fn follow(&self, c: &mut Configuration, mut queue: Vec<(usize, ModuleRef)>) {
+    /// The modules `queue` reaches, into `c`; without those some module reached leaves out
+    /// (`disabledModules = [ ./ssh.nix ]`: that file and what only it imports).
+    fn follow(&self, c: &mut Configuration, queue: Vec<(usize, ModuleRef)>) {
+        let start = (
+            c.modules.clone(),
+            c.not_followed.len(),
+            c.unknown.len(),
+            c.known.len(),
+        );
+        self.follow_except(c, queue.clone(), &HashSet::new());
+        let mut disabled: HashSet<(usize, usize)> = HashSet::new();
+        let mut targets = Vec::new();
+        for &(fi, m) in &c.modules {
+            for r in &self.files[fi].index.modules[m].disabled {
+                targets.clear();
+                self.resolve(fi, r, &mut targets, 0);
+                for t in &targets {
+                    if let Target::Module(tf, tm) = t {
+                        disabled.insert((*tf, *tm));
+                    }
+                }
+            }
+        }
+        // The entry itself is never left out.
+        for m in &start.0 {
+            disabled.remove(m);
+        }
+        if disabled.is_empty() {
+            return;
+        }
+        c.modules = start.0;
+        c.not_followed.truncate(start.1);
+        c.unknown.truncate(start.2);
+        c.known.truncate(start.3);
+        self.follow_except(c, queue, &disabled);
+        c.disabled.extend(disabled);
+        c.disabled.sort_unstable();
+    }
+
+    fn follow_except(
+        &self,
+        c: &mut Configuration,
+        mut queue: Vec<(usize, ModuleRef)>,
+        disabled: &HashSet<(usize, usize)>,
+    ) {
         let mut seen: HashSet<(usize, usize)> = c.modules.iter().copied().collect();
         let mut targets = Vec::new();
         while let Some((fi, r)) = queue.pop() {
@@ -1026,7 +1073,7 @@ impl<'a> Resolver<'a> {
             for t in targets.drain(..) {
                 match t {
                     Target::Module(tf, tm) => {
-                        if !seen.insert((tf, tm)) {
+                        if disabled.contains(&(tf, tm)) || !seen.insert((tf, tm)) {
                             continue;
                         }
                         // Home-manager modules are not part of the system configuration.

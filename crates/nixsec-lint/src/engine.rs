@@ -987,6 +987,10 @@ pub fn lint(
         // How many hosts reach each file (a file counted once per host).
         let mut reach = vec![0usize; files.len()];
         for c in configs.iter().filter(|c| !c.alone) {
+            // A module a host leaves out (`disabledModules`) is no module of its own either.
+            for (fi, _) in &c.disabled {
+                reached[*fi] = true;
+            }
             let mut seen: HashSet<usize> = HashSet::new();
             for (fi, _) in &c.modules {
                 reached[*fi] = true;

@@ -239,6 +239,8 @@ pub struct Module {
     /// The class it was declared for, when its place says so (flake-parts'
     /// `flake.modules.darwin.NAME`, `darwinModules.NAME`).
     pub class: Option<ModuleKind>,
+    /// Its `disabledModules`: modules the configuration leaves out, wherever imported.
+    pub disabled: Vec<ModuleRef>,
 }
 
 /// A call that builds a system: `nixosSystem { modules = [ ... ]; }`, `darwinSystem`, a helper
@@ -1924,6 +1926,21 @@ impl Walker {
                     let Some(first) = names.first() else { continue };
                     match first.as_str() {
                         "imports" | "require" if names.len() == 1 => self.imports(&value),
+                        // The files it leaves out (`disabledModules = [ ./ssh.nix ];`); a
+                        // module of nixpkgs named by its path (`"services/x.nix"`) is none of
+                        // the repository's.
+                        "disabledModules" if names.len() == 1 => {
+                            let mut refs = Vec::new();
+                            if let ast::Expr::List(l) = unparen(&value) {
+                                for item in l.items() {
+                                    if matches!(unparen(&item), ast::Expr::PathRel(_)) {
+                                        self.module_item(&item, &mut refs, ListCx::System, 0);
+                                    }
+                                }
+                            }
+                            let m = self.module;
+                            self.out.modules[m].disabled.extend(refs);
+                        }
                         "options" => {
                             self.out.modules[self.module].declares_options = true;
                             let declared = declared_namespaces(&names[1..], &value);
