@@ -2583,3 +2583,43 @@ fn a_disabled_module_is_left_out_of_its_host() {
         "{v:#}"
     );
 }
+
+/// A helper of one parameter whose builder takes `args.modules` (`NixosConfiguration = args:
+/// nixosSystem { modules = [ ./common.nix ] ++ args.modules; }`), called once per host: one
+/// configuration per call, with the helper's modules and the call's own.
+#[test]
+fn a_helper_taking_args_modules_builds_one_host_per_call() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = { nixpkgs, ... }: let\n    NixosConfiguration = args: nixpkgs.lib.nixosSystem {\n      modules = [ ./common.nix ] ++ args.modules;\n    };\n  in {\n    nixosConfigurations = {\n      luna = NixosConfiguration { modules = [ ./hosts/luna.nix ]; };\n      mars = NixosConfiguration { modules = [ ./hosts/mars.nix ]; };\n    };\n  };\n}\n",
+            ),
+            ("common.nix", "{\n  services.openssh.enable = true;\n}\n"),
+            (
+                "hosts/luna.nix",
+                "{\n  services.openssh.settings.PermitRootLogin = \"no\";\n}\n",
+            ),
+            ("hosts/mars.nix", "{\n  networking.hostName = \"mars\";\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        entry_points(&v),
+        [
+            "flake.nix#nixosConfigurations.luna",
+            "flake.nix#nixosConfigurations.mars"
+        ],
+        "{v:#}"
+    );
+    let luna = v["configurations"][0]["modules"].to_string();
+    assert!(
+        luna.contains("hosts/luna.nix") && !luna.contains("hosts/mars.nix"),
+        "{v:#}"
+    );
+    // Root login: mars leaves it at NixOS's default, luna sets it.
+    let got = rule_rows(&v, "NIX-078", "message");
+    assert_eq!(got.len(), 1, "{got:?}");
+}

@@ -3396,6 +3396,19 @@ impl Walker {
                     _ => out.push(ModuleRef::External(name, range)),
                 }
             }
+            // `args.modules` with `args` bound to a call's argument (a helper's host): the
+            // list given there.
+            ast::Expr::Select(sel) if self.bound_list(sel).is_some() => {
+                let Some(items) = self.bound_list(sel) else {
+                    return;
+                };
+                for item in items {
+                    let at = item.range;
+                    out.push(value_ref(item.v, at).unwrap_or_else(|| {
+                        ModuleRef::External("an element of a helper's argument".to_string(), at)
+                    }));
+                }
+            }
             ast::Expr::IfElse(ie) => {
                 for b in [ie.body(), ie.else_body()].into_iter().flatten() {
                     self.module_list(&b, out, cx, depth + 1);
@@ -3423,6 +3436,88 @@ impl Walker {
             // A single module where a list is expected (`imports = ./x.nix;` is an error in
             // Nix, but `modules = common;` is often a list bound elsewhere).
             _ => self.module_item(e, out, cx, depth + 1),
+        }
+    }
+
+    /// `NAME.key` where `NAME` is bound to a known set whose `key` is a list (a helper's
+    /// parameter bound to a call's argument): the list's elements.
+    fn bound_list(&self, sel: &ast::Select) -> Option<Vec<Val>> {
+        let ast::Expr::Ident(id) = unparen(&sel.expr()?) else {
+            return None;
+        };
+        let name = ident_text(&id)?;
+        let (Found::Val(v) | Found::Placed(v)) = lookup(&self.scope, &name) else {
+            return None;
+        };
+        let mut cur = v;
+        for a in sel.attrpath()?.attrs() {
+            let key = attr_ident(&a)?;
+            cur = cur.v.attr(&key)?.clone();
+        }
+        match cur.v {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// A helper of one parameter whose builder takes its modules from it (`NixosConfiguration =
+    /// args: nixosSystem { modules = [ … ] ++ args.modules; }`), called by name in this file
+    /// (`luna = NixosConfiguration { modules = [ ./hosts/luna ]; };`): one host per call, the
+    /// parameter bound to the call's argument.
+    fn helper_direct_calls(&mut self, builder: &ast::Apply, kind: ModuleKind, modules: &ast::Expr) {
+        let Some(lambda) = parent_past_parens(builder.syntax()).and_then(ast::Lambda::cast) else {
+            return;
+        };
+        let Some(param) = ident_param(&lambda) else {
+            return;
+        };
+        let Some(helper) = lambda
+            .syntax()
+            .parent()
+            .and_then(ast::AttrpathValue::cast)
+            .and_then(|apv| apv.attrpath())
+            .and_then(|ap| {
+                let mut attrs = ap.attrs();
+                let one = attr_ident(&attrs.next()?)?;
+                attrs.next().is_none().then_some(one)
+            })
+        else {
+            return;
+        };
+        let Some(root) = builder.syntax().ancestors().last() else {
+            return;
+        };
+        let calls: Vec<ast::Apply> = root
+            .descendants()
+            .filter_map(ast::Apply::cast)
+            .filter(|a| apply_head_token(a).is_some_and(|t| t.text() == helper))
+            .take(64)
+            .collect();
+        for call in calls {
+            let Some((_, args)) = unroll_head(&call) else {
+                continue;
+            };
+            let [arg] = args.as_slice() else { continue };
+            if !matches!(unparen(arg), ast::Expr::AttrSet(_))
+                || !self.budget.step(call.syntax().text_range())
+            {
+                continue;
+            }
+            let value = self.eval(arg, &ancestor_scope(call.syntax()), 0);
+            if value.v.attr("modules").is_none() {
+                continue;
+            }
+            let name = system_name(call.syntax()).unwrap_or_else(|| {
+                format!("{helper}@{}", u32::from(call.syntax().text_range().start()))
+            });
+            self.helper_host(
+                builder,
+                modules,
+                vec![Frame::Bound(param.clone(), value)],
+                kind,
+                name,
+                call.syntax().text_range(),
+            );
         }
     }
 
@@ -4892,6 +4987,7 @@ impl Walker {
         if helper {
             self.host_table(apply, kind, &modules);
             self.host_records(apply, kind, &modules);
+            self.helper_direct_calls(apply, kind, &modules);
         }
         // `libD.nixosSystem { … }`: the repository's own helper named like nixpkgs' function
         // (not `lib.nixosSystem`, `nixpkgs.lib.nixosSystem`, `darwin.lib.darwinSystem`): named
@@ -6035,10 +6131,21 @@ impl Walker {
 fn uses_params(e: &ast::Expr, scope: &[Frame]) -> bool {
     let mut items = Vec::new();
     list_items(e, &mut items);
+    let param = |id: &ast::Ident| {
+        let name = ident_text(id).unwrap_or_default();
+        matches!(lookup(scope, &name), Found::Opaque) && !file_argument(scope, &name)
+    };
     items.iter().any(|i| match unparen(i) {
-        ast::Expr::Ident(id) => {
-            let name = ident_text(&id).unwrap_or_default();
-            matches!(lookup(scope, &name), Found::Opaque) && !file_argument(scope, &name)
+        ast::Expr::Ident(id) => param(&id),
+        // `args.modules` of a helper `args: nixosSystem { modules = … ++ args.modules; }`
+        // (one name, a list of modules: not `inputs.disko.nixosModules.disko`).
+        ast::Expr::Select(sel) => {
+            let one_list = sel.attrpath().is_some_and(|ap| {
+                let names: Vec<String> = ap.attrs().filter_map(|a| attr_ident(&a)).collect();
+                matches!(names.as_slice(), [n] if n == "modules" || n == "extraModules")
+            });
+            one_list
+                && matches!(sel.expr().map(|e| unparen(&e)), Some(ast::Expr::Ident(id)) if param(&id))
         }
         _ => false,
     })
