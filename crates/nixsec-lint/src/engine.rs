@@ -897,15 +897,28 @@ fn system_heads(src: &str) -> Vec<String> {
         if line.contains('#') || !called {
             continue;
         }
+        // After the last character that is not part of a name (whole, whatever its width:
+        // `é.lib.nixosSystem` must not cut a character in two).
         let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\'')))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '\'')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         let name = &before[start..];
         if !name.is_empty() && name != "nixpkgs" && name != "inputs" {
             out.push(name.to_string());
         }
     }
     out
+}
+
+#[cfg(test)]
+mod system_heads_tests {
+    #[test]
+    fn names_systems_are_built_from() {
+        let src = "{\n  a = inputs.nixos.lib.nixosSystem { };\n  # b = old.lib.nixosSystem { };\n  c = lib.makeOverridable stable.lib.nixosSystem;\n  d = nixpkgs.lib.nixosSystem { };\n  e = é.lib.nixosSystem { };\n}\n";
+        assert_eq!(super::system_heads(src), ["nixos"]);
+    }
 }
 
 /// Lint the `.nix` files under `paths`.

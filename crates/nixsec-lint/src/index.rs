@@ -3484,16 +3484,7 @@ impl Walker {
         else {
             return;
         };
-        let Some(root) = builder.syntax().ancestors().last() else {
-            return;
-        };
-        let calls: Vec<ast::Apply> = root
-            .descendants()
-            .filter_map(ast::Apply::cast)
-            .filter(|a| apply_head_token(a).is_some_and(|t| t.text() == helper))
-            .take(64)
-            .collect();
-        for call in calls {
+        for call in calls_of(builder, &helper, 64) {
             let Some((_, args)) = unroll_head(&call) else {
                 continue;
             };
@@ -4752,6 +4743,18 @@ fn flat_entries(set: &ast::AttrSet, depth: usize) -> Vec<(Vec<String>, ast::Expr
     out
 }
 
+/// The calls of the function named `helper` in the file `node` is in (the first `limit`).
+fn calls_of(node: &ast::Apply, helper: &str, limit: usize) -> Vec<ast::Apply> {
+    let Some(root) = node.syntax().ancestors().last() else {
+        return Vec::new();
+    };
+    root.descendants()
+        .filter_map(ast::Apply::cast)
+        .filter(|a| apply_head_token(a).is_some_and(|t| t.text() == helper))
+        .take(limit)
+        .collect()
+}
+
 fn system_builder(name: &str) -> Option<ModuleKind> {
     let n = name.to_ascii_lowercase();
     if n.contains("darwin") || n.contains("macos") {
@@ -5166,16 +5169,7 @@ impl Walker {
             return;
         }
         params.reverse();
-        let Some(root) = builder.syntax().ancestors().last() else {
-            return;
-        };
-        let calls: Vec<ast::Apply> = root
-            .descendants()
-            .filter_map(ast::Apply::cast)
-            .filter(|a| apply_head_token(a).is_some_and(|t| t.text() == helper))
-            .take(16)
-            .collect();
-        for call in calls {
+        for call in calls_of(builder, &helper, 16) {
             let Some((_, args)) = unroll_head(&call) else {
                 continue;
             };

@@ -325,15 +325,32 @@ impl LintRule for BroadNopasswdRules {
     }
 }
 
+/// The value's text as written in the file (empty when the rule has no text of it).
+fn written<'a>(a: &Assignment, cx: &FileCx<'a>) -> &'a str {
+    cx.src
+        .get(usize::from(a.value.range.start())..usize::from(a.value.range.end()))
+        .unwrap_or("")
+}
+
+/// Where a line found at `found` (offset in [`written`], length) is; the whole value when it
+/// was not found as written (an interpolated line).
+fn place(a: &Assignment, found: Option<(usize, usize)>) -> rnix::TextRange {
+    let start = usize::from(a.value.range.start());
+    match found {
+        Some((q, n)) => {
+            let s = u32::try_from(start + q).unwrap_or(u32::MAX);
+            let e = u32::try_from(start + q + n).unwrap_or(u32::MAX);
+            rnix::TextRange::new(s.into(), e.into())
+        }
+        None => a.value.range,
+    }
+}
+
 impl BroadNopasswdRules {
     /// `... NOPASSWD: cmd, cmd` lines of a literal sudoers text.
     fn check_text(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let Some(text) = a.value.v.text() else { return };
-        let start = usize::from(a.value.range.start());
-        let raw = cx
-            .src
-            .get(start..usize::from(a.value.range.end()))
-            .unwrap_or("");
+        let raw = written(a, cx);
         for line in text.lines() {
             let line = line.trim();
             if line.starts_with('#') {
@@ -352,14 +369,7 @@ impl BroadNopasswdRules {
                 .find(line)
                 .map(|q| (q, line.len()))
                 .or_else(|| raw.find(&line[p..]).map(|q| (q, line.len() - p)));
-            let range = match found {
-                Some((q, n)) => {
-                    let s = u32::try_from(start + q).unwrap_or(u32::MAX);
-                    let e = u32::try_from(start + q + n).unwrap_or(u32::MAX);
-                    rnix::TextRange::new(s.into(), e.into())
-                }
-                None => a.value.range,
-            };
+            let range = place(a, found);
             out.push(self.hit(
                 range,
                 format!("sudoers line runs {why} as root without a password"),
@@ -373,24 +383,13 @@ impl BroadNopasswdRules {
     /// command, or for one that amounts to root.
     fn check_doas_text(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         let Some(text) = a.value.v.text() else { return };
-        let start = usize::from(a.value.range.start());
-        let raw = cx
-            .src
-            .get(start..usize::from(a.value.range.end()))
-            .unwrap_or("");
+        let raw = written(a, cx);
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
             let Some((why, fixed)) = doas_line(line) else {
                 continue;
             };
-            let range = match raw.find(line) {
-                Some(q) => {
-                    let s = u32::try_from(start + q).unwrap_or(u32::MAX);
-                    let e = u32::try_from(start + q + line.len()).unwrap_or(u32::MAX);
-                    rnix::TextRange::new(s.into(), e.into())
-                }
-                None => a.value.range,
-            };
+            let range = place(a, raw.find(line).map(|q| (q, line.len())));
             out.push(self.hit(
                 range,
                 format!("doas rule runs {why} as root without a password"),

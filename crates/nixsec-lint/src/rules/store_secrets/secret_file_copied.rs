@@ -236,7 +236,10 @@ pub(super) fn named_before(src: &str, range: rnix::TextRange) -> bool {
         "password", "passwd", "pass", "pw", "token", "secret", "apikey", "api_key",
     ]
     .iter()
-    .any(|w| key == *w || key.ends_with(&format!("_{w}")) || key.ends_with(&format!("-{w}")))
+    .any(|w| {
+        key.strip_suffix(w)
+            .is_some_and(|k| k.is_empty() || k.ends_with(['_', '-']))
+    })
 }
 
 /// The selection a value's text ends with: `secrets.smtp.password` of `"--pass=${secrets.smtp.password}"`
