@@ -912,15 +912,6 @@ fn system_heads(src: &str) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod system_heads_tests {
-    #[test]
-    fn names_systems_are_built_from() {
-        let src = "{\n  a = inputs.nixos.lib.nixosSystem { };\n  # b = old.lib.nixosSystem { };\n  c = lib.makeOverridable stable.lib.nixosSystem;\n  d = nixpkgs.lib.nixosSystem { };\n  e = é.lib.nixosSystem { };\n}\n";
-        assert_eq!(super::system_heads(src), ["nixos"]);
-    }
-}
-
 /// Lint the `.nix` files under `paths`.
 ///
 /// # Errors
@@ -2019,4 +2010,13 @@ pub fn lint_source(display: &str, src: &str) -> Vec<LintFinding> {
     let active: Vec<&str> = rules.iter().map(|r| r.id).collect();
     apply_suppressions(std::slice::from_ref(&f), &mut out, &mut warnings, &active);
     out
+}
+
+#[cfg(test)]
+mod system_heads_tests {
+    #[test]
+    fn names_systems_are_built_from() {
+        let src = "{\n  a = inputs.nixos.lib.nixosSystem { };\n  # b = old.lib.nixosSystem { };\n  c = lib.makeOverridable stable.lib.nixosSystem;\n  d = nixpkgs.lib.nixosSystem { };\n  e = é.lib.nixosSystem { };\n}\n";
+        assert_eq!(super::system_heads(src), ["nixos"]);
+    }
 }
