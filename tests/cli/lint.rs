@@ -456,6 +456,40 @@ fn path_literals_of_encrypted_files_are_not_secrets_in_the_store() {
     assert_eq!(lines, [4, 5, 6, 7], "{v}");
 }
 
+/// A file named like a key whose content is public material (a certificate chain, an
+/// `authorized_keys` list) is no secret; one that holds a private key beside a certificate is.
+/// A file read into a program's settings right after a secret's name is that secret, whatever
+/// the file is called (`password = "${lib.fileContents ./spotifyd.pass}"`).
+#[test]
+fn public_material_on_disk_is_no_secret_and_a_read_after_a_secrets_name_is_one() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    std::fs::write(d.path().join("intermediate.pem"), format!("{cert}{cert}")).expect("write");
+    std::fs::write(
+        d.path().join("bundle.pem"),
+        format!("{cert}-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        d.path().join("deploy.key"),
+        "# keys\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ0 a@b\nno-pty ssh-rsa AAAAB3NzaC1yc2E c@d\n",
+    )
+    .expect("write");
+    std::fs::write(d.path().join("spotifyd.pass"), "hunter2hunter2\n").expect("write");
+    std::fs::write(d.path().join("motd.txt"), "welcome\n").expect("write");
+    std::fs::write(
+        d.path().join("app.nix"),
+        "{ lib, ... }: {\n  services.nginx.appendHttpConfig = \"ssl_client_certificate ${./intermediate.pem};\";\n  services.b.keyFile = ./bundle.pem;\n  services.c.keyFile = ./deploy.key;\n  services.spotifyd.config = ''\n    password = \"${lib.fileContents ./spotifyd.pass}\"\n    banner = \"${lib.fileContents ./motd.txt}\"\n  '';\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    let lines: Vec<u64> = rule_rows(&v, "NIX-032", "rule")
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(lines, [3, 6], "{v}");
+}
+
 /// A credential encrypted by `systemd-creds encrypt` (binary, or the base64 it prints) is
 /// encrypted on disk; a file name built at evaluation (`./creds/initrd-key-${host}`) stands for
 /// the files of its directory it can name: encrypted when every one is.

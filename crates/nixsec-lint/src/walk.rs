@@ -67,11 +67,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
             continue;
         }
         let first = files.len();
+        let tracked = crate::gitindex::tracked(&canon);
         let walker = ignore::WalkBuilder::new(given)
             .standard_filters(true)
             // `.gitignore` rules only inside a git work tree, as git itself: an exported tree
             // (a tarball, `git archive`, a store path) holds only files that were tracked.
             .require_git(true)
+            // So are its hidden files (`.nextcloud.nix`): outside a work tree they are read;
+            // inside one, what git tracks is (below).
+            .hidden(tracked.is_some() || canon.ancestors().any(|a| a.join(".git").exists()))
+            .filter_entry(|e| e.file_name() != ".git")
             .follow_links(false)
             .build();
         for entry in walker {
@@ -91,7 +96,6 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
         // Tracked files a `.gitignore` rule (or a hidden directory) kept out of the walk.
         let seen: std::collections::HashSet<PathBuf> =
             files[first..].iter().map(|f| f.canon.clone()).collect();
-        let tracked = crate::gitindex::tracked(&canon);
         let mut is_tracked: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         if let Some(t) = &tracked {
             for rel in t.paths.iter().filter(|p| nix_name(p)) {
@@ -136,7 +140,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<SourceFile>, Vec<PathBuf>, Ski
                 .components()
                 .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
             {
-                "in a hidden directory and not tracked by git, not read"
+                "hidden (a name starting with `.`) and not tracked by git, not read"
             } else {
                 "ignored by a `.gitignore` or `.ignore` rule and not tracked by git, not read"
             };
@@ -324,6 +328,36 @@ mod tests {
                 .any(|(p, why)| p.ends_with("/configuration.nix")
                     && !p.ends_with("nixos/configuration.nix")
                     && why.contains("linted there")),
+            "{skipped:?}"
+        );
+    }
+
+    #[test]
+    fn hidden_files_are_read_outside_a_work_tree() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let root = d.path();
+        std::fs::create_dir_all(root.join("srvs/.old")).expect("mkdir");
+        std::fs::write(root.join("srvs/.nextcloud.nix"), "{}").expect("write");
+        std::fs::write(root.join("srvs/.old/x.nix"), "{}").expect("write");
+        std::fs::write(root.join("configuration.nix"), "{}").expect("write");
+        // An exported tree (`git archive`, a tarball) holds what was tracked: all of it is read.
+        let (files, _, skipped) = discover(&[root.to_path_buf()]).expect("walk");
+        assert_eq!(
+            below(&files, root),
+            [
+                "configuration.nix",
+                "srvs/.nextcloud.nix",
+                "srvs/.old/x.nix"
+            ]
+        );
+        assert!(skipped.is_empty(), "{skipped:?}");
+        // In a work tree, an untracked hidden file is skipped, and said so.
+        std::fs::create_dir(root.join(".git")).expect("mkdir");
+        let (files, _, skipped) = discover(&[root.to_path_buf()]).expect("walk");
+        assert_eq!(below(&files, root), ["configuration.nix"]);
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(
+            skipped.iter().all(|(_, why)| why.starts_with("hidden")),
             "{skipped:?}"
         );
     }

@@ -101,7 +101,24 @@ impl LintRule for SensitivePortsOpen {
                 // (VNC's displays from 5900, etcd's client and peer ports 2379-2380). One that
                 // only contains such a port is opened for something else (KDE Connect,
                 // Steam's 27015-27050, a 3000-3999 web range) and holds it by chance.
-                else if let Some((_, what)) =
+                // A range of one port (`{ from = 5432; to = 5432; }`) is that port.
+                else if from == to {
+                    if let Some((_, what)) = RISKY
+                        .iter()
+                        .find(|(r, _)| *r == *from && (tcp || UDP_RISKY.contains(r)))
+                    {
+                        out.push(
+                            Hit::new(
+                                item.range,
+                                format!(
+                                    "{what} port {from}{} is open to every network",
+                                    if tcp { "" } else { "/udp" }
+                                ),
+                            )
+                            .when(item.cond.as_deref()),
+                        );
+                    }
+                } else if let Some((_, what)) =
                     RISKY.iter().find(|(r, _)| tcp && *r == *from && to > from)
                 {
                     out.push(
@@ -219,6 +236,19 @@ mod tests {
                 h("{ from = 2379; to = 2380; }", 1, High)
             ]
         );
+        // A range of one port is that port (over UDP, only a port whose service listens there).
+        assert_eq!(
+            hits(
+                "{ networking.firewall.allowedTCPPortRanges = [ { from = 5432; to = 5432; } { from = 8080; to = 8080; } ]; }",
+                ID
+            ),
+            [h("{ from = 5432; to = 5432; }", 1, High)]
+        );
+        assert!(hits(
+            "{ networking.firewall.allowedUDPPortRanges = [ { from = 5432; to = 5432; } ]; }",
+            ID
+        )
+        .is_empty());
         // Narrow ranges that happen to contain a risk-list port (Steam's 27015-27050 and
         // MongoDB's 27017, a 3000-3999 web range and MySQL's 3306), and UDP ranges.
         for src in [

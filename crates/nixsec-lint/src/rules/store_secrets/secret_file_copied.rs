@@ -222,16 +222,27 @@ pub(super) fn named_before(src: &str, range: rnix::TextRange) -> bool {
     else {
         return false;
     };
+    // Only a value interpolated into a text (`${…}`): a Nix binding (`client_secret =
+    // secrets.x;`) is judged by its own name.
+    let interpolated = src.get(end..).is_some_and(|r| r.starts_with("${"));
+    let Some(before) = before.strip_suffix("${").or(interpolated.then_some(before)) else {
+        return false;
+    };
+    // The value may be quoted and the sign spaced, as a program's settings write it
+    // (`password = "${…}"` in TOML or INI text, `token: ${…}` in YAML).
+    let before = before.trim_end_matches(['"', '\'']).trim_end();
+    let Some(before) = before.strip_suffix('=').or_else(|| before.strip_suffix(':')) else {
+        return false;
+    };
     // The word the value follows, within its string (`options = [ "…" "password=${x}" ]`).
     let word = before
+        .trim_end()
+        .trim_end_matches(['"', '\''])
         .rsplit(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '&' | '?'))
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let Some(key) = word.strip_suffix('=').or_else(|| word.strip_suffix(':')) else {
-        return false;
-    };
-    let key = key.trim_start_matches('-');
+    let key = word.trim_start_matches('-');
     [
         "password", "passwd", "pass", "pw", "token", "secret", "apikey", "api_key",
     ]
@@ -586,7 +597,7 @@ fn secret_looking(p: &str) -> bool {
     let dir = in_secret_dir(p) && !bindings;
     let keyish_ext = matches!(
         ext,
-        Some("key" | "pem" | "p12" | "pfx" | "keytab" | "psk" | "env" | "jks")
+        Some("key" | "pem" | "p12" | "pfx" | "keytab" | "psk" | "env" | "jks" | "pass")
     );
     // The password manager's name (`1password-agent.toml`, its SSH agent's settings) says
     // what the file configures, not that it holds a password.
@@ -1098,7 +1109,11 @@ fn judge(
                     || encrypted(path)
                     || on_disk(path)
                     || public(path)
-                    || !(secret_looking(path) || matches!(holds, Holds::Secret | Holds::Env))
+                    || !(secret_looking(path)
+                        || matches!(holds, Holds::Secret | Holds::Env)
+                        // Read into a program's settings after the name of a secret
+                        // (`password = "${lib.fileContents ./spotifyd.pass}"`).
+                        || src.is_some_and(|s| named_before(s, o.range)))
                 {
                     continue;
                 }
@@ -1293,6 +1308,12 @@ mod tests {
             ("\"password=", true),
             ("--db-pass=", true),
             ("smb_password:", true),
+            // A program's settings, with the sign spaced and the value quoted.
+            ("  password = \"", true),
+            ("\"api_key\" = '", true),
+            ("token: ", true),
+            ("  password_file = \"", false),
+            ("  banner = \"", false),
             ("username=", false),
             ("compass=", false),
             ("//", false),
@@ -1302,6 +1323,10 @@ mod tests {
             let range = rnix::TextRange::new(at.into(), (at + 4).into());
             assert_eq!(super::named_before(&src, range), named, "{before}");
         }
+        // A Nix binding, not a text: judged by its own name.
+        let src = "{ client_secret = secrets.x; }";
+        let range = rnix::TextRange::new(17.into(), 26.into());
+        assert!(!super::named_before(src, range));
     }
 
     #[test]
