@@ -753,6 +753,37 @@ fn lanzaboote_under_a_repository_switch_is_judged_per_host() {
     );
 }
 
+/// A switch under a namespace a framework hands to the module (`config.${namespace}.x`, as
+/// snowfall-lib does) is not known from the hosts: not taken for off in every host.
+#[test]
+fn a_switch_under_a_namespace_argument_is_not_known() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("flake.nix", "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./modules/secureboot.nix ./hosts/a ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./modules/secureboot.nix ./hosts/b ]; };\n  };\n}\n"),
+            ("modules/secureboot.nix", "{ config, lib, namespace, ... }:\nwith lib; let\n  cfg = config.${namespace}.secureboot;\nin {\n  options.${namespace}.secureboot.enable = mkEnableOption \"secure boot\";\n  config = mkIf cfg.enable {\n    boot.loader.systemd-boot.enable = lib.mkForce false;\n    boot.lanzaboote = {\n      enable = true;\n      pkiBundle = \"/var/lib/sbctl\";\n    };\n  };\n}\n"),
+            ("hosts/a/default.nix", "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n  timber.secureboot.enable = true;\n}\n"),
+            ("hosts/b/default.nix", "{ ... }: {\n  boot.loader.systemd-boot.enable = true;\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let found: Vec<(String, bool)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "NIX-090")
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap_or_default().to_string(),
+                f["conditional"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(found.iter().all(|(_, c)| *c), "{v:#}");
+    assert!(found.iter().all(|(f, _)| !f.starts_with("hosts/")), "{v:#}");
+}
+
 /// A flake-parts module building a host whose module list names an argument of the module
 /// (`shared`, given by `_module.args`): the host is built from its own modules, not taken for
 /// a helper's template (which made every host of an import-tree get every host's modules).

@@ -152,9 +152,12 @@ impl ConfigView<'_> {
             .condition_options
             .iter()
             .find(|(t, _)| t == cond)?;
+        // A NixOS option, or a name nixsec could not resolve (`config.${namespace}.x`, with
+        // the namespace a framework hands to the module): not known.
         if path
             .first()
             .is_some_and(|f| crate::index::NIXOS_NAMESPACES.contains(&f.as_str()))
+            || path.iter().any(|p| p.contains("${"))
         {
             return None;
         }

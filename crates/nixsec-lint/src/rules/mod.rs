@@ -151,8 +151,9 @@ impl FileCx<'_> {
 
     /// True when `written` (a path as written in this file) is a file of the repository whose
     /// content stays encrypted when deployed ([`encrypted_data`]: age, OpenPGP, `openssl enc`,
-    /// a sops document, an environment file of `NAME=` ciphertexts; not git-crypt). A missing
-    /// or unreadable file is not known to be encrypted.
+    /// a sops document, an environment file of `NAME=` ciphertexts; not git-crypt), or that
+    /// holds public material only ([`public_data`]: certificates, public keys). A missing or
+    /// unreadable file is not known to be either.
     ///
     /// A file name built at evaluation (`../secrets/host-key-${hostName}`) stands for the
     /// files of its directory it can name: encrypted when there is one and every one is.
@@ -236,7 +237,63 @@ fn file_encrypted(p: &std::path::Path) -> bool {
     if std::io::Read::read_to_end(&mut std::io::Read::take(file, 256 << 10), &mut bytes).is_err() {
         return false;
     }
-    encrypted_data(&bytes)
+    encrypted_data(&bytes) || public_data(&bytes)
+}
+
+/// `bytes` (a data file's start) hold public material only: PEM certificates, public keys,
+/// CRLs or parameters, or lines of SSH public keys (an `authorized_keys` file). What such a
+/// file is called does not make it a secret (`intermediate.pem`).
+#[must_use]
+pub fn public_data(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    if text.contains("PRIVATE KEY") {
+        return false;
+    }
+    const PUBLIC_PEM: &[&str] = &[
+        "CERTIFICATE",
+        "TRUSTED CERTIFICATE",
+        "X509 CRL",
+        "PUBLIC KEY",
+        "RSA PUBLIC KEY",
+        "PKCS7",
+        "DH PARAMETERS",
+        "EC PARAMETERS",
+        "SSH2 PUBLIC KEY",
+        "PGP PUBLIC KEY BLOCK",
+    ];
+    let mut pem = 0usize;
+    let mut rest = text;
+    while let Some(i) = rest.find("-----BEGIN ") {
+        let after = &rest[i + 11..];
+        let Some(j) = after.find("-----") else {
+            return false;
+        };
+        if !PUBLIC_PEM.contains(&after[..j].trim()) {
+            return false;
+        }
+        pem += 1;
+        rest = &after[j..];
+    }
+    if pem > 0 {
+        return true;
+    }
+    // An `authorized_keys`-like file: every line a public key, options before it allowed.
+    let mut keys = 0usize;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let key = line.split_whitespace().any(|w| {
+            w.starts_with("ssh-") || w.starts_with("ecdsa-sha2-") || w.starts_with("sk-ssh-")
+        }) && line.split_whitespace().any(|w| w.starts_with("AAAA"));
+        if !key {
+            return false;
+        }
+        keys += 1;
+    }
+    keys > 0
 }
 
 /// `bytes` (a data file's start) are encrypted when deployed: whole (age, OpenPGP, `openssl
