@@ -753,6 +753,69 @@ fn lanzaboote_under_a_repository_switch_is_judged_per_host() {
     );
 }
 
+/// An option set to the whole value of another file (`networking = import ./network.nix;`, the
+/// file a plain set of settings): the file's settings are that option's, judged where they are
+/// written and in the hosts that reach the module that gives them. A file that is a list of
+/// module paths (`modules = [ … ] ++ import ./modules;`) imports what it lists.
+#[test]
+fn options_given_a_file_and_module_lists_in_a_file_are_followed() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a ] ++ import ./modules; };\n  };\n}\n",
+            ),
+            (
+                "hosts/a/default.nix",
+                "{ lib, ... }:\n{\n  networking = import ./network.nix;\n  system.stateVersion = \"24.05\";\n}\n",
+            ),
+            (
+                "hosts/a/network.nix",
+                "let\n  db = 5432;\nin\n{\n  hostName = \"a\";\n  firewall.allowedTCPPorts = [ 22 db ];\n}\n",
+            ),
+            ("modules/default.nix", "[\n  ./ssh.nix\n]\n"),
+            (
+                "modules/ssh.nix",
+                "{\n  services.openssh = import ./ssh-settings.nix;\n}\n",
+            ),
+            (
+                "modules/ssh-settings.nix",
+                "{\n  enable = true;\n  settings.PermitRootLogin = \"yes\";\n}\n",
+            ),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let mut got: Vec<(String, u64, String, bool)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["file"].as_str().unwrap_or_default().to_string(),
+                f["conditional"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = |r: &str, l: u64, f: &str| (r.to_string(), l, f.to_string(), false);
+    assert_eq!(
+        got,
+        [
+            want("NIX-071", 6, "hosts/a/network.nix"),
+            want("NIX-078", 3, "modules/ssh-settings.nix"),
+            want("NIX-079", 2, "modules/ssh-settings.nix"),
+            want("NIX-079", 2, "modules/ssh-settings.nix"),
+        ],
+        "{v:#}"
+    );
+    let modules = v["configurations"][0]["modules"].to_string();
+    assert!(modules.contains("modules/ssh-settings.nix"), "{modules}");
+}
+
 /// A switch under a namespace a framework hands to the module (`config.${namespace}.x`, as
 /// snowfall-lib does) is not known from the hosts: not taken for off in every host.
 #[test]

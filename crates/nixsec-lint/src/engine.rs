@@ -203,8 +203,14 @@ impl Indexed {
             Some(Unread::Encrypted(how)) => (None, Some(format!("encrypted ({how}): not linted"))),
             None => (None, None),
         };
-        let mut out =
-            Indexed::from_source_in(f.canon.clone(), f.display.clone(), src, read_error, known);
+        let mut out = Indexed::from_source_in(
+            f.canon.clone(),
+            f.display.clone(),
+            src,
+            read_error,
+            known,
+            &[],
+        );
         out.skipped = skipped;
         if out.size == 0 {
             out.size = usize::try_from(size).unwrap_or(usize::MAX);
@@ -220,17 +226,20 @@ impl Indexed {
         src: String,
         read_error: Option<String>,
     ) -> Indexed {
-        Indexed::from_source_in(path, display, src, read_error, &HashSet::new())
+        Indexed::from_source_in(path, display, src, read_error, &HashSet::new(), &[])
     }
 
     /// [`Indexed::from_source`] in a run over the files `known` (canonical paths): a value a
-    /// function of one of them gives ([`crate::index::HelperCall`]) is read from that file.
+    /// function of one of them gives ([`crate::index::HelperCall`]) is read from that file. A
+    /// file other files give whole to options (`prefixes`, [`crate::index::ValueImport`]) is
+    /// indexed as their settings ([`FileIndex::build_values`]).
     fn from_source_in(
         path: PathBuf,
         display: String,
         src: String,
         read_error: Option<String>,
         known: &HashSet<&Path>,
+        prefixes: &[Vec<String>],
     ) -> Indexed {
         let size = src.len();
         let empty = || FileIndex {
@@ -241,8 +250,13 @@ impl Indexed {
         let mut index = if read_error.is_none() {
             // A panic in the parser library on some input is an error for this file, never the
             // end of the run.
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| FileIndex::build(&src)))
-            {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if prefixes.is_empty() {
+                    FileIndex::build(&src)
+                } else {
+                    FileIndex::build_values(&src, prefixes)
+                }
+            })) {
                 Ok(index) => index,
                 Err(_) => {
                     read_error = Some(
@@ -404,6 +418,105 @@ impl Indexed {
             clan,
             clan_admin,
             commented_imports,
+        }
+    }
+}
+
+/// An option path a file is given to, and the condition it is given under.
+type GivenAt = (Vec<String>, Option<String>);
+
+/// Files given whole to options (`networking = import ./network.nix;`, see
+/// [`crate::index::ValueImport`]) are indexed again as those settings, under the conditions they
+/// are given under, and become modules the giving module imports (so its hosts reach them). A
+/// file that is not a plain set of settings is left as it was.
+fn value_imports(files: &mut [Indexed], known: &HashSet<&Path>) {
+    if files.iter().all(|f| f.index.value_imports.is_empty()) {
+        return;
+    }
+    let by_path: HashMap<PathBuf, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.clone(), i))
+        .collect();
+    // For each file given: the paths and conditions it is given under.
+    let mut given: HashMap<usize, Vec<GivenAt>> = HashMap::new();
+    // (giving file, its module, the file as written, where).
+    let mut edges: Vec<(usize, usize, usize, String, TextRange)> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        let Some(dir) = f.path.parent() else {
+            continue;
+        };
+        for vi in &f.index.value_imports {
+            let mut target = dir.join(&vi.file);
+            if target.is_dir() {
+                target.push("default.nix");
+            }
+            let Some(&ti) = std::fs::canonicalize(&target)
+                .ok()
+                .and_then(|c| by_path.get(&c))
+            else {
+                continue;
+            };
+            if ti == fi {
+                continue;
+            }
+            let list = given.entry(ti).or_default();
+            let entry = (vi.prefix.clone(), vi.condition.clone());
+            if !list.contains(&entry) {
+                list.push(entry);
+            }
+            edges.push((fi, vi.module, ti, vi.file.clone(), vi.range));
+        }
+    }
+    let mut indexed: HashSet<usize> = HashSet::new();
+    for (ti, prefixes) in given {
+        let f = &files[ti];
+        if f.read_error.is_some() || f.skipped.is_some() {
+            continue;
+        }
+        let Ok(file) = std::fs::File::open(&f.path) else {
+            continue;
+        };
+        let size = file.metadata().map_or(0, |m| m.len());
+        let (src, None) = read_limited(file, size) else {
+            continue;
+        };
+        if !FileIndex::is_value_file(&src) {
+            continue;
+        }
+        let paths: Vec<Vec<String>> = prefixes.iter().map(|(p, _)| p.clone()).collect();
+        let mut new =
+            Indexed::from_source_in(f.path.clone(), f.display.clone(), src, None, known, &paths);
+        for a in &mut new.index.assignments {
+            let when: Vec<&str> = prefixes
+                .iter()
+                .filter(|(p, _)| a.path.starts_with(p))
+                .filter_map(|(_, c)| c.as_deref())
+                .collect();
+            // Given under a condition wherever it is given: the settings hold under it.
+            if !when.is_empty()
+                && prefixes
+                    .iter()
+                    .filter(|(p, _)| a.path.starts_with(p))
+                    .all(|(_, c)| c.is_some())
+            {
+                let c = when[0].to_string();
+                a.condition = Some(match a.condition.take() {
+                    Some(own) => format!("{c} && {own}"),
+                    None => c,
+                });
+            }
+        }
+        new.size = f.size;
+        files[ti] = new;
+        indexed.insert(ti);
+    }
+    for (fi, module, ti, file, range) in edges {
+        if !indexed.contains(&ti) {
+            continue;
+        }
+        if let Some(m) = files[fi].index.modules.get_mut(module) {
+            m.imports.push(ModuleRef::Path(file, range));
         }
     }
 }
@@ -949,6 +1062,7 @@ pub fn lint(
             })
             .collect();
         tracing::debug!(ms = clock.elapsed().as_millis(), "read and indexed");
+        value_imports(&mut files, &known);
         assign_kinds(&mut files, &roots);
         option_defaults(&mut files);
         tracing::debug!(ms = clock.elapsed().as_millis(), "module kinds");

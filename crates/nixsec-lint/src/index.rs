@@ -313,6 +313,8 @@ pub struct FileIndex {
     pub exhausted: Option<TextRange>,
     /// Values given by a function another file is ([`HelperCall`]).
     pub helper_calls: Vec<HelperCall>,
+    /// Options set to the whole of another file's value ([`ValueImport`]).
+    pub value_imports: Vec<ValueImport>,
     /// Conditions that are one option of the configuration (`mkIf cfg.enable` with `cfg =
     /// config.my.secureboot`): the condition as written, and the option path.
     pub condition_options: Vec<(String, Vec<String>)>,
@@ -331,7 +333,67 @@ pub struct HelperCall {
     pub file: String,
 }
 
+/// An option set to the value of another file: `networking = import ./network.nix;` (the file a
+/// set of settings). The run indexes that file's settings under the option's path
+/// ([`FileIndex::build_values`]), as a module this one imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueImport {
+    /// The module (index into [`FileIndex::modules`]) that sets the option.
+    pub module: usize,
+    /// The option's path.
+    pub prefix: Vec<String>,
+    /// The conditions the option is set under, joined by ` && `.
+    pub condition: Option<String>,
+    /// The file, as written (relative to this one).
+    pub file: String,
+    /// Where it is written.
+    pub range: TextRange,
+}
+
 impl FileIndex {
+    /// Index `src`, a file whose value is a set of settings that other files give to options
+    /// (`prefixes`, see [`ValueImport`]): its settings under each of those paths, as one
+    /// module's. A file that is not a plain set (a function, a module) is indexed as
+    /// [`FileIndex::build`] does.
+    #[must_use]
+    pub fn build_values(src: &str, prefixes: &[Vec<String>]) -> FileIndex {
+        let mut idx = FileIndex::build(src);
+        if idx.refused.is_some() || !idx.errors.is_empty() || prefixes.is_empty() {
+            return idx;
+        }
+        let parse = rnix::Root::parse(src);
+        let Some(e) = parse.tree().expr() else {
+            return idx;
+        };
+        if !value_set(&e, 0) {
+            return idx;
+        }
+        let mut w = Walker::new(src);
+        for p in prefixes {
+            w.prefix.clone_from(p);
+            w.walk(&e, e.syntax().text_range());
+        }
+        w.prefix.clear();
+        idx.assignments = w.out.assignments;
+        idx.helper_calls = w.out.helper_calls;
+        idx.condition_options = w.out.condition_options;
+        idx.modules.truncate(1);
+        idx.modules[0].is_module = true;
+        idx.modules[0].imports.clear();
+        idx
+    }
+
+    /// `src` is a plain set of settings (through `let` and `with`): not a function, not a
+    /// module. See [`ValueImport`].
+    #[must_use]
+    pub fn is_value_file(src: &str) -> bool {
+        if crate::guard::may_be_too_deep(src) && crate::guard::nesting(src).is_err() {
+            return false;
+        }
+        let parse = rnix::Root::parse(src);
+        parse.errors().is_empty() && parse.tree().expr().is_some_and(|e| value_set(&e, 0))
+    }
+
     /// Parse `src` and index it.
     #[must_use]
     pub fn build(src: &str) -> FileIndex {
@@ -1656,6 +1718,16 @@ impl Walker {
                 self.module_attrs(set);
                 true
             }
+            // A file that is a list of module paths (`modules/default.nix` of `modules = [ … ]
+            // ++ import ./modules;`): what it lists is imported where it is.
+            ast::Expr::List(l)
+                if l.items().next().is_some()
+                    && l.items()
+                        .all(|i| matches!(unparen(&i), ast::Expr::PathRel(_))) =>
+            {
+                self.imports(e);
+                true
+            }
             ast::Expr::Apply(a) => match wrapper(a) {
                 Some(Wrap::If(c, x)) => match self.cond(&c) {
                     Cond::Never => true,
@@ -2159,7 +2231,10 @@ impl Walker {
                     self.walk(&l, key_range);
                     self.walk(&r, key_range);
                 }
-                Some(Wrap::Import(_)) => self.leaf(e, key_range),
+                Some(Wrap::Import(x)) => {
+                    self.value_import(&x);
+                    self.leaf(e, key_range);
+                }
                 None => {
                     if self.walk_generated(a, key_range)
                         || self.walk_pairs(a, key_range)
@@ -3005,6 +3080,35 @@ impl Walker {
         }
     }
 
+    /// `networking = import ./network.nix;`: an option of NixOS set to the whole value of a
+    /// file of the repository, recorded for the run ([`ValueImport`]).
+    fn value_import(&mut self, path: &ast::Expr) {
+        if !matches!(unparen(path), ast::Expr::PathRel(_))
+            || export_split(&self.prefix).is_some()
+            || !self
+                .prefix
+                .first()
+                .is_some_and(|p| NIXOS_NAMESPACES.contains(&p.as_str()) && p != "home-manager")
+        {
+            return;
+        }
+        let (prefix, variant) = variant_of(&self.prefix);
+        let Some(file) = self.path_template(path, 0).filter(|p| !p.contains("${")) else {
+            return;
+        };
+        if variant.is_some() || prefix.iter().any(|p| p.contains("${")) {
+            return;
+        }
+        let condition = (!self.conds.is_empty()).then(|| self.conds.join(" && "));
+        self.out.value_imports.push(ValueImport {
+            module: self.module,
+            prefix,
+            condition,
+            file,
+            range: path.syntax().text_range(),
+        });
+    }
+
     fn record(&mut self, value: Val, key_range: TextRange) {
         self.record_from(value, key_range, Vec::new());
     }
@@ -3238,6 +3342,26 @@ fn declared_namespaces(path: &[String], value: &ast::Expr) -> Vec<[String; 2]> {
 /// `virtualisation.vmVariant.X` and `virtualisation.vmVariantWithBootLoader.X` (the VM that
 /// `nixos-rebuild build-vm` makes), `specialisation.NAME.configuration.X` (a boot entry) and
 /// `image.modules.NAME.X` (an image built with `nixos-rebuild build-image`).
+/// `e` (a file's whole expression) is a plain set of settings, through `let` and `with`: not
+/// a function, not a module (`imports`, `options`, `config` at its top).
+fn value_set(e: &ast::Expr, depth: u32) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    match unparen(e) {
+        ast::Expr::LetIn(l) => l.body().is_some_and(|b| value_set(&b, depth + 1)),
+        ast::Expr::With(w) => w.body().is_some_and(|b| value_set(&b, depth + 1)),
+        ast::Expr::AttrSet(set) => !set.attrpath_values().any(|apv| {
+            apv.attrpath()
+                .and_then(|ap| ap.attrs().next())
+                .is_some_and(|a| {
+                    attr_is(&a, "imports") || attr_is(&a, "options") || attr_is(&a, "config")
+                })
+        }),
+        _ => false,
+    }
+}
+
 fn variant_of(path: &[String]) -> (Vec<String>, Option<String>) {
     if !path
         .first()

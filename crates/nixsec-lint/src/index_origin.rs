@@ -337,6 +337,27 @@ impl Walker {
                                 bound: bound_at(&x, scope),
                             });
                         }
+                        // Another store file written beside the first (`cp ${toFile "a.json"
+                        // "…"} …; cat ${keyFile} > …`): its text is in the store too, judged
+                        // with the first's.
+                        Some(OriginKind::Written {
+                            text: t2,
+                            nested: n2,
+                            copies: c2,
+                            ..
+                        }) if matches!(out.other, Some(OriginKind::Written { .. })) => {
+                            if let Some(OriginKind::Written { nested, copies, .. }) =
+                                out.other.as_mut()
+                            {
+                                nested.extend(t2);
+                                nested.extend(n2);
+                                for c in c2 {
+                                    if !copies.iter().any(|(p, ..)| *p == c.0) {
+                                        copies.push(c);
+                                    }
+                                }
+                            }
+                        }
                         // A later path: the first one is reported.
                         Some(k) => {
                             out.other.get_or_insert(k);

@@ -615,10 +615,15 @@ fn secret_looking(p: &str) -> bool {
     ]
     .iter()
     .any(|w| n.contains(w));
+    // A key's name with a plain data extension (sops-nix's age `key.txt`, `wg-key.b64`).
+    let stem = match name.rsplit_once('.') {
+        Some((stem, "txt" | "asc" | "b64" | "base64" | "bin" | "raw")) => stem,
+        _ => name.as_str(),
+    };
     let key_name = name.starts_with("id_")
-        || name.ends_with("_key")
-        || name.ends_with("-key")
-        || name == "key";
+        || stem.ends_with("_key")
+        || stem.ends_with("-key")
+        || stem == "key";
     dir || keyish_ext || words || key_name
 }
 
@@ -1761,6 +1766,25 @@ in {
         none(
             r#"{ pkgs, ... }: { system.activationScripts.initrd-ssh-host-keys = "${pkgs.writeShellScript "generate-initrd-ssh-host-keys" "ssh-keygen -A"}"; }"#,
         );
+    }
+
+    /// A key's name with a plain data extension: sops-nix's age `key.txt` copied into an
+    /// image's `/etc` by an unquoted path; not a key's public half or an ordinary text.
+    #[test]
+    fn key_names_with_data_extensions() {
+        assert_eq!(
+            hit_lines(
+                "{\n  environment.etc.\"sops-nix/key.txt\".source = /var/lib/sops-nix/key.txt;\n}"
+            ),
+            [2]
+        );
+        assert_eq!(
+            hit_lines("{ environment.etc.\"wg/wg-key.b64\".source = ./wg-key.b64; }"),
+            [1]
+        );
+        none("{ environment.etc.\"motd.txt\".source = ./motd.txt; }");
+        none("{ environment.etc.\"keys.txt\".source = ./keyboard/keys.txt; }");
+        none("{ environment.etc.\"ssh/id_ed25519.pub\".source = ./id_ed25519.pub; }");
     }
 
     /// A path interpolated in text, named after what it guards; a path built with a host's

@@ -1597,6 +1597,29 @@ mod tests {
         assert_eq!(hits(src, ID).len(), 1, "{:?}", hits(src, ID));
     }
 
+    /// A script that interpolates several store files: the text of each is in the store, not
+    /// only the first one's.
+    #[test]
+    fn every_store_file_a_script_interpolates_is_read() {
+        let src = r#"{ pkgs, ... }:
+let
+  keyfile = builtins.toFile "id_rsa" ''
+    -----BEGIN RSA PRIVATE KEY-----
+    MIIEpQIBAAKCAQEAxbwyOR9U72bk0zKzmNLEvY8+ox0nfFNHC5m5OrS+fOzoqD0D
+    7QdAWXYhyOgV/VXS73B8LTxsOa7aIT72mIuFBaAOw4tdE9R+ktX5dqAEerG+932Z
+    -----END RSA PRIVATE KEY-----
+  '';
+in {
+  systemd.services.x.script = ''
+    cp ${builtins.toFile "a.json" "{"Git": 1}"} /var/a.json
+    cat ${keyfile} > /root/.ssh/id_rsa
+  '';
+}"#;
+        let got = findings(src, ID);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].line, 3, "{got:?}");
+    }
+
     #[test]
     fn secrets_in_option_defaults_and_widget_keys() {
         let src = r#"{ lib, ... }: {
