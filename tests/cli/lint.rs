@@ -2497,6 +2497,105 @@ fn a_vm_daemon_group_counts_where_some_file_turns_the_daemon_on() {
     assert!(got[0].1.contains("`libvirtd`"), "{got:?}");
 }
 
+/// Where hosts reach the file that puts a user in a VM daemon's group, the daemon counts when
+/// one of those hosts turns it on (not under a switch of the repository's own that the host
+/// leaves off), or when a module no host reaches turns it on and no import of it is commented
+/// out: that module may belong to a host nixsec did not reconstruct.
+#[test]
+fn a_vm_daemon_group_counts_where_a_host_reaching_it_turns_the_daemon_on() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            (
+                "flake.nix",
+                "{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.desk = nixpkgs.lib.nixosSystem { modules = [ ./hosts/desk.nix ]; };
+    nixosConfigurations.srv = nixpkgs.lib.nixosSystem { modules = [ ./hosts/srv.nix ]; };
+    nixosConfigurations.nas = nixpkgs.lib.nixosSystem { modules = [ ./hosts/nas.nix ]; };
+  };
+}
+",
+            ),
+            (
+                "hosts/desk.nix",
+                "{ imports = [ ../users/alice.nix ../modules/virt.nix ]; my.virt.enable = true; }\n",
+            ),
+            (
+                "hosts/srv.nix",
+                "{ imports = [ ../users/bob.nix ../modules/virt.nix ]; }\n",
+            ),
+            (
+                "hosts/nas.nix",
+                "{\n  imports = [\n    ../users/carol.nix\n    # ../modules/old-virt.nix\n  ];\n}\n",
+            ),
+            (
+                "users/alice.nix",
+                "{ users.users.alice.extraGroups = [ \"libvirtd\" ]; }\n",
+            ),
+            (
+                "users/bob.nix",
+                "{ users.users.bob.extraGroups = [ \"libvirtd\" ]; }\n",
+            ),
+            (
+                "users/carol.nix",
+                "{ users.users.carol.extraGroups = [ \"libvirtd\" ]; }\n",
+            ),
+            (
+                "modules/virt.nix",
+                "{ config, lib, ... }:
+let cfg = config.my.virt; in {
+  options.my.virt.enable = lib.mkEnableOption \"VMs\";
+  config = lib.mkIf cfg.enable { virtualisation.libvirtd.enable = true; };
+}
+",
+            ),
+            (
+                "modules/old-virt.nix",
+                "{ virtualisation.libvirtd.enable = true; }\n",
+            ),
+        ],
+    );
+    let users = |v: &Value| -> Vec<String> {
+        let mut files: Vec<String> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "NIX-056")
+            .map(|f| f["file"].as_str().unwrap_or_default().to_string())
+            .collect();
+        files.sort();
+        files
+    };
+    let (_, v) = lint_json(d.path());
+    assert_eq!(users(&v), ["users/alice.nix"], "{v:#}");
+    // A module put aside under a hidden name, imported by nothing: still off.
+    write_tree(
+        d.path(),
+        &[(
+            "modules/.vm.nix",
+            "{ virtualisation.libvirtd.enable = true; }\n",
+        )],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(users(&v), ["users/alice.nix"], "{v:#}");
+    // A module no host imports, not switched off by a comment: on where nixsec cannot tell.
+    write_tree(
+        d.path(),
+        &[(
+            "extra/vm.nix",
+            "{ virtualisation.libvirtd.enable = true; }\n",
+        )],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        users(&v),
+        ["users/alice.nix", "users/bob.nix", "users/carol.nix"],
+        "{v:#}"
+    );
+}
+
 /// A flake-parts module named `flake.nix` in a directory of the flake's modules (an
 /// import-tree's `modules/flake.nix`) is no flake of its own: the modules beside it are the
 /// flake's, found by the hosts of the top flake.

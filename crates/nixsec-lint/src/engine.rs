@@ -1074,13 +1074,21 @@ pub fn lint(
             .map(|f| f.path.clone())
             .collect();
         let facts = run_facts(&files);
+        let configs = config::gather(&files, &roots);
+        tracing::debug!(
+            ms = clock.elapsed().as_millis(),
+            configurations = configs.len(),
+            "configurations gathered"
+        );
+        let daemons = host_daemons(&files, &configs);
         let mut findings: Vec<LintFinding> = files
             .par_iter()
-            .flat_map_iter(|f| {
+            .zip(&daemons)
+            .flat_map_iter(|(f, d)| {
                 // A panic in a rule on some input is an error for this file, never the end
                 // of the run.
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    check_file(f, &rules, Some(&clear), &facts)
+                    check_file_in(f, &rules, Some(&clear), &facts, *d)
                 }))
                 .unwrap_or_else(|_| {
                     vec![error_finding(
@@ -1093,12 +1101,6 @@ pub fn lint(
             })
             .collect();
         tracing::debug!(ms = clock.elapsed().as_millis(), "file rules");
-        let configs = config::gather(&files, &roots);
-        tracing::debug!(
-            ms = clock.elapsed().as_millis(),
-            configurations = configs.len(),
-            "configurations gathered"
-        );
         // Files some host reaches: a module checked on its own reports nothing in them (the
         // hosts that reach them do).
         let mut reached = vec![false; files.len()];
@@ -1309,6 +1311,152 @@ pub fn check_file(
     clear: Option<&HashSet<PathBuf>>,
     facts: &crate::rules::RunFacts,
 ) -> Vec<LintFinding> {
+    check_file_in(f, rules, clear, facts, None)
+}
+
+/// For each file, the daemons of [`crate::rules::VM_DAEMONS`] that the host configurations
+/// reaching it turn on; `None` for a file no host reaches (the run's facts decide). A daemon
+/// turned on only under a switch of the repository's own that the host leaves off
+/// (`mkIf config.my.virt.enable`) is off there. A daemon that some module no host reaches turns
+/// on counts as on everywhere: that module may be a host's that nixsec did not reconstruct.
+fn host_daemons(files: &[Indexed], configs: &[config::Configuration]) -> Vec<Option<[bool; 3]>> {
+    let mut out: Vec<Option<[bool; 3]>> = vec![None; files.len()];
+    let hosts: Vec<&config::Configuration> = configs.iter().filter(|c| !c.alone).collect();
+    if hosts.is_empty() {
+        return out;
+    }
+    let mut reached = vec![false; files.len()];
+    for c in &hosts {
+        for (fi, _) in &c.modules {
+            reached[*fi] = true;
+        }
+    }
+    // A host's own module (it sets `system.stateVersion` or `networking.hostName`) that no
+    // host configuration reaches: a host nixsec did not reconstruct, whose switches may turn a
+    // daemon on anywhere. The run decides.
+    if files
+        .iter()
+        .zip(&reached)
+        .any(|(f, r)| !r && f.host_like && f.index.errors.is_empty())
+    {
+        return out;
+    }
+    let paths = |d: usize| -> Vec<&[&str]> {
+        let mut v = vec![crate::rules::VM_DAEMONS[d].0];
+        if d == 0 {
+            // NixVirt's `virtualisation.libvirt.enable` turns libvirtd on.
+            v.push(&["virtualisation", "libvirt", "enable"]);
+        }
+        v
+    };
+    // Turned on in a file no host reaches, unless an import of it is commented out (the
+    // author switched it off: `# ./virtualisation.nix`) or it is hidden.
+    let commented: HashSet<&Path> = files
+        .iter()
+        .flat_map(|f| f.commented_imports.iter().map(PathBuf::as_path))
+        .collect();
+    let mut orphan = [false; 3];
+    for (d, o) in orphan.iter_mut().enumerate() {
+        *o = files.iter().zip(&reached).any(|(f, r)| {
+            // A module renamed to a hidden name (`.libvirt.nix`) that nothing imports was put
+            // aside by its author, as one whose import is commented out.
+            let hidden = f
+                .path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            !r && !hidden
+                && !commented_out(f, &commented)
+                && paths(d)
+                    .iter()
+                    .any(|p| f.index.find(p).any(|a| a.value.v.as_bool() != Some(false)))
+        });
+    }
+    let reach = vec![0usize; files.len()];
+    // Files a host reaches whose own modules nixsec could not all follow (`cfg.modules or [ ]`
+    // of a helper, a list built at evaluation): judged by the run. Another flake's modules
+    // (`inputs.x.nixosModules.y`, nixos-hardware, `modulesPath`) are not taken to turn a
+    // daemon on, as for the run.
+    let mut open = vec![false; files.len()];
+    for c in &hosts {
+        if c.unknown.iter().all(|u| another_flakes_module(u)) {
+            continue;
+        }
+        for (fi, _) in &c.modules {
+            open[*fi] = true;
+        }
+    }
+    for c in hosts {
+        let view = ConfigView {
+            files,
+            cfg: c,
+            reach: &reach,
+        };
+        let enabled = |path: &[&str]| {
+            view.enabled(path).is_some_and(|p| {
+                !p.condition.as_deref().is_some_and(|cond| {
+                    cond.split(" && ")
+                        .any(|part| view.condition_holds(p.file, part) == Some(false))
+                })
+            })
+        };
+        let mut on = orphan;
+        for (d, o) in on.iter_mut().enumerate() {
+            *o |= paths(d).iter().any(|p| enabled(p));
+        }
+        for (fi, _) in &c.modules {
+            let d = out[*fi].get_or_insert([false; 3]);
+            for (x, y) in d.iter_mut().zip(on) {
+                *x |= y;
+            }
+        }
+    }
+    for (d, open) in out.iter_mut().zip(open) {
+        if open {
+            *d = None;
+        }
+    }
+    // A file that turns the daemon on itself (`virtualisation.libvirtd.enable = true;` beside
+    // the group, under the same switch): on wherever the file applies.
+    for (f, d) in files.iter().zip(out.iter_mut()) {
+        let Some(d) = d else { continue };
+        for (i, x) in d.iter_mut().enumerate() {
+            *x |= paths(i)
+                .iter()
+                .any(|p| f.index.find(p).any(|a| a.value.v.as_bool() != Some(false)));
+        }
+    }
+    out
+}
+
+/// An import not followed (as written) that is another flake's or nixpkgs' module, not a list
+/// of the repository's own modules left unknown.
+fn another_flakes_module(text: &str) -> bool {
+    let t = text.trim();
+    let known = [
+        "nixosModules",
+        "darwinModules",
+        "modulesPath",
+        "nixos-hardware",
+        "/nix/store",
+        "fetchTarball",
+        "fetchGit",
+        "fetchFromGitHub",
+    ]
+    .iter()
+    .any(|w| t.contains(w));
+    // The repository's own exported modules (`self.nixosModules.x`) are its own.
+    let own = t.starts_with("self.") || t.contains("inputs.self.");
+    (known || t.starts_with("inputs.") || t.starts_with('<')) && !own
+}
+
+/// [`check_file`], with the daemons the hosts reaching the file turn on ([`host_daemons`]).
+fn check_file_in(
+    f: &Indexed,
+    rules: &[&'static LintReg],
+    clear: Option<&HashSet<PathBuf>>,
+    facts: &crate::rules::RunFacts,
+    host_daemons: Option<[bool; 3]>,
+) -> Vec<LintFinding> {
     let mut out = Vec::new();
     if f.skipped.is_some() {
         return out;
@@ -1356,6 +1504,7 @@ pub fn check_file(
             kind,
             run: clear.zip(f.path.parent()),
             facts,
+            host_daemons,
         }
     };
     // Hits that are one finding per place (a shared list given to many users), gathered first.

@@ -42,6 +42,10 @@ pub struct FileCx<'a> {
     )>,
     /// What the other files of the run show.
     pub facts: &'a RunFacts,
+    /// The VM and container daemons of [`VM_DAEMONS`] that the host configurations reaching
+    /// this file turn on; `None` (the run's [`RunFacts::vm_daemons`] instead) for a file no
+    /// host reaches.
+    pub host_daemons: Option<[bool; 3]>,
 }
 
 /// What the files of a run show that one file's rules need.

@@ -109,9 +109,10 @@ impl LintRule for ContainerAdminGroup {
         // The group of a VM or container daemon no file of the run turns on gives nothing
         // (docker's is judged unless the run turns docker off and never on: its daemon is
         // often turned on by a module of another flake).
+        // Judged by the hosts that reach the file where there are some; else by the run.
         let daemon_off = |g: &str| {
             (g == "docker" && cx.facts.docker_off)
-                || cx.facts.vm_daemons.is_some_and(|on| {
+                || cx.host_daemons.or(cx.facts.vm_daemons).is_some_and(|on| {
                     crate::rules::VM_DAEMONS
                         .iter()
                         .zip(on)
