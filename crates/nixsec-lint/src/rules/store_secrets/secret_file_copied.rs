@@ -231,7 +231,10 @@ pub(super) fn named_before(src: &str, range: rnix::TextRange) -> bool {
     // The value may be quoted and the sign spaced, as a program's settings write it
     // (`password = "${…}"` in TOML or INI text, `token: ${…}` in YAML).
     let before = before.trim_end_matches(['"', '\'']).trim_end();
-    let Some(before) = before.strip_suffix('=').or_else(|| before.strip_suffix(':')) else {
+    let Some(before) = before
+        .strip_suffix('=')
+        .or_else(|| before.strip_suffix(':'))
+    else {
         return false;
     };
     // The word the value follows, within its string (`options = [ "…" "password=${x}" ]`).
