@@ -787,29 +787,33 @@ fn options_given_a_file_and_module_lists_in_a_file_are_followed() {
         ],
     );
     let (_, v) = lint_json(d.path());
-    let mut got: Vec<(String, u64, String, bool)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["line"].as_u64().unwrap_or_default(),
-                f["file"].as_str().unwrap_or_default().to_string(),
-                f["conditional"].as_bool().unwrap_or_default(),
-            )
-        })
-        .collect();
-    got.sort();
-    let want = |r: &str, l: u64, f: &str| (r.to_string(), l, f.to_string(), false);
+    let at = |l: u64, f: &str| (l, f.to_string());
     assert_eq!(
-        got,
+        rule_rows(&v, "NIX-071", "file"),
+        [at(6, "hosts/a/network.nix")],
+        "{v:#}"
+    );
+    assert_eq!(
+        rule_rows(&v, "NIX-078", "file"),
+        [at(3, "modules/ssh-settings.nix")],
+        "{v:#}"
+    );
+    // `PasswordAuthentication` and `KbdInteractiveAuthentication` never set.
+    assert_eq!(
+        rule_rows(&v, "NIX-079", "file"),
         [
-            want("NIX-071", 6, "hosts/a/network.nix"),
-            want("NIX-078", 3, "modules/ssh-settings.nix"),
-            want("NIX-079", 2, "modules/ssh-settings.nix"),
-            want("NIX-079", 2, "modules/ssh-settings.nix"),
+            at(2, "modules/ssh-settings.nix"),
+            at(2, "modules/ssh-settings.nix")
         ],
+        "{v:#}"
+    );
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(4), "{v:#}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["conditional"] == false),
         "{v:#}"
     );
     let modules = v["configurations"][0]["modules"].to_string();
@@ -831,20 +835,18 @@ fn a_switch_under_a_namespace_argument_is_not_known() {
         ],
     );
     let (_, v) = lint_json(d.path());
-    let found: Vec<(String, bool)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == "NIX-090")
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap_or_default().to_string(),
-                f["conditional"].as_bool().unwrap_or_default(),
-            )
-        })
-        .collect();
-    assert!(found.iter().all(|(_, c)| *c), "{v:#}");
-    assert!(found.iter().all(|(f, _)| !f.starts_with("hosts/")), "{v:#}");
+    let files = rule_rows(&v, "NIX-090", "file");
+    assert!(!files.is_empty(), "{v:#}");
+    assert!(files.iter().all(|(_, f)| !f.starts_with("hosts/")), "{v:#}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "NIX-090")
+            .all(|f| f["conditional"] == true),
+        "{v:#}"
+    );
 }
 
 /// A flake-parts module building a host whose module list names an argument of the module
@@ -2558,12 +2560,9 @@ let cfg = config.my.virt; in {
         ],
     );
     let users = |v: &Value| -> Vec<String> {
-        let mut files: Vec<String> = v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|f| f["rule"] == "NIX-056")
-            .map(|f| f["file"].as_str().unwrap_or_default().to_string())
+        let mut files: Vec<String> = rule_rows(v, "NIX-056", "file")
+            .into_iter()
+            .map(|(_, f)| f)
             .collect();
         files.sort();
         files

@@ -488,19 +488,10 @@ fn value_imports(files: &mut [Indexed], known: &HashSet<&Path>) {
         let mut new =
             Indexed::from_source_in(f.path.clone(), f.display.clone(), src, None, known, &paths);
         for a in &mut new.index.assignments {
-            let when: Vec<&str> = prefixes
-                .iter()
-                .filter(|(p, _)| a.path.starts_with(p))
-                .filter_map(|(_, c)| c.as_deref())
-                .collect();
-            // Given under a condition wherever it is given: the settings hold under it.
-            if !when.is_empty()
-                && prefixes
-                    .iter()
-                    .filter(|(p, _)| a.path.starts_with(p))
-                    .all(|(_, c)| c.is_some())
-            {
-                let c = when[0].to_string();
+            // Given under a condition wherever it is given: the settings hold under the first.
+            let mut given = prefixes.iter().filter(|(p, _)| a.path.starts_with(p));
+            let first = given.clone().next().and_then(|(_, c)| c.clone());
+            if let (Some(c), true) = (first, given.all(|(_, c)| c.is_some())) {
                 a.condition = Some(match a.condition.take() {
                     Some(own) => format!("{c} && {own}"),
                     None => c,
@@ -959,20 +950,31 @@ fn content_kind(idx: &FileIndex, module: usize) -> ModuleKind {
 }
 
 /// What the files of the run show that one file's rules need ([`crate::rules::RunFacts`]).
-fn run_facts(files: &[Indexed]) -> crate::rules::RunFacts {
-    let on = |path: &[&str]| {
-        files.iter().any(|f| {
-            f.index
-                .find(path)
-                .any(|a| a.value.v.as_bool() != Some(false))
-        })
-    };
-    let mut daemons = [false; 3];
-    for (d, (path, _)) in daemons.iter_mut().zip(crate::rules::VM_DAEMONS) {
-        *d = on(path);
+/// The options that turn daemon `d` of [`crate::rules::VM_DAEMONS`] on (NixVirt's
+/// `virtualisation.libvirt.enable` turns libvirtd on too).
+fn daemon_options(d: usize) -> &'static [&'static [&'static str]] {
+    match d {
+        0 => &[
+            crate::rules::VM_DAEMONS[0].0,
+            &["virtualisation", "libvirt", "enable"],
+        ],
+        1 => &[crate::rules::VM_DAEMONS[1].0],
+        _ => &[crate::rules::VM_DAEMONS[2].0],
     }
-    // NixVirt's `virtualisation.libvirt.enable` turns libvirtd on.
-    daemons[0] |= on(&["virtualisation", "libvirt", "enable"]);
+}
+
+/// File `f` sets an option that turns daemon `d` on, to anything but `false`.
+fn turns_on(f: &Indexed, d: usize) -> bool {
+    daemon_options(d)
+        .iter()
+        .any(|p| f.index.find(p).any(|a| a.value.v.as_bool() != Some(false)))
+}
+
+fn run_facts(files: &[Indexed]) -> crate::rules::RunFacts {
+    let mut daemons = [false; 3];
+    for (d, on) in daemons.iter_mut().enumerate() {
+        *on = files.iter().any(|f| turns_on(f, d));
+    }
     crate::rules::RunFacts {
         podman_socket: files.iter().any(|f| {
             f.index
@@ -1080,7 +1082,7 @@ pub fn lint(
             configurations = configs.len(),
             "configurations gathered"
         );
-        let daemons = host_daemons(&files, &configs);
+        let daemons = host_daemons(&files, &configs, facts.vm_daemons.unwrap_or([true; 3]));
         let mut findings: Vec<LintFinding> = files
             .par_iter()
             .zip(&daemons)
@@ -1315,25 +1317,35 @@ pub fn check_file(
 }
 
 /// For each file, the daemons of [`crate::rules::VM_DAEMONS`] that the host configurations
-/// reaching it turn on; `None` for a file no host reaches (the run's facts decide). A daemon
-/// turned on only under a switch of the repository's own that the host leaves off
-/// (`mkIf config.my.virt.enable`) is off there. A daemon that some module no host reaches turns
-/// on counts as on everywhere: that module may be a host's that nixsec did not reconstruct.
-fn host_daemons(files: &[Indexed], configs: &[config::Configuration]) -> Vec<Option<[bool; 3]>> {
+/// reaching it turn on; `None` where the run's facts decide (`run`: the daemons some file turns
+/// on). A daemon turned on only under a switch of the repository's own that the host leaves off
+/// (`mkIf config.my.virt.enable`) is off there. The run decides for a file no host reaches, for
+/// one a host reaches whose own modules nixsec could not all follow, and everywhere when a
+/// host's own file is reached by no configuration; a daemon that a module no host reaches turns
+/// on is on everywhere (that module may be a host's that nixsec did not reconstruct), unless the
+/// module was put aside (an import of it commented out, a hidden name). A file that turns the
+/// daemon on itself is on wherever it applies.
+fn host_daemons(
+    files: &[Indexed],
+    configs: &[config::Configuration],
+    run: [bool; 3],
+) -> Vec<Option<[bool; 3]>> {
     let mut out: Vec<Option<[bool; 3]>> = vec![None; files.len()];
     let hosts: Vec<&config::Configuration> = configs.iter().filter(|c| !c.alone).collect();
-    if hosts.is_empty() {
+    // Only a daemon some file turns on can be off for some hosts and not others.
+    if hosts.is_empty() || run == [false; 3] {
         return out;
     }
     let mut reached = vec![false; files.len()];
+    // Reached by a host with a module list nixsec could not follow (`cfg.modules or [ ]`).
+    let mut open = vec![false; files.len()];
     for c in &hosts {
+        let whole = c.unknown.iter().all(|u| another_flakes_module(u));
         for (fi, _) in &c.modules {
             reached[*fi] = true;
+            open[*fi] |= !whole;
         }
     }
-    // A host's own module (it sets `system.stateVersion` or `networking.hostName`) that no
-    // host configuration reaches: a host nixsec did not reconstruct, whose switches may turn a
-    // daemon on anywhere. The run decides.
     if files
         .iter()
         .zip(&reached)
@@ -1341,50 +1353,25 @@ fn host_daemons(files: &[Indexed], configs: &[config::Configuration]) -> Vec<Opt
     {
         return out;
     }
-    let paths = |d: usize| -> Vec<&[&str]> {
-        let mut v = vec![crate::rules::VM_DAEMONS[d].0];
-        if d == 0 {
-            // NixVirt's `virtualisation.libvirt.enable` turns libvirtd on.
-            v.push(&["virtualisation", "libvirt", "enable"]);
-        }
-        v
-    };
-    // Turned on in a file no host reaches, unless an import of it is commented out (the
-    // author switched it off: `# ./virtualisation.nix`) or it is hidden.
     let commented: HashSet<&Path> = files
         .iter()
         .flat_map(|f| f.commented_imports.iter().map(PathBuf::as_path))
         .collect();
+    let put_aside = |f: &Indexed| {
+        commented_out(f, &commented)
+            || f.path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+    };
     let mut orphan = [false; 3];
     for (d, o) in orphan.iter_mut().enumerate() {
-        *o = files.iter().zip(&reached).any(|(f, r)| {
-            // A module renamed to a hidden name (`.libvirt.nix`) that nothing imports was put
-            // aside by its author, as one whose import is commented out.
-            let hidden = f
-                .path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            !r && !hidden
-                && !commented_out(f, &commented)
-                && paths(d)
-                    .iter()
-                    .any(|p| f.index.find(p).any(|a| a.value.v.as_bool() != Some(false)))
-        });
+        *o = run[d]
+            && files
+                .iter()
+                .zip(&reached)
+                .any(|(f, r)| !r && !put_aside(f) && turns_on(f, d));
     }
     let reach = vec![0usize; files.len()];
-    // Files a host reaches whose own modules nixsec could not all follow (`cfg.modules or [ ]`
-    // of a helper, a list built at evaluation): judged by the run. Another flake's modules
-    // (`inputs.x.nixosModules.y`, nixos-hardware, `modulesPath`) are not taken to turn a
-    // daemon on, as for the run.
-    let mut open = vec![false; files.len()];
-    for c in &hosts {
-        if c.unknown.iter().all(|u| another_flakes_module(u)) {
-            continue;
-        }
-        for (fi, _) in &c.modules {
-            open[*fi] = true;
-        }
-    }
     for c in hosts {
         let view = ConfigView {
             files,
@@ -1401,7 +1388,7 @@ fn host_daemons(files: &[Indexed], configs: &[config::Configuration]) -> Vec<Opt
         };
         let mut on = orphan;
         for (d, o) in on.iter_mut().enumerate() {
-            *o |= paths(d).iter().any(|p| enabled(p));
+            *o |= run[d] && !*o && daemon_options(d).iter().any(|p| enabled(p));
         }
         for (fi, _) in &c.modules {
             let d = out[*fi].get_or_insert([false; 3]);
@@ -1410,19 +1397,13 @@ fn host_daemons(files: &[Indexed], configs: &[config::Configuration]) -> Vec<Opt
             }
         }
     }
-    for (d, open) in out.iter_mut().zip(open) {
+    for ((f, d), open) in files.iter().zip(out.iter_mut()).zip(open) {
         if open {
             *d = None;
-        }
-    }
-    // A file that turns the daemon on itself (`virtualisation.libvirtd.enable = true;` beside
-    // the group, under the same switch): on wherever the file applies.
-    for (f, d) in files.iter().zip(out.iter_mut()) {
-        let Some(d) = d else { continue };
-        for (i, x) in d.iter_mut().enumerate() {
-            *x |= paths(i)
-                .iter()
-                .any(|p| f.index.find(p).any(|a| a.value.v.as_bool() != Some(false)));
+        } else if let Some(d) = d {
+            for (i, x) in d.iter_mut().enumerate() {
+                *x |= run[i] && turns_on(f, i);
+            }
         }
     }
     out

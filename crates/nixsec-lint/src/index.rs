@@ -357,30 +357,7 @@ impl FileIndex {
     /// [`FileIndex::build`] does.
     #[must_use]
     pub fn build_values(src: &str, prefixes: &[Vec<String>]) -> FileIndex {
-        let mut idx = FileIndex::build(src);
-        if idx.refused.is_some() || !idx.errors.is_empty() || prefixes.is_empty() {
-            return idx;
-        }
-        let parse = rnix::Root::parse(src);
-        let Some(e) = parse.tree().expr() else {
-            return idx;
-        };
-        if !value_set(&e, 0) {
-            return idx;
-        }
-        let mut w = Walker::new(src);
-        for p in prefixes {
-            w.prefix.clone_from(p);
-            w.walk(&e, e.syntax().text_range());
-        }
-        w.prefix.clear();
-        idx.assignments = w.out.assignments;
-        idx.helper_calls = w.out.helper_calls;
-        idx.condition_options = w.out.condition_options;
-        idx.modules.truncate(1);
-        idx.modules[0].is_module = true;
-        idx.modules[0].imports.clear();
-        idx
+        FileIndex::build_with(src, prefixes)
     }
 
     /// `src` is a plain set of settings (through `let` and `with`): not a function, not a
@@ -397,6 +374,11 @@ impl FileIndex {
     /// Parse `src` and index it.
     #[must_use]
     pub fn build(src: &str) -> FileIndex {
+        FileIndex::build_with(src, &[])
+    }
+
+    /// [`FileIndex::build`], or [`FileIndex::build_values`] when `prefixes` are given.
+    fn build_with(src: &str, prefixes: &[Vec<String>]) -> FileIndex {
         let mut idx = FileIndex {
             modules: vec![Module::default()],
             ..FileIndex::default()
@@ -424,7 +406,18 @@ impl FileIndex {
         let root = parse.tree();
         let mut w = Walker::new(src);
         w.out = idx;
-        if let Some(e) = root.expr() {
+        let values = root
+            .expr()
+            .filter(|e| !prefixes.is_empty() && w.out.errors.is_empty() && value_set(e, 0));
+        if let Some(e) = values {
+            // A set of settings given to options: its settings under each, one module's.
+            for p in prefixes {
+                w.prefix.clone_from(p);
+                w.walk(&e, e.syntax().text_range());
+            }
+            w.prefix.clear();
+            w.out.modules[0].is_module = true;
+        } else if let Some(e) = root.expr() {
             let is_module = w.module_root(&e);
             w.out.modules[0].is_module = is_module;
             w.top_exports(&e);
@@ -3342,6 +3335,14 @@ fn declared_namespaces(path: &[String], value: &ast::Expr) -> Vec<[String; 2]> {
 /// `virtualisation.vmVariant.X` and `virtualisation.vmVariantWithBootLoader.X` (the VM that
 /// `nixos-rebuild build-vm` makes), `specialisation.NAME.configuration.X` (a boot entry) and
 /// `image.modules.NAME.X` (an image built with `nixos-rebuild build-image`).
+/// The name `node` binds, when it is a binding of one plain name (`mkHost = …;`).
+fn one_name_binding(node: &SyntaxNode) -> Option<String> {
+    let ap = ast::AttrpathValue::cast(node.clone())?.attrpath()?;
+    let mut attrs = ap.attrs();
+    let one = attr_ident(&attrs.next()?)?;
+    attrs.next().is_none().then_some(one)
+}
+
 /// `e` (a file's whole expression) is a plain set of settings, through `let` and `with`: not
 /// a function, not a module (`imports`, `options`, `config` at its top).
 fn value_set(e: &ast::Expr, depth: u32) -> bool {
@@ -3595,17 +3596,7 @@ impl Walker {
         let Some(param) = ident_param(&lambda) else {
             return;
         };
-        let Some(helper) = lambda
-            .syntax()
-            .parent()
-            .and_then(ast::AttrpathValue::cast)
-            .and_then(|apv| apv.attrpath())
-            .and_then(|ap| {
-                let mut attrs = ap.attrs();
-                let one = attr_ident(&attrs.next()?)?;
-                attrs.next().is_none().then_some(one)
-            })
-        else {
+        let Some(helper) = lambda.syntax().parent().and_then(|n| one_name_binding(&n)) else {
             return;
         };
         for call in calls_of(builder, &helper, 64) {
@@ -5273,14 +5264,7 @@ impl Walker {
                     params.push(p);
                 }
                 SyntaxKind::NODE_ATTRPATH_VALUE => {
-                    let Some(name) = ast::AttrpathValue::cast(n.clone())
-                        .and_then(|apv| apv.attrpath())
-                        .and_then(|ap| {
-                            let mut attrs = ap.attrs();
-                            let one = attr_ident(&attrs.next()?)?;
-                            attrs.next().is_none().then_some(one)
-                        })
-                    else {
+                    let Some(name) = one_name_binding(&n) else {
                         return;
                     };
                     break name;

@@ -81,72 +81,65 @@ impl LintRule for SensitivePortsOpen {
         let ranges = a.path.last().is_some_and(|l| l.ends_with("Ranges"));
         let tcp = a.path.last().is_some_and(|l| l.contains("TCP"));
         for item in items {
-            if ranges {
+            // One port: a list's element, or a range of one port (`{ from = 5432; to = 5432; }`).
+            let port = if ranges {
                 let (Some(from), Some(to)) = (item.v.attr("from"), item.v.attr("to")) else {
                     continue;
                 };
-                let (Value::Int(from), Value::Int(to)) = (&from.v, &to.v) else {
+                let (&Value::Int(from), &Value::Int(to)) = (&from.v, &to.v) else {
                     continue;
                 };
-                if to - from + 1 > 1000 {
-                    out.push(
-                        Hit::new(
-                            item.range,
-                            format!("ports {from}-{to} ({} ports) are open", to - from + 1),
-                        )
-                        .when(item.cond.as_deref()),
-                    );
-                }
-                // A narrower range that begins at a risk-list port is opened for that service
-                // (VNC's displays from 5900, etcd's client and peer ports 2379-2380). One that
-                // only contains such a port is opened for something else (KDE Connect,
-                // Steam's 27015-27050, a 3000-3999 web range) and holds it by chance.
-                // A range of one port (`{ from = 5432; to = 5432; }`) is that port.
-                else if from == to {
-                    if let Some((_, what)) = RISKY
-                        .iter()
-                        .find(|(r, _)| *r == *from && (tcp || UDP_RISKY.contains(r)))
-                    {
+                if from == to {
+                    from
+                } else {
+                    if to - from + 1 > 1000 {
                         out.push(
                             Hit::new(
                                 item.range,
-                                format!(
-                                    "{what} port {from}{} is open to every network",
-                                    if tcp { "" } else { "/udp" }
-                                ),
+                                format!("ports {from}-{to} ({} ports) are open", to - from + 1),
                             )
                             .when(item.cond.as_deref()),
                         );
                     }
-                } else if let Some((_, what)) =
-                    RISKY.iter().find(|(r, _)| tcp && *r == *from && to > from)
-                {
-                    out.push(
-                        Hit::new(
-                            item.range,
-                            format!("ports {from}-{to} are open to every network, from the {what} port {from}"),
-                        )
-                        .when(item.cond.as_deref()),
-                    );
-                }
-            } else if let Value::Int(p) = item.v {
-                // Over UDP only the services that listen there: RDP's UDP transport,
-                // memcached's UDP protocol (an amplifier).
-                if !tcp && !UDP_RISKY.contains(&p) {
+                    // A narrower range that begins at a risk-list port is opened for that
+                    // service (VNC's displays from 5900, etcd's client and peer ports
+                    // 2379-2380). One that only contains such a port is opened for something
+                    // else (KDE Connect, Steam's 27015-27050, a 3000-3999 web range) and holds
+                    // it by chance.
+                    else if let Some((_, what)) =
+                        RISKY.iter().find(|(r, _)| tcp && *r == from && to > from)
+                    {
+                        out.push(
+                            Hit::new(
+                                item.range,
+                                format!("ports {from}-{to} are open to every network, from the {what} port {from}"),
+                            )
+                            .when(item.cond.as_deref()),
+                        );
+                    }
                     continue;
                 }
-                if let Some((_, what)) = RISKY.iter().find(|(r, _)| *r == p) {
-                    out.push(
-                        Hit::new(
-                            item.range,
-                            format!(
-                                "{what} port {p}{} is open to every network",
-                                if tcp { "" } else { "/udp" }
-                            ),
-                        )
-                        .when(item.cond.as_deref()),
-                    );
-                }
+            } else if let Value::Int(p) = item.v {
+                p
+            } else {
+                continue;
+            };
+            // Over UDP only the services that listen there: RDP's UDP transport,
+            // memcached's UDP protocol (an amplifier).
+            if !tcp && !UDP_RISKY.contains(&port) {
+                continue;
+            }
+            if let Some((_, what)) = RISKY.iter().find(|(r, _)| *r == port) {
+                out.push(
+                    Hit::new(
+                        item.range,
+                        format!(
+                            "{what} port {port}{} is open to every network",
+                            if tcp { "" } else { "/udp" }
+                        ),
+                    )
+                    .when(item.cond.as_deref()),
+                );
             }
         }
     }
