@@ -1175,6 +1175,9 @@ pub fn lint(
             }
         }
         tracing::debug!(ms = clock.elapsed().as_millis(), "configuration rules");
+        if let Some(r) = rules.iter().find(|r| r.id == "NIX-152") {
+            pinned_release_findings(r.entry(), &files, &configs, &mut findings);
+        }
         firewall_replaced(&files, &configs, &mut findings);
         merge_entry_points(&mut findings);
         let mut warnings = Vec::new();
@@ -1202,6 +1205,184 @@ pub fn lint(
     out.skipped.sort();
     progress.finish();
     Ok(out)
+}
+
+/// NIX-152 for a run without flakes that pins nixpkgs with npins or niv: the `sources.json`
+/// beside the pins' loader (`npins/default.nix`, niv's `nix/sources.nix`) is read, and a pin of
+/// the system's nixpkgs following a release past its support is reported there. Only in a run
+/// that builds systems (a host configuration, or a host's own file).
+fn pinned_release_findings(
+    meta: &Entry,
+    files: &[Indexed],
+    configs: &[crate::config::Configuration],
+    out: &mut Vec<LintFinding>,
+) {
+    use crate::rules::vulnerabilities::pinned_releases;
+    if !configs.iter().any(|c| !c.alone) && !files.iter().any(|f| f.host_like) {
+        return;
+    }
+    let today = chrono::Utc::now().date_naive();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    for f in files {
+        let loader = matches!(
+            (
+                f.path.file_name().and_then(|n| n.to_str()),
+                f.path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .and_then(|n| n.to_str()),
+            ),
+            (Some("default.nix"), Some("npins")) | (Some("sources.nix"), Some(_))
+        );
+        if !loader {
+            continue;
+        }
+        let json_path = f.path.with_file_name("sources.json");
+        if !seen.insert(json_path.clone()) {
+            continue;
+        }
+        let Ok(file) = std::fs::File::open(&json_path) else {
+            continue;
+        };
+        let size = file.metadata().map_or(0, |m| m.len());
+        let (src, None) = read_limited(file, size) else {
+            continue;
+        };
+        let mut pins = pinned_releases(&src, today);
+        if pins.is_empty() {
+            continue;
+        }
+        let texts = pin_users(files, &f.path);
+        pins.retain(|p| texts.iter().any(|t| builds_from_pin(t, &p.pin)));
+        if pins.is_empty() {
+            continue;
+        }
+        let display = Path::new(&f.display)
+            .with_file_name("sources.json")
+            .to_string_lossy()
+            .into_owned();
+        let tool = if f.path.parent().and_then(Path::file_name) == Some("npins".as_ref()) {
+            "npins"
+        } else {
+            "niv"
+        };
+        let shown = Indexed {
+            lines: LineIndex::new(&src),
+            ..Indexed::from_source(json_path, display, String::new(), None)
+        };
+        let shown = Indexed { src, ..shown };
+        for p in pins {
+            let fix = match (tool, p.channel) {
+                ("npins", true) => format!(
+                    "npins remove {0} && npins add --name {0} channel nixos-<current release>",
+                    p.pin
+                ),
+                ("npins", false) => format!(
+                    "npins remove {0} && npins add --name {0} github NixOS nixpkgs --branch nixos-<current release>",
+                    p.pin
+                ),
+                _ => format!("niv update {} --branch nixos-<current release>", p.pin),
+            };
+            let hit = Hit::new(
+                p.range,
+                format!(
+                    "the {tool} pin `{}` the systems are built from follows NixOS {} (`{}`), out of support since {}: its packages get no more security fixes",
+                    p.pin, p.release, p.follows, p.end
+                ),
+            )
+            .fix(fix);
+            out.push(located(
+                meta,
+                &shown,
+                hit,
+                Some(format!("{tool} pin {}", p.pin)),
+                Some(p.follows.clone()),
+                None,
+                None,
+            ));
+        }
+    }
+}
+
+/// The texts of the files of the run that may use the pins of a loader (`npins/default.nix`):
+/// every `.nix` file but the loader and development shells (`shell.nix`, `mkShell`), read again
+/// (most texts are not kept after indexing). Asked only for a pin past its release's support.
+fn pin_users(files: &[Indexed], loader: &Path) -> Vec<String> {
+    files
+        .iter()
+        .filter(|f| f.path != loader && f.path.file_name().is_none_or(|n| n != "shell.nix"))
+        .filter_map(|f| {
+            let file = std::fs::File::open(&f.path).ok()?;
+            let size = file.metadata().map_or(0, |m| m.len());
+            match read_limited(file, size) {
+                (text, None) if !text.contains("mkShell") => Some(text),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// `text` builds something from the pin `name`: `sources.NAME`, `sources."NAME"`, `pins.NAME`,
+/// `(import ./npins).NAME`, or the pin through a name bound to the pins (`s = import ./npins;`),
+/// where `name` is the system's nixpkgs (`nixpkgs`, `nixos`, a stable one) or the line gives it
+/// as a nixpkgs (`nixpkgs = import sources."25.11";`, `sources.x + "/nixos"`).
+fn builds_from_pin(text: &str, name: &str) -> bool {
+    let mut holders: Vec<String> = ["sources", "pins", "npins"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+    for line in text.lines() {
+        if let Some((lhs, rhs)) = line.split_once('=') {
+            let bound = lhs.split_whitespace().next_back().unwrap_or_default();
+            if rhs.contains("import")
+                && (rhs.contains("npins") || rhs.contains("sources.nix"))
+                && !bound.is_empty()
+                && bound
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'\'')
+            {
+                holders.push(bound.to_string());
+            }
+        }
+    }
+    let system_name = matches!(
+        name,
+        "nixpkgs" | "nixos" | "nixpkgs-stable" | "nixos-stable" | "nixpkgs_stable" | "stable"
+    );
+    let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'\'');
+    for line in text.lines() {
+        let code = line.split(" #").next().unwrap_or(line);
+        if code.trim_start().starts_with('#') {
+            continue;
+        }
+        let bytes = code.as_bytes();
+        for form in [format!(".{name}"), format!(".\"{name}\"")] {
+            for (i, _) in code.match_indices(&form) {
+                let end = i + form.len();
+                if bytes.get(end).is_some_and(|b| word(*b)) {
+                    continue;
+                }
+                let before = &code[..i];
+                let holder = before.ends_with(')')
+                    || holders.iter().any(|h| {
+                        before.ends_with(h.as_str())
+                            && !before[..before.len() - h.len()]
+                                .bytes()
+                                .next_back()
+                                .is_some_and(|b| word(b) || b == b'.')
+                    });
+                if holder
+                    && (system_name
+                        || code.contains("nixpkgs =")
+                        || code.contains("nixpkgs=")
+                        || code.contains("/nixos"))
+                {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// Module kinds: from content, then from how modules are used: files a home-manager user
@@ -2262,5 +2443,42 @@ mod system_heads_tests {
     fn names_systems_are_built_from() {
         let src = "{\n  a = inputs.nixos.lib.nixosSystem { };\n  # b = old.lib.nixosSystem { };\n  c = lib.makeOverridable stable.lib.nixosSystem;\n  d = nixpkgs.lib.nixosSystem { };\n  e = é.lib.nixosSystem { };\n}\n";
         assert_eq!(super::system_heads(src), ["nixos"]);
+    }
+}
+
+#[cfg(test)]
+mod pin_tests {
+    use super::builds_from_pin;
+
+    #[test]
+    fn uses_of_a_pin() {
+        for (text, name) in [
+            ("let sources = import ./npins; in import sources.nixpkgs { }", "nixpkgs"),
+            ("{ nixpkgs = import ./nix/default.nix; }\n# import pins.nixpkgs\npkgs = import pins.nixpkgs { };", "nixpkgs"),
+            ("  flake.source = (import ./npins).nixos;", "nixos"),
+            ("let s = import ../nix/sources.nix; in import \"${s.nixpkgs}/nixos\" { }", "nixpkgs"),
+            ("  meta.nixpkgs = import sources.\"25.11\";", "25.11"),
+            ("  nixos = import (sources.release + \"/nixos\") { };", "release"),
+        ] {
+            assert!(builds_from_pin(text, name), "{text}");
+        }
+        for (text, name) in [
+            // Another pin, an option of NixOS, a package's name, a comment.
+            ("import sources.nixpkgs-unstable { }", "nixpkgs"),
+            ("  config.nixpkgs.overlays = [ ];", "nixpkgs"),
+            (
+                "  environment.systemPackages = [ pkgs.nixpkgs-fmt ];",
+                "nixpkgs",
+            ),
+            ("  # pkgs = import sources.nixpkgs { };", "nixpkgs"),
+            ("let x = 1; # import sources.nixpkgs", "nixpkgs"),
+            // A pin of another name taken for a package.
+            (
+                "  old = import sources.pinned { }; hello = old.hello;",
+                "pinned",
+            ),
+        ] {
+            assert!(!builds_from_pin(text, name), "{text}");
+        }
     }
 }

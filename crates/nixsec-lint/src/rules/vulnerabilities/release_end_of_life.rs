@@ -171,6 +171,106 @@ fn builds_from(src: &str, name: &str) -> bool {
     .any(|p| compact.contains(p.as_str()))
 }
 
+/// A pin of nixpkgs in the `sources.json` of npins (`npins/sources.json`) or niv
+/// (`nix/sources.json`) that follows a NixOS release past its end of support: the pins a
+/// configuration without flakes builds its systems from (`import sources.nixpkgs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PinnedRelease {
+    /// The pin's name (`nixpkgs`).
+    pub pin: String,
+    /// What it follows, as written (`nixos-24.05`).
+    pub follows: String,
+    /// The release (`24.05`).
+    pub release: String,
+    /// The release's end of support.
+    pub end: chrono::NaiveDate,
+    /// Where `follows` is written in the file (its string literal).
+    pub range: rowan::TextRange,
+    /// It follows a channel (npins `Channel`, a niv channel tarball), not a branch.
+    pub channel: bool,
+}
+
+/// The pins of nixpkgs in `json` (an npins or niv `sources.json`) that follow a NixOS release
+/// whose support ended before `today` (which of them the systems are built from, the run decides).
+pub(crate) fn pinned_releases(json: &str, today: chrono::NaiveDate) -> Vec<PinnedRelease> {
+    let Ok(serde_json::Value::Object(top)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    // npins: `{ "pins": { NAME: … }, "version": N }`; niv: `{ NAME: … }`.
+    let pins = match top.get("pins") {
+        Some(serde_json::Value::Object(p)) if top.contains_key("version") => p,
+        _ => &top,
+    };
+    fn text(v: Option<&serde_json::Value>) -> Option<&str> {
+        v.and_then(serde_json::Value::as_str)
+    }
+    let mut out = Vec::new();
+    for (name, pin) in pins {
+        // A channel (npins `Channel`: `name`), a branch of a repository (npins `Git`/`GitHub`
+        // with `repository`, niv with `owner`/`repo`), or a channel tarball (niv `url`).
+        let repo = pin.get("repository").unwrap_or(pin);
+        let (owner, repo_name) = (text(repo.get("owner")), text(repo.get("repo")));
+        let repo_url = text(repo.get("url"))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let of_nixpkgs = (owner.is_some_and(|o| o.eq_ignore_ascii_case("nixos"))
+            && repo_name == Some("nixpkgs"))
+            || repo_url.contains("nixos/nixpkgs");
+        let found = if text(pin.get("type")) == Some("Channel") {
+            text(pin.get("name")).map(|n| (n, format!("channel:{n}"), true))
+        } else if let (true, Some(b)) = (of_nixpkgs, text(pin.get("branch"))) {
+            Some((b, format!("github:NixOS/nixpkgs/{b}"), false))
+        } else {
+            text(pin.get("url"))
+                .filter(|u| u.contains("nixos.org/channels/") || u.contains("channels.nixos.org/"))
+                .map(|u| (u, u.to_string(), true))
+        };
+        let Some((follows, reference, channel)) = found else {
+            continue;
+        };
+        let Some(release) = nixpkgs_release(&reference) else {
+            continue;
+        };
+        let Some(end) = release_end(&release) else {
+            continue;
+        };
+        if today <= end {
+            continue;
+        }
+        let Some(range) = value_after_key(json, name, follows) else {
+            continue;
+        };
+        out.push(PinnedRelease {
+            pin: name.clone(),
+            follows: follows.to_string(),
+            release,
+            end,
+            range,
+            channel,
+        });
+    }
+    out
+}
+
+/// Where the string `"value"` is first written after the key `"key":` in `json`.
+fn value_after_key(json: &str, key: &str, value: &str) -> Option<rowan::TextRange> {
+    let quoted_key = format!("\"{key}\"");
+    let mut from = 0;
+    let start = loop {
+        let at = from + json.get(from..)?.find(&quoted_key)?;
+        let after = at + quoted_key.len();
+        if json.get(after..)?.trim_start().starts_with(':') {
+            break after;
+        }
+        from = after;
+    };
+    let quoted = format!("\"{value}\"");
+    let at = start + json.get(start..)?.find(&quoted)?;
+    let lo = u32::try_from(at).ok()?;
+    let hi = u32::try_from(at + quoted.len()).ok()?;
+    Some(rowan::TextRange::new(lo.into(), hi.into()))
+}
+
 impl LintRule for KernelSeriesEndOfLife {
     fn kinds(&self) -> &'static [crate::index::ModuleKind] {
         &[
@@ -384,6 +484,47 @@ mod tests {
         let shell = "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-24.05\";\n  outputs = { nixpkgs, ... }: { devShells = { }; };\n}\n";
         assert!(lines("flake.nix", shell).is_empty());
         assert!(lines("templates/rust/flake.nix", src).is_empty());
+    }
+
+    /// npins (`Git` pins of a branch, `Channel` pins) and niv (`branch` with `owner`/`repo`, a
+    /// channel tarball), in the formats those tools write.
+    #[test]
+    fn pins_of_npins_and_niv() {
+        use super::pinned_releases;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        let npins = "{\n  \"pins\": {\n    \"disko\": {\n      \"type\": \"Git\",\n      \"repository\": { \"type\": \"GitHub\", \"owner\": \"nix-community\", \"repo\": \"disko\" },\n      \"branch\": \"release-24.05\"\n    },\n    \"nixpkgs\": {\n      \"type\": \"Git\",\n      \"repository\": {\n        \"type\": \"GitHub\",\n        \"owner\": \"NixOS\",\n        \"repo\": \"nixpkgs\"\n      },\n      \"branch\": \"nixos-25.11\",\n      \"revision\": \"c217913993d6c6f6805c3b1a3bda5e639adfde6d\"\n    }\n  },\n  \"version\": 7\n}\n";
+        let pins = pinned_releases(npins, today);
+        assert_eq!(pins.len(), 1, "{pins:?}");
+        let p = &pins[0];
+        assert_eq!(
+            (p.pin.as_str(), p.release.as_str(), p.channel),
+            ("nixpkgs", "25.11", false)
+        );
+        // The branch of the `nixpkgs` pin, not disko's.
+        assert_eq!(&npins[p.range], "\"nixos-25.11\"");
+        let channel = "{\"pins\":{\"nixpkgs\":{\"type\":\"Channel\",\"name\":\"nixos-24.05\",\"url\":\"https://releases.nixos.org/nixos/24.05/nixos-24.05.1/nixexprs.tar.xz\"}},\"version\":3}";
+        let pins = pinned_releases(channel, today);
+        assert_eq!(pins.len(), 1);
+        assert!(pins[0].channel);
+        assert_eq!(&channel[pins[0].range], "\"nixos-24.05\"");
+        // A rolling channel whose tarball names a pre-release; a supported release.
+        let unstable = "{\"pins\":{\"nixpkgs\":{\"type\":\"Channel\",\"name\":\"nixpkgs-unstable\",\"url\":\"https://releases.nixos.org/nixpkgs/nixpkgs-24.05pre628150.dc1b0202a605/nixexprs.tar.xz\"}},\"version\":3}";
+        assert!(pinned_releases(unstable, today).is_empty());
+        assert!(pinned_releases(&npins.replace("nixos-25.11", "nixos-26.05"), today).is_empty());
+        // niv: a branch, and a channel tarball.
+        let niv = "{\n    \"home-manager\": { \"branch\": \"release-20.09\", \"owner\": \"nix-community\", \"repo\": \"home-manager\" },\n    \"nixpkgs\": {\n        \"branch\": \"nixos-20.09\",\n        \"owner\": \"NixOS\",\n        \"repo\": \"nixpkgs\",\n        \"url\": \"https://github.com/NixOS/nixpkgs/archive/abc.tar.gz\"\n    }\n}\n";
+        let pins = pinned_releases(niv, today);
+        assert_eq!(pins.len(), 1, "{pins:?}");
+        assert_eq!(pins[0].release, "20.09");
+        let tarball = "{\"nixpkgs\":{\"type\":\"tarball\",\"url\":\"https://nixos.org/channels/nixos-21.05/nixexprs.tar.xz\"}}";
+        assert_eq!(pinned_releases(tarball, today).len(), 1);
+        // Any name (the run decides which pins the systems are built from); input that is no
+        // JSON.
+        let other = pinned_releases(&niv.replace("\"nixpkgs\": {", "\"nixpkgs-old\": {"), today);
+        assert_eq!(other.len(), 1);
+        assert_eq!(other[0].pin, "nixpkgs-old");
+        assert!(pinned_releases("{ not json", today).is_empty());
+        assert!(pinned_releases("[1, 2]", today).is_empty());
     }
 
     #[test]
