@@ -2923,3 +2923,31 @@ fn an_end_of_life_release_pinned_by_npins_or_niv() {
     let (_, v) = lint_json(dev.path());
     assert!(rule_rows(&v, "NIX-152", "file").is_empty(), "{v:#}");
 }
+
+/// Ports opened under a switch of the repository's own that is off by default and that no file
+/// turns on (`mkIf cfg.openFirewall [ 5432 ]`) are never opened; a host turning the switch on
+/// opens them.
+#[test]
+fn ports_behind_an_opt_in_nobody_turns_on_are_not_open() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("configuration.nix", "{ ... }: {\n  imports = [ ./postgresql.nix ];\n  networking.hostName = \"a\";\n  my.postgresql.enable = true;\n}\n"),
+            ("postgresql.nix", "{ config, lib, ... }:\nlet\n  cfg = config.my.postgresql;\nin {\n  options.my.postgresql = {\n    enable = lib.mkEnableOption \"PostgreSQL\";\n    openFirewall = lib.mkEnableOption \"the port\";\n  };\n  config = lib.mkIf cfg.enable {\n    services.postgresql.enable = true;\n    networking.firewall.allowedTCPPorts = lib.mkIf cfg.openFirewall [ 5432 ];\n  };\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    assert!(rule_rows(&v, "NIX-071", "file").is_empty(), "{v:#}");
+    std::fs::write(
+        d.path().join("configuration.nix"),
+        "{ ... }: {\n  imports = [ ./postgresql.nix ];\n  networking.hostName = \"a\";\n  my.postgresql.enable = true;\n  my.postgresql.openFirewall = true;\n}\n",
+    )
+    .expect("write");
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        rule_rows(&v, "NIX-071", "file"),
+        [(11, "postgresql.nix".to_string())],
+        "{v:#}"
+    );
+}

@@ -708,6 +708,56 @@ fn option_defaults(files: &mut [Indexed]) {
     }
 }
 
+/// `allowedTCPPorts = mkIf cfg.openFirewall [ 5432 ];` where `openFirewall` is a switch of the
+/// repository's own, declared off by default (`mkEnableOption`), that no file of the run sets:
+/// the ports are never opened, as `openFirewall = cfg.openFirewall;` is never on (see
+/// [`option_defaults`]). Such assignments are dropped, as `mkIf false` is. A switch another file
+/// sets (to anything), declared twice, or declared on, is left as a condition.
+fn never_opened(files: &mut [Indexed]) {
+    let opener = |p: &[String]| p.last().is_some_and(|l| l == "openFirewall");
+    if !files
+        .iter()
+        .any(|f| f.index.condition_options.iter().any(|(_, p)| opener(p)))
+    {
+        return;
+    }
+    let mut declared: HashMap<Vec<String>, bool> = HashMap::new();
+    for f in files.iter() {
+        for (p, v) in f.index.option_defaults.iter().filter(|(p, _)| opener(p)) {
+            let off = v.v.as_bool() == Some(false);
+            declared
+                .entry(p.clone())
+                .and_modify(|d| *d &= off)
+                .or_insert(off);
+        }
+    }
+    let set: HashSet<Vec<String>> = files
+        .iter()
+        .flat_map(|f| f.index.assignments.iter())
+        .filter(|a| opener(&a.path))
+        .map(|a| a.path.clone())
+        .collect();
+    for f in files.iter_mut() {
+        let never: Vec<String> = f
+            .index
+            .condition_options
+            .iter()
+            .filter(|(_, p)| {
+                opener(p) && declared.get(p).copied() == Some(true) && !set.contains(p)
+            })
+            .map(|(t, _)| t.clone())
+            .collect();
+        if never.is_empty() {
+            continue;
+        }
+        f.index.assignments.retain(|a| {
+            a.condition
+                .as_deref()
+                .is_none_or(|c| !c.split(" && ").any(|part| never.iter().any(|t| t == part)))
+        });
+    }
+}
+
 /// The assignment reads an option negated (`!cfg.x`, see [`option_defaults`]).
 fn negated(files: &[Indexed], fi: usize, ai: usize) -> bool {
     files
@@ -1067,6 +1117,7 @@ pub fn lint(
         value_imports(&mut files, &known);
         assign_kinds(&mut files, &roots);
         option_defaults(&mut files);
+        never_opened(&mut files);
         tracing::debug!(ms = clock.elapsed().as_millis(), "module kinds");
         // The files read in the clear (not encrypted, read whole): a value imported from one
         // of them is judged where it is written.

@@ -285,16 +285,48 @@ impl LintRule for KernelSeriesEndOfLife {
             &["inputs", "nixpkgs", "follows"],
             &["inputs", "*", "url"],
             &["inputs", "*", "ref"],
+            &["system", "autoUpgrade", "channel"],
         ]
     }
     fn also_reads(&self) -> &'static [&'static [&'static str]] {
         &[
+            &["system", "autoUpgrade", "enable"],
             &["inputs", "*", "url"],
             &["inputs", "*", "repo"],
             &["inputs", "*", "inputs", "nixpkgs", "follows"],
         ]
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
+        // The channel a host upgrades itself from (`system.autoUpgrade.channel`), when the same
+        // file turns the upgrades on: the release the host follows.
+        if a.is(&["system", "autoUpgrade", "channel"]) {
+            let on = cx.index.assignments.iter().any(|b| {
+                b.module == a.module
+                    && b.is(&["system", "autoUpgrade", "enable"])
+                    && b.value.v.as_bool() == Some(true)
+            });
+            let Some(url) = a.value.v.as_str() else {
+                return;
+            };
+            let (true, Some(release)) = (on, nixpkgs_release(url)) else {
+                return;
+            };
+            let Some(end) = release_end(&release) else {
+                return;
+            };
+            if chrono::Utc::now().date_naive() > end {
+                out.push(
+                    Hit::new(
+                        a.value.range,
+                        format!(
+                            "the host upgrades itself from the channel of NixOS {release}, out of support since {end}: its packages get no more security fixes"
+                        ),
+                    )
+                    .fix("system.autoUpgrade.channel = \"https://channels.nixos.org/nixos-<current release>\";"),
+                );
+            }
+            return;
+        }
         // An input written as a set (`nixpkgs = { type = "github"; owner = "NixOS"; repo =
         // "nixpkgs"; ref = "nixos-24.05"; }`): its `ref`.
         let ref_form = a.is(&["inputs", "*", "ref"]);
@@ -525,6 +557,24 @@ mod tests {
         assert_eq!(other[0].pin, "nixpkgs-old");
         assert!(pinned_releases("{ not json", today).is_empty());
         assert!(pinned_releases("[1, 2]", today).is_empty());
+    }
+
+    /// `system.autoUpgrade.channel` names the release a host follows when its upgrades are on.
+    #[test]
+    fn an_end_of_life_channel_the_host_upgrades_from() {
+        let on = "{ ... }: {\n  system.autoUpgrade = {\n    enable = true;\n    allowReboot = true;\n    channel = \"https://channels.nixos.org/nixos-24.05\";\n  };\n}\n";
+        assert_eq!(hits(on, ID).len(), 1);
+        let dotted = "{ ... }: {\n  system.autoUpgrade.enable = true;\n  system.autoUpgrade.channel = \"https://nixos.org/channels/nixos-23.11/\";\n}\n";
+        assert_eq!(hits(dotted, ID).len(), 1);
+        // Upgrades off (or not turned on here); a supported release; a rolling channel.
+        assert!(hits(&on.replace("enable = true", "enable = false"), ID).is_empty());
+        assert!(hits(
+            &dotted.replace("  system.autoUpgrade.enable = true;\n", ""),
+            ID
+        )
+        .is_empty());
+        assert!(hits(&on.replace("nixos-24.05", "nixos-26.05"), ID).is_empty());
+        assert!(hits(&on.replace("nixos-24.05", "nixos-unstable"), ID).is_empty());
     }
 
     #[test]
