@@ -2579,7 +2579,8 @@ let cfg = config.my.virt; in {
     );
     let (_, v) = lint_json(d.path());
     assert_eq!(users(&v), ["users/alice.nix"], "{v:#}");
-    // A module no host imports, not switched off by a comment: on where nixsec cannot tell.
+    // A module no host imports: the hosts, whose modules nixsec all followed, do not turn the
+    // daemon on with it.
     write_tree(
         d.path(),
         &[(
@@ -2588,11 +2589,48 @@ let cfg = config.my.virt; in {
         )],
     );
     let (_, v) = lint_json(d.path());
+    assert_eq!(users(&v), ["users/alice.nix"], "{v:#}");
+    // A host whose modules nixsec cannot all follow: the run decides for its files.
+    write_tree(
+        d.path(),
+        &[(
+            "hosts/nas.nix",
+            "{ extraModules, ... }: {\n  imports = [\n    ../users/carol.nix\n  ] ++ extraModules;\n}\n",
+        )],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(users(&v), ["users/alice.nix", "users/carol.nix"], "{v:#}");
+}
+
+/// The `docker` group of a user is judged per host when some file of the run turns Docker's
+/// daemon on: a host that does not turn it on gives the group nothing. With no daemon turned
+/// on anywhere, it is judged (the daemon often comes from another flake's module).
+#[test]
+fn a_docker_group_counts_where_a_host_turns_docker_on() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("flake.nix", "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a.nix ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b.nix ]; };\n  };\n}\n"),
+            ("hosts/a.nix", "{\n  users.users.alice.extraGroups = [ \"docker\" ];\n  virtualisation.docker.enable = true;\n}\n"),
+            ("hosts/b.nix", "{\n  users.users.bob.extraGroups = [ \"docker\" ];\n  virtualisation.podman.enable = true;\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
     assert_eq!(
-        users(&v),
-        ["users/alice.nix", "users/bob.nix", "users/carol.nix"],
+        rule_rows(&v, "NIX-056", "file"),
+        [(2, "hosts/a.nix".to_string())],
         "{v:#}"
     );
+    write_tree(
+        d.path(),
+        &[(
+            "hosts/a.nix",
+            "{\n  users.users.alice.extraGroups = [ \"docker\" ];\n}\n",
+        )],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(rule_rows(&v, "NIX-056", "file").len(), 2, "{v:#}");
 }
 
 /// A flake-parts module named `flake.nix` in a directory of the flake's modules (an

@@ -1009,7 +1009,9 @@ fn daemon_options(d: usize) -> &'static [&'static [&'static str]] {
             &["virtualisation", "libvirt", "enable"],
         ],
         1 => &[crate::rules::VM_DAEMONS[1].0],
-        _ => &[crate::rules::VM_DAEMONS[2].0],
+        2 => &[crate::rules::VM_DAEMONS[2].0],
+        // Docker's daemon, judged per host as the others (see [`host_daemons`]).
+        _ => &[&["virtualisation", "docker", "enable"]],
     }
 }
 
@@ -1041,6 +1043,7 @@ fn run_facts(files: &[Indexed]) -> crate::rules::RunFacts {
             };
             files.iter().any(|f| set(f, true)) && !files.iter().any(|f| set(f, false))
         },
+        docker_on: files.iter().any(|f| turns_on(f, 3)),
         system_inputs: files
             .iter()
             .filter(|f| !f.index.systems.is_empty())
@@ -1133,7 +1136,10 @@ pub fn lint(
             configurations = configs.len(),
             "configurations gathered"
         );
-        let daemons = host_daemons(&files, &configs, facts.vm_daemons.unwrap_or([true; 3]));
+        let daemons = {
+            let [a, b, c] = facts.vm_daemons.unwrap_or([true; 3]);
+            host_daemons(&files, &configs, [a, b, c, facts.docker_on])
+        };
         let mut findings: Vec<LintFinding> = files
             .par_iter()
             .zip(&daemons)
@@ -1560,12 +1566,23 @@ pub fn check_file(
 fn host_daemons(
     files: &[Indexed],
     configs: &[config::Configuration],
-    run: [bool; 3],
-) -> Vec<Option<[bool; 3]>> {
-    let mut out: Vec<Option<[bool; 3]>> = vec![None; files.len()];
-    let hosts: Vec<&config::Configuration> = configs.iter().filter(|c| !c.alone).collect();
+    run: [bool; 4],
+) -> Vec<Option<[bool; 4]>> {
+    let mut out: Vec<Option<[bool; 4]>> = vec![None; files.len()];
+    // A `configuration.nix` taken for a host that is a flake-parts module exporting NixOS
+    // modules (`flake.modules.nixos.NAME = …`) says nothing of what a host turns on.
+    let hosts: Vec<&config::Configuration> = configs
+        .iter()
+        .filter(|c| {
+            !c.alone
+                && (c.entry.contains('#')
+                    || c.modules
+                        .first()
+                        .is_none_or(|(fi, _)| files[*fi].index.exports.is_empty()))
+        })
+        .collect();
     // Only a daemon some file turns on can be off for some hosts and not others.
-    if hosts.is_empty() || run == [false; 3] {
+    if hosts.is_empty() || run == [false; 4] {
         return out;
     }
     let mut reached = vec![false; files.len()];
@@ -1585,24 +1602,6 @@ fn host_daemons(
     {
         return out;
     }
-    let commented: HashSet<&Path> = files
-        .iter()
-        .flat_map(|f| f.commented_imports.iter().map(PathBuf::as_path))
-        .collect();
-    let put_aside = |f: &Indexed| {
-        commented_out(f, &commented)
-            || f.path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-    };
-    let mut orphan = [false; 3];
-    for (d, o) in orphan.iter_mut().enumerate() {
-        *o = run[d]
-            && files
-                .iter()
-                .zip(&reached)
-                .any(|(f, r)| !r && !put_aside(f) && turns_on(f, d));
-    }
     let reach = vec![0usize; files.len()];
     for c in hosts {
         let view = ConfigView {
@@ -1618,12 +1617,12 @@ fn host_daemons(
                 })
             })
         };
-        let mut on = orphan;
+        let mut on = [false; 4];
         for (d, o) in on.iter_mut().enumerate() {
-            *o |= run[d] && !*o && daemon_options(d).iter().any(|p| enabled(p));
+            *o = run[d] && daemon_options(d).iter().any(|p| enabled(p));
         }
         for (fi, _) in &c.modules {
-            let d = out[*fi].get_or_insert([false; 3]);
+            let d = out[*fi].get_or_insert([false; 4]);
             for (x, y) in d.iter_mut().zip(on) {
                 *x |= y;
             }
@@ -1668,7 +1667,7 @@ fn check_file_in(
     rules: &[&'static LintReg],
     clear: Option<&HashSet<PathBuf>>,
     facts: &crate::rules::RunFacts,
-    host_daemons: Option<[bool; 3]>,
+    host_daemons: Option<[bool; 4]>,
 ) -> Vec<LintFinding> {
     let mut out = Vec::new();
     if f.skipped.is_some() {

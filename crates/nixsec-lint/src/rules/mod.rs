@@ -42,10 +42,11 @@ pub struct FileCx<'a> {
     )>,
     /// What the other files of the run show.
     pub facts: &'a RunFacts,
-    /// The VM and container daemons of [`VM_DAEMONS`] that the host configurations reaching
-    /// this file turn on; `None` (the run's [`RunFacts::vm_daemons`] instead) for a file no
-    /// host reaches.
-    pub host_daemons: Option<[bool; 3]>,
+    /// The VM and container daemons of [`VM_DAEMONS`], then Docker's, that the host
+    /// configurations reaching this file turn on; `None` (the run's [`RunFacts::vm_daemons`]
+    /// instead) for a file no host reaches, or one a host reaches whose modules nixsec could not
+    /// all follow.
+    pub host_daemons: Option<[bool; 4]>,
 }
 
 /// What the files of a run show that one file's rules need.
@@ -60,6 +61,8 @@ pub struct RunFacts {
     /// Some file of the run turns the Docker daemon off (`virtualisation.docker.enable =
     /// false`) and none turns it on: its group gives nothing.
     pub docker_off: bool,
+    /// Some file of the run turns the Docker daemon on (to anything but `false`).
+    pub docker_on: bool,
     /// The names some file of the run builds systems from (`NAME.lib.nixosSystem`,
     /// `inputs.NAME.lib.nixosSystem`): a flake input of that name is the systems' nixpkgs.
     pub system_inputs: std::collections::HashSet<String>,

@@ -110,9 +110,14 @@ impl LintRule for ContainerAdminGroup {
         // (docker's is judged unless the run turns docker off and never on: its daemon is
         // often turned on by a module of another flake).
         // Judged by the hosts that reach the file where there are some; else by the run.
+        // Docker's too, when some file of the run turns it on: then the hosts reaching the
+        // file that do not turn it on have no Docker daemon.
+        let vm = cx.host_daemons.map(|[a, b, c, _]| [a, b, c]);
         let daemon_off = |g: &str| {
-            (g == "docker" && cx.facts.docker_off)
-                || cx.host_daemons.or(cx.facts.vm_daemons).is_some_and(|on| {
+            (g == "docker"
+                && (cx.facts.docker_off
+                    || (cx.facts.docker_on && cx.host_daemons.is_some_and(|d| !d[3]))))
+                || vm.or(cx.facts.vm_daemons).is_some_and(|on| {
                     crate::rules::VM_DAEMONS
                         .iter()
                         .zip(on)
