@@ -276,6 +276,10 @@ pub(crate) fn is_placeholder_value(v: &str) -> bool {
         "\u{2026}",
         "replace_me",
         "replaceme",
+        "replace-me",
+        // `replace-with-a-private-bootstrap-token`.
+        "replace-with",
+        "replace_with",
         "notasecret",
         "not_a_secret",
         "not-a-secret",
@@ -1470,6 +1474,8 @@ mod tests {
         assert!(kinds("lib/python3/site.py", "password = getpass()\n").is_empty());
         assert!(kinds("etc/app.conf", "token=abcabcabcabc\n").is_empty());
         assert!(is_placeholder("generate"));
+        assert!(is_placeholder("replace-with-a-private-bootstrap-token"));
+        assert!(is_placeholder("REPLACE_WITH_YOUR_TOKEN"));
         assert!(is_placeholder("default"));
         assert!(is_placeholder("auto"));
         // OpenSSL cipher lists name `PSK` among the suites they leave out.

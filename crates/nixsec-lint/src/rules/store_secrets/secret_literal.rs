@@ -953,7 +953,9 @@ const ASSIGNMENT_WORDS: &[&str] = &[
 /// The name of an entry of a secret store, a relative path that says what it holds
 /// (`rustfs/oidc-client-secret`, a sops key; `mail/smtp-password`, a `pass` entry): lower
 /// case words between `/`, one of them naming a secret.
-fn secret_store_entry(text: &str) -> bool {
+/// A name in a secrets store, as sops-nix and pass write them (`restic/borgbase_repo`):
+/// lowercase words joined by `/`.
+fn store_entry_name(text: &str) -> bool {
     let t = text.trim();
     t.contains('/')
         && !t.starts_with('/')
@@ -961,6 +963,14 @@ fn secret_store_entry(text: &str) -> bool {
             c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'/' | b'-' | b'_' | b'.')
         })
         && t.split('/').all(|c| !c.is_empty())
+}
+
+/// [`store_entry_name`] with a word saying it names a secret (`wireguard/private-key`,
+/// `smtp/password`); under an option whose name says it names a secret (`repositorySecret`),
+/// any such name is one.
+fn secret_store_entry(text: &str) -> bool {
+    let t = text.trim();
+    store_entry_name(t)
         && t.split(['/', '-', '_', '.']).any(|w| {
             matches!(
                 w,
@@ -1052,6 +1062,7 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
         || ipv6_token(text)
         || container_secret_ref(text)
         || secret_store_entry(text)
+        || (normalized_ends_with(lit.key, b"secret") && store_entry_name(text))
         || normalized_ends_with(lit.key, b"chat")
         || prose_key(lit.key)
     {
@@ -1482,6 +1493,22 @@ mod tests {
         ] {
             assert_eq!(hits(bad, ID).len(), 1, "{bad}");
         }
+    }
+
+    /// The name of a secret in a secrets store under an option named for a secret
+    /// (`repositorySecret = "restic/borgbase_repo"`, a sops key), and a placeholder to replace:
+    /// no secret. A secret written under that option is one.
+    #[test]
+    fn secret_names_and_placeholders_to_replace() {
+        for ok in [
+            "{ my.backup.repositorySecret = \"restic/borgbase_repo\"; }",
+            "{ my.backup.passwordSecret = \"restic/borgbase_password\"; }",
+            "{ my.k3s.clusterToken = \"replace-with-a-private-bootstrap-token\"; }",
+        ] {
+            assert!(hits(ok, ID).is_empty(), "{ok}: {:?}", hits(ok, ID));
+        }
+        let bad = "{ my.backup.repositorySecret = \"Xk29fjQz81mNbV7e\"; }";
+        assert_eq!(hits(bad, ID).len(), 1, "{bad}");
     }
 
     const GH: &str = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
