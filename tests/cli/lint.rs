@@ -2569,37 +2569,24 @@ let cfg = config.my.virt; in {
     };
     let (_, v) = lint_json(d.path());
     assert_eq!(users(&v), ["users/alice.nix"], "{v:#}");
+    // One more file written, then the users whose group counts.
+    let after = |file: &str, text: &str, want: &[&str]| {
+        write_tree(d.path(), &[(file, text)]);
+        let (_, v) = lint_json(d.path());
+        assert_eq!(users(&v), want, "{file}: {v:#}");
+    };
     // A module put aside under a hidden name, imported by nothing: still off.
-    write_tree(
-        d.path(),
-        &[(
-            "modules/.vm.nix",
-            "{ virtualisation.libvirtd.enable = true; }\n",
-        )],
-    );
-    let (_, v) = lint_json(d.path());
-    assert_eq!(users(&v), ["users/alice.nix"], "{v:#}");
+    let vm = "{ virtualisation.libvirtd.enable = true; }\n";
+    after("modules/.vm.nix", vm, &["users/alice.nix"]);
     // A module no host imports: the hosts, whose modules nixsec all followed, do not turn the
     // daemon on with it.
-    write_tree(
-        d.path(),
-        &[(
-            "extra/vm.nix",
-            "{ virtualisation.libvirtd.enable = true; }\n",
-        )],
-    );
-    let (_, v) = lint_json(d.path());
-    assert_eq!(users(&v), ["users/alice.nix"], "{v:#}");
+    after("extra/vm.nix", vm, &["users/alice.nix"]);
     // A host whose modules nixsec cannot all follow: the run decides for its files.
-    write_tree(
-        d.path(),
-        &[(
-            "hosts/nas.nix",
-            "{ extraModules, ... }: {\n  imports = [\n    ../users/carol.nix\n  ] ++ extraModules;\n}\n",
-        )],
+    after(
+        "hosts/nas.nix",
+        "{ extraModules, ... }: {\n  imports = [\n    ../users/carol.nix\n  ] ++ extraModules;\n}\n",
+        &["users/alice.nix", "users/carol.nix"],
     );
-    let (_, v) = lint_json(d.path());
-    assert_eq!(users(&v), ["users/alice.nix", "users/carol.nix"], "{v:#}");
 }
 
 /// The `docker` group of a user is judged per host when some file of the run turns Docker's
@@ -2909,6 +2896,22 @@ fn an_end_of_life_release_pinned_by_npins_or_niv() {
     assert_eq!(rows.len(), 1, "{v:#}");
     assert!(rows[0].1.ends_with("npins/sources.json"), "{v:#}");
     assert_eq!(rows[0].0, 10, "{v:#}");
+    // Pins cut short: an error for that file, saying why; the other files are linted.
+    std::fs::write(d.path().join("npins/sources.json"), &sources[..40]).expect("write");
+    let (_, v) = lint_json(d.path());
+    let errors = rule_rows(&v, "parse-error", "message");
+    assert_eq!(errors.len(), 1, "{v:#}");
+    assert!(
+        errors[0]
+            .1
+            .starts_with("the pins of nixpkgs could not be read: not JSON (EOF while parsing"),
+        "{v:#}"
+    );
+    assert_eq!(
+        rule_rows(&v, "parse-error", "file")[0].1,
+        "npins/sources.json"
+    );
+    assert!(rule_rows(&v, "NIX-152", "file").is_empty(), "{v:#}");
     // niv's `nix/sources.json`, beside `nix/sources.nix`.
     let niv = tempfile::tempdir().expect("tempdir");
     write_tree(

@@ -1564,8 +1564,11 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
         }
         out.push(c);
     };
+    // A `configuration.nix` that is a flake-parts module exporting NixOS modules
+    // (`flake.modules.nixos.NAME = …`) is no host: its modules are checked as modules.
     for (fi, f) in files.iter().enumerate() {
         let is_entry = f.path.file_name().is_some_and(|n| n == "configuration.nix")
+            && f.index.exports.is_empty()
             && usable(f)
             && !in_systems.contains(&fi)
             && !imported.contains(&fi);

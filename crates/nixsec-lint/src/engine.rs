@@ -602,9 +602,11 @@ fn relocate(v: &mut crate::value::Val, at: TextRange) {
 /// `options.nix`) declares `openFirewall` with a default: the value is that default, as long as
 /// nothing else sets the option (a condition saying so). An option declared twice with different
 /// defaults is left unknown.
-fn option_defaults(files: &mut [Indexed]) {
+/// The declared default of each option some file of the run declares with one; `None` for an
+/// option declared with different defaults.
+fn declared_defaults(files: &[Indexed]) -> HashMap<&[String], Option<&crate::value::Val>> {
     let mut declared: HashMap<&[String], Option<&crate::value::Val>> = HashMap::new();
-    for f in files.iter() {
+    for f in files {
         for (p, v) in &f.index.option_defaults {
             declared
                 .entry(p.as_slice())
@@ -616,6 +618,11 @@ fn option_defaults(files: &mut [Indexed]) {
                 .or_insert(Some(v));
         }
     }
+    declared
+}
+
+fn option_defaults(files: &mut [Indexed]) {
+    let declared = declared_defaults(files);
     if declared.is_empty() {
         return;
     }
@@ -721,30 +728,31 @@ fn never_opened(files: &mut [Indexed]) {
     {
         return;
     }
-    let mut declared: HashMap<Vec<String>, bool> = HashMap::new();
-    for f in files.iter() {
-        for (p, v) in f.index.option_defaults.iter().filter(|(p, _)| opener(p)) {
-            let off = v.v.as_bool() == Some(false);
-            declared
-                .entry(p.clone())
-                .and_modify(|d| *d &= off)
-                .or_insert(off);
-        }
+    // Declared off (once, or alike everywhere) and set by no file.
+    let off: HashSet<Vec<String>> = {
+        let set: HashSet<&[String]> = files
+            .iter()
+            .flat_map(|f| f.index.assignments.iter())
+            .map(|a| a.path.as_slice())
+            .filter(|p| opener(p))
+            .collect();
+        declared_defaults(files)
+            .into_iter()
+            .filter(|(p, v)| {
+                opener(p) && v.is_some_and(|v| v.v.as_bool() == Some(false)) && !set.contains(p)
+            })
+            .map(|(p, _)| p.to_vec())
+            .collect()
+    };
+    if off.is_empty() {
+        return;
     }
-    let set: HashSet<Vec<String>> = files
-        .iter()
-        .flat_map(|f| f.index.assignments.iter())
-        .filter(|a| opener(&a.path))
-        .map(|a| a.path.clone())
-        .collect();
     for f in files.iter_mut() {
         let never: Vec<String> = f
             .index
             .condition_options
             .iter()
-            .filter(|(_, p)| {
-                opener(p) && declared.get(p).copied() == Some(true) && !set.contains(p)
-            })
+            .filter(|(_, p)| off.contains(p))
             .map(|(t, _)| t.clone())
             .collect();
         if never.is_empty() {
@@ -1298,36 +1306,48 @@ fn pinned_release_findings(
         if !seen.insert(json_path.clone()) {
             continue;
         }
+        // No pins beside the loader: nothing to read.
         let Ok(file) = std::fs::File::open(&json_path) else {
             continue;
         };
         let size = file.metadata().map_or(0, |m| m.len());
-        let (src, None) = read_limited(file, size) else {
-            continue;
+        let (src, unread) = read_limited(file, size);
+        let display = Path::new(&f.display)
+            .with_file_name("sources.json")
+            .to_string_lossy()
+            .into_owned();
+        let mut shown = Indexed::from_source(json_path, display, String::new(), None);
+        shown.lines = LineIndex::new(&src);
+        shown.src = src;
+        // Pins that cannot be read are an error for that file, as a Nix file that cannot be
+        // parsed is.
+        let pins = match unread {
+            Some(Unread::Error(e)) => Err(e),
+            Some(Unread::Encrypted(how)) => Err(format!("encrypted ({how})")),
+            None => pinned_releases(&shown.src, today),
         };
-        let mut pins = pinned_releases(&src, today);
+        let mut pins = match pins {
+            Ok(pins) => pins,
+            Err(e) => {
+                out.push(error_finding(
+                    &shown,
+                    TextRange::empty(0.into()),
+                    &format!("the pins of nixpkgs could not be read: {e}"),
+                    "Fix the file (`npins` and `niv` write it), or remove it.",
+                ));
+                continue;
+            }
+        };
         if pins.is_empty() {
             continue;
         }
         let texts = pin_users(files, &f.path);
         pins.retain(|p| texts.iter().any(|t| builds_from_pin(t, &p.pin)));
-        if pins.is_empty() {
-            continue;
-        }
-        let display = Path::new(&f.display)
-            .with_file_name("sources.json")
-            .to_string_lossy()
-            .into_owned();
         let tool = if f.path.parent().and_then(Path::file_name) == Some("npins".as_ref()) {
             "npins"
         } else {
             "niv"
         };
-        let shown = Indexed {
-            lines: LineIndex::new(&src),
-            ..Indexed::from_source(json_path, display, String::new(), None)
-        };
-        let shown = Indexed { src, ..shown };
         for p in pins {
             let fix = match (tool, p.channel) {
                 ("npins", true) => format!(
@@ -1569,18 +1589,7 @@ fn host_daemons(
     run: [bool; 4],
 ) -> Vec<Option<[bool; 4]>> {
     let mut out: Vec<Option<[bool; 4]>> = vec![None; files.len()];
-    // A `configuration.nix` taken for a host that is a flake-parts module exporting NixOS
-    // modules (`flake.modules.nixos.NAME = …`) says nothing of what a host turns on.
-    let hosts: Vec<&config::Configuration> = configs
-        .iter()
-        .filter(|c| {
-            !c.alone
-                && (c.entry.contains('#')
-                    || c.modules
-                        .first()
-                        .is_none_or(|(fi, _)| files[*fi].index.exports.is_empty()))
-        })
-        .collect();
+    let hosts: Vec<&config::Configuration> = configs.iter().filter(|c| !c.alone).collect();
     // Only a daemon some file turns on can be off for some hosts and not others.
     if hosts.is_empty() || run == [false; 4] {
         return out;

@@ -950,11 +950,8 @@ const ASSIGNMENT_WORDS: &[&str] = &[
 
 /// A podman or docker secret named for a container (`db_password,type=env,target=DB_PASSWORD`,
 /// quadlet's `Secret=`): a reference to a secret kept by the container engine.
-/// The name of an entry of a secret store, a relative path that says what it holds
-/// (`rustfs/oidc-client-secret`, a sops key; `mail/smtp-password`, a `pass` entry): lower
-/// case words between `/`, one of them naming a secret.
-/// A name in a secrets store, as sops-nix and pass write them (`restic/borgbase_repo`):
-/// lowercase words joined by `/`.
+/// A name in a secret store, as sops-nix and `pass` write them (`restic/borgbase_repo`): lower
+/// case words between `/`.
 fn store_entry_name(text: &str) -> bool {
     let t = text.trim();
     t.contains('/')
@@ -965,9 +962,9 @@ fn store_entry_name(text: &str) -> bool {
         && t.split('/').all(|c| !c.is_empty())
 }
 
-/// [`store_entry_name`] with a word saying it names a secret (`wireguard/private-key`,
-/// `smtp/password`); under an option whose name says it names a secret (`repositorySecret`),
-/// any such name is one.
+/// The name of an entry of a secret store that says what it holds (`rustfs/oidc-client-secret`,
+/// a sops key; `mail/smtp-password`, a `pass` entry): a [`store_entry_name`] with a word naming
+/// a secret. (Under an option named for a secret, `repositorySecret`, any such name is one.)
 fn secret_store_entry(text: &str) -> bool {
     let t = text.trim();
     store_entry_name(t)

@@ -190,11 +190,25 @@ pub(crate) struct PinnedRelease {
     pub channel: bool,
 }
 
+/// The NixOS release a nixpkgs reference follows ([`nixpkgs_release`]) and its end of support,
+/// when that end is before `today`.
+fn past_support(reference: &str, today: chrono::NaiveDate) -> Option<(String, chrono::NaiveDate)> {
+    let release = nixpkgs_release(reference)?;
+    let end = release_end(&release)?;
+    (today > end).then_some((release, end))
+}
+
 /// The pins of nixpkgs in `json` (an npins or niv `sources.json`) that follow a NixOS release
 /// whose support ended before `today` (which of them the systems are built from, the run decides).
-pub(crate) fn pinned_releases(json: &str, today: chrono::NaiveDate) -> Vec<PinnedRelease> {
-    let Ok(serde_json::Value::Object(top)) = serde_json::from_str::<serde_json::Value>(json) else {
-        return Vec::new();
+/// Text that is not a JSON object gives why.
+pub(crate) fn pinned_releases(
+    json: &str,
+    today: chrono::NaiveDate,
+) -> Result<Vec<PinnedRelease>, String> {
+    let top = match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Object(top)) => top,
+        Ok(_) => return Err("not a JSON object of pins".to_string()),
+        Err(e) => return Err(format!("not JSON ({e})")),
     };
     // npins: `{ "pins": { NAME: … }, "version": N }`; niv: `{ NAME: … }`.
     let pins = match top.get("pins") {
@@ -228,15 +242,9 @@ pub(crate) fn pinned_releases(json: &str, today: chrono::NaiveDate) -> Vec<Pinne
         let Some((follows, reference, channel)) = found else {
             continue;
         };
-        let Some(release) = nixpkgs_release(&reference) else {
+        let Some((release, end)) = past_support(&reference, today) else {
             continue;
         };
-        let Some(end) = release_end(&release) else {
-            continue;
-        };
-        if today <= end {
-            continue;
-        }
         let Some(range) = value_after_key(json, name, follows) else {
             continue;
         };
@@ -249,7 +257,7 @@ pub(crate) fn pinned_releases(json: &str, today: chrono::NaiveDate) -> Vec<Pinne
             channel,
         });
     }
-    out
+    Ok(out)
 }
 
 /// Where the string `"value"` is first written after the key `"key":` in `json`.
@@ -305,16 +313,11 @@ impl LintRule for KernelSeriesEndOfLife {
                     && b.is(&["system", "autoUpgrade", "enable"])
                     && b.value.v.as_bool() == Some(true)
             });
-            let Some(url) = a.value.v.as_str() else {
+            let today = chrono::Utc::now().date_naive();
+            let Some(url) = a.value.v.as_str().filter(|_| on) else {
                 return;
             };
-            let (true, Some(release)) = (on, nixpkgs_release(url)) else {
-                return;
-            };
-            let Some(end) = release_end(&release) else {
-                return;
-            };
-            if chrono::Utc::now().date_naive() > end {
+            if let Some((release, end)) = past_support(url, today) {
                 out.push(
                     Hit::new(
                         a.value.range,
@@ -373,15 +376,9 @@ impl LintRule for KernelSeriesEndOfLife {
                     None => return,
                 }
             };
-            let Some(release) = nixpkgs_release(&text) else {
+            let Some((release, end)) = past_support(&text, chrono::Utc::now().date_naive()) else {
                 return;
             };
-            let Some(end) = release_end(&release) else {
-                return;
-            };
-            if chrono::Utc::now().date_naive() <= end {
-                return;
-            }
             // The nixpkgs input of a system's flake: the top of its `flake.nix`.
             let flake = url.module == 0
                 && std::path::Path::new(cx.file)
@@ -525,7 +522,7 @@ mod tests {
         use super::pinned_releases;
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
         let npins = "{\n  \"pins\": {\n    \"disko\": {\n      \"type\": \"Git\",\n      \"repository\": { \"type\": \"GitHub\", \"owner\": \"nix-community\", \"repo\": \"disko\" },\n      \"branch\": \"release-24.05\"\n    },\n    \"nixpkgs\": {\n      \"type\": \"Git\",\n      \"repository\": {\n        \"type\": \"GitHub\",\n        \"owner\": \"NixOS\",\n        \"repo\": \"nixpkgs\"\n      },\n      \"branch\": \"nixos-25.11\",\n      \"revision\": \"c217913993d6c6f6805c3b1a3bda5e639adfde6d\"\n    }\n  },\n  \"version\": 7\n}\n";
-        let pins = pinned_releases(npins, today);
+        let pins = pinned_releases(npins, today).expect("npins");
         assert_eq!(pins.len(), 1, "{pins:?}");
         let p = &pins[0];
         assert_eq!(
@@ -535,28 +532,39 @@ mod tests {
         // The branch of the `nixpkgs` pin, not disko's.
         assert_eq!(&npins[p.range], "\"nixos-25.11\"");
         let channel = "{\"pins\":{\"nixpkgs\":{\"type\":\"Channel\",\"name\":\"nixos-24.05\",\"url\":\"https://releases.nixos.org/nixos/24.05/nixos-24.05.1/nixexprs.tar.xz\"}},\"version\":3}";
-        let pins = pinned_releases(channel, today);
+        let pins = pinned_releases(channel, today).expect("channel");
         assert_eq!(pins.len(), 1);
         assert!(pins[0].channel);
         assert_eq!(&channel[pins[0].range], "\"nixos-24.05\"");
         // A rolling channel whose tarball names a pre-release; a supported release.
         let unstable = "{\"pins\":{\"nixpkgs\":{\"type\":\"Channel\",\"name\":\"nixpkgs-unstable\",\"url\":\"https://releases.nixos.org/nixpkgs/nixpkgs-24.05pre628150.dc1b0202a605/nixexprs.tar.xz\"}},\"version\":3}";
-        assert!(pinned_releases(unstable, today).is_empty());
-        assert!(pinned_releases(&npins.replace("nixos-25.11", "nixos-26.05"), today).is_empty());
+        assert_eq!(pinned_releases(unstable, today), Ok(Vec::new()));
+        assert_eq!(
+            pinned_releases(&npins.replace("nixos-25.11", "nixos-26.05"), today),
+            Ok(Vec::new())
+        );
         // niv: a branch, and a channel tarball.
         let niv = "{\n    \"home-manager\": { \"branch\": \"release-20.09\", \"owner\": \"nix-community\", \"repo\": \"home-manager\" },\n    \"nixpkgs\": {\n        \"branch\": \"nixos-20.09\",\n        \"owner\": \"NixOS\",\n        \"repo\": \"nixpkgs\",\n        \"url\": \"https://github.com/NixOS/nixpkgs/archive/abc.tar.gz\"\n    }\n}\n";
-        let pins = pinned_releases(niv, today);
+        let pins = pinned_releases(niv, today).expect("niv");
         assert_eq!(pins.len(), 1, "{pins:?}");
         assert_eq!(pins[0].release, "20.09");
         let tarball = "{\"nixpkgs\":{\"type\":\"tarball\",\"url\":\"https://nixos.org/channels/nixos-21.05/nixexprs.tar.xz\"}}";
-        assert_eq!(pinned_releases(tarball, today).len(), 1);
+        assert_eq!(pinned_releases(tarball, today).map(|p| p.len()), Ok(1));
         // Any name (the run decides which pins the systems are built from); input that is no
         // JSON.
-        let other = pinned_releases(&niv.replace("\"nixpkgs\": {", "\"nixpkgs-old\": {"), today);
+        let other = pinned_releases(&niv.replace("\"nixpkgs\": {", "\"nixpkgs-old\": {"), today)
+            .expect("niv");
         assert_eq!(other.len(), 1);
         assert_eq!(other[0].pin, "nixpkgs-old");
-        assert!(pinned_releases("{ not json", today).is_empty());
-        assert!(pinned_releases("[1, 2]", today).is_empty());
+        let bad = pinned_releases("{ not json", today).expect_err("not JSON");
+        assert!(
+            bad.starts_with("not JSON (key must be a string at line 1 column 3"),
+            "{bad}"
+        );
+        assert_eq!(
+            pinned_releases("[1, 2]", today),
+            Err("not a JSON object of pins".to_string())
+        );
     }
 
     /// `system.autoUpgrade.channel` names the release a host follows when its upgrades are on.
