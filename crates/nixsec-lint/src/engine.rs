@@ -328,10 +328,9 @@ impl Indexed {
             if crate::index::NIXOS_NAMESPACES.contains(&x.as_str()) || x == "options" {
                 continue;
             }
-            let ns = [x.clone(), y.clone()];
             if let Some(m) = index.modules.get_mut(a.module) {
-                if !m.uses.contains(&ns) {
-                    m.uses.push(ns);
+                if !m.uses.iter().any(|[u, v]| u == x && v == y) {
+                    m.uses.push([x.clone(), y.clone()]);
                 }
             }
         }
@@ -927,7 +926,9 @@ fn read_limited(mut file: std::fs::File, size: u64) -> (String, Option<Unread>) 
         );
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    if let Err(e) = file.read_to_end(&mut bytes) {
+    // Read through `Take`: `File`'s own `read_to_end` asks the size again (`fstat`) and the
+    // position (`lseek`) once more: two system calls per file for what is already known.
+    if let Err(e) = (&mut file).take(u64::MAX).read_to_end(&mut bytes) {
         return (
             String::new(),
             Some(Unread::Error(format!("cannot read: {e}"))),

@@ -88,7 +88,9 @@ pub fn fetches(
     resolve: &dyn Fn(&ast::Expr) -> Option<String>,
 ) -> Vec<Fetch> {
     let mut out = Vec::new();
-    if src.contains("fetch") {
+    // A call of a builtin fetcher names it (`fetchFromGitHub`, `fetchpatch` are no builtins): a
+    // file without any of their names has none, and its tree is not walked.
+    if BUILTINS.iter().any(|b| src.contains(b)) {
         for node in root.descendants() {
             let Some(apply) = ast::Apply::cast(node) else {
                 continue;

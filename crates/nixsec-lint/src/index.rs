@@ -1102,7 +1102,7 @@ fn attr_is(a: &ast::Attr, name: &str) -> bool {
 /// The name of a plain identifier attribute.
 fn attr_ident(a: &ast::Attr) -> Option<String> {
     match a {
-        ast::Attr::Ident(i) => i.ident_token().map(|t| t.text().to_string()),
+        ast::Attr::Ident(i) => ident_text(i),
         _ => None,
     }
 }
@@ -1126,7 +1126,17 @@ fn attr_literal(a: &ast::Attr) -> Option<String> {
 }
 
 fn ident_text(i: &ast::Ident) -> Option<String> {
-    i.ident_token().map(|t| t.text().to_string())
+    green_ident(i).map(str::to_string)
+}
+
+/// An identifier's name, read on the green tree (no syntax token is made for it).
+fn green_ident(i: &ast::Ident) -> Option<&str> {
+    i.syntax()
+        .green()
+        .children()
+        .filter_map(rowan::NodeOrToken::into_token)
+        .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
+        .map(|t| t.text())
 }
 
 /// A relative path literal as `./`-relative: `server/server.nix` is Nix's `./server/server.nix`
@@ -4808,10 +4818,27 @@ const MODULE_ATTRS: &[&str] = &[
     "hostModules",
 ];
 
+/// `name` in ASCII lower case, in `buf` when it fits (most names do: no allocation).
+fn ascii_lower<'b>(name: &str, buf: &'b mut [u8; 48]) -> std::borrow::Cow<'b, str> {
+    let b = name.as_bytes();
+    if b.len() <= buf.len() {
+        let out = &mut buf[..b.len()];
+        out.copy_from_slice(b);
+        out.make_ascii_lowercase();
+        // ASCII letters changed case, nothing else: still the UTF-8 text it was.
+        if let Ok(t) = std::str::from_utf8(out) {
+            return std::borrow::Cow::Borrowed(t);
+        }
+    }
+    std::borrow::Cow::Owned(name.to_ascii_lowercase())
+}
+
 /// A helper named for building a VM from a module: `buildVM`, `mkVM`, `makeVm`,
 /// `mkMicroVM`.
 fn vm_builder(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
+    let mut buf = [0u8; 48];
+    let n = ascii_lower(name, &mut buf);
+    let n: &str = n.as_ref();
     ["build", "mk", "make"].iter().any(|p| n.starts_with(p)) && n.ends_with("vm")
 }
 
@@ -4871,7 +4898,9 @@ fn calls_of(node: &ast::Apply, helper: &str, limit: usize) -> Vec<ast::Apply> {
 }
 
 fn system_builder(name: &str) -> Option<ModuleKind> {
-    let n = name.to_ascii_lowercase();
+    let mut buf = [0u8; 48];
+    let n = ascii_lower(name, &mut buf);
+    let n = n.as_ref();
     if n.contains("darwin") || n.contains("macos") {
         return Some(ModuleKind::Darwin);
     }

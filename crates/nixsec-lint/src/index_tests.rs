@@ -1706,3 +1706,18 @@ fn option_alias_modules_import_nothing() {
     );
     assert!(matches!(&idx.modules[0].imports[0], ModuleRef::Path(p, _) if p == "./a.nix"));
 }
+
+#[test]
+fn builder_names_in_any_case_and_length() {
+    // In the buffer and past it, ASCII and not.
+    assert_eq!(system_builder("nixosSystem"), Some(ModuleKind::NixOS));
+    assert_eq!(system_builder("mkHost"), Some(ModuleKind::NixOS));
+    assert_eq!(system_builder("darwinSystem"), Some(ModuleKind::Darwin));
+    assert_eq!(system_builder("mkHomeConfiguration"), None);
+    let long = format!("mk{}Machine", "x".repeat(60));
+    assert_eq!(system_builder(&long), Some(ModuleKind::NixOS));
+    assert_eq!(system_builder("mkÉtéMachine"), Some(ModuleKind::NixOS));
+    assert!(vm_builder("buildVM") && vm_builder("mkMicroVM") && vm_builder("makeVm"));
+    assert!(!vm_builder("mkVMs") && !vm_builder("vm"));
+    assert_eq!(ascii_lower("ÀbC", &mut [0; 48]), "Àbc");
+}

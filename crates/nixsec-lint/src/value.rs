@@ -292,12 +292,15 @@ pub fn str_parts(s: &rnix::ast::Str) -> Option<Vec<rnix::ast::InterpolPart<Strin
         NODE_INTERPOL, TOKEN_STRING_CONTENT, TOKEN_STRING_END, TOKEN_STRING_START,
     };
     use rowan::ast::AstNode;
-    let well_formed = s.syntax().children_with_tokens().all(|c| match c {
-        rowan::NodeOrToken::Token(t) => matches!(
-            t.kind(),
-            TOKEN_STRING_CONTENT | TOKEN_STRING_START | TOKEN_STRING_END
-        ),
-        rowan::NodeOrToken::Node(n) => n.kind() == NODE_INTERPOL,
+    // Read on the green tree: no syntax node or token is made for the check.
+    let raw = |k: rnix::SyntaxKind| rowan::SyntaxKind(k as u16);
+    let well_formed = s.syntax().green().children().all(|c| match c {
+        rowan::NodeOrToken::Token(t) => {
+            [TOKEN_STRING_CONTENT, TOKEN_STRING_START, TOKEN_STRING_END]
+                .iter()
+                .any(|k| t.kind() == raw(*k))
+        }
+        rowan::NodeOrToken::Node(n) => n.kind() == raw(NODE_INTERPOL),
     });
     well_formed.then(|| s.normalized_parts())
 }

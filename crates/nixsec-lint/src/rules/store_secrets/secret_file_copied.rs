@@ -372,13 +372,12 @@ fn identity_name(name: &str) -> bool {
 pub(super) fn not_an_option(path: &[String]) -> bool {
     // A flake's templates (`flake.templates.NAME.path`, `templates.NAME.path`) are copied by
     // `nix flake init`, not into a system.
-    let template = matches!(
-        path.iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ["flake", "templates", _, "path"] | ["templates", _, "path"]
-    );
+    let template = path.last().is_some_and(|l| l == "path")
+        && match path.len() {
+            4 => path[0] == "flake" && path[1] == "templates",
+            3 => path[0] == "templates",
+            _ => false,
+        };
     path.len() < 2 || path[0] == "_module" || template
 }
 
