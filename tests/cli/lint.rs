@@ -2620,6 +2620,28 @@ fn a_docker_group_counts_where_a_host_turns_docker_on() {
     assert_eq!(rule_rows(&v, "NIX-056", "file").len(), 2, "{v:#}");
 }
 
+/// A daemon turned on under a conjunction of a repository's own switches (`mkIf (cfg.enable &&
+/// cfg.docker)`) is off on a host that turns one of them off, and on where both are on.
+#[test]
+fn a_daemon_under_a_conjunction_of_switches_is_judged_per_host() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("flake.nix", "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a.nix ./virt.nix ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b.nix ./virt.nix ]; };\n  };\n}\n"),
+            ("virt.nix", "{ config, lib, ... }:\nlet\n  cfg = config.my.virt;\nin\n{\n  options.my.virt = {\n    enable = lib.mkEnableOption \"virtualisation\";\n    docker = lib.mkEnableOption \"docker\";\n  };\n  config.virtualisation.docker.enable = lib.mkIf (cfg.enable && (cfg.docker)) true;\n}\n"),
+            ("hosts/a.nix", "{\n  users.users.alice.extraGroups = [ \"docker\" ];\n  my.virt.enable = true;\n  my.virt.docker = false;\n}\n"),
+            ("hosts/b.nix", "{\n  users.users.bob.extraGroups = [ \"docker\" ];\n  my.virt.enable = true;\n  my.virt.docker = true;\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        rule_rows(&v, "NIX-056", "file"),
+        [(2, "hosts/b.nix".to_string())],
+        "{v:#}"
+    );
+}
+
 /// A flake-parts module named `flake.nix` in a directory of the flake's modules (an
 /// import-tree's `modules/flake.nix`) is no flake of its own: the modules beside it are the
 /// flake's, found by the hosts of the top flake.

@@ -121,6 +121,76 @@ pub struct ConfigView<'a> {
     pub reach: &'a [usize],
 }
 
+/// `t` without the parentheses that enclose all of it (`(a && b)`: `a && b`); `None` when its
+/// parentheses do not balance (a text cut short).
+fn strip_outer_parens(mut t: &str) -> Option<&str> {
+    split_top_level(t, "\0")?;
+    while let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        // `(a) && (b)` starts and ends with parentheses that do not enclose it whole.
+        let mut depth = 0i32;
+        let encloses = inner.chars().all(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth >= 0
+        });
+        if !encloses {
+            break;
+        }
+        t = inner.trim();
+    }
+    Some(t)
+}
+
+/// `t` split at `sep` where it is outside parentheses, brackets, braces and strings; `None` when
+/// they do not balance.
+fn split_top_level<'t>(t: &'t str, sep: &str) -> Option<Vec<&'t str>> {
+    let b = t.as_bytes();
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut start = 0;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if c == b'"' {
+                in_str = false;
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return None;
+                    }
+                }
+                _ if depth == 0 && b[i..].starts_with(sep.as_bytes()) => {
+                    out.push(&t[start..i]);
+                    i += sep.len();
+                    start = i;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    if depth != 0 || in_str {
+        return None;
+    }
+    out.push(&t[start..]);
+    Some(out)
+}
+
 impl ConfigView<'_> {
     /// Every assignment of the configuration's modules, with its file.
     pub fn assignments(&self) -> impl Iterator<Item = (usize, &Assignment)> + '_ {
@@ -132,6 +202,58 @@ impl ConfigView<'_> {
                 .filter(move |a| a.module == *m)
                 .map(move |a| (*fi, a))
         })
+    }
+
+    /// Whether a condition as written in file `file` holds in this host: a conjunction
+    /// (`a && b`, the conditions a setting is under joined by ` && `) is false when one of its
+    /// parts is, a negation (`!a`, `!(a)`) the opposite of its part, and each part an option
+    /// [`ConfigView::condition_holds`] knows. `None` when it cannot be told (a part written
+    /// otherwise, a disjunction).
+    #[must_use]
+    pub fn condition_value(&self, file: usize, cond: &str) -> Option<bool> {
+        // A text cut short (`(a && b.c…`): its conjuncts written whole, before the last `&&`,
+        // with the parentheses still open closed (a conjunct false makes the whole false). Not
+        // when a disjunction follows (`(a && b || c…`: `a` false does not decide it).
+        if let Some(body) = cond.strip_suffix('…') {
+            let cut = body.rfind(" && ")?;
+            if body[cut..].contains("||") {
+                return None;
+            }
+            let head = &body[..cut];
+            let open = head.bytes().filter(|b| *b == b'(').count();
+            let close = head.bytes().filter(|b| *b == b')').count();
+            let whole = format!("{head}{}", ")".repeat(open.checked_sub(close)?));
+            return self.condition_value_at(file, &whole, 0);
+        }
+        self.condition_value_at(file, cond, 0)
+    }
+
+    fn condition_value_at(&self, file: usize, cond: &str, depth: u32) -> Option<bool> {
+        if depth > 16 {
+            return None;
+        }
+        let t = strip_outer_parens(cond.trim())?;
+        // A disjunction is not judged (`a || b`: either may hold), nor a text that mixes one
+        // with conjunctions outside parentheses (`a || b && c` is `a || (b && c)`).
+        if split_top_level(t, " || ")?.len() > 1 {
+            return None;
+        }
+        let parts = split_top_level(t, " && ")?;
+        if parts.len() > 1 {
+            let mut all = true;
+            for p in parts {
+                match self.condition_value_at(file, p, depth + 1) {
+                    Some(false) => return Some(false),
+                    Some(true) => {}
+                    None => all = false,
+                }
+            }
+            return all.then_some(true);
+        }
+        match t.strip_prefix('!') {
+            Some(inner) => self.condition_value_at(file, inner, depth + 1).map(|v| !v),
+            None => self.condition_holds(file, t),
+        }
     }
 
     /// Whether `cond` (a condition as written in file `file`) holds in this host, when it is
@@ -4271,5 +4393,20 @@ mod tests {
             err.finding.message
         );
         assert!(out.findings.iter().any(|f| f.finding.rule == "NIX-070"));
+    }
+
+    #[test]
+    fn conditions_split_where_they_are_written_outside_parentheses() {
+        use super::{split_top_level, strip_outer_parens};
+        assert_eq!(
+            split_top_level(r#"a && (b && c) && x == "y && z" && [ (d) ]"#, " && "),
+            Some(vec!["a", "(b && c)", r#"x == "y && z""#, "[ (d) ]"])
+        );
+        assert_eq!(split_top_level("a || (b && c", " && "), None);
+        assert_eq!(split_top_level("a) && (b", " && "), None);
+        assert_eq!(split_top_level(r#""\" && b"#, " && "), None);
+        assert_eq!(strip_outer_parens("((a && b))"), Some("a && b"));
+        assert_eq!(strip_outer_parens("(a) && (b)"), Some("(a) && (b)"));
+        assert_eq!(strip_outer_parens("(a && b"), None);
     }
 }

@@ -1621,10 +1621,9 @@ fn host_daemons(
         };
         let enabled = |path: &[&str]| {
             view.enabled(path).is_some_and(|p| {
-                !p.condition.as_deref().is_some_and(|cond| {
-                    cond.split(" && ")
-                        .any(|part| view.condition_holds(p.file, part) == Some(false))
-                })
+                p.condition
+                    .as_deref()
+                    .is_none_or(|cond| view.condition_value(p.file, cond) != Some(false))
             })
         };
         let mut on = [false; 4];

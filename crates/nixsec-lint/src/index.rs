@@ -1663,6 +1663,37 @@ impl Walker {
                         self.out.condition_options.push((text.clone(), p));
                     }
                 }
+                // The options a conjunction is made of (`cfg.enable && cfg.bootstrap`, `!cfg.x`),
+                // each by its own text: the run may know one of them off on a host.
+                let mut stack = vec![c.clone()];
+                let mut seen = 0;
+                while let Some(x) = stack.pop() {
+                    seen += 1;
+                    if seen > 32 || self.out.condition_options.len() >= 256 {
+                        break;
+                    }
+                    match unparen(&x) {
+                        ast::Expr::BinOp(b) if b.operator() == Some(BinOpKind::And) => {
+                            stack.extend(b.rhs());
+                            stack.extend(b.lhs());
+                        }
+                        ast::Expr::UnaryOp(u) if u.operator() == Some(UnaryOpKind::Invert) => {
+                            stack.extend(u.expr());
+                        }
+                        _ if seen == 1 => {}
+                        y => {
+                            let t = cond_text(&y);
+                            if let Some(p) = self
+                                .config_path(&y, &self.scope, 0)
+                                .filter(|p| p.len() >= 2)
+                            {
+                                if !self.out.condition_options.iter().any(|(o, _)| *o == t) {
+                                    self.out.condition_options.push((t, p));
+                                }
+                            }
+                        }
+                    }
+                }
                 Cond::Written(text)
             }
         }
