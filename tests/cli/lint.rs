@@ -2618,28 +2618,40 @@ fn a_docker_group_counts_where_a_host_turns_docker_on() {
     );
     let (_, v) = lint_json(d.path());
     assert_eq!(rule_rows(&v, "NIX-056", "file").len(), 2, "{v:#}");
-}
-
-/// A daemon turned on under a conjunction of a repository's own switches (`mkIf (cfg.enable &&
-/// cfg.docker)`) is off on a host that turns one of them off, and on where both are on.
-#[test]
-fn a_daemon_under_a_conjunction_of_switches_is_judged_per_host() {
-    let d = tempfile::tempdir().expect("tempdir");
-    write_tree(
-        d.path(),
-        &[
-            ("flake.nix", "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a.nix ./virt.nix ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b.nix ./virt.nix ]; };\n  };\n}\n"),
-            ("virt.nix", "{ config, lib, ... }:\nlet\n  cfg = config.my.virt;\nin\n{\n  options.my.virt = {\n    enable = lib.mkEnableOption \"virtualisation\";\n    docker = lib.mkEnableOption \"docker\";\n  };\n  config.virtualisation.docker.enable = lib.mkIf (cfg.enable && (cfg.docker)) true;\n}\n"),
-            ("hosts/a.nix", "{\n  users.users.alice.extraGroups = [ \"docker\" ];\n  my.virt.enable = true;\n  my.virt.docker = false;\n}\n"),
-            ("hosts/b.nix", "{\n  users.users.bob.extraGroups = [ \"docker\" ];\n  my.virt.enable = true;\n  my.virt.docker = true;\n}\n"),
-        ],
-    );
-    let (_, v) = lint_json(d.path());
-    assert_eq!(
-        rule_rows(&v, "NIX-056", "file"),
-        [(2, "hosts/b.nix".to_string())],
-        "{v:#}"
-    );
+    // Docker turned on under a conjunction of the repository's own switches: off on the host
+    // that turns one of them off (`docker = false`, or `rootless = true` under a negation), on
+    // where all hold.
+    let flake = "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./hosts/a.nix ./virt.nix ]; };\n    nixosConfigurations.b = nixpkgs.lib.nixosSystem { modules = [ ./hosts/b.nix ./virt.nix ]; };\n  };\n}\n";
+    let virt = "{ config, lib, ... }:\nlet\n  cfg = config.my.virt;\nin\n{\n  options.my.virt = {\n    enable = lib.mkEnableOption \"virtualisation\";\n    docker = lib.mkEnableOption \"docker\";\n    rootless = lib.mkEnableOption \"rootless\";\n  };\n  config.virtualisation.docker.enable = lib.mkIf (cfg.enable && (cfg.docker) && !cfg.rootless) true;\n}\n";
+    let host = |user: &str, switches: &str| {
+        format!("{{\n  users.users.{user}.extraGroups = [ \"docker\" ];\n  my.virt.enable = true;\n{switches}}}\n")
+    };
+    for a in [
+        "  my.virt.docker = false;\n",
+        "  my.virt.docker = true;\n  my.virt.rootless = true;\n",
+    ] {
+        write_tree(
+            d.path(),
+            &[
+                ("flake.nix", flake),
+                ("virt.nix", virt),
+                ("hosts/a.nix", &host("alice", a)),
+                (
+                    "hosts/b.nix",
+                    &host(
+                        "bob",
+                        "  my.virt.docker = true;\n  my.virt.rootless = false;\n",
+                    ),
+                ),
+            ],
+        );
+        let (_, v) = lint_json(d.path());
+        assert_eq!(
+            rule_rows(&v, "NIX-056", "file"),
+            [(2, "hosts/b.nix".to_string())],
+            "{a}: {v:#}"
+        );
+    }
 }
 
 /// A flake-parts module named `flake.nix` in a directory of the flake's modules (an

@@ -121,10 +121,8 @@ pub struct ConfigView<'a> {
     pub reach: &'a [usize],
 }
 
-/// `t` without the parentheses that enclose all of it (`(a && b)`: `a && b`); `None` when its
-/// parentheses do not balance (a text cut short).
-fn strip_outer_parens(mut t: &str) -> Option<&str> {
-    split_top_level(t, "\0")?;
+/// `t` without the parentheses that enclose all of it (`(a && b)`: `a && b`).
+fn strip_outer_parens(mut t: &str) -> &str {
     while let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
         // `(a) && (b)` starts and ends with parentheses that do not enclose it whole.
         let mut depth = 0i32;
@@ -141,7 +139,7 @@ fn strip_outer_parens(mut t: &str) -> Option<&str> {
         }
         t = inner.trim();
     }
-    Some(t)
+    t
 }
 
 /// `t` split at `sep` where it is outside parentheses, brackets, braces and strings; `None` when
@@ -208,22 +206,12 @@ impl ConfigView<'_> {
     /// (`a && b`, the conditions a setting is under joined by ` && `) is false when one of its
     /// parts is, a negation (`!a`, `!(a)`) the opposite of its part, and each part an option
     /// [`ConfigView::condition_holds`] knows. `None` when it cannot be told (a part written
-    /// otherwise, a disjunction).
+    /// otherwise, a disjunction, parentheses that do not balance, a text cut short).
     #[must_use]
     pub fn condition_value(&self, file: usize, cond: &str) -> Option<bool> {
-        // A text cut short (`(a && b.c…`): its conjuncts written whole, before the last `&&`,
-        // with the parentheses still open closed (a conjunct false makes the whole false). Not
-        // when a disjunction follows (`(a && b || c…`: `a` false does not decide it).
-        if let Some(body) = cond.strip_suffix('…') {
-            let cut = body.rfind(" && ")?;
-            if body[cut..].contains("||") {
-                return None;
-            }
-            let head = &body[..cut];
-            let open = head.bytes().filter(|b| *b == b'(').count();
-            let close = head.bytes().filter(|b| *b == b')').count();
-            let whole = format!("{head}{}", ")".repeat(open.checked_sub(close)?));
-            return self.condition_value_at(file, &whole, 0);
+        // A text cut short (`a && b.c…`) may hide a disjunction after the cut: not judged.
+        if cond.ends_with('…') {
+            return None;
         }
         self.condition_value_at(file, cond, 0)
     }
@@ -232,7 +220,7 @@ impl ConfigView<'_> {
         if depth > 16 {
             return None;
         }
-        let t = strip_outer_parens(cond.trim())?;
+        let t = strip_outer_parens(cond.trim());
         // A disjunction is not judged (`a || b`: either may hold), nor a text that mixes one
         // with conjunctions outside parentheses (`a || b && c` is `a || (b && c)`).
         if split_top_level(t, " || ")?.len() > 1 {
@@ -4405,8 +4393,8 @@ mod tests {
         assert_eq!(split_top_level("a || (b && c", " && "), None);
         assert_eq!(split_top_level("a) && (b", " && "), None);
         assert_eq!(split_top_level(r#""\" && b"#, " && "), None);
-        assert_eq!(strip_outer_parens("((a && b))"), Some("a && b"));
-        assert_eq!(strip_outer_parens("(a) && (b)"), Some("(a) && (b)"));
-        assert_eq!(strip_outer_parens("(a && b"), None);
+        assert_eq!(strip_outer_parens("((a && b))"), "a && b");
+        assert_eq!(strip_outer_parens("(a) && (b)"), "(a) && (b)");
+        assert_eq!(strip_outer_parens("(a && b"), "(a && b");
     }
 }

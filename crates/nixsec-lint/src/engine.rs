@@ -913,7 +913,7 @@ pub(crate) fn encrypted_by(bytes: &[u8]) -> Option<&'static str> {
 
 /// The text of an open file of `size` bytes: empty with why when it is above the limit, cannot
 /// be read, is encrypted or is not UTF-8.
-fn read_limited(mut file: std::fs::File, size: u64) -> (String, Option<Unread>) {
+fn read_limited(file: std::fs::File, size: u64) -> (String, Option<Unread>) {
     use std::io::Read as _;
     if size > crate::guard::MAX_FILE_BYTES {
         return (
@@ -928,7 +928,7 @@ fn read_limited(mut file: std::fs::File, size: u64) -> (String, Option<Unread>) 
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     // Read through `Take`: `File`'s own `read_to_end` asks the size again (`fstat`) and the
     // position (`lseek`) once more: two system calls per file for what is already known.
-    if let Err(e) = (&mut file).take(u64::MAX).read_to_end(&mut bytes) {
+    if let Err(e) = (&file).take(u64::MAX).read_to_end(&mut bytes) {
         return (
             String::new(),
             Some(Unread::Error(format!("cannot read: {e}"))),

@@ -623,7 +623,7 @@ fn lookup(scope: &[Frame], name: &str) -> Found {
 }
 
 /// Raw kind of a syntax kind, to compare with a green node's.
-fn raw(k: SyntaxKind) -> rowan::SyntaxKind {
+pub(crate) fn raw(k: SyntaxKind) -> rowan::SyntaxKind {
     <rnix::NixLanguage as rowan::Language>::kind_to_raw(k)
 }
 
@@ -809,15 +809,9 @@ fn green_head_token(e: &rowan::GreenNodeData) -> Option<&str> {
         cur = green_nodes(cur).next()?;
     }
     let k = cur.kind();
-    fn ident_text(g: &rowan::GreenNodeData) -> Option<&str> {
-        g.children()
-            .filter_map(rowan::NodeOrToken::into_token)
-            .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
-            .map(|t| t.text())
-    }
     if k == raw(SyntaxKind::NODE_IDENT) {
         // An identifier without an identifier token (`or` used as a name) has no head.
-        return Some(ident_text(cur).unwrap_or(""));
+        return Some(green_ident(cur).unwrap_or(""));
     }
     if k == raw(SyntaxKind::NODE_SELECT) {
         let nodes: Vec<&rowan::GreenNodeData> = green_nodes(cur).take(3).collect();
@@ -825,7 +819,7 @@ fn green_head_token(e: &rowan::GreenNodeData) -> Option<&str> {
             [_, ap] if ap.kind() == raw(SyntaxKind::NODE_ATTRPATH) => {
                 let last = green_nodes(ap).last()?;
                 if last.kind() == raw(SyntaxKind::NODE_IDENT) {
-                    Some(ident_text(last).unwrap_or(""))
+                    Some(green_ident(last).unwrap_or(""))
                 } else {
                     Some("")
                 }
@@ -1126,14 +1120,12 @@ fn attr_literal(a: &ast::Attr) -> Option<String> {
 }
 
 fn ident_text(i: &ast::Ident) -> Option<String> {
-    green_ident(i).map(str::to_string)
+    green_ident(i.syntax().green()).map(str::to_string)
 }
 
-/// An identifier's name, read on the green tree (no syntax token is made for it).
-fn green_ident(i: &ast::Ident) -> Option<&str> {
-    i.syntax()
-        .green()
-        .children()
+/// An identifier node's name, read on the green tree (no syntax token is made for it).
+fn green_ident(g: &rowan::GreenNodeData) -> Option<&str> {
+    g.children()
         .filter_map(rowan::NodeOrToken::into_token)
         .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
         .map(|t| t.text())
@@ -1680,7 +1672,6 @@ impl Walker {
                         ast::Expr::UnaryOp(u) if u.operator() == Some(UnaryOpKind::Invert) => {
                             stack.extend(u.expr());
                         }
-                        _ if seen == 1 => {}
                         y => {
                             let t = cond_text(&y);
                             if let Some(p) = self

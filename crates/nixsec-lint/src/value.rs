@@ -288,12 +288,12 @@ pub fn path_string(path: &[String]) -> String {
 /// `normalized_parts` asserts on those and would abort the whole run.
 #[must_use]
 pub fn str_parts(s: &rnix::ast::Str) -> Option<Vec<rnix::ast::InterpolPart<String>>> {
+    use crate::index::raw;
     use rnix::SyntaxKind::{
         NODE_INTERPOL, TOKEN_STRING_CONTENT, TOKEN_STRING_END, TOKEN_STRING_START,
     };
     use rowan::ast::AstNode;
     // Read on the green tree: no syntax node or token is made for the check.
-    let raw = |k: rnix::SyntaxKind| rowan::SyntaxKind(k as u16);
     let well_formed = s.syntax().green().children().all(|c| match c {
         rowan::NodeOrToken::Token(t) => {
             [TOKEN_STRING_CONTENT, TOKEN_STRING_START, TOKEN_STRING_END]
