@@ -1701,7 +1701,7 @@ fn values_written_indirectly() {
         [
             r("NIX-014", "branches.nix", 3, 58, "high", true, None),
             r("NIX-014", "branches.nix", 3, 76, "high", true, None),
-            r("NIX-056", "branches.nix", 5, 60, "high", true, None),
+            r("NIX-056", "branches.nix", 5, 43, "high", true, None),
             r("NIX-056", "branches.nix", 6, 44, "high", true, None),
             r("NIX-056", "branches.nix", 7, 40, "high", true, None),
             r("NIX-071", "concat.nix", 2, 10, "high", false, None),
@@ -1806,6 +1806,102 @@ fn rules_lint_did_not_run() {
     assert_eq!(
         message(&v, "NIX-136", "autologin.nix", 4),
         "the display manager logs `alice` in automatically"
+    );
+}
+
+/// A firewall range written with the options of a service (`from =
+/// config.services.coturn.min-port;`, or under `with config.services.coturn;`): the range the
+/// repository sets, else nixpkgs' default (coturn relays on 49152-65535, 16384 ports).
+#[test]
+fn a_port_range_named_by_a_services_options() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let direct = "{ config, ... }:\n{\n  services.coturn.enable = true;\n  networking.firewall.allowedUDPPortRanges = [\n    {\n      from = config.services.coturn.min-port;\n      to = config.services.coturn.max-port;\n    }\n  ];\n}\n";
+    let with = "{ config, ... }:\n{\n  services.coturn.enable = true;\n  networking.firewall = {\n    allowedUDPPorts = with config.services.coturn; [ listening-port ];\n    allowedUDPPortRanges = let\n      range = with config.services.coturn; [ { from = min-port; to = max-port; } ];\n    in range;\n  };\n}\n";
+    for (m, set, want) in [
+        (direct, "", 1),
+        (with, "", 1),
+        (
+            direct,
+            "  services.coturn.min-port = 50100;\n  services.coturn.max-port = 50200;\n",
+            0,
+        ),
+        (
+            with,
+            "  services.coturn = { min-port = 50100; max-port = 50200; };\n",
+            0,
+        ),
+        (direct, "  services.coturn.min-port = 20000;\n", 1),
+    ] {
+        write_tree(
+            d.path(),
+            &[
+                ("coturn.nix", m),
+                (
+                    "configuration.nix",
+                    &format!("{{\n  imports = [ ./coturn.nix ];\n{set}  system.stateVersion = \"24.05\";\n}}\n"),
+                ),
+            ],
+        );
+        let (_, v) = lint_json(d.path());
+        let found: Vec<String> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "NIX-071")
+            .map(|f| f["message"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(found.len(), want, "{set}: {v:#}");
+        if want == 1 && set.is_empty() {
+            assert!(found[0].contains("49152-65535"), "{found:?}");
+        }
+    }
+}
+
+/// A file of the repository with a name that says nothing, copied into the store by a file
+/// option (`environment.etc."sysconfig/app".source = ./app;`, `configFile = ./blob;`): its
+/// content is read. An environment file's secret-named variable and a private key are found;
+/// a substituted variable, an empty one, a path, a commented example and an INI file's setting
+/// are not, nor a directory or a file too large. Made up at test time, never committed.
+#[test]
+fn a_copied_files_content_holds_a_secret() {
+    let key_body =
+        "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW".repeat(2);
+    let d = tempfile::tempdir().expect("tempdir");
+    let pw = format!("{}{}", "Yeeten", "heim7");
+    let key = format!(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n{key_body}\n-----END OPENSSH PRIVATE KEY-----\n"
+    );
+    let big = "X=1\n".repeat(300_000) + &format!("SERVER_PASS={pw}\n");
+    write_tree(
+        d.path(),
+        &[
+            ("configuration.nix", "{ ... }:\n{\n  environment.etc.\"sysconfig/game\".source = ./game;\n  environment.etc.\"sysconfig/other\".source = ./other;\n  services.thing.configFile = ./blob;\n  environment.etc.\"app.ini\".source = ./app.ini;\n  environment.etc.\"x\".source = ./dir;\n  environment.etc.\"big\".source = ./big;\n  system.stateVersion = \"24.05\";\n}\n"),
+            ("game", &format!("SERVER_NAME=Yeetenheim\nexport SERVER_PASS=\"{pw}\"\nSERVER_PUBLIC=true\n")),
+            ("other", "DB_PASSWORD=${DB_PASSWORD}\nAPI_TOKEN=\nPASSWORD_FILE=/run/secrets/db\n# ADMIN_PASSWORD=hunter22\n"),
+            ("blob", &key),
+            ("app.ini", "[db]\n# password = example123\npassword = Hunter22wow\n"),
+            ("dir/SERVER", &format!("SERVER_PASS={pw}\n")),
+            ("big", &big),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    let rows = rule_rows(&v, "NIX-032", "file");
+    assert_eq!(
+        rows,
+        [
+            (3, "configuration.nix".to_string()),
+            (5, "configuration.nix".to_string())
+        ],
+        "{v:#}"
+    );
+    let text = v.to_string();
+    assert!(
+        text.contains("holds a secret at line 2: a password"),
+        "{v:#}"
+    );
+    assert!(
+        !text.contains(&pw) && !text.contains(&key_body[..40]),
+        "{v:#}"
     );
 }
 
@@ -2651,6 +2747,55 @@ fn a_docker_group_counts_where_a_host_turns_docker_on() {
             [(2, "hosts/b.nix".to_string())],
             "{a}: {v:#}"
         );
+    }
+}
+
+/// `services.openssh.enable = cfg.server;` where `server` is declared off by default under
+/// `with lib;` and no file sets it: sshd never runs, on the host that imports the module and in
+/// the module no host imports; a host that sets it is judged.
+#[test]
+fn a_service_switched_by_an_option_declared_under_with_lib_follows_its_default() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let module = "{ config, lib, ... }:\nlet\n  cfg = config.my.ssh;\nin\n{\n  options.my.ssh = with lib; {\n    enable = mkEnableOption \"ssh\";\n    server = mkEnableOption \"sshd\";\n  };\n  config = lib.mkIf cfg.enable {\n    services.openssh = {\n      enable = cfg.server;\n    };\n  };\n}\n";
+    write_tree(d.path(), &[("modules/ssh.nix", module)]);
+    let (_, v) = lint_json(d.path());
+    assert!(rule_rows(&v, "NIX-079", "file").is_empty(), "{v:#}");
+    for (set, want) in [("", 0), ("  my.ssh.server = true;\n", 2)] {
+        write_tree(
+            d.path(),
+            &[(
+                "configuration.nix",
+                &format!("{{\n  imports = [ ./modules/ssh.nix ];\n  my.ssh.enable = true;\n{set}  system.stateVersion = \"24.05\";\n}}\n"),
+            )],
+        );
+        let (_, v) = lint_json(d.path());
+        assert_eq!(rule_rows(&v, "NIX-079", "file").len(), want, "{set}: {v:#}");
+    }
+}
+
+/// `docker` given only under Docker's own switch (`optionals config.virtualisation.docker.enable
+/// [ "docker" ]`) is no membership where no file of the run turns Docker on (rootless Docker has
+/// no group to join); where a file does, it is judged as any other.
+#[test]
+fn a_docker_group_under_dockers_switch_counts_where_docker_runs() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let user = "{ config, lib, ... }:\n{\n  users.users.mn.extraGroups = [ \"wheel\" ]\n    ++ lib.optionals config.virtualisation.docker.enable [ \"docker\" ];\n  users.users.ops.extraGroups = lib.mkIf (config.virtualisation.docker.enable && config.my.ops) [ \"docker\" ];\n}\n";
+    for (docker, want) in [
+        ("virtualisation.docker.rootless.enable = true;", 0),
+        ("virtualisation.docker.enable = true;", 2),
+    ] {
+        write_tree(
+            d.path(),
+            &[
+                ("flake.nix", "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.a = nixpkgs.lib.nixosSystem { modules = [ ./a.nix ./user.nix ]; };\n  };\n}\n"),
+                ("a.nix", &format!("{{\n  {docker}\n  networking.hostName = \"a\";\n}}\n")),
+                ("user.nix", user),
+            ],
+        );
+        let (_, v) = lint_json(d.path());
+        let rows = rule_rows(&v, "NIX-056", "file");
+        assert_eq!(rows.len(), want, "{docker}: {v:#}");
+        assert!(rows.iter().all(|(_, f)| f == "user.nix"), "{v:#}");
     }
 }
 

@@ -349,6 +349,12 @@ impl Indexed {
                             !crate::index::NIXOS_NAMESPACES.contains(&p.as_str())
                                 && p != "options"
                         }))
+                    // A port of a service (`services.coturn.min-port = 50000;`): what a firewall
+                    // setting that names it opens ([`option_refs`]).
+                    || (matches!(a.value.v, crate::value::Value::Int(_))
+                        && a.path.last().is_some_and(|l| {
+                            l.len() < 40 && l.to_ascii_lowercase().contains("port")
+                        }))
                     || RULE_PATHS
                         .get(a.path.len())
                         .is_some_and(|ps| ps.iter().any(|p| a.is(p)))
@@ -670,6 +676,11 @@ fn option_defaults(files: &mut [Indexed]) {
                         _ => (false, p.as_slice()),
                     };
                     let v = (*declared.get(p)?)?;
+                    // Off by default under a name the framework hands to the module: whether a
+                    // host turns it on under the name it is given is not known.
+                    if framework_named(p) && v.v.as_bool() == Some(negated) {
+                        return None;
+                    }
                     if !negated {
                         if let Some(at) = turned_on.get(p) {
                             let p = p.join(".");
@@ -738,7 +749,10 @@ fn never_opened(files: &mut [Indexed]) {
         declared_defaults(files)
             .into_iter()
             .filter(|(p, v)| {
-                opener(p) && v.is_some_and(|v| v.v.as_bool() == Some(false)) && !set.contains(p)
+                opener(p)
+                    && v.is_some_and(|v| v.v.as_bool() == Some(false))
+                    && !set.contains(p)
+                    && !framework_named(p)
             })
             .map(|(p, _)| p.to_vec())
             .collect()
@@ -763,6 +777,118 @@ fn never_opened(files: &mut [Indexed]) {
                 .is_none_or(|c| !c.split(" && ").any(|part| never.iter().any(|t| t == part)))
         });
     }
+}
+
+/// The defaults of NixOS options that firewall settings name (`from =
+/// config.services.coturn.min-port;`), as nixpkgs declares them.
+const NIXOS_PORT_DEFAULTS: &[(&str, i64)] = &[
+    ("services.coturn.min-port", 49152),
+    ("services.coturn.max-port", 65535),
+    ("services.coturn.listening-port", 3478),
+    ("services.coturn.tls-listening-port", 5349),
+    ("services.coturn.alt-listening-port", 3479),
+    ("services.coturn.alt-tls-listening-port", 5350),
+];
+
+/// Ports a firewall setting opens by naming an option (`allowedUDPPortRanges = [ { from =
+/// config.services.coturn.min-port; to = config.services.coturn.max-port; } ];`, or `with
+/// config.services.coturn;` and `min-port`): the value the run's files give that option when
+/// they all give the same number, else, when no file sets it, the NixOS default
+/// ([`NIXOS_PORT_DEFAULTS`]). A port set to different numbers is left unknown.
+fn option_refs(files: &mut [Indexed]) {
+    const FIREWALL: [&str; 4] = [
+        "allowedTCPPorts",
+        "allowedUDPPorts",
+        "allowedTCPPortRanges",
+        "allowedUDPPortRanges",
+    ];
+    let firewall = |a: &Assignment| {
+        a.path.first().is_some_and(|p| p == "networking")
+            && a.path.get(1).is_some_and(|p| p == "firewall")
+            && a.path
+                .last()
+                .is_some_and(|l| FIREWALL.contains(&l.as_str()))
+    };
+    fn named(v: &crate::value::Val, out: &mut Vec<String>) {
+        match &v.v {
+            crate::value::Value::Unknown(t) => {
+                if let Some(p) = t.strip_prefix("config.") {
+                    if !p.is_empty()
+                        && p.bytes()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+                    {
+                        out.push(p.to_string());
+                    }
+                }
+            }
+            crate::value::Value::List(items) => items.iter().for_each(|x| named(x, out)),
+            crate::value::Value::Attrs(kv) => kv.iter().for_each(|(_, x)| named(x, out)),
+            _ => {}
+        }
+    }
+    let mut wanted: Vec<String> = Vec::new();
+    for f in files.iter() {
+        for a in f.index.assignments.iter().filter(|a| firewall(a)) {
+            named(&a.value, &mut wanted);
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    wanted.sort();
+    wanted.dedup();
+    let mut known: HashMap<String, i64> = HashMap::new();
+    for p in &wanted {
+        let comps: Vec<&str> = p.split('.').collect();
+        let mut given: Vec<Option<i64>> = files
+            .iter()
+            .flat_map(|f| f.index.find(&comps))
+            .map(|a| match a.value.v {
+                crate::value::Value::Int(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        given.sort_unstable();
+        given.dedup();
+        let v = match given.as_slice() {
+            [] => NIXOS_PORT_DEFAULTS
+                .iter()
+                .find(|(o, _)| o == p)
+                .map(|(_, n)| *n),
+            [Some(n)] => Some(*n),
+            _ => None,
+        };
+        if let Some(n) = v {
+            known.insert(format!("config.{p}"), n);
+        }
+    }
+    if known.is_empty() {
+        return;
+    }
+    fn fill(v: &mut crate::value::Val, known: &HashMap<String, i64>) {
+        match &mut v.v {
+            crate::value::Value::Unknown(t) => {
+                if let Some(n) = known.get(t.as_str()) {
+                    v.v = crate::value::Value::Int(*n);
+                }
+            }
+            crate::value::Value::List(items) => items.iter_mut().for_each(|x| fill(x, known)),
+            crate::value::Value::Attrs(kv) => kv.iter_mut().for_each(|(_, x)| fill(x, known)),
+            _ => {}
+        }
+    }
+    for f in files.iter_mut() {
+        for a in f.index.assignments.iter_mut().filter(|a| firewall(a)) {
+            fill(&mut a.value, &known);
+        }
+    }
+}
+
+/// An option path declared under a name a framework hands to the module
+/// (`options.${namespace}.services.x`): the hosts set it under the name given
+/// (`reichard.services.x`), which is not known here.
+fn framework_named(p: &[String]) -> bool {
+    p.iter().any(|c| c.contains("${"))
 }
 
 /// The assignment reads an option negated (`!cfg.x`, see [`option_defaults`]).
@@ -1130,6 +1256,7 @@ pub fn lint(
         assign_kinds(&mut files, &roots);
         option_defaults(&mut files);
         never_opened(&mut files);
+        option_refs(&mut files);
         tracing::debug!(ms = clock.elapsed().as_millis(), "module kinds");
         // The files read in the clear (not encrypted, read whole): a value imported from one
         // of them is judged where it is written.

@@ -528,6 +528,9 @@ enum Frame {
     Params(ast::Lambda),
     /// `with E;`: a free name below may come from E.
     With,
+    /// `with config.services.coturn;`: a free name below may be an option of that set (its
+    /// text, `config.services.coturn`).
+    WithConfig(String),
     /// `with config.flake.modules.nixos;` (or `self.nixosModules`, `...darwin`): a free name
     /// below is one of this flake's modules (true for nix-darwin's).
     WithFlakeModules(bool),
@@ -563,7 +566,10 @@ fn lookup(scope: &[Frame], name: &str) -> Found {
     'frames: while end > 0 {
         for i in (0..end).rev() {
             match &scope[i] {
-                Frame::With | Frame::WithFlakeModules(_) | Frame::WithFile(_) => {}
+                Frame::With
+                | Frame::WithConfig(_)
+                | Frame::WithFlakeModules(_)
+                | Frame::WithFile(_) => {}
                 Frame::Params(l) => {
                     if binds_param(l, name) {
                         return Found::Opaque;
@@ -2995,6 +3001,18 @@ impl Walker {
                     self.option_defaults_in(&p, &v, depth + 1);
                 }
             }
+            // `options.my.ssh = with lib; { server = mkEnableOption "…"; };`, and the same under
+            // a `let`.
+            ast::Expr::With(w) => {
+                if let Some(body) = w.body() {
+                    self.option_defaults_in(path, &body, depth + 1);
+                }
+            }
+            ast::Expr::LetIn(l) => {
+                if let Some(body) = l.body() {
+                    self.option_defaults_in(path, &body, depth + 1);
+                }
+            }
             ast::Expr::Apply(a) => {
                 let Some((name, args)) = unroll(&a) else {
                     return;
@@ -4558,6 +4576,14 @@ fn with_frame(w: &ast::With) -> Frame {
     match rest {
         Some("nixosModules" | "modules.nixos") => Frame::WithFlakeModules(false),
         Some("darwinModules" | "modules.darwin") => Frame::WithFlakeModules(true),
+        _ if text.strip_prefix("config.").is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+        }) =>
+        {
+            Frame::WithConfig(text)
+        }
         _ => Frame::With,
     }
 }
@@ -4569,7 +4595,7 @@ fn with_file(scope: &[Frame]) -> Option<&str> {
         .rev()
         .find_map(|f| match f {
             Frame::WithFile(p) => Some(Some(p.as_str())),
-            Frame::With | Frame::WithFlakeModules(_) => Some(None),
+            Frame::With | Frame::WithConfig(_) | Frame::WithFlakeModules(_) => Some(None),
             _ => None,
         })
         .flatten()
@@ -4580,7 +4606,7 @@ fn with_file(scope: &[Frame]) -> Option<&str> {
 fn with_flake_modules(scope: &[Frame]) -> Option<bool> {
     scope.iter().rev().find_map(|f| match f {
         Frame::WithFlakeModules(d) => Some(Some(*d)),
-        Frame::With | Frame::WithFile(_) => Some(None),
+        Frame::With | Frame::WithConfig(_) | Frame::WithFile(_) => Some(None),
         _ => None,
     })?
 }
@@ -6415,7 +6441,20 @@ impl Walker {
                     "true" => Value::Bool(true),
                     "false" => Value::Bool(false),
                     "null" => Value::Null,
-                    _ => Value::Unknown(name.to_string()),
+                    // Under `with config.services.coturn;` (the innermost `with`): that set's
+                    // option, named in full for the run to look up (`engine::option_refs`).
+                    _ => match scope.iter().rev().find(|f| {
+                        matches!(
+                            f,
+                            Frame::With
+                                | Frame::WithConfig(_)
+                                | Frame::WithFlakeModules(_)
+                                | Frame::WithFile(_)
+                        )
+                    }) {
+                        Some(Frame::WithConfig(ns)) => Value::Unknown(format!("{ns}.{name}")),
+                        _ => Value::Unknown(name.to_string()),
+                    },
                 };
                 Val::new(v, range)
             }
@@ -6645,7 +6684,10 @@ impl Walker {
             ast::Expr::With(w) => match w.body() {
                 Some(body) => {
                     let mut inner = scope.to_vec();
-                    inner.push(Frame::With);
+                    inner.push(match with_frame(w) {
+                        f @ Frame::WithConfig(_) => f,
+                        _ => Frame::With,
+                    });
                     self.eval(&body, &inner, depth + 1)
                 }
                 None => unknown(),

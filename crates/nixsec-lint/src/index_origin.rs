@@ -794,7 +794,11 @@ fn settings_given(s: &ast::Select, scope: &[Frame]) -> Option<OriginKind> {
         Frame::Params(l) if binds_param(l, &root) => {
             Some(matches!(l.param(), Some(ast::Param::Pattern(p)) if p.ellipsis_token().is_some()))
         }
-        Frame::Params(_) | Frame::With | Frame::WithFlakeModules(_) | Frame::WithFile(_) => None,
+        Frame::Params(_)
+        | Frame::With
+        | Frame::WithConfig(_)
+        | Frame::WithFlakeModules(_)
+        | Frame::WithFile(_) => None,
         Frame::Binds(_) | Frame::Bound(..) | Frame::Element(..) => None,
     })?;
     if !module_param || !matches!(lookup(scope, &root), Found::Opaque) {

@@ -1293,6 +1293,27 @@ fn options_declared_with_a_default_and_values_that_name_options() {
         reads("services.transmission.openRPCPort").as_deref(),
         Some("services.torrents.quiet")
     );
+    // The declarations written under `with lib;` or a `let` of their own.
+    for src in [
+        "{ lib, ... }: { options.my.ssh = with lib; { server = mkEnableOption \"s\"; port = mkOption { default = 22; }; }; }",
+        "{ lib, ... }: { options.my.ssh = let t = lib.types; in { server = lib.mkEnableOption \"s\"; port = lib.mkOption { type = t.port; default = 22; }; }; }",
+        "{ lib, ... }: { options = with lib; { my.ssh = let x = 1; in { server = mkEnableOption \"s\"; port = mkOption { default = 22; }; }; }; }",
+    ] {
+        let idx = FileIndex::build(src);
+        let defaults: Vec<(String, String)> = idx
+            .option_defaults
+            .iter()
+            .map(|(p, v)| (p.join("."), v.v.to_string()))
+            .collect();
+        assert_eq!(
+            defaults,
+            [
+                ("my.ssh.server".to_string(), "false".to_string()),
+                ("my.ssh.port".to_string(), "22".to_string())
+            ],
+            "{src}"
+        );
+    }
     // `config` that is not the module's argument names no option.
     let src = "let config = { a.b = 1; }; cfg = config.a; in { options.a.b = lib.mkOption { default = true; }; config.services.x.openFirewall = cfg.b; }";
     let idx = FileIndex::build(src);

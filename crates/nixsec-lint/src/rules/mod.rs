@@ -156,6 +156,14 @@ impl FileCx<'_> {
         false
     }
 
+    /// The file of the repository a relative path written in this file names (`./app.env`,
+    /// `${self}/x`); `None` for absolute, search-path or interpolated paths, or one source
+    /// linted on its own.
+    #[must_use]
+    pub fn file_in_repository(&self, written: &str) -> Option<std::path::PathBuf> {
+        self.in_repository(written)
+    }
+
     /// True when `written` (a path as written in this file) is a file of the repository whose
     /// content stays encrypted when deployed ([`encrypted_data`]: age, OpenPGP, `openssl enc`,
     /// a sops document, an environment file of `NAME=` ciphertexts; not git-crypt), or that

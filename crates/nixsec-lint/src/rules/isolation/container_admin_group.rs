@@ -215,7 +215,16 @@ impl LintRule for ContainerAdminGroup {
             return;
         }
         for (g, range, cond) in elements(&a.value) {
-            if risky(g) {
+            // `optionals config.virtualisation.docker.enable [ "docker" ]`: in the group only
+            // where Docker runs, which no file of the run turns on.
+            let guarded = g == "docker"
+                && cx.facts.vm_daemons.is_some()
+                && !cx.facts.docker_on
+                && [cond, a.condition.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(docker_guard);
+            if risky(g) && !guarded {
                 // One list given to many users (`extraGroups = groups;`) is one finding.
                 out.push(
                     Hit::new(
@@ -246,6 +255,20 @@ impl LintRule for ContainerAdminGroup {
             names.join(", ")
         )
     }
+}
+
+/// A condition one of whose conjuncts is Docker's switch (`config.virtualisation.docker.enable`,
+/// `osConfig.virtualisation.docker.enable`), not negated.
+fn docker_guard(cond: &str) -> bool {
+    cond.split(" && ").any(|part| {
+        let p = part
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .trim();
+        !p.starts_with('!')
+            && (p == "virtualisation.docker.enable" || p.ends_with(".virtualisation.docker.enable"))
+    })
 }
 
 #[cfg(test)]

@@ -705,6 +705,42 @@ fn in_comment(src: &str, at: rnix::TextSize) -> bool {
     before.starts_with('#') || before.starts_with("//")
 }
 
+/// The largest file of the repository whose content is looked at for a secret.
+const CONTENT_LIMIT: u64 = 1 << 20;
+
+/// A file option (`environment.etc.<n>.source`, `configFile`) given a file of the repository
+/// by a relative path: its content is looked at in [`LintRule::check`].
+fn copies_a_repository_file(a: &Assignment) -> bool {
+    holds(&a.path) == Holds::File
+        && a.origins.iter().any(|o| match &o.kind {
+            OriginKind::Path(p)
+            | OriginKind::Interpolated(p)
+            | OriginKind::Copied { path: p, .. } => !p.starts_with('/') && !p.starts_with('<'),
+            _ => false,
+        })
+}
+
+/// The secret a file of the repository holds (a path as written in this file names it), as
+/// words for the finding: its line, what it is and its redacted form (`a secret at line 3: a
+/// password (`…[redacted, 6 chars]`)`), judged as a text the configuration writes to a file is (NIX-033).
+/// Only a regular text file of at most [`CONTENT_LIMIT`] bytes is read (a git-crypt file is
+/// binary: judged by [`FileCx::git_crypted`]).
+fn secret_in_file(cx: &FileCx<'_>, written: &str) -> Option<String> {
+    let p = cx.file_in_repository(written)?;
+    let meta = std::fs::metadata(&p).ok()?;
+    if !meta.is_file() || meta.len() > CONTENT_LIMIT {
+        return None;
+    }
+    // Text only: a binary file (an image, a compiled database) is not read as settings.
+    let text = std::fs::read_to_string(&p).ok()?;
+    if text.contains('\0') {
+        return None;
+    }
+    let name = p.file_name()?.to_str()?;
+    let (what, shown, line) = super::secret_literal::secret_in_text(name, &text)?;
+    Some(format!("a secret at line {line}: {what} (`{shown}`)"))
+}
+
 /// Whether the file a path names is encrypted on disk (read when the rule has the file's
 /// directory; `|_| false` when it has not).
 type Encrypted<'a> = &'a dyn Fn(&str) -> bool;
@@ -742,6 +778,7 @@ fn judge(
     in_clear: &dyn Fn(&str) -> bool,
     on_disk: Encrypted<'_>,
     git_crypted: &dyn Fn(&str) -> bool,
+    in_file: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Hit> {
     if a.origins.is_empty() {
         return Vec::new();
@@ -852,6 +889,7 @@ fn judge(
                     && !takes_certificate
                     && !p.ends_with(".nix")
                     && !secret_looking(p)
+                    && !encrypted(p)
                     && git_crypted(p);
                 let flagged = match holds {
                     Holds::Secret | Holds::Env => !public(p) && !encrypted(p),
@@ -871,7 +909,21 @@ fn judge(
                             && copied_secret(p)
                     }
                 };
-                if !flagged || on_disk(p) {
+                if on_disk(p) {
+                    continue;
+                }
+                // A file option given a file of the repository whose name says nothing: its
+                // content, when it holds a secret (`SERVER_PASS=…` in an environment file
+                // copied to `/etc`).
+                let content = (!flagged
+                    && holds == Holds::File
+                    && !takes_certificate
+                    && !p.ends_with(".nix")
+                    && !public(p)
+                    && !encrypted(p))
+                .then(|| in_file(p))
+                .flatten();
+                if !flagged && content.is_none() {
                     continue;
                 }
                 let how = match &o.kind {
@@ -891,6 +943,10 @@ fn judge(
                     _ => format!(
                         "interpolates the path `{p}` (`\"${{…}}\"`), so the file is copied into the store"
                     ),
+                };
+                let how = match content {
+                    Some(c) => format!("{how}, and the file holds {c}"),
+                    None => how,
                 };
                 // A path bound to a name (`cfKey = ./secrets/cf-key.pem;`) and used by several
                 // options: one finding, where the path is written.
@@ -1216,7 +1272,9 @@ impl LintRule for SecretFileCopied {
         ]
     }
     fn wants(&self, a: &Assignment) -> bool {
-        !a.origins.is_empty() && !judge(a, None, &|_| false, &|_| false, &|_| false).is_empty()
+        !a.origins.is_empty()
+            && (copies_a_repository_file(a)
+                || !judge(a, None, &|_| false, &|_| false, &|_| false, &|_| None).is_empty())
     }
     fn check(&self, a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
         if secrets_registry(cx.index, a) {
@@ -1228,6 +1286,7 @@ impl LintRule for SecretFileCopied {
             &|p| cx.reads_in_the_clear(p),
             &|p| cx.encrypted_on_disk(p),
             &|p| cx.git_crypted(p),
+            &|p| secret_in_file(cx, p),
         ));
     }
     fn merged(&self, key: &str, options: &[String]) -> String {

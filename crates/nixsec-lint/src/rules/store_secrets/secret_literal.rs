@@ -1048,6 +1048,67 @@ fn may_hold_secret(lit: &Literal<'_>) -> bool {
         || (lit.text.len() >= 8 && SCANNER.may_match(lit.text.as_bytes()))
 }
 
+/// The first secret in the text of a file of the repository (`name` is its file name): what
+/// it is, redacted, and its line. Only what says itself a secret whatever the file's syntax: a
+/// private key or a token of a known format on a line that is no comment, or a value of an
+/// environment file's `NAME=value` line named for a secret. A file's own syntax for settings
+/// (`password = …` of an INI or YAML file) is not judged: such files are mostly templates and
+/// commented examples.
+pub(super) fn secret_in_text(name: &str, text: &str) -> Option<(String, String, u32)> {
+    let comment = |line: u32| {
+        usize::try_from(line)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| text.lines().nth(n))
+            .is_some_and(|l| {
+                let l = l.trim_start();
+                l.starts_with('#') || l.starts_with("//") || l.starts_with(';')
+            })
+    };
+    if let Some(h) = SCANNER.scan(name, text.as_bytes()).into_iter().find(|h| {
+        !h.kind.ends_with("-assignment")
+            && !h.kind.ends_with("-access-key-id")
+            && h.kind != "url-credentials"
+            && h.rule != nixsec_secrets::rule::PASSWORD_HASH
+            && !comment(h.line)
+    }) {
+        return Some((h.description.to_string(), h.redacted, h.line));
+    }
+    // An environment file's `NAME=value` lines (`export` before, the value quoted or not):
+    // each value judged as the option `environment.NAME = "value"` would be.
+    for (n, line) in text.lines().enumerate() {
+        let l = line.trim();
+        let l = l.strip_prefix("export ").unwrap_or(l);
+        let Some((name, value)) = l.split_once('=') else {
+            continue;
+        };
+        let env_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+        if !env_name {
+            continue;
+        }
+        let v = value.trim();
+        let v = ['"', '\'']
+            .iter()
+            .find_map(|q| v.strip_prefix(*q).and_then(|x| x.strip_suffix(*q)))
+            .unwrap_or(v);
+        if v.is_empty() || v.contains(char::is_whitespace) {
+            continue;
+        }
+        let lit = Literal {
+            text: v,
+            range: TextRange::default(),
+            key: name,
+            client: false,
+        };
+        if let Some(s) = secrets_in(&lit).into_iter().next() {
+            let at = u32::try_from(n + 1).unwrap_or(u32::MAX);
+            return Some((s.what, s.shown, at));
+        }
+    }
+    None
+}
+
 fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     if !may_hold_secret(lit) {
         return Vec::new();
@@ -1341,7 +1402,15 @@ impl LintRule for SecretLiteral {
             return;
         }
         for (path, value) in &cx.index.option_defaults {
-            if !holds_text(&value.v) {
+            // Handed to a user's password (`initialPassword = cfg.initialPassword;`): the user's
+            // plain-text password, NIX-030's, reported there.
+            let a_users_password = || {
+                cx.index
+                    .assignments
+                    .iter()
+                    .any(|a| a.reads.as_ref() == Some(path) && password_option(&a.path))
+            };
+            if !holds_text(&value.v) || a_users_password() {
                 continue;
             }
             let mut hits = Vec::new();
@@ -1678,6 +1747,19 @@ in {
         );
         // An entry of a secret store, by its name.
         none(r#"{ x.settings.client_secret = "oidc/grafana-client-secret"; }"#);
+        // A default handed to a user's password is that user's plain-text password (NIX-030),
+        // not a second finding here; kept where nothing hands it on.
+        let src = r#"{ config, lib, ... }: let cfg = config.my.user; in {
+  options.my.user = with lib.types; { initialPassword = lib.mkOption { type = str; default = "Tr0ub4dor3x"; }; };
+  config.users.users.me.initialPassword = cfg.initialPassword;
+}"#;
+        assert!(hits(src, ID).is_empty(), "{:?}", hits(src, ID));
+        assert_eq!(hits(src, "NIX-030").len(), 1, "{:?}", hits(src, "NIX-030"));
+        let alone = src.replace(
+            "config.users.users.me.initialPassword = cfg.initialPassword;",
+            "",
+        );
+        assert_eq!(hits(&alone, ID).len(), 1, "{:?}", hits(&alone, ID));
     }
 
     #[test]
