@@ -1809,6 +1809,29 @@ fn rules_lint_did_not_run() {
     );
 }
 
+/// A module bound to a name and exported as a nix-darwin module (`darwinModules.openssh =
+/// darwinModule;`) is judged as nix-darwin's: its `extraConfig` lines set sshd's keywords
+/// (macOS reads them first). The same module exported for NixOS is judged with NixOS' defaults.
+#[test]
+fn a_named_module_exported_for_darwin_is_darwins() {
+    let d = tempfile::tempdir().expect("tempdir");
+    for (export, want) in [("darwinModules", 0), ("nixosModules", 1)] {
+        write_tree(
+            d.path(),
+            &[(
+                "modules/openssh.nix",
+                &format!("{{ lib, ... }}:\nlet\n  sshModule =\n    {{ lib, ... }}:\n    {{\n      services.openssh = {{\n        enable = true;\n        extraConfig = lib.concatStringsSep \"\\n\" [\n          \"PermitRootLogin no\"\n          \"PasswordAuthentication no\"\n        ];\n      }};\n    }};\nin\n{{\n  config.flake.{export}.openssh = sshModule;\n}}\n"),
+            )],
+        );
+        let (_, v) = lint_json(d.path());
+        assert_eq!(
+            rule_rows(&v, "NIX-078", "file").len(),
+            want,
+            "{export}: {v:#}"
+        );
+    }
+}
+
 /// A firewall range written with the options of a service (`from =
 /// config.services.coturn.min-port;`, or under `with config.services.coturn;`): the range the
 /// repository sets, else nixpkgs' default (coturn relays on 49152-65535, 16384 ports).

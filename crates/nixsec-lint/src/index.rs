@@ -5880,6 +5880,13 @@ impl Walker {
         let mut refs = Vec::new();
         self.module_item(value, &mut refs, ListCx::System, 0);
         if let Some(r) = refs.into_iter().next() {
+            // `darwinModules.openssh = darwinModule;` with the module written in this file: a
+            // nix-darwin module, whatever it sets.
+            if let (true, ModuleRef::Inline(i)) = (name.starts_with("darwin:"), &r) {
+                if let Some(m) = self.out.modules.get_mut(*i) {
+                    m.class.get_or_insert(ModuleKind::Darwin);
+                }
+            }
             self.out.exports.push((name, r));
         }
     }

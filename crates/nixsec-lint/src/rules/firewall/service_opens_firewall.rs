@@ -145,7 +145,17 @@ impl LintRule for ServiceOpensFirewall {
         );
     }
     fn merged(&self, _: &str, modules: &[String]) -> String {
-        let names: Vec<String> = modules.iter().map(|m| format!("`{m}`")).collect();
+        // One service reached through two configurations is named once.
+        let mut names: Vec<String> = Vec::new();
+        for m in modules {
+            let n = format!("`{m}`");
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        if let [one] = names.as_slice() {
+            return format!("{one} opens its ports on every interface");
+        }
         format!(
             "{} open their ports on every interface, all from this one setting",
             names.join(", ")
@@ -159,6 +169,26 @@ mod tests {
     use nixsec_core::Severity::Low;
 
     const ID: &str = "NIX-073";
+
+    #[test]
+    fn a_service_reached_twice_is_named_once() {
+        use crate::rules::LintRule;
+        let r = super::ServiceOpensFirewall;
+        assert_eq!(
+            r.merged("", &["services.a".into(), "services.a".into()]),
+            "`services.a` opens its ports on every interface"
+        );
+        assert!(r
+            .merged(
+                "",
+                &[
+                    "services.a".into(),
+                    "services.b".into(),
+                    "services.a".into()
+                ]
+            )
+            .starts_with("`services.a`, `services.b` open their ports"));
+    }
 
     /// One switch shared by several services (a let-bound set given to each) is one finding
     /// that lists them; switches written apart stay apart.

@@ -1254,10 +1254,12 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
     // `{ foo = "bar"; }`). A setting named `secret` is left to the matcher: the name is also a
     // service's (`xdg.portal.config.common."org.freedesktop.impl.portal.Secret"`).
     // A key or token no service issues (`OPENAI_API_KEY = "12345"` for a local endpoint that
-    // takes none): a few digits. A password may be that short; a key or token is not.
+    // takes none): a few digits, or a token's prefix alone (`ANTHROPIC_AUTH_TOKEN = "sk-"`). A
+    // password may be that short; a key or token is not.
     let short_number = || {
         let t = text.trim();
-        t.len() < 8 && t.bytes().all(|c| c.is_ascii_digit())
+        t.len() < 8
+            && (t.bytes().all(|c| c.is_ascii_digit()) || (t.len() <= 5 && t.ends_with(['-', '_'])))
     };
     let env = secret_env_name(lit.key)
         && !(["_TOKEN", "_KEY"].iter().any(|w| lit.key.ends_with(w)) && short_number());
@@ -2290,6 +2292,7 @@ in {
     GRAFANA_API_KEY = "glsa_Rk3mV9pQw7Zt";
     OPENAI_API_KEY = "12345";
     PIN_PASSWORD = "12345";
+    ANTHROPIC_AUTH_TOKEN = "sk-";
   };
 }"#;
         let f = findings(src, ID);
@@ -2298,8 +2301,8 @@ in {
             .map(|f| (f.line, f.finding.message.as_str()))
             .collect();
         let lines: Vec<u32> = at.iter().map(|(l, _)| *l).collect();
-        // `OPENAI_API_KEY = "12345"` (line 22) is no key a service issues; a password may be
-        // that short (line 23).
+        // `OPENAI_API_KEY = "12345"` (line 22) and a token's prefix alone (line 24) are no key
+        // a service issues; a password may be that short (line 23).
         assert_eq!(lines, [2, 7, 11, 12, 13, 14, 19, 20, 21, 23], "{at:#?}");
         assert!(
             at[0].1.contains("`OIDCCryptoPassphrase` argument `…[redacted, 16 chars]` on line 2 of the string, and 1 more secret"),
