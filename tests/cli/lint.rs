@@ -1809,6 +1809,24 @@ fn rules_lint_did_not_run() {
     );
 }
 
+/// A flake-parts output of modules under another name (`flake.wslModules.wsl`) holds NixOS
+/// modules: linted as `nixosModules`' are, in place or bound to a name; home-manager's and
+/// flake-parts' own module outputs are not NixOS modules.
+#[test]
+fn modules_exported_under_another_outputs_name() {
+    let d = tempfile::tempdir().expect("tempdir");
+    for (text, want) in [
+        ("{ ... }:\n{\n  flake.wslModules.wsl = { ... }: {\n    networking.firewall.checkReversePath = false;\n  };\n}\n", 1),
+        ("{ ... }:\nlet\n  wsl = { ... }: { networking.firewall.checkReversePath = false; };\nin\n{\n  flake = {\n    wslModules.wsl = wsl;\n  };\n}\n", 1),
+        ("{ ... }:\n{\n  flake.homeManagerModules.x = { ... }: {\n    networking.firewall.checkReversePath = false;\n  };\n}\n", 0),
+        ("{ ... }:\n{\n  flake.flakeModules.x = { ... }: {\n    networking.firewall.checkReversePath = false;\n  };\n}\n", 0),
+    ] {
+        write_tree(d.path(), &[("modules/wsl.nix", text)]);
+        let (_, v) = lint_json(d.path());
+        assert_eq!(rule_rows(&v, "NIX-075", "file").len(), want, "{text}: {v:#}");
+    }
+}
+
 /// A module bound to a name and exported as a nix-darwin module (`darwinModules.openssh =
 /// darwinModule;`) is judged as nix-darwin's: its `extraConfig` lines set sshd's keywords
 /// (macOS reads them first). The same module exported for NixOS is judged with NixOS' defaults.

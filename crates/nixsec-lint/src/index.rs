@@ -903,8 +903,17 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
     }
     // As [`may_name_an_export`]: this path or an enclosing binding's names an export word, or
     // has a name that is not an identifier.
+    // (A flake output of modules of another name, `wslModules`, too.)
+    let modules_output = |g: &rowan::GreenNodeData| {
+        g.children()
+            .filter_map(rowan::NodeOrToken::into_token)
+            .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
+            .is_some_and(|t| t.text().ends_with("Modules"))
+    };
     let may = |ap: &rowan::GreenNodeData| {
-        green_nodes(ap).any(|a| a.kind() != raw(SyntaxKind::NODE_IDENT) || ident(a, EXPORT_WORDS))
+        green_nodes(ap).any(|a| {
+            a.kind() != raw(SyntaxKind::NODE_IDENT) || ident(a, EXPORT_WORDS) || modules_output(a)
+        })
     };
     if may(ap) {
         return true;
@@ -4639,7 +4648,10 @@ const EXPORT_WORDS: &[&str] = &[
 /// `[flake.]darwinModules.NAME...`: where the module's name is, when `path` goes through one.
 fn export_split(path: &[String]) -> Option<ExportSplit> {
     // Every form names one of these (checked first: this runs for every recorded setting).
-    if !path.iter().any(|n| EXPORT_WORDS.contains(&n.as_str())) {
+    if !path
+        .iter()
+        .any(|n| EXPORT_WORDS.contains(&n.as_str()) || n.ends_with("Modules"))
+    {
         return None;
     }
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -4745,10 +4757,43 @@ fn export_split(path: &[String]) -> Option<ExportSplit> {
                     container: false,
                 });
             }
+            // A flake-parts output of modules of another name (`flake.wslModules.wsl`,
+            // `flake.serverModules.base`): NixOS modules (their kind then told by what they
+            // set, as a plain file's); not those of home-manager, flake-parts or an editor's
+            // module system.
+            ["flake", set, name, ..] if set.ends_with("Modules") && other_modules(set) => {
+                return Some(ExportSplit {
+                    at: i + 3,
+                    name: format!("{set}:{name}"),
+                    class: Some(ModuleKind::NixOS),
+                    container: false,
+                });
+            }
             _ => {}
         }
     }
     None
+}
+
+/// A flake output of modules (`wslModules`) that is not one of the known classes' nor one of
+/// home-manager's, flake-parts', an editor's or another program's own module systems.
+fn other_modules(set: &str) -> bool {
+    let l = set.to_ascii_lowercase();
+    ![
+        "nixosmodules",
+        "darwinmodules",
+        "home",
+        "hm",
+        "flake",
+        "vim",
+        "nixcats",
+        "hjem",
+        "wrapper",
+        "system",
+        "generic",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
 }
 
 /// A module written in place: an attribute set, a function, `let`, `with`, or a wrapper of
@@ -4796,7 +4841,7 @@ fn may_name_an_export(apv: &ast::AttrpathValue, ap: &ast::Attrpath) -> bool {
         ap.attrs().any(|a| match a {
             ast::Attr::Ident(i) => i
                 .ident_token()
-                .is_some_and(|t| EXPORT_WORDS.contains(&t.text())),
+                .is_some_and(|t| EXPORT_WORDS.contains(&t.text()) || t.text().ends_with("Modules")),
             _ => true,
         })
     };
@@ -5003,7 +5048,7 @@ impl Walker {
             || src.contains("containers")
             || src.contains("den.")
             || src.contains("unify")
-            || (src.contains("flake") && src.contains("modules"));
+            || (src.contains("flake") && (src.contains("modules") || src.contains("Modules")));
         let hives = src.contains("makeHive");
         // nixpkgs' own builder, imported by file (`import "${nixpkgs}/nixos/lib/eval-config.nix"
         // { modules = [ … ]; }`).
