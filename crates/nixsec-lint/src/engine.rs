@@ -353,7 +353,10 @@ impl Indexed {
                     // setting that names it opens ([`option_refs`]).
                     || (matches!(a.value.v, crate::value::Value::Int(_))
                         && a.path.last().is_some_and(|l| {
-                            l.len() < 40 && l.to_ascii_lowercase().contains("port")
+                            l.len() < 40
+                                && l.as_bytes()
+                                    .windows(4)
+                                    .any(|w| w.eq_ignore_ascii_case(b"port"))
                         }))
                     || RULE_PATHS
                         .get(a.path.len())
@@ -781,13 +784,12 @@ fn never_opened(files: &mut [Indexed]) {
 
 /// The defaults of NixOS options that firewall settings name (`from =
 /// config.services.coturn.min-port;`), as nixpkgs declares them.
+/// (The `alt-…` ports default to another option plus one: not listed.)
 const NIXOS_PORT_DEFAULTS: &[(&str, i64)] = &[
     ("services.coturn.min-port", 49152),
     ("services.coturn.max-port", 65535),
     ("services.coturn.listening-port", 3478),
     ("services.coturn.tls-listening-port", 5349),
-    ("services.coturn.alt-listening-port", 3479),
-    ("services.coturn.alt-tls-listening-port", 5350),
 ];
 
 /// Ports a firewall setting opens by naming an option (`allowedUDPPortRanges = [ { from =

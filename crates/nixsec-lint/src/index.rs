@@ -878,10 +878,7 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
     }
     let ident = |g: &rowan::GreenNodeData, names: &[&str]| {
         g.kind() == raw(SyntaxKind::NODE_IDENT)
-            && g.children()
-                .filter_map(rowan::NodeOrToken::into_token)
-                .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
-                .is_some_and(|t| names.contains(&t.text()))
+            && green_ident(g).is_some_and(|n| names.contains(&n))
     };
     let (mut prev, mut last) = (None, None);
     for a in green_nodes(ap) {
@@ -904,15 +901,11 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
     // As [`may_name_an_export`]: this path or an enclosing binding's names an export word, or
     // has a name that is not an identifier.
     // (A flake output of modules of another name, `wslModules`, too.)
-    let modules_output = |g: &rowan::GreenNodeData| {
-        g.children()
-            .filter_map(rowan::NodeOrToken::into_token)
-            .find(|t| t.kind() == raw(SyntaxKind::TOKEN_IDENT))
-            .is_some_and(|t| t.text().ends_with("Modules"))
-    };
     let may = |ap: &rowan::GreenNodeData| {
         green_nodes(ap).any(|a| {
-            a.kind() != raw(SyntaxKind::NODE_IDENT) || ident(a, EXPORT_WORDS) || modules_output(a)
+            a.kind() != raw(SyntaxKind::NODE_IDENT)
+                || green_ident(a)
+                    .is_some_and(|n| EXPORT_WORDS.contains(&n) || n.ends_with("Modules"))
         })
     };
     if may(ap) {

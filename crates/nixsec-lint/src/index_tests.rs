@@ -1256,17 +1256,21 @@ fn a_flake_frameworks_nixpkgs_config() {
     }
 }
 
+/// The file's declared option defaults, as `(path, value)` texts.
+fn declared(idx: &FileIndex) -> Vec<(String, String)> {
+    idx.option_defaults
+        .iter()
+        .map(|(p, v)| (p.join("."), v.v.to_string()))
+        .collect()
+}
+
 #[test]
 fn options_declared_with_a_default_and_values_that_name_options() {
     // The file's declared defaults, and the option each value names (through `cfg`, or
     // `config.…` written out), for the run to fill in (`engine::option_defaults`).
     let src = "{ config, lib, ... }: with lib; let cfg = config.services.torrents; in { options.services.torrents = { enable = mkEnableOption \"t\"; openFirewall = mkOption { type = types.bool; default = true; }; quiet = mkEnableOption \"q\"; port = mkOption { type = types.port; }; }; config = mkIf cfg.enable { services.transmission.openPeerPorts = cfg.openFirewall; services.transmission.openRPCPort = config.services.torrents.quiet; }; }";
     let idx = FileIndex::build(src);
-    let defaults: Vec<(String, String)> = idx
-        .option_defaults
-        .iter()
-        .map(|(p, v)| (p.join("."), v.v.to_string()))
-        .collect();
+    let defaults = declared(&idx);
     assert_eq!(
         defaults,
         [
@@ -1300,11 +1304,7 @@ fn options_declared_with_a_default_and_values_that_name_options() {
         "{ lib, ... }: { options = with lib; { my.ssh = let x = 1; in { server = mkEnableOption \"s\"; port = mkOption { default = 22; }; }; }; }",
     ] {
         let idx = FileIndex::build(src);
-        let defaults: Vec<(String, String)> = idx
-            .option_defaults
-            .iter()
-            .map(|(p, v)| (p.join("."), v.v.to_string()))
-            .collect();
+        let defaults = declared(&idx);
         assert_eq!(
             defaults,
             [

@@ -498,6 +498,19 @@ pub trait LintRule: Sync {
     }
 }
 
+/// `items` quoted as code (`` `a` ``), each once, in their first order: the members of a
+/// merged message, where one may be reached through two configurations.
+pub(crate) fn quoted_once(items: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        let q = format!("`{i}`");
+        if !out.contains(&q) {
+            out.push(q);
+        }
+    }
+    out
+}
+
 /// One registered configuration checker: the catalogue id it attaches to, where it is defined,
 /// and the check (reached through `Deref`).
 pub struct LintReg {

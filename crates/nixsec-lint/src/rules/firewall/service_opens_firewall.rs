@@ -145,14 +145,7 @@ impl LintRule for ServiceOpensFirewall {
         );
     }
     fn merged(&self, _: &str, modules: &[String]) -> String {
-        // One service reached through two configurations is named once.
-        let mut names: Vec<String> = Vec::new();
-        for m in modules {
-            let n = format!("`{m}`");
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
+        let names = crate::rules::quoted_once(modules);
         if let [one] = names.as_slice() {
             return format!("{one} opens its ports on every interface");
         }

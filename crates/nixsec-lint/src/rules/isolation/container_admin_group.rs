@@ -239,14 +239,7 @@ impl LintRule for ContainerAdminGroup {
         }
     }
     fn merged(&self, group: &str, users: &[String]) -> String {
-        // A user reached through two configurations is named once.
-        let mut names: Vec<String> = Vec::new();
-        for u in users {
-            let n = format!("`{u}`");
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
+        let names = crate::rules::quoted_once(users);
         if let [one] = names.as_slice() {
             return format!("user {one} is in group `{group}` (root-equivalent)");
         }
