@@ -3212,3 +3212,147 @@ fn ports_behind_an_opt_in_nobody_turns_on_are_not_open() {
         "{v:#}"
     );
 }
+
+/// The findings of `rule` as (file name, line), sorted.
+fn rule_places(v: &Value, rule: &str) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == rule && f["status"] == "fail")
+        .map(|f| {
+            let file = f["file"].as_str().unwrap_or("");
+            let name = file.rsplit('/').next().unwrap_or(file).to_string();
+            (name, f["line"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A NixOS list option given a list option of the repository's own (`boot.kernelParams =
+/// config.my-boot.kernelParams;`, `permittedInsecurePackages = cfg.insecure;`): the lists the
+/// run's files set are judged where they are written. A list of names of who gets something
+/// (`users.groups.docker.members = cfg.usernames;`) is not moved to where the names are.
+#[test]
+fn a_list_option_given_the_repositorys_own_list() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("configuration.nix", "{ config, ... }:\nlet\n  cfg = config.site;\nin\n{\n  imports = [ ./opts.nix ./machine.nix ];\n  boot.kernelParams = config.my-boot.kernelParams;\n  nixpkgs.config.permittedInsecurePackages = cfg.insecure;\n  users.groups.docker.members = cfg.usernames;\n  system.stateVersion = \"24.05\";\n}\n"),
+            ("opts.nix", "{ lib, ... }:\n{\n  options.my-boot.kernelParams = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };\n  options.site.insecure = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };\n  options.site.usernames = lib.mkOption { type = lib.types.listOf lib.types.str; default = [ ]; };\n}\n"),
+            ("machine.nix", "{ ... }:\n{\n  my-boot.kernelParams = [\n    \"quiet\"\n    \"mitigations=off\"\n  ];\n  site.insecure = [ \"olm-3.2.16\" ];\n  site.usernames = [ \"alice\" ];\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        rule_places(&v, "NIX-118"),
+        [("machine.nix".to_string(), 5)],
+        "{v:#}"
+    );
+    assert_eq!(
+        rule_places(&v, "NIX-153"),
+        [("machine.nix".to_string(), 7)],
+        "{v:#}"
+    );
+    // The docker group's members are reported where they are given, not where named.
+    assert!(
+        rule_places(&v, "NIX-056")
+            .iter()
+            .all(|(f, _)| f == "configuration.nix"),
+        "{v:#}"
+    );
+}
+
+/// `inherit (cfg) initialPassword;` in a user names the option as `initialPassword =
+/// cfg.initialPassword;` does: the password declared as the option's default is reported once,
+/// as the user's (NIX-030), not again as a literal where it is declared (NIX-033).
+#[test]
+fn a_users_password_inherited_from_an_option_is_reported_once() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[("user.nix", "{ config, lib, ... }:\nwith lib;\nlet\n  cfg = config.site.user;\nin\n{\n  options.site.user = with types; {\n    name = mkOption { type = str; default = \"alice\"; };\n    initialPassword = mkOption { type = str; default = \"Hunter22wow\"; };\n  };\n  config.users.users.${cfg.name} = {\n    isNormalUser = true;\n    inherit (cfg) name initialPassword;\n  };\n}\n")],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        rule_places(&v, "NIX-030"),
+        [("user.nix".to_string(), 13)],
+        "{v:#}"
+    );
+    assert!(rule_places(&v, "NIX-033").is_empty(), "{v:#}");
+}
+
+/// `root + /mods/ssh.nix` with `root = ../..;`: an absolute path literal appended to a path is
+/// a path below it, and the import is followed (the host's other module turns password login
+/// off, so nothing is left to the default).
+#[test]
+fn an_import_below_a_let_bound_root() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("flake.nix", "{\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations.h = nixpkgs.lib.nixosSystem { modules = [ ./hosts/h/default.nix ]; };\n  };\n}\n"),
+            ("hosts/h/default.nix", "let\n  root = ../..;\nin\n{\n  imports = [ (root + /mods/ssh.nix) (root + /mods/common.nix) ];\n  system.stateVersion = \"24.11\";\n}\n"),
+            ("mods/ssh.nix", "{ ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.KbdInteractiveAuthentication = false;\n  services.openssh.settings.PermitRootLogin = \"no\";\n}\n"),
+            ("mods/common.nix", "{ ... }:\n{\n  services.openssh.settings.PasswordAuthentication = false;\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    assert!(rule_places(&v, "NIX-079").is_empty(), "{v:#}");
+    let hosts = v["configurations"].as_array().expect("configurations");
+    assert!(!hosts.is_empty(), "{v:#}");
+}
+
+/// `PasswordAuthentication = lib.mkDefault true;` in a module whose every host also imports a
+/// plain `PasswordAuthentication = false;`: the weak setting never applies and is not
+/// reported. A host without the plain setting keeps the finding.
+#[test]
+fn a_weak_setting_every_host_overrides_is_not_reported() {
+    let d = tempfile::tempdir().expect("tempdir");
+    for (hosts, want) in [(
+        "nixosConfigurations.ws = nixpkgs.lib.nixosSystem { modules = [ ./base.nix ./ws.nix ./host.nix ]; };",
+        0,
+    ), (
+        "nixosConfigurations.ws = nixpkgs.lib.nixosSystem { modules = [ ./base.nix ./ws.nix ./host.nix ]; };\n    nixosConfigurations.lab = nixpkgs.lib.nixosSystem { modules = [ ./ws.nix ./host.nix ]; };",
+        1,
+    )] {
+        write_tree(
+            d.path(),
+            &[
+                ("flake.nix", &format!("{{\n  outputs = {{ nixpkgs, ... }}: {{\n    {hosts}\n  }};\n}}\n")),
+                ("host.nix", "{ ... }:\n{\n  system.stateVersion = \"25.11\";\n}\n"),
+                ("base.nix", "{ ... }:\n{\n  services.openssh = {\n    enable = true;\n    settings.PasswordAuthentication = false;\n    settings.KbdInteractiveAuthentication = false;\n  };\n}\n"),
+                ("ws.nix", "{ lib, ... }:\n{\n  services.openssh.enable = true;\n  services.openssh.settings.PasswordAuthentication = lib.mkDefault true;\n}\n"),
+            ],
+        );
+        let (_, v) = lint_json(d.path());
+        let at_ws = rule_places(&v, "NIX-079")
+            .into_iter()
+            .filter(|(f, l)| f == "ws.nix" && *l == 4)
+            .count();
+        assert_eq!(at_ws, want, "{hosts}: {v:#}");
+    }
+}
+
+/// Modules given to flake-parts' `flake.modules` through `lib.mkMerge [ … ]` (whole, or as
+/// `flake.modules.nixos = mkMerge [ … ]`) are exported modules as those written without it.
+#[test]
+fn modules_exported_through_mk_merge() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[
+            ("users.nix", "{ lib, ... }:\n{\n  flake.modules = lib.mkMerge [\n    {\n      nixos.zach = {\n        users.users.zach.initialPassword = \"Hunter22wow\";\n      };\n    }\n  ];\n}\n"),
+            ("login.nix", "{ lib, ... }:\n{\n  flake.modules.nixos = lib.mkMerge [\n    {\n      zach = {\n        services.displayManager.autoLogin.enable = true;\n        services.displayManager.autoLogin.user = \"zach\";\n      };\n    }\n  ];\n}\n"),
+        ],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        rule_places(&v, "NIX-030"),
+        [("users.nix".to_string(), 6)],
+        "{v:#}"
+    );
+    assert!(!rule_places(&v, "NIX-136").is_empty(), "{v:#}");
+}

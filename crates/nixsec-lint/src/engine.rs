@@ -349,6 +349,12 @@ impl Indexed {
                             !crate::index::NIXOS_NAMESPACES.contains(&p.as_str())
                                 && p != "options"
                         }))
+                    // A list of the repository's own (`my.kernelParams = [ … ];`): what a NixOS
+                    // option that reads it is given ([`option_aliases`]).
+                    || (matches!(a.value.v, crate::value::Value::List(_))
+                        && a.path.first().is_some_and(|p| {
+                            !crate::index::NIXOS_NAMESPACES.contains(&p.as_str()) && p != "options"
+                        }))
                     // A port of a service (`services.coturn.min-port = 50000;`): what a firewall
                     // setting that names it opens ([`option_refs`]).
                     || (matches!(a.value.v, crate::value::Value::Int(_))
@@ -603,6 +609,112 @@ fn relocate(v: &mut crate::value::Val, at: TextRange) {
         crate::value::Value::List(items) => items.iter_mut().for_each(|x| relocate(x, at)),
         crate::value::Value::Attrs(kv) => kv.iter_mut().for_each(|(_, x)| relocate(x, at)),
         _ => {}
+    }
+}
+
+/// `boot.kernelParams = config.my.kernelParams;` (or `cfg.kernelParams` with `cfg =
+/// config.my`) where files of the run set the repository's own option `my.kernelParams`: what
+/// they set is what the NixOS option is given. Each such list is judged where it is written, as
+/// if written to the NixOS option, under its own conditions and the reading assignment's; the
+/// reading assignment stays unknown and no longer takes the option's declared default
+/// ([`option_defaults`]). Only lists, whose elements are what rules judge (kernel parameters,
+/// insecure packages, groups): a string of the repository's (a user name) says nothing until
+/// the option that reads it is known, and is judged there.
+/// NixOS list options whose elements are what rules judge (a kernel parameter, an insecure
+/// package, a group, a port, an interface): a list of the repository's own given to one is
+/// judged where it is written ([`option_aliases`]). Lists of names of who gets something
+/// (`users.groups.docker.members = cfg.usernames;`) are judged where they are given.
+const JUDGED_LISTS: &[&str] = &[
+    "kernelParams",
+    "permittedInsecurePackages",
+    "extraGroups",
+    "allowedTCPPorts",
+    "allowedUDPPorts",
+    "allowedTCPPortRanges",
+    "allowedUDPPortRanges",
+    "trustedInterfaces",
+];
+
+fn option_aliases(files: &mut [Indexed]) {
+    use crate::value::Value;
+    let custom = |p: &[String]| {
+        p.first().is_some_and(|f| {
+            f != "options" && f != "!" && !crate::index::NIXOS_NAMESPACES.contains(&f.as_str())
+        }) && !framework_named(p)
+    };
+    // (file, assignment, the option read).
+    let mut readers: Vec<(usize, usize, Vec<String>)> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        for (ai, a) in f.index.assignments.iter().enumerate() {
+            let Value::Unknown(text) = &a.value.v else {
+                continue;
+            };
+            if !a.path.first().is_some_and(|p| {
+                p != "home-manager" && crate::index::NIXOS_NAMESPACES.contains(&p.as_str())
+            }) || !a
+                .path
+                .last()
+                .is_some_and(|l| JUDGED_LISTS.contains(&l.as_str()))
+            {
+                continue;
+            }
+            let read = a.reads.clone().or_else(|| {
+                let p = text.strip_prefix("config.")?;
+                (!p.is_empty()
+                    && p.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_')))
+                .then(|| p.split('.').map(str::to_string).collect())
+            });
+            if let Some(p) = read.filter(|p: &Vec<String>| custom(p)) {
+                readers.push((fi, ai, p));
+            }
+        }
+    }
+    if readers.is_empty() {
+        return;
+    }
+    let wanted: HashSet<&[String]> = readers.iter().map(|(_, _, p)| p.as_slice()).collect();
+    let mut setters: HashMap<&[String], Vec<(usize, usize)>> = HashMap::new();
+    for (fi, f) in files.iter().enumerate() {
+        for (ai, a) in f.index.assignments.iter().enumerate() {
+            if matches!(a.value.v, Value::List(_)) && wanted.contains(a.path.as_slice()) {
+                setters.entry(a.path.as_slice()).or_default().push((fi, ai));
+            }
+        }
+    }
+    // (file, the setting as given to the NixOS option), once per setting and option.
+    let mut added: Vec<(usize, Assignment)> = Vec::new();
+    let mut done: HashSet<(usize, usize, &[String])> = HashSet::new();
+    let mut followed: Vec<(usize, usize)> = Vec::new();
+    for (rfi, rai, p) in &readers {
+        let Some(given) = setters.get(p.as_slice()) else {
+            continue;
+        };
+        let reader = &files[*rfi].index.assignments[*rai];
+        for &(fi, ai) in given {
+            if !done.insert((fi, ai, reader.path.as_slice())) {
+                continue;
+            }
+            let mut a = files[fi].index.assignments[ai].clone();
+            a.path.clone_from(&reader.path);
+            a.reads = None;
+            if let Some(c) = &reader.condition {
+                a.condition = Some(match a.condition.take() {
+                    Some(own) => format!("{own} && {c}"),
+                    None => c.clone(),
+                });
+            }
+            added.push((fi, a));
+        }
+        followed.push((*rfi, *rai));
+    }
+    for (fi, ai) in followed {
+        if let Some(a) = files[fi].index.assignments.get_mut(ai) {
+            a.reads = None;
+        }
+    }
+    for (fi, a) in added {
+        files[fi].index.assignments.push(a);
     }
 }
 
@@ -1256,6 +1368,7 @@ pub fn lint(
         tracing::debug!(ms = clock.elapsed().as_millis(), "read and indexed");
         value_imports(&mut files, &known);
         assign_kinds(&mut files, &roots);
+        option_aliases(&mut files);
         option_defaults(&mut files);
         never_opened(&mut files);
         option_refs(&mut files);
@@ -1374,6 +1487,7 @@ pub fn lint(
             pinned_release_findings(r.entry(), &files, &configs, &mut findings);
         }
         firewall_replaced(&files, &configs, &mut findings);
+        overridden_weak_settings(&files, &configs, &mut findings);
         merge_entry_points(&mut findings);
         let mut warnings = Vec::new();
         let active: Vec<&str> = rules.iter().map(|r| r.id).collect();
@@ -2442,6 +2556,76 @@ fn firewall_replaced(
                 })
             }
         }
+    });
+}
+
+/// A setting given at a weak priority (`PasswordAuthentication = lib.mkDefault true;`) that every
+/// host reaching its file overrides (a plain or forced assignment of the same option, under no
+/// condition, to another known value, in a module of that host): it never applies, and what a
+/// file rule reported about it is dropped. A file no host reaches keeps its findings.
+fn overridden_weak_settings(
+    files: &[Indexed],
+    configs: &[config::Configuration],
+    findings: &mut Vec<LintFinding>,
+) {
+    let weak: Vec<(usize, usize)> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| {
+            f.index
+                .assignments
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.priority > crate::index::priority::NORMAL)
+                .map(move |(ai, _)| (fi, ai))
+        })
+        .collect();
+    if weak.is_empty() {
+        return;
+    }
+    let hosts: Vec<&config::Configuration> = configs.iter().filter(|c| !c.alone).collect();
+    // (file, option, first line, last line) of each weak setting every host overrides.
+    let mut dropped: Vec<(usize, String, u32, u32)> = Vec::new();
+    for (fi, ai) in weak {
+        let a = &files[fi].index.assignments[ai];
+        if a.value.v.is_unknown() {
+            continue;
+        }
+        let mut reached = false;
+        let every = hosts
+            .iter()
+            .filter(|c| c.modules.iter().any(|(g, _)| *g == fi))
+            .all(|c| {
+                reached = true;
+                c.modules.iter().any(|&(g, m)| {
+                    files[g].index.assignments.iter().any(|b| {
+                        b.module == m
+                            && b.priority < a.priority
+                            && b.condition.is_none()
+                            && b.path == a.path
+                            && !b.value.v.is_unknown()
+                            && b.value.v != a.value.v
+                    })
+                })
+            });
+        if reached && every {
+            let f = &files[fi];
+            let (first, _) = f.lines.line_col(&f.src, a.key_range.start());
+            let (last, _) = f.lines.line_col(&f.src, a.value.range.end());
+            dropped.push((fi, path_string(&a.path), first, last));
+        }
+    }
+    if dropped.is_empty() {
+        return;
+    }
+    findings.retain(|x| {
+        x.entry_point.is_some()
+            || !dropped.iter().any(|(fi, option, first, last)| {
+                files[*fi].display == x.file
+                    && x.option.as_deref() == Some(option.as_str())
+                    && *first <= x.line
+                    && x.line <= *last
+            })
     });
 }
 

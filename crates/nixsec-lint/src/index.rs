@@ -917,10 +917,16 @@ fn green_attr_scan_candidate(frames: &[GreenFrame<'_>], exports: bool, hives: bo
             break;
         }
         // The set may be the body of a `let` or in parentheses (as [`enclosing_names`]).
+        // Or an element of `mkMerge [ … ]` (as [`binding_of_set`]).
         let mut j = i - 2;
         while j > 0
             && (frames[j].node.kind() == raw(SyntaxKind::NODE_PAREN)
-                || frames[j].node.kind() == raw(SyntaxKind::NODE_LET_IN))
+                || frames[j].node.kind() == raw(SyntaxKind::NODE_LET_IN)
+                || (frames[j].node.kind() == raw(SyntaxKind::NODE_LIST)
+                    && frames[j - 1].node.kind() == raw(SyntaxKind::NODE_APPLY)
+                    && green_head_text(frames[j - 1].node).is_none_or(|t| t == "mkMerge"))
+                || (frames[j].node.kind() == raw(SyntaxKind::NODE_APPLY)
+                    && frames[j + 1].node.kind() == raw(SyntaxKind::NODE_LIST)))
         {
             j -= 1;
         }
@@ -2138,8 +2144,23 @@ impl Walker {
                 v.range = range;
                 v
             };
+            // `inherit (cfg) initialPassword;` with `cfg = config.my.user`: the option it names
+            // (as `initialPassword = cfg.initialPassword;` names it, see [`Walker::leaf`]).
+            let reads = inh
+                .from()
+                .and_then(|f| f.expr())
+                .and_then(|from| self.config_path(&from, &self.scope, 0))
+                .map(|mut p| {
+                    p.push(name.clone());
+                    p
+                })
+                .filter(|p| p.len() >= 2);
             self.prefix.push(name);
+            let before = self.out.assignments.len();
             self.record_from(value, range, origins);
+            if let (Some(r), Some(a)) = (reads, self.out.assignments.get_mut(before)) {
+                a.reads = Some(r);
+            }
             self.prefix.pop();
         }
     }
@@ -4417,6 +4438,9 @@ impl Walker {
                 let r = b.rhs()?;
                 let r = match self.eval(&r, &self.scope, self.depth + 1).v {
                     Value::Str(s) | Value::Interp(s) => s,
+                    // `root + /modules/ssh.nix` (an absolute path literal appended to a path
+                    // is a path below it).
+                    Value::Path(s) if matches!(unparen(&r), ast::Expr::PathAbs(_)) => s,
                     _ => self.path_template(&r, depth + 1)?,
                 };
                 let l = l.trim_end_matches('/');
@@ -4821,6 +4845,18 @@ fn binding_of_set(set: SyntaxNode) -> Option<ast::AttrpathValue> {
             || ast::LetIn::cast(parent.clone())
                 .and_then(|l| l.body())
                 .is_some_and(|b| b.syntax() == &value);
+        // An element of `mkMerge [ … ]` (`flake.modules = lib.mkMerge [ { nixos.x = …; } ];`):
+        // merged into the value of the binding around the call.
+        if parent.kind() == SyntaxKind::NODE_LIST {
+            let call = parent.parent().and_then(ast::Apply::cast).filter(|a| {
+                a.argument().is_some_and(|x| x.syntax() == &parent)
+                    && a.lambda()
+                        .and_then(|l| head_name(&l))
+                        .is_some_and(|n| n == "mkMerge")
+            })?;
+            value = call.syntax().clone();
+            continue;
+        }
         if !through {
             return ast::AttrpathValue::cast(parent);
         }

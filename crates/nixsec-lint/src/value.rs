@@ -96,6 +96,18 @@ impl Value {
         }
     }
 
+    /// True when a string (known, or with interpolations) is anywhere in the value: in it,
+    /// in a list element or in an attribute, at any depth.
+    #[must_use]
+    pub fn has_text(&self) -> bool {
+        match self {
+            Value::Str(_) | Value::Interp(_) => true,
+            Value::List(items) => items.iter().any(|i| i.v.has_text()),
+            Value::Attrs(kv) => kv.iter().any(|(_, x)| x.v.has_text()),
+            _ => false,
+        }
+    }
+
     /// True for a value that could not be known.
     #[must_use]
     pub fn is_unknown(&self) -> bool {

@@ -937,9 +937,14 @@ pub fn looks_like_code(v: &str) -> bool {
         && v.split('.').count() >= 2
         && v.split('.').all(|p| p.len() <= 24)
         && v.bytes().filter(u8::is_ascii_digit).count() * 4 < v.len();
+    // A jq filter (`SecretAccessKey: (.[] | select(.label == "secret") | .value)`): a path
+    // into the input, or a parenthesised pipeline.
+    let jq =
+        v.starts_with("(.") || v.starts_with(".[") || (v.starts_with('(') && v.contains(" | "));
     dotted
         || called
         || alias
+        || jq
         || v.contains("()")
         || v.starts_with("self.")
         || v.starts_with("this.")

@@ -1657,11 +1657,21 @@ mod tests {
             "os.environ[",
             "getpass()",
             "*db_password",
+            // jq filters (a script turning a password manager's item into AWS credentials).
+            "(.[] | select(.label ==",
+            "(.[]",
+            ".[0].value",
         ] {
             assert!(looks_like_code(v), "{v}");
         }
         // A password's word with digits before a bracket, a glob, a lone star.
-        for v in ["Pa55w0rd(2024", "Tr0ub4dor&3", "*", "*9a8b7c6d5e4f"] {
+        for v in [
+            "Pa55w0rd(2024",
+            "Tr0ub4dor&3",
+            "*",
+            "*9a8b7c6d5e4f",
+            "(hunter2)",
+        ] {
             assert!(!looks_like_code(v), "{v}");
         }
     }

@@ -411,7 +411,10 @@ fn read_hash(a: &Assignment) -> Option<(&str, &str)> {
 
 /// A hash inside any other option's value (a client's credential excepted).
 fn other_hashes(a: &Assignment, f: &mut dyn FnMut(&str, rnix::TextRange, &str)) {
-    if account_option(&a.path) || a.path.iter().any(|c| client_key(c)) {
+    if (!a.value.v.has_text() && !a.origins.iter().any(super::secret_literal::writes_text))
+        || account_option(&a.path)
+        || a.path.iter().any(|c| client_key(c))
+    {
         return;
     }
     nested_hashes(

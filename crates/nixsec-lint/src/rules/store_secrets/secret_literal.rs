@@ -1335,6 +1335,10 @@ fn secrets_in(lit: &Literal<'_>) -> Vec<Secret> {
 /// Call `f` with every string of the assignment's value (and every text it writes to a file)
 /// and its place, until `f` returns true.
 fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> bool) -> bool {
+    // Most values hold no string at all (a switch, a number, a package): nothing to visit.
+    if !a.value.v.has_text() && !a.origins.iter().any(writes_text) {
+        return false;
+    }
     if password_option(&a.path) || not_an_option(&a.path) {
         return false;
     }
@@ -1366,6 +1370,11 @@ fn each_literal<'a>(a: &'a Assignment, f: &mut dyn FnMut(Literal<'a>, &str) -> b
                 .any(|t| visit(t, "", false, &mut place, f)),
             _ => false,
         })
+}
+
+/// A store file written from a known text (or interpolating other written texts).
+pub(super) fn writes_text(o: &crate::index::Origin) -> bool {
+    matches!(&o.kind, OriginKind::Written { text, nested, .. } if text.is_some() || !nested.is_empty())
 }
 
 /// The NixOS lines that fix this literal, where the option says how.
