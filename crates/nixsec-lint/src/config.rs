@@ -17,8 +17,8 @@
 //! `<nixpkgs/...>`, a computed path) is noted, never read; the module sets of [`crate::known`]
 //! are known without being read.
 
+use crate::fast::{HashMap, HashSet};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use nixsec_core::{LintConfiguration, Severity};
@@ -611,7 +611,7 @@ pub(crate) struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     pub(crate) fn new(files: &'a [Indexed], roots: &'a [PathBuf]) -> Resolver<'a> {
-        let mut exports: HashMap<&str, Vec<(usize, &ModuleRef)>> = HashMap::new();
+        let mut exports: HashMap<&str, Vec<(usize, &ModuleRef)>> = HashMap::default();
         for (fi, f) in files.iter().enumerate() {
             for (name, r) in &f.index.exports {
                 exports.entry(name.as_str()).or_default().push((fi, r));
@@ -622,18 +622,18 @@ impl<'a> Resolver<'a> {
             roots,
             by_path: path_map(files),
             exports,
-            repo: RefCell::new(HashMap::new()),
+            repo: RefCell::new(HashMap::default()),
             file_repo: RefCell::new(vec![None; files.len()]),
-            repo_roots: RefCell::new((Vec::new(), HashMap::new())),
+            repo_roots: RefCell::new((Vec::new(), HashMap::default())),
             under: std::cell::OnceCell::new(),
-            on_disk: RefCell::new(HashMap::new()),
+            on_disk: RefCell::new(HashMap::default()),
         }
     }
 
     /// [`Resolver::under`], made when first asked for.
     fn under(&self) -> &HashMap<PathBuf, Vec<usize>> {
         self.under.get_or_init(|| {
-            let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+            let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::default();
             for (fi, f) in self.files.iter().enumerate() {
                 let Some(top) = self.roots.iter().find(|r| f.path.starts_with(r)) else {
                     continue;
@@ -1142,8 +1142,8 @@ impl<'a> Resolver<'a> {
             c.unknown.len(),
             c.known.len(),
         );
-        self.follow_except(c, queue.clone(), &HashSet::new());
-        let mut disabled: HashSet<(usize, usize)> = HashSet::new();
+        self.follow_except(c, queue.clone(), &HashSet::default());
+        let mut disabled: HashSet<(usize, usize)> = HashSet::default();
         let mut targets = Vec::new();
         for &(fi, m) in &c.modules {
             for r in &self.files[fi].index.modules[m].disabled {
@@ -1432,8 +1432,10 @@ fn set_aside(roots: &[PathBuf], f: &Indexed) -> bool {
 #[must_use]
 pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     let res = Resolver::new(files, roots);
+    // Each file's [`set_aside`], asked once (its directories are looked at on disk).
+    let aside: Vec<bool> = files.iter().map(|f| set_aside(roots, f)).collect();
     let mut out = Vec::new();
-    let mut in_systems: HashSet<usize> = HashSet::new();
+    let mut in_systems: HashSet<usize> = HashSet::default();
     // The modules each helper adds to the hosts it builds, by repository and kind.
     // (repository, kind, file, module, the helper's name: the last name it is bound to).
     let mut shared: Vec<(usize, ModuleKind, usize, ModuleRef, &str)> = Vec::new();
@@ -1473,7 +1475,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             .collect()
     };
     for (fi, f) in files.iter().enumerate() {
-        if set_aside(roots, f) {
+        if aside[fi] {
             continue;
         }
         for s in &f.index.systems {
@@ -1630,14 +1632,14 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
         }
     }
     per_host_imports(files, &res, roots, &mut out, &mut in_systems);
-    snowfall_systems(files, &res, roots, &mut out, &mut in_systems);
+    snowfall_systems(files, &res, &aside, &mut out, &mut in_systems);
     // Hosts the repository declares (flake outputs, a hive, a network): a host-like file none
     // of them reaches is then a left-over (a machine taken out of the hive, an old host), checked
     // on its own below as a module no host imports, not a host of its own.
     let declared = !out.is_empty();
     // A `configuration.nix` that another module imports is part of that module's system
     // (for example a flake-parts host directory), not an entry point of its own.
-    let mut imported: HashSet<usize> = HashSet::new();
+    let mut imported: HashSet<usize> = HashSet::default();
     for (fi, f) in files.iter().enumerate() {
         for m in 0..f.index.modules.len() {
             res.imported_by(fi, m, &mut imported);
@@ -1647,12 +1649,12 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // repository's own loader skips) or holding a flake's templates or examples
     // (`templates/dendritic/`, `examples/`) is checked file by file, never as a host of its
     // own ([`set_aside`]).
-    let usable = |f: &Indexed| {
+    let usable = |fi: usize, f: &Indexed| {
         f.index.modules[0].is_module
             && f.index.errors.is_empty()
             && f.index.refused.is_none()
             && f.read_error.is_none()
-            && !set_aside(roots, f)
+            && !aside[fi]
     };
     let standalone = |fi: usize, out: &mut Vec<Configuration>, in_systems: &mut HashSet<usize>| {
         let f = &files[fi];
@@ -1679,7 +1681,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     for (fi, f) in files.iter().enumerate() {
         let is_entry = f.path.file_name().is_some_and(|n| n == "configuration.nix")
             && f.index.exports.is_empty()
-            && usable(f)
+            && usable(fi, f)
             && !in_systems.contains(&fi)
             && !imported.contains(&fi);
         if is_entry {
@@ -1689,7 +1691,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // Hosts no entry point reaches: modules that look like a host's configuration, in a
     // repository that declares no host.
     for (fi, f) in files.iter().enumerate() {
-        let is_host = usable(f)
+        let is_host = usable(fi, f)
             && !declared
             && f.kinds[0] == ModuleKind::NixOS
             && !in_systems.contains(&fi)
@@ -1705,7 +1707,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // each is checked on its own, with what it imports.
     let mut roots: Vec<(usize, usize)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
-        if !usable(f) || in_systems.contains(&fi) {
+        if !usable(fi, f) || in_systems.contains(&fi) {
             continue;
         }
         if f.kinds[0] != ModuleKind::HomeManager && !imported.contains(&fi) {
@@ -1728,7 +1730,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
             a.module == m && SWITCHES.iter().any(|p| a.is(p)) && a.value.v.as_bool() != Some(false)
         })
     };
-    let mut judged: HashSet<usize> = HashSet::new();
+    let mut judged: HashSet<usize> = HashSet::default();
     let alone = |fi: usize, m: usize, out: &mut Vec<Configuration>, judged: &mut HashSet<usize>| {
         let f = &files[fi];
         let kind = f.kinds.get(m).copied().unwrap_or(ModuleKind::NixOS);
@@ -1768,7 +1770,7 @@ pub fn gather(files: &[Indexed], roots: &[PathBuf]) -> Vec<Configuration> {
     // A module that turns a feature on and that no configuration reached (imported only by
     // files that are not modules, or in a cycle of imports): on its own.
     for (fi, f) in files.iter().enumerate() {
-        if usable(f)
+        if usable(fi, f)
             && f.kinds[0] != ModuleKind::HomeManager
             && !in_systems.contains(&fi)
             && !judged.contains(&fi)
@@ -1995,12 +1997,12 @@ fn is_snowfall_flake(f: &Indexed) -> bool {
 fn snowfall_systems(
     files: &[Indexed],
     res: &Resolver<'_>,
-    roots: &[PathBuf],
+    aside: &[bool],
     out: &mut Vec<Configuration>,
     in_systems: &mut HashSet<usize>,
 ) {
-    for f in files {
-        if !is_snowfall_flake(f) || set_aside(roots, f) {
+    for (fi, f) in files.iter().enumerate() {
+        if !is_snowfall_flake(f) || aside[fi] {
             continue;
         }
         let Some(dir) = f.path.parent() else {
@@ -2014,7 +2016,7 @@ fn snowfall_systems(
                 let Ok(rel) = g.path.strip_prefix(&root) else {
                     continue;
                 };
-                if set_aside(roots, g) || g.read_error.is_some() {
+                if aside[j] || g.read_error.is_some() {
                     continue;
                 }
                 let parts: Vec<&str> = rel
@@ -2062,7 +2064,7 @@ fn snowfall_systems(
 /// namespace, it is added to the configuration (with what it imports), even where the import
 /// that brings it in was not followed.
 fn add_declaring_modules(files: &[Indexed], res: &Resolver<'_>, out: &mut [Configuration]) {
-    let mut declared: HashMap<&[String; 2], Vec<(usize, usize)>> = HashMap::new();
+    let mut declared: HashMap<&[String; 2], Vec<(usize, usize)>> = HashMap::default();
     for (fi, f) in files.iter().enumerate() {
         for (m, module) in f.index.modules.iter().enumerate() {
             for d in &module.declared {

@@ -2,7 +2,7 @@
 //! run every rule over each index in one pass, gather configurations and run the rules that
 //! depend on NixOS defaults, then apply `# nixsec: ignore` comments.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use nixsec_core::{
@@ -226,7 +226,7 @@ impl Indexed {
         src: String,
         read_error: Option<String>,
     ) -> Indexed {
-        Indexed::from_source_in(path, display, src, read_error, &HashSet::new(), &[])
+        Indexed::from_source_in(path, display, src, read_error, &HashSet::default(), &[])
     }
 
     /// [`Indexed::from_source`] in a run over the files `known` (canonical paths): a value a
@@ -453,7 +453,7 @@ fn value_imports(files: &mut [Indexed], known: &HashSet<&Path>) {
         .map(|(i, f)| (f.path.clone(), i))
         .collect();
     // For each file given: the paths and conditions it is given under.
-    let mut given: HashMap<usize, Vec<GivenAt>> = HashMap::new();
+    let mut given: HashMap<usize, Vec<GivenAt>> = HashMap::default();
     // (giving file, its module, the file as written, where).
     let mut edges: Vec<(usize, usize, usize, String, TextRange)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
@@ -482,7 +482,7 @@ fn value_imports(files: &mut [Indexed], known: &HashSet<&Path>) {
             edges.push((fi, vi.module, ti, vi.file.clone(), vi.range));
         }
     }
-    let mut indexed: HashSet<usize> = HashSet::new();
+    let mut indexed: HashSet<usize> = HashSet::default();
     for (ti, prefixes) in given {
         let f = &files[ti];
         if f.read_error.is_some() || f.skipped.is_some() {
@@ -533,7 +533,7 @@ fn splice_helper_calls(path: &Path, index: &mut FileIndex, known: &HashSet<&Path
     let Some(dir) = path.parent() else {
         return;
     };
-    let mut templates: HashMap<PathBuf, Vec<Assignment>> = HashMap::new();
+    let mut templates: HashMap<PathBuf, Vec<Assignment>> = HashMap::default();
     let mut replaced = Vec::new();
     let mut added = Vec::new();
     for call in std::mem::take(&mut index.helper_calls) {
@@ -674,7 +674,7 @@ fn option_aliases(files: &mut [Indexed]) {
         return;
     }
     let wanted: HashSet<&[String]> = readers.iter().map(|(_, _, p)| p.as_slice()).collect();
-    let mut setters: HashMap<&[String], Vec<(usize, usize)>> = HashMap::new();
+    let mut setters: HashMap<&[String], Vec<(usize, usize)>> = HashMap::default();
     for (fi, f) in files.iter().enumerate() {
         for (ai, a) in f.index.assignments.iter().enumerate() {
             if matches!(a.value.v, Value::List(_)) && wanted.contains(a.path.as_slice()) {
@@ -684,7 +684,7 @@ fn option_aliases(files: &mut [Indexed]) {
     }
     // (file, the setting as given to the NixOS option), once per setting and option.
     let mut added: Vec<(usize, Assignment)> = Vec::new();
-    let mut done: HashSet<(usize, usize, &[String])> = HashSet::new();
+    let mut done: HashSet<(usize, usize, &[String])> = HashSet::default();
     let mut followed: Vec<(usize, usize)> = Vec::new();
     for (rfi, rai, p) in &readers {
         let Some(given) = setters.get(p.as_slice()) else {
@@ -725,7 +725,7 @@ fn option_aliases(files: &mut [Indexed]) {
 /// The declared default of each option some file of the run declares with one; `None` for an
 /// option declared with different defaults.
 fn declared_defaults(files: &[Indexed]) -> HashMap<&[String], Option<&crate::value::Val>> {
-    let mut declared: HashMap<&[String], Option<&crate::value::Val>> = HashMap::new();
+    let mut declared: HashMap<&[String], Option<&crate::value::Val>> = HashMap::default();
     for f in files {
         for (p, v) in &f.index.option_defaults {
             declared
@@ -757,7 +757,7 @@ fn option_defaults(files: &mut [Indexed]) {
         .filter(|(p, _)| p.last().is_none_or(|l| l != "openFirewall"))
         .map(|(p, _)| *p)
         .collect();
-    let mut turned_on: HashMap<&[String], &str> = HashMap::new();
+    let mut turned_on: HashMap<&[String], &str> = HashMap::default();
     if !off_by_default.is_empty() {
         for f in files.iter() {
             for a in &f.index.assignments {
@@ -823,7 +823,7 @@ fn option_defaults(files: &mut [Indexed]) {
             .flat_map(|f| f.index.assignments.iter().map(|a| a.path.join(".")))
             .collect()
     } else {
-        HashSet::new()
+        HashSet::default()
     };
     for (fi, ai, v, p, when) in found {
         if negated(files, fi, ai) && negated_set.contains(&p) {
@@ -951,7 +951,7 @@ fn option_refs(files: &mut [Indexed]) {
     }
     wanted.sort();
     wanted.dedup();
-    let mut known: HashMap<String, i64> = HashMap::new();
+    let mut known: HashMap<String, i64> = HashMap::default();
     for p in &wanted {
         let comps: Vec<&str> = p.split('.').collect();
         let mut given: Vec<Option<i64>> = files
@@ -1421,7 +1421,7 @@ pub fn lint(
             for (fi, _) in &c.disabled {
                 reached[*fi] = true;
             }
-            let mut seen: HashSet<usize> = HashSet::new();
+            let mut seen: HashSet<usize> = HashSet::default();
             for (fi, _) in &c.modules {
                 reached[*fi] = true;
                 if seen.insert(*fi) {
@@ -1448,7 +1448,7 @@ pub fn lint(
             .iter()
             .flat_map(|f| f.commented_imports.iter().map(PathBuf::as_path))
             .collect();
-        let mut switched_off: HashMap<usize, bool> = HashMap::new();
+        let mut switched_off: HashMap<usize, bool> = HashMap::default();
         for c in &configs {
             if c.alone || c.entry.contains("#containers.") {
                 if let Some(&(entry, _)) = c.modules.first() {
@@ -1531,7 +1531,7 @@ fn pinned_release_findings(
         return;
     }
     let today = chrono::Utc::now().date_naive();
-    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut seen: HashSet<PathBuf> = HashSet::default();
     for f in files {
         let loader = matches!(
             (
@@ -2022,7 +2022,7 @@ fn both_branches(out: &mut Vec<LintFinding>) {
         })
     }
     // Only conditional findings of one rule on one line can pair (a file's findings).
-    let mut by_line: HashMap<(&str, u32), Vec<usize>> = HashMap::new();
+    let mut by_line: HashMap<(&str, u32), Vec<usize>> = HashMap::default();
     for (i, f) in out.iter().enumerate() {
         if f.condition.is_some() && f.line == f.end_line {
             by_line
@@ -2072,7 +2072,7 @@ fn both_branches(out: &mut Vec<LintFinding>) {
     };
     // (rule, line, column, option, key).
     type Choice = (String, u32, u32, Option<String>, String);
-    let mut chosen: HashMap<Choice, Vec<usize>> = HashMap::new();
+    let mut chosen: HashMap<Choice, Vec<usize>> = HashMap::default();
     for (i, f) in out.iter().enumerate() {
         if gone[i] {
             continue;
@@ -2191,10 +2191,10 @@ fn one_per_place(out: &mut Vec<LintFinding>) {
             )
         })
     };
-    let mut seen: HashMap<Place, (usize, usize)> = HashMap::new();
+    let mut seen: HashMap<Place, (usize, usize)> = HashMap::default();
     let mut keep = vec![true; out.len()];
     // The other subjects of a place reported once (the values of one name).
-    let mut others: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut others: HashMap<usize, Vec<String>> = HashMap::default();
     for i in 0..out.len() {
         match seen.entry(by_name(&out[i]).unwrap_or_else(|| place(&out[i]))) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
@@ -2263,7 +2263,7 @@ fn merge_groups(
     out: &mut Vec<LintFinding>,
 ) {
     let mut order: Vec<GroupKey> = Vec::new();
-    let mut groups: HashMap<GroupKey, Vec<(&Assignment, Hit)>> = HashMap::new();
+    let mut groups: HashMap<GroupKey, Vec<(&Assignment, Hit)>> = HashMap::default();
     for (ri, a, h) in grouped {
         let key = h.group.as_ref().map(|(k, _)| k.clone()).unwrap_or_default();
         let k = (ri, h.range, key);
@@ -2515,7 +2515,7 @@ fn firewall_replaced(
         .map(|(i, f)| (f.display.as_str(), i))
         .collect();
     // The modules that write a default-deny chain, and under which condition.
-    let mut deny: HashSet<(usize, usize)> = HashSet::new();
+    let mut deny: HashSet<(usize, usize)> = HashSet::default();
     let mut deny_at: Vec<(usize, Option<&str>)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         for a in f
@@ -2631,11 +2631,11 @@ fn overridden_weak_settings(
 
 fn merge_entry_points(findings: &mut Vec<LintFinding>) {
     type Key = (String, String, u32, u32, Option<String>, Option<String>);
-    let mut seen: HashMap<Key, usize> = HashMap::new();
+    let mut seen: HashMap<Key, usize> = HashMap::default();
     let mut out: Vec<LintFinding> = Vec::with_capacity(findings.len());
     // A file's finding made twice at one place (a module bound once and exported for NixOS
     // and nix-darwin is indexed as two modules): once, unconditional when either is.
-    let mut same: HashMap<(String, String, u32, u32, String), usize> = HashMap::new();
+    let mut same: HashMap<(String, String, u32, u32, String), usize> = HashMap::default();
     for f in findings.drain(..) {
         let Some(entry) = f.entry_point.clone() else {
             let key = (
@@ -2698,7 +2698,7 @@ fn apply_suppressions(
     active: &[&str],
 ) {
     let by_name: HashMap<&str, &Indexed> = files.iter().map(|f| (f.display.as_str(), f)).collect();
-    let mut used: HashMap<(&str, usize), bool> = HashMap::new();
+    let mut used: HashMap<(&str, usize), bool> = HashMap::default();
     for f in files {
         for (i, s) in f.index.suppressions.iter().enumerate() {
             used.insert((f.display.as_str(), i), false);

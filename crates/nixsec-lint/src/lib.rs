@@ -26,3 +26,13 @@ pub mod walk;
 pub use engine::{lint, LintOptions, LintOutput, Progress};
 pub use index::{Assignment, FileIndex, ModuleKind};
 pub use rules::{lint_rules, LintRule, LINT_RULES};
+
+/// Hash maps and sets of the run's own lookups (paths, option paths, file indices): keyed by
+/// nixsec's own values, never by an attacker's choice of collisions that matters, so a fast
+/// hash serves (`foldhash`; std's SipHash was a tenth of the configuration gathering).
+pub(crate) mod fast {
+    /// A `HashMap` with `foldhash`.
+    pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+    /// A `HashSet` with `foldhash`.
+    pub type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+}

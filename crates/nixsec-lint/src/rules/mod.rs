@@ -37,7 +37,7 @@ pub struct FileCx<'a> {
     /// directory: a value imported from one of them is judged where it is written. `None` when
     /// one source is linted on its own.
     pub run: Option<(
-        &'a std::collections::HashSet<std::path::PathBuf>,
+        &'a crate::fast::HashSet<std::path::PathBuf>,
         &'a std::path::Path,
     )>,
     /// What the other files of the run show.
