@@ -3356,3 +3356,38 @@ fn modules_exported_through_mk_merge() {
     );
     assert!(!rule_places(&v, "NIX-136").is_empty(), "{v:#}");
 }
+
+/// greetd's `default_session.user` given an option of the module whose declared default names
+/// the user (`user = cfg.gamescope.username;`, default `"felix"`), beside a `command` that runs
+/// a session: that user is logged in automatically, as with `user = "felix";`.
+#[test]
+fn a_greetd_session_user_from_an_options_default() {
+    let d = tempfile::tempdir().expect("tempdir");
+    write_tree(
+        d.path(),
+        &[("gaming.nix", "{ config, lib, pkgs, ... }:\nlet\n  cfg = config.profiles.gaming;\nin\n{\n  options.profiles.gaming = {\n    enable = lib.mkEnableOption \"gaming\";\n    gamescope.username = lib.mkOption {\n      type = lib.types.str;\n      default = \"felix\";\n    };\n  };\n  config = lib.mkIf cfg.enable {\n    services.greetd = {\n      enable = true;\n      settings.default_session = {\n        command = \"${lib.getExe pkgs.gamescope} -- steam -gamepadui\";\n        user = cfg.gamescope.username;\n      };\n    };\n  };\n}\n")],
+    );
+    let (_, v) = lint_json(d.path());
+    assert_eq!(
+        rule_places(&v, "NIX-136"),
+        [("gaming.nix".to_string(), 18)],
+        "{v:#}"
+    );
+}
+
+/// Guacamole's `user-mapping.xml` with a password given as the SHA-256 digest its element
+/// names (`encoding="sha256"`): a hash, not a plain-text password; a plain password beside
+/// it still is one.
+#[test]
+fn a_password_digest_with_its_encoding_is_no_plain_text_password() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let digest = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+    for (extra, want) in [("", 0), ("\n      <authorize username=\"other\" password=\"Hunter22wowzers\">\n      </authorize>", 1)] {
+        write_tree(
+            d.path(),
+            &[("guac.nix", &format!("{{ pkgs, ... }}:\n{{\n  services.guacamole-server.userMappingXml = pkgs.writeText \"user-mapping.xml\" ''\n    <user-mapping>\n      <authorize username=\"guacuser\" password=\"{digest}\" encoding=\"sha256\">\n        <connection name=\"desk\"><protocol>rdp</protocol></connection>\n      </authorize>{extra}\n    </user-mapping>\n  '';\n}}\n"))],
+        );
+        let (_, v) = lint_json(d.path());
+        assert_eq!(rule_places(&v, "NIX-033").len(), want, "{extra}: {v:#}");
+    }
+}

@@ -721,6 +721,9 @@ impl Scanner {
                     if keys_done.len() > 64 {
                         keys_done.drain(..32);
                     }
+                    if digest_with_encoding(&bytes[ws..we], &a.value) {
+                        continue;
+                    }
                     if let Some(h) = assignment_hit(&a, kind, line_no, opt_path) {
                         hits.push(h);
                     }
@@ -963,6 +966,31 @@ impl Scanner {
             }
         }
     }
+}
+
+/// A password given as the hex digest its element says it is (Guacamole's `user-mapping.xml`:
+/// `<authorize username="u" password="5e88…" encoding="sha256">`): a hash, not the password.
+#[must_use]
+pub fn digest_with_encoding(line: &[u8], v: &str) -> bool {
+    let v = v.trim();
+    matches!(v.len(), 32 | 40 | 64 | 128)
+        && v.bytes().all(|c| c.is_ascii_hexdigit())
+        && memchr::memmem::find_iter(line, b"encoding=").any(|i| {
+            let after = &line[i + b"encoding=".len()..];
+            let after = after
+                .strip_prefix(b"\"")
+                .or_else(|| after.strip_prefix(b"'"))
+                .unwrap_or(after);
+            let name: Vec<u8> = after
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
+                .map(u8::to_ascii_lowercase)
+                .collect();
+            matches!(
+                name.as_slice(),
+                b"md5" | b"sha1" | b"sha256" | b"sha512" | b"sha-256"
+            )
+        })
 }
 
 /// The hit of a credential assignment, if its value is a secret.
@@ -1674,6 +1702,27 @@ mod tests {
         ] {
             assert!(!looks_like_code(v), "{v}");
         }
+    }
+
+    /// A hex digest beside the encoding its element names (Guacamole's `user-mapping.xml`).
+    #[test]
+    fn a_digest_with_its_encoding() {
+        let d = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+        let line = format!(r#"<authorize username="u" password="{d}" encoding="sha256">"#);
+        assert!(digest_with_encoding(line.as_bytes(), d));
+        assert!(digest_with_encoding(
+            b"<authorize password='5f4dcc3b5aa765d61d8327deb882cf99' encoding='md5'>",
+            "5f4dcc3b5aa765d61d8327deb882cf99"
+        ));
+        // No encoding named, another encoding, or no digest: not one.
+        let plain = format!(r#"<authorize username="u" password="{d}">"#);
+        assert!(!digest_with_encoding(plain.as_bytes(), d));
+        assert!(!digest_with_encoding(
+            br#"<?xml encoding="UTF-8"?> password="abc""#,
+            "abc"
+        ));
+        let utf8 = format!(r#"<x password="{d}" encoding="UTF-8">"#);
+        assert!(!digest_with_encoding(utf8.as_bytes(), d));
     }
 
     #[test]

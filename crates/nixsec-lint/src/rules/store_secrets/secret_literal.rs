@@ -702,6 +702,10 @@ fn line_passwords(line: &str) -> Vec<(String, String)> {
                 && !value.contains('=')
                 && !code_expression(value)
                 && !nixsec_secrets::looks_like_code(value)
+                && !nixsec_secrets::digest_with_encoding(
+                    l.as_bytes(),
+                    value.trim_matches(['"', '\'', '>']),
+                )
                 && written_password(value)
             {
                 out.push((
