@@ -387,6 +387,35 @@ impl ConfigView<'_> {
         if known.is_some() {
             return known;
         }
+        // nixpkgs' installation-device profile enables sshd without starting it (its
+        // `systemd.services.sshd.wantedBy = mkOverride 50 [ ]`): a host that starts it at boot
+        // anyway (`wantedBy = lib.mkForce [ "multi-user.target" ]`, a priority the profile's does
+        // not beat) runs the profile's sshd. Turned on where it is started.
+        if option == "services.openssh.enable"
+            && self
+                .cfg
+                .known
+                .iter()
+                .any(|k| k.set.name.contains("installation-device"))
+            && self.find(&["services", "sshd", "enable"]).is_empty()
+        {
+            let started = self
+                .find(&["systemd", "services", "sshd", "wantedBy"])
+                .into_iter()
+                .find(|(_, a)| {
+                    a.priority <= 50
+                        && matches!(&a.value.v, crate::value::Value::List(items) if !items.is_empty())
+                });
+            if let Some((file, a)) = started {
+                return Some(Place {
+                    file,
+                    range: a.value.range,
+                    condition: a.condition.clone(),
+                    assignment: Some(a),
+                    by: None,
+                });
+            }
+        }
         // A value nixsec cannot know (`lib.mkDefault (!pkgs.stdenv.isAarch64)`,
         // `cfg.enable`): on when it is true.
         self.find(pat)
@@ -3538,6 +3567,16 @@ mod tests {
             (
                 "services.openssh.enable = true;\n  systemd.services.sshd.wantedBy = lib.mkOverride 40 [ \"multi-user.target\" ];\n",
                 vec![("NIX-078", 4), ("NIX-079", 4), ("NIX-079", 4)],
+            ),
+            // Started at boot by the host alone (the profile's sshd): found where it is
+            // started. A plain `wantedBy` loses to the profile's `mkOverride 50 [ ]`.
+            (
+                "systemd.services.sshd.wantedBy = lib.mkForce [ \"multi-user.target\" ];\n",
+                vec![("NIX-078", 4), ("NIX-079", 4), ("NIX-079", 4)],
+            ),
+            (
+                "systemd.services.sshd.wantedBy = [ \"multi-user.target\" ];\n",
+                vec![],
             ),
         ] {
             let d0 = tempfile::tempdir().expect("tempdir");
