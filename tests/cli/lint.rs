@@ -3213,23 +3213,6 @@ fn ports_behind_an_opt_in_nobody_turns_on_are_not_open() {
     );
 }
 
-/// The findings of `rule` as (file name, line), sorted.
-fn rule_places(v: &Value, rule: &str) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["rule"] == rule && f["status"] == "fail")
-        .map(|f| {
-            let file = f["file"].as_str().unwrap_or("");
-            let name = file.rsplit('/').next().unwrap_or(file).to_string();
-            (name, f["line"].as_u64().unwrap_or(0))
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 /// A NixOS list option given a list option of the repository's own (`boot.kernelParams =
 /// config.my-boot.kernelParams;`, `permittedInsecurePackages = cfg.insecure;`): the lists the
 /// run's files set are judged where they are written. A list of names of who gets something
@@ -3247,20 +3230,20 @@ fn a_list_option_given_the_repositorys_own_list() {
     );
     let (_, v) = lint_json(d.path());
     assert_eq!(
-        rule_places(&v, "NIX-118"),
-        [("machine.nix".to_string(), 5)],
+        rule_rows(&v, "NIX-118", "file"),
+        [(5, "machine.nix".to_string())],
         "{v:#}"
     );
     assert_eq!(
-        rule_places(&v, "NIX-153"),
-        [("machine.nix".to_string(), 7)],
+        rule_rows(&v, "NIX-153", "file"),
+        [(7, "machine.nix".to_string())],
         "{v:#}"
     );
     // The docker group's members are reported where they are given, not where named.
     assert!(
-        rule_places(&v, "NIX-056")
+        rule_rows(&v, "NIX-056", "file")
             .iter()
-            .all(|(f, _)| f == "configuration.nix"),
+            .all(|(_, f)| f == "configuration.nix"),
         "{v:#}"
     );
 }
@@ -3277,11 +3260,11 @@ fn a_users_password_inherited_from_an_option_is_reported_once() {
     );
     let (_, v) = lint_json(d.path());
     assert_eq!(
-        rule_places(&v, "NIX-030"),
-        [("user.nix".to_string(), 13)],
+        rule_rows(&v, "NIX-030", "file"),
+        [(13, "user.nix".to_string())],
         "{v:#}"
     );
-    assert!(rule_places(&v, "NIX-033").is_empty(), "{v:#}");
+    assert!(rule_rows(&v, "NIX-033", "file").is_empty(), "{v:#}");
 }
 
 /// `root + /mods/ssh.nix` with `root = ../..;`: an absolute path literal appended to a path is
@@ -3300,7 +3283,7 @@ fn an_import_below_a_let_bound_root() {
         ],
     );
     let (_, v) = lint_json(d.path());
-    assert!(rule_places(&v, "NIX-079").is_empty(), "{v:#}");
+    assert!(rule_rows(&v, "NIX-079", "file").is_empty(), "{v:#}");
     let hosts = v["configurations"].as_array().expect("configurations");
     assert!(!hosts.is_empty(), "{v:#}");
 }
@@ -3328,9 +3311,9 @@ fn a_weak_setting_every_host_overrides_is_not_reported() {
             ],
         );
         let (_, v) = lint_json(d.path());
-        let at_ws = rule_places(&v, "NIX-079")
+        let at_ws = rule_rows(&v, "NIX-079", "file")
             .into_iter()
-            .filter(|(f, l)| f == "ws.nix" && *l == 4)
+            .filter(|(l, f)| f == "ws.nix" && *l == 4)
             .count();
         assert_eq!(at_ws, want, "{hosts}: {v:#}");
     }
@@ -3350,11 +3333,11 @@ fn modules_exported_through_mk_merge() {
     );
     let (_, v) = lint_json(d.path());
     assert_eq!(
-        rule_places(&v, "NIX-030"),
-        [("users.nix".to_string(), 6)],
+        rule_rows(&v, "NIX-030", "file"),
+        [(6, "users.nix".to_string())],
         "{v:#}"
     );
-    assert!(!rule_places(&v, "NIX-136").is_empty(), "{v:#}");
+    assert!(!rule_rows(&v, "NIX-136", "file").is_empty(), "{v:#}");
 }
 
 /// greetd's `default_session.user` given an option of the module whose declared default names
@@ -3369,8 +3352,8 @@ fn a_greetd_session_user_from_an_options_default() {
     );
     let (_, v) = lint_json(d.path());
     assert_eq!(
-        rule_places(&v, "NIX-136"),
-        [("gaming.nix".to_string(), 18)],
+        rule_rows(&v, "NIX-136", "file"),
+        [(18, "gaming.nix".to_string())],
         "{v:#}"
     );
 }
@@ -3388,6 +3371,6 @@ fn a_password_digest_with_its_encoding_is_no_plain_text_password() {
             &[("guac.nix", &format!("{{ pkgs, ... }}:\n{{\n  services.guacamole-server.userMappingXml = pkgs.writeText \"user-mapping.xml\" ''\n    <user-mapping>\n      <authorize username=\"guacuser\" password=\"{digest}\" encoding=\"sha256\">\n        <connection name=\"desk\"><protocol>rdp</protocol></connection>\n      </authorize>{extra}\n    </user-mapping>\n  '';\n}}\n"))],
         );
         let (_, v) = lint_json(d.path());
-        assert_eq!(rule_places(&v, "NIX-033").len(), want, "{extra}: {v:#}");
+        assert_eq!(rule_rows(&v, "NIX-033", "file").len(), want, "{extra}: {v:#}");
     }
 }

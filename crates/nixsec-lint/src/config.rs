@@ -111,6 +111,19 @@ pub struct Place<'a> {
     pub by: Option<&'static KnownSet>,
 }
 
+impl<'a> Place<'a> {
+    /// The value of assignment `a` of file `file`, under its condition.
+    fn written(file: usize, a: &'a Assignment) -> Place<'a> {
+        Place {
+            file,
+            range: a.value.range,
+            condition: a.condition.clone(),
+            assignment: Some(a),
+            by: None,
+        }
+    }
+}
+
 /// A configuration and the files it reads: what configuration-level rules see.
 pub struct ConfigView<'a> {
     /// All files of the run.
@@ -366,13 +379,7 @@ impl ConfigView<'_> {
             .or_else(|| on.first())
             .copied();
         if let Some((file, a)) = first {
-            return Some(Place {
-                file,
-                range: a.value.range,
-                condition: a.condition.clone(),
-                assignment: Some(a),
-                by: None,
-            });
+            return Some(Place::written(file, a));
         }
         let option = pat.join(".");
         let known = self.cfg.known.iter().find_map(|k| {
@@ -392,28 +399,18 @@ impl ConfigView<'_> {
         // anyway (`wantedBy = lib.mkForce [ "multi-user.target" ]`, a priority the profile's does
         // not beat) runs the profile's sshd. Turned on where it is started.
         if option == "services.openssh.enable"
-            && self
-                .cfg
-                .known
-                .iter()
-                .any(|k| k.set.name.contains("installation-device"))
+            && self.cfg.known.iter().any(|k| known::is_installer(k.set))
             && self.find(&["services", "sshd", "enable"]).is_empty()
         {
             let started = self
                 .find(&["systemd", "services", "sshd", "wantedBy"])
                 .into_iter()
                 .find(|(_, a)| {
-                    a.priority <= 50
+                    a.priority <= crate::index::priority::FORCE
                         && matches!(&a.value.v, crate::value::Value::List(items) if !items.is_empty())
                 });
             if let Some((file, a)) = started {
-                return Some(Place {
-                    file,
-                    range: a.value.range,
-                    condition: a.condition.clone(),
-                    assignment: Some(a),
-                    by: None,
-                });
+                return Some(Place::written(file, a));
             }
         }
         // A value nixsec cannot know (`lib.mkDefault (!pkgs.stdenv.isAarch64)`,

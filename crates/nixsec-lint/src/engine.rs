@@ -325,7 +325,7 @@ impl Indexed {
             let (Some(x), Some(y)) = (a.path.first(), a.path.get(1)) else {
                 continue;
             };
-            if crate::index::NIXOS_NAMESPACES.contains(&x.as_str()) || x == "options" {
+            if !repository_option(&a.path) {
                 continue;
             }
             if let Some(m) = index.modules.get_mut(a.module) {
@@ -345,16 +345,11 @@ impl Indexed {
                     // condition of another file may ask ([`ConfigView::condition_holds`]).
                     || (a.value.v.as_bool().is_some()
                         && a.path.len() >= 2
-                        && a.path.first().is_some_and(|p| {
-                            !crate::index::NIXOS_NAMESPACES.contains(&p.as_str())
-                                && p != "options"
-                        }))
+                        && repository_option(&a.path))
                     // A list of the repository's own (`my.kernelParams = [ … ];`): what a NixOS
                     // option that reads it is given ([`option_aliases`]).
                     || (matches!(a.value.v, crate::value::Value::List(_))
-                        && a.path.first().is_some_and(|p| {
-                            !crate::index::NIXOS_NAMESPACES.contains(&p.as_str()) && p != "options"
-                        }))
+                        && repository_option(&a.path))
                     // A port of a service (`services.coturn.min-port = 50000;`): what a firewall
                     // setting that names it opens ([`option_refs`]).
                     || (matches!(a.value.v, crate::value::Value::Int(_))
@@ -612,14 +607,6 @@ fn relocate(v: &mut crate::value::Val, at: TextRange) {
     }
 }
 
-/// `boot.kernelParams = config.my.kernelParams;` (or `cfg.kernelParams` with `cfg =
-/// config.my`) where files of the run set the repository's own option `my.kernelParams`: what
-/// they set is what the NixOS option is given. Each such list is judged where it is written, as
-/// if written to the NixOS option, under its own conditions and the reading assignment's; the
-/// reading assignment stays unknown and no longer takes the option's declared default
-/// ([`option_defaults`]). Only lists, whose elements are what rules judge (kernel parameters,
-/// insecure packages, groups): a string of the repository's (a user name) says nothing until
-/// the option that reads it is known, and is judged there.
 /// NixOS list options whose elements are what rules judge (a kernel parameter, an insecure
 /// package, a group, a port, an interface): a list of the repository's own given to one is
 /// judged where it is written ([`option_aliases`]). Lists of names of who gets something
@@ -635,13 +622,17 @@ const JUDGED_LISTS: &[&str] = &[
     "trustedInterfaces",
 ];
 
+/// `boot.kernelParams = config.my.kernelParams;` (or `cfg.kernelParams` with `cfg =
+/// config.my`) where files of the run set the repository's own option `my.kernelParams`: what
+/// they set is what the NixOS option is given. Each such list is judged where it is written, as
+/// if written to the NixOS option, under its own conditions and the reading assignment's; the
+/// reading assignment stays unknown and no longer takes the option's declared default
+/// ([`option_defaults`]). Only lists, whose elements are what rules judge (kernel parameters,
+/// insecure packages, groups): a string of the repository's (a user name) says nothing until
+/// the option that reads it is known, and is judged there.
 fn option_aliases(files: &mut [Indexed]) {
     use crate::value::Value;
-    let custom = |p: &[String]| {
-        p.first().is_some_and(|f| {
-            f != "options" && f != "!" && !crate::index::NIXOS_NAMESPACES.contains(&f.as_str())
-        }) && !framework_named(p)
-    };
+    let custom = |p: &[String]| repository_option(p) && p[0] != "!" && !framework_named(p);
     // (file, assignment, the option read).
     let mut readers: Vec<(usize, usize, Vec<String>)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
@@ -659,11 +650,7 @@ fn option_aliases(files: &mut [Indexed]) {
                 continue;
             }
             let read = a.reads.clone().or_else(|| {
-                let p = text.strip_prefix("config.")?;
-                (!p.is_empty()
-                    && p.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_')))
-                .then(|| p.split('.').map(str::to_string).collect())
+                config_option(text).map(|p| p.split('.').map(str::to_string).collect())
             });
             if let Some(p) = read.filter(|p: &Vec<String>| custom(p)) {
                 readers.push((fi, ai, p));
@@ -741,6 +728,30 @@ fn declared_defaults(files: &[Indexed]) -> HashMap<&[String], Option<&crate::val
     declared
 }
 
+/// What [`option_defaults`] adds to the condition of a value it fills in: `` `p` is left at
+/// its default`` or `` `p` is turned on (`file`)``.
+const AT_DEFAULT: &str = " is left at its default";
+const TURNED_ON: &str = " is turned on (";
+
+/// The condition a setting is written under, without the part [`option_defaults`] added when it
+/// filled the value in: the condition of the settings written beside it.
+pub(crate) fn written_condition(c: Option<&str>) -> Option<&str> {
+    let c = c?;
+    let (rest, last) = c
+        .rsplit_once(" && ")
+        .map_or((None, c), |(r, l)| (Some(r), l));
+    let added = last.starts_with('`')
+        && (last
+            .strip_suffix(AT_DEFAULT)
+            .is_some_and(|p| p.ends_with('`'))
+            || last.contains(TURNED_ON));
+    if added {
+        rest
+    } else {
+        Some(c)
+    }
+}
+
 fn option_defaults(files: &mut [Indexed]) {
     let declared = declared_defaults(files);
     if declared.is_empty() {
@@ -799,7 +810,7 @@ fn option_defaults(files: &mut [Indexed]) {
                     if !negated {
                         if let Some(at) = turned_on.get(p) {
                             let p = p.join(".");
-                            let when = format!("`{p}` is turned on (`{at}`)");
+                            let when = format!("`{p}`{TURNED_ON}`{at}`)");
                             return Some((fi, ai, crate::value::Value::Bool(true), p, when));
                         }
                     }
@@ -809,7 +820,7 @@ fn option_defaults(files: &mut [Indexed]) {
                         v.v.clone()
                     };
                     let p = p.join(".");
-                    let when = format!("`{p}` is left at its default");
+                    let when = format!("`{p}`{AT_DEFAULT}");
                     Some((fi, ai, v, p, when))
                 })
         })
@@ -926,13 +937,8 @@ fn option_refs(files: &mut [Indexed]) {
     fn named(v: &crate::value::Val, out: &mut Vec<String>) {
         match &v.v {
             crate::value::Value::Unknown(t) => {
-                if let Some(p) = t.strip_prefix("config.") {
-                    if !p.is_empty()
-                        && p.bytes()
-                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
-                    {
-                        out.push(p.to_string());
-                    }
+                if let Some(p) = config_option(t) {
+                    out.push(p.to_string());
                 }
             }
             crate::value::Value::List(items) => items.iter().for_each(|x| named(x, out)),
@@ -996,6 +1002,22 @@ fn option_refs(files: &mut [Indexed]) {
             fill(&mut a.value, &known);
         }
     }
+}
+
+/// The option a value names as `config.a.b-c` (its path, `a.b-c`), when that is all it is.
+fn config_option(text: &str) -> Option<&str> {
+    text.strip_prefix("config.").filter(|p| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+    })
+}
+
+/// An option of the repository's own (`my.kernelParams`): not under a NixOS namespace, not a
+/// declaration (`options.…`).
+fn repository_option(p: &[String]) -> bool {
+    p.first()
+        .is_some_and(|f| f != "options" && !crate::index::NIXOS_NAMESPACES.contains(&f.as_str()))
 }
 
 /// An option path declared under a name a framework hands to the module
@@ -2568,47 +2590,58 @@ fn overridden_weak_settings(
     configs: &[config::Configuration],
     findings: &mut Vec<LintFinding>,
 ) {
-    let weak: Vec<(usize, usize)> = files
+    let weak: Vec<(usize, &Assignment)> = files
         .iter()
         .enumerate()
-        .flat_map(|(fi, f)| {
-            f.index
-                .assignments
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.priority > crate::index::priority::NORMAL)
-                .map(move |(ai, _)| (fi, ai))
-        })
+        .flat_map(|(fi, f)| f.index.assignments.iter().map(move |a| (fi, a)))
+        .filter(|(_, a)| a.priority > crate::index::priority::NORMAL && !a.value.v.is_unknown())
         .collect();
     if weak.is_empty() {
         return;
     }
+    // The unconditional, known settings of the options set weakly somewhere, by option:
+    // (file, module, priority, value).
+    type Setting<'a> = (usize, usize, i32, &'a crate::value::Value);
+    let paths: HashSet<&[String]> = weak.iter().map(|(_, a)| a.path.as_slice()).collect();
+    let mut strong: HashMap<&[String], Vec<Setting<'_>>> = HashMap::default();
+    for (fi, f) in files.iter().enumerate() {
+        for b in &f.index.assignments {
+            if b.condition.is_none() && !b.value.v.is_unknown() && paths.contains(b.path.as_slice())
+            {
+                strong
+                    .entry(b.path.as_slice())
+                    .or_default()
+                    .push((fi, b.module, b.priority, &b.value.v));
+            }
+        }
+    }
+    // The hosts reaching each file.
     let hosts: Vec<&config::Configuration> = configs.iter().filter(|c| !c.alone).collect();
+    let mut reaching: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
+    for (h, c) in hosts.iter().enumerate() {
+        for (fi, _) in &c.modules {
+            if reaching[*fi].last() != Some(&h) {
+                reaching[*fi].push(h);
+            }
+        }
+    }
     // (file, option, first line, last line) of each weak setting every host overrides.
     let mut dropped: Vec<(usize, String, u32, u32)> = Vec::new();
-    for (fi, ai) in weak {
-        let a = &files[fi].index.assignments[ai];
-        if a.value.v.is_unknown() {
+    for (fi, a) in weak {
+        let Some(others) = strong.get(a.path.as_slice()) else {
             continue;
-        }
-        let mut reached = false;
-        let every = hosts
+        };
+        let stronger: Vec<(usize, usize)> = others
             .iter()
-            .filter(|c| c.modules.iter().any(|(g, _)| *g == fi))
-            .all(|c| {
-                reached = true;
-                c.modules.iter().any(|&(g, m)| {
-                    files[g].index.assignments.iter().any(|b| {
-                        b.module == m
-                            && b.priority < a.priority
-                            && b.condition.is_none()
-                            && b.path == a.path
-                            && !b.value.v.is_unknown()
-                            && b.value.v != a.value.v
-                    })
-                })
-            });
-        if reached && every {
+            .filter(|(_, _, p, v)| *p < a.priority && **v != a.value.v)
+            .map(|(g, m, ..)| (*g, *m))
+            .collect();
+        let overridden = !stronger.is_empty()
+            && !reaching[fi].is_empty()
+            && reaching[fi]
+                .iter()
+                .all(|&h| stronger.iter().any(|gm| hosts[h].modules.contains(gm)));
+        if overridden {
             let f = &files[fi];
             let (first, _) = f.lines.line_col(&f.src, a.key_range.start());
             let (last, _) = f.lines.line_col(&f.src, a.value.range.end());

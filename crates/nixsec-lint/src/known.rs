@@ -86,6 +86,7 @@ const SRVOS_SERVER: &[(&str, &str)] = &[
 // The profile enables sshd but does not start it (`systemd.services.sshd.wantedBy =
 // mkOverride 50 [ ]`, "allow sshd to be started manually"): it does not turn sshd on here; a
 // host that enables sshd itself gets the profile's `PermitRootLogin`.
+const INSTALLER_NAME: &str = "the nixpkgs installation-device profile";
 const INSTALLER: &[(&str, &str)] = &[
     ("services.openssh.settings.PermitRootLogin", "\"yes\""),
     ("services.getty.autologinUser", "\"nixos\""),
@@ -134,7 +135,7 @@ static SETS: &[KnownSet] = &[
         sets: &[],
     },
     KnownSet {
-        name: "the nixpkgs installation-device profile",
+        name: INSTALLER_NAME,
         sets: INSTALLER,
     },
     KnownSet {
@@ -232,7 +233,7 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
         || (r.contains("installer/cd-dvd/") && !r.contains("cd-dvd/channel"))
         || r.contains("installation-cd")
     {
-        return set("the nixpkgs installation-device profile");
+        return set(INSTALLER_NAME);
     }
     if [
         "installer/scan/not-detected",
@@ -295,6 +296,12 @@ pub fn lookup(reference: &str) -> Option<&'static KnownSet> {
         return set("a module of its own options");
     }
     None
+}
+
+/// True for nixpkgs' installation-device profile, which enables sshd without starting it.
+#[must_use]
+pub fn is_installer(k: &KnownSet) -> bool {
+    k.name == INSTALLER_NAME
 }
 
 /// The value `k` sets for `option` (a dotted path), if it sets it.

@@ -981,15 +981,13 @@ pub fn digest_with_encoding(line: &[u8], v: &str) -> bool {
                 .strip_prefix(b"\"")
                 .or_else(|| after.strip_prefix(b"'"))
                 .unwrap_or(after);
-            let name: Vec<u8> = after
+            let n = after
                 .iter()
                 .take_while(|c| c.is_ascii_alphanumeric() || **c == b'-')
-                .map(u8::to_ascii_lowercase)
-                .collect();
-            matches!(
-                name.as_slice(),
-                b"md5" | b"sha1" | b"sha256" | b"sha512" | b"sha-256"
-            )
+                .count();
+            [&b"md5"[..], b"sha1", b"sha256", b"sha512", b"sha-256"]
+                .iter()
+                .any(|e| after[..n].eq_ignore_ascii_case(e))
         })
 }
 

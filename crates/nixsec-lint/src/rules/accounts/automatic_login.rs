@@ -45,23 +45,6 @@ fn greeter(command: &str) -> bool {
     c.contains("greet") || c.contains("nwg-hello") || c.contains("lemurs")
 }
 
-/// The condition a setting is written under, without what the run added when it filled the
-/// value with an option's default (`… && `cfg.user` is left at its default`, or `… is turned
-/// on (…)`, see `engine::option_defaults`): the condition of the settings written beside it.
-fn own_condition(c: Option<&str>) -> Option<&str> {
-    let c = c?;
-    let (rest, last) = c
-        .rsplit_once(" && ")
-        .map_or((None, c), |(r, l)| (Some(r), l));
-    if last.ends_with("` is left at its default")
-        || (last.starts_with('`') && last.contains("` is turned on (`"))
-    {
-        rest
-    } else {
-        Some(c)
-    }
-}
-
 /// greetd's `default_session` that runs a user's own session (`{ command = "niri-session";
 /// user = "alice"; }`) instead of a greeter: that user is logged in, with no password, at
 /// boot and after every logout. The NixOS default runs `agreety` as `greeter`.
@@ -95,7 +78,8 @@ fn default_session(a: &Assignment, cx: &FileCx<'_>, out: &mut Vec<Hit>) {
                     ])
                     .find(|c| {
                         c.module == a.module
-                            && c.condition.as_deref() == own_condition(a.condition.as_deref())
+                            && c.condition.as_deref()
+                                == crate::engine::written_condition(a.condition.as_deref())
                     })
                     .and_then(|c| text(&c.value)),
             )
