@@ -3374,3 +3374,43 @@ fn a_password_digest_with_its_encoding_is_no_plain_text_password() {
         assert_eq!(rule_rows(&v, "NIX-033", "file").len(), want, "{extra}: {v:#}");
     }
 }
+
+/// `builtins.attrValues self.nixosModules`: the modules in the order Nix gives a set's values
+/// (by name), the same in every run (they were gathered from a hash map, in a new order each
+/// run).
+#[test]
+fn a_flakes_modules_by_attr_values_come_in_nixs_order() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let mut files = vec![
+        (
+            "flake.nix",
+            "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs/nixos-25.05\";\n  outputs = { self, nixpkgs }: {\n    nixosModules = {\n      users = ./m/users.nix;\n      ssh = ./m/ssh.nix;\n      boot = ./m/boot.nix;\n      audit = ./m/audit.nix;\n      nix = ./m/nix.nix;\n      fonts = ./m/fonts.nix;\n    };\n    nixosConfigurations.box = nixpkgs.lib.nixosSystem {\n      modules = builtins.attrValues self.nixosModules ++ [ ./host.nix ];\n    };\n  };\n}\n",
+        ),
+        (
+            "host.nix",
+            "{ ... }: { networking.hostName = \"box\"; system.stateVersion = \"25.05\"; }\n",
+        ),
+    ];
+    let names = ["users", "ssh", "boot", "audit", "nix", "fonts"];
+    let paths: Vec<String> = names.iter().map(|n| format!("m/{n}.nix")).collect();
+    for p in &paths {
+        files.push((p.as_str(), "{ ... }: { }\n"));
+    }
+    write_tree(d.path(), &files);
+    for _ in 0..3 {
+        let (_, v) = lint_json(d.path());
+        assert_eq!(
+            v["configurations"][0]["modules"],
+            serde_json::json!([
+                "m/audit.nix",
+                "m/boot.nix",
+                "m/fonts.nix",
+                "m/nix.nix",
+                "m/ssh.nix",
+                "m/users.nix",
+                "host.nix"
+            ]),
+            "{v}"
+        );
+    }
+}

@@ -626,10 +626,11 @@ pub(crate) struct Resolver<'a> {
     file_repo: RefCell<Vec<Option<usize>>>,
     /// The repository roots found, and their indexes.
     repo_roots: RefCell<(Vec<PathBuf>, HashMap<PathBuf, usize>)>,
-    /// Every directory within the given paths, to the files below it (in file order): a
-    /// directory import is a look-up, not a scan of every file. Made at the first directory
-    /// import.
-    under: std::cell::OnceCell<HashMap<PathBuf, Vec<usize>>>,
+    /// The files in the order of their paths' bytes, each with the given path it is below
+    /// (an index of `roots`): the files below a directory are one run of them, found by
+    /// binary search (a directory import is a look-up, not a scan of every file). Made at the
+    /// first directory import.
+    sorted: std::cell::OnceCell<Vec<(usize, usize)>>,
     /// What each lexically normalized import target resolved to on disk (cached: the same
     /// imports are resolved again for every configuration).
     on_disk: RefCell<HashMap<PathBuf, Option<PathBuf>>>,
@@ -651,32 +652,46 @@ impl<'a> Resolver<'a> {
             repo: RefCell::new(HashMap::default()),
             file_repo: RefCell::new(vec![None; files.len()]),
             repo_roots: RefCell::new((Vec::new(), HashMap::default())),
-            under: std::cell::OnceCell::new(),
+            sorted: std::cell::OnceCell::new(),
             on_disk: RefCell::new(HashMap::default()),
         }
     }
 
-    /// [`Resolver::under`], made when first asked for.
-    fn under(&self) -> &HashMap<PathBuf, Vec<usize>> {
-        self.under.get_or_init(|| {
-            let mut under: HashMap<PathBuf, Vec<usize>> = HashMap::default();
-            for (fi, f) in self.files.iter().enumerate() {
-                let Some(top) = self.roots.iter().find(|r| f.path.starts_with(r)) else {
-                    continue;
-                };
-                for anc in f.path.ancestors().skip(1) {
-                    if let Some(v) = under.get_mut(anc) {
-                        v.push(fi);
-                    } else {
-                        under.insert(anc.to_path_buf(), vec![fi]);
-                    }
-                    if anc == top.as_path() {
-                        break;
-                    }
-                }
-            }
-            under
-        })
+    /// The files below the directory `dir` (at any depth, in file order), within the given
+    /// path each file was found under. `dir` is a normalized path, as the files' are: a file
+    /// is below it when its path's bytes start with `dir` and a `/`.
+    fn below(&self, dir: &Path) -> Vec<usize> {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = |fi: usize| self.files[fi].path.as_os_str().as_bytes();
+        let sorted = self.sorted.get_or_init(|| {
+            let mut v: Vec<(usize, usize)> = self
+                .files
+                .iter()
+                .enumerate()
+                .filter_map(|(fi, f)| {
+                    let top = self.roots.iter().position(|r| f.path.starts_with(r))?;
+                    Some((fi, top))
+                })
+                .collect();
+            v.sort_by(|a, b| bytes(a.0).cmp(bytes(b.0)));
+            v
+        });
+        let d = dir.as_os_str().as_bytes();
+        let mut prefix = d.to_vec();
+        if !prefix.ends_with(b"/") {
+            prefix.push(b'/');
+        }
+        let start = sorted.partition_point(|&(fi, _)| bytes(fi) < prefix.as_slice());
+        let mut out: Vec<usize> = sorted[start..]
+            .iter()
+            .take_while(|&&(fi, _)| bytes(fi).starts_with(&prefix))
+            // A file is listed for the directories from its own up to the given path it was
+            // found under, not above it.
+            .filter(|&&(_, top)| dir.starts_with(&self.roots[top]))
+            .map(|&(fi, _)| fi)
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// The root of the repository a file is in: the nearest directory above it with a
@@ -746,8 +761,9 @@ impl<'a> Resolver<'a> {
     /// own: the files beside it are the flake's.
     fn is_flake(&self, path: &Path) -> bool {
         match self.by_path.get(path).map(|&i| &self.files[i]) {
-            Some(f) if !f.src.is_empty() => f.src.contains("outputs"),
-            // Its text was not kept (nothing in it for a rule): read again.
+            // The words of its text were recorded as it was indexed.
+            Some(f) if f.read_error.is_none() => f.index.words.has(crate::words::OUTPUTS),
+            // Its text could not be indexed: read again.
             Some(_) => std::fs::read_to_string(path).is_ok_and(|t| t.contains("outputs")),
             None => path.is_file(),
         }
@@ -849,10 +865,10 @@ impl<'a> Resolver<'a> {
                     ));
                     return;
                 }
-                let below = self.under().get(&dir).map_or(&[][..], Vec::as_slice);
+                let below = self.below(&dir);
                 let mut found: Vec<usize> = below
-                    .iter()
-                    .map(|&j| (j, &self.files[j]))
+                    .into_iter()
+                    .map(|j| (j, &self.files[j]))
                     .filter(|(j, f)| {
                         *j != from
                             && (recursive
@@ -962,7 +978,7 @@ impl<'a> Resolver<'a> {
         for start in 0..=1 {
             let rest = comps.get(start..).filter(|r| r.len() >= 2)?;
             let top = root.join(rest[0]);
-            if !self.under().contains_key(&top) {
+            if self.below(&top).is_empty() {
                 continue;
             }
             let mut p = root.clone();
@@ -977,11 +993,8 @@ impl<'a> Resolver<'a> {
                 return (j != from).then(|| vec![j]);
             }
             let mut inside: Vec<usize> = self
-                .under()
-                .get(&p)
-                .map_or(&[][..], Vec::as_slice)
-                .iter()
-                .copied()
+                .below(&p)
+                .into_iter()
                 .filter(|&j| j != from && self.files[j].path.parent() == Some(p.as_path()))
                 .collect();
             if !inside.is_empty() {
@@ -992,6 +1005,24 @@ impl<'a> Resolver<'a> {
         None
     }
 
+    /// Exported modules gathered from [`Resolver::exports`] (a map, in no order) in the order
+    /// `builtins.attrValues` gives them: by name (Nix sorts a set's names), then by file and
+    /// place in the file.
+    fn in_attr_order<'b>(
+        &self,
+        mut named: Vec<(&'b str, usize, &'b ModuleRef)>,
+    ) -> Vec<(usize, &'b ModuleRef)> {
+        let place = |fi: usize, r: &ModuleRef| {
+            self.files[fi]
+                .index
+                .exports
+                .iter()
+                .position(|(_, x)| std::ptr::eq(x, r))
+        };
+        named.sort_by_key(|&(n, fi, r)| (n, fi, place(fi, r)));
+        named.into_iter().map(|(_, fi, r)| (fi, r)).collect()
+    }
+
     /// `self.nixosModules.NAME` (`*`: every one; `*PATH`: every module the file at PATH
     /// exports), looked up in the files of the same repository.
     fn flake_module(&self, from: usize, name: &str, out: &mut Vec<Target>, depth: u32) {
@@ -1000,14 +1031,18 @@ impl<'a> Resolver<'a> {
         if let Some(but) = name.strip_prefix(crate::index::FLAKE_ALL_BUT) {
             // Every NixOS module of this flake but those named.
             let but: Vec<&str> = but.split(',').collect();
-            let mut direct: Vec<(usize, &ModuleRef)> = Vec::new();
+            let mut named: Vec<(&str, usize, &ModuleRef)> = Vec::new();
             for (n, list) in &self.exports {
                 if n.starts_with("darwin:") || n.starts_with('*') || but.iter().any(|b| b == n) {
                     continue;
                 }
-                direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
+                named.extend(
+                    list.iter()
+                        .filter(|(fi, _)| same_repo(*fi))
+                        .map(|&(fi, r)| (*n, fi, r)),
+                );
             }
-            direct.sort_by_key(|(fi, _)| *fi);
+            let mut direct = self.in_attr_order(named);
             direct.dedup();
             for (fi, r) in direct {
                 self.resolve(fi, r, out, depth + 1);
@@ -1027,9 +1062,15 @@ impl<'a> Resolver<'a> {
         }
         let mut direct: Vec<(usize, &ModuleRef)> = Vec::new();
         if name == "*" {
-            for list in self.exports.values() {
-                direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
+            let mut named: Vec<(&str, usize, &ModuleRef)> = Vec::new();
+            for (n, list) in &self.exports {
+                named.extend(
+                    list.iter()
+                        .filter(|(fi, _)| same_repo(*fi))
+                        .map(|&(fi, r)| (*n, fi, r)),
+                );
             }
+            direct = self.in_attr_order(named);
         } else if let Some(list) = self.exports.get(name) {
             direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
         }
@@ -1997,7 +2038,7 @@ fn tree_template(res: &Resolver<'_>, fi: usize, t: &str) -> Option<String> {
         let Some(rest) = comps.get(start..).filter(|r| r.len() >= 2) else {
             continue;
         };
-        if rest[0] == "${…}" || !res.under().contains_key(&root.join(&rest[0])) {
+        if rest[0] == "${…}" || res.below(&root.join(&rest[0])).is_empty() {
             continue;
         }
         let joined = rest.join("/");
@@ -2013,8 +2054,8 @@ fn tree_template(res: &Resolver<'_>, fi: usize, t: &str) -> Option<String> {
 /// A flake built by snowfall-lib (`inputs.snowfall-lib.mkFlake { inherit inputs; src = ./.; }`).
 fn is_snowfall_flake(f: &Indexed) -> bool {
     f.path.file_name().is_some_and(|n| n == "flake.nix")
-        && f.src.contains("snowfall-lib")
-        && f.src.contains("mkFlake")
+        && f.index.words.has(crate::words::SNOWFALL)
+        && f.index.words.has(crate::words::MK_FLAKE)
 }
 
 /// snowfall-lib's hosts: every `systems/<target>/<name>/default.nix` under the flake's root

@@ -120,13 +120,14 @@ pub struct Indexed {
 /// sshd's password login off on their machines): an attribute `admin = {` (`sshd = {`) whose
 /// value starts with `roles` or `module`, or `name = "admin"` (`"sshd"`) in an instance's
 /// `module`.
-fn declares_clan_admin(src: &str) -> bool {
-    if !(src.contains("instances") || src.contains("inventory")) {
+fn declares_clan_admin(src: &str, words: crate::words::Words) -> bool {
+    use crate::words as W;
+    if !(words.has(W::INSTANCES) || words.has(W::INVENTORY)) {
         return false;
     }
-    ["admin", "sshd"]
+    [("admin", W::ADMIN), ("sshd", W::SSHD)]
         .iter()
-        .any(|service| src.contains(service) && declares_clan_service(src, service))
+        .any(|&(service, w)| words.has(w) && declares_clan_service(src, service))
 }
 
 /// [`declares_clan_admin`] for one service.
@@ -318,8 +319,9 @@ impl Indexed {
         if host_like {
             host_modules.remove(0);
         }
-        let clan = path.file_name().is_some_and(|n| n == "flake.nix") && src.contains("clan-core");
-        let clan_admin = declares_clan_admin(&src);
+        let clan = path.file_name().is_some_and(|n| n == "flake.nix")
+            && index.words.has(crate::words::CLAN_CORE);
+        let clan_admin = declares_clan_admin(&src, index.words);
         // The custom option namespaces each module sets (before the assignments are pruned).
         for a in &index.assignments {
             let (Some(x), Some(y)) = (a.path.first(), a.path.get(1)) else {

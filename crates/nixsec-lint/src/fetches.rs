@@ -1,6 +1,7 @@
 //! Where a file fetches Nix code: `builtins.fetchTarball`/`fetchGit`/`fetchurl` calls and, in
 //! a flake, its `inputs.<name>.url`s. Facts only; NIX-027 judges them.
 
+use crate::words as W;
 use rnix::ast::{self, HasEntry};
 use rnix::{SyntaxNode, TextRange};
 use rowan::ast::AstNode;
@@ -84,13 +85,16 @@ fn is_builtin_head(e: &ast::Expr, name: &str) -> bool {
 #[must_use]
 pub fn fetches(
     root: &SyntaxNode,
-    src: &str,
+    words: crate::words::Words,
     resolve: &dyn Fn(&ast::Expr) -> Option<String>,
 ) -> Vec<Fetch> {
     let mut out = Vec::new();
     // A call of a builtin fetcher names it (`fetchFromGitHub`, `fetchpatch` are no builtins): a
     // file without any of their names has none, and its tree is not walked.
-    if BUILTINS.iter().any(|b| src.contains(b)) {
+    if [W::FETCH_TARBALL, W::FETCH_GIT, W::FETCHURL]
+        .into_iter()
+        .any(|b| words.has(b))
+    {
         for node in root.descendants() {
             let Some(apply) = ast::Apply::cast(node) else {
                 continue;
@@ -160,7 +164,7 @@ pub fn fetches(
             });
         }
     }
-    if src.contains("inputs") && src.contains("outputs") {
+    if words.has(W::INPUTS) && words.has(W::OUTPUTS) {
         flake_inputs(root, &mut out);
     }
     out
@@ -217,10 +221,14 @@ mod tests {
 
     fn of(src: &str) -> Vec<(FetchKind, Option<String>)> {
         let parse = rnix::Root::parse(src);
-        fetches(&parse.tree().syntax().clone(), src, &|_| None)
-            .into_iter()
-            .map(|f| (f.kind, f.url))
-            .collect()
+        fetches(
+            &parse.tree().syntax().clone(),
+            crate::words::Words::of(src),
+            &|_| None,
+        )
+        .into_iter()
+        .map(|f| (f.kind, f.url))
+        .collect()
     }
 
     fn call(b: &str, pinned: bool, url: Option<&str>) -> (FetchKind, Option<String>) {

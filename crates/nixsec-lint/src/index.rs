@@ -318,6 +318,8 @@ pub struct FileIndex {
     /// Conditions that are one option of the configuration (`mkIf cfg.enable` with `cfg =
     /// config.my.secureboot`): the condition as written, and the option path.
     pub condition_options: Vec<(String, Vec<String>)>,
+    /// The words of [`crate::words`] the file's text holds.
+    pub words: crate::words::Words,
 }
 
 /// A value given by calling a function another file is: `systemd.services.x = advertise "x"
@@ -379,8 +381,10 @@ impl FileIndex {
 
     /// [`FileIndex::build`], or [`FileIndex::build_values`] when `prefixes` are given.
     fn build_with(src: &str, prefixes: &[Vec<String>]) -> FileIndex {
+        let words = crate::words::Words::of(src);
         let mut idx = FileIndex {
             modules: vec![Module::default()],
+            words,
             ..FileIndex::default()
         };
         let nested = if crate::guard::may_be_too_deep(src) {
@@ -404,7 +408,7 @@ impl FileIndex {
             idx.errors.push(describe_error(e, src));
         }
         let root = parse.tree();
-        let mut w = Walker::new(src);
+        let mut w = Walker::new(words);
         w.out = idx;
         let values = root
             .expr()
@@ -424,18 +428,19 @@ impl FileIndex {
             w.host_record(&e);
             w.nixops_network(&e, src);
         }
-        w.scan(root.syntax(), src);
-        if src.contains("nixsec:") {
+        w.scan(root.syntax());
+        if w.words.has(crate::words::NIXSEC) {
             w.out.suppressions = suppressions(root.syntax());
         }
         let resolve = |e: &ast::Expr| -> Option<String> {
             let scope = ancestor_scope(e.syntax());
             w.eval(e, &scope, 0).v.as_str().map(str::to_string)
         };
-        let fetches = crate::fetches::fetches(root.syntax(), src, &resolve);
+        let fetches = crate::fetches::fetches(root.syntax(), w.words, &resolve);
         w.out.fetches = fetches;
         w.out.exhausted = w.budget.exhausted.get();
         w.out.option_defaults = std::mem::take(&mut w.option_defaults);
+        w.out.words = w.words;
         w.out
     }
 
@@ -461,7 +466,7 @@ impl FileIndex {
         {
             return Vec::new();
         }
-        let mut w = Walker::new(src);
+        let mut w = Walker::new(crate::words::Words::of(src));
         if let Some(body) = w.enter_function(&e).filter(is_structural) {
             w.walk(&body, body.syntax().text_range());
         }
@@ -1578,10 +1583,12 @@ struct Walker {
     /// The file uses den (`den.lib`, `den.aspects`): a function's `{ nixos = MODULE; }` is an
     /// aspect's module.
     uses_den: bool,
+    /// The words of [`crate::words`] the file's text holds.
+    words: crate::words::Words,
 }
 
 impl Walker {
-    fn new(src: &str) -> Walker {
+    fn new(words: crate::words::Words) -> Walker {
         Walker {
             out: FileIndex {
                 modules: vec![Module::default()],
@@ -1598,7 +1605,8 @@ impl Walker {
             budget: Budget::default(),
             exported: Vec::new(),
             option_defaults: Vec::new(),
-            uses_den: src.contains("den."),
+            uses_den: words.has(crate::words::DEN),
+            words,
         }
     }
 }
@@ -4424,6 +4432,7 @@ impl Walker {
                             exported: Vec::new(),
                             option_defaults: Vec::new(),
                             uses_den: self.uses_den,
+                            words: self.words,
                         };
                         w.path_template(&x, depth + 1)
                     }
@@ -5044,44 +5053,45 @@ fn system_builder(name: &str) -> Option<ModuleKind> {
 impl Walker {
     /// One pass over the tree for what is not an option assignment: system-building calls,
     /// colmena nodes, clan machines, exported modules, and `import nixpkgs { config = ...; }`.
-    fn scan(&mut self, root: &SyntaxNode, src: &str) {
+    fn scan(&mut self, root: &SyntaxNode) {
         // A system-building call, an export, a colmena node or a clan machine names one of
         // these words (`pkgs.nixos`, `mkHost`, `nixosSystem`, `modules`): a file without any
         // of them has none.
+        use crate::words as W;
+        let has = |w| self.words.has(w);
         let systems = [
-            "System",
-            "modules",
-            "Modules",
-            "mk",
-            "colmena",
-            "machines",
-            "nixos",
-            "containers",
-            "VM",
-            "Vm",
+            W::SYSTEM,
+            W::MODULES,
+            W::MODULES_UPPER,
+            W::MK,
+            W::COLMENA,
+            W::MACHINES,
+            W::NIXOS,
+            W::CONTAINERS,
+            W::VM,
+            W::VM_MIXED,
         ]
-        .iter()
-        .any(|w| src.contains(w))
-            || (src.contains(".override") && src.contains("configuration"))
-            || src.contains("den.");
-        let insecure =
-            src.contains("permittedInsecurePackages") || src.contains("allowInsecurePredicate");
+        .into_iter()
+        .any(has)
+            || (has(W::OVERRIDE) && has(W::CONFIGURATION))
+            || has(W::DEN);
+        let insecure = has(W::PERMITTED_INSECURE) || has(W::ALLOW_INSECURE);
         if !systems && !insecure {
             return;
         }
         // An exported module's path names `nixosModules` (or a clan service's `nixosModule`),
         // `darwinModules`, `flake.modules` or a container's `containers`: in a file without
         // those words only colmena nodes and clan machines are looked for.
-        let exports = src.contains("nixosModule")
-            || src.contains("darwinModules")
-            || src.contains("containers")
-            || src.contains("den.")
-            || src.contains("unify")
-            || (src.contains("flake") && (src.contains("modules") || src.contains("Modules")));
-        let hives = src.contains("makeHive");
+        let exports = has(W::NIXOS_MODULE)
+            || has(W::DARWIN_MODULES)
+            || has(W::CONTAINERS)
+            || has(W::DEN)
+            || has(W::UNIFY)
+            || (has(W::FLAKE) && (has(W::MODULES) || has(W::MODULES_UPPER)));
+        let hives = has(W::MAKE_HIVE);
         // nixpkgs' own builder, imported by file (`import "${nixpkgs}/nixos/lib/eval-config.nix"
         // { modules = [ … ]; }`).
-        let eval_config = systems && src.contains("nixos/lib/eval-config.nix");
+        let eval_config = systems && has(W::EVAL_CONFIG);
         // The walk is made on the green tree, where a node costs no allocation; the syntax
         // node of a candidate is made only when the green tree says it may be one (most
         // calls are ordinary ones, most bindings plain options).
@@ -6110,7 +6120,7 @@ impl Walker {
         // A physical network file: every machine a module (a function or a set) with
         // `deployment` settings, no `network` (it is in the logical file it is used with).
         let physical = || {
-            src.contains("deployment")
+            self.words.has(crate::words::DEPLOYMENT)
                 && machines().next().is_some()
                 && machines().all(|apv| {
                     has_deployment(&apv)

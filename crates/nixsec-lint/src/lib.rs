@@ -22,6 +22,7 @@ pub mod rules;
 pub mod sshd;
 pub mod value;
 pub mod walk;
+pub mod words;
 
 pub use engine::{lint, LintOptions, LintOutput, Progress};
 pub use index::{Assignment, FileIndex, ModuleKind};

@@ -203,41 +203,55 @@ pub fn snippet(text: &str) -> String {
 /// Decode the raw text of one string-content token: `"` strings (`\n`, `\t`, `\r`, `\x`) or
 /// indented strings (`'''`, `''$`, `''\n`, `''\t`, `''\r`, `''\x`).
 pub fn unescape(raw: &str, indented: bool, out: &mut String) {
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if indented {
-            if c == '\'' && chars.peek() == Some(&'\'') {
-                chars.next();
-                match chars.next() {
-                    Some('\'') => out.push_str("''"),
-                    Some('$') => out.push('$'),
-                    Some('\\') => match chars.next() {
-                        Some('n') => out.push('\n'),
-                        Some('t') => out.push('\t'),
-                        Some('r') => out.push('\r'),
-                        Some(x) => out.push(x),
-                        None => {}
-                    },
-                    Some(x) => {
-                        out.push_str("''");
-                        out.push(x);
-                    }
-                    None => out.push_str("''"),
-                }
-            } else {
-                out.push(c);
-            }
-        } else if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('r') => out.push('\r'),
-                Some(x) => out.push(x),
-                None => {}
-            }
-        } else {
-            out.push(c);
+    // The text between escapes is copied whole: an escape starts at a `\` (a plain string) or
+    // a `''` (an indented one), found with `memchr`.
+    let escaped = |c: Option<char>, out: &mut String| match c {
+        Some('n') => out.push('\n'),
+        Some('t') => out.push('\t'),
+        Some('r') => out.push('\r'),
+        Some(x) => out.push(x),
+        None => {}
+    };
+    let len = |c: Option<char>| c.map_or(0, char::len_utf8);
+    let mut rest = raw;
+    loop {
+        let mark = if indented { b'\'' } else { b'\\' };
+        let Some(i) = memchr::memchr(mark, rest.as_bytes()) else {
+            out.push_str(rest);
+            return;
+        };
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if !indented {
+            let c = after.chars().next();
+            escaped(c, out);
+            rest = &after[len(c)..];
+            continue;
         }
+        // A lone `'` is itself.
+        let Some(after) = after.strip_prefix('\'') else {
+            out.push('\'');
+            rest = after;
+            continue;
+        };
+        let c = after.chars().next();
+        let after = &after[len(c)..];
+        match c {
+            Some('\'') => out.push_str("''"),
+            Some('$') => out.push('$'),
+            Some('\\') => {
+                let x = after.chars().next();
+                escaped(x, out);
+                rest = &after[len(x)..];
+                continue;
+            }
+            Some(x) => {
+                out.push_str("''");
+                out.push(x);
+            }
+            None => out.push_str("''"),
+        }
+        rest = after;
     }
 }
 
@@ -246,14 +260,17 @@ pub fn unescape(raw: &str, indented: bool, out: &mut String) {
 /// dropped. Interpolations count as text (`marker` positions are never whitespace).
 #[must_use]
 pub fn strip_indent(s: &str) -> String {
+    // Spaces are one byte each: counted and compared as bytes.
+    let blank = |l: &str| l.bytes().all(|c| c == b' ');
+    let indent = |l: &str| l.bytes().take_while(|c| *c == b' ').count();
     let body = match s.find('\n') {
-        Some(p) if s[..p].chars().all(|c| c == ' ') => &s[p + 1..],
+        Some(p) if blank(&s[..p]) => &s[p + 1..],
         _ => s,
     };
     let min = body
         .split('\n')
-        .filter(|l| !l.chars().all(|c| c == ' '))
-        .map(|l| l.chars().take_while(|c| *c == ' ').count())
+        .filter(|l| !blank(l))
+        .map(indent)
         .min()
         .unwrap_or(0);
     let mut out = String::with_capacity(body.len());
@@ -261,13 +278,12 @@ pub fn strip_indent(s: &str) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let n = line.chars().take_while(|c| *c == ' ').count();
-        let skip = n.min(min);
+        let skip = indent(line).min(min);
         out.push_str(&line[skip..]);
     }
     // A last line of only spaces is dropped to an empty line, as Nix does.
     if let Some(p) = out.rfind('\n') {
-        if out[p + 1..].chars().all(|c| c == ' ') {
+        if blank(&out[p + 1..]) {
             out.truncate(p + 1);
         }
     }
@@ -354,6 +370,73 @@ pub(crate) fn user_name_expr(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Nix's escapes, decoded a character at a time (as `unescape` did before it copied the
+    /// text between escapes whole).
+    fn unescape_by_char(raw: &str, indented: bool) -> String {
+        let mut out = String::new();
+        let mut chars = raw.chars().peekable();
+        let esc = |c: Option<char>, out: &mut String| match c {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(x) => out.push(x),
+            None => {}
+        };
+        while let Some(c) = chars.next() {
+            if indented && c == '\'' && chars.peek() == Some(&'\'') {
+                chars.next();
+                match chars.next() {
+                    Some('\'') => out.push_str("''"),
+                    Some('$') => out.push('$'),
+                    Some('\\') => esc(chars.next(), &mut out),
+                    Some(x) => {
+                        out.push_str("''");
+                        out.push(x);
+                    }
+                    None => out.push_str("''"),
+                }
+            } else if !indented && c == '\\' {
+                esc(chars.next(), &mut out);
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn escapes_are_decoded_as_nix_does() {
+        let pieces = [
+            "a", "\\", "n", "t", "r", "'", "''", "'''", "$", "${", "é", "\\é", "''\\", "x", " ",
+        ];
+        // Every text of up to four pieces, both kinds of string.
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for t in &texts {
+                for p in pieces {
+                    next.push(format!("{t}{p}"));
+                }
+            }
+            texts.extend(next);
+            texts.sort();
+            texts.dedup();
+        }
+        for t in &texts {
+            for indented in [false, true] {
+                let mut out = String::new();
+                unescape(t, indented, &mut out);
+                assert_eq!(out, unescape_by_char(t, indented), "{t:?} {indented}");
+            }
+        }
+        let mut out = String::new();
+        unescape(r"a\nb\$c", false, &mut out);
+        assert_eq!(out, "a\nb$c");
+        out.clear();
+        unescape("x''$y'''z''\\nw", true, &mut out);
+        assert_eq!(out, "x$y''z\nw");
+    }
 
     #[test]
     fn user_names_through_dynamic_attributes() {

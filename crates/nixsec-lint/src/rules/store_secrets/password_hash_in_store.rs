@@ -148,14 +148,31 @@ pub(super) fn has_ldif_hash(text: &str) -> bool {
 /// `dnpass`): what is written there is the password itself, however it looks.
 pub(super) fn client_key(key: &str) -> bool {
     use super::secret_file_copied::{normalized_contains, normalized_starts_with};
-    normalized_contains(key, b"bind") || normalized_starts_with(key, b"dnpass")
+    let b = key.as_bytes();
+    // Most keys have no `b` at all, and start with no `d`: told before any comparing.
+    let first = b.iter().find(|c| !matches!(c, b'_' | b'-' | b'.'));
+    (memchr::memchr2(b'b', b'B', b).is_some() && normalized_contains(key, b"bind"))
+        || (first.is_some_and(|c| c.eq_ignore_ascii_case(&b'd'))
+            && normalized_starts_with(key, b"dnpass"))
+}
+
+/// False when no scheme [`hash_literal`] knows can be in `h`: each has a `$` (crypt, PHC), a
+/// `{` (LDAP, Transmission), a `:` (qBittorrent, Jupyter, MediaMTX, htpasswd lines), a line
+/// break (LDIF, keyed lines), CouchDB's `-pbkdf2` or, in base64 (an LDIF `::` value), an
+/// `e` first.
+fn may_be_hash(h: &str) -> bool {
+    let b = h.as_bytes();
+    memchr::memchr3(b'$', b'{', b':', b).is_some()
+        || memchr::memchr(b'\n', b).is_some()
+        || h.trim_start().starts_with('e')
+        || memchr::memmem::find(b, b"-pbkdf2").is_some()
 }
 
 /// The string `h`, the value of `key`, is a password hash: a crypt or PHC hash under a
 /// `hashedPassword`-like key or a key naming a hash (`pwhash`, `Password_PBKDF2`), an LDAP
 /// hash (`{SSHA}…`) under any key, or a text whose lines give LDAP hashes.
 pub(super) fn hash_literal(key: &str, h: &str) -> bool {
-    if client_key(key) {
+    if !may_be_hash(h) || client_key(key) {
         return false;
     }
     use super::secret_file_copied::{normalized_contains, normalized_ends_with};

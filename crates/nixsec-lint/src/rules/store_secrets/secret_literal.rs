@@ -1004,26 +1004,45 @@ fn container_secret_ref(text: &str) -> bool {
 /// each of `pass`, `pw`, `psk`, `secret`, `token`, `key`, `entified` (SQL's `IDENTIFIED BY`)
 /// found. One pass over the bytes, no allocation.
 fn word_bits(s: &str) -> u8 {
-    const WORDS: [(u64, u64); 7] = [
-        (u64::from_be_bytes(*b"\0\0\0\0pass"), 0xffff_ffff),
-        (u64::from_be_bytes(*b"\0\0\0\0\0\0pw"), 0xffff),
-        (u64::from_be_bytes(*b"\0\0\0\0\0psk"), 0xff_ffff),
-        (u64::from_be_bytes(*b"\0\0secret"), 0xffff_ffff_ffff),
-        (u64::from_be_bytes(*b"\0\0\0token"), 0xff_ffff_ffff),
-        (u64::from_be_bytes(*b"\0\0\0\0\0key"), 0xff_ffff),
-        (u64::from_be_bytes(*b"entified"), u64::MAX),
-    ];
+    // Each word is looked for only where its last letter is (one comparison per byte at
+    // most): `pass` at an `s`, `pw` at a `w`, `psk` at a `k`, `secret` at a `t`, `token` at
+    // an `n`, `key` at a `y`, `entified` at a `d`.
+    const fn word(w: &[u8]) -> u64 {
+        let mut v = 0u64;
+        let mut i = 0;
+        while i < w.len() {
+            v = (v << 8) | w[i] as u64;
+            i += 1;
+        }
+        v
+    }
+    const fn mask(len: u32) -> u64 {
+        if len >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * len)) - 1
+        }
+    }
     let mut window = 0u64;
     let mut bits = 0u8;
     for b in s.bytes() {
         if matches!(b, b'_' | b'-' | b'.') {
             continue;
         }
-        window = (window << 8) | u64::from(b.to_ascii_lowercase());
-        for (i, (word, mask)) in WORDS.iter().enumerate() {
-            if window & mask == *word {
-                bits |= 1 << i;
-            }
+        let b = b.to_ascii_lowercase();
+        window = (window << 8) | u64::from(b);
+        let (bit, w, m) = match b {
+            b's' => (0, word(b"pass"), mask(4)),
+            b'w' => (1, word(b"pw"), mask(2)),
+            b'k' => (2, word(b"psk"), mask(3)),
+            b't' => (3, word(b"secret"), mask(6)),
+            b'n' => (4, word(b"token"), mask(5)),
+            b'y' => (5, word(b"key"), mask(3)),
+            b'd' => (6, word(b"entified"), mask(8)),
+            _ => continue,
+        };
+        if window & m == w {
+            bits |= 1 << bit;
         }
     }
     bits
@@ -1638,6 +1657,29 @@ mod tests {
         assert_eq!(word_bits("API_TOKEN"), 0b1_0000);
         assert_eq!(word_bits("private_key"), 0b10_0000);
         assert_eq!(word_bits("GRANT … IDENTIFIED BY 'x'"), 0b100_0000);
+        // The same as looking for each word in the normalized text.
+        let words = ["pass", "pw", "psk", "secret", "token", "key", "entified"];
+        for s in [
+            "PassWord_Key",
+            "p.a-s_s",
+            "pskey",
+            "tokensecretpassword",
+            "keYtOkEn",
+            "p_w-key.psk",
+            "identified",
+            "ke",
+            "",
+            "ünïcödé psk",
+            "kkey sssecret",
+        ] {
+            let n = super::normalize(s);
+            let naive = words
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| n.contains(*w))
+                .fold(0u8, |m, (i, _)| m | 1 << i);
+            assert_eq!(word_bits(s), naive, "{s}");
+        }
         // A literal the gate passes by its text alone: a password directive, a URL, a token.
         for (key, text) in [
             ("extraConfig", "rootpw s3cr3tW0rd"),
