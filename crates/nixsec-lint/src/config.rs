@@ -1005,13 +1005,16 @@ impl<'a> Resolver<'a> {
         None
     }
 
-    /// Exported modules gathered from [`Resolver::exports`] (a map, in no order) in the order
-    /// `builtins.attrValues` gives them: by name (Nix sorts a set's names), then by file and
-    /// place in the file.
-    fn in_attr_order<'b>(
+    /// The modules exported under the names `keep` takes, by files of the repository of file
+    /// `from`, in the order `builtins.attrValues` gives them: by name (Nix sorts a set's
+    /// names), then by file and place in the file ([`Resolver::exports`] is a map, in no
+    /// order).
+    fn exports_in_attr_order(
         &self,
-        mut named: Vec<(&'b str, usize, &'b ModuleRef)>,
-    ) -> Vec<(usize, &'b ModuleRef)> {
+        from: usize,
+        keep: impl Fn(&str) -> bool,
+    ) -> Vec<(usize, &'a ModuleRef)> {
+        let repo = self.repo_id(from);
         let place = |fi: usize, r: &ModuleRef| {
             self.files[fi]
                 .index
@@ -1019,6 +1022,14 @@ impl<'a> Resolver<'a> {
                 .iter()
                 .position(|(_, x)| std::ptr::eq(x, r))
         };
+        let mut named: Vec<(&str, usize, &ModuleRef)> = Vec::new();
+        for (&n, list) in self.exports.iter().filter(|(n, _)| keep(n)) {
+            named.extend(
+                list.iter()
+                    .filter(|(fi, _)| self.repo_id(*fi) == repo)
+                    .map(|&(fi, r)| (n, fi, r)),
+            );
+        }
         named.sort_by_key(|&(n, fi, r)| (n, fi, place(fi, r)));
         named.into_iter().map(|(_, fi, r)| (fi, r)).collect()
     }
@@ -1031,18 +1042,9 @@ impl<'a> Resolver<'a> {
         if let Some(but) = name.strip_prefix(crate::index::FLAKE_ALL_BUT) {
             // Every NixOS module of this flake but those named.
             let but: Vec<&str> = but.split(',').collect();
-            let mut named: Vec<(&str, usize, &ModuleRef)> = Vec::new();
-            for (n, list) in &self.exports {
-                if n.starts_with("darwin:") || n.starts_with('*') || but.iter().any(|b| b == n) {
-                    continue;
-                }
-                named.extend(
-                    list.iter()
-                        .filter(|(fi, _)| same_repo(*fi))
-                        .map(|&(fi, r)| (*n, fi, r)),
-                );
-            }
-            let mut direct = self.in_attr_order(named);
+            let mut direct = self.exports_in_attr_order(from, |n| {
+                !(n.starts_with("darwin:") || n.starts_with('*') || but.contains(&n))
+            });
             direct.dedup();
             for (fi, r) in direct {
                 self.resolve(fi, r, out, depth + 1);
@@ -1062,15 +1064,7 @@ impl<'a> Resolver<'a> {
         }
         let mut direct: Vec<(usize, &ModuleRef)> = Vec::new();
         if name == "*" {
-            let mut named: Vec<(&str, usize, &ModuleRef)> = Vec::new();
-            for (n, list) in &self.exports {
-                named.extend(
-                    list.iter()
-                        .filter(|(fi, _)| same_repo(*fi))
-                        .map(|&(fi, r)| (*n, fi, r)),
-                );
-            }
-            direct = self.in_attr_order(named);
+            direct = self.exports_in_attr_order(from, |_| true);
         } else if let Some(list) = self.exports.get(name) {
             direct.extend(list.iter().copied().filter(|(fi, _)| same_repo(*fi)));
         }

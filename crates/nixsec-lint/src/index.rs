@@ -1580,9 +1580,6 @@ struct Walker {
     /// Options this file declares with a default nixsec can read (`options.a.b = mkOption {
     /// default = true; }`, `mkEnableOption`): the option's path and the default.
     option_defaults: Vec<(Vec<String>, Val)>,
-    /// The file uses den (`den.lib`, `den.aspects`): a function's `{ nixos = MODULE; }` is an
-    /// aspect's module.
-    uses_den: bool,
     /// The words of [`crate::words`] the file's text holds.
     words: crate::words::Words,
 }
@@ -1605,7 +1602,6 @@ impl Walker {
             budget: Budget::default(),
             exported: Vec::new(),
             option_defaults: Vec::new(),
-            uses_den: words.has(crate::words::DEN),
             words,
         }
     }
@@ -4431,7 +4427,6 @@ impl Walker {
                             budget: self.budget.clone(),
                             exported: Vec::new(),
                             option_defaults: Vec::new(),
-                            uses_den: self.uses_den,
                             words: self.words,
                         };
                         w.path_template(&x, depth + 1)
@@ -5867,7 +5862,9 @@ impl Walker {
     /// the walk or [`export_split`] reaches), in a file that uses den: a den aspect.
     fn den_aspect_result(&self, apv: &ast::AttrpathValue, value: &ast::Expr) -> bool {
         // A module function under that name (its body may be `{ imports; config; }`).
-        if !self.uses_den || !is_module_function(value) {
+        // A file that uses den (`den.lib`, `den.aspects`): a function's `{ nixos = MODULE; }`
+        // is an aspect's module.
+        if !self.words.has(crate::words::DEN) || !is_module_function(value) {
             return false;
         }
         let Some(set) = apv.syntax().parent() else {
